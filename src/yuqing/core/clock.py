@@ -1,0 +1,61 @@
+"""Injected time: the core never reads the system clock itself."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Something that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ScaledClock:
+    """Stream time that runs ``speed`` times faster than the wall clock.
+
+    Used by replay and drills: at ``speed=60`` one real second is one stream minute.
+    ``monotonic`` is injectable so tests can drive it without sleeping.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        speed: float,
+        monotonic: object = None,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._start = start
+        self._speed = speed
+        self._mono = monotonic if callable(monotonic) else time.monotonic
+        self._t0: float = self._mono()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> datetime:
+        elapsed = (self._mono() - self._t0) * self._speed
+        return self._start + timedelta(seconds=elapsed)
+
+    def wall_seconds_until(self, moment: datetime) -> float:
+        """Real seconds to wait until stream time reaches ``moment`` (0 if past)."""
+        delta = (moment - self.now()).total_seconds()
+        return max(0.0, delta / self._speed)
+
+
+def utc(moment: datetime) -> datetime:
+    """Return ``moment`` as aware UTC; naive datetimes are taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,254 @@
+"""Posts as they arrive, in yuqing's documented post format, and their validation.
+
+The format is that of the evaluation sets (``../shared/data/README.md``)::
+
+    id, source, published_at, author, author_kind, title, text, lang,
+    repost_of, reply_to, reposts, comments, likes        (+ url; extra fields kept)
+
+``parse_post_record`` turns one decoded JSON object or CSV row into a ``PostRecord``
+or raises ``InvalidRecord`` naming the field and the problem. Sizes are bounded here,
+at the door, so nothing downstream ever sees an unbounded string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from yuqing.errors import InvalidRecord
+
+POST_FIELDS: tuple[str, ...] = (
+    "id",
+    "source",
+    "published_at",
+    "author",
+    "author_kind",
+    "title",
+    "text",
+    "lang",
+    "repost_of",
+    "reply_to",
+    "reposts",
+    "comments",
+    "likes",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("text",)
+
+# Bounds at the door. A record beyond MAX_RECORD_BYTES is refused whole (a 50 MB "post"
+# is an error, not a post); text beyond MAX_TEXT_CHARS is cut and the cut is recorded.
+MAX_RECORD_BYTES = 1_000_000
+MAX_TEXT_CHARS = 20_000
+MAX_TITLE_CHARS = 500
+MAX_SHORT_CHARS = 300  # ids, authors, source slugs, languages
+MAX_URL_CHARS = 2_000
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a post: only ``person`` (and ``unknown``) names are pseudonymised."""
+
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    MEDIA = "media"
+    GOVERNMENT = "government"
+    UNKNOWN = "unknown"
+
+
+class SourceCategory(StrEnum):
+    """Kinds of outlet, as the plan's monitoring duties name them (M7)."""
+
+    CENTRAL_MEDIA = "central_media"
+    LOCAL_MEDIA = "local_media"
+    GOVERNMENT = "government"
+    OVERSEAS_MEDIA = "overseas_media"
+    FORUM = "forum"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class PostRecord:
+    """One incoming post, validated and bounded, not yet processed or stored."""
+
+    text: str
+    source: str | None = None
+    external_id: str | None = None
+    published_at: datetime | None = None
+    author: str | None = None
+    author_kind: AuthorKind = AuthorKind.UNKNOWN
+    title: str | None = None
+    lang: str | None = None
+    url: str | None = None
+    repost_of: str | None = None
+    reply_to: str | None = None
+    reposts: int | None = None
+    comments: int | None = None
+    likes: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    truncated: bool = False
+
+    def identity(self, source_slug: str) -> str:
+        """The key that makes ingestion idempotent.
+
+        (source, external id) when there is an id; else the canonical URL; else a hash
+        of the content, so the same item ingested twice is stored once.
+        """
+        if self.external_id:
+            return f"id:{source_slug}:{self.external_id}"
+        if self.url:
+            return f"url:{canonical_url(self.url)}"
+        return f"hash:{source_slug}:{content_hash(self.title, self.text)}"
+
+
+def content_hash(title: str | None, text: str) -> str:
+    digest = hashlib.sha256()
+    digest.update((title or "").encode("utf-8"))
+    digest.update(b"\x00")
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+_TRACKING_PARAMS = frozenset(
+    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "spm", "from"}
+)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop fragments, default ports and tracking parameters."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+               if k.lower() not in _TRACKING_PARAMS)
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def parse_time(value: object, field_name: str = "published_at") -> datetime | None:
+    """Parse an ISO-8601 time; naive times are taken as UTC. ``None``/"" give ``None``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidRecord(
+                f"{field_name}: {value[:40]!r} is not an ISO-8601 time"
+            ) from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            moment = datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidRecord(f"{field_name}: {value!r} is not a valid timestamp") from None
+    else:
+        raise InvalidRecord(f"{field_name}: expected a time, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidRecord(f"{key}: expected a string, got {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > limit:
+        raise InvalidRecord(f"{key}: longer than {limit} characters")
+    return text or None
+
+
+def _count(obj: Mapping[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidRecord(f"{key}: expected a whole number, got a boolean")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    else:
+        raise InvalidRecord(f"{key}: {str(value)[:40]!r} is not a whole number")
+    if number < 0:
+        raise InvalidRecord(f"{key}: must not be negative")
+    return number
+
+
+def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
+    """Validate one decoded item (JSON object or CSV row) as a post."""
+    if not isinstance(obj, Mapping):
+        raise InvalidRecord(f"expected a JSON object, got {type(obj).__name__}")
+    text = obj.get("text")
+    title_value = obj.get("title")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        if isinstance(title_value, str) and title_value.strip():
+            text = title_value
+        else:
+            raise InvalidRecord("text: missing or empty")
+    if not isinstance(text, str):
+        raise InvalidRecord(f"text: expected a string, got {type(text).__name__}")
+    if title_value is not None and not isinstance(title_value, str):
+        raise InvalidRecord(f"title: expected a string, got {type(title_value).__name__}")
+    truncated = len(text) > MAX_TEXT_CHARS
+    if truncated:
+        text = text[:MAX_TEXT_CHARS]
+    title = title_value.strip()[:MAX_TITLE_CHARS] if isinstance(title_value, str) else None
+
+    kind_value = obj.get("author_kind") or "unknown"
+    try:
+        author_kind = AuthorKind(str(kind_value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(k.value for k in AuthorKind)
+        raise InvalidRecord(
+            f"author_kind: {str(kind_value)[:40]!r} is not one of {allowed}"
+        ) from None
+
+    url = _short(obj, "url", MAX_URL_CHARS)
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise InvalidRecord(f"url: {url[:60]!r} is not an http(s) URL")
+
+    known = {*POST_FIELDS, "url"}
+    extra = {k: v for k, v in obj.items() if k not in known}
+    return PostRecord(
+        text=text,
+        source=_short(obj, "source") or default_source,
+        external_id=_short(obj, "id"),
+        published_at=parse_time(obj.get("published_at")),
+        author=_short(obj, "author"),
+        author_kind=author_kind,
+        title=title or None,
+        lang=_short(obj, "lang", 20),
+        url=url,
+        repost_of=_short(obj, "repost_of"),
+        reply_to=_short(obj, "reply_to"),
+        reposts=_count(obj, "reposts"),
+        comments=_count(obj, "comments"),
+        likes=_count(obj, "likes"),
+        extra=extra,
+        raw=dict(obj),
+        truncated=truncated,
+    )
+
+
+def record_to_json(record: PostRecord) -> str:
+    """The raw payload as stored: the original item, kept for provenance."""
+    return json.dumps(record.raw, ensure_ascii=False, default=str)

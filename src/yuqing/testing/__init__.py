@@ -1,0 +1,1 @@
+"""Fakes that ship with yuqing's protocols, for tests and drills."""
