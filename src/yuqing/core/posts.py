@@ -127,8 +127,11 @@ def canonical_url(url: str) -> str:
     port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
     query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-               if k.lower() not in _TRACKING_PARAMS)
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in _TRACKING_PARAMS
+        )
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
@@ -147,9 +150,7 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidRecord(
-                f"{field_name}: {value[:40]!r} is not an ISO-8601 time"
-            ) from None
+            raise InvalidRecord(f"{field_name}: {value[:40]!r} is not an ISO-8601 time") from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(float(value), UTC)

@@ -1,0 +1,142 @@
+"""End-to-end ingestion benchmark: import → normalise → segment → dedup → monitors → SQLite.
+
+    .venv/bin/python benchmarks/ingest.py [--posts 100000] [--batch 2000]
+
+Prints, for each stream (the demo generator; ../shared/data/streams/*.jsonl when present,
+read in place), end-to-end posts/s, segmentation-alone posts/s on the same texts in the
+same run, their ratio (target: at least 0.10), the dedup index's bytes per post, and the
+process's peak memory. The machine is shared: compare ratios, not absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import rjieba
+
+from yuqing.core.posts import parse_post_record
+from yuqing.runtime.context import open_context
+from yuqing.settings import Settings
+from yuqing.sources.base import Located
+from yuqing.sources.files import JsonLinesFile
+from yuqing.storage import repo
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "streams"
+MONITORS = (
+    ("fire", "(化工 OR 工厂) AND (火 OR 爆炸)"),
+    ("flood", "暴雨 OR 洪水 OR 积水 OR flood*"),
+    ("water", "自来水 AND (污染 OR 谣言)"),
+    ("school", "学校 AND (中毒 OR 呕吐)"),
+    ("quake", "地震 OR earthquake"),
+)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def demo_items(n: int) -> list[Located]:
+    from yuqing.demo.scenario import generate_posts
+
+    return [Located(parse_post_record(p), f"demo:{i}") for i, p in enumerate(generate_posts(11, n))]
+
+
+def file_items(path: Path, n: int) -> list[Located]:
+    out: list[Located] = []
+    for item in JsonLinesFile(path).read():
+        if isinstance(item, Located):
+            out.append(item)
+            if len(out) >= n:
+                break
+    return out
+
+
+def segmentation_alone(texts: list[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        rjieba.cut(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def run(name: str, items: list[Located], batch: int) -> dict[str, object]:
+    texts = [
+        f"{i.record.title}\n{i.record.text}" if i.record.title else i.record.text for i in items
+    ]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    seg_rate = segmentation_alone(texts)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            data_dir=Path(folder),
+            secret="bench",
+            batch_size=batch,  # type: ignore[arg-type]
+            database_url=f"sqlite:///{folder}/bench.db",
+        )
+        ctx = open_context(settings)
+        with ctx.db.write() as conn:
+            for monitor_name, query in MONITORS:
+                repo.add_monitor(conn, monitor_name, query, datetime.now(UTC))
+        ingestor = ctx.ingestor  # loads models before the clock starts
+        gc.collect()
+        started = time.perf_counter()
+        summary = ingestor.ingest(items, origin=name)
+        took = time.perf_counter() - started
+        index_bytes = getattr(ingestor.dedup, "memory_bytes", lambda: None)()
+        window_posts = len(ingestor.dedup)
+        with ctx.db.read() as conn:
+            stories = repo.count_stories(conn)
+        ctx.close()
+    e2e = len(items) / took
+    return {
+        "stream": name,
+        "posts": len(items),
+        "megabytes": round(megabytes, 1),
+        "stored": summary.stored,
+        "duplicates": summary.duplicates,
+        "stories": stories,
+        "end_to_end_posts_per_s": round(e2e),
+        "segmentation_posts_per_s": round(seg_rate),
+        "ratio": round(e2e / seg_rate, 3),
+        "dedup_index_posts": window_posts,
+        "dedup_bytes_per_post": round(index_bytes / max(window_posts, 1)) if index_bytes else None,
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    args = parser.parse_args()
+    streams: list[tuple[str, list[Located]]] = [("demo-generator", demo_items(args.posts))]
+    if SHARED.is_dir():
+        for path in sorted(SHARED.glob("*.jsonl")):
+            streams.append((path.name, file_items(path, args.posts)))
+    else:
+        print(f"note: {SHARED} not found; measuring the demo generator only", file=sys.stderr)
+    results = []
+    for name, items in streams:
+        result = run(name, items, args.batch)
+        results.append(result)
+        print(
+            f"{name:28s} {result['posts']:>7,} posts {result['megabytes']:>6} MB | "
+            f"end-to-end {result['end_to_end_posts_per_s']:>7,}/s | "
+            f"segmentation alone {result['segmentation_posts_per_s']:>7,}/s | "
+            f"ratio {result['ratio']:.3f} (target >= 0.10) | "
+            f"dedup {result['dedup_bytes_per_post']} B/post over "
+            f"{result['dedup_index_posts']:,} posts | stories {result['stories']:,} | "
+            f"peak RSS {result['peak_rss_mb']} MB"
+        )
+    print(json.dumps(results, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

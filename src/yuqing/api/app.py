@@ -1,0 +1,225 @@
+"""The application factory: API routes under /api/v1 and the overview page at /."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from yuqing.runtime.context import Context
+from yuqing.sources.push import parse_push_batch
+from yuqing.storage import repo
+from yuqing.textproc.segment import search_terms
+from yuqing.web.i18n import pick_language, translator
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+
+def _fmt(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    return str(moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def overview_data(ctx: Context) -> dict[str, Any]:
+    """Figures for the overview page and ``GET /api/v1/stats``."""
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        posts_total = repo.count_posts(conn)
+        stories_total = repo.count_stories(conn)
+        per_minute = repo.posts_per_minute(conn, now, minutes=60)
+        stories = repo.latest_stories(conn, limit=15)
+        monitors = repo.list_monitors(conn)
+        matched = repo.monitor_post_counts(conn)
+        sources = []
+        for info in repo.list_sources(conn):
+            health = repo.source_health(conn, info.id)
+            sources.append(
+                {
+                    "slug": info.slug,
+                    "name": info.name,
+                    "kind": info.kind,
+                    "category": info.category,
+                    "items_total": health.items_total,
+                    "items_day": round(
+                        repo.items_per_day(conn, info.id, now - timedelta(days=1), now)
+                    ),
+                    "last_success": _fmt(health.last_success_at),
+                    "last_error": health.last_error,
+                    "last_error_at": _fmt(health.last_error_at),
+                    "failing": health.consecutive_failures > 0,
+                }
+            )
+    return {
+        "now": _fmt(now),
+        "posts_total": posts_total,
+        "stories_total": stories_total,
+        "per_minute": [{"minute": _fmt(m), "posts": n} for m, n in per_minute],
+        "stories": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "post_count": s.post_count,
+                "reach": s.reach,
+                "last_seen": _fmt(s.last_seen_at),
+            }
+            for s in stories
+        ],
+        "monitors": [
+            {"id": m.id, "name": m.name, "query": m.query, "matched": matched.get(m.id, 0)}
+            for m in monitors
+        ],
+        "sources": sources,
+    }
+
+
+def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    if not per_minute:
+        return [], 0
+    top = max(row["posts"] for row in per_minute) or 1
+    width = 600 / max(len(per_minute), 1)
+    bars = []
+    for i, row in enumerate(per_minute):
+        height = 100 * row["posts"] / top
+        bars.append(
+            {
+                "x": round(i * width, 1),
+                "y": round(115 - height, 1),
+                "w": round(max(width - 1, 1), 1),
+                "h": round(height, 1),
+                "n": row["posts"],
+                "label": row["minute"],
+            }
+        )
+    return bars, top
+
+
+def create_app(
+    ctx: Context,
+    *,
+    background: Callable[[], Any] | None = None,
+) -> FastAPI:
+    """Build the app around a wired context. ``background`` starts workers, returns a stop."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = background() if background else None
+        try:
+            yield
+        finally:
+            if callable(stop):
+                stop()
+
+    app = FastAPI(title="yuqing", version="0.1.0", lifespan=lifespan)
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    templates = Jinja2Templates(directory=WEB / "templates")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse)
+    def overview(request: Request, lang: str | None = None) -> HTMLResponse:
+        language = pick_language(lang)
+        data = overview_data(ctx)
+        bars, top = _bars(data["per_minute"])
+        return templates.TemplateResponse(
+            request,
+            "overview.html",
+            {
+                **data,
+                "per_minute": bars,
+                "per_minute_max": top,
+                "lang": language,
+                "_": translator(language),
+            },
+        )
+
+    @app.get("/api/v1/stats")
+    def stats() -> dict[str, Any]:
+        return overview_data(ctx)
+
+    @app.get("/api/v1/search")
+    def search(
+        q: str = Query(..., min_length=1, max_length=500),
+        limit: int = Query(20, ge=1, le=200),
+    ) -> dict[str, Any]:
+        from yuqing.storage.search import search_posts
+
+        with ctx.db.read() as conn:
+            hits = search_posts(conn, search_terms(q), limit=limit)
+        return {
+            "query": q,
+            "hits": [
+                {
+                    "id": h.post_id,
+                    "source": h.source,
+                    "seen_at": h.seen_at.isoformat(),
+                    "author": h.author,
+                    "title": h.title,
+                    "text": h.text,
+                    "url": h.url,
+                }
+                for h in hits
+            ],
+        }
+
+    @app.post("/api/v1/posts")
+    async def push_posts(
+        request: Request, source: str = Query("push", max_length=100)
+    ) -> JSONResponse:
+        token = ctx.settings.push_token
+        if token is None:
+            raise HTTPException(503, "push is disabled: set YUQING_PUSH_TOKEN to enable it")
+        given = request.headers.get("authorization", "")
+        if not given.lower().startswith("bearer ") or not hmac.compare_digest(
+            given[7:].strip().encode(), token.get_secret_value().encode()
+        ):
+            raise HTTPException(401, "missing or wrong token (Authorization: Bearer <token>)")
+        limit = ctx.settings.max_push_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise HTTPException(413, f"body larger than {limit} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise HTTPException(413, f"body larger than {limit} bytes")
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"body is not UTF-8 (byte {exc.start})") from None
+        except json.JSONDecodeError as exc:
+            raise HTTPException(
+                400, f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        items = parse_push_batch(payload)
+        summary = await run_in_threadpool(
+            ctx.ingestor.ingest, items, origin="push", default_source=source, source_kind="push"
+        )
+        content = {
+            "stored": summary.stored,
+            "duplicates": summary.duplicates,
+            "rejected": summary.rejected,
+            "rejections": [
+                {"location": r.location, "problem": r.problem} for r in summary.rejections
+            ],
+        }
+        return JSONResponse(content, status_code=200 if summary.ok else 422)
+
+    @app.get("/api/v1/sources")
+    def sources() -> list[dict[str, Any]]:
+        return list(overview_data(ctx)["sources"])
+
+    return app

@@ -1,0 +1,454 @@
+"""The ``yuqing`` command line: serve, ingest, replay, feeds, search, monitors, db, config."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from yuqing.errors import YuqingError
+
+if TYPE_CHECKING:
+    from yuqing.runtime.context import Context
+    from yuqing.runtime.ingest import IngestSummary
+
+app = typer.Typer(
+    name="yuqing",
+    help="yuqing: executable emergency plans for online public-opinion incidents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+feeds_app = typer.Typer(help="RSS/Atom feeds: add, list, poll.", no_args_is_help=True)
+monitors_app = typer.Typer(help="Monitors: saved boolean queries.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: schema upgrades.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo scenario.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(monitors_app, name="monitors")
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+app.add_typer(demo_app, name="demo")
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show yuqing's own errors as one clear line, never a traceback."""
+    try:
+        yield
+    except YuqingError as exc:
+        raise fail(str(exc)) from None
+
+
+def with_context(fn: Callable[[Context], T]) -> T:
+    """Run ``fn`` on a freshly opened context (schema upgraded), closing it after."""
+    from yuqing.runtime.context import open_context
+    from yuqing.settings import load_settings
+
+    with user_errors():
+        ctx = open_context(load_settings())
+        try:
+            return fn(ctx)
+        finally:
+            ctx.close()
+
+
+def _print_summary(summary: IngestSummary) -> int:
+    for rejection in summary.rejections:
+        typer.echo(f"rejected {rejection}", err=True)
+    if summary.rejected > len(summary.rejections):
+        typer.echo(
+            f"... and {summary.rejected - len(summary.rejections)} more rejections", err=True
+        )
+    typer.echo(summary.line())
+    return 0 if summary.ok else 1
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV files")],
+    source: Annotated[str | None, typer.Option(help="source slug for posts that name none")] = None,
+) -> None:
+    """Import posts from files; prints stored, duplicates and rejected for each."""
+    from yuqing.sources.files import open_import
+
+    def run(ctx: Context) -> int:
+        worst = 0
+        for path in files:
+            try:
+                reader = open_import(path, default_source=source)
+            except YuqingError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                worst = 2
+                continue
+            summary = ctx.ingestor.ingest(reader.read(), origin=str(path), default_source=source)
+            worst = max(worst, _print_summary(summary))
+        return worst
+
+    code = with_context(run)
+    raise typer.Exit(code)
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(help="a JSON Lines stream sorted or not by time")],
+    speed: Annotated[float, typer.Option(help="how many times faster than real time")] = 60.0,
+    source: Annotated[str | None, typer.Option(help="source slug for posts that name none")] = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="shift the stream so its first post is now")
+    ] = False,
+) -> None:
+    """Play a stream into yuqing with its original timing scaled by --speed."""
+    from datetime import UTC, datetime
+
+    from yuqing.runtime.context import open_context
+    from yuqing.settings import load_settings
+    from yuqing.sources.replay import Replayer
+
+    if speed <= 0:
+        raise fail("--speed must be positive")
+    with user_errors():
+        if not file.exists():
+            raise fail(f"{file}: no such file")
+        replayer = Replayer.from_file(
+            file,
+            speed,
+            default_source=source,
+            start_at=datetime.now(UTC) if now else None,
+            batch_window=timedelta(seconds=max(1.0, speed)),
+        )
+        ctx = open_context(load_settings(), clock=replayer.clock)
+        try:
+            typer.echo(
+                f"replaying {len(replayer)} items from {replayer.stream_start.isoformat()} "
+                f"at {speed:g}x"
+            )
+            summary = ctx.ingestor.ingest_batches(
+                replayer.batches(),
+                origin=f"replay:{file}",
+                default_source=source,
+                source_kind="replay",
+            )
+        finally:
+            ctx.close()
+    raise typer.Exit(_print_summary(summary))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="words to find (all must occur)")],
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+) -> None:
+    """Full-text search over stored posts (Chinese and English)."""
+    from yuqing.storage.search import search_posts
+    from yuqing.textproc.segment import search_terms
+
+    def run(ctx: Context) -> int:
+        with ctx.db.read() as conn:
+            hits = search_posts(conn, search_terms(query), limit=limit)
+        for hit in hits:
+            if as_json:
+                typer.echo(
+                    json.dumps(
+                        {
+                            "id": hit.post_id,
+                            "source": hit.source,
+                            "seen_at": hit.seen_at.isoformat(),
+                            "author": hit.author,
+                            "title": hit.title,
+                            "text": hit.text,
+                            "url": hit.url,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                snippet = " ".join((hit.title or hit.text).split())[:100]
+                typer.echo(f"{hit.seen_at:%Y-%m-%d %H:%M} [{hit.source}] {snippet}")
+        if not as_json:
+            typer.echo(f"{len(hits)} posts", err=True)
+        return 0
+
+    with_context(run)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="the feed's http(s) URL")],
+    slug: Annotated[str | None, typer.Option(help="short name; default from the host")] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    category: Annotated[
+        str,
+        typer.Option(
+            help="central_media, local_media, government, overseas_media, forum, social or other"
+        ),
+    ] = "other",
+    author_kind: Annotated[
+        str, typer.Option(help="media, organisation, government, ...")
+    ] = "media",
+    every: Annotated[float | None, typer.Option(help="minutes between polls")] = None,
+) -> None:
+    """Register a feed; it is polled on a schedule by `yuqing serve`."""
+    from urllib.parse import urlsplit
+
+    from yuqing.core.posts import AuthorKind, SourceCategory
+    from yuqing.storage import repo
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise fail(f"{url}: not an http(s) URL")
+    if category not in {c.value for c in SourceCategory}:
+        raise fail(
+            f"--category {category!r} is not one of " + ", ".join(c.value for c in SourceCategory)
+        )
+    if author_kind not in {k.value for k in AuthorKind}:
+        raise fail(
+            f"--author-kind {author_kind!r} is not one of " + ", ".join(k.value for k in AuthorKind)
+        )
+    feed_slug = slug or (urlsplit(url).hostname or "feed").replace(".", "-")
+
+    def run(ctx: Context) -> int:
+        with ctx.db.write() as conn:
+            if repo.get_source(conn, feed_slug):
+                raise fail(f"a source called {feed_slug!r} exists already; choose --slug")
+            repo.ensure_source(
+                conn,
+                feed_slug,
+                now=ctx.clock.now(),
+                name=name or feed_slug,
+                kind="rss",
+                category=category,
+                author_kind=author_kind,
+                url=url,
+                poll_minutes=every,
+            )
+        typer.echo(f"added feed {feed_slug}: {url}")
+        return 0
+
+    with_context(run)
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """List feeds with their health: last success, last error, items per day."""
+    from yuqing.storage import repo
+
+    def run(ctx: Context) -> int:
+        now = ctx.clock.now()
+        with ctx.db.read() as conn:
+            feeds = repo.list_sources(conn, kind="rss")
+            for feed in feeds:
+                health = repo.source_health(conn, feed.id)
+                per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
+                state = "FAILING" if health.consecutive_failures else "ok"
+                typer.echo(
+                    f"{feed.slug}\t{state}\t{feed.url}\titems/day(7d)={per_day:.1f}\t"
+                    f"last_success={health.last_success_at or '-'}\t"
+                    f"last_error={health.last_error or '-'}"
+                )
+        if not feeds:
+            typer.echo("no feeds yet: yuqing feeds add URL", err=True)
+        return 0
+
+    with_context(run)
+
+
+@feeds_app.command("poll")
+def feeds_poll(
+    due_only: Annotated[
+        bool, typer.Option("--due-only", help="poll only feeds whose time has come")
+    ] = False,
+) -> None:
+    """Poll feeds now (conditional GET) and store new items."""
+    import httpx
+
+    from yuqing.runtime.feeds import poll_due_feeds
+
+    def run(ctx: Context) -> int:
+        worst = 0
+        with httpx.Client(follow_redirects=True) as client:
+            for outcome in poll_due_feeds(ctx, client, force=not due_only):
+                if outcome.error:
+                    typer.echo(f"error: {outcome.url}: {outcome.error}", err=True)
+                    worst = 1
+                elif outcome.not_modified:
+                    typer.echo(f"{outcome.slug}: not modified")
+                elif outcome.summary is not None:
+                    worst = max(worst, _print_summary(outcome.summary))
+                else:
+                    typer.echo(f"{outcome.slug}: no items")
+        return worst
+
+    raise typer.Exit(with_context(run))
+
+
+@monitors_app.command("add")
+def monitors_add(
+    name: Annotated[str, typer.Argument(help="a short name")],
+    query: Annotated[
+        str, typer.Argument(help="e.g. 化工 AND (火灾 OR 爆炸) NOT 演练 place:云溪县")
+    ],
+    place: Annotated[str | None, typer.Option(help="the place this monitor watches")] = None,
+    unit: Annotated[str | None, typer.Option(help="the unit it belongs to")] = None,
+    topic: Annotated[str | None, typer.Option(help="its topic")] = None,
+) -> None:
+    """Save a monitor; every incoming post is matched against it."""
+    from yuqing.core.monitors import compile_query
+    from yuqing.storage import repo
+
+    with user_errors():
+        compiled = compile_query(query)
+
+    def run(ctx: Context) -> int:
+        with ctx.db.write() as conn:
+            if any(m.name == name for m in repo.list_monitors(conn)):
+                raise fail(f"a monitor called {name!r} exists already")
+            monitor_id = repo.add_monitor(
+                conn, name, compiled.text, ctx.clock.now(), place=place, unit=unit, topic=topic
+            )
+        typer.echo(f"added monitor {monitor_id}: {name}: {compiled.text}")
+        return 0
+
+    with_context(run)
+
+
+@monitors_app.command("list")
+def monitors_list() -> None:
+    """List monitors and how many posts each matched."""
+    from yuqing.storage import repo
+
+    def run(ctx: Context) -> int:
+        with ctx.db.read() as conn:
+            counts = repo.monitor_post_counts(conn)
+            monitors = repo.list_monitors(conn)
+        for m in monitors:
+            state = "active" if m.active else "paused"
+            typer.echo(f"{m.id}\t{m.name}\t{state}\tmatched={counts.get(m.id, 0)}\t{m.query}")
+        if not monitors:
+            typer.echo("no monitors yet: yuqing monitors add NAME QUERY", err=True)
+        return 0
+
+    with_context(run)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the current version."""
+    from yuqing.settings import load_settings
+    from yuqing.storage import migrate
+    from yuqing.storage.db import Database
+
+    with user_errors():
+        settings = load_settings()
+        db = Database(settings.effective_database_url)
+        try:
+            revision = migrate.upgrade(db)
+        finally:
+            db.dispose()
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+def purge() -> None:
+    """Purge raw posts older than the retention period now (aggregates stay)."""
+    from yuqing.runtime.retention import purge_expired_posts
+
+    def run(ctx: Context) -> int:
+        removed = purge_expired_posts(ctx.db, ctx.clock, ctx.settings.retention_days)
+        typer.echo(f"purged {removed} posts older than {ctx.settings.retention_days} days")
+        return 0
+
+    with_context(run)
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print the settings in force, secrets masked."""
+    from yuqing.settings import load_settings
+
+    with user_errors():
+        view = load_settings().public_view()
+    for key, value in view.items():
+        typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+
+
+@demo_app.command("generate")
+def demo_generate(
+    out: Annotated[Path, typer.Option(help="where to write the JSON Lines stream")],
+    seed: Annotated[int, typer.Option(help="the same seed gives the same stream")] = 7,
+    hours: Annotated[float, typer.Option(help="stream length in hours")] = 24.0,
+) -> None:
+    """Write the demo scenario (a fictional county's incidents) as JSON Lines."""
+    from yuqing.demo.scenario import generate_scenario, write_jsonl
+
+    posts = generate_scenario(seed=seed, hours=hours)
+    write_jsonl(posts, out)
+    typer.echo(f"wrote {len(posts)} posts to {out}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="fresh demo database fed by the demo scenario")
+    ] = False,
+    speed: Annotated[float, typer.Option(help="demo replay speed")] = 60.0,
+    seed: Annotated[int, typer.Option(help="demo scenario seed")] = 7,
+) -> None:
+    """Run the web console and API, with feed polling and retention in the background."""
+    import uvicorn
+
+    from yuqing.api.app import create_app
+    from yuqing.runtime.workers import Workers, start_standard_workers
+    from yuqing.settings import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with user_errors():
+        settings = load_settings()
+        if demo:
+            from yuqing.runtime.demo import prepare_demo
+
+            ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
+        else:
+            from yuqing.runtime.context import open_context
+
+            ctx, start_demo = open_context(settings), None
+    workers = Workers()
+
+    def background() -> Callable[[], None]:
+        start_standard_workers(ctx, workers)
+        if start_demo is not None:
+            start_demo(workers)
+        return workers.stop
+
+    application = create_app(ctx, background=background)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"yuqing console: http://{bind_host}:{bind_port}/  (Ctrl-C to stop)")
+    try:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
+    finally:
+        ctx.close()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

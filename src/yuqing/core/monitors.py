@@ -1,0 +1,518 @@
+"""Monitors: saved boolean queries that select posts (MISSION M3, M7).
+
+A monitor's query is written in Lucene syntax and parsed by luqum; ``compile_query`` turns
+the parse tree once into a small tree of closures, so that matching a post does no parsing
+work. What the language offers:
+
+* terms ``化工厂``, ``fire``; implicit AND between juxtaposed terms (``化工厂 爆炸``);
+  ``AND``, ``OR``, ``NOT`` (in capitals) and ``-term``; ``+term`` is the same as ``term``;
+  parentheses; quoted phrases ``"自来水 污染"``;
+* a trailing ``*`` on a Latin/number term is a prefix wildcard (``chem*``);
+* field filters ``source:weibo``, ``category:central_media``, ``place:云溪县`` (``place:云溪``
+  also matches 云溪县/云溪市...), ``lang:zh``, ``author_kind:government``, ``kind:accident``
+  (an unknown kind matches nothing); a field applies to a group: ``source:(weibo OR wechat)``.
+  Chinese aliases are accepted for the field names: 来源, 类别/分类, 地点/地区, 语言,
+  作者类型, 类型/事件类型.
+
+Precedence is luqum's (it follows its PLY grammar): ``AND`` binds tighter than ``OR``, and
+juxtaposition (the implicit AND) binds loosest of all. So ``a OR b AND c`` is
+``a OR (b AND c)``, while ``a OR b c`` is ``(a OR b) AND c`` and ``化工厂 爆炸 OR 火灾`` is
+``化工厂 AND (爆炸 OR 火灾)``.
+
+How a term matches a post (a ``MatchDoc``):
+
+* a term with CJK characters matches when it is a substring of the lower-cased text, so it
+  does not depend on how the text was segmented;
+* a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case); one with
+  inner punctuation (``covid-19``, ``pm2.5``) also matches where it stands in the text
+  between non-alphanumeric characters;
+* a phrase matches as a substring of the lower-cased text with whitespace collapsed.
+
+The query is normalised first, as post texts are (``yuqing.textproc.normalise``: NFKC,
+Traditional to Simplified, invisible characters dropped), and Chinese quotes become ``"``, so
+``（化工廠 OR 爆炸）`` and ``来源：weibo`` work as typed. Queries that cannot be run raise
+``QueryError`` with a message that names the problem and, where known, the character
+position (counted from 1 in the normalised query). Two further refusals protect users
+from silent surprises: lower-case ``and``/``or``/``not`` (Lucene would search for them as
+words) and queries that only exclude (``NOT 谣言``), which would match nearly every post.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from luqum.exceptions import IllegalCharacterError, ParseError
+from luqum.thread import parse as _luqum_parse
+from luqum.tree import (
+    AndOperation,
+    BaseGroup,
+    Boost,
+    Fuzzy,
+    Item,
+    Not,
+    OpenRange,
+    OrOperation,
+    Phrase,
+    Plus,
+    Prohibit,
+    Proximity,
+    Range,
+    Regex,
+    SearchField,
+    UnknownOperation,
+    Word,
+)
+from luqum.utils import UnknownOperationResolver
+
+from yuqing.core.posts import AuthorKind, SourceCategory
+from yuqing.errors import QueryError
+from yuqing.textproc.normalise import normalise
+
+MAX_QUERY_CHARS = 2_000
+# Deeper nesting is never needed by a person and would let a 2,000-character query
+# exhaust the recursion of luqum's tree visitors and of our compiler.
+MAX_NESTING = 32
+
+FIELDS: tuple[str, ...] = ("source", "category", "place", "lang", "author_kind", "kind")
+FIELD_ALIASES: dict[str, str] = {
+    "来源": "source",
+    "类别": "category",
+    "分类": "category",
+    "地点": "place",
+    "地区": "place",
+    "语言": "lang",
+    "作者类型": "author_kind",
+    "类型": "kind",
+    "事件类型": "kind",
+}
+LANGS: tuple[str, ...] = ("zh", "en", "other")
+_CATEGORIES = frozenset(c.value for c in SourceCategory)
+_AUTHOR_KINDS = frozenset(k.value for k in AuthorKind)
+# Suffixes of administrative units, so that ``place:云溪`` finds a post placed in 云溪县.
+_PLACE_SUFFIXES: tuple[str, ...] = (
+    "省",
+    "市",
+    "县",
+    "区",
+    "镇",
+    "乡",
+    "村",
+    "街道",
+    "自治区",
+    "自治州",
+    "自治县",
+    "特别行政区",
+)
+
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+)
+# Chinese and typographic quotes that NFKC leaves alone but users type for phrases.
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟「」『』〝〞", '"'))
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+_LOWER_OPERATORS = frozenset({"and", "or", "not", "&&", "||"})
+_UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position (\d+)", re.DOTALL)
+_ILLEGAL = re.compile(r"Illegal character '(.*)' at position (\d+)", re.DOTALL)
+
+
+def normalise_query(text: str) -> str:
+    """The text pipeline's normalisation (NFKC, t2s, ...), plus Chinese quotes to ``"``."""
+    return normalise(text).translate(_QUOTES).strip()
+
+
+@dataclass(slots=True, frozen=True)
+class MatchDoc:
+    """What a monitor sees of one post.
+
+    ``text`` is the normalised text including the title, in any case; ``tokens`` are its
+    words, lower-case; ``places`` holds place names, province and city of the post.
+    """
+
+    text: str
+    tokens: frozenset[str]
+    source: str
+    category: str
+    places: frozenset[str]
+    lang: str
+    author_kind: str
+    kind: str | None = None
+
+
+class _View:
+    """A ``MatchDoc`` prepared once for every monitor: lower-cased, whitespace collapsed."""
+
+    __slots__ = ("author_kind", "category", "kind", "lang", "places", "source", "text", "tokens")
+
+    def __init__(self, doc: MatchDoc) -> None:
+        self.text = " ".join(doc.text.lower().split())
+        self.tokens = doc.tokens
+        self.source = doc.source.lower()
+        self.category = doc.category.lower()
+        self.places = doc.places
+        self.lang = doc.lang.lower()
+        self.author_kind = doc.author_kind.lower()
+        self.kind = doc.kind.lower() if doc.kind is not None else None
+
+
+_Predicate = Callable[[_View], bool]
+
+
+@dataclass(slots=True)
+class _Node:
+    """A compiled part of a query: its test, a rough cost and whether it is positive."""
+
+    test: _Predicate
+    cost: int
+    # False when the part can only exclude posts (NOT x, or an OR with such a branch).
+    positive: bool
+
+
+class MonitorQuery:
+    """A compiled monitor query; ``matches`` runs closures only, never the parser."""
+
+    __slots__ = ("_terms", "_test", "text")
+
+    def __init__(self, text: str, test: _Predicate, terms: tuple[str, ...]) -> None:
+        self.text = text
+        self._test = test
+        self._terms = terms
+
+    def matches(self, doc: MatchDoc) -> bool:
+        """Whether the post ``doc`` is selected by this query."""
+        return self._test(_View(doc))
+
+    def terms(self) -> tuple[str, ...]:
+        """Positive text terms and phrases (lower-case, prefix ``*`` removed), in order.
+
+        Terms under NOT and field values are left out: these are the words to highlight
+        in a matching post or to hand to a full-text search.
+        """
+        return self._terms
+
+    def __repr__(self) -> str:
+        return f"MonitorQuery({self.text!r})"
+
+
+class MonitorSet:
+    """Many monitors run over batches of posts, each post prepared once for all."""
+
+    __slots__ = ("_monitors",)
+
+    def __init__(self, monitors: Iterable[tuple[int, MonitorQuery]]) -> None:
+        self._monitors: tuple[tuple[int, _Predicate], ...] = tuple(
+            (monitor_id, query._test) for monitor_id, query in monitors
+        )
+
+    def __len__(self) -> int:
+        return len(self._monitors)
+
+    def match_batch(self, docs: Sequence[MatchDoc]) -> list[list[int]]:
+        """For each post, the ids of the monitors that select it, in monitor order."""
+        monitors = self._monitors
+        result: list[list[int]] = []
+        for doc in docs:
+            view = _View(doc)
+            result.append([monitor_id for monitor_id, test in monitors if test(view)])
+        return result
+
+
+def compile_query(text: str) -> MonitorQuery:
+    """Parse and compile a monitor query, or raise ``QueryError`` saying what is wrong."""
+    if not isinstance(text, str):
+        raise QueryError(f"query must be text, got {type(text).__name__}")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}"
+        )
+    query = normalise_query(text)
+    if not query:
+        raise QueryError("query is empty: give at least one term, phrase or field filter")
+    _check_brackets(query)
+    _check_operators(query)
+    try:
+        tree = _luqum_parse(query)
+    except ParseError as error:
+        raise _syntax_error(query, error) from None
+    _check_depth(query, tree)
+    resolved = UnknownOperationResolver(resolve_to=AndOperation)(tree)
+    compiler = _Compiler(query)
+    node = compiler.compile(resolved, field=None, negated=False)
+    if not node.positive:
+        raise QueryError(
+            "query only excludes posts (NOT / -): add a term or field filter that "
+            "matching posts must have, e.g. '云溪 -谣言'"
+        )
+    return MonitorQuery(query, node.test, tuple(dict.fromkeys(compiler.terms)))
+
+
+def _where(query: str, pos: int) -> str:
+    """``at character N (near '…')``, counted from 1 as people count."""
+    start = max(0, pos - 8)
+    snippet = query[start : pos + 8]
+    return f"at character {pos + 1} (near {snippet!r})"
+
+
+def _check_brackets(query: str) -> None:
+    """Name unclosed quotes and unbalanced parentheses precisely, before luqum does."""
+    opened: list[int] = []
+    quote_at: int | None = None
+    deepest = 0
+    escaped = False
+    for pos, char in enumerate(query):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote_at is not None:
+            if char == '"':
+                quote_at = None
+        elif char == '"':
+            quote_at = pos
+        elif char in "[]{}":
+            raise QueryError(
+                f"bracket {char!r} {_where(query, pos)}: ranges cannot be used in monitors; "
+                "put text with brackets in double quotes"
+            )
+        elif char == "(":
+            opened.append(pos)
+            deepest = max(deepest, len(opened))
+        elif char == ")":
+            if not opened:
+                raise QueryError(f"unbalanced parenthesis: ')' {_where(query, pos)} has no '('")
+            opened.pop()
+    if quote_at is not None:
+        raise QueryError(f"unclosed quote: '\"' {_where(query, quote_at)} is never closed")
+    if opened:
+        raise QueryError(f"unbalanced parenthesis: '(' {_where(query, opened[-1])} is never closed")
+    if deepest > MAX_NESTING:
+        raise QueryError(f"parentheses are nested {deepest} deep; the limit is {MAX_NESTING}")
+
+
+def _check_operators(query: str) -> None:
+    """Refuse lower-case operators, which Lucene would silently search for as words."""
+    in_quote = False
+    for match in re.finditer(r'"|(?:\\.|[^\s()"\\])+', query):
+        word = match.group()
+        if word == '"':
+            in_quote = not in_quote
+        elif not in_quote and word.lower() in _LOWER_OPERATORS and word not in _OPERATORS:
+            upper = {"&&": "AND", "||": "OR"}.get(word, word.upper())
+            raise QueryError(
+                f"operator {word!r} {_where(query, match.start())}: write operators in "
+                f'capitals ({upper}), or put the word in quotes to search for it ("{word}")'
+            )
+
+
+def _syntax_error(query: str, error: ParseError) -> QueryError:
+    message = str(error)
+    if isinstance(error, IllegalCharacterError):
+        found = _ILLEGAL.search(message)
+        if found:
+            pos = int(found.group(2))
+            char = query[pos] if pos < len(query) else found.group(1)[:1]
+            return QueryError(
+                f"character {char!r} {_where(query, pos)} cannot start a term; put text "
+                "with symbols in double quotes"
+            )
+        return QueryError(f"query has a character that cannot be used: {message}")
+    found = _UNEXPECTED.search(message)
+    if found:
+        token, pos = found.group(1), int(found.group(2))
+        if token in {"AND", "OR"}:
+            return QueryError(f"operator {token} {_where(query, pos)} needs a term on each side")
+        return QueryError(f"unexpected {token!r} {_where(query, pos)}")
+    if "end of expression" in message:
+        last = query.split()[-1] if query.split() else ""
+        if last in {"AND", "OR", "NOT", "-", "+"} or last.endswith(":"):
+            return QueryError(
+                f"query ends with {last!r}, which needs something after it "
+                f"(dangling operator at character {len(query)})"
+            )
+        return QueryError("query ends too early: an operator or field has nothing after it")
+    return QueryError(f"query does not parse: {message}")
+
+
+def _check_depth(query: str, tree: Item) -> None:
+    """Bound nesting (``NOT NOT NOT ...`` too) without recursing, see MAX_NESTING."""
+    stack: list[tuple[Item, int]] = [(tree, 1)]
+    while stack:
+        item, depth = stack.pop()
+        # Operations flatten (a AND b AND c is one node); each unary or group adds a level.
+        if depth > MAX_NESTING * 3:
+            raise QueryError(f"query is nested too deeply (more than {MAX_NESTING} levels)")
+        stack.extend((child, depth + 1) for child in item.children)
+
+
+def _all(nodes: list[_Node]) -> _Predicate:
+    tests = [node.test for node in sorted(nodes, key=lambda n: n.cost)]
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda view: first(view) and second(view)
+    chain = tuple(tests)
+
+    def every(view: _View) -> bool:
+        return all(test(view) for test in chain)
+
+    return every
+
+
+def _any(nodes: list[_Node]) -> _Predicate:
+    tests = [node.test for node in sorted(nodes, key=lambda n: n.cost)]
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda view: first(view) or second(view)
+    chain = tuple(tests)
+
+    def some(view: _View) -> bool:
+        return any(test(view) for test in chain)
+
+    return some
+
+
+_UNSUPPORTED: tuple[tuple[type[Item], str], ...] = (
+    (Fuzzy, "fuzzy search (~)"),
+    (Proximity, "proximity search (~)"),
+    (Boost, "boosting (^)"),
+    (Range, "ranges ([a TO b])"),
+    (OpenRange, "open ranges (< >)"),
+    (Regex, "regular expressions (/.../)"),
+)
+
+
+class _Compiler:
+    """Turns a resolved luqum tree into ``_Node`` closures and collects positive terms."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.terms: list[str] = []
+
+    def where(self, item: Item) -> str:
+        pos = item.pos
+        return _where(self.query, pos) if isinstance(pos, int) else "in the query"
+
+    def compile(self, item: Item, *, field: str | None, negated: bool) -> _Node:
+        if isinstance(item, AndOperation | UnknownOperation):
+            parts = [self.compile(op, field=field, negated=negated) for op in item.operands]
+            return _Node(_all(parts), sum(p.cost for p in parts), any(p.positive for p in parts))
+        if isinstance(item, OrOperation):
+            parts = [self.compile(op, field=field, negated=negated) for op in item.operands]
+            return _Node(_any(parts), sum(p.cost for p in parts), all(p.positive for p in parts))
+        if isinstance(item, Not | Prohibit):
+            inner = self.compile(item.a, field=field, negated=not negated)
+            test = inner.test
+            return _Node(lambda view: not test(view), inner.cost, False)
+        if isinstance(item, Plus):
+            return self.compile(item.a, field=field, negated=negated)
+        if isinstance(item, BaseGroup):
+            return self.compile(item.expr, field=field, negated=negated)
+        if isinstance(item, SearchField):
+            return self.search_field(item, field=field, negated=negated)
+        if isinstance(item, Phrase):
+            value = " ".join(item.unescaped_value[1:-1].split())
+            if not value:
+                raise QueryError(f"empty phrase {self.where(item)}")
+            if field is not None:
+                return self.field_value(field, value, item)
+            return self.phrase(value, negated)
+        if isinstance(item, Word):
+            if field is not None:
+                if item.has_wildcard():
+                    raise QueryError(
+                        f"wildcards are not supported in field values: {field}:{item.value} "
+                        f"{self.where(item)}"
+                    )
+                return self.field_value(field, item.unescaped_value, item)
+            return self.word(item, negated)
+        for kind, name in _UNSUPPORTED:
+            if isinstance(item, kind):
+                raise QueryError(f"{name} cannot be used in monitors ({self.where(item)[3:]})")
+        raise QueryError(f"unsupported query part {str(item)!r} {self.where(item)}")
+
+    def search_field(self, item: SearchField, *, field: str | None, negated: bool) -> _Node:
+        raw_name = str(item.name)
+        name = FIELD_ALIASES.get(raw_name, raw_name.lower())
+        if field is not None:
+            raise QueryError(
+                f"field {raw_name!r} {self.where(item)} is inside field {field!r}; "
+                "fields cannot be nested"
+            )
+        if name not in FIELDS:
+            raise QueryError(
+                f"unknown field {raw_name!r} {self.where(item)}; known fields: "
+                f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)"
+            )
+        return self.compile(item.expr, field=name, negated=negated)
+
+    def field_value(self, field: str, raw: str, item: Item) -> _Node:
+        value = raw.strip()
+        if not value:
+            raise QueryError(f"empty value for field {field!r} {self.where(item)}")
+        lowered = value.lower()
+        if field == "source":
+            return _Node(lambda view: view.source == lowered, 0, True)
+        if field == "category":
+            self.check_value(field, lowered, _CATEGORIES, item)
+            return _Node(lambda view: view.category == lowered, 0, True)
+        if field == "lang":
+            self.check_value(field, lowered, frozenset(LANGS), item)
+            return _Node(lambda view: view.lang == lowered, 0, True)
+        if field == "author_kind":
+            self.check_value(field, lowered, _AUTHOR_KINDS, item)
+            return _Node(lambda view: view.author_kind == lowered, 0, True)
+        if field == "kind":
+            # Kinds come from detection's taxonomy: an unknown one simply matches nothing.
+            return _Node(lambda view: view.kind == lowered, 0, True)
+        names = {value, lowered, value.title()}
+        names.update(value + suffix for suffix in _PLACE_SUFFIXES)
+        candidates = frozenset(names)
+        return _Node(lambda view: not candidates.isdisjoint(view.places), 1, True)
+
+    def check_value(self, field: str, value: str, allowed: frozenset[str], item: Item) -> None:
+        if value not in allowed:
+            raise QueryError(
+                f"{field}: {value!r} {self.where(item)} is not one of {', '.join(sorted(allowed))}"
+            )
+
+    def phrase(self, value: str, negated: bool) -> _Node:
+        needle = value.lower()
+        if not negated:
+            self.terms.append(needle)
+        return _Node(lambda view: needle in view.text, 3, True)
+
+    def word(self, item: Word, negated: bool) -> _Node:
+        raw = item.value
+        prefix = False
+        wildcards = list(item.iter_wildcards())
+        if wildcards:
+            (start, end), char = wildcards[-1]
+            if len(wildcards) > 1 or char != "*" or end != len(raw) or start == 0:
+                raise QueryError(
+                    f"wildcard in {raw!r} {self.where(item)}: only a '*' at the end of a "
+                    "word is supported"
+                )
+            raw = raw[:-1]
+            prefix = True
+        value = Word(raw).unescaped_value.lower()
+        if not value:
+            raise QueryError(f"empty term {self.where(item)}")
+        if not negated:
+            self.terms.append(value)
+        if _CJK.search(value):
+            # A CJK term is found as a substring, whatever the segmenter made of the text;
+            # a trailing '*' adds nothing to that.
+            return _Node(lambda view: value in view.text, 2, True)
+        if prefix:
+            return _Node(lambda view: any(t.startswith(value) for t in view.tokens), 4, True)
+        if value.isalnum():
+            return _Node(lambda view: value in view.tokens, 1, True)
+        # 'covid-19', 'pm2.5': segmenters split these, so look for them in the text too.
+        pattern = re.compile(r"(?<![0-9a-z])" + re.escape(value) + r"(?![0-9a-z])")
+        return _Node(
+            lambda view: value in view.tokens or pattern.search(view.text) is not None, 3, True
+        )

@@ -1,0 +1,165 @@
+"""Bursts in a monitor's volume: posts per bin against the monitor's own robust baseline.
+
+A ``VolumeBaseline`` follows one series of counts per bin (a monitor's matching posts): an
+exponentially weighted level and mean absolute deviation of closed bins, and an hour-of-day
+profile, so that the usual evening peak is expected rather than alarming. A closed bin is
+clipped before it joins the baseline (winsorised at level + 3 deviations), so that a burst
+does not raise its own bar within the hour. ``MonitorBurstTracker`` holds one baseline per
+monitor id and says when the last few bins are a burst:
+
+* at least ``monitor_min_posts`` posts in the window (the current bin and the ones before);
+* at least ``monitor_ratio`` times what the baseline expects for the window; and
+* a z-score of at least ``monitor_z`` against the baseline's spread (Poisson floor).
+
+A monitor bursts once per episode: after a burst it stays quiet for ``monitor_cooldown``.
+Memory is a few numbers per monitor; cost per post is O(1) (amortised over bins).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from yuqing.detection.model import DetectionConfig, Occurrence
+
+__all__ = ["MonitorBurstTracker", "VolumeBaseline"]
+
+_LN2 = math.log(2.0)
+_MAX_FOLDED_BINS = 6 * 24 * 30  # beyond a month of silence the baseline is simply zero
+
+
+class VolumeBaseline:
+    """Robust baseline of one count series (level, deviation, hour-of-day profile)."""
+
+    __slots__ = (
+        "_alpha",
+        "_bin",
+        "_closed",
+        "_current",
+        "_current_bin",
+        "_hours",
+        "_hours_weight",
+        "_previous",
+        "deviation",
+        "level",
+    )
+
+    def __init__(self, bin_seconds: float, half_life_seconds: float) -> None:
+        self._bin = bin_seconds
+        self._alpha = 1.0 - math.exp(-_LN2 * bin_seconds / half_life_seconds)
+        self.level = 0.0
+        self.deviation = 0.0
+        self._current_bin: int | None = None
+        self._current = 0
+        self._previous: list[int] = []  # the last few closed bins, newest last
+        self._closed = 0
+        self._hours = [0.0] * 24
+        self._hours_weight = 0.0
+
+    def _fold(self, count: float, bin_index: int) -> None:
+        ceiling = self.level + 3.0 * max(self.deviation, math.sqrt(self.level), 1.0)
+        value = min(float(count), ceiling) if self._closed >= 6 else float(count)
+        alpha = self._alpha
+        self.deviation += alpha * (abs(value - self.level) - self.deviation)
+        self.level += alpha * (value - self.level)
+        hour = int(bin_index * self._bin // 3600) % 24
+        self._hours[hour] += value
+        self._hours_weight += value
+        self._closed += 1
+
+    def add(self, when: float, window_bins: int) -> None:
+        """Count one post at ``when``; bins before the current one close as time passes."""
+        index = int(when // self._bin)
+        if self._current_bin is None:
+            self._current_bin = index
+        if index > self._current_bin:
+            self._previous.append(self._current)
+            self._fold(self._current, self._current_bin)
+            gap = min(index - self._current_bin - 1, _MAX_FOLDED_BINS)
+            for step in range(gap):
+                self._previous.append(0)
+                self._fold(0.0, self._current_bin + 1 + step)
+            del self._previous[: max(0, len(self._previous) - window_bins)]
+            self._current_bin = index
+            self._current = 0
+        elif index < self._current_bin:
+            # A late post: it belongs to a closed bin; count it there if still in the window.
+            back = self._current_bin - index
+            if back <= len(self._previous):
+                self._previous[-back] += 1
+            return
+        self._current += 1
+
+    def window_count(self, window_bins: int) -> int:
+        """Posts in the current bin and the ``window_bins - 1`` closed bins before it."""
+        return self._current + sum(self._previous[-(window_bins - 1) :]) if window_bins > 1 else (
+            self._current
+        )
+
+    def expected(self, when: float, window_bins: int) -> float:
+        """What the baseline predicts for a window ending at ``when``."""
+        factor = 1.0
+        if self._closed * self._bin >= 86_400 and self._hours_weight > 0:
+            share = self._hours[int(when // 3600) % 24] * 24.0 / self._hours_weight
+            factor = min(3.0, max(0.33, share))
+        return self.level * factor * window_bins
+
+    @property
+    def closed_bins(self) -> int:
+        return self._closed
+
+
+class MonitorBurstTracker:
+    """Per-monitor volume baselines; reports a ``monitor_burst`` occurrence per episode."""
+
+    def __init__(self, config: DetectionConfig | None = None) -> None:
+        self._config = config or DetectionConfig()
+        self._bin = self._config.bin_size.total_seconds()
+        self._half_life = self._config.monitor_half_life.total_seconds()
+        self._baselines: dict[int, VolumeBaseline] = {}
+        self._quiet_until: dict[int, float] = {}
+        # Warm-up: a monitor needs a few hours of history before its bursts mean anything.
+        self._min_closed = max(6, int(3 * 3600 // self._bin))
+
+    def observe(self, monitor_id: int, when: datetime) -> Occurrence | None:
+        """Count one post of ``monitor_id`` at ``when``; return an occurrence on a burst."""
+        config = self._config
+        moment = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+        seconds = moment.timestamp()
+        baseline = self._baselines.get(monitor_id)
+        if baseline is None:
+            baseline = VolumeBaseline(self._bin, self._half_life)
+            self._baselines[monitor_id] = baseline
+        window = config.monitor_window_bins
+        baseline.add(seconds, window)
+        if baseline.closed_bins < self._min_closed:
+            return None
+        if seconds < self._quiet_until.get(monitor_id, -math.inf):
+            return None
+        count = baseline.window_count(window)
+        if count < config.monitor_min_posts:
+            return None
+        expected = baseline.expected(seconds, window)
+        spread = math.sqrt(expected + (baseline.deviation * window) ** 2 / window + 1.0)
+        z = (count - expected) / spread
+        if count < config.monitor_ratio * expected or z < config.monitor_z:
+            return None
+        self._quiet_until[monitor_id] = seconds + config.monitor_cooldown.total_seconds()
+        minutes = int(window * self._bin // 60)
+        return Occurrence(
+            kind="monitor_burst",
+            at=moment,
+            monitor_id=monitor_id,
+            reasons=[
+                f"{count} posts in the last {minutes} min against {expected:.1f} expected",
+            ],
+            figures={
+                "posts": count,
+                "expected": round(expected, 2),
+                "z": round(z, 2),
+                "window_minutes": minutes,
+            },
+        )
+
+    def __len__(self) -> int:
+        return len(self._baselines)

@@ -1,0 +1,221 @@
+"""What flows into and out of event detection: posts, settings, occurrences, summaries.
+
+The detector sees a post as a ``DetectionPost`` (text features already computed by
+``yuqing.textproc``); it hands back a ``BatchResult`` per batch: the event each post joined,
+the ``Occurrence`` records that the ingestion worker stores (an event raised, updated,
+merged or retired; a monitor's volume bursting) and the counted reasons for skipped posts.
+Nothing here reads a clock or performs I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+__all__ = [
+    "OCCURRENCE_KINDS",
+    "SKIP_REASONS",
+    "BatchResult",
+    "DetectionConfig",
+    "DetectionPost",
+    "EventSummary",
+    "Occurrence",
+]
+
+# Why a post was left out of detection; every skipped post is counted under one of these.
+SKIP_REASONS: tuple[str, ...] = (
+    "no_text",  # empty text after normalisation
+    "no_terms",  # text present, but no term left after stop words (e.g. only emoji)
+    "no_time",  # no publication time: it cannot be placed on the stream's time line
+    "future_time",  # published after the batch's stream time plus the allowed skew
+    "too_old",  # published long before the stream time (far past, or a very late arrival)
+    "unknown_language",  # only when DetectionConfig.unknown_language == "skip"
+)
+
+OCCURRENCE_KINDS: tuple[str, ...] = (
+    "event_raised",
+    "event_updated",
+    "event_merged",
+    "event_retired",
+    "monitor_burst",
+)
+
+
+@dataclass(slots=True)
+class DetectionPost:
+    """One post as detection sees it: ids, stream time and the features textproc made."""
+
+    post_id: str
+    time: datetime | None
+    story_key: str
+    text: str  # normalised
+    tokens: list[str]
+    keywords: list[str]
+    lang: str
+    source: str
+    source_category: str
+    author_kind: str
+    reach: int
+    places: list[str]
+    sentiment: str | None = None
+    kind: str | None = None
+    cues: list[Any] = field(default_factory=list)
+    monitor_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DetectionConfig:
+    """Every setting of event detection; the defaults were chosen by measurement.
+
+    See ``docs/decisions/0003-event-detection.md`` for the measurements behind them.
+    Durations are ``timedelta``; rates are posts per hour.
+    """
+
+    # --- time line and bad input -------------------------------------------------------
+    bin_size: timedelta = timedelta(minutes=10)
+    max_future_skew: timedelta = timedelta(minutes=10)  # later than ``now`` + this: skip
+    # Without ``now``: later than the stream time (latest post seen, or the batch median) +
+    # this is taken for a wrong clock and skipped as future.
+    max_jump: timedelta = timedelta(days=1)
+    max_lateness: timedelta = timedelta(days=2)  # earlier than stream time - this: skip
+    # Posts whose language is unknown ("", "und", ...): "process" them on their tokens
+    # (the term model is language-neutral), or "skip" them with the reason counted.
+    unknown_language: str = "process"
+
+    # --- terms --------------------------------------------------------------------------
+    max_terms_per_post: int = 16  # the post vector keeps its highest-weighted terms
+    min_latin_length: int = 2  # shorter Latin/Cyrillic tokens are noise ("s", "t")
+    df_half_life: timedelta = timedelta(days=1)  # online document frequency, also baseline
+    term_bucket: timedelta = timedelta(minutes=30)  # recent = this bucket and the one before
+    idf_smoothing: float = 5.0  # documents added to numerator and denominator of the idf
+    vocabulary_limit: int = 200_000  # rare terms are pruned beyond this many
+
+    # --- clustering -----------------------------------------------------------------------
+    # A post joins the event that "owns" most of its known terms: the idf-weighted share of
+    # the terms' recent occurrences that the event holds (see detector.py).
+    similarity_threshold: float = 0.3
+    min_known_df: float = 1.5  # terms seen fewer times than this carry no evidence yet
+    max_postings: int = 400  # a term on more active events than this is not used to retrieve
+    max_candidates: int = 50  # events scored exactly per post
+    merge_threshold: float = 0.4  # share of an event's key terms another event owns
+    merge_min_posts: int = 5  # an event is checked for merging from this size on
+    # Idle time after which an event retires; small events retire sooner (bounded cost).
+    idle_small: timedelta = timedelta(hours=6)
+    idle_large: timedelta = timedelta(days=4)
+    large_event_posts: int = 20
+
+    # --- alerting -------------------------------------------------------------------------
+    alert_window: timedelta = timedelta(hours=1)
+    alert_min_posts: int = 6  # posts in the alert window
+    alert_min_stories: int = 4  # distinct stories (near-duplicate groups) in the window
+    alert_min_burst: float = 4.0  # recent term rate over the term's long-run rate
+    alert_key_terms: int = 4  # the event's top terms whose rates are compared
+    alert_warmup: timedelta = timedelta(hours=2)  # history needed before term rates count
+    update_every: timedelta = timedelta(hours=1)  # event_updated at most this often
+
+    # --- monitors -------------------------------------------------------------------------
+    monitor_window_bins: int = 3
+    monitor_min_posts: int = 10
+    monitor_z: float = 4.0
+    monitor_ratio: float = 3.0
+    monitor_half_life: timedelta = timedelta(days=3)
+    monitor_cooldown: timedelta = timedelta(hours=6)
+
+    # --- summaries -------------------------------------------------------------------------
+    summary_keywords: int = 10
+    summary_places: int = 5
+    max_curve_bins: int = 2016  # two weeks of 10-minute bins
+    max_sources_tracked: int = 2000
+    retired_kept: int = 1000  # summaries of retired events still answered by events()
+
+    def validate(self) -> None:
+        """Raise ``ConfigError`` naming the first setting that cannot work."""
+        from yuqing.errors import ConfigError
+
+        positive_times = (
+            "bin_size",
+            "df_half_life",
+            "term_bucket",
+            "idle_small",
+            "idle_large",
+            "alert_window",
+            "monitor_half_life",
+        )
+        for name in positive_times:
+            value = getattr(self, name)
+            if not isinstance(value, timedelta) or value <= timedelta(0):
+                raise ConfigError(f"detection.{name}: must be a positive duration")
+        if not 0.0 < self.similarity_threshold <= 1.0:
+            raise ConfigError("detection.similarity_threshold: must be in (0, 1]")
+        if not 0.0 < self.merge_threshold <= 1.0:
+            raise ConfigError("detection.merge_threshold: must be in (0, 1]")
+        if self.unknown_language not in ("process", "skip"):
+            raise ConfigError("detection.unknown_language: must be 'process' or 'skip'")
+        for name in (
+            "max_terms_per_post",
+            "max_postings",
+            "max_candidates",
+            "alert_min_posts",
+            "alert_key_terms",
+            "monitor_window_bins",
+            "max_curve_bins",
+        ):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"detection.{name}: must be at least 1")
+        if self.idle_large < self.idle_small:
+            raise ConfigError("detection.idle_large: must not be shorter than idle_small")
+
+
+@dataclass(slots=True)
+class EventSummary:
+    """Everything the platform shows and grades about one event, as of ``as_of``."""
+
+    event_id: str
+    active: bool
+    as_of: datetime
+    first_post_id: str
+    first_seen: datetime
+    last_seen: datetime
+    alerted_at: datetime | None
+    post_count: int
+    story_count: int
+    curve: list[tuple[datetime, int]]
+    growth_rate: float  # posts/hour in the last alert window over the one before (+1 smoothed)
+    reach: int
+    sources: int
+    categories: dict[str, int]
+    places: list[tuple[str, int]]
+    kind: str | None
+    kind_share: float
+    negative_share: float | None  # None when no post carried a sentiment
+    keywords: list[str]
+    representative_post_id: str
+    representative_text: str
+    cues: list[tuple[str, int]]
+    merged_from: list[str]
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """Something detection noticed, for the worker to store; detection never notifies."""
+
+    kind: str  # one of OCCURRENCE_KINDS
+    at: datetime  # stream time
+    event_id: str | None = None
+    monitor_id: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    figures: dict[str, float | int | str] = field(default_factory=dict)
+    summary: EventSummary | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """The outcome of one ``EventDetector.process_batch`` call, aligned with its input."""
+
+    assignments: list[str | None]
+    occurrences: list[Occurrence]
+    skipped: Counter[str]
+    # Defaults applied rather than skips (e.g. "unknown_language_processed").
+    defaulted: Counter[str] = field(default_factory=Counter)

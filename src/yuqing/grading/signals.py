@@ -1,0 +1,176 @@
+"""Measured signals of an event or incident, and the names grading rules use for them.
+
+A ``Signals`` value is what detection (or a person) measured at one moment. Every field
+is optional: a rule over a signal that was not measured does not hold, and the proposal
+says which signals were missing.
+
+Rules in the plan name signals by the names in ``SIGNALS`` (``volume``,
+``media_pickup.central`` ...). Adding a signal means adding a field here and one
+``SignalSpec`` line; plan checks and reason texts follow from the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class IncidentKind(StrEnum):
+    """The four kinds of emergency the plan names (M2), plus ``other``."""
+
+    NATURAL_DISASTER = "natural_disaster"
+    ACCIDENT = "accident"
+    PUBLIC_HEALTH = "public_health"
+    PUBLIC_SAFETY = "public_safety"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPickup:
+    """How many outlets of each category carried the story."""
+
+    central: int = 0
+    local: int = 0
+    overseas: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What was measured about an event; ``None`` means not measured."""
+
+    volume: int | None = None
+    """Posts about the event so far."""
+    growth_rate: float | None = None
+    """Posts in the last hour divided by posts in the hour before (2.0 = doubled)."""
+    reach: int | None = None
+    """Estimated audience: followers/readers of the outlets and accounts that carried it."""
+    source_count: int | None = None
+    """Distinct sources (outlets, platforms, accounts of organisations) carrying it."""
+    source_categories: frozenset[str] | None = None
+    """Source categories seen (``yuqing.core.posts.SourceCategory`` values)."""
+    media_pickup: MediaPickup | None = None
+    places_outside_home: int | None = None
+    """Places beyond the home jurisdiction where the event is discussed."""
+    negative_share: float | None = None
+    """Share of posts with negative sentiment, 0..1."""
+    rumour_share: float | None = None
+    """Share of posts flagged as rumour or unverified claims, 0..1."""
+    kind: IncidentKind | None = None
+    deaths: int | None = None
+    injuries: int | None = None
+    missing: int | None = None
+    evacuated: int | None = None
+    handed_down_from_above: bool | None = None
+    """A task handed down by a higher authority (level I by the plan's wording)."""
+    measured_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The measured values by rule name (only those measured), JSON-friendly."""
+        values: dict[str, object] = {}
+        for name, spec in SIGNALS.items():
+            value = spec.read(self)
+            if value is None:
+                continue
+            if isinstance(value, frozenset):
+                values[name] = sorted(value)
+            elif isinstance(value, StrEnum):
+                values[name] = value.value
+            else:
+                values[name] = value
+        return values
+
+
+class SignalType(StrEnum):
+    """How a signal's value is compared."""
+
+    NUMBER = "number"
+    SHARE = "share"  # a number in 0..1
+    FLAG = "flag"  # true / false
+    KIND = "kind"  # one IncidentKind
+    SET = "set"  # a set of category names
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSpec:
+    """One signal as rules see it: its name, type, labels and how to read it."""
+
+    name: str
+    type: SignalType
+    label_zh: str
+    label_en: str
+    read: Callable[[Signals], object]
+
+
+def _pickup(attr: str) -> Callable[[Signals], object]:
+    def read(signals: Signals) -> object:
+        if signals.media_pickup is None:
+            return None
+        return getattr(signals.media_pickup, attr)
+
+    return read
+
+
+def _field(attr: str) -> Callable[[Signals], object]:
+    def read(signals: Signals) -> object:
+        return getattr(signals, attr)
+
+    return read
+
+
+_N, _S, _F = SignalType.NUMBER, SignalType.SHARE, SignalType.FLAG
+SIGNALS: dict[str, SignalSpec] = {
+    spec.name: spec
+    for spec in (
+        SignalSpec("volume", _N, "信息量", "volume", _field("volume")),
+        SignalSpec("growth_rate", _N, "增长倍数", "growth rate", _field("growth_rate")),
+        SignalSpec("reach", _N, "覆盖人数", "reach", _field("reach")),
+        SignalSpec("source_count", _N, "信息源数量", "number of sources", _field("source_count")),
+        SignalSpec(
+            "source_categories",
+            SignalType.SET,
+            "信息源类别",
+            "source categories",
+            _field("source_categories"),
+        ),
+        SignalSpec(
+            "media_pickup.central",
+            _N,
+            "中央媒体转载数",
+            "central media pick-up",
+            _pickup("central"),
+        ),
+        SignalSpec(
+            "media_pickup.local", _N, "地方媒体转载数", "local media pick-up", _pickup("local")
+        ),
+        SignalSpec(
+            "media_pickup.overseas",
+            _N,
+            "境外媒体报道数",
+            "overseas media pick-up",
+            _pickup("overseas"),
+        ),
+        SignalSpec(
+            "places_outside_home",
+            _N,
+            "辖区外涉及地区数",
+            "places outside the home jurisdiction",
+            _field("places_outside_home"),
+        ),
+        SignalSpec("negative_share", _S, "负面占比", "negative share", _field("negative_share")),
+        SignalSpec("rumour_share", _S, "谣言占比", "rumour share", _field("rumour_share")),
+        SignalSpec("kind", SignalType.KIND, "事件类别", "incident kind", _field("kind")),
+        SignalSpec("deaths", _N, "死亡人数", "deaths", _field("deaths")),
+        SignalSpec("injuries", _N, "受伤人数", "injuries", _field("injuries")),
+        SignalSpec("missing", _N, "失踪人数", "missing", _field("missing")),
+        SignalSpec("evacuated", _N, "转移疏散人数", "evacuated", _field("evacuated")),
+        SignalSpec(
+            "handed_down_from_above",
+            _F,
+            "上级交办",
+            "handed down from above",
+            _field("handed_down_from_above"),
+        ),
+    )
+}

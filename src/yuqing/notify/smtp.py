@@ -1,0 +1,153 @@
+"""Email through an SMTP server (stdlib ``smtplib``): plain, STARTTLS or implicit TLS.
+
+Each message goes out as UTF-8 text with an HTML alternative that shows the level
+colour and the acknowledgement link. One connection per message keeps the channel
+simple and robust: alerts are few, and a stale pooled connection is a classic way to
+lose one.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.headerregistry import Address as MailAddress
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, make_msgid
+from typing import Literal
+
+from yuqing.core.clock import Clock, SystemClock
+from yuqing.errors import ConfigError
+from yuqing.notify.message import Address, DeliveryResult, Message, failed, sent
+from yuqing.notify.render import html_body, level_tag, plain_text
+
+Security = Literal["none", "starttls", "ssl"]
+MAX_EMAIL_CHARS = 20_000
+_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """How to reach the SMTP server and who the mail is from.
+
+    ``security``: ``"starttls"`` (port 587, the usual), ``"ssl"`` (port 465) or
+    ``"none"`` (a relay on the local network only). ``ssl_context`` defaults to the
+    system's trusted CAs; pass one with your own CA for an internal server.
+    """
+
+    host: str
+    sender: str
+    port: int = 587
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    sender_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ConfigError("notify.email.host is empty")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"notify.email.port {self.port} is not a TCP port")
+        if self.security not in ("none", "starttls", "ssl"):
+            raise ConfigError(
+                f"notify.email.security must be none, starttls or ssl, not {self.security!r}"
+            )
+        if not _EMAIL.match(self.sender):
+            raise ConfigError(f"notify.email.sender {self.sender!r} is not an email address")
+        if (self.username is None) != (self.password is None):
+            raise ConfigError("notify.email.username and password must be set together")
+        if not self.timeout > 0:
+            raise ConfigError("notify.email.timeout must be positive")
+
+
+class EmailChannel:
+    """Sends each message as one email to ``address.target``."""
+
+    kind = "email"
+
+    def __init__(self, config: SmtpConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self._clock = clock or SystemClock()
+
+    def compose(self, message: Message, address: Address) -> EmailMessage:
+        """The email as it will be sent (also useful to preview a notification)."""
+        cfg = self.config
+        mail = EmailMessage(policy=SMTP_POLICY)
+        mail["Subject"] = f"{level_tag(message)}{message.subject}"
+        local, _, domain = cfg.sender.partition("@")
+        mail["From"] = MailAddress(
+            display_name=cfg.sender_name or "", username=local, domain=domain
+        )
+        mail["To"] = address.target
+        mail["Date"] = format_datetime(message.created_at)
+        mail["Message-ID"] = make_msgid(idstring=message.id[:40], domain=domain)
+        mail["X-Yuqing-Message-Id"] = message.id
+        if message.level:
+            mail["X-Yuqing-Level"] = message.level.value
+        if message.incident_id:
+            mail["X-Yuqing-Incident"] = message.incident_id
+        mail.set_content(plain_text(message, MAX_EMAIL_CHARS), charset="utf-8")
+        mail.add_alternative(html_body(message), subtype="html", charset="utf-8")
+        return mail
+
+    def send(self, message: Message, address: Address) -> DeliveryResult:
+        at = self._clock.now()
+        if not _EMAIL.match(address.target):
+            return failed(
+                address, at, f"{address.target!r} is not an email address", retryable=False
+            )
+        cfg = self.config
+        where = f"SMTP {cfg.host}:{cfg.port}"
+        try:
+            mail = self.compose(message, address)
+            with self._connect() as smtp:
+                if cfg.security == "starttls":
+                    smtp.starttls(context=self._context())
+                    smtp.ehlo()
+                if cfg.username is not None and cfg.password is not None:
+                    smtp.login(cfg.username, cfg.password)
+                smtp.send_message(mail, from_addr=cfg.sender, to_addrs=[address.target])
+        except smtplib.SMTPAuthenticationError as exc:
+            return failed(address, at, f"{where} refused the login: {_reply(exc)}", retryable=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            temporary = all(400 <= code < 500 for code in codes)
+            return failed(
+                address,
+                at,
+                f"{where} refused recipient {address.target}: {codes}",
+                retryable=temporary,
+            )
+        except smtplib.SMTPResponseException as exc:
+            temporary = 400 <= exc.smtp_code < 500
+            return failed(address, at, f"{where}: {_reply(exc)}", retryable=temporary)
+        except smtplib.SMTPNotSupportedError as exc:
+            return failed(address, at, f"{where}: {exc}", retryable=False)
+        except ssl.SSLCertVerificationError as exc:
+            return failed(address, at, f"{where}: certificate refused: {exc}", retryable=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Disconnects, timeouts and refused connections may pass on a later try.
+            return failed(address, at, f"{where}: {type(exc).__name__}: {exc}", retryable=True)
+        return sent(address, at, f"accepted by {where}")
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        if cfg.security == "ssl":
+            return smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=cfg.timeout, context=self._context()
+            )
+        return smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+
+    def _context(self) -> ssl.SSLContext:
+        return self.config.ssl_context or ssl.create_default_context()
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return f"{exc.smtp_code} {text}"

@@ -1,0 +1,1 @@
+"""Workers at the edge: ingestion, feed polling, replay, retention and the scheduler."""

@@ -1,0 +1,385 @@
+"""The ingestion worker: connectors' items in, stored posts, stories and counts out.
+
+Every item is counted once with a status (stored, duplicate, rejected). Work is done in
+batches, one database transaction per batch, so killing the process mid-import loses at
+most the batch in flight, and running the import again stores every post exactly once:
+the post's identity is unique in the database and duplicates are skipped, not failed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import xxhash
+
+from yuqing.core.clock import Clock
+from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
+from yuqing.core.posts import AuthorKind, PostRecord, SourceCategory, content_hash
+from yuqing.core.privacy import Pseudonymiser
+from yuqing.errors import QueryError
+from yuqing.settings import Settings
+from yuqing.sources.base import Item, Located, Rejection
+from yuqing.storage import repo
+from yuqing.storage import schema as t
+from yuqing.storage.db import Database
+from yuqing.textproc.dedup import NearDuplicateIndex
+from yuqing.textproc.pipeline import TextFeatures, TextPipeline
+
+MAX_REJECTIONS_SHOWN = 1000
+_CATEGORIES = {c.value for c in SourceCategory}
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What happened to every item of one ingestion run."""
+
+    origin: str
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    run_id: int | None = None
+    stored_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    def line(self) -> str:
+        return (
+            f"{self.origin}: stored {self.stored}, duplicates {self.duplicates}, "
+            f"rejected {self.rejected}"
+        )
+
+
+@dataclass(slots=True)
+class _Prepared:
+    record: PostRecord
+    location: str
+    source: repo.SourceInfo
+    identity: str
+    seen_at: datetime
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def story_key(identity: str) -> str:
+    """A short, stable key for the story a post starts."""
+    return "s" + xxhash.xxh3_128_hexdigest(identity.encode("utf-8"))
+
+
+def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class Ingestor:
+    """Turns items from any connector into stored, processed, deduplicated posts."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        *,
+        pipeline: TextPipeline | None = None,
+        on_stored: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.pipeline = pipeline or TextPipeline()
+        self.pseudonymiser = Pseudonymiser(settings.pseudonym_key(), settings.keep_author_names)
+        self._lock = threading.RLock()
+        self.window = timedelta(hours=settings.dedup_window_hours)
+        self.dedup = NearDuplicateIndex(window=self.window)
+        self.monitors = MonitorSet([])
+        self._sources: dict[str, repo.SourceInfo] = {}
+        self._on_stored = on_stored
+        self._warm_dedup()
+        self.refresh_monitors()
+
+    # -- state that outlives a batch -----------------------------------------------------
+
+    def _warm_dedup(self) -> None:
+        """Rebuild the near-duplicate index of the active window from stored posts."""
+        with self.db.read() as conn:
+            newest = repo.latest_seen_at(conn)
+            if newest is None:
+                return
+            rows = repo.window_posts(conn, newest - self.window)
+        if not rows:
+            return
+        texts = [f"{r.title}\n{r.text}" if r.title else r.text for r in rows]
+        norm = [f.norm_text for f in self.pipeline.process_batch(texts)]
+        self.dedup.rebuild(
+            [r.identity for r in rows], norm, [r.seen_at for r in rows], [r.key for r in rows]
+        )
+
+    def refresh_monitors(self) -> None:
+        """Load the active monitors; a stored query that no longer parses is skipped."""
+        with self.db.read() as conn:
+            infos = repo.list_monitors(conn, active_only=True)
+        compiled: list[tuple[int, MonitorQuery]] = []
+        for info in infos:
+            try:
+                compiled.append((info.id, compile_query(info.query)))
+            except QueryError:
+                continue
+        with self._lock:
+            self.monitors = MonitorSet(compiled)
+
+    def _source_for(
+        self, record: PostRecord, default_source: str | None, kind: str
+    ) -> repo.SourceInfo:
+        slug = record.source or default_source or "import"
+        cached = self._sources.get(slug)
+        if cached is not None:
+            return cached
+        category = str(record.extra.get("source_category") or "other")
+        if category not in _CATEGORIES:
+            category = SourceCategory.OTHER.value
+        with self.db.write() as conn:
+            info = repo.ensure_source(
+                conn, slug, now=self.clock.now(), kind=kind, category=category
+            )
+        self._sources[slug] = info
+        return info
+
+    # -- the work ------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        items: Iterable[Item],
+        *,
+        origin: str,
+        default_source: str | None = None,
+        source_kind: str = "import",
+    ) -> IngestSummary:
+        """Store every valid item; count duplicates and rejections. Never raises for items."""
+        return self.ingest_batches(
+            batched(items, self.settings.batch_size),
+            origin=origin,
+            default_source=default_source,
+            source_kind=source_kind,
+        )
+
+    def ingest_batches(
+        self,
+        batches: Iterable[Sequence[Item]],
+        *,
+        origin: str,
+        default_source: str | None = None,
+        source_kind: str = "import",
+        on_batch: Callable[[IngestSummary], None] | None = None,
+    ) -> IngestSummary:
+        """One ingestion run over batches as they come (a file, a feed poll, a replay)."""
+        self.refresh_monitors()
+        summary = IngestSummary(origin=origin)
+        with self.db.write() as conn:
+            summary.run_id = repo.start_run(conn, origin, self.clock.now())
+        kept = 0
+        status = "failed"
+        try:
+            for chunk in batches:
+                for part in batched(chunk, self.settings.batch_size):
+                    # One batch at a time across threads: the dedup index is not shared-safe.
+                    with self._lock:
+                        kept = self._ingest_batch(part, summary, default_source, source_kind, kept)
+                if on_batch is not None:
+                    on_batch(summary)
+            status = "done" if summary.ok else "done_with_rejections"
+        finally:
+            with self.db.write() as conn:
+                repo.finish_run(conn, summary.run_id, self.clock.now(), status)
+        return summary
+
+    def _ingest_batch(
+        self,
+        chunk: Sequence[Item],
+        summary: IngestSummary,
+        default_source: str | None,
+        source_kind: str,
+        kept: int,
+    ) -> int:
+        rejections: list[Rejection] = []
+        prepared: list[_Prepared] = []
+        seen_in_batch: set[str] = set()
+        duplicates = 0
+        now = self.clock.now()
+        for item in chunk:
+            if isinstance(item, Rejection):
+                rejections.append(item)
+                continue
+            prepared_item = self._prepare(item, default_source, source_kind, now)
+            if prepared_item.identity in seen_in_batch:
+                duplicates += 1
+                continue
+            seen_in_batch.add(prepared_item.identity)
+            prepared.append(prepared_item)
+
+        with self.db.read() as conn:
+            stored_before = repo.existing_identities(conn, [p.identity for p in prepared])
+        if stored_before:
+            duplicates += sum(1 for p in prepared if p.identity in stored_before)
+            prepared = [p for p in prepared if p.identity not in stored_before]
+
+        features = self.pipeline.process_batch(
+            [p.record.text for p in prepared], [p.record.title for p in prepared]
+        )
+        stories = self.dedup.assign(
+            [story_key(p.identity) for p in prepared],
+            [f.norm_text for f in features],
+            [p.seen_at for p in prepared],
+        )
+        matches = self.monitors.match_batch(
+            [self._match_doc(p, f) for p, f in zip(prepared, features, strict=True)]
+        )
+        with self.db.write() as conn:
+            new_ids = self._store(conn, prepared, features, stories, matches, now)
+            kept += repo.record_run_progress(
+                conn,
+                summary.run_id or 0,
+                stored=len(new_ids),
+                duplicates=duplicates + len(prepared) - len(new_ids),
+                rejections=[(r.location, r.problem) for r in rejections],
+                kept_so_far=kept,
+            )
+        summary.stored += len(new_ids)
+        summary.duplicates += duplicates + len(prepared) - len(new_ids)
+        summary.rejected += len(rejections)
+        room = MAX_REJECTIONS_SHOWN - len(summary.rejections)
+        summary.rejections.extend(rejections[: max(0, room)])
+        summary.stored_ids.extend(new_ids)
+        if new_ids and self._on_stored is not None:
+            self._on_stored(new_ids)
+        return kept
+
+    def _prepare(
+        self, item: Located, default_source: str | None, source_kind: str, now: datetime
+    ) -> _Prepared:
+        record = item.record
+        source = self._source_for(record, default_source, source_kind)
+        if record.author_kind is AuthorKind.UNKNOWN and source.author_kind != "unknown":
+            record.author_kind = AuthorKind(source.author_kind)
+        self.pseudonymiser.apply(record)
+        return _Prepared(
+            record=record,
+            location=item.location,
+            source=source,
+            identity=record.identity(source.slug),
+            seen_at=record.published_at or now,
+        )
+
+    @staticmethod
+    def _match_doc(p: _Prepared, f: TextFeatures) -> MatchDoc:
+        names: set[str] = set()
+        for place in f.places:
+            names.add(place.name)
+            if place.province:
+                names.add(place.province)
+            if place.city:
+                names.add(place.city)
+        return MatchDoc(
+            text=f.norm_text,
+            tokens=frozenset(f.tokens),
+            source=p.source.slug,
+            category=p.source.category,
+            places=frozenset(names),
+            lang=f.lang,
+            author_kind=p.record.author_kind.value,
+        )
+
+    def _store(
+        self,
+        conn: Any,
+        prepared: Sequence[_Prepared],
+        features: Sequence[TextFeatures],
+        stories: Sequence[str],
+        matches: Sequence[list[int]],
+        now: datetime,
+    ) -> list[int]:
+        if not prepared:
+            return []
+        first_of_story: dict[str, dict[str, Any]] = {}
+        for p, f, key in zip(prepared, features, stories, strict=True):
+            if key not in first_of_story:
+                title = p.record.title or f.norm_text
+                first_of_story[key] = {
+                    "key": key,
+                    "title": title[:120],
+                    "post_count": 0,
+                    "reach": 0,
+                    "first_seen_at": p.seen_at,
+                    "last_seen_at": p.seen_at,
+                }
+        story_ids = repo.ensure_stories(conn, list(first_of_story.values()))
+        rows = []
+        for p, f, key in zip(prepared, features, stories, strict=True):
+            r = p.record
+            rows.append(
+                {
+                    "identity": p.identity,
+                    "source_id": p.source.id,
+                    "external_id": r.external_id,
+                    "url": r.url,
+                    "content_hash": content_hash(r.title, r.text),
+                    "author": r.author,
+                    "author_kind": r.author_kind.value,
+                    "title": r.title,
+                    "text": r.text,
+                    "lang": f.lang,
+                    "published_at": r.published_at,
+                    "fetched_at": now,
+                    "seen_at": p.seen_at,
+                    "repost_of": r.repost_of,
+                    "reply_to": r.reply_to,
+                    "reposts": r.reposts,
+                    "comments": r.comments,
+                    "likes": r.likes,
+                    "keywords": f.keywords,
+                    "places": [place.name for place in f.places],
+                    "search_terms": " ".join(f.search_terms),
+                    "story_id": story_ids[key],
+                    "truncated": r.truncated,
+                    "extra": r.extra,
+                    "raw": r.raw,
+                }
+            )
+        new_ids = repo.insert_posts(conn, rows)
+        growth: dict[int, dict[str, Any]] = {}
+        counts: Counter[tuple[int, datetime]] = Counter()
+        monitor_counts: Counter[tuple[int, datetime]] = Counter()
+        pairs: list[tuple[int, int]] = []
+        per_source: defaultdict[int, int] = defaultdict(int)
+        for p, key, monitor_ids in zip(prepared, stories, matches, strict=True):
+            post_id = new_ids.get(p.identity)
+            if post_id is None:
+                continue
+            sid = story_ids[key]
+            g = growth.setdefault(sid, {"sid": sid, "n": 0, "reach": 0, "last": p.seen_at})
+            g["n"] += 1
+            r = p.record
+            g["reach"] += (r.reposts or 0) + (r.comments or 0) + (r.likes or 0)
+            g["last"] = max(g["last"], p.seen_at)
+            minute = _minute(p.seen_at)
+            counts[(p.source.id, minute)] += 1
+            per_source[p.source.id] += 1
+            for monitor_id in monitor_ids:
+                pairs.append((post_id, monitor_id))
+                monitor_counts[(monitor_id, minute)] += 1
+        repo.grow_stories(conn, list(growth.values()))
+        repo.add_counts(conn, t.post_counts, "source_id", dict(counts))
+        repo.add_counts(conn, t.monitor_counts, "monitor_id", dict(monitor_counts))
+        repo.add_post_monitors(conn, pairs)
+        repo.bump_source_items(conn, dict(per_source))
+        return list(new_ids.values())

@@ -1,0 +1,100 @@
+"""Background workers of ``yuqing serve``: feed polling, retention, replay.
+
+Each worker is a daemon thread that owns its retries and keeps going after a failure
+(logging it), so one bad feed or a locked database never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+import httpx
+
+from yuqing.runtime.context import Context
+from yuqing.runtime.feeds import poll_due_feeds
+from yuqing.runtime.retention import purge_expired_posts
+from yuqing.sources.base import Item
+
+log = logging.getLogger("yuqing.workers")
+
+
+class Workers:
+    """Starts and stops the background threads of one process."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
+    def every(self, name: str, seconds: float, job: Callable[[], object]) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    job()
+                except Exception:
+                    log.exception("worker %s failed; it will try again", name)
+                self._stop.wait(seconds)
+
+        self._spawn(name, loop)
+
+    def once(self, name: str, job: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("worker %s failed", name)
+
+        self._spawn(name, run)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"yuqing-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+def start_standard_workers(ctx: Context, workers: Workers) -> None:
+    """Feed polling every 30 s (each feed on its own schedule) and hourly retention."""
+    client = httpx.Client(
+        headers={"User-Agent": "yuqing/0.1 (+public-opinion duty desk)"},
+        follow_redirects=True,
+    )
+    workers.every("feeds", 30.0, lambda: poll_due_feeds(ctx, client))
+    workers.every(
+        "retention",
+        3600.0,
+        lambda: purge_expired_posts(ctx.db, ctx.clock, ctx.settings.retention_days),
+    )
+
+
+def replay_into(
+    ctx: Context,
+    batches: Iterable[list[Item]],
+    workers: Workers,
+    *,
+    origin: str,
+    default_source: str | None = None,
+) -> None:
+    """Feed replayed batches to the ingestor until the stream ends or the process stops."""
+
+    def until_stopped() -> Iterable[list[Item]]:
+        for batch in batches:
+            if workers.stopping.is_set():
+                return
+            yield batch
+
+    def run() -> None:
+        ctx.ingestor.ingest_batches(
+            until_stopped(), origin=origin, default_source=default_source, source_kind="replay"
+        )
+
+    workers.once("replay", run)

@@ -1,0 +1,144 @@
+"""The only place configuration is read: environment ``YUQING_*`` and ``yuqing.toml``.
+
+Precedence, highest first: explicit arguments, environment variables, the TOML file
+(``YUQING_CONFIG`` or ``./yuqing.toml``), defaults. Secrets are never printed whole:
+``Settings.public_view`` masks them for ``yuqing config show``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from yuqing.errors import ConfigError
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("YUQING_CONFIG", "yuqing.toml"))
+
+
+class Settings(BaseSettings):
+    """Deployment settings."""
+
+    model_config = SettingsConfigDict(env_prefix="YUQING_", extra="forbid")
+
+    data_dir: Path = Field(Path("var"), description="where the SQLite database and secrets live")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite at <data_dir>/yuqing.db"
+    )
+    secret: SecretStr | None = Field(
+        None,
+        description="key for pseudonyms (HMAC); generated once into <data_dir>/secret if unset",
+    )
+    push_token: SecretStr | None = Field(
+        None, description="bearer token required by POST /api/v1/posts"
+    )
+    retention_days: int = Field(90, ge=1, description="raw posts older than this are purged")
+    dedup_window_hours: float = Field(
+        72.0, gt=0, description="how long a story stays open for near-duplicates"
+    )
+    keep_author_names: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="account names never pseudonymised (organisations, verified accounts)",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    feed_poll_minutes: float = Field(10.0, gt=0)
+    batch_size: int = Field(2000, ge=1, le=50_000)
+    max_push_bytes: int = Field(10_000_000, ge=1024)
+
+    @field_validator("keep_author_names", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'yuqing.db').as_posix()}"
+
+    def pseudonym_key(self) -> bytes:
+        """The HMAC key for pseudonyms: configured, or generated once and kept on disk."""
+        if self.secret is not None:
+            return self.secret.get_secret_value().encode("utf-8")
+        path = self.data_dir / "secret"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        # Created readable by the owner only: whoever holds it can recompute pseudonyms.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        return key.encode("utf-8")
+
+    def public_view(self) -> dict[str, Any]:
+        """Every setting, secrets masked, for display."""
+        view: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                view[name] = "********"
+            elif name == "database_url" and value:
+                view[name] = _mask_url_password(value)
+            elif isinstance(value, Path):
+                view[name] = str(value)
+            else:
+                view[name] = value
+        view["effective_database_url"] = _mask_url_password(self.effective_database_url)
+        return view
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "<unparsable url>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation problems into a ``ConfigError`` naming each key."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    try:
+        return Settings(**overrides)
+    except SettingsError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

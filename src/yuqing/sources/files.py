@@ -1,0 +1,287 @@
+"""File imports: JSON Lines and CSV files of posts in yuqing's post format.
+
+Both readers work on bytes with a size limit per line, so a file of any size (and a single
+line of any length) is read in bounded memory: a line longer than ``MAX_RECORD_BYTES`` is
+refused and skipped without ever being held whole. Every bad line or row becomes a
+``Rejection`` naming ``path:line`` and the problem; the reader then goes on.
+
+Use ``open_import`` to pick the reader from the file extension.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from yuqing.core.posts import MAX_RECORD_BYTES, REQUIRED_FIELDS, parse_post_record
+from yuqing.errors import InvalidRecord, SourceError
+from yuqing.sources.base import Item, Located, Rejection, Source
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+SUPPORTED_FORMATS = "JSON Lines (.jsonl, .ndjson) or CSV (.csv)"
+
+_BOM = b"\xef\xbb\xbf"
+# Oversized lines are skipped in pieces of this size, so memory stays bounded.
+_SKIP_CHUNK = 64 * 1024
+_TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+
+
+def open_import(path: Path, default_source: str | None = None) -> Source:
+    """The reader for an import file, chosen by its extension.
+
+    Raises ``SourceError`` naming the file when it does not exist, is not a regular file
+    or has an extension yuqing cannot read.
+    """
+    path = Path(path)
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix in JSON_LINES_SUFFIXES:
+        return JsonLinesFile(path, default_source)
+    if suffix in CSV_SUFFIXES:
+        return CsvFile(path, default_source)
+    shown = f"'{suffix}'" if suffix else "no extension"
+    raise SourceError(
+        f"{path}: cannot import a file with {shown}; supported formats are {SUPPORTED_FORMATS}"
+    )
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if not path.is_file():
+        raise SourceError(f"{path}: not a regular file")
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    _check_readable(path)
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open ({exc.strerror or exc})") from None
+
+
+def _physical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line number, line bytes with end-of-line)``; ``None`` for an oversized line.
+
+    A line may carry ``MAX_RECORD_BYTES`` of content plus ``\\r\\n``. Anything longer is
+    drained in ``_SKIP_CHUNK`` pieces and reported as ``None``, never assembled.
+    A BOM at the very start of the file is dropped.
+    """
+    limit = MAX_RECORD_BYTES + 2
+    number = 0
+    try:
+        while True:
+            line = stream.readline(limit)
+            if not line:
+                return
+            number += 1
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM) :]
+            if len(line) == limit and not line.endswith(b"\n"):
+                while True:
+                    piece = stream.readline(_SKIP_CHUNK)
+                    if not piece or piece.endswith(b"\n"):
+                        break
+                yield number, None
+                continue
+            content_length = len(line.rstrip(b"\r\n"))
+            yield number, (None if content_length > MAX_RECORD_BYTES else line)
+    except OSError as exc:
+        raise SourceError(f"{path}: read failed after line {number} ({exc})") from None
+
+
+def _utf8_problem(error: UnicodeDecodeError) -> str:
+    bad = error.object[error.start : error.start + 1].hex()
+    return f"not valid UTF-8: byte 0x{bad} at byte offset {error.start} of the line"
+
+
+class JsonLinesFile:
+    """A JSON Lines file: one post object per line; blank lines are skipped."""
+
+    def __init__(self, path: Path, default_source: str | None = None) -> None:
+        self.path = Path(path)
+        self.default_source = default_source
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def read(self) -> Iterator[Item]:
+        """Every post or rejection of the file, in file order."""
+        with _open_binary(self.path) as stream:
+            for number, line in _physical_lines(stream, self.path):
+                location = f"{self.path}:{number}"
+                if line is None:
+                    yield Rejection(location, _TOO_LARGE)
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield Rejection(location, _utf8_problem(exc))
+                    continue
+                if not text.strip():
+                    continue
+                yield self._parse(text, location)
+
+    def _parse(self, text: str, location: str) -> Item:
+        try:
+            obj = json.loads(text.rstrip("\r\n"))
+        except json.JSONDecodeError as exc:
+            glue = " " if exc.msg.endswith(" at") else " at "
+            return Rejection(location, f"malformed JSON: {exc.msg}{glue}column {exc.colno}")
+        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+            return Rejection(location, f"malformed JSON: {str(exc)[:120]}")
+        except RecursionError:
+            return Rejection(location, "malformed JSON: nested too deeply")
+        try:
+            record = parse_post_record(obj, default_source=self.default_source)
+        except InvalidRecord as exc:
+            return Rejection(location, str(exc))
+        return Located(record, location)
+
+
+class _RowTooLarge(Exception):
+    """Raised from the line feed when one CSV row spans more than MAX_RECORD_BYTES."""
+
+
+class _CsvLineFeed:
+    """Decoded physical lines for ``csv.reader``, remembering the problems of each line.
+
+    A line that is not UTF-8, or is too large, is handed on as a harmless substitute so
+    the CSV parser keeps its place; the problem is kept by line number and the row that
+    contains the line is rejected afterwards.
+    """
+
+    def __init__(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
+        self._lines = lines
+        self.problems: dict[int, str] = {}
+        self.row_bytes = 0
+        self.last_number = 0
+
+    def __iter__(self) -> _CsvLineFeed:
+        return self
+
+    def __next__(self) -> str:
+        number, line = next(self._lines)
+        self.last_number = number
+        if line is None:
+            self.problems[number] = _TOO_LARGE
+            return "\n"
+        self.row_bytes += len(line)
+        if self.row_bytes > MAX_RECORD_BYTES:
+            self.problems.setdefault(number, _TOO_LARGE)
+            raise _RowTooLarge
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems[number] = _utf8_problem(exc)
+            return line.decode("utf-8", errors="replace")
+
+    def take_problem(self, first: int, last: int) -> tuple[int, str] | None:
+        """The first problem on lines ``first..last``; forget all problems up to ``last``."""
+        found = None
+        for number in sorted(n for n in self.problems if n <= last):
+            problem = self.problems.pop(number)
+            if found is None and number >= first:
+                found = (number, problem)
+        return found
+
+
+class CsvFile:
+    """A CSV file with a header row naming post fields; ``text`` is required.
+
+    Columns beyond the post format are kept in ``PostRecord.extra``; empty cells are
+    ``None``; columns with an empty header are ignored. A row's location is the line where
+    it starts (quoted cells may span lines). Reading sets the process-wide
+    ``csv.field_size_limit`` to ``MAX_RECORD_BYTES``.
+    """
+
+    def __init__(self, path: Path, default_source: str | None = None) -> None:
+        self.path = Path(path)
+        self.default_source = default_source
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def read(self) -> Iterator[Item]:
+        """Every post or rejection of the file, in file order."""
+        csv.field_size_limit(MAX_RECORD_BYTES)
+        with _open_binary(self.path) as stream:
+            feed = _CsvLineFeed(_physical_lines(stream, self.path))
+            reader = csv.reader(feed, strict=False)
+            header: list[str] | None = None
+            last_line = 0
+            while True:
+                feed.row_bytes = 0
+                first_line = last_line + 1
+                problem: str | None = None
+                try:
+                    row: list[str] | None = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    row, problem = None, f"malformed CSV: {exc}"
+                except _RowTooLarge:
+                    row, problem = None, _TOO_LARGE
+                # The feed's count, not reader.line_num: the latter misses a line that raised.
+                last_line = max(feed.last_number, first_line)
+                line_problem = feed.take_problem(first_line, last_line)
+                if problem is None and line_problem is not None:
+                    first_line, problem = line_problem
+                location = f"{self.path}:{first_line}"
+
+                if header is None:
+                    if problem is not None:
+                        yield Rejection(location, f"header row: {problem}")
+                        return
+                    if not row or not any(cell.strip() for cell in row):
+                        continue
+                    header = [cell.strip() for cell in row]
+                    file_problem = _header_problem(header)
+                    if file_problem is not None:
+                        yield Rejection(str(self.path), file_problem)
+                        return
+                    continue
+
+                if problem is not None:
+                    yield Rejection(location, problem)
+                elif row:
+                    yield self._parse(header, row, location)
+
+    def _parse(self, header: list[str], row: list[str], location: str) -> Item:
+        if len(row) > len(header):
+            return Rejection(
+                location,
+                f"{len(row)} cells but the header has {len(header)} columns "
+                "(unquoted comma in a cell?)",
+            )
+        obj = {
+            column: (cell if cell != "" else None)
+            for column, cell in zip(header, row, strict=False)
+            if column
+        }
+        for column in header[len(row) :]:
+            if column:
+                obj[column] = None
+        try:
+            record = parse_post_record(obj, default_source=self.default_source)
+        except InvalidRecord as exc:
+            return Rejection(location, str(exc))
+        return Located(record, location)
+
+
+def _header_problem(header: list[str]) -> str | None:
+    names = [column for column in header if column]
+    missing = [column for column in REQUIRED_FIELDS if column not in names]
+    if missing:
+        return f"missing column(s): {', '.join(missing)}"
+    duplicates = sorted(column for column, count in Counter(names).items() if count > 1)
+    if duplicates:
+        return f"duplicate column(s): {', '.join(duplicates)}"
+    return None

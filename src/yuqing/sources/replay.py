@@ -1,0 +1,171 @@
+"""Replay a recorded stream of posts with its original timing, sped up.
+
+The ``Replayer`` releases posts in batches as *stream time* reaches their
+``published_at``. Stream time is a ``ScaledClock`` (``Replayer.clock``) that starts at the
+first post's time and runs ``speed`` times faster than the wall clock, so the rest of
+the system can run on it: at ``speed=60`` a ten-minute stream plays in ten seconds, and
+timers, windows and deadlines inside yuqing see ten minutes pass.
+
+Memory: the whole stream is loaded and sorted before the first batch (input need not
+be in time order). That costs roughly 2-3 KB per post of a short-post stream (see the
+sources README for the measurement); ``max_items`` (default 5,000,000) stops an
+oversized stream with a clear error instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from yuqing.core.clock import ScaledClock, utc
+from yuqing.errors import SourceError
+from yuqing.sources.base import Item, Located
+from yuqing.sources.files import JsonLinesFile
+
+MAX_REPLAY_ITEMS = 5_000_000
+MAX_BATCH = 10_000
+# Waits shorter than this (wall seconds) are not worth a sleep; it also ends the wait
+# loop when float rounding leaves a sliver of time.
+_MIN_SLEEP = 1e-6
+
+
+class Replayer:
+    """Plays a stream of posts in stream time; see the module docstring.
+
+    Batching: when the next post is due, the replayer waits until ``batch_window`` of
+    stream time after it and then releases every post due by then, so no post is ever
+    released before its own ``published_at`` in stream time and a post is late by at
+    most ``batch_window`` (plus whatever the consumer's processing delays). A batch
+    holds at most ``max_batch`` items; a consumer that falls behind gets full batches
+    back to back until it has caught up.
+
+    Items without a time (posts lacking ``published_at``, and rejections) are released
+    in the first batch, at once, while stream time is at its start; their records are
+    left as they are, so whoever stores them stamps them with the clock's time then.
+
+    ``start_at`` shifts the whole stream so its first post happens at ``start_at``
+    (e.g. "now" for a demo). Released records then carry the shifted ``published_at``
+    and keep the original one, ISO-8601, in ``record.extra["original_published_at"]``.
+
+    Stream time starts running when the ``Replayer`` is made.
+    """
+
+    def __init__(
+        self,
+        items: Iterable[Item],
+        speed: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        batch_window: timedelta = timedelta(seconds=1),
+        start_at: datetime | None = None,
+        max_items: int = MAX_REPLAY_ITEMS,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        if batch_window < timedelta(0):
+            raise ValueError("batch_window must not be negative")
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._sleep = sleep
+        self._window = batch_window
+        self._max_batch = max_batch
+        self._untimed: list[Item] = []
+        self._timed: list[Located] = []
+        for count, item in enumerate(items, start=1):
+            if count > max_items:
+                raise SourceError(
+                    f"replay stream has more than {max_items:,} items; "
+                    "split it or raise max_items (the whole stream is held in memory)"
+                )
+            if isinstance(item, Located) and item.record.published_at is not None:
+                self._timed.append(item)
+            else:
+                self._untimed.append(item)
+        # Stable: posts with the same time keep their input order.
+        self._timed.sort(key=_published)
+        if self._timed:
+            first = _published(self._timed[0])
+            self._shift = utc(start_at) - first if start_at is not None else timedelta(0)
+            stream_start = first + self._shift
+        elif start_at is not None:
+            self._shift = timedelta(0)
+            stream_start = utc(start_at)
+        else:
+            raise SourceError(
+                "replay stream has no post with published_at, so it has no stream time; "
+                "pass start_at to replay it anyway"
+            )
+        self._shifted = start_at is not None
+        self._stream_start = stream_start
+        self._clock = ScaledClock(stream_start, speed, monotonic)
+
+    @classmethod
+    def from_file(
+        cls, path: Path, speed: float, *, default_source: str | None = None, **options: Any
+    ) -> Replayer:
+        """A replayer for a JSON Lines file; bad lines come out as rejections, first."""
+        return cls(JsonLinesFile(path, default_source).read(), speed, **options)
+
+    @property
+    def clock(self) -> ScaledClock:
+        """Stream time: starts at the first post's (shifted) time, runs ``speed``× fast."""
+        return self._clock
+
+    @property
+    def stream_start(self) -> datetime:
+        return self._stream_start
+
+    @property
+    def stream_end(self) -> datetime:
+        """When the last post is due (the start, for a stream without timed posts)."""
+        return self._due(self._timed[-1]) if self._timed else self._stream_start
+
+    def __len__(self) -> int:
+        return len(self._timed) + len(self._untimed)
+
+    def batches(self) -> Iterator[list[Item]]:
+        """Release the stream in time order, sleeping (via ``sleep``) between batches."""
+        for start in range(0, len(self._untimed), self._max_batch):
+            yield self._untimed[start : start + self._max_batch]
+        timed = self._timed
+        position = 0
+        while position < len(timed):
+            target = self._due(timed[position]) + self._window
+            while (wait := self._clock.wall_seconds_until(target)) > _MIN_SLEEP:
+                self._sleep(wait)
+            cutoff = max(target, self._clock.now())
+            batch: list[Item] = []
+            while (
+                position < len(timed)
+                and len(batch) < self._max_batch
+                and self._due(timed[position]) <= cutoff
+            ):
+                batch.append(self._release(timed[position]))
+                position += 1
+            yield batch
+
+    def _due(self, item: Located) -> datetime:
+        return _published(item) + self._shift
+
+    def _release(self, item: Located) -> Located:
+        if not self._shifted:
+            return item
+        original = _published(item)
+        record = replace(
+            item.record,
+            published_at=original + self._shift,
+            extra={**item.record.extra, "original_published_at": original.isoformat()},
+        )
+        return Located(record, item.location)
+
+
+def _published(item: Located) -> datetime:
+    moment = item.record.published_at
+    assert moment is not None  # only timed items are sorted and scheduled
+    return utc(moment)

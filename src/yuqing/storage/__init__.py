@@ -1,0 +1,1 @@
+"""The database edge: schema, migrations and repositories (SQLite or PostgreSQL)."""

@@ -1,0 +1,95 @@
+"""Engines and transactions: SQLite by default (WAL, one writer), PostgreSQL by URL.
+
+SQLite follows Datasette's habit: one writer at a time, ``BEGIN IMMEDIATE`` so a write
+transaction takes the lock up front instead of failing half-way, and readers on their own
+connections that never block on the writer thanks to WAL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from yuqing.errors import ConfigError, StorageError
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, poolclass=NullPool if ":memory:" not in url else None)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin_sql)
+
+    return engine
+
+
+class Database:
+    """A database: ``write()`` for the single writer, ``read()`` for anyone."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(f"database URL {url!r} is not a valid SQLAlchemy URL") from None
+        self.url = url
+        self.dialect = parsed.get_backend_name()
+        self._write_lock = threading.Lock()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.write_engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False)
+        elif self.dialect == "postgresql":
+            if parsed.drivername == "postgresql":
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            self.write_engine = create_engine(parsed, pool_pre_ping=True)
+            self.read_engine = self.write_engine
+        else:
+            raise ConfigError(
+                f"database {self.dialect!r} is not supported: use sqlite:/// or postgresql://"
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; committed on success, rolled back on any error."""
+        with self._write_lock:
+            try:
+                with self.write_engine.begin() as conn:
+                    yield conn
+            except OperationalError as exc:
+                raise StorageError(f"database write failed: {exc.orig}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.read_engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()

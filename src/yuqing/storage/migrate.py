@@ -1,0 +1,38 @@
+"""Schema upgrades with Alembic, run programmatically (``yuqing db upgrade``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from yuqing.storage.db import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.read() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision``; returns the revision now in force."""
+    config = alembic_config()
+    with db.write() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return current_revision(db)

@@ -1,0 +1,424 @@
+"""Repositories: the queries yuqing runs, in one place, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from yuqing.errors import NotFound
+from yuqing.storage import schema as t
+
+
+@dataclass(slots=True, frozen=True)
+class SourceInfo:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    category: str
+    author_kind: str
+    url: str | None
+    active: bool
+    poll_minutes: float | None
+
+
+def _dialect_insert(conn: Connection, table: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _source(row: Row[Any]) -> SourceInfo:
+    return SourceInfo(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        kind=row.kind,
+        category=row.category,
+        author_kind=row.author_kind,
+        url=row.url,
+        active=row.active,
+        poll_minutes=row.poll_minutes,
+    )
+
+
+def get_source(conn: Connection, slug: str) -> SourceInfo | None:
+    row = conn.execute(select(t.sources).where(t.sources.c.slug == slug)).first()
+    return _source(row) if row else None
+
+
+def list_sources(conn: Connection, kind: str | None = None) -> list[SourceInfo]:
+    query = select(t.sources).order_by(t.sources.c.slug)
+    if kind:
+        query = query.where(t.sources.c.kind == kind)
+    return [_source(row) for row in conn.execute(query)]
+
+
+def ensure_source(
+    conn: Connection,
+    slug: str,
+    *,
+    now: datetime,
+    name: str | None = None,
+    kind: str = "import",
+    category: str = "other",
+    author_kind: str = "unknown",
+    url: str | None = None,
+    poll_minutes: float | None = None,
+) -> SourceInfo:
+    """Return the source called ``slug``, creating it with the given details if new."""
+    existing = get_source(conn, slug)
+    if existing:
+        return existing
+    stmt = (
+        _dialect_insert(conn, t.sources)
+        .values(
+            slug=slug,
+            name=name or slug,
+            kind=kind,
+            category=category,
+            author_kind=author_kind,
+            url=url,
+            active=True,
+            poll_minutes=poll_minutes,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["slug"])
+    )
+    conn.execute(stmt)
+    created = get_source(conn, slug)
+    assert created is not None
+    conn.execute(
+        _dialect_insert(conn, t.source_health)
+        .values(source_id=created.id, consecutive_failures=0, items_total=0)
+        .on_conflict_do_nothing(index_elements=["source_id"])
+    )
+    return created
+
+
+def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(identities), 500):
+        chunk = identities[start : start + 500]
+        rows = conn.execute(select(t.posts.c.identity).where(t.posts.c.identity.in_(chunk)))
+        found.update(row[0] for row in rows)
+    return found
+
+
+def ensure_stories(conn: Connection, stories: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Create any story not yet stored (counts at zero); returns key -> story id."""
+    if not stories:
+        return {}
+    stmt = _dialect_insert(conn, t.stories).on_conflict_do_nothing(index_elements=["key"])
+    conn.execute(stmt, list(stories))
+    keys = [story["key"] for story in stories]
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            select(t.stories.c.key, t.stories.c.id).where(
+                t.stories.c.key.in_(keys[start : start + 500])
+            )
+        )
+        ids.update((row.key, row.id) for row in rows)
+    return ids
+
+
+def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
+    """Add posts to stories: ``{"sid", "n", "reach", "last"}`` per story."""
+    if not growth:
+        return
+    later = (
+        func.max(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
+        if conn.dialect.name == "sqlite"
+        else func.greatest(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
+    )
+    stmt = (
+        update(t.stories)
+        .where(t.stories.c.id == bindparam("sid"))
+        .values(
+            post_count=t.stories.c.post_count + bindparam("n"),
+            reach=t.stories.c.reach + bindparam("reach"),
+            last_seen_at=later,
+        )
+    )
+    conn.execute(stmt, list(growth))
+
+
+def insert_posts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert posts, skipping any identity already stored; returns identity -> new id."""
+    if not rows:
+        return {}
+    stmt = (
+        _dialect_insert(conn, t.posts)
+        .on_conflict_do_nothing(index_elements=["identity"])
+        .returning(t.posts.c.identity, t.posts.c.id)
+    )
+    result = conn.execute(stmt, list(rows))
+    return {row.identity: row.id for row in result}
+
+
+def add_counts(
+    conn: Connection, table: Any, key_column: str, counts: dict[tuple[int, datetime], int]
+) -> None:
+    """Add to per-minute aggregate counters (they outlive the raw posts)."""
+    if not counts:
+        return
+    stmt = _dialect_insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key_column, "minute"],
+        set_={"posts": table.c.posts + stmt.excluded.posts},
+    )
+    conn.execute(
+        stmt,
+        [{key_column: key, "minute": minute, "posts": n} for (key, minute), n in counts.items()],
+    )
+
+
+def add_post_monitors(conn: Connection, pairs: Sequence[tuple[int, int]]) -> None:
+    if pairs:
+        stmt = _dialect_insert(conn, t.post_monitors).on_conflict_do_nothing()
+        conn.execute(stmt, [{"post_id": p, "monitor_id": m} for p, m in pairs])
+
+
+def bump_source_items(conn: Connection, per_source: dict[int, int]) -> None:
+    for source_id, n in per_source.items():
+        conn.execute(
+            update(t.source_health)
+            .where(t.source_health.c.source_id == source_id)
+            .values(items_total=t.source_health.c.items_total + n)
+        )
+
+
+# -- ingest runs -----------------------------------------------------------------------
+
+MAX_REJECTIONS_KEPT = 1000
+
+
+def start_run(conn: Connection, origin: str, now: datetime) -> int:
+    result = conn.execute(
+        insert(t.ingest_runs)
+        .values(
+            origin=origin[:2000],
+            started_at=now,
+            stored=0,
+            duplicates=0,
+            rejected=0,
+            status="running",
+        )
+        .returning(t.ingest_runs.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def record_run_progress(
+    conn: Connection,
+    run_id: int,
+    *,
+    stored: int,
+    duplicates: int,
+    rejections: Sequence[tuple[str, str]],
+    kept_so_far: int,
+) -> int:
+    """Add a batch's counts to a run; keeps at most MAX_REJECTIONS_KEPT rejection rows."""
+    conn.execute(
+        update(t.ingest_runs)
+        .where(t.ingest_runs.c.id == run_id)
+        .values(
+            stored=t.ingest_runs.c.stored + stored,
+            duplicates=t.ingest_runs.c.duplicates + duplicates,
+            rejected=t.ingest_runs.c.rejected + len(rejections),
+        )
+    )
+    room = max(0, MAX_REJECTIONS_KEPT - kept_so_far)
+    keep = rejections[:room]
+    if keep:
+        conn.execute(
+            insert(t.rejections),
+            [
+                {"run_id": run_id, "location": loc[:2000], "problem": problem[:1000]}
+                for loc, problem in keep
+            ],
+        )
+    return len(keep)
+
+
+def finish_run(conn: Connection, run_id: int, now: datetime, status: str) -> None:
+    conn.execute(
+        update(t.ingest_runs)
+        .where(t.ingest_runs.c.id == run_id)
+        .values(finished_at=now, status=status)
+    )
+
+
+# -- monitors --------------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class MonitorInfo:
+    id: int
+    name: str
+    query: str
+    place: str | None
+    unit: str | None
+    topic: str | None
+    active: bool
+
+
+def add_monitor(
+    conn: Connection,
+    name: str,
+    query: str,
+    now: datetime,
+    *,
+    place: str | None = None,
+    unit: str | None = None,
+    topic: str | None = None,
+) -> int:
+    result = conn.execute(
+        insert(t.monitors)
+        .values(
+            name=name,
+            query=query,
+            place=place,
+            unit=unit,
+            topic=topic,
+            active=True,
+            created_at=now,
+        )
+        .returning(t.monitors.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def list_monitors(conn: Connection, active_only: bool = False) -> list[MonitorInfo]:
+    query = select(t.monitors).order_by(t.monitors.c.id)
+    if active_only:
+        query = query.where(t.monitors.c.active.is_(True))
+    return [
+        MonitorInfo(r.id, r.name, r.query, r.place, r.unit, r.topic, r.active)
+        for r in conn.execute(query)
+    ]
+
+
+def monitor_post_counts(conn: Connection) -> dict[int, int]:
+    rows = conn.execute(
+        select(t.post_monitors.c.monitor_id, func.count()).group_by(t.post_monitors.c.monitor_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+# -- health, counts and pages ----------------------------------------------------------
+
+
+def source_health(conn: Connection, source_id: int) -> Row[Any]:
+    row = conn.execute(
+        select(t.source_health).where(t.source_health.c.source_id == source_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no health record for source {source_id}")
+    return row
+
+
+def update_source_health(conn: Connection, source_id: int, **values: Any) -> None:
+    conn.execute(
+        update(t.source_health).where(t.source_health.c.source_id == source_id).values(**values)
+    )
+
+
+def items_per_day(conn: Connection, source_id: int, since: datetime, until: datetime) -> float:
+    total = conn.execute(
+        select(func.coalesce(func.sum(t.post_counts.c.posts), 0)).where(
+            and_(
+                t.post_counts.c.source_id == source_id,
+                t.post_counts.c.minute >= since,
+                t.post_counts.c.minute < until,
+            )
+        )
+    ).scalar_one()
+    days = max((until - since).total_seconds() / 86400.0, 1e-9)
+    return float(total) / days
+
+
+def posts_per_minute(
+    conn: Connection, until: datetime, minutes: int = 60
+) -> list[tuple[datetime, int]]:
+    """Posts per minute of stream time over the last ``minutes`` before ``until``."""
+    since = until - timedelta(minutes=minutes)
+    rows = conn.execute(
+        select(t.post_counts.c.minute, func.sum(t.post_counts.c.posts))
+        .where(and_(t.post_counts.c.minute >= since, t.post_counts.c.minute <= until))
+        .group_by(t.post_counts.c.minute)
+        .order_by(t.post_counts.c.minute)
+    )
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def latest_stories(conn: Connection, limit: int = 20) -> list[Row[Any]]:
+    return list(
+        conn.execute(select(t.stories).order_by(t.stories.c.last_seen_at.desc()).limit(limit))
+    )
+
+
+def top_stories(conn: Connection, since: datetime, limit: int = 20) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(t.stories)
+            .where(t.stories.c.last_seen_at >= since)
+            .order_by(t.stories.c.post_count.desc(), t.stories.c.last_seen_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def count_stories(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(t.stories)).scalar_one())
+
+
+def latest_seen_at(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.max(t.posts.c.seen_at))).scalar_one()
+
+
+def count_posts(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(t.posts)).scalar_one())
+
+
+def window_posts(conn: Connection, since: datetime, limit: int = 500_000) -> list[Row[Any]]:
+    """Posts of the dedup window, to warm the near-duplicate index after a restart."""
+    return list(
+        conn.execute(
+            select(
+                t.posts.c.identity,
+                t.posts.c.title,
+                t.posts.c.text,
+                t.posts.c.seen_at,
+                t.stories.c.key,
+            )
+            .join(t.stories, t.stories.c.id == t.posts.c.story_id)
+            .where(t.posts.c.seen_at >= since)
+            .order_by(t.posts.c.seen_at)
+            .limit(limit)
+        )
+    )
+
+
+def purge_posts_before(conn: Connection, cutoff: datetime, batch: int = 5000) -> int:
+    """Delete raw posts fetched before ``cutoff``; aggregates and stories stay."""
+    total = 0
+    while True:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                select(t.posts.c.id).where(t.posts.c.fetched_at < cutoff).limit(batch)
+            )
+        ]
+        if not ids:
+            return total
+        conn.execute(delete(t.post_monitors).where(t.post_monitors.c.post_id.in_(ids)))
+        conn.execute(delete(t.posts).where(t.posts.c.id.in_(ids)))
+        total += len(ids)

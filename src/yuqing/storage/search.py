@@ -1,0 +1,70 @@
+"""Full-text search over segmented terms, on SQLite (FTS5) and PostgreSQL (tsvector).
+
+Neither database segments Chinese itself, so documents are indexed by the terms the text
+pipeline produced (``posts.search_terms``, space-joined) and a query is turned into terms
+the same way. Every query term must occur (AND). SQLite's trigram tokenizer would find
+nothing for two-character words, hence segmented terms rather than trigrams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy.engine import Connection
+
+from yuqing.storage import schema as t
+
+# The FTS5 virtual table made by the migration (SQLite only); not part of the metadata.
+_posts_fts = table("posts_fts", column("rowid"))
+
+
+@dataclass(slots=True, frozen=True)
+class SearchHit:
+    post_id: int
+    source: str
+    seen_at: datetime
+    author: str | None
+    title: str | None
+    text: str
+    url: str | None
+
+
+def _fts5_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _tsquery_lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:
+    """Posts containing every term, newest first."""
+    unique = [term for term in dict.fromkeys(terms) if term.strip()]
+    if not unique:
+        return []
+    query = select(
+        t.posts.c.id,
+        t.sources.c.slug,
+        t.posts.c.seen_at,
+        t.posts.c.author,
+        t.posts.c.title,
+        t.posts.c.text,
+        t.posts.c.url,
+    ).join(t.sources, t.sources.c.id == t.posts.c.source_id)
+    if conn.dialect.name == "sqlite":
+        match = " AND ".join(_fts5_phrase(term) for term in unique)
+        query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
+            literal_column("posts_fts").op("MATCH")(match)
+        )
+    else:
+        tsquery = " & ".join(_tsquery_lexeme(term) for term in unique)
+        query = query.where(
+            func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
+                func.to_tsquery(text("'simple'"), tsquery)
+            )
+        )
+    query = query.order_by(t.posts.c.seen_at.desc()).limit(max(1, min(limit, 1000)))
+    return [SearchHit(*row) for row in conn.execute(query)]

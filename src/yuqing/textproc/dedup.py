@@ -1,0 +1,346 @@
+"""Near-duplicate posts: which story (set of copies and reposts) each post belongs to.
+
+``NearDuplicateIndex.assign`` gives each post a story key: the story of a near-duplicate
+already in the index (a repost, a copy with small edits), or the post's own key when it
+starts a new story. Posts of one batch can match each other, in batch order.
+
+How: MinHash over character shingles, with LSH banding to find candidates.
+
+* A post's text is normalised (``normalise_batch``) and lower-cased; repost and reply
+  markers (``//@u_xxx:``, ``RT @x:``, ``回复@x:``, ``转发微博``), @-handles and links are
+  removed; then only letters, digits and Han characters are kept: punctuation and spacing
+  edits do not count. Texts shorter than ``min_chars`` after this are too short to tell a copy from
+  a coincidence (加油加油): they always start their own story and are not indexed.
+* The shingles are the character 3-grams of at most ``max_chars`` characters, hashed with a
+  fixed numpy hash (murmur3's 64-bit finaliser), so stories are the same in every process;
+  the ``num_perm`` MinHash values come from ``a * x + b`` permutations of the 32-bit hashes with fixed seeds. All of
+  it is numpy over the batch.
+* LSH: ``bands`` bands of ``rows`` values; posts sharing any band are candidates. A
+  candidate is a near-duplicate when the share of equal MinHash values (the estimated
+  Jaccard similarity of the shingle sets) reaches ``threshold``; the most similar wins.
+
+The index holds only the active window: posts older than the newest time seen minus
+``window`` are dropped (in bulk, at each ``assign``), so memory follows the window, not
+the history (about 1.3 KB a post, measured by ``benchmarks/textproc_bench.py``). After a
+restart, ``rebuild`` warms it from stored posts and their story keys.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from yuqing.textproc.normalise import normalise_batch
+
+__all__ = ["NearDuplicateIndex", "dedup_text"]
+
+_U64 = npt.NDArray[np.uint64]
+_U32 = npt.NDArray[np.uint32]
+
+# Repost/reply markers and handles, links, and the default text of a bare repost, in
+# lower case. The batch is worked joined by _SEP, which no pattern may cross; the
+# lookahead lets the regex engine skip most positions at once.
+_SEP = "\ue000"
+_MARKERS = re.compile(
+    r"(?=[/回r@hw转轉])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?"
+    r"|回复\s*@[^\s:：\ue000]{1,30}\s*[:：]?|\brt\s+@\w+\s*:?|@[^\s:：,，@\ue000]{1,30}"
+    r"|(?:https?://|www\.)[\x21-\x7e]+|转发微博|轉發微博|repost)"
+)
+_SHINGLE = 3
+# Shingles hashed per MinHash step; bounds the (shingles x num_perm) scratch matrix.
+_CHUNK_SHINGLES = 1 << 15
+_KEY_MASK = np.uint64((1 << 60) - 1)
+_MIN_CAPACITY = 1024  # 60-bit bucket keys: small Python ints
+
+
+def _fmix64(x: _U64) -> _U64:
+    """Murmur3's 64-bit finaliser, in place on a uint64 array (wrapping arithmetic)."""
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xFF51AFD7ED558CCD)
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xC4CEB9FE1A85EC53)
+    x ^= x >> np.uint64(33)
+    return x
+
+
+@functools.cache
+def _word_chars() -> npt.NDArray[np.bool_]:
+    """Which code points are letters or digits (what shingles are made of)."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[[cp for cp in range(0x32400) if chr(cp).isalnum()]] = True
+    return table
+
+
+def _dedup_code_points(texts: Sequence[str]) -> tuple[_U32, npt.NDArray[np.int64]]:
+    """The compared characters of all texts, concatenated, and each text's length."""
+    joined = _SEP.join(t.replace(_SEP, "") for t in texts)
+    joined = _MARKERS.sub(" ", joined.lower())
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    boundary = cps == ord(_SEP)
+    keep = _word_chars()[cps]
+    owner = np.cumsum(boundary)[keep]
+    return cps[keep], np.bincount(owner, minlength=len(texts)).astype(np.int64)
+
+
+def dedup_text(text: str) -> str:
+    """The part of a (normalised) text that near-duplicate detection compares."""
+    cps, _lengths = _dedup_code_points([text])
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+class NearDuplicateIndex:
+    """Assign posts to stories of near-duplicates, over a sliding time window."""
+
+    def __init__(
+        self,
+        window: timedelta = timedelta(hours=72),
+        *,
+        num_perm: int = 64,
+        bands: int = 12,
+        rows: int = 3,
+        threshold: float = 0.5,
+        min_chars: int = 10,
+        max_chars: int = 2_000,
+        seed: int = 20261129,
+    ) -> None:
+        if window <= timedelta(0):
+            raise ValueError(f"window must be positive, got {window}")
+        if bands * rows > num_perm or bands < 1 or rows < 1:
+            raise ValueError(
+                f"bands x rows ({bands} x {rows}) must be at least 1 and fit in num_perm "
+                f"({num_perm})"
+            )
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        if min_chars < _SHINGLE or max_chars < min_chars:
+            raise ValueError(
+                f"need {_SHINGLE} <= min_chars <= max_chars, got {min_chars}, {max_chars}"
+            )
+        self.window = window
+        self._window_s = window.total_seconds()
+        self._num_perm, self._bands, self._rows = num_perm, bands, rows
+        self._threshold = threshold
+        self._min_chars, self._max_chars = min_chars, max_chars
+        rng = np.random.default_rng(seed)
+        self._mul = rng.integers(0, 1 << 32, size=num_perm, dtype=np.uint32) | np.uint32(1)
+        self._add = rng.integers(0, 1 << 32, size=num_perm, dtype=np.uint32)
+        self._band_salt = rng.integers(1, 1 << 63, size=(bands, rows), dtype=np.uint64)
+        self._clear(_MIN_CAPACITY)
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _clear(self, capacity: int) -> None:
+        # Per slot: the MinHash values (low 16 bits suffice to estimate similarity), the
+        # bucket keys (to remove them on eviction), the time and the story key.
+        self._sig = np.zeros((capacity, self._num_perm), dtype=np.uint16)
+        self._bucket_keys = np.zeros((capacity, self._bands), dtype=np.uint64)
+        self._time = np.full(capacity, np.inf)
+        self._story: list[str | None] = [None] * capacity
+        self._free: list[int] = list(range(capacity - 1, -1, -1))
+        # Band bucket -> the slot of the latest post in it.
+        self._buckets: dict[int, int] = {}
+        self._newest = -np.inf
+
+    def __len__(self) -> int:
+        """Number of posts held (those in the window that were long enough to index)."""
+        return len(self._story) - len(self._free)
+
+    def _grow(self) -> None:
+        old = len(self._story)
+        new = old * 2
+        self._sig = np.concatenate([self._sig, np.zeros_like(self._sig)])
+        self._bucket_keys = np.concatenate([self._bucket_keys, np.zeros_like(self._bucket_keys)])
+        self._time = np.concatenate([self._time, np.full(old, np.inf)])
+        self._story.extend([None] * old)
+        self._free.extend(range(new - 1, old - 1, -1))
+
+    def _evict(self) -> None:
+        """Drop every post older than the newest time minus the window, in one sweep."""
+        cutoff = self._newest - self._window_s
+        expired = np.flatnonzero(self._time < cutoff)
+        if not len(expired):
+            return
+        buckets = self._buckets
+        for slot, keys in zip(
+            expired.tolist(), self._bucket_keys[expired].tolist(), strict=True
+        ):
+            for key in keys:
+                if buckets.get(key) == slot:
+                    del buckets[key]
+            self._story[slot] = None
+        self._time[expired] = np.inf
+        self._free.extend(expired.tolist())
+        if len(self) * 4 < len(self._story) and len(self._story) > _MIN_CAPACITY:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Move the live posts into right-sized arrays and a fresh bucket dict.
+
+        Neither numpy arrays nor dicts give memory back as they empty; after a burst has
+        left the window this returns it.
+        """
+        live = np.flatnonzero(np.isfinite(self._time))
+        capacity = max(_MIN_CAPACITY, 1 << int(2 * max(len(live), 1) - 1).bit_length())
+        new_slot = {old: new for new, old in enumerate(live.tolist())}
+        sig, bucket_keys, time = self._sig[live], self._bucket_keys[live], self._time[live]
+        story = [self._story[i] for i in live.tolist()]
+        buckets = {key: new_slot[slot] for key, slot in self._buckets.items() if slot in new_slot}
+        newest = self._newest
+        self._clear(capacity)
+        n = len(live)
+        self._sig[:n], self._bucket_keys[:n], self._time[:n] = sig, bucket_keys, time
+        self._story[:n] = story
+        self._free = list(range(capacity - 1, n - 1, -1))
+        self._buckets, self._newest = buckets, newest
+
+    # -- hashing -------------------------------------------------------------------------
+
+    def _signatures(self, texts: Sequence[str]) -> tuple[_U32, npt.NDArray[np.bool_]]:
+        """MinHash signatures of the texts, and which texts are long enough to have one."""
+        cps, lengths = _dedup_code_points(normalise_batch(texts))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        lengths = np.minimum(lengths, self._max_chars)
+        usable = lengths >= self._min_chars
+        sigs = np.zeros((len(texts), self._num_perm), dtype=np.uint32)
+        if not usable.any():
+            return sigs, usable
+        counts = np.where(usable, lengths - _SHINGLE + 1, 0)
+        # Start of every shingle of the usable texts, text by text.
+        owner = np.repeat(np.arange(len(texts)), counts)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        offset = np.arange(int(counts.sum())) - np.repeat(first, counts)
+        at = starts[owner] + offset
+        c = cps.astype(np.uint64)
+        x = c[at] * np.uint64(0x9E3779B97F4A7C15)
+        x += c[at + 1] * np.uint64(0xBF58476D1CE4E5B9)
+        x += c[at + 2]
+        shingles = (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+        # Per text and permutation, the min over its shingles of a * x + b (mod 2^32; x is
+        # already a well-mixed hash, and an odd a makes this a permutation). Laid out
+        # permutation-major so that the per-text min runs along contiguous memory.
+        rows_with = np.flatnonzero(usable)
+        bounds = np.concatenate([[0], np.cumsum(counts[rows_with])])
+        i = 0
+        while i < len(rows_with):
+            # As many texts as fit in one chunk of shingles, and at least one.
+            j = int(np.searchsorted(bounds, bounds[i] + _CHUNK_SHINGLES, side="right")) - 1
+            j = min(max(j, i + 1), len(rows_with))
+            part = self._mul[:, None] * shingles[None, bounds[i] : bounds[j]]
+            part += self._add[:, None]
+            seg = bounds[i:j] - bounds[i]
+            sigs[rows_with[i:j]] = np.minimum.reduceat(part, seg, axis=1).T
+            i = j
+        return sigs, usable
+
+    def _bucket_keys_of(self, sigs: _U32) -> _U64:
+        """Each signature's band bucket keys (one per band), as 60-bit integers."""
+        banded = sigs[:, : self._bands * self._rows].astype(np.uint64)
+        banded = banded.reshape(len(sigs), self._bands, self._rows)
+        mixed = (banded * self._band_salt[None, :, :]).sum(axis=2, dtype=np.uint64)
+        mixed += np.arange(self._bands, dtype=np.uint64)[None, :]
+        return _fmix64(mixed) & _KEY_MASK
+
+    # -- public --------------------------------------------------------------------------
+
+    def assign(
+        self, keys: Sequence[str], texts: Sequence[str], times: Sequence[datetime]
+    ) -> list[str]:
+        """Return each post's story key, indexing the posts as they are assigned."""
+        stamps = _check(keys, texts, times)
+        if not len(keys):
+            return []
+        self._newest = max(self._newest, float(stamps.max()))
+        self._evict()
+        cutoff = self._newest - self._window_s
+        sigs, usable = self._signatures(texts)
+        bucket_keys = self._bucket_keys_of(sigs)
+        small = sigs.astype(np.uint16)
+        buckets = self._buckets
+        need = self._threshold * self._num_perm
+        stories: list[str] = []
+        for i, (key, ok) in enumerate(zip(keys, usable.tolist(), strict=True)):
+            if not ok:
+                stories.append(key)
+                continue
+            post_keys = bucket_keys[i].tolist()
+            slots = sorted({buckets[k] for k in post_keys if k in buckets})
+            story = key
+            if slots:
+                agree = (self._sig[slots] == small[i]).sum(axis=1)
+                best = int(agree.argmax())
+                if agree[best] >= need:
+                    story = self._story[slots[best]] or key
+            stories.append(story)
+            if stamps[i] >= cutoff:
+                self._insert(small[i], bucket_keys[i], post_keys, float(stamps[i]), story)
+        return stories
+
+    def rebuild(
+        self,
+        keys: Sequence[str],
+        texts: Sequence[str],
+        times: Sequence[datetime],
+        story_keys: Sequence[str],
+    ) -> None:
+        """Refill the index from stored posts and their story keys (e.g. after a restart).
+
+        What the index held before is dropped; posts outside the window of the newest
+        given time are skipped.
+        """
+        stamps = _check(keys, texts, times)
+        if len(story_keys) != len(keys):
+            raise ValueError(f"got {len(story_keys)} story keys for {len(keys)} posts")
+        self._clear(_MIN_CAPACITY)
+        if not len(keys):
+            return
+        self._newest = float(stamps.max())
+        cutoff = self._newest - self._window_s
+        sigs, usable = self._signatures(texts)
+        bucket_keys = self._bucket_keys_of(sigs)
+        small = sigs.astype(np.uint16)
+        for i in np.argsort(stamps, kind="stable").tolist():
+            if usable[i] and stamps[i] >= cutoff:
+                self._insert(
+                    small[i], bucket_keys[i], bucket_keys[i].tolist(), float(stamps[i]), story_keys[i]
+                )
+
+    def _insert(
+        self,
+        sig: npt.NDArray[np.uint16],
+        bucket_keys: _U64,
+        post_keys: list[int],
+        stamp: float,
+        story: str,
+    ) -> None:
+        if not self._free:
+            self._grow()
+        slot = self._free.pop()
+        self._sig[slot] = sig
+        self._bucket_keys[slot] = bucket_keys
+        self._time[slot] = stamp
+        self._story[slot] = story
+        buckets = self._buckets
+        for k in post_keys:
+            buckets[k] = slot
+
+
+def _check(
+    keys: Sequence[str], texts: Sequence[str], times: Sequence[datetime]
+) -> npt.NDArray[np.float64]:
+    """Validate the parallel inputs; return the times as POSIX seconds."""
+    if not len(keys) == len(texts) == len(times):
+        raise ValueError(
+            f"keys, texts and times must have the same length, got {len(keys)}, "
+            f"{len(texts)} and {len(times)}"
+        )
+    stamps = np.empty(len(times), dtype=np.float64)
+    for i, t in enumerate(times):
+        if not isinstance(t, datetime) or t.tzinfo is None or t.utcoffset() is None:
+            raise ValueError(f"times[{i}] must be a timezone-aware datetime, got {t!r}")
+        stamps[i] = t.timestamp()
+    return stamps

@@ -1,0 +1,170 @@
+"""Text normalisation: one canonical form of a post's text for every later stage.
+
+``normalise`` gives, for any input:
+
+1. Unicode NFKC, which folds full-width letters, digits and punctuation to their ASCII
+   forms (``ＡＢＣ，１２３`` -> ``ABC,123``), ligatures, circled digits and the like;
+2. no invisible characters: control characters other than whitespace, format characters
+   (zero-width space and joiners, BOM, bidi marks), variation selectors, private-use
+   characters and lone surrogates are dropped;
+3. Simplified Chinese: Traditional characters and phrases are converted with OpenCC
+   (``t2s``);
+4. tidy whitespace: a run of spaces/tabs becomes one space, a run that holds a line break
+   becomes one ``\\n``, and the ends are stripped.
+
+Latin case is kept (segmentation lower-cases its own tokens).
+
+``normalise_batch`` is the fast path and the one to use on more than one text: the batch
+is joined into one string and each step runs once over it (numpy over the code points for
+folding, dropping and whitespace; NFKC only for the few texts still not normal after the
+full-width fold, which is the slow part of NFKC on Chinese text; one OpenCC call). Inputs
+longer than ``MAX_INPUT_CHARS`` are cut first, so an oversized text costs bounded time.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["MAX_INPUT_CHARS", "normalise", "normalise_batch"]
+
+# Posts are bounded to 20,000 characters at the door (yuqing.core.posts); this bound only
+# protects direct callers from pathological input.
+MAX_INPUT_CHARS = 100_000
+
+# Joins a batch into one string. A private-use character: the drop step would remove it
+# from any input, OpenCC leaves it alone, and it is not whitespace.
+_SEP = "\ue000"
+_SEP_CP = 0xE000
+
+# Code point classes of the lookup table.
+_KEEP, _DROP, _SPACE, _BREAK, _BOUNDARY = 0, 1, 2, 3, 4
+# str.splitlines() boundaries; every other whitespace character is a space.
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+_U32 = npt.NDArray[np.uint32]
+
+
+@functools.cache
+def _classes() -> npt.NDArray[np.uint8]:
+    """The class of every code point (a 1.1 MB table, built once on first use)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    # Control and format characters all live below U+20000, apart from the tag block.
+    for cp in (*range(0x20000), *range(0xE0000, 0xE0080)):
+        ch = chr(cp)
+        if ch.isspace():
+            table[cp] = _BREAK if ch in _LINE_BREAKS else _SPACE
+        elif unicodedata.category(ch) in ("Cc", "Cf"):
+            table[cp] = _DROP
+    table[0xFE00:0xFE10] = _DROP  # variation selectors
+    table[0xE000:0xF900] = _DROP  # private use, BMP
+    table[0xF0000:] = _DROP  # private use, planes 15-16
+    table[0xD800:0xE000] = _DROP  # surrogates (possible in str via surrogateescape)
+    table[_SEP_CP] = _BOUNDARY
+    return table
+
+
+class _Converter(Protocol):
+    def convert(self, text: str) -> str: ...
+
+
+_converter: _Converter | None = None
+_converter_lock = threading.Lock()
+
+
+def _t2s() -> _Converter:
+    """The OpenCC Traditional -> Simplified converter, built once on first use."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                import opencc
+
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def _code_points(text: str) -> _U32:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_code_points(cps: _U32) -> str:
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _fold_and_drop(cps: _U32) -> _U32:
+    """Fold full-width ASCII variants and the ideographic space; drop invisibles."""
+    cls = _classes()[cps]
+    cps = cps[cls != _DROP]
+    fullwidth = (cps >= 0xFF01) & (cps <= 0xFF5E)
+    if fullwidth.any():
+        cps = cps.copy()
+        cps[fullwidth] -= 0xFEE0
+    return cps
+
+
+def _tidy_whitespace(cps: _U32) -> _U32:
+    """Collapse whitespace runs (one space, or one line break) and strip every text's ends."""
+    cls = _classes()[cps]
+    space = (cls == _SPACE) | (cls == _BREAK)
+    if not space.any():
+        return cps
+    n = len(cps)
+    prev_space = np.empty(n, dtype=bool)
+    prev_space[0] = False
+    prev_space[1:] = space[:-1]
+    run_start = space & ~prev_space
+    starts = np.flatnonzero(run_start)
+    # A run becomes a line break when any of its characters is one.
+    run_id = np.cumsum(run_start) - 1
+    has_break = np.zeros(len(starts), dtype=bool)
+    has_break[run_id[cls == _BREAK]] = True
+    out = cps.copy()
+    out[starts] = np.where(has_break, 0x0A, 0x20).astype(np.uint32)
+    keep = ~(space & prev_space)
+    # Runs that touch a text's start or end (the batch ends or a separator) are stripped.
+    boundary = np.zeros(n + 2, dtype=bool)
+    boundary[0] = boundary[-1] = True
+    boundary[1:-1] = cls == _BOUNDARY
+    run_end = np.empty(n, dtype=bool)
+    run_end[:-1] = space[:-1] & ~space[1:]
+    run_end[-1] = space[-1]
+    ends = np.flatnonzero(run_end)
+    touching = boundary[starts] | boundary[ends + 2]
+    keep[starts[touching]] = False
+    return out[keep]
+
+
+def normalise(text: str) -> str:
+    """Return the canonical form of one text (NFKC, invisibles dropped, t2s, whitespace)."""
+    return normalise_batch([text])[0]
+
+
+def normalise_batch(texts: Sequence[str]) -> list[str]:
+    """Return the canonical form of every text; the batch is worked as one string."""
+    if not texts:
+        return []
+    bounded = [t if len(t) <= MAX_INPUT_CHARS else t[:MAX_INPUT_CHARS] for t in texts]
+    joined = _SEP.join(bounded)
+    if joined.count(_SEP) != len(bounded) - 1:
+        # The input itself carried the separator (a private-use character we drop anyway).
+        joined = _SEP.join([t.replace(_SEP, "") for t in bounded])
+    cps = _fold_and_drop(_code_points(joined))
+    # Only the texts that the fold did not already make NFKC pay for NFKC. The check is
+    # per text: on the joined batch one combining mark anywhere sends it to a full pass.
+    parts = _from_code_points(cps).split(_SEP)
+    unfolded = [i for i, part in enumerate(parts) if not unicodedata.is_normalized("NFKC", part)]
+    if unfolded:
+        for i in unfolded:
+            parts[i] = unicodedata.normalize("NFKC", parts[i])
+        cps = _fold_and_drop(_code_points(_SEP.join(parts)))
+    if len(cps):
+        cps = _tidy_whitespace(cps)
+    joined = _t2s().convert(_from_code_points(cps))
+    return joined.split(_SEP)

@@ -1,0 +1,1 @@
+"""Templates, static files and interface strings of the console."""

@@ -1,0 +1,64 @@
+"""Interface strings: Simplified Chinese by default, English on request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "title": {"zh": "舆情应急值守", "en": "Public-opinion duty desk"},
+    "subtitle": {
+        "zh": "实时采集、聚合与预警（演示）",
+        "en": "Live collection, grouping and alerts (demo)",
+    },
+    "stream_time": {"zh": "当前时间（流时间）", "en": "Now (stream time)"},
+    "posts_total": {"zh": "已入库信息", "en": "Posts stored"},
+    "stories_total": {"zh": "话题（近似重复聚合）", "en": "Stories (near-duplicate groups)"},
+    "sources": {"zh": "信息源", "en": "Sources"},
+    "source": {"zh": "信息源", "en": "Source"},
+    "category": {"zh": "类别", "en": "Category"},
+    "items_total": {"zh": "累计条数", "en": "Items"},
+    "items_per_day": {"zh": "近24小时条数", "en": "Items, last 24 h"},
+    "last_success": {"zh": "最近成功", "en": "Last success"},
+    "last_error": {"zh": "最近错误", "en": "Last error"},
+    "per_minute": {"zh": "每分钟信息量（近60分钟）", "en": "Posts per minute (last 60 min)"},
+    "latest_stories": {"zh": "最新话题", "en": "Latest stories"},
+    "story": {"zh": "话题", "en": "Story"},
+    "posts": {"zh": "条数", "en": "Posts"},
+    "reach": {"zh": "互动量", "en": "Reach"},
+    "last_seen": {"zh": "最近出现", "en": "Last seen"},
+    "monitors": {"zh": "监测方案", "en": "Monitors"},
+    "query": {"zh": "检索式", "en": "Query"},
+    "matched": {"zh": "命中", "en": "Matched"},
+    "none_yet": {"zh": "暂无数据", "en": "Nothing yet"},
+    "switch_language": {"zh": "English", "en": "中文"},
+    "privacy_note": {
+        "zh": "个人账号名已在入库时化名处理；仅采集公开信息。",
+        "en": "Personal account names are pseudonymised at ingestion; public sources only.",
+    },
+    "central_media": {"zh": "中央媒体", "en": "Central media"},
+    "local_media": {"zh": "地方媒体", "en": "Local media"},
+    "government": {"zh": "政务", "en": "Government"},
+    "overseas_media": {"zh": "境外媒体", "en": "Overseas media"},
+    "forum": {"zh": "论坛社区", "en": "Forums"},
+    "social": {"zh": "社交媒体", "en": "Social media"},
+    "other": {"zh": "其他", "en": "Other"},
+}
+
+
+def pick_language(requested: str | None) -> str:
+    """The explicit choice wins; Chinese is the default whatever the browser says."""
+    if requested in LANGUAGES:
+        return requested
+    return "zh"
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    def translate(key: str) -> str:
+        entry = _STRINGS.get(key)
+        if entry is None:
+            return key
+        return entry.get(lang) or entry["zh"]
+
+    return translate

@@ -1,0 +1,92 @@
+"""Shared fixtures: settings isolated from the environment, and both databases.
+
+Storage tests run on SQLite and on PostgreSQL (127.0.0.1:5432, trust auth, database
+``test``, or ``YUQING_TEST_PG_URL``). Without a server those tests skip with a message
+saying how to run them; under ``CI=true`` a missing server fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_URL = os.environ.get("YUQING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith("YUQING_") and key != "YUQING_TEST_PG_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("YUQING_CONFIG", str(tmp_path / "no-such-yuqing.toml"))
+
+
+def _postgres_available() -> str | None:
+    import psycopg
+
+    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    problem = _postgres_available()
+    if problem is not None:
+        message = (
+            f"PostgreSQL is not reachable at {PG_URL} ({problem}). Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+            "or point YUQING_TEST_PG_URL at a server to run the PostgreSQL storage tests."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url: str) -> Iterator[str]:
+    """A URL whose connections live in a fresh, private schema, dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = postgres_base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in postgres_base_url else "?"
+    yield f"{postgres_base_url}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{(tmp_path / 'yuqing.db').as_posix()}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Any]:
+    """Factory of settings for a test: its own data dir, a fixed secret."""
+    from yuqing.settings import Settings
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "var",
+            "secret": "test-secret-key",
+            "batch_size": 50,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make

@@ -1,0 +1,51 @@
+"""Factories of posts and files for tests: small, made by the project."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BASE_TIME = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+TOPICS = (
+    "云溪县化工园区一厂房突发火灾，现场浓烟滚滚，消防已赶到",
+    "江州市今天地铁三号线早高峰故障，乘客滞留半小时",
+    "白沙镇农贸市场周末开展食品安全抽检，结果全部合格",
+    "县第二中学食堂多名学生午饭后腹痛呕吐，已送医观察",
+    "气象台发布暴雨黄色预警，河口乡低洼地带注意防范",
+    "The county library opens a new reading room for children this weekend",
+    "新开的火锅店排队两个小时，味道一般般",
+    "青石镇修路施工，请绕行省道二零七",
+)
+
+
+def post(n: int, **fields: Any) -> dict[str, Any]:
+    """One valid post in the documented format; ``n`` makes it distinct."""
+    record: dict[str, Any] = {
+        "id": f"p{n}",
+        "source": "weibo",
+        "published_at": (BASE_TIME + timedelta(minutes=n)).isoformat(),
+        "author": f"居民{n % 7}",
+        "author_kind": "person",
+        "title": None,
+        "text": f"{TOPICS[n % len(TOPICS)]}（第{n}条，编号{n * 7919 % 10007}）",
+        "lang": "zh",
+        "repost_of": None,
+        "reply_to": None,
+        "reposts": n % 5,
+        "comments": n % 3,
+        "likes": n % 11,
+    }
+    record.update(fields)
+    return record
+
+
+def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            line = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
+            handle.write(line + "\n")
+    return path

@@ -1,0 +1,276 @@
+"""The `yuqing` command: every command's help, imports, feeds, search, monitors, config."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from tests.factories import post, write_jsonl
+from typer.testing import CliRunner
+
+from yuqing.cli.main import app
+
+COMMANDS = [
+    [],
+    ["serve"],
+    ["ingest"],
+    ["replay"],
+    ["search"],
+    ["feeds"],
+    ["feeds", "add"],
+    ["feeds", "list"],
+    ["feeds", "poll"],
+    ["monitors"],
+    ["monitors", "add"],
+    ["monitors", "list"],
+    ["db"],
+    ["db", "upgrade"],
+    ["config"],
+    ["config", "show"],
+    ["purge"],
+    ["demo", "generate"],
+]
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>江州日报</title><link>https://jz.example/</link>
+<item><guid>jz-1</guid><title>云溪县发布暴雨预警</title><link>https://jz.example/1</link>
+<description>&lt;p&gt;县气象台发布&lt;b&gt;暴雨&lt;/b&gt;黄色预警&lt;/p&gt;</description>
+<pubDate>Mon, 02 Mar 2026 08:00:00 +0800</pubDate></item>
+<item><guid>jz-2</guid><title>白沙镇开展防汛演练</title><link>https://jz.example/2</link>
+<description>演练涉及三个村</description><pubDate>Mon, 02 Mar 2026 09:00:00 +0800</pubDate></item>
+</channel></rss>"""
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    routes: ClassVar[dict[str, tuple[int, str, bytes]]] = {}
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        FeedHandler.seen.append({k.lower(): v for k, v in self.headers.items()})
+        status, kind, body = self.routes.get(self.path, (404, "text/plain", b"no"))
+        if self.path == "/rss.xml" and self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("ETag", '"v1"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server() -> Iterator[str]:
+    FeedHandler.routes = {
+        "/rss.xml": (200, "application/rss+xml", RSS.encode("utf-8")),
+        "/page.html": (200, "text/html", b"<html><body>not a feed</body></html>"),
+    }
+    FeedHandler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
+    monkeypatch.setenv("YUQING_BATCH_SIZE", "7")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "yuqing")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_ingest_reports_summary_and_exit_zero_when_all_good(cli: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "ok.jsonl", [post(n) for n in range(20)])
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: stored 20, duplicates 0, rejected 0" in result.stdout
+    again = cli.invoke(app, ["ingest", str(path)])
+    assert f"{path}: stored 0, duplicates 20, rejected 0" in again.stdout
+
+
+def test_malformed_json_line_is_named_and_the_rest_stored(cli: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "bad.jsonl", [post(1), '{"id": "x", "text": ', post(2)])
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert f"rejected {path}:2:" in result.stderr
+    assert "stored 2, duplicates 0, rejected 1" in result.stdout
+
+
+def test_csv_missing_column_is_named(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text("id,source,published_at\n1,weibo,2026-03-02T08:00:00+08:00\n", "utf-8")
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert "missing column" in result.stderr and "text" in result.stderr
+    assert "stored 0" in result.stdout
+
+
+def test_csv_rows_are_imported_with_extra_columns(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,source,published_at,author,author_kind,text,likes,region\n"
+        "c1,forum,2026-03-02T08:00:00+08:00,网友甲,person,城东积水严重,3,东区\n"
+        "c2,forum,2026-03-02T08:05:00+08:00,,unknown,交警提示绕行,,\n",
+        "utf-8",
+    )
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "stored 2" in result.stdout
+
+
+def test_non_utf8_bytes_are_named(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "latin.jsonl"
+    good = json.dumps(post(1), ensure_ascii=False).encode("utf-8")
+    bad = '{"id": "g", "text": "caf\u00e9"}'.encode("latin-1")
+    path.write_bytes(good + b"\n" + bad + b"\n" + good.replace(b'"p1"', b'"p9"') + b"\n")
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2" in result.stderr and "UTF-8" in result.stderr
+    assert "stored 2, duplicates 0, rejected 1" in result.stdout
+
+
+def test_a_50_mb_post_is_rejected_and_the_rest_stored(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "huge.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(post(1), ensure_ascii=False) + "\n")
+        handle.write('{"id": "huge", "text": "' + "洪" * (50 * 1024 * 1024 // 3) + '"}\n')
+        handle.write(json.dumps(post(2), ensure_ascii=False) + "\n")
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2" in result.stderr and "larger than" in result.stderr
+    assert "stored 2, duplicates 0, rejected 1" in result.stdout
+
+
+def test_missing_file_and_unknown_format_are_clear_errors(cli: CliRunner, tmp_path: Path) -> None:
+    odd = tmp_path / "posts.xlsx"
+    odd.write_bytes(b"PK")
+    result = cli.invoke(app, ["ingest", str(tmp_path / "nope.jsonl"), str(odd)])
+    assert result.exit_code == 2
+    assert "nope.jsonl" in result.stderr
+    assert "posts.xlsx" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_feed_is_polled_with_conditional_get_and_health_recorded(
+    cli: CliRunner, feed_server: str
+) -> None:
+    added = cli.invoke(
+        app,
+        ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "jzrb", "--category", "local_media"],
+    )
+    assert added.exit_code == 0, added.output
+    first = cli.invoke(app, ["feeds", "poll"])
+    assert first.exit_code == 0, first.output
+    assert "stored 2" in first.stdout
+    second = cli.invoke(app, ["feeds", "poll"])
+    assert "jzrb: not modified" in second.stdout
+    assert FeedHandler.seen[-1].get("if-none-match") == '"v1"'
+    listing = cli.invoke(app, ["feeds", "list"])
+    assert "jzrb\tok" in listing.stdout and "last_error=-" in listing.stdout
+    found = cli.invoke(app, ["search", "暴雨"])
+    assert "云溪县发布暴雨预警" in found.stdout
+
+
+def test_feed_that_is_not_xml_and_unreachable_feed_are_named(
+    cli: CliRunner, feed_server: str
+) -> None:
+    page = f"{feed_server}/page.html"
+    dead = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    cli.invoke(app, ["feeds", "add", page, "--slug", "page"])
+    cli.invoke(app, ["feeds", "add", dead, "--slug", "dead"])
+    result = cli.invoke(app, ["feeds", "poll"])
+    assert result.exit_code == 1
+    assert f"error: {page}:" in result.stderr
+    assert f"error: {dead}:" in result.stderr
+    listing = cli.invoke(app, ["feeds", "list"])
+    assert "dead\tFAILING" in listing.stdout
+    assert "page\tFAILING" in listing.stdout
+
+
+def test_feeds_add_refuses_bad_input(cli: CliRunner) -> None:
+    assert "not an http(s) URL" in cli.invoke(app, ["feeds", "add", "ftp://x/y"]).stderr
+    bad = cli.invoke(app, ["feeds", "add", "https://x.example/f", "--category", "tv"])
+    assert bad.exit_code == 2 and "--category 'tv'" in bad.stderr
+
+
+def test_monitors_add_list_and_bad_query(cli: CliRunner, tmp_path: Path) -> None:
+    added = cli.invoke(app, ["monitors", "add", "火情", "化工 AND (火灾 OR 爆炸)"])
+    assert added.exit_code == 0, added.output
+    bad = cli.invoke(app, ["monitors", "add", "坏的", "化工 AND (火灾"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error:") and "Traceback" not in bad.output
+    path = write_jsonl(tmp_path / "p.jsonl", [post(1, text="化工园区发生爆炸")])
+    cli.invoke(app, ["ingest", str(path)])
+    listing = cli.invoke(app, ["monitors", "list"])
+    assert "火情\tactive\tmatched=1" in listing.stdout
+
+
+def test_config_show_masks_secrets(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YUQING_PUSH_TOKEN", "very-secret-token")
+    monkeypatch.setenv("YUQING_DATABASE_URL", "postgresql+psycopg://app:pw123@db.example/yq")
+    result = cli.invoke(app, ["config", "show"])
+    assert result.exit_code == 0, result.output
+    assert "very-secret-token" not in result.stdout and "cli-test-secret" not in result.stdout
+    assert "pw123" not in result.stdout
+    assert 'push_token = "********"' in result.stdout
+
+
+def test_bad_configuration_is_a_clear_error(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YUQING_RETENTION_DAYS", "soon")
+    result = cli.invoke(app, ["config", "show"])
+    assert result.exit_code == 2
+    assert "retention_days" in result.stderr
+
+
+def test_db_upgrade_and_purge(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0 and "revision 0001" in result.stdout
+    purged = cli.invoke(app, ["purge"])
+    assert purged.exit_code == 0 and "purged 0 posts" in purged.stdout
+
+
+def test_demo_generate_writes_a_reproducible_stream(cli: CliRunner, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    assert cli.invoke(app, ["demo", "generate", "--out", str(a), "--hours", "3"]).exit_code == 0
+    assert cli.invoke(app, ["demo", "generate", "--out", str(b), "--hours", "3"]).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    ingested = cli.invoke(app, ["ingest", str(a)])
+    assert ingested.exit_code == 0, ingested.output
+
+
+def test_replay_plays_a_stream_fast(cli: CliRunner, tmp_path: Path) -> None:
+    # 20 posts a minute apart = 19 minutes of stream time, played at 3600x (< 1 s).
+    path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(20)])
+    result = cli.invoke(app, ["replay", str(path), "--speed", "3600"])
+    assert result.exit_code == 0, result.output
+    assert "stored 20, duplicates 0, rejected 0" in result.stdout
+    assert cli.invoke(app, ["replay", str(path), "--speed", "0"]).exit_code == 2

@@ -1,0 +1,383 @@
+"""Feed polling against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from yuqing.core.posts import AuthorKind
+from yuqing.errors import SourceError
+from yuqing.sources.base import Located, Rejection
+from yuqing.sources.rss import MAX_FEED_BYTES, FeedSource, FeedState, poll_feed
+from yuqing.testing.clock import FakeClock
+
+CORPUS = Path(__file__).parents[2] / "corpus" / "sources"
+RSS = (CORPUS / "rss2.xml").read_bytes()
+ATOM = (CORPUS / "atom.xml").read_bytes()
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+ETAG = '"rss-v1"'
+LAST_MODIFIED = "Mon, 05 Jan 2026 02:00:00 GMT"
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class FeedServer:
+    """A small feed host: routes by path, remembers the headers of every request."""
+
+    port: int = 0
+    routes: dict[str, Handler] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def headers_of(self, path: str) -> list[dict[str, str]]:
+        return [headers for seen, headers in self.requests if seen == path]
+
+
+def send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    content_type: str = "application/rss+xml; charset=utf-8",
+    extra: dict[str, str] | None = None,
+) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (extra or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def conditional(body: bytes, etag: str | None, modified: str | None, kind: str) -> Handler:
+    """Serve ``body`` with validators; 304 when the request carries a matching one."""
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        if (etag and handler.headers.get("If-None-Match") == etag) or (
+            modified and handler.headers.get("If-Modified-Since") == modified
+        ):
+            handler.send_response(304)
+            handler.end_headers()
+            return
+        validators = {}
+        if etag:
+            validators["ETag"] = etag
+        if modified:
+            validators["Last-Modified"] = modified
+        send(handler, 200, body, kind, validators)
+
+    return handle
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    state = FeedServer()
+
+    class RequestHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append((self.path, dict(self.headers.items())))
+            route = state.routes.get(self.path)
+            try:
+                if route is None:
+                    send(self, 404, b"not found", "text/plain")
+                else:
+                    route(self)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading on purpose (size or time limit)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+    httpd.daemon_threads = True
+    state.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client() as http:
+        yield http
+
+
+def test_rss_poll_yields_posts_then_sends_validators_and_gets_304(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/rss"] = conditional(RSS, ETAG, LAST_MODIFIED, "application/rss+xml")
+    url = server.url("/rss")
+    state = FeedState(url=url)
+
+    first = poll_feed(client, state, NOW, source_slug="example-news")
+
+    assert first.error is None
+    assert not first.not_modified
+    assert first.feed_title == "示例市融媒体中心"
+    located = [item for item in first.items if isinstance(item, Located)]
+    assert [item.location for item in located] == [f"{url} entry 1", f"{url} entry 2"]
+    one, two = located[0].record, located[1].record
+    assert one.external_id == "news-1001"
+    assert one.url == "http://news.example.cn/a/1001.html"
+    assert one.title == "城东路段积水 & 交通管制"
+    assert one.text == "今日暴雨，城东多处路段积水。\n\n交警提示绕行 & 注意安全。"
+    assert one.published_at == datetime(2026, 1, 5, 1, 30, tzinfo=UTC)
+    assert one.author == "desk@news.example.cn (编辑部)"
+    assert one.author_kind is AuthorKind.MEDIA
+    assert one.source == "example-news"
+    assert two.external_id == "http://news.example.cn/a/1002.html"  # no guid: the link
+    assert two.text == "Plain summary with <angle> text"
+    assert two.published_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    assert first.items[2] == Rejection(f"{url} entry 3", "text: missing or empty")
+
+    assert first.state.etag == ETAG
+    assert first.state.last_modified == LAST_MODIFIED
+    assert first.state.items_seen == 2
+    assert first.state.last_success_at == NOW
+    assert first.state.next_poll_at == NOW + timedelta(minutes=10)
+    assert state.items_seen == 0  # the given state is left alone
+    assert "If-None-Match" not in server.headers_of("/rss")[0]
+
+    later = NOW + timedelta(minutes=10)
+    second = poll_feed(client, first.state, later, source_slug="example-news")
+
+    sent = server.headers_of("/rss")[-1]
+    assert sent["If-None-Match"] == ETAG
+    assert sent["If-Modified-Since"] == LAST_MODIFIED
+    assert second.not_modified
+    assert second.error is None
+    assert second.items == []
+    assert second.state.last_success_at == later
+    assert second.state.next_poll_at == later + timedelta(minutes=10)
+    assert second.state.items_seen == 2
+    assert second.state.etag == ETAG
+
+
+def test_atom_poll_uses_content_and_times_and_last_modified_alone(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/atom"] = conditional(ATOM, None, LAST_MODIFIED, "application/atom+xml")
+    url = server.url("/atom")
+
+    result = poll_feed(
+        client, FeedState(url=url), NOW, source_slug="overseas", author_kind=AuthorKind.MEDIA
+    )
+
+    assert result.error is None
+    one, two = (item.record for item in result.items if isinstance(item, Located))
+    assert one.external_id == "tag:example.org,2026:entry-1"
+    assert one.title == "Flooding update"
+    assert one.text == "Full story: rivers rose overnight.\n\nOfficials & residents responded."
+    assert one.published_at == datetime(2026, 1, 5, 6, 40, tzinfo=UTC)  # published, not updated
+    assert one.author == "A. Reporter"
+    assert one.url == "https://overseas.example.org/2026/01/05/flood"
+    assert two.published_at == datetime(2026, 1, 5, 6, 0, tzinfo=UTC)  # only updated given
+    assert two.text == "Plain text with a <tag> kept as text."
+    assert result.state.etag is None
+
+    again = poll_feed(client, result.state, NOW, source_slug="overseas")
+    assert server.headers_of("/atom")[-1]["If-Modified-Since"] == LAST_MODIFIED
+    assert "If-None-Match" not in server.headers_of("/atom")[-1]
+    assert again.not_modified
+
+
+def test_server_errors_back_off_exponentially_then_success_resets(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    failures_left = [3]
+
+    def flaky(handler: BaseHTTPRequestHandler) -> None:
+        if failures_left[0] > 0:
+            failures_left[0] -= 1
+            send(handler, 500, b"oops", "text/plain")
+        else:
+            send(handler, 200, RSS)
+
+    server.routes["/flaky"] = flaky
+    url = server.url("/flaky")
+    state = FeedState(url=url)
+    now = NOW
+    waits = []
+    for _ in range(3):
+        result = poll_feed(client, state, now, source_slug="s")
+        assert result.error == f"{url}: HTTP 500 Internal Server Error"
+        assert result.items == []
+        assert result.state.last_error == result.error
+        assert result.state.last_error_at == now
+        assert result.state.next_poll_at is not None
+        waits.append(result.state.next_poll_at - now)
+        state, now = result.state, result.state.next_poll_at
+    assert waits == [timedelta(minutes=20), timedelta(minutes=40), timedelta(minutes=80)]
+    assert state.consecutive_failures == 3
+    assert state.last_success_at is None
+
+    recovered = poll_feed(client, state, now, source_slug="s")
+
+    assert recovered.error is None
+    assert recovered.state.consecutive_failures == 0
+    assert recovered.state.next_poll_at == now + timedelta(minutes=10)
+    assert recovered.state.last_success_at == now
+    assert recovered.state.last_error == f"{url}: HTTP 500 Internal Server Error"  # history kept
+    assert recovered.state.items_seen == 2
+
+
+def test_body_that_is_not_xml_is_an_error_naming_url(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/text"] = lambda h: send(h, 200, b"hello, this is not a feed", "text/plain")
+    url = server.url("/text")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error is not None
+    assert result.error.startswith(f"{url}: not an RSS or Atom feed (")
+    assert result.state.consecutive_failures == 1
+
+
+def test_html_page_is_an_error_naming_url(server: FeedServer, client: httpx.Client) -> None:
+    page = b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>Hi</p></body></html>"
+    server.routes["/page"] = lambda h: send(h, 200, page, "text/html; charset=utf-8")
+    url = server.url("/page")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: got an HTML page, not an RSS or Atom feed"
+
+
+def test_empty_but_valid_feed_is_a_success_with_no_items(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>E</title></channel></rss>'
+    server.routes["/empty"] = lambda h: send(h, 200, empty)
+    result = poll_feed(client, FeedState(url=server.url("/empty")), NOW, source_slug="s")
+    assert result.error is None
+    assert result.items == []
+    assert result.state.last_success_at == NOW
+
+
+def test_oversized_body_is_cut_off_at_the_limit(server: FeedServer, client: httpx.Client) -> None:
+    sent = [0]
+
+    def huge_streamed(handler: BaseHTTPRequestHandler) -> None:
+        # No Content-Length: the size is only known by reading.
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        chunk = b"<!-- " + b"x" * (64 * 1024) + b" -->"
+        for _ in range(400):  # ~26 MB offered
+            handler.wfile.write(chunk)
+            sent[0] += len(chunk)
+
+    server.routes["/huge"] = huge_streamed
+    url = server.url("/huge")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: feed larger than 10 MB"
+    assert result.state.consecutive_failures == 1
+    time.sleep(0.2)
+    assert sent[0] < 26 * 1024 * 1024  # the reader stopped; the server could not finish
+
+
+def test_declared_oversize_is_refused_before_reading(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    def declared(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(MAX_FEED_BYTES + 1))
+        handler.end_headers()
+        handler.wfile.write(b"<rss>")
+
+    server.routes["/declared"] = declared
+    url = server.url("/declared")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: feed larger than 10 MB (Content-Length 10,485,761)"
+
+
+def test_slow_and_dripping_servers_time_out(server: FeedServer, client: httpx.Client) -> None:
+    def silent(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(1.5)
+        send(handler, 200, RSS)
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        # Each byte arrives well within the read timeout; the whole never does in time.
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.end_headers()
+        for byte in RSS[:40]:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(0.05)
+
+    server.routes["/silent"] = silent
+    server.routes["/drip"] = drip
+    for path in ("/silent", "/drip"):
+        url = server.url(path)
+        started = time.monotonic()
+        result = poll_feed(client, FeedState(url=url), NOW, source_slug="s", timeout=0.5)
+        assert result.error == f"{url}: timed out after 0.5 s"
+        assert time.monotonic() - started < 1.4
+
+
+def test_redirect_is_followed(server: FeedServer, client: httpx.Client) -> None:
+    server.routes["/rss-moved"] = conditional(RSS, ETAG, None, "application/rss+xml")
+    server.routes["/old"] = lambda h: send(h, 301, b"", "text/plain", {"Location": "/rss-moved"})
+    result = poll_feed(client, FeedState(url=server.url("/old")), NOW, source_slug="s")
+    assert result.error is None
+    assert len(result.items) == 3
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+def test_refused_port_is_an_error_naming_url(client: httpx.Client) -> None:
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error is not None
+    assert result.error.startswith(f"{url}: cannot connect (")
+    assert result.state.consecutive_failures == 1
+    assert result.state.next_poll_at == NOW + timedelta(minutes=20)
+
+
+def test_non_http_url_is_refused_without_a_request(client: httpx.Client) -> None:
+    result = poll_feed(client, FeedState(url="file:///etc/passwd"), NOW, source_slug="s")
+    assert result.error == "file:///etc/passwd: not an http(s) URL"
+
+
+def test_feed_source_reads_a_feed_once(server: FeedServer, client: httpx.Client) -> None:
+    server.routes["/rss-once"] = conditional(RSS, ETAG, LAST_MODIFIED, "application/rss+xml")
+    clock = FakeClock(NOW)
+    source = FeedSource(server.url("/rss-once"), client=client, clock=clock)
+    assert source.name == server.url("/rss-once")
+    items = list(source.read())
+    assert len(items) == 3
+    assert source.title == "示例市融媒体中心"
+    assert source.state is not None
+    assert source.state.etag == ETAG
+    assert source.state.last_success_at == NOW
+    first = items[0]
+    assert isinstance(first, Located)
+    assert first.record.source == "127.0.0.1"  # no slug given: the host
+
+
+def test_feed_source_raises_source_error_for_an_unreadable_feed() -> None:
+    url = f"http://127.0.0.1:{free_port()}/rss"
+    with pytest.raises(SourceError, match=r"^http://127\.0\.0\.1:\d+/rss: cannot connect"):
+        list(FeedSource(url, source_slug="x", timeout=2).read())

@@ -1,0 +1,267 @@
+"""Ingestion into the store, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.factories import BASE_TIME, post, write_jsonl
+from yuqing.textproc.segment import search_terms
+
+from yuqing.core.posts import parse_post_record
+from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.retention import purge_expired_posts
+from yuqing.sources.base import Located
+from yuqing.sources.files import open_import
+from yuqing.storage import migrate, repo
+from yuqing.storage import schema as t
+from yuqing.storage.search import search_posts
+from yuqing.testing.clock import FakeClock
+
+
+@pytest.fixture
+def ctx(database_url: str, make_settings: Callable[..., Any]) -> Context:
+    clock = FakeClock(BASE_TIME + timedelta(days=1))
+    context = open_context(make_settings(database_url=database_url), clock=clock)
+    yield context
+    context.close()
+
+
+def items(records: list[dict[str, Any]]) -> list[Located]:
+    return [Located(parse_post_record(r), f"test:{i}") for i, r in enumerate(records, 1)]
+
+
+def stored_posts(ctx: Context) -> list[Any]:
+    with ctx.db.read() as conn:
+        return list(conn.execute(select(t.posts).order_by(t.posts.c.id)))
+
+
+def test_schema_upgrade_is_current_and_idempotent(ctx: Context) -> None:
+    assert migrate.current_revision(ctx.db) == migrate.head_revision()
+    assert migrate.upgrade(ctx.db) == migrate.head_revision()
+
+
+def test_ingesting_the_same_posts_twice_stores_them_once(ctx: Context) -> None:
+    batch = [post(n) for n in range(30)]
+    first = ctx.ingestor.ingest(items(batch), origin="a")
+    second = ctx.ingestor.ingest(items(batch), origin="b")
+    assert (first.stored, first.duplicates, first.rejected) == (30, 0, 0)
+    assert (second.stored, second.duplicates) == (0, 30)
+    assert len(stored_posts(ctx)) == 30
+
+
+def test_identity_falls_back_to_canonical_url_then_content_hash(ctx: Context) -> None:
+    by_url = [
+        post(1, id=None, url="https://news.example.cn/a?id=3&utm_source=x"),
+        post(2, id=None, url="HTTPS://NEWS.example.cn/a?id=3#top", text="另一个版本"),
+    ]
+    by_hash = [post(3, id=None), post(3, id=None, reposts=99)]
+    summary = ctx.ingestor.ingest(items(by_url + by_hash), origin="t")
+    assert summary.stored == 2
+    assert summary.duplicates == 2
+    identities = sorted(row.identity for row in stored_posts(ctx))
+    assert identities[0].startswith("hash:weibo:")
+    assert identities[1] == "url:https://news.example.cn/a?id=3"
+
+
+def test_duplicates_within_one_batch_are_counted_once(ctx: Context) -> None:
+    summary = ctx.ingestor.ingest(items([post(5), post(5), post(5)]), origin="t")
+    assert (summary.stored, summary.duplicates) == (1, 2)
+
+
+def test_post_keeps_provenance_and_raw_payload(ctx: Context) -> None:
+    record = post(7, stance="中立", url="https://weibo.example/7")
+    ctx.ingestor.ingest(items([record]), origin="t")
+    (row,) = stored_posts(ctx)
+    assert row.external_id == "p7"
+    assert row.url == "https://weibo.example/7"
+    assert row.fetched_at == ctx.clock.now()
+    assert row.published_at == BASE_TIME + timedelta(minutes=7)
+    assert row.extra == {"stance": "中立"}
+    assert row.raw["stance"] == "中立"
+    assert row.raw["id"] == "p7"
+    with ctx.db.read() as conn:
+        source = repo.get_source(conn, "weibo")
+    assert source is not None and row.source_id == source.id
+
+
+def test_person_names_are_pseudonymised_before_storage(ctx: Context) -> None:
+    records = [
+        post(1, author="张小明", author_kind="person", text="我在现场 @李大华 你看到了吗"),
+        post(2, author="云溪县融媒体中心", author_kind="media", text="通报：火情已控制"),
+    ]
+    ctx.ingestor.ingest(items(records), origin="t")
+    person, media = stored_posts(ctx)
+    assert person.author.startswith("u_") and len(person.author) == 14
+    assert "李大华" not in person.text and "@u_" in person.text
+    assert media.author == "云溪县融媒体中心"
+    with ctx.db.read() as conn:
+        dump = json.dumps(
+            [dict(r._mapping) for r in conn.execute(select(t.posts))],
+            ensure_ascii=False,
+            default=str,
+        )
+    assert "张小明" not in dump and "李大华" not in dump
+
+
+def test_same_person_gets_same_pseudonym_and_key_changes_it(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    names = []
+    for secret in ("key-one", "key-one", "key-two"):
+        context = open_context(make_settings(database_url=database_url, secret=secret))
+        try:
+            rec = post(len(names), author="王芳", author_kind="person")
+            context.ingestor.ingest(items([rec]), origin="t")
+            names.append(stored_posts(context)[-1].author)
+        finally:
+            context.close()
+    assert names[0] == names[1] != names[2]
+
+
+def test_kept_names_are_not_pseudonymised(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    context = open_context(make_settings(database_url=database_url, keep_author_names=["江州发布"]))
+    try:
+        context.ingestor.ingest(
+            items([post(1, author="江州发布", author_kind="unknown")]), origin="t"
+        )
+        assert stored_posts(context)[0].author == "江州发布"
+    finally:
+        context.close()
+
+
+def test_search_finds_two_character_words_inside_compounds(ctx: Context) -> None:
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(1, text="云溪县化工园区发生火灾事故，消防正在处置"),
+                post(2, text="今天停水了吗？自来水公司说管道检修"),
+                post(3, text="The county library opens a new reading room"),
+            ]
+        ),
+        origin="t",
+    )
+    with ctx.db.read() as conn:
+        fire = search_posts(conn, search_terms("火灾"))
+        water = search_posts(conn, search_terms("停水"))
+        both = search_posts(conn, search_terms("化工 消防"))
+        english = search_posts(conn, search_terms("Library"))
+        nothing = search_posts(conn, search_terms("地震"))
+    assert [h.text[:5] for h in fire] == ["云溪县化工"]
+    assert len(water) == 1 and "停水" in water[0].text
+    assert len(both) == 1
+    assert len(english) == 1
+    assert nothing == []
+
+
+def test_reposts_with_small_edits_join_the_original_story(ctx: Context) -> None:
+    original = "云溪县化工园区一厂房突发火灾，现场浓烟滚滚，周边居民已紧急疏散，消防正在全力扑救"
+    records = [
+        post(1, text=original),
+        post(2, text="转发微博 //@u_0a1b2c3d4e5f:" + original, repost_of="p1"),
+        post(3, text=original.replace("全力", "") + "！！"),
+        post(4, text="白沙镇农贸市场周末开展食品安全抽检，结果全部合格，市民可放心购买"),
+    ]
+    ctx.ingestor.ingest(items(records), origin="t")
+    rows = stored_posts(ctx)
+    assert rows[0].story_id == rows[1].story_id == rows[2].story_id
+    assert rows[3].story_id != rows[0].story_id
+    with ctx.db.read() as conn:
+        story = conn.execute(select(t.stories).where(t.stories.c.id == rows[0].story_id)).one()
+    assert story.post_count == 3
+
+
+def test_posts_record_the_monitors_they_match(ctx: Context) -> None:
+    with ctx.db.write() as conn:
+        fire = repo.add_monitor(conn, "fire", "化工 AND (火灾 OR 爆炸)", ctx.clock.now())
+        water = repo.add_monitor(conn, "water", '"自来水" NOT 检修', ctx.clock.now())
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(1, text="化工园区火灾"),
+                post(2, text="自来水管道检修通知"),
+                post(3, text="自来水有异味"),
+            ]
+        ),
+        origin="t",
+    )
+    with ctx.db.read() as conn:
+        pairs = sorted((r.post_id, r.monitor_id) for r in conn.execute(select(t.post_monitors)))
+        counts = repo.monitor_post_counts(conn)
+    ids = [r.id for r in stored_posts(ctx)]
+    assert pairs == sorted([(ids[0], fire), (ids[2], water)])
+    assert counts == {fire: 1, water: 1}
+
+
+def test_retention_purges_old_raw_posts_but_keeps_counts(
+    ctx: Context, make_settings: Callable[..., Any]
+) -> None:
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.ingestor.ingest(items([post(n) for n in range(10)]), origin="old")
+    ctx.clock.advance(days=40)
+    ctx.ingestor.ingest(items([post(n) for n in range(10, 14)]), origin="new")
+    removed = purge_expired_posts(ctx.db, ctx.clock, retention_days=30)
+    assert removed == 10
+    assert len(stored_posts(ctx)) == 4
+    with ctx.db.read() as conn:
+        total = conn.execute(select(func.sum(t.post_counts.c.posts))).scalar_one()
+        stories = repo.count_stories(conn)
+    assert total == 14
+    assert stories >= 4
+
+
+def test_import_with_bad_lines_stores_the_good_ones_and_changes_nothing_stored(
+    ctx: Context, tmp_path: Path
+) -> None:
+    ctx.ingestor.ingest(items([post(1, text="最初的内容")]), origin="first")
+    before = stored_posts(ctx)
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [post(1, text="试图覆盖的内容"), "{not json", post(2), json.dumps([1, 2]), post(3)],
+    )
+    summary = ctx.ingestor.ingest(open_import(path).read(), origin=str(path))
+    assert (summary.stored, summary.duplicates, summary.rejected) == (2, 1, 2)
+    assert {r.location for r in summary.rejections} == {f"{path}:2", f"{path}:4"}
+    after = stored_posts(ctx)
+    assert after[0].text == before[0].text == "最初的内容"
+    with ctx.db.read() as conn:
+        run = conn.execute(select(t.ingest_runs).where(t.ingest_runs.c.id == summary.run_id)).one()
+        kept = (
+            conn.execute(
+                select(t.rejections.c.location).where(t.rejections.c.run_id == summary.run_id)
+            )
+            .scalars()
+            .all()
+        )
+    assert (run.stored, run.duplicates, run.rejected, run.status) == (
+        2,
+        1,
+        2,
+        "done_with_rejections",
+    )
+    assert sorted(kept) == sorted([f"{path}:2", f"{path}:4"])
+
+
+def test_dedup_index_is_rebuilt_from_the_store_after_a_restart(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    original = "河口乡低洼地带积水严重，多户村民已转移到安置点，气象台继续发布暴雨预警"
+    settings = make_settings(database_url=database_url)
+    clock = FakeClock(BASE_TIME + timedelta(hours=1))
+    first = open_context(settings, clock=clock)
+    first.ingestor.ingest(items([post(1, text=original)]), origin="t")
+    first.close()
+    second = open_context(settings, clock=clock)
+    try:
+        second.ingestor.ingest(items([post(2, text="转发 " + original + "。")]), origin="t")
+        rows = stored_posts(second)
+        assert rows[0].story_id == rows[1].story_id
+    finally:
+        second.close()

@@ -1,0 +1,98 @@
+"""Validation and bounds of incoming posts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from yuqing.core.posts import (
+    MAX_TEXT_CHARS,
+    AuthorKind,
+    canonical_url,
+    parse_post_record,
+    parse_time,
+)
+from yuqing.errors import InvalidRecord
+
+
+def test_a_full_record_is_parsed_with_extras_kept() -> None:
+    record = parse_post_record(
+        {
+            "id": "w_1",
+            "source": "weibo",
+            "published_at": "2024-12-02T00:01:37+08:00",
+            "author": "u_0123456789ab",
+            "author_kind": "person",
+            "text": "原本想大年初一看电影",
+            "lang": "zh",
+            "reposts": "3",
+            "likes": 4.0,
+            "stance": "中立",
+        }
+    )
+    assert record.external_id == "w_1"
+    assert record.published_at == datetime(2024, 12, 1, 16, 1, 37, tzinfo=UTC)
+    assert record.author_kind is AuthorKind.PERSON
+    assert (record.reposts, record.likes, record.comments) == (3, 4, None)
+    assert record.extra == {"stance": "中立"}
+    assert record.raw["stance"] == "中立"
+
+
+def test_text_falls_back_to_title_for_headline_only_items() -> None:
+    assert parse_post_record({"title": "暴雨预警", "text": ""}).text == "暴雨预警"
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        ({"id": "1"}, "text: missing or empty"),
+        ({"text": 5}, "text: expected a string"),
+        ({"text": "x", "published_at": "yesterday"}, "published_at: 'yesterday' is not"),
+        ({"text": "x", "likes": -1}, "likes: must not be negative"),
+        ({"text": "x", "likes": "many"}, "likes: 'many' is not a whole number"),
+        ({"text": "x", "reposts": True}, "reposts: expected a whole number"),
+        ({"text": "x", "author_kind": "robot"}, "author_kind: 'robot' is not one of"),
+        ({"text": "x", "url": "javascript:alert(1)"}, "url: 'javascript:alert(1)' is not"),
+        ({"text": "x", "id": "9" * 400}, "id: longer than 300 characters"),
+        (["not", "an", "object"], "expected a JSON object, got list"),
+    ],
+)
+def test_invalid_records_name_the_field_and_problem(record: object, problem: str) -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        parse_post_record(record)
+    assert problem in str(caught.value)
+
+
+def test_overlong_text_is_cut_and_the_cut_recorded() -> None:
+    record = parse_post_record({"text": "水" * (MAX_TEXT_CHARS + 10)})
+    assert len(record.text) == MAX_TEXT_CHARS
+    assert record.truncated
+
+
+def test_times_with_z_naive_and_epoch_are_aware_utc() -> None:
+    assert parse_time("2014-01-06T00:00:00.000Z") == datetime(2014, 1, 6, tzinfo=UTC)
+    assert parse_time("2014-01-06T08:00:00") == datetime(2014, 1, 6, 8, tzinfo=UTC)
+    assert parse_time(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    east8 = parse_time("2014-01-06T08:00:00+08:00")
+    assert east8 is not None
+    assert east8.utcoffset() == timedelta(hours=8)
+    assert east8 == datetime(2014, 1, 6, tzinfo=timezone.utc)
+
+
+def test_identity_prefers_id_then_url_then_content() -> None:
+    with_id = parse_post_record({"id": "a", "text": "x", "url": "https://e.cn/1"})
+    with_url = parse_post_record({"text": "x", "url": "https://E.cn/1?utm_medium=y#f"})
+    bare = parse_post_record({"text": "x"})
+    assert with_id.identity("s") == "id:s:a"
+    assert with_url.identity("s") == "url:https://e.cn/1"
+    assert bare.identity("s").startswith("hash:s:")
+    assert bare.identity("s") == parse_post_record({"text": "x"}).identity("s")
+    assert bare.identity("s") != parse_post_record({"text": "y"}).identity("s")
+
+
+def test_canonical_url_drops_tracking_and_default_port() -> None:
+    assert (
+        canonical_url("HTTPS://News.Example.cn:443/a/b?z=1&utm_source=wx&a=2#comments")
+        == "https://news.example.cn/a/b?a=2&z=1"
+    )

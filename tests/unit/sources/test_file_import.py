@@ -1,0 +1,292 @@
+"""JSON Lines and CSV imports: real files, bounded reads, every bad line named."""
+
+from __future__ import annotations
+
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from yuqing.core.posts import MAX_RECORD_BYTES, AuthorKind
+from yuqing.errors import SourceError
+from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.files import CsvFile, JsonLinesFile, open_import
+
+CORPUS = Path(__file__).parents[2] / "corpus" / "sources"
+TOO_LARGE = "record larger than 1,000,000 bytes"
+
+
+def _split(items: list[Item]) -> tuple[list[Located], list[Rejection]]:
+    located = [item for item in items if isinstance(item, Located)]
+    rejected = [item for item in items if isinstance(item, Rejection)]
+    return located, rejected
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# --- choosing the reader ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("a.jsonl", JsonLinesFile), ("a.NDJSON", JsonLinesFile), ("a.csv", CsvFile)],
+)
+def test_open_import_picks_reader_by_extension(tmp_path: Path, name: str, kind: type) -> None:
+    path = _write(tmp_path / name, b"")
+    source = open_import(path, default_source="upload")
+    assert isinstance(source, kind)
+    assert source.name == str(path)
+
+
+def test_open_import_refuses_unknown_extension_naming_file_and_formats(tmp_path: Path) -> None:
+    path = _write(tmp_path / "posts.xlsx", b"PK")
+    with pytest.raises(SourceError) as error:
+        open_import(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "'.xlsx'" in message
+    assert ".jsonl" in message
+    assert ".csv" in message
+
+
+def test_open_import_of_missing_file_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "nope.jsonl"
+    with pytest.raises(SourceError, match=r"nope\.jsonl: no such file"):
+        open_import(path)
+
+
+def test_reading_a_file_that_vanished_raises_source_error(tmp_path: Path) -> None:
+    source = JsonLinesFile(tmp_path / "gone.jsonl")
+    with pytest.raises(SourceError, match=r"gone\.jsonl: no such file"):
+        list(source.read())
+
+
+def test_a_directory_is_not_an_import_file(tmp_path: Path) -> None:
+    folder = tmp_path / "dir.jsonl"
+    folder.mkdir()
+    with pytest.raises(SourceError, match="not a regular file"):
+        open_import(folder)
+
+
+# --- JSON Lines ---------------------------------------------------------------------------
+
+
+def test_jsonl_corpus_yields_posts_and_named_rejections() -> None:
+    path = CORPUS / "posts.jsonl"
+    located, rejected = _split(list(JsonLinesFile(path, default_source="import").read()))
+
+    assert [item.location for item in located] == [f"{path}:1", f"{path}:3"]
+    first, second = located[0].record, located[1].record
+    assert first.external_id == "p1"
+    assert first.source == "weibo"
+    assert first.author_kind is AuthorKind.PERSON
+    assert first.published_at == datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+    assert first.extra == {"topic": "flood"}
+    assert second.source == "import"  # default_source fills a missing source
+    assert second.likes == 7
+
+    assert [str(item) for item in rejected] == [
+        f"{path}:4: malformed JSON: Unterminated string starting at column 19",
+        f"{path}:5: author_kind: 'robot' is not one of person, organisation, media, "
+        "government, unknown",
+        f"{path}:6: expected a JSON object, got list",
+    ]
+
+
+def test_blank_lines_are_skipped_silently(tmp_path: Path) -> None:
+    path = _write(tmp_path / "p.jsonl", b'\n  \n{"text": "a"}\r\n\n\t\n{"text": "b"}')
+    items = list(JsonLinesFile(path).read())
+    assert [(item.location, item.record.text) for item in items if isinstance(item, Located)] == [
+        (f"{path}:3", "a"),
+        (f"{path}:6", "b"),
+    ]
+    assert len(items) == 2
+
+
+def test_utf8_bom_at_start_is_accepted(tmp_path: Path) -> None:
+    path = _write(tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"text": "\xe4\xbd\xa0\xe5\xa5\xbd"}\n')
+    (item,) = JsonLinesFile(path).read()
+    assert isinstance(item, Located)
+    assert item.record.text == "你好"
+
+
+def test_non_utf8_bytes_are_rejected_naming_line_and_byte_offset(tmp_path: Path) -> None:
+    # GBK bytes for 你好 at offset 10 of line 2; line 3 must still be read.
+    data = b'{"text": "ok"}\n{"text": "\xc4\xe3\xba\xc3"}\n{"text": "after"}\n'
+    path = _write(tmp_path / "gbk.jsonl", data)
+    items = list(JsonLinesFile(path).read())
+    assert isinstance(items[1], Rejection)
+    assert str(items[1]) == (f"{path}:2: not valid UTF-8: byte 0xc4 at byte offset 10 of the line")
+    assert isinstance(items[2], Located)
+    assert items[2].record.text == "after"
+
+
+def test_json_errors_name_the_problem(tmp_path: Path) -> None:
+    lines = [
+        b'{"text": "a",}',
+        b'{"text": "a"} trailing',
+        b"[" * 100_000,
+        b'{"text": "a", "likes": ' + b"9" * 5000 + b"}",
+    ]
+    path = _write(tmp_path / "bad.jsonl", b"\n".join(lines))
+    problems = [str(item) for item in JsonLinesFile(path).read()]
+    assert problems[0] == (
+        f"{path}:1: malformed JSON: Expecting property name enclosed in double quotes at column 14"
+    )
+    assert problems[1] == f"{path}:2: malformed JSON: Extra data at column 15"
+    assert problems[2] == f"{path}:3: malformed JSON: nested too deeply"
+    assert problems[3].startswith(f"{path}:4: malformed JSON: Exceeds the limit")
+
+
+def test_record_of_exactly_the_limit_is_read_and_one_byte_more_is_not(tmp_path: Path) -> None:
+    def line(size: int) -> bytes:
+        head, tail = b'{"text": "', b'"}'
+        return head + b"x" * (size - len(head) - len(tail)) + tail
+
+    path = _write(
+        tmp_path / "edge.jsonl",
+        line(MAX_RECORD_BYTES) + b"\r\n" + line(MAX_RECORD_BYTES + 1) + b"\n" + line(50),
+    )
+    items = list(JsonLinesFile(path).read())
+    assert isinstance(items[0], Located)
+    assert items[0].record.truncated  # 999,988 characters of text, cut to MAX_TEXT_CHARS
+    assert str(items[1]) == f"{path}:2: {TOO_LARGE}"
+    assert isinstance(items[2], Located)
+    assert len(items) == 3
+
+
+def test_a_50_mb_line_is_rejected_in_bounded_memory_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "huge.jsonl"
+    chunk = b"y" * (1024 * 1024)
+    with path.open("wb") as out:
+        for number in range(1, 7):
+            out.write(b'{"id": "%d", "text": "small"}\n' % number)
+        out.write(b'{"text": "')
+        for _ in range(50):
+            out.write(chunk)
+        out.write(b'"}\n{"id": "8", "text": "after the big one"}\n')
+    assert path.stat().st_size > 50 * 1024 * 1024
+
+    tracemalloc.start()
+    try:
+        items = list(JsonLinesFile(path).read())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(items) == 8
+    assert str(items[6]) == f"{path}:7: {TOO_LARGE}"
+    assert isinstance(items[7], Located)
+    assert items[7].record.external_id == "8"
+    assert items[7].location == f"{path}:8"
+    # One record's worth (1 MB) plus a skip buffer, never the 50 MB line.
+    assert peak < 4 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def test_csv_corpus_rows_become_posts_with_row_locations() -> None:
+    path = CORPUS / "posts.csv"
+    items = list(CsvFile(path, default_source="csv-import").read())
+    located, rejected = _split(items)
+    assert [item.location for item in located] == [f"{path}:2", f"{path}:5"]
+    first = located[0].record
+    assert first.text == "Line one\r\nline two, with comma"  # quoted cell across lines
+    assert first.likes == 5
+    assert first.source == "forum"
+    assert first.extra == {"topic": "flood"}  # unknown column kept
+    assert located[1].record.extra == {"topic": None}  # empty cell is None
+    assert located[1].record.published_at is None
+    assert [str(item) for item in rejected] == [f"{path}:4: text: missing or empty"]
+
+
+def test_csv_without_text_column_is_one_rejection_for_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "posts.csv", b"id,title_text,author\n1,hello,bob\n2,again,amy\n")
+    items = list(CsvFile(path).read())
+    assert items == [Rejection(str(path), "missing column(s): text")]
+    assert str(items[0]) == f"{path}: missing column(s): text"
+
+
+def test_csv_with_duplicate_columns_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dup.csv", b"text,id,text\na,1,b\n")
+    assert list(CsvFile(path).read()) == [Rejection(str(path), "duplicate column(s): text")]
+
+
+def test_empty_csv_yields_nothing(tmp_path: Path) -> None:
+    assert list(CsvFile(_write(tmp_path / "e.csv", b"")).read()) == []
+    assert list(CsvFile(_write(tmp_path / "h.csv", b"\n\ntext,id\n")).read()) == []
+
+
+def test_csv_bom_header_and_short_rows(tmp_path: Path) -> None:
+    path = _write(tmp_path / "bom.csv", "\ufeffid,text,likes\n7,你好\n".encode())
+    (item,) = CsvFile(path).read()
+    assert isinstance(item, Located)
+    assert item.record.external_id == "7"
+    assert item.record.text == "你好"
+    assert item.record.likes is None
+
+
+def test_csv_row_with_too_many_cells_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path / "wide.csv", b"id,text\n1,hello, world\n2,fine\n")
+    items = list(CsvFile(path).read())
+    assert str(items[0]) == (
+        f"{path}:2: 3 cells but the header has 2 columns (unquoted comma in a cell?)"
+    )
+    assert isinstance(items[1], Located)
+
+
+def test_csv_non_utf8_row_is_rejected_and_others_kept(tmp_path: Path) -> None:
+    data = b'id,text\n1,ok\n2,"multi\nline \xff cell"\n3,fine\n'
+    path = _write(tmp_path / "latin.csv", data)
+    items = list(CsvFile(path).read())
+    assert [item.location for item in items] == [f"{path}:2", f"{path}:4", f"{path}:5"]
+    assert isinstance(items[0], Located)
+    # The bad byte is on line 4, inside the row that starts on line 3.
+    assert items[1] == Rejection(
+        f"{path}:4", "not valid UTF-8: byte 0xff at byte offset 5 of the line"
+    )
+    assert isinstance(items[2], Located)
+    assert items[2].record.text == "fine"
+
+
+def test_csv_header_that_is_not_utf8_rejects_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "gbk.csv", "编号,text\n1,a\n".encode("gbk"))
+    (item,) = CsvFile(path).read()
+    assert isinstance(item, Rejection)
+    assert item.location == f"{path}:1"
+    assert item.problem.startswith("header row: not valid UTF-8")
+
+
+def test_csv_oversized_line_is_rejected_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    with path.open("wb") as out:
+        out.write(b"id,text\n1,before\n2,")
+        for _ in range(3):
+            out.write(b"z" * (1024 * 1024))
+        out.write(b"\n3,after\n")
+    items = list(CsvFile(path).read())
+    assert [str(item) if isinstance(item, Rejection) else item.record.text for item in items] == [
+        "before",
+        f"{path}:3: {TOO_LARGE}",
+        "after",
+    ]
+    assert items[2].location == f"{path}:4"
+
+
+def test_csv_row_spanning_many_lines_is_bounded(tmp_path: Path) -> None:
+    # An unclosed quote would make the rest of the file one cell: refused at the limit.
+    path = tmp_path / "unclosed.csv"
+    line = b"w" * 1000 + b"\n"
+    with path.open("wb") as out:
+        out.write(b'id,text\n1,"never closed\n')
+        for _ in range(2000):
+            out.write(line)
+    items = list(CsvFile(path).read())
+    assert isinstance(items[0], Rejection)
+    assert items[0].location == f"{path}:2"
+    assert items[0].problem == TOO_LARGE
