@@ -52,11 +52,36 @@ class Settings(BaseSettings):
         default_factory=list,
         description="account names never pseudonymised (organisations, verified accounts)",
     )
+    plan_file: Path | None = Field(
+        None, description="the emergency plan (TOML); default: the plan shipped with yuqing"
+    )
+    roster_file: Path | None = Field(None, description="duty roster and directory (TOML)")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="how people reach this server (acknowledge links)"
+    )
+    notify: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="notification channels by slug, e.g. [notify.email] host = ...",
+    )
+    display_timezone: str = Field(
+        "Asia/Shanghai", description="time zone in which times are shown to people"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     feed_poll_minutes: float = Field(10.0, gt=0)
     batch_size: int = Field(2000, ge=1, le=50_000)
     max_push_bytes: int = Field(10_000_000, ge=1024)
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @field_validator("keep_author_names", mode="before")
     @classmethod

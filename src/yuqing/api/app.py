@@ -6,9 +6,10 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -16,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from yuqing.api.incidents import build_router
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.storage import repo
@@ -25,14 +27,13 @@ from yuqing.web.i18n import pick_language, translator
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 
-def _fmt(moment: Any) -> str | None:
-    if moment is None:
-        return None
-    return str(moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
-
-
 def overview_data(ctx: Context) -> dict[str, Any]:
     """Figures for the overview page and ``GET /api/v1/stats``."""
+    zone = ZoneInfo(ctx.settings.display_timezone)
+
+    def _fmt(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
     now = ctx.clock.now()
     with ctx.db.read() as conn:
         posts_total = repo.count_posts(conn)
@@ -123,6 +124,7 @@ def create_app(
     app = FastAPI(title="yuqing", version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.include_router(build_router(ctx))
     templates = Jinja2Templates(directory=WEB / "templates")
 
     @app.get("/healthz")

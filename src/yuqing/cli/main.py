@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from yuqing.cli import incidents as incident_commands
 from yuqing.errors import YuqingError
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ app.add_typer(monitors_app, name="monitors")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(demo_app, name="demo")
+app.add_typer(incident_commands.plan_app, name="plan")
+app.add_typer(incident_commands.roster_app, name="roster")
+app.add_typer(incident_commands.incidents_app, name="incidents")
+app.add_typer(incident_commands.report_app, name="report")
 
 T = TypeVar("T")
 
@@ -418,6 +423,7 @@ def serve(
     from yuqing.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with user_errors():
         settings = load_settings()
         if demo:

@@ -1,25 +1,33 @@
-"""Online event detection: stories join events as posts arrive; bursting events are raised.
+"""Online event detection: events are born from term bursts; stories join them as they arrive.
 
 ``EventDetector.process_batch`` takes posts in stream time (their own publication times;
-the detector never reads a clock) and, for each accepted post:
+the detector never reads a clock). For each accepted post, in time order:
 
 1. **story first**: a post whose story (near-duplicate group) already belongs to an active
    event joins that event without any comparison;
-2. otherwise its idf vector is compared with the time-decayed centroids of the active
-   events that share one of its terms (an inverted index from term to active events, whose
-   too-common terms are not used to retrieve), and it joins the most similar event when
-   the cosine reaches ``similarity_threshold``, or starts a new event;
-3. the event's curve, reach, sources, places, kind and sentiment tallies are updated;
+2. otherwise the post joins the active event that best **owns** one of its terms: an
+   event's ownership of a term is the share of the term's recent occurrences (its decayed
+   document frequency, ``TermModel``) that the event's posts hold, and only an event's *key
+   terms* are looked up (an index from key term to active events);
+3. the post's terms are checked for a **burst** (``TermModel.burst``: recent posts against
+   the term's own baseline). A bursting term that no active event holds as a key term gives
+   birth to a new event: the posts of the last ``birth_window`` that hold the term (and do
+   not hold it as a key term elsewhere) become its first posts, handed back as late
+   assignments; the terms that burst along with it become key terms too. If instead the
+   term is already central to an active event (in ``key_share`` of its posts), it becomes
+   one of that event's key terms;
 4. an event not yet raised is raised when, within ``alert_window``, it holds at least
-   ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its key terms
-   bursts against that term's own baseline (``TermModel.burst``): steady chatter on a
-   recurring topic has a baseline, a new happening has none;
-5. at sizes 5, 10, 20, 40 ... an event is compared with the active events that share its
-   top terms and merged with any whose centroid is close (``merge_threshold``).
+   ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its key terms is
+   bursting (``alert_min_burst``). Steady chatter on a recurring topic has a baseline and
+   never bursts; a new happening has none;
+5. at sizes 5, 10, 20, 40 ... an event learns new key terms (terms it mostly owns that
+   appear in many of its posts) and is merged into an active event whose anchor terms
+   appear in most of its posts.
 
-Events retire after ``idle_small``/``idle_large`` without posts and leave the index, so
-the cost of a post depends on the number of *active* events only. Retired events that were
-raised are handed out once more in an ``event_retired`` occurrence with their summary.
+Events retire after ``idle_small``/``idle_large`` without posts and leave the index, so the
+cost of a post depends on the number of *active* events, and only events born from a burst
+are ever active. Retired events that were raised are handed out once more in an
+``event_retired`` occurrence with their summary.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +54,7 @@ __all__ = ["EventDetector"]
 _LN2 = math.log(2.0)
 _UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "zxx", "mul", "xx"})
 _REPRESENTATIVE_CHARS = 280
-_RESCALE_AT = 30.0  # rescale a centroid when its forward-decay exponent passes this
+_RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent passes this
 
 
 def _seconds(moment: datetime) -> float:
@@ -59,15 +67,26 @@ def _cue_key(cue: Any) -> str:
     if isinstance(cue, str):
         return cue
     for name in ("kind", "label", "name", "cue"):
-        value = getattr(cue, name, None)
+        value = cue.get(name) if isinstance(cue, dict) else getattr(cue, name, None)
         if isinstance(value, str):
             return value
-    if isinstance(cue, dict):
-        for name in ("kind", "label", "name", "cue"):
-            value = cue.get(name)
-            if isinstance(value, str):
-                return value
     return str(cue)[:40]
+
+
+class _Recent:
+    """A post of the last ``birth_window``: what a newborn event may take in."""
+
+    __slots__ = ("batch", "event", "index", "post", "terms", "when")
+
+    def __init__(
+        self, post: DetectionPost, when: float, terms: list[str], batch: int, index: int
+    ) -> None:
+        self.post = post
+        self.when = when
+        self.terms = terms
+        self.event: _Event | None = None
+        self.batch = batch
+        self.index = index
 
 
 class _Event:
@@ -75,6 +94,7 @@ class _Event:
 
     __slots__ = (
         "alerted_at",
+        "anchors",
         "bins",
         "categories",
         "counts",
@@ -83,6 +103,7 @@ class _Event:
         "first_seen",
         "first_t",
         "id",
+        "keys",
         "kinds",
         "landmark",
         "last_seen",
@@ -92,7 +113,7 @@ class _Event:
         "merged_from",
         "negative",
         "next_check_t",
-        "next_merge",
+        "next_review",
         "places",
         "posts",
         "reach",
@@ -106,25 +127,27 @@ class _Event:
         "stories",
     )
 
-    def __init__(self, event_id: str, post: DetectionPost, when: float) -> None:
-        assert post.time is not None
+    def __init__(self, event_id: str, when: float, first: DetectionPost) -> None:
+        assert first.time is not None
         self.id = event_id
         self.landmark = when
         # term -> forward-decayed count of the event's posts holding it (see _add)
         self.counts: dict[str, float] = {}
         self.mass = 0.0  # forward-decayed count of all its posts, on the same landmark
+        self.keys: set[str] = set()
+        self.anchors: set[str] = set()  # key terms that burst (birth or later)
         self.posts = 0
-        self.first_post_id = post.post_id
-        self.first_seen: datetime = post.time
+        self.first_post_id = first.post_id
+        self.first_seen: datetime = first.time
         self.first_t = when
-        self.last_seen: datetime = post.time
+        self.last_seen: datetime = first.time
         self.last_t = when
         self.bins: dict[int, int] = {}
         self.stories: dict[str, int] = {}
         self.rep_count = 0
-        self.rep_post_id = post.post_id
-        self.rep_story = post.story_key
-        self.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+        self.rep_post_id = first.post_id
+        self.rep_story = first.story_key
+        self.rep_text = first.text[:_REPRESENTATIVE_CHARS]
         self.recent: deque[tuple[float, str]] | None = deque()
         self.reach = 0
         self.sources: set[str] = set()
@@ -136,13 +159,13 @@ class _Event:
         self.sentiments = 0
         self.alerted_at: datetime | None = None
         self.next_check_t = -math.inf
-        self.next_merge = 0
+        self.next_review = 0
         self.last_update_t = -math.inf
         self.merged_from: list[str] = []
 
 
 class EventDetector:
-    """Clusters stories into events online and raises the ones that burst."""
+    """Finds events in a stream of posts online and raises the ones that burst."""
 
     def __init__(self, config: DetectionConfig | None = None) -> None:
         self.config = config or DetectionConfig()
@@ -151,16 +174,22 @@ class EventDetector:
         self._terms = TermModel(cfg)
         self._monitors = MonitorBurstTracker(cfg)
         self._events: dict[str, _Event] = {}
-        self._postings: dict[str, dict[_Event, None]] = {}
-        self._story_event: dict[str, str] = {}
+        self._keys: dict[str, dict[_Event, None]] = {}
+        self._story_event: dict[str, _Event] = {}
+        self._recent: deque[_Recent] = deque()
+        # term -> (judged until, bursting?)
+        self._burst_state: dict[str, tuple[float, bool]] = {}
         self._expiry: list[tuple[float, str]] = []
         self._retired: deque[EventSummary] = deque(maxlen=max(1, cfg.retired_kept))
         self._clock: float | None = None
         self._clock_dt: datetime | None = None
         self._next_id = 1
+        self._batch = 0
         self._bin = cfg.bin_size.total_seconds()
         self._tau = cfg.df_half_life.total_seconds() / _LN2
         self._window = cfg.alert_window.total_seconds()
+        self._birth_window = cfg.birth_window.total_seconds()
+        self._check_every = cfg.burst_check_every.total_seconds()
         self._idle_small = cfg.idle_small.total_seconds()
         self._idle_large = cfg.idle_large.total_seconds()
         self._warmup_hours = cfg.alert_warmup.total_seconds() / 3600
@@ -180,9 +209,8 @@ class EventDetector:
         future, so that one post stamped years ahead cannot drag the stream clock along.
         """
         cfg = self.config
-        result = BatchResult(
-            assignments=[None] * len(posts), occurrences=[], skipped=Counter()
-        )
+        self._batch += 1
+        result = BatchResult(assignments=[None] * len(posts), occurrences=[], skipped=Counter())
         timed: list[tuple[float, int]] = []
         for index, post in enumerate(posts):
             if not post.text or not post.text.strip():
@@ -223,14 +251,7 @@ class EventDetector:
                 burst = self._monitors.observe(monitor_id, post.time)
                 if burst is not None:
                     result.occurrences.append(burst)
-            event = self._place(post, when, result)
-            if event is None:
-                continue
-            result.assignments[index] = event.id
-            touched[event.id] = event
-            self._maybe_raise(event, post, when, result)
-            if event.posts >= event.next_merge:
-                self._maybe_merge(event, post, when, result, touched)
+            self._process(post, when, index, result, touched)
             self.stats["posts"] += 1
             if self.stats["posts"] % 1000 == 0:
                 self._expire(self._clock, result)
@@ -264,7 +285,7 @@ class EventDetector:
     def monitors(self) -> MonitorBurstTracker:
         return self._monitors
 
-    # --- clustering -----------------------------------------------------------------------
+    # --- one post ----------------------------------------------------------------------------
 
     def _reference(self, timed: list[tuple[float, int]], now: datetime | None) -> float:
         if now is not None:
@@ -272,137 +293,306 @@ class EventDetector:
         median = timed[len(timed) // 2][0]
         return median if self._clock is None else max(self._clock, median)
 
-    def _place(self, post: DetectionPost, when: float, result: BatchResult) -> _Event | None:
-        """Find or make the event of one post and add the post to it."""
+    def _process(
+        self,
+        post: DetectionPost,
+        when: float,
+        index: int,
+        result: BatchResult,
+        touched: dict[str, _Event],
+    ) -> None:
         terms_model = self._terms
-        event: _Event | None = None
-        event_id = self._story_event.get(post.story_key)
-        if event_id is not None:
-            event = self._events.get(event_id)
         terms = terms_model.terms_of(post.tokens)
+        event = self._story_event.get(post.story_key)
+        if event is not None and event.id not in self._events:
+            event = None
         if not terms and event is None:
             result.skipped["no_terms"] += 1
-            return None
+            return
         if terms:
             terms_model.observe(terms, when)
         if len(terms) > self.config.max_terms_per_post:
             terms = terms_model.heaviest(terms, self.config.max_terms_per_post)
-        if event is None:
-            event, _ = self._nearest(terms, when)
-            if event is None:
-                event = self._new_event(post, when)
-                self.stats["events_created"] += 1
-            else:
-                self.stats["joined_by_similarity"] += 1
-        else:
+        bursting, fresh = self._bursting_terms(terms, when)
+        if event is not None:
             self.stats["joined_by_story"] += 1
-        self._add(event, post, when, terms)
-        return event
+        else:
+            event = self._best_owner(terms, when, bursting)
+            if event is not None:
+                self.stats["joined_by_terms"] += 1
+        recent = _Recent(post, when, terms, self._batch, index)
+        self._remember(recent, when)
+        if event is not None:
+            self._join(event, recent, result, touched)
+        for term in fresh:
+            born = self._birth(term, recent, when, result, touched)
+            if born is not None:
+                event = born
+        if event is not None and event.id in self._events:
+            self._maybe_raise(event, post, when, result)
+            if event.posts >= event.next_review:
+                self._review(event, post, when, result, touched)
 
-    def _nearest(self, terms: Sequence[str], when: float) -> tuple[_Event | None, float]:
-        """Return the active event that owns most of the post's known terms, and its score.
+    def _remember(self, recent: _Recent, when: float) -> None:
+        buffer = self._recent
+        buffer.append(recent)
+        horizon = when - self._birth_window
+        while buffer and buffer[0].when < horizon:
+            buffer.popleft()
 
-        A term's ownership by an event is the share of the term's recent occurrences (its
-        decayed document frequency) that the event holds; the score is the idf-weighted
-        mean ownership over the post's known terms. Terms seen for the first time carry no
-        evidence either way. Only events holding a not-too-common term of the post are
-        looked at (the inverted index), and only the best few are scored in full.
+    def _join(
+        self,
+        event: _Event,
+        recent: _Recent,
+        result: BatchResult,
+        touched: dict[str, _Event],
+    ) -> None:
+        self._add(event, recent.post, recent.when, recent.terms)
+        recent.event = event
+        touched[event.id] = event
+        if recent.batch == self._batch:
+            result.assignments[recent.index] = event.id
+        else:
+            result.late_assignments.append((recent.post.post_id, event.id))
+
+    def _ownership(self, event: _Event, term: str, when: float, df: float | None = None) -> float:
+        """The share of the term's recent occurrences that the event holds (0..1)."""
+        value = event.counts.get(term)
+        if value is None:
+            return 0.0
+        if df is None:
+            df = self._terms.df(term)
+        if df <= 0.0:
+            return 0.0
+        owned = value * math.exp((event.landmark - when) / self._tau) / df
+        return owned if owned < 1.0 else 1.0
+
+    def _best_owner(
+        self, terms: Sequence[str], when: float, bursting: Sequence[str]
+    ) -> _Event | None:
+        """Return the active event that explains the post better than the background does.
+
+        Candidates are the events holding one of the post's terms as an anchor. For each,
+        the log-odds of "this event" against "background chatter" add up, over the post's
+        known terms, ``log((1 - s) * p_E(t) / q(t) + s)``: ``p_E(t)`` is the share of the
+        event's posts holding the term, ``q(t)`` the share of all recent posts, ``s`` the
+        smoothing (``join_smoothing``). Common words then weigh nothing, the event's own
+        words weigh a lot, and a post full of words the event never used weighs against it.
+        A bursting term the event hardly holds is news it does not explain and costs
+        ``news_penalty``. The prior is the event's share of recent posts: an event in full
+        burst takes weak evidence, a quiet tail needs strong evidence.
+        """
+        keys = self._keys
+        if not keys:
+            return None
+        candidates: set[_Event] = set()
+        for term in terms:
+            holders = keys.get(term)
+            if holders is not None:
+                candidates.update(holders)
+        if not candidates:
+            return None
+        cfg = self.config
+        terms_model = self._terms
+        documents = terms_model.documents()
+        min_df = cfg.min_known_df
+        known = [
+            (term, df / documents)
+            for term, df in ((t, terms_model.df(t)) for t in terms)
+            if df - 1.0 >= min_df
+        ]
+        if not known:
+            return None
+        smoothing = cfg.join_smoothing
+        keep = 1.0 - smoothing
+        news_floor = cfg.news_share
+        news = set(bursting)
+        log = math.log
+        best: _Event | None = None
+        best_score = cfg.join_log_odds
+        for event in candidates:
+            if event.mass <= 0.0:
+                continue
+            decay = math.exp((event.landmark - when) / self._tau)
+            prior = min(0.5, max(1e-6, event.mass * decay / documents))
+            score = cfg.prior_weight * log(prior / (1.0 - prior))
+            counts = event.counts
+            mass = event.mass
+            for term, q in known:
+                p = counts.get(term, 0.0) / mass
+                if term in news and p < news_floor:
+                    score += cfg.news_penalty
+                else:
+                    score += log(keep * p / q + smoothing)
+            if score > best_score:
+                best, best_score = event, score
+        if best is None and candidates:
+            self.stats["left_to_background"] += 1
+        return best
+
+    # --- births -------------------------------------------------------------------------------
+
+    def _is_burst(self, burst: TermBurst) -> bool:
+        cfg = self.config
+        return (
+            burst.known
+            and burst.recent >= cfg.birth_min_posts
+            and burst.surprise >= cfg.birth_min_surprise
+            and burst.ratio >= cfg.birth_min_burst
+        )
+
+    def _bursting_terms(self, terms: Sequence[str], when: float) -> tuple[list[str], list[str]]:
+        """Return the post's bursting terms, and those among them judged just now.
+
+        Each term is judged at most every ``burst_check_every``; a birth is tried only when
+        a term is judged to burst, which bounds the work of births.
         """
         cfg = self.config
-        postings = self._postings
-        limit = cfg.max_postings
-        min_df = cfg.min_known_df
-        tau = self._tau
-        exp = math.exp
-        documents = self._terms.documents()
-        known: list[tuple[str, float, float]] = []
-        mass = 0.0
-        scores: dict[_Event, float] = {}
-        decays: dict[_Event, float] = {}
-        shares: dict[_Event, float] = {}
-        for term, df, idf in self._terms.frequencies(terms):
-            # df counts this post too: the other posts holding the term are df - 1.
-            others = df - 1.0
-            if others < min_df:
+        terms_model = self._terms
+        states = self._burst_state
+        found: list[str] = []
+        fresh: list[str] = []
+        for term in terms:
+            if terms_model.recent_count(term) < cfg.birth_min_posts:
                 continue
-            known.append((term, others, idf))
-            mass += idf
-            holders = postings.get(term)
-            if holders is None or len(holders) > limit:
-                continue
-            for event in holders:
-                decay = decays.get(event)
-                if decay is None:
-                    decay = exp((event.landmark - when) / tau)
-                    decays[event] = decay
-                    shares[event] = event.mass * decay / documents
-                owned = event.counts[term] * decay / others
-                lift = (owned if owned < 1.0 else 1.0) - shares[event]
-                if lift > 0.0:
-                    scores[event] = scores.get(event, 0.0) + idf * lift
-        if not scores or mass <= 0.0:
-            return None, 0.0
-        if len(scores) > cfg.max_candidates:
-            ranked = heapq.nlargest(cfg.max_candidates, scores.items(), key=_second_event)
-            candidates = dict(ranked)
-        else:
-            candidates = scores
-        # Terms too common to retrieve with still count for the candidates that hold them.
-        common = [
-            (term, df, idf)
-            for term, df, idf in known
-            if (holders := postings.get(term)) is not None and len(holders) > limit
-        ]
-        best: _Event | None = None
-        best_score = cfg.similarity_threshold * mass
-        for event, score in candidates.items():
-            if common:
-                decay = decays[event]
-                share = shares[event]
-                counts = event.counts
-                for term, others, idf in common:
-                    value = counts.get(term)
-                    if value is not None:
-                        owned = value * decay / others
-                        lift = (owned if owned < 1.0 else 1.0) - share
-                        if lift > 0.0:
-                            score += idf * lift
-            if score >= best_score:
-                best, best_score = event, score
-        return best, best_score / mass
+            state = states.get(term)
+            if state is None or state[0] <= when:
+                bursting = False
+                if terms_model.history_hours(when) >= self._warmup_hours:
+                    bursting = self._is_burst(terms_model.burst(term, when))
+                state = (when + self._check_every, bursting)
+                states[term] = state
+                if bursting:
+                    fresh.append(term)
+            if state[1]:
+                found.append(term)
+        if len(states) > 100_000:
+            self._burst_state = {t: st for t, st in states.items() if st[0] > when}
+        return found, fresh
 
-    def _new_event(self, post: DetectionPost, when: float) -> _Event:
+    def _birth(
+        self,
+        term: str,
+        recent: _Recent,
+        when: float,
+        result: BatchResult,
+        touched: dict[str, _Event],
+    ) -> _Event | None:
+        """Make ``term`` an anchor of the event its posts belong to, or start a new event.
+
+        The posts of the window that hold the term decide: when the anchors of an active
+        event appear in enough of them (idf-weighted, ``merge_threshold``), the term is a
+        new facet of that event; it becomes one of its anchors and the posts that were held
+        back join it. Otherwise the unassigned posts holding it become a new event.
+        """
+        cfg = self.config
+        holding = [r for r in self._recent if term in r.terms]
+        holders = self._keys.get(term)
+        if holders and sum(1 for r in holding if r.event in holders) * 2 >= len(holding):
+            return None  # the events that hold it as an anchor explain the burst
+        owner = self._facet_of(holding)
+        if owner is not None:
+            self._add_key(owner, term, anchor=True)
+            self.stats["anchors_learned"] += 1
+            for r in holding:
+                if r.event is None:
+                    self._join(owner, r, result, touched)
+            return owner
+        # A burst mostly among posts that already joined events is explained by them.
+        seeds = [r for r in holding if r.event is None]
+        if len(seeds) < cfg.birth_min_posts or len(seeds) * 2 < len(holding):
+            return None
+        if len({r.post.story_key for r in seeds}) < cfg.birth_min_stories:
+            return None
+        if holders:
+            # A new happening took the word over: older events stop claiming it.
+            for old in list(holders):
+                old.keys.discard(term)
+                old.anchors.discard(term)
+            del self._keys[term]
+        event = self._new_event(seeds[0].post, seeds[0].when)
+        self.stats["events_born"] += 1
+        self._add_key(event, term, anchor=True)
+        # Terms that burst together with the birth term, in most of its posts, are anchors.
+        together: Counter[str] = Counter(t for r in seeds for t in r.terms if t != term)
+        needed = cfg.birth_cooccurrence * len(seeds)
+        for other, count in together.most_common(10):
+            if count < needed:
+                break
+            if other in self._keys and any(
+                r.event in self._keys[other] for r in seeds if r.event is not None
+            ):
+                continue
+            burst = self._terms.burst(other, when)
+            if self._is_burst(burst):
+                self._add_key(event, other, anchor=True)
+        for seed in seeds:
+            self._join(event, seed, result, touched)
+        return event
+
+    def _facet_of(self, holding: list[_Recent]) -> _Event | None:
+        """Return the active event whose anchors the given posts hold most, if enough."""
+        if not holding:
+            return None
+        candidates: set[_Event] = set()
+        keys = self._keys
+        for r in holding:
+            if r.event is not None and r.event.id in self._events:
+                candidates.add(r.event)
+            for t in r.terms:
+                holders = keys.get(t)
+                if holders is not None:
+                    candidates.update(holders)
+        best: _Event | None = None
+        best_share = self.config.merge_threshold
+        idf = self._terms.idf
+        for event in candidates:
+            weights = [(idf(a), a) for a in event.anchors]
+            total = sum(w for w, _ in weights)
+            if total <= 0.0:
+                continue
+            share = sum(
+                w * sum(1 for r in holding if a in r.terms) for w, a in weights
+            ) / (total * len(holding))
+            if share >= best_share:
+                best, best_share = event, share
+        return best
+
+    def _add_key(self, event: _Event, term: str, anchor: bool) -> None:
+        if len(event.keys) >= self.config.max_key_terms and term not in event.keys:
+            return
+        event.keys.add(term)
+        if anchor:
+            event.anchors.add(term)
+        holders = self._keys.get(term)
+        if holders is None:
+            self._keys[term] = {event: None}
+        else:
+            holders[event] = None
+
+    def _new_event(self, first: DetectionPost, when: float) -> _Event:
         event_id = f"ev-{self._next_id}"
         self._next_id += 1
-        event = _Event(event_id, post, when)
-        event.next_merge = self.config.merge_min_posts
+        event = _Event(event_id, when, first)
+        event.next_review = self.config.merge_min_posts
         self._events[event_id] = event
         heapq.heappush(self._expiry, (when + self._idle_small, event_id))
         return event
 
+    # --- event state --------------------------------------------------------------------------
+
     def _add(self, event: _Event, post: DetectionPost, when: float, terms: Sequence[str]) -> None:
         assert post.time is not None
         cfg = self.config
-        if terms:
-            exponent = (when - event.landmark) / self._tau
-            if exponent > _RESCALE_AT:
-                self._rescale(event, when)
-                exponent = 0.0
-            gain = math.exp(exponent)
-            event.mass += gain
-            counts = event.counts
-            postings = self._postings
-            for term in terms:
-                old = counts.get(term)
-                if old is None:
-                    counts[term] = gain
-                    holders = postings.get(term)
-                    if holders is None:
-                        postings[term] = {event: None}
-                    else:
-                        holders[event] = None
-                else:
-                    counts[term] = old + gain
+        exponent = (when - event.landmark) / self._tau
+        if exponent > _RESCALE_AT:
+            self._rescale(event, when)
+            exponent = 0.0
+        gain = math.exp(exponent)
+        event.mass += gain
+        counts = event.counts
+        for term in terms:
+            counts[term] = counts.get(term, 0.0) + gain
         event.posts += 1
         if when < event.first_t:
             event.first_t, event.first_seen, event.first_post_id = when, post.time, post.post_id
@@ -417,7 +607,7 @@ class EventDetector:
         story = post.story_key
         count = event.stories.get(story, 0) + 1
         event.stories[story] = count
-        self._story_event[story] = event.id
+        self._story_event[story] = event
         if count > event.rep_count:
             # The most-copied story represents the event; any copy of it will do.
             event.rep_count = count
@@ -443,49 +633,69 @@ class EventDetector:
         for cue in post.cues[:10]:
             event.cues[_cue_key(cue)] += 1
 
+    def _remove(self, event: _Event, recent: _Recent) -> None:
+        """Take a post back out of an event (a newborn event claimed it)."""
+        post, when = recent.post, recent.when
+        gain = math.exp((when - event.landmark) / self._tau)
+        event.mass = max(0.0, event.mass - gain)
+        counts = event.counts
+        for term in recent.terms:
+            left = counts.get(term, 0.0) - gain
+            if left > 1e-6:
+                counts[term] = left
+            else:
+                counts.pop(term, None)
+        event.posts -= 1
+        bin_index = int(when // self._bin)
+        if event.bins.get(bin_index, 0) > 1:
+            event.bins[bin_index] -= 1
+        else:
+            event.bins.pop(bin_index, None)
+        story = post.story_key
+        if event.stories.get(story, 0) > 1:
+            event.stories[story] -= 1
+        else:
+            event.stories.pop(story, None)
+        if event.recent is not None:
+            try:
+                event.recent.remove((when, story))
+            except ValueError:
+                pass
+        event.reach -= max(0, int(post.reach))
+        if post.source_category:
+            event.categories[post.source_category] -= 1
+        for place in post.places[:10]:
+            event.places[place] -= 1
+        if post.kind:
+            event.kinds[post.kind] -= 1
+        if post.sentiment:
+            event.sentiments -= 1
+            if post.sentiment == "negative":
+                event.negative -= 1
+        recent.event = None
+
     def _rescale(self, event: _Event, when: float) -> None:
         """Move the event's forward-decay landmark to ``when``; forget faded terms."""
         factor = math.exp(-(when - event.landmark) / self._tau)
-        kept: dict[str, float] = {}
-        dropped: list[str] = []
-        for term, value in event.counts.items():
-            scaled = value * factor
-            if scaled >= 0.01:
-                kept[term] = scaled
-            else:
-                dropped.append(term)
-        event.counts = kept
+        event.counts = {t: v * factor for t, v in event.counts.items() if v * factor >= 0.01}
         event.mass *= factor
         event.landmark = when
-        self._unindex(event, dropped)
 
-    def _unindex(self, event: _Event, terms: Iterable[str]) -> None:
-        postings = self._postings
-        for term in terms:
-            holders = postings.get(term)
+    def _unindex(self, event: _Event) -> None:
+        keys = self._keys
+        for term in event.keys:
+            holders = keys.get(term)
             if holders is not None:
                 holders.pop(event, None)
                 if not holders:
-                    del postings[term]
+                    del keys[term]
 
-    def _key_terms(self, event: _Event, count: int) -> list[tuple[str, float]]:
+    def _top_terms(self, event: _Event, count: int) -> list[tuple[str, float]]:
         """The event's heaviest terms by count x idf, with those weights."""
         idf = self._terms.idf
         return heapq.nlargest(
             count, ((t, c * idf(t)) for t, c in event.counts.items()), key=_second
         )
-
-    def _ownership(self, event: _Event, term: str, when: float) -> float:
-        value = event.counts.get(term)
-        if value is None:
-            return 0.0
-        df = self._terms.df(term)
-        if df <= 0.0:
-            return 0.0
-        decay = math.exp((event.landmark - when) / self._tau)
-        owned = value * decay / df
-        lift = (owned if owned < 1.0 else 1.0) - event.mass * decay / self._terms.documents()
-        return lift if lift > 0.0 else 0.0
 
     # --- alerting -------------------------------------------------------------------------
 
@@ -508,14 +718,11 @@ class EventDetector:
         event.next_check_t = when + 120.0
         if self._terms.history_hours(when) < self._warmup_hours:
             return
-        bursts = [
-            self._terms.burst(term, when)
-            for term, _ in self._key_terms(event, cfg.alert_key_terms)
-        ]
+        bursts = [self._terms.burst(term, when) for term in sorted(event.anchors)]
         bursting = [
             b
             for b in bursts
-            if b.known and b.recent >= cfg.alert_min_posts and b.ratio >= cfg.alert_min_burst
+            if self._is_burst(b)
         ]
         if not bursting:
             return
@@ -540,7 +747,7 @@ class EventDetector:
                 f"'{burst.term}': {burst.recent:.0f} recent posts against "
                 f"{burst.expected:.1f} expected"
             )
-        top = max(bursting, key=lambda b: b.ratio)
+        top = max(bursting, key=lambda b: b.surprise)
         return Occurrence(
             kind="event_raised",
             at=at,
@@ -550,6 +757,7 @@ class EventDetector:
                 "posts_in_window": posts,
                 "stories_in_window": stories,
                 "burst_ratio": round(top.ratio, 2),
+                "burst_surprise": round(top.surprise, 1),
                 "burst_term": top.term,
                 "post_count": event.posts,
             },
@@ -574,9 +782,9 @@ class EventDetector:
                 )
             )
 
-    # --- merging and retiring ---------------------------------------------------------------
+    # --- learning key terms, merging and retiring ----------------------------------------------
 
-    def _maybe_merge(
+    def _review(
         self,
         event: _Event,
         post: DetectionPost,
@@ -584,28 +792,24 @@ class EventDetector:
         result: BatchResult,
         touched: dict[str, _Event],
     ) -> None:
-        """Merge ``event`` with an active event that owns most of its key terms."""
-        event.next_merge = max(event.next_merge * 2, event.posts + 1)
+        """Merge the event into an active event whose anchor terms most of its posts hold."""
         cfg = self.config
-        limit = cfg.max_postings
-        key_terms = self._key_terms(event, 10)
-        total = sum(weight for _, weight in key_terms)
-        if total <= 0.0:
+        event.next_review = max(event.next_review * 2, event.posts + 1)
+        mass = event.mass
+        if mass <= 0.0:
             return
-        candidates: set[_Event] = set()
-        for term, _ in key_terms:
-            holders = self._postings.get(term)
-            if holders is not None and len(holders) <= limit:
-                candidates.update(holders)
-        candidates.discard(event)
+        # Merge into an event whose anchor terms appear in most of this event's posts.
         best: _Event | None = None
-        best_score = cfg.merge_threshold
-        for other in candidates:
-            if other.posts < 2:
-                continue
-            owned = sum(w * self._ownership(other, t, when) for t, w in key_terms) / total
-            if owned >= best_score:
-                best, best_score = other, owned
+        best_share = cfg.merge_threshold
+        seen: set[_Event] = set()
+        for term in event.keys:
+            for other in self._keys.get(term, {}):
+                if other is event or other in seen:
+                    continue
+                seen.add(other)
+                share = self._anchor_share(event, other)
+                if share >= best_share:
+                    best, best_share = other, share
         if best is None:
             return
         keep, gone = (event, best) if self._outranks(event, best) else (best, event)
@@ -619,10 +823,19 @@ class EventDetector:
                 kind="event_merged",
                 at=post.time,
                 event_id=keep.id,
-                reasons=[f"{gone.id} merged into {keep.id} (shared key terms {best_score:.2f})"],
-                figures={"merged": gone.id, "similarity": round(best_score, 3)},
+                reasons=[f"{gone.id} merged into {keep.id} (shared anchors {best_share:.2f})"],
+                figures={"merged": gone.id, "similarity": round(best_share, 3)},
             )
         )
+
+    def _anchor_share(self, event: _Event, other: _Event) -> float:
+        """The idf-weighted share of ``event``'s posts that hold ``other``'s anchor terms."""
+        if not other.anchors or event.mass <= 0.0:
+            return 0.0
+        idf = self._terms.idf
+        weights = [(idf(a), event.counts.get(a, 0.0) / event.mass) for a in other.anchors]
+        total = sum(w for w, _ in weights)
+        return sum(w * share for w, share in weights) / total if total > 0 else 0.0
 
     @staticmethod
     def _outranks(a: _Event, b: _Event) -> bool:
@@ -633,22 +846,14 @@ class EventDetector:
         return a.first_t <= b.first_t
 
     def _merge(self, keep: _Event, gone: _Event) -> None:
-        # Bring gone's counts to keep's landmark, then add them term by term.
         factor = math.exp((gone.landmark - keep.landmark) / self._tau)
         counts = keep.counts
-        postings = self._postings
         for term, value in gone.counts.items():
-            if term in counts:
-                counts[term] += value * factor
-            else:
-                counts[term] = value * factor
-                holders = postings.get(term)
-                if holders is None:
-                    postings[term] = {keep: None}
-                else:
-                    holders[keep] = None
-        self._unindex(gone, gone.counts)
+            counts[term] = counts.get(term, 0.0) + value * factor
         keep.mass += gone.mass * factor
+        self._unindex(gone)
+        for term in gone.keys:
+            self._add_key(keep, term, anchor=term in gone.anchors)
         keep.posts += gone.posts
         if gone.first_t < keep.first_t:
             keep.first_t, keep.first_seen = gone.first_t, gone.first_seen
@@ -659,7 +864,7 @@ class EventDetector:
             keep.bins[bin_index] = keep.bins.get(bin_index, 0) + count
         for story, count in gone.stories.items():
             keep.stories[story] = keep.stories.get(story, 0) + count
-            self._story_event[story] = keep.id
+            self._story_event[story] = keep
         if gone.rep_count > keep.rep_count:
             keep.rep_count, keep.rep_post_id, keep.rep_text = (
                 gone.rep_count,
@@ -684,7 +889,10 @@ class EventDetector:
             keep.recent = None
         keep.merged_from.append(gone.id)
         keep.merged_from.extend(gone.merged_from)
-        keep.next_merge = max(keep.next_merge, keep.posts + 1)
+        keep.next_review = max(keep.next_review, keep.posts + 1)
+        for recent in self._recent:
+            if recent.event is gone:
+                recent.event = keep
         del self._events[gone.id]
 
     def _expire(self, clock: float, result: BatchResult) -> None:
@@ -697,16 +905,19 @@ class EventDetector:
                 continue
             idle = self._idle_large if event.posts >= large else self._idle_small
             deadline = event.last_t + idle
-            if deadline > clock:
+            if deadline > clock and event.posts > 0:
                 heapq.heappush(heap, (deadline, event_id))
                 continue
             self._retire(event, result)
 
     def _retire(self, event: _Event, result: BatchResult) -> None:
-        self._unindex(event, event.counts)
+        self._unindex(event)
         for story in event.stories:
-            if self._story_event.get(story) == event.id:
+            if self._story_event.get(story) is event:
                 del self._story_event[story]
+        for recent in self._recent:
+            if recent.event is event:
+                recent.event = None
         del self._events[event.id]
         self.stats["events_retired"] += 1
         if event.alerted_at is not None:
@@ -734,8 +945,9 @@ class EventDetector:
         last_bin = int(event.last_t // bin_seconds)
         recent = sum(event.bins.get(last_bin - i, 0) for i in range(window_bins))
         before = sum(event.bins.get(last_bin - window_bins - i, 0) for i in range(window_bins))
-        kind, kind_count = (event.kinds.most_common(1) or [(None, 0)])[0]
-        kinds_total = sum(event.kinds.values())
+        kinds = +event.kinds
+        kind, kind_count = (kinds.most_common(1) or [(None, 0)])[0]
+        kinds_total = sum(kinds.values())
         as_of = self._clock_dt or event.last_seen
         return EventSummary(
             event_id=event.id,
@@ -751,17 +963,17 @@ class EventDetector:
             growth_rate=round((recent + 1.0) / (before + 1.0), 3),
             reach=event.reach,
             sources=len(event.sources),
-            categories=dict(event.categories),
-            places=event.places.most_common(cfg.summary_places),
+            categories=dict(+event.categories),
+            places=(+event.places).most_common(cfg.summary_places),
             kind=kind,
             kind_share=round(kind_count / kinds_total, 3) if kinds_total else 0.0,
             negative_share=(
-                round(event.negative / event.sentiments, 3) if event.sentiments else None
+                round(event.negative / event.sentiments, 3) if event.sentiments > 0 else None
             ),
-            keywords=[t for t, _ in self._key_terms(event, cfg.summary_keywords)],
+            keywords=[t for t, _ in self._top_terms(event, cfg.summary_keywords)],
             representative_post_id=event.rep_post_id,
             representative_text=event.rep_text,
-            cues=event.cues.most_common(5),
+            cues=(+event.cues).most_common(5),
             merged_from=list(event.merged_from),
         )
 
@@ -772,4 +984,3 @@ def _second(item: tuple[str, float]) -> float:
 
 def _second_event(item: tuple[_Event, float]) -> float:
     return item[1]
-

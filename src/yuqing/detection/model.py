@@ -88,18 +88,37 @@ class DetectionConfig:
     max_terms_per_post: int = 16  # the post vector keeps its highest-weighted terms
     min_latin_length: int = 2  # shorter Latin/Cyrillic tokens are noise ("s", "t")
     df_half_life: timedelta = timedelta(days=1)  # online document frequency, also baseline
-    term_bucket: timedelta = timedelta(minutes=30)  # recent = this bucket and the one before
+    term_bucket: timedelta = timedelta(minutes=30)
+    recent_buckets: int = 4  # the recent window of a term: this many buckets (the last 2 h)
+    prior_rate_per_day: float = 1.0  # expected daily posts of a term never seen before
     idf_smoothing: float = 5.0  # documents added to numerator and denominator of the idf
     vocabulary_limit: int = 200_000  # rare terms are pruned beyond this many
 
-    # --- clustering -----------------------------------------------------------------------
-    # A post joins the event that "owns" most of its known terms: the idf-weighted share of
-    # the terms' recent occurrences that the event holds (see detector.py).
-    similarity_threshold: float = 0.3
-    min_known_df: float = 1.5  # terms seen fewer times than this carry no evidence yet
-    max_postings: int = 400  # a term on more active events than this is not used to retrieve
-    max_candidates: int = 50  # events scored exactly per post
-    merge_threshold: float = 0.4  # share of an event's key terms another event owns
+    # --- events: birth, membership, merging, retirement ------------------------------------
+    # An event is born when one of its terms bursts: at least ``birth_min_posts`` recent posts
+    # (``birth_window``) from ``birth_min_stories`` stories hold the term, and its recent rate
+    # is ``birth_min_burst`` times its baseline. The posts of the window that hold the term
+    # become the event's first posts (late assignments).
+    birth_window: timedelta = timedelta(hours=2)
+    birth_min_posts: int = 5
+    birth_min_stories: int = 3
+    birth_min_surprise: float = 12.0  # -ln P(recent posts | baseline), see TermModel.burst
+    birth_min_burst: float = 3.0  # and (recent + 1) / (expected + 1) at least this
+    birth_cooccurrence: float = 0.5  # co-bursting terms in this share of the first posts
+    burst_check_every: timedelta = timedelta(minutes=5)  # per term
+    # A post joins the event whose anchors it holds when the log-odds "this event" against
+    # "background chatter" exceed ``join_log_odds`` (see EventDetector._best_owner).
+    join_log_odds: float = 0.0
+    join_smoothing: float = 0.8
+    prior_weight: float = 1.0  # weight of the event's share of recent posts (its prior)
+    news_share: float = 0.05  # a bursting term in fewer of the event's posts is news to it
+    news_penalty: float = -3.0
+    min_known_df: float = 0.75  # a term seen less often than this carries no evidence
+    # Key terms (anchors): the burst term, the terms that burst with it, and later bursting
+    # terms found in at least ``key_share`` of the event's posts.
+    key_share: float = 0.2
+    max_key_terms: int = 30
+    merge_threshold: float = 0.5  # share of an event's posts holding another's anchor term
     merge_min_posts: int = 5  # an event is checked for merging from this size on
     # Idle time after which an event retires; small events retire sooner (bounded cost).
     idle_small: timedelta = timedelta(hours=6)
@@ -107,11 +126,10 @@ class DetectionConfig:
     large_event_posts: int = 20
 
     # --- alerting -------------------------------------------------------------------------
-    alert_window: timedelta = timedelta(hours=1)
-    alert_min_posts: int = 6  # posts in the alert window
-    alert_min_stories: int = 4  # distinct stories (near-duplicate groups) in the window
-    alert_min_burst: float = 4.0  # recent term rate over the term's long-run rate
-    alert_key_terms: int = 4  # the event's top terms whose rates are compared
+    # Raised when the window holds enough posts and stories and an anchor term bursts.
+    alert_window: timedelta = timedelta(hours=2)
+    alert_min_posts: int = 5  # posts in the alert window
+    alert_min_stories: int = 3  # distinct stories (near-duplicate groups) in the window
     alert_warmup: timedelta = timedelta(hours=2)  # history needed before term rates count
     update_every: timedelta = timedelta(hours=1)  # event_updated at most this often
 
@@ -138,6 +156,8 @@ class DetectionConfig:
             "bin_size",
             "df_half_life",
             "term_bucket",
+            "birth_window",
+            "burst_check_every",
             "idle_small",
             "idle_large",
             "alert_window",
@@ -147,18 +167,17 @@ class DetectionConfig:
             value = getattr(self, name)
             if not isinstance(value, timedelta) or value <= timedelta(0):
                 raise ConfigError(f"detection.{name}: must be a positive duration")
-        if not 0.0 < self.similarity_threshold <= 1.0:
-            raise ConfigError("detection.similarity_threshold: must be in (0, 1]")
+        if not 0.0 < self.join_smoothing < 1.0:
+            raise ConfigError("detection.join_smoothing: must be in (0, 1)")
         if not 0.0 < self.merge_threshold <= 1.0:
             raise ConfigError("detection.merge_threshold: must be in (0, 1]")
         if self.unknown_language not in ("process", "skip"):
             raise ConfigError("detection.unknown_language: must be 'process' or 'skip'")
         for name in (
             "max_terms_per_post",
-            "max_postings",
-            "max_candidates",
+            "birth_min_posts",
+            "max_key_terms",
             "alert_min_posts",
-            "alert_key_terms",
             "monitor_window_bins",
             "max_curve_bins",
         ):
@@ -219,3 +238,6 @@ class BatchResult:
     skipped: Counter[str]
     # Defaults applied rather than skips (e.g. "unknown_language_processed").
     defaulted: Counter[str] = field(default_factory=Counter)
+    # Posts of earlier batches that an event born in this batch took in: (post id, event id).
+    # A later pair for the same post replaces an earlier one.
+    late_assignments: list[tuple[str, str]] = field(default_factory=list)

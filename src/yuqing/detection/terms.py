@@ -57,6 +57,7 @@ class TermBurst:
     recent: float  # posts with the term in the current and previous bucket
     expected: float  # what the baseline predicts for the same span
     ratio: float  # (recent + 1) / (expected + 1)
+    surprise: float  # -ln P(at least ``recent`` posts | ``expected``), Chernoff bound
     known: bool  # False while the detector has no history to compare with
 
 
@@ -129,29 +130,46 @@ class TermModel:
         self._max_terms = config.max_terms_per_post
         self._min_latin = config.min_latin_length
         self._smoothing = config.idf_smoothing
-        # term -> [bucket, current, previous, history]
+        self._recent = max(1, config.recent_buckets)
+        self._hist = self._recent + 1
+        self._floor = config.prior_rate_per_day * self._bucket / 86_400
+        # term -> [bucket, count in bucket, in bucket-1, ... in bucket-(R-1), history]
         self._terms: dict[str, list[float]] = {}
-        self._total: list[float] = [-1.0, 0.0, 0.0, 0.0]
+        self._total: list[float] = self._fresh(-1)
         self._first_bucket: int | None = None
         self.daily = DailyProfile()
         self._keep_cache: dict[str, bool] = {}
 
+    def _fresh(self, bucket: int) -> list[float]:
+        record = [0.0] * (self._recent + 2)
+        record[0] = float(bucket)
+        return record
+
     # --- bookkeeping ----------------------------------------------------------------------
 
     def _roll(self, record: list[float], bucket: int) -> None:
-        """Move ``record`` forward to ``bucket``: older buckets fold into the history."""
+        """Move ``record`` forward to ``bucket``: buckets that leave the window fold into
+        the history, each weighted by ``decay ** age``."""
         shift = bucket - int(record[0])
         if shift <= 0:
             return
         decay = self._decay
-        if shift == 1:
-            record[3] = record[3] * decay + record[2] * decay * decay
-            record[2] = record[1]
+        recent = self._recent
+        hist = self._hist
+        folded = record[hist] * decay**shift
+        for age in range(max(0, recent - shift), recent):
+            count = record[1 + age]
+            if count:
+                folded += count * decay ** (age + shift)
+        record[hist] = folded
+        if shift < recent:
+            # record[1 + i] <- record[1 + i - shift], newest first
+            record[1 + shift : 1 + recent] = record[1 : 1 + recent - shift]
+            for i in range(1, 1 + shift):
+                record[i] = 0.0
         else:
-            factor = decay**shift
-            record[3] = record[3] * factor + record[2] * factor * decay + record[1] * factor
-            record[2] = 0.0
-        record[1] = 0.0
+            for i in range(1, 1 + recent):
+                record[i] = 0.0
         record[0] = float(bucket)
 
     def _add(self, record: list[float], bucket: int) -> None:
@@ -159,12 +177,12 @@ class TermModel:
         if bucket > current:
             self._roll(record, bucket)
             record[1] += 1.0
-        elif bucket == current:
-            record[1] += 1.0
-        elif bucket == current - 1:
-            record[2] += 1.0
+            return
+        age = current - bucket
+        if age < self._recent:
+            record[1 + age] += 1.0
         else:
-            record[3] += self._decay ** (current - bucket)
+            record[self._hist] += self._decay**age
 
     def keep(self, token: str) -> bool:
         """Say whether ``token`` is a term (cached: tokens repeat a lot)."""
@@ -193,7 +211,9 @@ class TermModel:
         for term in terms:
             record = records.get(term)
             if record is None:
-                records[term] = [float(bucket), 1.0, 0.0, 0.0]
+                record = self._fresh(bucket)
+                record[1] = 1.0
+                records[term] = record
             else:
                 self._add(record, bucket)
         if len(records) > self._config.vocabulary_limit:
@@ -203,15 +223,14 @@ class TermModel:
         """Drop the rarest half of the vocabulary (amortised: runs once per many posts)."""
         for record in self._terms.values():
             self._roll(record, bucket)
-        weights = sorted(r[1] + r[2] + r[3] for r in self._terms.values())
+        weights = sorted(sum(r[1:]) for r in self._terms.values())
         cut = weights[len(weights) // 2]
-        self._terms = {t: r for t, r in self._terms.items() if r[1] + r[2] + r[3] > cut}
+        self._terms = {t: r for t, r in self._terms.items() if sum(r[1:]) > cut}
 
     # --- weights ---------------------------------------------------------------------------
 
     def _documents(self) -> float:
-        total = self._total
-        return total[1] + total[2] + total[3]
+        return sum(self._total[1:])
 
     def documents(self) -> float:
         """Return the decayed number of documents seen (at least 1)."""
@@ -225,7 +244,7 @@ class TermModel:
         if record is None:
             return math.log((documents + smoothing) / smoothing)
         shift = int(self._total[0]) - int(record[0])
-        df = record[1] + record[2] + record[3]
+        df = sum(record[1:])
         if shift > 0:
             df *= self._decay**shift
         return math.log((documents + smoothing) / (df + smoothing))
@@ -244,7 +263,7 @@ class TermModel:
             if record is None:
                 df = 0.0
             else:
-                df = record[1] + record[2] + record[3]
+                df = sum(record[1:])
                 shift = now_bucket - int(record[0])
                 if shift > 0:
                     df *= decay**shift
@@ -264,9 +283,19 @@ class TermModel:
         record = self._terms.get(term)
         if record is None:
             return 0.0
-        df = record[1] + record[2] + record[3]
+        df = sum(record[1:])
         shift = int(self._total[0]) - int(record[0])
         return df * self._decay**shift if shift > 0 else df
+
+    def recent_count(self, term: str) -> float:
+        """Posts holding the term in the recent window (the last ``recent_buckets``)."""
+        record = self._terms.get(term)
+        if record is None:
+            return 0.0
+        lag = int(self._total[0]) - int(record[0])
+        if lag <= 0:
+            return sum(record[1 : 1 + self._recent])
+        return sum(record[1 : 1 + max(0, self._recent - lag)])
 
     def heaviest(self, terms: Sequence[str], count: int) -> list[str]:
         """Return the ``count`` terms of highest idf (the most telling ones)."""
@@ -287,7 +316,7 @@ class TermModel:
             if record is None:
                 df = 0.0
             else:
-                df = record[1] + record[2] + record[3]
+                df = sum(record[1:])
                 shift = now_bucket - int(record[0])
                 if shift > 0:
                     df *= decay**shift
@@ -297,31 +326,41 @@ class TermModel:
     # --- bursts ----------------------------------------------------------------------------
 
     def burst(self, term: str, when: float) -> TermBurst:
-        """Compare the term's posts in the last one-to-two buckets with its history's rate."""
+        """Compare the term's posts in the recent window with what its history predicts.
+
+        The history is the decayed count of the term in all older buckets, over the
+        decayed length of the detector's life before the window; a term never seen before
+        is expected at ``prior_rate_per_day``. ``surprise`` is the Chernoff bound on the
+        Poisson tail, -ln P(X >= recent | expected): about 10 is one chance in 20,000.
+        """
         bucket = int(when // self._bucket)
         record = self._terms.get(term)
         if record is None:
-            return TermBurst(term, 0.0, 0.0, 1.0, known=False)
+            return TermBurst(term, 0.0, 0.0, 1.0, 0.0, known=False)
         self._roll(record, bucket)
-        recent = record[1] + record[2]
+        recent_buckets = self._recent
+        recent = sum(record[1 : 1 + recent_buckets])
         first = self._first_bucket if self._first_bucket is not None else bucket
-        # The history spans buckets first .. bucket-2, each weighted by decay**age.
-        history_buckets = bucket - 1 - first
+        history_buckets = bucket - first - (recent_buckets - 1)
         if history_buckets <= 0:
-            return TermBurst(term, recent, 0.0, 1.0, known=False)
+            return TermBurst(term, recent, 0.0, 1.0, 0.0, known=False)
         decay = self._decay
-        # sum_{age=2}^{history_buckets+1} decay**age
-        weight = decay * decay * (1.0 - decay**history_buckets) / (1.0 - decay)
-        rate_per_bucket = record[3] / weight
-        span_buckets = 1.0 + (when - bucket * self._bucket) / self._bucket
-        expected = rate_per_bucket * span_buckets * self.daily.factor(when)
-        return TermBurst(term, recent, expected, (recent + 1.0) / (expected + 1.0), known=True)
+        weight = decay**recent_buckets * (1.0 - decay**history_buckets) / (1.0 - decay)
+        rate_per_bucket = record[self._hist] / weight
+        span = recent_buckets - 1 + (when - bucket * self._bucket) / self._bucket
+        expected = max(rate_per_bucket * self.daily.factor(when), self._floor) * span
+        surprise = 0.0
+        if recent > expected:
+            surprise = recent * math.log(recent / expected) - (recent - expected)
+        ratio = (recent + 1.0) / (expected + 1.0)
+        return TermBurst(term, recent, expected, ratio, surprise, known=True)
 
     def history_hours(self, when: float) -> float:
         """How many hours of history the baselines rest on at ``when``."""
         if self._first_bucket is None:
             return 0.0
-        return max(0.0, (int(when // self._bucket) - 1 - self._first_bucket) * self._bucket / 3600)
+        buckets = int(when // self._bucket) - self._recent - self._first_bucket + 1
+        return max(0.0, buckets * self._bucket / 3600)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -330,8 +369,7 @@ class TermModel:
 
     def to_state(self) -> dict[str, object]:
         return {
-            "terms": {t: [int(r[0]), round(r[1], 3), round(r[2], 3), round(r[3], 4)]
-                      for t, r in self._terms.items()},
+            "terms": {t: [round(x, 4) for x in r] for t, r in self._terms.items()},
             "total": list(self._total),
             "first_bucket": self._first_bucket,
             "daily": self.daily.to_state(),
@@ -342,7 +380,7 @@ class TermModel:
         if isinstance(terms, dict):
             self._terms = {str(t): [float(x) for x in r] for t, r in terms.items()}
         total = state.get("total")
-        if isinstance(total, list) and len(total) == 4:
+        if isinstance(total, list) and len(total) == self._recent + 2:
             self._total = [float(x) for x in total]
         first = state.get("first_bucket")
         self._first_bucket = int(first) if isinstance(first, int) else None

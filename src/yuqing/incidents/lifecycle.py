@@ -1175,7 +1175,7 @@ def open_from_event(
         EntryKind.OPENED if automatic else EntryKind.SUGGESTED,
         now,
         system,
-        ("incident opened" if automatic else "incident suggested") + f" at level {shown}",
+        ("opened" if automatic else "suggested") + f" from an event, proposed level {shown}",
         ("自动立案" if automatic else "建议立案") + f"，拟定级别：{shown}",
         {
             "event_ref": event_ref,

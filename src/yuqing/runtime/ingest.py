@@ -9,7 +9,7 @@ the post's identity is unique in the database and duplicates are skipped, not fa
 from __future__ import annotations
 
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from itertools import islice
 from typing import Any
 
 import xxhash
+from sqlalchemy.engine import Connection
 
 from yuqing.core.clock import Clock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
@@ -301,30 +302,64 @@ class Ingestor:
 
     def _store(
         self,
-        conn: Any,
+        conn: Connection,
         prepared: Sequence[_Prepared],
         features: Sequence[TextFeatures],
         stories: Sequence[str],
         matches: Sequence[list[int]],
         now: datetime,
     ) -> list[int]:
+        """Write one batch; returns the ids of the posts stored."""
         if not prepared:
             return []
-        first_of_story: dict[str, dict[str, Any]] = {}
-        for p, f, key in zip(prepared, features, stories, strict=True):
-            if key not in first_of_story:
-                title = p.record.title or f.norm_text
-                first_of_story[key] = {
+        # Checked again inside the write transaction: another process may have stored
+        # some of these since the read outside it.
+        taken = repo.existing_identities(conn, [p.identity for p in prepared])
+        batch = [
+            (p, f, key, monitor_ids)
+            for p, f, key, monitor_ids in zip(prepared, features, stories, matches, strict=True)
+            if p.identity not in taken
+        ]
+        if not batch:
+            return []
+        growth: dict[str, dict[str, Any]] = {}
+        for p, f, key, _ in batch:
+            r = p.record
+            reach = (r.reposts or 0) + (r.comments or 0) + (r.likes or 0)
+            g = growth.get(key)
+            if g is None:
+                growth[key] = {
                     "key": key,
-                    "title": title[:120],
-                    "post_count": 0,
-                    "reach": 0,
+                    "title": (r.title or f.norm_text)[:120],
+                    "post_count": 1,
+                    "reach": reach,
                     "first_seen_at": p.seen_at,
                     "last_seen_at": p.seen_at,
                 }
-        story_ids = repo.ensure_stories(conn, list(first_of_story.values()))
+            else:
+                g["post_count"] += 1
+                g["reach"] += reach
+                g["first_seen_at"] = min(g["first_seen_at"], p.seen_at)
+                g["last_seen_at"] = max(g["last_seen_at"], p.seen_at)
+        story_ids = repo.story_ids(conn, list(growth))
+        repo.grow_stories(
+            conn,
+            [
+                {
+                    "sid": story_ids[key],
+                    "n": g["post_count"],
+                    "reach": g["reach"],
+                    "last": g["last_seen_at"],
+                }
+                for key, g in growth.items()
+                if key in story_ids
+            ],
+        )
+        story_ids.update(
+            repo.insert_stories(conn, [g for key, g in growth.items() if key not in story_ids])
+        )
         rows = []
-        for p, f, key in zip(prepared, features, stories, strict=True):
+        for p, f, key, _ in batch:
             r = p.record
             rows.append(
                 {
@@ -356,30 +391,22 @@ class Ingestor:
                 }
             )
         new_ids = repo.insert_posts(conn, rows)
-        growth: dict[int, dict[str, Any]] = {}
         counts: Counter[tuple[int, datetime]] = Counter()
         monitor_counts: Counter[tuple[int, datetime]] = Counter()
         pairs: list[tuple[int, int]] = []
-        per_source: defaultdict[int, int] = defaultdict(int)
-        for p, key, monitor_ids in zip(prepared, stories, matches, strict=True):
+        per_source: Counter[int] = Counter()
+        for p, _, _, monitor_ids in batch:
             post_id = new_ids.get(p.identity)
             if post_id is None:
                 continue
-            sid = story_ids[key]
-            g = growth.setdefault(sid, {"sid": sid, "n": 0, "reach": 0, "last": p.seen_at})
-            g["n"] += 1
-            r = p.record
-            g["reach"] += (r.reposts or 0) + (r.comments or 0) + (r.likes or 0)
-            g["last"] = max(g["last"], p.seen_at)
             minute = _minute(p.seen_at)
             counts[(p.source.id, minute)] += 1
             per_source[p.source.id] += 1
             for monitor_id in monitor_ids:
                 pairs.append((post_id, monitor_id))
                 monitor_counts[(monitor_id, minute)] += 1
-        repo.grow_stories(conn, list(growth.values()))
         repo.add_counts(conn, t.post_counts, "source_id", dict(counts))
         repo.add_counts(conn, t.monitor_counts, "monitor_id", dict(monitor_counts))
         repo.add_post_monitors(conn, pairs)
-        repo.bump_source_items(conn, dict(per_source))
+        repo.bump_source_items(conn, dict(per_source), now)
         return list(new_ids.values())

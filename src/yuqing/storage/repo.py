@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -111,13 +124,8 @@ def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]
     return found
 
 
-def ensure_stories(conn: Connection, stories: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Create any story not yet stored (counts at zero); returns key -> story id."""
-    if not stories:
-        return {}
-    stmt = _dialect_insert(conn, t.stories).on_conflict_do_nothing(index_elements=["key"])
-    conn.execute(stmt, list(stories))
-    keys = [story["key"] for story in stories]
+def story_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """Ids of the stories already stored under these keys."""
     ids: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         rows = conn.execute(
@@ -129,8 +137,19 @@ def ensure_stories(conn: Connection, stories: Sequence[dict[str, Any]]) -> dict[
     return ids
 
 
+def insert_stories(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert new stories (keys not yet stored); returns key -> id."""
+    if not rows:
+        return {}
+    if conn.dialect.name == "sqlite":
+        ids = bulk_insert_sqlite(conn, t.stories, rows)
+        return {row["key"]: new_id for row, new_id in zip(rows, ids, strict=True)}
+    result = conn.execute(insert(t.stories).returning(t.stories.c.key, t.stories.c.id), list(rows))
+    return {row.key: row.id for row in result}
+
+
 def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
-    """Add posts to stories: ``{"sid", "n", "reach", "last"}`` per story."""
+    """Add posts to stored stories: ``{"sid", "n", "reach", "last"}`` per story."""
     if not growth:
         return
     later = (
@@ -151,16 +170,72 @@ def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
 
 
 def insert_posts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert posts, skipping any identity already stored; returns identity -> new id."""
+    """Insert posts whose identity is not stored yet; returns identity -> new id.
+
+    The caller checks identities inside the same write transaction. On SQLite that
+    transaction holds the only write lock, so nothing can slip in between and the rows go
+    in by the bulk path; on PostgreSQL a concurrent writer can, so conflicts are skipped.
+    """
     if not rows:
         return {}
+    if conn.dialect.name == "sqlite":
+        ids = bulk_insert_sqlite(conn, t.posts, rows)
+        return {row["identity"]: new_id for row, new_id in zip(rows, ids, strict=True)}
     stmt = (
-        _dialect_insert(conn, t.posts)
+        postgresql.insert(t.posts)
         .on_conflict_do_nothing(index_elements=["identity"])
         .returning(t.posts.c.identity, t.posts.c.id)
     )
     result = conn.execute(stmt, list(rows))
     return {row.identity: row.id for row in result}
+
+
+def _sqlite_value(kind: str) -> Any:
+    if kind == "time":
+        return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if kind == "json":
+        return lambda v: json.dumps(v, ensure_ascii=False)
+    if kind == "bool":
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+def bulk_insert_sqlite(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert many rows with explicit ids by one ``executemany``, bypassing per-row typing.
+
+    SQLAlchemy's per-row bind processing cost more than SQLite itself (measured: about
+    180 µs a row against 35 µs); the values are converted here exactly as SQLAlchemy
+    stores them on SQLite (UTC text times, JSON text, 0/1), so reads are unaffected.
+    Only for use inside a write transaction, which on SQLite holds the only write lock.
+    """
+    columns = [c for c in table.columns if c.name != "id"]
+    names = [c.name for c in columns]
+    converters = []
+    for column in columns:
+        kind = (
+            "time"
+            if isinstance(column.type, t.UTCDateTime)
+            else "json"
+            if isinstance(column.type, JSON)
+            else "bool"
+            if isinstance(column.type, Boolean)
+            else ""
+        )
+        converters.append(_sqlite_value(kind) if kind else None)
+    first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+    ids = list(range(first, first + len(rows)))
+    values = []
+    for new_id, row in zip(ids, rows, strict=True):
+        record: list[Any] = [new_id]
+        for name, convert in zip(names, converters, strict=True):
+            value = row.get(name)
+            record.append(convert(value) if convert is not None else value)
+        values.append(tuple(record))
+    placeholders = ", ".join("?" * (len(names) + 1))
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} (id, {', '.join(names)}) VALUES ({placeholders})", values
+    )
+    return ids
 
 
 def add_counts(
@@ -186,12 +261,13 @@ def add_post_monitors(conn: Connection, pairs: Sequence[tuple[int, int]]) -> Non
         conn.execute(stmt, [{"post_id": p, "monitor_id": m} for p, m in pairs])
 
 
-def bump_source_items(conn: Connection, per_source: dict[int, int]) -> None:
+def bump_source_items(conn: Connection, per_source: dict[int, int], now: datetime) -> None:
+    """Count new items per source; for pushed and imported sources this is their success."""
     for source_id, n in per_source.items():
         conn.execute(
             update(t.source_health)
             .where(t.source_health.c.source_id == source_id)
-            .values(items_total=t.source_health.c.items_total + n)
+            .values(items_total=t.source_health.c.items_total + n, last_success_at=now)
         )
 
 
@@ -381,7 +457,8 @@ def count_stories(conn: Connection) -> int:
 
 
 def latest_seen_at(conn: Connection) -> datetime | None:
-    return conn.execute(select(func.max(t.posts.c.seen_at))).scalar_one()
+    newest: datetime | None = conn.execute(select(func.max(t.posts.c.seen_at))).scalar_one()
+    return newest
 
 
 def count_posts(conn: Connection) -> int:

@@ -7,14 +7,15 @@ starts a new story. Posts of one batch can match each other, in batch order.
 How: MinHash over character shingles, with LSH banding to find candidates.
 
 * A post's text is normalised (``normalise_batch``) and lower-cased; repost and reply
-  markers (``//@u_xxx:``, ``RT @x:``, ``回复@x:``, ``转发微博``), @-handles and links are
-  removed; then only letters, digits and Han characters are kept: punctuation and spacing
+  markers (``//@u_xxx:``, ``RT @x:``, ``回复@x:``, ``转发微博``), @-handles, links and
+  Weibo topic tags (``#武汉加油#``: shared by unrelated posts, it would make them look
+  alike) are removed; then only letters, digits and Han characters are kept: punctuation and spacing
   edits do not count. Texts shorter than ``min_chars`` after this are too short to tell a copy from
   a coincidence (加油加油): they always start their own story and are not indexed.
 * The shingles are the character 3-grams of at most ``max_chars`` characters, hashed with a
   fixed numpy hash (murmur3's 64-bit finaliser), so stories are the same in every process;
-  the ``num_perm`` MinHash values come from ``a * x + b`` permutations of the 32-bit hashes with fixed seeds. All of
-  it is numpy over the batch.
+  the ``num_perm`` MinHash values come from ``a * x + b`` permutations of those 32-bit
+  hashes, with fixed seeds. All of it is numpy over the batch.
 * LSH: ``bands`` bands of ``rows`` values; posts sharing any band are candidates. A
   candidate is a near-duplicate when the share of equal MinHash values (the estimated
   Jaccard similarity of the shingle sets) reaches ``threshold``; the most similar wins.
@@ -47,7 +48,7 @@ _U32 = npt.NDArray[np.uint32]
 # lookahead lets the regex engine skip most positions at once.
 _SEP = "\ue000"
 _MARKERS = re.compile(
-    r"(?=[/回r@hw转轉])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?"
+    r"(?=[/回r@hw转轉#])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?|#[^#\n\ue000]{1,40}#"
     r"|回复\s*@[^\s:：\ue000]{1,30}\s*[:：]?|\brt\s+@\w+\s*:?|@[^\s:：,，@\ue000]{1,30}"
     r"|(?:https?://|www\.)[\x21-\x7e]+|转发微博|轉發微博|repost)"
 )
@@ -103,7 +104,7 @@ class NearDuplicateIndex:
         num_perm: int = 64,
         bands: int = 12,
         rows: int = 3,
-        threshold: float = 0.5,
+        threshold: float = 0.6,
         min_chars: int = 10,
         max_chars: int = 2_000,
         seed: int = 20261129,
@@ -166,9 +167,7 @@ class NearDuplicateIndex:
         if not len(expired):
             return
         buckets = self._buckets
-        for slot, keys in zip(
-            expired.tolist(), self._bucket_keys[expired].tolist(), strict=True
-        ):
+        for slot, keys in zip(expired.tolist(), self._bucket_keys[expired].tolist(), strict=True):
             for key in keys:
                 if buckets.get(key) == slot:
                     del buckets[key]
@@ -306,7 +305,11 @@ class NearDuplicateIndex:
         for i in np.argsort(stamps, kind="stable").tolist():
             if usable[i] and stamps[i] >= cutoff:
                 self._insert(
-                    small[i], bucket_keys[i], bucket_keys[i].tolist(), float(stamps[i]), story_keys[i]
+                    small[i],
+                    bucket_keys[i],
+                    bucket_keys[i].tolist(),
+                    float(stamps[i]),
+                    story_keys[i],
                 )
 
     def _insert(

@@ -16,6 +16,7 @@ order, so the result is deterministic.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 import statistics
 from collections import Counter
@@ -35,10 +36,10 @@ def _data_lines(name: str) -> list[str]:
 
 @functools.cache
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+    # scikit-learn's maintained English list (imported on first use: it is a heavy import).
+    english = importlib.import_module("sklearn.feature_extraction.text").ENGLISH_STOP_WORDS
     chinese = {word for line in _data_lines("stopwords_zh.txt") for word in line.split()}
-    return frozenset(chinese | set(ENGLISH_STOP_WORDS))
+    return frozenset(chinese | {str(w) for w in english})
 
 
 def _eligible(word: str) -> bool:
@@ -83,13 +84,16 @@ def keywords_batch(token_lists: Sequence[Sequence[str]], k: int = 8) -> list[lis
     get = weights.get
     result: list[list[str]] = []
     for tokens in token_lists:
-        counts = Counter(tokens)
-        for word in [w for w in counts if w not in weights]:
-            if len(weights) >= _WEIGHTS_MAX:
-                weights.clear()
-                weights.update(_table()[0])
-            weights[word] = unknown if _eligible(word) else 0.0
-        scores = {w: c * get(w, 0.0) for w, c in counts.items() if get(w)}
+        scores: dict[str, float] = {}
+        for word, count in Counter(tokens).items():
+            weight = get(word)
+            if weight is None:
+                if len(weights) >= _WEIGHTS_MAX:
+                    weights.clear()
+                    weights.update(_table()[0])
+                weight = weights[word] = unknown if _eligible(word) else 0.0
+            if weight:
+                scores[word] = count * weight
         # A stable sort: words of equal score keep text order.
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         result.append(ranked[:k] if len(ranked) > k else ranked)

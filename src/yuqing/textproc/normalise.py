@@ -91,7 +91,8 @@ def _t2s() -> _Converter:
 
 
 def _code_points(text: str) -> _U32:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cps: _U32 = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return cps
 
 
 def _from_code_points(cps: _U32) -> str:
@@ -138,7 +139,8 @@ def _tidy_whitespace(cps: _U32) -> _U32:
     ends = np.flatnonzero(run_end)
     touching = boundary[starts] | boundary[ends + 2]
     keep[starts[touching]] = False
-    return out[keep]
+    kept: _U32 = out[keep]
+    return kept
 
 
 def normalise(text: str) -> str:

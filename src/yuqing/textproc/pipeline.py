@@ -62,7 +62,5 @@ class TextPipeline:
         places = finder.find_batch(norm)
         return [
             TextFeatures(n, lang, toks, expand_search_terms(toks), kws, where)
-            for n, lang, toks, kws, where in zip(
-                norm, langs, tokens, keywords, places, strict=True
-            )
+            for n, lang, toks, kws, where in zip(norm, langs, tokens, keywords, places, strict=True)
         ]

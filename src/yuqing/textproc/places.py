@@ -11,27 +11,29 @@ one-character one (忠县 is not matched as 忠), leftmost-longest. Measured on 
 posts, bare short forms are mostly everyday words (平安, 公安, 比如, 资源, 东方 ...) or
 pieces of longer words (三明治, 钟南山, 华南海鲜), so what a match needs is graded:
 
-* a full name, or a province's short form: nothing more;
-* a city's short form: to be a word of its own in the text (jieba's cut, e.g. 三明 in
-  三明治 is not);
+* a province's full or short name, a city's full name: nothing more;
+* a city's short form, a county's full name: to be a word of its own in the text
+  (jieba's cut: 三明 in 三明治 is not, nor 海城市 in 沿海城市);
 * a county's short form: to be a word of its own *and* the text to name its province or
-  city too (四川芦山, 雅安芦山), since most county names double as common words; a
-  deployment's own places (``extra``) need neither;
-* and no short form or generic full name from ``data/place_stoplist.txt`` (a short list
-  drawn from those measurements, documented there) is ever matched, except a deployment's.
+  city too (四川芦山, 雅安芦山), since most county names double as common words;
+* never a name of ``data/place_stoplist.txt`` (everyday words measured to match far more
+  often than places, and generic full names such as 城区; documented there).
+
+A deployment's own places (``extra``) need none of this, and a built-in place listed in
+``extra`` (its own county) is treated the same way. Towns and villages (level
+``"local"``) are found by full name only; a local name that starts with a full place name
+names that place too (云溪县人民医院 -> 云溪县).
 
 A name shared by several places (朝阳区 in Beijing and Changchun; 朝阳 also the city 朝阳市)
-is settled by the other places the text names: the one whose city, else province, is named
-wins; a deployment's own place wins what the text leaves open; a province over its own
-city of the same short name (吉林); otherwise the name is left out rather than guessed.
-
-``extra`` adds a deployment's gazetteer: its towns and villages (level ``"local"``, found
-by full name only) or its own county and city (a demo county such as 云溪县 in 江州市, found
-by full and short name).
+is settled by the other places the text names: the one whose city, else province, is
+named wins; a deployment's own place wins what the text leaves open; a province over its
+own city of the same short name (吉林); otherwise the name is left out rather than guessed.
 
 Scanning is vectorised over the batch: numpy finds the few positions where a name could
-start (its first two characters), and a dictionary lookup takes the longest name there.
-pyahocorasick, tried first, cost five times more per post (about 25 µs against 5 µs).
+start (its first two characters) and a dictionary lookup takes the longest name there;
+only texts with a name that needs it are cut into words. pyahocorasick, tried first, cost
+five times more per post (about 25 µs against 5 µs on Weibo posts: its root node has
+thousands of first characters).
 """
 
 from __future__ import annotations
@@ -84,8 +86,7 @@ class Place:
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(
-                f"place {self.name!r}: level must be one of {', '.join(LEVELS)}, "
-                f"not {self.level!r}"
+                f"place {self.name!r}: level must be one of {', '.join(LEVELS)}, not {self.level!r}"
             )
         if len(self.name.strip()) < 2:
             raise ValueError(f"place name {self.name!r} must have two characters or more")
@@ -105,7 +106,10 @@ _SPECIAL_SHORT = {
 # Names in the data that are groupings, not places.
 _NOT_PLACES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # Longest first, so that 自治县 goes before 县 and 新区 before 区.
-_SUFFIXES = ("自治州", "自治县", "自治旗", "地区", "新区", "特区", "省", "市", "县", "区", "旗", "盟")
+_SUFFIXES = (
+    *("自治州", "自治县", "自治旗", "地区", "新区", "特区"),
+    *("省", "市", "县", "区", "旗", "盟"),
+)
 
 
 def _cpca_file(name: str) -> Path:
@@ -253,8 +257,11 @@ class PlaceFinder:
         """
         result: list[list[Place]] = [[] for _ in texts]
         for owner, (text, matches) in self._scan(texts).items():
+            needs = {c.needs for _pos, options in matches for _key, cs in options for c in cs}
             bounds: tuple[set[int], set[int]] | None = None
-            if any(c.needs != _FREE for _pos, options in matches for _key, cs in options for c in cs):
+            # Cutting costs as much as the rest: only when a word check can change the
+            # outcome (a county's short form alone in a text cannot pass anyway).
+            if _WORD in needs or (_WORD_AND_CONTEXT in needs and len(matches) > 1):
                 words = rjieba.tokenize(text)
                 bounds = ({start for _w, start, _e in words}, {end for _w, _s, end in words})
             result[owner] = _places_of(matches, bounds)
@@ -325,13 +332,23 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
     # At each position, the longest name that is a word there (三明 is not, in 三明治).
     chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...]]] = []
     for pos, options in matches:
+        inside_local = False
         for key, found in options:
             is_word = pos in starts and pos + len(key) in ends
             free = tuple(c for c in found if c.needs == _FREE or (c.needs == _WORD and is_word))
             counties = tuple(c for c in found if c.needs == _WORD_AND_CONTEXT and is_word)
+            if inside_local:
+                # 云溪县人民医院 also names 云溪县: the first full name inside a local place.
+                full = tuple(c for c in free if c.place.name == key and c.place.level != "local")
+                if full:
+                    chosen.append((key, full, ()))
+                    break
+                continue
             if free or counties:
                 chosen.append((key, free, counties))
-                break
+                if not (len(free) == 1 and free[0].place.level == "local"):
+                    break
+                inside_local = True
     # What stands on its own is the context that county short forms and shared names are
     # judged against; only the other names count (朝阳 does not vouch for 朝阳县 in 朝阳市).
     singles = [(key, free[0].place) for key, free, counties in chosen if len(free) == 1]

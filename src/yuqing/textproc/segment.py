@@ -7,12 +7,13 @@ they are noise for keywords and, for handles, names of people that yuqing does n
 Give it normalised text (``normalise_batch``); it does not normalise again.
 
 ``search_terms`` gives the terms to index for a post and to look up for a query; it
-normalises first, so the same function serves both sides. A term list is the tokens,
-each long word (three characters or more) preceded by the dictionary words inside it,
-as jieba's search mode does: 火灾 and 停水 are terms of a post that says 特大火灾 or
-停水通知, so a query for the shorter word finds it. Latin words joined by ``-._+``
-also yield their parts (``covid-19`` -> ``covid``, ``19``, ``covid-19``). Terms come in
-text order with repeats, so term frequency survives; deduplicate if you need a set.
+normalises first, so the same function serves both sides. A term list holds the tokens
+and, for each long word (three characters or more), the dictionary words inside it, as
+jieba's search mode does: 火灾 and 停水 are terms of a post that says 特大火灾 or
+停水通知, so a query for the shorter word finds it. Latin words joined by ``-.+`` also
+yield their parts (``covid-19`` -> ``covid``, ``19``). The terms are the tokens in text
+order, then the sub-words of the long ones; repeats are kept, so term frequency
+survives (deduplicate if you need a set).
 """
 
 from __future__ import annotations
@@ -27,11 +28,27 @@ from yuqing.textproc.normalise import normalise_batch
 
 __all__ = ["expand_search_terms", "search_terms", "search_terms_batch", "segment_batch"]
 
+# The batch is prepared as one string joined by _SEP, which no pattern may cross.
+_SEP = "\ue000"
 # Links and @-handles (Weibo handles end at a space or a colon; pseudonymised ones are
 # u_ + 12 hex digits).
-_NOISE = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+|@[^\s:：,，@)）]{1,30}")
-_HAS_WORD_CHAR = re.compile(r"[^\W_]").search
-_LATIN_JOINERS = re.compile(r"[-._+&%]+")
+_NOISE = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+|@[^\s:：,，@)）\ue000]{1,30}")
+# What is not part of a word: anything but letters and digits, except the joiners jieba
+# keeps inside a word (covid-19, 3.5), which go unless one of them stands between two
+# letters or digits (... and -- never do).
+_JUNK = re.compile(r"[^\w.+\-\ue000]+|_+")
+_JOINERS = re.compile(r"[.+\-]+")
+
+
+def _joiner(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    inside = end == start + 1 and start and end < len(text)
+    if inside and text[start - 1].isalnum() and text[end].isalnum():
+        return match.group()
+    return " "
+
+
+_LATIN_JOINERS = re.compile(r"[-.+]+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 # Sub-words of long tokens, which repeat a lot (names of places, institutions, events).
@@ -41,21 +58,19 @@ _SUBWORDS_MAX = 100_000
 _lock = threading.Lock()
 
 
-def _tokens(text: str) -> list[str]:
-    text = text.lower()
-    if "@" in text or "http" in text or "www." in text:
-        text = _NOISE.sub(" ", text)
-    return [t for t in rjieba.cut(text) if t.isalnum() or _HAS_WORD_CHAR(t)]
-
-
 def segment_batch(texts: Sequence[str]) -> list[list[str]]:
     """Cut each (normalised) text into lower-cased word tokens, without punctuation."""
-    return [_tokens(t) for t in texts]
+    if not texts:
+        return []
+    joined = _SEP.join(t.replace(_SEP, " ") for t in texts).lower()
+    joined = _JOINERS.sub(_joiner, _JUNK.sub(" ", _NOISE.sub(" ", joined)))
+    # Junk became single spaces, which jieba returns as tokens of their own.
+    return [[t for t in rjieba.cut(part) if t != " "] for part in joined.split(_SEP)]
 
 
 def _subwords(token: str) -> tuple[str, ...]:
-    """The search terms of one long token: its dictionary sub-words, then itself."""
-    found: list[str] = []
+    """The extra search terms of one long token: its dictionary sub-words (or parts)."""
+    found: list[str]
     if _HAN.search(token):
         n = len(token)
         # jieba's search mode: every dictionary 2-gram, then (for 4+ characters) 3-gram.
@@ -64,7 +79,6 @@ def _subwords(token: str) -> tuple[str, ...]:
             found += [token[i : i + 3] for i in range(n - 2) if rjieba.has_word(token[i : i + 3])]
     else:
         found = [p for p in _LATIN_JOINERS.split(token) if p and p != token]
-    found.append(token)
     terms = tuple(found)
     with _lock:
         if len(_SUBWORDS) >= _SUBWORDS_MAX:
@@ -75,12 +89,12 @@ def _subwords(token: str) -> tuple[str, ...]:
 
 def expand_search_terms(tokens: Sequence[str]) -> list[str]:
     """Return the search terms of a post from its tokens (``segment_batch`` output)."""
+    long_tokens = [t for t in tokens if len(t) > 2]
+    if not long_tokens:
+        return list(tokens)
     get = _SUBWORDS.get
-    return [
-        term
-        for token in tokens
-        for term in ((token,) if len(token) < 3 else (get(token) or _subwords(token)))
-    ]
+    extra = [term for t in long_tokens for term in (get(t) or _subwords(t))]
+    return [*tokens, *extra]
 
 
 def search_terms_batch(texts: Sequence[str]) -> list[list[str]]:

@@ -22,7 +22,7 @@ TOKEN = "push-token-for-tests"
 def ctx(database_url: str, make_settings: Callable[..., Any]) -> Iterator[Context]:
     context = open_context(
         make_settings(database_url=database_url, push_token=TOKEN, max_push_bytes=200_000),
-        clock=FakeClock(BASE_TIME + timedelta(hours=2)),
+        clock=FakeClock(BASE_TIME + timedelta(minutes=30)),
     )
     yield context
     context.close()

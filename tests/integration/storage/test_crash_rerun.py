@@ -45,7 +45,7 @@ def test_killed_import_rerun_stores_every_post_exactly_once(
     command = [sys.executable, "-m", "yuqing.cli.main", "ingest", str(path)]
     env = _env(database_url, tmp_path)
     db = Database(database_url)
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while _count(db) == 0 and time.monotonic() < deadline and child.poll() is None:

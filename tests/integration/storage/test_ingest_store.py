@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.factories import BASE_TIME, post, write_jsonl
-from yuqing.textproc.segment import search_terms
 
 from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import Context, open_context
@@ -22,6 +21,7 @@ from yuqing.storage import migrate, repo
 from yuqing.storage import schema as t
 from yuqing.storage.search import search_posts
 from yuqing.testing.clock import FakeClock
+from yuqing.textproc.segment import search_terms
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,7 +77,7 @@ def test_times_with_z_naive_and_epoch_are_aware_utc() -> None:
     east8 = parse_time("2014-01-06T08:00:00+08:00")
     assert east8 is not None
     assert east8.utcoffset() == timedelta(hours=8)
-    assert east8 == datetime(2014, 1, 6, tzinfo=timezone.utc)
+    assert east8 == datetime(2014, 1, 6, tzinfo=UTC)
 
 
 def test_identity_prefers_id_then_url_then_content() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from yuqing.storage import schema_events, schema_incidents  # noqa: F401 - their tables
 from yuqing.storage.schema import metadata
 
 config = context.config

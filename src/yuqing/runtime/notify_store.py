@@ -1,0 +1,236 @@
+"""The notify protocols on the database: delivery log, deferred queue, in-app inbox, tokens.
+
+``DbDeliveryLog``, ``DbDeferredQueue`` and ``DbInbox`` implement ``DeliveryLog``,
+``DeferredQueue`` and ``InAppInbox`` of ``yuqing.notify`` on the tables of
+``storage/schema_incidents.py``, so the log, the queue of rate-limited messages and the
+in-app notifications survive a restart. Each call is one short write transaction of its
+own: the dispatcher calls them while delivering, never inside another transaction.
+
+``AckTokens`` makes acknowledgement links. A token is derived from the message id with
+an HMAC under the server's secret (``Settings.pseudonym_key``, with a label of its own),
+so it is unguessable without the secret and never needs storing: a message row keeps
+only the token's SHA-256 for lookup, and the link is derived again whenever the message
+is (re)delivered, after a restart too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from yuqing.notify.dispatcher import Deferred
+from yuqing.notify.inapp import InboxItem
+from yuqing.notify.log import LogEntry, LogStatus
+from yuqing.notify.message import Address, Level, Message, build_ack_url
+from yuqing.storage import incident_repo as repo
+from yuqing.storage.db import Database
+
+ACK_LABEL = b"yuqing acknowledgement token v1:"
+
+
+class AckTokens:
+    """Unguessable acknowledgement tokens derived from message ids (see the module doc)."""
+
+    def __init__(self, key: bytes, public_base_url: str) -> None:
+        if not key:
+            raise ValueError("an acknowledgement key is needed")
+        self._key = key
+        self.base_url = public_base_url.rstrip("/") + "/ack"
+
+    def token(self, message_id: str) -> str:
+        """128 bits of HMAC-SHA256, URL-safe, 22 characters (fits in an SMS)."""
+        digest = hmac.new(self._key, ACK_LABEL + message_id.encode("utf-8"), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()[:16]).decode("ascii").rstrip("=")
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """What the database keeps: the token's SHA-256, hex."""
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+    def url(self, message_id: str) -> str:
+        return build_ack_url(self.base_url, self.token(message_id))
+
+    def attach(self, message: Message) -> Message:
+        """The message with its acknowledgement link and token."""
+        token = self.token(message.id)
+        return replace(message, ack_token=token, ack_url=build_ack_url(self.base_url, token))
+
+
+# -- messages as rows ---------------------------------------------------------------------
+
+
+def address_data(address: Address) -> list[Any]:
+    return [address.kind, address.target, address.secret, address.label]
+
+
+def address_from(data: list[Any]) -> Address:
+    kind, target, secret, label = data
+    return Address(kind, target, secret, label)
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    """A message as JSON, without its acknowledgement token (derived again)."""
+    return {
+        "id": message.id,
+        "dedup_key": message.dedup_key,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+        "level": message.level.value if message.level else None,
+        "incident_id": message.incident_id,
+        "has_ack": message.ack_token is not None,
+    }
+
+
+def message_from(data: dict[str, Any], tokens: AckTokens | None) -> Message:
+    message = Message(
+        id=data["id"],
+        dedup_key=data["dedup_key"],
+        recipient=data["recipient"],
+        subject=data["subject"],
+        body=data["body"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        level=Level(data["level"]) if data["level"] else None,
+        incident_id=data["incident_id"],
+    )
+    if data.get("has_ack") and tokens is not None:
+        message = tokens.attach(message)
+    return message
+
+
+# -- the protocols --------------------------------------------------------------------------
+
+
+class DbDeliveryLog:
+    """``DeliveryLog`` on the ``notify_deliveries`` table (append-only)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, entry: LogEntry) -> None:
+        with self.db.write() as conn:
+            repo.insert_delivery(
+                conn,
+                {
+                    "at": entry.at,
+                    "message_id": entry.message_id,
+                    "dedup_key": entry.dedup_key,
+                    "recipient": entry.recipient,
+                    "status": entry.status.value,
+                    "channel": entry.channel,
+                    "target": entry.target,
+                    "attempt": entry.attempt,
+                    "detail": entry.detail[:500],
+                    "incident_id": entry.incident_id,
+                    "undelivered": entry.undelivered,
+                    "retry_after": entry.retry_after,
+                },
+            )
+
+    @staticmethod
+    def _entry(row: Any) -> LogEntry:
+        return LogEntry(
+            at=row.at,
+            message_id=row.message_id,
+            dedup_key=row.dedup_key,
+            recipient=row.recipient,
+            status=LogStatus(row.status),
+            channel=row.channel,
+            target=row.target,
+            attempt=row.attempt,
+            detail=row.detail,
+            incident_id=row.incident_id,
+            undelivered=row.undelivered,
+            retry_after=row.retry_after,
+        )
+
+    def entries(self, message_id: str) -> list[LogEntry]:
+        with self.db.read() as conn:
+            return [self._entry(row) for row in repo.deliveries(conn, message_id)]
+
+    def was_sent(self, dedup_key: str) -> bool:
+        with self.db.read() as conn:
+            return repo.was_sent(conn, dedup_key)
+
+    def undelivered(self) -> list[LogEntry]:
+        with self.db.read() as conn:
+            return [self._entry(row) for row in repo.undelivered(conn)]
+
+
+class DbDeferredQueue:
+    """``DeferredQueue`` on the ``notify_deferred`` table: rate-limited messages wait here."""
+
+    def __init__(self, db: Database, tokens: AckTokens | None = None) -> None:
+        self.db = db
+        self.tokens = tokens
+
+    def push(self, item: Deferred) -> None:
+        with self.db.write() as conn:
+            repo.push_deferred(
+                conn,
+                {
+                    "message_id": item.message.id,
+                    "dedup_key": item.message.dedup_key,
+                    "message": message_data(item.message),
+                    "addresses": [address_data(a) for a in item.addresses],
+                    "address_index": item.index,
+                    "due_at": item.due,
+                    "deferrals": item.deferrals,
+                },
+            )
+
+    def pop_due(self, now: datetime) -> list[Deferred]:
+        with self.db.write() as conn:
+            rows = repo.pop_deferred(conn, now)
+        return [
+            Deferred(
+                message=message_from(row.message, self.tokens),
+                addresses=tuple(address_from(a) for a in row.addresses),
+                index=row.address_index,
+                due=row.due_at,
+                deferrals=row.deferrals,
+            )
+            for row in rows
+        ]
+
+    def holds(self, dedup_key: str) -> bool:
+        with self.db.read() as conn:
+            return repo.holds_deferred(conn, dedup_key)
+
+    def next_due(self) -> datetime | None:
+        with self.db.read() as conn:
+            return repo.next_deferred(conn)
+
+
+class DbInbox:
+    """``InAppInbox`` on the ``inapp_inbox`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, item: InboxItem) -> None:
+        with self.db.write() as conn:
+            repo.put_inbox(
+                conn,
+                {
+                    "person_id": item.person,
+                    "message_id": item.message_id,
+                    "subject": item.subject,
+                    "body": item.body,
+                    "level": item.level.value if item.level else None,
+                    "has_ack": item.ack_url is not None,
+                    "incident_id": item.incident_id,
+                    "created_at": item.created_at,
+                    "delivered_at": item.delivered_at,
+                },
+            )
+
+    def items_for(self, person: str, limit: int = 100) -> list[Any]:
+        """The person's in-app notifications, newest first (rows of ``inapp_inbox``)."""
+        with self.db.read() as conn:
+            return repo.inbox(conn, person, limit)

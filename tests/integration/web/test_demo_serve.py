@@ -1,0 +1,52 @@
+"""`make run` end to end: `yuqing serve --demo` shows the demo within a minute."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_server_fills_the_overview_within_a_minute(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
+    env.update(YUQING_DATA_DIR=str(tmp_path / "var"), YUQING_CONFIG=str(tmp_path / "x.toml"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "yuqing.cli.main", "serve", "--demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        stats: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            try:
+                stats = httpx.get(f"{base}/api/v1/stats", timeout=5).json()
+                if int(stats["posts_total"]) >= 20:  # type: ignore[call-overload]
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        assert int(stats.get("posts_total", 0)) >= 20, stats  # type: ignore[call-overload]
+        page = httpx.get(base + "/", timeout=10)
+        assert page.status_code == 200
+        assert "舆情应急值守" in page.text
+        assert "weibo" in page.text
+        assert (tmp_path / "var" / "demo.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

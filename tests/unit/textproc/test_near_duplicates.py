@@ -1,0 +1,174 @@
+"""Near-duplicate detection: stories of reposts and copies over a time window."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textproc_factories import T0, boilerplate_posts, distinct_posts, repost_stream
+
+from yuqing.textproc.dedup import NearDuplicateIndex, dedup_text
+
+
+def assign_all(
+    index: NearDuplicateIndex,
+    keys: Sequence[str],
+    texts: Sequence[str],
+    times: Sequence[datetime],
+    batch: int = 100,
+) -> list[str]:
+    """Assign a stream in batches of ``batch`` posts."""
+    out: list[str] = []
+    for i in range(0, len(keys), batch):
+        out += index.assign(keys[i : i + batch], texts[i : i + batch], times[i : i + batch])
+    return out
+
+
+def minutes(n: int) -> list[datetime]:
+    return [T0 + timedelta(minutes=i) for i in range(n)]
+
+
+def test_reposts_with_small_edits_join_their_original_story() -> None:
+    stream = repost_stream(originals=200, copies=3)
+    stories = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times)
+    story_of = dict(zip(stream.keys, stories, strict=True))
+    reposts = [(k, t) for k, t in zip(stream.keys, stream.truth, strict=True) if k != t]
+    recall = sum(story_of[k] == story_of[original] for k, original in reposts) / len(reposts)
+    assert recall >= 0.9, recall
+
+
+def test_unrelated_posts_are_never_merged() -> None:
+    texts = distinct_posts(500, seed=11)
+    keys = [f"p{i}" for i in range(len(texts))]
+    assert assign_all(NearDuplicateIndex(), keys, texts, minutes(len(texts))) == keys
+
+
+def test_short_posts_sharing_boilerplate_stay_apart() -> None:
+    texts = boilerplate_posts(300)
+    keys = [f"b{i}" for i in range(len(texts))]
+    assert assign_all(NearDuplicateIndex(), keys, texts, minutes(len(texts))) == keys
+
+
+def test_posts_of_one_batch_match_each_other() -> None:
+    (text,) = distinct_posts(1, seed=2)
+    stories = NearDuplicateIndex().assign(
+        ["a", "b", "c"], [text, "//@u_0123456789ab:" + text, "转发微博 " + text + "!!"], minutes(3)
+    )
+    assert stories == ["a", "a", "a"]
+
+
+def test_too_short_texts_always_start_their_own_story() -> None:
+    stories = NearDuplicateIndex().assign(["a", "b"], ["加油加油!", "加油加油!"], minutes(2))
+    assert stories == ["a", "b"]
+
+
+def test_repost_markers_and_punctuation_are_not_compared() -> None:
+    assert dedup_text("说得好//@u_12ab34cd56ef:RT @bob: Fire, at the PLANT! http://t.cn/x") == (
+        "说得好fireattheplant"
+    )
+
+
+def test_posts_leave_the_index_when_they_leave_the_window() -> None:
+    index = NearDuplicateIndex(window=timedelta(hours=1))
+    texts = distinct_posts(50, seed=4)
+    keys = [f"p{i}" for i in range(50)]
+    index.assign(keys, texts, minutes(50))
+    assert len(index) == 50
+    later = T0 + timedelta(hours=3)
+    # A copy of an old post after the window has passed starts a new story.
+    assert index.assign(["late"], [texts[0]], [later]) == ["late"]
+    assert len(index) == 1
+
+
+def test_index_size_follows_the_window_not_the_history() -> None:
+    index = NearDuplicateIndex(window=timedelta(hours=1))
+    texts = distinct_posts(2_000, seed=6)
+    times = [T0 + timedelta(minutes=2 * i) for i in range(len(texts))]  # 30 posts an hour
+    sizes = []
+    for i in range(0, len(texts), 100):
+        index.assign([f"p{j}" for j in range(i, i + 100)], texts[i : i + 100], times[i : i + 100])
+        sizes.append(len(index))
+    assert max(sizes) <= 100 + 31  # one batch plus an hour of posts
+    assert sizes[-1] < 200
+
+
+def test_two_indexes_give_the_same_stories() -> None:
+    stream = repost_stream(originals=60, copies=2, seed=9)
+    first = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times)
+    second = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times, batch=37)
+    assert first == second
+
+
+def test_stories_are_the_same_in_another_process() -> None:
+    stream = repost_stream(originals=30, copies=2, seed=13)
+    here = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times)
+    script = (
+        "import json, sys\n"
+        "from datetime import datetime\n"
+        "from yuqing.textproc.dedup import NearDuplicateIndex\n"
+        "keys, texts, times = json.load(sys.stdin)\n"
+        "times = [datetime.fromisoformat(t) for t in times]\n"
+        "print(json.dumps(NearDuplicateIndex().assign(keys, texts, times)))\n"
+    )
+    payload = json.dumps([stream.keys, stream.texts, [t.isoformat() for t in stream.times]])
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    src = str(Path(__file__).resolve().parents[3] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=payload,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    there = json.loads(done.stdout)
+    # One batch there, batches of 100 here: same stories all the same.
+    assert there == here
+
+
+def test_rebuild_warms_the_index_from_stored_posts() -> None:
+    stream = repost_stream(originals=40, copies=1, seed=21)
+    stories = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times)
+    warm = NearDuplicateIndex()
+    warm.rebuild(stream.keys, stream.texts, stream.times, stories)
+    assert len(warm) == len(stream.keys)
+    original = stream.texts[stream.keys.index("o3")]
+    story = stories[stream.keys.index("o3")]
+    later = max(stream.times) + timedelta(minutes=1)
+    assert warm.assign(["new"], ["//@u_00000000beef:" + original + "顶"], [later]) == [story]
+
+
+def test_rebuild_skips_posts_outside_the_window() -> None:
+    texts = distinct_posts(3, seed=8)
+    times = [T0, T0 + timedelta(hours=100), T0 + timedelta(hours=101)]
+    index = NearDuplicateIndex()
+    index.rebuild(["a", "b", "c"], texts, times, ["a", "b", "c"])
+    assert len(index) == 2
+
+
+def test_bad_inputs_are_refused_with_a_clear_message() -> None:
+    index = NearDuplicateIndex()
+    with pytest.raises(ValueError, match="same length"):
+        index.assign(["a", "b"], ["x"], [T0])
+    with pytest.raises(ValueError, match=r"times\[1\] must be a timezone-aware"):
+        index.assign(["a", "b"], ["x", "y"], [T0, datetime(2024, 1, 1)])
+    with pytest.raises(ValueError, match="story keys"):
+        index.rebuild(["a"], ["x"], [T0], [])
+    with pytest.raises(ValueError, match="window must be positive"):
+        NearDuplicateIndex(window=timedelta(0))
+
+
+def test_empty_and_huge_inputs_are_handled() -> None:
+    index = NearDuplicateIndex()
+    assert index.assign([], [], []) == []
+    huge = "".join(distinct_posts(1, seed=3)) * 20_000  # about a megabyte
+    assert index.assign(["h", "e"], [huge, ""], minutes(2)) == ["h", "e"]
+    assert index.assign(["copy"], [huge + "说得好"], [T0 + timedelta(minutes=5)]) == ["h"]

@@ -1,0 +1,49 @@
+"""Normalisation: one canonical form of every text."""
+
+from __future__ import annotations
+
+from yuqing.textproc.normalise import MAX_INPUT_CHARS, normalise, normalise_batch
+
+
+def test_full_width_forms_fold_to_ascii() -> None:
+    assert normalise("ＡＢＣ，１２３！ｘｙｚ") == "ABC,123!xyz"
+
+
+def test_traditional_characters_become_simplified() -> None:
+    assert normalise("中華人民共和國臺灣頭髮發生地震") == "中华人民共和国台湾头发发生地震"
+
+
+def test_invisible_characters_are_dropped() -> None:
+    text = "武\u200b汉\ufeff加\x07油\u200d!\ue123\ufe0f"
+    assert normalise(text) == "武汉加油!"
+
+
+def test_whitespace_runs_collapse_and_line_breaks_survive_once() -> None:
+    assert normalise("  雅安 \t\u3000 地震\r\n\r\n  \u2028 救援  ") == "雅安 地震\n救援"
+
+
+def test_latin_case_is_kept() -> None:
+    assert normalise("Breaking News: Fire at ACME Plant") == "Breaking News: Fire at ACME Plant"
+
+
+def test_batch_gives_the_same_as_one_by_one() -> None:
+    texts = ["", "  ", "ＡＢＣ 中華", "a\n\n\nb", "\u200b", "x\ue000y", "①②③ ﬁ", "正常文本。"]
+    assert normalise_batch(texts) == [normalise(t) for t in texts]
+    assert normalise_batch(texts)[5] == "xy"  # the batch separator cannot leak in
+
+
+def test_normalising_twice_changes_nothing() -> None:
+    texts = ["ＡＢＣ，臺灣  地震\r\n\r\n救援\u200b", "Café ① x²", "繁體字與簡體字"]
+    once = normalise_batch(texts)
+    assert normalise_batch(once) == once
+
+
+def test_empty_inputs_give_empty_outputs() -> None:
+    assert normalise("") == ""
+    assert normalise_batch([]) == []
+    assert normalise_batch(["", ""]) == ["", ""]
+
+
+def test_oversized_text_is_cut_to_the_bound() -> None:
+    out = normalise("地" * (MAX_INPUT_CHARS + 1000))
+    assert len(out) == MAX_INPUT_CHARS

@@ -1,0 +1,53 @@
+"""Segmentation and the search terms of posts and queries."""
+
+from __future__ import annotations
+
+from yuqing.textproc.segment import (
+    expand_search_terms,
+    search_terms,
+    search_terms_batch,
+    segment_batch,
+)
+
+
+def test_tokens_are_lower_case_words_without_punctuation_or_emoji() -> None:
+    assert segment_batch(["COVID-19 病毒,真的吗??  😭 [泪]"]) == [
+        ["covid-19", "病毒", "真的", "吗", "泪"]
+    ]
+
+
+def test_links_and_handles_are_not_tokens() -> None:
+    (tokens,) = segment_batch(["看 https://t.cn/abc123 //@u_12ab34cd56ef:好消息"])
+    assert tokens == ["看", "好消息"]
+
+
+def test_two_character_query_finds_a_post_with_the_longer_compound() -> None:
+    post = "全市停水通知:明天发生火灾事故演练"
+    assert "停水" not in segment_batch([post])[0]  # the post's own words are compounds
+    terms = set(search_terms(post))
+    for query in ("停水", "火灾", "通知"):
+        assert set(search_terms(query)) <= terms, query
+
+
+def test_query_in_traditional_or_full_width_finds_simplified_post() -> None:
+    post_terms = set(search_terms("小区停水,COVID检测"))
+    assert set(search_terms("停水")) <= post_terms
+    assert set(search_terms("ＣＯＶＩＤ")) <= post_terms
+
+
+def test_latin_compounds_yield_their_parts() -> None:
+    assert expand_search_terms(["covid-19", "病毒"]) == ["covid-19", "病毒", "covid", "19"]
+
+
+def test_search_terms_of_the_batch_equal_one_by_one() -> None:
+    texts = ["雅安市芦山县发生地震", "", "Fire at the chemical plant"]
+    assert search_terms_batch(texts) == [search_terms(t) for t in texts]
+
+
+def test_empty_and_huge_inputs_are_handled() -> None:
+    assert segment_batch([]) == []
+    assert segment_batch([""]) == [[]]
+    assert search_terms("") == []
+    huge = "小区突发火灾消防赶到现场" * 5_000
+    (tokens,) = segment_batch([huge])
+    assert tokens.count("火灾") == 5_000
