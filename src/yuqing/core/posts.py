@@ -203,6 +203,9 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
     if text is None or (isinstance(text, str) and not text.strip()):
         if isinstance(title_value, str) and title_value.strip():
             text = title_value
+        elif obj.get("repost_of") or obj.get("reply_to"):
+            # A plain repost or reaction without words of its own still shows spread.
+            text = ""
         else:
             raise InvalidRecord("text: missing or empty")
     if not isinstance(text, str):

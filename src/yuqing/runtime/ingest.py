@@ -9,6 +9,7 @@ the post's identity is unique in the database and duplicates are skipped, not fa
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,27 @@ def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
+class StageTimes:
+    """Seconds spent in each stage of ingestion, for benchmarks and the stats page."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.posts = 0
+        self._mark = 0.0
+
+    def start(self) -> None:
+        self._mark = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] += now - self._mark
+        self._mark = now
+
+    def per_post_us(self) -> dict[str, float]:
+        posts = max(self.posts, 1)
+        return {stage: round(1e6 * sec / posts, 1) for stage, sec in self.seconds.items()}
+
+
 class Ingestor:
     """Turns items from any connector into stored, processed, deduplicated posts."""
 
@@ -101,6 +123,7 @@ class Ingestor:
         self.pipeline = pipeline or TextPipeline()
         self.pseudonymiser = Pseudonymiser(settings.pseudonym_key(), settings.keep_author_names)
         self._lock = threading.RLock()
+        self.stages = StageTimes()
         self.window = timedelta(hours=settings.dedup_window_hours)
         self.dedup = NearDuplicateIndex(window=self.window)
         self.monitors = MonitorSet([])
@@ -212,6 +235,7 @@ class Ingestor:
         source_kind: str,
         kept: int,
     ) -> int:
+        self.stages.start()
         rejections: list[Rejection] = []
         prepared: list[_Prepared] = []
         seen_in_batch: set[str] = set()
@@ -228,23 +252,28 @@ class Ingestor:
             seen_in_batch.add(prepared_item.identity)
             prepared.append(prepared_item)
 
+        lap = self.stages.lap
+        lap("prepare")
         with self.db.read() as conn:
             stored_before = repo.existing_identities(conn, [p.identity for p in prepared])
         if stored_before:
             duplicates += sum(1 for p in prepared if p.identity in stored_before)
             prepared = [p for p in prepared if p.identity not in stored_before]
-
+        lap("known")
         features = self.pipeline.process_batch(
             [p.record.text for p in prepared], [p.record.title for p in prepared]
         )
+        lap("textproc")
         stories = self.dedup.assign(
             [story_key(p.identity) for p in prepared],
             [f.norm_text for f in features],
             [p.seen_at for p in prepared],
         )
+        lap("dedup")
         matches = self.monitors.match_batch(
             [self._match_doc(p, f) for p, f in zip(prepared, features, strict=True)]
         )
+        lap("monitors")
         with self.db.write() as conn:
             new_ids = self._store(conn, prepared, features, stories, matches, now)
             kept += repo.record_run_progress(
@@ -261,6 +290,8 @@ class Ingestor:
         room = MAX_REJECTIONS_SHOWN - len(summary.rejections)
         summary.rejections.extend(rejections[: max(0, room)])
         summary.stored_ids.extend(new_ids)
+        lap("store")
+        self.stages.posts += len(chunk)
         if new_ids and self._on_stored is not None:
             self._on_stored(new_ids)
         return kept

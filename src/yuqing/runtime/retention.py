@@ -14,7 +14,7 @@ from yuqing.storage.db import Database
 
 
 def purge_expired_posts(db: Database, clock: Clock, retention_days: int) -> int:
-    """Delete posts stored more than ``retention_days`` ago; returns how many."""
+    """Delete posts older than ``retention_days`` (by publication time); returns how many."""
     cutoff = clock.now() - timedelta(days=retention_days)
     with db.write() as conn:
         return repo.purge_posts_before(conn, cutoff)

@@ -485,13 +485,13 @@ def window_posts(conn: Connection, since: datetime, limit: int = 500_000) -> lis
 
 
 def purge_posts_before(conn: Connection, cutoff: datetime, batch: int = 5000) -> int:
-    """Delete raw posts fetched before ``cutoff``; aggregates and stories stay."""
+    """Delete raw posts published (or seen) before ``cutoff``; aggregates and stories stay."""
     total = 0
     while True:
         ids = [
             row[0]
             for row in conn.execute(
-                select(t.posts.c.id).where(t.posts.c.fetched_at < cutoff).limit(batch)
+                select(t.posts.c.id).where(t.posts.c.seen_at < cutoff).limit(batch)
             )
         ]
         if not ids:

@@ -140,9 +140,7 @@ posts = Table(
     Column("extra", JSON, nullable=False),
     Column("raw", JSON, nullable=False),
     Index("ix_posts_seen_at", "seen_at"),
-    Index("ix_posts_source_seen", "source_id", "seen_at"),
     Index("ix_posts_story_id", "story_id"),
-    Index("ix_posts_fetched_at", "fetched_at"),
 )
 
 monitors = Table(

@@ -96,3 +96,9 @@ def test_canonical_url_drops_tracking_and_default_port() -> None:
         canonical_url("HTTPS://News.Example.cn:443/a/b?z=1&utm_source=wx&a=2#comments")
         == "https://news.example.cn/a/b?a=2&z=1"
     )
+
+
+def test_a_plain_repost_without_words_of_its_own_is_a_post() -> None:
+    record = parse_post_record({"id": "r", "text": "", "repost_of": "w_1"})
+    assert record.text == ""
+    assert record.repost_of == "w_1"

@@ -174,9 +174,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity", name=op.f("uq_posts_identity")),
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.create_index("ix_posts_fetched_at", ["fetched_at"], unique=False)
         batch_op.create_index("ix_posts_seen_at", ["seen_at"], unique=False)
-        batch_op.create_index("ix_posts_source_seen", ["source_id", "seen_at"], unique=False)
         batch_op.create_index("ix_posts_story_id", ["story_id"], unique=False)
 
     op.create_table(
@@ -292,9 +290,7 @@ def downgrade() -> None:
     op.drop_table("rejections")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_index("ix_posts_story_id")
-        batch_op.drop_index("ix_posts_source_seen")
         batch_op.drop_index("ix_posts_seen_at")
-        batch_op.drop_index("ix_posts_fetched_at")
 
     op.drop_table("posts")
     with op.batch_alter_table("post_counts", schema=None) as batch_op:
