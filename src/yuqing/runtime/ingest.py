@@ -88,7 +88,7 @@ class StageTimes:
     """Seconds spent in each stage of ingestion, for benchmarks and the stats page."""
 
     def __init__(self) -> None:
-        self.seconds: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}
         self.posts = 0
         self._mark = 0.0
 
@@ -97,7 +97,7 @@ class StageTimes:
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.seconds[stage] += now - self._mark
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._mark
         self._mark = now
 
     def per_post_us(self) -> dict[str, float]:

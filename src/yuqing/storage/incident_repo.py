@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from yuqing.core.clock import utc
@@ -696,7 +696,7 @@ def insert_incident(conn: Connection, incident: Incident, now: datetime) -> Load
         opened_at=incident.opened_at,
         version=0,
     )
-    conn.execute(insert(t.incidents).values(**row))
+    conn.execute(insert(t.incidents), row)
     loaded = Loaded(version=0, roster_digest=digest)
     _write_projections(conn, incident, loaded)
     return loaded
@@ -764,11 +764,9 @@ def save_incident(conn: Connection, incident: Incident, loaded: Loaded, now: dat
     """Write back what changed since ``loaded``; ``Conflict`` when someone was first."""
     row = _incident_row(incident, now)
     row["version"] = loaded.version + 1
-    result = conn.execute(
-        update(t.incidents)
-        .where(and_(t.incidents.c.id == incident.id, t.incidents.c.version == loaded.version))
-        .values(**row)
-    )
+    # Parameters apart from the statement: it compiles once and is cached.
+    row.update(b_id=incident.id, b_version=loaded.version)
+    result = conn.execute(_UPDATE_INCIDENT, row)
     if result.rowcount != 1:
         raise Conflict(f"incident {incident.id} was changed by someone else; try again")
     _write_projections(conn, incident, loaded)
@@ -850,6 +848,17 @@ def _write_projections(conn: Connection, incident: Incident, loaded: Loaded) -> 
         _write_meeting_parts(conn, meeting, loaded)
 
 
+_UPDATE_INCIDENT = update(t.incidents).where(
+    and_(t.incidents.c.id == bindparam("b_id"), t.incidents.c.version == bindparam("b_version"))
+)
+_UPDATE_CLOCK = update(t.incident_clocks).where(
+    and_(
+        t.incident_clocks.c.id == bindparam("b_id"),
+        t.incident_clocks.c.version == bindparam("b_version"),
+    )
+)
+
+
 def _write_clocks(conn: Connection, incident: Incident, loaded: Loaded) -> None:
     new_rows = []
     for clock in incident.clocks:
@@ -859,13 +868,9 @@ def _write_clocks(conn: Connection, incident: Incident, loaded: Loaded) -> None:
         elif before != clock.version:
             # The clock token check: only the holder of the version it was loaded at may
             # write the next one; a second tick, or a tick from before a restart, loses.
-            result = conn.execute(
-                update(t.incident_clocks)
-                .where(
-                    and_(t.incident_clocks.c.id == clock.id, t.incident_clocks.c.version == before)
-                )
-                .values(**_clock_row(clock))
-            )
+            params = _clock_row(clock)
+            params.update(b_id=clock.id, b_version=before)
+            result = conn.execute(_UPDATE_CLOCK, params)
             if result.rowcount != 1:
                 raise Conflict(f"clock {clock.id} was changed by someone else (version {before})")
         loaded.clock_versions[clock.id] = clock.version
@@ -886,7 +891,9 @@ def _upsert(
         if before is None:
             fresh.append(row)
         elif before != mark:
-            conn.execute(update(table).where(table.c.id == row["id"]).values(**row))
+            conn.execute(
+                update(table).where(table.c.id == bindparam("b_id")), {**row, "b_id": row["id"]}
+            )
         known[row["id"]] = mark
     if fresh:
         conn.execute(insert(table), fresh)
@@ -962,6 +969,62 @@ def append_timeline(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A timeline entry written outside a save (delivery outcomes)."""
+
+    incident_id: str
+    at: datetime
+    actor: Actor
+    kind: EntryKind
+    text: str
+    text_zh: str
+    data: dict[str, Any]
+
+
+def append_timeline_many(conn: Connection, entries: Sequence[NewEntry]) -> None:
+    """Append entries to several incidents at once; their rows are locked, in id order."""
+    if not entries:
+        return
+    ids = sorted({e.incident_id for e in entries})
+    conn.execute(
+        select(t.incidents.c.id)
+        .where(t.incidents.c.id.in_(ids))
+        .order_by(t.incidents.c.id)
+        .with_for_update()
+    ).all()
+    tl = t.incident_timeline.c
+    next_seq = {
+        row.incident_id: row.top + 1
+        for row in conn.execute(
+            select(tl.incident_id, func.max(tl.seq).label("top"))
+            .where(tl.incident_id.in_(ids))
+            .group_by(tl.incident_id)
+        )
+    }
+    rows = []
+    for e in entries:
+        seq = next_seq.get(e.incident_id, 0)
+        next_seq[e.incident_id] = seq + 1
+        rows.append(
+            {
+                "incident_id": e.incident_id,
+                "seq": seq,
+                "at": e.at,
+                "recorded_at": e.at,
+                "kind": e.kind.value,
+                "actor_id": e.actor.id,
+                "actor_kind": e.actor.kind,
+                "actor_role": e.actor.role,
+                "actor_unit": e.actor.unit,
+                "text": e.text,
+                "text_zh": e.text_zh,
+                "data": json.loads(json.dumps(e.data, default=str)),
+            }
+        )
+    conn.execute(insert(t.incident_timeline), rows)
+
+
 # -- queries --------------------------------------------------------------------------------
 
 
@@ -1015,14 +1078,15 @@ def insert_wait(
     due_at: datetime,
 ) -> None:
     conn.execute(
-        insert(t.escalation_waits).values(
-            escalation_id=escalation_id,
-            incident_id=incident_id,
-            generation=generation,
-            sequence=sequence,
-            due_at=due_at,
-            status="pending",
-        )
+        insert(t.escalation_waits),
+        {
+            "escalation_id": escalation_id,
+            "incident_id": incident_id,
+            "generation": generation,
+            "sequence": sequence,
+            "due_at": due_at,
+            "status": "pending",
+        },
     )
 
 
@@ -1183,6 +1247,44 @@ def finish_message(
     )
 
 
+def finish_messages(conn: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Many ``finish_message`` at once: dicts of id, status, now, channel, detail."""
+    if not outcomes:
+        return
+    m = t.notify_messages.c
+    conn.execute(
+        update(t.notify_messages)
+        .where(m.id == bindparam("message_id"))
+        .values(
+            status=bindparam("new_status"),
+            detail=bindparam("new_detail"),
+            delivered_at=bindparam("new_delivered_at"),
+            channel=bindparam("new_channel"),
+        ),
+        [
+            {
+                "message_id": o["id"],
+                "new_status": o["status"],
+                "new_detail": (o.get("detail") or "")[:500] or None,
+                "new_delivered_at": o["now"] if o["status"] == "sent" else None,
+                "new_channel": o.get("channel"),
+            }
+            for o in outcomes
+        ],
+    )
+
+
+def sent_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the delivery log has as sent (a delivery before a crash)."""
+    if not keys:
+        return set()
+    d = t.notify_deliveries.c
+    rows = conn.execute(
+        select(d.dedup_key).where(and_(d.dedup_key.in_(list(keys)), d.status == "sent"))
+    )
+    return {str(v) for v in rows.scalars()}
+
+
 def message(conn: Connection, message_id: str) -> Row[Any] | None:
     return conn.execute(
         select(t.notify_messages).where(t.notify_messages.c.id == message_id)
@@ -1245,7 +1347,7 @@ def delete_deferred(conn: Connection, ids: Iterable[int]) -> None:
 
 
 def insert_delivery(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(t.notify_deliveries).values(**row))
+    conn.execute(insert(t.notify_deliveries), row)
 
 
 def deliveries(conn: Connection, message_id: str) -> list[Row[Any]]:
@@ -1283,7 +1385,7 @@ def undelivered(conn: Connection, limit: int = 1000) -> list[Row[Any]]:
 
 
 def push_deferred(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(t.notify_deferred).values(**row))
+    conn.execute(insert(t.notify_deferred), row)
 
 
 def pop_deferred(conn: Connection, now: datetime) -> list[Row[Any]]:
@@ -1320,7 +1422,7 @@ def put_inbox(conn: Connection, row: dict[str, Any]) -> None:
         select(i.id).where(and_(i.person_id == row["person_id"], i.message_id == row["message_id"]))
     ).first()
     if exists is None:
-        conn.execute(insert(t.inapp_inbox).values(**row))
+        conn.execute(insert(t.inapp_inbox), row)
 
 
 def inbox(conn: Connection, person_id: str, limit: int = 100) -> list[Row[Any]]:
@@ -1333,3 +1435,66 @@ def inbox(conn: Connection, person_id: str, limit: int = 100) -> list[Row[Any]]:
             .limit(limit)
         )
     )
+
+
+# -- what the demo measures (until detection raises events) --------------------------------
+
+
+def monitor_posts(conn: Connection, monitor_name: str, limit: int = 20_000) -> list[Row[Any]]:
+    """Posts matched by the monitor called ``monitor_name``, oldest first."""
+    from yuqing.storage import schema as s
+
+    monitor = conn.execute(select(s.monitors.c.id).where(s.monitors.c.name == monitor_name)).first()
+    if monitor is None:
+        return []
+    p = s.posts.c
+    return list(
+        conn.execute(
+            select(p.id, p.seen_at, p.title, p.text, p.author, p.author_kind, p.places, p.extra)
+            .join(s.post_monitors, s.post_monitors.c.post_id == p.id)
+            .where(s.post_monitors.c.monitor_id == monitor.id)
+            .order_by(p.seen_at, p.id)
+            .limit(limit)
+        )
+    )
+
+
+def official_posts(
+    conn: Connection, since: datetime, until: datetime, mentions: str, limit: int = 2_000
+) -> list[Row[Any]]:
+    """Posts by government, media and organisation accounts mentioning ``mentions``."""
+    from yuqing.storage import schema as s
+
+    p = s.posts.c
+    return list(
+        conn.execute(
+            select(p.id, p.seen_at, p.title, p.text, p.author, p.author_kind, p.extra)
+            .where(
+                and_(
+                    p.seen_at >= since,
+                    p.seen_at <= until,
+                    p.author_kind.in_(("government", "media", "organisation")),
+                    or_(p.text.contains(mentions), p.title.contains(mentions)),
+                )
+            )
+            .order_by(p.seen_at, p.id)
+            .limit(limit)
+        )
+    )
+
+
+def latest_activity(conn: Connection) -> datetime:
+    """The newest moment the database knows of (a post seen, a timeline entry recorded)."""
+    from yuqing.storage import schema as s
+
+    moments = [
+        conn.execute(select(func.max(s.posts.c.seen_at))).scalar(),
+        conn.execute(select(func.max(t.incident_timeline.c.recorded_at))).scalar(),
+    ]
+    known = [m if isinstance(m, datetime) else None for m in moments]
+    found = [utc(m) for m in known if m is not None]
+    if not found:
+        from datetime import UTC
+
+        return datetime.now(UTC)
+    return max(found)

@@ -207,9 +207,7 @@ def test_retention_purges_old_raw_posts_but_keeps_counts(
     ctx.ingestor.ingest(items([post(n) for n in range(10)]), origin="old")
     ctx.clock.advance(days=40)
     recent = (BASE_TIME + timedelta(days=40)).isoformat()
-    ctx.ingestor.ingest(
-        items([post(n, published_at=recent) for n in range(10, 14)]), origin="new"
-    )
+    ctx.ingestor.ingest(items([post(n, published_at=recent) for n in range(10, 14)]), origin="new")
     removed = purge_expired_posts(ctx.db, ctx.clock, retention_days=30)
     assert removed == 10
     assert len(stored_posts(ctx)) == 4
