@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     display_timezone: str = Field(
         "Asia/Shanghai", description="time zone in which times are shown to people"
     )
+    detection: bool = Field(
+        True, description="run sentiment, kind, severity cues and event detection on ingest"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     feed_poll_minutes: float = Field(10.0, gt=0)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from yuqing.api.incidents import build_router
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
-from yuqing.storage import repo
+from yuqing.storage import event_repo, repo
 from yuqing.textproc.segment import search_terms
 from yuqing.web.i18n import pick_language, translator
 
@@ -41,6 +41,8 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         per_minute = repo.posts_per_minute(conn, now, minutes=60)
         stories = repo.latest_stories(conn, limit=15)
         monitors = repo.list_monitors(conn)
+        events = event_repo.latest_events(conn, limit=12)
+        events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
         sources = []
         for info in repo.list_sources(conn):
@@ -75,6 +77,27 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "last_seen": _fmt(s.last_seen_at),
             }
             for s in stories
+        ],
+        "events_total": events_total,
+        "events_raised": events_raised,
+        "events": [
+            {
+                "key": e.key,
+                "title": e.title,
+                "status": e.status,
+                "post_count": e.post_count,
+                "reach": e.reach,
+                "kind": e.kind,
+                "negative_share": None
+                if e.negative_share is None
+                else round(100 * e.negative_share),
+                "first_seen": _fmt(e.first_seen_at),
+                "alerted_at": _fmt(e.alerted_at),
+                "last_seen": _fmt(e.last_seen_at),
+                "keywords": list(e.summary.get("keywords", []))[:6],
+                "sources": e.summary.get("sources"),
+            }
+            for e in events
         ],
         "monitors": [
             {"id": m.id, "name": m.name, "query": m.query, "matched": matched.get(m.id, 0)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yuqing.core.clock import Clock, SystemClock
+from yuqing.detection import Occurrence
 from yuqing.errors import StorageError
+from yuqing.runtime.detect import DetectionStage
 from yuqing.runtime.ingest import Ingestor
 from yuqing.settings import Settings
 from yuqing.storage import migrate
@@ -21,12 +24,20 @@ class Context:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     pipeline: TextPipeline | None = None
+    on_occurrences: Callable[[list[Occurrence], DetectionStage], None] | None = None
     _ingestor: Ingestor | None = None
 
     @property
     def ingestor(self) -> Ingestor:
         if self._ingestor is None:
-            self._ingestor = Ingestor(self.db, self.settings, self.clock, pipeline=self.pipeline)
+            self._ingestor = Ingestor(
+                self.db,
+                self.settings,
+                self.clock,
+                pipeline=self.pipeline,
+                detection=DetectionStage() if self.settings.detection else None,
+                on_occurrences=self.on_occurrences,
+            )
         return self._ingestor
 
     def close(self) -> None:

@@ -24,10 +24,12 @@ from yuqing.core.clock import Clock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
 from yuqing.core.posts import AuthorKind, PostRecord, SourceCategory, content_hash
 from yuqing.core.privacy import Pseudonymiser
+from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError
+from yuqing.runtime.detect import DetectionOutput, DetectionStage, cue_dict
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.storage import repo
+from yuqing.storage import event_repo, repo
 from yuqing.storage import schema as t
 from yuqing.storage.db import Database
 from yuqing.textproc.dedup import NearDuplicateIndex
@@ -116,6 +118,8 @@ class Ingestor:
         *,
         pipeline: TextPipeline | None = None,
         on_stored: Callable[[list[int]], None] | None = None,
+        detection: DetectionStage | None = None,
+        on_occurrences: Callable[[list[DetectedOccurrence], DetectionStage], None] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -129,6 +133,8 @@ class Ingestor:
         self.monitors = MonitorSet([])
         self._sources: dict[str, repo.SourceInfo] = {}
         self._on_stored = on_stored
+        self.detection = detection
+        self._on_occurrences = on_occurrences
         self._warm_dedup()
         self.refresh_monitors()
 
@@ -274,8 +280,10 @@ class Ingestor:
             [self._match_doc(p, f) for p, f in zip(prepared, features, strict=True)]
         )
         lap("monitors")
+        detected = self._detect(prepared, features, stories, matches, now)
+        lap("detection")
         with self.db.write() as conn:
-            new_ids = self._store(conn, prepared, features, stories, matches, now)
+            new_ids = self._store(conn, prepared, features, stories, matches, now, detected)
             kept += repo.record_run_progress(
                 conn,
                 summary.run_id or 0,
@@ -294,7 +302,40 @@ class Ingestor:
         self.stages.posts += len(chunk)
         if new_ids and self._on_stored is not None:
             self._on_stored(new_ids)
+        if detected is not None and detected.occurrences and self._on_occurrences is not None:
+            assert self.detection is not None
+            self._on_occurrences(detected.occurrences, self.detection)
         return kept
+
+    def _detect(
+        self,
+        prepared: Sequence[_Prepared],
+        features: Sequence[TextFeatures],
+        stories: Sequence[str],
+        matches: Sequence[list[int]],
+        now: datetime,
+    ) -> DetectionOutput | None:
+        if self.detection is None or not prepared:
+            return None
+        return self.detection.run(
+            identities=[p.identity for p in prepared],
+            times=[p.record.published_at or p.seen_at for p in prepared],
+            stories=stories,
+            texts=[f.norm_text for f in features],
+            tokens=[f.tokens for f in features],
+            keywords=[f.keywords for f in features],
+            langs=[f.lang for f in features],
+            sources=[
+                (p.source.slug, p.source.category, p.record.author_kind.value) for p in prepared
+            ],
+            reach=[
+                (p.record.reposts or 0) + (p.record.comments or 0) + (p.record.likes or 0)
+                for p in prepared
+            ],
+            places=[[place.name for place in f.places] for f in features],
+            monitor_ids=matches,
+            now=now,
+        )
 
     def _prepare(
         self, item: Located, default_source: str | None, source_kind: str, now: datetime
@@ -339,6 +380,7 @@ class Ingestor:
         stories: Sequence[str],
         matches: Sequence[list[int]],
         now: datetime,
+        detected: DetectionOutput | None = None,
     ) -> list[int]:
         """Write one batch; returns the ids of the posts stored."""
         if not prepared:
@@ -346,15 +388,18 @@ class Ingestor:
         # Checked again inside the write transaction: another process may have stored
         # some of these since the read outside it.
         taken = repo.existing_identities(conn, [p.identity for p in prepared])
+        found = detected.posts if detected is not None else [None] * len(prepared)
         batch = [
-            (p, f, key, monitor_ids)
-            for p, f, key, monitor_ids in zip(prepared, features, stories, matches, strict=True)
+            (p, f, key, monitor_ids, d)
+            for p, f, key, monitor_ids, d in zip(
+                prepared, features, stories, matches, found, strict=True
+            )
             if p.identity not in taken
         ]
         if not batch:
             return []
         growth: dict[str, dict[str, Any]] = {}
-        for p, f, key, _ in batch:
+        for p, f, key, _, _ in batch:
             r = p.record
             reach = (r.reposts or 0) + (r.comments or 0) + (r.likes or 0)
             g = growth.get(key)
@@ -390,7 +435,7 @@ class Ingestor:
             repo.insert_stories(conn, [g for key, g in growth.items() if key not in story_ids])
         )
         rows = []
-        for p, f, key, _ in batch:
+        for p, f, key, _, d in batch:
             r = p.record
             rows.append(
                 {
@@ -419,6 +464,11 @@ class Ingestor:
                     "truncated": r.truncated,
                     "extra": r.extra,
                     "raw": r.raw,
+                    "sentiment": d.sentiment if d else None,
+                    "sentiment_score": d.sentiment_score if d else None,
+                    "kind": d.kind if d else None,
+                    "cues": [cue_dict(c) for c in d.cues] if d else None,
+                    "event_key": d.event_key if d else None,
                 }
             )
         new_ids = repo.insert_posts(conn, rows)
@@ -426,7 +476,7 @@ class Ingestor:
         monitor_counts: Counter[tuple[int, datetime]] = Counter()
         pairs: list[tuple[int, int]] = []
         per_source: Counter[int] = Counter()
-        for p, _, _, monitor_ids in batch:
+        for p, _, _, monitor_ids, _ in batch:
             post_id = new_ids.get(p.identity)
             if post_id is None:
                 continue
@@ -440,4 +490,18 @@ class Ingestor:
         repo.add_counts(conn, t.monitor_counts, "monitor_id", dict(monitor_counts))
         repo.add_post_monitors(conn, pairs)
         repo.bump_source_items(conn, dict(per_source), now)
+        if detected is not None:
+            self._store_detection(conn, detected, now)
         return list(new_ids.values())
+
+    def _store_detection(self, conn: Connection, detected: DetectionOutput, now: datetime) -> None:
+        assert self.detection is not None
+        stage = self.detection
+        event_repo.assign_late(conn, detected.late)
+        event_repo.upsert_events(conn, detected.events, now)
+        for occurrence in detected.occurrences:
+            gone = occurrence.figures.get("merged")
+            if occurrence.kind == "event_merged" and occurrence.event_id and isinstance(gone, str):
+                event_repo.merge_event_posts(conn, stage.key(gone), stage.key(occurrence.event_id))
+        key_of = {o.event_id: stage.key(o.event_id) for o in detected.occurrences if o.event_id}
+        event_repo.add_occurrences(conn, detected.occurrences, key_of, now)

@@ -139,8 +139,15 @@ posts = Table(
     Column("truncated", Boolean, nullable=False, default=False),
     Column("extra", JSON, nullable=False),
     Column("raw", JSON, nullable=False),
+    # Detection's results (migration 0003).
+    Column("sentiment", String(10)),
+    Column("sentiment_score", Float),
+    Column("kind", String(30)),
+    Column("cues", JSON),
+    Column("event_key", String(80)),
     Index("ix_posts_seen_at", "seen_at"),
     Index("ix_posts_story_id", "story_id"),
+    Index("ix_posts_event_key", "event_key"),
 )
 
 monitors = Table(

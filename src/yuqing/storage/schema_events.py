@@ -1,10 +1,48 @@
-"""Tables of detection: events, their posts and the occurrences detection emits.
+"""Tables of detection: events, and the occurrences detection emits.
 
-Defined on the same ``metadata`` as ``schema.py``; migrations import both.
+Defined on the same ``metadata`` as ``schema.py``; migrations import both. Detection's
+per-post results (sentiment, kind, severity cues, event) are columns of ``posts``
+added by migration 0003 and declared in ``schema.py``.
 """
 
 from __future__ import annotations
 
-from yuqing.storage.schema import metadata
+from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table
 
-__all__ = ["metadata"]
+from yuqing.storage.schema import Id, _ts, metadata
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # The detector's own id, prefixed with the detector run so keys never repeat.
+    Column("key", String(80), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # active, retired, merged
+    _ts("first_seen_at", nullable=False),
+    _ts("last_seen_at", nullable=False),
+    _ts("alerted_at"),
+    Column("post_count", Integer, nullable=False),
+    Column("reach", Integer, nullable=False),
+    Column("kind", String(30)),
+    Column("negative_share", Float),
+    Column("title", String(300), nullable=False),
+    Column("summary", JSON, nullable=False),
+    _ts("updated_at", nullable=False),
+    Index("ix_events_last_seen_at", "last_seen_at"),
+    Index("ix_events_alerted_at", "alerted_at"),
+)
+
+occurrences = Table(
+    "occurrences",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    _ts("at", nullable=False),
+    Column("event_key", String(80)),
+    Column("monitor_id", Id),
+    Column("reasons", JSON, nullable=False),
+    Column("figures", JSON, nullable=False),
+    _ts("recorded_at", nullable=False),
+    Index("ix_occurrences_kind_at", "kind", "at"),
+    Index("ix_occurrences_event_key", "event_key"),
+)

@@ -317,7 +317,7 @@ def test_slow_and_dripping_servers_time_out(server: FeedServer, client: httpx.Cl
         handler.send_response(200)
         handler.send_header("Content-Type", "application/rss+xml")
         handler.end_headers()
-        for byte in RSS[:40]:
+        for byte in RSS[:200]:  # 10 s in all, far beyond the 0.5 s allowed
             handler.wfile.write(bytes([byte]))
             handler.wfile.flush()
             time.sleep(0.05)
@@ -329,7 +329,9 @@ def test_slow_and_dripping_servers_time_out(server: FeedServer, client: httpx.Cl
         started = time.monotonic()
         result = poll_feed(client, FeedState(url=url), NOW, source_slug="s", timeout=0.5)
         assert result.error == f"{url}: timed out after 0.5 s"
-        assert time.monotonic() - started < 1.4
+        # Cut off, not waited out: well under the 10 s the body would take (loose bound,
+        # the machine is shared).
+        assert time.monotonic() - started < 5.0
 
 
 def test_redirect_is_followed(server: FeedServer, client: httpx.Client) -> None:

@@ -206,7 +206,8 @@ def test_real_clock_replay_runs_at_the_requested_speed() -> None:
     order = [i for b in replay.batches() for i in ids(b)]
     took = time.monotonic() - started
     assert order == [f"r{n}" for n in range(5)]
-    assert 0.09 <= took < 1.0  # 2 s / 20 = 0.1 s
+    # 2 s / 20 = 0.1 s of real waiting; the upper bound only guards against a hang.
+    assert 0.09 <= took < 10.0
 
 
 def test_invalid_arguments_are_refused() -> None:

@@ -1,0 +1,156 @@
+"""The detection stage of ingestion: text models, event detection, and what to store.
+
+It runs inside the ingestion worker after the text pipeline, dedup and monitors, on the
+posts of one batch that are about to be stored, so that a post's sentiment, kind, cues
+and event are written in the same transaction as the post, together with the events it
+touched and the occurrences detection emitted. Detection never notifies: occurrences are
+stored, and whoever acts on them (the incident service) reads them after the commit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
+from yuqing.detection import Occurrence as DetectedOccurrence
+from yuqing.textproc import kind as kind_model
+from yuqing.textproc import sentiment as sentiment_model
+from yuqing.textproc.severity import SeverityCue, extract_cues_batch
+
+CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
+
+
+@dataclass(slots=True)
+class PostDetection:
+    """What detection found about one post."""
+
+    sentiment: str | None
+    sentiment_score: float | None
+    kind: str | None
+    cues: list[SeverityCue]
+    event_key: str | None
+
+
+@dataclass(slots=True)
+class DetectionOutput:
+    """Detection's results for one batch, aligned with its posts, ready to store."""
+
+    posts: list[PostDetection]
+    occurrences: list[DetectedOccurrence]
+    late: list[tuple[str, str]]  # (post identity, event key) for posts of earlier batches
+    events: list[tuple[str, EventSummary]]  # (event key, summary) touched by this batch
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def cue_dict(cue: SeverityCue) -> dict[str, Any]:
+    return {
+        "kind": cue.kind,
+        "value": cue.value,
+        "approximate": cue.approximate,
+        "text": cue.text[:60],
+    }
+
+
+class DetectionStage:
+    """Text models plus the online event detector, with event keys unique across restarts."""
+
+    def __init__(self, config: DetectionConfig | None = None, *, run_tag: str | None = None):
+        self.detector = EventDetector(config)
+        # Event ids restart at every process start; the tag keeps stored keys apart.
+        self.run_tag = run_tag or f"{int(time.time()):x}{os.getpid() % 4096:03x}"
+        self._casualties: dict[str, dict[str, int]] = {}
+        self.skipped: dict[str, int] = {}
+
+    def key(self, event_id: str) -> str:
+        return f"{self.run_tag}-{event_id}"
+
+    def casualties(self, event_key: str) -> dict[str, int]:
+        """The highest count of each casualty cue over the event's posts."""
+        return dict(self._casualties.get(event_key, {}))
+
+    def run(
+        self,
+        identities: Sequence[str],
+        times: Sequence[datetime],
+        stories: Sequence[str],
+        texts: Sequence[str],
+        tokens: Sequence[list[str]],
+        keywords: Sequence[list[str]],
+        langs: Sequence[str],
+        sources: Sequence[tuple[str, str, str]],  # (slug, category, author kind)
+        reach: Sequence[int],
+        places: Sequence[list[str]],
+        monitor_ids: Sequence[list[int]],
+        now: datetime,
+    ) -> DetectionOutput:
+        sentiments = sentiment_model.default_model().predict_batch(texts, langs)
+        kinds = kind_model.default_model().predict_batch(texts, langs)
+        cues = extract_cues_batch(texts)
+        posts = [
+            DetectionPost(
+                post_id=identities[i],
+                time=times[i],
+                story_key=stories[i],
+                text=texts[i],
+                tokens=tokens[i],
+                keywords=keywords[i],
+                lang=langs[i],
+                source=sources[i][0],
+                source_category=sources[i][1],
+                author_kind=sources[i][2],
+                reach=reach[i],
+                places=places[i],
+                sentiment=sentiments[i][0],
+                kind=kinds[i][0],
+                cues=cues[i],
+                monitor_ids=monitor_ids[i],
+            )
+            for i in range(len(identities))
+        ]
+        result = self.detector.process_batch(posts, now=now)
+        for reason, count in result.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+        keys = [self.key(e) if e is not None else None for e in result.assignments]
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            worst = self._casualties.setdefault(key, {})
+            for cue in cues[i]:
+                if cue.kind in CASUALTY_KINDS and cue.value is not None:
+                    worst[cue.kind] = max(worst.get(cue.kind, 0), cue.value)
+        for occurrence in result.occurrences:
+            if occurrence.kind == "event_merged" and occurrence.event_id:
+                gone = occurrence.figures.get("merged")
+                if isinstance(gone, str):
+                    into = self._casualties.setdefault(self.key(occurrence.event_id), {})
+                    for kind, value in self._casualties.pop(self.key(gone), {}).items():
+                        into[kind] = max(into.get(kind, 0), value)
+        touched = {e for e in result.assignments if e is not None}
+        touched.update(o.event_id for o in result.occurrences if o.event_id)
+        touched.update(event for _, event in result.late_assignments)
+        summaries = []
+        for event_id in sorted(touched):
+            summary = self.detector.event(event_id)
+            if summary is not None:
+                summaries.append((self.key(event_id), summary))
+        return DetectionOutput(
+            posts=[
+                PostDetection(
+                    sentiment=sentiments[i][0],
+                    sentiment_score=round(float(sentiments[i][1]), 4),
+                    kind=kinds[i][0],
+                    cues=cues[i],
+                    event_key=keys[i],
+                )
+                for i in range(len(identities))
+            ],
+            occurrences=result.occurrences,
+            late=[(post, self.key(event)) for post, event in result.late_assignments],
+            events=summaries,
+            skipped=dict(result.skipped),
+        )

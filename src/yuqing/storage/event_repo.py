@@ -1,0 +1,163 @@
+"""Queries of detection's tables: events, occurrences, and posts' event keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from yuqing.detection import EventSummary
+from yuqing.detection import Occurrence as DetectedOccurrence
+from yuqing.storage import schema as t
+from yuqing.storage.schema_events import events, occurrences
+
+
+def summary_json(summary: EventSummary) -> dict[str, Any]:
+    """An event summary as JSON-friendly data (times as ISO text)."""
+    return {
+        "event_id": summary.event_id,
+        "active": summary.active,
+        "as_of": summary.as_of.isoformat(),
+        "first_post_id": summary.first_post_id,
+        "first_seen": summary.first_seen.isoformat(),
+        "last_seen": summary.last_seen.isoformat(),
+        "alerted_at": summary.alerted_at.isoformat() if summary.alerted_at else None,
+        "post_count": summary.post_count,
+        "story_count": summary.story_count,
+        "curve": [[moment.isoformat(), n] for moment, n in summary.curve],
+        "growth_rate": summary.growth_rate,
+        "reach": summary.reach,
+        "sources": summary.sources,
+        "categories": dict(summary.categories),
+        "places": [[name, n] for name, n in summary.places],
+        "kind": summary.kind,
+        "kind_share": summary.kind_share,
+        "negative_share": summary.negative_share,
+        "keywords": list(summary.keywords),
+        "representative_post_id": summary.representative_post_id,
+        "representative_text": summary.representative_text[:500],
+        "cues": [[name, n] for name, n in summary.cues],
+        "merged_from": list(summary.merged_from),
+    }
+
+
+def upsert_events(
+    conn: Connection, touched: Sequence[tuple[str, EventSummary]], now: datetime
+) -> None:
+    """Store the latest summary of every event a batch touched."""
+    if not touched:
+        return
+    rows = [
+        {
+            "key": key,
+            "status": "active" if summary.active else "retired",
+            "first_seen_at": summary.first_seen,
+            "last_seen_at": summary.last_seen,
+            "alerted_at": summary.alerted_at,
+            "post_count": summary.post_count,
+            "reach": summary.reach,
+            "kind": summary.kind,
+            "negative_share": summary.negative_share,
+            "title": " ".join(summary.representative_text.split())[:300],
+            "summary": summary_json(summary),
+            "updated_at": now,
+        }
+        for key, summary in touched
+    ]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(events)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            name: insert.excluded[name]
+            for name in (
+                "status",
+                "last_seen_at",
+                "alerted_at",
+                "post_count",
+                "reach",
+                "kind",
+                "negative_share",
+                "title",
+                "summary",
+                "updated_at",
+            )
+        },
+    )
+    conn.execute(stmt, rows)
+
+
+def mark_merged(conn: Connection, keys: Sequence[str]) -> None:
+    if keys:
+        conn.execute(update(events).where(events.c.key.in_(list(keys))).values(status="merged"))
+
+
+def add_occurrences(
+    conn: Connection,
+    found: Sequence[DetectedOccurrence],
+    key_of: dict[str, str],
+    now: datetime,
+) -> list[int]:
+    """Store detection's occurrences; returns their ids."""
+    if not found:
+        return []
+    rows = [
+        {
+            "kind": o.kind,
+            "at": o.at,
+            "event_key": key_of.get(o.event_id) if o.event_id else None,
+            "monitor_id": o.monitor_id,
+            "reasons": list(o.reasons)[:20],
+            "figures": dict(o.figures),
+            "recorded_at": now,
+        }
+        for o in found
+    ]
+    result = conn.execute(occurrences.insert().returning(occurrences.c.id), rows)
+    return [int(row[0]) for row in result]
+
+
+def assign_late(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Posts stored earlier that an event took in later: set their event key."""
+    if pairs:
+        conn.execute(
+            update(t.posts)
+            .where(t.posts.c.identity == bindparam("ident"))
+            .values(event_key=bindparam("ekey")),
+            [{"ident": ident, "ekey": key} for ident, key in pairs],
+        )
+
+
+def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) -> list[Row[Any]]:
+    query = select(events).order_by(events.c.last_seen_at.desc()).limit(limit)
+    if raised_only:
+        query = query.where(events.c.alerted_at.is_not(None))
+    return list(conn.execute(query.where(events.c.status != "merged")))
+
+
+def count_events(conn: Connection) -> tuple[int, int]:
+    """(events, raised events)."""
+    total = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    raised = conn.execute(
+        select(func.count()).select_from(events).where(events.c.alerted_at.is_not(None))
+    ).scalar_one()
+    return int(total), int(raised)
+
+
+def event_assignments(conn: Connection) -> dict[str, tuple[str | None, datetime | None]]:
+    """external id -> (event key, the event's alert time) for every stored post."""
+    rows = conn.execute(
+        select(t.posts.c.external_id, t.posts.c.event_key, events.c.alerted_at).outerjoin(
+            events, events.c.key == t.posts.c.event_key
+        )
+    )
+    return {row[0]: (row[1], row[2]) for row in rows if row[0] is not None}
+
+
+def merge_event_posts(conn: Connection, gone_key: str, keep_key: str) -> None:
+    """An event absorbed another: its posts and the stored event follow."""
+    conn.execute(update(t.posts).where(t.posts.c.event_key == gone_key).values(event_key=keep_key))
+    mark_merged(conn, [gone_key])
