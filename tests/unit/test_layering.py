@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "yuqing"
-CORE_PACKAGES = ("core", "textproc", "detection", "grading", "incidents")
+CORE_PACKAGES = ("core", "textproc", "detection", "grading", "incidents", "evaluation")
 FORBIDDEN = (
     "yuqing.storage",
     "yuqing.api",

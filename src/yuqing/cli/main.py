@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
 from yuqing.errors import YuqingError
 
@@ -41,6 +42,7 @@ app.add_typer(incident_commands.plan_app, name="plan")
 app.add_typer(incident_commands.roster_app, name="roster")
 app.add_typer(incident_commands.incidents_app, name="incidents")
 app.add_typer(incident_commands.report_app, name="report")
+app.add_typer(evaluation_commands.eval_app, name="eval")
 
 T = TypeVar("T")
 

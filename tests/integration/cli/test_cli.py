@@ -36,6 +36,9 @@ COMMANDS = [
     ["config", "show"],
     ["purge"],
     ["demo", "generate"],
+    ["eval"],
+    ["eval", "labels"],
+    ["eval", "events"],
 ]
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>

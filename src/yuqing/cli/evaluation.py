@@ -1,0 +1,348 @@
+"""``yuqing eval``: measure detection on labelled data.
+
+``yuqing eval labels --task sentiment|kind --input POSTS.jsonl --output PRED.jsonl`` labels
+every post of a file with the shipped model, as ingestion would (title and text together,
+normalised, language detected), writes ``{"id", "label"}`` per post and, when the posts
+carry gold labels, prints the scores of ``yuqing.evaluation.score_labels``.
+
+``yuqing eval events --input STREAM.jsonl --output ASSIGN.jsonl`` runs the pipeline over a
+stream on a fresh temporary store (``yuqing.runtime.evaluate.run_event_stream``), which
+writes ``{"id", "event", "alerted_at"}`` per post, and, when the stream carries ``event``
+labels, prints the scores of ``yuqing.evaluation.score_events``.
+
+The last line printed by either, when there is a score, is the JSON object of the
+reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
+read as imports are: line by line in bounded memory; a bad line is reported with its
+``file:line`` and skipped, and the command then exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Protocol, TextIO
+
+import typer
+
+from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord
+from yuqing.errors import InvalidRecord, YuqingError
+from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
+from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.files import JsonLinesFile
+
+eval_app = typer.Typer(help="Measure detection on labelled data.", no_args_is_help=True)
+
+# Rejections beyond this many are counted, not listed.
+MAX_REJECTIONS_SHOWN = 20
+# parse_post_record's message for an object with neither text nor title.
+_NO_TEXT = "text: missing or empty"
+
+
+class Task(StrEnum):
+    """What ``eval labels`` predicts."""
+
+    SENTIMENT = "sentiment"
+    KIND = "kind"
+
+
+class _Labeller(Protocol):
+    def predict_batch(
+        self, texts: Sequence[str], langs: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]: ...
+
+
+class _EvaluationLines(JsonLinesFile):
+    """A JSON Lines file read as an import is, keeping objects that have no text.
+
+    Evaluation sets label posts that have no words of their own, and assignment files
+    carry no text at all: such an object comes back as a ``Located`` record with empty
+    text and the object in ``raw``. Every other problem is a ``Rejection`` as on import.
+    """
+
+    def _parse(self, text: str, location: str) -> Item:
+        item = super()._parse(text, location)
+        if isinstance(item, Rejection) and item.problem == _NO_TEXT:
+            # The line decoded once already, to an object that only lacks text.
+            return Located(PostRecord(text="", raw=json.loads(text)), location)
+        return item
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _check_paths(source: Path, target: Path) -> None:
+    if not source.exists():
+        raise _fail(f"{source}: no such file")
+    if not source.is_file():
+        raise _fail(f"{source}: not a regular file")
+    if target.exists() and target.resolve() == source.resolve():
+        raise _fail(f"{target}: the output would overwrite the input")
+    if not target.parent.is_dir():
+        raise _fail(f"{target.parent}: no such directory for the output")
+
+
+def _open_output(target: Path) -> TextIO:
+    try:
+        return target.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
+
+
+def _record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
+    """A record's id as given (so the scorer keys it alike), or the problem with it."""
+    value = raw.get("id")
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None, f"id: expected a string, got {type(value).__name__}"
+    if len(str(value)) > MAX_SHORT_CHARS:
+        return None, f"id: longer than {MAX_SHORT_CHARS} characters"
+    return value, None
+
+
+def _post_text(record: PostRecord) -> str:
+    """Title and text as ingestion joins them; a record with only a title is its title."""
+    title, text = record.title, record.text
+    if title and text.strip() and text.strip() != title:
+        return f"{title}\n{text}"
+    return text or title or ""
+
+
+def _show_rejections(rejections: list[Rejection], total: int) -> None:
+    for rejection in rejections:
+        typer.echo(f"rejected {rejection}", err=True)
+    if total > len(rejections):
+        typer.echo(f"... and {total - len(rejections)} more rejected", err=True)
+
+
+@dataclass
+class _Tally:
+    rejections: list[Rejection] = field(default_factory=list)
+    rejected: int = 0
+    labelled: int = 0
+    without_text: int = 0
+    seen: set[str] = field(default_factory=set)
+    repeated: int = 0
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_REJECTIONS_SHOWN:
+            self.rejections.append(rejection)
+
+    def note_id(self, key: str | int) -> None:
+        if str(key) in self.seen:
+            self.repeated += 1
+        self.seen.add(str(key))
+
+
+def _label_batch(
+    model: _Labeller, batch: list[tuple[str | int, str]], out: TextIO, tally: _Tally
+) -> list[dict[str, Any]]:
+    """Label one batch, write its lines in input order; returns the prediction rows."""
+    from yuqing.textproc.language import detect_batch
+    from yuqing.textproc.normalise import normalise_batch
+
+    norm = normalise_batch([text for _, text in batch])
+    worded = [i for i, text in enumerate(norm) if text]
+    langs = detect_batch([norm[i] for i in worded])
+    predicted = model.predict_batch([norm[i] for i in worded], langs)
+    labels: list[str | None] = [None] * len(batch)
+    for i, (label, _confidence) in zip(worded, predicted, strict=True):
+        labels[i] = label
+    rows = [{"id": key, "label": label} for (key, _), label in zip(batch, labels, strict=True)]
+    out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    tally.labelled += len(worded)
+    tally.without_text += len(batch) - len(worded)
+    return rows
+
+
+def _load_model(task: Task) -> _Labeller:
+    if task is Task.SENTIMENT:
+        from yuqing.textproc import sentiment
+
+        return sentiment.default_model()
+    from yuqing.textproc import kind
+
+    return kind.default_model()
+
+
+@eval_app.command("labels")
+def labels(
+    task: Annotated[Task, typer.Option(help="which model labels the posts")],
+    input_path: Annotated[
+        Path, typer.Option("--input", help="posts as JSON Lines (.jsonl), with gold labels or not")
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", help='where to write {"id", "label"} per post')
+    ],
+    gold_field: Annotated[
+        str | None,
+        typer.Option("--field", help="the gold label's key (default: the task's name)"),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="posts per batch")] = 2000,
+) -> None:
+    """Label every post of a file with a shipped model and score it against gold labels."""
+    gold_key = gold_field or task.value
+    _check_paths(input_path, output_path)
+    started = time.perf_counter()
+    try:
+        model = _load_model(task)
+    except YuqingError as exc:
+        raise _fail(str(exc)) from None
+    tally = _Tally()
+    gold: list[dict[str, Any]] = []
+    pred: list[dict[str, Any]] = []
+    batch: list[tuple[str | int, str]] = []
+    with _open_output(output_path) as out:
+        try:
+            for item in _EvaluationLines(input_path).read():
+                if isinstance(item, Rejection):
+                    tally.reject(item)
+                    continue
+                key, problem = _record_id(item.record.raw)
+                if key is None:
+                    tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
+                    continue
+                tally.note_id(key)
+                gold.append({"id": key, gold_key: item.record.raw.get(gold_key)})
+                batch.append((key, _post_text(item.record)))
+                if len(batch) >= batch_size:
+                    pred += _label_batch(model, batch, out, tally)
+                    batch = []
+            pred += _label_batch(model, batch, out, tally)
+        except YuqingError as exc:
+            raise _fail(str(exc)) from None
+    seconds = time.perf_counter() - started
+
+    _show_rejections(tally.rejections, tally.rejected)
+    total = tally.labelled + tally.without_text
+    typer.echo(
+        f"{input_path}: {total} posts written to {output_path} "
+        f"({tally.labelled} labelled by the {task.value} model, "
+        f"{tally.without_text} without text: label null), {tally.rejected} rejected; "
+        f"{seconds:.1f} s, {total / seconds if seconds else 0:,.0f} posts/s"
+    )
+    if tally.repeated:
+        typer.echo(f"note: {tally.repeated} ids occur more than once; the last one is scored")
+    if any(row[gold_key] is not None for row in gold):
+        try:
+            score = score_labels(gold, pred, gold_key)
+        except ScoringInputError as exc:
+            raise _fail(f"{input_path}: {exc}") from None
+        typer.echo(score.render())
+        typer.echo(json.dumps(score.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(f"no {gold_key!r} labels in {input_path}: nothing to score")
+    raise typer.Exit(1 if tally.rejected else 0)
+
+
+@dataclass
+class EventFileScore:
+    """The score of an assignment file against a stream file, and what could not be read."""
+
+    score: EventScore | None  # None when the stream carries no event labels
+    rejections: list[Rejection]
+    rejected: int
+    untimed: int  # stream posts without published_at: not scored
+
+    def report(self) -> Iterator[str]:
+        """Lines for the person running the evaluation."""
+        if self.untimed:
+            yield f"note: {self.untimed} stream posts have no published_at and are not scored"
+        if self.score is None:
+            yield "the stream carries no event labels: nothing to score"
+            return
+        yield self.score.render()
+        yield json.dumps(self.score.as_dict(), ensure_ascii=False)
+
+
+def score_event_files(
+    stream: Path, assignments: Path, min_posts: int = 20, onset_posts: int = 5
+) -> EventFileScore:
+    """Score an assignment file (``{"id", "event", "alerted_at"}``) against a labelled stream.
+
+    Raises ``YuqingError`` naming ``file:line`` for a record the scorer cannot use, and
+    ``SourceError`` when a file cannot be read.
+    """
+    tally = _Tally()
+    gold: list[dict[str, Any]] = []
+    gold_at: list[str] = []
+    untimed = 0
+    labelled = False
+    for item in _EvaluationLines(stream).read():
+        if isinstance(item, Rejection):
+            tally.reject(item)
+            continue
+        raw = item.record.raw
+        key, problem = _record_id(raw)
+        if key is None:
+            tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
+            continue
+        if raw.get("published_at") in (None, ""):
+            untimed += 1
+            continue
+        labelled = labelled or raw.get("event") is not None
+        gold.append({"id": key, "published_at": raw["published_at"], "event": raw.get("event")})
+        gold_at.append(item.location)
+    pred: list[dict[str, Any]] = []
+    pred_at: list[str] = []
+    for item in _EvaluationLines(assignments).read():
+        if isinstance(item, Rejection):
+            tally.reject(item)
+            continue
+        pred.append(item.record.raw)
+        pred_at.append(item.location)
+    if not labelled:
+        return EventFileScore(None, tally.rejections, tally.rejected, untimed)
+    try:
+        score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)
+    except ScoringInputError as exc:
+        where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
+        raise InvalidRecord(f"{where}: {exc.problem}") from None
+    return EventFileScore(score, tally.rejections, tally.rejected, untimed)
+
+
+@eval_app.command("events")
+def events(
+    input_path: Annotated[
+        Path, typer.Option("--input", help="a stream of posts as JSON Lines, with event labels")
+    ],
+    output_path: Annotated[
+        Path,
+        typer.Option("--output", help='where to write {"id", "event", "alerted_at"} per post'),
+    ],
+    min_posts: Annotated[
+        int, typer.Option(min=1, help="score gold events with at least this many posts")
+    ] = 20,
+    onset_posts: Annotated[
+        int, typer.Option(min=1, help="an event's onset is the time of its N-th post")
+    ] = 5,
+) -> None:
+    """Run detection over a stream on a fresh store and score its events and alerts."""
+    _check_paths(input_path, output_path)
+    from yuqing.runtime.evaluate import run_event_stream
+
+    try:
+        result = run_event_stream(input_path, output_path)
+        typer.echo(
+            f"{input_path}: {result.posts} posts ({result.rejected} lines rejected), "
+            f"{result.written} assignments written to {output_path}; "
+            f"{result.events} events, {result.alerts} alerts; {result.seconds:.1f} s"
+        )
+        if result.skipped:
+            typer.echo(
+                "skipped: " + ", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items()))
+            )
+        scored = score_event_files(input_path, output_path, min_posts, onset_posts)
+    except YuqingError as exc:
+        raise _fail(str(exc)) from None
+    _show_rejections(scored.rejections, scored.rejected)
+    for line in scored.report():
+        typer.echo(line)
+    raise typer.Exit(1 if scored.rejected or result.rejected else 0)
