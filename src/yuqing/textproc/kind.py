@@ -1,0 +1,248 @@
+"""Incident kind of posts and events, in batches.
+
+The four kinds of emergency in the national plan (natural_disaster, accident,
+public_health, public_safety) or ``none``. A linear model over hashed character 1-3-grams
+and jieba words (the featurizer of ``sentiment.py``), trained by
+``scripts/train_kind.py`` on emergency news (CEC: whole articles and their titles, as
+posts are short) and on everyday posts and reviews for ``none``; shipped as
+``models/kind.npz``. Fine classes are the news categories (earthquake, fire, traffic,
+pollution, food poisoning, COVID-19, terror) and the two sources of ``none``; a kind's
+score is the best of its fine classes.
+
+The model knows Chinese only. English posts (``langs[i] == "en"``) are classified by a
+small documented English hazard lexicon (``_ENGLISH_TERMS``: generic words for kinds of
+hazard, never names of events). Measurements: ``docs/decisions/0002-sentiment-and-kind-models.md``.
+
+An event's kind comes from its posts: ``event_kind``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from yuqing.errors import ConfigError
+from yuqing.textproc.sentiment import MAX_CHARS, MODEL_DIR, LinearTextModel
+
+__all__ = [
+    "EMERGENCY_KINDS",
+    "KIND_LABELS",
+    "KindModel",
+    "default_model",
+    "event_kind",
+    "predict_batch",
+]
+
+EMERGENCY_KINDS = ("natural_disaster", "accident", "public_health", "public_safety")
+KIND_LABELS = (*EMERGENCY_KINDS, "none")
+
+# Generic English words for each kind of hazard (after the categories of CrisisLex and
+# the national plan); a post's kind is the kind with most matches, ties to the earlier.
+_ENGLISH_TERMS: dict[str, tuple[str, ...]] = {
+    "natural_disaster": (
+        "earthquake",
+        "quake",
+        "tremor",
+        "aftershock",
+        "tsunami",
+        "flood",
+        "flooding",
+        "floods",
+        "flash flood",
+        "typhoon",
+        "hurricane",
+        "cyclone",
+        "tornado",
+        "storm",
+        "wildfire",
+        "bushfire",
+        "forest fire",
+        "landslide",
+        "mudslide",
+        "avalanche",
+        "drought",
+        "volcano",
+        "eruption",
+        "blizzard",
+        "heatwave",
+        "heat wave",
+        "haze",
+        "meteor",
+        "hailstorm",
+        "torrential rain",
+    ),
+    "accident": (
+        "crash",
+        "crashed",
+        "collision",
+        "collided",
+        "derail",
+        "derailed",
+        "derailment",
+        "explosion",
+        "exploded",
+        "blast",
+        "fire",
+        "blaze",
+        "building collapse",
+        "collapse",
+        "collapsed",
+        "spill",
+        "leak",
+        "gas leak",
+        "chemical leak",
+        "refinery",
+        "mine accident",
+        "accident",
+        "capsized",
+        "sank",
+        "pile-up",
+        "stampede",
+        "pollution",
+        "toxic",
+    ),
+    "public_health": (
+        "outbreak",
+        "epidemic",
+        "pandemic",
+        "virus",
+        "infection",
+        "infected",
+        "cholera",
+        "measles",
+        "influenza",
+        "flu",
+        "covid",
+        "coronavirus",
+        "food poisoning",
+        "poisoning",
+        "contaminated",
+        "quarantine",
+        "vaccine",
+        "dengue",
+        "ebola",
+        "disease",
+    ),
+    "public_safety": (
+        "shooting",
+        "opens fire",
+        "opened fire",
+        "open fire",
+        "shooter",
+        "gunman",
+        "gunfire",
+        "bombing",
+        "bomber",
+        "bomb",
+        "terror",
+        "terrorist",
+        "terrorism",
+        "attack",
+        "attacker",
+        "stabbing",
+        "hostage",
+        "riot",
+        "kidnapping",
+        "murder",
+        "suspect",
+        "explosive device",
+        "manhunt",
+    ),
+}
+_ENGLISH_RES = {
+    kind: re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+    for kind, terms in _ENGLISH_TERMS.items()
+}
+
+# An event takes an emergency kind when posts of that kind carry at least this share of
+# the event's confidence mass; most posts about an emergency are talk about it (opinions,
+# prayers), classified ``none``, so a majority rule would miss real incidents.
+EVENT_MIN_SHARE = 0.15
+
+
+class KindModel:
+    """Incident kind of posts: Chinese by the project's linear model, English by lexicon."""
+
+    def __init__(self, linear: LinearTextModel) -> None:
+        if tuple(linear.labels) != KIND_LABELS:
+            raise ConfigError(f"kind model labels are {linear.labels}, not {KIND_LABELS}")
+        self.linear = linear
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> KindModel:
+        """Load the shipped model (or ``path``); reads local files only."""
+        return cls(LinearTextModel.load(path or MODEL_DIR / "kind.npz"))
+
+    def predict_batch(
+        self, texts: Sequence[str], langs: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Return (kind, confidence) per text; ``langs[i] == "en"`` selects English."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
+        english = [i for i, lang in enumerate(langs or ()) if lang == "en"]
+        if not english:
+            return self.linear.predict(texts)
+        chosen = set(english)
+        others = [i for i in range(len(texts)) if i not in chosen]
+        out: list[tuple[str, float]] = [("none", 0.0)] * len(texts)
+        for i, result in zip(others, self.linear.predict([texts[i] for i in others]), strict=True):
+            out[i] = result
+        for i in english:
+            out[i] = english_kind(texts[i])
+        return out
+
+
+def english_kind(text: str) -> tuple[str, float]:
+    """Kind of an English text by the hazard lexicon, with a rough confidence."""
+    text = text[:MAX_CHARS]
+    counts = {kind: len(rx.findall(text)) for kind, rx in _ENGLISH_RES.items()}
+    total = sum(counts.values())
+    if total == 0:
+        return "none", 0.6
+    best = max(EMERGENCY_KINDS, key=lambda k: counts[k])
+    return best, 0.5 + 0.4 * counts[best] / total
+
+
+def event_kind(
+    post_kinds: Sequence[str], post_probs: Sequence[float], min_share: float = EVENT_MIN_SHARE
+) -> str:
+    """The kind of an event from its posts' kinds and confidences.
+
+    Each post votes for its kind with its confidence. The emergency kind with the most
+    votes wins if its votes are at least ``min_share`` of all votes; otherwise ``none``.
+    """
+    if len(post_kinds) != len(post_probs):
+        raise ValueError(f"got {len(post_kinds)} kinds but {len(post_probs)} confidences")
+    votes = dict.fromkeys(KIND_LABELS, 0.0)
+    for kind, prob in zip(post_kinds, post_probs, strict=True):
+        if kind not in votes:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {KIND_LABELS}")
+        votes[kind] += max(float(prob), 0.0)
+    total = sum(votes.values())
+    if total <= 0:
+        return "none"
+    best = max(EMERGENCY_KINDS, key=lambda k: votes[k])
+    return best if votes[best] >= min_share * total and votes[best] > 0 else "none"
+
+
+_default: KindModel | None = None
+_lock = threading.Lock()
+
+
+def default_model() -> KindModel:
+    """The shipped model, loaded once on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = KindModel.load()
+    return _default
+
+
+def predict_batch(
+    texts: Sequence[str], langs: Sequence[str] | None = None
+) -> list[tuple[str, float]]:
+    """Incident kind of a batch with the default model."""
+    return default_model().predict_batch(texts, langs)

@@ -1,0 +1,362 @@
+"""Sentiment of posts (negative, neutral, positive), in batches.
+
+Chinese (and any text that is not English) goes through two linear SVMs over hashed
+character 1-3-grams, trained by the project (``scripts/train_sentiment.py``) and shipped
+together as ``models/sentiment.npz``. Each has one weight column per *fine* class: the
+first learns each training data set's polarity (food-delivery reviews vs. microblog
+comments say the same thing with different words), the second each data set's original
+emotion label (anger, anxiety, sadness ...). A model's polarity score is the best score
+of its fine classes, and the two models' (scaled) polarity scores are added. English
+posts (``langs[i] == "en"``) are scored with VADER's lexicon (``vaderSentiment``, which
+ships its lexicon in the wheel); without that package they go through the Chinese model.
+Measurements and the choice are in ``docs/decisions/0002-sentiment-and-kind-models.md``.
+
+The featurizer and the linear model here are shared with ``kind.py``. Features are
+computed for a whole batch at once with numpy (one hashed code-point window per n-gram),
+since per-post Python overhead is what limits throughput.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import rjieba
+import scipy.sparse as sp  # type: ignore[import-untyped]
+import xxhash
+
+from yuqing.errors import ConfigError
+
+__all__ = [
+    "SENTIMENT_LABELS",
+    "HashedNgramFeaturizer",
+    "LinearTextModel",
+    "SentimentModel",
+    "default_model",
+    "predict_batch",
+]
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+MODEL_DIR = Path(__file__).parent / "models"
+
+# Text beyond this many characters is not looked at: the opening of a post carries its
+# tone, and untrusted text must be bounded.
+MAX_CHARS = 1000
+
+_Floats = npt.NDArray[np.float32]
+_U64 = npt.NDArray[np.uint64]
+
+# Multiplicative (Fibonacci) hashing of a polynomial rolling hash over code points: the
+# same in every process and on every machine, unlike Python's salted hash().
+_ROLL = np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_ONE = np.uint64(1)
+# Full-width ASCII (ＡＢＣ１２３！) folds to ASCII, as NFKC would, but in numpy.
+_FW_START, _FW_END, _FW_SHIFT = 0xFF01, 0xFF5E, 0xFEE0
+_WORD_SEED = 17
+_PAIR_SEED = 29
+
+
+@dataclass(frozen=True)
+class HashedNgramFeaturizer:
+    """Binary bag of hashed character n-grams (and optionally words), L2-normalised."""
+
+    n_bits: int = 18
+    char_min: int = 1
+    char_max: int = 3
+    words: bool = True
+
+    @property
+    def n_features(self) -> int:
+        """Number of hash buckets (columns of the feature matrix)."""
+        return 1 << self.n_bits
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Return the (len(texts) x n_features) feature matrix of a batch."""
+        n = len(texts)
+        if n == 0:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+        cut = [t[:MAX_CHARS] for t in texts]
+        # Docs are joined by NUL, which no n-gram may contain.
+        joined = "\x00".join(t.replace("\x00", " ") for t in cut).lower() + "\x00"
+        rows, cols = self._char_ngrams(joined, n)
+        if self.words:
+            wrows, wcols = self._words(joined, n)
+            rows = np.concatenate([rows, wrows])
+            cols = np.concatenate([cols, wcols])
+        data = np.ones(len(rows), dtype=np.float32)
+        x = sp.csr_matrix((data, (rows, cols)), shape=(n, self.n_features))
+        x.sum_duplicates()
+        x.data[:] = 1.0
+        counts = np.diff(x.indptr).astype(np.float32)
+        counts[counts == 0] = 1.0
+        x.data /= np.repeat(np.sqrt(counts), np.diff(x.indptr))
+        return x
+
+    def _char_ngrams(
+        self, joined: str, n_docs: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        wide = (cps >= _FW_START) & (cps <= _FW_END)
+        cps[wide] -= np.uint64(_FW_SHIFT)
+        sep = cps == 0
+        doc = np.cumsum(sep) - sep  # index of the doc each position belongs to
+        shift = np.uint64(64 - self.n_bits)
+        length = len(cps)
+        rolling = np.zeros(length, dtype=np.uint64)
+        bad = np.zeros(length, dtype=bool)
+        rows: list[npt.NDArray[np.int64]] = []
+        cols: list[npt.NDArray[np.int64]] = []
+        with np.errstate(over="ignore"):
+            for order in range(1, self.char_max + 1):
+                m = length - order + 1
+                rolling = rolling[:m] * _ROLL + cps[order - 1 : order - 1 + m] + _ONE
+                bad = bad[:m] | sep[order - 1 : order - 1 + m]
+                if order >= self.char_min:
+                    ok = ~bad
+                    salted = rolling[ok] + np.uint64(order)
+                    cols.append(((salted * _MIX) >> shift).astype(np.int64))
+                    rows.append(doc[:m][ok].astype(np.int64))
+        del n_docs
+        return np.concatenate(rows), np.concatenate(cols)
+
+    def _words(
+        self, joined: str, n_docs: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        shift = 64 - self.n_bits
+        rows: list[int] = []
+        cols: list[int] = []
+        h = xxhash.xxh3_64_intdigest
+        for i, part in enumerate(joined.split("\x00")[:n_docs]):
+            toks = [t for t in rjieba.cut(part) if not t.isspace()]
+            enc = [t.encode("utf-8") for t in toks]
+            hashed = [h(t, _WORD_SEED) >> shift for t in enc]
+            hashed += [h(a + b"\x00" + b, _PAIR_SEED) >> shift for a, b in itertools.pairwise(enc)]
+            cols.extend(hashed)
+            rows.extend([i] * len(hashed))
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
+class LinearTextModel:
+    """A linear classifier over hashed features, with fine classes pooled into labels.
+
+    ``weights`` has one column per fine class; ``label_of[j]`` is the index (in
+    ``labels``) of fine class ``j``. Within one *member* (``member_of[j]``; one member
+    unless given) a label's score is the maximum over its fine classes, and the label
+    scores of the members are added: an ensemble of linear models that label the same
+    texts with different fine classes, computed with one matrix product. Confidence is
+    the softmax of the label scores times ``temperature``.
+    """
+
+    def __init__(
+        self,
+        featurizer: HashedNgramFeaturizer,
+        weights: _Floats,
+        bias: _Floats,
+        labels: Sequence[str],
+        label_of: npt.NDArray[np.int64],
+        temperature: float,
+        offsets: _Floats | None = None,
+        member_of: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        if weights.shape != (featurizer.n_features, len(label_of)) or bias.shape != (
+            len(label_of),
+        ):
+            raise ConfigError(
+                f"model weights have shape {weights.shape} and bias {bias.shape}, expected "
+                f"({featurizer.n_features}, {len(label_of)}) and ({len(label_of)},)"
+            )
+        self.featurizer = featurizer
+        self.weights = weights
+        self.bias = bias
+        self.labels = tuple(labels)
+        self.label_of = label_of
+        self.temperature = temperature
+        self.offsets = (
+            offsets if offsets is not None else np.zeros(len(self.labels), dtype=np.float32)
+        )
+        self.member_of = (
+            member_of if member_of is not None else np.zeros(len(label_of), dtype=np.int64)
+        )
+        if self.member_of.shape != self.label_of.shape:
+            raise ConfigError(
+                f"model member_of has shape {self.member_of.shape}, expected {self.label_of.shape}"
+            )
+
+    def scores(self, texts: Sequence[str]) -> _Floats:
+        """Return the (len(texts) x len(labels)) label scores of a batch."""
+        x = self.featurizer.transform(texts)
+        fine = np.asarray(x @ self.weights, dtype=np.float32) + self.bias
+        total = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for member in np.unique(self.member_of):
+            out = np.full((len(texts), len(self.labels)), -np.inf, dtype=np.float32)
+            for j in np.flatnonzero(self.member_of == member):
+                label = self.label_of[j]
+                np.maximum(out[:, label], fine[:, j], out=out[:, label])
+            total += out
+        return total + self.offsets
+
+    def probabilities(self, texts: Sequence[str]) -> _Floats:
+        """Return calibrated label probabilities (rows sum to 1)."""
+        return softmax(self.scores(texts) * self.temperature)
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """Return (label, confidence) for each text."""
+        if not texts:
+            return []
+        probs = self.probabilities(texts)
+        best = probs.argmax(axis=1)
+        return [(self.labels[k], float(probs[i, k])) for i, k in enumerate(best)]
+
+    def save(self, path: Path, **meta: str) -> None:
+        """Write the model as a compressed .npz (int8 weights with a per-column scale)."""
+        scale = np.abs(self.weights).max(axis=0) / 127.0
+        scale[scale == 0] = 1.0
+        q = np.round(self.weights / scale).astype(np.int8)
+        # Buckets no training text hit have zero weight; only the others are stored,
+        # which keeps loading fast.
+        used = np.flatnonzero(np.any(q != 0, axis=1))
+        f = self.featurizer
+        np.savez_compressed(
+            path,
+            weights_q=q[used],
+            rows=used.astype(np.int64),
+            scale=scale.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            labels=np.array(self.labels),
+            label_of=self.label_of.astype(np.int64),
+            temperature=np.float32(self.temperature),
+            offsets=self.offsets.astype(np.float32),
+            member_of=self.member_of.astype(np.int64),
+            featurizer=np.array([f.n_bits, f.char_min, f.char_max, int(f.words)], dtype=np.int64),
+            meta=np.array([f"{k}={v}" for k, v in sorted(meta.items())]),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> LinearTextModel:
+        """Read a model written by ``save``; a missing or damaged file is a ConfigError."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                n_bits, char_min, char_max, words = (int(v) for v in z["featurizer"])
+                stored = z["weights_q"].astype(np.float32) * z["scale"]
+                if "rows" in z.files:
+                    weights = np.zeros((1 << n_bits, stored.shape[1]), dtype=np.float32)
+                    weights[z["rows"]] = stored
+                else:  # files written before only used rows were stored
+                    weights = stored
+                return cls(
+                    HashedNgramFeaturizer(n_bits, char_min, char_max, bool(words)),
+                    weights,
+                    z["bias"].astype(np.float32),
+                    [str(s) for s in z["labels"]],
+                    z["label_of"].astype(np.int64),
+                    float(z["temperature"]),
+                    z["offsets"].astype(np.float32),
+                    # files written before ensembles existed hold one member
+                    z["member_of"].astype(np.int64) if "member_of" in z.files else None,
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"cannot read text model {path}: {exc}") from exc
+
+
+def softmax(scores: _Floats) -> _Floats:
+    """Row-wise softmax."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    result: _Floats = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return result
+
+
+# VADER's own cut-offs on its compound score (its README): >= 0.05 positive, <= -0.05
+# negative, between them neutral.
+_VADER_CUT = 0.05
+
+
+class SentimentModel:
+    """Polarity of posts: Chinese by the project's linear model, English by VADER."""
+
+    def __init__(self, linear: LinearTextModel, english: Any | None) -> None:
+        if tuple(linear.labels) != SENTIMENT_LABELS:
+            raise ConfigError(f"sentiment model labels are {linear.labels}, not {SENTIMENT_LABELS}")
+        self.linear = linear
+        self._english = english
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> SentimentModel:
+        """Load the shipped model (or ``path``); reads local files only."""
+        linear = LinearTextModel.load(path or MODEL_DIR / "sentiment.npz")
+        return cls(linear, _vader())
+
+    @property
+    def has_english_lexicon(self) -> bool:
+        """True when English posts are scored with VADER (vaderSentiment is installed)."""
+        return self._english is not None
+
+    def predict_batch(
+        self, texts: Sequence[str], langs: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Return (label, confidence) per text; ``langs[i] == "en"`` selects English."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
+        english = (
+            [i for i, lang in enumerate(langs) if lang == "en"]
+            if langs is not None and self._english is not None
+            else []
+        )
+        if not english:
+            return self.linear.predict(texts)
+        chosen = set(english)
+        others = [i for i in range(len(texts)) if i not in chosen]
+        out: list[tuple[str, float]] = [("neutral", 0.0)] * len(texts)
+        for i, result in zip(others, self.linear.predict([texts[i] for i in others]), strict=True):
+            out[i] = result
+        for i in english:
+            out[i] = self._english_one(texts[i][:MAX_CHARS])
+        return out
+
+    def _english_one(self, text: str) -> tuple[str, float]:
+        assert self._english is not None
+        compound = float(self._english.polarity_scores(text)["compound"])
+        if compound >= _VADER_CUT:
+            return "positive", 0.5 + compound / 2
+        if compound <= -_VADER_CUT:
+            return "negative", 0.5 - compound / 2
+        return "neutral", 1.0 - abs(compound) / (2 * _VADER_CUT) * 0.5
+
+
+def _vader() -> Any | None:
+    """VADER's analyser, or None when vaderSentiment is not installed."""
+    try:
+        from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
+            SentimentIntensityAnalyzer,
+        )
+    except ImportError:
+        return None
+    return SentimentIntensityAnalyzer()
+
+
+_default: SentimentModel | None = None
+_lock = threading.Lock()
+
+
+def default_model() -> SentimentModel:
+    """The shipped model, loaded once on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = SentimentModel.load()
+    return _default
+
+
+def predict_batch(
+    texts: Sequence[str], langs: Sequence[str] | None = None
+) -> list[tuple[str, float]]:
+    """Sentiment of a batch with the default model."""
+    return default_model().predict_batch(texts, langs)

@@ -1,0 +1,75 @@
+"""Incident-kind model and the kind of an event from its posts."""
+
+from __future__ import annotations
+
+import pytest
+
+from yuqing.textproc import kind
+from yuqing.textproc.kind import KIND_LABELS, KindModel, english_kind, event_kind
+
+
+@pytest.fixture(scope="module")
+def model() -> KindModel:
+    return KindModel.load()
+
+
+def test_news_headlines_get_their_kind(model: KindModel) -> None:
+    texts = {
+        "某县发生5.6级地震 部分房屋倒塌": "natural_disaster",
+        "高速公路两车相撞致3死5伤": "accident",
+        "某小学发生集体食物中毒 40名学生送医": "public_health",
+        "火车站发生暴力恐怖袭击事件 嫌犯持刀行凶": "public_safety",
+    }
+    got = [label for label, _ in model.predict_batch(list(texts))]
+    assert got == list(texts.values())
+
+
+def test_everyday_posts_are_none(model: KindModel) -> None:
+    texts = ["今天的奶茶太好喝了，下次还点这家", "周末和朋友去看电影，开心", "这件衣服颜色很好看"]
+    assert [label for label, _ in model.predict_batch(texts)] == ["none"] * 3
+
+
+def test_batch_shape_labels_and_confidence(model: KindModel) -> None:
+    out = model.predict_batch(["暴雨导致河水上涨，多个村庄被淹", "", "哈哈哈"])
+    assert len(out) == 3
+    assert all(label in KIND_LABELS and 0.0 < conf <= 1.0 for label, conf in out)
+    assert model.predict_batch([]) == []
+
+
+def test_english_posts_use_the_hazard_lexicon(model: KindModel) -> None:
+    texts = [
+        "Strong earthquake hits the coast, buildings shaking",
+        "Gunman opens fire at a mall, police say",
+        "Lovely sunny day at the beach",
+    ]
+    got = [label for label, _ in model.predict_batch(texts, ["en", "en", "en"])]
+    assert got == ["natural_disaster", "public_safety", "none"]
+    assert english_kind("Cholera outbreak spreads in the camp")[0] == "public_health"
+
+
+def test_event_takes_the_emergency_kind_of_a_fair_share_of_its_posts() -> None:
+    kinds = ["none"] * 6 + ["natural_disaster"] * 3 + ["accident"]
+    probs = [0.9] * 10
+    assert event_kind(kinds, probs) == "natural_disaster"
+
+
+def test_event_with_only_stray_emergency_posts_is_none() -> None:
+    kinds = ["none"] * 19 + ["public_health"]
+    assert event_kind(kinds, [0.9] * 20) == "none"
+    assert event_kind([], []) == "none"
+
+
+def test_event_kind_weighs_posts_by_confidence() -> None:
+    kinds = ["accident", "accident", "public_safety"]
+    assert event_kind(kinds, [0.3, 0.3, 0.95]) == "public_safety"
+
+
+def test_event_kind_rejects_mismatched_or_unknown_input() -> None:
+    with pytest.raises(ValueError, match="2 kinds but 1"):
+        event_kind(["none", "none"], [0.5])
+    with pytest.raises(ValueError, match="unknown kind 'flood'"):
+        event_kind(["flood"], [0.5])
+
+
+def test_default_model_is_shared() -> None:
+    assert kind.default_model() is kind.default_model()
