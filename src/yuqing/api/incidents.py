@@ -1,13 +1,693 @@
-"""Routes of the plan engine: incidents, acknowledgements, accountability reports."""
+"""Routes of the plan engine: incidents, acknowledgements, accountability reports.
+
+JSON under ``/api/v1`` (incidents and what people do to them, the clock report, the
+duty roster, test notifications, in-app inboxes) and the acknowledgement page at
+``/ack/{token}``: GET shows what the link is about (Chinese by default, ``?lang=en``)
+with a button; POST (the button, or ``POST /api/v1/ack/{token}``) acknowledges. A GET
+never acknowledges, so a link previewer cannot do it by fetching the page.
+
+Who acts is named in the request body (``by``: person id, role, unit) and checked
+against the incident's directory by the engine; authentication is not built yet.
+Errors: 404 for an unknown incident, task or link; 403 when the person or role may not
+do it; 409 for a move the lifecycle forbids; 422 for invalid input (the message names
+the field or the problem).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from yuqing.core.clock import utc
+from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
+from yuqing.grading.levels import Level
+from yuqing.grading.signals import Signals
+from yuqing.incidents.lifecycle import (
+    ForbiddenTransition,
+    Incident,
+    IncidentError,
+    NotPermitted,
+    PatrolReport,
+)
+from yuqing.incidents.timeline import Actor
 from yuqing.runtime.context import Context
+from yuqing.runtime.incident_service import (
+    TRANSITIONS,
+    IncidentService,
+    incident_service,
+    plan_summary,
+)
+from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
+
+T = TypeVar("T")
+
+Short = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=5_000)]
+Link = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonRef(Body):
+    """Who does it: a person of the directory, with the role and unit they act in."""
+
+    id: Short
+    role: Short | None = None
+    unit: Short | None = None
+
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role, self.unit)
+
+
+class PatrolIn(Body):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: Text = ""
+    links: Annotated[
+        list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=20)
+    ] = []
+    place: Annotated[str, StringConstraints(max_length=200)] | None = None
+    observed_at: datetime | None = None
+    concerned_unit: Short | None = None
+    signals: dict[str, Any] | None = None
+    by: PersonRef
+
+    @field_validator("observed_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00")
+        return value
+
+
+class LevelIn(Body):
+    level: Level
+    by: PersonRef
+    reason: Text | None = None
+
+
+class TransitionIn(Body):
+    action: Literal["accept", "dismiss", "respond", "monitor", "close", "reopen"]
+    by: PersonRef
+    why: Text = ""
+
+
+class ReportIn(Body):
+    by: PersonRef
+    to: Literal["leaders", "office"] | None = None
+    note: Text = ""
+    at: datetime | None = None
+
+
+class MilestoneIn(Body):
+    milestone: Short
+    by: PersonRef
+    at: datetime | None = None
+    note: Text = ""
+
+
+class UnitIn(Body):
+    unit: Short
+    by: PersonRef
+    reason: Text = ""
+
+
+class TaskIn(Body):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    by: PersonRef
+    unit: Short | None = None
+    person: Short | None = None
+    deadline: datetime | None = None
+
+
+class ByIn(Body):
+    by: PersonRef
+    note: Text = ""
+
+
+class CancelIn(Body):
+    by: PersonRef
+    reason: Text
+
+
+class MeetingIn(Body):
+    by: PersonRef
+    meets_by: datetime | None = None
+
+
+class AttendanceIn(Body):
+    person_id: Short
+    present: bool
+    by: PersonRef
+
+
+class HeldIn(Body):
+    by: PersonRef
+    at: datetime | None = None
+
+
+class MinutesIn(Body):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    by: PersonRef
+
+
+class SignalsIn(Body):
+    signals: dict[str, Any]
+
+
+def _signals(data: dict[str, Any]) -> Signals:
+    try:
+        return decode_signals(data)
+    except (TypeError, ValueError) as error:
+        raise HTTPException(422, f"signals: {error}") from None
+
+
+def _aware(moment: datetime | None, field: str) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        raise HTTPException(422, f"{field}: give a time with its UTC offset")
+    return moment
+
+
+def call(fn: Callable[[], T]) -> T:
+    """Run a service call, turning yuqing's errors into HTTP answers with their message."""
+    try:
+        return fn()
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except NotPermitted as error:
+        raise HTTPException(403, str(error)) from None
+    except ForbiddenTransition as error:
+        raise HTTPException(409, str(error)) from None
+    except (IncidentError, PlanError, ConfigError) as error:
+        raise HTTPException(422, str(error)) from None
+    except StorageError as error:
+        raise HTTPException(503, str(error)) from None
+    except YuqingError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+# -- JSON views ---------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else utc(moment).isoformat()
+
+
+def incident_view(incident: Incident, now: datetime, service: IncidentService) -> dict[str, Any]:
+    """An incident as the API shows it: state, level, clocks with time left, timeline."""
+    plan = incident.plan
+    level = plan.level(incident.level) if incident.level else None
+    pending = incident.pending_proposal()
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "origin": incident.origin,
+        "state": incident.state.value,
+        "level": incident.level.value if incident.level else None,
+        "level_name_zh": level.name_zh if level else None,
+        "colour": level.colour.value if level else None,
+        "level_decided": incident.level_decided,
+        "lead_unit": incident.lead_unit,
+        "lead_unit_name": plan.unit_name(incident.lead_unit),
+        "concerned_unit": incident.concerned_unit,
+        "description": incident.description,
+        "links": list(incident.links),
+        "place": incident.place,
+        "event_ref": incident.event_ref,
+        "plan": {"id": plan.id, "version": plan.version, "fingerprint": plan.fingerprint},
+        "detected_at": _iso(incident.detected_at),
+        "opened_at": _iso(incident.opened_at),
+        "next_wakeup": _iso(incident.next_wakeup()),
+        "proposals": [encode_proposal(p) for p in incident.proposals],
+        "pending_proposal": encode_proposal(pending) if pending else None,
+        "decisions": [d.as_dict() for d in incident.decisions],
+        "milestones": {k: _iso(v) for k, v in incident.milestones.items()},
+        "clocks": [
+            {
+                "id": c.id,
+                "key": c.key,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "level": c.level.value if c.level else None,
+                "status": c.status.value,
+                "started_at": _iso(c.started_at),
+                "due_at": _iso(c.due_at),
+                "warn_at": _iso(c.warn_at),
+                "time_left_seconds": (int(c.time_left(now).total_seconds()) if c.running else None),
+                "completed_at": _iso(c.completed_at),
+                "delay_seconds": int(c.delay.total_seconds()) if c.delay is not None else None,
+                "variant": c.variant.value,
+                "calendar_fallback": c.calendar_fallback,
+                "responsible_unit": c.responsible_unit,
+                "responsible_person": c.responsible_person,
+                "responsible_name": service.person_name(c.responsible_person)
+                if c.responsible_person
+                else None,
+            }
+            for c in incident.clocks
+        ],
+        "escalations": [
+            {
+                "id": e.id,
+                "clock_id": e.clock_id,
+                "chain": e.chain_id,
+                "status": e.status.value,
+                "step": e.rung,
+                "next_check_at": _iso(e.next_check_at),
+                "notified": e.notified_people(),
+                "acknowledged_by": e.acknowledged_by,
+                "acknowledged_at": _iso(e.acknowledged_at),
+            }
+            for e in incident.escalations
+        ],
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.title,
+                "unit": task.unit,
+                "person": task.person,
+                "status": task.status.value,
+                "deadline": _iso(task.deadline),
+                "overdue": task.is_overdue(now),
+                "created_by": task.created_by,
+                "acknowledged_by": task.acknowledged_by,
+                "done_by": task.done_by,
+                "note": task.note,
+            }
+            for task in incident.tasks
+        ],
+        "meetings": [
+            {
+                "id": m.id,
+                "convened_by": m.convened_by,
+                "convened_at": _iso(m.convened_at),
+                "meets_by": _iso(m.meets_by),
+                "held_at": _iso(m.held_at),
+                "members": [
+                    {"person_id": x.person_id, "name": x.name, "unit": x.unit, "role": x.role}
+                    for x in m.members
+                ],
+                "units_without_member": list(m.units_without_member),
+                "attendance": m.attendance,
+                "absent": m.absent,
+                "minutes": [{"at": _iso(at), "by": by, "text": text} for at, by, text in m.minutes],
+            }
+            for m in incident.meetings
+        ],
+        "timeline": [entry.as_dict() for entry in incident.timeline],
+    }
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "origin": row.origin,
+        "state": row.state,
+        "level": row.level,
+        "level_decided": row.level_decided,
+        "lead_unit": row.lead_unit,
+        "concerned_unit": row.concerned_unit,
+        "place": row.place,
+        "event_ref": row.event_ref,
+        "plan_version": row.plan_version,
+        "detected_at": _iso(row.detected_at),
+        "opened_at": _iso(row.opened_at),
+        "next_wakeup": _iso(row.next_wakeup_at),
+    }
+
+
+def report_view(service: IncidentService, start: datetime, end: datetime) -> dict[str, Any]:
+    return service.clock_report(start, end).as_dict()
+
+
+# -- the acknowledgement page ---------------------------------------------------------------
+
+_PAGE = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="{{ 'zh-CN' if zh else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{ heading }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}
+.box{border:1px solid #ccc;border-radius:6px;padding:1rem;white-space:pre-wrap}
+button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}</style>
+</head><body>
+<h1>{{ heading }}</h1>
+{% if incident_title %}<p>{{ '事件' if zh else 'Incident' }}：{{ incident_title }}</p>{% endif %}
+<p><strong>{{ subject }}</strong></p>
+<div class="box">{{ body }}</div>
+{% if done %}
+<p class="{{ 'ok' if first else 'warn' }}">{{ done }}</p>
+{% else %}
+<form method="post" action="?lang={{ 'zh' if zh else 'en' }}">
+<button type="submit">{{ '确认收到' if zh else 'Acknowledge' }}</button></form>
+{% endif %}
+</body></html>"""
+)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "-" if moment is None else utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def build_router(ctx: Context) -> APIRouter:
     """The plan engine's routes, bound to a context."""
     router = APIRouter()
+    zone = ZoneInfo(ctx.settings.display_timezone)
+
+    def service() -> IncidentService:
+        return incident_service(ctx)
+
+    def now() -> datetime:
+        return service().clock.now()
+
+    api = "/api/v1"
+
+    @router.get(api + "/incidents")
+    def list_incidents(
+        state: Annotated[list[str] | None, Query(max_length=20)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        rows = call(lambda: service().summaries(states=state, limit=limit))
+        return [_summary(row) for row in rows]
+
+    @router.post(api + "/incidents", status_code=201)
+    def open_patrol(body: PatrolIn) -> dict[str, Any]:
+        report = PatrolReport(
+            title=body.title,
+            description=body.description,
+            links=tuple(body.links),
+            place=body.place,
+            observed_at=body.observed_at,
+            concerned_unit=body.concerned_unit,
+        )
+        signals = _signals(body.signals) if body.signals is not None else None
+        incident_id = call(lambda: service().open_from_patrol(report, body.by.actor(), signals))
+        return get_incident(incident_id)
+
+    @router.get(api + "/incidents/{incident_id}")
+    def get_incident(incident_id: str) -> dict[str, Any]:
+        svc = service()
+        incident = call(lambda: svc.incident(incident_id))
+        return incident_view(incident, svc.clock.now(), svc)
+
+    @router.get(api + "/incidents/{incident_id}/messages")
+    def incident_messages(incident_id: str) -> list[dict[str, Any]]:
+        svc = service()
+        return [
+            {
+                "id": row.id,
+                "person": row.person_id,
+                "notice": row.notice_key,
+                "subject": row.subject,
+                "escalation_id": row.escalation_id,
+                "step": row.rung,
+                "status": row.status,
+                "channel": row.channel,
+                "created_at": _iso(row.created_at),
+                "acknowledged_at": _iso(row.acknowledged_at),
+                "acknowledged_by": row.acknowledged_by,
+            }
+            for row in svc.messages(incident_id)
+        ]
+
+    @router.post(api + "/incidents/{incident_id}/level")
+    def decide_level(incident_id: str, body: LevelIn) -> dict[str, Any]:
+        decision = call(
+            lambda: service().decide_level(incident_id, body.level, body.by.actor(), body.reason)
+        )
+        return decision.as_dict()
+
+    @router.post(api + "/incidents/{incident_id}/signals")
+    def update_signals(incident_id: str, body: SignalsIn) -> dict[str, Any]:
+        signals = _signals(body.signals)
+        proposal = call(lambda: service().regrade(incident_id, signals))
+        return {
+            "proposal": encode_proposal(proposal) if proposal else None,
+            "signals": encode_signals(signals),
+        }
+
+    @router.post(api + "/incidents/{incident_id}/transitions")
+    def transition(incident_id: str, body: TransitionIn) -> dict[str, Any]:
+        assert body.action in TRANSITIONS
+        state = call(
+            lambda: service().transition(incident_id, body.action, body.by.actor(), body.why)
+        )
+        return {"id": incident_id, "state": state.value}
+
+    @router.post(api + "/incidents/{incident_id}/report")
+    def report_upward(incident_id: str, body: ReportIn) -> dict[str, Any]:
+        at = _aware(body.at, "at")
+        call(lambda: service().report_upward(incident_id, body.by.actor(), body.to, body.note, at))
+        return get_incident(incident_id)
+
+    @router.post(api + "/incidents/{incident_id}/milestones")
+    def milestone(incident_id: str, body: MilestoneIn) -> dict[str, Any]:
+        at = _aware(body.at, "at")
+        call(
+            lambda: service().record_milestone(
+                incident_id, body.milestone, body.by.actor(), at, body.note
+            )
+        )
+        return get_incident(incident_id)
+
+    @router.post(api + "/incidents/{incident_id}/concerned-unit")
+    def concerned_unit(incident_id: str, body: UnitIn) -> dict[str, Any]:
+        call(lambda: service().set_concerned_unit(incident_id, body.unit, body.by.actor()))
+        return get_incident(incident_id)
+
+    @router.post(api + "/incidents/{incident_id}/lead-unit")
+    def lead_unit(incident_id: str, body: UnitIn) -> dict[str, Any]:
+        call(
+            lambda: service().change_lead_unit(incident_id, body.unit, body.by.actor(), body.reason)
+        )
+        return get_incident(incident_id)
+
+    @router.post(api + "/incidents/{incident_id}/tasks", status_code=201)
+    def add_task(incident_id: str, body: TaskIn) -> dict[str, Any]:
+        deadline = _aware(body.deadline, "deadline")
+        task = call(
+            lambda: service().add_task(
+                incident_id,
+                body.title,
+                body.by.actor(),
+                unit=body.unit,
+                person=body.person,
+                deadline=deadline,
+            )
+        )
+        return {"id": task.id, "status": task.status.value, "assignee": task.assignee}
+
+    @router.post(api + "/incidents/{incident_id}/tasks/{task_id}/ack")
+    def ack_task(incident_id: str, task_id: str, body: ByIn) -> dict[str, Any]:
+        call(lambda: service().acknowledge_task(incident_id, task_id, body.by.actor()))
+        return {"id": task_id, "status": "acknowledged"}
+
+    @router.post(api + "/incidents/{incident_id}/tasks/{task_id}/complete")
+    def complete_task(incident_id: str, task_id: str, body: ByIn) -> dict[str, Any]:
+        call(lambda: service().complete_task(incident_id, task_id, body.by.actor(), body.note))
+        return {"id": task_id, "status": "done"}
+
+    @router.post(api + "/incidents/{incident_id}/tasks/{task_id}/cancel")
+    def cancel_task(incident_id: str, task_id: str, body: CancelIn) -> dict[str, Any]:
+        call(lambda: service().cancel_task(incident_id, task_id, body.by.actor(), body.reason))
+        return {"id": task_id, "status": "cancelled"}
+
+    @router.post(api + "/incidents/{incident_id}/meetings", status_code=201)
+    def convene(incident_id: str, body: MeetingIn) -> dict[str, Any]:
+        meets_by = _aware(body.meets_by, "meets_by")
+        meeting = call(lambda: service().convene_meeting(incident_id, body.by.actor(), meets_by))
+        return {
+            "id": meeting.id,
+            "meets_by": _iso(meeting.meets_by),
+            "members": [m.person_id for m in meeting.members],
+            "units_without_member": list(meeting.units_without_member),
+        }
+
+    @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/attendance")
+    def attendance(incident_id: str, meeting_id: str, body: AttendanceIn) -> dict[str, Any]:
+        call(
+            lambda: service().record_attendance(
+                incident_id, meeting_id, body.person_id, body.present, body.by.actor()
+            )
+        )
+        return {"meeting_id": meeting_id, "person_id": body.person_id, "present": body.present}
+
+    @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/held")
+    def held(incident_id: str, meeting_id: str, body: HeldIn) -> dict[str, Any]:
+        at = _aware(body.at, "at")
+        call(lambda: service().hold_meeting(incident_id, meeting_id, body.by.actor(), at))
+        return get_incident(incident_id)
+
+    @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/minutes")
+    def minutes(incident_id: str, meeting_id: str, body: MinutesIn) -> dict[str, Any]:
+        call(lambda: service().record_minutes(incident_id, meeting_id, body.text, body.by.actor()))
+        return {"meeting_id": meeting_id, "recorded": True}
+
+    @router.post(api + "/incidents/{incident_id}/escalations/{escalation_id}/ack")
+    def ack_escalation(incident_id: str, escalation_id: str, body: ByIn) -> dict[str, Any]:
+        stopped = call(
+            lambda: service().acknowledge_escalation(incident_id, escalation_id, body.by.actor())
+        )
+        return {"escalation_id": escalation_id, "stopped": stopped}
+
+    @router.post(api + "/ack/{token}")
+    def ack_api(token: Annotated[str, StringConstraints(max_length=100)]) -> dict[str, Any]:
+        result = call(lambda: service().acknowledge(token))
+        return {
+            "message_id": result.message_id,
+            "person": result.person_id,
+            "incident_id": result.incident_id,
+            "first": result.first,
+            "acknowledged_at": _iso(result.acknowledged_at),
+            "acknowledged_by": result.acknowledged_by,
+            "escalation_stopped": result.escalation_stopped,
+        }
+
+    def page(token: str, lang: str | None, done: bool) -> HTMLResponse:
+        zh = lang != "en"
+        svc = service()
+        message: str | None = None
+        first = False
+        try:
+            if done:
+                result = svc.acknowledge(token)
+                first = result.first
+                if first:
+                    message = ("已确认收到。" if zh else "Acknowledged.") + (
+                        ("升级已停止。" if zh else " The escalation has stopped.")
+                        if result.escalation_stopped
+                        else ""
+                    )
+            info = svc.ack_info(token)
+        except NotFound:
+            return _unknown(zh)
+        if message is None and info.acknowledged_at is not None:
+            by = svc.person_name(info.acknowledged_by)
+            when = _local(info.acknowledged_at, zone)
+            message = (
+                f"该通知已于 {when} 由 {by} 确认。"
+                if zh
+                else f"This notification was acknowledged by {by} at {when}."
+            )
+        html = _PAGE.render(
+            zh=zh,
+            heading="确认收到通知" if zh else "Acknowledge a notification",
+            incident_title=info.incident_title,
+            subject=info.subject,
+            body=info.body,
+            done=message,
+            first=first,
+        )
+        return HTMLResponse(html)
+
+    def _unknown(zh: bool) -> HTMLResponse:
+        text = "此确认链接无效或已失效。" if zh else "This acknowledgement link is not known."
+        return HTMLResponse(
+            _PAGE.render(zh=zh, heading=text, subject="", body="", done=text, first=False),
+            status_code=404,
+        )
+
+    @router.get("/ack/{token}", response_class=HTMLResponse)
+    def ack_page(
+        token: Annotated[str, StringConstraints(max_length=100)],
+        lang: Annotated[str | None, Query(max_length=5)] = None,
+    ) -> HTMLResponse:
+        return page(token, lang, done=False)
+
+    @router.post("/ack/{token}", response_class=HTMLResponse)
+    def ack_form(
+        token: Annotated[str, StringConstraints(max_length=100)],
+        lang: Annotated[str | None, Query(max_length=5)] = None,
+    ) -> HTMLResponse:
+        # The button posts to ?lang=..; no form fields are read (no multipart parser).
+        return page(token, lang, done=True)
+
+    @router.get(api + "/reports/clocks")
+    def clocks_report(
+        start: Annotated[datetime | None, Query(alias="from")] = None,
+        end: Annotated[datetime | None, Query(alias="to")] = None,
+    ) -> dict[str, Any]:
+        to = _aware(end, "to") or now()
+        begin = _aware(start, "from") or to - timedelta(days=7)
+        return call(lambda: report_view(service(), begin, to))
+
+    @router.get(api + "/plan")
+    def plan_view() -> dict[str, Any]:
+        plan = service().plan
+        return plan_summary(plan)
+
+    @router.get(api + "/roster/on-duty")
+    def roster_on_duty(
+        at: datetime | None = None,
+        unit: Annotated[str | None, Query(max_length=64)] = None,
+        role: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        moment = _aware(at, "at") or now()
+        svc = service()
+        people = svc.on_duty(moment, unit=unit, role=role)
+        return {
+            "at": _iso(moment),
+            "people": [
+                {"id": p.id, "name": p.name, "unit": p.unit, "roles": list(p.roles)} for p in people
+            ],
+        }
+
+    @router.get(api + "/roster/gaps")
+    def roster_gaps(days: Annotated[int, Query(ge=1, le=92)] = 14) -> dict[str, Any]:
+        svc = service()
+        gaps = svc.coverage_gaps(days)
+        return {
+            "days": days,
+            "gaps": [
+                {
+                    "unit": g.unit,
+                    "role": g.role,
+                    "start": _iso(g.start),
+                    "end": _iso(g.end),
+                    "hours": round(g.length.total_seconds() / 3600, 2),
+                }
+                for g in gaps
+            ],
+        }
+
+    @router.post(api + "/roster/people/{person_id}/test-notification")
+    def test_notification(person_id: str) -> dict[str, Any]:
+        results = call(lambda: service().test_notify(person_id))
+        return {
+            "person": person_id,
+            "ok": all(r.ok for r in results),
+            "channels": [
+                {"channel": r.channel, "target": r.target, "status": r.status, "detail": r.detail}
+                for r in results
+            ],
+        }
+
+    @router.get(api + "/people/{person_id}/inbox")
+    def person_inbox(
+        person_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    ) -> list[dict[str, Any]]:
+        svc = service()
+        return [
+            {
+                "message_id": row.message_id,
+                "subject": row.subject,
+                "body": row.body,
+                "level": row.level,
+                "incident_id": row.incident_id,
+                "delivered_at": _iso(row.delivered_at),
+                "ack_url": svc.tokens.url(row.message_id) if row.has_ack else None,
+            }
+            for row in svc.inbox.items_for(person_id, limit)
+        ]
+
     return router

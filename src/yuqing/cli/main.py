@@ -434,12 +434,14 @@ def serve(
             ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
         else:
             from yuqing.runtime.context import open_context
+            from yuqing.runtime.occurrences import incident_handler
 
             ctx, start_demo = open_context(settings), None
+            ctx.on_occurrences = incident_handler(ctx)
     workers = Workers()
 
     def background() -> Callable[[], None]:
-        start_standard_workers(ctx, workers)
+        start_standard_workers(ctx, workers, incidents=start_demo is None)
         if start_demo is not None:
             start_demo(workers)
         return workers.stop

@@ -1,10 +1,11 @@
 """Bursts in a monitor's volume: posts per bin against the monitor's own robust baseline.
 
 A ``VolumeBaseline`` follows one series of counts per bin (a monitor's matching posts): an
-exponentially weighted level and mean absolute deviation of closed bins, and an hour-of-day
-profile, so that the usual evening peak is expected rather than alarming. A closed bin is
-clipped before it joins the baseline (winsorised at level + 3 deviations), so that a burst
-does not raise its own bar within the hour. ``MonitorBurstTracker`` holds one baseline per
+exponentially weighted level and mean absolute deviation of closed bins, and a level for
+each hour of the day, so that the usual evening peak is expected rather than alarming (an
+hour's own level is used from the second day on). A closed bin is clipped before it
+joins the baseline (winsorised at its expectation + 3 deviations), so that a burst does not
+raise its own bar within the hour. ``MonitorBurstTracker`` holds one baseline per
 monitor id and says when the last few bins are a burst:
 
 * at least ``monitor_min_posts`` posts in the window (the current bin and the ones before);
@@ -29,7 +30,7 @@ _MAX_FOLDED_BINS = 6 * 24 * 30  # beyond a month of silence the baseline is simp
 
 
 class VolumeBaseline:
-    """Robust baseline of one count series (level, deviation, hour-of-day profile)."""
+    """Robust baseline of one count series: overall level and one level per hour of day."""
 
     __slots__ = (
         "_alpha",
@@ -37,8 +38,9 @@ class VolumeBaseline:
         "_closed",
         "_current",
         "_current_bin",
-        "_hours",
-        "_hours_weight",
+        "_hour_alpha",
+        "_hour_level",
+        "_hour_seen",
         "_previous",
         "deviation",
         "level",
@@ -47,24 +49,41 @@ class VolumeBaseline:
     def __init__(self, bin_seconds: float, half_life_seconds: float) -> None:
         self._bin = bin_seconds
         self._alpha = 1.0 - math.exp(-_LN2 * bin_seconds / half_life_seconds)
+        # An hour's level is updated by its bins only, a few times a day.
+        bins_per_hour = max(1.0, 3600.0 / bin_seconds)
+        self._hour_alpha = 1.0 - math.exp(-_LN2 * 86_400 / bins_per_hour / half_life_seconds)
         self.level = 0.0
         self.deviation = 0.0
+        self._hour_level = [0.0] * 24
+        self._hour_seen = [0] * 24
         self._current_bin: int | None = None
         self._current = 0
         self._previous: list[int] = []  # the last few closed bins, newest last
         self._closed = 0
-        self._hours = [0.0] * 24
-        self._hours_weight = 0.0
+
+    def _hour(self, bin_index: int) -> int:
+        return int(bin_index * self._bin // 3600) % 24
+
+    def expected_bin(self, bin_index: int) -> float:
+        """What the baseline expects in one bin: its hour's level once a day of it is seen."""
+        hour = self._hour(bin_index)
+        if self._hour_seen[hour] * self._bin >= 3600:
+            return self._hour_level[hour]
+        return self.level
 
     def _fold(self, count: float, bin_index: int) -> None:
-        ceiling = self.level + 3.0 * max(self.deviation, math.sqrt(self.level), 1.0)
+        expected = self.expected_bin(bin_index)
+        ceiling = expected + 3.0 * max(self.deviation, math.sqrt(expected), 1.0)
         value = min(float(count), ceiling) if self._closed >= 6 else float(count)
         alpha = self._alpha
-        self.deviation += alpha * (abs(value - self.level) - self.deviation)
+        self.deviation += alpha * (abs(value - expected) - self.deviation)
         self.level += alpha * (value - self.level)
-        hour = int(bin_index * self._bin // 3600) % 24
-        self._hours[hour] += value
-        self._hours_weight += value
+        hour = self._hour(bin_index)
+        if self._hour_seen[hour] == 0:
+            self._hour_level[hour] = value
+        else:
+            self._hour_level[hour] += self._hour_alpha * (value - self._hour_level[hour])
+        self._hour_seen[hour] += 1
         self._closed += 1
 
     def add(self, when: float, window_bins: int) -> None:
@@ -92,17 +111,18 @@ class VolumeBaseline:
 
     def window_count(self, window_bins: int) -> int:
         """Posts in the current bin and the ``window_bins - 1`` closed bins before it."""
-        return self._current + sum(self._previous[-(window_bins - 1) :]) if window_bins > 1 else (
-            self._current
-        )
+        if window_bins <= 1:
+            return self._current
+        return self._current + sum(self._previous[-(window_bins - 1) :])
 
     def expected(self, when: float, window_bins: int) -> float:
-        """What the baseline predicts for a window ending at ``when``."""
-        factor = 1.0
-        if self._closed * self._bin >= 86_400 and self._hours_weight > 0:
-            share = self._hours[int(when // 3600) % 24] * 24.0 / self._hours_weight
-            factor = min(3.0, max(0.33, share))
-        return self.level * factor * window_bins
+        """What the baseline predicts for the window ending at ``when`` (hour by hour)."""
+        current = int(when // self._bin)
+        elapsed = (when - current * self._bin) / self._bin
+        total = elapsed * self.expected_bin(current)
+        for back in range(1, window_bins):
+            total += self.expected_bin(current - back)
+        return total
 
     @property
     def closed_bins(self) -> int:

@@ -4,30 +4,30 @@
 the detector never reads a clock). For each accepted post, in time order:
 
 1. **story first**: a post whose story (near-duplicate group) already belongs to an active
-   event joins that event without any comparison;
-2. otherwise the post joins the active event that best **owns** one of its terms: an
-   event's ownership of a term is the share of the term's recent occurrences (its decayed
-   document frequency, ``TermModel``) that the event's posts hold, and only an event's *key
-   terms* are looked up (an index from key term to active events);
-3. the post's terms are checked for a **burst** (``TermModel.burst``: recent posts against
-   the term's own baseline). A bursting term that no active event holds as a key term gives
-   birth to a new event: the posts of the last ``birth_window`` that hold the term (and do
-   not hold it as a key term elsewhere) become its first posts, handed back as late
-   assignments; the terms that burst along with it become key terms too. If instead the
-   term is already central to an active event (in ``key_share`` of its posts), it becomes
-   one of that event's key terms;
-4. an event not yet raised is raised when, within ``alert_window``, it holds at least
-   ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its key terms is
-   bursting (``alert_min_burst``). Steady chatter on a recurring topic has a baseline and
-   never bursts; a new happening has none;
-5. at sizes 5, 10, 20, 40 ... an event learns new key terms (terms it mostly owns that
-   appear in many of its posts) and is merged into an active event whose anchor terms
-   appear in most of its posts.
+   event joins it without any comparison;
+2. **membership**: otherwise the post is weighed against the active events that hold one
+   of its terms as an *anchor* or a *descriptor* (two small inverted indexes). For each,
+   the log-odds "this event" against "background chatter" add up over the post's terms,
+   naive-Bayes style (``_best_owner``); the post joins the best event when the log-odds
+   exceed ``join_log_odds``, else it stays unassigned;
+3. **births**: the post's terms are checked for a burst (``TermModel.burst``: posts in the
+   last two hours against the term's own decayed baseline, a Poisson tail bound). A
+   bursting term that was rare before (``specific_share``) and that no active event
+   explains either becomes an anchor of the event whose core anchors most of its recent
+   posts hold (a new facet of that happening), or names a new event: the unassigned posts
+   of the last ``birth_window`` that hold it become the event's first posts (handed back as
+   late assignments), and the terms that burst with it become anchors too;
+4. **alerts**: an event not yet raised is raised when, within ``alert_window``, it holds at
+   least ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its
+   anchors is bursting. Chatter on a recurring topic has a baseline and does not burst;
+5. **reviews**: at sizes 5, 10, 20, 40, 80 and every ``review_every`` posts after, an
+   event's descriptors are refreshed and it is merged with an active event whose core
+   anchors most of its posts hold, or whose descriptors match (``merge_similarity``).
 
-Events retire after ``idle_small``/``idle_large`` without posts and leave the index, so the
-cost of a post depends on the number of *active* events, and only events born from a burst
-are ever active. Retired events that were raised are handed out once more in an
-``event_retired`` occurrence with their summary.
+Events retire after ``idle_small``/``idle_large`` without posts and leave the indexes, so
+the cost of a post depends on the number of *active* events (only events born from a
+burst exist at all), never on the number of posts seen. Raised events that retire are
+handed out once more in an ``event_retired`` occurrence with their final summary.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _cue_key(cue: Any) -> str:
 class _Recent:
     """A post of the last ``birth_window``: what a newborn event may take in."""
 
-    __slots__ = ("batch", "event", "index", "post", "terms", "when")
+    __slots__ = ("batch", "event", "index", "post", "term_set", "terms", "when")
 
     def __init__(
         self, post: DetectionPost, when: float, terms: list[str], batch: int, index: int
@@ -84,6 +84,7 @@ class _Recent:
         self.post = post
         self.when = when
         self.terms = terms
+        self.term_set = frozenset(terms)
         self.event: _Event | None = None
         self.batch = batch
         self.index = index
@@ -99,6 +100,7 @@ class _Event:
         "categories",
         "counts",
         "cues",
+        "descriptors",
         "first_post_id",
         "first_seen",
         "first_t",
@@ -109,6 +111,7 @@ class _Event:
         "last_seen",
         "last_t",
         "last_update_t",
+        "main_anchors",
         "mass",
         "merged_from",
         "negative",
@@ -116,6 +119,8 @@ class _Event:
         "next_review",
         "places",
         "posts",
+        "prior",
+        "prior_until",
         "reach",
         "recent",
         "rep_count",
@@ -125,6 +130,7 @@ class _Event:
         "sentiments",
         "sources",
         "stories",
+        "updated_posts",
     )
 
     def __init__(self, event_id: str, when: float, first: DetectionPost) -> None:
@@ -136,6 +142,10 @@ class _Event:
         self.mass = 0.0  # forward-decayed count of all its posts, on the same landmark
         self.keys: set[str] = set()
         self.anchors: set[str] = set()  # key terms that burst (birth or later)
+        self.main_anchors: list[str] = []  # the three most held (see _prior)
+        # The event's most telling terms (idf x share of its posts), unit length: used to
+        # find candidate events for a post and to compare events with each other.
+        self.descriptors: dict[str, float] = {}
         self.posts = 0
         self.first_post_id = first.post_id
         self.first_seen: datetime = first.time
@@ -159,8 +169,11 @@ class _Event:
         self.sentiments = 0
         self.alerted_at: datetime | None = None
         self.next_check_t = -math.inf
+        self.prior = 0.0
+        self.prior_until = -math.inf
         self.next_review = 0
         self.last_update_t = -math.inf
+        self.updated_posts = 0
         self.merged_from: list[str] = []
 
 
@@ -175,10 +188,17 @@ class EventDetector:
         self._monitors = MonitorBurstTracker(cfg)
         self._events: dict[str, _Event] = {}
         self._keys: dict[str, dict[_Event, None]] = {}
+        self._described: dict[str, dict[_Event, None]] = {}
+        # Events that hold a large share of the latest posts: every post is weighed
+        # against them (a comment without names during a burst most likely belongs to it).
+        self._hot: list[_Event] = []
+        self._hot_until = -math.inf
         self._story_event: dict[str, _Event] = {}
         self._recent: deque[_Recent] = deque()
-        # term -> (judged until, bursting?)
-        self._burst_state: dict[str, tuple[float, bool]] = {}
+        # term -> posts holding it at the last birth attempt
+        self._tried: dict[str, tuple[float, float]] = {}
+        # term -> (judged until, bursting?, specific?)
+        self._burst_state: dict[str, tuple[float, bool, bool]] = {}
         self._expiry: list[tuple[float, str]] = []
         self._retired: deque[EventSummary] = deque(maxlen=max(1, cfg.retired_kept))
         self._clock: float | None = None
@@ -213,10 +233,12 @@ class EventDetector:
         result = BatchResult(assignments=[None] * len(posts), occurrences=[], skipped=Counter())
         timed: list[tuple[float, int]] = []
         for index, post in enumerate(posts):
-            if not post.text or not post.text.strip():
+            if post.time is None:
+                reason = "no_text" if not post.text or not post.text.strip() else "no_time"
+                result.skipped[reason] += 1
+            elif (not post.text or not post.text.strip()) and not self._story_known(post):
+                # A bare repost of a story that is in no active event carries nothing.
                 result.skipped["no_text"] += 1
-            elif post.time is None:
-                result.skipped["no_time"] += 1
             else:
                 timed.append((_seconds(post.time), index))
         if not timed:
@@ -287,6 +309,10 @@ class EventDetector:
 
     # --- one post ----------------------------------------------------------------------------
 
+    def _story_known(self, post: DetectionPost) -> bool:
+        event = self._story_event.get(post.story_key)
+        return event is not None and event.id in self._events
+
     def _reference(self, timed: list[tuple[float, int]], now: datetime | None) -> float:
         if now is not None:
             return _seconds(now)
@@ -302,10 +328,16 @@ class EventDetector:
         touched: dict[str, _Event],
     ) -> None:
         terms_model = self._terms
-        terms = terms_model.terms_of(post.tokens)
+        terms = terms_model.terms_of(post.tokens) if post.text.strip() else []
         event = self._story_event.get(post.story_key)
         if event is not None and event.id not in self._events:
             event = None
+        if event is None and not post.text.strip():
+            result.skipped["no_text"] += 1  # its story retired earlier in this batch
+            return
+        if not post.text.strip():
+            # A bare repost: it adds to its story's volume and reach, and no words.
+            result.defaulted["bare_repost_joined_story"] += 1
         if not terms and event is None:
             result.skipped["no_terms"] += 1
             return
@@ -355,18 +387,6 @@ class EventDetector:
         else:
             result.late_assignments.append((recent.post.post_id, event.id))
 
-    def _ownership(self, event: _Event, term: str, when: float, df: float | None = None) -> float:
-        """The share of the term's recent occurrences that the event holds (0..1)."""
-        value = event.counts.get(term)
-        if value is None:
-            return 0.0
-        if df is None:
-            df = self._terms.df(term)
-        if df <= 0.0:
-            return 0.0
-        owned = value * math.exp((event.landmark - when) / self._tau) / df
-        return owned if owned < 1.0 else 1.0
-
     def _best_owner(
         self, terms: Sequence[str], when: float, bursting: Sequence[str]
     ) -> _Event | None:
@@ -385,9 +405,16 @@ class EventDetector:
         keys = self._keys
         if not keys:
             return None
-        candidates: set[_Event] = set()
+        if when >= self._hot_until:
+            self._refresh_hot(when)
+        # Insertion-ordered, so that ties break the same way in every run.
+        candidates: dict[_Event, None] = dict.fromkeys(self._hot)
+        described = self._described
         for term in terms:
             holders = keys.get(term)
+            if holders is not None:
+                candidates.update(holders)
+            holders = described.get(term)
             if holders is not None:
                 candidates.update(holders)
         if not candidates:
@@ -395,26 +422,26 @@ class EventDetector:
         cfg = self.config
         terms_model = self._terms
         documents = terms_model.documents()
-        min_df = cfg.min_known_df
+        least = cfg.min_known_df + 1.0  # the post itself is counted in df
         known = [
             (term, df / documents)
-            for term, df in ((t, terms_model.df(t)) for t in terms)
-            if df - 1.0 >= min_df
+            for term, df in zip(terms, terms_model.df_many(terms), strict=True)
+            if df >= least
         ]
         if not known:
             return None
         smoothing = cfg.join_smoothing
         keep = 1.0 - smoothing
         news_floor = cfg.news_share
-        news = set(bursting)
+        states = self._burst_state
+        news = {t for t in bursting if states[t][2]}
         log = math.log
         best: _Event | None = None
         best_score = cfg.join_log_odds
         for event in candidates:
             if event.mass <= 0.0:
                 continue
-            decay = math.exp((event.landmark - when) / self._tau)
-            prior = min(0.5, max(1e-6, event.mass * decay / documents))
+            prior = self._prior(event, when)
             score = cfg.prior_weight * log(prior / (1.0 - prior))
             counts = event.counts
             mass = event.mass
@@ -429,6 +456,46 @@ class EventDetector:
         if best is None and candidates:
             self.stats["left_to_background"] += 1
         return best
+
+    def _prior(self, event: _Event, when: float) -> float:
+        """How likely a post is to be about the event now, before reading it.
+
+        The share of the recent window's posts that hold the event's main anchors: a
+        happening in full swing has a high prior, a quiet tail a tiny one. It rests on the
+        anchors (the names of the happening), not on the event's own size, so an event that
+        took in chatter does not talk itself into taking more. Refreshed once a minute.
+        """
+        if when < event.prior_until:
+            return event.prior
+        terms = self._terms
+        total = max(1.0, terms.recent_total())
+        # The event's three main anchors (refreshed at reviews), and the middle of their
+        # recent counts: one generic anchor busy with another happening (a second
+        # "explosion") is not enough.
+        if not event.main_anchors:
+            self._refresh_main_anchors(event)
+        recent = sorted(terms.recent_count(a) for a in event.main_anchors)
+        middle = recent[len(recent) // 2] if recent else 0.0
+        event.prior = min(self.config.max_prior, max(1e-4, middle / total))
+        event.prior_until = when + 60.0
+        return event.prior
+
+    @staticmethod
+    def _refresh_main_anchors(event: _Event) -> None:
+        counts = event.counts
+        event.main_anchors = heapq.nlargest(
+            3, sorted(event.anchors), key=lambda a: counts.get(a, 0.0)
+        )
+
+    def _refresh_hot(self, when: float) -> None:
+        self._hot_until = when + 60.0
+        documents = self._terms.documents()
+        floor = self.config.hot_share
+        self._hot = [
+            event
+            for event in self._events.values()
+            if event.mass * math.exp((event.landmark - when) / self._tau) >= floor * documents
+        ]
 
     # --- births -------------------------------------------------------------------------------
 
@@ -452,15 +519,27 @@ class EventDetector:
         states = self._burst_state
         found: list[str] = []
         fresh: list[str] = []
+        minimum = cfg.birth_min_posts
+        recent_count = terms_model.recent_count
+        warm: bool | None = None
         for term in terms:
-            if terms_model.recent_count(term) < cfg.birth_min_posts:
-                continue
             state = states.get(term)
             if state is None or state[0] <= when:
-                bursting = False
-                if terms_model.history_hours(when) >= self._warmup_hours:
-                    bursting = self._is_burst(terms_model.burst(term, when))
-                state = (when + self._check_every, bursting)
+                if recent_count(term) < minimum:
+                    continue
+                if warm is None:
+                    warm = terms_model.history_hours(when) >= self._warmup_hours
+                bursting = specific = False
+                until = when + self._check_every
+                if warm:
+                    burst = terms_model.burst(term, when)
+                    bursting = self._is_burst(burst)
+                    specific = burst.baseline_share <= cfg.specific_share
+                    if not specific:
+                        # An everyday word neither names an event nor is news to one:
+                        # judging it again within the hour would change nothing.
+                        until = when + 3600.0
+                state = (until, bursting, specific)
                 states[term] = state
                 if bursting:
                     fresh.append(term)
@@ -486,7 +565,20 @@ class EventDetector:
         back join it. Otherwise the unassigned posts holding it become a new event.
         """
         cfg = self.config
-        holding = [r for r in self._recent if term in r.terms]
+        if not self._burst_state[term][2]:
+            # Everyday words spike along with a happening; only a word that was rare
+            # before names one (or joins one as an anchor).
+            return None
+        # After an attempt, retry only once more posts hold the term, or a few minutes
+        # later (bounded work: each attempt reads the window's posts).
+        count = self._terms.recent_count(term)
+        last_count, last_when = self._tried.get(term, (-1.0, -math.inf))
+        if count <= last_count and recent.when < last_when + 300.0:
+            return None
+        self._tried[term] = (count, recent.when)
+        if len(self._tried) > 50_000:
+            self._tried.clear()
+        holding = [r for r in self._recent if term in r.term_set]
         holders = self._keys.get(term)
         if holders and sum(1 for r in holding if r.event in holders) * 2 >= len(holding):
             return None  # the events that hold it as an anchor explain the burst
@@ -504,6 +596,15 @@ class EventDetector:
             return None
         if len({r.post.story_key for r in seeds}) < cfg.birth_min_stories:
             return None
+        # The first posts of a happening say more than one word in common; a word that
+        # bursts by chance in unrelated chatter keeps no company.
+        # (A burst far beyond chance needs no such company: a hashtag can carry it alone.)
+        together: Counter[str] = Counter(t for r in seeds for t in r.terms if t != term)
+        companion = together.most_common(1)
+        alone = not companion or companion[0][1] < cfg.birth_coherence * len(seeds)
+        if alone and self._terms.burst(term, recent.when).surprise < cfg.birth_alone_surprise:
+            self.stats["births_incoherent"] += 1
+            return None
         if holders:
             # A new happening took the word over: older events stop claiming it.
             for old in list(holders):
@@ -514,7 +615,6 @@ class EventDetector:
         self.stats["events_born"] += 1
         self._add_key(event, term, anchor=True)
         # Terms that burst together with the birth term, in most of its posts, are anchors.
-        together: Counter[str] = Counter(t for r in seeds for t in r.terms if t != term)
         needed = cfg.birth_cooccurrence * len(seeds)
         for other, count in together.most_common(10):
             if count < needed:
@@ -524,39 +624,60 @@ class EventDetector:
             ):
                 continue
             burst = self._terms.burst(other, when)
-            if self._is_burst(burst):
+            if self._is_burst(burst) and burst.baseline_share <= cfg.specific_share:
                 self._add_key(event, other, anchor=True)
         for seed in seeds:
             self._join(event, seed, result, touched)
+        self._describe(event)
         return event
 
     def _facet_of(self, holding: list[_Recent]) -> _Event | None:
         """Return the active event whose anchors the given posts hold most, if enough."""
         if not holding:
             return None
-        candidates: set[_Event] = set()
+        candidates: dict[_Event, None] = {}
         keys = self._keys
         for r in holding:
             if r.event is not None and r.event.id in self._events:
-                candidates.add(r.event)
+                candidates[r.event] = None
             for t in r.terms:
                 holders = keys.get(t)
                 if holders is not None:
                     candidates.update(holders)
         best: _Event | None = None
-        best_share = self.config.merge_threshold
-        idf = self._terms.idf
+        best_share = self.config.facet_share
+        when = holding[-1].when
         for event in candidates:
-            weights = [(idf(a), a) for a in event.anchors]
-            total = sum(w for w, _ in weights)
-            if total <= 0.0:
+            # Only a happening that is unfolding now takes on new facets; a burst around an
+            # old event's words is more likely news of its own (a second explosion).
+            if self._posts_within(event, when, self._birth_window) < self.config.birth_min_posts:
                 continue
-            share = sum(
-                w * sum(1 for r in holding if a in r.terms) for w, a in weights
-            ) / (total * len(holding))
+            core = self._core_anchors(event)
+            if not core:
+                continue
+            # Its most specific names must be there: posts that share only its generic
+            # words (earthquake, explosion) may be about another happening of that kind.
+            df = self._terms.df
+            names = set(sorted(core, key=lambda a: (df(a), a))[: self.config.facet_names])
+            share = sum(1 for r in holding if not names.isdisjoint(r.term_set)) / len(holding)
             if share >= best_share:
                 best, best_share = event, share
         return best
+
+    def _posts_within(self, event: _Event, when: float, span: float) -> int:
+        """The event's posts in the ``span`` seconds before ``when`` (by curve bins)."""
+        last = int(when // self._bin)
+        first = int((when - span) // self._bin)
+        bins = event.bins
+        return sum(bins.get(b, 0) for b in range(first, last + 1))
+
+    def _core_anchors(self, event: _Event) -> set[str]:
+        """The anchors found in at least ``core_share`` of the event's posts."""
+        if event.mass <= 0.0:
+            return set()
+        floor = self.config.core_share * event.mass
+        counts = event.counts
+        return {a for a in event.anchors if counts.get(a, 0.0) >= floor}
 
     def _add_key(self, event: _Event, term: str, anchor: bool) -> None:
         if len(event.keys) >= self.config.max_key_terms and term not in event.keys:
@@ -564,6 +685,7 @@ class EventDetector:
         event.keys.add(term)
         if anchor:
             event.anchors.add(term)
+            event.main_anchors = []  # recomputed when next needed
         holders = self._keys.get(term)
         if holders is None:
             self._keys[term] = {event: None}
@@ -633,47 +755,6 @@ class EventDetector:
         for cue in post.cues[:10]:
             event.cues[_cue_key(cue)] += 1
 
-    def _remove(self, event: _Event, recent: _Recent) -> None:
-        """Take a post back out of an event (a newborn event claimed it)."""
-        post, when = recent.post, recent.when
-        gain = math.exp((when - event.landmark) / self._tau)
-        event.mass = max(0.0, event.mass - gain)
-        counts = event.counts
-        for term in recent.terms:
-            left = counts.get(term, 0.0) - gain
-            if left > 1e-6:
-                counts[term] = left
-            else:
-                counts.pop(term, None)
-        event.posts -= 1
-        bin_index = int(when // self._bin)
-        if event.bins.get(bin_index, 0) > 1:
-            event.bins[bin_index] -= 1
-        else:
-            event.bins.pop(bin_index, None)
-        story = post.story_key
-        if event.stories.get(story, 0) > 1:
-            event.stories[story] -= 1
-        else:
-            event.stories.pop(story, None)
-        if event.recent is not None:
-            try:
-                event.recent.remove((when, story))
-            except ValueError:
-                pass
-        event.reach -= max(0, int(post.reach))
-        if post.source_category:
-            event.categories[post.source_category] -= 1
-        for place in post.places[:10]:
-            event.places[place] -= 1
-        if post.kind:
-            event.kinds[post.kind] -= 1
-        if post.sentiment:
-            event.sentiments -= 1
-            if post.sentiment == "negative":
-                event.negative -= 1
-        recent.event = None
-
     def _rescale(self, event: _Event, when: float) -> None:
         """Move the event's forward-decay landmark to ``when``; forget faded terms."""
         factor = math.exp(-(when - event.landmark) / self._tau)
@@ -682,20 +763,25 @@ class EventDetector:
         event.landmark = when
 
     def _unindex(self, event: _Event) -> None:
-        keys = self._keys
-        for term in event.keys:
-            holders = keys.get(term)
-            if holders is not None:
-                holders.pop(event, None)
-                if not holders:
-                    del keys[term]
+        for index, terms in ((self._keys, event.keys), (self._described, event.descriptors)):
+            for term in terms:
+                holders = index.get(term)
+                if holders is not None:
+                    holders.pop(event, None)
+                    if not holders:
+                        del index[term]
 
     def _top_terms(self, event: _Event, count: int) -> list[tuple[str, float]]:
-        """The event's heaviest terms by count x idf, with those weights."""
-        idf = self._terms.idf
-        return heapq.nlargest(
-            count, ((t, c * idf(t)) for t, c in event.counts.items()), key=_second
-        )
+        """The event's heaviest terms by count x idf, with those weights.
+
+        Only the most frequent few times ``count`` terms are weighed, so the cost does not
+        grow with the event's vocabulary beyond one linear pass.
+        """
+        frequent = heapq.nlargest(4 * count, event.counts.items(), key=_second)
+        idf = self._terms.idf_many([t for t, _ in frequent])
+        weighted = [(t, c * w) for (t, c), w in zip(frequent, idf, strict=True)]
+        weighted.sort(key=_second, reverse=True)
+        return weighted[:count]
 
     # --- alerting -------------------------------------------------------------------------
 
@@ -719,11 +805,7 @@ class EventDetector:
         if self._terms.history_hours(when) < self._warmup_hours:
             return
         bursts = [self._terms.burst(term, when) for term in sorted(event.anchors)]
-        bursting = [
-            b
-            for b in bursts
-            if self._is_burst(b)
-        ]
+        bursting = [b for b in bursts if self._is_burst(b)]
         if not bursting:
             return
         assert post.time is not None
@@ -758,6 +840,7 @@ class EventDetector:
                 "stories_in_window": stories,
                 "burst_ratio": round(top.ratio, 2),
                 "burst_surprise": round(top.surprise, 1),
+                "burst_baseline_share": round(top.baseline_share, 6),
                 "burst_term": top.term,
                 "post_count": event.posts,
             },
@@ -771,7 +854,12 @@ class EventDetector:
                 continue
             if event.last_t - event.last_update_t < every:
                 continue
+            # Only a change worth showing: a trickle of tail posts updates nothing, which
+            # also keeps the cost of long-lived events' summaries off every batch.
+            if event.posts < event.updated_posts + max(5, event.updated_posts // 10):
+                continue
             event.last_update_t = event.last_t
+            event.updated_posts = event.posts
             result.occurrences.append(
                 Occurrence(
                     kind="event_updated",
@@ -794,22 +882,28 @@ class EventDetector:
     ) -> None:
         """Merge the event into an active event whose anchor terms most of its posts hold."""
         cfg = self.config
-        event.next_review = max(event.next_review * 2, event.posts + 1)
+        event.next_review = min(event.next_review * 2, event.posts + cfg.review_every)
+        event.next_review = max(event.next_review, event.posts + 1)
         mass = event.mass
         if mass <= 0.0:
             return
-        # Merge into an event whose anchor terms appear in most of this event's posts.
+        self._describe(event)
+        # Merge into an event whose core anchors appear in most of this event's posts, or
+        # whose telling terms are this event's (fragments of one happening).
         best: _Event | None = None
-        best_share = cfg.merge_threshold
+        best_share = 0.0
         seen: set[_Event] = set()
-        for term in event.keys:
-            for other in self._keys.get(term, {}):
-                if other is event or other in seen:
+        for term in [*sorted(event.keys), *event.descriptors]:
+            for other in [*self._keys.get(term, ()), *self._described.get(term, ())]:
+                if other is event or other in seen or other.posts < 2:
                     continue
                 seen.add(other)
-                share = self._anchor_share(event, other)
-                if share >= best_share:
-                    best, best_share = other, share
+                share = self._core_share_in(event, other)
+                similarity = self._similarity(event, other)
+                if share >= cfg.merge_threshold or similarity >= cfg.merge_similarity:
+                    score = max(share, similarity)
+                    if score > best_share:
+                        best, best_share = other, score
         if best is None:
             return
         keep, gone = (event, best) if self._outranks(event, best) else (best, event)
@@ -828,14 +922,58 @@ class EventDetector:
             )
         )
 
-    def _anchor_share(self, event: _Event, other: _Event) -> float:
-        """The idf-weighted share of ``event``'s posts that hold ``other``'s anchor terms."""
-        if not other.anchors or event.mass <= 0.0:
+    def _describe(self, event: _Event) -> None:
+        """Refresh the event's descriptors (and index entries) and main anchors."""
+        self._refresh_main_anchors(event)
+        mass = event.mass
+        # Everyday words are left out: they would make every event a candidate for every
+        # post, and the cost of a post would grow with the number of active events.
+        # So are words no more frequent in the event's posts than in all posts (lift).
+        documents = self._terms.documents()
+        ceiling = self.config.specific_share * documents
+        lift = self.config.descriptor_lift
+        df = self._terms.df
+        top = []
+        for t, w in self._top_terms(event, self.config.descriptors):
+            count, frequency = event.counts[t], df(t)
+            if (
+                count >= 1.5
+                and frequency <= ceiling
+                and count * documents >= (lift * frequency * mass)
+            ):
+                top.append((t, w / mass))
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        fresh = {t: w / norm for t, w in top}
+        described = self._described
+        for term in event.descriptors.keys() - fresh.keys():
+            holders = described.get(term)
+            if holders is not None:
+                holders.pop(event, None)
+                if not holders:
+                    del described[term]
+        for term in fresh.keys() - event.descriptors.keys():
+            holders = described.get(term)
+            if holders is None:
+                described[term] = {event: None}
+            else:
+                holders[event] = None
+        event.descriptors = fresh
+
+    @staticmethod
+    def _similarity(a: _Event, b: _Event) -> float:
+        """Cosine of two events' descriptors (0 when either has none)."""
+        small, large = (a, b) if len(a.descriptors) <= len(b.descriptors) else (b, a)
+        other = large.descriptors
+        return sum(w * other.get(t, 0.0) for t, w in small.descriptors.items())
+
+    def _core_share_in(self, event: _Event, other: _Event) -> float:
+        """The largest share of ``event``'s posts that hold one of ``other``'s core anchors."""
+        if event.mass <= 0.0:
             return 0.0
-        idf = self._terms.idf
-        weights = [(idf(a), event.counts.get(a, 0.0) / event.mass) for a in other.anchors]
-        total = sum(w for w, _ in weights)
-        return sum(w * share for w, share in weights) / total if total > 0 else 0.0
+        counts = event.counts
+        return (
+            max((counts.get(a, 0.0) for a in self._core_anchors(other)), default=0.0) / event.mass
+        )
 
     @staticmethod
     def _outranks(a: _Event, b: _Event) -> bool:
@@ -852,7 +990,7 @@ class EventDetector:
             counts[term] = counts.get(term, 0.0) + value * factor
         keep.mass += gone.mass * factor
         self._unindex(gone)
-        for term in gone.keys:
+        for term in sorted(gone.keys):
             self._add_key(keep, term, anchor=term in gone.anchors)
         keep.posts += gone.posts
         if gone.first_t < keep.first_t:
@@ -890,12 +1028,20 @@ class EventDetector:
         keep.merged_from.append(gone.id)
         keep.merged_from.extend(gone.merged_from)
         keep.next_review = max(keep.next_review, keep.posts + 1)
+        self._describe(keep)
         for recent in self._recent:
             if recent.event is gone:
                 recent.event = keep
         del self._events[gone.id]
 
     def _expire(self, clock: float, result: BatchResult) -> None:
+        cap = self.config.max_active_events
+        if len(self._events) > cap:
+            # A hard bound on the cost of a post: the longest idle events retire early.
+            idle_first = sorted(self._events.values(), key=lambda e: (e.last_t, e.id))
+            for oldest in idle_first[: len(self._events) - cap]:
+                self._retire(oldest, result)
+                self.stats["retired_over_cap"] += 1
         heap = self._expiry
         large = self.config.large_event_posts
         while heap and heap[0][0] <= clock:
@@ -935,6 +1081,13 @@ class EventDetector:
 
     # --- summaries ----------------------------------------------------------------------------
 
+    def _keywords(self, event: _Event, count: int) -> list[str]:
+        """The event's descriptors, heaviest first (refreshed at each review)."""
+        if not event.descriptors:
+            return [t for t, _ in self._top_terms(event, count)]
+        ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
+        return [t for t, _ in ranked[:count]]
+
     def _summary(self, event: _Event, active: bool) -> EventSummary:
         cfg = self.config
         bin_seconds = self._bin
@@ -946,7 +1099,9 @@ class EventDetector:
         recent = sum(event.bins.get(last_bin - i, 0) for i in range(window_bins))
         before = sum(event.bins.get(last_bin - window_bins - i, 0) for i in range(window_bins))
         kinds = +event.kinds
-        kind, kind_count = (kinds.most_common(1) or [(None, 0)])[0]
+        top_kind = kinds.most_common(1)
+        kind: str | None = top_kind[0][0] if top_kind else None
+        kind_count = top_kind[0][1] if top_kind else 0
         kinds_total = sum(kinds.values())
         as_of = self._clock_dt or event.last_seen
         return EventSummary(
@@ -970,7 +1125,7 @@ class EventDetector:
             negative_share=(
                 round(event.negative / event.sentiments, 3) if event.sentiments > 0 else None
             ),
-            keywords=[t for t, _ in self._top_terms(event, cfg.summary_keywords)],
+            keywords=self._keywords(event, cfg.summary_keywords),
             representative_post_id=event.rep_post_id,
             representative_text=event.rep_text,
             cues=(+event.cues).most_common(5),

@@ -26,7 +26,7 @@ __all__ = [
 
 # Why a post was left out of detection; every skipped post is counted under one of these.
 SKIP_REASONS: tuple[str, ...] = (
-    "no_text",  # empty text after normalisation
+    "no_text",  # empty text after normalisation (unless its story is in an active event)
     "no_terms",  # text present, but no term left after stop words (e.g. only emoji)
     "no_time",  # no publication time: it cannot be placed on the stream's time line
     "future_time",  # published after the batch's stream time plus the allowed skew
@@ -70,7 +70,7 @@ class DetectionConfig:
     """Every setting of event detection; the defaults were chosen by measurement.
 
     See ``docs/decisions/0003-event-detection.md`` for the measurements behind them.
-    Durations are ``timedelta``; rates are posts per hour.
+    Durations are ``timedelta``. ``validate`` refuses settings that cannot work.
     """
 
     # --- time line and bad input -------------------------------------------------------
@@ -85,45 +85,65 @@ class DetectionConfig:
     unknown_language: str = "process"
 
     # --- terms --------------------------------------------------------------------------
-    max_terms_per_post: int = 16  # the post vector keeps its highest-weighted terms
+    max_terms_per_post: int = 16  # a post is weighed on its rarest terms, this many
     min_latin_length: int = 2  # shorter Latin/Cyrillic tokens are noise ("s", "t")
     df_half_life: timedelta = timedelta(days=1)  # online document frequency, also baseline
     term_bucket: timedelta = timedelta(minutes=30)
     recent_buckets: int = 4  # the recent window of a term: this many buckets (the last 2 h)
     prior_rate_per_day: float = 1.0  # expected daily posts of a term never seen before
+    # ... and at least this many posts per history's worth of posts (a short history
+    # cannot tell a new name from a common word it has not met yet).
+    unseen_count: float = 1.0
     idf_smoothing: float = 5.0  # documents added to numerator and denominator of the idf
     vocabulary_limit: int = 200_000  # rare terms are pruned beyond this many
 
     # --- events: birth, membership, merging, retirement ------------------------------------
-    # An event is born when one of its terms bursts: at least ``birth_min_posts`` recent posts
-    # (``birth_window``) from ``birth_min_stories`` stories hold the term, and its recent rate
-    # is ``birth_min_burst`` times its baseline. The posts of the window that hold the term
-    # become the event's first posts (late assignments).
+    # A term bursts when at least ``birth_min_posts`` posts of the recent window hold it and
+    # that count is both surprising (``birth_min_surprise``) and ``birth_min_burst`` times
+    # what its baseline expects. A bursting, formerly rare term that no event explains names
+    # a new event if ``birth_min_stories`` stories hold it; the unassigned posts of the last
+    # ``birth_window`` that hold it become the event's first posts (late assignments).
     birth_window: timedelta = timedelta(hours=2)
     birth_min_posts: int = 5
     birth_min_stories: int = 3
-    birth_min_surprise: float = 12.0  # -ln P(recent posts | baseline), see TermModel.burst
+    birth_min_surprise: float = 6.0  # -ln P(recent posts | baseline), see TermModel.burst
     birth_min_burst: float = 3.0  # and (recent + 1) / (expected + 1) at least this
+    # A term that made up more than this share of all posts before its burst is an everyday
+    # word: it can become an anchor of an event, but never names a new one.
+    specific_share: float = 0.01
+    birth_coherence: float = 0.5  # some other term in this share of the first posts ...
+    birth_alone_surprise: float = 20.0  # ... unless the burst is at least this surprising
     birth_cooccurrence: float = 0.5  # co-bursting terms in this share of the first posts
-    burst_check_every: timedelta = timedelta(minutes=5)  # per term
+    burst_check_every: timedelta = timedelta(minutes=1)  # per term
     # A post joins the event whose anchors it holds when the log-odds "this event" against
     # "background chatter" exceed ``join_log_odds`` (see EventDetector._best_owner).
-    join_log_odds: float = 0.0
+    join_log_odds: float = -2.0
     join_smoothing: float = 0.8
-    prior_weight: float = 1.0  # weight of the event's share of recent posts (its prior)
+    # The prior: the share of recent posts that hold the event's main anchors.
+    prior_weight: float = 1.0
+    max_prior: float = 0.5  # the prior share is capped here, so no event swallows the stream
+    # An event holding this share of recent posts is weighed for every post (1.0: off; lower
+    # values helped the Chinese stream a little and hurt the English one, see 0003).
+    hot_share: float = 1.0
     news_share: float = 0.05  # a bursting term in fewer of the event's posts is news to it
     news_penalty: float = -3.0
-    min_known_df: float = 0.75  # a term seen less often than this carries no evidence
-    # Key terms (anchors): the burst term, the terms that burst with it, and later bursting
-    # terms found in at least ``key_share`` of the event's posts.
-    key_share: float = 0.2
+    min_known_df: float = 0.75  # a term in fewer other posts than this carries no evidence
+    # Anchors: the burst term, the terms that burst with it, later bursting facets.
     max_key_terms: int = 30
-    merge_threshold: float = 0.5  # share of an event's posts holding another's anchor term
-    merge_min_posts: int = 5  # an event is checked for merging from this size on
+    core_share: float = 0.3  # an anchor in this share of an event's posts is a core anchor
+    facet_share: float = 0.2  # a burst whose posts hold an event's names this often
+    facet_names: int = 2  # an event's names: its core anchors of lowest frequency
+    merge_threshold: float = 0.5  # share of an event's posts holding another's core anchor
+    merge_similarity: float = 0.6  # cosine of two events' descriptors to merge them
+    descriptors: int = 20  # an event's most telling terms (find candidates, compare events)
+    descriptor_lift: float = 5.0  # ... at least this many times commoner in it than in all
+    merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
+    review_every: int = 100  # and at least every this many posts
     # Idle time after which an event retires; small events retire sooner (bounded cost).
     idle_small: timedelta = timedelta(hours=6)
     idle_large: timedelta = timedelta(days=4)
     large_event_posts: int = 20
+    max_active_events: int = 1000  # beyond this, the longest idle events retire early
 
     # --- alerting -------------------------------------------------------------------------
     # Raised when the window holds enough posts and stories and an anchor term bursts.
@@ -180,6 +200,7 @@ class DetectionConfig:
             "alert_min_posts",
             "monitor_window_bins",
             "max_curve_bins",
+            "max_active_events",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

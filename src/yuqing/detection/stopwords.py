@@ -31,7 +31,8 @@ these those there here i me my mine we us our you your he him his she her they t
 which who whom whose when where why how all any both each few more most other some such no nor
 not only own same too very can could will would shall should may might must just also now up
 down out off again further once s t don't can't im i'm u ur via rt amp http https www com co
-get got go going gonna like one two new says said
+get got go going gonna like one two new says said don doesn didn isn aren wasn weren won
+wouldn couldn shouldn haven hasn ll ve re ain wanna lol
 """
 
 _ES_PT_IT_FR = """

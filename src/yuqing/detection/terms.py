@@ -1,22 +1,22 @@
-"""The term model: which words of a post count, how much, and how busy each word is.
+"""The term model: which words of a post count, how common each is, and when one bursts.
 
 One ``TermModel`` watches every post that detection accepts and keeps, per term, a few
-numbers in a fixed-size record (no per-post history, so memory follows the vocabulary and
-not the number of posts):
+numbers in a fixed-size record (no per-post history, so memory follows the vocabulary, and
+the vocabulary is pruned beyond ``vocabulary_limit``):
 
-* posts in the current time bucket and in the one before it (the *recent* count);
-* an exponentially decayed count of the posts in all older buckets (the *history*).
+* posts in each of the last ``recent_buckets`` time buckets (the *recent window*, 2 h);
+* an exponentially decayed count of the posts in all older buckets (the *history*,
+  half-life ``df_half_life``).
 
-From these come the term's **document frequency**, hence its idf, for weighting post
-vectors; and its **baseline rate** (history over the decayed length of the history), with
-which a recent count is judged as a burst or as the usual chatter. Keeping the recent two
-buckets out of the history is what lets a burst stand out against a baseline it has not
-yet inflated. Before any history exists (the first bucket of a detector's life) the
-baseline is unknown and ``burst`` says so, so that the early hours of a stream do not make
-every recurring topic look new.
-
-Weights: a post's vector holds each distinct kept term once with weight ``idf``, cut to the
-``max_terms_per_post`` heaviest and scaled to unit length.
+From these come the term's decayed **document frequency** (hence idf), and its **burst
+test**: the recent count against what the history predicts for the window. Keeping the
+recent window out of the history lets a burst stand out against a baseline it has not yet
+inflated. The prediction is deliberately cautious where the history is thin: it uses the
+history's upper bound (count + 2 standard deviations), a floor of ``prior_rate_per_day``,
+and, while the history is short, about one post per history's worth of posts
+(``unseen_count``), so that the first hours of a detector do not make every word it has
+not met yet look new. ``surprise`` is the Chernoff bound on the Poisson tail. Before any
+history exists the test says it does not know.
 """
 
 from __future__ import annotations
@@ -58,7 +58,10 @@ class TermBurst:
     expected: float  # what the baseline predicts for the same span
     ratio: float  # (recent + 1) / (expected + 1)
     surprise: float  # -ln P(at least ``recent`` posts | ``expected``), Chernoff bound
-    known: bool  # False while the detector has no history to compare with
+    known: bool
+    # The term's share of all posts in its history: ~0 for the name of a new happening,
+    # larger for everyday words that merely spike along with it.
+    baseline_share: float = 0.0  # False while the detector has no history to compare with
 
 
 class DailyProfile:
@@ -98,26 +101,6 @@ class DailyProfile:
         share = self._slots[int(when // 3600) % 24] * 24.0 / self._counts
         return min(2.0, max(0.5, share))
 
-    def to_state(self) -> dict[str, object]:
-        return {
-            "slots": [round(s, 4) for s in self._slots],
-            "counts": self._counts,
-            "first": self._first,
-            "last_hour": self._last_hour,
-        }
-
-    @classmethod
-    def from_state(cls, state: dict[str, object]) -> DailyProfile:
-        profile = cls()
-        slots = state.get("slots")
-        if isinstance(slots, list) and len(slots) == 24:
-            profile._slots = [float(s) for s in slots]
-        profile._counts = float(state.get("counts", 0.0))  # type: ignore[arg-type]
-        first = state.get("first")
-        profile._first = float(first) if isinstance(first, int | float) else None
-        profile._last_hour = int(state.get("last_hour", -1))  # type: ignore[call-overload]
-        return profile
-
 
 class TermModel:
     """Online document frequency and per-term volume baselines, in bounded memory."""
@@ -132,7 +115,11 @@ class TermModel:
         self._smoothing = config.idf_smoothing
         self._recent = max(1, config.recent_buckets)
         self._hist = self._recent + 1
+        self._sum = self._recent + 2  # running total of the recent buckets
+        # decay ** k for the shifts a record usually moves by (a few days of buckets)
+        self._powers = [self._decay**k for k in range(2_000)]
         self._floor = config.prior_rate_per_day * self._bucket / 86_400
+        self._unseen = config.unseen_count
         # term -> [bucket, count in bucket, in bucket-1, ... in bucket-(R-1), history]
         self._terms: dict[str, list[float]] = {}
         self._total: list[float] = self._fresh(-1)
@@ -141,7 +128,7 @@ class TermModel:
         self._keep_cache: dict[str, bool] = {}
 
     def _fresh(self, bucket: int) -> list[float]:
-        record = [0.0] * (self._recent + 2)
+        record = [0.0] * (self._recent + 3)
         record[0] = float(bucket)
         return record
 
@@ -153,14 +140,17 @@ class TermModel:
         shift = bucket - int(record[0])
         if shift <= 0:
             return
-        decay = self._decay
+        powers = self._powers
         recent = self._recent
         hist = self._hist
-        folded = record[hist] * decay**shift
-        for age in range(max(0, recent - shift), recent):
-            count = record[1 + age]
-            if count:
-                folded += count * decay ** (age + shift)
+        if shift + recent < len(powers):
+            folded = record[hist] * powers[shift]
+            for age in range(recent - shift if shift < recent else 0, recent):
+                count = record[1 + age]
+                if count:
+                    folded += count * powers[age + shift]
+        else:
+            folded = record[hist] * self._decay**shift  # the window is long gone
         record[hist] = folded
         if shift < recent:
             # record[1 + i] <- record[1 + i - shift], newest first
@@ -171,16 +161,19 @@ class TermModel:
             for i in range(1, 1 + recent):
                 record[i] = 0.0
         record[0] = float(bucket)
+        record[self._sum] = sum(record[1 : 1 + recent])
 
     def _add(self, record: list[float], bucket: int) -> None:
         current = int(record[0])
         if bucket > current:
             self._roll(record, bucket)
             record[1] += 1.0
+            record[self._sum] += 1.0
             return
         age = current - bucket
         if age < self._recent:
             record[1 + age] += 1.0
+            record[self._sum] += 1.0
         else:
             record[self._hist] += self._decay**age
 
@@ -196,8 +189,17 @@ class TermModel:
 
     def terms_of(self, tokens: Sequence[str]) -> list[str]:
         """Return the distinct kept terms of a token list, in first-seen order."""
-        keep = self.keep
-        return list(dict.fromkeys(t for t in tokens if keep(t)))
+        cache = self._keep_cache
+        found: list[str] = []
+        seen: set[str] = set()
+        for token in tokens:
+            kept = cache.get(token)
+            if kept is None:
+                kept = self.keep(token)
+            if kept and token not in seen:
+                seen.add(token)
+                found.append(token)
+        return found
 
     def observe(self, terms: Iterable[str], when: float) -> None:
         """Count one document (post or story) holding ``terms`` at ``when``."""
@@ -208,12 +210,17 @@ class TermModel:
         self._add(self._total, bucket)
         self.daily.observe(when)
         records = self._terms
+        running = self._sum
         for term in terms:
             record = records.get(term)
             if record is None:
                 record = self._fresh(bucket)
                 record[1] = 1.0
+                record[running] = 1.0
                 records[term] = record
+            elif record[0] == bucket:
+                record[1] += 1.0
+                record[running] += 1.0
             else:
                 self._add(record, bucket)
         if len(records) > self._config.vocabulary_limit:
@@ -223,14 +230,15 @@ class TermModel:
         """Drop the rarest half of the vocabulary (amortised: runs once per many posts)."""
         for record in self._terms.values():
             self._roll(record, bucket)
-        weights = sorted(sum(r[1:]) for r in self._terms.values())
+        hist, running = self._hist, self._sum
+        weights = sorted(r[hist] + r[running] for r in self._terms.values())
         cut = weights[len(weights) // 2]
-        self._terms = {t: r for t, r in self._terms.items() if sum(r[1:]) > cut}
+        self._terms = {t: r for t, r in self._terms.items() if r[hist] + r[running] > cut}
 
     # --- weights ---------------------------------------------------------------------------
 
     def _documents(self) -> float:
-        return sum(self._total[1:])
+        return self._total[self._hist] + self._total[self._sum]
 
     def documents(self) -> float:
         """Return the decayed number of documents seen (at least 1)."""
@@ -244,48 +252,43 @@ class TermModel:
         if record is None:
             return math.log((documents + smoothing) / smoothing)
         shift = int(self._total[0]) - int(record[0])
-        df = sum(record[1:])
+        df = record[self._hist] + record[self._sum]
         if shift > 0:
             df *= self._decay**shift
         return math.log((documents + smoothing) / (df + smoothing))
 
-    def vector(self, terms: Sequence[str]) -> dict[str, float]:
-        """Return the unit-length idf vector of a post's distinct terms (heaviest kept)."""
-        records = self._terms
+    def idf_many(self, terms: Sequence[str]) -> list[float]:
+        """Return the idf of each term (see ``idf``), in one pass."""
         documents = self._documents() + self._smoothing
         smoothing = self._smoothing
-        now_bucket = int(self._total[0])
-        decay = self._decay
         log = math.log
-        weights: dict[str, float] = {}
-        for term in terms:
-            record = records.get(term)
-            if record is None:
-                df = 0.0
-            else:
-                df = sum(record[1:])
-                shift = now_bucket - int(record[0])
-                if shift > 0:
-                    df *= decay**shift
-            weight = log(documents / (df + smoothing))
-            if weight > 0.0:
-                weights[term] = weight
-        if len(weights) > self._max_terms:
-            kept = sorted(weights.items(), key=lambda item: -item[1])[: self._max_terms]
-            weights = dict(kept)
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        if norm <= 0.0:
-            return {}
-        return {t: w / norm for t, w in weights.items()}
+        return [log(documents / (df + smoothing)) for df in self.df_many(terms)]
 
     def df(self, term: str) -> float:
         """Return the term's decayed document frequency as of the latest bucket."""
         record = self._terms.get(term)
         if record is None:
             return 0.0
-        df = sum(record[1:])
+        df = record[self._hist] + record[self._sum]
         shift = int(self._total[0]) - int(record[0])
         return df * self._decay**shift if shift > 0 else df
+
+    def df_many(self, terms: Sequence[str]) -> list[float]:
+        """Return the decayed document frequency of each term (see ``df``)."""
+        records = self._terms
+        now_bucket = int(self._total[0])
+        decay = self._decay
+        hist, running = self._hist, self._sum
+        found: list[float] = []
+        for term in terms:
+            record = records.get(term)
+            if record is None:
+                found.append(0.0)
+                continue
+            df = record[hist] + record[running]
+            shift = now_bucket - int(record[0])
+            found.append(df * decay**shift if shift > 0 else df)
+        return found
 
     def recent_count(self, term: str) -> float:
         """Posts holding the term in the recent window (the last ``recent_buckets``)."""
@@ -294,34 +297,17 @@ class TermModel:
             return 0.0
         lag = int(self._total[0]) - int(record[0])
         if lag <= 0:
-            return sum(record[1 : 1 + self._recent])
+            return record[self._sum]
         return sum(record[1 : 1 + max(0, self._recent - lag)])
 
-    def heaviest(self, terms: Sequence[str], count: int) -> list[str]:
-        """Return the ``count`` terms of highest idf (the most telling ones)."""
-        ranked = sorted(self.frequencies(terms), key=lambda item: -item[2])
-        return [term for term, _, _ in ranked[:count]]
+    def recent_total(self) -> float:
+        """All posts in the recent window."""
+        return self._total[self._sum]
 
-    def frequencies(self, terms: Sequence[str]) -> list[tuple[str, float, float]]:
-        """Return ``(term, df, idf)`` for each term, df decayed to the current bucket."""
-        records = self._terms
-        documents = self._documents() + self._smoothing
-        smoothing = self._smoothing
-        now_bucket = int(self._total[0])
-        decay = self._decay
-        log = math.log
-        found: list[tuple[str, float, float]] = []
-        for term in terms:
-            record = records.get(term)
-            if record is None:
-                df = 0.0
-            else:
-                df = sum(record[1:])
-                shift = now_bucket - int(record[0])
-                if shift > 0:
-                    df *= decay**shift
-            found.append((term, df, log(documents / (df + smoothing))))
-        return found
+    def heaviest(self, terms: Sequence[str], count: int) -> list[str]:
+        """Return the ``count`` terms of highest idf (lowest document frequency)."""
+        ranked = sorted(zip(self.df_many(terms), range(len(terms)), terms, strict=True))
+        return [term for _, _, term in ranked[:count]]
 
     # --- bursts ----------------------------------------------------------------------------
 
@@ -339,21 +325,33 @@ class TermModel:
             return TermBurst(term, 0.0, 0.0, 1.0, 0.0, known=False)
         self._roll(record, bucket)
         recent_buckets = self._recent
-        recent = sum(record[1 : 1 + recent_buckets])
+        recent = record[self._sum]
         first = self._first_bucket if self._first_bucket is not None else bucket
         history_buckets = bucket - first - (recent_buckets - 1)
         if history_buckets <= 0:
             return TermBurst(term, recent, 0.0, 1.0, 0.0, known=False)
         decay = self._decay
         weight = decay**recent_buckets * (1.0 - decay**history_buckets) / (1.0 - decay)
-        rate_per_bucket = record[self._hist] / weight
+        # The baseline's upper bound (count + 2 standard deviations): a word met only
+        # a few times may be commoner than its few sightings say.
+        seen = record[self._hist]
+        rate_per_bucket = (seen + 2.0 * math.sqrt(seen)) / weight
         span = recent_buckets - 1 + (when - bucket * self._bucket) / self._bucket
         expected = max(rate_per_bucket * self.daily.factor(when), self._floor) * span
+        # A term absent from a short history may still be common: until the history holds
+        # many posts, a word's rate is bounded only by about one per history's worth.
+        total = self._total
+        self._roll(total, bucket)
+        history_posts = total[self._hist]  # decayed: about a day and a half of posts
+        if history_posts > 0:
+            unseen = self._unseen * total[self._sum] / history_posts
+            expected = max(expected, unseen)
         surprise = 0.0
         if recent > expected:
             surprise = recent * math.log(recent / expected) - (recent - expected)
         ratio = (recent + 1.0) / (expected + 1.0)
-        return TermBurst(term, recent, expected, ratio, surprise, known=True)
+        share = record[self._hist] / total[self._hist] if total[self._hist] > 0 else 0.0
+        return TermBurst(term, recent, expected, ratio, surprise, True, share)
 
     def history_hours(self, when: float) -> float:
         """How many hours of history the baselines rest on at ``when``."""
@@ -362,28 +360,7 @@ class TermModel:
         buckets = int(when // self._bucket) - self._recent - self._first_bucket + 1
         return max(0.0, buckets * self._bucket / 3600)
 
-    # --- state -----------------------------------------------------------------------------
+    # --- size -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return len(self._terms)
-
-    def to_state(self) -> dict[str, object]:
-        return {
-            "terms": {t: [round(x, 4) for x in r] for t, r in self._terms.items()},
-            "total": list(self._total),
-            "first_bucket": self._first_bucket,
-            "daily": self.daily.to_state(),
-        }
-
-    def load_state(self, state: dict[str, object]) -> None:
-        terms = state.get("terms")
-        if isinstance(terms, dict):
-            self._terms = {str(t): [float(x) for x in r] for t, r in terms.items()}
-        total = state.get("total")
-        if isinstance(total, list) and len(total) == self._recent + 2:
-            self._total = [float(x) for x in total]
-        first = state.get("first_bucket")
-        self._first_bucket = int(first) if isinstance(first, int) else None
-        daily = state.get("daily")
-        if isinstance(daily, dict):
-            self.daily = DailyProfile.from_state(daily)

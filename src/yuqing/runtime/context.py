@@ -41,6 +41,9 @@ class Context:
         return self._ingestor
 
     def close(self) -> None:
+        service = self.__dict__.get("_incident_service")  # set by runtime.incident_service
+        if service is not None:
+            service.close()
         self.db.dispose()
 
 

@@ -68,6 +68,12 @@ def prepare_demo(
             repo.add_monitor(conn, name, query, ctx.clock.now(), place="云溪县")
 
     def start(workers: Workers) -> None:
+        from yuqing.runtime.demo_incidents import start_demo_incidents
+
+        # The demo's incident is raised by its fire monitor with a scripted duty desk, so
+        # it plays the same way at every start; detection's own events are shown, not
+        # taken into the plan, to keep the demo to one incident.
+        start_demo_incidents(ctx, workers)
         replay_into(ctx, replayer.batches(), workers, origin="demo scenario")
 
     return ctx, start

@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -42,6 +43,7 @@ from yuqing.grading.levels import Level
 from yuqing.grading.proposal import Proposal, propose_level
 from yuqing.grading.signals import Signals
 from yuqing.incidents.clocks import AccountabilityLine, ClockReportRow, accountability, clock_report
+from yuqing.incidents.durations import format_duration
 from yuqing.incidents.escalation import Wait
 from yuqing.incidents.lifecycle import (
     Incident,
@@ -69,6 +71,8 @@ from yuqing.runtime.notify_store import (
     DbDeferredQueue,
     DbDeliveryLog,
     DbInbox,
+    FreshKeys,
+    GroupCommit,
     address_data,
     address_from,
 )
@@ -87,6 +91,8 @@ CHANNEL_SLUG = {ChannelKind.IN_APP: "inapp", ChannelKind.PHONE: "sms"}
 #: A claim older than this belongs to a process that died: the message is taken again.
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS_PER_UNIT = 5
+#: Delivery outcomes written per transaction.
+OUTCOME_BATCH = 200
 
 SUBJECT_ZH = {
     "incident_opened": "立案通知",
@@ -170,6 +176,53 @@ class ClockReport:
     titles: dict[str, str]
     names: dict[str, str]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON data (API and ``yuqing report clocks --json``)."""
+
+        def seconds(value: timedelta | None) -> int | None:
+            return None if value is None else int(value.total_seconds())
+
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "clocks": [
+                {
+                    "clock_id": row.clock_id,
+                    "clock": row.clock_key,
+                    "name_zh": row.clock_name_zh,
+                    "name_en": row.clock_name_en,
+                    "incident_id": row.incident_id,
+                    "incident_title": self.titles.get(row.incident_id),
+                    "level": row.level.value if row.level else None,
+                    "unit": row.unit,
+                    "person": row.person,
+                    "person_name": self.names.get(row.person or ""),
+                    "started_at": row.started_at.isoformat(),
+                    "due_at": row.due_at.isoformat(),
+                    "outcome": row.outcome.value,
+                    "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+                    "delay_seconds": seconds(row.delay),
+                    "variant": row.variant.value,
+                    "calendar_fallback": row.calendar_fallback,
+                }
+                for row in self.rows
+            ],
+            "by_unit_and_person": [
+                {
+                    "unit": line.unit,
+                    "person": line.person,
+                    "person_name": self.names.get(line.person or ""),
+                    "met": line.met,
+                    "missed": line.missed,
+                    "running": line.running,
+                    "total_delay_seconds": seconds(line.total_delay),
+                    "worst_delay_seconds": seconds(line.worst_delay),
+                }
+                for line in self.lines
+            ],
+        }
+
 
 @dataclass
 class DeliveryCounts:
@@ -189,6 +242,13 @@ class _Pending:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     waits: list[Wait] = field(default_factory=list)
+
+
+def _already_sent(row: Any) -> DispatchOutcome:
+    """The outcome of a message the log shows was sent before a crash: not sent again."""
+    return DispatchOutcome(
+        row.id, row.dedup_key, DispatchStatus.SENT, detail="sent before a restart"
+    )
 
 
 def load_plan_and_roster(settings: Settings) -> tuple[Plan, Roster]:
@@ -213,6 +273,9 @@ class IncidentService:
         wall_clock: Clock | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        parallel: int = 8,
+        group: GroupCommit | None = None,
+        inbox: DbInbox | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -220,8 +283,11 @@ class IncidentService:
         self.roster = roster
         self.tokens = tokens
         self.wall_clock = wall_clock or SystemClock()
-        self.inbox = DbInbox(db)
-        self.log = DbDeliveryLog(db)
+        # One group commit for the log and the inbox: parallel deliveries share commits.
+        self.group = group or (inbox.group if inbox is not None else GroupCommit(db))
+        self.inbox = inbox or DbInbox(db, self.group)
+        self.fresh = FreshKeys()
+        self.log = DbDeliveryLog(db, self.fresh, self.group)
         if channels is None:
             channels = build_channels(
                 {"inapp": {}}, ChannelContext(clock=self.wall_clock, inbox=self.inbox)
@@ -232,10 +298,27 @@ class IncidentService:
             clock=self.wall_clock,
             sleep=sleep,
             policy=retry,
-            queue=DbDeferredQueue(db, tokens),
+            queue=DbDeferredQueue(db, tokens, self.fresh),
         )
         self._wake = threading.Event()
         self._deliver_lock = threading.Lock()
+        self._keeper: Any = None
+        self.parallel = parallel
+        self._executor: ThreadPoolExecutor | None = None
+        if db.is_sqlite and ":memory:" not in db.url:
+            # SQLite checkpoints and truncates the WAL whenever the *last* connection
+            # closes, and Database opens one per transaction: ~15 ms per write. An idle
+            # connection held open (no transaction) keeps the WAL, ~1.5 ms per write.
+            self._keeper = db.read_engine.raw_connection()
+
+    def close(self) -> None:
+        """Release the connection the service holds open (SQLite)."""
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
 
     @classmethod
     def from_settings(
@@ -256,7 +339,7 @@ class IncidentService:
             roster = roster or default_roster
         roster = roster if roster is not None else plan.roster
         wall = wall_clock or SystemClock()
-        inbox = DbInbox(db)
+        inbox = DbInbox(db, GroupCommit(db))
         tables: dict[str, Mapping[str, Any]] = dict(settings.notify if notify is None else notify)
         tables.setdefault("inapp", {})
         channels = build_channels(tables, ChannelContext(clock=wall, inbox=inbox))
@@ -270,6 +353,7 @@ class IncidentService:
             channels=channels,
             wall_clock=wall,
             retry=retry,
+            inbox=inbox,
         )
 
     # -- plumbing -------------------------------------------------------------------
@@ -358,6 +442,12 @@ class IncidentService:
 
     def _create(self, incident: Incident, now: datetime) -> str:
         with self.db.write() as conn:
+            if incident.event_ref is not None:
+                # Checked again in the writing transaction: an event raised twice at once
+                # (two detection workers) opens one incident.
+                existing = repo.open_incident_for_event(conn, incident.event_ref)
+                if existing is not None:
+                    return existing
             pending = self._drain(incident, now)
             repo.insert_incident(conn, incident, now)
             self._store_rest(conn, incident, pending)
@@ -369,7 +459,9 @@ class IncidentService:
         for _ in range(MAX_ATTEMPTS_PER_UNIT):
             try:
                 with self.db.write() as conn:
-                    incident, loaded = repo.load_incident(conn, incident_id, for_update=True)
+                    incident, loaded = repo.load_incident(
+                        conn, incident_id, for_update=True, timeline=False
+                    )
                     now = self.clock.now()
                     result = fn(incident, now)
                     self.commit(conn, incident, loaded, now)
@@ -603,8 +695,9 @@ class IncidentService:
         raise StorageError("the acknowledgement could not be stored; try again")
 
     def _acknowledge(self, digest: str, by: str | None) -> AckResult:
-        now = self.clock.now()
         with self.db.write() as conn:
+            # Read inside the transaction: a step committed before it has an earlier time.
+            now = self.clock.now()
             row = repo.message_by_token_hash(conn, digest)
             if row is None:
                 raise NotFound("this acknowledgement link is not known")
@@ -635,7 +728,9 @@ class IncidentService:
             )
             stopped = False
             if row.incident_id is not None:
-                incident, loaded = repo.load_incident(conn, row.incident_id, for_update=True)
+                incident, loaded = repo.load_incident(
+                    conn, row.incident_id, for_update=True, timeline=False
+                )
                 stopped = self._stop_escalation(incident, row, who, now)
                 incident.timeline.append(
                     at=now,
@@ -696,25 +791,62 @@ class IncidentService:
         return self.tokens.attach(message)
 
     def deliver_pending(self, limit: int = 500) -> DeliveryCounts:
-        """Deliver the outbox: every pending message (and any whose sender died)."""
+        """Deliver the outbox: every pending message (and any whose sender died).
+
+        The messages are claimed in one transaction (``UPDATE ... WHERE status = <as
+        read>``: of two schedulers, one wins each message) together with one look in the
+        delivery log for any already sent before a crash; the rest are sent in parallel
+        (HTTP channels wait on the network) and their outcomes written in batches.
+        """
         counts = DeliveryCounts()
         with self._deliver_lock:
             wall = self.wall_clock.now()
-            with self.db.read() as conn:
+            with self.db.write() as conn:
                 rows = repo.pending_messages(
                     conn, stale_claim_before=wall - CLAIM_LEASE, limit=limit
                 )
-            for row in rows:
-                with self.db.write() as conn:
-                    claimed = repo.claim_message(conn, row.id, row.status, wall)
-                if not claimed:
-                    counts.skipped += 1
-                    continue
-                outcome = self.dispatcher.deliver(
-                    self._message(row), [address_from(a) for a in row.addresses]
+                claimed = [
+                    row for row in rows if repo.claim_message(conn, row.id, row.status, wall)
+                ]
+                done_before = repo.sent_keys(conn, [row.dedup_key for row in claimed])
+            counts.skipped = len(rows) - len(claimed)
+            if not claimed:
+                return counts
+            already = [row for row in claimed if row.dedup_key in done_before]
+            if already:
+                self._record_outcomes(
+                    [(row, _already_sent(row)) for row in already], counts, note=False
                 )
-                self._record_outcome(row, outcome, counts)
+            todo = [row for row in claimed if row.dedup_key not in done_before]
+            self.fresh.add(row.dedup_key for row in todo)
+
+            def send(row: Any) -> tuple[Any, DispatchOutcome]:
+                try:
+                    return row, self.dispatcher.deliver(
+                        self._message(row), [address_from(a) for a in row.addresses]
+                    )
+                finally:
+                    self.fresh.discard(row.dedup_key)
+
+            batch: list[tuple[Any, DispatchOutcome]] = []
+            if len(todo) <= 1 or self.parallel <= 1:
+                done: Iterable[tuple[Any, DispatchOutcome]] = map(send, todo)
+            else:
+                done = self._pool().map(send, todo)
+            for pair in done:
+                batch.append(pair)
+                if len(batch) >= OUTCOME_BATCH:
+                    self._record_outcomes(batch, counts)
+                    batch = []
+            self._record_outcomes(batch, counts)
         return counts
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.parallel, thread_name_prefix="yuqing-deliver"
+            )
+        return self._executor
 
     def run_deferred(self) -> DeliveryCounts:
         """Resume rate-limited messages whose wait is over."""
@@ -724,10 +856,10 @@ class IncidentService:
             return counts
         with self.db.read() as conn:
             rows = {o.message_id: repo.message(conn, o.message_id) for o in outcomes}
-        for outcome in outcomes:
-            row = rows.get(outcome.message_id)
-            if row is not None:
-                self._record_outcome(row, outcome, counts)
+        self._record_outcomes(
+            [(rows[o.message_id], o) for o in outcomes if rows.get(o.message_id) is not None],
+            counts,
+        )
         return counts
 
     def recover(self) -> int:
@@ -738,59 +870,80 @@ class IncidentService:
             repo.requeue(conn, lost)
         return len(lost)
 
-    def _record_outcome(self, row: Any, outcome: DispatchOutcome, counts: DeliveryCounts) -> None:
+    def _state_of(self, row: Any, outcome: DispatchOutcome) -> str:
         status = outcome.status
-        if status is DispatchStatus.DUPLICATE:
-            status = DispatchStatus.SENT if self.log.was_sent(row.dedup_key) else status
+        if status is DispatchStatus.DUPLICATE and self.log.was_sent(row.dedup_key):
+            status = DispatchStatus.SENT
         if status is DispatchStatus.SENT:
-            state, counts.sent = "sent", counts.sent + 1
-        elif status is DispatchStatus.UNDELIVERED:
-            state, counts.undelivered = "undelivered", counts.undelivered + 1
-        else:  # deferred, or a duplicate still waiting in the queue
-            state, counts.deferred = "deferred", counts.deferred + 1
+            return "sent"
+        if status is DispatchStatus.UNDELIVERED:
+            return "undelivered"
+        return "deferred"  # deferred, or a duplicate still waiting in the queue
+
+    def _record_outcomes(
+        self,
+        pairs: Sequence[tuple[Any, DispatchOutcome]],
+        counts: DeliveryCounts,
+        *,
+        note: bool = True,
+    ) -> None:
+        """Write how each delivery ended, and a timeline entry for each incident message."""
+        if not pairs:
+            return
         now = self.clock.now()
-        with self.db.write() as conn:
-            repo.finish_message(
-                conn,
-                row.id,
-                status=state,
-                now=now,
-                channel=outcome.channel,
-                detail=outcome.detail,
-            )
-            if row.incident_id is None:
-                return
-            name = self.person_name(row.person_id)
-            what = row.notice_key + (f" step {row.rung}" if row.rung else "")
-            if state == "sent":
-                text = f"{what} delivered to {row.person_id} via {outcome.channel}"
-                label = SUBJECT_ZH.get(row.notice_key, row.notice_key)
-                text_zh = f"已通知 {name}（{label}，{outcome.channel}）"
-            elif state == "undelivered":
-                text = f"{what} UNDELIVERED to {row.person_id}: {outcome.detail}"
-                text_zh = f"通知 {name} 失败：所有渠道均未送达"
-            else:
-                text = f"{what} to {row.person_id} deferred: {outcome.detail}"
-                text_zh = f"通知 {name} 受频率限制，稍后重发"
-            repo.append_timeline(
-                conn,
-                row.incident_id,
-                at=now,
-                actor=Actor.system("notify"),
-                kind=EntryKind.NOTE,
-                text=text[:2000],
-                text_zh=text_zh[:2000],
-                data={
-                    "delivery": state,
-                    "message_id": row.id,
-                    "notice": row.notice_key,
-                    "person": row.person_id,
+        finished: list[dict[str, Any]] = []
+        entries: list[repo.NewEntry] = []
+        for row, outcome in pairs:
+            state = self._state_of(row, outcome)
+            setattr(counts, state, getattr(counts, state) + 1)
+            finished.append(
+                {
+                    "id": row.id,
+                    "status": state,
+                    "now": now,
                     "channel": outcome.channel,
-                    "escalation_id": row.escalation_id,
-                    "rung": row.rung,
-                    "attempts": len(outcome.results),
-                },
+                    "detail": outcome.detail,
+                }
             )
+            if note and row.incident_id is not None:
+                entries.append(self._delivery_entry(row, outcome, state, now))
+        with self.db.write() as conn:
+            repo.finish_messages(conn, finished)
+            repo.append_timeline_many(conn, entries)
+
+    def _delivery_entry(
+        self, row: Any, outcome: DispatchOutcome, state: str, now: datetime
+    ) -> repo.NewEntry:
+        name = self.person_name(row.person_id)
+        what = row.notice_key + (f" step {row.rung}" if row.rung else "")
+        label = SUBJECT_ZH.get(row.notice_key, row.notice_key)
+        if state == "sent":
+            text = f"{what} delivered to {row.person_id} via {outcome.channel}"
+            text_zh = f"已通知 {name}（{label}，{outcome.channel}）"
+        elif state == "undelivered":
+            text = f"{what} UNDELIVERED to {row.person_id}: {outcome.detail}"
+            text_zh = f"通知 {name} 失败：所有渠道均未送达（{label}）"
+        else:
+            text = f"{what} to {row.person_id} deferred: {outcome.detail}"
+            text_zh = f"通知 {name} 受频率限制，稍后重发（{label}）"
+        return repo.NewEntry(
+            incident_id=row.incident_id,
+            at=now,
+            actor=Actor.system("notify"),
+            kind=EntryKind.NOTE,
+            text=text[:2000],
+            text_zh=text_zh[:2000],
+            data={
+                "delivery": state,
+                "message_id": row.id,
+                "notice": row.notice_key,
+                "person": row.person_id,
+                "channel": outcome.channel,
+                "escalation_id": row.escalation_id,
+                "rung": row.rung,
+                "attempts": len(outcome.results),
+            },
+        )
 
     # -- roster and reachability (M6, M12) ------------------------------------------------------
 
@@ -847,7 +1000,7 @@ class IncidentService:
             repo.insert_messages(conn, [row])
             stored = repo.message(conn, message_id)
         outcome = self.dispatcher.deliver(self._message(stored), [address])
-        self._record_outcome(stored, outcome, DeliveryCounts())
+        self._record_outcomes([(stored, outcome)], DeliveryCounts())
         last: DeliveryResult | None = outcome.last
         return ChannelTest(
             channel=address.kind,
@@ -873,6 +1026,51 @@ class IncidentService:
         rows = clock_report(clocks, (start, end), as_of=as_of)
         names = {row.person: self.person_name(row.person) for row in rows if row.person is not None}
         return ClockReport(start, end, as_of, rows, accountability(rows), titles, names)
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    """The plan's levels and clocks (``yuqing plan show`` and ``GET /api/v1/plan``)."""
+    levels = []
+    for level in plan.levels:
+        spec = plan.level(level)
+        levels.append(
+            {
+                "level": level.value,
+                "name_zh": spec.name_zh,
+                "name_en": spec.name_en,
+                "colour": spec.colour.value,
+                "lead_unit": spec.lead_unit,
+                "reports_to": spec.reports_to,
+                "escalation": spec.escalation,
+                "joint_meeting": spec.joint_meeting,
+                "rules": [rule.id for rule in spec.rules],
+                "clocks": [
+                    {
+                        "id": c.id,
+                        "name_zh": c.name_zh,
+                        "name_en": c.name_en,
+                        "starts_on": c.starts_on,
+                        "counts_from": c.counts_from,
+                        "duration": format_duration(c.duration),
+                        "off_hours_duration": format_duration(c.off_hours_duration)
+                        if c.off_hours_duration
+                        else None,
+                        "warn_before": format_duration(c.warn_before) if c.warn_before else None,
+                        "completed_by": c.completed_by,
+                        "responsible": f"{c.responsible_role} of {c.responsible_unit}",
+                    }
+                    for c in spec.clocks
+                ],
+            }
+        )
+    return {
+        "id": plan.id,
+        "version": plan.version,
+        "fingerprint": plan.fingerprint,
+        "name_zh": plan.spec.plan.name_zh,
+        "auto_open_at": plan.auto_open_at.value,
+        "levels": levels,
+    }
 
 
 def _service_slot(ctx: Any) -> dict[str, Any]:
@@ -902,11 +1100,3 @@ def attach_service(ctx: Any, service: IncidentService) -> None:
     """Make ``service`` the one ``incident_service(ctx)`` returns (the demo's own)."""
     with _service_lock:
         _service_slot(ctx)["_incident_service"] = service
-
-
-def messages_for(
-    service: IncidentService, incident_id: str, *, keys: Sequence[str] | None = None
-) -> list[Any]:
-    """The incident's message rows, optionally only some notice keys (for tests, demo)."""
-    rows = service.messages(incident_id)
-    return [row for row in rows if keys is None or row.notice_key in keys]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -106,15 +108,126 @@ def message_from(data: dict[str, Any], tokens: AckTokens | None) -> Message:
 # -- the protocols --------------------------------------------------------------------------
 
 
-class DbDeliveryLog:
-    """``DeliveryLog`` on the ``notify_deliveries`` table (append-only)."""
+class GroupCommit:
+    """Durable writes from many threads, several per transaction (group commit).
+
+    ``run(work)`` returns once ``work(conn)`` is committed. Threads that arrive while a
+    transaction is being written queue their work; the next transaction takes it all, so
+    eight delivery threads logging at once pay for one commit, not eight (SQLite opens a
+    connection per transaction). If a shared transaction fails, each piece of work is
+    tried again alone, so only the faulty one raises.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cond = threading.Condition()
+        self._queue: list[tuple[int, Callable[[Any], None]]] = []
+        self._issued = 0
+        self._done = 0
+        self._failed: dict[int, BaseException] = {}
+        self._writing = False
+
+    def run(self, work: Callable[[Any], None]) -> None:
+        with self._cond:
+            self._issued += 1
+            ticket = self._issued
+            self._queue.append((ticket, work))
+            while self._writing and self._done < ticket:
+                self._cond.wait()
+            if self._done < ticket:
+                self._writing = True
+                leader = True
+            else:
+                leader = False
+        if leader:
+            self._write_all()
+        with self._cond:
+            error = self._failed.pop(ticket, None)
+        if error is not None:
+            raise error
+
+    def _write_all(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    batch, self._queue = self._queue, []
+                if not batch:
+                    return
+                failed = self._write(batch)
+                with self._cond:
+                    self._failed.update(failed)
+                    self._done = max(ticket for ticket, _ in batch)
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+    def _write(self, batch: list[tuple[int, Callable[[Any], None]]]) -> dict[int, BaseException]:
+        try:
+            with self.db.write() as conn:
+                for _, work in batch:
+                    work(conn)
+            return {}
+        except Exception:
+            if len(batch) == 1:
+                return {batch[0][0]: _current_error()}
+        failed: dict[int, BaseException] = {}
+        for ticket, work in batch:
+            try:
+                with self.db.write() as conn:
+                    work(conn)
+            except Exception as error:
+                failed[ticket] = error
+        return failed
+
+
+def _current_error() -> BaseException:
+    import sys
+
+    error = sys.exc_info()[1]
+    assert error is not None
+    return error
+
+
+class FreshKeys:
+    """Dedup keys known to be neither sent nor queued, so the store need not be asked.
+
+    The outbox claims each message with a conditional UPDATE and checks the log for all
+    claimed keys in one query; after that, the dispatcher's per-message ``was_sent`` and
+    ``holds`` questions have a known answer (no) and cost no database round trip.
+    """
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._keys.update(keys)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._keys
+
+
+class DbDeliveryLog:
+    """``DeliveryLog`` on the ``notify_deliveries`` table (append-only)."""
+
+    def __init__(
+        self, db: Database, fresh: FreshKeys | None = None, group: GroupCommit | None = None
+    ) -> None:
+        self.db = db
+        self.fresh = fresh or FreshKeys()
+        self.group = group or GroupCommit(db)
 
     def record(self, entry: LogEntry) -> None:
-        with self.db.write() as conn:
-            repo.insert_delivery(
+        self.group.run(
+            lambda conn: repo.insert_delivery(
                 conn,
                 {
                     "at": entry.at,
@@ -131,6 +244,7 @@ class DbDeliveryLog:
                     "retry_after": entry.retry_after,
                 },
             )
+        )
 
     @staticmethod
     def _entry(row: Any) -> LogEntry:
@@ -154,6 +268,8 @@ class DbDeliveryLog:
             return [self._entry(row) for row in repo.deliveries(conn, message_id)]
 
     def was_sent(self, dedup_key: str) -> bool:
+        if dedup_key in self.fresh:
+            return False
         with self.db.read() as conn:
             return repo.was_sent(conn, dedup_key)
 
@@ -165,9 +281,12 @@ class DbDeliveryLog:
 class DbDeferredQueue:
     """``DeferredQueue`` on the ``notify_deferred`` table: rate-limited messages wait here."""
 
-    def __init__(self, db: Database, tokens: AckTokens | None = None) -> None:
+    def __init__(
+        self, db: Database, tokens: AckTokens | None = None, fresh: FreshKeys | None = None
+    ) -> None:
         self.db = db
         self.tokens = tokens
+        self.fresh = fresh or FreshKeys()
 
     def push(self, item: Deferred) -> None:
         with self.db.write() as conn:
@@ -199,6 +318,8 @@ class DbDeferredQueue:
         ]
 
     def holds(self, dedup_key: str) -> bool:
+        if dedup_key in self.fresh:
+            return False
         with self.db.read() as conn:
             return repo.holds_deferred(conn, dedup_key)
 
@@ -210,12 +331,13 @@ class DbDeferredQueue:
 class DbInbox:
     """``InAppInbox`` on the ``inapp_inbox`` table."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, group: GroupCommit | None = None) -> None:
         self.db = db
+        self.group = group or GroupCommit(db)
 
     def put(self, item: InboxItem) -> None:
-        with self.db.write() as conn:
-            repo.put_inbox(
+        self.group.run(
+            lambda conn: repo.put_inbox(
                 conn,
                 {
                     "person_id": item.person,
@@ -229,6 +351,7 @@ class DbInbox:
                     "delivered_at": item.delivered_at,
                 },
             )
+        )
 
     def items_for(self, person: str, limit: int = 100) -> list[Any]:
         """The person's in-app notifications, newest first (rows of ``inapp_inbox``)."""

@@ -62,13 +62,18 @@ class Workers:
             thread.join(timeout)
 
 
-def start_standard_workers(ctx: Context, workers: Workers) -> None:
-    """Feed polling every 30 s (each feed on its own schedule) and hourly retention."""
+def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = True) -> None:
+    """Feed polling every 30 s (each feed on its own schedule), hourly retention, and
+    (unless the caller runs its own, as the demo does) the plan engine's scheduler."""
     client = httpx.Client(
         headers={"User-Agent": "yuqing/0.1 (+public-opinion duty desk)"},
         follow_redirects=True,
     )
     workers.every("feeds", 30.0, lambda: poll_due_feeds(ctx, client))
+    if incidents:
+        from yuqing.runtime.scheduler import start_incident_workers
+
+        start_incident_workers(ctx, workers)
     workers.every(
         "retention",
         3600.0,

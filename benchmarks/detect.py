@@ -1,0 +1,105 @@
+"""Detection's cost in the live pipeline: posts/s with and without detection, same stream.
+
+    .venv/bin/python benchmarks/detect.py [--posts 100000]
+
+Runs ingestion on SQLite twice over the same posts (the demo generator, and
+../shared/data/streams/zh-hotevents-dev.jsonl when present, read in place): once without
+detection, once with sentiment, kind, severity cues and event detection. Prints both
+rates, the share detection adds (target: at most +50%), and detection's cost per post
+over the first 10,000 posts against the last 10,000 of 100,000 (it must not grow with
+the number of posts stored: only active events are compared against).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from yuqing.core.posts import parse_post_record
+from yuqing.runtime.context import open_context
+from yuqing.settings import Settings
+from yuqing.sources.base import Item, Located
+from yuqing.sources.files import JsonLinesFile
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "streams"
+CHUNK = 10_000
+
+
+def demo_items(n: int) -> list[Item]:
+    from yuqing.demo.scenario import generate_posts
+
+    posts = sorted(generate_posts(23, n), key=lambda p: str(p["published_at"]))
+    return [Located(parse_post_record(p), f"demo:{i}") for i, p in enumerate(posts)]
+
+
+def file_items(path: Path) -> list[Item]:
+    items = [i for i in JsonLinesFile(path).read() if isinstance(i, Located)]
+    items.sort(key=lambda i: i.record.published_at or 0)  # type: ignore[arg-type,return-value]
+    return list(items)
+
+
+def run(items: list[Item], detection: bool) -> tuple[float, list[float]]:
+    """Posts/s overall, and detection's microseconds per post in each chunk of 10,000."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            data_dir=Path(folder),
+            database_url=f"sqlite:///{folder}/b.db",
+            secret=SecretStr("bench"),
+            batch_size=2000,
+            detection=detection,
+        )
+        ctx = open_context(settings)
+        ingestor = ctx.ingestor
+        ingestor.pipeline.process_batch(["预热 warm up"])
+        if ingestor.detection is not None:
+            from yuqing.textproc import kind, sentiment
+
+            sentiment.default_model()
+            kind.default_model()
+        per_chunk: list[float] = []
+        started = time.perf_counter()
+        for start in range(0, len(items), CHUNK):
+            before = ingestor.stages.seconds.get("detection", 0.0)
+            ingestor.ingest(items[start : start + CHUNK], origin="bench")
+            spent = ingestor.stages.seconds.get("detection", 0.0) - before
+            per_chunk.append(1e6 * spent / max(1, len(items[start : start + CHUNK])))
+        took = time.perf_counter() - started
+        ctx.close()
+    return len(items) / took, per_chunk
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    args = parser.parse_args()
+    streams = [("demo-generator", demo_items(args.posts))]
+    hot = SHARED / "zh-hotevents-dev.jsonl"
+    if hot.exists():
+        streams.append((hot.name, file_items(hot)))
+    else:
+        print(f"note: {hot} not found; measuring the demo generator only", file=sys.stderr)
+    for name, items in streams:
+        without, _ = run(items, detection=False)
+        with_detection, chunks = run(items, detection=True)
+        added = without / with_detection - 1
+        print(
+            f"{name:24s} {len(items):>7,} posts | without detection {without:>6,.0f}/s | "
+            f"with {with_detection:>6,.0f}/s | detection adds {100 * added:.0f}% per post "
+            "(target <= 50%)"
+        )
+        if len(chunks) >= 2:
+            print(
+                f"{'':24s} detection us/post: first {CHUNK:,} posts {chunks[0]:.0f}, "
+                f"last {CHUNK:,} {chunks[-1]:.0f} (ratio {chunks[-1] / max(chunks[0], 1e-9):.2f});"
+                f" every chunk: {[round(c) for c in chunks]}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

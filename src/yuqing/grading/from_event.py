@@ -1,0 +1,49 @@
+"""Signals for grading, measured from a detected event's summary."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from yuqing.detection.model import EventSummary
+from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
+
+_KINDS = {kind.value: kind for kind in IncidentKind}
+
+
+def signals_from_event(
+    summary: EventSummary,
+    casualties: Mapping[str, int] | None = None,
+    home_places: Collection[str] = (),
+) -> Signals:
+    """What grading needs, from what detection measured.
+
+    ``casualties`` holds the highest count of each casualty cue over the event's posts
+    (deaths, injuries, missing, evacuated). Media pick-up counts posts by outlet
+    category, the nearest measure detection keeps. Places outside the home jurisdiction
+    are counted only when the deployment names its home places.
+    """
+    worst = dict(casualties or {})
+    categories = dict(summary.categories)
+    places = [name for name, _ in summary.places]
+    return Signals(
+        volume=summary.post_count,
+        growth_rate=summary.growth_rate,
+        reach=summary.reach,
+        source_count=summary.sources,
+        source_categories=frozenset(c for c, n in categories.items() if n > 0),
+        media_pickup=MediaPickup(
+            central=categories.get("central_media", 0),
+            local=categories.get("local_media", 0),
+            overseas=categories.get("overseas_media", 0),
+        ),
+        places_outside_home=(
+            sum(1 for place in places if place not in home_places) if home_places else None
+        ),
+        negative_share=summary.negative_share,
+        kind=_KINDS.get(summary.kind or ""),
+        deaths=worst.get("deaths"),
+        injuries=worst.get("injuries"),
+        missing=worst.get("missing"),
+        evacuated=worst.get("evacuated"),
+        measured_at=summary.as_of,
+    )

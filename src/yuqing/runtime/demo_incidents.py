@@ -1,0 +1,419 @@
+"""The demo's incidents: the scenario's fire taken into the plan, and scripted people.
+
+``yuqing serve --demo`` replays the demo scenario at 60x. ``start_demo_incidents(ctx,
+workers)`` (called by ``runtime/demo.py`` once the demo context is made) adds:
+
+- the plan engine's service on the demo database, with the demo's duty roster
+  (``yuqing/demo/duty_roster.toml``) and in-app notifications only, so nothing leaves
+  the machine;
+- the scheduler, ticking four times a real second (15 s of stream time) so the clocks
+  of the stream count down and fire on time;
+- **the trigger** (``trigger="monitor"``, until detection raises events itself): the
+  chemical-plant-fire monitor's matched posts and the official posts about the
+  chemical park are measured into ``Signals`` (volume, kind, injuries and people
+  evacuated as the emergency bureau's notice gives them, media pick-up by outlet);
+  once the plan's rules propose a level the event is raised through
+  ``IncidentService.on_event_raised`` (opened at once at III or above), and later
+  measurements re-grade it. With ``trigger="detection"`` nothing is measured here:
+  detection calls ``on_event_raised`` / ``on_event_updated`` and the rest stays;
+- **the desk** (``scripted=True``): invented people doing what the plan asks, at
+  plausible moments after an incident opens (stream minutes): the office's duty
+  officer names the unit concerned and confirms the level (+3), the office head
+  convenes the joint meeting (+6), the lead unit's staff are at their posts (+8),
+  information officers online (+20), attendance, the meeting held and minutes (+30 to
+  +45). Nobody answers the first escalation step, so it escalates to the next person
+  on the roster; that person acknowledges through their link three minutes later and
+  the escalation stops; the report upward follows five minutes after that, late.
+  So ``yuqing report clocks --demo`` shows deadlines met and one missed, with its delay.
+
+Everything goes through the same service calls the API uses; a person can act on the
+demo incident through the API at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from yuqing.grading.levels import Level
+from yuqing.grading.proposal import propose_level
+from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
+from yuqing.incidents.clocks import ClockStatus
+from yuqing.incidents.lifecycle import Incident, State
+from yuqing.incidents.milestones import Milestone
+from yuqing.incidents.plan import Plan, check_roster
+from yuqing.incidents.roster import Person, Roster, on_duty
+from yuqing.incidents.timeline import Actor
+from yuqing.runtime.incident_service import IncidentService
+from yuqing.runtime.scheduler import start_incident_workers
+from yuqing.settings import Settings
+from yuqing.storage import incident_repo as repo
+from yuqing.storage.incident_repo import OPEN_STATES
+
+log = logging.getLogger("yuqing.demo.incidents")
+
+FIRE_MONITOR = "化工园区火情"
+FIRE_EVENT_REF = "demo:chemical-plant-fire"
+FIRE_TITLE = "云溪化工园区火灾"
+FIRE_PLACE = "云溪县"
+PARK = "化工园区"
+#: Matched posts the monitor needs before the fire is measured at all.
+MIN_POSTS = 3
+
+_INJURED = re.compile(r"(\d{1,4})\s*(?:人|名)(?:[^，。；]{0,8}?)受伤")
+_EVACUATED = re.compile(r"(\d{1,6})\s*名群众")
+_PICKUP = {"central_media": "central", "local_media": "local", "overseas_media": "overseas"}
+
+#: Units concerned, by words in an incident's title (detection's events included).
+CONCERNED_BY_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("学校", "食堂", "学生", "中学"), "education"),
+    (("自来水", "中毒", "疫", "医院"), "health"),
+    (("化工", "火", "爆炸", "暴雨", "洪", "汛", "塌方"), "emergency"),
+)
+
+
+def demo_roster_path() -> Path:
+    """The demo's roster file, inside the installed package."""
+    return Path(str(resources.files("yuqing.demo").joinpath("duty_roster.toml")))
+
+
+def demo_roster(plan: Plan) -> Roster:
+    return check_roster(demo_roster_path(), plan)
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """Settings for reading the demo's database (``yuqing report clocks --demo``)."""
+    db_path = settings.data_dir / "demo.db"
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{db_path.as_posix()}",
+            "roster_file": demo_roster_path(),
+            "notify": {},
+        }
+    )
+
+
+def build_demo_service(ctx: Any) -> IncidentService:
+    """The service of the demo: demo roster, in-app only, on the demo's (stream) clock."""
+    settings: Settings = ctx.settings
+    plan = None
+    if settings.plan_file is not None:
+        from yuqing.incidents.plan import check_plan
+
+        plan = check_plan(settings.plan_file)
+    if plan is None:
+        from yuqing.incidents.plan import default_plan
+
+        plan = default_plan()
+    return IncidentService.from_settings(
+        settings, ctx.db, ctx.clock, plan=plan, roster=demo_roster(plan), notify={}
+    )
+
+
+# -- measuring the fire (until detection does it) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the demo measured of the fire at one moment."""
+
+    signals: Signals
+    first_seen: datetime
+    posts: int
+
+
+def measure_fire(service: IncidentService, now: datetime) -> Measured | None:
+    """Signals of the fire from the monitor's posts and the official posts about the park."""
+    with service.db.read() as conn:
+        matched = repo.monitor_posts(conn, FIRE_MONITOR)
+        if len(matched) < MIN_POSTS:
+            return None
+        first = matched[0].seen_at
+        official = repo.official_posts(conn, first - timedelta(hours=1), now, PARK)
+    injuries: int | None = None
+    evacuated: int | None = None
+    outlets: dict[str, set[str]] = {"central": set(), "local": set(), "overseas": set()}
+    authors: set[str] = set()
+    for post in [*matched, *official]:
+        authors.add(str(post.author))
+        category = (post.extra or {}).get("source_category")
+        if category in _PICKUP:
+            outlets[_PICKUP[category]].add(str(post.author))
+    for post in official:
+        text = f"{post.title or ''} {post.text}"
+        for match in _INJURED.finditer(text):
+            injuries = max(injuries or 0, int(match.group(1)))
+        for match in _EVACUATED.finditer(text):
+            evacuated = max(evacuated or 0, int(match.group(1)))
+    signals = Signals(
+        volume=len(matched),
+        source_count=len(authors),
+        media_pickup=MediaPickup(
+            central=len(outlets["central"]),
+            local=len(outlets["local"]),
+            overseas=len(outlets["overseas"]),
+        ),
+        kind=IncidentKind.ACCIDENT,
+        injuries=injuries,
+        evacuated=evacuated,
+        deaths=0 if injuries is not None else None,
+        measured_at=now,
+    )
+    return Measured(signals, first, len(matched))
+
+
+# -- the desk: scripted people ---------------------------------------------------------
+
+
+@dataclass
+class _Progress:
+    done: set[str] = field(default_factory=set)
+    acknowledged_at: datetime | None = None
+
+
+class DemoDesk:
+    """Invented people doing what the plan asks, at plausible stream moments."""
+
+    #: (stream minutes after opening, step name)
+    SCHEDULE: tuple[tuple[float, str], ...] = (
+        (2, "accept"),
+        (3, "grade"),
+        (6, "convene"),
+        (8, "staff_at_posts"),
+        (20, "information_officers"),
+        (30, "attendance"),
+        (40, "meeting_held"),
+        (45, "minutes"),
+    )
+    ACK_AFTER = timedelta(minutes=3)
+    REPORT_AFTER_ACK = timedelta(minutes=5)
+    ACK_FROM_STEP = 2  # nobody answers step 1: it must escalate to the next person
+
+    def __init__(self, service: IncidentService) -> None:
+        self.service = service
+        self.progress: dict[str, _Progress] = {}
+
+    # people of the roster
+    def _people(self, now: datetime, unit: str, role: str) -> list[Person]:
+        roster = self.service.roster
+        return on_duty(roster, now, unit=unit, role=role) or roster.directory(unit=unit, role=role)
+
+    def _actor(self, now: datetime, unit: str, role: str) -> Actor | None:
+        people = self._people(now, unit, role)
+        return Actor(people[0].id, role, unit) if people else None
+
+    def poll(self, now: datetime) -> None:
+        for row in self.service.summaries(states=OPEN_STATES, limit=50):
+            try:
+                self._play(row.id, now)
+            except Exception as error:  # a scripted person's mistake must not stop the demo
+                log.warning("demo desk on %s: %s", row.id, error)
+
+    def _play(self, incident_id: str, now: datetime) -> None:
+        progress = self.progress.setdefault(incident_id, _Progress())
+        incident = self.service.incident(incident_id)
+        age = now - incident.opened_at
+        for minutes, step in self.SCHEDULE:
+            if step in progress.done or age < timedelta(minutes=minutes):
+                continue
+            progress.done.add(step)
+            self._step(step, incident, now)
+            incident = self.service.incident(incident_id)
+        self._acknowledge_escalations(incident, progress, now)
+        self._report(incident, progress, now)
+
+    def _office_duty(self, now: datetime) -> Actor | None:
+        return self._actor(now, self.service.plan.office, "duty_officer")
+
+    def _head(self, now: datetime, unit: str) -> Actor | None:
+        return self._actor(now, unit, "unit_head")
+
+    def _step(self, step: str, incident: Incident, now: datetime) -> None:
+        svc, office = self.service, self.service.plan.office
+        duty = self._office_duty(now)
+        if step == "accept" and incident.state is State.SUGGESTED and duty:
+            svc.transition(incident.id, "accept", duty, "值班员核实后立案")
+        elif step == "grade" and duty and incident.state in (State.DETECTED, State.REPORTED):
+            concerned = incident.concerned_unit or concerned_unit_for(incident.title)
+            if incident.concerned_unit is None and concerned:
+                svc.set_concerned_unit(incident.id, concerned, duty)
+            proposal = incident.pending_proposal() or (
+                incident.proposals[-1] if incident.proposals else None
+            )
+            level = (proposal.level if proposal else None) or incident.level or Level.IV
+            reason = None if proposal and proposal.level == level else "按现有信息先行定级"
+            svc.decide_level(incident.id, level, duty, reason)
+        elif step == "convene":
+            head = self._head(now, office)
+            if head and not incident.meetings and incident.state is not State.SUGGESTED:
+                svc.convene_meeting(incident.id, head)
+        elif step in ("staff_at_posts", "information_officers"):
+            milestone = (
+                Milestone.STAFF_AT_POSTS
+                if step == "staff_at_posts"
+                else Milestone.INFORMATION_OFFICERS_ONLINE
+            )
+            head = self._head(now, incident.lead_unit)
+            if head and milestone not in incident.milestones:
+                svc.record_milestone(incident.id, milestone, head)
+        elif step in ("attendance", "meeting_held", "minutes") and incident.meetings:
+            self._meeting(step, incident, now)
+
+    def _meeting(self, step: str, incident: Incident, now: datetime) -> None:
+        svc = self.service
+        head = self._head(now, svc.plan.office)
+        if head is None:
+            return
+        meeting = incident.meetings[-1]
+        if step == "attendance":
+            for i, member in enumerate(meeting.members):
+                # One member is away on another emergency: the minutes say so.
+                svc.record_attendance(incident.id, meeting.id, member.person_id, i != 1, head)
+        elif step == "meeting_held" and meeting.held_at is None:
+            svc.hold_meeting(incident.id, meeting.id, head)
+        elif step == "minutes":
+            svc.record_minutes(
+                incident.id,
+                meeting.id,
+                "会议通报了事态进展；由牵头单位统一发布权威信息，公安、卫健配合核实伤亡和转移情况；"
+                "网信办持续监测网络舆情，每两小时报送一次动态。",
+                head,
+            )
+
+    def _acknowledge_escalations(
+        self, incident: Incident, progress: _Progress, now: datetime
+    ) -> None:
+        """The person told at step 2 or later answers through their link, 3 minutes on
+        (one answer per escalation: it stops at the first)."""
+        running = {e.id for e in incident.escalations if e.running}
+        for row in self.service.messages(incident.id):
+            if (
+                row.notice_key != "escalation"
+                or row.escalation_id not in running
+                or (row.rung or 0) < self.ACK_FROM_STEP
+                or row.status != "sent"
+                or row.acknowledged_at is not None
+                or now - row.created_at < self.ACK_AFTER
+            ):
+                continue
+            result = self.service.acknowledge(self.service.tokens.token(row.id))
+            running.discard(row.escalation_id)
+            if result.escalation_stopped:
+                progress.acknowledged_at = now
+
+    def _report(self, incident: Incident, progress: _Progress, now: datetime) -> None:
+        """The report upward goes out five minutes after the escalation was answered."""
+        if "report" in progress.done or progress.acknowledged_at is None:
+            return
+        if now - progress.acknowledged_at < self.REPORT_AFTER_ACK:
+            return
+        report_clock = next((c for c in incident.clocks if c.key == "report"), None)
+        if report_clock is None or report_clock.status is ClockStatus.MET:
+            return
+        if incident.state in (State.SUGGESTED, State.DETECTED, State.REPORTED):
+            return
+        progress.done.add("report")
+        actor = self._actor(now, incident.lead_unit, "duty_officer") or self._office_duty(now)
+        if actor is not None:
+            self.service.report_upward(incident.id, actor, note="已报送（迟报）")
+            self.service.transition(incident.id, "respond", actor, "启动处置")
+
+
+def concerned_unit_for(title: str) -> str | None:
+    for words, unit in CONCERNED_BY_WORDS:
+        if any(word in title for word in words):
+            return unit
+    return None
+
+
+# -- the demo's wiring ---------------------------------------------------------------------
+
+
+class DemoIncidents:
+    """Raises the demo's fire as an event (until detection does) and runs the desk."""
+
+    def __init__(
+        self,
+        service: IncidentService,
+        *,
+        trigger: Literal["monitor", "detection"] = "monitor",
+        scripted: bool = True,
+    ) -> None:
+        self.service = service
+        self.trigger = trigger
+        self.desk = DemoDesk(service) if scripted else None
+        self.incident_id: str | None = None
+        self._last_level: Level | None = None
+        self._lock = threading.Lock()
+
+    def poll(self) -> None:
+        """One round: measure and raise/update the fire, then let the desk act."""
+        with self._lock:
+            now = self.service.clock.now()
+            if self.trigger == "monitor":
+                self._measure(now)
+            if self.desk is not None:
+                self.desk.poll(now)
+
+    def _measure(self, now: datetime) -> None:
+        measured = measure_fire(self.service, now)
+        if measured is None:
+            return
+        level = propose_level(self.service.plan, measured.signals).level
+        if level is None:
+            return
+        if self.incident_id is None:
+            self.incident_id = self.service.on_event_raised(
+                FIRE_EVENT_REF, FIRE_TITLE, measured.signals, measured.first_seen, FIRE_PLACE
+            )
+            self._last_level = level
+            if self.incident_id:
+                log.info("demo: fire raised as incident %s (level %s)", self.incident_id, level)
+        elif level.is_higher_than(self._last_level):
+            self._last_level = level
+            self.service.on_event_updated(FIRE_EVENT_REF, measured.signals, now)
+
+
+def start_demo_incidents(
+    ctx: Any,
+    workers: Any,
+    *,
+    trigger: Literal["monitor", "detection"] = "monitor",
+    scripted: bool = True,
+    interval: float = 0.25,
+    poll_every: float = 1.0,
+) -> DemoIncidents:
+    """Wire the plan engine into the demo (see the module doc); call from runtime/demo.py.
+
+    ``ctx`` is the demo's ``Context`` (its clock the replay's stream clock), ``workers``
+    the ``Workers`` of ``yuqing serve``. The API's ``incident_service(ctx)`` returns the
+    demo's service from then on. ``interval`` is the scheduler's tick and ``poll_every``
+    the trigger's and the desk's round, both in real seconds (at 60x, 0.25 s is 15 s
+    of stream time and 1 s a stream minute).
+    """
+    service = build_demo_service(ctx)
+    start_incident_workers(ctx, workers, interval=interval, service=service)
+    demo = DemoIncidents(service, trigger=trigger, scripted=scripted)
+    poll: Callable[[], None] = demo.poll
+    workers.every("demo-incidents", poll_every, poll)
+    return demo
+
+
+__all__ = [
+    "FIRE_EVENT_REF",
+    "DemoDesk",
+    "DemoIncidents",
+    "build_demo_service",
+    "demo_roster",
+    "demo_roster_path",
+    "demo_settings",
+    "measure_fire",
+    "start_demo_incidents",
+]

@@ -1,0 +1,49 @@
+"""Acting on what detection stored: raised and updated events go to the plan engine.
+
+Detection never notifies (DESIGN.md); after each batch is committed the ingestion worker
+hands its occurrences here, and a raised event becomes an incident (or a suggested one)
+through the incident service, which grades it with reasons and starts its clocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from yuqing.detection import Occurrence
+from yuqing.errors import YuqingError
+from yuqing.grading.from_event import signals_from_event
+from yuqing.runtime.context import Context
+from yuqing.runtime.detect import DetectionStage
+from yuqing.runtime.incident_service import incident_service
+
+log = logging.getLogger("yuqing.occurrences")
+
+
+def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage], None]:
+    """A handler for ``Context.on_occurrences`` that opens and re-grades incidents."""
+
+    def handle(found: list[Occurrence], stage: DetectionStage) -> None:
+        service = incident_service(ctx)
+        for occurrence in found:
+            if occurrence.kind not in ("event_raised", "event_updated"):
+                continue
+            if occurrence.event_id is None:
+                continue
+            summary = occurrence.summary or stage.detector.event(occurrence.event_id)
+            if summary is None:
+                continue
+            ref = stage.key(occurrence.event_id)
+            signals = signals_from_event(summary, stage.casualties(ref))
+            try:
+                if occurrence.kind == "event_raised":
+                    title = " ".join(summary.representative_text.split())[:80]
+                    place = summary.places[0][0] if summary.places else None
+                    service.on_event_raised(ref, title, signals, occurrence.at, place)
+                else:
+                    service.on_event_updated(ref, signals, occurrence.at)
+            except YuqingError as exc:
+                # One bad event must not stop ingestion; the event stays stored.
+                log.warning("event %s not taken into the plan: %s", ref, exc)
+
+    return handle

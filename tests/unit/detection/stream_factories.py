@@ -1,0 +1,188 @@
+"""Small made-up post streams for detection tests: chatter, happenings, a replay loop.
+
+Posts carry tokens directly (detection works on the tokens textproc gives it). Chatter
+draws its words from a made-up vocabulary of 600 everyday words, so that no single word
+bursts by itself; a happening's posts name it with a few words of its own and vary the
+rest. Everything is seeded, so every run sees the same stream.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from yuqing.detection import BatchResult, DetectionConfig, DetectionPost, EventDetector, Occurrence
+
+T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
+EVERYDAY = [f"daily{i:03d}" for i in range(600)]
+
+
+def make_post(
+    post_id: str,
+    at: datetime | None,
+    tokens: Sequence[str],
+    *,
+    story: str | None = None,
+    text: str | None = None,
+    source: str = "weibo",
+    category: str = "social",
+    reach: int = 0,
+    sentiment: str | None = None,
+    kind: str | None = None,
+    places: Sequence[str] = (),
+    lang: str = "zh",
+    monitors: Sequence[int] = (),
+) -> DetectionPost:
+    """One post; its text is its tokens joined unless given."""
+    return DetectionPost(
+        post_id=post_id,
+        time=at,
+        story_key=story or post_id,
+        text=" ".join(tokens) if text is None else text,
+        tokens=list(tokens),
+        keywords=[],
+        lang=lang,
+        source=source,
+        source_category=category,
+        author_kind="unknown",
+        reach=reach,
+        places=list(places),
+        sentiment=sentiment,
+        kind=kind,
+        monitor_ids=list(monitors),
+    )
+
+
+def chatter(
+    start: datetime,
+    hours: float,
+    per_hour: int,
+    *,
+    seed: int = 7,
+    prefix: str = "bg",
+    topic: Sequence[str] = (),
+    topic_share: float = 0.0,
+) -> list[DetectionPost]:
+    """Background posts at a steady rate; ``topic_share`` of them on a recurring topic."""
+    rng = random.Random(seed)
+    count = int(hours * per_hour)
+    step = 3600.0 / per_hour
+    posts = []
+    for i in range(count):
+        words = rng.sample(EVERYDAY, 7)
+        if topic and rng.random() < topic_share:
+            words += rng.sample(list(topic), min(2, len(topic)))
+        at = start + timedelta(seconds=i * step + rng.random() * step * 0.5)
+        posts.append(make_post(f"{prefix}-{i}", at, words))
+    return posts
+
+
+def happening(
+    start: datetime,
+    count: int,
+    every: timedelta,
+    names: Sequence[str],
+    *,
+    prefix: str,
+    seed: int = 11,
+    sources: Sequence[str] = ("weibo",),
+    own_words: Sequence[str] = (),
+) -> list[DetectionPost]:
+    """Posts about one happening: each holds two of its names and varied other words."""
+    rng = random.Random(seed)
+    posts = []
+    for i in range(count):
+        words = rng.sample(list(names), min(2, len(names)))
+        if own_words:
+            words += rng.sample(list(own_words), min(2, len(own_words)))
+        words += rng.sample(EVERYDAY, 4)
+        at = start + i * every
+        posts.append(make_post(f"{prefix}-{i}", at, words, source=sources[i % len(sources)]))
+    return posts
+
+
+@dataclass
+class Replay:
+    """What a detector made of a stream replayed in one-minute batches."""
+
+    detector: EventDetector
+    event_of: dict[str, str | None] = field(default_factory=dict)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    results: list[BatchResult] = field(default_factory=list)
+
+    def raised(self) -> list[Occurrence]:
+        return [o for o in self.occurrences if o.kind == "event_raised"]
+
+    def final(self, event_id: str | None) -> str | None:
+        """Follow merges to the event that holds the posts now."""
+        merged = {
+            str(o.figures["merged"]): o.event_id
+            for o in self.occurrences
+            if o.kind == "event_merged" and o.event_id is not None
+        }
+        while event_id in merged:
+            event_id = merged[event_id]
+        return event_id
+
+    def events_of(self, posts: Sequence[DetectionPost]) -> list[str | None]:
+        return [self.final(self.event_of.get(p.post_id)) for p in posts]
+
+
+def replay(
+    posts: Sequence[DetectionPost],
+    config: DetectionConfig | None = None,
+    *,
+    detector: EventDetector | None = None,
+    batch: timedelta = timedelta(minutes=1),
+) -> Replay:
+    """Feed posts (sorted by time) to a detector in stream-time batches, as ingestion does."""
+    found = Replay(detector or EventDetector(config))
+    ordered = sorted(posts, key=lambda p: p.time or T0)
+    current: list[DetectionPost] = []
+    end: datetime | None = None
+
+    def flush() -> None:
+        if not current:
+            return
+        result = found.detector.process_batch(current, now=end)
+        found.results.append(result)
+        for post, event in zip(current, result.assignments, strict=True):
+            found.event_of[post.post_id] = event
+        for post_id, event in result.late_assignments:
+            found.event_of[post_id] = event
+        found.occurrences.extend(result.occurrences)
+
+    for post in ordered:
+        assert post.time is not None
+        if end is not None and post.time >= end:
+            flush()
+            current = []
+            end = None
+        if end is None:
+            end = post.time + batch
+        current.append(post)
+    flush()
+    return found
+
+
+def majority(events: Sequence[str | None]) -> tuple[str | None, float]:
+    """The most common event among posts, and the share of posts it holds."""
+    counts: dict[str | None, int] = {}
+    for event in events:
+        counts[event] = counts.get(event, 0) + 1
+    best = max(counts.items(), key=lambda item: item[1])
+    return best[0], best[1] / len(events)
+
+
+__all__ = [
+    "EVERYDAY",
+    "T0",
+    "Replay",
+    "chatter",
+    "happening",
+    "majority",
+    "make_post",
+    "replay",
+]

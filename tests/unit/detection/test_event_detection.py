@@ -1,0 +1,171 @@
+"""EventDetector on small made-up streams: events apart and together, alerts, retirement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from stream_factories import T0, chatter, happening, majority, make_post, replay
+
+from yuqing.detection import DetectionConfig, EventDetector
+
+WARM = timedelta(hours=12)  # chatter before anything happens: baselines to compare with
+
+
+def test_two_happenings_in_the_same_hours_stay_apart() -> None:
+    background = chatter(T0, 30, 60)
+    fire = happening(
+        T0 + WARM,
+        40,
+        timedelta(minutes=2),
+        ["化工厂", "爆炸", "云溪县"],
+        prefix="fire",
+        own_words=["浓烟", "消防", "伤员", "疏散"],
+    )
+    flood = happening(
+        T0 + WARM + timedelta(minutes=1),
+        40,
+        timedelta(minutes=2),
+        ["洪水", "决堤", "江州"],
+        prefix="flood",
+        seed=12,
+        own_words=["转移", "水位", "救援", "堤坝"],
+    )
+    run = replay([*background, *fire, *flood])
+
+    fire_event, fire_share = majority(run.events_of(fire))
+    flood_event, flood_share = majority(run.events_of(flood))
+    assert fire_event is not None and flood_event is not None
+    assert fire_event != flood_event
+    assert fire_share >= 0.9 and flood_share >= 0.9
+    assert fire_event not in run.events_of(flood)
+    assert flood_event not in run.events_of(fire)
+
+
+def test_differently_worded_posts_from_two_sources_join_one_event() -> None:
+    background = chatter(T0, 20, 60)
+    wordings = [
+        ["云溪县", "化工厂", "突发", "爆炸", "浓烟"],
+        ["云溪县", "工业园", "化工厂", "起火", "消防"],
+        ["化工厂", "爆炸", "事故", "伤员", "送医"],
+        ["云溪县", "化工厂", "火灾", "已", "扑灭"],
+        ["官方", "通报", "云溪县", "化工厂", "事故"],
+    ]
+    posts = []
+    for i in range(30):
+        source, category = ("weibo", "social") if i % 2 else ("jiangzhou-daily", "local_media")
+        words = wordings[i % len(wordings)] + [f"daily{(i * 37) % 600:03d}"]
+        at = T0 + WARM + timedelta(minutes=3 * i)
+        posts.append(make_post(f"p{i}", at, words, source=source, category=category))
+    run = replay([*background, *posts])
+
+    event, share = majority(run.events_of(posts))
+    assert event is not None and share >= 0.9
+    summary = run.detector.event(event)
+    assert summary is not None
+    assert {"social", "local_media"} <= set(summary.categories)
+    assert summary.sources == 2
+
+
+def test_a_burst_is_raised_once_at_the_stream_time_it_became_one() -> None:
+    background = chatter(T0, 20, 60)
+    burst = happening(T0 + WARM, 30, timedelta(minutes=1), ["meteor", "chelyabinsk"], prefix="m")
+    run = replay([*background, *burst])
+
+    raised = run.raised()
+    assert len(raised) == 1
+    occurrence = raised[0]
+    # Five posts from five stories, the term never seen before: raised with the 5th post.
+    assert occurrence.at == burst[4].time
+    assert occurrence.event_id == run.final(run.event_of[burst[-1].post_id])
+    assert occurrence.figures["posts_in_window"] == 5
+    assert occurrence.summary is not None and occurrence.summary.alerted_at == burst[4].time
+    # Its first posts, seen in earlier batches, were handed back as late assignments.
+    late = {pid for result in run.results for pid, _ in result.late_assignments}
+    assert {p.post_id for p in burst[:4]} <= late
+
+
+def test_steady_chatter_on_a_recurring_topic_is_never_raised() -> None:
+    background = chatter(
+        T0, 48, 60, topic=["疫情", "武汉", "口罩", "加油"], topic_share=0.3, seed=3
+    )
+    run = replay(background)
+    assert run.raised() == []
+
+
+def test_a_lone_early_post_does_not_hide_the_burst_days_later() -> None:
+    background = chatter(T0, 80, 40)
+    lone = make_post("early", T0 + timedelta(hours=10), ["typhoon", "bopha", "daily001"])
+    burst = happening(
+        T0 + timedelta(hours=70),
+        25,
+        timedelta(minutes=2),
+        ["typhoon", "bopha", "mindanao"],
+        prefix="t",
+    )
+    run = replay([*background, lone, *burst])
+
+    raised = run.raised()
+    assert len(raised) == 1
+    assert raised[0].at <= burst[6].time  # within a handful of posts of the burst
+    event, share = majority(run.events_of(burst))
+    assert event == run.final(raised[0].event_id) and share >= 0.9
+
+
+def test_unsorted_batches_are_processed_in_time_order() -> None:
+    background = chatter(T0, 12, 60)
+    burst = happening(T0 + WARM, 12, timedelta(minutes=1), ["dam", "breach"], prefix="d")
+    detector = EventDetector()
+    first = detector.process_batch(list(reversed(background)))
+    assert sum(first.skipped.values()) == 0 and detector.stats["posts"] == len(background)
+    shuffled = burst[1::2] + burst[::2]
+    second = detector.process_batch(shuffled)
+    events = {e for e in second.assignments if e is not None}
+    assert len(events) == 1
+    raised = [o for o in second.occurrences if o.kind == "event_raised"]
+    # In time order the 5th post makes the burst; arrival order does not matter.
+    assert len(raised) == 1 and raised[0].at == burst[4].time
+
+
+def test_idle_events_retire_so_the_active_set_stays_small() -> None:
+    config = DetectionConfig(idle_small=timedelta(hours=2), idle_large=timedelta(hours=6))
+    background = chatter(T0, 60, 30)
+    bursts = []
+    for n in range(5):
+        bursts += happening(
+            T0 + WARM + timedelta(hours=8 * n),
+            25,
+            timedelta(minutes=1),
+            [f"place{n}", f"accident{n}"],
+            prefix=f"h{n}",
+            seed=20 + n,
+        )
+    run = replay([*background, *bursts], config)
+
+    assert len(run.raised()) == 5
+    retired = [o for o in run.occurrences if o.kind == "event_retired"]
+    assert len(retired) >= 4  # all but possibly the last, still within its idle time
+    assert run.detector.active_count <= 2
+    for occurrence in retired:
+        assert occurrence.summary is not None and not occurrence.summary.active
+    # Retired events are still answered from the summaries handed out.
+    assert len(run.detector.events(active_only=False)) >= len(retired)
+
+
+def test_the_active_set_never_exceeds_its_cap() -> None:
+    config = DetectionConfig(max_active_events=3)
+    detector = EventDetector(config)
+    background = chatter(T0, 40, 30)
+    bursts = []
+    for n in range(6):
+        bursts += happening(
+            T0 + WARM + timedelta(hours=3 * n),
+            25,  # large events: they would stay active for days
+            timedelta(minutes=1),
+            [f"town{n}", f"blast{n}"],
+            prefix=f"c{n}",
+            seed=40 + n,
+        )
+    run = replay([*background, *bursts], detector=detector)
+    assert len(run.raised()) == 6
+    assert detector.active_count <= 3
+    assert detector.stats["retired_over_cap"] >= 3

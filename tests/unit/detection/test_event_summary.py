@@ -1,0 +1,102 @@
+"""EventSummary: every figure the platform shows about an event, computed from its posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from stream_factories import T0, chatter, make_post, replay
+
+from yuqing.detection import DetectionPost
+
+START = T0 + timedelta(hours=12)
+
+
+def _flood_posts() -> list[DetectionPost]:
+    plan = [
+        # (source, category, reach, sentiment, kind, places, story)
+        ("weibo", "social", 10, "negative", "natural_disaster", ["江州市"], "s1"),
+        ("weibo", "social", 0, "negative", "natural_disaster", ["江州市", "云溪县"], "s1"),
+        ("jiangzhou-daily", "local_media", 250, "neutral", "natural_disaster", ["云溪县"], "s2"),
+        ("people-daily", "central_media", 1000, None, "accident", [], "s3"),
+        ("weibo", "social", 5, "negative", None, ["云溪县"], "s4"),
+        ("gov-yunxi", "government", 40, "positive", "natural_disaster", ["云溪县"], "s5"),
+        ("weibo", "social", 0, "negative", "natural_disaster", [], "s1"),
+        ("forum-jz", "forum", 3, "neutral", None, ["江州市"], "s6"),
+    ]
+    posts = []
+    for i, (source, category, reach, sentiment, kind, places, story) in enumerate(plan):
+        words = ["洪水", "云溪县", "决堤", f"daily{100 + i:03d}"]
+        posts.append(
+            make_post(
+                f"f{i}",
+                START + timedelta(minutes=4 * i),
+                words,
+                story=story,
+                source=source,
+                category=category,
+                reach=reach,
+                sentiment=sentiment,
+                kind=kind,
+                places=places,
+            )
+        )
+    return posts
+
+
+def test_event_summary_figures_come_from_its_posts() -> None:
+    posts = _flood_posts()
+    run = replay([*chatter(T0, 13, 30), *posts])
+    events = {run.final(run.event_of[p.post_id]) for p in posts}
+    assert len(events) == 1
+    (event_id,) = events
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None
+
+    assert summary.post_count == 8
+    assert summary.story_count == 6
+    assert summary.first_post_id == "f0" and summary.first_seen == posts[0].time
+    assert summary.last_seen == posts[-1].time
+    assert summary.reach == 10 + 0 + 250 + 1000 + 5 + 40 + 0 + 3
+    assert summary.sources == 5  # weibo, jiangzhou-daily, people-daily, gov-yunxi, forum-jz
+    assert summary.categories == {
+        "social": 4,
+        "local_media": 1,
+        "central_media": 1,
+        "government": 1,
+        "forum": 1,
+    }
+    # Sentiment is known for 7 posts, 4 of them negative.
+    assert summary.negative_share == round(4 / 7, 3)
+    # Kinds: natural_disaster 5, accident 1 (two posts without a kind do not vote).
+    assert summary.kind == "natural_disaster" and summary.kind_share == round(5 / 6, 3)
+    assert summary.places[0] == ("云溪县", 4) and ("江州市", 3) in summary.places
+    # The most-copied story (s1, three copies) represents the event.
+    assert summary.representative_post_id in {"f0", "f1", "f6"}
+    assert "洪水" in summary.keywords[:5] or "云溪县" in summary.keywords[:5]
+    assert sum(count for _, count in summary.curve) == 8
+    assert [start for start, _ in summary.curve] == sorted(start for start, _ in summary.curve)
+    assert summary.alerted_at is not None and summary.alerted_at == posts[4].time
+    assert summary.growth_rate > 1.0  # everything is recent: the window before was empty
+
+
+def test_negative_share_is_unknown_when_no_post_has_a_sentiment() -> None:
+    posts = [
+        make_post(f"q{i}", START + timedelta(minutes=2 * i), ["地震", "芦山", f"daily{i:03d}"])
+        for i in range(8)
+    ]
+    run = replay([*chatter(T0, 13, 30), *posts])
+    event_id = run.final(run.event_of["q7"])
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None
+    assert summary.negative_share is None and summary.kind is None and summary.kind_share == 0.0
+    assert summary.reach == 0 and summary.places == []
+
+
+def test_active_summaries_list_the_active_events() -> None:
+    posts = _flood_posts()
+    run = replay([*chatter(T0, 13, 30), *posts])
+    active = run.detector.events()
+    assert [s.event_id for s in active] == [run.final(run.event_of["f7"])]
+    assert all(s.active for s in active)
