@@ -275,6 +275,7 @@ class Ingestor:
             [f.norm_text for f in features],
             [p.seen_at for p in prepared],
         )
+        stories = self._follow_reposts(prepared, stories)
         lap("dedup")
         matches = self.monitors.match_batch(
             [self._match_doc(p, f) for p, f in zip(prepared, features, strict=True)]
@@ -306,6 +307,31 @@ class Ingestor:
             assert self.detection is not None
             self._on_occurrences(detected.occurrences, self.detection)
         return kept
+
+    def _follow_reposts(self, prepared: Sequence[_Prepared], stories: list[str]) -> list[str]:
+        """A repost belongs to the story of the post it reposts, wherever its words went.
+
+        Weibo reposts carry their own comment, often with nothing of the original left
+        (or nothing at all); the repost link says which story they spread.
+        """
+        parents: dict[str, str] = {}
+        for p, key in zip(prepared, stories, strict=True):
+            if p.record.external_id:
+                parents[f"id:{p.source.slug}:{p.record.external_id}"] = key
+        wanted = {
+            f"id:{p.source.slug}:{p.record.repost_of}" for p in prepared if p.record.repost_of
+        }
+        unknown = [identity for identity in wanted if identity not in parents]
+        if unknown:
+            with self.db.read() as conn:
+                parents.update(repo.story_keys_of(conn, unknown))
+        followed = list(stories)
+        for i, p in enumerate(prepared):
+            if p.record.repost_of:
+                parent = parents.get(f"id:{p.source.slug}:{p.record.repost_of}")
+                if parent is not None:
+                    followed[i] = parent
+        return followed
 
     def _detect(
         self,

@@ -125,6 +125,19 @@ def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]
     return found
 
 
+def story_keys_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
+    """The story key of each stored post, by post identity."""
+    found: dict[str, str] = {}
+    for start in range(0, len(identities), 500):
+        rows = conn.execute(
+            select(t.posts.c.identity, t.stories.c.key)
+            .join(t.stories, t.stories.c.id == t.posts.c.story_id)
+            .where(t.posts.c.identity.in_(identities[start : start + 500]))
+        )
+        found.update((row.identity, row.key) for row in rows)
+    return found
+
+
 def story_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     """Ids of the stories already stored under these keys."""
     ids: dict[str, int] = {}

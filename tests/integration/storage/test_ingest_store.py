@@ -266,3 +266,21 @@ def test_dedup_index_is_rebuilt_from_the_store_after_a_restart(
         assert rows[0].story_id == rows[1].story_id
     finally:
         second.close()
+
+
+def test_a_repost_joins_the_story_of_the_post_it_reposts(ctx: Context) -> None:
+    original = post(1, text="白沙镇农贸市场周末开展食品安全抽检，结果全部合格，市民可放心购买")
+    ctx.ingestor.ingest(items([original]), origin="t")
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(2, text="", repost_of="p1"),
+                post(3, text="说得好，支持！", repost_of="p1"),
+                post(4, text="说得好，支持！"),
+            ]
+        ),
+        origin="t",
+    )
+    rows = stored_posts(ctx)
+    assert rows[0].story_id == rows[1].story_id == rows[2].story_id
+    assert rows[3].story_id != rows[0].story_id
