@@ -78,6 +78,7 @@ def run(name: str, items: list[Located], batch: int) -> dict[str, object]:
             secret="bench",
             batch_size=batch,  # type: ignore[arg-type]
             database_url=f"sqlite:///{folder}/bench.db",
+            detection=False,  # the foundation pipeline; benchmarks/detect.py adds detection
         )
         ctx = open_context(settings)
         with ctx.db.write() as conn:
