@@ -1,0 +1,97 @@
+"""A raised event becomes an incident through the incident service, graded with reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from yuqing.detection import EventSummary, Occurrence
+from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.detect import DetectionStage
+from yuqing.runtime.incident_service import incident_service
+from yuqing.runtime.occurrences import incident_handler
+from yuqing.testing.clock import FakeClock
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def summary(event_id: str, posts: int, local_media: int = 5, negative: float = 0.7) -> EventSummary:
+    return EventSummary(
+        event_id=event_id,
+        active=True,
+        as_of=START + timedelta(minutes=30),
+        first_post_id="id:weibo:p1",
+        first_seen=START,
+        last_seen=START + timedelta(minutes=30),
+        alerted_at=START + timedelta(minutes=20),
+        post_count=posts,
+        story_count=posts // 3,
+        curve=[(START, posts)],
+        growth_rate=3.0,
+        reach=posts * 40,
+        sources=4,
+        categories={"social": max(posts - local_media, 0), "local_media": local_media},
+        places=[("云溪县", 12)],
+        kind="accident",
+        kind_share=0.6,
+        negative_share=negative,
+        keywords=["化工", "火灾"],
+        representative_post_id="id:weibo:p1",
+        representative_text="云溪县化工园区一厂房突发火灾",
+        cues=[],
+        merged_from=[],
+    )
+
+
+@pytest.fixture
+def ctx(database_url: str, make_settings: Callable[..., Any]) -> Iterator[Context]:
+    context = open_context(
+        make_settings(database_url=database_url), clock=FakeClock(START + timedelta(hours=1))
+    )
+    yield context
+    context.close()
+
+
+def test_a_raised_event_above_the_threshold_opens_an_incident_with_reasons(ctx: Context) -> None:
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    handle(
+        [
+            Occurrence(
+                kind="event_raised",
+                at=START + timedelta(minutes=20),
+                event_id="ev-1",
+                summary=summary("ev-1", 6000),
+            )
+        ],
+        stage,
+    )
+    service = incident_service(ctx)
+    (opened,) = service.summaries()
+    assert opened.event_ref == "t-ev-1"
+    incident = service.incident(opened.id)
+    assert incident.level is not None
+    assert "云溪县化工园区" in incident.title
+
+
+def test_a_small_event_opens_nothing_and_updates_without_an_incident_are_harmless(
+    ctx: Context,
+) -> None:
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    handle(
+        [
+            Occurrence(
+                kind="event_raised", at=START, event_id="ev-2", summary=summary("ev-2", 3, 0, 0.2)
+            ),
+            Occurrence(
+                kind="event_updated", at=START, event_id="ev-2", summary=summary("ev-2", 4, 0, 0.2)
+            ),
+            Occurrence(kind="monitor_burst", at=START, monitor_id=1),
+        ],
+        stage,
+    )
+    assert incident_service(ctx).summaries() == []
