@@ -38,6 +38,31 @@ def demo_place_finder() -> PlaceFinder:
     return PlaceFinder(extra=extra)
 
 
+PRELUDE = timedelta(hours=3)
+
+
+def prelude(seed: int, before: datetime) -> list[Item]:
+    """Ordinary chatter of the hours before the replay starts, stored at once.
+
+    Detection judges a burst against what was usual before it; a county's desk has that
+    history, so the demo gets some too and can raise the fire within stream minutes.
+    """
+    chatter = [
+        post
+        for post in generate_scenario(seed=seed + 1000, hours=PRELUDE.total_seconds() / 3600)
+        if post.get("scenario_event") is None
+    ]
+    records = [parse_post_record(post) for post in chatter]
+    timed = [r.published_at for r in records if r.published_at is not None]
+    if not timed:
+        return []
+    shift = before - PRELUDE - min(timed)
+    for record in records:
+        if record.published_at is not None:
+            record.published_at += shift
+    return [Located(r, f"demo prelude post {i}") for i, r in enumerate(records, start=1)]
+
+
 def prepare_demo(
     settings: Settings, *, seed: int = 7, speed: float = 60.0
 ) -> tuple[Context, Callable[[Workers], None]]:
@@ -52,10 +77,11 @@ def prepare_demo(
         Located(parse_post_record(post), f"demo scenario post {i}")
         for i, post in enumerate(posts, start=1)
     ]
+    start_at = datetime.now(UTC)
     replayer = Replayer(
         items,
         speed,
-        start_at=datetime.now(UTC),
+        start_at=start_at,
         batch_window=timedelta(seconds=max(1.0, speed)),
     )
     ctx = open_context(
@@ -66,6 +92,7 @@ def prepare_demo(
     with ctx.db.write() as conn:
         for name, query in DEMO_MONITORS:
             repo.add_monitor(conn, name, query, ctx.clock.now(), place="云溪县")
+    ctx.ingestor.ingest(prelude(seed, start_at), origin="demo prelude", source_kind="replay")
 
     def start(workers: Workers) -> None:
         from yuqing.runtime.demo_incidents import start_demo_incidents
