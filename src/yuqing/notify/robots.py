@@ -74,17 +74,19 @@ class _Robot:
     """What the three robots share: URL check, rate limit, one POST, reading the answer."""
 
     kind = "robot"
+    #: The platform's documented rate limit, used unless the deployment sets its own.
+    DEFAULT_LIMITS: Sequence[Limit] = PER_MINUTE_20
 
     def __init__(
         self,
-        limits: Sequence[Limit],
         options: HttpOptions | None = None,
         *,
+        limits: Sequence[Limit] | None = None,
         clock: Clock | None = None,
         client: httpx.Client | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
-        self.limiter = RateLimiter(limits, self._clock)
+        self.limiter = RateLimiter(self.DEFAULT_LIMITS if limits is None else limits, self._clock)
         self._http = HttpTransport(options, client)
 
     def send(self, message: Message, address: Address) -> DeliveryResult:
@@ -173,16 +175,6 @@ class DingTalkChannel(_Robot):
     kind = "dingtalk"
     MAX_TEXT_BYTES = 18_000
 
-    def __init__(
-        self,
-        options: HttpOptions | None = None,
-        *,
-        limits: Sequence[Limit] = PER_MINUTE_20,
-        clock: Clock | None = None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(limits, options, clock=clock, client=client)
-
     def request_for(
         self, message: Message, address: Address, at: datetime
     ) -> tuple[str, dict[str, Any]]:
@@ -221,16 +213,6 @@ class WeComChannel(_Robot):
     kind = "wecom"
     MAX_CONTENT_BYTES = 4096
 
-    def __init__(
-        self,
-        options: HttpOptions | None = None,
-        *,
-        limits: Sequence[Limit] = PER_MINUTE_20,
-        clock: Clock | None = None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(limits, options, clock=clock, client=client)
-
     def request_for(
         self, message: Message, address: Address, at: datetime
     ) -> tuple[str, dict[str, Any]]:
@@ -255,15 +237,7 @@ class FeishuChannel(_Robot):
     kind = "feishu"
     MAX_TEXT_BYTES = 15_000
 
-    def __init__(
-        self,
-        options: HttpOptions | None = None,
-        *,
-        limits: Sequence[Limit] = FEISHU_DEFAULT,
-        clock: Clock | None = None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(limits, options, clock=clock, client=client)
+    DEFAULT_LIMITS = FEISHU_DEFAULT
 
     def request_for(
         self, message: Message, address: Address, at: datetime
