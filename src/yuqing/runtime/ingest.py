@@ -49,7 +49,6 @@ class IngestSummary:
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     run_id: int | None = None
-    stored_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -117,7 +116,6 @@ class Ingestor:
         clock: Clock,
         *,
         pipeline: TextPipeline | None = None,
-        on_stored: Callable[[list[int]], None] | None = None,
         detection: DetectionStage | None = None,
         on_occurrences: Callable[[list[DetectedOccurrence], DetectionStage], None] | None = None,
     ) -> None:
@@ -132,7 +130,6 @@ class Ingestor:
         self.dedup = NearDuplicateIndex(window=self.window)
         self.monitors = MonitorSet([])
         self._sources: dict[str, repo.SourceInfo] = {}
-        self._on_stored = on_stored
         self.detection = detection
         self._on_occurrences = on_occurrences
         self._warm_dedup()
@@ -298,11 +295,8 @@ class Ingestor:
         summary.rejected += len(rejections)
         room = MAX_REJECTIONS_SHOWN - len(summary.rejections)
         summary.rejections.extend(rejections[: max(0, room)])
-        summary.stored_ids.extend(new_ids)
         lap("store")
         self.stages.posts += len(chunk)
-        if new_ids and self._on_stored is not None:
-            self._on_stored(new_ids)
         if detected is not None and detected.occurrences and self._on_occurrences is not None:
             assert self.detection is not None
             self._on_occurrences(detected.occurrences, self.detection)
