@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from yuqing.api.incidents import build_router
@@ -27,13 +28,43 @@ from yuqing.web.i18n import pick_language, translator
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 
-def overview_data(ctx: Context) -> dict[str, Any]:
-    """Figures for the overview page and ``GET /api/v1/stats``."""
+def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
+    """Times as people read them: in the deployment's time zone, to the second."""
     zone = ZoneInfo(ctx.settings.display_timezone)
 
-    def _fmt(moment: datetime | None) -> str | None:
+    def fmt(moment: datetime | None) -> str | None:
         return None if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
+    return fmt
+
+
+def sources_with_health(
+    conn: Connection, now: datetime, fmt: Callable[[datetime | None], str | None]
+) -> list[dict[str, Any]]:
+    """Every source with its health record and items over the last day."""
+    rows = []
+    for info in repo.list_sources(conn):
+        health = repo.source_health(conn, info.id)
+        rows.append(
+            {
+                "slug": info.slug,
+                "name": info.name,
+                "kind": info.kind,
+                "category": info.category,
+                "items_total": health.items_total,
+                "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
+                "last_success": fmt(health.last_success_at),
+                "last_error": health.last_error,
+                "last_error_at": fmt(health.last_error_at),
+                "failing": health.consecutive_failures > 0,
+            }
+        )
+    return rows
+
+
+def overview_data(ctx: Context) -> dict[str, Any]:
+    """Figures for the overview page and ``GET /api/v1/stats``."""
+    _fmt = time_formatter(ctx)
     now = ctx.clock.now()
     with ctx.db.read() as conn:
         posts_total = repo.count_posts(conn)
@@ -44,25 +75,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         events = event_repo.latest_events(conn, limit=12)
         events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
-        sources = []
-        for info in repo.list_sources(conn):
-            health = repo.source_health(conn, info.id)
-            sources.append(
-                {
-                    "slug": info.slug,
-                    "name": info.name,
-                    "kind": info.kind,
-                    "category": info.category,
-                    "items_total": health.items_total,
-                    "items_day": round(
-                        repo.items_per_day(conn, info.id, now - timedelta(days=1), now)
-                    ),
-                    "last_success": _fmt(health.last_success_at),
-                    "last_error": health.last_error,
-                    "last_error_at": _fmt(health.last_error_at),
-                    "failing": health.consecutive_failures > 0,
-                }
-            )
+        sources = sources_with_health(conn, now, _fmt)
     return {
         "now": _fmt(now),
         "posts_total": posts_total,
@@ -245,6 +258,7 @@ def create_app(
 
     @app.get("/api/v1/sources")
     def sources() -> list[dict[str, Any]]:
-        return list(overview_data(ctx)["sources"])
+        with ctx.db.read() as conn:
+            return sources_with_health(conn, ctx.clock.now(), time_formatter(ctx))
 
     return app

@@ -44,6 +44,7 @@ class DetectionOutput:
     occurrences: list[DetectedOccurrence]
     late: list[tuple[str, str]]  # (post identity, event key) for posts of earlier batches
     events: list[tuple[str, EventSummary]]  # (event key, summary) touched by this batch
+    merges: list[tuple[str, str]]  # (absorbed event key, the event key that absorbed it)
     skipped: dict[str, int] = field(default_factory=dict)
 
 
@@ -123,13 +124,17 @@ class DetectionStage:
             for cue in cues[i]:
                 if cue.kind in CASUALTY_KINDS and cue.value is not None:
                     worst[cue.kind] = max(worst.get(cue.kind, 0), cue.value)
-        for occurrence in result.occurrences:
-            if occurrence.kind == "event_merged" and occurrence.event_id:
-                gone = occurrence.figures.get("merged")
-                if isinstance(gone, str):
-                    into = self._casualties.setdefault(self.key(occurrence.event_id), {})
-                    for kind, value in self._casualties.pop(self.key(gone), {}).items():
-                        into[kind] = max(into.get(kind, 0), value)
+        merges = [
+            (self.key(gone), self.key(o.event_id))
+            for o in result.occurrences
+            if o.kind == "event_merged"
+            and o.event_id
+            and isinstance(gone := o.figures.get("merged"), str)
+        ]
+        for gone_key, keep_key in merges:
+            into = self._casualties.setdefault(keep_key, {})
+            for kind, value in self._casualties.pop(gone_key, {}).items():
+                into[kind] = max(into.get(kind, 0), value)
         touched = {e for e in result.assignments if e is not None}
         touched.update(o.event_id for o in result.occurrences if o.event_id)
         touched.update(event for _, event in result.late_assignments)
@@ -152,5 +157,6 @@ class DetectionStage:
             occurrences=result.occurrences,
             late=[(post, self.key(event)) for post, event in result.late_assignments],
             events=summaries,
+            merges=merges,
             skipped=dict(result.skipped),
         )

@@ -519,9 +519,7 @@ class Ingestor:
         stage = self.detection
         event_repo.assign_late(conn, detected.late)
         event_repo.upsert_events(conn, detected.events, now)
-        for occurrence in detected.occurrences:
-            gone = occurrence.figures.get("merged")
-            if occurrence.kind == "event_merged" and occurrence.event_id and isinstance(gone, str):
-                event_repo.merge_event_posts(conn, stage.key(gone), stage.key(occurrence.event_id))
+        for gone_key, keep_key in detected.merges:
+            event_repo.merge_event_posts(conn, gone_key, keep_key)
         key_of = {o.event_id: stage.key(o.event_id) for o in detected.occurrences if o.event_id}
         event_repo.add_occurrences(conn, detected.occurrences, key_of, now)

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from yuqing.detection import EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.storage import schema as t
+from yuqing.storage.repo import dialect_insert
 from yuqing.storage.schema_events import events, occurrences
 
 
@@ -68,7 +68,7 @@ def upsert_events(
         }
         for key, summary in touched
     ]
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(events)
+    insert = dialect_insert(conn, events)
     stmt = insert.on_conflict_do_update(
         index_elements=["key"],
         set_={

@@ -42,7 +42,8 @@ class SourceInfo:
     poll_minutes: float | None
 
 
-def _dialect_insert(conn: Connection, table: Any) -> Any:
+def dialect_insert(conn: Connection, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on whichever database the connection is to."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
@@ -91,7 +92,7 @@ def ensure_source(
     if existing:
         return existing
     stmt = (
-        _dialect_insert(conn, t.sources)
+        dialect_insert(conn, t.sources)
         .values(
             slug=slug,
             name=name or slug,
@@ -109,7 +110,7 @@ def ensure_source(
     created = get_source(conn, slug)
     assert created is not None
     conn.execute(
-        _dialect_insert(conn, t.source_health)
+        dialect_insert(conn, t.source_health)
         .values(source_id=created.id, consecutive_failures=0, items_total=0)
         .on_conflict_do_nothing(index_elements=["source_id"])
     )
@@ -256,7 +257,7 @@ def add_counts(
     """Add to per-minute aggregate counters (they outlive the raw posts)."""
     if not counts:
         return
-    stmt = _dialect_insert(conn, table)
+    stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[key_column, "minute"],
         set_={"posts": table.c.posts + stmt.excluded.posts},
@@ -269,7 +270,7 @@ def add_counts(
 
 def add_post_monitors(conn: Connection, pairs: Sequence[tuple[int, int]]) -> None:
     if pairs:
-        stmt = _dialect_insert(conn, t.post_monitors).on_conflict_do_nothing()
+        stmt = dialect_insert(conn, t.post_monitors).on_conflict_do_nothing()
         conn.execute(stmt, [{"post_id": p, "monitor_id": m} for p, m in pairs])
 
 

@@ -107,3 +107,12 @@ def test_stats_and_search_api(client: TestClient) -> None:
     hits = client.get("/api/v1/search", params={"q": "暴雨"}).json()["hits"]
     assert len(hits) == 1 and "河口乡" in hits[0]["text"]
     assert client.get("/api/v1/search").status_code == 422
+
+
+def test_sources_api_shows_each_source_with_its_health(client: TestClient) -> None:
+    client.post("/api/v1/posts", json=[post(1), post(2, source="forum-x")], headers=AUTH)
+    sources = {s["slug"]: s for s in client.get("/api/v1/sources").json()}
+    assert set(sources) == {"weibo", "forum-x"}
+    assert sources["weibo"]["items_total"] == 1
+    assert sources["weibo"]["last_success"] is not None
+    assert sources["forum-x"]["failing"] is False
