@@ -905,6 +905,8 @@ class EventDetector:
                     if score > best_share:
                         best, best_share = other, score
         if best is None:
+            best, best_share = self._facet_partner(event, when)
+        if best is None:
             return
         keep, gone = (event, best) if self._outranks(event, best) else (best, event)
         self._merge(keep, gone)
@@ -921,6 +923,46 @@ class EventDetector:
                 figures={"merged": gone.id, "similarity": round(best_share, 3)},
             )
         )
+
+    def _facet_partner(self, event: _Event, when: float) -> tuple[_Event | None, float]:
+        """The busy event born near this one whose whole vocabulary is most like its own.
+
+        Only events born within ``facet_window`` of each other and both with posts in the
+        last ``facet_window`` are compared, so the cost is bounded by the events of a few
+        hours, and a happening never absorbs one from another day.
+        """
+        cfg = self.config
+        if cfg.facet_similarity >= 1.0:
+            return None, 0.0
+        span = cfg.facet_window.total_seconds()
+        others = [
+            other
+            for other in self._events.values()
+            if other is not event
+            and other.posts >= 2
+            and abs(other.first_t - event.first_t) <= span
+            and when - other.last_t <= span
+        ]
+        if not others:
+            return None, 0.0
+        mine = self._profile(event)
+        best: _Event | None = None
+        best_similarity = cfg.facet_similarity
+        for other in others:
+            theirs = self._profile(other)
+            small, large = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+            similarity = sum(w * large.get(t, 0.0) for t, w in small.items())
+            if similarity >= best_similarity:
+                best, best_similarity = other, similarity
+        return best, best_similarity
+
+    def _profile(self, event: _Event) -> dict[str, float]:
+        """The event's commonest terms weighted by idf, unit length (for _facet_partner)."""
+        frequent = heapq.nlargest(self.config.profile_terms, event.counts.items(), key=_second)
+        idf = self._terms.idf_many([t for t, _ in frequent])
+        weighted = {t: c * w for (t, c), w in zip(frequent, idf, strict=True)}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        return {t: w / norm for t, w in weighted.items()}
 
     def _describe(self, event: _Event) -> None:
         """Refresh the event's descriptors (and index entries) and main anchors."""

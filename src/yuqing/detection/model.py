@@ -85,7 +85,7 @@ class DetectionConfig:
     unknown_language: str = "process"
 
     # --- terms --------------------------------------------------------------------------
-    max_terms_per_post: int = 16  # a post is weighed on its rarest terms, this many
+    max_terms_per_post: int = 64  # a post is weighed on its rarest terms, this many
     min_latin_length: int = 2  # shorter Latin/Cyrillic tokens are noise ("s", "t")
     df_half_life: timedelta = timedelta(days=1)  # online document frequency, also baseline
     term_bucket: timedelta = timedelta(minutes=30)
@@ -136,12 +136,20 @@ class DetectionConfig:
     merge_threshold: float = 0.5  # share of an event's posts holding another's core anchor
     merge_similarity: float = 0.6  # cosine of two events' descriptors to merge them
     descriptors: int = 20  # an event's most telling terms (find candidates, compare events)
+    # Facets of one happening: two events born within ``facet_window`` of each other, both
+    # still busy, whose whole vocabularies (idf-weighted, the ``profile_terms`` commonest
+    # terms) have a cosine of at least ``facet_similarity`` merge. Comments on one topic
+    # burst from different words ("rescue", "donations", "the dyke") yet share the rest of
+    # their words; two happenings of the same hours share far less (0003).
+    facet_window: timedelta = timedelta(hours=6)
+    facet_similarity: float = 0.15  # 1.0: off
+    profile_terms: int = 200
     descriptor_lift: float = 5.0  # ... at least this many times commoner in it than in all
     merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
     review_every: int = 100  # and at least every this many posts
     # Idle time after which an event retires; small events retire sooner (bounded cost).
     idle_small: timedelta = timedelta(hours=6)
-    idle_large: timedelta = timedelta(days=4)
+    idle_large: timedelta = timedelta(days=2)
     large_event_posts: int = 20
     max_active_events: int = 1000  # beyond this, the longest idle events retire early
 

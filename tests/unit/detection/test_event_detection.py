@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 
-from stream_factories import T0, chatter, happening, majority, make_post, replay
+from stream_factories import EVERYDAY, T0, chatter, happening, majority, make_post, replay
 
-from yuqing.detection import DetectionConfig, EventDetector
+from yuqing.detection import DetectionConfig, DetectionPost, EventDetector
 
 WARM = timedelta(hours=12)  # chatter before anything happens: baselines to compare with
 
@@ -169,3 +170,48 @@ def test_the_active_set_never_exceeds_its_cap() -> None:
     assert len(run.raised()) == 6
     assert detector.active_count <= 3
     assert detector.stats["retired_over_cap"] >= 3
+
+
+def _facet(
+    start: datetime, names: list[str], shared: list[str], prefix: str, seed: int
+) -> list[DetectionPost]:
+    """Posts naming one facet of a happening: a name, three of its everyday words, noise."""
+    rng = random.Random(seed)
+    return [
+        make_post(
+            f"{prefix}-{i}",
+            start + timedelta(minutes=2 * i),
+            [rng.choice(names), *rng.sample(shared, 3), *rng.sample(EVERYDAY, 2)],
+        )
+        for i in range(40)
+    ]
+
+
+def test_facets_of_one_happening_merge_and_another_happening_stays_apart() -> None:
+    # The dyke breach is talked about first as a breach, then as donations: two bursts of
+    # different names over the same everyday words. A fire in the same hours uses other words.
+    start = T0 + WARM
+    background = chatter(T0, 30, 60)
+    breach = _facet(start, ["决口", "溃堤", "漫堤"], EVERYDAY[:12], "dyke", 1)
+    donations = _facet(
+        start + timedelta(minutes=40), ["捐款", "物资", "捐赠"], EVERYDAY[:12], "aid", 2
+    )
+    fire = _facet(
+        start + timedelta(minutes=20), ["化工厂", "爆炸", "起火"], EVERYDAY[300:312], "fire", 3
+    )
+    stream = [*background, *breach, *donations, *fire]
+
+    run = replay(stream)
+    dyke_event, dyke_share = majority(run.events_of([*breach, *donations]))
+    fire_event, fire_share = majority(run.events_of(fire))
+    assert dyke_event is not None and fire_event is not None
+    assert dyke_event != fire_event
+    assert dyke_share >= 0.95 and fire_share >= 0.95
+    merges = [o for o in run.occurrences if o.kind == "event_merged"]
+    assert merges, "the facets were expected to merge at a review"
+
+    # Without the facet merge the same stream stays in pieces: the merge did the work.
+    apart = replay(stream, DetectionConfig(facet_similarity=1.0))
+    _, dyke_apart = majority(apart.events_of([*breach, *donations]))
+    _, fire_apart = majority(apart.events_of(fire))
+    assert min(dyke_apart, fire_apart) < 0.9
