@@ -804,7 +804,10 @@ class EventDetector:
         event.next_check_t = when + 120.0
         if self._terms.history_hours(when) < self._warmup_hours:
             return
-        bursts = [self._terms.burst(term, when) for term in sorted(event.anchors)]
+        # Weighed against the stream's own swell: in the middle of one happening's burst,
+        # side remarks rise with the volume and are not a happening of their own.
+        scale = self._terms.volume_factor(when)
+        bursts = [self._terms.burst(term, when, scale) for term in sorted(event.anchors)]
         bursting = [b for b in bursts if self._is_burst(b)]
         if not bursting:
             return

@@ -311,7 +311,7 @@ class TermModel:
 
     # --- bursts ----------------------------------------------------------------------------
 
-    def burst(self, term: str, when: float) -> TermBurst:
+    def burst(self, term: str, when: float, scale: float = 1.0) -> TermBurst:
         """Compare the term's posts in the recent window with what its history predicts.
 
         The history is the decayed count of the term in all older buckets, over the
@@ -337,7 +337,7 @@ class TermModel:
         seen = record[self._hist]
         rate_per_bucket = (seen + 2.0 * math.sqrt(seen)) / weight
         span = recent_buckets - 1 + (when - bucket * self._bucket) / self._bucket
-        expected = max(rate_per_bucket * self.daily.factor(when), self._floor) * span
+        expected = max(rate_per_bucket * self.daily.factor(when), self._floor) * span * scale
         # A term absent from a short history may still be common: until the history holds
         # many posts, a word's rate is bounded only by about one per history's worth.
         total = self._total
@@ -352,6 +352,26 @@ class TermModel:
         ratio = (recent + 1.0) / (expected + 1.0)
         share = record[self._hist] / total[self._hist] if total[self._hist] > 0 else 0.0
         return TermBurst(term, recent, expected, ratio, surprise, True, share)
+
+    def volume_factor(self, when: float) -> float:
+        """How many times busier the whole stream is in the recent window than its history says.
+
+        At least 1. A word's burst is weighed against this when an alert is decided: in the
+        middle of one happening's burst, everyday remarks rise with the volume and are not
+        news of their own.
+        """
+        bucket = int(when // self._bucket)
+        total = self._total
+        self._roll(total, bucket)
+        first = self._first_bucket if self._first_bucket is not None else bucket
+        history_buckets = bucket - first - (self._recent - 1)
+        if history_buckets <= 0 or total[self._hist] <= 0:
+            return 1.0
+        decay = self._decay
+        weight = decay**self._recent * (1.0 - decay**history_buckets) / (1.0 - decay)
+        span = self._recent - 1 + (when - bucket * self._bucket) / self._bucket
+        expected = total[self._hist] / weight * self.daily.factor(when) * span
+        return max(1.0, total[self._sum] / expected) if expected > 0 else 1.0
 
     def history_hours(self, when: float) -> float:
         """How many hours of history the baselines rest on at ``when``."""

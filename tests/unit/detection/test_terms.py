@@ -89,3 +89,20 @@ def test_vocabulary_is_bounded() -> None:
     for i in range(5000):
         model.observe([f"rare{i}"], (T0 + timedelta(seconds=i)).timestamp())
     assert len(model) <= 1000
+
+
+def test_the_volume_factor_follows_the_whole_streams_swell() -> None:
+    model = _model_with_history()
+    end = T0 + timedelta(hours=24)
+    steady = model.volume_factor(end.timestamp())
+    assert steady == pytest.approx(1.0, abs=0.5)
+    # One hour at ten times the usual rate: the whole stream swells.
+    for i in range(600):
+        when = (end + timedelta(seconds=i * 6)).timestamp()
+        model.observe([EVERYDAY[100 + i % 50]], when)
+    swollen = model.volume_factor((end + timedelta(hours=1)).timestamp())
+    assert swollen > 3.0
+    # A word's burst weighed against that swell is far less surprising.
+    plain = model.burst(EVERYDAY[100], (end + timedelta(hours=1)).timestamp())
+    weighed = model.burst(EVERYDAY[100], (end + timedelta(hours=1)).timestamp(), swollen)
+    assert weighed.surprise < plain.surprise
