@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from yuqing.detection.model import DetectionConfig, Occurrence
 
@@ -183,3 +184,18 @@ class MonitorBurstTracker:
 
     def __len__(self) -> int:
         return len(self._baselines)
+
+    # --- saving and restoring (the encoding is in state.py) -------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Every monitor's baseline and cool-down as JSON data, for ``from_state``."""
+        from yuqing.detection.state import monitors_state  # state.py imports this module
+
+        return monitors_state(self)
+
+    @classmethod
+    def from_state(cls, state: Any, config: DetectionConfig | None = None) -> MonitorBurstTracker:
+        """The baselines ``to_state`` saved; ``ConfigError`` if the state does not fit."""
+        from yuqing.detection.state import restore_monitors
+
+        return restore_monitors(state, config)

@@ -307,6 +307,39 @@ class EventDetector:
     def monitors(self) -> MonitorBurstTracker:
         return self._monitors
 
+    # --- saving and restoring (the encoding is in state.py) ---------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything that shapes later results, as JSON data (str keys, no objects).
+
+        Call it between batches. ``from_state`` on this data (after ``json`` or ``orjson``)
+        gives a detector that goes on exactly as this one would; ``state.py`` says what is
+        kept. The data carries a ``version``.
+        """
+        from yuqing.detection.state import detector_state  # state.py imports this module
+
+        return detector_state(self)
+
+    @classmethod
+    def from_state(cls, state: Any, config: DetectionConfig | None = None) -> EventDetector:
+        """The detector ``to_state`` saved, under ``config`` (default: the defaults).
+
+        Raises ``ConfigError`` naming the problem when the state is of another version,
+        malformed, or saved under settings its numbers depend on that differ from ``config``
+        (bucket and bin sizes, the recent window, the half-life).
+        """
+        from yuqing.detection.state import restore_detector
+
+        return restore_detector(state, config)
+
+    def reserve_ids(self, next_number: int) -> None:
+        """Number new events from at least ``ev-<next_number>``.
+
+        After a restore from a state older than the last events a run stored (a crash
+        between two saves), ids it already gave out must not be given again.
+        """
+        self._next_id = max(self._next_id, next_number)
+
     # --- one post ----------------------------------------------------------------------------
 
     def _story_known(self, post: DetectionPost) -> bool:
@@ -409,8 +442,11 @@ class EventDetector:
             self._refresh_hot(when)
         # Insertion-ordered, so that ties break the same way in every run.
         candidates: dict[_Event, None] = dict.fromkeys(self._hot)
+        named: set[_Event] = set()
         described = self._described
         for term in terms:
+            named.update(keys.get(term, ()))
+            named.update(described.get(term, ()))
             holders = keys.get(term)
             if holders is not None:
                 candidates.update(holders)
@@ -442,7 +478,8 @@ class EventDetector:
             if event.mass <= 0.0:
                 continue
             prior = self._prior(event, when)
-            score = cfg.prior_weight * log(prior / (1.0 - prior))
+            base = cfg.prior_weight * log(prior / (1.0 - prior))
+            score = 0.0
             counts = event.counts
             mass = event.mass
             for term, q in known:
@@ -451,6 +488,9 @@ class EventDetector:
                     score += cfg.news_penalty
                 else:
                     score += log(keep * p / q + smoothing)
+            if event not in named and score < cfg.hot_min_evidence:
+                continue  # weighed only for being busy: its words must speak for it
+            score += base
             if score > best_score:
                 best, best_score = event, score
         if best is None and candidates:

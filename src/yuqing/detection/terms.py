@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from yuqing.detection.model import DetectionConfig
 from yuqing.detection.stopwords import STOP_WORDS
@@ -384,3 +385,18 @@ class TermModel:
 
     def __len__(self) -> int:
         return len(self._terms)
+
+    # --- saving and restoring (the encoding is in state.py) -------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Every record and total as JSON data, for ``from_state`` after a restart."""
+        from yuqing.detection.state import term_model_state  # state.py imports this module
+
+        return term_model_state(self)
+
+    @classmethod
+    def from_state(cls, state: Any, config: DetectionConfig | None = None) -> TermModel:
+        """The model ``to_state`` saved; ``ConfigError`` if the state does not fit."""
+        from yuqing.detection.state import restore_term_model
+
+        return restore_term_model(state, config)

@@ -215,3 +215,40 @@ def test_facets_of_one_happening_merge_and_another_happening_stays_apart() -> No
     _, dyke_apart = majority(apart.events_of([*breach, *donations]))
     _, fire_apart = majority(apart.events_of(fire))
     assert min(dyke_apart, fire_apart) < 0.9
+
+
+def test_comments_that_name_nothing_join_the_busy_event_their_words_speak_for() -> None:
+    # News of a dyke breach names it; comments in the same hour only use the words the
+    # news posts use most (everyday words, so never anchors or descriptors).
+    rng = random.Random(5)
+    start = T0 + WARM
+    talk = EVERYDAY[:6]
+    news = [
+        make_post(
+            f"news-{i}",
+            start + timedelta(minutes=i),
+            [rng.choice(["溃堤", "决口"]), *rng.sample(talk, 3), *rng.sample(EVERYDAY, 2)],
+        )
+        for i in range(60)
+    ]
+    comments = [
+        make_post(
+            f"comment-{i}",
+            start + timedelta(minutes=20 + i, seconds=30),
+            [*rng.sample(talk, 3), *rng.sample(EVERYDAY[300:], 2)],
+        )
+        for i in range(40)
+    ]
+    background = chatter(T0, 14, 60)
+    same_hour = [p for p in background if p.time and start + timedelta(minutes=20) <= p.time]
+
+    run = replay([*background, *news, *comments])
+    event, _ = majority(run.events_of(news))
+    assert event is not None
+    assert run.events_of(comments).count(event) >= 0.9 * len(comments)
+    assert run.events_of(same_hour).count(event) <= 0.1 * len(same_hour)
+
+    # Weighed only where they hold the event's anchors or descriptors, fewer join.
+    apart = replay([*background, *news, *comments], DetectionConfig(hot_share=1.0))
+    event_apart, _ = majority(apart.events_of(news))
+    assert apart.events_of(comments).count(event_apart) < 0.9 * len(comments)
