@@ -4,10 +4,11 @@
 
 Prints, for each stream (the demo generator; ../shared/data/streams/*.jsonl when present,
 read in place), end-to-end posts/s, segmentation-alone posts/s on the same texts in the
-same run, their ratio (target: at least 0.10), the posts held in the dedup window, the
-time spent per post in each stage, and the process's peak memory (the dedup index's bytes
-per post are measured by benchmarks/textproc_bench.py). Posts are parsed before the clock
-starts; parsing files alone is measured by benchmarks/sources.py (about 34,000 lines/s).
+same run (the best of three passes), their ratio (target: at least 0.10), the posts held
+in the dedup window, the time spent per post in each stage, and the process's peak memory
+(the dedup index's bytes per post are measured by benchmarks/textproc_bench.py). Posts
+are parsed before the clock starts; parsing files alone is measured by
+benchmarks/sources.py (about 34,000 lines/s).
 The machine is shared: compare ratios, not absolute figures.
 """
 
@@ -31,6 +32,7 @@ from yuqing.settings import Settings
 from yuqing.sources.base import Located
 from yuqing.sources.files import JsonLinesFile
 from yuqing.storage import repo
+from yuqing.textproc.dedup import dedup_text
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "streams"
 MONITORS = (
@@ -62,11 +64,16 @@ def file_items(path: Path, n: int) -> list[Located]:
     return out
 
 
-def segmentation_alone(texts: list[str]) -> float:
-    started = time.perf_counter()
-    for text in texts:
-        rjieba.cut(text)
-    return len(texts) / (time.perf_counter() - started)
+def segmentation_alone(texts: list[str], passes: int = 3) -> float:
+    # The best of a few passes: one pass lasts a fraction of a second, and on a shared
+    # machine a single one swung by a factor of three between runs (and the ratio with it).
+    best = float("inf")
+    for _ in range(passes):
+        started = time.perf_counter()
+        for text in texts:
+            rjieba.cut(text)
+        best = min(best, time.perf_counter() - started)
+    return len(texts) / best
 
 
 def run(name: str, items: list[Located], batch: int) -> dict[str, object]:
@@ -88,7 +95,10 @@ def run(name: str, items: list[Located], batch: int) -> dict[str, object]:
             for monitor_name, query in MONITORS:
                 repo.add_monitor(conn, monitor_name, query, datetime.now(UTC))
         ingestor = ctx.ingestor
-        ingestor.pipeline.process_batch(["预热：加载模型 warm up"])  # models load once, not timed
+        # Models and lookup tables load once per process, not timed: segmentation, the
+        # language detector (built on the first Latin-script text) and the dedup tables.
+        ingestor.pipeline.process_batch(["预热：加载模型", "Warm up the language models first."])
+        dedup_text("预热：加载模型")
         gc.collect()
         started = time.perf_counter()
         summary = ingestor.ingest(items, origin=name)

@@ -104,9 +104,12 @@ def build_posts(rows: list[dict[str, Any]]) -> tuple[list[DetectionPost], float]
             times.append(moment)
         keys = stories.assign(ids, [f.norm_text for f in feats], times)
         for i, record in enumerate(records):
-            # A repost is a copy of its source: it belongs to the source's story.
-            if record.repost_of and record.repost_of in story_of:
-                keys[i] = story_of[record.repost_of]
+            # A repost spreads its source and a comment reacts to its parent: each belongs
+            # to that post's story, as in ingestion (Ingestor._follow_reposts).
+            for link in (record.repost_of, record.reply_to):
+                if link and link in story_of:
+                    keys[i] = story_of[link]
+                    break
             story_of[ids[i]] = keys[i]
         for post_id, record, feat, key in zip(ids, records, feats, keys, strict=True):
             reach = sum(n or 0 for n in (record.reposts, record.comments, record.likes))

@@ -39,6 +39,7 @@ words) and queries that only exclude (``NOT 谣言``), which would match nearly 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -167,17 +168,49 @@ class _Node:
     cost: int
     # False when the part can only exclude posts (NOT x, or an OR with such a branch).
     positive: bool
+    # Lower-case strings of which a post must contain at least one, as a substring of
+    # its lower-cased text, for this part to hold; None when there is no such set (a
+    # field filter, a NOT). Every text test implies its value is in the text (tokens,
+    # prefixes and phrases all come from it), so a batch can skip, in one regex pass,
+    # the posts that no query could select (``MonitorSet.match_texts``).
+    needles: frozenset[str] | None = None
+
+
+def _needle(value: str) -> frozenset[str] | None:
+    # The longest whitespace-free piece: the text test collapses whitespace, the
+    # prefilter does not, and a piece of the value must be in the text either way.
+    pieces = value.split()
+    return frozenset({max(pieces, key=len)}) if pieces else None
+
+
+def _all_needles(parts: list[_Node]) -> frozenset[str] | None:
+    # Any one required part's needles will do: the smallest set is the most selective.
+    known = [p.needles for p in parts if p.needles is not None]
+    return min(known, key=len) if known else None
+
+
+def _any_needles(parts: list[_Node]) -> frozenset[str] | None:
+    if any(p.needles is None for p in parts):
+        return None
+    return frozenset().union(*(p.needles for p in parts if p.needles is not None))
 
 
 class MonitorQuery:
     """A compiled monitor query; ``matches`` runs closures only, never the parser."""
 
-    __slots__ = ("_terms", "_test", "text")
+    __slots__ = ("_needles", "_terms", "_test", "text")
 
-    def __init__(self, text: str, test: _Predicate, terms: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        text: str,
+        test: _Predicate,
+        terms: tuple[str, ...],
+        needles: frozenset[str] | None = None,
+    ) -> None:
         self.text = text
         self._test = test
         self._terms = terms
+        self._needles = needles
 
     def matches(self, doc: MatchDoc) -> bool:
         """Whether the post ``doc`` is selected by this query."""
@@ -198,11 +231,23 @@ class MonitorQuery:
 class MonitorSet:
     """Many monitors run over batches of posts, each post prepared once for all."""
 
-    __slots__ = ("_monitors",)
+    __slots__ = ("_always", "_monitors", "_needles")
 
     def __init__(self, monitors: Iterable[tuple[int, MonitorQuery]]) -> None:
+        queries = list(monitors)
         self._monitors: tuple[tuple[int, _Predicate], ...] = tuple(
-            (monitor_id, query._test) for monitor_id, query in monitors
+            (monitor_id, query._test) for monitor_id, query in queries
+        )
+        # The monitors that can select a post whatever its words (field filters only,
+        # ...), and one pattern for the words that all the others need.
+        self._always = tuple(
+            (monitor_id, query._test) for monitor_id, query in queries if query._needles is None
+        )
+        needles = {n for _, query in queries if query._needles for n in query._needles}
+        self._needles = (
+            re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+            if needles and len(self._always) < len(self._monitors)
+            else None
         )
 
     def __len__(self) -> int:
@@ -216,6 +261,50 @@ class MonitorSet:
             view = _View(doc)
             result.append([monitor_id for monitor_id, test in monitors if test(view)])
         return result
+
+    def match_texts(
+        self, texts: Sequence[str], doc_of: Callable[[int], MatchDoc]
+    ) -> list[list[int]]:
+        """``match_batch`` for posts whose documents are costly to build.
+
+        ``texts[i]`` is the text of ``doc_of(i)``, whose tokens must be words of that
+        text (as the text pipeline makes them). A document is built only for the posts
+        that contain a word some query needs, or when a query needs none; most posts of
+        a stream match no monitor, and one regex pass over the batch finds them.
+        """
+        if not self._monitors:
+            return [[] for _ in texts]
+        candidate = self._candidates(texts)
+        monitors, always = self._monitors, self._always
+        result: list[list[int]] = []
+        for i, maybe in enumerate(candidate):
+            if maybe:
+                view = _View(doc_of(i))
+                result.append([monitor_id for monitor_id, test in monitors if test(view)])
+            elif always:
+                view = _View(doc_of(i))
+                result.append([monitor_id for monitor_id, test in always if test(view)])
+            else:
+                result.append([])
+        return result
+
+    def _candidates(self, texts: Sequence[str]) -> list[bool]:
+        """Which texts hold at least one needle of a query (all, without a pattern)."""
+        pattern = self._needles
+        if pattern is None:
+            return [True] * len(texts)
+        lowered = [text.lower() for text in texts]
+        # Offsets from the lower-cased lengths (lower() may change a text's length); a
+        # needle holds no whitespace, so a match never spans the line break between texts.
+        ends = list(itertools.accumulate(len(text) + 1 for text in lowered))
+        found = [False] * len(texts)
+        i = 0
+        for match in pattern.finditer("\n".join(lowered)):
+            start = match.start()
+            while ends[i] <= start:
+                i += 1
+            found[i] = True
+        return found
 
 
 def compile_query(text: str) -> MonitorQuery:
@@ -244,7 +333,7 @@ def compile_query(text: str) -> MonitorQuery:
             "query only excludes posts (NOT / -): add a term or field filter that "
             "matching posts must have, e.g. '云溪 -谣言'"
         )
-    return MonitorQuery(query, node.test, tuple(dict.fromkeys(compiler.terms)))
+    return MonitorQuery(query, node.test, tuple(dict.fromkeys(compiler.terms)), node.needles)
 
 
 def _where(query: str, pos: int) -> str:
@@ -399,10 +488,20 @@ class _Compiler:
     def compile(self, item: Item, *, field: str | None, negated: bool) -> _Node:
         if isinstance(item, AndOperation | UnknownOperation):
             parts = [self.compile(op, field=field, negated=negated) for op in item.operands]
-            return _Node(_all(parts), sum(p.cost for p in parts), any(p.positive for p in parts))
+            return _Node(
+                _all(parts),
+                sum(p.cost for p in parts),
+                any(p.positive for p in parts),
+                _all_needles(parts),
+            )
         if isinstance(item, OrOperation):
             parts = [self.compile(op, field=field, negated=negated) for op in item.operands]
-            return _Node(_any(parts), sum(p.cost for p in parts), all(p.positive for p in parts))
+            return _Node(
+                _any(parts),
+                sum(p.cost for p in parts),
+                all(p.positive for p in parts),
+                _any_needles(parts),
+            )
         if isinstance(item, Not | Prohibit):
             inner = self.compile(item.a, field=field, negated=not negated)
             test = inner.test
@@ -483,7 +582,7 @@ class _Compiler:
         needle = value.lower()
         if not negated:
             self.terms.append(needle)
-        return _Node(lambda view: needle in view.text, 3, True)
+        return _Node(lambda view: needle in view.text, 3, True, _needle(needle))
 
     def word(self, item: Word, negated: bool) -> _Node:
         raw = item.value
@@ -506,13 +605,18 @@ class _Compiler:
         if _CJK.search(value):
             # A CJK term is found as a substring, whatever the segmenter made of the text;
             # a trailing '*' adds nothing to that.
-            return _Node(lambda view: value in view.text, 2, True)
+            return _Node(lambda view: value in view.text, 2, True, _needle(value))
         if prefix:
-            return _Node(lambda view: any(t.startswith(value) for t in view.tokens), 4, True)
+            return _Node(
+                lambda view: any(t.startswith(value) for t in view.tokens), 4, True, _needle(value)
+            )
         if value.isalnum():
-            return _Node(lambda view: value in view.tokens, 1, True)
+            return _Node(lambda view: value in view.tokens, 1, True, _needle(value))
         # 'covid-19', 'pm2.5': segmenters split these, so look for them in the text too.
         pattern = re.compile(r"(?<![0-9a-z])" + re.escape(value) + r"(?![0-9a-z])")
         return _Node(
-            lambda view: value in view.tokens or pattern.search(view.text) is not None, 3, True
+            lambda view: value in view.tokens or pattern.search(view.text) is not None,
+            3,
+            True,
+            _needle(value),
         )

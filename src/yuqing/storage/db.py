@@ -16,13 +16,26 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from yuqing.errors import ConfigError, StorageError
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, poolclass=NullPool if ":memory:" not in url else None)
+    if ":memory:" in url:
+        engine = create_engine(url)
+    else:
+        # Connections are kept (a few idle ones; any number at once, as readers may be
+        # many): a new SQLite connection parses the whole schema again on first use and
+        # starts with an empty page cache, which cost each ingest batch more than its
+        # identity lookups. Returned connections are rolled back, so an idle one holds
+        # no snapshot and never stops a WAL checkpoint.
+        engine = create_engine(
+            url, poolclass=QueuePool, pool_size=1 if immediate else 3, max_overflow=-1
+        )
+    # A larger page cache keeps the unique-identity and FTS indexes hot while importing;
+    # readers, which now stay open between uses, keep a smaller one each.
+    cache_kib = 65536 if immediate else 16384
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -33,8 +46,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # A larger page cache keeps the unique-identity and FTS indexes hot while importing.
-        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
         cursor.close()
 
     begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"

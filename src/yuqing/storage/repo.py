@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,61 +118,90 @@ def ensure_source(
     return created
 
 
-def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(identities), 500):
-        chunk = identities[start : start + 500]
-        rows = conn.execute(select(t.posts.c.identity).where(t.posts.c.identity.in_(chunk)))
-        found.update(row[0] for row in rows)
+def _select_in(
+    conn: Connection, query: str, values: Sequence[str], chunk: int = 500
+) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` (ending in ``IN``) for ``values``, a chunk of values at a time.
+
+    Plain driver SQL: the same statements through SQLAlchemy's expanding parameters spent
+    more time compiling than the database spent answering (a few per batch of posts).
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), chunk):
+        part = list(values[start : start + chunk])
+        sql = f"{query} ({', '.join([mark] * len(part))})"
+        found.extend(tuple(row) for row in conn.exec_driver_sql(sql, tuple(part)))
     return found
+
+
+def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]:
+    rows = _select_in(conn, "SELECT identity FROM posts WHERE identity IN", identities)
+    return {row[0] for row in rows}
 
 
 def story_keys_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
     """The story key of each stored post, by post identity."""
-    found: dict[str, str] = {}
-    for start in range(0, len(identities), 500):
-        rows = conn.execute(
-            select(t.posts.c.identity, t.stories.c.key)
-            .join(t.stories, t.stories.c.id == t.posts.c.story_id)
-            .where(t.posts.c.identity.in_(identities[start : start + 500]))
-        )
-        found.update((row.identity, row.key) for row in rows)
-    return found
+    rows = _select_in(
+        conn,
+        'SELECT posts.identity, stories."key" FROM posts '
+        "JOIN stories ON stories.id = posts.story_id WHERE posts.identity IN",
+        identities,
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def story_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     """Ids of the stories already stored under these keys."""
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        rows = conn.execute(
-            select(t.stories.c.key, t.stories.c.id).where(
-                t.stories.c.key.in_(keys[start : start + 500])
-            )
-        )
-        ids.update((row.key, row.id) for row in rows)
-    return ids
+    rows = _select_in(conn, 'SELECT "key", id FROM stories WHERE "key" IN', keys)
+    return {row[0]: int(row[1]) for row in rows}
 
 
-def insert_stories(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert new stories (keys not yet stored); returns key -> id."""
-    if not rows:
+def insert_stories(conn: Connection, columns: dict[str, list[Any]]) -> dict[str, int]:
+    """Insert new stories (keys not yet stored), given column by column; returns key -> id."""
+    keys = columns["key"]
+    if not keys:
         return {}
     if conn.dialect.name == "sqlite":
-        ids = bulk_insert_sqlite(conn, t.stories, rows)
-        return {row["key"]: new_id for row, new_id in zip(rows, ids, strict=True)}
-    result = conn.execute(insert(t.stories).returning(t.stories.c.key, t.stories.c.id), list(rows))
+        return dict(zip(keys, bulk_insert_sqlite(conn, t.stories, columns), strict=True))
+    result = conn.execute(
+        insert(t.stories).returning(t.stories.c.key, t.stories.c.id), _rows(t.stories, columns)
+    )
     return {row.key: row.id for row in result}
+
+
+def _rows(table: Table, columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Columns to rows (one dict per row, every column but ``id``; missing ones None)."""
+    names = [c.name for c in table.columns if c.name != "id"]
+    empty = [None] * len(next(iter(columns.values())))
+    return [
+        dict(zip(names, values, strict=True))
+        for values in zip(*(columns.get(name, empty) for name in names), strict=True)
+    ]
 
 
 def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
     """Add posts to stored stories: ``{"sid", "n", "reach", "last"}`` per story."""
     if not growth:
         return
-    later = (
-        func.max(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
-        if conn.dialect.name == "sqlite"
-        else func.greatest(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
-    )
+    if conn.dialect.name == "sqlite":
+        # Driver SQL with the times as stored: SQLAlchemy's per-row binding cost more
+        # than the update (times are fixed-width UTC text, so max() compares them right).
+        conn.exec_driver_sql(
+            "UPDATE stories SET post_count = post_count + ?, reach = reach + ?, "
+            "last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+            list(
+                zip(
+                    [g["n"] for g in growth],
+                    [g["reach"] for g in growth],
+                    _sqlite_times([g["last"] for g in growth]),
+                    [g["sid"] for g in growth],
+                    strict=True,
+                )
+            ),
+        )
+        return
+    later = func.greatest(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
     stmt = (
         update(t.stories)
         .where(t.stories.c.id == bindparam("sid"))
@@ -184,24 +214,33 @@ def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
     conn.execute(stmt, list(growth))
 
 
-def insert_posts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+def insert_posts(conn: Connection, columns: dict[str, list[Any]]) -> dict[str, int]:
     """Insert posts whose identity is not stored yet; returns identity -> new id.
 
-    The caller checks identities inside the same write transaction. On SQLite that
-    transaction holds the only write lock, so nothing can slip in between and the rows go
-    in by the bulk path; on PostgreSQL a concurrent writer can, so conflicts are skipped.
+    ``columns`` holds one list per column of ``posts`` (all of the same length; columns
+    left out are NULL). The caller checks identities inside the same write transaction.
+    On SQLite that transaction holds the only write lock, so nothing can slip in between
+    and the rows go in by the bulk path, and their full-text entries with them (migration
+    0004: one ``executemany`` per batch, not a trigger per row); on PostgreSQL a
+    concurrent writer can, so conflicts are skipped, and the GIN index keeps itself up
+    to date.
     """
-    if not rows:
+    identities = columns["identity"]
+    if not identities:
         return {}
     if conn.dialect.name == "sqlite":
-        ids = bulk_insert_sqlite(conn, t.posts, rows)
-        return {row["identity"]: new_id for row, new_id in zip(rows, ids, strict=True)}
+        ids = bulk_insert_sqlite(conn, t.posts, columns)
+        conn.exec_driver_sql(
+            "INSERT INTO posts_fts (rowid, search_terms) VALUES (?, ?)",
+            list(zip(ids, columns["search_terms"], strict=True)),
+        )
+        return dict(zip(identities, ids, strict=True))
     stmt = (
         postgresql.insert(t.posts)
         .on_conflict_do_nothing(index_elements=["identity"])
         .returning(t.posts.c.identity, t.posts.c.id)
     )
-    result = conn.execute(stmt, list(rows))
+    result = conn.execute(stmt, _rows(t.posts, columns))
     return {row.identity: row.id for row in result}
 
 
@@ -219,34 +258,82 @@ def _sqlite_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def bulk_insert_sqlite(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert many rows with explicit ids by one ``executemany``, bypassing per-row typing.
+# Times converted lately: a batch repeats its times (every row's fetched_at; seen_at is
+# published_at; a story's first and last are its posts'), so each distinct one is
+# converted once. Bounded: emptied when full.
+_TIME_TEXTS: dict[datetime | None, str | None] = {None: None}
+_TIME_TEXTS_MAX = 100_000
+
+
+def _sqlite_times(values: list[Any]) -> list[str | None]:
+    done = _TIME_TEXTS
+    if len(done) > _TIME_TEXTS_MAX:
+        done.clear()
+        done[None] = None
+    out: list[str | None] = []
+    for value in values:
+        text = done.get(value, _MISSING)
+        if text is _MISSING:
+            text = done[value] = _sqlite_time(value)
+        out.append(text)
+    return out
+
+
+_MISSING: Any = object()
+
+
+def _sqlite_bools(values: list[Any]) -> list[int | None]:
+    return [None if v is None else int(bool(v)) for v in values]
+
+
+def _sqlite_jsons(values: list[Any]) -> list[str]:
+    return ["null" if v is None else _json_text(v) for v in values]
+
+
+@functools.cache
+def _sqlite_layout(table: Table) -> tuple[list[str], dict[str, Any]]:
+    """The columns a bulk insert fills (all but ``id``) and each one's batch converter."""
+    names: list[str] = []
+    converters: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name == "id":
+            continue
+        names.append(column.name)
+        if isinstance(column.type, t.UTCDateTime):
+            converters[column.name] = _sqlite_times
+        elif isinstance(column.type, JSON):
+            converters[column.name] = _sqlite_jsons
+        elif isinstance(column.type, Boolean):
+            converters[column.name] = _sqlite_bools
+    return names, converters
+
+
+def bulk_insert_sqlite(conn: Connection, table: Table, columns: dict[str, list[Any]]) -> list[int]:
+    """Insert rows given column by column, with new ids, by one ``executemany``.
 
     SQLAlchemy's per-row bind processing cost more than SQLite itself (measured: about
     180 us a row against 35 us); the values are converted here exactly as SQLAlchemy
-    stores them on SQLite (UTC text times, JSON text, 0/1), so reads are unaffected.
-    Only for use inside a write transaction, which on SQLite holds the only write lock.
+    stores them on SQLite (UTC text times, JSON text, 0/1; a column left out is NULL,
+    JSON ``null`` for JSON columns), so reads are unaffected. The work is done a column
+    at a time, in list comprehensions. Only for use inside a write transaction, which on
+    SQLite holds the only write lock.
     """
-    names = [c.name for c in table.columns if c.name != "id"]
-    converters: list[tuple[int, Any]] = []
-    for index, column in enumerate(c for c in table.columns if c.name != "id"):
-        if isinstance(column.type, t.UTCDateTime):
-            converters.append((index, _sqlite_time))
-        elif isinstance(column.type, JSON):
-            converters.append((index, _json_text))
-        elif isinstance(column.type, Boolean):
-            converters.append((index, lambda v: None if v is None else int(bool(v))))
+    names, converters = _sqlite_layout(table)
+    count = len(next(iter(columns.values())))
     first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
-    ids = list(range(first, first + len(rows)))
-    values = []
-    for new_id, row in zip(ids, rows, strict=True):
-        record: list[Any] = [row.get(name) for name in names]
-        for index, convert in converters:
-            record[index] = convert(record[index])
-        values.append((new_id, *record))
+    ids = list(range(first, first + count))
+    values: list[list[Any]] = [ids]
+    empty: list[Any] = [None] * count
+    for name in names:
+        column = columns.get(name, empty)
+        if len(column) != count:
+            raise ValueError(f"column {name!r} has {len(column)} values for {count} rows")
+        convert = converters.get(name)
+        values.append(convert(column) if convert is not None else column)
     placeholders = ", ".join("?" * (len(names) + 1))
     conn.exec_driver_sql(
-        f"INSERT INTO {table.name} (id, {', '.join(names)}) VALUES ({placeholders})", values
+        f"INSERT INTO {table.name} (id, {', '.join(names)}) VALUES ({placeholders})",
+        list(zip(*values, strict=True)),
     )
     return ids
 
@@ -256,6 +343,21 @@ def add_counts(
 ) -> None:
     """Add to per-minute aggregate counters (they outlive the raw posts)."""
     if not counts:
+        return
+    if conn.dialect.name == "sqlite":
+        # As in grow_stories: one driver executemany, the minutes as stored.
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({key_column}, minute, posts) VALUES (?, ?, ?) "
+            f"ON CONFLICT ({key_column}, minute) DO UPDATE SET posts = posts + excluded.posts",
+            list(
+                zip(
+                    [key for key, _ in counts],
+                    _sqlite_times([minute for _, minute in counts]),
+                    list(counts.values()),
+                    strict=True,
+                )
+            ),
+        )
         return
     stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(

@@ -55,6 +55,8 @@ _MARKERS = re.compile(
 _SHINGLE = 3
 # Shingles hashed per MinHash step; bounds the (shingles x num_perm) scratch matrix.
 _CHUNK_SHINGLES = 1 << 15
+# (post, candidate) pairs compared per numpy step; bounds the (pairs x num_perm) scratch.
+_CHUNK_PAIRS = 1 << 14
 _KEY_MASK = np.uint64((1 << 60) - 1)
 _MIN_CAPACITY = 1024  # 60-bit bucket keys: small Python ints
 
@@ -199,9 +201,11 @@ class NearDuplicateIndex:
 
     # -- hashing -------------------------------------------------------------------------
 
-    def _signatures(self, texts: Sequence[str]) -> tuple[_U32, npt.NDArray[np.bool_]]:
+    def _signatures(
+        self, texts: Sequence[str], normalised: bool = False
+    ) -> tuple[_U32, npt.NDArray[np.bool_]]:
         """MinHash signatures of the texts, and which texts are long enough to have one."""
-        cps, lengths = _dedup_code_points(normalise_batch(texts))
+        cps, lengths = _dedup_code_points(texts if normalised else normalise_batch(texts))
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         lengths = np.minimum(lengths, self._max_chars)
         usable = lengths >= self._min_chars
@@ -247,36 +251,79 @@ class NearDuplicateIndex:
     # -- public --------------------------------------------------------------------------
 
     def assign(
-        self, keys: Sequence[str], texts: Sequence[str], times: Sequence[datetime]
+        self,
+        keys: Sequence[str],
+        texts: Sequence[str],
+        times: Sequence[datetime],
+        *,
+        normalised: bool = False,
     ) -> list[str]:
-        """Return each post's story key, indexing the posts as they are assigned."""
+        """Return each post's story key, indexing the posts as they are assigned.
+
+        ``normalised=True`` says the texts are ``normalise_batch`` output already (the
+        ingest worker's ``TextFeatures.norm_text``), which spares normalising them again.
+        """
         stamps = _check(keys, texts, times)
         if not len(keys):
             return []
         self._newest = max(self._newest, float(stamps.max()))
         self._evict()
         cutoff = self._newest - self._window_s
-        sigs, usable = self._signatures(texts)
+        sigs, usable = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
         small = sigs.astype(np.uint16)
+        kept = usable & (stamps >= cutoff)
+        # In three passes, so that numpy runs once per batch rather than once per post:
+        # 1. in batch order, each post's candidates (the latest slot of each of its
+        #    buckets, posts of this batch included) and the slot it takes;
+        # 2. the similarity of every (post, candidate) pair at once;
+        # 3. in batch order, each post's story: its most similar candidate's, when
+        #    similar enough (the first of equals, as candidates are in slot order).
+        rows = np.flatnonzero(kept)
+        slot_of = np.full(len(keys), -1, dtype=np.int64)
         buckets = self._buckets
-        need = self._threshold * self._num_perm
-        stories: list[str] = []
-        for i, (key, ok) in enumerate(zip(keys, usable.tolist(), strict=True)):
+        candidates: list[list[int]] = [[]] * len(keys)
+        keys_of = bucket_keys.tolist()
+        for i, post_keys, ok, insert in zip(
+            range(len(keys)), keys_of, usable.tolist(), kept.tolist(), strict=True
+        ):
             if not ok:
-                stories.append(key)
                 continue
-            post_keys = bucket_keys[i].tolist()
-            slots = sorted({buckets[k] for k in post_keys if k in buckets})
+            near = {buckets[k] for k in post_keys if k in buckets}
+            if near:
+                candidates[i] = sorted(near)
+            if insert:
+                if not self._free:
+                    self._grow()
+                slot = self._free.pop()
+                slot_of[i] = slot
+                buckets.update(dict.fromkeys(post_keys, slot))
+        slots = slot_of[rows]
+        self._sig[slots] = small[rows]
+        self._bucket_keys[slots] = bucket_keys[rows]
+        self._time[slots] = stamps[rows]
+        owner = [i for i, found in enumerate(candidates) for _ in found]
+        pairs = [slot for found in candidates for slot in found]
+        agree: list[int] = []
+        for start in range(0, len(pairs), _CHUNK_PAIRS):
+            part = slice(start, start + _CHUNK_PAIRS)
+            same = self._sig[pairs[part]] == small[owner[part]]
+            agree += same.sum(axis=1).tolist()
+        need = self._threshold * self._num_perm
+        story_of = self._story
+        stories: list[str] = []
+        at = 0
+        for key, found, slot in zip(keys, candidates, slot_of.tolist(), strict=True):
             story = key
-            if slots:
-                agree = (self._sig[slots] == small[i]).sum(axis=1)
-                best = int(agree.argmax())
-                if agree[best] >= need:
-                    story = self._story[slots[best]] or key
+            if found:
+                scores = agree[at : at + len(found)]
+                at += len(found)
+                best = max(scores)
+                if best >= need:
+                    story = story_of[found[scores.index(best)]] or key
             stories.append(story)
-            if stamps[i] >= cutoff:
-                self._insert(small[i], bucket_keys[i], post_keys, float(stamps[i]), story)
+            if slot >= 0:
+                story_of[slot] = story
         return stories
 
     def rebuild(
@@ -285,11 +332,13 @@ class NearDuplicateIndex:
         texts: Sequence[str],
         times: Sequence[datetime],
         story_keys: Sequence[str],
+        *,
+        normalised: bool = False,
     ) -> None:
         """Refill the index from stored posts and their story keys (e.g. after a restart).
 
         What the index held before is dropped; posts outside the window of the newest
-        given time are skipped.
+        given time are skipped. ``normalised`` is as for ``assign``.
         """
         stamps = _check(keys, texts, times)
         if len(story_keys) != len(keys):
@@ -299,7 +348,7 @@ class NearDuplicateIndex:
             return
         self._newest = float(stamps.max())
         cutoff = self._newest - self._window_s
-        sigs, usable = self._signatures(texts)
+        sigs, usable = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
         small = sigs.astype(np.uint16)
         for i in np.argsort(stamps, kind="stable").tolist():

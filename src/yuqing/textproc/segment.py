@@ -37,19 +37,14 @@ _NOISE = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+|@[^\s:：,，@)）\ue000]{
 # keeps inside a word (covid-19, 3.5), which go unless one of them stands between two
 # letters or digits (... and -- never do).
 _JUNK = re.compile(r"[^\w.+\-\ue000]+|_+")
-_JOINERS = re.compile(r"[.+\-]+")
-
-
-def _joiner(match: re.Match[str]) -> str:
-    text, start, end = match.string, match.start(), match.end()
-    inside = end == start + 1 and start and end < len(text)
-    if inside and text[start - 1].isalnum() and text[end].isalnum():
-        return match.group()
-    return " "
-
-
+# After _JUNK only letters, digits, joiners, spaces and _SEP are left, so "a letter or
+# digit" is [^\W_] (str.isalnum exactly). A run of joiners goes (becomes a space) unless
+# it is one joiner with a letter or digit on both sides: one regex pass, no callback.
+_JOINERS = re.compile(r"[.+\-](?:[.+\-]+|(?<![^\W_].)|(?![^\W_]))")
 _LATIN_JOINERS = re.compile(r"[-.+]+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# A letter that is neither ASCII nor Han (accented Latin, Cyrillic, Greek, kana...).
+_FOREIGN = re.compile(r"[^\x00-\x7f\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f\ue000]")
 
 # Sub-words of long tokens, which repeat a lot (names of places, institutions, events).
 # Bounded: cleared when full, as the cost of a miss is small.
@@ -63,9 +58,35 @@ def segment_batch(texts: Sequence[str]) -> list[list[str]]:
     if not texts:
         return []
     joined = _SEP.join(t.replace(_SEP, " ") for t in texts).lower()
-    joined = _JOINERS.sub(_joiner, _JUNK.sub(" ", _NOISE.sub(" ", joined)))
+    joined = _JOINERS.sub(" ", _JUNK.sub(" ", _NOISE.sub(" ", joined)))
     # Junk became single spaces, which jieba returns as tokens of their own.
-    return [[t for t in rjieba.cut(part) if t != " "] for part in joined.split(_SEP)]
+    return [
+        _rejoin(rjieba.cut(part))
+        if _FOREIGN.search(part)
+        else [t for t in rjieba.cut(part) if t != " "]
+        for part in joined.split(_SEP)
+    ]
+
+
+def _rejoin(tokens: list[str]) -> list[str]:
+    """Glue back the pieces jieba cut a non-ASCII, non-Han word into.
+
+    jieba's dictionary is Chinese and its fallback splits at every letter outside ASCII
+    (``también`` -> ``tambi é n``, Cyrillic letter by letter); pieces it returns without a
+    space between them that hold no Han character were one word in the text.
+    """
+    words: list[str] = []
+    glued = False
+    for piece in tokens:
+        if piece == " ":
+            glued = False
+            continue
+        if glued and not _HAN.search(piece) and not _HAN.search(words[-1]):
+            words[-1] += piece
+        else:
+            words.append(piece)
+        glued = True
+    return words
 
 
 def _subwords(token: str) -> tuple[str, ...]:
@@ -92,8 +113,14 @@ def expand_search_terms(tokens: Sequence[str]) -> list[str]:
     long_tokens = [t for t in tokens if len(t) > 2]
     if not long_tokens:
         return list(tokens)
-    get = _SUBWORDS.get
-    extra = [term for t in long_tokens for term in (get(t) or _subwords(t))]
+    subwords = _SUBWORDS
+    extra: list[str] = []
+    for t in long_tokens:
+        # Most long tokens have no sub-words: the empty tuple is cached too.
+        found = subwords.get(t)
+        extra.extend(_subwords(t) if found is None else found)
+    if not extra:
+        return list(tokens)
     return [*tokens, *extra]
 
 

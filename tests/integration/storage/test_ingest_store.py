@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -284,3 +285,63 @@ def test_a_repost_joins_the_story_of_the_post_it_reposts(ctx: Context) -> None:
     rows = stored_posts(ctx)
     assert rows[0].story_id == rows[1].story_id == rows[2].story_id
     assert rows[3].story_id != rows[0].story_id
+
+
+def test_a_comment_joins_the_story_of_the_post_it_replies_to(ctx: Context) -> None:
+    original = post(1, text="江州市气象台发布暴雨橙色预警，请沿河居民注意防范")
+    ctx.ingestor.ingest(items([original]), origin="t")
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(2, text="大家注意安全", reply_to="p1"),
+                post(3, text="收到，谢谢提醒", reply_to="p2"),  # a reply to the comment
+                post(4, text="路口积水已经没过脚踝", reply_to="p99"),  # parent never seen
+            ]
+        ),
+        origin="t",
+    )
+    rows = stored_posts(ctx)
+    assert rows[0].story_id == rows[1].story_id == rows[2].story_id
+    assert rows[3].story_id != rows[0].story_id
+
+
+def test_full_text_index_follows_every_batch_and_the_purge(ctx: Context) -> None:
+    assert isinstance(ctx.clock, FakeClock)
+    # Several batches, one of them with a post already stored (skipped, not indexed twice).
+    ctx.ingestor.ingest(
+        items([post(n, text=f"旧闻{n} 化工园区火灾") for n in range(5)]), origin="a"
+    )
+    ctx.ingestor.ingest(
+        items([post(n, text=f"旧闻{n} 化工园区火灾") for n in range(3, 8)]), origin="b"
+    )
+    ctx.clock.advance(days=40)
+    recent = (BASE_TIME + timedelta(days=40)).isoformat()
+    ctx.ingestor.ingest(
+        items([post(n, text="自来水停水通知", published_at=recent) for n in range(10, 13)]),
+        origin="c",
+    )
+    with ctx.db.read() as conn:
+        assert len(search_posts(conn, search_terms("火灾"), limit=100)) == 8
+        assert len(search_posts(conn, search_terms("停水"), limit=100)) == 3
+    assert purge_expired_posts(ctx.db, ctx.clock, retention_days=30) == 8
+    with ctx.db.read() as conn:
+        assert search_posts(conn, search_terms("火灾")) == []
+        assert len(search_posts(conn, search_terms("停水"), limit=100)) == 3
+        if conn.dialect.name == "sqlite":
+            # The FTS5 index holds exactly the stored posts' terms.
+            conn.exec_driver_sql("INSERT INTO posts_fts(posts_fts) VALUES ('integrity-check')")
+            indexed = conn.exec_driver_sql("SELECT count(*) FROM posts_fts_docsize").scalar()
+            assert indexed == repo.count_posts(conn) == 3
+
+
+def test_ingesting_leaves_the_garbage_collector_as_it_found_it(ctx: Context) -> None:
+    # The collector is paused while a batch is worked (see runtime/ingest.py).
+    assert gc.isenabled()
+    ctx.ingestor.ingest(items([post(1)]), origin="a")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ctx.ingestor.ingest(items([post(2)]), origin="b")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

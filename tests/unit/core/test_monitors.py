@@ -302,3 +302,58 @@ def test_monitor_set_agrees_with_single_matching() -> None:
     expected = [[i for i, q in compiled if q.matches(d)] for d in docs]
     assert MonitorSet(compiled).match_batch(docs) == expected
     assert expected[0] == [0, 3]
+
+
+def test_match_texts_agrees_with_match_batch_and_builds_only_the_docs_it_needs() -> None:
+    texts = [
+        "化工厂爆炸 浓烟",
+        "化工厂起火 演习",
+        "自来水\n污染 谣言",  # a phrase across a line break still matches
+        "学校食堂中毒",
+        "Flooding near the river, COVID-19 tests moved",
+        "PM2.5 high today",
+        "今天天气不错",
+        "Nothing to see here",
+        "Ⅸ号 ΣΑΣ",  # lower() changes nothing a needle holds
+    ]
+    docs = [make_doc(t, lang="en" if t.isascii() else "zh") for t in texts]
+    queries = [
+        "化工厂 -演习",
+        "自来水 OR 食堂",
+        "flood*",
+        '"自来水 污染"',
+        "covid-19 OR pm2.5",
+        "(化工厂 OR 学校) AND (爆炸 OR 中毒)",
+        "天气 -谣言",
+        '"the river" AND flood*',
+    ]
+    compiled = [(i, compile_query(q)) for i, q in enumerate(queries)]
+    monitor_set = MonitorSet(compiled)
+    built: list[int] = []
+
+    def doc_of(i: int) -> MatchDoc:
+        built.append(i)
+        return docs[i]
+
+    expected = monitor_set.match_batch(docs)
+    assert monitor_set.match_texts(texts, doc_of) == expected
+    # Posts with none of the queries' words are never looked at.
+    assert 7 not in built and 8 not in built
+    assert expected[2] == [1, 3]
+    assert expected[4] == [2, 4, 7]
+    assert expected[5] == [4]
+
+
+def test_match_texts_runs_word_free_queries_on_every_post() -> None:
+    texts = ["今天天气不错", "化工厂爆炸", "Nothing here"]
+    docs = [
+        make_doc(texts[0], source="wechat"),
+        make_doc(texts[1]),
+        make_doc(texts[2], source="wechat", lang="en"),
+    ]
+    queries = ["source:wechat", "化工厂", "lang:en OR 天气", "NOT 谣言 AND category:social"]
+    compiled = [(i, compile_query(q)) for i, q in enumerate(queries)]
+    monitor_set = MonitorSet(compiled)
+    assert monitor_set.match_texts(texts, docs.__getitem__) == monitor_set.match_batch(docs)
+    assert monitor_set.match_texts(texts, docs.__getitem__) == [[0, 2, 3], [1, 3], [0, 2, 3]]
+    assert MonitorSet([]).match_texts(texts, docs.__getitem__) == [[], [], []]

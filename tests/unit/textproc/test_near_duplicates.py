@@ -14,6 +14,7 @@ import pytest
 from textproc_factories import T0, boilerplate_posts, distinct_posts, repost_stream
 
 from yuqing.textproc.dedup import NearDuplicateIndex, dedup_text
+from yuqing.textproc.normalise import normalise_batch
 
 
 def assign_all(
@@ -103,6 +104,26 @@ def test_two_indexes_give_the_same_stories() -> None:
     first = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times)
     second = assign_all(NearDuplicateIndex(), stream.keys, stream.texts, stream.times, batch=37)
     assert first == second
+
+
+def test_normalised_texts_give_the_same_stories_without_normalising_again() -> None:
+    stream = repost_stream(originals=60, copies=2, seed=5)
+    # Traditional characters and full-width forms: the index normalises them itself ...
+    texts = [t.replace("发", "發").replace("1", "１") for t in stream.texts]
+    raw = assign_all(NearDuplicateIndex(), stream.keys, texts, stream.times)
+    assert len(set(raw)) < len(raw)
+    # ... and a caller that did already says so.
+    index = NearDuplicateIndex()
+    done: list[str] = []
+    for i in range(0, len(texts), 50):
+        part = normalise_batch(texts[i : i + 50])
+        done += index.assign(
+            stream.keys[i : i + 50], part, stream.times[i : i + 50], normalised=True
+        )
+    assert done == raw
+    warm = NearDuplicateIndex()
+    warm.rebuild(stream.keys, normalise_batch(texts), stream.times, raw, normalised=True)
+    assert len(warm) == len(index)
 
 
 def test_stories_are_the_same_in_another_process() -> None:

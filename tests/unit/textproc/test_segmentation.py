@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yuqing.textproc.normalise import normalise
 from yuqing.textproc.segment import (
     expand_search_terms,
     search_terms,
@@ -51,3 +52,25 @@ def test_empty_and_huge_inputs_are_handled() -> None:
     huge = "小区突发火灾消防赶到现场" * 5_000
     (tokens,) = segment_batch([huge])
     assert tokens.count("火灾") == 5_000
+
+
+def test_words_with_letters_outside_ascii_stay_whole() -> None:
+    text = "También el sísmo dejó muertos en São Paulo; Москва горит. 7.9级地震"
+    tokens = segment_batch([normalise(text)])[0]
+    assert tokens == [
+        "también",
+        "el",
+        "sísmo",
+        "dejó",
+        "muertos",
+        "en",
+        "são",
+        "paulo",
+        "москва",
+        "горит",
+        "7.9",
+        "级",
+        "地震",
+    ]
+    # A query for the whole word finds the post that holds it.
+    assert "también" in search_terms("también")
