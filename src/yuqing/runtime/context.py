@@ -1,19 +1,36 @@
-"""Everything a running yuqing needs, wired once: settings, database, clock, ingestor."""
+"""Everything a running yuqing needs, wired once: settings, database, clock, ingestor.
+
+The event detector's state outlives the process: when the ingestor is built (detection
+on), the state saved by the last run is restored, so term baselines, active events and
+their keys go on; it is saved again on ``close()`` and every few minutes while ingesting
+(``DetectionStage.checkpoint``). A state that cannot be restored is logged and detection
+starts afresh: a process never refuses to start over it.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.detection import Occurrence
-from yuqing.errors import StorageError
-from yuqing.runtime.detect import DetectionStage
+from yuqing.errors import StorageError, YuqingError
+from yuqing.runtime.detect import SNAPSHOT_VERSION, DetectionStage
 from yuqing.runtime.ingest import Ingestor
 from yuqing.settings import Settings
-from yuqing.storage import migrate
+from yuqing.storage import event_repo, migrate
 from yuqing.storage.db import Database
 from yuqing.textproc.pipeline import TextPipeline
+
+log = logging.getLogger("yuqing.context")
+
+# The ingestor's detector, the only one saved (one row of ``detector_state``).
+DETECTOR_STATE_NAME = "ingest"
+# Wall time between two saves while ingesting. A save of a busy day's state costs well under
+# a second (see the detection README), so this keeps its cost far below 1% of the time.
+CHECKPOINT_SECONDS = 300.0
 
 
 @dataclass
@@ -35,15 +52,88 @@ class Context:
                 self.settings,
                 self.clock,
                 pipeline=self.pipeline,
-                detection=DetectionStage() if self.settings.detection else None,
+                detection=self._detection_stage() if self.settings.detection else None,
                 on_occurrences=self.on_occurrences,
             )
         return self._ingestor
+
+    def _detection_stage(self) -> DetectionStage:
+        """The detection stage, going on from the saved state when there is a usable one."""
+        saved: event_repo.SavedDetectorState | None = None
+        try:
+            with self.db.read() as conn:
+                saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+            if saved is not None:
+                started = time.perf_counter()
+                stage = DetectionStage.from_snapshot(
+                    saved.payload,
+                    checkpoint=self.save_detection,
+                    checkpoint_seconds=CHECKPOINT_SECONDS,
+                )
+                self._avoid_stored_ids(stage)
+                log.info(
+                    "event detector restored from the state saved at %s (%d bytes, %.2f s)",
+                    saved.saved_at.isoformat(),
+                    saved.stored_bytes,
+                    time.perf_counter() - started,
+                )
+                return stage
+        except YuqingError as exc:
+            when = f" (saved at {saved.saved_at.isoformat()})" if saved is not None else ""
+            log.warning(
+                "the saved event detector state%s cannot be restored, event detection "
+                "starts afresh: %s",
+                when,
+                exc,
+            )
+        stage = DetectionStage(
+            checkpoint=self.save_detection, checkpoint_seconds=CHECKPOINT_SECONDS
+        )
+        self._avoid_stored_ids(stage)
+        return stage
+
+    def _avoid_stored_ids(self, stage: DetectionStage) -> None:
+        """Number new events after every stored one of the stage's run tag.
+
+        A restored state may be older than the last events its run stored (a crash between
+        two saves), and a fresh tag made in the same second by the same process repeats.
+        """
+        with self.db.read() as conn:
+            stage.avoid_stored_ids(event_repo.event_keys_starting(conn, f"{stage.run_tag}-ev-"))
+
+    def save_detection(self, stage: DetectionStage | None = None) -> int | None:
+        """Store the detection stage's state; returns the bytes stored (None: nothing saved).
+
+        Called on close and, through the stage's checkpoint, while ingesting. A failure is
+        logged and ingestion goes on: the previous save stays in place.
+        """
+        if stage is None:
+            stage = self._ingestor.detection if self._ingestor is not None else None
+        if stage is None:
+            return None
+        started = time.perf_counter()
+        try:
+            # Encoded before the write transaction: SQLite's single writer waits less.
+            blob = event_repo.encode_state(stage.snapshot())
+            with self.db.write() as conn:
+                size = event_repo.save_detector_state(
+                    conn, DETECTOR_STATE_NAME, SNAPSHOT_VERSION, blob, self.clock.now()
+                )
+        except (YuqingError, TypeError, ValueError) as exc:
+            log.warning("the event detector state could not be saved: %s", exc)
+            return None
+        stage.checkpointed()
+        log.info(
+            "event detector state saved (%d bytes, %.2f s)", size, time.perf_counter() - started
+        )
+        return size
 
     def close(self) -> None:
         service = self.__dict__.get("_incident_service")  # set by runtime.incident_service
         if service is not None:
             service.close()
+        if self._ingestor is not None and self._ingestor.detection is not None:
+            self.save_detection(self._ingestor.detection)
         self.db.dispose()
 
 

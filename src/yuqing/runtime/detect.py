@@ -10,19 +10,22 @@ stored, and whoever acts on them (the incident service) reads them after the com
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
+from yuqing.errors import ConfigError
 from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
 from yuqing.textproc.severity import SeverityCue, extract_cues_batch
 
 CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
+SNAPSHOT_VERSION = 1
 
 
 @dataclass(slots=True)
@@ -58,14 +61,37 @@ def cue_dict(cue: SeverityCue) -> dict[str, Any]:
 
 
 class DetectionStage:
-    """Text models plus the online event detector, with event keys unique across restarts."""
+    """Text models plus the online event detector, with event keys unique across restarts.
 
-    def __init__(self, config: DetectionConfig | None = None, *, run_tag: str | None = None):
+    Its state survives a restart: ``snapshot()`` (the detector's state, the run tag and the
+    casualty counts of active events, JSON data) is stored by the context on a clean close
+    and, through ``checkpoint``, every ``checkpoint_seconds`` of wall time while ingesting;
+    ``from_snapshot`` goes on from it with the same tag, so events keep their keys.
+    """
+
+    def __init__(
+        self,
+        config: DetectionConfig | None = None,
+        *,
+        run_tag: str | None = None,
+        checkpoint: Callable[[DetectionStage], object] | None = None,
+        checkpoint_seconds: float = 300.0,
+    ):
         self.detector = EventDetector(config)
-        # Event ids restart at every process start; the tag keeps stored keys apart.
+        # A fresh detector's ids start again at ev-1; the tag keeps stored keys apart. A
+        # restored one keeps the tag of the run it continues (see from_snapshot).
         self.run_tag = run_tag or f"{int(time.time()):x}{os.getpid() % 4096:03x}"
         self._casualties: dict[str, dict[str, int]] = {}
         self.skipped: dict[str, int] = {}
+        # Called at the start of a batch when it is due: the detector then holds exactly
+        # the batches whose posts were stored (the ingestor stores one before it detects
+        # the next), so a saved state never runs ahead of the store.
+        self.checkpoint = checkpoint
+        self.checkpoint_seconds = checkpoint_seconds
+        self._last_checkpoint = time.monotonic()
+        self._batches_since_checkpoint = 0
+        # run() and snapshot() may come from different threads (a worker, the closer).
+        self._lock = threading.RLock()
 
     def key(self, event_id: str) -> str:
         return f"{self.run_tag}-{event_id}"
@@ -73,6 +99,100 @@ class DetectionStage:
     def casualties(self, event_key: str) -> dict[str, int]:
         """The highest count of each casualty cue over the event's posts."""
         return dict(self._casualties.get(event_key, {}))
+
+    # -- surviving a restart -------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The stage's state as JSON data (call between batches; ``from_snapshot`` reads it)."""
+        with self._lock:
+            state = self.detector.to_state()
+            # Only active events still get occurrences that are graded with these counts.
+            active = {self.key(event_id) for event_id in state["active"]}
+            return {
+                "version": SNAPSHOT_VERSION,
+                "run_tag": self.run_tag,
+                "detector": state,
+                "casualties": {
+                    key: dict(worst) for key, worst in self._casualties.items() if key in active
+                },
+                "skipped": dict(self.skipped),
+            }
+
+    @classmethod
+    def from_snapshot(
+        cls,
+        snapshot: Any,
+        config: DetectionConfig | None = None,
+        *,
+        checkpoint: Callable[[DetectionStage], object] | None = None,
+        checkpoint_seconds: float = 300.0,
+    ) -> DetectionStage:
+        """The stage ``snapshot()`` saved, going on with its run tag (so its event keys).
+
+        Raises ``ConfigError`` naming the problem when the snapshot cannot be used.
+        """
+        if not isinstance(snapshot, dict):
+            raise ConfigError("the detection snapshot is malformed: expected an object")
+        version = snapshot.get("version")
+        if version != SNAPSHOT_VERSION or type(version) is not int:
+            raise ConfigError(
+                f"the detection snapshot has version {version!r}; "
+                f"this yuqing reads version {SNAPSHOT_VERSION} only"
+            )
+        tag = snapshot.get("run_tag")
+        if not isinstance(tag, str) or not tag or len(tag) > 40:
+            raise ConfigError("the detection snapshot is malformed: run_tag")
+        casualties = snapshot.get("casualties")
+        skipped = snapshot.get("skipped")
+        if not (
+            isinstance(casualties, dict)
+            and all(
+                isinstance(worst, dict)
+                and all(isinstance(n, str) and type(v) is int for n, v in worst.items())
+                for worst in casualties.values()
+            )
+            and isinstance(skipped, dict)
+            and all(type(v) is int for v in skipped.values())
+        ):
+            raise ConfigError("the detection snapshot is malformed: casualties or skipped")
+        stage = cls(
+            config, run_tag=tag, checkpoint=checkpoint, checkpoint_seconds=checkpoint_seconds
+        )
+        stage.detector = EventDetector.from_state(snapshot.get("detector"), stage.detector.config)
+        stage._casualties = {key: dict(worst) for key, worst in casualties.items()}
+        stage.skipped = dict(skipped)
+        return stage
+
+    def avoid_stored_ids(self, stored_keys: Sequence[str]) -> None:
+        """Never give again an event id of this run that the store already holds.
+
+        A restored state may be older than the last events a run stored (it crashed
+        between two saves); new events are numbered after every stored one.
+        """
+        prefix = f"{self.run_tag}-ev-"
+        numbers = [
+            int(key[len(prefix) :])
+            for key in stored_keys
+            if key.startswith(prefix) and key[len(prefix) :].isdigit()
+        ]
+        if numbers:
+            self.detector.reserve_ids(max(numbers) + 1)
+
+    def _checkpoint_if_due(self) -> None:
+        if self.checkpoint is None or self._batches_since_checkpoint == 0:
+            return
+        if time.monotonic() - self._last_checkpoint < self.checkpoint_seconds:
+            return
+        # The ingestor calls run() outside any database transaction, so the hook may write.
+        # It logs its own failures and ingestion goes on; a failed save is tried again
+        # after another interval, not at every batch.
+        self.checkpoint(self)
+        self._last_checkpoint = time.monotonic()
+
+    def checkpointed(self) -> None:
+        """Note that the state was just saved (the wall-time interval starts again)."""
+        self._last_checkpoint = time.monotonic()
+        self._batches_since_checkpoint = 0
 
     def run(
         self,
@@ -89,74 +209,77 @@ class DetectionStage:
         monitor_ids: Sequence[list[int]],
         now: datetime,
     ) -> DetectionOutput:
-        sentiments = sentiment_model.default_model().predict_batch(texts, langs)
-        kinds = kind_model.default_model().predict_batch(texts, langs)
-        cues = extract_cues_batch(texts)
-        posts = [
-            DetectionPost(
-                post_id=identities[i],
-                time=times[i],
-                story_key=stories[i],
-                text=texts[i],
-                tokens=tokens[i],
-                keywords=keywords[i],
-                lang=langs[i],
-                source=sources[i][0],
-                source_category=sources[i][1],
-                author_kind=sources[i][2],
-                reach=reach[i],
-                places=places[i],
-                sentiment=sentiments[i][0],
-                kind=kinds[i][0],
-                cues=cues[i],
-                monitor_ids=monitor_ids[i],
-            )
-            for i in range(len(identities))
-        ]
-        result = self.detector.process_batch(posts, now=now)
-        for reason, count in result.skipped.items():
-            self.skipped[reason] = self.skipped.get(reason, 0) + count
-        keys = [self.key(e) if e is not None else None for e in result.assignments]
-        for i, key in enumerate(keys):
-            if key is None:
-                continue
-            worst = self._casualties.setdefault(key, {})
-            for cue in cues[i]:
-                if cue.kind in CASUALTY_KINDS and cue.value is not None:
-                    worst[cue.kind] = max(worst.get(cue.kind, 0), cue.value)
-        merges = [
-            (self.key(gone), self.key(o.event_id))
-            for o in result.occurrences
-            if o.kind == "event_merged"
-            and o.event_id
-            and isinstance(gone := o.figures.get("merged"), str)
-        ]
-        for gone_key, keep_key in merges:
-            into = self._casualties.setdefault(keep_key, {})
-            for kind, value in self._casualties.pop(gone_key, {}).items():
-                into[kind] = max(into.get(kind, 0), value)
-        touched = {e for e in result.assignments if e is not None}
-        touched.update(o.event_id for o in result.occurrences if o.event_id)
-        touched.update(event for _, event in result.late_assignments)
-        summaries = []
-        for event_id in sorted(touched):
-            summary = self.detector.event(event_id)
-            if summary is not None:
-                summaries.append((self.key(event_id), summary))
-        return DetectionOutput(
-            posts=[
-                PostDetection(
+        with self._lock:
+            self._checkpoint_if_due()
+            self._batches_since_checkpoint += 1
+            sentiments = sentiment_model.default_model().predict_batch(texts, langs)
+            kinds = kind_model.default_model().predict_batch(texts, langs)
+            cues = extract_cues_batch(texts)
+            posts = [
+                DetectionPost(
+                    post_id=identities[i],
+                    time=times[i],
+                    story_key=stories[i],
+                    text=texts[i],
+                    tokens=tokens[i],
+                    keywords=keywords[i],
+                    lang=langs[i],
+                    source=sources[i][0],
+                    source_category=sources[i][1],
+                    author_kind=sources[i][2],
+                    reach=reach[i],
+                    places=places[i],
                     sentiment=sentiments[i][0],
-                    sentiment_score=round(float(sentiments[i][1]), 4),
                     kind=kinds[i][0],
                     cues=cues[i],
-                    event_key=keys[i],
+                    monitor_ids=monitor_ids[i],
                 )
                 for i in range(len(identities))
-            ],
-            occurrences=result.occurrences,
-            late=[(post, self.key(event)) for post, event in result.late_assignments],
-            events=summaries,
-            merges=merges,
-            skipped=dict(result.skipped),
-        )
+            ]
+            result = self.detector.process_batch(posts, now=now)
+            for reason, count in result.skipped.items():
+                self.skipped[reason] = self.skipped.get(reason, 0) + count
+            keys = [self.key(e) if e is not None else None for e in result.assignments]
+            for i, key in enumerate(keys):
+                if key is None:
+                    continue
+                worst = self._casualties.setdefault(key, {})
+                for cue in cues[i]:
+                    if cue.kind in CASUALTY_KINDS and cue.value is not None:
+                        worst[cue.kind] = max(worst.get(cue.kind, 0), cue.value)
+            merges = [
+                (self.key(gone), self.key(o.event_id))
+                for o in result.occurrences
+                if o.kind == "event_merged"
+                and o.event_id
+                and isinstance(gone := o.figures.get("merged"), str)
+            ]
+            for gone_key, keep_key in merges:
+                into = self._casualties.setdefault(keep_key, {})
+                for kind, value in self._casualties.pop(gone_key, {}).items():
+                    into[kind] = max(into.get(kind, 0), value)
+            touched = {e for e in result.assignments if e is not None}
+            touched.update(o.event_id for o in result.occurrences if o.event_id)
+            touched.update(event for _, event in result.late_assignments)
+            summaries = []
+            for event_id in sorted(touched):
+                summary = self.detector.event(event_id)
+                if summary is not None:
+                    summaries.append((self.key(event_id), summary))
+            return DetectionOutput(
+                posts=[
+                    PostDetection(
+                        sentiment=sentiments[i][0],
+                        sentiment_score=round(float(sentiments[i][1]), 4),
+                        kind=kinds[i][0],
+                        cues=cues[i],
+                        event_key=keys[i],
+                    )
+                    for i in range(len(identities))
+                ],
+                occurrences=result.occurrences,
+                late=[(post, self.key(event)) for post, event in result.late_assignments],
+                events=summaries,
+                merges=merges,
+                skipped=dict(result.skipped),
+            )

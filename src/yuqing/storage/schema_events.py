@@ -1,4 +1,4 @@
-"""Tables of detection: events, and the occurrences detection emits.
+"""Tables of detection: events, the occurrences detection emits, the detector's saved state.
 
 Defined on the same ``metadata`` as ``schema.py``; migrations import both. Detection's
 per-post results (sentiment, kind, severity cues, event) are columns of ``posts``
@@ -7,7 +7,7 @@ added by migration 0003 and declared in ``schema.py``.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table
+from sqlalchemy import JSON, Column, Float, Index, Integer, LargeBinary, String, Table
 
 from yuqing.storage.schema import Id, _ts, metadata
 
@@ -45,4 +45,18 @@ occurrences = Table(
     _ts("recorded_at", nullable=False),
     Index("ix_occurrences_kind_at", "kind", "at"),
     Index("ix_occurrences_event_key", "event_key"),
+)
+
+# The online detector's state (term baselines, active events, story -> event map, monitor
+# baselines ...), saved on a clean close and every few minutes while ingesting, so that a
+# restart goes on where the last run stopped. One row per detector; ``state`` is the
+# zlib-compressed orjson of ``DetectionStage.snapshot()`` (see event_repo), ``version`` its
+# format.
+detector_state = Table(
+    "detector_state",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("version", Integer, nullable=False),
+    _ts("saved_at", nullable=False),
+    Column("state", LargeBinary, nullable=False),
 )

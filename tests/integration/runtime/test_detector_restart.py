@@ -1,0 +1,196 @@
+"""The event detector's state survives a restart: the same happening keeps its event key."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from yuqing.core.posts import parse_post_record
+from yuqing.runtime.context import DETECTOR_STATE_NAME, Context, open_context
+from yuqing.sources.base import Located
+from yuqing.storage import event_repo
+from yuqing.storage import schema as t
+from yuqing.storage.schema_events import detector_state
+from yuqing.testing.clock import FakeClock
+
+START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+HAPPENING = START + timedelta(hours=8)
+SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "pe", "du", "go", "ba"]
+
+
+def everyday_words(count: int = 300) -> list[str]:
+    rng = random.Random(3)
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.sample(SYLLABLES, 3)))
+    return sorted(words)
+
+
+WORDS = everyday_words()
+
+
+def record(n: int, at: datetime, words: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"p{n}",
+        "source": "weibo" if n % 2 else "daily",
+        "published_at": at.isoformat(),
+        "author": f"user{n % 13}",
+        "author_kind": "person",
+        "text": " ".join(words),
+        "lang": "en",
+    }
+
+
+def chatter(hours: int, per_hour: int) -> list[dict[str, Any]]:
+    rng = random.Random(5)
+    step = 3600 / per_hour
+    return [
+        record(i, START + timedelta(seconds=i * step), rng.sample(WORDS, 7))
+        for i in range(hours * per_hour)
+    ]
+
+
+def meteor(first: int, count: int, start: datetime, seed: int) -> list[dict[str, Any]]:
+    """Posts about one happening: its two names and varied other words, a minute apart."""
+    rng = random.Random(seed)
+    return [
+        record(
+            first + i,
+            start + timedelta(minutes=i),
+            [
+                "meteor",
+                "chelyabinsk",
+                *rng.sample(["fireball", "windows", "blast"], 1),
+                *rng.sample(WORDS, 5),
+            ],
+        )
+        for i in range(count)
+    ]
+
+
+def items(records: list[dict[str, Any]]) -> list[Located]:
+    return [Located(parse_post_record(r), f"test:{i}") for i, r in enumerate(records, 1)]
+
+
+def event_keys(ctx: Context, ids: list[str]) -> list[str | None]:
+    with ctx.db.read() as conn:
+        rows = dict(
+            conn.execute(
+                select(t.posts.c.external_id, t.posts.c.event_key).where(
+                    t.posts.c.external_id.in_(ids)
+                )
+            ).all()
+        )
+    return [rows.get(i) for i in ids]
+
+
+def opened(database_url: str, make_settings: Callable[..., Any], at: datetime) -> Context:
+    return open_context(make_settings(database_url=database_url), clock=FakeClock(at))
+
+
+def test_after_a_restart_the_same_happening_joins_the_same_event(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    before = [*chatter(8, 40), *meteor(1000, 12, HAPPENING, seed=1)]
+    first = opened(database_url, make_settings, HAPPENING + timedelta(minutes=15))
+    try:
+        first.ingestor.ingest(items(before), origin="before")
+        stage = first.ingestor.detection
+        assert stage is not None
+        tag = stage.run_tag
+        with first.db.read() as conn:
+            raised = event_repo.latest_events(conn, raised_only=True)
+        assert len(raised) == 1
+        key = raised[0].key
+        assert key.startswith(f"{tag}-ev-")
+    finally:
+        first.close()  # saves the detector's state
+
+    later = HAPPENING + timedelta(minutes=20)
+    after = meteor(2000, 8, later, seed=2)
+    second = opened(database_url, make_settings, later + timedelta(minutes=10))
+    try:
+        with second.db.read() as conn:
+            saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+        assert saved is not None and saved.payload["run_tag"] == tag
+        second.ingestor.ingest(items(after), origin="after")
+        restored = second.ingestor.detection
+        assert restored is not None and restored.run_tag == tag
+        assert event_keys(second, [r["id"] for r in after]) == [key] * len(after)
+        with second.db.read() as conn:
+            assert event_repo.count_events(conn) == (1, 1)
+            (row,) = event_repo.latest_events(conn)
+        assert row.key == key and row.post_count == 20
+    finally:
+        second.close()
+
+
+def test_a_damaged_state_is_reported_and_detection_starts_afresh(
+    database_url: str, make_settings: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = opened(database_url, make_settings, START + timedelta(hours=1))
+    try:
+        first.ingestor.ingest(items(chatter(1, 40)), origin="a")
+        assert first.ingestor.detection is not None
+    finally:
+        first.close()
+
+    second = opened(database_url, make_settings, START + timedelta(hours=2))
+    try:
+        with second.db.write() as conn:
+            conn.execute(update(detector_state).values(state=b"not zlib at all"))
+        with caplog.at_level(logging.WARNING, logger="yuqing.context"):
+            summary = second.ingestor.ingest(items(meteor(500, 3, START, seed=3)), origin="b")
+        assert summary.stored == 3
+        fresh = second.ingestor.detection
+        assert fresh is not None and fresh.detector.stats["posts"] == 3
+        assert "cannot be restored" in caplog.text
+        assert "cannot be read" in caplog.text
+        # The fresh detector's state replaces the damaged one.
+        assert second.save_detection() is not None
+        with second.db.read() as conn:
+            saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+        assert saved is not None and saved.payload["run_tag"] == fresh.run_tag
+    finally:
+        second.close()
+
+
+def test_a_state_of_another_version_is_reported_by_name(
+    database_url: str, make_settings: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = opened(database_url, make_settings, START + timedelta(hours=1))
+    try:
+        with ctx.db.write() as conn:
+            event_repo.save_detector_state(
+                conn, DETECTOR_STATE_NAME, 7, {"version": 7, "run_tag": "x"}, START
+            )
+        with caplog.at_level(logging.WARNING, logger="yuqing.context"):
+            stage = ctx.ingestor.detection
+        assert stage is not None and stage.run_tag != "x"
+        assert "version 7" in caplog.text
+    finally:
+        ctx.close()
+
+
+def test_the_state_is_saved_while_ingesting_not_only_on_close(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    ctx = opened(database_url, make_settings, START + timedelta(hours=2))
+    try:
+        stage = ctx.ingestor.detection
+        assert stage is not None
+        stage.checkpoint_seconds = 0.0  # due at every batch
+        ctx.ingestor.ingest(items(chatter(2, 60)), origin="a")  # batches of 50, 50, 20
+        with ctx.db.read() as conn:
+            saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+        assert saved is not None
+        # Saved at the start of the last batch: it holds the posts of the two before it.
+        assert saved.payload["detector"]["stats"]["posts"] == 100
+    finally:
+        ctx.close()
