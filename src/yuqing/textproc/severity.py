@@ -306,17 +306,22 @@ def _parse_english(numeral: str) -> tuple[int | None, bool]:
     return int(s.replace(",", "")), False
 
 
-_ESCALATION = re.compile(
+_ESCALATION_ZH = re.compile(
     "|".join(sorted((re.escape(w) for w in ESCALATION_ZH), key=len, reverse=True))
-    + r"|\b(?:"
-    + "|".join(sorted((re.escape(w) for w in ESCALATION_EN), key=len, reverse=True))
-    + r")\b",
-    re.IGNORECASE,
 )
-# A cheap test before the count patterns: does a text have any casualty word at all?
-_TRIGGER = re.compile(
-    _ANY_VERB_ZH + r"|dead|kill|died|death|toll|injur|wound|hurt|missing|evacu|trapped|displac",
-    re.IGNORECASE,
+# English patterns run on the lower-cased text (IGNORECASE costs at every position).
+_ESCALATION_EN = re.compile(
+    r"\b(?:"
+    + "|".join(sorted((re.escape(w.lower()) for w in ESCALATION_EN), key=len, reverse=True))
+    + r")\b"
+)
+# Which texts may hold a count at all: the first character of every Chinese casualty
+# verb (a character class, the cheapest scan ``re`` has), or an English casualty stem.
+# Only those texts go through the count patterns.
+_TRIGGER_ZH = re.compile("[" + "".join(sorted({v[0] for v in _KIND_OF_VERB_ZH})) + "]")
+_TRIGGER_EN = re.compile(
+    r"dead|kill|died|death|toll|injur|wound|hurt|missing|evacu|trapped|displac|fatalit"
+    r"|lives lost|unaccounted"
 )
 
 
@@ -364,28 +369,50 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
     out: list[list[SeverityCue]] = [[] for _ in texts]
     if not texts:
         return out
-    # One regex pass over the whole batch: texts joined by NUL, which no pattern matches.
-    joined = "\x00".join(t[:MAX_CHARS].replace("\x00", " ") for t in texts)
+    # Few regex passes over the whole batch: texts joined by NUL, which no pattern matches.
+    bounded = [t[:MAX_CHARS].replace("\x00", " ") for t in texts]
+    joined = "\x00".join(bounded)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):  # a letter whose lower case is longer (rare): per text
+        lowered = "\x00".join(t.lower() if len(t.lower()) == len(t) else t for t in bounded)
     starts = [0]
-    for t in texts[:-1]:
-        starts.append(starts[-1] + min(len(t), MAX_CHARS) + 1)
+    for t in bounded[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
     spans: list[list[tuple[int, int]]] = [[] for _ in texts]
     found: list[list[tuple[int, SeverityCue]]] = [[] for _ in texts]
-    if _TRIGGER.search(joined):
-        for rx, make in ((_ZH, _zh_cue), (_EN, _en_cue)):
-            for m in rx.finditer(joined):
-                doc = bisect.bisect_right(starts, m.start()) - 1
-                if any(a < m.end() and m.start() < b for a, b in spans[doc]):
-                    continue
-                cue = make(m)
-                if cue is not None:
-                    spans[doc].append((m.start(), m.end()))
-                    found[doc].append((m.start(), cue))
-    for m in _ESCALATION.finditer(joined):
-        doc = bisect.bisect_right(starts, m.start()) - 1
-        if any(a < m.end() and m.start() < b for a, b in spans[doc]):
+
+    def doc_of(position: int) -> int:
+        return bisect.bisect_right(starts, position) - 1
+
+    def free(doc: int, start: int, end: int) -> bool:
+        return not any(a < end and start < b for a, b in spans[doc])
+
+    for trigger, rx, make in ((_TRIGGER_ZH, _ZH, _zh_cue), (_TRIGGER_EN, _EN, _en_cue)):
+        docs = sorted({doc_of(m.start()) for m in trigger.finditer(lowered)})
+        if not docs:
             continue
-        found[doc].append((m.start(), SeverityCue("escalation", None, False, m.group())))
+        # The triggered texts only, joined again; offsets map back through their starts.
+        sub_starts = [0]
+        for doc in docs[:-1]:
+            sub_starts.append(sub_starts[-1] + len(bounded[doc]) + 1)
+        sub = "\x00".join(bounded[doc] for doc in docs)
+        for m in rx.finditer(sub):
+            k = bisect.bisect_right(sub_starts, m.start()) - 1
+            doc, shift = docs[k], starts[docs[k]] - sub_starts[k]
+            start, end = m.start() + shift, m.end() + shift
+            if not free(doc, start, end):
+                continue
+            cue = make(m)
+            if cue is not None:
+                spans[doc].append((start, end))
+                found[doc].append((start, cue))
+    for rx, text in ((_ESCALATION_ZH, joined), (_ESCALATION_EN, lowered)):
+        for m in rx.finditer(text):
+            doc = doc_of(m.start())
+            if not free(doc, m.start(), m.end()):
+                continue
+            word = joined[m.start() : m.end()]
+            found[doc].append((m.start(), SeverityCue("escalation", None, False, word)))
     for doc, cues in enumerate(found):
         cues.sort(key=lambda pc: pc[0])
         out[doc] = [c for _, c in cues]
