@@ -85,6 +85,27 @@ def _print_summary(summary: IngestSummary) -> int:
     return 0 if summary.ok else 1
 
 
+# What each reason for leaving a post out of event detection means, for the person importing.
+_SKIP_REASONS = {
+    "too_old": "published long before now (stored and searchable; replay a history with "
+    "`yuqing replay` or measure it with `yuqing eval events` to detect its events)",
+    "future_time": "published after now (check the file's time zone)",
+    "no_time": "no publication time",
+    "no_text": "no text",
+    "no_terms": "no words to weigh (only emoji, links or stop words)",
+    "unknown_language": "language unknown",
+}
+
+
+def _print_detection_skips(before: dict[str, int], after: dict[str, int]) -> None:
+    skipped = {reason: after.get(reason, 0) - before.get(reason, 0) for reason in after}
+    for reason, count in sorted(skipped.items()):
+        if count > 0:
+            meaning = _SKIP_REASONS.get(reason, reason)
+            posts = "post" if count == 1 else "posts"
+            typer.echo(f"event detection left out {count} {posts}: {meaning}", err=True)
+
+
 @app.command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV files")],
@@ -102,8 +123,12 @@ def ingest(
                 typer.echo(f"error: {exc}", err=True)
                 worst = 2
                 continue
+            stage = ctx.ingestor.detection
+            before = dict(stage.skipped) if stage is not None else {}
             summary = ctx.ingestor.ingest(reader.read(), origin=str(path), default_source=source)
             worst = max(worst, _print_summary(summary))
+            if stage is not None:
+                _print_detection_skips(before, stage.skipped)
         return worst
 
     code = with_context(run)

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -117,6 +118,23 @@ def test_ingest_reports_summary_and_exit_zero_when_all_good(cli: CliRunner, tmp_
     assert f"{path}: stored 20, duplicates 0, rejected 0" in result.stdout
     again = cli.invoke(app, ["ingest", str(path)])
     assert f"{path}: stored 0, duplicates 20, rejected 0" in again.stdout
+
+
+def test_ingest_says_when_event_detection_leaves_old_posts_out(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # An archive from 2013: stored and searchable, but too old for live event detection.
+    old = [post(n, published_at=f"2013-04-20T09:{n:02d}:00+08:00") for n in range(12)]
+    path = write_jsonl(tmp_path / "archive.jsonl", old)
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: stored 12, duplicates 0, rejected 0" in result.stdout
+    assert "event detection left out 12 posts: published long before now" in result.stderr
+    assert "yuqing replay" in result.stderr
+    # Posts of today are weighed: nothing is said.
+    today = post(40, published_at=datetime.now(UTC).isoformat())
+    fresh = cli.invoke(app, ["ingest", str(write_jsonl(tmp_path / "new.jsonl", [today]))])
+    assert "event detection left out" not in fresh.stderr
 
 
 def test_malformed_json_line_is_named_and_the_rest_stored(cli: CliRunner, tmp_path: Path) -> None:
