@@ -169,15 +169,20 @@ def replay(
                 f"replaying {len(replayer)} items from {replayer.stream_start.isoformat()} "
                 f"at {speed:g}x"
             )
+            stage = ctx.ingestor.detection
+            before = dict(stage.skipped) if stage is not None else {}
             summary = ctx.ingestor.ingest_batches(
                 replayer.batches(),
                 origin=f"replay:{file}",
                 default_source=source,
                 source_kind="replay",
             )
+            code = _print_summary(summary)
+            if stage is not None:
+                _print_detection_skips(before, stage.skipped)
         finally:
             ctx.close()
-    raise typer.Exit(_print_summary(summary))
+    raise typer.Exit(code)
 
 
 @app.command()
