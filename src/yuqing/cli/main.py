@@ -97,11 +97,18 @@ _SKIP_REASONS = {
 }
 
 
-def _print_detection_skips(before: dict[str, int], after: dict[str, int]) -> None:
+def _print_detection_skips(
+    before: dict[str, int], after: dict[str, int], *, replaying: bool = False
+) -> None:
     skipped = {reason: after.get(reason, 0) - before.get(reason, 0) for reason in after}
     for reason, count in sorted(skipped.items()):
         if count > 0:
             meaning = _SKIP_REASONS.get(reason, reason)
+            if replaying and reason == "too_old":
+                meaning = (
+                    "the replay clock ran ahead of the posts (storing is slower than "
+                    "--speed asks); replay at a lower --speed"
+                )
             posts = "post" if count == 1 else "posts"
             typer.echo(f"event detection left out {count} {posts}: {meaning}", err=True)
 
@@ -179,7 +186,7 @@ def replay(
             )
             code = _print_summary(summary)
             if stage is not None:
-                _print_detection_skips(before, stage.skipped)
+                _print_detection_skips(before, stage.skipped, replaying=True)
         finally:
             ctx.close()
     raise typer.Exit(code)

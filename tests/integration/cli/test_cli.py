@@ -296,4 +296,17 @@ def test_replay_plays_a_stream_fast(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(app, ["replay", str(path), "--speed", "3600"])
     assert result.exit_code == 0, result.output
     assert "stored 20, duplicates 0, rejected 0" in result.stdout
+    assert "event detection left out" not in result.stderr  # weighed in stream time
     assert cli.invoke(app, ["replay", str(path), "--speed", "0"]).exit_code == 2
+
+
+def test_replay_faster_than_storing_says_the_clock_ran_ahead(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # At 10^10x a millisecond of work is months of stream time: every post is stale
+    # by the time detection sees it, and the user is told what to change.
+    path = write_jsonl(tmp_path / "s.jsonl", [post(n * 600) for n in range(10)])
+    result = cli.invoke(app, ["replay", str(path), "--speed", "1e10"])
+    assert result.exit_code == 0, result.output
+    assert "stored 10, duplicates 0, rejected 0" in result.stdout
+    assert "the replay clock ran ahead of the posts" in result.stderr
