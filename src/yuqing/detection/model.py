@@ -145,7 +145,7 @@ class DetectionConfig:
     # burst from different words ("rescue", "donations", "the dyke") yet share the rest of
     # their words; two happenings of the same hours share far less (0003).
     facet_window: timedelta = timedelta(hours=6)
-    facet_similarity: float = 0.15  # 1.0: off
+    facet_similarity: float = 0.2  # 1.0: off
     profile_terms: int = 200
     descriptor_lift: float = 5.0  # ... at least this many times commoner in it than in all
     merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
