@@ -441,18 +441,16 @@ class EventDetector:
         if when >= self._hot_until:
             self._refresh_hot(when)
         # Insertion-ordered, so that ties break the same way in every run.
-        candidates: dict[_Event, None] = dict.fromkeys(self._hot)
-        named: set[_Event] = set()
+        named: dict[_Event, None] = {}
         described = self._described
         for term in terms:
-            named.update(keys.get(term, ()))
-            named.update(described.get(term, ()))
             holders = keys.get(term)
             if holders is not None:
-                candidates.update(holders)
+                named.update(holders)
             holders = described.get(term)
             if holders is not None:
-                candidates.update(holders)
+                named.update(holders)
+        candidates = dict.fromkeys(self._hot) | named
         if not candidates:
             return None
         cfg = self.config

@@ -50,7 +50,7 @@ from yuqing.detection.terms import TermModel
 from yuqing.errors import ConfigError
 
 if TYPE_CHECKING:
-    from yuqing.detection.detector import EventDetector, _Event
+    from yuqing.detection.detector import EventDetector, _Event, _Recent
 
 __all__ = [
     "STATE_VERSION",
@@ -454,51 +454,9 @@ def summary_from_state(data: Any, path: str = "summary") -> EventSummary:
 
 # --- the detector ------------------------------------------------------------------------------
 
-# Every attribute of an event and of the detector, and how the state handles it; the unit
-# tests compare these with the classes, so a field added later cannot be silently dropped.
-EVENT_FIELDS = frozenset(
-    {
-        "alerted_at",
-        "anchors",
-        "bins",
-        "categories",
-        "counts",
-        "cues",
-        "descriptors",
-        "first_post_id",
-        "first_seen",
-        "first_t",
-        "id",
-        "keys",
-        "kinds",
-        "landmark",
-        "last_seen",
-        "last_t",
-        "last_update_t",
-        "main_anchors",
-        "mass",
-        "merged_from",
-        "negative",
-        "next_check_t",
-        "next_review",
-        "places",
-        "posts",
-        "prior",
-        "prior_until",
-        "reach",
-        "recent",
-        "rep_count",
-        "rep_post_id",
-        "rep_story",
-        "rep_text",
-        "sentiments",
-        "sources",
-        "stories",
-        "updated_posts",
-    }
-)
-RECENT_FIELDS = frozenset({"batch", "event", "index", "post", "term_set", "terms", "when"})
-# Saved ones, and (after the comment) the ones made again from the config.
+# Every attribute of the detector, and how the state handles it: saved, or made again
+# from the config. The unit tests compare this with the class (and the saved fields of
+# an event and of a recent post with theirs), so a field added later cannot be dropped.
 DETECTOR_FIELDS = frozenset(
     {
         "_batch",
@@ -676,7 +634,6 @@ def _post(data: Any, path: str) -> DetectionPost:
 
 def detector_state(detector: EventDetector) -> dict[str, Any]:
     """The detector as JSON data (see ``EventDetector.to_state``)."""
-    from yuqing.detection.detector import _REPRESENTATIVE_CHARS, _cue_key
 
     d = detector
     active = d._events
@@ -711,17 +668,7 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "story_event": {
             story: e.id for story, e in d._story_event.items() if active.get(e.id) is e
         },
-        "recent": [
-            {
-                "post": _post_state(r.post, _REPRESENTATIVE_CHARS, _cue_key),
-                "when": r.when,
-                "terms": list(r.terms),
-                "batch": r.batch,
-                "index": r.index,
-                "event": None if r.event is None else r.event.id,
-            }
-            for r in d._recent
-        ],
+        "recent": [_recent_state(r) for r in d._recent],
         "tried": {term: [count, when] for term, (count, when) in d._tried.items()},
         "burst_state": {
             term: [until, bursting, specific]
@@ -730,6 +677,20 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         # The retirement heap exactly as laid out (it may name events retired since).
         "expiry": [[deadline, event_id] for deadline, event_id in d._expiry],
         "retired": [summary_state(s) for s in d._retired],
+    }
+
+
+def _recent_state(r: _Recent) -> dict[str, Any]:
+    """A post of the birth window (its ``term_set`` is made again from ``terms``)."""
+    from yuqing.detection.detector import _REPRESENTATIVE_CHARS, _cue_key
+
+    return {
+        "post": _post_state(r.post, _REPRESENTATIVE_CHARS, _cue_key),
+        "when": r.when,
+        "terms": list(r.terms),
+        "batch": r.batch,
+        "index": r.index,
+        "event": None if r.event is None else r.event.id,
     }
 
 
