@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -29,6 +29,10 @@ _BOM = b"\xef\xbb\xbf"
 # Oversized lines are skipped in pieces of this size, so memory stays bounded.
 _SKIP_CHUNK = 64 * 1024
 _TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+_UNCLOSED_QUOTE = (
+    'a quoted cell opened on this line is never closed (unbalanced "); '
+    "the lines after it are read again as rows of their own"
+)
 
 
 def open_import(path: Path, default_source: str | None = None) -> Source:
@@ -154,33 +158,52 @@ class _CsvLineFeed:
 
     A line that is not UTF-8, or is too large, is handed on as a harmless substitute so
     the CSV parser keeps its place; the problem is kept by line number and the row that
-    contains the line is rejected afterwards.
+    contains the line is rejected afterwards. The lines of the current row are kept
+    (``row_lines``, at most ``MAX_RECORD_BYTES`` and one line) so that a row that turns
+    out to have swallowed the rows after it can give them back (``give_back``).
     """
 
     def __init__(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
         self._lines = lines
+        self._returned: deque[tuple[int, str]] = deque()
         self.problems: dict[int, str] = {}
         self.row_bytes = 0
         self.last_number = 0
+        self.row_lines: list[tuple[int, str]] = []
 
     def __iter__(self) -> _CsvLineFeed:
         return self
 
+    def start_row(self) -> None:
+        self.row_bytes = 0
+        self.row_lines = []
+
+    def give_back(self, lines: list[tuple[int, str]]) -> None:
+        """Hand these lines (already read) to the parser again, before any new line."""
+        self._returned.extendleft(reversed(lines))
+
     def __next__(self) -> str:
-        number, line = next(self._lines)
+        if self._returned:
+            number, text = self._returned.popleft()
+            size = len(text.encode("utf-8"))
+        else:
+            number, line = next(self._lines)
+            if line is None:
+                self.problems[number] = _TOO_LARGE
+                text, size = "\n", 1
+            else:
+                size = len(line)
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    self.problems[number] = _utf8_problem(exc)
+                    text = line.decode("utf-8", errors="replace")
         self.last_number = number
-        if line is None:
-            self.problems[number] = _TOO_LARGE
-            return "\n"
-        self.row_bytes += len(line)
-        if self.row_bytes > MAX_RECORD_BYTES:
-            self.problems.setdefault(number, _TOO_LARGE)
+        self.row_lines.append((number, text))
+        self.row_bytes += size
+        if self.row_bytes > MAX_RECORD_BYTES and len(self.row_lines) > 1:
             raise _RowTooLarge
-        try:
-            return line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.problems[number] = _utf8_problem(exc)
-            return line.decode("utf-8", errors="replace")
+        return text
 
     def take_problem(self, first: int, last: int) -> tuple[int, str] | None:
         """The first problem on lines ``first..last``; forget all problems up to ``last``."""
@@ -190,6 +213,24 @@ class _CsvLineFeed:
             if found is None and number >= first:
                 found = (number, problem)
         return found
+
+
+def _swallowed_rows(columns: int, lines: list[tuple[int, str]]) -> bool:
+    """Whether these continuation lines of one row read like rows of their own.
+
+    A cell that really spans lines holds text; lines that each parse as a complete row of
+    the header's width mean an opening quote was never closed and took the rows after it.
+    """
+    for _, text in lines:
+        if text.count('"') % 2:
+            continue
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error:
+            continue
+        if len(cells) == columns:
+            return True
+    return False
 
 
 class CsvFile:
@@ -218,7 +259,7 @@ class CsvFile:
             header: list[str] | None = None
             last_line = 0
             while True:
-                feed.row_bytes = 0
+                feed.start_row()
                 first_line = last_line + 1
                 problem: str | None = None
                 try:
@@ -231,6 +272,15 @@ class CsvFile:
                     row, problem = None, _TOO_LARGE
                 # The feed's count, not reader.line_num: the latter misses a line that raised.
                 last_line = max(feed.last_number, first_line)
+                if header is not None and self._swallowed(header, row, problem, feed):
+                    # Only the line with the stray quote is lost; the rows it swallowed
+                    # are read again (a line's own problems are still on record).
+                    first_line = feed.row_lines[0][0]
+                    feed.take_problem(first_line, first_line)
+                    yield Rejection(f"{self.path}:{first_line}", _UNCLOSED_QUOTE)
+                    feed.give_back(feed.row_lines[1:])
+                    last_line = first_line
+                    continue
                 line_problem = feed.take_problem(first_line, last_line)
                 if problem is None and line_problem is not None:
                     first_line, problem = line_problem
@@ -253,6 +303,18 @@ class CsvFile:
                     yield Rejection(location, problem)
                 elif row:
                     yield self._parse(header, row, location)
+
+    @staticmethod
+    def _swallowed(
+        header: list[str], row: list[str] | None, problem: str | None, feed: _CsvLineFeed
+    ) -> bool:
+        """Whether a row spanning lines is really an unclosed quote followed by rows."""
+        lines = feed.row_lines
+        if len(lines) < 2 or not lines[0][1].count('"') % 2:
+            return False
+        unclosed = sum(text.count('"') for _, text in lines) % 2 == 1
+        malformed = problem is not None or row is None or len(row) != len(header)
+        return (unclosed or malformed) and _swallowed_rows(len(header), lines[1:])
 
     def _parse(self, header: list[str], row: list[str], location: str) -> Item:
         if len(row) > len(header):

@@ -290,3 +290,79 @@ def test_csv_row_spanning_many_lines_is_bounded(tmp_path: Path) -> None:
     assert isinstance(items[0], Rejection)
     assert items[0].location == f"{path}:2"
     assert items[0].problem == TOO_LARGE
+
+
+_ROW = "{n},weibo,2026-07-14T09:{m:02d}:00+08:00,{text}\n"
+
+
+def _rows(numbers: range) -> str:
+    return "".join(_ROW.format(n=n, m=n % 60, text=f"post {n}") for n in numbers)
+
+
+def test_csv_stray_quote_loses_only_its_own_line(tmp_path: Path) -> None:
+    data = (
+        "id,source,published_at,text\n"
+        + _rows(range(1, 3))
+        + '3,weibo,2026-07-14T09:03:00+08:00,"a quote that is never closed\n'
+        + _rows(range(4, 7))
+        + '7,weibo,2026-07-14T09:07:00+08:00,"quoted, with a comma"\n'
+    )
+    path = _write(tmp_path / "stray.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.text for p in posts] == [
+        "post 1",
+        "post 2",
+        "post 4",
+        "post 5",
+        "post 6",
+        "quoted, with a comma",
+    ]
+    assert [p.location for p in posts][2] == f"{path}:5"
+    assert [r.location for r in rejections] == [f"{path}:4"]
+    assert "never closed" in rejections[0].problem
+
+
+def test_csv_quote_left_open_to_the_end_of_file(tmp_path: Path) -> None:
+    # Without a later quote the open cell would run to the end and the file's last rows
+    # would be stored as one post's text.
+    data = (
+        "id,source,published_at,text\n"
+        + '1,weibo,2026-07-14T09:01:00+08:00,"open\n'
+        + _rows(range(2, 5))
+    )
+    path = _write(tmp_path / "open.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.external_id for p in posts] == ["2", "3", "4"]
+    assert [r.location for r in rejections] == [f"{path}:2"]
+
+
+def test_csv_cell_spanning_lines_is_still_one_cell(tmp_path: Path) -> None:
+    data = (
+        "id,source,published_at,text\n"
+        '1,weibo,2026-07-14T09:01:00+08:00,"first line\nsecond, with comma\n""quoted"" third"\n'
+        + _rows(range(2, 3))
+    )
+    path = _write(tmp_path / "multiline.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert rejections == []
+    assert [p.record.text for p in posts] == [
+        'first line\nsecond, with comma\n"quoted" third',
+        "post 2",
+    ]
+
+
+def test_csv_open_quote_before_more_than_the_row_limit_of_rows(tmp_path: Path) -> None:
+    # The swallowed rows exceed the row size limit before any quote closes: they are
+    # still read again, each on its own.
+    count = MAX_RECORD_BYTES // 40 + 1000
+    data = (
+        "id,source,published_at,text\n"
+        + '0,weibo,2026-07-14T09:00:00+08:00,"open\n'
+        + _rows(range(1, count + 1))
+    )
+    path = _write(tmp_path / "long.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert len(posts) == count
+    assert posts[0].record.external_id == "1"
+    assert posts[-1].record.external_id == str(count)
+    assert [r.location for r in rejections] == [f"{path}:2"]
