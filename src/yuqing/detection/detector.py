@@ -10,6 +10,10 @@ the detector never reads a clock). For each accepted post, in time order:
    the log-odds "this event" against "background chatter" add up over the post's terms,
    naive-Bayes style (``_best_owner``); the post joins the best event when the log-odds
    exceed ``join_log_odds``, else it stays unassigned;
+   **second look**: an unassigned post is compared with each event's recent posts and
+   with recent unassigned ones (``likeness.py``); it is placed in the event it resembles
+   most if that beats the background and ``likeness_min``, once it leaves the birth
+   window (a new event may take it first);
 3. **births**: the post's terms are checked for a burst (``TermModel.burst``: posts in the
    last two hours against the term's own decayed baseline, a Poisson tail bound). A
    bursting term that was rare before (``specific_share``) and that no active event
@@ -40,6 +44,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from yuqing.detection.burst import MonitorBurstTracker
+from yuqing.detection.likeness import Likeness, LikenessIndex
 from yuqing.detection.model import (
     BatchResult,
     DetectionConfig,
@@ -76,7 +81,17 @@ def _cue_key(cue: Any) -> str:
 class _Recent:
     """A post of the last ``birth_window``: what a newborn event may take in."""
 
-    __slots__ = ("batch", "event", "index", "post", "term_set", "terms", "when")
+    __slots__ = (
+        "batch",
+        "event",
+        "index",
+        "likeness",
+        "post",
+        "provisional",
+        "term_set",
+        "terms",
+        "when",
+    )
 
     def __init__(
         self, post: DetectionPost, when: float, terms: list[str], batch: int, index: int
@@ -88,6 +103,10 @@ class _Recent:
         self.event: _Event | None = None
         self.batch = batch
         self.index = index
+        # Its words held as background (it joined nothing), and the event a second look
+        # found for it, joined when the post leaves the birth window (see _second_look).
+        self.likeness: Likeness | None = None
+        self.provisional: _Event | None = None
 
 
 class _Event:
@@ -195,6 +214,14 @@ class EventDetector:
         self._hot_until = -math.inf
         self._story_event: dict[str, _Event] = {}
         self._recent: deque[_Recent] = deque()
+        self._likeness = LikenessIndex(
+            member_window=cfg.likeness_window.total_seconds(),
+            background_window=cfg.likeness_background_window.total_seconds(),
+            members_per_event=cfg.likeness_members,
+            background_posts=cfg.likeness_background,
+            postings=cfg.likeness_postings,
+        )
+        self._second_look_on = cfg.likeness_min < 1.0
         # term -> posts holding it at the last birth attempt
         self._tried: dict[str, tuple[float, float]] = {}
         # term -> (judged until, bursting?, specific?)
@@ -386,7 +413,9 @@ class EventDetector:
             if event is not None:
                 self.stats["joined_by_terms"] += 1
         recent = _Recent(post, when, terms, self._batch, index)
-        self._remember(recent, when)
+        self._remember(recent, when, result, touched)
+        if event is None and terms and self._second_look_on:
+            self._second_look(recent, when)
         if event is not None:
             self._join(event, recent, result, touched)
         for term in fresh:
@@ -398,12 +427,21 @@ class EventDetector:
             if event.posts >= event.next_review:
                 self._review(event, post, when, result, touched)
 
-    def _remember(self, recent: _Recent, when: float) -> None:
+    def _remember(
+        self, recent: _Recent, when: float, result: BatchResult, touched: dict[str, _Event]
+    ) -> None:
         buffer = self._recent
         buffer.append(recent)
         horizon = when - self._birth_window
         while buffer and buffer[0].when < horizon:
-            buffer.popleft()
+            gone = buffer.popleft()
+            # No new event took it in its window: the second look's choice stands.
+            if gone.event is None and gone.provisional is not None:
+                self._join(gone.provisional, gone, result, touched, by_likeness=True)
+                self.stats["joined_by_likeness"] += 1
+            gone.provisional = None
+        if self._second_look_on:
+            self._likeness.expire(when)
 
     def _join(
         self,
@@ -411,14 +449,60 @@ class EventDetector:
         recent: _Recent,
         result: BatchResult,
         touched: dict[str, _Event],
+        by_likeness: bool = False,
     ) -> None:
         self._add(event, recent.post, recent.when, recent.terms)
         recent.event = event
+        if self._second_look_on and recent.terms:
+            likeness = self._likeness
+            if recent.likeness is not None:
+                likeness.drop(recent.likeness)
+                recent.likeness = None
+            if not by_likeness and self._events.get(event.id) is event:
+                # Posts placed by a second look are not held as the event's own: what
+                # resembles a resemblance would drift away from the event's words.
+                likeness.add(event, recent.when, self._weights(recent.terms), recent.post.post_id)
+            recent.provisional = None
         touched[event.id] = event
         if recent.batch == self._batch:
             result.assignments[recent.index] = event.id
         else:
             result.late_assignments.append((recent.post.post_id, event.id))
+
+    def _weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """The post's words weighted by idf, unit length (for the likeness index)."""
+        idf = self._terms.idf_many(terms)
+        norm = math.sqrt(sum(w * w for w in idf)) or 1.0
+        return {t: w / norm for t, w in zip(terms, idf, strict=True)}
+
+    def _second_look(self, recent: _Recent, when: float) -> None:
+        """Find the event an unassigned post most resembles, or hold it as background.
+
+        The event's resemblance (``LikenessIndex.closest``) gains ``likeness_rate_bonus``
+        per e-fold of its posts in the last hour (a comment in the middle of a burst is
+        more likely to be about it), must reach ``likeness_min`` and must beat the post's
+        resemblance to recent posts that joined nothing.
+        """
+        cfg = self.config
+        weights = self._weights(recent.terms)
+        closest, background = self._likeness.closest(weights, when)
+        best: _Event | None = None
+        best_score = cfg.likeness_min
+        last_bin = int(when // self._bin)
+        first_bin = int((when - 3600.0) // self._bin) + 1
+        for owner, likeness in closest.items():
+            if likeness <= background:
+                continue
+            assert isinstance(owner, _Event)
+            bins = owner.bins
+            hour = sum(bins.get(b, 0) for b in range(first_bin, last_bin + 1))
+            score = likeness + cfg.likeness_rate_bonus * math.log1p(hour)
+            if score >= best_score:
+                best, best_score = owner, score
+        if best is not None:
+            recent.provisional = best
+        else:
+            recent.likeness = self._likeness.add(None, when, weights, recent.post.post_id)
 
     def _best_owner(
         self, terms: Sequence[str], when: float, bursting: Sequence[str]
@@ -1115,6 +1199,9 @@ class EventDetector:
         for recent in self._recent:
             if recent.event is gone:
                 recent.event = keep
+            if recent.provisional is gone:
+                recent.provisional = keep
+        self._likeness.reassign(gone, keep)
         del self._events[gone.id]
 
     def _expire(self, clock: float, result: BatchResult) -> None:
@@ -1147,6 +1234,9 @@ class EventDetector:
         for recent in self._recent:
             if recent.event is event:
                 recent.event = None
+            if recent.provisional is event:
+                recent.provisional = None
+        self._likeness.forget(event)
         del self._events[event.id]
         self.stats["events_retired"] += 1
         if event.alerted_at is not None:

@@ -148,6 +148,22 @@ class DetectionConfig:
     facet_similarity: float = 0.2  # 1.0: off
     profile_terms: int = 200
     descriptor_lift: float = 5.0  # ... at least this many times commoner in it than in all
+    # A second look at a post that joined nothing (comments that never name the topic):
+    # it is attached to the event whose posts it most resembles (the mean cosine of its
+    # five closest posts, idf-weighted words) when that resemblance, plus
+    # ``likeness_rate_bonus`` per e-fold of the event's posts in the last hour, reaches
+    # ``likeness_min`` and beats its resemblance to the posts that joined no event. The
+    # attachment waits until the post leaves the birth window, so a new event can still
+    # take it. Posts compared: an event's last ``likeness_members`` within
+    # ``likeness_window``, the last ``likeness_background`` unassigned ones within
+    # ``likeness_background_window``; a word reads its ``likeness_postings`` latest posts.
+    likeness_min: float = 0.25  # 1.0 or more: off
+    likeness_rate_bonus: float = 0.025
+    likeness_window: timedelta = timedelta(hours=24)
+    likeness_members: int = 200
+    likeness_background_window: timedelta = timedelta(hours=6)
+    likeness_background: int = 2000
+    likeness_postings: int = 200
     merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
     review_every: int = 100  # and at least every this many posts
     # Idle time after which an event retires; small events retire sooner (bounded cost).
@@ -160,7 +176,7 @@ class DetectionConfig:
     # Raised when the window holds enough posts and stories and an anchor term bursts.
     alert_window: timedelta = timedelta(hours=2)
     alert_min_posts: int = 5  # posts in the alert window
-    alert_min_stories: int = 3  # distinct stories (near-duplicate groups) in the window
+    alert_min_stories: int = 4  # distinct stories (near-duplicate groups) in the window
     alert_warmup: timedelta = timedelta(hours=2)  # history needed before term rates count
     update_every: timedelta = timedelta(hours=1)  # event_updated at most this often
 
@@ -193,6 +209,8 @@ class DetectionConfig:
             "idle_large",
             "alert_window",
             "monitor_half_life",
+            "likeness_window",
+            "likeness_background_window",
         )
         for name in positive_times:
             value = getattr(self, name)
@@ -212,6 +230,9 @@ class DetectionConfig:
             "monitor_window_bins",
             "max_curve_bins",
             "max_active_events",
+            "likeness_members",
+            "likeness_background",
+            "likeness_postings",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

@@ -18,8 +18,12 @@ What is kept, and why (everything that influences later results):
 * the two inverted indexes (term -> events) with their holders in order: ties between
   candidates break by that order, and it depends on history, so it is saved, not rebuilt;
 * the story -> event map (entries of retired events are left out: they act as absent);
+* the likeness index's posts (event or background, time, post id, weighted words) in the
+  order they came, which settles ties and which posts a word reads; a state saved before
+  the index existed restores with an empty one;
 * the posts of the birth window, with what a newborn event reads of them (ids, time,
-  story, first 280 characters, source, reach, places, sentiment, kind, cue names, terms);
+  story, first 280 characters, source, reach, places, sentiment, kind, cue names, terms)
+  and the event a second look chose for them;
 * the burst and birth-attempt caches, the retirement heap as it is laid out, retired
   summaries, the next event id, the batch counter, stats and the stream clock;
 * the monitors' volume baselines and cool-downs.
@@ -469,6 +473,7 @@ DETECTOR_FIELDS = frozenset(
         "_hot",
         "_hot_until",
         "_keys",
+        "_likeness",
         "_monitors",
         "_next_id",
         "_recent",
@@ -479,6 +484,7 @@ DETECTOR_FIELDS = frozenset(
         "stats",
         # derived from the config
         "config",
+        "_second_look_on",
         "_bin",
         "_tau",
         "_window",
@@ -669,6 +675,7 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
             story: e.id for story, e in d._story_event.items() if active.get(e.id) is e
         },
         "recent": [_recent_state(r) for r in d._recent],
+        "likeness": d._likeness.to_state(lambda e: e.id),  # type: ignore[attr-defined]
         "tried": {term: [count, when] for term, (count, when) in d._tried.items()},
         "burst_state": {
             term: [until, bursting, specific]
@@ -691,7 +698,36 @@ def _recent_state(r: _Recent) -> dict[str, Any]:
         "batch": r.batch,
         "index": r.index,
         "event": None if r.event is None else r.event.id,
+        "provisional": None if r.provisional is None else r.provisional.id,
+        "likeness": r.likeness is not None,
     }
+
+
+def _restore_likeness(
+    d: EventDetector,
+    data: Any,
+    recents: deque[_Recent],
+    known: Callable[[Any, str], _Event],
+) -> None:
+    """The likeness index in its saved order, linked to the window's background posts."""
+    items = []
+    for i, item in enumerate(_arr(data, "likeness")):
+        where = f"likeness[{i}]"
+        values = _arr(item, where)
+        if len(values) != 4:
+            _fail(where, "expected [event id or null, time, post id, words]")
+        owner = None if values[0] is None else known(values[0], f"{where}[0]")
+        weights = {}
+        for j, pair in enumerate(_arr(values[3], f"{where}[3]")):
+            term, weight = _pair(pair, f"{where}[3][{j}]")
+            weights[_str(term, f"{where}[3][{j}]")] = _num(weight, f"{where}[3][{j}]")
+        items.append((owner, _num(values[1], f"{where}[1]"), _str(values[2], where), weights))
+    entries = d._likeness.restore(items)  # type: ignore[arg-type]
+    background = {(e.post_id, e.when): e for e in entries if e.owner is None}
+    for recent in recents:
+        entry = background.get((recent.post.post_id, recent.when))
+        if entry is not None:
+            recent.likeness = entry
 
 
 def restore_detector(state: Any, config: DetectionConfig | None = None) -> EventDetector:
@@ -756,8 +792,12 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
         )
         if r["event"] is not None:
             recent.event = known(r["event"], f"{where}.event")
+        # States saved before the second look existed have neither key.
+        if r.get("provisional") is not None:
+            recent.provisional = known(r["provisional"], f"{where}.provisional")
         recents.append(recent)
     d._recent = recents
+    _restore_likeness(d, state.get("likeness", []), recents, known)
     d._tried = {}
     for term, pair in _obj(state["tried"], "tried").items():
         count, when = _pair(pair, f"tried.{term}")

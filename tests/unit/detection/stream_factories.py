@@ -186,3 +186,50 @@ __all__ = [
     "make_post",
     "replay",
 ]
+
+
+REACTIONS = [f"react{i}" for i in range(8)]  # "stay safe", "hold on" ...
+DYKE = [f"dyke{i:02d}" for i in range(25)]  # what the news of the breach says
+
+
+def reaction_stream(seed: int = 3) -> dict[str, list[DetectionPost]]:
+    """A dyke breach whose commenters say the same few things, some naming it, some not.
+
+    Reaction phrases turn up in everyday chatter too (one in eight posts holds one), so
+    they are no names of the breach; the breach's news holds many words of its own, so
+    they are not its most telling words either.
+    """
+    rng = random.Random(seed)
+    start = T0 + timedelta(hours=12)
+    background = []
+    for i in range(18 * 60):  # chatter goes on for hours, so every post leaves the window
+        words = rng.sample(EVERYDAY, 6)
+        if rng.random() < 0.12:
+            words.append(rng.choice(REACTIONS))
+        at = T0 + timedelta(minutes=i, seconds=rng.random() * 30)
+        background.append(make_post(f"bg-{i}", at, words))
+    news = [
+        make_post(
+            f"news-{i}",
+            start + timedelta(minutes=2 * i),
+            [rng.choice(["溃堤", "决口"]), *rng.sample(DYKE, 8), *rng.sample(EVERYDAY, 2)],
+        )
+        for i in range(30)
+    ]
+    named = [
+        make_post(
+            f"named-{i}",
+            start + timedelta(minutes=5 + 2 * i),
+            [rng.choice(["溃堤", "决口"]), *rng.sample(DYKE, 2), *rng.sample(REACTIONS, 3)],
+        )
+        for i in range(40)
+    ]
+    unnamed = [
+        make_post(
+            f"unnamed-{i}",
+            start + timedelta(minutes=30 + 2 * i, seconds=20),
+            [*rng.sample(REACTIONS, 3), rng.choice(EVERYDAY[300:])],
+        )
+        for i in range(30)
+    ]
+    return {"background": background, "news": news, "named": named, "unnamed": unnamed}

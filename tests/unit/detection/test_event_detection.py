@@ -5,7 +5,16 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from stream_factories import EVERYDAY, T0, chatter, happening, majority, make_post, replay
+from stream_factories import (
+    EVERYDAY,
+    T0,
+    chatter,
+    happening,
+    majority,
+    make_post,
+    reaction_stream,
+    replay,
+)
 
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector
 
@@ -252,3 +261,32 @@ def test_comments_that_name_nothing_join_the_busy_event_their_words_speak_for() 
     apart = replay([*background, *news, *comments], DetectionConfig(hot_share=1.0))
     event_apart, _ = majority(apart.events_of(news))
     assert apart.events_of(comments).count(event_apart) < 0.9 * len(comments)
+
+
+def test_comments_worded_like_the_events_own_join_it_on_a_second_look() -> None:
+    parts = reaction_stream()
+    stream = [p for posts in parts.values() for p in posts]
+    start = T0 + WARM
+    same_hours = [
+        p for p in parts["background"] if p.time and start <= p.time <= start + timedelta(hours=2)
+    ]
+    # The busy-event rule is off (hot_share=1), so only word evidence and likeness place posts.
+    run = replay(stream, DetectionConfig(hot_share=1.0))
+    off = replay(stream, DetectionConfig(hot_share=1.0, likeness_min=1.0))
+    event, share = majority(run.events_of([*parts["news"], *parts["named"]]))
+    assert event is not None and share >= 0.9
+    unnamed = parts["unnamed"]
+    assert run.events_of(unnamed).count(event) >= 0.9 * len(unnamed)
+    event_off, _ = majority(off.events_of([*parts["news"], *parts["named"]]))
+    assert off.events_of(unnamed).count(event_off) <= 0.8 * len(unnamed)
+    # Chatter of the same hours, even with a reaction phrase in it, stays out.
+    assert run.events_of(same_hours).count(event) <= 0.05 * len(same_hours)
+    # The posts the second look placed were placed as they left the birth window.
+    late = {post_id for result in run.results for post_id, _ in result.late_assignments}
+    placed = [
+        p.post_id
+        for p in unnamed
+        if run.event_of[p.post_id] is not None and off.event_of[p.post_id] is None
+    ]
+    assert placed and set(placed) <= late
+    assert run.detector.stats["joined_by_likeness"] >= len(placed)

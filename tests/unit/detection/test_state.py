@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from stream_factories import T0, chatter, happening
+from stream_factories import T0, chatter, happening, reaction_stream
 
 from yuqing.detection import (
     BatchResult,
@@ -150,6 +150,61 @@ def test_a_restored_detector_goes_on_exactly_as_one_that_never_stopped(name: str
         assert after.stats == whole.stats
         # Nothing else differs either: the two detectors would save the same state.
         assert after.to_state() == whole.to_state()
+
+
+def test_a_restored_detector_keeps_the_second_looks_in_progress() -> None:
+    # Cut while reactions placed by likeness still wait in the birth window: the restored
+    # detector joins them, and goes on, exactly as the one that never stopped.
+    config = DetectionConfig(hot_share=1.0)
+    work = batches(sorted((p for ps in reaction_stream().values() for p in ps), key=_time))
+    whole = EventDetector(copy.deepcopy(config))
+    expected = run(whole, work)
+    assert whole.stats["joined_by_likeness"] > 0
+    waiting = 0
+    # The unnamed reactions come from 30 to 90 minutes into the breach (12 h in).
+    begin = T0 + timedelta(hours=12, minutes=40)
+    first = next(i for i, (_, end) in enumerate(work) if end >= begin)
+    for cut in range(first, first + 30, 6):
+        before = EventDetector(copy.deepcopy(config))
+        seen = run(before, work[:cut])
+        state = round_trip(before.to_state())
+        waiting += sum(1 for r in state["recent"] if r["provisional"] is not None)
+        assert state["likeness"]
+        after = EventDetector.from_state(state, copy.deepcopy(config))
+        seen += run(after, work[cut:])
+        for got, want in zip(seen, expected, strict=True):
+            assert got.assignments == want.assignments
+            assert got.late_assignments == want.late_assignments
+            assert got.occurrences == want.occurrences
+        assert after.to_state() == whole.to_state()
+    assert waiting > 0, "no cut fell while a second look was waiting"
+
+
+def test_a_state_saved_before_the_second_look_existed_still_restores() -> None:
+    state = saved()
+    del state["likeness"]
+    for recent in state["recent"]:
+        del recent["provisional"], recent["likeness"]
+    restored = EventDetector.from_state(state)
+    assert restored.to_state()["likeness"] == []
+    assert [r["event"] for r in restored.to_state()["recent"]] == [
+        r["event"] for r in state["recent"]
+    ]
+
+
+def test_a_malformed_likeness_entry_is_named() -> None:
+    state = saved()
+    state["likeness"][0] = ["ev-999", 0.0, "p", []]
+    with pytest.raises(ConfigError, match=r"likeness\[0\]\[0\]: no event 'ev-999'"):
+        EventDetector.from_state(state)
+    state["likeness"][0] = [None, 0.0]
+    with pytest.raises(ConfigError, match=r"likeness\[0\]: expected"):
+        EventDetector.from_state(state)
+
+
+def _time(post: DetectionPost) -> datetime:
+    assert post.time is not None
+    return post.time
 
 
 def test_orjson_and_json_give_the_same_state_back() -> None:
