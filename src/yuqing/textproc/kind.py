@@ -9,9 +9,11 @@ posts are short) and on everyday posts and reviews for ``none``; shipped as
 pollution, food poisoning, COVID-19, terror) and the two sources of ``none``; a kind's
 score is the best of its fine classes.
 
-The model knows Chinese only. English posts (``langs[i] == "en"``) are classified by a
-small documented English hazard lexicon (``_ENGLISH_TERMS``: generic words for kinds of
-hazard, never names of events). Measurements: ``docs/decisions/0002-sentiment-and-kind-models.md``.
+The model knows Chinese only. English posts (``langs[i] == "en"``), and posts in other
+languages written mostly in Latin letters, are classified by a small documented hazard
+lexicon (``_ENGLISH_TERMS`` and ``_ROMANCE_TERMS`` for Spanish, Portuguese, Italian and
+French: generic words for kinds of hazard, never names of events). Measurements:
+``docs/decisions/0002-sentiment-and-kind-models.md``.
 
 An event's kind comes from its posts: ``event_kind``.
 """
@@ -57,8 +59,18 @@ _ENGLISH_TERMS: dict[str, tuple[str, ...]] = {
         "tornado",
         "storm",
         "wildfire",
+        "wildfires",
+        "wild fire",
         "bushfire",
+        "bushfires",
+        "bush fire",
+        "bush fires",
         "forest fire",
+        "forest fires",
+        "brush fire",
+        "brushfire",
+        "grass fire",
+        "grassfire",
         "landslide",
         "mudslide",
         "avalanche",
@@ -151,10 +163,135 @@ _ENGLISH_TERMS: dict[str, tuple[str, ...]] = {
         "manhunt",
     ),
 }
+# The same kinds of hazard in the other languages international coverage of disasters
+# comes in (Spanish, Portuguese, Italian, French: the stop-word languages of detection).
+_ROMANCE_TERMS: dict[str, tuple[str, ...]] = {
+    "natural_disaster": (
+        "sismo",
+        "terremoto",
+        "temblor",
+        "terremotos",
+        "scossa",
+        "sisma",
+        "séisme",
+        "tremblement de terre",
+        "inundación",
+        "inundaciones",
+        "inundação",
+        "inundações",
+        "enchente",
+        "enchentes",
+        "alluvione",
+        "esondazione",
+        "inondation",
+        "inondations",
+        "huracán",
+        "furacão",
+        "uragano",
+        "ouragan",
+        "tifón",
+        "tufão",
+        "tifone",
+        "typhon",
+        "tormenta",
+        "tempestade",
+        "tempesta",
+        "tempête",
+        "incendio forestal",
+        "incêndio florestal",
+        "incendio boschivo",
+        "feu de forêt",
+        "deslave",
+        "deslizamiento",
+        "deslizamento",
+        "frana",
+        "glissement de terrain",
+        "avalancha",
+        "erupción",
+        "erupção",
+        "eruzione",
+        "sequía",
+        "seca",
+        "siccità",
+        "sécheresse",
+    ),
+    "accident": (
+        "explosión",
+        "explosão",
+        "esplosione",
+        "incendio",
+        "incêndio",
+        "incendie",
+        "derrumbe",
+        "desabamento",
+        "crollo",
+        "effondrement",
+        "accidente",
+        "acidente",
+        "incidente",
+        "accident",
+        "choque",
+        "colisión",
+        "colisão",
+        "refinería",
+        "refinaria",
+        "raffineria",
+        "raffinerie",
+        "fuga de gas",
+        "vazamento",
+        "naufragio",
+        "naufrágio",
+        "descarrilamiento",
+    ),
+    "public_health": (
+        "brote",
+        "surto",
+        "focolaio",
+        "epidemia",
+        "épidémie",
+        "pandemia",
+        "intoxicación",
+        "intoxicação",
+        "intossicazione",
+        "cólera",
+        "colera",
+        "dengue",
+    ),
+    "public_safety": (
+        "atentado",
+        "attentato",
+        "attentat",
+        "bomba",
+        "bombe",
+        "tiroteo",
+        "tiroteio",
+        "sparatoria",
+        "fusillade",
+        "terrorista",
+        "terrorismo",
+        "terroriste",
+        "secuestro",
+        "sequestro",
+        "asesinato",
+        "homicidio",
+    ),
+}
 _ENGLISH_RES = {
-    kind: re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+    kind: re.compile(
+        r"\b(?:" + "|".join(re.escape(t) for t in (*terms, *_ROMANCE_TERMS[kind])) + r")\b",
+        re.IGNORECASE,
+    )
     for kind, terms in _ENGLISH_TERMS.items()
 }
+_WILDLAND = re.compile(
+    r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
+    r"|incendios? forestal(?:es)?|incêndios? florest(?:al|ais)|incendio boschivo"
+    r"|feux? de forêt)\b",
+    re.IGNORECASE,
+)
+_FIRE = re.compile(r"\b(?:fire|fires|blaze|incendio|incêndio|incendie)\b", re.IGNORECASE)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 # An event takes an emergency kind when posts of that kind carry at least this share of
 # the event's confidence mass; most posts about an emergency are talk about it (opinions,
@@ -178,10 +315,19 @@ class KindModel:
     def predict_batch(
         self, texts: Sequence[str], langs: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Return (kind, confidence) per text; ``langs[i] == "en"`` selects English."""
+        """Return (kind, confidence) per text.
+
+        ``langs[i] == "en"``, or another language than Chinese in a text with more Latin
+        letters than Chinese characters, selects the hazard lexicon: the linear model
+        knows Chinese only and reads Spanish or Italian as noise.
+        """
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
-        english = [i for i, lang in enumerate(langs or ()) if lang == "en"]
+        english = [
+            i
+            for i, lang in enumerate(langs or ())
+            if lang == "en" or (lang != "zh" and _mostly_latin(texts[i]))
+        ]
         if not english:
             return self.linear.predict(texts)
         chosen = set(english)
@@ -194,10 +340,19 @@ class KindModel:
         return out
 
 
+def _mostly_latin(text: str) -> bool:
+    head = text[:MAX_CHARS]
+    return len(_LATIN.findall(head)) > len(_HAN.findall(head))
+
+
 def english_kind(text: str) -> tuple[str, float]:
-    """Kind of an English text by the hazard lexicon, with a rough confidence."""
+    """Kind of an English (or Spanish, Portuguese, Italian, French) text by the lexicon."""
     text = text[:MAX_CHARS]
     counts = {kind: len(rx.findall(text)) for kind, rx in _ENGLISH_RES.items()}
+    if _WILDLAND.search(text):
+        # "The fire has burnt 3,000 acres": next to a wildfire, a fire is that wildfire (the
+        # national plan counts forest and grassland fires as natural disasters).
+        counts["accident"] = max(0, counts["accident"] - len(_FIRE.findall(text)))
     total = sum(counts.values())
     if total == 0:
         return "none", 0.6
