@@ -212,7 +212,12 @@ class DetectionStage:
         with self._lock:
             self._checkpoint_if_due()
             self._batches_since_checkpoint += 1
-            sentiments = sentiment_model.default_model().predict_batch(texts, langs)
+            known = sentiment_model.SENTIMENT_LANGUAGES
+            predicted = sentiment_model.default_model().predict_batch(texts, langs)
+            sentiments = [
+                (label, score) if lang in known else (None, None)
+                for (label, score), lang in zip(predicted, langs, strict=True)
+            ]
             kinds = kind_model.default_model().predict_batch(texts, langs)
             cues = extract_cues_batch(texts)
             posts = [
@@ -270,7 +275,9 @@ class DetectionStage:
                 posts=[
                     PostDetection(
                         sentiment=sentiments[i][0],
-                        sentiment_score=round(float(sentiments[i][1]), 4),
+                        sentiment_score=(
+                            None if (score := sentiments[i][1]) is None else round(score, 4)
+                        ),
                         kind=kinds[i][0],
                         cues=cues[i],
                         event_key=keys[i],
