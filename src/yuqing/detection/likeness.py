@@ -17,7 +17,6 @@ truncation depend on that order, so ``to_state``/``from_state`` keep it exactly.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
 from collections import deque
@@ -26,17 +25,28 @@ from typing import Any
 
 __all__ = ["Likeness", "LikenessIndex"]
 
+
+def _seq(entry: Likeness) -> int:
+    return entry.seq
+
+
 _CLOSEST = 5  # posts averaged per event: one copy alone does not make a resemblance
 
 
 class Likeness:
     """One post's weighted words, held for an event (``owner``) or for the background."""
 
-    __slots__ = ("alive", "owner", "post_id", "weights", "when")
+    __slots__ = ("alive", "owner", "post_id", "seq", "weights", "when")
 
     def __init__(
-        self, owner: Hashable | None, when: float, weights: dict[str, float], post_id: str
+        self,
+        owner: Hashable | None,
+        when: float,
+        weights: dict[str, float],
+        post_id: str,
+        seq: int,
     ) -> None:
+        self.seq = seq  # insertion order, which settles merges
         self.owner = owner
         self.when = when
         self.weights = weights
@@ -63,17 +73,24 @@ class LikenessIndex:
         self._postings = postings
         self._horizon = max(member_window, background_window)
         self._order: deque[Likeness] = deque()  # insertion order, for expiry
+        self._dead = 0  # entries of _order no longer indexed
+        self._seq = 0
         self._index: dict[str, dict[Likeness, float]] = {}
         self._by_owner: dict[Hashable | None, deque[Likeness]] = {}
 
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._by_owner.values())
 
+    def retained(self) -> int:
+        """Entries kept in memory, live or waiting to be forgotten (bounded; for tests)."""
+        return len(self._order)
+
     def add(
         self, owner: Hashable | None, when: float, weights: dict[str, float], post_id: str
     ) -> Likeness:
         """Hold a post's words for ``owner`` (an event), or for the background (None)."""
-        entry = Likeness(owner, when, weights, post_id)
+        entry = Likeness(owner, when, weights, post_id, self._seq)
+        self._seq += 1
         self._order.append(entry)
         index = self._index
         for term, weight in weights.items():
@@ -95,12 +112,10 @@ class LikenessIndex:
         """Forget one post (a background post that an event took in after all)."""
         if not entry.alive:
             return
-        held = self._by_owner.get(entry.owner)
-        if held is not None:
-            with contextlib.suppress(ValueError):  # already evicted by the cap
-                held.remove(entry)
-            if not held:
-                del self._by_owner[entry.owner]
+        held = self._by_owner[entry.owner]  # a live entry is always held by its owner
+        held.remove(entry)
+        if not held:
+            del self._by_owner[entry.owner]
         self._unindex(entry)
 
     def expire(self, now: float) -> None:
@@ -110,12 +125,18 @@ class LikenessIndex:
         while order and (not order[0].alive or order[0].when < horizon):
             entry = order.popleft()
             if entry.alive:
-                held = self._by_owner.get(entry.owner)
-                if held is not None and held and held[0] is entry:
-                    held.popleft()
-                    if not held:
-                        del self._by_owner[entry.owner]
+                # Posts come in time order except a new event's first posts, which are a
+                # little older: the owner's oldest held post is this one or already gone.
+                held = self._by_owner[entry.owner]
+                held.remove(entry)
+                if not held:
+                    del self._by_owner[entry.owner]
                 self._unindex(entry)
+            self._dead -= 1
+        if self._dead > 1000 and self._dead > len(order) - self._dead:
+            # Evicted and dropped posts wait behind an old live one: keep the live ones.
+            self._order = deque(entry for entry in order if entry.alive)
+            self._dead = 0
 
     def reassign(self, gone: Hashable, keep: Hashable) -> None:
         """Event ``gone`` merged into ``keep``: its posts count for ``keep`` now."""
@@ -125,12 +146,7 @@ class LikenessIndex:
         for entry in moved:
             entry.owner = keep
         held = self._by_owner.get(keep)
-        if held is None:
-            merged = list(moved)
-        else:
-            # Both are in insertion order; so is ``_order``, which settles the merge.
-            position = {id(entry): i for i, entry in enumerate(self._order)}
-            merged = sorted([*held, *moved], key=lambda entry: position.get(id(entry), -1))
+        merged = list(moved) if held is None else sorted([*held, *moved], key=_seq)
         held = self._by_owner[keep] = deque(merged)
         while len(held) > self._members_per_event:
             self._unindex(held.popleft())
@@ -176,6 +192,7 @@ class LikenessIndex:
         if not entry.alive:
             return
         entry.alive = False
+        self._dead += 1
         index = self._index
         for term in entry.weights:
             holders = index.get(term)
@@ -183,6 +200,7 @@ class LikenessIndex:
                 holders.pop(entry, None)
                 if not holders:
                     del index[term]
+        entry.weights = {}
 
     # --- state ----------------------------------------------------------------------------
 

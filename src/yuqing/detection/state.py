@@ -699,7 +699,8 @@ def _recent_state(r: _Recent) -> dict[str, Any]:
         "index": r.index,
         "event": None if r.event is None else r.event.id,
         "provisional": None if r.provisional is None else r.provisional.id,
-        "likeness": r.likeness is not None,
+        # A background entry the cap has since forgotten is no link any more.
+        "likeness": r.likeness is not None and r.likeness.alive,
     }
 
 
@@ -722,6 +723,8 @@ def _restore_likeness(
             term, weight = _pair(pair, f"{where}[3][{j}]")
             weights[_str(term, f"{where}[3][{j}]")] = _num(weight, f"{where}[3][{j}]")
         items.append((owner, _num(values[1], f"{where}[1]"), _str(values[2], where), weights))
+    if not d._second_look_on:
+        return  # restored under settings without the second look: nothing reads it
     entries = d._likeness.restore(items)  # type: ignore[arg-type]
     background = {(e.post_id, e.when): e for e in entries if e.owner is None}
     for recent in recents:

@@ -22,6 +22,7 @@ from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import ConfigError
 from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
+from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
 from yuqing.textproc.severity import SeverityCue, extract_cues_batch
 
 CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
@@ -212,12 +213,13 @@ class DetectionStage:
         with self._lock:
             self._checkpoint_if_due()
             self._batches_since_checkpoint += 1
-            known = sentiment_model.SENTIMENT_LANGUAGES
-            predicted = sentiment_model.default_model().predict_batch(texts, langs)
-            sentiments = [
-                (label, score) if lang in known else (None, None)
-                for (label, score), lang in zip(predicted, langs, strict=True)
-            ]
+            known = [i for i, lang in enumerate(langs) if lang in SENTIMENT_LANGUAGES]
+            predicted = sentiment_model.default_model().predict_batch(
+                [texts[i] for i in known], [langs[i] for i in known]
+            )
+            sentiments: list[tuple[str | None, float | None]] = [(None, None)] * len(texts)
+            for i, (label, confidence) in zip(known, predicted, strict=True):
+                sentiments[i] = (label, round(confidence, 4))
             kinds = kind_model.default_model().predict_batch(texts, langs)
             cues = extract_cues_batch(texts)
             posts = [
@@ -275,9 +277,7 @@ class DetectionStage:
                 posts=[
                     PostDetection(
                         sentiment=sentiments[i][0],
-                        sentiment_score=(
-                            None if (score := sentiments[i][1]) is None else round(score, 4)
-                        ),
+                        sentiment_score=sentiments[i][1],
                         kind=kinds[i][0],
                         cues=cues[i],
                         event_key=keys[i],

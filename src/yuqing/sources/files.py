@@ -14,6 +14,7 @@ import csv
 import json
 from collections import Counter, deque
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +30,7 @@ _BOM = b"\xef\xbb\xbf"
 # Oversized lines are skipped in pieces of this size, so memory stays bounded.
 _SKIP_CHUNK = 64 * 1024
 _TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+_UNCLOSED_AT_END = 'a quoted cell opened in this row is never closed (unbalanced ")'
 _UNCLOSED_QUOTE = (
     'a quoted cell opened on this line is never closed (unbalanced "); '
     "the lines after it are read again as rows of their own"
@@ -215,22 +217,51 @@ class _CsvLineFeed:
         return found
 
 
-def _swallowed_rows(columns: int, lines: list[tuple[int, str]]) -> bool:
-    """Whether these continuation lines of one row read like rows of their own.
+def _ends_in_quotes(text: str) -> bool:
+    """Whether CSV text ends inside a quoted cell (as ``csv`` reads it, not strict).
 
-    A cell that really spans lines holds text; lines that each parse as a complete row of
-    the header's width mean an opening quote was never closed and took the rows after it.
+    A quote opens a quoted cell only at the start of a cell (``5" tv`` is a literal
+    quote); inside one, ``""`` is a quote and ``"`` closes it.
     """
-    for _, text in lines:
-        if text.count('"') % 2:
-            continue
-        try:
-            cells = next(csv.reader([text]), [])
-        except csv.Error:
-            continue
-        if len(cells) == columns:
-            return True
-    return False
+    quoted = False
+    at_start = True
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if quoted:
+            if char == '"':
+                if i + 1 < end and text[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = not quoted and char in ",\n\r"
+        i += 1
+    return quoted
+
+
+def _row_like(header: list[str], text: str) -> bool:
+    """Whether one physical line reads as a complete row of this file.
+
+    It must close every quote it opens and have the header's width; where the header has
+    ``published_at``, that cell must be a timestamp (prose with commas rarely is).
+    """
+    if _ends_in_quotes(text):
+        return False
+    try:
+        cells = next(csv.reader([text]), [])
+    except csv.Error:
+        return False
+    if len(cells) != len(header):
+        return False
+    if "published_at" not in header:
+        return True
+    try:
+        datetime.fromisoformat(cells[header.index("published_at")].strip())
+    except ValueError:
+        return False
+    return True
 
 
 class CsvFile:
@@ -284,6 +315,13 @@ class CsvFile:
                 line_problem = feed.take_problem(first_line, last_line)
                 if problem is None and line_problem is not None:
                     first_line, problem = line_problem
+                if (
+                    problem is None
+                    and header is not None
+                    and _ends_in_quotes("".join(text for _, text in feed.row_lines))
+                ):
+                    # The file ended inside a quoted cell: not a row, a broken one.
+                    problem = _UNCLOSED_AT_END
                 location = f"{self.path}:{first_line}"
 
                 if header is None:
@@ -308,13 +346,25 @@ class CsvFile:
     def _swallowed(
         header: list[str], row: list[str] | None, problem: str | None, feed: _CsvLineFeed
     ) -> bool:
-        """Whether a row spanning lines is really an unclosed quote followed by rows."""
+        """Whether a quote opened on the row's first line took the rows after it.
+
+        Lines that read as rows of their own inside a quoted cell mean so when the row is
+        broken anyway (too many cells, too large, never closed) or when they carry a
+        timestamp where the header has ``published_at``; otherwise a cell may well hold
+        prose with commas, and the row stands.
+        """
         lines = feed.row_lines
-        if len(lines) < 2 or not lines[0][1].count('"') % 2:
+        if len(lines) < 2 or not _ends_in_quotes(lines[0][1]):
             return False
-        unclosed = sum(text.count('"') for _, text in lines) % 2 == 1
-        malformed = problem is not None or row is None or len(row) != len(header)
-        return (unclosed or malformed) and _swallowed_rows(len(header), lines[1:])
+        if not any(_row_like(header, text) for _, text in lines[1:]):
+            return False
+        broken = (
+            problem is not None
+            or row is None
+            or len(row) > len(header)
+            or _ends_in_quotes("".join(text for _, text in lines))
+        )
+        return broken or "published_at" in header
 
     def _parse(self, header: list[str], row: list[str], location: str) -> Item:
         if len(row) > len(header):

@@ -289,7 +289,8 @@ _WILDLAND = re.compile(
     r"|feux? de forêt)\b",
     re.IGNORECASE,
 )
-_FIRE = re.compile(r"\b(?:fire|fires|blaze|incendio|incêndio|incendie)\b", re.IGNORECASE)
+# Exactly the fire words of the accident lists, so that only their own matches are taken back.
+_FIRE = re.compile(r"\b(?:fire|blaze|incendio|incêndio|incendie)\b", re.IGNORECASE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 

@@ -44,10 +44,10 @@ __all__ = [
 ]
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
-# The languages the models were built for. A post in another language (Spanish, Japanese
-# ...) has no sentiment: the Chinese model reads it as noise (Spanish and Italian
-# earthquake tweets came out 43% positive, 3% negative), which would skew an event's
-# negative share, a grading input.
+# The languages the models were built for. The detection stage gives a post in another
+# language (Spanish, Japanese ...) no sentiment rather than asking the models: the Chinese
+# model reads it as noise (Spanish and Italian earthquake tweets came out 43% positive,
+# 3% negative), which would skew an event's negative share, a grading input.
 SENTIMENT_LANGUAGES = ("zh", "en")
 MODEL_DIR = Path(__file__).parent / "models"
 

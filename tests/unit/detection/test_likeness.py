@@ -111,3 +111,18 @@ def test_state_round_trip_keeps_order_and_answers() -> None:
     assert again.to_state(str) == likeness.to_state(str)
     probe = unit("走好", "w1")
     assert again.closest(probe, now=9.0) == likeness.closest(probe, now=9.0)
+
+
+def test_memory_stays_bounded_behind_an_old_live_post() -> None:
+    # One event post is held for 24 h while background posts come and go by the cap:
+    # the forgotten ones must not pile up behind it.
+    likeness = index(background_posts=100)
+    likeness.add("dyke", 0.0, unit("走好"), "d0")
+    for i in range(20_000):
+        when = 1.0 + i * 3.0
+        likeness.add(None, when, unit(f"w{i % 500}", "午饭"), f"b{i}")
+        likeness.expire(when)
+    assert len(likeness) == 101
+    assert likeness.retained() < 2_500
+    closest, _ = likeness.closest(unit("走好"), now=60_000.0)
+    assert closest["dyke"] > 0

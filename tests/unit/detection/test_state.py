@@ -180,6 +180,18 @@ def test_a_restored_detector_keeps_the_second_looks_in_progress() -> None:
     assert waiting > 0, "no cut fell while a second look was waiting"
 
 
+def test_a_restored_state_saves_the_same_state_with_a_small_background() -> None:
+    # Background posts the cap has forgotten are no link for the posts of the window.
+    config = DetectionConfig(hot_share=1.0, likeness_background=5)
+    work = batches(sorted((p for ps in reaction_stream().values() for p in ps), key=_time))
+    begin = T0 + timedelta(hours=12, minutes=40)
+    cut = next(i for i, (_, end) in enumerate(work) if end >= begin)
+    detector = EventDetector(copy.deepcopy(config))
+    run(detector, work[:cut])
+    state = round_trip(detector.to_state())
+    assert EventDetector.from_state(state, copy.deepcopy(config)).to_state() == state
+
+
 def test_a_state_saved_before_the_second_look_existed_still_restores() -> None:
     state = saved()
     del state["likeness"]

@@ -366,3 +366,52 @@ def test_csv_open_quote_before_more_than_the_row_limit_of_rows(tmp_path: Path) -
     assert posts[0].record.external_id == "1"
     assert posts[-1].record.external_id == str(count)
     assert [r.location for r in rejections] == [f"{path}:2"]
+
+
+def test_csv_cell_with_lines_and_commas_in_a_file_without_timestamps_stands(
+    tmp_path: Path,
+) -> None:
+    # Its middle line has the header's width, but nothing else is wrong with the row: a
+    # cell may hold prose with commas.
+    data = 'id,text,source\n1,"first\nmiddle, with, commas\nlast"\n2,ok,web\n'
+    posts, rejections = _split(list(CsvFile(_write(tmp_path / "p.csv", data.encode())).read()))
+    assert rejections == []
+    assert [p.record.text for p in posts] == ["first\nmiddle, with, commas\nlast", "ok"]
+
+
+def test_csv_two_stray_quotes_each_lose_only_their_line(tmp_path: Path) -> None:
+    # The second stray quote closes the first one's cell: the row is well formed, but the
+    # lines inside it carry timestamps where the header has published_at.
+    data = (
+        "id,published_at,text\n"
+        '1,2026-07-14T09:00:00+08:00,"stray one\n'
+        "2,2026-07-14T09:01:00+08:00,ok2\n"
+        '3,2026-07-14T09:02:00+08:00,"stray two\n'
+        "4,2026-07-14T09:03:00+08:00,ok4\n"
+    )
+    path = _write(tmp_path / "two.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.external_id for p in posts] == ["2", "4"]
+    assert [r.location for r in rejections] == [f"{path}:2", f"{path}:4"]
+
+
+def test_csv_literal_quote_then_an_opening_one(tmp_path: Path) -> None:
+    # 5" tv is a literal quote (mid-cell); the "broken cell after it opens one.
+    data = (
+        "id,published_at,text\n"
+        '1,2026-07-14T09:00:00+08:00,5" tv\n'
+        '2,2026-07-14T09:00:00+08:00,5" tv,"broken\n'
+        "3,2026-07-14T09:01:00+08:00,fine\n"
+    )
+    path = _write(tmp_path / "tv.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.text for p in posts] == ['5" tv', "fine"]
+    assert [r.location for r in rejections] == [f"{path}:3"]
+
+
+def test_csv_stray_quote_on_the_last_line_is_rejected(tmp_path: Path) -> None:
+    data = 'id,text,source\n1,ok,web\n2,"stray at the end,web\n'
+    path = _write(tmp_path / "end.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.text for p in posts] == ["ok"]
+    assert [(r.location, "never closed" in r.problem) for r in rejections] == [(f"{path}:3", True)]

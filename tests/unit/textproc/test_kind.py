@@ -74,6 +74,10 @@ def test_a_fire_next_to_a_wildfire_is_that_wildfire() -> None:
         "natural_disaster"
     )
     assert english_kind("Fire at the nightclub, the blaze killed dozens")[0] == "accident"
+    # Only the fire words are taken back, not other accident evidence.
+    assert english_kind("Wildfire: fires and fires, an explosion, then a second explosion")[0] == (
+        "accident"
+    )
 
 
 def test_event_takes_the_emergency_kind_of_a_fair_share_of_its_posts() -> None:
