@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ __all__ = ["EventDetector"]
 _LN2 = math.log(2.0)
 _UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "zxx", "mul", "xx"})
 _REPRESENTATIVE_CHARS = 280
+_WORDLIKE = re.compile(r"[^\W\d_]")  # a letter or a Han character
 _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent passes this
 
 
@@ -1255,11 +1257,17 @@ class EventDetector:
     # --- summaries ----------------------------------------------------------------------------
 
     def _keywords(self, event: _Event, count: int) -> list[str]:
-        """The event's descriptors, heaviest first (refreshed at each review)."""
+        """The event's descriptors, heaviest first (refreshed at each review).
+
+        What people read: as with a post's keywords, no word of one character and nothing
+        without a letter (the 月, 日 and 5 of "7月14日9时5分许" tell a reader nothing,
+        though they help to tell the event's posts apart).
+        """
         if not event.descriptors:
-            return [t for t, _ in self._top_terms(event, count)]
-        ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
-        return [t for t, _ in ranked[:count]]
+            ranked = self._top_terms(event, 3 * count)
+        else:
+            ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
+        return [t for t, _ in ranked if len(t) > 1 and _WORDLIKE.search(t)][:count]
 
     def _summary(self, event: _Event, active: bool) -> EventSummary:
         cfg = self.config

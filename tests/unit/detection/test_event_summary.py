@@ -25,7 +25,8 @@ def _flood_posts() -> list[DetectionPost]:
     ]
     posts = []
     for i, (source, category, reach, sentiment, kind, places, story) in enumerate(plan):
-        words = ["洪水", "云溪县", "决堤", f"daily{100 + i:03d}"]
+        # As segmentation leaves a date: 7月14日 -> 7, 月, 14, 日.
+        words = ["洪水", "云溪县", "决堤", "7", "月", "14", "日", f"daily{100 + i:03d}"]
         posts.append(
             make_post(
                 f"f{i}",
@@ -74,6 +75,8 @@ def test_event_summary_figures_come_from_its_posts() -> None:
     # The most-copied story (s1, three copies) represents the event.
     assert summary.representative_post_id in {"f0", "f1", "f6"}
     assert "洪水" in summary.keywords[:5] or "云溪县" in summary.keywords[:5]
+    # Keywords are for reading: no single characters, no numbers (7月14日 -> 月, 日, 14).
+    assert all(len(k) > 1 and not k.isdigit() for k in summary.keywords)
     assert sum(count for _, count in summary.curve) == 8
     assert [start for start, _ in summary.curve] == sorted(start for start, _ in summary.curve)
     assert summary.alerted_at is not None and summary.alerted_at == posts[4].time
