@@ -473,6 +473,9 @@ DETECTOR_FIELDS = frozenset(
         "_hot",
         "_hot_until",
         "_keys",
+        "_kind_counts",
+        "_kind_landmark",
+        "_kind_total",
         "_likeness",
         "_monitors",
         "_next_id",
@@ -676,6 +679,11 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         },
         "recent": [_recent_state(r) for r in d._recent],
         "likeness": d._likeness.to_state(lambda e: e.id),  # type: ignore[attr-defined]
+        "kinds": {
+            "counts": dict(d._kind_counts),
+            "total": d._kind_total,
+            "landmark": d._kind_landmark,
+        },
         "tried": {term: [count, when] for term, (count, when) in d._tried.items()},
         "burst_state": {
             term: [until, bursting, specific]
@@ -801,6 +809,11 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
         recents.append(recent)
     d._recent = recents
     _restore_likeness(d, state.get("likeness", []), recents, known)
+    # States saved before kinds were counted have none: the counts start afresh.
+    kinds = _obj(state.get("kinds", {"counts": {}, "total": 0.0, "landmark": None}), "kinds")
+    d._kind_counts = _float_map(kinds["counts"], "kinds.counts")
+    d._kind_total = _num(kinds["total"], "kinds.total")
+    d._kind_landmark = _opt_num(kinds["landmark"], "kinds.landmark")
     d._tried = {}
     for term, pair in _obj(state["tried"], "tried").items():
         count, when = _pair(pair, f"tried.{term}")

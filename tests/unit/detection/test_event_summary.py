@@ -97,6 +97,42 @@ def test_negative_share_is_unknown_when_no_post_has_a_sentiment() -> None:
     assert summary.reach == 0 and summary.places == []
 
 
+def _kind_event(
+    kinds: list[str], chatter_kinds: tuple[str, ...] = ("none",)
+) -> tuple[str | None, float]:
+    posts = [
+        make_post(
+            f"k{i}", START + timedelta(minutes=2 * i), ["地震", "芦山", f"daily{i:03d}"], kind=kind
+        )
+        for i, kind in enumerate(kinds)
+    ]
+    background = chatter(T0, 13, 30)
+    for i, post in enumerate(background):
+        post.kind = chatter_kinds[i % len(chatter_kinds)]
+    run = replay([*background, *posts])
+    event_id = run.final(run.event_of[posts[-1].post_id])
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None and summary.post_count == len(kinds)
+    return summary.kind, summary.kind_share
+
+
+def test_an_event_takes_the_emergency_kind_of_a_fair_share_of_its_posts() -> None:
+    # Most posts about an earthquake are prayers and opinions (kind "none"); the event is
+    # still a natural disaster when a fair share of its posts say so (grading reads it).
+    assert _kind_event(["none"] * 7 + ["natural_disaster"] * 2 + ["accident"]) == (
+        "natural_disaster",
+        0.2,
+    )
+    # A stray emergency post does not make one.
+    assert _kind_event(["none"] * 9 + ["public_health"]) == ("none", 0.9)
+    # Where the classifier calls one chatter post in four an accident (traffic, outages),
+    # an event needs a larger share than that to be one.
+    everyday = ("none", "none", "none", "accident")
+    assert _kind_event(["none"] * 8 + ["accident"] * 2, everyday) == ("none", 0.8)
+    assert _kind_event(["none"] * 6 + ["accident"] * 4, everyday) == ("accident", 0.4)
+
+
 def test_active_summaries_list_the_active_events() -> None:
     posts = _flood_posts()
     run = replay([*chatter(T0, 13, 30), *posts])
