@@ -1284,9 +1284,10 @@ class EventDetector:
         Most posts about an emergency are talk about it (prayers, opinions) and have kind
         ``none``; the leading emergency kind is the event's when its posts are at least
         ``event_kind_share`` of those with a kind (textproc's ``event_kind`` rule, 0002)
-        and ``event_kind_lift`` times that kind's share among recent posts that joined no
-        event: where the classifier calls one post in four of everyday chatter an accident
-        (traffic, road works, outages), a quarter of an event's posts says nothing.
+        and clearly more than that kind's share among recent posts that joined no event
+        would give (``event_kind_z`` binomial standard deviations above it): where the
+        classifier calls one post in four of everyday chatter an accident (traffic, road
+        works, outages), a quarter of an event's posts says nothing, and 4 of 14 less.
         """
         kinds = +event.kinds
         total = sum(kinds.values())
@@ -1298,8 +1299,9 @@ class EventDetector:
             ((k, c) for k, c in kinds.items() if k != "none"), key=lambda kc: (-kc[1], kc[0])
         ):
             base = self._kind_counts.get(kind, 0.0) / stream if stream > 0 else 0.0
-            share = count / total
-            if share >= cfg.event_kind_share and share >= cfg.event_kind_lift * base:
+            expected = total * base
+            above = expected + cfg.event_kind_z * math.sqrt(expected * (1.0 - base))
+            if count >= cfg.event_kind_share * total and count > above:
                 return kind, count, total
             break  # only the leading emergency kind may stand for the event
         return "none", kinds.get("none", 0), total

@@ -193,9 +193,9 @@ class DetectionConfig:
     # share of its posts with a kind (most posts about an emergency are talk, kind "none";
     # docs/decisions/0002, textproc.kind.event_kind).
     event_kind_share: float = 0.15
-    # ... and at least this many times that kind's share among the stream's recent posts
-    # that joined no event (its chatter).
-    event_kind_lift: float = 1.0
+    # ... and this many binomial standard deviations above what the kind's share among
+    # the stream's recent posts that joined no event (its chatter) would give.
+    event_kind_z: float = 2.0
     summary_keywords: int = 10
     summary_places: int = 5
     max_curve_bins: int = 2016  # two weeks of 10-minute bins
@@ -229,8 +229,8 @@ class DetectionConfig:
             raise ConfigError("detection.merge_threshold: must be in (0, 1]")
         if not 0.0 < self.event_kind_share <= 1.0:
             raise ConfigError("detection.event_kind_share: must be in (0, 1]")
-        if not self.event_kind_lift >= 0.0:
-            raise ConfigError("detection.event_kind_lift: must not be negative")
+        if not self.event_kind_z >= 0.0:
+            raise ConfigError("detection.event_kind_z: must not be negative")
         if self.unknown_language not in ("process", "skip"):
             raise ConfigError("detection.unknown_language: must be 'process' or 'skip'")
         for name in (
