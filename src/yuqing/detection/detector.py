@@ -495,7 +495,10 @@ class EventDetector:
         """
         cfg = self.config
         weights = self._weights(recent.terms)
-        closest, background = self._likeness.closest(weights, when)
+        # The post's heaviest words carry its likeness; its common ones add little to a
+        # cosine and cost the most to look up (long lists of posts holding them).
+        query = dict(heapq.nlargest(cfg.likeness_terms, weights.items(), key=_second))
+        closest, background = self._likeness.closest(query, when)
         best: _Event | None = None
         best_score = cfg.likeness_min
         last_bin = int(when // self._bin)

@@ -164,6 +164,7 @@ class DetectionConfig:
     likeness_background_window: timedelta = timedelta(hours=6)
     likeness_background: int = 2000
     likeness_postings: int = 200
+    likeness_terms: int = 16  # a post is looked up by its this many heaviest words
     merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
     review_every: int = 100  # and at least every this many posts
     # Idle time after which an event retires; small events retire sooner (bounded cost).
@@ -244,6 +245,7 @@ class DetectionConfig:
             "likeness_members",
             "likeness_background",
             "likeness_postings",
+            "likeness_terms",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")
