@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -54,13 +53,14 @@ from yuqing.detection.model import (
     Occurrence,
 )
 from yuqing.detection.terms import TermBurst, TermModel
+from yuqing.textproc.keywords import keyword_eligible
+from yuqing.textproc.kind import kind_of_votes
 
 __all__ = ["EventDetector"]
 
 _LN2 = math.log(2.0)
 _UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "zxx", "mul", "xx"})
 _REPRESENTATIVE_CHARS = 280
-_WORDLIKE = re.compile(r"[^\W\d_]")  # a letter or a Han character
 _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent passes this
 
 
@@ -1284,43 +1284,32 @@ class EventDetector:
     def _event_kind(self, event: _Event) -> tuple[str | None, int, int]:
         """The event's kind, the posts of that kind and the posts with a kind.
 
-        Most posts about an emergency are talk about it (prayers, opinions) and have kind
-        ``none``; the leading emergency kind is the event's when its posts are at least
-        ``event_kind_share`` of those with a kind (textproc's ``event_kind`` rule, 0002)
-        and clearly more than that kind's share among recent posts that joined no event
-        would give (``event_kind_z`` binomial standard deviations above it): where the
-        classifier calls one post in four of everyday chatter an accident (traffic, road
-        works, outages), a quarter of an event's posts says nothing, and 4 of 14 less.
+        textproc's event rule (``kind_of_votes``, 0002), each post one vote, against the
+        kinds of the stream's recent posts that joined no event.
         """
         kinds = +event.kinds
-        total = sum(kinds.values())
-        if not total:
-            return None, 0, 0
-        cfg = self.config
         stream = self._kind_total
-        for kind, count in sorted(
-            ((k, c) for k, c in kinds.items() if k != "none"), key=lambda kc: (-kc[1], kc[0])
-        ):
-            base = self._kind_counts.get(kind, 0.0) / stream if stream > 0 else 0.0
-            expected = total * base
-            above = expected + cfg.event_kind_z * math.sqrt(expected * (1.0 - base))
-            if count >= cfg.event_kind_share * total and count > above:
-                return kind, count, total
-            break  # only the leading emergency kind may stand for the event
-        return "none", kinds.get("none", 0), total
+        chatter = {k: c / stream for k, c in self._kind_counts.items()} if stream > 0 else {}
+        kind = kind_of_votes(
+            kinds,
+            min_share=self.config.event_kind_share,
+            chatter_shares=chatter,
+            z=self.config.event_kind_z,
+        )
+        return kind, kinds.get(kind, 0) if kind else 0, sum(kinds.values())
 
     def _keywords(self, event: _Event, count: int) -> list[str]:
         """The event's descriptors, heaviest first (refreshed at each review).
 
-        What people read: as with a post's keywords, no word of one character and nothing
-        without a letter (the 月, 日 and 5 of "7月14日9时5分许" tell a reader nothing,
-        though they help to tell the event's posts apart).
+        What people read, by the rule of a post's keywords: no word of one character,
+        nothing without a letter, no stop word (the 月, 日 and 5 of "7月14日9时5分许" tell
+        a reader nothing, though they help to tell the event's posts apart).
         """
         if not event.descriptors:
             ranked = self._top_terms(event, 3 * count)
         else:
             ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
-        return [t for t, _ in ranked if len(t) > 1 and _WORDLIKE.search(t)][:count]
+        return [t for t, _ in ranked if keyword_eligible(t)][:count]
 
     def _summary(self, event: _Event, active: bool) -> EventSummary:
         cfg = self.config

@@ -192,7 +192,7 @@ class DetectionConfig:
     # --- summaries -------------------------------------------------------------------------
     # An event takes the leading emergency kind of its posts when they are at least this
     # share of its posts with a kind (most posts about an emergency are talk, kind "none";
-    # docs/decisions/0002, textproc.kind.event_kind).
+    # docs/decisions/0002, textproc.kind.kind_of_votes).
     event_kind_share: float = 0.15
     # ... and this many binomial standard deviations above what the kind's share among
     # the stream's recent posts that joined no event (its chatter) would give.

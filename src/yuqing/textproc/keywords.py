@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
 
-__all__ = ["keywords", "keywords_batch"]
+__all__ = ["keyword_eligible", "keywords", "keywords_batch"]
 
 # A keyword holds a letter or a Han character: no numbers, no pure symbols.
 _WORDLIKE = re.compile(r"[^\W\d_]")
@@ -42,7 +42,8 @@ def _stop_words() -> frozenset[str]:
     return frozenset(chinese | {str(w) for w in english})
 
 
-def _eligible(word: str) -> bool:
+def keyword_eligible(word: str) -> bool:
+    """Whether a word may be shown as a keyword (of a post or of an event)."""
     return len(word) > 1 and word not in _stop_words() and bool(_WORDLIKE.search(word))
 
 
@@ -57,7 +58,7 @@ def _table() -> tuple[dict[str, float], float]:
         except ValueError as exc:
             raise ValueError(f"textproc/data/idf.txt: bad IDF on data line {number}") from exc
     unknown = statistics.median(idf.values()) if idf else 1.0
-    return {w: (v if _eligible(w) else 0.0) for w, v in idf.items()}, unknown
+    return {w: (v if keyword_eligible(w) else 0.0) for w, v in idf.items()}, unknown
 
 
 # The table plus the weights of unknown words met so far (eligibility costs a regex);
@@ -91,7 +92,7 @@ def keywords_batch(token_lists: Sequence[Sequence[str]], k: int = 8) -> list[lis
                 if len(weights) >= _WEIGHTS_MAX:
                     weights.clear()
                     weights.update(_table()[0])
-                weight = weights[word] = unknown if _eligible(word) else 0.0
+                weight = weights[word] = unknown if keyword_eligible(word) else 0.0
             if weight:
                 scores[word] = count * weight
         # A stable sort: words of equal score keep text order.

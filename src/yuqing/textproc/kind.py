@@ -20,9 +20,10 @@ An event's kind comes from its posts: ``event_kind``.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from yuqing.errors import ConfigError
@@ -34,6 +35,7 @@ __all__ = [
     "KindModel",
     "default_model",
     "event_kind",
+    "kind_of_votes",
     "predict_batch",
 ]
 
@@ -366,8 +368,7 @@ def event_kind(
 ) -> str:
     """The kind of an event from its posts' kinds and confidences.
 
-    Each post votes for its kind with its confidence. The emergency kind with the most
-    votes wins if its votes are at least ``min_share`` of all votes; otherwise ``none``.
+    Each post votes for its kind with its confidence; ``kind_of_votes`` decides.
     """
     if len(post_kinds) != len(post_probs):
         raise ValueError(f"got {len(post_kinds)} kinds but {len(post_probs)} confidences")
@@ -376,11 +377,37 @@ def event_kind(
         if kind not in votes:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KIND_LABELS}")
         votes[kind] += max(float(prob), 0.0)
+    return kind_of_votes(votes, min_share=min_share) or "none"
+
+
+def kind_of_votes(
+    votes: Mapping[str, float],
+    *,
+    min_share: float = EVENT_MIN_SHARE,
+    chatter_shares: Mapping[str, float] | None = None,
+    z: float = 0.0,
+) -> str | None:
+    """The event's kind from its posts' votes per kind; ``None`` when nothing voted.
+
+    The emergency kind with the most votes wins if its votes are at least ``min_share``
+    of all votes and, where ``chatter_shares`` gives each kind's share among the stream's
+    ordinary posts, more than ``z`` binomial standard deviations above what that share
+    would give (a classifier that calls one everyday post in four an accident makes a
+    quarter of an event's posts mean nothing); otherwise ``none``.
+    """
     total = sum(votes.values())
     if total <= 0:
+        return None
+    best = max(EMERGENCY_KINDS, key=lambda k: votes.get(k, 0.0))
+    count = votes.get(best, 0.0)
+    if count <= 0 or count < min_share * total:
         return "none"
-    best = max(EMERGENCY_KINDS, key=lambda k: votes[k])
-    return best if votes[best] >= min_share * total and votes[best] > 0 else "none"
+    if chatter_shares is not None:
+        share = chatter_shares.get(best, 0.0)
+        expected = total * share
+        if count <= expected + z * math.sqrt(expected * (1.0 - share)):
+            return "none"
+    return best
 
 
 _default: KindModel | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yuqing.textproc import kind
-from yuqing.textproc.kind import KIND_LABELS, KindModel, english_kind, event_kind
+from yuqing.textproc.kind import KIND_LABELS, KindModel, english_kind, event_kind, kind_of_votes
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +106,15 @@ def test_event_kind_rejects_mismatched_or_unknown_input() -> None:
 
 def test_default_model_is_shared() -> None:
     assert kind.default_model() is kind.default_model()
+
+
+def test_an_event_kind_must_stand_out_from_the_chatters() -> None:
+    votes = {"none": 12.0, "accident": 8.0}
+    assert kind_of_votes(votes) == "accident"  # 40% >= 15%
+    # Chatter is a quarter accidents: 5 of 20 expected, 8 within two deviations (8.9).
+    assert kind_of_votes(votes, chatter_shares={"accident": 0.25}, z=2.0) == "none"
+    assert (
+        kind_of_votes({"none": 10.0, "accident": 10.0}, chatter_shares={"accident": 0.25}, z=2.0)
+        == "accident"
+    )
+    assert kind_of_votes({}) is None and kind_of_votes({"none": 3.0}) == "none"
