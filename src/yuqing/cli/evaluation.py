@@ -250,20 +250,25 @@ class EventFileScore:
     rejections: list[Rejection]
     rejected: int
     untimed: int  # stream posts without published_at: not scored
+    field: str = "event"  # the gold label's key
 
     def report(self) -> Iterator[str]:
         """Lines for the person running the evaluation."""
         if self.untimed:
             yield f"note: {self.untimed} stream posts have no published_at and are not scored"
         if self.score is None:
-            yield "the stream carries no event labels: nothing to score"
+            yield f"the stream carries no event labels ({self.field!r}): nothing to score"
             return
         yield self.score.render()
         yield json.dumps(self.score.as_dict(), ensure_ascii=False)
 
 
 def score_event_files(
-    stream: Path, assignments: Path, min_posts: int = 20, onset_posts: int = 5
+    stream: Path,
+    assignments: Path,
+    min_posts: int = 20,
+    onset_posts: int = 5,
+    field: str = "event",
 ) -> EventFileScore:
     """Score an assignment file (``{"id", "event", "alerted_at"}``) against a labelled stream.
 
@@ -287,8 +292,9 @@ def score_event_files(
         if raw.get("published_at") in (None, ""):
             untimed += 1
             continue
-        labelled = labelled or raw.get("event") is not None
-        gold.append({"id": key, "published_at": raw["published_at"], "event": raw.get("event")})
+        label = raw.get(field)
+        labelled = labelled or label is not None
+        gold.append({"id": key, "published_at": raw["published_at"], "event": label})
         gold_at.append(item.location)
     pred: list[dict[str, Any]] = []
     pred_at: list[str] = []
@@ -299,13 +305,13 @@ def score_event_files(
         pred.append(item.record.raw)
         pred_at.append(item.location)
     if not labelled:
-        return EventFileScore(None, tally.rejections, tally.rejected, untimed)
+        return EventFileScore(None, tally.rejections, tally.rejected, untimed, field)
     try:
         score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)
     except ScoringInputError as exc:
         where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
         raise InvalidRecord(f"{where}: {exc.problem}") from None
-    return EventFileScore(score, tally.rejections, tally.rejected, untimed)
+    return EventFileScore(score, tally.rejections, tally.rejected, untimed, field)
 
 
 @eval_app.command("events")
@@ -323,6 +329,13 @@ def events(
     onset_posts: Annotated[
         int, typer.Option(min=1, help="an event's onset is the time of its N-th post")
     ] = 5,
+    field: Annotated[
+        str,
+        typer.Option(
+            "--field",
+            help="the gold event label's key (scenario_event for `yuqing demo generate`)",
+        ),
+    ] = "event",
 ) -> None:
     """Run detection over a stream on a fresh store and score its events and alerts."""
     _check_paths(input_path, output_path)
@@ -339,7 +352,7 @@ def events(
             typer.echo(
                 "skipped: " + ", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items()))
             )
-        scored = score_event_files(input_path, output_path, min_posts, onset_posts)
+        scored = score_event_files(input_path, output_path, min_posts, onset_posts, field)
     except YuqingError as exc:
         raise _fail(str(exc)) from None
     _show_rejections(scored.rejections, scored.rejected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -435,13 +436,34 @@ def demo_generate(
     out: Annotated[Path, typer.Option(help="where to write the JSON Lines stream")],
     seed: Annotated[int, typer.Option(help="the same seed gives the same stream")] = 7,
     hours: Annotated[float, typer.Option(help="stream length in hours")] = 24.0,
+    prelude_hours: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="also write this many hours of the county's ordinary chatter before the "
+            "scenario, as the demo stores it (3 in `serve --demo`)",
+        ),
+    ] = 0.0,
 ) -> None:
-    """Write the demo scenario (a fictional county's incidents) as JSON Lines."""
-    from yuqing.demo.scenario import generate_scenario, write_jsonl
+    """Write the demo scenario (a fictional county's incidents) as JSON Lines.
 
+    Every post carries its ground truth in ``scenario_event`` (null for chatter):
+    ``yuqing eval events --field scenario_event`` measures detection on it.
+    """
+    from yuqing.demo.scenario import DEFAULT_START, generate_scenario, prelude_posts, write_jsonl
+
+    if not math.isfinite(hours) or hours <= 0:
+        raise fail(f"--hours must be a positive number of hours, got {hours}")
+    if not math.isfinite(prelude_hours):
+        raise fail(f"--prelude-hours must be a number of hours, got {prelude_hours}")
     posts = generate_scenario(seed=seed, hours=hours)
-    write_jsonl(posts, out)
-    typer.echo(f"wrote {len(posts)} posts to {out}")
+    chatter = prelude_posts(seed, prelude_hours, DEFAULT_START) if prelude_hours > 0 else []
+    try:
+        write_jsonl([*chatter, *posts], out)
+    except OSError as exc:
+        raise fail(f"{out}: cannot write: {exc.strerror or exc}") from None
+    extra = f" after {len(chatter)} posts of prelude chatter" if chatter else ""
+    typer.echo(f"wrote {len(posts)} scenario posts to {out}{extra}")
 
 
 @app.command()

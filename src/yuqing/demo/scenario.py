@@ -1323,6 +1323,38 @@ def generate_scenario(
     return _Scenario(seed, moment, hours, background_per_hour).run()
 
 
+# The county's ordinary chatter of the hours before the scenario, from its own seed.
+PRELUDE_SEED_OFFSET = 1000
+
+
+def prelude_posts(seed: int, hours: float, before: datetime) -> list[dict[str, object]]:
+    """The county's ordinary chatter of the ``hours`` before ``before``, sorted by time.
+
+    Detection judges a burst against what was usual before it, and a county's desk has
+    that history: the demo stores these posts before its replay starts, and
+    ``yuqing demo generate --prelude-hours`` writes them ahead of the scenario, so that
+    detection can be measured on what the demo shows. They come from a scenario of seed
+    ``seed + 1000`` (ids ``demo-<seed+1000>-n``, never the scenario's own) with its
+    incidents left out, moved in time to end before ``before``.
+    """
+    if hours <= 0 or not math.isfinite(hours):
+        raise ValueError(f"prelude hours must be a positive number, got {hours!r}")
+    chatter = [
+        post
+        for post in generate_scenario(seed=seed + PRELUDE_SEED_OFFSET, hours=hours)
+        if post.get("scenario_event") is None
+    ]
+    if not chatter:
+        return []
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
+    times = [datetime.fromisoformat(str(post["published_at"])) for post in chatter]
+    shift = before - timedelta(hours=hours) - min(times)
+    for post, moment in zip(chatter, times, strict=True):
+        post["published_at"] = (moment + shift).astimezone(CST).isoformat()
+    return chatter
+
+
 def generate_posts(seed: int, n: int) -> list[dict[str, object]]:
     """``n`` posts for benchmarks: a scenario day scaled up, cut to its first ``n`` posts.
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from yuqing.core.posts import parse_post_record
-from yuqing.demo.scenario import DEMO_PLACES, generate_scenario
+from yuqing.demo.scenario import DEMO_PLACES, generate_scenario, prelude_posts
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.workers import Workers, replay_into
 from yuqing.settings import Settings
@@ -47,20 +47,11 @@ def prelude(seed: int, before: datetime) -> list[Item]:
     Detection judges a burst against what was usual before it; a county's desk has that
     history, so the demo gets some too and can raise the fire within stream minutes.
     """
-    chatter = [
-        post
-        for post in generate_scenario(seed=seed + 1000, hours=PRELUDE.total_seconds() / 3600)
-        if post.get("scenario_event") is None
+    posts = prelude_posts(seed, PRELUDE.total_seconds() / 3600, before)
+    return [
+        Located(parse_post_record(post), f"demo prelude post {i}")
+        for i, post in enumerate(posts, start=1)
     ]
-    records = [parse_post_record(post) for post in chatter]
-    timed = [r.published_at for r in records if r.published_at is not None]
-    if not timed:
-        return []
-    shift = before - PRELUDE - min(timed)
-    for record in records:
-        if record.published_at is not None:
-            record.published_at += shift
-    return [Located(r, f"demo prelude post {i}") for i, r in enumerate(records, start=1)]
 
 
 def prepare_demo(

@@ -28,6 +28,7 @@ from yuqing.demo.scenario import (
     cn_number,
     generate_posts,
     generate_scenario,
+    prelude_posts,
     write_jsonl,
 )
 
@@ -394,3 +395,31 @@ def test_generate_posts_makes_a_hundred_thousand_with_reposts_quickly() -> None:
     originals = Counter(str(p["text"]) for p in stream if p["repost_of"] is None)
     assert max(originals.values()) == 1
     assert {p["scenario_event"] for p in stream} == {None, *SCENARIO_EVENTS}
+
+
+# --- the prelude: the county's chatter before the scenario ----------
+
+
+def test_prelude_is_chatter_of_the_hours_before_the_scenario(posts: list[Post]) -> None:
+    start = when(posts[0])
+    chatter = prelude_posts(7, 3.0, start)
+    assert len(chatter) > 100
+    times = [when(p) for p in chatter]
+    assert times == sorted(times)
+    assert all(start - timedelta(hours=3) <= t < start for t in times)
+    assert all(p["scenario_event"] is None for p in chatter)
+    ids = {str(p["id"]) for p in chatter}
+    assert ids.isdisjoint(str(p["id"]) for p in posts)
+    # Reposts and replies point inside the prelude, so it can be stored on its own.
+    links = {str(p[k]) for p in chatter for k in ("repost_of", "reply_to") if p.get(k)}
+    assert links and links <= ids
+    for post in chatter:
+        parse_post_record(post)
+
+
+def test_prelude_is_reproducible_and_refuses_bad_hours() -> None:
+    before = datetime(2026, 7, 14, 9, 0, tzinfo=UTC)
+    assert prelude_posts(3, 2.0, before) == prelude_posts(3, 2.0, before)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="prelude hours"):
+            prelude_posts(3, bad, before)
