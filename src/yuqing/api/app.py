@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -12,11 +13,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yuqing.api.incidents import build_router
 from yuqing.runtime.context import Context
@@ -26,6 +33,31 @@ from yuqing.textproc.segment import search_terms
 from yuqing.web.i18n import pick_language, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
+
+# Every answer: no content sniffing, no framing (the acknowledgement page's one button
+# must not be clickable inside someone else's page), no referrer leaking a link's token.
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+# The console's pages load only what it serves itself and run no script; the
+# acknowledgement page keeps its few style rules inline. FastAPI's API docs (/docs,
+# /redoc) load theirs from a CDN and are left without the policy.
+_POLICY = (
+    "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_DOCS = ("/docs", "/redoc")
+# Paths whose errors are for programs (JSON); every other path is a page a person opened.
+_MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json", *_DOCS)
+_SECRET_QUERY = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
+
+
+def redact_query(text: str | None) -> str | None:
+    """A URL (or a message holding one) with its query values hidden: feed URLs may carry
+    keys, and the overview page is shown to anyone who can reach the console."""
+    return None if text is None else _SECRET_QUERY.sub(r"\1…", text)
 
 
 def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
@@ -48,13 +80,13 @@ def sources_with_health(
         rows.append(
             {
                 "slug": info.slug,
-                "name": info.name,
+                "name": redact_query(info.name),
                 "kind": info.kind,
                 "category": info.category,
                 "items_total": health.items_total,
                 "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
                 "last_success": fmt(health.last_success_at),
-                "last_error": health.last_error,
+                "last_error": redact_query(health.last_error),
                 "last_error_at": fmt(health.last_error_at),
                 "failing": health.consecutive_failures > 0,
             }
@@ -163,11 +195,43 @@ def create_app(
     app.include_router(build_router(ctx))
     templates = Jinja2Templates(directory=WEB / "templates")
 
-    @app.get("/healthz")
+    @app.middleware("http")
+    async def protect(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(_HEADERS)
+        path = request.url.path
+        if not path.startswith(_DOCS):
+            response.headers["Content-Security-Policy"] = _POLICY
+        if path.startswith("/ack/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def error_page(request: Request, status: int) -> HTMLResponse:
+        language = pick_language(request.query_params.get("lang"))
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "lang": language, "_": translator(language)},
+            status_code=status,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(_MACHINE_PATHS):
+            return await http_exception_handler(request, exc)
+        return error_page(request, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(_MACHINE_PATHS):
+            return await request_validation_exception_handler(request, exc)
+        return error_page(request, 422)
+
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def overview(request: Request, lang: str | None = None) -> HTMLResponse:
         language = pick_language(lang)
         data = overview_data(ctx)
@@ -240,7 +304,7 @@ def create_app(
             raise HTTPException(400, f"body is not UTF-8 (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise HTTPException(
-                400, f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                400, f"body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from None
         items = parse_push_batch(payload)
         summary = await run_in_threadpool(

@@ -35,6 +35,7 @@ from yuqing.incidents.lifecycle import (
     IncidentError,
     NotPermitted,
     PatrolReport,
+    State,
 )
 from yuqing.incidents.timeline import Actor
 from yuqing.runtime.context import Context
@@ -342,7 +343,9 @@ _PAGE = Environment(autoescape=True).from_string(
 button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}</style>
 </head><body>
 <h1>{{ heading }}</h1>
-{% if incident_title %}<p>{{ '事件' if zh else 'Incident' }}：{{ incident_title }}</p>{% endif %}
+{% if incident_title %}
+<p>{{ '事件：' if zh else 'Incident: ' }}<bdi>{{ incident_title }}</bdi></p>
+{% endif %}
 <p><strong>{{ subject }}</strong></p>
 <div class="box">{{ body }}</div>
 {% if done %}
@@ -353,6 +356,10 @@ button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c
 {% endif %}
 </body></html>"""
 )
+
+
+# Tokens are far shorter; a longer one is not looked up.
+_MAX_TOKEN = 100
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -377,6 +384,10 @@ def build_router(ctx: Context) -> APIRouter:
         state: Annotated[list[str] | None, Query(max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
+        unknown = sorted(set(state or ()) - {s.value for s in State})
+        if unknown:
+            known = ", ".join(s.value for s in State)
+            raise HTTPException(422, f"unknown state {unknown[0]!r}; expected one of {known}")
         rows = call(lambda: service().summaries(states=state, limit=limit))
         return [_summary(row) for row in rows]
 
@@ -403,6 +414,7 @@ def build_router(ctx: Context) -> APIRouter:
     @router.get(api + "/incidents/{incident_id}/messages")
     def incident_messages(incident_id: str) -> list[dict[str, Any]]:
         svc = service()
+        call(lambda: svc.incident(incident_id))  # 404 for an incident that does not exist
         return [
             {
                 "id": row.id,
@@ -597,19 +609,19 @@ def build_router(ctx: Context) -> APIRouter:
             status_code=404,
         )
 
+    # A person follows these links from a message: whatever the link holds, the answer is
+    # a page in their language, never a validation error in JSON.
     @router.get("/ack/{token}", response_class=HTMLResponse)
-    def ack_page(
-        token: Annotated[str, StringConstraints(max_length=100)],
-        lang: Annotated[str | None, Query(max_length=5)] = None,
-    ) -> HTMLResponse:
+    def ack_page(token: str, lang: str | None = None) -> HTMLResponse:
+        if len(token) > _MAX_TOKEN:
+            return _unknown(lang != "en")
         return page(token, lang, done=False)
 
     @router.post("/ack/{token}", response_class=HTMLResponse)
-    def ack_form(
-        token: Annotated[str, StringConstraints(max_length=100)],
-        lang: Annotated[str | None, Query(max_length=5)] = None,
-    ) -> HTMLResponse:
+    def ack_form(token: str, lang: str | None = None) -> HTMLResponse:
         # The button posts to ?lang=..; no form fields are read (no multipart parser).
+        if len(token) > _MAX_TOKEN:
+            return _unknown(lang != "en")
         return page(token, lang, done=True)
 
     @router.get(api + "/reports/clocks")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import BASE_TIME, post
 
-from yuqing.api.app import create_app
+from yuqing.api.app import create_app, redact_query
 from yuqing.runtime.context import Context, open_context
 from yuqing.testing.clock import FakeClock
 
@@ -116,3 +116,51 @@ def test_sources_api_shows_each_source_with_its_health(client: TestClient) -> No
     assert sources["weibo"]["items_total"] == 1
     assert sources["weibo"]["last_success"] is not None
     assert sources["forum-x"]["failing"] is False
+
+
+def test_every_answer_forbids_sniffing_and_framing_and_pages_run_no_script(
+    client: TestClient,
+) -> None:
+    for path in ("/", "/api/v1/stats", "/nope", "/static/yuqing.css"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        policy = headers["content-security-policy"]
+        assert "script-src 'none'" in policy and "frame-ancestors 'none'" in policy, path
+    # FastAPI's own API docs load their script from a CDN: no policy there.
+    assert "content-security-policy" not in client.get("/docs").headers
+    page = client.get("/").text
+    assert "<script" not in page and 'href="/static/yuqing.css"' in page
+
+
+def test_a_page_that_does_not_exist_is_a_page_in_the_readers_language(client: TestClient) -> None:
+    missing = client.get("/incidents/does-not-exist")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "找不到此页面" in missing.text and "返回总览" in missing.text
+    english = client.get("/nope?lang=en")
+    assert english.status_code == 404 and "Page not found" in english.text
+    wrong_method = client.post("/")
+    assert wrong_method.status_code == 405 and "此页面不接受这种请求" in wrong_method.text
+    assert client.get("/?lang=" + "x" * 50).status_code == 200  # falls back to Chinese
+    # Programs still get JSON.
+    api = client.get("/api/v1/nope")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert client.get("/api/v1/search", params={"limit": "many", "q": "x"}).status_code == 422
+    assert client.head("/").status_code == 200 and client.head("/healthz").status_code == 200
+
+
+def test_untrusted_names_are_isolated_wrapped_and_feed_keys_hidden(client: TestClient) -> None:
+    flipped = post(1, text="\u202etxt.exe 化工园区起火" + "长" * 300, source="forum-\u202ex")
+    client.post("/api/v1/posts", json=[flipped], headers=AUTH)
+    page = client.get("/").text
+    # A right-to-left override stays inside its own value.
+    assert "<bdi>forum-\u202ex</bdi>" in page
+    assert "txt.exe 化工园区起火" in page.split("<td><bdi>", 2)[1]  # the story, isolated too
+    assert redact_query("https://feeds.example/rss?key=s3cr3t&x=1") == (
+        "https://feeds.example/rss?key=…&x=…"
+    )
+    assert redact_query("https://feeds.example/rss: HTTP 404") == (
+        "https://feeds.example/rss: HTTP 404"
+    )
+    assert redact_query(None) is None

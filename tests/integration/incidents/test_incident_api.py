@@ -84,6 +84,12 @@ def test_a_patrol_report_opens_an_incident_that_is_listed_and_shown(client: Test
     shown = client.get(f"/api/v1/incidents/{opened['id']}").json()
     assert shown["timeline"][0]["kind"] == "opened"
     assert shown["plan"]["version"] == "2025.1"
+    by_state = client.get("/api/v1/incidents", params={"state": "reported"}).json()
+    assert [i["id"] for i in by_state] == [opened["id"]]
+    bogus = client.get("/api/v1/incidents", params={"state": "bogus"})
+    assert bogus.status_code == 422 and "bogus" in bogus.json()["detail"]
+    assert client.get(f"/api/v1/incidents/{opened['id']}/messages").status_code == 200
+    assert client.get("/api/v1/incidents/does-not-exist/messages").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -208,6 +214,15 @@ def test_the_ack_page_escapes_what_it_shows_and_a_post_acknowledges_once(
     assert api["first"] is False and api["acknowledged_by"] == body["recipient"]
     assert client.get("/ack/not-a-token").status_code == 404
     assert client.post("/api/v1/ack/not-a-token").status_code == 404
+    # Whatever a link holds, a person gets a page in their language, not a JSON error.
+    for odd in (f"/ack/{token}?lang=english", "/ack/" + "x" * 300):
+        answer = client.get(odd)
+        assert answer.headers["content-type"].startswith("text/html"), odd
+        assert "<script>alert" not in answer.text
+    assert "此确认链接无效或已失效" in client.get("/ack/" + "x" * 300).text
+    assert client.post("/ack/" + "x" * 300 + "?lang=en").status_code == 404
+    assert client.get(f"/ack/{token}").headers["cache-control"] == "no-store"
+    assert "Incident: " in client.get(f"/ack/{token}?lang=en").text
 
 
 def test_the_clock_report_lists_met_and_missed_clocks_with_the_delay(
