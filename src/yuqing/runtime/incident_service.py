@@ -1018,7 +1018,7 @@ class IncidentService:
         """Every clock due in ``[start, end)``, met or missed, with the delay, and totals."""
         start, end = utc(start), utc(end)
         if end <= start:
-            raise ConfigError("the report period must end after it starts: its end comes before its start")
+            raise ConfigError("the report period must end after it starts")
         as_of = utc(as_of) if as_of else self.clock.now()
         with self.db.read() as conn:
             clocks = repo.clocks_due_between(conn, start, end)
