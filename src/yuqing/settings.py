@@ -137,16 +137,16 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr):
                 view[name] = "********"
             elif name == "database_url" and value:
-                view[name] = _mask_url_password(value)
+                view[name] = mask_url_password(value)
             elif isinstance(value, Path):
                 view[name] = str(value)
             else:
                 view[name] = value
-        view["effective_database_url"] = _mask_url_password(self.effective_database_url)
+        view["effective_database_url"] = mask_url_password(self.effective_database_url)
         return view
 
 
-def _mask_url_password(url: str) -> str:
+def mask_url_password(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:

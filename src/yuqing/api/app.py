@@ -306,6 +306,10 @@ def create_app(
             raise HTTPException(
                 400, f"body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise HTTPException(400, "body is not usable JSON: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise HTTPException(400, f"body is not usable JSON: {exc}") from None
         items = parse_push_batch(payload)
         summary = await run_in_threadpool(
             ctx.ingestor.ingest, items, origin="push", default_source=source, source_kind="push"

@@ -85,6 +85,8 @@ def _check_paths(source: Path, target: Path) -> None:
         raise _fail(f"{target}: the output would overwrite the input")
     if not target.parent.is_dir():
         raise _fail(f"{target.parent}: no such directory for the output")
+    if target.is_dir():
+        raise _fail(f"{target}: is a directory; name a file for the output")
 
 
 def _open_output(target: Path) -> TextIO:

@@ -48,6 +48,10 @@ app.add_typer(evaluation_commands.eval_app, name="eval")
 T = TypeVar("T")
 
 
+# The fastest replay (three centuries of stream a second: "as fast as it can store").
+MAX_SPEED = 1e10
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -159,8 +163,8 @@ def replay(
     from yuqing.settings import load_settings
     from yuqing.sources.replay import Replayer
 
-    if speed <= 0:
-        raise fail("--speed must be positive")
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+        raise fail(f"--speed {speed:g}: must be above 0 and at most {MAX_SPEED:g}")
     with user_errors():
         if not file.exists():
             raise fail(f"{file}: no such file")
@@ -169,7 +173,8 @@ def replay(
             speed,
             default_source=source,
             start_at=datetime.now(UTC) if now else None,
-            batch_window=timedelta(seconds=max(1.0, speed)),
+            # A wall second of stream per batch, and never more than a day of it.
+            batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
         )
         ctx = open_context(load_settings(), clock=replayer.clock)
         try:
@@ -252,10 +257,20 @@ def feeds_add(
     from urllib.parse import urlsplit
 
     from yuqing.core.posts import AuthorKind, SourceCategory
+    from yuqing.runtime.feeds import MAX_POLL_MINUTES
     from yuqing.storage import repo
 
-    if not url.lower().startswith(("http://", "https://")):
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise fail(f"{url}: not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
         raise fail(f"{url}: not an http(s) URL")
+    if not host:
+        raise fail(f"{url}: the URL names no host")
+    if every is not None and not (math.isfinite(every) and 1 <= every <= MAX_POLL_MINUTES):
+        raise fail(f"--every {every}: minutes between polls must be from 1 to {MAX_POLL_MINUTES:g}")
     if category not in {c.value for c in SourceCategory}:
         raise fail(
             f"--category {category!r} is not one of " + ", ".join(c.value for c in SourceCategory)
@@ -264,7 +279,7 @@ def feeds_add(
         raise fail(
             f"--author-kind {author_kind!r} is not one of " + ", ".join(k.value for k in AuthorKind)
         )
-    feed_slug = slug or (urlsplit(url).hostname or "feed").replace(".", "-")
+    feed_slug = slug or host.replace(".", "-")
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:
@@ -328,7 +343,9 @@ def feeds_poll(
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
                 if outcome.error:
-                    typer.echo(f"error: {outcome.url}: {outcome.error}", err=True)
+                    # Most feed errors name their URL already.
+                    where = "" if outcome.error.startswith(outcome.url) else f"{outcome.url}: "
+                    typer.echo(f"error: {where}{outcome.error}", err=True)
                     worst = 1
                 elif outcome.not_modified:
                     typer.echo(f"{outcome.slug}: not modified")

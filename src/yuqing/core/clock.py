@@ -33,12 +33,14 @@ class ScaledClock:
         speed: float,
         monotonic: object = None,
     ) -> None:
-        if speed <= 0:
+        if not speed > 0:
             raise ValueError("speed must be positive")
         self._start = start
         self._speed = speed
         self._mono = monotonic if callable(monotonic) else time.monotonic
         self._t0: float = self._mono()
+        end = datetime.max.replace(tzinfo=start.tzinfo) - timedelta(days=366)
+        self._room = max(0.0, (end - start).total_seconds())  # stream seconds left
 
     @property
     def speed(self) -> float:
@@ -46,7 +48,9 @@ class ScaledClock:
 
     def now(self) -> datetime:
         elapsed = (self._mono() - self._t0) * self._speed
-        return self._start + timedelta(seconds=elapsed)
+        # At the fastest speeds stream time would leave the calendar within seconds; it
+        # stops at its end instead (a replay has long run out of posts by then).
+        return self._start + timedelta(seconds=min(elapsed, self._room))
 
     def wall_seconds_until(self, moment: datetime) -> float:
         """Real seconds to wait until stream time reaches ``moment`` (0 if past)."""

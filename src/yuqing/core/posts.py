@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -160,7 +161,20 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
         raise InvalidRecord(f"{field_name}: expected a time, got {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    # Every stored time is UTC: one whose offset takes it past year 1 or year 9999 there
+    # cannot be stored, and none that old or that far ahead is a real post's time.
+    if not _EARLIEST <= moment <= _LATEST:
+        raise InvalidRecord(
+            f"{field_name}: {str(value)[:40]!r} is outside the years {_EARLIEST.year}-"
+            f"{_LATEST.year}"
+        )
     return moment
+
+
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+# SQLite and PostgreSQL store whole numbers in 64 bits.
+_MAX_COUNT = 2**63 - 1
 
 
 def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> str | None:
@@ -185,19 +199,41 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         number = int(value.strip())
     else:
         raise InvalidRecord(f"{key}: {str(value)[:40]!r} is not a whole number")
     if number < 0:
         raise InvalidRecord(f"{key}: must not be negative")
+    if number > _MAX_COUNT:
+        raise InvalidRecord(f"{key}: {str(value)[:40]} is larger than any count can be")
     return number
+
+
+# ASCII digits only (str.isdigit also takes "²" and other scripts' digits), at most 30:
+# int() of a string of thousands of digits is slow, and no count is that long.
+_DIGITS = re.compile(r"-?[0-9]{1,30}")
+
+
+def _json_kind(value: object) -> str:
+    """What a decoded JSON value is, in JSON's own words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    return type(value).__name__
 
 
 def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
     """Validate one decoded item (JSON object or CSV row) as a post."""
     if not isinstance(obj, Mapping):
-        raise InvalidRecord(f"expected a JSON object, got {type(obj).__name__}")
+        raise InvalidRecord(f"expected a JSON object, got {_json_kind(obj)}")
     text = obj.get("text")
     title_value = obj.get("title")
     if text is None or (isinstance(text, str) and not text.strip()):

@@ -111,6 +111,12 @@ class Context:
             stage = self._ingestor.detection if self._ingestor is not None else None
         if stage is None:
             return None
+        if stage.diverged:
+            log.warning(
+                "the event detector state is not saved: a batch it saw was not stored; "
+                "the next start goes on from the last save"
+            )
+            return None
         started = time.perf_counter()
         try:
             # Encoded before the write transaction: SQLite's single writer waits less.

@@ -93,6 +93,10 @@ class DetectionStage:
         self._batches_since_checkpoint = 0
         # run() and snapshot() may come from different threads (a worker, the closer).
         self._lock = threading.RLock()
+        # Set when a batch this stage has seen was not stored: its state then counts posts
+        # the store does not hold and is never saved again; the next start goes on from
+        # the last good save, as after a crash.
+        self.diverged = False
 
     def key(self, event_id: str) -> str:
         return f"{self.run_tag}-{event_id}"
@@ -180,7 +184,7 @@ class DetectionStage:
             self.detector.reserve_ids(max(numbers) + 1)
 
     def _checkpoint_if_due(self) -> None:
-        if self.checkpoint is None or self._batches_since_checkpoint == 0:
+        if self.checkpoint is None or self._batches_since_checkpoint == 0 or self.diverged:
             return
         if time.monotonic() - self._last_checkpoint < self.checkpoint_seconds:
             return

@@ -7,6 +7,7 @@ is never mistaken for a quiet day.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,6 +44,10 @@ def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
     )
 
 
+# The longest time between two polls of a feed: a week.
+MAX_POLL_MINUTES = 7 * 24 * 60.0
+
+
 def poll_due_feeds(
     ctx: Context, client: httpx.Client, *, force: bool = False
 ) -> list[FeedPollOutcome]:
@@ -55,7 +60,11 @@ def poll_due_feeds(
         state = _state(ctx, source)
         if not force and not is_due(state, now):
             continue
-        interval = timedelta(minutes=source.poll_minutes or ctx.settings.feed_poll_minutes)
+        minutes = source.poll_minutes or ctx.settings.feed_poll_minutes
+        if not math.isfinite(minutes):
+            minutes = ctx.settings.feed_poll_minutes
+        # Checked when a feed is added; bounded again here for rows stored before that.
+        interval = timedelta(minutes=min(max(minutes, 1.0), MAX_POLL_MINUTES))
         result = poll_feed(
             client,
             state,

@@ -72,6 +72,11 @@ class _Prepared:
     seen_at: datetime
 
 
+# A post published further ahead of the clock than this is refused: a time zone error
+# moves a post by hours, not by a day.
+MAX_AHEAD = timedelta(days=1)
+
+
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -282,9 +287,22 @@ class Ingestor:
         seen_in_batch: set[str] = set()
         duplicates = 0
         now = self.clock.now()
+        latest = now + MAX_AHEAD
         for item in chunk:
             if isinstance(item, Rejection):
                 rejections.append(item)
+                continue
+            published = item.record.published_at
+            if published is not None and published > latest:
+                # Stored, it would never be purged and would hold the dedup window open.
+                days = (published - now).total_seconds() / 86400
+                rejections.append(
+                    Rejection(
+                        item.location,
+                        f"published_at {published.isoformat()} is {days:,.1f} days after now "
+                        "(check the file's dates and time zone)",
+                    )
+                )
                 continue
             prepared_item = self._prepare(item, default_source, source_kind, now)
             if prepared_item.identity in seen_in_batch:
@@ -320,16 +338,21 @@ class Ingestor:
         lap("monitors")
         detected = self._detect(prepared, features, stories, matches, now)
         lap("detection")
-        with self.db.write() as conn:
-            new_ids = self._store(conn, prepared, features, stories, matches, now, detected)
-            kept += repo.record_run_progress(
-                conn,
-                summary.run_id or 0,
-                stored=len(new_ids),
-                duplicates=duplicates + len(prepared) - len(new_ids),
-                rejections=[(r.location, r.problem) for r in rejections],
-                kept_so_far=kept,
-            )
+        try:
+            with self.db.write() as conn:
+                new_ids = self._store(conn, prepared, features, stories, matches, now, detected)
+                kept += repo.record_run_progress(
+                    conn,
+                    summary.run_id or 0,
+                    stored=len(new_ids),
+                    duplicates=duplicates + len(prepared) - len(new_ids),
+                    rejections=[(r.location, r.problem) for r in rejections],
+                    kept_so_far=kept,
+                )
+        except BaseException:
+            if detected is not None and self.detection is not None:
+                self.detection.diverged = True
+            raise
         summary.stored += len(new_ids)
         summary.duplicates += duplicates + len(prepared) - len(new_ids)
         summary.rejected += len(rejections)

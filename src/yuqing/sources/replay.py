@@ -23,11 +23,15 @@ from typing import Any
 
 from yuqing.core.clock import ScaledClock, utc
 from yuqing.errors import SourceError
-from yuqing.sources.base import Item, Located
-from yuqing.sources.files import JsonLinesFile
+from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.files import open_import
 
 MAX_REPLAY_ITEMS = 5_000_000
 MAX_BATCH = 10_000
+# A stream longer than this has a wrong date in it (a drill replays days, not decades).
+MAX_SPAN = timedelta(days=3660)
+# ... and one that would take longer than this to play is a mistaken speed.
+MAX_WALL = timedelta(days=30)
 # Waits shorter than this (wall seconds) are not worth a sleep; it also ends the wait
 # loop when float rounding leaves a sliver of time.
 _MIN_SLEEP = 1e-6
@@ -77,6 +81,7 @@ class Replayer:
         self._max_batch = max_batch
         self._untimed: list[Item] = []
         self._timed: list[Located] = []
+        rejected: list[Rejection] = []
         for count, item in enumerate(items, start=1):
             if count > max_items:
                 raise SourceError(
@@ -87,6 +92,8 @@ class Replayer:
                 self._timed.append(item)
             else:
                 self._untimed.append(item)
+                if isinstance(item, Rejection):
+                    rejected.append(item)
         # Stable: posts with the same time keep their input order.
         self._timed.sort(key=_published)
         if self._timed:
@@ -97,10 +104,26 @@ class Replayer:
             self._shift = timedelta(0)
             stream_start = utc(start_at)
         else:
+            why = ""
+            if rejected:
+                why = f" ({len(rejected):,} lines rejected, the first: {rejected[0]})"
             raise SourceError(
-                "replay stream has no post with published_at, so it has no stream time; "
-                "pass start_at to replay it anyway"
+                f"replay stream has no post with a valid published_at{why}, so it has no "
+                "stream time; to replay it anyway, start it now (yuqing replay --now)"
             )
+        if self._timed:
+            span = _published(self._timed[-1]) - _published(self._timed[0])
+            if span > MAX_SPAN:
+                raise SourceError(
+                    f"replay stream spans {span.days:,} days, from "
+                    f"{_published(self._timed[0]).date()} to "
+                    f"{_published(self._timed[-1]).date()}: check its dates"
+                )
+            if span / speed > MAX_WALL:
+                raise SourceError(
+                    f"replaying {span.days:,} days of stream at {speed:g}x would take "
+                    f"{span / speed / timedelta(days=1):,.1f} days; raise the speed"
+                )
         self._shifted = start_at is not None
         self._stream_start = stream_start
         self._clock = ScaledClock(stream_start, speed, monotonic)
@@ -109,8 +132,8 @@ class Replayer:
     def from_file(
         cls, path: Path, speed: float, *, default_source: str | None = None, **options: Any
     ) -> Replayer:
-        """A replayer for a JSON Lines file; bad lines come out as rejections, first."""
-        return cls(JsonLinesFile(path, default_source).read(), speed, **options)
+        """A replayer for a JSON Lines or CSV file; bad lines come out as rejections, first."""
+        return cls(open_import(path, default_source).read(), speed, **options)
 
     @property
     def clock(self) -> ScaledClock:

@@ -118,6 +118,8 @@ def poll_feed(
         fetched = _fetch(client, state, timeout)
     except SourceError as exc:
         return _failed(state, now, interval, str(exc))
+    except Exception as exc:  # e.g. a URL stored before it was checked: one feed, one failure
+        return _failed(state, now, interval, f"{url}: could not fetch the feed ({_reason(exc)})")
     if fetched is None:
         new_state = _succeeded(state, now, interval, etag=None, last_modified=None, seen=0)
         return PollResult(items=[], state=new_state, not_modified=True)

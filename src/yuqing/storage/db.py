@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 
 from yuqing.errors import ConfigError, StorageError
@@ -67,11 +67,18 @@ class Database:
         except ArgumentError:
             raise ConfigError(f"database URL {url!r} is not a valid SQLAlchemy URL") from None
         self.url = url
+        self.shown_url = parsed.render_as_string(hide_password=True)  # for messages
         self.dialect = parsed.get_backend_name()
         self._write_lock = threading.Lock()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(parsed.database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # e.g. the data folder's path names a file
+                    raise StorageError(
+                        f"cannot create the database's folder {folder}: {exc.strerror or exc}"
+                    ) from None
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         elif self.dialect == "postgresql":
@@ -95,13 +102,16 @@ class Database:
             try:
                 with self.write_engine.begin() as conn:
                     yield conn
-            except OperationalError as exc:
-                raise StorageError(f"database write failed: {exc.orig}") from exc
+            except DatabaseError as exc:  # locked, full, unreachable, not a database ...
+                raise StorageError(f"{self.shown_url}: database write failed: {exc.orig}") from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.read_engine.connect() as conn:
-            yield conn
+        try:
+            with self.read_engine.connect() as conn:
+                yield conn
+        except DatabaseError as exc:
+            raise StorageError(f"{self.shown_url}: database read failed: {exc.orig}") from exc
 
     def dispose(self) -> None:
         self.write_engine.dispose()

@@ -81,6 +81,12 @@ def test_push_refuses_bodies_that_are_too_large_or_not_json(client: TestClient) 
     assert broken.status_code == 400 and "not JSON" in broken.json()["detail"]
     latin = client.post("/api/v1/posts", content='["caf\u00e9"]'.encode("latin-1"), headers=AUTH)
     assert latin.status_code == 400 and "UTF-8" in latin.json()["detail"]
+    deep = client.post("/api/v1/posts", content=b"[" * 100_000, headers=AUTH)
+    assert deep.status_code == 400 and "nested too deeply" in deep.json()["detail"]
+    digits = client.post("/api/v1/posts", content=b"[" + b"9" * 5000 + b"]", headers=AUTH)
+    assert digits.status_code == 400 and "not usable JSON" in digits.json()["detail"]
+    huge = client.post("/api/v1/posts", json=[post(1, likes=10**20)], headers=AUTH)
+    assert huge.status_code == 422 and "larger than any count" in huge.text
 
 
 def test_overview_page_shows_stories_sources_and_escapes_text(client: TestClient) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -118,6 +119,28 @@ def test_ingest_reports_summary_and_exit_zero_when_all_good(cli: CliRunner, tmp_
     assert f"{path}: stored 20, duplicates 0, rejected 0" in result.stdout
     again = cli.invoke(app, ["ingest", str(path)])
     assert f"{path}: stored 0, duplicates 20, rejected 0" in again.stdout
+
+
+def test_values_a_database_cannot_hold_are_rejected_by_line_and_the_rest_stored(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    ahead = (datetime.now(UTC) + timedelta(days=40)).isoformat()
+    rows = [
+        post(1),
+        post(2, likes=1e30),
+        post(3, published_at="0001-01-01T00:00:00+14:00"),
+        post(4, published_at=ahead),
+        post(5, comments="²"),
+        post(6),
+    ]
+    path = write_jsonl(tmp_path / "odd.jsonl", rows)
+    result = cli.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}: stored 2, duplicates 0, rejected 4" in result.stdout
+    assert f"{path}:2: likes: 1e+30 is larger than any count can be" in result.stderr
+    assert f"{path}:3: published_at:" in result.stderr and "outside the years" in result.stderr
+    assert f"{path}:4: published_at" in result.stderr and "days after now" in result.stderr
+    assert f"{path}:5: comments: '²' is not a whole number" in result.stderr
 
 
 def test_ingest_says_when_event_detection_leaves_old_posts_out(
@@ -240,6 +263,30 @@ def test_feeds_add_refuses_bad_input(cli: CliRunner) -> None:
     assert "not an http(s) URL" in cli.invoke(app, ["feeds", "add", "ftp://x/y"]).stderr
     bad = cli.invoke(app, ["feeds", "add", "https://x.example/f", "--category", "tv"])
     assert bad.exit_code == 2 and "--category 'tv'" in bad.stderr
+    for url, problem in (("http://[::1", "not a valid URL"), ("http://", "names no host")):
+        refused = cli.invoke(app, ["feeds", "add", url])
+        assert refused.exit_code == 2 and problem in refused.stderr, refused.output
+    for every in ("-5", "nan", "1e30", "0"):
+        refused = cli.invoke(app, ["feeds", "add", "https://x.example/f", "--every", every])
+        assert refused.exit_code == 2 and "minutes between polls" in refused.stderr, every
+    assert "Traceback" not in cli.invoke(app, ["feeds", "list"]).output
+
+
+def test_a_feed_stored_with_a_broken_url_fails_alone(
+    cli: CliRunner, feed_server: str, tmp_path: Path
+) -> None:
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "good"])
+    cli.invoke(app, ["feeds", "add", "https://broken.example/f", "--slug", "broken"])
+    # A row from before URLs were checked at add time.
+    with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
+        db.execute(
+            "UPDATE sources SET url = 'http://[::1', poll_minutes = 1e30 WHERE slug = 'broken'"
+        )
+    result = cli.invoke(app, ["feeds", "poll"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "error: http://[::1: could not fetch the feed" in result.stderr
+    assert "stored 2" in result.stdout  # the good feed was polled all the same
+    assert "broken\tFAILING" in cli.invoke(app, ["feeds", "list"]).stdout
 
 
 def test_monitors_add_list_and_bad_query(cli: CliRunner, tmp_path: Path) -> None:
@@ -310,3 +357,47 @@ def test_replay_faster_than_storing_says_the_clock_ran_ahead(
     assert result.exit_code == 0, result.output
     assert "stored 10, duplicates 0, rejected 0" in result.stdout
     assert "the replay clock ran ahead of the posts" in result.stderr
+
+
+def test_replay_refuses_speeds_it_cannot_play(cli: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(3)])
+    for speed in ("nan", "inf", "0", "-2", "1e11"):
+        result = cli.invoke(app, ["replay", str(path), "--speed", speed])
+        assert result.exit_code == 2 and "--speed" in result.stderr, speed
+        assert "Traceback" not in result.output
+
+
+def test_replay_reads_csv_and_names_a_stream_with_no_usable_time(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "a", "text": "x", "published_at": "nope"}])
+    result = cli.invoke(app, ["replay", str(bad)])
+    assert result.exit_code == 2 and "1 lines rejected, the first:" in result.stderr
+    assert "yuqing replay --now" in result.stderr
+    table = tmp_path / "s.csv"
+    table.write_text(
+        "id,published_at,text\n"
+        f"c1,{datetime.now(UTC).isoformat()},河口乡暴雨\n"
+        f"c2,{datetime.now(UTC).isoformat()},白沙镇积水\n",
+        encoding="utf-8",
+    )
+    played = cli.invoke(app, ["replay", str(table), "--speed", "1e10"])
+    assert played.exit_code == 0, played.output
+    assert "stored 2" in played.stdout
+
+
+def test_a_broken_store_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    garbage = tmp_path / "var"
+    garbage.mkdir()
+    (garbage / "yuqing.db").write_text("not a database", encoding="utf-8")
+    monkeypatch.setenv("YUQING_DATA_DIR", str(garbage))
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2 and "file is not a database" in result.stderr
+    assert "Traceback" not in result.output
+    a_file = tmp_path / "afile"
+    a_file.write_text("", encoding="utf-8")
+    monkeypatch.setenv("YUQING_DATA_DIR", str(a_file))
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2 and "cannot create the database's folder" in result.stderr

@@ -196,7 +196,7 @@ def test_labels_bad_lines_are_named_skipped_and_fail_the_run(tmp_path: Path) -> 
     )
     assert result.exit_code == 1
     assert f"{source}:2: malformed JSON" in result.stderr
-    assert f"{source}:3: expected a JSON object, got list" in result.stderr
+    assert f"{source}:3: expected a JSON object, got an array" in result.stderr
     assert f"{source}:4: no id" in result.stderr
     assert f"{source}:5: id: expected a string, got dict" in result.stderr
     assert f"{source}:6: record larger than" in result.stderr
@@ -365,6 +365,14 @@ def test_events_scores_the_demo_on_its_scenario_labels(tmp_path: Path) -> None:
     # plant may join it).
     assert figures["event_recall"] > 0, figures
     assert figures["median_delay_min"] is not None and figures["median_delay_min"] < 60
+
+
+def test_events_output_that_is_a_directory_is_a_clear_error(tmp_path: Path) -> None:
+    stream = labelled_stream(tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = invoke("events", "--input", str(stream), "--output", str(folder))
+    assert result.exit_code == 2 and "is a directory" in result.stderr
 
 
 def test_events_missing_input_is_a_clear_error(tmp_path: Path) -> None:

@@ -194,3 +194,40 @@ def test_the_state_is_saved_while_ingesting_not_only_on_close(
         assert saved.payload["detector"]["stats"]["posts"] == 100
     finally:
         ctx.close()
+
+
+def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
+    database_url: str,
+    make_settings: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=15))
+    try:
+        ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
+        assert ctx.save_detection() is not None
+        with ctx.db.read() as conn:
+            saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+        assert saved is not None
+
+        # The store fails after detection has seen the batch (a full disk, a lost server).
+        def full_disk(*_args: Any, **_kwargs: Any) -> Any:
+            raise OSError("no space left on device")
+
+        monkeypatch.setattr("yuqing.runtime.ingest.repo.insert_posts", full_disk)
+        with pytest.raises(OSError, match="no space"):
+            ctx.ingestor.ingest(items(meteor(5000, 12, HAPPENING, seed=3)), origin="second")
+        stage = ctx.ingestor.detection
+        assert stage is not None and stage.diverged
+        with caplog.at_level(logging.WARNING):
+            assert ctx.save_detection() is None
+        assert "a batch it saw was not stored" in caplog.text
+    finally:
+        ctx.close()
+    later = opened(database_url, make_settings, HAPPENING + timedelta(minutes=30))
+    try:
+        with later.db.read() as conn:  # close() did not save it either
+            after = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+    finally:
+        later.close()
+    assert after is not None and after.payload == saved.payload

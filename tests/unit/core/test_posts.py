@@ -55,7 +55,15 @@ def test_text_falls_back_to_title_for_headline_only_items() -> None:
         ({"text": "x", "author_kind": "robot"}, "author_kind: 'robot' is not one of"),
         ({"text": "x", "url": "javascript:alert(1)"}, "url: 'javascript:alert(1)' is not"),
         ({"text": "x", "id": "9" * 400}, "id: longer than 300 characters"),
-        (["not", "an", "object"], "expected a JSON object, got list"),
+        (["not", "an", "object"], "expected a JSON object, got an array"),
+        (None, "expected a JSON object, got null"),
+        ({"text": "x", "likes": 1e30}, "likes: 1e+30 is larger than any count can be"),
+        ({"text": "x", "likes": 10**20}, "larger than any count can be"),
+        ({"text": "x", "comments": "--5"}, "comments: '--5' is not a whole number"),
+        ({"text": "x", "comments": "²"}, "comments: '²' is not a whole number"),
+        ({"text": "x", "comments": "9" * 5000}, "is not a whole number"),
+        ({"text": "x", "published_at": "0001-01-01T00:00:00+14:00"}, "outside the years"),
+        ({"text": "x", "published_at": "9999-12-31T23:59:59-14:00"}, "outside the years"),
     ],
 )
 def test_invalid_records_name_the_field_and_problem(record: object, problem: str) -> None:

@@ -93,7 +93,7 @@ def test_jsonl_corpus_yields_posts_and_named_rejections() -> None:
         f"{path}:4: malformed JSON: Unterminated string starting at column 19",
         f"{path}:5: author_kind: 'robot' is not one of person, organisation, media, "
         "government, unknown",
-        f"{path}:6: expected a JSON object, got list",
+        f"{path}:6: expected a JSON object, got an array",
     ]
 
 

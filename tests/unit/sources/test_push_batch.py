@@ -67,7 +67,7 @@ def test_body_of_the_wrong_shape_is_one_rejection_naming_the_problem(
 
 def test_non_object_items_and_oversized_items_are_rejected_individually() -> None:
     items = parse_push_batch(["text", {"text": "ok", "blob": "x" * 1_000_001}, {"text": "fine"}])
-    assert items[0] == Rejection("item 0", "expected a JSON object, got str")
+    assert items[0] == Rejection("item 0", "expected a JSON object, got a string")
     assert items[1] == Rejection("item 1", "record larger than 1,000,000 bytes")
     assert isinstance(items[2], Located)
     assert items[2].location == "item 2"

@@ -155,7 +155,7 @@ def test_start_at_with_only_untimed_items_sets_the_clock() -> None:
 
 
 def test_stream_without_any_time_needs_start_at() -> None:
-    with pytest.raises(SourceError, match="no post with published_at"):
+    with pytest.raises(SourceError, match="no post with a valid published_at"):
         replayer([Rejection("x:1", "bad")], FakeWall())
 
 
@@ -215,3 +215,18 @@ def test_invalid_arguments_are_refused() -> None:
         Replayer([post(0, "a")], 0)
     with pytest.raises(ValueError, match="batch_window"):
         Replayer([post(0, "a")], 1, batch_window=timedelta(seconds=-1))
+
+
+def test_a_stream_over_decades_or_too_slow_to_play_is_refused() -> None:
+    decades = [post(0.0, "a"), post(86400.0 * 365 * 20, "b")]
+    with pytest.raises(SourceError, match=r"spans 7,300 days.*check its dates"):
+        replayer(decades, FakeWall())
+    months = [post(0.0, "a"), post(86400.0 * 365, "b")]
+    with pytest.raises(SourceError, match=r"would take 365\.0 days; raise the speed"):
+        replayer(months, FakeWall(), speed=1.0)
+    assert len(replayer(months, FakeWall(), speed=60.0)) == 2
+
+
+def test_a_stream_whose_every_line_was_rejected_says_why() -> None:
+    with pytest.raises(SourceError, match=r"2 lines rejected, the first: x:1: bad"):
+        replayer([Rejection("x:1", "bad"), Rejection("x:2", "worse")], FakeWall())
