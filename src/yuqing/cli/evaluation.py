@@ -31,15 +31,13 @@ import typer
 from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
-from yuqing.sources.base import Item, Located, Rejection
-from yuqing.sources.files import JsonLinesFile
+from yuqing.evaluation.lines import EvaluationLines
+from yuqing.sources.base import Rejection
 
 eval_app = typer.Typer(help="Measure detection on labelled data.", no_args_is_help=True)
 
 # Rejections beyond this many are counted, not listed.
 MAX_REJECTIONS_SHOWN = 20
-# parse_post_record's message for an object with neither text nor title.
-_NO_TEXT = "text: missing or empty"
 
 
 class Task(StrEnum):
@@ -53,22 +51,6 @@ class _Labeller(Protocol):
     def predict_batch(
         self, texts: Sequence[str], langs: Sequence[str] | None = None
     ) -> list[tuple[str, float]]: ...
-
-
-class _EvaluationLines(JsonLinesFile):
-    """A JSON Lines file read as an import is, keeping objects that have no text.
-
-    Evaluation sets label posts that have no words of their own, and assignment files
-    carry no text at all: such an object comes back as a ``Located`` record with empty
-    text and the object in ``raw``. Every other problem is a ``Rejection`` as on import.
-    """
-
-    def _parse(self, text: str, location: str) -> Item:
-        item = super()._parse(text, location)
-        if isinstance(item, Rejection) and item.problem == _NO_TEXT:
-            # The line decoded once already, to an object that only lacks text.
-            return Located(PostRecord(text="", raw=json.loads(text)), location)
-        return item
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -203,7 +185,7 @@ def labels(
     batch: list[tuple[str | int, str]] = []
     with _open_output(output_path) as out:
         try:
-            for item in _EvaluationLines(input_path).read():
+            for item in EvaluationLines(input_path).read():
                 if isinstance(item, Rejection):
                     tally.reject(item)
                     continue
@@ -282,7 +264,7 @@ def score_event_files(
     gold_at: list[str] = []
     untimed = 0
     labelled = False
-    for item in _EvaluationLines(stream).read():
+    for item in EvaluationLines(stream).read():
         if isinstance(item, Rejection):
             tally.reject(item)
             continue
@@ -300,7 +282,7 @@ def score_event_files(
         gold_at.append(item.location)
     pred: list[dict[str, Any]] = []
     pred_at: list[str] = []
-    for item in _EvaluationLines(assignments).read():
+    for item in EvaluationLines(assignments).read():
         if isinstance(item, Rejection):
             tally.reject(item)
             continue

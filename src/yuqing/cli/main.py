@@ -87,6 +87,8 @@ def _print_summary(summary: IngestSummary) -> int:
             f"... and {summary.rejected - len(summary.rejections)} more rejections", err=True
         )
     typer.echo(summary.line())
+    if summary.stored + summary.duplicates + summary.rejected == 0:
+        typer.echo(f"note: {summary.origin} holds no posts (an empty file?)", err=True)
     return 0 if summary.ok else 1
 
 
@@ -208,9 +210,13 @@ def search(
     from yuqing.storage.search import search_posts
     from yuqing.textproc.segment import search_terms
 
+    terms = search_terms(query)
+    if not terms:
+        raise fail(f"the query {query[:40]!r} has no words to search for")
+
     def run(ctx: Context) -> int:
         with ctx.db.read() as conn:
-            hits = search_posts(conn, search_terms(query), limit=limit)
+            hits = search_posts(conn, terms, limit=limit)
         for hit in hits:
             if as_json:
                 typer.echo(

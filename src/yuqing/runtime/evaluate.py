@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from yuqing.evaluation.lines import EvaluationLines
 from yuqing.runtime.context import open_context
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.sources.files import JsonLinesFile
 from yuqing.storage import event_repo
 from yuqing.testing.clock import FakeClock
 
@@ -71,9 +71,20 @@ def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
     located: list[Located] = []
     order: list[str] = []
     rejected = 0
-    for item in JsonLinesFile(input_path).read():
+    wordless = 0
+    for item in EvaluationLines(input_path).read():
         if isinstance(item, Rejection):
             rejected += 1
+            continue
+        if not item.record.text:
+            # A labelled post without words: nothing to detect, but scored (event null),
+            # the same way the scorer reads the stream.
+            raw_id = item.record.raw.get("id") if isinstance(item.record.raw, dict) else None
+            if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) and raw_id != "":
+                order.append(str(raw_id))
+                wordless += 1
+            else:
+                rejected += 1
             continue
         located.append(item)
         if item.record.external_id:
@@ -97,6 +108,8 @@ def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
                 assigned = event_repo.event_assignments(conn)
                 events, alerts = event_repo.count_events(conn)
             skipped = dict(ingestor.detection.skipped) if ingestor.detection else {}
+            if wordless:
+                skipped["no_text"] = skipped.get("no_text", 0) + wordless
         finally:
             ctx.close()
     written = 0

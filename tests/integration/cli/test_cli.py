@@ -401,3 +401,17 @@ def test_a_broken_store_is_named_not_a_traceback(
     monkeypatch.setenv("YUQING_DATA_DIR", str(a_file))
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2 and "cannot create the database's folder" in result.stderr
+
+
+def test_a_query_without_words_and_an_empty_file_are_named(cli: CliRunner, tmp_path: Path) -> None:
+    for query in ("", "!!!"):
+        result = cli.invoke(app, ["search", query])
+        assert result.exit_code == 2 and "has no words to search for" in result.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("id,published_at,text\n", encoding="utf-8")
+    for path in (empty, header_only):
+        result = cli.invoke(app, ["ingest", str(path)])
+        assert result.exit_code == 0, result.output
+        assert f"note: {path} holds no posts" in result.stderr

@@ -367,6 +367,21 @@ def test_events_scores_the_demo_on_its_scenario_labels(tmp_path: Path) -> None:
     assert figures["median_delay_min"] is not None and figures["median_delay_min"] < 60
 
 
+@pytest.mark.slow
+def test_events_writes_posts_without_words_unassigned_and_scores_them(tmp_path: Path) -> None:
+    stream = labelled_stream(tmp_path)
+    with stream.open("a", encoding="utf-8") as handle:
+        at = (T0 + timedelta(hours=12, minutes=5)).isoformat()
+        handle.write(json.dumps({"id": "mute", "published_at": at, "event": "fire"}) + "\n")
+    target = tmp_path / "assign.jsonl"
+    result = invoke("events", "--input", str(stream), "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert "(0 lines rejected)" in result.stdout and "1 no_text" in result.stdout
+    rows = {row["id"]: row for row in read_rows(target)}
+    assert rows["mute"] == {"id": "mute", "event": None, "alerted_at": None}
+    assert len(rows) == len(read_rows(stream))
+
+
 def test_events_output_that_is_a_directory_is_a_clear_error(tmp_path: Path) -> None:
     stream = labelled_stream(tmp_path)
     folder = tmp_path / "out"
