@@ -207,6 +207,26 @@ class _CsvLineFeed:
             raise _RowTooLarge
         return text
 
+    def skip_quoted_rest(self) -> None:
+        """After a row grew too large inside a quoted cell, read on to where it closes.
+
+        The parser forgets its place when the row is cut; without this, every line of the
+        rest of the cell would be read as a row of its own (a flood of false rejections).
+        Quotes come in pairs ("" inside a cell), so the cell is open while the count of
+        quote characters read for the row is odd.
+        """
+        quotes = sum(text.count('"') for _, text in self.row_lines)
+        while quotes % 2:
+            self.row_lines = []
+            self.row_bytes = 0
+            try:
+                text = next(self)
+            except StopIteration:
+                return
+            quotes += text.count('"')
+        self.row_lines = []
+        self.row_bytes = 0
+
     def take_problem(self, first: int, last: int) -> tuple[int, str] | None:
         """The first problem on lines ``first..last``; forget all problems up to ``last``."""
         found = None
@@ -312,6 +332,10 @@ class CsvFile:
                     feed.give_back(feed.row_lines[1:])
                     last_line = first_line
                     continue
+                if problem == _TOO_LARGE and row is None:
+                    # A real cell too large: the rest of it is not rows of their own.
+                    feed.skip_quoted_rest()
+                    last_line = max(feed.last_number, last_line)
                 line_problem = feed.take_problem(first_line, last_line)
                 if problem is None and line_problem is not None:
                     first_line, problem = line_problem

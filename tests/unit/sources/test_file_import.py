@@ -278,6 +278,20 @@ def test_csv_oversized_line_is_rejected_and_reading_goes_on(tmp_path: Path) -> N
     assert items[2].location == f"{path}:4"
 
 
+def test_csv_cell_too_large_over_many_lines_is_one_rejection(tmp_path: Path) -> None:
+    # A quoted cell of 100,000 lines: one row too large, then the rows after the cell.
+    path = tmp_path / "long_cell.csv"
+    at = "2026-07-14T09:00:00+08:00"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'id,published_at,text\n1,{at},before\n2,{at},"')
+        out.write("\n".join(f'段落 {i}, with, commas and a ""quote""' for i in range(100_000)))
+        out.write(f'"\n3,{at},after\n4,{at},"short ""quoted"" cell"\n')
+    items = list(CsvFile(path).read())
+    shown = [str(item) if isinstance(item, Rejection) else item.record.text for item in items]
+    assert shown == ["before", f"{path}:3: {TOO_LARGE}", "after", 'short "quoted" cell']
+    assert items[2].location == f"{path}:100003"
+
+
 def test_csv_row_spanning_many_lines_is_bounded(tmp_path: Path) -> None:
     # An unclosed quote would make the rest of the file one cell: refused at the limit.
     path = tmp_path / "unclosed.csv"
