@@ -30,7 +30,7 @@ from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.storage import event_repo, repo
 from yuqing.textproc.segment import search_terms
-from yuqing.web.i18n import pick_language, translator
+from yuqing.web.i18n import feed_error, pick_language, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -235,6 +235,8 @@ def create_app(
     def overview(request: Request, lang: str | None = None) -> HTMLResponse:
         language = pick_language(lang)
         data = overview_data(ctx)
+        for source in data["sources"]:
+            source["last_error"] = feed_error(source["last_error"], language)
         bars, top = _bars(data["per_minute"])
         return templates.TemplateResponse(
             request,

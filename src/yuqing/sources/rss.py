@@ -241,6 +241,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
+    if not body.strip():  # feedparser's result for nothing lacks even a version
+        raise SourceError(f"{url}: empty response, not an RSS or Atom feed")
     content_type = headers.get("content-type", "")
     # A file object, never a str: feedparser would take a str that looks like a URL or
     # a path as one and fetch or open it.
@@ -258,8 +260,6 @@ def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
         (b"<!doctype html", b"<html")
     ):
         raise SourceError(f"{url}: got an HTML page, not an RSS or Atom feed")
-    if not body.strip():
-        raise SourceError(f"{url}: empty response, not an RSS or Atom feed")
     problem = parsed.get("bozo_exception")
     detail = f" ({_reason(problem)})" if isinstance(problem, Exception) else ""
     raise SourceError(f"{url}: not an RSS or Atom feed{detail}")

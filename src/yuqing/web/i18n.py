@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 LANGUAGES = ("zh", "en")
@@ -86,3 +87,40 @@ def translator(lang: str) -> Callable[[str], str]:
         return entry.get(lang) or entry["zh"]
 
     return translate
+
+
+# A feed's last error as the console shows it. The poller's messages (sources/rss.py) are
+# in English, for logs and the command line: each known form, after the URL, is said in
+# Chinese here, its technical detail (an HTTP reason, a network error) kept as it came.
+_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"^HTTP (\d+)(.*)$", r"服务器返回 HTTP \1\2"),
+        (r"^cannot connect \((.*)\)$", r"无法连接（\1）"),
+        (r"^timed out after (\S+) s$", r"\1 秒内没有响应"),
+        (r"^too many redirects$", "重定向次数过多"),
+        (r"^request failed \((.*)\)$", r"请求失败（\1）"),
+        (r"^got an HTML page, not an RSS or Atom feed$", "返回的是网页，不是 RSS/Atom 订阅源"),
+        (r"^empty response, not an RSS or Atom feed$", "返回内容为空，不是 RSS/Atom 订阅源"),
+        (r"^not an RSS or Atom feed(.*)$", r"不是 RSS/Atom 订阅源\1"),
+        (r"^feed larger than (\d+) MB(.*)$", r"订阅源超过 \1 MB\2"),
+        (r"^could not read the feed \((.*)\)$", r"无法解析订阅源（\1）"),
+        (r"^could not fetch the feed \((.*)\)$", r"无法抓取订阅源（\1）"),
+        (r"^not an http\(s\) URL$", "不是 http(s) 网址"),
+    )
+)
+
+
+def feed_error(message: str | None, lang: str) -> str | None:
+    """A feed's error in the reader's language (Chinese: the known forms translated)."""
+    if message is None or lang != "zh":
+        return message
+    rest = message
+    prefix = ""
+    head, sep, tail = message.partition(": ")
+    if sep and head.lower().startswith(("http://", "https://")):
+        prefix, rest = f"{head}：", tail
+    for pattern, chinese in _FEED_ERRORS:
+        if pattern.match(rest):
+            return prefix + pattern.sub(chinese, rest, count=1)
+    return message

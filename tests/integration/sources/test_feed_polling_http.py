@@ -257,6 +257,13 @@ def test_html_page_is_an_error_naming_url(server: FeedServer, client: httpx.Clie
     assert result.error == f"{url}: got an HTML page, not an RSS or Atom feed"
 
 
+def test_an_empty_body_is_named_as_such(server: FeedServer, client: httpx.Client) -> None:
+    server.routes["/nothing"] = lambda h: send(h, 200, b"  \n", "application/rss+xml")
+    url = server.url("/nothing")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: empty response, not an RSS or Atom feed"
+
+
 def test_empty_but_valid_feed_is_a_success_with_no_items(
     server: FeedServer, client: httpx.Client
 ) -> None:
