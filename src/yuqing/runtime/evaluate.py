@@ -76,9 +76,10 @@ def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
         if isinstance(item, Rejection):
             rejected += 1
             continue
-        if not item.record.text:
-            # A labelled post without words: nothing to detect, but scored (event null),
-            # the same way the scorer reads the stream.
+        if not item.record.text and item.record.external_id is None:
+            # A labelled object that is no post at all, not even a bare repost (no text,
+            # so EvaluationLines kept only its raw object): nothing to detect, but scored
+            # (event null), the same way the scorer reads the stream.
             raw_id = item.record.raw.get("id") if isinstance(item.record.raw, dict) else None
             if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) and raw_id != "":
                 order.append(str(raw_id))

@@ -371,15 +371,20 @@ def test_events_scores_the_demo_on_its_scenario_labels(tmp_path: Path) -> None:
 def test_events_writes_posts_without_words_unassigned_and_scores_them(tmp_path: Path) -> None:
     stream = labelled_stream(tmp_path)
     with stream.open("a", encoding="utf-8") as handle:
-        at = (T0 + timedelta(hours=12, minutes=5)).isoformat()
+        at = (T0 + timedelta(hours=12, minutes=59)).isoformat()
         handle.write(json.dumps({"id": "mute", "published_at": at, "event": "fire"}) + "\n")
+        # A bare repost is a post (it spreads its original's story), not a wordless object.
+        bare = {"id": "bare", "published_at": at, "repost_of": "fire29", "event": "fire"}
+        handle.write(json.dumps(bare) + "\n")
     target = tmp_path / "assign.jsonl"
     result = invoke("events", "--input", str(stream), "--output", str(target))
     assert result.exit_code == 0, result.output
-    assert "(0 lines rejected)" in result.stdout and "1 no_text" in result.stdout
+    # 90 posts and the bare repost go through the pipeline; the wordless object does not.
+    assert "91 posts (0 lines rejected), 92 assignments written" in result.stdout
+    assert "no_text" in result.stdout
     rows = {row["id"]: row for row in read_rows(target)}
     assert rows["mute"] == {"id": "mute", "event": None, "alerted_at": None}
-    assert len(rows) == len(read_rows(stream))
+    assert "bare" in rows and len(rows) == len(read_rows(stream))
 
 
 def test_events_output_that_is_a_directory_is_a_clear_error(tmp_path: Path) -> None:
