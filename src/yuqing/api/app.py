@@ -13,10 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -49,6 +46,8 @@ _POLICY = (
     "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _DOCS = ("/docs", "/redoc")
+# The largest body the plan engine's routes read (a patrol report, a decision, a note).
+MAX_BODY_BYTES = 256 * 1024
 # Paths whose errors are for programs (JSON); every other path is a page a person opened.
 _MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json", *_DOCS)
 _SECRET_QUERY = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
@@ -196,6 +195,21 @@ def create_app(
     templates = Jinja2Templates(directory=WEB / "templates")
 
     @app.middleware("http")
+    async def bounded_bodies(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        # The plan engine's routes read whole JSON bodies: a size is required and bounded
+        # before reading (the push route streams and bounds its own, larger batches).
+        path = request.url.path
+        if request.method in ("POST", "PUT", "PATCH") and path != "/api/v1/posts":
+            declared = request.headers.get("content-length")
+            if declared is None:
+                if request.headers.get("transfer-encoding"):
+                    return JSONResponse({"detail": "send the body with a Content-Length"}, 411)
+            elif not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+                return JSONResponse({"detail": f"body larger than {MAX_BODY_BYTES} bytes"}, 413)
+        response: Response = await call_next(request)
+        return response
+
+    @app.middleware("http")
     async def protect(request: Request, call_next: Callable[[Request], Any]) -> Response:
         response: Response = await call_next(request)
         response.headers.update(_HEADERS)
@@ -224,7 +238,17 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(_MACHINE_PATHS):
-            return await request_validation_exception_handler(request, exc)
+            # FastAPI's own answer echoes every bad value whole (a 100,000-item list, a
+            # long id): say where and what, bounded, without the input.
+            problems = [
+                {
+                    "loc": [str(part)[:100] for part in error.get("loc", ())][:10],
+                    "msg": str(error.get("msg", ""))[:300],
+                    "type": error.get("type"),
+                }
+                for error in exc.errors()[:20]
+            ]
+            return JSONResponse({"detail": problems}, status_code=422)
         return error_page(request, 422)
 
     @app.api_route("/healthz", methods=["GET", "HEAD"])

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from yuqing.core.clock import utc
+from yuqing.core.clock import checked_utc, utc
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
 from yuqing.grading.signals import Signals
@@ -86,6 +86,8 @@ class PatrolIn(Body):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00")
+        if value is not None:
+            checked_utc(value, "observed_at")
         return value
 
 
@@ -174,6 +176,11 @@ def _signals(data: dict[str, Any]) -> Signals:
 def _aware(moment: datetime | None, field: str) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         raise HTTPException(422, f"{field}: give a time with its UTC offset")
+    if moment is not None:
+        try:
+            checked_utc(moment, field)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
     return moment
 
 
@@ -182,17 +189,23 @@ def call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except NotFound as error:
-        raise HTTPException(404, str(error)) from None
+        raise HTTPException(404, _said(error)) from None
     except NotPermitted as error:
-        raise HTTPException(403, str(error)) from None
+        raise HTTPException(403, _said(error)) from None
     except ForbiddenTransition as error:
-        raise HTTPException(409, str(error)) from None
+        raise HTTPException(409, _said(error)) from None
     except (IncidentError, PlanError, ConfigError) as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(422, _said(error)) from None
     except StorageError as error:
-        raise HTTPException(503, str(error)) from None
+        raise HTTPException(503, _said(error)) from None
     except YuqingError as error:
-        raise HTTPException(422, str(error)) from None
+        raise HTTPException(422, _said(error)) from None
+
+
+def _said(error: Exception) -> str:
+    """An error's message, bounded: it may quote an id or a value a client sent."""
+    text = str(error)
+    return text if len(text) <= 1000 else text[:1000] + "…"
 
 
 # -- JSON views ---------------------------------------------------------------------------

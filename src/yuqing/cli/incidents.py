@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from yuqing.core.clock import checked_utc
 from yuqing.errors import PlanError, YuqingError
 
 if TYPE_CHECKING:
@@ -148,13 +149,19 @@ def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), zone)
-        moment = datetime.fromisoformat(text)
+            moment = datetime.combine(date.fromisoformat(text), time(0), zone)
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         raise _fail(
             f"{option} {text!r} is not a date (2025-10-01) or time (2025-10-01T09:30)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    try:
+        checked_utc(moment, option)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    return moment
 
 
 # -- plan ----------------------------------------------------------------------------------
@@ -352,8 +359,13 @@ def incidents_list(
     as_json: JsonOption = False,
 ) -> None:
     """List incidents, newest first (open ones unless --all or --state)."""
+    from yuqing.incidents.lifecycle import State
     from yuqing.storage.incident_repo import OPEN_STATES
 
+    known = [s.value for s in State]
+    for name in state or ():
+        if name not in known:
+            raise _fail(f"--state {name[:40]!r} is not one of {', '.join(known)}")
     states = state or (None if closed else list(OPEN_STATES))
     rows = _with_service(lambda s: s.summaries(states=states, limit=limit), demo=demo)
     zone = _zone()

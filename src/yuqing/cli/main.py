@@ -515,9 +515,22 @@ def serve(
 
             ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
         else:
+            from yuqing.errors import PlanError
             from yuqing.runtime.context import open_context
+            from yuqing.runtime.incident_service import load_plan_and_roster
             from yuqing.runtime.occurrences import incident_handler
 
+            try:
+                # The desk runs the plan: refuse to start on one that does not check.
+                load_plan_and_roster(settings)
+            except PlanError as error:
+                for key, problem in error.problems:
+                    typer.echo(f"{key}: {problem}", err=True)
+                raise fail(
+                    f"the plan or roster in force has {len(error.problems)} problem(s); "
+                    "fix them (yuqing plan check / yuqing roster check) and start again",
+                    code=1,
+                ) from None
             ctx, start_demo = open_context(settings), None
             ctx.on_occurrences = incident_handler(ctx)
     workers = Workers()

@@ -63,3 +63,22 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+# The years a moment given by a person or a file may fall in: none outside them is a real
+# post's or incident's time, and near the calendar's ends arithmetic on times overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def checked_utc(moment: datetime, what: str) -> datetime:
+    """``moment`` in UTC; ValueError naming ``what`` for one outside 1900-9000."""
+    try:
+        converted = utc(moment)
+    except OverflowError:
+        converted = None
+    if converted is None or not EARLIEST <= converted <= LATEST:
+        raise ValueError(
+            f"{what} {moment.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}"
+        )
+    return converted

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from yuqing.core.clock import EARLIEST, LATEST, checked_utc
 from yuqing.errors import InvalidRecord
 
 POST_FIELDS: tuple[str, ...] = (
@@ -163,16 +164,15 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
         moment = moment.replace(tzinfo=UTC)
     # Every stored time is UTC: one whose offset takes it past year 1 or year 9999 there
     # cannot be stored, and none that old or that far ahead is a real post's time.
-    if not _EARLIEST <= moment <= _LATEST:
+    try:
+        checked_utc(moment, field_name)
+    except ValueError:
         raise InvalidRecord(
-            f"{field_name}: {str(value)[:40]!r} is outside the years {_EARLIEST.year}-"
-            f"{_LATEST.year}"
-        )
+            f"{field_name}: {str(value)[:40]!r} is outside the years {EARLIEST.year}-{LATEST.year}"
+        ) from None
     return moment
 
 
-_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 # SQLite and PostgreSQL store whole numbers in 64 bits.
 _MAX_COUNT = 2**63 - 1
 

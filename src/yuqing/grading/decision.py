@@ -21,6 +21,11 @@ class DecisionRefused(YuqingError):
     """A grading decision was refused: the role is not permitted or a reason is missing."""
 
 
+class ReasonRequired(DecisionRefused):
+    """The decision needs a written reason (an override, a lowering), or its reason is too
+    long: the decision itself is allowed, its form is not."""
+
+
 @dataclass(frozen=True, slots=True)
 class GradingDecision:
     """Who set which level when, against what proposal, and why."""
@@ -71,21 +76,22 @@ def decide(
     """Record a person's decision, refusing a role without permission or a bare override."""
     if role not in permitted_roles:
         allowed = ", ".join(sorted(permitted_roles)) or "nobody"
+        who = f"role {role!r}" if role else "a person without a role"
         raise DecisionRefused(
-            f"role {role!r} may not decide an incident level (permitted roles: {allowed})"
+            f"{who} may not decide an incident level (permitted roles: {allowed})"
         )
     text = (reason or "").strip()
     if len(text) > MAX_REASON_CHARS:
-        raise DecisionRefused(f"reason is longer than {MAX_REASON_CHARS} characters")
+        raise ReasonRequired(f"reason is longer than {MAX_REASON_CHARS} characters")
     decision = GradingDecision(proposed, decided, person_id, role, at, text or None, previous)
     if decision.is_override and not text:
         shown = proposed.value if proposed else "no level"
-        raise DecisionRefused(
+        raise ReasonRequired(
             f"deciding level {decided.value} against the proposed {shown} is an override: "
             "write the reason"
         )
     if decision.lowers and not text:
-        raise DecisionRefused(
+        raise ReasonRequired(
             f"lowering the level from {previous.value if previous else '-'} to "
             f"{decided.value} needs a written reason"
         )

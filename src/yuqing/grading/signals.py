@@ -11,6 +11,7 @@ Rules in the plan name signals by the names in ``SIGNALS`` (``volume``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,31 @@ class MediaPickup:
     central: int = 0
     local: int = 0
     overseas: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("central", "local", "overseas"):
+            _check_count(f"media_pickup.{name}", getattr(self, name))
+
+
+# Above any real count; a bound keeps comparisons and storage exact.
+_MAX_COUNT = 10**15
+
+
+def _check_count(name: str, value: object) -> None:
+    """A measured count: a whole number from 0 (ValueError naming the signal if not)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name}: expected a whole number, got {type(value).__name__}")
+    if not 0 <= value <= _MAX_COUNT:
+        raise ValueError(f"{name}: {value} is out of range (0 to {_MAX_COUNT:,})")
+
+
+def _check_number(name: str, value: object, upper: float | None = None) -> None:
+    """A measured quantity: a finite number from 0 (and at most ``upper``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: expected a number, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (upper is not None and value > upper):
+        bound = f"0 to {upper:g}" if upper is not None else "0 or more, finite"
+        raise ValueError(f"{name}: {value} is out of range ({bound})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +91,33 @@ class Signals:
     handed_down_from_above: bool | None = None
     """A task handed down by a higher authority (level I by the plan's wording)."""
     measured_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Signals come from detection, from people (API, CLI) and from storage: a value
+        # of the wrong kind would fail only later, inside a grading rule's comparison.
+        for name in (
+            "volume",
+            "reach",
+            "source_count",
+            "places_outside_home",
+            "deaths",
+            "injuries",
+            "missing",
+            "evacuated",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                _check_count(name, value)
+        if self.growth_rate is not None:
+            _check_number("growth_rate", self.growth_rate, upper=float(_MAX_COUNT))
+        for name in ("negative_share", "rumour_share"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_number(name, value, upper=1.0)
+        if self.handed_down_from_above is not None and not isinstance(
+            self.handed_down_from_above, bool
+        ):
+            raise ValueError("handed_down_from_above: expected true or false")
 
     def as_dict(self) -> dict[str, object]:
         """The measured values by rule name (only those measured), JSON-friendly."""

@@ -31,9 +31,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from yuqing.core.clock import utc
-from yuqing.errors import YuqingError
-from yuqing.grading.decision import DecisionRefused, GradingDecision, decide
+from yuqing.core.clock import checked_utc, utc
+from yuqing.errors import NotFound, YuqingError
+from yuqing.grading.decision import DecisionRefused, GradingDecision, ReasonRequired, decide
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import Proposal, propose_level
 from yuqing.grading.signals import Signals
@@ -84,6 +84,10 @@ class NotPermitted(IncidentError):
     """The person (or their role or unit) may not do this."""
 
 
+class NoSuchPart(IncidentError, NotFound):
+    """The incident has no escalation, task ... of that id."""
+
+
 class State(StrEnum):
     SUGGESTED = "suggested"
     DETECTED = "detected"
@@ -125,6 +129,19 @@ _LIFECYCLE_MILESTONES = frozenset(
 )
 
 
+# A lead reported by hand counts its clocks from when it was seen; one seen longer ago
+# than this is a mistyped date, not a lead (the clocks would all be long overdue).
+MAX_OBSERVED_AGE = timedelta(days=30)
+
+
+def _moment(value: datetime, what: str) -> datetime:
+    """``value`` in UTC; IncidentError when it is no date a person could mean."""
+    try:
+        return checked_utc(value, what)
+    except ValueError as exc:
+        raise IncidentError(str(exc)) from None
+
+
 def _text(value: str, what: str, limit: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -160,7 +177,7 @@ class PatrolReport:
             ),
             links=tuple(self.links),
             place=_text(self.place or "", "place", MAX_TITLE_CHARS, required=False) or None,
-            observed_at=utc(self.observed_at) if self.observed_at else None,
+            observed_at=_moment(self.observed_at, "observed_at") if self.observed_at else None,
             concerned_unit=self.concerned_unit,
         )
 
@@ -388,6 +405,8 @@ class Incident:
                 reason=reason,
                 previous=self.level,
             )
+        except ReasonRequired as refused:
+            raise IncidentError(str(refused)) from None
         except DecisionRefused as refused:
             raise NotPermitted(str(refused)) from None
         self.decisions.append(decision)
@@ -514,13 +533,15 @@ class Incident:
             raise ForbiddenTransition(
                 f"incident {self.id} is {self.state.value}: decide its level before reporting it"
             )
+        if self.state is State.CLOSED:
+            raise ForbiddenTransition(f"incident {self.id} is closed: reopen it first")
         target = to or (self.plan.level(self.level).reports_to if self.level else "leaders")
         milestone = (
             Milestone.REPORTED_TO_LEADERS if target == "leaders" else Milestone.REPORTED_TO_OFFICE
         )
         if self.state is State.GRADED:
             self._transition(State.REPORTED_TO_LEADERS, actor, now, note or f"reported to {target}")
-        self._record(milestone, actor, utc(at) if at else now, now, note)
+        self._record(milestone, actor, _moment(at, "at") if at else now, now, note)
 
     def respond(self, by: Actor, now: datetime, why: str = "") -> None:
         now = utc(now)
@@ -586,7 +607,7 @@ class Incident:
         if self.state in (State.SUGGESTED, State.CLOSED):
             raise ForbiddenTransition(f"incident {self.id} is {self.state.value}")
         actor = self._person(by, f"recording {milestone}")
-        self._record(milestone, actor, utc(at) if at else now, now, note)
+        self._record(milestone, actor, _moment(at, "at") if at else now, now, note)
 
     def _record(
         self, milestone: str, actor: Actor, at: datetime, now: datetime, note: str = ""
@@ -594,6 +615,12 @@ class Incident:
         """Keep the first moment of a milestone; meet the clocks it completes; start others."""
         if at > now:
             raise IncidentError("a milestone cannot be recorded for a moment in the future")
+        if at < self.detected_at:
+            # Its clocks would count as met before they started (accountability, M9).
+            raise IncidentError(
+                "a milestone cannot be recorded for a moment before the incident was detected "
+                f"({self.detected_at.isoformat()})"
+            )
         first = milestone not in self.milestones
         if first:
             self.milestones[milestone] = at
@@ -850,7 +877,7 @@ class Incident:
         for escalation in self.escalations:
             if escalation.id == escalation_id:
                 return escalation
-        raise IncidentError(f"incident {self.id} has no escalation {escalation_id!r}")
+        raise NoSuchPart(f"incident {self.id} has no escalation {escalation_id[:100]!r}")
 
     def apply_escalation(self, token: EscalationToken, now: datetime) -> list[Step]:
         """Carry out a stored ``Wait``: the next step, or nothing if the token is stale."""
@@ -960,7 +987,7 @@ class Incident:
         for task in self.tasks:
             if task.id == task_id:
                 return task
-        raise IncidentError(f"incident {self.id} has no task {task_id!r}")
+        raise NoSuchPart(f"incident {self.id} has no task {task_id[:100]!r}")
 
     def _task_change(self, task: Task, actor: Actor, now: datetime, what: str, zh: str) -> None:
         self._log(
@@ -1217,6 +1244,11 @@ def open_from_patrol(
         raise IncidentError(f"unknown unit {report.concerned_unit!r}")
     if report.observed_at is not None and report.observed_at > now:
         raise IncidentError("the moment the lead was observed is in the future")
+    if report.observed_at is not None and report.observed_at < now - MAX_OBSERVED_AGE:
+        raise IncidentError(
+            f"the lead was observed more than {MAX_OBSERVED_AGE.days} days ago "
+            f"({report.observed_at.isoformat()}): check observed_at"
+        )
     incident = Incident(
         id=incident_id,
         title=report.title,

@@ -111,6 +111,8 @@ _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise PlanError([(source, "TOML nested too deeply to read")]) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = _POSITION.search(message)

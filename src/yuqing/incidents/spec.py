@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -45,14 +46,39 @@ Duration = Annotated[
 
 
 def _parse_clock_time(value: object) -> time:
+    parsed: time | None = None
     if isinstance(value, time):
-        return value
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
         try:
-            return time.fromisoformat(value)
+            parsed = time.fromisoformat(value)
         except ValueError:
-            pass
-    raise ValueError(f"invalid time {value!r}: write it as 'HH:MM'")
+            parsed = None
+    if parsed is None:
+        raise ValueError(f"invalid time {value!r}: write it as 'HH:MM'")
+    if parsed.tzinfo is not None:
+        # A shift's clock time is in the plan's time zone; an offset here would make it
+        # impossible to compare with the others.
+        raise ValueError(f"time {value!r} has a UTC offset: write it as 'HH:MM' (plan time zone)")
+    return parsed
+
+
+def _sensible_datetime(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 9000:
+        raise ValueError(f"time {value.isoformat()} is outside the years 1900-9000")
+    return value
+
+
+def _rotation_start(value: date) -> date:
+    # The rotation counts its days one by one from here: a start decades back is a typo
+    # that would make every duty query slow.
+    if not 2000 <= value.year <= 9000:
+        raise ValueError(f"start_date {value.isoformat()} is outside the years 2000-9000")
+    return value
+
+
+RotationStart = Annotated[date, AfterValidator(_rotation_start)]
+SensibleDatetime = Annotated[datetime, AfterValidator(_sensible_datetime)]
 
 
 ClockTime = Annotated[
@@ -273,7 +299,7 @@ class RotationSpec(Strict):
     role: Ref
     people: Annotated[list[Ref], Field(min_length=1)]
     templates: Annotated[list[Ref], Field(min_length=1)]
-    start_date: date
+    start_date: RotationStart
     days: Literal["all", "workdays", "rest_days"] = "all"
 
 
@@ -283,8 +309,8 @@ class ShiftSpec(Strict):
     person: Ref
     role: Ref
     unit: Ref | None = None
-    start: datetime
-    end: datetime
+    start: SensibleDatetime
+    end: SensibleDatetime
 
     @model_validator(mode="after")
     def _aware_and_ordered(self) -> ShiftSpec:

@@ -111,9 +111,13 @@ def decode_signals(data: Mapping[str, Any]) -> Signals:
         if value is None:
             continue
         if name == "media_pickup":
+            if not isinstance(value, Mapping):
+                raise ValueError("media_pickup: expected an object of counts")
             value = MediaPickup(**value)
         elif name == "source_categories":
-            value = frozenset(str(v) for v in value)
+            if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+                raise ValueError("source_categories: expected a list of categories")
+            value = frozenset(str(v)[:50] for v in value)
         elif name == "kind":
             value = IncidentKind(value)
         elif name == "measured_at":

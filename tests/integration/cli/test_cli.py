@@ -415,3 +415,8 @@ def test_a_query_without_words_and_an_empty_file_are_named(cli: CliRunner, tmp_p
         result = cli.invoke(app, ["ingest", str(path)])
         assert result.exit_code == 0, result.output
         assert f"note: {path} holds no posts" in result.stderr
+
+
+def test_incidents_list_names_an_unknown_state(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["incidents", "list", "--state", "nosuch"])
+    assert result.exit_code == 2 and "--state 'nosuch' is not one of" in result.stderr

@@ -19,7 +19,15 @@ from incident_factories import (
 )
 
 from yuqing.grading import Level, Signals
-from yuqing.incidents import ClockStatus, EntryKind, Incident, Notice, NotPermitted, regrade
+from yuqing.incidents import (
+    ClockStatus,
+    EntryKind,
+    Incident,
+    IncidentError,
+    Notice,
+    NotPermitted,
+    regrade,
+)
 
 MIN = timedelta(minutes=1)
 Opener = Callable[..., Incident]
@@ -41,8 +49,9 @@ def test_confirmation_records_proposed_decided_who_when(open_incident: Opener) -
 
 def test_override_without_a_reason_is_refused(open_incident: Opener) -> None:
     incident = open_incident(LEVEL_II_SIGNALS)
-    with pytest.raises(NotPermitted, match="is an override: write the reason"):
+    with pytest.raises(IncidentError, match="is an override: write the reason") as refused:
         incident.decide_level(Level.I, HEAD, MONDAY_10)
+    assert not isinstance(refused.value, NotPermitted)  # allowed, but not without a reason
     assert incident.decisions == [] and incident.state.value == "detected"
     decision = incident.decide_level(Level.I, HEAD, MONDAY_10, reason="handed down by the city")
     assert decision.is_override and decision.reason == "handed down by the city"
@@ -115,7 +124,7 @@ def test_lowering_needs_a_person_and_a_reason(open_incident: Opener) -> None:
     incident.decide_level(Level.I, HEAD, MONDAY_10)
     regrade(incident, LEVEL_IV_SIGNALS, MONDAY_10 + MIN)
     assert incident.level is Level.I
-    with pytest.raises(NotPermitted, match="write the reason"):
+    with pytest.raises(IncidentError, match="write the reason"):
         incident.decide_level(Level.II, HEAD, MONDAY_10 + 2 * MIN)
     incident.decide_level(Level.II, HEAD, MONDAY_10 + 2 * MIN, reason="rumour clarified, calmer")
     assert incident.level is Level.II

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from incident_factories import (
@@ -169,6 +169,11 @@ def test_patrol_report_opens_by_hand_without_clocks_until_graded(plan: Plan) -> 
         (PatrolReport(title="ok", links=("javascript:alert(1)",)), "not an http"),
         (PatrolReport(title="ok", observed_at=MONDAY_10 + 60 * MIN), "in the future"),
         (PatrolReport(title="ok", concerned_unit="mars"), "unknown unit"),
+        (PatrolReport(title="ok", observed_at=MONDAY_10 - 31 * 24 * 60 * MIN), "30 days ago"),
+        (
+            PatrolReport(title="ok", observed_at=datetime(1, 1, 1, tzinfo=timezone(8 * 60 * MIN))),
+            "outside the years 1900-9000",
+        ),
     ],
 )
 def test_bad_patrol_reports_are_refused(plan: Plan, report: PatrolReport, message: str) -> None:
@@ -214,6 +219,29 @@ def test_milestone_recorded_after_the_fact_keeps_its_moment(open_incident: Opene
         )
     with pytest.raises(IncidentError, match="recorded by its own action"):
         incident.record_milestone(Milestone.REPORTED_TO_LEADERS, HEAD, now=MONDAY_10)
+
+
+def test_a_milestone_cannot_be_backdated_before_detection(open_incident: Opener) -> None:
+    # Backdated, it would make its clock count as met before the clock started.
+    incident = open_incident(LEVEL_I_SIGNALS)
+    incident.decide_level(Level.I, HEAD, MONDAY_10)
+    with pytest.raises(IncidentError, match="before the incident was detected"):
+        incident.report_upward(DUTY_D1, MONDAY_10 + MIN, at=MONDAY_10 - 60 * MIN)
+    with pytest.raises(IncidentError, match="outside the years"):
+        incident.report_upward(
+            DUTY_D1, MONDAY_10 + MIN, at=datetime(2000, 1, 1) - (2000 * 365 * 24 * 60 * MIN)
+        )
+    assert Milestone.REPORTED_TO_LEADERS not in incident.milestones
+    assert clocks_by_key(incident)["report"].status is not ClockStatus.MET  # type: ignore[attr-defined]
+
+
+def test_a_closed_incident_is_not_reported_upward(open_incident: Opener) -> None:
+    incident = open_incident(LEVEL_IV_SIGNALS)
+    incident.dismiss(HEAD, MONDAY_10, "a duplicate of another lead")
+    assert incident.state is State.CLOSED
+    with pytest.raises(ForbiddenTransition, match="closed"):
+        incident.report_upward(DUTY_D1, MONDAY_10 + MIN, note="late")
+    assert Milestone.REPORTED_TO_LEADERS not in incident.milestones
 
 
 def test_raising_the_level_re_times_the_report_clock_from_detection(open_incident: Opener) -> None:

@@ -267,3 +267,15 @@ def test_any_single_line_removed_gives_a_plan_or_named_problems_never_a_crash() 
     assert len(refusals) > len(lines) // 4
     assert all(problems for problems in refusals)
     assert all(key and problem for problems in refusals for key, problem in problems)
+
+
+def test_a_plan_nested_too_deeply_is_named_not_a_crash() -> None:
+    assert problems_of("x = " + "[" * 1000) == [("<text>", "TOML nested too deeply to read")]
+
+
+def test_shift_times_with_an_offset_and_dates_out_of_range_are_named() -> None:
+    aware = default_plan_text().replace('start = "08:30"', 'start = "08:30+05:00"', 1)
+    key, problem = problems_of(aware)[0]
+    assert key == "roster.shift_templates.day.start" and "has a UTC offset" in problem
+    early = default_plan_text() + ROSTER_TOML.replace("2025-09-01", "0002-01-03", 1)
+    assert any("outside the years 2000-9000" in p for _, p in problems_of(early))
