@@ -306,7 +306,7 @@ class CsvFile:
         csv.field_size_limit(MAX_RECORD_BYTES)
         with _open_binary(self.path) as stream:
             feed = _CsvLineFeed(_physical_lines(stream, self.path))
-            reader = csv.reader(feed, strict=False)
+            reader = csv.reader(feed, strict=True)
             header: list[str] | None = None
             last_line = 0
             while True:
@@ -318,7 +318,10 @@ class CsvFile:
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    row, problem = None, f"malformed CSV: {exc}"
+                    # strict: a quote closing a cell must be followed by a comma or the
+                    # line's end (lenient parsing silently dropped such a quote).
+                    end = "unexpected end of data" in str(exc)
+                    row, problem = None, _UNCLOSED_AT_END if end else f"malformed CSV: {exc}"
                 except _RowTooLarge:
                     row, problem = None, _TOO_LARGE
                 # The feed's count, not reader.line_num: the latter misses a line that raised.

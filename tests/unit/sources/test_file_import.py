@@ -429,3 +429,17 @@ def test_csv_stray_quote_on_the_last_line_is_rejected(tmp_path: Path) -> None:
     posts, rejections = _split(list(CsvFile(path).read()))
     assert [p.record.text for p in posts] == ["ok"]
     assert [(r.location, "never closed" in r.problem) for r in rejections] == [(f"{path}:3", True)]
+
+
+def test_csv_quote_inside_a_quoted_cell_is_named_not_dropped(tmp_path: Path) -> None:
+    # Lenient parsing stored "bad quote" inside" with one quote silently gone.
+    data = (
+        "id,published_at,text\n"
+        '1,2026-07-14T09:00:00+08:00,"bad "quote" inside"\n'
+        "2,2026-07-14T09:01:00+08:00,fine\n"
+        '3,2026-07-14T09:02:00+08:00,"good ""quoted"" text"\n'
+    )
+    path = _write(tmp_path / "q.csv", data.encode())
+    posts, rejections = _split(list(CsvFile(path).read()))
+    assert [p.record.text for p in posts] == ["fine", 'good "quoted" text']
+    assert [str(r) for r in rejections] == [f"{path}:2: malformed CSV: ',' expected after '\"'"]
