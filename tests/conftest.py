@@ -23,7 +23,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for key in list(os.environ):
         if key.startswith("YUQING_") and key != "YUQING_TEST_PG_URL":
             monkeypatch.delenv(key)
-    monkeypatch.setenv("YUQING_CONFIG", str(tmp_path / "no-such-yuqing.toml"))
+    empty = tmp_path / "empty-yuqing.toml"  # not ./yuqing.toml, whatever the folder holds
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("YUQING_CONFIG", str(empty))
 
 
 def _postgres_available() -> str | None:

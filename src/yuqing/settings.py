@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     push_token: SecretStr | None = Field(
         None, description="bearer token required by POST /api/v1/posts"
     )
-    retention_days: int = Field(90, ge=1, description="raw posts older than this are purged")
+    retention_days: int = Field(
+        90, ge=1, le=36_500, description="raw posts older than this are purged"
+    )
     dedup_window_hours: float = Field(
         72.0, gt=0, description="how long a story stays open for near-duplicates"
     )
@@ -74,6 +76,21 @@ class Settings(BaseSettings):
     feed_poll_minutes: float = Field(10.0, gt=0)
     batch_size: int = Field(2000, ge=1, le=50_000)
     max_push_bytes: int = Field(10_000_000, ge=1024)
+
+    @field_validator("retention_days", "port", "batch_size", "max_push_bytes", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        # Lax validation reads true as 1: a retention of one day would purge real posts.
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number, not true/false")
+        return value
+
+    @field_validator("detection", mode="before")
+    @classmethod
+    def _a_switch(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
 
     @field_validator("display_timezone")
     @classmethod
@@ -136,6 +153,8 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 view[name] = "********"
+            elif name == "notify":
+                view[name] = _masked(value)
             elif name == "database_url" and value:
                 view[name] = mask_url_password(value)
             elif isinstance(value, Path):
@@ -146,25 +165,58 @@ class Settings(BaseSettings):
         return view
 
 
+# Keys whose values are secrets wherever they appear in a channel's settings.
+_SECRET_KEYS = ("password", "secret", "token", "authorization", "key", "signature")
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every secret-looking entry of nested mappings masked."""
+    if isinstance(value, dict):
+        return {
+            k: "********"
+            if any(word in str(k).lower() for word in _SECRET_KEYS) and v not in (None, "")
+            else _masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 def mask_url_password(url: str) -> str:
+    """The URL for display: its password, and any secret-looking query value, masked."""
     from sqlalchemy.engine import make_url
 
     try:
         parsed = make_url(url)
+        query = {
+            k: ("********" if any(word in k.lower() for word in _SECRET_KEYS) else v)
+            for k, v in parsed.query.items()
+        }
+        return parsed.set(query=query).render_as_string(hide_password=True)
     except Exception:
         return "<unparsable url>"
-    return parsed.render_as_string(hide_password=True)
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning validation problems into a ``ConfigError`` naming each key."""
+    import tomllib
+
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    chosen = os.environ.get("YUQING_CONFIG")
+    if chosen is not None and not Path(chosen).is_file():
+        # Named on purpose: running on defaults instead would go unnoticed.
+        raise ConfigError(f"YUQING_CONFIG={chosen}: no such file")
     try:
         return Settings(**overrides)
     except SettingsError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_config_file()}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{_config_file()}: not UTF-8 (byte {exc.start})") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()

@@ -57,3 +57,50 @@ def test_generated_pseudonym_key_is_private_and_stable(tmp_path: Path) -> None:
     assert key == load_settings(data_dir=tmp_path).pseudonym_key()
     mode = stat.S_IMODE((tmp_path / "secret").stat().st_mode)
     assert mode == 0o600
+
+
+def test_true_is_not_a_number_of_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Read as 1, it would purge every post older than a day.
+    config = tmp_path / "yuqing.toml"
+    config.write_text("retention_days = true\n", encoding="utf-8")
+    monkeypatch.setenv("YUQING_CONFIG", str(config))
+    with pytest.raises(ConfigError, match=r"retention_days: .*whole number"):
+        load_settings()
+    config.write_text("retention_days = 800000\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="retention_days"):
+        load_settings()
+
+
+def test_a_config_file_that_is_missing_or_not_toml_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "missing.toml"
+    monkeypatch.setenv("YUQING_CONFIG", str(missing))
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings()
+    broken = tmp_path / "broken.toml"
+    broken.write_text("this is not toml\n", encoding="utf-8")
+    monkeypatch.setenv("YUQING_CONFIG", str(broken))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings()
+    broken.write_bytes(b"\xff\xfe = 1\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings()
+
+
+def test_public_view_masks_channel_secrets_and_query_passwords(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "yuqing.toml"
+    config.write_text(
+        '[notify.email]\nhost = "h"\npassword = "s3cret-smtp"\n'
+        '[notify.sms]\nurl = "https://g.example"\n'
+        'headers = { Authorization = "Bearer SMS-TOKEN-xyz" }\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("YUQING_CONFIG", str(config))
+    monkeypatch.setenv("YUQING_DATABASE_URL", "postgresql://u@db.example/y?password=QueryPass")
+    shown = str(load_settings().public_view())
+    for secret in ("s3cret-smtp", "SMS-TOKEN-xyz", "QueryPass"):
+        assert secret not in shown
+    assert "g.example" in shown and "db.example" in shown

@@ -375,11 +375,16 @@ def monitors_add(
     topic: Annotated[str | None, typer.Option(help="its topic")] = None,
 ) -> None:
     """Save a monitor; every incoming post is matched against it."""
-    from yuqing.core.monitors import compile_query
+    from yuqing.core.monitors import compile_query, monitor_name
     from yuqing.storage import repo
 
     with user_errors():
+        name = monitor_name(name)
         compiled = compile_query(query)
+        place, unit, topic = (
+            monitor_name(value, what) if value is not None else None
+            for value, what in ((place, "--place"), (unit, "--unit"), (topic, "--topic"))
+        )
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:

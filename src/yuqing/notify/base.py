@@ -9,6 +9,7 @@ retries, backoff, deferral and fallback.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -99,6 +100,9 @@ class HttpTransport:
     ) -> HttpReply:
         """Send one request; raises ``httpx.HTTPError`` for transport problems only."""
         limit = self.options.max_response_bytes
+        # The client's timeout bounds each read; a receiver that drips a byte a second
+        # would never trip it. The whole answer must come within twice the timeout.
+        deadline = time.monotonic() + 2 * self.options.timeout
         with self._client.stream(
             method, url, content=content, headers=headers, params=params
         ) as response:
@@ -109,6 +113,10 @@ class HttpTransport:
                 size += len(chunk)
                 if size >= limit:
                     break
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"the answer took longer than {2 * self.options.timeout:g} s"
+                    )
             return HttpReply(
                 status=response.status_code,
                 body=b"".join(chunks)[:limit],

@@ -14,6 +14,7 @@ ready channels; every key is checked, and a typo is an error naming it.
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -155,8 +156,21 @@ class _Table:
         return value
 
 
-def _http(table: _Table, context: ChannelContext) -> HttpOptions:
+# A channel waits at most this long for one attempt's answer (seconds).
+MAX_TIMEOUT = 300.0
+
+
+def _timeout(table: _Table) -> float | None:
     timeout = table.get("timeout", float)
+    if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise ConfigError(
+            f"notify.{table.slug}.timeout {timeout!r}: seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
+    return timeout
+
+
+def _http(table: _Table, context: ChannelContext) -> HttpOptions:
+    timeout = _timeout(table)
     return replace(context.http, timeout=timeout) if timeout is not None else context.http
 
 
@@ -188,7 +202,7 @@ def _email(config: Mapping[str, Any], context: ChannelContext) -> Channel:
         security=t.need("security", str, "starttls"),  # type: ignore[arg-type]
         username=t.get("username", str),
         password=t.get("password", str),
-        timeout=t.need("timeout", float, 10.0),
+        timeout=_timeout(t) or 10.0,
         ssl_context=ctx,
         sender_name=t.get("sender_name", str),
     )

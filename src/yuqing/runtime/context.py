@@ -63,6 +63,11 @@ class Context:
         try:
             with self.db.read() as conn:
                 saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+            if saved is not None and saved.version != SNAPSHOT_VERSION:
+                raise StorageError(
+                    f"it was saved as version {saved.version}, this yuqing reads "
+                    f"version {SNAPSHOT_VERSION}"
+                )
             if saved is not None:
                 started = time.perf_counter()
                 stage = DetectionStage.from_snapshot(

@@ -7,6 +7,7 @@ connections that never block on the writer thanks to WAL.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,8 +65,14 @@ class Database:
     def __init__(self, url: str) -> None:
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            raise ConfigError(f"database URL {url!r} is not a valid SQLAlchemy URL") from None
+            parsed.port  # noqa: B018  (a port that is not a number raises here)
+        except (ArgumentError, ValueError):
+            # The URL is not shown whole: it may hold a password.
+            shown = re.sub(r"(?<=:)[^:/@]*(?=@)", "***", url)[:200]
+            raise ConfigError(
+                f"database URL {shown!r} is not a valid SQLAlchemy URL "
+                "(e.g. sqlite:///var/yuqing.db or postgresql+psycopg://user@host:5432/db)"
+            ) from None
         self.url = url
         self.shown_url = parsed.render_as_string(hide_password=True)  # for messages
         self.dialect = parsed.get_backend_name()

@@ -237,13 +237,20 @@ def save_detector_state(
 
 def load_detector_state(conn: Connection, name: str) -> SavedDetectorState | None:
     """The saved state of detector ``name``, or None; ``StorageError`` if it is damaged."""
-    row = conn.execute(select(detector_state).where(detector_state.c.name == name)).first()
+    try:
+        row = conn.execute(select(detector_state).where(detector_state.c.name == name)).first()
+    except (ValueError, TypeError) as exc:  # a column the driver cannot read (saved_at ...)
+        raise StorageError(f"the saved detector state {name!r} is damaged: {exc}") from None
     if row is None:
         return None
-    blob = bytes(row.state)
+    try:
+        blob = bytes(row.state)
+        version = int(row.version)
+    except (ValueError, TypeError) as exc:
+        raise StorageError(f"the saved detector state {name!r} is damaged: {exc}") from None
     return SavedDetectorState(
         name=row.name,
-        version=int(row.version),
+        version=version,
         saved_at=row.saved_at,
         payload=decode_state(blob),
         stored_bytes=len(blob),

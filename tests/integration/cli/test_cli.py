@@ -420,3 +420,26 @@ def test_a_query_without_words_and_an_empty_file_are_named(cli: CliRunner, tmp_p
 def test_incidents_list_names_an_unknown_state(cli: CliRunner) -> None:
     result = cli.invoke(app, ["incidents", "list", "--state", "nosuch"])
     assert result.exit_code == 2 and "--state 'nosuch' is not one of" in result.stderr
+
+
+def test_monitor_names_are_checked(cli: CliRunner) -> None:
+    for name, problem in (
+        ("  ", "is empty"),
+        ("x" * 101, "longer than 100"),
+        ("a\tb", "control character"),
+    ):
+        result = cli.invoke(app, ["monitors", "add", name, "火灾"])
+        assert result.exit_code == 2 and problem in result.stderr, name
+    assert cli.invoke(app, ["monitors", "add", "m19", "火灾"]).exit_code == 0
+    again = cli.invoke(app, ["monitors", "add", "m19 ", "火灾"])
+    assert again.exit_code == 2 and "exists already" in again.stderr
+
+
+def test_a_database_url_that_is_wrong_is_named_without_its_password(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for url in ("postgresql://u:TopSecretPw@host:5432x/db", "postgresql//u:TopSecretPw@host/db"):
+        monkeypatch.setenv("YUQING_DATABASE_URL", url)
+        result = cli.invoke(app, ["db", "upgrade"])
+        assert result.exit_code == 2 and "is not a valid SQLAlchemy URL" in result.stderr
+        assert "TopSecretPw" not in result.output and "Traceback" not in result.output

@@ -68,7 +68,7 @@ def setup(tmp_path: Path, receiver: HttpReceiver) -> dict[str, Any]:
     db_url = f"sqlite:///{(tmp_path / 'yuqing.db').as_posix()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     env.update(
-        YUQING_CONFIG=str(tmp_path / "none.toml"),
+        YUQING_CONFIG=str(_empty_config(tmp_path)),
         YUQING_DATA_DIR=str(tmp_path / "var"),
         YUQING_DATABASE_URL=db_url,
         YUQING_PLAN_FILE=str(plan_file),
@@ -214,3 +214,10 @@ def _exhausted(db: Database, incident_id: str) -> bool:
     with db.read() as conn:
         row = conn.execute(select(t.escalations.c.status)).first()
     return row is not None and row.status == "exhausted"
+
+
+def _empty_config(folder: Path) -> Path:
+    """An empty config file: the settings' defaults, not ./yuqing.toml."""
+    path = folder / "none.toml"
+    path.write_text("", encoding="utf-8")
+    return path

@@ -231,3 +231,41 @@ def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
     finally:
         later.close()
     assert after is not None and after.payload == saved.payload
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("version", "abc", "is damaged"),
+        ("version", 999999, "saved as version 999999"),
+        ("state", "text, not bytes", "cannot"),
+    ],
+)
+def test_a_damaged_state_row_is_reported_and_posts_are_stored(
+    database_url: str,
+    make_settings: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+    column: str,
+    value: Any,
+    said: str,
+) -> None:
+    first = opened(database_url, make_settings, START + timedelta(hours=1))
+    try:
+        first.ingestor.ingest(items(chatter(1, 40)), origin="a")
+    finally:
+        first.close()
+    second = opened(database_url, make_settings, START + timedelta(hours=2))
+    try:
+        with second.db.write() as conn:
+            if second.db.is_sqlite:  # a column of the wrong type, as a hand edit leaves it
+                conn.exec_driver_sql(f"UPDATE detector_state SET {column} = ?", (value,))
+            elif column == "version" and isinstance(value, int):
+                conn.execute(update(detector_state).values(version=value))
+            else:
+                pytest.skip("PostgreSQL keeps its column types")
+        with caplog.at_level(logging.WARNING, logger="yuqing.context"):
+            summary = second.ingestor.ingest(items(meteor(500, 3, START, seed=3)), origin="b")
+        assert summary.stored == 3
+        assert "cannot be restored" in caplog.text and said in caplog.text
+    finally:
+        second.close()

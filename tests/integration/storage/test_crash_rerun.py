@@ -33,7 +33,7 @@ def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
         YUQING_DATA_DIR=str(tmp_path / "var"),
         YUQING_SECRET="crash-test",
         YUQING_BATCH_SIZE="40",
-        YUQING_CONFIG=str(tmp_path / "none.toml"),
+        YUQING_CONFIG=str(_empty_config(tmp_path)),
     )
     return env
 
@@ -69,3 +69,10 @@ def test_killed_import_rerun_stores_every_post_exactly_once(
     assert total == distinct == TOTAL
     # The aggregates were written in the same transactions as the posts.
     assert counted == TOTAL
+
+
+def _empty_config(folder: Path) -> Path:
+    """An empty config file: the settings' defaults, not ./yuqing.toml."""
+    path = folder / "none.toml"
+    path.write_text("", encoding="utf-8")
+    return path

@@ -21,7 +21,7 @@ def free_port() -> int:
 def test_demo_server_fills_the_overview_within_a_minute(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
-    env.update(YUQING_DATA_DIR=str(tmp_path / "var"), YUQING_CONFIG=str(tmp_path / "x.toml"))
+    env.update(YUQING_DATA_DIR=str(tmp_path / "var"), YUQING_CONFIG=str(_empty_config(tmp_path)))
     server = subprocess.Popen(
         [sys.executable, "-m", "yuqing.cli.main", "serve", "--demo", "--port", str(port)],
         env=env,
@@ -50,3 +50,10 @@ def test_demo_server_fills_the_overview_within_a_minute(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _empty_config(folder: Path) -> Path:
+    """An empty config file: the settings' defaults, not ./yuqing.toml."""
+    path = folder / "x.toml"
+    path.write_text("", encoding="utf-8")
+    return path

@@ -81,6 +81,10 @@ def test_configuration_tables_become_channels() -> None:
         ({"sms": {"url": "https://g.cn", "success_status": ["200"]}}, "list of integers"),
         ({"pager": {}}, "unknown notification channel 'pager'"),
         ({"webhook": []}, "notify.webhook must be a table"),
+        ({"webhook": {"timeout": 0.0}}, "notify.webhook.timeout 0.0: seconds above 0"),
+        ({"dingtalk": {"timeout": float("nan")}}, "notify.dingtalk.timeout nan"),
+        ({"feishu": {"timeout": 1e308}}, "at most 300"),
+        ({"email": {"host": "h", "sender": "a@b.cn", "timeout": -1.0}}, "notify.email.timeout"),
     ],
 )
 def test_bad_configuration_names_the_key(config: dict[str, object], problem: str) -> None:
