@@ -571,7 +571,7 @@ def _check_roster_data(
                 spec.name,
                 spec.unit,
                 tuple(spec.roles),
-                tuple(Channel(c.kind, c.address) for c in spec.channels),
+                tuple(Channel(c.kind, c.address, c.secret) for c in spec.channels),
             )
         )
     by_id = {person.id: person for person in people}

@@ -57,10 +57,12 @@ class ChannelKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """One way to reach a person: a channel kind and the address on it."""
+    """One way to reach a person: a channel kind, the address on it and, for webhooks and
+    robots, the secret that signs what is sent there."""
 
     kind: ChannelKind
     address: str
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +376,10 @@ def roster_snapshot(roster: Roster) -> dict[str, object]:
                 "name": p.name,
                 "unit": p.unit,
                 "roles": list(p.roles),
-                "channels": [[c.kind.value, c.address] for c in p.channels],
+                "channels": [
+                    [c.kind.value, c.address, *([c.secret] if c.secret else [])]
+                    for c in p.channels
+                ],
             }
             for p in roster.people
         ],
@@ -423,7 +428,7 @@ def roster_from_snapshot(data: Mapping[str, Any]) -> Roster:
                 p["name"],
                 p["unit"],
                 tuple(p["roles"]),
-                tuple(Channel(ChannelKind(kind), address) for kind, address in p["channels"]),
+                tuple(Channel(ChannelKind(c[0]), c[1], *c[2:3]) for c in p["channels"]),
             )
             for p in raw["people"]
         )

@@ -273,6 +273,8 @@ class JointMeetingSpec(Strict):
 class ChannelSpec(Strict):
     kind: ChannelKind
     address: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+    # A webhook's shared key or a robot's signing secret (DingTalk 加签, Feishu 签名校验).
+    secret: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
 
 
 class PersonSpec(Strict):

@@ -112,7 +112,7 @@ def addresses_for(person: Person) -> list[Address]:
     for channel in person.channels:
         slug = CHANNEL_SLUG.get(channel.kind, channel.kind.value)
         target = person.id if slug == "inapp" else channel.address
-        address = Address(slug, target)
+        address = Address(slug, target, None if slug == "inapp" else channel.secret)
         if address not in addresses:
             addresses.append(address)
     if not any(a.kind == "inapp" for a in addresses):
