@@ -377,8 +377,7 @@ def roster_snapshot(roster: Roster) -> dict[str, object]:
                 "unit": p.unit,
                 "roles": list(p.roles),
                 "channels": [
-                    [c.kind.value, c.address, *([c.secret] if c.secret else [])]
-                    for c in p.channels
+                    [c.kind.value, c.address, *([c.secret] if c.secret else [])] for c in p.channels
                 ],
             }
             for p in roster.people

@@ -36,11 +36,8 @@ def test_a_channel_secret_reaches_the_address_it_signs_for() -> None:
 
 def test_an_empty_or_overlong_secret_is_named() -> None:
     for secret in ("", "k" * 501):
-        text = default_plan_text() + ROSTER_TOML.replace(
-            D1,
-            f'channels = [{{ kind = "webhook", address = "https://h.example/", secret = "{secret}" }}]',
-            1,
-        )
+        channel = f'{{ kind = "webhook", address = "https://h.example/", secret = "{secret}" }}'
+        text = default_plan_text() + ROSTER_TOML.replace(D1, f"channels = [{channel}]", 1)
         with pytest.raises(PlanError) as caught:
             check_plan(text)
         assert any("secret" in key for key, _ in caught.value.problems), caught.value.problems
