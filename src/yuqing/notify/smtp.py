@@ -8,15 +8,19 @@ lose one.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
+import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass, field
 from email.headerregistry import Address as MailAddress
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
-from typing import Literal
+from typing import Any, Literal
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.errors import ConfigError
@@ -136,11 +140,14 @@ class EmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
+        # The timeout bounds each read; a server that drips its replies would never trip
+        # it. The whole conversation gets twice the timeout, then its socket is shut.
+        deadline = time.monotonic() + 2 * cfg.timeout
         if cfg.security == "ssl":
-            return smtplib.SMTP_SSL(
-                cfg.host, cfg.port, timeout=cfg.timeout, context=self._context()
+            return _BoundedSMTPSSL(
+                cfg.host, cfg.port, timeout=cfg.timeout, context=self._context(), deadline=deadline
             )
-        return smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        return _BoundedSMTP(cfg.host, cfg.port, timeout=cfg.timeout, deadline=deadline)
 
     def _context(self) -> ssl.SSLContext:
         return self.config.ssl_context or ssl.create_default_context()
@@ -151,3 +158,61 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     return f"{exc.smtp_code} {text}"
+
+
+class _Watchdog:
+    """Shuts a socket down when a deadline passes (a blocked read then returns)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.timer: threading.Timer | None = None
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        def shut() -> None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+        self.timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), shut)
+        self.timer.daemon = True
+        self.timer.start()
+        return sock
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+class _BoundedSMTP(smtplib.SMTP):
+    def __init__(self, host: str, port: int, *, timeout: float, deadline: float) -> None:
+        self._watchdog = _Watchdog(deadline)
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: Any, port: Any, timeout: Any) -> socket.socket:
+        # _get_socket is smtplib's hook for the socket (not in its type stubs).
+        return self._watchdog.watch(super()._get_socket(host, port, timeout))  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._watchdog.stop()
+        super().close()
+
+
+class _BoundedSMTPSSL(smtplib.SMTP_SSL):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        context: ssl.SSLContext,
+        deadline: float,
+    ) -> None:
+        self._watchdog = _Watchdog(deadline)
+        super().__init__(host, port, timeout=timeout, context=context)
+
+    def _get_socket(self, host: Any, port: Any, timeout: Any) -> socket.socket:
+        # _get_socket is smtplib's hook for the socket (not in its type stubs).
+        return self._watchdog.watch(super()._get_socket(host, port, timeout))  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._watchdog.stop()
+        super().close()

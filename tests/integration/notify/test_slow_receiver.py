@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,9 @@ import httpx
 import pytest
 
 from yuqing.notify.base import HttpOptions, HttpTransport
+from yuqing.notify.message import Address, new_message
+from yuqing.notify.smtp import EmailChannel, SmtpConfig
+from yuqing.testing.clock import FakeClock
 
 
 class Dripping(BaseHTTPRequestHandler):
@@ -47,3 +51,49 @@ def test_a_dripping_answer_ends_the_attempt_at_twice_the_timeout(dripping: str) 
     transport = HttpTransport(HttpOptions(timeout=0.5, trust_env=False))
     with pytest.raises(httpx.ReadTimeout, match="longer than 1 s"):
         transport.request("POST", dripping, content=b"{}")
+
+
+@pytest.fixture
+def dripping_smtp() -> Iterator[int]:
+    """An SMTP server that sends its greeting a byte every 0.1 s, for ever."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                while not stop.is_set():
+                    try:
+                        conn.sendall(b"2")
+                    except OSError:
+                        break
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    listener.close()
+
+
+def test_an_smtp_server_that_drips_its_greeting_fails_the_attempt(dripping_smtp: int) -> None:
+    config = SmtpConfig(
+        host="127.0.0.1",
+        sender="desk@example.org",
+        port=dripping_smtp,
+        security="none",
+        timeout=0.5,
+    )
+    channel = EmailChannel(config, FakeClock())
+    message = new_message(recipient="d1", subject="测试", body="正文", clock=FakeClock())
+    result = channel.send(message, Address("email", "d1@example.org"))
+    # Without the deadline the greeting would never end and the call never return.
+    assert not result.sent, result
+    assert f"SMTP 127.0.0.1:{dripping_smtp}" in result.detail
