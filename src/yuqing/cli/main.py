@@ -348,6 +348,8 @@ def feeds_poll(
         worst = 0
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
+                for note in outcome.notes[:20]:
+                    typer.echo(f"note: {note}", err=True)
                 if outcome.error:
                     # Most feed errors name their URL already.
                     where = "" if outcome.error.startswith(outcome.url) else f"{outcome.url}: "

@@ -7,6 +7,7 @@ is never mistaken for a quiet day.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ class FeedPollOutcome:
     summary: IngestSummary | None
     not_modified: bool
     error: str | None
+    notes: list[str]
 
 
 def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
@@ -43,6 +45,8 @@ def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
         last_error=health.last_error,
     )
 
+
+log = logging.getLogger(__name__)
 
 # The longest time between two polls of a feed: a week.
 MAX_POLL_MINUTES = 7 * 24 * 60.0
@@ -83,6 +87,8 @@ def poll_due_feeds(
                 default_source=source.slug,
                 source_kind="rss",
             )
+        for note in result.notes[:20]:
+            log.warning("%s", note)  # the serve log; `feeds poll` prints them too
         new = result.state
         with ctx.db.write() as conn:
             repo.update_source_health(
@@ -98,7 +104,12 @@ def poll_due_feeds(
             )
         outcomes.append(
             FeedPollOutcome(
-                source.slug, source.url or "", summary, result.not_modified, result.error
+                source.slug,
+                source.url or "",
+                summary,
+                result.not_modified,
+                result.error,
+                result.notes,
             )
         )
     return outcomes

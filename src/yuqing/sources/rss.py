@@ -77,6 +77,9 @@ class PollResult:
     not_modified: bool = False
     error: str | None = None
     feed_title: str | None = None
+    # Entries kept without a field they had in an unusable form (a link that is not
+    # http(s), a date that cannot be read): said, not silently dropped.
+    notes: list[str] = field(default_factory=list)
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -126,7 +129,8 @@ def poll_feed(
     body, headers = fetched
     try:
         parsed = _parse_feed(url, body, headers)
-        items = list(_entries_to_items(url, parsed, source_slug, author_kind))
+        notes: list[str] = []
+        items = list(_entries_to_items(url, parsed, source_slug, author_kind, notes))
     except SourceError as exc:
         return _failed(state, now, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
@@ -141,7 +145,7 @@ def poll_feed(
         seen=seen,
     )
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
-    return PollResult(items=items, state=new_state, feed_title=title or None)
+    return PollResult(items=items, state=new_state, feed_title=title or None, notes=notes)
 
 
 def _succeeded(
@@ -266,10 +270,16 @@ def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
 
 
 def _entries_to_items(
-    url: str, parsed: Any, source_slug: str, author_kind: AuthorKind
+    url: str,
+    parsed: Any,
+    source_slug: str,
+    author_kind: AuthorKind,
+    notes: list[str] | None = None,
 ) -> Iterator[Item]:
     for number, entry in enumerate(parsed.entries, start=1):
         location = f"{url} entry {number}"
+        if notes is not None:
+            notes.extend(f"{location}: {problem}" for problem in _dropped(entry))
         try:
             record = parse_post_record(_entry_object(entry, source_slug, author_kind))
         except InvalidRecord as exc:
@@ -294,6 +304,18 @@ def _entry_object(entry: Any, source_slug: str, author_kind: AuthorKind) -> dict
         "url": link,
     }
     return {key: value for key, value in obj.items() if value not in (None, "")}
+
+
+def _dropped(entry: Any) -> list[str]:
+    """What an entry had that the post keeps without (see _entry_object)."""
+    problems = []
+    link = entry.get("link")
+    if isinstance(link, str) and link.strip() and _http_link(link) is None:
+        problems.append(f"link {link.strip()[:60]!r} is not an http(s) URL: kept without it")
+    if (entry.get("published") or entry.get("updated")) and _entry_time(entry) is None:
+        shown = str(entry.get("published") or entry.get("updated"))[:40]
+        problems.append(f"date {shown!r} cannot be read: kept without a publication time")
+    return problems
 
 
 def _entry_id(value: object) -> str | None:

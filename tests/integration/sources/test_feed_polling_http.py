@@ -390,3 +390,23 @@ def test_feed_source_raises_source_error_for_an_unreadable_feed() -> None:
     url = f"http://127.0.0.1:{free_port()}/rss"
     with pytest.raises(SourceError, match=r"^http://127\.0\.0\.1:\d+/rss: cannot connect"):
         list(FeedSource(url, source_slug="x", timeout=2).read())
+
+
+def test_entries_kept_without_an_unusable_link_or_date_say_so(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>a</title><link>javascript:alert(1)</link><guid>a</guid>"
+        b"<description>first</description><pubDate>not a date</pubDate></item>"
+        b"<item><title>b</title><link>https://news.example/b</link><guid>b</guid>"
+        b"<description>second</description></item></channel></rss>"
+    )
+    server.routes["/odd"] = lambda h: send(h, 200, feed, "application/rss+xml")
+    url = server.url("/odd")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error is None and len(result.items) == 2
+    assert result.notes == [
+        f"{url} entry 1: link 'javascript:alert(1)' is not an http(s) URL: kept without it",
+        f"{url} entry 1: date 'not a date' cannot be read: kept without a publication time",
+    ]
