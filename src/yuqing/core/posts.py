@@ -215,8 +215,8 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
 _DIGITS = re.compile(r"-?[0-9]{1,30}")
 
 
-def _json_kind(value: object) -> str:
-    """What a decoded JSON value is, in JSON's own words."""
+def json_type(value: object) -> str:
+    """What a decoded JSON value is, in JSON's own words (for messages about input)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -225,6 +225,8 @@ def _json_kind(value: object) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
     if isinstance(value, list | tuple):
         return "an array"
     return type(value).__name__
@@ -233,7 +235,7 @@ def _json_kind(value: object) -> str:
 def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
     """Validate one decoded item (JSON object or CSV row) as a post."""
     if not isinstance(obj, Mapping):
-        raise InvalidRecord(f"expected a JSON object, got {_json_kind(obj)}")
+        raise InvalidRecord(f"expected a JSON object, got {json_type(obj)}")
     text = obj.get("text")
     title_value = obj.get("title")
     if text is None or (isinstance(text, str) and not text.strip()):

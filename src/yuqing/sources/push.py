@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from yuqing.core.posts import MAX_RECORD_BYTES, parse_post_record
+from yuqing.core.posts import MAX_RECORD_BYTES, json_type, parse_post_record
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 
@@ -32,7 +32,7 @@ def parse_push_batch(
             return [Rejection(BODY, _mapping_problem(payload))]
         posts = payload["posts"]
         if not isinstance(posts, list):
-            return [Rejection(BODY, f'"posts" must be an array, got {_json_type(posts)}')]
+            return [Rejection(BODY, f'"posts" must be an array, got {json_type(posts)}')]
     elif isinstance(payload, list):
         posts = payload
     else:
@@ -40,7 +40,7 @@ def parse_push_batch(
             Rejection(
                 BODY,
                 'expected a JSON array of posts or an object {"posts": [...]}, '
-                f"got {_json_type(payload)}",
+                f"got {json_type(payload)}",
             )
         ]
     if len(posts) > max_items:
@@ -73,19 +73,3 @@ def _mapping_problem(payload: Mapping[object, object]) -> str:
     keys = ", ".join(sorted(str(key)[:40] for key in list(payload)[:10]))
     shown = f" (keys: {keys})" if keys else " (empty object)"
     return f'expected an object with a "posts" array{shown}'
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
