@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -418,6 +418,46 @@ def monitors_list() -> None:
         return 0
 
     with_context(run)
+
+
+def _change_monitor(name: str, done: str, change: Callable[[Any, str], bool]) -> None:
+    from yuqing.core.monitors import monitor_name
+
+    with user_errors():
+        name = monitor_name(name)
+
+    def run(ctx: Context) -> int:
+        with ctx.db.write() as conn:
+            if not change(conn, name):
+                raise fail(f"there is no monitor called {name!r} (yuqing monitors list)")
+        typer.echo(f"{done} monitor {name}")
+        return 0
+
+    with_context(run)
+
+
+@monitors_app.command("pause")
+def monitors_pause(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+    """Stop matching new posts against a monitor; what it matched stays."""
+    from yuqing.storage import repo
+
+    _change_monitor(name, "paused", lambda conn, n: repo.set_monitor_active(conn, n, False))
+
+
+@monitors_app.command("resume")
+def monitors_resume(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+    """Match new posts against a paused monitor again."""
+    from yuqing.storage import repo
+
+    _change_monitor(name, "resumed", lambda conn, n: repo.set_monitor_active(conn, n, True))
+
+
+@monitors_app.command("remove")
+def monitors_remove(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+    """Delete a monitor with what it matched (pause it to keep that)."""
+    from yuqing.storage import repo
+
+    _change_monitor(name, "removed", repo.remove_monitor)
 
 
 @db_app.command("upgrade")

@@ -497,6 +497,25 @@ def list_monitors(conn: Connection, active_only: bool = False) -> list[MonitorIn
     ]
 
 
+def set_monitor_active(conn: Connection, name: str, active: bool) -> bool:
+    """Pause or resume the monitor called ``name``; False when there is none."""
+    result = conn.execute(update(t.monitors).where(t.monitors.c.name == name).values(active=active))
+    return bool(result.rowcount)
+
+
+def remove_monitor(conn: Connection, name: str) -> bool:
+    """Delete the monitor called ``name`` with its matches and counts; False if none."""
+    found = conn.execute(select(t.monitors.c.id).where(t.monitors.c.name == name)).first()
+    if found is None:
+        return False
+    # Explicitly, not only by the foreign keys' cascade: SQLite enforces it only with
+    # its pragma on, and a connection from elsewhere may not have it.
+    conn.execute(delete(t.post_monitors).where(t.post_monitors.c.monitor_id == found.id))
+    conn.execute(delete(t.monitor_counts).where(t.monitor_counts.c.monitor_id == found.id))
+    conn.execute(delete(t.monitors).where(t.monitors.c.id == found.id))
+    return True
+
+
 def monitor_post_counts(conn: Connection) -> dict[int, int]:
     rows = conn.execute(
         select(t.post_monitors.c.monitor_id, func.count()).group_by(t.post_monitors.c.monitor_id)

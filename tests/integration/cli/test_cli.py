@@ -32,6 +32,9 @@ COMMANDS = [
     ["monitors"],
     ["monitors", "add"],
     ["monitors", "list"],
+    ["monitors", "pause"],
+    ["monitors", "resume"],
+    ["monitors", "remove"],
     ["db"],
     ["db", "upgrade"],
     ["config"],
@@ -443,3 +446,22 @@ def test_a_database_url_that_is_wrong_is_named_without_its_password(
         result = cli.invoke(app, ["db", "upgrade"])
         assert result.exit_code == 2 and "is not a valid SQLAlchemy URL" in result.stderr
         assert "TopSecretPw" not in result.output and "Traceback" not in result.output
+
+
+def test_a_monitor_can_be_paused_resumed_and_removed(cli: CliRunner, tmp_path: Path) -> None:
+    assert cli.invoke(app, ["monitors", "add", "火情", "化工 AND 爆炸"]).exit_code == 0
+    first = write_jsonl(tmp_path / "a.jsonl", [post(1, text="化工园区发生爆炸")])
+    cli.invoke(app, ["ingest", str(first)])
+    assert cli.invoke(app, ["monitors", "pause", "火情"]).stdout.strip() == "paused monitor 火情"
+    second = write_jsonl(tmp_path / "b.jsonl", [post(2, text="化工厂又一次爆炸")])
+    cli.invoke(app, ["ingest", str(second)])
+    listing = cli.invoke(app, ["monitors", "list"]).stdout
+    assert "火情\tpaused\tmatched=1" in listing  # the paused monitor matched nothing new
+    cli.invoke(app, ["monitors", "resume", "火情"])
+    third = write_jsonl(tmp_path / "c.jsonl", [post(3, text="化工仓库爆炸起火")])
+    cli.invoke(app, ["ingest", str(third)])
+    assert "火情\tactive\tmatched=2" in cli.invoke(app, ["monitors", "list"]).stdout
+    assert cli.invoke(app, ["monitors", "remove", "火情"]).exit_code == 0
+    assert "火情" not in cli.invoke(app, ["monitors", "list"]).stdout
+    missing = cli.invoke(app, ["monitors", "pause", "火情"])
+    assert missing.exit_code == 2 and "there is no monitor called '火情'" in missing.stderr

@@ -199,6 +199,20 @@ def test_posts_record_the_monitors_they_match(ctx: Context) -> None:
     ids = [r.id for r in stored_posts(ctx)]
     assert pairs == sorted([(ids[0], fire), (ids[2], water)])
     assert counts == {fire: 1, water: 1}
+    # Removing a monitor takes its matches and counts with it; the posts stay.
+    with ctx.db.write() as conn:
+        assert repo.remove_monitor(conn, "water") and not repo.remove_monitor(conn, "water")
+        assert repo.set_monitor_active(conn, "fire", False)
+    with ctx.db.read() as conn:
+        assert {r.monitor_id for r in conn.execute(select(t.post_monitors))} == {fire}
+        assert (
+            conn.execute(
+                select(t.monitor_counts).where(t.monitor_counts.c.monitor_id == water)
+            ).all()
+            == []
+        )
+        assert [(m.name, m.active) for m in repo.list_monitors(conn)] == [("fire", False)]
+    assert len(stored_posts(ctx)) == 3
 
 
 def test_retention_purges_old_raw_posts_but_keeps_counts(
