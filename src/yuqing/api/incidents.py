@@ -608,7 +608,7 @@ def build_router(ctx: Context) -> APIRouter:
             zh=zh,
             heading="确认收到通知" if zh else "Acknowledge a notification",
             incident_title=info.incident_title,
-            subject=info.subject,
+            subject=info.subject_in("zh" if zh else "en"),
             body=info.body,
             done=message,
             first=first,

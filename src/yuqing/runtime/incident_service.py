@@ -104,6 +104,18 @@ SUBJECT_ZH = {
     "task_assigned": "任务",
     "test_notification": "通知测试",
 }
+# The same for a reader who asked for English (the acknowledgement page with ?lang=en);
+# messages themselves go out with the Chinese subject.
+SUBJECT_EN = {
+    "incident_opened": "Incident opened",
+    "level_proposed": "Level proposed",
+    "clock_warning": "Deadline approaching",
+    "clock_missed": "Deadline missed",
+    "escalation": "Escalation",
+    "meeting_convened": "Joint meeting",
+    "task_assigned": "Task",
+    "test_notification": "Test notification",
+}
 
 
 def addresses_for(person: Person) -> list[Address]:
@@ -147,6 +159,17 @@ class AckInfo:
     body: str
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    notice_key: str | None = None
+    rung: int | None = None
+
+    def subject_in(self, lang: str) -> str:
+        """The subject as sent (Chinese), or its English form for ``lang == "en"``."""
+        label = SUBJECT_EN.get(self.notice_key or "")
+        if lang != "en" or label is None:
+            return self.subject
+        step = f" (step {self.rung})" if self.rung else ""
+        title = f" | {self.incident_title}" if self.incident_title else ""
+        return f"{label}{step}{title}"[:200]
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,6 +701,8 @@ class IncidentService:
             body=row.body,
             acknowledged_at=row.acknowledged_at,
             acknowledged_by=row.acknowledged_by,
+            notice_key=row.notice_key,
+            rung=row.rung,
         )
 
     def acknowledge(self, token: str, by: str | None = None) -> AckResult:

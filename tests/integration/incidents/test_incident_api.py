@@ -263,7 +263,9 @@ def test_the_ack_page_escapes_what_it_shows_and_a_post_acknowledges_once(
     assert "此确认链接无效或已失效" in client.get("/ack/" + "x" * 300).text
     assert client.post("/ack/" + "x" * 300 + "?lang=en").status_code == 404
     assert client.get(f"/ack/{token}").headers["cache-control"] == "no-store"
-    assert "Incident: " in client.get(f"/ack/{token}?lang=en").text
+    english = client.get(f"/ack/{token}?lang=en").text
+    assert "Incident: " in english
+    assert "<strong>Escalation (step 1) | " in english and "升级通知" not in english
 
 
 def test_the_clock_report_lists_met_and_missed_clocks_with_the_delay(
