@@ -28,10 +28,10 @@ from typing import Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord
+from yuqing.core.posts import PostRecord
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
-from yuqing.evaluation.lines import EvaluationLines
+from yuqing.evaluation.lines import EvaluationLines, record_id
 from yuqing.sources.base import Rejection
 
 eval_app = typer.Typer(help="Measure detection on labelled data.", no_args_is_help=True)
@@ -76,18 +76,6 @@ def _open_output(target: Path) -> TextIO:
         return target.open("w", encoding="utf-8")
     except OSError as exc:
         raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
-
-
-def _record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
-    """A record's id as given (so the scorer keys it alike), or the problem with it."""
-    value = raw.get("id")
-    if value is None or value == "":
-        return None, None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None, f"id: expected a string, got {type(value).__name__}"
-    if len(str(value)) > MAX_SHORT_CHARS:
-        return None, f"id: longer than {MAX_SHORT_CHARS} characters"
-    return value, None
 
 
 def _post_text(record: PostRecord) -> str:
@@ -189,7 +177,7 @@ def labels(
                 if isinstance(item, Rejection):
                     tally.reject(item)
                     continue
-                key, problem = _record_id(item.record.raw)
+                key, problem = record_id(item.record.raw)
                 if key is None:
                     tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
                     continue
@@ -269,7 +257,7 @@ def score_event_files(
             tally.reject(item)
             continue
         raw = item.record.raw
-        key, problem = _record_id(raw)
+        key, problem = record_id(raw)
         if key is None:
             tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
             continue

@@ -383,10 +383,9 @@ def monitors_add(
     with user_errors():
         name = monitor_name(name)
         compiled = compile_query(query)
-        place, unit, topic = (
-            monitor_name(value, what) if value is not None else None
-            for value, what in ((place, "--place"), (unit, "--unit"), (topic, "--topic"))
-        )
+        place = monitor_name(place, "--place") if place is not None else None
+        unit = monitor_name(unit, "--unit") if unit is not None else None
+        topic = monitor_name(topic, "--topic") if topic is not None else None
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
-from yuqing.core.posts import PostRecord
+from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import JsonLinesFile
 
@@ -12,17 +14,35 @@ from yuqing.sources.files import JsonLinesFile
 _NO_TEXT = "text: missing or empty"
 
 
+@dataclass(slots=True)
+class LabelsOnly(Located):
+    """An object kept for its labels alone: no text, so no post (``record.raw`` holds it)."""
+
+
+def record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
+    """A record's id as given (so the scorer keys it alike), or the problem with it."""
+    value = raw.get("id")
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None, f"id: expected a string, got {type(value).__name__}"
+    if len(str(value)) > MAX_SHORT_CHARS:
+        return None, f"id: longer than {MAX_SHORT_CHARS} characters"
+    return value, None
+
+
 class EvaluationLines(JsonLinesFile):
     """A JSON Lines file read as an import is, keeping objects that have no text.
 
     Evaluation sets label posts that have no words of their own, and assignment files
-    carry no text at all: such an object comes back as a ``Located`` record with empty
-    text and the object in ``raw``. Every other problem is a ``Rejection`` as on import.
+    carry no text at all: such an object comes back as ``LabelsOnly`` (a ``Located``
+    record with empty text and the object in ``raw``). Every other problem is a
+    ``Rejection`` as on import.
     """
 
     def _parse(self, text: str, location: str) -> Item:
         item = super()._parse(text, location)
         if isinstance(item, Rejection) and item.problem == _NO_TEXT:
             # The line decoded once already, to an object that only lacks text.
-            return Located(PostRecord(text="", raw=json.loads(text)), location)
+            return LabelsOnly(PostRecord(text="", raw=json.loads(text)), location)
         return item

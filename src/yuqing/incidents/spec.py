@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from yuqing.core.clock import checked_utc
 from yuqing.grading.levels import Colour, Level
 from yuqing.grading.rules import Rule
 from yuqing.incidents.durations import format_duration, parse_duration
@@ -64,8 +65,7 @@ def _parse_clock_time(value: object) -> time:
 
 
 def _sensible_datetime(value: datetime) -> datetime:
-    if not 1900 <= value.year <= 9000:
-        raise ValueError(f"time {value.isoformat()} is outside the years 1900-9000")
+    checked_utc(value, "time")  # the years every stored time keeps to
     return value
 
 

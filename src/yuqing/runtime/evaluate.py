@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from yuqing.evaluation.lines import EvaluationLines
+from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, record_id
 from yuqing.runtime.context import open_context
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
@@ -76,13 +76,12 @@ def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
         if isinstance(item, Rejection):
             rejected += 1
             continue
-        if not item.record.text and item.record.external_id is None:
-            # A labelled object that is no post at all, not even a bare repost (no text,
-            # so EvaluationLines kept only its raw object): nothing to detect, but scored
-            # (event null), the same way the scorer reads the stream.
-            raw_id = item.record.raw.get("id") if isinstance(item.record.raw, dict) else None
-            if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) and raw_id != "":
-                order.append(str(raw_id))
+        if isinstance(item, LabelsOnly):
+            # A labelled object that is no post at all (a bare repost is one: it has an
+            # original): nothing to detect, but scored (event null), as the scorer reads it.
+            key, _ = record_id(item.record.raw)
+            if key is not None:
+                order.append(str(key))
                 wordless += 1
             else:
                 rejected += 1

@@ -274,29 +274,43 @@ def _entries_to_items(
     parsed: Any,
     source_slug: str,
     author_kind: AuthorKind,
-    notes: list[str] | None = None,
+    notes: list[str],
 ) -> Iterator[Item]:
     for number, entry in enumerate(parsed.entries, start=1):
         location = f"{url} entry {number}"
-        if notes is not None:
-            notes.extend(f"{location}: {problem}" for problem in _dropped(entry))
+        dropped: list[str] = []
+        obj = _entry_object(entry, source_slug, author_kind, dropped)
+        notes.extend(f"{location}: {problem}" for problem in dropped)
         try:
-            record = parse_post_record(_entry_object(entry, source_slug, author_kind))
+            record = parse_post_record(obj)
         except InvalidRecord as exc:
             yield Rejection(location, str(exc))
             continue
         yield Located(record, location)
 
 
-def _entry_object(entry: Any, source_slug: str, author_kind: AuthorKind) -> dict[str, Any]:
-    """One feed entry in the post format, ready for ``parse_post_record``."""
-    link = _http_link(entry.get("link"))
+def _entry_object(
+    entry: Any, source_slug: str, author_kind: AuthorKind, dropped: list[str]
+) -> dict[str, Any]:
+    """One feed entry in the post format, ready for ``parse_post_record``.
+
+    A link that is not http(s) and a date that cannot be read are left out; ``dropped``
+    gets a line saying so for each.
+    """
+    raw_link = entry.get("link")
+    link = _http_link(raw_link)
+    if link is None and isinstance(raw_link, str) and raw_link.strip():
+        dropped.append(f"link {raw_link.strip()[:60]!r} is not an http(s) URL: kept without it")
+    published = _entry_time(entry)
+    if published is None and (entry.get("published") or entry.get("updated")):
+        shown = str(entry.get("published") or entry.get("updated"))[:40]
+        dropped.append(f"date {shown!r} cannot be read: kept without a publication time")
     title_detail = entry.get("title_detail") or {}
     title = _plain_text(str(entry.get("title") or ""), title_detail.get("type", "text/plain"))
     obj: dict[str, Any] = {
         "id": _entry_id(entry.get("id") or link),
         "source": source_slug,
-        "published_at": _entry_time(entry),
+        "published_at": published,
         "author": _clip(str(entry.get("author") or ""), MAX_SHORT_CHARS),
         "author_kind": author_kind.value,
         "title": _clip(title, MAX_TITLE_CHARS),
@@ -304,18 +318,6 @@ def _entry_object(entry: Any, source_slug: str, author_kind: AuthorKind) -> dict
         "url": link,
     }
     return {key: value for key, value in obj.items() if value not in (None, "")}
-
-
-def _dropped(entry: Any) -> list[str]:
-    """What an entry had that the post keeps without (see _entry_object)."""
-    problems = []
-    link = entry.get("link")
-    if isinstance(link, str) and link.strip() and _http_link(link) is None:
-        problems.append(f"link {link.strip()[:60]!r} is not an http(s) URL: kept without it")
-    if (entry.get("published") or entry.get("updated")) and _entry_time(entry) is None:
-        shown = str(entry.get("published") or entry.get("updated"))[:40]
-        problems.append(f"date {shown!r} cannot be read: kept without a publication time")
-    return problems
 
 
 def _entry_id(value: object) -> str | None:
