@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yuqing.textproc.keywords import keywords, keywords_batch
+from yuqing.textproc.segment import segment_batch
 
 
 def test_topic_words_rank_first_and_function_words_never_appear() -> None:
@@ -35,3 +36,13 @@ def test_k_bounds_the_number_of_keywords() -> None:
 def test_empty_inputs_give_empty_keywords() -> None:
     assert keywords_batch([]) == []
     assert keywords_batch([[], ["的", "了"]]) == [[], []]
+
+
+def test_the_time_words_of_a_report_are_not_its_keywords() -> None:
+    # rjieba cuts "7月14日9时5分许" into 7 / 月 / 14 / 日 / 9 / 时 / 5 / 分许: a reader of the
+    # event's keywords learns nothing from 分许 or 当日.
+    tokens = segment_batch(["7月14日9时5分许,云溪化工园区当日下午发生火情"])[0]
+    assert "分许" in tokens
+    result = keywords(tokens)
+    assert {"云溪", "火情"} <= set(result)
+    assert not {"分许", "当日", "下午"} & set(result)
