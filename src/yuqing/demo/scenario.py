@@ -40,7 +40,8 @@ from pathlib import Path
 from yuqing.demo import texts as T
 
 CST = timezone(timedelta(hours=8), "CST")
-# A Tuesday in flood season; callers that replay "now" shift the stream anyway.
+# A Tuesday in flood season. The demo replays this day as written (its texts name the
+# date and the times of day), so the console's stream clock agrees with what posts say.
 DEFAULT_START = datetime(2026, 7, 14, 9, 0, tzinfo=CST)
 
 FIRE = "chemical-plant-fire"

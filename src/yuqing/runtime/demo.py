@@ -1,8 +1,10 @@
 """The demo: a fresh database fed by the generated scenario of a fictional county.
 
 ``yuqing serve --demo`` (what ``make run`` starts) uses ``<data_dir>/demo.db``, emptied at
-each start, so the real database is never touched; the scenario is replayed with its
-first post "now" at an accelerated clock, so something happens within a minute.
+each start, so the real database is never touched; the scenario's day is replayed as it
+was written (stream time from 2026-07-14 09:00 China time) at an accelerated clock, so
+something happens within a minute and what the posts say of dates and times agrees with
+the console's clock.
 """
 
 from __future__ import annotations
@@ -68,13 +70,10 @@ def prepare_demo(
         Located(parse_post_record(post), f"demo scenario post {i}")
         for i, post in enumerate(posts, start=1)
     ]
-    start_at = datetime.now(UTC)
-    replayer = Replayer(
-        items,
-        speed,
-        start_at=start_at,
-        batch_window=timedelta(seconds=max(1.0, speed)),
-    )
+    # Not shifted to "now": the posts' texts name the scenario's date and times of day
+    # (官方通报 "7月14日9时5分许"), and a shifted clock would contradict them.
+    start_at = datetime.fromisoformat(str(posts[0]["published_at"])).astimezone(UTC)
+    replayer = Replayer(items, speed, batch_window=timedelta(seconds=max(1.0, speed)))
     ctx = open_context(
         demo_settings,
         clock=replayer.clock,

@@ -5,21 +5,26 @@ report shows what was met and missed. The stream is replayed at 600x (an hour in
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yuqing.cli.main import app
+from yuqing.core.clock import utc
+from yuqing.demo.scenario import CST, DEFAULT_START, generate_scenario
 from yuqing.runtime.demo import prepare_demo
 from yuqing.runtime.demo_incidents import FIRE_EVENT_REF, start_demo_incidents
 from yuqing.runtime.incident_service import IncidentService
 from yuqing.runtime.workers import Workers
 from yuqing.settings import Settings
+from yuqing.storage.schema import posts
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +116,31 @@ def test_the_demo_plays_the_plan_through_on_the_scenario_fire(
     assert "MISSED" in result.output and "MET" in result.output
     assert "发现、研判并报告网信办" in result.output
     ctx.close()
+
+
+def test_the_demo_clock_agrees_with_the_dates_and_times_its_posts_name(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """The console shows stream time; an official notice saying "7月14日9时5分许" must not
+    appear under a clock that says some other day."""
+    ctx, _ = prepare_demo(make_settings(data_dir=tmp_path / "var"), speed=600.0)
+    try:
+        now = ctx.clock.now().astimezone(CST)
+        # The clock runs from the first post at 600x while the prelude is stored.
+        assert DEFAULT_START <= now < DEFAULT_START + timedelta(hours=2)
+        with ctx.db.read() as conn:
+            newest_prelude = conn.execute(select(func.max(posts.c.seen_at))).scalar()
+        assert newest_prelude is not None and utc(newest_prelude) <= now
+
+        scenario = generate_scenario(seed=7)
+        last = datetime.fromisoformat(str(scenario[-1]["published_at"])).astimezone(CST)
+        days = {(d.month, d.day) for d in (now, last)}
+        named = [
+            (int(month), int(day))
+            for post in scenario
+            for month, day in re.findall(r"(\d+)月(\d+)日", str(post.get("text") or ""))
+        ]
+        assert len(named) > 100  # the notices and reports date what they tell
+        assert set(named) <= days
+    finally:
+        ctx.close()
