@@ -232,6 +232,34 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
+def lone_surrogate_at(obj: object) -> str | None:
+    """Where a decoded JSON value holds a lone UTF-16 surrogate ("\\ud800" without its pair).
+
+    JSON can escape one, Python decodes it, and the string is then not text: it cannot be
+    encoded as UTF-8, so hashing or storing the post fails. Returns the field's path
+    (``text``, ``extra.note``, ``tags[2]``) or None.
+    """
+    stack: list[tuple[str, object]] = [("", obj)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _SURROGATE.search(value):
+                return path or "value"
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                name = str(key)
+                if _SURROGATE.search(name):
+                    return f"{path}.<key>" if path else "<key>"
+                stack.append((f"{path}.{name[:40]}" if path else name[:40], item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "a \\uD800-\\uDFFF escape without its pair is not text (broken Unicode)"
+
+
 def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
     """Validate one decoded item (JSON object or CSV row) as a post."""
     if not isinstance(obj, Mapping):

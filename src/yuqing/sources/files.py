@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from yuqing.core.posts import MAX_RECORD_BYTES, REQUIRED_FIELDS, parse_post_record
+from yuqing.core.posts import (
+    LONE_SURROGATE,
+    MAX_RECORD_BYTES,
+    REQUIRED_FIELDS,
+    lone_surrogate_at,
+    parse_post_record,
+)
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection, Source
 
@@ -29,6 +36,8 @@ SUPPORTED_FORMATS = "JSON Lines (.jsonl, .ndjson) or CSV (.csv)"
 _BOM = b"\xef\xbb\xbf"
 # Oversized lines are skipped in pieces of this size, so memory stays bounded.
 _SKIP_CHUNK = 64 * 1024
+# A JSON escape of a UTF-16 surrogate: only a line holding one can decode to broken text.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
 _UNCLOSED_AT_END = 'a quoted cell opened in this row is never closed (unbalanced ")'
 _UNCLOSED_QUOTE = (
@@ -144,6 +153,8 @@ class JsonLinesFile:
             return Rejection(location, f"malformed JSON: {str(exc)[:120]}")
         except RecursionError:
             return Rejection(location, "malformed JSON: nested too deeply")
+        if _SURROGATE_ESCAPE.search(text) and (where := lone_surrogate_at(obj)) is not None:
+            return Rejection(location, f"{where}: {LONE_SURROGATE}")
         try:
             record = parse_post_record(obj, default_source=self.default_source)
         except InvalidRecord as exc:

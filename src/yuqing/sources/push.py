@@ -15,7 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from yuqing.core.posts import MAX_RECORD_BYTES, json_type, parse_post_record
+from yuqing.core.posts import (
+    LONE_SURROGATE,
+    MAX_RECORD_BYTES,
+    json_type,
+    lone_surrogate_at,
+    parse_post_record,
+)
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 
@@ -54,6 +60,8 @@ def parse_push_batch(
 
 def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
     location = f"item {index}"
+    if (where := lone_surrogate_at(obj)) is not None:
+        return Rejection(location, f"{where}: {LONE_SURROGATE}")
     try:
         size = len(json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8"))
     except (TypeError, ValueError, RecursionError):

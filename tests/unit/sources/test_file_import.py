@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from yuqing.core.posts import MAX_RECORD_BYTES, AuthorKind
+from yuqing.core.posts import LONE_SURROGATE, MAX_RECORD_BYTES, AuthorKind
 from yuqing.errors import SourceError
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import CsvFile, JsonLinesFile, open_import
@@ -140,6 +140,29 @@ def test_json_errors_name_the_problem(tmp_path: Path) -> None:
     assert problems[1] == f"{path}:2: malformed JSON: Extra data at column 15"
     assert problems[2] == f"{path}:3: malformed JSON: nested too deeply"
     assert problems[3].startswith(f"{path}:4: malformed JSON: Exceeds the limit")
+
+
+def test_a_lone_surrogate_escape_rejects_its_line_and_a_pair_or_a_literal_does_not(
+    tmp_path: Path,
+) -> None:
+    # json.loads turns "\\ud800" into a str that UTF-8 cannot encode: storing or hashing the
+    # post failed and took the whole batch with it.
+    lines = [
+        rb'{"text": "broken \ud800 here"}',
+        rb'{"text": "fine", "extra": {"note": "\udc80"}}',
+        rb'{"text": "an emoji \ud83d\ude00 is a pair"}',
+        rb'{"text": "a literal backslash \\ud800 is text"}',
+        rb'{"text": "after"}',
+    ]
+    path = _write(tmp_path / "surrogates.jsonl", b"\n".join(lines))
+    items = list(JsonLinesFile(path).read())
+    assert str(items[0]) == f"{path}:1: text: {LONE_SURROGATE}"
+    assert str(items[1]) == f"{path}:2: extra.note: {LONE_SURROGATE}"
+    assert [i.record.text for i in items[2:] if isinstance(i, Located)] == [
+        "an emoji \U0001f600 is a pair",
+        "a literal backslash \\ud800 is text",
+        "after",
+    ]
 
 
 def test_record_of_exactly_the_limit_is_read_and_one_byte_more_is_not(tmp_path: Path) -> None:

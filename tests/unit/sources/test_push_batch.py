@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from yuqing.core.posts import LONE_SURROGATE
 from yuqing.sources.base import Located, Rejection
 from yuqing.sources.push import parse_push_batch
 
@@ -71,3 +72,9 @@ def test_non_object_items_and_oversized_items_are_rejected_individually() -> Non
     assert items[1] == Rejection("item 1", "record larger than 1,000,000 bytes")
     assert isinstance(items[2], Located)
     assert items[2].location == "item 2"
+
+
+def test_a_lone_surrogate_is_rejected_by_the_field_that_holds_it() -> None:
+    items = parse_push_batch([{"text": "ok"}, {"text": "x", "tags": ["a", "\ud800"]}])
+    assert isinstance(items[0], Located)
+    assert str(items[1]) == f"item 1: tags[1]: {LONE_SURROGATE}"
