@@ -19,8 +19,11 @@ read as imports are: line by line in bounded memory; a bad line is reported with
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -63,7 +66,7 @@ def _check_paths(source: Path, target: Path) -> None:
         raise _fail(f"{source}: no such file")
     if not source.is_file():
         raise _fail(f"{source}: not a regular file")
-    if target.exists() and target.resolve() == source.resolve():
+    if target.exists() and (target.resolve() == source.resolve() or _same_file(source, target)):
         raise _fail(f"{target}: the output would overwrite the input")
     if not target.parent.is_dir():
         raise _fail(f"{target.parent}: no such directory for the output")
@@ -71,11 +74,48 @@ def _check_paths(source: Path, target: Path) -> None:
         raise _fail(f"{target}: is a directory; name a file for the output")
 
 
-def _open_output(target: Path) -> TextIO:
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        return target.open("w", encoding="utf-8")
+        return os.path.samefile(a, b)  # a hard link is another name of the same file
+    except OSError:
+        return False
+
+
+@contextmanager
+def _output(target: Path) -> Iterator[TextIO]:
+    """The output file, written beside ``target`` and moved into place when complete.
+
+    A run that fails half way (a full disk, a bad record, Ctrl-C) leaves what was at
+    ``target`` before, and a hard link to the input is replaced, never written through.
+    A target that exists and is no regular file (``/dev/stdout``, a pipe) is written
+    directly.
+    """
+    direct = target.exists() and not target.is_file()
+    partial = target
+    try:
+        if direct:
+            handle = target.open("w", encoding="utf-8")
+        else:
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            partial = Path(name)
+            umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+            handle = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
+    done = False
+    try:
+        with handle:
+            yield handle
+        if not direct:
+            os.replace(partial, target)
+        done = True
+    except OSError as exc:
+        raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if not direct and not done:
+            partial.unlink(missing_ok=True)
 
 
 def _post_text(record: PostRecord) -> str:
@@ -171,7 +211,7 @@ def labels(
     gold: list[dict[str, Any]] = []
     pred: list[dict[str, Any]] = []
     batch: list[tuple[str | int, str]] = []
-    with _open_output(output_path) as out:
+    with _output(output_path) as out:
         try:
             for item in EvaluationLines(input_path).read():
                 if isinstance(item, Rejection):
@@ -314,7 +354,8 @@ def events(
     from yuqing.runtime.evaluate import run_event_stream
 
     try:
-        result = run_event_stream(input_path, output_path)
+        with _output(output_path) as out:
+            result = run_event_stream(input_path, out)
         typer.echo(
             f"{input_path}: {result.posts} posts ({result.rejected} lines rejected), "
             f"{result.written} assignments written to {output_path}; "

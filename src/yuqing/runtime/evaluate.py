@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import SecretStr
 
@@ -65,7 +66,7 @@ def _time(item: Located) -> datetime:
     return item.record.published_at
 
 
-def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
+def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
     """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines."""
     started = time.monotonic()
     located: list[Located] = []
@@ -113,21 +114,20 @@ def run_event_stream(input_path: Path, output_path: Path) -> EventRunResult:
         finally:
             ctx.close()
     written = 0
-    with output_path.open("w", encoding="utf-8") as out:
-        for post_id in order:
-            event, alerted = assigned.get(post_id, (None, None))
-            out.write(
-                json.dumps(
-                    {
-                        "id": post_id,
-                        "event": event,
-                        "alerted_at": alerted.isoformat() if alerted else None,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
+    for post_id in order:
+        event, alerted = assigned.get(post_id, (None, None))
+        out.write(
+            json.dumps(
+                {
+                    "id": post_id,
+                    "event": event,
+                    "alerted_at": alerted.isoformat() if alerted else None,
+                },
+                ensure_ascii=False,
             )
-            written += 1
+            + "\n"
+        )
+        written += 1
     return EventRunResult(
         posts=len(located),
         written=written,

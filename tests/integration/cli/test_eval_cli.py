@@ -227,6 +227,38 @@ def test_labels_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     assert source.read_bytes() == before
 
 
+def test_a_hard_link_to_the_input_is_refused_as_the_input_itself(tmp_path: Path) -> None:
+    source = sentiment_file(tmp_path)
+    before = source.read_bytes()
+    link = tmp_path / "also-the-input.jsonl"
+    link.hardlink_to(source)
+    for command in ("labels", "events"):
+        task = ["--task", "sentiment"] if command == "labels" else []
+        result = invoke(command, *task, "--input", str(source), "--output", str(link))
+        assert result.exit_code == 2, result.output
+        assert "would overwrite the input" in result.stderr
+        assert source.read_bytes() == before
+
+
+def test_an_output_is_put_in_place_whole_and_a_failed_write_is_named(tmp_path: Path) -> None:
+    source = sentiment_file(tmp_path)
+    target = tmp_path / "pred.jsonl"
+    target.write_text("earlier predictions\n", encoding="utf-8")
+    result = invoke(
+        "labels", "--task", "sentiment", "--input", str(source), "--output", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines][:2] == ["s1", "s2"]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".pred.jsonl.")]
+    if Path("/dev/full").exists():  # Linux: every write to it fails with ENOSPC
+        result = invoke(
+            "labels", "--task", "sentiment", "--input", str(source), "--output", "/dev/full"
+        )
+        assert result.exit_code == 2
+        assert "error: /dev/full: cannot write (No space left on device)" in result.stderr
+
+
 def test_labels_output_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     source = sentiment_file(tmp_path)
     target = tmp_path / "no" / "such" / "pred.jsonl"
