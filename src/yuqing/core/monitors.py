@@ -10,7 +10,8 @@ work. What the language offers:
 * a trailing ``*`` on a Latin/number term is a prefix wildcard (``chem*``);
 * field filters ``source:weibo``, ``category:central_media``, ``place:云溪县`` (``place:云溪``
   also matches 云溪县/云溪市...), ``lang:zh``, ``author_kind:government``, ``kind:accident``
-  (an unknown kind matches nothing); a field applies to a group: ``source:(weibo OR wechat)``.
+  (the post's kind from the kind model: one of the plan's four kinds, or ``none``); a field
+  applies to a group: ``source:(weibo OR wechat)``.
   Chinese aliases are accepted for the field names: 来源, 类别/分类, 地点/地区, 语言,
   作者类型, 类型/事件类型.
 
@@ -39,6 +40,7 @@ words) and queries that only exclude (``NOT 谣言``), which would match nearly 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -90,6 +92,9 @@ FIELD_ALIASES: dict[str, str] = {
 }
 LANGS: tuple[str, ...] = ("zh", "en", "other")
 _CATEGORIES = frozenset(c.value for c in SourceCategory)
+# A post's kind as the text pipeline's kind model gives it (textproc.kind): one of the
+# plan's four emergencies, or none.
+_KINDS = frozenset({"natural_disaster", "accident", "public_health", "public_safety", "none"})
 _AUTHOR_KINDS = frozenset(k.value for k in AuthorKind)
 # Suffixes of administrative units, so that ``place:云溪`` finds a post placed in 云溪县.
 _PLACE_SUFFIXES: tuple[str, ...] = (
@@ -120,7 +125,9 @@ _ILLEGAL = re.compile(r"Illegal character '(.*)' at position (\d+)", re.DOTALL)
 
 def normalise_query(text: str) -> str:
     """The text pipeline's normalisation (NFKC, t2s, ...), plus Chinese quotes to ``"``."""
-    return normalise(text).translate(_QUOTES).strip()
+    # Whitespace collapsed: monitors are listed one a line, and a line break in a query
+    # means no more than a space does.
+    return " ".join(normalise(text).translate(_QUOTES).split())
 
 
 @dataclass(slots=True, frozen=True)
@@ -144,7 +151,17 @@ class MatchDoc:
 class _View:
     """A ``MatchDoc`` prepared once for every monitor: lower-cased, whitespace collapsed."""
 
-    __slots__ = ("author_kind", "category", "kind", "lang", "places", "source", "text", "tokens")
+    __slots__ = (
+        "_sorted",
+        "author_kind",
+        "category",
+        "kind",
+        "lang",
+        "places",
+        "source",
+        "text",
+        "tokens",
+    )
 
     def __init__(self, doc: MatchDoc) -> None:
         self.text = " ".join(doc.text.lower().split())
@@ -155,6 +172,18 @@ class _View:
         self.lang = doc.lang.lower()
         self.author_kind = doc.author_kind.lower()
         self.kind = doc.kind.lower() if doc.kind is not None else None
+        self._sorted: list[str] | None = None
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether a token starts with ``prefix``: a binary search, not a scan per term.
+
+        A long post has thousands of tokens and a query may hold hundreds of prefixes.
+        """
+        tokens = self._sorted
+        if tokens is None:
+            tokens = self._sorted = sorted(self.tokens)
+        i = bisect.bisect_left(tokens, prefix)
+        return i < len(tokens) and tokens[i].startswith(prefix)
 
 
 _Predicate = Callable[[_View], bool]
@@ -198,7 +227,7 @@ def _any_needles(parts: list[_Node]) -> frozenset[str] | None:
 class MonitorQuery:
     """A compiled monitor query; ``matches`` runs closures only, never the parser."""
 
-    __slots__ = ("_needles", "_terms", "_test", "text")
+    __slots__ = ("_needles", "_terms", "_test", "text", "uses_kind")
 
     def __init__(
         self,
@@ -206,11 +235,15 @@ class MonitorQuery:
         test: _Predicate,
         terms: tuple[str, ...],
         needles: frozenset[str] | None = None,
+        uses_kind: bool = False,
     ) -> None:
         self.text = text
         self._test = test
         self._terms = terms
         self._needles = needles
+        # Whether it filters on ``kind:``: a post's kind comes from a model, which the
+        # ingest worker runs before matching only when some monitor needs it.
+        self.uses_kind = uses_kind
 
     def matches(self, doc: MatchDoc) -> bool:
         """Whether the post ``doc`` is selected by this query."""
@@ -231,10 +264,11 @@ class MonitorQuery:
 class MonitorSet:
     """Many monitors run over batches of posts, each post prepared once for all."""
 
-    __slots__ = ("_always", "_monitors", "_needles")
+    __slots__ = ("_always", "_monitors", "_needles", "uses_kind")
 
     def __init__(self, monitors: Iterable[tuple[int, MonitorQuery]]) -> None:
         queries = list(monitors)
+        self.uses_kind = any(query.uses_kind for _, query in queries)
         self._monitors: tuple[tuple[int, _Predicate], ...] = tuple(
             (monitor_id, query._test) for monitor_id, query in queries
         )
@@ -316,6 +350,13 @@ def compile_query(text: str) -> MonitorQuery:
             f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}"
         )
     query = normalise_query(text)
+    if len(query) > MAX_QUERY_CHARS:
+        # NFKC expands some characters (one "㈠" is three): the stored, normalised query
+        # must itself be within the limit, or it would not compile when loaded.
+        raise QueryError(
+            f"query is {len(query):,} characters long once normalised (full-width and "
+            f"compatibility forms written out); the limit is {MAX_QUERY_CHARS:,}"
+        )
     if not query:
         raise QueryError("query is empty: give at least one term, phrase or field filter")
     _check_brackets(query)
@@ -333,7 +374,13 @@ def compile_query(text: str) -> MonitorQuery:
             "query only excludes posts (NOT / -): add a term or field filter that "
             "matching posts must have, e.g. '云溪 -谣言'"
         )
-    return MonitorQuery(query, node.test, tuple(dict.fromkeys(compiler.terms)), node.needles)
+    return MonitorQuery(
+        query,
+        node.test,
+        tuple(dict.fromkeys(compiler.terms)),
+        node.needles,
+        uses_kind=compiler.uses_kind,
+    )
 
 
 def _where(query: str, pos: int) -> str:
@@ -386,6 +433,11 @@ def _check_operators(query: str) -> None:
         word = match.group()
         if word == '"':
             in_quote = not in_quote
+        elif not in_quote and word.startswith("!"):
+            raise QueryError(
+                f"'!' {_where(query, match.start())} is not an operator here: write NOT or - "
+                f'before a word to exclude it, or put text with "!" in quotes'
+            )
         elif not in_quote and word.lower() in _LOWER_OPERATORS and word not in _OPERATORS:
             upper = {"&&": "AND", "||": "OR"}.get(word, word.upper())
             raise QueryError(
@@ -480,6 +532,7 @@ class _Compiler:
     def __init__(self, query: str) -> None:
         self.query = query
         self.terms: list[str] = []
+        self.uses_kind = False
 
     def where(self, item: Item) -> str:
         pos = item.pos
@@ -565,7 +618,8 @@ class _Compiler:
             self.check_value(field, lowered, _AUTHOR_KINDS, item)
             return _Node(lambda view: view.author_kind == lowered, 0, True)
         if field == "kind":
-            # Kinds come from detection's taxonomy: an unknown one simply matches nothing.
+            self.check_value(field, lowered, _KINDS, item)
+            self.uses_kind = True
             return _Node(lambda view: view.kind == lowered, 0, True)
         names = {value, lowered, value.title()}
         names.update(value + suffix for suffix in _PLACE_SUFFIXES)
@@ -607,9 +661,7 @@ class _Compiler:
             # a trailing '*' adds nothing to that.
             return _Node(lambda view: value in view.text, 2, True, _needle(value))
         if prefix:
-            return _Node(
-                lambda view: any(t.startswith(value) for t in view.tokens), 4, True, _needle(value)
-            )
+            return _Node(lambda view: view.has_prefix(value), 4, True, _needle(value))
         if value.isalnum():
             return _Node(lambda view: value in view.tokens, 1, True, _needle(value))
         # 'covid-19', 'pm2.5': segmenters split these, so look for them in the text too.

@@ -61,6 +61,11 @@ def cue_dict(cue: SeverityCue) -> dict[str, Any]:
     }
 
 
+def post_kinds(texts: Sequence[str], langs: Sequence[str]) -> list[str]:
+    """Each post's incident kind by the shipped kind model (``none`` for none)."""
+    return [label for label, _ in kind_model.default_model().predict_batch(texts, langs)]
+
+
 class DetectionStage:
     """Text models plus the online event detector, with event keys unique across restarts.
 
@@ -213,6 +218,7 @@ class DetectionStage:
         places: Sequence[list[str]],
         monitor_ids: Sequence[list[int]],
         now: datetime,
+        kinds: Sequence[str] | None = None,  # the posts' kinds, when known already
     ) -> DetectionOutput:
         with self._lock:
             self._checkpoint_if_due()
@@ -224,7 +230,8 @@ class DetectionStage:
             sentiments: list[tuple[str | None, float | None]] = [(None, None)] * len(texts)
             for i, (label, confidence) in zip(known, predicted, strict=True):
                 sentiments[i] = (label, round(confidence, 4))
-            kinds = kind_model.default_model().predict_batch(texts, langs)
+            if kinds is None:
+                kinds = post_kinds(texts, langs)
             cues = extract_cues_batch(texts)
             posts = [
                 DetectionPost(
@@ -241,7 +248,7 @@ class DetectionStage:
                     reach=reach[i],
                     places=places[i],
                     sentiment=sentiments[i][0],
-                    kind=kinds[i][0],
+                    kind=kinds[i],
                     cues=cues[i],
                     monitor_ids=monitor_ids[i],
                 )
@@ -282,7 +289,7 @@ class DetectionStage:
                     PostDetection(
                         sentiment=sentiments[i][0],
                         sentiment_score=sentiments[i][1],
-                        kind=kinds[i][0],
+                        kind=kinds[i],
                         cues=cues[i],
                         event_key=keys[i],
                     )

@@ -9,6 +9,7 @@ the post's identity is unique in the database and duplicates are skipped, not fa
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from yuqing.core.posts import AuthorKind, PostRecord, SourceCategory, content_ha
 from yuqing.core.privacy import Pseudonymiser
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError
-from yuqing.runtime.detect import DetectionOutput, DetectionStage, cue_dict
+from yuqing.runtime.detect import DetectionOutput, DetectionStage, cue_dict, post_kinds
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.storage import event_repo, repo
@@ -39,6 +40,8 @@ from yuqing.textproc.pipeline import TextFeatures, TextPipeline
 
 MAX_REJECTIONS_SHOWN = 1000
 _CATEGORIES = {c.value for c in SourceCategory}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -203,7 +206,12 @@ class Ingestor:
         for info in infos:
             try:
                 compiled.append((info.id, compile_query(info.query)))
-            except QueryError:
+            except QueryError as exc:
+                # Stored by an earlier version that accepted it: the others still run, and
+                # the log says which one does not and why.
+                log.warning(
+                    "monitor %r is not run: its query no longer compiles (%s)", info.name, exc
+                )
                 continue
         with self._lock:
             self.monitors = MonitorSet(compiled)
@@ -331,12 +339,18 @@ class Ingestor:
         )
         stories = self._follow_reposts(prepared, stories)
         lap("dedup")
-        matches = self.monitors.match_texts(
+        monitors = self.monitors
+        kinds: list[str] | None = None
+        if monitors.uses_kind:
+            # A post's kind comes from a model that detection runs anyway; a monitor
+            # filtering on kind needs it before detection, so it is run here and passed on.
+            kinds = post_kinds([f.norm_text for f in features], [f.lang for f in features])
+        matches = monitors.match_texts(
             [f.norm_text for f in features],
-            lambda i: self._match_doc(prepared[i], features[i]),
+            lambda i: self._match_doc(prepared[i], features[i], kinds[i] if kinds else None),
         )
         lap("monitors")
-        detected = self._detect(prepared, features, stories, matches, now)
+        detected = self._detect(prepared, features, stories, matches, now, kinds)
         lap("detection")
         try:
             with self.db.write() as conn:
@@ -406,6 +420,7 @@ class Ingestor:
         stories: Sequence[str],
         matches: Sequence[list[int]],
         now: datetime,
+        kinds: Sequence[str] | None = None,
     ) -> DetectionOutput | None:
         if self.detection is None or not prepared:
             return None
@@ -427,6 +442,7 @@ class Ingestor:
             places=[[place.name for place in f.places] for f in features],
             monitor_ids=matches,
             now=now,
+            kinds=kinds,
         )
 
     def _prepare(
@@ -446,7 +462,7 @@ class Ingestor:
         )
 
     @staticmethod
-    def _match_doc(p: _Prepared, f: TextFeatures) -> MatchDoc:
+    def _match_doc(p: _Prepared, f: TextFeatures, kind: str | None = None) -> MatchDoc:
         names: set[str] = set()
         for place in f.places:
             names.add(place.name)
@@ -462,6 +478,7 @@ class Ingestor:
             places=frozenset(names),
             lang=f.lang,
             author_kind=p.record.author_kind.value,
+            kind=kind,
         )
 
     def _store(

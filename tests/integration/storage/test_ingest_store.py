@@ -179,6 +179,26 @@ def test_reposts_with_small_edits_join_the_original_story(ctx: Context) -> None:
     assert story.post_count == 3
 
 
+def test_a_monitor_filtering_on_kind_matches_by_the_kind_model(ctx: Context) -> None:
+    # The post's kind came from detection, after monitors had run: kind: never matched.
+    with ctx.db.write() as conn:
+        accidents = repo.add_monitor(conn, "accidents", "kind:accident", ctx.clock.now())
+        calm = repo.add_monitor(conn, "calm", "kind:none 天气", ctx.clock.now())
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(1, text="高速公路发生多车追尾事故，造成3人死亡、5人受伤，事故原因正在调查"),
+                post(2, text="今天天气真好，下午去公园散步了"),
+            ]
+        ),
+        origin="t",
+    )
+    with ctx.db.read() as conn:
+        pairs = sorted((r.post_id, r.monitor_id) for r in conn.execute(select(t.post_monitors)))
+    ids = [r.id for r in stored_posts(ctx)]
+    assert pairs == sorted([(ids[0], accidents), (ids[1], calm)])
+
+
 def test_posts_record_the_monitors_they_match(ctx: Context) -> None:
     with ctx.db.write() as conn:
         fire = repo.add_monitor(conn, "fire", "化工 AND (火灾 OR 爆炸)", ctx.clock.now())

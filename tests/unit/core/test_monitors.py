@@ -165,10 +165,44 @@ def test_lang_author_kind_filters() -> None:
     assert not matches("fire author_kind:person", doc)
 
 
-def test_kind_filter_matches_detected_kind_and_unknown_kind_matches_nothing() -> None:
+def test_kind_filter_matches_the_post_kind_and_an_unknown_kind_is_named() -> None:
     assert matches("kind:accident 火灾", make_doc("火灾", kind="accident"))
     assert not matches("kind:accident 火灾", make_doc("火灾", kind=None))
-    assert not matches("kind:no_such_kind 火灾", make_doc("火灾", kind="accident"))
+    assert matches("kind:none 火灾", make_doc("火灾", kind="none"))
+    # A typo used to be accepted and then matched nothing, for ever.
+    with pytest.raises(QueryError, match=r"kind: 'acident' .* is not one of accident, "):
+        compile_query("kind:acident 火灾")
+    assert compile_query("kind:accident 火灾").uses_kind
+    assert not compile_query("火灾 source:weibo").uses_kind
+    assert MonitorSet([(1, compile_query("火灾")), (2, compile_query("类型:accident"))]).uses_kind
+
+
+def test_an_exclamation_mark_is_refused_rather_than_searched_for() -> None:
+    # Lucene reads a leading "!" as NOT; luqum kept it as part of the word, so "化工 !演练"
+    # silently looked for the word "!演练" instead of leaving drills out.
+    for query in ("化工 !演练", "化工 ！演练"):
+        with pytest.raises(QueryError, match=r"'!' at character 4 .* write NOT or -"):
+            compile_query(query)
+    assert compile_query('化工 "演练!"').matches(make_doc("化工园区 演练!"))
+
+
+def test_line_breaks_in_a_query_are_spaces() -> None:
+    query = compile_query("化工\n爆炸\t\r\n  OR 火灾")
+    assert query.text == "化工 爆炸 OR 火灾"
+
+
+def test_the_length_limit_holds_for_the_normalised_query_that_is_stored() -> None:
+    # NFKC writes "㈠" as three characters "(一)": 700 of them pass the raw check, and the
+    # stored query of 2,100 characters then failed to compile whenever monitors loaded.
+    with pytest.raises(QueryError, match=r"2,100 characters long once normalised"):
+        compile_query("\u3220" * 700)
+
+
+def test_prefixes_are_found_among_many_tokens() -> None:
+    tokens = [f"w{i:05d}" for i in range(5000)] + ["floodwater"]
+    query = compile_query(" OR ".join(f"k{i}x*" for i in range(150)) + " OR flood*")
+    assert query.matches(make_doc("floodwater", tokens=set(tokens)))
+    assert not query.matches(make_doc("w00001", tokens=set(tokens[:-1])))
 
 
 def test_fields_may_be_negated() -> None:
