@@ -26,6 +26,7 @@ from yuqing.api.incidents import build_router
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.storage import event_repo, repo
+from yuqing.storage.search import MAX_QUERY_CHARS
 from yuqing.textproc.segment import search_terms
 from yuqing.web.i18n import feed_error, pick_language, translator
 
@@ -280,13 +281,17 @@ def create_app(
 
     @app.get("/api/v1/search")
     def search(
-        q: str = Query(..., min_length=1, max_length=500),
+        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
         limit: int = Query(20, ge=1, le=200),
     ) -> dict[str, Any]:
         from yuqing.storage.search import search_posts
 
+        terms = search_terms(q)
+        if not terms:
+            # "No hits" would say the archive has none; the query itself asks for nothing.
+            raise HTTPException(422, f"the query {q[:40]!r} has no words to search for")
         with ctx.db.read() as conn:
-            hits = search_posts(conn, search_terms(q), limit=limit)
+            hits = search_posts(conn, terms, limit=limit)
         return {
             "query": q,
             "hits": [

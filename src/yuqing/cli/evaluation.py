@@ -31,7 +31,7 @@ from typing import Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.core.posts import PostRecord
+from yuqing.core.posts import PostRecord, json_type
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
 from yuqing.evaluation.lines import EvaluationLines, record_id
@@ -174,6 +174,16 @@ def _label_batch(
     return rows
 
 
+def _task_labels(task: Task) -> tuple[str, ...]:
+    if task is Task.SENTIMENT:
+        from yuqing.textproc.sentiment import SENTIMENT_LABELS
+
+        return SENTIMENT_LABELS
+    from yuqing.textproc.kind import KIND_LABELS
+
+    return KIND_LABELS
+
+
 def _load_model(task: Task) -> _Labeller:
     if task is Task.SENTIMENT:
         from yuqing.textproc import sentiment
@@ -208,7 +218,9 @@ def labels(
     except YuqingError as exc:
         raise _fail(str(exc)) from None
     tally = _Tally()
+    known_labels = _task_labels(task)
     gold: list[dict[str, Any]] = []
+    gold_at: list[str] = []
     pred: list[dict[str, Any]] = []
     batch: list[tuple[str | int, str]] = []
     with _output(output_path) as out:
@@ -221,8 +233,21 @@ def labels(
                 if key is None:
                     tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
                     continue
+                label = item.record.raw.get(gold_key)
+                if label is not None and label not in known_labels:
+                    # A label the model never gives would be scored as a class of its own
+                    # and pull macro-F1 down without a word.
+                    shown = repr(label)[:40] if isinstance(label, str) else json_type(label)
+                    tally.reject(
+                        Rejection(
+                            item.location,
+                            f"{gold_key}: {shown} is not one of {', '.join(known_labels)}",
+                        )
+                    )
+                    continue
                 tally.note_id(key)
-                gold.append({"id": key, gold_key: item.record.raw.get(gold_key)})
+                gold.append({"id": key, gold_key: label})
+                gold_at.append(item.location)
                 batch.append((key, _post_text(item.record)))
                 if len(batch) >= batch_size:
                     pred += _label_batch(model, batch, out, tally)
@@ -246,6 +271,8 @@ def labels(
         try:
             score = score_labels(gold, pred, gold_key)
         except ScoringInputError as exc:
+            if exc.side == "gold" and 0 <= exc.index < len(gold_at):
+                raise _fail(f"{gold_at[exc.index]}: {exc.problem}") from None
             raise _fail(f"{input_path}: {exc}") from None
         typer.echo(score.render())
         typer.echo(json.dumps(score.as_dict(), ensure_ascii=False))

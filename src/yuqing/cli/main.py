@@ -50,6 +50,13 @@ T = TypeVar("T")
 
 # The fastest replay (three centuries of stream a second: "as fast as it can store").
 MAX_SPEED = 1e10
+# Slower than a hundredth of real time is a typo (one stream second would take 100 s).
+MIN_SPEED = 0.01
+
+
+def check_speed(speed: float) -> None:
+    if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
+        raise fail(f"--speed {speed:g}: must be from {MIN_SPEED:g} to {MAX_SPEED:g}")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -165,8 +172,7 @@ def replay(
     from yuqing.settings import load_settings
     from yuqing.sources.replay import Replayer
 
-    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
-        raise fail(f"--speed {speed:g}: must be above 0 and at most {MAX_SPEED:g}")
+    check_speed(speed)
     with user_errors():
         if not file.exists():
             raise fail(f"{file}: no such file")
@@ -207,9 +213,11 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
-    from yuqing.storage.search import search_posts
+    from yuqing.storage.search import MAX_QUERY_CHARS, search_posts
     from yuqing.textproc.segment import search_terms
 
+    if len(query) > MAX_QUERY_CHARS:
+        raise fail(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS}")
     terms = search_terms(query)
     if not terms:
         raise fail(f"the query {query[:40]!r} has no words to search for")
@@ -500,6 +508,10 @@ def config_show() -> None:
         typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
 
 
+# A month of the county (about 100,000 posts, 40 MB): the generator holds it in memory.
+MAX_DEMO_HOURS = 720.0
+
+
 @demo_app.command("generate")
 def demo_generate(
     out: Annotated[Path, typer.Option(help="where to write the JSON Lines stream")],
@@ -521,11 +533,13 @@ def demo_generate(
     """
     from yuqing.demo.scenario import DEFAULT_START, generate_scenario, prelude_posts, write_jsonl
 
-    if not math.isfinite(hours) or hours <= 0:
-        raise fail(f"--hours must be a positive number of hours, got {hours}")
-    if not math.isfinite(prelude_hours):
-        raise fail(f"--prelude-hours must be a number of hours, got {prelude_hours}")
+    if not math.isfinite(hours) or not 0 < hours <= MAX_DEMO_HOURS:
+        raise fail(f"--hours must be more than 0 and at most {MAX_DEMO_HOURS:g}, got {hours:g}")
+    if not math.isfinite(prelude_hours) or prelude_hours > MAX_DEMO_HOURS:
+        raise fail(f"--prelude-hours must be at most {MAX_DEMO_HOURS:g}, got {prelude_hours:g}")
     posts = generate_scenario(seed=seed, hours=hours)
+    if not posts:
+        raise fail(f"--hours {hours:g}: too short for any post; the first comes within minutes")
     chatter = prelude_posts(seed, prelude_hours, DEFAULT_START) if prelude_hours > 0 else []
     try:
         write_jsonl([*chatter, *posts], out)
@@ -558,6 +572,8 @@ def serve(
         settings = load_settings()
         if demo:
             from yuqing.runtime.demo import prepare_demo
+
+            check_speed(speed)
 
             ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
         else:

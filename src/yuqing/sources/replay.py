@@ -119,10 +119,14 @@ class Replayer:
                     f"{_published(self._timed[0]).date()} to "
                     f"{_published(self._timed[-1]).date()}: check its dates"
                 )
-            if span / speed > MAX_WALL:
+            # In float seconds: a tiny speed overflows timedelta arithmetic. The last
+            # batch waits one window more than the span.
+            wall = (span + batch_window).total_seconds() / speed
+            if not wall <= MAX_WALL.total_seconds():
+                took = f"{wall / 86400:,.1f} days" if wall < 1e6 * 86400 else "for ever"
                 raise SourceError(
                     f"replaying {span.days:,} days of stream at {speed:g}x would take "
-                    f"{span / speed / timedelta(days=1):,.1f} days; raise the speed"
+                    f"{took}; raise the speed"
                 )
         self._shifted = start_at is not None
         self._stream_start = stream_start

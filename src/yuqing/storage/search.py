@@ -17,6 +17,9 @@ from sqlalchemy.engine import Connection
 
 from yuqing.storage import schema as t
 
+# A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
+MAX_QUERY_CHARS = 500
+
 # The FTS5 virtual table made by the migration (SQLite only); not part of the metadata.
 _posts_fts = table("posts_fts", column("rowid"))
 

@@ -113,6 +113,10 @@ def test_stats_and_search_api(client: TestClient) -> None:
     hits = client.get("/api/v1/search", params={"q": "暴雨"}).json()["hits"]
     assert len(hits) == 1 and "河口乡" in hits[0]["text"]
     assert client.get("/api/v1/search").status_code == 422
+    for wordless in ("!!!", "🙂🙂", "\x00"):
+        answer = client.get("/api/v1/search", params={"q": wordless})
+        assert answer.status_code == 422
+        assert "has no words to search for" in answer.json()["detail"]
 
 
 def test_sources_api_shows_each_source_with_its_health(client: TestClient) -> None:

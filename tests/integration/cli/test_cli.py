@@ -340,6 +340,29 @@ def test_demo_generate_writes_a_reproducible_stream(cli: CliRunner, tmp_path: Pa
     assert ingested.exit_code == 0, ingested.output
 
 
+def test_demo_generate_refuses_lengths_it_cannot_hold_or_that_hold_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "d.jsonl"
+    cases = {
+        ("--hours", "100000"): "--hours must be more than 0 and at most 720",
+        ("--hours", "1e300"): "--hours must be more than 0 and at most 720",
+        ("--hours", "1e-9"): "too short for any post",
+        ("--prelude-hours", "1e300"): "--prelude-hours must be at most 720",
+    }
+    for args, message in cases.items():
+        result = cli.invoke(app, ["demo", "generate", "--out", str(out), *args])
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+        assert not out.exists()
+
+
+def test_search_refuses_a_query_too_long_or_without_words(cli: CliRunner) -> None:
+    long = cli.invoke(app, ["search", "火" * 501])
+    assert long.exit_code == 2 and "the limit is 500" in long.stderr
+    wordless = cli.invoke(app, ["search", "!!!"])
+    assert wordless.exit_code == 2 and "has no words to search for" in wordless.stderr
+
+
 def test_replay_plays_a_stream_fast(cli: CliRunner, tmp_path: Path) -> None:
     # 20 posts a minute apart = 19 minutes of stream time, played at 3600x (< 1 s).
     path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(20)])
@@ -364,10 +387,14 @@ def test_replay_faster_than_storing_says_the_clock_ran_ahead(
 
 def test_replay_refuses_speeds_it_cannot_play(cli: CliRunner, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(3)])
-    for speed in ("nan", "inf", "0", "-2", "1e11"):
+    for speed in ("nan", "inf", "0", "-2", "1e11", "0.001", "1e-300"):
         result = cli.invoke(app, ["replay", str(path), "--speed", speed])
         assert result.exit_code == 2 and "--speed" in result.stderr, speed
         assert "Traceback" not in result.output
+    for speed in ("-1", "nan", "1e-300"):  # the demo's replay too, before anything starts
+        result = cli.invoke(app, ["serve", "--demo", "--port", "1", "--speed", speed])
+        assert result.exit_code == 2, (speed, result.output)
+        assert "--speed" in result.stderr and "Traceback" not in result.output
 
 
 def test_replay_reads_csv_and_names_a_stream_with_no_usable_time(

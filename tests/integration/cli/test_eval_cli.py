@@ -259,6 +259,28 @@ def test_an_output_is_put_in_place_whole_and_a_failed_write_is_named(tmp_path: P
         assert "error: /dev/full: cannot write (No space left on device)" in result.stderr
 
 
+def test_gold_labels_the_model_never_gives_are_rejected_by_line(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "text": "太好了，开心", "sentiment": "positive"},
+        {"id": "b", "text": "太差劲了", "sentiment": "NEGATIVE"},
+        {"id": "c", "text": "一般般", "sentiment": ""},
+        {"id": "d", "text": "气死我了", "sentiment": 3},
+        {"id": "e", "text": "太失望了", "sentiment": "negative"},
+    ]
+    source = write_jsonl(tmp_path / "gold.jsonl", rows)
+    out = tmp_path / "pred.jsonl"
+    result = invoke("labels", "--task", "sentiment", "--input", str(source), "--output", str(out))
+    assert result.exit_code == 1, result.output
+    assert (
+        f"rejected {source}:2: sentiment: 'NEGATIVE' is not one of negative, neutral, positive"
+        in result.stderr
+    )
+    assert f"rejected {source}:3: sentiment: '' is not one of" in result.stderr
+    assert f"rejected {source}:4: sentiment: a number is not one of" in result.stderr
+    assert "3 rejected" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-1])["n"] == 2  # a and e are scored
+
+
 def test_labels_output_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     source = sentiment_file(tmp_path)
     target = tmp_path / "no" / "such" / "pred.jsonl"

@@ -230,3 +230,11 @@ def test_a_stream_over_decades_or_too_slow_to_play_is_refused() -> None:
 def test_a_stream_whose_every_line_was_rejected_says_why() -> None:
     with pytest.raises(SourceError, match=r"2 lines rejected, the first: x:1: bad"):
         replayer([Rejection("x:1", "bad"), Rejection("x:2", "worse")], FakeWall())
+
+
+def test_a_speed_so_slow_that_the_wait_overflows_is_refused_by_name() -> None:
+    # One post: the span is 0, but its batch still waits one window (a second of stream);
+    # at 1e-300x that is beyond any timedelta, which raised OverflowError.
+    for speed in (1e-300, 1e-8):
+        with pytest.raises(SourceError, match=r"would take .*; raise the speed"):
+            Replayer([post(0, "only")], speed, batch_window=timedelta(seconds=1))
