@@ -173,8 +173,11 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
     return moment
 
 
-# SQLite and PostgreSQL store whole numbers in 64 bits.
-_MAX_COUNT = 2**63 - 1
+# A post's reposts, comments or likes: far above any real post's, and low enough that the
+# sums of millions of them (a story's or an event's reach) fit the databases' 64 bits.
+_MAX_COUNT = 10**12
+# Sums of counts stop here (SQLite and PostgreSQL integers end at 2**63 - 1).
+MAX_REACH = 2**62
 
 
 def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> str | None:
@@ -186,7 +189,14 @@ def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> st
     text = str(value).strip()
     if len(text) > limit:
         raise InvalidRecord(f"{key}: longer than {limit} characters")
+    _refuse_nul(key, text)
     return text or None
+
+
+def _refuse_nul(key: str, value: str) -> None:
+    # SQLite keeps a NUL, PostgreSQL's text columns cannot: a file must import alike on both.
+    if "\x00" in value:
+        raise InvalidRecord(f"{key}: holds a NUL character (\\u0000), which is not text")
 
 
 def _count(obj: Mapping[str, Any], key: str) -> int | None:
@@ -282,6 +292,9 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
     if truncated:
         text = text[:MAX_TEXT_CHARS]
     title = title_value.strip()[:MAX_TITLE_CHARS] if isinstance(title_value, str) else None
+    _refuse_nul("text", text)
+    if title:
+        _refuse_nul("title", title)
 
     kind_value = obj.get("author_kind") or "unknown"
     try:

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
+from yuqing.core.posts import MAX_REACH
 from yuqing.detection import EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import StorageError
@@ -63,7 +64,7 @@ def upsert_events(
             "last_seen_at": summary.last_seen,
             "alerted_at": summary.alerted_at,
             "post_count": summary.post_count,
-            "reach": summary.reach,
+            "reach": min(summary.reach, MAX_REACH),
             "kind": summary.kind,
             "negative_share": summary.negative_share,
             "title": " ".join(summary.representative_text.split())[:300],
@@ -79,6 +80,8 @@ def upsert_events(
             name: insert.excluded[name]
             for name in (
                 "status",
+                # An older post that joins (a late file, a merge) moves the event's start.
+                "first_seen_at",
                 "last_seen_at",
                 "alerted_at",
                 "post_count",

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from yuqing.core.posts import MAX_REACH
 from yuqing.errors import NotFound
 from yuqing.storage import schema as t
 
@@ -188,17 +189,17 @@ def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
         # Driver SQL with the times as stored: SQLAlchemy's per-row binding cost more
         # than the update (times are fixed-width UTC text, so max() compares them right).
         conn.exec_driver_sql(
-            "UPDATE stories SET post_count = post_count + ?, reach = reach + ?, "
+            "UPDATE stories SET post_count = post_count + ?, reach = min(reach, ? - ?) + ?, "
             "last_seen_at = max(last_seen_at, ?) WHERE id = ?",
-            list(
-                zip(
-                    [g["n"] for g in growth],
-                    [g["reach"] for g in growth],
+            [
+                (g["n"], MAX_REACH, reach, reach, last, g["sid"])
+                for g, reach, last in zip(
+                    growth,
+                    [min(g["reach"], MAX_REACH) for g in growth],
                     _sqlite_times([g["last"] for g in growth]),
-                    [g["sid"] for g in growth],
                     strict=True,
                 )
-            ),
+            ],
         )
         return
     later = func.greatest(t.stories.c.last_seen_at, bindparam("last", type_=t.UTCDateTime()))
@@ -207,11 +208,13 @@ def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
         .where(t.stories.c.id == bindparam("sid"))
         .values(
             post_count=t.stories.c.post_count + bindparam("n"),
-            reach=t.stories.c.reach + bindparam("reach"),
+            # Capped without ever forming the overflowing sum: least(reach, cap - r) + r.
+            reach=func.least(t.stories.c.reach, MAX_REACH - bindparam("reach"))
+            + bindparam("reach"),
             last_seen_at=later,
         )
     )
-    conn.execute(stmt, list(growth))
+    conn.execute(stmt, [{**g, "reach": min(g["reach"], MAX_REACH)} for g in growth])
 
 
 def insert_posts(conn: Connection, columns: dict[str, list[Any]]) -> dict[str, int]:

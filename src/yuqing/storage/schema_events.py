@@ -7,7 +7,17 @@ added by migration 0003 and declared in ``schema.py``.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Index, Integer, LargeBinary, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
 
 from yuqing.storage.schema import Id, _ts, metadata
 
@@ -22,7 +32,7 @@ events = Table(
     _ts("last_seen_at", nullable=False),
     _ts("alerted_at"),
     Column("post_count", Integer, nullable=False),
-    Column("reach", Integer, nullable=False),
+    Column("reach", BigInteger, nullable=False),
     Column("kind", String(30)),
     Column("negative_share", Float),
     Column("title", String(300), nullable=False),

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import BASE_TIME, post, write_jsonl
 
-from yuqing.core.posts import parse_post_record
+from yuqing.core.posts import MAX_REACH, parse_post_record
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.retention import purge_expired_posts
 from yuqing.sources.base import Located
@@ -197,6 +197,24 @@ def test_a_monitor_filtering_on_kind_matches_by_the_kind_model(ctx: Context) -> 
         pairs = sorted((r.post_id, r.monitor_id) for r in conn.execute(select(t.post_monitors)))
     ids = [r.id for r in stored_posts(ctx)]
     assert pairs == sorted([(ids[0], accidents), (ids[1], calm)])
+
+
+def test_the_largest_counts_add_up_without_overflow_and_reach_is_capped(ctx: Context) -> None:
+    # Each count fits 64 bits, their sum did not: the whole batch failed to store.
+    most = 10**12
+    ctx.ingestor.ingest(
+        items([post(1, text="云溪化工厂起火", reposts=most, comments=most, likes=most)]),
+        origin="t",
+    )
+    row = stored_posts(ctx)[0]
+    with ctx.db.write() as conn:
+        assert conn.execute(select(t.stories.c.reach)).scalar_one() == 3 * most
+        # A story that has grown to the cap stays there instead of overflowing.
+        conn.execute(t.stories.update().values(reach=MAX_REACH - 5))
+        repo.grow_stories(
+            conn, [{"sid": row.story_id, "n": 1, "reach": 3 * most, "last": row.seen_at}]
+        )
+        assert conn.execute(select(t.stories.c.reach)).scalar_one() == MAX_REACH
 
 
 def test_posts_record_the_monitors_they_match(ctx: Context) -> None:
