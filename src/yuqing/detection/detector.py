@@ -303,6 +303,10 @@ class EventDetector:
             if self._clock is None or when > self._clock:
                 self._clock = when
                 self._clock_dt = post.time
+                if self._expiry and self._expiry[0][0] <= when:
+                    # Before this post can join it: an event idle past its time is over,
+                    # even when the gap falls inside one batch (a stream resumed after days).
+                    self._expire(when, result)
             assert post.time is not None
             for monitor_id in post.monitor_ids:
                 burst = self._monitors.observe(monitor_id, post.time)

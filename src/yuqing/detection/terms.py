@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from yuqing.detection.model import DetectionConfig
@@ -32,6 +33,9 @@ from yuqing.detection.stopwords import STOP_WORDS
 __all__ = ["DailyProfile", "TermBurst", "TermModel", "keep_term"]
 
 _LN2 = math.log(2.0)
+
+# A silence this long leaves no history worth the name (the df half-life is a day).
+HISTORY_RESTART = timedelta(days=30)
 
 
 def _has_han(token: str) -> bool:
@@ -125,6 +129,7 @@ class TermModel:
         self._terms: dict[str, list[float]] = {}
         self._total: list[float] = self._fresh(-1)
         self._first_bucket: int | None = None
+        self._restart_buckets = HISTORY_RESTART.total_seconds() / self._bucket
         self.daily = DailyProfile()
         self._keep_cache: dict[str, bool] = {}
 
@@ -208,6 +213,11 @@ class TermModel:
         if self._first_bucket is None:
             self._first_bucket = bucket
             self._total[0] = float(bucket)
+        elif bucket - self._total[0] > self._restart_buckets:
+            # After a month of silence the decayed history weighs nothing: baselines start
+            # over, warm-up included. Counting from the first bucket ever seen, one stray
+            # post dated 1900 made a fresh stream look warmed up from its first hour.
+            self._first_bucket = bucket
         self._add(self._total, bucket)
         self.daily.observe(when)
         records = self._terms

@@ -290,3 +290,23 @@ def test_comments_worded_like_the_events_own_join_it_on_a_second_look() -> None:
     ]
     assert placed and set(placed) <= late
     assert run.detector.stats["joined_by_likeness"] >= len(placed)
+
+
+def test_an_event_idle_past_its_time_retires_before_a_later_post_can_join_it() -> None:
+    background = chatter(T0, 12.5, 60)  # ends as the happening does
+    burst = happening(T0 + WARM, 30, timedelta(minutes=1), ["meteor", "chelyabinsk"], prefix="m")
+    # Events of fewer than 100 posts retire after 6 idle hours.
+    run = replay([*background, *burst], DetectionConfig(large_event_posts=100))
+    event = run.final(run.event_of[burst[-1].post_id])
+    assert event is not None
+    # One batch holds a copy of the happening's last post an hour on, and another copy
+    # eight hours on: by then the event has been idle for seven hours and is over, and
+    # that copy must not join it.
+    last = burst[-1]
+    assert last.time is not None
+    soon = make_post("m-soon", last.time + timedelta(hours=1), ["meteor"], story=last.story_key)
+    late = make_post("m-late", last.time + timedelta(hours=8), ["meteor"], story=last.story_key)
+    result = run.detector.process_batch([soon, late], now=late.time)
+    assert result.assignments[0] == event
+    assert result.assignments[1] != event
+    assert any(o.kind == "event_retired" and o.event_id == event for o in result.occurrences)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from stream_factories import EVERYDAY, T0
@@ -106,3 +106,15 @@ def test_the_volume_factor_follows_the_whole_streams_swell() -> None:
     plain = model.burst(EVERYDAY[100], (end + timedelta(hours=1)).timestamp())
     weighed = model.burst(EVERYDAY[100], (end + timedelta(hours=1)).timestamp(), swollen)
     assert weighed.surprise < plain.surprise
+
+
+def test_a_month_of_silence_restarts_the_history_and_its_warm_up() -> None:
+    model = TermModel(DetectionConfig())
+    start = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
+    # One stray post dated 1900 made a fresh stream look warmed up from its first hour.
+    model.observe(["旧闻"], datetime(1900, 1, 1, tzinfo=UTC).timestamp())
+    model.observe(["新闻"], start)
+    assert model.history_hours(start + 3600) < 1
+    # A gap of days is history still (streams pause over a weekend).
+    model.observe(["新闻"], start + 5 * 86400)
+    assert model.history_hours(start + 5 * 86400) > 5 * 24 - 3
