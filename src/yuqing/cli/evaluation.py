@@ -388,10 +388,11 @@ def events(
             f"{result.written} assignments written to {output_path}; "
             f"{result.events} events, {result.alerts} alerts; {result.seconds:.1f} s"
         )
-        if result.skipped:
-            typer.echo(
-                "skipped: " + ", ".join(f"{n} {why}" for why, n in sorted(result.skipped.items()))
-            )
+        for heading, counts in (("skipped", result.skipped), ("defaulted", result.defaulted)):
+            if counts:
+                typer.echo(
+                    f"{heading}: " + ", ".join(f"{n} {why}" for why, n in sorted(counts.items()))
+                )
         scored = score_event_files(input_path, output_path, min_posts, onset_posts, field)
     except YuqingError as exc:
         raise _fail(str(exc)) from None

@@ -59,7 +59,9 @@ from yuqing.textproc.kind import kind_of_votes
 __all__ = ["EventDetector"]
 
 _LN2 = math.log(2.0)
-_UNKNOWN_LANGUAGES = frozenset({"", "und", "unknown", "zxx", "mul", "xx"})
+# Languages the text models do not know: the pipeline's "other" (Spanish, Korean ...) and
+# the codes for none or an undetermined one. Processed on their tokens, or skipped.
+_UNKNOWN_LANGUAGES = frozenset({"", "other", "und", "unknown", "zxx", "mul", "xx"})
 _REPRESENTATIVE_CHARS = 280
 _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent passes this
 

@@ -80,8 +80,9 @@ class DetectionConfig:
     # this is taken for a wrong clock and skipped as future.
     max_jump: timedelta = timedelta(days=1)
     max_lateness: timedelta = timedelta(days=2)  # earlier than stream time - this: skip
-    # Posts whose language is unknown ("", "und", ...): "process" them on their tokens
-    # (the term model is language-neutral), or "skip" them with the reason counted.
+    # Posts in a language the text models do not know (the pipeline's "other", or "",
+    # "und" ...): "process" them on their tokens (the term model is language-neutral;
+    # CrisisLex's Spanish and Italian posts name their quakes), or "skip" them, counted.
     unknown_language: str = "process"
 
     # --- terms --------------------------------------------------------------------------

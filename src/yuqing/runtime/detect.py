@@ -89,6 +89,8 @@ class DetectionStage:
         self.run_tag = run_tag or f"{int(time.time()):x}{os.getpid() % 4096:03x}"
         self._casualties: dict[str, dict[str, int]] = {}
         self.skipped: dict[str, int] = {}
+        # Defaults applied rather than skips (posts in other languages processed ...).
+        self.defaulted: dict[str, int] = {}
         # Called at the start of a batch when it is due: the detector then holds exactly
         # the batches whose posts were stored (the ingestor stores one before it detects
         # the next), so a saved state never runs ahead of the store.
@@ -126,6 +128,7 @@ class DetectionStage:
                     key: dict(worst) for key, worst in self._casualties.items() if key in active
                 },
                 "skipped": dict(self.skipped),
+                "defaulted": dict(self.defaulted),
             }
 
     @classmethod
@@ -154,6 +157,7 @@ class DetectionStage:
             raise ConfigError("the detection snapshot is malformed: run_tag")
         casualties = snapshot.get("casualties")
         skipped = snapshot.get("skipped")
+        defaulted = snapshot.get("defaulted", {})  # absent from snapshots of before 2026-11-29
         if not (
             isinstance(casualties, dict)
             and all(
@@ -163,14 +167,19 @@ class DetectionStage:
             )
             and isinstance(skipped, dict)
             and all(type(v) is int for v in skipped.values())
+            and isinstance(defaulted, dict)
+            and all(type(v) is int for v in defaulted.values())
         ):
-            raise ConfigError("the detection snapshot is malformed: casualties or skipped")
+            raise ConfigError(
+                "the detection snapshot is malformed: casualties, skipped or defaulted"
+            )
         stage = cls(
             config, run_tag=tag, checkpoint=checkpoint, checkpoint_seconds=checkpoint_seconds
         )
         stage.detector = EventDetector.from_state(snapshot.get("detector"), stage.detector.config)
         stage._casualties = {key: dict(worst) for key, worst in casualties.items()}
         stage.skipped = dict(skipped)
+        stage.defaulted = dict(defaulted)
         return stage
 
     def avoid_stored_ids(self, stored_keys: Sequence[str]) -> None:
@@ -257,6 +266,8 @@ class DetectionStage:
             result = self.detector.process_batch(posts, now=now)
             for reason, count in result.skipped.items():
                 self.skipped[reason] = self.skipped.get(reason, 0) + count
+            for reason, count in result.defaulted.items():
+                self.defaulted[reason] = self.defaulted.get(reason, 0) + count
             keys = [self.key(e) if e is not None else None for e in result.assignments]
             for i, key in enumerate(keys):
                 if key is None:

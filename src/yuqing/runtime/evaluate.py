@@ -12,7 +12,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +39,7 @@ class EventRunResult:
     events: int
     alerts: int
     rejected: int
+    defaulted: dict[str, int] = field(default_factory=dict)
 
 
 def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
@@ -109,6 +110,7 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
                 assigned = event_repo.event_assignments(conn)
                 events, alerts = event_repo.count_events(conn)
             skipped = dict(ingestor.detection.skipped) if ingestor.detection else {}
+            defaulted = dict(ingestor.detection.defaulted) if ingestor.detection else {}
             if wordless:
                 skipped["no_text"] = skipped.get("no_text", 0) + wordless
         finally:
@@ -133,6 +135,7 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
         written=written,
         seconds=round(time.monotonic() - started, 1),
         skipped=skipped,
+        defaulted=defaulted,
         events=events,
         alerts=alerts,
         rejected=rejected,

@@ -424,6 +424,11 @@ class Ingestor:
     ) -> DetectionOutput | None:
         if self.detection is None or not prepared:
             return None
+        untimed = sum(1 for p in prepared if p.record.published_at is None)
+        if untimed:
+            # A feed item without a date is placed at its arrival: counted, not skipped.
+            defaulted = self.detection.defaulted
+            defaulted["no_time_arrival_used"] = defaulted.get("no_time_arrival_used", 0) + untimed
         return self.detection.run(
             identities=[p.identity for p in prepared],
             times=[p.record.published_at or p.seen_at for p in prepared],

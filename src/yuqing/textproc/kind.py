@@ -326,15 +326,22 @@ class KindModel:
         """
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
-        english = [
-            i
-            for i, lang in enumerate(langs or ())
-            if lang == "en" or (lang != "zh" and _mostly_latin(texts[i]))
-        ]
-        if not english:
+        english: list[int] = []
+        unread: set[int] = set()
+        for i, lang in enumerate(langs or ()):
+            if lang == "zh":
+                continue
+            script = "latin" if lang == "en" else _script(texts[i])
+            if script == "latin":
+                english.append(i)
+            elif script == "other":
+                unread.add(i)
+        if not english and not unread:
             return self.linear.predict(texts)
-        chosen = set(english)
+        chosen = unread.union(english)
         others = [i for i in range(len(texts)) if i not in chosen]
+        # Russian, Korean, Arabic, Thai ...: neither model reads them (the Chinese one
+        # called a Russian weather post an accident), so they are none, with no confidence.
         out: list[tuple[str, float]] = [("none", 0.0)] * len(texts)
         for i, result in zip(others, self.linear.predict([texts[i] for i in others]), strict=True):
             out[i] = result
@@ -343,9 +350,22 @@ class KindModel:
         return out
 
 
-def _mostly_latin(text: str) -> bool:
+def _script(text: str) -> str:
+    """``latin``, ``han`` or ``other``: the script that the text's letters are mostly in.
+
+    Latin beats Han as before; Han needs a third of the letters (Japanese with its kanji
+    is read by the Chinese model); any other script is ``other``.
+    """
     head = text[:MAX_CHARS]
-    return len(_LATIN.findall(head)) > len(_HAN.findall(head))
+    latin = len(_LATIN.findall(head))
+    han = len(_HAN.findall(head))
+    if latin > han:
+        return "latin"
+    letters = len(_LETTER.findall(head))
+    return "han" if han and 3 * han >= letters else "other"
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def english_kind(text: str) -> tuple[str, float]:

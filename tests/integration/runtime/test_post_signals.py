@@ -69,3 +69,34 @@ def test_sentiment_is_left_unknown_for_languages_no_model_knows(
     # Incident kind still reads the Spanish post (the hazard lexicon knows its words).
     assert rows["es"].kind == "natural_disaster"
     assert rows["zh"].kind == "accident"
+
+
+def test_defaults_applied_to_posts_are_counted_and_survive_a_snapshot(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    from yuqing.runtime.detect import DetectionStage
+
+    ctx = open_context(make_settings(database_url=database_url), clock=FakeClock(AT))
+    try:
+        undated = {"id": "undated", "source": "weibo", "text": "县城今天下了一场大雨"}
+        spanish = {
+            "id": "es",
+            "source": "weibo",
+            "published_at": (AT - timedelta(minutes=5)).isoformat(),
+            "text": POSTS["es"],
+        }
+        items = [
+            Located(parse_post_record(undated), "test:undated"),
+            Located(parse_post_record(spanish), "test:es"),
+        ]
+        ctx.ingestor.ingest(items, origin="test")
+        stage = ctx.ingestor.detection
+        assert stage is not None
+        # The undated post is placed at its arrival; the Spanish one is processed on its
+        # words though no text model knows Spanish: both are counted, neither skipped.
+        assert stage.defaulted == {"no_time_arrival_used": 1, "unknown_language_processed": 1}
+        assert stage.skipped == {}
+        restored = DetectionStage.from_snapshot(stage.snapshot())
+        assert restored.defaulted == stage.defaulted
+    finally:
+        ctx.close()

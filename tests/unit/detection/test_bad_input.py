@@ -61,21 +61,25 @@ def test_unknown_language_is_processed_by_default_and_counted() -> None:
     posts = [
         make_post("und", NOW, ["daily014", "daily015"], lang="und"),
         make_post("blank", NOW, ["daily016", "daily017"], lang=""),
+        # The text pipeline's word for a language that is neither Chinese nor English.
+        make_post("other", NOW, ["sismo", "guatemala"], lang="other"),
         make_post("zh", NOW, ["daily018", "daily019"], lang="zh"),
+        make_post("en", NOW, ["daily020", "daily021"], lang="en"),
     ]
     result = detector.process_batch(posts, now=NOW)
     assert sum(result.skipped.values()) == 0
-    assert result.defaulted == {"unknown_language_processed": 2}
+    assert result.defaulted == {"unknown_language_processed": 3}
 
 
 def test_unknown_language_can_be_skipped_instead() -> None:
     detector = EventDetector(DetectionConfig(unknown_language="skip"))
     posts = [
         make_post("und", NOW, ["daily014", "daily015"], lang="und"),
+        make_post("other", NOW, ["daily016", "daily017"], lang="other"),
         make_post("zh", NOW, ["daily018", "daily019"], lang="zh"),
     ]
     result = detector.process_batch(posts, now=NOW)
-    assert result.skipped == {"unknown_language": 1}
+    assert result.skipped == {"unknown_language": 2}
     assert result.defaulted == {}
 
 
