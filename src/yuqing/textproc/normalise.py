@@ -24,6 +24,7 @@ longer than ``MAX_INPUT_CHARS`` are cut first, so an oversized text costs bounde
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -42,6 +43,9 @@ MAX_INPUT_CHARS = 100_000
 # from any input, OpenCC leaves it alone, and it is not whitespace.
 _SEP = "\ue000"
 _SEP_CP = 0xE000
+
+# ANSI/VT100 escape sequences (ECMA-48: CSI ... final byte, and ESC [intermediates] final).
+_TERMINAL_CODES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[ -/]*[0-~])")
 
 # Code point classes of the lookup table.
 _KEEP, _DROP, _SPACE, _BREAK, _BOUNDARY = 0, 1, 2, 3, 4
@@ -157,6 +161,9 @@ def normalise_batch(texts: Sequence[str]) -> list[str]:
     if joined.count(_SEP) != len(bounded) - 1:
         # The input itself carried the separator (a private-use character we drop anyway).
         joined = _SEP.join([t.replace(_SEP, "") for t in bounded])
+    if "\x1b" in joined:
+        # Terminal colour codes pasted with a post: dropping ESC alone left "[31m" words.
+        joined = _TERMINAL_CODES.sub("", joined)
     cps = _fold_and_drop(_code_points(joined))
     # Only the texts that the fold did not already make NFKC pay for NFKC. The check is
     # per text: on the joined batch one combining mark anywhere sends it to a full pass.

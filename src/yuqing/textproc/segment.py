@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 
 import rjieba
@@ -33,10 +34,28 @@ _SEP = "\ue000"
 # Links and @-handles (Weibo handles end at a space or a colon; pseudonymised ones are
 # u_ + 12 hex digits).
 _NOISE = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+|@[^\s:：,，@)）\ue000]{1,30}")
-# What is not part of a word: anything but letters and digits, except the joiners jieba
-# keeps inside a word (covid-19, 3.5), which go unless one of them stands between two
-# letters or digits (... and -- never do).
-_JUNK = re.compile(r"[^\w.+\-\ue000]+|_+")
+
+
+def _mark_ranges() -> str:
+    """A regex class body of every combining mark (Mn, Mc, Me) up to U+1FFFF and the
+    variation selectors supplement: the standard library's ``re`` has no ``\\p{M}``."""
+    ranges: list[tuple[int, int]] = []
+    for cp in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(cp))[0] == "M":
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in ranges)
+
+
+_MARKS = _mark_ranges()
+
+# What is not part of a word: anything but letters, digits and combining marks (Thai tone
+# marks, Devanagari vowel signs: \w leaves them out, which cut ไฟไหม้ to ไฟไหม), except
+# the joiners jieba keeps inside a word (covid-19, 3.5), which go unless one of them
+# stands between two letters or digits (... and -- never do).
+_JUNK = re.compile(r"[^\w" + _MARKS + r".+\-\ue000]+|_+")
 # After _JUNK only letters, digits, joiners, spaces and _SEP are left, so "a letter or
 # digit" is [^\W_] (str.isalnum exactly). A run of joiners goes (becomes a space) unless
 # it is one joiner with a letter or digit on both sides: one regex pass, no callback.

@@ -47,3 +47,8 @@ def test_empty_inputs_give_empty_outputs() -> None:
 def test_oversized_text_is_cut_to_the_bound() -> None:
     out = normalise("地" * (MAX_INPUT_CHARS + 1000))
     assert len(out) == MAX_INPUT_CHARS
+
+
+def test_terminal_colour_codes_are_removed_with_their_parameters() -> None:
+    # Dropping ESC alone left "[31m" in the text and 31mred among the words.
+    assert normalise("\x1b[31;1mred\x1b[0m text \x1b(B\x1bM") == "red text"

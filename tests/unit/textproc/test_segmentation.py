@@ -74,3 +74,12 @@ def test_words_with_letters_outside_ascii_stay_whole() -> None:
     ]
     # A query for the whole word finds the post that holds it.
     assert "también" in search_terms("también")
+
+
+def test_words_keep_their_combining_marks() -> None:
+    # \w leaves combining marks out: Thai ไฟไหม้ ("fire") lost its tone mark and Hindi
+    # नमस्ते fell into pieces.
+    thai, hindi, latin = segment_batch(["ไฟไหม้ใหญ่", "नमस्ते दुनिया", "cafe\u0301 naïve"])
+    assert thai == ["ไฟไหม้ใหญ่"]
+    assert hindi == ["नमस्ते", "दुनिया"]
+    assert latin == ["cafe\u0301", "naïve"]
