@@ -184,6 +184,8 @@ def replay(
             # A wall second of stream per batch, and never more than a day of it.
             batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
         )
+        if replayer.stray_note:
+            typer.echo(f"note: {replayer.stray_note}", err=True)
         ctx = open_context(load_settings(), clock=replayer.clock)
         try:
             typer.echo(

@@ -14,6 +14,7 @@ oversized stream with a clear error instead of exhausting memory.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -111,6 +112,8 @@ class Replayer:
                 f"replay stream has no post with a valid published_at{why}, so it has no "
                 "stream time; to replay it anyway, start it now (yuqing replay --now)"
             )
+        # Said of posts far from all the others (see _stray_posts), for the caller to show.
+        self.stray_note: str | None = None
         if self._timed:
             span = _published(self._timed[-1]) - _published(self._timed[0])
             if span > MAX_SPAN:
@@ -119,6 +122,7 @@ class Replayer:
                     f"{_published(self._timed[0]).date()} to "
                     f"{_published(self._timed[-1]).date()}: check its dates"
                 )
+            self.stray_note = _stray_posts(self._timed, span)
             # In float seconds: a tiny speed overflows timedelta arithmetic. The last
             # batch waits one window more than the span.
             wall = (span + batch_window).total_seconds() / speed
@@ -190,6 +194,44 @@ class Replayer:
             extra={**item.record.extra, "original_published_at": original.isoformat()},
         )
         return Located(record, item.location)
+
+
+# A gap that is this share of a stream's whole span, in a stream longer than STRAY_SPAN,
+# sets a few posts apart from all the others: a wrong date, not a quiet spell.
+STRAY_GAP_SHARE = 0.9
+STRAY_SPAN = timedelta(days=2)
+STRAY_MIN_REST = 10
+
+
+def _stray_posts(timed: list[Located], span: timedelta) -> str | None:
+    """A note on the few first or last posts that lie far from all the others, if any.
+
+    One post dated half a year late stretched a four-hour stream over that half year: at
+    1,000x the replay then waits hours in silence for it. It may be a wrong date, or a
+    lone post long before a burst (streams have those), so it is told, not refused.
+    """
+    if span <= STRAY_SPAN or len(timed) < STRAY_MIN_REST:
+        return None
+    gaps = [
+        (_published(b) - _published(a), i)
+        for i, (a, b) in enumerate(itertools.pairwise(timed), start=1)
+    ]
+    widest, cut = max(gaps, key=lambda g: g[0])
+    if widest < span * STRAY_GAP_SHARE:
+        return None
+    # The smaller side of the widest gap holds the strays, if it is a few posts against
+    # many (two bursts a month apart are two bursts).
+    strays = timed[:cut] if cut <= len(timed) - cut else timed[cut:]
+    if len(timed) - len(strays) < STRAY_MIN_REST or len(strays) > max(3, len(timed) // 100):
+        return None
+    first = strays[0]
+    more = f" and {len(strays) - 1:,} more" if len(strays) > 1 else ""
+    side = "before" if strays[0] is timed[0] else "after"
+    return (
+        f"{first.location}{more}: published_at {_published(first).isoformat()} lies "
+        f"{widest.days:,} days {side} the rest of the stream; the replay waits that long "
+        "(scaled by the speed) for it; check its date if that is not meant"
+    )
 
 
 def _published(item: Located) -> datetime:

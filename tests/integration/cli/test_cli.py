@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from tests.factories import post, write_jsonl
+from tests.factories import BASE_TIME, post, write_jsonl
 from typer.testing import CliRunner
 
 from yuqing.cli.main import app
@@ -361,6 +361,15 @@ def test_search_refuses_a_query_too_long_or_without_words(cli: CliRunner) -> Non
     assert long.exit_code == 2 and "the limit is 500" in long.stderr
     wordless = cli.invoke(app, ["search", "!!!"])
     assert wordless.exit_code == 2 and "has no words to search for" in wordless.stderr
+
+
+def test_replay_tells_of_a_post_dated_far_from_the_rest(cli: CliRunner, tmp_path: Path) -> None:
+    stray = post(1, published_at=(BASE_TIME + timedelta(days=200)).isoformat())
+    path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(2, 40)] + [stray])
+    result = cli.invoke(app, ["replay", str(path), "--speed", "1e10"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {path}:39: published_at " in result.stderr
+    assert "days after the rest of the stream" in result.stderr
 
 
 def test_replay_plays_a_stream_fast(cli: CliRunner, tmp_path: Path) -> None:

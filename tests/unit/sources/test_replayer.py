@@ -238,3 +238,21 @@ def test_a_speed_so_slow_that_the_wait_overflows_is_refused_by_name() -> None:
     for speed in (1e-300, 1e-8):
         with pytest.raises(SourceError, match=r"would take .*; raise the speed"):
             Replayer([post(0, "only")], speed, batch_window=timedelta(seconds=1))
+
+
+def test_a_post_dated_far_from_all_the_others_is_named_before_it_is_waited_for() -> None:
+    # Four hours of posts and one dated half a year later: at 1,000x the replay waits
+    # four hours of wall time in silence for it. A wrong date, or meant? It is told.
+    stream = [post(60.0 * i, f"p{i}") for i in range(240)]
+    stream.append(post(86400.0 * 180, "late"))
+    note = replayer(stream, FakeWall(), speed=1000.0).stray_note
+    assert note is not None
+    assert note.startswith("stream:late: published_at 2026-")
+    assert "lies 179 days after the rest of the stream" in note
+    early = [post(0.0, "first"), *(post(86400.0 * 3 + 60 * i, f"b{i}") for i in range(50))]
+    assert "stream:first" in (replayer(early, FakeWall()).stray_note or "")
+    # Two bursts a week apart, or a stream of a few hours, have nothing to tell.
+    bursts = [*(post(60.0 * i, f"a{i}") for i in range(50))]
+    bursts += [post(86400.0 * 7 + 60 * i, f"z{i}") for i in range(50)]
+    assert replayer(bursts, FakeWall()).stray_note is None
+    assert replayer(stream[:-1], FakeWall()).stray_note is None
