@@ -332,6 +332,16 @@ def score_event_files(
             untimed += 1
             continue
         label = raw.get(field)
+        if label is not None and (
+            isinstance(label, bool) or not isinstance(label, str | int) or label == ""
+        ):
+            # true, "", a list or an object would be scored as an event named "True", ""
+            # or "[...]": told, and left out of the score.
+            got = "an empty string" if label == "" else json_type(label)
+            tally.reject(
+                Rejection(item.location, f"{field}: expected an event id or null, got {got}")
+            )
+            continue
         labelled = labelled or label is not None
         gold.append({"id": key, "published_at": raw["published_at"], "event": label})
         gold_at.append(item.location)

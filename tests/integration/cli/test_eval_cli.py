@@ -385,6 +385,24 @@ def test_event_files_report_bad_lines_and_untimed_posts(tmp_path: Path) -> None:
     assert next(scored.report()).startswith("note: 1 stream posts have no published_at")
 
 
+def test_event_labels_that_name_no_event_are_rejected_by_line(tmp_path: Path) -> None:
+    stream = labelled_stream(tmp_path)
+    with stream.open("a", encoding="utf-8") as handle:
+        for n, label in enumerate(["", True, ["fire"], {"id": "fire"}]):
+            row = {"id": f"odd{n}", "published_at": T0.isoformat(), "text": "x", "event": label}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    pred = assignments_for(stream, tmp_path / "assign.jsonl")
+    scored = score_event_files(stream, pred)
+    problems = [str(r) for r in scored.rejections]
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "event: expected an event id or null, got an empty string",
+        "event: expected an event id or null, got a boolean",
+        "event: expected an event id or null, got an array",
+        "event: expected an event id or null, got an object",
+    ]
+    assert scored.score is not None and len(scored.score.outcomes) == 1  # the fire alone
+
+
 @pytest.mark.slow
 def test_events_runs_the_pipeline_and_scores_like_the_reference(tmp_path: Path) -> None:
     pytest.importorskip("yuqing.runtime.evaluate", reason="the event stream runner is not built")
