@@ -348,6 +348,8 @@ def create_app(
         content = {
             "stored": summary.stored,
             "duplicates": summary.duplicates,
+            # Of the duplicates, those whose text differs from the post kept under the id.
+            "differing": summary.differing,
             "rejected": summary.rejected,
             "rejections": [
                 {"location": r.location, "problem": r.problem} for r in summary.rejections

@@ -54,16 +54,31 @@ class IngestSummary:
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     run_id: int | None = None
+    # Duplicates (same id) whose title or text differs from the post kept: an edited post
+    # or two posts sharing an id. The first one stays; the first such line is named.
+    differing: int = 0
+    first_differing: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.rejected == 0
 
     def line(self) -> str:
+        differing = ""
+        if self.differing:
+            differing = (
+                f" ({self.differing} with another text than the post kept under their id, "
+                f"the first at {self.first_differing}; the post first stored is kept)"
+            )
         return (
-            f"{self.origin}: stored {self.stored}, duplicates {self.duplicates}, "
+            f"{self.origin}: stored {self.stored}, duplicates {self.duplicates}{differing}, "
             f"rejected {self.rejected}"
         )
+
+    def note_differing(self, location: str) -> None:
+        self.differing += 1
+        if self.first_differing is None:
+            self.first_differing = location
 
 
 @dataclass(slots=True)
@@ -73,6 +88,7 @@ class _Prepared:
     source: repo.SourceInfo
     identity: str
     seen_at: datetime
+    order: int = 0  # place in its batch
 
 
 # A post published further ahead of the clock than this is refused: a time zone error
@@ -82,6 +98,10 @@ MAX_AHEAD = timedelta(days=1)
 
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
+
+
+def _text_hash(p: _Prepared) -> str:
+    return content_hash(p.record.title, p.record.text)
 
 
 def story_key(identity: str) -> str:
@@ -292,11 +312,12 @@ class Ingestor:
         self.stages.start()
         rejections: list[Rejection] = []
         prepared: list[_Prepared] = []
-        seen_in_batch: set[str] = set()
+        seen_in_batch: dict[str, _Prepared] = {}
         duplicates = 0
         now = self.clock.now()
         latest = now + MAX_AHEAD
-        for item in chunk:
+        differing: list[tuple[int, str]] = []
+        for order, item in enumerate(chunk):
             if isinstance(item, Rejection):
                 rejections.append(item)
                 continue
@@ -313,10 +334,14 @@ class Ingestor:
                 )
                 continue
             prepared_item = self._prepare(item, default_source, source_kind, now)
-            if prepared_item.identity in seen_in_batch:
+            prepared_item.order = order
+            first = seen_in_batch.get(prepared_item.identity)
+            if first is not None:
                 duplicates += 1
+                if _text_hash(first) != _text_hash(prepared_item):
+                    differing.append((order, prepared_item.location))
                 continue
-            seen_in_batch.add(prepared_item.identity)
+            seen_in_batch[prepared_item.identity] = prepared_item
             prepared.append(prepared_item)
 
         lap = self.stages.lap
@@ -324,8 +349,16 @@ class Ingestor:
         with self.db.read() as conn:
             stored_before = repo.existing_identities(conn, [p.identity for p in prepared])
         if stored_before:
-            duplicates += sum(1 for p in prepared if p.identity in stored_before)
+            again = [p for p in prepared if p.identity in stored_before]
+            duplicates += len(again)
+            with self.db.read() as conn:
+                kept_hash = repo.content_hashes_of(conn, [p.identity for p in again])
+            for p in again:
+                if kept_hash.get(p.identity, _text_hash(p)) != _text_hash(p):
+                    differing.append((p.order, p.location))
             prepared = [p for p in prepared if p.identity not in stored_before]
+        for _, location in sorted(differing):
+            summary.note_differing(location)
         lap("known")
         features = self.pipeline.process_batch(
             [p.record.text for p in prepared], [p.record.title for p in prepared]

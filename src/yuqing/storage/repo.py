@@ -141,6 +141,14 @@ def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]
     return {row[0] for row in rows}
 
 
+def content_hashes_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
+    """The content hash of each stored post (of its title and text), by post identity."""
+    rows = _select_in(
+        conn, "SELECT identity, content_hash FROM posts WHERE identity IN", identities
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def story_keys_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
     """The story key of each stored post, by post identity."""
     rows = _select_in(

@@ -56,6 +56,22 @@ def test_ingesting_the_same_posts_twice_stores_them_once(ctx: Context) -> None:
     assert len(stored_posts(ctx)) == 30
 
 
+def test_a_duplicate_id_with_another_text_is_told_and_the_first_post_kept(ctx: Context) -> None:
+    first = ctx.ingestor.ingest(items([post(1, text="原文"), post(2)]), origin="a")
+    assert first.differing == 0
+    again = ctx.ingestor.ingest(
+        items([post(1, text="改过的原文"), post(2), post(3), post(3, text="同一编号的另一条")]),
+        origin="b",
+    )
+    assert (again.stored, again.duplicates, again.differing) == (1, 3, 2)
+    assert again.first_differing == "test:1"
+    assert "2 with another text than the post kept under their id, the first at test:1" in (
+        again.line()
+    )
+    texts = {row.external_id: row.text for row in stored_posts(ctx)}
+    assert texts["p1"] == "原文" and texts["p3"] != "同一编号的另一条"
+
+
 def test_identity_falls_back_to_canonical_url_then_content_hash(ctx: Context) -> None:
     by_url = [
         post(1, id=None, url="https://news.example.cn/a?id=3&utm_source=x"),
