@@ -40,9 +40,17 @@ def test_push_stores_a_batch_and_is_idempotent(client: TestClient) -> None:
     batch = [post(n) for n in range(5)]
     first = client.post("/api/v1/posts", json=batch, headers=AUTH)
     assert first.status_code == 200, first.text
-    assert first.json() == {"stored": 5, "duplicates": 0, "rejected": 0, "rejections": []}
+    assert first.json() == {
+        "stored": 5,
+        "duplicates": 0,
+        "differing": 0,
+        "rejected": 0,
+        "rejections": [],
+    }
     again = client.post("/api/v1/posts", json={"posts": batch}, headers=AUTH)
-    assert again.json()["duplicates"] == 5
+    assert again.json()["duplicates"] == 5 and again.json()["differing"] == 0
+    edited = client.post("/api/v1/posts", json=[{**batch[0], "text": "改过"}], headers=AUTH)
+    assert edited.json()["duplicates"] == 1 and edited.json()["differing"] == 1
 
 
 def test_push_reports_rejected_items_and_stores_the_rest(client: TestClient) -> None:
