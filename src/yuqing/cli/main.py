@@ -16,6 +16,7 @@ import typer
 
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
+from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.errors import YuqingError
 
 if TYPE_CHECKING:
@@ -52,6 +53,23 @@ T = TypeVar("T")
 MAX_SPEED = 1e10
 # Slower than a hundredth of real time is a typo (one stream second would take 100 s).
 MIN_SPEED = 0.01
+
+
+def checked_name(value: str | None, option: str, limit: int) -> str | None:
+    """A source slug or display name from the command line, trimmed; None stays None.
+
+    The store's columns bound them, and names are listed one a line.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        raise fail(f"{option} is empty")
+    if len(text) > limit:
+        raise fail(f"{option} is {len(text):,} characters long; the limit is {limit}")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise fail(f"{option} holds a control character (a tab or line break?)")
+    return text
 
 
 def check_speed(speed: float) -> None:
@@ -135,6 +153,8 @@ def ingest(
     """Import posts from files; prints stored, duplicates and rejected for each."""
     from yuqing.sources.files import open_import
 
+    source = checked_name(source, "--source", MAX_SOURCE_CHARS)
+
     def run(ctx: Context) -> int:
         worst = 0
         for path in files:
@@ -173,6 +193,7 @@ def replay(
     from yuqing.sources.replay import Replayer
 
     check_speed(speed)
+    source = checked_name(source, "--source", MAX_SOURCE_CHARS)
     with user_errors():
         if not file.exists():
             raise fail(f"{file}: no such file")
@@ -295,7 +316,12 @@ def feeds_add(
         raise fail(
             f"--author-kind {author_kind!r} is not one of " + ", ".join(k.value for k in AuthorKind)
         )
-    feed_slug = slug or host.replace(".", "-")
+    if len(url) > MAX_URL_CHARS:
+        raise fail(f"the feed URL is {len(url):,} characters long; the limit is {MAX_URL_CHARS:,}")
+    made = host.replace(".", "-")
+    what = "--slug" if slug is not None else "the host as a slug (give --slug)"
+    feed_slug = checked_name(slug if slug is not None else made, what, MAX_SOURCE_CHARS) or made
+    name = checked_name(name, "--name", 300)
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:

@@ -47,7 +47,11 @@ REQUIRED_FIELDS: tuple[str, ...] = ("text",)
 MAX_RECORD_BYTES = 1_000_000
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
-MAX_SHORT_CHARS = 300  # ids, authors, source slugs, languages
+MAX_SHORT_CHARS = 300  # ids, authors, languages
+MAX_SOURCE_CHARS = 100  # source slugs (sources.slug)
+# A post's identity as stored (posts.identity, unique): longer ones keep their kind and
+# source and hash the rest, since PostgreSQL enforces the column's length.
+MAX_IDENTITY_CHARS = 400
 MAX_URL_CHARS = 2_000
 
 
@@ -102,10 +106,23 @@ class PostRecord:
         of the content, so the same item ingested twice is stored once.
         """
         if self.external_id:
-            return f"id:{source_slug}:{self.external_id}"
+            return post_identity(source_slug, self.external_id)
         if self.url:
-            return f"url:{canonical_url(self.url)}"
+            return _bounded_identity(f"url:{canonical_url(self.url)}", "url:")
         return f"hash:{source_slug}:{content_hash(self.title, self.text)}"
+
+
+def post_identity(source_slug: str, external_id: str) -> str:
+    """The identity of the post ``external_id`` of a source (also of a repost's original)."""
+    return _bounded_identity(f"id:{source_slug}:{external_id}", f"id:{source_slug}:")
+
+
+def _bounded_identity(identity: str, head: str) -> str:
+    # Short identities, nearly all, stay as they were stored by earlier versions.
+    if len(identity) <= MAX_IDENTITY_CHARS:
+        return identity
+    rest = identity[len(head) :]
+    return f"{head}#{hashlib.sha256(rest.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def content_hash(title: str | None, text: str) -> str:
@@ -313,7 +330,7 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
     extra = {k: v for k, v in obj.items() if k not in known}
     return PostRecord(
         text=text,
-        source=_short(obj, "source") or default_source,
+        source=_short(obj, "source", MAX_SOURCE_CHARS) or default_source,
         external_id=_short(obj, "id"),
         published_at=parse_time(obj.get("published_at")),
         author=_short(obj, "author"),

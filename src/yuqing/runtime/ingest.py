@@ -25,7 +25,13 @@ from sqlalchemy.engine import Connection
 
 from yuqing.core.clock import Clock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
-from yuqing.core.posts import AuthorKind, PostRecord, SourceCategory, content_hash
+from yuqing.core.posts import (
+    AuthorKind,
+    PostRecord,
+    SourceCategory,
+    content_hash,
+    post_identity,
+)
 from yuqing.core.privacy import Pseudonymiser
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError
@@ -424,9 +430,9 @@ class Ingestor:
         parents: dict[str, str] = {}
         for p, key in zip(prepared, stories, strict=True):
             if p.record.external_id:
-                parents[f"id:{p.source.slug}:{p.record.external_id}"] = key
+                parents[post_identity(p.source.slug, p.record.external_id)] = key
         wanted = {
-            f"id:{p.source.slug}:{link}"
+            post_identity(p.source.slug, link)
             for p in prepared
             for link in (p.record.repost_of, p.record.reply_to)
             if link
@@ -438,11 +444,11 @@ class Ingestor:
         followed = list(stories)
         for i, p in enumerate(prepared):
             for link in (p.record.repost_of, p.record.reply_to):
-                parent = parents.get(f"id:{p.source.slug}:{link}") if link else None
+                parent = parents.get(post_identity(p.source.slug, link)) if link else None
                 if parent is not None:
                     followed[i] = parent
                     if p.record.external_id:  # a reply to this reply, later in the batch
-                        parents[f"id:{p.source.slug}:{p.record.external_id}"] = parent
+                        parents[post_identity(p.source.slug, p.record.external_id)] = parent
                     break
         return followed
 

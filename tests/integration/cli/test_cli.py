@@ -372,6 +372,21 @@ def test_replay_tells_of_a_post_dated_far_from_the_rest(cli: CliRunner, tmp_path
     assert "days after the rest of the stream" in result.stderr
 
 
+def test_names_given_on_the_command_line_must_fit_the_store(cli: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "s.jsonl", [post(1)])
+    cases = [
+        (["ingest", str(path), "--source", "s" * 101], "--source is 101 characters long"),
+        (["replay", str(path), "--source", "a\tb"], "--source holds a control character"),
+        (["feeds", "add", "https://example.org/rss", "--slug", "x" * 101], "--slug is 101"),
+        (["feeds", "add", "https://example.org/rss", "--name", " "], "--name is empty"),
+        (["feeds", "add", "https://example.org/" + "p" * 2000], "the limit is 2,000"),
+        (["feeds", "add", f"https://{'h' * 60}.{'i' * 60}.example/rss"], "give --slug"),
+    ]
+    for args, message in cases:
+        result = cli.invoke(app, args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+
+
 def test_replay_plays_a_stream_fast(cli: CliRunner, tmp_path: Path) -> None:
     # 20 posts a minute apart = 19 minutes of stream time, played at 3600x (< 1 s).
     path = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(20)])

@@ -72,6 +72,23 @@ def test_a_duplicate_id_with_another_text_is_told_and_the_first_post_kept(ctx: C
     assert texts["p1"] == "原文" and texts["p3"] != "同一编号的另一条"
 
 
+def test_long_urls_and_ids_are_stored_once_and_reposts_still_find_them(ctx: Context) -> None:
+    # posts.identity is VARCHAR(400): on PostgreSQL a longer one failed the whole batch.
+    long_url = "https://mp.example.cn/s?" + "&".join(f"k{i}=v{i}" for i in range(120))
+    long_id = "7" * 300
+    batch = [
+        post(1, id=None, url=long_url, text="一篇很长链接的文章"),
+        post(2, id=long_id, source="s" * 100, text="云溪化工园区发生火情"),
+        post(3, id="r", source="s" * 100, repost_of=long_id, text="转发"),
+    ]
+    first = ctx.ingestor.ingest(items(batch), origin="a")
+    again = ctx.ingestor.ingest(items(batch), origin="b")
+    assert (first.stored, first.rejected) == (3, 0)
+    assert (again.stored, again.duplicates) == (0, 3)
+    rows = {row.external_id: row for row in stored_posts(ctx)}
+    assert rows["r"].story_id == rows[long_id].story_id
+
+
 def test_identity_falls_back_to_canonical_url_then_content_hash(ctx: Context) -> None:
     by_url = [
         post(1, id=None, url="https://news.example.cn/a?id=3&utm_source=x"),

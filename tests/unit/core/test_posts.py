@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from yuqing.core.posts import (
+    MAX_IDENTITY_CHARS,
     MAX_TEXT_CHARS,
     AuthorKind,
     canonical_url,
     parse_post_record,
     parse_time,
+    post_identity,
 )
 from yuqing.errors import InvalidRecord
 
@@ -60,6 +62,7 @@ def test_text_falls_back_to_title_for_headline_only_items() -> None:
         ({"text": "x", "likes": 1e30}, "likes: 1e+30 is larger than any count can be"),
         ({"text": "x", "likes": 10**20}, "larger than any count can be"),
         ({"text": "x", "likes": 10**12 + 1}, "larger than any count can be"),
+        ({"text": "x", "source": "s" * 101}, "source: longer than 100 characters"),
         ({"text": "云溪\x00化工厂"}, "text: holds a NUL character"),
         ({"text": "x", "title": "标题\x00"}, "title: holds a NUL character"),
         ({"text": "x", "author": "a\x00b"}, "author: holds a NUL character"),
@@ -114,3 +117,16 @@ def test_a_plain_repost_without_words_of_its_own_is_a_post() -> None:
     record = parse_post_record({"id": "r", "text": "", "repost_of": "w_1"})
     assert record.text == ""
     assert record.repost_of == "w_1"
+
+
+def test_identities_fit_the_column_and_short_ones_are_as_before() -> None:
+    assert parse_post_record({"text": "x", "id": "42"}).identity("weibo") == "id:weibo:42"
+    long_url = "https://example.org/a?" + "&".join(f"k{i}=v{i}" for i in range(200))
+    by_url = parse_post_record({"text": "x", "url": long_url}).identity("weibo")
+    assert by_url.startswith("url:#") and len(by_url) <= MAX_IDENTITY_CHARS
+    long_id = "9" * 300
+    by_id = parse_post_record({"text": "x", "id": long_id}).identity("w" * 100)
+    assert by_id.startswith("id:" + "w" * 100 + ":#") and len(by_id) <= MAX_IDENTITY_CHARS
+    # A repost names its original by id: the same identity is made from the link.
+    assert post_identity("w" * 100, long_id) == by_id
+    assert by_id != post_identity("w" * 100, "8" + long_id[1:])
