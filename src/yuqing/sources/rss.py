@@ -40,6 +40,10 @@ from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
+# Conditional GET validators as stored (sources.etag, sources.last_modified); an HTTP date
+# is 29 characters.
+MAX_ETAG_CHARS = 500
+MAX_LAST_MODIFIED_CHARS = 100
 MAX_BACKOFF = timedelta(hours=6)
 DEFAULT_INTERVAL = timedelta(minutes=10)
 DEFAULT_TIMEOUT = 30.0  # seconds for the whole request, body included
@@ -159,8 +163,8 @@ def _succeeded(
 ) -> FeedState:
     return replace(
         state,
-        etag=_header_value(etag) or state.etag,
-        last_modified=_header_value(last_modified) or state.last_modified,
+        etag=_header_value(etag, MAX_ETAG_CHARS) or state.etag,
+        last_modified=_header_value(last_modified, MAX_LAST_MODIFIED_CHARS) or state.last_modified,
         consecutive_failures=0,
         next_poll_at=now + interval,
         last_success_at=now,
@@ -180,9 +184,10 @@ def _failed(state: FeedState, now: datetime, interval: timedelta, error: str) ->
     return PollResult(items=[], state=new_state, error=error)
 
 
-def _header_value(value: str | None) -> str | None:
-    # Validators are echoed back to the server; refuse absurd ones rather than store them.
-    if value is None or len(value) > 1000:
+def _header_value(value: str | None, limit: int) -> str | None:
+    # Validators are echoed back to the server; refuse absurd ones rather than store them
+    # (and the store's columns bound them: PostgreSQL refuses a longer value).
+    if value is None or len(value) > limit:
         return None
     return value.strip() or None
 

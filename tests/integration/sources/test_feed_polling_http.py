@@ -198,6 +198,17 @@ def test_atom_poll_uses_content_and_times_and_last_modified_alone(
     assert again.not_modified
 
 
+def test_validators_longer_than_the_store_keeps_are_not_kept(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    # sources.etag is VARCHAR(500) and last_modified VARCHAR(100): on PostgreSQL a longer
+    # one failed every save of the feed's health.
+    server.routes["/long"] = conditional(RSS, '"' + "e" * 600 + '"', "M" * 150, "text/xml")
+    result = poll_feed(client, FeedState(url=server.url("/long")), NOW, source_slug="x")
+    assert result.error is None and result.state.items_seen == 2
+    assert result.state.etag is None and result.state.last_modified is None
+
+
 def test_server_errors_back_off_exponentially_then_success_resets(
     server: FeedServer, client: httpx.Client
 ) -> None:
