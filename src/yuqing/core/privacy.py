@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from yuqing.core.posts import AuthorKind, PostRecord
+from yuqing.core.posts import MAX_TEXT_CHARS, MAX_TITLE_CHARS, AuthorKind, PostRecord
 
 PUBLIC_KINDS = frozenset({AuthorKind.ORGANISATION, AuthorKind.MEDIA, AuthorKind.GOVERNMENT})
 PSEUDONYM_RE = re.compile(r"^u_[0-9a-f]{12}$")
@@ -71,9 +71,15 @@ class Pseudonymiser:
         """Pseudonymise a record in place (author, mentions, raw payload) and return it."""
         original_author = record.author
         record.author = self.author(record.author, record.author_kind)
-        record.text = self.mentions(record.text)
+        # A pseudonym can be longer than the name it replaces: cut again to the bounds the
+        # record was cut to (PostgreSQL refuses a title beyond its column's 500).
+        text = self.mentions(record.text)
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+            record.truncated = True
+        record.text = text
         if record.title:
-            record.title = self.mentions(record.title)
+            record.title = self.mentions(record.title)[:MAX_TITLE_CHARS]
         raw: dict[str, Any] = dict(record.raw)
         if original_author is not None and "author" in raw:
             raw["author"] = record.author

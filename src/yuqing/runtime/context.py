@@ -54,6 +54,7 @@ class Context:
                 pipeline=self.pipeline,
                 detection=self._detection_stage() if self.settings.detection else None,
                 on_occurrences=self.on_occurrences,
+                reload_detection=self._detection_stage if self.settings.detection else None,
             )
         return self._ingestor
 

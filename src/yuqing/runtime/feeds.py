@@ -15,9 +15,10 @@ from datetime import timedelta
 import httpx
 
 from yuqing.core.posts import AuthorKind
+from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.rss import FeedState, is_due, poll_feed
+from yuqing.sources.rss import FeedState, failed_poll, is_due, poll_feed
 from yuqing.storage import repo
 
 
@@ -81,12 +82,21 @@ def poll_due_feeds(
         )
         summary = None
         if result.items:
-            summary = ctx.ingestor.ingest(
-                result.items,
-                origin=source.url or source.slug,
-                default_source=source.slug,
-                source_kind="rss",
-            )
+            try:
+                summary = ctx.ingestor.ingest(
+                    result.items,
+                    origin=source.url or source.slug,
+                    default_source=source.slug,
+                    source_kind="rss",
+                )
+            except YuqingError as exc:
+                # This feed's items could not be stored: its health says so and it backs
+                # off with its old validators (so the items come again), and the feeds
+                # after it are still polled.
+                log.warning("feed %s: storing its items failed: %s", source.slug, exc)
+                result = failed_poll(
+                    state, now, interval, f"storing its items failed: {str(exc)[:300]}"
+                )
         for note in result.notes[:20]:
             log.warning("%s", note)  # the serve log; `feeds poll` prints them too
         new = result.state

@@ -186,8 +186,12 @@ class Ingestor:
         pipeline: TextPipeline | None = None,
         detection: DetectionStage | None = None,
         on_occurrences: Callable[[list[DetectedOccurrence], DetectionStage], None] | None = None,
+        reload_detection: Callable[[], DetectionStage] | None = None,
     ) -> None:
         self.db = db
+        # Gives the detection stage as last saved: used after a batch the stage saw was
+        # not stored, so that it goes on as after a crash instead of never saving again.
+        self._reload_detection = reload_detection
         self.settings = settings
         self.clock = clock
         self.pipeline = pipeline or TextPipeline()
@@ -316,6 +320,11 @@ class Ingestor:
         kept: int,
     ) -> int:
         self.stages.start()
+        if self.detection is not None and self.detection.diverged and self._reload_detection:
+            self.detection = self._reload_detection()
+            log.warning(
+                "event detection went back to its last saved state: a batch it saw was not stored"
+            )
         rejections: list[Rejection] = []
         prepared: list[_Prepared] = []
         seen_in_batch: dict[str, _Prepared] = {}

@@ -124,9 +124,10 @@ def poll_feed(
     try:
         fetched = _fetch(client, state, timeout)
     except SourceError as exc:
-        return _failed(state, now, interval, str(exc))
+        return failed_poll(state, now, interval, str(exc))
     except Exception as exc:  # e.g. a URL stored before it was checked: one feed, one failure
-        return _failed(state, now, interval, f"{url}: could not fetch the feed ({_reason(exc)})")
+        why = f"{url}: could not fetch the feed ({_reason(exc)})"
+        return failed_poll(state, now, interval, why)
     if fetched is None:
         new_state = _succeeded(state, now, interval, etag=None, last_modified=None, seen=0)
         return PollResult(items=[], state=new_state, not_modified=True)
@@ -136,9 +137,9 @@ def poll_feed(
         notes: list[str] = []
         items = list(_entries_to_items(url, parsed, source_slug, author_kind, notes))
     except SourceError as exc:
-        return _failed(state, now, interval, str(exc))
+        return failed_poll(state, now, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
-        return _failed(state, now, interval, f"{url}: could not read the feed ({_reason(exc)})")
+        return failed_poll(state, now, interval, f"{url}: could not read the feed ({_reason(exc)})")
     seen = sum(isinstance(item, Located) for item in items)
     new_state = _succeeded(
         state,
@@ -172,7 +173,8 @@ def _succeeded(
     )
 
 
-def _failed(state: FeedState, now: datetime, interval: timedelta, error: str) -> PollResult:
+def failed_poll(state: FeedState, now: datetime, interval: timedelta, error: str) -> PollResult:
+    """The poll failed with ``error``: back off, and keep the validators of ``state``."""
     failures = state.consecutive_failures + 1
     new_state = replace(
         state,

@@ -292,6 +292,28 @@ def test_a_feed_stored_with_a_broken_url_fails_alone(
     assert "broken\tFAILING" in cli.invoke(app, ["feeds", "list"]).stdout
 
 
+def test_a_feed_whose_items_cannot_be_stored_fails_alone_and_says_so(
+    cli: CliRunner, feed_server: str, tmp_path: Path
+) -> None:
+    # The store refused one feed's items (PostgreSQL did, for a title grown past its
+    # column): the exception left the poll loop, the feeds after it were never polled
+    # and the failing one still showed "ok". A real SQLite trigger refuses them here.
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "afeed"])
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "zfeed"])
+    with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON posts WHEN NEW.source_id = "
+            "(SELECT id FROM sources WHERE slug = 'afeed') "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    result = cli.invoke(app, ["feeds", "poll"])
+    assert "Traceback" not in result.output
+    assert "storing its items failed" in result.stderr
+    assert "stored 2" in result.stdout  # zfeed, after it
+    listing = cli.invoke(app, ["feeds", "list"]).stdout
+    assert "afeed\tFAILING" in listing and "zfeed\tok" in listing
+
+
 def test_monitors_add_list_and_bad_query(cli: CliRunner, tmp_path: Path) -> None:
     added = cli.invoke(app, ["monitors", "add", "火情", "化工 AND (火灾 OR 爆炸)"])
     assert added.exit_code == 0, added.output

@@ -233,6 +233,42 @@ def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
     assert after is not None and after.payload == saved.payload
 
 
+def test_after_a_batch_that_is_not_stored_detection_goes_on_from_the_last_save(
+    database_url: str,
+    make_settings: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # It used to stay diverged for the life of the process: nothing it learned after the
+    # failure was ever saved. Now the next batch starts from the last save, as after a
+    # crash, and saving works again.
+    ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=15))
+    try:
+        ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
+        assert ctx.save_detection() is not None
+        before = ctx.ingestor.detection
+        assert before is not None
+        with monkeypatch.context() as patch:
+
+            def full_disk(*_args: Any, **_kwargs: Any) -> Any:
+                raise OSError("no space left on device")
+
+            patch.setattr("yuqing.runtime.ingest.repo.insert_posts", full_disk)
+            with pytest.raises(OSError, match="no space"):
+                ctx.ingestor.ingest(items(meteor(5000, 12, HAPPENING, seed=3)), origin="lost")
+        assert before.diverged
+        with caplog.at_level(logging.WARNING):
+            summary = ctx.ingestor.ingest(items(meteor(6000, 12, HAPPENING, seed=4)), origin="ok")
+        assert summary.stored == 12
+        assert "went back to its last saved state" in caplog.text
+        after = ctx.ingestor.detection
+        assert after is not None and after is not before and not after.diverged
+        assert after.detector.stats["posts"] == 80 + 12  # the saved 80, then the new 12
+        assert ctx.save_detection() is not None
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize(
     ("column", "value", "said"),
     [

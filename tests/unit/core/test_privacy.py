@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yuqing.core.posts import AuthorKind, parse_post_record
+from yuqing.core.posts import MAX_TEXT_CHARS, MAX_TITLE_CHARS, AuthorKind, parse_post_record
 from yuqing.core.privacy import Pseudonymiser
 
 
@@ -51,3 +51,15 @@ def test_record_mentions_author_and_raw_payload_are_all_replaced() -> None:
 def test_empty_key_is_refused() -> None:
     with pytest.raises(ValueError, match="key"):
         Pseudonymiser(b"")
+
+
+def test_a_record_cut_to_its_bounds_stays_within_them_once_pseudonymised() -> None:
+    # "@张三" (3 characters) becomes "@u_" + 12 hex digits: a title cut to 500 grew past the
+    # 500 that PostgreSQL's column holds, and the whole batch failed there.
+    record = parse_post_record(
+        {"text": "新" * (MAX_TEXT_CHARS - 3) + "@张三", "title": "新" * 494 + " @张三"}
+    )
+    Pseudonymiser(b"k").apply(record)
+    assert record.title is not None and len(record.title) == MAX_TITLE_CHARS
+    assert len(record.text) == MAX_TEXT_CHARS and record.truncated
+    assert "@u_" in record.title
