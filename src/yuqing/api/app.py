@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yuqing.api.incidents import build_router
+from yuqing.core.posts import refuse_json_constant
+from yuqing.errors import StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.storage import event_repo, repo
@@ -51,6 +54,10 @@ _DOCS = ("/docs", "/redoc")
 MAX_BODY_BYTES = 256 * 1024
 # Paths whose errors are for programs (JSON); every other path is a page a person opened.
 _MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json", *_DOCS)
+STORAGE_FAILED = (
+    "the database cannot take this request now; try again later (the server log says why)"
+)
+log = logging.getLogger("yuqing.api")
 _SECRET_QUERY = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
 
 
@@ -236,6 +243,15 @@ def create_app(
             return await http_exception_handler(request, exc)
         return error_page(request, exc.status_code)
 
+    @app.exception_handler(StorageError)
+    async def storage_failed(request: Request, exc: StorageError) -> Response:
+        # The database's own message names the server, the schema and sometimes the values
+        # of a row: it goes to the log, not to the client.
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        if request.url.path.startswith(_MACHINE_PATHS):
+            return JSONResponse({"detail": STORAGE_FAILED}, status_code=503)
+        return error_page(request, 503)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(_MACHINE_PATHS):
@@ -330,7 +346,7 @@ def create_app(
             if len(body) > limit:
                 raise HTTPException(413, f"body larger than {limit} bytes")
         try:
-            payload = json.loads(body.decode("utf-8"))
+            payload = json.loads(body.decode("utf-8"), parse_constant=refuse_json_constant)
         except UnicodeDecodeError as exc:
             raise HTTPException(400, f"body is not UTF-8 (byte {exc.start})") from None
         except json.JSONDecodeError as exc:

@@ -50,6 +50,8 @@ from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode
 T = TypeVar("T")
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+# A role or unit id, as the plan writes them (the timeline's columns hold 64).
+PlanId = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(max_length=5_000)]
 Link = Annotated[str, StringConstraints(max_length=2000)]
 
@@ -62,8 +64,8 @@ class PersonRef(Body):
     """Who does it: a person of the directory, with the role and unit they act in."""
 
     id: Short
-    role: Short | None = None
-    unit: Short | None = None
+    role: PlanId | None = None
+    unit: PlanId | None = None
 
     def actor(self) -> Actor:
         return Actor(self.id, self.role, self.unit)
@@ -196,8 +198,8 @@ def call(fn: Callable[[], T]) -> T:
         raise HTTPException(409, _said(error)) from None
     except (IncidentError, PlanError, ConfigError) as error:
         raise HTTPException(422, _said(error)) from None
-    except StorageError as error:
-        raise HTTPException(503, _said(error)) from None
+    except StorageError:
+        raise  # the app's handler logs it and answers 503 without the database's words
     except YuqingError as error:
         raise HTTPException(422, _said(error)) from None
 

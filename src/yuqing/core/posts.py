@@ -259,6 +259,13 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
+def refuse_json_constant(name: str) -> Any:
+    """``json.loads(..., parse_constant=refuse_json_constant)``: NaN and Infinity are not
+    JSON, though Python reads them; stored, PostgreSQL's json refuses them (and SQLite's
+    path wrote null), so a post holding one is refused at the door."""
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def lone_surrogate_at(obj: object) -> str | None:
     """Where a decoded JSON value holds a lone UTF-16 surrogate ("\\ud800" without its pair).
 

@@ -88,6 +88,24 @@ class NoSuchPart(IncidentError, NotFound):
     """The incident has no escalation, task ... of that id."""
 
 
+# What the timeline stores of an actor: a person id as the directory writes them, and a
+# role or unit id as the plan does (longer ones cannot be theirs, and the store's
+# columns end there).
+MAX_ACTOR_ID_CHARS = 100
+MAX_ACTOR_PART_CHARS = 64
+
+
+def _check_actor(by: Actor, what: str) -> None:
+    for name, value, limit in (
+        ("person id", by.id, MAX_ACTOR_ID_CHARS),
+        ("role", by.role, MAX_ACTOR_PART_CHARS),
+        ("unit", by.unit, MAX_ACTOR_PART_CHARS),
+    ):
+        if value is not None and (not value.strip() or len(value) > limit):
+            shown = f"{len(value):,} characters long" if value.strip() else "empty"
+            raise IncidentError(f"{what}: the {name} is {shown}; it is at most {limit}")
+
+
 class State(StrEnum):
     SUGGESTED = "suggested"
     DETECTED = "detected"
@@ -263,6 +281,7 @@ class Incident:
         """
         if not by.is_person:
             raise NotPermitted(f"{what} must be done by a person, not by {by.id}")
+        _check_actor(by, what)
         if not self.roster.people:
             return by
         person = self.roster.person(by.id)

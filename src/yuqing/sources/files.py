@@ -25,6 +25,7 @@ from yuqing.core.posts import (
     REQUIRED_FIELDS,
     lone_surrogate_at,
     parse_post_record,
+    refuse_json_constant,
 )
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection, Source
@@ -145,7 +146,7 @@ class JsonLinesFile:
 
     def _parse(self, text: str, location: str) -> Item:
         try:
-            obj = json.loads(text.rstrip("\r\n"))
+            obj = json.loads(text.rstrip("\r\n"), parse_constant=refuse_json_constant)
         except json.JSONDecodeError as exc:
             glue = " " if exc.msg.endswith(" at") else " at "
             return Rejection(location, f"malformed JSON: {exc.msg}{glue}column {exc.colno}")

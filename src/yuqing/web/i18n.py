@@ -38,6 +38,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "This page does not accept this kind of request",
     },
     "error_422": {"zh": "请求的参数有误", "en": "The request's parameters are not valid"},
+    "error_503": {
+        "zh": "数据库暂时无法处理此请求，请稍后再试",
+        "en": "The database cannot take this request now; try again later",
+    },
     "error_other": {"zh": "出错了，请稍后再试", "en": "Something went wrong; try again later"},
     "back_to_overview": {"zh": "返回总览", "en": "Back to the overview"},
     "matched": {"zh": "命中", "en": "Matched"},

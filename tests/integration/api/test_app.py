@@ -91,6 +91,12 @@ def test_push_refuses_bodies_that_are_too_large_or_not_json(client: TestClient) 
     assert latin.status_code == 400 and "UTF-8" in latin.json()["detail"]
     deep = client.post("/api/v1/posts", content=b"[" * 100_000, headers=AUTH)
     assert deep.status_code == 400 and "nested too deeply" in deep.json()["detail"]
+    nan = client.post(
+        "/api/v1/posts",
+        content=b'[{"text": "x", "score": NaN}]',
+        headers={**AUTH, "content-type": "application/json"},
+    )
+    assert nan.status_code == 400 and "NaN is not a number JSON allows" in nan.json()["detail"]
     digits = client.post("/api/v1/posts", content=b"[" + b"9" * 5000 + b"]", headers=AUTH)
     assert digits.status_code == 400 and "not usable JSON" in digits.json()["detail"]
     huge = client.post("/api/v1/posts", json=[post(1, likes=10**20)], headers=AUTH)
@@ -199,3 +205,30 @@ def test_feed_errors_are_said_in_the_pages_language() -> None:
     )
     assert feed_error("an unknown problem", "zh") == "an unknown problem"
     assert feed_error(None, "zh") is None
+
+
+def test_a_store_that_fails_answers_503_without_the_databases_words(
+    make_settings: Callable[..., Any], tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A real SQLite trigger refuses the write; the answer was a bare 500, and the
+    # incident API's 503 quoted the database (its URL, and values of the row).
+    context = open_context(
+        make_settings(database_url=f"sqlite:///{tmp_path}/t.db", push_token=TOKEN),
+        clock=FakeClock(BASE_TIME + timedelta(minutes=30)),
+    )
+    try:
+        with context.db.write() as conn:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON posts "
+                "BEGIN SELECT RAISE(ABORT, 'secret row value'); END"
+            )
+        client = TestClient(create_app(context), raise_server_exceptions=False)
+        with caplog.at_level("ERROR", logger="yuqing.api"):
+            answer = client.post("/api/v1/posts", json=[post(1)], headers=AUTH)
+        assert answer.status_code == 503
+        detail = answer.json()["detail"]
+        assert "try again later" in detail
+        assert "secret row value" not in detail and "sqlite" not in detail
+        assert "secret row value" in caplog.text  # the operator still learns why
+    finally:
+        context.close()

@@ -107,6 +107,7 @@ def test_a_patrol_report_opens_an_incident_that_is_listed_and_shown(client: Test
         ({"title": "x", "by": HEAD, "signals": {"negative_share": 3}}, 422, "negative_share"),
         ({"title": "x", "by": HEAD, "signals": {"deaths": -5}}, 422, "deaths"),
         ({"title": "x", "by": HEAD, "observed_at": "0001-01-01T00:00:00+08:00"}, 422, "1900"),
+        ({"title": "x", "by": {**HEAD, "role": "r" * 70}}, 422, "role"),
     ],
     ids=[
         "no-title",
@@ -121,6 +122,7 @@ def test_a_patrol_report_opens_an_incident_that_is_listed_and_shown(client: Test
         "share-above-one",
         "negative-count",
         "year-one",
+        "role-too-long",
     ],
 )
 def test_bad_patrol_reports_are_refused_with_the_field_named(

@@ -262,6 +262,8 @@ def test_incidents_open_refuses_bad_input_with_a_clear_message(cli_env: dict[str
     assert "is not an http(s) URL" in result.output
     missing = runner.invoke(app, ["incidents", "open", "--title", "x", "--by", "nobody"])
     assert missing.exit_code == 2 and "'nobody' is not in the directory" in missing.output
+    long_id = runner.invoke(app, ["incidents", "open", "--title", "x", "--by", "p" * 101])
+    assert long_id.exit_code == 2 and "101 characters long; it is at most 100" in long_id.output
 
 
 def test_report_clocks_shows_met_and_missed_by_unit_and_person_with_the_delay(

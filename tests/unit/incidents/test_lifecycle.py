@@ -183,6 +183,31 @@ def test_bad_patrol_reports_are_refused(plan: Plan, report: PatrolReport, messag
         )
 
 
+@pytest.mark.parametrize(
+    ("by", "message"),
+    [
+        (Actor("d" * 101), "the person id is 101 characters long; it is at most 100"),
+        (Actor("d1", "r" * 65), "the role is 65 characters long; it is at most 64"),
+        (Actor("d1", None, "u" * 70), "the unit is 70 characters long; it is at most 64"),
+        (Actor(" "), "the person id is empty"),
+    ],
+)
+def test_an_actor_beyond_what_the_timeline_holds_is_named(
+    plan: Plan, by: Actor, message: str
+) -> None:
+    # With an empty directory the actor's role and unit are taken as given: PostgreSQL
+    # then refused the timeline row (its columns hold 100 and 64).
+    with pytest.raises(IncidentError, match=message):
+        open_from_patrol(
+            incident_id="x",
+            plan=plan,
+            roster=plan.roster,
+            report=PatrolReport(title="ok"),
+            by=by,
+            now=MONDAY_10,
+        )
+
+
 def test_actions_are_attributed_to_known_people_only(open_incident: Opener) -> None:
     incident = open_incident(LEVEL_II_SIGNALS)
     with pytest.raises(NotPermitted, match="not in the directory"):

@@ -165,6 +165,20 @@ def test_a_lone_surrogate_escape_rejects_its_line_and_a_pair_or_a_literal_does_n
     ]
 
 
+def test_nan_and_infinity_are_not_json_and_reject_their_line(tmp_path: Path) -> None:
+    # Python reads them; PostgreSQL's json column refused them and lost the whole batch.
+    lines = [
+        b'{"text": "a", "score": NaN}',
+        b'{"text": "b", "score": -Infinity}',
+        b'{"text": "c", "score": 1.5}',
+    ]
+    path = _write(tmp_path / "nan.jsonl", b"\n".join(lines))
+    items = list(JsonLinesFile(path).read())
+    assert str(items[0]) == f"{path}:1: malformed JSON: NaN is not a number JSON allows"
+    assert str(items[1]) == f"{path}:2: malformed JSON: -Infinity is not a number JSON allows"
+    assert isinstance(items[2], Located) and items[2].record.extra == {"score": 1.5}
+
+
 def test_record_of_exactly_the_limit_is_read_and_one_byte_more_is_not(tmp_path: Path) -> None:
     def line(size: int) -> bytes:
         head, tail = b'{"text": "', b'"}'
