@@ -196,6 +196,17 @@ def test_the_state_is_saved_while_ingesting_not_only_on_close(
         ctx.close()
 
 
+def lose_a_batch(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest a batch whose store fails after detection has seen it (a full disk)."""
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr("yuqing.runtime.ingest.repo.insert_posts", full_disk)
+    with pytest.raises(OSError, match="no space"):
+        ctx.ingestor.ingest(items(meteor(5000, 12, HAPPENING, seed=3)), origin="lost")
+
+
 def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
     database_url: str,
     make_settings: Callable[..., Any],
@@ -210,13 +221,7 @@ def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
             saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
         assert saved is not None
 
-        # The store fails after detection has seen the batch (a full disk, a lost server).
-        def full_disk(*_args: Any, **_kwargs: Any) -> Any:
-            raise OSError("no space left on device")
-
-        monkeypatch.setattr("yuqing.runtime.ingest.repo.insert_posts", full_disk)
-        with pytest.raises(OSError, match="no space"):
-            ctx.ingestor.ingest(items(meteor(5000, 12, HAPPENING, seed=3)), origin="second")
+        lose_a_batch(ctx, monkeypatch)
         stage = ctx.ingestor.detection
         assert stage is not None and stage.diverged
         with caplog.at_level(logging.WARNING):
@@ -249,13 +254,7 @@ def test_after_a_batch_that_is_not_stored_detection_goes_on_from_the_last_save(
         before = ctx.ingestor.detection
         assert before is not None
         with monkeypatch.context() as patch:
-
-            def full_disk(*_args: Any, **_kwargs: Any) -> Any:
-                raise OSError("no space left on device")
-
-            patch.setattr("yuqing.runtime.ingest.repo.insert_posts", full_disk)
-            with pytest.raises(OSError, match="no space"):
-                ctx.ingestor.ingest(items(meteor(5000, 12, HAPPENING, seed=3)), origin="lost")
+            lose_a_batch(ctx, patch)
         assert before.diverged
         with caplog.at_level(logging.WARNING):
             summary = ctx.ingestor.ingest(items(meteor(6000, 12, HAPPENING, seed=4)), origin="ok")
