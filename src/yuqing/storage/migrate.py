@@ -33,6 +33,13 @@ def upgrade(db: Database, revision: str = "head") -> str | None:
     """Bring the schema to ``revision``; returns the revision now in force."""
     config = alembic_config()
     with db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes starting at once on a fresh schema both created alembic_version
+            # and one failed with PostgreSQL's words for it. The lock is per schema and
+            # ends with this transaction; the second then finds the schema current.
+            conn.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtext('yuqing-migrate:' || current_schema()))"
+            )
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return current_revision(db)

@@ -172,11 +172,35 @@ def insert_stories(conn: Connection, columns: dict[str, list[Any]]) -> dict[str,
     if not keys:
         return {}
     if conn.dialect.name == "sqlite":
+        # The caller read the stored keys inside this write transaction, which holds
+        # SQLite's only write lock: none of these can have been stored since.
         return dict(zip(keys, bulk_insert_sqlite(conn, t.stories, columns), strict=True))
-    result = conn.execute(
-        insert(t.stories).returning(t.stories.c.key, t.stories.c.id), _rows(t.stories, columns)
+    # On PostgreSQL another process can store the same story between that read and this
+    # insert (two imports of one file): its row is kept and grown by this batch instead.
+    stmt = (
+        postgresql.insert(t.stories)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(t.stories.c.key, t.stories.c.id)
     )
-    return {row.key: row.id for row in result}
+    ids = {row.key: row.id for row in conn.execute(stmt, _rows(t.stories, columns))}
+    if len(ids) < len(keys):
+        missed = [i for i, key in enumerate(keys) if key not in ids]
+        found = story_ids(conn, [keys[i] for i in missed])
+        grow_stories(
+            conn,
+            [
+                {
+                    "sid": found[keys[i]],
+                    "n": columns["post_count"][i],
+                    "reach": columns["reach"][i],
+                    "last": columns["last_seen_at"][i],
+                }
+                for i in missed
+                if keys[i] in found
+            ],
+        )
+        ids.update(found)
+    return ids
 
 
 def _rows(table: Table, columns: dict[str, list[Any]]) -> list[dict[str, Any]]:

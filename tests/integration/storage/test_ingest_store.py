@@ -250,6 +250,34 @@ def test_the_largest_counts_add_up_without_overflow_and_reach_is_capped(ctx: Con
         assert conn.execute(select(t.stories.c.reach)).scalar_one() == MAX_REACH
 
 
+def test_a_story_stored_meanwhile_by_another_process_is_grown_not_refused(
+    ctx: Context,
+) -> None:
+    if ctx.db.is_sqlite:
+        pytest.skip("on SQLite the write transaction holds the only write lock")
+    at = BASE_TIME
+
+    def columns(count: int) -> dict[str, list[Any]]:
+        return {
+            "key": ["s-shared"],
+            "title": ["同一条"],
+            "post_count": [count],
+            "reach": [10],
+            "first_seen_at": [at],
+            "last_seen_at": [at + timedelta(minutes=count)],
+        }
+
+    # Two imports of one file: each read the keys before either stored the story.
+    with ctx.db.write() as conn:
+        first = repo.insert_stories(conn, columns(2))
+    with ctx.db.write() as conn:
+        second = repo.insert_stories(conn, columns(3))
+    assert first == second
+    with ctx.db.read() as conn:
+        row = conn.execute(select(t.stories)).one()
+    assert (row.post_count, row.reach) == (5, 20)
+
+
 def test_posts_record_the_monitors_they_match(ctx: Context) -> None:
     with ctx.db.write() as conn:
         fire = repo.add_monitor(conn, "fire", "化工 AND (火灾 OR 爆炸)", ctx.clock.now())
@@ -430,3 +458,31 @@ def test_ingesting_leaves_the_garbage_collector_as_it_found_it(ctx: Context) -> 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_two_processes_upgrading_a_fresh_schema_at_once_both_succeed(database_url: str) -> None:
+    # On PostgreSQL both created alembic_version and one failed ("duplicate key value
+    # violates unique constraint pg_type_typname_nsp_index").
+    import threading
+
+    from yuqing.storage.db import Database
+
+    databases = [Database(database_url), Database(database_url)]
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run(db: Database) -> None:
+        start.wait()
+        try:
+            outcomes.append(migrate.upgrade(db))
+        except Exception as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run, args=(db,)) for db in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for db in databases:
+        db.dispose()
+    assert outcomes == [migrate.head_revision()] * 2
