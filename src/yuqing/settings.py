@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -140,10 +141,20 @@ class Settings(BaseSettings):
             return path.read_text(encoding="utf-8").strip().encode("utf-8")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        # Created readable by the owner only: whoever holds it can recompute pseudonyms.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(key + "\n")
+        # Written whole to a file of its own, then linked into place: a process starting
+        # at the same moment either finds no key or the whole key, never an empty file
+        # (created and not yet written). Readable by the owner only: whoever holds it can
+        # recompute pseudonyms.
+        fd, partial = tempfile.mkstemp(dir=self.data_dir, prefix=".secret.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(key + "\n")
+            try:
+                os.link(partial, path)
+            except FileExistsError:  # another process was first: its key is the key
+                return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        finally:
+            os.unlink(partial)
         return key.encode("utf-8")
 
     def public_view(self) -> dict[str, Any]:

@@ -88,6 +88,30 @@ def test_a_config_file_that_is_missing_or_not_toml_is_named(
         load_settings()
 
 
+def test_processes_starting_together_agree_on_one_generated_key(tmp_path: Path) -> None:
+    # Created with O_EXCL and written after: one starting at the same moment read the
+    # empty file ("an acknowledgement key is needed"), another got FileExistsError.
+    import threading
+
+    start = threading.Barrier(8)
+    keys: list[object] = []
+
+    def read_key() -> None:
+        start.wait()
+        try:
+            keys.append(load_settings(data_dir=tmp_path).pseudonym_key())
+        except Exception as exc:
+            keys.append(exc)
+
+    threads = [threading.Thread(target=read_key) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and isinstance(keys[0], bytes) and len(keys[0]) == 64
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret")]
+
+
 def test_public_view_masks_channel_secrets_and_query_passwords(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
