@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -635,10 +636,18 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"yuqing console: http://{bind_host}:{bind_port}/  (Ctrl-C to stop)")
+    # uvicorn shuts down on SIGTERM, then raises it again under the handler it found: the
+    # default one ended the process before ctx.close() saved the detector state (systemd,
+    # docker and `timeout` all stop a service so). This one ends it through the finally.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
     finally:
         ctx.close()
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main() -> None:  # pragma: no cover - console entry point
