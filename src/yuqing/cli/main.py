@@ -105,6 +105,13 @@ def with_context(fn: Callable[[Context], T]) -> T:
             ctx.close()
 
 
+DETECTION_ELSEWHERE = (
+    "note: event detection runs in another process on this store (yuqing serve, or another "
+    "import), so these posts are stored and searchable but not weighed for events; to have "
+    "them weighed, stop it and import again, or push them to its API (POST /api/v1/posts)"
+)
+
+
 def _print_summary(summary: IngestSummary) -> int:
     for rejection in summary.rejections:
         typer.echo(f"rejected {rejection}", err=True)
@@ -169,6 +176,8 @@ def ingest(
             before = dict(stage.skipped) if stage is not None else {}
             summary = ctx.ingestor.ingest(reader.read(), origin=str(path), default_source=source)
             worst = max(worst, _print_summary(summary))
+            if ctx.detection_elsewhere and summary.stored:
+                typer.echo(DETECTION_ELSEWHERE, err=True)
             if stage is not None:
                 _print_detection_skips(before, stage.skipped)
         return worst
@@ -223,6 +232,8 @@ def replay(
                 source_kind="replay",
             )
             code = _print_summary(summary)
+            if ctx.detection_elsewhere and summary.stored:
+                typer.echo(DETECTION_ELSEWHERE, err=True)
             if stage is not None:
                 _print_detection_skips(before, stage.skipped, replaying=True)
         finally:
@@ -624,6 +635,15 @@ def serve(
                 ) from None
             ctx, start_demo = open_context(settings), None
             ctx.on_occurrences = incident_handler(ctx)
+        ctx.ingestor  # noqa: B018 (built now: it loads the models and takes the lease)
+        if ctx.detection_elsewhere:
+            ctx.close()
+            raise fail(
+                "another process runs event detection on this store (another yuqing serve, "
+                "or an import in progress): stop it first, or give this one its own data "
+                "folder or database",
+                code=1,
+            )
     workers = Workers()
 
     def background() -> Callable[[], None]:

@@ -22,6 +22,7 @@ from yuqing.runtime.ingest import Ingestor
 from yuqing.settings import Settings
 from yuqing.storage import event_repo, migrate
 from yuqing.storage.db import Database
+from yuqing.storage.lease import DetectionLease
 from yuqing.textproc.pipeline import TextPipeline
 
 log = logging.getLogger("yuqing.context")
@@ -43,20 +44,43 @@ class Context:
     pipeline: TextPipeline | None = None
     on_occurrences: Callable[[list[Occurrence], DetectionStage], None] | None = None
     _ingestor: Ingestor | None = None
+    # Held while this process runs event detection (storage.lease); None before the
+    # ingestor is built or with detection off.
+    lease: DetectionLease | None = None
+
+    @property
+    def detection_elsewhere(self) -> bool:
+        """Detection is on, but another process runs it on this store (see ``ingestor``)."""
+        return self.settings.detection and self.lease is not None and not self.lease.held
 
     @property
     def ingestor(self) -> Ingestor:
         if self._ingestor is None:
+            detect = self._may_detect()
             self._ingestor = Ingestor(
                 self.db,
                 self.settings,
                 self.clock,
                 pipeline=self.pipeline,
-                detection=self._detection_stage() if self.settings.detection else None,
+                detection=self._detection_stage() if detect else None,
                 on_occurrences=self.on_occurrences,
-                reload_detection=self._detection_stage if self.settings.detection else None,
+                reload_detection=self._detection_stage if detect else None,
             )
         return self._ingestor
+
+    def _may_detect(self) -> bool:
+        """Whether this process runs event detection: on, and the store's lease is ours."""
+        if not self.settings.detection:
+            return False
+        if self.lease is None:
+            self.lease = DetectionLease(self.db)
+        if self.lease.acquire():
+            return True
+        log.warning(
+            "event detection runs in another process on this store (yuqing serve, or an "
+            "import): this one stores posts without weighing them for events"
+        )
+        return False
 
     def _detection_stage(self) -> DetectionStage:
         """The detection stage, going on from the saved state when there is a usable one."""
@@ -146,6 +170,8 @@ class Context:
             service.close()
         if self._ingestor is not None and self._ingestor.detection is not None:
             self.save_detection(self._ingestor.detection)
+        if self.lease is not None:
+            self.lease.release()
         self.db.dispose()
 
 

@@ -14,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 
 from yuqing.core.posts import parse_post_record
 from yuqing.demo.scenario import DEMO_PLACES, generate_scenario, prelude_posts
+from yuqing.errors import StorageError
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.workers import Workers, replay_into
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located
 from yuqing.sources.replay import Replayer
 from yuqing.storage import repo
+from yuqing.storage.db import Database
+from yuqing.storage.lease import DetectionLease
 from yuqing.textproc.pipeline import TextPipeline
 from yuqing.textproc.places import Place, PlaceFinder
 
@@ -62,9 +65,18 @@ def prepare_demo(
     """Reset the demo database and return the context and a starter for the replay."""
     db_path = settings.data_dir / "demo.db"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    demo_url = f"sqlite:///{db_path.as_posix()}"
+    # Taken before the old demo database goes: a demo already running on this folder
+    # holds it, and its database must not be deleted under it.
+    lease = DetectionLease(Database(demo_url))
+    if not lease.acquire():
+        raise StorageError(
+            f"a demo already runs on {settings.data_dir} (another yuqing serve --demo): "
+            "stop it first, or give this one its own YUQING_DATA_DIR"
+        )
     for suffix in ("", "-wal", "-shm"):
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
-    demo_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path.as_posix()}"})
+    demo_settings = settings.model_copy(update={"database_url": demo_url})
     posts = generate_scenario(seed=seed)
     items: list[Item] = [
         Located(parse_post_record(post), f"demo scenario post {i}")
@@ -79,6 +91,7 @@ def prepare_demo(
         clock=replayer.clock,
         pipeline=TextPipeline(place_finder=demo_place_finder()),
     )
+    ctx.lease = lease
     with ctx.db.write() as conn:
         for name, query in DEMO_MONITORS:
             repo.add_monitor(conn, name, query, ctx.clock.now(), place="云溪县")

@@ -76,10 +76,13 @@ class Database:
         self.url = url
         self.shown_url = parsed.render_as_string(hide_password=True)  # for messages
         self.dialect = parsed.get_backend_name()
+        # The SQLite file, if the database is one (None for PostgreSQL and ":memory:").
+        self.sqlite_file: Path | None = None
         self._write_lock = threading.Lock()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                folder = Path(parsed.database).parent
+                self.sqlite_file = Path(parsed.database)
+                folder = self.sqlite_file.parent
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:  # e.g. the data folder's path names a file
