@@ -92,6 +92,29 @@ def user_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
 
 
+def take_into_the_plan(ctx: Context) -> None:
+    """Open incidents from the events this process raises, as ``serve`` does.
+
+    Without it, an event raised by an import while no server ran was shown but never
+    proposed as an incident, not even once the server started. A plan that does not
+    check leaves events unproposed, and says so.
+    """
+    from yuqing.errors import PlanError
+    from yuqing.runtime.incident_service import load_plan_and_roster
+    from yuqing.runtime.occurrences import incident_handler
+
+    try:
+        load_plan_and_roster(ctx.settings)
+    except PlanError as error:
+        typer.echo(
+            f"note: the plan or roster in force has {len(error.problems)} problem(s) (yuqing "
+            "plan check): events raised now are stored, but no incident is opened for them",
+            err=True,
+        )
+        return
+    ctx.on_occurrences = incident_handler(ctx)
+
+
 def with_context(fn: Callable[[Context], T]) -> T:
     """Run ``fn`` on a freshly opened context (schema upgraded), closing it after."""
     from yuqing.runtime.context import open_context
@@ -127,8 +150,9 @@ def _print_summary(summary: IngestSummary) -> int:
 
 # What each reason for leaving a post out of event detection means, for the person importing.
 _SKIP_REASONS = {
-    "too_old": "published long before now (stored and searchable; replay a history with "
-    "`yuqing replay` or measure it with `yuqing eval events` to detect its events)",
+    "too_old": "published long before now (stored and searchable until the retention "
+    "period ends, when the purge removes them; replay a history with `yuqing replay` or "
+    "measure it with `yuqing eval events` to detect its events)",
     "future_time": "published after now (check the file's time zone)",
     "no_time": "no publication time",
     "no_text": "no text",
@@ -164,6 +188,7 @@ def ingest(
     source = checked_name(source, "--source", MAX_SOURCE_CHARS)
 
     def run(ctx: Context) -> int:
+        take_into_the_plan(ctx)
         worst = 0
         for path in files:
             try:
@@ -218,6 +243,7 @@ def replay(
         if replayer.stray_note:
             typer.echo(f"note: {replayer.stray_note}", err=True)
         ctx = open_context(load_settings(), clock=replayer.clock)
+        take_into_the_plan(ctx)
         try:
             typer.echo(
                 f"replaying {len(replayer)} items from {replayer.stream_start.isoformat()} "

@@ -557,6 +557,11 @@ class IncidentService:
         )
         return self._create(incident, now)
 
+    def has_incident_for(self, event_ref: str) -> bool:
+        """Whether the event was ever taken into the plan (an incident, open or closed)."""
+        with self.db.read() as conn:
+            return repo.has_incident_for_event(conn, event_ref)
+
     def on_event_updated(
         self, event_ref: str, signals: Signals, now: datetime | None = None
     ) -> Proposal | None:

@@ -36,10 +36,18 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
             ref = stage.key(occurrence.event_id)
             signals = signals_from_event(summary, stage.casualties(ref))
             try:
-                if occurrence.kind == "event_raised":
+                # An event raised below every level is proposed again as it grows: it was
+                # raised at its fifth post, and with small batches (a live server's) that
+                # was all it ever got. Once it has an incident, open or closed, updates
+                # only re-grade an open one.
+                raised = occurrence.kind == "event_raised" or (
+                    summary.alerted_at is not None and not service.has_incident_for(ref)
+                )
+                if raised:
                     title = " ".join(summary.representative_text.split())[:80]
                     place = summary.places[0][0] if summary.places else None
-                    service.on_event_raised(ref, title, signals, occurrence.at, place)
+                    detected = summary.alerted_at or occurrence.at
+                    service.on_event_raised(ref, title, signals, detected, place)
                 else:
                     service.on_event_updated(ref, signals, occurrence.at)
             except YuqingError as exc:

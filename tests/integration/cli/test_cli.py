@@ -538,3 +538,22 @@ def test_a_monitor_can_be_paused_resumed_and_removed(cli: CliRunner, tmp_path: P
     assert "火情" not in cli.invoke(app, ["monitors", "list"]).stdout
     missing = cli.invoke(app, ["monitors", "pause", "火情"])
     assert missing.exit_code == 2 and "there is no monitor called '火情'" in missing.stderr
+
+
+@pytest.mark.slow
+def test_an_import_takes_the_events_it_raises_into_the_plan(cli: CliRunner, tmp_path: Path) -> None:
+    # Raised by an import while no server ran, the fire was shown as an event but never
+    # proposed as an incident, not even once the server started.
+    from yuqing.demo.scenario import DEFAULT_START, generate_scenario, prelude_posts
+
+    posts = [*prelude_posts(7, 3, DEFAULT_START), *generate_scenario(seed=7, hours=2)]
+    last = max(datetime.fromisoformat(str(p["published_at"])) for p in posts)
+    shift = datetime.now(UTC) - timedelta(minutes=5) - last
+    for p in posts:
+        p["published_at"] = (datetime.fromisoformat(str(p["published_at"])) + shift).isoformat()
+    path = write_jsonl(tmp_path / "county.jsonl", posts)
+    imported = cli.invoke(app, ["ingest", str(path)])
+    assert imported.exit_code == 0, imported.output
+    listed = cli.invoke(app, ["incidents", "list", "--all"])
+    assert listed.exit_code == 0, listed.output
+    assert "INC-" in listed.stdout

@@ -95,3 +95,27 @@ def test_a_small_event_opens_nothing_and_updates_without_an_incident_are_harmles
         stage,
     )
     assert incident_service(ctx).summaries() == []
+
+
+def test_an_event_raised_small_is_proposed_once_it_grows_and_only_once(ctx: Context) -> None:
+    # Raised at its fifth post, below every level, it was never proposed again: with a
+    # live server's small batches that was every event.
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    raised_at = START + timedelta(minutes=20)
+    handle(
+        [Occurrence("event_raised", raised_at, "ev-3", summary=summary("ev-3", 3, 0, 0.2))],
+        stage,
+    )
+    service = incident_service(ctx)
+    assert service.summaries() == []
+    later = START + timedelta(minutes=50)
+    grown = summary("ev-3", 6000)
+    handle([Occurrence("event_updated", later, "ev-3", summary=grown)], stage)
+    (opened,) = service.summaries()
+    incident = service.incident(opened.id)
+    assert opened.event_ref == "t-ev-3" and incident.level is not None
+    assert incident.detected_at == grown.alerted_at  # its clocks run from detection
+    # Updates after that re-grade it; they never open a second one.
+    handle([Occurrence("event_updated", later, "ev-3", summary=summary("ev-3", 7000))], stage)
+    assert len(service.summaries()) == 1
