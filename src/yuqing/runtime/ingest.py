@@ -362,14 +362,14 @@ class Ingestor:
         lap = self.stages.lap
         lap("prepare")
         with self.db.read() as conn:
-            stored_before = repo.existing_identities(conn, [p.identity for p in prepared])
+            # The identities stored already, with their posts' content hashes: a duplicate
+            # whose text differs from the stored one is told (see IngestSummary).
+            stored_before = repo.content_hashes_of(conn, [p.identity for p in prepared])
         if stored_before:
             again = [p for p in prepared if p.identity in stored_before]
             duplicates += len(again)
-            with self.db.read() as conn:
-                kept_hash = repo.content_hashes_of(conn, [p.identity for p in again])
             for p in again:
-                if kept_hash.get(p.identity, _text_hash(p)) != _text_hash(p):
+                if stored_before[p.identity] != _text_hash(p):
                     differing.append((p.order, p.location))
             prepared = [p for p in prepared if p.identity not in stored_before]
         for _, location in sorted(differing):
