@@ -48,8 +48,11 @@ def sleeps(clock: FakeClock) -> tuple[list[float], Callable[[float], None]]:
 
 @pytest.fixture
 def http_options() -> HttpOptions:
-    # Short timeouts keep the timeout tests fast; no proxy from the environment.
-    return HttpOptions(timeout=0.3, trust_env=False)
+    # Short enough to keep the timeout tests fast (their receivers wait 2-3 s), long
+    # enough that a loaded machine's loopback answer is not taken for a dead receiver and
+    # retried (0.3 s was not: a retry took one of a robot's twenty slots); no proxy from
+    # the environment.
+    return HttpOptions(timeout=1.0, trust_env=False)
 
 
 @pytest.fixture
