@@ -419,9 +419,12 @@ def feeds_poll(
     from yuqing.runtime.feeds import poll_due_feeds
 
     def run(ctx: Context) -> int:
+        take_into_the_plan(ctx)
         worst = 0
+        stored = 0
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
+                stored += outcome.summary.stored if outcome.summary is not None else 0
                 for note in outcome.notes[:20]:
                     typer.echo(f"note: {note}", err=True)
                 if outcome.error:
@@ -435,6 +438,8 @@ def feeds_poll(
                     worst = max(worst, _print_summary(outcome.summary))
                 else:
                     typer.echo(f"{outcome.slug}: no items")
+        if ctx.detection_elsewhere and stored:
+            typer.echo(DETECTION_ELSEWHERE, err=True)
         return worst
 
     raise typer.Exit(with_context(run))

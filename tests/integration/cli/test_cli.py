@@ -6,7 +6,7 @@ import json
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -312,6 +312,23 @@ def test_a_feed_whose_items_cannot_be_stored_fails_alone_and_says_so(
     assert "stored 2" in result.stdout  # zfeed, after it
     listing = cli.invoke(app, ["feeds", "list"]).stdout
     assert "afeed\tFAILING" in listing and "zfeed\tok" in listing
+
+
+def test_a_poll_while_another_process_detects_says_its_items_are_not_weighed(
+    cli: CliRunner, feed_server: str, make_settings: Callable[..., Any]
+) -> None:
+    from yuqing.runtime.context import open_context
+
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "jzrb"])
+    holder = open_context(make_settings())  # the same data folder, as `yuqing serve`
+    try:
+        assert holder.ingestor.detection is not None
+        result = cli.invoke(app, ["feeds", "poll"])
+        assert result.exit_code == 0, result.output
+        assert "stored 2" in result.stdout
+        assert "event detection runs in another process" in result.stderr
+    finally:
+        holder.close()
 
 
 def test_monitors_add_list_and_bad_query(cli: CliRunner, tmp_path: Path) -> None:
