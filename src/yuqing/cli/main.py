@@ -18,7 +18,7 @@ import typer
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
-from yuqing.errors import YuqingError
+from yuqing.errors import QueryError, YuqingError
 
 if TYPE_CHECKING:
     from yuqing.runtime.context import Context
@@ -57,20 +57,15 @@ MIN_SPEED = 0.01
 
 
 def checked_name(value: str | None, option: str, limit: int) -> str | None:
-    """A source slug or display name from the command line, trimmed; None stays None.
+    """A source slug or display name from the command line, trimmed; None stays None."""
+    from yuqing.core.monitors import short_name
 
-    The store's columns bound them, and names are listed one a line.
-    """
     if value is None:
         return None
-    text = value.strip()
-    if not text:
-        raise fail(f"{option} is empty")
-    if len(text) > limit:
-        raise fail(f"{option} is {len(text):,} characters long; the limit is {limit}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-        raise fail(f"{option} holds a control character (a tab or line break?)")
-    return text
+    try:
+        return short_name(value, option, limit)
+    except QueryError as exc:
+        raise fail(str(exc)) from None
 
 
 def check_speed(speed: float) -> None:
@@ -456,15 +451,15 @@ def monitors_add(
     topic: Annotated[str | None, typer.Option(help="its topic")] = None,
 ) -> None:
     """Save a monitor; every incoming post is matched against it."""
-    from yuqing.core.monitors import compile_query, monitor_name
+    from yuqing.core.monitors import compile_query, short_name
     from yuqing.storage import repo
 
     with user_errors():
-        name = monitor_name(name)
+        name = short_name(name, "the monitor's name")
         compiled = compile_query(query)
-        place = monitor_name(place, "--place") if place is not None else None
-        unit = monitor_name(unit, "--unit") if unit is not None else None
-        topic = monitor_name(topic, "--topic") if topic is not None else None
+        place = short_name(place, "--place") if place is not None else None
+        unit = short_name(unit, "--unit") if unit is not None else None
+        topic = short_name(topic, "--topic") if topic is not None else None
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:
@@ -499,10 +494,10 @@ def monitors_list() -> None:
 
 
 def _change_monitor(name: str, done: str, change: Callable[[Any, str], bool]) -> None:
-    from yuqing.core.monitors import monitor_name
+    from yuqing.core.monitors import short_name
 
     with user_errors():
-        name = monitor_name(name)
+        name = short_name(name, "the monitor's name")
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:

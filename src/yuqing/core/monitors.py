@@ -678,16 +678,18 @@ MAX_NAME_CHARS = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def monitor_name(value: str, what: str = "the monitor's name") -> str:
-    """A monitor's name (or place, unit, topic) trimmed; QueryError when unusable.
+def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
+    """A name (a monitor's, its place, unit or topic; a source's slug) trimmed; QueryError
+    when unusable.
 
-    Names are listed one per line and tab-separated: no control characters, and short.
+    Names are listed one per line and tab-separated: no control characters, and short
+    (the store's columns bound them).
     """
     text = value.strip()
     if not text:
         raise QueryError(f"{what} is empty")
-    if len(text) > MAX_NAME_CHARS:
-        raise QueryError(f"{what} is longer than {MAX_NAME_CHARS} characters")
+    if len(text) > limit:
+        raise QueryError(f"{what} is {len(text):,} characters long, longer than {limit} allows")
     if _CONTROL.search(text):
         raise QueryError(f"{what} holds a control character (a tab or line break?)")
     return text

@@ -549,7 +549,7 @@ class Ingestor:
             return []
         # Checked again inside the write transaction: another process may have stored
         # some of these since the read outside it.
-        taken = repo.existing_identities(conn, [p.identity for p in prepared])
+        taken = repo.content_hashes_of(conn, [p.identity for p in prepared])
         found = detected.posts if detected is not None else [None] * len(prepared)
         batch = [
             (p, f, key, monitor_ids, d)

@@ -136,13 +136,8 @@ def _select_in(
     return found
 
 
-def existing_identities(conn: Connection, identities: Sequence[str]) -> set[str]:
-    rows = _select_in(conn, "SELECT identity FROM posts WHERE identity IN", identities)
-    return {row[0] for row in rows}
-
-
 def content_hashes_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
-    """The content hash of each stored post (of its title and text), by post identity."""
+    """Which of these identities are stored, each with its post's content hash."""
     rows = _select_in(
         conn, "SELECT identity, content_hash FROM posts WHERE identity IN", identities
     )

@@ -196,6 +196,12 @@ def test_the_state_is_saved_while_ingesting_not_only_on_close(
         ctx.close()
 
 
+def store_and_save_chatter(ctx: Context) -> None:
+    """Two hours of chatter stored, and the detector state saved after them (80 posts)."""
+    ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
+    assert ctx.save_detection() is not None
+
+
 def lose_a_batch(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ingest a batch whose store fails after detection has seen it (a full disk)."""
 
@@ -215,8 +221,7 @@ def test_a_batch_that_is_not_stored_leaves_the_saved_state_as_it_was(
 ) -> None:
     ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=15))
     try:
-        ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
-        assert ctx.save_detection() is not None
+        store_and_save_chatter(ctx)
         with ctx.db.read() as conn:
             saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
         assert saved is not None
@@ -249,8 +254,7 @@ def test_after_a_batch_that_is_not_stored_detection_goes_on_from_the_last_save(
     # crash, and saving works again.
     ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=15))
     try:
-        ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
-        assert ctx.save_detection() is not None
+        store_and_save_chatter(ctx)
         before = ctx.ingestor.detection
         assert before is not None
         with monkeypatch.context() as patch:
