@@ -127,6 +127,7 @@ def build_posts(rows: list[dict[str, Any]]) -> tuple[list[DetectionPost], float]
                     author_kind=record.author_kind.value,
                     reach=reach,
                     places=[p.name for p in feat.places],
+                    original=record.repost_of is None and record.reply_to is None,
                 )
             )
     return posts, time.perf_counter() - started

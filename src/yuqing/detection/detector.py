@@ -127,6 +127,7 @@ class _Event:
         "first_post_id",
         "first_seen",
         "first_t",
+        "heads",
         "id",
         "keys",
         "kinds",
@@ -147,6 +148,7 @@ class _Event:
         "reach",
         "recent",
         "rep_count",
+        "rep_original",
         "rep_post_id",
         "rep_story",
         "rep_text",
@@ -181,6 +183,10 @@ class _Event:
         self.rep_post_id = first.post_id
         self.rep_story = first.story_key
         self.rep_text = first.text[:_REPRESENTATIVE_CHARS]
+        self.rep_original = first.original
+        # story -> (post id, text) of its first original post, for a few stories: the one
+        # that becomes the most copied is represented by it, not by the copy that tipped it.
+        self.heads: dict[str, tuple[str, str]] = {}
         self.recent: deque[tuple[float, str]] | None = deque()
         self.reach = 0
         self.sources: set[str] = set()
@@ -871,13 +877,26 @@ class EventDetector:
         count = event.stories.get(story, 0) + 1
         event.stories[story] = count
         self._story_event[story] = event
+        if post.original and story not in event.heads:
+            _keep_head(event, story, post)
         if count > event.rep_count:
-            # The most-copied story represents the event; any copy of it will do.
+            # The most-copied story represents the event, by its first original post when
+            # that is known (reposts and comments join their source's story).
             event.rep_count = count
             if story != event.rep_story:
                 event.rep_story = story
-                event.rep_post_id = post.post_id
-                event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+                head = event.heads.get(story)
+                if head is not None:
+                    event.rep_post_id, event.rep_text = head
+                    event.rep_original = True
+                else:
+                    event.rep_post_id = post.post_id
+                    event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+                    event.rep_original = post.original
+        if story == event.rep_story and post.original and not event.rep_original:
+            event.rep_post_id = post.post_id
+            event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+            event.rep_original = True
         if event.recent is not None:
             event.recent.append((when, story))
         event.reach += max(0, int(post.reach))
@@ -1196,6 +1215,10 @@ class EventDetector:
                 gone.rep_text,
             )
             keep.rep_story = gone.rep_story
+            keep.rep_original = gone.rep_original
+        for story, head in gone.heads.items():
+            if story not in keep.heads:
+                _keep_head(keep, story, head)
         if keep.recent is not None and gone.recent is not None:
             keep.recent = deque(sorted([*keep.recent, *gone.recent]))
         keep.reach += gone.reach
@@ -1356,6 +1379,24 @@ class EventDetector:
             cues=(+event.cues).most_common(5),
             merged_from=list(event.merged_from),
         )
+
+
+_MAX_HEADS = 16
+
+
+def _keep_head(event: _Event, story: str, post: DetectionPost | tuple[str, str]) -> None:
+    """Remember a story's first original post; the least copied story's is forgotten first."""
+    if isinstance(post, DetectionPost):
+        event.heads[story] = (post.post_id, post.text[:_REPRESENTATIVE_CHARS])
+    else:
+        event.heads[story] = post
+    if len(event.heads) > _MAX_HEADS:
+        stories = event.stories
+        least = min(
+            (s for s in event.heads if s != event.rep_story and s != story),
+            key=lambda s: stories.get(s, 0),
+        )
+        del event.heads[least]
 
 
 def _second(item: tuple[str, float]) -> float:

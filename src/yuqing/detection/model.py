@@ -63,6 +63,9 @@ class DetectionPost:
     kind: str | None = None
     cues: list[Any] = field(default_factory=list)
     monitor_ids: list[int] = field(default_factory=list)
+    # Neither a repost nor a reply: a post that can stand for its story in a title. A
+    # comment that tipped its story to the top ("@someone 有道理") cannot.
+    original: bool = True
 
 
 @dataclass

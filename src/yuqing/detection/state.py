@@ -523,6 +523,8 @@ def _event_state(e: _Event) -> dict[str, Any]:
         "rep_post_id": e.rep_post_id,
         "rep_story": e.rep_story,
         "rep_text": e.rep_text,
+        "rep_original": e.rep_original,
+        "heads": [[story, post_id, text] for story, (post_id, text) in e.heads.items()],
         "recent": None if e.recent is None else [[t, story] for t, story in e.recent],
         "reach": e.reach,
         "sources": sorted(e.sources),
@@ -572,6 +574,14 @@ def _event(data: Any, path: str) -> _Event:
     e.rep_post_id = _str(d["rep_post_id"], f"{path}.rep_post_id")
     e.rep_story = _str(d["rep_story"], f"{path}.rep_story")
     e.rep_text = _str(d["rep_text"], f"{path}.rep_text")
+    # Absent from states saved before titles preferred original posts: read as unknown.
+    e.rep_original = _bool(d.get("rep_original", True), f"{path}.rep_original")
+    e.heads = {}
+    for i, item in enumerate(_arr(d.get("heads", []), f"{path}.heads")):
+        head = _strs(item, f"{path}.heads[{i}]")
+        if len(head) != 3:
+            _fail(f"{path}.heads[{i}]", "expected story, post id and text")
+        e.heads[head[0]] = (head[1], head[2])
     if d["recent"] is None:
         e.recent = None
     else:
@@ -617,6 +627,7 @@ def _post_state(post: DetectionPost, text_chars: int, cue_key: Callable[[Any], s
         "sentiment": post.sentiment,
         "kind": post.kind,
         "cues": [cue_key(cue) for cue in post.cues[:10]],
+        "original": post.original,
     }
 
 
@@ -638,6 +649,7 @@ def _post(data: Any, path: str) -> DetectionPost:
         sentiment=_opt_str(d["sentiment"], f"{path}.sentiment"),
         kind=_opt_str(d["kind"], f"{path}.kind"),
         cues=list(_strs(d["cues"], f"{path}.cues")),
+        original=_bool(d.get("original", True), f"{path}.original"),
     )
 
 

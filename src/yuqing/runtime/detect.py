@@ -228,6 +228,7 @@ class DetectionStage:
         monitor_ids: Sequence[list[int]],
         now: datetime,
         kinds: Sequence[str] | None = None,  # the posts' kinds, when known already
+        originals: Sequence[bool] | None = None,  # neither reposts nor replies (titles)
     ) -> DetectionOutput:
         with self._lock:
             self._checkpoint_if_due()
@@ -260,6 +261,7 @@ class DetectionStage:
                     kind=kinds[i],
                     cues=cues[i],
                     monitor_ids=monitor_ids[i],
+                    original=True if originals is None else originals[i],
                 )
                 for i in range(len(identities))
             ]

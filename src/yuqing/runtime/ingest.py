@@ -496,6 +496,7 @@ class Ingestor:
             monitor_ids=matches,
             now=now,
             kinds=kinds,
+            originals=[p.record.repost_of is None and p.record.reply_to is None for p in prepared],
         )
 
     def _prepare(

@@ -34,6 +34,7 @@ def make_post(
     places: Sequence[str] = (),
     lang: str = "zh",
     monitors: Sequence[int] = (),
+    original: bool = True,
 ) -> DetectionPost:
     """One post; its text is its tokens joined unless given."""
     return DetectionPost(
@@ -52,6 +53,7 @@ def make_post(
         sentiment=sentiment,
         kind=kind,
         monitor_ids=list(monitors),
+        original=original,
     )
 
 

@@ -141,3 +141,101 @@ def test_active_summaries_list_the_active_events() -> None:
     active = run.detector.events()
     assert [s.event_id for s in active] == [run.final(run.event_of["f7"])]
     assert all(s.active for s in active)
+
+
+def _story_posts(plan: list[tuple[str, str, bool, str]]) -> list[DetectionPost]:
+    """Posts about one flood: (id, story, original, text), four minutes apart."""
+    return [
+        make_post(
+            post_id,
+            START + timedelta(minutes=4 * i),
+            ["洪水", "云溪县", "决堤", f"daily{200 + i:03d}"],
+            story=story,
+            text=text,
+            original=original,
+        )
+        for i, (post_id, story, original, text) in enumerate(plan)
+    ]
+
+
+def _summary_of(posts: list[DetectionPost]) -> tuple[str, str]:
+    run = replay([*chatter(T0, 13, 30), *posts])
+    event_id = run.final(run.event_of[posts[-1].post_id])
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None and summary.post_count == len(posts)
+    return summary.representative_post_id, summary.representative_text
+
+
+def test_the_most_copied_story_is_represented_by_its_original_post_not_a_reply() -> None:
+    # The notice is posted first; replies and reposts join its story and tip it to the
+    # top. A reply ("@someone 有道理") would make a poor event or incident title.
+    posts = _story_posts(
+        [
+            ("a0", "other", True, "网友拍到河堤渗水"),
+            ("b0", "b", True, "河堤那边好多人"),
+            ("c0", "c", True, "云溪县下了一夜雨"),
+            ("n0", "notice", True, "【通报】云溪县河堤决口，已转移群众两千人"),
+            ("a1", "other", False, "@网友甲 注意安全"),
+            ("r1", "notice", False, "@县应急局 有道理"),
+            ("r2", "notice", False, "转发微博"),
+            ("r3", "notice", False, "@县应急局 辛苦了"),
+        ]
+    )
+    assert _summary_of(posts) == ("n0", "【通报】云溪县河堤决口，已转移群众两千人")
+
+
+def test_a_story_known_only_by_copies_takes_its_first_original_post_when_one_comes() -> None:
+    posts = _story_posts(
+        [
+            ("a0", "a", True, "河堤那边好多人"),
+            ("b0", "b", True, "云溪县下了一夜雨"),
+            ("c1", "notice", False, "转发//@县应急局:河堤决口"),
+            ("c2", "notice", False, "@县应急局 真的吗"),
+            ("o1", "other", True, "雨好大"),
+            ("n1", "notice", True, "县应急局：河堤决口，已转移群众"),
+            ("c3", "notice", False, "转发微博"),
+        ]
+    )
+    assert _summary_of(posts) == ("n1", "县应急局：河堤决口，已转移群众")
+
+
+def test_the_representative_and_known_originals_survive_a_saved_state() -> None:
+    from yuqing.detection import EventDetector
+
+    posts = _story_posts(
+        [
+            *[(f"p{i}", "photo", i == 0, f"河堤照片{i}") for i in range(3)],
+            ("n0", "notice", True, "【通报】河堤决口"),
+            ("q0", "notice", False, "@县应急局 收到"),
+            *[(f"s{i}", f"story-{i}", True, f"第{i}条消息 河堤") for i in range(30)],
+        ]
+    )
+    replies = [
+        make_post(
+            f"r{i}",
+            START + timedelta(minutes=4 * len(posts) + i),
+            ["洪水", "云溪县", "决堤", f"daily{300 + i:03d}"],
+            story="notice",
+            text=f"@县应急局 回复{i}",
+            original=False,
+        )
+        for i in range(3)
+    ]
+    run = replay([*chatter(T0, 13, 30), *posts])
+    event_id = run.final(run.event_of["n0"])
+    assert event_id is not None
+    before = run.detector.event(event_id)
+    assert before is not None and before.representative_post_id == "p0"
+    restored = EventDetector.from_state(run.detector.to_state())
+    # Only a few stories' originals are kept per event, the least copied forgotten first:
+    # the notice (two posts) keeps its own while thirty single posts come and go.
+    kept = [len(e.heads) for e in restored._events.values()]
+    assert kept and max(kept) <= 16
+    after = replay(replies, detector=restored)
+    summary = after.detector.event(after.final(after.event_of["r2"]) or "")
+    assert summary is not None
+    assert (summary.representative_post_id, summary.representative_text) == (
+        "n0",
+        "【通报】河堤决口",
+    )
