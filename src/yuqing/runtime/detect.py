@@ -20,13 +20,18 @@ from typing import Any
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import ConfigError
+from yuqing.grading.casualties import CasualtyReports
 from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
 from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
-from yuqing.textproc.severity import SeverityCue, extract_cues_batch
+from yuqing.textproc.severity import SeverityCue, extract_cues_batch, post_figures
 
-CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
 SNAPSHOT_VERSION = 1
+# Sources whose one report of a count is enough (see grading.casualties).
+TRUSTED_CATEGORIES = frozenset(("central_media", "local_media", "government"))
+TRUSTED_AUTHORS = frozenset(("government", "media", "organisation"))
+# Figures of posts that joined no event yet, kept for an event born from them later.
+_PENDING_MAX = 5000
 
 
 @dataclass(slots=True)
@@ -87,7 +92,11 @@ class DetectionStage:
         # A fresh detector's ids start again at ev-1; the tag keeps stored keys apart. A
         # restored one keeps the tag of the run it continues (see from_snapshot).
         self.run_tag = run_tag or f"{int(time.time()):x}{os.getpid() % 4096:03x}"
-        self._casualties: dict[str, dict[str, int]] = {}
+        self._casualties: dict[str, CasualtyReports] = {}
+        # post identity -> (figures, story, trusted) of unassigned posts with a count: a
+        # newborn event takes in posts of the last hours, and their figures come with them.
+        # Not saved: after a restart only posts since then can bring theirs.
+        self._pending: dict[str, tuple[dict[str, int], str, bool]] = {}
         self.skipped: dict[str, int] = {}
         # Defaults applied rather than skips (posts in other languages processed ...).
         self.defaulted: dict[str, int] = {}
@@ -109,8 +118,9 @@ class DetectionStage:
         return f"{self.run_tag}-{event_id}"
 
     def casualties(self, event_key: str) -> dict[str, int]:
-        """The highest count of each casualty cue over the event's posts."""
-        return dict(self._casualties.get(event_key, {}))
+        """The event's confirmed count of each casualty kind (``CasualtyReports``)."""
+        reports = self._casualties.get(event_key)
+        return reports.figures() if reports is not None else {}
 
     # -- surviving a restart -------------------------------------------------------------
 
@@ -124,8 +134,10 @@ class DetectionStage:
                 "version": SNAPSHOT_VERSION,
                 "run_tag": self.run_tag,
                 "detector": state,
-                "casualties": {
-                    key: dict(worst) for key, worst in self._casualties.items() if key in active
+                "casualty_reports": {
+                    key: reports.to_json()
+                    for key, reports in self._casualties.items()
+                    if key in active
                 },
                 "skipped": dict(self.skipped),
                 "defaulted": dict(self.defaulted),
@@ -155,7 +167,9 @@ class DetectionStage:
         tag = snapshot.get("run_tag")
         if not isinstance(tag, str) or not tag or len(tag) > 40:
             raise ConfigError("the detection snapshot is malformed: run_tag")
-        casualties = snapshot.get("casualties")
+        # Snapshots saved before reports were kept hold each event's figures only.
+        casualties = snapshot.get("casualties", {})
+        reports = snapshot.get("casualty_reports", {})
         skipped = snapshot.get("skipped")
         defaulted = snapshot.get("defaulted", {})  # absent from snapshots of before 2026-11-29
         if not (
@@ -165,6 +179,7 @@ class DetectionStage:
                 and all(isinstance(n, str) and type(v) is int for n, v in worst.items())
                 for worst in casualties.values()
             )
+            and isinstance(reports, dict)
             and isinstance(skipped, dict)
             and all(type(v) is int for v in skipped.values())
             and isinstance(defaulted, dict)
@@ -177,10 +192,23 @@ class DetectionStage:
             config, run_tag=tag, checkpoint=checkpoint, checkpoint_seconds=checkpoint_seconds
         )
         stage.detector = EventDetector.from_state(snapshot.get("detector"), stage.detector.config)
-        stage._casualties = {key: dict(worst) for key, worst in casualties.items()}
+        stage._casualties = {
+            key: CasualtyReports.trusted_figures(worst) for key, worst in casualties.items()
+        }
+        try:
+            for key, data in reports.items():
+                stage._casualties[key] = CasualtyReports.from_json(data)
+        except ValueError as exc:
+            raise ConfigError(f"the detection snapshot is malformed: {exc}") from None
         stage.skipped = dict(skipped)
         stage.defaulted = dict(defaulted)
         return stage
+
+    def _reports_of(self, event_key: str) -> CasualtyReports:
+        reports = self._casualties.get(event_key)
+        if reports is None:
+            reports = self._casualties[event_key] = CasualtyReports()
+        return reports
 
     def avoid_stored_ids(self, stored_keys: Sequence[str]) -> None:
         """Never give again an event id of this run that the store already holds.
@@ -271,13 +299,22 @@ class DetectionStage:
             for reason, count in result.defaulted.items():
                 self.defaulted[reason] = self.defaulted.get(reason, 0) + count
             keys = [self.key(e) if e is not None else None for e in result.assignments]
+            pending = self._pending
             for i, key in enumerate(keys):
-                if key is None:
+                figures = post_figures(cues[i])
+                if not figures:
                     continue
-                worst = self._casualties.setdefault(key, {})
-                for cue in cues[i]:
-                    if cue.kind in CASUALTY_KINDS and cue.value is not None:
-                        worst[cue.kind] = max(worst.get(cue.kind, 0), cue.value)
+                trusted = sources[i][1] in TRUSTED_CATEGORIES or sources[i][2] in TRUSTED_AUTHORS
+                if key is None:
+                    pending[identities[i]] = (figures, stories[i], trusted)
+                    if len(pending) > _PENDING_MAX:
+                        del pending[next(iter(pending))]
+                else:
+                    self._reports_of(key).add(figures, stories[i], trusted)
+            for post_id, event in result.late_assignments:
+                found = pending.pop(post_id, None)
+                if found is not None:
+                    self._reports_of(self.key(event)).add(*found)
             merges = [
                 (self.key(gone), self.key(o.event_id))
                 for o in result.occurrences
@@ -286,9 +323,9 @@ class DetectionStage:
                 and isinstance(gone := o.figures.get("merged"), str)
             ]
             for gone_key, keep_key in merges:
-                into = self._casualties.setdefault(keep_key, {})
-                for kind, value in self._casualties.pop(gone_key, {}).items():
-                    into[kind] = max(into.get(kind, 0), value)
+                gone_reports = self._casualties.pop(gone_key, None)
+                if gone_reports is not None:
+                    self._reports_of(keep_key).merge(gone_reports)
             touched = {e for e in result.assignments if e is not None}
             touched.update(o.event_id for o in result.occurrences if o.event_id)
             touched.update(event for _, event in result.late_assignments)

@@ -34,8 +34,8 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
             if summary is None:
                 continue
             ref = stage.key(occurrence.event_id)
-            signals = signals_from_event(summary, stage.casualties(ref))
             try:
+                signals = signals_from_event(summary, stage.casualties(ref))
                 # An event raised below every level is proposed again as it grows: it was
                 # raised at its fifth post, and with small batches (a live server's) that
                 # was all it ever got. Once it has an incident, open or closed, updates

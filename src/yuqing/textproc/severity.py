@@ -8,14 +8,19 @@
   evacuated, displaced), with the number either before the word (``30余人遇难``,
   ``2死3伤``, ``at least 30 injured``) or after it (``死亡人数升至12人``, ``疏散群众300余人``,
   ``death toll rises to 12``, ``killing 5``);
+* ``casualties``: dead and injured together (30人伤亡, 死伤), which is neither figure;
 * ``escalation``: the words of ``ESCALATION_ZH`` / ``ESCALATION_EN`` (爆炸, 坍塌, 多人被困,
   持续上升, 升级, 蔓延, 失联 ...; explosion, collapse, spreading ...), value None, when
   they are not already part of a count.
 
 Numbers are Arabic (``12``, ``1,200``, ``1.2万``), Chinese (``三十``, ``两千三百``) or
-English words (``twelve``, ``dozens``). A vague number gives a *lower bound* and
+English words (``twelve``, ``dozens``). A count is left out when it is negated (无一人死亡,
+no one was killed), imagined (如果, 可能; if, could), recalled (以来, 1976年..., since) or
+called a rumour in its sentence (网传, 谣言, 不实; rumour, hoax), and when it is beyond
+``MAX_COUNT``. A vague number gives a *lower bound* and
 ``approximate=True``: 三十余/30多 -> 30, 十几 -> 11, 几十/数十 -> 20, 数百/上百 -> 200/100,
-近百 -> 100, 多人/数人 -> None; dozens -> 24, hundreds -> 200, thousands -> 2000; and
+近百 -> 99 (近, 将近, 接近, 不到, 不足: just under), 多人/数人 -> None; dozens -> 24,
+hundreds -> 200, thousands -> 2000; and
 约/近/逾/超过/至少/多达, about/nearly/over/at least/more than/up to also mark it approximate.
 The parser is ``parse_count`` (Chinese numerals by the usual section rule; cn2an was
 measured and handles the exact forms, but not 几/数/余, which casualty reports use most,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
     from yuqing.textproc.places import Place, PlaceFinder
 
 __all__ = [
+    "CASUALTY_KINDS",
     "CUE_KINDS",
     "ESCALATION_EN",
     "ESCALATION_ZH",
@@ -46,9 +52,14 @@ __all__ = [
     "extract_cues",
     "extract_cues_batch",
     "parse_count",
+    "post_figures",
 ]
 
-CUE_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped", "escalation")
+CUE_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped", "casualties", "escalation")
+
+# The largest count taken as one: reports of more people than live in China are not
+# reports, and a thousand digits must not reach float arithmetic.
+MAX_COUNT = 1_000_000_000
 
 # Longest text looked at: casualty figures come in the opening of a report.
 MAX_CHARS = 5000
@@ -58,7 +69,7 @@ MAX_CHARS = 5000
 class SeverityCue:
     """One severity cue found in a post (the caller keeps which post it came from)."""
 
-    kind: str  # deaths | injuries | missing | evacuated | trapped | escalation
+    kind: str  # deaths | injuries | missing | evacuated | trapped | casualties | escalation
     value: int | None  # the count (a lower bound when approximate); None if not a count
     approximate: bool
     text: str  # the matched span
@@ -139,23 +150,46 @@ _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 _VAGUE = "几数"
 
+# Digits are bounded (a count of a trillion people is no count, and a thousand digits
+# would overflow the float below); "1,200" keeps its thousands; 10余万/三十余万 put the
+# vague part before the big unit; a lone 万/千/百 counts before 余/多 and a unit (万余人).
 _NUM_ZH = (
-    r"(?:[0-9]+(?:[.][0-9]+)?[十百千万亿]*"
-    r"|[零〇一二两三四五六七八九十百千万亿几数]*[一二两三四五六七八九十百千几数][零〇一二两三四五六七八九十百千万亿几数]*"
+    r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]{1,12})(?:[.][0-9]{1,6})?"
+    r"(?:[余多]?[万亿])?[十百千万亿]{0,2}"
+    r"|[零〇一二两三四五六七八九十百千万亿几数]{0,12}[一二两三四五六七八九十百千几数]"
+    r"[零〇一二两三四五六七八九十百千万亿几数]{0,12}(?:[余多][万亿])?"
+    r"|[万千百](?=[余多]?[人名])"
     r"|(?:多|数|若干)(?=[人名]))"
 )
-_PRE_ZH = r"(?:约|近|逾|超过|超|多达|至少|大约|将近|接近|上)"
+# 上 only as in 上百/上千/上万 (车上5人 is a place, not "over"); 近/将近/接近/不到/不足 mean
+# just under, so they give one less than the number (近30人 is not 30).
+_PRE_ZH = r"(?:约|近|逾|超过|超|多达|至少|大约|将近|接近|不到|不足|上(?=[百千万]))"
+_BELOW_ZH = frozenset(("近", "将近", "接近", "不到", "不足"))
 _SUF_ZH = r"(?:余|多|几|来)"
 _UNIT_ZH = r"(?:个人|人|名|位|例|口)"
-_WHO_ZH = r"(?:群众|村民|居民|游客|学生|工人|矿工|乘客|人员|旅客|儿童|孩子|市民)"
+_WHO_ZH = (
+    r"(?:群众|村民|居民|游客|学生|工人|矿工|乘客|旅客|儿童|孩子|市民|老人|师生|教师|老师|"
+    r"员工|职工|工作人员|施救人员|救援人员|消防员|消防救援人员|民警|警察|辅警|队员|患者|病人|"
+    r"司机|驾驶员|行人|人员)"
+)
+# Between a count and its verb: how it happened (3人溺水身亡, 3人经抢救无效死亡).
+_HOW_ZH = (
+    r"(?:已经|已|被|全部|安全|紧急|及时|陆续|不幸|当场|先后|均"
+    r"|经抢救无效|抢救无效|中毒|溺水|窒息|触电)"
+)
 _VERBS_ZH = {
-    "deaths": "死亡|遇难|罹难|丧生|身亡|殒命|不治|撞死|砸死|烧死|淹死|炸死|压死|死|亡",
+    "deaths": (
+        "死亡|遇难|罹难|丧生|身亡|殒命|不治|溺亡|坠亡|遇害|撞死|砸死|烧死|淹死|炸死|压死|死|亡"
+    ),
     "injuries": "受伤|重伤|轻伤|烧伤|负伤|伤",
-    "missing": "失踪|失联",
+    "missing": "下落不明|失去联系|失踪|失联",
+    # Dead and injured together (30人伤亡): neither figure alone, so a cue of its own.
+    "casualties": "伤亡|死伤",
     "trapped": "被困|受困",
     "evacuated": "转移安置|紧急转移|疏散|转移|撤离|安置",
 }
 _KIND_OF_VERB_ZH = {v: k for k, vs in _VERBS_ZH.items() for v in vs.split("|")}
+_KIND_OF_VERB_ZH.update({"死者": "deaths", "伤者": "injuries"})
 _ANY_VERB_ZH = "|".join(
     sorted((v for vs in _VERBS_ZH.values() for v in vs.split("|")), key=len, reverse=True)
 )
@@ -170,10 +204,10 @@ _LONG_VERB_ZH = "|".join(
 _ZH = re.compile(
     # number first: 30余人遇难, 2死3伤, 5000名群众已全部安全转移
     rf"(?P<pre>{_PRE_ZH})?(?P<num>{_NUM_ZH})(?P<suf>{_SUF_ZH})?(?P<unit>{_UNIT_ZH})?"
-    rf"{_WHO_ZH}?(?:已经|已|被|全部|安全|紧急|及时|陆续|不幸|当场|先后|均){{0,4}}"
+    rf"{_WHO_ZH}?{_HOW_ZH}{{0,4}}"
     rf"(?P<verb>{_ANY_VERB_ZH})"
-    # word first: 死亡人数升至12人, 疏散群众300余人, 遇难者增至30人
-    rf"|(?P<verb2>{_LONG_VERB_ZH})(?:者|人员|群众|居民|村民|人数|人口)?"
+    # word first: 死亡人数升至12人, 疏散群众300余人, 遇难者增至30人, 死亡病例3例, 死者3人
+    rf"|(?P<verb2>{_LONG_VERB_ZH}|死者|伤者)(?:者|人员|群众|居民|村民|人数|人口|病例)?"
     rf"(?:已经|已|共|累计|分别)?(?:达到|达|升至|上升至|上升到|增至|增加至|增加到|为|有)?"
     rf"(?P<pre2>{_PRE_ZH})?(?P<num2>{_NUM_ZH})(?P<suf2>{_SUF_ZH})?(?P<unit2>{_UNIT_ZH})"
 )
@@ -186,20 +220,27 @@ def parse_count(numeral: str) -> tuple[int | None, bool]:
     ``"数百"`` -> (200, True); ``"多"`` -> (None, True). Raises ValueError if it is not a
     numeral.
     """
-    s = numeral.strip()
+    s = numeral.strip().replace(",", "")
     if not s:
         raise ValueError("empty numeral")
     if s in ("多", "数", "若干", "几"):
         return None, True
-    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([十百千万亿]*)", s)
+    approximate = False
+    if len(s) > 1 and ("余" in s or "多" in s):  # 10余万, 三十余万: at least the round part
+        approximate = True
+        s = s.replace("余", "").replace("多", "")
+    m = re.fullmatch(r"([0-9]{1,12}(?:\.[0-9]{1,6})?)([十百千万亿]{0,3})", s)
     if m:
         value = float(m.group(1))
         for unit in m.group(2):
             value *= _CN_SMALL_UNITS.get(unit) or _CN_BIG_UNITS[unit]
-        return round(value), False
+        if value > MAX_COUNT:
+            raise ValueError(f"not a plausible count: {numeral[:40]!r}")
+        return round(value), approximate
+    if len(s) > 30:
+        raise ValueError(f"not a numeral: {numeral[:40]!r}")
     total = section = 0
     number: int | None = None
-    approximate = False
     for i, ch in enumerate(s):
         if ch in _CN_DIGITS:
             number = _CN_DIGITS[ch]
@@ -214,12 +255,16 @@ def parse_count(numeral: str) -> tuple[int | None, bool]:
             section += (1 if number is None else number) * _CN_SMALL_UNITS[ch]
             number = None
         elif ch in _CN_BIG_UNITS:
-            section += number or 0
+            # 万 alone (上万人, 万余人) is ten thousand, not nothing.
+            section += number if number is not None else (0 if section or total else 1)
             total = (total + section) * _CN_BIG_UNITS[ch]
             section, number = 0, None
         else:
-            raise ValueError(f"not a numeral: {numeral!r}")
-    return total + section + (number or 0), approximate
+            raise ValueError(f"not a numeral: {numeral[:40]!r}")
+    value = total + section + (number or 0)
+    if value > MAX_COUNT:
+        raise ValueError(f"not a plausible count: {numeral[:40]!r}")
+    return value, approximate
 
 
 # --- English ---------------------------------------------------------------------------
@@ -260,7 +305,7 @@ _EN_WORDS = {
 # Plural vague quantities: the smallest number they can mean.
 _EN_VAGUE = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "several": 3}
 _NUM_EN = (
-    r"(?:\d{1,3}(?:,\d{3})+|\d+"
+    r"(?:\d{1,3}(?:,\d{3}){1,3}(?!\d|,\d)|\d{1,12}(?!\d|,\d)"
     r"|" + "|".join(sorted((*_EN_WORDS, *_EN_VAGUE), key=len, reverse=True)) + r")"
 )
 _PRE_EN = (
@@ -282,18 +327,24 @@ _EN = re.compile(
     r"miners|firefighters|officers|soldiers|tourists|more)\s+)?"
     r"(?:(?:were|are|have been|had been|was|is|been|reported|feared|confirmed|now|still)\s+)*"
     rf"(?P<verb>{_ANY_VERB_EN})\b"
-    r"|\b(?:death toll|toll)\s+(?:has\s+|had\s+)?(?:rises|rose|risen|climbs|climbed|reaches|"
-    r"reached|hits|hit|stands at|stood at|is|was|of|at|jumps|jumped)?\s*(?:to\s+)?"
+    # Each optional word brings its own leading space, so no two quantifiers compete for
+    # the same spaces (that had made "toll" + 5,000 spaces cost 29 seconds).
+    r"|\b(?:death toll|toll)(?:\s+(?:has|had))?(?:\s+(?:rises|rose|risen|climbs|climbed|"
+    r"reaches|reached|hits|hit|stands at|stood at|is|was|of|at|jumps|jumped))?(?:\s+to)?\s+"
     rf"(?:(?P<pre2>{_PRE_EN})\s+)?(?P<num2>{_NUM_EN})\b"
-    rf"|\b(?P<verb3>killing|injuring|wounding|displacing)\s+(?:(?P<pre3>{_PRE_EN})\s+)?"
-    rf"(?P<num3>{_NUM_EN})\b",
+    r"|\b(?P<verb3>killing|injuring|wounding|displacing|killed|injured|wounded|displaced)\s+"
+    rf"(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b",
     re.IGNORECASE,
 )
 _KIND_OF_EN_GERUND = {
     "killing": "deaths",
+    "killed": "deaths",
     "injuring": "injuries",
+    "injured": "injuries",
     "wounding": "injuries",
+    "wounded": "injuries",
     "displacing": "evacuated",
+    "displaced": "evacuated",
 }
 
 
@@ -303,7 +354,10 @@ def _parse_english(numeral: str) -> tuple[int | None, bool]:
         return _EN_WORDS[s], s == "a few"
     if s in _EN_VAGUE:
         return _EN_VAGUE[s], True
-    return int(s.replace(",", "")), False
+    value = int(s.replace(",", ""))
+    if value > MAX_COUNT:
+        raise ValueError(f"not a plausible count: {numeral[:40]!r}")
+    return value, False
 
 
 _ESCALATION_ZH = re.compile(
@@ -325,28 +379,51 @@ _TRIGGER_EN = re.compile(
 )
 
 
+_CN_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿几数")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# 一死两伤, 2死3伤: a bare numeral before a one-character verb counts in this paired shape.
+_PAIRED_AFTER = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[伤亡]")
+_PAIRED_BEFORE = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[死亡]$")
+# No one died: 无一人死亡, 没有1人受伤, 零人伤亡.
+_NEGATED_ZH = re.compile(r"(?:无|没有|没|未|并无|零)$")
+_NEGATED_EN = re.compile(r"\b(?:no|not|none of(?: the)?|nobody|without)\s*$", re.IGNORECASE)
+
+
 def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
+    text = m.string
     if m.group("num") is not None:
         verb, num, pre, suf = m.group("verb"), m.group("num"), m.group("pre"), m.group("suf")
         unit = m.group("unit")
-        # A bare Chinese numeral right before a one-character verb (一死, 万一伤) is too
-        # often a word of its own; Arabic 2死3伤 and numerals with a unit are counts.
-        if len(verb) == 1 and unit is None and not num[0].isdigit() and len(num) < 2:
+        if _NEGATED_ZH.search(text, max(0, m.start() - 2), m.start()):
             return None
+        after = text[m.end() : m.end() + 1]
+        if len(verb) == 1 and after and _HAN.match(after) and after not in _CN_NUMERAL_CHARS:
+            # 死守, 死里逃生, 伤心: a one-character verb that is the start of a word.
+            return None
+        # A bare Chinese numeral right before a one-character verb (一死, 万一伤) is too
+        # often a word of its own; Arabic 2死3伤, numerals with a unit, and the paired
+        # shape 一死两伤 are counts.
+        if len(verb) == 1 and unit is None and not num[0].isdigit() and len(num) < 2:
+            paired = _PAIRED_AFTER.match(text, m.end()) or _PAIRED_BEFORE.search(
+                text, max(0, m.start() - 8), m.start()
+            )
+            if not paired:
+                return None
     else:
         verb, num, pre, suf = m.group("verb2"), m.group("num2"), m.group("pre2"), m.group("suf2")
-    if num[0] in "万亿":  # 万一, 亿万: words, not counts
+    if num[0] in "万亿" and len(num) > 1:  # 万一, 亿万: words, not counts
         return None
-    try:
-        value, vague = parse_count(num)
-    except ValueError:
-        return None
+    value, vague = parse_count(num)
+    if value is not None and pre in _BELOW_ZH:
+        value = max(value - 1, 0)
     return SeverityCue(
         _KIND_OF_VERB_ZH[verb], value, vague or pre is not None or suf is not None, m.group()
     )
 
 
 def _en_cue(m: re.Match[str]) -> SeverityCue | None:
+    if _NEGATED_EN.search(m.string, max(0, m.start() - 16), m.start()):
+        return None  # no one was killed, none of the 30 passengers were injured
     if m.group("num") is not None:
         kind = _KIND_OF_VERB_EN[m.group("verb").lower()]
         num, pre = m.group("num"), m.group("pre")
@@ -356,7 +433,45 @@ def _en_cue(m: re.Match[str]) -> SeverityCue | None:
         kind = _KIND_OF_EN_GERUND[m.group("verb3").lower()]
         num, pre = m.group("num3"), m.group("pre3")
     value, vague = _parse_english(num)
+    if value is not None and pre is not None and pre.lower() in ("nearly", "almost"):
+        value = max(value - 1, 0)
     return SeverityCue(kind, value, vague or pre is not None, m.group())
+
+
+# A count is no report of this incident when its clause imagines it (如果造成100人死亡),
+# recalls another one (1976年唐山大地震造成24万人死亡, 以来), or its sentence calls it a
+# rumour (网传死亡50人，系谣言).
+_SENTENCE_END = re.compile(r"[。！？!?；;\n\x00]")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n\x00,，、：:]")
+_HEDGED_CLAUSE_ZH = re.compile(
+    r"如果|假如|假设|倘若|若是|万一|可能|或将|恐将|或致|以来|史上|历史上|当年|曾经|曾造成"
+    r"|[0-9]{4}年(?![0-9]{1,2}月)"
+)
+_RUMOUR_SENTENCE_ZH = re.compile(r"谣言|谣传|辟谣|不实|网传|传言|假消息|虚假|造谣")
+_HEDGED_CLAUSE_EN = re.compile(
+    r"\b(?:if|could|would|might|since|rumou?rs?|rumou?red|hoax|false|fake|debunked)\b"
+    r"|\bin (?:1[89]|20)[0-9]{2}\b"
+)
+
+
+def _span(text: str, start: int, end: int, ends: re.Pattern[str]) -> str:
+    """The stretch of ``text`` around [start, end) up to the nearest ``ends`` either side."""
+    left = max(
+        (m.end() for m in ends.finditer(text, max(0, start - 200), start)),
+        default=max(0, start - 200),
+    )
+    right_match = ends.search(text, end, end + 200)
+    right = right_match.start() if right_match else min(len(text), end + 200)
+    return text[left:right]
+
+
+def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
+    clause = _span(text, start, end, _CLAUSE_END)
+    if chinese:
+        if _HEDGED_CLAUSE_ZH.search(clause):
+            return True
+        return _RUMOUR_SENTENCE_ZH.search(_span(text, start, end, _SENTENCE_END)) is not None
+    return _HEDGED_CLAUSE_EN.search(clause.lower()) is not None
 
 
 def extract_cues(text: str) -> list[SeverityCue]:
@@ -402,9 +517,14 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
             start, end = m.start() + shift, m.end() + shift
             if not free(doc, start, end):
                 continue
-            cue = make(m)
-            if cue is not None:
-                spans[doc].append((start, end))
+            try:
+                cue = make(m)
+            except (ValueError, OverflowError):  # not a numeral, or not a plausible count
+                continue
+            if cue is None:
+                continue
+            spans[doc].append((start, end))
+            if not _hedged(sub, m.start(), m.end(), rx is _ZH):
                 found[doc].append((start, cue))
     for rx, text in ((_ESCALATION_ZH, joined), (_ESCALATION_EN, lowered)):
         for m in rx.finditer(text):
@@ -427,3 +547,25 @@ def cues_and_places_batch(
 
     places = (finder or default_finder()).find_batch(texts)
     return list(zip(extract_cues_batch(texts), places, strict=True))
+
+
+CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
+
+
+def post_figures(cues: Sequence[SeverityCue]) -> dict[str, int]:
+    """One post's count of each casualty kind: its highest, and for injuries at least the
+    sum of its severe and light ones (重伤20人，轻伤40人 is 60 injured)."""
+    figures: dict[str, int] = {}
+    severe = light = 0
+    for cue in cues:
+        if cue.kind not in CASUALTY_KINDS or cue.value is None:
+            continue
+        figures[cue.kind] = max(figures.get(cue.kind, 0), cue.value)
+        if cue.kind == "injuries":
+            if "重伤" in cue.text:
+                severe = max(severe, cue.value)
+            elif "轻伤" in cue.text:
+                light = max(light, cue.value)
+    if severe and light:
+        figures["injuries"] = max(figures["injuries"], min(severe + light, MAX_COUNT))
+    return figures
