@@ -331,10 +331,13 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
     starts, ends = bounds if bounds is not None else (set(), set())
     # At each position, the longest name that is a word there (三明 is not, in 三明治).
     chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...]]] = []
+    # Where a chosen name ends a word may start: jieba keeps 辽宁沈阳 as one word, and
+    # the city in it is still a word of its own after its province.
+    after_place: set[int] = set()
     for pos, options in matches:
         inside_local = False
         for key, found in options:
-            is_word = pos in starts and pos + len(key) in ends
+            is_word = (pos in starts or pos in after_place) and pos + len(key) in ends
             free = tuple(c for c in found if c.needs == _FREE or (c.needs == _WORD and is_word))
             counties = tuple(c for c in found if c.needs == _WORD_AND_CONTEXT and is_word)
             if inside_local:
@@ -346,6 +349,7 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
                 continue
             if free or counties:
                 chosen.append((key, free, counties))
+                after_place.add(pos + len(key))
                 if not (len(free) == 1 and free[0].place.level == "local"):
                     break
                 inside_local = True
@@ -362,9 +366,16 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
             continue
         local = tuple(c for c in counties if c.place.city in context or c.place.province in context)
         pick = _resolve(free + local, context)
-        if pick is not None and not local and not pick.extra:
+        if (
+            pick is not None
+            and not local
+            and not pick.extra
+            and pick.place.province not in context
+            and pick.place.city not in context
+        ):
             # 朝阳 alone: the city 朝阳市 or Beijing's 朝阳区? Counties elsewhere that the
-            # text does not rule out leave it open (a deployment's own place does not).
+            # text does not rule out leave it open (a deployment's own place does not, nor
+            # does the text naming the place's own province: 陕西西安 is 西安市).
             name = pick.place.name
             if any(name not in (c.place.city, c.place.province) for c in counties):
                 pick = None

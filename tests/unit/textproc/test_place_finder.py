@@ -34,6 +34,21 @@ def test_short_forms_without_suffix_are_found() -> None:
     assert names("内蒙古和广西都下雪了") == ["内蒙古自治区", "广西壮族自治区"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("辽宁沈阳发生地震", ["辽宁省", "沈阳市"]),
+        ("云南昆明发生地震", ["云南省", "昆明市"]),
+        ("吉林长春暴雨", ["吉林省", "长春市"]),
+        # 西安区 (in 辽源 and 牡丹江) leaves a bare 西安 open; its own province does not.
+        ("陕西西安发生地震", ["陕西省", "西安市"]),
+    ],
+)
+def test_a_city_written_after_its_province_is_found(text: str, expected: list[str]) -> None:
+    # jieba keeps 辽宁沈阳 as one word; the city after its province is still a word.
+    assert names(text) == expected
+
+
 def test_county_short_form_needs_its_province_or_city_beside_it() -> None:
     assert names("芦山地震") == []
     assert names("芦山县地震") == ["芦山县"]

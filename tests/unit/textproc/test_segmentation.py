@@ -76,6 +76,11 @@ def test_words_with_letters_outside_ascii_stay_whole() -> None:
     assert "también" in search_terms("también")
 
 
+def test_a_very_long_word_outside_ascii_is_one_word() -> None:
+    # Glued back from jieba's one-letter pieces (this once took 47 s for 100,000 letters).
+    assert segment_batch(["ß" * 20000 + " 北京"]) == [["ß" * 20000, "北京"]]
+
+
 def test_words_keep_their_combining_marks() -> None:
     # \w leaves combining marks out: Thai ไฟไหม้ ("fire") lost its tone mark and Hindi
     # नमस्ते fell into pieces.
