@@ -319,14 +319,19 @@ def feeds_add(
         ),
     ] = "other",
     author_kind: Annotated[
-        str, typer.Option(help="media, organisation, government, ...")
-    ] = "media",
+        str | None,
+        typer.Option(
+            help="person, media, organisation or government; default from --category "
+            "(media and government outlets keep their names, forum, social and other "
+            "posters are persons, pseudonymised)"
+        ),
+    ] = None,
     every: Annotated[float | None, typer.Option(help="minutes between polls")] = None,
 ) -> None:
     """Register a feed; it is polled on a schedule by `yuqing serve`."""
     from urllib.parse import urlsplit
 
-    from yuqing.core.posts import AuthorKind, SourceCategory
+    from yuqing.core.posts import AuthorKind, SourceCategory, default_author_kind
     from yuqing.runtime.feeds import MAX_POLL_MINUTES
     from yuqing.storage import repo
 
@@ -345,7 +350,9 @@ def feeds_add(
         raise fail(
             f"--category {category!r} is not one of " + ", ".join(c.value for c in SourceCategory)
         )
-    if author_kind not in {k.value for k in AuthorKind}:
+    if author_kind is None:
+        author_kind = default_author_kind(category).value
+    elif author_kind not in {k.value for k in AuthorKind}:
         raise fail(
             f"--author-kind {author_kind!r} is not one of " + ", ".join(k.value for k in AuthorKind)
         )

@@ -77,6 +77,21 @@ class SourceCategory(StrEnum):
     OTHER = "other"
 
 
+def default_author_kind(category: SourceCategory | str) -> AuthorKind:
+    """Who writes on an outlet of this kind, when nobody said: media and government
+    outlets publish under their own names; on forums, social platforms and anything else
+    the posters are persons, whose names are pseudonymised (the safe side)."""
+    return _AUTHOR_KIND_OF_CATEGORY.get(str(category), AuthorKind.PERSON)
+
+
+_AUTHOR_KIND_OF_CATEGORY = {
+    SourceCategory.CENTRAL_MEDIA.value: AuthorKind.MEDIA,
+    SourceCategory.LOCAL_MEDIA.value: AuthorKind.MEDIA,
+    SourceCategory.OVERSEAS_MEDIA.value: AuthorKind.MEDIA,
+    SourceCategory.GOVERNMENT.value: AuthorKind.GOVERNMENT,
+}
+
+
 @dataclass(slots=True)
 class PostRecord:
     """One incoming post, validated and bounded, not yet processed or stored."""

@@ -1,11 +1,12 @@
 """Pseudonymisation at the door (MISSION: privacy by design).
 
 An ordinary person's account name is replaced by a keyed pseudonym (HMAC-SHA256 with the
-deployment's secret) before anything is stored, in the author field, in @mentions inside
-the text and in the kept raw payload alike. Organisations, media outlets and government
-accounts keep their names: the post's ``author_kind`` or a configured list says which.
-Without the secret nobody can recompute a pseudonym; with it, the same account gets the
-same pseudonym, so counts of distinct authors still work.
+deployment's secret) before anything is stored: in the author field, in @mentions inside
+the text, in the post's URL and in the kept raw payload and extra fields alike, however
+deeply nested. Organisations, media outlets and government accounts keep their names: the
+post's ``author_kind`` or a configured list says which. Without the secret nobody can
+recompute a pseudonym; with it, the same account gets the same pseudonym, so counts of
+distinct authors still work.
 """
 
 from __future__ import annotations
@@ -13,15 +14,96 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from yuqing.core.posts import MAX_TEXT_CHARS, MAX_TITLE_CHARS, AuthorKind, PostRecord
+from yuqing.core.posts import (
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    AuthorKind,
+    PostRecord,
+)
 
 PUBLIC_KINDS = frozenset({AuthorKind.ORGANISATION, AuthorKind.MEDIA, AuthorKind.GOVERNMENT})
 PSEUDONYM_RE = re.compile(r"^u_[0-9a-f]{12}$")
-# @name as Weibo writes it: up to 30 letters, digits, CJK, '_' or '-'.
-_MENTION_RE = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
+# @name or ＠name (full-width, as Chinese input methods type it), the name running up to
+# a delimiter, as textproc/segment.py reads handles. No length cap and no stop at '.' or
+# '·': a cap or a stop left the rest of a long or dotted name in clear ("@john.doe" gave
+# "@u_….doe"). Taking a word too many (no space before Chinese text) only hides more.
+_MENTION_RE = re.compile(r"[@＠]([^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>]+)")
+# A sentence may end right after a name ("thanks @john.doe."): the stop is not the name's.
+_NAME_END = ".…"
+
+# Keys of a payload (raw post, extra fields, at any depth) whose values name an account:
+# the value is replaced whole, and under such a key a list's strings or an object's every
+# string (a "user": {...} profile: name, screen name, description, avatar URL) too. The
+# list is the field names of the platforms' exports we see (Weibo, Twitter/X, forum
+# scrapers, the Chinese column names of spreadsheets); keys are compared case-folded with
+# '_' and '-' dropped, so user_name, userName and user-name are one. "name" is on it though
+# a place or a source can have one too: a place name pseudonymised in the kept payload
+# costs little, a person's name kept in clear is the harm this module exists to prevent.
+NAME_KEYS = frozenset(
+    key.replace("_", "")
+    for key in (
+        "author",
+        "authors",
+        "user",
+        "users",
+        "username",
+        "user_name",
+        "screen_name",
+        "name",
+        "nickname",
+        "nick",
+        "handle",
+        "account",
+        "from_user",
+        "to_user",
+        "reply_to_user",
+        "in_reply_to_screen_name",
+        "in_reply_to_user",
+        "mentions",
+        "mentioned",
+        "retweeted_by",
+        "reposted_by",
+        "作者",
+        "用户",
+        "用户名",
+        "昵称",
+        "博主",
+        "发布者",
+    )
+)
+# Fields of the post format that hold ids, times, kinds and counts, neither names nor free
+# text: left exactly as they came, so the kept payload still matches the stored record.
+_STRUCTURAL_FIELDS = frozenset(
+    {
+        "id",
+        "source",
+        "published_at",
+        "author_kind",
+        "lang",
+        "repost_of",
+        "reply_to",
+        "reposts",
+        "comments",
+        "likes",
+    }
+)
+# Deeper than this a payload is not walked further but its content dropped: JSON decodes
+# up to about a thousand levels, and what is not walked cannot be left in clear.
+MAX_PAYLOAD_DEPTH = 32
+TOO_DEEP = f"[removed: nested deeper than {MAX_PAYLOAD_DEPTH} levels]"
+# URL path segments after which comes a post's number, so that the segment before them is
+# an account's handle (twitter.com/<handle>/status/<id>, and its copies).
+_STATUS_SEGMENTS = frozenset({"status", "statuses"})
+
+
+def is_name_key(key: object) -> bool:
+    """Whether a payload key's value names an account (see ``NAME_KEYS``)."""
+    return isinstance(key, str) and key.casefold().replace("_", "").replace("-", "") in NAME_KEYS
 
 
 class Pseudonymiser:
@@ -56,21 +138,35 @@ class Pseudonymiser:
 
     def mentions(self, text: str) -> str:
         """Pseudonymise every @mention except configured public names."""
-        if "@" not in text:
+        if "@" not in text and "＠" not in text:
             return text
 
         def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in self._keep or PSEUDONYM_RE.match(name):
+            taken = match.group(1)
+            name = taken.rstrip(_NAME_END)
+            if not name or name in self._keep or PSEUDONYM_RE.match(name):
                 return match.group(0)
-            return "@" + self.pseudonym(name)
+            return "@" + self.pseudonym(name) + taken[len(name) :]
 
         return _MENTION_RE.sub(replace, text)
 
     def apply(self, record: PostRecord) -> PostRecord:
-        """Pseudonymise a record in place (author, mentions, raw payload) and return it."""
+        """Pseudonymise a record in place (author, mentions, URL, raw and extra) and return it.
+
+        Call it before ``record.identity``: a post without an id is known by its URL, and
+        the URL must not keep the name (the identity reaches events and detection's state).
+        """
         original_author = record.author
         record.author = self.author(record.author, record.author_kind)
+        author_kept = original_author is not None and self.keeps(
+            original_author, record.author_kind
+        )
+        # A name kept as the author (a public account's) stays wherever the payload repeats it.
+        kept = self._keep | {original_author} if author_kept and original_author else self._keep
+        # Names pseudonymised whole, to look for in the URL.
+        names: set[str] = set()
+        if original_author and not author_kept:
+            names.add(original_author)
         # A pseudonym can be longer than the name it replaces: cut again to the bounds the
         # record was cut to (PostgreSQL refuses a title beyond its column's 500).
         text = self.mentions(record.text)
@@ -80,12 +176,104 @@ class Pseudonymiser:
         record.text = text
         if record.title:
             record.title = self.mentions(record.title)[:MAX_TITLE_CHARS]
-        raw: dict[str, Any] = dict(record.raw)
-        if original_author is not None and "author" in raw:
-            raw["author"] = record.author
-        for key in ("text", "title"):
-            value = raw.get(key)
-            if isinstance(value, str):
-                raw[key] = self.mentions(value)
+        raw: dict[str, Any] = {}
+        for key, value in record.raw.items():
+            if key == "author" and original_author is not None:
+                raw[key] = record.author
+            elif key in _STRUCTURAL_FIELDS or key == "url":
+                raw[key] = value
+            else:
+                raw[key] = self._payload(value, 1, is_name_key(key), kept, names)
+        extra: dict[str, Any] = {}
+        for key, value in record.extra.items():
+            if key in raw and record.raw.get(key) is value:  # the same field, done above
+                extra[key] = raw[key]
+            else:
+                extra[key] = self._payload(value, 1, is_name_key(key), kept, names)
+        # A person's URL (not a public account's) may hold their handle.
+        if record.url and not self.keeps(original_author or "", record.author_kind):
+            url = self._url(record.url, names, kept)
+            if url != record.url:
+                # Beyond the column's bound a cut URL would be a broken link: none is kept.
+                record.url = url if len(url) <= MAX_URL_CHARS else None
+                if isinstance(raw.get("url"), str):
+                    raw["url"] = record.url
         record.raw = raw
+        record.extra = extra
         return record
+
+    def _name(self, value: str, kept: frozenset[str], names: set[str]) -> str:
+        """A string under a name key: pseudonymised whole ("@name" keeps its "@")."""
+        text = value.strip()
+        at = text[:1] in ("@", "＠")
+        name = text[1:] if at else text
+        if not name or name in kept or PSEUDONYM_RE.match(name):
+            return value
+        names.add(name)
+        return ("@" if at else "") + self.pseudonym(name)
+
+    def _payload(
+        self, value: Any, depth: int, whole: bool, kept: frozenset[str], names: set[str]
+    ) -> Any:
+        """A payload value with names replaced: whole under a name key, else @mentions."""
+        if isinstance(value, str):
+            return self._name(value, kept, names) if whole else self.mentions(value)
+        if isinstance(value, Mapping | list | tuple) and depth >= MAX_PAYLOAD_DEPTH:
+            return TOO_DEEP
+        if isinstance(value, Mapping):
+            return {
+                key: self._payload(item, depth + 1, whole or is_name_key(key), kept, names)
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self._payload(item, depth + 1, whole, kept, names) for item in value]
+        return value  # numbers, booleans, null: no name
+
+    def _url(self, url: str, names: set[str], kept: frozenset[str]) -> str:
+        """A person's post URL without their handle: the same URL gives the same result.
+
+        Replaced are path segments and query values equal (ignoring case, once
+        percent-decoded) to a name pseudonymised in the post, ``/@handle`` segments, the
+        segment before ``/status/<id>``, and values of name-like query parameters
+        (``?user=...``). The rest is left as it came, encoding included.
+        """
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return url
+        by_folded: dict[str, str] = {}
+        for name in sorted(names):
+            by_folded.setdefault(name.casefold(), name)
+
+        def replaced(value: str, handle: bool) -> str | None:
+            plain = unquote(value)
+            if plain[:1] in ("@", "＠"):
+                name = plain[1:]
+                if not name or name in kept or PSEUDONYM_RE.match(name):
+                    return None
+                return "@" + self.pseudonym(name)
+            if not plain or plain in kept or PSEUDONYM_RE.match(plain):
+                return None
+            found = by_folded.get(plain.casefold())
+            if found is not None:
+                return self.pseudonym(found)
+            return self.pseudonym(plain) if handle else None
+
+        segments = parts.path.split("/")
+        path_changed = False
+        for i, segment in enumerate(segments):
+            handle = i + 1 < len(segments) and segments[i + 1].lower() in _STATUS_SEGMENTS
+            new = replaced(segment, handle)
+            if new is not None:
+                segments[i] = new
+                path_changed = True
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            new_pairs = [(k, replaced(v, is_name_key(k)) or v) for k, v in pairs]
+            if new_pairs != pairs:
+                query = urlencode(new_pairs)
+        if not path_changed and query == parts.query:
+            return url
+        path = "/".join(segments) if path_changed else parts.path
+        return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))

@@ -1,7 +1,9 @@
 """The retention job: raw posts older than the retention period are purged.
 
-Aggregate counts (``post_counts``, ``monitor_counts``) and stories survive, so curves and
-reports over long periods still work after the personal data is gone.
+Aggregate counts (``post_counts``, ``monitor_counts``), stories and events survive, so
+curves and reports over long periods still work after the personal data is gone; the post
+text they copied goes with the posts (stories' titles are blanked, events' titles become
+their keywords). Incidents keep their titles: they are the organisation's own record.
 """
 
 from __future__ import annotations
@@ -9,12 +11,40 @@ from __future__ import annotations
 from datetime import timedelta
 
 from yuqing.core.clock import Clock
-from yuqing.storage import repo
+from yuqing.storage import event_repo, repo
 from yuqing.storage.db import Database
 
+# Rows a purge transaction changes at most. On SQLite a write transaction holds the only
+# write lock: one short transaction per batch lets ingestion and the web console write
+# between them, where one transaction over a large archive kept them waiting past the
+# 30 s busy timeout.
+PURGE_BATCH = 5000
 
-def purge_expired_posts(db: Database, clock: Clock, retention_days: int) -> int:
-    """Delete posts older than ``retention_days`` (by publication time); returns how many."""
+
+def purge_expired_posts(
+    db: Database, clock: Clock, retention_days: int, batch: int = PURGE_BATCH
+) -> int:
+    """Delete posts older than ``retention_days`` (by publication time); returns how many.
+
+    Each batch is committed on its own: interrupted, the purge has removed some of what it
+    would have, never half a batch, and running it again finishes it (each step selects
+    only what is left to do).
+    """
     cutoff = clock.now() - timedelta(days=retention_days)
-    with db.write() as conn:
-        return repo.purge_posts_before(conn, cutoff)
+    total = 0
+    while True:
+        with db.write() as conn:
+            removed = repo.purge_posts_before(conn, cutoff, batch)
+        total += removed
+        if removed < batch:
+            break
+    while True:
+        with db.write() as conn:
+            blanked = repo.blank_story_titles_before(conn, cutoff, batch)
+        if blanked < batch:
+            break
+    after: int | None = 0
+    while after is not None:
+        with db.write() as conn:
+            after = event_repo.forget_event_texts_before(conn, cutoff, after, batch)
+    return total

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Text, bindparam, cast, func, select, update
 from sqlalchemy.engine import Connection
 
 from yuqing.core.posts import MAX_REACH
@@ -95,6 +95,59 @@ def upsert_events(
         },
     )
     conn.execute(stmt, rows)
+
+
+# What an event's summary copies verbatim from one of its posts.
+POST_TEXT_FIELDS = ("representative_text", "representative_post_id")
+
+
+def forget_event_texts_before(
+    conn: Connection, cutoff: datetime, after: int = 0, limit: int = 5000
+) -> int | None:
+    """Events last seen before ``cutoff`` lose the post text they copied.
+
+    The title (a post's words) becomes the event's keywords joined by spaces, and the
+    summary loses ``POST_TEXT_FIELDS``; the curve, counts, sources and keywords stay. At
+    most ``limit`` events with an id above ``after`` are looked at: returns the last id
+    looked at, to go on after it, or None when none is left.
+    """
+    rows = conn.execute(
+        select(events.c.id, events.c.summary)
+        .where(
+            events.c.last_seen_at < cutoff,
+            events.c.id > after,
+            # Most expired events were done by an earlier purge: skipped without decoding.
+            cast(events.c.summary, Text).like("%representative_%"),
+        )
+        .order_by(events.c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return None
+    changes = []
+    for row in rows:
+        summary = dict(row.summary) if isinstance(row.summary, Mapping) else {}
+        if not any(name in summary for name in POST_TEXT_FIELDS):
+            continue
+        for name in POST_TEXT_FIELDS:
+            summary.pop(name, None)
+        keywords = summary.get("keywords")
+        words = [str(k) for k in keywords] if isinstance(keywords, list) else []
+        changes.append(
+            {"eid": row.id, "new_title": " ".join(" ".join(words).split())[:300], "new": summary}
+        )
+    if changes:
+        conn.execute(
+            update(events)
+            .where(events.c.id == bindparam("eid"))
+            .values(
+                title=bindparam("new_title"),
+                summary=bindparam("new", type_=events.c.summary.type),
+            ),
+            changes,
+        )
+    last: int = rows[-1].id
+    return last
 
 
 def mark_merged(conn: Connection, keys: Sequence[str]) -> None:

@@ -648,18 +648,37 @@ def window_posts(conn: Connection, since: datetime, limit: int = 500_000) -> lis
     )
 
 
-def purge_posts_before(conn: Connection, cutoff: datetime, batch: int = 5000) -> int:
-    """Delete raw posts published (or seen) before ``cutoff``; aggregates and stories stay."""
-    total = 0
-    while True:
-        ids = [
-            row[0]
-            for row in conn.execute(
-                select(t.posts.c.id).where(t.posts.c.seen_at < cutoff).limit(batch)
-            )
-        ]
-        if not ids:
-            return total
+def purge_posts_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` raw posts published (or seen) before ``cutoff``; returns how
+    many. Aggregates and stories stay.
+
+    One batch a call: the caller commits each in a transaction of its own (see
+    ``runtime.retention``), so a purge of a large archive never holds SQLite's one write
+    lock for long.
+    """
+    ids = [
+        row[0]
+        for row in conn.execute(select(t.posts.c.id).where(t.posts.c.seen_at < cutoff).limit(limit))
+    ]
+    if ids:
         conn.execute(delete(t.post_monitors).where(t.post_monitors.c.post_id.in_(ids)))
         conn.execute(delete(t.posts).where(t.posts.c.id.in_(ids)))
-        total += len(ids)
+    return len(ids)
+
+
+def blank_story_titles_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
+    """Blank the titles of up to ``limit`` stories last seen before ``cutoff``; returns how
+    many. A story's title is the start of one of its posts, verbatim: once the posts are
+    purged, it would be the last copy of their words. Counts and times stay.
+    """
+    ids = [
+        row[0]
+        for row in conn.execute(
+            select(t.stories.c.id)
+            .where(t.stories.c.last_seen_at < cutoff, t.stories.c.title != "")
+            .limit(limit)
+        )
+    ]
+    if ids:
+        conn.execute(update(t.stories).where(t.stories.c.id.in_(ids)).values(title=""))
+    return len(ids)

@@ -46,6 +46,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     "back_to_overview": {"zh": "返回总览", "en": "Back to the overview"},
     "matched": {"zh": "命中", "en": "Matched"},
     "none_yet": {"zh": "暂无数据", "en": "Nothing yet"},
+    # A story's title is blanked when its posts are purged (retention): no words are left.
+    "untitled": {
+        "zh": "（无标题：原帖已过保存期限删除或无文字）",
+        "en": "(no title: its posts were purged or had no text)",
+    },
     "switch_language": {"zh": "English", "en": "中文"},
     "privacy_note": {
         "zh": "个人账号名已在入库时化名处理；仅采集公开信息。",

@@ -13,6 +13,7 @@ from tests.factories import BASE_TIME, post
 
 from yuqing.api.app import create_app, redact_query
 from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.retention import purge_expired_posts
 from yuqing.testing.clock import FakeClock
 
 TOKEN = "push-token-for-tests"
@@ -113,6 +114,18 @@ def test_overview_page_shows_stories_sources_and_escapes_text(client: TestClient
     assert "舆情应急值守" in page.text and "forum-x" in page.text
     english = client.get("/?lang=en")
     assert "Public-opinion duty desk" in english.text
+
+
+def test_a_story_whose_posts_were_purged_shows_it_has_no_title(
+    client: TestClient, ctx: Context
+) -> None:
+    client.post("/api/v1/posts", json=[post(1, text="张三在化工园区拍到浓烟")], headers=AUTH)
+    assert purge_expired_posts(ctx.db, ctx.clock, retention_days=0) == 1
+    (story,) = client.get("/api/v1/stats").json()["stories"]
+    assert story["title"] == "" and story["post_count"] == 1
+    page = client.get("/")
+    assert "原帖已过保存期限删除" in page.text and "张三" not in page.text
+    assert "its posts were purged" in client.get("/?lang=en").text
 
 
 def test_stats_and_search_api(client: TestClient) -> None:

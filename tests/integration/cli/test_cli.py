@@ -262,6 +262,50 @@ def test_feed_that_is_not_xml_and_unreachable_feed_are_named(
     assert "page\tFAILING" in listing.stdout
 
 
+FORUM_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>江州论坛</title>
+<item><guid>t-1</guid><title>小区门口积水</title><link>https://bbs.example/t/1</link>
+<dc:creator>论坛网友真名</dc:creator><description>积水没过脚踝</description>
+<pubDate>Mon, 02 Mar 2026 08:00:00 +0800</pubDate></item>
+</channel></rss>"""
+
+
+def test_a_feeds_posters_keep_their_names_only_on_media_and_government_feeds(
+    cli: CliRunner, feed_server: str, tmp_path: Path
+) -> None:
+    FeedHandler.routes["/forum.xml"] = (200, "application/rss+xml", FORUM_RSS.encode("utf-8"))
+    feed = f"{feed_server}/forum.xml"
+    for slug, options in (
+        ("forum", ["--category", "forum"]),
+        ("social", ["--category", "social"]),
+        ("other", []),
+        ("paper", ["--category", "central_media"]),
+        ("overseas", ["--category", "overseas_media"]),
+        ("gov", ["--category", "government"]),
+        ("chosen", ["--category", "forum", "--author-kind", "organisation"]),
+    ):
+        added = cli.invoke(app, ["feeds", "add", feed, "--slug", slug, *options])
+        assert added.exit_code == 0, added.output
+    with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
+        kinds = dict(db.execute("SELECT slug, author_kind FROM sources"))
+    assert kinds == {
+        "forum": "person",
+        "social": "person",
+        "other": "person",
+        "paper": "media",
+        "overseas": "media",
+        "gov": "government",
+        "chosen": "organisation",
+    }
+    cli.invoke(app, ["feeds", "poll"])
+    with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
+        authors = dict(
+            db.execute("SELECT s.slug, p.author FROM posts p JOIN sources s ON s.id = p.source_id")
+        )
+    assert authors["forum"].startswith("u_") and authors["paper"] == "论坛网友真名"
+    assert "论坛网友真名" not in str(authors["other"]) + str(authors["social"])
+
+
 def test_feeds_add_refuses_bad_input(cli: CliRunner) -> None:
     assert "not an http(s) URL" in cli.invoke(app, ["feeds", "add", "ftp://x/y"]).stderr
     bad = cli.invoke(app, ["feeds", "add", "https://x.example/f", "--category", "tv"])

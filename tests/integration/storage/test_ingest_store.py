@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from tests.factories import BASE_TIME, post, write_jsonl
 
 from yuqing.core.posts import MAX_REACH, parse_post_record
-from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.context import DETECTOR_STATE_NAME, Context, open_context
 from yuqing.runtime.retention import purge_expired_posts
 from yuqing.sources.base import Located
 from yuqing.sources.files import open_import
-from yuqing.storage import migrate, repo
+from yuqing.storage import event_repo, migrate, repo
 from yuqing.storage import schema as t
 from yuqing.storage.search import search_posts
 from yuqing.testing.clock import FakeClock
@@ -141,6 +141,53 @@ def test_person_names_are_pseudonymised_before_storage(ctx: Context) -> None:
             default=str,
         )
     assert "张小明" not in dump and "李大华" not in dump
+
+
+def test_no_person_named_in_a_payload_or_a_url_is_stored_in_clear(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    records = [
+        post(
+            1,
+            author="ZhangSanReal",
+            text="云溪县化工园区起火 @john.doe @" + "A" * 30 + "LongTail ＠全角真名",
+            user={"screen_name": "ZhangSanReal", "name": "张三真名"},
+            mentions=["LiSiReal"],
+            retweeted_status={"author": "ZhaoLiuReal", "text": "原帖 @QianQiReal"},
+        ),
+        post(
+            2,
+            id=None,
+            author="urlperson",
+            text="chengdu metro stampede",
+            url="https://twitter.com/UrlHandleReal/status/123",
+        ),
+    ]
+    clear = ("ZhangSanReal", "张三真名", "LiSiReal", "ZhaoLiuReal", "QianQiReal", "john.doe")
+    clear += ("LongTail", "全角真名", "UrlHandleReal", "urlperson")
+    settings = make_settings(database_url=database_url)
+    for attempt in range(2):  # an import run again finds the same identities
+        context = open_context(settings, clock=FakeClock(BASE_TIME + timedelta(hours=1)))
+        try:
+            summary = context.ingestor.ingest(items(records), origin="t")
+            assert (summary.stored, summary.duplicates) == ((2, 0), (0, 2))[attempt]
+        finally:
+            context.close()  # saves detection's state too
+    context = open_context(settings)
+    try:
+        with context.db.read() as conn:
+            tables = [
+                [dict(r._mapping) for r in conn.execute(select(table))]
+                for table in t.metadata.sorted_tables
+            ]
+            state = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+    finally:
+        context.close()
+    dump = json.dumps(tables, ensure_ascii=False, default=str)
+    dump += json.dumps(state.payload if state else None, ensure_ascii=False, default=str)
+    assert "u_" in dump
+    for name in clear:
+        assert name not in dump, name
 
 
 def test_same_person_gets_same_pseudonym_and_key_changes_it(
