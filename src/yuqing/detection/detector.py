@@ -889,11 +889,17 @@ class EventDetector:
                 if head is not None:
                     event.rep_post_id, event.rep_text = head
                     event.rep_original = True
-                else:
+                elif post.text.strip() or not event.rep_text.strip():
+                    # A bare repost has no text: it must not blank the event's title.
                     event.rep_post_id = post.post_id
                     event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
                     event.rep_original = post.original
-        if story == event.rep_story and post.original and not event.rep_original:
+        if (
+            story == event.rep_story
+            and post.original
+            and not event.rep_original
+            and post.text.strip()
+        ):
             event.rep_post_id = post.post_id
             event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
             event.rep_original = True
@@ -972,10 +978,15 @@ class EventDetector:
         if not bursting:
             return
         assert post.time is not None
-        event.alerted_at = post.time
+        # Raised when the stream has come this far: a late post that completes the alert
+        # must not date it back (the plan's report clocks start from it).
+        at = post.time
+        if self._clock_dt is not None and self._clock_dt > at:
+            at = self._clock_dt
+        event.alerted_at = at
         event.recent = None
         self.stats["events_raised"] += 1
-        result.occurrences.append(self._raised(event, len(recent), stories, bursting, post.time))
+        result.occurrences.append(self._raised(event, len(recent), stories, bursting, at))
 
     def _raised(
         self,
@@ -1370,8 +1381,12 @@ class EventDetector:
             places=(+event.places).most_common(cfg.summary_places),
             kind=kind,
             kind_share=round(kind_count / kinds_total, 3) if kinds_total else 0.0,
+            # A share of a handful of posts is noise (one negative post of one is "100%"),
+            # and grading reads it: unknown until enough posts carry a sentiment.
             negative_share=(
-                round(event.negative / event.sentiments, 3) if event.sentiments > 0 else None
+                round(event.negative / event.sentiments, 3)
+                if event.sentiments >= cfg.min_sentiment_posts
+                else None
             ),
             keywords=self._keywords(event, cfg.summary_keywords),
             representative_post_id=event.rep_post_id,

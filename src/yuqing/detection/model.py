@@ -203,6 +203,8 @@ class DetectionConfig:
     event_kind_z: float = 2.0
     summary_keywords: int = 10
     summary_places: int = 5
+    # Posts with a sentiment below which an event's negative share is unknown (None).
+    min_sentiment_posts: int = 20
     max_curve_bins: int = 2016  # two weeks of 10-minute bins
     max_sources_tracked: int = 2000
     retired_kept: int = 1000  # summaries of retired events still answered by events()
@@ -250,6 +252,7 @@ class DetectionConfig:
             "likeness_background",
             "likeness_postings",
             "likeness_terms",
+            "min_sentiment_posts",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from yuqing.detection.model import EventSummary
-from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
+from yuqing.grading.signals import MAX_COUNT, IncidentKind, MediaPickup, Signals
 
 _KINDS = {kind.value: kind for kind in IncidentKind}
 
@@ -22,14 +22,16 @@ def signals_from_event(
     category, the nearest measure detection keeps. Places outside the home jurisdiction
     are counted only when the deployment names its home places.
     """
-    worst = dict(casualties or {})
-    categories = dict(summary.categories)
+    # A count beyond what Signals takes is at least that much (400 posts of a trillion
+    # likes each must not stop grading).
+    worst = {kind: min(value, MAX_COUNT) for kind, value in (casualties or {}).items()}
+    categories = {name: min(n, MAX_COUNT) for name, n in summary.categories.items()}
     places = [name for name, _ in summary.places]
     return Signals(
-        volume=summary.post_count,
-        growth_rate=summary.growth_rate,
-        reach=summary.reach,
-        source_count=summary.sources,
+        volume=min(summary.post_count, MAX_COUNT),
+        growth_rate=min(summary.growth_rate, float(MAX_COUNT)),
+        reach=min(summary.reach, MAX_COUNT),
+        source_count=min(summary.sources, MAX_COUNT),
         source_categories=frozenset(c for c, n in categories.items() if n > 0),
         media_pickup=MediaPickup(
             central=categories.get("central_media", 0),

@@ -42,7 +42,7 @@ class MediaPickup:
 
 
 # Above any real count; a bound keeps comparisons and storage exact.
-_MAX_COUNT = 10**15
+MAX_COUNT = _MAX_COUNT = 10**15
 
 
 def _check_count(name: str, value: object) -> None:

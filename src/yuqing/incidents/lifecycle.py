@@ -1304,6 +1304,29 @@ def open_from_patrol(
     return incident
 
 
+def follow_event(incident: Incident, event_ref: str, now: datetime) -> None:
+    """Detection merged the incident's event into another: the incident follows it.
+
+    Its later figures arrive under the surviving event; without this the incident would
+    never be re-graded again, and the surviving event would open a second incident.
+    """
+    now = utc(now)
+    if not event_ref or len(event_ref) > 300:
+        raise IncidentError("an event reference is 1 to 300 characters")
+    before = incident.event_ref
+    if before == event_ref:
+        return
+    incident.event_ref = event_ref
+    incident._log(
+        EntryKind.NOTE,
+        now,
+        Actor.system("detection"),
+        f"event {before} merged into {event_ref}; the incident follows it",
+        f"事件 {before} 已并入 {event_ref}，本事件随之跟踪",
+        {"merged": before, "into": event_ref},
+    )
+
+
 def regrade(incident: Incident, signals: Signals, now: datetime) -> Proposal | None:
     """Re-apply the rules as signals grow: a new Proposal only when it is higher.
 

@@ -204,6 +204,33 @@ class DetectionStage:
         stage.defaulted = dict(defaulted)
         return stage
 
+    def _note_confirmed(
+        self,
+        before: dict[str, tuple[str, dict[str, int]]],
+        occurrences: list[DetectedOccurrence],
+        now: datetime,
+    ) -> None:
+        """An update for each raised event whose confirmed casualty figures changed."""
+        graded = {o.event_id for o in occurrences if o.kind in ("event_raised", "event_updated")}
+        for key, (event_id, old) in before.items():
+            new = self.casualties(key)
+            if new == old or event_id in graded:
+                continue
+            summary = self.detector.event(event_id)
+            if summary is None or summary.alerted_at is None:
+                continue
+            changed = ", ".join(f"{kind} {n}" for kind, n in sorted(new.items()))
+            occurrences.append(
+                DetectedOccurrence(
+                    kind="event_updated",
+                    at=max(now, summary.last_seen),
+                    event_id=event_id,
+                    reasons=[f"casualty figures confirmed: {changed}"],
+                    figures=dict[str, float | int | str](new),
+                    summary=summary,
+                )
+            )
+
     def _reports_of(self, event_key: str) -> CasualtyReports:
         reports = self._casualties.get(event_key)
         if reports is None:
@@ -300,21 +327,31 @@ class DetectionStage:
                 self.defaulted[reason] = self.defaulted.get(reason, 0) + count
             keys = [self.key(e) if e is not None else None for e in result.assignments]
             pending = self._pending
-            for i, key in enumerate(keys):
+            # The confirmed figures of each event a report reaches, before it: a change is
+            # graded at once (a trusted "35人死亡" must not wait for the next hourly update).
+            before: dict[str, tuple[str, dict[str, int]]] = {}
+
+            def reports_for(event_id: str) -> CasualtyReports:
+                key = self.key(event_id)
+                if key not in before:
+                    before[key] = (event_id, self.casualties(key))
+                return self._reports_of(key)
+
+            for i, event_id in enumerate(result.assignments):
                 figures = post_figures(cues[i])
                 if not figures:
                     continue
                 trusted = sources[i][1] in TRUSTED_CATEGORIES or sources[i][2] in TRUSTED_AUTHORS
-                if key is None:
+                if event_id is None:
                     pending[identities[i]] = (figures, stories[i], trusted)
                     if len(pending) > _PENDING_MAX:
                         del pending[next(iter(pending))]
                 else:
-                    self._reports_of(key).add(figures, stories[i], trusted)
-            for post_id, event in result.late_assignments:
+                    reports_for(event_id).add(figures, stories[i], trusted)
+            for post_id, event_id in result.late_assignments:
                 found = pending.pop(post_id, None)
                 if found is not None:
-                    self._reports_of(self.key(event)).add(*found)
+                    reports_for(event_id).add(*found)
             merges = [
                 (self.key(gone), self.key(o.event_id))
                 for o in result.occurrences
@@ -322,10 +359,12 @@ class DetectionStage:
                 and o.event_id
                 and isinstance(gone := o.figures.get("merged"), str)
             ]
-            for gone_key, keep_key in merges:
-                gone_reports = self._casualties.pop(gone_key, None)
-                if gone_reports is not None:
-                    self._reports_of(keep_key).merge(gone_reports)
+            for o in result.occurrences:
+                if o.kind == "event_merged" and o.event_id:
+                    gone_reports = self._casualties.pop(self.key(str(o.figures["merged"])), None)
+                    if gone_reports is not None:
+                        reports_for(o.event_id).merge(gone_reports)
+            self._note_confirmed(before, result.occurrences, now)
             touched = {e for e in result.assignments if e is not None}
             touched.update(o.event_id for o in result.occurrences if o.event_id)
             touched.update(event for _, event in result.late_assignments)

@@ -50,6 +50,7 @@ from yuqing.incidents.lifecycle import (
     IncidentError,
     PatrolReport,
     State,
+    follow_event,
     open_from_event,
     open_from_patrol,
     regrade,
@@ -571,6 +572,20 @@ class IncidentService:
         if incident_id is None:
             return None
         return self.change(incident_id, lambda incident, at: regrade(incident, signals, at))
+
+    def on_events_merged(self, gone_ref: str, keep_ref: str, now: datetime | None = None) -> None:
+        """Detection merged one event into another: one incident follows the happening.
+
+        The absorbed event's open incident moves to the surviving event when that one has
+        none; when both have one, the absorbed one keeps its record and the surviving
+        event's incident is the one graded from now on.
+        """
+        with self.db.read() as conn:
+            gone = repo.open_incident_for_event(conn, gone_ref)
+            keep = repo.open_incident_for_event(conn, keep_ref)
+        if gone is None or keep is not None:
+            return
+        self.change(gone, lambda incident, at: follow_event(incident, keep_ref, now or at))
 
     def regrade(self, incident_id: str, signals: Signals) -> Proposal | None:
         """Re-apply the rules to an incident's new signals (a patrol lead's too)."""

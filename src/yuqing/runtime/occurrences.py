@@ -26,9 +26,19 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
     def handle(found: list[Occurrence], stage: DetectionStage) -> None:
         service = incident_service(ctx)
         for occurrence in found:
-            if occurrence.kind not in ("event_raised", "event_updated"):
-                continue
             if occurrence.event_id is None:
+                continue
+            if occurrence.kind == "event_merged":
+                gone = occurrence.figures.get("merged")
+                if isinstance(gone, str):
+                    try:
+                        service.on_events_merged(
+                            stage.key(gone), stage.key(occurrence.event_id), occurrence.at
+                        )
+                    except (YuqingError, ValueError) as exc:
+                        log.warning("incident of merged event %s not moved: %s", gone, exc)
+                continue
+            if occurrence.kind not in ("event_raised", "event_updated"):
                 continue
             summary = occurrence.summary or stage.detector.event(occurrence.event_id)
             if summary is None:
@@ -44,13 +54,15 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                     summary.alerted_at is not None and not service.has_incident_for(ref)
                 )
                 if raised:
-                    title = " ".join(summary.representative_text.split())[:80]
+                    title = " ".join(summary.representative_text.split())[:80] or (
+                        " ".join(summary.keywords[:5]) or ref
+                    )
                     place = summary.places[0][0] if summary.places else None
                     detected = summary.alerted_at or occurrence.at
                     service.on_event_raised(ref, title, signals, detected, place)
                 else:
                     service.on_event_updated(ref, signals, occurrence.at)
-            except YuqingError as exc:
+            except (YuqingError, ValueError) as exc:
                 # One bad event must not stop ingestion; the event stays stored.
                 log.warning("event %s not taken into the plan: %s", ref, exc)
 

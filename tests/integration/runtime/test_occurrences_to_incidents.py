@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,3 +120,43 @@ def test_an_event_raised_small_is_proposed_once_it_grows_and_only_once(ctx: Cont
     # Updates after that re-grade it; they never open a second one.
     handle([Occurrence("event_updated", later, "ev-3", summary=summary("ev-3", 7000))], stage)
     assert len(service.summaries()) == 1
+
+
+def test_an_incident_follows_its_event_into_the_event_it_was_merged_into(ctx: Context) -> None:
+    # Two facets of one happening: the first opened an incident, then detection merged it
+    # into the second. One incident follows the happening, graded by the survivor.
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    service = incident_service(ctx)
+    handle([Occurrence("event_raised", START, "ev-5", summary=summary("ev-5", 6000))], stage)
+    (opened,) = service.summaries()
+    merged = Occurrence(
+        "event_merged", START + timedelta(minutes=30), "ev-6", figures={"merged": "ev-5"}
+    )
+    grown = replace(summary("ev-6", 120_000), places=[("云溪县", 12)])
+    later = START + timedelta(minutes=40)
+    handle([merged, Occurrence("event_updated", later, "ev-6", summary=grown)], stage)
+    (still,) = service.summaries()
+    assert still.id == opened.id and still.event_ref == "t-ev-6"
+    incident = service.incident(opened.id)
+    assert any("ev-5" in entry.text and "ev-6" in entry.text for entry in incident.timeline)
+    # Re-graded from the survivor's figures: a proposal above its level waits for a person.
+    assert incident.pending_proposal() is not None
+
+
+def test_odd_summaries_neither_stop_the_handler_nor_lose_the_incident(ctx: Context) -> None:
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    # Engagement beyond what grading takes (400 posts at the ingest cap), and a most
+    # copied story known only by bare reposts (no text to title the incident with).
+    huge = replace(summary("ev-7", 6000), reach=400 * 3 * 10**12, representative_text="")
+    handle(
+        [
+            Occurrence("event_raised", START, "ev-7", summary=huge),
+            Occurrence("event_raised", START, "ev-8", summary=summary("ev-8", 6000)),
+        ],
+        stage,
+    )
+    service = incident_service(ctx)
+    titles = sorted(service.incident(s.id).title for s in service.summaries())
+    assert titles == ["云溪县化工园区一厂房突发火灾", "化工 火灾"]

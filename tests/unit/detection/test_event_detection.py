@@ -94,6 +94,22 @@ def test_a_burst_is_raised_once_at_the_stream_time_it_became_one() -> None:
     assert {p.post_id for p in burst[:4]} <= late
 
 
+def test_posts_that_arrive_late_raise_their_event_when_the_stream_has_come_to() -> None:
+    # The posts of 04:00-04:29 arrive after the stream reached 06:00 (a collector's
+    # backlog): the event is raised now, not back at 04:04, or the plan's report clock
+    # would start already overdue.
+    background = chatter(T0, 20, 60)
+    run = replay([p for p in background if p.time and p.time < T0 + WARM + timedelta(hours=2)])
+    late = happening(T0 + WARM, 30, timedelta(minutes=1), ["meteor", "chelyabinsk"], prefix="m")
+    stream_now = max(
+        p.time for p in background if p.time and p.time < T0 + WARM + timedelta(hours=2)
+    )
+    result = run.detector.process_batch(late, now=stream_now)
+    (raised,) = [o for o in result.occurrences if o.kind == "event_raised"]
+    assert raised.at == stream_now
+    assert raised.summary is not None and raised.summary.alerted_at == stream_now
+
+
 def test_steady_chatter_on_a_recurring_topic_is_never_raised() -> None:
     background = chatter(
         T0, 48, 60, topic=["疫情", "武汉", "口罩", "加油"], topic_share=0.3, seed=3

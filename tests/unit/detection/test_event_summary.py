@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from stream_factories import T0, chatter, make_post, replay
 
-from yuqing.detection import DetectionPost
+from yuqing.detection import DetectionConfig, DetectionPost
 
 START = T0 + timedelta(hours=12)
 
@@ -46,7 +46,8 @@ def _flood_posts() -> list[DetectionPost]:
 
 def test_event_summary_figures_come_from_its_posts() -> None:
     posts = _flood_posts()
-    run = replay([*chatter(T0, 13, 30), *posts])
+    # Seven posts carry a sentiment: a share is given from five (20 by default).
+    run = replay([*chatter(T0, 13, 30), *posts], DetectionConfig(min_sentiment_posts=5))
     events = {run.final(run.event_of[p.post_id]) for p in posts}
     assert len(events) == 1
     (event_id,) = events
@@ -239,3 +240,12 @@ def test_the_representative_and_known_originals_survive_a_saved_state() -> None:
         "n0",
         "【通报】河堤决口",
     )
+
+
+def test_a_negative_share_of_a_handful_of_posts_is_unknown() -> None:
+    # Grading reads the share (II-central-media: >= 50%): one negative post of one is not
+    # "100% negative". Seven posts with a sentiment are below the default of twenty.
+    posts = _flood_posts()
+    run = replay([*chatter(T0, 13, 30), *posts])
+    summary = run.detector.event(run.final(run.event_of["f7"]) or "")
+    assert summary is not None and summary.negative_share is None

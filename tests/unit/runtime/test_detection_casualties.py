@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "detection"))
 
 from stream_factories import T0, chatter, happening
 
+from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.runtime.detect import DetectionStage
 
 REPORT = "化工厂爆炸，造成5人死亡，12人受伤。"
@@ -20,6 +21,7 @@ def _drive(
     text_of: Callable[[int], str],
     source_of: Callable[[int], tuple[str, str, str]] = lambda i: ("weibo", "social", "person"),
     stage: DetectionStage | None = None,
+    occurrences: list[DetectedOccurrence] | None = None,
 ) -> tuple[DetectionStage, dict[str, int]]:
     """Thirty posts of one happening over chatter, through the stage in minute batches."""
     background = chatter(T0, 20, 60)
@@ -57,6 +59,8 @@ def _drive(
             kinds=["accident"] * n,
         )
         events.update(key for key, summary in out.events if summary.post_count >= 20)
+        if occurrences is not None:
+            occurrences.extend(out.occurrences)
 
     for post in ordered:
         assert post.time is not None
@@ -104,3 +108,20 @@ def test_figures_survive_a_snapshot_and_an_old_snapshot_still_loads() -> None:
     old = {k: v for k, v in snapshot.items() if k != "casualty_reports"}
     old["casualties"] = {key: {"deaths": 5}}
     assert DetectionStage.from_snapshot(old).casualties(key) == {"deaths": 5}
+
+
+def test_a_confirmed_count_is_graded_at_once_not_at_the_next_hourly_update() -> None:
+    # Raised small; then the emergency bureau's "35人死亡" joins: level I's 30-minute
+    # report clock cannot wait for the event's next growth update.
+    found: list[DetectedOccurrence] = []
+    _, figures = _drive(
+        lambda i: "据县应急管理局，事故造成35人死亡" if i == 25 else "化工厂爆炸，祈福平安。",
+        lambda i: ("gov", "government", "government") if i == 25 else ("weibo", "social", "person"),
+        occurrences=found,
+    )
+    assert figures == {"deaths": 35}
+    confirmed = [o for o in found if o.reasons[:1] == ["casualty figures confirmed: deaths 35"]]
+    assert len(confirmed) == 1
+    (update,) = confirmed
+    assert update.kind == "event_updated" and update.summary is not None
+    assert update.summary.alerted_at is not None and update.at >= update.summary.last_seen
