@@ -141,6 +141,7 @@ class _Event:
         "negative",
         "next_check_t",
         "next_review",
+        "outlets",
         "places",
         "posts",
         "prior",
@@ -191,6 +192,8 @@ class _Event:
         self.reach = 0
         self.sources: set[str] = set()
         self.categories: Counter[str] = Counter()
+        # category -> distinct sources: media pick-up counts outlets, not their articles.
+        self.outlets: dict[str, set[str]] = {}
         self.places: Counter[str] = Counter()
         self.kinds: Counter[str] = Counter()
         self.cues: Counter[str] = Counter()
@@ -910,6 +913,10 @@ class EventDetector:
             event.sources.add(post.source)
         if post.source_category:
             event.categories[post.source_category] += 1
+            if post.source:
+                outlets = event.outlets.setdefault(post.source_category, set())
+                if len(outlets) < cfg.max_sources_tracked:
+                    outlets.add(post.source)
         for place in post.places[:10]:
             event.places[place] += 1
         if post.kind:
@@ -1235,6 +1242,8 @@ class EventDetector:
         keep.reach += gone.reach
         keep.sources |= gone.sources
         keep.categories.update(gone.categories)
+        for category, outlets in gone.outlets.items():
+            keep.outlets.setdefault(category, set()).update(outlets)
         keep.places.update(gone.places)
         keep.kinds.update(gone.kinds)
         keep.cues.update(gone.cues)
@@ -1358,7 +1367,9 @@ class EventDetector:
             (datetime.fromtimestamp(b * bin_seconds, UTC), c) for b, c in sorted(event.bins.items())
         ]
         window_bins = max(1, int(self._window // bin_seconds))
-        last_bin = int(event.last_t // bin_seconds)
+        # Counted back from the stream's time, not the event's last post: an event silent
+        # for hours is not growing.
+        last_bin = int(max(event.last_t, self._clock or event.last_t) // bin_seconds)
         recent = sum(event.bins.get(last_bin - i, 0) for i in range(window_bins))
         before = sum(event.bins.get(last_bin - window_bins - i, 0) for i in range(window_bins))
         kind, kind_count, kinds_total = self._event_kind(event)
@@ -1378,6 +1389,7 @@ class EventDetector:
             reach=event.reach,
             sources=len(event.sources),
             categories=dict(+event.categories),
+            outlets={category: len(found) for category, found in event.outlets.items()},
             places=(+event.places).most_common(cfg.summary_places),
             kind=kind,
             kind_share=round(kind_count / kinds_total, 3) if kinds_total else 0.0,

@@ -274,7 +274,7 @@ class EventSummary:
     post_count: int
     story_count: int
     curve: list[tuple[datetime, int]]
-    growth_rate: float  # posts/hour in the last alert window over the one before (+1 smoothed)
+    growth_rate: float  # posts in the last alert window (to as_of) over the one before, +1 smoothed
     reach: int
     sources: int
     categories: dict[str, int]
@@ -287,6 +287,9 @@ class EventSummary:
     representative_text: str
     cues: list[tuple[str, int]]
     merged_from: list[str]
+    # category -> distinct sources (outlets) that carried it; empty in summaries made
+    # before it was kept (grading then falls back to the posts per category).
+    outlets: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -401,6 +401,7 @@ def summary_state(s: EventSummary) -> dict[str, Any]:
         "reach": s.reach,
         "sources": s.sources,
         "categories": dict(s.categories),
+        "outlets": dict(s.outlets),
         "places": [[name, n] for name, n in s.places],
         "kind": s.kind,
         "kind_share": s.kind_share,
@@ -444,6 +445,8 @@ def summary_from_state(data: Any, path: str = "summary") -> EventSummary:
         reach=_int(d["reach"], f"{path}.reach"),
         sources=_int(d["sources"], f"{path}.sources"),
         categories=_int_map(d["categories"], f"{path}.categories"),
+        # Absent from states saved before outlets were kept.
+        outlets=_int_map(d.get("outlets", {}), f"{path}.outlets"),
         places=counted("places"),
         kind=_opt_str(d["kind"], f"{path}.kind"),
         kind_share=_num(d["kind_share"], f"{path}.kind_share"),
@@ -529,6 +532,7 @@ def _event_state(e: _Event) -> dict[str, Any]:
         "reach": e.reach,
         "sources": sorted(e.sources),
         "categories": dict(e.categories),
+        "outlets": {category: sorted(found) for category, found in e.outlets.items()},
         "places": dict(e.places),
         "kinds": dict(e.kinds),
         "cues": dict(e.cues),
@@ -593,6 +597,10 @@ def _event(data: Any, path: str) -> _Event:
     e.reach = _int(d["reach"], f"{path}.reach")
     e.sources = set(_strs(d["sources"], f"{path}.sources"))
     e.categories = Counter(_int_map(d["categories"], f"{path}.categories"))
+    e.outlets = {
+        category: set(_strs(found, f"{path}.outlets.{category}"))
+        for category, found in _obj(d.get("outlets", {}), f"{path}.outlets").items()
+    }
     e.places = Counter(_int_map(d["places"], f"{path}.places"))
     e.kinds = Counter(_int_map(d["kinds"], f"{path}.kinds"))
     e.cues = Counter(_int_map(d["cues"], f"{path}.cues"))

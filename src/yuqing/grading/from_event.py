@@ -18,14 +18,17 @@ def signals_from_event(
     """What grading needs, from what detection measured.
 
     ``casualties`` holds the highest count of each casualty cue over the event's posts
-    (deaths, injuries, missing, evacuated). Media pick-up counts posts by outlet
-    category, the nearest measure detection keeps. Places outside the home jurisdiction
+    (deaths, injuries, missing, evacuated). Media pick-up counts the distinct outlets of
+    each category. Places outside the home jurisdiction
     are counted only when the deployment names its home places.
     """
     # A count beyond what Signals takes is at least that much (400 posts of a trillion
     # likes each must not stop grading).
     worst = {kind: min(value, MAX_COUNT) for kind, value in (casualties or {}).items()}
     categories = {name: min(n, MAX_COUNT) for name, n in summary.categories.items()}
+    # Media pick-up is outlets (three articles of one outlet are one pick-up); summaries
+    # made before outlets were kept give posts per category.
+    outlets = dict(summary.outlets) if summary.outlets else categories
     places = [name for name, _ in summary.places]
     return Signals(
         volume=min(summary.post_count, MAX_COUNT),
@@ -34,9 +37,9 @@ def signals_from_event(
         source_count=min(summary.sources, MAX_COUNT),
         source_categories=frozenset(c for c, n in categories.items() if n > 0),
         media_pickup=MediaPickup(
-            central=categories.get("central_media", 0),
-            local=categories.get("local_media", 0),
-            overseas=categories.get("overseas_media", 0),
+            central=outlets.get("central_media", 0),
+            local=outlets.get("local_media", 0),
+            overseas=outlets.get("overseas_media", 0),
         ),
         places_outside_home=(
             sum(1 for place in places if place not in home_places) if home_places else None

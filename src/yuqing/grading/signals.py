@@ -69,9 +69,11 @@ class Signals:
     volume: int | None = None
     """Posts about the event so far."""
     growth_rate: float | None = None
-    """Posts in the last hour divided by posts in the hour before (2.0 = doubled)."""
+    """Posts in the last window divided by posts in the window before (2.0 = doubled);
+    detection's windows are its alert window (two hours), each count plus one."""
     reach: int | None = None
-    """Estimated audience: followers/readers of the outlets and accounts that carried it."""
+    """Engagement: reposts, comments and likes of its posts, summed (detection cannot see
+    followers; a plan's thresholds on reach are thresholds on this)."""
     source_count: int | None = None
     """Distinct sources (outlets, platforms, accounts of organisations) carrying it."""
     source_categories: frozenset[str] | None = None

@@ -38,6 +38,7 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
         "reach": summary.reach,
         "sources": summary.sources,
         "categories": dict(summary.categories),
+        "outlets": dict(summary.outlets),
         "places": [[name, n] for name, n in summary.places],
         "kind": summary.kind,
         "kind_share": summary.kind_share,

@@ -160,3 +160,13 @@ def test_odd_summaries_neither_stop_the_handler_nor_lose_the_incident(ctx: Conte
     service = incident_service(ctx)
     titles = sorted(service.incident(s.id).title for s in service.summaries())
     assert titles == ["云溪县化工园区一厂房突发火灾", "化工 火灾"]
+
+
+def test_media_pick_up_counts_outlets_not_their_articles() -> None:
+    from yuqing.grading.from_event import signals_from_event
+
+    three_articles = replace(
+        summary("ev-9", 40), categories={"central_media": 3}, outlets={"central_media": 1}
+    )
+    pickup = signals_from_event(three_articles).media_pickup
+    assert pickup is not None and pickup.central == 1

@@ -68,6 +68,14 @@ def test_event_summary_figures_come_from_its_posts() -> None:
         "government": 1,
         "forum": 1,
     }
+    # Media pick-up counts outlets: four weibo posts are one social source.
+    assert summary.outlets == {
+        "social": 1,
+        "local_media": 1,
+        "central_media": 1,
+        "government": 1,
+        "forum": 1,
+    }
     # Sentiment is known for 7 posts, 4 of them negative.
     assert summary.negative_share == round(4 / 7, 3)
     # Kinds: natural_disaster 5, accident 1 (two posts without a kind do not vote).
@@ -249,3 +257,13 @@ def test_a_negative_share_of_a_handful_of_posts_is_unknown() -> None:
     run = replay([*chatter(T0, 13, 30), *posts])
     summary = run.detector.event(run.final(run.event_of["f7"]) or "")
     assert summary is not None and summary.negative_share is None
+
+
+def test_an_event_silent_for_hours_is_not_growing() -> None:
+    # Its growth is counted back from the stream's time, not from its own last post.
+    posts = _flood_posts()
+    run = replay([*chatter(T0, 15.5, 30), *posts])
+    summary = run.detector.event(run.final(run.event_of["f7"]) or "")
+    assert summary is not None and summary.as_of > summary.last_seen + timedelta(hours=2.5)
+    # Nothing in the last two hours, its eight posts in the two before: shrinking.
+    assert summary.growth_rate == round(1 / 9, 3)
