@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="account names never pseudonymised (organisations, verified accounts)",
     )
+    home_places: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "the jurisdiction's own place names (and the enclosing ones not to count as "
+            "elsewhere), e.g. 云溪县,江州市: grading counts the other places an event names"
+        ),
+    )
     plan_file: Path | None = Field(
         None, description="the emergency plan (TOML); default: the plan shipped with yuqing"
     )
@@ -104,7 +111,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("keep_author_names", mode="before")
+    @field_validator("keep_author_names", "home_places", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):

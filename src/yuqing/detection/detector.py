@@ -1390,6 +1390,7 @@ class EventDetector:
             sources=len(event.sources),
             categories=dict(+event.categories),
             outlets={category: len(found) for category, found in event.outlets.items()},
+            place_names=[name for name, _ in (+event.places).most_common(_MAX_PLACE_NAMES)],
             places=(+event.places).most_common(cfg.summary_places),
             kind=kind,
             kind_share=round(kind_count / kinds_total, 3) if kinds_total else 0.0,
@@ -1409,6 +1410,7 @@ class EventDetector:
 
 
 _MAX_HEADS = 16
+_MAX_PLACE_NAMES = 200
 
 
 def _keep_head(event: _Event, story: str, post: DetectionPost | tuple[str, str]) -> None:

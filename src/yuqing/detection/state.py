@@ -402,6 +402,7 @@ def summary_state(s: EventSummary) -> dict[str, Any]:
         "sources": s.sources,
         "categories": dict(s.categories),
         "outlets": dict(s.outlets),
+        "place_names": list(s.place_names),
         "places": [[name, n] for name, n in s.places],
         "kind": s.kind,
         "kind_share": s.kind_share,
@@ -447,6 +448,7 @@ def summary_from_state(data: Any, path: str = "summary") -> EventSummary:
         categories=_int_map(d["categories"], f"{path}.categories"),
         # Absent from states saved before outlets were kept.
         outlets=_int_map(d.get("outlets", {}), f"{path}.outlets"),
+        place_names=_strs(d.get("place_names", []), f"{path}.place_names"),
         places=counted("places"),
         kind=_opt_str(d["kind"], f"{path}.kind"),
         kind_share=_num(d["kind_share"], f"{path}.kind_share"),

@@ -29,7 +29,7 @@ def signals_from_event(
     # Media pick-up is outlets (three articles of one outlet are one pick-up); summaries
     # made before outlets were kept give posts per category.
     outlets = dict(summary.outlets) if summary.outlets else categories
-    places = [name for name, _ in summary.places]
+    places = summary.place_names or [name for name, _ in summary.places]
     return Signals(
         volume=min(summary.post_count, MAX_COUNT),
         growth_rate=min(summary.growth_rate, float(MAX_COUNT)),

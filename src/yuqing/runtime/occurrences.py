@@ -45,7 +45,9 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                 continue
             ref = stage.key(occurrence.event_id)
             try:
-                signals = signals_from_event(summary, stage.casualties(ref))
+                signals = signals_from_event(
+                    summary, stage.casualties(ref), ctx.settings.home_places
+                )
                 # An event raised below every level is proposed again as it grows: it was
                 # raised at its fifth post, and with small batches (a live server's) that
                 # was all it ever got. Once it has an incident, open or closed, updates

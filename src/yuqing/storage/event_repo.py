@@ -40,6 +40,7 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
         "categories": dict(summary.categories),
         "outlets": dict(summary.outlets),
         "places": [[name, n] for name, n in summary.places],
+        "place_names": list(summary.place_names),
         "kind": summary.kind,
         "kind_share": summary.kind_share,
         "negative_share": summary.negative_share,

@@ -170,3 +170,33 @@ def test_media_pick_up_counts_outlets_not_their_articles() -> None:
     )
     pickup = signals_from_event(three_articles).media_pickup
     assert pickup is not None and pickup.central == 1
+
+
+def test_places_outside_the_jurisdiction_are_counted_beyond_the_most_named_few(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    # Spread beyond the jurisdiction (I-whole-jurisdiction needs 5 places outside it) was
+    # never measured: no setting named the jurisdiction, and only the five most named
+    # places reached grading, the home county among them.
+    elsewhere = ["成都市", "重庆市", "武汉市", "长沙市", "西安市", "昆明市"]
+    spread = replace(
+        summary("ev-10", 150_000, local_media=20),
+        places=[("云溪县", 900), *[(name, 10) for name in elsewhere[:4]]],
+        place_names=["云溪县", "江州市", *elsewhere],
+        categories={"social": 149_970, "local_media": 20, "central_media": 10},
+        outlets={"social": 3, "local_media": 4, "central_media": 5},
+    )
+    settings = make_settings(database_url=database_url, home_places=["云溪县", "江州市"])
+    ctx = open_context(settings, clock=FakeClock(START + timedelta(hours=1)))
+    try:
+        incident_handler(ctx)(
+            [Occurrence("event_raised", START, "ev-10", summary=spread)],
+            DetectionStage(run_tag="t"),
+        )
+        (opened,) = incident_service(ctx).summaries()
+        incident = incident_service(ctx).incident(opened.id)
+    finally:
+        ctx.close()
+    assert incident.level is not None and incident.level.value == "I"
+    matched = {r.rule_id for p in incident.proposals for r in p.reasons}
+    assert "I-whole-jurisdiction" in matched
