@@ -558,6 +558,48 @@ class IncidentService:
         )
         return self._create(incident, now)
 
+    def on_event_rebound(
+        self,
+        event_ref: str,
+        title: str,
+        signals: Signals,
+        detected_at: datetime,
+        place: str | None = None,
+    ) -> str | None:
+        """An event whose incidents are all closed grows again (舆情反弹, plan M11).
+
+        A new incident opens when the event is now proposed above every level its closed
+        incidents had (a dismissed suggestion had none): closing one at IV must not
+        swallow a later "35 dead". Returns its id, or None (nothing closed, something
+        open, or not higher).
+        """
+        now = self.clock.now()
+        with self.db.read() as conn:
+            if repo.open_incident_for_event(conn, event_ref) is not None:
+                return None
+            closed = repo.closed_levels_for_event(conn, event_ref)
+        if not closed:
+            return None
+        proposal = propose_level(self.plan, signals, at=now)
+        if proposal.level is None:
+            return None
+        levels = [Level(value) for value in closed if value is not None]
+        highest = max(levels, key=lambda level: level.severity, default=None)
+        if not proposal.level.is_higher_than(highest):
+            return None
+        incident = open_from_event(
+            incident_id=self._new_id(now),
+            plan=self.plan,
+            roster=self.roster,
+            title=title,
+            proposal=proposal,
+            detected_at=min(detected_at, now),  # a stream ahead of the clock: not later
+            now=now,
+            event_ref=event_ref,
+            place=place,
+        )
+        return self._create(incident, now)
+
     def has_incident_for(self, event_ref: str) -> bool:
         """Whether the event was ever taken into the plan (an incident, open or closed)."""
         with self.db.read() as conn:

@@ -55,14 +55,14 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                 raised = occurrence.kind == "event_raised" or (
                     summary.alerted_at is not None and not service.has_incident_for(ref)
                 )
+                title = " ".join(summary.representative_text.split())[:80] or (
+                    " ".join(summary.keywords[:5]) or ref
+                )
+                place = summary.places[0][0] if summary.places else None
                 if raised:
-                    title = " ".join(summary.representative_text.split())[:80] or (
-                        " ".join(summary.keywords[:5]) or ref
-                    )
-                    place = summary.places[0][0] if summary.places else None
                     detected = summary.alerted_at or occurrence.at
                     service.on_event_raised(ref, title, signals, detected, place)
-                else:
+                elif service.on_event_rebound(ref, title, signals, occurrence.at, place) is None:
                     service.on_event_updated(ref, signals, occurrence.at)
             except (YuqingError, ValueError) as exc:
                 # One bad event must not stop ingestion; the event stays stored.

@@ -1164,6 +1164,15 @@ def open_incident_for_event(conn: Connection, event_ref: str) -> str | None:
     return None if row is None else str(row.id)
 
 
+def closed_levels_for_event(conn: Connection, event_ref: str) -> list[str | None]:
+    """The levels of the event's closed incidents (None for a dismissed suggestion)."""
+    i = t.incidents.c
+    rows = conn.execute(
+        select(i.level).where(and_(i.event_ref == event_ref, i.state == State.CLOSED.value))
+    )
+    return [row.level for row in rows]
+
+
 def has_incident_for_event(conn: Connection, event_ref: str) -> bool:
     """Whether any incident, open or closed, came from this event."""
     row = conn.execute(

@@ -200,3 +200,28 @@ def test_places_outside_the_jurisdiction_are_counted_beyond_the_most_named_few(
     assert incident.level is not None and incident.level.value == "I"
     matched = {r.rule_id for p in incident.proposals for r in p.reasons}
     assert "I-whole-jurisdiction" in matched
+
+
+def test_a_dismissed_event_that_grows_past_its_level_opens_again(ctx: Context) -> None:
+    # Suggested at IV and dismissed; hours later the same event has 35 confirmed deaths.
+    # Ignored as "closed", that would never reach anyone (plan M11: 舆情反弹).
+    from yuqing.incidents import Actor
+
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    service = incident_service(ctx)
+    small = replace(summary("ev-11", 600, local_media=0, negative=0.2), kind="none")
+    handle([Occurrence("event_raised", START, "ev-11", summary=small)], stage)
+    (suggested,) = service.summaries()
+    duty = Actor("d1", "duty_officer", "office")
+    service.transition(suggested.id, "dismiss", duty, "routine chatter")
+    later = START + timedelta(hours=3)
+    same = replace(small, post_count=700)
+    handle([Occurrence("event_updated", later, "ev-11", summary=same)], stage)
+    assert [s.id for s in service.summaries()] == [suggested.id]  # not higher: nothing new
+
+    stage._reports_of("t-ev-11").add({"deaths": 35}, "notice", trusted=True)
+    handle([Occurrence("event_updated", later, "ev-11", summary=same)], stage)
+    reopened = [s for s in service.summaries() if s.id != suggested.id]
+    assert len(reopened) == 1 and reopened[0].event_ref == "t-ev-11"
+    assert service.incident(reopened[0].id).level is not None
