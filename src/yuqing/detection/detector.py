@@ -1344,6 +1344,7 @@ class EventDetector:
             min_share=self.config.event_kind_share,
             chatter_shares=chatter,
             z=self.config.event_kind_z,
+            min_votes=self.config.event_kind_min_posts,
         )
         return kind, kinds.get(kind, 0) if kind else 0, sum(kinds.values())
 

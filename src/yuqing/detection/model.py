@@ -201,6 +201,8 @@ class DetectionConfig:
     # ... and this many binomial standard deviations above what the kind's share among
     # the stream's recent posts that joined no event (its chatter) would give.
     event_kind_z: float = 2.0
+    # Posts of an emergency kind an event needs to be of that kind (grading reads it).
+    event_kind_min_posts: int = 2
     summary_keywords: int = 10
     summary_places: int = 5
     # Posts with a sentiment below which an event's negative share is unknown (None).
@@ -253,6 +255,7 @@ class DetectionConfig:
             "likeness_postings",
             "likeness_terms",
             "min_sentiment_posts",
+            "event_kind_min_posts",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

@@ -406,6 +406,7 @@ def kind_of_votes(
     min_share: float = EVENT_MIN_SHARE,
     chatter_shares: Mapping[str, float] | None = None,
     z: float = 0.0,
+    min_votes: float = 0.0,
 ) -> str | None:
     """The event's kind from its posts' votes per kind; ``None`` when nothing voted.
 
@@ -413,14 +414,15 @@ def kind_of_votes(
     of all votes and, where ``chatter_shares`` gives each kind's share among the stream's
     ordinary posts, more than ``z`` binomial standard deviations above what that share
     would give (a classifier that calls one everyday post in four an accident makes a
-    quarter of an event's posts mean nothing); otherwise ``none``.
+    quarter of an event's posts mean nothing), and at least ``min_votes`` (one post of
+    six is a share, not evidence); otherwise ``none``.
     """
     total = sum(votes.values())
     if total <= 0:
         return None
     best = max(EMERGENCY_KINDS, key=lambda k: votes.get(k, 0.0))
     count = votes.get(best, 0.0)
-    if count <= 0 or count < min_share * total:
+    if count <= 0 or count < min_share * total or count < min_votes:
         return "none"
     if chatter_shares is not None:
         share = chatter_shares.get(best, 0.0)

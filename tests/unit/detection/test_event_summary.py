@@ -133,8 +133,10 @@ def test_an_event_takes_the_emergency_kind_of_a_fair_share_of_its_posts() -> Non
         "natural_disaster",
         0.2,
     )
-    # A stray emergency post does not make one.
+    # A stray emergency post does not make one, even in a small event where it is a
+    # fair share (one of six) of a kind chatter never has.
     assert _kind_event(["none"] * 9 + ["public_health"]) == ("none", 0.9)
+    assert _kind_event(["none"] * 5 + ["public_safety"]) == ("none", round(5 / 6, 3))
     # Where the classifier calls one chatter post in four an accident (traffic, outages),
     # an event needs clearly more than that to be one: 5 of 20 is what chatter gives, 8
     # of 20 could still be chance (two standard deviations: 8.9), 10 of 20 is not.
