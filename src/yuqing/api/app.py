@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from yuqing.core.posts import refuse_json_constant
 from yuqing.errors import StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
+from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
 from yuqing.storage.search import MAX_QUERY_CHARS
 from yuqing.textproc.segment import search_terms
@@ -58,13 +58,14 @@ STORAGE_FAILED = (
     "the database cannot take this request now; try again later (the server log says why)"
 )
 log = logging.getLogger("yuqing.api")
-_SECRET_QUERY = re.compile(r"([?&][^=&#\s]+=)[^&#\s]+")
 
 
 def redact_query(text: str | None) -> str | None:
-    """A URL (or a message holding one) with its query values hidden: feed URLs may carry
-    keys, and the overview page is shown to anyone who can reach the console."""
-    return None if text is None else _SECRET_QUERY.sub(r"\1…", text)
+    """A URL (or a message holding one) in display form, user info removed and query
+    values hidden: feed URLs may carry credentials and keys, and the overview page is
+    shown to anyone who can reach the console. Also for errors stored before the poller
+    wrote them in that form."""
+    return None if text is None else display_url(text)
 
 
 def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:

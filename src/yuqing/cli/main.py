@@ -329,21 +329,29 @@ def feeds_add(
     every: Annotated[float | None, typer.Option(help="minutes between polls")] = None,
 ) -> None:
     """Register a feed; it is polled on a schedule by `yuqing serve`."""
+    import unicodedata
     from urllib.parse import urlsplit
 
     from yuqing.core.posts import AuthorKind, SourceCategory, default_author_kind
     from yuqing.runtime.feeds import MAX_POLL_MINUTES
+    from yuqing.sources.rss import display_url
     from yuqing.storage import repo
 
+    shown = display_url(url)
+    # urlsplit drops tabs and newlines and strips the ends silently: the URL stored would
+    # not be the one given, or a pasted one would be cut (spaces belong encoded as %20).
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
+        raise fail(f"{shown!r}: a URL cannot hold spaces or control characters")
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError as exc:
-        raise fail(f"{url}: not a valid URL ({exc})") from None
+        raise fail(f"{shown}: not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise fail(f"{url}: not an http(s) URL")
+        raise fail(f"{shown}: not an http(s) URL")
     if not host:
-        raise fail(f"{url}: the URL names no host")
+        raise fail(f"{shown}: the URL names no host")
     if every is not None and not (math.isfinite(every) and 1 <= every <= MAX_POLL_MINUTES):
         raise fail(f"--every {every}: minutes between polls must be from 1 to {MAX_POLL_MINUTES:g}")
     if category not in {c.value for c in SourceCategory}:
@@ -367,6 +375,11 @@ def feeds_add(
         with ctx.db.write() as conn:
             if repo.get_source(conn, feed_slug):
                 raise fail(f"a source called {feed_slug!r} exists already; choose --slug")
+            # The same feed twice would be fetched twice and its entries stored under two
+            # sources.
+            for other in repo.list_sources(conn, kind="rss"):
+                if other.url and _same_url(other.url, url):
+                    raise fail(f"{shown}: already added as feed {other.slug!r}")
             repo.ensure_source(
                 conn,
                 feed_slug,
@@ -378,15 +391,32 @@ def feeds_add(
                 url=url,
                 poll_minutes=every,
             )
-        typer.echo(f"added feed {feed_slug}: {url}")
+        typer.echo(f"added feed {feed_slug}: {shown}")
         return 0
 
     with_context(run)
 
 
+def _same_url(one: str, two: str) -> bool:
+    """Whether two feed URLs name the same resource (scheme and host in any case)."""
+    from urllib.parse import urlsplit
+
+    try:
+        a, b = urlsplit(one), urlsplit(two)
+    except ValueError:
+        return one == two
+    return (a.scheme.lower(), a.netloc.lower(), a.path or "/", a.query) == (
+        b.scheme.lower(),
+        b.netloc.lower(),
+        b.path or "/",
+        b.query,
+    )
+
+
 @feeds_app.command("list")
 def feeds_list() -> None:
     """List feeds with their health: last success, last error, items per day."""
+    from yuqing.sources.rss import display_url
     from yuqing.storage import repo
 
     def run(ctx: Context) -> int:
@@ -398,9 +428,10 @@ def feeds_list() -> None:
                 per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
                 state = "FAILING" if health.consecutive_failures else "ok"
                 typer.echo(
-                    f"{feed.slug}\t{state}\t{feed.url}\titems/day(7d)={per_day:.1f}\t"
+                    f"{feed.slug}\t{state}\t{display_url(feed.url or '')}\t"
+                    f"items/day(7d)={per_day:.1f}\t"
                     f"last_success={health.last_success_at or '-'}\t"
-                    f"last_error={health.last_error or '-'}"
+                    f"last_error={display_url(health.last_error or '-')}"
                 )
         if not feeds:
             typer.echo("no feeds yet: yuqing feeds add URL", err=True)
@@ -430,7 +461,7 @@ def feeds_poll(
                 for note in outcome.notes[:20]:
                     typer.echo(f"note: {note}", err=True)
                 if outcome.error:
-                    # Most feed errors name their URL already.
+                    # Most feed errors name their URL already (both in display form).
                     where = "" if outcome.error.startswith(outcome.url) else f"{outcome.url}: "
                     typer.echo(f"error: {where}{outcome.error}", err=True)
                     worst = 1
@@ -438,8 +469,14 @@ def feeds_poll(
                     typer.echo(f"{outcome.slug}: not modified")
                 elif outcome.summary is not None:
                     worst = max(worst, _print_summary(outcome.summary))
-                else:
+                elif not outcome.too_old:
                     typer.echo(f"{outcome.slug}: no items")
+                if outcome.too_old and not outcome.error:
+                    # Not rejected and not stored: the purge would remove them at once.
+                    typer.echo(
+                        f"{outcome.url}: older than the retention period "
+                        f"({ctx.settings.retention_days} days) {outcome.too_old}, not stored"
+                    )
         if ctx.detection_elsewhere and stored:
             typer.echo(DETECTION_ELSEWHERE, err=True)
         return worst
@@ -641,6 +678,10 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request's full URL at INFO, feed credentials and keys included;
+    # the feed poller logs what matters itself, with URLs in display form.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     with user_errors():
         settings = load_settings()
         if demo:

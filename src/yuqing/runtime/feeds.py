@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
 
-from yuqing.core.posts import AuthorKind
+from yuqing.core.posts import AuthorKind, default_author_kind
 from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.rss import FeedState, failed_poll, is_due, poll_feed
+from yuqing.sources.rss import FeedState, PollResult, display_url, failed_poll, is_due, poll_feed
 from yuqing.storage import repo
 
 
 @dataclass(slots=True)
 class FeedPollOutcome:
     slug: str
-    url: str
+    url: str  # as shown (``display_url``): without credentials, query values masked
     summary: IngestSummary | None
     not_modified: bool
     error: str | None
     notes: list[str]
+    # Entries left out as published before the retention period (not stored, not
+    # rejected).
+    too_old: int = 0
+    # What the health record now says of the entries refused, if any were.
+    rejected_note: str | None = None
 
 
 def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
@@ -65,61 +70,120 @@ def poll_due_feeds(
         state = _state(ctx, source)
         if not force and not is_due(state, now):
             continue
-        minutes = source.poll_minutes or ctx.settings.feed_poll_minutes
-        if not math.isfinite(minutes):
-            minutes = ctx.settings.feed_poll_minutes
-        # Checked when a feed is added; bounded again here for rows stored before that.
-        interval = timedelta(minutes=min(max(minutes, 1.0), MAX_POLL_MINUTES))
-        result = poll_feed(
-            client,
-            state,
-            now,
-            source_slug=source.slug,
-            author_kind=AuthorKind(source.author_kind)
-            if source.author_kind != "unknown"
-            else AuthorKind.MEDIA,
-            interval=interval,
-        )
-        summary = None
-        if result.items:
-            try:
-                summary = ctx.ingestor.ingest(
-                    result.items,
-                    origin=source.url or source.slug,
-                    default_source=source.slug,
-                    source_kind="rss",
-                )
-            except YuqingError as exc:
-                # This feed's items could not be stored: its health says so and it backs
-                # off with its old validators (so the items come again), and the feeds
-                # after it are still polled.
-                log.warning("feed %s: storing its items failed: %s", source.slug, exc)
-                result = failed_poll(
-                    state, now, interval, f"storing its items failed: {str(exc)[:300]}"
-                )
-        for note in result.notes[:20]:
-            log.warning("%s", note)  # the serve log; `feeds poll` prints them too
-        new = result.state
-        with ctx.db.write() as conn:
-            repo.update_source_health(
-                conn,
-                source.id,
-                etag=new.etag,
-                last_modified=new.last_modified,
-                consecutive_failures=new.consecutive_failures,
-                next_poll_at=new.next_poll_at,
-                last_success_at=new.last_success_at,
-                last_error_at=new.last_error_at,
-                last_error=(new.last_error or None) and new.last_error[:1000],
-            )
-        outcomes.append(
-            FeedPollOutcome(
-                source.slug,
-                source.url or "",
-                summary,
-                result.not_modified,
-                result.error,
-                result.notes,
-            )
-        )
+        outcomes.append(_poll_one(ctx, client, source, state))
     return outcomes
+
+
+def _poll_one(
+    ctx: Context, client: httpx.Client, source: repo.SourceInfo, state: FeedState
+) -> FeedPollOutcome:
+    shown = display_url(source.url or "")
+    minutes = source.poll_minutes or ctx.settings.feed_poll_minutes
+    if not math.isfinite(minutes):
+        minutes = ctx.settings.feed_poll_minutes
+    # Checked when a feed is added; bounded again here for rows stored before that.
+    interval = timedelta(minutes=min(max(minutes, 1.0), MAX_POLL_MINUTES))
+    # A feed stored without an author kind is of the kind its category implies (persons,
+    # pseudonymised, unless a media or government outlet): never media by default.
+    if source.author_kind in {kind.value for kind in AuthorKind if kind != AuthorKind.UNKNOWN}:
+        author_kind = AuthorKind(source.author_kind)
+    else:
+        author_kind = default_author_kind(source.category)
+    # Each feed's own time: polls before it may have taken up to their timeout each.
+    started = ctx.clock.now()
+    result = poll_feed(
+        client,
+        state,
+        started,
+        source_slug=source.slug,
+        author_kind=author_kind,
+        interval=interval,
+        retain_since=started - timedelta(days=ctx.settings.retention_days),
+        clock=ctx.clock,
+    )
+    summary = None
+    rejected_note = None
+    if result.items:
+        try:
+            summary = ctx.ingestor.ingest(
+                result.items,
+                origin=shown or source.slug,
+                default_source=source.slug,
+                source_kind="rss",
+            )
+        except YuqingError as exc:
+            # This feed's items could not be stored: its health says so and it backs
+            # off with its old validators (so the items come again), and the feeds
+            # after it are still polled.
+            log.warning("feed %s: storing its items failed: %s", source.slug, exc)
+            result = failed_poll(
+                state,
+                ctx.clock.now(),
+                interval,
+                f"storing its items failed: {str(exc)[:300]}",
+            )
+        else:
+            result, rejected_note = _with_rejections(ctx, state, result, summary, interval, shown)
+    for note in result.notes[:20]:
+        log.warning("%s", note)  # the serve log; `feeds poll` prints them too
+    if result.error is not None:
+        log.warning("feed %s: %s", source.slug, result.error)
+    elif rejected_note is not None:
+        log.warning("feed %s: %s", source.slug, rejected_note)
+    if result.too_old:
+        log.info(
+            "feed %s: %d entries older than the retention period left out",
+            source.slug,
+            result.too_old,
+        )
+    new = result.state
+    with ctx.db.write() as conn:
+        repo.update_source_health(
+            conn,
+            source.id,
+            etag=new.etag,
+            last_modified=new.last_modified,
+            consecutive_failures=new.consecutive_failures,
+            next_poll_at=new.next_poll_at,
+            last_success_at=new.last_success_at,
+            last_error_at=new.last_error_at,
+            last_error=(new.last_error or None) and new.last_error[:1000],
+        )
+    return FeedPollOutcome(
+        source.slug,
+        shown,
+        summary,
+        result.not_modified,
+        result.error,
+        result.notes,
+        too_old=result.too_old,
+        rejected_note=rejected_note,
+    )
+
+
+def _with_rejections(
+    ctx: Context,
+    state: FeedState,
+    result: PollResult,
+    summary: IngestSummary,
+    interval: timedelta,
+    shown: str,
+) -> tuple[PollResult, str | None]:
+    """The poll's result once the store has refused ``summary.rejected`` entries.
+
+    A feed whose entries are all refused stores nothing: it is failing, not quiet, and
+    its health says so (and it keeps its old validators, so the entries come again). Some
+    refused: the feed is fine, and its last error names how many were not.
+    """
+    if not summary.rejected:
+        return result, None
+    first = summary.rejections[0] if summary.rejections else None
+    detail = f" (first: {first.location}: {first.problem})" if first is not None else ""
+    detail = detail[:400]
+    if summary.stored + summary.duplicates == 0:
+        note = f"{shown}: all {summary.rejected} entries rejected{detail}"
+        return failed_poll(state, ctx.clock.now(), interval, note), note
+    total = summary.stored + summary.duplicates + summary.rejected
+    note = f"{shown}: {summary.rejected} of {total} entries rejected{detail}"
+    new_state = replace(result.state, last_error=display_url(note), last_error_at=ctx.clock.now())
+    return replace(result, state=new_state), note

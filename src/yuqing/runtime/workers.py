@@ -69,6 +69,9 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
         headers={"User-Agent": "yuqing/0.1 (+public-opinion duty desk)"},
         follow_redirects=True,
     )
+    # One thread polls the feeds in turn: each poll is bounded as a whole (sources/rss.py
+    # closes a connection still open at its timeout), so a feed that hangs or trickles
+    # delays the others by that long at most, and its health and the log say so.
     workers.every("feeds", 30.0, lambda: poll_due_feeds(ctx, client))
     if incidents:
         from yuqing.runtime.scheduler import start_incident_workers

@@ -12,14 +12,20 @@ poller) stores the state and calls again once ``next_poll_at`` has come.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import email.utils
 import hashlib
 import io
 import re
+import socket
+import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +40,7 @@ from yuqing.core.posts import (
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
     AuthorKind,
+    default_author_kind,
     parse_post_record,
 )
 from yuqing.errors import InvalidRecord, SourceError
@@ -45,8 +52,11 @@ MAX_FEED_BYTES = 10 * 1024 * 1024
 MAX_ETAG_CHARS = 500
 MAX_LAST_MODIFIED_CHARS = 100
 MAX_BACKOFF = timedelta(hours=6)
+# A Retry-After longer than this is read as this: a server (or a typo in its
+# configuration) must not silence a feed for weeks.
+MAX_RETRY_AFTER = timedelta(hours=24)
 DEFAULT_INTERVAL = timedelta(minutes=10)
-DEFAULT_TIMEOUT = 30.0  # seconds for the whole request, body included
+DEFAULT_TIMEOUT = 30.0  # seconds for the whole request, headers and body included
 USER_AGENT = "yuqing/0.1 (public-opinion monitor; RSS/Atom reader)"
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -55,6 +65,41 @@ _ACCEPT = (
 # HTML of one entry is cut here before conversion; the text is cut again by
 # parse_post_record at MAX_TEXT_CHARS.
 _MAX_HTML_CHARS = MAX_RECORD_BYTES
+
+# User info (``user:password@``) of any URL in a text, and the values of its query (and
+# fragment) parameters: feed URLs may carry credentials or keys, and what is shown or
+# logged goes to people and files that must not learn them.
+_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
+# A value ends at "&", "#", a space, or the ": " after a URL in a message.
+_PARAMETER_VALUE = re.compile(r"([?&#][^=&#\s]+=)(?:[^&#\s:]|:(?!\s|$))+")
+
+
+def display_url(text: str) -> str:
+    """A feed URL (or a message holding URLs) fit to show or log: user info removed,
+    query values masked. The stored URL stays whole: it is what is fetched."""
+    return _PARAMETER_VALUE.sub(r"\1…", _USER_INFO.sub(r"\1", text))
+
+
+# "CST" in a feed date. feedparser reads it as US Central Standard Time (-0600); the feeds
+# yuqing reads are Chinese, where CST is China Standard Time (+0800), as in the
+# "Mon Jul 13 10:00:00 CST 2026" that Java-based publishing systems write. Read the other
+# way, every such entry would be dated 14 hours late. The handler is registered with
+# feedparser for the whole process, ahead of its own ones.
+_CST = re.compile(r"\bCST\b", re.IGNORECASE)
+
+
+def _parse_china_standard_time(value: str) -> Any:
+    if not _CST.search(value):
+        return None  # feedparser's own handlers read it
+    return feedparser.datetimes._parse_date(_CST.sub("+0800", value))
+
+
+feedparser.registerDateHandler(_parse_china_standard_time)
+
+# Character references to what XML cannot hold (NUL and other C0 controls, UTF-16
+# surrogates, U+FFFE/U+FFFF, beyond U+10FFFF). feedparser's fallback parser raises on some
+# of them (&#xD800;), failing the whole feed for one character: each becomes U+FFFD.
+_CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
 
 
 @dataclass(slots=True)
@@ -84,6 +129,8 @@ class PollResult:
     # Entries kept without a field they had in an unusable form (a link that is not
     # http(s), a date that cannot be read): said, not silently dropped.
     notes: list[str] = field(default_factory=list)
+    # Entries left out because they were published before the retention period.
+    too_old: int = 0
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -110,47 +157,84 @@ def poll_feed(
     now: datetime,
     *,
     source_slug: str,
-    author_kind: AuthorKind = AuthorKind.MEDIA,
+    author_kind: AuthorKind | None = None,
+    category: str = "other",
     interval: timedelta = DEFAULT_INTERVAL,
     timeout: float = DEFAULT_TIMEOUT,
+    retain_since: datetime | None = None,
+    clock: Clock | None = None,
 ) -> PollResult:
     """Poll one feed once. Never raises for a problem with the feed; see ``PollResult``.
 
     ``state`` is not changed; the new state is ``PollResult.state``. ``timeout`` bounds
-    the whole request in seconds, the body included.
+    the whole request in seconds, headers and body included. Without ``author_kind``
+    the entries' authors are of the kind ``category`` implies (persons, pseudonymised,
+    unless it is a media or government outlet). Entries published before
+    ``retain_since`` are left out and counted in ``PollResult.too_old``. With ``clock``,
+    the health times are read from it once the request is over (it may take up to
+    ``timeout``); otherwise they are ``now``.
     """
     now = utc(now)
     url = state.url
+    shown = display_url(url)
+    kind = author_kind if author_kind is not None else default_author_kind(category)
     try:
-        fetched = _fetch(client, state, timeout)
+        fetched = _fetch(client, state, timeout, now)
+    except _Refused as exc:
+        done = _finished(clock, now)
+        return failed_poll(state, done, interval, str(exc), retry_after=exc.retry_after)
     except SourceError as exc:
-        return failed_poll(state, now, interval, str(exc))
+        return failed_poll(state, _finished(clock, now), interval, str(exc))
     except Exception as exc:  # e.g. a URL stored before it was checked: one feed, one failure
-        why = f"{url}: could not fetch the feed ({_reason(exc)})"
-        return failed_poll(state, now, interval, why)
+        why = f"{shown}: could not fetch the feed ({_reason(exc)})"
+        return failed_poll(state, _finished(clock, now), interval, why)
+    done = _finished(clock, now)
     if fetched is None:
-        new_state = _succeeded(state, now, interval, etag=None, last_modified=None, seen=0)
+        new_state = _succeeded(state, done, interval, etag=None, last_modified=None, seen=0)
         return PollResult(items=[], state=new_state, not_modified=True)
     body, headers = fetched
     try:
         parsed = _parse_feed(url, body, headers)
         notes: list[str] = []
-        items = list(_entries_to_items(url, parsed, source_slug, author_kind, notes))
+        items = list(_entries_to_items(shown, parsed, source_slug, kind, notes))
     except SourceError as exc:
-        return failed_poll(state, now, interval, str(exc))
+        return failed_poll(state, done, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
-        return failed_poll(state, now, interval, f"{url}: could not read the feed ({_reason(exc)})")
+        return failed_poll(
+            state, done, interval, f"{shown}: could not read the feed ({_reason(exc)})"
+        )
+    too_old = 0
+    if retain_since is not None:
+        # Stored, such an entry would be purged by the next retention run, and then be
+        # new again to the duplicate check at the next poll: stored and purged for ever.
+        cutoff = utc(retain_since)
+        kept = [item for item in items if not _published_before(item, cutoff)]
+        too_old = len(items) - len(kept)
+        items = kept
     seen = sum(isinstance(item, Located) for item in items)
     new_state = _succeeded(
         state,
-        now,
+        done,
         interval,
         etag=headers.get("etag"),
         last_modified=headers.get("last-modified"),
         seen=seen,
     )
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
-    return PollResult(items=items, state=new_state, feed_title=title or None, notes=notes)
+    return PollResult(
+        items=items, state=new_state, feed_title=title or None, notes=notes, too_old=too_old
+    )
+
+
+def _finished(clock: Clock | None, started: datetime) -> datetime:
+    return started if clock is None else utc(clock.now())
+
+
+def _published_before(item: Item, cutoff: datetime) -> bool:
+    if not isinstance(item, Located):
+        return False
+    published = item.record.published_at
+    return published is not None and published < cutoff
 
 
 def _succeeded(
@@ -173,13 +257,29 @@ def _succeeded(
     )
 
 
-def failed_poll(state: FeedState, now: datetime, interval: timedelta, error: str) -> PollResult:
-    """The poll failed with ``error``: back off, and keep the validators of ``state``."""
+def failed_poll(
+    state: FeedState,
+    now: datetime,
+    interval: timedelta,
+    error: str,
+    *,
+    retry_after: timedelta | None = None,
+) -> PollResult:
+    """The poll failed with ``error``: back off, and keep the validators of ``state``.
+
+    The next poll is after the backoff, or after ``retry_after`` (what the server asked
+    for, at most ``MAX_RETRY_AFTER``) when that is later. URLs in ``error`` are stored
+    and shown in their display form (``display_url``).
+    """
     failures = state.consecutive_failures + 1
+    wait = backoff_delay(interval, failures)
+    if retry_after is not None:
+        wait = max(wait, min(retry_after, MAX_RETRY_AFTER))
+    error = display_url(error)
     new_state = replace(
         state,
         consecutive_failures=failures,
-        next_poll_at=now + backoff_delay(interval, failures),
+        next_poll_at=now + wait,
         last_error_at=now,
         last_error=error,
     )
@@ -194,52 +294,271 @@ def _header_value(value: str | None, limit: int) -> str | None:
     return value.strip() or None
 
 
+class _Refused(SourceError):
+    """The server answered with an error status, and maybe with a Retry-After."""
+
+    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def _fetch(
-    client: httpx.Client, state: FeedState, timeout: float
+    client: httpx.Client, state: FeedState, timeout: float, now: datetime
 ) -> tuple[bytes, Mapping[str, str]] | None:
-    """The body and headers of the feed, or ``None`` for 304 Not Modified."""
+    """The body and headers of the feed, or ``None`` for 304 Not Modified.
+
+    ``timeout`` bounds the whole request, headers included: httpx's timeouts are per
+    read, and a server sending one header line, or one byte, every few seconds would
+    hold the poller (and every feed after this one) for as long as it liked. A watchdog
+    shuts the connection when the time is up, which ends any read in progress.
+    """
     url = state.url
+    shown = display_url(url)
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise SourceError(f"{url}: not an http(s) URL")
-    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+        raise SourceError(f"{shown}: not an http(s) URL")
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": _ACCEPT,
+        # The body is decoded here, bounded (see _Inflater): only the one coding asked for.
+        "Accept-Encoding": "gzip",
+        # A fresh connection per poll, so that the watchdog knows its socket (a pooled
+        # one is not announced); a feed is polled every few minutes at most anyway.
+        "Connection": "close",
+    }
     if state.etag:
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
-    deadline = time.monotonic() + timeout
+    conditional = bool(state.etag or state.last_modified)
+    watchdog = _Watchdog(timeout)
     try:
-        with client.stream(
-            "GET",
-            url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-        ) as response:
-            if response.status_code == 304:
-                return None
-            if response.status_code != 200:
-                reason = response.reason_phrase or ""
-                raise SourceError(f"{url}: HTTP {response.status_code} {reason}".rstrip())
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
-                raise SourceError(f"{url}: {_too_large()} (Content-Length {int(declared):,})")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_FEED_BYTES:
-                    raise SourceError(f"{url}: {_too_large()}")
-                if time.monotonic() > deadline:
-                    raise SourceError(f"{url}: timed out after {timeout:g} s")
-            return bytes(body), response.headers
-    except httpx.TimeoutException:
-        raise SourceError(f"{url}: timed out after {timeout:g} s") from None
-    except httpx.ConnectError as exc:
-        raise SourceError(f"{url}: cannot connect ({_reason(exc)})") from None
-    except httpx.TooManyRedirects:
-        raise SourceError(f"{url}: too many redirects") from None
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise SourceError(f"{url}: request failed ({_reason(exc)})") from None
+        with watchdog:
+            return _request(client, url, shown, headers, conditional, timeout, now, watchdog)
+    except Exception as exc:
+        # Whatever the closed connection made the reading code say, it was the deadline.
+        if watchdog.expired:
+            raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
+        if isinstance(exc, SourceError):
+            raise
+        if isinstance(exc, httpx.TimeoutException):
+            raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
+        if isinstance(exc, httpx.ConnectError):
+            raise SourceError(f"{shown}: cannot connect ({_reason(exc)})") from None
+        if isinstance(exc, httpx.TooManyRedirects):
+            raise SourceError(f"{shown}: too many redirects") from None
+        if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL)):
+            raise SourceError(f"{shown}: request failed ({_reason(exc)})") from None
+        raise
+
+
+def _request(
+    client: httpx.Client,
+    url: str,
+    shown: str,
+    headers: dict[str, str],
+    conditional: bool,
+    timeout: float,
+    now: datetime,
+    watchdog: _Watchdog,
+) -> tuple[bytes, Mapping[str, str]] | None:
+    deadline = time.monotonic() + timeout
+    with client.stream(
+        "GET",
+        url,
+        headers=headers,
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        extensions={"trace": watchdog.trace},
+    ) as response:
+        status = response.status_code
+        if status == 304:
+            if not conditional:
+                # Taken as "nothing new", it would hide a feed that never answers.
+                raise SourceError(f"{shown}: HTTP 304 without a conditional request")
+            watchdog.finish()
+            return None
+        if status != 200:
+            reason = f"HTTP {status} {response.reason_phrase or ''}".rstrip()
+            retry_after = None
+            if status in (429, 503):
+                retry_after = _retry_after(response.headers.get("retry-after"), now)
+            if retry_after is not None:
+                reason += f" (Retry-After {retry_after.total_seconds():.0f} s)"
+            raise _Refused(f"{shown}: {reason}", retry_after)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+            raise SourceError(f"{shown}: {_too_large()} (Content-Length {int(declared):,})")
+        inflater = _Inflater(shown, response.headers.get("content-encoding"))
+        body = bytearray()
+        received = 0
+        # Raw bytes, decoded here: httpx would inflate each chunk whole, without bound,
+        # before the size could be checked (a few kilobytes of gzip make gigabytes).
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received > MAX_FEED_BYTES:
+                raise SourceError(f"{shown}: {_too_large()}")
+            body += inflater.inflate(chunk, MAX_FEED_BYTES - len(body))
+            if len(body) > MAX_FEED_BYTES:
+                raise SourceError(f"{shown}: {_too_large()}")
+            if time.monotonic() > deadline:
+                raise SourceError(f"{shown}: timed out after {timeout:g} s")
+        inflater.check_complete(received)
+        watchdog.finish()
+        return bytes(body), response.headers
+
+
+def _retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A Retry-After header (seconds or an HTTP date) as a wait from ``now``, at most
+    ``MAX_RETRY_AFTER``; ``None`` when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        if len(value) > 9:  # more than 30 years in seconds: the cap
+            return MAX_RETRY_AFTER
+        return min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" in an HTTP date: UTC all the same
+        when = when.replace(tzinfo=UTC)
+    return max(timedelta(0), min(when - now, MAX_RETRY_AFTER))
+
+
+class _Watchdog:
+    """Shuts the connection of one request down when its time is up.
+
+    The sockets are learnt from httpcore's trace of each connection it opens (one per
+    redirect, as every request says ``Connection: close``). Shutting a socket down makes
+    a read blocked on it in the polling thread return at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._done = False
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
+        if late:  # connected just as the time ran out
+            _shut(sock)
+
+    def finish(self) -> None:
+        """The response is all read: from now on the deadline no longer applies."""
+        with self._lock:
+            if self.expired:
+                raise SourceError("timed out")  # replaced by the caller's message
+            self._done = True
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, also for a TLS socket: SSLSocket.shutdown would
+    # change the TLS state under the thread reading it. A closed socket: nothing to do.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Inflater:
+    """The body's one content coding (gzip, or deflate), undone within a size limit.
+
+    A stacked coding ("gzip, gzip") or one not asked for is refused: each layer would
+    multiply what a small body turns into.
+    """
+
+    def __init__(self, shown: str, header: str | None) -> None:
+        self._shown = shown
+        codings = [part.strip().lower() for part in (header or "").split(",")]
+        codings = [part for part in codings if part and part != "identity"]
+        if len(codings) > 1:
+            listed = ", ".join(codings)[:100]
+            raise SourceError(f"{shown}: more than one content coding ({listed}), refused")
+        coding = codings[0] if codings else None
+        if coding in ("gzip", "x-gzip"):
+            self.coding: str | None = "gzip"
+        elif coding == "deflate":
+            self.coding = "deflate"
+        elif coding is None:
+            self.coding = None
+        else:
+            raise SourceError(f"{shown}: unsupported content coding {coding[:40]!r}")
+        self._decompressor = self._new(raw=False)
+        self._started = False
+
+    def _new(self, *, raw: bool) -> Any:
+        if self.coding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is meant to be zlib-wrapped; some servers send it raw.
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+
+    def inflate(self, data: bytes, room: int) -> bytes:
+        """``data`` decoded; at most ``room`` + 1 bytes (one more means too large)."""
+        if self.coding is None:
+            return data
+        out = bytearray()
+        while data:
+            try:
+                # max_length 0 would mean "no limit": it is at least 1 here.
+                out += self._decompressor.decompress(data, room + 1 - len(out))
+            except zlib.error as exc:
+                if self.coding == "deflate" and not self._started:
+                    self._decompressor = self._new(raw=True)
+                    self._started = True
+                    continue
+                raise SourceError(
+                    f"{self._shown}: the {self.coding} body is corrupt ({exc})"
+                ) from None
+            self._started = True
+            if len(out) > room:
+                break
+            data = self._decompressor.unconsumed_tail
+            if self._decompressor.eof:
+                rest = self._decompressor.unused_data
+                if not rest or self.coding != "gzip" or not rest.strip(b"\0"):
+                    break  # trailing padding (or junk after a deflate stream): ignored
+                # Another gzip member follows (RFC 1952 2.2: they are concatenated).
+                self._decompressor = self._new(raw=False)
+                data = rest
+        return bytes(out)
+
+    def check_complete(self, received: int) -> None:
+        if self.coding is not None and received and not self._decompressor.eof:
+            raise SourceError(f"{self._shown}: the {self.coding} body ends before its end")
 
 
 def _too_large() -> str:
@@ -252,14 +571,19 @@ def _reason(exc: Exception) -> str:
 
 
 def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
+    shown = display_url(url)
     if not body.strip():  # feedparser's result for nothing lacks even a version
-        raise SourceError(f"{url}: empty response, not an RSS or Atom feed")
+        raise SourceError(f"{shown}: empty response, not an RSS or Atom feed")
     content_type = headers.get("content-type", "")
     # A file object, never a str: feedparser would take a str that looks like a URL or
-    # a path as one and fetch or open it.
+    # a path as one and fetch or open it. Relative links are resolved against the URL
+    # without its user info, so that no stored link carries the feed's credentials.
     parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers={"content-type": content_type, "content-location": url},
+        io.BytesIO(_CHARACTER_REFERENCE.sub(_checked_reference, body)),
+        response_headers={
+            "content-type": content_type,
+            "content-location": _USER_INFO.sub(r"\1", url),
+        },
         sanitize_html=True,
         resolve_relative_uris=True,
     )
@@ -270,21 +594,31 @@ def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
     if mime in ("text/html", "application/xhtml+xml") or head.startswith(
         (b"<!doctype html", b"<html")
     ):
-        raise SourceError(f"{url}: got an HTML page, not an RSS or Atom feed")
+        raise SourceError(f"{shown}: got an HTML page, not an RSS or Atom feed")
     problem = parsed.get("bozo_exception")
     detail = f" ({_reason(problem)})" if isinstance(problem, Exception) else ""
-    raise SourceError(f"{url}: not an RSS or Atom feed{detail}")
+    raise SourceError(f"{shown}: not an RSS or Atom feed{detail}")
+
+
+def _checked_reference(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1)
+    code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF:
+        return match.group(0)
+    if 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return match.group(0)
+    return b"&#xFFFD;"
 
 
 def _entries_to_items(
-    url: str,
+    shown: str,
     parsed: Any,
     source_slug: str,
     author_kind: AuthorKind,
     notes: list[str],
 ) -> Iterator[Item]:
     for number, entry in enumerate(parsed.entries, start=1):
-        location = f"{url} entry {number}"
+        location = f"{shown} entry {number}"
         dropped: list[str] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped)
         notes.extend(f"{location}: {problem}" for problem in dropped)
@@ -468,7 +802,9 @@ class FeedSource:
 
     url: str
     source_slug: str | None = None
-    author_kind: AuthorKind = AuthorKind.MEDIA
+    # Without one, the kind ``category`` implies (see ``poll_feed``).
+    author_kind: AuthorKind | None = None
+    category: str = "other"
     client: httpx.Client | None = None
     timeout: float = DEFAULT_TIMEOUT
     clock: Clock = field(default_factory=SystemClock)
@@ -477,7 +813,7 @@ class FeedSource:
 
     @property
     def name(self) -> str:
-        return self.url
+        return display_url(self.url)
 
     def read(self) -> Iterator[Item]:
         """Fetch the feed once and yield its entries."""
@@ -491,6 +827,7 @@ class FeedSource:
                 now,
                 source_slug=slug,
                 author_kind=self.author_kind,
+                category=self.category,
                 timeout=self.timeout,
             )
         else:
@@ -501,6 +838,7 @@ class FeedSource:
                     now,
                     source_slug=slug,
                     author_kind=self.author_kind,
+                    category=self.category,
                     timeout=self.timeout,
                 )
         self.state = result.state

@@ -104,6 +104,7 @@ def translator(lang: str) -> Callable[[str], str]:
 _FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), chinese)
     for pattern, chinese in (
+        (r"^HTTP 304 without a conditional request$", "未发条件请求，服务器却返回 HTTP 304"),
         (r"^HTTP (\d+)(.*)$", r"服务器返回 HTTP \1\2"),
         (r"^cannot connect \((.*)\)$", r"无法连接（\1）"),
         (r"^timed out after (\S+) s$", r"\1 秒内没有响应"),
@@ -116,6 +117,12 @@ _FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^could not read the feed \((.*)\)$", r"无法解析订阅源（\1）"),
         (r"^could not fetch the feed \((.*)\)$", r"无法抓取订阅源（\1）"),
         (r"^not an http\(s\) URL$", "不是 http(s) 网址"),
+        (r"^more than one content coding \((.*)\), refused$", r"内容编码不止一层（\1），拒绝读取"),
+        (r"^unsupported content coding (.*)$", r"不支持的内容编码 \1"),
+        (r"^the (\w+) body is corrupt \((.*)\)$", r"\1 压缩内容已损坏（\2）"),
+        (r"^the (\w+) body ends before its end$", r"\1 压缩内容不完整"),
+        (r"^all (\d+) entries rejected(.*)$", r"全部 \1 条条目被拒收\2"),
+        (r"^(\d+) of (\d+) entries rejected(.*)$", r"\2 条条目中有 \1 条被拒收\3"),
     )
 )
 

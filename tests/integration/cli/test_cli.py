@@ -7,7 +7,8 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,13 +47,21 @@ COMMANDS = [
     ["eval", "events"],
 ]
 
-RSS = """<?xml version="1.0" encoding="utf-8"?>
+
+def recent(hours: float) -> str:
+    """An RFC 822 date ``hours`` ago, in China time: within any retention period (entries
+    published before it are not stored)."""
+    moment = datetime.now(UTC) - timedelta(hours=hours)
+    return format_datetime(moment.astimezone(timezone(timedelta(hours=8))))
+
+
+RSS = f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>江州日报</title><link>https://jz.example/</link>
 <item><guid>jz-1</guid><title>云溪县发布暴雨预警</title><link>https://jz.example/1</link>
 <description>&lt;p&gt;县气象台发布&lt;b&gt;暴雨&lt;/b&gt;黄色预警&lt;/p&gt;</description>
-<pubDate>Mon, 02 Mar 2026 08:00:00 +0800</pubDate></item>
+<pubDate>{recent(26)}</pubDate></item>
 <item><guid>jz-2</guid><title>白沙镇开展防汛演练</title><link>https://jz.example/2</link>
-<description>演练涉及三个村</description><pubDate>Mon, 02 Mar 2026 09:00:00 +0800</pubDate></item>
+<description>演练涉及三个村</description><pubDate>{recent(25)}</pubDate></item>
 </channel></rss>"""
 
 
@@ -262,19 +271,17 @@ def test_feed_that_is_not_xml_and_unreachable_feed_are_named(
     assert "page\tFAILING" in listing.stdout
 
 
-FORUM_RSS = """<?xml version="1.0" encoding="utf-8"?>
+FORUM_RSS = f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>江州论坛</title>
 <item><guid>t-1</guid><title>小区门口积水</title><link>https://bbs.example/t/1</link>
 <dc:creator>论坛网友真名</dc:creator><description>积水没过脚踝</description>
-<pubDate>Mon, 02 Mar 2026 08:00:00 +0800</pubDate></item>
+<pubDate>{recent(26)}</pubDate></item>
 </channel></rss>"""
 
 
 def test_a_feeds_posters_keep_their_names_only_on_media_and_government_feeds(
     cli: CliRunner, feed_server: str, tmp_path: Path
 ) -> None:
-    FeedHandler.routes["/forum.xml"] = (200, "application/rss+xml", FORUM_RSS.encode("utf-8"))
-    feed = f"{feed_server}/forum.xml"
     for slug, options in (
         ("forum", ["--category", "forum"]),
         ("social", ["--category", "social"]),
@@ -284,6 +291,13 @@ def test_a_feeds_posters_keep_their_names_only_on_media_and_government_feeds(
         ("gov", ["--category", "government"]),
         ("chosen", ["--category", "forum", "--author-kind", "organisation"]),
     ):
+        # One URL per feed: the same URL is not taken twice.
+        FeedHandler.routes[f"/forum.xml?as={slug}"] = (
+            200,
+            "application/rss+xml",
+            FORUM_RSS.encode("utf-8"),
+        )
+        feed = f"{feed_server}/forum.xml?as={slug}"
         added = cli.invoke(app, ["feeds", "add", feed, "--slug", slug, *options])
         assert added.exit_code == 0, added.output
     with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
@@ -319,6 +333,61 @@ def test_feeds_add_refuses_bad_input(cli: CliRunner) -> None:
     assert "Traceback" not in cli.invoke(app, ["feeds", "list"]).output
 
 
+def test_feeds_add_refuses_a_bad_port_spaces_and_a_url_added_already(
+    cli: CliRunner, feed_server: str
+) -> None:
+    for url, problem in (
+        ("http://127.0.0.1:99999/x", "not a valid URL (Port out of range"),
+        ("http://127.0.0.1:8080x/x", "not a valid URL ("),
+        ("http://feeds.example/a b", "cannot hold spaces or control characters"),
+        ("http://feeds.example/a\tb", "cannot hold spaces or control characters"),
+        ("http://feeds.example/a\x00b", "cannot hold spaces or control characters"),
+        (" http://feeds.example/a", "cannot hold spaces or control characters"),
+    ):
+        refused = cli.invoke(app, ["feeds", "add", url, "--slug", "x"])
+        assert refused.exit_code == 2 and problem in refused.stderr, (url, refused.output)
+        assert "Traceback" not in refused.output
+    feed = f"{feed_server}/rss.xml"
+    assert cli.invoke(app, ["feeds", "add", feed, "--slug", "first"]).exit_code == 0
+    again = cli.invoke(app, ["feeds", "add", feed.replace("http://", "HTTP://"), "--slug", "two"])
+    assert again.exit_code == 2
+    assert "already added as feed 'first'" in again.stderr
+    listing = cli.invoke(app, ["feeds", "list"]).stdout
+    assert "first\tok" in listing and "two" not in listing
+
+
+def test_feed_credentials_are_not_printed(cli: CliRunner, feed_server: str) -> None:
+    FeedHandler.routes["/rss.xml?key=K3y"] = FeedHandler.routes["/rss.xml"]
+    secret = feed_server.replace("http://", "http://alice:S3cretPW@")
+    shown = f"{feed_server}/rss.xml?key=…"
+    added = cli.invoke(app, ["feeds", "add", f"{secret}/rss.xml?key=K3y", "--slug", "priv"])
+    assert added.exit_code == 0, added.output
+    assert added.stdout == f"added feed priv: {shown}\n"
+    cli.invoke(app, ["feeds", "add", f"{secret}/gone?key=K3y", "--slug", "gone"])
+    polled = cli.invoke(app, ["feeds", "poll"])
+    assert f"error: {feed_server}/gone?key=…: HTTP 404" in polled.stderr
+    assert "stored 2" in polled.stdout
+    listing = cli.invoke(app, ["feeds", "list"])
+    for output in (added.output, polled.output, listing.output):
+        assert "S3cretPW" not in output and "K3y" not in output
+    assert f"priv\tok\t{shown}\t" in listing.stdout
+    assert FeedHandler.seen[-1].get("authorization", "").startswith("Basic ")  # still sent
+
+
+def test_feed_entries_older_than_the_retention_period_are_counted_not_stored(
+    cli: CliRunner, feed_server: str
+) -> None:
+    first_date = RSS.index("<pubDate>"), RSS.index("</pubDate>")
+    old = RSS[: first_date[0]] + "<pubDate>Mon, 02 Mar 2020 08:00:00 +0800" + RSS[first_date[1] :]
+    FeedHandler.routes["/old.xml"] = (200, "application/rss+xml", old.encode("utf-8"))
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/old.xml", "--slug", "old"])
+    result = cli.invoke(app, ["feeds", "poll"])
+    assert result.exit_code == 0, result.output
+    assert "stored 1, duplicates 0, rejected 0" in result.stdout
+    expected = f"{feed_server}/old.xml: older than the retention period (90 days) 1, not stored"
+    assert expected in result.stdout
+
+
 def test_a_feed_stored_with_a_broken_url_fails_alone(
     cli: CliRunner, feed_server: str, tmp_path: Path
 ) -> None:
@@ -342,8 +411,9 @@ def test_a_feed_whose_items_cannot_be_stored_fails_alone_and_says_so(
     # The store refused one feed's items (PostgreSQL did, for a title grown past its
     # column): the exception left the poll loop, the feeds after it were never polled
     # and the failing one still showed "ok". A real SQLite trigger refuses them here.
+    FeedHandler.routes["/rss-copy.xml"] = FeedHandler.routes["/rss.xml"]
     cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "afeed"])
-    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss.xml", "--slug", "zfeed"])
+    cli.invoke(app, ["feeds", "add", f"{feed_server}/rss-copy.xml", "--slug", "zfeed"])
     with sqlite3.connect(tmp_path / "var" / "yuqing.db") as db:
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON posts WHEN NEW.source_id = "

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -17,7 +22,7 @@ import pytest
 from yuqing.core.posts import AuthorKind
 from yuqing.errors import SourceError
 from yuqing.sources.base import Located, Rejection
-from yuqing.sources.rss import MAX_FEED_BYTES, FeedSource, FeedState, poll_feed
+from yuqing.sources.rss import MAX_FEED_BYTES, FeedSource, FeedState, display_url, poll_feed
 from yuqing.testing.clock import FakeClock
 
 CORPUS = Path(__file__).parents[2] / "corpus" / "sources"
@@ -126,7 +131,7 @@ def test_rss_poll_yields_posts_then_sends_validators_and_gets_304(
     url = server.url("/rss")
     state = FeedState(url=url)
 
-    first = poll_feed(client, state, NOW, source_slug="example-news")
+    first = poll_feed(client, state, NOW, source_slug="example-news", category="local_media")
 
     assert first.error is None
     assert not first.not_modified
@@ -421,3 +426,251 @@ def test_entries_kept_without_an_unusable_link_or_date_say_so(
         f"{url} entry 1: link 'javascript:alert(1)' is not an http(s) URL: kept without it",
         f"{url} entry 1: date 'not a date' cannot be read: kept without a publication time",
     ]
+
+
+def one_entry_feed(title: str = "标题", date: str = "Mon, 05 Jan 2026 08:00:00 +0800") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{title}</title><guid>g-1</guid><link>https://news.example/1</link>"
+        f"<description>正文</description><pubDate>{date}</pubDate></item></channel></rss>"
+    ).encode()
+
+
+def test_gzip_body_is_read_and_only_gzip_is_asked_for(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/gz"] = lambda h: send(h, 200, gzip.compress(RSS), extra=GZIP)
+    server.routes["/deflate"] = lambda h: send(
+        h, 200, zlib.compress(RSS), extra={"Content-Encoding": "deflate"}
+    )
+    for path in ("/gz", "/deflate"):
+        result = poll_feed(client, FeedState(url=server.url(path)), NOW, source_slug="s")
+        assert result.error is None, path
+        assert len(result.items) == 3
+    assert server.headers_of("/gz")[-1]["Accept-Encoding"] == "gzip"
+
+
+GZIP = {"Content-Encoding": "gzip"}
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A valid feed start followed by ``size`` bytes of one comment, gzipped (~1000:1)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as packed:
+        packed.write(b'<?xml version="1.0"?><rss version="2.0"><channel><!-- ')
+        block = b"x" * (1024 * 1024)
+        for _ in range(size // len(block)):
+            packed.write(block)
+    return out.getvalue()
+
+
+def test_stacked_gzip_is_refused_and_a_gzip_bomb_is_cut_off_within_the_limit(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    # A few hundred kilobytes that inflated to gigabytes in memory before the 10 MB check:
+    # httpx decoded each layer of "gzip, gzip" and each chunk whole.
+    bomb = gzip_bomb(200 * 1024 * 1024)
+    server.routes["/gzip-gzip"] = lambda h: send(
+        h, 200, gzip.compress(bomb), extra={"Content-Encoding": "gzip, gzip"}
+    )
+    server.routes["/bomb"] = lambda h: send(h, 200, bomb, extra=GZIP)
+    url = server.url("/gzip-gzip")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: more than one content coding (gzip, gzip), refused"
+
+    url = server.url("/bomb")
+    tracemalloc.start()
+    try:
+        result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error == f"{url}: feed larger than 10 MB"
+    assert peak < 4 * MAX_FEED_BYTES  # the body up to the limit, not the 200 MB it makes
+
+
+def test_a_bad_or_unasked_content_coding_is_a_clear_error(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/not-gzip"] = lambda h: send(h, 200, b"plain, not gzip", extra=GZIP)
+    server.routes["/cut-gzip"] = lambda h: send(h, 200, gzip.compress(RSS)[:200], extra=GZIP)
+    server.routes["/br"] = lambda h: send(h, 200, RSS, extra={"Content-Encoding": "br"})
+    expected = {
+        "/not-gzip": "the gzip body is corrupt (",
+        "/cut-gzip": "the gzip body ends before its end",
+        "/br": "unsupported content coding 'br'",
+    }
+    for path, problem in expected.items():
+        url = server.url(path)
+        result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+        assert result.error is not None and result.error.startswith(f"{url}: {problem}"), path
+
+
+def test_headers_trickled_line_by_line_time_out_as_a_whole(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    def trickle(handler: BaseHTTPRequestHandler) -> None:
+        # Each header line well within the read timeout; the headers never end in time.
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        handler.wfile.flush()
+        for number in range(100):  # 10 s in all
+            time.sleep(0.1)
+            handler.wfile.write(b"X-Line-%d: x\r\n" % number)
+            handler.wfile.flush()
+
+    server.routes["/trickle-headers"] = trickle
+    url = server.url("/trickle-headers")
+    started = time.monotonic()
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s", timeout=0.5)
+    assert result.error == f"{url}: timed out after 0.5 s"
+    assert time.monotonic() - started < 5.0  # loose: the machine is shared
+    # The next poll with the same client is not held up by what was left behind.
+    server.routes["/after"] = conditional(RSS, None, None, "application/rss+xml")
+    after = poll_feed(client, FeedState(url=server.url("/after")), NOW, source_slug="s")
+    assert after.error is None and len(after.items) == 3
+
+
+def test_credentials_and_keys_in_the_url_are_never_in_messages(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/private?token=T0ken"] = lambda h: send(h, 200, RSS)
+    url = f"http://alice:S3cretPW@127.0.0.1:{server.port}/private?token=T0ken"
+    shown = f"http://127.0.0.1:{server.port}/private?token=…"
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error is None
+    assert server.headers_of("/private?token=T0ken")[-1]["Authorization"].startswith("Basic ")
+    assert [item.location for item in result.items] == [f"{shown} entry {n}" for n in (1, 2, 3)]
+    assert FeedSource(url).name == shown
+
+    failing = f"http://alice:S3cretPW@127.0.0.1:{server.port}/gone?key=K3y"
+    result = poll_feed(client, FeedState(url=failing), NOW, source_slug="s")
+    assert result.error == f"http://127.0.0.1:{server.port}/gone?key=…: HTTP 404 Not Found"
+    assert result.state.last_error == result.error
+    assert result.state.url == failing  # the stored URL stays whole: it is fetched
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("http://alice:S3cret@feeds.example/rss", "http://feeds.example/rss"),
+        ("https://u:p@ss@h.example:8443/a?k=v&x=1#t=2", "https://h.example:8443/a?k=…&x=…#t=…"),
+        ("https://feeds.example/rss: HTTP 404", "https://feeds.example/rss: HTTP 404"),
+        ("http://h.example/f?key=K3y: HTTP 404", "http://h.example/f?key=…: HTTP 404"),
+        (
+            "error at http://a:b@h.example/x and user@mail",
+            "error at http://h.example/x and user@mail",
+        ),
+    ],
+)
+def test_display_url_removes_user_info_and_masks_query_values(text: str, shown: str) -> None:
+    assert display_url(text) == shown
+
+
+def test_retry_after_sets_the_next_poll_capped_at_a_day(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    later = format_datetime(NOW + timedelta(hours=3), usegmt=True)
+    cases = {
+        "/429-seconds": (429, "7200", timedelta(hours=2)),
+        "/503-date": (503, later, timedelta(hours=3)),
+        "/429-weeks": (429, str(14 * 24 * 3600), timedelta(hours=24)),
+        "/503-short": (503, "5", timedelta(minutes=20)),  # the backoff is longer
+        "/429-junk": (429, "soon", timedelta(minutes=20)),
+    }
+    for path, (status, value, wait) in cases.items():
+        server.routes[path] = lambda h, s=status, v=value: send(
+            h, s, b"busy", "text/plain", {"Retry-After": v}
+        )
+        result = poll_feed(client, FeedState(url=server.url(path)), NOW, source_slug="s")
+        assert result.error is not None and f"HTTP {status}" in result.error
+        assert result.state.next_poll_at == NOW + wait, path
+
+
+def test_cst_in_a_feed_date_is_china_standard_time(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    for number, date in enumerate(
+        ("Mon, 05 Jan 2026 10:00:00 CST", "Mon Jan 05 10:00:00 CST 2026")
+    ):
+        path = f"/cst-{number}"
+        server.routes[path] = lambda h, d=date: send(h, 200, one_entry_feed(date=d))
+        result = poll_feed(client, FeedState(url=server.url(path)), NOW, source_slug="s")
+        [item] = result.items
+        assert isinstance(item, Located)
+        assert item.record.published_at == datetime(2026, 1, 5, 2, 0, tzinfo=UTC), date
+
+
+def test_a_character_reference_xml_cannot_hold_spoils_one_character_not_the_feed(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    for ref in ("&#xD800;", "&#55296;", "&#x110000;", "&#0;", "&#99999999999;"):
+        path = f"/charref-{ref[2:-1]}"
+        server.routes[path] = lambda h, r=ref: send(h, 200, one_entry_feed(title=f"a{r}b"))
+        result = poll_feed(client, FeedState(url=server.url(path)), NOW, source_slug="s")
+        assert result.error is None, (ref, result.error)
+        [item] = result.items
+        assert isinstance(item, Located)
+        assert item.record.title == "a\ufffdb", ref
+
+
+def test_304_to_an_unconditional_request_is_an_error(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    def always_304(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(304)
+        handler.end_headers()
+
+    server.routes["/always-304"] = always_304
+    url = server.url("/always-304")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error == f"{url}: HTTP 304 without a conditional request"
+    assert not result.not_modified and result.state.consecutive_failures == 1
+
+
+def test_authors_default_to_the_kind_the_category_implies(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    server.routes["/kinds"] = lambda h: send(h, 200, RSS)
+    url = server.url("/kinds")
+    kinds = {}
+    for category in (None, "forum", "central_media", "government"):
+        extra = {} if category is None else {"category": category}
+        result = poll_feed(client, FeedState(url=url), NOW, source_slug="s", **extra)
+        first = result.items[0]
+        assert isinstance(first, Located)
+        kinds[category] = first.record.author_kind
+    assert kinds == {
+        None: AuthorKind.PERSON,  # not media: the safe side, pseudonymised
+        "forum": AuthorKind.PERSON,
+        "central_media": AuthorKind.MEDIA,
+        "government": AuthorKind.GOVERNMENT,
+    }
+    source = FeedSource(url, client=client, clock=FakeClock(NOW))
+    first = next(iter(source.read()))
+    assert isinstance(first, Located) and first.record.author_kind is AuthorKind.PERSON
+
+
+def test_entries_published_before_the_retention_period_are_left_out_and_counted(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><guid>urn:x:old</guid><title>old</title><description>old</description>"
+        b"<pubDate>Mon, 01 Sep 2025 08:00:00 +0000</pubDate></item>"
+        b"<item><guid>urn:x:new</guid><title>new</title><description>new</description>"
+        b"<pubDate>Mon, 05 Jan 2026 08:00:00 +0000</pubDate></item>"
+        b"<item><guid>urn:x:undated</guid><title>u</title><description>undated</description></item>"
+        b"</channel></rss>"
+    )
+    server.routes["/old-and-new"] = lambda h: send(h, 200, feed)
+    result = poll_feed(
+        client,
+        FeedState(url=server.url("/old-and-new")),
+        NOW,
+        source_slug="s",
+        retain_since=NOW - timedelta(days=90),
+    )
+    assert result.too_old == 1
+    kept = [item.record.external_id for item in result.items if isinstance(item, Located)]
+    assert kept == ["urn:x:new", "urn:x:undated"]
+    assert result.state.items_seen == 2
