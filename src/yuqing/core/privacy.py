@@ -22,6 +22,7 @@ from yuqing.core.posts import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
+    POST_FIELDS,
     AuthorKind,
     PostRecord,
 )
@@ -78,20 +79,7 @@ NAME_KEYS = frozenset(
 )
 # Fields of the post format that hold ids, times, kinds and counts, neither names nor free
 # text: left exactly as they came, so the kept payload still matches the stored record.
-_STRUCTURAL_FIELDS = frozenset(
-    {
-        "id",
-        "source",
-        "published_at",
-        "author_kind",
-        "lang",
-        "repost_of",
-        "reply_to",
-        "reposts",
-        "comments",
-        "likes",
-    }
-)
+_STRUCTURAL_FIELDS = frozenset(POST_FIELDS) - {"author", "title", "text"}
 # Deeper than this a payload is not walked further but its content dropped: JSON decodes
 # up to about a thousand levels, and what is not walked cannot be left in clear.
 MAX_PAYLOAD_DEPTH = 32

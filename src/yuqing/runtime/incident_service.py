@@ -545,6 +545,17 @@ class IncidentService:
         proposal = propose_level(self.plan, signals, at=now)
         if proposal.level is None:
             return None
+        return self._open_for_event(event_ref, title, proposal, detected_at, place, now)
+
+    def _open_for_event(
+        self,
+        event_ref: str,
+        title: str,
+        proposal: Proposal,
+        detected_at: datetime,
+        place: str | None,
+        now: datetime,
+    ) -> str:
         incident = open_from_event(
             incident_id=self._new_id(now),
             plan=self.plan,
@@ -587,18 +598,9 @@ class IncidentService:
         highest = max(levels, key=lambda level: level.severity, default=None)
         if not proposal.level.is_higher_than(highest):
             return None
-        incident = open_from_event(
-            incident_id=self._new_id(now),
-            plan=self.plan,
-            roster=self.roster,
-            title=title,
-            proposal=proposal,
-            detected_at=min(detected_at, now),  # a stream ahead of the clock: not later
-            now=now,
-            event_ref=event_ref,
-            place=place,
-        )
-        return self._create(incident, now)
+        # Detected when the update came, and never later than now (a stream ahead of
+        # the service's clock would make every milestone come "before detection").
+        return self._open_for_event(event_ref, title, proposal, min(detected_at, now), place, now)
 
     def has_incident_for(self, event_ref: str) -> bool:
         """Whether the event was ever taken into the plan (an incident, open or closed)."""
