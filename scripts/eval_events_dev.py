@@ -111,6 +111,7 @@ def build_posts(rows: list[dict[str, Any]]) -> tuple[list[DetectionPost], float]
                     keys[i] = story_of[link]
                     break
             story_of[ids[i]] = keys[i]
+        stories.follow(keys)  # the index holds the followed stories, as ingestion's does
         for post_id, record, feat, key in zip(ids, records, feats, keys, strict=True):
             reach = sum(n or 0 for n in (record.reposts, record.comments, record.likes))
             posts.append(

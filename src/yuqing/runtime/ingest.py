@@ -386,6 +386,7 @@ class Ingestor:
             normalised=True,
         )
         stories = self._follow_reposts(prepared, stories)
+        self.dedup.follow(stories)
         lap("dedup")
         monitors = self.monitors
         kinds: list[str] | None = None
@@ -451,7 +452,10 @@ class Ingestor:
             with self.db.read() as conn:
                 parents.update(repo.story_keys_of(conn, unknown))
         followed = list(stories)
-        for i, p in enumerate(prepared):
+        # In time order: a reply to a reply listed before its parent (a feed newest
+        # first) still reaches the story at the root of the chain.
+        for i in sorted(range(len(prepared)), key=lambda i: prepared[i].seen_at):
+            p = prepared[i]
             for link in (p.record.repost_of, p.record.reply_to):
                 parent = parents.get(post_identity(p.source.slug, link)) if link else None
                 if parent is not None:

@@ -47,11 +47,21 @@ _U32 = npt.NDArray[np.uint32]
 # lower case. The batch is worked joined by _SEP, which no pattern may cross; the
 # lookahead lets the regex engine skip most positions at once.
 _SEP = "\ue000"
+# A handle ends where privacy's does (core/privacy.py): at a space or punctuation, so
+# "@u_0123456789ab【北京…】" loses the handle, not the news after it. A topic tag holds no
+# space: "#Boston #prayers" are two hashtags, not a topic spanning the tweet between them.
+# Emoticon codes ([蜡烛], [doge]) are markup, not words.
+_HANDLE = r"[^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]{1,30}"
 _MARKERS = re.compile(
-    r"(?=[/回r@hw转轉#])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?|#[^#\n\ue000]{1,40}#"
-    r"|回复\s*@[^\s:：\ue000]{1,30}\s*[:：]?|\brt\s+@\w+\s*:?|@[^\s:：,，@\ue000]{1,30}"
+    r"(?=[/回r@＠hw转轉#\[])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?|#[^#\s\ue000]{1,40}#"
+    rf"|回复\s*@[^\s:：\ue000]{{1,30}}\s*[:：]?|\brt\s+@\w+\s*:?|[@＠]{_HANDLE}"
+    r"|\[[^\[\]\s\ue000]{1,8}\]"
     r"|(?:https?://|www\.)[\x21-\x7e]+|转发微博|轉發微博|repost)"
 )
+# Distinct shingles a text needs to be indexed: 哈哈哈哈哈哈哈哈哈哈, 已阅已阅已阅已阅 and
+# 66666666666666 are long enough but say one thing over and over, and every such post
+# would be a copy of every other (they merged four unrelated events' comments).
+_MIN_DISTINCT_SHINGLES = 6
 _SHINGLE = 3
 # Shingles hashed per MinHash step; bounds the (shingles x num_perm) scratch matrix.
 _CHUNK_SHINGLES = 1 << 15
@@ -148,6 +158,7 @@ class NearDuplicateIndex:
         # Band bucket -> the slot of the latest post in it.
         self._buckets: dict[int, int] = {}
         self._newest = -np.inf
+        self._last_slots: list[int] = []
 
     def __len__(self) -> int:
         """Number of posts held (those in the window that were long enough to index)."""
@@ -162,9 +173,8 @@ class NearDuplicateIndex:
         self._story.extend([None] * old)
         self._free.extend(range(new - 1, old - 1, -1))
 
-    def _evict(self) -> None:
-        """Drop every post older than the newest time minus the window, in one sweep."""
-        cutoff = self._newest - self._window_s
+    def _evict(self, cutoff: float) -> None:
+        """Drop every post older than ``cutoff``, in one sweep."""
         expired = np.flatnonzero(self._time < cutoff)
         if not len(expired):
             return
@@ -223,6 +233,17 @@ class NearDuplicateIndex:
         x += c[at + 1] * np.uint64(0xBF58476D1CE4E5B9)
         x += c[at + 2]
         shingles = (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+        # Texts of too few distinct shingles are left out (see _MIN_DISTINCT_SHINGLES).
+        pairs = np.unique((owner.astype(np.uint64) << np.uint64(32)) | shingles)
+        distinct = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(texts))
+        repetitive = usable & (distinct < _MIN_DISTINCT_SHINGLES)
+        if repetitive.any():
+            usable = usable & ~repetitive
+            keep_shingles = ~repetitive[owner]
+            shingles, owner = shingles[keep_shingles], owner[keep_shingles]
+            counts = np.where(usable, counts, 0)
+            if not usable.any():
+                return sigs, usable
         # Per text and permutation, the min over its shingles of a * x + b (mod 2^32; x is
         # already a well-mixed hash, and an odd a makes this a permutation). Laid out
         # permutation-major so that the per-text min runs along contiguous memory.
@@ -265,9 +286,12 @@ class NearDuplicateIndex:
         """
         stamps = _check(keys, texts, times)
         if not len(keys):
+            self._last_slots = []
             return []
         self._newest = max(self._newest, float(stamps.max()))
-        self._evict()
+        # Evicted: what is out of the window of the batch's oldest post too. A post dated
+        # a day ahead must not push out what this batch's other posts are copies of.
+        self._evict(min(self._newest, float(stamps.min())) - self._window_s)
         cutoff = self._newest - self._window_s
         sigs, usable = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
@@ -284,12 +308,16 @@ class NearDuplicateIndex:
         buckets = self._buckets
         candidates: list[list[int]] = [[]] * len(keys)
         keys_of = bucket_keys.tolist()
-        for i, post_keys, ok, insert in zip(
-            range(len(keys)), keys_of, usable.tolist(), kept.tolist(), strict=True
+        window = self._window_s
+        for i, post_keys, ok, insert, stamp in zip(
+            range(len(keys)), keys_of, usable.tolist(), kept.tolist(), stamps.tolist(), strict=True
         ):
             if not ok:
                 continue
             near = {buckets[k] for k in post_keys if k in buckets}
+            # Copies are of the same days: a candidate more than the window away in
+            # either direction is not one (a late post, a post dated ahead).
+            near = {slot for slot in near if abs(self._time[slot] - stamp) <= window}
             if near:
                 candidates[i] = sorted(near)
             if insert:
@@ -297,6 +325,7 @@ class NearDuplicateIndex:
                     self._grow()
                 slot = self._free.pop()
                 slot_of[i] = slot
+                self._time[slot] = stamp
                 buckets.update(dict.fromkeys(post_keys, slot))
         slots = slot_of[rows]
         self._sig[slots] = small[rows]
@@ -324,7 +353,24 @@ class NearDuplicateIndex:
             stories.append(story)
             if slot >= 0:
                 story_of[slot] = story
+        self._last_slots = slot_of.tolist()
         return stories
+
+    def follow(self, stories: Sequence[str]) -> None:
+        """Give the posts of the last ``assign`` the stories ingestion settled on.
+
+        A reply or repost takes its parent's story (``Ingestor._follow_reposts``); the
+        index must hold that too, or a later copy of the reply would join a story that
+        holds neither it nor its parent, and a different one after a restart (which
+        rebuilds from the stored stories).
+        """
+        if len(stories) != len(self._last_slots):
+            raise ValueError(
+                f"got {len(stories)} stories for the last batch of {len(self._last_slots)}"
+            )
+        for slot, story in zip(self._last_slots, stories, strict=True):
+            if slot >= 0:
+                self._story[slot] = story
 
     def rebuild(
         self,

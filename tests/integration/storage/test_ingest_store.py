@@ -465,6 +465,25 @@ def test_a_comment_joins_the_story_of_the_post_it_replies_to(ctx: Context) -> No
     assert rows[3].story_id != rows[0].story_id
 
 
+def test_a_reply_chain_listed_newest_first_reaches_the_story_at_its_root(
+    ctx: Context,
+) -> None:
+    # A feed lists newest first: the reply to the comment comes before the comment.
+    original = post(1, text="江州市气象台发布暴雨橙色预警，请沿河居民注意防范")
+    ctx.ingestor.ingest(items([original]), origin="t")
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(3, text="收到，谢谢提醒", reply_to="p2"),
+                post(2, text="大家注意安全", reply_to="p1"),
+            ]
+        ),
+        origin="t",
+    )
+    rows = stored_posts(ctx)
+    assert len({row.story_id for row in rows}) == 1
+
+
 def test_full_text_index_follows_every_batch_and_the_purge(ctx: Context) -> None:
     assert isinstance(ctx.clock, FakeClock)
     # Several batches, one of them with a post already stored (skipped, not indexed twice).

@@ -69,6 +69,65 @@ def test_too_short_texts_always_start_their_own_story() -> None:
     assert stories == ["a", "b"]
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("哈哈哈哈哈哈哈哈哈哈哈", "哈哈哈哈哈哈哈哈哈哈哈哈哈哈"),
+        ("已阅已阅已阅已阅已阅已阅", "已阅已阅已阅已阅已阅已阅已阅已阅"),
+        ("66666666666666", "6666666666666666666"),
+        ("[蜡烛][蜡烛][蜡烛][蜡烛][蜡烛]", "[蜡烛][蜡烛][蜡烛][蜡烛][蜡烛][蜡烛]"),
+    ],
+)
+def test_texts_that_repeat_one_thing_are_nobodys_copies(one: str, other: str) -> None:
+    # Long enough, but every such comment would be a copy of every other: four unrelated
+    # events' comments had merged into one story through 已阅已阅….
+    assert NearDuplicateIndex().assign(["a", "b"], [one, other], minutes(2)) == ["a", "b"]
+
+
+def test_tweets_sharing_their_last_hashtag_are_not_copies() -> None:
+    # "#Boston #prayers" are two hashtags, not a Weibo topic spanning the text between.
+    texts = [
+        "Thoughts with everyone affected in the city tonight #Boston #prayers",
+        "Thoughts with everyone affected in the state tonight #Oklahoma #prayers",
+    ]
+    assert dedup_text(texts[0]) == "thoughtswitheveryoneaffectedinthecitytonightbostonprayers"
+    assert NearDuplicateIndex().assign(["a", "b"], texts, minutes(2)) == ["a", "b"]
+
+
+def test_a_handle_ends_at_punctuation_and_the_news_after_it_is_compared() -> None:
+    assert dedup_text("@u_0123456789ab【北京朝阳区居民楼起火】消防已到场") == (
+        "北京朝阳区居民楼起火消防已到场"
+    )
+    assert dedup_text("[蜡烛]一路走好[心]") == "一路走好"
+
+
+def test_a_copy_is_matched_within_the_window_whatever_else_its_batch_holds() -> None:
+    (text, other) = distinct_posts(2, seed=8)
+    index = NearDuplicateIndex(window=timedelta(hours=72))
+    index.assign(["a"], [text], [T0])
+    # A post dated 73 hours on arrives in the same batch as a copy 49 hours after "a".
+    stories = index.assign(
+        ["copy", "ahead"], [text, other], [T0 + timedelta(hours=49), T0 + timedelta(hours=73)]
+    )
+    assert stories == ["a", "ahead"]
+    # A late post more than the window before a stored one is no copy of it.
+    late = NearDuplicateIndex(window=timedelta(hours=72))
+    late.assign(["new"], [text], [T0 + timedelta(hours=100)])
+    assert late.assign(["old"], [text], [T0]) == ["old"]
+
+
+def test_the_index_follows_the_stories_ingestion_settled_on() -> None:
+    # A reply takes its parent's story by its link; a later unlinked copy of the reply
+    # joins that story, as it would after a restart (rebuilt from stored stories).
+    (reply,) = distinct_posts(1, seed=9)
+    index = NearDuplicateIndex()
+    assert index.assign(["r"], [reply], minutes(1)) == ["r"]
+    index.follow(["parent-story"])
+    assert index.assign(["q"], [reply], [T0 + timedelta(minutes=5)]) == ["parent-story"]
+    with pytest.raises(ValueError, match="stories for the last batch"):
+        index.follow(["x", "y"])
+
+
 def test_repost_markers_and_punctuation_are_not_compared() -> None:
     assert dedup_text("说得好//@u_12ab34cd56ef:RT @bob: Fire, at the PLANT! http://t.cn/x") == (
         "说得好fireattheplant"
