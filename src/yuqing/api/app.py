@@ -30,7 +30,6 @@ from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
 from yuqing.storage.search import MAX_QUERY_CHARS
-from yuqing.textproc.segment import search_terms
 from yuqing.web.i18n import feed_error, pick_language, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -303,7 +302,7 @@ def create_app(
     ) -> dict[str, Any]:
         from yuqing.storage.search import search_posts
 
-        terms = search_terms(q)
+        terms = ctx.ingestor.pipeline.query_terms(q)
         if not terms:
             # "No hits" would say the archive has none; the query itself asks for nothing.
             raise HTTPException(422, f"the query {q[:40]!r} has no words to search for")

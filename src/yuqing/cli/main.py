@@ -270,11 +270,11 @@ def search(
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
     from yuqing.storage.search import MAX_QUERY_CHARS, search_posts
-    from yuqing.textproc.segment import search_terms
+    from yuqing.textproc.pipeline import query_terms
 
     if len(query) > MAX_QUERY_CHARS:
         raise fail(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS}")
-    terms = search_terms(query)
+    terms = query_terms(query)
     if not terms:
         raise fail(f"the query {query[:40]!r} has no words to search for")
 

@@ -34,12 +34,26 @@ def _data_lines(name: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+# Words of scikit-learn's English list that can say what happened ("fire" could never be
+# a keyword of a fire), kept as keywords; and the debris of social media text (retweet
+# marks, HTML entities, the pieces of contractions) that it lacks.
+_ENGLISH_CONTENT = frozenset(
+    {"fire", "serious", "cry", "empty", "full", "system", "bill", "call", "move", "found"}
+    | {"find", "fill", "detail", "front", "back", "side", "top", "bottom", "thick", "thin"}
+)
+_SOCIAL_DEBRIS = frozenset(
+    {"rt", "amp", "via", "http", "https", "gt", "lt", "don", "ll", "ve", "didn", "doesn"}
+    | {"isn", "wasn", "aren", "won", "im", "ur", "u"}
+)
+
+
 @functools.cache
 def _stop_words() -> frozenset[str]:
     # scikit-learn's maintained English list (imported on first use: it is a heavy import).
     english = importlib.import_module("sklearn.feature_extraction.text").ENGLISH_STOP_WORDS
     chinese = {word for line in _data_lines("stopwords_zh.txt") for word in line.split()}
-    return frozenset(chinese | {str(w) for w in english})
+    kept = {str(w) for w in english} - _ENGLISH_CONTENT
+    return frozenset(chinese | kept | _SOCIAL_DEBRIS)
 
 
 def keyword_eligible(word: str) -> bool:

@@ -41,8 +41,14 @@ _LINGUA_CHARS = 300
 _NONE, _HAN, _KANA, _LATIN, _OTHER_LETTER, _BOUNDARY = 0, 1, 2, 3, 4, 5
 _SEP = "\ue000"
 
-# Links and handles are Latin letters that say nothing about the language of the post.
-_NOISE = re.compile(r"(?:https?://|www\.)[^\s\ue000]+|@[\w.-]+|\bRT\b", re.ASCII | re.IGNORECASE)
+# Links, handles and Latin hashtags are Latin letters that say nothing about the language
+# of the post. A link ends at the first character outside printable ASCII: glued to
+# Chinese text (http://t.cn/a9689L我不是故意的…) it had taken the whole post with it; and
+# "武汉加油 #StayStrong #COVID19" is a Chinese post.
+_NOISE = re.compile(
+    r"(?:https?://|www\.)[\x21-\x7e]+|@[\w.-]+|#[A-Za-z0-9_]+|\bRT\b|\bvia\b",
+    re.ASCII | re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z']+")
 
 # Words that are frequent in English text and are not words of the other languages the

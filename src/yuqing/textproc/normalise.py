@@ -8,7 +8,9 @@
    (zero-width space and joiners, BOM, bidi marks), variation selectors, private-use
    characters and lone surrogates are dropped;
 3. Simplified Chinese: Traditional characters and phrases are converted with OpenCC
-   (``t2s``);
+   (``tw2s``: as ``t2s``, and 著 read as 着 where Taiwan and Hong Kong write it so:
+   大樓著火 -> 大楼着火, while 著名 stays; ``t2s`` left 著火 unfound by 着火), and the few
+   county names the conversion would change are kept (乾县 is not 干县);
 4. tidy whitespace: a run of spaces/tabs becomes one space, a run that holds a line break
    becomes one ``\\n``, and the ends are stripped.
 
@@ -67,6 +69,7 @@ def _classes() -> npt.NDArray[np.uint8]:
         elif unicodedata.category(ch) in ("Cc", "Cf"):
             table[cp] = _DROP
     table[0xFE00:0xFE10] = _DROP  # variation selectors
+    table[0xE0100:0xE01F0] = _DROP  # ideographic variation selectors (邓\U000E0100州)
     table[0xE000:0xF900] = _DROP  # private use, BMP
     table[0xF0000:] = _DROP  # private use, planes 15-16
     table[0xD800:0xE000] = _DROP  # surrogates (possible in str via surrogateescape)
@@ -90,8 +93,27 @@ def _t2s() -> _Converter:
             if _converter is None:
                 import opencc
 
-                _converter = opencc.OpenCC("t2s")
+                _converter = opencc.OpenCC("tw2s")
     return _converter
+
+
+@functools.cache
+def _kept_names() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """Place names the conversion changes (乾县 -> 干县), to put back after it."""
+    from yuqing.textproc.places import builtin_places, short_name
+
+    converter = _t2s()
+    names = {p.name for p in builtin_places()}
+    names |= {short for name in list(names) if (short := short_name(name))}
+    back = {}
+    for name in names:
+        converted = converter.convert(name)
+        if converted != name:
+            back[converted] = name
+    if not back:
+        return None, back
+    pattern = re.compile("|".join(sorted(map(re.escape, back), key=len, reverse=True)))
+    return pattern, back
 
 
 def _code_points(text: str) -> _U32:
@@ -176,4 +198,7 @@ def normalise_batch(texts: Sequence[str]) -> list[str]:
     if len(cps):
         cps = _tidy_whitespace(cps)
     joined = _t2s().convert(_from_code_points(cps))
+    kept, back = _kept_names()
+    if kept is not None:
+        joined = kept.sub(lambda m: back[m.group()], joined)
     return joined.split(_SEP)

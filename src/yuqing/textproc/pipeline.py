@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from yuqing.textproc.keywords import keywords_batch
 from yuqing.textproc.language import detect_batch
 from yuqing.textproc.normalise import normalise_batch
-from yuqing.textproc.places import Place, PlaceFinder, default_finder
-from yuqing.textproc.segment import expand_search_terms, segment_batch
+from yuqing.textproc.places import Place, PlaceFinder, default_finder, short_name
+from yuqing.textproc.segment import expand_search_terms, search_terms, segment_batch
 
 __all__ = ["TextFeatures", "TextPipeline"]
 
@@ -40,6 +40,10 @@ class TextPipeline:
         self._places = place_finder
         self._keywords = keywords
 
+    def query_terms(self, query: str) -> list[str]:
+        """The terms a search query must match, with this pipeline's places."""
+        return query_terms(query, self._places)
+
     def process_batch(
         self, texts: Sequence[str], titles: Sequence[str | None] | None = None
     ) -> list[TextFeatures]:
@@ -61,6 +65,44 @@ class TextPipeline:
         finder = self._places if self._places is not None else default_finder()
         places = finder.find_batch(norm)
         return [
-            TextFeatures(n, lang, toks, expand_search_terms(toks), kws, where)
+            TextFeatures(n, lang, toks, _with_places(expand_search_terms(toks), where), kws, where)
             for n, lang, toks, kws, where in zip(norm, langs, tokens, keywords, places, strict=True)
         ]
+
+
+def place_terms(places: Sequence[Place]) -> list[str]:
+    """The search terms a post's places add: each name and its short form (岳阳市, 岳阳).
+
+    jieba does not know many place names (岳阳 is cut 岳 / 阳, and 湖南岳阳 湖 / 南岳 / 阳):
+    the words of the text alone left most posts about a place unfound by its name.
+    """
+    terms: list[str] = []
+    for place in places:
+        terms.append(place.name)
+        short = short_name(place.name)
+        if short is not None:
+            terms.append(short)
+    return terms
+
+
+def _with_places(terms: list[str], places: Sequence[Place]) -> list[str]:
+    if not places:
+        return terms
+    have = set(terms)
+    return terms + [t for t in dict.fromkeys(place_terms(places)) if t not in have]
+
+
+def query_terms(query: str, finder: PlaceFinder | None = None) -> list[str]:
+    """The terms a search query must all match: its words, a place name as one term.
+
+    A query word that is a place name or its short form (岳阳, 岳阳市) is one term, as
+    posts index the places they name (``place_terms``); other words are cut as posts are.
+    """
+    names = (finder or default_finder()).names()
+    terms: list[str] = []
+    for part in normalise_batch([query])[0].split():
+        if part in names:
+            terms.append(part)
+        else:
+            terms.extend(search_terms(part))
+    return list(dict.fromkeys(terms))

@@ -241,6 +241,10 @@ class PlaceFinder:
             self._longest[bigram] = max(self._longest.get(bigram, 0), len(key))
         self._bigrams = np.array(sorted(self._longest), dtype=np.uint64)
 
+    def names(self) -> frozenset[str]:
+        """Every name and short form this finder looks for (search queries use them)."""
+        return frozenset(self._names)
+
     def __len__(self) -> int:
         """Number of names (full and short) the finder knows."""
         return len(self._names)

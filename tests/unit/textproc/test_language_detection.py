@@ -37,3 +37,14 @@ def test_results_follow_input_order_and_length() -> None:
     texts = ["火灾", "fire in the building", "", "火灾"] * 50
     assert detect_batch(texts) == ["zh", "en", "other", "zh"] * 50
     assert detect_batch([]) == []
+
+
+def test_links_and_latin_hashtags_do_not_make_a_chinese_post_foreign() -> None:
+    # A link glued to Chinese text took the whole post with it; English hashtags on a
+    # short Chinese post outweighed it.
+    assert detect_batch(
+        [
+            "http://t.cn/a9689L我不是故意的,是武器故障使然",
+            "武汉加油 #StayStrong #COVID19 #PrayForWuhan",
+        ]
+    ) == ["zh", "zh"]

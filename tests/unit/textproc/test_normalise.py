@@ -52,3 +52,24 @@ def test_oversized_text_is_cut_to_the_bound() -> None:
 def test_terminal_colour_codes_are_removed_with_their_parameters() -> None:
     # Dropping ESC alone left "[31m" in the text and 31mred among the words.
     assert normalise("\x1b[31;1mred\x1b[0m text \x1b(B\x1bM") == "red text"
+
+
+def test_taiwan_and_hong_kong_zhuo_is_read_as_simplified_zhe() -> None:
+    # 大樓著火 must be found by 着火; 著名 and 显著 keep 著.
+    assert normalise_batch(["大樓著火了", "隨著", "飛機著陸", "著名作家", "顯著"]) == [
+        "大楼着火了",
+        "随着",
+        "飞机着陆",
+        "著名作家",
+        "显著",
+    ]
+
+
+def test_county_names_survive_the_conversion() -> None:
+    # OpenCC would make 乾县 干县 and 乾安县 干安县, and the place was lost.
+    assert normalise_batch(["陕西乾县发生车祸", "吉林乾安县", "乾淨"]) == [
+        "陕西乾县发生车祸",
+        "吉林乾安县",
+        "干净",
+    ]
+    assert normalise_batch(["邓\U000e0100州市"]) == ["邓州市"]

@@ -66,3 +66,12 @@ def test_empty_batch_and_empty_post(pipeline: TextPipeline) -> None:
         [],
         [],
     )
+
+
+def test_posts_index_the_places_they_name_and_a_place_query_is_one_term() -> None:
+    from yuqing.textproc.pipeline import query_terms
+
+    (features,) = TextPipeline().process_batch(["湖南岳阳发生决堤"])
+    assert {"湖南省", "湖南", "岳阳市", "岳阳"} <= set(features.search_terms)
+    assert query_terms("岳阳") == ["岳阳"]
+    assert query_terms("岳阳 决堤") == ["岳阳", "决堤"]
