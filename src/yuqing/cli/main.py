@@ -398,19 +398,13 @@ def feeds_add(
 
 
 def _same_url(one: str, two: str) -> bool:
-    """Whether two feed URLs name the same resource (scheme and host in any case)."""
-    from urllib.parse import urlsplit
+    """Whether two feed URLs name the same resource (as post URLs are compared)."""
+    from yuqing.core.posts import canonical_url
 
     try:
-        a, b = urlsplit(one), urlsplit(two)
+        return canonical_url(one) == canonical_url(two)
     except ValueError:
         return one == two
-    return (a.scheme.lower(), a.netloc.lower(), a.path or "/", a.query) == (
-        b.scheme.lower(),
-        b.netloc.lower(),
-        b.path or "/",
-        b.query,
-    )
 
 
 @feeds_app.command("list")

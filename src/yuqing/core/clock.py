@@ -82,3 +82,28 @@ def checked_utc(moment: datetime, what: str) -> datetime:
             f"{what} {moment.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}"
         )
     return converted
+
+
+def retry_after(value: str | None, now: datetime, upper: timedelta) -> timedelta | None:
+    """A ``Retry-After`` header (seconds or an HTTP date) as a wait from ``now``, from 0 to
+    ``upper``; ``None`` when absent or unreadable. Feeds and notification channels both
+    honour it, each with its own bound."""
+    from email.utils import parsedate_to_datetime
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    digits = value[1:] if value[:1] == "-" else value
+    if digits.isascii() and digits.isdigit():
+        if value[:1] == "-":  # a wait in the past: none
+            return timedelta(0)
+        if len(value) > 12:  # beyond any bound: the bound
+            return upper
+        return min(timedelta(seconds=int(value)), upper)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" in an HTTP date: UTC all the same
+        when = when.replace(tzinfo=UTC)
+    return max(timedelta(0), min(when - now, upper))

@@ -29,11 +29,14 @@ from yuqing.core.posts import (
 
 PUBLIC_KINDS = frozenset({AuthorKind.ORGANISATION, AuthorKind.MEDIA, AuthorKind.GOVERNMENT})
 PSEUDONYM_RE = re.compile(r"^u_[0-9a-f]{12}$")
-# @name or ＠name (full-width, as Chinese input methods type it), the name running up to
-# a delimiter, as textproc/segment.py reads handles. No length cap and no stop at '.' or
-# '·': a cap or a stop left the rest of a long or dotted name in clear ("@john.doe" gave
-# "@u_….doe"). Taking a word too many (no space before Chinese text) only hides more.
-_MENTION_RE = re.compile(r"[@＠]([^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>]+)")
+# What a handle after @ or ＠ (full-width, as Chinese input methods type it) is made of:
+# anything up to a space or a delimiter, '.' and '·' included ("@john.doe" had left
+# ".doe" in clear), at most 30 characters: the longest a platform allows (Weibo, 30;
+# X, 15). Beyond that it is no handle but the news after one with no space before it
+# (＠江州发布化工厂爆炸已造成3人死亡 must keep its count). textproc's near-duplicate and
+# segmentation steps read handles with this same class.
+HANDLE_CHARS = r"[^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]"
+_MENTION_RE = re.compile(rf"[@＠]({HANDLE_CHARS}{{1,30}})")
 # A sentence may end right after a name ("thanks @john.doe."): the stop is not the name's.
 _NAME_END = ".…"
 
@@ -157,19 +160,24 @@ class Pseudonymiser:
             names.add(original_author)
         # A pseudonym can be longer than the name it replaces: cut again to the bounds the
         # record was cut to (PostgreSQL refuses a title beyond its column's 500).
-        text = self.mentions(record.text)
+        # The raw payload repeats the text and title: each is rewritten once.
+        done: dict[str, str] = {}
+        text = done[record.text] = self.mentions(record.text)
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
             record.truncated = True
         record.text = text
         if record.title:
-            record.title = self.mentions(record.title)[:MAX_TITLE_CHARS]
+            title = done[record.title] = self.mentions(record.title)
+            record.title = title[:MAX_TITLE_CHARS]
         raw: dict[str, Any] = {}
         for key, value in record.raw.items():
             if key == "author" and original_author is not None:
                 raw[key] = record.author
+            elif key in ("text", "title") and isinstance(value, str) and value in done:
+                raw[key] = done[value]
             elif key in _STRUCTURAL_FIELDS or key == "url":
-                raw[key] = value
+                raw[key] = value  # a person's URL is rewritten below, with these links
             else:
                 raw[key] = self._payload(value, 1, is_name_key(key), kept, names)
         extra: dict[str, Any] = {}
@@ -178,14 +186,27 @@ class Pseudonymiser:
                 extra[key] = raw[key]
             else:
                 extra[key] = self._payload(value, 1, is_name_key(key), kept, names)
-        # A person's URL (not a public account's) may hold their handle.
-        if record.url and not self.keeps(original_author or "", record.author_kind):
-            url = self._url(record.url, names, kept)
-            if url != record.url:
-                # Beyond the column's bound a cut URL would be a broken link: none is kept.
-                record.url = url if len(url) <= MAX_URL_CHARS else None
-                if isinstance(raw.get("url"), str):
-                    raw["url"] = record.url
+        # A person's URL (not a public account's) may hold their handle, and so may the
+        # links to what the post reposts or answers (twitter.com/<handle>/status/9).
+        if not self.keeps(original_author or "", record.author_kind):
+            if record.url:
+                url = self._url(record.url, names, kept)
+                if url != record.url:
+                    # Beyond the column's bound a cut URL would be a broken link: none kept.
+                    record.url = url if len(url) <= MAX_URL_CHARS else None
+                    if isinstance(raw.get("url"), str):
+                        raw["url"] = record.url
+            for field in ("repost_of", "reply_to"):
+                link = getattr(record, field)
+                if link and ("/" in link or link[:1] in ("@", "＠")):
+                    plain = link.lstrip("@＠")
+                    changed = self._url(link, names, kept) if "/" in link else None
+                    if changed is None and plain != link:
+                        changed = "@" + self._name(plain, kept, names)
+                    if changed is not None and changed != link:
+                        setattr(record, field, changed)
+                        if isinstance(raw.get(field), str):
+                            raw[field] = changed
         record.raw = raw
         record.extra = extra
         return record
@@ -223,7 +244,8 @@ class Pseudonymiser:
         Replaced are path segments and query values equal (ignoring case, once
         percent-decoded) to a name pseudonymised in the post, ``/@handle`` segments, the
         segment before ``/status/<id>``, and values of name-like query parameters
-        (``?user=...``). The rest is left as it came, encoding included.
+        (``?user=...``). The path is left as it came, encoding included; a query with a
+        name in it is encoded again whole.
         """
         try:
             parts = urlsplit(url)

@@ -149,10 +149,10 @@ class _Event:
         "reach",
         "recent",
         "rep_count",
-        "rep_original",
         "rep_post_id",
         "rep_story",
         "rep_text",
+        "rep_text_story",
         "sentiments",
         "sources",
         "stories",
@@ -184,7 +184,7 @@ class _Event:
         self.rep_post_id = first.post_id
         self.rep_story = first.story_key
         self.rep_text = first.text[:_REPRESENTATIVE_CHARS]
-        self.rep_original = first.original
+        self.rep_text_story = first.story_key  # the story the title was taken from
         # story -> (post id, text) of its first original post, for a few stories: the one
         # that becomes the most copied is represented by it, not by the copy that tipped it.
         self.heads: dict[str, tuple[str, str]] = {}
@@ -883,29 +883,9 @@ class EventDetector:
         if post.original and story not in event.heads:
             _keep_head(event, story, post)
         if count > event.rep_count:
-            # The most-copied story represents the event, by its first original post when
-            # that is known (reposts and comments join their source's story).
             event.rep_count = count
-            if story != event.rep_story:
-                event.rep_story = story
-                head = event.heads.get(story)
-                if head is not None:
-                    event.rep_post_id, event.rep_text = head
-                    event.rep_original = True
-                elif post.text.strip() or not event.rep_text.strip():
-                    # A bare repost has no text: it must not blank the event's title.
-                    event.rep_post_id = post.post_id
-                    event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
-                    event.rep_original = post.original
-        if (
-            story == event.rep_story
-            and post.original
-            and not event.rep_original
-            and post.text.strip()
-        ):
-            event.rep_post_id = post.post_id
-            event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
-            event.rep_original = True
+            event.rep_story = story
+        _represent(event, post)
         if event.recent is not None:
             event.recent.append((when, story))
         event.reach += max(0, int(post.reach))
@@ -1233,7 +1213,7 @@ class EventDetector:
                 gone.rep_text,
             )
             keep.rep_story = gone.rep_story
-            keep.rep_original = gone.rep_original
+            keep.rep_text_story = gone.rep_text_story
         for story, head in gone.heads.items():
             if story not in keep.heads:
                 _keep_head(keep, story, head)
@@ -1391,7 +1371,9 @@ class EventDetector:
             sources=len(event.sources),
             categories=dict(+event.categories),
             outlets={category: len(found) for category, found in event.outlets.items()},
-            place_names=[name for name, _ in (+event.places).most_common(_MAX_PLACE_NAMES)],
+            place_names=[
+                name for name, n in (+event.places).most_common(_MAX_PLACE_NAMES) if n >= 2
+            ],
             places=(+event.places).most_common(cfg.summary_places),
             kind=kind,
             kind_share=round(kind_count / kinds_total, 3) if kinds_total else 0.0,
@@ -1411,6 +1393,25 @@ class EventDetector:
 
 
 _MAX_HEADS = 16
+
+
+def _represent(event: _Event, post: DetectionPost) -> None:
+    """Title the event by its most copied story: that story's first original post when
+    known (reposts and comments join their source's story, and the copy that made it the
+    most copied, "@someone 有道理", is a poor title), else one of its posts with text (a
+    bare repost has none and must not blank the title)."""
+    top = event.rep_story
+    head = event.heads.get(top)
+    if head is not None:
+        if event.rep_post_id != head[0]:
+            event.rep_post_id, event.rep_text = head
+            event.rep_text_story = top
+    elif post.story_key == top and event.rep_text_story != top and post.text.strip():
+        event.rep_post_id = post.post_id
+        event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+        event.rep_text_story = top
+
+
 _MAX_PLACE_NAMES = 200
 
 

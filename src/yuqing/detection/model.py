@@ -293,8 +293,9 @@ class EventSummary:
     # category -> distinct sources (outlets) that carried it; empty in summaries made
     # before it was kept (grading then falls back to the posts per category).
     outlets: dict[str, int] = field(default_factory=dict)
-    # Every place its posts name (``places`` is the most named few), for counting those
-    # outside the deployment's jurisdiction.
+    # The places two posts or more name, the 200 most named (``places`` is the few most
+    # named), for counting those outside the deployment's jurisdiction: one post listing
+    # five cities is no spread to five cities.
     place_names: list[str] = field(default_factory=list)
 
 

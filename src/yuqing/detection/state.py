@@ -528,7 +528,7 @@ def _event_state(e: _Event) -> dict[str, Any]:
         "rep_post_id": e.rep_post_id,
         "rep_story": e.rep_story,
         "rep_text": e.rep_text,
-        "rep_original": e.rep_original,
+        "rep_text_story": e.rep_text_story,
         "heads": [[story, post_id, text] for story, (post_id, text) in e.heads.items()],
         "recent": None if e.recent is None else [[t, story] for t, story in e.recent],
         "reach": e.reach,
@@ -580,8 +580,9 @@ def _event(data: Any, path: str) -> _Event:
     e.rep_post_id = _str(d["rep_post_id"], f"{path}.rep_post_id")
     e.rep_story = _str(d["rep_story"], f"{path}.rep_story")
     e.rep_text = _str(d["rep_text"], f"{path}.rep_text")
-    # Absent from states saved before titles preferred original posts: read as unknown.
-    e.rep_original = _bool(d.get("rep_original", True), f"{path}.rep_original")
+    # Absent from states saved before titles preferred original posts: the title is
+    # taken as its top story's.
+    e.rep_text_story = _str(d.get("rep_text_story", e.rep_story), f"{path}.rep_text_story")
     e.heads = {}
     for i, item in enumerate(_arr(d.get("heads", []), f"{path}.heads")):
         head = _strs(item, f"{path}.heads[{i}]")

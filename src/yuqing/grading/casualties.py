@@ -2,10 +2,10 @@
 
 Grading turns deaths and injuries into a proposed level: a single comment saying
 "死亡10000人", or a rumour, must not propose level I. A figure counts for the event when
-a trusted source reports it (central or local media, government, an organisation about
-its own incident) or when two independent stories do (reposts and near-copies of one
-post are one story); the event's figure is the highest such count. A person grading
-still sees every report on the posts themselves.
+a trusted source reports it (``trusted_source``: an outlet of central or local media or
+of government by its category, or a government account) or when two independent stories
+do (reposts and near-copies of one post are one story); the event's figure is the
+highest such count. A person grading still sees every report on the posts themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["TRUSTED", "CasualtyReports"]
+__all__ = ["TRUSTED", "CasualtyReports", "trusted_source"]
+
+# Source categories whose one report of a count is enough. Not overseas media, forums or
+# social platforms; not "media" or "organisation" as an author kind, which a feed or an
+# import may claim for any account.
+TRUSTED_CATEGORIES = frozenset(("central_media", "local_media", "government"))
+
+
+def trusted_source(category: str, author_kind: str) -> bool:
+    """Whether one report of a count from this source confirms it."""
+    return category in TRUSTED_CATEGORIES or author_kind == "government"
+
 
 # The story marker of a trusted report: one such report is enough.
 TRUSTED = "*"

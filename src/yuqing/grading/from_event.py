@@ -17,10 +17,11 @@ def signals_from_event(
 ) -> Signals:
     """What grading needs, from what detection measured.
 
-    ``casualties`` holds the highest count of each casualty cue over the event's posts
-    (deaths, injuries, missing, evacuated). Media pick-up counts the distinct outlets of
-    each category. Places outside the home jurisdiction
-    are counted only when the deployment names its home places.
+    ``casualties`` holds the event's confirmed count of each casualty kind (deaths,
+    injuries, missing, evacuated; ``grading.casualties``). Media pick-up counts the
+    distinct outlets of each category. Places outside the home jurisdiction are counted
+    only when the deployment names its home places, and only those two posts or more
+    name.
     """
     # A count beyond what Signals takes is at least that much (400 posts of a trillion
     # likes each must not stop grading).
@@ -29,7 +30,7 @@ def signals_from_event(
     # Media pick-up is outlets (three articles of one outlet are one pick-up); summaries
     # made before outlets were kept give posts per category.
     outlets = dict(summary.outlets) if summary.outlets else categories
-    places = summary.place_names or [name for name, _ in summary.places]
+    places = summary.place_names or [name for name, n in summary.places if n >= 2]
     return Signals(
         volume=min(summary.post_count, MAX_COUNT),
         growth_rate=min(summary.growth_rate, float(MAX_COUNT)),

@@ -42,15 +42,15 @@ class MediaPickup:
 
 
 # Above any real count; a bound keeps comparisons and storage exact.
-MAX_COUNT = _MAX_COUNT = 10**15
+MAX_COUNT = 10**15
 
 
 def _check_count(name: str, value: object) -> None:
     """A measured count: a whole number from 0 (ValueError naming the signal if not)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name}: expected a whole number, got {type(value).__name__}")
-    if not 0 <= value <= _MAX_COUNT:
-        raise ValueError(f"{name}: {value} is out of range (0 to {_MAX_COUNT:,})")
+    if not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{name}: {value} is out of range (0 to {MAX_COUNT:,})")
 
 
 def _check_number(name: str, value: object, upper: float | None = None) -> None:
@@ -111,7 +111,7 @@ class Signals:
             if value is not None:
                 _check_count(name, value)
         if self.growth_rate is not None:
-            _check_number("growth_rate", self.growth_rate, upper=float(_MAX_COUNT))
+            _check_number("growth_rate", self.growth_rate, upper=float(MAX_COUNT))
         for name in ("negative_share", "rumour_share"):
             value = getattr(self, name)
             if value is not None:

@@ -1304,11 +1304,15 @@ def open_from_patrol(
     return incident
 
 
-def follow_event(incident: Incident, event_ref: str, now: datetime) -> None:
+def follow_event(
+    incident: Incident, event_ref: str, now: datetime, *, graded_by: str | None = None
+) -> None:
     """Detection merged the incident's event into another: the incident follows it.
 
     Its later figures arrive under the surviving event; without this the incident would
-    never be re-graded again, and the surviving event would open a second incident.
+    never be re-graded again, and the surviving event would open a second incident. When
+    the surviving event has an open incident of its own (``graded_by``), this one keeps
+    its event and says where the happening is graded now.
     """
     now = utc(now)
     if not event_ref or len(event_ref) > 300:
@@ -1316,13 +1320,24 @@ def follow_event(incident: Incident, event_ref: str, now: datetime) -> None:
     before = incident.event_ref
     if before == event_ref:
         return
+    system = Actor.system("detection")
+    if graded_by is not None:
+        incident._log(
+            EntryKind.NOTE,
+            now,
+            system,
+            f"event {before} merged into {event_ref}, which incident {graded_by} follows",
+            f"检测事件 {before} 已并入 {event_ref}，由舆情事件 {graded_by} 跟踪研判",
+            {"merged": before, "into": event_ref, "incident": graded_by},
+        )
+        return
     incident.event_ref = event_ref
     incident._log(
         EntryKind.NOTE,
         now,
-        Actor.system("detection"),
+        system,
         f"event {before} merged into {event_ref}; the incident follows it",
-        f"事件 {before} 已并入 {event_ref}，本事件随之跟踪",
+        f"检测事件 {before} 已并入 {event_ref}，本舆情事件随之跟踪",
         {"merged": before, "into": event_ref},
     )
 

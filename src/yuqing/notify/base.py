@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
 
+from yuqing.core.clock import retry_after
 from yuqing.notify.message import Address, DeliveryResult, Message, failed, rate_limited
 
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -181,19 +181,5 @@ def status_failure(address: Address, at: datetime, reply: HttpReply) -> Delivery
 
 def parse_retry_after(value: str | None, now: datetime, *, default: float) -> float:
     """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), bounded."""
-    if not value:
-        return default
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return default
-        if moment.tzinfo is None:
-            return default
-        seconds = (moment - now).total_seconds()
-    if seconds != seconds:  # NaN
-        return default
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+    wait = retry_after(value, now, timedelta(seconds=MAX_RETRY_AFTER))
+    return default if wait is None else wait.total_seconds()

@@ -20,16 +20,13 @@ from typing import Any
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import ConfigError
-from yuqing.grading.casualties import CasualtyReports
+from yuqing.grading.casualties import CasualtyReports, trusted_source
 from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
 from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
 from yuqing.textproc.severity import SeverityCue, extract_cues_batch, post_figures
 
 SNAPSHOT_VERSION = 1
-# Sources whose one report of a count is enough (see grading.casualties).
-TRUSTED_CATEGORIES = frozenset(("central_media", "local_media", "government"))
-TRUSTED_AUTHORS = frozenset(("government", "media", "organisation"))
 # Figures of posts that joined no event yet, kept for an event born from them later.
 _PENDING_MAX = 5000
 
@@ -341,7 +338,7 @@ class DetectionStage:
                 figures = post_figures(cues[i])
                 if not figures:
                     continue
-                trusted = sources[i][1] in TRUSTED_CATEGORIES or sources[i][2] in TRUSTED_AUTHORS
+                trusted = trusted_source(sources[i][1], sources[i][2])
                 if event_id is None:
                     pending[identities[i]] = (figures, stories[i], trusted)
                     if len(pending) > _PENDING_MAX:
@@ -352,16 +349,12 @@ class DetectionStage:
                 found = pending.pop(post_id, None)
                 if found is not None:
                     reports_for(event_id).add(*found)
-            merges = [
-                (self.key(gone), self.key(o.event_id))
-                for o in result.occurrences
-                if o.kind == "event_merged"
-                and o.event_id
-                and isinstance(gone := o.figures.get("merged"), str)
-            ]
+            merges: list[tuple[str, str]] = []
             for o in result.occurrences:
-                if o.kind == "event_merged" and o.event_id:
-                    gone_reports = self._casualties.pop(self.key(str(o.figures["merged"])), None)
+                gone = o.figures.get("merged")
+                if o.kind == "event_merged" and o.event_id and isinstance(gone, str):
+                    merges.append((self.key(gone), self.key(o.event_id)))
+                    gone_reports = self._casualties.pop(self.key(gone), None)
                     if gone_reports is not None:
                         reports_for(o.event_id).merge(gone_reports)
             self._note_confirmed(before, result.occurrences, now)

@@ -84,11 +84,18 @@ def _poll_one(
     # Checked when a feed is added; bounded again here for rows stored before that.
     interval = timedelta(minutes=min(max(minutes, 1.0), MAX_POLL_MINUTES))
     # A feed stored without an author kind is of the kind its category implies (persons,
-    # pseudonymised, unless a media or government outlet): never media by default.
-    if source.author_kind in {kind.value for kind in AuthorKind if kind != AuthorKind.UNKNOWN}:
-        author_kind = AuthorKind(source.author_kind)
+    # pseudonymised, unless a media or government outlet): never media by default. Until
+    # 2026-11-29 `feeds add` stored "media" for every category, so a forum or social feed
+    # stored as media is read as its category says: its posters are persons.
+    implied = default_author_kind(source.category)
+    stored = source.author_kind
+    author_kind: AuthorKind
+    if stored == AuthorKind.MEDIA.value and implied is AuthorKind.PERSON:
+        author_kind = implied
+    elif stored in {kind.value for kind in AuthorKind if kind != AuthorKind.UNKNOWN}:
+        author_kind = AuthorKind(stored)
     else:
-        author_kind = default_author_kind(source.category)
+        author_kind = implied
     # Each feed's own time: polls before it may have taken up to their timeout each.
     started = ctx.clock.now()
     result = poll_feed(

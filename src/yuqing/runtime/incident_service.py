@@ -580,7 +580,7 @@ class IncidentService:
         """An event whose incidents are all closed grows again (舆情反弹, plan M11).
 
         A new incident opens when the event is now proposed above every level its closed
-        incidents had (a dismissed suggestion had none): closing one at IV must not
+        incidents had (a dismissed suggestion, its proposed one): closing one at IV must not
         swallow a later "35 dead". Returns its id, or None (nothing closed, something
         open, or not higher).
         """
@@ -617,7 +617,7 @@ class IncidentService:
             return None
         return self.change(incident_id, lambda incident, at: regrade(incident, signals, at))
 
-    def on_events_merged(self, gone_ref: str, keep_ref: str, now: datetime | None = None) -> None:
+    def on_events_merged(self, gone_ref: str, keep_ref: str) -> None:
         """Detection merged one event into another: one incident follows the happening.
 
         The absorbed event's open incident moves to the surviving event when that one has
@@ -627,9 +627,11 @@ class IncidentService:
         with self.db.read() as conn:
             gone = repo.open_incident_for_event(conn, gone_ref)
             keep = repo.open_incident_for_event(conn, keep_ref)
-        if gone is None or keep is not None:
+        if gone is None:
             return
-        self.change(gone, lambda incident, at: follow_event(incident, keep_ref, now or at))
+        # Noted at the service's time: the occurrence's stream time may lie before entries
+        # the incident's timeline already holds (a backlog, a replay).
+        self.change(gone, lambda incident, at: follow_event(incident, keep_ref, at, graded_by=keep))
 
     def regrade(self, incident_id: str, signals: Signals) -> Proposal | None:
         """Re-apply the rules to an incident's new signals (a patrol lead's too)."""

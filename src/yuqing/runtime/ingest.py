@@ -50,6 +50,10 @@ _CATEGORIES = {c.value for c in SourceCategory}
 log = logging.getLogger(__name__)
 
 
+# Rounds of following repost and reply links within a batch (a chain's depth).
+_MAX_CHAIN_ROUNDS = 16
+
+
 @dataclass(slots=True)
 class IngestSummary:
     """What happened to every item of one ingestion run."""
@@ -452,17 +456,23 @@ class Ingestor:
             with self.db.read() as conn:
                 parents.update(repo.story_keys_of(conn, unknown))
         followed = list(stories)
-        # In time order: a reply to a reply listed before its parent (a feed newest
-        # first) still reaches the story at the root of the chain.
-        for i in sorted(range(len(prepared)), key=lambda i: prepared[i].seen_at):
-            p = prepared[i]
-            for link in (p.record.repost_of, p.record.reply_to):
-                parent = parents.get(post_identity(p.source.slug, link)) if link else None
-                if parent is not None:
-                    followed[i] = parent
-                    if p.record.external_id:  # a reply to this reply, later in the batch
-                        parents[post_identity(p.source.slug, p.record.external_id)] = parent
-                    break
+        # Again until nothing moves: a reply to a reply listed before its parent (a feed,
+        # newest first; a parent without a date) still reaches the story at the root of
+        # the chain, one link a round. Bounded, in case the links run in a circle.
+        for _ in range(_MAX_CHAIN_ROUNDS):
+            moved = False
+            for i, p in enumerate(prepared):
+                for link in (p.record.repost_of, p.record.reply_to):
+                    parent = parents.get(post_identity(p.source.slug, link)) if link else None
+                    if parent is not None:
+                        if followed[i] != parent:
+                            followed[i] = parent
+                            moved = True
+                        if p.record.external_id:  # a reply to this reply
+                            parents[post_identity(p.source.slug, p.record.external_id)] = parent
+                        break
+            if not moved:
+                break
         return followed
 
     def _detect(

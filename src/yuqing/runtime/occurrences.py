@@ -32,9 +32,7 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                 gone = occurrence.figures.get("merged")
                 if isinstance(gone, str):
                     try:
-                        service.on_events_merged(
-                            stage.key(gone), stage.key(occurrence.event_id), occurrence.at
-                        )
+                        service.on_events_merged(stage.key(gone), stage.key(occurrence.event_id))
                     except (YuqingError, ValueError) as exc:
                         log.warning("incident of merged event %s not moved: %s", gone, exc)
                 continue

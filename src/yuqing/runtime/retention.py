@@ -4,6 +4,9 @@ Aggregate counts (``post_counts``, ``monitor_counts``), stories and events survi
 curves and reports over long periods still work after the personal data is gone; the post
 text they copied goes with the posts (stories' titles are blanked, events' titles become
 their keywords). Incidents keep their titles: they are the organisation's own record.
+The event detector's saved state holds texts of the posts of its last hours, its active
+events' titles, and the summaries (titles) of up to 1,000 retired events, pushed out by
+newer ones; the purge does not reach into it.
 """
 
 from __future__ import annotations

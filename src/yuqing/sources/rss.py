@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import email.utils
 import hashlib
 import io
 import re
@@ -32,7 +31,7 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 
-from yuqing.core.clock import Clock, SystemClock, utc
+from yuqing.core.clock import Clock, SystemClock, retry_after, utc
 from yuqing.core.posts import (
     MAX_RECORD_BYTES,
     MAX_SHORT_CHARS,
@@ -69,9 +68,11 @@ _MAX_HTML_CHARS = MAX_RECORD_BYTES
 # User info (``user:password@``) of any URL in a text, and the values of its query (and
 # fragment) parameters: feed URLs may carry credentials or keys, and what is shown or
 # logged goes to people and files that must not learn them.
-_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
+# Each pattern starts where its part can start (a scheme after no scheme character; a
+# parameter name holds no "?"), so hostile messages cost linear time, not quadratic.
+_USER_INFO = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
 # A value ends at "&", "#", a space, or the ": " after a URL in a message.
-_PARAMETER_VALUE = re.compile(r"([?&#][^=&#\s]+=)(?:[^&#\s:]|:(?!\s|$))+")
+_PARAMETER_VALUE = re.compile(r"([?&#][^=&#?\s]+=)(?:[^&#\s:]|:(?!\s|$))+")
 
 
 def display_url(text: str) -> str:
@@ -409,22 +410,7 @@ def _request(
 
 
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """A Retry-After header (seconds or an HTTP date) as a wait from ``now``, at most
-    ``MAX_RETRY_AFTER``; ``None`` when absent or unreadable."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isascii() and value.isdigit():
-        if len(value) > 9:  # more than 30 years in seconds: the cap
-            return MAX_RETRY_AFTER
-        return min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:  # "-0000" in an HTTP date: UTC all the same
-        when = when.replace(tzinfo=UTC)
-    return max(timedelta(0), min(when - now, MAX_RETRY_AFTER))
+    return retry_after(value, now, MAX_RETRY_AFTER)
 
 
 class _Watchdog:

@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from yuqing.core.privacy import HANDLE_CHARS
 from yuqing.textproc.normalise import normalise_batch
 
 __all__ = ["NearDuplicateIndex", "dedup_text"]
@@ -51,7 +52,7 @@ _SEP = "\ue000"
 # "@u_0123456789ab【北京…】" loses the handle, not the news after it. A topic tag holds no
 # space: "#Boston #prayers" are two hashtags, not a topic spanning the tweet between them.
 # Emoticon codes ([蜡烛], [doge]) are markup, not words.
-_HANDLE = r"[^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]{1,30}"
+_HANDLE = HANDLE_CHARS + "{1,30}"
 _MARKERS = re.compile(
     r"(?=[/回r@＠hw转轉#\[])(?://\s*@[^\s:：\ue000]{1,30}\s*[:：]?|#[^#\s\ue000]{1,40}#"
     rf"|回复\s*@[^\s:：\ue000]{{1,30}}\s*[:：]?|\brt\s+@\w+\s*:?|[@＠]{_HANDLE}"
@@ -69,6 +70,7 @@ _CHUNK_SHINGLES = 1 << 15
 _CHUNK_PAIRS = 1 << 14
 _KEY_MASK = np.uint64((1 << 60) - 1)
 _MIN_CAPACITY = 1024  # 60-bit bucket keys: small Python ints
+_MAX_AHEAD_S = 24 * 3600.0  # core.posts refuses posts dated more than a day ahead
 
 
 def _fmix64(x: _U64) -> _U64:
@@ -288,15 +290,18 @@ class NearDuplicateIndex:
         if not len(keys):
             self._last_slots = []
             return []
+        # Evicted: what is out of the window of the batch's oldest post, which may run at
+        # most a day (what ingestion lets a post be dated ahead) beyond the newest time
+        # seen before. A post dated ahead, alone in its batch or not, must not push out
+        # what the posts of now are copies of; pairs are checked against the window one
+        # by one below, so a late post is indexed and goes at a later batch.
+        horizon = min(float(stamps.min()), self._newest + _MAX_AHEAD_S)
+        self._evict(horizon - self._window_s)
         self._newest = max(self._newest, float(stamps.max()))
-        # Evicted: what is out of the window of the batch's oldest post too. A post dated
-        # a day ahead must not push out what this batch's other posts are copies of.
-        self._evict(min(self._newest, float(stamps.min())) - self._window_s)
-        cutoff = self._newest - self._window_s
         sigs, usable = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
         small = sigs.astype(np.uint16)
-        kept = usable & (stamps >= cutoff)
+        kept = usable
         # In three passes, so that numpy runs once per batch rather than once per post:
         # 1. in batch order, each post's candidates (the latest slot of each of its
         #    buckets, posts of this batch included) and the slot it takes;
@@ -330,7 +335,6 @@ class NearDuplicateIndex:
         slots = slot_of[rows]
         self._sig[slots] = small[rows]
         self._bucket_keys[slots] = bucket_keys[rows]
-        self._time[slots] = stamps[rows]
         owner = [i for i, found in enumerate(candidates) for _ in found]
         pairs = [slot for found in candidates for slot in found]
         agree: list[int] = []

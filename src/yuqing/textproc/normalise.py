@@ -170,7 +170,7 @@ def _tidy_whitespace(cps: _U32) -> _U32:
 
 
 def normalise(text: str) -> str:
-    """Return the canonical form of one text (NFKC, invisibles dropped, t2s, whitespace)."""
+    """Return the canonical form of one text (NFKC, invisibles dropped, tw2s, whitespace)."""
     return normalise_batch([text])[0]
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import rjieba
 
+from yuqing.core.privacy import HANDLE_CHARS
 from yuqing.textproc.normalise import normalise_batch
 
 __all__ = ["expand_search_terms", "search_terms", "search_terms_batch", "segment_batch"]
@@ -36,7 +37,7 @@ _SEP = "\ue000"
 # words became keywords of a quarter of some streams' posts).
 _NOISE = re.compile(
     r"(?:https?://|www\.)[\x21-\x7e]+"
-    r"|[@＠][^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]{1,30}"
+    rf"|[@＠]{HANDLE_CHARS}{{1,30}}"
     r"|\[[^\[\]\s\ue000]{1,8}\]"
 )
 # Longest token kept: a run of 80,000 kana or accented letters is no word to search for.

@@ -142,6 +142,30 @@ def test_an_incident_follows_its_event_into_the_event_it_was_merged_into(ctx: Co
     assert any("ev-5" in entry.text and "ev-6" in entry.text for entry in incident.timeline)
     # Re-graded from the survivor's figures: a proposal above its level waits for a person.
     assert incident.pending_proposal() is not None
+    # Noted at the service's time, not the stream's (a backlog's could be hours earlier).
+    (note,) = [e for e in incident.timeline if "ev-5" in e.text]
+    assert note.at == START + timedelta(hours=1)
+
+
+def test_when_both_merged_events_have_incidents_the_absorbed_one_says_where_it_went(
+    ctx: Context,
+) -> None:
+    stage = DetectionStage(run_tag="t")
+    handle = incident_handler(ctx)
+    service = incident_service(ctx)
+    handle(
+        [
+            Occurrence("event_raised", START, "ev-12", summary=summary("ev-12", 6000)),
+            Occurrence("event_raised", START, "ev-13", summary=summary("ev-13", 6000)),
+        ],
+        stage,
+    )
+    first, second = sorted(service.summaries(), key=lambda s: s.event_ref)
+    merged = Occurrence("event_merged", START, "ev-13", figures={"merged": "ev-12"})
+    handle([merged], stage)
+    absorbed = service.incident(first.id)
+    assert absorbed.event_ref == "t-ev-12"  # two open incidents never share one event
+    assert any(second.id in e.text for e in absorbed.timeline)
 
 
 def test_odd_summaries_neither_stop_the_handler_nor_lose_the_incident(ctx: Context) -> None:

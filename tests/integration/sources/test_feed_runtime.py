@@ -179,11 +179,13 @@ def test_health_times_are_each_feeds_own(ctx: Context, client: httpx.Client, bas
     assert health(ctx, second).next_poll_at == NOW + timedelta(minutes=20)
 
 
-def test_a_feed_stored_without_an_author_kind_is_not_read_as_media(
-    ctx: Context, client: httpx.Client, base_url: str
+@pytest.mark.parametrize("stored", ["unknown", "media"])
+def test_a_forum_feed_stored_without_an_author_kind_or_as_media_is_read_as_persons(
+    ctx: Context, client: httpx.Client, base_url: str, stored: str
 ) -> None:
+    # "media" is what `feeds add` stored for every category until 2026-11-29.
     Feeds.bodies["/forum"] = rss(entry("t", NOW - timedelta(days=1), author="网友真名"))
-    add_feed(ctx, "forum", f"{base_url}/forum", category="forum", author_kind="unknown")
+    add_feed(ctx, "forum", f"{base_url}/forum", category="forum", author_kind=stored)
     [outcome] = poll_due_feeds(ctx, client, force=True)
     assert outcome.summary is not None and outcome.summary.stored == 1
     with ctx.db.read() as conn:

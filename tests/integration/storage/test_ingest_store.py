@@ -150,7 +150,7 @@ def test_no_person_named_in_a_payload_or_a_url_is_stored_in_clear(
         post(
             1,
             author="ZhangSanReal",
-            text="云溪县化工园区起火 @john.doe @" + "A" * 30 + "LongTail ＠全角真名",
+            text="云溪县化工园区起火 @john.doe @" + "A" * 24 + "LongTail ＠全角真名",
             user={"screen_name": "ZhangSanReal", "name": "张三真名"},
             mentions=["LiSiReal"],
             retweeted_status={"author": "ZhaoLiuReal", "text": "原帖 @QianQiReal"},

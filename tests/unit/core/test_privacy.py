@@ -143,7 +143,8 @@ def test_a_payload_nested_beyond_the_bound_is_dropped_not_kept_in_clear() -> Non
         ("问 ＠FullwidthAtName：真的吗", "FullwidthAtName", "：真的吗"),
         ("@ＡＢＣ全角", "ＡＢＣ全角", ""),
         ("问 @名字·中点，在吗", "名字·中点", "，在吗"),
-        ("@" + "A" * 30 + "LongTailSecret", "A" * 30 + "LongTailSecret", ""),
+        # 30 characters, the longest a platform allows; what follows is not a name.
+        ("@" + "A" * 30 + "，说", "A" * 30, "，说"),
         ("//@链条名字二:转发", "链条名字二", ":转发"),
         ("（@括号里的人）", "括号里的人", "）"),
     ],
@@ -153,7 +154,7 @@ def test_a_payload_nested_beyond_the_bound_is_dropped_not_kept_in_clear() -> Non
         "full-width-at",
         "full-width-name",
         "middle-dot",
-        "long",
+        "longest",
         "repost-chain",
         "brackets",
     ],
@@ -206,3 +207,21 @@ def test_a_public_accounts_url_is_left_as_it_came() -> None:
     )
     Pseudonymiser(b"k").apply(record)
     assert record.url == record.raw["url"] == url
+
+
+def test_links_to_what_a_person_reposts_or_answers_lose_their_handles() -> None:
+    record = Pseudonymiser(b"k").apply(
+        parse_post_record(
+            {
+                "text": "转发",
+                "author": "alice",
+                "author_kind": "person",
+                "repost_of": "https://twitter.com/bob/status/9",
+                "reply_to": "@carol",
+            }
+        )
+    )
+    assert record.repost_of is not None and "bob" not in record.repost_of
+    assert record.repost_of.endswith("/status/9")
+    assert record.reply_to is not None and "carol" not in record.reply_to
+    assert "bob" not in str(record.raw) and "carol" not in str(record.raw)

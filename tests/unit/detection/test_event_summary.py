@@ -211,6 +211,23 @@ def test_a_story_known_only_by_copies_takes_its_first_original_post_when_one_com
     assert _summary_of(posts) == ("n1", "县应急局：河堤决口，已转移群众")
 
 
+def test_a_story_tipped_to_the_top_by_bare_reposts_takes_its_original_when_it_comes() -> None:
+    posts = _story_posts(
+        [
+            ("a0", "a", True, "河堤那边好多人"),
+            ("a1", "a", False, "@网友甲 注意安全"),
+            ("b0", "b", True, "云溪县下了一夜雨"),
+            ("c0", "c", True, "雨还在下"),
+            ("q0", "notice", False, "@县应急局 真的吗"),
+            *[(f"r{i}", "notice", False, "") for i in range(4)],
+            ("n0", "notice", True, "县应急局：河堤决口，已转移群众"),
+        ]
+    )
+    for bare in posts[6:10]:  # reposts without a word of their own
+        bare.tokens = []
+    assert _summary_of(posts) == ("n0", "县应急局：河堤决口，已转移群众")
+
+
 def test_the_representative_and_known_originals_survive_a_saved_state() -> None:
     from yuqing.detection import EventDetector
 
@@ -269,3 +286,13 @@ def test_an_event_silent_for_hours_is_not_growing() -> None:
     assert summary is not None and summary.as_of > summary.last_seen + timedelta(hours=2.5)
     # Nothing in the last two hours, its eight posts in the two before: shrinking.
     assert summary.growth_rate == round(1 / 9, 3)
+
+
+def test_places_named_by_one_post_only_are_no_spread() -> None:
+    # One post listing five cities would meet I-whole-jurisdiction's "5 places outside".
+    posts = _flood_posts()
+    posts[3].places = ["成都市", "重庆市", "武汉市", "长沙市", "西安市"]
+    run = replay([*chatter(T0, 13, 30), *posts])
+    summary = run.detector.event(run.final(run.event_of["f7"]) or "")
+    assert summary is not None
+    assert summary.place_names == ["云溪县", "江州市"]

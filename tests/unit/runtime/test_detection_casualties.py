@@ -83,6 +83,13 @@ def test_one_comment_with_an_absurd_count_does_not_set_the_events_figure() -> No
 
 def test_a_count_said_by_one_person_only_is_not_confirmed_but_by_an_outlet_it_is() -> None:
     assert _drive(lambda i: "有8人死亡" if i == 12 else "化工厂爆炸，祈福平安。")[1] == {}
+    # A forum account that claims to be media is not an outlet (feeds stored every
+    # category's posters as media until 2026-11-29).
+    claimed = _drive(
+        lambda i: "有8人死亡" if i == 12 else "化工厂爆炸，祈福平安。",
+        lambda i: ("forum-x", "forum", "media") if i == 12 else ("weibo", "social", "person"),
+    )[1]
+    assert claimed == {}
     outlet = _drive(
         lambda i: "据县应急管理局，事故造成8人死亡" if i == 12 else "化工厂爆炸，祈福平安。",
         lambda i: (

@@ -110,6 +110,11 @@ def test_a_copy_is_matched_within_the_window_whatever_else_its_batch_holds() -> 
         ["copy", "ahead"], [text, other], [T0 + timedelta(hours=49), T0 + timedelta(hours=73)]
     )
     assert stories == ["a", "ahead"]
+    # A post dated days ahead, alone in its batch, does not empty the index either.
+    alone = NearDuplicateIndex(window=timedelta(hours=72))
+    alone.assign(["a"], [text], [T0])
+    alone.assign(["future"], [other], [T0 + timedelta(days=4)])
+    assert alone.assign(["c"], [text], [T0 + timedelta(hours=1)]) == ["a"]
     # A late post more than the window before a stored one is no copy of it.
     late = NearDuplicateIndex(window=timedelta(hours=72))
     late.assign(["new"], [text], [T0 + timedelta(hours=100)])
