@@ -43,10 +43,13 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First: switching a fresh file to WAL takes a lock that another process starting
+        # at the same moment may hold, and the driver's own wait is only 5 s (two starts
+        # on one new database failed "database is locked" on a loaded machine).
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
         cursor.close()
 
