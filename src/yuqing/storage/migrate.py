@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -29,10 +30,17 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# Alembic keeps the migration being run in module-level state (``alembic.context``):
+# two upgrades in one process at once (two databases, two threads) ran each other's
+# steps on the wrong connection ("database is locked"). Processes are kept apart by the
+# database itself (SQLite's write lock, PostgreSQL's advisory lock).
+_ALEMBIC = threading.Lock()
+
+
 def upgrade(db: Database, revision: str = "head") -> str | None:
     """Bring the schema to ``revision``; returns the revision now in force."""
     config = alembic_config()
-    with db.write() as conn:
+    with _ALEMBIC, db.write() as conn:
         if conn.dialect.name == "postgresql":
             # Two processes starting at once on a fresh schema both created alembic_version
             # and one failed with PostgreSQL's words for it. The lock is per schema and
