@@ -530,21 +530,32 @@ class IncidentService:
         detected_at: datetime,
         place: str | None = None,
     ) -> str | None:
-        """Take a raised event into the plan; the incident id, or None below every level.
+        """Take a raised event into the plan, and again as it grows; the incident id, or
+        None below every level.
 
         Proposed at or above the plan's ``auto_open_at`` the incident opens at once (its
         clocks start); below it, it is *suggested* to the people on duty. An event that
-        already has an open incident updates that one (``on_event_updated``) instead.
+        already has an open incident re-grades that one instead. An event whose incidents
+        are all closed grows again (舆情反弹, plan M11): a new incident opens, detected now,
+        only when it is proposed above every level they had (a dismissed suggestion, its
+        proposed one), so that closing one at IV does not swallow a later "35 dead".
         """
         now = self.clock.now()
         with self.db.read() as conn:
             existing = repo.open_incident_for_event(conn, event_ref)
+            closed = repo.closed_levels_for_event(conn, event_ref) if existing is None else []
         if existing is not None:
-            self.on_event_updated(event_ref, signals, now)
+            self.change(existing, lambda incident, at: regrade(incident, signals, at))
             return existing
         proposal = propose_level(self.plan, signals, at=now)
         if proposal.level is None:
             return None
+        if closed:
+            levels = [Level(value) for value in closed if value is not None]
+            highest = max(levels, key=lambda level: level.severity, default=None)
+            if not proposal.level.is_higher_than(highest):
+                return None
+            detected_at = now
         return self._open_for_event(event_ref, title, proposal, detected_at, place, now)
 
     def _open_for_event(
@@ -568,44 +579,6 @@ class IncidentService:
             place=place,
         )
         return self._create(incident, now)
-
-    def on_event_rebound(
-        self,
-        event_ref: str,
-        title: str,
-        signals: Signals,
-        detected_at: datetime,
-        place: str | None = None,
-    ) -> str | None:
-        """An event whose incidents are all closed grows again (舆情反弹, plan M11).
-
-        A new incident opens when the event is now proposed above every level its closed
-        incidents had (a dismissed suggestion, its proposed one): closing one at IV must not
-        swallow a later "35 dead". Returns its id, or None (nothing closed, something
-        open, or not higher).
-        """
-        now = self.clock.now()
-        with self.db.read() as conn:
-            if repo.open_incident_for_event(conn, event_ref) is not None:
-                return None
-            closed = repo.closed_levels_for_event(conn, event_ref)
-        if not closed:
-            return None
-        proposal = propose_level(self.plan, signals, at=now)
-        if proposal.level is None:
-            return None
-        levels = [Level(value) for value in closed if value is not None]
-        highest = max(levels, key=lambda level: level.severity, default=None)
-        if not proposal.level.is_higher_than(highest):
-            return None
-        # Detected when the update came, and never later than now (a stream ahead of
-        # the service's clock would make every milestone come "before detection").
-        return self._open_for_event(event_ref, title, proposal, min(detected_at, now), place, now)
-
-    def has_incident_for(self, event_ref: str) -> bool:
-        """Whether the event was ever taken into the plan (an incident, open or closed)."""
-        with self.db.read() as conn:
-            return repo.has_incident_for_event(conn, event_ref)
 
     def on_event_updated(
         self, event_ref: str, signals: Signals, now: datetime | None = None

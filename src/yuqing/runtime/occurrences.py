@@ -48,20 +48,15 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                 )
                 # An event raised below every level is proposed again as it grows: it was
                 # raised at its fifth post, and with small batches (a live server's) that
-                # was all it ever got. Once it has an incident, open or closed, updates
-                # only re-grade an open one.
-                raised = occurrence.kind == "event_raised" or (
-                    summary.alerted_at is not None and not service.has_incident_for(ref)
-                )
-                title = " ".join(summary.representative_text.split())[:80] or (
-                    " ".join(summary.keywords[:5]) or ref
-                )
-                place = summary.places[0][0] if summary.places else None
-                if raised:
+                # was all it ever got. The service re-grades an open incident, and opens a
+                # closed one's event again only when it grows past its level.
+                if occurrence.kind == "event_raised" or summary.alerted_at is not None:
+                    title = " ".join(summary.representative_text.split())[:80] or (
+                        " ".join(summary.keywords[:5]) or ref
+                    )
+                    place = summary.places[0][0] if summary.places else None
                     detected = summary.alerted_at or occurrence.at
                     service.on_event_raised(ref, title, signals, detected, place)
-                elif service.on_event_rebound(ref, title, signals, occurrence.at, place) is None:
-                    service.on_event_updated(ref, signals, occurrence.at)
             except (YuqingError, ValueError) as exc:
                 # One bad event must not stop ingestion; the event stays stored.
                 log.warning("event %s not taken into the plan: %s", ref, exc)

@@ -1173,14 +1173,6 @@ def closed_levels_for_event(conn: Connection, event_ref: str) -> list[str | None
     return [row.level for row in rows]
 
 
-def has_incident_for_event(conn: Connection, event_ref: str) -> bool:
-    """Whether any incident, open or closed, came from this event."""
-    row = conn.execute(
-        select(t.incidents.c.id).where(t.incidents.c.event_ref == event_ref).limit(1)
-    ).first()
-    return row is not None
-
-
 def list_incidents(
     conn: Connection, *, states: Iterable[str] | None = None, limit: int = 100
 ) -> list[Row[Any]]:

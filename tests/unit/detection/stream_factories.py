@@ -132,6 +132,19 @@ class Replay:
         return [self.final(self.event_of.get(p.post_id)) for p in posts]
 
 
+def minute_batches(
+    posts: Sequence[DetectionPost], batch: timedelta = timedelta(minutes=1)
+) -> list[tuple[list[DetectionPost], datetime]]:
+    """Posts sorted by time in stream-time batches, each with its end, as ingestion runs."""
+    batches: list[tuple[list[DetectionPost], datetime]] = []
+    for post in sorted(posts, key=lambda p: p.time or T0):
+        assert post.time is not None
+        if not batches or post.time >= batches[-1][1]:
+            batches.append(([], post.time + batch))
+        batches[-1][0].append(post)
+    return batches
+
+
 def replay(
     posts: Sequence[DetectionPost],
     config: DetectionConfig | None = None,
@@ -141,13 +154,7 @@ def replay(
 ) -> Replay:
     """Feed posts (sorted by time) to a detector in stream-time batches, as ingestion does."""
     found = Replay(detector or EventDetector(config))
-    ordered = sorted(posts, key=lambda p: p.time or T0)
-    current: list[DetectionPost] = []
-    end: datetime | None = None
-
-    def flush() -> None:
-        if not current:
-            return
+    for current, end in minute_batches(posts, batch):
         result = found.detector.process_batch(current, now=end)
         found.results.append(result)
         for post, event in zip(current, result.assignments, strict=True):
@@ -155,17 +162,6 @@ def replay(
         for post_id, event in result.late_assignments:
             found.event_of[post_id] = event
         found.occurrences.extend(result.occurrences)
-
-    for post in ordered:
-        assert post.time is not None
-        if end is not None and post.time >= end:
-            flush()
-            current = []
-            end = None
-        if end is None:
-            end = post.time + batch
-        current.append(post)
-    flush()
     return found
 
 
@@ -186,6 +182,7 @@ __all__ = [
     "happening",
     "majority",
     "make_post",
+    "minute_batches",
     "replay",
 ]
 

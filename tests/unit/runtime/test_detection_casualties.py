@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "detection"))
 
-from stream_factories import T0, chatter, happening
+from stream_factories import T0, chatter, happening, minute_batches
 
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.runtime.detect import DetectionStage
@@ -34,18 +34,12 @@ def _drive(
         texts[post.post_id] = text_of(i)
         sources[post.post_id] = source_of(i)
     stage = stage or DetectionStage(run_tag="t")
-    ordered = sorted([*background, *posts], key=lambda p: p.time or T0)
     events: set[str] = set()
-    batch: list = []
-    end = None
-
-    def flush() -> None:
-        if not batch:
-            return
+    for batch, end in minute_batches([*background, *posts]):
         n = len(batch)
         out = stage.run(
             identities=[p.post_id for p in batch],
-            times=[p.time for p in batch],
+            times=[p.time or end for p in batch],
             stories=[p.story_key for p in batch],
             texts=[texts[p.post_id] for p in batch],
             tokens=[p.tokens for p in batch],
@@ -61,17 +55,6 @@ def _drive(
         events.update(key for key, summary in out.events if summary.post_count >= 20)
         if occurrences is not None:
             occurrences.extend(out.occurrences)
-
-    for post in ordered:
-        assert post.time is not None
-        if end is not None and post.time >= end:
-            flush()
-            batch = []
-            end = None
-        if end is None:
-            end = post.time + timedelta(minutes=1)
-        batch.append(post)
-    flush()
     (key,) = events
     return stage, stage.casualties(key)
 
