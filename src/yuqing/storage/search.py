@@ -4,10 +4,15 @@ Neither database segments Chinese itself, so documents are indexed by the terms 
 pipeline produced (``posts.search_terms``, space-joined) and a query is turned into terms
 the same way. Every query term must occur (AND). SQLite's trigram tokenizer would find
 nothing for two-character words, hence segmented terms rather than trigrams.
+
+A single Chinese character (火, 疫) is rarely a word of its own: the segmenter folds it
+into the words around it (大火, 着火), so as a term it would find only posts where it
+stands alone. It is matched inside the indexed terms instead, as monitors match it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +24,12 @@ from yuqing.storage import schema as t
 
 # A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
 MAX_QUERY_CHARS = 500
+
+# One character of a CJK script: the ideographs (with extensions and compatibility
+# forms), kana and hangul, as ``core.monitors`` treats them.
+_CJK_CHAR = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+)
 
 # The FTS5 virtual table made by the migration (SQLite only); not part of the metadata.
 _posts_fts = table("posts_fts", column("rowid"))
@@ -48,6 +59,8 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
     unique = [term for term in dict.fromkeys(terms) if term.strip()]
     if not unique:
         return []
+    inside = [term for term in unique if len(term) == 1 and _CJK_CHAR.match(term)]
+    words = [term for term in unique if term not in inside]
     query = select(
         t.posts.c.id,
         t.sources.c.slug,
@@ -57,13 +70,17 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
         t.posts.c.text,
         t.posts.c.url,
     ).join(t.sources, t.sources.c.id == t.posts.c.source_id)
-    if conn.dialect.name == "sqlite":
-        match = " AND ".join(_fts5_phrase(term) for term in unique)
+    for char in inside:
+        # A scan when no word narrows the search first; newest first, it stops at the
+        # limit, so a common character is quick and only a rare one reads far back.
+        query = query.where(t.posts.c.search_terms.contains(char))
+    if words and conn.dialect.name == "sqlite":
+        match = " AND ".join(_fts5_phrase(term) for term in words)
         query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
             literal_column("posts_fts").op("MATCH")(match)
         )
-    else:
-        tsquery = " & ".join(_tsquery_lexeme(term) for term in unique)
+    elif words:
+        tsquery = " & ".join(_tsquery_lexeme(term) for term in words)
         query = query.where(
             func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
                 func.to_tsquery(text("'simple'"), tsquery)

@@ -242,6 +242,31 @@ def test_search_finds_two_character_words_inside_compounds(ctx: Context) -> None
     assert nothing == []
 
 
+def test_a_single_chinese_character_is_found_inside_words(ctx: Context) -> None:
+    # The segmenter folds 火 into 大火 / 着火 / 火车: as a term it found only posts where
+    # it stood alone, which a monitor's 火 would have matched all along.
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(1, text="云溪县化工厂大火，浓烟滚滚"),
+                post(2, text="大樓著火了，大家注意安全"),  # traditional: 着火 after t2s
+                post(3, text="火车晚点两个小时"),
+                post(4, text="今天停水了吗？自来水公司说管道检修"),
+            ]
+        ),
+        origin="t",
+    )
+    with ctx.db.read() as conn:
+        fire = search_posts(conn, search_terms("火"), limit=100)
+        fire_late = search_posts(conn, search_terms("火 晚点"), limit=100)
+        water = search_posts(conn, search_terms("水"), limit=100)
+        newest = search_posts(conn, search_terms("火"), limit=1)
+    assert sorted(h.text[:2] for h in fire) == ["云溪", "大樓", "火车"]
+    assert [h.text[:2] for h in fire_late] == ["火车"]
+    assert [h.text[:2] for h in water] == ["今天"]
+    assert len(newest) == 1 and newest[0].text.startswith("火车")  # post 3 is the newest
+
+
 def test_reposts_with_small_edits_join_the_original_story(ctx: Context) -> None:
     original = "云溪县化工园区一厂房突发火灾，现场浓烟滚滚，周边居民已紧急疏散，消防正在全力扑救"
     records = [
