@@ -27,7 +27,8 @@ names that place too (云溪县人民医院 -> 云溪县).
 A name shared by several places (朝阳区 in Beijing and Changchun; 朝阳 also the city 朝阳市)
 is settled by the other places the text names: the one whose city, else province, is
 named wins; a deployment's own place wins what the text leaves open; a province over its
-own city of the same short name (吉林); otherwise the name is left out rather than guessed.
+own city of the same short name (吉林); a prefecture-level city over a district of another
+city (西安 is 西安市, not 辽源's 西安区); otherwise the name is left out rather than guessed.
 
 Scanning is vectorised over the batch: numpy finds the few positions where a name could
 start (its first two characters) and a dictionary lookup takes the longest name there;
@@ -381,7 +382,11 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
             # text does not rule out leave it open (a deployment's own place does not, nor
             # does the text naming the place's own province: 陕西西安 is 西安市).
             name = pick.place.name
-            if any(name not in (c.place.city, c.place.province) for c in counties):
+            if any(
+                name not in (c.place.city, c.place.province)
+                and not (pick.place.level == "city" and _city_district(c.place))
+                for c in counties
+            ):
                 pick = None
         resolved.append(pick.place if pick is not None else None)
     seen: set[Place] = set()
@@ -391,6 +396,21 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
             seen.add(place)
             result.append(place)
     return result
+
+
+def _city_district(place: Place) -> bool:
+    """A district of a prefecture-level city (辽源's 西安区), not of a municipality.
+
+    Such a district is named with its city when it is meant (辽源西安区); a bare 西安 is
+    the city 西安市. Beijing's 朝阳区 is as well known as the city 朝阳市, and a county
+    (兴安县, 甘南县) is a place of its own: those still leave a bare name open.
+    """
+    return (
+        place.level == "county"
+        and place.name.endswith("区")
+        and place.city is not None
+        and place.city != place.province
+    )
 
 
 def _resolve(found: tuple[_Candidate, ...], context: set[str]) -> _Candidate | None:

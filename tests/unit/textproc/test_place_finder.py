@@ -40,7 +40,6 @@ def test_short_forms_without_suffix_are_found() -> None:
         ("辽宁沈阳发生地震", ["辽宁省", "沈阳市"]),
         ("云南昆明发生地震", ["云南省", "昆明市"]),
         ("吉林长春暴雨", ["吉林省", "长春市"]),
-        # 西安区 (in 辽源 and 牡丹江) leaves a bare 西安 open; its own province does not.
         ("陕西西安发生地震", ["陕西省", "西安市"]),
     ],
 )
@@ -81,6 +80,26 @@ def test_shared_names_are_settled_by_the_rest_of_the_text() -> None:
     assert [p.adcode for p in default_finder().find("北京朝阳区")] == ["110000", "110105"]
     assert [p.adcode for p in default_finder().find("长春市朝阳区")] == ["220100", "220104"]
     assert names("朝阳区发生火灾") == []  # in Beijing or Changchun: not guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 西安区 is a district of 辽源 and of 牡丹江: named with its city when meant.
+        ("西安今天下暴雨", ["西安市"]),
+        ("大同煤矿发生事故", ["大同市"]),  # not 大庆's 大同区
+        ("资阳暴雨", ["资阳市"]),  # not 益阳's 资阳区
+        ("辽源西安区停电", ["辽源市", "西安区"]),
+        # Beijing's 朝阳区 and the counties 兴安县 / 甘南县 still leave a bare name open.
+        ("朝阳发生火灾", []),
+        ("兴安下雪", []),
+        ("甘南地震", []),
+    ],
+)
+def test_a_city_wins_its_short_name_over_a_district_of_another_city(
+    text: str, expected: list[str]
+) -> None:
+    assert names(text) == expected
 
 
 def test_province_wins_its_own_short_name() -> None:
