@@ -24,9 +24,11 @@ How a term matches a post (a ``MatchDoc``):
 
 * a term with CJK characters matches when it is a substring of the lower-cased text, so it
   does not depend on how the text was segmented;
-* a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case); one with
-  inner punctuation (``covid-19``, ``pm2.5``) also matches where it stands in the text
-  between non-alphanumeric characters;
+* a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case); an
+  English word also matches the other forms of it (``flood`` matches floods and flooding:
+  the same Snowball stem, as search finds them); one with inner punctuation
+  (``covid-19``, ``pm2.5``) also matches where it stands in the text between
+  non-alphanumeric characters;
 * a phrase matches as a substring of the lower-cased text with whitespace collapsed.
 
 The query is normalised first, as post texts are (``yuqing.textproc.normalise``: NFKC,
@@ -72,6 +74,7 @@ from luqum.utils import UnknownOperationResolver
 from yuqing.core.posts import AuthorKind, SourceCategory
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
+from yuqing.textproc.segment import english_stem
 
 MAX_QUERY_CHARS = 2_000
 # Deeper nesting is never needed by a person and would let a 2,000-character query
@@ -153,6 +156,7 @@ class _View:
 
     __slots__ = (
         "_sorted",
+        "_stems",
         "author_kind",
         "category",
         "kind",
@@ -173,6 +177,16 @@ class _View:
         self.author_kind = doc.author_kind.lower()
         self.kind = doc.kind.lower() if doc.kind is not None else None
         self._sorted: list[str] | None = None
+        self._stems: frozenset[str] | None = None
+
+    def has_stem(self, stem: str) -> bool:
+        """Whether a token is an English word of this stem (or the stem itself)."""
+        stems = self._stems
+        if stems is None:
+            stems = self._stems = frozenset(
+                english_stem(t) or t for t in self.tokens if t.isascii() and t.isalpha()
+            )
+        return stem in stems
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether a token starts with ``prefix``: a binary search, not a scan per term.
@@ -210,6 +224,19 @@ def _needle(value: str) -> frozenset[str] | None:
     # prefilter does not, and a piece of the value must be in the text either way.
     pieces = value.split()
     return frozenset({max(pieces, key=len)}) if pieces else None
+
+
+def _stem_needle(value: str, stem: str) -> frozenset[str] | None:
+    # What every form of the word holds: the start it shares with its stem, less the
+    # stem's last letter (city and cities are citi; the prefix is cit). Too short a
+    # piece (die, dying) cannot be promised: no prefilter then.
+    shared = 0
+    for a, b in zip(value, stem, strict=False):
+        if a != b:
+            break
+        shared += 1
+    piece = value[: shared - 1]
+    return frozenset({piece}) if len(piece) >= 3 else None
 
 
 def _all_needles(parts: list[_Node]) -> frozenset[str] | None:
@@ -662,6 +689,14 @@ class _Compiler:
             return _Node(lambda view: value in view.text, 2, True, _needle(value))
         if prefix:
             return _Node(lambda view: view.has_prefix(value), 4, True, _needle(value))
+        if value.isascii() and value.isalpha() and len(value) >= 3:
+            stem = english_stem(value) or value
+            return _Node(
+                lambda view: value in view.tokens or view.has_stem(stem),
+                1,
+                True,
+                _stem_needle(value, stem),
+            )
         if value.isalnum():
             return _Node(lambda view: value in view.tokens, 1, True, _needle(value))
         # 'covid-19', 'pm2.5': segmenters split these, so look for them in the text too.

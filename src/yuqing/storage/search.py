@@ -8,6 +8,10 @@ nothing for two-character words, hence segmented terms rather than trigrams.
 A single Chinese character (火, 疫) is rarely a word of its own: the segmenter folds it
 into the words around it (大火, 着火), so as a term it would find only posts where it
 stands alone. It is matched inside the indexed terms instead, as monitors match it.
+
+An English word is looked up as itself or its stem (flooding: flooding OR flood): posts
+index the stems of their English words, so one form finds the others, and posts stored
+before stems were indexed are still found by the word as typed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 
 from yuqing.storage import schema as t
+from yuqing.textproc.segment import english_stem
 
 # A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
 MAX_QUERY_CHARS = 500
@@ -54,6 +59,11 @@ def _tsquery_lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _forms(term: str) -> list[str]:
+    stem = english_stem(term)
+    return [term] if stem is None else [term, stem]
+
+
 def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:
     """Posts containing every term, newest first."""
     unique = [term for term in dict.fromkeys(terms) if term.strip()]
@@ -75,12 +85,16 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
         # limit, so a common character is quick and only a rare one reads far back.
         query = query.where(t.posts.c.search_terms.contains(char))
     if words and conn.dialect.name == "sqlite":
-        match = " AND ".join(_fts5_phrase(term) for term in words)
+        match = " AND ".join(
+            "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term)) + ")" for term in words
+        )
         query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
             literal_column("posts_fts").op("MATCH")(match)
         )
     elif words:
-        tsquery = " & ".join(_tsquery_lexeme(term) for term in words)
+        tsquery = " & ".join(
+            "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term)) + ")" for term in words
+        )
         query = query.where(
             func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
                 func.to_tsquery(text("'simple'"), tsquery)

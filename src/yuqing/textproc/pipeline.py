@@ -65,7 +65,15 @@ class TextPipeline:
         finder = self._places if self._places is not None else default_finder()
         places = finder.find_batch(norm)
         return [
-            TextFeatures(n, lang, toks, _with_places(expand_search_terms(toks), where), kws, where)
+            TextFeatures(
+                n,
+                lang,
+                toks,
+                # Stems are English: a Spanish or Italian post's words keep their own forms.
+                _with_places(expand_search_terms(toks, stems=lang != "other"), where),
+                kws,
+                where,
+            )
             for n, lang, toks, kws, where in zip(norm, langs, tokens, keywords, places, strict=True)
         ]
 

@@ -14,6 +14,13 @@ jieba's search mode does: 火灾 and 停水 are terms of a post that says 特大
 yield their parts (``covid-19`` -> ``covid``, ``19``). The terms are the tokens in text
 order, then the sub-words of the long ones; repeats are kept, so term frequency
 survives (deduplicate if you need a set).
+
+A post's terms also hold the English stem of each English word that has one (floods,
+flooding -> flood; Snowball's English stemmer, through PyStemmer; not for posts in a
+language other than English or Chinese), so that a search or a
+monitor for one form of a word finds the others. A query is not stemmed here: the
+search looks a word up as itself *or* its stem (``english_stem``), which also finds the
+posts stored before their stems were indexed.
 """
 
 from __future__ import annotations
@@ -24,11 +31,18 @@ import unicodedata
 from collections.abc import Sequence
 
 import rjieba
+import Stemmer
 
 from yuqing.core.privacy import HANDLE_CHARS
 from yuqing.textproc.normalise import normalise_batch
 
-__all__ = ["expand_search_terms", "search_terms", "search_terms_batch", "segment_batch"]
+__all__ = [
+    "english_stem",
+    "expand_search_terms",
+    "search_terms",
+    "search_terms_batch",
+    "segment_batch",
+]
 
 # The batch is prepared as one string joined by _SEP, which no pattern may cross.
 _SEP = "\ue000"
@@ -78,6 +92,25 @@ _FOREIGN = re.compile(r"[^\x00-\x7f\u3400-\u9fff\uf900-\ufaff\U00020000-\U000313
 _SUBWORDS: dict[str, tuple[str, ...]] = {}
 _SUBWORDS_MAX = 100_000
 _lock = threading.Lock()
+# The English stem of each long token seen (None: it has none), cached as sub-words are.
+_STEMS: dict[str, str | None] = {}
+# A PyStemmer stemmer is not to be shared between threads (it keeps a cache of its own).
+_stemmers = threading.local()
+
+
+def english_stem(word: str) -> str | None:
+    """The English stem of a lower-case word, when it differs from the word.
+
+    Only plain ASCII words of three letters or more: stemming a Spanish or Pinyin word by
+    English rules would join words that have nothing in common.
+    """
+    if len(word) < 3 or not word.isascii() or not word.isalpha():
+        return None
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    stem: str = stemmer.stemWord(word)
+    return stem if stem != word and len(stem) >= 2 else None
 
 
 def segment_batch(texts: Sequence[str]) -> list[list[str]]:
@@ -141,17 +174,37 @@ def _subwords(token: str) -> tuple[str, ...]:
     return terms
 
 
-def expand_search_terms(tokens: Sequence[str]) -> list[str]:
-    """Return the search terms of a post from its tokens (``segment_batch`` output)."""
+def _remember_stem(token: str) -> str | None:
+    stem = english_stem(token) if token.isascii() else None
+    with _lock:
+        if len(_STEMS) >= _SUBWORDS_MAX:
+            _STEMS.clear()
+        _STEMS[token] = stem
+    return stem
+
+
+def expand_search_terms(tokens: Sequence[str], *, stems: bool = False) -> list[str]:
+    """Return the search terms of a post from its tokens (``segment_batch`` output).
+
+    ``stems`` adds the English stems (a post's terms; a query's words are looked up with
+    their stems by the search itself).
+    """
     long_tokens = [t for t in tokens if len(t) > 2]
     if not long_tokens:
         return list(tokens)
     subwords = _SUBWORDS
+    stem_of = _STEMS
     extra: list[str] = []
     for t in long_tokens:
         # Most long tokens have no sub-words: the empty tuple is cached too.
         found = subwords.get(t)
         extra.extend(_subwords(t) if found is None else found)
+        if stems:
+            stem = stem_of.get(t, "")
+            if stem == "":
+                stem = _remember_stem(t)
+            if stem is not None:
+                extra.append(stem)
     if not extra:
         return list(tokens)
     return [*tokens, *extra]

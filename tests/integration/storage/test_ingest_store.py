@@ -267,6 +267,28 @@ def test_a_single_chinese_character_is_found_inside_words(ctx: Context) -> None:
     assert len(newest) == 1 and newest[0].text.startswith("火车")  # post 3 is the newest
 
 
+def test_an_english_word_finds_its_other_forms(ctx: Context) -> None:
+    ctx.ingestor.ingest(
+        items(
+            [
+                post(1, text="Floods hit Queensland towns", lang="en"),
+                post(2, text="Flood warning issued for the river", lang="en"),
+                post(3, text="Flooding continues downtown", lang="en"),
+                post(4, text="Firefighters at the scene", lang="en"),
+            ]
+        ),
+        origin="t",
+    )
+    with ctx.db.read() as conn:
+        by_form = {
+            form: sorted(h.text.split()[0] for h in search_posts(conn, search_terms(form)))
+            for form in ("flood", "floods", "flooding", "fire")
+        }
+    assert by_form["flood"] == ["Flood", "Flooding", "Floods"]
+    assert by_form["floods"] == by_form["flood"] == by_form["flooding"]
+    assert by_form["fire"] == []  # firefighters is another word
+
+
 def test_reposts_with_small_edits_join_the_original_story(ctx: Context) -> None:
     original = "云溪县化工园区一厂房突发火灾，现场浓烟滚滚，周边居民已紧急疏散，消防正在全力扑救"
     records = [

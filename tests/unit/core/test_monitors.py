@@ -391,3 +391,32 @@ def test_match_texts_runs_word_free_queries_on_every_post() -> None:
     assert monitor_set.match_texts(texts, docs.__getitem__) == monitor_set.match_batch(docs)
     assert monitor_set.match_texts(texts, docs.__getitem__) == [[0, 2, 3], [1, 3], [0, 2, 3]]
     assert MonitorSet([]).match_texts(texts, docs.__getitem__) == [[], [], []]
+
+
+# --- English word forms ----------
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("flood", "Floods hit Queensland", True),
+        ("flood", "Flooding continues downtown", True),
+        ("floods", "Flood warning issued", True),
+        ("flooding", "Floods hit Queensland", True),
+        ("city", "Three cities under water", True),
+        ("die", "Dozens dying in the heat", True),
+        ("injured", "Five people injured", True),
+        # Another word, not another form: firefighters is not fire, nor flooring floor.
+        ("fire", "Firefighters at the scene", False),
+        ("flood", "Bloody Mary", False),
+        # A Spanish word is not stemmed by English rules.
+        ("inundación", "inundaciones en la ciudad", False),
+    ],
+)
+def test_an_english_word_matches_its_other_forms(query: str, text: str, expected: bool) -> None:
+    assert matches(query, make_doc(text, lang="en")) is expected
+    # The batch path and its prefilter agree with matching one post.
+    monitor_set = MonitorSet([(1, compile_query(query))])
+    assert monitor_set.match_texts([text], lambda i: make_doc(text, lang="en")) == (
+        [[1]] if expected else [[]]
+    )

@@ -96,3 +96,28 @@ def test_words_keep_their_combining_marks() -> None:
     assert thai == ["ไฟไหม้ใหญ่"]
     assert hindi == ["नमस्ते", "दुनिया"]
     assert latin == ["cafe\u0301", "naïve"]
+
+
+def test_english_words_have_their_stems_among_a_posts_terms() -> None:
+    from yuqing.textproc.pipeline import TextPipeline
+    from yuqing.textproc.segment import english_stem
+
+    assert [english_stem(w) for w in ("floods", "flooding", "cities", "flood", "rt")] == [
+        "flood",
+        "flood",
+        "citi",
+        None,
+        None,
+    ]
+    # Accented words are not stemmed by English rules, nor words with digits.
+    assert english_stem("también") is None
+    assert english_stem("covid19") is None
+    english, spanish = TextPipeline().process_batch(
+        ["Floods hit Queensland 大楼着火", "Inundaciones en la ciudad de Guatemala"]
+    )
+    assert {"floods", "flood", "queensland", "大楼"} <= set(english.search_terms)
+    # A post in another language keeps its words as they are (inundacion is no stem).
+    assert spanish.lang == "other"
+    assert "inundacion" not in spanish.search_terms
+    # A query's words are not stemmed: the search looks each up as itself or its stem.
+    assert search_terms("Floods") == ["floods"]
