@@ -30,6 +30,14 @@ _LN2 = math.log(2.0)
 _MAX_FOLDED_BINS = 6 * 24 * 30  # beyond a month of silence the baseline is simply zero
 
 
+def _corrected(alpha: float, count: int) -> float:
+    """The weight of the ``count``-th value in an exponentially weighted mean started empty."""
+    if count <= 0:
+        return 1.0
+    remaining = (1.0 - alpha) ** count
+    return alpha / (1.0 - remaining) if remaining < 1.0 else 1.0 / count
+
+
 class VolumeBaseline:
     """Robust baseline of one count series: overall level and one level per hour of day."""
 
@@ -76,19 +84,42 @@ class VolumeBaseline:
         expected = self.expected_bin(bin_index)
         ceiling = expected + 3.0 * max(self.deviation, math.sqrt(expected), 1.0)
         value = min(float(count), ceiling) if self._closed >= 6 else float(count)
-        alpha = self._alpha
+        # Bias-corrected averages: while few bins are in, each weighs as in a plain mean
+        # (the n-th of n bins weighs alpha / (1 - (1 - alpha)^n)), and the weight falls
+        # to alpha as the history grows. Without it a level started at zero needed days
+        # to reach the monitor's real volume: a steady monitor burst on its first day,
+        # and an evening peak was never learned (it burst every evening).
+        self._closed += 1
+        alpha = _corrected(self._alpha, self._closed)
         self.deviation += alpha * (abs(value - expected) - self.deviation)
         self.level += alpha * (value - self.level)
         hour = self._hour(bin_index)
-        if self._hour_seen[hour] == 0:
-            self._hour_level[hour] = value
-        else:
-            self._hour_level[hour] += self._hour_alpha * (value - self._hour_level[hour])
+        hour_value = value
+        if self._hour_seen[hour] > 0 and self._closed > 6:
+            # An hour's own level is clipped against that hour's own level, so that a
+            # peak that comes every evening is learned within a day of it (clipped against
+            # the quiet hours before it, it never was), while a one-off surge still is cut
+            # to a few deviations.
+            own = self._hour_level[hour]
+            hour_value = min(float(count), max(ceiling, own + 3.0 * max(math.sqrt(own), 1.0)))
         self._hour_seen[hour] += 1
-        self._closed += 1
+        hour_alpha = _corrected(self._hour_alpha, self._hour_seen[hour])
+        self._hour_level[hour] += hour_alpha * (hour_value - self._hour_level[hour])
 
     def add(self, when: float, window_bins: int) -> None:
         """Count one post at ``when``; bins before the current one close as time passes."""
+        index = int(when // self._bin)
+        if self._current_bin is not None and index < self._current_bin:
+            # A late post: it belongs to a closed bin; count it there if still in the window.
+            back = self._current_bin - index
+            if back <= len(self._previous):
+                self._previous[-back] += 1
+            return
+        self.advance(when, window_bins)
+        self._current += 1
+
+    def advance(self, when: float, window_bins: int) -> None:
+        """Close the bins before the one of ``when`` (no post counted); earlier: nothing."""
         index = int(when // self._bin)
         if self._current_bin is None:
             self._current_bin = index
@@ -102,13 +133,6 @@ class VolumeBaseline:
             del self._previous[: max(0, len(self._previous) - window_bins)]
             self._current_bin = index
             self._current = 0
-        elif index < self._current_bin:
-            # A late post: it belongs to a closed bin; count it there if still in the window.
-            back = self._current_bin - index
-            if back <= len(self._previous):
-                self._previous[-back] += 1
-            return
-        self._current += 1
 
     def window_count(self, window_bins: int) -> int:
         """Posts in the current bin and the ``window_bins - 1`` closed bins before it."""
@@ -128,6 +152,11 @@ class VolumeBaseline:
     @property
     def closed_bins(self) -> int:
         return self._closed
+
+    @property
+    def last_bin(self) -> int:
+        """The bin of the latest post or advance (-1 before any)."""
+        return -1 if self._current_bin is None else self._current_bin
 
 
 class MonitorBurstTracker:

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from yuqing.detection.burst import MonitorBurstTracker
+from yuqing.detection.burst import MonitorBurstTracker, VolumeBaseline
 from yuqing.detection.likeness import Likeness, LikenessIndex
 from yuqing.detection.model import (
     BatchResult,
@@ -64,6 +64,10 @@ _LN2 = math.log(2.0)
 _UNKNOWN_LANGUAGES = frozenset({"", "other", "und", "unknown", "zxx", "mul", "xx"})
 _REPRESENTATIVE_CHARS = 280
 _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent passes this
+# Terms whose volume is followed hour by hour (the bursting anchors of raised events): at
+# most this many, the longest idle dropped first.
+RHYTHM_TERMS = 1000
+_DAY = 86_400.0
 
 
 def _seconds(moment: datetime) -> float:
@@ -218,6 +222,11 @@ class EventDetector:
         cfg = self.config
         self._terms = TermModel(cfg)
         self._monitors = MonitorBurstTracker(cfg)
+        # term -> its posts per bin with one level per hour of day, for the terms that made
+        # an event raised: the same term bursting again at the same hour of a later day,
+        # no more than it did then, is the stream's daily rhythm, not a new happening.
+        self._rhythm: dict[str, VolumeBaseline] = {}
+        self._rhythm_bins = max(1, math.ceil(cfg.alert_window / cfg.bin_size))
         self._events: dict[str, _Event] = {}
         self._keys: dict[str, dict[_Event, None]] = {}
         self._described: dict[str, dict[_Event, None]] = {}
@@ -426,6 +435,8 @@ class EventDetector:
             return
         if terms:
             terms_model.observe(terms, when)
+            if self._rhythm:
+                self._follow_rhythm(terms, when)
         if len(terms) > self.config.max_terms_per_post:
             terms = terms_model.heaviest(terms, self.config.max_terms_per_post)
         bursting, fresh = self._bursting_terms(terms, when)
@@ -964,6 +975,14 @@ class EventDetector:
         bursting = [b for b in bursts if self._is_burst(b)]
         if not bursting:
             return
+        # An anchor that bursts no more than it did at this hour on the days before (an
+        # evening programme, a daily notice) is the stream's rhythm: the event is raised
+        # only for an anchor that also bursts against its own hour of day.
+        news = [b for b in bursting if not self._usual_at_this_hour(b.term, when)]
+        if not news:
+            self.stats["alerts_held_daily_rhythm"] += 1
+            return
+        bursting = news
         assert post.time is not None
         # Raised when the stream has come this far: a late post that completes the alert
         # must not date it back (the plan's report clocks start from it).
@@ -973,7 +992,64 @@ class EventDetector:
         event.alerted_at = at
         event.recent = None
         self.stats["events_raised"] += 1
+        # Its anchors and most telling words: the next evening's posts of an evening
+        # programme may burst on another of its names.
+        self._start_rhythm(sorted(event.anchors | event.descriptors.keys()), when)
         result.occurrences.append(self._raised(event, len(recent), stories, bursting, at))
+
+    def _follow_rhythm(self, terms: Sequence[str], when: float) -> None:
+        """Count a post in the hour-by-hour volume of each of its followed terms."""
+        rhythm = self._rhythm
+        window = self._rhythm_bins
+        for term in terms:
+            baseline = rhythm.get(term)
+            if baseline is not None:
+                baseline.add(when, window)
+
+    def _start_rhythm(self, terms: Sequence[str], when: float) -> None:
+        """Follow the volume of ``terms`` from now on, starting with their posts of the window.
+
+        The posts of the birth window (as long as the alert window by default) that hold a
+        term are counted first, so that the episode that raised the event is what the
+        same hour of the next day is compared with.
+        """
+        rhythm = self._rhythm
+        window = self._rhythm_bins
+        horizon = when - self._window
+        for term in terms:
+            if term in rhythm:
+                continue
+            baseline = VolumeBaseline(self._bin, self.config.monitor_half_life.total_seconds())
+            for recent in self._recent:
+                if recent.when >= horizon and term in recent.terms:
+                    baseline.add(recent.when, window)
+            baseline.advance(when, window)
+            rhythm[term] = baseline
+        while len(rhythm) > RHYTHM_TERMS:
+            idle = min(rhythm, key=lambda t: rhythm[t].last_bin)
+            del rhythm[idle]
+
+    def _usual_at_this_hour(self, term: str, when: float) -> bool:
+        """Whether ``term``'s posts in the alert window are no more than its hour of day has.
+
+        Only for a term followed for a day at least (its hours are then known); the test
+        is the burst ratio of the term test (``birth_min_burst``) against the term's own
+        expectation for these hours of the day.
+        """
+        baseline = self._rhythm.get(term)
+        if baseline is None:
+            return False
+        window = self._rhythm_bins
+        baseline.advance(when, window)
+        if baseline.closed_bins * self._bin < _DAY:
+            return False
+        # Hours are the baseline's grain: the window is weighed against its closed bins and
+        # its whole current hour, so that a peak at the start of its hour (20:00-20:15)
+        # is not measured against a level spread over the hour.
+        current = int(when // self._bin)
+        last = int((math.floor(when / 3600.0) + 1) * 3600.0 // self._bin) - 1
+        expected = sum(baseline.expected_bin(b) for b in range(current - window + 1, last + 1))
+        return baseline.window_count(window) < self.config.birth_min_burst * expected
 
     def _raised(
         self,

@@ -26,7 +26,8 @@ What is kept, and why (everything that influences later results):
   and the event a second look chose for them;
 * the burst and birth-attempt caches, the retirement heap as it is laid out, retired
   summaries, the next event id, the batch counter, stats and the stream clock;
-* the monitors' volume baselines and cool-downs.
+* the monitors' volume baselines and cool-downs, and the hour-by-hour volume of the
+  terms that raised events (their daily rhythm; absent from older states: empty).
 
 Floats are written as they are (JSON floats round-trip exactly in Python); the few
 "never" times (``-inf``) are written as ``null``. Sets are written sorted (they are only
@@ -352,7 +353,9 @@ def _monitors(state: dict[str, Any], config: DetectionConfig, path: str) -> Moni
     for i, item in enumerate(_arr(state["baselines"], f"{path}.baselines")):
         where = f"{path}.baselines[{i}]"
         monitor_id, data = _pair(item, where)
-        tracker._baselines[_int(monitor_id, where)] = _baseline(data, tracker, where)
+        tracker._baselines[_int(monitor_id, where)] = _baseline(
+            data, tracker._bin, tracker._half_life, where
+        )
     for i, item in enumerate(_arr(state["quiet_until"], f"{path}.quiet_until")):
         where = f"{path}.quiet_until[{i}]"
         monitor_id, until = _pair(item, where)
@@ -360,9 +363,9 @@ def _monitors(state: dict[str, Any], config: DetectionConfig, path: str) -> Moni
     return tracker
 
 
-def _baseline(data: Any, tracker: MonitorBurstTracker, path: str) -> VolumeBaseline:
+def _baseline(data: Any, bin_seconds: float, half_life: float, path: str) -> VolumeBaseline:
     data = _obj(data, path)
-    b = VolumeBaseline(tracker._bin, tracker._half_life)
+    b = VolumeBaseline(bin_seconds, half_life)
     b.level = _num(data["level"], f"{path}.level")
     b.deviation = _num(data["deviation"], f"{path}.deviation")
     b._hour_level = _nums(data["hour_level"], f"{path}.hour_level", 24)
@@ -486,6 +489,7 @@ DETECTOR_FIELDS = frozenset(
         "_next_id",
         "_recent",
         "_retired",
+        "_rhythm",
         "_story_event",
         "_terms",
         "_tried",
@@ -501,6 +505,7 @@ DETECTOR_FIELDS = frozenset(
         "_idle_small",
         "_idle_large",
         "_warmup_hours",
+        "_rhythm_bins",
     }
 )
 
@@ -688,6 +693,8 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "stats": dict(d.stats),
         "terms": term_model_state(d._terms),
         "monitors": monitors_state(d._monitors),
+        # The hour-by-hour volume of the terms that raised events (their daily rhythm).
+        "rhythm": [[term, _baseline_state(b)] for term, b in d._rhythm.items()],
         "events": [_event_state(e) for e in reachable.values()],
         "active": list(active),
         "keys_index": {term: [e.id for e in holders] for term, holders in d._keys.items()},
@@ -781,6 +788,12 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     _check_layout(state.get("layout"), d.config, "layout")
     d._terms = _term_model(_obj(state["terms"], "terms"), d.config, "terms")
     d._monitors = _monitors(_obj(state["monitors"], "monitors"), d.config, "monitors")
+    # States saved before the daily rhythm of raising terms was followed have none: it is
+    # learned again from the next raised events (until then nothing is held as rhythm).
+    half_life = d.config.monitor_half_life.total_seconds()
+    for i, item in enumerate(_arr(state.get("rhythm", []), "rhythm")):
+        term, data = _pair(item, f"rhythm[{i}]")
+        d._rhythm[_str(term, f"rhythm[{i}]")] = _baseline(data, d._bin, half_life, f"rhythm[{i}]")
     events: dict[str, _Event] = {}
     for i, data in enumerate(_arr(state["events"], "events")):
         event = _event(data, f"events[{i}]")

@@ -2,7 +2,9 @@
 
 Detection never notifies (DESIGN.md); after each batch is committed the ingestion worker
 hands its occurrences here, and a raised event becomes an incident (or a suggested one)
-through the incident service, which grades it with reasons and starts its clocks.
+through the incident service, which grades it with reasons and starts its clocks. A
+monitor's burst is stored with the batch (``event_repo.monitor_bursts`` reads them) and
+logged here as a warning naming the monitor, for whoever watches the server's log.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from yuqing.detection import Occurrence
 from yuqing.errors import YuqingError
 from yuqing.grading.from_event import signals_from_event
 from yuqing.runtime.context import Context
 from yuqing.runtime.detect import DetectionStage
 from yuqing.runtime.incident_service import incident_service
+from yuqing.storage import repo
 
 log = logging.getLogger("yuqing.occurrences")
 
@@ -24,6 +29,11 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
     """A handler for ``Context.on_occurrences`` that opens and re-grades incidents."""
 
     def handle(found: list[Occurrence], stage: DetectionStage) -> None:
+        bursts = [o for o in found if o.kind == "monitor_burst" and o.monitor_id is not None]
+        if bursts:
+            report_monitor_bursts(ctx, bursts)
+        if not any(o.event_id is not None for o in found):
+            return
         service = incident_service(ctx)
         for occurrence in found:
             if occurrence.event_id is None:
@@ -62,3 +72,22 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
                 log.warning("event %s not taken into the plan: %s", ref, exc)
 
     return handle
+
+
+def report_monitor_bursts(ctx: Context, bursts: list[Occurrence]) -> None:
+    """Log each monitor burst by the monitor's name, with its figures and stream time."""
+    try:
+        with ctx.db.read() as conn:
+            names = {m.id: m.name for m in repo.list_monitors(conn)}
+    except (YuqingError, SQLAlchemyError) as exc:  # the log must not stop ingestion
+        log.warning("monitor names not read: %s", exc)
+        names = {}
+    for burst in bursts:
+        assert burst.monitor_id is not None
+        name = names.get(burst.monitor_id, f"#{burst.monitor_id}")
+        log.warning(
+            "monitor %s bursts at %s: %s",
+            name,
+            burst.at.isoformat(),
+            "; ".join(burst.reasons) or burst.figures,
+        )

@@ -182,6 +182,80 @@ def add_occurrences(
     return [int(row[0]) for row in result]
 
 
+@dataclass(frozen=True, slots=True)
+class MonitorBurst:
+    """A stored burst of a monitor's volume, as the console and the API show it."""
+
+    id: int
+    monitor_id: int
+    monitor_name: str | None  # None once the monitor was removed
+    at: datetime  # stream time of the post that made the burst
+    posts: int  # posts in the window
+    expected: float  # what the monitor's baseline expected in it
+    window_minutes: int
+    reasons: list[str]
+    recorded_at: datetime
+
+
+def _figure(figures: Any, name: str) -> float:
+    value = figures.get(name) if isinstance(figures, Mapping) else None
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def monitor_bursts(
+    conn: Connection,
+    *,
+    limit: int = 20,
+    monitor_id: int | None = None,
+    since: datetime | None = None,
+) -> list[MonitorBurst]:
+    """The latest monitor bursts (newest first), with the monitor's name.
+
+    Detection stores one ``monitor_burst`` occurrence per episode of a monitor's volume
+    rising well above its own hour-of-day baseline; this is what shows them.
+    """
+    query = _bursts_query().order_by(occurrences.c.at.desc(), occurrences.c.id.desc())
+    if monitor_id is not None:
+        query = query.where(occurrences.c.monitor_id == monitor_id)
+    if since is not None:
+        query = query.where(occurrences.c.at >= since)
+    return [_burst(row) for row in conn.execute(query.limit(max(1, limit)))]
+
+
+def last_monitor_bursts(conn: Connection) -> dict[int, MonitorBurst]:
+    """Each monitor's latest burst (for the monitors table), by monitor id."""
+    latest = (
+        select(func.max(occurrences.c.id))
+        .where(occurrences.c.kind == "monitor_burst", occurrences.c.monitor_id.is_not(None))
+        .group_by(occurrences.c.monitor_id)
+    )
+    rows = conn.execute(_bursts_query().where(occurrences.c.id.in_(latest)))
+    return {burst.monitor_id: burst for burst in map(_burst, rows)}
+
+
+def _bursts_query() -> Any:
+    return (
+        select(occurrences, t.monitors.c.name.label("monitor_name"))
+        .select_from(occurrences.outerjoin(t.monitors, t.monitors.c.id == occurrences.c.monitor_id))
+        .where(occurrences.c.kind == "monitor_burst", occurrences.c.monitor_id.is_not(None))
+    )
+
+
+def _burst(row: Row[Any]) -> MonitorBurst:
+    reasons = row.reasons if isinstance(row.reasons, list) else []
+    return MonitorBurst(
+        id=int(row.id),
+        monitor_id=int(row.monitor_id),
+        monitor_name=row.monitor_name,
+        at=row.at,
+        posts=int(_figure(row.figures, "posts")),
+        expected=_figure(row.figures, "expected"),
+        window_minutes=int(_figure(row.figures, "window_minutes")),
+        reasons=[str(r) for r in reasons],
+        recorded_at=row.recorded_at,
+    )
+
+
 def assign_late(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
     """Posts stored earlier that an event took in later: set their event key."""
     if pairs:
