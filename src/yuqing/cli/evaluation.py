@@ -3,7 +3,10 @@
 ``yuqing eval labels --task sentiment|kind --input POSTS.jsonl --output PRED.jsonl`` labels
 every post of a file with the shipped model, as ingestion would (title and text together,
 normalised, language detected), writes ``{"id", "label"}`` per post and, when the posts
-carry gold labels, prints the scores of ``yuqing.evaluation.score_labels``.
+carry gold labels, prints the scores of ``yuqing.evaluation.score_labels``. As in
+ingestion, a post without words, and for sentiment a post in a language the sentiment
+models were not built for (``SENTIMENT_LANGUAGES``: mentions or punctuation alone,
+Spanish, Japanese ...), gets no label (null, counted), which the score counts as wrong.
 
 ``yuqing eval events --input STREAM.jsonl --output ASSIGN.jsonl`` runs the pipeline over a
 stream on a fresh temporary store (``yuqing.runtime.evaluate.run_event_stream``), which
@@ -139,6 +142,7 @@ class _Tally:
     rejected: int = 0
     labelled: int = 0
     without_text: int = 0
+    other_language: int = 0  # sentiment: posts in a language the models do not read
     seen: set[str] = field(default_factory=set)
     repeated: int = 0
 
@@ -154,15 +158,28 @@ class _Tally:
 
 
 def _label_batch(
-    model: _Labeller, batch: list[tuple[str | int, str]], out: TextIO, tally: _Tally
+    model: _Labeller,
+    batch: list[tuple[str | int, str]],
+    out: TextIO,
+    tally: _Tally,
+    languages: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """Label one batch, write its lines in input order; returns the prediction rows."""
+    """Label one batch, write its lines in input order; returns the prediction rows.
+
+    ``languages``: the languages the model labels, as ingestion asks it (``None``: all);
+    a post in another one gets no label, as a post without words does.
+    """
     from yuqing.textproc.language import detect_batch
     from yuqing.textproc.normalise import normalise_batch
 
     norm = normalise_batch([text for _, text in batch])
     worded = [i for i, text in enumerate(norm) if text]
+    tally.without_text += len(batch) - len(worded)
     langs = detect_batch([norm[i] for i in worded])
+    if languages is not None:
+        read = [n for n, lang in enumerate(langs) if lang in languages]
+        tally.other_language += len(worded) - len(read)
+        worded, langs = [worded[n] for n in read], [langs[n] for n in read]
     predicted = model.predict_batch([norm[i] for i in worded], langs)
     labels: list[str | None] = [None] * len(batch)
     for i, (label, _confidence) in zip(worded, predicted, strict=True):
@@ -170,8 +187,16 @@ def _label_batch(
     rows = [{"id": key, "label": label} for (key, _), label in zip(batch, labels, strict=True)]
     out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     tally.labelled += len(worded)
-    tally.without_text += len(batch) - len(worded)
     return rows
+
+
+def _task_languages(task: Task) -> tuple[str, ...] | None:
+    """The languages ingestion asks the task's model about (``None``: every language)."""
+    if task is Task.SENTIMENT:
+        from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
+
+        return SENTIMENT_LANGUAGES
+    return None
 
 
 def _task_labels(task: Task) -> tuple[str, ...]:
@@ -219,6 +244,7 @@ def labels(
         raise _fail(str(exc)) from None
     tally = _Tally()
     known_labels = _task_labels(task)
+    languages = _task_languages(task)
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     pred: list[dict[str, Any]] = []
@@ -250,19 +276,24 @@ def labels(
                 gold_at.append(item.location)
                 batch.append((key, _post_text(item.record)))
                 if len(batch) >= batch_size:
-                    pred += _label_batch(model, batch, out, tally)
+                    pred += _label_batch(model, batch, out, tally, languages)
                     batch = []
-            pred += _label_batch(model, batch, out, tally)
+            pred += _label_batch(model, batch, out, tally, languages)
         except YuqingError as exc:
             raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
 
     _show_rejections(tally.rejections, tally.rejected)
-    total = tally.labelled + tally.without_text
+    total = tally.labelled + tally.without_text + tally.other_language
+    unread = (
+        f", {tally.other_language} in a language the model does not read: label null"
+        if tally.other_language
+        else ""
+    )
     typer.echo(
         f"{input_path}: {total} posts written to {output_path} "
         f"({tally.labelled} labelled by the {task.value} model, "
-        f"{tally.without_text} without text: label null), {tally.rejected} rejected; "
+        f"{tally.without_text} without text: label null{unread}), {tally.rejected} rejected; "
         f"{seconds:.1f} s, {total / seconds if seconds else 0:,.0f} posts/s"
     )
     if tally.repeated:

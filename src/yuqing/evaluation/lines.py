@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord
+from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord, parse_post_record
+from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import JsonLinesFile
 
@@ -36,13 +37,19 @@ class EvaluationLines(JsonLinesFile):
 
     Evaluation sets label posts that have no words of their own, and assignment files
     carry no text at all: such an object comes back as ``LabelsOnly`` (a ``Located``
-    record with empty text and the object in ``raw``). Every other problem is a
-    ``Rejection`` as on import.
+    record with empty text and the object in ``raw``), once its other fields have passed
+    the checks a post's do (a bad ``published_at`` is a rejection with or without text).
+    Every other problem is a ``Rejection`` as on import.
     """
 
     def _parse(self, text: str, location: str) -> Item:
         item = super()._parse(text, location)
         if isinstance(item, Rejection) and item.problem == _NO_TEXT:
             # The line decoded once already, to an object that only lacks text.
-            return LabelsOnly(PostRecord(text="", raw=json.loads(text)), location)
+            raw = json.loads(text)
+            try:
+                parse_post_record({**raw, "text": "-"}, default_source=self.default_source)
+            except InvalidRecord as exc:
+                return Rejection(location, str(exc))
+            return LabelsOnly(PostRecord(text="", raw=raw), location)
         return item

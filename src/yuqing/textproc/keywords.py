@@ -8,9 +8,11 @@ than every word in it, which for a post about an incident usually means they are
 names of places, people and things; they get the table's median IDF, as jieba does,
 so that one odd token does not crowd out the rest.
 
-Never keywords: words of one character, numbers, stop words (``data/stopwords_zh.txt``,
-a short list the project wrote, and scikit-learn's English stop words). Ties keep text
-order, so the result is deterministic.
+Never keywords: words of one character or of more than ``MAX_KEYWORD_CHARS`` (run-together
+hashtags, encoded blobs: the tokens of untrusted text have no length limit, and every
+unknown word is remembered), numbers, stop words (``data/stopwords_zh.txt``, a short list
+the project wrote, and scikit-learn's English stop words). Ties keep text order, so the
+result is deterministic.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
 
-__all__ = ["keyword_eligible", "keywords", "keywords_batch"]
+__all__ = ["MAX_KEYWORD_CHARS", "keyword_eligible", "keywords", "keywords_batch"]
+
+# Longer words are never keywords; nor are they looked up or remembered.
+MAX_KEYWORD_CHARS = 64
 
 # A keyword holds a letter or a Han character: no numbers, no pure symbols.
 _WORDLIKE = re.compile(r"[^\W\d_]")
@@ -58,7 +63,11 @@ def _stop_words() -> frozenset[str]:
 
 def keyword_eligible(word: str) -> bool:
     """Whether a word may be shown as a keyword (of a post or of an event)."""
-    return len(word) > 1 and word not in _stop_words() and bool(_WORDLIKE.search(word))
+    return (
+        1 < len(word) <= MAX_KEYWORD_CHARS
+        and word not in _stop_words()
+        and bool(_WORDLIKE.search(word))
+    )
 
 
 @functools.cache
@@ -101,6 +110,8 @@ def keywords_batch(token_lists: Sequence[Sequence[str]], k: int = 8) -> list[lis
     for tokens in token_lists:
         scores: dict[str, float] = {}
         for word, count in Counter(tokens).items():
+            if len(word) > MAX_KEYWORD_CHARS:
+                continue
             weight = get(word)
             if weight is None:
                 if len(weights) >= _WEIGHTS_MAX:

@@ -2,7 +2,7 @@
 
 The four kinds of emergency in the national plan (natural_disaster, accident,
 public_health, public_safety) or ``none``. A linear model over hashed character 1-3-grams
-and jieba words (the featurizer of ``sentiment.py``), trained by
+(the featurizer of ``sentiment.py``; the shipped model uses no jieba words), trained by
 ``scripts/train_kind.py`` on emergency news (CEC: whole articles and their titles, as
 posts are short) and on everyday posts and reviews for ``none``; shipped as
 ``models/kind.npz``. Fine classes are the news categories (earthquake, fire, traffic,
@@ -301,6 +301,9 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # prayers), classified ``none``, so a majority rule would miss real incidents.
 EVENT_MIN_SHARE = 0.15
 
+# What a text with nothing but white space is: no incident, with the confidence of a guess.
+_BLANK = ("none", 1.0 / len(KIND_LABELS))
+
 
 class KindModel:
     """Incident kind of posts: Chinese by the project's linear model, English by lexicon."""
@@ -322,23 +325,28 @@ class KindModel:
 
         ``langs[i] == "en"``, or another language than Chinese in a text with more Latin
         letters than Chinese characters, selects the hazard lexicon: the linear model
-        knows Chinese only and reads Spanish or Italian as noise.
+        knows Chinese only and reads Spanish or Italian as noise. A text whose first
+        ``MAX_CHARS`` characters are all white space (or that is empty) is ``none`` with
+        confidence 1/5, a guess. Each text's result is the same alone or in any batch.
         """
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
         english: list[int] = []
+        # Nothing but white space in what the models read: ``none`` with the confidence of
+        # a guess, whatever the language (the linear model called white space an accident).
+        blank = {i for i, text in enumerate(texts) if not text[:MAX_CHARS].strip()}
         unread: set[int] = set()
         for i, lang in enumerate(langs or ()):
-            if lang == "zh":
+            if lang == "zh" or i in blank:
                 continue
             script = "latin" if lang == "en" else _script(texts[i])
             if script == "latin":
                 english.append(i)
             elif script == "other":
                 unread.add(i)
-        if not english and not unread:
+        if not english and not unread and not blank:
             return self.linear.predict(texts)
-        chosen = unread.union(english)
+        chosen = unread.union(english, blank)
         others = [i for i in range(len(texts)) if i not in chosen]
         # Russian, Korean, Arabic, Thai ...: neither model reads them (the Chinese one
         # called a Russian weather post an accident), so they are none, with no confidence.
@@ -347,6 +355,8 @@ class KindModel:
             out[i] = result
         for i in english:
             out[i] = english_kind(texts[i])
+        for i in blank:
+            out[i] = _BLANK
         return out
 
 
@@ -388,7 +398,9 @@ def event_kind(
 ) -> str:
     """The kind of an event from its posts' kinds and confidences.
 
-    Each post votes for its kind with its confidence; ``kind_of_votes`` decides.
+    Each post votes for its kind with its confidence, taken into [0, 1] (a confidence
+    that is not a number, NaN, counts 0); ``kind_of_votes`` decides. No posts, or no
+    confidence at all, is ``none``.
     """
     if len(post_kinds) != len(post_probs):
         raise ValueError(f"got {len(post_kinds)} kinds but {len(post_probs)} confidences")
@@ -396,8 +408,16 @@ def event_kind(
     for kind, prob in zip(post_kinds, post_probs, strict=True):
         if kind not in votes:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KIND_LABELS}")
-        votes[kind] += max(float(prob), 0.0)
+        votes[kind] += _weight(prob)
     return kind_of_votes(votes, min_share=min_share) or "none"
+
+
+def _weight(value: float) -> float:
+    """A vote or confidence as a weight: NaN and negatives count 0, infinity 1."""
+    value = float(value)
+    if not value > 0.0:  # NaN too
+        return 0.0
+    return min(value, 1.0)
 
 
 def kind_of_votes(
@@ -410,22 +430,26 @@ def kind_of_votes(
 ) -> str | None:
     """The event's kind from its posts' votes per kind; ``None`` when nothing voted.
 
-    The emergency kind with the most votes wins if its votes are at least ``min_share``
-    of all votes and, where ``chatter_shares`` gives each kind's share among the stream's
-    ordinary posts, more than ``z`` binomial standard deviations above what that share
-    would give (a classifier that calls one everyday post in four an accident makes a
-    quarter of an event's posts mean nothing), and at least ``min_votes`` (one post of
-    six is a share, not evidence); otherwise ``none``.
+    The emergency kind with the most votes wins (on a tie, the earlier of
+    ``EMERGENCY_KINDS``) if its votes are at least ``min_share`` of all votes and, where
+    ``chatter_shares`` gives each kind's share among the stream's ordinary posts, more
+    than ``z`` binomial standard deviations above what that share would give (a
+    classifier that calls one everyday post in four an accident makes a quarter of an
+    event's posts mean nothing), and at least ``min_votes`` (one post of six is a share,
+    not evidence); otherwise ``none``. Votes that are not positive numbers (negative,
+    NaN) count 0, and shares are taken into [0, 1].
     """
-    total = sum(votes.values())
-    if total <= 0:
+    counted = {kind: float(value) for kind, value in votes.items() if float(value) > 0.0}
+    total = sum(counted.values())
+    if not total > 0.0:
         return None
-    best = max(EMERGENCY_KINDS, key=lambda k: votes.get(k, 0.0))
-    count = votes.get(best, 0.0)
+    best = max(EMERGENCY_KINDS, key=lambda k: counted.get(k, 0.0))
+    count = counted.get(best, 0.0)
     if count <= 0 or count < min_share * total or count < min_votes:
         return "none"
     if chatter_shares is not None:
-        share = chatter_shares.get(best, 0.0)
+        share = float(chatter_shares.get(best, 0.0))
+        share = min(max(share, 0.0), 1.0) if share == share else 0.0
         expected = total * share
         if count <= expected + z * math.sqrt(expected * (1.0 - share)):
             return "none"

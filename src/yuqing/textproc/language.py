@@ -36,6 +36,7 @@ LANGUAGES: tuple[str, ...] = ("zh", "en", "other")
 
 # Only the first characters of a text decide its language; long news texts cost no more.
 _SAMPLE_CHARS = 1_000
+_CHUNK_CHARS = 1_000_000
 _LINGUA_CHARS = 300
 
 _NONE, _HAN, _KANA, _LATIN, _OTHER_LETTER, _BOUNDARY = 0, 1, 2, 3, 4, 5
@@ -50,6 +51,9 @@ _NOISE = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z']+")
+# Lone surrogates (a JSON "\\udc80" escape) cannot be handed to lingua, which takes UTF-8:
+# they are read as U+FFFD, which is no letter, instead of failing the batch.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Words that are frequent in English text and are not words of the other languages the
 # detector knows; and frequent words of those languages that English text lacks.
@@ -250,7 +254,25 @@ def _english() -> Any:
 
 
 def _script_counts(texts: Sequence[str]) -> npt.NDArray[np.int64]:
-    """Per text, the number of characters of each script class (rows follow ``texts``)."""
+    """Per text, the number of characters of each script class (rows follow ``texts``).
+
+    Counted in parts of at most ``_CHUNK_CHARS`` characters (about 30 bytes each), so that
+    memory stays bounded whatever the batch size.
+    """
+    parts: list[npt.NDArray[np.int64]] = []
+    start = size = 0
+    for end, text in enumerate(texts):
+        size += min(len(text), _SAMPLE_CHARS) + 1
+        if size > _CHUNK_CHARS and end > start:
+            parts.append(_counts_of(texts[start:end]))
+            start, size = end, min(len(text), _SAMPLE_CHARS) + 1
+    if start == 0:
+        return _counts_of(texts)
+    parts.append(_counts_of(texts[start:]))
+    return np.concatenate(parts)
+
+
+def _counts_of(texts: Sequence[str]) -> npt.NDArray[np.int64]:
     joined = _SEP.join([t[:_SAMPLE_CHARS].replace(_SEP, "") for t in texts])
     joined = _NOISE.sub(" ", joined)
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -285,6 +307,8 @@ def detect_batch(texts: Sequence[str]) -> list[str]:
         if _looks_english(text):
             result[i] = "en"
             continue
+        if not text.isascii():
+            text = _SURROGATE.sub("\ufffd", text)
         if _lingua().detect_language_of(text[:_LINGUA_CHARS]) == _english():
             result[i] = "en"
     return [str(r) for r in result]

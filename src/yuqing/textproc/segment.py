@@ -123,9 +123,17 @@ def segment_batch(texts: Sequence[str]) -> list[list[str]]:
     return [
         _rejoin(rjieba.cut(part))
         if _FOREIGN.search(part)
-        else [t for t in rjieba.cut(part) if t != " "]
+        else _plain(rjieba.cut(part), len(part) > MAX_TOKEN_CHARS)
         for part in joined.split(_SEP)
     ]
+
+
+def _plain(tokens: list[str], may_be_long: bool) -> list[str]:
+    if may_be_long:
+        # A run of 50,000 letters is one token: cut to a word's length, as keywords and
+        # the search index would otherwise hold it whole.
+        return [t[:MAX_TOKEN_CHARS] for t in tokens if t != " "]
+    return [t for t in tokens if t != " "]
 
 
 def _rejoin(tokens: list[str]) -> list[str]:

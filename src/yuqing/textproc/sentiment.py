@@ -19,7 +19,11 @@ since per-post Python overhead is what limits throughput.
 from __future__ import annotations
 
 import itertools
+import math
+import re
 import threading
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,7 @@ import xxhash
 from yuqing.errors import ConfigError
 
 __all__ = [
+    "BLANK_SENTIMENT",
     "SENTIMENT_LABELS",
     "SENTIMENT_LANGUAGES",
     "HashedNgramFeaturizer",
@@ -54,6 +59,19 @@ MODEL_DIR = Path(__file__).parent / "models"
 # Text beyond this many characters is not looked at: the opening of a post carries its
 # tone, and untrusted text must be bounded.
 MAX_CHARS = 1000
+
+# A text with nothing but white space (or nothing) says nothing: it gets this label with
+# the confidence of a guess among the three, whatever its language, instead of what the
+# model's biases alone give (an empty string came out positive, 0.76).
+BLANK_SENTIMENT = "neutral"
+_BLANK = (BLANK_SENTIMENT, 1.0 / len(SENTIMENT_LABELS))
+
+# Lone surrogates (from a JSON "\\ud800" escape or a badly decoded file) are no text; they
+# are read as U+FFFD, as a decoder would, instead of failing the batch.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Characters featurized at once (see LinearTextModel.scores).
+CHUNK_CHARS = 250_000
 
 _Floats = npt.NDArray[np.float32]
 _U64 = npt.NDArray[np.uint64]
@@ -91,6 +109,8 @@ class HashedNgramFeaturizer:
         cut = [t[:MAX_CHARS] for t in texts]
         # Docs are joined by NUL, which no n-gram may contain.
         joined = "\x00".join(t.replace("\x00", " ") for t in cut).lower() + "\x00"
+        if not joined.isascii() and _SURROGATE.search(joined):
+            joined = _SURROGATE.sub("\ufffd", joined)
         rows, cols = self._char_ngrams(joined, n)
         if self.words:
             wrows, wcols = self._words(joined, n)
@@ -196,7 +216,25 @@ class LinearTextModel:
             )
 
     def scores(self, texts: Sequence[str]) -> _Floats:
-        """Return the (len(texts) x len(labels)) label scores of a batch."""
+        """Return the (len(texts) x len(labels)) label scores of a batch.
+
+        A batch is featurized in parts of at most ``CHUNK_CHARS`` characters read (the
+        features take about 130 bytes a character), so that memory stays bounded
+        whatever the batch size; each text's scores are the same in any part.
+        """
+        parts: list[_Floats] = []
+        start = size = 0
+        for end, text in enumerate(texts):
+            size += min(len(text), MAX_CHARS) + 1
+            if size > CHUNK_CHARS and end > start:
+                parts.append(self._scores(texts[start:end]))
+                start, size = end, min(len(text), MAX_CHARS) + 1
+        if start == 0:
+            return self._scores(texts)
+        parts.append(self._scores(texts[start:]))
+        return np.concatenate(parts)
+
+    def _scores(self, texts: Sequence[str]) -> _Floats:
         x = self.featurizer.transform(texts)
         fine = np.asarray(x @ self.weights, dtype=np.float32) + self.bias
         total = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
@@ -246,29 +284,96 @@ class LinearTextModel:
 
     @classmethod
     def load(cls, path: Path) -> LinearTextModel:
-        """Read a model written by ``save``; a missing or damaged file is a ConfigError."""
+        """Read a model written by ``save``; a missing or damaged file is a ConfigError.
+
+        Damaged means anything ``np.load`` cannot read (a truncated or overwritten file,
+        a bad checksum) as well as arrays that do not fit together, checked here so that
+        the error names the file rather than surfacing at the first batch.
+        """
         try:
-            with np.load(path, allow_pickle=False) as z:
-                n_bits, char_min, char_max, words = (int(v) for v in z["featurizer"])
-                stored = z["weights_q"].astype(np.float32) * z["scale"]
-                if "rows" in z.files:
-                    weights = np.zeros((1 << n_bits, stored.shape[1]), dtype=np.float32)
-                    weights[z["rows"]] = stored
-                else:  # files written before only used rows were stored
-                    weights = stored
-                return cls(
-                    HashedNgramFeaturizer(n_bits, char_min, char_max, bool(words)),
-                    weights,
-                    z["bias"].astype(np.float32),
-                    [str(s) for s in z["labels"]],
-                    z["label_of"].astype(np.int64),
-                    float(z["temperature"]),
-                    z["offsets"].astype(np.float32),
-                    # files written before ensembles existed hold one member
-                    z["member_of"].astype(np.int64) if "member_of" in z.files else None,
-                )
-        except (OSError, KeyError, ValueError) as exc:
+            # Opened here so that it is closed when np.load fails (it leaks its own handle
+            # on a file that is not a whole zip archive).
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as z:
+                return cls._from_arrays({name: z[name] for name in z.files})
+        except ConfigError as exc:
             raise ConfigError(f"cannot read text model {path}: {exc}") from exc
+        except FileNotFoundError as exc:
+            raise ConfigError(
+                f"cannot read text model {path}: no such file (reinstall the package)"
+            ) from exc
+        except (
+            OSError,
+            EOFError,
+            KeyError,
+            ValueError,
+            TypeError,
+            IndexError,
+            MemoryError,
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as exc:
+            problem = f"no array {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ConfigError(
+                f"cannot read text model {path}: {problem} (the file is damaged or not a "
+                "model written by yuqing; reinstall the package or rerun its training script)"
+            ) from exc
+
+    @classmethod
+    def _from_arrays(cls, z: dict[str, npt.NDArray[Any]]) -> LinearTextModel:
+        settings = z["featurizer"]
+        if settings.shape != (4,):
+            raise ConfigError(f"featurizer: expected 4 numbers, got shape {settings.shape}")
+        n_bits, char_min, char_max, words = (int(v) for v in settings)
+        if not (1 <= n_bits <= _MAX_BITS and 1 <= char_min <= char_max <= _MAX_ORDER):
+            raise ConfigError(
+                f"featurizer: n_bits {n_bits}, char n-grams {char_min}-{char_max} out of range"
+            )
+        stored = z["weights_q"].astype(np.float32) * z["scale"]
+        if stored.ndim != 2:
+            raise ConfigError(f"weights: expected a matrix, got shape {stored.shape}")
+        if "rows" in z:
+            rows = z["rows"]
+            if rows.shape != (stored.shape[0],) or (
+                len(rows) and (rows.min() < 0 or rows.max() >= 1 << n_bits)
+            ):
+                raise ConfigError("rows: do not fit the weights and hash buckets")
+            weights = np.zeros((1 << n_bits, stored.shape[1]), dtype=np.float32)
+            weights[rows] = stored
+        else:  # files written before only used rows were stored
+            weights = stored
+        labels = [str(s) for s in z["labels"]]
+        label_of = z["label_of"].astype(np.int64)
+        offsets = z["offsets"].astype(np.float32)
+        temperature = z["temperature"]
+        if label_of.ndim != 1 or (
+            len(label_of) and (label_of.min() < 0 or label_of.max() >= len(labels))
+        ):
+            raise ConfigError(f"label_of: does not index the {len(labels)} labels")
+        if offsets.shape != (len(labels),):
+            raise ConfigError(f"offsets: shape {offsets.shape}, expected ({len(labels)},)")
+        if temperature.shape != () or not math.isfinite(float(temperature)):
+            raise ConfigError("temperature: expected one finite number")
+        bias = z["bias"].astype(np.float32)
+        if not (np.isfinite(stored).all() and np.isfinite(bias).all()):
+            raise ConfigError("weights or bias: not finite numbers")
+        if not np.isfinite(offsets).all():
+            raise ConfigError("offsets: not finite numbers")
+        return cls(
+            HashedNgramFeaturizer(n_bits, char_min, char_max, bool(words)),
+            weights,
+            bias,
+            labels,
+            label_of,
+            float(temperature),
+            offsets,
+            # files written before ensembles existed hold one member
+            z["member_of"].astype(np.int64) if "member_of" in z else None,
+        )
+
+
+# Bounds on a model file's featurizer: 2^28 buckets is 1 GB per weight column already.
+_MAX_BITS = 28
+_MAX_ORDER = 8
 
 
 def softmax(scores: _Floats) -> _Floats:
@@ -307,19 +412,25 @@ class SentimentModel:
     def predict_batch(
         self, texts: Sequence[str], langs: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Return (label, confidence) per text; ``langs[i] == "en"`` selects English."""
+        """Return (label, confidence) per text; ``langs[i] == "en"`` selects English.
+
+        A text whose first ``MAX_CHARS`` characters are all white space (or that is empty)
+        is ``BLANK_SENTIMENT`` with confidence 1/3, a guess. Each text's result is the
+        same alone or in any batch.
+        """
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(langs)} langs")
+        blank = {i for i, text in enumerate(texts) if not text[:MAX_CHARS].strip()}
         english = (
-            [i for i, lang in enumerate(langs) if lang == "en"]
+            [i for i, lang in enumerate(langs) if lang == "en" and i not in blank]
             if langs is not None and self._english is not None
             else []
         )
-        if not english:
+        if not english and not blank:
             return self.linear.predict(texts)
-        chosen = set(english)
+        chosen = blank.union(english)
         others = [i for i in range(len(texts)) if i not in chosen]
-        out: list[tuple[str, float]] = [("neutral", 0.0)] * len(texts)
+        out: list[tuple[str, float]] = [_BLANK] * len(texts)
         for i, result in zip(others, self.linear.predict([texts[i] for i in others]), strict=True):
             out[i] = result
         for i in english:

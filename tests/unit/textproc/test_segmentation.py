@@ -121,3 +121,12 @@ def test_english_words_have_their_stems_among_a_posts_terms() -> None:
     assert "inundacion" not in spanish.search_terms
     # A query's words are not stemmed: the search looks each up as itself or its stem.
     assert search_terms("Floods") == ["floods"]
+
+
+def test_a_token_is_never_longer_than_a_word_can_be() -> None:
+    from yuqing.textproc.segment import MAX_TOKEN_CHARS
+
+    (tokens,) = segment_batch(["a" * 50_000 + " 大楼着火"])
+    assert [len(t) for t in tokens] == [MAX_TOKEN_CHARS, 2, 2]
+    # Short texts keep their tokens as they are.
+    assert segment_batch(["fire at the plant"]) == [["fire", "at", "the", "plant"]]
