@@ -33,7 +33,7 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -149,13 +149,23 @@ class _Draft:
 class _Slots(dict[str, str]):
     """Template slots: given ones first, then a random choice from the word pools."""
 
-    def __init__(self, scenario: _Scenario, minute: float, given: dict[str, str]) -> None:
+    def __init__(
+        self,
+        scenario: _Scenario,
+        minute: float,
+        given: dict[str, str],
+        pinned: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(given)
         self._scenario = scenario
         self._minute = minute
+        self._pinned = pinned or {}
 
     def __missing__(self, key: str) -> str:
+        # A pinned slot is still drawn, so the generator moves on as it did before the
+        # slot was pinned and the rest of the stream stays the same for a given seed.
         value = self._scenario.slot(key, self._minute)
+        value = self._pinned.get(key, value)
         self[key] = value
         return value
 
@@ -168,6 +178,9 @@ class _Incident:
     given: dict[str, str]
     comments: Sequence[str]
     delay: float
+    pinned: dict[str, str] = field(default_factory=dict)
+    """Word-pool slots every official text of the incident fills alike (where the fire
+    started, the wettest town), while eyewitnesses keep guessing."""
 
 
 @dataclass(slots=True)
@@ -191,6 +204,10 @@ class _Scenario:
     def __init__(self, seed: int, start: datetime, hours: float, background_per_hour: int):
         self.seed = seed
         self.rng = random.Random(seed)
+        # Facts added to the official texts after the stream's figures were settled are
+        # drawn from their own generator, so the posts, their times and counts stay the
+        # same for a given seed.
+        self.details = random.Random(f"{seed}:details")
         self.start = start.astimezone(CST)
         self.limit = hours * 60.0
         self.background_per_hour = background_per_hour
@@ -290,8 +307,14 @@ class _Scenario:
             raise KeyError(f"demo template slot {key!r} has no value")
         return str(make())
 
-    def fill(self, template: str, minute: float, given: dict[str, str] | None = None) -> str:
-        return template.format_map(_Slots(self, minute, given or {}))
+    def fill(
+        self,
+        template: str,
+        minute: float,
+        given: dict[str, str] | None = None,
+        pinned: dict[str, str] | None = None,
+    ) -> str:
+        return template.format_map(_Slots(self, minute, given or {}, pinned))
 
     def fresh(self, make: Callable[[], str]) -> str:
         """A text from ``make`` that no post has yet, if a few tries find one."""
@@ -648,10 +671,15 @@ class _Scenario:
         reposts: int = 0,
         comments: int = 0,
         lang: str = "zh",
+        facts: dict[str, str] | None = None,
     ) -> None:
-        """A statement or report by a named account, with its reposts and comments."""
-        text = lead + self.fill(body, minute, incident.given)
-        heading = self.fill(title, minute, incident.given) if title else None
+        """A statement or report by a named account, with its reposts and comments.
+
+        ``facts`` adds to (or updates) the incident's slots for this text only: a later
+        report gives later figures."""
+        given = {**incident.given, **(facts or {})}
+        text = lead + self.fill(body, minute, given, incident.pinned)
+        heading = self.fill(title, minute, given, incident.pinned) if title else None
         draft = self.account_post(
             minute, key, source, text, incident.event, title=heading, lang=lang
         )
@@ -675,7 +703,9 @@ class _Scenario:
             "river": T.RIVER,
             "town_quote": rng.choice(T.FIRE_TOWN_QUOTES),
         }
-        fire = _Incident(FIRE, given, T.FIRE_COMMENTS, 40.0)
+        # Where the fire started, as every official notice says it (eyewitnesses guess).
+        pinned = {"area": self.details.choice(T.POOLS["area"])}
+        fire = _Incident(FIRE, given, T.FIRE_COMMENTS, 40.0, pinned)
         # Lone eyewitnesses first.
         first_posts = list(T.FIRE_FIRST)
         rng.shuffle(first_posts)
@@ -1044,7 +1074,15 @@ class _Scenario:
             "metres": str(rng.randint(100, 900)),
             "river": T.RIVER,
         }
-        flood = _Incident(FLOOD, given, T.FLOOD_COMMENTS, 40.0)
+        # The rainfall reports name one wettest town (one of those warned), and the later
+        # report and the newspaper give the higher totals of the rain that fell since.
+        details = self.details
+        pinned = {"town": details.choice(given["towns"].split("、"))}
+        later = {
+            "mm": str(int(given["mm"]) + details.randint(25, 60)),
+            "mm_avg": str(int(given["mm_avg"]) + details.randint(15, 35)),
+        }
+        flood = _Incident(FLOOD, given, T.FLOOD_COMMENTS, 40.0, pinned)
         local = f0 + rng.uniform(300, 360)
         say = self.official
         say(
@@ -1101,10 +1139,18 @@ class _Scenario:
             "hekou",
             "wechat",
             T.EVACUATION,
-            title="河口乡连夜转移低洼地带群众",
+            title="河口乡紧急转移低洼地带群众",
             comments=20,
         )
-        say(flood, local, "jzdaily", "news", T.FLOOD_LOCAL_NEWS, title=T.FLOOD_LOCAL_NEWS_TITLE)
+        say(
+            flood,
+            local,
+            "jzdaily",
+            "news",
+            T.FLOOD_LOCAL_NEWS,
+            title=T.FLOOD_LOCAL_NEWS_TITLE,
+            facts=later,
+        )
         say(
             flood,
             local + rng.uniform(5, 25),
@@ -1112,11 +1158,19 @@ class _Scenario:
             "weibo",
             T.FLOOD_LOCAL_NEWS,
             title=T.FLOOD_LOCAL_NEWS_TITLE,
+            facts=later,
             reposts=rng.randint(20, 50),
             comments=20,
         )
         say(
-            flood, f0 + rng.uniform(330, 360), "weather", "weibo", T.RAINFALL, reposts=5, comments=5
+            flood,
+            f0 + rng.uniform(330, 360),
+            "weather",
+            "weibo",
+            T.RAINFALL,
+            reposts=5,
+            comments=5,
+            facts=later,
         )
         say(
             flood,

@@ -348,7 +348,7 @@ FIRE_LOCAL_EARLY = (
 )
 FIRE_LOCAL_NEWS_TITLE = "云溪化工园区一企业发生火灾 {injured}人受伤送医"
 FIRE_LOCAL_NEWS = (
-    "本报讯 {date}{onset_clock}许，云溪县{park_full}内{company}发生火灾。"
+    "{date}{onset_clock}许，云溪县{park_full}内{company}发生火灾。"
     "记者赶到现场时看到，园区上空仍有黑烟，多辆消防车在现场处置，周边道路实行交通管制。"
     "据云溪县应急管理局通报，事故造成{injured}人受伤，均已送医救治，暂无人员死亡，"
     "周边{evacuated}名群众已安全转移。{town_quote}事故原因正在调查中，本报将持续关注。"
@@ -542,7 +542,7 @@ ROAD_CLOSED = (
 )
 EVACUATION = (
     "受持续强降雨影响，{river}河口段水位快速上涨，河口乡{flood_village}低洼地带受到威胁。"
-    "乡党委政府组织干部连夜转移群众{evacuated}人，已妥善安置在乡中心小学，"
+    "乡党委政府组织干部紧急转移群众{evacuated}人，已妥善安置在乡中心小学，"
     "安置点饮用水、食品和被褥供应充足。"
 )
 RAINFALL = (
@@ -556,7 +556,7 @@ FLOOD_LIFT = (
 FLOOD_LOCAL_NEWS_TITLE = "云溪普降暴雨 河口乡转移群众{evacuated}人"
 FLOOD_LOCAL_NEWS = (
     "受强对流天气影响，{date}云溪县普降暴雨，{town}累计降雨量达{mm}毫米。S213省道云溪段"
-    "一处发生塌方，交警部门已实行交通管制。河口乡连夜转移{flood_village}低洼地带群众"
+    "一处发生塌方，交警部门已实行交通管制。河口乡紧急转移{flood_village}低洼地带群众"
     "{evacuated}人，目前无人员伤亡。县防汛抗旱指挥部已启动防汛Ⅳ级应急响应。"
 )
 FLOOD_POSTS: tuple[str, ...] = (

@@ -26,11 +26,37 @@ from yuqing.storage.lease import DetectionLease
 from yuqing.textproc.pipeline import TextPipeline
 from yuqing.textproc.places import Place, PlaceFinder
 
+#: The demo's monitors, written as a duty desk would: each names what the incident is
+#: (a fire, not any word with 火 in it; a rainstorm warning, not tomorrow's forecast) and
+#: leaves drills out, so the county's ordinary chatter (a hotpot restaurant by the park, a
+#: fire drill at work, "rain next week") matches none of them.
 DEMO_MONITORS: tuple[tuple[str, str], ...] = (
-    ("化工园区火情", "(化工 OR 化工厂 OR 化工园区) AND (火 OR 爆炸 OR 浓烟 OR 起火)"),
-    ("校园食品安全", "(学校 OR 食堂 OR 学生) AND (中毒 OR 呕吐 OR 腹痛 OR 送医)"),
-    ("汛情预警", "暴雨 OR 洪水 OR 汛 OR 积水 OR 水位"),
+    (
+        "化工园区火情",
+        "(化工 OR 化工厂 OR 化工园区) AND (火灾 OR 起火 OR 着火 OR 失火 OR 爆炸 OR 爆燃"
+        " OR 浓烟 OR 黑烟 OR 火情 OR 火势 OR 明火 OR 火光 OR 大火) NOT 演练",
+    ),
+    (
+        "校园食品安全",
+        "(学校 OR 食堂 OR 学生 OR 二中) AND (中毒 OR 呕吐 OR 腹痛 OR 腹泻 OR 肚子疼 OR 上吐下泻"
+        " OR 送医 OR 就医 OR 就诊 OR 不适 OR 急诊 OR 打点滴) NOT 演练",
+    ),
+    (
+        "汛情预警",
+        "((暴雨 AND (预警 OR 转移 OR 积水 OR 内涝)) OR 洪水 OR 山洪 OR 汛情 OR 防汛 OR 水位"
+        " OR 积水) NOT 演练",
+    ),
     ("自来水传言", '自来水 AND (污染 OR 有毒 OR 不能喝 OR 辟谣 OR "谣言")'),
+)
+
+#: The scenario's platforms as the console lists them: (slug, name, category). The news
+#: site carries central, local and overseas outlets alike; each post keeps its own.
+DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("weibo", "微博", "social"),
+    ("douyin", "抖音", "social"),
+    ("wechat", "微信公众号", "social"),
+    ("forum", "云溪论坛", "forum"),
+    ("news", "新闻网站（央媒、地方与境外媒体）", "other"),
 )
 
 
@@ -93,6 +119,10 @@ def prepare_demo(
     )
     ctx.lease = lease
     with ctx.db.write() as conn:
+        for slug, name, category in DEMO_SOURCES:
+            repo.ensure_source(
+                conn, slug, now=ctx.clock.now(), name=name, kind="replay", category=category
+            )
         for name, query in DEMO_MONITORS:
             repo.add_monitor(conn, name, query, ctx.clock.now(), place="云溪县")
     ctx.ingestor.ingest(prelude(seed, start_at), origin="demo prelude", source_kind="replay")
@@ -100,9 +130,10 @@ def prepare_demo(
     def start(workers: Workers) -> None:
         from yuqing.runtime.demo_incidents import start_demo_incidents
 
-        # The demo's incident is raised by its fire monitor with a scripted duty desk, so
-        # it plays the same way at every start; detection's own events are shown, not
-        # taken into the plan, to keep the demo to one incident.
+        # The demo's incidents are raised by its monitors with a scripted duty desk (the
+        # fire by the plan's rules, the other three reported by hand), so they play the
+        # same way at every start; detection's own events are shown, not taken into the
+        # plan, which would take each of its fragments of one incident in as another.
         start_demo_incidents(ctx, workers)
         replay_into(ctx, replayer.batches(), workers, origin="demo scenario")
 

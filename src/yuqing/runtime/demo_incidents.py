@@ -1,4 +1,4 @@
-"""The demo's incidents: the scenario's fire taken into the plan, and scripted people.
+"""The demo's incidents: the scenario's four taken into the plan, and scripted people.
 
 ``yuqing serve --demo`` replays the demo scenario at 60x. ``start_demo_incidents(ctx,
 workers)`` (called by ``runtime/demo.py`` once the demo context is made) adds:
@@ -16,6 +16,13 @@ workers)`` (called by ``runtime/demo.py`` once the demo context is made) adds:
   ``IncidentService.on_event_raised`` (opened at once at III or above), and later
   measurements re-grade it. With ``trigger="detection"`` nothing is measured here:
   detection calls ``on_event_raised`` / ``on_event_updated`` and the rest stays;
+- **leads reported by hand** (``scripted=True``): the other three incidents of the
+  scenario (the tap-water rumour, the school's sick pupils, the flood) reach no level
+  under the plan's rules, which grade on volume, media, shares and casualties. The
+  office's duty officer, watching the demo's monitors, reports each as a patrol lead
+  once its monitor has matched ``PATROL_POSTS`` posts within an hour (``PATROL_LEADS``:
+  title, place, kind, unit concerned), judges it at IV with a reason, and reports it
+  upward on time; a level-IV matter has no joint meeting;
 - **the desk** (``scripted=True``): invented people doing what the plan asks, at
   plausible moments after an incident opens (stream minutes): the office's duty
   officer names the unit concerned and confirms the level (+3), the office head
@@ -24,7 +31,8 @@ workers)`` (called by ``runtime/demo.py`` once the demo context is made) adds:
   +45). Nobody answers the first escalation step, so it escalates to the next person
   on the roster; that person acknowledges through their link three minutes later and
   the escalation stops; the report upward follows five minutes after that, late.
-  So ``yuqing report clocks --demo`` shows deadlines met and one missed, with its delay.
+  So ``yuqing report clocks --demo`` shows deadlines met and one missed (the fire's
+  report), with its delay.
 
 Everything goes through the same service calls the API uses; a person can act on the
 demo incident through the API at the same time.
@@ -42,11 +50,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from yuqing.core.clock import utc
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import propose_level
 from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
 from yuqing.incidents.clocks import ClockStatus
-from yuqing.incidents.lifecycle import Incident, State
+from yuqing.incidents.lifecycle import Incident, PatrolReport, State
 from yuqing.incidents.milestones import Milestone
 from yuqing.incidents.plan import Plan, check_roster
 from yuqing.incidents.roster import Person, Roster, on_duty
@@ -69,6 +78,8 @@ MIN_POSTS = 3
 
 _INJURED = re.compile(r"(\d{1,4})\s*(?:人|名)(?:[^，。；]{0,8}?)受伤")
 _EVACUATED = re.compile(r"(\d{1,6})\s*名群众")
+# "转移群众180人", "紧急转移柳湾村低洼地带群众180人" (the flood's notices)
+_EVACUATED_AFTER = re.compile(r"转移[^，。；]{0,12}?群众\s*(\d{1,6})\s*人")
 _PICKUP = {"central_media": "central", "local_media": "local", "overseas_media": "overseas"}
 
 #: Units concerned, by words in an incident's title (detection's events included).
@@ -77,6 +88,65 @@ CONCERNED_BY_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("自来水", "中毒", "疫", "医院"), "health"),
     (("化工", "火", "爆炸", "暴雨", "洪", "汛", "塌方"), "emergency"),
 )
+
+
+@dataclass(frozen=True)
+class PatrolLead:
+    """An incident of the scenario that the office's duty officer reports by hand (M3).
+
+    The plan's rules grade on volume, media, negative and rumour shares and casualties;
+    the school's sick pupils, the flood's evacuations and a rumour's spread are none of
+    these, so no rule proposes a level for them and only the fire opens by itself. A
+    person on patrol sees them in their monitors and reports each, then judges its level
+    with a reason (the desk's "grade" step), as the plan lets a person do.
+    """
+
+    monitor: str
+    title: str
+    place: str
+    kind: IncidentKind
+    concerned_unit: str
+    mentions: str
+    """A word the official posts about it carry (their casualty figures are read)."""
+    level: Level
+    reason: str
+
+
+PATROL_LEADS: tuple[PatrolLead, ...] = (
+    PatrolLead(
+        monitor="自来水传言",
+        title="网传云溪县城区自来水被污染",
+        place="云溪县",
+        kind=IncidentKind.PUBLIC_HEALTH,
+        concerned_unit="health",
+        mentions="自来水",
+        level=Level.IV,
+        reason="网传自来水被污染、不能饮用，转发扩散快，涉及群众饮水安全，需尽快核实并发布权威信息",
+    ),
+    PatrolLead(
+        monitor="校园食品安全",
+        title="云溪县第二中学学生就餐后身体不适",
+        place="云溪县第二中学",
+        kind=IncidentKind.PUBLIC_HEALTH,
+        concerned_unit="education",
+        mentions="第二中学",
+        level=Level.IV,
+        reason="学生在校就餐后出现腹痛、呕吐并送医，涉及校园食品安全，家长和社会关注度高",
+    ),
+    PatrolLead(
+        monitor="汛情预警",
+        title="云溪县暴雨汛情",
+        place="云溪县",
+        kind=IncidentKind.NATURAL_DISASTER,
+        concerned_unit="emergency",
+        mentions="雨",
+        level=Level.IV,
+        reason="暴雨预警已发布，城区积水、河道水位上涨，网民关注度高，暂无人员伤亡报告",
+    ),
+)
+#: Posts a monitor must have matched within the last hour before the lead is reported.
+PATROL_POSTS = 10
+PATROL_WINDOW = timedelta(hours=1)
 
 
 def demo_roster_path() -> Path:
@@ -137,21 +207,9 @@ def measure_fire(service: IncidentService, now: datetime) -> Measured | None:
             return None
         first = matched[0].seen_at
         official = repo.official_posts(conn, first - timedelta(hours=1), now, PARK)
-    injuries: int | None = None
-    evacuated: int | None = None
-    outlets: dict[str, set[str]] = {"central": set(), "local": set(), "overseas": set()}
-    authors: set[str] = set()
-    for post in [*matched, *official]:
-        authors.add(str(post.author))
-        category = (post.extra or {}).get("source_category")
-        if category in _PICKUP:
-            outlets[_PICKUP[category]].add(str(post.author))
-    for post in official:
-        text = f"{post.title or ''} {post.text}"
-        for match in _INJURED.finditer(text):
-            injuries = max(injuries or 0, int(match.group(1)))
-        for match in _EVACUATED.finditer(text):
-            evacuated = max(evacuated or 0, int(match.group(1)))
+    outlets, authors = _outlets([*matched, *official])
+    figures = _figures(official)
+    injuries, evacuated = figures.get("injuries"), figures.get("evacuated")
     signals = Signals(
         volume=len(matched),
         source_count=len(authors),
@@ -167,6 +225,62 @@ def measure_fire(service: IncidentService, now: datetime) -> Measured | None:
         measured_at=now,
     )
     return Measured(signals, first, len(matched))
+
+
+def measure_lead(service: IncidentService, lead: PatrolLead, now: datetime) -> Measured | None:
+    """Signals of a patrol lead once its monitor matched ``PATROL_POSTS`` posts within
+    the last hour (None before): volume, sources, media pick-up by outlet, kind, and the
+    casualties and evacuations the official posts about it give."""
+    with service.db.read() as conn:
+        matched = repo.monitor_posts(conn, lead.monitor)
+        recent = [post for post in matched if utc(post.seen_at) > now - PATROL_WINDOW]
+        if len(recent) < PATROL_POSTS:
+            return None
+        first = utc(matched[0].seen_at)
+        official = repo.official_posts(conn, first - timedelta(hours=1), now, lead.mentions)
+    figures = _figures(official)
+    outlets, authors = _outlets([*matched, *official])
+    signals = Signals(
+        volume=len(matched),
+        source_count=len(authors),
+        media_pickup=MediaPickup(
+            central=len(outlets["central"]),
+            local=len(outlets["local"]),
+            overseas=len(outlets["overseas"]),
+        ),
+        kind=lead.kind,
+        injuries=figures.get("injuries"),
+        evacuated=figures.get("evacuated"),
+        measured_at=now,
+    )
+    return Measured(signals, first, len(matched))
+
+
+def _outlets(posts: list[Any]) -> tuple[dict[str, set[str]], set[str]]:
+    """Distinct outlets by media category, and distinct authors, of ``posts``."""
+    outlets: dict[str, set[str]] = {"central": set(), "local": set(), "overseas": set()}
+    authors: set[str] = set()
+    for post in posts:
+        authors.add(str(post.author))
+        category = (post.extra or {}).get("source_category")
+        if category in _PICKUP:
+            outlets[_PICKUP[category]].add(str(post.author))
+    return outlets, authors
+
+
+def _figures(official: list[Any]) -> dict[str, int]:
+    """The highest injuries and evacuated counts the official posts give."""
+    found: dict[str, int] = {}
+    for post in official:
+        text = f"{post.title or ''} {post.text}"
+        for kind, patterns in (
+            ("injuries", (_INJURED,)),
+            ("evacuated", (_EVACUATED, _EVACUATED_AFTER)),
+        ):
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    found[kind] = max(found.get(kind, 0), int(match.group(1)))
+    return found
 
 
 # -- the desk: scripted people ---------------------------------------------------------
@@ -196,9 +310,13 @@ class DemoDesk:
     REPORT_AFTER_ACK = timedelta(minutes=5)
     ACK_FROM_STEP = 2  # nobody answers step 1: it must escalate to the next person
 
+    #: A lead reported by hand is reported upward this long after it was opened.
+    PATROL_REPORT_AFTER = timedelta(minutes=25)
+
     def __init__(self, service: IncidentService) -> None:
         self.service = service
         self.progress: dict[str, _Progress] = {}
+        self.reported: set[str] = set()  # the titles of the leads reported by hand
 
     # people of the roster
     def _people(self, now: datetime, unit: str, role: str) -> list[Person]:
@@ -210,11 +328,43 @@ class DemoDesk:
         return Actor(people[0].id, role, unit) if people else None
 
     def poll(self, now: datetime) -> None:
+        try:
+            self._patrol(now)
+        except Exception as error:  # a scripted person's mistake must not stop the demo
+            log.warning("demo desk on patrol: %s", error)
         for row in self.service.summaries(states=OPEN_STATES, limit=50):
             try:
                 self._play(row.id, now)
             except Exception as error:  # a scripted person's mistake must not stop the demo
                 log.warning("demo desk on %s: %s", row.id, error)
+
+    def _patrol(self, now: datetime) -> None:
+        """The office's duty officer reports each patrol lead by hand, once."""
+        if len(self.reported) < len(PATROL_LEADS):
+            # Reported already (by this desk, or before a second one started): once only.
+            self.reported |= {
+                row.title for row in self.service.summaries(limit=1000) if row.origin == "patrol"
+            }
+        for lead in PATROL_LEADS:
+            if lead.title in self.reported:
+                continue
+            measured = measure_lead(self.service, lead, now)
+            duty = self._office_duty(now)
+            if measured is None or duty is None:
+                continue
+            report = PatrolReport(
+                title=lead.title,
+                description=(
+                    f"监测方案「{lead.monitor}」已命中 {measured.posts} 条信息，"
+                    f"近一小时 {PATROL_POSTS} 条以上；值班员巡查发现，人工上报。"
+                ),
+                place=lead.place,
+                observed_at=min(measured.first_seen, now),
+                concerned_unit=lead.concerned_unit,
+            )
+            incident_id = self.service.open_from_patrol(report, duty, measured.signals)
+            self.reported.add(lead.title)
+            log.info("demo: %s reported by hand as incident %s", lead.title, incident_id)
 
     def _play(self, incident_id: str, now: datetime) -> None:
         progress = self.progress.setdefault(incident_id, _Progress())
@@ -228,6 +378,7 @@ class DemoDesk:
             incident = self.service.incident(incident_id)
         self._acknowledge_escalations(incident, progress, now)
         self._report(incident, progress, now)
+        self._report_lead(incident, progress, now)
 
     def _office_duty(self, now: datetime) -> Actor | None:
         return self._actor(now, self.service.plan.office, "duty_officer")
@@ -247,12 +398,20 @@ class DemoDesk:
             proposal = incident.pending_proposal() or (
                 incident.proposals[-1] if incident.proposals else None
             )
-            level = (proposal.level if proposal else None) or incident.level or Level.IV
-            reason = None if proposal and proposal.level == level else "按现有信息先行定级"
+            lead = patrol_lead_of(incident)
+            if proposal is not None and proposal.level is not None:
+                level, reason = proposal.level, None
+            elif lead is not None:  # no rule proposes one: the duty officer judges it
+                level, reason = lead.level, lead.reason
+            else:
+                level, reason = incident.level or Level.IV, "按现有信息先行定级"
             svc.decide_level(incident.id, level, duty, reason)
         elif step == "convene":
+            # A joint meeting for the fire (III) and above; a level-IV matter is handled
+            # by the unit concerned without one.
             head = self._head(now, office)
-            if head and not incident.meetings and incident.state is not State.SUGGESTED:
+            serious = incident.level is not None and incident.level.is_higher_than(Level.IV)
+            if head and serious and not incident.meetings and incident.state is not State.SUGGESTED:
                 svc.convene_meeting(incident.id, head)
         elif step in ("staff_at_posts", "information_officers"):
             milestone = (
@@ -324,6 +483,27 @@ class DemoDesk:
         if actor is not None:
             self.service.report_upward(incident.id, actor, note="已报送（迟报）")
             self.service.transition(incident.id, "respond", actor, "启动处置")
+
+    def _report_lead(self, incident: Incident, progress: _Progress, now: datetime) -> None:
+        """A lead the office reported by hand is reported upward on time, and handled."""
+        if patrol_lead_of(incident) is None or "report" in progress.done:
+            return
+        if now - incident.opened_at < self.PATROL_REPORT_AFTER:
+            return
+        if incident.state in (State.SUGGESTED, State.DETECTED, State.REPORTED):
+            return  # not graded yet
+        progress.done.add("report")
+        actor = self._actor(now, incident.lead_unit, "duty_officer") or self._office_duty(now)
+        if actor is not None:
+            self.service.report_upward(incident.id, actor, note="已报送")
+            self.service.transition(incident.id, "respond", actor, "启动处置")
+
+
+def patrol_lead_of(incident: Incident) -> PatrolLead | None:
+    """The patrol lead an incident was reported from by the desk, if it was."""
+    if incident.origin != "patrol":
+        return None
+    return next((lead for lead in PATROL_LEADS if lead.title == incident.title), None)
 
 
 def concerned_unit_for(title: str) -> str | None:
@@ -408,6 +588,7 @@ def start_demo_incidents(
 
 __all__ = [
     "FIRE_EVENT_REF",
+    "PATROL_LEADS",
     "DemoDesk",
     "DemoIncidents",
     "build_demo_service",
@@ -415,5 +596,6 @@ __all__ = [
     "demo_roster_path",
     "demo_settings",
     "measure_fire",
+    "measure_lead",
     "start_demo_incidents",
 ]

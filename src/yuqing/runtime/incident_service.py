@@ -282,6 +282,21 @@ def load_plan_and_roster(settings: Settings) -> tuple[Plan, Roster]:
     return plan, roster
 
 
+def ack_base_url(settings: Settings) -> str:
+    """Where the acknowledge links of messages point: ``public_base_url`` when it is
+    configured, else the address this server listens on (``host``, ``port``), so that a
+    server started on another port does not send links to port 8000."""
+    if "public_base_url" in settings.model_fields_set:
+        return settings.public_base_url
+    host = settings.host.strip()
+    # Listening on every interface: this machine answers on loopback.
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{settings.port}"
+
+
 class IncidentService:
     """Opens and changes incidents, stores them, and gets their notices delivered."""
 
@@ -367,7 +382,7 @@ class IncidentService:
         tables: dict[str, Mapping[str, Any]] = dict(settings.notify if notify is None else notify)
         tables.setdefault("inapp", {})
         channels = build_channels(tables, ChannelContext(clock=wall, inbox=inbox))
-        tokens = AckTokens(settings.pseudonym_key(), settings.public_base_url)
+        tokens = AckTokens(settings.pseudonym_key(), ack_base_url(settings))
         return cls(
             db,
             clock,

@@ -84,6 +84,10 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
     )
 
 
+#: How often a replayed batch is tried before the replay goes on without it.
+REPLAY_TRIES = 2
+
+
 def replay_into(
     ctx: Context,
     batches: Iterable[list[Item]],
@@ -91,18 +95,55 @@ def replay_into(
     *,
     origin: str,
     default_source: str | None = None,
+    retry_after: float = 1.0,
 ) -> None:
-    """Feed replayed batches to the ingestor until the stream ends or the process stops."""
+    """Feed replayed batches to the ingestor until the stream ends or the process stops.
+
+    Like every worker it keeps going after a failure: a batch whose ingestion raised (a
+    locked database, a detector state that could not be saved) is tried once more, the
+    ingestion picking up where it stopped (a post is stored once, however often it
+    comes), and then the replay goes on with the rest of the stream, saying in the log
+    how many posts it had to leave out. Before, the first error ended the replay for
+    good while the stream clock ran on: the console stopped receiving posts, silently.
+    """
+    stream = iter(batches)
+    pending: list[Item] | None = None  # the batch being ingested when a failure came
+    tries = 0
 
     def until_stopped() -> Iterable[list[Item]]:
-        for batch in batches:
-            if workers.stopping.is_set():
-                return
-            yield batch
+        nonlocal pending, tries
+        while not workers.stopping.is_set():
+            if pending is None:
+                batch = next(stream, None)
+                if batch is None:
+                    return
+                pending, tries = batch, 0
+            tries += 1
+            yield pending
+            pending = None  # asked for the next one: this one went through
 
     def run() -> None:
-        ctx.ingestor.ingest_batches(
-            until_stopped(), origin=origin, default_source=default_source, source_kind="replay"
-        )
+        nonlocal pending
+        while not workers.stopping.is_set():
+            try:
+                ctx.ingestor.ingest_batches(
+                    until_stopped(),
+                    origin=origin,
+                    default_source=default_source,
+                    source_kind="replay",
+                )
+                return
+            except Exception:
+                if pending is not None and tries >= REPLAY_TRIES:
+                    log.exception(
+                        "replay %s: a batch of %d posts failed %d times; going on without it",
+                        origin,
+                        len(pending),
+                        tries,
+                    )
+                    pending = None
+                else:
+                    log.exception("replay %s failed; it will try that batch again", origin)
+            workers.stopping.wait(retry_after)
 
     workers.once("replay", run)

@@ -46,7 +46,7 @@ def test_demo_server_fills_the_overview_within_a_minute(tmp_path: Path) -> None:
         page = httpx.get(base + "/", timeout=10)
         assert page.status_code == 200
         assert "舆情应急值守" in page.text
-        assert "weibo" in page.text
+        assert "微博" in page.text  # the demo source by its Chinese name
         assert (tmp_path / "var" / "demo.db").exists()
     finally:
         server.terminate()  # SIGTERM, as systemd, docker and `timeout` stop a service
