@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from yuqing.grading.levels import Level
-from yuqing.grading.rules import Condition, GradingTable, RuleResult, evaluate
+from yuqing.grading.rules import Condition, GradingTable, Rule, RuleResult, evaluate
 from yuqing.grading.signals import SIGNALS, IncidentKind, Signals
 
 
@@ -99,7 +99,7 @@ def propose_level(
         return Proposal(None, (), (), tuple(sorted(missing)), signals, fingerprint, at)
     level, hits = matched[0]
     reasons = tuple(
-        _reason(result.rule.id, condition, measured, level)
+        _reason(result.rule, condition, measured, level)
         for result in hits
         for condition, measured in result.held
     )
@@ -169,18 +169,24 @@ def _show(value: object, signal: str, zh: bool) -> str:
     return str(value)
 
 
-def _reason(rule_id: str, condition: Condition, measured: object, level: Level) -> Reason:
+def _reason(rule: Rule, condition: Condition, measured: object, level: Level) -> Reason:
+    rule_id = rule.id
+    # A rule is named by its note where the plan gives one (人员伤亡, not III-casualties:
+    # the people reading reasons wrote the plan in words, not ids); the id stays on the
+    # reason for whoever traces it back to the plan file.
+    name_zh = f"「{rule.note_zh}」" if rule.note_zh else f" {rule_id}"
+    name_en = f'"{rule.note_en}"' if rule.note_en else rule_id
     spec = SIGNALS[condition.signal]
     op_zh, op_en = _OPERATOR_TEXT[condition.op]
     threshold = condition.value
     if spec.type.value == "set" and condition.op == ">=":
         count = len(measured) if isinstance(measured, frozenset) else measured
         text_zh = (
-            f"{spec.label_zh}数为 {count}，{op_zh} {threshold}（规则 {rule_id}，{level.value}级）"
+            f"{spec.label_zh}数为 {count}，{op_zh} {threshold}（规则{name_zh}，{level.value}级）"
         )
         text_en = (
             f"{count} {spec.label_en} seen, {op_en} {threshold} "
-            f"(rule {rule_id}, level {level.value})"
+            f"(rule {name_en}, level {level.value})"
         )
     else:
         m_zh, m_en = (
@@ -191,8 +197,8 @@ def _reason(rule_id: str, condition: Condition, measured: object, level: Level) 
             _show(threshold, condition.signal, True),
             _show(threshold, condition.signal, False),
         )
-        text_zh = f"{spec.label_zh}为 {m_zh}，{op_zh} {t_zh}（规则 {rule_id}，{level.value}级）"
-        text_en = f"{spec.label_en} is {m_en}, {op_en} {t_en} (rule {rule_id}, level {level.value})"
+        text_zh = f"{spec.label_zh}为 {m_zh}，{op_zh} {t_zh}（规则{name_zh}，{level.value}级）"
+        text_en = f"{spec.label_en} is {m_en}, {op_en} {t_en} (rule {name_en}, level {level.value})"
     return Reason(
         rule_id=rule_id,
         signal=condition.signal,

@@ -103,8 +103,8 @@ def test_default_plan_media_and_share_rules_explain_themselves() -> None:
     )
     assert proposal.level is Level.II
     assert [r.text_zh for r in proposal.reasons] == [
-        "中央媒体转载数为 2，≥ 1（规则 II-central-media，II级）",
-        "负面占比为 62%，≥ 50%（规则 II-central-media，II级）",
+        "中央媒体转载数为 2，≥ 1（规则「中央媒体关注且负面为主」，II级）",
+        "负面占比为 62%，≥ 50%（规则「中央媒体关注且负面为主」，II级）",
     ]
 
 
@@ -201,3 +201,14 @@ def test_proposal_record_is_json_friendly() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["level"] == "III"
     assert data["signals"] == {"volume": 6000, "source_categories": ["forum"]}
+
+
+def test_every_rule_of_the_default_plan_is_named_in_words_in_its_reasons() -> None:
+    plan = default_plan()
+    rules = [rule for spec in plan.spec.levels.values() for rule in spec.rules]
+    assert len(rules) == 14 and all(rule.note_zh and rule.note_en for rule in rules)
+    proposal = propose_level(plan, Signals(injuries=22))
+    assert proposal.level is Level.III
+    assert proposal.reasons[0].rule_id == "III-casualties"  # traceable to the plan file
+    assert proposal.reasons[0].text_zh == "受伤人数为 22，≥ 10（规则「较大人员伤亡」，III级）"
+    assert "III-casualties" not in proposal.reasons[0].text_zh
