@@ -275,10 +275,11 @@ def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) 
 
 
 def count_events(conn: Connection) -> tuple[int, int]:
-    """(events, raised events)."""
-    total = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    """(events, raised events), leaving out events merged into another (not listed either)."""
+    kept = events.c.status != "merged"
+    total = conn.execute(select(func.count()).select_from(events).where(kept)).scalar_one()
     raised = conn.execute(
-        select(func.count()).select_from(events).where(events.c.alerted_at.is_not(None))
+        select(func.count()).select_from(events).where(kept, events.c.alerted_at.is_not(None))
     ).scalar_one()
     return int(total), int(raised)
 

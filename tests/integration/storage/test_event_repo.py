@@ -79,3 +79,22 @@ def test_a_reach_beyond_what_the_database_holds_is_stored_at_the_cap(ctx: Contex
         assert conn.execute(select(events.c.reach)).scalar_one() == 3_000_000_000
         event_repo.upsert_events(conn, [("k1", summary(reach=2**70))], START)
     assert stored(ctx).reach == MAX_REACH
+
+
+def test_events_merged_into_another_are_not_counted_as_they_are_not_listed(ctx: Context) -> None:
+    # The console's heading said "已预警 6 / 9" above fewer rows.
+    with ctx.db.write() as conn:
+        event_repo.upsert_events(
+            conn,
+            [
+                ("k1", summary(alerted_at=START)),
+                ("k2", summary(event_id="ev-2", alerted_at=START)),
+                ("k3", summary(event_id="ev-3")),
+            ],
+            START,
+        )
+        event_repo.merge_event_posts(conn, "k2", "k1")
+    with ctx.db.read() as conn:
+        listed = event_repo.latest_events(conn)
+        assert event_repo.count_events(conn) == (2, 1)
+    assert sorted(row.key for row in listed) == ["k1", "k3"]
