@@ -23,8 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yuqing.api.incidents import build_router
-from yuqing.core.posts import refuse_json_constant
-from yuqing.errors import StorageError
+from yuqing.core.monitors import short_name
+from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
+from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
@@ -326,16 +327,29 @@ def create_app(
 
     @app.post("/api/v1/posts")
     async def push_posts(
-        request: Request, source: str = Query("push", max_length=100)
+        request: Request, source: str = Query("push", max_length=MAX_SOURCE_CHARS)
     ) -> JSONResponse:
         token = ctx.settings.push_token
-        if token is None:
+        # An empty token (YUQING_PUSH_TOKEN= in an environment file, or a variable that a
+        # compose file left unset) is no token: "Bearer " alone matched it.
+        expected = token.get_secret_value().strip() if token is not None else ""
+        if not expected:
             raise HTTPException(503, "push is disabled: set YUQING_PUSH_TOKEN to enable it")
         given = request.headers.get("authorization", "")
         if not given.lower().startswith("bearer ") or not hmac.compare_digest(
-            given[7:].strip().encode(), token.get_secret_value().encode()
+            given[7:].strip().encode(), expected.encode()
         ):
             raise HTTPException(401, "missing or wrong token (Authorization: Bearer <token>)")
+        try:
+            slug = short_name(source, "source", MAX_SOURCE_CHARS)
+        except QueryError as exc:
+            raise HTTPException(422, f"query parameter {exc}") from None
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and kind != "application/json" and not kind.endswith("+json"):
+            # Most often a form: curl -d sends application/x-www-form-urlencoded.
+            raise HTTPException(
+                415, f"send the posts as JSON (Content-Type: application/json), not {kind[:60]}"
+            )
         limit = ctx.settings.max_push_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -345,6 +359,8 @@ def create_app(
             body.extend(chunk)
             if len(body) > limit:
                 raise HTTPException(413, f"body larger than {limit} bytes")
+        if body.startswith(b"\xef\xbb\xbf"):  # a BOM, as import files may start with
+            del body[:3]
         try:
             payload = json.loads(body.decode("utf-8"), parse_constant=refuse_json_constant)
         except UnicodeDecodeError as exc:
@@ -359,7 +375,7 @@ def create_app(
             raise HTTPException(400, f"body is not usable JSON: {exc}") from None
         items = parse_push_batch(payload)
         summary = await run_in_threadpool(
-            ctx.ingestor.ingest, items, origin="push", default_source=source, source_kind="push"
+            ctx.ingestor.ingest, items, origin="push", default_source=slug, source_kind="push"
         )
         content = {
             "stored": summary.stored,

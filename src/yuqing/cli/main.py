@@ -130,6 +130,77 @@ DETECTION_ELSEWHERE = (
 )
 
 
+def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
+    """What became of the last run of the same file, when it did not end well."""
+    from yuqing.storage import repo
+
+    last = summary.previous
+    if last is None:
+        return None
+    # The heartbeat is wall time (a replay's started_at is stream time).
+    seen = last.heartbeat_at or last.started_at
+    run = f"run {last.id}, {last.process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC"
+    again = "this run stores the rest, and counts the posts stored already as duplicates"
+    if last.status == repo.INTERRUPTED:
+        return (
+            f"the previous {what} of {summary.origin} ({run}) was interrupted after storing "
+            f"{last.stored:,} posts: its process ended before the run did (killed, or the "
+            f"machine stopped); {again}"
+        )
+    if last.status == "failed":
+        return (
+            f"the previous {what} of {summary.origin} ({run}) failed after storing "
+            f"{last.stored:,} posts; {again}"
+        )
+    if last.status == repo.RUNNING:
+        return (
+            f"another {what} of {summary.origin} is running ({run}): each post is stored "
+            "once, by one or the other"
+        )
+    return None
+
+
+def _stop_on_sigterm_during_ingest(_signum: int, _frame: object) -> None:
+    # SystemExit, like Ctrl-C's KeyboardInterrupt, unwinds through the ingestor, which
+    # records the run as interrupted, and through the context, which closes (the default
+    # action ended the process on the spot and left the run "running").
+    raise SystemExit(143)
+
+
+def _started(into: list[IngestSummary], what: str) -> Callable[[IngestSummary], None]:
+    """An ``on_start`` that keeps the run's summary (for its counts if it is interrupted)
+    and tells how the last run of the same file ended, when not well."""
+
+    def start(summary: IngestSummary) -> None:
+        into.append(summary)
+        if (note := _previous_run_note(summary, what)) is not None:
+            typer.echo(f"note: {note}", err=True)
+
+    return start
+
+
+def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) -> None:
+    counts = ""
+    if summary is not None:
+        counts = (
+            f" after storing {summary.stored:,} posts (duplicates {summary.duplicates:,}, "
+            f"rejected {summary.rejected:,})"
+        )
+    typer.echo(
+        f"{origin}: {what} interrupted{counts}; run it again to finish: the posts stored "
+        "already are counted as duplicates",
+        err=True,
+    )
+
+
+# Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
+NOT_UTF8 = (
+    'lines that are not UTF-8 were refused; a file saved by Excel as "CSV" on Chinese '
+    'Windows is in GBK: save it as "CSV UTF-8" and import it again (the lines stored '
+    "already count as duplicates)"
+)
+
+
 def _print_summary(summary: IngestSummary) -> int:
     for rejection in summary.rejections:
         typer.echo(f"rejected {rejection}", err=True)
@@ -194,15 +265,32 @@ def ingest(
                 continue
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
-            summary = ctx.ingestor.ingest(reader.read(), origin=str(path), default_source=source)
+            progress: list[IngestSummary] = []
+            try:
+                summary = ctx.ingestor.ingest(
+                    reader.read(),
+                    origin=str(path),
+                    default_source=source,
+                    on_start=_started(progress, "import"),
+                    look_back=True,
+                )
+            except (KeyboardInterrupt, SystemExit):
+                _print_interrupted(progress[0] if progress else None, str(path), "import")
+                raise
             worst = max(worst, _print_summary(summary))
+            if any("not valid UTF-8" in r.problem for r in summary.rejections):
+                typer.echo(f"note: {path}: {NOT_UTF8}", err=True)
             if ctx.detection_elsewhere and summary.stored:
                 typer.echo(DETECTION_ELSEWHERE, err=True)
             if stage is not None:
                 _print_detection_skips(before, stage.skipped)
         return worst
 
-    code = with_context(run)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm_during_ingest)
+    try:
+        code = with_context(run)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     raise typer.Exit(code)
 
 
@@ -216,14 +304,23 @@ def replay(
     ] = False,
 ) -> None:
     """Play a stream into yuqing with its original timing scaled by --speed."""
+    check_speed(speed)
+    source = checked_name(source, "--source", MAX_SOURCE_CHARS)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm_during_ingest)
+    try:
+        code = _replay(file, speed, source, now)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise typer.Exit(code)
+
+
+def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from datetime import UTC, datetime
 
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
     from yuqing.sources.replay import Replayer
 
-    check_speed(speed)
-    source = checked_name(source, "--source", MAX_SOURCE_CHARS)
     with user_errors():
         if not file.exists():
             raise fail(f"{file}: no such file")
@@ -246,12 +343,19 @@ def replay(
             )
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
-            summary = ctx.ingestor.ingest_batches(
-                replayer.batches(),
-                origin=f"replay:{file}",
-                default_source=source,
-                source_kind="replay",
-            )
+            progress: list[IngestSummary] = []
+            try:
+                summary = ctx.ingestor.ingest_batches(
+                    replayer.batches(),
+                    origin=f"replay:{file}",
+                    default_source=source,
+                    source_kind="replay",
+                    on_start=_started(progress, "replay"),
+                    look_back=True,
+                )
+            except (KeyboardInterrupt, SystemExit):
+                _print_interrupted(progress[0] if progress else None, str(file), "replay")
+                raise
             code = _print_summary(summary)
             if ctx.detection_elsewhere and summary.stored:
                 typer.echo(DETECTION_ELSEWHERE, err=True)
@@ -259,7 +363,7 @@ def replay(
                 _print_detection_skips(before, stage.skipped, replaying=True)
         finally:
             ctx.close()
-    raise typer.Exit(code)
+    return code
 
 
 @app.command()

@@ -23,7 +23,7 @@ from typing import Any
 import xxhash
 from sqlalchemy.engine import Connection
 
-from yuqing.core.clock import Clock
+from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
 from yuqing.core.posts import (
     AuthorKind,
@@ -68,6 +68,11 @@ class IngestSummary:
     # or two posts sharing an id. The first one stays; the first such line is named.
     differing: int = 0
     first_differing: str | None = None
+    # The latest earlier run of the same origin, as it stood when this one started (a run
+    # whose process is gone is told as interrupted): see ``Ingestor.ingest_batches``.
+    previous: repo.RunInfo | None = None
+    # "done", "done_with_rejections", "failed" or "interrupted" once the run has ended.
+    status: str = repo.RUNNING
 
     @property
     def ok(self) -> bool:
@@ -157,6 +162,43 @@ def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
+class _Heartbeat:
+    """Renews a run's heartbeat every ``seconds`` of wall time from a thread of its own.
+
+    While it beats, the run is alive; once its process is gone the beats stop and the run
+    is told as interrupted (``repo.reap_interrupted_runs``). A beat that fails is logged
+    and the run goes on. Not for an in-memory SQLite database (another thread would see
+    another database; no other process can see it anyway).
+    """
+
+    def __init__(self, db: Database, run_id: int | None, wall: Clock, seconds: float) -> None:
+        self._db = db
+        self._run_id = run_id
+        self._wall = wall
+        self._seconds = seconds
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        if run_id is not None and seconds > 0 and ":memory:" not in db.url:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"ingest-run-{run_id}-heartbeat", daemon=True
+            )
+            self._thread.start()
+
+    def _beat(self) -> None:
+        assert self._run_id is not None
+        while not self._stopped.wait(self._seconds):
+            try:
+                with self._db.write() as conn:
+                    repo.beat_run(conn, self._run_id, self._wall.now())
+            except Exception as exc:  # never stops the run it watches
+                log.warning("ingest run %s: heartbeat not recorded: %s", self._run_id, exc)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
 class StageTimes:
     """Seconds spent in each stage of ingestion, for benchmarks and the stats page."""
 
@@ -208,8 +250,15 @@ class Ingestor:
         self._sources: dict[str, repo.SourceInfo] = {}
         self.detection = detection
         self._on_occurrences = on_occurrences
+        # Real time, for the runs' heartbeats (``clock`` may be a replay's stream time).
+        self.wall: Clock = SystemClock()
+        self.heartbeat_seconds = repo.HEARTBEAT_SECONDS
         self._warm_dedup()
         self.refresh_monitors()
+        # Runs left "running" by processes that are gone (a server killed with -9) are
+        # told as interrupted from the start, not only once the next run begins.
+        with self.db.write() as conn:
+            repo.reap_interrupted_runs(conn, self.wall.now())
 
     # -- state that outlives a batch -----------------------------------------------------
 
@@ -276,6 +325,9 @@ class Ingestor:
         origin: str,
         default_source: str | None = None,
         source_kind: str = "import",
+        on_start: Callable[[IngestSummary], None] | None = None,
+        on_batch: Callable[[IngestSummary], None] | None = None,
+        look_back: bool = False,
     ) -> IngestSummary:
         """Store every valid item; count duplicates and rejections. Never raises for items."""
         return self.ingest_batches(
@@ -283,6 +335,9 @@ class Ingestor:
             origin=origin,
             default_source=default_source,
             source_kind=source_kind,
+            on_start=on_start,
+            on_batch=on_batch,
+            look_back=look_back,
         )
 
     def ingest_batches(
@@ -292,16 +347,35 @@ class Ingestor:
         origin: str,
         default_source: str | None = None,
         source_kind: str = "import",
+        on_start: Callable[[IngestSummary], None] | None = None,
         on_batch: Callable[[IngestSummary], None] | None = None,
+        look_back: bool = False,
     ) -> IngestSummary:
-        """One ingestion run over batches as they come (a file, a feed poll, a replay)."""
+        """One ingestion run over batches as they come (a file, a feed poll, a replay).
+
+        ``on_start`` is called with the run's summary once the run is recorded,
+        ``on_batch`` with the same summary after each batch.
+
+        The run is recorded with its process and a heartbeat renewed while it lasts, so a
+        run whose process is killed shows as interrupted (``repo.reap_interrupted_runs``)
+        instead of running for ever. With ``look_back``, ``summary.previous`` tells how
+        the last run of the same origin ended (for a file imported again; pushes and
+        feed polls, many a day, do not look). Stopped by Ctrl-C or SIGTERM
+        (``KeyboardInterrupt``, ``SystemExit``), the run is recorded as interrupted; by
+        an error, as failed.
+        """
         self.refresh_monitors()
         summary = IngestSummary(origin=origin)
         with self.db.write() as conn:
-            summary.run_id = repo.start_run(conn, origin, self.clock.now())
+            summary.run_id = repo.start_run(conn, origin, self.clock.now(), wall=self.wall.now())
+            if look_back:
+                summary.previous = repo.last_run_of(conn, origin, before=summary.run_id)
         kept = 0
         status = "failed"
+        heartbeat = _Heartbeat(self.db, summary.run_id, self.wall, self.heartbeat_seconds)
         try:
+            if on_start is not None:
+                on_start(summary)
             for chunk in batches:
                 for part in batched(chunk, self.settings.batch_size):
                     # One batch at a time across threads: the dedup index is not shared-safe.
@@ -310,9 +384,20 @@ class Ingestor:
                 if on_batch is not None:
                     on_batch(summary)
             status = "done" if summary.ok else "done_with_rejections"
+        except (KeyboardInterrupt, SystemExit):
+            status = repo.INTERRUPTED
+            raise
         finally:
-            with self.db.write() as conn:
-                repo.finish_run(conn, summary.run_id, self.clock.now(), status)
+            heartbeat.stop()
+            summary.status = status
+            try:
+                with self.db.write() as conn:
+                    repo.finish_run(
+                        conn, summary.run_id, self.clock.now(), status, wall=self.wall.now()
+                    )
+            finally:
+                if summary.run_id is not None:
+                    repo.forget_run(self.db.write_engine, summary.run_id)
         return summary
 
     def _ingest_batch(
@@ -403,9 +488,12 @@ class Ingestor:
             lambda i: self._match_doc(prepared[i], features[i], kinds[i] if kinds else None),
         )
         lap("monitors")
-        detected = self._detect(prepared, features, stories, matches, now, kinds)
-        lap("detection")
         try:
+            # From here the detection stage may have seen the batch: if it is not stored
+            # (an error, Ctrl-C, SIGTERM at any point), the stage has diverged from the
+            # store and must not be saved (see ``DetectionStage.diverged``).
+            detected = self._detect(prepared, features, stories, matches, now, kinds)
+            lap("detection")
             with self.db.write() as conn:
                 new_ids = self._store(conn, prepared, features, stories, matches, now, detected)
                 kept += repo.record_run_progress(
@@ -415,9 +503,10 @@ class Ingestor:
                     duplicates=duplicates + len(prepared) - len(new_ids),
                     rejections=[(r.location, r.problem) for r in rejections],
                     kept_so_far=kept,
+                    wall=self.wall.now(),
                 )
         except BaseException:
-            if detected is not None and self.detection is not None:
+            if prepared and self.detection is not None:
                 self.detection.diverged = True
             raise
         summary.stored += len(new_ids)
@@ -619,6 +708,18 @@ class Ingestor:
             columns["cues"] = [[cue_dict(c) for c in d.cues] if d else None for d in results]
             columns["event_key"] = [d.event_key if d else None for d in results]
         new_ids = repo.insert_posts(conn, columns)
+        if len(new_ids) < len(posts):
+            # Stored meanwhile by another process (PostgreSQL only): their stories were
+            # grown for them above; the other process counted them already.
+            shrink: dict[int, list[int]] = {}
+            for p, key, n in zip(posts, keys, reach, strict=True):
+                if p.identity not in new_ids:
+                    g = shrink.setdefault(story_ids[key], [0, 0])
+                    g[0] += 1
+                    g[1] += n
+            repo.shrink_stories(
+                conn, [{"sid": sid, "n": g[0], "reach": g[1]} for sid, g in shrink.items()]
+            )
         stored = [
             (p.source.id, _minute(p.seen_at), post_id, b[3])
             for p, b in zip(posts, batch, strict=True)

@@ -81,15 +81,17 @@ def _open_binary(path: Path) -> IO[bytes]:
         raise SourceError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
-def _physical_lines(stream: IO[bytes], path: Path) -> Iterator[tuple[int, bytes | None]]:
+def _physical_lines(
+    stream: IO[bytes], path: Path, number: int = 0
+) -> Iterator[tuple[int, bytes | None]]:
     """Yield ``(line number, line bytes with end-of-line)``; ``None`` for an oversized line.
 
     A line may carry ``MAX_RECORD_BYTES`` of content plus ``\\r\\n``. Anything longer is
     drained in ``_SKIP_CHUNK`` pieces and reported as ``None``, never assembled.
-    A BOM at the very start of the file is dropped.
+    A BOM at the very start of the file is dropped. ``number`` is the count of lines
+    before the stream's position (to read on from a line's end after a seek).
     """
     limit = MAX_RECORD_BYTES + 2
-    number = 0
     try:
         while True:
             line = stream.readline(limit)
@@ -177,13 +179,19 @@ class _CsvLineFeed:
     out to have swallowed the rows after it can give them back (``give_back``).
     """
 
-    def __init__(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
-        self._lines = lines
-        self._returned: deque[tuple[int, str]] = deque()
+    def __init__(self, stream: IO[bytes], path: Path) -> None:
+        self._stream = stream
+        self._path = path
+        self._lines = _physical_lines(stream, path)
+        # Lines given back, each with the byte offset where it ends in the file.
+        self._returned: deque[tuple[int, str, int]] = deque()
         self.problems: dict[int, str] = {}
         self.row_bytes = 0
         self.last_number = 0
         self.row_lines: list[tuple[int, str]] = []
+        # Where the current row's first line ends in the file: (line number, byte offset).
+        self._row_start: tuple[int, int] | None = None
+        self._ends: dict[int, int] = {}
 
     def __iter__(self) -> _CsvLineFeed:
         return self
@@ -191,17 +199,21 @@ class _CsvLineFeed:
     def start_row(self) -> None:
         self.row_bytes = 0
         self.row_lines = []
+        self._row_start = None
+        self._ends = {}
 
     def give_back(self, lines: list[tuple[int, str]]) -> None:
         """Hand these lines (already read) to the parser again, before any new line."""
-        self._returned.extendleft(reversed(lines))
+        ends = self._ends
+        self._returned.extendleft((n, text, ends[n]) for n, text in reversed(lines))
 
     def __next__(self) -> str:
         if self._returned:
-            number, text = self._returned.popleft()
+            number, text, end = self._returned.popleft()
             size = len(text.encode("utf-8"))
         else:
             number, line = next(self._lines)
+            end = self._stream.tell()
             if line is None:
                 self.problems[number] = _TOO_LARGE
                 text, size = "\n", 1
@@ -213,31 +225,56 @@ class _CsvLineFeed:
                     self.problems[number] = _utf8_problem(exc)
                     text = line.decode("utf-8", errors="replace")
         self.last_number = number
+        if not self.row_lines:
+            self._row_start = (number, end)
+        self._ends[number] = end
         self.row_lines.append((number, text))
         self.row_bytes += size
         if self.row_bytes > MAX_RECORD_BYTES and len(self.row_lines) > 1:
             raise _RowTooLarge
         return text
 
-    def skip_quoted_rest(self) -> None:
+    def skip_quoted_rest(self, rows_follow: bool) -> bool:
         """After a row grew too large inside a quoted cell, read on to where it closes.
 
         The parser forgets its place when the row is cut; without this, every line of the
         rest of the cell would be read as a row of its own (a flood of false rejections).
         Quotes come in pairs ("" inside a cell), so the cell is open while the count of
         quote characters read for the row is odd.
+
+        A quote that is never closed, followed by a line that reads as a row
+        (``rows_follow``), was a stray one, not a cell: the file is then read again from
+        the end of the row's first line, its lines as rows of their own (else one stray
+        quote took the rest of the file, told as one rejection). Returns True when that
+        happened.
         """
+        start = self._row_start
         quotes = sum(text.count('"') for _, text in self.row_lines)
+        # (It happens at most once a file: a second stray quote would close the first.)
         while quotes % 2:
             self.row_lines = []
             self.row_bytes = 0
+            self._ends = {}
             try:
                 text = next(self)
             except StopIteration:
-                return
+                if start is None or not rows_follow:
+                    return False
+                number, end = start
+                try:
+                    self._stream.seek(end)
+                except OSError as exc:
+                    raise SourceError(f"{self._path}: cannot read again ({exc})") from None
+                self._lines = _physical_lines(self._stream, self._path, number)
+                self._returned.clear()
+                for later in [n for n in self.problems if n > number]:
+                    del self.problems[later]
+                self.last_number = number
+                self.start_row()
+                return True
             quotes += text.count('"')
-        self.row_lines = []
-        self.row_bytes = 0
+        self.start_row()
+        return False
 
     def take_problem(self, first: int, last: int) -> tuple[int, str] | None:
         """The first problem on lines ``first..last``; forget all problems up to ``last``."""
@@ -273,11 +310,12 @@ def _ends_in_quotes(text: str) -> bool:
     return quoted
 
 
-def _row_like(header: list[str], text: str) -> bool:
+def _row_like(header: list[str], text: str, *, timed: bool = True) -> bool:
     """Whether one physical line reads as a complete row of this file.
 
     It must close every quote it opens and have the header's width; where the header has
-    ``published_at``, that cell must be a timestamp (prose with commas rarely is).
+    ``published_at`` and ``timed`` is true, that cell must be a timestamp (prose with
+    commas rarely is).
     """
     if _ends_in_quotes(text):
         return False
@@ -287,7 +325,7 @@ def _row_like(header: list[str], text: str) -> bool:
         return False
     if len(cells) != len(header):
         return False
-    if "published_at" not in header:
+    if not timed or "published_at" not in header:
         return True
     try:
         datetime.fromisoformat(cells[header.index("published_at")].strip())
@@ -317,7 +355,7 @@ class CsvFile:
         """Every post or rejection of the file, in file order."""
         csv.field_size_limit(MAX_RECORD_BYTES)
         with _open_binary(self.path) as stream:
-            feed = _CsvLineFeed(_physical_lines(stream, self.path))
+            feed = _CsvLineFeed(stream, self.path)
             reader = csv.reader(feed, strict=True)
             header: list[str] | None = None
             last_line = 0
@@ -333,7 +371,7 @@ class CsvFile:
                     # strict: a quote closing a cell must be followed by a comma or the
                     # line's end (lenient parsing silently dropped such a quote).
                     end = "unexpected end of data" in str(exc)
-                    row, problem = None, _UNCLOSED_AT_END if end else f"malformed CSV: {exc}"
+                    row, problem = None, _UNCLOSED_AT_END if end else _csv_problem(exc)
                 except _RowTooLarge:
                     row, problem = None, _TOO_LARGE
                 # The feed's count, not reader.line_num: the latter misses a line that raised.
@@ -349,8 +387,13 @@ class CsvFile:
                     continue
                 if problem == _TOO_LARGE and row is None:
                     # A real cell too large: the rest of it is not rows of their own.
-                    feed.skip_quoted_rest()
-                    last_line = max(feed.last_number, last_line)
+                    after = feed.row_lines[1][1] if len(feed.row_lines) > 1 else ""
+                    rows_follow = header is not None and _row_like(header, after, timed=False)
+                    if feed.skip_quoted_rest(rows_follow):
+                        # ... unless it never closes: then its quote was a stray one.
+                        problem, last_line = _UNCLOSED_QUOTE, first_line
+                    else:
+                        last_line = max(feed.last_number, last_line)
                 line_problem = feed.take_problem(first_line, last_line)
                 if problem is None and line_problem is not None:
                     first_line, problem = line_problem
@@ -395,14 +438,23 @@ class CsvFile:
         lines = feed.row_lines
         if len(lines) < 2 or not _ends_in_quotes(lines[0][1]):
             return False
-        if not any(_row_like(header, text) for _, text in lines[1:]):
-            return False
         broken = (
             problem is not None
             or row is None
             or len(row) > len(header)
             or _ends_in_quotes("".join(text for _, text in lines))
         )
+        # A quote never closed to the end of the file was a stray one: lines of the
+        # header's width after it are read as rows even without a timestamp (rows may lack
+        # one), else it took the following rows of a file with empty times and told of
+        # one rejection. (A row too large may be one real, long cell of prose: see
+        # skip_quoted_rest; one with too many cells may hold prose with commas.)
+        unclosed = problem == _UNCLOSED_AT_END or (
+            problem is None and _ends_in_quotes("".join(text for _, text in lines))
+        )
+        timed = not unclosed
+        if not any(_row_like(header, text, timed=timed) for _, text in lines[1:]):
+            return False
         return broken or "published_at" in header
 
     def _parse(self, header: list[str], row: list[str], location: str) -> Item:
@@ -425,6 +477,21 @@ class CsvFile:
         except InvalidRecord as exc:
             return Rejection(location, str(exc))
         return Located(record, location)
+
+
+# A carriage return alone in an unquoted cell: csv's own words advise Python's
+# "universal-newline mode". Whole files like that were written by old Mac programs.
+_LONE_CR = (
+    "malformed CSV: a line break (CR, \\r) inside an unquoted cell; if every line ends so "
+    "(as old Mac programs wrote them), save the file with Windows (CRLF) or Unix (LF) "
+    "line ends"
+)
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "new-line character seen in unquoted field" in str(error):
+        return _LONE_CR
+    return f"malformed CSV: {error}"
 
 
 def _header_problem(header: list[str]) -> str | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import socket
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from yuqing.core.posts import MAX_REACH
 from yuqing.errors import NotFound
@@ -244,6 +247,34 @@ def grow_stories(conn: Connection, growth: Sequence[dict[str, Any]]) -> None:
     conn.execute(stmt, [{**g, "reach": min(g["reach"], MAX_REACH)} for g in growth])
 
 
+def shrink_stories(conn: Connection, shrink: Sequence[dict[str, Any]]) -> None:
+    """Take back the growth of posts that were not stored after all: ``{"sid", "n",
+    "reach"}`` per story, as given to ``grow_stories``.
+
+    Only PostgreSQL needs it: there another process can store a post between the check
+    of its identity and the insert, which then skips it, after its story had been grown
+    (two imports of one file counted every story twice). A story this leaves without
+    posts (made by this transaction for them) is removed. Its first and last times stay.
+    """
+    if not shrink:
+        return
+    larger = func.greatest if conn.dialect.name == "postgresql" else func.max
+    conn.execute(
+        update(t.stories)
+        .where(t.stories.c.id == bindparam("sid"))
+        .values(
+            post_count=larger(t.stories.c.post_count - bindparam("n"), 0),
+            reach=larger(t.stories.c.reach - bindparam("reach"), 0),
+        ),
+        [{**g, "reach": min(g["reach"], MAX_REACH)} for g in shrink],
+    )
+    ids = [g["sid"] for g in shrink]
+    has_posts = select(t.posts.c.id).where(t.posts.c.story_id == t.stories.c.id).exists()
+    conn.execute(
+        delete(t.stories).where(t.stories.c.id.in_(ids), t.stories.c.post_count <= 0, ~has_posts)
+    )
+
+
 def insert_posts(conn: Connection, columns: dict[str, list[Any]]) -> dict[str, int]:
     """Insert posts whose identity is not stored yet; returns identity -> new id.
 
@@ -420,8 +451,118 @@ def bump_source_items(conn: Connection, per_source: dict[int, int], now: datetim
 
 MAX_REJECTIONS_KEPT = 1000
 
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+# A running run renews its heartbeat this often (wall seconds; runtime.ingest does it) ...
+HEARTBEAT_SECONDS = 30.0
+# ... and one not heard of for this long is taken as interrupted, wherever it ran (its
+# process is checked directly only on the same host). Ten missed beats: a busy database
+# delays a beat, never by minutes.
+STALE_AFTER = timedelta(minutes=5)
 
-def start_run(conn: Connection, origin: str, now: datetime) -> int:
+
+@functools.cache
+def this_host() -> str:
+    """This machine as runs record it: the host name and, on Linux, the PID namespace.
+
+    Two containers may share a host name while each counts its own PIDs: a PID is only
+    looked up where both match.
+    """
+    name = socket.gethostname() or "localhost"
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:
+        return name[:255]
+    return f"{name[:200]} {namespace[:50]}"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this PID exists on this host (a zombie does not count)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # "pid (comm) S ...": the state follows the last ")" (comm may hold one).
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
+
+
+# The runs this process has started and not finished: its own PID is alive, so this is
+# how a run of this process whose end was never recorded is told from a live one.
+_OWN_RUNS: set[tuple[str, int]] = set()
+_OWN_RUNS_LOCK = threading.Lock()
+
+
+def _run_key(conn: Connection, run_id: int) -> tuple[str, int]:
+    return (conn.engine.url.render_as_string(), run_id)
+
+
+@dataclass(slots=True, frozen=True)
+class RunInfo:
+    """One ingestion run as recorded."""
+
+    id: int
+    origin: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    stored: int
+    duplicates: int
+    rejected: int
+    host: str | None
+    pid: int | None
+    heartbeat_at: datetime | None
+
+    @property
+    def process(self) -> str:
+        """Which process ran it, for messages: ``pid 123 on host`` (or ``unknown``)."""
+        if self.pid is None:
+            return "an unknown process (recorded by an earlier version)"
+        host = (self.host or "").split(" ")[0] or "an unknown host"
+        return f"pid {self.pid} on {host}"
+
+
+def _run_info(row: Row[Any]) -> RunInfo:
+    return RunInfo(
+        id=int(row.id),
+        origin=row.origin,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        stored=int(row.stored),
+        duplicates=int(row.duplicates),
+        rejected=int(row.rejected),
+        host=row.host,
+        pid=row.pid,
+        heartbeat_at=row.heartbeat_at,
+    )
+
+
+def start_run(
+    conn: Connection,
+    origin: str,
+    now: datetime,
+    *,
+    wall: datetime | None = None,
+    host: str | None = None,
+    pid: int | None = None,
+) -> int:
+    """Record a new run of this process (``now``: the clock's time; ``wall``: real time).
+
+    Runs of processes that are gone are marked interrupted first (``reap_interrupted_runs``).
+    """
+    wall = wall or datetime.now(UTC)
+    reap_interrupted_runs(conn, wall)
     result = conn.execute(
         insert(t.ingest_runs)
         .values(
@@ -430,11 +571,78 @@ def start_run(conn: Connection, origin: str, now: datetime) -> int:
             stored=0,
             duplicates=0,
             rejected=0,
-            status="running",
+            status=RUNNING,
+            host=host if host is not None else this_host(),
+            pid=pid if pid is not None else os.getpid(),
+            heartbeat_at=wall,
         )
         .returning(t.ingest_runs.c.id)
     )
-    return int(result.scalar_one())
+    run_id = int(result.scalar_one())
+    if pid is None:
+        with _OWN_RUNS_LOCK:
+            _OWN_RUNS.add(_run_key(conn, run_id))
+    return run_id
+
+
+def beat_run(conn: Connection, run_id: int, wall: datetime) -> None:
+    """Say the run is alive; a run marked interrupted while its process was stalled (not
+    gone) is running again."""
+    conn.execute(
+        update(t.ingest_runs)
+        .where(
+            t.ingest_runs.c.id == run_id,
+            t.ingest_runs.c.status.in_((RUNNING, INTERRUPTED)),
+            t.ingest_runs.c.finished_at.is_(None),
+        )
+        .values(heartbeat_at=wall, status=RUNNING)
+    )
+
+
+def reap_interrupted_runs(
+    conn: Connection,
+    wall: datetime,
+    *,
+    stale_after: timedelta = STALE_AFTER,
+    alive: Any = None,
+) -> list[int]:
+    """Mark as interrupted the runs left ``running`` by processes that are gone.
+
+    A run is gone when it ran on this host (and PID namespace) and its process does not
+    exist any more, or is this process and no longer among its runs; or, wherever it ran,
+    when its heartbeat is older than ``stale_after``, or it has none (an earlier version).
+    ``alive(pid)`` checks a process (default ``process_alive``). Returns the ids marked.
+    """
+    alive = alive or process_alive
+    here = this_host()
+    own_pid = os.getpid()
+    cutoff = wall - stale_after
+    rows = conn.execute(
+        select(
+            t.ingest_runs.c.id,
+            t.ingest_runs.c.host,
+            t.ingest_runs.c.pid,
+            t.ingest_runs.c.heartbeat_at,
+        ).where(t.ingest_runs.c.status == RUNNING)
+    ).all()
+    gone: list[int] = []
+    for row in rows:
+        if row.heartbeat_at is None or row.heartbeat_at < cutoff:
+            gone.append(int(row.id))
+        elif row.host == here and row.pid is not None:
+            if row.pid == own_pid:
+                with _OWN_RUNS_LOCK:
+                    if _run_key(conn, int(row.id)) not in _OWN_RUNS:
+                        gone.append(int(row.id))
+            elif not alive(row.pid):
+                gone.append(int(row.id))
+    if gone:
+        conn.execute(
+            update(t.ingest_runs)
+            .where(t.ingest_runs.c.id.in_(gone), t.ingest_runs.c.status == RUNNING)
+            .values(status=INTERRUPTED)
+        )
+    return gone
 
 
 def record_run_progress(
@@ -445,17 +653,17 @@ def record_run_progress(
     duplicates: int,
     rejections: Sequence[tuple[str, str]],
     kept_so_far: int,
+    wall: datetime | None = None,
 ) -> int:
     """Add a batch's counts to a run; keeps at most MAX_REJECTIONS_KEPT rejection rows."""
-    conn.execute(
-        update(t.ingest_runs)
-        .where(t.ingest_runs.c.id == run_id)
-        .values(
-            stored=t.ingest_runs.c.stored + stored,
-            duplicates=t.ingest_runs.c.duplicates + duplicates,
-            rejected=t.ingest_runs.c.rejected + len(rejections),
-        )
-    )
+    values: dict[str, Any] = {
+        "stored": t.ingest_runs.c.stored + stored,
+        "duplicates": t.ingest_runs.c.duplicates + duplicates,
+        "rejected": t.ingest_runs.c.rejected + len(rejections),
+    }
+    if wall is not None:
+        values["heartbeat_at"] = wall
+    conn.execute(update(t.ingest_runs).where(t.ingest_runs.c.id == run_id).values(**values))
     room = max(0, MAX_REJECTIONS_KEPT - kept_so_far)
     keep = rejections[:room]
     if keep:
@@ -469,12 +677,43 @@ def record_run_progress(
     return len(keep)
 
 
-def finish_run(conn: Connection, run_id: int, now: datetime, status: str) -> None:
-    conn.execute(
-        update(t.ingest_runs)
-        .where(t.ingest_runs.c.id == run_id)
-        .values(finished_at=now, status=status)
-    )
+def finish_run(
+    conn: Connection, run_id: int, now: datetime, status: str, *, wall: datetime | None = None
+) -> None:
+    """Record a run's end (also of one marked interrupted meanwhile: it was not)."""
+    values: dict[str, Any] = {"finished_at": now, "status": status}
+    if wall is not None:
+        values["heartbeat_at"] = wall
+    conn.execute(update(t.ingest_runs).where(t.ingest_runs.c.id == run_id).values(**values))
+    forget_run(conn.engine, run_id)
+
+
+def forget_run(engine: Engine, run_id: int) -> None:
+    """This process no longer runs ``run_id`` (its end recorded, or never to be) on the
+    database of ``engine`` (the one the run was started with)."""
+    with _OWN_RUNS_LOCK:
+        _OWN_RUNS.discard((engine.url.render_as_string(), run_id))
+
+
+def get_run(conn: Connection, run_id: int) -> RunInfo | None:
+    row = conn.execute(select(t.ingest_runs).where(t.ingest_runs.c.id == run_id)).first()
+    return _run_info(row) if row else None
+
+
+def last_run_of(conn: Connection, origin: str, *, before: int | None = None) -> RunInfo | None:
+    """The latest run of ``origin`` (as recorded, cut to 2,000 characters), or of those
+    started before run ``before``."""
+    query = select(t.ingest_runs).where(t.ingest_runs.c.origin == origin[:2000])
+    if before is not None:
+        query = query.where(t.ingest_runs.c.id < before)
+    row = conn.execute(query.order_by(t.ingest_runs.c.id.desc()).limit(1)).first()
+    return _run_info(row) if row else None
+
+
+def list_runs(conn: Connection, limit: int = 50) -> list[RunInfo]:
+    """The latest runs, newest first."""
+    rows = conn.execute(select(t.ingest_runs).order_by(t.ingest_runs.c.id.desc()).limit(limit))
+    return [_run_info(row) for row in rows]
 
 
 # -- monitors --------------------------------------------------------------------------

@@ -199,7 +199,14 @@ ingest_runs = Table(
     Column("stored", Integer, nullable=False, default=0),
     Column("duplicates", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
+    # running, done, done_with_rejections, failed, interrupted (its process ended first).
     Column("status", String(20), nullable=False, default="running"),
+    # The process running it (migration 0007): host name and PID namespace, PID, and the
+    # wall time it last said it was alive (renewed while the run lasts).
+    Column("host", String(255)),
+    Column("pid", Integer),
+    _ts("heartbeat_at"),
+    Index("ix_ingest_runs_status", "status"),
 )
 
 rejections = Table(
