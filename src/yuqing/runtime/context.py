@@ -158,6 +158,11 @@ class Context:
         except (YuqingError, TypeError, ValueError) as exc:
             log.warning("the event detector state could not be saved: %s", exc)
             return None
+        except Exception:
+            # Whatever else goes wrong in a save (a database error, a defect), the batch
+            # it runs before must still be ingested: the previous save stays in place.
+            log.exception("the event detector state could not be saved")
+            return None
         stage.checkpointed()
         log.info(
             "event detector state saved (%d bytes, %.2f s)", size, time.perf_counter() - started

@@ -196,6 +196,33 @@ def test_the_state_is_saved_while_ingesting_not_only_on_close(
         ctx.close()
 
 
+def test_a_save_that_fails_in_any_way_does_not_stop_ingestion(
+    database_url: str,
+    make_settings: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A defect in a save (the demo's replay once stopped on an AttributeError in one)
+    # failed the batch it ran before, and so the whole replay.
+    ctx = opened(database_url, make_settings, START + timedelta(hours=2))
+    try:
+        stage = ctx.ingestor.detection
+        assert stage is not None
+        stage.checkpoint_seconds = 0.0  # due at every batch
+
+        def broken(*_args: Any, **_kwargs: Any) -> Any:
+            raise AttributeError("'EventDetector' object has no attribute '_rhythm'")
+
+        monkeypatch.setattr("yuqing.runtime.context.event_repo.encode_state", broken)
+        with caplog.at_level(logging.ERROR, logger="yuqing"):
+            summary = ctx.ingestor.ingest(items(chatter(2, 60)), origin="a")
+        assert summary.stored == 120 and summary.rejected == 0
+        assert "could not be saved" in caplog.text
+    finally:
+        monkeypatch.undo()
+        ctx.close()
+
+
 def store_and_save_chatter(ctx: Context) -> None:
     """Two hours of chatter stored, and the detector state saved after them (80 posts)."""
     ctx.ingestor.ingest(items(chatter(2, 40)), origin="first")
