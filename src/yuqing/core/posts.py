@@ -127,6 +127,17 @@ class PostRecord:
         return f"hash:{source_slug}:{content_hash(self.title, self.text)}"
 
 
+# A post that opens by answering someone (回复@…:, @…, //@…) or forwards with the
+# platform's stock words: a reply or a repost in all but its fields (scraped comments and
+# Weibo reposts often come without reply_to / repost_of).
+_ANSWERING = re.compile(r"\s*(?:(?:回复|//)\s*)?[@＠]|\s*(?:转发微博|轉發微博|rt\s+@)", re.I)
+
+
+def answers_someone(text: str) -> bool:
+    """Whether ``text`` opens as a reply or a repost does (not an original post)."""
+    return _ANSWERING.match(text) is not None
+
+
 def post_identity(source_slug: str, external_id: str) -> str:
     """The identity of the post ``external_id`` of a source (also of a repost's original)."""
     return _bounded_identity(f"id:{source_slug}:{external_id}", f"id:{source_slug}:")

@@ -29,6 +29,7 @@ from yuqing.core.posts import (
     AuthorKind,
     PostRecord,
     SourceCategory,
+    answers_someone,
     content_hash,
     post_identity,
 )
@@ -599,7 +600,12 @@ class Ingestor:
             monitor_ids=matches,
             now=now,
             kinds=kinds,
-            originals=[p.record.repost_of is None and p.record.reply_to is None for p in prepared],
+            originals=[
+                p.record.repost_of is None
+                and p.record.reply_to is None
+                and not answers_someone(p.record.text)
+                for p in prepared
+            ],
         )
 
     def _prepare(

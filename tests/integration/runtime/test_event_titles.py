@@ -52,3 +52,38 @@ def test_a_stored_event_is_titled_by_the_original_post_its_replies_answer(
     assert len(raised) == 1
     assert raised[0].title == NOTICE
     assert raised[0].summary["representative_post_id"].endswith(":p1100")
+
+
+def test_a_reply_without_its_reply_field_does_not_title_the_event(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    # Scraped comments come without reply_to: "回复@u_…: …" had titled events and incidents.
+    rng = random.Random(5)
+    happening = [
+        record(
+            1000 + i,
+            HAPPENING + timedelta(minutes=i),
+            ["meteor", "chelyabinsk", "fireball", *rng.sample(WORDS, 4)],
+        )
+        for i in range(4)
+    ]
+    answer = record(1099, HAPPENING + timedelta(minutes=4, seconds=30), NOTICE.split())
+    answer["text"] = "回复@u_0123456789ab:" + answer["text"]
+    notice = record(1100, HAPPENING + timedelta(minutes=5), NOTICE.split())
+    copies = [
+        record(1200 + i, HAPPENING + timedelta(minutes=6 + i), NOTICE.split()) for i in range(6)
+    ]
+    for i, copy in enumerate(copies):
+        copy["text"] = f"//@u_{i:012d}: " + copy["text"]
+    ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=20))
+    try:
+        ctx.ingestor.ingest(
+            items([*chatter(8, 40), *happening, answer, notice, *copies]), origin="test"
+        )
+        with ctx.db.read() as conn:
+            raised = event_repo.latest_events(conn, raised_only=True)
+    finally:
+        ctx.close()
+    assert len(raised) == 1
+    assert raised[0].title == NOTICE
+    assert raised[0].summary["representative_post_id"].endswith(":p1100")

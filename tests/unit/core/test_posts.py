@@ -130,3 +130,23 @@ def test_identities_fit_the_column_and_short_ones_are_as_before() -> None:
     # A repost names its original by id: the same identity is made from the link.
     assert post_identity("w" * 100, long_id) == by_id
     assert by_id != post_identity("w" * 100, "8" + long_id[1:])
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        ("回复@u_2310abe0803a:求地址吧", True),
+        ("@u_2310abe0803a +1 笑死", True),
+        ("＠u_2310abe0803a 真的吗", True),
+        ("//@u_ab: 转发", True),
+        ("转发微博", True),
+        ("RT @abc: fire at the plant", True),
+        ("【云溪县应急管理局通报】化工园区火灾", False),
+        ("Fire at the plant, residents told to stay inside", False),
+        ("消防员@现场 已到达", False),  # a mention inside the text is no answer
+    ],
+)
+def test_a_post_that_opens_as_a_reply_or_repost_is_told(text: str, answers: bool) -> None:
+    from yuqing.core.posts import answers_someone
+
+    assert answers_someone(text) is answers
