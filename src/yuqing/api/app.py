@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yuqing.api.incidents import build_router
+from yuqing.core.clock import utc
 from yuqing.core.monitors import short_name
 from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
 from yuqing.errors import QueryError, StorageError
@@ -115,7 +116,22 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         events = event_repo.latest_events(conn, limit=12)
         events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
+        last_bursts = event_repo.last_monitor_bursts(conn)
+        bursts = event_repo.monitor_bursts(conn, limit=10)
         sources = sources_with_health(conn, now, _fmt)
+
+    def burst(b: event_repo.MonitorBurst) -> dict[str, Any]:
+        return {
+            "monitor_id": b.monitor_id,
+            "monitor": b.monitor_name,
+            "at": _fmt(b.at),
+            "posts": b.posts,
+            "expected": round(b.expected, 1),
+            "window_minutes": b.window_minutes,
+            # Within the last hour of stream time: the monitor is bursting now.
+            "recent": utc(now) - utc(b.at) <= timedelta(hours=1),
+        }
+
     return {
         "now": _fmt(now),
         "posts_total": posts_total,
@@ -153,9 +169,16 @@ def overview_data(ctx: Context) -> dict[str, Any]:
             for e in events
         ],
         "monitors": [
-            {"id": m.id, "name": m.name, "query": m.query, "matched": matched.get(m.id, 0)}
+            {
+                "id": m.id,
+                "name": m.name,
+                "query": m.query,
+                "matched": matched.get(m.id, 0),
+                "last_burst": burst(last_bursts[m.id]) if m.id in last_bursts else None,
+            }
             for m in monitors
         ],
+        "monitor_bursts": [burst(b) for b in bursts],
         "sources": sources,
     }
 
@@ -185,8 +208,12 @@ def create_app(
     ctx: Context,
     *,
     background: Callable[[], Any] | None = None,
+    demo: bool = False,
 ) -> FastAPI:
-    """Build the app around a wired context. ``background`` starts workers, returns a stop."""
+    """Build the app around a wired context. ``background`` starts workers, returns a stop.
+
+    ``demo``: the console says it shows the demo, and that its clock is the replay's.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -289,6 +316,7 @@ def create_app(
                 "per_minute_max": top,
                 "lang": language,
                 "_": translator(language),
+                "demo": demo,
             },
         )
 

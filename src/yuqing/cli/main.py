@@ -618,16 +618,26 @@ def monitors_add(
 
 @monitors_app.command("list")
 def monitors_list() -> None:
-    """List monitors and how many posts each matched."""
-    from yuqing.storage import repo
+    """List monitors, how many posts each matched, and each one's last burst."""
+    from yuqing.storage import event_repo, repo
 
     def run(ctx: Context) -> int:
         with ctx.db.read() as conn:
             counts = repo.monitor_post_counts(conn)
             monitors = repo.list_monitors(conn)
+            bursts = event_repo.last_monitor_bursts(conn)
         for m in monitors:
             state = "active" if m.active else "paused"
-            typer.echo(f"{m.id}\t{m.name}\t{state}\tmatched={counts.get(m.id, 0)}\t{m.query}")
+            burst = bursts.get(m.id)
+            last = (
+                f"last_burst={burst.at.isoformat()} ({burst.posts} posts in "
+                f"{burst.window_minutes} min, usually {burst.expected:.1f})"
+                if burst is not None
+                else "last_burst=none"
+            )
+            typer.echo(
+                f"{m.id}\t{m.name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}"
+            )
         if not monitors:
             typer.echo("no monitors yet: yuqing monitors add NAME QUERY", err=True)
         return 0
@@ -760,7 +770,7 @@ def demo_generate(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on", min=1, max=65535)] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="fresh demo database fed by the demo scenario")
     ] = False,
@@ -782,6 +792,10 @@ def serve(
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     with user_errors():
         settings = load_settings()
+        # The address given here is where people reach the server: acknowledgement links
+        # in messages point at it unless public_base_url says otherwise.
+        listen = {"host": host, "port": port}
+        settings = settings.model_copy(update={k: v for k, v in listen.items() if v is not None})
         if demo:
             from yuqing.runtime.demo import prepare_demo
 
@@ -824,9 +838,8 @@ def serve(
             start_demo(workers)
         return workers.stop
 
-    application = create_app(ctx, background=background)
-    bind_host = host or settings.host
-    bind_port = port or settings.port
+    application = create_app(ctx, background=background, demo=demo)
+    bind_host, bind_port = settings.host, settings.port
     typer.echo(f"yuqing console: http://{bind_host}:{bind_port}/  (Ctrl-C to stop)")
     # uvicorn shuts down on SIGTERM, then raises it again under the handler it found: the
     # default one ended the process before ctx.close() saved the detector state (systemd,

@@ -9,11 +9,21 @@ LANGUAGES = ("zh", "en")
 
 _STRINGS: dict[str, dict[str, str]] = {
     "title": {"zh": "舆情应急值守", "en": "Public-opinion duty desk"},
-    "subtitle": {
+    "subtitle": {"zh": "实时采集、聚合与预警", "en": "Live collection, grouping and alerts"},
+    "subtitle_demo": {
         "zh": "实时采集、聚合与预警（演示）",
         "en": "Live collection, grouping and alerts (demo)",
     },
+    "now": {"zh": "当前时间", "en": "Now"},
     "stream_time": {"zh": "当前时间（流时间）", "en": "Now (stream time)"},
+    "last_burst": {"zh": "最近突增", "en": "Last burst"},
+    "monitor_bursts": {"zh": "监测方案突增", "en": "Monitor bursts"},
+    "burst_at": {"zh": "时间", "en": "At"},
+    "burst_posts": {"zh": "窗口内条数", "en": "Posts in window"},
+    "burst_expected": {"zh": "通常约", "en": "Usually about"},
+    "burst_window": {"zh": "窗口（分钟）", "en": "Window (min)"},
+    "bursting_now": {"zh": "正在突增", "en": "Bursting now"},
+    "removed_monitor": {"zh": "（已删除的方案）", "en": "(removed monitor)"},
     "posts_total": {"zh": "已入库信息", "en": "Posts stored"},
     "stories_total": {"zh": "话题（近似重复聚合）", "en": "Stories (near-duplicate groups)"},
     "sources": {"zh": "信息源", "en": "Sources"},

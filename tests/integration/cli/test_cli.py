@@ -454,7 +454,7 @@ def test_monitors_add_list_and_bad_query(cli: CliRunner, tmp_path: Path) -> None
     path = write_jsonl(tmp_path / "p.jsonl", [post(1, text="化工园区发生爆炸")])
     cli.invoke(app, ["ingest", str(path)])
     listing = cli.invoke(app, ["monitors", "list"])
-    assert "火情\tactive\tmatched=1" in listing.stdout
+    assert "火情\tactive\tmatched=1\tlast_burst=none" in listing.stdout
 
 
 def test_config_show_masks_secrets(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Review 7: monitor bursts reach the user; detection goes on across restarts without doubles.
+"""Monitor bursts reach the user; detection goes on across restarts without doubles.
 
 Everything runs through real ingestion (``open_context``) on SQLite and PostgreSQL.
 """
@@ -74,6 +74,38 @@ def test_a_monitor_burst_is_stored_named_and_logged(
         assert "monitor 水库 bursts at" in caplog.text
     finally:
         ctx.close()
+
+
+def test_a_monitor_burst_is_shown_on_the_console_and_in_the_api(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from yuqing.api.app import create_app
+
+    surge = START + timedelta(hours=12)
+    ctx = opened(database_url, make_settings, surge + timedelta(minutes=15))
+    try:
+        with_monitor(ctx)
+        ctx.ingestor.ingest(items(monitored_stream()), origin="a")
+        with TestClient(create_app(ctx)) as client:
+            page = client.get("/").text
+            english = client.get("/?lang=en").text
+            stats = client.get("/api/v1/stats").json()
+        with TestClient(create_app(ctx, demo=True)) as client:
+            demo_page = client.get("/").text
+    finally:
+        ctx.close()
+    (burst,) = stats["monitor_bursts"]
+    assert burst["monitor"] == "水库" and burst["posts"] >= 10 and burst["recent"] is True
+    (monitor,) = stats["monitors"]
+    assert monitor["last_burst"] == burst
+    table = page.split('id="monitor-bursts"', 1)[1].split("</table>", 1)[0]
+    assert "水库" in table and f">{burst['posts']}<" in table
+    assert "正在突增" in page and "Bursting now" in english
+    # The console speaks of the demo and its stream time only in the demo.
+    assert "（演示）" not in page and "流时间" not in page
+    assert "（演示）" in demo_page and "流时间" in demo_page
 
 
 def test_a_monitor_burst_is_not_raised_again_after_a_restart(
