@@ -599,3 +599,17 @@ def test_two_processes_upgrading_a_fresh_schema_at_once_both_succeed(database_ur
     for db in databases:
         db.dispose()
     assert outcomes == [migrate.head_revision()] * 2
+
+
+def test_posts_per_minute_lists_quiet_minutes_too(ctx: Context) -> None:
+    # The console's chart drew only the stored minutes: a quiet half hour vanished.
+    ctx.ingestor.ingest(items([post(1), post(2), post(6)]), origin="t")
+    with ctx.db.read() as conn:
+        seen = sorted(row.seen_at for row in conn.execute(select(t.posts.c.seen_at)))
+        first = seen[0].replace(second=0, microsecond=0)
+        chart = repo.posts_per_minute(conn, seen[-1] + timedelta(minutes=2, seconds=30))
+        nothing = repo.posts_per_minute(conn, seen[0] - timedelta(hours=3))
+    assert [n for _, n in chart] == [1, 1, 0, 0, 0, 1, 0, 0]
+    assert [m - chart[0][0] for m, _ in chart] == [timedelta(minutes=i) for i in range(8)]
+    assert chart[0][0].replace(tzinfo=None) == first.replace(tzinfo=None)
+    assert nothing == []
