@@ -110,13 +110,23 @@ def take_into_the_plan(ctx: Context) -> None:
     ctx.on_occurrences = incident_handler(ctx)
 
 
-def with_context(fn: Callable[[Context], T]) -> T:
-    """Run ``fn`` on a freshly opened context (schema upgraded), closing it after."""
+def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
+    """Run ``fn`` on a freshly opened context (schema upgraded), closing it after.
+
+    ``demo``: on the demo's database (``<data_dir>/demo.db``, written by ``serve --demo``).
+    """
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
 
     with user_errors():
-        ctx = open_context(load_settings())
+        settings = load_settings()
+        if demo:
+            from yuqing.runtime.demo_incidents import demo_settings
+
+            settings = demo_settings(settings)
+            if not (settings.data_dir / "demo.db").exists():
+                raise fail("no demo database yet: run `yuqing serve --demo` first")
+        ctx = open_context(settings)
         try:
             return fn(ctx)
         finally:
@@ -371,6 +381,10 @@ def search(
     query: Annotated[str, typer.Argument(help="words to find (all must occur)")],
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="search the demo's database (<data_dir>/demo.db)"),
+    ] = False,
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
     from yuqing.storage.search import MAX_QUERY_CHARS, search_posts
@@ -378,7 +392,13 @@ def search(
 
     if len(query) > MAX_QUERY_CHARS:
         raise fail(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS}")
-    terms = query_terms(query)
+    if demo:
+        from yuqing.runtime.demo import demo_place_finder
+
+        # The fictional county's towns are found as its posts index them.
+        terms = query_terms(query, demo_place_finder())
+    else:
+        terms = query_terms(query)
     if not terms:
         raise fail(f"the query {query[:40]!r} has no words to search for")
 
@@ -408,7 +428,7 @@ def search(
             typer.echo(f"{len(hits)} posts", err=True)
         return 0
 
-    with_context(run)
+    with_context(run, demo=demo)
 
 
 @feeds_app.command("add")

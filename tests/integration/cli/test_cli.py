@@ -688,3 +688,29 @@ def test_an_import_takes_the_events_it_raises_into_the_plan(cli: CliRunner, tmp_
     listed = cli.invoke(app, ["incidents", "list", "--all"])
     assert listed.exit_code == 0, listed.output
     assert "INC-" in listed.stdout
+
+
+def test_search_can_read_the_demo_database(cli: CliRunner) -> None:
+    from yuqing.core.posts import parse_post_record
+    from yuqing.runtime.context import open_context
+    from yuqing.runtime.demo import demo_place_finder
+    from yuqing.runtime.demo_incidents import demo_settings
+    from yuqing.settings import load_settings
+    from yuqing.sources.base import Located
+    from yuqing.textproc.pipeline import TextPipeline
+
+    missing = cli.invoke(app, ["search", "云溪河", "--demo"])
+    assert missing.exit_code != 0 and "serve --demo" in missing.stderr
+    ctx = open_context(
+        demo_settings(load_settings()), pipeline=TextPipeline(place_finder=demo_place_finder())
+    )
+    try:
+        record = {"id": "r1", "source": "weibo", "text": "云溪河水位上涨，请沿岸群众注意安全"}
+        ctx.ingestor.ingest([Located(parse_post_record(record), "r1")], origin="t")
+    finally:
+        ctx.close()
+    found = cli.invoke(app, ["search", "云溪河", "--demo"])
+    assert found.exit_code == 0, found.output
+    assert "云溪河水位上涨" in found.stdout and "1 posts" in found.stderr
+    # The deployment's own store does not hold the demo's posts.
+    assert "0 posts" in cli.invoke(app, ["search", "云溪河"]).stderr
