@@ -139,7 +139,15 @@ def answers_someone(text: str) -> bool:
 
 
 def post_identity(source_slug: str, external_id: str) -> str:
-    """The identity of the post ``external_id`` of a source (also of a repost's original)."""
+    """The identity of the post ``external_id`` of a source (also of a repost's original).
+
+    A colon in the source's slug is escaped (``%3A``, and ``%`` as ``%25``): source
+    ``weibo:x`` with id ``1`` and source ``weibo`` with id ``x:1`` were one identity, and
+    the second post was dropped as a differing duplicate. Slugs without either character,
+    nearly all, keep the identities stored by earlier versions.
+    """
+    if ":" in source_slug or "%" in source_slug:
+        source_slug = source_slug.replace("%", "%25").replace(":", "%3A")
     return _bounded_identity(f"id:{source_slug}:{external_id}", f"id:{source_slug}:")
 
 

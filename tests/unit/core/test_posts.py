@@ -106,6 +106,15 @@ def test_identity_prefers_id_then_url_then_content() -> None:
     assert bare.identity("s") != parse_post_record({"text": "y"}).identity("s")
 
 
+def test_a_colon_in_a_source_does_not_make_two_posts_one() -> None:
+    # Source "weibo:x" with id "1" and source "weibo" with id "x:1" were one identity.
+    first = parse_post_record({"text": "x", "id": "1"}).identity("weibo:x")
+    second = parse_post_record({"text": "y", "id": "x:1"}).identity("weibo")
+    assert first != second
+    assert second == "id:weibo:x:1"  # plain slugs keep the identities stored before
+    assert post_identity("a%3Ab", "1") != post_identity("a:b", "1")
+
+
 def test_canonical_url_drops_tracking_and_default_port() -> None:
     assert (
         canonical_url("HTTPS://News.Example.cn:443/a/b?z=1&utm_source=wx&a=2#comments")
