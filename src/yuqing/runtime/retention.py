@@ -1,5 +1,7 @@
 """The retention job: raw posts older than the retention period are purged.
 
+So are the records of ingestion runs that ended before it, with their rejected lines.
+
 Aggregate counts (``post_counts``, ``monitor_counts``), stories and events survive, so
 curves and reports over long periods still work after the personal data is gone; the post
 text they copied goes with the posts (stories' titles are blanked, events' titles become
@@ -50,4 +52,10 @@ def purge_expired_posts(
     while after is not None:
         with db.write() as conn:
             after = event_repo.forget_event_texts_before(conn, cutoff, after, batch)
+    while True:
+        # The record of imports, polls and pushes (and their rejected lines) goes too.
+        with db.write() as conn:
+            runs = repo.purge_runs_before(conn, cutoff, batch)
+        if runs < batch:
+            break
     return total

@@ -923,6 +923,29 @@ def purge_posts_before(conn: Connection, cutoff: datetime, limit: int = 5000) ->
     return len(ids)
 
 
+def purge_runs_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` ended ingestion runs (and their rejections) that finished
+    before ``cutoff``; returns how many. Every feed poll and push is a run: kept for ever,
+    they grew by thousands a day. Runs still ``running`` stay.
+    """
+    ids = [
+        row[0]
+        for row in conn.execute(
+            select(t.ingest_runs.c.id)
+            .where(
+                t.ingest_runs.c.status != RUNNING,
+                # A run told as interrupted has no end of its own: its start counts.
+                func.coalesce(t.ingest_runs.c.finished_at, t.ingest_runs.c.started_at) < cutoff,
+            )
+            .limit(limit)
+        )
+    ]
+    if ids:
+        conn.execute(delete(t.rejections).where(t.rejections.c.run_id.in_(ids)))
+        conn.execute(delete(t.ingest_runs).where(t.ingest_runs.c.id.in_(ids)))
+    return len(ids)
+
+
 def blank_story_titles_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
     """Blank the titles of up to ``limit`` stories last seen before ``cutoff``; returns how
     many. A story's title is the start of one of its posts, verbatim: once the posts are

@@ -164,3 +164,36 @@ def test_each_purge_batch_is_a_write_transaction_of_its_own(
     assert purge_expired_posts(ctx.db, ctx.clock, retention_days=30, batch=3) == 10
     # Ten posts in batches of three: four batches, each in a transaction begun for it.
     assert log[:8] == ["begin", "delete"] * 4
+
+
+def test_the_purge_takes_the_records_of_runs_that_ended_before_it(ctx: Context) -> None:
+    # Every feed poll and push is a run; kept for ever, they grew by thousands a day.
+    assert isinstance(ctx.clock, FakeClock)
+    records = [post(1), post(2), {"id": "bad", "text": "x", "likes": -1}]
+    located = [Located(parse_post_record(r), f"old:{i}") for i, r in enumerate(records[:2])]
+    old = ctx.ingestor.ingest(located, origin="old-file")
+    with ctx.db.write() as conn:
+        # A run whose process died: told as interrupted, it has no end time.
+        killed = repo.start_run(conn, "killed", ctx.clock.now(), wall=ctx.clock.now())
+        repo.record_run_progress(
+            conn,
+            old.run_id,
+            stored=0,
+            duplicates=0,
+            rejections=[("old:9", "likes: must not be negative")],
+            kept_so_far=0,
+        )
+    ctx.clock.advance(days=40)
+    recent = ctx.ingestor.ingest([Located(parse_post_record(post(4)), "new:1")], origin="new")
+    with ctx.db.read() as conn:
+        assert (
+            conn.execute(
+                select(t.ingest_runs.c.status).where(t.ingest_runs.c.id == killed)
+            ).scalar_one()
+            == "interrupted"
+        )
+    purge_expired_posts(ctx.db, ctx.clock, retention_days=30)
+    with ctx.db.read() as conn:
+        runs = {row.id for row in conn.execute(select(t.ingest_runs))}
+        rejected = list(conn.execute(select(t.rejections)))
+    assert runs == {recent.run_id} and rejected == []
