@@ -26,7 +26,8 @@ How a term matches a post (a ``MatchDoc``):
   does not depend on how the text was segmented;
 * a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case); an
   English word also matches the other forms of it (``flood`` matches floods and flooding:
-  the same Snowball stem, as search finds them); one with inner punctuation
+  the same Snowball stem, as search finds them; not in a post of another language than
+  English or Chinese, whose words search does not stem); one with inner punctuation
   (``covid-19``, ``pm2.5``) also matches where it stands in the text between
   non-alphanumeric characters;
 * a phrase matches as a substring of the lower-cased text with whitespace collapsed.
@@ -180,12 +181,19 @@ class _View:
         self._stems: frozenset[str] | None = None
 
     def has_stem(self, stem: str) -> bool:
-        """Whether a token is an English word of this stem (or the stem itself)."""
+        """Whether a token is an English word of this stem (or the stem itself).
+
+        A post in a language other than English or Chinese (``lang`` "other") is not
+        stemmed, as search does not index its stems: a monitor for ``hotel`` matched the
+        Spanish ``hoteles`` that a search for it never found. Its words match as they are.
+        """
         stems = self._stems
         if stems is None:
-            stems = self._stems = frozenset(
-                english_stem(t) or t for t in self.tokens if t.isascii() and t.isalpha()
-            )
+            words = (t for t in self.tokens if t.isascii() and t.isalpha())
+            if self.lang == "other":
+                stems = self._stems = frozenset(words)
+            else:
+                stems = self._stems = frozenset(english_stem(t) or t for t in words)
         return stem in stems
 
     def has_prefix(self, prefix: str) -> bool:

@@ -420,6 +420,11 @@ class CsvFile:
                     continue
 
                 if problem is not None:
+                    lines = [n for n, _ in feed.row_lines]
+                    if lines and max(lines) > first_line:
+                        # The broken row took lines after its own: say so, as they may
+                        # have been rows of their own (consecutive stray quotes).
+                        problem += f" (the row runs over lines {first_line}-{max(lines)})"
                     yield Rejection(location, problem)
                 elif row:
                     yield self._parse(header, row, location)

@@ -420,3 +420,16 @@ def test_an_english_word_matches_its_other_forms(query: str, text: str, expected
     assert monitor_set.match_texts([text], lambda i: make_doc(text, lang="en")) == (
         [[1]] if expected else [[]]
     )
+
+
+def test_a_post_in_another_language_is_not_matched_by_english_stems() -> None:
+    # Search indexes no stems for such a post, so a search for hotel never found the
+    # Spanish "hoteles" (English stem: hotel) that the monitor hotel matched.
+    spanish = "Incendio en dos hoteles del centro"
+    assert not matches("hotel", make_doc(spanish, lang="other"))
+    assert not matches("hotels", make_doc(spanish, lang="other"))
+    # The word as written still matches, and English posts still match every form.
+    assert matches("hoteles", make_doc(spanish, lang="other"))
+    assert matches("hotel", make_doc("Fire in two hotels downtown", lang="en"))
+    monitor_set = MonitorSet([(1, compile_query("hotel"))])
+    assert monitor_set.match_texts([spanish], lambda i: make_doc(spanish, lang="other")) == [[]]

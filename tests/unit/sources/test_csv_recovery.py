@@ -89,3 +89,26 @@ def test_prose_lines_of_a_broken_row_never_become_posts(tmp_path: Path) -> None:
     texts, rejections = _read(path)
     assert texts == ["after"]
     assert [r.location for r in rejections] == [f"{path}:2"]
+
+
+def test_every_line_a_broken_row_took_is_named_in_its_rejection(tmp_path: Path) -> None:
+    # Stray quotes on consecutive lines: the first broken row took the next line with it,
+    # which was neither stored nor told (2 rejections, 3 rows gone).
+    path = tmp_path / "strays.csv"
+    lines = ["id,source,published_at,text"]
+    lines += [
+        f'{n},s,,"hello, world {n}' if n in (5, 6, 7) else f"{n},s,,row {n}" for n in range(20)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    texts, rejections = _read(path)
+    told = set()
+    for rejection in rejections:
+        first = int(rejection.location.rsplit(":", 1)[1])
+        told.add(first)
+        if "runs over lines" in rejection.problem:
+            span = rejection.problem.rsplit("lines ", 1)[1].rstrip(")")
+            start, end = (int(n) for n in span.split("-"))
+            told.update(range(start, end + 1))
+    # Lines 7-9 hold the three broken rows: each is stored or named in a rejection.
+    assert {7, 8, 9} <= told
+    assert len(texts) == 17
