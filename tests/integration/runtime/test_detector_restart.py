@@ -178,14 +178,20 @@ def test_a_state_of_another_version_is_reported_by_name(
         ctx.close()
 
 
+def saving_at_every_batch(database_url: str, make_settings: Callable[..., Any]) -> Context:
+    """A context whose detection state is due to be saved at the start of every batch."""
+    ctx = opened(database_url, make_settings, START + timedelta(hours=2))
+    stage = ctx.ingestor.detection
+    assert stage is not None
+    stage.checkpoint_seconds = 0.0
+    return ctx
+
+
 def test_the_state_is_saved_while_ingesting_not_only_on_close(
     database_url: str, make_settings: Callable[..., Any]
 ) -> None:
-    ctx = opened(database_url, make_settings, START + timedelta(hours=2))
+    ctx = saving_at_every_batch(database_url, make_settings)
     try:
-        stage = ctx.ingestor.detection
-        assert stage is not None
-        stage.checkpoint_seconds = 0.0  # due at every batch
         ctx.ingestor.ingest(items(chatter(2, 60)), origin="a")  # batches of 50, 50, 20
         with ctx.db.read() as conn:
             saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
@@ -204,11 +210,8 @@ def test_a_save_that_fails_in_any_way_does_not_stop_ingestion(
 ) -> None:
     # A defect in a save (the demo's replay once stopped on an AttributeError in one)
     # failed the batch it ran before, and so the whole replay.
-    ctx = opened(database_url, make_settings, START + timedelta(hours=2))
+    ctx = saving_at_every_batch(database_url, make_settings)
     try:
-        stage = ctx.ingestor.detection
-        assert stage is not None
-        stage.checkpoint_seconds = 0.0  # due at every batch
 
         def broken(*_args: Any, **_kwargs: Any) -> Any:
             raise AttributeError("'EventDetector' object has no attribute '_rhythm'")
