@@ -42,6 +42,13 @@ def test_a_stored_event_is_titled_by_the_original_post_its_replies_answer(
         )
         reply["reply_to" if i % 2 else "repost_of"] = notice["id"]
         happening.append(reply)
+    assert_titled_by_the_notice(database_url, make_settings, happening)
+
+
+def assert_titled_by_the_notice(
+    database_url: str, make_settings: Callable[..., Any], happening: list[dict[str, Any]]
+) -> None:
+    """After chatter, the happening raises one event, titled by the notice (post 1100)."""
     ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=20))
     try:
         ctx.ingestor.ingest(items([*chatter(8, 40), *happening]), origin="test")
@@ -75,15 +82,4 @@ def test_a_reply_without_its_reply_field_does_not_title_the_event(
     ]
     for i, copy in enumerate(copies):
         copy["text"] = f"//@u_{i:012d}: " + copy["text"]
-    ctx = opened(database_url, make_settings, HAPPENING + timedelta(minutes=20))
-    try:
-        ctx.ingestor.ingest(
-            items([*chatter(8, 40), *happening, answer, notice, *copies]), origin="test"
-        )
-        with ctx.db.read() as conn:
-            raised = event_repo.latest_events(conn, raised_only=True)
-    finally:
-        ctx.close()
-    assert len(raised) == 1
-    assert raised[0].title == NOTICE
-    assert raised[0].summary["representative_post_id"].endswith(":p1100")
+    assert_titled_by_the_notice(database_url, make_settings, [*happening, answer, notice, *copies])
