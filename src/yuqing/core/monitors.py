@@ -322,6 +322,11 @@ class MonitorSet:
     def __len__(self) -> int:
         return len(self._monitors)
 
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The monitors' ids, in the order given."""
+        return tuple(monitor_id for monitor_id, _ in self._monitors)
+
     def match_batch(self, docs: Sequence[MatchDoc]) -> list[list[int]]:
         """For each post, the ids of the monitors that select it, in monitor order."""
         monitors = self._monitors

@@ -171,6 +171,19 @@ class MonitorBurstTracker:
         # Warm-up: a monitor needs a few hours of history before its bursts mean anything.
         self._min_closed = max(6, int(3 * 3600 // self._bin))
 
+    def watch(self, monitor_id: int, seconds: float) -> None:
+        """Count ``monitor_id``'s volume from ``seconds`` (stream time) on, posts or none.
+
+        A monitor's history starts when it is watched, not at its first post: a topic no
+        post had named (the fire of a plant nobody wrote about) is the burst a monitor is
+        for, and a baseline begun at its first post spent the warm-up inside the burst
+        itself (three hours in which it could not burst, then took it as usual).
+        """
+        if monitor_id not in self._baselines:
+            baseline = VolumeBaseline(self._bin, self._half_life)
+            baseline.advance(seconds, self._config.monitor_window_bins)
+            self._baselines[monitor_id] = baseline
+
     def observe(self, monitor_id: int, when: datetime) -> Occurrence | None:
         """Count one post of ``monitor_id`` at ``when``; return an occurrence on a burst."""
         config = self._config

@@ -273,7 +273,10 @@ class EventDetector:
     # --- public API -----------------------------------------------------------------------
 
     def process_batch(
-        self, posts: Sequence[DetectionPost], now: datetime | None = None
+        self,
+        posts: Sequence[DetectionPost],
+        now: datetime | None = None,
+        monitors: Sequence[int] = (),
     ) -> BatchResult:
         """Assign each post to an event (or skip it with a reason); report occurrences.
 
@@ -282,6 +285,9 @@ class EventDetector:
         Without it, the stream time is the latest post time seen so far, moved on by this
         batch's median time, and only posts more than ``max_jump`` beyond it count as
         future, so that one post stamped years ahead cannot drag the stream clock along.
+
+        ``monitors``: the ids of the monitors in force. One not seen before is watched
+        from the stream's time (its quiet hours are its history), before the batch.
         """
         cfg = self.config
         self._batch += 1
@@ -298,6 +304,10 @@ class EventDetector:
                 timed.append((_seconds(post.time), index))
         if not timed:
             return result
+        if monitors:
+            start = self._clock if self._clock is not None else min(t for t, _ in timed)
+            for monitor_id in monitors:
+                self._monitors.watch(monitor_id, start)
         timed.sort()
         reference = self._reference(timed, now)
         skew = cfg.max_future_skew if now is not None else cfg.max_jump
@@ -1474,10 +1484,17 @@ _MAX_HEADS = 16
 def _represent(event: _Event, post: DetectionPost) -> None:
     """Title the event by its most copied story: that story's first original post when
     known (reposts and comments join their source's story, and the copy that made it the
-    most copied, "@someone 有道理", is a poor title), else one of its posts with text (a
-    bare repost has none and must not blank the title)."""
+    most copied, "@someone 有道理", is a poor title), else the first original post of the
+    most copied story that has one, else one of the top story's posts with text (a bare
+    repost has none and must not blank the title)."""
     top = event.rep_story
     head = event.heads.get(top)
+    if head is None and event.heads:
+        # The most copied story is all comments or copies ("@u_… +1 笑死"): the most
+        # copied story that has an original post of its own titles the event instead.
+        stories = event.stories
+        top = max(event.heads, key=lambda story: stories.get(story, 0))
+        head = event.heads[top]
     if head is not None:
         if event.rep_post_id != head[0]:
             event.rep_post_id, event.rep_text = head

@@ -281,6 +281,7 @@ class DetectionStage:
         now: datetime,
         kinds: Sequence[str] | None = None,  # the posts' kinds, when known already
         originals: Sequence[bool] | None = None,  # neither reposts nor replies (titles)
+        monitors: Sequence[int] = (),  # the monitors in force, matched or not
     ) -> DetectionOutput:
         with self._lock:
             self._checkpoint_if_due()
@@ -317,7 +318,7 @@ class DetectionStage:
                 )
                 for i in range(len(identities))
             ]
-            result = self.detector.process_batch(posts, now=now)
+            result = self.detector.process_batch(posts, now=now, monitors=monitors)
             for reason, count in result.skipped.items():
                 self.skipped[reason] = self.skipped.get(reason, 0) + count
             for reason, count in result.defaulted.items():

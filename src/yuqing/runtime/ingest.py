@@ -600,6 +600,7 @@ class Ingestor:
             monitor_ids=matches,
             now=now,
             kinds=kinds,
+            monitors=self.monitors.ids,
             originals=[
                 p.record.repost_of is None
                 and p.record.reply_to is None

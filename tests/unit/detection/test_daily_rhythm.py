@@ -1,4 +1,4 @@
-"""Review 7: bursts against a robust baseline, learned from the first day, by hour of day."""
+"""Bursts against a robust baseline, learned from the first day, by hour of day."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from stream_factories import T0, chatter, happening, replay
+from stream_factories import T0, chatter, happening, make_post, minute_batches, replay
 
 from yuqing.detection import DetectionConfig, EventDetector, MonitorBurstTracker
 
@@ -126,3 +126,28 @@ def test_the_daily_rhythm_survives_a_restart_and_an_older_state_restores() -> No
     del state["rhythm"]
     older = EventDetector.from_state(state, DetectionConfig())
     assert older._rhythm == {}
+
+
+def _monitor_bursts(posts: list, monitors_at: Callable[[datetime], list[int]]) -> list:  # type: ignore[type-arg]
+    detector = EventDetector()
+    found = []
+    for current, end in minute_batches(posts):
+        result = detector.process_batch(current, now=end, monitors=monitors_at(end))
+        found += [o for o in result.occurrences if o.kind == "monitor_burst"]
+    return found
+
+
+def test_a_monitor_bursts_on_a_topic_no_post_had_named_before() -> None:
+    # The monitor's history began at its first matching post: a plant fire nobody had
+    # written about spent the three-hour warm-up inside its own burst and never burst.
+    fire = T0 + timedelta(hours=4)
+    surge = [
+        make_post(f"fire-{i}", fire + timedelta(seconds=45 * i), ["plant", "fire"], monitors=[7])
+        for i in range(20)
+    ]
+    posts = sorted([*chatter(T0, 5, 60), *surge], key=lambda p: p.time)
+    (burst,) = _monitor_bursts(posts, lambda _end: [7])
+    assert burst.monitor_id == 7 and fire <= burst.at <= fire + timedelta(minutes=15)
+    # A monitor added during the surge has no quiet hours behind it: no burst is claimed
+    # against a history it never had.
+    assert _monitor_bursts(posts, lambda end: [7] if end > fire else []) == []

@@ -228,6 +228,19 @@ def test_a_story_tipped_to_the_top_by_bare_reposts_takes_its_original_when_it_co
     assert _summary_of(posts) == ("n0", "县应急局：河堤决口，已转移群众")
 
 
+def test_a_top_story_of_comments_alone_leaves_the_title_to_an_original_post() -> None:
+    # A comment thread whose parent never came ("@u_… +1 笑死" in the demo) titled its event.
+    posts = _story_posts(
+        [
+            ("a0", "a", True, "河堤那边好多人"),
+            ("b0", "b", True, "云溪县河堤决口，正在转移群众"),
+            ("b1", "b", False, "转发微博"),
+            *[(f"c{i}", "thread", False, f"@u_0123456789ab +{i} 笑死") for i in range(4)],
+        ]
+    )
+    assert _summary_of(posts) == ("b0", "云溪县河堤决口，正在转移群众")
+
+
 def test_the_representative_and_known_originals_survive_a_saved_state() -> None:
     from yuqing.detection import EventDetector
 
