@@ -32,7 +32,7 @@ from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
 from yuqing.storage.search import MAX_QUERY_CHARS
-from yuqing.web.i18n import feed_error, pick_language, translator
+from yuqing.web.i18n import feed_error, pick_language, translator, zone_label
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -79,6 +79,12 @@ def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
     return fmt
 
 
+def utc_offset(ctx: Context, moment: datetime) -> str:
+    """The display zone's offset from UTC at ``moment``, as ``+08:00``."""
+    raw = moment.astimezone(ZoneInfo(ctx.settings.display_timezone)).strftime("%z")
+    return f"{raw[:3]}:{raw[3:]}"
+
+
 def sources_with_health(
     conn: Connection, now: datetime, fmt: Callable[[datetime | None], str | None]
 ) -> list[dict[str, Any]]:
@@ -113,7 +119,12 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         per_minute = repo.posts_per_minute(conn, now, minutes=60)
         stories = repo.latest_stories(conn, limit=15)
         monitors = repo.list_monitors(conn)
-        events = event_repo.latest_events(conn, limit=12)
+        # Raised events first, then those still forming (each by latest activity): a raised
+        # event neither drops off the list behind a dozen of the day's chatter groups nor
+        # changes places with them at every refresh.
+        events = event_repo.latest_events(conn, limit=12, raised_only=True)
+        events += [e for e in event_repo.latest_events(conn, limit=12) if e.alerted_at is None]
+        events = events[:12]
         events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
         last_bursts = event_repo.last_monitor_bursts(conn)
@@ -134,6 +145,9 @@ def overview_data(ctx: Context) -> dict[str, Any]:
 
     return {
         "now": _fmt(now),
+        # Every time here is a wall-clock time in this zone, without an offset of its own.
+        "timezone": ctx.settings.display_timezone,
+        "utc_offset": utc_offset(ctx, now),
         "posts_total": posts_total,
         "stories_total": stories_total,
         "per_minute": [{"minute": _fmt(m), "posts": n} for m, n in per_minute],
@@ -194,7 +208,7 @@ def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
         bars.append(
             {
                 "x": round(i * width, 1),
-                "y": round(115 - height, 1),
+                "y": round(100 - height, 1),
                 "w": round(max(width - 1, 1), 1),
                 "h": round(height, 1),
                 "n": row["posts"],
@@ -314,6 +328,7 @@ def create_app(
                 **data,
                 "per_minute": bars,
                 "per_minute_max": top,
+                "zone": zone_label(data["timezone"], data["utc_offset"], language),
                 "lang": language,
                 "_": translator(language),
                 "demo": demo,

@@ -16,6 +16,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "now": {"zh": "当前时间", "en": "Now"},
     "stream_time": {"zh": "当前时间（流时间）", "en": "Now (stream time)"},
+    # Every time on the page is a wall-clock time in the deployment's zone (the figure
+    # beside the clock names it): a reader elsewhere, or the API's, must not guess.
+    "time_zone": {"zh": "时区", "en": "Time zone"},
+    "zone_china": {"zh": "北京时间", "en": "China time"},
+    "chart_peak": {"zh": "峰值：每分钟 {n} 条", "en": "Peak: {n} posts a minute"},
     "last_burst": {"zh": "最近突增", "en": "Last burst"},
     "monitor_bursts": {"zh": "监测方案突增", "en": "Monitor bursts"},
     "burst_at": {"zh": "时间", "en": "At"},
@@ -106,6 +111,16 @@ def translator(lang: str) -> Callable[[str], str]:
         return entry.get(lang) or entry["zh"]
 
     return translate
+
+
+# The zones whose wall clock is Beijing time, as people in China name it.
+_CHINA_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+
+
+def zone_label(zone: str, offset: str, lang: str) -> str:
+    """The page's time zone as a reader names it: 北京时间（UTC+08:00）, else the zone's id."""
+    name = translator(lang)("zone_china") if zone in _CHINA_ZONES else zone
+    return f"{name}（UTC{offset}）" if lang == "zh" else f"{name} (UTC{offset})"
 
 
 # A feed's last error as the console shows it. The poller's messages (sources/rss.py) are
