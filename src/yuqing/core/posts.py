@@ -138,6 +138,19 @@ def answers_someone(text: str) -> bool:
     return _ANSWERING.match(text) is not None
 
 
+# The answering head of a reply or repost: handles (a name runs to a space or a colon),
+# 回复 / //, the stock 转发微博, and the colon after them.
+_ANSWER_HEAD = re.compile(
+    r"(?:\s*(?:(?:回复|//|rt\s)\s*)?[@＠][^\s:：,，]{1,30}\s*[:：]?|\s*(?:转发微博|轉發微博)\s*[:：]?)+",
+    re.I,
+)
+
+
+def without_answer_head(text: str) -> str:
+    """``text`` without the handles and stock words a reply or a repost opens with."""
+    return _ANSWER_HEAD.sub("", text, count=1).strip() if answers_someone(text) else text
+
+
 def post_identity(source_slug: str, external_id: str) -> str:
     """The identity of the post ``external_id`` of a source (also of a repost's original).
 

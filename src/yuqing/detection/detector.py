@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from yuqing.core.posts import without_answer_head
 from yuqing.detection.burst import MonitorBurstTracker, VolumeBaseline
 from yuqing.detection.likeness import Likeness, LikenessIndex
 from yuqing.detection.model import (
@@ -187,7 +188,8 @@ class _Event:
         self.rep_count = 0
         self.rep_post_id = first.post_id
         self.rep_story = first.story_key
-        self.rep_text = first.text[:_REPRESENTATIVE_CHARS]
+        text = first.text if first.original else (without_answer_head(first.text) or first.text)
+        self.rep_text = text[:_REPRESENTATIVE_CHARS]
         self.rep_text_story = first.story_key  # the story the title was taken from
         # story -> (post id, text) of its first original post, for a few stories: the one
         # that becomes the most copied is represented by it, not by the copy that tipped it.
@@ -1500,8 +1502,11 @@ def _represent(event: _Event, post: DetectionPost) -> None:
             event.rep_post_id, event.rep_text = head
             event.rep_text_story = top
     elif post.story_key == top and event.rep_text_story != top and post.text.strip():
+        # No original post at all: a comment, without the handles it opens with (a title
+        # "@u_2703e0f76d17 +1 笑死" showed a pseudonym and said nothing).
+        text = without_answer_head(post.text) or post.text
         event.rep_post_id = post.post_id
-        event.rep_text = post.text[:_REPRESENTATIVE_CHARS]
+        event.rep_text = text[:_REPRESENTATIVE_CHARS]
         event.rep_text_story = top
 
 

@@ -705,12 +705,19 @@ def test_search_can_read_the_demo_database(cli: CliRunner) -> None:
         demo_settings(load_settings()), pipeline=TextPipeline(place_finder=demo_place_finder())
     )
     try:
-        record = {"id": "r1", "source": "weibo", "text": "云溪河水位上涨，请沿岸群众注意安全"}
+        record = {
+            "id": "r1",
+            "source": "weibo",
+            "published_at": "2026-07-14T01:39:00Z",
+            "text": "云溪河水位上涨，请沿岸群众注意安全",
+        }
         ctx.ingestor.ingest([Located(parse_post_record(record), "r1")], origin="t")
     finally:
         ctx.close()
     found = cli.invoke(app, ["search", "云溪河", "--demo"])
     assert found.exit_code == 0, found.output
     assert "云溪河水位上涨" in found.stdout and "1 posts" in found.stderr
+    # In China time, as the console shows it (it had printed 01:39, UTC, unmarked).
+    assert found.stdout.startswith("2026-07-14 09:39 [weibo]")
     # The deployment's own store does not hold the demo's posts.
     assert "0 posts" in cli.invoke(app, ["search", "云溪河"]).stderr

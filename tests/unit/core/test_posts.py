@@ -159,3 +159,20 @@ def test_a_post_that_opens_as_a_reply_or_repost_is_told(text: str, answers: bool
     from yuqing.core.posts import answers_someone
 
     assert answers_someone(text) is answers
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("@u_2703e0f76d17 +1 笑死,一样一样", "+1 笑死,一样一样"),
+        ("回复@u_ab12:求地址吧", "求地址吧"),
+        ("//@u_a: //@u_b: 转发一下", "转发一下"),
+        ("RT @abc: fire at the plant", "fire at the plant"),
+        ("转发微博", ""),
+        ("正常的帖子 @u_x 你好", "正常的帖子 @u_x 你好"),  # not an answer: as it is
+    ],
+)
+def test_the_head_of_a_reply_or_repost_can_be_left_out(text: str, left: str) -> None:
+    from yuqing.core.posts import without_answer_head
+
+    assert without_answer_head(text) == left

@@ -241,6 +241,15 @@ def test_a_top_story_of_comments_alone_leaves_the_title_to_an_original_post() ->
     assert _summary_of(posts) == ("b0", "云溪县河堤决口，正在转移群众")
 
 
+def test_an_event_of_comments_alone_is_titled_without_their_handles() -> None:
+    # No original post at all: "@u_2703e0f76d17 +1 笑死" titled a demo event, pseudonym first.
+    posts = _story_posts(
+        [(f"c{i}", f"thread{i}", False, f"@u_0123456789ab 河堤那边好多人{i}") for i in range(5)]
+    )
+    _, title = _summary_of(posts)
+    assert title.startswith("河堤那边好多人") and "@" not in title
+
+
 def test_the_representative_and_known_originals_survive_a_saved_state() -> None:
     from yuqing.detection import EventDetector
 
