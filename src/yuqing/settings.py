@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -100,11 +101,14 @@ class Settings(BaseSettings):
             raise ValueError("expected true or false")
         return value
 
+    @property
+    def display_zone(self) -> ZoneInfo:
+        """The zone in which times are shown to people (``display_timezone``)."""
+        return ZoneInfo(self.display_timezone)
+
     @field_validator("display_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -71,7 +70,7 @@ def redact_query(text: str | None) -> str | None:
 
 def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
     """Times as people read them: in the deployment's time zone, to the second."""
-    zone = ZoneInfo(ctx.settings.display_timezone)
+    zone = ctx.settings.display_zone
 
     def fmt(moment: datetime | None) -> str | None:
         return None if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
@@ -81,7 +80,7 @@ def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
 
 def utc_offset(ctx: Context, moment: datetime) -> str:
     """The display zone's offset from UTC at ``moment``, as ``+08:00``."""
-    raw = moment.astimezone(ZoneInfo(ctx.settings.display_timezone)).strftime("%z")
+    raw = moment.astimezone(ctx.settings.display_zone).strftime("%z")
     return f"{raw[:3]}:{raw[3:]}"
 
 
@@ -119,12 +118,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         per_minute = repo.posts_per_minute(conn, now, minutes=60)
         stories = repo.latest_stories(conn, limit=15)
         monitors = repo.list_monitors(conn)
-        # Raised events first, then those still forming (each by latest activity): a raised
-        # event neither drops off the list behind a dozen of the day's chatter groups nor
-        # changes places with them at every refresh.
-        events = event_repo.latest_events(conn, limit=12, raised_only=True)
-        events += [e for e in event_repo.latest_events(conn, limit=12) if e.alerted_at is None]
-        events = events[:12]
+        events = event_repo.latest_events(conn, limit=12)  # raised ones first
         events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
         last_bursts = event_repo.last_monitor_bursts(conn)

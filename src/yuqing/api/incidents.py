@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from yuqing.core.clock import checked_utc, utc
+from yuqing.core.clock import checked_utc, local_minute, utc
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
 from yuqing.grading.signals import Signals
@@ -378,13 +378,13 @@ _MAX_TOKEN = 100
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "-" if moment is None else utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return "-" if moment is None else local_minute(moment, zone)
 
 
 def build_router(ctx: Context) -> APIRouter:
     """The plan engine's routes, bound to a context."""
     router = APIRouter()
-    zone = ZoneInfo(ctx.settings.display_timezone)
+    zone = ctx.settings.display_zone
 
     def service() -> IncidentService:
         return incident_service(ctx)

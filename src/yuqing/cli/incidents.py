@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from yuqing.core.clock import checked_utc
+from yuqing.core.clock import checked_utc, local_minute
 from yuqing.errors import PlanError, YuqingError
 
 if TYPE_CHECKING:
@@ -125,11 +125,11 @@ class _StreamNow:
 
 
 def _zone(settings: Settings | None = None) -> ZoneInfo:
-    return ZoneInfo((settings or _settings()).display_timezone)
+    return (settings or _settings()).display_zone
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "-" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return "-" if moment is None else local_minute(moment, zone)
 
 
 def _duration(value: timedelta | None) -> str:

@@ -17,7 +17,7 @@ import typer
 
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
-from yuqing.core.clock import utc
+from yuqing.core.clock import local_minute
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.errors import QueryError, YuqingError
 
@@ -404,10 +404,8 @@ def search(
         raise fail(f"the query {query[:40]!r} has no words to search for")
 
     def run(ctx: Context) -> int:
-        from zoneinfo import ZoneInfo
-
         # As the console shows times: in the deployment's zone (China time by default).
-        zone = ZoneInfo(ctx.settings.display_timezone)
+        zone = ctx.settings.display_zone
         with ctx.db.read() as conn:
             hits = search_posts(conn, terms, limit=limit)
         for hit in hits:
@@ -428,9 +426,7 @@ def search(
                 )
             else:
                 snippet = " ".join((hit.title or hit.text).split())[:100]
-                typer.echo(
-                    f"{utc(hit.seen_at).astimezone(zone):%Y-%m-%d %H:%M} [{hit.source}] {snippet}"
-                )
+                typer.echo(f"{local_minute(hit.seen_at, zone)} [{hit.source}] {snippet}")
         if not as_json:
             typer.echo(f"{len(hits)} posts", err=True)
         return 0

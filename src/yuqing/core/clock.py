@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -63,6 +63,11 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def local_minute(moment: datetime, zone: tzinfo) -> str:
+    """``moment`` as people read it in ``zone``, to the minute ("2026-07-14 09:39")."""
+    return utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 # The years a moment given by a person or a file may fall in: none outside them is a real

@@ -75,7 +75,7 @@ from luqum.utils import UnknownOperationResolver
 from yuqing.core.posts import AuthorKind, SourceCategory
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
-from yuqing.textproc.segment import english_stem
+from yuqing.textproc.segment import english_stem, stems_english
 
 MAX_QUERY_CHARS = 2_000
 # Deeper nesting is never needed by a person and would let a 2,000-character query
@@ -190,7 +190,7 @@ class _View:
         stems = self._stems
         if stems is None:
             words = (t for t in self.tokens if t.isascii() and t.isalpha())
-            if self.lang == "other":
+            if not stems_english(self.lang):
                 stems = self._stems = frozenset(words)
             else:
                 stems = self._stems = frozenset(english_stem(t) or t for t in words)

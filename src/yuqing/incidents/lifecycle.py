@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from yuqing.core.clock import checked_utc, utc
+from yuqing.core.clock import checked_utc, local_minute, utc
 from yuqing.errors import NotFound, YuqingError
 from yuqing.grading.decision import DecisionRefused, GradingDecision, ReasonRequired, decide
 from yuqing.grading.levels import Level
@@ -312,7 +312,7 @@ class Incident:
         )
 
     def _local(self, moment: datetime) -> str:
-        return utc(moment).astimezone(self.plan.working_hours.zone).strftime("%Y-%m-%d %H:%M")
+        return local_minute(moment, self.plan.working_hours.zone)
 
     def values(self, **extra: object) -> dict[str, object]:
         """Placeholder values for the plan's message templates."""

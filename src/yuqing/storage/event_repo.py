@@ -268,7 +268,17 @@ def assign_late(conn: Connection, pairs: Sequence[tuple[str, str]]) -> None:
 
 
 def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) -> list[Row[Any]]:
-    query = select(events).order_by(events.c.last_seen_at.desc()).limit(limit)
+    """The latest events, raised ones first (each group by latest activity), merged left out.
+
+    Raised first: a raised event neither drops off a short list behind the day's chatter
+    groups still forming nor changes places with them at every refresh of the console.
+    """
+    query = (
+        select(events)
+        # Ties by the newer event first, so that the order is the same at every refresh.
+        .order_by(events.c.alerted_at.is_(None), events.c.last_seen_at.desc(), events.c.id.desc())
+        .limit(limit)
+    )
     if raised_only:
         query = query.where(events.c.alerted_at.is_not(None))
     return list(conn.execute(query.where(events.c.status != "merged")))

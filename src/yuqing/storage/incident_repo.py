@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from yuqing.core.clock import utc
+from yuqing.core.clock import local_minute, utc
 from yuqing.errors import NotFound, StorageError
 from yuqing.grading.decision import GradingDecision
 from yuqing.grading.levels import Level
@@ -271,7 +271,7 @@ def _encode_escalation(e: Escalation) -> dict[str, Any]:
 
 def local_time(plan: Plan, moment: datetime) -> str:
     """A moment as the plan's people read it (the engine's own format)."""
-    return utc(moment).astimezone(plan.working_hours.zone).strftime("%Y-%m-%d %H:%M")
+    return local_minute(moment, plan.working_hours.zone)
 
 
 def _decode_escalation(data: Mapping[str, Any], incident: Incident) -> Escalation:

@@ -16,7 +16,12 @@ from yuqing.textproc.keywords import keywords_batch
 from yuqing.textproc.language import detect_batch
 from yuqing.textproc.normalise import normalise_batch
 from yuqing.textproc.places import Place, PlaceFinder, default_finder, short_name
-from yuqing.textproc.segment import expand_search_terms, search_terms, segment_batch
+from yuqing.textproc.segment import (
+    expand_search_terms,
+    search_terms,
+    segment_batch,
+    stems_english,
+)
 
 __all__ = ["TextFeatures", "TextPipeline"]
 
@@ -69,8 +74,7 @@ class TextPipeline:
                 n,
                 lang,
                 toks,
-                # Stems are English: a Spanish or Italian post's words keep their own forms.
-                _with_places(expand_search_terms(toks, stems=lang != "other"), where),
+                _with_places(expand_search_terms(toks, stems=stems_english(lang)), where),
                 kws,
                 where,
             )

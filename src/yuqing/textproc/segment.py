@@ -42,6 +42,7 @@ __all__ = [
     "search_terms",
     "search_terms_batch",
     "segment_batch",
+    "stems_english",
 ]
 
 # The batch is prepared as one string joined by _SEP, which no pattern may cross.
@@ -96,6 +97,13 @@ _lock = threading.Lock()
 _STEMS: dict[str, str | None] = {}
 # A PyStemmer stemmer is not to be shared between threads (it keeps a cache of its own).
 _stemmers = threading.local()
+
+
+def stems_english(lang: str) -> bool:
+    """Whether the words of a post in ``lang`` are indexed and matched with English stems:
+    English and Chinese posts (whose Latin words are mostly English), not Spanish,
+    Italian ... ("other"), whose words English rules would join wrongly (hoteles: hotel)."""
+    return lang != "other"
 
 
 def english_stem(word: str) -> str | None:
