@@ -229,6 +229,9 @@ class EventDetector:
         # no more than it did then, is the stream's daily rhythm, not a new happening.
         self._rhythm: dict[str, VolumeBaseline] = {}
         self._rhythm_bins = max(1, math.ceil(cfg.alert_window / cfg.bin_size))
+        # Events held back as the daily rhythm, so that ``alerts_held_daily_rhythm`` counts
+        # each once, not once per check (every two minutes while the event goes on).
+        self._held_for_rhythm: set[str] = set()
         self._events: dict[str, _Event] = {}
         self._keys: dict[str, dict[_Event, None]] = {}
         self._described: dict[str, dict[_Event, None]] = {}
@@ -992,7 +995,9 @@ class EventDetector:
         # only for an anchor that also bursts against its own hour of day.
         news = [b for b in bursting if not self._usual_at_this_hour(b.term, when)]
         if not news:
-            self.stats["alerts_held_daily_rhythm"] += 1
+            if event.id not in self._held_for_rhythm:
+                self._held_for_rhythm.add(event.id)
+                self.stats["alerts_held_daily_rhythm"] += 1
             return
         bursting = news
         assert post.time is not None
@@ -1333,6 +1338,9 @@ class EventDetector:
                 recent.provisional = keep
         self._likeness.reassign(gone, keep)
         del self._events[gone.id]
+        if gone.id in self._held_for_rhythm:
+            self._held_for_rhythm.discard(gone.id)
+            self._held_for_rhythm.add(keep.id)
 
     def _expire(self, clock: float, result: BatchResult) -> None:
         cap = self.config.max_active_events
@@ -1368,6 +1376,7 @@ class EventDetector:
                 recent.provisional = None
         self._likeness.forget(event)
         del self._events[event.id]
+        self._held_for_rhythm.discard(event.id)
         self.stats["events_retired"] += 1
         if event.alerted_at is not None:
             summary = self._summary(event, active=False)

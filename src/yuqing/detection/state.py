@@ -27,7 +27,8 @@ What is kept, and why (everything that influences later results):
 * the burst and birth-attempt caches, the retirement heap as it is laid out, retired
   summaries, the next event id, the batch counter, stats and the stream clock;
 * the monitors' volume baselines and cool-downs, and the hour-by-hour volume of the
-  terms that raised events (their daily rhythm; absent from older states: empty).
+  terms that raised events (their daily rhythm; absent from older states: empty), and
+  the events held back as that rhythm (counted once each; absent: none).
 
 Floats are written as they are (JSON floats round-trip exactly in Python); the few
 "never" times (``-inf``) are written as ``null``. Sets are written sorted (they are only
@@ -490,6 +491,7 @@ DETECTOR_FIELDS = frozenset(
         "_recent",
         "_retired",
         "_rhythm",
+        "_held_for_rhythm",
         "_story_event",
         "_terms",
         "_tried",
@@ -695,6 +697,8 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "monitors": monitors_state(d._monitors),
         # The hour-by-hour volume of the terms that raised events (their daily rhythm).
         "rhythm": [[term, _baseline_state(b)] for term, b in d._rhythm.items()],
+        # Events held back as that rhythm (counted once each); absent from older states.
+        "held_for_rhythm": sorted(d._held_for_rhythm),
         "events": [_event_state(e) for e in reachable.values()],
         "active": list(active),
         "keys_index": {term: [e.id for e in holders] for term, holders in d._keys.items()},
@@ -794,6 +798,10 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     for i, item in enumerate(_arr(state.get("rhythm", []), "rhythm")):
         term, data = _pair(item, f"rhythm[{i}]")
         d._rhythm[_str(term, f"rhythm[{i}]")] = _baseline(data, d._bin, half_life, f"rhythm[{i}]")
+    d._held_for_rhythm = {
+        _str(item, f"held_for_rhythm[{i}]")
+        for i, item in enumerate(_arr(state.get("held_for_rhythm", []), "held_for_rhythm"))
+    }
     events: dict[str, _Event] = {}
     for i, data in enumerate(_arr(state["events"], "events")):
         event = _event(data, f"events[{i}]")

@@ -91,7 +91,27 @@ def test_an_evening_topic_is_raised_once_not_every_evening_and_a_night_burst_is(
     evenings = [at for at, _ in raised if at.hour == 20]
     assert len(evenings) == 1 and evenings[0] < T0 + timedelta(days=1)
     assert any(at.hour == 3 and at.date() == night.date() for at, _ in raised)
-    assert found.detector.stats["alerts_held_daily_rhythm"] >= 1
+    # Each held evening counted once (it had been counted at every check, two minutes
+    # apart: 39 for these four evenings).
+    assert found.detector.stats["alerts_held_daily_rhythm"] == days - 1
+
+
+def test_an_evening_held_across_a_restart_is_counted_once() -> None:
+    days = 4
+    work = minute_batches(_evenings(days, 15))
+    # Cut in the middle of the third evening, while its event is being held.
+    cut = next(
+        i for i, (_, end) in enumerate(work) if end >= T0 + timedelta(days=2, hours=20, minutes=20)
+    )
+    before = EventDetector()
+    for posts, end in work[:cut]:
+        before.process_batch(posts, now=end)
+    held_then = before.stats["alerts_held_daily_rhythm"]
+    after = EventDetector.from_state(json.loads(json.dumps(before.to_state())))
+    for posts, end in work[cut:]:
+        after.process_batch(posts, now=end)
+    assert held_then == 2
+    assert after.stats["alerts_held_daily_rhythm"] == days - 1
 
 
 def test_the_topic_bursting_well_beyond_its_evening_or_at_night_is_raised() -> None:
