@@ -345,6 +345,8 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
         )
         if replayer.stray_note:
             typer.echo(f"note: {replayer.stray_note}", err=True)
+        if replayer.order_note:
+            typer.echo(f"note: {replayer.order_note}", err=True)
         ctx = open_context(load_settings(), clock=replayer.clock)
         take_into_the_plan(ctx)
         try:

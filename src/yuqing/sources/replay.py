@@ -6,29 +6,51 @@ first post's time and runs ``speed`` times faster than the wall clock, so the re
 the system can run on it: at ``speed=60`` a ten-minute stream plays in ten seconds, and
 timers, windows and deadlines inside yuqing see ten minutes pass.
 
-Memory: the whole stream is loaded and sorted before the first batch (input need not
-be in time order). That costs roughly 2-3 KB per post of a short-post stream (see the
-sources README for the measurement); ``max_items`` (default 5,000,000) stops an
-oversized stream with a clear error instead of exhausting memory.
+Memory. ``Replayer.from_file`` reads the file twice. The first pass plans: it keeps each
+timed post's time (8 bytes a post), the posts without a time and the rejections (up to
+``max_held`` of them; more are read again when played), and checks the span, the speed
+and stray dates. ``batches()`` then reads the file again and releases its posts as they
+come due. A file in time order (recorded streams are) drops the times once planned and
+plays with a batch in memory: a peak of ~9 bytes a post over the whole replay of 20,000
+to 50,000 short posts, against ~1.1 KB a post held (measured; see the sources README). A
+file out of order keeps each post's time and rank (12 bytes a post; 40 while planning) and
+plays through a look-ahead that holds the posts read before their turn, at most
+``max_held`` (default 50,000). When that is not enough, the posts beyond it are read in
+further passes over the file (at most ``len / max_held``, each pausing the replay while it
+reads), which ``order_note`` says. The file must not change meanwhile: its size,
+modification time and inode are compared around every read, and the posts' times as they
+are read again; a change raises ``SourceError`` naming the file (an edit of the text
+alone that keeps the size and modification time goes unseen).
+
+``Replayer(items, ...)`` over any other iterable holds the whole stream and sorts it
+(input need not be in time order): roughly 2-3 KB per post of a short-post stream.
+``max_items`` (default 5,000,000) stops an oversized stream, or plan, with a clear error.
 """
 
 from __future__ import annotations
 
-import itertools
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
-from datetime import datetime, timedelta
+from array import array
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from yuqing.core.clock import ScaledClock, utc
 from yuqing.errors import SourceError
-from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.files import open_import
 
 MAX_REPLAY_ITEMS = 5_000_000
 MAX_BATCH = 10_000
+# A file replay holds at most this many items at once (look-ahead, untimed items).
+MAX_HELD = 50_000
 # A stream longer than this has a wrong date in it (a drill replays days, not decades).
 MAX_SPAN = timedelta(days=3660)
 # ... and one that would take longer than this to play is a mistaken speed.
@@ -36,6 +58,10 @@ MAX_WALL = timedelta(days=30)
 # Waits shorter than this (wall seconds) are not worth a sleep; it also ends the wait
 # loop when float rounding leaves a sliver of time.
 _MIN_SLEEP = 1e-6
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+_Times = npt.NDArray[np.int64]
 
 
 class Replayer:
@@ -51,10 +77,14 @@ class Replayer:
     Items without a time (posts lacking ``published_at``, and rejections) are released
     in the first batch, at once, while stream time is at its start; their records are
     left as they are, so whoever stores them stamps them with the clock's time then.
+    Posts with the same time come in input order.
 
     ``start_at`` shifts the whole stream so its first post happens at ``start_at``
     (e.g. "now" for a demo). Released records then carry the shifted ``published_at``
     and keep the original one, ISO-8601, in ``record.extra["original_published_at"]``.
+
+    ``max_held`` bounds the items a file replay holds at once (``from_file``); a replay of
+    another iterable holds them all.
 
     Stream time starts running when the ``Replayer`` is made.
     """
@@ -70,6 +100,7 @@ class Replayer:
         start_at: datetime | None = None,
         max_items: int = MAX_REPLAY_ITEMS,
         max_batch: int = MAX_BATCH,
+        max_held: int = MAX_HELD,
     ) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
@@ -77,28 +108,20 @@ class Replayer:
             raise ValueError("batch_window must not be negative")
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if max_held < 1:
+            raise ValueError("max_held must be at least 1")
         self._sleep = sleep
         self._window = batch_window
         self._max_batch = max_batch
-        self._untimed: list[Item] = []
-        self._timed: list[Located] = []
-        rejected: list[Rejection] = []
-        for count, item in enumerate(items, start=1):
-            if count > max_items:
-                raise SourceError(
-                    f"replay stream has more than {max_items:,} items; "
-                    "split it or raise max_items (the whole stream is held in memory)"
-                )
-            if isinstance(item, Located) and item.record.published_at is not None:
-                self._timed.append(item)
-            else:
-                self._untimed.append(item)
-                if isinstance(item, Rejection):
-                    rejected.append(item)
-        # Stable: posts with the same time keep their input order.
-        self._timed.sort(key=_published)
-        if self._timed:
-            first = _published(self._timed[0])
+        timeline: _Timeline
+        if isinstance(items, ReplayFile):
+            timeline = _FileTimeline(items, max_items, max_held)
+        else:
+            timeline = _HeldTimeline(items, max_items)
+        self._timeline = timeline
+        times = timeline.sorted_times()  # only while planning: a file replay drops them
+        if len(times):
+            first = _moment(int(times[0]))
             self._shift = utc(start_at) - first if start_at is not None else timedelta(0)
             stream_start = first + self._shift
         elif start_at is not None:
@@ -106,23 +129,29 @@ class Replayer:
             stream_start = utc(start_at)
         else:
             why = ""
-            if rejected:
-                why = f" ({len(rejected):,} lines rejected, the first: {rejected[0]})"
+            if timeline.rejected:
+                why = (
+                    f" ({timeline.rejected:,} lines rejected, the first: "
+                    f"{timeline.first_rejection})"
+                )
             raise SourceError(
                 f"replay stream has no post with a valid published_at{why}, so it has no "
                 "stream time; to replay it anyway, start it now (yuqing replay --now)"
             )
         # Said of posts far from all the others (see _stray_posts), for the caller to show.
         self.stray_note: str | None = None
-        if self._timed:
-            span = _published(self._timed[-1]) - _published(self._timed[0])
+        # Said of a file too far from time order to replay in one pass, likewise.
+        self.order_note: str | None = timeline.order_note
+        self._stream_end = stream_start
+        if len(times):
+            first, last = _moment(int(times[0])), _moment(int(times[-1]))
+            span = last - first
             if span > MAX_SPAN:
                 raise SourceError(
                     f"replay stream spans {span.days:,} days, from "
-                    f"{_published(self._timed[0]).date()} to "
-                    f"{_published(self._timed[-1]).date()}: check its dates"
+                    f"{first.date()} to {last.date()}: check its dates"
                 )
-            self.stray_note = _stray_posts(self._timed, span)
+            self.stray_note = _stray_posts(times, span, timeline.location_at)
             # In float seconds: a tiny speed overflows timedelta arithmetic. The last
             # batch waits one window more than the span.
             wall = (span + batch_window).total_seconds() / speed
@@ -132,6 +161,9 @@ class Replayer:
                     f"replaying {span.days:,} days of stream at {speed:g}x would take "
                     f"{took}; raise the speed"
                 )
+            self._stream_end = last + self._shift
+        del times
+        timeline.planned()
         self._shifted = start_at is not None
         self._stream_start = stream_start
         self._clock = ScaledClock(stream_start, speed, monotonic)
@@ -140,8 +172,11 @@ class Replayer:
     def from_file(
         cls, path: Path, speed: float, *, default_source: str | None = None, **options: Any
     ) -> Replayer:
-        """A replayer for a JSON Lines or CSV file; bad lines come out as rejections, first."""
-        return cls(open_import(path, default_source).read(), speed, **options)
+        """A replayer for a JSON Lines or CSV file; bad lines come out as rejections, first.
+
+        The file is read twice and must not change meanwhile (see the module docstring).
+        """
+        return cls(ReplayFile(Path(path), default_source), speed, **options)
 
     @property
     def clock(self) -> ScaledClock:
@@ -155,31 +190,31 @@ class Replayer:
     @property
     def stream_end(self) -> datetime:
         """When the last post is due (the start, for a stream without timed posts)."""
-        return self._due(self._timed[-1]) if self._timed else self._stream_start
+        return self._stream_end
 
     def __len__(self) -> int:
-        return len(self._timed) + len(self._untimed)
+        return self._timeline.count
 
-    def batches(self) -> Iterator[list[Item]]:
+    def batches(self) -> Generator[list[Item], None, None]:
         """Release the stream in time order, sleeping (via ``sleep``) between batches."""
-        for start in range(0, len(self._untimed), self._max_batch):
-            yield self._untimed[start : start + self._max_batch]
-        timed = self._timed
-        position = 0
-        while position < len(timed):
-            target = self._due(timed[position]) + self._window
-            while (wait := self._clock.wall_seconds_until(target)) > _MIN_SLEEP:
-                self._sleep(wait)
-            cutoff = max(target, self._clock.now())
-            batch: list[Item] = []
-            while (
-                position < len(timed)
-                and len(batch) < self._max_batch
-                and self._due(timed[position]) <= cutoff
-            ):
-                batch.append(self._release(timed[position]))
-                position += 1
-            yield batch
+        yield from self._timeline.untimed_batches(self._max_batch)
+        timed = self._timeline.timed_items()
+        with closing(timed):
+            pending = next(timed, None)
+            while pending is not None:
+                target = self._due(pending) + self._window
+                while (wait := self._clock.wall_seconds_until(target)) > _MIN_SLEEP:
+                    self._sleep(wait)
+                cutoff = max(target, self._clock.now())
+                batch: list[Item] = []
+                while (
+                    pending is not None
+                    and len(batch) < self._max_batch
+                    and self._due(pending) <= cutoff
+                ):
+                    batch.append(self._release(pending))
+                    pending = next(timed, None)
+                yield batch
 
     def _due(self, item: Located) -> datetime:
         return _published(item) + self._shift
@@ -196,6 +231,330 @@ class Replayer:
         return Located(record, item.location)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayFile:
+    """A JSON Lines or CSV file to replay: ``Replayer(ReplayFile(path), speed)`` is
+    ``Replayer.from_file(path, speed)``. Iterating it reads the file once, in file order.
+    """
+
+    path: Path
+    default_source: str | None = None
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(open_import(self.path, self.default_source).read())
+
+
+class _Timeline(Protocol):
+    """Where a replay's items come from: held in memory, or read from a file."""
+
+    count: int  # every item, timed or not
+    rejected: int
+    first_rejection: Rejection | None
+    order_note: str | None
+
+    def sorted_times(self) -> _Times:
+        """The timed posts' times (µs since 1970) in replay order; for planning only."""
+        ...
+
+    def location_at(self, index: int) -> str:
+        """The location of the timed post at ``index`` of ``sorted_times()``."""
+        ...
+
+    def planned(self) -> None:
+        """Planning is over: drop what only it needed."""
+        ...
+
+    def untimed_batches(self, size: int) -> Iterator[list[Item]]: ...
+
+    def timed_items(self) -> Generator[Located, None, None]:
+        """The timed posts in time order, posts of the same time in input order."""
+        ...
+
+
+def _too_many(max_items: int, why: str) -> SourceError:
+    return SourceError(
+        f"replay stream has more than {max_items:,} items; split it or raise max_items{why}"
+    )
+
+
+class _HeldTimeline:
+    """Every item in memory, the timed ones sorted (a replay of an iterable)."""
+
+    def __init__(self, items: Iterable[Item], max_items: int) -> None:
+        self._untimed: list[Item] = []
+        self._timed: list[Located] = []
+        self.rejected = 0
+        self.first_rejection: Rejection | None = None
+        self.order_note: str | None = None
+        self.count = 0
+        for count, item in enumerate(items, start=1):
+            if count > max_items:
+                raise _too_many(max_items, " (the whole stream is held in memory)")
+            if isinstance(item, Located) and item.record.published_at is not None:
+                self._timed.append(item)
+            else:
+                self._untimed.append(item)
+                if isinstance(item, Rejection):
+                    self.rejected += 1
+                    self.first_rejection = self.first_rejection or item
+            self.count = count
+        # Stable: posts with the same time keep their input order.
+        self._timed.sort(key=_published)
+
+    def sorted_times(self) -> _Times:
+        return np.fromiter(
+            (_micros(item) for item in self._timed), dtype=np.int64, count=len(self._timed)
+        )
+
+    def location_at(self, index: int) -> str:
+        return self._timed[index].location
+
+    def planned(self) -> None:
+        pass
+
+    def untimed_batches(self, size: int) -> Iterator[list[Item]]:
+        for start in range(0, len(self._untimed), size):
+            yield self._untimed[start : start + size]
+
+    def timed_items(self) -> Generator[Located, None, None]:
+        yield from self._timed
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+class _FileTimeline:
+    """A file read once to plan and again to play, holding at most ``max_held`` items.
+
+    Planning keeps each timed post's time in file order. When they are in order (the
+    usual recording) that is all, and only until planning ends: playing streams the file.
+    Otherwise it keeps each timed post's rank in time order too (its *ordinal* is its
+    place among the file's timed posts), and playing reads the file holding the posts
+    read before their turn: at most ``lookahead`` of them, which planning computes. When
+    that is more than ``max_held``, only posts whose rank is within ``max_held`` of the
+    next one due are held, and the file is read again for the others, as often as needed.
+    """
+
+    def __init__(self, file: ReplayFile, max_items: int, max_held: int) -> None:
+        self._file = file
+        self._path = file.path
+        source = open_import(file.path, file.default_source)  # names a bad path or format
+        self._stamp = self._stat()
+        self._max_held = max_held
+        self.count = 0
+        self.rejected = 0
+        self.first_rejection: Rejection | None = None
+        self.order_note: str | None = None
+        times = array("q")
+        untimed: list[Item] | None = []
+        in_order = True
+        previous = lowest = 0
+        # In file order: the widest gap between consecutive posts, and the post after it.
+        widest, after_widest = -1, ""
+        first_location = ""
+        digest = 0
+        with closing(_items_of(source)) as items:
+            for count, item in enumerate(items, start=1):
+                if count > max_items:
+                    raise _too_many(max_items, "")
+                self.count = count
+                if isinstance(item, Located) and item.record.published_at is not None:
+                    moment = _micros(item)
+                    if not times:
+                        lowest, first_location = moment, item.location
+                    else:
+                        if moment < previous:
+                            in_order = False
+                        elif moment - previous > widest:
+                            widest, after_widest = moment - previous, item.location
+                        if moment < lowest:
+                            lowest, first_location = moment, item.location
+                    times.append(moment)
+                    previous = moment
+                    digest = _digest(digest, moment)
+                    continue
+                if isinstance(item, Rejection):
+                    self.rejected += 1
+                    self.first_rejection = self.first_rejection or item
+                if untimed is not None:
+                    untimed = untimed if len(untimed) < max_held else None
+                    if untimed is not None:
+                        untimed.append(item)
+        self._check_unchanged()
+        self._untimed = untimed
+        self._digest = digest
+        self._timed_count = len(times)
+        self._first_location = first_location
+        self._after_widest = after_widest if in_order else None
+        file_order: _Times = np.frombuffer(times, dtype=np.int64) if times else _empty()
+        self._file_order: _Times | None = file_order
+        self._rank: npt.NDArray[Any] | None = None
+        self._sorted: _Times = file_order
+        self._window = self._timed_count  # no limit: the look-ahead fits
+        if in_order:
+            return
+        order = np.argsort(file_order, kind="stable")
+        self._sorted = file_order[order]
+        # Rank k is released after reading the file up to the last of ranks 0..k; held
+        # meanwhile: the posts read before it that come after it.
+        ahead = np.maximum.accumulate(order)
+        ahead -= np.arange(len(order))
+        lookahead = int(ahead.max())
+        del ahead
+        rank_type = np.int32 if len(order) < 2**31 else np.int64
+        rank = np.empty(len(order), dtype=rank_type)
+        rank[order] = np.arange(len(order), dtype=rank_type)
+        self._rank = rank
+        del order
+        if lookahead >= max_held:
+            self._window = max_held
+            passes = -(-self._timed_count // max_held)
+            self.order_note = (
+                f"{self._path} is far from time order: replaying it in one pass would hold "
+                f"up to {lookahead:,} posts read before their turn, more than the "
+                f"{max_held:,} a replay holds (max_held); it reads the file again for them "
+                f"instead, up to {passes:,} times, pausing the replay while it reads; sort "
+                "the file by published_at to replay it in one pass"
+            )
+
+    # -- planning
+    def sorted_times(self) -> _Times:
+        return self._sorted
+
+    def location_at(self, index: int) -> str:
+        if index == 0:
+            return self._first_location
+        if self._after_widest is not None:
+            return self._after_widest  # in file order, the stray is after the widest gap
+        # Rare (a stray date in a file out of order): read up to the post.
+        ordinal = index if self._rank is None else int(np.flatnonzero(self._rank == index)[0])
+        with closing(self._timed_in_file_order()) as posts:
+            for position, item in enumerate(posts):
+                if position == ordinal:
+                    return item.location
+        raise self._changed()
+
+    def planned(self) -> None:
+        self._sorted = _empty()
+        if self._rank is None:
+            self._file_order = None  # in order: checked as read, not against a copy
+
+    # -- playing
+    def untimed_batches(self, size: int) -> Iterator[list[Item]]:
+        if self._untimed is not None:
+            for start in range(0, len(self._untimed), size):
+                yield self._untimed[start : start + size]
+            return
+        # More than max_held of them: read them again, a batch at a time.
+        batch: list[Item] = []
+        with closing(self._read()) as items:
+            for item in items:
+                if not (isinstance(item, Located) and item.record.published_at is not None):
+                    batch.append(item)
+                    if len(batch) == size:
+                        yield batch
+                        batch = []
+        if batch:
+            yield batch
+
+    def timed_items(self) -> Generator[Located, None, None]:
+        total = self._timed_count
+        rank = self._rank
+        window = self._window
+        due = 0  # the rank of the next post to release
+        held: dict[int, Located] = {}
+        while due < total:
+            before = due
+            with closing(self._timed_in_file_order()) as posts:
+                for ordinal, item in enumerate(posts):
+                    place = ordinal if rank is None else int(rank[ordinal])
+                    if place == due:
+                        yield item
+                        due += 1
+                        while due in held:
+                            yield held.pop(due)
+                            due += 1
+                    elif due < place < due + window:
+                        held[place] = item
+            if due == before:  # each pass releases at least the post due: unless...
+                raise self._changed()
+        self._check_unchanged()
+
+    def _timed_in_file_order(self) -> Generator[Located, None, None]:
+        """One more read of the file's timed posts, checked against the plan."""
+        expected = self._file_order
+        total = self._timed_count
+        ordinal = 0
+        previous: int | None = None
+        digest = 0
+        for item in self._read():
+            if not (isinstance(item, Located) and item.record.published_at is not None):
+                continue
+            moment = _micros(item)
+            if ordinal >= total:
+                raise self._changed()
+            if expected is not None:
+                if int(expected[ordinal]) != moment:
+                    raise self._changed()
+            elif previous is not None and moment < previous:
+                raise self._changed()  # planned as in time order
+            previous = moment
+            digest = _digest(digest, moment)
+            ordinal += 1
+            yield item
+        if ordinal != total or digest != self._digest:
+            raise self._changed()
+
+    def _read(self) -> Generator[Item, None, None]:
+        """The file's items once more, after checking it is the file planned."""
+        self._check_unchanged()
+        count = 0
+        with closing(_items_of(open_import(self._path, self._file.default_source))) as items:
+            for item in items:
+                count += 1
+                if count > self.count:
+                    raise self._changed()
+                yield item
+        if count != self.count:
+            raise self._changed()
+        self._check_unchanged()
+
+    def _stat(self) -> _Stamp:
+        try:
+            status = os.stat(self._path)
+        except OSError:
+            raise self._changed() from None
+        return _Stamp(status.st_size, status.st_mtime_ns, status.st_ino)
+
+    def _check_unchanged(self) -> None:
+        if self._stat() != self._stamp:
+            raise self._changed()
+
+    def _changed(self) -> SourceError:
+        return SourceError(
+            f"{self._path}: the file changed during the replay, which reads it again to "
+            "play it; replay a copy that nothing writes to"
+        )
+
+
+def _items_of(source: Source) -> Generator[Item, None, None]:
+    """The source's items, closing its file when closed (``yield from`` passes it on)."""
+    yield from source.read()
+
+
+def _digest(digest: int, moment: int) -> int:
+    """A running hash of the times read (a file in order is checked with it, not a copy)."""
+    return (digest * 1_000_003 + moment) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _empty() -> _Times:
+    return np.empty(0, dtype=np.int64)
+
+
 # A gap that is this share of a stream's whole span, in a stream longer than STRAY_SPAN,
 # sets a few posts apart from all the others: a wrong date, not a quiet spell.
 STRAY_GAP_SHARE = 0.9
@@ -203,34 +562,35 @@ STRAY_SPAN = timedelta(days=2)
 STRAY_MIN_REST = 10
 
 
-def _stray_posts(timed: list[Located], span: timedelta) -> str | None:
+def _stray_posts(times: _Times, span: timedelta, location_at: Callable[[int], str]) -> str | None:
     """A note on the few first or last posts that lie far from all the others, if any.
 
+    ``times`` are the posts' times in order; ``location_at(i)`` names the post at ``i``.
     One post dated half a year late stretched a four-hour stream over that half year: at
     1,000x the replay then waits hours in silence for it. It may be a wrong date, or a
     lone post long before a burst (streams have those), so it is told, not refused.
     """
-    if span <= STRAY_SPAN or len(timed) < STRAY_MIN_REST:
+    count = len(times)
+    if span <= STRAY_SPAN or count < STRAY_MIN_REST:
         return None
-    gaps = [
-        (_published(b) - _published(a), i)
-        for i, (a, b) in enumerate(itertools.pairwise(timed), start=1)
-    ]
-    widest, cut = max(gaps, key=lambda g: g[0])
+    gaps = np.diff(times)
+    cut = int(np.argmax(gaps)) + 1  # the first of the widest
+    widest = int(gaps[cut - 1]) * _MICROSECOND
     if widest < span * STRAY_GAP_SHARE:
         return None
     # The smaller side of the widest gap holds the strays, if it is a few posts against
     # many (two bursts a month apart are two bursts).
-    strays = timed[:cut] if cut <= len(timed) - cut else timed[cut:]
-    if len(timed) - len(strays) < STRAY_MIN_REST or len(strays) > max(3, len(timed) // 100):
+    before = cut <= count - cut
+    strays = cut if before else count - cut
+    if count - strays < STRAY_MIN_REST or strays > max(3, count // 100):
         return None
-    first = strays[0]
-    more = f" and {len(strays) - 1:,} more" if len(strays) > 1 else ""
-    side = "before" if strays[0] is timed[0] else "after"
+    first = 0 if before else cut
+    more = f" and {strays - 1:,} more" if strays > 1 else ""
+    side = "before" if before else "after"
     return (
-        f"{first.location}{more}: published_at {_published(first).isoformat()} lies "
-        f"{widest.days:,} days {side} the rest of the stream; the replay waits that long "
-        "(scaled by the speed) for it; check its date if that is not meant"
+        f"{location_at(first)}{more}: published_at {_moment(int(times[first])).isoformat()} "
+        f"lies {widest.days:,} days {side} the rest of the stream; the replay waits that "
+        "long (scaled by the speed) for it; check its date if that is not meant"
     )
 
 
@@ -238,3 +598,12 @@ def _published(item: Located) -> datetime:
     moment = item.record.published_at
     assert moment is not None  # only timed items are sorted and scheduled
     return utc(moment)
+
+
+def _micros(item: Located) -> int:
+    """A timed post's time as whole microseconds since 1970 (exact, and orders alike)."""
+    return (_published(item) - _EPOCH) // _MICROSECOND
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + micros * _MICROSECOND
