@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -23,8 +24,10 @@ from yuqing.core.posts import (
     LONE_SURROGATE,
     MAX_RECORD_BYTES,
     REQUIRED_FIELDS,
+    AuthorKind,
     lone_surrogate_at,
     parse_post_record,
+    parse_time,
     refuse_json_constant,
 )
 from yuqing.errors import InvalidRecord, SourceError
@@ -45,6 +48,14 @@ _UNCLOSED_QUOTE = (
     'a quoted cell opened on this line is never closed (unbalanced "); '
     "the lines after it are read again as rows of their own"
 )
+_QUOTE_CLOSED_LATER = (
+    'a quoted cell opened on this line takes in {lines}, up to the next " (unbalanced "); '
+    "they are read again as rows of their own"
+)
+
+
+def _line_span(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
 def open_import(path: Path, default_source: str | None = None) -> Source:
@@ -81,15 +92,36 @@ def _open_binary(path: Path) -> IO[bytes]:
         raise SourceError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Oversized:
+    """A line longer than ``MAX_RECORD_BYTES``, skipped, never held whole.
+
+    For CSV, what it does to quoted cells is kept (it was scanned as it was skipped): it
+    ``flips`` the state when read from outside a quoted cell (it opens one it leaves
+    open) and from inside one (it closes the cell), so the reader keeps its place.
+    """
+
+    flips_outside: bool = False
+    flips_inside: bool = False
+
+    def stand_in(self, inside: bool) -> str:
+        """What the CSV parser gets instead: a line with the same effect on quotes."""
+        flips = self.flips_inside if inside else self.flips_outside
+        return '"\n' if flips else "\n"
+
+
+_UNSCANNED = _Oversized()
+
+
 def _physical_lines(
-    stream: IO[bytes], path: Path, number: int = 0
-) -> Iterator[tuple[int, bytes | None]]:
-    """Yield ``(line number, line bytes with end-of-line)``; ``None`` for an oversized line.
+    stream: IO[bytes], path: Path, number: int = 0, *, quotes: bool = False
+) -> Iterator[tuple[int, bytes | _Oversized]]:
+    """Yield ``(line number, line bytes with end-of-line)``; ``_Oversized`` for a line too long.
 
     A line may carry ``MAX_RECORD_BYTES`` of content plus ``\\r\\n``. Anything longer is
-    drained in ``_SKIP_CHUNK`` pieces and reported as ``None``, never assembled.
-    A BOM at the very start of the file is dropped. ``number`` is the count of lines
-    before the stream's position (to read on from a line's end after a seek).
+    drained in ``_SKIP_CHUNK`` pieces (scanned for CSV quotes when ``quotes``), never
+    assembled. A BOM at the very start of the file is dropped. ``number`` is the count of
+    lines before the stream's position (to read on from a line's end after a seek).
     """
     limit = MAX_RECORD_BYTES + 2
     try:
@@ -101,14 +133,23 @@ def _physical_lines(
             if number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
             if len(line) == limit and not line.endswith(b"\n"):
-                while True:
-                    piece = stream.readline(_SKIP_CHUNK)
-                    if not piece or piece.endswith(b"\n"):
+                scan = _LineQuotes() if quotes else None
+                piece = line
+                while piece:
+                    if scan is not None:
+                        scan.feed(piece)
+                    if piece.endswith(b"\n"):
                         break
-                yield number, None
+                    piece = stream.readline(_SKIP_CHUNK)
+                yield number, (scan.result() if scan is not None else _UNSCANNED)
                 continue
-            content_length = len(line.rstrip(b"\r\n"))
-            yield number, (None if content_length > MAX_RECORD_BYTES else line)
+            if len(line.rstrip(b"\r\n")) > MAX_RECORD_BYTES:
+                scan = _LineQuotes() if quotes else None
+                if scan is not None:
+                    scan.feed(line)
+                yield number, (scan.result() if scan is not None else _UNSCANNED)
+                continue
+            yield number, line
     except OSError as exc:
         raise SourceError(f"{path}: read failed after line {number} ({exc})") from None
 
@@ -134,7 +175,7 @@ class JsonLinesFile:
         with _open_binary(self.path) as stream:
             for number, line in _physical_lines(stream, self.path):
                 location = f"{self.path}:{number}"
-                if line is None:
+                if isinstance(line, _Oversized):
                     yield Rejection(location, _TOO_LARGE)
                     continue
                 try:
@@ -169,29 +210,139 @@ class _RowTooLarge(Exception):
     """Raised from the line feed when one CSV row spans more than MAX_RECORD_BYTES."""
 
 
+# Inside a quoted cell: everything up to a quote that is not doubled ("" is a quote).
+# Possessive: a plain repeat of the group keeps a backtracking entry per "" (60 MB of
+# memory for a 1 MB line of quotes).
+_QUOTED_RUN = re.compile(r'[^"]*+(?:""[^"]*+)*+')
+# Outside one: where the cell ends (a quote in the middle of a cell is a literal one).
+_CELL_END = re.compile(r"[,\r\n]")
+# From a cell's start: whole cells, each with the comma or line break after it (a
+# quoted one, an unquoted one, an empty one), taken at once rather than quote by quote.
+_WHOLE_CELLS = re.compile(r'(?:"[^"]*+(?:""[^"]*+)*+"[,\r\n]|[^",\r\n][^,\r\n]*+[,\r\n]|[,\r\n])*+')
+
+
+class _Quotes:
+    """Whether the CSV text fed so far ends inside a quoted cell, as ``csv`` reads it.
+
+    A quote opens a quoted cell only at the start of a cell (``5" tv`` is a literal
+    quote); inside one, ``""`` is a quote and ``"`` closes it. Text may come in pieces
+    (a line too long to hold is scanned as it is skipped); regular expressions do the
+    scanning, so the cost is per quote, not per character.
+    """
+
+    __slots__ = ("_at_start", "_pending", "_quoted")
+
+    def __init__(self, *, inside: bool = False) -> None:
+        self._quoted = inside
+        self._at_start = True
+        # The last character fed was a quote inside a quoted cell: the next one tells
+        # whether it closed the cell or was the first of "".
+        self._pending = False
+
+    @property
+    def inside(self) -> bool:
+        return self._quoted and not self._pending
+
+    def same_as(self, other: _Quotes) -> bool:
+        return (self._quoted, self._at_start, self._pending) == (
+            other._quoted,
+            other._at_start,
+            other._pending,
+        )
+
+    def feed(self, text: str) -> None:
+        i, end = 0, len(text)
+        while i < end:
+            if self._pending:
+                self._pending = False
+                if text[i] == '"':
+                    i += 1
+                    continue
+                self._quoted = self._at_start = False
+            if self._quoted:
+                run = _QUOTED_RUN.match(text, i)
+                j = run.end() if run is not None else i
+                if j >= end:
+                    return
+                if j + 1 == end:
+                    self._pending = True
+                    return
+                self._quoted = self._at_start = False
+                i = j + 1
+                continue
+            if self._at_start:
+                cells = _WHOLE_CELLS.match(text, i)  # (it matches, if only nothing)
+                i = cells.end() if cells is not None else i
+                if i >= end:
+                    return
+                if text[i] == '"':
+                    self._quoted = True
+                    i += 1
+                    continue
+            found = _CELL_END.search(text, i)
+            if found is None:
+                self._at_start = False
+                return
+            self._at_start = True
+            i = found.end()
+
+
+def _ends_in_quotes(text: str) -> bool:
+    """Whether CSV text ends inside a quoted cell (as ``csv`` reads it, not strict)."""
+    quotes = _Quotes()
+    quotes.feed(text)
+    return quotes.inside
+
+
+class _LineQuotes:
+    """What a line too long to hold does to quoted cells, from either side of one."""
+
+    def __init__(self) -> None:
+        self._outside = _Quotes()
+        self._inside: _Quotes | None = _Quotes(inside=True)
+
+    def feed(self, piece: bytes) -> None:
+        # Quotes, commas and line breaks are ASCII, never part of a UTF-8 sequence:
+        # latin-1 keeps every byte where it is, whatever the encoding.
+        text = piece.decode("latin-1")
+        self._outside.feed(text)
+        if self._inside is not None:
+            self._inside.feed(text)
+            if self._inside.same_as(self._outside):
+                self._inside = None  # from here on both read the same: scan once
+
+    def result(self) -> _Oversized:
+        inside = self._inside if self._inside is not None else self._outside
+        return _Oversized(flips_outside=self._outside.inside, flips_inside=not inside.inside)
+
+
 class _CsvLineFeed:
     """Decoded physical lines for ``csv.reader``, remembering the problems of each line.
 
-    A line that is not UTF-8, or is too large, is handed on as a harmless substitute so
-    the CSV parser keeps its place; the problem is kept by line number and the row that
-    contains the line is rejected afterwards. The lines of the current row are kept
-    (``row_lines``, at most ``MAX_RECORD_BYTES`` and one line) so that a row that turns
-    out to have swallowed the rows after it can give them back (``give_back``).
+    A line that is not UTF-8, or is too large, is handed on as a harmless stand-in (one
+    with the same effect on quoted cells) so the CSV parser keeps its place; the problem
+    is kept by line number and the row that contains the line is rejected afterwards.
+    The lines of the current row are kept (``row_lines``, at most ``MAX_RECORD_BYTES``
+    and one line) so that a row that turns out to have swallowed the rows after it can
+    give them back (``give_back``). ``quotes`` follows the row's quoted cells.
     """
 
     def __init__(self, stream: IO[bytes], path: Path) -> None:
         self._stream = stream
         self._path = path
-        self._lines = _physical_lines(stream, path)
-        # Lines given back, each with the byte offset where it ends in the file.
-        self._returned: deque[tuple[int, str, int]] = deque()
+        self._lines = _physical_lines(stream, path, quotes=True)
+        # Lines given back: number, text, the byte offset where it ends in the file, and
+        # what it was when too long to hold.
+        self._returned: deque[tuple[int, str, int, _Oversized | None]] = deque()
         self.problems: dict[int, str] = {}
         self.row_bytes = 0
         self.last_number = 0
         self.row_lines: list[tuple[int, str]] = []
+        self.quotes = _Quotes()
         # Where the current row's first line ends in the file: (line number, byte offset).
         self._row_start: tuple[int, int] | None = None
         self._ends: dict[int, int] = {}
+        self._oversized: dict[int, _Oversized] = {}
 
     def __iter__(self) -> _CsvLineFeed:
         return self
@@ -199,24 +350,33 @@ class _CsvLineFeed:
     def start_row(self) -> None:
         self.row_bytes = 0
         self.row_lines = []
+        self.quotes = _Quotes()
         self._row_start = None
         self._ends = {}
+        self._oversized = {}
 
     def give_back(self, lines: list[tuple[int, str]]) -> None:
         """Hand these lines (already read) to the parser again, before any new line."""
-        ends = self._ends
-        self._returned.extendleft((n, text, ends[n]) for n, text in reversed(lines))
+        ends, oversized = self._ends, self._oversized
+        self._returned.extendleft(
+            (n, text, ends[n], oversized.get(n)) for n, text in reversed(lines)
+        )
 
     def __next__(self) -> str:
         if self._returned:
-            number, text, end = self._returned.popleft()
+            number, text, end, too_long = self._returned.popleft()
+            if too_long is not None:
+                text = too_long.stand_in(self.quotes.inside)
             size = len(text.encode("utf-8"))
         else:
             number, line = next(self._lines)
             end = self._stream.tell()
-            if line is None:
+            too_long = None
+            if isinstance(line, _Oversized):
                 self.problems[number] = _TOO_LARGE
-                text, size = "\n", 1
+                too_long = line
+                text = line.stand_in(self.quotes.inside)
+                size = len(text)
             else:
                 size = len(line)
                 try:
@@ -228,7 +388,10 @@ class _CsvLineFeed:
         if not self.row_lines:
             self._row_start = (number, end)
         self._ends[number] = end
+        if too_long is not None:
+            self._oversized[number] = too_long
         self.row_lines.append((number, text))
+        self.quotes.feed(text)
         self.row_bytes += size
         if self.row_bytes > MAX_RECORD_BYTES and len(self.row_lines) > 1:
             raise _RowTooLarge
@@ -239,8 +402,8 @@ class _CsvLineFeed:
 
         The parser forgets its place when the row is cut; without this, every line of the
         rest of the cell would be read as a row of its own (a flood of false rejections).
-        Quotes come in pairs ("" inside a cell), so the cell is open while the count of
-        quote characters read for the row is odd.
+        ``quotes`` follows the cell as ``csv`` would (a quote in the middle of a cell is
+        a literal one), so reading resumes at the line after the row's end.
 
         A quote that is never closed, followed by a line that reads as a row
         (``rows_follow``), was a stray one, not a cell: the file is then read again from
@@ -249,14 +412,14 @@ class _CsvLineFeed:
         happened.
         """
         start = self._row_start
-        quotes = sum(text.count('"') for _, text in self.row_lines)
         # (It happens at most once a file: a second stray quote would close the first.)
-        while quotes % 2:
+        while self.quotes.inside:
             self.row_lines = []
             self.row_bytes = 0
             self._ends = {}
+            self._oversized = {}
             try:
-                text = next(self)
+                next(self)
             except StopIteration:
                 if start is None or not rows_follow:
                     return False
@@ -265,14 +428,13 @@ class _CsvLineFeed:
                     self._stream.seek(end)
                 except OSError as exc:
                     raise SourceError(f"{self._path}: cannot read again ({exc})") from None
-                self._lines = _physical_lines(self._stream, self._path, number)
+                self._lines = _physical_lines(self._stream, self._path, number, quotes=True)
                 self._returned.clear()
                 for later in [n for n in self.problems if n > number]:
                     del self.problems[later]
                 self.last_number = number
                 self.start_row()
                 return True
-            quotes += text.count('"')
         self.start_row()
         return False
 
@@ -284,30 +446,6 @@ class _CsvLineFeed:
             if found is None and number >= first:
                 found = (number, problem)
         return found
-
-
-def _ends_in_quotes(text: str) -> bool:
-    """Whether CSV text ends inside a quoted cell (as ``csv`` reads it, not strict).
-
-    A quote opens a quoted cell only at the start of a cell (``5" tv`` is a literal
-    quote); inside one, ``""`` is a quote and ``"`` closes it.
-    """
-    quoted = False
-    at_start = True
-    i, end = 0, len(text)
-    while i < end:
-        char = text[i]
-        if quoted:
-            if char == '"':
-                if i + 1 < end and text[i + 1] == '"':
-                    i += 1
-                else:
-                    quoted = False
-        elif char == '"' and at_start:
-            quoted = True
-        at_start = not quoted and char in ",\n\r"
-        i += 1
-    return quoted
 
 
 def _row_like(header: list[str], text: str, *, timed: bool = True) -> bool:
@@ -332,6 +470,75 @@ def _row_like(header: list[str], text: str, *, timed: bool = True) -> bool:
     except ValueError:
         return False
     return True
+
+
+_COUNT_COLUMNS = ("reposts", "comments", "likes")
+_AUTHOR_KINDS = frozenset(kind.value for kind in AuthorKind)
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,30}")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_NUMBERS = re.compile(r"[0-9]+")
+
+
+def _id_shape(value: str) -> str:
+    """An id's pattern: runs of ASCII letters as ``a``, of digits as ``9`` (``p12`` → ``a9``)."""
+    return _NUMBERS.sub("9", _LETTERS.sub("a", value))
+
+
+def _reads_as_rows(header: list[str], first: str, lines: list[str]) -> bool:
+    """Whether ``lines``, taken into a quoted cell opened on the line ``first``, are rows.
+
+    Each must read as a complete row of the header's width whose cells fit their columns:
+    ``published_at`` empty or a time, counts empty or whole numbers, ``author_kind`` empty
+    or a kind, ``id`` present, without spaces and of the same pattern as the id on the
+    first line (``4711`` and ``4712``; prose such as ``Also, ...`` is not). And there must
+    be more than one such line, or one with a time, a count, or an id like the first
+    line's: a line of prose with the header's count of commas is not enough.
+    """
+    if not lines:
+        return False
+    try:
+        opened = next(csv.reader([first]), [])
+    except csv.Error:
+        return False
+    # The last cell of the first line is the one its quote opened.
+    known_id = None
+    if "id" in header and header.index("id") < len(opened) - 1:
+        known_id = opened[header.index("id")].strip() or None
+    evidence = len(lines) > 1
+    for text in lines:
+        if not _row_like(header, text, timed=False):
+            return False
+        try:
+            cells = dict(
+                zip(header, (cell.strip() for cell in next(csv.reader([text]))), strict=True)
+            )
+        except (csv.Error, StopIteration, ValueError):
+            return False
+        when = cells.get("published_at")
+        if when:
+            try:
+                parse_time(when)
+            except InvalidRecord:
+                return False
+            evidence = True
+        for column in _COUNT_COLUMNS:
+            count = cells.get(column)
+            if count:
+                if not _WHOLE_NUMBER.fullmatch(count):
+                    return False
+                evidence = True
+        kind = cells.get("author_kind")
+        if kind and kind.lower() not in _AUTHOR_KINDS:
+            return False
+        if "id" in header:
+            ident = cells["id"]
+            if not ident or any(char.isspace() for char in ident):
+                return False
+            if known_id is not None:
+                if _id_shape(ident) != _id_shape(known_id):
+                    return False
+                evidence = True
+    return evidence
 
 
 class CsvFile:
@@ -379,12 +586,23 @@ class CsvFile:
                 if header is not None and self._swallowed(header, row, problem, feed):
                     # Only the line with the stray quote is lost; the rows it swallowed
                     # are read again (a line's own problems are still on record).
-                    first_line = feed.row_lines[0][0]
-                    feed.take_problem(first_line, first_line)
-                    yield Rejection(f"{self.path}:{first_line}", _UNCLOSED_QUOTE)
-                    feed.give_back(feed.row_lines[1:])
+                    lines = feed.row_lines
+                    first_line = lines[0][0]
+                    own = feed.take_problem(first_line, first_line)
+                    if own is not None and own[1] == _TOO_LARGE:
+                        message = _TOO_LARGE
+                    elif problem in (_UNCLOSED_AT_END, _TOO_LARGE) or feed.quotes.inside:
+                        message = _UNCLOSED_QUOTE
+                    else:
+                        # A second stray quote closed (or broke) the cell the first opened.
+                        message = _QUOTE_CLOSED_LATER.format(
+                            lines=_line_span(lines[1][0], lines[-1][0])
+                        )
+                    yield Rejection(f"{self.path}:{first_line}", message)
+                    feed.give_back(lines[1:])
                     last_line = first_line
                     continue
+                row_first = first_line
                 if problem == _TOO_LARGE and row is None:
                     # A real cell too large: the rest of it is not rows of their own.
                     after = feed.row_lines[1][1] if len(feed.row_lines) > 1 else ""
@@ -393,15 +611,12 @@ class CsvFile:
                         # ... unless it never closes: then its quote was a stray one.
                         problem, last_line = _UNCLOSED_QUOTE, first_line
                     else:
+                        # Reading goes on after the row's last line, named below.
                         last_line = max(feed.last_number, last_line)
                 line_problem = feed.take_problem(first_line, last_line)
                 if problem is None and line_problem is not None:
                     first_line, problem = line_problem
-                if (
-                    problem is None
-                    and header is not None
-                    and _ends_in_quotes("".join(text for _, text in feed.row_lines))
-                ):
+                if problem is None and header is not None and feed.quotes.inside:
                     # The file ended inside a quoted cell: not a row, a broken one.
                     problem = _UNCLOSED_AT_END
                 location = f"{self.path}:{first_line}"
@@ -420,11 +635,11 @@ class CsvFile:
                     continue
 
                 if problem is not None:
-                    lines = [n for n, _ in feed.row_lines]
-                    if lines and max(lines) > first_line:
-                        # The broken row took lines after its own: say so, as they may
-                        # have been rows of their own (consecutive stray quotes).
-                        problem += f" (the row runs over lines {first_line}-{max(lines)})"
+                    if last_line > row_first:
+                        # Name every line the broken row took, as some may have been rows
+                        # of their own (consecutive stray quotes), and all of a row too
+                        # large: reading goes on after its last line.
+                        problem += f" (the row runs over lines {row_first}-{last_line})"
                     yield Rejection(location, problem)
                 elif row:
                     yield self._parse(header, row, location)
@@ -437,30 +652,28 @@ class CsvFile:
 
         Lines that read as rows of their own inside a quoted cell mean so when the row is
         broken anyway (too many cells, too large, never closed) or when they carry a
-        timestamp where the header has ``published_at``; otherwise a cell may well hold
-        prose with commas, and the row stands.
+        timestamp where the header has ``published_at``. A well-formed row whose quoted
+        cell was closed by a second stray quote is told by its lines too: every one
+        after the first reads as a row of this file (``_reads_as_rows``). Otherwise a
+        cell may well hold prose with commas, and the row stands.
         """
         lines = feed.row_lines
         if len(lines) < 2 or not _ends_in_quotes(lines[0][1]):
             return False
-        broken = (
-            problem is not None
-            or row is None
-            or len(row) > len(header)
-            or _ends_in_quotes("".join(text for _, text in lines))
-        )
+        broken = problem is not None or row is None or len(row) > len(header) or feed.quotes.inside
         # A quote never closed to the end of the file was a stray one: lines of the
         # header's width after it are read as rows even without a timestamp (rows may lack
         # one), else it took the following rows of a file with empty times and told of
         # one rejection. (A row too large may be one real, long cell of prose: see
         # skip_quoted_rest; one with too many cells may hold prose with commas.)
-        unclosed = problem == _UNCLOSED_AT_END or (
-            problem is None and _ends_in_quotes("".join(text for _, text in lines))
-        )
-        timed = not unclosed
-        if not any(_row_like(header, text, timed=timed) for _, text in lines[1:]):
-            return False
-        return broken or "published_at" in header
+        unclosed = problem == _UNCLOSED_AT_END or (problem is None and feed.quotes.inside)
+        later = [text for _, text in lines[1:]]
+        if (broken or "published_at" in header) and any(
+            _row_like(header, text, timed=not unclosed) for text in later
+        ):
+            return True
+        # The line where a broken row broke (or was cut for size) need not read as a row.
+        return _reads_as_rows(header, lines[0][1], later[:-1] if broken else later)
 
     def _parse(self, header: list[str], row: list[str], location: str) -> Item:
         if len(row) > len(header):

@@ -391,22 +391,26 @@ def _request(
         if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
             raise SourceError(f"{shown}: {_too_large()} (Content-Length {int(declared):,})")
         inflater = _Inflater(shown, response.headers.get("content-encoding"))
-        body = bytearray()
-        received = 0
+        pieces: list[bytes] = []
+        size = received = 0
         # Raw bytes, decoded here: httpx would inflate each chunk whole, without bound,
         # before the size could be checked (a few kilobytes of gzip make gigabytes).
+        # Decoded in pieces of at most _INFLATE_STEP bytes, each counted before the next
+        # is made: at most the limit and one piece are ever held.
         for chunk in response.iter_raw():
             received += len(chunk)
             if received > MAX_FEED_BYTES:
                 raise SourceError(f"{shown}: {_too_large()}")
-            body += inflater.inflate(chunk, MAX_FEED_BYTES - len(body))
-            if len(body) > MAX_FEED_BYTES:
-                raise SourceError(f"{shown}: {_too_large()}")
+            for piece in inflater.inflate(chunk):
+                size += len(piece)
+                if size > MAX_FEED_BYTES:
+                    raise SourceError(f"{shown}: {_too_large()}")
+                pieces.append(piece)
             if time.monotonic() > deadline:
                 raise SourceError(f"{shown}: timed out after {timeout:g} s")
         inflater.check_complete(received)
         watchdog.finish()
-        return bytes(body), response.headers
+        return b"".join(pieces), response.headers
 
 
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -480,6 +484,10 @@ def _shut(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+# Most output one decompression step may make (zlib's max_length).
+_INFLATE_STEP = 64 * 1024
+
+
 class _Inflater:
     """The body's one content coding (gzip, or deflate), undone within a size limit.
 
@@ -512,15 +520,21 @@ class _Inflater:
         # "deflate" is meant to be zlib-wrapped; some servers send it raw.
         return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
 
-    def inflate(self, data: bytes, room: int) -> bytes:
-        """``data`` decoded; at most ``room`` + 1 bytes (one more means too large)."""
+    def inflate(self, data: bytes) -> Iterator[bytes]:
+        """``data`` decoded, in pieces of at most ``_INFLATE_STEP`` bytes.
+
+        Each piece is made only when the one before has been taken, so a consumer that
+        stops at its limit never has more than one piece beyond it in memory (one 64 KB
+        chunk of a deflate bomb would otherwise become ~66 MB at once).
+        """
         if self.coding is None:
-            return data
-        out = bytearray()
-        while data:
+            yield data
+            return
+        while True:
             try:
-                # max_length 0 would mean "no limit": it is at least 1 here.
-                out += self._decompressor.decompress(data, room + 1 - len(out))
+                # max_length bounds this step's output; the input left over waits in
+                # unconsumed_tail (0 would mean "no limit").
+                piece = self._decompressor.decompress(data, _INFLATE_STEP)
             except zlib.error as exc:
                 if self.coding == "deflate" and not self._started:
                     self._decompressor = self._new(raw=True)
@@ -530,17 +544,19 @@ class _Inflater:
                     f"{self._shown}: the {self.coding} body is corrupt ({exc})"
                 ) from None
             self._started = True
-            if len(out) > room:
-                break
+            if piece:
+                yield piece
             data = self._decompressor.unconsumed_tail
             if self._decompressor.eof:
                 rest = self._decompressor.unused_data
                 if not rest or self.coding != "gzip" or not rest.strip(b"\0"):
-                    break  # trailing padding (or junk after a deflate stream): ignored
+                    return  # trailing padding (or junk after a deflate stream): ignored
                 # Another gzip member follows (RFC 1952 2.2: they are concatenated).
                 self._decompressor = self._new(raw=False)
                 data = rest
-        return bytes(out)
+            elif not data and len(piece) < _INFLATE_STEP:
+                return  # all input used and no output held back
+            # (A full piece with no input left may mean more output is pending: ask again.)
 
     def check_complete(self, received: int) -> None:
         if self.coding is not None and received and not self._decompressor.eof:
@@ -603,10 +619,20 @@ def _entries_to_items(
     author_kind: AuthorKind,
     notes: list[str],
 ) -> Iterator[Item]:
+    declared = str(parsed.feed.get("language") or "").strip()
+    feed_language = _language_tag(declared)
+    if declared and feed_language is None:
+        notes.append(
+            f"{shown}: declared language {declared[:40]!r} is not a language tag: "
+            "entries kept without it"
+        )
     for number, entry in enumerate(parsed.entries, start=1):
         location = f"{shown} entry {number}"
         dropped: list[str] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped)
+        language = _entry_language(entry, declared, feed_language, dropped)
+        if language is not None:
+            obj["lang"] = language
         notes.extend(f"{location}: {problem}" for problem in dropped)
         try:
             record = parse_post_record(obj)
@@ -645,6 +671,44 @@ def _entry_object(
         "url": link,
     }
     return {key: value for key, value in obj.items() if value not in (None, "")}
+
+
+# A language tag as feeds declare them (BCP 47: "zh-CN", "zh-Hans-CN", "en"), within the
+# post format's 20 characters for ``lang``; "_" (zh_CN) is read as "-".
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+_MAX_LANGUAGE_CHARS = 20
+
+
+def _language_tag(value: str) -> str | None:
+    tag = value.strip().replace("_", "-")
+    if len(tag) > _MAX_LANGUAGE_CHARS or not _LANGUAGE_TAG.fullmatch(tag):
+        return None
+    return tag
+
+
+def _entry_language(
+    entry: Any, declared: str, feed_language: str | None, dropped: list[str]
+) -> str | None:
+    """The language the feed declares for an entry: the entry's own (Atom ``xml:lang``
+    on the entry or its content, as feedparser gives it in each part's ``language``),
+    else the feed's (RSS ``<language>``, ``dc:language``, Atom ``xml:lang`` on ``feed``).
+    """
+    details = [
+        *(entry.get("content") or []),
+        entry.get("summary_detail"),
+        entry.get("title_detail"),
+    ]
+    for detail in details:
+        own = str((detail or {}).get("language") or "").strip()
+        if not own or own == declared:
+            continue  # none, or the feed's own (inherited): told once for the feed
+        tag = _language_tag(own)
+        if tag is None:
+            instead = "the feed's" if feed_language is not None else "without it"
+            dropped.append(f"language {own[:40]!r} is not a language tag: kept {instead}")
+            break
+        return tag
+    return feed_language
 
 
 def _entry_id(value: object) -> str | None:

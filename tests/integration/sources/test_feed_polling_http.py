@@ -674,3 +674,112 @@ def test_entries_published_before_the_retention_period_are_left_out_and_counted(
     kept = [item.record.external_id for item in result.items if isinstance(item, Located)]
     assert kept == ["urn:x:new", "urn:x:undated"]
     assert result.state.items_seen == 2
+
+
+def deflate_bomb(size: int, *, raw: bool = False) -> bytes:
+    """Like ``gzip_bomb``, as a zlib stream, or a raw deflate one as some servers send."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+    parts = [packer.compress(b'<?xml version="1.0"?><rss version="2.0"><channel><!-- ')]
+    block = b"x" * (1024 * 1024)
+    parts += [packer.compress(block) for _ in range(size // len(block))]
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("coding", "make"),
+    [
+        ("gzip", gzip_bomb),
+        ("deflate", deflate_bomb),
+        ("deflate", lambda size: deflate_bomb(size, raw=True)),
+    ],
+    ids=["gzip", "deflate", "raw deflate"],
+)
+def test_a_compressed_bomb_never_holds_much_more_than_the_limit(
+    server: FeedServer, client: httpx.Client, coding: str, make: Callable[[int], bytes]
+) -> None:
+    # One 64 KB network chunk of such a body inflates to ~66 MB: it was inflated up to
+    # the room left in one step (a 10 MB result, copied twice), ~3x the limit at the peak.
+    bomb = make(200 * 1024 * 1024)
+    path = f"/bomb-{coding}-{len(bomb)}"
+    server.routes[path] = lambda h: send(h, 200, bomb, extra={"Content-Encoding": coding})
+    url = server.url(path)
+    tracemalloc.start()
+    try:
+        result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error == f"{url}: feed larger than 10 MB"
+    # The body up to the limit, one 64 KB piece and the reading itself (measured: the
+    # limit + 0.45 MB); before, each step made what was left of the limit at once.
+    assert peak < MAX_FEED_BYTES + 2 * 1024 * 1024
+
+
+def test_the_declared_language_of_the_feed_or_entry_becomes_the_posts_lang(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    # <language> (RSS) and xml:lang (Atom) were read by feedparser and then dropped.
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<language>zh_CN</language><item><title>a</title><guid>a</guid>"
+        b"<description>first</description></item></channel></rss>"
+    )
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-US"><title>t</title>'
+        b"<id>urn:f</id><updated>2026-01-05T08:00:00Z</updated>"
+        b'<entry xml:lang="zh-Hans"><title>a</title><id>urn:a</id>'
+        b"<updated>2026-01-05T08:00:00Z</updated><summary>one</summary></entry>"
+        b"<entry><title>b</title><id>urn:b</id><updated>2026-01-05T08:00:00Z</updated>"
+        b"<summary>two</summary></entry>"
+        b'<entry xml:lang="not a tag"><title>c</title><id>urn:c</id>'
+        b"<updated>2026-01-05T08:00:00Z</updated><summary>three</summary></entry></feed>"
+    )
+    server.routes["/lang-rss"] = lambda h: send(h, 200, rss, "application/rss+xml")
+    server.routes["/lang-atom"] = lambda h: send(h, 200, atom, "application/atom+xml")
+    server.routes["/lang-none"] = lambda h: send(h, 200, one_entry_feed(), "application/rss+xml")
+    langs = {}
+    for path in ("/lang-rss", "/lang-atom", "/lang-none"):
+        result = poll_feed(client, FeedState(url=server.url(path)), NOW, source_slug="s")
+        assert result.error is None, path
+        records = [item.record for item in result.items if isinstance(item, Located)]
+        langs[path] = [record.lang for record in records]
+        # Kept with the record as received (its raw payload is what is stored).
+        assert [record.raw.get("lang") for record in records] == langs[path]
+        told = [note for note in result.notes if "language" in note]
+        if path == "/lang-atom":
+            assert told == [
+                f"{server.url(path)} entry 3: language 'not a tag' is not a language tag: "
+                "kept the feed's"
+            ]
+        else:
+            assert told == []
+    assert langs == {
+        "/lang-rss": ["zh-CN"],
+        "/lang-atom": ["zh-Hans", "en-US", "en-US"],
+        "/lang-none": [None],
+    }
+
+
+def test_a_declared_language_that_is_not_a_tag_is_said_once_not_stored(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    # Stored as given, a value over the post format's 20 characters for lang would
+    # have rejected every entry of the feed.
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<language>Chinese (Simplified, PRC)</language>"
+        b"<item><title>a</title><guid>a</guid><description>one</description></item>"
+        b"<item><title>b</title><guid>b</guid><description>two</description></item>"
+        b"</channel></rss>"
+    )
+    server.routes["/lang-bad"] = lambda h: send(h, 200, rss, "application/rss+xml")
+    url = server.url("/lang-bad")
+    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    assert result.error is None
+    assert [item.record.lang for item in result.items if isinstance(item, Located)] == [None] * 2
+    assert result.notes == [
+        f"{url}: declared language 'Chinese (Simplified, PRC)' is not a "
+        "language tag: entries kept without it"
+    ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from yuqing.sources.base import Located, Rejection
 from yuqing.sources.files import CsvFile
 
@@ -64,7 +66,7 @@ def test_a_long_quoted_cell_that_closes_is_still_one_rejection(tmp_path: Path) -
     texts, rejections = _read(path)
     assert texts == ["before", "after"]
     assert [(r.location, r.problem) for r in rejections] == [
-        (f"{path}:3", "record larger than 1,000,000 bytes")
+        (f"{path}:3", "record larger than 1,000,000 bytes (the row runs over lines 3-60002)")
     ]
 
 
@@ -112,3 +114,57 @@ def test_every_line_a_broken_row_took_is_named_in_its_rejection(tmp_path: Path) 
     # Lines 7-9 hold the three broken rows: each is stored or named in a rejection.
     assert {7, 8, 9} <= told
     assert len(texts) == 17
+
+
+# A header and a row of each kind of file: the recovery must not depend on a timestamp.
+_FILES = {
+    "no published_at": ("id,source,text", "{n},s,{text}"),
+    "empty published_at": ("id,source,published_at,text", "{n},s,,{text}"),
+    "timed": ("id,source,published_at,text", "{n},s,2026-07-14T09:00:00+08:00,{text}"),
+    "two columns": ("id,text", "p{n},{text}"),
+}
+
+
+@pytest.mark.parametrize(("header", "row"), _FILES.values(), ids=list(_FILES))
+def test_a_second_stray_quote_gives_back_the_rows_it_closed_in(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    # The cell opened by the quote on line 5 was closed by the quote at the end of line
+    # 40: a well-formed row whose text held lines 5-40. Without times it was stored as
+    # one post (34 posts silently inside it); with times it was told as "never closed".
+    lines = [header]
+    for n in range(2, 50):  # row n is on line n
+        text = {5: '"好的，他说', 40: '他说：好"'}.get(n, f"row {n}")
+        lines.append(row.format(n=n, text=text))
+    path = tmp_path / "strays.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    texts, rejections = _read(path)
+    assert [(r.location, r.problem) for r in rejections] == [
+        (
+            f"{path}:5",
+            'a quoted cell opened on this line takes in lines 6-40, up to the next " '
+            '(unbalanced "); they are read again as rows of their own',
+        )
+    ]
+    # The line with the closing quote is a row: a quote inside a cell is a literal one.
+    expected = [f"row {n}" for n in range(2, 50) if n not in (5, 40)]
+    expected.insert(37, '他说：好"')
+    assert texts == expected
+
+
+@pytest.mark.parametrize(("header", "row"), _FILES.values(), ids=list(_FILES))
+def test_a_post_text_over_several_lines_stays_one_cell(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    # Each line inside the cell has the header's count of commas, as prose may: the
+    # words where an id or a time would be tell it from rows swallowed by a stray quote.
+    width = len(header.split(","))
+    words = ["Also", "she said", "again", "and", "more"]
+    prose = [", ".join(words[:width]), ", ".join(["Finally", *words[1:width]])]
+    cell = '"第一段，有逗号\n' + "\n".join(prose) + ' ""引用"" 完"'
+    data = [header, row.format(n=1, text=cell), row.format(n=2, text="after")]
+    path = tmp_path / "prose.csv"
+    path.write_text("\n".join(data) + "\n", encoding="utf-8")
+    texts, rejections = _read(path)
+    assert rejections == []
+    assert texts == ["第一段，有逗号\n" + "\n".join(prose) + ' "引用" 完', "after"]

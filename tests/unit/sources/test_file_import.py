@@ -285,7 +285,8 @@ def test_csv_non_utf8_row_is_rejected_and_others_kept(tmp_path: Path) -> None:
     assert isinstance(items[0], Located)
     # The bad byte is on line 4, inside the row that starts on line 3.
     assert items[1] == Rejection(
-        f"{path}:4", "not valid UTF-8: byte 0xff at byte offset 5 of the line"
+        f"{path}:4",
+        "not valid UTF-8: byte 0xff at byte offset 5 of the line (the row runs over lines 3-4)",
     )
     assert isinstance(items[2], Located)
     assert items[2].record.text == "fine"
@@ -325,7 +326,12 @@ def test_csv_cell_too_large_over_many_lines_is_one_rejection(tmp_path: Path) -> 
         out.write(f'"\n3,{at},after\n4,{at},"short ""quoted"" cell"\n')
     items = list(CsvFile(path).read())
     shown = [str(item) if isinstance(item, Rejection) else item.record.text for item in items]
-    assert shown == ["before", f"{path}:3: {TOO_LARGE}", "after", 'short "quoted" cell']
+    assert shown == [
+        "before",
+        f"{path}:3: {TOO_LARGE} (the row runs over lines 3-100002)",
+        "after",
+        'short "quoted" cell',
+    ]
     assert items[2].location == f"{path}:100003"
 
 
@@ -340,7 +346,8 @@ def test_csv_row_spanning_many_lines_is_bounded(tmp_path: Path) -> None:
     items = list(CsvFile(path).read())
     assert isinstance(items[0], Rejection)
     assert items[0].location == f"{path}:2"
-    assert items[0].problem == TOO_LARGE
+    # The quote never closes: the row runs to the end of the file, and says so.
+    assert items[0].problem == f"{TOO_LARGE} (the row runs over lines 2-2002)"
 
 
 _ROW = "{n},weibo,2026-07-14T09:{m:02d}:00+08:00,{text}\n"
@@ -370,7 +377,8 @@ def test_csv_stray_quote_loses_only_its_own_line(tmp_path: Path) -> None:
     ]
     assert [p.location for p in posts][2] == f"{path}:5"
     assert [r.location for r in rejections] == [f"{path}:4"]
-    assert "never closed" in rejections[0].problem
+    # The quote on line 8 ended the cell: the message says which lines it took.
+    assert 'takes in lines 5-8, up to the next "' in rejections[0].problem
 
 
 def test_csv_quote_left_open_to_the_end_of_file(tmp_path: Path) -> None:
