@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wall_clock import FakeWall
 
 from yuqing.errors import SourceError
 from yuqing.sources.base import Item, Located, Rejection
@@ -19,21 +20,6 @@ from yuqing.sources.files import open_import
 from yuqing.sources.replay import Replayer
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-class FakeWall:
-    """A monotonic clock that moves when slept on, or when the consumer spends time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def at(seconds: float) -> str:

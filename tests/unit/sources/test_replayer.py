@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from wall_clock import FakeWall
 
 from yuqing.core.posts import parse_post_record
 from yuqing.errors import SourceError
@@ -16,26 +17,6 @@ from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.replay import Replayer
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-class FakeWall:
-    """A monotonic clock that only moves when ``sleep`` (or ``spend``) is called."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def spend(self, seconds: float) -> None:
-        """Time the consumer spends processing a batch."""
-        self.now += seconds
 
 
 def post(offset_seconds: float | None, ident: str, **fields: object) -> Located:
