@@ -15,7 +15,9 @@ the detector never reads a clock). For each accepted post, in time order:
    most if that beats the background and ``likeness_min``, once it leaves the birth
    window (a new event may take it first);
 3. **births**: the post's terms are checked for a burst (``TermModel.burst``: posts in the
-   last two hours against the term's own decayed baseline, a Poisson tail bound). A
+   last two hours against the term's own decayed baseline, a Poisson tail bound; words
+   are counted once per story, at its first post, so a viral post's reposts and comments
+   are one voice, not hundreds). A
    bursting term that was rare before (``specific_share``) and that no active event
    explains either becomes an anchor of the event whose core anchors most of its recent
    posts hold (a new facet of that happening), or names a new event: the unassigned posts
@@ -448,7 +450,10 @@ class EventDetector:
         if not terms and event is None:
             result.skipped["no_terms"] += 1
             return
-        if terms:
+        if terms and post.starts_story:
+            # A word's volume is counted in stories: the reposts and comments of one post
+            # carry its words but are no further voices (a chatter post gone viral made
+            # its everyday words "burst"; 0003, eighth session).
             terms_model.observe(terms, when)
             if self._rhythm:
                 self._follow_rhythm(terms, when)

@@ -66,6 +66,10 @@ class DetectionPost:
     # Neither a repost nor a reply: a post that can stand for its story in a title. A
     # comment that tipped its story to the top ("@someone 有道理") cannot.
     original: bool = True
+    # The first post of its story: not a repost, a comment or a near-copy of a post seen
+    # before. Only these count towards words' volumes (bursts, baselines, document
+    # frequency): a viral post's thousand reposts are one voice, not a thousand.
+    starts_story: bool = True
 
 
 @dataclass

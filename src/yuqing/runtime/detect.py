@@ -282,6 +282,7 @@ class DetectionStage:
         kinds: Sequence[str] | None = None,  # the posts' kinds, when known already
         originals: Sequence[bool] | None = None,  # neither reposts nor replies (titles)
         monitors: Sequence[int] = (),  # the monitors in force, matched or not
+        story_starts: Sequence[bool] | None = None,  # first posts of their stories
     ) -> DetectionOutput:
         with self._lock:
             self._checkpoint_if_due()
@@ -315,6 +316,7 @@ class DetectionStage:
                     cues=cues[i],
                     monitor_ids=monitor_ids[i],
                     original=True if originals is None else originals[i],
+                    starts_story=True if story_starts is None else story_starts[i],
                 )
                 for i in range(len(identities))
             ]

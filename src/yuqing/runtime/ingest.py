@@ -607,6 +607,11 @@ class Ingestor:
                 and not answers_someone(p.record.text)
                 for p in prepared
             ],
+            # A post starts a story when neither dedup nor a repost or reply link put it
+            # in an earlier post's.
+            story_starts=[
+                story == story_key(p.identity) for p, story in zip(prepared, stories, strict=True)
+            ],
         )
 
     def _prepare(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from stream_factories import (
@@ -326,3 +327,31 @@ def test_an_event_idle_past_its_time_retires_before_a_later_post_can_join_it() -
     assert result.assignments[0] == event
     assert result.assignments[1] != event
     assert any(o.kind == "event_retired" and o.event_id == event for o in result.occurrences)
+
+
+def test_a_word_bursts_by_the_stories_that_hold_it_not_by_their_copies() -> None:
+    # One post and its 60 reposts, then three posts like it: a chatter post gone viral.
+    background = chatter(T0, 12, 60)
+    start = T0 + WARM
+    words = ["柯基", "开门", *EVERYDAY[40:44]]
+    viral = [make_post("viral", start, words)]
+    viral += [
+        replace(
+            make_post(f"repost-{i}", start + timedelta(seconds=30 * (i + 1)), words, story="viral"),
+            starts_story=False,
+            original=False,
+        )
+        for i in range(60)
+    ]
+    alike = [
+        make_post(
+            f"alike-{i}",
+            start + timedelta(minutes=10 + 8 * i),
+            ["柯基", "开门", *EVERYDAY[i * 7 : i * 7 + 5]],
+        )
+        for i in range(3)
+    ]
+    assert replay([*background, *viral, *alike]).raised() == []
+    # Told that every copy is a post of its own, the detector raises the four stories.
+    counted_as_posts = [replace(p, starts_story=True) for p in viral]
+    assert len(replay([*background, *counted_as_posts, *alike]).raised()) == 1
