@@ -307,7 +307,7 @@ def ingest(
 
 @app.command()
 def replay(
-    file: Annotated[Path, typer.Argument(help="a JSON Lines stream sorted or not by time")],
+    file: Annotated[Path, typer.Argument(help="a JSON Lines or CSV stream, sorted by time or not")],
     speed: Annotated[float, typer.Option(help="how many times faster than real time")] = 60.0,
     source: Annotated[str | None, typer.Option(help="source slug for posts that name none")] = None,
     now: Annotated[

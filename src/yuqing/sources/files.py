@@ -132,6 +132,10 @@ def _physical_lines(
             number += 1
             if number == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]
+                if len(line) == limit - len(_BOM) and not line.endswith(b"\n"):
+                    # The BOM took room the line's own bytes are allowed: read them too,
+                    # so the line is whole or known to be too long (not cut in two).
+                    line += stream.readline(len(_BOM))
             if len(line) == limit and not line.endswith(b"\n"):
                 scan = _LineQuotes() if quotes else None
                 piece = line
@@ -393,7 +397,9 @@ class _CsvLineFeed:
         self.row_lines.append((number, text))
         self.quotes.feed(text)
         self.row_bytes += size
-        if self.row_bytes > MAX_RECORD_BYTES and len(self.row_lines) > 1:
+        # As for a line: the row's own line end is not counted (those within it are).
+        ending = len(text) - len(text.rstrip("\r\n"))
+        if self.row_bytes - ending > MAX_RECORD_BYTES and len(self.row_lines) > 1:
             raise _RowTooLarge
         return text
 

@@ -80,3 +80,29 @@ def test_a_line_too_large_inside_a_quoted_cell_full_of_quotes_is_skipped_in_boun
     assert texts == ["before", "after"]
     assert rejections == [f"{path}:4: {TOO_LARGE} (the row runs over lines 3-4)"]
     assert peak < 8 * 1024 * 1024
+
+
+def _row_of(size: int, line_end: str) -> str:
+    """A row of two lines, one quoted cell, of ``size`` bytes without its own line end."""
+    first = '1,"' + "a" * 500_000 + line_end
+    return first + "b" * (size - len(first) - 1) + '"'
+
+
+def test_a_row_over_lines_is_bounded_as_a_line_is_without_its_own_line_end(
+    tmp_path: Path,
+) -> None:
+    # A row on one line may carry 1,000,000 bytes and its line end; one over two lines
+    # was refused at 1,000,000 bytes (999,999 with CRLF): its last line end was counted.
+    for line_end in ("\n", "\r\n"):
+        at_limit, over = tmp_path / "at.csv", tmp_path / "over.csv"
+        for path, size in ((at_limit, 1_000_000), (over, 1_000_001)):
+            with path.open("w", encoding="utf-8", newline="") as out:
+                out.write(f"id,text{line_end}{_row_of(size, line_end)}{line_end}")
+                out.write(f"2,after{line_end}")
+        texts, rejections = _read(at_limit)
+        assert rejections == [], line_end
+        assert [len(text) > 0 for text in texts] == [True, True]
+        assert texts[1] == "after"
+        texts, rejections = _read(over)
+        assert texts == ["after"]
+        assert rejections == [f"{over}:2: {TOO_LARGE} (the row runs over lines 2-3)"]
