@@ -24,6 +24,20 @@ def test_news_headlines_get_their_kind(model: KindModel) -> None:
     assert got == list(texts.values())
 
 
+def test_posts_that_describe_symptoms_or_flooding_get_their_kind(model: KindModel) -> None:
+    # People say what they see, not the plan's word for it (食物中毒, 洪水): the model had
+    # called all four "none" before symptoms and flood signs joined its plan words.
+    texts = {
+        "学校好几个孩子午饭后上吐下泻，都送医了": "public_health",
+        "宿舍十几个学生发热腹泻，一起去急诊输液": "public_health",
+        "昨晚雨太大，村里好多房子被淹了，一楼全是积水": "natural_disaster",
+        "河水倒灌进小区，车库进水，好多车泡在水里": "natural_disaster",
+        "今天中午吃了一碗牛肉面，味道不错": "none",
+    }
+    got = [label for label, _ in model.predict_batch(list(texts))]
+    assert got == list(texts.values())
+
+
 def test_everyday_posts_are_none(model: KindModel) -> None:
     texts = ["今天的奶茶太好喝了，下次还点这家", "周末和朋友去看电影，开心", "这件衣服颜色很好看"]
     assert [label for label, _ in model.predict_batch(texts)] == ["none"] * 3
