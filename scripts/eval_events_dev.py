@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from yuqing.core.posts import parse_post_record  # noqa: E402
+from yuqing.core.posts import answers_someone, parse_post_record  # noqa: E402
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector  # noqa: E402
 from yuqing.errors import InvalidRecord  # noqa: E402
 from yuqing.textproc import NearDuplicateIndex, TextPipeline  # noqa: E402
@@ -128,7 +128,12 @@ def build_posts(rows: list[dict[str, Any]]) -> tuple[list[DetectionPost], float]
                     author_kind=record.author_kind.value,
                     reach=reach,
                     places=[p.name for p in feat.places],
-                    original=record.repost_of is None and record.reply_to is None,
+                    original=record.repost_of is None
+                    and record.reply_to is None
+                    and not answers_someone(record.text),
+                    # As in ingestion: a post starts a story when neither dedup nor a
+                    # repost or reply link put it in an earlier post's.
+                    starts_story=key == post_id,
                 )
             )
     return posts, time.perf_counter() - started

@@ -614,7 +614,12 @@ class _Scenario:
             return _join(text, rng.choice(T.COPY_SUFFIXES))
         if roll < 0.85:
             return text.replace("，", ",").replace("！", "!")
-        return text[: max(10, len(text) * 3 // 4)] + "…"
+        # Cut a quarter off, keeping at least ten letters (punctuation does not count):
+        # a copy must still read as the same post.
+        keep = max(10, len(text) * 3 // 4)
+        while keep < len(text) and sum(ch.isalnum() for ch in text[:keep]) < 10:
+            keep += 1
+        return text[:keep] + "…"
 
     def copies(self, original: _Draft, count: int, spread: float) -> None:
         """Unlinked copies on other platforms with small edits (near-duplicates)."""

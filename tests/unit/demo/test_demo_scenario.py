@@ -423,3 +423,22 @@ def test_prelude_is_reproducible_and_refuses_bad_hours() -> None:
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="prelude hours"):
             prelude_posts(3, bad, before)
+
+
+def test_a_cut_copy_keeps_ten_letters_however_much_punctuation_comes_first() -> None:
+    from random import Random
+
+    from yuqing.demo.scenario import _Scenario
+
+    class Cutting(Random):
+        def random(self) -> float:
+            return 0.9  # small_edit's last branch: cut a quarter off
+
+    scenario = _Scenario(7, DEFAULT_START, 1.0, 10)
+    scenario.rng = Cutting()
+    original = "今天，37度，热到不想出门"
+    copy = scenario.small_edit(original)
+    letters = "".join(ch for ch in copy if ch.isalnum())
+    assert len(letters) >= 10
+    assert "".join(ch for ch in original if ch.isalnum()).startswith(letters)
+    assert copy.endswith("…") and len(copy) < len(original) + 1
