@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
@@ -39,6 +39,9 @@ from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
 from yuqing.evaluation.lines import EvaluationLines, record_id
 from yuqing.sources.base import Rejection
+
+if TYPE_CHECKING:
+    from yuqing.runtime.evaluate import RaisedEvent
 
 eval_app = typer.Typer(help="Measure detection on labelled data.", no_args_is_help=True)
 
@@ -394,6 +397,28 @@ def score_event_files(
     return EventFileScore(score, tally.rejections, tally.rejected, untimed, field)
 
 
+RAISED_SHOWN = 40
+_TITLE_SHOWN = 48
+
+
+def _show_raised(raised: Sequence[RaisedEvent]) -> None:
+    """What the run raised, so that a person can see which happenings it took for events."""
+    if not raised:
+        return
+    typer.echo("raised (stream time, kind, posts, title):")
+    for event in raised[:RAISED_SHOWN]:
+        # A title is a post's words: one line, printable, bounded.
+        title = "".join(ch if ch.isprintable() else " " for ch in event.title)
+        if len(title) > _TITLE_SHOWN:
+            title = title[: _TITLE_SHOWN - 1] + "…"
+        typer.echo(
+            f"  {event.alerted_at:%Y-%m-%d %H:%M}  {event.kind or 'unknown':16s} "
+            f"{event.posts:>6}  {title}"
+        )
+    if len(raised) > RAISED_SHOWN:
+        typer.echo(f"  ... and {len(raised) - RAISED_SHOWN} more")
+
+
 @eval_app.command("events")
 def events(
     input_path: Annotated[
@@ -429,6 +454,7 @@ def events(
             f"{result.written} assignments written to {output_path}; "
             f"{result.events} events, {result.alerts} alerts; {result.seconds:.1f} s"
         )
+        _show_raised(result.raised)
         for heading, counts in (("skipped", result.skipped), ("defaulted", result.defaulted)):
             if counts:
                 typer.echo(

@@ -720,6 +720,17 @@ BACKGROUND_COMMENTS: tuple[str, ...] = (
     "看着好好吃",
     "好热啊",
     "支持",
+    # Everyday wishes and worries: the words an incident's comments use too (希望, 平安,
+    # 注意安全, 心疼, 没事) are common in ordinary replies, and a stream whose chatter
+    # never used them made them look like an incident's own names.
+    "希望明天是晴天",
+    "一路平安",
+    "注意安全哦",
+    "心疼你",
+    "辛苦啦",
+    "没事吧",
+    "吓我一跳",
+    "路上小心",
 )
 
 # --- composition -------------------------------------------------------------------------------

@@ -242,6 +242,9 @@ class EventDetector:
         self._hot: list[_Event] = []
         self._hot_until = -math.inf
         self._story_event: dict[str, _Event] = {}
+        # story -> the words of its first post, for the latest ``story_words_kept`` stories
+        # (a tuple: a few hundred bytes a story, where a set would take kilobytes).
+        self._story_words: dict[str, tuple[str, ...]] = {}
         self._recent: deque[_Recent] = deque()
         self._likeness = LikenessIndex(
             member_window=cfg.likeness_window.total_seconds(),
@@ -450,13 +453,19 @@ class EventDetector:
         if not terms and event is None:
             result.skipped["no_terms"] += 1
             return
-        if terms and post.starts_story:
-            # A word's volume is counted in stories: the reposts and comments of one post
-            # carry its words but are no further voices (a chatter post gone viral made
-            # its everyday words "burst"; 0003, eighth session).
-            terms_model.observe(terms, when)
+        # A word's volume is counted in voices: a story's first post says all its words,
+        # a repost, comment or copy only the words it adds to what its story's first post
+        # said. Counted whole, the reposts of a chatter post gone viral made its everyday
+        # words "burst"; not counted at all, thousands of comments on an earthquake's few
+        # source posts (雅安加油, 为灾区祈福) made no burst (0003, eighth and ninth sessions).
+        # Once its story is in an event, a reaction adds to the event's volume, not to its
+        # words' bursts: counted, the generic words of replies (平安, 吓人) burst beside
+        # the happening and were raised as happenings of their own.
+        said = self._own_words(post, terms) if event is None or post.starts_story else ()
+        if said:
+            terms_model.observe(said, when)
             if self._rhythm:
-                self._follow_rhythm(terms, when)
+                self._follow_rhythm(said, when)
         if len(terms) > self.config.max_terms_per_post:
             terms = terms_model.heaviest(terms, self.config.max_terms_per_post)
         bursting, fresh = self._bursting_terms(terms, when)
@@ -482,6 +491,37 @@ class EventDetector:
             self._maybe_raise(event, post, when, result)
             if event.posts >= event.next_review:
                 self._review(event, post, when, result, touched)
+
+    def _own_words(self, post: DetectionPost, terms: Sequence[str]) -> Sequence[str]:
+        """The words a post adds to its story: all of a story's first post's words.
+
+        A repost that quotes its chain (``//@``) adds the words before it; a post that
+        mostly repeats the first post's words (a copy, a plain repost) adds the others; a
+        comment, mostly words of its own, adds all of them. A post of a story whose first
+        post is not remembered (older than the latest ``story_words_kept`` stories) adds
+        none: counting all its words would count its story's words again.
+        """
+        words = self._story_words
+        if post.starts_story:
+            if terms:
+                words.pop(post.story_key, None)
+                words[post.story_key] = tuple(terms)
+                if len(words) > self.config.story_words_kept:
+                    del words[next(iter(words))]
+            return terms
+        cut = post.text.find("//@")
+        if cut >= 0:
+            # A Weibo repost writes its own words first and then the chain it passes on
+            # ("扩散//@someone:帮转//@source:..."), whose words other posts said.
+            head = post.text[:cut]
+            return [term for term in terms if term in head]
+        first = words.get(post.story_key)
+        if first is None:
+            return ()
+        added = [term for term in terms if term not in first]
+        if len(added) * 2 <= len(terms):
+            return added  # a copy of the first post, or a repost of it: its edits only
+        return terms  # a comment: its own words, though it names what the post named
 
     def _remember(
         self, recent: _Recent, when: float, result: BatchResult, touched: dict[str, _Event]
@@ -892,6 +932,12 @@ class EventDetector:
             self._rescale(event, when)
             exponent = 0.0
         gain = math.exp(exponent)
+        if not post.starts_story:
+            # An event's word shares are read against the stream's, which count voices
+            # (TermModel): a repost or copy repeats its story's words, and at full weight the
+            # reposts of a fire's notices made their boilerplate (分许, 依法, 立即) the fire's
+            # own, which drew the school's notices into it (0003, ninth session).
+            gain *= cfg.repeat_weight
         event.mass += gain
         counts = event.counts
         for term in terms:

@@ -493,6 +493,7 @@ DETECTOR_FIELDS = frozenset(
         "_rhythm",
         "_held_for_rhythm",
         "_story_event",
+        "_story_words",
         "_terms",
         "_tried",
         "stats",
@@ -711,6 +712,9 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "story_event": {
             story: e.id for story, e in d._story_event.items() if active.get(e.id) is e
         },
+        # The first words of the latest stories, oldest first (absent from older states:
+        # their reposts and comments then add no words until new stories begin).
+        "story_words": [[story, list(words)] for story, words in d._story_words.items()],
         "recent": [_recent_state(r) for r in d._recent],
         "likeness": d._likeness.to_state(lambda e: e.id),  # type: ignore[attr-defined]
         "kinds": {
@@ -834,6 +838,10 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
         _str(story, "story_event"): known(x, f"story_event.{story}")
         for story, x in _obj(state["story_event"], "story_event").items()
     }
+    d._story_words = {}
+    for i, item in enumerate(_arr(state.get("story_words", []), "story_words")):
+        story, words = _pair(item, f"story_words[{i}]")
+        d._story_words[_str(story, f"story_words[{i}]")] = tuple(_strs(words, f"story_words[{i}]"))
     recents: deque[_Recent] = deque()
     for i, data in enumerate(_arr(state["recent"], "recent")):
         where = f"recent[{i}]"

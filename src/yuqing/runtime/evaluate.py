@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -30,6 +30,17 @@ BATCH_WINDOW = timedelta(minutes=10)
 MAX_BATCH = 2000
 
 
+@dataclass(slots=True, frozen=True)
+class RaisedEvent:
+    """An event the run raised, as it stood at the end of the stream."""
+
+    key: str
+    alerted_at: datetime
+    kind: str | None
+    posts: int
+    title: str
+
+
 @dataclass(slots=True)
 class EventRunResult:
     posts: int
@@ -40,6 +51,7 @@ class EventRunResult:
     alerts: int
     rejected: int
     defaulted: dict[str, int] = field(default_factory=dict)
+    raised: list[RaisedEvent] = field(default_factory=list)  # by alert time
 
 
 def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
@@ -60,6 +72,11 @@ def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
         batch.append(item)
     if batch:
         yield batch
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time; SQLite gives it back without its zone, which is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _time(item: Located) -> datetime:
@@ -109,6 +126,18 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
             with ctx.db.read() as conn:
                 assigned = event_repo.event_assignments(conn)
                 events, alerts = event_repo.count_events(conn)
+                # Shown in the offset of the stream's first post, as its posts give times.
+                zone = first.tzinfo if first is not None and first.tzinfo else UTC
+                raised = [
+                    RaisedEvent(
+                        row.key,
+                        _aware(row.alerted_at).astimezone(zone),
+                        row.kind,
+                        row.post_count,
+                        row.title,
+                    )
+                    for row in event_repo.latest_events(conn, limit=alerts, raised_only=True)
+                ]
             skipped = dict(ingestor.detection.skipped) if ingestor.detection else {}
             defaulted = dict(ingestor.detection.defaulted) if ingestor.detection else {}
             if wordless:
@@ -139,4 +168,5 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
         events=events,
         alerts=alerts,
         rejected=rejected,
+        raised=sorted(raised, key=lambda event: (event.alerted_at, event.key)),
     )

@@ -437,6 +437,32 @@ def test_events_scores_the_demo_on_its_scenario_labels(tmp_path: Path) -> None:
     # plant may join it).
     assert figures["event_recall"] > 0, figures
     assert figures["median_delay_min"] is not None and figures["median_delay_min"] < 60
+    # What it raised is listed by alert time, kind, posts and title: the fire, an accident.
+    listed = result.stdout.split("raised (stream time, kind, posts, title):\n", 1)[1]
+    rows = [line for line in listed.splitlines() if line.startswith("  20")]
+    assert rows and any(" accident " in line for line in rows), listed
+    assert [line[2:18] for line in rows] == sorted(line[2:18] for line in rows)
+
+
+def test_raised_events_are_listed_on_one_printable_line_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import UTC, datetime
+
+    from yuqing.cli.evaluation import RAISED_SHOWN, _show_raised
+    from yuqing.runtime.evaluate import RaisedEvent
+
+    at = datetime(2026, 7, 14, 9, 52, tzinfo=UTC)
+    title = "化工园区\n起火\x1b[31m" + "很长" * 60
+    raised = [RaisedEvent(f"ev-{i}", at, "accident", 120, title) for i in range(RAISED_SHOWN + 3)]
+    _show_raised(raised)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "raised (stream time, kind, posts, title):"
+    assert len(lines) == RAISED_SHOWN + 2 and lines[-1] == "  ... and 3 more"
+    shown = lines[1]
+    assert shown.startswith("  2026-07-14 09:52  accident")
+    assert "化工园区 起火 [31m" in shown and "\x1b" not in shown
+    assert shown.endswith("…") and len(shown) < 100
 
 
 @pytest.mark.slow

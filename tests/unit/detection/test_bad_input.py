@@ -103,6 +103,9 @@ def test_an_empty_batch_gives_an_empty_result() -> None:
         ({"unknown_language": "guess"}, "detection.unknown_language"),
         ({"birth_min_posts": 0}, "detection.birth_min_posts"),
         ({"idle_small": timedelta(days=9)}, "detection.idle_large"),
+        ({"repeat_weight": 0.0}, "detection.repeat_weight"),
+        ({"repeat_weight": 1.5}, "detection.repeat_weight"),
+        ({"story_words_kept": 0}, "detection.story_words_kept"),
     ],
 )
 def test_settings_that_cannot_work_are_refused_by_name(

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from stream_factories import replay
 
-from yuqing.core.posts import parse_post_record
+from yuqing.core.posts import answers_someone, parse_post_record
 from yuqing.demo.scenario import generate_scenario
 from yuqing.detection import DetectionPost
 from yuqing.textproc import NearDuplicateIndex, TextPipeline
@@ -40,6 +40,16 @@ def _scenario_posts() -> tuple[list[DetectionPost], dict[str, str | None]]:
         [f.norm_text for f in features],
         times,  # type: ignore[arg-type]
     )
+    # As ingestion does: a repost or comment belongs to its source's story, and a post
+    # starts a story when neither dedup nor a link put it in an earlier one.
+    external = {str(p["id"]): ids[i] for i, p in enumerate((*chatter, *scenario))}
+    story_of: dict[str, str] = {}
+    for i, record in enumerate(records):
+        for link in (record.repost_of, record.reply_to):
+            if link and external.get(link) in story_of:
+                stories[i] = story_of[external[link]]
+                break
+        story_of[ids[i]] = stories[i]
     posts = [
         DetectionPost(
             post_id=ids[i],
@@ -54,6 +64,10 @@ def _scenario_posts() -> tuple[list[DetectionPost], dict[str, str | None]]:
             author_kind=records[i].author_kind.value,
             reach=0,
             places=[p.name for p in features[i].places],
+            original=records[i].repost_of is None
+            and records[i].reply_to is None
+            and not answers_someone(records[i].text),
+            starts_story=stories[i] == ids[i],
         )
         for i in range(len(records))
     ]
