@@ -441,6 +441,9 @@ class EventDetector:
     ) -> None:
         terms_model = self._terms
         terms = terms_model.terms_of(post.tokens) if post.text.strip() else []
+        if post.starts_story:
+            # Even a post without words: the comments under a picture are all their own.
+            self._remember_story(post.story_key, terms)
         event = self._story_event.get(post.story_key)
         if event is not None and event.id not in self._events:
             event = None
@@ -492,6 +495,14 @@ class EventDetector:
             if event.posts >= event.next_review:
                 self._review(event, post, when, result, touched)
 
+    def _remember_story(self, story: str, terms: Sequence[str]) -> None:
+        """Keep the words of a story's first post (a post without words keeps none)."""
+        words = self._story_words
+        words.pop(story, None)
+        words[story] = tuple(terms[: self.config.story_words_terms])
+        while len(words) > self.config.story_words_kept:
+            del words[next(iter(words))]
+
     def _own_words(self, post: DetectionPost, terms: Sequence[str]) -> Sequence[str]:
         """The words a post adds to its story: all of a story's first post's words.
 
@@ -501,24 +512,31 @@ class EventDetector:
         post is not remembered (older than the latest ``story_words_kept`` stories) adds
         none: counting all its words would count its story's words again.
         """
-        words = self._story_words
         if post.starts_story:
-            if terms:
-                words.pop(post.story_key, None)
-                words[post.story_key] = tuple(terms)
-                if len(words) > self.config.story_words_kept:
-                    del words[next(iter(words))]
             return terms
-        cut = post.text.find("//@")
+        text = post.text.lower()  # the tokens are lower case, the text may not be
+        cut = text.find("//@")
         if cut >= 0:
             # A Weibo repost writes its own words first and then the chain it passes on
-            # ("扩散//@someone:帮转//@source:..."), whose words other posts said.
-            head = post.text[:cut]
+            # ("扩散//@someone:帮转//@source:..."), whose words other posts said. The tokens
+            # are found in the text in order, so that a chain's word is not taken for the
+            # reposter's because it is part of a longer word before the chain.
+            head: set[str] = set()
+            at = 0
+            for token in post.tokens:
+                found = text.find(token.lower(), at)
+                if found < 0:
+                    continue
+                if found >= cut:
+                    break
+                head.add(token)
+                at = found + len(token)
             return [term for term in terms if term in head]
-        first = words.get(post.story_key)
+        first = self._story_words.get(post.story_key)
         if first is None:
             return ()
-        added = [term for term in terms if term not in first]
+        said = set(first)
+        added = [term for term in terms if term not in said]
         if len(added) * 2 <= len(terms):
             return added  # a copy of the first post, or a repost of it: its edits only
         return terms  # a comment: its own words, though it names what the post named

@@ -97,6 +97,7 @@ class DetectionConfig:
     # The words of the latest this many stories' first posts are remembered, so that a
     # repost, comment or copy counts only the words it adds (EventDetector._own_words).
     story_words_kept: int = 20_000
+    story_words_terms: int = 256  # ... at most this many of each (an article has thousands)
     min_latin_length: int = 2  # shorter Latin/Cyrillic tokens are noise ("s", "t")
     df_half_life: timedelta = timedelta(days=1)  # online document frequency, also baseline
     term_bucket: timedelta = timedelta(minutes=30)
@@ -270,6 +271,7 @@ class DetectionConfig:
             "min_sentiment_posts",
             "event_kind_min_posts",
             "story_words_kept",
+            "story_words_terms",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

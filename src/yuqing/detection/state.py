@@ -647,6 +647,8 @@ def _post_state(post: DetectionPost, text_chars: int, cue_key: Callable[[Any], s
         "kind": post.kind,
         "cues": [cue_key(cue) for cue in post.cues[:10]],
         "original": post.original,
+        # A reaction weighs repeat_weight in the event that takes it in (absent: True).
+        "starts_story": post.starts_story,
     }
 
 
@@ -669,6 +671,7 @@ def _post(data: Any, path: str) -> DetectionPost:
         kind=_opt_str(d["kind"], f"{path}.kind"),
         cues=list(_strs(d["cues"], f"{path}.cues")),
         original=_bool(d.get("original", True), f"{path}.original"),
+        starts_story=_bool(d.get("starts_story", True), f"{path}.starts_story"),
     )
 
 
@@ -842,6 +845,8 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     for i, item in enumerate(_arr(state.get("story_words", []), "story_words")):
         story, words = _pair(item, f"story_words[{i}]")
         d._story_words[_str(story, f"story_words[{i}]")] = tuple(_strs(words, f"story_words[{i}]"))
+    while len(d._story_words) > d.config.story_words_kept:  # saved under a larger cap
+        del d._story_words[next(iter(d._story_words))]
     recents: deque[_Recent] = deque()
     for i, data in enumerate(_arr(state["recent"], "recent")):
         where = f"recent[{i}]"
