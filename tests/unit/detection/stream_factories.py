@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from yuqing.detection import BatchResult, DetectionConfig, DetectionPost, EventDetector, Occurrence
@@ -55,6 +55,65 @@ def make_post(
         monitor_ids=list(monitors),
         original=original,
     )
+
+
+def reaction(
+    post_id: str, at: datetime, words: Sequence[str], story: str, text: str | None = None
+) -> DetectionPost:
+    """A repost, copy or comment: a post of ``story`` that did not start it."""
+    return replace(
+        make_post(post_id, at, words, story=story, text=text), starts_story=False, original=False
+    )
+
+
+def comment_thread(start: datetime) -> tuple[list[DetectionPost], list[DetectionPost]]:
+    """An earthquake as a comment crawler brings it: four source posts, and a hundred
+    comments under them that say 芦山 and 祈福 in words of their own."""
+    sources = [
+        make_post(
+            f"source-{i}", start + timedelta(minutes=i), ["地震", *EVERYDAY[100 + i : 104 + i]]
+        )
+        for i in range(4)
+    ]
+    comments = [
+        reaction(
+            f"comment-{i}",
+            start + timedelta(minutes=5, seconds=40 * i),
+            ["芦山", "祈福", *EVERYDAY[200 + (i * 3) % 300 : 203 + (i * 3) % 300]],
+            story=f"source-{i % 4}",
+        )
+        for i in range(100)
+    ]
+    return sources, comments
+
+
+def viral_post(
+    start: datetime, repost_text: str | None = None
+) -> tuple[list[DetectionPost], list[DetectionPost]]:
+    """A chatter post and its 60 reposts (their text ``repost_text``, else its words), and
+    three posts like it from others a little later: a chatter post gone viral."""
+    words = ["柯基", "开门", *EVERYDAY[40:44]]
+    extra = ["哈哈"] if repost_text is not None else []
+    viral = [make_post("viral", start, words)]
+    viral += [
+        reaction(
+            f"repost-{i}",
+            start + timedelta(seconds=30 * (i + 1)),
+            [*extra, *words],
+            story="viral",
+            text=repost_text,
+        )
+        for i in range(60)
+    ]
+    alike = [
+        make_post(
+            f"alike-{i}",
+            start + timedelta(minutes=10 + 8 * i),
+            ["柯基", "开门", *EVERYDAY[i * 7 : i * 7 + 5]],
+        )
+        for i in range(3)
+    ]
+    return viral, alike
 
 
 def chatter(

@@ -10,11 +10,13 @@ from stream_factories import (
     EVERYDAY,
     T0,
     chatter,
+    comment_thread,
     happening,
     majority,
     make_post,
     reaction_stream,
     replay,
+    viral_post,
 )
 
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector
@@ -330,64 +332,17 @@ def test_an_event_idle_past_its_time_retires_before_a_later_post_can_join_it() -
 
 
 def test_a_word_bursts_by_the_stories_that_hold_it_not_by_their_copies() -> None:
-    # One post and its 60 reposts, then three posts like it: a chatter post gone viral.
     background = chatter(T0, 12, 60)
-    start = T0 + WARM
-    words = ["柯基", "开门", *EVERYDAY[40:44]]
-    viral = [make_post("viral", start, words)]
-    viral += [
-        replace(
-            make_post(f"repost-{i}", start + timedelta(seconds=30 * (i + 1)), words, story="viral"),
-            starts_story=False,
-            original=False,
-        )
-        for i in range(60)
-    ]
-    alike = [
-        make_post(
-            f"alike-{i}",
-            start + timedelta(minutes=10 + 8 * i),
-            ["柯基", "开门", *EVERYDAY[i * 7 : i * 7 + 5]],
-        )
-        for i in range(3)
-    ]
+    viral, alike = viral_post(T0 + WARM)
     assert replay([*background, *viral, *alike]).raised() == []
     # Told that every copy is a post of its own, the detector raises the four stories.
     counted_as_posts = [replace(p, starts_story=True) for p in viral]
     assert len(replay([*background, *counted_as_posts, *alike]).raised()) == 1
 
 
-def _reaction(
-    post_id: str, at: datetime, words: list[str], story: str, text: str | None = None
-) -> DetectionPost:
-    """A repost or comment: in ``story``, which it did not start."""
-    return replace(
-        make_post(post_id, at, words, story=story, text=text),
-        starts_story=False,
-        original=False,
-    )
-
-
 def test_comments_under_a_few_posts_are_voices_that_raise_their_happening() -> None:
-    # An earthquake's talk as a comment crawler brings it: four source posts, and a
-    # hundred comments under them that say 芦山 and 祈福 in words of their own.
-    start = T0 + timedelta(hours=12)
     background = chatter(T0, 14, 60)
-    sources = [
-        make_post(
-            f"source-{i}", start + timedelta(minutes=i), ["地震", *EVERYDAY[100 + i : 104 + i]]
-        )
-        for i in range(4)
-    ]
-    comments = [
-        _reaction(
-            f"comment-{i}",
-            start + timedelta(minutes=5, seconds=40 * i),
-            ["芦山", "祈福", *EVERYDAY[200 + (i * 3) % 300 : 203 + (i * 3) % 300]],
-            story=f"source-{i % 4}",
-        )
-        for i in range(100)
-    ]
+    sources, comments = comment_thread(T0 + timedelta(hours=12))
     run = replay([*background, *sources, *comments])
     raised = {run.final(o.event_id) for o in run.raised()}
     assert len(raised) == 1
@@ -398,29 +353,9 @@ def test_comments_under_a_few_posts_are_voices_that_raise_their_happening() -> N
 
 def test_a_repost_chain_adds_only_the_reposter_s_own_words() -> None:
     # Sixty reposts pass on a chatter post ("//@...:" and its words) with a word of their own.
-    start = T0 + timedelta(hours=12)
     background = chatter(T0, 14, 60)
-    words = ["柯基", "开门", *EVERYDAY[40:44]]
-    said = " ".join(words)
-    viral = [make_post("viral", start, words)]
-    viral += [
-        _reaction(
-            f"repost-{i}",
-            start + timedelta(seconds=30 * (i + 1)),
-            ["哈哈", *words],
-            story="viral",
-            text=f"哈哈//@someone:{said}",
-        )
-        for i in range(60)
-    ]
-    alike = [
-        make_post(
-            f"alike-{i}",
-            start + timedelta(minutes=10 + 8 * i),
-            ["柯基", "开门", *EVERYDAY[i * 7 : i * 7 + 5]],
-        )
-        for i in range(3)
-    ]
+    said = " ".join(["柯基", "开门", *EVERYDAY[40:44]])
+    viral, alike = viral_post(T0 + timedelta(hours=12), f"哈哈//@someone:{said}")
     assert replay([*background, *viral, *alike]).raised() == []
     # Reposters who say the words themselves, before the chain, are voices: raised.
     saying = [

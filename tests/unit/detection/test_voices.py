@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from stream_factories import EVERYDAY, T0, chatter, make_post, minute_batches
+from stream_factories import (
+    EVERYDAY,
+    T0,
+    chatter,
+    comment_thread,
+    make_post,
+    minute_batches,
+    reaction,
+)
 
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector
 
 
-def _reaction(
-    post_id: str, at: datetime, words: list[str], story: str, text: str | None = None
-) -> DetectionPost:
-    return replace(
-        make_post(post_id, at, words, story=story, text=text), starts_story=False, original=False
-    )
-
-
 def _comment_stream() -> list[DetectionPost]:
-    start = T0 + timedelta(hours=12)
-    sources = [
-        make_post(
-            f"source-{i}", start + timedelta(minutes=i), ["地震", *EVERYDAY[100 + i : 104 + i]]
-        )
-        for i in range(4)
-    ]
-    comments = [
-        _reaction(
-            f"comment-{i}",
-            start + timedelta(minutes=5, seconds=40 * i),
-            ["芦山", "祈福", *EVERYDAY[200 + (i * 3) % 300 : 203 + (i * 3) % 300]],
-            story=f"source-{i % 4}",
-        )
-        for i in range(100)
-    ]
+    sources, comments = comment_thread(T0 + timedelta(hours=12))
     return [*chatter(T0, 14, 60), *sources, *comments]
 
 
@@ -66,7 +50,7 @@ def test_a_latin_repost_s_own_words_count_whatever_their_case() -> None:
     # Tokens are lower-cased, the text is not: "Chemical" before the //@ is not found.
     detector = EventDetector()
     source = make_post("news", T0, ["huge", "fire", "yunxi"], text="Huge fire in Yunxi")
-    repost = _reaction(
+    repost = reaction(
         "repost",
         T0 + timedelta(minutes=1),
         ["chemical", "plant", "huge", "fire", "yunxi"],
@@ -84,7 +68,7 @@ def test_a_chain_word_inside_a_longer_head_word_is_not_the_reposter_s() -> None:
     # "fire" counts as the reposter's own word.
     detector = EventDetector()
     source = make_post("news", T0, ["fire", "yunxi"], text="fire yunxi")
-    repost = _reaction(
+    repost = reaction(
         "repost",
         T0 + timedelta(minutes=1),
         ["firefighters", "fire", "yunxi"],
@@ -102,7 +86,7 @@ def test_comments_under_a_post_without_words_are_voices() -> None:
     # comment under it, all words of its own, counts none.
     detector = EventDetector()
     picture = make_post("picture", T0, [], text="[图片]")
-    comment = _reaction("comment", T0 + timedelta(minutes=1), ["雅安", "加油"], story="picture")
+    comment = reaction("comment", T0 + timedelta(minutes=1), ["雅安", "加油"], story="picture")
     detector.process_batch([picture], now=T0 + timedelta(minutes=1))
     detector.process_batch([comment], now=T0 + timedelta(minutes=2))
     assert _count(detector, "雅安") == 1.0
@@ -127,7 +111,7 @@ def test_a_long_post_s_first_words_are_kept_within_a_bound() -> None:
     detector = EventDetector(config)
     detector.process_batch([make_post("long", T0, words)], now=T0 + timedelta(minutes=1))
     assert len(detector._story_words["long"]) == config.story_words_terms
-    copy = _reaction("copy", T0 + timedelta(minutes=1), [*words[:200], "edited"], story="long")
+    copy = reaction("copy", T0 + timedelta(minutes=1), [*words[:200], "edited"], story="long")
     detector.process_batch([copy], now=T0 + timedelta(minutes=2))
     assert _count(detector, "edited") == 1.0
     assert _count(detector, "w00000") == 1.0  # the long post's voice only
