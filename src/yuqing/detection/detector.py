@@ -1575,14 +1575,6 @@ def _represent(event: _Event, post: DetectionPost) -> None:
         stories = event.stories
         top = max(event.heads, key=lambda story: stories.get(story, 0))
         head = event.heads[top]
-    if head is not None and event.main_anchors and not _names(event, head[1]):
-        # The most copied story does not name the happening (a chatter post much reposted
-        # that joined it): the most copied story whose first post names it titles it.
-        stories = event.stories
-        named = [story for story, (_, text) in event.heads.items() if _names(event, text)]
-        if named:
-            top = max(named, key=lambda story: stories.get(story, 0))
-            head = event.heads[top]
     if head is not None:
         if event.rep_post_id != head[0]:
             event.rep_post_id, event.rep_text = head
@@ -1594,12 +1586,6 @@ def _represent(event: _Event, post: DetectionPost) -> None:
         event.rep_post_id = post.post_id
         event.rep_text = text[:_REPRESENTATIVE_CHARS]
         event.rep_text_story = top
-
-
-def _names(event: _Event, text: str) -> bool:
-    """Whether ``text`` holds one of the event's main anchors (the names of its happening)."""
-    lowered = text.lower()
-    return any(anchor in lowered for anchor in event.main_anchors)
 
 
 _MAX_PLACE_NAMES = 200
