@@ -146,3 +146,18 @@ def test_an_event_kind_must_stand_out_from_the_chatters() -> None:
         == "accident"
     )
     assert kind_of_votes({}) is None and kind_of_votes({"none": 3.0}) == "none"
+
+
+def test_a_landslide_is_a_natural_disaster_and_a_tunnel_collapse_an_accident(
+    model: KindModel,
+) -> None:
+    # 山体塌方 (a hillside giving way in the rain) read as an accident before it joined the
+    # plan's words; a collapse in a tunnel being dug is an accident.
+    texts = {
+        "【交通管制】受强降雨影响，S213省道云溪段K65+564处发生山体塌方，16:13起实行交通管制，"
+        "过往车辆请绕行G56": "natural_disaster",
+        "后山山体塌方，把路堵死了": "natural_disaster",
+        "隧道施工发生塌方，3名工人被困": "accident",
+    }
+    got = [label for label, _ in model.predict_batch(list(texts))]
+    assert got == list(texts.values())
