@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
+from yuqing.cli.shown import one_line
 from yuqing.core.posts import PostRecord, json_type
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
@@ -407,13 +408,9 @@ def _show_raised(raised: Sequence[RaisedEvent]) -> None:
         return
     typer.echo("raised (stream time, kind, posts, title):")
     for event in raised[:RAISED_SHOWN]:
-        # A title is a post's words: one line, printable, bounded.
-        title = "".join(ch if ch.isprintable() else " " for ch in event.title)
-        if len(title) > _TITLE_SHOWN:
-            title = title[: _TITLE_SHOWN - 1] + "…"
         typer.echo(
             f"  {event.alerted_at:%Y-%m-%d %H:%M}  {event.kind or 'unknown':16s} "
-            f"{event.posts:>6}  {title}"
+            f"{event.posts:>6}  {one_line(event.title, _TITLE_SHOWN)}"
         )
     if len(raised) > RAISED_SHOWN:
         typer.echo(f"  ... and {len(raised) - RAISED_SHOWN} more")

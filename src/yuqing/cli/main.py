@@ -17,6 +17,7 @@ import typer
 
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
+from yuqing.cli.shown import one_line
 from yuqing.core.clock import local_minute
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.errors import QueryError, YuqingError
@@ -427,7 +428,7 @@ def search(
                     )
                 )
             else:
-                snippet = " ".join((hit.title or hit.text).split())[:100]
+                snippet = one_line(hit.title or hit.text, 100)
                 typer.echo(f"{local_minute(hit.seen_at, zone)} [{hit.source}] {snippet}")
         if not as_json:
             typer.echo(f"{len(hits)} posts", err=True)

@@ -74,11 +74,6 @@ def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
         yield batch
 
 
-def _aware(moment: datetime) -> datetime:
-    """A stored time; SQLite gives it back without its zone, which is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _time(item: Located) -> datetime:
     assert item.record.published_at is not None
     return item.record.published_at
@@ -131,7 +126,7 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
                 raised = [
                     RaisedEvent(
                         row.key,
-                        _aware(row.alerted_at).astimezone(zone),
+                        row.alerted_at.astimezone(zone),
                         row.kind,
                         row.post_count,
                         row.title,

@@ -721,3 +721,23 @@ def test_search_can_read_the_demo_database(cli: CliRunner) -> None:
     assert found.stdout.startswith("2026-07-14 09:39 [weibo]")
     # The deployment's own store does not hold the demo's posts.
     assert "0 posts" in cli.invoke(app, ["search", "云溪河"]).stderr
+
+
+def test_search_shows_a_post_on_one_line_without_what_a_terminal_would_obey(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # Stored as given, "\x1b[31m" in a post reached the terminal and turned it red.
+    posts = tmp_path / "escape.jsonl"
+    record = {
+        "id": "e1",
+        "source": "t",
+        "published_at": "2026-07-14T09:00:00+08:00",
+        "text": "暴雨\x1b[31m来了\n下一行",
+    }
+    posts.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert cli.invoke(app, ["ingest", str(posts)]).exit_code == 0
+    found = cli.invoke(app, ["search", "暴雨"], color=True)  # what a terminal would get
+    assert found.exit_code == 0, found.output
+    (line,) = [line for line in found.stdout.splitlines() if "暴雨" in line]
+    assert "\x1b" not in found.stdout
+    assert line.endswith("暴雨 [31m来了 下一行")

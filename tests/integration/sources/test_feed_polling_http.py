@@ -22,7 +22,14 @@ import pytest
 from yuqing.core.posts import AuthorKind
 from yuqing.errors import SourceError
 from yuqing.sources.base import Located, Rejection
-from yuqing.sources.rss import MAX_FEED_BYTES, FeedSource, FeedState, display_url, poll_feed
+from yuqing.sources.rss import (
+    MAX_FEED_BYTES,
+    FeedSource,
+    FeedState,
+    PollResult,
+    display_url,
+    poll_feed,
+)
 from yuqing.testing.clock import FakeClock
 
 CORPUS = Path(__file__).parents[2] / "corpus" / "sources"
@@ -64,6 +71,15 @@ def send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def serve_and_poll(
+    server: FeedServer, client: httpx.Client, path: str, body: bytes, kind: str
+) -> tuple[str, PollResult]:
+    """Serve ``body`` at ``path`` and poll it once: the feed's URL and what the poll gave."""
+    server.routes[path] = lambda h: send(h, 200, body, kind)
+    url = server.url(path)
+    return url, poll_feed(client, FeedState(url=url), NOW, source_slug="s")
 
 
 def conditional(body: bytes, etag: str | None, modified: str | None, kind: str) -> Handler:
@@ -257,9 +273,9 @@ def test_server_errors_back_off_exponentially_then_success_resets(
 def test_body_that_is_not_xml_is_an_error_naming_url(
     server: FeedServer, client: httpx.Client
 ) -> None:
-    server.routes["/text"] = lambda h: send(h, 200, b"hello, this is not a feed", "text/plain")
-    url = server.url("/text")
-    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    url, result = serve_and_poll(
+        server, client, "/text", b"hello, this is not a feed", "text/plain"
+    )
     assert result.error is not None
     assert result.error.startswith(f"{url}: not an RSS or Atom feed (")
     assert result.state.consecutive_failures == 1
@@ -267,16 +283,12 @@ def test_body_that_is_not_xml_is_an_error_naming_url(
 
 def test_html_page_is_an_error_naming_url(server: FeedServer, client: httpx.Client) -> None:
     page = b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>Hi</p></body></html>"
-    server.routes["/page"] = lambda h: send(h, 200, page, "text/html; charset=utf-8")
-    url = server.url("/page")
-    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    url, result = serve_and_poll(server, client, "/page", page, "text/html; charset=utf-8")
     assert result.error == f"{url}: got an HTML page, not an RSS or Atom feed"
 
 
 def test_an_empty_body_is_named_as_such(server: FeedServer, client: httpx.Client) -> None:
-    server.routes["/nothing"] = lambda h: send(h, 200, b"  \n", "application/rss+xml")
-    url = server.url("/nothing")
-    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    url, result = serve_and_poll(server, client, "/nothing", b"  \n", "application/rss+xml")
     assert result.error == f"{url}: empty response, not an RSS or Atom feed"
 
 
@@ -418,9 +430,7 @@ def test_entries_kept_without_an_unusable_link_or_date_say_so(
         b"<item><title>b</title><link>https://news.example/b</link><guid>b</guid>"
         b"<description>second</description></item></channel></rss>"
     )
-    server.routes["/odd"] = lambda h: send(h, 200, feed, "application/rss+xml")
-    url = server.url("/odd")
-    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    url, result = serve_and_poll(server, client, "/odd", feed, "application/rss+xml")
     assert result.error is None and len(result.items) == 2
     assert result.notes == [
         f"{url} entry 1: link 'javascript:alert(1)' is not an http(s) URL: kept without it",
@@ -774,9 +784,7 @@ def test_a_declared_language_that_is_not_a_tag_is_said_once_not_stored(
         b"<item><title>b</title><guid>b</guid><description>two</description></item>"
         b"</channel></rss>"
     )
-    server.routes["/lang-bad"] = lambda h: send(h, 200, rss, "application/rss+xml")
-    url = server.url("/lang-bad")
-    result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
+    url, result = serve_and_poll(server, client, "/lang-bad", rss, "application/rss+xml")
     assert result.error is None
     assert [item.record.lang for item in result.items if isinstance(item, Located)] == [None] * 2
     assert result.notes == [

@@ -5,17 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from yuqing.sources.base import Located, Rejection
-from yuqing.sources.files import CsvFile
+from csv_reading import read_csv
 
 UNCLOSED = 'a quoted cell opened on this line is never closed (unbalanced ")'
-
-
-def _read(path: Path) -> tuple[list[str], list[Rejection]]:
-    items = list(CsvFile(path).read())
-    texts = [item.record.text for item in items if isinstance(item, Located)]
-    return texts, [item for item in items if isinstance(item, Rejection)]
 
 
 def test_a_stray_quote_in_a_large_file_without_times_loses_only_its_line(
@@ -30,7 +22,7 @@ def test_a_stray_quote_in_a_large_file_without_times_loses_only_its_line(
         out.write('1,s,,"a quote never closed\n')
         for n in range(2, 50_001):
             out.write(f"{n},s,,row {n}\n")
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert [(r.location, r.problem[: len(UNCLOSED)]) for r in rejections] == [
         (f"{path}:2", UNCLOSED)
     ]
@@ -49,7 +41,7 @@ def test_a_stray_quote_in_a_small_file_without_times_loses_only_its_line(
         b"6,s,,after,,\r\n"
         b"7,s,,last,3,x\r\n"
     )
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert texts == ["first", "after", "last"]
     assert [r.location for r in rejections] == [f"{path}:3"]
     assert rejections[0].problem.startswith(UNCLOSED)
@@ -63,7 +55,7 @@ def test_a_long_quoted_cell_that_closes_is_still_one_rejection(tmp_path: Path) -
         out.write('id,published_at,text\n1,,before\n2,,"')
         out.write("\n".join(f"line {i},, of one cell" for i in range(60_000)))
         out.write('"\n3,,after\n')
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert texts == ["before", "after"]
     assert [(r.location, r.problem) for r in rejections] == [
         (f"{path}:3", "record larger than 1,000,000 bytes (the row runs over lines 3-60002)")
@@ -74,7 +66,7 @@ def test_a_file_with_lone_cr_line_ends_is_told_in_the_user_s_words(tmp_path: Pat
     # csv's own message asked for Python's "universal-newline mode".
     path = tmp_path / "mac.csv"
     path.write_bytes(b"id,text\r1,one\r2,two\r")
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert texts == []
     (rejection,) = rejections
     assert rejection.location == f"{path}:1"
@@ -88,7 +80,7 @@ def test_prose_lines_of_a_broken_row_never_become_posts(tmp_path: Path) -> None:
     path.write_bytes(
         b'id,source,published_at,text\n5,s,,"para one\nfoo,bar,,baz\nend",extra\n6,s,,after\n'
     )
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert texts == ["after"]
     assert [r.location for r in rejections] == [f"{path}:2"]
 
@@ -102,7 +94,7 @@ def test_every_line_a_broken_row_took_is_named_in_its_rejection(tmp_path: Path) 
         f'{n},s,,"hello, world {n}' if n in (5, 6, 7) else f"{n},s,,row {n}" for n in range(20)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     told = set()
     for rejection in rejections:
         first = int(rejection.location.rsplit(":", 1)[1])
@@ -138,7 +130,7 @@ def test_a_second_stray_quote_gives_back_the_rows_it_closed_in(
         lines.append(row.format(n=n, text=text))
     path = tmp_path / "strays.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert [(r.location, r.problem) for r in rejections] == [
         (
             f"{path}:5",
@@ -165,6 +157,6 @@ def test_a_post_text_over_several_lines_stays_one_cell(
     data = [header, row.format(n=1, text=cell), row.format(n=2, text="after")]
     path = tmp_path / "prose.csv"
     path.write_text("\n".join(data) + "\n", encoding="utf-8")
-    texts, rejections = _read(path)
+    texts, rejections = read_csv(path)
     assert rejections == []
     assert texts == ["第一段，有逗号\n" + "\n".join(prose) + ' "引用" 完', "after"]

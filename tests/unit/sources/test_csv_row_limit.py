@@ -6,16 +6,14 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from yuqing.sources.base import Located, Rejection
-from yuqing.sources.files import CsvFile
+from csv_reading import read_csv
 
 TOO_LARGE = "record larger than 1,000,000 bytes"
 
 
 def _read(path: Path) -> tuple[list[str], list[str]]:
-    items = list(CsvFile(path).read())
-    texts = [item.record.text for item in items if isinstance(item, Located)]
-    return texts, [str(item) for item in items if isinstance(item, Rejection)]
+    texts, rejections = read_csv(path)
+    return texts, [str(rejection) for rejection in rejections]
 
 
 def test_a_line_too_large_that_opens_a_quoted_cell_takes_the_cell_with_it(

@@ -13,6 +13,11 @@ def model() -> KindModel:
     return KindModel.load()
 
 
+def _kinds(model: KindModel, texts: dict[str, str]) -> list[str]:
+    """The model's kind for each text (the keys of ``texts``; its values are expected)."""
+    return [label for label, _ in model.predict_batch(list(texts))]
+
+
 def test_news_headlines_get_their_kind(model: KindModel) -> None:
     texts = {
         "某县发生5.6级地震 部分房屋倒塌": "natural_disaster",
@@ -20,8 +25,7 @@ def test_news_headlines_get_their_kind(model: KindModel) -> None:
         "某小学发生集体食物中毒 40名学生送医": "public_health",
         "火车站发生暴力恐怖袭击事件 嫌犯持刀行凶": "public_safety",
     }
-    got = [label for label, _ in model.predict_batch(list(texts))]
-    assert got == list(texts.values())
+    assert _kinds(model, texts) == list(texts.values())
 
 
 def test_posts_that_describe_symptoms_or_flooding_get_their_kind(model: KindModel) -> None:
@@ -34,8 +38,7 @@ def test_posts_that_describe_symptoms_or_flooding_get_their_kind(model: KindMode
         "河水倒灌进小区，车库进水，好多车泡在水里": "natural_disaster",
         "今天中午吃了一碗牛肉面，味道不错": "none",
     }
-    got = [label for label, _ in model.predict_batch(list(texts))]
-    assert got == list(texts.values())
+    assert _kinds(model, texts) == list(texts.values())
 
 
 def test_everyday_posts_are_none(model: KindModel) -> None:
@@ -159,5 +162,4 @@ def test_a_landslide_is_a_natural_disaster_and_a_tunnel_collapse_an_accident(
         "后山山体塌方，把路堵死了": "natural_disaster",
         "隧道施工发生塌方，3名工人被困": "accident",
     }
-    got = [label for label, _ in model.predict_batch(list(texts))]
-    assert got == list(texts.values())
+    assert _kinds(model, texts) == list(texts.values())

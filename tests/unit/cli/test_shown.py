@@ -1,0 +1,17 @@
+"""Untrusted text shown in a terminal: one line, nothing a terminal obeys, bounded."""
+
+from __future__ import annotations
+
+from yuqing.cli.shown import one_line
+
+
+def test_escape_sequences_and_bidi_controls_become_spaces_and_lines_join() -> None:
+    shown = one_line("化工园区\n起火\x1b[31m红色\u202e反向\t末尾", 100)
+    assert shown == "化工园区 起火 [31m红色 反向 末尾"
+    assert all(ch.isprintable() for ch in shown)
+
+
+def test_a_long_text_is_cut_with_an_ellipsis_and_a_short_one_kept() -> None:
+    assert one_line("很长" * 60, 48) == "很长" * 23 + "很…"
+    assert len(one_line("很长" * 60, 48)) == 48
+    assert one_line("  短  ", 48) == "短"
