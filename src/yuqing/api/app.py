@@ -338,8 +338,12 @@ def create_app(
         q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
         limit: int = Query(20, ge=1, le=200),
     ) -> dict[str, Any]:
-        from yuqing.storage.search import search_posts
+        from yuqing.storage.search import check_query, search_posts
 
+        try:
+            check_query(q)
+        except QueryError as exc:
+            raise HTTPException(422, str(exc)) from None
         terms = ctx.ingestor.pipeline.query_terms(q)
         if not terms:
             # "No hits" would say the archive has none; the query itself asks for nothing.

@@ -325,13 +325,24 @@ class EventFileScore:
     rejected: int
     untimed: int  # stream posts without published_at: not scored
     field: str = "event"  # the gold label's key
+    labelled_untimed: bool = False  # some of the untimed posts carry an event label
+    repeated: int = 0  # scored stream lines whose id an earlier one has
 
     def report(self) -> Iterator[str]:
         """Lines for the person running the evaluation."""
         if self.untimed:
             yield f"note: {self.untimed} stream posts have no published_at and are not scored"
+        if self.repeated:
+            # The pipeline keeps the first post of an id, the scorer the last line's label.
+            yield f"note: {self.repeated} ids occur more than once; the last one is scored"
         if self.score is None:
-            yield f"the stream carries no event labels ({self.field!r}): nothing to score"
+            if self.labelled_untimed:
+                yield (
+                    f"no post with an event label ({self.field!r}) has a published_at: "
+                    "nothing to score"
+                )
+            else:
+                yield f"the stream carries no event labels ({self.field!r}): nothing to score"
             return
         yield self.score.render()
         yield json.dumps(self.score.as_dict(), ensure_ascii=False)
@@ -353,7 +364,7 @@ def score_event_files(
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     untimed = 0
-    labelled = False
+    labelled = labelled_untimed = False
     for item in EvaluationLines(stream).read():
         if isinstance(item, Rejection):
             tally.reject(item)
@@ -362,9 +373,6 @@ def score_event_files(
         key, problem = record_id(raw)
         if key is None:
             tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
-            continue
-        if raw.get("published_at") in (None, ""):
-            untimed += 1
             continue
         label = raw.get(field)
         if label is not None and (
@@ -377,6 +385,11 @@ def score_event_files(
                 Rejection(item.location, f"{field}: expected an event id or null, got {got}")
             )
             continue
+        if raw.get("published_at") in (None, ""):
+            untimed += 1
+            labelled_untimed = labelled_untimed or label is not None
+            continue
+        tally.note_id(key)
         labelled = labelled or label is not None
         gold.append({"id": key, "published_at": raw["published_at"], "event": label})
         gold_at.append(item.location)
@@ -389,13 +402,17 @@ def score_event_files(
         pred.append(item.record.raw)
         pred_at.append(item.location)
     if not labelled:
-        return EventFileScore(None, tally.rejections, tally.rejected, untimed, field)
+        return EventFileScore(
+            None, tally.rejections, tally.rejected, untimed, field, labelled_untimed
+        )
     try:
         score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)
     except ScoringInputError as exc:
         where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
         raise InvalidRecord(f"{where}: {exc.problem}") from None
-    return EventFileScore(score, tally.rejections, tally.rejected, untimed, field)
+    return EventFileScore(
+        score, tally.rejections, tally.rejected, untimed, field, repeated=tally.repeated
+    )
 
 
 RAISED_SHOWN = 40

@@ -7,6 +7,7 @@ import logging
 import math
 import signal
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -382,7 +383,8 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="words to find (all must occur)")],
+    # Words as separate arguments too: ``yuqing search 化工厂 火灾``, as the README shows.
+    words: Annotated[list[str], typer.Argument(help="words to find (all must occur)")],
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
     demo: Annotated[
@@ -391,11 +393,14 @@ def search(
     ] = False,
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
-    from yuqing.storage.search import MAX_QUERY_CHARS, search_posts
+    from yuqing.storage.search import MAX_QUERY_CHARS, check_query, search_posts
     from yuqing.textproc.pipeline import query_terms
 
+    query = " ".join(words)
     if len(query) > MAX_QUERY_CHARS:
         raise fail(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS}")
+    with user_errors():
+        check_query(query)
     if demo:
         from yuqing.runtime.demo import demo_place_finder
 
@@ -414,7 +419,7 @@ def search(
         for hit in hits:
             if as_json:
                 typer.echo(
-                    json.dumps(
+                    _json_line(
                         {
                             "id": hit.post_id,
                             "source": hit.source,
@@ -423,18 +428,42 @@ def search(
                             "title": hit.title,
                             "text": hit.text,
                             "url": hit.url,
-                        },
-                        ensure_ascii=False,
+                        }
                     )
                 )
             else:
+                # The source's slug came with the posts too (a file's "source" field).
                 snippet = one_line(hit.title or hit.text, 100)
-                typer.echo(f"{local_minute(hit.seen_at, zone)} [{hit.source}] {snippet}")
+                source = one_line(hit.source, 100)
+                typer.echo(f"{local_minute(hit.seen_at, zone)} [{source}] {snippet}")
         if not as_json:
-            typer.echo(f"{len(hits)} posts", err=True)
+            more = f" (the newest {limit}; --limit shows more)" if len(hits) == limit else ""
+            typer.echo(f"{len(hits)} posts{more}", err=True)
         return 0
 
     with_context(run, demo=demo)
+
+
+def _json_line(value: dict[str, Any]) -> str:
+    """One JSON line with every character that does not print escaped.
+
+    ``ensure_ascii=False`` keeps Chinese readable but leaves DEL, C1 controls (a
+    terminal's CSI), bidi controls and U+2028/U+0085, which split a line for
+    ``str.splitlines`` and for terminals, as they are.
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(
+        ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _json_escape(ch)
+        for ch in text
+    )
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 @feeds_app.command("add")
@@ -608,7 +637,8 @@ def feeds_poll(
     raise typer.Exit(with_context(run))
 
 
-@monitors_app.command("add")
+# A query may begin with an exclusion ('-谣言 云溪'): an argument, not an unknown option.
+@monitors_app.command("add", context_settings={"ignore_unknown_options": True})
 def monitors_add(
     name: Annotated[str, typer.Argument(help="a short name")],
     query: Annotated[
@@ -645,6 +675,7 @@ def monitors_add(
 @monitors_app.command("list")
 def monitors_list() -> None:
     """List monitors, how many posts each matched, and each one's last burst."""
+    from yuqing.core.monitors import MAX_NAME_CHARS, compile_query
     from yuqing.storage import event_repo, repo
 
     def run(ctx: Context) -> int:
@@ -654,6 +685,16 @@ def monitors_list() -> None:
             bursts = event_repo.last_monitor_bursts(conn)
         for m in monitors:
             state = "active" if m.active else "paused"
+            try:
+                compile_query(m.query)
+            except QueryError as exc:
+                # Stored by an earlier version: ingestion skips it, and "active" hid that.
+                state = "not-run"
+                typer.echo(
+                    f"note: monitor {m.name!r} is not run, its query no longer compiles: {exc}; "
+                    "remove it and add it again with the query corrected",
+                    err=True,
+                )
             burst = bursts.get(m.id)
             last = (
                 f"last_burst={burst.at.isoformat()} ({burst.posts} posts in "
@@ -661,9 +702,9 @@ def monitors_list() -> None:
                 if burst is not None
                 else "last_burst=none"
             )
-            typer.echo(
-                f"{m.id}\t{m.name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}"
-            )
+            # A name stored before names were checked for C1 and bidi controls.
+            name = one_line(m.name, MAX_NAME_CHARS)
+            typer.echo(f"{m.id}\t{name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}")
         if not monitors:
             typer.echo("no monitors yet: yuqing monitors add NAME QUERY", err=True)
         return 0

@@ -24,13 +24,16 @@ How a term matches a post (a ``MatchDoc``):
 
 * a term with CJK characters matches when it is a substring of the lower-cased text, so it
   does not depend on how the text was segmented;
-* a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case); an
-  English word also matches the other forms of it (``flood`` matches floods and flooding:
-  the same Snowball stem, as search finds them; not in a post of another language than
-  English or Chinese, whose words search does not stem); one with inner punctuation
-  (``covid-19``, ``pm2.5``) also matches where it stands in the text between
+* a Latin/number term matches a whole token (``MatchDoc.tokens``, lower-case) or a part
+  of one joined by ``-``, ``.`` or ``+`` (``covid`` matches COVID-19, as search finds it);
+  an English word also matches the other forms of it (``flood`` matches floods and
+  flooding: the same Snowball stem, as search finds them; not in a post of another
+  language than English or Chinese, whose words search does not stem); one with inner
+  punctuation (``covid-19``, ``pm2.5``) also matches where it stands in the text between
   non-alphanumeric characters;
-* a phrase matches as a substring of the lower-cased text with whitespace collapsed.
+* a phrase matches as a substring of the lower-cased text with whitespace collapsed; a
+  space beside a CJK character may be absent from the text (``"自来水 污染"`` matches
+  自来水污染).
 
 The query is normalised first, as post texts are (``yuqing.textproc.normalise``: NFKC,
 Traditional to Simplified, invisible characters dropped), and Chinese quotes become ``"``, so
@@ -119,10 +122,18 @@ _PLACE_SUFFIXES: tuple[str, ...] = (
 _CJK = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
+# What joins the parts of a Latin token, as the segmenter's search terms split it.
+_JOINERS = re.compile(r"[-.+]+")
 # Chinese and typographic quotes that NFKC leaves alone but users type for phrases.
 _QUOTES = str.maketrans(dict.fromkeys("“”„‟「」『』〝〞", '"'))
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _LOWER_OPERATORS = frozenset({"and", "or", "not", "&&", "||"})
+# AND/OR/NOT written against a CJK character, or && / || at either end of a word.
+_GLUED_OPERATOR = re.compile(
+    r"(?<![0-9A-Za-z])(AND|OR|NOT)(?![0-9A-Za-z])(?=" + _CJK.pattern + r")"
+    r"|(?<=" + _CJK.pattern + r")(AND|OR|NOT)(?![0-9A-Za-z])"
+    r"|^(&&|\|\|)|(&&|\|\|)$"
+)
 _UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position (\d+)", re.DOTALL)
 _ILLEGAL = re.compile(r"Illegal character '(.*)' at position (\d+)", re.DOTALL)
 
@@ -158,6 +169,7 @@ class _View:
     __slots__ = (
         "_sorted",
         "_stems",
+        "_words",
         "author_kind",
         "category",
         "kind",
@@ -179,6 +191,25 @@ class _View:
         self.kind = doc.kind.lower() if doc.kind is not None else None
         self._sorted: list[str] | None = None
         self._stems: frozenset[str] | None = None
+        self._words: frozenset[str] | None = None
+
+    def words(self) -> frozenset[str]:
+        """The tokens and the parts of those joined by ``-``, ``.`` or ``+``.
+
+        The segmenter keeps covid-19 or pm2.5 as one token, and search indexes its parts
+        (covid, 19): a monitor for ``covid`` missed the posts a search for it found.
+        """
+        words = self._words
+        if words is None:
+            parts = [
+                part
+                for token in self.tokens
+                if _JOINERS.search(token) and not _CJK.search(token)
+                for part in _JOINERS.split(token)
+                if part
+            ]
+            words = self._words = self.tokens.union(parts) if parts else self.tokens
+        return words
 
     def has_stem(self, stem: str) -> bool:
         """Whether a token is an English word of this stem (or the stem itself).
@@ -189,7 +220,7 @@ class _View:
         """
         stems = self._stems
         if stems is None:
-            words = (t for t in self.tokens if t.isascii() and t.isalpha())
+            words = (t for t in self.words() if t.isascii() and t.isalpha())
             if not stems_english(self.lang):
                 stems = self._stems = frozenset(words)
             else:
@@ -203,7 +234,7 @@ class _View:
         """
         tokens = self._sorted
         if tokens is None:
-            tokens = self._sorted = sorted(self.tokens)
+            tokens = self._sorted = sorted(self.words())
         i = bisect.bisect_left(tokens, prefix)
         return i < len(tokens) and tokens[i].startswith(prefix)
 
@@ -484,6 +515,16 @@ def _check_operators(query: str) -> None:
                 f"operator {word!r} {_where(query, match.start())}: write operators in "
                 f'capitals ({upper}), or put the word in quotes to search for it ("{word}")'
             )
+        elif not in_quote and (glued := _GLUED_OPERATOR.search(word)) and word not in _OPERATORS:
+            # Chinese is typed without spaces, and luqum then reads 化工AND火灾 as one word
+            # that no post holds: the monitor would match nothing, for ever, unsaid.
+            operator = next(group for group in glued.groups() if group)
+            spaced = {"&&": "AND", "||": "OR"}.get(operator, operator)
+            raise QueryError(
+                f"operator {operator!r} {_where(query, match.start() + glued.start())} is "
+                f"joined to the text beside it: write it in capitals with spaces around it "
+                f'(化工 {spaced} 火灾), or put the text in quotes to search for it ("{word}")'
+            )
 
 
 def _syntax_error(query: str, error: ParseError) -> QueryError:
@@ -501,6 +542,12 @@ def _syntax_error(query: str, error: ParseError) -> QueryError:
     found = _UNEXPECTED.search(message)
     if found:
         token, pos = found.group(1), int(found.group(2))
+        if not token and pos < len(query):
+            # luqum names no token for a stray ^ or ~ ("unexpected ''").
+            return QueryError(
+                f"unexpected {query[pos]!r} {_where(query, pos)}: put text with symbols in "
+                "double quotes"
+            )
         if token in {"AND", "OR"}:
             return QueryError(f"operator {token} {_where(query, pos)} needs a term on each side")
         return QueryError(f"unexpected {token!r} {_where(query, pos)}")
@@ -676,6 +723,22 @@ class _Compiler:
         needle = value.lower()
         if not negated:
             self.terms.append(needle)
+        pieces = needle.split(" ")
+        if len(pieces) > 1 and _CJK.search(needle):
+            # Chinese is written without spaces: "自来水 污染" never matched 自来水污染,
+            # the way nearly every post writes it. A space beside a CJK character may
+            # be absent from the text; between Latin words it must be there.
+            pattern = re.compile(
+                re.escape(pieces[0])
+                + "".join(
+                    (" ?" if _CJK.match(before[-1]) or _CJK.match(after[0]) else " ")
+                    + re.escape(after)
+                    for before, after in itertools.pairwise(pieces)
+                )
+            )
+            return _Node(
+                lambda view: pattern.search(view.text) is not None, 3, True, _needle(needle)
+            )
         return _Node(lambda view: needle in view.text, 3, True, _needle(needle))
 
     def word(self, item: Word, negated: bool) -> _Node:
@@ -705,13 +768,13 @@ class _Compiler:
         if value.isascii() and value.isalpha() and len(value) >= 3:
             stem = english_stem(value) or value
             return _Node(
-                lambda view: value in view.tokens or view.has_stem(stem),
+                lambda view: value in view.words() or view.has_stem(stem),
                 1,
                 True,
                 _stem_needle(value, stem),
             )
         if value.isalnum():
-            return _Node(lambda view: value in view.tokens, 1, True, _needle(value))
+            return _Node(lambda view: value in view.words(), 1, True, _needle(value))
         # 'covid-19', 'pm2.5': segmenters split these, so look for them in the text too.
         pattern = re.compile(r"(?<![0-9a-z])" + re.escape(value) + r"(?![0-9a-z])")
         return _Node(
@@ -723,7 +786,11 @@ class _Compiler:
 
 
 MAX_NAME_CHARS = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, the Unicode line and paragraph separators (a line break to
+# Python's splitlines) and the bidi controls that reorder what a terminal shows.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
@@ -738,6 +805,9 @@ def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
         raise QueryError(f"{what} is empty")
     if len(text) > limit:
         raise QueryError(f"{what} is {len(text):,} characters long, longer than {limit} allows")
-    if _CONTROL.search(text):
-        raise QueryError(f"{what} holds a control character (a tab or line break?)")
+    control = _CONTROL.search(text)
+    if control:
+        raise QueryError(
+            f"{what} holds a control character ({control.group()!r}: a tab or line break?)"
+        )
     return text

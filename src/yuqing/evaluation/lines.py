@@ -23,7 +23,8 @@ class LabelsOnly(Located):
 def record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
     """A record's id as given (so the scorer keys it alike), or the problem with it."""
     value = raw.get("id")
-    if value is None or value == "":
+    # Blank is no id: the store strips it to nothing, so no line could carry its post.
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None, f"id: expected a string, got {type(value).__name__}"

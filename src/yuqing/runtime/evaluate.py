@@ -79,33 +79,51 @@ def _time(item: Located) -> datetime:
     return item.record.published_at
 
 
+def _without_offset(given: object) -> bool:
+    """Whether a stream time is given without an offset (taken as UTC)."""
+    if not isinstance(given, str) or given.strip().endswith(("Z", "z")):
+        return False
+    try:
+        return datetime.fromisoformat(given.strip()).tzinfo is None
+    except ValueError:
+        return False
+
+
 def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
-    """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines."""
+    """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines.
+
+    One line per input post with an id, the id as the post gives it; ``alerted_at`` is in
+    UTC, without an offset when the stream's times have none.
+    """
     started = time.monotonic()
     located: list[Located] = []
-    order: list[str] = []
+    # Each line's id as given: the scorer matches it to the stream's as given, while the
+    # store keeps it stripped (" a " would otherwise come back as "a", a post not in pred).
+    order: list[str | int] = []
     rejected = 0
     wordless = 0
     for item in EvaluationLines(input_path).read():
         if isinstance(item, Rejection):
             rejected += 1
             continue
+        key, _ = record_id(item.record.raw)
         if isinstance(item, LabelsOnly):
             # A labelled object that is no post at all (a bare repost is one: it has an
             # original): nothing to detect, but scored (event null), as the scorer reads it.
-            key, _ = record_id(item.record.raw)
             if key is not None:
-                order.append(str(key))
+                order.append(key)
                 wordless += 1
             else:
                 rejected += 1
             continue
         located.append(item)
-        if item.record.external_id:
-            order.append(item.record.external_id)
+        if key is not None and item.record.external_id:
+            order.append(key)
     timed = sorted((i for i in located if i.record.published_at is not None), key=_time)
     untimed = [i for i in located if i.record.published_at is None]
     first = timed[0].record.published_at if timed else None
+    # score.py cannot set an alert time with an offset beside stream times without one.
+    naive = bool(timed) and all(_without_offset(i.record.raw.get("published_at")) for i in timed)
     clock = FakeClock(first) if first is not None else FakeClock()
     with tempfile.TemporaryDirectory(prefix="yuqing-eval-") as folder:
         settings = Settings(
@@ -141,7 +159,9 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
             ctx.close()
     written = 0
     for post_id in order:
-        event, alerted = assigned.get(post_id, (None, None))
+        event, alerted = assigned.get(str(post_id).strip(), (None, None))
+        if alerted is not None and naive:
+            alerted = alerted.astimezone(UTC).replace(tzinfo=None)
         out.write(
             json.dumps(
                 {

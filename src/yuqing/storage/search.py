@@ -24,7 +24,9 @@ from datetime import datetime
 from sqlalchemy import column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 
+from yuqing.errors import QueryError
 from yuqing.storage import schema as t
+from yuqing.textproc.normalise import normalise
 from yuqing.textproc.segment import english_stem
 
 # A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
@@ -35,6 +37,8 @@ MAX_QUERY_CHARS = 500
 _CJK_CHAR = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
+
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
 
 # The FTS5 virtual table made by the migration (SQLite only); not part of the metadata.
 _posts_fts = table("posts_fts", column("rowid"))
@@ -62,6 +66,28 @@ def _tsquery_lexeme(term: str) -> str:
 def _forms(term: str) -> list[str]:
     stem = english_stem(term)
     return [term] if stem is None else [term, stem]
+
+
+def check_query(query: str) -> None:
+    """Refuse what search would misread: monitor operators and words to leave out.
+
+    Search finds the posts holding every word and has no operators: ``化工 OR 火灾``
+    looked for the word "or" (and found nothing), ``化工 -演练`` for 演练, the very
+    posts it was asked to leave out. A monitor's query language has both.
+    """
+    for word in normalise(query).split():
+        if word in _OPERATORS:
+            raise QueryError(
+                f"{word} is not an operator in search, which finds the posts holding every "
+                "word: leave it out, write it in lower case to search for the word, or save "
+                "a monitor for AND, OR and NOT (yuqing monitors add NAME QUERY)"
+            )
+        rest = word.lstrip("-")
+        if rest != word and rest and not rest[0].isdigit():
+            raise QueryError(
+                f"{word!r}: search cannot leave words out, it would look for {rest!r}; "
+                "save a monitor with NOT for that (yuqing monitors add NAME QUERY)"
+            )
 
 
 def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:

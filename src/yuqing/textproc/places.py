@@ -43,7 +43,7 @@ import csv
 import functools
 import importlib.util
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -190,6 +190,12 @@ def _stoplist() -> frozenset[str]:
 
 # What a match of a name needs besides itself (see the module docstring).
 _FREE, _WORD, _WORD_AND_CONTEXT = 0, 1, 2
+# A province's short form that starts with the last character of a river, lake, sea or
+# mountain and goes on with a direction (黄河南岸, 长江西岸, 渤海南部, 洞庭湖北部): it
+# must not begin inside a word (jieba cuts 黄河 / 南岸), else it needs nothing.
+_NOT_MID_WORD = 3
+_WATER_OR_HILL = frozenset("河湖江海山")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +230,8 @@ class PlaceFinder:
             short = short_name(place.name)
             if short and short not in stop:
                 needs = {"province": _FREE, "city": _WORD}.get(place.level, _WORD_AND_CONTEXT)
+                if needs == _FREE and short[0] in _WATER_OR_HILL:
+                    needs = _NOT_MID_WORD
                 add(short, _Candidate(place, False, needs))
         for place in extra:
             add(place.name, _Candidate(place, True, _FREE))
@@ -265,8 +273,15 @@ class PlaceFinder:
             needs = {c.needs for _pos, options in matches for _key, cs in options for c in cs}
             bounds: tuple[set[int], set[int]] | None = None
             # Cutting costs as much as the rest: only when a word check can change the
-            # outcome (a county's short form alone in a text cannot pass anyway).
-            if _WORD in needs or (_WORD_AND_CONTEXT in needs and len(matches) > 1):
+            # outcome (a county's short form alone in a text cannot pass anyway; 河南 at
+            # the start of a text or after punctuation begins no word of another).
+            mid_word = _NOT_MID_WORD in needs and any(
+                pos and _HAN.match(text, pos - 1)
+                for pos, options in matches
+                for _key, cs in options
+                if any(c.needs == _NOT_MID_WORD for c in cs)
+            )
+            if mid_word or _WORD in needs or (_WORD_AND_CONTEXT in needs and len(matches) > 1):
                 words = rjieba.tokenize(text)
                 bounds = ({start for _w, start, _e in words}, {end for _w, _s, end in words})
             result[owner] = _places_of(matches, bounds)
@@ -319,6 +334,38 @@ class PlaceFinder:
 _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
 
 
+class _Context:
+    """The names the other names of a text bring in (``_names_around``), for each name.
+
+    Counted once per distinct name: a text that repeats one name thousands of times
+    took seconds when each mention rebuilt the context from all the others.
+    """
+
+    def __init__(self, singles: Iterable[tuple[str, Place]]) -> None:
+        self._own: dict[str, set[str]] = {}
+        for key, place in set(singles):
+            self._own.setdefault(key, set()).update(_names_around((place,)))
+        self._keys: dict[str, int] = {}
+        for names in self._own.values():
+            for name in names:
+                self._keys[name] = self._keys.get(name, 0) + 1
+
+    def without(self, key: str) -> Container[str | None]:
+        own = self._own.get(key, set())
+        return _Without(self._keys, own)
+
+
+@dataclass(frozen=True, slots=True)
+class _Without:
+    keys: dict[str, int]
+    own: set[str]
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return self.keys.get(name, 0) > (1 if name in self.own else 0)
+
+
 def _names_around(places: Iterable[Place]) -> set[str]:
     """The names a set of places brings into a text: their own, their province and city."""
     names: set[str] = set()
@@ -342,8 +389,17 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
     for pos, options in matches:
         inside_local = False
         for key, found in options:
-            is_word = (pos in starts or pos in after_place) and pos + len(key) in ends
-            free = tuple(c for c in found if c.needs == _FREE or (c.needs == _WORD and is_word))
+            begins = pos in starts or pos in after_place
+            is_word = begins and pos + len(key) in ends
+            # Begins inside a word when a word ends within it and none begins at it.
+            inside = not begins and any(pos < end < pos + len(key) for end in ends)
+            free = tuple(
+                c
+                for c in found
+                if c.needs == _FREE
+                or (c.needs == _WORD and is_word)
+                or (c.needs == _NOT_MID_WORD and not inside)
+            )
             counties = tuple(c for c in found if c.needs == _WORD_AND_CONTEXT and is_word)
             if inside_local:
                 # 云溪县人民医院 also names 云溪县: the first full name inside a local place.
@@ -360,10 +416,10 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
                 inside_local = True
     # What stands on its own is the context that county short forms and shared names are
     # judged against; only the other names count (朝阳 does not vouch for 朝阳县 in 朝阳市).
-    singles = [(key, free[0].place) for key, free, counties in chosen if len(free) == 1]
+    around = _Context((key, free[0].place) for key, free, counties in chosen if len(free) == 1)
     resolved: list[Place | None] = []
     for key, free, counties in chosen:
-        context = _names_around(place for other, place in singles if other != key)
+        context = around.without(key)
         provinces = [c for c in free if c.place.level == "province" and c.place.name != key]
         if provinces:
             # A province's short form (河南, 海南) means the province.
@@ -413,7 +469,7 @@ def _city_district(place: Place) -> bool:
     )
 
 
-def _resolve(found: tuple[_Candidate, ...], context: set[str]) -> _Candidate | None:
+def _resolve(found: tuple[_Candidate, ...], context: Container[str | None]) -> _Candidate | None:
     """Pick the one candidate the rest of the text points at, or None if it does not."""
     if len(found) <= 1:
         return found[0] if found else None

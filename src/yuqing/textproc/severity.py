@@ -13,14 +13,16 @@
   持续上升, 升级, 蔓延, 失联 ...; explosion, collapse, spreading ...), value None, when
   they are not already part of a count.
 
-Numbers are Arabic (``12``, ``1,200``, ``1.2万``), Chinese (``三十``, ``两千三百``) or
-English words (``twelve``, ``dozens``). A count is left out when it is negated (无一人死亡,
-no one was killed), imagined (如果, 可能; if, could), recalled (以来, 1976年..., since) or
-called a rumour in its sentence (网传, 谣言, 不实; rumour, hoax), and when it is beyond
-``MAX_COUNT``. A vague number gives a *lower bound* and
-``approximate=True``: 三十余/30多 -> 30, 十几 -> 11, 几十/数十 -> 20, 数百/上百 -> 200/100,
-近百 -> 99 (近, 将近, 接近, 不到, 不足: just under), 多人/数人 -> None; dozens -> 24,
-hundreds -> 200, thousands -> 2000; and
+Numbers are Arabic (``12``, ``1,200``, ``1.2万``, ``1万2千``), Chinese (``三十``, ``两千三百``,
+``一万二``) or English words (``twelve``, ``twenty-five``, ``two dozen``, ``1.2 million``,
+``dozens``). A range (3至5人, 三四十人, 10 to 15) gives its lower end, approximate.
+A count is left out when it is negated (无一人死亡, no one was killed), imagined (如果,
+可能; if, could), recalled (以来, 1976年..., since) or called a rumour in its sentence
+(网传, 谣言, 不实; rumour, hoax), and when it is beyond ``MAX_COUNT``. A vague number
+gives a *lower bound* and ``approximate=True``: 三十余/30多 -> 30, 十几 -> 11,
+几十/数十 -> 20, 数百/上百 -> 200/100, 近百 -> 99 (近, 将近, 接近, 不到, 不足: just
+under), 多人/数人 -> None; dozens -> 24, hundreds -> 200, thousands -> 2000,
+tens of thousands -> 20000; and
 约/近/逾/超过/至少/多达, about/nearly/over/at least/more than/up to also mark it approximate.
 The parser is ``parse_count`` (Chinese numerals by the usual section rule; cn2an was
 measured and handles the exact forms, but not 几/数/余, which casualty reports use most,
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,13 +151,16 @@ _CN_DIGITS = {
 _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 _VAGUE = "几数"
+# What a digit means right after a unit, without 零 between (一万二, 两千五, 一百一).
+_ELIDED_UNIT = {"百": 10, "千": 100, "万": 1000, "亿": 10_000_000}
 
 # Digits are bounded (a count of a trillion people is no count, and a thousand digits
 # would overflow the float below); "1,200" keeps its thousands; 10余万/三十余万 put the
-# vague part before the big unit; a lone 万/千/百 counts before 余/多 and a unit (万余人).
+# vague part before the big unit; 1万2千 goes on after its 万; a lone 万/千/百 counts
+# before 余/多 and a unit (万余人).
 _NUM_ZH = (
     r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]{1,12})(?:[.][0-9]{1,6})?"
-    r"(?:[余多]?[万亿])?[十百千万亿]{0,2}"
+    r"(?:[余多]?[万亿])?[十百千万亿]{0,2}(?:(?<=[万亿])[0-9]{1,4}[千百十]?)?"
     r"|[零〇一二两三四五六七八九十百千万亿几数]{0,12}[一二两三四五六七八九十百千几数]"
     r"[零〇一二两三四五六七八九十百千万亿几数]{0,12}(?:[余多][万亿])?"
     r"|[万千百](?=[余多]?[人名])"
@@ -166,6 +171,8 @@ _NUM_ZH = (
 _PRE_ZH = r"(?:约|近|逾|超过|超|多达|至少|大约|将近|接近|不到|不足|上(?=[百千万]))"
 _BELOW_ZH = frozenset(("近", "将近", "接近", "不到", "不足"))
 _SUF_ZH = r"(?:余|多|几|来)"
+# 3至5人, 3-5人: a range, whose lower end is the count's lower bound.
+_TO_ZH = r"(?:至|到|~|～|-|－|—)"
 _UNIT_ZH = r"(?:个人|人|名|位|例|口)"
 _WHO_ZH = (
     r"(?:群众|村民|居民|游客|学生|工人|矿工|乘客|旅客|儿童|孩子|市民|老人|师生|教师|老师|"
@@ -174,8 +181,8 @@ _WHO_ZH = (
 )
 # Between a count and its verb: how it happened (3人溺水身亡, 3人经抢救无效死亡).
 _HOW_ZH = (
-    r"(?:已经|已|被|全部|安全|紧急|及时|陆续|不幸|当场|先后|均"
-    r"|经抢救无效|抢救无效|中毒|溺水|窒息|触电)"
+    r"(?:已经|已|被|全部|安全|紧急|及时|陆续|不幸|当场|先后|均|不同程度|轻微"
+    r"|受(?=轻伤|重伤)|经抢救无效|抢救无效|中毒|溺水|窒息|触电)"
 )
 _VERBS_ZH = {
     "deaths": (
@@ -189,7 +196,9 @@ _VERBS_ZH = {
     "evacuated": "转移安置|紧急转移|疏散|转移|撤离|安置",
 }
 _KIND_OF_VERB_ZH = {v: k for k, vs in _VERBS_ZH.items() for v in vs.split("|")}
-_KIND_OF_VERB_ZH.update({"死者": "deaths", "伤者": "injuries"})
+_KIND_OF_VERB_ZH.update({"死者": "deaths", "伤者": "injuries", "伤员": "injuries"})
+# Who the count is, after it: 3名伤者, 10余名伤员 (伤/死 alone before 者/员 is no verb).
+_WHO_VERB_ZH = "死者|伤者|伤员"
 _ANY_VERB_ZH = "|".join(
     sorted((v for vs in _VERBS_ZH.values() for v in vs.split("|")), key=len, reverse=True)
 )
@@ -203,12 +212,14 @@ _LONG_VERB_ZH = "|".join(
 
 _ZH = re.compile(
     # number first: 30余人遇难, 2死3伤, 5000名群众已全部安全转移
+    rf"(?:(?P<low>{_NUM_ZH}){_SUF_ZH}?{_UNIT_ZH}?{_TO_ZH})?"
     rf"(?P<pre>{_PRE_ZH})?(?P<num>{_NUM_ZH})(?P<suf>{_SUF_ZH})?(?P<unit>{_UNIT_ZH})?"
     rf"{_WHO_ZH}?{_HOW_ZH}{{0,4}}"
-    rf"(?P<verb>{_ANY_VERB_ZH})"
+    rf"(?P<verb>{_WHO_VERB_ZH}|{_ANY_VERB_ZH})"
     # word first: 死亡人数升至12人, 疏散群众300余人, 遇难者增至30人, 死亡病例3例, 死者3人
-    rf"|(?P<verb2>{_LONG_VERB_ZH}|死者|伤者)(?:者|人员|群众|居民|村民|人数|人口|病例)?"
+    rf"|(?P<verb2>{_LONG_VERB_ZH}|{_WHO_VERB_ZH})(?:者|人员|群众|居民|村民|人数|人口|病例)?"
     rf"(?:已经|已|共|累计|分别)?(?:达到|达|升至|上升至|上升到|增至|增加至|增加到|为|有)?"
+    rf"(?:(?P<low2>{_NUM_ZH}){_SUF_ZH}?{_UNIT_ZH}?{_TO_ZH})?"
     rf"(?P<pre2>{_PRE_ZH})?(?P<num2>{_NUM_ZH})(?P<suf2>{_SUF_ZH})?(?P<unit2>{_UNIT_ZH})"
 )
 
@@ -217,8 +228,8 @@ def parse_count(numeral: str) -> tuple[int | None, bool]:
     """Parse a count written in Arabic or Chinese numerals: (lower bound, approximate).
 
     ``"1.2万"`` -> (12000, False); ``"两千三百"`` -> (2300, False); ``"十几"`` -> (11, True);
-    ``"数百"`` -> (200, True); ``"多"`` -> (None, True). Raises ValueError if it is not a
-    numeral.
+    ``"数百"`` -> (200, True); ``"多"`` -> (None, True); ``"一万二"``/``"1万2千"`` ->
+    (12000, False); ``"三四十"`` -> (30, True). Raises ValueError if it is not a numeral.
     """
     s = numeral.strip().replace(",", "")
     if not s:
@@ -239,29 +250,56 @@ def parse_count(numeral: str) -> tuple[int | None, bool]:
         return round(value), approximate
     if len(s) > 30:
         raise ValueError(f"not a numeral: {numeral[:40]!r}")
-    total = section = 0
+    # 1万2千 mixes Arabic sections with Chinese units: each Arabic run is one number.
+    parts = re.findall(r"[0-9]{1,4}|.", s)
+    # 亿 multiplies all before it, 万 only what follows the last 亿 (一亿两千万).
+    total = myriads = section = 0
     number: int | None = None
-    for i, ch in enumerate(s):
-        if ch in _CN_DIGITS:
-            number = _CN_DIGITS[ch]
-        elif ch in _VAGUE:
+    before_number = ""  # what the last digit follows: 一万二 is not 一万零二
+    for i, part in enumerate(parts):
+        if part in "零〇":
+            if number is not None:  # 二〇二四: digits one by one, a year, not a count
+                raise ValueError(f"not a numeral: {numeral[:40]!r}")
+        elif part.isdigit() or part in _CN_DIGITS:
+            digit = int(part) if part.isdigit() else _CN_DIGITS[part]
+            if number is not None:
+                # 三四十, 十五六, 一两百: "three or four tens", at least the first; digits
+                # read one by one (二〇二四, 一二) are no count.
+                if not (part in _CN_DIGITS and (digit == number + 1 or (number, digit) == (3, 5))):
+                    raise ValueError(f"not a numeral: {numeral[:40]!r}")
+                approximate = True
+            else:
+                number, before_number = digit, parts[i - 1] if i else ""
+        elif part in _VAGUE:
             approximate = True
             # 数百/几十: several (at least 2) of the unit that follows; 十几: at least 1.
-            follows_unit = i + 1 < len(s) and (
-                s[i + 1] in _CN_SMALL_UNITS or s[i + 1] in _CN_BIG_UNITS
+            follows_unit = i + 1 < len(parts) and (
+                parts[i + 1] in _CN_SMALL_UNITS or parts[i + 1] in _CN_BIG_UNITS
             )
-            number = 2 if follows_unit else 1
-        elif ch in _CN_SMALL_UNITS:
-            section += (1 if number is None else number) * _CN_SMALL_UNITS[ch]
+            number, before_number = (2 if follows_unit else 1), parts[i - 1] if i else ""
+        elif part in _CN_SMALL_UNITS:
+            section += (1 if number is None else number) * _CN_SMALL_UNITS[part]
             number = None
-        elif ch in _CN_BIG_UNITS:
+        elif part == "万":
             # 万 alone (上万人, 万余人) is ten thousand, not nothing.
-            section += number if number is not None else (0 if section or total else 1)
-            total = (total + section) * _CN_BIG_UNITS[ch]
+            if number is None and not (section or myriads or total):
+                number = 1
+            myriads = (myriads + section + (number or 0)) * 10_000
             section, number = 0, None
+        elif part == "亿":
+            if number is None and not (section or myriads or total):
+                number = 1
+            total = (total + myriads + section + (number or 0)) * 100_000_000
+            myriads, section, number = 0, 0, None
         else:
             raise ValueError(f"not a numeral: {numeral[:40]!r}")
-    value = total + section + (number or 0)
+        if total > MAX_COUNT:
+            raise ValueError(f"not a plausible count: {numeral[:40]!r}")
+    if number is not None and number < 10 and before_number in _ELIDED_UNIT:
+        # 一万二 is 12000 and 两千五 2500: a last digit straight after its unit is a
+        # digit of the next lower unit (一百零五, with its 零, is 105).
+        number *= _ELIDED_UNIT[before_number]
+    value = total + myriads + section + (number or 0)
     if value > MAX_COUNT:
         raise ValueError(f"not a plausible count: {numeral[:40]!r}")
     return value, approximate
@@ -297,16 +335,43 @@ _EN_WORDS = {
     "seventy": 70,
     "eighty": 80,
     "ninety": 90,
-    "a hundred": 100,
-    "one hundred": 100,
-    "a dozen": 12,
-    "a few": 3,
 }
+_EN_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_EN_SCALES = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 1_000_000}
 # Plural vague quantities: the smallest number they can mean.
-_EN_VAGUE = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "several": 3}
+_EN_VAGUE = {
+    "dozens": 24,
+    "scores": 40,
+    "hundreds": 200,
+    "thousands": 2000,
+    "several": 3,
+    "a few": 3,
+    "several hundred": 200,
+    "a few hundred": 200,
+    "several thousand": 2000,
+    "a few thousand": 2000,
+    "tens of thousands": 20_000,
+    "hundreds of thousands": 200_000,
+}
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+# twenty-five, one hundred and twenty, two dozen, 1.2 million: whole, or the last word
+# alone was read (five, twenty) and the count fell short.
+_EN_UNITS = _alternatives([w for w, v in _EN_WORDS.items() if v < 10])
+_EN_SMALL = (
+    rf"(?:(?:{_alternatives(_EN_TENS)})(?:(?:-|\s+)(?:{_EN_UNITS}))?|{_alternatives(_EN_WORDS)})"
+)
 _NUM_EN = (
-    r"(?:\d{1,3}(?:,\d{3}){1,3}(?!\d|,\d)|\d{1,12}(?!\d|,\d)"
-    r"|" + "|".join(sorted((*_EN_WORDS, *_EN_VAGUE), key=len, reverse=True)) + r")"
+    r"(?:\d{1,3}(?:[.]\d{1,2})?\s+(?:million|thousand)\b"
+    r"|\d{1,3}(?:,\d{3}){1,3}(?!\d|,\d)|\d{1,12}(?![0-9]|,[0-9])"
+    rf"|(?:a|{_EN_UNITS})\s+hundred(?:\s+(?:and\s+)?{_EN_SMALL})?"
+    rf"|(?:a|{_EN_SMALL})\s+dozen"
+    rf"|{_alternatives(_EN_VAGUE)}"
+    rf"|{_EN_SMALL}(?:\s+(?:thousand|million)\b)?)"
 )
 _PRE_EN = (
     r"(?:at least|more than|over|about|around|nearly|almost|up to|some|an estimated|"
@@ -321,6 +386,10 @@ _VERBS_EN = {
 }
 _KIND_OF_VERB_EN = {v: k for k, vs in _VERBS_EN.items() for v in vs.split("|")}
 _ANY_VERB_EN = "|".join(sorted(_KIND_OF_VERB_EN, key=len, reverse=True))
+_NOT_PEOPLE_EN = (
+    r"(?:animals?|livestock|cattle|cows?|sheep|goats?|pigs?|horses?|dogs?|cats?|birds?"
+    r"|chickens?|poultry|ducks?|camels?|fish|head)"
+)
 _EN = re.compile(
     rf"\b(?:(?P<pre>{_PRE_EN})\s+)?(?P<num>{_NUM_EN})\s+"
     r"(?:(?:people|persons|residents|workers|children|passengers|others|civilians|students|"
@@ -331,9 +400,11 @@ _EN = re.compile(
     # the same spaces (that had made "toll" + 5,000 spaces cost 29 seconds).
     r"|\b(?:death toll|toll)(?:\s+(?:has|had))?(?:\s+(?:rises|rose|risen|climbs|climbed|"
     r"reaches|reached|hits|hit|stands at|stood at|is|was|of|at|jumps|jumped))?(?:\s+to)?\s+"
-    rf"(?:(?P<pre2>{_PRE_EN})\s+)?(?P<num2>{_NUM_EN})\b"
+    # "toll at 5 pm": a time, not the toll.
+    rf"(?:(?P<pre2>{_PRE_EN})\s+)?(?P<num2>{_NUM_EN})\b(?!\s*(?:[ap]\.?m\b|o'clock|[:.]\d|%))"
     r"|\b(?P<verb3>killing|injuring|wounding|displacing|killed|injured|wounded|displaced)\s+"
-    rf"(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b",
+    # "killing 30 sheep": animals are no casualties.
+    rf"(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b(?!\s+{_NOT_PEOPLE_EN}\b)",
     re.IGNORECASE,
 )
 _KIND_OF_EN_GERUND = {
@@ -348,16 +419,26 @@ _KIND_OF_EN_GERUND = {
 }
 
 
-def _parse_english(numeral: str) -> tuple[int | None, bool]:
-    s = numeral.lower()
-    if s in _EN_WORDS:
-        return _EN_WORDS[s], s == "a few"
+def _parse_english(numeral: str) -> tuple[int, bool]:
+    s = " ".join(numeral.lower().replace("-", " ").split())
     if s in _EN_VAGUE:
         return _EN_VAGUE[s], True
-    value = int(s.replace(",", ""))
+    total = current = 0.0
+    for word in s.split():
+        if word in _EN_SCALES:
+            if word in ("thousand", "million"):
+                total += (current or 1) * _EN_SCALES[word]
+                current = 0
+            else:
+                current = (current or 1) * _EN_SCALES[word]
+        elif word in _EN_WORDS:
+            current += _EN_WORDS[word]
+        elif word not in ("a", "and"):
+            current += float(word.replace(",", ""))
+    value = total + current
     if value > MAX_COUNT:
         raise ValueError(f"not a plausible count: {numeral[:40]!r}")
-    return value, False
+    return round(value), False
 
 
 _ESCALATION_ZH = re.compile(
@@ -384,8 +465,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # 一死两伤, 2死3伤: a bare numeral before a one-character verb counts in this paired shape.
 _PAIRED_AFTER = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[伤亡]")
 _PAIRED_BEFORE = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[死亡]$")
-# No one died: 无一人死亡, 没有1人受伤, 零人伤亡.
-_NEGATED_ZH = re.compile(r"(?:无|没有|没|未|并无|零)$")
+# No one died: 无一人死亡, 没有1人受伤, 零人伤亡, 并未造成3人死亡.
+_NEGATED_ZH = re.compile(r"(?:无|没有|没|未|并无|零|并非|不是)(?:造成|导致|致)?$")
 _NEGATED_EN = re.compile(r"\b(?:no|not|none of(?: the)?|nobody|without)\s*$", re.IGNORECASE)
 
 
@@ -393,8 +474,8 @@ def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
     text = m.string
     if m.group("num") is not None:
         verb, num, pre, suf = m.group("verb"), m.group("num"), m.group("pre"), m.group("suf")
-        unit = m.group("unit")
-        if _NEGATED_ZH.search(text, max(0, m.start() - 2), m.start()):
+        unit, low = m.group("unit"), m.group("low")
+        if _NEGATED_ZH.search(text, max(0, m.start() - 4), m.start()):
             return None
         after = text[m.end() : m.end() + 1]
         if len(verb) == 1 and after and _HAN.match(after) and after not in _CN_NUMERAL_CHARS:
@@ -411,9 +492,15 @@ def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
                 return None
     else:
         verb, num, pre, suf = m.group("verb2"), m.group("num2"), m.group("pre2"), m.group("suf2")
+        low = m.group("low2")
     if num[0] in "万亿" and len(num) > 1:  # 万一, 亿万: words, not counts
         return None
     value, vague = parse_count(num)
+    if low is not None and value is not None:
+        # 8至12人死亡 is at least 8: the upper end would grade it as 10 or more.
+        low_value, _ = parse_count(low)
+        if low_value is not None and low_value < value:
+            value, vague = low_value, True
     if value is not None and pre in _BELOW_ZH:
         value = max(value - 1, 0)
     return SeverityCue(
@@ -421,17 +508,39 @@ def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
     )
 
 
+_RANGE_BEFORE_EN = re.compile(
+    rf"\bbetween\s+(?P<low>{_NUM_EN})\s+and\s+$"
+    rf"|\b(?<!from )(?P<low2>{_NUM_EN})\s*(?:-|–|to|or)\s*$",
+    re.IGNORECASE,
+)
+_MONTH_BEFORE_EN = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+$",
+    re.IGNORECASE,
+)
+
+
 def _en_cue(m: re.Match[str]) -> SeverityCue | None:
     if _NEGATED_EN.search(m.string, max(0, m.start() - 16), m.start()):
         return None  # no one was killed, none of the 30 passengers were injured
     if m.group("num") is not None:
         kind = _KIND_OF_VERB_EN[m.group("verb").lower()]
-        num, pre = m.group("num"), m.group("pre")
+        num, pre, num_start = m.group("num"), m.group("pre"), m.start("num")
     elif m.group("num2") is not None:
         kind, num, pre = "deaths", m.group("num2"), m.group("pre2")
+        num_start = m.start("num2")
     else:
         kind = _KIND_OF_EN_GERUND[m.group("verb3").lower()]
-        num, pre = m.group("num3"), m.group("pre3")
+        num, pre, num_start = m.group("num3"), m.group("pre3"), m.start("num3")
+    before = m.string[max(0, num_start - 24) : num_start]
+    if pre is None and (low := _RANGE_BEFORE_EN.search(before)) is not None:
+        low_value, _ = _parse_english(low.group("low") or low.group("low2"))
+        value, vague = _parse_english(num)
+        if low_value < value:
+            # 10 to 15 killed is at least 10: the upper end would grade it as more.
+            return SeverityCue(kind, low_value, True, m.group())
+    elif before.endswith(("-", "/")) or _MONTH_BEFORE_EN.search(before):
+        return None  # COVID-19 deaths, 9/11 injured, March 12 injured workers
     value, vague = _parse_english(num)
     if value is not None and pre is not None and pre.lower() in ("nearly", "almost"):
         value = max(value - 1, 0)
@@ -474,6 +583,11 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
     return _HEDGED_CLAUSE_EN.search(clause.lower()) is not None
 
 
+# Full-width digits (３人死亡) are common in Chinese text that has not been normalised;
+# one for one, so every offset still holds.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def extract_cues(text: str) -> list[SeverityCue]:
     """The severity cues of one text, in text order."""
     return extract_cues_batch([text])[0]
@@ -485,7 +599,7 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
     if not texts:
         return out
     # Few regex passes over the whole batch: texts joined by NUL, which no pattern matches.
-    bounded = [t[:MAX_CHARS].replace("\x00", " ") for t in texts]
+    bounded = [t[:MAX_CHARS].replace("\x00", " ").translate(_FULL_WIDTH_DIGITS) for t in texts]
     joined = "\x00".join(bounded)
     lowered = joined.lower()
     if len(lowered) != len(joined):  # a letter whose lower case is longer (rare): per text
