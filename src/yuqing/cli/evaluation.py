@@ -15,8 +15,11 @@ labels, prints the scores of ``yuqing.evaluation.score_events``.
 
 The last line printed by either, when there is a score, is the JSON object of the
 reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
-read as imports are: line by line in bounded memory; a bad line is reported with its
-``file:line`` and skipped, and the command then exits 1.
+read as imports are, line by line with each line bounded in size; a bad line is reported
+with its ``file:line`` and skipped, and the command then exits 1. ``eval events`` holds
+the whole stream (its posts are sorted into stream time before detection runs) and the
+scoring holds every post's label and assignment: memory grows with the stream, about
+what `yuqing replay` of the same file would hold.
 """
 
 from __future__ import annotations
@@ -68,11 +71,21 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+# Files up to this size are read whole to tell one of nothing but white space (cheap).
+_SMALL_FILE = 65_536
+
+
 def _check_paths(source: Path, target: Path) -> None:
     if not source.exists():
         raise _fail(f"{source}: no such file")
     if not source.is_file():
         raise _fail(f"{source}: not a regular file")
+    # An empty file scored "nothing to score" and exited 0, as if it were a stream without
+    # labels: a wrong path or a failed export would pass unnoticed.
+    if source.stat().st_size <= _SMALL_FILE and not source.read_bytes().decode(
+        "utf-8", "replace"
+    ).strip("\ufeff \t\r\n"):
+        raise _fail(f"{source}: the file is empty: no posts to evaluate")
     if target.exists() and (target.resolve() == source.resolve() or _same_file(source, target)):
         raise _fail(f"{target}: the output would overwrite the input")
     if not target.parent.is_dir():
