@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yuqing.api.incidents import build_router
 from yuqing.core.clock import utc
-from yuqing.core.monitors import short_name
+from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
 from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.context import Context
@@ -108,6 +108,19 @@ def sources_with_health(
     return rows
 
 
+def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, str | None]:
+    """``active``, ``paused`` or ``not-run`` (with why), as ``yuqing monitors list`` says.
+
+    Ingestion skips a stored query that no longer compiles (an earlier version's): the
+    console and the API called such a monitor active.
+    """
+    try:
+        compile_query(monitor.query)
+    except QueryError as exc:
+        return "not-run", str(exc)
+    return ("active" if monitor.active else "paused"), None
+
+
 def overview_data(ctx: Context) -> dict[str, Any]:
     """Figures for the overview page and ``GET /api/v1/stats``."""
     _fmt = time_formatter(ctx)
@@ -181,10 +194,15 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "id": m.id,
                 "name": m.name,
                 "query": m.query,
+                "active": m.active,
+                # "not-run": its query no longer compiles, "problem" says why.
+                "state": state,
+                "problem": problem,
                 "matched": matched.get(m.id, 0),
                 "last_burst": burst(last_bursts[m.id]) if m.id in last_bursts else None,
             }
             for m in monitors
+            for state, problem in [monitor_state(m)]
         ],
         "monitor_bursts": [burst(b) for b in bursts],
         "sources": sources,
@@ -349,9 +367,14 @@ def create_app(
             # "No hits" would say the archive has none; the query itself asks for nothing.
             raise HTTPException(422, f"the query {q[:40]!r} has no words to search for")
         with ctx.db.read() as conn:
-            hits = search_posts(conn, terms, limit=limit)
+            # One more than asked for: whether the limit cut the results.
+            found = search_posts(conn, terms, limit=limit + 1)
+        hits = found[:limit]
         return {
             "query": q,
+            # More posts match than "hits" holds (the newest ``limit``): ask with a
+            # larger limit, or narrow the query.
+            "truncated": len(found) > limit,
             "hits": [
                 {
                     "id": h.post_id,

@@ -415,7 +415,9 @@ def search(
         # As the console shows times: in the deployment's zone (China time by default).
         zone = ctx.settings.display_zone
         with ctx.db.read() as conn:
-            hits = search_posts(conn, terms, limit=limit)
+            # One more than shown: whether the limit cut the results, not a guess.
+            found = search_posts(conn, terms, limit=limit + 1)
+        hits = found[:limit]
         for hit in hits:
             if as_json:
                 typer.echo(
@@ -437,7 +439,7 @@ def search(
                 source = one_line(hit.source, 100)
                 typer.echo(f"{local_minute(hit.seen_at, zone)} [{source}] {snippet}")
         if not as_json:
-            more = f" (the newest {limit}; --limit shows more)" if len(hits) == limit else ""
+            more = f" (the newest {limit}; --limit shows more)" if len(found) > limit else ""
             typer.echo(f"{len(hits)} posts{more}", err=True)
         return 0
 
@@ -640,7 +642,9 @@ def feeds_poll(
 # A query may begin with an exclusion ('-谣言 云溪'): an argument, not an unknown option.
 @monitors_app.command("add", context_settings={"ignore_unknown_options": True})
 def monitors_add(
-    name: Annotated[str, typer.Argument(help="a short name")],
+    name: Annotated[
+        str, typer.Argument(help="a short name (full-width letters are stored as ABC)")
+    ],
     query: Annotated[
         str, typer.Argument(help="e.g. 化工 AND (火灾 OR 爆炸) NOT 演练 place:云溪县")
     ],
@@ -648,12 +652,22 @@ def monitors_add(
     unit: Annotated[str | None, typer.Option(help="the unit it belongs to")] = None,
     topic: Annotated[str | None, typer.Option(help="its topic")] = None,
 ) -> None:
-    """Save a monitor; every incoming post is matched against it."""
-    from yuqing.core.monitors import compile_query, short_name
+    """Save a monitor; every incoming post is matched against it.
+
+    AND binds tighter than OR; words side by side (an implicit AND) bind
+    loosest; NOT takes the one term after it.
+    So `a NOT b OR c` means `a AND (NOT b OR c)`: a post with a, b and c
+    is selected. Write parentheses for the other grouping, e.g.
+    yuqing monitors add 化工 "(化工 NOT 演练) OR 爆炸"
+
+    A field's value ends at a space: `source:weibo 火灾`, not
+    `source:weibo火灾`.
+    """
+    from yuqing.core.monitors import compile_query, monitor_name, short_name
     from yuqing.storage import repo
 
     with user_errors():
-        name = short_name(name, "the monitor's name")
+        name = monitor_name(name)
         compiled = compile_query(query)
         place = short_name(place, "--place") if place is not None else None
         unit = short_name(unit, "--unit") if unit is not None else None
@@ -661,12 +675,22 @@ def monitors_add(
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:
-            if any(m.name == name for m in repo.list_monitors(conn)):
-                raise fail(f"a monitor called {name!r} exists already")
+            # Refused here if the name is taken, or taken meanwhile by another process.
             monitor_id = repo.add_monitor(
                 conn, name, compiled.text, ctx.clock.now(), place=place, unit=unit, topic=topic
             )
+            known = {source.slug.lower() for source in repo.list_sources(conn)}
         typer.echo(f"added monitor {monitor_id}: {name}: {compiled.text}")
+        unknown = [source for source in compiled.sources if source not in known]
+        if unknown:
+            # Kept, not refused: a monitor may be set up before its source's first post.
+            listed = ", ".join(one_line(slug, 40) for slug in sorted(known)[:20]) or "none yet"
+            typer.echo(
+                f"note: no source is called {', '.join(map(repr, unknown))} yet, so the "
+                "monitor matches no post of it until one comes (sources now: "
+                f"{listed}; yuqing feeds list)",
+                err=True,
+            )
         return 0
 
     with_context(run)
@@ -713,10 +737,10 @@ def monitors_list() -> None:
 
 
 def _change_monitor(name: str, done: str, change: Callable[[Any, str], bool]) -> None:
-    from yuqing.core.monitors import short_name
+    from yuqing.core.monitors import monitor_name
 
     with user_errors():
-        name = short_name(name, "the monitor's name")
+        name = monitor_name(name)
 
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:

@@ -14,11 +14,18 @@ work. What the language offers:
   applies to a group: ``source:(weibo OR wechat)``.
   Chinese aliases are accepted for the field names: 来源, 类别/分类, 地点/地区, 语言,
   作者类型, 类型/事件类型.
+  A field's value ends at a space: ``source:weibo火灾`` would be the source "weibo火灾",
+  so a value that runs from Latin letters into Chinese text (or back) is refused, with
+  the space suggested (``source:weibo 火灾``); quote a name that really is so
+  (``source:"weibo火灾"``). A ``source:`` naming no source yet is accepted (a monitor may
+  be added before its source); ``MonitorQuery.sources`` lists them for the caller to say so.
 
 Precedence is luqum's (it follows its PLY grammar): ``AND`` binds tighter than ``OR``, and
 juxtaposition (the implicit AND) binds loosest of all. So ``a OR b AND c`` is
 ``a OR (b AND c)``, while ``a OR b c`` is ``(a OR b) AND c`` and ``化工厂 爆炸 OR 火灾`` is
-``化工厂 AND (爆炸 OR 火灾)``.
+``化工厂 AND (爆炸 OR 火灾)``. ``NOT`` binds to the one term after it, so ``a NOT b OR c``
+is ``a AND (NOT b OR c)``: a post with a and c is selected even if it holds b. Write the
+grouping you mean: ``(化工 NOT 演练) OR 爆炸``, or ``化工 NOT (演练 OR 培训)``.
 
 How a term matches a post (a ``MatchDoc``):
 
@@ -33,7 +40,10 @@ How a term matches a post (a ``MatchDoc``):
   non-alphanumeric characters;
 * a phrase matches as a substring of the lower-cased text with whitespace collapsed; a
   space beside a CJK character may be absent from the text (``"自来水 污染"`` matches
-  自来水污染).
+  自来水污染);
+* accents on Latin letters are ignored in terms, phrases and the post alike (``cafe``
+  matches Café and ``résumé`` resume; ``textproc.segment.fold_accents``), as search
+  ignores them on both databases.
 
 The query is normalised first, as post texts are (``yuqing.textproc.normalise``: NFKC,
 Traditional to Simplified, invisible characters dropped), and Chinese quotes become ``"``, so
@@ -42,6 +52,10 @@ Traditional to Simplified, invisible characters dropped), and Chinese quotes bec
 position (counted from 1 in the normalised query). Two further refusals protect users
 from silent surprises: lower-case ``and``/``or``/``not`` (Lucene would search for them as
 words) and queries that only exclude (``NOT 谣言``), which would match nearly every post.
+
+A monitor's name is stored NFKC-normalised (``monitor_name``): ``ＡＢＣ`` typed with a
+full-width keyboard is the name ``ABC``, so the two cannot be two monitors, and either
+spelling pauses or removes it. What is listed is that normalised name.
 """
 
 from __future__ import annotations
@@ -49,6 +63,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,7 +93,7 @@ from luqum.utils import UnknownOperationResolver
 from yuqing.core.posts import AuthorKind, SourceCategory
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
-from yuqing.textproc.segment import english_stem, stems_english
+from yuqing.textproc.segment import english_stem, fold_accents, stems_english
 
 MAX_QUERY_CHARS = 2_000
 # Deeper nesting is never needed by a person and would let a 2,000-character query
@@ -134,6 +149,10 @@ _GLUED_OPERATOR = re.compile(
     r"|(?<=" + _CJK.pattern + r")(AND|OR|NOT)(?![0-9A-Za-z])"
     r"|^(&&|\|\|)|(&&|\|\|)$"
 )
+# Where a field value's Latin letters or digits run into CJK text, or CJK into letters.
+_GLUED_VALUE = re.compile(
+    r"(?<=" + _CJK.pattern + r")(?=[A-Za-z])|(?<=[0-9A-Za-z])(?=" + _CJK.pattern + r")"
+)
 _UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position (\d+)", re.DOTALL)
 _ILLEGAL = re.compile(r"Illegal character '(.*)' at position (\d+)", re.DOTALL)
 
@@ -167,6 +186,8 @@ class _View:
     """A ``MatchDoc`` prepared once for every monitor: lower-cased, whitespace collapsed."""
 
     __slots__ = (
+        "_accented",
+        "_plain",
         "_sorted",
         "_stems",
         "_words",
@@ -181,7 +202,9 @@ class _View:
     )
 
     def __init__(self, doc: MatchDoc) -> None:
-        self.text = " ".join(doc.text.lower().split())
+        text = " ".join(doc.text.lower().split())
+        self.text = fold_accents(text)
+        self._accented = self.text != text
         self.tokens = doc.tokens
         self.source = doc.source.lower()
         self.category = doc.category.lower()
@@ -192,14 +215,15 @@ class _View:
         self._sorted: list[str] | None = None
         self._stems: frozenset[str] | None = None
         self._words: frozenset[str] | None = None
+        self._plain: frozenset[str] | None = None
 
-    def words(self) -> frozenset[str]:
+    def plain_words(self) -> frozenset[str]:
         """The tokens and the parts of those joined by ``-``, ``.`` or ``+``.
 
         The segmenter keeps covid-19 or pm2.5 as one token, and search indexes its parts
         (covid, 19): a monitor for ``covid`` missed the posts a search for it found.
         """
-        words = self._words
+        words = self._plain
         if words is None:
             parts = [
                 part
@@ -208,7 +232,18 @@ class _View:
                 for part in _JOINERS.split(token)
                 if part
             ]
-            words = self._words = self.tokens.union(parts) if parts else self.tokens
+            words = self._plain = self.tokens.union(parts) if parts else self.tokens
+        return words
+
+    def words(self) -> frozenset[str]:
+        """``plain_words`` and the accent-free form of each (café: cafe), as search
+        indexes them."""
+        words = self._words
+        if words is None:
+            words = self.plain_words()
+            if self._accented:
+                words = words.union([fold_accents(word) for word in words])
+            self._words = words
         return words
 
     def has_stem(self, stem: str) -> bool:
@@ -220,7 +255,8 @@ class _View:
         """
         stems = self._stems
         if stems is None:
-            words = (t for t in self.words() if t.isascii() and t.isalpha())
+            # Not the accent-free forms: a word written with accents is no English word.
+            words = (t for t in self.plain_words() if t.isascii() and t.isalpha())
             if not stems_english(self.lang):
                 stems = self._stems = frozenset(words)
             else:
@@ -293,7 +329,7 @@ def _any_needles(parts: list[_Node]) -> frozenset[str] | None:
 class MonitorQuery:
     """A compiled monitor query; ``matches`` runs closures only, never the parser."""
 
-    __slots__ = ("_needles", "_terms", "_test", "text", "uses_kind")
+    __slots__ = ("_needles", "_terms", "_test", "sources", "text", "uses_kind")
 
     def __init__(
         self,
@@ -302,6 +338,7 @@ class MonitorQuery:
         terms: tuple[str, ...],
         needles: frozenset[str] | None = None,
         uses_kind: bool = False,
+        sources: tuple[str, ...] = (),
     ) -> None:
         self.text = text
         self._test = test
@@ -310,6 +347,8 @@ class MonitorQuery:
         # Whether it filters on ``kind:``: a post's kind comes from a model, which the
         # ingest worker runs before matching only when some monitor needs it.
         self.uses_kind = uses_kind
+        # The sources named by ``source:`` (lower-case), to tell of those that do not exist.
+        self.sources = sources
 
     def matches(self, doc: MatchDoc) -> bool:
         """Whether the post ``doc`` is selected by this query."""
@@ -398,7 +437,8 @@ class MonitorSet:
         pattern = self._needles
         if pattern is None:
             return [True] * len(texts)
-        lowered = [text.lower() for text in texts]
+        # Accents folded, as in _View.text: the needles are accent-free.
+        lowered = [fold_accents(text.lower()) for text in texts]
         # Offsets from the lower-cased lengths (lower() may change a text's length); a
         # needle holds no whitespace, so a match never spans the line break between texts.
         ends = list(itertools.accumulate(len(text) + 1 for text in lowered))
@@ -451,6 +491,7 @@ def compile_query(text: str) -> MonitorQuery:
         tuple(dict.fromkeys(compiler.terms)),
         node.needles,
         uses_kind=compiler.uses_kind,
+        sources=tuple(dict.fromkeys(compiler.sources)),
     )
 
 
@@ -619,7 +660,10 @@ class _Compiler:
     def __init__(self, query: str) -> None:
         self.query = query
         self.terms: list[str] = []
+        self.sources: list[str] = []
         self.uses_kind = False
+        # The field's name as written (来源 or source), for messages about its value.
+        self.field_label: str | None = None
 
     def where(self, item: Item) -> str:
         pos = item.pos
@@ -666,6 +710,7 @@ class _Compiler:
                         f"wildcards are not supported in field values: {field}:{item.value} "
                         f"{self.where(item)}"
                     )
+                self.check_glued(field, item)
                 return self.field_value(field, item.unescaped_value, item)
             return self.word(item, negated)
         for kind, name in _UNSUPPORTED:
@@ -686,6 +731,7 @@ class _Compiler:
                 f"unknown field {raw_name!r} {self.where(item)}; known fields: "
                 f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)"
             )
+        self.field_label = raw_name
         return self.compile(item.expr, field=name, negated=negated)
 
     def field_value(self, field: str, raw: str, item: Item) -> _Node:
@@ -694,6 +740,7 @@ class _Compiler:
             raise QueryError(f"empty value for field {field!r} {self.where(item)}")
         lowered = value.lower()
         if field == "source":
+            self.sources.append(lowered)
             return _Node(lambda view: view.source == lowered, 0, True)
         if field == "category":
             self.check_value(field, lowered, _CATEGORIES, item)
@@ -713,6 +760,25 @@ class _Compiler:
         candidates = frozenset(names)
         return _Node(lambda view: not candidates.isdisjoint(view.places), 1, True)
 
+    def check_glued(self, field: str, item: Word) -> None:
+        """Refuse ``source:weibo火灾``: the value ends at a space, not where Chinese starts.
+
+        Chinese is typed without spaces, and the monitor was saved for the source
+        "weibo火灾", which matched nothing, for ever, unsaid (as 化工AND火灾 did).
+        """
+        value = item.value
+        glued = _GLUED_VALUE.search(value)
+        if glued is None:
+            return
+        head, rest = value[: glued.start()], value[glued.start() :]
+        name = self.field_label or field
+        raise QueryError(
+            f"the value of {name}:{value} {self.where(item)} runs into the text after it: "
+            f"a field's value ends at a space, so put one after it if {rest!r} is more of "
+            f"the query ({name}:{head} {rest}), or quotes around it if that is the whole "
+            f'value ({name}:"{value}")'
+        )
+
     def check_value(self, field: str, value: str, allowed: frozenset[str], item: Item) -> None:
         if value not in allowed:
             raise QueryError(
@@ -720,9 +786,9 @@ class _Compiler:
             )
 
     def phrase(self, value: str, negated: bool) -> _Node:
-        needle = value.lower()
         if not negated:
-            self.terms.append(needle)
+            self.terms.append(value.lower())
+        needle = fold_accents(value.lower())
         pieces = needle.split(" ")
         if len(pieces) > 1 and _CJK.search(needle):
             # Chinese is written without spaces: "自来水 污染" never matched 自来水污染,
@@ -759,13 +825,16 @@ class _Compiler:
             raise QueryError(f"empty term {self.where(item)}")
         if not negated:
             self.terms.append(value)
+        # Not stemmed if typed with accents (inundación is no English word), as search.
+        stemmed = value.isascii()
+        value = fold_accents(value)
         if _CJK.search(value):
             # A CJK term is found as a substring, whatever the segmenter made of the text;
             # a trailing '*' adds nothing to that.
             return _Node(lambda view: value in view.text, 2, True, _needle(value))
         if prefix:
             return _Node(lambda view: view.has_prefix(value), 4, True, _needle(value))
-        if value.isascii() and value.isalpha() and len(value) >= 3:
+        if stemmed and value.isalpha() and len(value) >= 3:
             stem = english_stem(value) or value
             return _Node(
                 lambda view: value in view.words() or view.has_stem(stem),
@@ -791,6 +860,18 @@ MAX_NAME_CHARS = 100
 _CONTROL = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
+
+
+def monitor_name(value: str) -> str:
+    """A monitor's name as stored and compared: NFKC-normalised, trimmed, checked.
+
+    Full-width letters (ＡＢＣ), compatibility forms and the ideographic space are what
+    an input method types by accident, not another name: a user expects ``ABC`` and
+    ``ＡＢＣ`` to be the same monitor. Traditional and Simplified characters stay apart.
+    """
+    if not isinstance(value, str):
+        raise QueryError(f"the monitor's name must be text, got {type(value).__name__}")
+    return short_name(unicodedata.normalize("NFKC", value), "the monitor's name")
 
 
 def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:

@@ -378,7 +378,11 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
 
     url = _short(obj, "url", MAX_URL_CHARS)
     if url is not None and not url.lower().startswith(("http://", "https://")):
-        raise InvalidRecord(f"url: {url[:60]!r} is not an http(s) URL")
+        # Only its host is shown: a rejection is stored, and the path of a profile link
+        # (weibo.com/n/<name>) holds the person's name in clear.
+        host, slash, _path = url.partition("/")
+        shown = host[:60] + ("/…" if slash else "")
+        raise InvalidRecord(f"url: {shown!r} is not an http(s) URL")
 
     known = {*POST_FIELDS, "url"}
     extra = {k: v for k, v in obj.items() if k not in known}

@@ -35,10 +35,25 @@ PSEUDONYM_RE = re.compile(r"^u_[0-9a-f]{12}$")
 # X, 15). Beyond that it is no handle but the news after one with no space before it
 # (＠江州发布化工厂爆炸已造成3人死亡 must keep its count). textproc's near-duplicate and
 # segmentation steps read handles with this same class.
-HANDLE_CHARS = r"[^\s:：,，、。！？!?;；@＠)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]"
-_MENTION_RE = re.compile(rf"[@＠]({HANDLE_CHARS}{{1,30}})")
+HANDLE_CHARS = r"[^\s:：,，、。！？!?;；@＠﹫)）(（/【】\[\]\"'“”‘’「」『』<>\ue000]"
+# Besides @ and ＠: the small form ﹫ (NFKC makes it "@", so normalised text, keywords and
+# story titles showed the name) and the HTML escapes scraped pages leave in their text.
+_MENTION_RE = re.compile(rf"(?:[@＠﹫]|&#0*64;|&#[xX]0*40;|&commat;)({HANDLE_CHARS}{{1,30}})")
+_AT_SIGNS = ("@", "＠", "﹫", "&#", "&commat;")
 # A sentence may end right after a name ("thanks @john.doe."): the stop is not the name's.
 _NAME_END = ".…"
+# Format characters (zero-width space and joiners, BOM, bidi marks, soft hyphen) show as
+# nothing: "Alice\u200b" is Alice, and hashed as it came was another account.
+_INVISIBLE_CHARS = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_NAME_TAIL = re.compile(f"[{re.escape(_NAME_END)}{_INVISIBLE_CHARS}]+$")
+# "jubao@jiangzhou.gov.cn" is an address, not a mention of "jiangzhou.gov.cn": an ASCII
+# word before the @ and a domain after it (no platform's handle holds a dot and a TLD).
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_DOMAIN_RE = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+# Links inside a text or a payload string, whose paths can hold a handle too.
+_LINK_RE = re.compile(r"https?://[^\s<>\"'“”‘’()（）【】\[\]{}，。！？、；：|]+", re.IGNORECASE)
+_LINK_END = ".,!?;:…"
 
 # Keys of a payload (raw post, extra fields, at any depth) whose values name an account:
 # the value is replaced whole, and under such a key a list's strings or an object's every
@@ -68,6 +83,13 @@ NAME_KEYS = frozenset(
         "reply_to_user",
         "in_reply_to_screen_name",
         "in_reply_to_user",
+        "uid",
+        "uname",
+        "sender",
+        "poster",
+        "owner",
+        "creator",
+        "uploader",
         "mentions",
         "mentioned",
         "retweeted_by",
@@ -80,6 +102,24 @@ NAME_KEYS = frozenset(
         "发布者",
     )
 )
+# Compound keys are names too: a key ending as one of these (quoted_author, user_nickname,
+# 用户昵称, 发帖人; not "name" alone, which ends place_name and source_name as well) ...
+_NAME_KEY_ENDS = (
+    *sorted(NAME_KEYS - {"name"}),
+    "displayname",
+    "账号",
+    "帐号",
+    "网名",
+    "发布人",
+    "发帖人",
+)
+# ... or naming a person and ending as a name, a handle, an id or a link does
+# (author_name, authorName, in_reply_to_user_id, user_profile_url).
+_PERSON_WORDS = ("author", "user", "owner", "poster", "sender", "creator", "member", "screen")
+_PERSON_KEY_ENDS = ("name", "nick", "handle", "id", "idstr", "url", "link")
+# Under a name key, numbers are counts (followers_count) except the account's own id:
+# "user": {"id": 1234567890} named the person as well as the screen name beside it.
+_ID_KEYS = frozenset({"id", "idstr", "uid", "mid"})
 # Fields of the post format that hold ids, times, kinds and counts, neither names nor free
 # text: left exactly as they came, so the kept payload still matches the stored record.
 _STRUCTURAL_FIELDS = frozenset(POST_FIELDS) - {"author", "title", "text"}
@@ -90,11 +130,31 @@ TOO_DEEP = f"[removed: nested deeper than {MAX_PAYLOAD_DEPTH} levels]"
 # URL path segments after which comes a post's number, so that the segment before them is
 # an account's handle (twitter.com/<handle>/status/<id>, and its copies).
 _STATUS_SEGMENTS = frozenset({"status", "statuses"})
+# Path segments after which comes an account's handle or number, on any host ...
+_PROFILE_SEGMENTS = frozenset({"user", "users"})
+# ... and on Weibo's (weibo.com/u/<id>, /n/<nickname>, m.weibo.cn/profile/<id>); not
+# everywhere, since news sites' paths run /n/2014/0301/... too.
+_WEIBO_PROFILE_SEGMENTS = frozenset({"u", "n", "profile"})
+_WEIBO_HOSTS = ("weibo.com", "weibo.cn")
+# On X (Twitter) a profile is the path's first segment, but for the site's own pages.
+_X_HOSTS = frozenset({"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com"})
+_X_PAGES = frozenset(
+    {"", "i", "home", "search", "hashtag", "intent", "share", "explore", "settings", "tos"}
+)
+
+
+def _folded(key: object) -> str:
+    return key.casefold().replace("_", "").replace("-", "") if isinstance(key, str) else ""
 
 
 def is_name_key(key: object) -> bool:
     """Whether a payload key's value names an account (see ``NAME_KEYS``)."""
-    return isinstance(key, str) and key.casefold().replace("_", "").replace("-", "") in NAME_KEYS
+    folded = _folded(key)
+    return bool(folded) and (
+        folded in NAME_KEYS
+        or folded.endswith(_NAME_KEY_ENDS)
+        or (folded.endswith(_PERSON_KEY_ENDS) and any(w in folded for w in _PERSON_WORDS))
+    )
 
 
 class Pseudonymiser:
@@ -113,7 +173,10 @@ class Pseudonymiser:
             return name
         cached = self._cache.get(name)
         if cached is None:
-            digest = hmac.new(self._key, name.encode("utf-8"), hashlib.sha256).hexdigest()
+            visible = _INVISIBLE.sub("", name) or name
+            if PSEUDONYM_RE.match(visible):
+                return visible
+            digest = hmac.new(self._key, visible.encode("utf-8"), hashlib.sha256).hexdigest()
             cached = f"u_{digest[:12]}"
             if len(self._cache) < 200_000:
                 self._cache[name] = cached
@@ -127,17 +190,34 @@ class Pseudonymiser:
             return name
         return self.pseudonym(name)
 
-    def mentions(self, text: str) -> str:
-        """Pseudonymise every @mention except configured public names."""
-        if "@" not in text and "＠" not in text:
+    def mentions(self, text: str, keep: frozenset[str] | None = None) -> str:
+        """Pseudonymise every @mention, and handles in links, but for public names.
+
+        ``keep``: the names left as they are, by default the configured public names.
+        """
+        kept = self._keep if keep is None else keep
+        if "://" in text:
+            text = _LINK_RE.sub(lambda link: self._link(link.group(0), kept), text)
+        if not any(sign in text for sign in _AT_SIGNS):
             return text
 
         def replace(match: re.Match[str]) -> str:
             taken = match.group(1)
-            name = taken.rstrip(_NAME_END)
-            if not name or name in self._keep or PSEUDONYM_RE.match(name):
+            tail = _NAME_TAIL.search(taken)
+            name = taken[: tail.start()] if tail else taken
+            visible = _INVISIBLE.sub("", name)
+            if not visible or visible in kept or PSEUDONYM_RE.match(visible):
                 return match.group(0)
-            return "@" + self.pseudonym(name) + taken[len(name) :]
+            start = match.start()
+            if (
+                start
+                and match.group(0)[0] == "@"
+                and text[start - 1] in _EMAIL_LOCAL
+                and _DOMAIN_RE.fullmatch(visible)
+            ):
+                return match.group(0)
+            rest = _INVISIBLE.sub("", tail.group(0)) if tail else ""
+            return "@" + self.pseudonym(visible) + rest
 
         return _MENTION_RE.sub(replace, text)
 
@@ -162,13 +242,13 @@ class Pseudonymiser:
         # record was cut to (PostgreSQL refuses a title beyond its column's 500).
         # The raw payload repeats the text and title: each is rewritten once.
         done: dict[str, str] = {}
-        text = done[record.text] = self.mentions(record.text)
+        text = done[record.text] = self.mentions(record.text, kept)
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
             record.truncated = True
         record.text = text
         if record.title:
-            title = done[record.title] = self.mentions(record.title)
+            title = done[record.title] = self.mentions(record.title, kept)
             record.title = title[:MAX_TITLE_CHARS]
         raw: dict[str, Any] = {}
         for key, value in record.raw.items():
@@ -179,13 +259,13 @@ class Pseudonymiser:
             elif key in _STRUCTURAL_FIELDS or key == "url":
                 raw[key] = value  # a person's URL is rewritten below, with these links
             else:
-                raw[key] = self._payload(value, 1, is_name_key(key), kept, names)
+                raw[key] = self._payload(value, 1, is_name_key(key), kept, names, key)
         extra: dict[str, Any] = {}
         for key, value in record.extra.items():
             if key in raw and record.raw.get(key) is value:  # the same field, done above
                 extra[key] = raw[key]
             else:
-                extra[key] = self._payload(value, 1, is_name_key(key), kept, names)
+                extra[key] = self._payload(value, 1, is_name_key(key), kept, names, key)
         # A person's URL (not a public account's) may hold their handle, and so may the
         # links to what the post reposts or answers (twitter.com/<handle>/status/9).
         if not self.keeps(original_author or "", record.author_kind):
@@ -211,6 +291,11 @@ class Pseudonymiser:
         record.extra = extra
         return record
 
+    def _link(self, link: str, kept: frozenset[str]) -> str:
+        # A sentence's stop after a link is not the link's ("see .../a?user=bob.").
+        url = link.rstrip(_LINK_END)
+        return self._url(url, set(), kept) + link[len(url) :]
+
     def _name(self, value: str, kept: frozenset[str], names: set[str]) -> str:
         """A string under a name key: pseudonymised whole ("@name" keeps its "@")."""
         text = value.strip()
@@ -222,21 +307,34 @@ class Pseudonymiser:
         return ("@" if at else "") + self.pseudonym(name)
 
     def _payload(
-        self, value: Any, depth: int, whole: bool, kept: frozenset[str], names: set[str]
+        self,
+        value: Any,
+        depth: int,
+        whole: bool,
+        kept: frozenset[str],
+        names: set[str],
+        key: object = None,
     ) -> Any:
-        """A payload value with names replaced: whole under a name key, else @mentions."""
+        """A payload value with names replaced: whole under a name key, else @mentions.
+
+        ``key``: the key the value (or the list holding it) is under.
+        """
         if isinstance(value, str):
-            return self._name(value, kept, names) if whole else self.mentions(value)
+            return self._name(value, kept, names) if whole else self.mentions(value, kept)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if whole and (is_name_key(key) or _folded(key) in _ID_KEYS):
+                return self._name(str(value), kept, names)
+            return value  # a count
         if isinstance(value, Mapping | list | tuple) and depth >= MAX_PAYLOAD_DEPTH:
             return TOO_DEEP
         if isinstance(value, Mapping):
             return {
-                key: self._payload(item, depth + 1, whole or is_name_key(key), kept, names)
-                for key, item in value.items()
+                k: self._payload(item, depth + 1, whole or is_name_key(k), kept, names, k)
+                for k, item in value.items()
             }
         if isinstance(value, list | tuple):
-            return [self._payload(item, depth + 1, whole, kept, names) for item in value]
-        return value  # numbers, booleans, null: no name
+            return [self._payload(item, depth + 1, whole, kept, names, key) for item in value]
+        return value  # floats, booleans, null: no name
 
     def _url(self, url: str, names: set[str], kept: frozenset[str]) -> str:
         """A person's post URL without their handle: the same URL gives the same result.
@@ -270,9 +368,18 @@ class Pseudonymiser:
             return self.pseudonym(plain) if handle else None
 
         segments = parts.path.split("/")
+        host = (parts.hostname or "").lower()
+        profiles = _PROFILE_SEGMENTS
+        if host.endswith(_WEIBO_HOSTS):
+            profiles = profiles | _WEIBO_PROFILE_SEGMENTS
+        on_x = host.removeprefix("www.") in _X_HOSTS
         path_changed = False
         for i, segment in enumerate(segments):
-            handle = i + 1 < len(segments) and segments[i + 1].lower() in _STATUS_SEGMENTS
+            handle = (
+                (i + 1 < len(segments) and segments[i + 1].lower() in _STATUS_SEGMENTS)
+                or (i > 0 and segments[i - 1].lower() in profiles)
+                or (on_x and i == 1)
+            ) and not (on_x and segment.lower() in _X_PAGES)
             new = replaced(segment, handle)
             if new is not None:
                 segments[i] = new

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,10 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from yuqing.core.clock import utc
 from yuqing.core.posts import MAX_REACH
-from yuqing.errors import NotFound
+from yuqing.errors import NotFound, QueryError
 from yuqing.storage import schema as t
 
 
@@ -731,6 +733,29 @@ class MonitorInfo:
     active: bool
 
 
+def _monitor_key(name: str) -> str:
+    # As core.monitors.monitor_name stores names: ＡＢＣ and ABC are one name.
+    return unicodedata.normalize("NFKC", name)
+
+
+def _monitor_exists(name: str) -> QueryError:
+    return QueryError(f"a monitor called {name!r} exists already")
+
+
+def find_monitor(conn: Connection, name: str) -> MonitorInfo | None:
+    """The monitor called ``name``, the names compared NFKC-normalised (ＡＢＣ is ABC).
+
+    Names are stored normalised; one stored before that is found by either spelling too
+    (in Python: there are a few dozen monitors, not thousands).
+    """
+    monitors = list_monitors(conn)
+    for monitor in monitors:
+        if monitor.name == name:
+            return monitor
+    key = _monitor_key(name)
+    return next((m for m in monitors if _monitor_key(m.name) == key), None)
+
+
 def add_monitor(
     conn: Connection,
     name: str,
@@ -741,20 +766,34 @@ def add_monitor(
     unit: str | None = None,
     topic: str | None = None,
 ) -> int:
-    result = conn.execute(
-        insert(t.monitors)
-        .values(
-            name=name,
-            query=query,
-            place=place,
-            unit=unit,
-            topic=topic,
-            active=True,
-            created_at=now,
-        )
-        .returning(t.monitors.c.id)
-    )
-    return int(result.scalar_one())
+    """Save a monitor under its NFKC-normalised name; QueryError if that name is taken."""
+    name = _monitor_key(name)
+    if find_monitor(conn, name) is not None:
+        raise _monitor_exists(name)
+    try:
+        # A savepoint: PostgreSQL aborts the whole transaction on a failed insert.
+        with conn.begin_nested():
+            result = conn.execute(
+                insert(t.monitors)
+                .values(
+                    name=name,
+                    query=query,
+                    place=place,
+                    unit=unit,
+                    topic=topic,
+                    active=True,
+                    created_at=now,
+                )
+                .returning(t.monitors.c.id)
+            )
+            return int(result.scalar_one())
+    except IntegrityError:
+        # Another process added the name between the check and the insert (PostgreSQL
+        # runs both transactions at once): the unique index refused it. The same words
+        # as the check's, not the database's.
+        if find_monitor(conn, name) is None:
+            raise
+        raise _monitor_exists(name) from None
 
 
 def list_monitors(conn: Connection, active_only: bool = False) -> list[MonitorInfo]:
@@ -768,14 +807,18 @@ def list_monitors(conn: Connection, active_only: bool = False) -> list[MonitorIn
 
 
 def set_monitor_active(conn: Connection, name: str, active: bool) -> bool:
-    """Pause or resume the monitor called ``name``; False when there is none."""
-    result = conn.execute(update(t.monitors).where(t.monitors.c.name == name).values(active=active))
-    return bool(result.rowcount)
+    """Pause or resume the monitor called ``name`` (``find_monitor``); False when none."""
+    found = find_monitor(conn, name)
+    if found is None:
+        return False
+    conn.execute(update(t.monitors).where(t.monitors.c.id == found.id).values(active=active))
+    return True
 
 
 def remove_monitor(conn: Connection, name: str) -> bool:
-    """Delete the monitor called ``name`` with its matches and counts; False if none."""
-    found = conn.execute(select(t.monitors.c.id).where(t.monitors.c.name == name)).first()
+    """Delete the monitor called ``name`` (``find_monitor``) with its matches and counts;
+    False if none."""
+    found = find_monitor(conn, name)
     if found is None:
         return False
     # Explicitly, not only by the foreign keys' cascade: SQLite enforces it only with

@@ -12,6 +12,11 @@ stands alone. It is matched inside the indexed terms instead, as monitors match 
 An English word is looked up as itself or its stem (flooding: flooding OR flood): posts
 index the stems of their English words, so one form finds the others, and posts stored
 before stems were indexed are still found by the word as typed.
+
+Accents are ignored on both databases: a word is looked up in its accent-free form
+(``cafe`` for café, Café or cafe), which every post's terms hold (``segment.fold_accents``;
+migration 0008 added it to the posts stored before). SQLite's index folded accents of
+itself, PostgreSQL's ``simple`` configuration does not: ``cafe`` found "Café" only on SQLite.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from sqlalchemy.engine import Connection
 from yuqing.errors import QueryError
 from yuqing.storage import schema as t
 from yuqing.textproc.normalise import normalise
-from yuqing.textproc.segment import english_stem
+from yuqing.textproc.segment import english_stem, fold_accents
 
 # A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
 MAX_QUERY_CHARS = 500
+# The most hits one search returns; callers may ask for one more, to tell whether their
+# limit cut the results.
+MAX_HITS = 1000
 
 # One character of a CJK script: the ideographs (with extensions and compatibility
 # forms), kana and hangul, as ``core.monitors`` treats them.
@@ -63,8 +71,8 @@ def _tsquery_lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _forms(term: str) -> list[str]:
-    stem = english_stem(term)
+def _forms(term: str, stemmed: bool = True) -> list[str]:
+    stem = english_stem(term) if stemmed else None
     return [term] if stem is None else [term, stem]
 
 
@@ -91,8 +99,15 @@ def check_query(query: str) -> None:
 
 
 def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:
-    """Posts containing every term, newest first."""
-    unique = [term for term in dict.fromkeys(terms) if term.strip()]
+    """Posts containing every term, newest first (at most ``MAX_HITS`` + 1)."""
+    # A query's terms hold both café and cafe (segment.search_terms): one term, cafe,
+    # not stemmed if typed with accents (inundación is no English word), as monitors do.
+    typed: dict[str, bool] = {}
+    for term in terms:
+        if term.strip():
+            bare = fold_accents(term)
+            typed[bare] = typed.get(bare, True) and bare == term
+    unique = list(typed)
     if not unique:
         return []
     inside = [term for term in unique if len(term) == 1 and _CJK_CHAR.match(term)]
@@ -112,19 +127,21 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
         query = query.where(t.posts.c.search_terms.contains(char))
     if words and conn.dialect.name == "sqlite":
         match = " AND ".join(
-            "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term)) + ")" for term in words
+            "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term, typed[term])) + ")"
+            for term in words
         )
         query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
             literal_column("posts_fts").op("MATCH")(match)
         )
     elif words:
         tsquery = " & ".join(
-            "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term)) + ")" for term in words
+            "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term, typed[term])) + ")"
+            for term in words
         )
         query = query.where(
             func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
                 func.to_tsquery(text("'simple'"), tsquery)
             )
         )
-    query = query.order_by(t.posts.c.seen_at.desc()).limit(max(1, min(limit, 1000)))
+    query = query.order_by(t.posts.c.seen_at.desc()).limit(max(1, min(limit, MAX_HITS + 1)))
     return [SearchHit(*row) for row in conn.execute(query)]

@@ -7,13 +7,18 @@ frame per call, far too slow to run per post.
 
 ``PlaceFinder`` finds every full name (雅安市, 芦山县, 阿坝藏族羌族自治州) and every short
 form without the administrative suffix (雅安, 芦山, 阿坝; 内蒙古, 广西 ...), never a
-one-character one (忠县 is not matched as 忠), leftmost-longest. Measured on background
-posts, bare short forms are mostly everyday words (平安, 公安, 比如, 资源, 东方 ...) or
-pieces of longer words (三明治, 钟南山, 华南海鲜), so what a match needs is graded:
+one-character one (忠县 is not matched as 忠), leftmost-longest; a name that is then refused
+hides only the weaker names inside it (in 长江苏州段, 江苏 is refused inside 长江 and 苏州
+is found; see ``_places_of``). Measured on background posts, bare short forms are mostly
+everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer words (三明治, 钟南山,
+华南海鲜), so what a match needs is graded:
 
 * a province's full or short name, a city's full name: nothing more;
 * a city's short form, a county's full name: to be a word of its own in the text
-  (jieba's cut: 三明 in 三明治 is not, nor 海城市 in 沿海城市);
+  (jieba's cut: 三明 in 三明治 is not, nor 海城市 in 沿海城市); a city's short form may also
+  begin a word that names a thing standing in the city, which jieba keeps whole
+  (广州大学, 南京长江大桥, 成都双流机场: the word ends in one of ``_COMPOUND_TAILS``), but
+  not other words that begin with it (南京路 is a street of Shanghai, 广州日报 a source);
 * a county's short form: to be a word of its own *and* the text to name its province or
   city too (四川芦山, 雅安芦山), since most county names double as common words;
 * never a name of ``data/place_stoplist.txt`` (everyday words measured to match far more
@@ -196,6 +201,11 @@ _FREE, _WORD, _WORD_AND_CONTEXT = 0, 1, 2
 _NOT_MID_WORD = 3
 _WATER_OR_HILL = frozenset("河湖江海山")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# What a word of jieba's that begins with a city's short form ends with when it names a
+# thing standing in that city (广州大学, 南京长江大桥, 成都双流机场, 武汉站, 宁波港): the city
+# is named, though it is no word of its own. Other such words are not its place: 南京路
+# and 北京路 are streets of other cities, 洛阳桥 a bridge in Quanzhou, 广州日报 a source.
+_COMPOUND_TAILS = ("大学", "学院", "交大", "机场", "大桥", "站", "港", "医院")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +281,7 @@ class PlaceFinder:
         result: list[list[Place]] = [[] for _ in texts]
         for owner, (text, matches) in self._scan(texts).items():
             needs = {c.needs for _pos, options in matches for _key, cs in options for c in cs}
-            bounds: tuple[set[int], set[int]] | None = None
+            bounds: _Bounds | None = None
             # Cutting costs as much as the rest: only when a word check can change the
             # outcome (a county's short form alone in a text cannot pass anyway; 河南 at
             # the start of a text or after punctuation begins no word of another).
@@ -283,7 +293,16 @@ class PlaceFinder:
             )
             if mid_word or _WORD in needs or (_WORD_AND_CONTEXT in needs and len(matches) > 1):
                 words = rjieba.tokenize(text)
-                bounds = ({start for _w, start, _e in words}, {end for _w, _s, end in words})
+                bounds = (
+                    {start for _w, start, _e in words},
+                    {end for _w, _s, end in words},
+                    {
+                        start: end - len(tail)
+                        for word, start, end in words
+                        for tail in _COMPOUND_TAILS
+                        if len(word) > len(tail) + 1 and word.endswith(tail)
+                    },
+                )
             result[owner] = _places_of(matches, bounds)
         return result
 
@@ -291,7 +310,8 @@ class PlaceFinder:
         """Names found in each text (by text index; texts without any are left out).
 
         A match is a position and every name that starts there, longest first; matches do
-        not overlap (leftmost-longest).
+        not overlap (leftmost-longest), except inside a name that may yet be refused
+        (``_places_of`` takes the outer name or names inside it, never both).
         """
         if not texts:
             return {}
@@ -323,7 +343,11 @@ class PlaceFinder:
                 if (key := joined[pos : pos + length]) in names
             ]
             if options:
-                covered = pos + len(options[0][0])
+                # A name that may yet be refused (江苏 inside 长江, in 长江苏州段) does not
+                # hide the names that start inside it; ``_places_of`` skips them when it
+                # is taken.
+                if any(c.needs == _FREE for c in options[0][1]):
+                    covered = pos + len(options[0][0])
                 start = pos - int(offsets[owner])
                 found.setdefault(owner, (bounded[owner], []))[1].append((start, options))
         return found
@@ -332,6 +356,9 @@ class PlaceFinder:
 # Where a name was found, and each name that starts there (longest first) with the
 # places it may mean.
 _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
+# Where jieba's words start, where they end, and for a word ending in one of
+# ``_COMPOUND_TAILS`` where it starts and where its tail starts.
+_Bounds = tuple[set[int], set[int], dict[int, int]]
 
 
 class _Context:
@@ -378,29 +405,52 @@ def _names_around(places: Iterable[Place]) -> set[str]:
     return names
 
 
-def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) -> list[Place]:
+def _places_of(matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
     """Turn the names matched in one text into places, in order, each once."""
-    starts, ends = bounds if bounds is not None else (set(), set())
+    starts, ends, compounds = bounds if bounds is not None else (set(), set(), {})
     # At each position, the longest name that is a word there (三明 is not, in 三明治).
     chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...]]] = []
     # Where a chosen name ends a word may start: jieba keeps 辽宁沈阳 as one word, and
     # the city in it is still a word of its own after its province.
     after_place: set[int] = set()
+    taken_to = 0  # where the last name taken ends: matches inside it are no names
+    # Where the last name refused ends, and whether it was a province's at a river (江苏 in
+    # 长江苏州段). Inside a refused name only the names that need nothing are looked for,
+    # and after a river a city's short form as well (苏州): measured on posts, a county
+    # or city short form inside a refused name is mostly jieba cutting the text wrongly
+    # (湖南岳阳 cut 日湖/南岳/阳 gave 南岳区; 花山南, a station, gave 山南市).
+    refused_to, refused_at_river = 0, False
     for pos, options in matches:
+        if pos < taken_to:
+            continue
+        if pos < refused_to:
+            allowed = (_FREE, _WORD) if refused_at_river else (_FREE,)
+            options = [o for o in options if any(c.needs in allowed for c in o[1])]
+            if not options:
+                continue
         inside_local = False
+        taken = False
         for key, found in options:
             begins = pos in starts or pos in after_place
             is_word = begins and pos + len(key) in ends
             # Begins inside a word when a word ends within it and none begins at it.
             inside = not begins and any(pos < end < pos + len(key) for end in ends)
+            # 广州 in 广州大学: a city's short form that begins a word naming a thing of it.
+            compound = pos in starts and pos + len(key) <= compounds.get(pos, -1)
             free = tuple(
                 c
                 for c in found
                 if c.needs == _FREE
-                or (c.needs == _WORD and is_word)
+                or (c.needs == _WORD and (is_word or (compound and c.place.level == "city")))
                 or (c.needs == _NOT_MID_WORD and not inside)
             )
-            counties = tuple(c for c in found if c.needs == _WORD_AND_CONTEXT and is_word)
+            # A compound keeps the counties of the same short name in play (朝阳医院 is in
+            # Beijing's 朝阳区, not in the city 朝阳市): they leave the name open as a word would.
+            counties = tuple(
+                c
+                for c in found
+                if c.needs == _WORD_AND_CONTEXT and (is_word or (compound and free))
+            )
             if inside_local:
                 # 云溪县人民医院 also names 云溪县: the first full name inside a local place.
                 full = tuple(c for c in free if c.place.name == key and c.place.level != "local")
@@ -411,9 +461,13 @@ def _places_of(matches: list[_Match], bounds: tuple[set[int], set[int]] | None) 
             if free or counties:
                 chosen.append((key, free, counties))
                 after_place.add(pos + len(key))
+                taken_to, taken = pos + len(key), True
                 if not (len(free) == 1 and free[0].place.level == "local"):
                     break
                 inside_local = True
+        if not taken and pos + len(options[0][0]) > refused_to:
+            refused_to = pos + len(options[0][0])
+            refused_at_river = all(c.needs == _NOT_MID_WORD for c in options[0][1])
     # What stands on its own is the context that county short forms and shared names are
     # judged against; only the other names count (朝阳 does not vouch for 朝阳县 in 朝阳市).
     around = _Context((key, free[0].place) for key, free, counties in chosen if len(free) == 1)

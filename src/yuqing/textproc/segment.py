@@ -21,6 +21,12 @@ language other than English or Chinese), so that a search or a
 monitor for one form of a word finds the others. A query is not stemmed here: the
 search looks a word up as itself *or* its stem (``english_stem``), which also finds the
 posts stored before their stems were indexed.
+
+Accents on Latin letters are ignored, as SQLite's FTS5 index (unicode61) ignores them and
+PostgreSQL's ``simple`` configuration did not: a post's terms also hold the accent-free
+form of each accented term (Café, résumé -> cafe, resume; ``fold_accents``), and search
+looks words up in that form, so ``cafe`` finds "Café" on both databases, as monitors do.
+The accent-free form of a word is not stemmed: a word with accents is no English word.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from yuqing.textproc.normalise import normalise_batch
 __all__ = [
     "english_stem",
     "expand_search_terms",
+    "fold_accents",
     "search_terms",
     "search_terms_batch",
     "segment_batch",
@@ -88,6 +95,23 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # A letter that is neither ASCII nor Han (accented Latin, Cyrillic, Greek, kana...).
 _FOREIGN = re.compile(r"[^\x00-\x7f\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f\ue000]")
 
+
+def _accent_table() -> dict[int, str]:
+    """Each Latin letter with diacritics (Latin-1 to Latin Extended-B, and Extended
+    Additional: Vietnamese) mapped to the bare letter: é -> e, ư -> u, ñ -> n. One
+    character for one, so that a folded text keeps the offsets of the text."""
+    table: dict[int, str] = {}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        decomposed = unicodedata.normalize("NFD", chr(cp))
+        bare = "".join(c for c in decomposed if unicodedata.category(c)[0] != "M")
+        if len(bare) == 1 and bare != chr(cp):
+            table[cp] = bare
+    return table
+
+
+_ACCENTS = _accent_table()
+_ACCENTED = re.compile("[" + "".join(map(chr, sorted(_ACCENTS))) + "]")
+
 # Sub-words of long tokens, which repeat a lot (names of places, institutions, events).
 # Bounded: cleared when full, as the cost of a miss is small.
 _SUBWORDS: dict[str, tuple[str, ...]] = {}
@@ -119,6 +143,12 @@ def english_stem(word: str) -> str | None:
         stemmer = _stemmers.english = Stemmer.Stemmer("english")
     stem: str = stemmer.stemWord(word)
     return stem if stem != word and len(stem) >= 2 else None
+
+
+def fold_accents(text: str) -> str:
+    """``text`` with the accents of its Latin letters removed (Café -> Cafe); the same
+    length, character for character. Other scripts are left alone (й stays й)."""
+    return text.translate(_ACCENTS) if _ACCENTED.search(text) else text
 
 
 def segment_batch(texts: Sequence[str]) -> list[list[str]]:
@@ -203,8 +233,17 @@ def expand_search_terms(tokens: Sequence[str], *, stems: bool = False) -> list[s
     """Return the search terms of a post from its tokens (``segment_batch`` output).
 
     ``stems`` adds the English stems (a post's terms; a query's words are looked up with
-    their stems by the search itself).
+    their stems by the search itself). Accented terms add their accent-free form, the
+    form search looks words up in; it is not stemmed (inundación is no English word).
     """
+    terms = _expand(tokens, stems)
+    # One search over the post rather than one a term: most posts have no accent.
+    if _ACCENTED.search(" ".join(terms)):
+        terms.extend([f for t in terms if (f := fold_accents(t)) != t])
+    return terms
+
+
+def _expand(tokens: Sequence[str], stems: bool) -> list[str]:
     long_tokens = [t for t in tokens if len(t) > 2]
     if not long_tokens:
         return list(tokens)

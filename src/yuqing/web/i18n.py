@@ -47,6 +47,15 @@ _STRINGS: dict[str, dict[str, str]] = {
     "monitors": {"zh": "监测方案", "en": "Monitors"},
     "query": {"zh": "检索式", "en": "Query"},
     "monitor_name": {"zh": "名称", "en": "Name"},
+    "monitor_active": {"zh": "运行中", "en": "Active"},
+    "monitor_paused": {"zh": "已暂停", "en": "Paused"},
+    # A query stored by an earlier version that no longer compiles: ingestion skips it.
+    "monitor_not_run": {"zh": "未运行", "en": "Not run"},
+    "monitor_not_run_why": {
+        "zh": "检索式已无法解析，此方案未在运行（{problem}）。请删除后按正确写法重新添加。",
+        "en": "Its query no longer compiles, so it is not run ({problem}). "
+        "Remove it and add it again with the query corrected.",
+    },
     "error_404": {"zh": "找不到此页面", "en": "Page not found"},
     "error_405": {
         "zh": "此页面不接受这种请求",
