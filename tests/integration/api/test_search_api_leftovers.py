@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.factories import post
 from tests.integration.api import test_app
+from tests.integration.monitor_states import store_monitors_in_three_states
 
 from yuqing.runtime.context import Context
 from yuqing.storage import migrate, repo
@@ -31,13 +32,7 @@ def test_search_says_when_the_limit_cut_the_results(client: TestClient) -> None:
 def test_the_monitor_listing_says_a_query_that_no_longer_compiles_is_not_run(
     ctx: Context, client: TestClient
 ) -> None:
-    with ctx.db.write() as conn:
-        repo.add_monitor(conn, "旧", "火灾", ctx.clock.now())
-        repo.add_monitor(conn, "停", "暴雨", ctx.clock.now())
-        repo.add_monitor(conn, "新", "爆炸", ctx.clock.now())
-        repo.set_monitor_active(conn, "停", False)
-        # As an earlier version stored it: ingestion skips it.
-        conn.execute(text("UPDATE monitors SET query = '化工 AND (火灾' WHERE name = '旧'"))
+    store_monitors_in_three_states(ctx, "旧", "新", "停", "化工 AND (火灾")
     listed = {m["name"]: m for m in client.get("/api/v1/stats").json()["monitors"]}
     assert listed["旧"]["state"] == "not-run" and listed["旧"]["active"] is True
     assert "unbalanced parenthesis" in listed["旧"]["problem"]

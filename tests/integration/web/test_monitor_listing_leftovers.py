@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from tests.integration.api import test_app
+from tests.integration.monitor_states import store_monitors_in_three_states
 
 from yuqing.runtime.context import Context
-from yuqing.storage import repo
 
 ctx = test_app.ctx
 client = test_app.client
@@ -29,15 +28,9 @@ def test_the_console_shows_a_monitor_that_is_not_run_and_why_escaped(
     ctx: Context, client: TestClient
 ) -> None:
     # The page called it nothing at all, as if it ran; ingestion skips it.
-    with ctx.db.write() as conn:
-        repo.add_monitor(conn, "旧方案", "火灾", ctx.clock.now())
-        repo.add_monitor(conn, "新方案", "爆炸", ctx.clock.now())
-        repo.add_monitor(conn, "停方案", "暴雨", ctx.clock.now())
-        repo.set_monitor_active(conn, "停方案", False)
-        conn.execute(
-            text("UPDATE monitors SET query = :q WHERE name = '旧方案'"),
-            {"q": '化工 AND (<script>alert("x")</script>'},
-        )
+    store_monitors_in_three_states(
+        ctx, "旧方案", "新方案", "停方案", '化工 AND (<script>alert("x")</script>'
+    )
     page = client.get("/").text
     table = _monitors_table(page)
     rows = {
