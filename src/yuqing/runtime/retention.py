@@ -34,8 +34,17 @@ def purge_expired_posts(
     Each batch is committed on its own: interrupted, the purge has removed some of what it
     would have, never half a batch, and running it again finishes it (each step selects
     only what is left to do).
+
+    A retention below one day is refused (``ValueError``), as the settings refuse it: 0
+    or a negative number purged every post, those just stored too. One that reaches back
+    before the year 1 purges nothing, where computing its cutoff failed.
     """
-    cutoff = clock.now() - timedelta(days=retention_days)
+    if retention_days < 1:
+        raise ValueError(f"retention must be at least 1 day, not {retention_days}")
+    try:
+        cutoff = clock.now() - timedelta(days=retention_days)
+    except OverflowError:
+        return 0  # nothing is that old
     total = 0
     while True:
         with db.write() as conn:

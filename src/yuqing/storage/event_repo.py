@@ -100,7 +100,8 @@ def upsert_events(
 
 
 # What an event's summary copies verbatim from one of its posts.
-POST_TEXT_FIELDS = ("representative_text", "representative_post_id")
+# A post's identity can be its canonical URL, which may name its author.
+POST_TEXT_FIELDS = ("representative_text", "representative_post_id", "first_post_id")
 
 
 def forget_event_texts_before(

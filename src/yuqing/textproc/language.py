@@ -6,6 +6,10 @@ The fast path counts, per text, Han characters, kana, Latin letters and other le
 * no letters at all (empty, numbers, emoji only) -> ``"other"``;
 * kana make up a fifth or more of the Han + kana -> ``"other"`` (Japanese; Chinese posts
   use a stray の at most);
+* Hangul syllables at least as many as the Han characters -> ``"other"`` (Korean: a
+  Hangul syllable is a unit like a Han character, not a letter like a Latin one, so a
+  Korean headline with a Hanja or two, 美 대통령 방한, 中 반발, is not Chinese, while a
+  Chinese post naming a Korean singer in Hangul still is);
 * Han characters at least a fifth as many as the other letters -> ``"zh"`` (a Han
   character carries about as much as a Latin word, so a Chinese post quoting an English
   name stays Chinese, while an English tweet with one Chinese place name does not);
@@ -39,7 +43,8 @@ _SAMPLE_CHARS = 1_000
 _CHUNK_CHARS = 1_000_000
 _LINGUA_CHARS = 300
 
-_NONE, _HAN, _KANA, _LATIN, _OTHER_LETTER, _BOUNDARY = 0, 1, 2, 3, 4, 5
+_NONE, _HAN, _KANA, _LATIN, _OTHER_LETTER, _BOUNDARY, _HANGUL = 0, 1, 2, 3, 4, 5, 6
+_CLASSES = 7
 _SEP = "\ue000"
 
 # Links, handles and Latin hashtags are Latin letters that say nothing about the language
@@ -212,6 +217,9 @@ def _scripts() -> npt.NDArray[np.uint8]:
     for lo, hi in ((0x3040, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F)):
         table[lo : hi + 1] = _KANA
     table[0x30FC] = _KANA  # ー, the long vowel mark
+    for lo, hi in ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF)):
+        span = table[lo : hi + 1]
+        span[span != _NONE] = _HANGUL
     table[0x3005] = _NONE  # 々, iteration mark, shared by both scripts
     table[ord(_SEP)] = _BOUNDARY
     return table
@@ -279,7 +287,9 @@ def _counts_of(texts: Sequence[str]) -> npt.NDArray[np.int64]:
     classes = _scripts()[cps]
     boundary = classes == _BOUNDARY
     text_id = np.cumsum(boundary)
-    return np.bincount(text_id * 6 + classes, minlength=len(texts) * 6).reshape(len(texts), 6)
+    return np.bincount(text_id * _CLASSES + classes, minlength=len(texts) * _CLASSES).reshape(
+        len(texts), _CLASSES
+    )
 
 
 def _looks_english(text: str) -> bool:
@@ -296,10 +306,13 @@ def detect_batch(texts: Sequence[str]) -> list[str]:
     if not texts:
         return []
     counts = _script_counts(texts)
-    han, kana, latin, other = (counts[:, c] for c in (_HAN, _KANA, _LATIN, _OTHER_LETTER))
-    letters = han + kana + latin + other
+    han, kana, latin, other, hangul = (
+        counts[:, c] for c in (_HAN, _KANA, _LATIN, _OTHER_LETTER, _HANGUL)
+    )
+    letters = han + kana + latin + other + hangul
     japanese = (kana > 0) & (kana * 5 >= han + kana)
-    chinese = (han > 0) & ~japanese & (han * 5 >= latin + other)
+    korean = (hangul > 0) & (hangul >= han)
+    chinese = (han > 0) & ~japanese & ~korean & (han * 5 >= latin + other + hangul)
     latin_script = ~chinese & ~japanese & (latin * 2 > letters)
     result = np.where(chinese, "zh", "other").tolist()
     for i in np.flatnonzero(latin_script & (letters > 0)).tolist():

@@ -3,14 +3,20 @@
 ``normalise`` gives, for any input:
 
 1. Unicode NFKC, which folds full-width letters, digits and punctuation to their ASCII
-   forms (``ＡＢＣ，１２３`` -> ``ABC,123``), ligatures, circled digits and the like;
+   forms (``ＡＢＣ，１２３`` -> ``ABC,123``), ligatures, circled digits and the like; a
+   folded number never runs into the digits beside it: ``10³`` -> ``10^3`` (not 103),
+   ``①3人死亡②5人受伤`` -> ``1 3人死亡 2 5人受伤`` (not 13 dead and 25 injured), ``1½``
+   -> ``1 1⁄2`` (``m²`` -> ``m2``, ``CO₂`` -> ``CO2`` as before);
 2. no invisible characters: control characters other than whitespace, format characters
    (zero-width space and joiners, BOM, bidi marks), variation selectors, private-use
    characters and lone surrogates are dropped;
 3. Simplified Chinese: Traditional characters and phrases are converted with OpenCC
    (``tw2s``: as ``t2s``, and 著 read as 着 where Taiwan and Hong Kong write it so:
    大樓著火 -> 大楼着火, while 著名 stays; ``t2s`` left 著火 unfound by 着火), and the few
-   county names the conversion would change are kept (乾县 is not 干县);
+   county names the conversion would change are kept (乾县 is not 干县), as are the words
+   where 著 means to write, which the conversion made 着 (土著, 原著, 专著, 编著 ...).
+   Only a 乾 or 著 the text itself has in those words is kept: 若干安置点 stays as written
+   (putting 乾安 back wherever the output read 干安 made it 若乾安置点);
 4. tidy whitespace: a run of spaces/tabs becomes one space, a run that holds a line break
    becomes one ``\\n``, and the ends are stripped.
 
@@ -97,23 +103,112 @@ def _t2s() -> _Converter:
     return _converter
 
 
+# Words where 著 means to write (and is 著 in Simplified too), which tw2s turns into 着;
+# 著名, 著作, 显著, 巨著 ... it keeps of itself. Left out as ambiguous: 论著 (讨论着),
+# 新著 (重新着手), 大著 (大着胆子), 著有 (穿着有), 所著 (所着眼).
+_KEPT_ZHU = ("土著", "原著", "专著", "遗著", "译著", "编著", "撰著", "拙著", "卓著")
+
+# Stand-ins for a kept character while OpenCC runs (private use: OpenCC leaves them
+# alone, and the drop step has removed any the input carried).
+_KEEP_MARKS = {"乾": "\ue001", "著": "\ue002"}
+
+
 @functools.cache
 def _kept_names() -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """Place names the conversion changes (乾县 -> 干县), to put back after it."""
+    """Where the conversion must keep a character: a pattern of the words (as written in
+    Simplified or Traditional) and, for each such word, the word with the characters to
+    keep replaced by their stand-ins (乾县 -> \ue001县; 乾县 would become 干县)."""
+    import opencc
+
     from yuqing.textproc.places import builtin_places, short_name
 
     converter = _t2s()
+    to_traditional = opencc.OpenCC("s2t")
     names = {p.name for p in builtin_places()}
     names |= {short for name in list(names) if (short := short_name(name))}
-    back = {}
-    for name in names:
-        converted = converter.convert(name)
-        if converted != name:
-            back[converted] = name
-    if not back:
-        return None, back
-    pattern = re.compile("|".join(sorted(map(re.escape, back), key=len, reverse=True)))
-    return pattern, back
+    words = [name for name in names if converter.convert(name) != name]
+    words += [word for word in _KEPT_ZHU if converter.convert(word) != word]
+    marked: dict[str, str] = {}
+    for word in words:
+        converted = converter.convert(word)
+        for form in {word, to_traditional.convert(word)}:
+            if len(form) != len(word) or len(converted) != len(word):
+                continue
+            marked[form] = "".join(
+                _KEEP_MARKS.get(w, f) if c != w else f
+                for f, w, c in zip(form, word, converted, strict=True)
+            )
+    marked = {form: mark for form, mark in marked.items() if mark != form}
+    if not marked:
+        return None, marked
+    pattern = re.compile("|".join(sorted(map(re.escape, marked), key=len, reverse=True)))
+    return pattern, marked
+
+
+def _keep_marked(text: str) -> str:
+    """Mark the characters of ``text`` that the conversion must keep (see _kept_names)."""
+    pattern, marked = _kept_names()
+    if pattern is None or not any(mark in text for mark in _KEEP_MARKS):
+        return text
+    return pattern.sub(lambda m: marked[m.group()], text)
+
+
+def _unmark(text: str) -> str:
+    for char, mark in _KEEP_MARKS.items():
+        text = text.replace(mark, char)
+    return text
+
+
+@functools.cache
+def _number_parts() -> dict[str, tuple[str, str]]:
+    """Characters NFKC folds into digits of their own (circled, parenthesised, fractions,
+    superscripts ...): each with its NFKC form and its kind (``super``, ``sub``, other).
+
+    Styled digits (full-width, mathematical bold ...) are digits as written and are left
+    out: they join the digits beside them, as they should."""
+    found: dict[str, tuple[str, str]] = {}
+    for cp in (*range(0xA0, 0x3400), *range(0x1F100, 0x1F200)):
+        ch = chr(cp)
+        tag = unicodedata.decomposition(ch).split(" ")[0]
+        if tag not in ("<circle>", "<compat>", "<fraction>", "<square>", "<super>", "<sub>"):
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        if any("0" <= f <= "9" for f in folded):
+            found[ch] = (folded, tag.strip("<>"))
+    return found
+
+
+@functools.cache
+def _number_pattern() -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(re.escape, _number_parts())) + "]")
+
+
+def _apart_from_digits(text: str) -> str:
+    """Keep what NFKC folds into digits from running into the digits beside it.
+
+    A superscript after a digit is an exponent (``10³`` -> ``10^3``); a run of
+    superscripts (or subscripts) is one number; anything else is set apart by a space
+    (``①3`` -> ``1 3``, ``1½`` -> ``1 1⁄2``, ``⒈5`` -> ``1. 5``)."""
+    parts = _number_parts()
+
+    def ends_in_digit(ch: str) -> bool:
+        return "0" <= ch <= "9" or (ch in parts and "0" <= parts[ch][0][-1] <= "9")
+
+    def apart(m: re.Match[str]) -> str:
+        ch = m.group()
+        folded, kind = parts[ch]
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        out = ch
+        if "0" <= folded[0] <= "9" and before and ends_in_digit(before):
+            same_run = kind in ("super", "sub") and parts.get(before, ("", ""))[1] == kind
+            if not same_run:
+                out = ("^" if kind == "super" else " ") + out
+        if (folded[-1] == "." or "0" <= folded[-1] <= "9") and "0" <= after <= "9":
+            out += " "
+        return out
+
+    return _number_pattern().sub(apart, text)
 
 
 def _code_points(text: str) -> _U32:
@@ -193,12 +288,9 @@ def normalise_batch(texts: Sequence[str]) -> list[str]:
     unfolded = [i for i, part in enumerate(parts) if not unicodedata.is_normalized("NFKC", part)]
     if unfolded:
         for i in unfolded:
-            parts[i] = unicodedata.normalize("NFKC", parts[i])
+            parts[i] = unicodedata.normalize("NFKC", _apart_from_digits(parts[i]))
         cps = _fold_and_drop(_code_points(_SEP.join(parts)))
     if len(cps):
         cps = _tidy_whitespace(cps)
-    joined = _t2s().convert(_from_code_points(cps))
-    kept, back = _kept_names()
-    if kept is not None:
-        joined = kept.sub(lambda m: back[m.group()], joined)
+    joined = _unmark(_t2s().convert(_keep_marked(_from_code_points(cps))))
     return joined.split(_SEP)
