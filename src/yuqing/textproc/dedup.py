@@ -9,7 +9,9 @@ How: MinHash over character shingles, with LSH banding to find candidates.
 * A post's text is normalised (``normalise_batch``) and lower-cased; repost and reply
   markers (``//@u_xxx:``, ``RT @x:``, ``回复@x:``, ``转发微博``), @-handles, links and
   Weibo topic tags (``#武汉加油#``: shared by unrelated posts, it would make them look
-  alike) are removed; then only letters, digits and Han characters are kept: punctuation and spacing
+  alike) are removed, and so is media and share-button boilerplate (``来源：…``,
+  ``责任编辑：…``, ``原标题：``, copyright footers, ``点击链接查看``, ``我分享了…``);
+  then only letters, digits and Han characters are kept: punctuation and spacing
   edits do not count. Texts shorter than ``min_chars`` after this are too short to tell a copy from
   a coincidence (加油加油): they always start their own story and are not indexed.
 * The shingles are the character 3-grams of at most ``max_chars`` characters, hashed with a
@@ -19,10 +21,17 @@ How: MinHash over character shingles, with LSH banding to find candidates.
 * LSH: ``bands`` bands of ``rows`` values; posts sharing any band are candidates. A
   candidate is a near-duplicate when the share of equal MinHash values (the estimated
   Jaccard similarity of the shingle sets) reaches ``threshold``; the most similar wins.
+  Unless each of the two has at least two numbers the other lacks (a 64-bit mask of each
+  post's digit runs is kept): that is one template filled in twice (two counties' weather
+  warnings, one fire brigade's notices of two fires, a quake bot's two quakes), not a copy.
+  A copy may add numbers, lose some, or correct one figure (7.9 -> 7.6) and still match.
 
 The index holds only the active window: posts older than the newest time seen minus
 ``window`` are dropped (in bulk, at each ``assign``), so memory follows the window, not
-the history (about 1.3 KB a post, measured by ``benchmarks/textproc_bench.py``). After a
+the history (about 1.3-1.6 KB a post). A batch holding posts from before that keeps the
+posts of their window for it, but at most a day more: an old post in every batch (a
+feed's old item, an unsorted import) does not keep the history. A band bucket points at
+its newest post, so a late post never hides a newer one. After a
 restart, ``rebuild`` warms it from stored posts and their story keys.
 """
 
@@ -59,6 +68,19 @@ _MARKERS = re.compile(
     r"|\[[^\[\]\s\ue000]{1,8}\]"
     r"|(?:https?://|www\.)[\x21-\x7e]+|转发微博|轉發微博|repost)"
 )
+# Boilerplate that media and share buttons put around a post, in lower case after
+# normalisation: a source or editor line with its name, a copyright footer, "原标题:" (its
+# title stays), share-button text. Two short news items under one outlet's footer (化工厂起火
+# / 学校食物中毒, each followed by 来源:…客户端,责任编辑:…,版权归原作者所有,如有侵权请联系删除)
+# were mostly footer, and one story; and "我分享了一个视频 点击链接查看" with two different
+# links was nothing but this.
+_BOILERPLATE = re.compile(
+    r"(?:本文|图片|视频|文章)?(?:来源|责任编辑|编辑|审核|转自|转载自)\s*[:：]\s*"
+    r"[^\s,，.。;；!！?？)）】\]|｜/\ue000]{0,12}"
+    r"|原标题\s*[:：]|本文(?:为|系)?转载|转载请注明出处|版权归原作者所有|如有侵权请?联系删除"
+    r"|点击(?:链接|下方链接|阅读原文)?查看(?:更多|全文|详情)?|网页链接|展开全文|收起全文|阅读原文"
+    r"|我(?:刚刚)?分享了(?:一个|一篇|一条)?|分享自|的微博视频|(?:秒拍|微博)视频"
+)
 # Distinct shingles a text needs to be indexed: 哈哈哈哈哈哈哈哈哈哈, 已阅已阅已阅已阅 and
 # 66666666666666 are long enough but say one thing over and over, and every such post
 # would be a copy of every other (they merged four unrelated events' comments).
@@ -68,6 +90,10 @@ _SHINGLE = 3
 _CHUNK_SHINGLES = 1 << 15
 # (post, candidate) pairs compared per numpy step; bounds the (pairs x num_perm) scratch.
 _CHUNK_PAIRS = 1 << 14
+# Numbers that each of two similar texts must have and the other lack for them to be one
+# template filled in twice rather than copies (see ``assign``). One is too few: a copy
+# corrects a figure (magnitude 7.9 -> 7.6, "8 dead" -> "1 dead") and is still the story.
+_CLASHING_NUMBERS = 2
 _KEY_MASK = np.uint64((1 << 60) - 1)
 _MIN_CAPACITY = 1024  # 60-bit bucket keys: small Python ints
 _MAX_AHEAD_S = 24 * 3600.0  # core.posts refuses posts dated more than a day ahead
@@ -94,12 +120,42 @@ def _word_chars() -> npt.NDArray[np.bool_]:
 def _dedup_code_points(texts: Sequence[str]) -> tuple[_U32, npt.NDArray[np.int64]]:
     """The compared characters of all texts, concatenated, and each text's length."""
     joined = _SEP.join(t.replace(_SEP, "") for t in texts)
-    joined = _MARKERS.sub(" ", joined.lower())
+    joined = _BOILERPLATE.sub(" ", _MARKERS.sub(" ", joined.lower()))
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     boundary = cps == ord(_SEP)
     keep = _word_chars()[cps]
     owner = np.cumsum(boundary)[keep]
     return cps[keep], np.bincount(owner, minlength=len(texts)).astype(np.int64)
+
+
+def _number_masks(cps: _U32, lengths: npt.NDArray[np.int64], max_chars: int) -> _U64:
+    """Each text's numbers (runs of ASCII digits, leading zeros aside) as a 64-bit mask.
+
+    Only the first ``max_chars`` compared characters count, as for the shingles.
+    """
+    n = len(lengths)
+    masks = np.zeros(n, dtype=np.uint64)
+    owner = np.repeat(np.arange(n), lengths)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    position = np.arange(len(cps)) - starts[owner]
+    digit = (cps >= ord("0")) & (cps <= ord("9")) & (position < max_chars)
+    at = np.flatnonzero(digit)
+    if not len(at):
+        return masks
+    # A run ends where the next character is no digit or belongs to another text.
+    last = np.ones(len(at), dtype=bool)
+    last[:-1] = (at[1:] != at[:-1] + 1) | (owner[at[1:]] != owner[at[:-1]])
+    ends = np.flatnonzero(last)
+    run = np.repeat(np.arange(len(ends)), np.diff(np.concatenate([[-1], ends])))
+    # Place value from the run's end, so that 07 and 7 are one number.
+    place = ends[run] - np.arange(len(at))
+    power = np.cumprod(np.full(int(place.max()) + 1, 0x100000001B3, dtype=np.uint64))
+    power = np.concatenate([np.ones(1, dtype=np.uint64), power[:-1]])
+    terms = (cps[at].astype(np.uint64) - np.uint64(ord("0"))) * power[place]
+    value = np.add.reduceat(terms, np.concatenate([[0], ends[:-1] + 1]))
+    bits = np.left_shift(np.uint64(1), _fmix64(value) & np.uint64(63))
+    np.bitwise_or.at(masks, owner[at[ends]], bits)
+    return masks
 
 
 def dedup_text(text: str) -> str:
@@ -154,6 +210,7 @@ class NearDuplicateIndex:
         # bucket keys (to remove them on eviction), the time and the story key.
         self._sig = np.zeros((capacity, self._num_perm), dtype=np.uint16)
         self._bucket_keys = np.zeros((capacity, self._bands), dtype=np.uint64)
+        self._numbers = np.zeros(capacity, dtype=np.uint64)
         self._time = np.full(capacity, np.inf)
         self._story: list[str | None] = [None] * capacity
         self._free: list[int] = list(range(capacity - 1, -1, -1))
@@ -171,6 +228,7 @@ class NearDuplicateIndex:
         new = old * 2
         self._sig = np.concatenate([self._sig, np.zeros_like(self._sig)])
         self._bucket_keys = np.concatenate([self._bucket_keys, np.zeros_like(self._bucket_keys)])
+        self._numbers = np.concatenate([self._numbers, np.zeros_like(self._numbers)])
         self._time = np.concatenate([self._time, np.full(old, np.inf)])
         self._story.extend([None] * old)
         self._free.extend(range(new - 1, old - 1, -1))
@@ -201,12 +259,14 @@ class NearDuplicateIndex:
         capacity = max(_MIN_CAPACITY, 1 << int(2 * max(len(live), 1) - 1).bit_length())
         new_slot = {old: new for new, old in enumerate(live.tolist())}
         sig, bucket_keys, time = self._sig[live], self._bucket_keys[live], self._time[live]
+        numbers = self._numbers[live]
         story = [self._story[i] for i in live.tolist()]
         buckets = {key: new_slot[slot] for key, slot in self._buckets.items() if slot in new_slot}
         newest = self._newest
         self._clear(capacity)
         n = len(live)
         self._sig[:n], self._bucket_keys[:n], self._time[:n] = sig, bucket_keys, time
+        self._numbers[:n] = numbers
         self._story[:n] = story
         self._free = list(range(capacity - 1, n - 1, -1))
         self._buckets, self._newest = buckets, newest
@@ -215,15 +275,17 @@ class NearDuplicateIndex:
 
     def _signatures(
         self, texts: Sequence[str], normalised: bool = False
-    ) -> tuple[_U32, npt.NDArray[np.bool_]]:
-        """MinHash signatures of the texts, and which texts are long enough to have one."""
+    ) -> tuple[_U32, npt.NDArray[np.bool_], _U64]:
+        """MinHash signatures of the texts, which texts are long enough to have one, and
+        the texts' numbers (``_number_masks``)."""
         cps, lengths = _dedup_code_points(texts if normalised else normalise_batch(texts))
+        numbers = _number_masks(cps, lengths, self._max_chars)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         lengths = np.minimum(lengths, self._max_chars)
         usable = lengths >= self._min_chars
         sigs = np.zeros((len(texts), self._num_perm), dtype=np.uint32)
         if not usable.any():
-            return sigs, usable
+            return sigs, usable, numbers
         counts = np.where(usable, lengths - _SHINGLE + 1, 0)
         # Start of every shingle of the usable texts, text by text.
         owner = np.repeat(np.arange(len(texts)), counts)
@@ -245,7 +307,7 @@ class NearDuplicateIndex:
             shingles, owner = shingles[keep_shingles], owner[keep_shingles]
             counts = np.where(usable, counts, 0)
             if not usable.any():
-                return sigs, usable
+                return sigs, usable, numbers
         # Per text and permutation, the min over its shingles of a * x + b (mod 2^32; x is
         # already a well-mixed hash, and an odd a makes this a permutation). Laid out
         # permutation-major so that the per-text min runs along contiguous memory.
@@ -261,7 +323,7 @@ class NearDuplicateIndex:
             seg = bounds[i:j] - bounds[i]
             sigs[rows_with[i:j]] = np.minimum.reduceat(part, seg, axis=1).T
             i = j
-        return sigs, usable
+        return sigs, usable, numbers
 
     def _bucket_keys_of(self, sigs: _U32) -> _U64:
         """Each signature's band bucket keys (one per band), as 60-bit integers."""
@@ -294,11 +356,16 @@ class NearDuplicateIndex:
         # most a day (what ingestion lets a post be dated ahead) beyond the newest time
         # seen before. A post dated ahead, alone in its batch or not, must not push out
         # what the posts of now are copies of; pairs are checked against the window one
-        # by one below, so a late post is indexed and goes at a later batch.
+        # by one below, so a late post is indexed and goes at a later batch. Nor may a
+        # post dated long before the newest seen (an old item of a feed, an unsorted
+        # import) hold the window open: one such post in every batch had kept the whole
+        # history. The newest seen may itself be a day ahead of now, so what is kept runs
+        # at most a day beyond the window.
         horizon = min(float(stamps.min()), self._newest + _MAX_AHEAD_S)
+        horizon = max(horizon, self._newest - _MAX_AHEAD_S)
         self._evict(horizon - self._window_s)
         self._newest = max(self._newest, float(stamps.max()))
-        sigs, usable = self._signatures(texts, normalised)
+        sigs, usable, numbers = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
         small = sigs.astype(np.uint16)
         kept = usable
@@ -330,18 +397,35 @@ class NearDuplicateIndex:
                     self._grow()
                 slot = self._free.pop()
                 slot_of[i] = slot
-                self._time[slot] = stamp
-                buckets.update(dict.fromkeys(post_keys, slot))
+                held_time = self._time
+                held_time[slot] = stamp
+                # A bucket points at its newest post: a late post taking it from a newer
+                # one would, once evicted, take the bucket with it, and leave the newer
+                # post (still in the window) out of reach of its copies.
+                for k in post_keys:
+                    held = buckets.get(k)
+                    if held is None or held_time[held] <= stamp:
+                        buckets[k] = slot
         slots = slot_of[rows]
         self._sig[slots] = small[rows]
         self._bucket_keys[slots] = bucket_keys[rows]
+        self._numbers[slots] = numbers[rows]
         owner = [i for i, found in enumerate(candidates) for _ in found]
         pairs = [slot for found in candidates for slot in found]
         agree: list[int] = []
         for start in range(0, len(pairs), _CHUNK_PAIRS):
             part = slice(start, start + _CHUNK_PAIRS)
             same = self._sig[pairs[part]] == small[owner[part]]
-            agree += same.sum(axis=1).tolist()
+            score = same.sum(axis=1)
+            # Numbers each side has and the other lacks: one template filled in twice
+            # (two county warnings, two fire notices, M 4.9 and M 6.9 in one region), not a
+            # copy. A copy may add numbers (a comment, a sentence) or lose some (a cut).
+            theirs, mine = self._numbers[pairs[part]], numbers[owner[part]]
+            clash = (np.bitwise_count(theirs & ~mine) >= _CLASHING_NUMBERS) & (
+                np.bitwise_count(mine & ~theirs) >= _CLASHING_NUMBERS
+            )
+            score[clash] = -1
+            agree += score.tolist()
         need = self._threshold * self._num_perm
         story_of = self._story
         stories: list[str] = []
@@ -398,7 +482,7 @@ class NearDuplicateIndex:
             return
         self._newest = float(stamps.max())
         cutoff = self._newest - self._window_s
-        sigs, usable = self._signatures(texts, normalised)
+        sigs, usable, numbers = self._signatures(texts, normalised)
         bucket_keys = self._bucket_keys_of(sigs)
         small = sigs.astype(np.uint16)
         for i in np.argsort(stamps, kind="stable").tolist():
@@ -407,6 +491,7 @@ class NearDuplicateIndex:
                     small[i],
                     bucket_keys[i],
                     bucket_keys[i].tolist(),
+                    numbers[i],
                     float(stamps[i]),
                     story_keys[i],
                 )
@@ -416,6 +501,7 @@ class NearDuplicateIndex:
         sig: npt.NDArray[np.uint16],
         bucket_keys: _U64,
         post_keys: list[int],
+        numbers: np.uint64,
         stamp: float,
         story: str,
     ) -> None:
@@ -424,6 +510,7 @@ class NearDuplicateIndex:
         slot = self._free.pop()
         self._sig[slot] = sig
         self._bucket_keys[slot] = bucket_keys
+        self._numbers[slot] = numbers
         self._time[slot] = stamp
         self._story[slot] = story
         buckets = self._buckets
