@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 from tests.factories import BASE_TIME, post
+from tests.integration.storage import test_retention
 from tests.integration.storage.test_retention import OLD_TEXT, event, ingest, old_and_recent
 
-from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.context import Context
 from yuqing.runtime.retention import purge_expired_posts
 from yuqing.storage import event_repo, repo
 from yuqing.storage import schema as t
@@ -20,14 +20,7 @@ from yuqing.storage.schema_events import events
 from yuqing.storage.search import search_posts
 from yuqing.testing.clock import FakeClock
 
-
-@pytest.fixture
-def ctx(database_url: str, make_settings: Callable[..., Any]) -> Iterator[Context]:
-    context = open_context(
-        make_settings(database_url=database_url), clock=FakeClock(BASE_TIME + timedelta(days=1))
-    )
-    yield context
-    context.close()
+ctx = test_retention.ctx  # a context whose clock stands a day after BASE_TIME
 
 
 def test_the_purge_leaves_no_search_index_rows_and_no_monitor_matches(ctx: Context) -> None:
