@@ -120,7 +120,9 @@ def test_a_story_whose_posts_were_purged_shows_it_has_no_title(
     client: TestClient, ctx: Context
 ) -> None:
     client.post("/api/v1/posts", json=[post(1, text="张三在化工园区拍到浓烟")], headers=AUTH)
-    assert purge_expired_posts(ctx.db, ctx.clock, retention_days=0) == 1
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.clock.advance(timedelta(days=2))  # past the shortest retention, one day
+    assert purge_expired_posts(ctx.db, ctx.clock, retention_days=1) == 1
     (story,) = client.get("/api/v1/stats").json()["stories"]
     assert story["title"] == "" and story["post_count"] == 1
     page = client.get("/")
