@@ -885,7 +885,9 @@ class IncidentService:
                     conn, stale_claim_before=wall - CLAIM_LEASE, limit=limit
                 )
                 claimed = [
-                    row for row in rows if repo.claim_message(conn, row.id, row.status, wall)
+                    row
+                    for row in rows
+                    if repo.claim_message(conn, row.id, row.status, wall, claimed_by=row.claimed_by)
                 ]
                 done_before = repo.sent_keys(conn, [row.dedup_key for row in claimed])
             counts.skipped = len(rows) - len(claimed)
@@ -1074,6 +1076,7 @@ class IncidentService:
             "status": "sending",
             "created_at": now,
             "claimed_at": self.wall_clock.now(),
+            "claimed_by": repo.claimant(),
         }
         with self.db.write() as conn:
             repo.insert_messages(conn, [row])

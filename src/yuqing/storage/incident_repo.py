@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +54,7 @@ from yuqing.incidents.roster import Roster, roster_from_snapshot, roster_snapsho
 from yuqing.incidents.tasks import Task, TaskStatus
 from yuqing.incidents.timeline import Actor, EntryKind, Timeline, TimelineEntry
 from yuqing.storage import schema_incidents as t
+from yuqing.storage.repo import process_alive, this_host
 
 AGGREGATE_FORMAT = "yuqing.incident/1"
 OPEN_STATES = tuple(s.value for s in State if s is not State.CLOSED)
@@ -1244,12 +1247,54 @@ def insert_messages(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(t.notify_messages), list(rows))
 
 
+# Who claims a message: this process, told from an earlier one that had the same PID (a
+# container restarted) by a token drawn anew in every process, forked ones included.
+_process_token = uuid.uuid4().hex[:16]
+
+
+def _new_process_token() -> None:
+    global _process_token
+    _process_token = uuid.uuid4().hex[:16]
+
+
+os.register_at_fork(after_in_child=_new_process_token)
+
+
+def claimant() -> str:
+    """This process as a message claim records it: ``pid|token|host``."""
+    return f"{os.getpid()}|{_process_token}|{this_host()}"[:320]
+
+
+def claim_is_orphaned(
+    claimed_by: str | None, *, alive: Callable[[int], bool] | None = None
+) -> bool:
+    """Whether a claim's process is known to be gone: it ran on this host (and PID
+    namespace) and its PID is free, or is this PID with another token (an earlier process
+    that had it). A claim from another host, or from an earlier version, is not known
+    gone: the claim lease decides for it."""
+    if not claimed_by:
+        return False
+    pid_text, _, rest = claimed_by.partition("|")
+    token, _, host = rest.partition("|")
+    if host != this_host() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return token != _process_token
+    return not (alive or process_alive)(pid)
+
+
 def pending_messages(
-    conn: Connection, *, stale_claim_before: datetime, limit: int = 500
+    conn: Connection,
+    *,
+    stale_claim_before: datetime,
+    limit: int = 500,
+    alive: Callable[[int], bool] | None = None,
 ) -> list[Row[Any]]:
-    """Messages to deliver: new ones, and those claimed by a process that died."""
+    """Messages to deliver: new ones, and those claimed by a process that died (known
+    gone from this host, or silent past the claim lease)."""
     m = t.notify_messages.c
-    return list(
+    rows = list(
         conn.execute(
             select(t.notify_messages)
             .where(
@@ -1262,15 +1307,41 @@ def pending_messages(
             .limit(limit)
         )
     )
+    # Messages in flight are few (one delivery batch per live process): looking at each
+    # claimant costs little, and a crashed scheduler's notices go out on the next tick.
+    orphaned = [
+        row
+        for row in conn.execute(
+            select(t.notify_messages).where(
+                m.status == "sending",
+                m.claimed_at >= stale_claim_before,
+                m.claimed_by.is_not(None),
+            )
+        )
+        if claim_is_orphaned(row.claimed_by, alive=alive)
+    ]
+    if orphaned:
+        rows = sorted(rows + orphaned, key=lambda row: (row.created_at, row.id))[:limit]
+    return rows
 
 
-def claim_message(conn: Connection, message_id: str, status: str, now: datetime) -> bool:
-    """Take a message for delivery (conditional on its status as read): exactly one wins."""
+def claim_message(
+    conn: Connection,
+    message_id: str,
+    status: str,
+    now: datetime,
+    *,
+    claimed_by: str | None = None,
+) -> bool:
+    """Take a message for delivery, conditional on its status and claimant as read
+    (``claimed_by``: None for a message no one has claimed): of two processes taking it,
+    even from a dead claimant, exactly one wins."""
     m = t.notify_messages.c
+    as_read = m.claimed_by.is_(None) if claimed_by is None else m.claimed_by == claimed_by
     result = conn.execute(
         update(t.notify_messages)
-        .where(and_(m.id == message_id, m.status == status))
-        .values(status="sending", claimed_at=now)
+        .where(and_(m.id == message_id, m.status == status, as_read))
+        .values(status="sending", claimed_at=now, claimed_by=claimant())
     )
     return result.rowcount == 1
 
@@ -1378,7 +1449,7 @@ def requeue(conn: Connection, message_ids: Iterable[str]) -> None:
         conn.execute(
             update(t.notify_messages)
             .where(t.notify_messages.c.id.in_(ids))
-            .values(status="pending", claimed_at=None)
+            .values(status="pending", claimed_at=None, claimed_by=None)
         )
 
 

@@ -343,6 +343,8 @@ notify_messages = Table(
     Column("status", String(12), nullable=False),
     _ts("created_at", nullable=False),
     _ts("claimed_at"),
+    # "pid|token|host": the process that took it for delivery (storage.incident_repo)
+    Column("claimed_by", String(320)),
     _ts("delivered_at"),
     Column("channel", String(40)),
     Column("detail", String(500)),

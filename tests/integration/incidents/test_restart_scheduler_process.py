@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from incident_helpers import received
 from sqlalchemy import select
-from tests.integration.notify.notify_receivers import HttpReceiver
+from tests.integration.notify.notify_receivers import HttpReceiver, Reply
 
 from yuqing.core.clock import SystemClock
 from yuqing.grading import Signals
@@ -162,9 +162,12 @@ def test_killing_the_scheduler_loses_no_clock_and_repeats_no_escalation_step(
         assert incident_id is not None
         opener.close()
         wait_for(lambda: any(k == "clock_warning" for _, k, _ in kinds(receiver)), 20)
+        # Killed between sends: a notice killed in flight is sent again (the test below).
+        wait_for(lambda: _message_statuses(db) == {"sent"}, 10)
         runs.kill()  # mid-run: the report clock is still running
         runs.start()
         wait_for(lambda: any(k == "escalation" for _, k, _ in kinds(receiver)), 30)
+        wait_for(lambda: _message_statuses(db) == {"sent"}, 10)
         runs.kill()  # mid-escalation: step 2 is waiting
         runs.start()
         # step 2 (d1) 3 s after step 1, step 3 (the head) 3 s later, then exhausted.
@@ -221,3 +224,40 @@ def _empty_config(folder: Path) -> Path:
     path = folder / "none.toml"
     path.write_text("", encoding="utf-8")
     return path
+
+
+def test_a_notice_in_flight_when_the_scheduler_is_killed_goes_out_from_the_next_at_once(
+    setup: dict[str, Any], receiver: HttpReceiver
+) -> None:
+    """Its claim names a process that is gone: the next scheduler does not wait out the
+    five-minute claim lease. The receiver sees it twice with one dedup key (sent, but not
+    recorded as sent, before the kill: receivers deduplicate on the key)."""
+    db = Database(setup["db_url"])
+    migrate.upgrade(db)
+    plan = check_plan(Path(setup["plan_file"]))
+    opener = IncidentService(db, SystemClock(), plan, plan.roster, tokens=_tokens())
+    receiver.answer(Reply(delay=20.0))  # the opening notice hangs until the kill
+    runs = Runs(setup)
+    try:
+        runs.start()
+        incident_id = opener.on_event_raised(
+            "ev-1", "化工厂火灾", Signals(deaths=12), SystemClock().now()
+        )
+        assert incident_id is not None
+        opener.close()
+        wait_for(lambda: len(receiver.requests) == 1, 20)
+        runs.kill()
+        runs.start()
+        wait_for(lambda: len(receiver.requests) == 2, 10)  # not the 5 min lease
+        wait_for(lambda: _message_statuses(db) == {"sent"}, 10)
+    finally:
+        runs.stop()
+    first, again = received(receiver)
+    assert first[1]["dedup_key"] == again[1]["dedup_key"]
+    assert first[1]["dedup_key"].split(":")[2] == "incident_opened"
+    db.dispose()
+
+
+def _message_statuses(db: Database) -> set[str]:
+    with db.read() as conn:
+        return set(conn.execute(select(t.notify_messages.c.status)).scalars())

@@ -1,0 +1,145 @@
+"""A scheduler killed while sending: its claimed messages go out at once from the next one.
+
+Each claim records its process (``pid|token|host``). A claim whose process is gone from
+this host is taken again on the next delivery, not five minutes later when the claim
+lease runs out; a claim held by a live process is left to it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from incident_helpers import LEVEL_II, MONDAY_10, received
+from sqlalchemy import select
+
+from yuqing.runtime.incident_service import CLAIM_LEASE, IncidentService
+from yuqing.storage import incident_repo as repo
+from yuqing.storage import schema_incidents as t
+from yuqing.storage.repo import this_host
+
+Make = Callable[..., IncidentService]
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.fixture
+def live_pid() -> Iterator[int]:
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+
+
+def claimed_opening_notice(service: IncidentService, claimed_by: str, *, ago: timedelta) -> str:
+    """Open a level-II incident and mark its opening notice as taken by ``claimed_by``."""
+    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
+    with service.db.write() as conn:
+        (message_id,) = conn.execute(select(t.notify_messages.c.id)).scalars().all()
+        conn.execute(
+            t.notify_messages.update().values(
+                status="sending", claimed_at=datetime.now(UTC) - ago, claimed_by=claimed_by
+            )
+        )
+    return str(message_id)
+
+
+def status_of(service: IncidentService, message_id: str) -> tuple[str, str | None]:
+    with service.db.read() as conn:
+        row = conn.execute(
+            select(t.notify_messages.c.status, t.notify_messages.c.claimed_by).where(
+                t.notify_messages.c.id == message_id
+            )
+        ).one()
+    return row.status, row.claimed_by
+
+
+def test_a_message_claimed_by_a_process_that_died_here_goes_out_at_once(
+    make_service: Make, receiver, dead_pid: int
+) -> None:
+    first = make_service()
+    message_id = claimed_opening_notice(
+        first, f"{dead_pid}|0123456789abcdef|{this_host()}", ago=timedelta(seconds=2)
+    )
+    counts = make_service().deliver_pending()
+    assert counts.sent == 1
+    assert [body["dedup_key"].split(":")[2] for _, body in received(receiver)] == [
+        "incident_opened"
+    ]
+    assert status_of(first, message_id) == ("sent", repo.claimant())
+
+
+def test_a_message_claimed_by_a_live_process_is_left_to_it(
+    make_service: Make, receiver, live_pid: int
+) -> None:
+    service = make_service()
+    claim = f"{live_pid}|0123456789abcdef|{this_host()}"
+    message_id = claimed_opening_notice(service, claim, ago=timedelta(seconds=2))
+    assert service.deliver_pending().sent == 0
+    assert receiver.requests == []
+    assert status_of(service, message_id) == ("sending", claim)
+
+
+def test_an_earlier_process_with_this_pid_is_gone(make_service: Make, receiver) -> None:
+    # A container restarted: the new scheduler has the PID the killed one had.
+    service = make_service()
+    pid, _, host = repo.claimant().split("|", 2)
+    message_id = claimed_opening_notice(
+        service, f"{pid}|ffffffffffffffff|{host}", ago=timedelta(seconds=2)
+    )
+    assert service.deliver_pending().sent == 1
+    assert status_of(service, message_id)[0] == "sent"
+
+
+def test_a_claim_made_on_another_host_waits_for_the_lease(
+    make_service: Make, receiver, dead_pid: int
+) -> None:
+    service = make_service()
+    elsewhere = f"{dead_pid}|0123456789abcdef|another-host pid:[1]"
+    message_id = claimed_opening_notice(service, elsewhere, ago=timedelta(seconds=2))
+    assert service.deliver_pending().sent == 0  # its PID means nothing here
+    with service.db.write() as conn:
+        conn.execute(
+            t.notify_messages.update().values(
+                claimed_at=datetime.now(UTC) - CLAIM_LEASE - timedelta(seconds=1)
+            )
+        )
+    assert service.deliver_pending().sent == 1
+    assert status_of(service, message_id)[0] == "sent"
+
+
+def test_two_processes_retaking_one_orphaned_claim_cannot_both_win(
+    make_service: Make, dead_pid: int
+) -> None:
+    service = make_service()
+    orphan = f"{dead_pid}|0123456789abcdef|{this_host()}"
+    message_id = claimed_opening_notice(service, orphan, ago=timedelta(seconds=2))
+    now = datetime.now(UTC)
+    with service.db.write() as conn:
+        (row,) = repo.pending_messages(conn, stale_claim_before=now - CLAIM_LEASE)
+        assert row.id == message_id
+        assert repo.claim_message(conn, row.id, row.status, now, claimed_by=row.claimed_by)
+        # the other process read the same row before the first claim committed
+        assert not repo.claim_message(conn, row.id, row.status, now, claimed_by=orphan)
+    assert status_of(service, message_id) == ("sending", repo.claimant())
+
+
+@pytest.mark.parametrize(
+    "claimed_by",
+    [None, "", "not a claim", "12x|tok|host", f"1|tok|{this_host()} but longer"],
+)
+def test_claims_that_say_nothing_certain_are_not_taken_as_orphaned(
+    claimed_by: str | None,
+) -> None:
+    assert not repo.claim_is_orphaned(claimed_by, alive=lambda pid: False)
