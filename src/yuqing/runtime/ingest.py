@@ -33,7 +33,7 @@ from yuqing.core.posts import (
     content_hash,
     post_identity,
 )
-from yuqing.core.privacy import Pseudonymiser
+from yuqing.core.privacy import PUBLIC_KINDS, Pseudonymiser
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError
 from yuqing.runtime.detect import DetectionOutput, DetectionStage, cue_dict, post_kinds
@@ -620,7 +620,7 @@ class Ingestor:
         record = item.record
         source = self._source_for(record, default_source, source_kind)
         if record.author_kind is AuthorKind.UNKNOWN and source.author_kind != "unknown":
-            record.author_kind = AuthorKind(source.author_kind)
+            record.author_kind = _inherited_kind(record, source)
         self.pseudonymiser.apply(record)
         return _Prepared(
             record=record,
@@ -811,3 +811,20 @@ class Ingestor:
             event_repo.merge_event_posts(conn, gone_key, keep_key)
         key_of = {o.event_id: stage.key(o.event_id) for o in detected.occurrences if o.event_id}
         event_repo.add_occurrences(conn, detected.occurrences, key_of, now)
+
+
+def _inherited_kind(record: PostRecord, source: repo.SourceInfo) -> AuthorKind:
+    """The author kind of a post that does not say, from its source's.
+
+    A reply or a repost on a media or government source is its readers' (the comments
+    under a news article, a forum thread on an outlet's site): a person's, whose name is
+    pseudonymised, unless it is the outlet itself writing under its source's name.
+    """
+    kind = AuthorKind(source.author_kind)
+    if (
+        kind in PUBLIC_KINDS
+        and (record.reply_to is not None or record.repost_of is not None)
+        and record.author not in (source.name, source.slug)
+    ):
+        return AuthorKind.PERSON
+    return kind

@@ -218,6 +218,57 @@ def test_kept_names_are_not_pseudonymised(
         context.close()
 
 
+def test_readers_comments_on_a_media_source_are_pseudonymised_the_outlets_own_kept(
+    ctx: Context,
+) -> None:
+    # A media source's posts that do not say who wrote them are the outlet's; its
+    # readers' comments and reposts, with a name other than the outlet's, are persons'.
+    with ctx.db.write() as conn:
+        repo.ensure_source(
+            conn,
+            "jznews",
+            now=ctx.clock.now(),
+            name="江州日报",
+            kind="import",
+            category="local_media",
+            author_kind="media",
+        )
+    unsaid = {"author_kind": "unknown", "source": "jznews"}
+    summary = ctx.ingestor.ingest(
+        items(
+            [
+                post(1, author="江州日报", text="化工厂火情通报", **unsaid),
+                post(2, author="记者 王明", text="现场：消防车已到达", **unsaid),
+                post(3, author="网友真名", text="希望大家平安", reply_to="p1", **unsaid),
+                post(4, author="转发的人", text="转发", repost_of="p1", **unsaid),
+                post(5, author="江州日报", text="转：续报", repost_of="p1", **unsaid),
+                post(
+                    6,
+                    author="又一网友",
+                    text="路过",
+                    reply_to="p1",
+                    author_kind="media",
+                    source="jznews",
+                ),
+            ]
+        ),
+        origin="t",
+    )
+    assert summary.stored == 6
+    by_id = {row.external_id: row for row in stored_posts(ctx)}
+    kept = {key: (by_id[key].author, by_id[key].author_kind) for key in ("p1", "p2", "p5")}
+    assert kept == {
+        "p1": ("江州日报", "media"),
+        "p2": ("记者 王明", "media"),
+        "p5": ("江州日报", "media"),
+    }
+    for key in ("p3", "p4"):
+        assert by_id[key].author_kind == "person"
+        assert by_id[key].author.startswith("u_"), by_id[key].author
+    # a post that says it is media's is taken at its word
+    assert (by_id["p6"].author, by_id["p6"].author_kind) == ("又一网友", "media")
+
+
 def test_search_finds_two_character_words_inside_compounds(ctx: Context) -> None:
     ctx.ingestor.ingest(
         items(
