@@ -475,7 +475,16 @@ class EventDetector:
         if event is not None:
             self.stats["joined_by_story"] += 1
         else:
-            event = self._best_owner(terms, when, bursting)
+            # A repost passing on its chain (//@) of a story whose first post joined nothing
+            # is judged on the words the reposter adds. The chain's words were judged with
+            # the first post; judged again at every repost, they gave a busy event a new
+            # chance at each one to take the story, and every later post of it with it
+            # (the demo's fire took the school's first reposts and delayed its birth).
+            judged = terms
+            if not post.starts_story and "//@" in post.text and post.story_key in self._story_words:
+                own = set(said)
+                judged = [term for term in terms if term in own]
+            event = self._best_owner(judged, when, bursting) if judged else None
             if event is not None:
                 self.stats["joined_by_terms"] += 1
         if event is None:

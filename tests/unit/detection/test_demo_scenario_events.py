@@ -9,7 +9,7 @@ poisoning and the flood apart and raise each; the rumour may join the fire it is
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from stream_factories import replay
 
@@ -100,3 +100,24 @@ def test_the_demo_incidents_are_separate_raised_events() -> None:
         for other, counts in held.items():
             if other != incident and other != "tap-water-rumour" and incident != "tap-water-rumour":
                 assert counts[event] <= 0.25 * sum(counts.values()), (incident, other)
+
+
+def test_reposts_of_a_new_incidents_first_post_are_not_taken_by_a_busy_event() -> None:
+    # The school's first post (11:51) joins nothing at first; its reposts quote it whole
+    # ("帮转//@...:<the post>"). Judged on the quoted words again at each repost, one of
+    # them tipped into the fire, the busiest event of the day, and its story with it: the
+    # school's event was born an hour late from the posts that were left.
+    posts, label_of = _scenario_posts()
+    run = replay(posts)
+    by_time = sorted(posts, key=lambda p: p.time or datetime.min.replace(tzinfo=UTC))
+    school = [p for p in by_time if label_of[p.post_id] == "school-food-poisoning"]
+    first_story = school[0].story_key
+    quoting = [p for p in school if p.story_key == first_story and "//@" in p.text]
+    assert len(quoting) >= 5  # the scenario's reposts of the first post
+    held = Counter(run.final(run.event_of.get(p.post_id)) for p in school)
+    school_event = max((e for e in held if e is not None), key=lambda e: held[e])
+    taken = [p.post_id for p in quoting if run.final(run.event_of.get(p.post_id)) != school_event]
+    assert taken == [], f"{len(taken)} of {len(quoting)} reposts went elsewhere"
+    raised_at = min(o.at for o in run.raised() if run.final(o.event_id) == school_event)
+    onset = school[4].time
+    assert onset is not None and raised_at - onset <= timedelta(minutes=50)
