@@ -799,8 +799,21 @@ def purge() -> None:
     from yuqing.runtime.retention import purge_expired_posts
 
     def run(ctx: Context) -> int:
-        removed = purge_expired_posts(ctx.db, ctx.clock, ctx.settings.retention_days)
+        forgotten: list[int | None] = []
+        removed = purge_expired_posts(
+            ctx.db,
+            ctx.clock,
+            ctx.settings.retention_days,
+            forget=lambda cutoff: forgotten.append(ctx.forget_detection_texts(cutoff)),
+        )
         typer.echo(f"purged {removed} posts older than {ctx.settings.retention_days} days")
+        if forgotten and forgotten[0] is not None:
+            typer.echo(f"event detector: {forgotten[0]} retired events forgot their posts' texts")
+        elif ctx.detection_elsewhere:
+            typer.echo(
+                "event detector: runs in another process (yuqing serve), which purges "
+                "its retired events' texts every hour"
+            )
         return 0
 
     with_context(run)

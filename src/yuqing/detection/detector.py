@@ -42,6 +42,7 @@ import heapq
 import math
 from collections import Counter, deque
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -367,6 +368,31 @@ class EventDetector:
         if not active_only:
             summaries.extend(self._retired)
         return summaries
+
+    def forget_texts_before(self, cutoff: datetime) -> int:
+        """Forget the post texts of retired events last seen before ``cutoff``; returns
+        how many were forgotten.
+
+        The retention purge's share in the detector: those events' posts are gone from the
+        store, and their summaries keep what the stored events keep (counts, curve,
+        keywords, places), not a post's words or identity. An active event keeps its
+        representative text until it retires: its posts are what detection weighs now.
+        """
+        forgotten = 0
+        kept: deque[EventSummary] = deque(maxlen=self._retired.maxlen)
+        for summary in self._retired:
+            if summary.last_seen < cutoff and (
+                summary.representative_text
+                or summary.representative_post_id
+                or summary.first_post_id
+            ):
+                summary = replace(
+                    summary, representative_text="", representative_post_id="", first_post_id=""
+                )
+                forgotten += 1
+            kept.append(summary)
+        self._retired = kept
+        return forgotten
 
     def event(self, event_id: str) -> EventSummary | None:
         """The summary of one active event, or None when it is unknown or retired."""

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.detection import Occurrence
@@ -168,6 +169,21 @@ class Context:
             "event detector state saved (%d bytes, %.2f s)", size, time.perf_counter() - started
         )
         return size
+
+    def forget_detection_texts(self, cutoff: datetime) -> int | None:
+        """The retention purge's share in event detection: retired events last seen
+        before ``cutoff`` forget their posts' texts, and the state is saved without them.
+
+        Returns how many events forgot, or None when this process does not run detection
+        (off, or another process holds the lease: its own purge does it there).
+        """
+        stage = self.ingestor.detection  # built on first use: takes the lease when free
+        if stage is None:
+            return None
+        forgotten = stage.forget_texts_before(cutoff)
+        if forgotten:
+            self.save_detection(stage)
+        return forgotten
 
     def close(self) -> None:
         service = self.__dict__.get("_incident_service")  # set by runtime.incident_service

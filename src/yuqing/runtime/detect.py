@@ -119,6 +119,12 @@ class DetectionStage:
         reports = self._casualties.get(event_key)
         return reports.figures() if reports is not None else {}
 
+    def forget_texts_before(self, cutoff: datetime) -> int:
+        """The retention purge: retired events last seen before ``cutoff`` forget their
+        posts' texts (``EventDetector.forget_texts_before``)."""
+        with self._lock:
+            return self.detector.forget_texts_before(cutoff)
+
     # -- surviving a restart -------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:

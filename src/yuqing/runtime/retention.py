@@ -6,14 +6,16 @@ Aggregate counts (``post_counts``, ``monitor_counts``), stories and events survi
 curves and reports over long periods still work after the personal data is gone; the post
 text they copied goes with the posts (stories' titles are blanked, events' titles become
 their keywords). Incidents keep their titles: they are the organisation's own record.
-The event detector's saved state holds texts of the posts of its last hours, its active
-events' titles, and the summaries (titles) of up to 1,000 retired events, pushed out by
-newer ones; the purge does not reach into it.
+The event detector's state holds the texts of the posts of its last hours (the birth
+window, shorter than the shortest retention) and its active events' titles; the summaries
+of the retired events it keeps lose their texts and post identities with the posts
+(``forget``: the process that runs detection does it, and saves the state).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from yuqing.core.clock import Clock
 from yuqing.storage import event_repo, repo
@@ -27,13 +29,19 @@ PURGE_BATCH = 5000
 
 
 def purge_expired_posts(
-    db: Database, clock: Clock, retention_days: int, batch: int = PURGE_BATCH
+    db: Database,
+    clock: Clock,
+    retention_days: int,
+    batch: int = PURGE_BATCH,
+    *,
+    forget: Callable[[datetime], object] | None = None,
 ) -> int:
     """Delete posts older than ``retention_days`` (by publication time); returns how many.
 
     Each batch is committed on its own: interrupted, the purge has removed some of what it
     would have, never half a batch, and running it again finishes it (each step selects
-    only what is left to do).
+    only what is left to do). ``forget(cutoff)`` is then told the cutoff, for what the
+    event detector holds.
 
     A retention below one day is refused (``ValueError``), as the settings refuse it: 0
     or a negative number purged every post, those just stored too. One that reaches back
@@ -61,6 +69,8 @@ def purge_expired_posts(
     while after is not None:
         with db.write() as conn:
             after = event_repo.forget_event_texts_before(conn, cutoff, after, batch)
+    if forget is not None:
+        forget(cutoff)  # the detector's retired events (Context.forget_detection_texts)
     while True:
         # The record of imports, polls and pushes (and their rejected lines) goes too.
         with db.write() as conn:

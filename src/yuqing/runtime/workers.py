@@ -80,7 +80,9 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
     workers.every(
         "retention",
         3600.0,
-        lambda: purge_expired_posts(ctx.db, ctx.clock, ctx.settings.retention_days),
+        lambda: purge_expired_posts(
+            ctx.db, ctx.clock, ctx.settings.retention_days, forget=ctx.forget_detection_texts
+        ),
     )
 
 
