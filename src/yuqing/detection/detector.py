@@ -508,8 +508,12 @@ class EventDetector:
             # (the demo's fire took the school's first reposts and delayed its birth).
             judged = terms
             if not post.starts_story and "//@" in post.text and post.story_key in self._story_words:
-                own = set(said)
-                judged = [term for term in terms if term in own]
+                # Its own words as said, not as left by the cut to the rarest terms above:
+                # a long chain's words, rarer, pushed them all out and the repost joined
+                # nothing however plainly it named an event.
+                judged = list(said)
+                if len(judged) > self.config.max_terms_per_post:
+                    judged = terms_model.heaviest(judged, self.config.max_terms_per_post)
             event = self._best_owner(judged, when, bursting) if judged else None
             if event is not None:
                 self.stats["joined_by_terms"] += 1

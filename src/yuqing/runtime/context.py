@@ -177,13 +177,39 @@ class Context:
         Returns how many events forgot, or None when this process does not run detection
         (off, or another process holds the lease: its own purge does it there).
         """
-        stage = self.ingestor.detection  # built on first use: takes the lease when free
-        if stage is None:
+        if self._ingestor is not None:  # serve: the detector is running here
+            return self._ingestor.forget_detection_texts(cutoff, self.save_detection)
+        if not self.settings.detection:
             return None
-        forgotten = stage.forget_texts_before(cutoff)
-        if forgotten:
-            self.save_detection(stage)
-        return forgotten
+        # `yuqing purge`: no ingestor is built for it. Built, it loaded the models, saved a
+        # fresh detector state on close where none was (taken by the next start for this
+        # store's own) and held the detection lease to the end of the purge, so that a
+        # `serve` starting meanwhile refused to start. The saved state is read, changed and
+        # saved under a lease of its own, let go at once.
+        lease = DetectionLease(self.db)
+        if not lease.acquire():
+            if self.lease is None:
+                self.lease = lease  # not held: detection_elsewhere says so
+            return None
+        try:
+            with self.db.read() as conn:
+                saved = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+            if saved is None:
+                return 0  # nothing detected on this store yet: nothing to forget
+            try:
+                if saved.version != SNAPSHOT_VERSION:
+                    raise StorageError(f"it was saved as version {saved.version}")
+                stage = DetectionStage.from_snapshot(saved.payload)
+            except YuqingError as exc:
+                # The next start cannot restore it either and starts afresh, over it.
+                log.warning("the saved event detector state cannot be read to purge: %s", exc)
+                return 0
+            forgotten = stage.forget_texts_before(cutoff)
+            if forgotten:
+                self.save_detection(stage)
+            return forgotten
+        finally:
+            lease.release()
 
     def close(self) -> None:
         service = self.__dict__.get("_incident_service")  # set by runtime.incident_service

@@ -12,6 +12,7 @@ import gc
 import logging
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -316,6 +317,26 @@ class Ingestor:
             )
         self._sources[slug] = info
         return info
+
+    def forget_detection_texts(
+        self, cutoff: datetime, save: Callable[[DetectionStage], object]
+    ) -> int | None:
+        """The retention purge's share in detection: retired events last seen before
+        ``cutoff`` forget their posts' texts, and ``save`` stores the stage when any did.
+
+        None when this ingestor does not detect. Done between two batches (under the batch
+        lock): a state saved while a batch was between detection and store held posts the
+        store may never get (a failed store sets ``diverged`` only after), and the next
+        start would go on counting them.
+        """
+        with self._lock:
+            stage = self.detection
+            if stage is None:
+                return None
+            forgotten = stage.forget_texts_before(cutoff)
+            if forgotten:
+                save(stage)
+            return forgotten
 
     # -- the work ------------------------------------------------------------------------
 
@@ -821,10 +842,30 @@ def _inherited_kind(record: PostRecord, source: repo.SourceInfo) -> AuthorKind:
     pseudonymised, unless it is the outlet itself writing under its source's name.
     """
     kind = AuthorKind(source.author_kind)
-    if (
-        kind in PUBLIC_KINDS
-        and (record.reply_to is not None or record.repost_of is not None)
-        and record.author not in (source.name, source.slug)
-    ):
-        return AuthorKind.PERSON
-    return kind
+    if kind not in PUBLIC_KINDS:
+        return kind
+    # Scraped comments and Weibo reposts often come without reply_to / repost_of: a text
+    # that opens by answering someone (回复@…:, //@…) or passes on a chain (扩散//@…:) is
+    # a reply or a repost all the same, as the story and detection take it. Read NFKC,
+    # as they are: ／／＠ typed on a Chinese keyboard is //@. Left as the outlet's, the
+    # reader's real name was stored in clear.
+    text = unicodedata.normalize("NFKC", record.text or "")
+    answering = (
+        record.reply_to is not None
+        or record.repost_of is not None
+        or answers_someone(text)
+        or "//@" in text
+    )
+    if not answering:
+        return kind
+    # The outlet's own name compared as written by hand: spacing, case and full-width
+    # forms aside (ＪＺ Daily is JZ daily), so the outlet's reply keeps its name.
+    own = {_name_key(source.name), _name_key(source.slug)}
+    if record.author is not None and _name_key(record.author) in own - {""}:
+        return kind
+    return AuthorKind.PERSON
+
+
+def _name_key(name: str) -> str:
+    """A name as compared with a source's: NFKC, case-folded, without whitespace."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())

@@ -14,6 +14,7 @@ of the retired events it keeps lose their texts and post identities with the pos
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -26,6 +27,8 @@ from yuqing.storage.db import Database
 # between them, where one transaction over a large archive kept them waiting past the
 # 30 s busy timeout.
 PURGE_BATCH = 5000
+
+log = logging.getLogger("yuqing.retention")
 
 
 def purge_expired_posts(
@@ -70,7 +73,13 @@ def purge_expired_posts(
         with db.write() as conn:
             after = event_repo.forget_event_texts_before(conn, cutoff, after, batch)
     if forget is not None:
-        forget(cutoff)  # the detector's retired events (Context.forget_detection_texts)
+        try:
+            forget(cutoff)  # the detector's retired events (Context.forget_detection_texts)
+        except Exception:
+            # The detector's share failing (its state unreadable, a save refused) must not
+            # stop the rest of the purge: the record of imports below went on growing.
+            # Logged; the next purge tries again.
+            log.exception("the event detector's retired events could not forget their texts")
     while True:
         # The record of imports, polls and pushes (and their rejected lines) goes too.
         with db.write() as conn:

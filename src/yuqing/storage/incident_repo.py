@@ -1260,24 +1260,47 @@ def _new_process_token() -> None:
 os.register_at_fork(after_in_child=_new_process_token)
 
 
+def _read_boot_id() -> str:
+    """This machine's boot (Linux: a random id drawn at each boot), "" when unknown."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as file:
+            return file.read().strip().replace("-", "")[:32]
+    except (OSError, ValueError):
+        return ""
+
+
+# The host part of a claim (storage.repo.this_host: host name and PID namespace) tells
+# machines apart by name only: outside containers every machine is in the initial PID
+# namespace, whose id is one constant (pid:[4026531836]). Two machines of one name (cloned
+# VMs, "localhost") sharing a database each took the other's live claims for orphans, their
+# PIDs being free locally, and sent the notices again. The boot id rides in the token
+# ("<token>.<boot id>"), so claims written before it still read as this machine's.
+_BOOT_ID = _read_boot_id()
+
+
 def claimant() -> str:
-    """This process as a message claim records it: ``pid|token|host``."""
-    return f"{os.getpid()}|{_process_token}|{this_host()}"[:320]
+    """This process as a message claim records it: ``pid|token.bootid|host``."""
+    token = f"{_process_token}.{_BOOT_ID}" if _BOOT_ID else _process_token
+    return f"{os.getpid()}|{token}|{this_host()}"[:320]
 
 
 def claim_is_orphaned(
     claimed_by: str | None, *, alive: Callable[[int], bool] | None = None
 ) -> bool:
     """Whether a claim's process is known to be gone: it ran on this host (and PID
-    namespace) and its PID is free, or is this PID with another token (an earlier process
-    that had it). A claim from another host, or from an earlier version, is not known
-    gone: the claim lease decides for it."""
+    namespace, and boot of this machine) and its PID is free, or is this PID with another
+    token (an earlier process that had it). A claim from another host, another machine of
+    this one's name, or from an earlier version, is not known gone: the claim lease decides
+    for it."""
     if not claimed_by:
         return False
     pid_text, _, rest = claimed_by.partition("|")
     token, _, host = rest.partition("|")
     if host != this_host() or not pid_text.isdigit():
         return False
+    token, _, boot = token.partition(".")
+    if boot and boot != _BOOT_ID:
+        return False  # another machine of this name, or this one before a reboot
     pid = int(pid_text)
     if pid == os.getpid():
         return token != _process_token
