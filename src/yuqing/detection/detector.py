@@ -370,15 +370,29 @@ class EventDetector:
         return summaries
 
     def forget_texts_before(self, cutoff: datetime) -> int:
-        """Forget the post texts of retired events last seen before ``cutoff``; returns
-        how many were forgotten.
+        """Forget the post texts of events last seen before ``cutoff``; returns how many
+        were forgotten.
 
         The retention purge's share in the detector: those events' posts are gone from the
         store, and their summaries keep what the stored events keep (counts, curve,
-        keywords, places), not a post's words or identity. An active event keeps its
-        representative text until it retires: its posts are what detection weighs now.
+        keywords, places), not a post's words or identity. Events retire with stream time:
+        where no post has come for longer than the retention period (a paused
+        deployment), events still active are as old as the retired ones and forget too;
+        a post joining one later gives it a title again.
         """
         forgotten = 0
+        for event in self._events.values():
+            if event.last_seen < cutoff and (event.rep_text or event.heads or event.first_post_id):
+                event.rep_text = ""
+                event.heads.clear()
+                event.first_post_id = event.rep_post_id = ""
+                forgotten += 1
+        # The birth window's posts move on with stream time too: paused, it still holds
+        # its last hours' texts. Their words stay (as counts do); their texts go.
+        for recent in self._recent:
+            post = recent.post
+            if post.time is not None and post.time < cutoff and post.text:
+                recent.post = replace(post, text="")
         kept: deque[EventSummary] = deque(maxlen=self._retired.maxlen)
         for summary in self._retired:
             if summary.last_seen < cutoff and (

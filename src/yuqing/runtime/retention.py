@@ -6,10 +6,10 @@ Aggregate counts (``post_counts``, ``monitor_counts``), stories and events survi
 curves and reports over long periods still work after the personal data is gone; the post
 text they copied goes with the posts (stories' titles are blanked, events' titles become
 their keywords). Incidents keep their titles: they are the organisation's own record.
-The event detector's state holds the texts of the posts of its last hours (the birth
-window, shorter than the shortest retention) and its active events' titles; the summaries
-of the retired events it keeps lose their texts and post identities with the posts
-(``forget``: the process that runs detection does it, and saves the state).
+The event detector's state forgets with them (``forget``: the process that runs
+detection does it, and saves the state): the summaries of retired events, events still
+active in a paused stream, and the texts of its birth window's posts, when last seen
+before the cutoff. Their words stay, as counts do.
 """
 
 from __future__ import annotations

@@ -69,7 +69,11 @@ def upsert_events(
             "reach": min(summary.reach, MAX_REACH),
             "kind": summary.kind,
             "negative_share": summary.negative_share,
-            "title": " ".join(summary.representative_text.split())[:300],
+            # An event whose posts' texts were forgotten (retention) is titled by its
+            # keywords, as the purge titles the stored ones.
+            "title": " ".join((summary.representative_text or " ".join(summary.keywords)).split())[
+                :300
+            ],
             "summary": summary_json(summary),
             "updated_at": now,
         }

@@ -12,10 +12,11 @@ from yuqing.detection import DetectionConfig, EventDetector
 WARM = timedelta(hours=12)
 
 
-def retired_and_active() -> EventDetector:
-    """Two happenings 8 h apart: the first retired, the second still active."""
+def retired_and_active(hours: float = 30) -> EventDetector:
+    """Two happenings 8 h apart, in ``hours`` of chatter: the first retires; the second
+    is still active when the chatter stops within two hours of it."""
     config = DetectionConfig(idle_small=timedelta(hours=2), idle_large=timedelta(hours=6))
-    posts = chatter(T0, 30, 30)
+    posts = chatter(T0, hours, 30)
     for n in range(2):
         posts += happening(
             T0 + WARM + timedelta(hours=8 * n),
@@ -66,3 +67,23 @@ def test_a_restored_detector_keeps_the_forgotten_summaries_blank() -> None:
     assert all(
         s.representative_text == "" for s in restored.events(active_only=False) if not s.active
     )
+
+
+def test_an_event_still_active_when_the_stream_paused_forgets_too() -> None:
+    # Events retire with stream time: with no post for longer than the retention period
+    # (a paused deployment), the active ones are as old as the retired ones.
+    detector = retired_and_active(hours=21)
+    (active,) = detector.events()
+    assert active.representative_text
+    cutoff = active.last_seen + timedelta(days=1)
+
+    detector.forget_texts_before(cutoff)
+
+    (after,) = detector.events()
+    assert (after.representative_text, after.representative_post_id, after.first_post_id) == (
+        "",
+        "",
+        "",
+    )
+    assert after.post_count == active.post_count and after.keywords == active.keywords
+    assert active.representative_text not in json.dumps(detector.to_state(), ensure_ascii=False)
