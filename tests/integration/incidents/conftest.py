@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +108,11 @@ def make_service(
 @pytest.fixture
 def service(make_service: Callable[..., IncidentService]) -> IncidentService:
     return make_service()
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped): a claimant that is gone."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

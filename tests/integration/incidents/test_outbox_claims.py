@@ -25,14 +25,6 @@ Make = Callable[..., IncidentService]
 
 
 @pytest.fixture
-def dead_pid() -> int:
-    """The PID of a process that has exited (and been reaped)."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
-@pytest.fixture
 def live_pid() -> Iterator[int]:
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

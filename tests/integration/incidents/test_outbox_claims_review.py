@@ -4,14 +4,12 @@ is never sent twice."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from incident_helpers import LEVEL_II, MONDAY_10
 from sqlalchemy import select
+from tests.integration.incidents.test_outbox_claims import claimed_opening_notice
 
 from yuqing.runtime.incident_service import CLAIM_LEASE, IncidentService
 from yuqing.storage import incident_repo as repo
@@ -19,26 +17,6 @@ from yuqing.storage import schema_incidents as t
 from yuqing.storage.repo import this_host
 
 Make = Callable[..., IncidentService]
-
-
-@pytest.fixture
-def dead_pid() -> int:
-    """The PID of a process that has exited (and been reaped)."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
-def claimed_opening_notice(service: IncidentService, claimed_by: str, *, ago: timedelta) -> str:
-    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
-    with service.db.write() as conn:
-        (message_id,) = conn.execute(select(t.notify_messages.c.id)).scalars().all()
-        conn.execute(
-            t.notify_messages.update().values(
-                status="sending", claimed_at=datetime.now(UTC) - ago, claimed_by=claimed_by
-            )
-        )
-    return str(message_id)
 
 
 def test_the_host_part_of_a_claim_tells_machines_apart_by_their_name_only() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.factories import BASE_TIME
+from tests.integration.storage.test_retention import event
 
 from yuqing.detection import EventSummary
 from yuqing.runtime.context import DETECTOR_STATE_NAME, Context, open_context
@@ -22,31 +24,12 @@ NEW_TITLE = "新事件的代表帖文：河堤出现管涌"
 
 
 def summary(event_id: str, last_seen_days_ago: float, text: str, now: Any) -> EventSummary:
-    seen = now - timedelta(days=last_seen_days_ago)
-    return EventSummary(
-        event_id=event_id,
-        active=False,
-        as_of=seen,
+    """A retired event (the retention tests' own), its post ids naming it."""
+    _, made = event(event_id, now - timedelta(days=last_seen_days_ago), text)
+    return replace(
+        made,
         first_post_id=f"id:weibo:{event_id}-first",
-        first_seen=seen - timedelta(hours=3),
-        last_seen=seen,
-        alerted_at=seen - timedelta(hours=2),
-        post_count=40,
-        story_count=12,
-        curve=[(seen, 40)],
-        growth_rate=1.0,
-        reach=100,
-        sources=2,
-        categories={"social": 40},
-        places=[("云溪县", 9)],
-        kind="accident",
-        kind_share=0.8,
-        negative_share=0.5,
-        keywords=["跳楼", "小区"] if event_id == "ev-1" else ["河堤", "管涌"],
         representative_post_id=f"id:weibo:{event_id}-rep",
-        representative_text=text,
-        cues=[],
-        merged_from=[],
     )
 
 
