@@ -1539,6 +1539,19 @@ def pop_deferred(conn: Connection, now: datetime) -> list[Row[Any]]:
         )
     )
     delete_deferred(conn, [row.id for row in rows])
+    message_ids = [row.message_id for row in rows]
+    if message_ids:
+        # Claimed for sending by this process in the transaction that takes them off the
+        # queue. Left "deferred" while they were sent again, a scheduler starting
+        # meanwhile found them deferred and not queued (IncidentService.recover), put them
+        # back as pending and sent them too; and one that dies sending them leaves a claim
+        # that is taken again at once (pending_messages).
+        m = t.notify_messages.c
+        conn.execute(
+            update(t.notify_messages)
+            .where(m.id.in_(message_ids), m.status == "deferred")
+            .values(status="sending", claimed_at=now, claimed_by=claimant())
+        )
     return rows
 
 

@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from incident_helpers import LEVEL_II, MONDAY_10, received
 from sqlalchemy import select
+from tests.integration.notify.notify_receivers import HttpReceiver, Reply
 
 from yuqing.runtime.incident_service import CLAIM_LEASE, IncidentService
 from yuqing.storage import incident_repo as repo
 from yuqing.storage import schema_incidents as t
 from yuqing.storage.repo import this_host
+from yuqing.testing.clock import FakeClock
 
 Make = Callable[..., IncidentService]
 
@@ -135,3 +137,56 @@ def test_claims_that_say_nothing_certain_are_not_taken_as_orphaned(
     claimed_by: str | None,
 ) -> None:
     assert not repo.claim_is_orphaned(claimed_by, alive=lambda pid: False)
+
+
+def test_a_deferred_notice_sent_again_is_not_requeued_by_a_scheduler_starting_meanwhile(
+    make_service: Make, receiver: HttpReceiver
+) -> None:
+    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    receiver.answer(Reply(status=429, body=b"slow down", headers={"Retry-After": "20"}))
+    first = make_service(wall_clock=wall)
+    assert first.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
+    assert first.deliver_pending().deferred == 1  # rate limited: waits in the queue
+    wall.advance(seconds=21)
+    # The first scheduler takes the notice off the queue to send it again ...
+    [popped] = first.dispatcher.queue.pop_due(wall.now())
+    # ... while a second one starts: its recovery must not take the notice for lost.
+    second = make_service(wall_clock=wall)
+    assert second.recover() == 0
+    assert second.deliver_pending().sent == 0
+    assert len(receiver.requests) == 1  # only the rate-limited attempt
+    assert status_of(first, popped.message.id) == ("sending", repo.claimant())
+
+
+def test_a_deferred_notice_goes_when_its_wait_is_over(
+    make_service: Make, receiver: HttpReceiver
+) -> None:
+    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    receiver.answer(Reply(status=429, body=b"slow down", headers={"Retry-After": "20"}))
+    service = make_service(wall_clock=wall)
+    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
+    assert service.deliver_pending().deferred == 1
+    wall.advance(seconds=21)
+    assert service.run_deferred().sent == 1
+    assert len(receiver.requests) == 2
+    with service.db.read() as conn:
+        (status,) = conn.execute(select(t.notify_messages.c.status)).scalars().all()
+    assert status == "sent"
+
+
+def test_a_notice_deferred_again_waits_in_the_queue_as_deferred(
+    make_service: Make, receiver: HttpReceiver
+) -> None:
+    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    slow = Reply(status=429, body=b"slow down", headers={"Retry-After": "20"})
+    receiver.answer(slow, slow)
+    service = make_service(wall_clock=wall)
+    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
+    assert service.deliver_pending().deferred == 1
+    wall.advance(seconds=21)
+    assert service.run_deferred().deferred == 1  # limited again: back in the queue
+    with service.db.read() as conn:
+        (status,) = conn.execute(select(t.notify_messages.c.status)).scalars().all()
+        queued = repo.deferred_message_ids(conn)
+    assert status == "deferred" and len(queued) == 1
+    assert make_service(wall_clock=wall).recover() == 0  # nothing taken for lost
