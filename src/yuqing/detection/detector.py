@@ -386,6 +386,10 @@ class EventDetector:
                 event.rep_text = ""
                 event.heads.clear()
                 event.first_post_id = event.rep_post_id = ""
+                # Titled by no story now: a post with text of its most copied story, a
+                # comment or repost too, titles it again (_represent takes one only from
+                # a story other than the title's).
+                event.rep_text_story = ""
                 forgotten += 1
         # The birth window's posts move on with stream time too: paused, it still holds
         # its last hours' texts. Their words stay (as counts do); their texts go.
@@ -1422,16 +1426,20 @@ class EventDetector:
             keep.stories[story] = keep.stories.get(story, 0) + count
             self._story_event[story] = keep
         if gone.rep_count > keep.rep_count:
-            keep.rep_count, keep.rep_post_id, keep.rep_text = (
-                gone.rep_count,
-                gone.rep_post_id,
-                gone.rep_text,
-            )
+            keep.rep_count = gone.rep_count
             keep.rep_story = gone.rep_story
-            keep.rep_text_story = gone.rep_text_story
+            # A title forgotten by the retention purge (an event of a paused stream) is
+            # no title: it must not blank the one the kept event has.
+            if gone.rep_text or not keep.rep_text:
+                keep.rep_post_id, keep.rep_text = gone.rep_post_id, gone.rep_text
+                keep.rep_text_story = gone.rep_text_story
         for story, head in gone.heads.items():
             if story not in keep.heads:
                 _keep_head(keep, story, head)
+        if not keep.rep_text:
+            # The kept event forgot its title: the other's first posts, come with it,
+            # title it (as a post joining it would).
+            _represent(keep)
         if keep.recent is not None and gone.recent is not None:
             keep.recent = deque(sorted([*keep.recent, *gone.recent]))
         keep.reach += gone.reach
@@ -1614,7 +1622,7 @@ class EventDetector:
 _MAX_HEADS = 16
 
 
-def _represent(event: _Event, post: DetectionPost) -> None:
+def _represent(event: _Event, post: DetectionPost | None = None) -> None:
     """Title the event by its most copied story: that story's first original post when
     known (reposts and comments join their source's story, and the copy that made it the
     most copied, "@someone 有道理", is a poor title), else the first original post of the
@@ -1632,7 +1640,12 @@ def _represent(event: _Event, post: DetectionPost) -> None:
         if event.rep_post_id != head[0]:
             event.rep_post_id, event.rep_text = head
             event.rep_text_story = top
-    elif post.story_key == top and event.rep_text_story != top and post.text.strip():
+    elif (
+        post is not None
+        and post.story_key == top
+        and event.rep_text_story != top
+        and post.text.strip()
+    ):
         # No original post at all: a comment, without the handles it opens with (a title
         # "@u_2703e0f76d17 +1 笑死" showed a pseudonym and said nothing).
         text = without_answer_head(post.text) or post.text

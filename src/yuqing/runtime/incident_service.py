@@ -337,7 +337,10 @@ class IncidentService:
             clock=self.wall_clock,
             sleep=sleep,
             policy=retry,
-            queue=DbDeferredQueue(db, tokens, self.fresh),
+            # One notice off the queue at a time (run_deferred): claimed when popped, a
+            # batch's last notices waited behind the first ones' sends, and a batch slower
+            # than the claim lease had them taken and sent by another scheduler too.
+            queue=DbDeferredQueue(db, tokens, self.fresh, batch=1),
         )
         self._wake = threading.Event()
         self._deliver_lock = threading.Lock()
@@ -932,15 +935,23 @@ class IncidentService:
     def run_deferred(self) -> DeliveryCounts:
         """Resume rate-limited messages whose wait is over."""
         counts = DeliveryCounts()
-        outcomes = self.dispatcher.run_due()
-        if not outcomes:
-            return counts
+        # The queue gives one notice per run_due, claimed as it is taken (see __init__).
+        # As many runs as notices are due now: one deferred again with no wait goes on
+        # the next tick, as before, not at once until its deferrals are spent.
         with self.db.read() as conn:
-            rows = {o.message_id: repo.message(conn, o.message_id) for o in outcomes}
-        self._record_outcomes(
-            [(rows[o.message_id], o) for o in outcomes if rows.get(o.message_id) is not None],
-            counts,
-        )
+            due = repo.due_deferred_count(conn, self.wall_clock.now())
+        for _ in range(due):
+            outcomes = self.dispatcher.run_due()
+            if not outcomes:
+                break
+            with self.db.read() as conn:
+                rows = {o.message_id: repo.message(conn, o.message_id) for o in outcomes}
+            # Recorded at once: a later notice's storage failure must not leave this one
+            # "sending" until its claim runs out.
+            self._record_outcomes(
+                [(rows[o.message_id], o) for o in outcomes if rows.get(o.message_id) is not None],
+                counts,
+            )
         return counts
 
     def recover(self) -> int:

@@ -282,11 +282,19 @@ class DbDeferredQueue:
     """``DeferredQueue`` on the ``notify_deferred`` table: rate-limited messages wait here."""
 
     def __init__(
-        self, db: Database, tokens: AckTokens | None = None, fresh: FreshKeys | None = None
+        self,
+        db: Database,
+        tokens: AckTokens | None = None,
+        fresh: FreshKeys | None = None,
+        *,
+        batch: int | None = None,
     ) -> None:
         self.db = db
         self.tokens = tokens
         self.fresh = fresh or FreshKeys()
+        # At most this many items per pop_due (None: all that are due). Each popped item
+        # is claimed for sending when popped (pop_deferred), under the claim lease.
+        self.batch = batch
 
     def push(self, item: Deferred) -> None:
         with self.db.write() as conn:
@@ -305,7 +313,7 @@ class DbDeferredQueue:
 
     def pop_due(self, now: datetime) -> list[Deferred]:
         with self.db.write() as conn:
-            rows = repo.pop_deferred(conn, now)
+            rows = repo.pop_deferred(conn, now, self.batch)
         return [
             Deferred(
                 message=message_from(row.message, self.tokens),

@@ -1524,17 +1524,32 @@ def undelivered(conn: Connection, limit: int = 1000) -> list[Row[Any]]:
 
 
 def push_deferred(conn: Connection, row: dict[str, Any]) -> None:
+    """Queue a message to be tried again; its outbox row says so in the same transaction.
+
+    A message on the queue is "deferred" and claimed by no one (pop_deferred claims it
+    again). Left "sending" (a notice taken off the queue and put back after a storage
+    failure), it was both queued and, once its claim looked stale or orphaned, taken by
+    another scheduler's outbox: sent twice.
+    """
     conn.execute(insert(t.notify_deferred), row)
+    m = t.notify_messages.c
+    conn.execute(
+        update(t.notify_messages)
+        .where(m.id == row["message_id"], m.status == "sending")
+        .values(status="deferred", claimed_at=None, claimed_by=None)
+    )
 
 
-def pop_deferred(conn: Connection, now: datetime) -> list[Row[Any]]:
-    """Remove and return the deferred items due at ``now``, earliest first."""
+def pop_deferred(conn: Connection, now: datetime, limit: int | None = None) -> list[Row[Any]]:
+    """Remove and return the deferred items due at ``now``, earliest first (at most
+    ``limit``)."""
     q = t.notify_deferred.c
     rows = list(
         conn.execute(
             select(t.notify_deferred)
             .where(q.due_at <= now)
             .order_by(q.due_at, q.id)
+            .limit(limit)
             .with_for_update()
         )
     )
@@ -1553,6 +1568,11 @@ def pop_deferred(conn: Connection, now: datetime) -> list[Row[Any]]:
             .values(status="sending", claimed_at=now, claimed_by=claimant())
         )
     return rows
+
+
+def due_deferred_count(conn: Connection, now: datetime) -> int:
+    q = t.notify_deferred.c
+    return int(conn.execute(select(func.count()).where(q.due_at <= now)).scalar() or 0)
 
 
 def holds_deferred(conn: Connection, dedup_key: str) -> bool:
