@@ -139,14 +139,24 @@ def test_claims_that_say_nothing_certain_are_not_taken_as_orphaned(
     assert not repo.claim_is_orphaned(claimed_by, alive=lambda pid: False)
 
 
+def deferred_opening_notice(
+    make_service: Make, receiver: HttpReceiver, *, limited: int = 1
+) -> tuple[IncidentService, FakeClock]:
+    """A service whose opening notice was rate limited ``limited`` times (Retry-After 20 s)
+    and waits in the queue; its wall clock is a FakeClock, still at the first attempt."""
+    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    slow = Reply(status=429, body=b"slow down", headers={"Retry-After": "20"})
+    receiver.answer(*[slow] * limited)
+    service = make_service(wall_clock=wall)
+    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
+    assert service.deliver_pending().deferred == 1  # rate limited: waits in the queue
+    return service, wall
+
+
 def test_a_deferred_notice_sent_again_is_not_requeued_by_a_scheduler_starting_meanwhile(
     make_service: Make, receiver: HttpReceiver
 ) -> None:
-    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
-    receiver.answer(Reply(status=429, body=b"slow down", headers={"Retry-After": "20"}))
-    first = make_service(wall_clock=wall)
-    assert first.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
-    assert first.deliver_pending().deferred == 1  # rate limited: waits in the queue
+    first, wall = deferred_opening_notice(make_service, receiver)
     wall.advance(seconds=21)
     # The first scheduler takes the notice off the queue to send it again ...
     [popped] = first.dispatcher.queue.pop_due(wall.now())
@@ -161,11 +171,7 @@ def test_a_deferred_notice_sent_again_is_not_requeued_by_a_scheduler_starting_me
 def test_a_deferred_notice_goes_when_its_wait_is_over(
     make_service: Make, receiver: HttpReceiver
 ) -> None:
-    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
-    receiver.answer(Reply(status=429, body=b"slow down", headers={"Retry-After": "20"}))
-    service = make_service(wall_clock=wall)
-    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
-    assert service.deliver_pending().deferred == 1
+    service, wall = deferred_opening_notice(make_service, receiver)
     wall.advance(seconds=21)
     assert service.run_deferred().sent == 1
     assert len(receiver.requests) == 2
@@ -177,12 +183,7 @@ def test_a_deferred_notice_goes_when_its_wait_is_over(
 def test_a_notice_deferred_again_waits_in_the_queue_as_deferred(
     make_service: Make, receiver: HttpReceiver
 ) -> None:
-    wall = FakeClock(datetime.now(UTC).replace(microsecond=0))
-    slow = Reply(status=429, body=b"slow down", headers={"Retry-After": "20"})
-    receiver.answer(slow, slow)
-    service = make_service(wall_clock=wall)
-    assert service.on_event_raised("ev-1", "化工厂火灾", LEVEL_II, MONDAY_10, "云溪县")
-    assert service.deliver_pending().deferred == 1
+    service, wall = deferred_opening_notice(make_service, receiver, limited=2)
     wall.advance(seconds=21)
     assert service.run_deferred().deferred == 1  # limited again: back in the queue
     with service.db.read() as conn:
