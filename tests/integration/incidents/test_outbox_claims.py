@@ -86,7 +86,7 @@ def test_a_message_claimed_by_a_live_process_is_left_to_it(
 
 
 def test_an_earlier_process_with_this_pid_is_gone(make_service: Make, receiver) -> None:
-    # A container restarted: the new scheduler has the PID the killed one had.
+    # A restarted scheduler got the PID the killed one had (same host and namespace).
     service = make_service()
     pid, _, host = repo.claimant().split("|", 2)
     message_id = claimed_opening_notice(

@@ -164,6 +164,20 @@ def happening(
     return posts
 
 
+def numbered_happening(
+    n: int, start: datetime, word: str = "accident", count: int = 25
+) -> list[DetectionPost]:
+    """Happening number ``n``: a post a minute named place<n> and <word><n> (seed 20 + n)."""
+    return happening(
+        start,
+        count,
+        timedelta(minutes=1),
+        [f"place{n}", f"{word}{n}"],
+        prefix=f"h{n}",
+        seed=20 + n,
+    )
+
+
 @dataclass
 class Replay:
     """What a detector made of a stream replayed in one-minute batches."""
@@ -242,6 +256,7 @@ __all__ = [
     "majority",
     "make_post",
     "minute_batches",
+    "numbered_happening",
     "replay",
 ]
 

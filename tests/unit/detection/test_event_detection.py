@@ -14,6 +14,7 @@ from stream_factories import (
     happening,
     majority,
     make_post,
+    numbered_happening,
     reaction_stream,
     replay,
     viral_post,
@@ -160,14 +161,7 @@ def test_idle_events_retire_so_the_active_set_stays_small() -> None:
     background = chatter(T0, 60, 30)
     bursts = []
     for n in range(5):
-        bursts += happening(
-            T0 + WARM + timedelta(hours=8 * n),
-            25,
-            timedelta(minutes=1),
-            [f"place{n}", f"accident{n}"],
-            prefix=f"h{n}",
-            seed=20 + n,
-        )
+        bursts += numbered_happening(n, T0 + WARM + timedelta(hours=8 * n))
     run = replay([*background, *bursts], config)
 
     assert len(run.raised()) == 5

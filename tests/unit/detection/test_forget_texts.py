@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from stream_factories import T0, chatter, happening, replay
+from stream_factories import T0, chatter, numbered_happening, replay
 
 from yuqing.detection import DetectionConfig, EventDetector
 
@@ -18,14 +18,7 @@ def retired_and_active(hours: float = 30) -> EventDetector:
     config = DetectionConfig(idle_small=timedelta(hours=2), idle_large=timedelta(hours=6))
     posts = chatter(T0, hours, 30)
     for n in range(2):
-        posts += happening(
-            T0 + WARM + timedelta(hours=8 * n),
-            25,
-            timedelta(minutes=1),
-            [f"place{n}", f"accident{n}"],
-            prefix=f"h{n}",
-            seed=20 + n,
-        )
+        posts += numbered_happening(n, T0 + WARM + timedelta(hours=8 * n))
     return replay(posts, config).detector
 
 

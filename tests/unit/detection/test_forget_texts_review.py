@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from stream_factories import T0, chatter, happening, reaction, replay
+from stream_factories import T0, chatter, numbered_happening, reaction, replay
 
 from yuqing.detection import DetectionConfig, EventDetector
 
@@ -17,14 +17,7 @@ CONFIG = DetectionConfig(idle_small=timedelta(hours=2), idle_large=timedelta(hou
 def paused_with_one_active_event() -> EventDetector:
     """A happening in 21 hours of chatter: still active when the stream stops."""
     posts = chatter(T0, 21, 30)
-    posts += happening(
-        T0 + WARM + timedelta(hours=8),
-        25,
-        timedelta(minutes=1),
-        ["place1", "fire1"],
-        prefix="h1",
-        seed=21,
-    )
+    posts += numbered_happening(1, T0 + WARM + timedelta(hours=8), "fire")
     return replay(posts, CONFIG).detector
 
 
@@ -58,22 +51,13 @@ def two_active_events() -> EventDetector:
     """Two happenings an hour apart, both active when the stream stops; the older one's
     first post is reposted three times (its story is the most copied of the two)."""
     posts = chatter(T0, 15, 30)
-    older = happening(
-        T0 + WARM, 25, timedelta(minutes=1), ["place0", "flood0"], prefix="h0", seed=20
-    )
+    older = numbered_happening(0, T0 + WARM, "flood")
     posts += older
     posts += [
         reaction(f"r-{i}", T0 + WARM + timedelta(minutes=30 + i), ["place0", "flood0"], "h0-0")
         for i in range(3)
     ]
-    posts += happening(
-        T0 + WARM + timedelta(hours=1),
-        25,
-        timedelta(minutes=1),
-        ["place1", "fire1"],
-        prefix="h1",
-        seed=21,
-    )
+    posts += numbered_happening(1, T0 + WARM + timedelta(hours=1), "fire")
     return replay(posts, CONFIG).detector
 
 
