@@ -1369,31 +1369,27 @@ def claim_message(
     return result.rowcount == 1
 
 
-def finish_message(
-    conn: Connection,
-    message_id: str,
-    *,
-    status: str,
-    now: datetime,
-    channel: str | None = None,
-    detail: str = "",
-) -> None:
-    values: dict[str, Any] = {"status": status, "detail": detail[:500] or None}
-    if status == "sent":
-        values.update(delivered_at=now, channel=channel)
-    conn.execute(
-        update(t.notify_messages).where(t.notify_messages.c.id == message_id).values(**values)
-    )
+def _still_ours() -> Any:
+    """The outbox rows this process may still write an outcome to: claimed by it, or by
+    no one (put back on the deferred queue, or back to pending after a restart).
+
+    A send that outlived the claim lease may have been taken and finished by another
+    scheduler meanwhile; writing this process's outcome over that one turned its "sent"
+    into "undelivered", or its fresh claim into a finished row.
+    """
+    m = t.notify_messages.c
+    return or_(m.claimed_by.is_(None), m.claimed_by == claimant())
 
 
 def finish_messages(conn: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
-    """Many ``finish_message`` at once: dicts of id, status, now, channel, detail."""
+    """Many ``finish_message`` at once: dicts of id, status, now, channel, detail. A
+    message that another process has claimed since is left to it."""
     if not outcomes:
         return
     m = t.notify_messages.c
     conn.execute(
         update(t.notify_messages)
-        .where(m.id == bindparam("message_id"))
+        .where(m.id == bindparam("message_id"), _still_ours())
         .values(
             status=bindparam("new_status"),
             detail=bindparam("new_detail"),

@@ -191,3 +191,46 @@ def test_a_notice_deferred_again_waits_in_the_queue_as_deferred(
         queued = repo.deferred_message_ids(conn)
     assert status == "deferred" and len(queued) == 1
     assert make_service(wall_clock=wall).recover() == 0  # nothing taken for lost
+
+
+def finish(service: IncidentService, message_id: str, status: str) -> None:
+    with service.db.write() as conn:
+        repo.finish_messages(
+            conn,
+            [{"id": message_id, "status": status, "now": datetime.now(UTC), "detail": "late"}],
+        )
+
+
+def test_an_outcome_is_written_to_a_message_this_process_still_holds(
+    make_service: Make,
+) -> None:
+    service = make_service()
+    message_id = claimed_opening_notice(service, repo.claimant(), ago=timedelta(seconds=2))
+    finish(service, message_id, "undelivered")
+    assert status_of(service, message_id) == ("undelivered", repo.claimant())
+
+
+def test_a_late_outcome_does_not_overwrite_what_another_scheduler_finished(
+    make_service: Make, live_pid: int
+) -> None:
+    # This scheduler's send outlived the claim lease; another took the notice, sent it
+    # and recorded it. This one's late failure must not turn that "sent" into undelivered.
+    service = make_service()
+    other = f"{live_pid}|0123456789abcdef|{this_host()}"
+    message_id = claimed_opening_notice(service, other, ago=timedelta(seconds=2))
+    with service.db.write() as conn:
+        conn.execute(t.notify_messages.update().values(status="sent"))
+    finish(service, message_id, "undelivered")
+    assert status_of(service, message_id) == ("sent", other)
+
+
+def test_an_outcome_is_written_to_a_message_no_one_holds(make_service: Make) -> None:
+    # A notice put back on the deferred queue is claimed by no one until it is popped.
+    service = make_service()
+    message_id = claimed_opening_notice(service, repo.claimant(), ago=timedelta(seconds=2))
+    with service.db.write() as conn:
+        conn.execute(t.notify_messages.update().values(status="deferred", claimed_by=None))
+    finish(service, message_id, "deferred")
+    with service.db.read() as conn:
+        detail = conn.execute(select(t.notify_messages.c.detail)).scalar_one()
+    assert status_of(service, message_id) == ("deferred", None) and detail == "late"
