@@ -56,8 +56,8 @@ from yuqing.detection.model import (
     EventSummary,
     Occurrence,
 )
-from yuqing.detection.terms import TermBurst, TermModel
-from yuqing.textproc.keywords import keyword_eligible
+from yuqing.detection.terms import TermBurst, TermModel, has_han
+from yuqing.textproc.keywords import keyword_eligible, keyword_weights
 from yuqing.textproc.kind import kind_of_votes
 
 __all__ = ["EventDetector"]
@@ -416,6 +416,11 @@ class EventDetector:
         """The summary of one active event, or None when it is unknown or retired."""
         found = self._events.get(event_id)
         return None if found is None else self._summary(found, active=True)
+
+    @property
+    def stream_time(self) -> datetime | None:
+        """The latest post time seen (None before any): what lateness is measured from."""
+        return self._clock_dt
 
     @property
     def active_count(self) -> int:
@@ -1556,17 +1561,39 @@ class EventDetector:
         return kind, kinds.get(kind, 0) if kind else 0, sum(kinds.values())
 
     def _keywords(self, event: _Event, count: int) -> list[str]:
-        """The event's descriptors, heaviest first (refreshed at each review).
+        """What people read as the event's keywords.
 
-        What people read, by the rule of a post's keywords: no word of one character,
-        nothing without a letter, no stop word (the 月, 日 and 5 of "7月14日9时5分许" tell
-        a reader nothing, though they help to tell the event's posts apart).
+        By the rule of a post's keywords: no word of one character, nothing without a
+        letter, no stop word (the 月, 日 and 5 of "7月14日9时5分许" tell a reader nothing,
+        though they help to tell the event's posts apart). A Chinese event's are its
+        commonest words, each weighed by how rare it is in general Chinese text
+        (textproc's IDF table), among those more common in the event than in the whole
+        stream. Not its descriptors: those leave out every word in more than
+        ``specific_share`` of the stream's posts (so that matching stays cheap), and the
+        words naming a happening that fills the stream (化工园区, 火情) are exactly those;
+        what was left were the notices' boilerplate (发生, 部门, 造成). The table knows
+        Chinese only, so other events keep their descriptors, heaviest first.
         """
-        if not event.descriptors:
-            ranked = self._top_terms(event, 3 * count)
-        else:
-            ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
-        return [t for t, _ in ranked if keyword_eligible(t)][:count]
+        mass = event.mass
+        frequent = heapq.nlargest(8 * count, event.counts.items(), key=_second)
+        chinese = sum(c for t, c in frequent if has_han(t))
+        if mass <= 0.0 or chinese * 2 < sum(c for _, c in frequent):
+            if not event.descriptors:
+                ranked = self._top_terms(event, 3 * count)
+            else:
+                ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
+            return [t for t, _ in ranked if keyword_eligible(t)][:count]
+        terms = [t for t, _ in frequent]
+        documents = self._terms.documents()
+        scored: list[tuple[float, int, str]] = []
+        for i, ((term, weight), rarity, df) in enumerate(
+            zip(frequent, keyword_weights(terms), self._terms.df_many(terms), strict=True)
+        ):
+            share = weight / mass
+            if rarity > 0.0 and share * documents > df:
+                scored.append((-share * rarity, i, term))
+        scored.sort()
+        return [term for _, _, term in scored[:count]]
 
     def _summary(self, event: _Event, active: bool) -> EventSummary:
         cfg = self.config

@@ -30,7 +30,7 @@ from typing import Any
 from yuqing.detection.model import DetectionConfig
 from yuqing.detection.stopwords import STOP_WORDS
 
-__all__ = ["DailyProfile", "TermBurst", "TermModel", "keep_term"]
+__all__ = ["DailyProfile", "TermBurst", "TermModel", "has_han", "keep_term"]
 
 _LN2 = math.log(2.0)
 
@@ -38,7 +38,8 @@ _LN2 = math.log(2.0)
 HISTORY_RESTART = timedelta(days=30)
 
 
-def _has_han(token: str) -> bool:
+def has_han(token: str) -> bool:
+    """Whether the token holds a Han character."""
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in token)
 
 
@@ -46,7 +47,7 @@ def keep_term(token: str, min_latin_length: int = 2) -> bool:
     """Say whether a token can describe a happening (not a stop word, digit run or scrap)."""
     if token in STOP_WORDS or len(token) > 40:
         return False
-    if _has_han(token):
+    if has_han(token):
         return True
     if token.isdigit():
         # Years, casualty counts and magnitudes are telling; one or two digits are not.

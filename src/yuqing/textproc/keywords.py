@@ -25,7 +25,13 @@ from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
 
-__all__ = ["MAX_KEYWORD_CHARS", "keyword_eligible", "keywords", "keywords_batch"]
+__all__ = [
+    "MAX_KEYWORD_CHARS",
+    "keyword_eligible",
+    "keyword_weights",
+    "keywords",
+    "keywords_batch",
+]
 
 # Longer words are never keywords; nor are they looked up or remembered.
 MAX_KEYWORD_CHARS = 64
@@ -93,6 +99,19 @@ _WEIGHTS_MAX = 300_000
 def _weights() -> tuple[dict[str, float], float]:
     idf, unknown = _table()
     return dict(idf), unknown
+
+
+def keyword_weights(words: Sequence[str]) -> list[float]:
+    """Each word's weight as a keyword: its IDF in general Chinese text (the table's
+    median for a word it lacks), 0.0 for a word that is never a keyword."""
+    weights, unknown = _weights()
+    found: list[float] = []
+    for word in words:
+        weight = weights.get(word)
+        if weight is None:
+            weight = unknown if keyword_eligible(word) else 0.0
+        found.append(weight)
+    return found
 
 
 def keywords(tokens: Sequence[str], k: int = 8) -> list[str]:

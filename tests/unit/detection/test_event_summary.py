@@ -318,3 +318,43 @@ def test_places_named_by_one_post_only_are_no_spread() -> None:
     summary = run.detector.event(run.final(run.event_of["f7"]) or "")
     assert summary is not None
     assert summary.place_names == ["云溪县", "江州市"]
+
+
+def test_a_happening_that_fills_the_stream_is_named_by_its_own_words() -> None:
+    # The fire's name is in every one of its posts, so in far more than the 1% of the
+    # stream that matching allows its descriptors; its notices' boilerplate (发生, 部门,
+    # 处置 ...) is in a few (eight posts: under that 1% of two days of chatter), so the
+    # descriptors were all boilerplate. People must read the name.
+    boilerplate = ["发生", "部门", "处置", "得到", "造成", "各项", "指标", "要求"]
+    posts = []
+    for i in range(120):
+        words = ["化工园区", "火情", f"daily{(7 * i) % 600:03d}", f"daily{(11 * i) % 600:03d}"]
+        if i % 15 == 0:
+            words += boilerplate
+        posts.append(make_post(f"fire-{i}", START + timedelta(minutes=i), words))
+    run = replay([*chatter(START - timedelta(hours=48), 48, 60), *posts])
+    (event_id,) = {run.final(run.event_of[p.post_id]) for p in posts}
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None
+    assert summary.keywords[:2] == ["化工园区", "火情"]
+    assert not set(summary.keywords[:2]) & set(boilerplate)
+
+
+def test_an_english_event_is_named_by_its_own_words_too() -> None:
+    # The general-language table is Chinese: other events rank their words as before.
+    posts = [
+        make_post(
+            f"crash-{i}",
+            START + timedelta(minutes=2 * i),
+            ["helicopter", "glasgow", f"daily{(7 * i) % 600:03d}", f"daily{(13 * i) % 600:03d}"],
+            lang="en",
+        )
+        for i in range(40)
+    ]
+    run = replay([*chatter(T0, 12, 30), *posts])
+    (event_id,) = {run.final(run.event_of[p.post_id]) for p in posts}
+    assert event_id is not None
+    summary = run.detector.event(event_id)
+    assert summary is not None
+    assert set(summary.keywords[:2]) == {"helicopter", "glasgow"}
