@@ -90,7 +90,16 @@ def _guarded(what: str, restore: Callable[[], Any]) -> Any:
         raise
     except _Malformed as exc:
         raise ConfigError(f"{what} is malformed: {exc}") from None
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+    # OSError: a time the platform cannot make a date of (``datetime.fromtimestamp``).
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        OSError,
+    ) as exc:
         raise ConfigError(f"{what} is malformed: {type(exc).__name__}: {exc}") from None
 
 
@@ -150,6 +159,37 @@ def _opt_num(value: Any, path: str) -> float | None:
     return None if value is None else _num(value, path)
 
 
+def _amount(value: Any, path: str) -> float:
+    """A count or a level (decayed counts, volumes): a finite number, not below 0.
+
+    The detector takes square roots and logarithms of these: a negative one restored
+    failed later, in the middle of ingestion, with a math domain error.
+    """
+    found = _num(value, path)
+    if found < 0:
+        _fail(path, "expected a number not below 0")
+    return found
+
+
+def _count(value: Any, path: str) -> int:
+    found = _int(value, path)
+    if found < 0:
+        _fail(path, "expected a count (an integer not below 0)")
+    return found
+
+
+# The times a datetime can hold (years 1 to 9999), in epoch seconds.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
+
+
+def _moment(seconds: float, path: str) -> float:
+    """Epoch seconds that make a date (a curve's bin start): no later failure making it."""
+    if not _EARLIEST <= seconds <= _LATEST:
+        _fail(path, f"{seconds!r} seconds is no time a date can hold")
+    return seconds
+
+
 def _never_num(value: Any, path: str) -> float:
     """A time that may be "never yet" (``-inf`` in memory, ``null`` in the state)."""
     return -math.inf if value is None else _num(value, path)
@@ -159,27 +199,32 @@ def _finite(value: float) -> float | None:
     return None if math.isinf(value) else value
 
 
-def _nums(value: Any, path: str, length: int | None = None) -> list[float]:
+def _nums(
+    value: Any, path: str, length: int | None = None, *, amounts: bool = False
+) -> list[float]:
     items = _arr(value, path)
     if length is not None and len(items) != length:
         _fail(path, f"expected {length} numbers, found {len(items)}")
-    return [_num(x, f"{path}[{i}]") for i, x in enumerate(items)]
+    read = _amount if amounts else _num
+    return [read(x, f"{path}[{i}]") for i, x in enumerate(items)]
 
 
 def _strs(value: Any, path: str) -> list[str]:
     return [_str(x, f"{path}[{i}]") for i, x in enumerate(_arr(value, path))]
 
 
-def _float_map(value: Any, path: str) -> dict[str, float]:
+def _float_map(value: Any, path: str, *, amounts: bool = False) -> dict[str, float]:
     items = _obj(value, path)
     # Quick check first (these maps are large); the precise one names the bad entry.
     if (
         set(map(type, items)) <= {str}
         and set(map(type, items.values())) <= {float}
         and math.isfinite(sum(items.values()))
+        and not (amounts and items and min(items.values()) < 0)
     ):
         return dict(items)
-    return {_str(k, path): _num(v, f"{path}.{k}") for k, v in items.items()}
+    read = _amount if amounts else _num
+    return {_str(k, path): read(v, f"{path}.{k}") for k, v in items.items()}
 
 
 def _int_map(value: Any, path: str) -> dict[str, int]:
@@ -278,6 +323,14 @@ def restore_term_model(state: Any, config: DetectionConfig | None = None) -> Ter
     return _guarded(what, lambda: _term_model(state, cfg, "terms"))  # type: ignore[no-any-return]
 
 
+def _record(value: Any, path: str, width: int) -> list[float]:
+    """A term record: its bucket (-1 before any, or before 1970), then counts (not below 0)."""
+    record = _nums(value, path, width)
+    for i in range(1, width):
+        _amount(record[i], f"{path}[{i}]")
+    return record
+
+
 def _term_model(state: dict[str, Any], config: DetectionConfig, path: str) -> TermModel:
     _check_layout(state.get("layout"), config, f"{path}.layout")
     model = TermModel(config)
@@ -287,21 +340,23 @@ def _term_model(state: dict[str, Any], config: DetectionConfig, path: str) -> Te
     for term, record in _obj(state["terms"], f"{path}.terms").items():
         # The bulk of a state: a quick check per record (all floats, finite: a sum of
         # finite numbers is finite), a precise one only on failure.
+        # Its bucket, then counts: none below 0 (the burst test takes their logarithms).
         if (
             type(record) is list
             and len(record) == width
             and set(map(type, record)) <= floats
             and math.isfinite(sum(record))
+            and min(record) >= 0
         ):
             records[term] = record.copy()  # the caller's data is never shared
         else:
-            records[term] = _nums(record, f"{path}.terms.{term}", width)
+            records[term] = _record(record, f"{path}.terms.{term}", width)
     model._terms = records
-    model._total = _nums(state["total"], f"{path}.total", width)
+    model._total = _record(state["total"], f"{path}.total", width)
     model._first_bucket = _opt_int(state["first_bucket"], f"{path}.first_bucket")
     daily = _obj(state["daily"], f"{path}.daily")
-    model.daily._slots = _nums(daily["slots"], f"{path}.daily.slots", 24)
-    model.daily._counts = _num(daily["counts"], f"{path}.daily.counts")
+    model.daily._slots = _nums(daily["slots"], f"{path}.daily.slots", 24, amounts=True)
+    model.daily._counts = _amount(daily["counts"], f"{path}.daily.counts")
     model.daily._first = _opt_num(daily["first"], f"{path}.daily.first")
     model.daily._last_hour = _int(daily["last_hour"], f"{path}.daily.last_hour")
     return model
@@ -367,20 +422,23 @@ def _monitors(state: dict[str, Any], config: DetectionConfig, path: str) -> Moni
 def _baseline(data: Any, bin_seconds: float, half_life: float, path: str) -> VolumeBaseline:
     data = _obj(data, path)
     b = VolumeBaseline(bin_seconds, half_life)
-    b.level = _num(data["level"], f"{path}.level")
-    b.deviation = _num(data["deviation"], f"{path}.deviation")
-    b._hour_level = _nums(data["hour_level"], f"{path}.hour_level", 24)
+    # Volumes and counts of posts: none below 0 (a square root is taken of the level).
+    b.level = _amount(data["level"], f"{path}.level")
+    b.deviation = _amount(data["deviation"], f"{path}.deviation")
+    b._hour_level = _nums(data["hour_level"], f"{path}.hour_level", 24, amounts=True)
     seen = _arr(data["hour_seen"], f"{path}.hour_seen")
     if len(seen) != 24:
         _fail(f"{path}.hour_seen", "expected 24 counts")
-    b._hour_seen = [_int(x, f"{path}.hour_seen[{i}]") for i, x in enumerate(seen)]
+    b._hour_seen = [_count(x, f"{path}.hour_seen[{i}]") for i, x in enumerate(seen)]
     b._current_bin = _opt_int(data["current_bin"], f"{path}.current_bin")
-    b._current = _int(data["current"], f"{path}.current")
+    if b._current_bin is not None:
+        _moment(b._current_bin * bin_seconds, f"{path}.current_bin")
+    b._current = _count(data["current"], f"{path}.current")
     b._previous = [
-        _int(x, f"{path}.previous[{i}]")
+        _count(x, f"{path}.previous[{i}]")
         for i, x in enumerate(_arr(data["previous"], f"{path}.previous"))
     ]
-    b._closed = _int(data["closed"], f"{path}.closed")
+    b._closed = _count(data["closed"], f"{path}.closed")
     return b
 
 
@@ -433,7 +491,8 @@ def summary_from_state(data: Any, path: str = "summary") -> EventSummary:
     curve = []
     for i, item in enumerate(_arr(d["curve"], f"{path}.curve")):
         at, n = _pair(item, f"{path}.curve[{i}]")
-        moment = datetime.fromtimestamp(_num(at, f"{path}.curve[{i}]"), UTC)
+        seconds = _moment(_num(at, f"{path}.curve[{i}]"), f"{path}.curve[{i}]")
+        moment = datetime.fromtimestamp(seconds, UTC)
         curve.append((moment, _int(n, f"{path}.curve[{i}]")))
     return EventSummary(
         event_id=_str(d["event_id"], f"{path}.event_id"),
@@ -566,8 +625,9 @@ def _event(data: Any, path: str) -> _Event:
     e = _Event.__new__(_Event)
     e.id = _str(d["id"], f"{path}.id")
     e.landmark = _num(d["landmark"], f"{path}.landmark")
-    e.counts = _float_map(d["counts"], f"{path}.counts")
-    e.mass = _num(d["mass"], f"{path}.mass")
+    # Decayed counts of its posts: none below 0 (their logarithms weigh a post).
+    e.counts = _float_map(d["counts"], f"{path}.counts", amounts=True)
+    e.mass = _amount(d["mass"], f"{path}.mass")
     e.keys = set(_strs(d["keys"], f"{path}.keys"))
     e.anchors = set(_strs(d["anchors"], f"{path}.anchors"))
     e.main_anchors = _strs(d["main_anchors"], f"{path}.main_anchors")
@@ -902,4 +962,46 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     d._next_id = _int(state["next_id"], "next_id")
     d._batch = _int(state["batch"], "batch")
     d.stats = Counter(_int_map(state["stats"], "stats"))
+    _check_consistent(d, events, expiry)
     return d
+
+
+def _id_number(event_id: str) -> int:
+    """The number of an id ``ev-<n>`` the detector gave (0 for any other text)."""
+    digits = event_id[3:]
+    return int(digits) if event_id.startswith("ev-") and digits.isdigit() else 0
+
+
+def _check_consistent(
+    d: EventDetector, events: dict[str, _Event], expiry: list[tuple[float, str]]
+) -> None:
+    """What the fields must agree on, or the restored detector fails (or errs) later."""
+    # New events are numbered from next_id. An id the state holds (an event's, one merged
+    # into it, a retired summary's) given again replaced an active event in the set and
+    # put two happenings under one stored key: as after a crash (``reserve_ids``), new
+    # events are numbered after every one the state holds.
+    if d._next_id < 1:
+        _fail("next_id", f"{d._next_id} is below 1")
+    given = [*events, *(x for e in events.values() for x in e.merged_from)]
+    given += [x for s in d._retired for x in (s.event_id, *s.merged_from)]
+    given += [event_id for _, event_id in expiry]
+    if given:
+        d.reserve_ids(max(map(_id_number, given)) + 1)
+    # Forward-decay landmarks are stream times already passed: one after the clock
+    # overflowed an exponential at the next post.
+    clock = d._clock
+    for i, event in enumerate(events.values()):
+        if clock is None:
+            _fail("clock", "no stream time, yet the state holds events")
+        if event.landmark > clock:
+            _fail(f"events[{i}].landmark", f"{event.landmark!r} is after the stream clock")
+        for j, b in enumerate(event.bins):
+            # A curve's bin start becomes a date in every summary.
+            _moment(b * d._bin, f"events[{i}].bins[{j}]")
+    if d._kind_landmark is not None and (clock is None or d._kind_landmark > clock):
+        _fail("kinds.landmark", f"{d._kind_landmark!r} is after the stream clock")
+    # Every active event waits in the retirement heap; one missing never retired.
+    waiting = {event_id for _, event_id in expiry}
+    for event_id in d._events:
+        if event_id not in waiting:
+            _fail("expiry", f"the active event {event_id!r} has no retirement deadline")

@@ -30,6 +30,8 @@ log = logging.getLogger("yuqing.context")
 
 # The ingestor's detector, the only one saved (one row of ``detector_state``).
 DETECTOR_STATE_NAME = "ingest"
+# ... and where a saved state that cannot be restored is kept before detection starts afresh.
+UNRESTORABLE_STATE_NAME = "ingest-unrestorable"
 # Wall time between two saves while ingesting. A save of a busy day's state costs well under
 # a second (see the detection README), so this keeps its cost far below 1% of the time.
 CHECKPOINT_SECONDS = 300.0
@@ -113,8 +115,9 @@ class Context:
             when = f" (saved at {saved.saved_at.isoformat()})" if saved is not None else ""
             log.warning(
                 "the saved event detector state%s cannot be restored, event detection "
-                "starts afresh: %s",
+                "starts afresh%s: %s",
                 when,
+                self._keep_unrestorable_state(),
                 exc,
             )
         stage = DetectionStage(
@@ -122,6 +125,26 @@ class Context:
         )
         self._avoid_stored_ids(stage)
         return stage
+
+    def _keep_unrestorable_state(self) -> str:
+        """Keep the saved state this process cannot restore under another name; say where.
+
+        The fresh detector's first save replaces it: a state a later yuqing wrote (before a
+        rollback) or a damaged one that could still be mended was lost with no copy.
+        """
+        try:
+            with self.db.write() as conn:
+                kept = event_repo.copy_detector_state(
+                    conn, DETECTOR_STATE_NAME, UNRESTORABLE_STATE_NAME
+                )
+        except YuqingError as exc:
+            return f" (and it could not be kept aside: {exc})"
+        if not kept:
+            return ""
+        return (
+            f" (it is kept as the row {UNRESTORABLE_STATE_NAME!r} of the table "
+            "detector_state until the next one that cannot be restored)"
+        )
 
     def _avoid_stored_ids(self, stage: DetectionStage) -> None:
         """Number new events after every stored one of the stage's run tag.

@@ -9,12 +9,13 @@ stored, and whoever acts on them (the incident service) reads them after the com
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
@@ -25,6 +26,8 @@ from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
 from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
 from yuqing.textproc.severity import SeverityCue, extract_cues_batch, post_figures
+
+log = logging.getLogger("yuqing.detect")
 
 SNAPSHOT_VERSION = 1
 # Figures of posts that joined no event yet, kept for an event born from them later.
@@ -110,6 +113,8 @@ class DetectionStage:
         # the store does not hold and is never saved again; the next start goes on from
         # the last good save, as after a crash.
         self.diverged = False
+        # Whether a stream time ahead of the ingestion clock was reported (see run).
+        self._ahead_reported = False
 
     def key(self, event_id: str) -> str:
         return f"{self.run_tag}-{event_id}"
@@ -271,6 +276,35 @@ class DetectionStage:
         self._last_checkpoint = time.monotonic()
         self._batches_since_checkpoint = 0
 
+    def _report_stream_ahead(self, now: datetime) -> None:
+        """Say once why every post is skipped when the stream time is ahead of ``now``.
+
+        A restored state whose stream time is later than the ingestion clock (the clock
+        set back, a state from another machine) makes every post more than
+        ``max_lateness`` before it ``too_old``: detection then stops until the clock
+        catches up, which the skip counts alone did not explain.
+        """
+        stream = self.detector.stream_time
+        if stream is None or self._ahead_reported:
+            return
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        if stream.tzinfo is None:
+            stream = stream.replace(tzinfo=UTC)
+        cfg = self.detector.config
+        if stream - cfg.max_lateness <= now + cfg.max_future_skew:
+            return
+        self._ahead_reported = True
+        log.warning(
+            "the event detector's stream time %s (from the saved state) is ahead of the "
+            "ingestion clock %s: posts before %s are skipped as too_old until the clock "
+            "catches up; to start detection afresh, stop yuqing and delete the row "
+            "'ingest' of the table detector_state",
+            stream.isoformat(),
+            now.isoformat(),
+            (stream - cfg.max_lateness).isoformat(),
+        )
+
     def run(
         self,
         identities: Sequence[str],
@@ -326,6 +360,7 @@ class DetectionStage:
                 )
                 for i in range(len(identities))
             ]
+            self._report_stream_ahead(now)
             result = self.detector.process_batch(posts, now=now, monitors=monitors)
             for reason, count in result.skipped.items():
                 self.skipped[reason] = self.skipped.get(reason, 0) + count

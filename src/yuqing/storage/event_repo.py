@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Text, bindparam, cast, func, select, update
+from sqlalchemy import Row, Text, bindparam, cast, delete, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from yuqing.core.posts import MAX_REACH
@@ -381,6 +381,26 @@ def save_detector_state(
         )
     )
     return len(blob)
+
+
+def copy_detector_state(conn: Connection, name: str, copy: str) -> bool:
+    """Store the row of detector ``name`` as it is under the name ``copy`` too (replacing
+    any row of that name); False when there is none. Copied in SQL, so that a row this
+    yuqing cannot read (a later version's, a damaged one) is kept byte for byte."""
+    if (
+        conn.execute(select(detector_state.c.name).where(detector_state.c.name == name)).first()
+        is None
+    ):
+        return False
+    conn.execute(delete(detector_state).where(detector_state.c.name == copy))
+    columns = [detector_state.c.version, detector_state.c.saved_at, detector_state.c.state]
+    conn.execute(
+        insert(detector_state).from_select(
+            ["name", "version", "saved_at", "state"],
+            select(literal(copy), *columns).where(detector_state.c.name == name),
+        )
+    )
+    return True
 
 
 def load_detector_state(conn: Connection, name: str) -> SavedDetectorState | None:

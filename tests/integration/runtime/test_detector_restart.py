@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import select, update
 
 from yuqing.core.posts import parse_post_record
-from yuqing.runtime.context import DETECTOR_STATE_NAME, Context, open_context
+from yuqing.runtime.context import (
+    DETECTOR_STATE_NAME,
+    UNRESTORABLE_STATE_NAME,
+    Context,
+    open_context,
+)
 from yuqing.sources.base import Located
 from yuqing.storage import event_repo
 from yuqing.storage import schema as t
@@ -159,6 +164,31 @@ def test_a_damaged_state_is_reported_and_detection_starts_afresh(
         assert saved is not None and saved.payload["run_tag"] == fresh.run_tag
     finally:
         second.close()
+
+
+def test_a_state_that_cannot_be_restored_is_kept_aside_not_lost(
+    database_url: str, make_settings: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A later yuqing saved this state; after a rollback this one cannot read it. Detection
+    # starts afresh, and its first save must not be the end of the later one's state.
+    ctx = opened(database_url, make_settings, START + timedelta(hours=1))
+    later = {"version": 7, "run_tag": "later", "what": "a later yuqing's state"}
+    try:
+        with ctx.db.write() as conn:
+            event_repo.save_detector_state(conn, DETECTOR_STATE_NAME, 7, later, START)
+        with caplog.at_level(logging.WARNING, logger="yuqing.context"):
+            stage = ctx.ingestor.detection
+        assert stage is not None and stage.run_tag != "later"
+        assert UNRESTORABLE_STATE_NAME in caplog.text
+        assert ctx.save_detection() is not None
+        with ctx.db.read() as conn:
+            current = event_repo.load_detector_state(conn, DETECTOR_STATE_NAME)
+            kept = event_repo.load_detector_state(conn, UNRESTORABLE_STATE_NAME)
+        assert current is not None and current.payload["run_tag"] == stage.run_tag
+        assert kept is not None and (kept.version, kept.payload) == (7, later)
+        assert kept.saved_at == START
+    finally:
+        ctx.close()
 
 
 def test_a_state_of_another_version_is_reported_by_name(
