@@ -12,6 +12,7 @@ poller) stores the state and calls again once ``next_poll_at`` has come.
 from __future__ import annotations
 
 import calendar
+import codecs
 import contextlib
 import hashlib
 import io
@@ -23,6 +24,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from types import TracebackType
 from typing import Any
@@ -193,10 +195,10 @@ def poll_feed(
     if fetched is None:
         new_state = _succeeded(state, done, interval, etag=None, last_modified=None, seen=0)
         return PollResult(items=[], state=new_state, not_modified=True)
-    body, headers = fetched
+    body, headers, final_url = fetched
+    notes: list[str] = []
     try:
-        parsed = _parse_feed(url, body, headers)
-        notes: list[str] = []
+        parsed = _parse_feed(url, body, headers, base=final_url, notes=notes)
         items = list(_entries_to_items(shown, parsed, source_slug, kind, notes))
     except SourceError as exc:
         return failed_poll(state, done, interval, str(exc))
@@ -249,8 +251,8 @@ def _succeeded(
 ) -> FeedState:
     return replace(
         state,
-        etag=_header_value(etag, MAX_ETAG_CHARS) or state.etag,
-        last_modified=_header_value(last_modified, MAX_LAST_MODIFIED_CHARS) or state.last_modified,
+        etag=_header_value(etag, MAX_ETAG_CHARS) or _header_value(state.etag, MAX_ETAG_CHARS),
+        last_modified=_modified_by(last_modified, now) or _modified_by(state.last_modified, now),
         consecutive_failures=0,
         next_poll_at=now + interval,
         last_success_at=now,
@@ -290,9 +292,43 @@ def failed_poll(
 def _header_value(value: str | None, limit: int) -> str | None:
     # Validators are echoed back to the server; refuse absurd ones rather than store them
     # (and the store's columns bound them: PostgreSQL refuses a longer value).
-    if value is None or len(value) > limit:
+    if value is None or len(value) > limit or not _sendable(value):
         return None
     return value.strip() or None
+
+
+# How far a Last-Modified may be ahead of this machine's clock (clocks differ a little).
+_MAX_MODIFIED_AHEAD = timedelta(minutes=5)
+
+
+def _modified_by(value: str | None, now: datetime) -> str | None:
+    """A Last-Modified to keep, if any: not one in the future.
+
+    Sent back as If-Modified-Since, a date in the future (a server clock or file time
+    ahead) is later than every change until then, and a server comparing dates answers
+    304 to each: new entries hidden, for as long, from a feed whose health says all is
+    well. Left out, the next poll is a plain GET (or one with the ETag).
+    """
+    kept = _header_value(value, MAX_LAST_MODIFIED_CHARS)
+    if kept is None:
+        return None
+    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+        when = parsedate_to_datetime(kept)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if when > now + _MAX_MODIFIED_AHEAD:
+            return None
+    return kept
+
+
+# What a request header can carry back: visible ASCII and spaces. httpx refuses to encode
+# anything else, so a validator with one byte beyond ASCII (obs-text, which a response
+# may carry), once kept, failed every later poll of its feed for good.
+_SENDABLE = re.compile(r"[\x20-\x7e]*")
+
+
+def _sendable(value: str) -> bool:
+    return _SENDABLE.fullmatch(value) is not None
 
 
 class _Refused(SourceError):
@@ -305,8 +341,9 @@ class _Refused(SourceError):
 
 def _fetch(
     client: httpx.Client, state: FeedState, timeout: float, now: datetime
-) -> tuple[bytes, Mapping[str, str]] | None:
-    """The body and headers of the feed, or ``None`` for 304 Not Modified.
+) -> tuple[bytes, Mapping[str, str], str] | None:
+    """The body and headers of the feed and the URL they came from (the last one, after
+    any redirects), or ``None`` for 304 Not Modified.
 
     ``timeout`` bounds the whole request, headers included: httpx's timeouts are per
     read, and a server sending one header line, or one byte, every few seconds would
@@ -327,11 +364,14 @@ def _fetch(
         # one is not announced); a feed is polled every few minutes at most anyway.
         "Connection": "close",
     }
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
-    conditional = bool(state.etag or state.last_modified)
+    # A validator stored before it was checked, and that could not be sent, is left out.
+    etag = _header_value(state.etag, MAX_ETAG_CHARS)
+    last_modified = _modified_by(state.last_modified, now)
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    conditional = bool(etag or last_modified)
     watchdog = _Watchdog(timeout)
     try:
         with watchdog:
@@ -362,7 +402,7 @@ def _request(
     timeout: float,
     now: datetime,
     watchdog: _Watchdog,
-) -> tuple[bytes, Mapping[str, str]] | None:
+) -> tuple[bytes, Mapping[str, str], str] | None:
     deadline = time.monotonic() + timeout
     with client.stream(
         "GET",
@@ -410,7 +450,7 @@ def _request(
                 raise SourceError(f"{shown}: timed out after {timeout:g} s")
         inflater.check_complete(received)
         watchdog.finish()
-        return b"".join(pieces), response.headers
+        return b"".join(pieces), response.headers, str(response.url)
 
 
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -572,24 +612,47 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
-def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
+def _parse_feed(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    base: str | None = None,
+    notes: list[str] | None = None,
+) -> Any:
+    """The feed in ``body``, as feedparser reads it; ``SourceError`` if it is none.
+
+    ``base`` is the URL the body came from (after redirects; ``url`` by default): the
+    feed's relative links are resolved against it. A problem the feed is read despite
+    is added to ``notes``.
+    """
     shown = display_url(url)
     if not body.strip():  # feedparser's result for nothing lacks even a version
         raise SourceError(f"{shown}: empty response, not an RSS or Atom feed")
     content_type = headers.get("content-type", "")
+    repaired = _repaired_utf8(body, content_type)
+    if repaired is not None:
+        body, count, first = repaired
+        sequences = "1 byte sequence is" if count == 1 else f"{count:,} byte sequences are"
+        if notes is not None:
+            notes.append(
+                f"{shown}: {sequences} not valid UTF-8 (the first at byte {first:,}): "
+                "each read as U+FFFD"
+            )
     # A file object, never a str: feedparser would take a str that looks like a URL or
     # a path as one and fetch or open it. Relative links are resolved against the URL
-    # without its user info, so that no stored link carries the feed's credentials.
+    # the feed came from (after a redirect, its new place), without its user info, so
+    # that no stored link carries the feed's credentials.
     parsed = feedparser.parse(
         io.BytesIO(_CHARACTER_REFERENCE.sub(_checked_reference, body)),
         response_headers={
             "content-type": content_type,
-            "content-location": _USER_INFO.sub(r"\1", url),
+            "content-location": _USER_INFO.sub(r"\1", base or url),
         },
         sanitize_html=True,
         resolve_relative_uris=True,
     )
-    if parsed.entries or (parsed.version and not parsed.bozo):
+    if parsed.entries or (parsed.version and _read_whole(parsed)):
         return parsed
     mime = content_type.split(";")[0].strip().lower()
     head = body[:512].lstrip().lower()
@@ -600,6 +663,58 @@ def _parse_feed(url: str, body: bytes, headers: Mapping[str, str]) -> Any:
     problem = parsed.get("bozo_exception")
     detail = f" ({_reason(problem)})" if isinstance(problem, Exception) else ""
     raise SourceError(f"{shown}: not an RSS or Atom feed{detail}")
+
+
+def _read_whole(parsed: Any) -> bool:
+    """Whether feedparser read the whole document as XML: no problem at all, or only one
+    with its declared type or encoding (``text/xml`` without a charset is US-ASCII by
+    RFC 3023; ``application/octet-stream`` is no XML type), which it reads past. A feed
+    without entries is quiet then, not broken."""
+    if not parsed.bozo:
+        return True
+    benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    return isinstance(parsed.get("bozo_exception"), benign)
+
+
+# The encoding an XML declaration names, and byte order marks of encodings other than
+# UTF-8 (the declaration of such a document is not in ASCII bytes).
+_XML_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{1,40})["']"""
+)
+_OTHER_BOMS = (b"\xfe\xff", b"\xff\xfe", b"\x00\x00\xfe\xff")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+
+
+def _repaired_utf8(body: bytes, content_type: str) -> tuple[bytes, int, int] | None:
+    """``body`` with each invalid UTF-8 sequence as U+FFFD, how many there were and where
+    the first was; ``None`` when the body is valid or not said to be UTF-8.
+
+    A document declared UTF-8 (by its charset, its XML declaration, or by naming no
+    encoding at all, as XML reads that) with one bad byte is otherwise decoded whole by
+    feedparser as ISO-8859-2 or Windows-1252: every Chinese character of every entry
+    turned into mojibake, stored so and out of reach of every keyword.
+    """
+    if body.startswith(_OTHER_BOMS):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    else:
+        return None
+    declared = _CHARSET.search(content_type)
+    named = _XML_ENCODING.match(body[:512])
+    for name in (declared and declared.group(1), named and named.group(1).decode("latin-1")):
+        if not name:
+            continue
+        try:
+            if codecs.lookup(name).name != "utf-8":
+                return None  # another encoding's bytes: feedparser's to read
+        except (LookupError, ValueError):
+            return None  # an encoding unknown here: feedparser's to try
+    text = body.decode("utf-8", errors="replace")
+    count = text.count("\ufffd") - body.count("\ufffd".encode())
+    return text.encode("utf-8"), max(count, 1), first
 
 
 def _checked_reference(match: re.Match[bytes]) -> bytes:
