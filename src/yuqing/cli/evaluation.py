@@ -71,8 +71,43 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-# Files up to this size are read whole to tell one of nothing but white space (cheap).
-_SMALL_FILE = 65_536
+# A file is looked through in pieces of this size for anything but white space.
+_CHUNK = 65_536
+
+
+def _blank(source: Path) -> bool:
+    """Whether the file holds nothing but white space (and byte-order marks)."""
+    # Read up to the first character that is not blank, whatever the file's size: a large
+    # file of blank lines is as empty as a small one. Holds one piece at a time.
+    try:
+        with source.open("rb") as handle:
+            while piece := handle.read(_CHUNK):
+                if piece.decode("utf-8", "replace").strip("\ufeff \t\r\n"):
+                    return False
+    except OSError as exc:
+        raise _fail(f"{source}: cannot read ({exc.strerror or exc})") from None
+    return True
+
+
+_STREAM_NAMES = {1: "the standard output", 2: "the standard error"}
+
+
+def _standard_stream(target: Path) -> int | None:
+    """The descriptor (1 or 2) of this process's own stream that ``target`` names, if any.
+
+    ``/dev/stdout`` redirected to a file is a regular file by its name alone.
+    """
+    try:
+        named = target.stat()
+    except OSError:
+        return None
+    for descriptor in _STREAM_NAMES:
+        try:
+            if os.path.samestat(named, os.fstat(descriptor)):
+                return descriptor
+        except OSError:
+            continue
+    return None
 
 
 def _check_paths(source: Path, target: Path) -> None:
@@ -82,9 +117,7 @@ def _check_paths(source: Path, target: Path) -> None:
         raise _fail(f"{source}: not a regular file")
     # An empty file scored "nothing to score" and exited 0, as if it were a stream without
     # labels: a wrong path or a failed export would pass unnoticed.
-    if source.stat().st_size <= _SMALL_FILE and not source.read_bytes().decode(
-        "utf-8", "replace"
-    ).strip("\ufeff \t\r\n"):
+    if _blank(source):
         raise _fail(f"{source}: the file is empty: no posts to evaluate")
     if target.exists() and (target.resolve() == source.resolve() or _same_file(source, target)):
         raise _fail(f"{target}: the output would overwrite the input")
@@ -106,14 +139,25 @@ def _output(target: Path) -> Iterator[TextIO]:
     """The output file, written beside ``target`` and moved into place when complete.
 
     A run that fails half way (a full disk, a bad record, Ctrl-C) leaves what was at
-    ``target`` before, and a hard link to the input is replaced, never written through.
-    A target that exists and is no regular file (``/dev/stdout``, a pipe) is written
-    directly.
+    ``target`` before, and a hard link to the input is replaced, never written through;
+    a symbolic link is followed, and the file it names replaced. A target that exists and
+    is no regular file (``/dev/null``, a pipe), or is this process's stdout or stderr, is
+    written directly.
     """
-    direct = target.exists() and not target.is_file()
+    stream = _standard_stream(target)
+    if stream is None and target.is_symlink() and target.is_file():
+        # Replacing the link would leave the file it names stale and the link gone; a
+        # shell's ">" writes that file, and so does this.
+        target = target.resolve()
+    direct = stream is not None or (target.exists() and not target.is_file())
     partial = target
     try:
-        if direct:
+        if stream is not None:
+            # Written through the stream's own open file: a new one on a redirected stdout
+            # would start at its beginning, and the summary printed after would overwrite
+            # the lines; "replacing" it would put a file in place of /dev/stdout.
+            handle = open(os.dup(stream), "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+        elif direct:
             handle = target.open("w", encoding="utf-8")
         else:
             fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -471,6 +515,14 @@ def events(
 ) -> None:
     """Run detection over a stream on a fresh store and score its events and alerts."""
     _check_paths(input_path, output_path)
+    # The assignments are read back from the output to be scored, which a stream cannot
+    # give (and stdout would give with the run's summary among them): told now, not after
+    # a run that may take minutes.
+    again = "eval events reads the assignments back to score them: name a regular file"
+    if (stream := _standard_stream(output_path)) is not None:
+        raise _fail(f"{output_path}: is {_STREAM_NAMES[stream]}; {again}")
+    if output_path.exists() and not output_path.is_file():
+        raise _fail(f"{output_path}: not a regular file; {again}")
     from yuqing.runtime.evaluate import run_event_stream
 
     try:
