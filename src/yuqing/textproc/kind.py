@@ -430,26 +430,34 @@ def kind_of_votes(
 ) -> str | None:
     """The event's kind from its posts' votes per kind; ``None`` when nothing voted.
 
-    The emergency kind with the most votes wins (on a tie, the earlier of
-    ``EMERGENCY_KINDS``) if its votes are at least ``min_share`` of all votes and, where
-    ``chatter_shares`` gives each kind's share among the stream's ordinary posts, more
-    than ``z`` binomial standard deviations above what that share would give (a
-    classifier that calls one everyday post in four an accident makes a quarter of an
-    event's posts mean nothing), and at least ``min_votes`` (one post of six is a share,
-    not evidence); otherwise ``none``. Votes that are not positive numbers (negative,
-    NaN) count 0, and shares are taken into [0, 1].
+    The emergency kind whose votes stand out most above what ``chatter_shares`` (each
+    kind's share among the stream's ordinary posts, when given) would give wins (without
+    it, the most votes; on a tie, the earlier of ``EMERGENCY_KINDS``), if its votes are
+    at least ``min_share`` of all votes, more than ``z`` binomial standard deviations
+    above what its chatter share would give (a classifier that calls one everyday post
+    in four an accident makes a quarter of an event's posts mean nothing), and at least
+    ``min_votes`` (one post of six is a share, not evidence); otherwise ``none``. Votes
+    that are not positive numbers (negative, NaN) count 0, and shares are taken into
+    [0, 1].
     """
     counted = {kind: float(value) for kind, value in votes.items() if float(value) > 0.0}
     total = sum(counted.values())
     if not total > 0.0:
         return None
-    best = max(EMERGENCY_KINDS, key=lambda k: counted.get(k, 0.0))
+
+    def usual(kind: str) -> float:
+        share = float(chatter_shares.get(kind, 0.0)) if chatter_shares is not None else 0.0
+        return min(max(share, 0.0), 1.0) if share == share else 0.0
+
+    # Against the stream's ordinary posts, the kind that stands out most: a flood's posts
+    # also read as accidents about as often as everyday posts do (a quarter of the
+    # demo's chatter), and by count alone that made the flood an accident.
+    best = max(EMERGENCY_KINDS, key=lambda k: counted.get(k, 0.0) - total * usual(k))
     count = counted.get(best, 0.0)
     if count <= 0 or count < min_share * total or count < min_votes:
         return "none"
     if chatter_shares is not None:
-        share = float(chatter_shares.get(best, 0.0))
-        share = min(max(share, 0.0), 1.0) if share == share else 0.0
+        share = usual(best)
         expected = total * share
         if count <= expected + z * math.sqrt(expected * (1.0 - share)):
             return "none"

@@ -151,6 +151,19 @@ def test_an_event_kind_must_stand_out_from_the_chatters() -> None:
     assert kind_of_votes({}) is None and kind_of_votes({"none": 3.0}) == "none"
 
 
+def test_an_event_takes_the_kind_that_stands_out_most_from_the_chatter() -> None:
+    # A flood's posts: many read as accidents (路上开慢点, cars stalled in the water), about
+    # as many as everyday posts do; the flood's own share stands out far more.
+    votes = {"accident": 40.0, "natural_disaster": 30.0, "none": 30.0}
+    chatter = {"accident": 0.23, "natural_disaster": 0.01, "none": 0.76}
+    assert kind_of_votes(votes, chatter_shares=chatter, z=2.0) == "natural_disaster"
+    # Without the chatter's shares, the most votes win as before.
+    assert kind_of_votes(votes) == "accident"
+    # A fire stands out as an accident against the same chatter.
+    fire = {"accident": 60.0, "public_health": 5.0, "none": 35.0}
+    assert kind_of_votes(fire, chatter_shares=chatter, z=2.0) == "accident"
+
+
 def test_a_landslide_is_a_natural_disaster_and_a_tunnel_collapse_an_accident(
     model: KindModel,
 ) -> None:
