@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import Connection
 
-from yuqing.core.posts import AuthorKind, default_author_kind
+from yuqing.core.posts import AuthorKind, canonical_url, default_author_kind
 from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
@@ -145,6 +146,11 @@ def _poll_one(
         )
     new = result.state
     with ctx.db.write() as conn:
+        if result.error is None and new.url and new.url != source.url:
+            moved = _move(conn, source, new.url, shown)
+            if moved is not None:  # not moved: said why
+                result.notes.append(moved)
+                log.warning("feed %s: %s", source.slug, moved)
         repo.update_source_health(
             conn,
             source.id,
@@ -166,6 +172,24 @@ def _poll_one(
         too_old=result.too_old,
         rejected_note=rejected_note,
     )
+
+
+def _move(conn: Connection, source: repo.SourceInfo, url: str, shown: str) -> str | None:
+    """Store ``url`` as the feed's URL (it moved there for good); ``None`` when done, else
+    why not. Not to the URL of another feed: the two would fetch the same entries and
+    store them twice, under two names."""
+    for other in repo.list_sources(conn, kind="rss"):
+        if other.id != source.id and other.url and _same_url(other.url, url):
+            return f"{shown}: not moved to {display_url(url)}: that is feed {other.slug!r} already"
+    repo.set_source_url(conn, source.id, url)
+    return None
+
+
+def _same_url(one: str, two: str) -> bool:
+    try:
+        return canonical_url(one) == canonical_url(two)
+    except ValueError:
+        return one == two
 
 
 def _with_rejections(

@@ -16,6 +16,8 @@ import codecs
 import contextlib
 import hashlib
 import io
+import itertools
+import multiprocessing
 import re
 import socket
 import threading
@@ -58,6 +60,16 @@ MAX_BACKOFF = timedelta(hours=6)
 MAX_RETRY_AFTER = timedelta(hours=24)
 DEFAULT_INTERVAL = timedelta(minutes=10)
 DEFAULT_TIMEOUT = 30.0  # seconds for the whole request, headers and body included
+# Reading a body costs CPU in proportion to its size, and more for one the strict XML
+# parser refuses (feedparser then reads it all with its slow loose parser: a few
+# microseconds a byte, ~30 s for 10 MB of hostile markup; a real 8 MB feed takes 10-20 s).
+# A body up to INLINE_PARSE_BYTES is read in the caller's thread (a few seconds at worst);
+# a larger one by a separate process, stopped after PARSE_TIMEOUT seconds: the poll
+# fails, and the poller goes on with the other feeds. Both are read when used.
+INLINE_PARSE_BYTES = 1024 * 1024
+PARSE_TIMEOUT = 60.0
+# Redirects that move a feed for good: its stored URL becomes the new one.
+_PERMANENT_REDIRECTS = (301, 308)
 USER_AGENT = "yuqing/0.1 (public-opinion monitor; RSS/Atom reader)"
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -192,20 +204,23 @@ def poll_feed(
         why = f"{shown}: could not fetch the feed ({_reason(exc)})"
         return failed_poll(state, _finished(clock, now), interval, why)
     done = _finished(clock, now)
-    if fetched is None:
-        new_state = _succeeded(state, done, interval, etag=None, last_modified=None, seen=0)
-        return PollResult(items=[], state=new_state, not_modified=True)
-    body, headers, final_url = fetched
     notes: list[str] = []
+    moved_to = _moved_to(url, fetched.moved_to, fetched.moved_status, notes)
+    if fetched.body is None:
+        new_state = _succeeded(state, done, interval, etag=None, last_modified=None, seen=0)
+        new_state.url = moved_to or url
+        return PollResult(items=[], state=new_state, not_modified=True, notes=notes)
+    body, headers, final_url = fetched.body, fetched.headers, fetched.final_url
     try:
-        parsed = _parse_feed(url, body, headers, base=final_url, notes=notes)
-        items = list(_entries_to_items(shown, parsed, source_slug, kind, notes))
+        read = _read_bounded(url, body, headers, final_url, source_slug, kind)
     except SourceError as exc:
         return failed_poll(state, done, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
         return failed_poll(
             state, done, interval, f"{shown}: could not read the feed ({_reason(exc)})"
         )
+    items = read.items
+    notes.extend(read.notes)
     too_old = 0
     if retain_since is not None:
         # Stored, such an entry would be purged by the next retention run, and then be
@@ -223,10 +238,136 @@ def poll_feed(
         last_modified=headers.get("last-modified"),
         seen=seen,
     )
-    title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
+    new_state.url = moved_to or url
     return PollResult(
-        items=items, state=new_state, feed_title=title or None, notes=notes, too_old=too_old
+        items=items, state=new_state, feed_title=read.title, notes=notes, too_old=too_old
     )
+
+
+def _moved_to(url: str, target: str | None, status: int, notes: list[str]) -> str | None:
+    """The URL a feed moved to for good (a 301 or 308, maybe several), if it is one to
+    keep; a note says so either way. Only a successful poll moves a feed: a redirect to
+    a place that fails leaves the feed where it was."""
+    if target is None or target == url:
+        return None
+    shown, new = display_url(url), display_url(target)
+    usable = (
+        urlsplit(target).scheme.lower() in ("http", "https")
+        and len(target) <= MAX_URL_CHARS
+        and not any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in target)
+    )
+    if not usable:
+        notes.append(f"{shown}: moved permanently (HTTP {status}) to {new[:200]}: not kept")
+        return None
+    notes.append(
+        f"{shown}: moved permanently (HTTP {status}) to {new}: the feed's URL is now the new one"
+    )
+    return target
+
+
+@dataclass(slots=True)
+class _Read:
+    """What a feed's body holds: its entries, what was said about them, its title."""
+
+    items: list[Item]
+    notes: list[str]
+    title: str | None
+
+
+def _read_body(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    base: str,
+    source_slug: str,
+    kind: AuthorKind,
+) -> _Read:
+    notes: list[str] = []
+    parsed = _parse_feed(url, body, headers, base=base, notes=notes)
+    items = list(_entries_to_items(display_url(url), parsed, source_slug, kind, notes))
+    title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
+    return _Read(items, notes, title or None)
+
+
+def _read_bounded(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    base: str,
+    source_slug: str,
+    kind: AuthorKind,
+) -> _Read:
+    """``_read_body``, within ``PARSE_TIMEOUT`` seconds for a body larger than
+    ``INLINE_PARSE_BYTES`` (see there). ``SourceError`` naming the URL when it takes
+    longer, and the work is stopped: a thread cannot be, and would burn on."""
+    if len(body) <= INLINE_PARSE_BYTES:
+        return _read_body(url, body, headers, base, source_slug, kind)
+    shown = display_url(url)
+    timeout = PARSE_TIMEOUT
+    # Only what reading uses, as a plain dict (it goes to the other process).
+    sent = {"content-type": headers.get("content-type", "")}
+    # "spawn": a fresh interpreter. A fork of this process (a server with threads that
+    # may hold locks) could hang.
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_read_worker,
+        args=(sender, url, body, sent, base, source_slug, kind),
+        name="yuqing-feed-read",
+        daemon=True,
+    )
+    try:
+        try:
+            worker.start()
+        except Exception as exc:
+            raise SourceError(
+                f"{shown}: could not start a process to read the feed ({_reason(exc)})"
+            ) from None
+        sender.close()  # the worker's end: without it, a worker that dies is never seen
+        if not receiver.poll(timeout):
+            raise SourceError(
+                f"{shown}: reading the feed took longer than {timeout:g} s "
+                f"({len(body):,} bytes): not read"
+            )
+        try:
+            outcome, value = receiver.recv()
+        except (EOFError, OSError):
+            worker.join(5)
+            raise SourceError(
+                f"{shown}: could not read the feed (its reader stopped, exit code "
+                f"{worker.exitcode})"
+            ) from None
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        if worker.pid is not None:
+            worker.join(5)
+        receiver.close()
+        sender.close()
+    if outcome == "ok":
+        assert isinstance(value, _Read)
+        return value
+    raise SourceError(str(value))
+
+
+def _read_worker(
+    sender: Any,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    base: str,
+    source_slug: str,
+    kind: AuthorKind,
+) -> None:
+    """The other process of ``_read_bounded``: sends ("ok", _Read) or ("error", message)."""
+    try:
+        result: tuple[str, Any] = ("ok", _read_body(url, body, headers, base, source_slug, kind))
+    except SourceError as exc:
+        result = ("error", str(exc))
+    except Exception as exc:
+        result = ("error", f"{display_url(url)}: could not read the feed ({_reason(exc)})")
+    sender.send(result)
+    sender.close()
 
 
 def _finished(clock: Clock | None, started: datetime) -> datetime:
@@ -339,11 +480,22 @@ class _Refused(SourceError):
         self.retry_after = retry_after
 
 
-def _fetch(
-    client: httpx.Client, state: FeedState, timeout: float, now: datetime
-) -> tuple[bytes, Mapping[str, str], str] | None:
-    """The body and headers of the feed and the URL they came from (the last one, after
-    any redirects), or ``None`` for 304 Not Modified.
+@dataclass(slots=True)
+class _Fetched:
+    """A response: its body (``None`` for 304 Not Modified) and headers, the URL they came
+    from (the last one, after any redirects), and where the feed moved for good, if it
+    did: the URL after the redirects at the start of the chain that were all permanent,
+    and the status of the last of them."""
+
+    body: bytes | None
+    headers: Mapping[str, str]
+    final_url: str
+    moved_to: str | None = None
+    moved_status: int = 0
+
+
+def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime) -> _Fetched:
+    """The feed's response (see ``_Fetched``).
 
     ``timeout`` bounds the whole request, headers included: httpx's timeouts are per
     read, and a server sending one header line, or one byte, every few seconds would
@@ -402,7 +554,7 @@ def _request(
     timeout: float,
     now: datetime,
     watchdog: _Watchdog,
-) -> tuple[bytes, Mapping[str, str], str] | None:
+) -> _Fetched:
     deadline = time.monotonic() + timeout
     with client.stream(
         "GET",
@@ -418,7 +570,7 @@ def _request(
                 # Taken as "nothing new", it would hide a feed that never answers.
                 raise SourceError(f"{shown}: HTTP 304 without a conditional request")
             watchdog.finish()
-            return None
+            return _Fetched(None, response.headers, str(response.url), *_permanent(response))
         if status != 200:
             reason = f"HTTP {status} {response.reason_phrase or ''}".rstrip()
             retry_after = None
@@ -450,7 +602,22 @@ def _request(
                 raise SourceError(f"{shown}: timed out after {timeout:g} s")
         inflater.check_complete(received)
         watchdog.finish()
-        return b"".join(pieces), response.headers, str(response.url)
+        return _Fetched(
+            b"".join(pieces), response.headers, str(response.url), *_permanent(response)
+        )
+
+
+def _permanent(response: httpx.Response) -> tuple[str | None, int]:
+    """Where the redirects at the start of the chain that were all permanent led, and
+    the last one's status; ``(None, 0)`` when the first was temporary (or there was none).
+    A permanent redirect after a temporary one moves the temporary place, not the feed."""
+    hops = [*response.history, response]
+    moved, status = None, 0
+    for hop, after in itertools.pairwise(hops):
+        if hop.status_code not in _PERMANENT_REDIRECTS:
+            break
+        moved, status = str(after.request.url), hop.status_code
+    return moved, status
 
 
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -854,15 +854,26 @@ def update_source_health(conn: Connection, source_id: int, **values: Any) -> Non
     )
 
 
+def set_source_url(conn: Connection, source_id: int, url: str) -> None:
+    """A feed moved for good (a permanent redirect): it is polled at ``url`` from now on."""
+    conn.execute(update(t.sources).where(t.sources.c.id == source_id).values(url=url))
+
+
 def items_per_day(conn: Connection, source_id: int, since: datetime, until: datetime) -> float:
+    """Posts of the source that arrived in [since, until], per day: what its collector
+    brought in, by ``fetched_at``.
+
+    Not by ``post_counts``: those count each post at its own time (publication time,
+    when it has one; the curves are drawn on that), so a working feed whose new entries
+    are dated days back showed 0 a day, as if silent. The posts are kept for the
+    retention period, longer than the windows health is shown for (a day, a week); a
+    window reaching past it counts only the posts still kept.
+    """
+    p = t.posts.c
     total = conn.execute(
-        select(func.coalesce(func.sum(t.post_counts.c.posts), 0)).where(
-            and_(
-                t.post_counts.c.source_id == source_id,
-                t.post_counts.c.minute >= since,
-                t.post_counts.c.minute < until,
-            )
-        )
+        select(func.count())
+        .select_from(t.posts)
+        .where(and_(p.source_id == source_id, p.fetched_at >= since, p.fetched_at <= until))
     ).scalar_one()
     days = max((until - since).total_seconds() / 86400.0, 1e-9)
     return float(total) / days

@@ -148,6 +148,8 @@ posts = Table(
     Index("ix_posts_seen_at", "seen_at"),
     Index("ix_posts_story_id", "story_id"),
     Index("ix_posts_event_key", "event_key"),
+    # A source's arrivals in a window: its collector's health (items per day).
+    Index("ix_posts_source_fetched", "source_id", "fetched_at"),
 )
 
 monitors = Table(
