@@ -11,7 +11,10 @@ Spanish, Japanese ...), gets no label (null, counted), which the score counts as
 ``yuqing eval events --input STREAM.jsonl --output ASSIGN.jsonl`` runs the pipeline over a
 stream on a fresh temporary store (``yuqing.runtime.evaluate.run_event_stream``), which
 writes ``{"id", "event", "alerted_at"}`` per post, and, when the stream carries ``event``
-labels, prints the scores of ``yuqing.evaluation.score_events``.
+labels, prints the scores of ``yuqing.evaluation.score_events``. A stream line the scoring
+cannot use (no id, an event label that names no event, no ``published_at``) is rejected
+before detection, so the figures are those of the valid posts. Ids are keyed as given, as
+the reference scorer keys them: " a" and "a" are two posts.
 
 The last line printed by either, when there is a score, is the JSON object of the
 reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
@@ -41,7 +44,8 @@ from yuqing.cli.shown import one_line
 from yuqing.core.posts import PostRecord, json_type
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
-from yuqing.evaluation.lines import EvaluationLines, record_id
+from yuqing.evaluation.lines import NO_TIME, EvaluationLines, record_id, stream_line
+from yuqing.evaluation.lines import untimed as untimed_line
 from yuqing.sources.base import Rejection
 
 if TYPE_CHECKING:
@@ -411,8 +415,13 @@ def score_event_files(
     min_posts: int = 20,
     onset_posts: int = 5,
     field: str = "event",
+    reject_untimed: bool = False,
 ) -> EventFileScore:
     """Score an assignment file (``{"id", "event", "alerted_at"}``) against a labelled stream.
+
+    A stream post without ``published_at`` is not scored: counted (``untimed``), or with
+    ``reject_untimed`` rejected as a bad line, as ``yuqing eval events`` rejects it before
+    detection.
 
     Raises ``YuqingError`` naming ``file:line`` for a record the scorer cannot use, and
     ``SourceError`` when a file cannot be read.
@@ -427,24 +436,19 @@ def score_event_files(
             tally.reject(item)
             continue
         raw = item.record.raw
-        key, problem = record_id(raw)
+        # The checks eval events makes before detection (a line it rejects never reached
+        # the pipeline): told, and left out of the score.
+        key, problem = stream_line(raw, field)
         if key is None:
             tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
             continue
         label = raw.get(field)
-        if label is not None and (
-            isinstance(label, bool) or not isinstance(label, str | int) or label == ""
-        ):
-            # true, "", a list or an object would be scored as an event named "True", ""
-            # or "[...]": told, and left out of the score.
-            got = "an empty string" if label == "" else json_type(label)
-            tally.reject(
-                Rejection(item.location, f"{field}: expected an event id or null, got {got}")
-            )
-            continue
-        if raw.get("published_at") in (None, ""):
-            untimed += 1
+        if untimed_line(raw):
             labelled_untimed = labelled_untimed or label is not None
+            if reject_untimed:
+                tally.reject(Rejection(item.location, NO_TIME))
+            else:
+                untimed += 1
             continue
         tally.note_id(key)
         labelled = labelled or label is not None
@@ -527,7 +531,7 @@ def events(
 
     try:
         with _output(output_path) as out:
-            result = run_event_stream(input_path, out)
+            result = run_event_stream(input_path, out, field)
         typer.echo(
             f"{input_path}: {result.posts} posts ({result.rejected} lines rejected), "
             f"{result.written} assignments written to {output_path}; "
@@ -539,7 +543,16 @@ def events(
                 typer.echo(
                     f"{heading}: " + ", ".join(f"{n} {why}" for why, n in sorted(counts.items()))
                 )
-        scored = score_event_files(input_path, output_path, min_posts, onset_posts, field)
+        if result.untimed:
+            typer.echo(
+                f"note: {result.untimed} posts have no published_at: rejected, left out of "
+                "detection and of the score (an evaluation places each post at its time)"
+            )
+        # The stream's lines are checked as the run checked them: the same lines rejected,
+        # each told once.
+        scored = score_event_files(
+            input_path, output_path, min_posts, onset_posts, field, reject_untimed=True
+        )
     except YuqingError as exc:
         raise _fail(str(exc)) from None
     _show_rejections(scored.rejections, scored.rejected)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord, parse_post_record
+from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord, json_type, parse_post_record
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import JsonLinesFile
@@ -31,6 +31,37 @@ def record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
     if len(str(value)) > MAX_SHORT_CHARS:
         return None, f"id: longer than {MAX_SHORT_CHARS} characters"
     return value, None
+
+
+# An evaluation stream's line without published_at: eval events rejects it (score.py cannot
+# read such a stream at all, and detection could only place it at an arbitrary time).
+NO_TIME = "published_at: missing: an evaluation places each post at its time"
+
+
+def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, str | None]:
+    """A labelled stream line's id as given, or the problem that keeps it out of the score.
+
+    The checks of ``yuqing eval events`` on each stream line, the same before detection as
+    in scoring: an id (``record_id``), and an event label under ``field`` that is an event
+    id (a string or a whole number) or null. The time is checked apart (``untimed``).
+    """
+    key, problem = record_id(raw)
+    if key is None:
+        return None, problem or "no id: cannot be scored"
+    label = raw.get(field)
+    if label is not None and (
+        isinstance(label, bool) or not isinstance(label, str | int) or label == ""
+    ):
+        # true, "", a list or an object would be scored as an event named "True", "" or
+        # "[...]".
+        got = "an empty string" if label == "" else json_type(label)
+        return None, f"{field}: expected an event id or null, got {got}"
+    return key, None
+
+
+def untimed(raw: dict[str, Any]) -> bool:
+    """Whether a stream line gives no published_at (null or an empty string)."""
+    return raw.get("published_at") in (None, "")
 
 
 class EvaluationLines(JsonLinesFile):

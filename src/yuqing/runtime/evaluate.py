@@ -19,7 +19,7 @@ from typing import TextIO
 
 from pydantic import SecretStr
 
-from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, record_id
+from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, stream_line, untimed
 from yuqing.runtime.context import open_context
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
@@ -50,6 +50,7 @@ class EventRunResult:
     events: int
     alerts: int
     rejected: int
+    untimed: int = 0  # of the rejected: lines without published_at
     defaulted: dict[str, int] = field(default_factory=dict)
     raised: list[RaisedEvent] = field(default_factory=list)  # by alert time
 
@@ -89,38 +90,88 @@ def _without_offset(given: object) -> bool:
         return False
 
 
-def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
+def _store_ids(items: list[tuple[Located, str | int]]) -> dict[str, str]:
+    """Store ids for the given ids that the store would take for another's.
+
+    The store keeps ids trimmed, so " a" and "a" would be one post, while score.py keys
+    ids as given (``str(id)``): two posts. Every given id whose trimmed form an earlier one
+    already has gets a store id of its own, unlike any other (given id -> store id).
+    """
+    taken = {str(key).strip() for _, key in items}
+    owner: dict[str, str] = {}  # trimmed id -> the given id that has it in the store
+    aliases: dict[str, str] = {}
+    serial = 0
+    for _, key in items:
+        given = str(key)
+        if owner.setdefault(given.strip(), given) == given or given in aliases:
+            continue
+        while (alias := f"~eval-{serial}") in taken:
+            serial += 1
+        taken.add(alias)
+        aliases[given] = alias
+    return aliases
+
+
+def _apart(items: list[tuple[Located, str | int]]) -> dict[str, str]:
+    """Give posts whose ids differ only in surrounding spaces store ids of their own.
+
+    A repost or reply that names such a post by its id as given follows it. Returns the
+    store id of every given id (``str(id)``) that has one other than its trimmed form.
+    """
+    aliases = _store_ids(items)
+    if not aliases:
+        return aliases
+    for item, key in items:
+        record = item.record
+        if str(key) in aliases:
+            record.external_id = aliases[str(key)]
+        for name in ("repost_of", "reply_to"):
+            link = record.raw.get(name)
+            if isinstance(link, str | int) and not isinstance(link, bool) and str(link) in aliases:
+                setattr(record, name, aliases[str(link)])
+    return aliases
+
+
+def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> EventRunResult:
     """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines.
 
-    One line per input post with an id, the id as the post gives it; ``alerted_at`` is in
-    UTC, without an offset when the stream's times have none.
+    One line per valid input post, the id as the post gives it; ``alerted_at`` is in UTC,
+    without an offset when the stream's times have none. A line the scoring would reject
+    (no id, an event label under ``field`` that names no event) or that gives no
+    ``published_at`` (detection could place it at no time of the stream, and score.py
+    cannot read it) is rejected before detection: the run is that of the valid posts.
     """
     started = time.monotonic()
-    located: list[Located] = []
+    located: list[tuple[Located, str | int]] = []
     # Each line's id as given: the scorer matches it to the stream's as given, while the
     # store keeps it stripped (" a " would otherwise come back as "a", a post not in pred).
     order: list[str | int] = []
     rejected = 0
+    no_time = 0
     wordless = 0
     for item in EvaluationLines(input_path).read():
         if isinstance(item, Rejection):
             rejected += 1
             continue
-        key, _ = record_id(item.record.raw)
+        key, _ = stream_line(item.record.raw, field)
+        if key is None:
+            rejected += 1
+            continue
+        if untimed(item.record.raw):
+            rejected += 1
+            no_time += 1
+            continue
+        order.append(key)
         if isinstance(item, LabelsOnly):
             # A labelled object that is no post at all (a bare repost is one: it has an
             # original): nothing to detect, but scored (event null), as the scorer reads it.
-            if key is not None:
-                order.append(key)
-                wordless += 1
-            else:
-                rejected += 1
+            wordless += 1
             continue
-        located.append(item)
-        if key is not None and item.record.external_id:
-            order.append(key)
-    timed = sorted((i for i in located if i.record.published_at is not None), key=_time)
-    untimed = [i for i in located if i.record.published_at is None]
+        located.append((item, key))
+    aliases = _apart(located)
+    # Given id -> its post's id in the store; an id of wordless objects alone has none.
+    stored = {str(k): aliases.get(str(k), str(k).strip()) for _, k in located}
+    timed = sorted((i for i, _ in located), key=_time)
     first = timed[0].record.published_at if timed else None
     # score.py cannot set an alert time with an offset beside stream times without one.
     naive = bool(timed) and all(_without_offset(i.record.raw.get("published_at")) for i in timed)
@@ -135,7 +186,7 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
         ctx = open_context(settings, clock=clock)
         try:
             ingestor = ctx.ingestor
-            ingestor.ingest_batches(_batches(timed + untimed, clock), origin=str(input_path))
+            ingestor.ingest_batches(_batches(timed, clock), origin=str(input_path))
             with ctx.db.read() as conn:
                 assigned = event_repo.event_assignments(conn)
                 events, alerts = event_repo.count_events(conn)
@@ -159,7 +210,8 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
             ctx.close()
     written = 0
     for post_id in order:
-        event, alerted = assigned.get(str(post_id).strip(), (None, None))
+        store_id = stored.get(str(post_id))
+        event, alerted = assigned.get(store_id, (None, None)) if store_id else (None, None)
         if alerted is not None and naive:
             alerted = alerted.astimezone(UTC).replace(tzinfo=None)
         out.write(
@@ -176,6 +228,7 @@ def run_event_stream(input_path: Path, out: TextIO) -> EventRunResult:
         written += 1
     return EventRunResult(
         posts=len(located),
+        untimed=no_time,
         written=written,
         seconds=round(time.monotonic() - started, 1),
         skipped=skipped,
