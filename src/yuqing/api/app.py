@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -25,7 +26,7 @@ from yuqing.api.incidents import build_router
 from yuqing.core.clock import utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
-from yuqing.errors import QueryError, StorageError
+from yuqing.errors import NotFound, QueryError, StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
@@ -59,6 +60,54 @@ STORAGE_FAILED = (
 )
 log = logging.getLogger("yuqing.api")
 
+# The longest texts the console and the API show of what they read from the store: the
+# columns' lengths, which SQLite does not enforce (a title stored by hand or by another
+# program was sent whole, at every refresh of the page).
+MAX_TITLE_SHOWN = 300
+MAX_KEYWORD_SHOWN = 100
+MAX_KEYWORDS_SHOWN = 6
+MAX_NAME_SHOWN = 300
+MAX_MONITOR_NAME_SHOWN = 200
+MAX_QUERY_SHOWN = 2000
+MAX_ERROR_SHOWN = 1000
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    """``text`` of at most ``limit`` characters, a cut one ending in an ellipsis."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def event_keywords(summary: Any) -> list[str]:
+    """An event's first keywords, whatever shape its stored summary has (an earlier
+    version's, a hand edit): a list of words, or one word; nothing else."""
+    keywords = summary.get("keywords") if isinstance(summary, Mapping) else None
+    if isinstance(keywords, str):
+        keywords = [keywords]
+    if not isinstance(keywords, list):
+        return []
+    words = [str(k) for k in keywords if isinstance(k, str | int | float) and str(k).strip()]
+    return [clip(w, MAX_KEYWORD_SHOWN) or "" for w in words[:MAX_KEYWORDS_SHOWN]]
+
+
+def check_utf8_query(request: Request, *names: str) -> None:
+    """400 when one of the query parameters ``names`` is percent-encoded bytes that are
+    not UTF-8: the framework reads them with U+FFFD in their place, so ``q=火灾%ff``
+    searched for 火灾 and ``source=%ff`` stored posts under a source called "\ufffd"."""
+    raw: bytes = request.scope.get("query_string", b"")
+    for part in raw.split(b"&"):
+        key, _, value = part.partition(b"=")
+        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
+        if name not in names:
+            continue
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(
+                400, f"query parameter {name} is not UTF-8 text once percent-decoded"
+            ) from None
+
 
 def redact_query(text: str | None) -> str | None:
     """A URL (or a message holding one) in display form, user info removed and query
@@ -90,19 +139,26 @@ def sources_with_health(
     """Every source with its health record and items over the last day."""
     rows = []
     for info in repo.list_sources(conn):
-        health = repo.source_health(conn, info.id)
+        try:
+            health: Any = repo.source_health(conn, info.id)
+        except NotFound:
+            # A source stored without its record (by hand, or another program): never
+            # read yet, as far as anyone can tell; not a 500 for the whole page.
+            health = None
         rows.append(
             {
                 "slug": info.slug,
-                "name": redact_query(info.name),
+                "name": clip(redact_query(info.name), MAX_NAME_SHOWN),
                 "kind": info.kind,
                 "category": info.category,
-                "items_total": health.items_total,
+                "items_total": health.items_total if health else 0,
                 "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
-                "last_success": fmt(health.last_success_at),
-                "last_error": redact_query(health.last_error),
-                "last_error_at": fmt(health.last_error_at),
-                "failing": health.consecutive_failures > 0,
+                "last_success": fmt(health.last_success_at if health else None),
+                "last_error": clip(
+                    redact_query(health.last_error if health else None), MAX_ERROR_SHOWN
+                ),
+                "last_error_at": fmt(health.last_error_at if health else None),
+                "failing": bool(health and health.consecutive_failures > 0),
             }
         )
     return rows
@@ -141,7 +197,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
     def burst(b: event_repo.MonitorBurst) -> dict[str, Any]:
         return {
             "monitor_id": b.monitor_id,
-            "monitor": b.monitor_name,
+            "monitor": clip(b.monitor_name, MAX_MONITOR_NAME_SHOWN),
             "at": _fmt(b.at),
             "posts": b.posts,
             "expected": round(b.expected, 1),
@@ -161,7 +217,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         "stories": [
             {
                 "id": s.id,
-                "title": s.title,
+                "title": clip(s.title, MAX_TITLE_SHOWN),
                 "post_count": s.post_count,
                 "reach": s.reach,
                 "last_seen": _fmt(s.last_seen_at),
@@ -173,7 +229,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         "events": [
             {
                 "key": e.key,
-                "title": e.title,
+                "title": clip(e.title, MAX_TITLE_SHOWN),
                 "status": e.status,
                 "post_count": e.post_count,
                 "reach": e.reach,
@@ -184,20 +240,20 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "first_seen": _fmt(e.first_seen_at),
                 "alerted_at": _fmt(e.alerted_at),
                 "last_seen": _fmt(e.last_seen_at),
-                "keywords": list(e.summary.get("keywords", []))[:6],
-                "sources": e.summary.get("sources"),
+                "keywords": event_keywords(e.summary),
+                "sources": e.summary.get("sources") if isinstance(e.summary, Mapping) else None,
             }
             for e in events
         ],
         "monitors": [
             {
                 "id": m.id,
-                "name": m.name,
-                "query": m.query,
+                "name": clip(m.name, MAX_MONITOR_NAME_SHOWN),
+                "query": clip(m.query, MAX_QUERY_SHOWN),
                 "active": m.active,
                 # "not-run": its query no longer compiles, "problem" says why.
                 "state": state,
-                "problem": problem,
+                "problem": clip(problem, MAX_ERROR_SHOWN),
                 "matched": matched.get(m.id, 0),
                 "last_burst": burst(last_bursts[m.id]) if m.id in last_bursts else None,
             }
@@ -353,11 +409,13 @@ def create_app(
 
     @app.get("/api/v1/search")
     def search(
+        request: Request,
         q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
         limit: int = Query(20, ge=1, le=200),
     ) -> dict[str, Any]:
         from yuqing.storage.search import check_query, search_posts
 
+        check_utf8_query(request, "q")
         try:
             check_query(q)
         except QueryError as exc:
@@ -400,10 +458,14 @@ def create_app(
         if not expected:
             raise HTTPException(503, "push is disabled: set YUQING_PUSH_TOKEN to enable it")
         given = request.headers.get("authorization", "")
+        # The header as its bytes (the framework reads them as Latin-1): a token of other
+        # characters than ASCII, sent in UTF-8, never matched its own setting. Only ASCII
+        # spaces are trimmed: 0x85 and 0xA0, spaces in Latin-1, end many UTF-8 characters.
         if not given.lower().startswith("bearer ") or not hmac.compare_digest(
-            given[7:].strip().encode(), expected.encode()
+            given[7:].encode("latin-1").strip(b" \t"), expected.encode()
         ):
             raise HTTPException(401, "missing or wrong token (Authorization: Bearer <token>)")
+        check_utf8_query(request, "source")
         try:
             slug = short_name(source, "source", MAX_SOURCE_CHARS)
         except QueryError as exc:

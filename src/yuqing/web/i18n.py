@@ -21,6 +21,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "time_zone": {"zh": "时区", "en": "Time zone"},
     "zone_china": {"zh": "北京时间", "en": "China time"},
     "chart_peak": {"zh": "峰值：每分钟 {n} 条", "en": "Peak: {n} posts a minute"},
+    "chart_peak_one": {"zh": "峰值：每分钟 1 条", "en": "Peak: 1 post a minute"},
     "last_burst": {"zh": "最近突增", "en": "Last burst"},
     "monitor_bursts": {"zh": "监测方案突增", "en": "Monitor bursts"},
     "burst_at": {"zh": "时间", "en": "At"},
