@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -215,15 +216,30 @@ def stored_url(ctx: Context, slug: str) -> str | None:
     return found.url
 
 
+def redirected_feed(
+    ctx: Context,
+    client: httpx.Client,
+    server: FeedServer,
+    status: int,
+    old: str,
+    new: str,
+    slug: str,
+) -> Any:
+    """Add feed ``slug`` at ``old``, which redirects (``status``) to a good feed at
+    ``new``; poll it once and return the outcome."""
+    server.routes[old] = redirect(status, new)  # type: ignore[assignment]
+    server.routes[new] = lambda h: send(h, 200, FRESH)
+    add_feed(ctx, slug, server.url(old))
+    [outcome] = poll_due_feeds(ctx, client)
+    return outcome
+
+
 @pytest.mark.parametrize("status", [301, 308])
 def test_a_permanent_redirect_moves_the_stored_feed_url_and_says_so(
     ctx: Context, client: httpx.Client, server: FeedServer, status: int
 ) -> None:
     old, new = f"/f12-old-{status}", f"/f12-new-{status}"
-    server.routes[old] = redirect(status, new)  # type: ignore[assignment]
-    server.routes[new] = lambda h: send(h, 200, FRESH)
-    add_feed(ctx, "moved", server.url(old))
-    [outcome] = poll_due_feeds(ctx, client)
+    outcome = redirected_feed(ctx, client, server, status, old, new, "moved")
     assert outcome.error is None and outcome.summary is not None
     assert outcome.summary.stored == 3
     assert stored_url(ctx, "moved") == server.url(new)
@@ -245,10 +261,7 @@ def test_a_temporary_redirect_keeps_the_stored_url(
     ctx: Context, client: httpx.Client, server: FeedServer, status: int
 ) -> None:
     old, new = f"/f12-temp-{status}", f"/f12-there-{status}"
-    server.routes[old] = redirect(status, new)  # type: ignore[assignment]
-    server.routes[new] = lambda h: send(h, 200, FRESH)
-    add_feed(ctx, "visiting", server.url(old))
-    [outcome] = poll_due_feeds(ctx, client)
+    outcome = redirected_feed(ctx, client, server, status, old, new, "visiting")
     assert outcome.error is None
     assert stored_url(ctx, "visiting") == server.url(old)
     assert not any("moved" in note for note in outcome.notes)
