@@ -17,6 +17,9 @@ and say what is wrong, so the CLI and API can show them as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class YuqingError(Exception):
     """Base of every error yuqing raises on purpose."""
@@ -35,7 +38,28 @@ class SourceError(YuqingError):
 
 
 class QueryError(YuqingError):
-    """A monitor or search query does not parse."""
+    """A monitor or search query does not parse.
+
+    The message is English, for the CLI, logs and the API's ``detail``; its wording may
+    change. ``code`` (``query.unclosed_quote`` ...) is stable, and ``params`` holds what
+    the message names (``position`` counted from 1, ``near``, the term or field ...), bounded
+    short: from them the console says the reason in the reader's language and a program
+    tells one refusal from another. ``query.invalid`` when the raiser gave no code.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str = "query.invalid",
+        params: Mapping[str, str | int] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, str | int] = dict(params or {})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle as ``cls(*args)``: keep the code and params across processes.
+        return (type(self), (str(self), self.code, self.params))
 
 
 class PlanError(YuqingError):

@@ -32,7 +32,14 @@ from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
 from yuqing.storage.search import MAX_QUERY_CHARS
-from yuqing.web.i18n import feed_error, pick_language, translator, zone_label
+from yuqing.web.i18n import (
+    LANGUAGES,
+    feed_error,
+    pick_language,
+    query_reason,
+    translator,
+    zone_label,
+)
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -164,7 +171,7 @@ def sources_with_health(
     return rows
 
 
-def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, str | None]:
+def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, QueryError | None]:
     """``active``, ``paused`` or ``not-run`` (with why), as ``yuqing monitors list`` says.
 
     Ingestion skips a stored query that no longer compiles (an earlier version's): the
@@ -173,8 +180,24 @@ def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, str | None]:
     try:
         compile_query(monitor.query)
     except QueryError as exc:
-        return "not-run", str(exc)
+        return "not-run", exc
     return ("active" if monitor.active else "paused"), None
+
+
+def query_refused(exc: QueryError, lang: str | None) -> JSONResponse:
+    """The JSON API's answer to a refused query: 422, the English message as ``detail``
+    (as every other error's), a stable ``code`` and the ``params`` it names; and, when
+    the client asks with ``lang``, the reason in that language as ``message``."""
+    content: dict[str, Any] = {
+        "detail": clip(str(exc), MAX_ERROR_SHOWN),
+        "code": exc.code,
+        "params": exc.params,
+    }
+    if lang in LANGUAGES:
+        content["message"] = clip(
+            query_reason(str(exc), exc.code, exc.params, lang), MAX_ERROR_SHOWN
+        )
+    return JSONResponse(content, status_code=422)
 
 
 def overview_data(ctx: Context) -> dict[str, Any]:
@@ -251,9 +274,12 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "name": clip(m.name, MAX_MONITOR_NAME_SHOWN),
                 "query": clip(m.query, MAX_QUERY_SHOWN),
                 "active": m.active,
-                # "not-run": its query no longer compiles, "problem" says why.
+                # "not-run": its query no longer compiles, "problem" says why (in
+                # English), "problem_code" and "problem_params" what it names, stably.
                 "state": state,
-                "problem": clip(problem, MAX_ERROR_SHOWN),
+                "problem": clip(str(problem), MAX_ERROR_SHOWN) if problem else None,
+                "problem_code": problem.code if problem else None,
+                "problem_params": problem.params if problem else None,
                 "matched": matched.get(m.id, 0),
                 "last_burst": burst(last_bursts[m.id]) if m.id in last_bursts else None,
             }
@@ -378,6 +404,14 @@ def create_app(
             return JSONResponse({"detail": problems}, status_code=422)
         return error_page(request, 422)
 
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, exc: QueryError) -> Response:
+        # A refused query (search; a route that takes a monitor's): a program reads the
+        # code, a person the message; a page gets the page for a bad request.
+        if request.url.path.startswith(_MACHINE_PATHS):
+            return query_refused(exc, request.query_params.get("lang"))
+        return error_page(request, 422)
+
     @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -388,6 +422,17 @@ def create_app(
         data = overview_data(ctx)
         for source in data["sources"]:
             source["last_error"] = feed_error(source["last_error"], language)
+        for monitor in data["monitors"]:
+            if monitor["problem"] is not None:
+                monitor["problem"] = clip(
+                    query_reason(
+                        monitor["problem"],
+                        monitor["problem_code"],
+                        monitor["problem_params"],
+                        language,
+                    ),
+                    MAX_ERROR_SHOWN,
+                )
         bars, top = _bars(data["per_minute"])
         return templates.TemplateResponse(
             request,
@@ -416,14 +461,15 @@ def create_app(
         from yuqing.storage.search import check_query, search_posts
 
         check_utf8_query(request, "q")
-        try:
-            check_query(q)
-        except QueryError as exc:
-            raise HTTPException(422, str(exc)) from None
+        check_query(q)  # a QueryError answers 422 with its code (query_error)
         terms = ctx.ingestor.pipeline.query_terms(q)
         if not terms:
             # "No hits" would say the archive has none; the query itself asks for nothing.
-            raise HTTPException(422, f"the query {q[:40]!r} has no words to search for")
+            raise QueryError(
+                f"the query {q[:40]!r} has no words to search for",
+                "search.no_terms",
+                {"query": q[:40]},
+            )
         with ctx.db.read() as conn:
             # One more than asked for: whether the limit cut the results.
             found = search_posts(conn, terms, limit=limit + 1)

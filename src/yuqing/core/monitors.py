@@ -49,9 +49,13 @@ The query is normalised first, as post texts are (``yuqing.textproc.normalise``:
 Traditional to Simplified, invisible characters dropped), and Chinese quotes become ``"``, so
 ``（化工廠 OR 爆炸）`` and ``来源：weibo`` work as typed. Queries that cannot be run raise
 ``QueryError`` with a message that names the problem and, where known, the character
-position (counted from 1 in the normalised query). Two further refusals protect users
-from silent surprises: lower-case ``and``/``or``/``not`` (Lucene would search for them as
-words) and queries that only exclude (``NOT 谣言``), which would match nearly every post.
+position (counted from 1 in the normalised query). The message is English; each error also
+carries a stable ``code`` (``query.unclosed_parenthesis`` ...) and ``params`` (``position``,
+``near``, the term or field at fault, each cut to ``MAX_PARAM_CHARS``), from which the
+console says the reason in Chinese and by which programs tell refusals apart. Two further
+refusals protect users from silent surprises: lower-case ``and``/``or``/``not`` (Lucene
+would search for them as words) and queries that only exclude (``NOT 谣言``), which would
+match nearly every post.
 
 A monitor's name is stored NFKC-normalised (``monitor_name``): ``ＡＢＣ`` typed with a
 full-width keyboard is the name ``ABC``, so the two cannot be two monitors, and either
@@ -455,21 +459,33 @@ class MonitorSet:
 def compile_query(text: str) -> MonitorQuery:
     """Parse and compile a monitor query, or raise ``QueryError`` saying what is wrong."""
     if not isinstance(text, str):
-        raise QueryError(f"query must be text, got {type(text).__name__}")
+        raise _error(
+            "query.not_text",
+            f"query must be text, got {type(text).__name__}",
+            type=type(text).__name__,
+        )
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}"
+        raise _error(
+            "query.too_long",
+            f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+            length=len(text),
+            limit=MAX_QUERY_CHARS,
         )
     query = normalise_query(text)
     if len(query) > MAX_QUERY_CHARS:
         # NFKC expands some characters (one "㈠" is three): the stored, normalised query
         # must itself be within the limit, or it would not compile when loaded.
-        raise QueryError(
+        raise _error(
+            "query.too_long_normalised",
             f"query is {len(query):,} characters long once normalised (full-width and "
-            f"compatibility forms written out); the limit is {MAX_QUERY_CHARS:,}"
+            f"compatibility forms written out); the limit is {MAX_QUERY_CHARS:,}",
+            length=len(query),
+            limit=MAX_QUERY_CHARS,
         )
     if not query:
-        raise QueryError("query is empty: give at least one term, phrase or field filter")
+        raise _error(
+            "query.empty", "query is empty: give at least one term, phrase or field filter"
+        )
     _check_brackets(query)
     _check_operators(query)
     try:
@@ -481,9 +497,10 @@ def compile_query(text: str) -> MonitorQuery:
     compiler = _Compiler(query)
     node = compiler.compile(resolved, field=None, negated=False)
     if not node.positive:
-        raise QueryError(
+        raise _error(
+            "query.only_excludes",
             "query only excludes posts (NOT / -): add a term or field filter that "
-            "matching posts must have, e.g. '云溪 -谣言'"
+            "matching posts must have, e.g. '云溪 -谣言'",
         )
     return MonitorQuery(
         query,
@@ -500,6 +517,27 @@ def _where(query: str, pos: int) -> str:
     start = max(0, pos - 8)
     snippet = query[start : pos + 8]
     return f"at character {pos + 1} (near {snippet!r})"
+
+
+def _at(query: str, pos: int) -> dict[str, str | int]:
+    """What ``_where`` says, as an error's params: ``position`` (from 1) and ``near``."""
+    return {"position": pos + 1, "near": query[max(0, pos - 8) : pos + 8]}
+
+
+# The longest text of the query an error's params repeat: a reason quotes the part at
+# fault, and a stored query is untrusted text of up to MAX_QUERY_CHARS.
+MAX_PARAM_CHARS = 80
+
+
+def _error(code: str, message: str, /, **params: str | int) -> QueryError:
+    """A ``QueryError`` with its stable code and what it names, each text bounded."""
+    bounded = {
+        key: value[: MAX_PARAM_CHARS - 1] + "…"
+        if isinstance(value, str) and len(value) > MAX_PARAM_CHARS
+        else value
+        for key, value in params.items()
+    }
+    return QueryError(message, code, bounded)
 
 
 def _check_brackets(query: str) -> None:
@@ -519,23 +557,43 @@ def _check_brackets(query: str) -> None:
         elif char == '"':
             quote_at = pos
         elif char in "[]{}":
-            raise QueryError(
+            raise _error(
+                "query.bracket",
                 f"bracket {char!r} {_where(query, pos)}: ranges cannot be used in monitors; "
-                "put text with brackets in double quotes"
+                "put text with brackets in double quotes",
+                char=char,
+                **_at(query, pos),
             )
         elif char == "(":
             opened.append(pos)
             deepest = max(deepest, len(opened))
         elif char == ")":
             if not opened:
-                raise QueryError(f"unbalanced parenthesis: ')' {_where(query, pos)} has no '('")
+                raise _error(
+                    "query.unopened_parenthesis",
+                    f"unbalanced parenthesis: ')' {_where(query, pos)} has no '('",
+                    **_at(query, pos),
+                )
             opened.pop()
     if quote_at is not None:
-        raise QueryError(f"unclosed quote: '\"' {_where(query, quote_at)} is never closed")
+        raise _error(
+            "query.unclosed_quote",
+            f"unclosed quote: '\"' {_where(query, quote_at)} is never closed",
+            **_at(query, quote_at),
+        )
     if opened:
-        raise QueryError(f"unbalanced parenthesis: '(' {_where(query, opened[-1])} is never closed")
+        raise _error(
+            "query.unclosed_parenthesis",
+            f"unbalanced parenthesis: '(' {_where(query, opened[-1])} is never closed",
+            **_at(query, opened[-1]),
+        )
     if deepest > MAX_NESTING:
-        raise QueryError(f"parentheses are nested {deepest} deep; the limit is {MAX_NESTING}")
+        raise _error(
+            "query.too_deep",
+            f"parentheses are nested {deepest} deep; the limit is {MAX_NESTING}",
+            depth=deepest,
+            limit=MAX_NESTING,
+        )
 
 
 def _check_operators(query: str) -> None:
@@ -546,25 +604,36 @@ def _check_operators(query: str) -> None:
         if word == '"':
             in_quote = not in_quote
         elif not in_quote and word.startswith("!"):
-            raise QueryError(
+            raise _error(
+                "query.exclamation",
                 f"'!' {_where(query, match.start())} is not an operator here: write NOT or - "
-                f'before a word to exclude it, or put text with "!" in quotes'
+                f'before a word to exclude it, or put text with "!" in quotes',
+                **_at(query, match.start()),
             )
         elif not in_quote and word.lower() in _LOWER_OPERATORS and word not in _OPERATORS:
             upper = {"&&": "AND", "||": "OR"}.get(word, word.upper())
-            raise QueryError(
+            raise _error(
+                "query.lowercase_operator",
                 f"operator {word!r} {_where(query, match.start())}: write operators in "
-                f'capitals ({upper}), or put the word in quotes to search for it ("{word}")'
+                f'capitals ({upper}), or put the word in quotes to search for it ("{word}")',
+                operator=word,
+                upper=upper,
+                **_at(query, match.start()),
             )
         elif not in_quote and (glued := _GLUED_OPERATOR.search(word)) and word not in _OPERATORS:
             # Chinese is typed without spaces, and luqum then reads 化工AND火灾 as one word
             # that no post holds: the monitor would match nothing, for ever, unsaid.
             operator = next(group for group in glued.groups() if group)
             spaced = {"&&": "AND", "||": "OR"}.get(operator, operator)
-            raise QueryError(
+            raise _error(
+                "query.glued_operator",
                 f"operator {operator!r} {_where(query, match.start() + glued.start())} is "
                 f"joined to the text beside it: write it in capitals with spaces around it "
-                f'(化工 {spaced} 火灾), or put the text in quotes to search for it ("{word}")'
+                f'(化工 {spaced} 火灾), or put the text in quotes to search for it ("{word}")',
+                operator=operator,
+                spaced=spaced,
+                word=word,
+                **_at(query, match.start() + glued.start()),
             )
 
 
@@ -575,32 +644,57 @@ def _syntax_error(query: str, error: ParseError) -> QueryError:
         if found:
             pos = int(found.group(2))
             char = query[pos] if pos < len(query) else found.group(1)[:1]
-            return QueryError(
+            return _error(
+                "query.illegal_character",
                 f"character {char!r} {_where(query, pos)} cannot start a term; put text "
-                "with symbols in double quotes"
+                "with symbols in double quotes",
+                char=char,
+                **_at(query, pos),
             )
-        return QueryError(f"query has a character that cannot be used: {message}")
+        return _error(
+            "query.syntax",
+            f"query has a character that cannot be used: {message}",
+            detail=message,
+        )
     found = _UNEXPECTED.search(message)
     if found:
         token, pos = found.group(1), int(found.group(2))
         if not token and pos < len(query):
             # luqum names no token for a stray ^ or ~ ("unexpected ''").
-            return QueryError(
+            return _error(
+                "query.unexpected_symbol",
                 f"unexpected {query[pos]!r} {_where(query, pos)}: put text with symbols in "
-                "double quotes"
+                "double quotes",
+                char=query[pos],
+                **_at(query, pos),
             )
         if token in {"AND", "OR"}:
-            return QueryError(f"operator {token} {_where(query, pos)} needs a term on each side")
-        return QueryError(f"unexpected {token!r} {_where(query, pos)}")
+            return _error(
+                "query.operator_needs_terms",
+                f"operator {token} {_where(query, pos)} needs a term on each side",
+                operator=token,
+                **_at(query, pos),
+            )
+        return _error(
+            "query.unexpected",
+            f"unexpected {token!r} {_where(query, pos)}",
+            token=token,
+            **_at(query, pos),
+        )
     if "end of expression" in message:
         last = query.split()[-1] if query.split() else ""
         if last in {"AND", "OR", "NOT", "-", "+"} or last.endswith(":"):
-            return QueryError(
+            return _error(
+                "query.dangling_operator",
                 f"query ends with {last!r}, which needs something after it "
-                f"(dangling operator at character {len(query)})"
+                f"(dangling operator at character {len(query)})",
+                token=last,
+                position=len(query),
             )
-        return QueryError("query ends too early: an operator or field has nothing after it")
-    return QueryError(f"query does not parse: {message}")
+        return _error(
+            "query.ends_early", "query ends too early: an operator or field has nothing after it"
+        )
+    return _error("query.syntax", f"query does not parse: {message}", detail=message)
 
 
 def _check_depth(query: str, tree: Item) -> None:
@@ -610,7 +704,11 @@ def _check_depth(query: str, tree: Item) -> None:
         item, depth = stack.pop()
         # Operations flatten (a AND b AND c is one node); each unary or group adds a level.
         if depth > MAX_NESTING * 3:
-            raise QueryError(f"query is nested too deeply (more than {MAX_NESTING} levels)")
+            raise _error(
+                "query.too_nested",
+                f"query is nested too deeply (more than {MAX_NESTING} levels)",
+                limit=MAX_NESTING,
+            )
         stack.extend((child, depth + 1) for child in item.children)
 
 
@@ -644,13 +742,14 @@ def _any(nodes: list[_Node]) -> _Predicate:
     return some
 
 
-_UNSUPPORTED: tuple[tuple[type[Item], str], ...] = (
-    (Fuzzy, "fuzzy search (~)"),
-    (Proximity, "proximity search (~)"),
-    (Boost, "boosting (^)"),
-    (Range, "ranges ([a TO b])"),
-    (OpenRange, "open ranges (< >)"),
-    (Regex, "regular expressions (/.../)"),
+# Each with its stable name (an error's ``feature``) and how the message says it.
+_UNSUPPORTED: tuple[tuple[type[Item], str, str], ...] = (
+    (Fuzzy, "fuzzy", "fuzzy search (~)"),
+    (Proximity, "proximity", "proximity search (~)"),
+    (Boost, "boost", "boosting (^)"),
+    (Range, "range", "ranges ([a TO b])"),
+    (OpenRange, "open_range", "open ranges (< >)"),
+    (Regex, "regex", "regular expressions (/.../)"),
 )
 
 
@@ -668,6 +767,11 @@ class _Compiler:
     def where(self, item: Item) -> str:
         pos = item.pos
         return _where(self.query, pos) if isinstance(pos, int) else "in the query"
+
+    def at(self, item: Item) -> dict[str, str | int]:
+        """``where`` as an error's params (none when luqum gave no position)."""
+        pos = item.pos
+        return _at(self.query, pos) if isinstance(pos, int) else {}
 
     def compile(self, item: Item, *, field: str | None, negated: bool) -> _Node:
         if isinstance(item, AndOperation | UnknownOperation):
@@ -699,37 +803,61 @@ class _Compiler:
         if isinstance(item, Phrase):
             value = " ".join(item.unescaped_value[1:-1].split())
             if not value:
-                raise QueryError(f"empty phrase {self.where(item)}")
+                raise _error(
+                    "query.empty_phrase", f"empty phrase {self.where(item)}", **self.at(item)
+                )
             if field is not None:
                 return self.field_value(field, value, item)
             return self.phrase(value, negated)
         if isinstance(item, Word):
             if field is not None:
                 if item.has_wildcard():
-                    raise QueryError(
+                    raise _error(
+                        "query.field_wildcard",
                         f"wildcards are not supported in field values: {field}:{item.value} "
-                        f"{self.where(item)}"
+                        f"{self.where(item)}",
+                        field=self.field_label or field,
+                        value=item.value,
+                        **self.at(item),
                     )
                 self.check_glued(field, item)
                 return self.field_value(field, item.unescaped_value, item)
             return self.word(item, negated)
-        for kind, name in _UNSUPPORTED:
+        for kind, feature, name in _UNSUPPORTED:
             if isinstance(item, kind):
-                raise QueryError(f"{name} cannot be used in monitors ({self.where(item)[3:]})")
-        raise QueryError(f"unsupported query part {str(item)!r} {self.where(item)}")
+                raise _error(
+                    "query.unsupported_feature",
+                    f"{name} cannot be used in monitors ({self.where(item)[3:]})",
+                    feature=feature,
+                    **self.at(item),
+                )
+        raise _error(
+            "query.unsupported_part",
+            f"unsupported query part {str(item)!r} {self.where(item)}",
+            part=str(item),
+            **self.at(item),
+        )
 
     def search_field(self, item: SearchField, *, field: str | None, negated: bool) -> _Node:
         raw_name = str(item.name)
         name = FIELD_ALIASES.get(raw_name, raw_name.lower())
         if field is not None:
-            raise QueryError(
+            raise _error(
+                "query.nested_field",
                 f"field {raw_name!r} {self.where(item)} is inside field {field!r}; "
-                "fields cannot be nested"
+                "fields cannot be nested",
+                field=raw_name,
+                outer=self.field_label or field,
+                **self.at(item),
             )
         if name not in FIELDS:
-            raise QueryError(
+            raise _error(
+                "query.unknown_field",
                 f"unknown field {raw_name!r} {self.where(item)}; known fields: "
-                f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)"
+                f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)",
+                field=raw_name,
+                known=", ".join(FIELDS),
+                **self.at(item),
             )
         self.field_label = raw_name
         return self.compile(item.expr, field=name, negated=negated)
@@ -737,7 +865,12 @@ class _Compiler:
     def field_value(self, field: str, raw: str, item: Item) -> _Node:
         value = raw.strip()
         if not value:
-            raise QueryError(f"empty value for field {field!r} {self.where(item)}")
+            raise _error(
+                "query.empty_field_value",
+                f"empty value for field {field!r} {self.where(item)}",
+                field=self.field_label or field,
+                **self.at(item),
+            )
         lowered = value.lower()
         if field == "source":
             self.sources.append(lowered)
@@ -772,17 +905,28 @@ class _Compiler:
             return
         head, rest = value[: glued.start()], value[glued.start() :]
         name = self.field_label or field
-        raise QueryError(
+        raise _error(
+            "query.glued_value",
             f"the value of {name}:{value} {self.where(item)} runs into the text after it: "
             f"a field's value ends at a space, so put one after it if {rest!r} is more of "
             f"the query ({name}:{head} {rest}), or quotes around it if that is the whole "
-            f'value ({name}:"{value}")'
+            f'value ({name}:"{value}")',
+            field=name,
+            value=value,
+            head=head,
+            rest=rest,
+            **self.at(item),
         )
 
     def check_value(self, field: str, value: str, allowed: frozenset[str], item: Item) -> None:
         if value not in allowed:
-            raise QueryError(
-                f"{field}: {value!r} {self.where(item)} is not one of {', '.join(sorted(allowed))}"
+            raise _error(
+                "query.bad_field_value",
+                f"{field}: {value!r} {self.where(item)} is not one of {', '.join(sorted(allowed))}",
+                field=self.field_label or field,
+                value=value,
+                allowed=", ".join(sorted(allowed)),
+                **self.at(item),
             )
 
     def phrase(self, value: str, negated: bool) -> _Node:
@@ -814,15 +958,18 @@ class _Compiler:
         if wildcards:
             (start, end), char = wildcards[-1]
             if len(wildcards) > 1 or char != "*" or end != len(raw) or start == 0:
-                raise QueryError(
+                raise _error(
+                    "query.wildcard",
                     f"wildcard in {raw!r} {self.where(item)}: only a '*' at the end of a "
-                    "word is supported"
+                    "word is supported",
+                    term=raw,
+                    **self.at(item),
                 )
             raw = raw[:-1]
             prefix = True
         value = Word(raw).unescaped_value.lower()
         if not value:
-            raise QueryError(f"empty term {self.where(item)}")
+            raise _error("query.empty_term", f"empty term {self.where(item)}", **self.at(item))
         if not negated:
             self.terms.append(value)
         # Not stemmed if typed with accents (inundación is no English word), as search.

@@ -88,13 +88,17 @@ def check_query(query: str) -> None:
             raise QueryError(
                 f"{word} is not an operator in search, which finds the posts holding every "
                 "word: leave it out, write it in lower case to search for the word, or save "
-                "a monitor for AND, OR and NOT (yuqing monitors add NAME QUERY)"
+                "a monitor for AND, OR and NOT (yuqing monitors add NAME QUERY)",
+                "search.operator",
+                {"word": word[:80]},
             )
         rest = word.lstrip("-")
         if rest != word and rest and not rest[0].isdigit():
             raise QueryError(
                 f"{word!r}: search cannot leave words out, it would look for {rest!r}; "
-                "save a monitor with NOT for that (yuqing monitors add NAME QUERY)"
+                "save a monitor with NOT for that (yuqing monitors add NAME QUERY)",
+                "search.exclusion",
+                {"word": word[:80], "rest": rest[:80]},
             )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from yuqing.errors import QueryError
 
 LANGUAGES = ("zh", "en")
 
@@ -175,3 +177,128 @@ def feed_error(message: str | None, lang: str) -> str | None:
         if pattern.match(rest):
             return prefix + pattern.sub(chinese, rest, count=1)
     return message
+
+
+# Why a monitor or search query is refused, in Chinese, by the error's stable code (see
+# QueryError). The English is the error's own message, which the CLI, the logs and the
+# API's "detail" show; these say the same, naming the same parts of the query. ``{at}`` is
+# where, from the error's ``position`` and ``near``. A code without a sentence here (a
+# later version's, or none) is shown in English, as it came, rather than not at all.
+_QUERY_PROBLEMS: dict[str, str] = {
+    "query.not_text": "检索式必须是文本（收到的是 {type}）",
+    "query.too_long": "检索式长 {length} 个字符，超过上限 {limit} 个字符",
+    "query.too_long_normalised": (
+        "检索式规范化后（全角及兼容字符展开）长 {length} 个字符，超过上限 {limit} 个字符"
+    ),
+    "query.empty": "检索式为空：请至少填写一个检索词、短语或字段条件",
+    "query.only_excludes": (
+        "检索式只有排除条件（NOT / -），几乎会匹配所有信息：请加上匹配的信息必须包含的"
+        "检索词或字段条件，例如“云溪 -谣言”"
+    ),
+    "query.bracket": (
+        "{at}的方括号“{char}”：监测方案不支持范围检索；含方括号的文字请用英文双引号括起来"
+    ),
+    "query.unopened_parenthesis": "括号不配对：{at}的“)”前面没有对应的“(”",
+    "query.unclosed_parenthesis": "括号不配对：{at}的“(”没有闭合",
+    "query.unclosed_quote": '引号未闭合：{at}的“"”后面没有结束的引号',
+    "query.too_deep": "括号嵌套了 {depth} 层，上限为 {limit} 层",
+    "query.too_nested": "检索式嵌套过深（超过 {limit} 层）",
+    "query.exclamation": (
+        "{at}的“!”在这里不是运算符：要排除某个词，请在词前写 NOT 或 -；"
+        "含“!”的文字请用英文双引号括起来"
+    ),
+    "query.lowercase_operator": (
+        "{at}的运算符“{operator}”须用大写（{upper}）；如果要检索这个词本身，"
+        '请用英文双引号括起来（"{operator}"）'
+    ),
+    "query.glued_operator": (
+        "{at}的运算符“{operator}”与旁边的文字连在一起：请用大写并在前后加空格"
+        '（化工 {spaced} 火灾）；如果要检索这段文字本身，请用英文双引号括起来（"{word}"）'
+    ),
+    "query.illegal_character": (
+        "{at}的字符“{char}”不能作为检索词的开头；含符号的文字请用英文双引号括起来"
+    ),
+    "query.syntax": "检索式无法解析（{detail}）",
+    "query.unexpected_symbol": "{at}出现了意外的“{char}”：含符号的文字请用英文双引号括起来",
+    "query.operator_needs_terms": "{at}的运算符 {operator} 两边都需要有检索词",
+    "query.unexpected": "{at}出现了意外的“{token}”",
+    "query.dangling_operator": (
+        "检索式以“{token}”结尾，后面还需要内容（{at}的运算符或字段没有下文）"
+    ),
+    "query.ends_early": "检索式提前结束：某个运算符或字段后面没有内容",
+    "query.empty_phrase": "{at}的短语为空",
+    "query.empty_term": "{at}的检索词为空",
+    "query.field_wildcard": "{at}的字段值 {field}:{value} 含通配符：字段值不支持通配符",
+    "query.unsupported_feature": "监测方案不支持{feature}（{at}）",
+    "query.unsupported_part": "{at}有不支持的检索式成分“{part}”",
+    "query.nested_field": "{at}的字段“{field}”位于字段“{outer}”之内：字段不能嵌套",
+    "query.unknown_field": (
+        "{at}的字段“{field}”不存在；可用的字段：{known}（也可写中文名：来源、类别、地点、"
+        "语言、作者类型、类型）。如果要检索含冒号的文字，请用英文双引号括起来"
+    ),
+    "query.empty_field_value": "{at}的字段“{field}”没有值",
+    "query.glued_value": (
+        "{at}的 {field}:{value} 与后面的文字连在一起：字段值到空格为止。如果“{rest}”是"
+        "检索式的其余部分，请在它前面加空格（{field}:{head} {rest}）；如果整段都是字段值，"
+        '请用英文双引号括起来（{field}:"{value}"）'
+    ),
+    "query.bad_field_value": "{at}的 {field}:{value} 不是可用的值；可用的值：{allowed}",
+    "query.wildcard": "{at}的“{term}”含通配符：只支持词尾的“*”",
+    # Search (GET /api/v1/search) finds the posts holding every word; it has no operators.
+    "search.operator": (
+        "{word} 在全文检索中不是运算符（检索查找同时包含所有词的信息）：请去掉它；"
+        "如果要检索这个词，请写成小写；需要 AND、OR、NOT 时，请保存为监测方案"
+    ),
+    "search.exclusion": (
+        "“{word}”：全文检索不能排除词语，这样写会去检索“{rest}”；需要排除时，"
+        "请保存一个含 NOT 的监测方案"
+    ),
+    "search.no_terms": "检索式“{query}”中没有可检索的词",
+}
+# What ``query.unsupported_feature`` names, by its ``feature``.
+_QUERY_FEATURES: dict[str, str] = {
+    "fuzzy": "模糊检索（~）",
+    "proximity": "邻近检索（~）",
+    "boost": "权重（^）",
+    "range": "范围检索（[a TO b]）",
+    "open_range": "开放范围（< >）",
+    "regex": "正则表达式（/.../）",
+}
+# The longest text of the query a reason repeats (the core bounds its params already;
+# an error made elsewhere may not).
+_MAX_QUERY_PART = 80
+
+
+def _part(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _MAX_QUERY_PART else text[: _MAX_QUERY_PART - 1] + "…"
+
+
+def query_reason(
+    message: str, code: str | None, params: Mapping[str, object] | None, lang: str
+) -> str:
+    """Why a query is refused, in ``lang``: English is ``message`` itself; Chinese is
+    said from ``code`` and ``params``, or is ``message`` when there is no sentence for it."""
+    template = _QUERY_PROBLEMS.get(code or "")
+    if lang != "zh" or template is None:
+        return message
+    values = {key: _part(value) for key, value in (params or {}).items()}
+    if "position" in values:
+        at = f"第 {values['position']} 个字符处"
+        values["at"] = f"{at}（“{values['near']}”附近）" if "near" in values else at
+    else:
+        values["at"] = "检索式中"
+    if code == "query.unsupported_feature":
+        values["feature"] = _QUERY_FEATURES.get(
+            values.get("feature", ""), values.get("feature", "")
+        )
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError):
+        # A param this version's sentence needs is missing: the message says it all.
+        return message
+
+
+def query_problem(error: QueryError, lang: str) -> str:
+    """``query_reason`` of a raised ``QueryError``."""
+    return query_reason(str(error), error.code, error.params, lang)

@@ -39,10 +39,12 @@ def test_the_console_shows_a_monitor_that_is_not_run_and_why_escaped(
     }
     old = rows["旧方案"]
     assert 'class="failing"' in old and '<td class="state">未运行</td>' in old
-    assert "检索式已无法解析" in old and "unbalanced parenthesis" in old
+    # The reason in Chinese on the Chinese page (it was the parser's English sentence).
+    assert "检索式已无法解析" in old and "括号不配对" in old and "unbalanced" not in old
     assert "<script>" not in page and "&lt;script&gt;" in old
     assert '<td class="state">运行中</td>' in rows["新方案"]
     assert '<td class="state">已暂停</td>' in rows["停方案"]
     english = _monitors_table(client.get("/", params={"lang": "en"}).text, "Monitors")
     assert '<td class="state">Not run</td>' in english
     assert "Its query no longer compiles, so it is not run" in english
+    assert "unbalanced parenthesis" in english
