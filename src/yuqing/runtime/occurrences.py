@@ -84,10 +84,22 @@ def report_monitor_bursts(ctx: Context, bursts: list[Occurrence]) -> None:
         names = {}
     for burst in bursts:
         assert burst.monitor_id is not None
-        name = names.get(burst.monitor_id, f"#{burst.monitor_id}")
+        name = _one_line(names.get(burst.monitor_id) or f"#{burst.monitor_id}")
         log.warning(
             "monitor %s bursts at %s: %s",
             name,
             burst.at.isoformat(),
-            "; ".join(burst.reasons) or burst.figures,
+            _one_line("; ".join(burst.reasons), 1000) or burst.figures,
         )
+
+
+# A monitor's name in the log: the store's column holds at most 200 characters.
+_MAX_NAME_LOGGED = 200
+
+
+def _one_line(text: str, limit: int = _MAX_NAME_LOGGED) -> str:
+    """``text`` as one log line: a name stored before names were checked may hold a line
+    break (a forged log line), an escape sequence or a bidi control; each run of them and
+    of white space becomes one space, as ``yuqing monitors list`` shows the name."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(printable.split())[:limit]

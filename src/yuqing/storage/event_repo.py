@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,19 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Text, bindparam, cast, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Row,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from yuqing.core.posts import MAX_REACH
@@ -203,8 +216,21 @@ class MonitorBurst:
 
 
 def _figure(figures: Any, name: str) -> float:
+    """A stored figure as a finite float; 0.0 when it is none (missing, text, boolean).
+
+    Detection writes finite, rounded figures, but a row written by hand or another tool
+    can hold what JSON allows and Python cannot take: 1e999 reads as infinity (int()
+    raised, and so did the JSON answer of /api/v1/stats), SQLite's JSON keeps NaN, and
+    a 400-digit integer is no float at all.
+    """
     value = figures.get(name) if isinstance(figures, Mapping) else None
-    return float(value) if isinstance(value, int | float) else 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        number = float(value)
+    except OverflowError:
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def monitor_bursts(
@@ -279,7 +305,7 @@ def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) 
     groups still forming nor changes places with them at every refresh of the console.
     """
     query = (
-        select(events)
+        select(*_shown_columns())
         # Ties by the newer event first, so that the order is the same at every refresh.
         .order_by(events.c.alerted_at.is_(None), events.c.last_seen_at.desc(), events.c.id.desc())
         .limit(limit)
@@ -287,6 +313,22 @@ def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) 
     if raised_only:
         query = query.where(events.c.alerted_at.is_not(None))
     return list(conn.execute(query.where(events.c.status != "merged")))
+
+
+def _shown_columns() -> list[Any]:
+    """The columns of ``events``, a share outside [0, 1] read as unknown (None).
+
+    Detection stores a share of 0 to 1 or none; PostgreSQL's double precision also holds
+    NaN and infinity (written by hand), which made the console's percentage (round())
+    and /api/v1/stats fail with a 500. SQLite keeps NaN as NULL already.
+    """
+    share = events.c.negative_share
+    return [
+        case((share.between(0.0, 1.0), share), else_=None).label("negative_share")
+        if column is share
+        else column
+        for column in events.columns
+    ]
 
 
 def count_events(conn: Connection) -> tuple[int, int]:
