@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text, update
+from tests.integration.storage.test_event_repo import summary
 
-from yuqing.detection import EventSummary
 from yuqing.runtime.context import Context, open_context
 from yuqing.storage import event_repo, repo
 from yuqing.storage.schema_events import events
@@ -94,34 +94,6 @@ def test_the_stats_api_answers_with_a_burst_whose_figures_are_out_of_range(
     assert burst["posts"] == 0 and burst["expected"] == 0.0
 
 
-def summary(event_id: str = "ev-1") -> EventSummary:
-    return EventSummary(
-        event_id=event_id,
-        active=True,
-        as_of=START + timedelta(minutes=30),
-        first_post_id="id:weibo:p1",
-        first_seen=START,
-        last_seen=START + timedelta(minutes=30),
-        alerted_at=START + timedelta(minutes=20),
-        post_count=12,
-        story_count=4,
-        curve=[(START, 12)],
-        growth_rate=1.0,
-        reach=480,
-        sources=2,
-        categories={"social": 12},
-        places=[],
-        kind=None,
-        kind_share=0.0,
-        negative_share=0.5,
-        keywords=["化工"],
-        representative_post_id="id:weibo:p1",
-        representative_text="云溪县化工园区起火",
-        cues=[],
-        merged_from=[],
-    )
-
-
 @pytest.mark.parametrize("share", [float("inf"), float("-inf"), float("nan"), 7.0])
 def test_an_event_whose_stored_share_is_no_share_is_listed_as_unknown(
     ctx: Context, share: float
@@ -133,7 +105,15 @@ def test_an_event_whose_stored_share_is_no_share_is_listed_as_unknown(
     from yuqing.api.app import create_app
 
     with ctx.db.write() as conn:
-        event_repo.upsert_events(conn, [("k1", summary()), ("k2", summary("ev-2"))], START)
+        raised = START + timedelta(minutes=20)
+        event_repo.upsert_events(
+            conn,
+            [
+                ("k1", summary(alerted_at=raised)),
+                ("k2", summary(event_id="ev-2", alerted_at=raised)),
+            ],
+            START,
+        )
         conn.execute(update(events).where(events.c.key == "k1").values(negative_share=share))
     with ctx.db.read() as conn:
         listed = {row.key: row for row in event_repo.latest_events(conn)}
