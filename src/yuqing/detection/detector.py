@@ -60,7 +60,10 @@ from yuqing.detection.terms import TermBurst, TermModel, has_han
 from yuqing.textproc.keywords import keyword_eligible, keyword_weights
 from yuqing.textproc.kind import kind_of_votes
 
-__all__ = ["EventDetector"]
+__all__ = ["MAX_MERGED_FROM", "EventDetector"]
+
+# The ids an event's summary lists of the events merged into it, at most.
+MAX_MERGED_FROM = 100
 
 _LN2 = math.log(2.0)
 # Languages the text models do not know: the pipeline's "other" (Spanish, Korean ...) and
@@ -1464,6 +1467,9 @@ class EventDetector:
             keep.recent = None
         keep.merged_from.append(gone.id)
         keep.merged_from.extend(gone.merged_from)
+        # A long-lived event that absorbs splinters for months kept every id, in memory,
+        # in the saved state and in each stored summary: the first ones name enough.
+        del keep.merged_from[MAX_MERGED_FROM:]
         keep.next_review = max(keep.next_review, keep.posts + 1)
         self._describe(keep)
         for recent in self._recent:

@@ -95,3 +95,18 @@ def test_a_forgotten_event_that_takes_in_a_titled_one_is_titled_by_it() -> None:
     # The titled event's first posts came with it (heads): the merged event has a title.
     assert merged.representative_text
     assert merged.representative_post_id in {post_id for post_id, _ in gone.heads.values()}
+
+
+def test_an_event_lists_at_most_so_many_events_merged_into_it() -> None:
+    from yuqing.detection.detector import MAX_MERGED_FROM
+
+    detector = two_active_events()
+    old, new = sorted(detector.events(), key=lambda s: s.first_seen)
+    keep, gone = detector._events[old.event_id], detector._events[new.event_id]
+    # The other event had absorbed splinters for months.
+    gone.merged_from = [f"ev-{1000 + i}" for i in range(3 * MAX_MERGED_FROM)]
+    detector._merge(keep, gone)
+    merged = detector.event(old.event_id)
+    assert merged is not None
+    assert len(merged.merged_from) == MAX_MERGED_FROM
+    assert merged.merged_from[0] == new.event_id
