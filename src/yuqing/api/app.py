@@ -26,6 +26,7 @@ from yuqing.api.incidents import build_router
 from yuqing.core.clock import utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
+from yuqing.core.shown import cut
 from yuqing.errors import NotFound, QueryError, StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
@@ -81,9 +82,7 @@ MAX_ERROR_SHOWN = 1000
 
 def clip(text: str | None, limit: int) -> str | None:
     """``text`` of at most ``limit`` characters, a cut one ending in an ellipsis."""
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1] + "…"
+    return None if text is None else cut(text, limit)
 
 
 def event_keywords(summary: Any) -> list[str]:

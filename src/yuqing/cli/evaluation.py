@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.cli.shown import one_line
 from yuqing.core.posts import PostRecord, json_type
+from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
 from yuqing.evaluation.lines import NO_TIME, EvaluationLines, record_id, stream_line

@@ -18,9 +18,9 @@ import typer
 
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
-from yuqing.cli.shown import one_line
 from yuqing.core.clock import local_minute
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
+from yuqing.core.shown import one_line
 from yuqing.errors import QueryError, YuqingError
 
 if TYPE_CHECKING:

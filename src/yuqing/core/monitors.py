@@ -95,6 +95,7 @@ from luqum.tree import (
 from luqum.utils import UnknownOperationResolver
 
 from yuqing.core.posts import AuthorKind, SourceCategory
+from yuqing.core.shown import cut
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
 from yuqing.textproc.segment import english_stem, fold_accents, stems_english
@@ -532,9 +533,7 @@ MAX_PARAM_CHARS = 80
 def _error(code: str, message: str, /, **params: str | int) -> QueryError:
     """A ``QueryError`` with its stable code and what it names, each text bounded."""
     bounded = {
-        key: value[: MAX_PARAM_CHARS - 1] + "…"
-        if isinstance(value, str) and len(value) > MAX_PARAM_CHARS
-        else value
+        key: cut(value, MAX_PARAM_CHARS) if isinstance(value, str) else value
         for key, value in params.items()
     }
     return QueryError(message, code, bounded)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from yuqing.core.shown import one_line
 from yuqing.detection import Occurrence
 from yuqing.errors import YuqingError
 from yuqing.grading.from_event import signals_from_event
@@ -23,6 +24,11 @@ from yuqing.runtime.incident_service import incident_service
 from yuqing.storage import repo
 
 log = logging.getLogger("yuqing.occurrences")
+
+# A monitor's name in the log, as one line (a name stored before names were checked may
+# hold a line break that forges a log line, or escape and bidi controls); the store's
+# column holds at most 200 characters.
+_MAX_NAME_LOGGED = 200
 
 
 def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage], None]:
@@ -84,22 +90,10 @@ def report_monitor_bursts(ctx: Context, bursts: list[Occurrence]) -> None:
         names = {}
     for burst in bursts:
         assert burst.monitor_id is not None
-        name = _one_line(names.get(burst.monitor_id) or f"#{burst.monitor_id}")
+        name = one_line(names.get(burst.monitor_id) or f"#{burst.monitor_id}", _MAX_NAME_LOGGED)
         log.warning(
             "monitor %s bursts at %s: %s",
             name,
             burst.at.isoformat(),
-            _one_line("; ".join(burst.reasons), 1000) or burst.figures,
+            one_line("; ".join(burst.reasons), 1000) or burst.figures,
         )
-
-
-# A monitor's name in the log: the store's column holds at most 200 characters.
-_MAX_NAME_LOGGED = 200
-
-
-def _one_line(text: str, limit: int = _MAX_NAME_LOGGED) -> str:
-    """``text`` as one log line: a name stored before names were checked may hold a line
-    break (a forged log line), an escape sequence or a bidi control; each run of them and
-    of white space becomes one space, as ``yuqing monitors list`` shows the name."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from yuqing.core.shown import cut
 from yuqing.errors import QueryError
 
 LANGUAGES = ("zh", "en")
@@ -269,11 +270,6 @@ _QUERY_FEATURES: dict[str, str] = {
 _MAX_QUERY_PART = 80
 
 
-def _part(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= _MAX_QUERY_PART else text[: _MAX_QUERY_PART - 1] + "…"
-
-
 def query_reason(
     message: str, code: str | None, params: Mapping[str, object] | None, lang: str
 ) -> str:
@@ -282,7 +278,7 @@ def query_reason(
     template = _QUERY_PROBLEMS.get(code or "")
     if lang != "zh" or template is None:
         return message
-    values = {key: _part(value) for key, value in (params or {}).items()}
+    values = {key: cut(str(value), _MAX_QUERY_PART) for key, value in (params or {}).items()}
     if "position" in values:
         at = f"第 {values['position']} 个字符处"
         values["at"] = f"{at}（“{values['near']}”附近）" if "near" in values else at

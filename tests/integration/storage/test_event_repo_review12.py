@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text, update
-from tests.integration.storage.test_event_repo import summary
+from tests.integration.storage.test_event_repo import START, summary
 
 from yuqing.runtime.context import Context, open_context
 from yuqing.storage import event_repo, repo
 from yuqing.storage.schema_events import events
 from yuqing.testing.clock import FakeClock
-
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

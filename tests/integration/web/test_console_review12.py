@@ -350,9 +350,17 @@ def test_the_english_page_has_no_chinese_label_and_the_chinese_page_no_english_o
     assert words == set(), words
 
 
-def test_a_peak_of_one_post_a_minute_is_said_in_the_singular() -> None:
+def test_a_peak_of_one_post_a_minute_is_said_in_the_singular(
+    ctx: Context, client: TestClient
+) -> None:
     from yuqing.web.i18n import translator
 
     english = translator("en")
     assert english("chart_peak_one") == "Peak: 1 post a minute"
     assert english("chart_peak").format(n=2) == "Peak: 2 posts a minute"
+    # The page picks the singular for a peak of one post a minute, the plural above it.
+    post = {"source": "weibo", "text": "今天天气不错", "published_at": NOW.isoformat()}
+    _ingest(ctx, {**post, "id": "one"})
+    assert 'id="chart-peak">Peak: 1 post a minute</p>' in client.get("/?lang=en").text
+    _ingest(ctx, {**post, "id": "two", "text": "路上有点堵"})
+    assert 'id="chart-peak">Peak: 2 posts a minute</p>' in client.get("/?lang=en").text

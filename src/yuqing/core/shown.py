@@ -1,6 +1,12 @@
-"""Untrusted text (a post's words, an event's title) as one bounded terminal line."""
+"""Untrusted text (a post's words, an event's title, a query's part) shown bounded: cut
+with an ellipsis, or as one line nothing a terminal or a log obeys."""
 
 from __future__ import annotations
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` of at most ``limit`` characters; a cut one ends with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def one_line(text: str, limit: int) -> str:
@@ -11,4 +17,4 @@ def one_line(text: str, limit: int) -> str:
     """
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
     flat = " ".join(printable.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return cut(flat, limit)

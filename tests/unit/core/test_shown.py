@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yuqing.cli.shown import one_line
+from yuqing.core.shown import one_line
 
 
 def test_escape_sequences_and_bidi_controls_become_spaces_and_lines_join() -> None:
