@@ -25,14 +25,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from yuqing.api.incidents import build_router
 from yuqing.core.clock import utc
 from yuqing.core.monitors import compile_query, short_name
-from yuqing.core.posts import MAX_SOURCE_CHARS, refuse_json_constant
-from yuqing.core.shown import cut
+from yuqing.core.posts import (
+    MAX_SOURCE_CHARS,
+    MAX_URL_CHARS,
+    SourceCategory,
+    refuse_json_constant,
+)
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import NotFound, QueryError, StorageError
 from yuqing.runtime.context import Context
 from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
-from yuqing.storage.search import MAX_QUERY_CHARS
+from yuqing.storage.search import MAX_QUERY_CHARS, SearchHit
 from yuqing.web.i18n import (
     LANGUAGES,
     feed_error,
@@ -78,11 +83,45 @@ MAX_NAME_SHOWN = 300
 MAX_MONITOR_NAME_SHOWN = 200
 MAX_QUERY_SHOWN = 2000
 MAX_ERROR_SHOWN = 1000
+# A word of the program's stored as text (an event's key, status or kind; a source's kind
+# or category): the columns hold 80 at most.
+MAX_CODE_SHOWN = 80
+# A post's text in a search hit: enough to tell what it says; 200 hits of stored texts
+# (20,000 characters each) answered 12 MB.
+MAX_TEXT_SHOWN = 1000
+# The source categories the interface has names for; another is shown as stored.
+CATEGORIES = frozenset(category.value for category in SourceCategory)
 
 
-def clip(text: str | None, limit: int) -> str | None:
-    """``text`` of at most ``limit`` characters, a cut one ending in an ellipsis."""
-    return None if text is None else cut(text, limit)
+def clip(text: object, limit: int) -> str | None:
+    """``text`` on one line of at most ``limit`` characters, a cut one ending in an
+    ellipsis, and nothing in it a browser or a terminal obeys (escape sequences, bidi
+    overrides that reversed how the rest read: U+202E before "txt.exe" showed "exe.txt")."""
+    return None if text is None else one_line(str(text), limit)
+
+
+def _flat(text: str) -> str:
+    return one_line(text, max(len(text), 1))  # never longer than the text: never cut
+
+
+def shown_line(text: object, limit: int) -> tuple[str, bool]:
+    """``clip`` of ``text``, and whether it was cut (a client must not take it for whole)."""
+    whole = _flat(str(text))
+    return cut(whole, limit), len(whole) > limit
+
+
+def shown_text(text: object, limit: int) -> tuple[str, bool]:
+    """A post's text as shown: its lines (ended by a newline) kept, each on one line as
+    ``clip`` makes it; cut at ``limit`` characters; and whether it was cut."""
+    lines = str(text).replace("\r\n", "\n").split("\n")
+    whole = "\n".join(_flat(line) for line in lines).strip()
+    return cut(whole, limit), len(whole) > limit
+
+
+def whole_number(value: object) -> int | None:
+    """A stored count as a number, or None when it is not one (SQLite keeps text in an
+    integer column written by hand: comparing it with 0 made the page a 500)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def event_keywords(summary: Any) -> list[str]:
@@ -153,18 +192,18 @@ def sources_with_health(
             health = None
         rows.append(
             {
-                "slug": info.slug,
+                "slug": clip(info.slug, MAX_SOURCE_CHARS),
                 "name": clip(redact_query(info.name), MAX_NAME_SHOWN),
-                "kind": info.kind,
-                "category": info.category,
-                "items_total": health.items_total if health else 0,
+                "kind": clip(info.kind, MAX_CODE_SHOWN),
+                "category": clip(info.category, MAX_CODE_SHOWN),
+                "items_total": (whole_number(health.items_total) if health else 0) or 0,
                 "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
                 "last_success": fmt(health.last_success_at if health else None),
                 "last_error": clip(
                     redact_query(health.last_error if health else None), MAX_ERROR_SHOWN
                 ),
                 "last_error_at": fmt(health.last_error_at if health else None),
-                "failing": bool(health and health.consecutive_failures > 0),
+                "failing": bool(health and (whole_number(health.consecutive_failures) or 0) > 0),
             }
         )
     return rows
@@ -240,8 +279,8 @@ def overview_data(ctx: Context) -> dict[str, Any]:
             {
                 "id": s.id,
                 "title": clip(s.title, MAX_TITLE_SHOWN),
-                "post_count": s.post_count,
-                "reach": s.reach,
+                "post_count": whole_number(s.post_count),
+                "reach": whole_number(s.reach),
                 "last_seen": _fmt(s.last_seen_at),
             }
             for s in stories
@@ -250,12 +289,12 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         "events_raised": events_raised,
         "events": [
             {
-                "key": e.key,
+                "key": clip(e.key, MAX_CODE_SHOWN),
                 "title": clip(e.title, MAX_TITLE_SHOWN),
-                "status": e.status,
-                "post_count": e.post_count,
-                "reach": e.reach,
-                "kind": e.kind,
+                "status": clip(e.status, MAX_CODE_SHOWN),
+                "post_count": whole_number(e.post_count),
+                "reach": whole_number(e.reach),
+                "kind": clip(e.kind, MAX_CODE_SHOWN),
                 "negative_share": None
                 if e.negative_share is None
                 else round(100 * e.negative_share),
@@ -263,7 +302,10 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "alerted_at": _fmt(e.alerted_at),
                 "last_seen": _fmt(e.last_seen_at),
                 "keywords": event_keywords(e.summary),
-                "sources": e.summary.get("sources") if isinstance(e.summary, Mapping) else None,
+                # How many sources: a number, whatever else a stored summary holds there.
+                "sources": whole_number(e.summary.get("sources"))
+                if isinstance(e.summary, Mapping)
+                else None,
             }
             for e in events
         ],
@@ -287,6 +329,26 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         ],
         "monitor_bursts": [burst(b) for b in bursts],
         "sources": sources,
+    }
+
+
+def hit_shown(hit: SearchHit) -> dict[str, Any]:
+    """A search hit as the API answers it: its texts bounded and on the lines they were
+    written on, ``title_cut`` and ``text_cut`` saying which of them was cut."""
+    title, title_cut = (
+        (None, False) if hit.title is None else shown_line(hit.title, MAX_TITLE_SHOWN)
+    )
+    text, text_cut = shown_text(hit.text, MAX_TEXT_SHOWN)
+    return {
+        "id": hit.post_id,
+        "source": clip(hit.source, MAX_SOURCE_CHARS),
+        "seen_at": hit.seen_at.isoformat(),
+        "author": clip(hit.author, MAX_NAME_SHOWN),
+        "title": title,
+        "title_cut": title_cut,
+        "text": text,
+        "text_cut": text_cut,
+        "url": clip(hit.url, MAX_URL_CHARS),
     }
 
 
@@ -441,6 +503,7 @@ def create_app(
                 "per_minute": bars,
                 "per_minute_max": top,
                 "zone": zone_label(data["timezone"], data["utc_offset"], language),
+                "categories": CATEGORIES,
                 "lang": language,
                 "_": translator(language),
                 "demo": demo,
@@ -478,18 +541,7 @@ def create_app(
             # More posts match than "hits" holds (the newest ``limit``): ask with a
             # larger limit, or narrow the query.
             "truncated": len(found) > limit,
-            "hits": [
-                {
-                    "id": h.post_id,
-                    "source": h.source,
-                    "seen_at": h.seen_at.isoformat(),
-                    "author": h.author,
-                    "title": h.title,
-                    "text": h.text,
-                    "url": h.url,
-                }
-                for h in hits
-            ],
+            "hits": [hit_shown(h) for h in hits],
         }
 
     @app.post("/api/v1/posts")

@@ -207,8 +207,8 @@ def test_untrusted_names_are_isolated_wrapped_and_feed_keys_hidden(client: TestC
     flipped = post(1, text="\u202etxt.exe 化工园区起火" + "长" * 300, source="forum-\u202ex")
     client.post("/api/v1/posts", json=[flipped], headers=AUTH)
     page = client.get("/").text
-    # A right-to-left override stays inside its own value.
-    assert "<bdi>forum-\u202ex</bdi>" in page
+    # A right-to-left override is dropped, and each value is isolated all the same.
+    assert "<bdi>forum-x</bdi>" in page and "\u202e" not in page
     assert "txt.exe 化工园区起火" in page.split("<td><bdi>", 2)[1]  # the story, isolated too
     assert redact_query("https://feeds.example/rss?key=s3cr3t&x=1") == (
         "https://feeds.example/rss?key=…&x=…"

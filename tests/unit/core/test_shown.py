@@ -5,9 +5,9 @@ from __future__ import annotations
 from yuqing.core.shown import one_line
 
 
-def test_escape_sequences_and_bidi_controls_become_spaces_and_lines_join() -> None:
-    shown = one_line("化工园区\n起火\x1b[31m红色\u202e反向\t末尾", 100)
-    assert shown == "化工园区 起火 [31m红色 反向 末尾"
+def test_escape_sequences_become_spaces_bidi_controls_vanish_and_lines_join() -> None:
+    shown = one_line("化工园区\n起火\x1b[31m红色\u202e反向\t末尾\u200b了\u2067", 100)
+    assert shown == "化工园区 起火 [31m红色反向 末尾了"
     assert all(ch.isprintable() for ch in shown)
 
 
