@@ -685,8 +685,12 @@ def monitors_add(
         if unknown:
             # Kept, not refused: a monitor may be set up before its source's first post.
             listed = ", ".join(one_line(slug, 40) for slug in sorted(known)[:20]) or "none yet"
+            # A source: value may be 2,000 characters long, and a query may name hundreds.
+            named = ", ".join(repr(one_line(slug, 40)) for slug in unknown[:5])
+            if len(unknown) > 5:
+                named += f" and {len(unknown) - 5} more"
             typer.echo(
-                f"note: no source is called {', '.join(map(repr, unknown))} yet, so the "
+                f"note: no source is called {named} yet, so the "
                 "monitor matches no post of it until one comes (sources now: "
                 f"{listed}; yuqing feeds list)",
                 err=True,
@@ -709,13 +713,15 @@ def monitors_list() -> None:
             bursts = event_repo.last_monitor_bursts(conn)
         for m in monitors:
             state = "active" if m.active else "paused"
+            # A name stored before names were checked for C1 and bidi controls.
+            name = one_line(m.name, MAX_NAME_CHARS)
             try:
                 compile_query(m.query)
             except QueryError as exc:
                 # Stored by an earlier version: ingestion skips it, and "active" hid that.
                 state = "not-run"
                 typer.echo(
-                    f"note: monitor {m.name!r} is not run, its query no longer compiles: {exc}; "
+                    f"note: monitor {name!r} is not run, its query no longer compiles: {exc}; "
                     "remove it and add it again with the query corrected",
                     err=True,
                 )
@@ -726,8 +732,6 @@ def monitors_list() -> None:
                 if burst is not None
                 else "last_burst=none"
             )
-            # A name stored before names were checked for C1 and bidi controls.
-            name = one_line(m.name, MAX_NAME_CHARS)
             typer.echo(f"{m.id}\t{name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}")
         if not monitors:
             typer.echo("no monitors yet: yuqing monitors add NAME QUERY", err=True)

@@ -59,7 +59,10 @@ match nearly every post.
 
 A monitor's name is stored NFKC-normalised (``monitor_name``): ``ＡＢＣ`` typed with a
 full-width keyboard is the name ``ABC``, so the two cannot be two monitors, and either
-spelling pauses or removes it. What is listed is that normalised name.
+spelling pauses or removes it. What is listed is that normalised name. A refused name
+has a stable code as a query's refusal does (``name.empty``, ``name.too_long``,
+``name.control_character``, with ``what`` the name is of; ``name.taken`` from the
+store, with the name on one line).
 """
 
 from __future__ import annotations
@@ -160,6 +163,9 @@ _GLUED_VALUE = re.compile(
 )
 _UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position (\d+)", re.DOTALL)
 _ILLEGAL = re.compile(r"Illegal character '(.*)' at position (\d+)", re.DOTALL)
+_POSITION = re.compile(r"\bposition (\d+)")
+# An operator or a field name with nothing after it, at the end of the text searched.
+_DANGLING = re.compile(r"(?:^|(?<=[\s(]))(AND|OR|NOT|-|\+|[^\s()\"]+:)\s*$")
 
 
 def normalise_query(text: str) -> str:
@@ -539,6 +545,11 @@ def _error(code: str, message: str, /, **params: str | int) -> QueryError:
     return QueryError(message, code, bounded)
 
 
+def _part(text: str) -> str:
+    """A part of the query as a message repeats it: bounded as the params are."""
+    return cut(text, MAX_PARAM_CHARS)
+
+
 def _check_brackets(query: str) -> None:
     """Name unclosed quotes and unbalanced parentheses precisely, before luqum does."""
     opened: list[int] = []
@@ -628,7 +639,8 @@ def _check_operators(query: str) -> None:
                 "query.glued_operator",
                 f"operator {operator!r} {_where(query, match.start() + glued.start())} is "
                 f"joined to the text beside it: write it in capitals with spaces around it "
-                f'(化工 {spaced} 火灾), or put the text in quotes to search for it ("{word}")',
+                f"(化工 {spaced} 火灾), or put the text in quotes to search for it "
+                f'("{_part(word)}")',
                 operator=operator,
                 spaced=spaced,
                 word=word,
@@ -650,11 +662,7 @@ def _syntax_error(query: str, error: ParseError) -> QueryError:
                 char=char,
                 **_at(query, pos),
             )
-        return _error(
-            "query.syntax",
-            f"query has a character that cannot be used: {message}",
-            detail=message,
-        )
+        return _unparsed(query, message)
     found = _UNEXPECTED.search(message)
     if found:
         token, pos = found.group(1), int(found.group(2))
@@ -674,9 +682,29 @@ def _syntax_error(query: str, error: ParseError) -> QueryError:
                 operator=token,
                 **_at(query, pos),
             )
+        closing = query[pos : pos + 1] == ")"
+        opened = query.rfind("(", 0, pos)
+        if closing and opened >= 0 and not query[opened + 1 : pos].strip():
+            return _error(
+                "query.empty_group",
+                f"empty parentheses {_where(query, opened)}: put terms inside or leave them out",
+                **_at(query, opened),
+            )
+        dangling = _DANGLING.search(query, 0, pos) if closing else None
+        if dangling:
+            # "化工 AND (火灾 OR)": luqum faults the ")", but what is missing is the term
+            # after the OR, as at the end of a query (query.dangling_operator).
+            at, operator = dangling.start(1), dangling.group(1)
+            return _error(
+                "query.dangling_in_group",
+                f"{_part(operator)!r} {_where(query, at)} needs something after it, before "
+                "the ')' that follows",
+                token=operator,
+                **_at(query, at),
+            )
         return _error(
             "query.unexpected",
-            f"unexpected {token!r} {_where(query, pos)}",
+            f"unexpected {_part(token)!r} {_where(query, pos)}",
             token=token,
             **_at(query, pos),
         )
@@ -685,15 +713,38 @@ def _syntax_error(query: str, error: ParseError) -> QueryError:
         if last in {"AND", "OR", "NOT", "-", "+"} or last.endswith(":"):
             return _error(
                 "query.dangling_operator",
-                f"query ends with {last!r}, which needs something after it "
+                f"query ends with {_part(last)!r}, which needs something after it "
                 f"(dangling operator at character {len(query)})",
                 token=last,
                 position=len(query),
             )
         return _error(
-            "query.ends_early", "query ends too early: an operator or field has nothing after it"
+            "query.ends_early",
+            f"query ends too early {_where(query, len(query) - 1)}: an operator or field "
+            "has nothing after it",
+            **_at(query, len(query) - 1),
         )
-    return _error("query.syntax", f"query does not parse: {message}", detail=message)
+    return _unparsed(query, message)
+
+
+def _unparsed(query: str, message: str) -> QueryError:
+    """A parser error of a form not recognised above (another luqum's wording).
+
+    Its words are the parser's, English and technical: the message leads with where and
+    what to check, and ends with them (bounded) for whoever reads the logs; ``detail``
+    keeps them for programs. The Chinese reason never repeats them.
+    """
+    found = _POSITION.search(message)
+    pos = min(int(found.group(1)), len(query) - 1) if found else None
+    where = _where(query, pos) if pos is not None else "in the query"
+    return _error(
+        "query.syntax",
+        f"query does not parse {where}: check that parentheses and double quotes are "
+        "paired and that AND, OR and NOT have a term on each side (the parser said: "
+        f"{_part(message)})",
+        detail=message,
+        **(_at(query, pos) if pos is not None else {}),
+    )
 
 
 def _check_depth(query: str, tree: Item) -> None:
@@ -741,14 +792,16 @@ def _any(nodes: list[_Node]) -> _Predicate:
     return some
 
 
-# Each with its stable name (an error's ``feature``) and how the message says it.
-_UNSUPPORTED: tuple[tuple[type[Item], str, str], ...] = (
-    (Fuzzy, "fuzzy", "fuzzy search (~)"),
-    (Proximity, "proximity", "proximity search (~)"),
-    (Boost, "boost", "boosting (^)"),
-    (Range, "range", "ranges ([a TO b])"),
-    (OpenRange, "open_range", "open ranges (< >)"),
-    (Regex, "regex", "regular expressions (/.../)"),
+# Each with its stable name (an error's ``feature``), how the message says it, and the
+# symbol that makes it, where the user is pointed: luqum places a fuzzy, proximity or
+# boosted term where the term starts, not where its ~ or ^ stands.
+_UNSUPPORTED: tuple[tuple[type[Item], str, str, str], ...] = (
+    (Fuzzy, "fuzzy", "fuzzy search (~)", "~"),
+    (Proximity, "proximity", "proximity search (~)", "~"),
+    (Boost, "boost", "boosting (^)", "^"),
+    (Range, "range", "ranges ([a TO b])", ""),
+    (OpenRange, "open_range", "open ranges (< >)", ""),
+    (Regex, "regex", "regular expressions (/.../)", ""),
 )
 
 
@@ -771,6 +824,18 @@ class _Compiler:
         """``where`` as an error's params (none when luqum gave no position)."""
         pos = item.pos
         return _at(self.query, pos) if isinstance(pos, int) else {}
+
+    def symbol_pos(self, item: Item, symbol: str) -> int | None:
+        """Where ``symbol`` (the ~ or ^ that ends ``item``) stands: its last one in the
+        item's span, as only the degree or force (digits) may follow it."""
+        pos, size = item.pos, item.size
+        if not isinstance(pos, int):
+            return None
+        if symbol and isinstance(size, int):
+            found = self.query.rfind(symbol, pos, pos + size)
+            if found >= 0:
+                return found
+        return pos
 
     def compile(self, item: Item, *, field: str | None, negated: bool) -> _Node:
         if isinstance(item, AndOperation | UnknownOperation):
@@ -813,7 +878,8 @@ class _Compiler:
                 if item.has_wildcard():
                     raise _error(
                         "query.field_wildcard",
-                        f"wildcards are not supported in field values: {field}:{item.value} "
+                        "wildcards are not supported in field values: "
+                        f"{_part(f'{field}:{item.value}')} "
                         f"{self.where(item)}",
                         field=self.field_label or field,
                         value=item.value,
@@ -822,17 +888,19 @@ class _Compiler:
                 self.check_glued(field, item)
                 return self.field_value(field, item.unescaped_value, item)
             return self.word(item, negated)
-        for kind, feature, name in _UNSUPPORTED:
+        for kind, feature, name, symbol in _UNSUPPORTED:
             if isinstance(item, kind):
+                pos = self.symbol_pos(item, symbol)
+                where = _where(self.query, pos)[3:] if pos is not None else "in the query"
                 raise _error(
                     "query.unsupported_feature",
-                    f"{name} cannot be used in monitors ({self.where(item)[3:]})",
+                    f"{name} cannot be used in monitors ({where})",
                     feature=feature,
-                    **self.at(item),
+                    **(_at(self.query, pos) if pos is not None else {}),
                 )
         raise _error(
             "query.unsupported_part",
-            f"unsupported query part {str(item)!r} {self.where(item)}",
+            f"unsupported query part {_part(str(item))!r} {self.where(item)}",
             part=str(item),
             **self.at(item),
         )
@@ -843,7 +911,7 @@ class _Compiler:
         if field is not None:
             raise _error(
                 "query.nested_field",
-                f"field {raw_name!r} {self.where(item)} is inside field {field!r}; "
+                f"field {_part(raw_name)!r} {self.where(item)} is inside field {field!r}; "
                 "fields cannot be nested",
                 field=raw_name,
                 outer=self.field_label or field,
@@ -852,7 +920,7 @@ class _Compiler:
         if name not in FIELDS:
             raise _error(
                 "query.unknown_field",
-                f"unknown field {raw_name!r} {self.where(item)}; known fields: "
+                f"unknown field {_part(raw_name)!r} {self.where(item)}; known fields: "
                 f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)",
                 field=raw_name,
                 known=", ".join(FIELDS),
@@ -904,12 +972,14 @@ class _Compiler:
             return
         head, rest = value[: glued.start()], value[glued.start() :]
         name = self.field_label or field
+        # Each part bounded, as the params are: the message repeats the value thrice.
+        shown, shown_head, shown_rest = _part(value), _part(head), _part(rest)
         raise _error(
             "query.glued_value",
-            f"the value of {name}:{value} {self.where(item)} runs into the text after it: "
-            f"a field's value ends at a space, so put one after it if {rest!r} is more of "
-            f"the query ({name}:{head} {rest}), or quotes around it if that is the whole "
-            f'value ({name}:"{value}")',
+            f"the value of {name}:{shown} {self.where(item)} runs into the text after it: "
+            f"a field's value ends at a space, so put one after it if {shown_rest!r} is "
+            f"more of the query ({name}:{shown_head} {shown_rest}), or quotes around it if "
+            f'that is the whole value ({name}:"{shown}")',
             field=name,
             value=value,
             head=head,
@@ -921,7 +991,8 @@ class _Compiler:
         if value not in allowed:
             raise _error(
                 "query.bad_field_value",
-                f"{field}: {value!r} {self.where(item)} is not one of {', '.join(sorted(allowed))}",
+                f"{field}: {_part(value)!r} {self.where(item)} is not one of "
+                f"{', '.join(sorted(allowed))}",
                 field=self.field_label or field,
                 value=value,
                 allowed=", ".join(sorted(allowed)),
@@ -959,7 +1030,7 @@ class _Compiler:
             if len(wildcards) > 1 or char != "*" or end != len(raw) or start == 0:
                 raise _error(
                     "query.wildcard",
-                    f"wildcard in {raw!r} {self.where(item)}: only a '*' at the end of a "
+                    f"wildcard in {_part(raw)!r} {self.where(item)}: only a '*' at the end of a "
                     "word is supported",
                     term=raw,
                     **self.at(item),
@@ -1001,6 +1072,9 @@ class _Compiler:
 
 
 MAX_NAME_CHARS = 100
+# What a monitor's name is called in messages, and its errors' ``what``: the console
+# says it in Chinese (web/i18n.py), as it says the command-line options the others name.
+MONITOR_NAME = "the monitor's name"
 # C0 and C1 controls, the Unicode line and paragraph separators (a line break to
 # Python's splitlines) and the bidi controls that reorder what a terminal shows.
 _CONTROL = re.compile(
@@ -1016,8 +1090,13 @@ def monitor_name(value: str) -> str:
     ``ＡＢＣ`` to be the same monitor. Traditional and Simplified characters stay apart.
     """
     if not isinstance(value, str):
-        raise QueryError(f"the monitor's name must be text, got {type(value).__name__}")
-    return short_name(unicodedata.normalize("NFKC", value), "the monitor's name")
+        raise _error(
+            "name.not_text",
+            f"{MONITOR_NAME} must be text, got {type(value).__name__}",
+            what=MONITOR_NAME,
+            type=type(value).__name__,
+        )
+    return short_name(unicodedata.normalize("NFKC", value), MONITOR_NAME)
 
 
 def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
@@ -1025,16 +1104,33 @@ def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
     when unusable.
 
     Names are listed one per line and tab-separated: no control characters, and short
-    (the store's columns bound them).
+    (the store's columns bound them). Each refusal has its stable code (``name.empty``,
+    ``name.too_long``, ``name.control_character``) and names ``what`` the name is of, as
+    a query's do, so that the console and the API can say it in the reader's language.
+    The name itself is never repeated: it may be long, and what is wrong with it is not
+    in what it says.
     """
     text = value.strip()
     if not text:
-        raise QueryError(f"{what} is empty")
+        raise _error("name.empty", f"{what} is empty", what=what)
     if len(text) > limit:
-        raise QueryError(f"{what} is {len(text):,} characters long, longer than {limit} allows")
+        raise _error(
+            "name.too_long",
+            f"{what} is {len(text):,} characters long, longer than {limit} allows",
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
     control = _CONTROL.search(text)
     if control:
-        raise QueryError(
-            f"{what} holds a control character ({control.group()!r}: a tab or line break?)"
+        # Written as an escape (\t, \u202e): the character itself would do what it does.
+        char = ascii(control.group())[1:-1]
+        raise _error(
+            "name.control_character",
+            f"{what} holds a control character ({control.group()!r} at character "
+            f"{control.start() + 1}: a tab or line break?)",
+            what=what,
+            char=char,
+            position=control.start() + 1,
         )
     return text

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from yuqing.core.clock import utc
 from yuqing.core.posts import MAX_REACH
+from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, QueryError
 from yuqing.storage import schema as t
 
@@ -733,13 +734,21 @@ class MonitorInfo:
     active: bool
 
 
+# As core.monitors.MAX_NAME_CHARS: a name the checks let through is shown whole.
+_MAX_NAME_SHOWN = 100
+
+
 def _monitor_key(name: str) -> str:
     # As core.monitors.monitor_name stores names: ＡＢＣ and ABC are one name.
     return unicodedata.normalize("NFKC", name)
 
 
 def _monitor_exists(name: str) -> QueryError:
-    return QueryError(f"a monitor called {name!r} exists already")
+    # A stable code, as the name's other refusals have (core.monitors.short_name), for
+    # the console and the API to say it in the reader's language; the name on one line
+    # and bounded, as a caller other than the checked CLI may hand any text.
+    shown = one_line(name, _MAX_NAME_SHOWN)
+    return QueryError(f"a monitor called {shown!r} exists already", "name.taken", {"name": shown})
 
 
 def find_monitor(conn: Connection, name: str) -> MonitorInfo | None:

@@ -180,11 +180,12 @@ def feed_error(message: str | None, lang: str) -> str | None:
     return message
 
 
-# Why a monitor or search query is refused, in Chinese, by the error's stable code (see
-# QueryError). The English is the error's own message, which the CLI, the logs and the
-# API's "detail" show; these say the same, naming the same parts of the query. ``{at}`` is
-# where, from the error's ``position`` and ``near``. A code without a sentence here (a
-# later version's, or none) is shown in English, as it came, rather than not at all.
+# Why a monitor or search query, or a monitor's name, is refused, in Chinese, by the
+# error's stable code (see QueryError). The English is the error's own message, which the
+# CLI, the logs and the API's "detail" show: one English text, not a second copy here that
+# could come to say otherwise. These say the same, naming the same parts of the query.
+# ``{at}`` is where, from the error's ``position`` and ``near``. A code without a sentence
+# here (a later version's, or none) is shown in English, as it came, rather than not at all.
 _QUERY_PROBLEMS: dict[str, str] = {
     "query.not_text": "检索式必须是文本（收到的是 {type}）",
     "query.too_long": "检索式长 {length} 个字符，超过上限 {limit} 个字符",
@@ -219,18 +220,27 @@ _QUERY_PROBLEMS: dict[str, str] = {
     "query.illegal_character": (
         "{at}的字符“{char}”不能作为检索词的开头；含符号的文字请用英文双引号括起来"
     ),
-    "query.syntax": "检索式无法解析（{detail}）",
+    # The parser's own words (``detail``, English and technical) are not repeated: where,
+    # and what to look for there.
+    "query.syntax": (
+        "{at}有无法解析的写法：请检查括号和英文双引号是否成对，AND、OR、NOT 两边是否都有"
+        "检索词；含符号的文字请用英文双引号括起来"
+    ),
     "query.unexpected_symbol": "{at}出现了意外的“{char}”：含符号的文字请用英文双引号括起来",
     "query.operator_needs_terms": "{at}的运算符 {operator} 两边都需要有检索词",
     "query.unexpected": "{at}出现了意外的“{token}”",
+    "query.empty_group": "{at}的括号里没有内容：请在括号中填写检索词，或删去这对括号",
+    "query.dangling_in_group": (
+        "{at}的“{token}”后面还需要内容，却紧跟着“)”：请在它后面补上检索词，或删去它"
+    ),
     "query.dangling_operator": (
         "检索式以“{token}”结尾，后面还需要内容（{at}的运算符或字段没有下文）"
     ),
-    "query.ends_early": "检索式提前结束：某个运算符或字段后面没有内容",
+    "query.ends_early": "检索式在{at}提前结束：某个运算符或字段后面没有内容",
     "query.empty_phrase": "{at}的短语为空",
     "query.empty_term": "{at}的检索词为空",
     "query.field_wildcard": "{at}的字段值 {field}:{value} 含通配符：字段值不支持通配符",
-    "query.unsupported_feature": "监测方案不支持{feature}（{at}）",
+    "query.unsupported_feature": "{at}用到了{feature}，监测方案不支持这种写法：请删去它",
     "query.unsupported_part": "{at}有不支持的检索式成分“{part}”",
     "query.nested_field": "{at}的字段“{field}”位于字段“{outer}”之内：字段不能嵌套",
     "query.unknown_field": (
@@ -255,6 +265,28 @@ _QUERY_PROBLEMS: dict[str, str] = {
         "请保存一个含 NOT 的监测方案"
     ),
     "search.no_terms": "检索式“{query}”中没有可检索的词",
+    # A monitor's name (or a source's, a place's ... : ``what``, said by _NAME_OF).
+    "name.not_text": "{what}必须是文本（收到的是 {type}）",
+    "name.empty": "{what}为空：请填写一个名称",
+    "name.too_long": "{what}长 {length} 个字符，超过上限 {limit} 个字符",
+    "name.control_character": (
+        "{what}的第 {position} 个字符是控制字符（{char}：制表符、换行或其他看不见的控制符）："
+        "名称中不能含控制字符"
+    ),
+    "name.taken": "已有名为“{name}”的监测方案：请换一个名称，或先删除原方案",
+}
+# What a name error's ``what`` is, in Chinese: the names core.monitors.short_name is
+# given (a command-line option keeps its spelling, which is what the user typed).
+_NAME_OF: dict[str, str] = {
+    "the monitor's name": "监测方案名称",
+    "source": "信息源代号（source）",
+    "--source": "信息源代号（--source）",
+    "--slug": "信息源代号（--slug）",
+    "the host as a slug (give --slug)": "由网址主机名生成的信息源代号（可用 --slug 指定）",
+    "--name": "名称（--name）",
+    "--place": "地点（--place）",
+    "--unit": "所属单位（--unit）",
+    "--topic": "主题（--topic）",
 }
 # What ``query.unsupported_feature`` names, by its ``feature``.
 _QUERY_FEATURES: dict[str, str] = {
@@ -273,8 +305,9 @@ _MAX_QUERY_PART = 80
 def query_reason(
     message: str, code: str | None, params: Mapping[str, object] | None, lang: str
 ) -> str:
-    """Why a query is refused, in ``lang``: English is ``message`` itself; Chinese is
-    said from ``code`` and ``params``, or is ``message`` when there is no sentence for it."""
+    """Why a query or a name is refused, in ``lang``: English is ``message`` itself;
+    Chinese is said from ``code`` and ``params``, or is ``message`` when there is no
+    sentence for it."""
     template = _QUERY_PROBLEMS.get(code or "")
     if lang != "zh" or template is None:
         return message
@@ -284,6 +317,8 @@ def query_reason(
         values["at"] = f"{at}（“{values['near']}”附近）" if "near" in values else at
     else:
         values["at"] = "检索式中"
+    if "what" in values:
+        values["what"] = _NAME_OF.get(values["what"], values["what"])
     if code == "query.unsupported_feature":
         values["feature"] = _QUERY_FEATURES.get(
             values.get("feature", ""), values.get("feature", "")
