@@ -14,7 +14,14 @@ writes ``{"id", "event", "alerted_at"}`` per post, and, when the stream carries 
 labels, prints the scores of ``yuqing.evaluation.score_events``. A stream line the scoring
 cannot use (no id, an event label that names no event, no ``published_at``) is rejected
 before detection, so the figures are those of the valid posts. Ids are keyed as given, as
-the reference scorer keys them: " a" and "a" are two posts.
+the reference scorer keys them: " a" and "a" are two posts. Each line is given the event of
+its own post, a post being known by its source and id as in the store.
+
+The scorer keys posts by id alone, so of the lines of one id only the last is scored: both
+commands list the lines that repeat an id (of another source, for ``eval events``, a post
+of its own that detection took in too), and ``eval events`` lists the posts dated after
+the day it runs (a wrong year or time zone stretches the stream and thins its false alarms
+per day). Neither is rejected: the score is still the reference scorer's on the files.
 
 The last line printed by either, when there is a score, is the JSON object of the
 reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
@@ -34,19 +41,20 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.core.posts import PostRecord, json_type
-from yuqing.core.shown import one_line
+from yuqing.core.posts import PostRecord, json_type, parse_time
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
 from yuqing.evaluation.lines import NO_TIME, EvaluationLines, record_id, stream_line
 from yuqing.evaluation.lines import untimed as untimed_line
-from yuqing.sources.base import Rejection
+from yuqing.sources.base import Located, Rejection
 
 if TYPE_CHECKING:
     from yuqing.runtime.evaluate import RaisedEvent
@@ -115,6 +123,29 @@ def _standard_stream(target: Path) -> int | None:
 
 
 def _check_paths(source: Path, target: Path) -> None:
+    try:
+        _check_paths_exist(source, target)
+    except OSError as exc:
+        # A name too long, a folder on the way that cannot be searched: Path.exists()
+        # raises for these rather than answering.
+        where = exc.filename if exc.filename is not None else source
+        raise _fail(f"{where}: cannot be used ({exc.strerror or exc})") from None
+
+
+def _output_file(given: str) -> Path:
+    """The output path as given; a name that ends in a slash, or none, is refused.
+
+    ``runs/`` names a folder: as a Path it is ``runs``, and a missing folder ``runs``
+    became a file of that name.
+    """
+    if not given.strip():
+        raise _fail("--output: no file named; name a file for the output")
+    if given.endswith(("/", os.sep)):
+        raise _fail(f"{given}: names a folder; name a file for the output")
+    return Path(given)
+
+
+def _check_paths_exist(source: Path, target: Path) -> None:
     if not source.exists():
         raise _fail(f"{source}: no such file")
     if not source.is_file():
@@ -201,6 +232,23 @@ def _show_rejections(rejections: list[Rejection], total: int) -> None:
         typer.echo(f"... and {total - len(rejections)} more rejected", err=True)
 
 
+_ID_SHOWN = 60
+_SOURCE_SHOWN = 40
+
+
+def _shown(text: str, limit: int) -> str:
+    """Untrusted text from a file, bounded and quoted (``repr`` escapes what does not print)."""
+    return repr(cut(text, limit))
+
+
+def _source_of(raw: dict[str, Any]) -> str | None:
+    """The source a line names (stripped, as stored), or None."""
+    value = raw.get("source")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
+
+
 @dataclass
 class _Tally:
     rejections: list[Rejection] = field(default_factory=list)
@@ -208,18 +256,59 @@ class _Tally:
     labelled: int = 0
     without_text: int = 0
     other_language: int = 0  # sentiment: posts in a language the models do not read
-    seen: set[str] = field(default_factory=set)
-    repeated: int = 0
+    # Each id (``str(id)``, as the scorer keys it) -> the location and source of its first line.
+    first_of: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    repeated_ids: set[str] = field(default_factory=set)
+    repeat_lines: int = 0  # lines whose id an earlier line has
+    repeats: list[str] = field(default_factory=list)  # the first of them, told
+
+    @property
+    def repeated(self) -> int:
+        """Ids on more than one line."""
+        return len(self.repeated_ids)
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REJECTIONS_SHOWN:
             self.rejections.append(rejection)
 
-    def note_id(self, key: str | int) -> None:
-        if str(key) in self.seen:
-            self.repeated += 1
-        self.seen.add(str(key))
+    def note_id(self, key: str | int, location: str, source: str | None = None) -> None:
+        """Note a line's id; a line whose id an earlier line has is listed (the first few).
+
+        The scorer keys posts by ``str(id)`` alone: of the lines of one id only the last
+        is scored. Lines of two sources are two posts to the pipeline, which detects each.
+        """
+        first, first_source = self.first_of.setdefault(str(key), (location, source))
+        if first == location:
+            return
+        self.repeated_ids.add(str(key))
+        self.repeat_lines += 1
+        if len(self.repeats) >= MAX_REJECTIONS_SHOWN:
+            return
+        line = f"  {location}: id {_shown(str(key), _ID_SHOWN)} again (first at {first})"
+        if source != first_source:
+            line += (
+                f", a post of another source ({_source_shown(source)}, there "
+                f"{_source_shown(first_source)}): detected as a post of its own"
+            )
+        self.repeats.append(line)
+
+    def repeat_report(self) -> Iterator[str]:
+        """The note on repeated ids, then the lines that repeat one (the first few)."""
+        if not self.repeated:
+            return
+        yield f"note: {self.repeated} ids occur more than once; the last one is scored"
+        yield from self.repeats
+        if self.repeat_lines > len(self.repeats):
+            yield f"  ... and {self.repeat_lines - len(self.repeats)} more lines"
+        yield (
+            "  the scorer (score.py) keys posts by id alone: give every post an id of its "
+            "own to score each"
+        )
+
+
+def _source_shown(source: str | None) -> str:
+    return "no source" if source is None else f"source {_shown(source, _SOURCE_SHOWN)}"
 
 
 def _label_batch(
@@ -290,8 +379,9 @@ def labels(
     input_path: Annotated[
         Path, typer.Option("--input", help="posts as JSON Lines (.jsonl), with gold labels or not")
     ],
-    output_path: Annotated[
-        Path, typer.Option("--output", help='where to write {"id", "label"} per post')
+    output: Annotated[
+        str,
+        typer.Option("--output", metavar="FILE", help='where to write {"id", "label"} per post'),
     ],
     gold_field: Annotated[
         str | None,
@@ -301,6 +391,7 @@ def labels(
 ) -> None:
     """Label every post of a file with a shipped model and score it against gold labels."""
     gold_key = gold_field or task.value
+    output_path = _output_file(output)
     _check_paths(input_path, output_path)
     started = time.perf_counter()
     try:
@@ -336,7 +427,7 @@ def labels(
                         )
                     )
                     continue
-                tally.note_id(key)
+                tally.note_id(key, item.location)
                 gold.append({"id": key, gold_key: label})
                 gold_at.append(item.location)
                 batch.append((key, _post_text(item.record)))
@@ -361,8 +452,8 @@ def labels(
         f"{tally.without_text} without text: label null{unread}), {tally.rejected} rejected; "
         f"{seconds:.1f} s, {total / seconds if seconds else 0:,.0f} posts/s"
     )
-    if tally.repeated:
-        typer.echo(f"note: {tally.repeated} ids occur more than once; the last one is scored")
+    for line in tally.repeat_report():
+        typer.echo(line)
     if any(row[gold_key] is not None for row in gold):
         try:
             score = score_labels(gold, pred, gold_key)
@@ -387,15 +478,20 @@ class EventFileScore:
     untimed: int  # stream posts without published_at: not scored
     field: str = "event"  # the gold label's key
     labelled_untimed: bool = False  # some of the untimed posts carry an event label
-    repeated: int = 0  # scored stream lines whose id an earlier one has
+    repeated: int = 0  # ids on more than one scored stream line
+    # The note on them, naming the first lines that repeat an id.
+    repeat_notes: tuple[str, ...] = ()
+    # Posts dated over a day after the run (no collected post can be): the note on them.
+    ahead_notes: tuple[str, ...] = ()
 
     def report(self) -> Iterator[str]:
         """Lines for the person running the evaluation."""
         if self.untimed:
             yield f"note: {self.untimed} stream posts have no published_at and are not scored"
-        if self.repeated:
-            # The pipeline keeps the first post of an id, the scorer the last line's label.
-            yield f"note: {self.repeated} ids occur more than once; the last one is scored"
+        # The pipeline keeps the first post of an id (of a source), the scorer the last
+        # line's label.
+        yield from self.repeat_notes
+        yield from self.ahead_notes
         if self.score is None:
             if self.labelled_untimed:
                 yield (
@@ -407,6 +503,46 @@ class EventFileScore:
             return
         yield self.score.render()
         yield json.dumps(self.score.as_dict(), ensure_ascii=False)
+
+
+# Ingestion refuses a post dated more than this after its clock (runtime.ingest.MAX_AHEAD);
+# an evaluation runs in stream time, where no post is ahead, so the run's own day is asked.
+_AHEAD = timedelta(days=1)
+
+
+@dataclass
+class _Ahead:
+    """Stream posts dated after the day of the run: a wrong year or time zone, most likely.
+
+    An evaluation takes them as they are (score.py does too), and one such post stretches
+    the stream to years and its false alarms per day to nothing: told, naming the lines.
+    """
+
+    latest: datetime = field(default_factory=lambda: datetime.now(UTC) + _AHEAD)
+    count: int = 0
+    shown: list[str] = field(default_factory=list)
+
+    def note(self, item: Located, raw: dict[str, Any]) -> None:
+        moment = item.record.published_at
+        if moment is None:  # an object kept for its labels alone: its time checked, not kept
+            moment = parse_time(raw.get("published_at"))
+        if moment is None or moment <= self.latest:
+            return
+        self.count += 1
+        if len(self.shown) < MAX_REJECTIONS_SHOWN:
+            self.shown.append(f"  {item.location}: published_at {moment.isoformat()}")
+
+    def report(self, score: EventScore | None) -> Iterator[str]:
+        if not self.count:
+            return
+        span = f" (the stream spans {score.stream_days:,.1f} days)" if score is not None else ""
+        yield (
+            f"note: {self.count} posts are dated after today, as no collected post can be; "
+            f"check the file's dates and time zones{span}:"
+        )
+        yield from self.shown
+        if self.count > len(self.shown):
+            yield f"  ... and {self.count - len(self.shown)} more"
 
 
 def score_event_files(
@@ -427,6 +563,7 @@ def score_event_files(
     ``SourceError`` when a file cannot be read.
     """
     tally = _Tally()
+    ahead = _Ahead()
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     untimed = 0
@@ -450,7 +587,8 @@ def score_event_files(
             else:
                 untimed += 1
             continue
-        tally.note_id(key)
+        tally.note_id(key, item.location, _source_of(raw))
+        ahead.note(item, raw)
         labelled = labelled or label is not None
         gold.append({"id": key, "published_at": raw["published_at"], "event": label})
         gold_at.append(item.location)
@@ -472,7 +610,14 @@ def score_event_files(
         where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
         raise InvalidRecord(f"{where}: {exc.problem}") from None
     return EventFileScore(
-        score, tally.rejections, tally.rejected, untimed, field, repeated=tally.repeated
+        score,
+        tally.rejections,
+        tally.rejected,
+        untimed,
+        field,
+        repeated=tally.repeated,
+        repeat_notes=tuple(tally.repeat_report()),
+        ahead_notes=tuple(ahead.report(score)),
     )
 
 
@@ -499,9 +644,13 @@ def events(
     input_path: Annotated[
         Path, typer.Option("--input", help="a stream of posts as JSON Lines, with event labels")
     ],
-    output_path: Annotated[
-        Path,
-        typer.Option("--output", help='where to write {"id", "event", "alerted_at"} per post'),
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            help='where to write {"id", "event", "alerted_at"} per post',
+        ),
     ],
     min_posts: Annotated[
         int, typer.Option(min=1, help="score gold events with at least this many posts")
@@ -518,6 +667,7 @@ def events(
     ] = "event",
 ) -> None:
     """Run detection over a stream on a fresh store and score its events and alerts."""
+    output_path = _output_file(output)
     _check_paths(input_path, output_path)
     # The assignments are read back from the output to be scored, which a stream cannot
     # give (and stdout would give with the run's summary among them): told now, not after

@@ -28,6 +28,8 @@ from yuqing.testing.clock import FakeClock
 
 BATCH_WINDOW = timedelta(minutes=10)
 MAX_BATCH = 2000
+# The source of a post that names none (ingestion's default for a file).
+DEFAULT_SOURCE = "import"
 
 
 @dataclass(slots=True, frozen=True)
@@ -132,10 +134,17 @@ def _apart(items: list[tuple[Located, str | int]]) -> dict[str, str]:
     return aliases
 
 
+def _identity(item: Located) -> str:
+    """The post's identity in the store, as ingestion gives it (after ``_apart``)."""
+    record = item.record
+    return record.identity(record.source or DEFAULT_SOURCE)
+
+
 def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> EventRunResult:
     """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines.
 
-    One line per valid input post, the id as the post gives it; ``alerted_at`` is in UTC,
+    One line per valid input post, the id as the post gives it and the event of that post
+    (known by its source and id, as the store knows it); ``alerted_at`` is in UTC,
     without an offset when the stream's times have none. A line the scoring would reject
     (no id, an event label under ``field`` that names no event) or that gives no
     ``published_at`` (detection could place it at no time of the stream, and score.py
@@ -143,9 +152,10 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
     """
     started = time.monotonic()
     located: list[tuple[Located, str | int]] = []
-    # Each line's id as given: the scorer matches it to the stream's as given, while the
-    # store keeps it stripped (" a " would otherwise come back as "a", a post not in pred).
-    order: list[str | int] = []
+    # Each line's id as given (the scorer matches it to the stream's as given, while the
+    # store keeps it stripped: " a " would otherwise come back as "a", a post not in pred)
+    # and its post, None for an object kept for its labels alone.
+    order: list[tuple[str | int, Located | None]] = []
     rejected = 0
     no_time = 0
     wordless = 0
@@ -161,16 +171,15 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
             rejected += 1
             no_time += 1
             continue
-        order.append(key)
         if isinstance(item, LabelsOnly):
             # A labelled object that is no post at all (a bare repost is one: it has an
             # original): nothing to detect, but scored (event null), as the scorer reads it.
             wordless += 1
+            order.append((key, None))
             continue
+        order.append((key, item))
         located.append((item, key))
-    aliases = _apart(located)
-    # Given id -> its post's id in the store; an id of wordless objects alone has none.
-    stored = {str(k): aliases.get(str(k), str(k).strip()) for _, k in located}
+    _apart(located)
     timed = sorted((i for i, _ in located), key=_time)
     first = timed[0].record.published_at if timed else None
     # score.py cannot set an alert time with an offset beside stream times without one.
@@ -186,7 +195,9 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
         ctx = open_context(settings, clock=clock)
         try:
             ingestor = ctx.ingestor
-            ingestor.ingest_batches(_batches(timed, clock), origin=str(input_path))
+            ingestor.ingest_batches(
+                _batches(timed, clock), origin=str(input_path), default_source=DEFAULT_SOURCE
+            )
             with ctx.db.read() as conn:
                 assigned = event_repo.event_assignments(conn)
                 events, alerts = event_repo.count_events(conn)
@@ -209,9 +220,12 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
         finally:
             ctx.close()
     written = 0
-    for post_id in order:
-        store_id = stored.get(str(post_id))
-        event, alerted = assigned.get(store_id, (None, None)) if store_id else (None, None)
+    for post_id, post in order:
+        # Each line's own post, by its identity in the store: two sources' posts of one id
+        # are two posts, each in its own event (by id alone, both got one of them).
+        event, alerted = (
+            assigned.get(_identity(post), (None, None)) if post is not None else (None, None)
+        )
         if alerted is not None and naive:
             alerted = alerted.astimezone(UTC).replace(tzinfo=None)
         out.write(

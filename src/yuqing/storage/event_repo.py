@@ -181,23 +181,53 @@ def add_occurrences(
     key_of: dict[str, str],
     now: datetime,
 ) -> list[int]:
-    """Store detection's occurrences; returns their ids."""
+    """Store detection's occurrences; returns their ids.
+
+    ``key_of`` gives the stored key of each occurrence's event (``DetectionStage.key``).
+    A merge names the event it absorbed by that event's key as well, in its figures and
+    reasons: detection names it by its own id, which the store, the console and the
+    incidents' timelines never show (and which each run numbers from 1 again).
+    """
     if not found:
         return []
-    rows = [
-        {
-            "kind": o.kind,
-            "at": o.at,
-            "event_key": key_of.get(o.event_id) if o.event_id else None,
-            "monitor_id": o.monitor_id,
-            "reasons": list(o.reasons)[:20],
-            "figures": dict(o.figures),
-            "recorded_at": now,
-        }
-        for o in found
-    ]
+    rows = []
+    for o in found:
+        key = key_of.get(o.event_id) if o.event_id else None
+        reasons, figures = list(o.reasons)[:20], dict(o.figures)
+        gone = figures.get("merged")
+        if o.kind == "event_merged" and o.event_id and key and isinstance(gone, str):
+            gone_key = key_of.get(gone) or _run_key(key, o.event_id, gone)
+            if gone_key is not None:
+                figures["merged"] = gone_key
+                told = f"{gone} merged into {o.event_id}"
+                reasons = [
+                    f"{gone_key} merged into {key}{r[len(told) :]}" if r.startswith(told) else r
+                    for r in reasons
+                ]
+        rows.append(
+            {
+                "kind": o.kind,
+                "at": o.at,
+                "event_key": key,
+                "monitor_id": o.monitor_id,
+                "reasons": reasons,
+                "figures": figures,
+                "recorded_at": now,
+            }
+        )
     result = conn.execute(occurrences.insert().returning(occurrences.c.id), rows)
     return [int(row[0]) for row in result]
+
+
+def _run_key(key: str, event_id: str, other_id: str) -> str | None:
+    """The stored key of detection's event ``other_id``, from ``key``, that of ``event_id``.
+
+    A run's keys are its tag and detection's id (``DetectionStage.key``): the key of one
+    event of the run gives the key of any other. None when ``key`` is not of that form.
+    """
+    if not key.endswith(f"-{event_id}"):
+        return None
+    return key[: len(key) - len(event_id)] + other_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,13 +372,17 @@ def count_events(conn: Connection) -> tuple[int, int]:
 
 
 def event_assignments(conn: Connection) -> dict[str, tuple[str | None, datetime | None]]:
-    """external id -> (event key, the event's alert time) for every stored post."""
+    """identity -> (event key, the event's alert time) for every stored post.
+
+    Keyed by the post's identity (``PostRecord.identity``): an external id alone names
+    a post of each source that uses it, and all of them but one were given its event.
+    """
     rows = conn.execute(
-        select(t.posts.c.external_id, t.posts.c.event_key, events.c.alerted_at).outerjoin(
+        select(t.posts.c.identity, t.posts.c.event_key, events.c.alerted_at).outerjoin(
             events, events.c.key == t.posts.c.event_key
         )
     )
-    return {row[0]: (row[1], row[2]) for row in rows if row[0] is not None}
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def merge_event_posts(conn: Connection, gone_key: str, keep_key: str) -> None:
