@@ -8,24 +8,36 @@ never acknowledges, so a link previewer cannot do it by fetching the page.
 
 Who acts is named in the request body (``by``: person id, role, unit) and checked
 against the incident's directory by the engine; authentication is not built yet.
-Errors: 404 for an unknown incident, task or link; 403 when the person or role may not
-do it; 409 for a move the lifecycle forbids; 422 for invalid input (the message names
-the field or the problem).
+Errors: 404 for an unknown incident, task, person or link (and for an id in the path no
+one can have: too long, a control character, bytes that are not UTF-8); 403 when the
+person or role may not do it; 409 for a move the lifecycle forbids; 422 for invalid input
+(the message names the field or the problem), control characters in a text included.
+What is read back from the store is shown bounded and without control characters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from yuqing.core.clock import checked_utc, local_minute, utc
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
 from yuqing.grading.signals import Signals
@@ -49,11 +61,52 @@ from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode
 
 T = TypeVar("T")
 
-Short = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+# What a client's one-line value (a title, a place, an id) may not hold: C0 and C1 controls,
+# DEL, line and paragraph separators, bidi embeddings, overrides and isolates. A line break
+# in a patrol report's title went into the subject of each of its notices, which the
+# dispatcher refuses: the whole outbox stopped delivering, every incident's notices. NUL
+# made PostgreSQL refuse the row (a 503 for a client's mistake); an override makes a name
+# read as another.
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A text of several lines (a description, a note, minutes) keeps its line breaks and tabs.
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control(text: str, pattern: re.Pattern[str]) -> str | None:
+    """Where ``text`` holds a character ``pattern`` refuses, said for a person; else None."""
+    found = pattern.search(text)
+    if found is None:
+        return None
+    return (
+        f"holds the control character U+{ord(found.group()):04X} at character {found.start() + 1}"
+    )
+
+
+def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = _control(value, pattern)
+        if problem:
+            raise ValueError(f"{problem}; remove it")
+        return value
+
+    return AfterValidator(check)
+
+
+Short = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+    _refusing(_NOT_IN_LINE),
+]
 # A role or unit id, as the plan writes them (the timeline's columns hold 64).
-PlanId = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-Text = Annotated[str, StringConstraints(max_length=5_000)]
-Link = Annotated[str, StringConstraints(max_length=2000)]
+PlanId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, strip_whitespace=True),
+    _refusing(_NOT_IN_LINE),
+]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), _refusing(_NOT_IN_LINE)]
+Place = Annotated[str, StringConstraints(max_length=200), _refusing(_NOT_IN_LINE)]
+Text = Annotated[str, StringConstraints(max_length=5_000), _refusing(_NOT_IN_TEXT)]
+Link = Annotated[str, StringConstraints(max_length=2000), _refusing(_NOT_IN_LINE)]
 
 
 class Body(BaseModel):
@@ -72,12 +125,10 @@ class PersonRef(Body):
 
 
 class PatrolIn(Body):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Title
     description: Text = ""
-    links: Annotated[
-        list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=20)
-    ] = []
-    place: Annotated[str, StringConstraints(max_length=200)] | None = None
+    links: Annotated[list[Link], Field(max_length=20)] = []
+    place: Place | None = None
     observed_at: datetime | None = None
     concerned_unit: Short | None = None
     signals: dict[str, Any] | None = None
@@ -126,7 +177,7 @@ class UnitIn(Body):
 
 
 class TaskIn(Body):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Title
     by: PersonRef
     unit: Short | None = None
     person: Short | None = None
@@ -160,7 +211,9 @@ class HeldIn(Body):
 
 
 class MinutesIn(Body):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=20_000), _refusing(_NOT_IN_TEXT)
+    ]
     by: PersonRef
 
 
@@ -184,6 +237,47 @@ def _aware(moment: datetime | None, field: str) -> datetime | None:
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
     return moment
+
+
+# How far ahead a task's deadline or a meeting's time may be set.
+MAX_AHEAD = timedelta(days=366)
+
+
+def _ahead(moment: datetime | None, field: str, now: datetime) -> datetime | None:
+    """``moment`` checked as a time still to come, within a year: a deadline in 1950 made
+    the task overdue the moment it was set (a meeting's, its clock missed and escalated),
+    and one in 8999 was taken as given."""
+    moment = _aware(moment, field)
+    if moment is None:
+        return None
+    if moment <= now:
+        raise HTTPException(422, f"{field}: {moment.isoformat()} is not after now ({_iso(now)})")
+    if moment > now + MAX_AHEAD:
+        raise HTTPException(422, f"{field}: {moment.isoformat()} is more than a year ahead")
+    return moment
+
+
+# The ids a route takes in its path; none is longer (the columns hold 200).
+_PATH_IDS = ("incident_id", "task_id", "meeting_id", "escalation_id", "person_id")
+MAX_ID = 200
+
+
+def _known_ids(request: Request) -> None:
+    """404 naming the id and why for one no incident, task or person can have: too long,
+    a control character, or bytes that were not UTF-8 (read as U+FFFD). PostgreSQL refused
+    a NUL in a lookup, which answered 503 as if the database were down."""
+    for name in _PATH_IDS:
+        value = request.path_params.get(name)
+        if value is None:
+            continue
+        if len(value) > MAX_ID:
+            problem: str | None = f"is longer than {MAX_ID} characters"
+        elif "\ufffd" in value:
+            problem = "holds percent-encoded bytes that are not UTF-8"
+        else:
+            problem = _control(value, _NOT_IN_LINE)
+        if problem:
+            raise HTTPException(404, f"{name}: there is none with this id (it {problem})")
 
 
 def call(fn: Callable[[], T]) -> T:
@@ -217,10 +311,88 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else utc(moment).isoformat()
 
 
+# The longest texts shown of what is read from the store, by the name they are shown under:
+# the bounds of what is written there. SQLite does not enforce a column's length, and a
+# title from detection, a hand edit or another program may hold more (one incident's
+# timeline of long texts answered 45 MB). Any other text: MAX_SHOWN.
+_LINE_SHOWN = {"title": 300, "incident_title": 300, "subject": 200, "name": 200}
+# Texts of several lines, whose line breaks are kept.
+_TEXT_SHOWN = {
+    "body": 8_000,
+    "description": 6_000,
+    "note": 6_000,
+    "reason": 6_000,
+    "why": 6_000,
+    "text": 25_000,
+    "text_zh": 25_000,
+    "text_en": 25_000,
+}
+MAX_SHOWN = 2_000
+MAX_NAME_SHOWN = 200
+_MAX_DEPTH = 20
+
+
+def _as_text(value: object, limit: int) -> str:
+    """``value`` as text (bytes SQLite keeps in a text column read as UTF-8), and of a
+    megabyte-long one only the start that can be shown, marked as cut."""
+    if isinstance(value, bytes):
+        value = value[: 16 * limit].decode("utf-8", "replace")
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= 4 * limit else text[: 4 * limit] + "…"
+
+
+def _line(value: object, limit: int) -> str:
+    """A stored text on one line of at most ``limit`` characters, nothing in it obeyed."""
+    return one_line(_as_text(value, limit), limit)
+
+
+def _lines(value: object, limit: int) -> str:
+    """A stored text of several lines, each as ``_line`` makes it, at most ``limit`` in all."""
+    lines = _as_text(value, limit).replace("\r\n", "\n").split("\n")
+    return cut("\n".join(one_line(line, limit) for line in lines), limit)
+
+
+def _shown(value: Any, key: str = "", depth: int = 0) -> Any:
+    """A view of what the store holds as the API answers it: every text bounded by the
+    name it is shown under and free of what a terminal or a page obeys, and a value JSON
+    cannot carry (bytes, NaN, a datetime) made one it can, instead of a 500."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        return _iso(value)
+    if depth > _MAX_DEPTH:
+        return "…"
+    if isinstance(value, Mapping):
+        return {_line(k, MAX_NAME_SHOWN): _shown(v, str(k), depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(item, key, depth + 1) for item in value]
+    if key in _TEXT_SHOWN:
+        return _lines(value, _TEXT_SHOWN[key])
+    return _line(value, _LINE_SHOWN.get(key, MAX_SHOWN))
+
+
+def _shown_dict(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(_shown(data))
+
+
+def _name(service: IncidentService, person_id: object) -> str | None:
+    """A person's name from the roster; None for no person or an id of another shape."""
+    return service.person_name(person_id) if isinstance(person_id, str) and person_id else None
+
+
 def incident_view(incident: Incident, now: datetime, service: IncidentService) -> dict[str, Any]:
     """An incident as the API shows it: state, level, clocks with time left, timeline."""
+    return _shown_dict(_incident_data(incident, now, service))
+
+
+def _incident_data(incident: Incident, now: datetime, service: IncidentService) -> dict[str, Any]:
     plan = incident.plan
-    level = plan.level(incident.level) if incident.level else None
+    try:
+        level = plan.level(incident.level) if incident.level else None
+    except KeyError:  # a level the incident's plan does not define (an edited row)
+        level = None
     pending = incident.pending_proposal()
     return {
         "id": incident.id,
@@ -232,7 +404,9 @@ def incident_view(incident: Incident, now: datetime, service: IncidentService) -
         "colour": level.colour.value if level else None,
         "level_decided": incident.level_decided,
         "lead_unit": incident.lead_unit,
-        "lead_unit_name": plan.unit_name(incident.lead_unit),
+        "lead_unit_name": plan.unit_name(incident.lead_unit)
+        if isinstance(incident.lead_unit, str)
+        else None,
         "concerned_unit": incident.concerned_unit,
         "description": incident.description,
         "links": list(incident.links),
@@ -264,9 +438,7 @@ def incident_view(incident: Incident, now: datetime, service: IncidentService) -
                 "calendar_fallback": c.calendar_fallback,
                 "responsible_unit": c.responsible_unit,
                 "responsible_person": c.responsible_person,
-                "responsible_name": service.person_name(c.responsible_person)
-                if c.responsible_person
-                else None,
+                "responsible_name": _name(service, c.responsible_person),
             }
             for c in incident.clocks
         ],
@@ -323,26 +495,28 @@ def incident_view(incident: Incident, now: datetime, service: IncidentService) -
 
 
 def _summary(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "origin": row.origin,
-        "state": row.state,
-        "level": row.level,
-        "level_decided": row.level_decided,
-        "lead_unit": row.lead_unit,
-        "concerned_unit": row.concerned_unit,
-        "place": row.place,
-        "event_ref": row.event_ref,
-        "plan_version": row.plan_version,
-        "detected_at": _iso(row.detected_at),
-        "opened_at": _iso(row.opened_at),
-        "next_wakeup": _iso(row.next_wakeup_at),
-    }
+    return _shown_dict(
+        {
+            "id": row.id,
+            "title": row.title,
+            "origin": row.origin,
+            "state": row.state,
+            "level": row.level,
+            "level_decided": row.level_decided,
+            "lead_unit": row.lead_unit,
+            "concerned_unit": row.concerned_unit,
+            "place": row.place,
+            "event_ref": row.event_ref,
+            "plan_version": row.plan_version,
+            "detected_at": _iso(row.detected_at),
+            "opened_at": _iso(row.opened_at),
+            "next_wakeup": _iso(row.next_wakeup_at),
+        }
+    )
 
 
 def report_view(service: IncidentService, start: datetime, end: datetime) -> dict[str, Any]:
-    return service.clock_report(start, end).as_dict()
+    return _shown_dict(service.clock_report(start, end).as_dict())
 
 
 # -- the acknowledgement page ---------------------------------------------------------------
@@ -383,7 +557,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def build_router(ctx: Context) -> APIRouter:
     """The plan engine's routes, bound to a context."""
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(_known_ids)])
     zone = ctx.settings.display_zone
 
     def service() -> IncidentService:
@@ -431,19 +605,21 @@ def build_router(ctx: Context) -> APIRouter:
         svc = service()
         call(lambda: svc.incident(incident_id))  # 404 for an incident that does not exist
         return [
-            {
-                "id": row.id,
-                "person": row.person_id,
-                "notice": row.notice_key,
-                "subject": row.subject,
-                "escalation_id": row.escalation_id,
-                "step": row.rung,
-                "status": row.status,
-                "channel": row.channel,
-                "created_at": _iso(row.created_at),
-                "acknowledged_at": _iso(row.acknowledged_at),
-                "acknowledged_by": row.acknowledged_by,
-            }
+            _shown_dict(
+                {
+                    "id": row.id,
+                    "person": row.person_id,
+                    "notice": row.notice_key,
+                    "subject": row.subject,
+                    "escalation_id": row.escalation_id,
+                    "step": row.rung,
+                    "status": row.status,
+                    "channel": row.channel,
+                    "created_at": _iso(row.created_at),
+                    "acknowledged_at": _iso(row.acknowledged_at),
+                    "acknowledged_by": row.acknowledged_by,
+                }
+            )
             for row in svc.messages(incident_id)
         ]
 
@@ -452,7 +628,7 @@ def build_router(ctx: Context) -> APIRouter:
         decision = call(
             lambda: service().decide_level(incident_id, body.level, body.by.actor(), body.reason)
         )
-        return decision.as_dict()
+        return _shown_dict(decision.as_dict())
 
     @router.post(api + "/incidents/{incident_id}/signals")
     def update_signals(incident_id: str, body: SignalsIn) -> dict[str, Any]:
@@ -501,7 +677,7 @@ def build_router(ctx: Context) -> APIRouter:
 
     @router.post(api + "/incidents/{incident_id}/tasks", status_code=201)
     def add_task(incident_id: str, body: TaskIn) -> dict[str, Any]:
-        deadline = _aware(body.deadline, "deadline")
+        deadline = _ahead(body.deadline, "deadline", now())
         task = call(
             lambda: service().add_task(
                 incident_id,
@@ -512,7 +688,7 @@ def build_router(ctx: Context) -> APIRouter:
                 deadline=deadline,
             )
         )
-        return {"id": task.id, "status": task.status.value, "assignee": task.assignee}
+        return _shown_dict({"id": task.id, "status": task.status.value, "assignee": task.assignee})
 
     @router.post(api + "/incidents/{incident_id}/tasks/{task_id}/ack")
     def ack_task(incident_id: str, task_id: str, body: ByIn) -> dict[str, Any]:
@@ -531,7 +707,7 @@ def build_router(ctx: Context) -> APIRouter:
 
     @router.post(api + "/incidents/{incident_id}/meetings", status_code=201)
     def convene(incident_id: str, body: MeetingIn) -> dict[str, Any]:
-        meets_by = _aware(body.meets_by, "meets_by")
+        meets_by = _ahead(body.meets_by, "meets_by", now())
         meeting = call(lambda: service().convene_meeting(incident_id, body.by.actor(), meets_by))
         return {
             "id": meeting.id,
@@ -570,15 +746,17 @@ def build_router(ctx: Context) -> APIRouter:
     @router.post(api + "/ack/{token}")
     def ack_api(token: Annotated[str, StringConstraints(max_length=100)]) -> dict[str, Any]:
         result = call(lambda: service().acknowledge(token))
-        return {
-            "message_id": result.message_id,
-            "person": result.person_id,
-            "incident_id": result.incident_id,
-            "first": result.first,
-            "acknowledged_at": _iso(result.acknowledged_at),
-            "acknowledged_by": result.acknowledged_by,
-            "escalation_stopped": result.escalation_stopped,
-        }
+        return _shown_dict(
+            {
+                "message_id": result.message_id,
+                "person": result.person_id,
+                "incident_id": result.incident_id,
+                "first": result.first,
+                "acknowledged_at": _iso(result.acknowledged_at),
+                "acknowledged_by": result.acknowledged_by,
+                "escalation_stopped": result.escalation_stopped,
+            }
+        )
 
     def page(token: str, lang: str | None, done: bool) -> HTMLResponse:
         zh = lang != "en"
@@ -599,19 +777,23 @@ def build_router(ctx: Context) -> APIRouter:
         except NotFound:
             return _unknown(zh)
         if message is None and info.acknowledged_at is not None:
-            by = svc.person_name(info.acknowledged_by)
+            by = _line(_name(svc, info.acknowledged_by) or "-", MAX_NAME_SHOWN)
             when = _local(info.acknowledged_at, zone)
             message = (
                 f"该通知已于 {when} 由 {by} 确认。"
                 if zh
                 else f"This notification was acknowledged by {by} at {when}."
             )
+        # What the page shows was stored (a title from detection, a roster's name in the
+        # subject): bounded, and nothing a browser obeys (a bidi override in a name made
+        # the rest of the line read backwards).
+        title = info.incident_title
         html = _PAGE.render(
             zh=zh,
             heading="确认收到通知" if zh else "Acknowledge a notification",
-            incident_title=info.incident_title,
-            subject=info.subject_in("zh" if zh else "en"),
-            body=info.body,
+            incident_title=None if title is None else _line(title, _LINE_SHOWN["title"]),
+            subject=_line(info.subject_in("zh" if zh else "en"), _LINE_SHOWN["subject"]),
+            body=_lines(info.body, _TEXT_SHOWN["body"]),
             done=message,
             first=first,
         )
@@ -625,17 +807,19 @@ def build_router(ctx: Context) -> APIRouter:
         )
 
     # A person follows these links from a message: whatever the link holds, the answer is
-    # a page in their language, never a validation error in JSON.
-    @router.get("/ack/{token}", response_class=HTMLResponse)
+    # a page in their language, never a validation error in JSON. A link cut short (no
+    # token) or run into the next word ("/ack/<token>/x") is this page's too, not the
+    # console's "page not found".
+    @router.get("/ack/{token:path}", response_class=HTMLResponse)
     def ack_page(token: str, lang: str | None = None) -> HTMLResponse:
-        if len(token) > _MAX_TOKEN:
+        if not token or len(token) > _MAX_TOKEN:
             return _unknown(lang != "en")
         return page(token, lang, done=False)
 
-    @router.post("/ack/{token}", response_class=HTMLResponse)
+    @router.post("/ack/{token:path}", response_class=HTMLResponse)
     def ack_form(token: str, lang: str | None = None) -> HTMLResponse:
         # The button posts to ?lang=..; no form fields are read (no multipart parser).
-        if len(token) > _MAX_TOKEN:
+        if not token or len(token) > _MAX_TOKEN:
             return _unknown(lang != "en")
         return page(token, lang, done=True)
 
@@ -661,13 +845,27 @@ def build_router(ctx: Context) -> APIRouter:
     ) -> dict[str, Any]:
         moment = _aware(at, "at") or now()
         svc = service()
+        # An unknown unit or role answered "nobody on duty", the answer that starts a
+        # search for a gap in the roster: a misspelt name is said instead.
+        for field, value, known in (
+            ("unit", unit, svc.plan.spec.units),
+            ("role", role, svc.plan.spec.roles),
+        ):
+            if value is not None and value not in known:
+                names = ", ".join(sorted(known))
+                raise HTTPException(
+                    422, f"{field}: the plan has no {field} {value!r}; it has {names}"
+                )
         people = svc.on_duty(moment, unit=unit, role=role)
-        return {
-            "at": _iso(moment),
-            "people": [
-                {"id": p.id, "name": p.name, "unit": p.unit, "roles": list(p.roles)} for p in people
-            ],
-        }
+        return _shown_dict(
+            {
+                "at": _iso(moment),
+                "people": [
+                    {"id": p.id, "name": p.name, "unit": p.unit, "roles": list(p.roles)}
+                    for p in people
+                ],
+            }
+        )
 
     @router.get(api + "/roster/gaps")
     def roster_gaps(days: Annotated[int, Query(ge=1, le=92)] = 14) -> dict[str, Any]:
@@ -690,31 +888,44 @@ def build_router(ctx: Context) -> APIRouter:
     @router.post(api + "/roster/people/{person_id}/test-notification")
     def test_notification(person_id: str) -> dict[str, Any]:
         results = call(lambda: service().test_notify(person_id))
-        return {
-            "person": person_id,
-            "ok": all(r.ok for r in results),
-            "channels": [
-                {"channel": r.channel, "target": r.target, "status": r.status, "detail": r.detail}
-                for r in results
-            ],
-        }
+        return _shown_dict(
+            {
+                "person": person_id,
+                "ok": all(r.ok for r in results),
+                "channels": [
+                    {
+                        "channel": r.channel,
+                        "target": r.target,
+                        "status": r.status,
+                        "detail": r.detail,
+                    }
+                    for r in results
+                ],
+            }
+        )
 
     @router.get(api + "/people/{person_id}/inbox")
     def person_inbox(
         person_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[dict[str, Any]]:
         svc = service()
+        rows = svc.inbox.items_for(person_id, limit)
+        if not rows and svc.roster.person(person_id) is None:
+            # An empty list said "nothing for you" to an id that is nobody's (a typo).
+            raise HTTPException(404, f"no person {person_id!r} in the roster")
         return [
-            {
-                "message_id": row.message_id,
-                "subject": row.subject,
-                "body": row.body,
-                "level": row.level,
-                "incident_id": row.incident_id,
-                "delivered_at": _iso(row.delivered_at),
-                "ack_url": svc.tokens.url(row.message_id) if row.has_ack else None,
-            }
-            for row in svc.inbox.items_for(person_id, limit)
+            _shown_dict(
+                {
+                    "message_id": row.message_id,
+                    "subject": row.subject,
+                    "body": row.body,
+                    "level": row.level,
+                    "incident_id": row.incident_id,
+                    "delivered_at": _iso(row.delivered_at),
+                    "ack_url": svc.tokens.url(row.message_id) if row.has_ack else None,
+                }
+            )
+            for row in rows
         ]
 
     return router
