@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from yuqing.core.clock import Clock, SystemClock, utc
+from yuqing.core.shown import one_line
 from yuqing.errors import ConfigError, NotFound, StorageError
 from yuqing.grading.decision import GradingDecision
 from yuqing.grading.levels import Level
@@ -64,7 +65,7 @@ from yuqing.incidents.timeline import Actor, EntryKind
 from yuqing.notify.base import Channel
 from yuqing.notify.dispatcher import Dispatcher, DispatchOutcome, DispatchStatus, RetryPolicy
 from yuqing.notify.log import LogStatus
-from yuqing.notify.message import Address, DeliveryResult, Message
+from yuqing.notify.message import Address, DeliveryResult, InvalidMessage, Message
 from yuqing.notify.message import Level as NotifyLevel
 from yuqing.notify.registry import ChannelContext, build_channels
 from yuqing.runtime.notify_store import (
@@ -439,7 +440,9 @@ class IncidentService:
         label = SUBJECT_ZH.get(notice.key, notice.key)
         if notice.rung:
             label += f"（第{notice.rung}步）"
-        subject = f"{label}｜{incident.title}"[:200]
+        # On one line: the dispatcher refuses a subject with a line break or a control
+        # character, and a title comes from posts (detection) or from a client.
+        subject = one_line(f"{label}｜{incident.title}", 200)
         body = f"{notice.message_zh}\n\n{notice.message_en}"[:8000]
         return {
             "id": message_id,
@@ -906,8 +909,21 @@ class IncidentService:
 
             def send(row: Any) -> tuple[Any, DispatchOutcome]:
                 try:
+                    try:
+                        message = self._message(row)
+                    except InvalidMessage as error:
+                        # One stored message that cannot be sent (a subject with a line
+                        # break, stored by an earlier version) failed the whole delivery,
+                        # every incident's notices, at every tick: it alone ends undelivered.
+                        log.warning("message %s cannot be sent: %s", row.id, error)
+                        return row, DispatchOutcome(
+                            row.id,
+                            row.dedup_key,
+                            DispatchStatus.UNDELIVERED,
+                            detail=f"cannot be sent: {error}",
+                        )
                     return row, self.dispatcher.deliver(
-                        self._message(row), [address_from(a) for a in row.addresses]
+                        message, [address_from(a) for a in row.addresses]
                     )
                 finally:
                     self.fresh.discard(row.dedup_key)
@@ -1079,7 +1095,7 @@ class IncidentService:
             "ref": None,
             "escalation_id": None,
             "rung": None,
-            "subject": f"{SUBJECT_ZH['test_notification']}｜{person.name}"[:200],
+            "subject": one_line(f"{SUBJECT_ZH['test_notification']}｜{person.name}", 200),
             "body": f"{zh}\n\n{en}",
             "level": None,
             "addresses": [address_data(address)],
