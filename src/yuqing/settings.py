@@ -83,15 +83,57 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     feed_poll_minutes: float = Field(10.0, gt=0)
+    # The feed reader's limits (sources/rss.py has the same defaults; it does not read
+    # settings itself, the poller hands them over).
+    feed_max_entries: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "entries read from one feed at one poll; the rest are left out, and the feed's "
+            "health record says how many"
+        ),
+    )
+    feed_inline_parse_bytes: int = Field(
+        1024 * 1024,
+        ge=0,
+        le=10 * 1024 * 1024,
+        description=(
+            "a feed body up to this many bytes is read in the poller's own thread; a larger "
+            "one by a separate process, stopped after feed_parse_timeout seconds"
+        ),
+    )
+    feed_parse_timeout: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="seconds a separate process may take to read a large feed body",
+    )
     batch_size: int = Field(2000, ge=1, le=50_000)
     max_push_bytes: int = Field(10_000_000, ge=1024)
 
-    @field_validator("retention_days", "port", "batch_size", "max_push_bytes", mode="before")
+    @field_validator(
+        "retention_days",
+        "port",
+        "batch_size",
+        "max_push_bytes",
+        "feed_max_entries",
+        "feed_inline_parse_bytes",
+        mode="before",
+    )
     @classmethod
     def _whole_number(cls, value: Any) -> Any:
         # Lax validation reads true as 1: a retention of one day would purge real posts.
         if isinstance(value, bool):
             raise ValueError("expected a whole number, not true/false")
+        return value
+
+    @field_validator("feed_parse_timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        # Lax validation reads true as 1.0 (seconds).
+        if isinstance(value, bool):
+            raise ValueError("expected a number of seconds, not true/false")
         return value
 
     @field_validator("detection", mode="before")

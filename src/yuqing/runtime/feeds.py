@@ -11,15 +11,25 @@ import logging
 import math
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import Connection
 
 from yuqing.core.posts import AuthorKind, canonical_url, default_author_kind
+from yuqing.core.shown import one_line
 from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.rss import FeedState, PollResult, display_url, failed_poll, is_due, poll_feed
+from yuqing.sources.rss import (
+    MAX_HEALTH_NOTE_CHARS,
+    FeedState,
+    PollResult,
+    display_url,
+    failed_poll,
+    is_due,
+    poll_feed,
+)
 from yuqing.storage import repo
 
 
@@ -57,6 +67,9 @@ log = logging.getLogger(__name__)
 
 # The longest time between two polls of a feed: a week.
 MAX_POLL_MINUTES = 7 * 24 * 60.0
+# Each URL of the note saying where a feed moved from and to (a URL may be 2,000
+# characters; the note is one line of the health record).
+_MAX_URL_SHOWN = 300
 
 
 def poll_due_feeds(
@@ -108,6 +121,9 @@ def _poll_one(
         interval=interval,
         retain_since=started - timedelta(days=ctx.settings.retention_days),
         clock=ctx.clock,
+        max_entries=_configured(ctx, "feed_max_entries"),
+        inline_parse_bytes=_configured(ctx, "feed_inline_parse_bytes"),
+        parse_timeout=_configured(ctx, "feed_parse_timeout"),
     )
     summary = None
     rejected_note = None
@@ -147,10 +163,22 @@ def _poll_one(
     new = result.state
     with ctx.db.write() as conn:
         if result.error is None and new.url and new.url != source.url:
-            moved = _move(conn, source, new.url, shown)
-            if moved is not None:  # not moved: said why
+            refused = _move(conn, source, new.url, shown)
+            if refused is not None:  # not moved: said why
+                result.notes.append(refused)
+                log.warning("feed %s: %s", source.slug, refused)
+            else:
+                # The stored URL is replaced and no column keeps the old one: the log and
+                # the health record say where the feed was, or a user would find it at a
+                # URL they never entered.
+                moved = _moved_note(source.url or "", new.url)
                 result.notes.append(moved)
                 log.warning("feed %s: %s", source.slug, moved)
+                said_now = result.health_note is not None or rejected_note is not None
+                if said_now and new.last_error:
+                    moved = f"{moved}; {new.last_error}"
+                new.last_error = one_line(moved, MAX_HEALTH_NOTE_CHARS)
+                new.last_error_at = new.last_success_at or ctx.clock.now()
         repo.update_source_health(
             conn,
             source.id,
@@ -174,6 +202,12 @@ def _poll_one(
     )
 
 
+def _configured(ctx: Context, name: str) -> Any:
+    """The setting ``name`` when it was set (argument, environment or file); ``None``, for
+    the feed reader's own default (the same value), when it was not."""
+    return getattr(ctx.settings, name) if name in ctx.settings.model_fields_set else None
+
+
 def _move(conn: Connection, source: repo.SourceInfo, url: str, shown: str) -> str | None:
     """Store ``url`` as the feed's URL (it moved there for good); ``None`` when done, else
     why not. Not to the URL of another feed: the two would fetch the same entries and
@@ -183,6 +217,16 @@ def _move(conn: Connection, source: repo.SourceInfo, url: str, shown: str) -> st
             return f"{shown}: not moved to {display_url(url)}: that is feed {other.slug!r} already"
     repo.set_source_url(conn, source.id, url)
     return None
+
+
+def _moved_note(old: str, new: str) -> str:
+    """One line naming both URLs (display form, each cut) of a feed that moved for good."""
+    before = one_line(display_url(old), _MAX_URL_SHOWN)
+    after = one_line(display_url(new), _MAX_URL_SHOWN)
+    return (
+        f"moved from {before} to {after} for good (a permanent redirect): "
+        "polled at the new URL from now on"
+    )
 
 
 def _same_url(one: str, two: str) -> bool:
@@ -216,5 +260,11 @@ def _with_rejections(
         return failed_poll(state, ctx.clock.now(), interval, note), note
     total = summary.stored + summary.duplicates + summary.rejected
     note = f"{shown}: {summary.rejected} of {total} entries rejected{detail}"
-    new_state = replace(result.state, last_error=display_url(note), last_error_at=ctx.clock.now())
+    # What the poll itself had to say (its DTD ignored, entries left out) is kept too.
+    kept = note if result.health_note is None else f"{note}; {result.health_note}"
+    new_state = replace(
+        result.state,
+        last_error=one_line(display_url(kept), MAX_HEALTH_NOTE_CHARS),
+        last_error_at=ctx.clock.now(),
+    )
     return replace(result, state=new_state), note

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +45,7 @@ from yuqing.core.posts import (
     default_author_kind,
     parse_post_record,
 )
+from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection
 
@@ -65,9 +65,17 @@ DEFAULT_TIMEOUT = 30.0  # seconds for the whole request, headers and body includ
 # microseconds a byte, ~30 s for 10 MB of hostile markup; a real 8 MB feed takes 10-20 s).
 # A body up to INLINE_PARSE_BYTES is read in the caller's thread (a few seconds at worst);
 # a larger one by a separate process, stopped after PARSE_TIMEOUT seconds: the poll
-# fails, and the poller goes on with the other feeds. Both are read when used.
+# fails, and the poller goes on with the other feeds. Both are read when used, unless
+# the caller gives its own (the settings feed_inline_parse_bytes, feed_parse_timeout).
 INLINE_PARSE_BYTES = 1024 * 1024
 PARSE_TIMEOUT = 60.0
+# Entries read at one poll (the setting feed_max_entries): a 10 MB body holds 100,000
+# tiny ones, each stored, checked and scored. Those beyond it are left out, and the
+# health record says how many.
+DEFAULT_MAX_ENTRIES = 1000
+# The notes a successful poll keeps in the health record (``last_error``) are one line
+# of at most this many characters (its column's size).
+MAX_HEALTH_NOTE_CHARS = 1000
 # Redirects that move a feed for good: its stored URL becomes the new one.
 _PERMANENT_REDIRECTS = (301, 308)
 USER_AGENT = "yuqing/0.1 (public-opinion monitor; RSS/Atom reader)"
@@ -146,6 +154,9 @@ class PollResult:
     notes: list[str] = field(default_factory=list)
     # Entries left out because they were published before the retention period.
     too_old: int = 0
+    # What the health record now says of a poll that succeeded with something to tell
+    # (its own DTD ignored, entries left out): one line, also in ``state.last_error``.
+    health_note: str | None = None
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -178,6 +189,9 @@ def poll_feed(
     timeout: float = DEFAULT_TIMEOUT,
     retain_since: datetime | None = None,
     clock: Clock | None = None,
+    max_entries: int | None = None,
+    inline_parse_bytes: int | None = None,
+    parse_timeout: float | None = None,
 ) -> PollResult:
     """Poll one feed once. Never raises for a problem with the feed; see ``PollResult``.
 
@@ -187,7 +201,9 @@ def poll_feed(
     unless it is a media or government outlet). Entries published before
     ``retain_since`` are left out and counted in ``PollResult.too_old``. With ``clock``,
     the health times are read from it once the request is over (it may take up to
-    ``timeout``); otherwise they are ``now``.
+    ``timeout``); otherwise they are ``now``. At most ``max_entries`` entries are read
+    (``DEFAULT_MAX_ENTRIES``); ``inline_parse_bytes`` and ``parse_timeout`` are the
+    limits of ``_read_bounded`` (``INLINE_PARSE_BYTES``, ``PARSE_TIMEOUT``).
     """
     now = utc(now)
     url = state.url
@@ -212,7 +228,17 @@ def poll_feed(
         return PollResult(items=[], state=new_state, not_modified=True, notes=notes)
     body, headers, final_url = fetched.body, fetched.headers, fetched.final_url
     try:
-        read = _read_bounded(url, body, headers, final_url, source_slug, kind)
+        read = _read_bounded(
+            url,
+            body,
+            headers,
+            final_url,
+            source_slug,
+            kind,
+            max_entries=DEFAULT_MAX_ENTRIES if max_entries is None else max_entries,
+            inline_bytes=INLINE_PARSE_BYTES if inline_parse_bytes is None else inline_parse_bytes,
+            timeout=PARSE_TIMEOUT if parse_timeout is None else parse_timeout,
+        )
     except SourceError as exc:
         return failed_poll(state, done, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
@@ -239,8 +265,17 @@ def poll_feed(
         seen=seen,
     )
     new_state.url = moved_to or url
+    health_note = None
+    if read.kept:
+        health_note = one_line(display_url("; ".join(read.kept)), MAX_HEALTH_NOTE_CHARS)
+        new_state.last_error, new_state.last_error_at = health_note, done
     return PollResult(
-        items=items, state=new_state, feed_title=read.title, notes=notes, too_old=too_old
+        items=items,
+        state=new_state,
+        feed_title=read.title,
+        notes=notes,
+        too_old=too_old,
+        health_note=health_note,
     )
 
 
@@ -257,21 +292,26 @@ def _moved_to(url: str, target: str | None, status: int, notes: list[str]) -> st
         and not any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in target)
     )
     if not usable:
-        notes.append(f"{shown}: moved permanently (HTTP {status}) to {new[:200]}: not kept")
+        notes.append(
+            f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 200)}: not kept"
+        )
         return None
     notes.append(
-        f"{shown}: moved permanently (HTTP {status}) to {new}: the feed's URL is now the new one"
+        f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 300)}: "
+        "the feed's URL is now the new one"
     )
     return target
 
 
 @dataclass(slots=True)
 class _Read:
-    """What a feed's body holds: its entries, what was said about them, its title."""
+    """What a feed's body holds: its entries, what was said about them, its title, and
+    what of that the health record is to say."""
 
     items: list[Item]
     notes: list[str]
     title: str | None
+    kept: list[str] = field(default_factory=list)
 
 
 def _read_body(
@@ -281,12 +321,25 @@ def _read_body(
     base: str,
     source_slug: str,
     kind: AuthorKind,
+    max_entries: int,
 ) -> _Read:
+    shown = display_url(url)
     notes: list[str] = []
-    parsed = _parse_feed(url, body, headers, base=base, notes=notes)
-    items = list(_entries_to_items(display_url(url), parsed, source_slug, kind, notes))
+    kept: list[str] = []
+    parsed = _parse_feed(url, body, headers, base=base, notes=notes, kept=kept)
+    entries = parsed.entries
+    if len(entries) > max_entries:
+        note = (
+            f"{shown}: {len(entries):,} entries, more than the {max_entries:,} read at one "
+            f"poll (feed_max_entries): the first {max_entries:,} read, "
+            f"{len(entries) - max_entries:,} left out"
+        )
+        notes.append(note)
+        kept.append(note)
+        entries = entries[:max_entries]
+    items = list(_entries_to_items(shown, parsed, entries, source_slug, kind, notes))
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
-    return _Read(items, notes, title or None)
+    return _Read(items, notes, title or None, kept)
 
 
 def _read_bounded(
@@ -296,14 +349,17 @@ def _read_bounded(
     base: str,
     source_slug: str,
     kind: AuthorKind,
+    *,
+    max_entries: int,
+    inline_bytes: int,
+    timeout: float,
 ) -> _Read:
-    """``_read_body``, within ``PARSE_TIMEOUT`` seconds for a body larger than
-    ``INLINE_PARSE_BYTES`` (see there). ``SourceError`` naming the URL when it takes
-    longer, and the work is stopped: a thread cannot be, and would burn on."""
-    if len(body) <= INLINE_PARSE_BYTES:
-        return _read_body(url, body, headers, base, source_slug, kind)
+    """``_read_body``, within ``timeout`` seconds for a body larger than
+    ``inline_bytes`` (see ``INLINE_PARSE_BYTES``). ``SourceError`` naming the URL when it
+    takes longer, and the work is stopped: a thread cannot be, and would burn on."""
+    if len(body) <= inline_bytes:
+        return _read_body(url, body, headers, base, source_slug, kind, max_entries)
     shown = display_url(url)
-    timeout = PARSE_TIMEOUT
     # Only what reading uses, as a plain dict (it goes to the other process).
     sent = {"content-type": headers.get("content-type", "")}
     # "spawn": a fresh interpreter. A fork of this process (a server with threads that
@@ -312,7 +368,7 @@ def _read_bounded(
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
         target=_read_worker,
-        args=(sender, url, body, sent, base, source_slug, kind),
+        args=(sender, url, body, sent, base, source_slug, kind, max_entries),
         name="yuqing-feed-read",
         daemon=True,
     )
@@ -358,10 +414,12 @@ def _read_worker(
     base: str,
     source_slug: str,
     kind: AuthorKind,
+    max_entries: int,
 ) -> None:
     """The other process of ``_read_bounded``: sends ("ok", _Read) or ("error", message)."""
     try:
-        result: tuple[str, Any] = ("ok", _read_body(url, body, headers, base, source_slug, kind))
+        read = _read_body(url, body, headers, base, source_slug, kind, max_entries)
+        result: tuple[str, Any] = ("ok", read)
     except SourceError as exc:
         result = ("error", str(exc))
     except Exception as exc:
@@ -497,10 +555,14 @@ class _Fetched:
 def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime) -> _Fetched:
     """The feed's response (see ``_Fetched``).
 
-    ``timeout`` bounds the whole request, headers included: httpx's timeouts are per
-    read, and a server sending one header line, or one byte, every few seconds would
-    hold the poller (and every feed after this one) for as long as it liked. A watchdog
-    shuts the connection when the time is up, which ends any read in progress.
+    ``timeout`` bounds the whole request: name lookup, connections (a redirect's too),
+    TLS, headers and body. httpx's timeouts are per step, and the system resolver
+    (``getaddrinfo``) has no timeout of ours at all: a name server that never answers, or
+    a server sending one header line every few seconds, would hold the poller (and every
+    feed after this one) for as long as it liked. So the request runs in a thread of its
+    own, which this one waits for until the deadline; then the connections are shut
+    (which ends any read in progress) and the poll fails. A lookup cannot be stopped: its
+    thread ends when the resolver gives up, and any connection it then makes is shut.
     """
     url = state.url
     shown = display_url(url)
@@ -524,25 +586,38 @@ def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     conditional = bool(etag or last_modified)
-    watchdog = _Watchdog(timeout)
-    try:
-        with watchdog:
-            return _request(client, url, shown, headers, conditional, timeout, now, watchdog)
-    except Exception as exc:
-        # Whatever the closed connection made the reading code say, it was the deadline.
-        if watchdog.expired:
-            raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
-        if isinstance(exc, SourceError):
-            raise
-        if isinstance(exc, httpx.TimeoutException):
-            raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
-        if isinstance(exc, httpx.ConnectError):
-            raise SourceError(f"{shown}: cannot connect ({_reason(exc)})") from None
-        if isinstance(exc, httpx.TooManyRedirects):
-            raise SourceError(f"{shown}: too many redirects") from None
-        if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL)):
-            raise SourceError(f"{shown}: request failed ({_reason(exc)})") from None
-        raise
+    watchdog = _Watchdog()
+    outcome: list[_Fetched | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(
+                _request(client, url, shown, headers, conditional, timeout, now, watchdog)
+            )
+        except BaseException as exc:  # handed to the waiting thread, which says what it was
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name="yuqing-feed-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive() or not outcome:
+        watchdog.expire()
+        raise SourceError(f"{shown}: timed out after {timeout:g} s")
+    result = outcome[0]
+    if isinstance(result, _Fetched):
+        return result
+    exc = result
+    if isinstance(exc, SourceError):
+        raise exc
+    if isinstance(exc, httpx.TimeoutException):
+        raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
+    if isinstance(exc, httpx.ConnectError):
+        raise SourceError(f"{shown}: cannot connect ({_reason(exc)})") from None
+    if isinstance(exc, httpx.TooManyRedirects):
+        raise SourceError(f"{shown}: too many redirects") from None
+    if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL)):
+        raise SourceError(f"{shown}: request failed ({_reason(exc)})") from None
+    raise exc
 
 
 def _request(
@@ -569,7 +644,6 @@ def _request(
             if not conditional:
                 # Taken as "nothing new", it would hide a feed that never answers.
                 raise SourceError(f"{shown}: HTTP 304 without a conditional request")
-            watchdog.finish()
             return _Fetched(None, response.headers, str(response.url), *_permanent(response))
         if status != 200:
             reason = f"HTTP {status} {response.reason_phrase or ''}".rstrip()
@@ -601,7 +675,6 @@ def _request(
             if time.monotonic() > deadline:
                 raise SourceError(f"{shown}: timed out after {timeout:g} s")
         inflater.check_complete(received)
-        watchdog.finish()
         return _Fetched(
             b"".join(pieces), response.headers, str(response.url), *_permanent(response)
         )
@@ -625,36 +698,23 @@ def _retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 
 class _Watchdog:
-    """Shuts the connection of one request down when its time is up.
+    """Shuts the connections of one request down once its time is up (``expire``).
 
     The sockets are learnt from httpcore's trace of each connection it opens (one per
     redirect, as every request says ``Connection: close``). Shutting a socket down makes
-    a read blocked on it in the polling thread return at once.
+    a read blocked on it in the request's thread return at once; a connection made after
+    the time is up (a lookup that ended late) is shut as soon as it is made.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
-        self._done = False
         self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started" and self.expired:
+            # A redirect after the time is up: no new lookup, no new connection.
+            raise SourceError("timed out")  # the waiting thread has said so already
         if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             return
         stream = info.get("return_value")
@@ -664,20 +724,11 @@ class _Watchdog:
         with self._lock:
             self._sockets.append(sock)
             late = self.expired
-        if late:  # connected just as the time ran out
+        if late:
             _shut(sock)
 
-    def finish(self) -> None:
-        """The response is all read: from now on the deadline no longer applies."""
+    def expire(self) -> None:
         with self._lock:
-            if self.expired:
-                raise SourceError("timed out")  # replaced by the caller's message
-            self._done = True
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
             self.expired = True
             sockets = list(self._sockets)
         for sock in sockets:
@@ -786,26 +837,53 @@ def _parse_feed(
     *,
     base: str | None = None,
     notes: list[str] | None = None,
+    kept: list[str] | None = None,
 ) -> Any:
     """The feed in ``body``, as feedparser reads it; ``SourceError`` if it is none.
 
     ``base`` is the URL the body came from (after redirects; ``url`` by default): the
     feed's relative links are resolved against it. A problem the feed is read despite
-    is added to ``notes``.
+    is added to ``notes``, and also to ``kept`` when the health record is to say it.
     """
     shown = display_url(url)
     if not body.strip():  # feedparser's result for nothing lacks even a version
         raise SourceError(f"{shown}: empty response, not an RSS or Atom feed")
     content_type = headers.get("content-type", "")
     repaired = _repaired_utf8(body, content_type)
+    codec, count, first = "UTF-8", 0, 0
     if repaired is not None:
         body, count, first = repaired
+    else:
+        chinese = _transcoded_chinese(body, content_type)
+        if chinese is not None:
+            body, content_type, codec, count, first = chinese
+    if count and notes is not None:
         sequences = "1 byte sequence is" if count == 1 else f"{count:,} byte sequences are"
+        notes.append(
+            f"{shown}: {sequences} not valid {codec} (the first at byte {first:,}): "
+            "each read as U+FFFD"
+        )
+    controls = _without_controls(body)
+    if controls is not None:
+        body, count, first = controls
         if notes is not None:
+            characters = "1 control character" if count == 1 else f"{count:,} control characters"
             notes.append(
-                f"{shown}: {sequences} not valid UTF-8 (the first at byte {first:,}): "
+                f"{shown}: {characters} that XML does not allow (the first at byte {first:,}): "
                 "each read as U+FFFD"
             )
+    try:
+        stripped = _without_internal_dtd(body)
+    except ValueError:
+        raise SourceError(
+            f"{shown}: not an RSS or Atom feed (its DOCTYPE declaration never ends)"
+        ) from None
+    if stripped is not None:
+        body, names = stripped
+        note = _dtd_note(shown, names)
+        for said in (notes, kept):
+            if said is not None:
+                said.append(note)
     # A file object, never a str: feedparser would take a str that looks like a URL or
     # a path as one and fetch or open it. Relative links are resolved against the URL
     # the feed came from (after a redirect, its new place), without its user info, so
@@ -830,6 +908,121 @@ def _parse_feed(
     problem = parsed.get("bozo_exception")
     detail = f" ({_reason(problem)})" if isinstance(problem, Exception) else ""
     raise SourceError(f"{shown}: not an RSS or Atom feed{detail}")
+
+
+# A document's own DTD (the internal subset of its DOCTYPE) may declare entities, and
+# feedparser expands the ones it deems safe: "&x;" in an entry became whatever the feed
+# declared x to be, words the entry does not hold; and one 20 KB entity referenced a few
+# thousand times made gigabytes of text of a 100 KB body (expat stops the nested "billion
+# laughs", then feedparser's loose parser expanded this form anyway). The subset is
+# removed before reading, and references to what it declared are kept as written.
+_DOCTYPE = "<!DOCTYPE"
+# What may precede a DOCTYPE: a byte order mark (UTF-8's, as latin-1 reads it), white
+# space, the XML declaration and other processing instructions, comments. Each
+# alternative starts with its own character: no backtracking.
+_PROLOG = re.compile(r"(?:\ufeff|\xef\xbb\xbf)?(?:\s|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_BEFORE_SUBSET = re.compile(r"""["'\[>]""")
+_IN_SUBSET = re.compile(r"""["'\]]|<!--|<\?""")
+_SUBSET_END = re.compile(r"\s*>")
+_ENDS = {"<!--": "-->", "<?": "?>"}
+_ENTITY_DECLARATION = re.compile(r"""<!ENTITY\s+([^\s%"'<>&;]+)""")
+# A CDATA section (its "&" is text already) or a reference to a named entity.
+_CDATA_OR_REFERENCE = re.compile(
+    r"""<!\[CDATA\[.*?(?:\]\]>|\Z)|&([^\s&;<>"'#%]{1,200});""", re.DOTALL
+)
+_PREDEFINED_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+# Encodings in which "<!DOCTYPE" is not its ASCII bytes, by how the document starts (the
+# longer UTF-32 marks before the UTF-16 ones they start with).
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def _without_internal_dtd(body: bytes) -> tuple[bytes, list[str]] | None:
+    """``body`` without the internal subset of its DOCTYPE, each reference to an entity
+    the subset declared escaped (read as the text "&name;"), and the names declared;
+    ``None`` when there is no such subset. ``ValueError`` when the DOCTYPE never ends:
+    the whole rest of the document would be DTD.
+
+    An ASCII-compatible body (UTF-8, GB18030, Big5, ...) is scanned as latin-1, one
+    character a byte: the markup is ASCII, and no byte of a multi-byte character of these
+    encodings is a quote, "<", ">" or "&", so the scan never stops inside one.
+    """
+    codec = next((name for mark, name in _WIDE_ENCODINGS if body.startswith(mark)), None)
+    if codec is None:
+        if _DOCTYPE.encode() not in body:
+            return None
+        text = body.decode("latin-1")
+    else:
+        text = body.decode(codec, errors="replace")
+    prolog = _PROLOG.match(text)  # matches "" at least
+    start = prolog.end() if prolog is not None else 0
+    if not text.startswith(_DOCTYPE, start):
+        return None
+    # The name and external id, whose quoted literals may hold "[" or ">".
+    position = start + len(_DOCTYPE)
+    while True:
+        mark = _BEFORE_SUBSET.search(text, position)
+        if mark is None:
+            raise ValueError("DOCTYPE never ends")
+        if mark.group() == ">":
+            return None  # no internal subset
+        if mark.group() == "[":
+            break
+        closed = text.find(mark.group(), mark.end())
+        if closed < 0:
+            raise ValueError("DOCTYPE never ends")
+        position = closed + 1
+    opened = mark.start()
+    position = mark.end()
+    while True:
+        mark = _IN_SUBSET.search(text, position)
+        if mark is None:
+            raise ValueError("DOCTYPE never ends")
+        if mark.group() == "]":
+            break
+        end = _ENDS.get(mark.group(), mark.group())
+        closed = text.find(end, mark.end())
+        if closed < 0:
+            raise ValueError("DOCTYPE never ends")
+        position = closed + len(end)
+    after = _SUBSET_END.match(text, mark.end())
+    if after is None:
+        raise ValueError("DOCTYPE never ends")
+    names = list(dict.fromkeys(_ENTITY_DECLARATION.findall(text, opened, mark.start())))
+    declared = set(names) - _PREDEFINED_ENTITIES
+    rest = text[after.end() :]
+    if declared:
+
+        def escaped(found: re.Match[str]) -> str:
+            name = found.group(1)
+            return f"&amp;{name};" if name in declared else found.group(0)
+
+        rest = _CDATA_OR_REFERENCE.sub(escaped, rest)
+    kept = text[:opened].rstrip() + ">" + rest
+    if codec is None:
+        names = [name.encode("latin-1").decode("utf-8", errors="replace") for name in names]
+        return kept.encode("latin-1"), names
+    return kept.encode(codec), names
+
+
+def _dtd_note(shown: str, names: list[str]) -> str:
+    if not names:
+        return f"{shown}: the feed's own DTD (in its DOCTYPE) was ignored"
+    listed = ", ".join(one_line(name, 40) for name in names[:5])
+    if len(names) > 5:
+        listed += ", …"
+    return (
+        f"{shown}: the feed's own DTD (in its DOCTYPE) was ignored: the {len(names):,} "
+        f"entities it declares ({listed}) not expanded, their references kept as written"
+    )
 
 
 def _read_whole(parsed: Any) -> bool:
@@ -884,6 +1077,117 @@ def _repaired_utf8(body: bytes, content_type: str) -> tuple[bytes, int, int] | N
     return text.encode("utf-8"), max(count, 1), first
 
 
+# Chinese legacy encodings as browsers read them (the WHATWG Encoding Standard): a
+# document labelled GB2312 or GBK with the GB18030 decoder, one labelled Big5 with
+# Big5-HKSCS. Chinese sites label such text so, and Python's narrower codecs refuse it at
+# its first four-byte GB18030 sequence (a rare character of a name, "𠀀") or HKSCS one
+# ("嘅"), as at any one bad byte: feedparser then read the whole document as Windows-1252
+# or ISO-8859-2, every entry stored as mojibake, out of reach of every keyword.
+_CHINESE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
+    "gb18030": ("gb18030",),
+    "big5": ("big5hkscs", "cp950"),
+    "big5hkscs": ("big5hkscs", "cp950"),
+    "cp950": ("cp950", "big5hkscs"),
+}
+# Labels of these encodings that Python's codec registry does not know.
+_CHINESE_LABELS = {
+    "csgb2312": "gb2312",
+    "gb_2312": "gb2312",
+    "gb_2312-80": "gb2312",
+    "x-gbk": "gbk",
+    "cn-big5": "big5",
+    "x-x-big5": "big5",
+}
+_CODEC_NAMES = {"gb18030": "GB18030", "big5hkscs": "Big5-HKSCS", "cp950": "Big5 (CP950)"}
+
+
+def _chinese_family(label: str) -> tuple[str, ...] | None:
+    name = label.strip().lower()
+    try:
+        canonical = codecs.lookup(_CHINESE_LABELS.get(name, name)).name
+    except (LookupError, ValueError):
+        return None
+    return _CHINESE_FAMILIES.get(canonical)
+
+
+def _transcoded_chinese(body: bytes, content_type: str) -> tuple[bytes, str, str, int, int] | None:
+    """``body`` declared in a Chinese legacy encoding but not readable as declared, read as
+    a browser would and given in UTF-8 (its XML declaration and the content type's
+    charset saying so): the body, the content type, the encoding read, how many byte
+    sequences were not valid in it and where the first was. ``None`` when the body is
+    not so declared, or reads as declared (or as UTF-8, mislabelled): feedparser's to read.
+    """
+    if body.startswith((codecs.BOM_UTF8, *_OTHER_BOMS)):
+        return None
+    charset = _CHARSET.search(content_type)
+    named = _XML_ENCODING.match(body[:512])
+    labels = [
+        label
+        for label in (charset and charset.group(1), named and named.group(1).decode("latin-1"))
+        if label
+    ]
+    families = [family for family in map(_chinese_family, labels) if family]
+    if not families:
+        return None
+    for label in [*labels, "utf-8"]:
+        with contextlib.suppress(LookupError, UnicodeDecodeError, ValueError):
+            body.decode(label)
+            return None
+    family = families[0]
+    text, count, first = None, 0, 0
+    for codec in family:
+        try:
+            text = body.decode(codec)
+        except UnicodeDecodeError as exc:
+            if codec == family[0]:
+                first = exc.start
+            continue
+        break
+    if text is None:
+        codec = family[0]
+        text = body.decode(codec, errors="replace")
+        encoded = "\ufffd".encode(codec, errors="ignore")
+        count = max(text.count("\ufffd") - (body.count(encoded) if encoded else 0), 1)
+    result = text.encode("utf-8")
+    declaration = _XML_ENCODING.match(result[:512])
+    if declaration is not None:
+        result = result[: declaration.start(1)] + b"utf-8" + result[declaration.end(1) :]
+    if charset is not None:
+        content_type = content_type.split(";")[0].strip() + "; charset=utf-8"
+    return result, content_type, _CODEC_NAMES.get(codec, codec), count, first
+
+
+# Control characters XML does not allow, as raw bytes (references to them are
+# _CHARACTER_REFERENCE's). feedparser's loose parser keeps them: a NUL refused the whole
+# entry at storing (it holds no text a database keeps alike), an ESC was stored and
+# later sent to whatever terminal showed the text.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _without_controls(body: bytes) -> tuple[bytes, int, int] | None:
+    """``body`` with each such control character as U+FFFD, how many there were and where
+    the first was; ``None`` when there is none, or the body is in UTF-16 or UTF-32 (whose
+    characters are made of such bytes). In the other encodings of feeds (UTF-8, GB18030,
+    Big5, the single-byte ones) no byte of a multi-byte character is below 0x20."""
+    if body.startswith(_OTHER_BOMS) or b"\x00" in body[:4]:
+        return None
+    first = _CONTROL_BYTES.search(body)
+    if first is None:
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        # Another encoding, which may have no U+FFFD: a reference to it (text inside a
+        # CDATA section shows it as written).
+        replacement = b"&#xFFFD;"
+    else:
+        replacement = "\ufffd".encode()
+    replaced, count = _CONTROL_BYTES.subn(replacement, body)
+    return replaced, count, first.start()
+
+
 def _checked_reference(match: re.Match[bytes]) -> bytes:
     digits = match.group(1)
     code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
@@ -897,6 +1201,7 @@ def _checked_reference(match: re.Match[bytes]) -> bytes:
 def _entries_to_items(
     shown: str,
     parsed: Any,
+    entries: list[Any],
     source_slug: str,
     author_kind: AuthorKind,
     notes: list[str],
@@ -908,7 +1213,7 @@ def _entries_to_items(
             f"{shown}: declared language {declared[:40]!r} is not a language tag: "
             "entries kept without it"
         )
-    for number, entry in enumerate(parsed.entries, start=1):
+    for number, entry in enumerate(entries, start=1):
         location = f"{shown} entry {number}"
         dropped: list[str] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped)
