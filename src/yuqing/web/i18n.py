@@ -161,6 +161,28 @@ _FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the (\w+) body ends before its end$", r"\1 压缩内容不完整"),
         (r"^all (\d+) entries rejected(.*)$", r"全部 \1 条条目被拒收\2"),
         (r"^(\d+) of (\d+) entries rejected(.*)$", r"\2 条条目中有 \1 条被拒收\3"),
+        # Notes of a poll that worked: what was read differently from what the feed said.
+        (
+            r"^the feed's own DTD \(in its DOCTYPE\) was ignored: the ([\d,]+) entities it "
+            r"declares \((.*)\) not expanded, their references kept as written(.*)$",
+            r"已忽略订阅源自带的 DTD（DOCTYPE 中）：其声明的 \1 个实体（\2）未展开，"
+            r"引用按原文保留\3",
+        ),
+        (
+            r"^the feed's own DTD \(in its DOCTYPE\) was ignored(.*)$",
+            r"已忽略订阅源自带的 DTD（DOCTYPE 中）\1",
+        ),
+        (
+            r"^([\d,]+) entries, more than the ([\d,]+) read at one poll \(feed_max_entries\): "
+            r"the first ([\d,]+) read, ([\d,]+) left out(.*)$",
+            r"共 \1 条条目，超过每次抓取的上限 \2 条（feed_max_entries）：已读取前 \3 条，"
+            r"略去 \4 条\5",
+        ),
+        (
+            r"^moved from (\S+) to (\S+) for good \(a permanent redirect\): polled at the new "
+            r"URL from now on(.*)$",
+            r"订阅源已永久迁移（永久重定向）：由 \1 迁至 \2，此后按新网址抓取\3",
+        ),
     )
 )
 

@@ -47,6 +47,7 @@ from yuqing.sources.base import Located
 from yuqing.sources.rss import FeedState, PollResult, poll_feed
 from yuqing.storage import repo
 from yuqing.storage import schema as t
+from yuqing.web.i18n import feed_error
 
 __all__ = ["client", "server"]  # the fixtures, used by name
 
@@ -327,6 +328,12 @@ def test_the_health_record_names_the_ignored_dtd(
     with ctx.db.read() as conn:
         texts = [row[0] for row in conn.execute(select(t.posts.c.text))]
     assert not any("伪造" in text for text in texts), texts
+    zh = feed_error(state.last_error, "zh")
+    assert (
+        zh is not None
+        and "已忽略订阅源自带的 DTD（DOCTYPE 中）：其声明的 1 个实体（fake）未展开" in zh
+    )
+    assert "ignored" not in zh and "expanded" not in zh, zh
 
 
 # --- 3. entries per poll are capped, and the cut is said ---------------------------------
@@ -382,6 +389,11 @@ def test_the_entry_cap_is_a_setting_and_the_health_record_says_what_was_left_out
     assert "400" in state.last_error and "350" in state.last_error, state.last_error
     assert "left out" in state.last_error
     assert any("350" in r.getMessage() and "left out" in r.getMessage() for r in caplog.records)
+    # The console says it in Chinese (it showed the English note).
+    assert feed_error(state.last_error, "zh") == (
+        f"{server.url('/r13-many-rt')}：共 400 条条目，超过每次抓取的上限 50 条"
+        "（feed_max_entries）：已读取前 50 条，略去 350 条"
+    )
 
 
 # --- 4. the parse limits are settings -------------------------------------------------
@@ -460,6 +472,9 @@ def test_a_move_is_logged_and_kept_in_the_health_record_naming_both_urls(
     assert state.last_error is not None
     assert old in state.last_error and new in state.last_error, state.last_error
     assert "moved" in state.last_error and "S3cret" not in state.last_error
+    assert feed_error(state.last_error, "zh") == (
+        f"订阅源已永久迁移（永久重定向）：由 {old} 迁至 {new}，此后按新网址抓取"
+    )
     logged = [r.getMessage() for r in caplog.records if r.name == "yuqing.runtime.feeds"]
     [line] = [m for m in logged if "moved from" in m]
     assert old in line and new in line and "\n" not in line and "S3cret" not in line
