@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.clock import EARLIEST, LATEST, checked_utc
+from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 
 POST_FIELDS: tuple[str, ...] = (
@@ -118,12 +119,22 @@ class PostRecord:
         """The key that makes ingestion idempotent.
 
         (source, external id) when there is an id; else the canonical URL; else a hash
-        of the content, so the same item ingested twice is stored once.
+        of the content, so the same item ingested twice is stored once. The content of a
+        repost or a reply (``repost_of``, ``reply_to``) is also who wrote it, when and to
+        which post: their words are often none or the platform's stock ones (转发微博),
+        and every plain repost of a source was one post, the others dropped as duplicates.
         """
         if self.external_id:
             return post_identity(source_slug, self.external_id)
         if self.url:
             return _bounded_identity(f"url:{canonical_url(self.url)}", "url:")
+        if self.repost_of is not None or self.reply_to is not None:
+            when = self.published_at.isoformat() if self.published_at is not None else ""
+            # Only the digest is kept, so a separator that cannot occur in text is enough.
+            words = "\x00".join(
+                (self.text, self.repost_of or "", self.reply_to or "", self.author or "", when)
+            )
+            return f"hash:{source_slug}:{content_hash(self.title, words)}"
         return f"hash:{source_slug}:{content_hash(self.title, self.text)}"
 
 
@@ -216,12 +227,16 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidRecord(f"{field_name}: {value[:40]!r} is not an ISO-8601 time") from None
+            raise InvalidRecord(
+                f"{field_name}: {value[:40]!r} is not an ISO-8601 time{_time_hint(text)}"
+            ) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
-            raise InvalidRecord(f"{field_name}: {value!r} is not a valid timestamp") from None
+            raise InvalidRecord(
+                f"{field_name}: {value!r} is not a valid timestamp{_milliseconds_hint(value)}"
+            ) from None
     else:
         raise InvalidRecord(f"{field_name}: expected a time, got {type(value).__name__}")
     if moment.tzinfo is None:
@@ -235,6 +250,60 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
             f"{field_name}: {str(value)[:40]!r} is outside the years {EARLIEST.year}-{LATEST.year}"
         ) from None
     return moment
+
+
+# Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时.
+_DATE_LIKE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时時点點]\s*(?:(\d{1,2})\s*(?:[:分]\s*(?:(\d{1,2})\s*秒?)?)?)?)?"
+)
+_UNIX_DIGITS = re.compile(r"-?[0-9]{9,13}")
+
+
+def _time_hint(text: str) -> str:
+    """How to write a time that is not ISO-8601 but of a form it is told from, for the
+    refusal's message ("" for others: 'soon' says enough).
+
+    Times are not guessed: 2026/07/14 could be read, but 07/08/2026 cannot, and a time
+    without an offset is read as UTC, 8 hours off China time; the message shows the form
+    to write instead, with the offset.
+    """
+    if len(text) > 40:
+        # Only 40 characters are shown; and the pattern below, run over a long run of
+        # spaces, would take time of its square.
+        return ""
+    if _UNIX_DIGITS.fullmatch(text):
+        digits = int(text)
+        for unit, scale in (("seconds", 1), ("milliseconds", 1000)):
+            try:
+                moment = datetime.fromtimestamp(digits / scale, UTC)
+            except (OverflowError, OSError, ValueError):
+                continue
+            if EARLIEST <= moment < LATEST:
+                shown = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+                return f" (if it is a Unix time in {unit}, write it as {shown})"
+    found = _DATE_LIKE.fullmatch(text)
+    if found is not None:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
+        try:
+            moment = datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            return " (there is no such day or hour)"
+        return f" (write it as {moment:%Y-%m-%dT%H:%M:%S}+08:00 if it is China time)"
+    return ""
+
+
+def _milliseconds_hint(value: float) -> str:
+    try:
+        moment = datetime.fromtimestamp(float(value) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    if not EARLIEST <= moment < LATEST:
+        return ""
+    return (
+        " (Unix times are read in seconds; in milliseconds this is "
+        f"{moment:%Y-%m-%dT%H:%M:%S}Z: divide it by 1000)"
+    )
 
 
 # A post's reposts, comments or likes: far above any real post's, and low enough that the
@@ -273,8 +342,10 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        number = int(value.strip())
+    elif isinstance(value, str) and (whole := _DIGITS.fullmatch(value.strip())):
+        # "3.0" as well as "3": a spreadsheet or pandas writes a column of counts with a
+        # gap in it as floats, and 3.0 in JSON was already taken.
+        number = int(whole.group(1))
     else:
         raise InvalidRecord(f"{key}: {str(value)[:40]!r} is not a whole number")
     if number < 0:
@@ -286,7 +357,7 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
 
 # ASCII digits only (str.isdigit also takes "²" and other scripts' digits), at most 30:
 # int() of a string of thousands of digits is slow, and no count is that long.
-_DIGITS = re.compile(r"-?[0-9]{1,30}")
+_DIGITS = re.compile(r"(-?[0-9]{1,30})(?:\.0*)?")
 
 
 def json_type(value: object) -> str:
@@ -331,7 +402,9 @@ def lone_surrogate_at(obj: object) -> str | None:
                 name = str(key)
                 if _SURROGATE.search(name):
                     return f"{path}.<key>" if path else "<key>"
-                stack.append((f"{path}.{name[:40]}" if path else name[:40], item))
+                # A key is the file's: said in a message, it must not move a terminal.
+                shown = one_line(name, 40)
+                stack.append((f"{path}.{shown}" if path else shown, item))
         elif isinstance(value, list | tuple):
             stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
     return None

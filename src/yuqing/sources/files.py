@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -23,6 +24,7 @@ from typing import IO
 from yuqing.core.posts import (
     LONE_SURROGATE,
     MAX_RECORD_BYTES,
+    POST_FIELDS,
     REQUIRED_FIELDS,
     AuthorKind,
     lone_surrogate_at,
@@ -43,6 +45,17 @@ _SKIP_CHUNK = 64 * 1024
 # A JSON escape of a UTF-16 surrogate: only a line holding one can decode to broken text.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+# Old Mac programs ended lines with CR alone: to a reader of lines the file is one line.
+_CR_ADVICE = (
+    "if every line ends so (as old Mac programs wrote them), save the file with Windows "
+    "(CRLF) or Unix (LF) line ends"
+)
+_LONE_CR_BYTES = re.compile(rb"\r[^\n]")
+_INCOMPLETE = (
+    "the last line has no line end and the file changed while it was read: it is still "
+    "being written; import it again once it is complete (the posts stored now then count "
+    "as duplicates)"
+)
 _UNCLOSED_AT_END = 'a quoted cell opened in this row is never closed (unbalanced ")'
 _UNCLOSED_QUOTE = (
     'a quoted cell opened on this line is never closed (unbalanced "); '
@@ -68,13 +81,18 @@ def open_import(path: Path, default_source: str | None = None) -> Source:
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in JSON_LINES_SUFFIXES:
-        return JsonLinesFile(path, default_source)
-    if suffix in CSV_SUFFIXES:
-        return CsvFile(path, default_source)
-    shown = f"'{suffix}'" if suffix else "no extension"
-    raise SourceError(
-        f"{path}: cannot import a file with {shown}; supported formats are {SUPPORTED_FORMATS}"
-    )
+        reader: Source = JsonLinesFile(path, default_source)
+    elif suffix in CSV_SUFFIXES:
+        reader = CsvFile(path, default_source)
+    else:
+        shown = f"'{suffix}'" if suffix else "no extension"
+        raise SourceError(
+            f"{path}: cannot import a file with {shown}; supported formats are {SUPPORTED_FORMATS}"
+        )
+    # Refused before a run starts, as a whole: read as lines of UTF-8, such a file gave a
+    # rejection a line, each naming another problem (or a CSV "missing column text").
+    _open_binary(path).close()
+    return reader
 
 
 def _check_readable(path: Path) -> None:
@@ -87,9 +105,33 @@ def _check_readable(path: Path) -> None:
 def _open_binary(path: Path) -> IO[bytes]:
     _check_readable(path)
     try:
-        return path.open("rb")
+        stream = path.open("rb")
+        head = stream.read(4)
+        stream.seek(0)
     except OSError as exc:
         raise SourceError(f"{path}: cannot open ({exc.strerror or exc})") from None
+    encoding = _wide_encoding(head)
+    if encoding is not None:
+        stream.close()
+        raise SourceError(
+            f'{path}: the file is {encoding} text, not UTF-8 (Excel\'s "Unicode Text" and '
+            f'Notepad\'s "Unicode" save so); save it as UTF-8 (in Excel: "CSV UTF-8") and '
+            "import it again"
+        )
+    return stream
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by a byte order mark or by the NUL bytes of ASCII text."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if len(head) == 4 and head.count(0) == 2 and head[1::2] == b"\x00\x00":
+        return "UTF-16"  # little-endian without a mark: "i\0d\0"
+    if len(head) == 4 and head.count(0) == 2 and head[0::2] == b"\x00\x00":
+        return "UTF-16"  # big-endian: "\0i\0d"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +145,14 @@ class _Oversized:
 
     flips_outside: bool = False
     flips_inside: bool = False
+    # A line break (CR) alone was seen in it: a file of old-Mac line ends, read as one line.
+    lone_cr: bool = False
+
+    @property
+    def problem(self) -> str:
+        if self.lone_cr:
+            return f"{_TOO_LARGE}; its line breaks are CR (\\r) alone: {_CR_ADVICE}"
+        return _TOO_LARGE
 
     def stand_in(self, inside: bool) -> str:
         """What the CSV parser gets instead: a line with the same effect on quotes."""
@@ -113,18 +163,38 @@ class _Oversized:
 _UNSCANNED = _Oversized()
 
 
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """The file's last line, without a line end, while the file changed as it was read:
+    the rest of the line may be on its way (an export or a crawler still writing)."""
+
+    line: bytes
+
+
 def _physical_lines(
-    stream: IO[bytes], path: Path, number: int = 0, *, quotes: bool = False
-) -> Iterator[tuple[int, bytes | _Oversized]]:
+    stream: IO[bytes],
+    path: Path,
+    number: int = 0,
+    *,
+    quotes: bool = False,
+    opened: os.stat_result | None = None,
+) -> Iterator[tuple[int, bytes | _Oversized | _Cut]]:
     """Yield ``(line number, line bytes with end-of-line)``; ``_Oversized`` for a line too long.
 
     A line may carry ``MAX_RECORD_BYTES`` of content plus ``\\r\\n``. Anything longer is
     drained in ``_SKIP_CHUNK`` pieces (scanned for CSV quotes when ``quotes``), never
     assembled. A BOM at the very start of the file is dropped. ``number`` is the count of
     lines before the stream's position (to read on from a line's end after a seek).
+
+    A last line without a line end is ``_Cut`` when the file's size or modification time
+    is no longer that of ``opened`` (taken now when not given): stored, the half of a
+    line being written was a post for good (its rest then a duplicate with another
+    text, or a row of its own). Reading stops there.
     """
     limit = MAX_RECORD_BYTES + 2
     try:
+        if opened is None:
+            opened = os.fstat(stream.fileno())
         while True:
             line = stream.readline(limit)
             if not line:
@@ -139,13 +209,16 @@ def _physical_lines(
             if len(line) == limit and not line.endswith(b"\n"):
                 scan = _LineQuotes() if quotes else None
                 piece = line
+                lone_cr = False
                 while piece:
                     if scan is not None:
                         scan.feed(piece)
+                    lone_cr = lone_cr or _LONE_CR_BYTES.search(piece) is not None
                     if piece.endswith(b"\n"):
                         break
                     piece = stream.readline(_SKIP_CHUNK)
-                yield number, (scan.result() if scan is not None else _UNSCANNED)
+                skipped = scan.result() if scan is not None else _UNSCANNED
+                yield number, (replace(skipped, lone_cr=True) if lone_cr else skipped)
                 continue
             if len(line.rstrip(b"\r\n")) > MAX_RECORD_BYTES:
                 scan = _LineQuotes() if quotes else None
@@ -153,6 +226,11 @@ def _physical_lines(
                     scan.feed(line)
                 yield number, (scan.result() if scan is not None else _UNSCANNED)
                 continue
+            if not line.endswith(b"\n"):
+                now = os.fstat(stream.fileno())
+                if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns):
+                    yield number, _Cut(line)
+                    return
             yield number, line
     except OSError as exc:
         raise SourceError(f"{path}: read failed after line {number} ({exc})") from None
@@ -180,7 +258,10 @@ class JsonLinesFile:
             for number, line in _physical_lines(stream, self.path):
                 location = f"{self.path}:{number}"
                 if isinstance(line, _Oversized):
-                    yield Rejection(location, _TOO_LARGE)
+                    yield Rejection(location, line.problem)
+                    continue
+                if isinstance(line, _Cut):
+                    yield Rejection(location, _INCOMPLETE)
                     continue
                 try:
                     text = line.decode("utf-8")
@@ -196,7 +277,10 @@ class JsonLinesFile:
             obj = json.loads(text.rstrip("\r\n"), parse_constant=refuse_json_constant)
         except json.JSONDecodeError as exc:
             glue = " " if exc.msg.endswith(" at") else " at "
-            return Rejection(location, f"malformed JSON: {exc.msg}{glue}column {exc.colno}")
+            problem = f"malformed JSON: {exc.msg}{glue}column {exc.colno}"
+            if "\r" in text.rstrip("\r\n"):
+                problem += f"; the line holds a line break (CR, \\r) alone: {_CR_ADVICE}"
+            return Rejection(location, problem)
         except ValueError as exc:  # e.g. an integer beyond Python's digit limit
             return Rejection(location, f"malformed JSON: {str(exc)[:120]}")
         except RecursionError:
@@ -334,7 +418,8 @@ class _CsvLineFeed:
     def __init__(self, stream: IO[bytes], path: Path) -> None:
         self._stream = stream
         self._path = path
-        self._lines = _physical_lines(stream, path, quotes=True)
+        self._opened = os.fstat(stream.fileno())
+        self._lines = _physical_lines(stream, path, quotes=True, opened=self._opened)
         # Lines given back: number, text, the byte offset where it ends in the file, and
         # what it was when too long to hold.
         self._returned: deque[tuple[int, str, int, _Oversized | None]] = deque()
@@ -376,8 +461,12 @@ class _CsvLineFeed:
             number, line = next(self._lines)
             end = self._stream.tell()
             too_long = None
+            if isinstance(line, _Cut):
+                # The row is refused whole, whatever else is wrong with its last line.
+                self.problems[number] = _INCOMPLETE
+                line = line.line
             if isinstance(line, _Oversized):
-                self.problems[number] = _TOO_LARGE
+                self.problems[number] = line.problem
                 too_long = line
                 text = line.stand_in(self.quotes.inside)
                 size = len(text)
@@ -386,7 +475,7 @@ class _CsvLineFeed:
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    self.problems[number] = _utf8_problem(exc)
+                    self.problems.setdefault(number, _utf8_problem(exc))
                     text = line.decode("utf-8", errors="replace")
         self.last_number = number
         if not self.row_lines:
@@ -434,7 +523,9 @@ class _CsvLineFeed:
                     self._stream.seek(end)
                 except OSError as exc:
                     raise SourceError(f"{self._path}: cannot read again ({exc})") from None
-                self._lines = _physical_lines(self._stream, self._path, number, quotes=True)
+                self._lines = _physical_lines(
+                    self._stream, self._path, number, quotes=True, opened=self._opened
+                )
                 self._returned.clear()
                 for later in [n for n in self.problems if n > number]:
                     del self.problems[later]
@@ -595,8 +686,8 @@ class CsvFile:
                     lines = feed.row_lines
                     first_line = lines[0][0]
                     own = feed.take_problem(first_line, first_line)
-                    if own is not None and own[1] == _TOO_LARGE:
-                        message = _TOO_LARGE
+                    if own is not None and own[1].startswith(_TOO_LARGE):
+                        message = own[1]
                     elif problem in (_UNCLOSED_AT_END, _TOO_LARGE) or feed.quotes.inside:
                         message = _UNCLOSED_QUOTE
                     else:
@@ -633,7 +724,7 @@ class CsvFile:
                         return
                     if not row or not any(cell.strip() for cell in row):
                         continue
-                    header = [cell.strip() for cell in row]
+                    header = [_column_name(cell) for cell in row]
                     file_problem = _header_problem(header)
                     if file_problem is not None:
                         yield Rejection(str(self.path), file_problem)
@@ -716,6 +807,20 @@ def _csv_problem(error: csv.Error) -> str:
     if "new-line character seen in unquoted field" in str(error):
         return _LONE_CR
     return f"malformed CSV: {error}"
+
+
+_COLUMNS = frozenset({*POST_FIELDS, "url"})
+
+
+def _column_name(cell: str) -> str:
+    """A header cell as a column name: a post field's name in any case is that field.
+
+    Headers are typed by people (``Text``, ``Likes``): ``Likes`` went to ``extra`` and
+    the post was stored without its count, ``Text`` refused the file as having no text.
+    """
+    name = cell.strip()
+    folded = name.lower()
+    return folded if folded in _COLUMNS else name
 
 
 def _header_problem(header: list[str]) -> str | None:

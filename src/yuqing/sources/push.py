@@ -22,6 +22,7 @@ from yuqing.core.posts import (
     lone_surrogate_at,
     parse_post_record,
 )
+from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 
@@ -78,6 +79,7 @@ def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
 def _mapping_problem(payload: Mapping[object, object]) -> str:
     if "text" in payload or "title" in payload:
         return 'a single post must be sent as an array [post] or as {"posts": [post]}'
-    keys = ", ".join(sorted(str(key)[:40] for key in list(payload)[:10]))
+    # The client's own keys, shown back and recorded with the run: one line, no controls.
+    keys = ", ".join(sorted(one_line(str(key), 40) for key in list(payload)[:10]))
     shown = f" (keys: {keys})" if keys else " (empty object)"
     return f'expected an object with a "posts" array{shown}'
