@@ -605,6 +605,8 @@ def create_app(
             "duplicates": summary.duplicates,
             # Of the duplicates, those whose text differs from the post kept under the id.
             "differing": summary.differing,
+            # Posts whose published_at named no zone, read as UTC (8 hours late if China time).
+            "zoneless": summary.zoneless,
             "rejected": summary.rejected,
             "rejections": [
                 {"location": r.location, "problem": r.problem} for r in summary.rejections

@@ -224,6 +224,15 @@ def _print_summary(summary: IngestSummary) -> int:
     typer.echo(summary.line())
     if summary.stored + summary.duplicates + summary.rejected == 0:
         typer.echo(f"note: {summary.origin} holds no posts (an empty file?)", err=True)
+    if summary.zoneless:
+        posts = "post gives" if summary.zoneless == 1 else "posts give"
+        typer.echo(
+            f"note: {summary.zoneless:,} {posts} published_at without a time zone (the first "
+            f"at {summary.first_zoneless}), read as UTC: if they are China time, these posts "
+            "are stored 8 hours late; write such times with their offset "
+            "(2026-07-14T09:00:00+08:00)",
+            err=True,
+        )
     return 0 if summary.ok else 1
 
 

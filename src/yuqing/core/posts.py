@@ -114,6 +114,8 @@ class PostRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     truncated: bool = False
+    # ``published_at`` was given without a zone and read as UTC (``parse_time_and_zone``).
+    zoneless_time: bool = False
 
     def identity(self, source_slug: str) -> str:
         """The key that makes ingestion idempotent.
@@ -216,8 +218,19 @@ def canonical_url(url: str) -> str:
 
 def parse_time(value: object, field_name: str = "published_at") -> datetime | None:
     """Parse an ISO-8601 time; naive times are taken as UTC. ``None``/"" give ``None``."""
+    return parse_time_and_zone(value, field_name)[0]
+
+
+def parse_time_and_zone(
+    value: object, field_name: str = "published_at"
+) -> tuple[datetime | None, bool]:
+    """``parse_time``, and whether the value named its zone (an offset, Z, or a Unix time).
+
+    A time without one is read as UTC, as documented; a file exported in China most likely
+    meant China time, 8 hours later, so an import counts such posts and says so.
+    """
     if value is None or value == "":
-        return None
+        return None, True
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -239,7 +252,8 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
             ) from None
     else:
         raise InvalidRecord(f"{field_name}: expected a time, got {type(value).__name__}")
-    if moment.tzinfo is None:
+    zoned = moment.tzinfo is not None
+    if not zoned:
         moment = moment.replace(tzinfo=UTC)
     # Every stored time is UTC: one whose offset takes it past year 1 or year 9999 there
     # cannot be stored, and none that old or that far ahead is a real post's time.
@@ -249,7 +263,7 @@ def parse_time(value: object, field_name: str = "published_at") -> datetime | No
         raise InvalidRecord(
             f"{field_name}: {str(value)[:40]!r} is outside the years {EARLIEST.year}-{LATEST.year}"
         ) from None
-    return moment
+    return moment, zoned
 
 
 # Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时.
@@ -459,11 +473,13 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
 
     known = {*POST_FIELDS, "url"}
     extra = {k: v for k, v in obj.items() if k not in known}
+    published_at, zoned = parse_time_and_zone(obj.get("published_at"))
     return PostRecord(
         text=text,
         source=_short(obj, "source", MAX_SOURCE_CHARS) or default_source,
         external_id=_short(obj, "id"),
-        published_at=parse_time(obj.get("published_at")),
+        published_at=published_at,
+        zoneless_time=not zoned,
         author=_short(obj, "author"),
         author_kind=author_kind,
         title=title or None,

@@ -70,6 +70,10 @@ class IngestSummary:
     # or two posts sharing an id. The first one stays; the first such line is named.
     differing: int = 0
     first_differing: str | None = None
+    # Posts whose published_at named no zone (read as UTC: 8 hours off if they meant China
+    # time, and nothing else would tell), with the first one's location.
+    zoneless: int = 0
+    first_zoneless: str | None = None
     # The latest earlier run of the same origin, as it stood when this one started (a run
     # whose process is gone is told as interrupted): see ``Ingestor.ingest_batches``.
     previous: repo.RunInfo | None = None
@@ -443,6 +447,7 @@ class Ingestor:
         now = self.clock.now()
         latest = now + MAX_AHEAD
         differing: list[tuple[int, str]] = []
+        zoneless: list[str] = []
         for order, item in enumerate(chunk):
             if isinstance(item, Rejection):
                 rejections.append(item)
@@ -459,6 +464,8 @@ class Ingestor:
                     )
                 )
                 continue
+            if item.record.zoneless_time:
+                zoneless.append(item.location)
             prepared_item = self._prepare(item, default_source, source_kind, now)
             prepared_item.order = order
             first = seen_in_batch.get(prepared_item.identity)
@@ -534,6 +541,9 @@ class Ingestor:
         summary.stored += len(new_ids)
         summary.duplicates += duplicates + len(prepared) - len(new_ids)
         summary.rejected += len(rejections)
+        if zoneless:
+            summary.zoneless += len(zoneless)
+            summary.first_zoneless = summary.first_zoneless or zoneless[0]
         room = MAX_REJECTIONS_SHOWN - len(summary.rejections)
         summary.rejections.extend(rejections[: max(0, room)])
         lap("store")

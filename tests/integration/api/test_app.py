@@ -45,6 +45,7 @@ def test_push_stores_a_batch_and_is_idempotent(client: TestClient) -> None:
         "stored": 5,
         "duplicates": 0,
         "differing": 0,
+        "zoneless": 0,
         "rejected": 0,
         "rejections": [],
     }
