@@ -264,7 +264,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
             "expected": round(b.expected, 1),
             "window_minutes": b.window_minutes,
             # Within the last hour of stream time: the monitor is bursting now.
-            "recent": utc(now) - utc(b.at) <= timedelta(hours=1),
+            "recent": b.at is not None and utc(now) - utc(b.at) <= timedelta(hours=1),
         }
 
     return {
@@ -342,7 +342,7 @@ def hit_shown(hit: SearchHit) -> dict[str, Any]:
     return {
         "id": hit.post_id,
         "source": clip(hit.source, MAX_SOURCE_CHARS),
-        "seen_at": hit.seen_at.isoformat(),
+        "seen_at": hit.seen_at.isoformat() if hit.seen_at is not None else None,
         "author": clip(hit.author, MAX_NAME_SHOWN),
         "title": title,
         "title_cut": title_cut,

@@ -434,7 +434,7 @@ def search(
                         {
                             "id": hit.post_id,
                             "source": hit.source,
-                            "seen_at": hit.seen_at.isoformat(),
+                            "seen_at": hit.seen_at.isoformat() if hit.seen_at else None,
                             "author": hit.author,
                             "title": hit.title,
                             "text": hit.text,
@@ -446,7 +446,8 @@ def search(
                 # The source's slug came with the posts too (a file's "source" field).
                 snippet = one_line(hit.title or hit.text, 100)
                 source = one_line(hit.source, 100)
-                typer.echo(f"{local_minute(hit.seen_at, zone)} [{source}] {snippet}")
+                when = local_minute(hit.seen_at, zone) if hit.seen_at else "time unknown"
+                typer.echo(f"{when} [{source}] {snippet}")
         if not as_json:
             more = f" (the newest {limit}; --limit shows more)" if len(found) > limit else ""
             typer.echo(f"{len(hits)} posts{more}", err=True)
@@ -736,7 +737,8 @@ def monitors_list() -> None:
                 )
             burst = bursts.get(m.id)
             last = (
-                f"last_burst={burst.at.isoformat()} ({burst.posts} posts in "
+                f"last_burst={burst.at.isoformat() if burst.at else 'unknown'} "
+                f"({burst.posts} posts in "
                 f"{burst.window_minutes} min, usually {burst.expected:.1f})"
                 if burst is not None
                 else "last_burst=none"

@@ -47,10 +47,11 @@ def incident_handler(ctx: Context) -> Callable[[list[Occurrence], DetectionStage
             if occurrence.kind == "event_merged":
                 gone = occurrence.figures.get("merged")
                 if isinstance(gone, str):
+                    gone_key = stage.key(gone)  # as the store and the incidents name it
                     try:
-                        service.on_events_merged(stage.key(gone), stage.key(occurrence.event_id))
+                        service.on_events_merged(gone_key, stage.key(occurrence.event_id))
                     except (YuqingError, ValueError) as exc:
-                        log.warning("incident of merged event %s not moved: %s", gone, exc)
+                        log.warning("incident of merged event %s not moved: %s", gone_key, exc)
                 continue
             if occurrence.kind not in ("event_raised", "event_updated"):
                 continue

@@ -34,10 +34,15 @@ from yuqing.storage.repo import dialect_insert
 from yuqing.storage.schema_events import detector_state, events, occurrences
 
 
-def summary_json(summary: EventSummary) -> dict[str, Any]:
-    """An event summary as JSON-friendly data (times as ISO text)."""
+def summary_json(summary: EventSummary, key: str) -> dict[str, Any]:
+    """An event summary as JSON-friendly data (times as ISO text), stored under ``key``.
+
+    The event and those merged into it are named by their stored keys, as the store, the
+    console and the incidents name them: detection's own ids (``ev-31``) start again at
+    ``ev-1`` in each run.
+    """
     return {
-        "event_id": summary.event_id,
+        "event_id": key,
         "active": summary.active,
         "as_of": summary.as_of.isoformat(),
         "first_post_id": summary.first_post_id,
@@ -61,7 +66,9 @@ def summary_json(summary: EventSummary) -> dict[str, Any]:
         "representative_post_id": summary.representative_post_id,
         "representative_text": summary.representative_text[:500],
         "cues": [[name, n] for name, n in summary.cues],
-        "merged_from": list(summary.merged_from),
+        "merged_from": [
+            _run_key(key, summary.event_id, gone) or gone for gone in summary.merged_from
+        ],
     }
 
 
@@ -87,7 +94,7 @@ def upsert_events(
             "title": " ".join((summary.representative_text or " ".join(summary.keywords)).split())[
                 :300
             ],
-            "summary": summary_json(summary),
+            "summary": summary_json(summary, key),
             "updated_at": now,
         }
         for key, summary in touched
@@ -237,7 +244,9 @@ class MonitorBurst:
     id: int
     monitor_id: int
     monitor_name: str | None  # None once the monitor was removed
-    at: datetime  # stream time of the post that made the burst
+    # Stream time of the post that made the burst. None when the stored time cannot be
+    # read (schema.UTCDateTime).
+    at: datetime | None
     posts: int  # posts in the window
     expected: float  # what the monitor's baseline expected in it
     window_minutes: int
@@ -492,6 +501,8 @@ def load_detector_state(conn: Connection, name: str) -> SavedDetectorState | Non
         version = int(row.version)
     except (ValueError, TypeError) as exc:
         raise StorageError(f"the saved detector state {name!r} is damaged: {exc}") from None
+    if row.saved_at is None:  # a time that could not be read (schema.UTCDateTime)
+        raise StorageError(f"the saved detector state {name!r} is damaged: saved_at is no time")
     return SavedDetectorState(
         name=row.name,
         version=version,

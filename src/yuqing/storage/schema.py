@@ -6,6 +6,10 @@ search is the one exception and lives in ``storage/search.py`` and the migration
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Engine,
     Float,
     ForeignKey,
     Index,
@@ -24,8 +29,16 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    cast,
+    event,
+    type_coerce,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from yuqing.core.shown import one_line
+
+log = logging.getLogger("yuqing.storage")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -40,11 +53,62 @@ metadata = MetaData(naming_convention=NAMING)
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# The columns ("table.column") whose unreadable values were logged: each is said once a
+# process, not at every row of every page refresh.
+UNREADABLE_TOLD: set[str] = set()
+_told_lock = threading.Lock()
+# What the log shows of an unreadable value: one line, bounded (a hand edit may have put
+# anything there).
+_MAX_VALUE_LOGGED = 80
+
+
+def _tell_unreadable(column: str | None, what: str, value: object = None) -> None:
+    """Log once for ``column`` that a stored value of it (``what`` says why) was read as
+    unknown; ``value`` is shown, bounded, when given."""
+    name = column or "a column"
+    with _told_lock:
+        if name in UNREADABLE_TOLD:
+            return
+        UNREADABLE_TOLD.add(name)
+    if value is not None:
+        sample = value[: 4 * _MAX_VALUE_LOGGED] if isinstance(value, str | bytes) else value
+        what = f"{what}: {one_line(repr(sample), _MAX_VALUE_LOGGED)}"
+    log.warning(
+        "%s: %s; read as unknown (said once for the column; correct or clear the value)",
+        name,
+        what,
+    )
+
+
+class UnreadableTime:
+    """A time PostgreSQL keeps and Python cannot hold: ``infinity``, a year after 9999 or
+    before 1 (written by hand: PostgreSQL takes them, psycopg refuses them as it reads the
+    row, and the whole query failed). ``UTCDateTime`` reads it as None."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"UnreadableTime({self.problem!r})"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both databases (SQLite itself keeps no time zone)."""
+    """Aware UTC datetimes on both databases (SQLite itself keeps no time zone).
+
+    A stored value that is not a time is read as None, said once in the log by table and
+    column: SQLite keeps any text in the column ("yesterday", a hand edit), and one such
+    row made every page that lists its table fail.
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def __init__(self, column: str | None = None) -> None:
+        super().__init__()
+        # "table.column", what a warning names; set as the column joins its table.
+        self.column = column
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -60,6 +124,110 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        convert = super().result_processor(dialect, coltype)
+        column = self.column
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, UnreadableTime):
+                _tell_unreadable(
+                    column,
+                    f"a stored value is not a time Python holds ({one_line(value.problem, 120)})",
+                )
+                return None
+            try:
+                return convert(value) if convert is not None else value
+            except (ValueError, TypeError, OverflowError):
+                # Text that is no time, a number, a time before the year 1 in UTC.
+                _tell_unreadable(column, "a stored value is not a time", value)
+                return None
+
+        return process
+
+
+class StoredJSON(TypeDecorator[Any]):
+    """JSON whose stored text Python cannot read is read as None, said once in the log.
+
+    SQLite keeps any text in the column; PostgreSQL's json refuses text that is not JSON
+    but keeps nesting deeper than Python's decoder goes and integers of more than 4,300
+    digits. Either made the query fail as its rows were converted (psycopg decodes while
+    fetching), so the column is read as its text and decoded here, row by row.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, column: str | None = None) -> None:
+        super().__init__()
+        self.column = column
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return type_coerce(cast(colexpr, Text), self)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        column = self.column
+
+        def process(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value  # None, or decoded already (a query not through the column)
+            try:
+                return json.loads(value)
+            except (ValueError, RecursionError) as exc:
+                _tell_unreadable(
+                    column,
+                    f"a stored value is not readable JSON ({one_line(str(exc), 120)})",
+                    value,
+                )
+                return None
+
+        return process
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _name_column(column: Column[Any], table: Any) -> None:
+    if isinstance(table, Table) and isinstance(column.type, UTCDateTime | StoredJSON):
+        column.type.column = f"{table.name}.{column.name}"
+
+
+@functools.cache
+def _tolerant_time_loader(base: type[Any]) -> type[Any]:
+    """psycopg's loader ``base`` of timestamptz, giving ``UnreadableTime`` where it raised."""
+    import psycopg
+
+    class TolerantLoader(psycopg.adapt.Loader):
+        format = base.format
+        tolerant = True
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._load = base(oid, context).load
+
+        def load(self, data: Any) -> Any:
+            try:
+                return self._load(data)
+            except psycopg.DataError as exc:
+                return UnreadableTime(str(exc))
+
+    return TolerantLoader
+
+
+@event.listens_for(Engine, "connect")
+def _tolerate_unreadable_times(dbapi_connection: Any, _record: Any) -> None:
+    # Every engine's connections (the store's are made in storage/db.py); only psycopg's
+    # need it. psycopg is imported here, not for a SQLite-only process.
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    from psycopg.pq import Format
+
+    adapters = dbapi_connection.adapters
+    oid = adapters.types["timestamptz"].oid
+    for format_ in (Format.TEXT, Format.BINARY):
+        base = adapters.get_loader(oid, format_)
+        if base is not None and not getattr(base, "tolerant", False):
+            adapters.register_loader(oid, _tolerant_time_loader(base))
 
 
 def _ts(name: str, nullable: bool = True, **kw: Any) -> Column[datetime]:

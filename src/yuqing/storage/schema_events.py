@@ -8,7 +8,6 @@ added by migration 0003 and declared in ``schema.py``.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     Float,
@@ -19,7 +18,7 @@ from sqlalchemy import (
     Table,
 )
 
-from yuqing.storage.schema import Id, _ts, metadata
+from yuqing.storage.schema import Id, StoredJSON, _ts, metadata
 
 events = Table(
     "events",
@@ -36,7 +35,7 @@ events = Table(
     Column("kind", String(30)),
     Column("negative_share", Float),
     Column("title", String(300), nullable=False),
-    Column("summary", JSON, nullable=False),
+    Column("summary", StoredJSON(), nullable=False),
     _ts("updated_at", nullable=False),
     Index("ix_events_last_seen_at", "last_seen_at"),
     Index("ix_events_alerted_at", "alerted_at"),
@@ -50,8 +49,8 @@ occurrences = Table(
     _ts("at", nullable=False),
     Column("event_key", String(80)),
     Column("monitor_id", Id),
-    Column("reasons", JSON, nullable=False),
-    Column("figures", JSON, nullable=False),
+    Column("reasons", StoredJSON(), nullable=False),
+    Column("figures", StoredJSON(), nullable=False),
     _ts("recorded_at", nullable=False),
     Index("ix_occurrences_kind_at", "kind", "at"),
     Index("ix_occurrences_event_key", "event_key"),

@@ -56,7 +56,7 @@ _posts_fts = table("posts_fts", column("rowid"))
 class SearchHit:
     post_id: int
     source: str
-    seen_at: datetime
+    seen_at: datetime | None  # None when the stored time cannot be read (schema.UTCDateTime)
     author: str | None
     title: str | None
     text: str
