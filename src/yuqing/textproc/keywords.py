@@ -10,9 +10,9 @@ so that one odd token does not crowd out the rest.
 
 Never keywords: words of one character or of more than ``MAX_KEYWORD_CHARS`` (run-together
 hashtags, encoded blobs: the tokens of untrusted text have no length limit, and every
-unknown word is remembered), numbers, stop words (``data/stopwords_zh.txt``, a short list
-the project wrote, and scikit-learn's English stop words). Ties keep text order, so the
-result is deterministic.
+unknown word is remembered), numbers (in digits, or in Chinese numerals: 二十三, 四千五百,
+二〇二一), stop words (``data/stopwords_zh.txt``, a short list the project wrote, and
+scikit-learn's English stop words). Ties keep text order, so the result is deterministic.
 """
 
 from __future__ import annotations
@@ -33,11 +33,24 @@ __all__ = [
     "keywords_batch",
 ]
 
-# Longer words are never keywords; nor are they looked up or remembered.
-MAX_KEYWORD_CHARS = 64
+# Longer words are never keywords; nor are they looked up or remembered. Below
+# segment.MAX_TOKEN_CHARS (64), the length segmentation cuts a longer token to: a run of
+# 50,000 letters came out as a keyword of its first 64.
+MAX_KEYWORD_CHARS = 32
 
 # A keyword holds a letter or a Han character: no numbers, no pure symbols.
 _WORDLIKE = re.compile(r"[^\W\d_]")
+# A number in Chinese numerals: one with a place (十, 百, 千) or a zero (二十三, 四千五百,
+# 一百二十), or three digits and more (二〇二一), optionally a date or time after it
+# (二十日). Chinese numerals are letters to the regex above, and ranked above 事故 and 受伤
+# (十二 and 二十三 led the keywords of 事故造成三人死亡、十二人受伤，二十三辆车受损). Words
+# such as 五一, 万一, 千万 and 亿万 are left alone.
+_CN_DIGITS = "一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_CN_NUMERALS = "〇零十百千万亿拾佰仟" + _CN_DIGITS
+_CHINESE_NUMBER = re.compile(
+    rf"(?:[{_CN_NUMERALS}]*[〇零十百千拾佰仟][{_CN_NUMERALS}]*|[〇零{_CN_DIGITS}]{{3,}})"
+    r"[年月日号时点分秒]?"
+)
 
 
 def _data_lines(name: str) -> list[str]:
@@ -55,6 +68,8 @@ _ENGLISH_CONTENT = frozenset(
 _SOCIAL_DEBRIS = frozenset(
     {"rt", "amp", "via", "http", "https", "gt", "lt", "don", "ll", "ve", "didn", "doesn"}
     | {"isn", "wasn", "aren", "won", "im", "ur", "u"}
+    # HTML escapes left in scraped text (&nbsp; &quot;): nbsp led a post's keywords.
+    | {"nbsp", "quot", "apos"}
 )
 
 
@@ -73,6 +88,7 @@ def keyword_eligible(word: str) -> bool:
         1 < len(word) <= MAX_KEYWORD_CHARS
         and word not in _stop_words()
         and bool(_WORDLIKE.search(word))
+        and not _CHINESE_NUMBER.fullmatch(word)
     )
 
 

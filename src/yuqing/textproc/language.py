@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LANGUAGES", "detect_batch"]
+__all__ = ["LANGUAGES", "LINK_PATTERN", "detect_batch"]
 
 LANGUAGES: tuple[str, ...] = ("zh", "en", "other")
 
@@ -47,12 +47,27 @@ _NONE, _HAN, _KANA, _LATIN, _OTHER_LETTER, _BOUNDARY, _HANGUL = 0, 1, 2, 3, 4, 5
 _CLASSES = 7
 _SEP = "\ue000"
 
+# A link, in lower case (compile it with re.IGNORECASE for any case): with a scheme or
+# www., or a host name with a path and no scheme (t.cn/A6xYz9Qk, m.weibo.cn/status/4567:
+# how Weibo and WeChat posts often carry them), which had made a Chinese post "other" and
+# its keywords t.cn and a6xyz9qk. A host without a scheme ends in a common top-level domain, so that
+# Node.js/React and report.pdf/ stay words. A link ends at the first character outside
+# printable ASCII. The host's labels are possessive and a link starts where no host
+# character is before it, so a long run of letters costs linear time.
+_TOP_LEVEL = (
+    "com|cn|net|org|gov|edu|int|mil|info|biz|io|co|me|tv|cc|ly|gl|gd|to|be|so|la|im|fm"
+    "|ai|app|xyz|top|vip|site|club|online|live|news|hk|mo|tw|jp|kr|sg|in|au|ca|uk|us"
+    "|de|fr|ru"
+)
+LINK_PATTERN = (
+    r"(?:https?://|ftps?://|www\.)[\x21-\x7e]+"
+    rf"|(?<![a-z0-9._@-])(?:[a-z0-9-]++\.)++(?:{_TOP_LEVEL})(?::[0-9]++)?/[\x21-\x7e]*+"
+)
 # Links, handles and Latin hashtags are Latin letters that say nothing about the language
-# of the post. A link ends at the first character outside printable ASCII: glued to
-# Chinese text (http://t.cn/a9689L我不是故意的…) it had taken the whole post with it; and
-# "武汉加油 #StayStrong #COVID19" is a Chinese post.
+# of the post. A link glued to Chinese text (http://t.cn/a9689L我不是故意的…) had taken
+# the whole post with it; and "武汉加油 #StayStrong #COVID19" is a Chinese post.
 _NOISE = re.compile(
-    r"(?:https?://|www\.)[\x21-\x7e]+|@[\w.-]+|#[A-Za-z0-9_]+|\bRT\b|\bvia\b",
+    LINK_PATTERN + r"|@[\w.-]+|#[A-Za-z0-9_]+|\bRT\b|\bvia\b",
     re.ASCII | re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z']+")

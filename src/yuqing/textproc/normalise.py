@@ -9,14 +9,20 @@
    -> ``1 1⁄2`` (``m²`` -> ``m2``, ``CO₂`` -> ``CO2`` as before);
 2. no invisible characters: control characters other than whitespace, format characters
    (zero-width space and joiners, BOM, bidi marks), variation selectors, private-use
-   characters and lone surrogates are dropped;
+   characters, noncharacters and lone surrogates are dropped; so are the combining marks
+   of a run beyond ``MAX_NON_STARTERS`` (30, UAX #15's stream-safe limit), which bounds
+   the cost of NFKC;
 3. Simplified Chinese: Traditional characters and phrases are converted with OpenCC
    (``tw2s``: as ``t2s``, and 著 read as 着 where Taiwan and Hong Kong write it so:
    大樓著火 -> 大楼着火, while 著名 stays; ``t2s`` left 著火 unfound by 着火), and the few
    county names the conversion would change are kept (乾县 is not 干县), as are the words
    where 著 means to write, which the conversion made 着 (土著, 原著, 专著, 编著 ...).
    Only a 乾 or 著 the text itself has in those words is kept: 若干安置点 stays as written
-   (putting 乾安 back wherever the output read 干安 made it 若乾安置点);
+   (putting 乾安 back wherever the output read 干安 made it 若乾安置点). Simplified text
+   stays as written where ``tw2s`` would change it: 么 (tw2s made 玩么 玩幺) and 著 in
+   words that keep it in Traditional too (显著, 著称: a 著 is read with its neighbours
+   converted to Traditional). A character whose Simplified form lies outside the BMP is
+   kept (海南鳽, not 海南𫛚: most fonts show that form as a box);
 4. tidy whitespace: a run of spaces/tabs becomes one space, a run that holds a line break
    becomes one ``\\n``, and the ends are stripped.
 
@@ -79,6 +85,11 @@ def _classes() -> npt.NDArray[np.uint8]:
     table[0xE000:0xF900] = _DROP  # private use, BMP
     table[0xF0000:] = _DROP  # private use, planes 15-16
     table[0xD800:0xE000] = _DROP  # surrogates (possible in str via surrogateescape)
+    # Noncharacters (U+FDD0..U+FDEF and the last two code points of every plane) are no
+    # text: Unicode reserves them for a program's internal use.
+    table[0xFDD0:0xFDF0] = _DROP
+    table[0xFFFE::0x10000] = _DROP
+    table[0xFFFF::0x10000] = _DROP
     table[_SEP_CP] = _BOUNDARY
     return table
 
@@ -145,18 +156,127 @@ def _kept_names() -> tuple[re.Pattern[str] | None, dict[str, str]]:
     return pattern, marked
 
 
+# 么 is the Simplified form of 麼 (什么, 怎么, 玩么); tw2s reads it as Taiwan's variant of
+# 幺 and wrote 你还出去玩幺 (258 of 37,000 posts of the Chinese streams). Always kept.
+_MO, _MO_MARK = "么", "\ue003"
+# Joins the windows around each 著 for one conversion (see _zhu_read_as_written).
+_WINDOW_SEP = "\ue004"
+# A 著 is read with this many characters either side (臭名昭著, 著称于世: phrases of 4).
+_ZHU_CONTEXT = 3
+_ZHU = re.compile("著+")
+_ZHU_ONE = re.compile("著")
+# Stand-ins for the characters whose Simplified form lies outside the BMP, from here on.
+_OFF_PLANE_FIRST_MARK = 0xE100
+
+
 def _keep_marked(text: str) -> str:
-    """Mark the characters of ``text`` that the conversion must keep (see _kept_names)."""
+    """Mark the characters of ``text`` that the conversion must keep: in county names and
+    words where 著 means to write (see _kept_names), 么, a 著 that the text's words keep
+    when read as Traditional (_zhu_read_as_written), and the characters whose Simplified
+    form lies outside the BMP (_off_plane)."""
     pattern, marked = _kept_names()
-    if pattern is None or not any(mark in text for mark in _KEEP_MARKS):
-        return text
-    return pattern.sub(lambda m: marked[m.group()], text)
+    if pattern is not None and any(mark in text for mark in _KEEP_MARKS):
+        text = pattern.sub(lambda m: marked[m.group()], text)
+    if _MO in text:
+        text = text.replace(_MO, _MO_MARK)
+    if "著" in text:
+        text = _zhu_read_as_written(text)
+    off_plane, off_marks = _off_plane()
+    if off_plane.search(text):
+        text = off_plane.sub(lambda m: off_marks[m.group()], text)
+    return text
 
 
 def _unmark(text: str) -> str:
     for char, mark in _KEEP_MARKS.items():
         text = text.replace(mark, char)
+    text = text.replace(_MO_MARK, _MO)
+    marks = _off_plane_marks()
+    if marks.search(text):
+        chars = _off_plane_chars()
+        text = marks.sub(lambda m: chars[m.group()], text)
     return text
+
+
+@functools.cache
+def _s2t() -> _Converter:
+    import opencc
+
+    converter: _Converter = opencc.OpenCC("s2t")
+    return converter
+
+
+def _zhu_read_as_written(text: str) -> str:
+    """Mark each 著 that the conversion of its words, written in Traditional, keeps.
+
+    tw2s turns a lone 著 into 着, as Taiwan writes 著 for both; only Traditional phrases
+    (顯著, 著稱) keep it. In Simplified text 著 is already 著 (显著, 著称), which came out
+    显着, 着称. Each 著 is decided with the characters around it converted to Traditional
+    first (显著 -> 顯著 -> 显著; 赶著回家 -> 趕著回家 -> 赶着回家; 大樓著火 -> 大楼着火);
+    a stretch whose conversion changes its length is left to tw2s.
+    """
+    # Stretches of text around the 著, merged where they overlap: each is converted once.
+    spans: list[list[int]] = []
+    for m in _ZHU.finditer(text):
+        a, b = max(0, m.start() - _ZHU_CONTEXT), m.end() + _ZHU_CONTEXT
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    stretches = [text[a:b] for a, b in spans]
+    converted = _t2s().convert(_s2t().convert(_WINDOW_SEP.join(stretches)))
+    read = converted.split(_WINDOW_SEP)
+    if len(read) != len(stretches):
+        return text
+    out: list[str] = []
+    done = 0
+    for (a, _), stretch, simplified in zip(spans, stretches, read, strict=True):
+        if len(simplified) != len(stretch):
+            continue
+        out += (text[done:a], _mark_kept_zhu(stretch, simplified))
+        done = a + len(stretch)
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _mark_kept_zhu(stretch: str, simplified: str) -> str:
+    """``stretch`` with each 著 that ``simplified`` (its conversion) keeps marked."""
+    mark = _KEEP_MARKS["著"]
+    return _ZHU_ONE.sub(lambda m: mark if simplified[m.start()] == "著" else "著", stretch)
+
+
+@functools.cache
+def _off_plane_table() -> dict[str, str]:
+    """Each BMP character that the conversion turns into one outside the BMP, with its
+    stand-in (海南鳽 became 海南𫛚, Cantonese 嗰 and 餸 became 𠮶 and 𩠌: forms that most
+    fonts and input methods lack, shown as boxes in story titles, and typed by no one)."""
+    chars = [chr(cp) for cp in range(0x3400, 0xA000)]
+    converted = _t2s().convert(_WINDOW_SEP.join(chars)).split(_WINDOW_SEP)
+    if len(converted) != len(chars):
+        converted = [_t2s().convert(ch) for ch in chars]
+    kept = [
+        ch
+        for ch, out in zip(chars, converted, strict=True)
+        if not out.isascii() and max(out) > "\uffff"
+    ]
+    return {ch: chr(_OFF_PLANE_FIRST_MARK + n) for n, ch in enumerate(kept)}
+
+
+@functools.cache
+def _off_plane() -> tuple[re.Pattern[str], dict[str, str]]:
+    table = _off_plane_table()
+    return re.compile("[" + "".join(table) + "]"), table
+
+
+@functools.cache
+def _off_plane_marks() -> re.Pattern[str]:
+    last = _OFF_PLANE_FIRST_MARK + max(len(_off_plane_table()) - 1, 0)
+    return re.compile(f"[{chr(_OFF_PLANE_FIRST_MARK)}-{chr(last)}]")
+
+
+@functools.cache
+def _off_plane_chars() -> dict[str, str]:
+    return {mark: ch for ch, mark in _off_plane_table().items()}
 
 
 @functools.cache
@@ -211,6 +331,40 @@ def _apart_from_digits(text: str) -> str:
     return _number_pattern().sub(apart, text)
 
 
+# UAX #15's stream-safe limit: at most this many non-starters (combining marks) in a row;
+# the rest of a run is dropped. NFKC puts a run of marks in canonical order by insertion
+# sort, so a long run of mixed marks cost time quadratic in its length (20,000 of them:
+# 0.4 s; 100,000: 10 s), and no script needs more than a handful on one letter.
+MAX_NON_STARTERS = 30
+
+
+@functools.cache
+def _non_starters() -> npt.NDArray[np.bool_]:
+    """Whether each code point's decomposition starts with a non-starter: the combining
+    marks, and the few characters that decompose into them (Tibetan vowel signs such as
+    U+0F73, the half-width kana voicing marks)."""
+    table = np.zeros(0x110000, dtype=bool)
+    for cp in range(0x300, 0x20000):
+        ch = chr(cp)
+        if unicodedata.combining(ch):
+            table[cp] = True
+        elif unicodedata.decomposition(ch):
+            table[cp] = bool(unicodedata.combining(unicodedata.normalize("NFKD", ch)[0]))
+    return table
+
+
+def _cap_mark_runs(cps: _U32) -> _U32:
+    """Drop the marks of a run beyond its first ``MAX_NON_STARTERS``."""
+    marks = _non_starters()[cps]
+    if np.count_nonzero(marks) <= MAX_NON_STARTERS:
+        return cps
+    index = np.arange(len(cps))
+    # Each position's distance from the start of the run of marks it is in.
+    run_start = np.maximum.accumulate(np.where(marks, 0, index + 1))
+    kept: _U32 = cps[~marks | (index - run_start < MAX_NON_STARTERS)]
+    return kept
+
+
 def _code_points(text: str) -> _U32:
     cps: _U32 = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return cps
@@ -221,9 +375,10 @@ def _from_code_points(cps: _U32) -> str:
 
 
 def _fold_and_drop(cps: _U32) -> _U32:
-    """Fold full-width ASCII variants and the ideographic space; drop invisibles."""
+    """Fold full-width ASCII variants and the ideographic space; drop invisibles and the
+    marks of a run beyond ``MAX_NON_STARTERS``."""
     cls = _classes()[cps]
-    cps = cps[cls != _DROP]
+    cps = _cap_mark_runs(cps[cls != _DROP])
     fullwidth = (cps >= 0xFF01) & (cps <= 0xFF5E)
     if fullwidth.any():
         cps = cps.copy()

@@ -59,6 +59,12 @@ class TextPipeline:
         if titles is not None:
             if len(titles) != len(texts):
                 raise ValueError(f"got {len(titles)} titles for {len(texts)} texts")
+            for i, title in enumerate(titles):
+                # A title of bytes had joined its text as "b'...'", and a number as digits.
+                if title is not None and not isinstance(title, str):
+                    raise TypeError(
+                        f"titles[{i}] must be a str or None, got {type(title).__name__}"
+                    )
             texts = [
                 f"{title}\n{text}" if title else text
                 for title, text in zip(titles, texts, strict=True)

@@ -40,6 +40,7 @@ import rjieba
 import Stemmer
 
 from yuqing.core.privacy import HANDLE_CHARS
+from yuqing.textproc.language import LINK_PATTERN
 from yuqing.textproc.normalise import normalise_batch
 
 __all__ = [
@@ -57,11 +58,8 @@ _SEP = "\ue000"
 # Links, @-handles (ending where privacy's do: at a space or punctuation, so the news
 # after "@u_0123456789ab【…】" stays) and emoticon codes ([蜡烛], [doge]: markup, whose
 # words became keywords of a quarter of some streams' posts).
-_NOISE = re.compile(
-    r"(?:https?://|www\.)[\x21-\x7e]+"
-    rf"|[@＠]{HANDLE_CHARS}{{1,30}}"
-    r"|\[[^\[\]\s\ue000]{1,8}\]"
-)
+# The batch is lower-cased before these run.
+_NOISE = re.compile(LINK_PATTERN + rf"|[@＠]{HANDLE_CHARS}{{1,30}}" + r"|\[[^\[\]\s\ue000]{1,8}\]")
 # Longest token kept: a run of 80,000 kana or accented letters is no word to search for.
 MAX_TOKEN_CHARS = 64
 
