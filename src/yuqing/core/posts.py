@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.clock import EARLIEST, LATEST, checked_utc
-from yuqing.core.shown import one_line
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord
 
 POST_FIELDS: tuple[str, ...] = (
@@ -214,6 +215,16 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def source_key(name: str) -> str:
+    """What names one source: ``Weibo``, ``weibo``, `` WEIBO `` and full-width
+    ``Ｗｅｉｂｏ`` (typed so by a Chinese input method) are the same platform.
+
+    NFKC folds the widths, ``casefold`` the case (and NFKC again after it, as Unicode's
+    NFKC_Casefold does: a folded letter may no longer be in NFKC).
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).strip()
 
 
 def parse_time(value: object, field_name: str = "published_at") -> datetime | None:
@@ -428,10 +439,44 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 LONE_SURROGATE = "a \\uD800-\\uDFFF escape without its pair is not text (broken Unicode)"
 
 
+_KNOWN_KEYS = frozenset({*POST_FIELDS, "url"})
+# A key is shown in a message this long at most (repr escapes what does not print).
+_KEY_SHOWN = 40
+
+
+def _field_keys(obj: Mapping[Any, Any]) -> dict[Any, Any]:
+    """``obj`` with every key that names a post field in any case (and surrounding spaces)
+    as that field: ``Likes`` is ``likes``, as in a CSV header (``files._column_name``).
+
+    JSON written by people and by scripts of other languages has ``Text`` and ``Likes``:
+    ``Likes`` went to ``extra`` and the post was stored without its count, ``Text`` was
+    refused as having no text. Other keys are kept as written. Two keys of one field
+    (``text`` and ``Text``) are refused naming both: either could be the one meant.
+    """
+    fields: dict[Any, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in obj.items():
+        name = key.strip().lower() if isinstance(key, str) else key
+        if name not in _KNOWN_KEYS:
+            fields[key] = value
+            continue
+        if name in written:
+            first, second = (repr(cut(k, _KEY_SHOWN)) for k in (written[name], key))
+            raise InvalidRecord(
+                f"{name}: given twice, as {first} and {second} "
+                "(keys that differ only in case name the same field; keep one)"
+            )
+        written[name] = key
+        fields[name] = value
+    return fields
+
+
 def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
-    """Validate one decoded item (JSON object or CSV row) as a post."""
+    """Validate one decoded item (JSON object or CSV row) as a post; the keys of the post
+    fields are read in any case (``_field_keys``), and ``raw`` holds them so."""
     if not isinstance(obj, Mapping):
         raise InvalidRecord(f"expected a JSON object, got {json_type(obj)}")
+    obj = _field_keys(obj)
     text = obj.get("text")
     title_value = obj.get("title")
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -471,8 +516,7 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
         shown = host[:60] + ("/…" if slash else "")
         raise InvalidRecord(f"url: {shown!r} is not an http(s) URL")
 
-    known = {*POST_FIELDS, "url"}
-    extra = {k: v for k, v in obj.items() if k not in known}
+    extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
     published_at, zoned = parse_time_and_zone(obj.get("published_at"))
     return PostRecord(
         text=text,

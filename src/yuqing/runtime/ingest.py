@@ -308,7 +308,10 @@ class Ingestor:
     def _source_for(
         self, record: PostRecord, default_source: str | None, kind: str
     ) -> repo.SourceInfo:
-        slug = record.source or default_source or "import"
+        """The stored source of a post: the one its ``source`` (else ``default_source``)
+        names in any case or width (``repo.get_source``: "weibo" is the stored "Weibo",
+        one platform, its posts one post each), created under that name if none is."""
+        slug = (record.source or default_source or "").strip() or "import"
         cached = self._sources.get(slug)
         if cached is not None:
             return cached

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from yuqing.core.clock import utc
-from yuqing.core.posts import MAX_REACH
+from yuqing.core.posts import MAX_REACH, MAX_SOURCE_CHARS, source_key
 from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, QueryError
 from yuqing.storage import schema as t
@@ -73,15 +73,33 @@ def _source(row: Row[Any]) -> SourceInfo:
 
 
 def get_source(conn: Connection, slug: str) -> SourceInfo | None:
+    """The source called ``slug``: the one stored so exactly, else the one whose name is
+    the same but for case, width and surrounding spaces (``source_key``).
+
+    A store of an earlier version may hold two such sources (``weibo`` and ``Weibo``):
+    each keeps its posts and is found by its exact slug; another spelling finds the
+    older. Sources are few and compared here in Python: SQLite's ``lower`` folds ASCII
+    alone and neither database knows NFKC.
+    """
     row = conn.execute(select(t.sources).where(t.sources.c.slug == slug)).first()
-    return _source(row) if row else None
+    if row:
+        return _source(row)
+    key = source_key(slug)
+    rows = conn.execute(select(t.sources.c.id, t.sources.c.slug).order_by(t.sources.c.id)).all()
+    same = next((source_id for source_id, stored in rows if source_key(stored) == key), None)
+    if same is None:
+        return None
+    return _source(conn.execute(select(t.sources).where(t.sources.c.id == same)).one())
 
 
 def list_sources(conn: Connection, kind: str | None = None) -> list[SourceInfo]:
-    query = select(t.sources).order_by(t.sources.c.slug)
+    """Every source (of ``kind``), by name in any case: the same order on SQLite and
+    PostgreSQL, and twins by case that an earlier version stored side by side."""
+    query = select(t.sources)
     if kind:
         query = query.where(t.sources.c.kind == kind)
-    return [_source(row) for row in conn.execute(query)]
+    found = [_source(row) for row in conn.execute(query)]
+    return sorted(found, key=lambda source: (source_key(source.slug), source.slug, source.id))
 
 
 def ensure_source(
@@ -96,15 +114,35 @@ def ensure_source(
     url: str | None = None,
     poll_minutes: float | None = None,
 ) -> SourceInfo:
-    """Return the source called ``slug``, creating it with the given details if new."""
+    """Return the source called ``slug`` (in any case: ``get_source``), creating it with
+    the given details if new.
+
+    A new one is named (``name``, shown on the console) as ``slug`` is first written; its
+    slug is NFKC-normalised, as monitor names and queries are (``source:weibo`` finds
+    the posts of a source first written ``Ｗｅｉｂｏ``), unless that makes it too long.
+    """
     existing = get_source(conn, slug)
     if existing:
         return existing
+    name = name or slug
+    folded = unicodedata.normalize("NFKC", slug).strip()
+    if folded and len(folded) <= MAX_SOURCE_CHARS:
+        slug = folded
+    if conn.dialect.name == "postgresql":
+        # Two processes creating "Weibo" and "weibo" at once would both find none; the
+        # unique slug cannot tell them apart. The lock ends with the transaction; the
+        # second then finds the first's source.
+        conn.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext('yuqing-sources:' || current_schema()))"
+        )
+        existing = get_source(conn, slug)
+        if existing:
+            return existing
     stmt = (
         dialect_insert(conn, t.sources)
         .values(
             slug=slug,
-            name=name or slug,
+            name=name,
             kind=kind,
             category=category,
             author_kind=author_kind,
