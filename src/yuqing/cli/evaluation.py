@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.core.posts import PostRecord, json_type, parse_time
+from yuqing.core.posts import PostRecord, json_type, parse_time, source_key
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
@@ -249,6 +249,10 @@ def _source_of(raw: dict[str, Any]) -> str | None:
     return str(value).strip() or None
 
 
+def _same_source_key(source: str | None) -> str | None:
+    return None if source is None else source_key(source)
+
+
 @dataclass
 class _Tally:
     rejections: list[Rejection] = field(default_factory=list)
@@ -286,7 +290,8 @@ class _Tally:
         if len(self.repeats) >= MAX_REJECTIONS_SHOWN:
             return
         line = f"  {location}: id {_shown(str(key), _ID_SHOWN)} again (first at {first})"
-        if source != first_source:
+        # Sources are one source in any case or width, as ingestion stores them.
+        if _same_source_key(source) != _same_source_key(first_source):
             line += (
                 f", a post of another source ({_source_shown(source)}, there "
                 f"{_source_shown(first_source)}): detected as a post of its own"

@@ -79,9 +79,20 @@ class EvaluationLines(JsonLinesFile):
         if isinstance(item, Rejection) and item.problem == _NO_TEXT:
             # The line decoded once already, to an object that only lacks text.
             raw = json.loads(text)
+            # Its text key as written ("Text": "" is the text too: keys of post fields are
+            # read in any case), replaced by a stand-in to check the rest.
+            texts = [k for k in raw if isinstance(k, str) and k.strip().lower() == "text"]
+            others = {k: v for k, v in raw.items() if k not in texts}
             try:
-                parse_post_record({**raw, "text": "-"}, default_source=self.default_source)
+                record = parse_post_record(
+                    {**others, "text": "-"}, default_source=self.default_source
+                )
             except InvalidRecord as exc:
                 return Rejection(location, str(exc))
-            return LabelsOnly(PostRecord(text="", raw=raw), location)
+            # The object with its post fields under their own names (Published_At is
+            # published_at), as a post's raw copy has them.
+            kept = {k: v for k, v in record.raw.items() if k != "text"}
+            if texts:
+                kept["text"] = raw[texts[0]]
+            return LabelsOnly(PostRecord(text="", raw=kept), location)
         return item

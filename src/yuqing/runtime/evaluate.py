@@ -23,7 +23,7 @@ from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, stream_line, un
 from yuqing.runtime.context import open_context
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.storage import event_repo
+from yuqing.storage import event_repo, repo
 from yuqing.testing.clock import FakeClock
 
 BATCH_WINDOW = timedelta(minutes=10)
@@ -134,10 +134,16 @@ def _apart(items: list[tuple[Located, str | int]]) -> dict[str, str]:
     return aliases
 
 
-def _identity(item: Located) -> str:
-    """The post's identity in the store, as ingestion gives it (after ``_apart``)."""
-    record = item.record
-    return record.identity(record.source or DEFAULT_SOURCE)
+def _source_name(item: Located) -> str:
+    """The source a post names, as ingestion reads it (``Ingestor._source_for``)."""
+    return (item.record.source or DEFAULT_SOURCE).strip() or DEFAULT_SOURCE
+
+
+def _identity(item: Located, slugs: dict[str, str]) -> str:
+    """The post's identity in the store, as ingestion gives it (after ``_apart``): under
+    the slug of the source its name was stored as ("twitter" is the stored "Twitter")."""
+    name = _source_name(item)
+    return item.record.identity(slugs.get(name, name))
 
 
 def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> EventRunResult:
@@ -200,6 +206,11 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
             )
             with ctx.db.read() as conn:
                 assigned = event_repo.event_assignments(conn)
+                slugs: dict[str, str] = {}
+                for name in {_source_name(item) for item, _ in located}:
+                    stored = repo.get_source(conn, name)
+                    if stored is not None:
+                        slugs[name] = stored.slug
                 events, alerts = event_repo.count_events(conn)
                 # Shown in the offset of the stream's first post, as its posts give times.
                 zone = first.tzinfo if first is not None and first.tzinfo else UTC
@@ -224,7 +235,7 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
         # Each line's own post, by its identity in the store: two sources' posts of one id
         # are two posts, each in its own event (by id alone, both got one of them).
         event, alerted = (
-            assigned.get(_identity(post), (None, None)) if post is not None else (None, None)
+            assigned.get(_identity(post, slugs), (None, None)) if post is not None else (None, None)
         )
         if alerted is not None and naive:
             alerted = alerted.astimezone(UTC).replace(tzinfo=None)

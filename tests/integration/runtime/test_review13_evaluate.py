@@ -131,6 +131,21 @@ def test_posts_of_one_id_from_two_sources_each_get_their_own_event(tmp_path: Pat
 
 
 @pytest.mark.slow
+def test_posts_of_a_source_spelled_two_ways_keep_their_event(tmp_path: Path) -> None:
+    # Ingestion stores "Weibo" and " weibo" as the source first written ("weibo"); the
+    # assignments were then looked up under "Weibo" and came back null.
+    rows = fire_stream()
+    for n, row in enumerate(rows):
+        row["source"] = ("Weibo", " weibo", "ＷＥＩＢＯ")[n % 3]
+    stream = write_jsonl(tmp_path / "stream.jsonl", rows)
+    out = io.StringIO()
+    run_event_stream(stream, out)
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    fire = {w["event"] for w, r in zip(written, rows, strict=True) if r["event"]}
+    assert len(fire) == 1 and None not in fire, fire
+
+
+@pytest.mark.slow
 def test_eval_events_names_the_lines_of_an_id_two_sources_share(tmp_path: Path) -> None:
     rows = two_sources_stream()
     stream = write_jsonl(tmp_path / "stream.jsonl", rows)
