@@ -30,6 +30,8 @@ class ClockStatus(StrEnum):
     MET = "met"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+    """Read from a stored row whose status this version does not know (never set here)."""
 
 
 class Variant(StrEnum):
@@ -37,6 +39,8 @@ class Variant(StrEnum):
 
     WORKING_HOURS = "working_hours"
     OFF_HOURS = "off_hours"
+    UNKNOWN = "unknown"
+    """Read from a stored row whose variant this version does not know (never chosen)."""
 
 
 @dataclass(frozen=True, slots=True)

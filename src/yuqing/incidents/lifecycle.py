@@ -60,7 +60,7 @@ from yuqing.incidents.meetings import JointMeeting, meeting_members
 from yuqing.incidents.milestones import Milestone
 from yuqing.incidents.notices import Notice
 from yuqing.incidents.plan import Plan
-from yuqing.incidents.roster import Person, Roster, on_duty
+from yuqing.incidents.roster import Person, Roster, on_duty, unshown_character
 from yuqing.incidents.spec import ClockSpec
 from yuqing.incidents.tasks import Task, TaskError
 from yuqing.incidents.timeline import Actor, EntryKind, Timeline
@@ -104,6 +104,8 @@ def _check_actor(by: Actor, what: str) -> None:
         if value is not None and (not value.strip() or len(value) > limit):
             shown = f"{len(value):,} characters long" if value.strip() else "empty"
             raise IncidentError(f"{what}: the {name} is {shown}; it is at most {limit}")
+        if value is not None and (odd := unshown_character(value)) is not None:
+            raise IncidentError(f"{what}: the {name} {value[:limit]!r} contains {odd}")
 
 
 class State(StrEnum):
@@ -774,7 +776,7 @@ class Incident:
         for clock in self.clocks:
             if clock.id == clock_id:
                 return clock
-        raise IncidentError(f"incident {self.id} has no clock {clock_id!r}")
+        raise NoSuchPart(f"incident {self.id} has no clock {clock_id[:100]!r}")
 
     def running_clocks(self) -> list[ResponseClock]:
         return [clock for clock in self.clocks if clock.running]
@@ -1115,13 +1117,25 @@ class Incident:
         for meeting in self.meetings:
             if meeting.id == meeting_id:
                 return meeting
-        raise IncidentError(f"incident {self.id} has no meeting {meeting_id!r}")
+        raise NoSuchPart(f"incident {self.id} has no meeting {meeting_id[:100]!r}")
 
     def record_attendance(
         self, meeting_id: str, person_id: str, present: bool, by: Actor, now: datetime
     ) -> None:
+        """Record who came: a member of the meeting, or someone of the directory who was
+        sent in a member's place (the attendance list is part of the accountability record,
+        so a name nobody can be traced to has no place in it)."""
         actor = self._person(by, "recording attendance")
         meeting = self.meeting(meeting_id)
+        known = any(m.person_id == person_id for m in meeting.members)
+        if not known and self.roster.people and self.roster.person(person_id) is None:
+            raise IncidentError(
+                f"recording attendance: {person_id[:MAX_ACTOR_ID_CHARS]!r} is neither a member "
+                f"of meeting {meeting_id} nor in the directory"
+            )
+        # With an empty directory (a plan without people) the id is taken as given, as an
+        # actor's is, but no longer than the directory's ids and on one line.
+        _check_actor(Actor(person_id), "recording attendance")
         meeting.record_attendance(person_id, present)
         self._log(
             EntryKind.MEETING,

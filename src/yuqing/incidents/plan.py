@@ -13,7 +13,9 @@ against the schema in ``spec.py`` and then checks the plan as a whole. It collec
 - an escalation chain that continues into a cycle (``then``);
 - a message template with an unknown placeholder, or a required message missing;
 - roster problems: a person without any contact channel, a shift for an unknown
-  person, a person booked on overlapping shifts.
+  person, a person booked on overlapping shifts;
+- a name or contact address with a character no line of a notice can carry (ESC, a
+  line break): not for a stored snapshot, which stays readable.
 
 A ``Plan`` is immutable. ``fingerprint`` is a hash of its canonical content (the
 validated model, so comments and key order do not change it) and, with ``version``,
@@ -56,6 +58,7 @@ from yuqing.incidents.roster import (
     Shift,
     ShiftTemplate,
     shift_overlaps,
+    unshown_character,
 )
 from yuqing.incidents.spec import (
     UNIT_REFS,
@@ -673,6 +676,45 @@ def _overlap_problems(roster: Roster) -> Problems:
     return problems
 
 
+# Texts a person reads in a notice, a subject line or the console on one line: names of
+# people, units, roles, levels, clocks ... and contact addresses.
+_SHOWN_TEXT_KEYS = frozenset({"name", "name_zh", "name_en", "address"})
+# Deeper than any of them sits (``levels.I.clocks[0].name_zh``).
+_MAX_SHOWN_DEPTH = 6
+_OWNERS = {"people": "person", "units": "unit", "roles": "role", "milestones": "milestone"}
+
+
+def _shown_text_problems(
+    raw: Any, prefix: str, problems: Problems, depth: int = 0, owner: str = ""
+) -> None:
+    """Names and addresses with a character no line of a notice can carry (ESC, a line
+    break). Refused when a plan or roster is read, not when a stored
+    snapshot is: an incident opened under an older plan stays readable."""
+    if depth > _MAX_SHOWN_DEPTH:
+        return
+    items: Iterable[tuple[str | int, Any]]
+    if isinstance(raw, dict):
+        items = raw.items()
+    elif isinstance(raw, list):
+        items = enumerate(raw)
+    else:
+        return
+    table = prefix.rsplit(".", 1)[-1]
+    for key, value in items:
+        path = f"{prefix}[{key}]" if isinstance(key, int) else _join(prefix, [key])
+        if isinstance(key, str) and key in _SHOWN_TEXT_KEYS and isinstance(value, str):
+            odd = unshown_character(value.strip())
+            if odd is not None:
+                what = "address" if key == "address" else "name"
+                whose = f"the {what} of {owner}" if owner else f"this {what}"
+                problems.append(
+                    (path, f"{whose} contains {odd}: it is shown on one line in notices")
+                )
+            continue
+        kind = _OWNERS.get(table) if isinstance(key, str) else None
+        _shown_text_problems(value, path, problems, depth + 1, f"{kind} {key!r}" if kind else owner)
+
+
 def _working_hours(spec: WorkingHoursSpec | None) -> WorkingHours:
     if spec is None:
         return WorkingHours()
@@ -811,7 +853,7 @@ class Plan:
         """Rebuild a plan from ``snapshot()``; refuses data whose fingerprint differs."""
         if data.get("format") != PLAN_SNAPSHOT_FORMAT or not isinstance(data.get("plan"), dict):
             raise PlanError([("format", f"not a plan snapshot (format {data.get('format')!r})")])
-        plan = _check_data(data["plan"], "snapshot")
+        plan = _check_data(data["plan"], "snapshot", fresh=False)
         if plan.fingerprint != data.get("fingerprint"):
             raise PlanError(
                 [
@@ -825,8 +867,11 @@ class Plan:
         return plan
 
 
-def _check_data(raw: Mapping[str, Any], source: str) -> Plan:
+def _check_data(raw: Mapping[str, Any], source: str, *, fresh: bool = True) -> Plan:
+    """Check a plan's data; ``fresh`` for one being read, False for a stored snapshot."""
     problems: Problems = []
+    if fresh:
+        _shown_text_problems(raw, "", problems)
     parts, declared = _sections(PlanSpec, raw, "", problems)
     milestones = set(MILESTONE_NAMES) | set(declared.get("milestones") or ())
     refs = _Refs(
@@ -865,6 +910,7 @@ def check_roster(text_or_path: str | Path, plan: Plan) -> Roster:
     source, text = _read_text(text_or_path)
     raw = _parse_toml(text, source)
     problems: Problems = []
+    _shown_text_problems(raw, "", problems)
     refs = _Refs(
         units=set(plan.spec.units),
         roles=set(plan.spec.roles),

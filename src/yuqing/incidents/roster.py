@@ -23,6 +23,7 @@ and roles.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -40,6 +41,33 @@ from yuqing.incidents.workcal import (
 
 DayRule = Literal["all", "workdays", "rest_days"]
 CoverageHours = Literal["always", "working", "off_hours"]
+
+# Characters a name or an address shown in a notice cannot carry: controls (a line break,
+# ESC ...) and line or paragraph separators. A subject line refuses them at delivery, long
+# after the roster was accepted. (Invisible format characters such as a bidi override
+# are taken: every place that shows a name drops them.)
+_UNSHOWN_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+_CHARACTER_NAMES = {
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\x1b": "the escape character ESC",
+    "\x00": "the NUL character",
+    "\x7f": "the delete character DEL",
+}
+
+
+def unshown_character(text: str) -> str | None:
+    """The first character of ``text`` that cannot be shown on one line, described with
+    its code point (``a line break (U+000A)``); None when there is none."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _UNSHOWN_CATEGORIES:
+            name = _CHARACTER_NAMES.get(ch) or (
+                "a control character" if category == "Cc" else "a line separator"
+            )
+            return f"{name} (U+{ord(ch):04X})"
+    return None
 
 
 class ChannelKind(StrEnum):

@@ -61,6 +61,9 @@ class EntryKind(StrEnum):
     TASK = "task"
     MEETING = "meeting"
     NOTE = "note"
+    UNKNOWN = "unknown"
+    """A stored entry this version cannot read for meaning (a kind it does not know, data
+    that is not an object): shown with its text, its stored kind and data kept."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import uuid
@@ -31,10 +32,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Row,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from yuqing.core.clock import local_minute, utc
+from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, StorageError
 from yuqing.grading.decision import GradingDecision
 from yuqing.grading.levels import Level
@@ -55,6 +70,8 @@ from yuqing.incidents.tasks import Task, TaskStatus
 from yuqing.incidents.timeline import Actor, EntryKind, Timeline, TimelineEntry
 from yuqing.storage import schema_incidents as t
 from yuqing.storage.repo import process_alive, this_host
+
+log = logging.getLogger("yuqing.storage")
 
 AGGREGATE_FORMAT = "yuqing.incident/1"
 OPEN_STATES = tuple(s.value for s in State if s is not State.CLOSED)
@@ -586,26 +603,87 @@ def _clock_row(clock: ResponseClock) -> dict[str, Any]:
     }
 
 
+# The (table, row id) of odd rows already logged: each is said once a process, not at
+# every read of its incident.
+ODD_ROWS_TOLD: set[tuple[str, str]] = set()
+_odd_lock = threading.Lock()
+_MAX_ODD_TOLD = 10_000
+# What a log line or an unknown entry shows of an odd stored value.
+_ODD_SHOWN = 80
+_ODD_DATA_KEPT = 2_000
+
+
+def _odd_row(table: str, row_id: object, problem: str) -> None:
+    """Log, once a process for each row, a stored row read only in part.
+
+    A row a later version wrote, or a hand edit, must not make an incident or a report
+    unreadable: what can be read is shown, the odd part as unknown, and this says where.
+    """
+    key = (table, str(row_id))
+    with _odd_lock:
+        if key in ODD_ROWS_TOLD:
+            return
+        if len(ODD_ROWS_TOLD) < _MAX_ODD_TOLD:
+            ODD_ROWS_TOLD.add(key)
+    log.warning(
+        "%s row %s: %s; read as unknown (correct or clear the value)",
+        table,
+        one_line(str(row_id), 200),
+        problem,
+    )
+
+
+def _shown_value(value: object) -> str:
+    """A stored value as a log line or a message quotes it: its repr, on one line, short."""
+    sample = value[: 4 * _ODD_SHOWN] if isinstance(value, str | bytes) else value
+    return one_line(repr(sample), _ODD_SHOWN)
+
+
+def _row_enum(
+    row: Row[Any], column: str, kind: type[Any], unknown: Any, problems: list[str]
+) -> Any:
+    """``row.<column>`` as the enum ``kind``; ``unknown`` (and a problem) for a value the
+    enum lacks. None stays None."""
+    value = getattr(row, column)
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        problems.append(f"{column} {_shown_value(value)} is none this version knows")
+        return unknown
+
+
 def clock_from_row(row: Row[Any]) -> ResponseClock:
-    """A clock as the report and the API need it, from its projection row."""
+    """A clock as the report and the API need it, from its projection row.
+
+    A level, status or variant this version does not know (a row a later version wrote,
+    a hand edit) is read as no level / ``unknown``, so the report still lists the clock.
+    """
+    problems: list[str] = []
+    level = _row_enum(row, "level", Level, None, problems)
+    variant = _row_enum(row, "variant", Variant, Variant.UNKNOWN, problems)
+    status = _row_enum(row, "status", ClockStatus, ClockStatus.UNKNOWN, problems)
+    if problems:
+        _odd_row("incident_clocks", row.id, "; ".join(problems))
     return ResponseClock(
         id=row.id,
         incident_id=row.incident_id,
         key=row.key,
         name_zh=row.name_zh,
         name_en=row.name_en,
-        level=_level(row.level),
+        level=level,
         started_at=row.started_at,
         due_at=row.due_at,
         warn_at=row.warn_at,
         completed_by=row.completed_by,
         duration=timedelta(seconds=row.duration_seconds),
-        variant=Variant(row.variant),
+        variant=variant,
         calendar_fallback=row.calendar_fallback,
         escalation_chain=row.escalation_chain,
         responsible_unit=row.responsible_unit,
         responsible_person=row.responsible_person,
-        status=ClockStatus(row.status),
+        status=status,
         version=row.version,
         warned_at=row.warned_at,
         met_at=row.met_at,
@@ -710,6 +788,25 @@ def insert_incident(conn: Connection, incident: Incident, now: datetime) -> Load
     return loaded
 
 
+def _timeline_data(text: str | bytes | None) -> tuple[object, str | None]:
+    """(the data decoded, None) or (what can be kept of it, the problem) for a stored
+    ``data`` text, read as text so that one that is not JSON fails no query."""
+    if text is None:
+        return {}, None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text[:_ODD_DATA_KEPT], "its data is not JSON"
+    if value is None:
+        return {}, None  # JSON null: no data, as a row written without any
+    if not isinstance(value, dict):
+        kept = value if len(text) <= _ODD_DATA_KEPT else text[:_ODD_DATA_KEPT]
+        return kept, f"its data is a JSON {type(value).__name__}, not an object"
+    return value, None
+
+
 def _timeline_entry(row: Row[Any], seq: int) -> TimelineEntry:
     actor = Actor(
         id=row.actor_id,
@@ -717,11 +814,27 @@ def _timeline_entry(row: Row[Any], seq: int) -> TimelineEntry:
         unit=row.actor_unit,
         kind="system" if row.actor_kind == "system" else "person",
     )
+    stored, problem = _timeline_data(row.data)
+    problems = [problem] if problem else []
+    try:
+        kind = EntryKind(row.kind)
+    except ValueError:
+        kind = EntryKind.UNKNOWN
+        problems.insert(0, f"kind {_shown_value(row.kind)} is none this version knows")
+    if isinstance(stored, dict) and not problems and kind is not EntryKind.UNKNOWN:
+        data: dict[str, Any] = stored
+    else:
+        # Kept, with its text, as an entry nothing reads for meaning: a known kind whose
+        # data is not an object would fail whoever looks in it for its fields.
+        said = "; ".join(problems) or "its kind is 'unknown'"
+        _odd_row("incident_timeline", row.id, said)
+        data = {"stored_kind": str(row.kind)[:200], "stored_data": stored, "problem": said}
+        kind = EntryKind.UNKNOWN
     return TimelineEntry(
         at=row.at,
         actor=actor,
-        kind=EntryKind(row.kind),
-        data=dict(row.data or {}),
+        kind=kind,
+        data=data,
         text=row.text,
         text_zh=row.text_zh,
         recorded_at=row.recorded_at,
@@ -750,9 +863,16 @@ class TailTimeline(Timeline):
         return self.stored + len(self.entries)
 
 
+# The timeline's columns with ``data`` as its stored text: decoded row by row, so that a
+# text that is not JSON (SQLite keeps any) spoils its own entry, not the whole read.
+_TIMELINE_COLUMNS = [c for c in t.incident_timeline.c if c.name != "data"] + [
+    type_coerce(cast(t.incident_timeline.c.data, Text), Text).label("data")
+]
+
+
 def read_timeline(conn: Connection, incident_id: str) -> Timeline:
     rows = conn.execute(
-        select(t.incident_timeline)
+        select(*_TIMELINE_COLUMNS)
         .where(t.incident_timeline.c.incident_id == incident_id)
         .order_by(t.incident_timeline.c.seq)
     ).all()
