@@ -25,11 +25,18 @@ _STRINGS: dict[str, dict[str, str]] = {
     "zone_china": {"zh": "北京时间", "en": "China time"},
     "chart_peak": {"zh": "峰值：每分钟 {n} 条", "en": "Peak: {n} posts a minute"},
     "chart_peak_one": {"zh": "峰值：每分钟 1 条", "en": "Peak: 1 post a minute"},
+    # A bar's tooltip: its minute and its posts, with their unit ("10:05: 3" said neither).
+    "chart_bar": {"zh": "{at}：{n} 条", "en": "{at}: {n} posts"},
+    "chart_bar_one": {"zh": "{at}：1 条", "en": "{at}: 1 post"},
+    # The page reloads itself (a meta refresh; it runs no script): said, so that a duty
+    # officer knows the figures are live and why the page redraws.
+    "refresh": {"zh": "自动刷新", "en": "Refreshes"},
+    "refresh_every": {"zh": "每 {n} 秒", "en": "every {n} s"},
     "last_burst": {"zh": "最近突增", "en": "Last burst"},
     "monitor_bursts": {"zh": "监测方案突增", "en": "Monitor bursts"},
     "burst_at": {"zh": "时间", "en": "At"},
     "burst_posts": {"zh": "窗口内条数", "en": "Posts in window"},
-    "burst_expected": {"zh": "通常约", "en": "Usually about"},
+    "burst_expected": {"zh": "通常约（条）", "en": "Usually about (posts)"},
     "burst_window": {"zh": "窗口（分钟）", "en": "Window (min)"},
     "bursting_now": {"zh": "正在突增", "en": "Bursting now"},
     "removed_monitor": {"zh": "（已删除的方案）", "en": "(removed monitor)"},
@@ -38,8 +45,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     "sources": {"zh": "信息源", "en": "Sources"},
     "source": {"zh": "信息源", "en": "Source"},
     "category": {"zh": "类别", "en": "Category"},
-    "items_total": {"zh": "累计条数", "en": "Items"},
-    "items_per_day": {"zh": "近24小时条数", "en": "Items, last 24 h"},
+    # "Posts" as everywhere else on the page (条数), not "Items" in this one table.
+    "items_total": {"zh": "累计条数", "en": "Posts"},
+    "items_per_day": {"zh": "近24小时条数", "en": "Posts, last 24 h"},
     "last_success": {"zh": "最近成功", "en": "Last success"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
     "per_minute": {"zh": "每分钟信息量（近60分钟）", "en": "Posts per minute (last 60 min)"},
@@ -72,8 +80,36 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "error_other": {"zh": "出错了，请稍后再试", "en": "Something went wrong; try again later"},
     "back_to_overview": {"zh": "返回总览", "en": "Back to the overview"},
-    "matched": {"zh": "命中", "en": "Matched"},
-    "none_yet": {"zh": "暂无数据", "en": "Nothing yet"},
+    "matched": {"zh": "命中条数", "en": "Posts matched"},
+    # What an empty section is waiting for: a fresh install, or a quiet hour, showed
+    # "暂无数据" five times and said nothing a duty officer could use.
+    "empty_chart": {
+        "zh": "暂无数据：近60分钟没有信息入库。",
+        "en": "Nothing yet: no posts stored in the last 60 minutes.",
+    },
+    "empty_events": {
+        "zh": "暂无数据：尚未发现事件。多条信息在短时间内集中谈论同一件事时，"
+        "系统会自动把它们归为一个事件列在这里；达到预警条件时标为“已预警”。",
+        "en": "Nothing yet: no event detected. When many posts about one happening "
+        "appear within a short time, they are grouped here as an event, marked "
+        '"Raised" once it meets the alert conditions.',
+    },
+    "empty_stories": {
+        "zh": "暂无数据：尚无信息入库。内容相同或相近的信息会归为一个话题列在这里。",
+        "en": "Nothing yet: no posts stored. Posts with the same or nearly the same "
+        "text are listed here as one story.",
+    },
+    "empty_monitors": {
+        "zh": "暂无数据：尚未设置监测方案。监测方案用检索式筛选信息，相关信息突增时"
+        "在此提示；请联系系统管理员添加。",
+        "en": "Nothing yet: no monitors set up. A monitor is a saved query that "
+        "selects posts and flags a burst of them; ask the system administrator to add one.",
+    },
+    "empty_sources": {
+        "zh": "暂无数据：尚未接入信息源，因此没有信息入库。请联系系统管理员配置信息源。",
+        "en": "Nothing yet: no sources set up, so no posts come in. Ask the system "
+        "administrator to add sources.",
+    },
     # A story's title is blanked when its posts are purged (retention): no words are left.
     "untitled": {
         "zh": "（无标题：原帖已过保存期限删除或无文字）",
@@ -85,13 +121,37 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Personal account names are pseudonymised at ingestion; public sources only.",
     },
     "events": {"zh": "事件（自动发现）", "en": "Events (detected)"},
-    "events_raised": {"zh": "已预警", "en": "raised"},
+    # The heading's counts, with their unit: "已预警 2 / 3" left the reader to guess.
+    "events_count": {
+        "zh": "已预警 {raised} 起，共 {total} 起",
+        "en": "{raised} of {total} raised",
+    },
     "event": {"zh": "事件", "en": "Event"},
     "state": {"zh": "状态", "en": "State"},
     "raised": {"zh": "已预警", "en": "Raised"},
     "forming": {"zh": "形成中", "en": "Forming"},
-    "kind": {"zh": "类别", "en": "Kind"},
-    "negative": {"zh": "负面占比", "en": "Negative"},
+    # An event retired by detection (no posts for hours): no longer "forming".
+    "faded": {"zh": "已平息", "en": "Died down"},
+    # What the states mean, under the table: the page names them and did not say.
+    "legend_raised": {
+        "zh": "已预警：短时间内相关信息明显增多、来自多个不同话题，达到了预警条件；"
+        "“预警时间”是达到条件的时刻。",
+        "en": "Raised: related posts rose sharply within a short time, across several "
+        'stories, and met the alert conditions; "Raised at" is when they did.',
+    },
+    "legend_forming": {
+        "zh": "形成中：系统已把一组相关信息归为同一事件，尚未达到预警条件，仍在跟踪。",
+        "en": "Forming: related posts grouped as one event that has not met the alert "
+        "conditions; still followed.",
+    },
+    "legend_faded": {
+        "zh": "已平息：数小时以上没有新的相关信息，系统已停止跟踪。",
+        "en": "Died down: no related posts for hours; no longer followed.",
+    },
+    # The query language's 类别 is a source's category (core.monitors): an event's kind
+    # is its 类型 / 事件类型 there, and here.
+    "kind": {"zh": "事件类型", "en": "Kind"},
+    "negative": {"zh": "负面占比", "en": "Negative share"},
     "first_seen": {"zh": "首次出现", "en": "First seen"},
     "alerted_at": {"zh": "预警时间", "en": "Raised at"},
     "kind_natural_disaster": {"zh": "自然灾害", "en": "Natural disaster"},
