@@ -900,13 +900,19 @@ class IncidentService:
                 one_line(repr(row.level)[:200], 80),
             )
             level = None
+        created_at = row.created_at
+        if created_at is None:
+            # Unreadable (a hand edit): the notice still goes out, dated as it is sent
+            # (an AttributeError here failed the whole delivery batch, every incident's).
+            log.warning("notify_messages row %s: created_at is not a time; sent dated now", row.id)
+            created_at = self.wall_clock.now()
         message = Message(
             id=row.id,
             dedup_key=row.dedup_key,
             recipient=row.person_id,
             subject=row.subject,
             body=row.body,
-            created_at=row.created_at,
+            created_at=created_at,
             level=level,
             incident_id=row.incident_id,
         )

@@ -29,7 +29,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -807,7 +807,8 @@ def _timeline_data(text: str | bytes | None) -> tuple[object, str | None]:
     return value, None
 
 
-def _timeline_entry(row: Row[Any], seq: int) -> TimelineEntry:
+def _timeline_entry(row: Row[Any], seq: int, before: datetime) -> TimelineEntry:
+    """The entry of ``row``; ``before`` stands for its time when that is unreadable."""
     actor = Actor(
         id=row.actor_id,
         role=row.actor_role,
@@ -830,14 +831,28 @@ def _timeline_entry(row: Row[Any], seq: int) -> TimelineEntry:
         _odd_row("incident_timeline", row.id, said)
         data = {"stored_kind": str(row.kind)[:200], "stored_data": stored, "problem": said}
         kind = EntryKind.UNKNOWN
+    at, recorded_at = row.at, row.recorded_at
+    unreadable = [name for name, value in (("at", at), ("recorded_at", recorded_at)) if not value]
+    if unreadable:
+        # A time the database keeps and Python cannot read (a hand edit) failed the
+        # incident's page. The entry stays, in its place in the sequence, at the other of
+        # its two times or else the time of the entry before it, and says so.
+        at = at or recorded_at or before
+        recorded_at = recorded_at or at
+        data = {**data, "unreadable_times": unreadable}
+        _odd_row(
+            "incident_timeline",
+            row.id,
+            f"{' and '.join(unreadable)} not a time; shown at {at.isoformat()}",
+        )
     return TimelineEntry(
-        at=row.at,
+        at=at,
         actor=actor,
         kind=kind,
         data=data,
         text=row.text,
         text_zh=row.text_zh,
-        recorded_at=row.recorded_at,
+        recorded_at=recorded_at,
         seq=seq,
     )
 
@@ -870,13 +885,29 @@ _TIMELINE_COLUMNS = [c for c in t.incident_timeline.c if c.name != "data"] + [
 ]
 
 
-def read_timeline(conn: Connection, incident_id: str) -> Timeline:
+def read_timeline(conn: Connection, incident_id: str, opened_at: datetime) -> Timeline:
+    """The incident's entries; one whose time is unreadable is shown at its other time,
+    else at the time of the entry before it (``opened_at``, the incident's, for the first)."""
     rows = conn.execute(
         select(*_TIMELINE_COLUMNS)
         .where(t.incident_timeline.c.incident_id == incident_id)
         .order_by(t.incident_timeline.c.seq)
     ).all()
-    return Timeline([_timeline_entry(row, row.seq) for row in rows])
+    entries: list[TimelineEntry] = []
+    for row in rows:
+        entries.append(_timeline_entry(row, row.seq, entries[-1].at if entries else opened_at))
+    return Timeline(entries)
+
+
+def _opened_at(row: Row[Any]) -> datetime:
+    """The incident's opening time: its column, else its aggregate's (either may be what a
+    hand edit spoilt)."""
+    if row.opened_at is not None:
+        return row.opened_at  # type: ignore[no-any-return]
+    try:
+        return _req_dt(row.aggregate["opened_at"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)  # decode_incident will say what is wrong
 
 
 def load_incident(
@@ -894,7 +925,7 @@ def load_incident(
     plan = plan_for(conn, row.plan_fingerprint)
     roster = roster_for(conn, row.roster_digest)
     if timeline:
-        entries = read_timeline(conn, incident_id)
+        entries = read_timeline(conn, incident_id, _opened_at(row))
     else:
         stored = conn.execute(
             select(func.coalesce(func.max(t.incident_timeline.c.seq), -1) + 1).where(
@@ -1194,7 +1225,9 @@ class DueClock:
     clock_id: str
     incident_id: str
     version: int
-    fires_at: datetime
+    fires_at: datetime | None
+    """None: the row's time cannot be read; the tick applies what the incident's record
+    says is due, if anything (never an action at a time made up)."""
 
 
 def due_clocks_query(now: datetime, limit: int) -> Any:
@@ -1209,10 +1242,27 @@ def due_clocks_query(now: datetime, limit: int) -> Any:
 
 
 def due_clocks(conn: Connection, now: datetime, limit: int = 1000) -> list[DueClock]:
-    return [
-        DueClock(row.id, row.incident_id, row.version, row.fires_at)
-        for row in conn.execute(due_clocks_query(now, limit))
-    ]
+    """The due clocks, then those whose time sorts after every real one (unreadable: a hand
+    edit; else never looked at again). A second range of the index, not an OR: that made
+    SQLite read every running clock's entry at each tick."""
+    c = t.incident_clocks.c
+    beyond = (
+        select(c.id, c.incident_id, c.version, c.fires_at)
+        .where(and_(c.status == ClockStatus.RUNNING.value, c.fires_at > _LATEST))
+        .limit(limit)
+    )
+    due = []
+    for query in (due_clocks_query(now, limit), beyond):
+        for row in conn.execute(query):
+            if row.fires_at is None:
+                _odd_row(
+                    "incident_clocks",
+                    row.id,
+                    f"fires_at not a time (a clock of incident {row.incident_id}); the "
+                    "scheduler applies what the incident records as due",
+                )
+            due.append(DueClock(row.id, row.incident_id, row.version, row.fires_at))
+    return due[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1329,15 +1379,62 @@ def incident_ids(conn: Connection, *, open_only: bool = True) -> list[str]:
     return [str(v) for v in conn.execute(query).scalars()]
 
 
+def _recorded_clock(conn: Connection, incident_id: str, clock_id: str) -> ResponseClock | None:
+    """The clock as its incident's aggregate holds it (what its row is written from)."""
+    data: Any = conn.execute(
+        select(t.incidents.c.aggregate).where(t.incidents.c.id == incident_id)
+    ).scalar()
+    try:
+        found = [c for c in data["clocks"] if c["id"] == clock_id]
+        return _decode_clock(found[0]) if found else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _clocks_read(conn: Connection, rows: Iterable[Row[Any]]) -> list[ResponseClock]:
+    """Clocks from their rows; one whose start, warning or deadline cannot be read (a
+    hand edit) is read from its incident's record, or left out, said once in the log."""
+    clocks = []
+    for row in rows:
+        unreadable = [n for n in ("started_at", "due_at", "warn_at") if getattr(row, n) is None]
+        if not unreadable:
+            clocks.append(clock_from_row(row))
+            continue
+        recorded = _recorded_clock(conn, row.incident_id, row.id)
+        said = f"{', '.join(unreadable)} not a time (a clock of incident {row.incident_id})"
+        _odd_row(
+            "incident_clocks",
+            row.id,
+            f"{said}; reported as its incident records it"
+            if recorded
+            else f"{said}; its incident holds no such clock either, so it is left out",
+        )
+        if recorded is not None:
+            clocks.append(recorded)
+    return clocks
+
+
+# Bounds outside which no stored time is readable: a value the database sorts beyond them
+# (SQLite's text 'yesterday' or a number, PostgreSQL's infinity or a year after 9999)
+# would never be found by a range of real times.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 def clocks_due_between(conn: Connection, start: datetime, end: datetime) -> list[ResponseClock]:
-    """Clocks whose deadline falls in ``[start, end)``: the accountability report's input."""
+    """Clocks whose deadline falls in ``[start, end)``: the accountability report's input.
+
+    Rows whose deadline cannot be read are fetched too and placed by their incident's
+    record (the report's builder keeps those of the period): one was left out unseen."""
     c = t.incident_clocks.c
     rows = conn.execute(
         select(t.incident_clocks)
-        .where(and_(c.due_at >= start, c.due_at < end))
+        .where(
+            or_(and_(c.due_at >= start, c.due_at < end), c.due_at < _EARLIEST, c.due_at > _LATEST)
+        )
         .order_by(c.due_at, c.id)
     )
-    return [clock_from_row(row) for row in rows]
+    return _clocks_read(conn, rows)
 
 
 def clocks_of(conn: Connection, incident_id: str) -> list[ResponseClock]:
@@ -1346,7 +1443,7 @@ def clocks_of(conn: Connection, incident_id: str) -> list[ResponseClock]:
         .where(t.incident_clocks.c.incident_id == incident_id)
         .order_by(t.incident_clocks.c.started_at, t.incident_clocks.c.id)
     )
-    return [clock_from_row(row) for row in rows]
+    return _clocks_read(conn, rows)
 
 
 def incident_titles(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
@@ -1464,7 +1561,9 @@ def pending_messages(
         if claim_is_orphaned(row.claimed_by, alive=alive)
     ]
     if orphaned:
-        rows = sorted(rows + orphaned, key=lambda row: (row.created_at, row.id))[:limit]
+        # An unreadable creation time (None) goes last, as the database sorts it.
+        rows = sorted(rows + orphaned, key=lambda row: (row.created_at or _LATEST, row.id))
+        rows = rows[:limit]
     return rows
 
 
@@ -1782,7 +1881,5 @@ def latest_activity(conn: Connection) -> datetime:
     known = [m if isinstance(m, datetime) else None for m in moments]
     found = [utc(m) for m in known if m is not None]
     if not found:
-        from datetime import UTC
-
         return datetime.now(UTC)
     return max(found)
