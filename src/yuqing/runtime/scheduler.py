@@ -65,6 +65,9 @@ class TickReport:
     steps: int = 0
     stale: int = 0
     """Due items that turned out to be done already (another scheduler, a stale token)."""
+    failed: int = 0
+    """Due items that could not be applied (an incident that cannot be read): left alone,
+    logged, tried again at the next tick; the others go on."""
     messages: int = 0
     delivered: int = 0
     deferred: int = 0
@@ -80,7 +83,8 @@ class TickReport:
     def line(self) -> str:
         return (
             f"due={self.due_clocks} warned={self.warned} missed={self.missed} "
-            f"steps={self.steps} stale={self.stale} messages={self.messages} "
+            f"steps={self.steps} stale={self.stale} failed={self.failed} "
+            f"messages={self.messages} "
             f"delivered={self.delivered} deferred={self.deferred} "
             f"undelivered={self.undelivered} ({self.seconds * 1000:.1f} ms)"
         )
@@ -134,6 +138,8 @@ class Scheduler:
         self.deliver = deliver
         self.per_transaction = per_transaction
         self.interval = interval
+        # The due items whose failure was logged already (see _in_transaction).
+        self._failed_told: set[str] = set()
 
     @property
     def service(self) -> IncidentService:
@@ -184,7 +190,10 @@ class Scheduler:
         apply: Callable[[Connection, _T], None],
         report: TickReport,
     ) -> None:
-        """Apply each item in a savepoint of one transaction: a stale one rolls back alone."""
+        """Apply each item in a savepoint of one transaction: a stale one rolls back alone,
+        and so does one that fails. An incident whose stored record cannot be read (a hand
+        edit, a later version's) failed the whole tick, at every tick: no other incident's
+        clock fired any more. It is logged (once a process) and left for the next tick."""
         with self.service.db.write() as conn:
             for item in items:
                 try:
@@ -192,6 +201,22 @@ class Scheduler:
                         apply(conn, item)
                 except (repo.Conflict, _Taken):
                     report.stale += 1
+                except Exception:
+                    report.failed += 1
+                    self._tell_failed(item)
+
+    def _tell_failed(self, item: object) -> None:
+        what = getattr(item, "incident_id", item)
+        key = f"{type(item).__name__}:{getattr(item, 'id', what)}"
+        if key in self._failed_told:
+            return
+        if len(self._failed_told) < 10_000:
+            self._failed_told.add(key)
+        log.exception(
+            "incident %s: a due clock or escalation step could not be applied; the others "
+            "go on, this one is tried again at the next tick (said once)",
+            what,
+        )
 
     def _apply_clocks(
         self, conn: Connection, incident_id: str, now: datetime, report: TickReport
