@@ -296,6 +296,14 @@ def _moved_to(url: str, target: str | None, status: int, notes: list[str]) -> st
             f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 200)}: not kept"
         )
         return None
+    if urlsplit(url).scheme.lower() == "https" and urlsplit(target).scheme.lower() == "http":
+        # Kept, every later poll would go in the clear, open to whoever sits on the way;
+        # one answer from a hijacked or misconfigured host must not do that for good.
+        notes.append(
+            f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 200)}: not kept, "
+            "since it leaves https for plain http (change the feed's URL by hand if meant)"
+        )
+        return None
     notes.append(
         f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 300)}: "
         "the feed's URL is now the new one"
