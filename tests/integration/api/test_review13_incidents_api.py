@@ -9,7 +9,6 @@ not enforce a column's type or length) are written by SQL on the same store.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.integration.incidents.incident_helpers import MONDAY_10, make_plan, roster_toml
+from tests.integration.shown_text import CONTROL, strings
 
 from yuqing.api.app import create_app
 from yuqing.incidents import Plan, check_plan, default_plan_text
@@ -28,9 +28,6 @@ from yuqing.testing.clock import FakeClock
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 D3 = {"id": "d3", "role": "duty_officer", "unit": "office"}
-# What must never reach a page or an answer: C0 and C1 controls but newline and tab,
-# DEL, the line and paragraph separators and the bidi embeddings, overrides, isolates.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # An escape sequence, a bell, C1 NEL and CSI, a right-to-left override ("txt.exe" read
 # as "exe.txt"), an isolate, markup, a line break.
 HOSTILE = "化工\x1b[31m园区\x07起火\x85\x9b2J \u202etxt.exe\u2066 <script>x</script>\n第二行"
@@ -99,18 +96,6 @@ def _graded(client: TestClient) -> str:
     )
     assert decided.status_code == 200, decided.text
     return incident_id
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _sql(ctx: Context, statement: str, **values: Any) -> None:
@@ -320,7 +305,7 @@ def test_a_stored_title_of_bytes_or_megabytes_is_listed_bounded(
     titles = {row["id"]: row["title"] for row in answer.json()}
     assert titles[first] == "火\ufffd"
     assert len(titles[second]) == 300 and titles[second].endswith("…")
-    for value in _strings(answer.json()):
+    for value in strings(answer.json()):
         assert not CONTROL.search(value), ascii(value)
 
 
@@ -347,7 +332,7 @@ def test_an_incident_with_long_or_odd_stored_values_is_shown_bounded(
     entry = shown["timeline"][0]
     assert len(entry["text"]) <= 25_000 and entry["text"].endswith("…")
     assert entry["text"].split("\n")[1].startswith("第二行化工 [31m园区")
-    for value in _strings(shown):
+    for value in strings(shown):
         assert not CONTROL.search(value), ascii(value[:80])
 
 
@@ -379,7 +364,7 @@ def test_messages_inbox_and_clock_report_show_stored_texts_bounded(
     assert report.status_code == 200 and report.json()["clocks"], report.text[:300]
     assert len(report.content) < 200_000, len(report.content)
     for answer in (messages, inbox, report):
-        for value in _strings(answer.json()):
+        for value in strings(answer.json()):
             assert not CONTROL.search(value), ascii(value[:80])
 
 

@@ -45,16 +45,19 @@ def fire_text(n: int) -> str:
     return f"{OPENINGS[n % 8]}{MIDDLES[n % 4]}，{ENDINGS[n % 6]}（{n * 31 % 97}号网友）"
 
 
-def stream() -> list[Row]:
-    """Twelve hours of chatter (every 6 minutes) and a fire at 18:00 that the run raises."""
+def stream(chatter: int = 120, source: str | None = None) -> list[Row]:
+    """Chatter every 6 minutes from 08:00 (twelve hours of it by default) and a fire at
+    18:00 that the run raises (30 posts), each post of ``source`` where one is given."""
     rng = random.Random(5)
     words = WORDS.split()
+    of_source: Row = {} if source is None else {"source": source}
     rows: list[Row] = []
-    for n in range(120):
+    for n in range(chatter):
         a, b, c = rng.sample(words, 3)
         rows.append(
             {
                 "id": f"bg{n}",
+                **of_source,
                 "published_at": (T0 + timedelta(minutes=6 * n)).isoformat(),
                 "text": f"今天{a}和{b}，还有{c}，编号{n * 7919 % 10007}",
                 "event": None,
@@ -64,6 +67,7 @@ def stream() -> list[Row]:
         rows.append(
             {
                 "id": f"fire{n}",
+                **of_source,
                 "published_at": (FIRE_AT + timedelta(minutes=n)).isoformat(),
                 "text": fire_text(n),
                 "event": "fire",

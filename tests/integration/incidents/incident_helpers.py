@@ -7,12 +7,16 @@ and actors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from yuqing.grading import Level, MediaPickup, Signals
 from yuqing.incidents import Actor, Plan, check_plan, default_plan_text
+from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.incident_service import IncidentService, attach_service
+from yuqing.testing.clock import FakeClock
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -123,3 +127,27 @@ def token_of(ack_url: str) -> str:
 
 
 __all__ = ["Level"]
+
+
+@contextmanager
+def context_with_plan(
+    database_url: str, make_settings: Callable[..., Any], plan: Plan, clock: FakeClock
+) -> Iterator[tuple[Context, IncidentService]]:
+    """A context on ``database_url`` with the plan engine attached, as the server wires
+    it (webhooks time out after 2 s, links name the public address); both are closed
+    when the block ends."""
+    settings = make_settings(
+        database_url=database_url,
+        notify={"webhook": {"timeout": 2}},
+        public_base_url="https://yuqing.example.gov.cn",
+    )
+    context = open_context(settings, clock=clock)
+    service = IncidentService.from_settings(
+        settings, context.db, clock, plan=plan, roster=plan.roster
+    )
+    attach_service(context, service)
+    try:
+        yield context, service
+    finally:
+        service.close()
+        context.close()

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from incident_helpers import MONDAY_10, received, token_of
+from incident_helpers import MONDAY_10, context_with_plan, received, token_of
 from tests.integration.notify.notify_receivers import HttpReceiver
 
 from yuqing.api.app import create_app
 from yuqing.grading import Signals
 from yuqing.incidents import Plan
-from yuqing.runtime.context import Context, open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service, incident_service
+from yuqing.runtime.context import Context
+from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.scheduler import Scheduler
 from yuqing.testing.clock import FakeClock
 
@@ -43,19 +43,8 @@ def ctx(
     plan: Plan,
     clock: FakeClock,
 ) -> Iterator[Context]:
-    settings = make_settings(
-        database_url=database_url,
-        notify={"webhook": {"timeout": 2}},
-        public_base_url="https://yuqing.example.gov.cn",
-    )
-    context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    yield context
-    service.close()
-    context.close()
+    with context_with_plan(database_url, make_settings, plan, clock) as (context, _):
+        yield context
 
 
 @pytest.fixture

@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from incident_helpers import HEAD, LEVEL_I, LEVEL_II, MONDAY_10, received, roster_toml
+from incident_helpers import (
+    HEAD,
+    LEVEL_I,
+    LEVEL_II,
+    MONDAY_10,
+    context_with_plan,
+    received,
+    roster_toml,
+)
 from sqlalchemy import select, update
 
 from yuqing.api.app import create_app
@@ -33,8 +41,7 @@ from yuqing.incidents import (
     check_plan,
     default_plan_text,
 )
-from yuqing.runtime.context import Context, open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service
+from yuqing.runtime.incident_service import IncidentService
 from yuqing.storage import incident_repo as repo
 from yuqing.storage import schema_incidents as t
 from yuqing.testing.clock import FakeClock
@@ -58,19 +65,8 @@ def api_database(tmp_path: Path, migrated_sqlite: Path) -> str:
 def client(
     api_database: str, make_settings: Callable[..., Any], plan: Plan, clock: FakeClock
 ) -> Iterator[TestClient]:
-    settings = make_settings(
-        database_url=api_database,
-        notify={"webhook": {"timeout": 2}},
-        public_base_url="https://yuqing.example.gov.cn",
-    )
-    context: Context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    yield TestClient(create_app(context))
-    service.close()
-    context.close()
+    with context_with_plan(api_database, make_settings, plan, clock) as (context, _):
+        yield TestClient(create_app(context))
 
 
 def _graded_with_meeting(client: TestClient) -> tuple[str, str]:

@@ -17,13 +17,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from incident_helpers import HEAD, LEVEL_II, MONDAY_10, received
+from incident_helpers import HEAD, LEVEL_II, MONDAY_10, context_with_plan, received
 from sqlalchemy import select, text
 
 from yuqing.api.app import create_app
 from yuqing.incidents import ClockStatus, Plan
-from yuqing.runtime.context import open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service
+from yuqing.runtime.incident_service import IncidentService
 from yuqing.runtime.scheduler import Scheduler
 from yuqing.storage import incident_repo as repo
 from yuqing.storage import schema as storage_schema
@@ -80,19 +79,8 @@ def _warnings(caplog: pytest.LogCaptureFixture, *parts: str) -> list[str]:
 def client_and_service(
     database_url: str, make_settings: Callable[..., Any], plan: Plan, clock: FakeClock
 ) -> Iterator[tuple[TestClient, IncidentService]]:
-    settings = make_settings(
-        database_url=database_url,
-        notify={"webhook": {"timeout": 2}},
-        public_base_url="https://yuqing.example.gov.cn",
-    )
-    context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    yield TestClient(create_app(context), raise_server_exceptions=False), service
-    service.close()
-    context.close()
+    with context_with_plan(database_url, make_settings, plan, clock) as (context, service):
+        yield TestClient(create_app(context), raise_server_exceptions=False), service
 
 
 def test_the_incident_page_answers_with_timeline_times_that_cannot_be_read(

@@ -6,21 +6,23 @@ from __future__ import annotations
 import io
 import json
 import random
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from tests.factories import write_jsonl
+from tests.integration.cli.test_eval_followups12 import FIRE_AT, T0, invoke, read_rows
+from tests.integration.cli.test_eval_followups12 import stream as chatter_then_fire
 from tests.unit.evaluation.reference_scorer import run_files
-from typer.testing import CliRunner
 
-from yuqing.cli.evaluation import eval_app
 from yuqing.core.posts import parse_post_record
 from yuqing.detection import Occurrence
-from yuqing.runtime.context import open_context
+from yuqing.runtime.context import Context, open_context
+from yuqing.runtime.detect import DetectionStage
 from yuqing.runtime.evaluate import _batches, run_event_stream
 from yuqing.sources.base import Located
 from yuqing.storage import event_repo
@@ -30,8 +32,6 @@ from yuqing.testing.clock import FakeClock
 
 Row = dict[str, Any]
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-FIRE_AT = T0 + timedelta(hours=10)
 # Everyday words, none a name of anything that happens.
 WORDS = (
     "包子 天气 公园 地铁 咖啡 电影 跑步 超市 快递 猫咪 音乐 篮球 图书馆 火锅 春天 考试 加班 旅游 "
@@ -44,52 +44,9 @@ def everyday() -> list[str]:
     return WORDS.split()
 
 
-OPENINGS = ["刚看到", "听说", "紧急", "突发", "现场", "网友爆料", "有人说", "最新消息"]
-MIDDLES = [
-    "云溪县化工园区厂房起火",
-    "云溪县化工园区火灾浓烟滚滚",
-    "化工园区大火消防车赶到",
-    "云溪县化工厂火灾伤亡不明",
-]
-ENDINGS = ["大家注意安全", "希望没人受伤", "烟很大", "路已封", "消防正在扑救", "附近居民撤离"]
-
-
 def fire_stream(source: str = "weibo") -> list[Row]:
     """Ten hours of chatter, then a fire at 18:00 that the run raises (30 posts)."""
-    rng = random.Random(5)
-    rows: list[Row] = []
-    for n in range(100):
-        a, b, c = rng.sample(everyday()[:20], 3)
-        rows.append(
-            {
-                "id": f"bg{n}",
-                "source": source,
-                "published_at": (T0 + timedelta(minutes=6 * n)).isoformat(),
-                "text": f"今天{a}和{b}，还有{c}，编号{n * 7919 % 10007}",
-                "event": None,
-            }
-        )
-    for n in range(30):
-        rows.append(
-            {
-                "id": f"fire{n}",
-                "source": source,
-                "published_at": (FIRE_AT + timedelta(minutes=n)).isoformat(),
-                "text": (
-                    f"{OPENINGS[n % 8]}{MIDDLES[n % 4]}，{ENDINGS[n % 6]}（{n * 31 % 97}号网友）"
-                ),
-                "event": "fire",
-            }
-        )
-    return rows
-
-
-def invoke(*args: str) -> Any:
-    return CliRunner().invoke(eval_app, list(args))
-
-
-def read_rows(path: Path) -> list[Row]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return chatter_then_fire(chatter=100, source=source)
 
 
 # -- each input line gets its own post's event ----------------------------------------------
@@ -201,11 +158,12 @@ def facet_records() -> list[Located]:
     return sorted(located, key=lambda item: item.record.published_at or T0)
 
 
-def test_a_stored_merge_names_the_absorbed_event_by_its_run_key(
+@contextmanager
+def facets_detected(
     database_url: str, make_settings: Callable[..., Any]
-) -> None:
-    # The stored occurrence said {"merged": "ev-2"} and "ev-2 merged into ev-1": the
-    # detector's own numbering, which no stored event, post or console page uses.
+) -> Iterator[tuple[Context, DetectionStage]]:
+    """A store the facets were ingested into as one stream, with the detection stage that
+    saw them; the store is closed when the block ends."""
     items = facet_records()
     clock = FakeClock(items[0].record.published_at)
     ctx = open_context(make_settings(database_url=database_url, batch_size=2000), clock=clock)
@@ -213,17 +171,23 @@ def test_a_stored_merge_names_the_absorbed_event_by_its_run_key(
         ctx.ingestor.ingest_batches(_batches(items, clock), origin="facets")
         stage = ctx.ingestor.detection
         assert stage is not None
-        with ctx.db.read() as conn:
-            merges = conn.execute(
-                select(occurrences).where(occurrences.c.kind == "event_merged")
-            ).all()
-            facet_keys = {
-                row.event_key
-                for row in conn.execute(select(t.posts.c.external_id, t.posts.c.event_key)).all()
-                if row.external_id.startswith(("dyke", "aid"))
-            }
+        yield ctx, stage
     finally:
         ctx.close()
+
+
+def test_a_stored_merge_names_the_absorbed_event_by_its_run_key(
+    database_url: str, make_settings: Callable[..., Any]
+) -> None:
+    # The stored occurrence said {"merged": "ev-2"} and "ev-2 merged into ev-1": the
+    # detector's own numbering, which no stored event, post or console page uses.
+    with facets_detected(database_url, make_settings) as (ctx, stage), ctx.db.read() as conn:
+        merges = conn.execute(select(occurrences).where(occurrences.c.kind == "event_merged")).all()
+        facet_keys = {
+            row.event_key
+            for row in conn.execute(select(t.posts.c.external_id, t.posts.c.event_key)).all()
+            if row.external_id.startswith(("dyke", "aid"))
+        }
     assert merges, "the facets were expected to merge"
     for merge in merges:
         gone = merge.figures["merged"]

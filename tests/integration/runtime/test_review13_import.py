@@ -4,9 +4,6 @@ HTTP push to a server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,11 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
+from tests.integration.live_app import serving
 from typer.testing import CliRunner
 
-from yuqing.api.app import create_app
 from yuqing.cli.main import app
 from yuqing.runtime.context import Context, open_context
 from yuqing.sources.base import Item
@@ -127,20 +123,8 @@ def test_plain_reposts_without_ids_are_each_stored_once(ctx: Context, tmp_path: 
 
 @pytest.fixture
 def server(ctx: Context) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert running.started
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=20)
+    with serving(ctx) as url:
+        yield url
 
 
 def test_pushed_reposts_without_ids_are_each_stored_once(ctx: Context, server: str) -> None:

@@ -6,9 +6,6 @@ fields are read in any case. Real imports into real stores (SQLite and PostgreSQ
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, insert, select
+from tests.integration.live_app import serving
 from typer.testing import CliRunner
 
-from yuqing.api.app import create_app
 from yuqing.cli.main import app
 from yuqing.core.monitors import compile_query
 from yuqing.runtime.context import Context, open_context
@@ -45,20 +41,8 @@ def ctx(database_url: str, make_settings: Callable[..., Any]) -> Iterator[Contex
 
 @pytest.fixture
 def server(ctx: Context) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert running.started
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=20)
+    with serving(ctx) as url:
+        yield url
 
 
 def _jsonl(path: Path, records: list[dict[str, Any]]) -> Path:

@@ -23,16 +23,16 @@ from sqlalchemy import select, text
 from tests.factories import post
 from tests.integration.runtime.test_occurrences_to_incidents import START as INCIDENT_START
 from tests.integration.runtime.test_occurrences_to_incidents import summary as incident_summary
-from tests.integration.runtime.test_review13_evaluate import facet_records
+from tests.integration.runtime.test_review13_evaluate import facets_detected
 from tests.integration.storage.test_event_repo import summary
-from tests.integration.web.test_review13_console import NOW, RECENT, _event, _ingest, _table
+from tests.integration.web.test_console_review12 import _event
+from tests.integration.web.test_review13_console import NOW, RECENT, _ingest, _table
 
 from yuqing.api.app import create_app
 from yuqing.detection import Occurrence
 from yuqing.errors import StorageError
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.detect import DetectionStage
-from yuqing.runtime.evaluate import _batches
 from yuqing.runtime.occurrences import incident_handler
 from yuqing.storage import event_repo, repo
 from yuqing.storage import schema as t
@@ -360,22 +360,16 @@ def test_merges_detected_in_a_stream_are_named_as_the_stored_merges_name_them(
 ) -> None:
     # The stored merge occurrences said "run-ev-2 merged into run-ev-1", the survivor's
     # summary "merged_from": ["ev-2"]: one event by two names.
-    items = facet_records()
-    clock = FakeClock(items[0].record.published_at)
-    context = open_context(make_settings(database_url=database_url, batch_size=2000), clock=clock)
-    try:
-        context.ingestor.ingest_batches(_batches(items, clock), origin="facets")
-        stage = context.ingestor.detection
-        assert stage is not None
-        with context.db.read() as conn:
-            stored = conn.execute(select(events.c.key, events.c.summary)).all()
-            merges = conn.execute(
-                select(occurrences.c.event_key, occurrences.c.figures).where(
-                    occurrences.c.kind == "event_merged"
-                )
-            ).all()
-    finally:
-        context.close()
+    with (
+        facets_detected(database_url, make_settings) as (context, stage),
+        context.db.read() as conn,
+    ):
+        stored = conn.execute(select(events.c.key, events.c.summary)).all()
+        merges = conn.execute(
+            select(occurrences.c.event_key, occurrences.c.figures).where(
+                occurrences.c.kind == "event_merged"
+            )
+        ).all()
     assert merges, "the facets were expected to merge"
     for row in stored:
         assert row.summary["event_id"] == row.key

@@ -11,27 +11,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.factories import post
+from tests.integration.shown_text import CONTROL, strings
+from tests.integration.web.test_console_review12 import NOW, _event
 
 from yuqing.api.app import create_app
 from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import Context, open_context
 from yuqing.sources.base import Located
 from yuqing.storage import repo
-from yuqing.storage.schema_events import events, occurrences
+from yuqing.storage.schema_events import occurrences
 from yuqing.testing.clock import FakeClock
 
-NOW = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
 RECENT = (NOW - timedelta(minutes=3)).isoformat()
-# What must never reach a page or an answer: C0 and C1 controls but newline and tab,
-# DEL, the line and paragraph separators and the bidi embeddings, overrides, isolates.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A text holding one of each kind: an escape sequence, a bell, C1 NEL and CSI, a
 # right-to-left override (“txt.exe” read as “exe.txt”), an isolate, a line break.
 HOSTILE = "化工\x1b[31m园区\x07起火\x85\x9b2J \u202etxt.exe\u2066 第二行\n第三行"
@@ -55,38 +53,6 @@ def _ingest(ctx: Context, *records: dict[str, Any]) -> None:
         origin="test",
     )
     assert summary.stored == len(records), summary.rejections
-
-
-def _event(ctx: Context, key: str, **values: Any) -> None:
-    row: dict[str, Any] = {
-        "key": key,
-        "status": "active",
-        "first_seen_at": NOW - timedelta(minutes=5),
-        "last_seen_at": NOW - timedelta(minutes=5),
-        "alerted_at": None,
-        "post_count": 3,
-        "reach": 0,
-        "kind": None,
-        "negative_share": None,
-        "title": "化工园区火情",
-        "summary": {},
-        "updated_at": NOW,
-    }
-    row.update(values)
-    with ctx.db.write() as conn:
-        conn.execute(events.insert().values(**row))
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _table(page: str, marker: str) -> str:
@@ -129,7 +95,7 @@ def test_search_hits_carry_no_control_character_and_keep_their_lines(
     # Was: the text and title as stored, escape sequences and overrides included.
     _ingest(ctx, post(1, title="标题" + HOSTILE, text=HOSTILE, published_at=RECENT))
     (hit,) = client.get("/api/v1/search", params={"q": "化工"}).json()["hits"]
-    for value in _strings(hit):
+    for value in strings(hit):
         assert not CONTROL.search(value), ascii(value)
     assert "\n" not in hit["title"] and "txt.exe" in hit["title"]
     assert hit["text"].split("\n") == ["化工 [31m园区 起火 2J txt.exe 第二行", "第三行"]
@@ -176,7 +142,7 @@ def test_control_characters_reach_neither_the_page_nor_the_api(
     for path in ("/api/v1/stats", "/api/v1/sources"):
         answer = client.get(path)
         assert answer.status_code == 200
-        for value in _strings(answer.json()):
+        for value in strings(answer.json()):
             assert not CONTROL.search(value), (path, ascii(value))
     stats = client.get("/api/v1/stats").json()
     assert stats["events"][0]["keywords"][1] == "火灾"
