@@ -8,6 +8,7 @@ Precedence, highest first: explicit arguments, environment variables, the TOML f
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -221,6 +222,9 @@ class Settings(BaseSettings):
                 view[name] = _masked(value)
             elif name == "database_url" and value:
                 view[name] = mask_url_password(value)
+            elif name == "public_base_url":
+                # https://user:pass@host/ or ?token=... would be shown as given.
+                view[name] = _masked(value)
             elif isinstance(value, Path):
                 view[name] = str(value)
             else:
@@ -229,35 +233,90 @@ class Settings(BaseSettings):
         return view
 
 
-# Keys whose values are secrets wherever they appear in a channel's settings.
-_SECRET_KEYS = ("password", "secret", "token", "authorization", "key", "signature")
+# Keys whose values are secrets wherever they appear in a channel's settings. "pass"
+# and "pwd" catch passwd and api_pass; "auth" and "credential" the gateways' other words.
+_SECRET_KEYS = (
+    "password",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "auth",
+    "credential",
+    "cookie",
+    "key",
+    "signature",
+    # A robot's webhook address carries its token in the path (.../hook/<token>).
+    "hook",
+)
+MASK = "********"
+# A value that carries its own scheme of credentials, whatever its key is called.
+_CREDENTIAL_VALUE = re.compile(r"^\s*(bearer|basic|token|digest|appcode)\s+\S", re.IGNORECASE)
+
+
+def _secret_key(key: object) -> bool:
+    return any(word in str(key).lower() for word in _SECRET_KEYS)
 
 
 def _masked(value: Any) -> Any:
-    """``value`` with every secret-looking entry of nested mappings masked."""
+    """``value`` with every secret-looking entry of nested mappings masked, and the
+    passwords and secret-looking query values of URLs (a gateway's ``?apikey=``, a
+    robot's ``?access_token=``) masked wherever they appear."""
     if isinstance(value, dict):
         return {
-            k: "********"
-            if any(word in str(k).lower() for word in _SECRET_KEYS) and v not in (None, "")
-            else _masked(v)
+            k: MASK if _secret_key(k) and v not in (None, "", [], {}) else _masked(v)
             for k, v in value.items()
         }
     if isinstance(value, list):
         return [_masked(v) for v in value]
+    if isinstance(value, str):
+        if _CREDENTIAL_VALUE.match(value):
+            return MASK
+        if "://" in value:
+            return _masked_web_url(value)
     return value
+
+
+def _masked_web_url(url: str) -> str:
+    """An http(s)-style URL with its password and secret-looking query values masked."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user = parts.username or ""
+            host = netloc.rpartition("@")[2]
+            netloc = f"{user}:{MASK}@{host}"
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if any(_secret_key(k) for k, _ in pairs):
+            query = urlencode([(k, MASK if _secret_key(k) else v) for k, v in pairs], safe="*")
+        else:
+            query = parts.query
+        fragment = MASK if _secret_key(parts.fragment.partition("=")[0]) else parts.fragment
+        return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+    except ValueError:
+        return "<unparsable url>"
 
 
 def mask_url_password(url: str) -> str:
     """The URL for display: its password, and any secret-looking query value, masked."""
     from sqlalchemy.engine import make_url
 
+    # The password ends at the last @ before the path: SQLAlchemy reads "u:p@ss@h" as the
+    # password "p" on the host "ss@h", and showed the rest of the password as a host.
+    scheme, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    if sep and "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        url = f"{scheme}://{user}{':***' if colon else ''}@{host}{rest[len(authority) :]}"
     try:
         parsed = make_url(url)
-        query = {
-            k: ("********" if any(word in k.lower() for word in _SECRET_KEYS) else v)
-            for k, v in parsed.query.items()
-        }
-        return parsed.set(query=query).render_as_string(hide_password=True)
+        query = {k: (MASK if _secret_key(k) else v) for k, v in parsed.query.items()}
+        shown = parsed.set(query=query).render_as_string(hide_password=True)
+        # Readable as a mask, not as %2A%2A...
+        return shown.replace("%2A" * len(MASK), MASK)
     except Exception:
         return "<unparsable url>"
 
@@ -272,17 +331,83 @@ def load_settings(**overrides: Any) -> Settings:
     chosen = os.environ.get("YUQING_CONFIG")
     if chosen is not None and not Path(chosen).is_file():
         # Named on purpose: running on defaults instead would go unnoticed.
-        raise ConfigError(f"YUQING_CONFIG={chosen}: no such file")
+        what = "a folder, not a file" if Path(chosen).is_dir() else "no such file"
+        raise ConfigError(f"YUQING_CONFIG={chosen}: {what}")
+    if chosen is None and _config_file().exists() and not _config_file().is_file():
+        # Skipped silently before: the deployment ran on defaults.
+        raise ConfigError(f"{_config_file().absolute()}: a folder, not a settings file")
     try:
         return Settings(**overrides)
     except SettingsError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from None
+        # pydantic-settings says 'error parsing value for field "notify" from source
+        # "EnvSettingsSource"': the variable and what is wrong with it say more.
+        field = re.search(r'field "(\w+)"', str(exc))
+        cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+        if field is None:
+            raise ConfigError(f"invalid configuration: {exc}") from None
+        where = setting_origins(overrides).get(field[1], "the configuration")
+        raise ConfigError(
+            f"{field[1]}: not valid JSON{cause} (from {where})"
+            if where.startswith("environment")
+            else f"{field[1]}: cannot be read{cause} (from {where})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{_config_file()}: not valid TOML ({exc})") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{_config_file()}: not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:  # unreadable: permissions, a broken disk
+        raise ConfigError(f"{_config_file()}: cannot be read ({exc.strerror or exc})") from None
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"invalid configuration: {problems}") from None
+        origins = setting_origins(overrides)
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            top = str(err["loc"][0]) if err["loc"] else ""
+            # Only a TOML file brings keys that are not settings (the environment's are
+            # read by name).
+            where = origins.get(top, str(_config_file()))
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "not a setting of yuqing (yuqing config show lists them)"
+            problems.append(f"{key}: {message} (from {where})")
+        raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
+
+
+def _env_name(field: str) -> str | None:
+    """The environment variable that sets ``field``, when one is set (any case, as
+    pydantic-settings reads them)."""
+    wanted = f"YUQING_{field}".upper()
+    return next((name for name in os.environ if name.upper() == wanted), None)
+
+
+def _file_keys() -> set[str]:
+    """The top-level keys of the settings file; empty when there is none or it does not
+    parse (loading the settings says why)."""
+    import tomllib
+
+    path = _config_file()
+    try:
+        with path.open("rb") as handle:
+            return set(tomllib.load(handle))
+    except (OSError, ValueError):
+        return set()
+
+
+def setting_origins(overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Where each setting comes from, by the precedence ``Settings`` applies: given by the
+    program, an environment variable, the settings file, or the default."""
+    file_keys = _file_keys()
+    origins: dict[str, str] = {}
+    for name in Settings.model_fields:
+        env = _env_name(name)
+        if overrides and name in overrides:
+            origins[name] = "given by the command"
+        elif env is not None:
+            origins[name] = f"environment {env}"
+        elif name in file_keys:
+            origins[name] = str(_config_file().absolute())
+        else:
+            origins[name] = "default"
+    for name in file_keys - set(origins):
+        origins[name] = str(_config_file().absolute())
+    return origins

@@ -26,6 +26,7 @@ from yuqing.errors import QueryError, YuqingError
 if TYPE_CHECKING:
     from yuqing.runtime.context import Context
     from yuqing.runtime.ingest import IngestSummary
+    from yuqing.sources.replay import Replayer
 
 app = typer.Typer(
     name="yuqing",
@@ -84,10 +85,16 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Show yuqing's own errors as one clear line, never a traceback."""
+    from alembic.util import CommandError
+
     try:
         yield
     except YuqingError as exc:
         raise fail(str(exc)) from None
+    except CommandError as exc:  # an Alembic command other than the upgrade's
+        from yuqing.storage.migrate import schema_problem
+
+        raise fail(schema_problem(exc)) from None
 
 
 def take_into_the_plan(ctx: Context) -> None:
@@ -358,7 +365,10 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             typer.echo(f"note: {replayer.stray_note}", err=True)
         if replayer.order_note:
             typer.echo(f"note: {replayer.order_note}", err=True)
-        ctx = open_context(load_settings(), clock=replayer.clock)
+        settings = load_settings()
+        if (note := _purge_note(replayer, settings.retention_days)) is not None:
+            typer.echo(f"note: {note}", err=True)
+        ctx = open_context(settings, clock=replayer.clock)
         take_into_the_plan(ctx)
         try:
             typer.echo(
@@ -388,6 +398,30 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
         finally:
             ctx.close()
     return code
+
+
+def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
+    """What the retention purge will do to a stream older than the retention period.
+
+    The replay stores posts in stream time, but the purge (``yuqing purge``, hourly in
+    ``yuqing serve``) measures their age on the wall clock: a drill replayed from last
+    year's recording was deleted whole within the hour, without a word.
+    """
+    from datetime import UTC, datetime
+
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    if replayer.stream_start >= cutoff:
+        return None
+    which = (
+        "all the stream's posts were"
+        if replayer.stream_end < cutoff
+        else f"the stream's posts before {cutoff:%Y-%m-%d %H:%M} UTC were"
+    )
+    return (
+        f"{which} published more than {retention_days:,} days ago (retention_days): the "
+        "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay; "
+        "replay with --now to keep them"
+    )
 
 
 @app.command()
@@ -808,10 +842,48 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {revision}")
 
 
+def _missing_store(url: str) -> str | None:
+    """Where the store should be, when it is not there (None when it is, or cannot tell).
+
+    Opening a context creates the store: a purge pointed at the wrong data folder or
+    database made an empty one there and said it purged 0 posts, as if all were well.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from yuqing.storage import migrate
+    from yuqing.storage.db import Database
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # opening the store names the URL's problem
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return None
+        # Checked before Database(), which creates the file's folder.
+        file = Path(parsed.database)
+        return None if file.is_file() else str(file)
+    db = Database(url)
+    try:
+        return db.shown_url if migrate.current_revision(db) is None else None
+    finally:
+        db.dispose()
+
+
 @app.command()
 def purge() -> None:
     """Purge raw posts older than the retention period now (aggregates stay)."""
     from yuqing.runtime.retention import purge_expired_posts
+    from yuqing.settings import load_settings
+
+    with user_errors():
+        missing = _missing_store(load_settings().effective_database_url)
+    if missing is not None:
+        raise fail(
+            f"no yuqing database at {missing}: nothing purged; check data_dir or "
+            "database_url (yuqing config show)"
+        )
 
     def run(ctx: Context) -> int:
         forgotten: list[int | None] = []
@@ -825,9 +897,12 @@ def purge() -> None:
         if forgotten and forgotten[0] is not None:
             typer.echo(f"event detector: {forgotten[0]} retired events forgot their posts' texts")
         elif ctx.detection_elsewhere:
+            # The other process may be an import, which purges nothing: only serve's
+            # hourly job does, or this command run again once the import is done.
             typer.echo(
-                "event detector: runs in another process (yuqing serve), which purges "
-                "its retired events' texts every hour"
+                "event detector: runs in another process (yuqing serve, or an import in "
+                "progress), so its retired events' texts were left for it: yuqing serve "
+                "purges them every hour; after an import, run yuqing purge again"
             )
         return 0
 
@@ -836,13 +911,20 @@ def purge() -> None:
 
 @config_app.command("show")
 def config_show() -> None:
-    """Print the settings in force, secrets masked."""
-    from yuqing.settings import load_settings
+    """Print the settings in force, secrets masked, each with where it came from."""
+    from yuqing.settings import load_settings, setting_origins
 
     with user_errors():
-        view = load_settings().public_view()
+        settings = load_settings()
+        view = settings.public_view()
+    origins = setting_origins()
+    origins["effective_database_url"] = (
+        f"database_url, {origins['database_url']}"
+        if settings.database_url
+        else f"data_dir, {origins['data_dir']}"
+    )
     for key, value in view.items():
-        typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}  # {origins[key]}")
 
 
 # A month of the county (about 100,000 posts, 40 MB): the generator holds it in memory.

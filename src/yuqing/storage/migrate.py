@@ -9,7 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
+from yuqing.core.shown import one_line
+from yuqing.errors import StorageError
 from yuqing.storage.db import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -49,5 +52,25 @@ def upgrade(db: Database, revision: str = "head") -> str | None:
                 "SELECT pg_advisory_xact_lock(hashtext('yuqing-migrate:' || current_schema()))"
             )
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as exc:
+            raise StorageError(schema_problem(exc)) from None
     return current_revision(db)
+
+
+def schema_problem(exc: Exception) -> str:
+    """What a failed schema upgrade means to the person running yuqing.
+
+    A store last upgraded by a newer yuqing names a revision this one does not know:
+    Alembic says so in a traceback (every command that opens the store printed it); its
+    words alone do not say which way to go.
+    """
+    text = one_line(str(exc), 300)
+    if "Can't locate revision" in text:
+        return (
+            f"the database was upgraded by a newer version of yuqing ({text}; this version "
+            f"knows the schema up to revision {head_revision()}): run the newer yuqing, or "
+            "give this one its own data folder or database"
+        )
+    return f"the database schema cannot be upgraded: {text}"
