@@ -92,3 +92,15 @@ def make_settings(tmp_path: Path) -> Callable[..., Any]:
         return Settings(**values)
 
     return make
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Typer's runner for the `yuqing` command, with its own data folder and secret, run
+    from the test's folder (a yuqing.toml there is the test's own)."""
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()

@@ -13,14 +13,6 @@ from typer.testing import CliRunner
 from yuqing.cli.main import app
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
-
-
 def test_a_store_of_a_newer_schema_is_named_by_every_command(
     cli: CliRunner, tmp_path: Path
 ) -> None:

@@ -22,14 +22,6 @@ from yuqing.storage import repo
 from yuqing.testing.clock import FakeClock
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
-
-
 @pytest.mark.parametrize(
     ("value", "zoned"),
     [

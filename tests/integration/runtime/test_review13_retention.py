@@ -15,14 +15,6 @@ from yuqing.storage.db import Database
 from yuqing.storage.lease import DetectionLease
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
-
-
 def test_a_purge_of_a_store_that_is_not_there_says_so_and_creates_none(
     cli: CliRunner, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,14 +12,6 @@ from typer.testing import CliRunner
 from yuqing.cli.main import app
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "cli-test-secret")
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
-
-
 def _stream(path: Path, start: datetime, count: int = 5) -> Path:
     return write_jsonl(
         path,
