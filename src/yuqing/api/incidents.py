@@ -37,7 +37,7 @@ from pydantic import (
 )
 
 from yuqing.core.clock import checked_utc, local_minute, utc
-from yuqing.core.shown import cut, one_line
+from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
 from yuqing.grading.signals import Signals
@@ -61,13 +61,11 @@ from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode
 
 T = TypeVar("T")
 
-# What a client's one-line value (a title, a place, an id) may not hold: C0 and C1 controls,
-# DEL, line and paragraph separators, bidi embeddings, overrides and isolates. A line break
-# in a patrol report's title went into the subject of each of its notices, which the
-# dispatcher refuses: the whole outbox stopped delivering, every incident's notices. NUL
-# made PostgreSQL refuse the row (a 503 for a client's mistake); an override makes a name
-# read as another.
-_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A client's one-line value (a title, a place, an id) may hold none of NOT_IN_ONE_LINE,
+# as a monitor's name may not. A line break in a patrol report's title went
+# into the subject of each of its notices, which the dispatcher refuses: the whole outbox
+# stopped delivering, every incident's notices. NUL made PostgreSQL refuse the row (a 503
+# for a client's mistake); an override makes a name read as another.
 # A text of several lines (a description, a note, minutes) keeps its line breaks and tabs.
 _NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -95,18 +93,18 @@ def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
 Short = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
-    _refusing(_NOT_IN_LINE),
+    _refusing(NOT_IN_ONE_LINE),
 ]
 # A role or unit id, as the plan writes them (the timeline's columns hold 64).
 PlanId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, strip_whitespace=True),
-    _refusing(_NOT_IN_LINE),
+    _refusing(NOT_IN_ONE_LINE),
 ]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200), _refusing(_NOT_IN_LINE)]
-Place = Annotated[str, StringConstraints(max_length=200), _refusing(_NOT_IN_LINE)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), _refusing(NOT_IN_ONE_LINE)]
+Place = Annotated[str, StringConstraints(max_length=200), _refusing(NOT_IN_ONE_LINE)]
 Text = Annotated[str, StringConstraints(max_length=5_000), _refusing(_NOT_IN_TEXT)]
-Link = Annotated[str, StringConstraints(max_length=2000), _refusing(_NOT_IN_LINE)]
+Link = Annotated[str, StringConstraints(max_length=2000), _refusing(NOT_IN_ONE_LINE)]
 
 
 class Body(BaseModel):
@@ -275,7 +273,7 @@ def _known_ids(request: Request) -> None:
         elif "\ufffd" in value:
             problem = "holds percent-encoded bytes that are not UTF-8"
         else:
-            problem = _control(value, _NOT_IN_LINE)
+            problem = _control(value, NOT_IN_ONE_LINE)
         if problem:
             raise HTTPException(404, f"{name}: there is none with this id (it {problem})")
 

@@ -98,7 +98,7 @@ from luqum.tree import (
 from luqum.utils import UnknownOperationResolver
 
 from yuqing.core.posts import AuthorKind, SourceCategory
-from yuqing.core.shown import cut
+from yuqing.core.shown import NOT_IN_ONE_LINE, cut
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
 from yuqing.textproc.segment import english_stem, fold_accents, stems_english
@@ -1075,11 +1075,6 @@ MAX_NAME_CHARS = 100
 # What a monitor's name is called in messages, and its errors' ``what``: the console
 # says it in Chinese (web/i18n.py), as it says the command-line options the others name.
 MONITOR_NAME = "the monitor's name"
-# C0 and C1 controls, the Unicode line and paragraph separators (a line break to
-# Python's splitlines) and the bidi controls that reorder what a terminal shows.
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
 
 
 def monitor_name(value: str) -> str:
@@ -1121,7 +1116,7 @@ def short_name(value: str, what: str, limit: int = MAX_NAME_CHARS) -> str:
             length=len(text),
             limit=limit,
         )
-    control = _CONTROL.search(text)
+    control = NOT_IN_ONE_LINE.search(text)
     if control:
         # Written as an escape (\t, \u202e): the character itself would do what it does.
         char = ascii(control.group())[1:-1]

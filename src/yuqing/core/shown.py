@@ -3,7 +3,17 @@ with an ellipsis, or as one line nothing a terminal or a log obeys."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# What a name or title given on one line may not hold: C0 and C1 controls, the Unicode
+# line and paragraph separators (line breaks to Python's splitlines) and the bidi marks,
+# embeddings, overrides and isolates that reorder what a page or a terminal shows. Names
+# are refused with them (monitors, incident fields); texts already stored are shown
+# through ``one_line`` instead.
+NOT_IN_ONE_LINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def cut(text: str, limit: int) -> str:
