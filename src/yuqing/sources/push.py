@@ -35,9 +35,14 @@ def parse_push_batch(
 ) -> list[Item]:
     """Validate a decoded push body; one item (``Located`` or ``Rejection``) per post."""
     if isinstance(payload, Mapping):
-        if "posts" not in payload:
+        # In any case, as the post fields are (``Posts`` from a script of another language).
+        named = [key for key in payload if _folded(key) == "posts"]
+        if not named:
             return [Rejection(BODY, _mapping_problem(payload))]
-        posts = payload["posts"]
+        if len(named) > 1:
+            keys = " and ".join(repr(one_line(str(key), 40)) for key in named[:2])
+            return [Rejection(BODY, f"the posts array is given twice, as {keys}; send one")]
+        posts = payload[named[0]]
         if not isinstance(posts, list):
             return [Rejection(BODY, f'"posts" must be an array, got {json_type(posts)}')]
     elif isinstance(payload, list):
@@ -76,8 +81,12 @@ def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
     return Located(record, location)
 
 
+def _folded(key: object) -> object:
+    return key.strip().lower() if isinstance(key, str) else key
+
+
 def _mapping_problem(payload: Mapping[object, object]) -> str:
-    if "text" in payload or "title" in payload:
+    if any(_folded(key) in ("text", "title") for key in payload):
         return 'a single post must be sent as an array [post] or as {"posts": [post]}'
     # The client's own keys, shown back and recorded with the run: one line, no controls.
     keys = ", ".join(sorted(one_line(str(key), 40) for key in list(payload)[:10]))

@@ -78,3 +78,17 @@ def test_a_lone_surrogate_is_rejected_by_the_field_that_holds_it() -> None:
     items = parse_push_batch([{"text": "ok"}, {"text": "x", "tags": ["a", "\ud800"]}])
     assert isinstance(items[0], Located)
     assert str(items[1]) == f"item 1: tags[1]: {LONE_SURROGATE}"
+
+
+def test_the_posts_array_is_found_in_any_case() -> None:
+    items = parse_push_batch({"Posts": [{"source": "weibo", "id": "1", "text": "你好"}]})
+    assert [type(i).__name__ for i in items] == ["Located"]
+    twice = parse_push_batch({"posts": [], "POSTS": []})
+    assert len(twice) == 1 and isinstance(twice[0], Rejection)
+    assert "given twice" in twice[0].problem and "'POSTS'" in twice[0].problem
+
+
+def test_a_single_post_with_capitalised_keys_is_told_to_come_as_an_array() -> None:
+    items = parse_push_batch({"Source": "weibo", "Text": "你好"})
+    assert len(items) == 1 and isinstance(items[0], Rejection)
+    assert "a single post must be sent as an array" in items[0].problem
