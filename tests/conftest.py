@@ -15,6 +15,12 @@ from typing import Any
 
 import pytest
 
+# The command line speaks Chinese by default (yuqing.cli.language). The suite's assertions
+# on its output were written in English, so every test runs it in English unless it says
+# otherwise (tests/unit/cli/test_language.py and the *_language tests check the Chinese).
+# Set before any test module imports the command line: its help is built at import.
+os.environ["YUQING_LANG"] = "en"
+
 PG_URL = os.environ.get("YUQING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -23,6 +29,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for key in list(os.environ):
         if key.startswith("YUQING_") and key != "YUQING_TEST_PG_URL":
             monkeypatch.delenv(key)
+    monkeypatch.setenv("YUQING_LANG", "en")
     empty = tmp_path / "empty-yuqing.toml"  # not ./yuqing.toml, whatever the folder holds
     empty.write_text("", encoding="utf-8")
     monkeypatch.setenv("YUQING_CONFIG", str(empty))

@@ -38,6 +38,7 @@ import json
 import os
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,10 +49,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
+from yuqing.cli.language import say
 from yuqing.core.posts import PostRecord, json_type, parse_time, source_key
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
-from yuqing.evaluation import EventScore, ScoringInputError, score_events, score_labels
+from yuqing.evaluation import (
+    EventScore,
+    LabelScore,
+    ScoringInputError,
+    score_events,
+    score_labels,
+)
 from yuqing.evaluation.lines import NO_TIME, EvaluationLines, record_id, stream_line
 from yuqing.evaluation.lines import untimed as untimed_line
 from yuqing.sources.base import Located, Rejection
@@ -59,7 +67,10 @@ from yuqing.sources.base import Located, Rejection
 if TYPE_CHECKING:
     from yuqing.runtime.evaluate import RaisedEvent
 
-eval_app = typer.Typer(help="Measure detection on labelled data.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help=say("用标注数据评测检测效果。", "Measure detection on labelled data."),
+    no_args_is_help=True,
+)
 
 # Rejections beyond this many are counted, not listed.
 MAX_REJECTIONS_SHOWN = 20
@@ -79,7 +90,7 @@ class _Labeller(Protocol):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("错误：{message}", "error: {message}", message=message), err=True)
     return typer.Exit(code)
 
 
@@ -97,11 +108,18 @@ def _blank(source: Path) -> bool:
                 if piece.decode("utf-8", "replace").strip("\ufeff \t\r\n"):
                     return False
     except OSError as exc:
-        raise _fail(f"{source}: cannot read ({exc.strerror or exc})") from None
+        raise _fail(
+            say(
+                "{source}：无法读取（{why}）",
+                "{source}: cannot read ({why})",
+                source=source,
+                why=exc.strerror or exc,
+            )
+        ) from None
     return True
 
 
-_STREAM_NAMES = {1: "the standard output", 2: "the standard error"}
+_STREAM_NAMES = {1: ("标准输出", "the standard output"), 2: ("标准错误", "the standard error")}
 
 
 def _standard_stream(target: Path) -> int | None:
@@ -129,7 +147,14 @@ def _check_paths(source: Path, target: Path) -> None:
         # A name too long, a folder on the way that cannot be searched: Path.exists()
         # raises for these rather than answering.
         where = exc.filename if exc.filename is not None else source
-        raise _fail(f"{where}: cannot be used ({exc.strerror or exc})") from None
+        raise _fail(
+            say(
+                "{where}：无法使用（{why}）",
+                "{where}: cannot be used ({why})",
+                where=where,
+                why=exc.strerror or exc,
+            )
+        ) from None
 
 
 def _output_file(given: str) -> Path:
@@ -139,27 +164,62 @@ def _output_file(given: str) -> Path:
     became a file of that name.
     """
     if not given.strip():
-        raise _fail("--output: no file named; name a file for the output")
+        raise _fail(
+            say(
+                "--output：没有给出文件名；请为输出指定一个文件",
+                "--output: no file named; name a file for the output",
+            )
+        )
     if given.endswith(("/", os.sep)):
-        raise _fail(f"{given}: names a folder; name a file for the output")
+        raise _fail(
+            say(
+                "{given}：这是文件夹名；请为输出指定一个文件",
+                "{given}: names a folder; name a file for the output",
+                given=given,
+            )
+        )
     return Path(given)
 
 
 def _check_paths_exist(source: Path, target: Path) -> None:
     if not source.exists():
-        raise _fail(f"{source}: no such file")
+        raise _fail(say("{source}：文件不存在", "{source}: no such file", source=source))
     if not source.is_file():
-        raise _fail(f"{source}: not a regular file")
+        raise _fail(say("{source}：不是普通文件", "{source}: not a regular file", source=source))
     # An empty file scored "nothing to score" and exited 0, as if it were a stream without
     # labels: a wrong path or a failed export would pass unnoticed.
     if _blank(source):
-        raise _fail(f"{source}: the file is empty: no posts to evaluate")
+        raise _fail(
+            say(
+                "{source}：文件为空，没有可评测的信息",
+                "{source}: the file is empty: no posts to evaluate",
+                source=source,
+            )
+        )
     if target.exists() and (target.resolve() == source.resolve() or _same_file(source, target)):
-        raise _fail(f"{target}: the output would overwrite the input")
+        raise _fail(
+            say(
+                "{target}：输出会覆盖输入文件",
+                "{target}: the output would overwrite the input",
+                target=target,
+            )
+        )
     if not target.parent.is_dir():
-        raise _fail(f"{target.parent}: no such directory for the output")
+        raise _fail(
+            say(
+                "{folder}：输出所在的目录不存在",
+                "{folder}: no such directory for the output",
+                folder=target.parent,
+            )
+        )
     if target.is_dir():
-        raise _fail(f"{target}: is a directory; name a file for the output")
+        raise _fail(
+            say(
+                "{target}：这是目录；请为输出指定一个文件",
+                "{target}: is a directory; name a file for the output",
+                target=target,
+            )
+        )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -202,7 +262,7 @@ def _output(target: Path) -> Iterator[TextIO]:
             os.fchmod(fd, 0o666 & ~umask)
             handle = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
     except OSError as exc:
-        raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
+        raise _fail(_cannot_write(target, exc)) from None
     done = False
     try:
         with handle:
@@ -211,10 +271,19 @@ def _output(target: Path) -> Iterator[TextIO]:
             os.replace(partial, target)
         done = True
     except OSError as exc:
-        raise _fail(f"{target}: cannot write ({exc.strerror or exc})") from None
+        raise _fail(_cannot_write(target, exc)) from None
     finally:
         if not direct and not done:
             partial.unlink(missing_ok=True)
+
+
+def _cannot_write(target: Path, exc: OSError) -> str:
+    return say(
+        "{target}：无法写入（{why}）",
+        "{target}: cannot write ({why})",
+        target=target,
+        why=exc.strerror or exc,
+    )
 
 
 def _post_text(record: PostRecord) -> str:
@@ -227,9 +296,10 @@ def _post_text(record: PostRecord) -> str:
 
 def _show_rejections(rejections: list[Rejection], total: int) -> None:
     for rejection in rejections:
-        typer.echo(f"rejected {rejection}", err=True)
+        typer.echo(say("拒收 {rejection}", "rejected {rejection}", rejection=rejection), err=True)
     if total > len(rejections):
-        typer.echo(f"... and {total - len(rejections)} more rejected", err=True)
+        more = total - len(rejections)
+        typer.echo(say("……另有 {n} 条拒收", "... and {n} more rejected", n=more), err=True)
 
 
 _ID_SHOWN = 60
@@ -239,6 +309,17 @@ _SOURCE_SHOWN = 40
 def _shown(text: str, limit: int) -> str:
     """Untrusted text from a file, bounded and quoted (``repr`` escapes what does not print)."""
     return repr(cut(text, limit))
+
+
+def _no_id() -> str:
+    """Why a line without an id is rejected, when the line check gives no reason."""
+    return say("没有 id：无法评分", "no id: cannot be scored")
+
+
+def _padded(text: str, width: int) -> str:
+    """``text`` padded to ``width`` columns, a Chinese character taking two."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - columns, 0)
 
 
 def _source_of(raw: dict[str, Any]) -> str | None:
@@ -289,12 +370,22 @@ class _Tally:
         self.repeat_lines += 1
         if len(self.repeats) >= MAX_REJECTIONS_SHOWN:
             return
-        line = f"  {location}: id {_shown(str(key), _ID_SHOWN)} again (first at {first})"
+        line = say(
+            "  {location}：id {key} 再次出现（首次在 {first}）",
+            "  {location}: id {key} again (first at {first})",
+            location=location,
+            key=_shown(str(key), _ID_SHOWN),
+            first=first,
+        )
         # Sources are one source in any case or width, as ingestion stores them.
         if _same_source_key(source) != _same_source_key(first_source):
-            line += (
-                f", a post of another source ({_source_shown(source)}, there "
-                f"{_source_shown(first_source)}): detected as a post of its own"
+            line += say(
+                "，与首次出现时的信息源不同（此处：{source}；首次：{there}）："
+                "作为一条独立的信息检测",
+                ", a post of another source ({source}, there {there}): "
+                "detected as a post of its own",
+                source=_source_shown(source),
+                there=_source_shown(first_source),
             )
         self.repeats.append(line)
 
@@ -302,18 +393,26 @@ class _Tally:
         """The note on repeated ids, then the lines that repeat one (the first few)."""
         if not self.repeated:
             return
-        yield f"note: {self.repeated} ids occur more than once; the last one is scored"
+        yield say(
+            "注意：有 {n} 个 id 出现不止一次；只评测其中最后一行",
+            "note: {n} ids occur more than once; the last one is scored",
+            n=self.repeated,
+        )
         yield from self.repeats
         if self.repeat_lines > len(self.repeats):
-            yield f"  ... and {self.repeat_lines - len(self.repeats)} more lines"
-        yield (
+            more = self.repeat_lines - len(self.repeats)
+            yield say("  ……另有 {n} 行", "  ... and {n} more lines", n=more)
+        yield say(
+            "  评分程序（score.py）只按 id 区分信息：要逐条评测，请给每条信息一个独立的 id",
             "  the scorer (score.py) keys posts by id alone: give every post an id of its "
-            "own to score each"
+            "own to score each",
         )
 
 
 def _source_shown(source: str | None) -> str:
-    return "no source" if source is None else f"source {_shown(source, _SOURCE_SHOWN)}"
+    if source is None:
+        return say("无信息源", "no source")
+    return say("信息源 {source}", "source {source}", source=_shown(source, _SOURCE_SHOWN))
 
 
 def _label_batch(
@@ -378,21 +477,64 @@ def _load_model(task: Task) -> _Labeller:
     return kind.default_model()
 
 
-@eval_app.command("labels")
+def _task_name(task: Task) -> str:
+    """The task as a person reads it (the English names the model by its option value)."""
+    if task is Task.SENTIMENT:
+        return say("情感", "sentiment")
+    return say("类型", "kind")
+
+
+@eval_app.command(
+    "labels",
+    help=say(
+        "用内置模型为文件中的每条信息打标签，并与文件中的人工标注比对评分。",
+        "Label every post of a file with a shipped model and score it against gold labels.",
+    ),
+)
 def labels(
-    task: Annotated[Task, typer.Option(help="which model labels the posts")],
+    task: Annotated[
+        Task,
+        typer.Option(
+            help=say(
+                "用哪个模型打标签：sentiment（情感）或 kind（类型）",
+                "which model labels the posts",
+            )
+        ),
+    ],
     input_path: Annotated[
-        Path, typer.Option("--input", help="posts as JSON Lines (.jsonl), with gold labels or not")
+        Path,
+        typer.Option(
+            "--input",
+            help=say(
+                "信息文件，JSON Lines 格式（.jsonl），带不带人工标注均可",
+                "posts as JSON Lines (.jsonl), with gold labels or not",
+            ),
+        ),
     ],
     output: Annotated[
         str,
-        typer.Option("--output", metavar="FILE", help='where to write {"id", "label"} per post'),
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            help=say(
+                '输出文件：每条信息写一行 {"id", "label"}',
+                'where to write {"id", "label"} per post',
+            ),
+        ),
     ],
     gold_field: Annotated[
         str | None,
-        typer.Option("--field", help="the gold label's key (default: the task's name)"),
+        typer.Option(
+            "--field",
+            help=say(
+                "人工标注所在的字段名（默认与 --task 的取值相同）",
+                "the gold label's key (default: the task's name)",
+            ),
+        ),
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="posts per batch")] = 2000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help=say("每批处理的信息条数", "posts per batch"))
+    ] = 2000,
 ) -> None:
     """Label every post of a file with a shipped model and score it against gold labels."""
     gold_key = gold_field or task.value
@@ -418,7 +560,7 @@ def labels(
                     continue
                 key, problem = record_id(item.record.raw)
                 if key is None:
-                    tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
+                    tally.reject(Rejection(item.location, problem or _no_id()))
                     continue
                 label = item.record.raw.get(gold_key)
                 if label is not None and label not in known_labels:
@@ -428,7 +570,13 @@ def labels(
                     tally.reject(
                         Rejection(
                             item.location,
-                            f"{gold_key}: {shown} is not one of {', '.join(known_labels)}",
+                            say(
+                                "{key}：{shown} 不是 {known} 之一",
+                                "{key}: {shown} is not one of {known}",
+                                key=gold_key,
+                                shown=shown,
+                                known=", ".join(known_labels),
+                            ),
                         )
                     )
                     continue
@@ -447,15 +595,34 @@ def labels(
     _show_rejections(tally.rejections, tally.rejected)
     total = tally.labelled + tally.without_text + tally.other_language
     unread = (
-        f", {tally.other_language} in a language the model does not read: label null"
+        say(
+            "，{n} 条的语言不在模型能读的范围内：标签为 null",
+            ", {n} in a language the model does not read: label null",
+            n=tally.other_language,
+        )
         if tally.other_language
         else ""
     )
     typer.echo(
-        f"{input_path}: {total} posts written to {output_path} "
-        f"({tally.labelled} labelled by the {task.value} model, "
-        f"{tally.without_text} without text: label null{unread}), {tally.rejected} rejected; "
-        f"{seconds:.1f} s, {total / seconds if seconds else 0:,.0f} posts/s"
+        say(
+            "{input}：{total} 条信息已写入 {output}（{labelled} 条由{task}模型标注，"
+            "{without} 条没有文字：标签为 null{unread}），拒收 {rejected} 条；"
+            "用时 {seconds:.1f} 秒，每秒 {rate:,.0f} 条",
+            "{input}: {total} posts written to {output} "
+            "({labelled} labelled by the {task} model, "
+            "{without} without text: label null{unread}), {rejected} rejected; "
+            "{seconds:.1f} s, {rate:,.0f} posts/s",
+            input=input_path,
+            total=total,
+            output=output_path,
+            labelled=tally.labelled,
+            task=_task_name(task),
+            without=tally.without_text,
+            unread=unread,
+            rejected=tally.rejected,
+            seconds=seconds,
+            rate=total / seconds if seconds else 0,
+        )
     )
     for line in tally.repeat_report():
         typer.echo(line)
@@ -466,11 +633,85 @@ def labels(
             if exc.side == "gold" and 0 <= exc.index < len(gold_at):
                 raise _fail(f"{gold_at[exc.index]}: {exc.problem}") from None
             raise _fail(f"{input_path}: {exc}") from None
-        typer.echo(score.render())
+        typer.echo(_label_table(score))
         typer.echo(json.dumps(score.as_dict(), ensure_ascii=False))
     else:
-        typer.echo(f"no {gold_key!r} labels in {input_path}: nothing to score")
+        typer.echo(
+            say(
+                "{input} 中没有 {key!r} 标注：无可评分",
+                "no {key!r} labels in {input}: nothing to score",
+                key=gold_key,
+                input=input_path,
+            )
+        )
     raise typer.Exit(1 if tally.rejected else 0)
+
+
+def _label_table(score: LabelScore) -> str:
+    """``score.render()`` in the run's language: the same figures in the same order.
+
+    The English is the scoring module's own table, whose lines score.py prints too.
+    """
+    figures = score.as_dict()
+    lines = [
+        f"{c.label:>18}  精确率 P {c.precision:.3f}  召回率 R {c.recall:.3f}  "
+        f"F1 {c.f1:.3f}  条数 {c.support}"
+        for c in score.classes
+    ]
+    # The full-width colon takes two columns: one character less keeps the column.
+    lines.append(
+        f"{score.field + '：':>17}  准确率 {figures['accuracy']:.4f}  "
+        f"宏平均 F1 {figures['macro_f1']:.4f}  覆盖率 {figures['coverage']:.4f}  "
+        f"条数 {score.n}"
+    )
+    return say("\n".join(lines), score.render())
+
+
+def _event_table(score: EventScore) -> str:
+    """``score.render()`` in the run's language: the same figures in the same order."""
+    width = 19  # the English table's first column
+
+    def row(heading: str, figures: str) -> str:
+        return _padded(heading, width) + figures
+
+    lines = [
+        row(
+            "B-cubed",
+            f"精确率 P {score.bcubed_precision:.3f}  召回率 R {score.bcubed_recall:.3f}  "
+            f"F1 {score.bcubed_f1:.3f}",
+        ),
+        row(
+            "参与评分的事件",
+            f"{score.events_scored} 起（信息数 >= {score.min_posts}），"
+            f"已预警 {score.events_detected} 起",
+        ),
+    ]
+    if score.delays_min:
+        lines.append(
+            row(
+                "距起始时刻的延迟",
+                f"中位数 {score.median_delay_min:.1f}  p90 {score.p90_delay_min:.1f} 分钟",
+            )
+        )
+        lines.append(
+            row(
+                "距首条信息的延迟",
+                f"中位数 {score.median_delay_from_first_min:.1f}  "
+                f"p90 {score.p90_delay_from_first_min:.1f} 分钟",
+            )
+        )
+    lines.append(row("误报", f"{score.false_alarms} 次，信息流共 {score.stream_days:.1f} 天"))
+    if score.missing:
+        lines.append(row("pred 中缺少的信息", f"{score.missing} 条，共 {score.posts} 条"))
+    fragmentation = "-" if score.fragmentation is None else f"{score.fragmentation:.2f}"
+    lines.append(
+        row(
+            "事件召回率",
+            f"{score.event_recall:.3f}  日均误报 {score.false_alarms_per_day:.2f}  "
+            f"碎片度 {fragmentation}  覆盖率 {score.coverage:.4f}",
+        )
+    )
+    return say("\n".join(lines), score.render())
 
 
 @dataclass
@@ -492,21 +733,30 @@ class EventFileScore:
     def report(self) -> Iterator[str]:
         """Lines for the person running the evaluation."""
         if self.untimed:
-            yield f"note: {self.untimed} stream posts have no published_at and are not scored"
+            yield say(
+                "注意：信息流中有 {n} 条信息没有 published_at，不参与评分",
+                "note: {n} stream posts have no published_at and are not scored",
+                n=self.untimed,
+            )
         # The pipeline keeps the first post of an id (of a source), the scorer the last
         # line's label.
         yield from self.repeat_notes
         yield from self.ahead_notes
         if self.score is None:
             if self.labelled_untimed:
-                yield (
-                    f"no post with an event label ({self.field!r}) has a published_at: "
-                    "nothing to score"
+                yield say(
+                    "带事件标注（{field!r}）的信息都没有 published_at：无可评分",
+                    "no post with an event label ({field!r}) has a published_at: nothing to score",
+                    field=self.field,
                 )
             else:
-                yield f"the stream carries no event labels ({self.field!r}): nothing to score"
+                yield say(
+                    "信息流中没有事件标注（{field!r}）：无可评分",
+                    "the stream carries no event labels ({field!r}): nothing to score",
+                    field=self.field,
+                )
             return
-        yield self.score.render()
+        yield _event_table(self.score)
         yield json.dumps(self.score.as_dict(), ensure_ascii=False)
 
 
@@ -535,19 +785,39 @@ class _Ahead:
             return
         self.count += 1
         if len(self.shown) < MAX_REJECTIONS_SHOWN:
-            self.shown.append(f"  {item.location}: published_at {moment.isoformat()}")
+            self.shown.append(
+                say(
+                    "  {location}：published_at 为 {moment}",
+                    "  {location}: published_at {moment}",
+                    location=item.location,
+                    moment=moment.isoformat(),
+                )
+            )
 
     def report(self, score: EventScore | None) -> Iterator[str]:
         if not self.count:
             return
-        span = f" (the stream spans {score.stream_days:,.1f} days)" if score is not None else ""
-        yield (
-            f"note: {self.count} posts are dated after today, as no collected post can be; "
-            f"check the file's dates and time zones{span}:"
+        span = (
+            say(
+                "（信息流跨度 {days:,.1f} 天）",
+                " (the stream spans {days:,.1f} days)",
+                days=score.stream_days,
+            )
+            if score is not None
+            else ""
+        )
+        yield say(
+            "注意：有 {n} 条信息的时间晚于今天，而采集到的信息不会如此；"
+            "请检查文件中的日期和时区{span}：",
+            "note: {n} posts are dated after today, as no collected post can be; "
+            "check the file's dates and time zones{span}:",
+            n=self.count,
+            span=span,
         )
         yield from self.shown
         if self.count > len(self.shown):
-            yield f"  ... and {self.count - len(self.shown)} more"
+            more = self.count - len(self.shown)
+            yield say("  ……另有 {n} 条", "  ... and {n} more", n=more)
 
 
 def score_event_files(
@@ -582,7 +852,7 @@ def score_event_files(
         # the pipeline): told, and left out of the score.
         key, problem = stream_line(raw, field)
         if key is None:
-            tally.reject(Rejection(item.location, problem or "no id: cannot be scored"))
+            tally.reject(Rejection(item.location, problem or _no_id()))
             continue
         label = raw.get(field)
         if untimed_line(raw):
@@ -634,40 +904,80 @@ def _show_raised(raised: Sequence[RaisedEvent]) -> None:
     """What the run raised, so that a person can see which happenings it took for events."""
     if not raised:
         return
-    typer.echo("raised (stream time, kind, posts, title):")
+    typer.echo(
+        say(
+            "已预警的事件（信息流时间、类型、信息数、标题）：",
+            "raised (stream time, kind, posts, title):",
+        )
+    )
     for event in raised[:RAISED_SHOWN]:
+        kind = event.kind or say("未知", "unknown")
         typer.echo(
-            f"  {event.alerted_at:%Y-%m-%d %H:%M}  {event.kind or 'unknown':16s} "
+            f"  {event.alerted_at:%Y-%m-%d %H:%M}  {_padded(kind, 16)} "
             f"{event.posts:>6}  {one_line(event.title, _TITLE_SHOWN)}"
         )
     if len(raised) > RAISED_SHOWN:
-        typer.echo(f"  ... and {len(raised) - RAISED_SHOWN} more")
+        more = len(raised) - RAISED_SHOWN
+        typer.echo(say("  ……另有 {n} 起", "  ... and {n} more", n=more))
 
 
-@eval_app.command("events")
+@eval_app.command(
+    "events",
+    help=say(
+        "在全新的临时库上对信息流运行检测，并为检测出的事件和预警评分。",
+        "Run detection over a stream on a fresh store and score its events and alerts.",
+    ),
+)
 def events(
     input_path: Annotated[
-        Path, typer.Option("--input", help="a stream of posts as JSON Lines, with event labels")
+        Path,
+        typer.Option(
+            "--input",
+            help=say(
+                "信息流，JSON Lines 格式，带事件标注",
+                "a stream of posts as JSON Lines, with event labels",
+            ),
+        ),
     ],
     output: Annotated[
         str,
         typer.Option(
             "--output",
             metavar="FILE",
-            help='where to write {"id", "event", "alerted_at"} per post',
+            help=say(
+                '输出文件：每条信息写一行 {"id", "event", "alerted_at"}',
+                'where to write {"id", "event", "alerted_at"} per post',
+            ),
         ),
     ],
     min_posts: Annotated[
-        int, typer.Option(min=1, help="score gold events with at least this many posts")
+        int,
+        typer.Option(
+            min=1,
+            help=say(
+                "只为信息数不少于此值的标注事件评分",
+                "score gold events with at least this many posts",
+            ),
+        ),
     ] = 20,
     onset_posts: Annotated[
-        int, typer.Option(min=1, help="an event's onset is the time of its N-th post")
+        int,
+        typer.Option(
+            min=1,
+            help=say(
+                "以事件第 N 条信息的时间为事件的起始时刻",
+                "an event's onset is the time of its N-th post",
+            ),
+        ),
     ] = 5,
     field: Annotated[
         str,
         typer.Option(
             "--field",
-            help="the gold event label's key (scenario_event for `yuqing demo generate`)",
+            help=say(
+                "事件标注所在的字段名（`yuqing demo generate` 生成的数据用 scenario_event）",
+                "the gold event label's key (scenario_event for `yuqing demo generate`)",
+            ),
         ),
     ] = "event",
 ) -> None:
@@ -677,31 +987,75 @@ def events(
     # The assignments are read back from the output to be scored, which a stream cannot
     # give (and stdout would give with the run's summary among them): told now, not after
     # a run that may take minutes.
-    again = "eval events reads the assignments back to score them: name a regular file"
+    again = say(
+        "eval events 要读回输出的归属结果来评分：请指定一个普通文件",
+        "eval events reads the assignments back to score them: name a regular file",
+    )
     if (stream := _standard_stream(output_path)) is not None:
-        raise _fail(f"{output_path}: is {_STREAM_NAMES[stream]}; {again}")
+        raise _fail(
+            say(
+                "{output}：这是{stream}；{again}",
+                "{output}: is {stream}; {again}",
+                output=output_path,
+                stream=say(*_STREAM_NAMES[stream]),
+                again=again,
+            )
+        )
     if output_path.exists() and not output_path.is_file():
-        raise _fail(f"{output_path}: not a regular file; {again}")
+        raise _fail(
+            say(
+                "{output}：不是普通文件；{again}",
+                "{output}: not a regular file; {again}",
+                output=output_path,
+                again=again,
+            )
+        )
     from yuqing.runtime.evaluate import run_event_stream
 
     try:
         with _output(output_path) as out:
             result = run_event_stream(input_path, out, field)
         typer.echo(
-            f"{input_path}: {result.posts} posts ({result.rejected} lines rejected), "
-            f"{result.written} assignments written to {output_path}; "
-            f"{result.events} events, {result.alerts} alerts; {result.seconds:.1f} s"
+            say(
+                "{input}：{posts} 条信息（拒收 {rejected} 行），{written} 条归属结果已写入 "
+                "{output}；事件 {events} 起，预警 {alerts} 次；用时 {seconds:.1f} 秒",
+                "{input}: {posts} posts ({rejected} lines rejected), "
+                "{written} assignments written to {output}; "
+                "{events} events, {alerts} alerts; {seconds:.1f} s",
+                input=input_path,
+                posts=result.posts,
+                rejected=result.rejected,
+                written=result.written,
+                output=output_path,
+                events=result.events,
+                alerts=result.alerts,
+                seconds=result.seconds,
+            )
         )
         _show_raised(result.raised)
-        for heading, counts in (("skipped", result.skipped), ("defaulted", result.defaulted)):
+        headings = (
+            (say("已跳过", "skipped"), result.skipped),
+            (say("取默认值", "defaulted"), result.defaulted),
+        )
+        for heading, counts in headings:
             if counts:
+                # The reasons are the detection stage's own keys (no_text ...), kept as named.
                 typer.echo(
-                    f"{heading}: " + ", ".join(f"{n} {why}" for why, n in sorted(counts.items()))
+                    say("{heading}：", "{heading}: ", heading=heading)
+                    + say("，", ", ").join(
+                        say("{why} {n} 条", "{n} {why}", n=n, why=why)
+                        for why, n in sorted(counts.items())
+                    )
                 )
         if result.untimed:
             typer.echo(
-                f"note: {result.untimed} posts have no published_at: rejected, left out of "
-                "detection and of the score (an evaluation places each post at its time)"
+                say(
+                    "注意：{n} 条信息没有 published_at：已拒收，不参与检测和评分"
+                    "（评测按每条信息的时间排列信息）",
+                    "note: {n} posts have no published_at: rejected, left out of "
+                    "detection and of the score (an evaluation places each post at its time)",
+                    n=result.untimed,
+                )
             )
         # The stream's lines are checked as the run checked them: the same lines rejected,
         # each told once.

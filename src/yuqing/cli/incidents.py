@@ -6,6 +6,10 @@ input (a plan or roster with problems, an unknown person or incident) is one lin
 problem naming where, and a non-zero exit; never a traceback. Commands that read
 incidents take ``--demo`` to read the demo's database (``<data_dir>/demo.db``, written
 by ``yuqing serve --demo``) with the demo's roster.
+
+Words for people are in the run's language (``yuqing.cli.language``); what the plan file
+writes (level, clock and unit names, ids) and the problems a plan check finds (English,
+with their keys) are shown as they are.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from yuqing.cli.language import current, say
 from yuqing.core.clock import checked_utc, local_minute
 from yuqing.errors import PlanError, YuqingError
 
@@ -33,38 +38,88 @@ if TYPE_CHECKING:
     from yuqing.storage.db import Database
 
 plan_app = typer.Typer(
-    help="The emergency plan: check a plan file, show the plan in force.", no_args_is_help=True
+    help=say(
+        "应急预案：检查预案文件，查看现行预案。",
+        "The emergency plan: check a plan file, show the plan in force.",
+    ),
+    no_args_is_help=True,
 )
 roster_app = typer.Typer(
-    help="Duty roster and directory: check, gaps, who is on duty, test notifications.",
+    help=say(
+        "值班表与通讯录：检查、查找空缺、查看在岗人员、发送测试通知。",
+        "Duty roster and directory: check, gaps, who is on duty, test notifications.",
+    ),
     no_args_is_help=True,
 )
 incidents_app = typer.Typer(
-    help="Incidents: list, show, open from a patrol report, acknowledge, run the scheduler.",
+    help=say(
+        "舆情事件：列出、查看、根据巡查报告立案、确认通知、运行调度器。",
+        "Incidents: list, show, open from a patrol report, acknowledge, run the scheduler.",
+    ),
     no_args_is_help=True,
 )
 report_app = typer.Typer(
-    help="Accountability reports: every clock met or missed.", no_args_is_help=True
+    help=say(
+        "问责报告：每项时限按时完成还是超时。",
+        "Accountability reports: every clock met or missed.",
+    ),
+    no_args_is_help=True,
 )
 
 T = TypeVar("T")
 
 DemoOption = Annotated[
-    bool, typer.Option("--demo", help="read the demo's database (<data_dir>/demo.db)")
+    bool,
+    typer.Option(
+        "--demo",
+        help=say(
+            "读取演示数据库（<data_dir>/demo.db）", "read the demo's database (<data_dir>/demo.db)"
+        ),
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
+JsonOption = Annotated[bool, typer.Option("--json", help=say("输出 JSON", "print JSON"))]
+
+# How a clock or an escalation stands, in Chinese; the English shows the stored value.
+_CLOCK_STATUS_ZH = {
+    "running": "计时中",
+    "met": "按时完成",
+    "missed": "已超时",
+    "cancelled": "已取消",
+    "unknown": "未知",
+}
+_ESCALATION_STATUS_ZH = {
+    "running": "进行中",
+    "acknowledged": "已确认",
+    "resolved": "已解除",
+    "exhausted": "已用尽（无人确认）",
+    "cancelled": "已取消",
+}
+
+
+def _clock_status(status: str) -> str:
+    return say(_CLOCK_STATUS_ZH.get(status, status), status)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("错误：{message}", "error: {message}", message=message), err=True)
     return typer.Exit(code)
 
 
 def _problems(error: PlanError) -> typer.Exit:
+    # The problems stay as the plan checker words them (English, keyed): a plan writer
+    # searches for the key, and the API reports the same text.
     for key, problem in error.problems:
         typer.echo(f"{key}: {problem}", err=True)
     count = len(error.problems)
-    typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+    typer.echo(
+        say(
+            "发现 {count} 处问题",
+            "{count} problem{s} found",
+            count=count,
+            s="s" if count != 1 else "",
+        ),
+        err=True,
+    )
     return typer.Exit(1)
 
 
@@ -96,7 +151,12 @@ def _with_service(fn: Callable[[IncidentService], T], *, demo: bool = False) -> 
     with _user_errors():
         settings = _settings(demo)
         if demo and not (settings.data_dir / "demo.db").exists():
-            raise _fail("no demo database yet: run `yuqing serve --demo` first")
+            raise _fail(
+                say(
+                    "尚无演示数据库：请先运行 `yuqing serve --demo`",
+                    "no demo database yet: run `yuqing serve --demo` first",
+                )
+            )
         db = Database(settings.effective_database_url)
         try:
             migrate.upgrade(db)
@@ -154,7 +214,12 @@ def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
             moment = datetime.fromisoformat(text)
     except ValueError:
         raise _fail(
-            f"{option} {text!r} is not a date (2025-10-01) or time (2025-10-01T09:30)"
+            say(
+                "{option} {text} 不是日期（2025-10-01）或时间（2025-10-01T09:30）",
+                "{option} {text} is not a date (2025-10-01) or time (2025-10-01T09:30)",
+                option=option,
+                text=repr(text),
+            )
         ) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
     try:
@@ -167,11 +232,20 @@ def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
 # -- plan ----------------------------------------------------------------------------------
 
 
-@plan_app.command("check")
+@plan_app.command(
+    "check",
+    help=say(
+        "检查预案文件：逐条列出问题及其键名；有问题时退出码为 1。",
+        "Check a plan file: every problem is printed with its key; exit 1 if any.",
+    ),
+)
 def plan_check(
-    file: Annotated[Path, typer.Argument(help="the plan file (TOML)")],
+    file: Annotated[Path, typer.Argument(help=say("预案文件（TOML）", "the plan file (TOML)"))],
     roster: Annotated[
-        Path | None, typer.Option(help="also check this roster file against the plan")
+        Path | None,
+        typer.Option(
+            help=say("同时按预案检查此值班表文件", "also check this roster file against the plan")
+        ),
     ] = None,
 ) -> None:
     """Check a plan file: every problem is printed with its key; exit 1 if any."""
@@ -183,16 +257,31 @@ def plan_check(
         if roster is not None:
             people = len(check_roster(roster, plan).people)
     typer.echo(
-        f"ok: plan {plan.id} version {plan.version}: {len(plan.levels)} levels, "
-        f"{sum(len(plan.clocks_for(level)) for level in plan.levels)} clocks, "
-        f"{len(plan.spec.escalation)} escalation chains, {people} people "
-        f"({plan.fingerprint[:19]}…)"
+        say(
+            "检查通过：预案 {id}，版本 {version}：{levels} 个等级，{clocks} 项时限，"
+            "{chains} 条升级链，{people} 人（{fingerprint}…）",
+            "ok: plan {id} version {version}: {levels} levels, {clocks} clocks, "
+            "{chains} escalation chains, {people} people ({fingerprint}…)",
+            id=plan.id,
+            version=plan.version,
+            levels=len(plan.levels),
+            clocks=sum(len(plan.clocks_for(level)) for level in plan.levels),
+            chains=len(plan.spec.escalation),
+            people=people,
+            fingerprint=plan.fingerprint[:19],
+        )
     )
 
 
-@plan_app.command("show")
+@plan_app.command(
+    "show",
+    help=say(
+        "查看现行预案：各等级及其时限。", "Show the plan in force: its levels and their clocks."
+    ),
+)
 def plan_show(as_json: JsonOption = False) -> None:
     """Show the plan in force: its levels and their clocks."""
+    from yuqing.grading import Colour
     from yuqing.incidents.plan import check_plan, default_plan
     from yuqing.runtime.incident_service import plan_summary
 
@@ -203,22 +292,57 @@ def plan_show(as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{summary['name_zh']}  (plan {plan.id}, version {plan.version})")
-    typer.echo(f"events proposed at level {summary['auto_open_at']} or above open at once")
-    for level in summary["levels"]:
-        typer.echo(
-            f"\n{level['name_zh']} [{level['colour']}] lead {level['lead_unit']}, reports to "
-            f"{level['reports_to']}, escalation {level['escalation']}"
+    typer.echo(
+        say(
+            "{name}（预案 {id}，版本 {version}）",
+            "{name}  (plan {id}, version {version})",
+            name=summary["name_zh"],
+            id=plan.id,
+            version=plan.version,
         )
-        for clock in level["clocks"]:
-            off = (
-                f" / {clock['off_hours_duration']} off hours" if clock["off_hours_duration"] else ""
+    )
+    typer.echo(
+        say(
+            "建议等级为 {level} 级及以上的事件立即立案",
+            "events proposed at level {level} or above open at once",
+            level=summary["auto_open_at"],
+        )
+    )
+    for level, level_id in zip(summary["levels"], plan.levels, strict=True):
+        typer.echo(
+            say(
+                "\n{name} [{colour_zh}] 牵头单位 {lead}，报告对象 {reports_to}，升级链 {chain}",
+                "\n{name} [{colour}] lead {lead}, reports to {reports_to}, escalation {chain}",
+                name=_in_language(level, "name_zh", "name_en"),
+                colour=level["colour"],
+                colour_zh=Colour(level["colour"]).name_zh,
+                lead=level["lead_unit"],
+                reports_to=level["reports_to"],
+                chain=level["escalation"],
             )
+        )
+        for clock, spec in zip(level["clocks"], plan.clocks_for(level_id), strict=True):
+            off = clock["off_hours_duration"]
+            role = plan.spec.roles.get(spec.responsible_role)
             typer.echo(
-                f"  {clock['name_zh']} ({clock['id']}): {clock['duration']}{off} "
-                f"from {clock['starts_on']}"
-                + (" (counted from detection)" if clock["counts_from"] == "detected" else "")
-                + f", met by {clock['completed_by']}, {clock['responsible']}"
+                say(
+                    "  {name} ({id})：{duration}{off}，自 {starts_on} 起计时{detected}，"
+                    "以 {completed_by} 为完成，责任人：{unit} 的{role_zh}",
+                    "  {name} ({id}): {duration}{off} from {starts_on}{detected}, "
+                    "met by {completed_by}, {responsible}",
+                    name=_in_language(clock, "name_zh", "name_en"),
+                    id=clock["id"],
+                    duration=clock["duration"],
+                    off=say("（非工作时间 {off}）", " / {off} off hours", off=off) if off else "",
+                    starts_on=clock["starts_on"],
+                    detected=say("（从发现时起算）", " (counted from detection)")
+                    if clock["counts_from"] == "detected"
+                    else "",
+                    completed_by=clock["completed_by"],
+                    responsible=clock["responsible"],
+                    unit=spec.responsible_unit,
+                    role_zh=role.name_zh if role else spec.responsible_role,
+                )
             )
 
 
@@ -233,11 +357,23 @@ def _roster_in_force() -> tuple[Any, Any, Settings]:
     return plan, roster, settings
 
 
-@roster_app.command("check")
+@roster_app.command(
+    "check",
+    help=say(
+        "按预案检查值班表文件：逐条列出问题及其键名；有问题时退出码为 1。",
+        "Check a roster file against the plan: every problem with its key; exit 1 if any.",
+    ),
+)
 def roster_check(
-    file: Annotated[Path, typer.Argument(help="the roster file (TOML)")],
+    file: Annotated[Path, typer.Argument(help=say("值班表文件（TOML）", "the roster file (TOML)"))],
     plan_file: Annotated[
-        Path | None, typer.Option("--plan", help="the plan to check against (default: in force)")
+        Path | None,
+        typer.Option(
+            "--plan",
+            help=say(
+                "据以检查的预案（默认：现行预案）", "the plan to check against (default: in force)"
+            ),
+        ),
     ] = None,
 ) -> None:
     """Check a roster file against the plan: every problem with its key; exit 1 if any."""
@@ -248,14 +384,30 @@ def roster_check(
         plan = check_plan(source) if source else default_plan()
         roster = check_roster(file, plan)
     typer.echo(
-        f"ok: {len(roster.people)} people, {len(roster.rotations)} rotations, "
-        f"{len(roster.shifts)} one-off shifts, {len(roster.coverage)} coverage rules"
+        say(
+            "检查通过：{people} 人，{rotations} 个轮班，{shifts} 个临时班次，{coverage} 条覆盖规则",
+            "ok: {people} people, {rotations} rotations, {shifts} one-off shifts, "
+            "{coverage} coverage rules",
+            people=len(roster.people),
+            rotations=len(roster.rotations),
+            shifts=len(roster.shifts),
+            coverage=len(roster.coverage),
+        )
     )
 
 
-@roster_app.command("gaps")
+@roster_app.command(
+    "gaps",
+    help=say(
+        "现行值班表 24/7 覆盖中的空缺，在发生之前列出；有空缺时退出码为 1。",
+        "Gaps in 24/7 coverage of the roster in force, before they happen; exit 1 if any.",
+    ),
+)
 def roster_gaps(
-    days: Annotated[int, typer.Option(min=1, max=92, help="how far ahead to look")] = 14,
+    days: Annotated[
+        int,
+        typer.Option(min=1, max=92, help=say("向后查看的天数", "how far ahead to look")),
+    ] = 14,
     as_json: JsonOption = False,
 ) -> None:
     """Gaps in 24/7 coverage of the roster in force, before they happen; exit 1 if any."""
@@ -284,20 +436,51 @@ def roster_gaps(
     else:
         for gap in gaps:
             typer.echo(
-                f"GAP {plan.unit_name(gap.unit)} ({gap.unit}) {gap.role}: "
-                f"{_local(gap.start, zone)} → {_local(gap.end, zone)} ({_duration(gap.length)})"
+                say(
+                    "空缺 {unit_name} ({unit}) {role}：{start} → {end}（{length}）",
+                    "GAP {unit_name} ({unit}) {role}: {start} → {end} ({length})",
+                    unit_name=plan.unit_name(gap.unit),
+                    unit=gap.unit,
+                    role=gap.role,
+                    start=_local(gap.start, zone),
+                    end=_local(gap.end, zone),
+                    length=_duration(gap.length),
+                )
             )
         if not roster.coverage:
-            typer.echo("the roster has no coverage rules: nothing must be covered", err=True)
-        typer.echo(f"{len(gaps)} gaps in the next {days} days", err=True)
+            typer.echo(
+                say(
+                    "值班表没有覆盖规则：没有必须有人值守的时段",
+                    "the roster has no coverage rules: nothing must be covered",
+                ),
+                err=True,
+            )
+        typer.echo(
+            say(
+                "未来 {days} 天内有 {gaps} 处空缺",
+                "{gaps} gaps in the next {days} days",
+                gaps=len(gaps),
+                days=days,
+            ),
+            err=True,
+        )
     raise typer.Exit(1 if gaps else 0)
 
 
-@roster_app.command("on-duty")
+@roster_app.command(
+    "on-duty",
+    help=say(
+        "现在（或 --at 指定时刻）在岗的人员，按单位和岗位列出。",
+        "Who is on duty now (or --at a moment), by unit and role.",
+    ),
+)
 def roster_on_duty(
-    unit: Annotated[str | None, typer.Option(help="only this unit")] = None,
-    role: Annotated[str | None, typer.Option(help="only this role")] = None,
-    at: Annotated[str | None, typer.Option(help="at this local time instead of now")] = None,
+    unit: Annotated[str | None, typer.Option(help=say("只看此单位", "only this unit"))] = None,
+    role: Annotated[str | None, typer.Option(help=say("只看此岗位", "only this role"))] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help=say("查看此本地时间而非现在", "at this local time instead of now")),
+    ] = None,
 ) -> None:
     """Who is on duty now (or --at a moment), by unit and role."""
     from yuqing.core.clock import SystemClock
@@ -320,15 +503,25 @@ def roster_on_duty(
         name = person.name if person else shift.person_id
         typer.echo(
             f"{plan.unit_name(shift.unit)}\t{shift.role}\t{name} ({shift.person_id})\t"
-            f"until {_local(shift.end, zone)}"
+            + say("至 {end}", "until {end}", end=_local(shift.end, zone))
         )
     if not shifts:
-        typer.echo(f"nobody on duty at {_local(moment, zone)}", err=True)
+        typer.echo(
+            say("{at} 无人在岗", "nobody on duty at {at}", at=_local(moment, zone)), err=True
+        )
 
 
-@roster_app.command("test-notify")
+@roster_app.command(
+    "test-notify",
+    help=say(
+        "向某人的每个联系渠道发送测试消息并逐一报告结果；有失败时退出码为 1。",
+        "Send a test message on each of a person's channels and report each; exit 1 on a failure.",
+    ),
+)
 def roster_test_notify(
-    person: Annotated[str, typer.Argument(help="the person's id in the roster")],
+    person: Annotated[
+        str, typer.Argument(help=say("此人在值班表中的 id", "the person's id in the roster"))
+    ],
 ) -> None:
     """Send a test message on each of a person's channels and report each; exit 1 on a failure."""
 
@@ -340,7 +533,14 @@ def roster_test_notify(
         typer.echo(f"{result.channel}\t{result.status}\t{result.target}\t{result.detail}")
     failed = [r for r in results if not r.ok]
     typer.echo(
-        f"{len(results) - len(failed)} of {len(results)} channels reached {person}", err=True
+        say(
+            "{total} 个渠道中有 {reached} 个送达 {person}",
+            "{reached} of {total} channels reached {person}",
+            reached=len(results) - len(failed),
+            total=len(results),
+            person=person,
+        ),
+        err=True,
     )
     raise typer.Exit(1 if failed else 0)
 
@@ -348,13 +548,26 @@ def roster_test_notify(
 # -- incidents -------------------------------------------------------------------------------
 
 
-@incidents_app.command("list")
+@incidents_app.command(
+    "list",
+    help=say(
+        "列出舆情事件，最新的在前（只列未结案的，除非指定 --all 或 --state）。",
+        "List incidents, newest first (open ones unless --all or --state).",
+    ),
+)
 def incidents_list(
     state: Annotated[
-        list[str] | None, typer.Option(help="only incidents in this state (repeatable)")
+        list[str] | None,
+        typer.Option(
+            help=say("只列此状态的舆情事件（可重复）", "only incidents in this state (repeatable)")
+        ),
     ] = None,
-    closed: Annotated[bool, typer.Option("--all", help="closed incidents too")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    closed: Annotated[
+        bool, typer.Option("--all", help=say("也列出已结案的", "closed incidents too"))
+    ] = False,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1000, help=say("最多列出多少件", "at most this many"))
+    ] = 50,
     demo: DemoOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -365,7 +578,14 @@ def incidents_list(
     known = [s.value for s in State]
     for name in state or ():
         if name not in known:
-            raise _fail(f"--state {name[:40]!r} is not one of {', '.join(known)}")
+            raise _fail(
+                say(
+                    "--state {name} 不是以下状态之一：{known}",
+                    "--state {name} is not one of {known}",
+                    name=repr(name[:40]),
+                    known=", ".join(known),
+                )
+            )
     states = state or (None if closed else list(OPEN_STATES))
     rows = _with_service(lambda s: s.summaries(states=states, limit=limit), demo=demo)
     zone = _zone()
@@ -390,12 +610,18 @@ def incidents_list(
                 f"{row.lead_unit}\t{row.title}"
             )
     if not rows and not as_json:
-        typer.echo("no incidents", err=True)
+        typer.echo(say("没有舆情事件", "no incidents"), err=True)
 
 
-@incidents_app.command("show")
+@incidents_app.command(
+    "show",
+    help=say(
+        "查看舆情事件：等级及理由、各项时限及剩余时间、升级、时间线。",
+        "Show an incident: level and reasons, clocks with time left, escalations, timeline.",
+    ),
+)
 def incidents_show(
-    incident_id: Annotated[str, typer.Argument(help="the incident's id")],
+    incident_id: Annotated[str, typer.Argument(help=say("舆情事件的 id", "the incident's id"))],
     demo: DemoOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -417,57 +643,120 @@ def incidents_show(
 
     typer.echo(f"{view['id']}  {view['title']}")
     typer.echo(
-        f"state {view['state']}, level {view['level'] or '-'} "
-        f"({'decided' if view['level_decided'] else 'proposed'}), lead {view['lead_unit_name']}, "
-        f"plan {view['plan']['id']} {view['plan']['version']}"
+        say(
+            "状态 {state}，等级 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
+            "state {state}, level {level} ({decided}), lead {lead}, plan {plan} {version}",
+            state=view["state"],
+            level=view["level"] or "-",
+            decided="decided" if view["level_decided"] else "proposed",
+            decided_zh="已定级" if view["level_decided"] else "建议",
+            lead=view["lead_unit_name"],
+            plan=view["plan"]["id"],
+            version=view["plan"]["version"],
+        )
     )
-    typer.echo(f"detected {when(view['detected_at'])}, opened {when(view['opened_at'])}")
+    typer.echo(
+        say(
+            "发现于 {detected}，立案于 {opened}",
+            "detected {detected}, opened {opened}",
+            detected=when(view["detected_at"]),
+            opened=when(view["opened_at"]),
+        )
+    )
     if view["proposals"]:
         latest = view["proposals"][-1]
-        typer.echo(f"proposed level {latest['level'] or '-'} because:")
+        typer.echo(
+            say(
+                "建议等级 {level}，理由：",
+                "proposed level {level} because:",
+                level=latest["level"] or "-",
+            )
+        )
         for reason in latest["reasons"]:
-            typer.echo(f"  - {reason['text_zh']}")
-    typer.echo("clocks:")
+            typer.echo(f"  - {_in_language(reason, 'text_zh', 'text_en')}")
+    typer.echo(say("时限：", "clocks:"))
     for clock in view["clocks"]:
         left = clock["time_left_seconds"]
         status = (
-            f"{_duration(timedelta(seconds=left))} left"
+            say("剩余 {left}", "{left} left", left=_duration(timedelta(seconds=left)))
             if left is not None and left >= 0
-            else f"overdue {_duration(timedelta(seconds=-left))}"
+            else say("已超时 {over}", "overdue {over}", over=_duration(timedelta(seconds=-left)))
             if left is not None
-            else clock["status"]
+            else _clock_status(clock["status"])
         )
         delay = clock["delay_seconds"]
-        late = f", {_duration(timedelta(seconds=delay))} late" if delay else ""
-        typer.echo(
-            f"  {clock['name_zh']} [{clock['level']}] due {when(clock['due_at'])}: {status}{late}"
+        late = (
+            say("，延误 {delay}", ", {delay} late", delay=_duration(timedelta(seconds=delay)))
+            if delay
+            else ""
         )
-    for escalation in view["escalations"]:
         typer.echo(
-            f"escalation {escalation['id']}: {escalation['status']}, step {escalation['step']}, "
-            f"notified {', '.join(escalation['notified']) or '-'}"
-            + (
-                f", acknowledged by {escalation['acknowledged_by']}"
-                if escalation["acknowledged_by"]
-                else ""
+            say(
+                "  {name} [{level}] 截止 {due}：{status}{late}",
+                "  {name} [{level}] due {due}: {status}{late}",
+                name=_in_language(clock, "name_zh", "name_en"),
+                level=clock["level"],
+                due=when(clock["due_at"]),
+                status=status,
+                late=late,
             )
         )
-    typer.echo("timeline:")
+    for escalation in view["escalations"]:
+        by = escalation["acknowledged_by"]
+        typer.echo(
+            say(
+                "升级 {id}：{status_zh}，第 {step} 步，已通知 {notified}",
+                "escalation {id}: {status}, step {step}, notified {notified}",
+                id=escalation["id"],
+                status=escalation["status"],
+                status_zh=_ESCALATION_STATUS_ZH.get(escalation["status"], escalation["status"]),
+                step=escalation["step"],
+                notified=", ".join(escalation["notified"]) or "-",
+            )
+            + (say("，由 {by} 确认", ", acknowledged by {by}", by=by) if by else "")
+        )
+    typer.echo(say("时间线：", "timeline:"))
     for entry in view["timeline"]:
-        typer.echo(f"  {when(entry['at'])} {entry['text_zh']}")
+        typer.echo(f"  {when(entry['at'])} {_in_language(entry, 'text_zh', 'text')}")
 
 
-@incidents_app.command("open")
+def _in_language(view: dict[str, Any], zh: str, en: str) -> str:
+    """A stored text in the run's language: the plan and the timeline keep both; an entry
+    with no English (older, or a Chinese-only plan) is shown in Chinese rather than not."""
+    if current() == "en" and view.get(en):
+        return str(view[en])
+    return str(view.get(zh) or view.get(en) or "")
+
+
+@incidents_app.command(
+    "open",
+    help=say("根据巡查报告手动立案。", "Open an incident by hand from a patrol report."),
+)
 def incidents_open(
-    title: Annotated[str, typer.Option(help="what was seen")],
-    by: Annotated[str, typer.Option(help="your person id in the directory")],
-    place: Annotated[str | None, typer.Option(help="where it happens")] = None,
-    description: Annotated[str, typer.Option(help="what you saw, in a few lines")] = "",
-    link: Annotated[list[str] | None, typer.Option(help="a link to a post (repeatable)")] = None,
-    role: Annotated[str | None, typer.Option(help="the role you report in")] = None,
-    unit: Annotated[str | None, typer.Option(help="your unit")] = None,
+    title: Annotated[str, typer.Option(help=say("发现的情况", "what was seen"))],
+    by: Annotated[
+        str, typer.Option(help=say("你在通讯录中的人员 id", "your person id in the directory"))
+    ],
+    place: Annotated[str | None, typer.Option(help=say("发生地点", "where it happens"))] = None,
+    description: Annotated[
+        str, typer.Option(help=say("所见情况，写几行即可", "what you saw, in a few lines"))
+    ] = "",
+    link: Annotated[
+        list[str] | None,
+        typer.Option(help=say("帖子的链接（可重复）", "a link to a post (repeatable)")),
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(help=say("你上报时的岗位", "the role you report in"))
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help=say("你所在的单位", "your unit"))] = None,
     concerned_unit: Annotated[
-        str | None, typer.Option(help="the unit the incident concerns (a plan unit id)")
+        str | None,
+        typer.Option(
+            help=say(
+                "舆情事件涉及的单位（预案中的单位 id）",
+                "the unit the incident concerns (a plan unit id)",
+            )
+        ),
     ] = None,
 ) -> None:
     """Open an incident by hand from a patrol report."""
@@ -484,12 +773,23 @@ def incidents_open(
     incident_id = _with_service(
         lambda s: s.open_from_patrol(report, Actor(by, role, unit)),
     )
-    typer.echo(f"opened {incident_id}: {title}")
+    typer.echo(say("已立案 {id}：{title}", "opened {id}: {title}", id=incident_id, title=title))
 
 
-@incidents_app.command("ack")
+@incidents_app.command(
+    "ack",
+    help=say(
+        "凭通知链接中的令牌确认收到通知（其升级随之停止）。",
+        "Acknowledge a notification by its link's token (stops its escalation).",
+    ),
+)
 def incidents_ack(
-    token: Annotated[str, typer.Argument(help="the token at the end of the acknowledgement link")],
+    token: Annotated[
+        str,
+        typer.Argument(
+            help=say("确认链接末尾的令牌", "the token at the end of the acknowledgement link")
+        ),
+    ],
     demo: DemoOption = False,
 ) -> None:
     """Acknowledge a notification by its link's token (stops its escalation)."""
@@ -497,19 +797,37 @@ def incidents_ack(
     result = _with_service(lambda s: s.acknowledge(token), demo=demo)
     if not result.first:
         typer.echo(
-            f"already acknowledged by {result.acknowledged_by} at "
-            f"{_local(result.acknowledged_at, _zone())}"
+            say(
+                "该通知已于 {at} 由 {by} 确认",
+                "already acknowledged by {by} at {at}",
+                by=result.acknowledged_by,
+                at=_local(result.acknowledged_at, _zone()),
+            )
         )
         return
     typer.echo(
-        f"acknowledged: {result.subject}"
-        + (" (escalation stopped)" if result.escalation_stopped else "")
+        say("已确认收到：{subject}", "acknowledged: {subject}", subject=result.subject)
+        + (say("（升级已停止）", " (escalation stopped)") if result.escalation_stopped else "")
     )
 
 
-@incidents_app.command("scheduler")
+@incidents_app.command(
+    "scheduler",
+    help=say(
+        "在前台运行时限与升级调度器（Ctrl-C 停止）。\n\n"
+        "`yuqing serve` 在后台运行同一个调度器；本命令用于把它作为单独的进程运行。"
+        "同一数据库上可以运行多个：每个时限动作和升级步骤只执行一次。",
+        "Run the clock and escalation scheduler in the foreground (Ctrl-C stops it).\n\n"
+        "`yuqing serve` runs the same scheduler in the background; this is for running it\n"
+        "as a process of its own. Several may run on one database: each clock action and\n"
+        "escalation step is applied once.",
+    ),
+)
 def incidents_scheduler(
-    interval: Annotated[float, typer.Option(min=0.05, max=60, help="seconds between ticks")] = 1.0,
+    interval: Annotated[
+        float,
+        typer.Option(min=0.05, max=60, help=say("两次运行之间的秒数", "seconds between ticks")),
+    ] = 1.0,
 ) -> None:
     """Run the clock and escalation scheduler in the foreground (Ctrl-C stops it).
 
@@ -533,7 +851,9 @@ def incidents_scheduler(
 
     def run(service: IncidentService) -> None:
         service_ref.append(service)
-        typer.echo("scheduler running (Ctrl-C stops it)", err=True)
+        typer.echo(
+            say("调度器运行中（Ctrl-C 停止）", "scheduler running (Ctrl-C stops it)"), err=True
+        )
         Scheduler(service).run(stop, interval)
 
     _with_service(run)
@@ -542,13 +862,26 @@ def incidents_scheduler(
 # -- report ----------------------------------------------------------------------------------
 
 
-@report_app.command("clocks")
+@report_app.command(
+    "clocks",
+    help=say(
+        "某一期间内到期的每项时限：按时完成还是超时，按单位和人员列出，并给出延误时长。",
+        "Every clock due in a period, met or missed, by unit and person, with the delay.",
+    ),
+)
 def report_clocks(
     start: Annotated[
-        str | None, typer.Option("--from", help="first day or moment (default: 7 days ago)")
+        str | None,
+        typer.Option(
+            "--from",
+            help=say("起始日期或时刻（默认：7 天前）", "first day or moment (default: 7 days ago)"),
+        ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="end, not included (default: now)")
+        str | None,
+        typer.Option(
+            "--to", help=say("截止时刻，不含（默认：现在）", "end, not included (default: now)")
+        ),
     ] = None,
     demo: DemoOption = False,
     as_json: JsonOption = False,
@@ -566,25 +899,51 @@ def report_clocks(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
-    typer.echo(f"clocks due {_local(report.start, zone)} → {_local(report.end, zone)}")
+    typer.echo(
+        say(
+            "{start} → {end} 到期的时限",
+            "clocks due {start} → {end}",
+            start=_local(report.start, zone),
+            end=_local(report.end, zone),
+        )
+    )
     if not report.rows:
-        typer.echo("no clocks were due in this period")
+        typer.echo(say("此期间内没有到期的时限", "no clocks were due in this period"))
         return
-    typer.echo("\nby unit and person (met / missed / running, total and worst delay):")
+    typer.echo(
+        say(
+            "\n按单位和人员（按时完成 / 超时 / 计时中，总延误和最长延误）：",
+            "\nby unit and person (met / missed / running, total and worst delay):",
+        )
+    )
     for line in report.lines:
         name = report.names.get(line.person or "", line.person or "-")
         typer.echo(
-            f"  {line.unit or '-'}\t{name}\tmet {line.met}\tmissed {line.missed}\t"
-            f"running {line.running}\tdelay {_duration(line.total_delay)} "
-            f"(worst {_duration(line.worst_delay)})"
+            say(
+                "  {unit}\t{name}\t按时完成 {met}\t超时 {missed}\t计时中 {running}\t"
+                "延误 {delay}（最长 {worst}）",
+                "  {unit}\t{name}\tmet {met}\tmissed {missed}\trunning {running}\t"
+                "delay {delay} (worst {worst})",
+                unit=line.unit or "-",
+                name=name,
+                met=line.met,
+                missed=line.missed,
+                running=line.running,
+                delay=_duration(line.total_delay),
+                worst=_duration(line.worst_delay),
+            )
         )
-    typer.echo("\nclocks:")
+    typer.echo(say("\n时限：", "\nclocks:"))
     for row in report.rows:
         name = report.names.get(row.person or "", row.person or "-")
         title = report.titles.get(row.incident_id, row.incident_id)
+        outcome = row.outcome.value
         typer.echo(
-            f"  {_local(row.due_at, zone)}\t{row.outcome.value.upper()}\t"
-            f"delay {_duration(row.delay)}\t{row.clock_name_zh}\t"
+            f"  {_local(row.due_at, zone)}\t"
+            + say(_CLOCK_STATUS_ZH.get(outcome, outcome), outcome.upper())
+            + "\t"
+            + say("延误 {delay}", "delay {delay}", delay=_duration(row.delay))
+            + f"\t{say(row.clock_name_zh, row.clock_name_en or row.clock_name_zh)}\t"
             f"{row.level.value if row.level else '-'}\t{row.unit or '-'}\t{name}\t"
             f"{title} ({row.incident_id})"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import signal
 import sys
 import unicodedata
@@ -18,6 +19,8 @@ import typer
 
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
+from yuqing.cli import language
+from yuqing.cli.language import say
 from yuqing.core.clock import local_minute
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.core.shown import one_line
@@ -30,16 +33,27 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="yuqing",
-    help="yuqing: executable emergency plans for online public-opinion incidents.",
+    help=say(
+        "yuqing：网络舆情事件的可执行应急预案。",
+        "yuqing: executable emergency plans for online public-opinion incidents.",
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-feeds_app = typer.Typer(help="RSS/Atom feeds: add, list, poll.", no_args_is_help=True)
-monitors_app = typer.Typer(help="Monitors: saved boolean queries.", no_args_is_help=True)
-db_app = typer.Typer(help="The database: schema upgrades.", no_args_is_help=True)
-config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
-demo_app = typer.Typer(help="The demo scenario.", no_args_is_help=True)
+feeds_app = typer.Typer(
+    help=say("RSS/Atom 订阅源：添加、列出、抓取。", "RSS/Atom feeds: add, list, poll."),
+    no_args_is_help=True,
+)
+monitors_app = typer.Typer(
+    help=say("监测方案：保存的布尔检索式。", "Monitors: saved boolean queries."),
+    no_args_is_help=True,
+)
+db_app = typer.Typer(
+    help=say("数据库：结构升级。", "The database: schema upgrades."), no_args_is_help=True
+)
+config_app = typer.Typer(help=say("配置。", "Configuration."), no_args_is_help=True)
+demo_app = typer.Typer(help=say("演示场景。", "The demo scenario."), no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(monitors_app, name="monitors")
 app.add_typer(db_app, name="db")
@@ -50,6 +64,37 @@ app.add_typer(incident_commands.roster_app, name="roster")
 app.add_typer(incident_commands.incidents_app, name="incidents")
 app.add_typer(incident_commands.report_app, name="report")
 app.add_typer(evaluation_commands.eval_app, name="eval")
+language.localise_click()
+
+
+@app.callback()
+def choose_language(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=say(
+                "界面语言：zh（中文，默认）或 en（英文）；也可设环境变量 YUQING_LANG。",
+                "The language yuqing speaks: zh (Chinese, the default) or en (English); "
+                "the YUQING_LANG environment variable says the same.",
+            ),
+            metavar="zh|en",
+        ),
+    ] = None,
+) -> None:
+    """Choose the language of this run (help is built before this runs: see ``language``)."""
+    try:
+        if lang is not None:
+            language.use(language.language_of(lang, language.OPTION))
+        else:
+            # Tests run many commands in one process: the environment of each counts.
+            wanted, problem = language.chosen([], os.environ)
+            if problem is not None:
+                raise language.UnknownLanguage(os.environ.get(language.ENV, ""), language.ENV)
+            language.use(wanted)
+    except language.UnknownLanguage as problem:
+        raise fail(str(problem)) from None
+
 
 T = TypeVar("T")
 
@@ -69,17 +114,53 @@ def checked_name(value: str | None, option: str, limit: int) -> str | None:
     try:
         return short_name(value, option, limit)
     except QueryError as exc:
-        raise fail(str(exc)) from None
+        raise fail(query_refusal(exc)) from None
 
 
 def check_speed(speed: float) -> None:
     if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
-        raise fail(f"--speed {speed:g}: must be from {MIN_SPEED:g} to {MAX_SPEED:g}")
+        raise fail(
+            say(
+                "--speed {speed:g}：须在 {low:g} 到 {high:g} 之间",
+                "--speed {speed:g}: must be from {low:g} to {high:g}",
+                speed=speed,
+                low=MIN_SPEED,
+                high=MAX_SPEED,
+            )
+        )
+
+
+def complain(message: str) -> None:
+    """Write one error line, framed in the run's language (the message may be English)."""
+    typer.echo(say("错误：{message}", "error: {message}", message=message), err=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    complain(message)
     return typer.Exit(code)
+
+
+def note(message: str) -> None:
+    """Write one note for the user, framed in the run's language."""
+    typer.echo(say("注意：{message}", "note: {message}", message=message), err=True)
+
+
+def query_refusal(exc: QueryError) -> str:
+    """Why a query or a name is refused, in the run's language.
+
+    The Chinese is the web console's sentence for the error's code; English, or a code
+    the console has no sentence for, is the error's own message.
+    """
+    from yuqing.web.i18n import query_problem
+
+    return query_problem(exc, language.current())
+
+
+def feed_text(message: str) -> str:
+    """A feed poll's error or note in the run's language (the console's known forms)."""
+    from yuqing.web.i18n import feed_error
+
+    return feed_error(message, language.current()) or message
 
 
 @contextmanager
@@ -89,6 +170,8 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
+    except QueryError as exc:
+        raise fail(query_refusal(exc)) from None
     except YuqingError as exc:
         raise fail(str(exc)) from None
     except CommandError as exc:  # an Alembic command other than the upgrade's
@@ -111,10 +194,14 @@ def take_into_the_plan(ctx: Context) -> None:
     try:
         load_plan_and_roster(ctx.settings)
     except PlanError as error:
-        typer.echo(
-            f"note: the plan or roster in force has {len(error.problems)} problem(s) (yuqing "
-            "plan check): events raised now are stored, but no incident is opened for them",
-            err=True,
+        note(
+            say(
+                "现行预案或值班表有 {n} 处问题（yuqing plan check）：此次预警的事件照常入库，"
+                "但不会为其建立舆情事件",
+                "the plan or roster in force has {n} problem(s) (yuqing plan check): events "
+                "raised now are stored, but no incident is opened for them",
+                n=len(error.problems),
+            )
         )
         return
     ctx.on_occurrences = incident_handler(ctx)
@@ -135,7 +222,12 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
 
             settings = demo_settings(settings)
             if not (settings.data_dir / "demo.db").exists():
-                raise fail("no demo database yet: run `yuqing serve --demo` first")
+                raise fail(
+                    say(
+                        "还没有演示数据库：请先运行 `yuqing serve --demo`",
+                        "no demo database yet: run `yuqing serve --demo` first",
+                    )
+                )
         ctx = open_context(settings)
         try:
             return fn(ctx)
@@ -143,15 +235,25 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
             ctx.close()
 
 
-DETECTION_ELSEWHERE = (
-    "note: event detection runs in another process on this store (yuqing serve, or another "
-    "import), so these posts are stored and searchable but not weighed for events; to have "
-    "them weighed, stop it and import again, or push them to its API (POST /api/v1/posts)"
-)
+def note_detection_elsewhere() -> None:
+    note(
+        say(
+            "事件发现正由同一数据库上的另一个进程运行（yuqing serve 或另一次导入），因此这些"
+            "信息已入库、可检索，但未参与事件发现；如需参与，请先停止该进程再重新导入，或通过"
+            "它的 API（POST /api/v1/posts）推送",
+            "event detection runs in another process on this store (yuqing serve, or another "
+            "import), so these posts are stored and searchable but not weighed for events; to "
+            "have them weighed, stop it and import again, or push them to its API "
+            "(POST /api/v1/posts)",
+        )
+    )
 
 
 def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
-    """What became of the last run of the same file, when it did not end well."""
+    """What became of the last run of the same file, when it did not end well.
+
+    ``what``: the run's kind in the run's language (an import, a replay).
+    """
     from yuqing.storage import repo
 
     last = summary.previous
@@ -159,23 +261,40 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
         return None
     # The heartbeat is wall time (a replay's started_at is stream time).
     seen = last.heartbeat_at or last.started_at
-    run = f"run {last.id}, {last.process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC"
-    again = "this run stores the rest, and counts the posts stored already as duplicates"
+    said = {"what": what, "origin": summary.origin, "stored": last.stored}
+    said["run"] = say(
+        "运行记录 {id}，{process}，最后一次心跳于 {seen:%Y-%m-%d %H:%M:%S} UTC",
+        "run {id}, {process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC",
+        id=last.id,
+        process=last.process,
+        seen=seen,
+    )
+    said["again"] = say(
+        "本次将存入其余信息，已入库的信息计为重复",
+        "this run stores the rest, and counts the posts stored already as duplicates",
+    )
     if last.status == repo.INTERRUPTED:
-        return (
-            f"the previous {what} of {summary.origin} ({run}) was interrupted after storing "
-            f"{last.stored:,} posts: its process ended before the run did (killed, or the "
-            f"machine stopped); {again}"
+        return say(
+            "{origin} 的上一次{what}（{run}）在入库 {stored:,} 条信息后中断：其进程在运行"
+            "结束前就已终止（被强行结束，或机器停机）；{again}",
+            "the previous {what} of {origin} ({run}) was interrupted after storing "
+            "{stored:,} posts: its process ended before the run did (killed, or the "
+            "machine stopped); {again}",
+            **said,
         )
     if last.status == "failed":
-        return (
-            f"the previous {what} of {summary.origin} ({run}) failed after storing "
-            f"{last.stored:,} posts; {again}"
+        return say(
+            "{origin} 的上一次{what}（{run}）在入库 {stored:,} 条信息后失败；{again}",
+            "the previous {what} of {origin} ({run}) failed after storing "
+            "{stored:,} posts; {again}",
+            **said,
         )
     if last.status == repo.RUNNING:
-        return (
-            f"another {what} of {summary.origin} is running ({run}): each post is stored "
-            "once, by one or the other"
+        return say(
+            "{origin} 的另一次{what}正在运行（{run}）：每条信息只由其中一方入库一次",
+            "another {what} of {origin} is running ({run}): each post is stored "
+            "once, by one or the other",
+            **said,
         )
     return None
 
@@ -193,8 +312,8 @@ def _started(into: list[IngestSummary], what: str) -> Callable[[IngestSummary], 
 
     def start(summary: IngestSummary) -> None:
         into.append(summary)
-        if (note := _previous_run_note(summary, what)) is not None:
-            typer.echo(f"note: {note}", err=True)
+        if (previous := _previous_run_note(summary, what)) is not None:
+            note(previous)
 
     return start
 
@@ -202,57 +321,122 @@ def _started(into: list[IngestSummary], what: str) -> Callable[[IngestSummary], 
 def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) -> None:
     counts = ""
     if summary is not None:
-        counts = (
-            f" after storing {summary.stored:,} posts (duplicates {summary.duplicates:,}, "
-            f"rejected {summary.rejected:,})"
+        counts = say(
+            "（已入库 {stored:,} 条，重复 {duplicates:,} 条，拒收 {rejected:,} 条）",
+            " after storing {stored:,} posts (duplicates {duplicates:,}, rejected {rejected:,})",
+            stored=summary.stored,
+            duplicates=summary.duplicates,
+            rejected=summary.rejected,
         )
     typer.echo(
-        f"{origin}: {what} interrupted{counts}; run it again to finish: the posts stored "
-        "already are counted as duplicates",
+        say(
+            "{origin}：{what}已中断{counts}；请再次运行以完成：已入库的信息将计为重复",
+            "{origin}: {what} interrupted{counts}; run it again to finish: the posts stored "
+            "already are counted as duplicates",
+            origin=origin,
+            what=what,
+            counts=counts,
+        ),
         err=True,
     )
 
 
-# Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
-NOT_UTF8 = (
-    'lines that are not UTF-8 were refused; a file saved by Excel as "CSV" on Chinese '
-    'Windows is in GBK: save it as "CSV UTF-8" and import it again (the lines stored '
-    "already count as duplicates)"
-)
+def _not_utf8_note(path: Path) -> str:
+    # Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
+    return say(
+        "{path}：非 UTF-8 编码的行已被拒收；Excel 在中文 Windows 上另存为“CSV”的文件是 GBK "
+        "编码：请另存为“CSV UTF-8”后重新导入（已入库的行计为重复）",
+        '{path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV" on '
+        'Chinese Windows is in GBK: save it as "CSV UTF-8" and import it again (the lines '
+        "stored already count as duplicates)",
+        path=path,
+    )
+
+
+def _summary_line(summary: IngestSummary) -> str:
+    """The run's counts: stored, duplicates, rejected (the English is the summary's own
+    line, which the scheduler logs too)."""
+    differing = ""
+    if summary.differing:
+        differing = say(
+            "（其中 {n} 条与同一 id 下已保留信息的文字不同，第一条在 {first}；保留最先入库的那条）",
+            "",
+            n=summary.differing,
+            first=summary.first_differing,
+        )
+    return say(
+        "{origin}：入库 {stored} 条，重复 {duplicates} 条{differing}，拒收 {rejected} 条",
+        "{line}",
+        line=summary.line(),
+        origin=summary.origin,
+        stored=summary.stored,
+        duplicates=summary.duplicates,
+        differing=differing,
+        rejected=summary.rejected,
+    )
 
 
 def _print_summary(summary: IngestSummary) -> int:
     for rejection in summary.rejections:
-        typer.echo(f"rejected {rejection}", err=True)
+        # The rejection's reason is the reader's, in English (see yuqing.cli.language).
+        typer.echo(say("拒收 {r}", "rejected {r}", r=rejection), err=True)
     if summary.rejected > len(summary.rejections):
         typer.echo(
-            f"... and {summary.rejected - len(summary.rejections)} more rejections", err=True
+            say(
+                "……另有 {n} 条拒收",
+                "... and {n} more rejections",
+                n=summary.rejected - len(summary.rejections),
+            ),
+            err=True,
         )
-    typer.echo(summary.line())
+    typer.echo(_summary_line(summary))
     if summary.stored + summary.duplicates + summary.rejected == 0:
-        typer.echo(f"note: {summary.origin} holds no posts (an empty file?)", err=True)
+        note(
+            say(
+                "{origin} 中没有信息（文件为空？）",
+                "{origin} holds no posts (an empty file?)",
+                origin=summary.origin,
+            )
+        )
     if summary.zoneless:
         posts = "post gives" if summary.zoneless == 1 else "posts give"
-        typer.echo(
-            f"note: {summary.zoneless:,} {posts} published_at without a time zone (the first "
-            f"at {summary.first_zoneless}), read as UTC: if they are China time, these posts "
-            "are stored 8 hours late; write such times with their offset "
-            "(2026-07-14T09:00:00+08:00)",
-            err=True,
+        note(
+            say(
+                "有 {n:,} 条信息的 published_at 未带时区（第一条在 {first}），已按 UTC 读取："
+                "如果这些是北京时间，记录的发布时间将比实际晚 8 小时；请在这类时间后写明时区"
+                "偏移（2026-07-14T09:00:00+08:00）",
+                "{n:,} {posts} published_at without a time zone (the first at {first}), read "
+                "as UTC: if they are China time, these posts are stored 8 hours late; write "
+                "such times with their offset (2026-07-14T09:00:00+08:00)",
+                n=summary.zoneless,
+                posts=posts,
+                first=summary.first_zoneless,
+            )
         )
     return 0 if summary.ok else 1
 
 
-# What each reason for leaving a post out of event detection means, for the person importing.
+# What each reason for leaving a post out of event detection means, for the person
+# importing: (Chinese, English).
 _SKIP_REASONS = {
-    "too_old": "published long before now (stored and searchable until the retention "
-    "period ends, when the purge removes them; replay a history with `yuqing replay` or "
-    "measure it with `yuqing eval events` to detect its events)",
-    "future_time": "published after now (check the file's time zone)",
-    "no_time": "no publication time",
-    "no_text": "no text",
-    "no_terms": "no words to weigh (only emoji, links or stop words)",
-    "unknown_language": "language unknown",
+    "too_old": (
+        "发布时间远早于当前（已入库，在保存期限内可检索，期满后由清理删除；要发现历史数据中的"
+        "事件，请用 `yuqing replay` 回放，或用 `yuqing eval events` 评测）",
+        "published long before now (stored and searchable until the retention "
+        "period ends, when the purge removes them; replay a history with `yuqing replay` or "
+        "measure it with `yuqing eval events` to detect its events)",
+    ),
+    "future_time": (
+        "发布时间晚于当前（请检查文件的时区）",
+        "published after now (check the file's time zone)",
+    ),
+    "no_time": ("没有发布时间", "no publication time"),
+    "no_text": ("没有文字", "no text"),
+    "no_terms": (
+        "没有可供分析的词（只有表情、链接或停用词）",
+        "no words to weigh (only emoji, links or stop words)",
+    ),
+    "unknown_language": ("语言无法识别", "language unknown"),
 }
 
 
@@ -262,20 +446,44 @@ def _print_detection_skips(
     skipped = {reason: after.get(reason, 0) - before.get(reason, 0) for reason in after}
     for reason, count in sorted(skipped.items()):
         if count > 0:
-            meaning = _SKIP_REASONS.get(reason, reason)
+            meaning = say(*_SKIP_REASONS.get(reason, (reason, reason)))
             if replaying and reason == "too_old":
-                meaning = (
+                meaning = say(
+                    "回放时钟已跑在信息前面（入库速度跟不上 --speed 要求的速度）；请用较低的 "
+                    "--speed 回放",
                     "the replay clock ran ahead of the posts (storing is slower than "
-                    "--speed asks); replay at a lower --speed"
+                    "--speed asks); replay at a lower --speed",
                 )
             posts = "post" if count == 1 else "posts"
-            typer.echo(f"event detection left out {count} {posts}: {meaning}", err=True)
+            typer.echo(
+                say(
+                    "事件发现略过了 {count} 条信息：{meaning}",
+                    "event detection left out {count} {posts}: {meaning}",
+                    count=count,
+                    posts=posts,
+                    meaning=meaning,
+                ),
+                err=True,
+            )
 
 
-@app.command()
+SOURCE_HELP = say("未注明信息源的信息所用的信息源代号", "source slug for posts that name none")
+
+
+@app.command(
+    help=say(
+        "从文件导入信息；逐个文件列出入库、重复和拒收条数。",
+        "Import posts from files; prints stored, duplicates and rejected for each.",
+    )
+)
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines (.jsonl) or CSV files")],
-    source: Annotated[str | None, typer.Option(help="source slug for posts that name none")] = None,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help=say("JSON Lines（.jsonl）或 CSV 文件", "JSON Lines (.jsonl) or CSV files")
+        ),
+    ],
+    source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
     from yuqing.sources.files import open_import
@@ -289,7 +497,7 @@ def ingest(
             try:
                 reader = open_import(path, default_source=source)
             except YuqingError as exc:
-                typer.echo(f"error: {exc}", err=True)
+                complain(str(exc))
                 worst = 2
                 continue
             stage = ctx.ingestor.detection
@@ -300,17 +508,18 @@ def ingest(
                     reader.read(),
                     origin=str(path),
                     default_source=source,
-                    on_start=_started(progress, "import"),
+                    on_start=_started(progress, say("导入", "import")),
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
-                _print_interrupted(progress[0] if progress else None, str(path), "import")
+                what = say("导入", "import")
+                _print_interrupted(progress[0] if progress else None, str(path), what)
                 raise
             worst = max(worst, _print_summary(summary))
             if any("not valid UTF-8" in r.problem for r in summary.rejections):
-                typer.echo(f"note: {path}: {NOT_UTF8}", err=True)
+                note(_not_utf8_note(path))
             if ctx.detection_elsewhere and summary.stored:
-                typer.echo(DETECTION_ELSEWHERE, err=True)
+                note_detection_elsewhere()
             if stage is not None:
                 _print_detection_skips(before, stage.skipped)
         return worst
@@ -323,13 +532,36 @@ def ingest(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(
+    help=say(
+        "按信息流原有的时间间隔（以 --speed 倍速缩放）把信息回放进 yuqing。",
+        "Play a stream into yuqing with its original timing scaled by --speed.",
+    )
+)
 def replay(
-    file: Annotated[Path, typer.Argument(help="a JSON Lines or CSV stream, sorted by time or not")],
-    speed: Annotated[float, typer.Option(help="how many times faster than real time")] = 60.0,
-    source: Annotated[str | None, typer.Option(help="source slug for posts that name none")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help=say(
+                "JSON Lines 或 CSV 信息流，按时间排序与否均可",
+                "a JSON Lines or CSV stream, sorted by time or not",
+            )
+        ),
+    ],
+    speed: Annotated[
+        float,
+        typer.Option(help=say("比实际时间快多少倍", "how many times faster than real time")),
+    ] = 60.0,
+    source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
     now: Annotated[
-        bool, typer.Option("--now", help="shift the stream so its first post is now")
+        bool,
+        typer.Option(
+            "--now",
+            help=say(
+                "平移信息流的时间，使第一条信息的时间为当前时刻",
+                "shift the stream so its first post is now",
+            ),
+        ),
     ] = False,
 ) -> None:
     """Play a stream into yuqing with its original timing scaled by --speed."""
@@ -352,7 +584,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
 
     with user_errors():
         if not file.exists():
-            raise fail(f"{file}: no such file")
+            raise fail(say("{file}：文件不存在", "{file}: no such file", file=file))
         replayer = Replayer.from_file(
             file,
             speed,
@@ -362,18 +594,23 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
         )
         if replayer.stray_note:
-            typer.echo(f"note: {replayer.stray_note}", err=True)
+            note(replayer.stray_note)
         if replayer.order_note:
-            typer.echo(f"note: {replayer.order_note}", err=True)
+            note(replayer.order_note)
         settings = load_settings()
-        if (note := _purge_note(replayer, settings.retention_days)) is not None:
-            typer.echo(f"note: {note}", err=True)
+        if (purging := _purge_note(replayer, settings.retention_days)) is not None:
+            note(purging)
         ctx = open_context(settings, clock=replayer.clock)
         take_into_the_plan(ctx)
         try:
             typer.echo(
-                f"replaying {len(replayer)} items from {replayer.stream_start.isoformat()} "
-                f"at {speed:g}x"
+                say(
+                    "正在回放 {n} 条，起始时间 {start}，{speed:g} 倍速",
+                    "replaying {n} items from {start} at {speed:g}x",
+                    n=len(replayer),
+                    start=replayer.stream_start.isoformat(),
+                    speed=speed,
+                )
             )
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
@@ -384,15 +621,16 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                     origin=f"replay:{file}",
                     default_source=source,
                     source_kind="replay",
-                    on_start=_started(progress, "replay"),
+                    on_start=_started(progress, say("回放", "replay")),
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
-                _print_interrupted(progress[0] if progress else None, str(file), "replay")
+                what = say("回放", "replay")
+                _print_interrupted(progress[0] if progress else None, str(file), what)
                 raise
             code = _print_summary(summary)
             if ctx.detection_elsewhere and summary.stored:
-                typer.echo(DETECTION_ELSEWHERE, err=True)
+                note_detection_elsewhere()
             if stage is not None:
                 _print_detection_skips(before, stage.skipped, replaying=True)
         finally:
@@ -413,26 +651,57 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
     if replayer.stream_start >= cutoff:
         return None
     which = (
-        "all the stream's posts were"
+        say("信息流中的全部信息", "all the stream's posts were")
         if replayer.stream_end < cutoff
-        else f"the stream's posts before {cutoff:%Y-%m-%d %H:%M} UTC were"
+        else say(
+            "信息流中 {cutoff:%Y-%m-%d %H:%M} UTC 之前的信息",
+            "the stream's posts before {cutoff:%Y-%m-%d %H:%M} UTC were",
+            cutoff=cutoff,
+        )
     )
-    return (
-        f"{which} published more than {retention_days:,} days ago (retention_days): the "
+    return say(
+        "{which}发布于 {days:,} 天以前（retention_days）：下一次清理（yuqing purge，或 "
+        "yuqing serve 每小时一次的清理）会将其删除，统计数保留；如需保留，请加 --now 回放",
+        "{which} published more than {days:,} days ago (retention_days): the "
         "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay; "
-        "replay with --now to keep them"
+        "replay with --now to keep them",
+        which=which,
+        days=retention_days,
     )
 
 
-@app.command()
+@app.command(
+    help=say(
+        "全文检索已入库的信息（中文和英文）。",
+        "Full-text search over stored posts (Chinese and English).",
+    )
+)
 def search(
     # Words as separate arguments too: ``yuqing search 化工厂 火灾``, as the README shows.
-    words: Annotated[list[str], typer.Argument(help="words to find (all must occur)")],
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+    words: Annotated[
+        list[str],
+        typer.Argument(help=say("要查找的词（须全部出现）", "words to find (all must occur)")),
+    ],
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1000,
+            help=say("最多显示多少条（最新的在前）", "how many posts to show, the newest first"),
+        ),
+    ] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=say("以 JSON Lines 格式输出", "print JSON lines"))
+    ] = False,
     demo: Annotated[
         bool,
-        typer.Option("--demo", help="search the demo's database (<data_dir>/demo.db)"),
+        typer.Option(
+            "--demo",
+            help=say(
+                "检索演示数据库（<data_dir>/demo.db）",
+                "search the demo's database (<data_dir>/demo.db)",
+            ),
+        ),
     ] = False,
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
@@ -441,7 +710,14 @@ def search(
 
     query = " ".join(words)
     if len(query) > MAX_QUERY_CHARS:
-        raise fail(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS}")
+        raise fail(
+            say(
+                "检索式长 {length:,} 个字符，上限为 {limit} 个字符",
+                "the query is {length:,} characters long; the limit is {limit}",
+                length=len(query),
+                limit=MAX_QUERY_CHARS,
+            )
+        )
     with user_errors():
         check_query(query)
     if demo:
@@ -452,7 +728,13 @@ def search(
     else:
         terms = query_terms(query)
     if not terms:
-        raise fail(f"the query {query[:40]!r} has no words to search for")
+        raise fail(
+            say(
+                "检索式 {query!r} 中没有可检索的词",
+                "the query {query!r} has no words to search for",
+                query=query[:40],
+            )
+        )
 
     def run(ctx: Context) -> int:
         # As the console shows times: in the deployment's zone (China time by default).
@@ -480,11 +762,21 @@ def search(
                 # The source's slug came with the posts too (a file's "source" field).
                 snippet = one_line(hit.title or hit.text, 100)
                 source = one_line(hit.source, 100)
-                when = local_minute(hit.seen_at, zone) if hit.seen_at else "time unknown"
+                when = (
+                    local_minute(hit.seen_at, zone)
+                    if hit.seen_at
+                    else say("时间不详", "time unknown")
+                )
                 typer.echo(f"{when} [{source}] {snippet}")
         if not as_json:
-            more = f" (the newest {limit}; --limit shows more)" if len(found) > limit else ""
-            typer.echo(f"{len(hits)} posts{more}", err=True)
+            more = ""
+            if len(found) > limit:
+                more = say(
+                    "（最新的 {limit} 条；用 --limit 可显示更多）",
+                    " (the newest {limit}; --limit shows more)",
+                    limit=limit,
+                )
+            typer.echo(say("共 {n} 条{more}", "{n} posts{more}", n=len(hits), more=more), err=True)
         return 0
 
     with_context(run, demo=demo)
@@ -512,26 +804,54 @@ def _json_escape(ch: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-@feeds_app.command("add")
+@feeds_app.command(
+    "add",
+    help=say(
+        "登记一个订阅源；由 `yuqing serve` 按计划定时抓取。",
+        "Register a feed; it is polled on a schedule by `yuqing serve`.",
+    ),
+)
 def feeds_add(
-    url: Annotated[str, typer.Argument(help="the feed's http(s) URL")],
-    slug: Annotated[str | None, typer.Option(help="short name; default from the host")] = None,
-    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    url: Annotated[
+        str, typer.Argument(help=say("订阅源的 http(s) 网址", "the feed's http(s) URL"))
+    ],
+    slug: Annotated[
+        str | None,
+        typer.Option(
+            help=say(
+                "简称（信息源代号）；默认由网址的主机名生成", "short name; default from the host"
+            )
+        ),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help=say("显示名称", "display name"))] = None,
     category: Annotated[
         str,
         typer.Option(
-            help="central_media, local_media, government, overseas_media, forum, social or other"
+            help=say(
+                "信息源类别：central_media（中央媒体）、local_media（地方媒体）、government"
+                "（政务）、overseas_media（境外媒体）、forum（论坛社区）、social（社交媒体）"
+                "或 other（其他）",
+                "central_media, local_media, government, overseas_media, forum, social or other",
+            )
         ),
     ] = "other",
     author_kind: Annotated[
         str | None,
         typer.Option(
-            help="person, media, organisation or government; default from --category "
-            "(media and government outlets keep their names, forum, social and other "
-            "posters are persons, pseudonymised)"
+            help=say(
+                "作者类型：person（个人）、media（媒体）、organisation（机构）或 government"
+                "（政务）；默认由 --category 决定（媒体和政务账号保留原名，论坛、社交媒体和"
+                "其他来源的发帖人视为个人，作化名处理）",
+                "person, media, organisation or government; default from --category "
+                "(media and government outlets keep their names, forum, social and other "
+                "posters are persons, pseudonymised)",
+            )
         ),
     ] = None,
-    every: Annotated[float | None, typer.Option(help="minutes between polls")] = None,
+    every: Annotated[
+        float | None,
+        typer.Option(help=say("两次抓取之间的分钟数", "minutes between polls")),
+    ] = None,
 ) -> None:
     """Register a feed; it is polled on a schedule by `yuqing serve`."""
     import unicodedata
@@ -546,31 +866,68 @@ def feeds_add(
     # urlsplit drops tabs and newlines and strips the ends silently: the URL stored would
     # not be the one given, or a pasted one would be cut (spaces belong encoded as %20).
     if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
-        raise fail(f"{shown!r}: a URL cannot hold spaces or control characters")
+        raise fail(
+            say(
+                "{shown!r}：网址中不能含空格或控制字符",
+                "{shown!r}: a URL cannot hold spaces or control characters",
+                shown=shown,
+            )
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError as exc:
-        raise fail(f"{shown}: not a valid URL ({exc})") from None
+        raise fail(
+            say(
+                "{shown}：不是有效的网址（{exc}）",
+                "{shown}: not a valid URL ({exc})",
+                shown=shown,
+                exc=exc,
+            )
+        ) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise fail(f"{shown}: not an http(s) URL")
+        raise fail(say("{shown}：不是 http(s) 网址", "{shown}: not an http(s) URL", shown=shown))
     if not host:
-        raise fail(f"{shown}: the URL names no host")
+        raise fail(say("{shown}：网址中没有主机名", "{shown}: the URL names no host", shown=shown))
     if every is not None and not (math.isfinite(every) and 1 <= every <= MAX_POLL_MINUTES):
-        raise fail(f"--every {every}: minutes between polls must be from 1 to {MAX_POLL_MINUTES:g}")
+        raise fail(
+            say(
+                "--every {every}：两次抓取之间的分钟数须在 1 到 {most:g} 之间",
+                "--every {every}: minutes between polls must be from 1 to {most:g}",
+                every=every,
+                most=MAX_POLL_MINUTES,
+            )
+        )
     if category not in {c.value for c in SourceCategory}:
         raise fail(
-            f"--category {category!r} is not one of " + ", ".join(c.value for c in SourceCategory)
+            say(
+                "--category {category!r} 不是可用的类别；可用的类别：{allowed}",
+                "--category {category!r} is not one of {allowed}",
+                category=category,
+                allowed=", ".join(c.value for c in SourceCategory),
+            )
         )
     if author_kind is None:
         author_kind = default_author_kind(category).value
     elif author_kind not in {k.value for k in AuthorKind}:
         raise fail(
-            f"--author-kind {author_kind!r} is not one of " + ", ".join(k.value for k in AuthorKind)
+            say(
+                "--author-kind {kind!r} 不是可用的作者类型；可用的作者类型：{allowed}",
+                "--author-kind {kind!r} is not one of {allowed}",
+                kind=author_kind,
+                allowed=", ".join(k.value for k in AuthorKind),
+            )
         )
     if len(url) > MAX_URL_CHARS:
-        raise fail(f"the feed URL is {len(url):,} characters long; the limit is {MAX_URL_CHARS:,}")
+        raise fail(
+            say(
+                "订阅源网址长 {length:,} 个字符，上限为 {limit:,} 个字符",
+                "the feed URL is {length:,} characters long; the limit is {limit:,}",
+                length=len(url),
+                limit=MAX_URL_CHARS,
+            )
+        )
     made = host.replace(".", "-")
     what = "--slug" if slug is not None else "the host as a slug (give --slug)"
     feed_slug = checked_name(slug if slug is not None else made, what, MAX_SOURCE_CHARS) or made
@@ -579,12 +936,25 @@ def feeds_add(
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:
             if repo.get_source(conn, feed_slug):
-                raise fail(f"a source called {feed_slug!r} exists already; choose --slug")
+                raise fail(
+                    say(
+                        "已有名为 {slug!r} 的信息源；请用 --slug 另取一个代号",
+                        "a source called {slug!r} exists already; choose --slug",
+                        slug=feed_slug,
+                    )
+                )
             # The same feed twice would be fetched twice and its entries stored under two
             # sources.
             for other in repo.list_sources(conn, kind="rss"):
                 if other.url and _same_url(other.url, url):
-                    raise fail(f"{shown}: already added as feed {other.slug!r}")
+                    raise fail(
+                        say(
+                            "{shown}：已作为订阅源 {slug!r} 添加过",
+                            "{shown}: already added as feed {slug!r}",
+                            shown=shown,
+                            slug=other.slug,
+                        )
+                    )
             repo.ensure_source(
                 conn,
                 feed_slug,
@@ -596,7 +966,14 @@ def feeds_add(
                 url=url,
                 poll_minutes=every,
             )
-        typer.echo(f"added feed {feed_slug}: {shown}")
+        typer.echo(
+            say(
+                "已添加订阅源 {slug}：{shown}",
+                "added feed {slug}: {shown}",
+                slug=feed_slug,
+                shown=shown,
+            )
+        )
         return 0
 
     with_context(run)
@@ -612,7 +989,13 @@ def _same_url(one: str, two: str) -> bool:
         return one == two
 
 
-@feeds_app.command("list")
+@feeds_app.command(
+    "list",
+    help=say(
+        "列出订阅源及其运行状况：最近成功、最近错误、每日条数。",
+        "List feeds with their health: last success, last error, items per day.",
+    ),
+)
 def feeds_list() -> None:
     """List feeds with their health: last success, last error, items per day."""
     from yuqing.sources.rss import display_url
@@ -625,24 +1008,41 @@ def feeds_list() -> None:
             for feed in feeds:
                 health = repo.source_health(conn, feed.id)
                 per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
-                state = "FAILING" if health.consecutive_failures else "ok"
+                # The states and the error are words for people; the field names stay.
+                state = (
+                    say("抓取失败", "FAILING") if health.consecutive_failures else say("正常", "ok")
+                )
+                last_error = feed_text(display_url(health.last_error or "-"))
                 typer.echo(
                     f"{feed.slug}\t{state}\t{display_url(feed.url or '')}\t"
                     f"items/day(7d)={per_day:.1f}\t"
                     f"last_success={health.last_success_at or '-'}\t"
-                    f"last_error={display_url(health.last_error or '-')}"
+                    f"last_error={last_error}"
                 )
         if not feeds:
-            typer.echo("no feeds yet: yuqing feeds add URL", err=True)
+            typer.echo(
+                say("还没有订阅源：yuqing feeds add URL", "no feeds yet: yuqing feeds add URL"),
+                err=True,
+            )
         return 0
 
     with_context(run)
 
 
-@feeds_app.command("poll")
+@feeds_app.command(
+    "poll",
+    help=say(
+        "立即抓取订阅源（条件请求），新条目入库。",
+        "Poll feeds now (conditional GET) and store new items.",
+    ),
+)
 def feeds_poll(
     due_only: Annotated[
-        bool, typer.Option("--due-only", help="poll only feeds whose time has come")
+        bool,
+        typer.Option(
+            "--due-only",
+            help=say("只抓取已到抓取时间的订阅源", "poll only feeds whose time has come"),
+        ),
     ] = False,
 ) -> None:
     """Poll feeds now (conditional GET) and store new items."""
@@ -657,44 +1057,93 @@ def feeds_poll(
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
                 stored += outcome.summary.stored if outcome.summary is not None else 0
-                for note in outcome.notes[:20]:
-                    typer.echo(f"note: {note}", err=True)
+                for said in outcome.notes[:20]:
+                    note(feed_text(said))
                 if outcome.error:
                     # Most feed errors name their URL already (both in display form).
                     where = "" if outcome.error.startswith(outcome.url) else f"{outcome.url}: "
-                    typer.echo(f"error: {where}{outcome.error}", err=True)
+                    complain(feed_text(f"{where}{outcome.error}"))
                     worst = 1
                 elif outcome.not_modified:
-                    typer.echo(f"{outcome.slug}: not modified")
+                    typer.echo(say("{slug}：内容未更新", "{slug}: not modified", slug=outcome.slug))
                 elif outcome.summary is not None:
                     worst = max(worst, _print_summary(outcome.summary))
                 elif not outcome.too_old:
-                    typer.echo(f"{outcome.slug}: no items")
+                    typer.echo(say("{slug}：没有条目", "{slug}: no items", slug=outcome.slug))
                 if outcome.too_old and not outcome.error:
                     # Not rejected and not stored: the purge would remove them at once.
                     typer.echo(
-                        f"{outcome.url}: older than the retention period "
-                        f"({ctx.settings.retention_days} days) {outcome.too_old}, not stored"
+                        say(
+                            "{url}：{n} 条早于保存期限（{days} 天），未入库",
+                            "{url}: older than the retention period ({days} days) {n}, not stored",
+                            url=outcome.url,
+                            days=ctx.settings.retention_days,
+                            n=outcome.too_old,
+                        )
                     )
         if ctx.detection_elsewhere and stored:
-            typer.echo(DETECTION_ELSEWHERE, err=True)
+            note_detection_elsewhere()
         return worst
 
     raise typer.Exit(with_context(run))
 
 
 # A query may begin with an exclusion ('-谣言 云溪'): an argument, not an unknown option.
-@monitors_app.command("add", context_settings={"ignore_unknown_options": True})
+@monitors_app.command(
+    "add",
+    context_settings={"ignore_unknown_options": True},
+    help=say(
+        """保存一个监测方案；每条新入库的信息都会与它匹配。
+
+    AND 的优先级高于 OR；并列的词（隐含的 AND）优先级最低；
+    NOT 只作用于紧随其后的一个检索词。
+    因此 `a NOT b OR c` 表示 `a AND (NOT b OR c)`：同时含 a、b、c 的信息
+    会被选中。需要另一种组合时请加括号，例如
+    yuqing monitors add 化工 "(化工 NOT 演练) OR 爆炸"
+
+    字段值到空格为止：应写 `source:weibo 火灾`，而不是
+    `source:weibo火灾`。
+    """,
+        """Save a monitor; every incoming post is matched against it.
+
+    AND binds tighter than OR; words side by side (an implicit AND) bind
+    loosest; NOT takes the one term after it.
+    So `a NOT b OR c` means `a AND (NOT b OR c)`: a post with a, b and c
+    is selected. Write parentheses for the other grouping, e.g.
+    yuqing monitors add 化工 "(化工 NOT 演练) OR 爆炸"
+
+    A field's value ends at a space: `source:weibo 火灾`, not
+    `source:weibo火灾`.
+    """,
+    ),
+)
 def monitors_add(
     name: Annotated[
-        str, typer.Argument(help="a short name (full-width letters are stored as ABC)")
+        str,
+        typer.Argument(
+            help=say(
+                "简短的名称（全角字母按半角 ABC 保存）",
+                "a short name (full-width letters are stored as ABC)",
+            )
+        ),
     ],
     query: Annotated[
-        str, typer.Argument(help="e.g. 化工 AND (火灾 OR 爆炸) NOT 演练 place:云溪县")
+        str,
+        typer.Argument(
+            help=say(
+                "检索式，例如 化工 AND (火灾 OR 爆炸) NOT 演练 place:云溪县",
+                "e.g. 化工 AND (火灾 OR 爆炸) NOT 演练 place:云溪县",
+            )
+        ),
     ],
-    place: Annotated[str | None, typer.Option(help="the place this monitor watches")] = None,
-    unit: Annotated[str | None, typer.Option(help="the unit it belongs to")] = None,
-    topic: Annotated[str | None, typer.Option(help="its topic")] = None,
+    place: Annotated[
+        str | None,
+        typer.Option(help=say("此监测方案关注的地点", "the place this monitor watches")),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help=say("所属单位", "the unit it belongs to"))
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help=say("主题", "its topic"))] = None,
 ) -> None:
     """Save a monitor; every incoming post is matched against it.
 
@@ -724,27 +1173,47 @@ def monitors_add(
                 conn, name, compiled.text, ctx.clock.now(), place=place, unit=unit, topic=topic
             )
             known = {source.slug.lower() for source in repo.list_sources(conn)}
-        typer.echo(f"added monitor {monitor_id}: {name}: {compiled.text}")
+        typer.echo(
+            say(
+                "已添加监测方案 {id}：{name}：{query}",
+                "added monitor {id}: {name}: {query}",
+                id=monitor_id,
+                name=name,
+                query=compiled.text,
+            )
+        )
         unknown = [source for source in compiled.sources if source not in known]
         if unknown:
             # Kept, not refused: a monitor may be set up before its source's first post.
-            listed = ", ".join(one_line(slug, 40) for slug in sorted(known)[:20]) or "none yet"
+            listed = ", ".join(one_line(slug, 40) for slug in sorted(known)[:20]) or say(
+                "暂无", "none yet"
+            )
             # A source: value may be 2,000 characters long, and a query may name hundreds.
             named = ", ".join(repr(one_line(slug, 40)) for slug in unknown[:5])
             if len(unknown) > 5:
-                named += f" and {len(unknown) - 5} more"
-            typer.echo(
-                f"note: no source is called {named} yet, so the "
-                "monitor matches no post of it until one comes (sources now: "
-                f"{listed}; yuqing feeds list)",
-                err=True,
+                named += say("等（另有 {n} 个）", " and {n} more", n=len(unknown) - 5)
+            note(
+                say(
+                    "还没有名为 {named} 的信息源，在它有信息之前，此监测方案不会匹配到它的任何"
+                    "信息（现有信息源：{listed}；yuqing feeds list）",
+                    "no source is called {named} yet, so the monitor matches no post of it "
+                    "until one comes (sources now: {listed}; yuqing feeds list)",
+                    named=named,
+                    listed=listed,
+                )
             )
         return 0
 
     with_context(run)
 
 
-@monitors_app.command("list")
+@monitors_app.command(
+    "list",
+    help=say(
+        "列出监测方案、各自命中的信息条数和最近一次突增。",
+        "List monitors, how many posts each matched, and each one's last burst.",
+    ),
+)
 def monitors_list() -> None:
     """List monitors, how many posts each matched, and each one's last burst."""
     from yuqing.core.monitors import MAX_NAME_CHARS, compile_query
@@ -756,36 +1225,55 @@ def monitors_list() -> None:
             monitors = repo.list_monitors(conn)
             bursts = event_repo.last_monitor_bursts(conn)
         for m in monitors:
-            state = "active" if m.active else "paused"
+            # The states and the burst are words for people (as the console names them);
+            # the field names (matched=, last_burst=) stay.
+            state = say("运行中", "active") if m.active else say("已暂停", "paused")
             # A name stored before names were checked for C1 and bidi controls.
             name = one_line(m.name, MAX_NAME_CHARS)
             try:
                 compile_query(m.query)
             except QueryError as exc:
                 # Stored by an earlier version: ingestion skips it, and "active" hid that.
-                state = "not-run"
-                typer.echo(
-                    f"note: monitor {name!r} is not run, its query no longer compiles: {exc}; "
-                    "remove it and add it again with the query corrected",
-                    err=True,
+                state = say("未运行", "not-run")
+                note(
+                    say(
+                        "监测方案 {name!r} 未运行，它的检索式已无法解析：{problem}；请删除后"
+                        "按正确写法重新添加",
+                        "monitor {name!r} is not run, its query no longer compiles: "
+                        "{problem}; remove it and add it again with the query corrected",
+                        name=name,
+                        problem=query_refusal(exc),
+                    )
                 )
             burst = bursts.get(m.id)
             last = (
-                f"last_burst={burst.at.isoformat() if burst.at else 'unknown'} "
-                f"({burst.posts} posts in "
-                f"{burst.window_minutes} min, usually {burst.expected:.1f})"
+                say(
+                    "last_burst={at}（{window} 分钟内 {posts} 条，通常约 {expected:.1f} 条）",
+                    "last_burst={at} ({posts} posts in {window} min, usually {expected:.1f})",
+                    at=burst.at.isoformat() if burst.at else say("未知", "unknown"),
+                    posts=burst.posts,
+                    window=burst.window_minutes,
+                    expected=burst.expected,
+                )
                 if burst is not None
-                else "last_burst=none"
+                else say("last_burst=无", "last_burst=none")
             )
             typer.echo(f"{m.id}\t{name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}")
         if not monitors:
-            typer.echo("no monitors yet: yuqing monitors add NAME QUERY", err=True)
+            typer.echo(
+                say(
+                    "还没有监测方案：yuqing monitors add NAME QUERY",
+                    "no monitors yet: yuqing monitors add NAME QUERY",
+                ),
+                err=True,
+            )
         return 0
 
     with_context(run)
 
 
-def _change_monitor(name: str, done: str, change: Callable[[Any, str], bool]) -> None:
+def _change_monitor(name: str, done: tuple[str, str], change: Callable[[Any, str], bool]) -> None:
+    """``done``: what was done, in Chinese and in English (暂停, paused)."""
     from yuqing.core.monitors import monitor_name
 
     with user_errors():
@@ -794,38 +1282,83 @@ def _change_monitor(name: str, done: str, change: Callable[[Any, str], bool]) ->
     def run(ctx: Context) -> int:
         with ctx.db.write() as conn:
             if not change(conn, name):
-                raise fail(f"there is no monitor called {name!r} (yuqing monitors list)")
-        typer.echo(f"{done} monitor {name}")
+                raise fail(
+                    say(
+                        "没有名为 {name!r} 的监测方案（yuqing monitors list）",
+                        "there is no monitor called {name!r} (yuqing monitors list)",
+                        name=name,
+                    )
+                )
+        typer.echo(
+            say(
+                "已{zh}监测方案 {name}",
+                "{en} monitor {name}",
+                zh=done[0],
+                en=done[1],
+                name=name,
+            )
+        )
         return 0
 
     with_context(run)
 
 
-@monitors_app.command("pause")
-def monitors_pause(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+MONITOR_NAME_HELP = say("监测方案名称", "the monitor's name")
+
+
+@monitors_app.command(
+    "pause",
+    help=say(
+        "暂停监测方案：新信息不再与它匹配，已命中的信息保留。",
+        "Stop matching new posts against a monitor; what it matched stays.",
+    ),
+)
+def monitors_pause(name: Annotated[str, typer.Argument(help=MONITOR_NAME_HELP)]) -> None:
     """Stop matching new posts against a monitor; what it matched stays."""
     from yuqing.storage import repo
 
-    _change_monitor(name, "paused", lambda conn, n: repo.set_monitor_active(conn, n, False))
+    _change_monitor(
+        name, ("暂停", "paused"), lambda conn, n: repo.set_monitor_active(conn, n, False)
+    )
 
 
-@monitors_app.command("resume")
-def monitors_resume(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+@monitors_app.command(
+    "resume",
+    help=say(
+        "恢复已暂停的监测方案：新信息重新与它匹配。",
+        "Match new posts against a paused monitor again.",
+    ),
+)
+def monitors_resume(name: Annotated[str, typer.Argument(help=MONITOR_NAME_HELP)]) -> None:
     """Match new posts against a paused monitor again."""
     from yuqing.storage import repo
 
-    _change_monitor(name, "resumed", lambda conn, n: repo.set_monitor_active(conn, n, True))
+    _change_monitor(
+        name, ("恢复", "resumed"), lambda conn, n: repo.set_monitor_active(conn, n, True)
+    )
 
 
-@monitors_app.command("remove")
-def monitors_remove(name: Annotated[str, typer.Argument(help="the monitor's name")]) -> None:
+@monitors_app.command(
+    "remove",
+    help=say(
+        "删除监测方案及其命中记录（如需保留命中记录，请改为暂停）。",
+        "Delete a monitor with what it matched (pause it to keep that).",
+    ),
+)
+def monitors_remove(name: Annotated[str, typer.Argument(help=MONITOR_NAME_HELP)]) -> None:
     """Delete a monitor with what it matched (pause it to keep that)."""
     from yuqing.storage import repo
 
-    _change_monitor(name, "removed", repo.remove_monitor)
+    _change_monitor(name, ("删除", "removed"), repo.remove_monitor)
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade",
+    help=say(
+        "创建数据库结构，或将其升级到当前版本。",
+        "Create or upgrade the database schema to the current version.",
+    ),
+)
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the current version."""
     from yuqing.settings import load_settings
@@ -839,7 +1372,9 @@ def db_upgrade() -> None:
             revision = migrate.upgrade(db)
         finally:
             db.dispose()
-    typer.echo(f"database at revision {revision}")
+    typer.echo(
+        say("数据库结构版本：{revision}", "database at revision {revision}", revision=revision)
+    )
 
 
 def _missing_store(url: str) -> str | None:
@@ -871,7 +1406,12 @@ def _missing_store(url: str) -> str | None:
         db.dispose()
 
 
-@app.command()
+@app.command(
+    help=say(
+        "立即清理超过保存期限的原始信息（统计数据保留）。",
+        "Purge raw posts older than the retention period now (aggregates stay).",
+    )
+)
 def purge() -> None:
     """Purge raw posts older than the retention period now (aggregates stay)."""
     from yuqing.runtime.retention import purge_expired_posts
@@ -881,8 +1421,13 @@ def purge() -> None:
         missing = _missing_store(load_settings().effective_database_url)
     if missing is not None:
         raise fail(
-            f"no yuqing database at {missing}: nothing purged; check data_dir or "
-            "database_url (yuqing config show)"
+            say(
+                "{missing} 处没有 yuqing 数据库：未清理任何信息；请检查 data_dir 或 "
+                "database_url（yuqing config show）",
+                "no yuqing database at {missing}: nothing purged; check data_dir or "
+                "database_url (yuqing config show)",
+                missing=missing,
+            )
         )
 
     def run(ctx: Context) -> int:
@@ -893,23 +1438,58 @@ def purge() -> None:
             ctx.settings.retention_days,
             forget=lambda cutoff: forgotten.append(ctx.forget_detection_texts(cutoff)),
         )
-        typer.echo(f"purged {removed} posts older than {ctx.settings.retention_days} days")
+        typer.echo(
+            say(
+                "已清理 {removed} 条超过 {days} 天的信息",
+                "purged {removed} posts older than {days} days",
+                removed=removed,
+                days=ctx.settings.retention_days,
+            )
+        )
         if forgotten and forgotten[0] is not None:
-            typer.echo(f"event detector: {forgotten[0]} retired events forgot their posts' texts")
+            typer.echo(
+                say(
+                    "事件发现：已清除 {n} 个已平息事件的信息文字",
+                    "event detector: {n} retired events forgot their posts' texts",
+                    n=forgotten[0],
+                )
+            )
         elif ctx.detection_elsewhere:
             # The other process may be an import, which purges nothing: only serve's
             # hourly job does, or this command run again once the import is done.
             typer.echo(
-                "event detector: runs in another process (yuqing serve, or an import in "
-                "progress), so its retired events' texts were left for it: yuqing serve "
-                "purges them every hour; after an import, run yuqing purge again"
+                say(
+                    "事件发现：正由另一个进程运行（yuqing serve 或正在进行的导入），其已平息"
+                    "事件的信息文字留给该进程清理：yuqing serve 每小时清理一次；导入结束后，"
+                    "请再次运行 yuqing purge",
+                    "event detector: runs in another process (yuqing serve, or an import in "
+                    "progress), so its retired events' texts were left for it: yuqing serve "
+                    "purges them every hour; after an import, run yuqing purge again",
+                )
             )
         return 0
 
     with_context(run)
 
 
-@config_app.command("show")
+def _origin_shown(origin: str) -> str:
+    """Where a setting came from (``setting_origins``' English), in the run's language."""
+    if origin == "default":
+        return say("默认值", "default")
+    if origin == "given by the command":
+        return say("由命令给定", "given by the command")
+    if origin.startswith("environment "):
+        return say("环境变量 {name}", "environment {name}", name=origin[len("environment ") :])
+    return origin  # the settings file's path
+
+
+@config_app.command(
+    "show",
+    help=say(
+        "显示现行配置（密钥已遮蔽）及每项配置的来源。",
+        "Print the settings in force, secrets masked, each with where it came from.",
+    ),
+)
 def config_show() -> None:
     """Print the settings in force, secrets masked, each with where it came from."""
     from yuqing.settings import load_settings, setting_origins
@@ -917,11 +1497,13 @@ def config_show() -> None:
     with user_errors():
         settings = load_settings()
         view = settings.public_view()
-    origins = setting_origins()
-    origins["effective_database_url"] = (
-        f"database_url, {origins['database_url']}"
-        if settings.database_url
-        else f"data_dir, {origins['data_dir']}"
+    origins = {key: _origin_shown(origin) for key, origin in setting_origins().items()}
+    derived_from = "database_url" if settings.database_url else "data_dir"
+    origins["effective_database_url"] = say(
+        "取自 {key}，{origin}",
+        "{key}, {origin}",
+        key=derived_from,
+        origin=origins[derived_from],
     )
     for key, value in view.items():
         typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}  # {origins[key]}")
@@ -931,17 +1513,47 @@ def config_show() -> None:
 MAX_DEMO_HOURS = 720.0
 
 
-@demo_app.command("generate")
+@demo_app.command(
+    "generate",
+    help=say(
+        """把演示场景（一个虚构县的舆情事件）写成 JSON Lines。
+
+    每条信息的 ``scenario_event`` 字段带有它的真实归属（日常闲聊为 null）：
+    ``yuqing eval events --field scenario_event`` 可据此评测事件发现。
+    """,
+        """Write the demo scenario (a fictional county's incidents) as JSON Lines.
+
+    Every post carries its ground truth in ``scenario_event`` (null for chatter):
+    ``yuqing eval events --field scenario_event`` measures detection on it.
+    """,
+    ),
+)
 def demo_generate(
-    out: Annotated[Path, typer.Option(help="where to write the JSON Lines stream")],
-    seed: Annotated[int, typer.Option(help="the same seed gives the same stream")] = 7,
-    hours: Annotated[float, typer.Option(help="stream length in hours")] = 24.0,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help=say("JSON Lines 信息流的写入路径", "where to write the JSON Lines stream")
+        ),
+    ],
+    seed: Annotated[
+        int,
+        typer.Option(
+            help=say("随机种子：相同的种子生成相同的信息流", "the same seed gives the same stream")
+        ),
+    ] = 7,
+    hours: Annotated[
+        float, typer.Option(help=say("信息流时长（小时）", "stream length in hours"))
+    ] = 24.0,
     prelude_hours: Annotated[
         float,
         typer.Option(
             min=0.0,
-            help="also write this many hours of the county's ordinary chatter before the "
-            "scenario, as the demo stores it (3 in `serve --demo`)",
+            help=say(
+                "在场景之前另写入这么多小时的该县日常闲聊信息，与演示存入的一致"
+                "（`serve --demo` 中为 3）",
+                "also write this many hours of the county's ordinary chatter before the "
+                "scenario, as the demo stores it (3 in `serve --demo`)",
+            ),
         ),
     ] = 0.0,
 ) -> None:
@@ -953,30 +1565,86 @@ def demo_generate(
     from yuqing.demo.scenario import DEFAULT_START, generate_scenario, prelude_posts, write_jsonl
 
     if not math.isfinite(hours) or not 0 < hours <= MAX_DEMO_HOURS:
-        raise fail(f"--hours must be more than 0 and at most {MAX_DEMO_HOURS:g}, got {hours:g}")
+        raise fail(
+            say(
+                "--hours 须大于 0 且不超过 {most:g}，收到的是 {hours:g}",
+                "--hours must be more than 0 and at most {most:g}, got {hours:g}",
+                most=MAX_DEMO_HOURS,
+                hours=hours,
+            )
+        )
     if not math.isfinite(prelude_hours) or prelude_hours > MAX_DEMO_HOURS:
-        raise fail(f"--prelude-hours must be at most {MAX_DEMO_HOURS:g}, got {prelude_hours:g}")
+        raise fail(
+            say(
+                "--prelude-hours 不能超过 {most:g}，收到的是 {hours:g}",
+                "--prelude-hours must be at most {most:g}, got {hours:g}",
+                most=MAX_DEMO_HOURS,
+                hours=prelude_hours,
+            )
+        )
     posts = generate_scenario(seed=seed, hours=hours)
     if not posts:
-        raise fail(f"--hours {hours:g}: too short for any post; the first comes within minutes")
+        raise fail(
+            say(
+                "--hours {hours:g}：时长太短，生成不了任何信息；第一条信息在开始后几分钟内出现",
+                "--hours {hours:g}: too short for any post; the first comes within minutes",
+                hours=hours,
+            )
+        )
     chatter = prelude_posts(seed, prelude_hours, DEFAULT_START) if prelude_hours > 0 else []
     try:
         write_jsonl([*chatter, *posts], out)
     except OSError as exc:
-        raise fail(f"{out}: cannot write: {exc.strerror or exc}") from None
-    extra = f" after {len(chatter)} posts of prelude chatter" if chatter else ""
-    typer.echo(f"wrote {len(posts)} scenario posts to {out}{extra}")
+        raise fail(
+            say(
+                "{out}：无法写入：{why}",
+                "{out}: cannot write: {why}",
+                out=out,
+                why=exc.strerror or exc,
+            )
+        ) from None
+    extra = ""
+    if chatter:
+        extra = say(
+            "（之前另有 {n} 条日常闲聊信息）",
+            " after {n} posts of prelude chatter",
+            n=len(chatter),
+        )
+    typer.echo(
+        say(
+            "已向 {out} 写入 {n} 条场景信息{extra}",
+            "wrote {n} scenario posts to {out}{extra}",
+            n=len(posts),
+            out=out,
+            extra=extra,
+        )
+    )
 
 
-@app.command()
+@app.command(
+    help=say(
+        "运行网页控制台和 API，并在后台抓取订阅源、按保存期限清理信息。",
+        "Run the web console and API, with feed polling and retention in the background.",
+    )
+)
 def serve(
-    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="port to listen on", min=1, max=65535)] = None,
+    host: Annotated[str | None, typer.Option(help=say("监听地址", "address to listen on"))] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help=say("监听端口", "port to listen on"), min=1, max=65535),
+    ] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="fresh demo database fed by the demo scenario")
+        bool,
+        typer.Option(
+            "--demo",
+            help=say(
+                "使用全新的演示数据库，由演示场景供给信息",
+                "fresh demo database fed by the demo scenario",
+            ),
+        ),
     ] = False,
-    speed: Annotated[float, typer.Option(help="demo replay speed")] = 60.0,
-    seed: Annotated[int, typer.Option(help="demo scenario seed")] = 7,
+    speed: Annotated[float, typer.Option(help=say("演示回放倍速", "demo replay speed"))] = 60.0,
+    seed: Annotated[int, typer.Option(help=say("演示场景的随机种子", "demo scenario seed"))] = 7,
 ) -> None:
     """Run the web console and API, with feed polling and retention in the background."""
     import uvicorn
@@ -1014,10 +1682,18 @@ def serve(
                 load_plan_and_roster(settings)
             except PlanError as error:
                 for key, problem in error.problems:
-                    typer.echo(f"{key}: {problem}", err=True)
+                    typer.echo(
+                        say("{key}：{problem}", "{key}: {problem}", key=key, problem=problem),
+                        err=True,
+                    )
                 raise fail(
-                    f"the plan or roster in force has {len(error.problems)} problem(s); "
-                    "fix them (yuqing plan check / yuqing roster check) and start again",
+                    say(
+                        "现行预案或值班表有 {n} 处问题；请修正（yuqing plan check / yuqing "
+                        "roster check）后重新启动",
+                        "the plan or roster in force has {n} problem(s); "
+                        "fix them (yuqing plan check / yuqing roster check) and start again",
+                        n=len(error.problems),
+                    ),
                     code=1,
                 ) from None
             ctx, start_demo = open_context(settings), None
@@ -1026,9 +1702,13 @@ def serve(
         if ctx.detection_elsewhere:
             ctx.close()
             raise fail(
-                "another process runs event detection on this store (another yuqing serve, "
-                "or an import in progress): stop it first, or give this one its own data "
-                "folder or database",
+                say(
+                    "另一个进程正在此数据库上运行事件发现（另一个 yuqing serve，或正在进行的"
+                    "导入）：请先停止它，或为本进程另配数据目录或数据库",
+                    "another process runs event detection on this store (another yuqing "
+                    "serve, or an import in progress): stop it first, or give this one its "
+                    "own data folder or database",
+                ),
                 code=1,
             )
     workers = Workers()
@@ -1041,7 +1721,14 @@ def serve(
 
     application = create_app(ctx, background=background, demo=demo)
     bind_host, bind_port = settings.host, settings.port
-    typer.echo(f"yuqing console: http://{bind_host}:{bind_port}/  (Ctrl-C to stop)")
+    typer.echo(
+        say(
+            "yuqing 控制台：http://{host}:{port}/  （按 Ctrl-C 停止）",
+            "yuqing console: http://{host}:{port}/  (Ctrl-C to stop)",
+            host=bind_host,
+            port=bind_port,
+        )
+    )
     # uvicorn shuts down on SIGTERM, then raises it again under the handler it found: the
     # default one ended the process before ctx.close() saved the detector state (systemd,
     # docker and `timeout` all stop a service so). This one ends it through the finally.

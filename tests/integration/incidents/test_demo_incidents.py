@@ -114,7 +114,7 @@ def test_the_demo_plays_the_plan_through_on_the_scenario_fire(
     )
     assert result.exit_code == 0, result.output
     assert "MISSED" in result.output and "MET" in result.output
-    assert "发现、研判并报告网信办" in result.output
+    assert "Discover, grade and report to the office" in result.output
     ctx.close()
 
 
@@ -126,7 +126,7 @@ def test_the_demo_clock_agrees_with_the_dates_and_times_its_posts_name(
     ctx, _ = prepare_demo(make_settings(data_dir=tmp_path / "var"), speed=600.0)
     try:
         now = ctx.clock.now().astimezone(CST)
-        # The clock runs from the first post at 600x while the prelude is stored.
+        # The clock stands at the scenario's start until the demo's workers start it.
         assert DEFAULT_START <= now < DEFAULT_START + timedelta(hours=2)
         with ctx.db.read() as conn:
             newest_prelude = conn.execute(select(func.max(posts.c.seen_at))).scalar()

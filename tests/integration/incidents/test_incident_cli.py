@@ -125,8 +125,9 @@ def test_roster_check_refuses_a_person_without_a_channel(tmp_path: Path) -> None
 def test_plan_show_lists_levels_and_clocks_of_the_plan_in_force() -> None:
     result = runner.invoke(app, ["plan", "show"])
     assert result.exit_code == 0
-    assert "I级（特别重大）" in result.output
-    assert "发现、研判并报告领导 (report): 30m" in result.output
+    # In English the plan's English names (the plan holds both).
+    assert "Level I (extremely serious)" in result.output
+    assert "Discover, grade and report to leaders (report): 30m" in result.output
     assert "10m / 30m off hours" in result.output
     shown = json.loads(runner.invoke(app, ["plan", "show", "--json"]).output)
     assert shown["levels"][1]["clocks"][0]["duration"] == "1h"
@@ -240,7 +241,7 @@ def test_incidents_open_list_show_and_ack(service: IncidentService, receiver: Ht
     shown = runner.invoke(app, ["incidents", "show", incident_id])
     assert shown.exit_code == 0, shown.output
     assert "死亡人数为 12" in shown.output or "12" in shown.output
-    assert "发现、研判并报告领导 [II]" in shown.output
+    assert "Discover, grade and report to leaders [II]" in shown.output
     assert "escalation" in shown.output and "step 1" in shown.output
 
     body = next(b for p, b in received(receiver) if ":escalation:" in b["dedup_key"])
@@ -281,9 +282,9 @@ def test_report_clocks_shows_met_and_missed_by_unit_and_person_with_the_delay(
     result = runner.invoke(app, ["report", "clocks", "--from", "2025-09-29", "--to", "2025-09-30"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    report = next(line for line in lines if "发现、研判并报告领导" in line)
+    report = next(line for line in lines if "Discover, grade and report to leaders" in line)
     assert "MISSED" in report and "delay 15m" in report and "值班员丙" in report
-    staff = next(line for line in lines if "工作人员到岗" in line)
+    staff = next(line for line in lines if "Office staff at their posts" in line)
     assert "MET" in staff and "delay 0m" in staff
     totals = next(line for line in lines if line.strip().startswith("office\t值班员丙"))
     assert "missed 1" in totals and "delay 15m" in totals

@@ -68,6 +68,7 @@ def setup(tmp_path: Path, receiver: HttpReceiver) -> dict[str, Any]:
     db_url = f"sqlite:///{(tmp_path / 'yuqing.db').as_posix()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     env.update(
+        YUQING_LANG="en",  # the output read below is the command line's English
         YUQING_CONFIG=str(_empty_config(tmp_path)),
         YUQING_DATA_DIR=str(tmp_path / "var"),
         YUQING_DATABASE_URL=db_url,

@@ -37,6 +37,7 @@ def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
     config.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     env.update(
+        YUQING_LANG="en",  # the output read below is the command line's English
         YUQING_DATABASE_URL=database_url,
         YUQING_DATA_DIR=str(tmp_path / "var"),
         YUQING_SECRET="crash-test",

@@ -29,6 +29,7 @@ def _count(db: Database) -> int:
 def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
     env.update(
+        YUQING_LANG="en",  # the output read below is the command line's English
         YUQING_DATABASE_URL=database_url,
         YUQING_DATA_DIR=str(tmp_path / "var"),
         YUQING_SECRET="crash-test",
