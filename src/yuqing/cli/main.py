@@ -558,8 +558,10 @@ def replay(
         typer.Option(
             "--now",
             help=say(
-                "平移信息流的时间，使第一条信息的时间为当前时刻",
-                "shift the stream so its first post is now",
+                "把信息流的时间平移到当前：第一条信息的时间为当前时刻；--speed 大于 1 时更早，"
+                "使任何信息的时间都不晚于当前时刻",
+                "re-date the stream to the present: its first post is now, or earlier when "
+                "--speed is above 1, so that no post is dated after the wall clock",
             ),
         ),
     ] = False,
@@ -576,8 +578,6 @@ def replay(
 
 
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
-    from datetime import UTC, datetime
-
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
     from yuqing.sources.replay import Replayer
@@ -589,7 +589,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             file,
             speed,
             default_source=source,
-            start_at=datetime.now(UTC) if now else None,
+            to_present=now,
             # A wall second of stream per batch, and never more than a day of it.
             batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
         )

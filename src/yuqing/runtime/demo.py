@@ -130,6 +130,10 @@ def prepare_demo(
     def start(workers: Workers) -> None:
         from yuqing.runtime.demo_incidents import start_demo_incidents
 
+        # Stream time has stood at the scenario's start while the database was reset and
+        # the models loaded (so the console and the prelude read it); the scenario begins
+        # now, for the console, the incident scheduler and the replay alike.
+        replayer.clock.start()
         # The demo's incidents are raised by its monitors with a scripted duty desk (the
         # fire by the plan's rules, the other three reported by hand), so they play the
         # same way at every start; detection's own events are shown, not taken into the

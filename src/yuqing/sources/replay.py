@@ -1,10 +1,18 @@
 """Replay a recorded stream of posts with its original timing, sped up.
 
 The ``Replayer`` releases posts in batches as *stream time* reaches their
-``published_at``. Stream time is a ``ScaledClock`` (``Replayer.clock``) that starts at the
-first post's time and runs ``speed`` times faster than the wall clock, so the rest of
-the system can run on it: at ``speed=60`` a ten-minute stream plays in ten seconds, and
-timers, windows and deadlines inside yuqing see ten minutes pass.
+``published_at``. Stream time is a ``ReplayClock`` (``Replayer.clock``) that reads the
+first post's time until playing starts (the first batch is asked for) and then runs
+``speed`` times faster than the wall clock, so the rest of the system can run on it: at
+``speed=60`` a ten-minute stream plays in ten seconds, and timers, windows and deadlines
+inside yuqing see ten minutes pass.
+
+Re-dated to the present (``to_present=True``, ``yuqing replay --now``), the stream is
+shifted as late as it can be while no post, and no reading of stream time while it
+plays, is later than the wall clock: at speeds up to 1x its first post is now; faster,
+stream time would outrun the wall clock, so the stream starts in the past and its last
+post comes at the present (at 1,000x, an hour of stream starts an hour ago; its last
+batch waits for no window after it). Its pace is kept at every speed.
 
 Memory. ``Replayer.from_file`` reads the file twice. The first pass plans: it keeps each
 timed post's time (8 bytes a post), the posts without a time and the rejections (up to
@@ -30,6 +38,7 @@ alone that keeps the size and modification time goes unseen).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -42,7 +51,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from yuqing.core.clock import ScaledClock, utc
+from yuqing.core.clock import Clock, ScaledClock, SystemClock, utc
 from yuqing.errors import SourceError
 from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.files import open_import
@@ -79,14 +88,17 @@ class Replayer:
     left as they are, so whoever stores them stamps them with the clock's time then.
     Posts with the same time come in input order.
 
-    ``start_at`` shifts the whole stream so its first post happens at ``start_at``
-    (e.g. "now" for a demo). Released records then carry the shifted ``published_at``
-    and keep the original one, ISO-8601, in ``record.extra["original_published_at"]``.
+    ``start_at`` shifts the whole stream so its first post happens at ``start_at``.
+    ``to_present`` shifts it to the present instead (see the module docstring), read from
+    ``wall_clock`` when the ``Replayer`` is made. Released records then carry the
+    shifted ``published_at`` and keep the original one, ISO-8601, in
+    ``record.extra["original_published_at"]``.
 
     ``max_held`` bounds the items a file replay holds at once (``from_file``); a replay of
     another iterable holds them all.
 
-    Stream time starts running when the ``Replayer`` is made.
+    Stream time starts running when the first batch is asked for, or before, when the
+    caller starts ``clock`` itself; until then it reads the stream's start.
     """
 
     def __init__(
@@ -98,6 +110,8 @@ class Replayer:
         monotonic: Callable[[], float] = time.monotonic,
         batch_window: timedelta = timedelta(seconds=1),
         start_at: datetime | None = None,
+        to_present: bool = False,
+        wall_clock: Clock | None = None,
         max_items: int = MAX_REPLAY_ITEMS,
         max_batch: int = MAX_BATCH,
         max_held: int = MAX_HELD,
@@ -110,6 +124,8 @@ class Replayer:
             raise ValueError("max_batch must be at least 1")
         if max_held < 1:
             raise ValueError("max_held must be at least 1")
+        if to_present and start_at is not None:
+            raise ValueError("give start_at or to_present, not both")
         self._sleep = sleep
         self._window = batch_window
         self._max_batch = max_batch
@@ -120,6 +136,10 @@ class Replayer:
             timeline = _HeldTimeline(items, max_items)
         self._timeline = timeline
         times = timeline.sorted_times()  # only while planning: a file replay drops them
+        present: datetime | None = None
+        if to_present:
+            present = utc((wall_clock or SystemClock()).now())
+            start_at = present - _lead(times, speed)
         if len(times):
             first = _moment(int(times[0]))
             self._shift = utc(start_at) - first if start_at is not None else timedelta(0)
@@ -165,8 +185,11 @@ class Replayer:
         del times
         timeline.planned()
         self._shifted = start_at is not None
+        # Re-dated to the present, the last batch waits for the last post, not a window
+        # more: the stream would have to start that window earlier (a day, at 100,000x).
+        self._last_due = self._stream_end if to_present else None
         self._stream_start = stream_start
-        self._clock = ScaledClock(stream_start, speed, monotonic)
+        self._clock = ReplayClock(stream_start, speed, monotonic, present=present)
 
     @classmethod
     def from_file(
@@ -179,8 +202,9 @@ class Replayer:
         return cls(ReplayFile(Path(path), default_source), speed, **options)
 
     @property
-    def clock(self) -> ScaledClock:
-        """Stream time: starts at the first post's (shifted) time, runs ``speed``× fast."""
+    def clock(self) -> ReplayClock:
+        """Stream time: the first post's (shifted) time until playing starts, then running
+        ``speed``× fast."""
         return self._clock
 
     @property
@@ -196,13 +220,20 @@ class Replayer:
         return self._timeline.count
 
     def batches(self) -> Generator[list[Item], None, None]:
-        """Release the stream in time order, sleeping (via ``sleep``) between batches."""
+        """Release the stream in time order, sleeping (via ``sleep``) between batches.
+
+        Stream time starts running when the first batch is asked for (if the caller has
+        not started it already).
+        """
+        self._clock.start()
         yield from self._timeline.untimed_batches(self._max_batch)
         timed = self._timeline.timed_items()
         with closing(timed):
             pending = next(timed, None)
             while pending is not None:
                 target = self._due(pending) + self._window
+                if self._last_due is not None:
+                    target = min(target, self._last_due)
                 while (wait := self._clock.wall_seconds_until(target)) > _MIN_SLEEP:
                     self._sleep(wait)
                 cutoff = max(target, self._clock.now())
@@ -229,6 +260,95 @@ class Replayer:
             extra={**item.record.extra, "original_published_at": original.isoformat()},
         )
         return Located(record, item.location)
+
+
+class ReplayClock:
+    """Stream time of a replay: its start until ``start()``, then ``speed``× the wall clock.
+
+    The replay is made before the store is opened and the text models are loaded; a clock
+    running from then made those seconds stream time (at 100,000x, hours of it, all
+    released in the first batch). So it stands still until the replay starts it, when its
+    first batch is asked for, or a caller that shares it (the demo) starts it first.
+    Starting it again changes nothing; it never goes back.
+
+    ``present`` (the wall clock's time when it is made) is given for a stream re-dated to
+    the present: stream time then never reads later than the wall clock (measured from
+    ``present`` on ``monotonic``). The replay is shifted so that this holds while it
+    plays; afterwards stream time goes on at the wall clock's pace, so what is stamped
+    while the last batch is stored is not dated in the future either.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        speed: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        present: datetime | None = None,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self._start = start
+        self._speed = speed
+        self._mono = monotonic
+        self._running: ScaledClock | None = None
+        self._starting = threading.Lock()
+        self._present = None if present is None else (utc(present), monotonic())
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def started(self) -> bool:
+        return self._running is not None
+
+    def start(self) -> None:
+        """Let stream time run from now on (once; later calls change nothing)."""
+        with self._starting:
+            if self._running is None:
+                self._running = ScaledClock(self._start, self._speed, self._mono)
+
+    def now(self) -> datetime:
+        running = self._running
+        moment = self._start if running is None else running.now()
+        wall = self._wall_now()
+        return moment if wall is None else min(moment, wall)
+
+    def wall_seconds_until(self, moment: datetime) -> float:
+        """Real seconds to wait until stream time reaches ``moment`` (0 if past), counted
+        from now, or from the start for a clock not started yet."""
+        running = self._running
+        if running is None:
+            wait = max(0.0, (moment - self._start).total_seconds() / self._speed)
+        else:
+            wait = running.wall_seconds_until(moment)
+        wall = self._wall_now()
+        if wall is not None and (ahead := (moment - wall).total_seconds()) > 0:
+            # A sliver more: a wait too short to sleep must not leave it a microsecond ahead.
+            wait = max(wait, ahead + _MIN_SLEEP)
+        return wait
+
+    def _wall_now(self) -> datetime | None:
+        if self._present is None:
+            return None
+        present, then = self._present
+        return present + timedelta(seconds=self._mono() - then)
+
+
+def _lead(times: _Times, speed: float) -> timedelta:
+    """How long before the present a stream re-dated to it starts (see ``ReplayClock``).
+
+    Stream time gains ``1 - 1/speed`` of a second on the wall clock every stream second;
+    over the stream's span (its last batch waits for no more) it must not gain more than
+    it starts behind.
+    """
+    if speed <= 1 or not len(times):  # untimed items come at once, at the start
+        return timedelta(0)
+    span = _moment(int(times[-1])) - _moment(int(times[0]))
+    if span > MAX_SPAN:
+        return timedelta(0)  # refused below, with the reason
+    return span * (1 - 1 / speed)
 
 
 @dataclass(frozen=True, slots=True)
