@@ -341,6 +341,7 @@ class IncidentService:
         parallel: int = 8,
         group: GroupCommit | None = None,
         inbox: DbInbox | None = None,
+        machine: repo.Machine | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -348,6 +349,9 @@ class IncidentService:
         self.roster = roster
         self.tokens = tokens
         self.wall_clock = wall_clock or SystemClock()
+        # This machine and its boot, as the outbox tells its own claims from an earlier
+        # boot's (taken at once after a reboot) and from another machine's.
+        self.machine = machine or repo.THIS_MACHINE
         # One group commit for the log and the inbox: parallel deliveries share commits.
         self.group = group or (inbox.group if inbox is not None else GroupCommit(db))
         self.inbox = inbox or DbInbox(db, self.group)
@@ -400,6 +404,7 @@ class IncidentService:
         notify: Mapping[str, Mapping[str, Any]] | None = None,
         retry: RetryPolicy | None = None,
         wall_clock: Clock | None = None,
+        machine: repo.Machine | None = None,
     ) -> IncidentService:
         """Plan, roster, channels ([notify.*], in-app always) and tokens from settings."""
         if plan is None:
@@ -422,6 +427,7 @@ class IncidentService:
             wall_clock=wall,
             retry=retry,
             inbox=inbox,
+            machine=machine,
         )
 
     # -- plumbing -------------------------------------------------------------------
@@ -931,7 +937,10 @@ class IncidentService:
             wall = self.wall_clock.now()
             with self.db.write() as conn:
                 rows = repo.pending_messages(
-                    conn, stale_claim_before=wall - CLAIM_LEASE, limit=limit
+                    conn,
+                    stale_claim_before=wall - CLAIM_LEASE,
+                    limit=limit,
+                    machine=self.machine,
                 )
                 claimed = [
                     row

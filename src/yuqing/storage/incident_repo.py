@@ -22,6 +22,7 @@ and back. It lives here because it is about storage; the domain core stays free 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -1486,42 +1487,129 @@ def _read_boot_id() -> str:
         return ""
 
 
+#: Where this machine's id is kept (systemd, then D-Bus on systems without systemd).
+MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+# The machine id is not to be shown as it is (machine-id(5)): claims carry a keyed hash of
+# it, of this application's own, and 64 bits of it tell a database's machines apart.
+_MACHINE_KEY_PURPOSE = b"yuqing notify message claims"
+
+
+def machine_id_hash(paths: Sequence[str] = MACHINE_ID_FILES) -> str:
+    """This machine's id as claims record it (16 hex digits), "" when it has none.
+
+    The id stays the same across reboots, which the boot id does not: it tells a claim
+    made by this machine before it rebooted from one made by another machine of its name.
+    """
+    for path in paths:
+        try:
+            with open(path, encoding="ascii") as file:
+                text = file.read(64).strip().lower()
+        except (OSError, ValueError):
+            continue
+        # Empty or "uninitialized" (an image not yet booted): no id this machine owns.
+        if len(text) == 32 and all(c in "0123456789abcdef" for c in text):
+            return hmac.new(text.encode(), _MACHINE_KEY_PURPOSE, hashlib.sha256).hexdigest()[:16]
+    return ""
+
+
+def boot_started(path: str = "/proc/stat") -> datetime | None:
+    """When this machine's current boot began (Linux: ``btime``), None when unknown.
+
+    Read each time it is wanted: the kernel gives it from the wall clock, which a machine
+    whose clock was wrong at boot (after a power cut) has set right since.
+    """
+    try:
+        with open(path, encoding="ascii") as file:
+            for line in file:
+                if line.startswith("btime "):
+                    return datetime.fromtimestamp(int(line.split()[1]), UTC)
+    except (OSError, ValueError, IndexError, OverflowError):
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A machine as message claims tell it: its id's hash, its boot, when that began."""
+
+    id: str
+    boot_id: str
+    booted_at: Callable[[], datetime | None] = boot_started
+
+
 # The host part of a claim (storage.repo.this_host: host name and PID namespace) tells
 # machines apart by name only: outside containers every machine is in the initial PID
 # namespace, whose id is one constant (pid:[4026531836]). Two machines of one name (cloned
 # VMs, "localhost") sharing a database each took the other's live claims for orphans, their
 # PIDs being free locally, and sent the notices again. The boot id rides in the token
 # ("<token>.<boot id>"), so claims written before it still read as this machine's.
-_BOOT_ID = _read_boot_id()
+#
+# A claim made by this machine before it rebooted has another boot id too, and waited out
+# the claim lease: five minutes lost after a power cut, when a level-I report is due in
+# thirty. The machine id's hash rides in the token as well ("<token>@<machine>.<boot id>"),
+# where an earlier version reads it as part of the token, which it only compares with its
+# own: that version still tells this machine's claims as before.
+THIS_MACHINE = Machine(machine_id_hash(), _read_boot_id())
+_BOOT_ID = THIS_MACHINE.boot_id
+CLAIMANT_MAX = 320  # notify_messages.claimed_by
 
 
 def claimant() -> str:
-    """This process as a message claim records it: ``pid|token.bootid|host``."""
-    token = f"{_process_token}.{_BOOT_ID}" if _BOOT_ID else _process_token
-    return f"{os.getpid()}|{token}|{this_host()}"[:320]
+    """This process as a message claim records it: ``pid|token@machine.bootid|host``
+    (``@machine`` and ``.bootid`` left out when unknown)."""
+    machine = f"@{THIS_MACHINE.id}" if THIS_MACHINE.id else ""
+    boot = f".{_BOOT_ID}" if _BOOT_ID else ""
+    claim = f"{os.getpid()}|{_process_token}{machine}{boot}|{this_host()}"
+    if len(claim) > CLAIMANT_MAX:
+        # A very long host name: without the machine the claim is one of an earlier
+        # version, where a cut host part would match no host, not even this one.
+        claim = f"{os.getpid()}|{_process_token}{boot}|{this_host()}"
+    return claim[:CLAIMANT_MAX]
 
 
 def claim_is_orphaned(
-    claimed_by: str | None, *, alive: Callable[[int], bool] | None = None
+    claimed_by: str | None,
+    *,
+    alive: Callable[[int], bool] | None = None,
+    claimed_at: datetime | None = None,
+    machine: Machine | None = None,
 ) -> bool:
     """Whether a claim's process is known to be gone: it ran on this host (and PID
     namespace, and boot of this machine) and its PID is free, or is this PID with another
-    token (an earlier process that had it). A claim from another host, another machine of
-    this one's name, or from an earlier version, is not known gone: the claim lease decides
-    for it."""
+    token (an earlier process that had it); or it was made by this machine before its
+    current boot began (``claimed_at``). A claim from another host, another machine of
+    this one's name, or from an earlier version in an earlier boot, is not known gone: the
+    claim lease decides for it."""
     if not claimed_by:
         return False
+    here = machine or THIS_MACHINE
     pid_text, _, rest = claimed_by.partition("|")
     token, _, host = rest.partition("|")
     if host != this_host() or not pid_text.isdigit():
         return False
     token, _, boot = token.partition(".")
-    if boot and boot != _BOOT_ID:
-        return False  # another machine of this name, or this one before a reboot
+    token, _, claimed_on = token.partition("@")
+    if boot and boot != here.boot_id:
+        return _made_before_this_boot(claimed_on, claimed_at, here)
     pid = int(pid_text)
     if pid == os.getpid():
         return token != _process_token
     return not (alive or process_alive)(pid)
+
+
+def _made_before_this_boot(claimed_on: str, claimed_at: datetime | None, here: Machine) -> bool:
+    """Whether a claim from another boot was made by this machine before it rebooted.
+
+    The machine id alone does not say it: cloned VMs share it (and their name, and the
+    initial PID namespace), and a clone's claim may be live. A claim of this machine made
+    before its current boot began is not: every process of that boot ended with it. A
+    clone's live claim passes only as a send that began before this machine booted and
+    is still in flight, within the claim lease, when this machine's scheduler looks.
+    """
+    if not (claimed_on and claimed_on == here.id and here.boot_id and claimed_at is not None):
+        return False  # an earlier version's claim, or another machine's
+    booted_at = here.booted_at()
+    return booted_at is not None and utc(claimed_at) < booted_at
 
 
 def pending_messages(
@@ -1530,9 +1618,11 @@ def pending_messages(
     stale_claim_before: datetime,
     limit: int = 500,
     alive: Callable[[int], bool] | None = None,
+    machine: Machine | None = None,
 ) -> list[Row[Any]]:
     """Messages to deliver: new ones, and those claimed by a process that died (known
-    gone from this host, or silent past the claim lease)."""
+    gone from this host or with this machine's earlier boot, or silent past the claim
+    lease). ``alive`` and ``machine`` stand for this host's processes and this machine."""
     m = t.notify_messages.c
     rows = list(
         conn.execute(
@@ -1558,7 +1648,9 @@ def pending_messages(
                 m.claimed_by.is_not(None),
             )
         )
-        if claim_is_orphaned(row.claimed_by, alive=alive)
+        if claim_is_orphaned(
+            row.claimed_by, alive=alive, claimed_at=row.claimed_at, machine=machine
+        )
     ]
     if orphaned:
         # An unreadable creation time (None) goes last, as the database sorts it.
