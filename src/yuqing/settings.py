@@ -2,15 +2,19 @@
 
 Precedence, highest first: explicit arguments, environment variables, the TOML file
 (``YUQING_CONFIG`` or ``./yuqing.toml``), defaults. Secrets are never printed whole:
-``Settings.public_view`` masks them for ``yuqing config show``.
+``Settings.public_view`` masks them for ``yuqing config show``. A key of the file that is
+no setting is refused; a ``YUQING_*`` variable that is none is warned of (``load_settings``).
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +30,22 @@ from pydantic_settings import (
 
 from yuqing.errors import ConfigError
 
+log = logging.getLogger("yuqing.settings")
+
+PREFIX = "YUQING_"
+# Variables with the prefix that yuqing reads outside ``Settings``: not typos.
+OTHER_VARIABLES = frozenset(
+    {
+        "YUQING_CONFIG",  # the settings file (this module)
+        "YUQING_LANG",  # the command line's language (yuqing.cli.language)
+        "YUQING_TEST_PG_URL",  # the test suite's PostgreSQL server (tests/conftest.py)
+    }
+)
+# Known, but no setting a deployment means when it mistypes one.
+_NOT_SUGGESTED = frozenset({"YUQING_TEST_PG_URL"})
+# A variable's name is the environment's, not ours: shown bounded.
+_NAME_LIMIT = 100
+
 
 def _config_file() -> Path:
     return Path(os.environ.get("YUQING_CONFIG", "yuqing.toml"))
@@ -34,7 +54,7 @@ def _config_file() -> Path:
 class Settings(BaseSettings):
     """Deployment settings."""
 
-    model_config = SettingsConfigDict(env_prefix="YUQING_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
 
     data_dir: Path = Field(Path("var"), description="where the SQLite database and secrets live")
     database_url: str | None = Field(
@@ -328,6 +348,7 @@ def load_settings(**overrides: Any) -> Settings:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    _warn_of_unknown_variables()
     chosen = os.environ.get("YUQING_CONFIG")
     if chosen is not None and not Path(chosen).is_file():
         # Named on purpose: running on defaults instead would go unnoticed.
@@ -371,6 +392,59 @@ def load_settings(**overrides: Any) -> Settings:
                 message = "not a setting of yuqing (yuqing config show lists them)"
             problems.append(f"{key}: {message} (from {where})")
         raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each ``YUQING_*`` environment variable that yuqing does not read.
+
+    A mistyped name (``YUQING_DATABSE_URL``) is otherwise ignored without a word, and the
+    deployment runs on the default it meant to change. Not a refusal: other tools may
+    share the prefix. The names are matched in any case, as pydantic-settings reads them;
+    values are never shown (they may be secrets).
+    """
+    env = os.environ if environ is None else environ
+    of_settings = {f"{PREFIX}{name}".upper() for name in Settings.model_fields}
+    known = of_settings | OTHER_VARIABLES
+    suggested = sorted(known - _NOT_SUGGESTED)
+    warnings = []
+    for name in sorted(env):
+        wanted = name.upper()
+        if not wanted.startswith(PREFIX) or wanted in known:
+            continue
+        shown = _shown_variable(name)
+        head = wanted.partition("__")[0]
+        if "__" in wanted and head in of_settings:
+            # pydantic-settings would read YUQING_NOTIFY__EMAIL__HOST only with an
+            # env_nested_delimiter, which Settings does not set.
+            warnings.append(
+                f"{shown}: no such setting; nested settings are not read from the "
+                f"environment: set {head} to the whole value (JSON for a table), or put "
+                "it in the settings file"
+            )
+            continue
+        close = difflib.get_close_matches(
+            wanted.removeprefix(PREFIX), [s.removeprefix(PREFIX) for s in suggested], n=1
+        )
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
+        warnings.append(f"{shown}: no such setting{hint}")
+    return warnings
+
+
+def _shown_variable(name: str) -> str:
+    """A variable's name for a message: escaped when it holds what a terminal obeys."""
+    shown = name if name.isprintable() else ascii(name)
+    return shown if len(shown) <= _NAME_LIMIT else shown[: _NAME_LIMIT - 1] + "…"
+
+
+# Each warning is logged once per process: commands load the settings more than once.
+_warned: set[str] = set()
+
+
+def _warn_of_unknown_variables() -> None:
+    for warning in unknown_variables():
+        if warning not in _warned:
+            _warned.add(warning)
+            log.warning(warning)
 
 
 def _env_name(field: str) -> str | None:

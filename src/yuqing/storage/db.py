@@ -7,6 +7,7 @@ connections that never block on the writer thanks to WAL.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,82 @@ from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 
 from yuqing.errors import ConfigError, StorageError
+
+# SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
+# byte of an extended code is its primary code.
+_SQLITE_READONLY = 8
+_SQLITE_CANTOPEN = 14
+_WHAT_TO_DO = (
+    "give that user write access (chown or chmod), or point data_dir or database_url at "
+    "a place it can write"
+)
+
+
+def unwritable_store(file: Path, error: BaseException | None) -> str | None:
+    """What to tell the user when SQLite may not open or write the database ``file``.
+
+    SQLite says only "unable to open database file" or "attempt to write a readonly
+    database": neither names the file, nor whether the file or its folder (where SQLite
+    creates the file and keeps its -wal and -shm files) is the one this process may not
+    write. None when ``error`` is about something else, or a failure to open that the
+    files' permissions do not explain (too many open files ...).
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return None
+    file = file.absolute()
+    folder = file.parent
+    if file.is_dir():
+        return f"cannot open the database {file}: it is a folder, not a database file"
+    if not folder.is_dir():
+        return None  # gone since the store was opened: SQLite's words say enough
+    if _read_only_file_system(folder):
+        return (
+            f"cannot write the database {file}: its file system is mounted read-only; mount "
+            "it read-write, or point data_dir or database_url at a place this process can write"
+        )
+    blocked = []
+    if not os.access(folder, os.W_OK | os.X_OK):
+        made = "keeps its -wal and -shm files" if file.exists() else "creates the database"
+        blocked.append(f"its folder {folder} (where SQLite {made})")
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        blocked.append("the file itself")
+    beside = [
+        path.name
+        for path in (file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm"))
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK)
+    ]
+    if beside:
+        blocked.append(f"{' or '.join(beside)} beside it")
+    who = f"this process (user {_user()})"
+    if blocked:
+        return (
+            f"cannot write the database {file}: {who} may not write {', nor '.join(blocked)}; "
+            f"{_WHAT_TO_DO}"
+        )
+    if code & 0xFF == _SQLITE_READONLY and file.exists():
+        return (
+            f"cannot write the database {file}: {who} may not write it or its folder "
+            f"{folder}; {_WHAT_TO_DO}"
+        )
+    return None
+
+
+def _user() -> str:
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no name (a container's)
+        return f"uid {uid}"
+
+
+def _read_only_file_system(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
@@ -116,7 +193,7 @@ class Database:
                 with self.write_engine.begin() as conn:
                     yield conn
             except DatabaseError as exc:  # locked, full, unreachable, not a database ...
-                raise StorageError(f"{self.shown_url}: database write failed: {exc.orig}") from exc
+                raise self._failed("write", exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -124,7 +201,14 @@ class Database:
             with self.read_engine.connect() as conn:
                 yield conn
         except DatabaseError as exc:
-            raise StorageError(f"{self.shown_url}: database read failed: {exc.orig}") from exc
+            # Reading writes too: SQLite creates the -shm file of a WAL database on open.
+            raise self._failed("read", exc) from exc
+
+    def _failed(self, doing: str, exc: DatabaseError) -> StorageError:
+        unwritable = None
+        if self.sqlite_file is not None:
+            unwritable = unwritable_store(self.sqlite_file, exc.orig)
+        return StorageError(unwritable or f"{self.shown_url}: database {doing} failed: {exc.orig}")
 
     def dispose(self) -> None:
         self.write_engine.dispose()
