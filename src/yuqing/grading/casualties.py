@@ -28,7 +28,8 @@ def trusted_source(category: str, author_kind: str) -> bool:
 
 # The story marker of a trusted report: one such report is enough.
 TRUSTED = "*"
-# Counts remembered per kind; the unconfirmed and the smallest are forgotten first.
+# Counts remembered per kind; those below the highest confirmed one, then the oldest
+# unconfirmed, are forgotten first.
 _MAX_VALUES = 32
 
 
@@ -51,7 +52,7 @@ class CasualtyReports:
             elif story not in stories and len(stories) < 2:
                 stories.append(story)
             if len(values) > _MAX_VALUES:
-                del values[min(values, key=lambda v: (self._confirmed(values[v]), v))]
+                del values[self._to_forget(values)]
 
     def merge(self, other: CasualtyReports) -> None:
         for kind, values in other._reports.items():
@@ -67,6 +68,19 @@ class CasualtyReports:
             if confirmed:
                 out[kind] = max(confirmed)
         return out
+
+    @classmethod
+    def _to_forget(cls, values: dict[int, list[str]]) -> int:
+        """The count to forget: one below the highest confirmed count (no report can make
+        it the event's figure), else the oldest unconfirmed one. Forgetting the smallest
+        unconfirmed count had dropped each new count of a rising toll as it came, once 32
+        lower ones were confirmed, and let a run of large single voices crowd out a
+        smaller count before its second story came."""
+        top = max((v for v, stories in values.items() if cls._confirmed(stories)), default=-1)
+        below = [v for v in values if v < top]
+        if below:
+            return min(below)
+        return next(v for v, stories in values.items() if not cls._confirmed(stories))
 
     @staticmethod
     def _confirmed(stories: list[str]) -> bool:

@@ -2,14 +2,18 @@
 
 ``extract_cues_batch(texts)`` returns, per text, the cues found in it:
 
-* counts: ``deaths`` (死亡, 遇难, 罹难, 丧生, 身亡, 2死3伤; dead, killed, death toll),
-  ``injuries`` (受伤, 重伤, 轻伤, 烧伤; injured, wounded, hurt), ``missing`` (失踪, 失联;
+* counts: ``deaths`` (死亡, 遇难, 罹难, 丧生, 身亡, 牺牲, 2死3伤; dead, killed, die, kills,
+  death toll, bodies recovered),
+  ``injuries`` (受伤, 重伤, 轻伤, 烧伤; injured, injures, wounded, hurt), ``missing`` (失踪, 失联;
   missing), ``trapped`` (被困, 受困; trapped) and ``evacuated`` (疏散, 转移, 撤离, 安置;
   evacuated, displaced), with the number either before the word (``30余人遇难``,
   ``2死3伤``, ``at least 30 injured``) or after it (``死亡人数升至12人``, ``疏散群众300余人``,
   ``death toll rises to 12``, ``killing 5``); of a rise, the later figure (死亡人数从10人
   上升至15人, the toll rose from 10 to 15: 15, exact); the time of a toll is not the toll
-  (the death toll at 5 p.m. stood at 12: 12);
+  (the death toll at 5 p.m. stood at 12: 12); a toll that passes or nears a figure gives
+  it as a bound (the toll tops 600: 600, nears 50: 49, approximate); a figure of another
+  noun before the verb is not its count when the verb has its own after it
+  (确诊440例死亡9例: 9);
 * ``casualties``: dead and injured together (30人伤亡, 死伤), which is neither figure;
 * ``escalation``: the words of ``ESCALATION_ZH`` / ``ESCALATION_EN`` (爆炸, 坍塌, 多人被困,
   持续上升, 升级, 蔓延, 失联 ...; explosion, collapse, spreading ...), value None, when
@@ -23,7 +27,10 @@ a count, unless a word for people follows it (2024 people died).
 A count is left out when it is negated (无一人死亡, no one was killed), imagined (如果,
 可能; if, could), recalled (以来, 1976年..., 去年, 上个月, 上周; since, last year, two
 years ago; but not a date: 去年12月, 上周五) or called a rumour in its sentence
-(网传, 谣言, 不实; rumour, hoax), and when it is beyond ``MAX_COUNT``. A count of missing
+(网传, 谣言, 不实; rumour, hoax), and when it is beyond ``MAX_COUNT``; so is a yearly
+statistic (年度, 全年, 年均 in the sentence, 每年 in the clause), what a shelter holds
+(可安置3000人), the people a rescuer saved (救过32人牺牲), the minutes of a clock time
+(22:15抢救无效死亡) and a toll of things (the structure toll). A count of missing
 or trapped people whose clause says they were found or rescued (3名失联人员已找到,
 被困3人已全部获救, 已救出被困3人; were found) is left out too: grading weighs who is still
 missing or trapped. When the clause gives another figure (被困5人中已救出3人) the count
@@ -199,7 +206,7 @@ _HOW_ZH = (
 )
 _VERBS_ZH = {
     "deaths": (
-        "死亡|遇难|罹难|丧生|身亡|殒命|不治|溺亡|坠亡|遇害|撞死|砸死|烧死|淹死|炸死|压死|死|亡"
+        "死亡|遇难|罹难|丧生|身亡|殒命|牺牲|不治|溺亡|坠亡|遇害|撞死|砸死|烧死|淹死|炸死|压死|死|亡"
     ),
     "injuries": "受伤|重伤|轻伤|烧伤|负伤|伤",
     "missing": "下落不明|失去联系|失踪|失联",
@@ -224,19 +231,32 @@ _LONG_VERB_ZH = "|".join(
 )
 
 _RISE_ZH = r"(?:升至|上升至|上升到|上升为|攀升至|增至|增加至|增加到|增长至|升到)"
+# Staff of any trade (3名施工人员, 一名抢险人员): a short word before 人员.
+_ANY_STAFF_ZH = rf"(?:(?<=[名位个])[\u4e00-\u9fff]{{1,3}}人员|{_WHO_ZH})"
+# Who the count is, after a verb that comes first: 疏散周边居民300人, 死亡病例3例.
+_AFTER_VERB_WHO_ZH = (
+    rf"(?:(?:当地|附近|周边|周围|沿岸|沿线|受灾|受影响|危险区|区内|村内|镇内)?{_WHO_ZH}"
+    r"|者|人数|人口|病例)"
+)
+# 确诊120例死亡3例: the figure before the verb is the confirmed cases, the verb's own
+# figure follows it. Not when that following figure has a verb of its own (3人死亡2人受伤).
+_OWN_FIGURE_AFTER_ZH = (
+    rf"(?:{_ANY_VERB_ZH})?(?:病例|人数|人员|者)?(?:已经|已|共|累计|为|达)?"
+    rf"{_NUM_ZH}{_SUF_ZH}?{_UNIT_ZH}(?!{_WHO_ZH}?{_HOW_ZH}{{0,4}}(?:{_WHO_VERB_ZH}|{_ANY_VERB_ZH}))"
+)
 
 _ZH = re.compile(
     # number first: 30余人遇难, 2死3伤, 5000名群众已全部安全转移
     rf"(?:(?P<low>{_NUM_ZH}){_SUF_ZH}?{_UNIT_ZH}?{_TO_ZH})?"
     rf"(?P<pre>{_PRE_ZH})?(?P<num>{_NUM_ZH})(?P<suf>{_SUF_ZH})?(?P<unit>{_UNIT_ZH})?"
-    rf"{_WHO_ZH}?{_HOW_ZH}{{0,4}}"
-    rf"(?P<verb>{_WHO_VERB_ZH}|{_ANY_VERB_ZH})"
+    rf"{_ANY_STAFF_ZH}?{_HOW_ZH}{{0,4}}"
+    rf"(?P<verb>{_WHO_VERB_ZH}|{_ANY_VERB_ZH})(?!{_OWN_FIGURE_AFTER_ZH})"
     # word first: 死亡人数升至12人, 疏散群众300余人, 遇难者增至30人, 死亡病例3例, 死者3人
-    rf"|(?P<verb2>{_LONG_VERB_ZH}|{_WHO_VERB_ZH})(?:者|人员|群众|居民|村民|人数|人口|病例)?"
-    rf"(?:已经|已|共|累计|分别)?"
+    rf"|(?P<verb2>{_LONG_VERB_ZH}|{_WHO_VERB_ZH}){_AFTER_VERB_WHO_ZH}?"
+    rf"(?:了|就|都|也|目前|现在|现|仍|还|已经|已|共|累计|分别){{0,3}}"
     # 从10人上升至15人: the later figure is the count now, the earlier one no range.
     rf"(?:(?:从|由){_NUM_ZH}{_SUF_ZH}?{_UNIT_ZH}?(?={_RISE_ZH}))?"
-    rf"(?:达到|达|{_RISE_ZH}|为|有)?"
+    rf"(?:达到|达|{_RISE_ZH}|为|有|是)?"
     rf"(?:(?P<low2>{_NUM_ZH}){_SUF_ZH}?{_UNIT_ZH}?{_TO_ZH})?"
     rf"(?P<pre2>{_PRE_ZH})?(?P<num2>{_NUM_ZH})(?P<suf2>{_SUF_ZH})?(?P<unit2>{_UNIT_ZH})"
 )
@@ -396,17 +416,17 @@ _EN_SMALL = (
 _NUM_EN = (
     r"(?:\d{1,3}(?:[.]\d{1,2})?\s+(?:million|thousand)\b"
     r"|\d{1,3}(?:,\d{3}){1,3}(?!\d|,\d)|\d{1,12}(?![0-9]|,[0-9])"
-    rf"|(?:a|{_EN_UNITS})\s+hundred(?:\s+(?:and\s+)?{_EN_SMALL})?"
+    rf"|(?:a|{_EN_UNITS})\s+hundred(?:\s+(?:and\s+)?{_EN_SMALL})?|a\s+(?:thousand|million)\b"
     rf"|(?:a|{_EN_SMALL})\s+dozen"
     rf"|{_alternatives(_EN_VAGUE)}"
     rf"|{_EN_SMALL}(?:\s+(?:thousand|million)\b)?)"
 )
 _PRE_EN = (
     r"(?:at least|more than|over|about|around|nearly|almost|up to|some|an estimated|"
-    r"approximately|roughly)"
+    r"approximately|roughly|above)"
 )
 _VERBS_EN = {
-    "deaths": "dead|killed|died|deaths|fatalities|death|lives lost",
+    "deaths": "dead|killed|died|dies|die|deaths|fatalities|death|lives lost",
     "injuries": "injured|wounded|hurt|injuries",
     "missing": "missing|unaccounted for",
     "trapped": "trapped",
@@ -414,13 +434,31 @@ _VERBS_EN = {
 }
 _KIND_OF_VERB_EN = {v: k for k, vs in _VERBS_EN.items() for v in vs.split("|")}
 _ANY_VERB_EN = "|".join(sorted(_KIND_OF_VERB_EN, key=len, reverse=True))
+# "killing 30 sheep", "kills 20 minutes", "could kill 300 jobs": no people.
 _NOT_PEOPLE_EN = (
     r"(?:animals?|livestock|cattle|cows?|sheep|goats?|pigs?|horses?|dogs?|cats?|birds?"
-    r"|chickens?|poultry|ducks?|camels?|fish|head)"
+    r"|chickens?|poultry|ducks?|camels?|fish|head|seconds?|minutes?|hours?|days?|weeks?"
+    r"|months?|years?|jobs?|homes?|houses?|buildings?|trees?|acres?|plants?|crops?)"
 )
 _PEOPLE_EN = (
-    r"(?:people|persons|residents|workers|children|passengers|others|civilians|students|"
-    r"miners|firefighters|officers|soldiers|tourists|more)"
+    r"(?:people|persons?|ppl|residents|workers|children|kids|passengers|others|civilians"
+    r"|students|miners|firefighters|officers|soldiers|troops|tourists|men|women|runners"
+    r"|teenagers|teens|spectators|villagers|fishermen|rescuers|crew|patients|pilgrims"
+    r"|protesters|policemen|more)"
+)
+# Who the count is, with one word before it (Six American soldiers, 340 garment workers).
+_WHO_EN = rf"(?:(?!(?:hundreds?|thousands?|dozens?|millions?|scores)\b)[a-z]+\s+)?{_PEOPLE_EN}"
+# How badly, right before the word of harm: Dozens seriously injured, 80 minor injuries.
+_HOW_EN = (
+    r"(?:seriously|critically|severely|badly|slightly|fatally|mortally|minor|serious|critical"
+    r"|severe)"
+)
+# Tolls of things, not people: the structure toll, the home toll.
+_THING_TOLL_EN = re.compile(
+    r"\b(?:structures?|homes?|houses?|buildings?|property|properties|damage|economic"
+    r"|financial|crops?|livestock|animals?|roads?|bridges?|vehicles?|cars?|acres?|acreage"
+    r"|business(?:es)?)\s+$",
+    re.IGNORECASE,
 )
 # "the toll at 5 p.m. stood at 12", "the death toll as of 17:00 rose to 12": the time
 # of the figure, before the figure.
@@ -430,26 +468,38 @@ _TIME_EN = (
     r"|\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday"
     r"|today|tonight))"
 )
-_RISE_EN = r"(?:rises|rose|risen|climbs|climbed|increased|increases|jumps|jumped)"
+_RISE_EN = (
+    r"(?:rises|rose|risen|climbs|climbed|increased|increases|jumps|jumped|goes\s+up"
+    r"|went\s+up|gone\s+up)"
+)
+# "the toll passes 300", "nears 50": a bound, not the figure.
+_BEYOND_EN = r"(?:passes|passed|exceeds|exceeded|surpasses|surpassed|tops|topped)"
+_NEAR_EN = r"(?:nears|neared|nearing|approaches|approached|approaching)"
 _EN = re.compile(
-    rf"\b(?:(?P<pre>{_PRE_EN})\s+)?(?P<num>{_NUM_EN})\s+"
-    rf"(?:{_PEOPLE_EN}\s+)?"
-    r"(?:(?:were|are|have been|had been|was|is|been|reported|feared|confirmed|now|still)\s+)*"
-    rf"(?P<verb>{_ANY_VERB_EN})\b"
+    rf"\b(?:(?P<pre>{_PRE_EN})\s+)?(?P<num>{_NUM_EN})(?P<plus>\+)?\s+"
+    rf"(?:{_WHO_EN}\s+)?"
+    r"(?:(?:were|are|have|has|had|was|is|been|reported|feared|confirmed|now|still|remain"
+    r"|remains|remained)\s+)*"
+    rf"(?:{_HOW_EN}\s+)?(?P<verb>{_ANY_VERB_EN})\b(?![-'’])"
     # "deaths rose to 15" as well as "the death toll rose to 15", but "deaths" only
     # before a rise (deaths at 5 sites is no toll). Each optional word brings its own
     # leading space, so no two quantifiers compete for the same spaces (that had made
     # "toll" + 5,000 spaces cost 29 seconds).
     rf"|\b(?:death toll|toll|(?:number of )?(?:deaths|fatalities)(?=\s+(?:ha[sd]\s+|have\s+)?"
     rf"{_RISE_EN}\b)){_TIME_EN}?(?:\s+(?:has|had|have))?(?:\s+(?:{_RISE_EN}|"
+    rf"(?P<beyond>{_BEYOND_EN})|(?P<near>{_NEAR_EN})|"
     r"reaches|reached|hits|hit|stands at|stood at|is|was|of|at))?"
     # "rose from 10 to 15": the later figure is the toll now, the earlier no range.
     rf"(?:\s+from\s+(?:{_PRE_EN}\s+)?{_NUM_EN}(?=\s+to\b))?(?:\s+to)?\s+"
     # "toll at 5 pm": a time, not the toll.
     rf"(?:(?P<pre2>{_PRE_EN})\s+)?(?P<num2>{_NUM_EN})\b(?!\s*(?:[ap]\.?m\b|o'clock|[:.]\d|%))"
-    r"|\b(?P<verb3>killing|injuring|wounding|displacing|killed|injured|wounded|displaced)\s+"
-    # "killing 30 sheep": animals are no casualties.
-    rf"(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b(?!\s+{_NOT_PEOPLE_EN}\b)",
+    r"|\b(?P<verb3>killing|injuring|wounding|displacing|killed|injured|wounded|displaced"
+    r"|kills|kill|injures|injure|wounds|displaces|displace)\s+"
+    rf"(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b(?!\s+{_NOT_PEOPLE_EN}\b)"
+    # "610 bodies have been recovered": the dead, counted as they are found.
+    rf"|\b(?:(?P<pre4>{_PRE_EN})\s+)?(?P<num4>{_NUM_EN})\s+bodies\s+"
+    r"(?:(?:have|has|had|been|were|was|are|now|so\s+far|all)\s+)*"
+    r"(?:recovered|found|pulled|retrieved|identified|discovered)\b",
     re.IGNORECASE,
 )
 _KIND_OF_EN_GERUND = {
@@ -461,6 +511,13 @@ _KIND_OF_EN_GERUND = {
     "wounded": "injuries",
     "displacing": "evacuated",
     "displaced": "evacuated",
+    "kills": "deaths",
+    "kill": "deaths",
+    "injures": "injuries",
+    "injure": "injuries",
+    "wounds": "injuries",
+    "displaces": "evacuated",
+    "displace": "evacuated",
 }
 
 
@@ -500,8 +557,8 @@ _ESCALATION_EN = re.compile(
 # Only those texts go through the count patterns.
 _TRIGGER_ZH = re.compile("[" + "".join(sorted({v[0] for v in _KIND_OF_VERB_ZH})) + "]")
 _TRIGGER_EN = re.compile(
-    r"dead|kill|died|death|toll|injur|wound|hurt|missing|evacu|trapped|displac|fatalit"
-    r"|lives lost|unaccounted"
+    r"dead|kill|die|death|toll|injur|wound|hurt|missing|evacu|trapped|displac|fatalit"
+    r"|lives lost|unaccounted|bodies"
 )
 
 
@@ -512,11 +569,22 @@ _PAIRED_AFTER = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[�
 _PAIRED_BEFORE = re.compile(r"[零〇一二两三四五六七八九十0-9]{1,6}[死亡]$")
 # No one died: 无一人死亡, 没有1人受伤, 零人伤亡, 并未造成3人死亡.
 _NEGATED_ZH = re.compile(r"(?:无|没有|没|未|并无|零|并非|不是)(?:造成|导致|致)?$")
+# 可安置3000人, 可以接纳1500名转移群众: what a shelter holds, not who was moved there.
+_CAPACITY_BEFORE_ZH = re.compile(r"(?:可以|可|能够|能)(?:接纳|容纳|收容|安置|转移|疏散)?$")
+# 救过32人牺牲: the 32 are who was saved, the one who died is the rescuer (获救 and 抢救
+# are no rescue of them: 5人获救3人死亡, 经抢救3人脱险).
+_RESCUED_BEFORE_ZH = re.compile(r"(?<![获抢])(?:救|救出|救起|救下)(?:过|了|出)*$")
 _NEGATED_EN = re.compile(r"\b(?:no|not|none of(?: the)?|nobody|without)\s*$", re.IGNORECASE)
 
 
 def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
     text = m.string
+    if m.start() >= 2 and text[m.start() - 1] in ":：" and text[m.start() - 2].isdigit():
+        return None  # 22:15抢救无效死亡: the minutes of a clock time
+    if _CAPACITY_BEFORE_ZH.search(text, max(0, m.start() - 6), m.start()):
+        return None
+    if _RESCUED_BEFORE_ZH.search(text, max(0, m.start() - 4), m.start()):
+        return None
     if m.group("num") is not None:
         verb, num, pre, suf = m.group("verb"), m.group("num"), m.group("pre"), m.group("suf")
         unit, low = m.group("unit"), m.group("low")
@@ -574,11 +642,18 @@ _MONTH_BEFORE_EN = re.compile(
 def _en_cue(m: re.Match[str]) -> SeverityCue | None:
     if _NEGATED_EN.search(m.string, max(0, m.start() - 16), m.start()):
         return None  # no one was killed, none of the 30 passengers were injured
+    bound = m.group("plus") is not None or m.group("beyond") is not None
     if m.group("num") is not None:
         kind, group = _KIND_OF_VERB_EN[m.group("verb").lower()], "num"
         pre = m.group("pre")
     elif m.group("num2") is not None:
         kind, group, pre = "deaths", "num2", m.group("pre2")
+        if _THING_TOLL_EN.search(m.string, max(0, m.start() - 24), m.start()):
+            return None
+        if m.group("near") is not None:
+            pre = "nearly"
+    elif m.group("num4") is not None:
+        kind, group, pre = "deaths", "num4", m.group("pre4")
     else:
         kind, group = _KIND_OF_EN_GERUND[m.group("verb3").lower()], "num3"
         pre = m.group("pre3")
@@ -597,7 +672,7 @@ def _en_cue(m: re.Match[str]) -> SeverityCue | None:
     value, vague = _parse_english(num)
     if value is not None and pre is not None and pre.lower() in ("nearly", "almost"):
         value = max(value - 1, 0)
-    return SeverityCue(kind, value, vague or pre is not None, m.group())
+    return SeverityCue(kind, value, vague or bound or pre is not None, m.group())
 
 
 # A count is no report of this incident when its clause imagines it (如果造成100人死亡),
@@ -610,9 +685,14 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n\x00]")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n\x00,，、：:]|\.(?=\s)")
 _HEDGED_CLAUSE_ZH = re.compile(
     r"如果|假如|假设|倘若|若是|万一|可能|或将|恐将|或致|以来|史上|历史上|当年|曾经|曾造成"
+    r"|每年|平均每"
     r"|[0-9]{4}年(?![0-9]{1,2}月)|(?:去年|前年|往年)(?![0-9一二三四五六七八九十]{1,2}月)"
     r"|上个?月(?![0-9一二三四五六七八九十]{1,3}[日号])|上(?:周|星期)(?![一二三四五六日天末])"
 )
+# A yearly tally (《2022年度...报告》显示...死亡110人, 年均...受伤60人) anywhere in the
+# sentence, or a rate per year in the clause (每年因溺水死亡3万人), is a statistic, not
+# an incident's toll.
+_STATISTIC_SENTENCE_ZH = re.compile(r"年度|全年|年均|历年")
 _RUMOUR_SENTENCE_ZH = re.compile(r"谣言|谣传|辟谣|不实|网传|传言|假消息|虚假|造谣")
 _HEDGED_CLAUSE_EN = re.compile(
     r"\b(?:if|could|would|might|since|rumou?rs?|rumou?red|hoax|false|fake|debunked)\b"
@@ -646,7 +726,7 @@ def _span(text: str, start: int, end: int, ends: re.Pattern[str]) -> str:
 # larger figure stands), nor when the finding is denied (尚未找到, 暂未联系上).
 _FOUND_ZH = (
     r"(?<![未没无不在待])(?<!未能)(?<!没能)(?<!没有)(?<!无法)(?<!不能)"
-    r"(?:找到|寻获|获救|救出|脱险|脱困|联系上|取得联系)"
+    r"(?:找到|寻获|获救|救出|脱险|脱困|生还|幸存|联系上|取得联系)"
 )
 _NUMERAL_ZH = "0-9零〇一二两三四五六七八九十百千万几数俩仨"
 _FOUND_AFTER_ZH = re.compile(rf"[^{_NUMERAL_ZH}]{{0,12}}?{_FOUND_ZH}[^{_NUMERAL_ZH}]*$")
@@ -686,7 +766,11 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
     if chinese:
         if _HEDGED_CLAUSE_ZH.search(clause):
             return True
-        return _RUMOUR_SENTENCE_ZH.search(_span(text, start, end, _SENTENCE_END)) is not None
+        sentence = _span(text, start, end, _SENTENCE_END)
+        return (
+            _RUMOUR_SENTENCE_ZH.search(sentence) is not None
+            or _STATISTIC_SENTENCE_ZH.search(sentence) is not None
+        )
     return _HEDGED_CLAUSE_EN.search(clause.lower()) is not None
 
 
