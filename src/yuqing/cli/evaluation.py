@@ -166,14 +166,14 @@ def _output_file(given: str) -> Path:
     if not given.strip():
         raise _fail(
             say(
-                "--output：没有给出文件名；请为输出指定一个文件",
+                "--output：没有给出文件名；请指定输出文件",
                 "--output: no file named; name a file for the output",
             )
         )
     if given.endswith(("/", os.sep)):
         raise _fail(
             say(
-                "{given}：这是文件夹名；请为输出指定一个文件",
+                "{given}：这是文件夹；请指定输出文件",
                 "{given}: names a folder; name a file for the output",
                 given=given,
             )
@@ -207,7 +207,7 @@ def _check_paths_exist(source: Path, target: Path) -> None:
     if not target.parent.is_dir():
         raise _fail(
             say(
-                "{folder}：输出所在的目录不存在",
+                "{folder}：输出文件所在的文件夹不存在",
                 "{folder}: no such directory for the output",
                 folder=target.parent,
             )
@@ -215,7 +215,7 @@ def _check_paths_exist(source: Path, target: Path) -> None:
     if target.is_dir():
         raise _fail(
             say(
-                "{target}：这是目录；请为输出指定一个文件",
+                "{target}：这是文件夹；请指定输出文件",
                 "{target}: is a directory; name a file for the output",
                 target=target,
             )
@@ -381,7 +381,7 @@ class _Tally:
         if _same_source_key(source) != _same_source_key(first_source):
             line += say(
                 "，与首次出现时的信息源不同（此处：{source}；首次：{there}）："
-                "作为一条独立的信息检测",
+                "作为另一条信息参与事件发现",
                 ", a post of another source ({source}, there {there}): "
                 "detected as a post of its own",
                 source=_source_shown(source),
@@ -394,7 +394,7 @@ class _Tally:
         if not self.repeated:
             return
         yield say(
-            "注意：有 {n} 个 id 出现不止一次；只评测其中最后一行",
+            "提示：有 {n} 个 id 出现不止一次，每个 id 只对最后一行评分",
             "note: {n} ids occur more than once; the last one is scored",
             n=self.repeated,
         )
@@ -403,7 +403,7 @@ class _Tally:
             more = self.repeat_lines - len(self.repeats)
             yield say("  ……另有 {n} 行", "  ... and {n} more lines", n=more)
         yield say(
-            "  评分程序（score.py）只按 id 区分信息：要逐条评测，请给每条信息一个独立的 id",
+            "  评分程序（score.py）只按 id 区分信息：要每条都参与评分，请给每条信息不同的 id",
             "  the scorer (score.py) keys posts by id alone: give every post an id of its "
             "own to score each",
         )
@@ -481,7 +481,7 @@ def _task_name(task: Task) -> str:
     """The task as a person reads it (the English names the model by its option value)."""
     if task is Task.SENTIMENT:
         return say("情感", "sentiment")
-    return say("类型", "kind")
+    return say("事件类型", "kind")
 
 
 @eval_app.command(
@@ -496,7 +496,7 @@ def labels(
         Task,
         typer.Option(
             help=say(
-                "用哪个模型打标签：sentiment（情感）或 kind（类型）",
+                "用哪个模型打标签：\n\nsentiment 情感\n\nkind 事件类型",
                 "which model labels the posts",
             )
         ),
@@ -506,7 +506,7 @@ def labels(
         typer.Option(
             "--input",
             help=say(
-                "信息文件，JSON Lines 格式（.jsonl），带不带人工标注均可",
+                "JSON Lines 信息文件（.jsonl），\n\n可带也可不带人工标注",
                 "posts as JSON Lines (.jsonl), with gold labels or not",
             ),
         ),
@@ -527,7 +527,7 @@ def labels(
         typer.Option(
             "--field",
             help=say(
-                "人工标注所在的字段名（默认与 --task 的取值相同）",
+                "人工标注所在的字段\n\n（默认与 --task 同名）",
                 "the gold label's key (default: the task's name)",
             ),
         ),
@@ -596,7 +596,7 @@ def labels(
     total = tally.labelled + tally.without_text + tally.other_language
     unread = (
         say(
-            "，{n} 条的语言不在模型能读的范围内：标签为 null",
+            "，{n} 条的语言模型不支持：标签为 null",
             ", {n} in a language the model does not read: label null",
             n=tally.other_language,
         )
@@ -638,7 +638,7 @@ def labels(
     else:
         typer.echo(
             say(
-                "{input} 中没有 {key!r} 标注：无可评分",
+                "{input} 中没有 {key!r} 标注：无法评分",
                 "no {key!r} labels in {input}: nothing to score",
                 key=gold_key,
                 input=input_path,
@@ -734,7 +734,7 @@ class EventFileScore:
         """Lines for the person running the evaluation."""
         if self.untimed:
             yield say(
-                "注意：信息流中有 {n} 条信息没有 published_at，不参与评分",
+                "提示：信息流中有 {n} 条信息没有 published_at，不参与评分",
                 "note: {n} stream posts have no published_at and are not scored",
                 n=self.untimed,
             )
@@ -745,13 +745,13 @@ class EventFileScore:
         if self.score is None:
             if self.labelled_untimed:
                 yield say(
-                    "带事件标注（{field!r}）的信息都没有 published_at：无可评分",
+                    "带事件标注（{field!r}）的信息都没有 published_at：无法评分",
                     "no post with an event label ({field!r}) has a published_at: nothing to score",
                     field=self.field,
                 )
             else:
                 yield say(
-                    "信息流中没有事件标注（{field!r}）：无可评分",
+                    "信息流中没有事件标注（{field!r}）：无法评分",
                     "the stream carries no event labels ({field!r}): nothing to score",
                     field=self.field,
                 )
@@ -807,7 +807,7 @@ class _Ahead:
             else ""
         )
         yield say(
-            "注意：有 {n} 条信息的时间晚于今天，而采集到的信息不会如此；"
+            "提示：有 {n} 条信息的发布时间晚于今天，采集到的信息不可能如此；"
             "请检查文件中的日期和时区{span}：",
             "note: {n} posts are dated after today, as no collected post can be; "
             "check the file's dates and time zones{span}:",
@@ -906,7 +906,7 @@ def _show_raised(raised: Sequence[RaisedEvent]) -> None:
         return
     typer.echo(
         say(
-            "已预警的事件（信息流时间、类型、信息数、标题）：",
+            "已预警的事件（流时间、事件类型、信息数、标题）：",
             "raised (stream time, kind, posts, title):",
         )
     )
@@ -924,7 +924,7 @@ def _show_raised(raised: Sequence[RaisedEvent]) -> None:
 @eval_app.command(
     "events",
     help=say(
-        "在全新的临时库上对信息流运行检测，并为检测出的事件和预警评分。",
+        "在全新的临时数据库上对信息流运行事件发现，为发现的事件和预警评分。",
         "Run detection over a stream on a fresh store and score its events and alerts.",
     ),
 )
@@ -934,7 +934,7 @@ def events(
         typer.Option(
             "--input",
             help=say(
-                "信息流，JSON Lines 格式，带事件标注",
+                "带事件标注的信息流\n\n（JSON Lines）",
                 "a stream of posts as JSON Lines, with event labels",
             ),
         ),
@@ -955,7 +955,7 @@ def events(
         typer.Option(
             min=1,
             help=say(
-                "只为信息数不少于此值的标注事件评分",
+                "只为信息数不少于此值的\n\n标注事件评分",
                 "score gold events with at least this many posts",
             ),
         ),
@@ -965,7 +965,7 @@ def events(
         typer.Option(
             min=1,
             help=say(
-                "以事件第 N 条信息的时间为事件的起始时刻",
+                "事件的起始时刻：\n\n取事件第 N 条信息的时间",
                 "an event's onset is the time of its N-th post",
             ),
         ),
@@ -975,7 +975,7 @@ def events(
         typer.Option(
             "--field",
             help=say(
-                "事件标注所在的字段名（`yuqing demo generate` 生成的数据用 scenario_event）",
+                "事件标注所在的字段\n\n（`yuqing demo generate` 生成的数据用 scenario_event）",
                 "the gold event label's key (scenario_event for `yuqing demo generate`)",
             ),
         ),
@@ -988,7 +988,7 @@ def events(
     # give (and stdout would give with the run's summary among them): told now, not after
     # a run that may take minutes.
     again = say(
-        "eval events 要读回输出的归属结果来评分：请指定一个普通文件",
+        "eval events 要读回输出的归属结果才能评分，请指定普通文件",
         "eval events reads the assignments back to score them: name a regular file",
     )
     if (stream := _standard_stream(output_path)) is not None:
@@ -1050,8 +1050,8 @@ def events(
         if result.untimed:
             typer.echo(
                 say(
-                    "注意：{n} 条信息没有 published_at：已拒收，不参与检测和评分"
-                    "（评测按每条信息的时间排列信息）",
+                    "提示：{n} 条信息没有 published_at，已拒收，不参与事件发现和评分"
+                    "（评测要按时间排列每条信息）",
                     "note: {n} posts have no published_at: rejected, left out of "
                     "detection and of the score (an evaluation places each post at its time)",
                     n=result.untimed,

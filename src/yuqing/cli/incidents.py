@@ -53,14 +53,14 @@ roster_app = typer.Typer(
 )
 incidents_app = typer.Typer(
     help=say(
-        "舆情事件：列出、查看、根据巡查报告立案、确认通知、运行调度器。",
+        "舆情事件：列出、查看、按巡查报告立案、确认通知、运行调度器。",
         "Incidents: list, show, open from a patrol report, acknowledge, run the scheduler.",
     ),
     no_args_is_help=True,
 )
 report_app = typer.Typer(
     help=say(
-        "问责报告：每项时限按时完成还是超时。",
+        "问责报告：各项时限是按时完成还是超时。",
         "Accountability reports: every clock met or missed.",
     ),
     no_args_is_help=True,
@@ -73,11 +73,12 @@ DemoOption = Annotated[
     typer.Option(
         "--demo",
         help=say(
-            "读取演示数据库（<data_dir>/demo.db）", "read the demo's database (<data_dir>/demo.db)"
+            "读取演示数据库（即 <data_dir>/demo.db）",
+            "read the demo's database (<data_dir>/demo.db)",
         ),
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help=say("输出 JSON", "print JSON"))]
+JsonOption = Annotated[bool, typer.Option("--json", help=say("以 JSON 格式输出", "print JSON"))]
 
 # How a clock or an escalation stands, in Chinese; the English shows the stored value.
 _CLOCK_STATUS_ZH = {
@@ -153,7 +154,7 @@ def _with_service(fn: Callable[[IncidentService], T], *, demo: bool = False) -> 
         if demo and not (settings.data_dir / "demo.db").exists():
             raise _fail(
                 say(
-                    "尚无演示数据库：请先运行 `yuqing serve --demo`",
+                    "还没有演示数据库：请先运行 `yuqing serve --demo`",
                     "no demo database yet: run `yuqing serve --demo` first",
                 )
             )
@@ -235,7 +236,7 @@ def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
 @plan_app.command(
     "check",
     help=say(
-        "检查预案文件：逐条列出问题及其键名；有问题时退出码为 1。",
+        "检查预案文件，逐条列出问题及其键名；有问题时退出码为 1。",
         "Check a plan file: every problem is printed with its key; exit 1 if any.",
     ),
 )
@@ -258,7 +259,7 @@ def plan_check(
             people = len(check_roster(roster, plan).people)
     typer.echo(
         say(
-            "检查通过：预案 {id}，版本 {version}：{levels} 个等级，{clocks} 项时限，"
+            "检查通过：预案 {id}，版本 {version}，{levels} 个级别，{clocks} 项时限，"
             "{chains} 条升级链，{people} 人（{fingerprint}…）",
             "ok: plan {id} version {version}: {levels} levels, {clocks} clocks, "
             "{chains} escalation chains, {people} people ({fingerprint}…)",
@@ -276,7 +277,7 @@ def plan_check(
 @plan_app.command(
     "show",
     help=say(
-        "查看现行预案：各等级及其时限。", "Show the plan in force: its levels and their clocks."
+        "查看现行预案：各级别及其时限。", "Show the plan in force: its levels and their clocks."
     ),
 )
 def plan_show(as_json: JsonOption = False) -> None:
@@ -303,7 +304,7 @@ def plan_show(as_json: JsonOption = False) -> None:
     )
     typer.echo(
         say(
-            "建议等级为 {level} 级及以上的事件立即立案",
+            "拟定级别为 {level} 级及以上的事件立即立案",
             "events proposed at level {level} or above open at once",
             level=summary["auto_open_at"],
         )
@@ -311,7 +312,7 @@ def plan_show(as_json: JsonOption = False) -> None:
     for level, level_id in zip(summary["levels"], plan.levels, strict=True):
         typer.echo(
             say(
-                "\n{name} [{colour_zh}] 牵头单位 {lead}，报告对象 {reports_to}，升级链 {chain}",
+                "\n{name}，{colour_zh}，牵头单位 {lead}，报告对象 {reports_to}，升级链 {chain}",
                 "\n{name} [{colour}] lead {lead}, reports to {reports_to}, escalation {chain}",
                 name=_in_language(level, "name_zh", "name_en"),
                 colour=level["colour"],
@@ -326,8 +327,8 @@ def plan_show(as_json: JsonOption = False) -> None:
             role = plan.spec.roles.get(spec.responsible_role)
             typer.echo(
                 say(
-                    "  {name} ({id})：{duration}{off}，自 {starts_on} 起计时{detected}，"
-                    "以 {completed_by} 为完成，责任人：{unit} 的{role_zh}",
+                    "  {name}（{id}）：{duration}{off}，自 {starts_on} 起计时{detected}，"
+                    "以 {completed_by} 为完成标志，责任人：{unit} 的{role_zh}",
                     "  {name} ({id}): {duration}{off} from {starts_on}{detected}, "
                     "met by {completed_by}, {responsible}",
                     name=_in_language(clock, "name_zh", "name_en"),
@@ -335,7 +336,7 @@ def plan_show(as_json: JsonOption = False) -> None:
                     duration=clock["duration"],
                     off=say("（非工作时间 {off}）", " / {off} off hours", off=off) if off else "",
                     starts_on=clock["starts_on"],
-                    detected=say("（从发现时起算）", " (counted from detection)")
+                    detected=say("（从发现时刻起算）", " (counted from detection)")
                     if clock["counts_from"] == "detected"
                     else "",
                     completed_by=clock["completed_by"],
@@ -360,7 +361,7 @@ def _roster_in_force() -> tuple[Any, Any, Settings]:
 @roster_app.command(
     "check",
     help=say(
-        "按预案检查值班表文件：逐条列出问题及其键名；有问题时退出码为 1。",
+        "按预案检查值班表，逐条列出问题及其键名；有问题时退出码为 1。",
         "Check a roster file against the plan: every problem with its key; exit 1 if any.",
     ),
 )
@@ -371,7 +372,7 @@ def roster_check(
         typer.Option(
             "--plan",
             help=say(
-                "据以检查的预案（默认：现行预案）", "the plan to check against (default: in force)"
+                "按哪个预案检查（默认：现行预案）", "the plan to check against (default: in force)"
             ),
         ),
     ] = None,
@@ -399,14 +400,14 @@ def roster_check(
 @roster_app.command(
     "gaps",
     help=say(
-        "现行值班表 24/7 覆盖中的空缺，在发生之前列出；有空缺时退出码为 1。",
+        "提前列出现行值班表 24/7 覆盖中的空缺；有空缺时退出码为 1。",
         "Gaps in 24/7 coverage of the roster in force, before they happen; exit 1 if any.",
     ),
 )
 def roster_gaps(
     days: Annotated[
         int,
-        typer.Option(min=1, max=92, help=say("向后查看的天数", "how far ahead to look")),
+        typer.Option(min=1, max=92, help=say("查看未来多少天", "how far ahead to look")),
     ] = 14,
     as_json: JsonOption = False,
 ) -> None:
@@ -437,7 +438,7 @@ def roster_gaps(
         for gap in gaps:
             typer.echo(
                 say(
-                    "空缺 {unit_name} ({unit}) {role}：{start} → {end}（{length}）",
+                    "空缺 {unit_name}（{unit}）{role}：{start} → {end}（{length}）",
                     "GAP {unit_name} ({unit}) {role}: {start} → {end} ({length})",
                     unit_name=plan.unit_name(gap.unit),
                     unit=gap.unit,
@@ -470,16 +471,16 @@ def roster_gaps(
 @roster_app.command(
     "on-duty",
     help=say(
-        "现在（或 --at 指定时刻）在岗的人员，按单位和岗位列出。",
+        "列出现在（或 --at 指定的时刻）在岗的人员，按单位和岗位分列。",
         "Who is on duty now (or --at a moment), by unit and role.",
     ),
 )
 def roster_on_duty(
-    unit: Annotated[str | None, typer.Option(help=say("只看此单位", "only this unit"))] = None,
-    role: Annotated[str | None, typer.Option(help=say("只看此岗位", "only this role"))] = None,
+    unit: Annotated[str | None, typer.Option(help=say("只列此单位", "only this unit"))] = None,
+    role: Annotated[str | None, typer.Option(help=say("只列此岗位", "only this role"))] = None,
     at: Annotated[
         str | None,
-        typer.Option(help=say("查看此本地时间而非现在", "at this local time instead of now")),
+        typer.Option(help=say("查看某一本地时间（而非现在）", "at this local time instead of now")),
     ] = None,
 ) -> None:
     """Who is on duty now (or --at a moment), by unit and role."""
@@ -502,7 +503,9 @@ def roster_on_duty(
         person = people.get(shift.person_id)
         name = person.name if person else shift.person_id
         typer.echo(
-            f"{plan.unit_name(shift.unit)}\t{shift.role}\t{name} ({shift.person_id})\t"
+            f"{plan.unit_name(shift.unit)}\t{shift.role}\t"
+            + say("{name}（{id}）", "{name} ({id})", name=name, id=shift.person_id)
+            + "\t"
             + say("至 {end}", "until {end}", end=_local(shift.end, zone))
         )
     if not shifts:
@@ -514,7 +517,7 @@ def roster_on_duty(
 @roster_app.command(
     "test-notify",
     help=say(
-        "向某人的每个联系渠道发送测试消息并逐一报告结果；有失败时退出码为 1。",
+        "向某人的每个渠道发送测试通知并逐一报告；有失败时退出码为 1。",
         "Send a test message on each of a person's channels and report each; exit 1 on a failure.",
     ),
 )
@@ -534,7 +537,7 @@ def roster_test_notify(
     failed = [r for r in results if not r.ok]
     typer.echo(
         say(
-            "{total} 个渠道中有 {reached} 个送达 {person}",
+            "{person} 的 {total} 个渠道中有 {reached} 个已送达",
             "{reached} of {total} channels reached {person}",
             reached=len(results) - len(failed),
             total=len(results),
@@ -551,7 +554,7 @@ def roster_test_notify(
 @incidents_app.command(
     "list",
     help=say(
-        "列出舆情事件，最新的在前（只列未结案的，除非指定 --all 或 --state）。",
+        "列出舆情事件，最新的在前；不加 --all 或 --state 时只列未结案的。",
         "List incidents, newest first (open ones unless --all or --state).",
     ),
 )
@@ -566,7 +569,7 @@ def incidents_list(
         bool, typer.Option("--all", help=say("也列出已结案的", "closed incidents too"))
     ] = False,
     limit: Annotated[
-        int, typer.Option(min=1, max=1000, help=say("最多列出多少件", "at most this many"))
+        int, typer.Option(min=1, max=1000, help=say("最多列出多少起", "at most this many"))
     ] = 50,
     demo: DemoOption = False,
     as_json: JsonOption = False,
@@ -616,7 +619,7 @@ def incidents_list(
 @incidents_app.command(
     "show",
     help=say(
-        "查看舆情事件：等级及理由、各项时限及剩余时间、升级、时间线。",
+        "查看舆情事件：级别及依据、各项时限及剩余时间、升级情况、时间线。",
         "Show an incident: level and reasons, clocks with time left, escalations, timeline.",
     ),
 )
@@ -644,12 +647,12 @@ def incidents_show(
     typer.echo(f"{view['id']}  {view['title']}")
     typer.echo(
         say(
-            "状态 {state}，等级 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
+            "状态 {state}，级别 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
             "state {state}, level {level} ({decided}), lead {lead}, plan {plan} {version}",
             state=view["state"],
             level=view["level"] or "-",
             decided="decided" if view["level_decided"] else "proposed",
-            decided_zh="已定级" if view["level_decided"] else "建议",
+            decided_zh="已定级" if view["level_decided"] else "拟定",
             lead=view["lead_unit_name"],
             plan=view["plan"]["id"],
             version=view["plan"]["version"],
@@ -667,7 +670,7 @@ def incidents_show(
         latest = view["proposals"][-1]
         typer.echo(
             say(
-                "建议等级 {level}，理由：",
+                "拟定级别 {level}，依据：",
                 "proposed level {level} because:",
                 level=latest["level"] or "-",
             )
@@ -692,7 +695,7 @@ def incidents_show(
         )
         typer.echo(
             say(
-                "  {name} [{level}] 截止 {due}：{status}{late}",
+                "  {name}（{level} 级），截止 {due}：{status}{late}",
                 "  {name} [{level}] due {due}: {status}{late}",
                 name=_in_language(clock, "name_zh", "name_en"),
                 level=clock["level"],
@@ -711,7 +714,7 @@ def incidents_show(
                 status=escalation["status"],
                 status_zh=_ESCALATION_STATUS_ZH.get(escalation["status"], escalation["status"]),
                 step=escalation["step"],
-                notified=", ".join(escalation["notified"]) or "-",
+                notified=say("、", ", ").join(escalation["notified"]) or "-",
             )
             + (say("，由 {by} 确认", ", acknowledged by {by}", by=by) if by else "")
         )
@@ -733,7 +736,7 @@ def _in_language(view: dict[str, Any], zh: str, en: str) -> str:
     help=say("根据巡查报告手动立案。", "Open an incident by hand from a patrol report."),
 )
 def incidents_open(
-    title: Annotated[str, typer.Option(help=say("发现的情况", "what was seen"))],
+    title: Annotated[str, typer.Option(help=say("简要写明发现的情况", "what was seen"))],
     by: Annotated[
         str, typer.Option(help=say("你在通讯录中的人员 id", "your person id in the directory"))
     ],
@@ -743,17 +746,17 @@ def incidents_open(
     ] = "",
     link: Annotated[
         list[str] | None,
-        typer.Option(help=say("帖子的链接（可重复）", "a link to a post (repeatable)")),
+        typer.Option(help=say("相关信息的链接（可重复）", "a link to a post (repeatable)")),
     ] = None,
     role: Annotated[
-        str | None, typer.Option(help=say("你上报时的岗位", "the role you report in"))
+        str | None, typer.Option(help=say("你上报时所在的岗位", "the role you report in"))
     ] = None,
     unit: Annotated[str | None, typer.Option(help=say("你所在的单位", "your unit"))] = None,
     concerned_unit: Annotated[
         str | None,
         typer.Option(
             help=say(
-                "舆情事件涉及的单位（预案中的单位 id）",
+                "事发单位（预案中的单位 id）",
                 "the unit the incident concerns (a plan unit id)",
             )
         ),
@@ -779,7 +782,7 @@ def incidents_open(
 @incidents_app.command(
     "ack",
     help=say(
-        "凭通知链接中的令牌确认收到通知（其升级随之停止）。",
+        "凭确认链接中的令牌确认收到通知（相应的升级随即停止）。",
         "Acknowledge a notification by its link's token (stops its escalation).",
     ),
 )
@@ -814,9 +817,9 @@ def incidents_ack(
 @incidents_app.command(
     "scheduler",
     help=say(
-        "在前台运行时限与升级调度器（Ctrl-C 停止）。\n\n"
-        "`yuqing serve` 在后台运行同一个调度器；本命令用于把它作为单独的进程运行。"
-        "同一数据库上可以运行多个：每个时限动作和升级步骤只执行一次。",
+        "在前台运行时限与升级调度器（按 Ctrl-C 停止）。\n\n"
+        "`yuqing serve` 在后台运行同一个调度器；本命令把它作为独立的进程运行。\n"
+        "同一数据库上可以同时运行多个调度器：每个时限动作和每一步升级都只执行一次。",
         "Run the clock and escalation scheduler in the foreground (Ctrl-C stops it).\n\n"
         "`yuqing serve` runs the same scheduler in the background; this is for running it\n"
         "as a process of its own. Several may run on one database: each clock action and\n"
@@ -826,7 +829,7 @@ def incidents_ack(
 def incidents_scheduler(
     interval: Annotated[
         float,
-        typer.Option(min=0.05, max=60, help=say("两次运行之间的秒数", "seconds between ticks")),
+        typer.Option(min=0.05, max=60, help=say("每轮检查的间隔（秒）", "seconds between ticks")),
     ] = 1.0,
 ) -> None:
     """Run the clock and escalation scheduler in the foreground (Ctrl-C stops it).
@@ -852,7 +855,7 @@ def incidents_scheduler(
     def run(service: IncidentService) -> None:
         service_ref.append(service)
         typer.echo(
-            say("调度器运行中（Ctrl-C 停止）", "scheduler running (Ctrl-C stops it)"), err=True
+            say("调度器正在运行（按 Ctrl-C 停止）", "scheduler running (Ctrl-C stops it)"), err=True
         )
         Scheduler(service).run(stop, interval)
 
@@ -865,7 +868,7 @@ def incidents_scheduler(
 @report_app.command(
     "clocks",
     help=say(
-        "某一期间内到期的每项时限：按时完成还是超时，按单位和人员列出，并给出延误时长。",
+        "某期间内到期的各项时限：是否按时完成、延误多久，按单位和人员列出。",
         "Every clock due in a period, met or missed, by unit and person, with the delay.",
     ),
 )
@@ -880,7 +883,8 @@ def report_clocks(
     end: Annotated[
         str | None,
         typer.Option(
-            "--to", help=say("截止时刻，不含（默认：现在）", "end, not included (default: now)")
+            "--to",
+            help=say("截止时刻，不含该时刻（默认：现在）", "end, not included (default: now)"),
         ),
     ] = None,
     demo: DemoOption = False,
@@ -912,7 +916,7 @@ def report_clocks(
         return
     typer.echo(
         say(
-            "\n按单位和人员（按时完成 / 超时 / 计时中，总延误和最长延误）：",
+            "\n按单位和人员统计（按时完成 / 超时 / 计时中，总延误和最长延误）：",
             "\nby unit and person (met / missed / running, total and worst delay):",
         )
     )

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="yuqing",
     help=say(
-        "yuqing：网络舆情事件的可执行应急预案。",
+        "yuqing：可执行的网络舆情事件应急预案。",
         "yuqing: executable emergency plans for online public-opinion incidents.",
     ),
     no_args_is_help=True,
@@ -74,7 +74,7 @@ def choose_language(
         typer.Option(
             "--lang",
             help=say(
-                "界面语言：zh（中文，默认）或 en（英文）；也可设环境变量 YUQING_LANG。",
+                "界面语言：zh（中文，默认）或 en（英文）；\n\n也可用环境变量 YUQING_LANG 设置。",
                 "The language yuqing speaks: zh (Chinese, the default) or en (English); "
                 "the YUQING_LANG environment variable says the same.",
             ),
@@ -142,7 +142,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def note(message: str) -> None:
     """Write one note for the user, framed in the run's language."""
-    typer.echo(say("注意：{message}", "note: {message}", message=message), err=True)
+    typer.echo(say("提示：{message}", "note: {message}", message=message), err=True)
 
 
 def query_refusal(exc: QueryError) -> str:
@@ -196,8 +196,8 @@ def take_into_the_plan(ctx: Context) -> None:
     except PlanError as error:
         note(
             say(
-                "现行预案或值班表有 {n} 处问题（yuqing plan check）：此次预警的事件照常入库，"
-                "但不会为其建立舆情事件",
+                "现行预案或值班表有 {n} 处问题（用 yuqing plan check 查看）：本次预警的事件"
+                "照常保存，但不会立案",
                 "the plan or roster in force has {n} problem(s) (yuqing plan check): events "
                 "raised now are stored, but no incident is opened for them",
                 n=len(error.problems),
@@ -238,9 +238,9 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
 def note_detection_elsewhere() -> None:
     note(
         say(
-            "事件发现正由同一数据库上的另一个进程运行（yuqing serve 或另一次导入），因此这些"
-            "信息已入库、可检索，但未参与事件发现；如需参与，请先停止该进程再重新导入，或通过"
-            "它的 API（POST /api/v1/posts）推送",
+            "同一数据库上另有进程（yuqing serve 或另一次导入）在运行事件发现，因此这些信息"
+            "已入库、可检索，但未参与事件发现；如需参与，请停止该进程后重新导入，或推送到"
+            "它的 API（POST /api/v1/posts）",
             "event detection runs in another process on this store (yuqing serve, or another "
             "import), so these posts are stored and searchable but not weighed for events; to "
             "have them weighed, stop it and import again, or push them to its API "
@@ -263,20 +263,20 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
     seen = last.heartbeat_at or last.started_at
     said = {"what": what, "origin": summary.origin, "stored": last.stored}
     said["run"] = say(
-        "运行记录 {id}，{process}，最后一次心跳于 {seen:%Y-%m-%d %H:%M:%S} UTC",
+        "运行记录 {id}（{process}），最后活动于 {seen:%Y-%m-%d %H:%M:%S} UTC",
         "run {id}, {process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC",
         id=last.id,
         process=last.process,
         seen=seen,
     )
     said["again"] = say(
-        "本次将存入其余信息，已入库的信息计为重复",
+        "本次运行将补存其余信息，已入库的计为重复",
         "this run stores the rest, and counts the posts stored already as duplicates",
     )
     if last.status == repo.INTERRUPTED:
         return say(
-            "{origin} 的上一次{what}（{run}）在入库 {stored:,} 条信息后中断：其进程在运行"
-            "结束前就已终止（被强行结束，或机器停机）；{again}",
+            "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后中断：进程在运行结束前"
+            "终止（被强制结束或机器停机）；{again}",
             "the previous {what} of {origin} ({run}) was interrupted after storing "
             "{stored:,} posts: its process ended before the run did (killed, or the "
             "machine stopped); {again}",
@@ -284,14 +284,14 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
         )
     if last.status == "failed":
         return say(
-            "{origin} 的上一次{what}（{run}）在入库 {stored:,} 条信息后失败；{again}",
+            "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后失败；{again}",
             "the previous {what} of {origin} ({run}) failed after storing "
             "{stored:,} posts; {again}",
             **said,
         )
     if last.status == repo.RUNNING:
         return say(
-            "{origin} 的另一次{what}正在运行（{run}）：每条信息只由其中一方入库一次",
+            "{origin} 另有一次{what}正在运行（{run}）：每条信息只会由其中一次入库",
             "another {what} of {origin} is running ({run}): each post is stored "
             "once, by one or the other",
             **said,
@@ -330,7 +330,7 @@ def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) ->
         )
     typer.echo(
         say(
-            "{origin}：{what}已中断{counts}；请再次运行以完成：已入库的信息将计为重复",
+            "{origin}：{what}已中断{counts}；再次运行即可完成，已入库的信息会计为重复",
             "{origin}: {what} interrupted{counts}; run it again to finish: the posts stored "
             "already are counted as duplicates",
             origin=origin,
@@ -344,8 +344,8 @@ def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) ->
 def _not_utf8_note(path: Path) -> str:
     # Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
     return say(
-        "{path}：非 UTF-8 编码的行已被拒收；Excel 在中文 Windows 上另存为“CSV”的文件是 GBK "
-        "编码：请另存为“CSV UTF-8”后重新导入（已入库的行计为重复）",
+        "{path}：不是 UTF-8 编码的行已拒收；中文 Windows 上用 Excel 另存为“CSV”的文件是 "
+        "GBK 编码，请改存为“CSV UTF-8”后重新导入（已入库的行计为重复）",
         '{path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV" on '
         'Chinese Windows is in GBK: save it as "CSV UTF-8" and import it again (the lines '
         "stored already count as duplicates)",
@@ -359,7 +359,7 @@ def _summary_line(summary: IngestSummary) -> str:
     differing = ""
     if summary.differing:
         differing = say(
-            "（其中 {n} 条与同一 id 下已保留信息的文字不同，第一条在 {first}；保留最先入库的那条）",
+            "（其中 {n} 条与同一 id 已入库信息的文字不同，第一条在 {first}；保留最先入库的一条）",
             "",
             n=summary.differing,
             first=summary.first_differing,
@@ -402,9 +402,9 @@ def _print_summary(summary: IngestSummary) -> int:
         posts = "post gives" if summary.zoneless == 1 else "posts give"
         note(
             say(
-                "有 {n:,} 条信息的 published_at 未带时区（第一条在 {first}），已按 UTC 读取："
-                "如果这些是北京时间，记录的发布时间将比实际晚 8 小时；请在这类时间后写明时区"
-                "偏移（2026-07-14T09:00:00+08:00）",
+                "有 {n:,} 条信息的 published_at 没有时区（第一条在 {first}），已按 UTC 读取："
+                "如果实际是北京时间，入库的发布时间会晚 8 小时；请在这类时间后写明时区偏移，"
+                "例如 2026-07-14T09:00:00+08:00",
                 "{n:,} {posts} published_at without a time zone (the first at {first}), read "
                 "as UTC: if they are China time, these posts are stored 8 hours late; write "
                 "such times with their offset (2026-07-14T09:00:00+08:00)",
@@ -420,14 +420,14 @@ def _print_summary(summary: IngestSummary) -> int:
 # importing: (Chinese, English).
 _SKIP_REASONS = {
     "too_old": (
-        "发布时间远早于当前（已入库，在保存期限内可检索，期满后由清理删除；要发现历史数据中的"
+        "发布时间远早于现在（已入库，保存期限内可检索，期满后清理删除；要发现历史数据中的"
         "事件，请用 `yuqing replay` 回放，或用 `yuqing eval events` 评测）",
         "published long before now (stored and searchable until the retention "
         "period ends, when the purge removes them; replay a history with `yuqing replay` or "
         "measure it with `yuqing eval events` to detect its events)",
     ),
     "future_time": (
-        "发布时间晚于当前（请检查文件的时区）",
+        "发布时间晚于现在（请检查文件的时区）",
         "published after now (check the file's time zone)",
     ),
     "no_time": ("没有发布时间", "no publication time"),
@@ -436,7 +436,7 @@ _SKIP_REASONS = {
         "没有可供分析的词（只有表情、链接或停用词）",
         "no words to weigh (only emoji, links or stop words)",
     ),
-    "unknown_language": ("语言无法识别", "language unknown"),
+    "unknown_language": ("无法识别语言", "language unknown"),
 }
 
 
@@ -449,15 +449,15 @@ def _print_detection_skips(
             meaning = say(*_SKIP_REASONS.get(reason, (reason, reason)))
             if replaying and reason == "too_old":
                 meaning = say(
-                    "回放时钟已跑在信息前面（入库速度跟不上 --speed 要求的速度）；请用较低的 "
-                    "--speed 回放",
+                    "回放的流时间已超前于这些信息（入库速度跟不上 --speed 指定的倍速）；"
+                    "请用较低的 --speed 回放",
                     "the replay clock ran ahead of the posts (storing is slower than "
                     "--speed asks); replay at a lower --speed",
                 )
             posts = "post" if count == 1 else "posts"
             typer.echo(
                 say(
-                    "事件发现略过了 {count} 条信息：{meaning}",
+                    "事件发现跳过了 {count} 条信息：{meaning}",
                     "event detection left out {count} {posts}: {meaning}",
                     count=count,
                     posts=posts,
@@ -467,12 +467,12 @@ def _print_detection_skips(
             )
 
 
-SOURCE_HELP = say("未注明信息源的信息所用的信息源代号", "source slug for posts that name none")
+SOURCE_HELP = say("信息未注明信息源时使用的信息源代号", "source slug for posts that name none")
 
 
 @app.command(
     help=say(
-        "从文件导入信息；逐个文件列出入库、重复和拒收条数。",
+        "从文件导入信息，逐个文件列出入库、重复和拒收的条数。",
         "Import posts from files; prints stored, duplicates and rejected for each.",
     )
 )
@@ -534,7 +534,7 @@ def ingest(
 
 @app.command(
     help=say(
-        "按信息流原有的时间间隔（以 --speed 倍速缩放）把信息回放进 yuqing。",
+        "把信息流按原有的时间间隔回放进 yuqing，间隔按 --speed 倍速缩放。",
         "Play a stream into yuqing with its original timing scaled by --speed.",
     )
 )
@@ -543,14 +543,16 @@ def replay(
         Path,
         typer.Argument(
             help=say(
-                "JSON Lines 或 CSV 信息流，按时间排序与否均可",
+                "JSON Lines 或 CSV 格式的信息流，不必按时间排序",
                 "a JSON Lines or CSV stream, sorted by time or not",
             )
         ),
     ],
     speed: Annotated[
         float,
-        typer.Option(help=say("比实际时间快多少倍", "how many times faster than real time")),
+        typer.Option(
+            help=say("回放速度是实际时间的多少倍", "how many times faster than real time")
+        ),
     ] = 60.0,
     source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
     now: Annotated[
@@ -558,8 +560,8 @@ def replay(
         typer.Option(
             "--now",
             help=say(
-                "把信息流的时间平移到当前：第一条信息的时间为当前时刻；--speed 大于 1 时更早，"
-                "使任何信息的时间都不晚于当前时刻",
+                "把信息流的时间平移到现在：\n\n第一条信息记为现在（--speed 大于 1 时更早），"
+                "\n\n使所有信息的时间都不晚于现在",
                 "re-date the stream to the present: its first post is now, or earlier when "
                 "--speed is above 1, so that no post is dated after the wall clock",
             ),
@@ -605,7 +607,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
         try:
             typer.echo(
                 say(
-                    "正在回放 {n} 条，起始时间 {start}，{speed:g} 倍速",
+                    "正在以 {speed:g} 倍速回放 {n} 条信息，起始时间 {start}",
                     "replaying {n} items from {start} at {speed:g}x",
                     n=len(replayer),
                     start=replayer.stream_start.isoformat(),
@@ -660,8 +662,9 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
         )
     )
     return say(
-        "{which}发布于 {days:,} 天以前（retention_days）：下一次清理（yuqing purge，或 "
-        "yuqing serve 每小时一次的清理）会将其删除，统计数保留；如需保留，请加 --now 回放",
+        "{which}发布于 {days:,} 天以前，超过保存期限（retention_days）：下一次清理（yuqing "
+        "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留；如需保留，"
+        "请加 --now 回放",
         "{which} published more than {days:,} days ago (retention_days): the "
         "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay; "
         "replay with --now to keep them",
@@ -672,7 +675,7 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
 
 @app.command(
     help=say(
-        "全文检索已入库的信息（中文和英文）。",
+        "全文检索已入库的信息（支持中文和英文）。",
         "Full-text search over stored posts (Chinese and English).",
     )
 )
@@ -680,7 +683,7 @@ def search(
     # Words as separate arguments too: ``yuqing search 化工厂 火灾``, as the README shows.
     words: Annotated[
         list[str],
-        typer.Argument(help=say("要查找的词（须全部出现）", "words to find (all must occur)")),
+        typer.Argument(help=say("要检索的词（须同时出现）", "words to find (all must occur)")),
     ],
     limit: Annotated[
         int,
@@ -698,7 +701,7 @@ def search(
         typer.Option(
             "--demo",
             help=say(
-                "检索演示数据库（<data_dir>/demo.db）",
+                "检索演示数据库（即 <data_dir>/demo.db）",
                 "search the demo's database (<data_dir>/demo.db)",
             ),
         ),
@@ -712,7 +715,7 @@ def search(
     if len(query) > MAX_QUERY_CHARS:
         raise fail(
             say(
-                "检索式长 {length:,} 个字符，上限为 {limit} 个字符",
+                "检索式长 {length:,} 个字符，超过上限 {limit} 个字符",
                 "the query is {length:,} characters long; the limit is {limit}",
                 length=len(query),
                 limit=MAX_QUERY_CHARS,
@@ -770,13 +773,16 @@ def search(
                 typer.echo(f"{when} [{source}] {snippet}")
         if not as_json:
             more = ""
-            if len(found) > limit:
+            cut_short = len(found) > limit
+            if cut_short:
                 more = say(
-                    "（最新的 {limit} 条；用 --limit 可显示更多）",
+                    "，用 --limit 可显示更多",
                     " (the newest {limit}; --limit shows more)",
                     limit=limit,
                 )
-            typer.echo(say("共 {n} 条{more}", "{n} posts{more}", n=len(hits), more=more), err=True)
+            # "共" would claim the total: a cut list is "the newest n".
+            shown = "只显示最新的 {n} 条{more}" if cut_short else "共 {n} 条{more}"
+            typer.echo(say(shown, "{n} posts{more}", n=len(hits), more=more), err=True)
         return 0
 
     with_context(run, demo=demo)
@@ -807,7 +813,7 @@ def _json_escape(ch: str) -> str:
 @feeds_app.command(
     "add",
     help=say(
-        "登记一个订阅源；由 `yuqing serve` 按计划定时抓取。",
+        "添加一个订阅源，由 `yuqing serve` 定时抓取。",
         "Register a feed; it is polled on a schedule by `yuqing serve`.",
     ),
 )
@@ -819,7 +825,7 @@ def feeds_add(
         str | None,
         typer.Option(
             help=say(
-                "简称（信息源代号）；默认由网址的主机名生成", "short name; default from the host"
+                "信息源代号（简称）；默认由网址的主机名生成", "short name; default from the host"
             )
         ),
     ] = None,
@@ -828,9 +834,9 @@ def feeds_add(
         str,
         typer.Option(
             help=say(
-                "信息源类别：central_media（中央媒体）、local_media（地方媒体）、government"
-                "（政务）、overseas_media（境外媒体）、forum（论坛社区）、social（社交媒体）"
-                "或 other（其他）",
+                "信息源类别：\n\ncentral_media 中央媒体\n\nlocal_media 地方媒体\n\n"
+                "government 政务\n\noverseas_media 境外媒体\n\nforum 论坛社区\n\n"
+                "social 社交媒体\n\nother 其他",
                 "central_media, local_media, government, overseas_media, forum, social or other",
             )
         ),
@@ -839,9 +845,9 @@ def feeds_add(
         str | None,
         typer.Option(
             help=say(
-                "作者类型：person（个人）、media（媒体）、organisation（机构）或 government"
-                "（政务）；默认由 --category 决定（媒体和政务账号保留原名，论坛、社交媒体和"
-                "其他来源的发帖人视为个人，作化名处理）",
+                "作者类型：\n\nperson 个人\n\nmedia 媒体\n\norganisation 机构\n\n"
+                "government 政务\n\n默认由 --category 决定：\n\n媒体和政务账号保留原名；"
+                "\n\n论坛、社交媒体和其他来源的发布者\n\n视为个人，作化名处理",
                 "person, media, organisation or government; default from --category "
                 "(media and government outlets keep their names, forum, social and other "
                 "posters are persons, pseudonymised)",
@@ -850,7 +856,7 @@ def feeds_add(
     ] = None,
     every: Annotated[
         float | None,
-        typer.Option(help=say("两次抓取之间的分钟数", "minutes between polls")),
+        typer.Option(help=say("抓取间隔（分钟）", "minutes between polls")),
     ] = None,
 ) -> None:
     """Register a feed; it is polled on a schedule by `yuqing serve`."""
@@ -893,7 +899,7 @@ def feeds_add(
     if every is not None and not (math.isfinite(every) and 1 <= every <= MAX_POLL_MINUTES):
         raise fail(
             say(
-                "--every {every}：两次抓取之间的分钟数须在 1 到 {most:g} 之间",
+                "--every {every}：抓取间隔须在 1 到 {most:g} 分钟之间",
                 "--every {every}: minutes between polls must be from 1 to {most:g}",
                 every=every,
                 most=MAX_POLL_MINUTES,
@@ -922,7 +928,7 @@ def feeds_add(
     if len(url) > MAX_URL_CHARS:
         raise fail(
             say(
-                "订阅源网址长 {length:,} 个字符，上限为 {limit:,} 个字符",
+                "订阅源网址长 {length:,} 个字符，超过上限 {limit:,} 个字符",
                 "the feed URL is {length:,} characters long; the limit is {limit:,}",
                 length=len(url),
                 limit=MAX_URL_CHARS,
@@ -938,7 +944,7 @@ def feeds_add(
             if repo.get_source(conn, feed_slug):
                 raise fail(
                     say(
-                        "已有名为 {slug!r} 的信息源；请用 --slug 另取一个代号",
+                        "已有代号为 {slug!r} 的信息源：请用 --slug 另取一个代号",
                         "a source called {slug!r} exists already; choose --slug",
                         slug=feed_slug,
                     )
@@ -1021,7 +1027,10 @@ def feeds_list() -> None:
                 )
         if not feeds:
             typer.echo(
-                say("还没有订阅源：yuqing feeds add URL", "no feeds yet: yuqing feeds add URL"),
+                say(
+                    "还没有订阅源：请用 yuqing feeds add URL 添加",
+                    "no feeds yet: yuqing feeds add URL",
+                ),
                 err=True,
             )
         return 0
@@ -1032,7 +1041,7 @@ def feeds_list() -> None:
 @feeds_app.command(
     "poll",
     help=say(
-        "立即抓取订阅源（条件请求），新条目入库。",
+        "立即抓取订阅源（条件请求），新信息入库。",
         "Poll feeds now (conditional GET) and store new items.",
     ),
 )
@@ -1069,12 +1078,12 @@ def feeds_poll(
                 elif outcome.summary is not None:
                     worst = max(worst, _print_summary(outcome.summary))
                 elif not outcome.too_old:
-                    typer.echo(say("{slug}：没有条目", "{slug}: no items", slug=outcome.slug))
+                    typer.echo(say("{slug}：没有信息", "{slug}: no items", slug=outcome.slug))
                 if outcome.too_old and not outcome.error:
                     # Not rejected and not stored: the purge would remove them at once.
                     typer.echo(
                         say(
-                            "{url}：{n} 条早于保存期限（{days} 天），未入库",
+                            "{url}：{n} 条信息超过保存期限（{days} 天），未入库",
                             "{url}: older than the retention period ({days} days) {n}, not stored",
                             url=outcome.url,
                             days=ctx.settings.retention_days,
@@ -1093,16 +1102,15 @@ def feeds_poll(
     "add",
     context_settings={"ignore_unknown_options": True},
     help=say(
-        """保存一个监测方案；每条新入库的信息都会与它匹配。
+        """保存一个监测方案，此后每条新入库的信息都会与它匹配。
 
-    AND 的优先级高于 OR；并列的词（隐含的 AND）优先级最低；
+    AND 的优先级高于 OR，并列的词（隐含的 AND）优先级最低；
     NOT 只作用于紧随其后的一个检索词。
     因此 `a NOT b OR c` 表示 `a AND (NOT b OR c)`：同时含 a、b、c 的信息
     会被选中。需要另一种组合时请加括号，例如
     yuqing monitors add 化工 "(化工 NOT 演练) OR 爆炸"
 
-    字段值到空格为止：应写 `source:weibo 火灾`，而不是
-    `source:weibo火灾`。
+    字段值到空格为止：应写 `source:weibo 火灾`，不能写成 `source:weibo火灾`。
     """,
         """Save a monitor; every incoming post is matched against it.
 
@@ -1122,7 +1130,7 @@ def monitors_add(
         str,
         typer.Argument(
             help=say(
-                "简短的名称（全角字母按半角 ABC 保存）",
+                "简短的名称（全角字母存为半角 ABC）",
                 "a short name (full-width letters are stored as ABC)",
             )
         ),
@@ -1185,17 +1193,18 @@ def monitors_add(
         unknown = [source for source in compiled.sources if source not in known]
         if unknown:
             # Kept, not refused: a monitor may be set up before its source's first post.
-            listed = ", ".join(one_line(slug, 40) for slug in sorted(known)[:20]) or say(
+            comma = say("、", ", ")
+            listed = comma.join(one_line(slug, 40) for slug in sorted(known)[:20]) or say(
                 "暂无", "none yet"
             )
             # A source: value may be 2,000 characters long, and a query may name hundreds.
-            named = ", ".join(repr(one_line(slug, 40)) for slug in unknown[:5])
+            named = comma.join(repr(one_line(slug, 40)) for slug in unknown[:5])
             if len(unknown) > 5:
-                named += say("等（另有 {n} 个）", " and {n} more", n=len(unknown) - 5)
+                named += say(" 等（另有 {n} 个）", " and {n} more", n=len(unknown) - 5)
             note(
                 say(
-                    "还没有名为 {named} 的信息源，在它有信息之前，此监测方案不会匹配到它的任何"
-                    "信息（现有信息源：{listed}；yuqing feeds list）",
+                    "还没有代号为 {named} 的信息源，在它有信息入库之前，此监测方案匹配不到"
+                    "它的信息（现有信息源：{listed}；见 yuqing feeds list）",
                     "no source is called {named} yet, so the monitor matches no post of it "
                     "until one comes (sources now: {listed}; yuqing feeds list)",
                     named=named,
@@ -1237,7 +1246,7 @@ def monitors_list() -> None:
                 state = say("未运行", "not-run")
                 note(
                     say(
-                        "监测方案 {name!r} 未运行，它的检索式已无法解析：{problem}；请删除后"
+                        "监测方案 {name!r} 未运行：检索式已无法解析（{problem}）；请删除后"
                         "按正确写法重新添加",
                         "monitor {name!r} is not run, its query no longer compiles: "
                         "{problem}; remove it and add it again with the query corrected",
@@ -1262,7 +1271,7 @@ def monitors_list() -> None:
         if not monitors:
             typer.echo(
                 say(
-                    "还没有监测方案：yuqing monitors add NAME QUERY",
+                    "还没有监测方案：请用 yuqing monitors add NAME QUERY 添加",
                     "no monitors yet: yuqing monitors add NAME QUERY",
                 ),
                 err=True,
@@ -1284,7 +1293,7 @@ def _change_monitor(name: str, done: tuple[str, str], change: Callable[[Any, str
             if not change(conn, name):
                 raise fail(
                     say(
-                        "没有名为 {name!r} 的监测方案（yuqing monitors list）",
+                        "没有名为 {name!r} 的监测方案（用 yuqing monitors list 查看现有方案）",
                         "there is no monitor called {name!r} (yuqing monitors list)",
                         name=name,
                     )
@@ -1422,8 +1431,8 @@ def purge() -> None:
     if missing is not None:
         raise fail(
             say(
-                "{missing} 处没有 yuqing 数据库：未清理任何信息；请检查 data_dir 或 "
-                "database_url（yuqing config show）",
+                "{missing} 处没有 yuqing 数据库，未清理任何信息；请检查 data_dir 或 "
+                "database_url 设置（用 yuqing config show 查看）",
                 "no yuqing database at {missing}: nothing purged; check data_dir or "
                 "database_url (yuqing config show)",
                 missing=missing,
@@ -1449,7 +1458,7 @@ def purge() -> None:
         if forgotten and forgotten[0] is not None:
             typer.echo(
                 say(
-                    "事件发现：已清除 {n} 个已平息事件的信息文字",
+                    "事件发现：已清除 {n} 起已平息事件的信息文字",
                     "event detector: {n} retired events forgot their posts' texts",
                     n=forgotten[0],
                 )
@@ -1459,9 +1468,9 @@ def purge() -> None:
             # hourly job does, or this command run again once the import is done.
             typer.echo(
                 say(
-                    "事件发现：正由另一个进程运行（yuqing serve 或正在进行的导入），其已平息"
-                    "事件的信息文字留给该进程清理：yuqing serve 每小时清理一次；导入结束后，"
-                    "请再次运行 yuqing purge",
+                    "事件发现：正由另一个进程运行（yuqing serve 或正在进行的导入），已平息"
+                    "事件的信息文字留给该进程清理：yuqing serve 每小时清理一次；如是导入，"
+                    "请在导入结束后再次运行 yuqing purge",
                     "event detector: runs in another process (yuqing serve, or an import in "
                     "progress), so its retired events' texts were left for it: yuqing serve "
                     "purges them every hour; after an import, run yuqing purge again",
@@ -1477,7 +1486,7 @@ def _origin_shown(origin: str) -> str:
     if origin == "default":
         return say("默认值", "default")
     if origin == "given by the command":
-        return say("由命令给定", "given by the command")
+        return say("由命令行指定", "given by the command")
     if origin.startswith("environment "):
         return say("环境变量 {name}", "environment {name}", name=origin[len("environment ") :])
     return origin  # the settings file's path
@@ -1486,7 +1495,7 @@ def _origin_shown(origin: str) -> str:
 @config_app.command(
     "show",
     help=say(
-        "显示现行配置（密钥已遮蔽）及每项配置的来源。",
+        "显示现行配置（密钥已隐藏）及每项配置的来源。",
         "Print the settings in force, secrets masked, each with where it came from.",
     ),
 )
@@ -1516,9 +1525,9 @@ MAX_DEMO_HOURS = 720.0
 @demo_app.command(
     "generate",
     help=say(
-        """把演示场景（一个虚构县的舆情事件）写成 JSON Lines。
+        """把演示场景（一个虚构县的舆情事件）写成 JSON Lines 文件。
 
-    每条信息的 ``scenario_event`` 字段带有它的真实归属（日常闲聊为 null）：
+    每条信息的 ``scenario_event`` 字段标明它实际所属的事件（日常闲聊为 null），
     ``yuqing eval events --field scenario_event`` 可据此评测事件发现。
     """,
         """Write the demo scenario (a fictional county's incidents) as JSON Lines.
@@ -1538,7 +1547,9 @@ def demo_generate(
     seed: Annotated[
         int,
         typer.Option(
-            help=say("随机种子：相同的种子生成相同的信息流", "the same seed gives the same stream")
+            help=say(
+                "随机种子：种子相同，\n\n生成的信息流也相同", "the same seed gives the same stream"
+            )
         ),
     ] = 7,
     hours: Annotated[
@@ -1549,8 +1560,8 @@ def demo_generate(
         typer.Option(
             min=0.0,
             help=say(
-                "在场景之前另写入这么多小时的该县日常闲聊信息，与演示存入的一致"
-                "（`serve --demo` 中为 3）",
+                "在场景之前另写入\n\n这么多小时的该县\n\n日常闲聊信息，\n\n与演示入库的相同"
+                "\n\n（`serve --demo` 中为 3）",
                 "also write this many hours of the county's ordinary chatter before the "
                 "scenario, as the demo stores it (3 in `serve --demo`)",
             ),
@@ -1586,7 +1597,7 @@ def demo_generate(
     if not posts:
         raise fail(
             say(
-                "--hours {hours:g}：时长太短，生成不了任何信息；第一条信息在开始后几分钟内出现",
+                "--hours {hours:g}：时长太短，生成不了信息；第一条信息在开始几分钟后才出现",
                 "--hours {hours:g}: too short for any post; the first comes within minutes",
                 hours=hours,
             )
@@ -1597,7 +1608,7 @@ def demo_generate(
     except OSError as exc:
         raise fail(
             say(
-                "{out}：无法写入：{why}",
+                "{out}：无法写入（{why}）",
                 "{out}: cannot write: {why}",
                 out=out,
                 why=exc.strerror or exc,
@@ -1638,7 +1649,7 @@ def serve(
         typer.Option(
             "--demo",
             help=say(
-                "使用全新的演示数据库，由演示场景供给信息",
+                "使用全新的演示数据库，\n\n由演示场景提供信息",
                 "fresh demo database fed by the demo scenario",
             ),
         ),
@@ -1683,13 +1694,15 @@ def serve(
             except PlanError as error:
                 for key, problem in error.problems:
                     typer.echo(
-                        say("{key}：{problem}", "{key}: {problem}", key=key, problem=problem),
+                        # The checker's words, keyed (English): as `yuqing plan check`
+                        # prints them.
+                        f"{key}: {problem}",
                         err=True,
                     )
                 raise fail(
                     say(
-                        "现行预案或值班表有 {n} 处问题；请修正（yuqing plan check / yuqing "
-                        "roster check）后重新启动",
+                        "现行预案或值班表有 {n} 处问题：请用 yuqing plan check 和 yuqing "
+                        "roster check 检查，修正后重新启动",
                         "the plan or roster in force has {n} problem(s); "
                         "fix them (yuqing plan check / yuqing roster check) and start again",
                         n=len(error.problems),
@@ -1704,7 +1717,7 @@ def serve(
             raise fail(
                 say(
                     "另一个进程正在此数据库上运行事件发现（另一个 yuqing serve，或正在进行的"
-                    "导入）：请先停止它，或为本进程另配数据目录或数据库",
+                    "导入）：请先停止它，或为本进程另配数据文件夹或数据库",
                     "another process runs event detection on this store (another yuqing "
                     "serve, or an import in progress): stop it first, or give this one its "
                     "own data folder or database",
@@ -1723,7 +1736,7 @@ def serve(
     bind_host, bind_port = settings.host, settings.port
     typer.echo(
         say(
-            "yuqing 控制台：http://{host}:{port}/  （按 Ctrl-C 停止）",
+            "yuqing 控制台：http://{host}:{port}/ （按 Ctrl-C 停止）",
             "yuqing console: http://{host}:{port}/  (Ctrl-C to stop)",
             host=bind_host,
             port=bind_port,

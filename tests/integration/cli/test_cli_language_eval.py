@@ -93,8 +93,8 @@ def test_labels_without_gold_labels_say_so_in_chinese(cli: Any, tmp_path: Path) 
         env=ZH,
     )
     assert result.exit_code == 0, result.output
-    assert "由类型模型标注" in result.stdout
-    assert result.stdout.splitlines()[-1] == f"{source} 中没有 'kind' 标注：无可评分"
+    assert "由事件类型模型标注" in result.stdout
+    assert result.stdout.splitlines()[-1] == f"{source} 中没有 'kind' 标注：无法评分"
 
 
 def test_refusals_are_framed_and_worded_in_chinese(cli: Any, tmp_path: Path) -> None:
@@ -119,14 +119,14 @@ def test_refusals_are_framed_and_worded_in_chinese(cli: Any, tmp_path: Path) -> 
         f"错误：{source}：输出会覆盖输入文件"
     )
     assert refusal(*task, "--input", str(source), "--output", "runs/") == (
-        "错误：runs/：这是文件夹名；请为输出指定一个文件"
+        "错误：runs/：这是文件夹；请指定输出文件"
     )
     nowhere = tmp_path / "no" / "pred.jsonl"
     assert refusal(*task, "--input", str(source), "--output", str(nowhere)) == (
-        f"错误：{nowhere.parent}：输出所在的目录不存在"
+        f"错误：{nowhere.parent}：输出文件所在的文件夹不存在"
     )
     assert refusal("events", "--input", str(source), "--output", "/dev/null") == (
-        "错误：/dev/null：不是普通文件；eval events 要读回输出的归属结果来评分：请指定一个普通文件"
+        "错误：/dev/null：不是普通文件；eval events 要读回输出的归属结果才能评分，请指定普通文件"
     )
 
 
@@ -146,7 +146,7 @@ def test_labels_rejections_are_told_in_chinese(cli: Any, tmp_path: Path) -> None
     assert result.stderr.splitlines() == [
         f"拒收 {source}:2: sentiment：'meh' 不是 negative, neutral, positive 之一"
     ]
-    assert "注意：有 1 个 id 出现不止一次；只评测其中最后一行" in result.stdout
+    assert "提示：有 1 个 id 出现不止一次，每个 id 只对最后一行评分" in result.stdout
     assert f"  {source}:3：id 'a' 再次出现（首次在 {source}:1）" in result.stdout
     assert "拒收 1 条" in result.stdout
 
@@ -169,9 +169,9 @@ def test_events_reports_in_chinese_and_scores_as_in_english(cli: Any, tmp_path: 
         r"事件 \d+ 起，预警 \d+ 次；用时 ",
         lines[0],
     )
-    assert "注意：1 条信息没有 published_at：已拒收，不参与检测和评分" in result.stdout
+    assert "提示：1 条信息没有 published_at，已拒收，不参与事件发现和评分" in result.stdout
     assert "与首次出现时的信息源不同（此处：信息源 'other'；首次：无信息源）" in result.stdout
-    assert "注意：有 1 条信息的时间晚于今天" in result.stdout
+    assert "提示：有 1 条信息的发布时间晚于今天" in result.stdout
     assert lines[-5].startswith("B-cubed            精确率 P ")
     assert lines[-2].startswith("事件召回率         ")
     assert result.stderr.startswith(f"拒收 {stream}:92: ")
@@ -204,5 +204,5 @@ def test_event_files_without_labels_say_so_in_chinese(tmp_path: Path) -> None:
     stream = write_jsonl(tmp_path / "stream.jsonl", rows)
     pred = write_jsonl(tmp_path / "assign.jsonl", [{"id": "a", "event": None, "alerted_at": None}])
     assert list(score_event_files(stream, pred).report()) == [
-        "信息流中没有事件标注（'event'）：无可评分"
+        "信息流中没有事件标注（'event'）：无法评分"
     ]

@@ -57,7 +57,7 @@ def test_plan_check_says_ok_in_chinese_and_frames_problems(cli: CliRunner, tmp_p
     roster = write(tmp_path, "roster.toml", roster_toml(None, prefix=""))
     ok = cli.invoke(app, ["plan", "check", str(plan), "--roster", str(roster)], env=ZH)
     assert ok.exit_code == 0, ok.output
-    assert "检查通过：预案 default，版本 2025.1：4 个等级，16 项时限，" in ok.stdout
+    assert "检查通过：预案 default，版本 2025.1，4 个级别，16 项时限，" in ok.stdout
     assert "8 人（sha256:" in ok.stdout
 
     bad = PLAN.replace("clock_warn_fraction = 0.75", "clock_warn_fraction = 0.75\nauto_close = 1")
@@ -77,13 +77,13 @@ def test_plan_show_frames_the_plans_own_words_in_chinese(cli: CliRunner) -> None
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
     assert out.startswith("互联网舆情应急预案（默认）（预案 default，版本 2025.1）\n")
-    assert "建议等级为 III 级及以上的事件立即立案" in out
-    assert "I级（特别重大） [红色] 牵头单位 @office，报告对象 leaders，升级链 office_urgent" in out
+    assert "拟定级别为 III 级及以上的事件立即立案" in out
+    assert "I级（特别重大），红色，牵头单位 @office，报告对象 leaders，升级链 office_urgent" in out
     assert (
-        "  发现、研判并报告领导 (report)：30m，自 opened 起计时（从发现时起算），"
-        "以 reported_to_leaders 为完成，责任人：@office 的值班员"
+        "  发现、研判并报告领导（report）：30m，自 opened 起计时（从发现时刻起算），"
+        "以 reported_to_leaders 为完成标志，责任人：@office 的值班员"
     ) in out
-    assert "工作人员到岗 (staff_at_posts)：10m（非工作时间 30m），自 graded 起计时，" in out
+    assert "工作人员到岗（staff_at_posts）：10m（非工作时间 30m），自 graded 起计时，" in out
     # JSON is for machines: the same in both languages.
     as_json = cli.invoke(app, ["plan", "show", "--json"], env=ZH).stdout
     assert json.loads(as_json) == json.loads(
@@ -131,7 +131,7 @@ def test_roster_commands_speak_chinese(
         app, ["roster", "on-duty", "--unit", "office", "--at", "2025-09-29T10:00"], env=ZH
     )
     assert at.exit_code == 0, at.output
-    assert "网信办\tduty_officer\t值班员丙 (d3)\t至 2025-09-29 17:30" in at.stdout
+    assert "网信办\tduty_officer\t值班员丙（d3）\t至 2025-09-29 17:30" in at.stdout
     nobody = cli.invoke(
         app, ["roster", "on-duty", "--unit", "nosuch", "--at", "2025-09-29T10:00"], env=ZH
     )
@@ -139,7 +139,7 @@ def test_roster_commands_speak_chinese(
 
     reached = cli.invoke(app, ["roster", "test-notify", "d1"], env=ZH)
     assert reached.exit_code == 0, reached.output
-    assert "2 个渠道中有 2 个送达 d1" in reached.stderr
+    assert "d1 的 2 个渠道中有 2 个已送达" in reached.stderr
     missing = cli.invoke(app, ["roster", "test-notify", "nobody"], env=ZH)
     assert missing.exit_code == 2 and missing.stderr.startswith("错误：")
     assert "no person 'nobody'" in missing.stderr
@@ -150,7 +150,7 @@ def test_roster_commands_speak_chinese(
     monkeypatch.setenv("YUQING_ROSTER_FILE", str(write(tmp_path, "gappy.toml", gappy)))
     gaps = cli.invoke(app, ["roster", "gaps", "--days", "2"], env=ZH)
     assert gaps.exit_code == 1
-    assert "空缺 网信办 (office) duty_officer：" in gaps.stdout
+    assert "空缺 网信办（office）duty_officer：" in gaps.stdout
     assert "未来 2 天内有 " in gaps.stderr and " 处空缺" in gaps.stderr
     english = cli.invoke(app, ["--lang", "en", "roster", "gaps", "--days", "2"], env=ZH)
     assert "GAP 网信办 (office) duty_officer: " in english.stdout
@@ -168,7 +168,7 @@ def test_refusals_are_framed_in_chinese(cli: CliRunner, configured: str) -> None
     )
     demo = cli.invoke(app, ["incidents", "list", "--demo"], env=ZH)
     assert demo.exit_code == 2
-    assert demo.stderr == "错误：尚无演示数据库：请先运行 `yuqing serve --demo`\n"
+    assert demo.stderr == "错误：还没有演示数据库：请先运行 `yuqing serve --demo`\n"
     unknown = cli.invoke(app, ["incidents", "show", "INC-nope"], env=ZH)
     assert unknown.exit_code == 2 and unknown.stderr.startswith("错误：")
     assert "Traceback" not in unknown.output
@@ -225,9 +225,9 @@ def test_incidents_open_show_ack_speak_chinese(
     shown = cli.invoke(app, ["incidents", "show", incident_id], env=ZH)
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    assert "，等级 II（建议），牵头单位 网信办，预案 default 2025.1" in out
-    assert "建议等级 II，理由：" in out and "\n时限：\n" in out and "\n时间线：\n" in out
-    assert "  发现、研判并报告领导 [II] 截止 2025-09-29 11:00：已超时\n" in out
+    assert "，级别 II（拟定），牵头单位 网信办，预案 default 2025.1" in out
+    assert "拟定级别 II，依据：" in out and "\n时限：\n" in out and "\n时间线：\n" in out
+    assert "  发现、研判并报告领导（II 级），截止 2025-09-29 11:00：已超时\n" in out
     assert re.search(r"\n升级 \S+：进行中，第 1 步，已通知 ", out)
 
     body = next(b for _, b in received(receiver) if ":escalation:" in b["dedup_key"])
@@ -255,7 +255,7 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "2025-09-29 00:00 → 2025-09-30 00:00 到期的时限"
-    assert "按单位和人员（按时完成 / 超时 / 计时中，总延误和最长延误）：" in lines
+    assert "按单位和人员统计（按时完成 / 超时 / 计时中，总延误和最长延误）：" in lines
     report = next(line for line in lines if "发现、研判并报告领导" in line)
     assert "\t已超时\t延误 15m\t" in report and "值班员丙" in report
     staff = next(line for line in lines if "工作人员到岗" in line)

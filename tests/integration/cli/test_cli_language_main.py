@@ -53,16 +53,16 @@ def test_ingest_and_replay_summaries_are_chinese(cli: CliRunner, tmp_path: Path)
 
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    assert f"注意：{empty} 中没有信息（文件为空？）" in zh(cli, "ingest", str(empty)).stderr
+    assert f"提示：{empty} 中没有信息（文件为空？）" in zh(cli, "ingest", str(empty)).stderr
 
     old = [post(n, published_at=f"2013-04-20T09:{n:02d}:00+08:00") for n in range(40, 52)]
     archive = zh(cli, "ingest", str(write_jsonl(tmp_path / "archive.jsonl", old)))
-    assert "事件发现略过了 12 条信息：发布时间远早于当前" in archive.stderr
+    assert "事件发现跳过了 12 条信息：发布时间远早于现在" in archive.stderr
 
     stream = write_jsonl(tmp_path / "s.jsonl", [post(n) for n in range(60, 80)])
     played = zh(cli, "replay", str(stream), "--speed", "3600")
     assert played.exit_code == 0, played.output
-    assert "正在回放 20 条" in played.stdout and "3600 倍速" in played.stdout
+    assert "正在以 3600 倍速回放 20 条信息" in played.stdout
     assert f"replay:{stream}：入库 20 条，重复 0 条，拒收 0 条" in played.stdout
 
 
@@ -75,7 +75,7 @@ def test_monitors_database_search_config_and_demo_speak_chinese(
     added = zh(cli, "monitors", "add", "火情", "化工 AND 爆炸 source:douyin")
     assert added.exit_code == 0, added.output
     assert added.stdout.startswith("已添加监测方案 1：火情：")
-    assert "注意：还没有名为 'douyin' 的信息源" in added.stderr
+    assert "提示：还没有代号为 'douyin' 的信息源" in added.stderr
     assert "火情\t运行中\tmatched=0\tlast_burst=无" in zh(cli, "monitors", "list").stdout
     assert zh(cli, "monitors", "pause", "火情").stdout.strip() == "已暂停监测方案 火情"
     assert "火情\t已暂停\tmatched=0" in zh(cli, "monitors", "list").stdout
