@@ -29,6 +29,7 @@ import typer
 
 from yuqing.cli.language import current, say
 from yuqing.core.clock import checked_utc, local_minute
+from yuqing.core.shown import cut
 from yuqing.errors import PlanError, YuqingError
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
                 "{option} {text} 不是日期（2025-10-01）或时间（2025-10-01T09:30）",
                 "{option} {text} is not a date (2025-10-01) or time (2025-10-01T09:30)",
                 option=option,
-                text=repr(text),
+                text=repr(cut(text, 40)),  # what was typed may be anything, of any size
             )
         ) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)

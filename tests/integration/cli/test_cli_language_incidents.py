@@ -270,3 +270,9 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     english = cli.invoke(app, ["--lang", "en", *period], env=ZH)
     assert english.stdout.startswith("clocks due 2025-09-29 00:00 → 2025-09-30 00:00\n")
     assert "MISSED\tdelay 15m" in english.stdout
+
+
+def test_a_huge_mistyped_date_is_shown_cut(cli: Any) -> None:
+    result = cli.invoke(app, ["report", "clocks", "--from", "x" * 5000])
+    assert result.exit_code == 2
+    assert "xxx…'" in result.stderr and len(result.stderr) < 300
