@@ -16,6 +16,7 @@ import codecs
 import contextlib
 import hashlib
 import io
+import ipaddress
 import itertools
 import multiprocessing
 import re
@@ -29,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import feedparser
 import httpx
@@ -639,14 +640,16 @@ def _request(
     watchdog: _Watchdog,
 ) -> _Fetched:
     deadline = time.monotonic() + timeout
-    with client.stream(
-        "GET",
-        url,
-        headers=headers,
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=True,
-        extensions={"trace": watchdog.trace},
-    ) as response:
+    guard = _RedirectGuard(shown, httpx.URL(url))
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        watchdog.trace(event, info)
+        guard.trace(event, info)
+
+    request = client.build_request(
+        "GET", url, headers=headers, timeout=httpx.Timeout(timeout), extensions={"trace": trace}
+    )
+    with _followed(client, request, guard) as response:
         status = response.status_code
         if status == 304:
             if not conditional:
@@ -685,6 +688,204 @@ def _request(
         inflater.check_complete(received)
         return _Fetched(
             b"".join(pieces), response.headers, str(response.url), *_permanent(response)
+        )
+
+
+@contextlib.contextmanager
+def _followed(
+    client: httpx.Client, request: httpx.Request, guard: _RedirectGuard
+) -> Iterator[httpx.Response]:
+    """The response to ``request`` (streamed) once its redirects are followed, each by
+    httpx's own rules and limit (``client.max_redirects``) but checked by ``guard``
+    before it is sent. A redirect's own body is not read."""
+    history: list[httpx.Response] = []
+    response = client.send(request, stream=True, follow_redirects=False)
+    try:
+        while response.next_request is not None:
+            following = response.next_request
+            response.close()
+            history.append(response)
+            if len(history) > client.max_redirects:
+                raise httpx.TooManyRedirects(
+                    "Exceeded maximum allowed redirects.", request=following
+                )
+            guard.redirected(following.url)
+            response = client.send(following, stream=True, follow_redirects=False)
+        response.history = history
+        yield response
+    finally:
+        response.close()
+
+
+# Redirects of a feed on a public address to an internal one (server-side request
+# forgery). A feed on the internet, or one taken over, could otherwise send the poller to
+# a service only this machine reaches (127.0.0.1, the 10.x network, the cloud's metadata
+# at 169.254.169.254), whose answer would be read, stored and shown on the console.
+#
+# Whether a feed is on a public address is decided at its first redirect of each poll,
+# from its own host: a literal address, or what its name resolves to. Its own address is
+# the administrator's choice and is never refused: an intranet news system at 10.1.2.3,
+# or at a name that resolves to internal addresses only, is polled as before, its
+# redirects followed wherever they lead. A feed with at least one public address (or a
+# name that cannot be resolved here, as behind a proxy) is a public one, and each of its
+# redirects is checked twice: its host before it is sent (a literal, in any form the
+# system reads as one, or every address its name resolves to), and, when the poller
+# connects directly (not through a proxy, which resolves the name itself), the address
+# the connection actually reached, before a byte is sent on it: a name that resolves to
+# a public address at the check and to an internal one a moment later (DNS rebinding) is
+# refused too.
+_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # its last 32 bits are an IPv4 address
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+# The forms of an IPv4 address the C library reads besides dotted decimal (2130706433,
+# 0177.0.0.1, 0x7f.1, 127.1): a URL may name its host so, and the connection goes there.
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}", re.I)
+
+
+def address_kind(address: str) -> str | None:
+    """The kind of internal address ``address`` is ("loopback", "private", "link-local",
+    "unique-local", "multicast", "unspecified", "reserved", ...); ``None`` when public.
+
+    An IPv6 address that carries an IPv4 one (IPv4-mapped ``::ffff:127.0.0.1``, 6to4,
+    NAT64) is of that one's kind. ``ValueError`` when ``address`` is not an IP address.
+    """
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_kind(str(embedded))
+        if ip in _UNIQUE_LOCAL:
+            return "unique-local"
+        if ip.is_site_local:
+            return "site-local"
+        if ip in _LOCAL_NAT64:
+            return "private"
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_reserved:
+        return "reserved"
+    if ip.is_private:
+        return "private"
+    if ip in _SHARED:
+        return "shared (carrier-grade NAT)"
+    if not ip.is_global:
+        return "reserved"
+    return None
+
+
+def host_addresses(host: str, port: int = 80) -> list[tuple[str, str | None]]:
+    """Each address ``host`` (of a URL) stands for, with its ``address_kind``.
+
+    A literal address (``[::1]``, and the numeric forms 2130706433 or 0177.0.0.1) is
+    itself, and "localhost" (or a name under it) is loopback by definition; any other
+    name is resolved as a connection to it would be (``OSError`` when it cannot be).
+    """
+    name = unquote(host).strip("[]").rstrip(".").lower()
+    literal = _literal_address(name)
+    if literal is not None:
+        return [(literal, address_kind(literal))]
+    if name == "localhost" or name.endswith(".localhost"):
+        return [(name, "loopback")]
+    found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    addresses = dict.fromkeys(str(info[4][0]) for info in found)
+    return [(address, address_kind(address)) for address in addresses]
+
+
+def _literal_address(name: str) -> str | None:
+    with contextlib.suppress(ValueError):
+        ip = ipaddress.ip_address(name)
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        return str(ip) if mapped is None else f"::ffff:{mapped}"  # not ::ffff:7f00:1
+    if _NUMERIC_HOST.fullmatch(name):
+        with contextlib.suppress(OSError):
+            return socket.inet_ntoa(socket.inet_aton(name))
+    return None
+
+
+def _url_host(url: httpx.URL) -> str:
+    # As the connection names it (httpcore's origin): IDNA-encoded, IPv6 without brackets.
+    return url.raw_host.decode("ascii", errors="replace").lower()
+
+
+def _url_port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+class _RedirectGuard:
+    """Refuses the redirects of a feed on a public address to an internal address (see
+    above): made with the feed's URL, ``redirected`` before each redirect is sent,
+    ``trace`` as httpcore's trace of the request's connections."""
+
+    def __init__(self, shown: str, url: httpx.URL) -> None:
+        self._shown = shown
+        self._feed = url
+        self._public: bool | None = None  # known at the first redirect: most have none
+        self._hop: httpx.URL | None = None  # the redirect now being connected to
+        self._direct = False
+
+    def _feed_is_public(self) -> bool:
+        if self._public is None:
+            try:
+                addresses = host_addresses(_url_host(self._feed), _url_port(self._feed))
+            except OSError:
+                addresses = []  # not known here: its redirects are checked
+            self._public = not addresses or any(kind is None for _, kind in addresses)
+        return self._public
+
+    def redirected(self, url: httpx.URL) -> None:
+        """``SourceError`` if a public feed's redirect to ``url`` is to an internal address."""
+        self._hop, self._direct = None, False
+        if not self._feed_is_public():
+            return
+        self._hop = url
+        try:
+            addresses = host_addresses(_url_host(url), _url_port(url))
+        except OSError:
+            # The connection's own lookup fails too (or a proxy resolves the name);
+            # a direct connection is checked when it is made.
+            return
+        for address, kind in addresses:
+            if kind is not None:
+                raise self._refusal(url, address, kind)
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        hop = self._hop
+        if hop is None:
+            return
+        if event == "connection.connect_tcp.started":
+            # Through a proxy the connection is to the proxy, which resolves the name.
+            self._direct = str(info.get("host", "")).lower() == _url_host(hop)
+            return
+        if event != "connection.connect_tcp.complete" or not self._direct:
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if stream is None or not isinstance(sock, socket.socket):
+            return
+        try:
+            peer = str(sock.getpeername()[0])
+            kind = address_kind(peer)
+        except (OSError, ValueError):
+            return  # not connected after all: nothing will be read from it
+        if kind is not None:
+            stream.close()  # connected, nothing sent: httpcore never sees this stream
+            raise self._refusal(hop, peer, kind)
+
+    def _refusal(self, url: httpx.URL, address: str, kind: str) -> SourceError:
+        target = one_line(display_url(str(url)), 300)
+        return SourceError(
+            f"{self._shown}: redirected to {target} at {one_line(address, 100)} "
+            f"({kind} address): refused, as the feed is on a public address and its "
+            "redirects may not lead to internal ones"
         )
 
 

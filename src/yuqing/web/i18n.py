@@ -215,6 +215,12 @@ _FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^could not read the feed \((.*)\)$", r"无法解析订阅源（\1）"),
         (r"^could not fetch the feed \((.*)\)$", r"无法抓取订阅源（\1）"),
         (r"^not an http\(s\) URL$", "不是 http(s) 网址"),
+        (
+            r"^redirected to (.+) at (\S+) \((.+) address\): refused, as the feed is on a "
+            r"public address and its redirects may not lead to internal ones$",
+            r"拒绝重定向至 \1：其地址 \2 不是公网地址（\3），而订阅源本身位于公网地址，"
+            r"其重定向不得指向内网地址",
+        ),
         (r"^more than one content coding \((.*)\), refused$", r"内容编码不止一层（\1），拒绝读取"),
         (r"^unsupported content coding (.*)$", r"不支持的内容编码 \1"),
         (r"^the (\w+) body is corrupt \((.*)\)$", r"\1 压缩内容已损坏（\2）"),
