@@ -20,9 +20,18 @@ everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer 
   (广州大学, 南京长江大桥, 成都双流机场: the word ends in one of ``_COMPOUND_TAILS``), but
   not other words that begin with it (南京路 is a street of Shanghai, 广州日报 a source);
 * a county's short form: to be a word of its own *and* the text to name its province or
-  city too (四川芦山, 雅安芦山), since most county names double as common words;
+  city too (四川芦山, 雅安芦山), since most county names double as common words, or a
+  word beside it that makes it a place (汶川地震, 什邡人, 芦山境内, 赶赴汉源: see
+  ``_PLACE_AFTER``);
 * never a name of ``data/place_stoplist.txt`` (everyday words measured to match far more
-  often than places, and generic full names such as 城区; documented there).
+  often than places, and generic full names such as 城区; documented there), nor a
+  name before a clock time (北京时间8月7日).
+
+Autonomous prefectures and counties are also found by their everyday name, the short form
+with 州, 县 or 旗 kept (红河州, 凉山州, 北川县). A city or a county's full name right after
+its province or city is a word of its own however jieba cuts it (从湖南岳阳来, cut
+从湖/南岳/阳来), and a province's short form that begins inside a word (湖 of 从湖) is
+taken when a place of that province follows it at once.
 
 A deployment's own places (``extra``) need none of this, and a built-in place listed in
 ``extra`` (its own county) is treated the same way. Towns and villages (level
@@ -33,7 +42,8 @@ A name shared by several places (朝阳区 in Beijing and Changchun; 朝阳 also
 is settled by the other places the text names: the one whose city, else province, is
 named wins; a deployment's own place wins what the text leaves open; a province over its
 own city of the same short name (吉林); a prefecture-level city over a district of another
-city (西安 is 西安市, not 辽源's 西安区); otherwise the name is left out rather than guessed.
+city, and a county over such a district (西安 is 西安市, not 辽源's 西安区; 华容 is 华容县, not
+鄂州's 华容区); otherwise the name is left out rather than guessed.
 
 Scanning is vectorised over the batch: numpy finds the few positions where a name could
 start (its first two characters) and a dictionary lookup takes the longest name there;
@@ -158,6 +168,15 @@ def short_name(name: str) -> str | None:
     return short if len(short) >= 2 else None
 
 
+def _everyday_name(name: str) -> str | None:
+    """The everyday name of an autonomous prefecture or county (红河州, 北川县), or None."""
+    for suffix, kept in _AUTONOMOUS.items():
+        if name.endswith(suffix):
+            short = short_name(name)
+            return short + kept if short else None
+    return None
+
+
 @functools.cache
 def builtin_places() -> tuple[Place, ...]:
     """China's administrative divisions (province, city, county), from cpca's data file."""
@@ -206,6 +225,27 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # is named, though it is no word of its own. Other such words are not its place: 南京路
 # and 北京路 are streets of other cities, 洛阳桥 a bridge in Quanzhou, 广州日报 a source.
 _COMPOUND_TAILS = ("大学", "学院", "交大", "机场", "大桥", "站", "港", "医院")
+# Words that make a county's short form a place when the text names neither its province
+# nor its city (汶川地震, 什邡人, 芦山境内, 赶赴汉源): measured on Weibo posts, such bare
+# names were most of the counties missed, while the everyday words that county names
+# double as (安宁, 大方, 同心) are not written beside these. After the name: what befalls
+# a place, its people, its authorities, its grounds; ``人`` only as a word of its own
+# (西充人, not 人家); a following word ending in one of ``_COMPOUND_TAILS`` (麻城站).
+_PLACE_AFTER = (
+    *("地震", "大地震", "特大地震", "强烈地震", "余震", "震区", "震中", "灾区", "灾情"),
+    *("洪灾", "洪水", "水灾", "暴雨", "决堤", "疫情"),
+    *("人民", "百姓", "老百姓", "乡亲", "老乡", "籍"),
+    *("政府", "公安", "警方", "交警", "消防", "法院", "检察院", "官方"),
+    *("境内", "当地", "城区", "城内", "地区"),
+)
+# Before the name: going there, coming from there.
+_PLACE_BEFORE = ("前往", "赶赴", "奔赴", "驰援", "来自", "抵达", "老家")
+_PLACE_AFTER_OR_PERSON = (*_PLACE_AFTER, "人")
+# 北京时间 8月7日: the clock of China, not a place the post is about.
+_CLOCK = re.compile(r"时间\s*[0-9一二三四五六七八九十今明昨前本上下周星凌早晚午中深]")
+# Autonomous prefectures and counties go by their short form with the 州, 县 or 旗 kept
+# (红河州, 凉山州, 北川县), which jieba keeps as one word.
+_AUTONOMOUS = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +283,12 @@ class PlaceFinder:
                 if needs == _FREE and short[0] in _WATER_OR_HILL:
                     needs = _NOT_MID_WORD
                 add(short, _Candidate(place, False, needs))
+        everyday = [(_everyday_name(p.name), p) for p in builtin_places()]
+        for key, place in everyday:
+            # Never over the name of another place (none measured, but the data changes).
+            if key and key not in by_key and key not in stop:
+                # As its full name: a prefecture needs nothing, a county to be a word.
+                add(key, _Candidate(place, False, _WORD if place.level == "county" else _FREE))
         for place in extra:
             add(place.name, _Candidate(place, True, _FREE))
             short = short_name(place.name) if place.level != "local" else None
@@ -283,27 +329,27 @@ class PlaceFinder:
             needs = {c.needs for _pos, options in matches for _key, cs in options for c in cs}
             bounds: _Bounds | None = None
             # Cutting costs as much as the rest: only when a word check can change the
-            # outcome (a county's short form alone in a text cannot pass anyway; 河南 at
-            # the start of a text or after punctuation begins no word of another).
+            # outcome (a county's short form alone in a text passes only beside a word
+            # that makes it a place; 河南 at the start of a text or after punctuation
+            # begins no word of another).
             mid_word = _NOT_MID_WORD in needs and any(
                 pos and _HAN.match(text, pos - 1)
                 for pos, options in matches
                 for _key, cs in options
                 if any(c.needs == _NOT_MID_WORD for c in cs)
             )
-            if mid_word or _WORD in needs or (_WORD_AND_CONTEXT in needs and len(matches) > 1):
-                words = rjieba.tokenize(text)
-                bounds = (
-                    {start for _w, start, _e in words},
-                    {end for _w, _s, end in words},
-                    {
-                        start: end - len(tail)
-                        for word, start, end in words
-                        for tail in _COMPOUND_TAILS
-                        if len(word) > len(tail) + 1 and word.endswith(tail)
-                    },
+            county = _WORD_AND_CONTEXT in needs and (
+                len(matches) > 1
+                or any(
+                    _maybe_beside_place_word(text, pos, pos + len(key))
+                    for pos, options in matches
+                    for key, cs in options
+                    if any(c.needs == _WORD_AND_CONTEXT for c in cs)
                 )
-            result[owner] = _places_of(matches, bounds)
+            )
+            if mid_word or county or _WORD in needs:
+                bounds = _bounds(rjieba.tokenize(text))
+            result[owner] = _places_of(text, matches, bounds)
         return result
 
     def _scan(self, texts: Sequence[str]) -> dict[int, tuple[str, list[_Match]]]:
@@ -356,9 +402,25 @@ class PlaceFinder:
 # Where a name was found, and each name that starts there (longest first) with the
 # places it may mean.
 _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
-# Where jieba's words start, where they end, and for a word ending in one of
-# ``_COMPOUND_TAILS`` where it starts and where its tail starts.
-_Bounds = tuple[set[int], set[int], dict[int, int]]
+# Where jieba's words start, where they end, for a word ending in one of
+# ``_COMPOUND_TAILS`` (and longer than it by two) where it starts and where its tail
+# starts, and where every word ending in one of them starts.
+_Bounds = tuple[set[int], set[int], dict[int, int], set[int]]
+
+
+def _bounds(words: list[tuple[str, int, int]]) -> _Bounds:
+    """Where jieba's words of a text start and end, and which end in a compound tail."""
+    compounds: dict[int, int] = {}
+    tails: set[int] = set()
+    for word, start, end in words:
+        # One test of all tails first: checking each tail of each word cost a third of
+        # the time of finding places.
+        if word.endswith(_COMPOUND_TAILS):
+            tails.add(start)
+            for tail in _COMPOUND_TAILS:
+                if len(word) > len(tail) + 1 and word.endswith(tail):
+                    compounds[start] = end - len(tail)
+    return {start for _w, start, _e in words}, {end for _w, _s, end in words}, compounds, tails
 
 
 class _Context:
@@ -405,20 +467,23 @@ def _names_around(places: Iterable[Place]) -> set[str]:
     return names
 
 
-def _places_of(matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
+def _places_of(text: str, matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
     """Turn the names matched in one text into places, in order, each once."""
-    starts, ends, compounds = bounds if bounds is not None else (set(), set(), {})
-    # At each position, the longest name that is a word there (三明 is not, in 三明治).
-    chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...]]] = []
-    # Where a chosen name ends a word may start: jieba keeps 辽宁沈阳 as one word, and
-    # the city in it is still a word of its own after its province.
-    after_place: set[int] = set()
+    starts, ends, compounds, tails = bounds if bounds is not None else (set(), set(), {}, set())
+    # At each position, the longest name that is a word there (三明 is not, in 三明治), with
+    # whether a word beside it makes a county's short form a place (汶川地震).
+    chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...], bool]] = []
+    # Where a chosen name ends, and the places it may be. A word may start there: jieba
+    # keeps 辽宁沈阳 as one word, and the city in it is still a word of its own after its
+    # province. A city or a county's full name inside them is a word there however jieba
+    # cuts the rest (湖南岳阳来 is cut 从湖/南岳/阳来).
+    after_place: dict[int, set[str]] = {}
     taken_to = 0  # where the last name taken ends: matches inside it are no names
     # Where the last name refused ends, and whether it was a province's at a river (江苏 in
     # 长江苏州段). Inside a refused name only the names that need nothing are looked for,
     # and after a river a city's short form as well (苏州): measured on posts, a county
     # or city short form inside a refused name is mostly jieba cutting the text wrongly
-    # (湖南岳阳 cut 日湖/南岳/阳 gave 南岳区; 花山南, a station, gave 山南市).
+    # (花山南, a station, gave 山南市).
     refused_to, refused_at_river = 0, False
     for pos, options in matches:
         if pos < taken_to:
@@ -430,38 +495,50 @@ def _places_of(matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
                 continue
         inside_local = False
         taken = False
+        before = after_place.get(pos)
         for key, found in options:
-            begins = pos in starts or pos in after_place
-            is_word = begins and pos + len(key) in ends
+            end = pos + len(key)
+            if text.startswith("时间", end) and _CLOCK.match(text, end):
+                continue  # 北京时间
+            begins = pos in starts or before is not None
+            is_word = begins and end in ends
             # Begins inside a word when a word ends within it and none begins at it.
-            inside = not begins and any(pos < end < pos + len(key) for end in ends)
+            inside = not begins and any(pos < e < end for e in ends)
             # 广州 in 广州大学: a city's short form that begins a word naming a thing of it.
-            compound = pos in starts and pos + len(key) <= compounds.get(pos, -1)
+            compound = pos in starts and end <= compounds.get(pos, -1)
             free = tuple(
                 c
                 for c in found
                 if c.needs == _FREE
-                or (c.needs == _WORD and (is_word or (compound and c.place.level == "city")))
-                or (c.needs == _NOT_MID_WORD and not inside)
+                or (
+                    c.needs == _WORD
+                    and (
+                        is_word
+                        or (compound and c.place.level == "city")
+                        or (before and (c.place.province in before or c.place.city in before))
+                    )
+                )
+                or (c.needs == _NOT_MID_WORD and (not inside or _before_own_place(c, matches, end)))
             )
             # A compound keeps the counties of the same short name in play (朝阳医院 is in
             # Beijing's 朝阳区, not in the city 朝阳市): they leave the name open as a word would.
             counties = tuple(
-                c
-                for c in found
-                if c.needs == _WORD_AND_CONTEXT and (is_word or (compound and free))
+                c for c in found if c.needs == _WORD_AND_CONTEXT and (is_word or compound)
             )
             if inside_local:
                 # 云溪县人民医院 also names 云溪县: the first full name inside a local place.
                 full = tuple(c for c in free if c.place.name == key and c.place.level != "local")
                 if full:
-                    chosen.append((key, full, ()))
+                    chosen.append((key, full, (), False))
                     break
                 continue
             if free or counties:
-                chosen.append((key, free, counties))
-                after_place.add(pos + len(key))
-                taken_to, taken = pos + len(key), True
+                marked = bool(counties) and (
+                    compound or (is_word and _beside_place_word(text, pos, end, ends, tails))
+                )
+                chosen.append((key, free, counties, marked))
+                after_place[end] = {c.place.name for c in free + counties}
+                taken_to, taken = end, True
                 if not (len(free) == 1 and free[0].place.level == "local"):
                     break
                 inside_local = True
@@ -470,16 +547,18 @@ def _places_of(matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
             refused_at_river = all(c.needs == _NOT_MID_WORD for c in options[0][1])
     # What stands on its own is the context that county short forms and shared names are
     # judged against; only the other names count (朝阳 does not vouch for 朝阳县 in 朝阳市).
-    around = _Context((key, free[0].place) for key, free, counties in chosen if len(free) == 1)
+    around = _Context((key, free[0].place) for key, free, _c, _m in chosen if len(free) == 1)
     resolved: list[Place | None] = []
-    for key, free, counties in chosen:
+    for key, free, counties, marked in chosen:
         context = around.without(key)
         provinces = [c for c in free if c.place.level == "province" and c.place.name != key]
         if provinces:
             # A province's short form (河南, 海南) means the province.
             resolved.append(provinces[0].place)
             continue
-        local = tuple(c for c in counties if c.place.city in context or c.place.province in context)
+        local = tuple(
+            c for c in counties if marked or c.place.city in context or c.place.province in context
+        )
         pick = _resolve(free + local, context)
         if (
             pick is not None
@@ -508,6 +587,31 @@ def _places_of(matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
     return result
 
 
+def _before_own_place(province: _Candidate, matches: list[_Match], end: int) -> bool:
+    """Whether a name of a place in this province follows it at once (湖南岳阳)."""
+    following = next((options for pos, options in matches if pos == end), ())
+    return any(c.place.province == province.place.name for _key, cs in following for c in cs)
+
+
+def _maybe_beside_place_word(text: str, pos: int, end: int) -> bool:
+    """Whether ``_beside_place_word`` may hold, before the text is cut into words."""
+    return (
+        text.startswith(_PLACE_AFTER_OR_PERSON, end)
+        or text.endswith(_PLACE_BEFORE, 0, pos)
+        or any(tail in text[end : end + 8] for tail in _COMPOUND_TAILS)
+    )
+
+
+def _beside_place_word(text: str, pos: int, end: int, ends: set[int], tails: set[int]) -> bool:
+    """Whether a word beside the name at ``pos:end`` makes it a place (see _PLACE_AFTER)."""
+    return (
+        text.startswith(_PLACE_AFTER, end)
+        or (text.startswith("人", end) and end + 1 in ends)
+        or end in tails
+        or text.endswith(_PLACE_BEFORE, 0, pos)
+    )
+
+
 def _city_district(place: Place) -> bool:
     """A district of a prefecture-level city (辽源's 西安区), not of a municipality.
 
@@ -521,6 +625,11 @@ def _city_district(place: Place) -> bool:
         and place.city is not None
         and place.city != place.province
     )
+
+
+def _municipal_district(place: Place) -> bool:
+    """A district of Beijing, Tianjin, Shanghai or Chongqing (朝阳区 of Beijing)."""
+    return place.level == "county" and place.name.endswith("区") and place.city == place.province
 
 
 def _resolve(found: tuple[_Candidate, ...], context: Container[str | None]) -> _Candidate | None:
@@ -537,6 +646,15 @@ def _resolve(found: tuple[_Candidate, ...], context: Container[str | None]) -> _
     extra = [c for c in found if c.extra]
     if len(extra) == 1:
         return extra[0]
+    # A district of a prefecture-level city is named with its city when it is meant
+    # (辽源西安区): a name the text leaves open is the place elsewhere of that name (西安 is
+    # 西安市; 华容 the county 华容县, not Ezhou's 华容区). Beijing's 朝阳区 is as well known
+    # as the city 朝阳市: with a municipality's district in play the name stays open.
+    if not any(_municipal_district(c.place) for c in found):
+        others = tuple(c for c in found if not _city_district(c.place))
+        if len(others) == 1:
+            return others[0]
+        found = others or found
     # 吉林 is the province and its city: the text names the enclosing one either way.
     for candidate in found:
         name = candidate.place.name

@@ -48,8 +48,9 @@ def test_a_city_written_after_its_province_is_found(text: str, expected: list[st
     assert names(text) == expected
 
 
-def test_county_short_form_needs_its_province_or_city_beside_it() -> None:
-    assert names("芦山地震") == []
+def test_county_short_form_needs_its_province_or_city_or_a_place_word_beside_it() -> None:
+    assert names("芦山地震") == ["芦山县"]  # 地震 after it makes it a place
+    assert names("芦山挺住") == []
     assert names("芦山县地震") == ["芦山县"]
     assert names("四川芦山地震") == ["四川省", "芦山县"]
 

@@ -28,9 +28,9 @@ def test_a_refused_name_does_not_hide_the_place_inside_it(text: str, expected: l
 
 def test_names_inside_a_refused_name_are_held_to_more() -> None:
     assert names("长江苏州段") == ["苏州市"]  # was none
-    # jieba cuts 日湖/南岳/阳: 湖南 is refused, but 南岳 (a county's short form) is no
-    # word to trust inside it.
-    assert names("7月5日湖南岳阳华容县一处洞庭湖大堤") == ["华容县"]
+    # jieba cuts 日湖/南岳/阳: 南岳 (a county's short form) is no word to trust inside
+    # it; the province followed at once by its own city is kept.
+    assert names("7月5日湖南岳阳华容县一处洞庭湖大堤") == ["湖南省", "岳阳市", "华容县"]
     # 花山 (a county's short form) is refused; 山南 inside it is a station, not 山南市.
     assert names("花山南,左岭") == []
     # the river cases of the review stay as they were
