@@ -238,6 +238,33 @@ def query_refused(exc: QueryError, lang: str | None) -> JSONResponse:
     return JSONResponse(content, status_code=422)
 
 
+def detection_warmup(
+    ctx: Context, now: datetime, fmt: Callable[[datetime | None], str | None]
+) -> dict[str, Any] | None:
+    """Whether automatic alerts are still warming up in this process, and until when.
+
+    Events are raised only once the words' baselines rest on some hours of the stream
+    (``EventDetector.alerts_from``): on a fresh deployment the page would look calm for
+    hours whatever happened. None when alerts run, or when this process runs no detection
+    (another process may: it is not known here).
+    """
+    stage = ctx.running_detection
+    if stage is None:
+        return None
+    detector = stage.detector
+    start = detector.alerts_from()
+    if start is None:  # no post yet: the warm-up starts with the first
+        return {"until": None, "minutes_left": None, "hours": round(detector.warmup_span / 3600)}
+    left = (utc(start) - utc(now)).total_seconds()
+    if left <= 0:
+        return None
+    return {
+        "until": fmt(start),
+        "minutes_left": max(1, round(left / 60)),
+        "hours": round(detector.warmup_span / 3600),
+    }
+
+
 def overview_data(ctx: Context) -> dict[str, Any]:
     """Figures for the overview page and ``GET /api/v1/stats``."""
     _fmt = time_formatter(ctx)
@@ -287,6 +314,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         ],
         "events_total": events_total,
         "events_raised": events_raised,
+        "detection_warmup": detection_warmup(ctx, now, _fmt),
         "events": [
             {
                 "key": clip(e.key, MAX_CODE_SHOWN),

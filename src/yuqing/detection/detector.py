@@ -425,6 +425,22 @@ class EventDetector:
         """The latest post time seen (None before any): what lateness is measured from."""
         return self._clock_dt
 
+    def alerts_from(self) -> datetime | None:
+        """When events start to be raised: the end of the warm-up, in stream time.
+
+        Until the words' baselines rest on ``alert_warmup`` of history, no burst is judged
+        and every event stays forming (a stream that opens with its happening is raised
+        hours late): the console says so rather than look calm. None before any post.
+        """
+        start = self._terms.warm_from(self._warmup_hours)
+        return None if start is None else datetime.fromtimestamp(start, UTC)
+
+    @property
+    def warmup_span(self) -> float:
+        """Seconds of stream from the first post to the end of the warm-up."""
+        buckets = self._terms.warm_buckets(self._warmup_hours)
+        return buckets * self.config.term_bucket.total_seconds()
+
     @property
     def active_count(self) -> int:
         """How many events are compared against (the bound on the cost per post)."""

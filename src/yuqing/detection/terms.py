@@ -392,6 +392,17 @@ class TermModel:
         buckets = int(when // self._bucket) - self._recent - self._first_bucket + 1
         return max(0.0, buckets * self._bucket / 3600)
 
+    def warm_from(self, hours: float) -> float | None:
+        """The stream time from which ``history_hours`` is at least ``hours`` (None before
+        the first document): the recent window fills first, history comes after it."""
+        if self._first_bucket is None:
+            return None
+        return (self._first_bucket + self.warm_buckets(hours) - 1) * self._bucket
+
+    def warm_buckets(self, hours: float) -> int:
+        """How many buckets of stream, from the first, it takes to rest on ``hours``."""
+        return self._recent + max(0, math.ceil(hours * 3600 / self._bucket - 1e-9))
+
     # --- size -------------------------------------------------------------------------------
 
     def __len__(self) -> int:

@@ -57,6 +57,12 @@ class Context:
         return self.settings.detection and self.lease is not None and not self.lease.held
 
     @property
+    def running_detection(self) -> DetectionStage | None:
+        """This process's detection stage, once its ingestor is built (None before, or
+        without detection): the console asks without building one, which loads models."""
+        return None if self._ingestor is None else self._ingestor.detection
+
+    @property
     def ingestor(self) -> Ingestor:
         if self._ingestor is None:
             detect = self._may_detect()

@@ -87,6 +87,22 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "暂无数据：近60分钟没有信息入库。",
         "en": "Nothing yet: no posts stored in the last 60 minutes.",
     },
+    # Until detection's baselines rest on a few hours of the stream, no event is raised
+    # (EventDetector.alerts_from): a fresh deployment must not be read as a calm day.
+    "warmup_waiting": {
+        "zh": "自动预警尚未开始：系统需要先积累约 {hours} 小时的信息作为基线，从首条信息入库时"
+        "算起。在此之前请结合监测方案的命中情况和人工巡查。",
+        "en": "Automatic alerts have not started: yuqing first needs about {hours} hours of "
+        "posts as a baseline, counted from the first post stored. Until then, watch the "
+        "monitors' matches and patrol by hand.",
+    },
+    "warmup_until": {
+        "zh": "自动预警预热中：基线信息尚不足，{until} 起（约 {minutes} 分钟后）才会判断突增并"
+        "预警，此前的事件都显示为“形成中”。请结合监测方案的命中情况和人工巡查。",
+        "en": "Alerts warming up: the baseline is still short, so bursts are judged and "
+        "events raised from {until} (in about {minutes} min); until then every event shows "
+        "as forming. Watch the monitors' matches and patrol by hand.",
+    },
     "empty_events": {
         "zh": "暂无数据：尚未发现事件。多条信息在短时间内集中谈论同一件事时，"
         "系统会自动把它们归为一个事件列在这里；达到预警条件时标为“已预警”。",
