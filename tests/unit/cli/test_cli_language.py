@@ -186,3 +186,45 @@ def test_a_bad_language_falls_back_to_chinese_and_is_reported() -> None:
     assert lang == "zh" and problem is not None and "klingon" in problem
     lang, problem = chosen([], {"YUQING_LANG": "de_DE"})
     assert lang == "zh" and problem is not None and "YUQING_LANG" in problem
+
+
+# Every help page, rendered as a terminal of 80 columns shows it: Typer cuts a run of
+# Chinese wider than its column short with "…" (it wraps only at spaces), and 15 entries
+# had lost words so.
+HELP_PAGES = r"""
+import json, os, sys
+os.environ["COLUMNS"] = "80"
+import typer.main
+from typer.testing import CliRunner
+from yuqing.cli.main import app
+
+def paths(command, path):
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from paths(sub, [*path, name])
+
+runner = CliRunner()
+pages = {}
+for path in paths(typer.main.get_command(app), []):
+    result = runner.invoke(app, [*path, "--help"], terminal_width=80)
+    pages[" ".join(path) or "yuqing"] = result.output
+json.dump(pages, sys.stdout)
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_help_page_is_cut_short_at_80_columns(lang: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PAGES],
+        env=_environment(YUQING_LANG=lang),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    pages: dict[str, str] = json.loads(done.stdout)
+    assert len(pages) > 30
+    cut = {
+        path: [line for line in page.splitlines() if "…" in line] for path, page in pages.items()
+    }
+    assert {path: lines for path, lines in cut.items() if lines} == {}
