@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from yuqing.errors import YuqingError
+from yuqing.errors import StorageError, YuqingError
 from yuqing.incidents.clocks import ClockActionKind
 from yuqing.incidents.escalation import EscalationToken
 from yuqing.incidents.lifecycle import IncidentError
@@ -45,6 +45,7 @@ from yuqing.runtime.incident_service import (
     attach_service,
     incident_service,
 )
+from yuqing.runtime.workers import OutageLog
 from yuqing.storage import incident_repo as repo
 
 log = logging.getLogger("yuqing.scheduler")
@@ -162,22 +163,28 @@ class Scheduler:
         # Messages go out while the rest is still being applied: the first incidents'
         # notices do not wait for the thousandth incident's transaction.
         pump = _Pump(service, report) if self.deliver and (due or waits) else None
-        # Incident rows are locked in id order in every transaction: no deadlocks between
-        # two schedulers (or a scheduler and a delivery batch) on PostgreSQL.
-        incident_ids = sorted({d.incident_id for d in due})
-        for chunk in _chunks(incident_ids, self.per_transaction):
-            self._in_transaction(
-                chunk,
-                lambda conn, incident_id: self._apply_clocks(conn, incident_id, now, report),
-                report,
-            )
-        waits.sort(key=lambda w: (w.incident_id, w.id))
-        for chunk_of_waits in _chunks(waits, self.per_transaction):
-            self._in_transaction(
-                chunk_of_waits, lambda conn, wait: self._apply_wait(conn, wait, now, report), report
-            )
-        if pump is not None:
-            pump.finish()
+        try:
+            # Incident rows are locked in id order in every transaction: no deadlocks
+            # between two schedulers (or a scheduler and a delivery batch) on PostgreSQL.
+            incident_ids = sorted({d.incident_id for d in due})
+            for chunk in _chunks(incident_ids, self.per_transaction):
+                self._in_transaction(
+                    chunk,
+                    lambda conn, incident_id: self._apply_clocks(conn, incident_id, now, report),
+                    report,
+                )
+            waits.sort(key=lambda w: (w.incident_id, w.id))
+            for chunk_of_waits in _chunks(waits, self.per_transaction):
+                self._in_transaction(
+                    chunk_of_waits,
+                    lambda conn, wait: self._apply_wait(conn, wait, now, report),
+                    report,
+                )
+        finally:
+            # Also when a transaction failed (a lost connection): the pump left running
+            # asked the outbox for messages twenty times a second for the process's life.
+            if pump is not None:
+                pump.finish()
         if self.deliver:
             for counts in (service.deliver_pending(), service.run_deferred()):
                 report.add(counts)
@@ -193,7 +200,13 @@ class Scheduler:
         """Apply each item in a savepoint of one transaction: a stale one rolls back alone,
         and so does one that fails. An incident whose stored record cannot be read (a hand
         edit, a later version's) failed the whole tick, at every tick: no other incident's
-        clock fired any more. It is logged (once a process) and left for the next tick."""
+        clock fired any more. It is logged (once a process) and left for the next tick.
+
+        A connection lost meanwhile (the server restarted, failed over, or dropped it) is
+        no incident's fault, and nothing more can be done in its transaction: the tick
+        fails, saying so, and the next one applies these items. Before, every incident
+        left in the transaction was logged as one that could not be applied, and never
+        again when one of them later could not be for a reason of its own."""
         with self.service.db.write() as conn:
             for item in items:
                 try:
@@ -202,6 +215,8 @@ class Scheduler:
                 except (repo.Conflict, _Taken):
                     report.stale += 1
                 except Exception:
+                    if conn.invalidated:
+                        raise
                     report.failed += 1
                     self._tell_failed(item)
 
@@ -256,25 +271,49 @@ class Scheduler:
         report.steps += 1
 
     def run(self, stop: threading.Event, interval: float | None = None) -> None:
-        """Tick until ``stop`` is set; a failing tick is logged and the next one runs."""
+        """Tick until ``stop`` is set; a failing tick is logged and the next one runs.
+
+        The database failing (down, restarting, its connections dropped) is said once
+        until it works again, not with a traceback every second (``OutageLog``).
+        """
         if interval is not None:
             self.interval = interval
-        try:
-            recovered = self.service.recover()
-            if recovered:
-                log.info("requeued %d deferred messages after a restart", recovered)
-        except Exception:
-            log.exception("recovering deferred messages failed")
+        outage = OutageLog(log, "scheduler tick")
+        recovered = False
         while not stop.is_set():
             try:
+                if not recovered:
+                    self._recover()  # a StorageError: tried again at the next tick
+                    recovered = True
                 report = self.tick()
                 if report.due_clocks or report.steps or report.delivered:
                     log.info("tick: %s", report.line())
+            except StorageError as exc:
+                outage.failed(exc)
             except Exception:
                 log.exception("scheduler tick failed; the next one will try again")
+            else:
+                outage.succeeded()
             wake = self.service.woken
             wake.wait(self.interval)
             wake.clear()
+
+    def _recover(self) -> None:
+        """Requeue the deferred messages a restart lost; a StorageError is raised.
+
+        Done before the first tick, and again before each next one until it has worked:
+        tried once only, a database that did not answer at that moment left those
+        messages deferred until the next restart.
+        """
+        try:
+            recovered = self.service.recover()
+        except StorageError:
+            raise
+        except Exception:
+            log.exception("recovering deferred messages failed")
+            return
+        if recovered:
+            log.info("requeued %d deferred messages after a restart", recovered)
 
 
 def _chunks(items: list[_T], size: int) -> list[list[_T]]:

@@ -8,16 +8,67 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 import httpx
 
+from yuqing.core.shown import one_line
+from yuqing.errors import StorageError
 from yuqing.runtime.context import Context
 from yuqing.runtime.feeds import poll_due_feeds
 from yuqing.runtime.retention import purge_expired_posts
 from yuqing.sources.base import Item
 
 log = logging.getLogger("yuqing.workers")
+
+
+class OutageLog:
+    """Says once that a worker's database stopped answering, and once that it works again.
+
+    A worker trying again every second logged each failure with its whole traceback (three
+    chained exceptions, some thirty lines): a database restarting for a minute wrote two
+    thousand lines, and the one saying what was wrong was lost among them. The first
+    failure of storage is logged with its traceback, later ones only when the database's
+    words change; the first success after them says how long it lasted.
+    """
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self._log = logger
+        self._what = what
+        self._said: str | None = None
+        self._since = 0.0
+        self.failures = 0
+
+    def failed(self, error: StorageError) -> None:
+        """Count a failure of storage; log it unless it says what the last one said."""
+        if self.failures == 0:
+            self._since = time.monotonic()
+        self.failures += 1
+        said = one_line(str(error), 1000)
+        if said == self._said:
+            return
+        self._said = said
+        self._log.error(
+            "%s failed: %s; it is tried again until it works (said again only if the "
+            "failure changes)",
+            self._what,
+            said,
+            exc_info=error if self.failures == 1 else None,
+        )
+
+    def succeeded(self) -> None:
+        """Say that it works again, if it failed before."""
+        if self.failures:
+            self._log.info(
+                "%s works again, after %d failed attempt%s over %.0f s",
+                self._what,
+                self.failures,
+                "" if self.failures == 1 else "s",
+                time.monotonic() - self._since,
+            )
+        self.failures = 0
+        self._said = None
 
 
 class Workers:
@@ -32,12 +83,18 @@ class Workers:
         return self._stop
 
     def every(self, name: str, seconds: float, job: Callable[[], object]) -> None:
+        outage = OutageLog(log, f"worker {name}")
+
         def loop() -> None:
             while not self._stop.is_set():
                 try:
                     job()
+                except StorageError as exc:  # the database is down, restarting ...
+                    outage.failed(exc)
                 except Exception:
                     log.exception("worker %s failed; it will try again", name)
+                else:
+                    outage.succeeded()
                 self._stop.wait(seconds)
 
         self._spawn(name, loop)
@@ -111,6 +168,7 @@ def replay_into(
     stream = iter(batches)
     pending: list[Item] | None = None  # the batch being ingested when a failure came
     tries = 0
+    outage = OutageLog(log, f"replay {origin}")
 
     def until_stopped() -> Iterable[list[Item]]:
         nonlocal pending, tries
@@ -123,6 +181,7 @@ def replay_into(
             tries += 1
             yield pending
             pending = None  # asked for the next one: this one went through
+            outage.succeeded()
 
     def run() -> None:
         nonlocal pending
@@ -135,7 +194,7 @@ def replay_into(
                     source_kind="replay",
                 )
                 return
-            except Exception:
+            except Exception as error:
                 if pending is not None and tries >= REPLAY_TRIES:
                     log.exception(
                         "replay %s: a batch of %d posts failed %d times; going on without it",
@@ -144,6 +203,8 @@ def replay_into(
                         tries,
                     )
                     pending = None
+                elif isinstance(error, StorageError):
+                    outage.failed(error)
                 else:
                     log.exception("replay %s failed; it will try that batch again", origin)
             workers.stopping.wait(retry_after)
