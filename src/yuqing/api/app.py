@@ -34,9 +34,11 @@ from yuqing.core.posts import (
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import NotFound, QueryError, StorageError
 from yuqing.runtime.context import Context
+from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
 from yuqing.storage import event_repo, repo
+from yuqing.storage.full import DiskFull
 from yuqing.storage.search import MAX_QUERY_CHARS, SearchHit
 from yuqing.web.i18n import (
     LANGUAGES,
@@ -71,6 +73,8 @@ _MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json", *_DOCS)
 STORAGE_FAILED = (
     "the database cannot take this request now; try again later (the server log says why)"
 )
+# Seconds a client is asked to wait before sending again to a server whose disk is full.
+DISK_FULL_RETRY_AFTER = 60
 log = logging.getLogger("yuqing.api")
 
 # The longest texts the console and the API show of what they read from the store: the
@@ -380,6 +384,28 @@ def hit_shown(hit: SearchHit) -> dict[str, Any]:
     }
 
 
+def disk_full_refusal(summary: IngestSummary | None) -> JSONResponse:
+    """The answer to a push the server's full disk stopped: 503, with how many of its
+    posts were stored before it did (a batch is stored whole or not at all)."""
+    stored = summary.stored if summary is not None else 0
+    kept = (
+        f"{stored} of these posts were stored before it filled, the rest were not"
+        if stored
+        else "the posts were not stored"
+    )
+    return JSONResponse(
+        {
+            "detail": f"the server's disk is full: {kept}; send them again once there is "
+            "room (the posts stored already count as duplicates)",
+            "stored": stored,
+            "duplicates": summary.duplicates if summary is not None else 0,
+            "rejected": summary.rejected if summary is not None else 0,
+        },
+        status_code=503,
+        headers={"Retry-After": str(DISK_FULL_RETRY_AFTER)},
+    )
+
+
 def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     if not per_minute:
         return [], 0
@@ -423,6 +449,7 @@ def create_app(
 
     app = FastAPI(title="yuqing", version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx
+    app.state.disk_full_told = False  # see push_posts
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(build_router(ctx))
     templates = Jinja2Templates(directory=WEB / "templates")
@@ -625,9 +652,26 @@ def create_app(
         except ValueError as exc:  # e.g. an integer of thousands of digits
             raise HTTPException(400, f"body is not usable JSON: {exc}") from None
         items = parse_push_batch(payload)
-        summary = await run_in_threadpool(
-            ctx.ingestor.ingest, items, origin="push", default_source=slug, source_kind="push"
-        )
+        started: list[IngestSummary] = []
+        try:
+            summary = await run_in_threadpool(
+                ctx.ingestor.ingest,
+                items,
+                origin="push",
+                default_source=slug,
+                source_kind="push",
+                on_start=started.append,
+            )
+        except DiskFull as full:
+            # Said once, until a push is stored again: clients sending again every second
+            # each added a line to a log that may well be on the same disk.
+            if not app.state.disk_full_told:
+                app.state.disk_full_told = True
+                log.error("POST /api/v1/posts: %s (said once, until a push is stored)", full)
+            return disk_full_refusal(started[0] if started else None)
+        if app.state.disk_full_told:
+            app.state.disk_full_told = False
+            log.info("pushed posts are stored again: the database's disk has room")
         content = {
             "stored": summary.stored,
             "duplicates": summary.duplicates,

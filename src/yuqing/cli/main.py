@@ -318,7 +318,13 @@ def _started(into: list[IngestSummary], what: str) -> Callable[[IngestSummary], 
     return start
 
 
-def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) -> None:
+def _print_interrupted(
+    summary: IngestSummary | None, origin: str, what: str, *, disk_full: bool = False
+) -> None:
+    """How far a run that did not finish got, and that running it again finishes it.
+
+    ``disk_full``: it stopped because the database's disk is full (the error says which).
+    """
     counts = ""
     if summary is not None:
         counts = say(
@@ -328,17 +334,26 @@ def _print_interrupted(summary: IngestSummary | None, origin: str, what: str) ->
             duplicates=summary.duplicates,
             rejected=summary.rejected,
         )
-    typer.echo(
-        say(
+    if disk_full:
+        told = say(
+            "{origin}：数据库所在磁盘已满，{what}已停止{counts}；腾出空间后再次运行即可补存"
+            "其余信息，已入库的信息会计为重复",
+            "{origin}: {what} stopped{counts}: the database's disk is full; make room and run "
+            "it again to store the rest: the posts stored already are counted as duplicates",
+            origin=origin,
+            what=what,
+            counts=counts,
+        )
+    else:
+        told = say(
             "{origin}：{what}已中断{counts}；再次运行即可完成，已入库的信息会计为重复",
             "{origin}: {what} interrupted{counts}; run it again to finish: the posts stored "
             "already are counted as duplicates",
             origin=origin,
             what=what,
             counts=counts,
-        ),
-        err=True,
-    )
+        )
+    typer.echo(told, err=True)
 
 
 def _not_utf8_note(path: Path) -> str:
@@ -487,6 +502,7 @@ def ingest(
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
     from yuqing.sources.files import open_import
+    from yuqing.storage.full import DiskFull
 
     source = checked_name(source, "--source", MAX_SOURCE_CHARS)
 
@@ -514,6 +530,11 @@ def ingest(
             except (KeyboardInterrupt, SystemExit):
                 what = say("导入", "import")
                 _print_interrupted(progress[0] if progress else None, str(path), what)
+                raise
+            except DiskFull:
+                what = say("导入", "import")
+                summary_so_far = progress[0] if progress else None
+                _print_interrupted(summary_so_far, str(path), what, disk_full=True)
                 raise
             worst = max(worst, _print_summary(summary))
             if any("not valid UTF-8" in r.problem for r in summary.rejections):

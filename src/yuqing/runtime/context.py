@@ -74,6 +74,7 @@ class Context:
                 detection=self._detection_stage() if detect else None,
                 on_occurrences=self.on_occurrences,
                 reload_detection=self._detection_stage if detect else None,
+                holds_lease=self.lease.confirm if detect and self.lease is not None else None,
             )
         return self._ingestor
 

@@ -43,6 +43,7 @@ from yuqing.sources.base import Item, Located, Rejection
 from yuqing.storage import event_repo, repo
 from yuqing.storage import schema as t
 from yuqing.storage.db import Database
+from yuqing.storage.full import told_full
 from yuqing.textproc.dedup import NearDuplicateIndex
 from yuqing.textproc.pipeline import TextFeatures, TextPipeline
 
@@ -226,6 +227,10 @@ class StageTimes:
         return {stage: round(1e6 * sec / posts, 1) for stage, sec in self.seconds.items()}
 
 
+# How often ingestion checks that it still holds the detection lease, in seconds.
+LEASE_CHECK_SECONDS = 5.0
+
+
 class Ingestor:
     """Turns items from any connector into stored, processed, deduplicated posts."""
 
@@ -239,8 +244,13 @@ class Ingestor:
         detection: DetectionStage | None = None,
         on_occurrences: Callable[[list[DetectedOccurrence], DetectionStage], None] | None = None,
         reload_detection: Callable[[], DetectionStage] | None = None,
+        holds_lease: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
+        # Whether this process still holds the store's detection lease (storage.lease:
+        # a PostgreSQL lock lives as long as its connection, which the server may drop).
+        self._holds_lease = holds_lease
+        self._lease_checked = 0.0
         # Gives the detection stage as last saved: used after a batch the stage saw was
         # not stored, so that it goes on as after a crash instead of never saving again.
         self._reload_detection = reload_detection
@@ -391,8 +401,31 @@ class Ingestor:
         the last run of the same origin ended (for a file imported again; pushes and
         feed polls, many a day, do not look). Stopped by Ctrl-C or SIGTERM
         (``KeyboardInterrupt``, ``SystemExit``), the run is recorded as interrupted; by
-        an error, as failed.
+        an error, as failed. A disk that fills up raises ``DiskFull``, naming the database
+        and its disk, with the run's counts up to there in the summary ``on_start`` got.
         """
+        with told_full(self.db.url):
+            return self._run(
+                batches,
+                origin=origin,
+                default_source=default_source,
+                source_kind=source_kind,
+                on_start=on_start,
+                on_batch=on_batch,
+                look_back=look_back,
+            )
+
+    def _run(
+        self,
+        batches: Iterable[Sequence[Item]],
+        *,
+        origin: str,
+        default_source: str | None,
+        source_kind: str,
+        on_start: Callable[[IngestSummary], None] | None,
+        on_batch: Callable[[IngestSummary], None] | None,
+        look_back: bool,
+    ) -> IngestSummary:
         self.refresh_monitors()
         summary = IngestSummary(origin=origin)
         with self.db.write() as conn:
@@ -608,7 +641,7 @@ class Ingestor:
         now: datetime,
         kinds: Sequence[str] | None = None,
     ) -> DetectionOutput | None:
-        if self.detection is None or not prepared:
+        if self.detection is None or not prepared or not self._still_detecting():
             return None
         untimed = sum(1 for p in prepared if p.record.published_at is None)
         if untimed:
@@ -647,6 +680,30 @@ class Ingestor:
                 story == story_key(p.identity) for p, story in zip(prepared, stories, strict=True)
             ],
         )
+
+    def _still_detecting(self) -> bool:
+        """False once the detection lease is lost to another process: detection stops here.
+
+        Two detectors on one store each store the same happening under their own keys and
+        overwrite each other's saved state (storage.lease). Checked every few seconds:
+        it costs a query on PostgreSQL.
+        """
+        if self._holds_lease is None:
+            return True
+        now = time.monotonic()
+        if now - self._lease_checked < LEASE_CHECK_SECONDS:
+            return True
+        self._lease_checked = now
+        if self._holds_lease():
+            return True
+        log.error(
+            "event detection stopped in this process: its detection lease was lost (the "
+            "database dropped its connection) and another process holds it now; posts are "
+            "stored here without being weighed for events (restart to detect here again)"
+        )
+        self.detection = None
+        self._reload_detection = None
+        return False
 
     def _prepare(
         self, item: Located, default_source: str | None, source_kind: str, now: datetime

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 
 from yuqing.errors import ConfigError, StorageError
+from yuqing.storage.full import DiskFull, full_store
 
 # SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
 # byte of an extended code is its primary code.
@@ -99,6 +100,10 @@ def _read_only_file_system(folder: Path) -> bool:
         return False
 
 
+# Seconds to wait for PostgreSQL to accept a connection, unless the URL says otherwise.
+PG_CONNECT_TIMEOUT = 10
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     if ":memory:" in url:
         engine = create_engine(url)
@@ -174,6 +179,11 @@ class Database:
         elif self.dialect == "postgresql":
             if parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
+            if "connect_timeout" not in parsed.query:
+                # libpq waits for a server that does not answer (a failover to a dead
+                # address) about two minutes by default: every page and tick hung so long,
+                # and once the web server's threads all waited, /healthz did too.
+                parsed = parsed.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT)})
             self.write_engine = create_engine(parsed, pool_pre_ping=True)
             self.read_engine = self.write_engine
         else:
@@ -208,6 +218,9 @@ class Database:
         unwritable = None
         if self.sqlite_file is not None:
             unwritable = unwritable_store(self.sqlite_file, exc.orig)
+            full = full_store(self.sqlite_file, exc.orig) if unwritable is None else None
+            if full is not None:
+                return DiskFull(full)
         return StorageError(unwritable or f"{self.shown_url}: database {doing} failed: {exc.orig}")
 
     def dispose(self) -> None:

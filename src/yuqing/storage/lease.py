@@ -13,7 +13,9 @@ process holds nothing):
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 from typing import Any
 
@@ -22,6 +24,8 @@ from sqlalchemy.exc import DBAPIError
 
 from yuqing.errors import StorageError
 from yuqing.storage.db import Database
+
+log = logging.getLogger(__name__)
 
 _PG_KEY = "hashtext('yuqing-detection:' || current_schema())"
 
@@ -83,14 +87,48 @@ class DetectionLease:
         self._conn = conn
         return True
 
+    def confirm(self) -> bool:
+        """Whether this process still holds the lease, taking it again if it was lost.
+
+        A PostgreSQL advisory lock lives as long as its connection: a server that drops
+        connections (a restart, a failover, a DBA's pg_terminate_backend) frees it, and
+        another process may take it while this one goes on detecting. The connection is
+        checked; a lost one is replaced and the lock taken again if it is still free.
+        """
+        if not self.held or self._conn is None:
+            return self.held  # a file lock lasts as long as this process
+        try:
+            self._conn.exec_driver_sql("SELECT 1")
+            return True
+        except DBAPIError:
+            log.warning("the detection lease's database connection was lost; taking it again")
+        self._drop_connection(broken=True)
+        self.held = False
+        try:
+            return self.acquire()
+        except StorageError as exc:
+            log.warning("%s", exc)
+            return False
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor lets the flock go
             self._fd = None
         if self._conn is not None:
+            # A connection the server dropped has let the lock go already: closing must
+            # not raise (it stopped Context.close before the engines were disposed).
             try:
                 self._conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_KEY})")
-            finally:
-                self._conn.close()
-                self._conn = None
+                broken = False
+            except DBAPIError:
+                broken = True
+            self._drop_connection(broken=broken)
         self.held = False
+
+    def _drop_connection(self, *, broken: bool = False) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(DBAPIError):
+                if broken:  # closed outright, not handed back to the pool
+                    self._conn.invalidate()
+                self._conn.close()
+            self._conn = None

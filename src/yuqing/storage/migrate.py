@@ -14,6 +14,7 @@ from alembic.util import CommandError
 from yuqing.core.shown import one_line
 from yuqing.errors import StorageError
 from yuqing.storage.db import Database
+from yuqing.storage.full import told_full
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,9 +42,14 @@ _ALEMBIC = threading.Lock()
 
 
 def upgrade(db: Database, revision: str = "head") -> str | None:
-    """Bring the schema to ``revision``; returns the revision now in force."""
+    """Bring the schema to ``revision``; returns the revision now in force.
+
+    A full disk raises ``DiskFull``: the upgrade's one transaction is rolled back and the
+    schema stays as it was. Every command upgrades first, so on a disk without room for
+    SQLite's -shm file this is where even one that only reads stops.
+    """
     config = alembic_config()
-    with _ALEMBIC, db.write() as conn:
+    with told_full(db.url), _ALEMBIC, db.write() as conn:
         if conn.dialect.name == "postgresql":
             # Two processes starting at once on a fresh schema both created alembic_version
             # and one failed with PostgreSQL's words for it. The lock is per schema and

@@ -1,0 +1,140 @@
+"""A SQLite store whose disk is full is named, with what to do, not in SQLite's words.
+
+SQLite says "database or disk is full" when a write finds no room, and "disk I/O error"
+when it cannot make room for the -shm file that a WAL database needs even to be read:
+neither names the file or the disk, nor says that what is stored is kept.
+
+``full_store`` is the message, for ``Database`` to give in its errors as it gives
+``unwritable_store``'s; ``disk_full`` finds a full disk behind an error already raised,
+and ``told_full`` raises ``DiskFull`` in its place (an import run, a schema upgrade).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from yuqing.errors import StorageError
+
+# SQLite's primary result codes (the low byte of ``sqlite_errorcode``).
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
+# SQLite reports the -shm file it cannot grow (32 KiB at a time) as an I/O error, not as
+# a full disk: one with less room than this left beside the database is taken for one.
+_NEARLY_FULL = 1 << 20
+_WHAT_TO_DO = (
+    "make room there, or point data_dir or database_url at a larger disk, then try again "
+    "(what is stored already is kept)"
+)
+
+
+class DiskFull(StorageError):
+    """The disk holding the database is full: nothing more is stored until room is made."""
+
+
+def full_store(file: Path, error: BaseException | None) -> str | None:
+    """What to tell the user when the SQLite database ``file`` has no room on its disk.
+
+    None when ``error`` (a driver error) is about something else.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in (_SQLITE_FULL, _SQLITE_IOERR):
+        return None
+    file = file.absolute()
+    disk = _mount_point(file.parent)
+    room = _room(file.parent)
+    if code & 0xFF == _SQLITE_IOERR:
+        if room is None or room >= _NEARLY_FULL:
+            return None  # an I/O error that the room left does not explain
+        return (
+            f"cannot use the database {file}: the disk holding it ({disk}) is full, "
+            f"{_size(room)} free, and SQLite needs room beside the database (its -shm file) "
+            f"even to read it; {_WHAT_TO_DO}"
+        )
+    free = "" if room is None else f", {_size(room)} free"
+    return (
+        f"cannot write the database {file}: the disk holding it ({disk}) is full{free}; "
+        f"{_WHAT_TO_DO}"
+    )
+
+
+def disk_full(error: BaseException, database_url: str) -> DiskFull | None:
+    """``error`` as a ``DiskFull`` when a full disk caused it (itself when it is one).
+
+    ``error`` is most often the ``StorageError`` that ``Database`` raised from the
+    driver's error, which this finds along the chain of causes.
+    """
+    file = _sqlite_file(database_url)
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, DiskFull):
+            return cause
+        seen.add(id(cause))
+        if isinstance(getattr(cause, "sqlite_errorcode", None), int):
+            told = full_store(file, cause) if file is not None else None
+            return DiskFull(told) if told is not None else None
+        orig = getattr(cause, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        cause = orig if isinstance(orig, BaseException) else cause.__cause__ or cause.__context__
+    return None
+
+
+@contextmanager
+def told_full(database_url: str) -> Iterator[None]:
+    """Raise ``DiskFull`` in place of a ``StorageError`` that a full disk caused."""
+    try:
+        yield
+    except StorageError as exc:
+        full = disk_full(exc, database_url)
+        if full is None or full is exc:
+            raise
+        raise full from exc
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _room(folder: Path) -> int | None:
+    """Bytes this process may still write on ``folder``'s file system (root may use the
+    blocks kept for it)."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return None
+    blocks = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail
+    return blocks * stat.f_frsize
+
+
+def _mount_point(folder: Path) -> Path:
+    """The folder on which ``folder``'s file system is mounted (``df`` shows it so)."""
+    try:
+        path = folder.resolve()
+        device = path.stat().st_dev
+        while path.parent != path and path.parent.stat().st_dev == device:
+            path = path.parent
+    except OSError:
+        return folder
+    return path
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    value = count / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
