@@ -21,9 +21,15 @@ sorted by time; ids are ``demo-<seed>-<n>`` in time order, and every ``repost_of
 ``reply_to`` names an earlier post. One ``random.Random(seed)`` drives everything, so a
 seed always gives byte-identical output (``write_jsonl``).
 
-Volumes (seed 7, defaults): about 7,000 posts over 24 hours, 2,800 of them background and
-4,200 about the incidents (fire 1,750, rumour 900, flood 900, school 600), reposts and
+Volumes (seed 7, defaults): about 6,900 posts over 24 hours, 2,550 of them background and
+4,350 about the incidents (fire 1,700, rumour 1,050, flood 950, school 600), reposts and
 comments included; each incident's hourly volume rises to a peak and decays.
+
+The chatter says what fits its hour and its day (no sunset at ten in the morning, no
+"Monday blues" on a Tuesday), in its own mood, and no sentence of it is posted twice
+within half an hour; the county's news-relay accounts (self-media with many followers)
+pass news on and never chat. The chatter draws from a generator of its own, so rewording
+it leaves the incidents' posts and times of a seed as they are.
 """
 
 from __future__ import annotations
@@ -99,7 +105,27 @@ _BG_SOURCES = (("weibo", 0.5), ("douyin", 0.15), ("forum", 0.2), ("wechat", 0.15
 _PERSON_CATEGORY = {"weibo": "social", "douyin": "social", "wechat": "social", "forum": "forum"}
 _DOUYIN_TAGS = ("#云溪", "#江州", "#同城", "#县城生活", "#现场")
 _CN_DIGITS = "零一二三四五六七八九"
+# Words for the time of day, by slot: (before this local hour, the word), in order.
+_TIME_OF_DAY_WORDS: dict[str, tuple[tuple[int, str], ...]] = {
+    "rush": ((6, "这个点"), (10, "早高峰"), (16, "大中午的"), (20, "晚高峰"), (24, "这个点")),
+    "game_when": ((21, "昨晚"), (24, "今晚")),
+    "run_when": ((4, "刚才"), (11, "早上"), (19, "今天"), (24, "晚上")),
+    "market_when": ((19, "昨晚"), (24, "晚上")),
+    "meetings_when": ((12, "一早上"), (24, "今天")),
+    "overtime": (
+        (3, "又加班到{clock}"),
+        (19, "今天又得加班，晚饭都要在公司吃了"),
+        (24, "又加班到{clock}"),
+    ),
+    "binge": (
+        (3, "追了一晚上{show}，明天又要困了"),
+        (17, "昨晚追{show}追到两点，今天一直打哈欠"),
+        (23, "{show}更新了，今晚又要熬夜了"),
+        (24, "追了一晚上{show}，明天又要困了"),
+    ),
+}
 _MAX_TEXT_TRIES = 40
+_CHATTER_REPEAT_MINUTES = 30.0
 
 
 def cn_number(n: int) -> str:
@@ -144,6 +170,8 @@ class _Draft:
     reply_to: _Draft | None = None
     seen_reposts: int = 0
     seen_comments: int = 0
+    hours: T.Hours | None = None
+    """The hours of the day its text fits (chatter only): its copies keep to them."""
 
 
 class _Slots(dict[str, str]):
@@ -214,6 +242,8 @@ class _Scenario:
         self.drafts: list[_Draft] = []
         self.texts: set[str] = set()
         self.url_numbers: set[int] = set()
+        # Chatter templates and the stream minute each was last posted at.
+        self.chatter_said: dict[str, float] = {}
         self._make_people()
         rng = self.rng
         injured = rng.randint(17, 26)
@@ -238,9 +268,10 @@ class _Scenario:
         self.reach: dict[str, float] = {}
         for name in (*self.local_people, *self.far_people):
             self.reach[name] = rng.lognormvariate(3.0, 1.4)
-        # Local news aggregators run by individuals: the most active and most followed.
-        for name in ("江州身边事", "云溪百事通", "江州吃货联盟", "云溪那些事儿"):
-            self.local_people.insert(0, name)
+        # Local news-relay accounts run by individuals: the most followed. They pass news
+        # on (``relay``) and never post, comment or repost as ordinary people do.
+        self.relays = (*T.RELAY_ACCOUNTS, T.FOOD_RELAY_ACCOUNT)
+        for name in self.relays:
             self.reach[name] = rng.uniform(3000, 20000)
         # Zipf-like activity: a few accounts post a lot, most post once or twice.
         self.local_weights = _cumulative(len(self.local_people))
@@ -284,8 +315,16 @@ class _Scenario:
             return f"{moment:%B} {moment.day}"
         if key == "meal_now":
             return _meal(moment.hour)
-        if key == "rush":
-            return "早高峰" if moment.hour < 12 else "晚高峰"
+        if key == "weekday":
+            return "周" + "一二三四五六日"[moment.weekday()]
+        when = _TIME_OF_DAY_WORDS.get(key)
+        if when is not None:
+            word = next(word for until, word in when if moment.hour < until)
+            if key == "binge":
+                return word.format(show=rng.choice(T.POOLS["show"]))
+            if key == "overtime":
+                return word.format(clock=f"{moment.hour}点{moment.minute}分")
+            return word
         numbers: dict[str, Callable[[], object]] = {
             "price": lambda: rng.choice((8, 12, 15, 18, 25, 28, 35, 38, 49, 68, 88, 128, 199)),
             "n": lambda: rng.randint(2, 30),
@@ -296,7 +335,12 @@ class _Scenario:
             "to_hour": lambda: rng.randint(17, 21),
             "km": lambda: rng.choice((3, 5, 6, 8, 10, 12, 21)),
             "score": lambda: f"{rng.randint(58, 95)}比{rng.randint(50, 90)}",
-            "salary": lambda: f"{rng.randint(4, 9)}千到{rng.randint(10, 13)}千",
+            "salary": lambda: f"{rng.randint(3, 5)}000到{rng.randint(6, 9)}000",
+            "few": lambda: rng.randint(2, 5),
+            "fare": lambda: rng.randint(8, 25),
+            "item_price": lambda: rng.choice((39, 59, 69, 79, 99, 129, 169, 199)),
+            "class_fee": lambda: rng.choice((80, 100, 120, 150, 180, 200)),
+            "discount": lambda: f"满{rng.choice((199, 299, 399))}减{rng.choice((30, 50, 80))}",
             "hour": lambda: rng.randint(9, 12),
             "dish_en": lambda: rng.choice(T.DISH_EN),
             "dish_ja": lambda: rng.choice(T.DISH_JA),
@@ -488,7 +532,7 @@ class _Scenario:
             text = f"【{title}】{text}"
             title = None
         elif source == "douyin" and title:
-            text = f"{title} {text[:60]}"
+            text = f"{title} {_clip(text, 60)}"
             title = None
         text = self.claim(text)
         return self.add(
@@ -627,6 +671,8 @@ class _Scenario:
         for _ in range(count):
             minute = original.minute + 1.0 + rng.expovariate(1.0 / spread)
             source = rng.choice(("wechat", "douyin", "forum", "weibo"))
+            if not _fits(original.hours, self.local_time(minute).hour):
+                continue  # "晚高峰一动不动" copied at 22:20
             text = self.unique(lambda: self.small_edit(original.text))
             title = None
             if source in ("wechat", "forum"):
@@ -641,6 +687,48 @@ class _Scenario:
                 original.event,
                 title=title,
             )
+
+    def relay(
+        self,
+        minute: float,
+        template: str,
+        event: str | None,
+        comment_cores: Sequence[str],
+        *,
+        reposts: int,
+        comments: int,
+        delay: float = 30.0,
+        account: str | None = None,
+    ) -> _Draft:
+        """A local news-relay account passes news on under its own name.
+
+        ``template`` may name the account as ``{relay}``. Relays post on Weibo or Douyin,
+        to many followers, and their posts are reposted and commented like anyone's."""
+        rng = self.rng
+        name = account or rng.choice(T.RELAY_ACCOUNTS)
+        text = self.claim(self.fill(template, minute, {"relay": name}))
+        source = "weibo" if rng.random() < 0.75 else "douyin"
+        draft = self.add(
+            minute, source, name, "person", "social", text, event, reach=self.reach[name]
+        )
+        self.cascade(draft, reposts, comments, delay, comment_cores)
+        return draft
+
+    def relay_eyewitness(
+        self, minute: float, original: _Draft, comment_cores: Sequence[str], *, reposts: int
+    ) -> _Draft:
+        """A relay account passes a person's post on: "【网友爆料】..." with a caveat."""
+        rng = self.rng
+        quoted = original.text.rstrip().replace("{", "{{").replace("}", "}}")
+        template = rng.choice(T.RELAY_LEADS) + quoted + rng.choice(T.RELAY_TAILS)
+        return self.relay(
+            minute,
+            template,
+            original.event,
+            comment_cores,
+            reposts=reposts,
+            comments=reposts // 2,
+        )
 
     def spread_person(
         self,
@@ -715,10 +803,25 @@ class _Scenario:
         first_posts = list(T.FIRE_FIRST)
         rng.shuffle(first_posts)
         offsets = (0.0, rng.uniform(1.5, 4), rng.uniform(4, 8))
+        eyewitnesses: list[_Draft] = []
         for offset, core in zip(offsets, first_posts, strict=False):
             source = "weibo" if offset == 0.0 else rng.choice(("weibo", "douyin"))
             draft = self.person_post(t0 + offset, FIRE, [core], source=source, given=given)
             self.spread_person(draft, T.FIRE_COMMENTS, heat=1.2, delay=30)
+            eyewitnesses.append(draft)
+        # The bang was heard all over town: a wave of "what was that?" in the first
+        # quarter of an hour, and the local relay accounts pass the first reports on.
+        for _ in range(rng.randint(8, 12)):
+            minute = t0 + rng.uniform(1.0, 15.0)
+            source = "weibo" if rng.random() < 0.75 else "douyin"
+            draft = self.person_post(minute, FIRE, T.FIRE_FIRST, source=source, given=given)
+            self.spread_person(draft, T.FIRE_COMMENTS, heat=0.8, delay=20)
+        self.relay_eyewitness(
+            t0 + rng.uniform(8, 14), eyewitnesses[0], T.FIRE_COMMENTS, reposts=rng.randint(20, 45)
+        )
+        self.relay_eyewitness(
+            t0 + rng.uniform(15, 24), eyewitnesses[-1], T.FIRE_COMMENTS, reposts=rng.randint(8, 20)
+        )
 
         early = t0 + rng.uniform(30, 42)
         notice = t0 + rng.uniform(70, 85)
@@ -922,7 +1025,9 @@ class _Scenario:
                 continue  # people react to the clarification instead, below
             cores = T.RUMOUR_POSTS if rng.random() < 0.72 else T.RUMOUR_QUESTIONS
             draft = self.person_post(minute, RUMOUR, cores, hashtag="hashtag_water", given=given)
-            self.spread_person(draft, T.RUMOUR_COMMENTS, heat=1.5, delay=15, keep=fading)
+            # Passed on more the more people already talk of it: it rises, then peaks.
+            heat = 1.5 * min(1.0, 0.4 + (minute - r0) / 60.0)
+            self.spread_person(draft, T.RUMOUR_COMMENTS, heat=heat, delay=15, keep=fading)
             if rng.random() < 0.2:
                 self.copies(draft, rng.randint(1, 3), 20.0)
 
@@ -989,7 +1094,8 @@ class _Scenario:
             "school_full": T.SCHOOL,
             "sick": str(facts.sick),
             "sick_cn": cn_number(facts.sick) + "个",
-            "meal": _meal(onset.hour),
+            # Pupils taken ill late in the morning ate breakfast, not lunch, hours before.
+            "meal": _meal((onset - timedelta(hours=3)).hour),
             "onset_clock": _clock_cn(onset),
         }
         school = _Incident(SCHOOL, given, T.SCHOOL_COMMENTS, 35.0)
@@ -1102,6 +1208,12 @@ class _Scenario:
         say(
             flood, f0, "weather", "weibo", T.FLOOD_WARNING, reposts=rng.randint(15, 30), comments=12
         )
+        # The warning reaches every phone in the county: people talk of it at once.
+        for _ in range(rng.randint(7, 11)):
+            draft = self.person_post(
+                f0 + rng.uniform(1, 28), FLOOD, T.FLOOD_WARNED, hashtag="hashtag_flood", given=given
+            )
+            self.spread_person(draft, T.FLOOD_COMMENTS, heat=0.6)
         say(
             flood,
             f0 + rng.uniform(3, 10),
@@ -1198,37 +1310,116 @@ class _Scenario:
     def background(self) -> None:
         """Ordinary chatter with a day-night rhythm: food, traffic, weather, school, work."""
         rng = self.rng
-        topics = list(T.BACKGROUND)
         for hour in range(math.ceil(self.limit / 60.0)):
             local_hour = self.local_time(hour * 60.0).hour
             mean = self.background_per_hour * _DIURNAL[local_hour] * _BACKGROUND_ORIGINAL_SHARE
             count = max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean > 0 else 0
-            for _ in range(count):
-                minute = hour * 60.0 + rng.random() * 60.0
+            # In time order, so that each post knows what was said just before it.
+            for minute in sorted(hour * 60.0 + rng.random() * 60.0 for _ in range(count)):
                 roll = rng.random()
                 if roll < 0.02:
                     self.background_account(minute)
                     continue
-                draft = self.foreign_post(minute, english=roll < 0.03) if roll < 0.033 else None
+                if roll < 0.03:
+                    self.background_relay(minute)
+                    continue
+                draft = self.foreign_post(minute, english=roll < 0.04) if roll < 0.043 else None
                 if draft is None:
-                    cores = T.BACKGROUND[rng.choice(topics)]
-                    draft = self.person_post(
-                        minute,
-                        None,
-                        cores,
-                        sources=_BG_SOURCES,
-                        hashtag="hashtag",
-                        closers=T.BG_CLOSERS,
-                        far=rng.random() < 0.05,
-                    )
+                    draft = self.chatter_post(minute)
                 self.spread_person(draft, T.BACKGROUND_COMMENTS, heat=0.7, delay=40, tail=1.8)
                 if rng.random() < 0.01:
                     self.copies(draft, 1, 60.0)
 
+    def chatter_post(self, minute: float) -> _Draft:
+        """A person's post about their day: fit for the hour, opened and closed in its mood,
+        shaped for the platform (a Douyin caption, a forum thread, a Weibo post)."""
+        rng = self.rng
+        hour = self.local_time(minute).hour
+        fitting = {
+            topic: [c for c in cores if _fits(T.BACKGROUND_HOURS.get(c), hour)]
+            for topic, cores in T.BACKGROUND.items()
+        }
+        # Two people do not post the same sentence within half an hour: a run of them read
+        # as made by a machine, and detection rightly took it for something happening.
+        fresh = {
+            topic: [c for c in cores if not self.said_lately(c, minute)]
+            for topic, cores in fitting.items()
+        }
+        if any(fresh.values()):
+            topic = rng.choice([topic for topic, cores in fresh.items() if cores])
+            core = rng.choice(fresh[topic])
+        else:  # a busy hour has used them all: the one said longest ago
+            topic, core = min(
+                ((t, c) for t, cores in fitting.items() for c in cores),
+                key=lambda tc: self.chatter_said.get(tc[1], -math.inf),
+            )
+        cores = fitting[topic]
+        self.chatter_said[core] = minute
+        grumble, cheer = core in T.BACKGROUND_GRUMBLES, core in T.BACKGROUND_CHEERS
+        openers, closers = T.BG_OPENERS, T.BG_CLOSERS
+        if grumble:
+            openers, closers = openers + T.BG_OPENERS_DOWN, closers + T.BG_CLOSERS_DOWN
+        elif cheer:
+            openers, closers = openers + T.BG_OPENERS_UP, closers + T.BG_CLOSERS_UP
+        source = self.pick_source(_BG_SOURCES)
+        author = self.person(far=rng.random() < 0.05)
+        title: str | None = None
+        if source == "douyin":
+            caption = self.compose([core], minute, closers=closers, openers=openers)
+            text = self.claim(caption + " " + " ".join(rng.sample(_DOUYIN_TAGS, rng.randint(1, 3))))
+        elif source in ("wechat", "forum"):
+            # A thread: what they came to say, then one more thing on it, in the same mood.
+            first = self.compose([core], minute, closers=closers, openers=("",))
+            more = [
+                c
+                for c in cores
+                if c != core
+                and (c in T.BACKGROUND_GRUMBLES, c in T.BACKGROUND_CHEERS) == (grumble, cheer)
+            ]
+            text = first
+            if more:
+                text = _join(first, "。") + self.fill(rng.choice(more), minute)
+            text = text if text not in self.texts else first
+            self.texts.add(text)
+            if source == "forum":
+                if core.endswith("吗") or "？" in core:
+                    prefixes = T.BG_FORUM_PREFIXES_ASK
+                elif grumble:
+                    prefixes = T.BG_FORUM_PREFIXES_DOWN
+                else:
+                    prefixes = T.BG_FORUM_PREFIXES
+                title = rng.choice(prefixes) + _first_clause(first)
+            else:
+                title = _first_clause(first)
+        else:
+            text = self.compose([core], minute, closers=closers, openers=openers)
+            if rng.random() < 0.25:
+                # A topic of its own kind, not "#今日穿搭#" on a traffic jam.
+                self.texts.discard(text)
+                tag = rng.choice(T.BACKGROUND_HASHTAGS[topic])
+                text = self.claim(tag + text if rng.random() < 0.5 else f"{text} {tag}")
+        draft = self.add(
+            minute, source, author, "person", _PERSON_CATEGORY[source], text, None, title=title
+        )
+        draft.hours = T.BACKGROUND_HOURS.get(core)
+        return draft
+
+    def said_lately(self, template: str, minute: float) -> bool:
+        """Whether chatter ``template`` was posted in the half hour before ``minute``."""
+        said = self.chatter_said.get(template)
+        return said is not None and minute - said < _CHATTER_REPEAT_MINUTES
+
     def foreign_post(self, minute: float, *, english: bool) -> _Draft | None:
         """A rare English or Japanese post; ``None`` when its few templates are used up."""
         rng = self.rng
-        templates = T.BACKGROUND_EN if english else T.BACKGROUND_OTHER
+        hour = self.local_time(minute).hour
+        templates = [
+            t
+            for t in (T.BACKGROUND_EN if english else T.BACKGROUND_OTHER)
+            if _fits(T.BACKGROUND_HOURS.get(t), hour)
+        ]
+        if not templates:
+            return None
         text = self.fresh(lambda: self.fill(rng.choice(templates), minute))
         if text in self.texts:
             return None
@@ -1245,10 +1436,32 @@ class _Scenario:
         draft = self.account_post(minute, key, source, text, None, title=title)
         self.cascade(draft, rng.randint(0, 6), rng.randint(0, 8), 60.0, T.BACKGROUND_COMMENTS)
 
+    def background_relay(self, minute: float) -> None:
+        """A relay account passes on a piece of local news, or its food account a tip."""
+        rng = self.rng
+        if rng.random() < 0.3:
+            template, account = rng.choice(T.RELAY_FOOD), T.FOOD_RELAY_ACCOUNT
+        else:
+            template, account = rng.choice(T.RELAY_LOCAL), None
+        self.relay(
+            minute,
+            template,
+            None,
+            T.BACKGROUND_COMMENTS,
+            reposts=rng.randint(2, 15),
+            comments=rng.randint(2, 12),
+            delay=60.0,
+            account=account,
+        )
+
     # --- output -------------------------------------------------------------------------
 
     def run(self) -> list[dict[str, object]]:
+        # The chatter draws from a generator of its own, so that rewording it never moves
+        # the incidents' posts and times of a given seed.
+        incidents_rng, self.rng = self.rng, random.Random(f"{self.seed}:chatter")
         self.background()
+        self.rng = incidents_rng
         fire_start = self.fire()
         self.rumour(fire_start)
         self.school()
@@ -1329,6 +1542,16 @@ def _platforms(key: str) -> tuple[str, ...]:
     return T.MEDIA_ACCOUNTS[key][2]
 
 
+def _fits(hours: T.Hours | None, hour: int) -> bool:
+    """Whether local ``hour`` falls in ``hours`` (spans may run past midnight); no
+    ``hours`` fits any hour."""
+    if hours is None:
+        return True
+    return any(
+        start <= hour < end if start < end else hour >= start or hour < end for start, end in hours
+    )
+
+
 def _cumulative(count: int) -> list[float]:
     total = 0.0
     weights: list[float] = []
@@ -1348,6 +1571,19 @@ def _meal(hour: int) -> str:
 
 def _clock_cn(moment: datetime) -> str:
     return f"{moment.hour}时{moment.minute}分"
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to whole sentences within ``limit`` letters, else to whole clauses
+    with "…": a Douyin caption does not stop mid-word ("消防部门已赶")."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(mark) for mark in "。！？")
+    if end >= limit // 3:
+        return head[: end + 1]
+    end = max(head.rfind(mark) for mark in "，；、")
+    return (head[:end] if end >= limit // 3 else head) + "…"
 
 
 def _first_clause(text: str, limit: int = 24) -> str:
@@ -1395,24 +1631,21 @@ def prelude_posts(seed: int, hours: float, before: datetime) -> list[dict[str, o
     ``yuqing demo generate --prelude-hours`` writes them ahead of the scenario, so that
     detection can be measured on what the demo shows. They come from a scenario of seed
     ``seed + 1000`` (ids ``demo-<seed+1000>-n``, never the scenario's own) with its
-    incidents left out, moved in time to end before ``before``.
+    incidents left out, made for the ``hours`` that end at ``before``.
     """
     if hours <= 0 or not math.isfinite(hours):
         raise ValueError(f"prelude hours must be a positive number, got {hours!r}")
-    chatter = [
-        post
-        for post in generate_scenario(seed=seed + PRELUDE_SEED_OFFSET, hours=hours)
-        if post.get("scenario_event") is None
-    ]
-    if not chatter:
-        return []
     if before.tzinfo is None:
         before = before.replace(tzinfo=UTC)
-    times = [datetime.fromisoformat(str(post["published_at"])) for post in chatter]
-    shift = before - timedelta(hours=hours) - min(times)
-    for post, moment in zip(chatter, times, strict=True):
-        post["published_at"] = (moment + shift).astimezone(CST).isoformat()
-    return chatter
+    # Made at the hours it is shown at, so that what it says of the time of day and the
+    # clock ("9点23分", "傍晚的云") agrees with when it was posted.
+    start = before - timedelta(hours=hours)
+    return [
+        post
+        for post in generate_scenario(seed=seed + PRELUDE_SEED_OFFSET, start=start, hours=hours)
+        if post.get("scenario_event") is None
+        and datetime.fromisoformat(str(post["published_at"])) < before
+    ]
 
 
 def generate_posts(seed: int, n: int) -> list[dict[str, object]]:

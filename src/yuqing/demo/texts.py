@@ -156,6 +156,40 @@ MEDIA_ACCOUNTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "asiawire": ("Asia Wire Report", "overseas_media", ("news",), "www.asiawire.example"),
 }
 
+#: Local news-relay accounts run by individuals (self-media, 本地自媒体): they pass on what
+#: people post and what offices announce, under their own names, to many followers; they
+#: do not chat about their lunch or reply under strangers' posts.
+RELAY_ACCOUNTS: tuple[str, ...] = ("江州身边事", "云溪百事通", "云溪那些事儿")
+FOOD_RELAY_ACCOUNT = "江州吃货联盟"
+#: How a relay passes a person's post on: "{relay}" is the account's own name.
+RELAY_LEADS: tuple[str, ...] = (
+    "【网友爆料】",
+    "#{relay}# 网友爆料：",
+    "【突发】网友爆料：",
+    "#{relay}# 据网友反映，",
+)
+RELAY_TAILS: tuple[str, ...] = (
+    "（网友投稿，具体情况以官方通报为准）",
+    " 有知道情况的朋友吗？",
+    " 持续关注中。",
+    "（视频来源：网友）",
+)
+#: What a relay account passes on of an ordinary day: openings, events, tips. Not the
+#: offices' notices (a fire drill, a hospital's hours), which the incidents' words overlap.
+RELAY_LOCAL: tuple[str, ...] = (
+    "#{relay}# {mall}新开了一家{shop}，开业三天打八折，有去过的吗？",
+    "#{relay}# {town}{festival}本周末开幕，现场有{n}个摊位，吃的玩的都有",
+    "#{relay}# {road}新装的红绿灯今天启用了，开车路过的朋友注意看信号",
+    "#{relay}# {town}老街改造完工，晚上灯一亮，拍照的人特别多",
+    "#{relay}# 粉丝投稿：{town}的{fruit}熟了，{fruit_price}块一斤，果农说今年收成不错",
+    "#{relay}# 公交{n}路{date}起调整线路，途经{street}，出行的朋友留意一下",
+)
+RELAY_FOOD: tuple[str, ...] = (
+    "#江州吃货联盟# 粉丝推荐：{street}那家{eat_at}，说是真的绝了，有去过的吗？",
+    "#江州吃货联盟# {town}新开的{eat_at}，人均{price}，有粉丝去试过吗？",
+    "【探店】{street}的{eat_at}，老板说做了十几年了，周边的朋友可以去尝尝",
+)
+
 # --- word pools ---------------------------------------------------------------------------
 
 POOLS: dict[str, tuple[str, ...]] = {
@@ -205,8 +239,23 @@ POOLS: dict[str, tuple[str, ...]] = {
         "酸辣粉",
         "钵钵鸡",
     ),
+    # What a school canteen serves for breakfast (the pupils fall ill late in the morning).
+    "canteen_dish": ("肉包子", "炒粉", "蒸饺", "鸡蛋饼", "凉拌菜", "豆浆", "卤蛋"),
     "road": ("S213省道", "云溪大道", "滨河路", "人民路", "建设路", "沿江路", "白沙大道"),
     "alt": ("云溪大道", "县道X021", "白沙大道", "环城北路", "G56高速"),
+    # Where one eats, with what it is known for: "奶茶店的肉包子" gave chatter away.
+    "eat_at": (
+        "米粉店的牛肉粉",
+        "面馆的牛肉面",
+        "烧烤摊的烤串",
+        "火锅店的毛肚",
+        "串串店的钵钵鸡",
+        "小龙虾馆子的蒜蓉小龙虾",
+        "早餐店的煎饺",
+        "螺蛳粉店的螺蛳粉",
+        "酸菜鱼馆子的酸菜鱼",
+    ),
+    "drink_at": ("奶茶店的杨枝甘露", "咖啡馆的生椰拿铁", "奶茶店的柠檬茶", "烘焙店的蛋挞"),
     "shop": ("火锅店", "奶茶店", "烧烤摊", "面馆", "米粉店", "咖啡馆", "烘焙店", "串串店"),
     "street": ("老街", "步行街", "滨河路", "人民路", "二中后门", "溪东夜市", "新华街"),
     "mall": ("云溪万家购物广场", "溪东商业街", "白沙镇集市", "县城新开的超市", "江州万达"),
@@ -237,6 +286,12 @@ FIRE_FIRST: tuple[str, ...] = (
     "{town}这边听到一声闷响，然后{dir}就冒起黑烟了，有人知道什么情况吗",
     "在{spot}，刚听到爆炸声，往窗外一看{park}方向一大股黑烟",
     "有没有{town}的朋友，刚才那声巨响是什么？吓死了，{dir}全是烟",
+    "窗户玻璃都在抖，{dir}是什么东西炸了？",
+    "刚才那一声把孩子都吓哭了，{dir}冒了好大的烟",
+    "{spot}能看到{dir}一大股黑烟，是不是{park}出事了",
+    "好大一声响，整栋楼都感觉到了，{town}的有没有听到",
+    "{dir}的天都被烟染黑了，听声音像是爆炸",
+    "消防车的声音一直没停，{dir}那边肯定出大事了",
 )
 FIRE_GROWTH: tuple[str, ...] = (
     "{park}着火了，黑烟一直往{dir}飘，{town}这边都闻到一股刺鼻的味道",
@@ -450,13 +505,16 @@ WATER_LOCAL_NEWS = (
 # --- incident 2: food poisoning at the school canteen -----------------------------------------
 
 SCHOOL_POSTS: tuple[str, ...] = (
-    "孩子在{school}读{grade}，{meal}在食堂吃完就开始肚子疼、呕吐，现在在县人民医院打点滴",
+    (
+        "孩子在{school}读{grade}，{meal}在食堂吃的，没过几个小时就开始肚子疼、呕吐，"
+        "现在在县人民医院打点滴"
+    ),
     "{school}好多学生上吐下泻，医院急诊都坐满了，学校食堂到底给孩子吃了什么",
     "刚从县人民医院出来，门口全是{school}的家长，听说有{sick_cn}学生不舒服",
-    "{school}食堂的{dish}是不是有问题？我家孩子和同桌都吐了",
+    "{school}食堂的{canteen_dish}是不是有问题？我家孩子和同桌都吐了",
     "作为{school}家长，希望学校给个说法，食堂的卫生到底有没有人管",
     "班主任在群里说孩子们都送医了，让家长别着急，可怎么能不急",
-    "听说是{meal}的{dish}不新鲜，具体等官方调查吧",
+    "听说是{meal}的{canteen_dish}不新鲜，具体等官方调查吧",
     "县医院儿科排不上号了，都是{school}的学生，医生护士忙得脚不沾地",
     "我家孩子没事，但是同班好几个都去医院了，{school}食堂得好好查查",
     "{school}门口停了好几辆救护车，家长都在往学校赶",
@@ -550,8 +608,8 @@ RAINFALL = (
     "累计{mm}毫米。预计强降雨还将持续，请注意防范。"
 )
 FLOOD_LIFT = (
-    "【预警解除】云溪县气象台{clock}解除暴雨橙色预警信号。过去{hours_ahead}小时全县出现"
-    "大到暴雨，目前降雨已明显减弱，但山区仍需防范地质灾害。"
+    "【预警解除】云溪县气象台{clock}解除暴雨橙色预警信号。预警发布以来全县出现大到暴雨，"
+    "目前降雨已明显减弱，但山区仍需防范地质灾害。"
 )
 FLOOD_LOCAL_NEWS_TITLE = "云溪普降暴雨 河口乡转移群众{evacuated}人"
 FLOOD_LOCAL_NEWS = (
@@ -577,6 +635,17 @@ FLOOD_POSTS: tuple[str, ...] = (
     "防汛的干部在{town}挨家挨户通知，低洼地带的赶紧转移",
     "暴雨天还在外面跑单的骑手，大家点外卖多点耐心",
 )
+# What people say when the warning reaches every phone in the county, before the rain.
+FLOOD_WARNED: tuple[str, ...] = (
+    "收到暴雨橙色预警短信了，大家注意安全，能不出门就别出门",
+    "手机刚响了一下，暴雨橙色预警，下午出门记得带伞",
+    "暴雨预警都发了，孩子放学怎么接啊",
+    "天一下子黑下来了，乌云压过来，这次暴雨预警不是开玩笑的",
+    "刚收到气象局的暴雨预警，阳台上的东西赶紧收一收",
+    "暴雨橙色预警！住低洼地带的亲戚朋友们提前做好准备",
+    "暴雨预警来了，工地下午应该要停工了吧",
+    "外面起风了，看这架势雨要来了，你们收到暴雨预警短信了吗",
+)
 FLOOD_COMMENTS: tuple[str, ...] = (
     "注意安全",
     "别去河边",
@@ -592,90 +661,196 @@ FLOOD_COMMENTS: tuple[str, ...] = (
 
 # --- background: ordinary chatter ------------------------------------------------------------
 
+#: Hours of the day, as local [from, to) spans (``to`` below ``from`` runs past midnight).
+Hours = tuple[tuple[int, int], ...]
+MORNING: Hours = ((6, 12),)
+# The rainstorm of the scenario's afternoon: talk of heat and sunshine belongs before it.
+BEFORE_THE_RAIN: Hours = ((6, 12),)
+
+#: When a chatter template can be said; templates not named here fit any hour. "傍晚的云
+#: 好看" at 09:44 or "又加班到12点" in the morning gave the stream away on the console.
+#: Only spans that begin in the early morning are used: the day starts quietly anyway.
+BACKGROUND_HOURS: dict[str, Hours] = {}
+#: Chatter that complains: it takes a weary opener and closer, never "开心" or "哈哈".
+BACKGROUND_GRUMBLES: set[str] = set()
+#: Chatter that is pleased: it may end "，开心". The rest (a road works notice, a bus
+#: line moved) is said plainly.
+BACKGROUND_CHEERS: set[str] = set()
+
+
+def _chatter(
+    *templates: str, hours: Hours | None = None, grumble: bool = False, cheer: bool = False
+) -> tuple[str, ...]:
+    """Chatter templates that share their hours of the day and their mood."""
+    for template in templates:
+        if hours is not None:
+            BACKGROUND_HOURS[template] = hours
+        if grumble:
+            BACKGROUND_GRUMBLES.add(template)
+        if cheer:
+            BACKGROUND_CHEERS.add(template)
+    return templates
+
+
 BACKGROUND: dict[str, tuple[str, ...]] = {
+    # Most chatter fits any hour, its time-of-day words drawn for the moment it is posted
+    # ({meal_now}, {rush}, {game_when}, {binge}, {overtime}): a template said only in the
+    # evening would start all at once at its hour, and detection rightly takes a sudden
+    # run of like posts for something happening.
     "food": (
-        "{town}新开的{shop}，{dish}味道一般，{price}块有点贵",
-        "今天{meal_now}吃{dish}，简单又好吃",
-        "江州吃货推荐：{street}那家{shop}的{dish}真的绝了",
-        "周末在家做了{dish}，第一次做就成功了",
-        "{street}的{shop}排了半小时队，{dish}确实香",
-        "夏天就是要吃{fruit}，{town}集市上{fruit_price}块钱一斤",
-        "减肥第{n}天，看到{dish}还是没忍住",
-        "{shop}老板送了一份{dish}，回头客待遇",
-        "夜宵来一份{dish}，加班的快乐",
-        "化工园区门口新开了家火锅店，下班和同事去试了试，{price}块吃得很饱",
-        "{town}的{dish}和江州市区的比，还是老家的好吃",
+        *_chatter(
+            "江州吃货推荐：{street}那家{eat_at}真的绝了",
+            "昨晚在家做了{dish}，第一次做就成功了",
+            "夏天就是要吃{fruit}，{town}集市上{fruit_price}块钱一斤",
+            "{town}的{dish}和江州市区的比，还是老家的好吃",
+            "{street}那家店的老板多送了一份{dish}，回头客待遇",
+            "今天{meal_now}吃{dish}，简单又好吃",
+            "{street}那家{eat_at}排了半小时队，确实香",
+            "{drink_at}第二杯半价，冲",
+            "饿了，点了一份{dish}外卖，二十分钟就到了",
+            "妈妈寄来一箱自己腌的咸鸭蛋，配粥绝了",
+            "第一次去{street}吃{dish}，居然现在才发现这家",
+            "化工园区门口新开了家火锅店，人均{price}，同事说味道不错",
+            cheer=True,
+        ),
+        *_chatter(
+            "{town}新开的{eat_at}味道一般，{price}块有点贵",
+            "减肥第{n}天，看到{dish}还是没忍住",
+            grumble=True,
+        ),
     ),
     "traffic": (
-        "{road}又堵了，{rush}一动不动",
         "云溪大桥在修路，大家绕行{alt}",
         "公交{n}路改线了，有人知道新站点在哪吗",
-        "今天驾照科目二终于过了，{n}次才过",
-        "{road}新装了红绿灯，左转要等好久",
-        "开车去江州市区，{alt}上车好多，走了两个小时",
-        "电动车戴头盔，{road}交警在查了",
-        "{town}到县城的班车又涨价了，{price}块",
+        "骑电动车记得戴头盔，{road}交警在查了",
+        *_chatter(
+            "{road}新装了红绿灯，左转要等好久",
+            "{town}到县城的班车又涨价了，现在{fare}块",
+            "{road}又堵了，{rush}一动不动",
+            "开车去江州市区，{alt}上车好多，走了两个小时",
+            grumble=True,
+        ),
+        *_chatter(
+            "驾照科目二终于过了，第{few}次才过",
+            "{road}那段路修好了，开起来顺多了",
+            cheer=True,
+        ),
+        *_chatter("停车场又满了，绕了三圈才找到车位", grumble=True),
     ),
     "weather": (
-        "今天{temp}度，热到不想出门",
-        "{town}下了一阵雨又出太阳了，{weather_word}",
-        "江州的夏天真的是蒸笼，{temp}度还这么闷",
         "天气预报说这几天{weather_word}，出门记得带伞",
-        "傍晚的云好看，{town}的晚霞绝了",
-        "空调坏了，{temp}度的天，修空调的师傅排到后天了",
-        "一会儿晴一会儿雨，晒的被子又收回来了",
-        "天气预报说下周可能有暴雨，阳台上的花得提前搬进来",
+        *_chatter("空调坏了，这么热的天，修空调的师傅排到后天了", grumble=True),
+        # The rainstorm comes in the afternoon: heat and sunshine are the morning's.
+        *_chatter(
+            "今天{temp}度，热到不想出门",
+            "江州的夏天真的是蒸笼，{temp}度还这么闷",
+            "早上出门就一身汗，{temp}度了",
+            "一会儿晴一会儿雨，晒的被子又收回来了",
+            hours=BEFORE_THE_RAIN,
+            grumble=True,
+        ),
+        *_chatter(
+            "{town}下了一阵雨又出太阳了，{weather_word}",
+            "天气预报说下午可能有暴雨，阳台上的花得提前搬进来",
+            hours=BEFORE_THE_RAIN,
+        ),
     ),
     "sports": (
-        "县篮球联赛{team}对{team2}，{score}，现场气氛太好了",
-        "晚上去滨河公园跑了{km}公里，配速还行",
-        "游泳馆人太多了，{town}啥时候能再建一个",
-        "{team}今晚打进决赛了，明晚继续加油",
-        "广场舞大妈和篮球少年抢场地，{town}体育公园的日常",
-        "打了两个小时羽毛球，出了一身汗，舒服",
+        *_chatter(
+            "{game_when}县篮球联赛{team}对{team2}，{score}，现场气氛太好了",
+            "{run_when}沿着滨河公园跑了{km}公里，配速还行",
+            "打了两个小时羽毛球，出了一身汗，舒服",
+            cheer=True,
+        ),
+        *_chatter("{team}昨晚打进决赛了，今晚继续加油", hours=((7, 19),), cheer=True),
+        "广场舞大妈和篮球少年又抢场地了，{town}体育公园的日常",
+        "{town}体育公园新装了一批健身器材，老人小孩都爱去",
+        *_chatter("游泳馆人太多了，{town}啥时候能再建一个", grumble=True),
     ),
     "shopping": (
         "{mall}搞活动，人挤人",
-        "网购的{item}到了，质量还不错，{price}块",
-        "{town}集市上的{fruit}{fruit_price}块一斤，好便宜",
-        "{mall}新开了一家{shop}，开业打八折",
-        "快递驿站搬到{street}了，取个快递要走十分钟",
-        "买了个{item}，用了{n}天就坏了，售后还不理人",
+        *_chatter(
+            "网购的{item}到了，质量还不错，{item_price}块",
+            "{mall}新开了一家{shop}，开业打八折",
+            "给爸妈买了个{item}，他们说好用",
+            cheer=True,
+        ),
+        "有没有人知道{town}哪里能修手机屏幕，靠谱一点的",
+        *_chatter("{town}集市上的{fruit}{fruit_price}块一斤，好便宜", hours=MORNING, cheer=True),
+        *_chatter(
+            "快递驿站搬到{street}了，取个快递要走十分钟",
+            "买了个{item}，用了{n}天就坏了，售后还不理人",
+            grumble=True,
+        ),
     ),
     "school": (
-        "孩子{grade}了，暑假作业好多，天天盯着写",
-        "县一中的家长会，老师说{subject}要抓紧",
-        "今年中考成绩出来了，{town}中学考得不错",
-        "学校食堂今天有{dish}，孩子说好吃，难得",
-        "给孩子报了{subject}补习班，一节课{price}块",
-        "开学要交的资料好多，家长比学生还忙",
+        # 14 July is the last week of term: the school canteen of the incident still
+        # serves pupils, so the chatter does not say the holidays have begun.
+        *_chatter(
+            "孩子{grade}了，下周就放假，天天盼着",
+            "今年中考成绩出来了，{town}中学考得不错",
+            "孩子说学校食堂的{dish}好吃，难得",
+            cheer=True,
+        ),
+        "给孩子报了{subject}暑期班，一节课{class_fee}块",
+        "开完期末家长会，老师说{subject}要抓紧",
+        "孩子的{subject}试卷拿回来了，比上次进步了几分",
+        *_chatter("学期末要交的表格好多，家长比学生还忙", grumble=True),
     ),
     "work": (
-        "又加班到{hour}点，打工人太难了",
-        "周一综合征，一早上开了三个会",
         "{park}在招聘{job}，月薪{salary}，有人去过吗",
-        "今天单位组织消防演练，学了灭火器怎么用",
-        "下班路上买了{fruit}，犒劳一下自己",
-        "年中总结写了{n}页，领导说太长了",
-        "单位食堂今天的{dish}居然不错",
-        "请了年假回{town}，家里的饭就是香",
+        "单位组织了消防演练，学了灭火器怎么用",
+        "同事推荐了一本书，准备这周看完",
+        *_chatter("领导说这个月绩效要调整，心里没底", grumble=True),
+        *_chatter(
+            "请了年假回{town}，家里的饭就是香",
+            "{fruit}上市了，买了一袋犒劳一下自己",
+            "单位食堂的{dish}居然不错",
+            cheer=True,
+        ),
+        *_chatter(
+            "年中总结写了{n}页，领导说太长了",
+            "{meetings_when}开了三个会，{weekday}就这么累",
+            "{overtime}，打工人太难了",
+            grumble=True,
+        ),
     ),
     "life": (
-        "家里的{pet}今天学会开门了，防不胜防",
-        "追了一晚上{show}，明天又要困了",
-        "小区停水一上午，说是管网维修",
-        "{town}老街改造完了，晚上来散步的人好多",
-        "周末带孩子去{town}摘{fruit}，玩得很开心",
-        "楼上装修又开始了，电钻声从早响到晚",
-        "养了{n}年的绿萝终于开花了",
-        "晚上在{street}吃了{dish}，又逛了会儿夜市",
+        *_chatter(
+            "家里的{pet}今天学会开门了，防不胜防",
+            "{town}老街改造完了，晚上来散步的人好多",
+            "上周末带孩子去{town}摘{fruit}，玩得很开心",
+            "养了{few}年的绿萝终于开花了",
+            "{market_when}在{street}吃了{dish}，又逛了会儿夜市",
+            "家里的{pet}胖了两斤，该减肥了",
+            "阳台上种的小番茄红了，摘了一碗",
+            cheer=True,
+        ),
+        "{town}的老房子要拆迁了，邻居们都在讨论补偿的事",
+        *_chatter(
+            "{binge}",
+            "小区又停水了，说是管网维修",
+            "楼上装修，电钻声从早响到晚",
+            grumble=True,
+        ),
     ),
 }
+#: Weibo topics a chatter post may carry, by what it is about.
+BACKGROUND_HASHTAGS: dict[str, tuple[str, ...]] = {
+    "food": ("#江州美食#", "#云溪生活#"),
+    "traffic": ("#江州身边事#", "#云溪生活#"),
+    "weather": ("#江州天气#", "#云溪生活#"),
+    "sports": ("#云溪生活#", "#县城生活#"),
+    "shopping": ("#云溪生活#", "#县城生活#"),
+    "school": ("#云溪生活#", "#江州身边事#"),
+    "work": ("#打工人日常#", "#县城生活#"),
+    "life": ("#县城生活#", "#云溪生活#"),
+}
 BACKGROUND_EN: tuple[str, ...] = (
-    "Morning run along the river in Yunxi, {km} km done before the heat",
+    *_chatter("Morning run along the river in Yunxi, {km} km done before the heat", hours=MORNING),
     "Trying {dish_en} at a small place near the old street, really good",
     "Back in Jiangzhou for the summer, the night market is as busy as ever",
-    "Bus {n} was late again today, waited {n2} minutes",
+    "Bus {n} was late again today, waited twenty minutes",
 )
 BACKGROUND_OTHER: tuple[str, ...] = (
     "江州の夜市で{dish_ja}を食べました。とても美味しかったです。",
@@ -699,7 +874,7 @@ BACKGROUND_ORG: tuple[str, ...] = (
     "【招聘】{mall}招聘收银员、理货员{n}名，月薪{salary}",
     "{town}举办就业招聘会，{n}家企业提供岗位{n2}个",
     "县人民医院{date}起开设夏季便民门诊，方便群众就医",
-    "{mall}夏季促销开始啦，全场满{price}减{n}",
+    "{mall}夏季促销开始啦，全场{discount}",
 )
 BACKGROUND_COMMENTS: tuple[str, ...] = (
     "哈哈哈",
@@ -750,9 +925,9 @@ OPENERS: tuple[str, ...] = (
     "注意了，",
     "有没有人知道，",
     "{clock}，",
-    "真心说一句，",
+    "",
     "啊啊啊，",
-    "现在",
+    "",
 )
 CLOSERS: tuple[str, ...] = (
     "",
@@ -774,22 +949,14 @@ CLOSERS: tuple[str, ...] = (
     "，坐标{town}",
     "，{clock}",
 )
-BG_CLOSERS: tuple[str, ...] = (
-    "",
-    "",
-    "",
-    "。",
-    "！",
-    "~",
-    "哈哈",
-    "，开心",
-    "，累了",
-    "，就这样吧",
-    "，记录一下",
-    "，坐标{town}",
-    "，今天也是元气满满",
-    "，有一起的吗",
-)
+# Chatter opens and closes as its mood goes: "有没有人知道，" or "注意了，" before a
+# bargain and "，开心" after a traffic jam read as made by a machine.
+BG_OPENERS: tuple[str, ...] = ("", "", "", "", "", "", "", "说一下，", "{clock}，", "分享一下，")
+BG_OPENERS_UP: tuple[str, ...] = ("啊啊啊，", "家人们，", "真心说一句，", "哈哈，")
+BG_OPENERS_DOWN: tuple[str, ...] = ("唉，", "无语，", "真服了，", "救命，")
+BG_CLOSERS: tuple[str, ...] = ("", "", "", "", "。", "！", "~", "，记录一下", "，坐标{town}")
+BG_CLOSERS_UP: tuple[str, ...] = ("哈哈", "，开心", "，今天也是元气满满", "，有一起的吗", "，推荐")
+BG_CLOSERS_DOWN: tuple[str, ...] = ("，累了", "，就这样吧", "，唉", "…", "，服了", "，心累")
 COMMENT_OPENERS: tuple[str, ...] = (
     "",
     "",
@@ -847,3 +1014,7 @@ COPY_SUFFIXES: tuple[str, ...] = (
     " 真的假的",
 )
 FORUM_PREFIXES: tuple[str, ...] = ("【求助】", "【讨论】", "【爆料】", "【提问】", "", "")
+# A chatter thread is shared, grumbled or asked about; nobody "exposes" their lunch.
+BG_FORUM_PREFIXES: tuple[str, ...] = ("【分享】", "【闲聊】", "", "")
+BG_FORUM_PREFIXES_DOWN: tuple[str, ...] = ("【吐槽】", "【闲聊】", "", "")
+BG_FORUM_PREFIXES_ASK: tuple[str, ...] = ("【提问】", "【求助】")
