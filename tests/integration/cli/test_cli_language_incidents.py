@@ -21,6 +21,7 @@ from tests.integration.incidents.incident_helpers import (
     MONDAY_10,
     received,
     roster_toml,
+    service_on_cli_store,
     token_of,
 )
 from tests.integration.notify.notify_receivers import HttpReceiver
@@ -187,25 +188,8 @@ def service(
     """A service on the command line's database, driven by a FakeClock (the past)."""
     import os
 
-    from yuqing.incidents import check_plan, check_roster
-    from yuqing.storage import migrate
-    from yuqing.storage.db import Database
-
-    db = Database(configured)
-    migrate.upgrade(db)
-    plan = check_plan(PLAN)
-    roster = check_roster(Path(os.environ["YUQING_ROSTER_FILE"]), plan)
-    made = IncidentService.from_settings(
-        make_settings(database_url=configured),
-        db,
-        FakeClock(MONDAY_10),
-        plan=plan,
-        roster=roster,
-        notify={"webhook": {"timeout": 2}},
-    )
-    yield made
-    made.close()
-    db.dispose()
+    with service_on_cli_store(configured, os.environ["YUQING_ROSTER_FILE"], make_settings) as made:
+        yield made
 
 
 def test_incidents_open_show_ack_speak_chinese(

@@ -151,3 +151,33 @@ def context_with_plan(
     finally:
         service.close()
         context.close()
+
+
+@contextmanager
+def service_on_cli_store(
+    database_url: str, roster_file: str, make_settings: Callable[..., Any]
+) -> Iterator[IncidentService]:
+    """A service on the command line's database (schema upgraded), with the default plan
+    and ``roster_file``, driven by a FakeClock at MONDAY_10 (the incident's past)."""
+    from pathlib import Path
+
+    from yuqing.incidents import check_roster
+    from yuqing.storage import migrate
+    from yuqing.storage.db import Database
+
+    db = Database(database_url)
+    migrate.upgrade(db)
+    plan = check_plan(default_plan_text())
+    made = IncidentService.from_settings(
+        make_settings(database_url=database_url),
+        db,
+        FakeClock(MONDAY_10),
+        plan=plan,
+        roster=check_roster(Path(roster_file), plan),
+        notify={"webhook": {"timeout": 2}},
+    )
+    try:
+        yield made
+    finally:
+        made.close()
+        db.dispose()

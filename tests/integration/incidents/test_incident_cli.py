@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from incident_helpers import D3, HEAD, LEVEL_II, MONDAY_10, received, roster_toml, token_of
+from incident_helpers import (
+    D3,
+    HEAD,
+    LEVEL_II,
+    MONDAY_10,
+    received,
+    roster_toml,
+    service_on_cli_store,
+    token_of,
+)
 from tests.integration.notify.notify_receivers import HttpReceiver
 from typer.testing import CliRunner
 
@@ -200,26 +209,10 @@ def service(
     cli_env: dict[str, str], make_settings: Callable[..., Any], receiver: HttpReceiver
 ) -> Any:
     """A service on the CLI's database, driven by a FakeClock (the incident's past)."""
-    from yuqing.incidents import check_plan, check_roster
-    from yuqing.storage import migrate
-    from yuqing.storage.db import Database
-
-    db = Database(cli_env["YUQING_DATABASE_URL"])
-    migrate.upgrade(db)
-    plan = check_plan(PLAN)
-    roster = check_roster(Path(cli_env["YUQING_ROSTER_FILE"]), plan)
-    settings = make_settings(database_url=cli_env["YUQING_DATABASE_URL"])
-    made = IncidentService.from_settings(
-        settings,
-        db,
-        FakeClock(MONDAY_10),
-        plan=plan,
-        roster=roster,
-        notify={"webhook": {"timeout": 2}},
-    )
-    yield made
-    made.close()
-    db.dispose()
+    with service_on_cli_store(
+        cli_env["YUQING_DATABASE_URL"], cli_env["YUQING_ROSTER_FILE"], make_settings
+    ) as made:
+        yield made
 
 
 def test_incidents_open_list_show_and_ack(service: IncidentService, receiver: HttpReceiver) -> None:

@@ -265,17 +265,23 @@ def main(data_dir: str) -> None:
     print(json.dumps(results, ensure_ascii=False))
 
 
-def namespaces_missing() -> str | None:
-    """Why a user, mount and network namespace cannot be had here, or ``None``."""
+def namespaces_missing(setup: str = "") -> str | None:
+    """Why a user, mount and network namespace cannot be had here, or ``None``.
+
+    ``setup``: shell commands run in it too, which must work (``ip addr add ...``).
+    """
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         return "unshare(1) and ip(8) are needed"
+    steps = " && ".join(
+        step for step in ("ip link set lo up", setup, "mount --bind /dev/null /dev/null") if step
+    )
     try:
         probe = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c",
-             f"ip link set lo up && ip addr add {PUBLIC}/32 dev lo && "
-             "mount --bind /dev/null /dev/null"],
-            capture_output=True, timeout=20, check=False,
-        )  # fmt: skip
+            ["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c", steps],
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed: {exc}"
     if probe.returncode != 0:

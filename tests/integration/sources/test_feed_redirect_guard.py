@@ -32,7 +32,7 @@ WHY = "refused, as the feed is on a public address and its redirects may not lea
 
 @pytest.fixture(scope="module")
 def polled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    why = hosts.namespaces_missing()
+    why = hosts.namespaces_missing(f"ip addr add {hosts.PUBLIC}/32 dev lo")
     if why is not None:
         pytest.skip(why)
     return hosts.run_in_namespace(tmp_path_factory.mktemp("namespace"))

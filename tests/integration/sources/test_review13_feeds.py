@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from tests.integration.sources.redirect_guard_hosts import namespaces_missing
 from tests.integration.sources.test_feed_polling_http import (
     NOW,
     FeedServer,
@@ -160,30 +160,13 @@ _IN_NAMESPACE = textwrap.dedent(
 )
 
 
-def _namespaces() -> str | None:
-    """Why a user, mount and network namespace cannot be had here, or ``None``."""
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "unshare(1) and ip(8) are needed"
-    try:
-        probe = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "--mount", "--net", "sh", "-c",
-             "ip link set lo up && mount --bind /dev/null /dev/null"],
-            capture_output=True, timeout=20, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unshare failed: {exc}"
-    if probe.returncode != 0:
-        return "unprivileged namespaces unavailable: " + probe.stderr.decode(errors="replace")
-    return None
-
-
 def test_a_name_lookup_that_hangs_ends_at_the_polls_deadline(tmp_path: Path) -> None:
     # An honest slow lookup: the system resolver (getaddrinfo, as httpx calls it) asks a
     # real name server on 127.0.0.1 that never answers. It runs in a network namespace of
     # its own (with its own loopback and resolv.conf), so nothing outside is asked and
     # nothing outside is changed. Before: the poll waited for the resolver's own timeout
     # (3 s here), whatever its deadline said.
-    why = _namespaces()
+    why = namespaces_missing()
     if why is not None:
         pytest.skip(why)
     resolv = tmp_path / "resolv.conf"
