@@ -13,20 +13,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
+from tests.unit.demo.demo_posts import RELAYS, Post
 
 from yuqing.demo import texts
-from yuqing.demo.scenario import CST, DEFAULT_START, generate_scenario, prelude_posts
-
-Post = dict[str, object]
-
-#: The county's local news-relay accounts (self-media run by individuals).
-RELAYS = ("江州身边事", "云溪百事通", "江州吃货联盟", "云溪那些事儿")
-
-
-@pytest.fixture(scope="module", params=[7, 8])
-def posts(request: pytest.FixtureRequest) -> list[Post]:
-    return generate_scenario(seed=request.param)
+from yuqing.demo.scenario import CST, DEFAULT_START, prelude_posts
 
 
 def local(post: Post) -> datetime:

@@ -12,18 +12,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
+from tests.unit.demo.demo_posts import RELAYS, Post
 
 from yuqing.demo import texts
-from yuqing.demo.scenario import CST, FIRE, FLOOD, SCHOOL, generate_scenario
-
-Post = dict[str, object]
-RELAYS = ("江州身边事", "云溪百事通", "江州吃货联盟", "云溪那些事儿")
-
-
-@pytest.fixture(scope="module", params=[7, 8])
-def posts(request: pytest.FixtureRequest) -> list[Post]:
-    return generate_scenario(seed=request.param)
+from yuqing.demo.scenario import CST, FIRE, FLOOD, SCHOOL
 
 
 def when(post: Post) -> datetime:
