@@ -786,6 +786,9 @@ def incidents_open(
         "凭确认链接中的令牌确认收到通知（相应的升级随即停止）。",
         "Acknowledge a notification by its link's token (stops its escalation).",
     ),
+    # A token is URL-safe base64 and starts with "-" one time in 64: read as an unknown
+    # option, it was refused with a usage error.
+    context_settings={"ignore_unknown_options": True},
 )
 def incidents_ack(
     token: Annotated[

@@ -260,3 +260,10 @@ def test_a_huge_mistyped_date_is_shown_cut(cli: Any) -> None:
     result = cli.invoke(app, ["report", "clocks", "--from", "x" * 5000])
     assert result.exit_code == 2
     assert "xxx…'" in result.stderr and len(result.stderr) < 300
+
+
+def test_a_token_that_starts_with_a_dash_is_a_token_not_an_option(cli: Any) -> None:
+    # Tokens are URL-safe base64: one in 64 starts with "-" (this one is unknown).
+    result = cli.invoke(app, ["incidents", "ack", "-Zm9vYmFyYmF6cXV4cXV1eA"])
+    assert "No such option" not in result.output
+    assert "this acknowledgement link is not known" in result.output
