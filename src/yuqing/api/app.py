@@ -5,9 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -93,6 +93,12 @@ MAX_CODE_SHOWN = 80
 # A post's text in a search hit: enough to tell what it says; 200 hits of stored texts
 # (20,000 characters each) answered 12 MB.
 MAX_TEXT_SHOWN = 1000
+# The events merged into a listed one that the API names with their titles (the most
+# recently raised first): a duty officer looks for the one raised a minute ago. The
+# detector keeps at most 100 (detection.detector.MAX_MERGED_FROM); a stored summary
+# edited by hand may hold more, of which only the first are looked up.
+MAX_MERGED_SHOWN = 20
+MAX_MERGED_LOOKED_UP = 100
 # The source categories the interface has names for; another is shown as stored.
 CATEGORIES = frozenset(category.value for category in SourceCategory)
 
@@ -180,6 +186,44 @@ def utc_offset(ctx: Context, moment: datetime) -> str:
     """The display zone's offset from UTC at ``moment``, as ``+08:00``."""
     raw = moment.astimezone(ctx.settings.display_zone).strftime("%z")
     return f"{raw[:3]}:{raw[3:]}"
+
+
+def iso_time(moment: datetime | None, zone: tzinfo) -> str | None:
+    """``moment`` in ISO 8601 in ``zone``, with its offset: the same instant as in UTC for
+    any client that reads the offset, and the wall-clock time the console shows."""
+    return None if moment is None else utc(moment).astimezone(zone).isoformat()
+
+
+def merged_keys(summary: Any, own_key: object) -> list[str]:
+    """The keys of the events merged into an event, as its stored summary names them
+    (whatever shape an earlier version or a hand edit gave it: keys only, each once)."""
+    named = summary.get("merged_from") if isinstance(summary, Mapping) else None
+    if not isinstance(named, list):
+        return []
+    return list(dict.fromkeys(k for k in named if isinstance(k, str) and k and k != own_key))
+
+
+def merged_shown(
+    keys: Sequence[str],
+    known: Mapping[str, event_repo.MergedEvent],
+    fmt: Callable[[datetime | None], str | None],
+) -> list[dict[str, Any]]:
+    """The events merged into one, as the console and the API name them: the raised
+    ones first, the most recently raised first (the one a duty officer saw raised a
+    minute ago and looks for), then the others as the summary lists them."""
+    merged = [known.get(k) or event_repo.MergedEvent(k, None, None, None) for k in keys]
+    merged.sort(
+        key=lambda m: (m.alerted_at is None, -utc(m.alerted_at).timestamp() if m.alerted_at else 0)
+    )
+    return [
+        {
+            "key": clip(m.key, MAX_CODE_SHOWN),
+            "title": clip(m.title, MAX_TITLE_SHOWN),
+            "burst_term": clip(m.burst_term, MAX_KEYWORD_SHOWN),
+            "alerted_at": fmt(m.alerted_at),
+        }
+        for m in merged[:MAX_MERGED_SHOWN]
+    ]
 
 
 def sources_with_health(
@@ -285,6 +329,12 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         last_bursts = event_repo.last_monitor_bursts(conn)
         bursts = event_repo.monitor_bursts(conn, limit=10)
         sources = sources_with_health(conn, now, _fmt)
+        # An event merged into another is not listed (latest_events): the one it went
+        # into says so, naming it, or a duty officer who saw it raised could not find it.
+        took_in = {e.key: merged_keys(e.summary, e.key) for e in events}
+        merged = event_repo.merged_events(
+            conn, [k for keys in took_in.values() for k in keys[:MAX_MERGED_LOOKED_UP]]
+        )
 
     def burst(b: event_repo.MonitorBurst) -> dict[str, Any]:
         return {
@@ -338,6 +388,10 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "sources": whole_number(e.summary.get("sources"))
                 if isinstance(e.summary, Mapping)
                 else None,
+                # The events detection merged into this one (found to be the same
+                # happening): no longer listed themselves, their alerts and posts are here.
+                "merged_count": len(took_in[e.key]),
+                "merged": merged_shown(took_in[e.key][:MAX_MERGED_LOOKED_UP], merged, _fmt),
             }
             for e in events
         ],
@@ -364,9 +418,11 @@ def overview_data(ctx: Context) -> dict[str, Any]:
     }
 
 
-def hit_shown(hit: SearchHit) -> dict[str, Any]:
+def hit_shown(hit: SearchHit, zone: tzinfo) -> dict[str, Any]:
     """A search hit as the API answers it: its texts bounded and on the lines they were
-    written on, ``title_cut`` and ``text_cut`` saying which of them was cut."""
+    written on, ``title_cut`` and ``text_cut`` saying which of them was cut; its time in
+    the console's zone, with the offset (the same instant a client read in UTC before).
+    """
     title, title_cut = (
         (None, False) if hit.title is None else shown_line(hit.title, MAX_TITLE_SHOWN)
     )
@@ -374,7 +430,7 @@ def hit_shown(hit: SearchHit) -> dict[str, Any]:
     return {
         "id": hit.post_id,
         "source": clip(hit.source, MAX_SOURCE_CHARS),
-        "seen_at": hit.seen_at.isoformat() if hit.seen_at is not None else None,
+        "seen_at": iso_time(hit.seen_at, zone),
         "author": clip(hit.author, MAX_NAME_SHOWN),
         "title": title,
         "title_cut": title_cut,
@@ -596,7 +652,7 @@ def create_app(
             # More posts match than "hits" holds (the newest ``limit``): ask with a
             # larger limit, or narrow the query.
             "truncated": len(found) > limit,
-            "hits": [hit_shown(h) for h in hits],
+            "hits": [hit_shown(h, ctx.settings.display_zone) for h in hits],
         }
 
     @app.post("/api/v1/posts")

@@ -21,7 +21,7 @@ from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
 from yuqing.cli import language
 from yuqing.cli.language import say
-from yuqing.core.clock import local_minute
+from yuqing.core.clock import local_minute, utc
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.core.shown import one_line
 from yuqing.errors import QueryError, YuqingError
@@ -774,7 +774,11 @@ def search(
                         {
                             "id": hit.post_id,
                             "source": hit.source,
-                            "seen_at": hit.seen_at.isoformat() if hit.seen_at else None,
+                            # The zone's time with its offset: the instant is the
+                            # same as in UTC, and the clock time is the console's.
+                            "seen_at": utc(hit.seen_at).astimezone(zone).isoformat()
+                            if hit.seen_at
+                            else None,
                             "author": hit.author,
                             "title": hit.title,
                             "text": hit.text,

@@ -405,9 +405,18 @@ class DetectionStage:
             touched = {e for e in result.assignments if e is not None}
             touched.update(o.event_id for o in result.occurrences if o.event_id)
             touched.update(event for _, event in result.late_assignments)
+            # An event raised and merged into another within this batch is gone from the
+            # detector, but people were told of it: its row is stored from the summary
+            # its raising carries (then marked merged), so the console can name it in
+            # the event it went into instead of by the word that burst.
+            raised = {
+                o.event_id: o.summary
+                for o in result.occurrences
+                if o.kind == "event_raised" and o.event_id and o.summary is not None
+            }
             summaries = []
             for event_id in sorted(touched):
-                summary = self.detector.event(event_id)
+                summary = self.detector.event(event_id) or raised.get(event_id)
                 if summary is not None:
                     summaries.append((self.key(event_id), summary))
             return DetectionOutput(

@@ -400,6 +400,61 @@ def merge_event_posts(conn: Connection, gone_key: str, keep_key: str) -> None:
     mark_merged(conn, [gone_key])
 
 
+# Keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
+_KEYS_PER_QUERY = 500
+# A longer key was never written by the detector (a hand-edited summary): not looked up.
+MAX_KEY_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class MergedEvent:
+    """What the store says of an event merged into another: its row, when it has one, and
+    its raising (one raised and merged within one batch before the fifteenth session has
+    no row: only its raising names it)."""
+
+    key: str
+    title: str | None
+    alerted_at: datetime | None
+    burst_term: str | None  # the word whose burst raised it
+
+
+def merged_events(conn: Connection, keys: Sequence[str]) -> dict[str, MergedEvent]:
+    """The stored rows and the raisings of the events ``keys`` name, by key.
+
+    The row of a merged event stays, with status ``merged``; its raising is the
+    ``event_raised`` occurrence stored under its key (its time, and the word that burst).
+    """
+    wanted = [k for k in dict.fromkeys(keys) if len(k) <= MAX_KEY_CHARS]
+    rows: dict[str, tuple[str | None, datetime | None]] = {}
+    raisings: dict[str, tuple[datetime | None, str | None]] = {}
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        part = wanted[start : start + _KEYS_PER_QUERY]
+        stored = select(events.c.key, events.c.title, events.c.alerted_at)
+        for row in conn.execute(stored.where(events.c.key.in_(part))):
+            rows[row.key] = (row.title, row.alerted_at)
+        raised = (
+            select(occurrences.c.event_key, occurrences.c.at, occurrences.c.figures)
+            .where(occurrences.c.kind == "event_raised", occurrences.c.event_key.in_(part))
+            .order_by(occurrences.c.id)
+        )
+        for row in conn.execute(raised):
+            term = row.figures.get("burst_term") if isinstance(row.figures, Mapping) else None
+            raisings.setdefault(row.event_key, (row.at, term if isinstance(term, str) else None))
+    found = {}
+    for key in wanted:
+        if key not in rows and key not in raisings:
+            continue
+        title, alerted_at = rows.get(key, (None, None))
+        raised_at, term = raisings.get(key, (None, None))
+        found[key] = MergedEvent(
+            key=key,
+            title=title if isinstance(title, str) and title.strip() else None,
+            alerted_at=alerted_at or raised_at,
+            burst_term=term,
+        )
+    return found
+
+
 def event_keys_starting(conn: Connection, prefix: str) -> list[str]:
     """The stored event keys that begin with ``prefix`` (one detector run's events)."""
     rows = conn.execute(

@@ -164,6 +164,22 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "已平息：数小时以上没有新的相关信息，系统已停止跟踪。",
         "en": "Died down: no related posts for hours; no longer followed.",
     },
+    # Events detection merged into a listed one (the same happening) are not listed
+    # themselves: the one they went into names them, and the legend says why.
+    "merged_in": {"zh": "含已并入的 {n} 起：", "en": "Includes {n} merged events: "},
+    "merged_in_one": {"zh": "含已并入的 1 起：", "en": "Includes 1 merged event: "},
+    "merged_sep": {"zh": "；", "en": "; "},
+    "merged_raised_at": {"zh": "（{at} 预警）", "en": " (raised {at})"},
+    # A merged event raised and merged within one batch has no stored title.
+    "merged_burst_term": {"zh": "突增词“{term}”", "en": "burst word “{term}”"},
+    "merged_more": {"zh": "；另 {n} 起", "en": "; {n} more"},
+    "legend_merged": {
+        "zh": "含已并入：检测发现几起事件说的是同一件事，已合并为一起；已并入的事件不再单独"
+        "列出，其预警和条数都计入合并后的事件。",
+        "en": "Includes merged: detection found several events to be one happening and "
+        "merged them; a merged event is no longer listed on its own, its alert and posts "
+        "count in the event it went into.",
+    },
     # The query language's 类别 is a source's category (core.monitors): an event's kind
     # is its 类型 / 事件类型 there, and here.
     "kind": {"zh": "事件类型", "en": "Kind"},
