@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import httpx
 
@@ -19,6 +19,7 @@ from yuqing.runtime.context import Context
 from yuqing.runtime.feeds import poll_due_feeds
 from yuqing.runtime.retention import purge_expired_posts
 from yuqing.sources.base import Item
+from yuqing.storage.unavailable import store_unavailable
 
 log = logging.getLogger("yuqing.workers")
 
@@ -40,7 +41,7 @@ class OutageLog:
         self._since = 0.0
         self.failures = 0
 
-    def failed(self, error: StorageError) -> None:
+    def failed(self, error: Exception) -> None:
         """Count a failure of storage; log it unless it says what the last one said."""
         if self.failures == 0:
             self._since = time.monotonic()
@@ -143,8 +144,20 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
     )
 
 
-#: How often a replayed batch is tried before the replay goes on without it.
+#: How often a replayed batch is tried, when it fails for a reason other than the store
+#: being unavailable, before the replay goes on without it.
 REPLAY_TRIES = 2
+#: The longest wait, in seconds, between two tries of a batch while the store is
+#: unavailable (the wait doubles from ``retry_after`` up to this).
+REPLAY_LONGEST_WAIT = 30.0
+
+
+def _span(batch: Sequence[Item]) -> str:
+    """Where a batch's posts came from, for a person to find them (bounded, one line)."""
+    if not batch:
+        return ""
+    first, last = one_line(batch[0].location, 200), one_line(batch[-1].location, 200)
+    return f" ({first})" if len(batch) == 1 else f" ({first} to {last})"
 
 
 def replay_into(
@@ -155,37 +168,62 @@ def replay_into(
     origin: str,
     default_source: str | None = None,
     retry_after: float = 1.0,
+    longest_wait: float = REPLAY_LONGEST_WAIT,
 ) -> None:
     """Feed replayed batches to the ingestor until the stream ends or the process stops.
 
-    Like every worker it keeps going after a failure: a batch whose ingestion raised (a
-    locked database, a detector state that could not be saved) is tried once more, the
-    ingestion picking up where it stopped (a post is stored once, however often it
-    comes), and then the replay goes on with the rest of the stream, saying in the log
-    how many posts it had to leave out. Before, the first error ended the replay for
-    good while the stream clock ran on: the console stopped receiving posts, silently.
+    Like every worker it keeps going after a failure, the ingestion picking up where it
+    stopped (a post is stored once, however often it comes):
+
+    * the store unavailable (``store_unavailable``: PostgreSQL restarting or dropping
+      connections, a full disk, a locked SQLite database): the batch is kept and tried
+      again, ``retry_after`` seconds later and then twice as long each time up to
+      ``longest_wait``, until the store works again or the process stops. The log says
+      once that it failed (again only if the failure changes) and once that it works
+      again. Before, a batch was left out after two tries a second apart: an outage of
+      a few seconds lost posts from the replay, with a log line as the only trace;
+    * any other error (a post the pipeline cannot handle): the batch is tried once more
+      (``REPLAY_TRIES`` in all), and then the replay goes on with the rest of the stream,
+      saying in the log how many posts it left out.
+
+    Stream time is not paused during an outage. The stream is pulled lazily, so the
+    batches after the held one wait in the stream, and once the store is back they come
+    at once (full batches back to back), late but in order and all of them: the way a
+    live feed's posts pile up during an outage and arrive after it. Pausing it would
+    need a pause in sources/replay.py's ``ReplayClock`` and would stop every reader of
+    that clock with it (the demo's incident deadlines and console run on it), hiding the
+    outage from stream time. The cost: event detection weighs a post only within its
+    ``max_lateness`` (two days of stream time, 48 minutes of outage at the demo's 60x)
+    of the clock; a post held back longer is stored but skipped by detection as
+    ``too_old``, which its skip counts say.
     """
     stream = iter(batches)
     pending: list[Item] | None = None  # the batch being ingested when a failure came
-    tries = 0
+    faults = 0  # the pending batch's failures that were not an outage
+    offered = False  # the pending batch was handed to this attempt's ingestion
+    wait = retry_after
+    left_out = 0
     outage = OutageLog(log, f"replay {origin}")
 
     def until_stopped() -> Iterable[list[Item]]:
-        nonlocal pending, tries
+        nonlocal pending, faults, offered, wait
         while not workers.stopping.is_set():
             if pending is None:
                 batch = next(stream, None)
                 if batch is None:
                     return
-                pending, tries = batch, 0
-            tries += 1
+                pending, faults = batch, 0
+            offered = True
             yield pending
             pending = None  # asked for the next one: this one went through
+            offered = False
+            wait = retry_after
             outage.succeeded()
 
     def run() -> None:
-        nonlocal pending
+        nonlocal pending, faults, offered, wait, left_out
         while not workers.stopping.is_set():
+            offered = False
             try:
                 ctx.ingestor.ingest_batches(
                     until_stopped(),
@@ -195,18 +233,31 @@ def replay_into(
                 )
                 return
             except Exception as error:
-                if pending is not None and tries >= REPLAY_TRIES:
+                if store_unavailable(error):
+                    outage.failed(error)
+                    workers.stopping.wait(wait)
+                    wait = min(wait * 2, max(longest_wait, retry_after))
+                    continue
+                if pending is not None and offered:
+                    faults += 1
+                if pending is not None and faults >= REPLAY_TRIES:
+                    left_out += len(pending)
                     log.exception(
-                        "replay %s: a batch of %d posts failed %d times; going on without it",
+                        "replay %s: a batch of %d posts%s failed %d times, not for want of "
+                        "the store; going on without it: %d posts left out of the replay "
+                        "(%d in all so far)",
                         origin,
                         len(pending),
-                        tries,
+                        _span(pending),
+                        faults,
+                        len(pending),
+                        left_out,
                     )
                     pending = None
-                elif isinstance(error, StorageError):
-                    outage.failed(error)
-                else:
+                elif pending is not None:
                     log.exception("replay %s failed; it will try that batch again", origin)
+                else:
+                    log.exception("replay %s failed; it will try again", origin)
             workers.stopping.wait(retry_after)
 
     workers.once("replay", run)
