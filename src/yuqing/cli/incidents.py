@@ -29,12 +29,12 @@ import typer
 
 from yuqing.cli.language import current, say
 from yuqing.core.clock import checked_utc, local_minute
-from yuqing.core.shown import cut
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import PlanError, YuqingError
 
 if TYPE_CHECKING:
     from yuqing.core.clock import Clock
-    from yuqing.runtime.incident_service import IncidentService
+    from yuqing.runtime.incident_service import AckResult, IncidentService
     from yuqing.settings import Settings
     from yuqing.storage.db import Database
 
@@ -298,7 +298,7 @@ def plan_show(as_json: JsonOption = False) -> None:
         say(
             "{name}（预案 {id}，版本 {version}）",
             "{name}  (plan {id}, version {version})",
-            name=summary["name_zh"],
+            name=_in_language(summary, "name_zh", "name_en"),
             id=plan.id,
             version=plan.version,
         )
@@ -632,11 +632,14 @@ def incidents_show(
     """Show an incident: level and reasons, clocks with time left, escalations, timeline."""
     from yuqing.api.incidents import incident_view
 
-    def run(service: IncidentService) -> dict[str, Any]:
+    def run(service: IncidentService) -> tuple[dict[str, Any], str]:
         incident = service.incident(incident_id)
-        return incident_view(incident, service.clock.now(), service)
+        # The view (the API's) names the lead unit in Chinese only.
+        lead = incident.lead_unit if isinstance(incident.lead_unit, str) else None
+        lead_en = incident.plan.unit_name(lead, "en") if lead else ""
+        return incident_view(incident, service.clock.now(), service), one_line(lead_en, 200)
 
-    view = _with_service(run, demo=demo)
+    view, lead_en = _with_service(run, demo=demo)
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -654,7 +657,7 @@ def incidents_show(
             level=view["level"] or "-",
             decided="decided" if view["level_decided"] else "proposed",
             decided_zh="已定级" if view["level_decided"] else "拟定",
-            lead=view["lead_unit_name"],
+            lead=say(view["lead_unit_name"] or "-", lead_en or "-"),
             plan=view["plan"]["id"],
             version=view["plan"]["version"],
         )
@@ -801,7 +804,12 @@ def incidents_ack(
 ) -> None:
     """Acknowledge a notification by its link's token (stops its escalation)."""
     token = token.rstrip("/").rsplit("/", 1)[-1]
-    result = _with_service(lambda s: s.acknowledge(token), demo=demo)
+
+    def run(service: IncidentService) -> tuple[AckResult, str]:
+        result = service.acknowledge(token)
+        return result, _ack_subject(service, token, result) if result.first else ""
+
+    result, subject = _with_service(run, demo=demo)
     if not result.first:
         typer.echo(
             say(
@@ -813,9 +821,35 @@ def incidents_ack(
         )
         return
     typer.echo(
-        say("已确认收到：{subject}", "acknowledged: {subject}", subject=result.subject)
+        say("已确认收到：{subject}", "acknowledged: {subject}", subject=subject)
         + (say("（升级已停止）", " (escalation stopped)") if result.escalation_stopped else "")
     )
+
+
+def _ack_subject(service: IncidentService, token: str, result: AckResult) -> str:
+    """The acknowledged message's subject in the run's language, on one line.
+
+    A message is stored with the Chinese subject it was sent with only; in English it is
+    said again from its notice, step and incident, as the acknowledgement page says it.
+    """
+    from yuqing.errors import NotFound
+    from yuqing.runtime.incident_service import SUBJECT_EN
+
+    if current() != "en":
+        return one_line(result.subject, 200)
+    try:
+        info = service.ack_info(token)
+    except NotFound:  # gone since it was acknowledged (purged): say which it was
+        return f"the message {result.message_id}"
+    if info.notice_key in SUBJECT_EN:
+        subject = info.subject_in("en")
+        if info.notice_key == "test_notification":  # about a person, not an incident
+            subject += f" | {service.person_name(info.person_id)}"
+    else:  # a kind of notice this version has no English name for
+        subject = f"the notice '{info.notice_key or '-'}'"
+        if info.incident_id:
+            subject += f" about incident {info.incident_title or info.incident_id}"
+    return one_line(subject, 200)
 
 
 @incidents_app.command(

@@ -172,12 +172,22 @@ class AckInfo:
 
     def subject_in(self, lang: str) -> str:
         """The subject as sent (Chinese), or its English form for ``lang == "en"``."""
-        label = SUBJECT_EN.get(self.notice_key or "")
-        if lang != "en" or label is None:
+        if lang != "en":
             return self.subject
-        step = f" (step {self.rung})" if self.rung else ""
-        title = f" | {self.incident_title}" if self.incident_title else ""
-        return f"{label}{step}{title}"[:200]
+        return english_subject(self.subject, self.notice_key, self.rung, self.incident_title)
+
+
+def english_subject(
+    sent: str, notice_key: str | None, rung: int | None, incident_title: str | None
+) -> str:
+    """A notice's subject in English, from what is stored of it (messages keep only the
+    Chinese subject they were sent with); the one sent when its kind has no English."""
+    label = SUBJECT_EN.get(notice_key or "")
+    if label is None:
+        return sent
+    step = f" (step {rung})" if rung else ""
+    title = f" | {incident_title}" if incident_title else ""
+    return f"{label}{step}{title}"[:200]
 
 
 @dataclass(frozen=True, slots=True)
@@ -853,7 +863,8 @@ class IncidentService:
                     at=now,
                     actor=Actor(who),
                     kind=EntryKind.NOTE,
-                    text=f"{who} acknowledged the message '{row.notice_key}' ({row.subject})",
+                    text=f"{who} acknowledged the message '{row.notice_key}' "
+                    f"({english_subject(row.subject, row.notice_key, row.rung, incident.title)})",
                     text_zh=f"{self.person_name(who)} 已确认收到：{row.subject}",
                     data={
                         "acknowledged": row.id,
@@ -1245,6 +1256,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "version": plan.version,
         "fingerprint": plan.fingerprint,
         "name_zh": plan.spec.plan.name_zh,
+        "name_en": plan.spec.plan.name_en,
         "auto_open_at": plan.auto_open_at.value,
         "levels": levels,
     }

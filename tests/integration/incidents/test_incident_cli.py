@@ -134,7 +134,8 @@ def test_roster_check_refuses_a_person_without_a_channel(tmp_path: Path) -> None
 def test_plan_show_lists_levels_and_clocks_of_the_plan_in_force() -> None:
     result = runner.invoke(app, ["plan", "show"])
     assert result.exit_code == 0
-    # In English the plan's English names (the plan holds both).
+    # In English the plan's English names (the plan holds both), its own name too.
+    assert result.output.startswith("Internet public-opinion emergency response plan")
     assert "Level I (extremely serious)" in result.output
     assert "Discover, grade and report to leaders (report): 30m" in result.output
     assert "10m / 30m off hours" in result.output
