@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 
 from yuqing.errors import ConfigError, StorageError
-from yuqing.storage.full import DiskFull, full_store
+from yuqing.storage.full import DiskFull, full_server, full_store
 
 # SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
 # byte of an extended code is its primary code.
@@ -159,7 +159,11 @@ class Database:
                 "(e.g. sqlite:///var/yuqing.db or postgresql+psycopg://user@host:5432/db)"
             ) from None
         self.url = url
-        self.shown_url = parsed.render_as_string(hide_password=True)  # for messages
+        # For messages, masked as ``config show`` masks it: SQLAlchemy's own rendering hides
+        # the password before the host but showed one given as ?password=... whole.
+        from yuqing.settings import mask_url_password
+
+        self.shown_url = mask_url_password(url)
         self.dialect = parsed.get_backend_name()
         # The SQLite file, if the database is one (None for PostgreSQL and ":memory:").
         self.sqlite_file: Path | None = None
@@ -219,8 +223,10 @@ class Database:
         if self.sqlite_file is not None:
             unwritable = unwritable_store(self.sqlite_file, exc.orig)
             full = full_store(self.sqlite_file, exc.orig) if unwritable is None else None
-            if full is not None:
-                return DiskFull(full)
+        else:
+            full = full_server(self.url, exc.orig, doing)
+        if full is not None:
+            return DiskFull(full)
         return StorageError(unwritable or f"{self.shown_url}: database {doing} failed: {exc.orig}")
 
     def dispose(self) -> None:

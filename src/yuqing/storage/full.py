@@ -1,12 +1,15 @@
-"""A SQLite store whose disk is full is named, with what to do, not in SQLite's words.
+"""A store whose disk is full is named, with what to do, not in the driver's words.
 
 SQLite says "database or disk is full" when a write finds no room, and "disk I/O error"
 when it cannot make room for the -shm file that a WAL database needs even to be read:
-neither names the file or the disk, nor says that what is stored is kept.
+neither names the file or the disk, nor says that what is stored is kept. PostgreSQL
+says "could not extend file ...: No space left on device" (SQLSTATE 53100, disk_full),
+naming a file under the server's data directory but not which server, nor what to do.
 
-``full_store`` is the message, for ``Database`` to give in its errors as it gives
-``unwritable_store``'s; ``disk_full`` finds a full disk behind an error already raised,
-and ``told_full`` raises ``DiskFull`` in its place (an import run, a schema upgrade).
+``full_store`` (SQLite) and ``full_server`` (PostgreSQL) are the message, for
+``Database`` to give in its errors as it gives ``unwritable_store``'s; ``disk_full``
+finds a full disk behind an error already raised, and ``told_full`` raises ``DiskFull``
+in its place (an import run, a schema upgrade).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from yuqing.core.shown import one_line
 from yuqing.errors import StorageError
 
 # SQLite's primary result codes (the low byte of ``sqlite_errorcode``).
@@ -31,6 +35,18 @@ _WHAT_TO_DO = (
     "make room there, or point data_dir or database_url at a larger disk, then try again "
     "(what is stored already is kept)"
 )
+
+# PostgreSQL's SQLSTATE for a table, an index or a temporary file that found no room on
+# the server's disk. The server's other "full" states are not a disk: 53200 is memory,
+# 53300 connections, 53400 a configured limit.
+_PG_DISK_FULL = "53100"
+_PG_WHAT_TO_DO = (
+    "make room on the database server's disk (where its data directory, or the tablespace "
+    "of the file it names, is), or move the database to a larger disk, then try again "
+    "(what is stored already is kept)"
+)
+# The server's own words are kept (the file names the tablespace), at most this long.
+_PG_SAID_CHARS = 300
 
 
 class DiskFull(StorageError):
@@ -63,6 +79,26 @@ def full_store(file: Path, error: BaseException | None) -> str | None:
     )
 
 
+def full_server(database_url: str, error: BaseException | None, doing: str = "write") -> str | None:
+    """What to tell the user when the PostgreSQL server of ``database_url`` has no room
+    on its disk (``doing``: "write" or "read"; a read may need room for a sort's
+    temporary files).
+
+    None when ``error`` (a driver error) is about something else.
+    """
+    if getattr(error, "sqlstate", None) != _PG_DISK_FULL:
+        return None
+    from yuqing.settings import mask_url_password  # as ``config show`` masks it
+
+    diag = getattr(error, "diag", None)
+    said = getattr(diag, "message_primary", None) or str(error)
+    return (
+        f"cannot {doing} the database {mask_url_password(database_url)}: the disk of its "
+        f"PostgreSQL server is full (the server said: {one_line(said, _PG_SAID_CHARS)}); "
+        f"{_PG_WHAT_TO_DO}"
+    )
+
+
 def disk_full(error: BaseException, database_url: str) -> DiskFull | None:
     """``error`` as a ``DiskFull`` when a full disk caused it (itself when it is one).
 
@@ -78,6 +114,9 @@ def disk_full(error: BaseException, database_url: str) -> DiskFull | None:
         seen.add(id(cause))
         if isinstance(getattr(cause, "sqlite_errorcode", None), int):
             told = full_store(file, cause) if file is not None else None
+            return DiskFull(told) if told is not None else None
+        if isinstance(getattr(cause, "sqlstate", None), str):  # PostgreSQL's (psycopg's)
+            told = full_server(database_url, cause)
             return DiskFull(told) if told is not None else None
         orig = getattr(cause, "orig", None)  # SQLAlchemy's wrapper of the driver's error
         cause = orig if isinstance(orig, BaseException) else cause.__cause__ or cause.__context__
