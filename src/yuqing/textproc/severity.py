@@ -35,6 +35,13 @@ or trapped people whose clause says they were found or rescued (3名失联人员
 被困3人已全部获救, 已救出被困3人; were found) is left out too: grading weighs who is still
 missing or trapped. When the clause gives another figure (被困5人中已救出3人) the count
 stands, since it cannot tell how many are left.
+A count of another incident than the post's own is left out too: every count of a post
+that lists several incidents (a digest under its heading, 【早读】 or "Morning briefing:";
+shared titles; a tally over a time or region, 今年以来全省发生较大事故3起; counts in two
+clauses that name different kinds of incident, 地震 and 车祸, or the same kind in
+different cities; a numbered list whose item with the count names an incident no other
+part does), and the counts after a turn to other news (另一起, in other news, meanwhile
+in, not the only place). A breakdown (其中, including) is part of the figure before it.
 A vague number gives a *lower bound* and ``approximate=True``: 三十余/30多 -> 30, 十几 -> 11,
 几十/数十 -> 20, 数百/上百 -> 200/100, 近百 -> 99 (近, 将近, 接近, 不到, 不足: just
 under), 多人/数人 -> None; dozens -> 24, hundreds -> 200, thousands -> 2000,
@@ -48,7 +55,9 @@ so a small parser covers both; see the decision record).
 
 Places are not cues: the text pipeline finds them once per post (``TextFeatures.places``,
 ``yuqing.textproc.places.PlaceFinder``); ``cues_and_places_batch`` gives both together for
-callers that have no pipeline output.
+callers that have no pipeline output. Only to tell whether two counts of one kind of
+incident lie in different cities does the module look up places itself (the built-in
+divisions, ``default_finder``, loaded on the first such post).
 """
 
 from __future__ import annotations
@@ -774,6 +783,258 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
     return _HEDGED_CLAUSE_EN.search(clause.lower()) is not None
 
 
+# --- Round-ups: counts of other incidents ------------------------------------------------
+# A post that lists several incidents (a news digest, a regional or yearly round-up, a
+# statistic over many accidents) joins one event by its words, and its counts gave that
+# event another incident's toll: in the Weibo stream a media account's round-up of a
+# province's month of disasters (15 dead in a landslide in one city, 30 in a rainstorm in
+# another) gave a flood with no one dead 30 deaths, and one trusted report confirms a
+# count. Such a post gives no count; a post that turns to other news part way (in other
+# news, 另一起) keeps what it says before the turn. On the three streams 6 of the 1,204
+# posts with counts lose them, each another incident's; on the CEC news reports, 1 of 131
+# (a round-up of five countries' forest fires).
+
+# The kinds of incident a clause names, by the words that name them. A word may name
+# more than one (an explosion may be a fire, an attack or a mine's gas); words of what
+# follows many incidents (坍塌, collapse, trapped) and of incidents in general (事故,
+# accident) name none, so an earthquake that brings a building down is one incident.
+# Natural hazards are one kind: a typhoon's rain, its floods and its landslides are one.
+_INCIDENTS_ZH = {
+    "natural": (
+        "地震|余震|强震|海啸|台风|暴雨|强降雨|降雨|大雨|洪水|洪灾|洪涝|山洪|内涝|汛情|决堤|"
+        "溃堤|决口|溃口|溃坝|泥石流|山体滑坡|滑坡|塌方|龙卷风|冰雹|暴雪|雪灾|寒潮"
+    ),
+    "fire": "火灾|大火|山火|起火|失火|着火|火情|爆炸|爆燃|闪爆|燃爆",
+    "crash": "车祸|交通事故|相撞|追尾|侧翻|翻车|撞车|坠崖|坠河|坠机|空难|失事|脱轨|沉船|翻船|倾覆",
+    "attack": "恐袭|袭击|枪击|爆炸|炸弹|砍人|持刀|行凶|枪案|命案|凶案|劫持",
+    "mine": "矿难|透水|瓦斯|冒顶|爆炸",
+    "epidemic": "疫情|肺炎|病毒|流感|确诊|病例|传染",
+    "stampede": "踩踏",
+    "poisoning": "中毒",
+}
+_INCIDENTS_EN = {
+    "natural": (
+        r"earthquakes?|quakes?|tremors?|aftershocks?|tsunamis?|typhoons?|cyclones?|hurricanes?"
+        r"|storms?|rainstorms?|floods?|flooding|floodwaters?|rains?|downpours?|monsoons?"
+        r"|landslides?|mudslides?|tornado(?:e?s)?|twisters?|blizzards?|avalanches?"
+    ),
+    # Not the fire of fire crews, of a gun (opened fire) or of a truce (cease-fire).
+    "fire": (
+        r"(?<!open )(?<!opened )(?<!opening )(?<!under )(?<!cease-)(?<!cease )fires?"
+        r"(?!\s+(?:crews?|brigades?|departments?|dept|services?|chiefs?|officials?|officers?"
+        r"|fighters?|trucks?|engines?|stations?|teams?|rescue|marshals?|authorities))"
+        r"|blazes?|inferno|wildfires?|bushfires?|explosions?|blasts?|explodes|exploded"
+    ),
+    "crash": (
+        r"crash(?:es|ed)?|collisions?|collided|derail(?:ment|ed|s)?|pile-?ups?|capsiz(?:ed|es)"
+        r"|sank|sinking|shipwreck"
+    ),
+    "attack": (
+        r"(?<!heart )(?<!panic )(?<!asthma )attacks?|attackers?|bomb(?:s|ings?|ers?|ed)?"
+        r"|explosions?|blasts?|shootings?|gunm[ae]n"
+        r"|gunfire|stabbings?|terror(?:ist|ism)?"
+    ),
+    "epidemic": r"outbreaks?|epidemic|pandemic|virus|flu|influenza|infections?|infected",
+    "meteor": r"meteors?|meteorites?|asteroids?",
+    "stampede": r"stampedes?|crush",
+}
+_INCIDENT_RX = [
+    (
+        kind,
+        re.compile(_INCIDENTS_ZH.get(kind, "(?!)")),
+        re.compile(rf"\b(?:{_INCIDENTS_EN.get(kind, '(?!)')})\b"),
+    )
+    for kind in sorted(set(_INCIDENTS_ZH) | set(_INCIDENTS_EN))
+]
+
+# What the clauses of a round-up are cut at: the clause ends, titles (《》【】), ellipses,
+# and in English a dash or bar between headlines and "as"/"while" between two of them
+# ("fire kills 8 as collapse toll hits 912").
+_STATEMENT_END = re.compile(
+    r"[。！？!?；;\n\x00,，、：:《》【】「」()（）|｜]|\.(?=\s)|…+|·{2,}|\s[-–—]+\s"
+    r"|\s(?:as|while|whilst)\s",
+    re.IGNORECASE,
+)
+# What a part of the figure before it is given by (共12人死亡，其中爆炸致8人死亡): in the
+# rest of its sentence a count is a breakdown, not another incident.
+_BREAKDOWN = re.compile(
+    r"其中|包括|包含|含|\bincluding\b|\bamong them\b|\bof whom\b", re.IGNORECASE
+)
+
+# A digest by its heading at the start of a line: 【早读】, 早报|, 12月5日早报：, News
+# roundup:. Not a newspaper's name (北京晚报：3人死亡): the heading comes first.
+_DIGEST_HEAD = re.compile(
+    r"^[\s#【\[《「(（]*(?:[0-9一二三四五六七八九十]{1,2}[月./-][0-9一二三四五六七八九十]{1,3}[日号]?)?"
+    r"(?:早读|早报|晚报|午报|夜读|早班车|新闻早班车|新闻速览|要闻速览|今日要闻|一周要闻|要闻回顾"
+    r"|新闻简报|新闻汇总|热点速览|热搜榜|新闻联播|年终盘点|年度盘点|年终回顾|(?:[0-9一二三四五六七八九十]+"
+    r"分钟)(?:新闻|速览|看天下))(?=[\s】\]》」)）#:：|｜丨,，])"
+    r"|^\W*(?:news\s+(?:round-?up|digest|in\s+brief|briefs?|summary)|(?:morning|evening|daily"
+    r"|weekly)\s+(?:briefing|digest|round-?up|headlines)|top\s+(?:stories|headlines)|headlines"
+    r"|round-?up|(?:the\s+)?(?:week|year)\s+in\s+review)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Several shared titles in one post (分享视频《…》来自@…《…》来自@…): one item per title.
+_SHARED_TITLE = re.compile(r"《[^》\n]{4,120}》\s*来自")
+# A tally of incidents over a time or a region (今年以来全省发生较大事故3起, 入汛以来多起
+# 险情; separate attacks, road deaths): the counts near it are their sum or one of them.
+# Not a number of explosions or crashes alone (孟买发生7起连环爆炸, 连续发生6起交通事故,
+# two separate explosions): serial attacks and pile-ups are one incident, and on the CEC
+# news reports 11 of the 14 with such a bare number were one.
+_TALLY_NUMBER_ZH = (
+    r"(?<![0-9零〇一二两三四五六七八九十百千万几数多第])"
+    r"(?:[2-9]|[1-9][0-9]+|[两二三四五六七八九十几多][零〇一二三四五六七八九十百千]*)[余多]?起"
+    r"(?!火(?![灾情])|[来身床诉步飞点码哄跑])"
+)
+_TALLY_NOUN_ZH = r"事故|火灾|车祸|案件|灾害|险情|事件|爆炸|警情|命案|溺水|踩踏|中毒|地震|灾情|袭击"
+_TALLY_ZH = re.compile(
+    rf"{_TALLY_NUMBER_ZH}[^，。；！？\n]{{0,8}}?(?:{_TALLY_NOUN_ZH})"
+    rf"|(?:{_TALLY_NOUN_ZH})[^，。；！？\n]{{0,8}}?{_TALLY_NUMBER_ZH}"
+)
+_TALLY_SPAN_ZH = re.compile(
+    r"今年|本年|年内|年初|上半年|下半年|[一二三四]季度|本月|本周|入汛|汛期|以来|全年|近期"
+    r"|全省|全市|全国|全区|全县|全州|辖区|各地|多地"
+)
+_TALLY_EN = re.compile(
+    r"\b(?:separate|unrelated|different)\s+(?:incidents|accidents|attacks|crashes|fires"
+    r"|shootings)\b|\b(?:road|traffic|workplace|industrial)\s+(?:accidents|deaths|fatalities)\b",
+    re.IGNORECASE,
+)
+
+
+def _tally(text: str) -> bool:
+    if _TALLY_EN.search(text):
+        return True
+    for m in _TALLY_ZH.finditer(text):
+        left, right = _bounds(text, m.start(), m.end(), _SENTENCE_END)
+        if _TALLY_SPAN_ZH.search(text, left, right):
+            return True
+    return False
+
+
+# A turn to another incident: what follows it is not the post's own incident.
+_OTHER_NEWS = re.compile(
+    r"另(?:外|有)?[一两二三四五六七八九十]起(?!火(?![灾情]))|另(?:外)?一宗"
+    r"|\bin\s+(?:other|unrelated|separate)\s+news\b|\bmean\s?while,?\s+in\b"
+    r"|(?:n['’]?t|\bnot)\s+the\s+only\s+(?:place|city|country|town|nation|tragedy|disaster"
+    r"|attack|bombing|explosion|blast|incident)\b",
+    re.IGNORECASE,
+)
+# Numbered items (1. 2. 3., 1、, ①②③) of a list; a decimal (1.39%) is none.
+_ITEM_MARK = re.compile(r"(?<![0-9.,%])([1-9])[.、．)）](?![0-9])|([①②③④⑤⑥⑦⑧⑨⑩])")
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def _incidents(text: str) -> frozenset[str]:
+    """The kinds of incident ``text`` names."""
+    lowered = text.lower()
+    return frozenset(kind for kind, zh, en in _INCIDENT_RX if zh.search(text) or en.search(lowered))
+
+
+def _list_items(text: str) -> list[tuple[int, int]]:
+    """The spans of the items of the first numbered list of three or more items."""
+    marks: list[tuple[int, int]] = []  # (number, position)
+    for m in _ITEM_MARK.finditer(text):
+        number = int(m.group(1)) if m.group(1) else _CIRCLED.index(m.group(2)) + 1
+        if number == 1:
+            if len(marks) >= 3:
+                break
+            marks = [(1, m.start())]
+        elif marks and number == marks[-1][0] + 1:
+            marks.append((number, m.start()))
+    if len(marks) < 3:
+        return []
+    ends = [p for _, p in marks[1:]]
+    last_end = _SENTENCE_END.search(text, marks[-1][1])
+    ends.append(last_end.start() if last_end else len(text))
+    return [(p, end) for (_, p), end in zip(marks, ends, strict=True)]
+
+
+def _places_apart(text: str, clauses: Iterable[str]) -> bool:
+    """Whether two of ``clauses`` name places of different cities (or provinces), no
+    place of either lying in a place of the other."""
+    from yuqing.textproc.places import default_finder, short_name
+
+    places = default_finder().find(text)
+    forms = [(p, {p.name, short_name(p.name) or p.name}) for p in places]
+    named = {
+        frozenset((p.province, p.city) for p, names in forms if any(n in clause for n in names))
+        for clause in clauses
+    }
+    named.discard(frozenset())
+    groups = list(named)
+
+    def together(p: tuple[str | None, str | None], q: tuple[str | None, str | None]) -> bool:
+        if p[1] and q[1]:
+            return p[1] == q[1]
+        return p[0] == q[0]
+
+    return any(
+        not any(together(p, q) for p in a for q in b)
+        for i, a in enumerate(groups)
+        for b in groups[i + 1 :]
+    )
+
+
+def _segments(text: str, ends: re.Pattern[str]) -> tuple[list[int], list[int]]:
+    """The starts and the ends of the stretches of ``text`` between ``ends``."""
+    starts, stops = [0], []
+    for m in ends.finditer(text):
+        stops.append(m.start())
+        starts.append(m.end())
+    stops.append(len(text))
+    return starts, stops
+
+
+def _elsewhere(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """For each count at ``spans`` of ``text``, whether it is another incident's than
+    the post's own: every count of a digest, a round-up or a tally of incidents, and the
+    counts after a turn to other news."""
+    every = [True] * len(spans)
+    if _DIGEST_HEAD.search(text) or len(_SHARED_TITLE.findall(text)) >= 2:
+        return every
+    if _tally(text):
+        return every
+    turn = _OTHER_NEWS.search(text)
+    out = [turn is not None and start >= turn.start() for start, _ in spans]
+    own = [start for (start, _), gone in zip(spans, out, strict=True) if not gone]
+    if not own:
+        return out
+    # The clause of each count and the kinds of incident it names; a count after 其中 or
+    # "including" in its sentence is a breakdown of a figure before it, no incident of
+    # its own. Clauses and sentences are cut once: a post of 800 counts must not cost
+    # 800 scans of its text.
+    clause_starts, clause_stops = _segments(text, _STATEMENT_END)
+    sentence_starts, _ = _segments(text, _SENTENCE_END)
+    breakdowns = [m.start() for m in _BREAKDOWN.finditer(text)]
+    clauses: set[int] = set()
+    for start in own:
+        k = bisect.bisect_right(breakdowns, start) - 1
+        sentence = sentence_starts[bisect.bisect_right(sentence_starts, start) - 1]
+        if k >= 0 and breakdowns[k] >= sentence:
+            continue
+        clauses.add(bisect.bisect_right(clause_starts, start) - 1)
+    kinds_of = {i: _incidents(text[clause_starts[i] : clause_stops[i]]) for i in sorted(clauses)}
+    typed = {i: kinds for i, kinds in kinds_of.items() if kinds}
+    distinct = list(set(typed.values()))
+    several = any(not (a & b) for i, a in enumerate(distinct) for b in distinct[i + 1 :]) or (
+        len(typed) >= 2
+        and _HAN.search(text) is not None
+        and _places_apart(text, (text[clause_starts[i] : clause_stops[i]] for i in typed))
+    )
+    if several:
+        return every
+    # A numbered list whose item with the count names an incident the rest of the post
+    # does not: a list of headlines (1.…2.…5.中企车队遭恐袭致2死1伤).
+    items = _list_items(text)
+    for start, end in items:
+        if bisect.bisect_left(own, end) == bisect.bisect_left(own, start):
+            continue  # no count in this item
+        kinds = _incidents(text[start:end])
+        if kinds and not kinds & _incidents(text[:start] + "\n" + text[end:]):
+            return every
+    return out
+
+
 # Full-width digits (３人死亡) are common in Chinese text that has not been normalised;
 # one for one, so every offset still holds.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -844,6 +1105,12 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
             if cue.kind in _RESOLVABLE and _resolved(sub, m.start(), m.end(), rx is _ZH):
                 continue
             found[doc].append((start, cue))
+    for doc, cues in enumerate(found):
+        if cues:
+            cues.sort(key=lambda pc: pc[0])
+            spans = [(s - starts[doc], s - starts[doc] + len(c.text)) for s, c in cues]
+            gone = _elsewhere(bounded[doc], spans)
+            found[doc] = [pc for pc, g in zip(cues, gone, strict=True) if not g]
     for rx, text in ((_ESCALATION_ZH, joined), (_ESCALATION_EN, lowered)):
         for m in rx.finditer(text):
             doc = doc_of(m.start())
