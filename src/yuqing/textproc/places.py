@@ -25,7 +25,13 @@ everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer 
   ``_PLACE_AFTER``);
 * never a name of ``data/place_stoplist.txt`` (everyday words measured to match far more
   often than places, and generic full names such as 城区; documented there), nor a
-  name before a clock time (北京时间8月7日).
+  name before a clock time (北京时间8月7日);
+* never a name that begins the name of a species, dish or product found or sold anywhere
+  (海南鳽 is a bird seen in Yunnan, 兰州拉面, 青岛啤酒: jieba cuts them in two, and the
+  word after the name is one of ``_THINGS``), nor a province's short form that begins a
+  longer word of jieba's which is not its people's, an authority's, ground's or event's
+  (云南白药, 北京烤鸭, 新疆棉, 北京国安, 四川北路 in Shanghai are not Yunnan ... Sichuan;
+  河南人, 湖南省委, 四川盆地, 辽宁沈阳 are: ``_PLACE_WORD_TAILS``).
 
 Autonomous prefectures and counties are also found by their everyday name, the short form
 with 州, 县 or 旗 kept (红河州, 凉山州, 北川县). A city or a county's full name right after
@@ -246,6 +252,42 @@ _CLOCK = re.compile(r"时间\s*[0-9一二三四五六七八九十今明昨前本
 # Autonomous prefectures and counties go by their short form with the 州, 县 or 旗 kept
 # (红河州, 凉山州, 北川县), which jieba keeps as one word.
 _AUTONOMOUS = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
+# A province's short form that begins a longer word of jieba's names the province only
+# when the word is its people, an authority, institution or ground of it, or what befalls
+# it (河南人, 湖南省委, 兰州大学, 四川盆地, 北京奥运: the word ends in one of these); other
+# such words are brands, dishes, streets elsewhere or a river's bank (云南白药, 北京烤鸭,
+# 重庆火锅, 新疆棉, 北京国安, 四川北路 in Shanghai, 白塔河南岸). Measured on the Weibo
+# streams and the sentiment and rumour sets, these ends cover every such word that named
+# its province.
+_PLACE_WORD_TAILS = (
+    *("人", "籍", "同胞", "市民", "人民", "老乡", "乡亲", "歌手", "艺人"),
+    *("委", "政府", "当局", "厅", "局", "署", "院", "兵团", "公安", "警方", "海关"),
+    *("大学", "高校", "学院", "电视台", "卫视", "台", "报", "出版社", "媒体", "频道"),
+    *("区", "境内", "省内", "城", "站", "港", "机场", "地铁"),
+    *("大桥", "盆地", "平原", "高原", "山", "岛", "湾", "滩", "故宫", "园"),
+    *("地震", "疫情", "灾区", "奥运", "奥运会", "亚运会", "世博会", "旅游"),
+)
+# The word after a place's name when the two name a thing found or sold anywhere, which
+# jieba cuts in two (海南 / 鳽, 兰州 / 拉面, 青岛 / 啤酒, 广州 / 管圆 / 线虫): the kind
+# of animal a species is (a bird of 海南鳽 was seen in Yunnan), a dish, a drink, a
+# medicine. Not an agricultural product (烟台苹果, 宁夏枸杞): those are mostly about the
+# place where they grow.
+_SPECIES = (
+    *("鳽", "鹭", "鹤", "雉", "鹧鸪", "画眉", "鹛", "鸮", "鹰"),
+    *("虎", "豹", "熊", "猴", "猕猴", "金丝猴", "长臂猿", "鹿", "麝", "羚牛"),
+    *("龟", "蛇", "蛙", "鲵", "鲟", "线虫", "吸虫", "绦虫", "蝶"),
+)
+_DISHES = (
+    *("烤鸭", "拉面", "小吃", "火锅", "米粉", "米线", "炒饭", "鸡饭", "热干面", "小面"),
+    *("麻花", "盐水鸭", "小笼包", "臭豆腐", "扒鸡", "鸭脖", "凉皮", "肉夹馍", "酸辣粉"),
+    *("螺蛳", "啤酒", "白酒", "白药", "龙井"),
+)
+_THINGS = frozenset((*_SPECIES, *_DISHES, *(d + shop for d in _DISHES for shop in "店馆")))
+# What a thing's word starts with; one may follow a short descriptor (广州管圆线虫, 海南孔雀雉),
+# so a name is followed by a thing only when one of these is within its next three
+# characters (a test of one call, where most names are followed by none).
+_THING_STARTS = (*_SPECIES, *_DISHES)
+_THING_FIRST = frozenset(word[0] for word in _THING_STARTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,9 +389,9 @@ class PlaceFinder:
                     if any(c.needs == _WORD_AND_CONTEXT for c in cs)
                 )
             )
-            if mid_word or county or _WORD in needs:
+            if mid_word or county or _WORD in needs or _maybe_in_word(text, matches):
                 bounds = _bounds(rjieba.tokenize(text))
-            result[owner] = _places_of(text, matches, bounds)
+            result[owner] = _places_of(text, matches, bounds, self._names)
         return result
 
     def _scan(self, texts: Sequence[str]) -> dict[int, tuple[str, list[_Match]]]:
@@ -402,10 +444,10 @@ class PlaceFinder:
 # Where a name was found, and each name that starts there (longest first) with the
 # places it may mean.
 _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
-# Where jieba's words start, where they end, for a word ending in one of
-# ``_COMPOUND_TAILS`` (and longer than it by two) where it starts and where its tail
-# starts, and where every word ending in one of them starts.
-_Bounds = tuple[set[int], set[int], dict[int, int], set[int]]
+# Where each of jieba's words starts (and where it ends), where they end, for a word
+# ending in one of ``_COMPOUND_TAILS`` (and longer than it by two) where it starts and
+# where its tail starts, and where every word ending in one of them starts.
+_Bounds = tuple[dict[int, int], set[int], dict[int, int], set[int]]
 
 
 def _bounds(words: list[tuple[str, int, int]]) -> _Bounds:
@@ -420,7 +462,86 @@ def _bounds(words: list[tuple[str, int, int]]) -> _Bounds:
             for tail in _COMPOUND_TAILS:
                 if len(word) > len(tail) + 1 and word.endswith(tail):
                     compounds[start] = end - len(tail)
-    return {start for _w, start, _e in words}, {end for _w, _s, end in words}, compounds, tails
+    starts = {start: end for _w, start, end in words}
+    return starts, set(starts.values()), compounds, tails
+
+
+def _province_short(candidate: _Candidate, key: str) -> bool:
+    """Whether ``key`` is a built-in province's short form (河南, 北京, 新疆)."""
+    return (
+        candidate.place.level == "province" and key != candidate.place.name and not candidate.extra
+    )
+
+
+def _maybe_in_word(text: str, matches: list[_Match]) -> bool:
+    """Whether a name may begin a longer word or be followed by a thing (before the cut).
+
+    A word of jieba's dictionary must start with a province's short form for it to begin
+    one (a lookup is cheaper than the cut); a thing's word must follow within two
+    characters (广州管圆线虫).
+    """
+    for pos, options in matches:
+        for key, candidates in options:
+            end = pos + len(key)
+            if not _THING_FIRST.isdisjoint(text[end : end + 3]) and any(
+                text.startswith(_THING_STARTS, end + gap) for gap in range(3)
+            ):
+                return True
+            if (
+                _HAN.match(text, end)
+                and any(_province_short(c, key) for c in candidates)
+                and any(
+                    rjieba.has_word(word) and not word.endswith(_PLACE_WORD_TAILS)
+                    for more in range(1, 5)
+                    if len(word := text[pos : end + more]) == len(key) + more
+                )
+                and all(at != end for at, _options in matches)
+            ):
+                return True
+            if any(c.needs == _FREE for c in candidates):
+                break  # taken: the shorter names there (湖北 of 湖北省) are not looked at
+    return False
+
+
+def _in_other_word(
+    text: str, pos: int, end: int, word_end: int, names: Container[str], matches: list[_Match]
+) -> bool:
+    """Whether the name at ``pos:end`` begins a longer word (to ``word_end``) not its place's.
+
+    Not when the word is a place's name, goes on with another place's (辽宁沈阳) or ends
+    as the words for a place's people, authorities, grounds and events do (河南人, 湖南省委:
+    ``_PLACE_WORD_TAILS``).
+    """
+    return (
+        not text.endswith(_PLACE_WORD_TAILS, pos, word_end)
+        and text[pos:word_end] not in names
+        and all(at != end for at, _options in matches)
+    )
+
+
+def _names_a_thing(text: str, end: int, words: dict[int, int]) -> bool:
+    """Whether the words after a name make it a thing's (海南鳽, 兰州拉面: ``_THINGS``)."""
+    first_end = words.get(end)
+    if first_end is None:
+        return False
+    first = text[end:first_end]
+    if first in _THINGS:
+        return not _a_year(text, end, first_end)
+    # A species' name may put a noun between its place and its kind (广州 / 管圆 / 线虫,
+    # 海南 / 孔雀 / 雉); a verb there does not (武汉 / 发现 / 线虫).
+    second_end = words.get(first_end)
+    return (
+        second_end is not None
+        and len(first) <= 2
+        and text[first_end:second_end] in _SPECIES
+        and not _a_year(text, first_end, second_end)
+        and rjieba.tag(first)[0][1] in ("n", "nr", "ng", "nz")
+    )
+
+
+def _a_year(text: str, start: int, end: int) -> bool:
+    """Whether the animal at ``start:end`` names a year (江苏 / 蛇 / 年 / 春晚, 卫视 / 蛇 / 年)."""
+    return end - start == 1 and text.startswith("年", end)
 
 
 class _Context:
@@ -467,9 +588,11 @@ def _names_around(places: Iterable[Place]) -> set[str]:
     return names
 
 
-def _places_of(text: str, matches: list[_Match], bounds: _Bounds | None) -> list[Place]:
+def _places_of(
+    text: str, matches: list[_Match], bounds: _Bounds | None, names: Container[str] = ()
+) -> list[Place]:
     """Turn the names matched in one text into places, in order, each once."""
-    starts, ends, compounds, tails = bounds if bounds is not None else (set(), set(), {}, set())
+    starts, ends, compounds, tails = bounds if bounds is not None else ({}, set(), {}, set())
     # At each position, the longest name that is a word there (三明 is not, in 三明治), with
     # whether a word beside it makes a county's short form a place (汶川地震).
     chosen: list[tuple[str, tuple[_Candidate, ...], tuple[_Candidate, ...], bool]] = []
@@ -500,6 +623,19 @@ def _places_of(text: str, matches: list[_Match], bounds: _Bounds | None) -> list
             end = pos + len(key)
             if text.startswith("时间", end) and _CLOCK.match(text, end):
                 continue  # 北京时间
+            if starts:
+                if not _THING_FIRST.isdisjoint(text[end : end + 3]) and _names_a_thing(
+                    text, end, starts
+                ):
+                    continue  # 海南鳽, 兰州拉面
+                word_end = starts.get(pos, end)
+                if (
+                    word_end > end
+                    and any(_province_short(c, key) for c in found)
+                    and _in_other_word(text, pos, end, word_end, names, matches)
+                ):
+                    # 云南白药, 北京烤鸭: a province's short form beginning another word.
+                    found = tuple(c for c in found if not _province_short(c, key))
             begins = pos in starts or before is not None
             is_word = begins and end in ends
             # Begins inside a word when a word ends within it and none begins at it.
