@@ -483,6 +483,18 @@ def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     return bars, top
 
 
+def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+    """Answer GET and HEAD at ``path`` (monitoring probes send HEAD), each its own route.
+
+    One route for both methods gives both operations one OpenAPI operation id, and FastAPI
+    warns of the duplicate whenever it builds ``/openapi.json`` (client generators refuse
+    such a document). The GET keeps the id it always had; the HEAD is named apart.
+    """
+    app.add_api_route(path, endpoint, methods=["GET"], **options)
+    name = f"{endpoint.__name__}_head"
+    app.add_api_route(path, endpoint, methods=["HEAD"], name=name, **options)
+
+
 def create_app(
     ctx: Context,
     *,
@@ -584,11 +596,11 @@ def create_app(
             return query_refused(exc, request.query_params.get("lang"))
         return error_page(request, 422)
 
-    @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+    _get_and_head(app, "/healthz", healthz)
+
     def overview(request: Request, lang: str | None = None) -> HTMLResponse:
         language = pick_language(lang)
         data = overview_data(ctx)
@@ -620,6 +632,8 @@ def create_app(
                 "demo": demo,
             },
         )
+
+    _get_and_head(app, "/", overview, response_class=HTMLResponse)
 
     @app.get("/api/v1/stats")
     def stats() -> dict[str, Any]:

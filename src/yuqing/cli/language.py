@@ -10,8 +10,9 @@ The language is chosen once per run, before any help is built: ``--lang en`` (or
 environment variable (``zh``, ``en``, or a locale name such as ``en_US.UTF-8``), else
 Chinese. The system's ``LANG`` is deliberately not read: most servers run in an English
 or C locale whatever their users read. Typer's own words ("Options", "Error") are put
-into Chinese too (``localise_click``); the rest ("Usage:", "Missing argument") stay
-English, as Typer offers no hook for them.
+into Chinese too (``localise_click``), and so is the line of the ``--help`` option
+itself; the rest ("Usage:", "Missing argument") stay English, as Typer offers no hook for
+them.
 
 Messages raised by the rest of yuqing (``YuqingError`` and the rejection reasons of an
 import) are English, for logs and the API; the command line frames them in its own
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -104,8 +106,9 @@ def say(zh: str, en: str, /, **params: Any) -> str:
 
 
 # Typer's own words that it lets be translated (gettext message ids), in Chinese. Typer
-# vendors its own copy of Click with "Usage:", the help option's line and the refusals of
-# a mistyped command line written in English and no hook: those stay English.
+# vendors its own copy of Click with "Usage:" and the refusals of a mistyped command line
+# written in English and no hook: those stay English. The help option's line has no
+# message id either; ``_help_option_in_language`` puts it in the run's language.
 CLICK_ZH: dict[str, str] = {
     "Options": "选项",
     "Arguments": "参数",
@@ -142,9 +145,64 @@ _TYPER_CONSTANTS = {
 }
 _CLICK_MODULES = ("typer.core", "typer.rich_utils")
 
+HELP_OPTION_HELP = ("显示此帮助信息并退出。", "Show this message and exit.")
+
 
 def _gettext(message: str) -> str:
     return CLICK_ZH.get(message, message) if _current == "zh" else message
+
+
+def _help_option_in_language(original: Any) -> Any:
+    """Click's ``Command.get_help_option``, its option's help in the run's language.
+
+    Click builds the option once per command with an English literal and caches it; the
+    text is set each time the option is asked for, so a run that switches language (the
+    root command's ``--lang``, tests) shows the language of the moment.
+    """
+
+    def get_help_option(self: Any, ctx: Any) -> Any:
+        option = original(self, ctx)
+        if option is not None and option.help in HELP_OPTION_HELP:
+            option.help = say(*HELP_OPTION_HELP)
+        return option
+
+    get_help_option.yuqing_wrapped = original  # type: ignore[attr-defined]
+    return get_help_option
+
+
+# Where a line break is kept: before a line of its own (indented, or an item of a list)...
+_OWN_LINE = re.compile(r"\s|[-*•] ")
+# ...or next to Chinese, which Rich breaks only at spaces: there the author's break is the
+# only place a long run of Chinese can be broken short of cutting it.
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def reflow(paragraph: str) -> str:
+    """A help paragraph with its hand-made line breaks joined, as Click does.
+
+    Typer in its Rich mode keeps the single line breaks of every paragraph after the
+    first: a line wrapped by hand to the width of the source is wrapped again by Rich to
+    the terminal's, and leaves its last word or two alone on a line ("it", "and"). A
+    paragraph that opens with ``\\b`` keeps its lines, as in Click.
+    """
+    if paragraph.startswith("\b"):
+        return paragraph[1:].lstrip("\n")
+    lines = paragraph.split("\n")
+    joined = lines[0]
+    for line in lines[1:]:
+        before, after = joined.rstrip()[-1:], line.lstrip()[:1]
+        if not after or _OWN_LINE.match(line) or _WIDE.match(before) or _WIDE.match(after):
+            joined += "\n" + line
+        else:
+            joined = joined.rstrip() + " " + line.strip()
+    return joined
+
+
+def _reflowed(paragraphs: list[str], markup_mode: Any) -> str:
+    """``typer.rich_utils._fix_linebreaks``, joining what Typer's Rich mode leaves broken."""
+    if markup_mode != "markdown":
+        paragraphs = [reflow(paragraph) for paragraph in paragraphs]
+    return "\n\n".join(paragraphs)
 
 
 def localise_click() -> None:
@@ -153,6 +211,10 @@ def localise_click() -> None:
     It calls ``gettext.gettext`` through a name bound at its import (``_``) and knows no
     other hook; rebinding that name is the one way in short of installing a process-wide
     gettext catalogue for the ``messages`` domain, which every other library shares.
+    The help option's line and the joining of hand-wrapped help paragraphs have no hook
+    at all: the two functions of Typer's that make them are wrapped or replaced (once;
+    this runs again on every change of language), and the help pages' tests
+    (``tests/unit/cli/test_cli_help_option_and_wrapping.py``) say if Typer moves them.
     """
     for name in _CLICK_MODULES:
         # Typer imports its rich formatting only when it first formats something.
@@ -162,3 +224,13 @@ def localise_click() -> None:
         if name == "typer.rich_utils":
             for constant, message in _TYPER_CONSTANTS.items():
                 setattr(module, constant, _gettext(message))
+            if hasattr(module, "_fix_linebreaks"):
+                module._fix_linebreaks = _reflowed  # type: ignore[attr-defined]
+    # Typer's own copy of Click where it vendors one, else Click.
+    try:
+        click_core = importlib.import_module("typer._click.core")
+    except ImportError:
+        click_core = importlib.import_module("click.core")
+    command = click_core.Command
+    if not hasattr(command.get_help_option, "yuqing_wrapped"):
+        command.get_help_option = _help_option_in_language(command.get_help_option)
