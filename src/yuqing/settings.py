@@ -278,23 +278,43 @@ def _secret_key(key: object) -> bool:
     return any(word in str(key).lower() for word in _SECRET_KEYS)
 
 
-def _masked(value: Any) -> Any:
+def _masked(value: Any, *, under_secret: bool = False) -> Any:
     """``value`` with every secret-looking entry of nested mappings masked, and the
     passwords and secret-looking query values of URLs (a gateway's ``?apikey=``, a
-    robot's ``?access_token=``) masked wherever they appear."""
+    robot's ``?access_token=``) masked wherever they appear.
+
+    A table or list under a secret-looking key is shown, not masked whole: the key may
+    only name a kind of thing (``[notify.webhook]`` holds a timeout, and "webhook"
+    holds "hook"). Its text is masked all the same (``under_secret``), at any depth: a
+    plugin's ``[notify.slackhook] url = ...`` carries its token in the path, where no
+    key or query name gives it away. Numbers and booleans under it are shown: a timeout
+    or a rate limit is no secret.
+    """
     if isinstance(value, dict):
-        return {
-            k: MASK if _secret_key(k) and v not in (None, "", [], {}) else _masked(v)
-            for k, v in value.items()
-        }
+        return {k: _masked_entry(k, v, under_secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [_masked(v) for v in value]
+        return [_masked(v, under_secret=under_secret) for v in value]
+    if under_secret and value not in (None, "") and not isinstance(value, bool | int | float):
+        return MASK
     if isinstance(value, str):
         if _CREDENTIAL_VALUE.match(value):
             return MASK
         if "://" in value:
             return _masked_web_url(value)
     return value
+
+
+def _masked_entry(key: object, value: Any, under_secret: bool) -> Any:
+    """One entry of a table: a value under a secret-looking key masked whole, whatever
+    its type, unless it is a table or holds tables (shown, their text masked)."""
+    secret_key = _secret_key(key)
+    if isinstance(value, dict):
+        return _masked(value, under_secret=under_secret or secret_key)
+    if secret_key and value not in (None, "", []):
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            return _masked(value, under_secret=True)
+        return MASK
+    return _masked(value, under_secret=under_secret)
 
 
 def _masked_web_url(url: str) -> str:

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
-from yuqing.cli.language import say
+from yuqing.cli.language import plural, say
 from yuqing.core.posts import PostRecord, json_type, parse_time, source_key
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
@@ -294,6 +294,21 @@ def _post_text(record: PostRecord) -> str:
     return text or title or ""
 
 
+def _rate(count: int, seconds: float) -> str:
+    """``count`` things in ``seconds`` per second: whole from 10 up, two significant
+    figures below ("0.42"), never in exponent form.
+
+    A whole number alone said "0 posts/s" for 2 posts in 4.8 s (the time includes
+    loading the model).
+    """
+    rate = count / seconds if seconds > 0 else 0.0
+    if rate >= 10:
+        return f"{rate:,.0f}"
+    if rate >= 0.01 or rate == 0:
+        return f"{rate:.2g}"
+    return "<0.01"
+
+
 def _show_rejections(rejections: list[Rejection], total: int) -> None:
     for rejection in rejections:
         typer.echo(say("拒收 {rejection}", "rejected {rejection}", rejection=rejection), err=True)
@@ -395,13 +410,22 @@ class _Tally:
             return
         yield say(
             "提示：有 {n} 个 id 出现不止一次，每个 id 只对最后一行评分",
-            "note: {n} ids occur more than once; the last one is scored",
+            plural(
+                self.repeated,
+                "note: {n} id occurs more than once; the last one is scored",
+                "note: {n} ids occur more than once; the last one is scored",
+            ),
             n=self.repeated,
         )
         yield from self.repeats
         if self.repeat_lines > len(self.repeats):
             more = self.repeat_lines - len(self.repeats)
-            yield say("  ……另有 {n} 行", "  ... and {n} more lines", n=more)
+            yield say(
+                "  ……另有 {n} 行",
+                "  ... and {n} more {lines}",
+                n=more,
+                lines=plural(more, "line", "lines"),
+            )
         yield say(
             "  评分程序（score.py）只按 id 区分信息：要每条都参与评分，请给每条信息不同的 id",
             "  the scorer (score.py) keys posts by id alone: give every post an id of its "
@@ -607,13 +631,14 @@ def labels(
         say(
             "{input}：{total} 条信息已写入 {output}（{labelled} 条由{task}模型标注，"
             "{without} 条没有文字：标签为 null{unread}），拒收 {rejected} 条；"
-            "用时 {seconds:.1f} 秒，每秒 {rate:,.0f} 条",
-            "{input}: {total} posts written to {output} "
+            "用时 {seconds:.1f} 秒，每秒 {rate} 条",
+            "{input}: {total} {posts} written to {output} "
             "({labelled} labelled by the {task} model, "
             "{without} without text: label null{unread}), {rejected} rejected; "
-            "{seconds:.1f} s, {rate:,.0f} posts/s",
+            "{seconds:.1f} s, {rate} posts/s",
             input=input_path,
             total=total,
+            posts=plural(total, "post", "posts"),
             output=output_path,
             labelled=tally.labelled,
             task=_task_name(task),
@@ -621,7 +646,7 @@ def labels(
             unread=unread,
             rejected=tally.rejected,
             seconds=seconds,
-            rate=total / seconds if seconds else 0,
+            rate=_rate(total, seconds),
         )
     )
     for line in tally.repeat_report():
@@ -735,7 +760,11 @@ class EventFileScore:
         if self.untimed:
             yield say(
                 "提示：信息流中有 {n} 条信息没有 published_at，不参与评分",
-                "note: {n} stream posts have no published_at and are not scored",
+                plural(
+                    self.untimed,
+                    "note: {n} stream post has no published_at and is not scored",
+                    "note: {n} stream posts have no published_at and are not scored",
+                ),
                 n=self.untimed,
             )
         # The pipeline keeps the first post of an id (of a source), the scorer the last
@@ -809,8 +838,13 @@ class _Ahead:
         yield say(
             "提示：有 {n} 条信息的发布时间晚于今天，采集到的信息不可能如此；"
             "请检查文件中的日期和时区{span}：",
-            "note: {n} posts are dated after today, as no collected post can be; "
-            "check the file's dates and time zones{span}:",
+            plural(
+                self.count,
+                "note: {n} post is dated after today, as no collected post can be; "
+                "check the file's dates and time zones{span}:",
+                "note: {n} posts are dated after today, as no collected post can be; "
+                "check the file's dates and time zones{span}:",
+            ),
             n=self.count,
             span=span,
         )
@@ -1019,16 +1053,21 @@ def events(
             say(
                 "{input}：{posts} 条信息（拒收 {rejected} 行），{written} 条归属结果已写入 "
                 "{output}；事件 {events} 起，预警 {alerts} 次；用时 {seconds:.1f} 秒",
-                "{input}: {posts} posts ({rejected} lines rejected), "
-                "{written} assignments written to {output}; "
-                "{events} events, {alerts} alerts; {seconds:.1f} s",
+                "{input}: {posts} {posts_noun} ({rejected} {rejected_noun} rejected), "
+                "{written} {written_noun} written to {output}; "
+                "{events} {events_noun}, {alerts} {alerts_noun}; {seconds:.1f} s",
                 input=input_path,
                 posts=result.posts,
+                posts_noun=plural(result.posts, "post", "posts"),
                 rejected=result.rejected,
+                rejected_noun=plural(result.rejected, "line", "lines"),
                 written=result.written,
+                written_noun=plural(result.written, "assignment", "assignments"),
                 output=output_path,
                 events=result.events,
+                events_noun=plural(result.events, "event", "events"),
                 alerts=result.alerts,
+                alerts_noun=plural(result.alerts, "alert", "alerts"),
                 seconds=result.seconds,
             )
         )
@@ -1052,8 +1091,13 @@ def events(
                 say(
                     "提示：{n} 条信息没有 published_at，已拒收，不参与事件发现和评分"
                     "（评测要按时间排列每条信息）",
-                    "note: {n} posts have no published_at: rejected, left out of "
-                    "detection and of the score (an evaluation places each post at its time)",
+                    plural(
+                        result.untimed,
+                        "note: {n} post has no published_at: rejected, left out of "
+                        "detection and of the score (an evaluation places each post at its time)",
+                        "note: {n} posts have no published_at: rejected, left out of "
+                        "detection and of the score (an evaluation places each post at its time)",
+                    ),
                     n=result.untimed,
                 )
             )

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from yuqing.cli.language import current, say
+from yuqing.cli.language import current, plural, say
 from yuqing.core.clock import checked_utc, local_minute
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import PlanError, YuqingError
@@ -116,9 +116,9 @@ def _problems(error: PlanError) -> typer.Exit:
     typer.echo(
         say(
             "发现 {count} 处问题",
-            "{count} problem{s} found",
+            "{count} {problems} found",
             count=count,
-            s="s" if count != 1 else "",
+            problems=plural(count, "problem", "problems"),
         ),
         err=True,
     )
@@ -258,18 +258,23 @@ def plan_check(
         people = len(plan.roster.people)
         if roster is not None:
             people = len(check_roster(roster, plan).people)
+    clocks = sum(len(plan.clocks_for(level)) for level in plan.levels)
     typer.echo(
         say(
             "检查通过：预案 {id}，版本 {version}，{levels} 个级别，{clocks} 项时限，"
             "{chains} 条升级链，{people} 人（{fingerprint}…）",
-            "ok: plan {id} version {version}: {levels} levels, {clocks} clocks, "
-            "{chains} escalation chains, {people} people ({fingerprint}…)",
+            "ok: plan {id} version {version}: {levels} {levels_noun}, {clocks} {clocks_noun}, "
+            "{chains} {chains_noun}, {people} {people_noun} ({fingerprint}…)",
             id=plan.id,
             version=plan.version,
             levels=len(plan.levels),
-            clocks=sum(len(plan.clocks_for(level)) for level in plan.levels),
+            levels_noun=plural(len(plan.levels), "level", "levels"),
+            clocks=clocks,
+            clocks_noun=plural(clocks, "clock", "clocks"),
             chains=len(plan.spec.escalation),
+            chains_noun=plural(len(plan.spec.escalation), "escalation chain", "escalation chains"),
             people=people,
+            people_noun=plural(people, "person", "people"),
             fingerprint=plan.fingerprint[:19],
         )
     )
@@ -388,12 +393,16 @@ def roster_check(
     typer.echo(
         say(
             "检查通过：{people} 人，{rotations} 个轮班，{shifts} 个临时班次，{coverage} 条覆盖规则",
-            "ok: {people} people, {rotations} rotations, {shifts} one-off shifts, "
-            "{coverage} coverage rules",
+            "ok: {people} {people_noun}, {rotations} {rotations_noun}, {shifts} {shifts_noun}, "
+            "{coverage} {coverage_noun}",
             people=len(roster.people),
+            people_noun=plural(len(roster.people), "person", "people"),
             rotations=len(roster.rotations),
+            rotations_noun=plural(len(roster.rotations), "rotation", "rotations"),
             shifts=len(roster.shifts),
+            shifts_noun=plural(len(roster.shifts), "one-off shift", "one-off shifts"),
             coverage=len(roster.coverage),
+            coverage_noun=plural(len(roster.coverage), "coverage rule", "coverage rules"),
         )
     )
 
@@ -460,9 +469,11 @@ def roster_gaps(
         typer.echo(
             say(
                 "未来 {days} 天内有 {gaps} 处空缺",
-                "{gaps} gaps in the next {days} days",
+                "{gaps} {gaps_noun} in the next {days} {days_noun}",
                 gaps=len(gaps),
+                gaps_noun=plural(len(gaps), "gap", "gaps"),
                 days=days,
+                days_noun=plural(days, "day", "days"),
             ),
             err=True,
         )
@@ -539,9 +550,10 @@ def roster_test_notify(
     typer.echo(
         say(
             "{person} 的 {total} 个渠道中有 {reached} 个已送达",
-            "{reached} of {total} channels reached {person}",
+            "{reached} of {total} {channels} reached {person}",
             reached=len(results) - len(failed),
             total=len(results),
+            channels=plural(len(results), "channel", "channels"),
             person=person,
         ),
         err=True,

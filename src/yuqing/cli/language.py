@@ -105,6 +105,11 @@ def say(zh: str, en: str, /, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def plural(n: float, one: str, many: str) -> str:
+    """``one`` or ``many``, the English for ``n`` of a thing; Chinese counts take neither."""
+    return one if n == 1 else many
+
+
 # Typer's own words that it lets be translated (gettext message ids), in Chinese. Typer
 # vendors its own copy of Click with "Usage:" and the refusals of a mistyped command line
 # written in English and no hook: those stay English. The help option's line has no

@@ -11,7 +11,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -20,7 +20,7 @@ import typer
 from yuqing.cli import evaluation as evaluation_commands
 from yuqing.cli import incidents as incident_commands
 from yuqing.cli import language
-from yuqing.cli.language import say
+from yuqing.cli.language import plural, say
 from yuqing.core.clock import local_minute, utc
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
 from yuqing.core.shown import one_line
@@ -198,9 +198,10 @@ def take_into_the_plan(ctx: Context) -> None:
             say(
                 "现行预案或值班表有 {n} 处问题（用 yuqing plan check 查看）：本次预警的事件"
                 "照常保存，但不会立案",
-                "the plan or roster in force has {n} problem(s) (yuqing plan check): events "
+                "the plan or roster in force has {n} {problems} (yuqing plan check): events "
                 "raised now are stored, but no incident is opened for them",
                 n=len(error.problems),
+                problems=plural(len(error.problems), "problem", "problems"),
             )
         )
         return
@@ -261,7 +262,12 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
         return None
     # The heartbeat is wall time (a replay's started_at is stream time).
     seen = last.heartbeat_at or last.started_at
-    said = {"what": what, "origin": summary.origin, "stored": last.stored}
+    said = {
+        "what": what,
+        "origin": summary.origin,
+        "stored": last.stored,
+        "posts": plural(last.stored, "post", "posts"),
+    }
     said["run"] = say(
         "运行记录 {id}（{process}），最后活动于 {seen:%Y-%m-%d %H:%M:%S} UTC",
         "run {id}, {process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC",
@@ -278,7 +284,7 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
             "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后中断：进程在运行结束前"
             "终止（被强制结束或机器停机）；{again}",
             "the previous {what} of {origin} ({run}) was interrupted after storing "
-            "{stored:,} posts: its process ended before the run did (killed, or the "
+            "{stored:,} {posts}: its process ended before the run did (killed, or the "
             "machine stopped); {again}",
             **said,
         )
@@ -286,7 +292,7 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
         return say(
             "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后失败；{again}",
             "the previous {what} of {origin} ({run}) failed after storing "
-            "{stored:,} posts; {again}",
+            "{stored:,} {posts}; {again}",
             **said,
         )
     if last.status == repo.RUNNING:
@@ -329,8 +335,9 @@ def _print_interrupted(
     if summary is not None:
         counts = say(
             "（已入库 {stored:,} 条，重复 {duplicates:,} 条，拒收 {rejected:,} 条）",
-            " after storing {stored:,} posts (duplicates {duplicates:,}, rejected {rejected:,})",
+            " after storing {stored:,} {posts} (duplicates {duplicates:,}, rejected {rejected:,})",
             stored=summary.stored,
+            posts=plural(summary.stored, "post", "posts"),
             duplicates=summary.duplicates,
             rejected=summary.rejected,
         )
@@ -399,8 +406,11 @@ def _print_summary(summary: IngestSummary) -> int:
         typer.echo(
             say(
                 "……另有 {n} 条拒收",
-                "... and {n} more rejections",
+                "... and {n} more {rejections}",
                 n=summary.rejected - len(summary.rejections),
+                rejections=plural(
+                    summary.rejected - len(summary.rejections), "rejection", "rejections"
+                ),
             ),
             err=True,
         )
@@ -414,7 +424,7 @@ def _print_summary(summary: IngestSummary) -> int:
             )
         )
     if summary.zoneless:
-        posts = "post gives" if summary.zoneless == 1 else "posts give"
+        posts = plural(summary.zoneless, "post gives", "posts give")
         note(
             say(
                 "有 {n:,} 条信息的 published_at 没有时区（第一条在 {first}），已按 UTC 读取："
@@ -469,7 +479,7 @@ def _print_detection_skips(
                     "the replay clock ran ahead of the posts (storing is slower than "
                     "--speed asks); replay at a lower --speed",
                 )
-            posts = "post" if count == 1 else "posts"
+            posts = plural(count, "post", "posts")
             typer.echo(
                 say(
                     "事件发现跳过了 {count} 条信息：{meaning}",
@@ -629,8 +639,9 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             typer.echo(
                 say(
                     "正在以 {speed:g} 倍速回放 {n} 条信息，起始时间 {start}",
-                    "replaying {n} items from {start} at {speed:g}x",
+                    "replaying {n} {items} from {start} at {speed:g}x",
                     n=len(replayer),
+                    items=plural(len(replayer), "item", "items"),
                     start=replayer.stream_start.isoformat(),
                     speed=speed,
                 )
@@ -668,7 +679,7 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
     ``yuqing serve``) measures their age on the wall clock: a drill replayed from last
     year's recording was deleted whole within the hour, without a word.
     """
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     cutoff = datetime.now(UTC) - timedelta(days=retention_days)
     if replayer.stream_start >= cutoff:
@@ -686,11 +697,12 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
         "{which}发布于 {days:,} 天以前，超过保存期限（retention_days）：下一次清理（yuqing "
         "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留；如需保留，"
         "请加 --now 回放",
-        "{which} published more than {days:,} days ago (retention_days): the "
+        "{which} published more than {days:,} {unit} ago (retention_days): the "
         "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay; "
         "replay with --now to keep them",
         which=which,
         days=retention_days,
+        unit=plural(retention_days, "day", "days"),
     )
 
 
@@ -807,7 +819,16 @@ def search(
                 )
             # "共" would claim the total: a cut list is "the newest n".
             shown = "只显示最新的 {n} 条{more}" if cut_short else "共 {n} 条{more}"
-            typer.echo(say(shown, "{n} posts{more}", n=len(hits), more=more), err=True)
+            typer.echo(
+                say(
+                    shown,
+                    "{n} {posts}{more}",
+                    n=len(hits),
+                    posts=plural(len(hits), "post", "posts"),
+                    more=more,
+                ),
+                err=True,
+            )
         return 0
 
     with_context(run, demo=demo)
@@ -1020,6 +1041,17 @@ def _same_url(one: str, two: str) -> bool:
         return one == two
 
 
+def _local_second(moment: datetime | None, zone: tzinfo) -> str:
+    """``moment`` in ``zone`` to the second ("2026-07-14 09:39:05"); "-" for none.
+
+    A stored time carries microseconds and UTC's offset, which no one reading a
+    listing needs and which put it eight hours from the console's clock.
+    """
+    if moment is None:
+        return "-"
+    return utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
 @feeds_app.command(
     "list",
     help=say(
@@ -1034,6 +1066,8 @@ def feeds_list() -> None:
 
     def run(ctx: Context) -> int:
         now = ctx.clock.now()
+        # As the console's sources page shows them: the deployment's zone, to the second.
+        zone = ctx.settings.display_zone
         with ctx.db.read() as conn:
             feeds = repo.list_sources(conn, kind="rss")
             for feed in feeds:
@@ -1044,10 +1078,14 @@ def feeds_list() -> None:
                     say("抓取失败", "FAILING") if health.consecutive_failures else say("正常", "ok")
                 )
                 last_error = feed_text(display_url(health.last_error or "-"))
+                # The free-text error stays the last field: whatever it holds, the
+                # fields before it are read where they are.
                 typer.echo(
                     f"{feed.slug}\t{state}\t{display_url(feed.url or '')}\t"
                     f"items/day(7d)={per_day:.1f}\t"
-                    f"last_success={health.last_success_at or '-'}\t"
+                    f"last_success={_local_second(health.last_success_at, zone)}\t"
+                    f"next_poll={_local_second(health.next_poll_at, zone)}\t"
+                    f"last_error_at={_local_second(health.last_error_at, zone)}\t"
                     f"last_error={last_error}"
                 )
         if not feeds:
@@ -1109,9 +1147,11 @@ def feeds_poll(
                     typer.echo(
                         say(
                             "{url}：{n} 条信息超过保存期限（{days} 天），未入库",
-                            "{url}: older than the retention period ({days} days) {n}, not stored",
+                            "{url}: older than the retention period ({days} {unit}) {n}, "
+                            "not stored",
                             url=outcome.url,
                             days=ctx.settings.retention_days,
+                            unit=plural(ctx.settings.retention_days, "day", "days"),
                             n=outcome.too_old,
                         )
                     )
@@ -1283,9 +1323,10 @@ def monitors_list() -> None:
             last = (
                 say(
                     "last_burst={at}（{window} 分钟内 {posts} 条，通常约 {expected:.1f} 条）",
-                    "last_burst={at} ({posts} posts in {window} min, usually {expected:.1f})",
+                    "last_burst={at} ({posts} {noun} in {window} min, usually {expected:.1f})",
                     at=burst.at.isoformat() if burst.at else say("未知", "unknown"),
                     posts=burst.posts,
+                    noun=plural(burst.posts, "post", "posts"),
                     window=burst.window_minutes,
                     expected=burst.expected,
                 )
@@ -1475,17 +1516,20 @@ def purge() -> None:
         typer.echo(
             say(
                 "已清理 {removed} 条超过 {days} 天的信息",
-                "purged {removed} posts older than {days} days",
+                "purged {removed} {posts} older than {days} {unit}",
                 removed=removed,
+                posts=plural(removed, "post", "posts"),
                 days=ctx.settings.retention_days,
+                unit=plural(ctx.settings.retention_days, "day", "days"),
             )
         )
         if forgotten and forgotten[0] is not None:
             typer.echo(
                 say(
                     "事件发现：已清除 {n} 起已平息事件的信息文字",
-                    "event detector: {n} retired events forgot their posts' texts",
+                    "event detector: {n} retired {events} posts' texts",
                     n=forgotten[0],
+                    events=plural(forgotten[0], "event forgot its", "events forgot their"),
                 )
             )
         elif ctx.detection_elsewhere:
@@ -1643,14 +1687,16 @@ def demo_generate(
     if chatter:
         extra = say(
             "（之前另有 {n} 条日常闲聊信息）",
-            " after {n} posts of prelude chatter",
+            " after {n} {posts} of prelude chatter",
             n=len(chatter),
+            posts=plural(len(chatter), "post", "posts"),
         )
     typer.echo(
         say(
             "已向 {out} 写入 {n} 条场景信息{extra}",
-            "wrote {n} scenario posts to {out}{extra}",
+            "wrote {n} scenario {posts} to {out}{extra}",
             n=len(posts),
+            posts=plural(len(posts), "post", "posts"),
             out=out,
             extra=extra,
         )
@@ -1728,9 +1774,11 @@ def serve(
                     say(
                         "现行预案或值班表有 {n} 处问题：请用 yuqing plan check 和 yuqing "
                         "roster check 检查，修正后重新启动",
-                        "the plan or roster in force has {n} problem(s); "
-                        "fix them (yuqing plan check / yuqing roster check) and start again",
+                        "the plan or roster in force has {n} {problems}; "
+                        "fix {them} (yuqing plan check / yuqing roster check) and start again",
                         n=len(error.problems),
+                        problems=plural(len(error.problems), "problem", "problems"),
+                        them=plural(len(error.problems), "it", "them"),
                     ),
                     code=1,
                 ) from None

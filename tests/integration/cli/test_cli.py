@@ -716,7 +716,7 @@ def test_search_can_read_the_demo_database(cli: CliRunner) -> None:
         ctx.close()
     found = cli.invoke(app, ["search", "云溪河", "--demo"])
     assert found.exit_code == 0, found.output
-    assert "云溪河水位上涨" in found.stdout and "1 posts" in found.stderr
+    assert "云溪河水位上涨" in found.stdout and "1 post" in found.stderr
     # In China time, as the console shows it (it had printed 01:39, UTC, unmarked).
     assert found.stdout.startswith("2026-07-14 09:39 [weibo]")
     # The deployment's own store does not hold the demo's posts.

@@ -382,7 +382,7 @@ def test_event_files_report_bad_lines_and_untimed_posts(tmp_path: Path) -> None:
     scored = score_event_files(stream, pred)
     assert scored.rejected == 1 and f"{pred}:" in str(scored.rejections[0])
     assert scored.untimed == 1
-    assert next(scored.report()).startswith("note: 1 stream posts have no published_at")
+    assert next(scored.report()).startswith("note: 1 stream post has no published_at")
 
 
 def test_event_labels_that_name_no_event_are_rejected_by_line(tmp_path: Path) -> None:

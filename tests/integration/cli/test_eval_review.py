@@ -174,6 +174,6 @@ def test_event_files_note_ids_that_occur_more_than_once(tmp_path: Path) -> None:
     )
     scored = score_event_files(stream, pred, min_posts=3)
     lines = list(scored.report())
-    assert "note: 1 ids occur more than once; the last one is scored" in lines
+    assert "note: 1 id occurs more than once; the last one is scored" in lines
     _, reference = run_files("events", stream, pred, "--min-posts", "3")
     assert json.loads(lines[-1]) == reference

@@ -29,7 +29,7 @@ def test_search_says_more_only_when_the_limit_left_posts_out(
     assert exact.stderr.strip().endswith("2 posts")
     assert "more" not in exact.stderr
     cut = cli.invoke(app, ["search", "暴雨", "--limit", "1"])
-    assert "1 posts (the newest 1; --limit shows more)" in cut.stderr
+    assert "1 post (the newest 1; --limit shows more)" in cut.stderr
 
 
 def test_a_full_width_name_is_the_same_monitor_as_the_ascii_one(

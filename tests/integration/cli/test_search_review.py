@@ -40,7 +40,7 @@ def test_search_takes_its_words_as_separate_arguments_as_the_readme_shows(
     found = cli.invoke(app, ["search", "化工厂", "火灾"])
     assert found.exit_code == 0, found.output
     assert "浓烟滚滚" in found.stdout and "开放日" not in found.stdout
-    assert "1 posts" in found.stderr
+    assert "1 post" in found.stderr
 
 
 def test_search_refuses_operators_and_words_to_leave_out(cli: CliRunner, tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_search_refuses_operators_and_words_to_leave_out(cli: CliRunner, tmp_pat
         assert "演练" not in result.stdout
     negative = cli.invoke(app, ["search", "零下 -5"])
     assert negative.exit_code == 0, negative.output
-    assert "1 posts" in negative.stderr
+    assert "1 post" in negative.stderr
 
 
 def test_the_search_api_refuses_operators_and_words_to_leave_out(client: TestClient) -> None:

@@ -88,7 +88,7 @@ def test_yuqing_purge_does_it_when_no_other_process_detects(
     }
     result = runner.invoke(app, ["purge"], env=env)
     assert result.exit_code == 0, result.output
-    assert "1 retired events forgot" in result.output
+    assert "1 retired event forgot" in result.output
     again = open_context(make_settings(database_url=database_url), clock=FakeClock(BASE_TIME))
     try:
         assert OLD_TITLE not in saved_text(again)

@@ -110,7 +110,7 @@ def test_eval_events_names_the_lines_of_an_id_two_sources_share(tmp_path: Path) 
     result = invoke("events", "--input", str(stream), "--output", str(target), "--min-posts", "5")
     assert result.exit_code == 0, result.output
     first = next(n for n, r in enumerate(rows, 1) if r["id"] == "fire3")
-    assert "note: 1 ids occur more than once; the last one is scored" in result.stdout
+    assert "note: 1 id occurs more than once; the last one is scored" in result.stdout
     assert (
         f"  {stream}:{len(rows)}: id 'fire3' again (first at {stream}:{first}), a post of "
         "another source (source 'news', there source 'weibo'): detected as a post of its own"
@@ -293,7 +293,7 @@ def test_events_names_the_posts_dated_after_today(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("note: 1 posts are dated after today") and "time zones" in line
+        line.startswith("note: 1 post is dated after today") and "time zones" in line
         for line in lines
     ), result.stdout
     assert f"  {stream}:5: published_at 2099-03-02T08:00:00+08:00" in lines
