@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.cli import test_cli_language_incidents
 from tests.integration.incidents.incident_helpers import (
     LEVEL_II,
     MONDAY_10,
@@ -47,12 +48,8 @@ def _english_afterwards() -> Iterator[None]:
     language.use("en")
 
 
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    server = HttpReceiver()
-    server.thread.start()
-    yield server
-    server.close()
+# The loopback webhook receiver of the neighbouring language tests.
+receiver = test_cli_language_incidents.receiver
 
 
 @pytest.fixture

@@ -273,6 +273,20 @@ def _pushed(first: int, count: int) -> list[dict[str, Any]]:
     return [post(n, id=f"push{n}", published_at=now) for n in range(first, first + count)]
 
 
+def push_until_refused(client: Any, most: int) -> tuple[Any, int, int]:
+    """Push 500 posts at a time until the server answers 503 (at most ``most`` posts);
+    returns the refusal, the posts stored before it and the first post it refused."""
+    stored, first = 0, 0
+    while first < most:
+        answer = client.post("/api/v1/posts?source=wb", json=_pushed(first, 500))
+        if answer.status_code == 503:
+            return answer, stored, first
+        assert answer.status_code == 200, answer.text
+        stored += answer.json()["stored"]
+        first += 500
+    raise AssertionError("the disk never filled")
+
+
 @contextmanager
 def _serving(disk: SmallDisk, log: Path) -> Iterator[httpx.Client]:
     """``yuqing serve`` on the small disk, logging to ``log`` (on another disk), until
@@ -316,16 +330,7 @@ def test_serve_refuses_a_push_it_cannot_store_with_a_503_says_it_once_and_resume
     log = tmp_path / "serve.log"
     with _serving(disk, log) as client:
         disk.fill(leave=1024 * 1024)
-        stored, refused, first = 0, None, 0
-        while refused is None and first < 40_000:
-            answer = client.post("/api/v1/posts?source=wb", json=_pushed(first, 500))
-            if answer.status_code == 503:
-                refused = answer
-            else:
-                assert answer.status_code == 200, answer.text
-                stored += answer.json()["stored"]
-                first += 500
-        assert refused is not None, "the disk never filled"
+        refused, stored, first = push_until_refused(client, 40_000)
         body = refused.json()
         assert body["detail"].startswith("the server's disk is full: "), body
         assert "send them again once there is room" in body["detail"]

@@ -22,7 +22,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import post, write_jsonl
+from tests.integration.storage.test_disk_full import _pushed, push_until_refused
 
 from yuqing.api.app import create_app
 from yuqing.cli.main import app
@@ -271,11 +271,6 @@ def test_an_import_that_fills_the_servers_disk_says_so_and_a_rerun_stores_the_re
     assert _count(server) == (total, total)
 
 
-def _pushed(first: int, count: int) -> list[dict[str, Any]]:
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    return [post(n, id=f"push{n}", published_at=now) for n in range(first, first + count)]
-
-
 def test_a_push_the_full_server_cannot_store_is_refused_with_a_503_and_retry_after(
     server: SmallServer, make_settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -285,16 +280,7 @@ def test_a_push_the_full_server_cannot_store_is_refused_with_a_503_and_retry_aft
         with TestClient(create_app(ctx)) as client:
             client.headers["Authorization"] = f"Bearer {TOKEN}"
             server.fill(leave=2 * 1024 * 1024)
-            stored, refused, first = 0, None, 0
-            while refused is None and first < 20_000:
-                answer = client.post("/api/v1/posts?source=wb", json=_pushed(first, 500))
-                if answer.status_code == 503:
-                    refused = answer
-                else:
-                    assert answer.status_code == 200, answer.text
-                    stored += answer.json()["stored"]
-                    first += 500
-            assert refused is not None, "the server's disk never filled"
+            refused, stored, first = push_until_refused(client, 20_000)
             body = refused.json()
             assert body["detail"].startswith("the server's disk is full: "), body
             assert refused.headers["retry-after"] == "60"
