@@ -4,16 +4,21 @@ A ``VolumeBaseline`` follows one series of counts per bin (a monitor's matching 
 exponentially weighted level and mean absolute deviation of closed bins, and a level for
 each hour of the day, so that the usual evening peak is expected rather than alarming (an
 hour's own level is used from the second day on). A closed bin is clipped before it
-joins the baseline (winsorised at its expectation + 3 deviations), so that a burst does not
-raise its own bar within the hour. ``MonitorBurstTracker`` holds one baseline per
-monitor id and says when the last few bins are a burst:
+joins the baseline (winsorised at its expectation + 3 deviations). A monitor's bins join
+it only when they leave its two-hour window (``hold``), so that the window is weighed
+against the hours before it and a burst does not raise its own bar.
+``MonitorBurstTracker`` holds one baseline per monitor id and says when the last bins are
+a burst, over the last 30 minutes (``monitor_window_bins``) or, for a slower rise, the last
+two hours (the event alert's window, ``alert_window``):
 
-* at least ``monitor_min_posts`` posts in the window (the current bin and the ones before);
+* at least ``monitor_min_posts`` posts in the short window, ``alert_min_posts`` in the long;
 * at least ``monitor_ratio`` times what the baseline expects for the window; and
 * a z-score of at least ``monitor_z`` against the baseline's spread (Poisson floor).
 
-A monitor bursts once per episode: after a burst it stays quiet for ``monitor_cooldown``.
-Memory is a few numbers per monitor; cost per post is O(1) (amortised over bins).
+A monitor bursts once per episode: an episode lasts while its volume still passes these
+tests and ends ``monitor_cooldown`` after it last did.
+Memory is a few numbers and the window's bins per monitor; cost per post is O(window)
+(amortised over bins).
 """
 
 from __future__ import annotations
@@ -106,7 +111,7 @@ class VolumeBaseline:
         hour_alpha = _corrected(self._hour_alpha, self._hour_seen[hour])
         self._hour_level[hour] += hour_alpha * (hour_value - self._hour_level[hour])
 
-    def add(self, when: float, window_bins: int) -> None:
+    def add(self, when: float, window_bins: int, *, hold: bool = False) -> None:
         """Count one post at ``when``; bins before the current one close as time passes."""
         index = int(when // self._bin)
         if self._current_bin is not None and index < self._current_bin:
@@ -115,21 +120,33 @@ class VolumeBaseline:
             if back <= len(self._previous):
                 self._previous[-back] += 1
             return
-        self.advance(when, window_bins)
+        self.advance(when, window_bins, hold=hold)
         self._current += 1
 
-    def advance(self, when: float, window_bins: int) -> None:
-        """Close the bins before the one of ``when`` (no post counted); earlier: nothing."""
+    def advance(self, when: float, window_bins: int, *, hold: bool = False) -> None:
+        """Close the bins before the one of ``when`` (no post counted); earlier: nothing.
+
+        A closed bin joins the baseline at once, or with ``hold`` only when it leaves the
+        last ``window_bins`` closed bins: the window is then weighed against the hours
+        before it. (Joined at once, the first bins of a burst raised their hour's level,
+        which is the expectation of every bin of that hour and of each window over it: a
+        new topic's 3 posts in one bin put 0.85 posts into a two-hour window's
+        expectation, and its burst waited for more.)
+        """
         index = int(when // self._bin)
         if self._current_bin is None:
             self._current_bin = index
         if index > self._current_bin:
-            self._previous.append(self._current)
-            self._fold(self._current, self._current_bin)
             gap = min(index - self._current_bin - 1, _MAX_FOLDED_BINS)
-            for step in range(gap):
-                self._previous.append(0)
-                self._fold(0.0, self._current_bin + 1 + step)
+            for step in range(gap + 1):
+                count = self._current if step == 0 else 0
+                self._previous.append(count)
+                if not hold:
+                    self._fold(float(count), self._current_bin + step)
+                elif len(self._previous) > window_bins:
+                    # The bins held are consecutive and end at the one just appended.
+                    oldest = self._current_bin + step - len(self._previous) + 1
+                    self._fold(float(self._previous.pop(0)), oldest)
             del self._previous[: max(0, len(self._previous) - window_bins)]
             self._current_bin = index
             self._current = 0
@@ -151,7 +168,13 @@ class VolumeBaseline:
 
     @property
     def closed_bins(self) -> int:
+        """Closed bins that joined the baseline."""
         return self._closed
+
+    @property
+    def held_bins(self) -> int:
+        """Closed bins kept for the window (with ``hold``: not yet in the baseline)."""
+        return len(self._previous)
 
     @property
     def last_bin(self) -> int:
@@ -170,6 +193,11 @@ class MonitorBurstTracker:
         self._quiet_until: dict[int, float] = {}
         # Warm-up: a monitor needs a few hours of history before its bursts mean anything.
         self._min_closed = max(6, int(3 * 3600 // self._bin))
+        self._window = max(1, self._config.monitor_window_bins)
+        # The slow test: the event alert's window (2 h), in whole bins.
+        self._long = max(
+            self._window, math.ceil(self._config.alert_window.total_seconds() / self._bin)
+        )
 
     def watch(self, monitor_id: int, seconds: float) -> None:
         """Count ``monitor_id``'s volume from ``seconds`` (stream time) on, posts or none.
@@ -181,8 +209,23 @@ class MonitorBurstTracker:
         """
         if monitor_id not in self._baselines:
             baseline = VolumeBaseline(self._bin, self._half_life)
-            baseline.advance(seconds, self._config.monitor_window_bins)
+            baseline.advance(seconds, self._long, hold=True)
             self._baselines[monitor_id] = baseline
+
+    def _surge(
+        self, baseline: VolumeBaseline, seconds: float, window: int, min_posts: int
+    ) -> tuple[int, float, float] | None:
+        """(posts, expected, z) when the last ``window`` bins are a burst, else None."""
+        config = self._config
+        count = baseline.window_count(window)
+        if count < min_posts:
+            return None
+        expected = baseline.expected(seconds, window)
+        spread = math.sqrt(expected + baseline.deviation**2 * window + 1.0)
+        z = (count - expected) / spread
+        if count < config.monitor_ratio * expected or z < config.monitor_z:
+            return None
+        return count, expected, z
 
     def observe(self, monitor_id: int, when: datetime) -> Occurrence | None:
         """Count one post of ``monitor_id`` at ``when``; return an occurrence on a burst."""
@@ -193,20 +236,30 @@ class MonitorBurstTracker:
         if baseline is None:
             baseline = VolumeBaseline(self._bin, self._half_life)
             self._baselines[monitor_id] = baseline
-        window = config.monitor_window_bins
-        baseline.add(seconds, window)
-        if baseline.closed_bins < self._min_closed:
+        baseline.add(seconds, self._long, hold=True)
+        if baseline.closed_bins + baseline.held_bins < self._min_closed:
             return None
+        # Two tests: a fast surge (monitor_min_posts in the short window), and a slower
+        # rise over the event alert's window with the event alert's minimum. A topic of a
+        # few posts an hour where there were none (a building collapse in a crisis sample,
+        # a slow hot topic) never reached 10 posts in 30 minutes and burst hours after the
+        # event was raised, or never.
+        window = self._window
+        found = self._surge(baseline, seconds, window, config.monitor_min_posts)
+        if found is None:
+            window = self._long
+            found = self._surge(baseline, seconds, window, config.alert_min_posts)
         if seconds < self._quiet_until.get(monitor_id, -math.inf):
+            # An episode lasts while the volume still counts as a burst, and ends
+            # ``monitor_cooldown`` after it last did. The baseline is winsorised, so it
+            # hardly learns a topic that stays loud for a day: with a fixed cool-down
+            # from the burst, a still busy topic burst again every six hours.
+            if found is not None:
+                self._quiet_until[monitor_id] = seconds + config.monitor_cooldown.total_seconds()
             return None
-        count = baseline.window_count(window)
-        if count < config.monitor_min_posts:
+        if found is None:
             return None
-        expected = baseline.expected(seconds, window)
-        spread = math.sqrt(expected + (baseline.deviation * window) ** 2 / window + 1.0)
-        z = (count - expected) / spread
-        if count < config.monitor_ratio * expected or z < config.monitor_z:
-            return None
+        count, expected, z = found
         self._quiet_until[monitor_id] = seconds + config.monitor_cooldown.total_seconds()
         minutes = int(window * self._bin // 60)
         return Occurrence(
