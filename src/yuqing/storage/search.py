@@ -17,6 +17,12 @@ Accents are ignored on both databases: a word is looked up in its accent-free fo
 (``cafe`` for café, Café or cafe), which every post's terms hold (``segment.fold_accents``;
 migration 0008 added it to the posts stored before). SQLite's index folded accents of
 itself, PostgreSQL's ``simple`` configuration does not: ``cafe`` found "Café" only on SQLite.
+
+Newest first on SQLite, two ways to the same hits (``search_posts``): a word few posts
+hold reads its matches and sorts them; a common one walks the posts by time and keeps
+those among its matches, stopping at the limit. Reading and sorting 117,000 matches of
+"the" in a store of a million posts took 0.3-0.4 s; the walk takes about 15 ms
+(benchmarks/console.py measures both).
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy import Integer, Select, column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from yuqing.errors import QueryError
 from yuqing.storage import schema as t
@@ -50,6 +59,15 @@ _OPERATORS = frozenset({"AND", "OR", "NOT"})
 
 # The FTS5 virtual table made by the migration (SQLite only); not part of the metadata.
 _posts_fts = table("posts_fts", column("rowid"))
+
+# Above this many posts holding the words, and ten times the limit (SQLite), the newest
+# are found by walking the posts by time, not by reading every match and sorting.
+# Reading a match costs about 2.5 us (its row), a step of the walk about 0.1 us (the
+# time index alone): the walk is the quicker once matches are common enough to meet
+# the limit soon, and at worst (every match old) it reads the whole time index, about
+# 0.1 s a million posts. Measured on a million posts (benchmarks/console.py --posts).
+MANY_MATCHES = 2000
+MATCHES_PER_HIT = 10
 
 
 @dataclass(slots=True, frozen=True)
@@ -114,6 +132,7 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
     unique = list(typed)
     if not unique:
         return []
+    limit = max(1, min(limit, MAX_HITS + 1))
     inside = [term for term in unique if len(term) == 1 and _CJK_CHAR.match(term)]
     words = [term for term in unique if term not in inside]
     query = select(
@@ -134,9 +153,20 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
             "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term, typed[term])) + ")"
             for term in words
         )
-        query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
-            literal_column("posts_fts").op("MATCH")(match)
-        )
+        matches = literal_column("posts_fts").op("MATCH")(match)
+        matching = select(_posts_fts.c.rowid).where(matches)
+        many = max(MANY_MATCHES, MATCHES_PER_HIT * limit)
+        # With a character to find inside the terms, each match's row is read whichever
+        # way: the walk would read as many rows, and the time index besides.
+        if not inside and _matches_more_than(conn, matching, many):
+            # The posts by time (ix_posts_seen_at), newest first, each kept if its id is
+            # in the list of matches SQLite builds once from the full-text index; the
+            # walk stops at the limit. The id behind a unary + (SQLite's way to keep a
+            # term off an index): on the id itself the planner looked each match up by
+            # its primary key and sorted them all, the slow way this avoids.
+            query = query.where(_no_index(t.posts.c.id).in_(matching.scalar_subquery()))
+        else:
+            query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(matches)
     elif words:
         tsquery = " & ".join(
             "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term, typed[term])) + ")"
@@ -147,5 +177,19 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
                 func.to_tsquery(text("'simple'"), tsquery)
             )
         )
-    query = query.order_by(t.posts.c.seen_at.desc()).limit(max(1, min(limit, MAX_HITS + 1)))
+    # Posts of one time, the later stored first: one order whichever way SQLite found
+    # them (its time index holds each post's id after its time), and on PostgreSQL too.
+    query = query.order_by(t.posts.c.seen_at.desc(), t.posts.c.id.desc()).limit(limit)
     return [SearchHit(*row) for row in conn.execute(query)]
+
+
+def _no_index(expression: ColumnElement[int]) -> ColumnElement[int]:
+    """``+expression``: the same value, which SQLite will not look up through an index."""
+    return UnaryExpression(expression, operator=custom_op("+"), type_=Integer())
+
+
+def _matches_more_than(conn: Connection, matching: Select[Any], many: int) -> bool:
+    """Whether more than ``many`` posts match: counted in the full-text index alone (a
+    fraction of a millisecond), reading no more than ``many`` + 1 of them."""
+    counted = select(func.count()).select_from(matching.limit(many + 1).subquery())
+    return int(conn.execute(counted).scalar_one()) > many
