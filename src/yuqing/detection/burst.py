@@ -24,6 +24,7 @@ Memory is a few numbers and the window's bins per monitor; cost per post is O(wi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,10 @@ __all__ = ["MonitorBurstTracker", "VolumeBaseline"]
 
 _LN2 = math.log(2.0)
 _MAX_FOLDED_BINS = 6 * 24 * 30  # beyond a month of silence the baseline is simply zero
+
+
+def _seconds(moment: datetime) -> float:
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _corrected(alpha: float, count: int) -> float:
@@ -211,6 +216,40 @@ class MonitorBurstTracker:
             baseline = VolumeBaseline(self._bin, self._half_life)
             baseline.advance(seconds, self._long, hold=True)
             self._baselines[monitor_id] = baseline
+
+    def __contains__(self, monitor_id: object) -> bool:
+        """Whether ``monitor_id`` has a baseline (watched, seeded or restored)."""
+        return monitor_id in self._baselines
+
+    def seed(
+        self, monitor_id: int, times: Iterable[datetime], since: datetime, now: datetime
+    ) -> bool:
+        """Give a monitor not watched yet the history the store holds: its matching posts'
+        ``times`` from ``since`` (where the stored history starts) to ``now`` (the stream
+        time). False, and nothing done, when it has a baseline or there is no history.
+
+        The monitor comes out as if it had been watched from ``since``: every post is
+        observed in time order, through the same bins, hold and window as a live one, and
+        the bins up to ``now`` are closed. A monitor added during a quiet spell can then
+        burst at once instead of after three hours of warm-up, in which a topic that
+        started meanwhile became its baseline. A topic already loud in that history had its
+        burst in it: the episode goes on (the replayed occurrence is dropped, as no one was
+        told of it), so a topic running for hours does not burst merely because its
+        monitor is new. With less history than the warm-up, the rest of the warm-up is
+        still waited for (counted from ``since``).
+        """
+        if monitor_id in self._baselines:
+            return False
+        start, end = _seconds(since), _seconds(now)
+        if end <= start:
+            return False
+        baseline = VolumeBaseline(self._bin, self._half_life)
+        baseline.advance(start, self._long, hold=True)
+        self._baselines[monitor_id] = baseline
+        for moment in sorted(t for t in times if start <= _seconds(t) <= end):
+            self.observe(monitor_id, moment)
+        baseline.advance(end, self._long, hold=True)
+        return True
 
     def _surge(
         self, baseline: VolumeBaseline, seconds: float, window: int, min_posts: int

@@ -36,8 +36,14 @@ from yuqing.core.posts import (
 )
 from yuqing.core.privacy import PUBLIC_KINDS, Pseudonymiser
 from yuqing.detection import Occurrence as DetectedOccurrence
-from yuqing.errors import QueryError
-from yuqing.runtime.detect import DetectionOutput, DetectionStage, cue_dict, post_kinds
+from yuqing.errors import QueryError, StorageError
+from yuqing.runtime.detect import (
+    DetectionOutput,
+    DetectionStage,
+    cue_dict,
+    post_kinds,
+    seed_from_store,
+)
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.storage import event_repo, repo
@@ -313,7 +319,28 @@ class Ingestor:
                 )
                 continue
         with self._lock:
+            # Before the new set is in force: no batch of this ingestor runs meanwhile,
+            # so no post is both in the seeded history and observed after it.
+            self._seed_monitors(compiled)
             self.monitors = MonitorSet(compiled)
+
+    def _seed_monitors(self, compiled: Sequence[tuple[int, MonitorQuery]]) -> None:
+        """Give the monitors new to this process's detector their history from the store
+        (``detect.seed_from_store``), so that one added while a topic runs neither waits
+        three hours to burst nor takes the topic for its usual volume."""
+        stage = self.detection
+        if stage is None or not compiled:
+            return
+        try:
+            seed_from_store(stage, compiled, self.db, self.pipeline, self.clock.now())
+        except StorageError:
+            raise
+        except Exception:  # the monitors still run, from a fresh baseline as before
+            log.warning(
+                "monitor baselines could not be seeded from the stored posts; new monitors "
+                "start from their first batch (three hours before they can burst)",
+                exc_info=True,
+            )
 
     def _source_for(
         self, record: PostRecord, default_source: str | None, kind: str

@@ -19,11 +19,14 @@ from sqlalchemy import (
     Boolean,
     Row,
     Table,
+    Text,
     and_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -1004,6 +1007,61 @@ def window_posts(conn: Connection, since: datetime, limit: int = 500_000) -> lis
             .limit(limit)
         )
     )
+
+
+def earliest_seen_at(conn: Connection) -> datetime | None:
+    """The time of the oldest stored post: where the store's history starts (the purge
+    moves it on)."""
+    oldest: datetime | None = conn.execute(select(func.min(t.posts.c.seen_at))).scalar_one()
+    return oldest
+
+
+def posts_to_match(
+    conn: Connection,
+    since: datetime,
+    until: datetime,
+    *,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 5000,
+) -> list[Row[Any]]:
+    """Posts seen from ``since`` to ``until``, newest first, with what a monitor's query
+    is matched on (``runtime.detect.stored_matches``; ``places`` is the list's JSON text);
+    one page of at most ``limit``.
+
+    ``before`` is the (seen_at, id) of the last row of the previous page: the next page
+    starts after it (by the index on seen_at), so a long history is read in bounded
+    pages, never all at once.
+    """
+    p = t.posts.c
+    query = (
+        select(
+            p.id,
+            p.seen_at,
+            p.title,
+            p.text,
+            p.lang,
+            # As its JSON text: most posts name no place, and decoding every row's list
+            # took a third of the read.
+            cast(p.places, Text).label("places"),
+            p.search_terms,
+            p.author_kind,
+            p.kind,
+            t.sources.c.slug,
+            t.sources.c.category,
+        )
+        .join(t.sources, t.sources.c.id == p.source_id)
+        .where(p.seen_at >= since)
+    )
+    if before is None:
+        query = query.where(p.seen_at <= until)
+    else:
+        at, post_id = before
+        # ``seen_at <= at`` bounds the index range: with the OR alone, PostgreSQL walked
+        # the index from ``until`` past every row of the pages before (quadratic).
+        query = query.where(
+            p.seen_at <= min(at, until), or_(p.seen_at < at, and_(p.seen_at == at, p.id < post_id))
+        )
+    return list(conn.execute(query.order_by(p.seen_at.desc(), p.id.desc()).limit(limit)))
 
 
 def purge_posts_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
