@@ -12,11 +12,13 @@ scrolls sideways; a wide screen keeps the tables. Measured in headless Chromium 
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -105,6 +107,10 @@ class Chromium:
             pass_fds=(commands_in, answers_out),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own process group: Chromium's renderer and utility processes outlive a
+            # kill of the browser process alone and went on writing into the profile
+            # while it was removed ("Directory not empty: 'Default'").
+            start_new_session=True,
         )
         os.close(commands_in)
         os.close(answers_out)
@@ -119,11 +125,21 @@ class Chromium:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait(timeout=WAIT_SECONDS)
         os.close(self._commands)
         os.close(self._answers)
-        self._profile.cleanup()
+        # A killed child may still be on its way out: the profile goes once it is gone.
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                self._profile.cleanup()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def _read(self) -> dict[str, Any]:
         deadline = time.monotonic() + WAIT_SECONDS
