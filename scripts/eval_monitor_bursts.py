@@ -46,7 +46,6 @@ import bisect
 import json
 import math
 import re
-import secrets
 import sys
 import tempfile
 import time
@@ -59,14 +58,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from yuqing.detection.stopwords import STOP_WORDS  # noqa: E402
 from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, stream_line, untimed  # noqa: E402
 from yuqing.runtime.context import open_context  # noqa: E402
-from yuqing.runtime.evaluate import DEFAULT_SOURCE, MAX_BATCH, _apart, _batches  # noqa: E402
-from yuqing.settings import Settings  # noqa: E402
+from yuqing.runtime.evaluate import (  # noqa: E402
+    DEFAULT_SOURCE,
+    _apart,
+    _batches,
+    evaluation_settings,
+)
 from yuqing.sources.base import Located, Rejection  # noqa: E402
 from yuqing.storage import event_repo, repo  # noqa: E402
 from yuqing.storage import schema as t  # noqa: E402
@@ -221,13 +223,7 @@ def run_pipeline(path: Path, monitors: list[Monitor]) -> Run:
     clock = FakeClock(timed[0].record.published_at)
     matched: dict[int, list[str]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="yuqing-monitor-eval-") as folder:
-        settings = Settings(
-            data_dir=Path(folder),
-            database_url=f"sqlite:///{folder}/eval.db",
-            secret=SecretStr(secrets.token_hex(16)),
-            batch_size=MAX_BATCH,
-        )
-        ctx = open_context(settings, clock=clock)
+        ctx = open_context(evaluation_settings(folder), clock=clock)
         try:
             with ctx.db.write() as conn:
                 for monitor in monitors:

@@ -32,6 +32,17 @@ MAX_BATCH = 2000
 DEFAULT_SOURCE = "import"
 
 
+def evaluation_settings(folder: str) -> Settings:
+    """The settings of an evaluation's store: a fresh SQLite file in ``folder``, a
+    throwaway pseudonym key, batches of ``MAX_BATCH``."""
+    return Settings(
+        data_dir=Path(folder),
+        database_url=f"sqlite:///{folder}/eval.db",
+        secret=SecretStr(secrets.token_hex(16)),
+        batch_size=MAX_BATCH,
+    )
+
+
 @dataclass(slots=True, frozen=True)
 class RaisedEvent:
     """An event the run raised, as it stood at the end of the stream."""
@@ -192,13 +203,7 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
     naive = bool(timed) and all(_without_offset(i.record.raw.get("published_at")) for i in timed)
     clock = FakeClock(first) if first is not None else FakeClock()
     with tempfile.TemporaryDirectory(prefix="yuqing-eval-") as folder:
-        settings = Settings(
-            data_dir=Path(folder),
-            database_url=f"sqlite:///{folder}/eval.db",
-            secret=SecretStr(secrets.token_hex(16)),
-            batch_size=MAX_BATCH,
-        )
-        ctx = open_context(settings, clock=clock)
+        ctx = open_context(evaluation_settings(folder), clock=clock)
         try:
             ingestor = ctx.ingestor
             ingestor.ingest_batches(

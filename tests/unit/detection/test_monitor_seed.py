@@ -6,19 +6,11 @@ import json
 from datetime import datetime, timedelta
 
 from stream_factories import T0
+from tests.unit.detection.test_monitor_bursts import _feed
 
-from yuqing.detection import MonitorBurstTracker, Occurrence
+from yuqing.detection import MonitorBurstTracker
 
 NOW = T0 + timedelta(days=2)
-
-
-def _feed(tracker: MonitorBurstTracker, monitor: int, times: list[datetime]) -> list[Occurrence]:
-    found = []
-    for moment in times:
-        occurrence = tracker.observe(monitor, moment)
-        if occurrence is not None:
-            found.append(occurrence)
-    return found
 
 
 def _every(start: datetime, end: datetime, minutes: int) -> list[datetime]:
