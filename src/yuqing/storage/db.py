@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,8 +26,8 @@ from yuqing.storage.full import DiskFull, full_server, full_store
 
 # SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
 # byte of an extended code is its primary code.
-_SQLITE_READONLY = 8
-_SQLITE_CANTOPEN = 14
+_SQLITE_READONLY = sqlite3.SQLITE_READONLY
+_SQLITE_CANTOPEN = sqlite3.SQLITE_CANTOPEN
 _WHAT_TO_DO = (
     "give that user write access (chown or chmod), or point data_dir or database_url at "
     "a place it can write"

@@ -15,6 +15,7 @@ in its place (an import run, a schema upgrade).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,8 +27,8 @@ from yuqing.core.shown import one_line
 from yuqing.errors import StorageError
 
 # SQLite's primary result codes (the low byte of ``sqlite_errorcode``).
-_SQLITE_IOERR = 10
-_SQLITE_FULL = 13
+_SQLITE_IOERR = sqlite3.SQLITE_IOERR
+_SQLITE_FULL = sqlite3.SQLITE_FULL
 # SQLite reports the -shm file it cannot grow (32 KiB at a time) as an I/O error, not as
 # a full disk: one with less room than this left beside the database is taken for one.
 _NEARLY_FULL = 1 << 20

@@ -24,7 +24,20 @@ __all__ = ["store_unavailable"]
 # database): whichever batch came, it would have failed alike. The others (SQLITE_ERROR
 # for an unknown table or too many variables, CONSTRAINT, TOOBIG, MISMATCH, RANGE ...)
 # come from the statement or its data.
-_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 11, 13, 14, 15, 26})
+_SQLITE_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+        sqlite3.SQLITE_NOTADB,
+    }
+)
 # PostgreSQL's SQLSTATE classes of the same kind: connection exception, transaction
 # rollback (serialization failure, deadlock), insufficient resources (disk full, out of
 # memory, too many connections), operator intervention (shutdown, restart), system error

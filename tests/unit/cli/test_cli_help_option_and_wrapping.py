@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from tests.unit.cli.test_cli_language import HELP_PAGES
 
 from yuqing.cli import language
 from yuqing.cli.language import reflow
@@ -19,31 +20,6 @@ from yuqing.cli.language import reflow
 WIDTH = 80
 HELP_ZH = "显示此帮助信息并退出。"
 HELP_EN = "Show this message and exit."
-
-# Every help page as a terminal of 80 columns shows it, in a fresh interpreter: the help
-# is built when the command line is imported, in the language of that moment (the words
-# after ``-c`` stand before each command, as a user's ``--lang`` would).
-HELP_PAGES = r"""
-import json, os, sys
-os.environ["COLUMNS"] = "80"
-import typer.main
-from typer.testing import CliRunner
-from yuqing.cli.main import app
-
-def paths(command, path):
-    yield path
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        yield from paths(sub, [*path, name])
-
-before = sys.argv[1:]
-runner = CliRunner()
-pages = {}
-for path in paths(typer.main.get_command(app), []):
-    result = runner.invoke(app, [*before, *path, "--help"], terminal_width=80)
-    assert result.exit_code == 0, (path, result.output)
-    pages[" ".join(path) or "yuqing"] = result.output
-json.dump(pages, sys.stdout)
-"""
 
 # (expected language, YUQING_LANG or None, words before the command)
 RUNS = {

@@ -188,9 +188,11 @@ def test_a_bad_language_falls_back_to_chinese_and_is_reported() -> None:
     assert lang == "zh" and problem is not None and "YUQING_LANG" in problem
 
 
-# Every help page, rendered as a terminal of 80 columns shows it: Typer cuts a run of
-# Chinese wider than its column short with "…" (it wraps only at spaces), and 15 entries
-# had lost words so.
+# Every help page, rendered as a terminal of 80 columns shows it, in a fresh interpreter
+# (the help is built when the command line is imported, in the language of that moment;
+# the words after ``-c`` stand before each command, as a user's ``--lang`` would). Typer
+# cuts a run of Chinese wider than its column short with "…" (it wraps only at spaces),
+# and 15 entries had lost words so.
 HELP_PAGES = r"""
 import json, os, sys
 os.environ["COLUMNS"] = "80"
@@ -203,10 +205,12 @@ def paths(command, path):
     for name, sub in sorted(getattr(command, "commands", {}).items()):
         yield from paths(sub, [*path, name])
 
+before = sys.argv[1:]
 runner = CliRunner()
 pages = {}
 for path in paths(typer.main.get_command(app), []):
-    result = runner.invoke(app, [*path, "--help"], terminal_width=80)
+    result = runner.invoke(app, [*before, *path, "--help"], terminal_width=80)
+    assert result.exit_code == 0, (path, result.output)
     pages[" ".join(path) or "yuqing"] = result.output
 json.dump(pages, sys.stdout)
 """
