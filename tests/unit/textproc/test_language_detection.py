@@ -48,3 +48,31 @@ def test_links_and_latin_hashtags_do_not_make_a_chinese_post_foreign() -> None:
             "武汉加油 #StayStrong #COVID19 #PrayForWuhan",
         ]
     ) == ["zh", "zh"]
+
+
+def test_short_english_headlines_full_of_names_are_english() -> None:
+    # Few function words and many place names: lingua alone had called these Tagalog or
+    # German, which took them out of English sentiment and English event words.
+    headlines = [
+        "No tsunami threat for Fiji after strong quake near Tonga",
+        "Quake jolts Luzon, no damage reported in Manila",
+        "Evacuees in Bayan Lepas need blankets",
+        "Boston Marathon blast: suspects photos released",
+    ]
+    assert detect_batch(headlines) == ["en"] * 4
+
+
+def test_short_posts_in_other_latin_languages_stay_other() -> None:
+    texts = [
+        "Terremoto en Italia, muchos muertos y heridos esta noche",
+        "Forte terremoto in Emilia, crolli e feriti",
+        "Mga biktima ng baha sa Maynila, tulungan natin sila",
+        "Milhares de desabrigados após enchentes no Rio",
+        "Inondations dans le sud de la France, plusieurs morts",
+    ]
+    assert detect_batch(texts) == ["other"] * 5
+
+
+def test_control_characters_and_lone_surrogates_do_not_fail_the_batch() -> None:
+    texts = ["ok\x00 the river is rising fast near our street\x07", "flood \ud800 warning now"]
+    assert detect_batch(texts) == ["en", "en"]
