@@ -31,7 +31,13 @@ everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer 
   word after the name is one of ``_THINGS``), nor a province's short form that begins a
   longer word of jieba's which is not its people's, an authority's, ground's or event's
   (云南白药, 北京烤鸭, 新疆棉, 北京国安, 四川北路 in Shanghai are not Yunnan ... Sichuan;
-  河南人, 湖南省委, 四川盆地, 辽宁沈阳 are: ``_PLACE_WORD_TAILS``).
+  河南人, 湖南省委, 四川盆地, 辽宁沈阳 are: ``_PLACE_WORD_TAILS``);
+* never a name that an airline or a sports team goes by, which jieba cuts in two: the
+  word after it (or after one more word, the sponsor's: 广州恒大足球俱乐部) is one of
+  ``_TEAMS`` (海南航空, 辽宁男篮, 台湾女队), or, in a sentence about a match, a word in 队
+  (山东泰山队) or a sponsor's word beside the other side (北京国安对上海申鑫的比赛). The
+  place's teams of service and its fans (湖北医疗队, 消防救援总队, 北京球迷) and a match
+  held in a place (比赛在上海举行) still name it.
 
 Autonomous prefectures and counties are also found by their everyday name, the short form
 with 州, 县 or 旗 kept (红河州, 凉山州, 北川县). A city or a county's full name right after
@@ -226,6 +232,7 @@ _FREE, _WORD, _WORD_AND_CONTEXT = 0, 1, 2
 _NOT_MID_WORD = 3
 _WATER_OR_HILL = frozenset("河湖江海山")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # What a word of jieba's that begins with a city's short form ends with when it names a
 # thing standing in that city (广州大学, 南京长江大桥, 成都双流机场, 武汉站, 宁波港): the city
 # is named, though it is no word of its own. Other such words are not its place: 南京路
@@ -288,6 +295,36 @@ _THINGS = frozenset((*_SPECIES, *_DISHES, *(d + shop for d in _DISHES for shop i
 # characters (a test of one call, where most names are followed by none).
 _THING_STARTS = (*_SPECIES, *_DISHES)
 _THING_FIRST = frozenset(word[0] for word in _THING_STARTS)
+# The word after a place's name when the two name an airline or a sports team, which
+# jieba cuts in two (海南 / 航空, 四川 / 航空, 台湾 / 女队, 辽宁 / 男篮): an airline flies
+# everywhere and a team plays everywhere, so neither says where a post's incident is. One
+# word may come between, the team's sponsor (广州 / 恒大 / 足球 / 俱乐部, 北京 / 首钢 /
+# 篮球队). Not a team of service (医疗队, 救援队, 消防支队: the place's people at work)
+# nor its fans (北京球迷).
+_TEAMS = frozenset(
+    (
+        *("航空", "航空公司"),
+        *("足球", "篮球", "排球", "男篮", "女篮", "男排", "女排", "男足", "女足", "男队"),
+        *("女队", "球队", "足球队", "篮球队", "排球队", "俱乐部", "足球俱乐部", "篮球俱乐部"),
+        "代表队",
+    )
+)
+_TEAM_STARTS = tuple(sorted(_TEAMS))
+_TEAM_FIRST = frozenset(word[0] for word in _TEAMS)
+# Words of a match. In a sentence with one, a team also goes by its place and its
+# sponsor's word beside the other side (北京国安对上海申鑫的比赛: 上海 / 申鑫), or by a word
+# that ends in 队 (山东 / 泰山队, 广东 / 宏远队).
+_MATCH = re.compile(
+    r"比赛|联赛|中超|中甲|CBA|cba|赛季|比分|主场|客场|球迷|夺冠|进球|对阵|战胜|击败|战平|逼平"
+    r"|负于|迎战|首发|主帅|主教练|决赛|季后赛"
+)
+_MATCH_SIDES = ("对", "对阵", "vs", "VS", "Vs", "战胜", "击败", "负于", "迎战", "逼平", "战平")
+# jieba's tags of a proper name that is no place (a person's, another proper noun, an
+# organisation's, an abbreviation): what a sponsor's word is tagged when jieba knows it.
+_BRANDS = ("nr", "nz", "nt", "j")
+# How far around a name a word of its match is looked for: a sentence, not the post.
+_MATCH_REACH = 40
+_TEAM_OR_MATCH = re.compile("|".join(sorted(_TEAMS, key=len, reverse=True)) + "|" + _MATCH.pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,9 +426,12 @@ class PlaceFinder:
                     if any(c.needs == _WORD_AND_CONTEXT for c in cs)
                 )
             )
-            if mid_word or county or _WORD in needs or _maybe_in_word(text, matches):
+            # A team or an airline needs one of their words in the text: one search of the
+            # text spares a look around each name in the others (most of them).
+            teams = _TEAM_OR_MATCH.search(text) is not None
+            if mid_word or county or _WORD in needs or _maybe_in_word(text, matches, teams):
                 bounds = _bounds(rjieba.tokenize(text))
-            result[owner] = _places_of(text, matches, bounds, self._names)
+            result[owner] = _places_of(text, matches, bounds, self._names, teams)
         return result
 
     def _scan(self, texts: Sequence[str]) -> dict[int, tuple[str, list[_Match]]]:
@@ -473,7 +513,7 @@ def _province_short(candidate: _Candidate, key: str) -> bool:
     )
 
 
-def _maybe_in_word(text: str, matches: list[_Match]) -> bool:
+def _maybe_in_word(text: str, matches: list[_Match], teams: bool = True) -> bool:
     """Whether a name may begin a longer word or be followed by a thing (before the cut).
 
     A word of jieba's dictionary must start with a province's short form for it to begin
@@ -498,9 +538,66 @@ def _maybe_in_word(text: str, matches: list[_Match]) -> bool:
                 and all(at != end for at, _options in matches)
             ):
                 return True
+            if teams and _maybe_team(text, pos, end):
+                return True
             if any(c.needs == _FREE for c in candidates):
                 break  # taken: the shorter names there (湖北 of 湖北省) are not looked at
     return False
+
+
+def _maybe_team(text: str, pos: int, end: int) -> bool:
+    """Whether ``_names_a_team`` may hold for the name at ``pos:end`` (before the cut)."""
+    if not _TEAM_FIRST.isdisjoint(text[end : end + 7]) and any(
+        text.startswith(_TEAM_STARTS, end + gap) for gap in range(6)
+    ):
+        return True
+    # A word in 队 (泰山队), the other side before the name (对上海申鑫), or after a
+    # sponsor's word the other side or the match (上海申鑫对北京国安, 上海申鑫客场).
+    if not (
+        "队" in text[end : end + 6]
+        or text[max(0, pos - 4) : pos].rstrip().endswith(_MATCH_SIDES)
+        or any(side in text[end + 2 : end + 8] for side in ("对", "vs", "VS", "Vs"))
+        or _MATCH.search(text, end + 2, end + 8) is not None
+    ):
+        return False
+    return _MATCH.search(text, max(0, pos - _MATCH_REACH), end + _MATCH_REACH) is not None
+
+
+def _names_a_team(text: str, pos: int, end: int, words: dict[int, int]) -> bool:
+    """Whether the words after a name make it an airline's or a team's (海南航空: ``_TEAMS``)."""
+    first_end = words.get(end)
+    if first_end is None:
+        return False
+    first = text[end:first_end]
+    if first in _TEAMS:
+        return True
+    second_end = words.get(first_end)
+    # A sponsor's word: a noun of two to four characters, no place's people or authority.
+    sponsor = (
+        2 <= len(first) <= 4
+        and _HAN_WORD.fullmatch(first) is not None
+        and not first.endswith(_PLACE_WORD_TAILS)
+        and not first.startswith(_PLACE_AFTER_OR_PERSON)
+        and _MATCH.search(first) is None
+    )
+    if sponsor and second_end is not None and text[first_end:second_end] in _TEAMS:
+        return True
+    if not (sponsor or first.endswith("队")):
+        return False
+    if _MATCH.search(text, max(0, pos - _MATCH_REACH), first_end + _MATCH_REACH) is None:
+        return False
+    if len(first) >= 3 and first.endswith("队"):
+        return True  # 山东 / 泰山队 in a sentence of a match
+    # Beside a side of the match, the word must be a name (申鑫, 恒大, 鲁能: no word of
+    # jieba's, or a proper noun's), not the place's people (对武汉医护人员表示敬意).
+    if not sponsor or (rjieba.has_word(first) and rjieba.tag(first)[0][1] not in _BRANDS):
+        return False
+    after = text[first_end : first_end + 3].lstrip()
+    return (
+        text[max(0, pos - 4) : pos].rstrip().endswith(_MATCH_SIDES)
+        or after.startswith(_MATCH_SIDES)
+        or _MATCH.match(text, first_end) is not None
+    )
 
 
 def _in_other_word(
@@ -589,9 +686,16 @@ def _names_around(places: Iterable[Place]) -> set[str]:
 
 
 def _places_of(
-    text: str, matches: list[_Match], bounds: _Bounds | None, names: Container[str] = ()
+    text: str,
+    matches: list[_Match],
+    bounds: _Bounds | None,
+    names: Container[str] = (),
+    teams: bool = True,
 ) -> list[Place]:
-    """Turn the names matched in one text into places, in order, each once."""
+    """Turn the names matched in one text into places, in order, each once.
+
+    ``teams``: whether the text may name a team or an airline (``_TEAM_OR_MATCH``).
+    """
     starts, ends, compounds, tails = bounds if bounds is not None else ({}, set(), {}, set())
     # At each position, the longest name that is a word there (三明 is not, in 三明治), with
     # whether a word beside it makes a county's short form a place (汶川地震).
@@ -628,6 +732,8 @@ def _places_of(
                     text, end, starts
                 ):
                     continue  # 海南鳽, 兰州拉面
+                if teams and _maybe_team(text, pos, end) and _names_a_team(text, pos, end, starts):
+                    continue  # 海南航空, 辽宁男篮, 上海申鑫 in a match
                 word_end = starts.get(pos, end)
                 if (
                     word_end > end

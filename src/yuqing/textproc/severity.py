@@ -38,10 +38,12 @@ stands, since it cannot tell how many are left.
 A count of another incident than the post's own is left out too: every count of a post
 that lists several incidents (a digest under its heading, 【早读】 or "Morning briefing:";
 shared titles; a tally over a time or region, 今年以来全省发生较大事故3起; counts in two
-clauses that name different kinds of incident, 地震 and 车祸, or the same kind in
-different cities; a numbered list whose item with the count names an incident no other
-part does), and the counts after a turn to other news (另一起, in other news, meanwhile
-in, not the only place). A breakdown (其中, including) is part of the figure before it.
+clauses that name different kinds of incident, 地震 and 车祸, a fire and a building's
+collapse ("fire kills 8 as collapse toll hits 912": neither toll is the post's alone),
+or the same kind in different cities; a numbered list whose item with the count names
+an incident no other part does), and the counts after a turn to other news (另一起, in
+other news, meanwhile in, not the only place). A breakdown (其中, including) is part of
+the figure before it.
 A vague number gives a *lower bound* and ``approximate=True``: 三十余/30多 -> 30, 十几 -> 11,
 几十/数十 -> 20, 数百/上百 -> 200/100, 近百 -> 99 (近, 将近, 接近, 不到, 不足: just
 under), 多人/数人 -> None; dozens -> 24, hundreds -> 200, thousands -> 2000,
@@ -795,10 +797,20 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
 # (a round-up of five countries' forest fires).
 
 # The kinds of incident a clause names, by the words that name them. A word may name
-# more than one (an explosion may be a fire, an attack or a mine's gas); words of what
-# follows many incidents (坍塌, collapse, trapped) and of incidents in general (事故,
-# accident) name none, so an earthquake that brings a building down is one incident.
+# more than one (an explosion may be a fire, an attack or a mine's gas); words of
+# incidents in general (事故, accident) and of what follows many (trapped) name none.
 # Natural hazards are one kind: a typhoon's rain, its floods and its landslides are one.
+# A structure's collapse (坍塌, collapse) is a kind of its own that goes with what brings
+# structures down or follows them (``_COLLAPSE_CAUSES``: an earthquake, a flood, an
+# explosion, an attack, a mine's accident, a crash into a building, a crush in the stands
+# are one incident with the collapse), but not with a fire, an epidemic or a poisoning:
+# "fire kills 8 as collapse toll hits 912" and "912 died in building collapse, 8 die in
+# new factory blaze" report two incidents (a factory fire months after a factory's
+# collapse), and both tolls were the post's. A fire that brings a building down is
+# written with the fire in the count's clause (大火致厂房坍塌，3名消防员牺牲: the count's
+# clause names neither) and stands; one that names each in its own clause with its own
+# count (火灾致5人死亡，厂房坍塌致3名消防员牺牲) loses both counts, none seen on the
+# streams or the CEC reports, where six posts of the factory fire lost theirs.
 _INCIDENTS_ZH = {
     "natural": (
         "地震|余震|强震|海啸|台风|暴雨|强降雨|降雨|大雨|洪水|洪灾|洪涝|山洪|内涝|汛情|决堤|"
@@ -811,6 +823,8 @@ _INCIDENTS_ZH = {
     "epidemic": "疫情|肺炎|病毒|流感|确诊|病例|传染",
     "stampede": "踩踏",
     "poisoning": "中毒",
+    "explosion": "爆炸|爆燃|闪爆|燃爆",
+    "collapse": "坍塌|垮塌|倒塌|塌陷|楼塌|桥塌",
 }
 _INCIDENTS_EN = {
     "natural": (
@@ -837,7 +851,16 @@ _INCIDENTS_EN = {
     "epidemic": r"outbreaks?|epidemic|pandemic|virus|flu|influenza|infections?|infected",
     "meteor": r"meteors?|meteorites?|asteroids?",
     "stampede": r"stampedes?|crush",
+    "explosion": r"explosions?|blasts?|explodes|exploded",
+    # The noun (collapse toll, building collapse), or a structure that collapsed: not a
+    # person who collapsed.
+    "collapse": (
+        r"collapses?|(?:buildings?|factory|factories|roofs?|bridges?|walls?|houses?|homes?"
+        r"|structures?|towers?|stands?|dams?|ceilings?|hotels?|schools?|mines?|tunnels?"
+        r"|plaza)\s+(?:(?:has|had|that|which)\s+)?collapsed"
+    ),
 }
+_COLLAPSE_CAUSES = frozenset(("natural", "explosion", "attack", "mine", "crash", "stampede"))
 _INCIDENT_RX = [
     (
         kind,
@@ -849,10 +872,14 @@ _INCIDENT_RX = [
 
 # What the clauses of a round-up are cut at: the clause ends, titles (《》【】), ellipses,
 # and in English a dash or bar between headlines and "as"/"while" between two of them
-# ("fire kills 8 as collapse toll hits 912").
+# ("fire kills 8 as collapse toll hits 912"); in Chinese a space between the parts of a
+# headline (工厂火灾致8人死亡 大楼坍塌致912人遇难) and the words that join another
+# statement without a stop (与此同时, 此外, 另据). Not "after": it joins the cause to its
+# toll (48 dead after quake), which is the kind of incident the toll's clause names.
 _STATEMENT_END = re.compile(
     r"[。！？!?；;\n\x00,，、：:《》【】「」()（）|｜]|\.(?=\s)|…+|·{2,}|\s[-–—]+\s"
-    r"|\s(?:as|while|whilst)\s",
+    r"|\s(?:as|while|whilst)\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff0-9])"
+    r"|与此同时|此外|另据",
     re.IGNORECASE,
 )
 # What a part of the figure before it is given by (共12人死亡，其中爆炸致8人死亡): in the
@@ -927,7 +954,10 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 def _incidents(text: str) -> frozenset[str]:
     """The kinds of incident ``text`` names."""
     lowered = text.lower()
-    return frozenset(kind for kind, zh, en in _INCIDENT_RX if zh.search(text) or en.search(lowered))
+    kinds = frozenset(
+        kind for kind, zh, en in _INCIDENT_RX if zh.search(text) or en.search(lowered)
+    )
+    return kinds | _COLLAPSE_CAUSES if "collapse" in kinds else kinds
 
 
 def _list_items(text: str) -> list[tuple[int, int]]:
