@@ -7,6 +7,12 @@ deeply nested. Organisations, media outlets and government accounts keep their n
 post's ``author_kind`` or a configured list says which. Without the secret nobody can
 recompute a pseudonym; with it, the same account gets the same pseudonym, so counts of
 distinct authors still work.
+
+On platforms whose account names ignore case (X/Twitter: ``@Alice`` and ``@alice`` are one
+account, see ``caseless_platform``) a name is hashed with its ASCII letters in lower case,
+wherever it stands: author, @mention, link, payload. Elsewhere (Weibo, Douyin, WeChat,
+forums, unknown sources) names are hashed as written: nothing we know says 'Alice' and
+'alice' are one account there, and joining two people would count them as one author.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import string
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -25,6 +33,7 @@ from yuqing.core.posts import (
     POST_FIELDS,
     AuthorKind,
     PostRecord,
+    source_key,
 )
 
 PUBLIC_KINDS = frozenset({AuthorKind.ORGANISATION, AuthorKind.MEDIA, AuthorKind.GOVERNMENT})
@@ -141,6 +150,46 @@ _X_HOSTS = frozenset({"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.co
 _X_PAGES = frozenset(
     {"", "i", "home", "search", "hashtag", "intent", "share", "explore", "settings", "tos"}
 )
+# Sources (as ``source_key`` folds them) whose account names ignore case: an X handle is
+# [A-Za-z0-9_]{1,15}, one account whatever the case it is typed in (x.com/Alice is
+# x.com/alice). Weibo nicknames, Douyin and WeChat names are not on it: we found no
+# statement that their case does not tell accounts apart, and merging two people is
+# the worse error for a count of distinct authors than splitting one.
+CASELESS_SOURCES = frozenset({"twitter", "x", "推特", "twitter.com", "x.com"})
+# Only ASCII letters are folded: the only letters an X handle holds. str.lower would also
+# change other scripts' letters, which no caseless handle contains.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def caseless_platform(source: str | None, url: str | None = None) -> bool:
+    """Whether a post's account names ignore case: its source is X/Twitter, or, whatever
+    its source is called, its own link is on X (an import named "crisis-tweets")."""
+    if source and source_key(source) in CASELESS_SOURCES:
+        return True
+    return bool(url) and _on_x(url)
+
+
+def _on_x(url: str | None) -> bool:
+    try:
+        host = (urlsplit(url or "").hostname or "").lower()
+    except ValueError:
+        return False
+    return host.removeprefix("www.") in _X_HOSTS
+
+
+def fold_case(name: str) -> str:
+    """An account name as hashed on a caseless platform: ASCII letters in lower case."""
+    return name.translate(_ASCII_LOWER)
+
+
+@lru_cache(maxsize=64)
+def _folded_names(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(fold_case(name) for name in names)
+
+
+def _is_kept(name: str, kept: frozenset[str], caseless: bool) -> bool:
+    """Whether ``name`` is one of the public names kept (on X, in any case)."""
+    return name in kept or (caseless and fold_case(name) in _folded_names(kept))
 
 
 def _folded(key: object) -> str:
@@ -167,10 +216,16 @@ class Pseudonymiser:
         self._keep = frozenset(keep_names)
         self._cache: dict[str, str] = {}
 
-    def pseudonym(self, name: str) -> str:
-        """``u_`` + 12 hex digits of HMAC(key, name); already-pseudonymous names pass."""
+    def pseudonym(self, name: str, caseless: bool = False) -> str:
+        """``u_`` + 12 hex digits of HMAC(key, name); already-pseudonymous names pass.
+
+        ``caseless``: the name is on a platform that ignores case (``caseless_platform``):
+        hashed with its ASCII letters in lower case, so "Alice" and "alice" are one.
+        """
         if PSEUDONYM_RE.match(name):
             return name
+        if caseless:
+            name = fold_case(name)
         cached = self._cache.get(name)
         if cached is None:
             visible = _INVISIBLE.sub("", name) or name
@@ -182,22 +237,25 @@ class Pseudonymiser:
                 self._cache[name] = cached
         return cached
 
-    def keeps(self, name: str, kind: AuthorKind) -> bool:
-        return kind in PUBLIC_KINDS or name in self._keep
+    def keeps(self, name: str, kind: AuthorKind, caseless: bool = False) -> bool:
+        return kind in PUBLIC_KINDS or _is_kept(name, self._keep, caseless)
 
-    def author(self, name: str | None, kind: AuthorKind) -> str | None:
-        if name is None or self.keeps(name, kind):
+    def author(self, name: str | None, kind: AuthorKind, caseless: bool = False) -> str | None:
+        if name is None or self.keeps(name, kind, caseless):
             return name
-        return self.pseudonym(name)
+        return self.pseudonym(name, caseless)
 
-    def mentions(self, text: str, keep: frozenset[str] | None = None) -> str:
+    def mentions(
+        self, text: str, keep: frozenset[str] | None = None, caseless: bool = False
+    ) -> str:
         """Pseudonymise every @mention, and handles in links, but for public names.
 
         ``keep``: the names left as they are, by default the configured public names.
+        ``caseless``: the text is a post of a platform whose names ignore case.
         """
         kept = self._keep if keep is None else keep
         if "://" in text:
-            text = _LINK_RE.sub(lambda link: self._link(link.group(0), kept), text)
+            text = _LINK_RE.sub(lambda link: self._link(link.group(0), kept, caseless), text)
         if not any(sign in text for sign in _AT_SIGNS):
             return text
 
@@ -206,7 +264,7 @@ class Pseudonymiser:
             tail = _NAME_TAIL.search(taken)
             name = taken[: tail.start()] if tail else taken
             visible = _INVISIBLE.sub("", name)
-            if not visible or visible in kept or PSEUDONYM_RE.match(visible):
+            if not visible or _is_kept(visible, kept, caseless) or PSEUDONYM_RE.match(visible):
                 return match.group(0)
             start = match.start()
             if (
@@ -217,7 +275,7 @@ class Pseudonymiser:
             ):
                 return match.group(0)
             rest = _INVISIBLE.sub("", tail.group(0)) if tail else ""
-            return "@" + self.pseudonym(visible) + rest
+            return "@" + self.pseudonym(visible, caseless) + rest
 
         return _MENTION_RE.sub(replace, text)
 
@@ -227,10 +285,13 @@ class Pseudonymiser:
         Call it before ``record.identity``: a post without an id is known by its URL, and
         the URL must not keep the name (the identity reaches events and detection's state).
         """
+        # One rule for the whole post: a tweet's "@Alice" in the text, its author "alice"
+        # and x.com/ALICE in its link are one account with one pseudonym.
+        caseless = caseless_platform(record.source, record.url)
         original_author = record.author
-        record.author = self.author(record.author, record.author_kind)
+        record.author = self.author(record.author, record.author_kind, caseless)
         author_kept = original_author is not None and self.keeps(
-            original_author, record.author_kind
+            original_author, record.author_kind, caseless
         )
         # A name kept as the author (a public account's) stays wherever the payload repeats it.
         kept = self._keep | {original_author} if author_kept and original_author else self._keep
@@ -242,13 +303,13 @@ class Pseudonymiser:
         # record was cut to (PostgreSQL refuses a title beyond its column's 500).
         # The raw payload repeats the text and title: each is rewritten once.
         done: dict[str, str] = {}
-        text = done[record.text] = self.mentions(record.text, kept)
+        text = done[record.text] = self.mentions(record.text, kept, caseless)
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
             record.truncated = True
         record.text = text
         if record.title:
-            title = done[record.title] = self.mentions(record.title, kept)
+            title = done[record.title] = self.mentions(record.title, kept, caseless)
             record.title = title[:MAX_TITLE_CHARS]
         raw: dict[str, Any] = {}
         for key, value in record.raw.items():
@@ -259,18 +320,18 @@ class Pseudonymiser:
             elif key in _STRUCTURAL_FIELDS or key == "url":
                 raw[key] = value  # a person's URL is rewritten below, with these links
             else:
-                raw[key] = self._payload(value, 1, is_name_key(key), kept, names, key)
+                raw[key] = self._payload(value, 1, is_name_key(key), kept, names, key, caseless)
         extra: dict[str, Any] = {}
         for key, value in record.extra.items():
             if key in raw and record.raw.get(key) is value:  # the same field, done above
                 extra[key] = raw[key]
             else:
-                extra[key] = self._payload(value, 1, is_name_key(key), kept, names, key)
+                extra[key] = self._payload(value, 1, is_name_key(key), kept, names, key, caseless)
         # A person's URL (not a public account's) may hold their handle, and so may the
         # links to what the post reposts or answers (twitter.com/<handle>/status/9).
-        if not self.keeps(original_author or "", record.author_kind):
+        if not self.keeps(original_author or "", record.author_kind, caseless):
             if record.url:
-                url = self._url(record.url, names, kept)
+                url = self._url(record.url, names, kept, caseless)
                 if url != record.url:
                     # Beyond the column's bound a cut URL would be a broken link: none kept.
                     record.url = url if len(url) <= MAX_URL_CHARS else None
@@ -280,9 +341,9 @@ class Pseudonymiser:
                 link = getattr(record, field)
                 if link and ("/" in link or link[:1] in ("@", "＠")):
                     plain = link.lstrip("@＠")
-                    changed = self._url(link, names, kept) if "/" in link else None
+                    changed = self._url(link, names, kept, caseless) if "/" in link else None
                     if changed is None and plain != link:
-                        changed = "@" + self._name(plain, kept, names)
+                        changed = "@" + self._name(plain, kept, names, caseless)
                     if changed is not None and changed != link:
                         setattr(record, field, changed)
                         if isinstance(raw.get(field), str):
@@ -291,20 +352,20 @@ class Pseudonymiser:
         record.extra = extra
         return record
 
-    def _link(self, link: str, kept: frozenset[str]) -> str:
+    def _link(self, link: str, kept: frozenset[str], caseless: bool) -> str:
         # A sentence's stop after a link is not the link's ("see .../a?user=bob.").
         url = link.rstrip(_LINK_END)
-        return self._url(url, set(), kept) + link[len(url) :]
+        return self._url(url, set(), kept, caseless) + link[len(url) :]
 
-    def _name(self, value: str, kept: frozenset[str], names: set[str]) -> str:
+    def _name(self, value: str, kept: frozenset[str], names: set[str], caseless: bool) -> str:
         """A string under a name key: pseudonymised whole ("@name" keeps its "@")."""
         text = value.strip()
         at = text[:1] in ("@", "＠")
         name = text[1:] if at else text
-        if not name or name in kept or PSEUDONYM_RE.match(name):
+        if not name or _is_kept(name, kept, caseless) or PSEUDONYM_RE.match(name):
             return value
         names.add(name)
-        return ("@" if at else "") + self.pseudonym(name)
+        return ("@" if at else "") + self.pseudonym(name, caseless)
 
     def _payload(
         self,
@@ -314,29 +375,34 @@ class Pseudonymiser:
         kept: frozenset[str],
         names: set[str],
         key: object = None,
+        caseless: bool = False,
     ) -> Any:
         """A payload value with names replaced: whole under a name key, else @mentions.
 
         ``key``: the key the value (or the list holding it) is under.
         """
         if isinstance(value, str):
-            return self._name(value, kept, names) if whole else self.mentions(value, kept)
+            if whole:
+                return self._name(value, kept, names, caseless)
+            return self.mentions(value, kept, caseless)
         if isinstance(value, int) and not isinstance(value, bool):
             if whole and (is_name_key(key) or _folded(key) in _ID_KEYS):
-                return self._name(str(value), kept, names)
+                return self._name(str(value), kept, names, caseless)
             return value  # a count
         if isinstance(value, Mapping | list | tuple) and depth >= MAX_PAYLOAD_DEPTH:
             return TOO_DEEP
         if isinstance(value, Mapping):
             return {
-                k: self._payload(item, depth + 1, whole or is_name_key(k), kept, names, k)
+                k: self._payload(item, depth + 1, whole or is_name_key(k), kept, names, k, caseless)
                 for k, item in value.items()
             }
         if isinstance(value, list | tuple):
-            return [self._payload(item, depth + 1, whole, kept, names, key) for item in value]
+            return [
+                self._payload(item, depth + 1, whole, kept, names, key, caseless) for item in value
+            ]
         return value  # floats, booleans, null: no name
 
-    def _url(self, url: str, names: set[str], kept: frozenset[str]) -> str:
+    def _url(self, url: str, names: set[str], kept: frozenset[str], caseless: bool) -> str:
         """A person's post URL without their handle: the same URL gives the same result.
 
         Replaced are path segments and query values equal (ignoring case, once
@@ -344,6 +410,9 @@ class Pseudonymiser:
         segment before ``/status/<id>``, and values of name-like query parameters
         (``?user=...``). The path is left as it came, encoding included; a query with a
         name in it is encoded again whole.
+
+        A handle on X ignores case; on Weibo it keeps it; on another host it follows the
+        post's platform (``caseless``): a tweet's link to a mirror names the same account.
         """
         try:
             parts = urlsplit(url)
@@ -353,26 +422,29 @@ class Pseudonymiser:
         for name in sorted(names):
             by_folded.setdefault(name.casefold(), name)
 
+        segments = parts.path.split("/")
+        host = (parts.hostname or "").lower()
+        profiles = _PROFILE_SEGMENTS
+        on_weibo = host.endswith(_WEIBO_HOSTS)
+        if on_weibo:
+            profiles = profiles | _WEIBO_PROFILE_SEGMENTS
+        on_x = host.removeprefix("www.") in _X_HOSTS
+        folds = on_x or (caseless and not on_weibo)
+
         def replaced(value: str, handle: bool) -> str | None:
             plain = unquote(value)
             if plain[:1] in ("@", "＠"):
                 name = plain[1:]
-                if not name or name in kept or PSEUDONYM_RE.match(name):
+                if not name or _is_kept(name, kept, folds) or PSEUDONYM_RE.match(name):
                     return None
-                return "@" + self.pseudonym(name)
-            if not plain or plain in kept or PSEUDONYM_RE.match(plain):
+                return "@" + self.pseudonym(name, folds)
+            if not plain or _is_kept(plain, kept, folds) or PSEUDONYM_RE.match(plain):
                 return None
             found = by_folded.get(plain.casefold())
             if found is not None:
-                return self.pseudonym(found)
-            return self.pseudonym(plain) if handle else None
+                return self.pseudonym(found, folds)
+            return self.pseudonym(plain, folds) if handle else None
 
-        segments = parts.path.split("/")
-        host = (parts.hostname or "").lower()
-        profiles = _PROFILE_SEGMENTS
-        if host.endswith(_WEIBO_HOSTS):
-            profiles = profiles | _WEIBO_PROFILE_SEGMENTS
-        on_x = host.removeprefix("www.") in _X_HOSTS
         path_changed = False
         for i, segment in enumerate(segments):
             handle = (

@@ -197,8 +197,11 @@ def test_links_in_the_text_lose_the_handles_they_hold() -> None:
         )
     )
     assert "LinkedName" not in _stored(record) and "链接里的人" not in _stored(record)
-    assert "https://twitter.com/" + p.pseudonym("LinkedName") + "/status/123 " in record.text
-    assert record.raw["link"] == "https://x.com/" + p.pseudonym("LinkedName") + "/status/123?s=20"
+    # An X handle ignores case: its pseudonym is that of the name in lower case.
+    on_x = p.pseudonym("LinkedName", caseless=True)
+    assert on_x == p.pseudonym("linkedname")
+    assert "https://twitter.com/" + on_x + "/status/123 " in record.text
+    assert record.raw["link"] == "https://x.com/" + on_x + "/status/123?s=20"
     # A public account's link is left as it came; so is a link that names nobody.
     assert "https://weibo.com/江州发布/status/9" in record.text
     news = "据 https://www.thepaper.cn/newsDetail_forward_1?from=weibo 报道 @江州发布"
