@@ -4,7 +4,8 @@ JSON under ``/api/v1`` (incidents and what people do to them, the clock report, 
 duty roster, test notifications, in-app inboxes) and the acknowledgement page at
 ``/ack/{token}``: GET shows what the link is about (Chinese by default, ``?lang=en``)
 with a button; POST (the button, or ``POST /api/v1/ack/{token}``) acknowledges. A GET
-never acknowledges, so a link previewer cannot do it by fetching the page.
+never acknowledges, so a link previewer cannot do it by fetching the page; nor does a
+HEAD, which answers as the GET does, without the page.
 
 Who acts is named in the request body (``by``: person id, role, unit) and checked
 against the incident's directory by the engine; authentication is not built yet.
@@ -813,6 +814,18 @@ def build_router(ctx: Context) -> APIRouter:
         if not token or len(token) > _MAX_TOKEN:
             return _unknown(lang != "en")
         return page(token, lang, done=False)
+
+    # Mail link scanners and chat previews ask with HEAD before (or instead of) a GET: the
+    # page's answer, status and headers, without its body (the server drops it). It is the
+    # GET's handler, which never acknowledges: only the button's POST does. A route of its
+    # own, as app._get_and_head makes them, so the OpenAPI ids stay one per operation.
+    router.add_api_route(
+        "/ack/{token:path}",
+        ack_page,
+        methods=["HEAD"],
+        name="ack_page_head",
+        response_class=HTMLResponse,
+    )
 
     @router.post("/ack/{token:path}", response_class=HTMLResponse)
     def ack_form(token: str, lang: str | None = None) -> HTMLResponse:

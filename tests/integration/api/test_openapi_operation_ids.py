@@ -39,8 +39,9 @@ def test_the_openapi_document_is_built_without_warnings_and_its_ids_are_unique(
     assert paths["/healthz"]["get"]["operationId"] == "healthz_healthz_get"
     assert paths["/"]["get"]["operationId"] == "overview__get"
     assert set(paths["/healthz"]) == set(paths["/"]) == {"get", "head"}
-    # The acknowledgement links: a GET (the page) and a POST (its button), each its own.
-    assert set(paths["/ack/{token}"]) == {"get", "post"}
+    # The acknowledgement links: a GET (the page), its HEAD (link scanners, previews) and
+    # a POST (its button), each its own.
+    assert set(paths["/ack/{token}"]) == {"get", "head", "post"}
 
 
 def test_monitoring_probes_still_get_an_answer_to_head(client: TestClient) -> None:
