@@ -11,8 +11,11 @@ environment variable (``zh``, ``en``, or a locale name such as ``en_US.UTF-8``),
 Chinese. The system's ``LANG`` is deliberately not read: most servers run in an English
 or C locale whatever their users read. Typer's own words ("Options", "Error") are put
 into Chinese too (``localise_click``), and so is the line of the ``--help`` option
-itself; the rest ("Usage:", "Missing argument") stay English, as Typer offers no hook for
-them.
+itself. "Usage:" and the refusals of a mistyped command line ("No such option", "Missing
+argument") are English literals in the Click that Typer vendors, with no hook: the root
+command's class (``LocalisedGroup``) gives every command of ``yuqing`` a help formatter
+whose usage line is Chinese, and puts a refusal into Chinese as it passes on its way to
+be shown (``click_message``).
 
 Messages raised by the rest of yuqing (``YuqingError`` and the rejection reasons of an
 import) are English, for logs and the API; the command line frames them in its own
@@ -25,8 +28,18 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any
+
+from typer.core import TyperGroup
+from typer.models import Context as TyperContext
+
+try:  # Typer's own copy of Click (the pinned Typer 0.29 has one), else Click
+    from typer._click import HelpFormatter, echo
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - an older Typer, on Click
+    from click import HelpFormatter, echo  # type: ignore[assignment]
+    from click.exceptions import UsageError  # type: ignore[assignment]
 
 LANGUAGES = ("zh", "en")
 ENV = "YUQING_LANG"
@@ -112,8 +125,10 @@ def plural(n: float, one: str, many: str) -> str:
 
 # Typer's own words that it lets be translated (gettext message ids), in Chinese. Typer
 # vendors its own copy of Click with "Usage:" and the refusals of a mistyped command line
-# written in English and no hook: those stay English. The help option's line has no
-# message id either; ``_help_option_in_language`` puts it in the run's language.
+# written in English and no hook: ``LocalisedGroup`` translates those. The help option's
+# line has no message id either; ``_help_option_in_language`` puts it in the run's
+# language. ("No such command" and "Missing command" have ids, but Typer adds "Did you
+# mean ...?" to the translated text: they are translated whole, with the others.)
 CLICK_ZH: dict[str, str] = {
     "Options": "选项",
     "Arguments": "参数",
@@ -239,3 +254,250 @@ def localise_click() -> None:
     command = click_core.Command
     if not hasattr(command.get_help_option, "yuqing_wrapped"):
         command.get_help_option = _help_option_in_language(command.get_help_option)
+
+
+# -- "Usage:" and the refusals of a mistyped command line ----------------------------------
+
+USAGE_ZH = "用法："
+# Click wraps a usage line counting characters: 用法： is three characters but six
+# columns wide, so it is wrapped behind six spaces, which then become the word.
+_USAGE_BLANK = " " * 6
+
+
+class _Formatter(HelpFormatter):
+    """Click's help formatter, its usage line opening in the run's language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is not None or _current != "zh":
+            super().write_usage(prog, args, prefix)
+            return
+        start = len(self.buffer)
+        super().write_usage(prog, args, _USAGE_BLANK)
+        lead = f"{_USAGE_BLANK:>{self.current_indent}}"
+        if start < len(self.buffer) and self.buffer[start].startswith(lead):
+            first = self.buffer[start]
+            self.buffer[start] = lead[: -len(_USAGE_BLANK)] + USAGE_ZH + first[len(lead) :]
+
+
+class _Context(TyperContext):
+    """The context of a ``yuqing`` command: its help formatter is ``_Formatter``."""
+
+    formatter_class = _Formatter
+
+
+_PARAM_KINDS = {"argument": "参数", "option": "选项", "parameter": "参数"}
+_PATH_KINDS = {"File": "文件", "Directory": "目录", "Path": "路径"}
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def _rule(pattern: str, make: Callable[[re.Match[str]], str]) -> Rule:
+    return re.compile(pattern, re.DOTALL), make
+
+
+# Why a value was refused: the part after "Invalid value for '--x': ". Click's and Typer's
+# words, and those of pydantic, which converts Typer's values (int, float, bool), for the
+# types yuqing's options have. A reason not here (a future library's new wording, a
+# message of yuqing's own, already in the run's language) is shown as it came.
+_REASONS: tuple[Rule, ...] = (
+    _rule(r"Value error, (?P<inner>.*)", lambda m: _reason(m["inner"])),
+    _rule(
+        r"(?P<value>.+) is not one of (?P<choices>.+)\.",
+        lambda m: f"{m['value']} 不是可选值（{m['choices']}）之一。",
+    ),
+    _rule(r"Choose from:(?P<choices>.*)", lambda m: f"可选值：{m['choices']}"),
+    _rule(
+        r"Input should be a valid integer, got a number with a fractional part",
+        lambda m: "应为整数，不能有小数部分",
+    ),
+    _rule(r"Input should be a valid integer(?:,.*)?", lambda m: "应为整数"),
+    _rule(r"Input should be a valid number(?:,.*)?", lambda m: "应为数字"),
+    _rule(r"Input should be a finite number", lambda m: "应为有限的数字"),
+    _rule(r"Input should be a valid boolean(?:,.*)?", lambda m: "应为布尔值（true 或 false）"),
+    _rule(
+        r"Input should be greater than or equal to (?P<n>\S+)", lambda m: f"应大于或等于 {m['n']}"
+    ),
+    _rule(r"Input should be greater than (?P<n>\S+)", lambda m: f"应大于 {m['n']}"),
+    _rule(r"Input should be less than or equal to (?P<n>\S+)", lambda m: f"应小于或等于 {m['n']}"),
+    _rule(r"Input should be less than (?P<n>\S+)", lambda m: f"应小于 {m['n']}"),
+    _rule(
+        r"(?P<kind>File|Directory|Path) (?P<path>.+) does not exist\.",
+        lambda m: f"{_PATH_KINDS[m['kind']]} {m['path']} 不存在。",
+    ),
+    _rule(
+        r"(?:File|Directory|Path) (?P<path>.+) is a file\.",
+        lambda m: f"{m['path']} 是文件，不是目录。",
+    ),
+    _rule(
+        r"(?:File|Directory|Path) (?P<path>.+) is a directory\.",
+        lambda m: f"{m['path']} 是目录，不是文件。",
+    ),
+    _rule(
+        r"(?P<kind>File|Directory|Path) (?P<path>.+) is not readable\.",
+        lambda m: f"{_PATH_KINDS[m['kind']]} {m['path']} 不可读。",
+    ),
+    _rule(
+        r"(?P<kind>File|Directory|Path) (?P<path>.+) is not writable\.",
+        lambda m: f"{_PATH_KINDS[m['kind']]} {m['path']} 不可写。",
+    ),
+    _rule(
+        r"Value (?P<value>.+) is not a valid (?P<label>\w+)\.",
+        lambda m: f"{m['value']} 不是有效的 {m['label']}。",
+    ),
+)
+
+# A refusal as Click's (vendored) code and Typer's word it, whole.
+_REFUSALS: tuple[Rule, ...] = (
+    _rule(
+        r"No such option: (?P<name>.+?)(?: \(Possible options: (?P<like>.+)\))?",
+        lambda m: (
+            f"没有此选项：{m['name']}" + (f"（相近的选项：{m['like']}）" if m["like"] else "")
+        ),
+    ),
+    _rule(
+        r"No such command (?P<name>.+?)\.(?: Did you mean (?P<like>.+)\?)?",
+        lambda m: f"没有此命令：{m['name']}。" + (f"是否要用 {m['like']}？" if m["like"] else ""),
+    ),
+    _rule(r"Missing command\.", lambda m: "缺少命令。"),
+    _rule(
+        r"Missing (?P<kind>argument|option|parameter)(?: (?P<hint>.+?))?\.(?: (?P<rest>.+))?",
+        lambda m: (
+            f"缺少{_PARAM_KINDS[m['kind']]}"
+            + (f" {m['hint']}" if m["hint"] else "")
+            + "。"
+            + (_reason(m["rest"]) if m["rest"] else "")
+        ),
+    ),
+    _rule(r"Option (?P<opt>.+) requires an argument\.", lambda m: f"选项 {m['opt']} 需要一个值。"),
+    _rule(
+        r"Option (?P<opt>.+) requires (?P<n>\d+) arguments\.",
+        lambda m: f"选项 {m['opt']} 需要 {m['n']} 个值。",
+    ),
+    _rule(r"Option (?P<opt>.+) does not take a value\.", lambda m: f"选项 {m['opt']} 不接受值。"),
+    _rule(
+        r"Argument (?P<dest>.+) takes (?P<n>\d+) values\.",
+        lambda m: f"参数 {m['dest']} 需要 {m['n']} 个值。",
+    ),
+    _rule(
+        r"Got unexpected extra arguments?(?:\(s\))? \((?P<args>.*)\)",
+        lambda m: f"多余的参数：{m['args']}",
+    ),
+    _rule(
+        r"Invalid value for (?P<hint>.+?): (?P<reason>.*)",
+        lambda m: f"{m['hint']} 的值无效：{_reason(m['reason'])}",
+    ),
+    _rule(r"Invalid value: (?P<reason>.*)", lambda m: f"值无效：{_reason(m['reason'])}"),
+)
+
+
+def _translated(text: str, rules: Sequence[Rule]) -> str | None:
+    for pattern, make in rules:
+        match = pattern.fullmatch(text)
+        if match:
+            return make(match)
+    return None
+
+
+def _reason(text: str) -> str:
+    return _translated(text, _REASONS) or text
+
+
+def click_message(text: str) -> str:
+    """A refusal of the command line (Click's and Typer's English) in the run's language.
+
+    What is not recognised (a message yuqing wrote itself, a new wording) is left as it is.
+    """
+    if _current != "zh":
+        return text
+    return _translated(text, _REFUSALS) or _reason(text)
+
+
+class _Refusal(UsageError):
+    """A usage error, its message in the run's language, shown in it too.
+
+    Typer shows it with Rich (``rich_format_error``: the usage line from the context's
+    formatter, then its translated "Try ..." and "Error" panel); ``show`` is Click's way,
+    which Typer takes without Rich (``TYPER_USE_RICH=0``).
+    """
+
+    def __init__(self, message: str, ctx: Any, exit_code: int) -> None:
+        super().__init__(message, ctx)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        hint = ""
+        color = None
+        if self.ctx is not None:
+            color = self.ctx.color
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                hint = say(
+                    "运行 '{command} {option}' 查看帮助。\n",
+                    "Try '{command} {option}' for help.\n",
+                    command=self.ctx.command_path,
+                    option=self.ctx.help_option_names[0],
+                )
+            echo(f"{self.ctx.get_usage()}\n{hint}", file=file, err=file is None, color=color)
+        echo(
+            say("错误：{message}", "Error: {message}", message=self.format_message()),
+            file=file,
+            err=file is None,
+            color=color,
+        )
+
+
+def _localised(error: Exception) -> Exception:
+    """``error`` as shown in the run's language: as it was in English, or for the help
+    that ``no_args_is_help`` shows by raising a usage error."""
+    if _current == "en" or type(error).__name__ == "NoArgsIsHelpError":
+        return error
+    assert isinstance(error, UsageError)
+    shown = click_message(error.format_message())
+    return _Refusal(shown, error.ctx, getattr(error, "exit_code", 2))
+
+
+def _adopt(command: Any) -> None:
+    """Every command under ``command`` makes ``_Context``s (the usage line's formatter).
+
+    Each command creates its own context from its ``context_class``; set on these
+    instances, Typer's classes and every other Typer program keep theirs.
+    """
+    command.context_class = _Context
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _adopt(sub)
+
+
+class LocalisedGroup(TyperGroup):
+    """The ``yuqing`` command: Click's words of the command line in the run's language.
+
+    Every refusal of a mistyped command line, the root's own (``yuqing --bogus``) or a
+    sub-command's (``yuqing ingest``, ``yuqing feeds add --nope``), passes through here
+    on its way to be shown: a subcommand is parsed inside the root's ``invoke``.
+    """
+
+    context_class = _Context
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        if parent is None:
+            _adopt(self)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as error:
+            shown = _localised(error)
+            if shown is error:
+                raise
+            raise shown from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            shown = _localised(error)
+            if shown is error:
+                raise
+            raise shown from None

@@ -40,6 +40,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=language.LocalisedGroup,  # "Usage:" and Click's refusals in the run's language
 )
 feeds_app = typer.Typer(
     help=say("RSS/Atom 订阅源：添加、列出、抓取。", "RSS/Atom feeds: add, list, poll."),

@@ -70,7 +70,7 @@ def test_the_help_option_speaks_the_language_of_the_run(run: tuple[str, dict[str
 def _description(page: str) -> list[str]:
     """The lines of a page's own text: after the usage, before the first panel."""
     lines = page.splitlines()
-    start = next(i for i, line in enumerate(lines) if "Usage:" in line)
+    start = next(i for i, line in enumerate(lines) if "Usage:" in line or "用法：" in line)
     while start < len(lines) and lines[start].strip():
         start += 1  # a long usage wraps on
     end = next((i for i, line in enumerate(lines) if line.startswith("╭")), len(lines))
