@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -31,13 +31,14 @@ from yuqing.core.posts import (
     SourceCategory,
     refuse_json_constant,
 )
-from yuqing.core.shown import cut, one_line
-from yuqing.errors import NotFound, QueryError, StorageError
+from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
+from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
 from yuqing.runtime.context import Context
+from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.push import parse_push_batch
 from yuqing.sources.rss import display_url
-from yuqing.storage import event_repo, repo
+from yuqing.storage import console_queries, event_repo, incident_repo, repo
 from yuqing.storage.full import DiskFull
 from yuqing.storage.search import MAX_QUERY_CHARS, SearchHit
 from yuqing.web.i18n import (
@@ -369,32 +370,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         "events_total": events_total,
         "events_raised": events_raised,
         "detection_warmup": detection_warmup(ctx, now, _fmt),
-        "events": [
-            {
-                "key": clip(e.key, MAX_CODE_SHOWN),
-                "title": clip(e.title, MAX_TITLE_SHOWN),
-                "status": clip(e.status, MAX_CODE_SHOWN),
-                "post_count": whole_number(e.post_count),
-                "reach": whole_number(e.reach),
-                "kind": clip(e.kind, MAX_CODE_SHOWN),
-                "negative_share": None
-                if e.negative_share is None
-                else round(100 * e.negative_share),
-                "first_seen": _fmt(e.first_seen_at),
-                "alerted_at": _fmt(e.alerted_at),
-                "last_seen": _fmt(e.last_seen_at),
-                "keywords": event_keywords(e.summary),
-                # How many sources: a number, whatever else a stored summary holds there.
-                "sources": whole_number(e.summary.get("sources"))
-                if isinstance(e.summary, Mapping)
-                else None,
-                # The events detection merged into this one (found to be the same
-                # happening): no longer listed themselves, their alerts and posts are here.
-                "merged_count": len(took_in[e.key]),
-                "merged": merged_shown(took_in[e.key][:MAX_MERGED_LOOKED_UP], merged, _fmt),
-            }
-            for e in events
-        ],
+        "events": [event_shown(e, took_in[e.key], merged, _fmt) for e in events],
         "monitors": [
             {
                 "id": m.id,
@@ -460,6 +436,361 @@ def disk_full_refusal(summary: IngestSummary | None) -> JSONResponse:
         status_code=503,
         headers={"Retry-After": str(DISK_FULL_RETRY_AFTER)},
     )
+
+
+# -- the console's pages beyond the overview: incidents, an event and its posts ---------
+
+# The open incidents the overview lists, newest first (the others are counted).
+MAX_INCIDENTS_SHOWN = 20
+# The newest posts an event's page lists.
+MAX_EVENT_POSTS_SHOWN = 50
+# A post's words on an event's page: enough to tell what it says (the store reads
+# console_queries.POST_TEXT_READ characters of it).
+MAX_POST_SHOWN = 280
+# The newest entries of an incident's timeline its page lists: a long incident holds
+# hundreds.
+MAX_TIMELINE_SHOWN = 300
+# An id in a page's address: incidents' are about 20 characters, events' keys at most 80.
+MAX_ID_IN_PATH = 200
+# The level colours of the plan shipped with yuqing, for a level a plan gives none.
+LEVEL_COLOURS = {"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}
+# The sentiments detection stores on a post; another is not shown.
+SENTIMENTS = frozenset({"negative", "neutral", "positive"})
+
+
+def page_href(kind: str, ident: str, lang: str) -> str:
+    """The console's page of ``kind`` ("events", "incidents") for ``ident``, the id
+    percent-encoded whole (a stored key may hold "/", "?" or "#")."""
+    return f"/{kind}/{quote(ident, safe='')}?lang={lang}"
+
+
+def said(say: Callable[[str], str], prefix: str, value: object) -> str:
+    """A stored word of the program (a state, a status) in the reader's language; one
+    this version has no name for as stored, bounded."""
+    key = f"{prefix}{value}"
+    label = say(key)
+    return (clip(value, MAX_CODE_SHOWN) or "") if label == key else label
+
+
+def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict[str, Any]:
+    """An incident's level as a reader names it (III级（黄色）), whether a person has
+    decided it yet, and its warning colour (a CSS class: only the four known)."""
+    if not isinstance(level, str) or not level:
+        return {"text": say("level_none"), "colour": None}
+    colour = LEVEL_COLOURS.get(level)
+    text = say("level_label").format(
+        level=clip(level, 8), colour=say(f"colour_{colour}") if colour else ""
+    )
+    if not colour:
+        text = say("level_label_plain").format(level=clip(level, 8))
+    if not decided:
+        text = say("level_proposed").format(level=text)
+    return {"text": text, "colour": colour}
+
+
+def duration_words(seconds: float, say: Callable[[str], str]) -> str:
+    """A delay as people say it: 24 分钟, 1 小时 5 分钟, 2 天 3 小时."""
+    minutes = max(0, round(seconds / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return say("span_days").format(d=days, h=hours)
+    if hours:
+        return say("span_hours").format(h=hours, m=minutes)
+    return say("span_minutes").format(m=minutes)
+
+
+def clocks_line(
+    clocks: Sequence[Any], lang: str, fmt: Callable[[datetime | None], str | None]
+) -> tuple[str, bool]:
+    """An incident's deadlines in one line: how many were missed, the next one running
+    and when it is due, else that the rest were met; and whether any was missed."""
+    say = translator(lang)
+    missed = [c for c in clocks if c.status == "missed"]
+    running = [c for c in clocks if c.status == "running" and c.due_at is not None]
+    parts = []
+    if missed:
+        parts.append(say("clocks_missed").format(n=len(missed)))
+    if running:
+        due = min(running, key=lambda c: utc(c.due_at))
+        name = due.name_zh if lang == "zh" else due.name_en
+        parts.append(
+            say("clocks_next").format(name=clip(name, 200), at=(fmt(due.due_at) or "")[:16])
+        )
+    if not parts:
+        met = any(c.status == "met" for c in clocks)
+        parts.append(say("clocks_all_met") if met else say("clocks_none"))
+    return say("list_sep").join(parts), bool(missed)
+
+
+def plan_in_force(ctx: Context) -> Any:
+    """The plan the incidents run under, for its units' names; None when it cannot be
+    read (the page names the units by their ids rather than failing)."""
+    try:
+        return incident_service(ctx).plan
+    except YuqingError as exc:
+        log.warning("the plan cannot be read for the console: %s", exc)
+        return None
+
+
+def unit_shown(plan: Any, unit: object, lang: str) -> str | None:
+    if not isinstance(unit, str) or not unit:
+        return None
+    name = plan.unit_name(unit, "zh" if lang == "zh" else "en") if plan is not None else unit
+    return clip(name or unit, MAX_NAME_SHOWN)
+
+
+def incidents_shown(
+    ctx: Context, lang: str, fmt: Callable[[datetime | None], str | None]
+) -> dict[str, Any]:
+    """The open incidents as the overview lists them (newest first), and how many there
+    are: the plan's side of the desk, which the page did not show at all (a duty officer
+    was sent to the command line for it)."""
+    say = translator(lang)
+    with ctx.db.read() as conn:
+        rows = incident_repo.list_incidents(
+            conn, states=incident_repo.OPEN_STATES, limit=MAX_INCIDENTS_SHOWN
+        )
+        total = console_queries.count_incidents(conn, incident_repo.OPEN_STATES)
+        clocks = console_queries.clocks_of(conn, [str(r.id) for r in rows])
+        stored = console_queries.event_keys_stored(
+            conn, [r.event_ref for r in rows if isinstance(r.event_ref, str)]
+        )
+    plan = plan_in_force(ctx) if rows else None
+    shown = []
+    for row in rows:
+        line, missed = clocks_line(clocks.get(str(row.id), []), lang, fmt)
+        ref = row.event_ref if isinstance(row.event_ref, str) else None
+        shown.append(
+            {
+                "id": clip(row.id, MAX_CODE_SHOWN),
+                "href": page_href("incidents", str(row.id), lang),
+                "title": clip(row.title, MAX_TITLE_SHOWN),
+                "level": level_shown(row.level, bool(row.level_decided), say),
+                "state": said(say, "incident_state_", row.state),
+                "lead_unit": unit_shown(plan, row.lead_unit, lang),
+                "opened_at": fmt(row.opened_at),
+                "clocks": line,
+                "missed": missed,
+                "event_href": page_href("events", ref, lang) if ref in stored else None,
+            }
+        )
+    return {"incidents": shown, "incidents_open": total}
+
+
+def post_words(title: object, text: object, length: object) -> tuple[str, bool]:
+    """A post's title and words on one line, bounded, and whether they were cut (a title
+    that is the text's own start is said once)."""
+    words = one_line(str(text or ""), MAX_TEXT_SHOWN)
+    head = one_line(str(title or ""), MAX_TITLE_SHOWN)
+    if head and not words.startswith(head):
+        words = f"{head} {words}".strip()
+    shown, was_cut = shown_line(words, MAX_POST_SHOWN)
+    read_whole = not isinstance(length, int) or length <= console_queries.POST_TEXT_READ
+    return shown, was_cut or not read_whole
+
+
+def link_shown(url: object) -> str | None:
+    """A post's or an incident's link, when it is a web address (a page must not link a
+    "javascript:" one), bounded."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")) or len(url) > MAX_URL_CHARS:
+        return None
+    return None if NOT_IN_ONE_LINE.search(url) or " " in url else url
+
+
+def event_shown(
+    e: Any,
+    keys: Sequence[str],
+    merged: Mapping[str, event_repo.MergedEvent],
+    fmt: Callable[[datetime | None], str | None],
+) -> dict[str, Any]:
+    """A stored event as the console and ``GET /api/v1/stats`` show it."""
+    return {
+        "key": clip(e.key, MAX_CODE_SHOWN),
+        "title": clip(e.title, MAX_TITLE_SHOWN),
+        "status": clip(e.status, MAX_CODE_SHOWN),
+        "post_count": whole_number(e.post_count),
+        "reach": whole_number(e.reach),
+        "kind": clip(e.kind, MAX_CODE_SHOWN),
+        "negative_share": None if e.negative_share is None else round(100 * e.negative_share),
+        "first_seen": fmt(e.first_seen_at),
+        "alerted_at": fmt(e.alerted_at),
+        "last_seen": fmt(e.last_seen_at),
+        "keywords": event_keywords(e.summary),
+        # How many sources: a number, whatever else a stored summary holds there.
+        "sources": whole_number(e.summary.get("sources"))
+        if isinstance(e.summary, Mapping)
+        else None,
+        # The events detection merged into this one (found to be the same happening):
+        # no longer listed themselves, their alerts and posts are here.
+        "merged_count": len(keys),
+        "merged": merged_shown(keys[:MAX_MERGED_LOOKED_UP], merged, fmt),
+    }
+
+
+def following_shown(rows: Sequence[Any], lang: str) -> list[dict[str, Any]]:
+    """The incidents that follow a detection event, as its row and its page name them."""
+    say = translator(lang)
+    return [
+        {
+            "id": clip(r.id, MAX_CODE_SHOWN),
+            "href": page_href("incidents", str(r.id), lang),
+            "title": clip(r.title, MAX_TITLE_SHOWN),
+            "level": level_shown(r.level, bool(r.level_decided), say),
+            "state": said(say, "incident_state_", r.state),
+        }
+        for r in rows
+    ]
+
+
+def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
+    """An event's page: its figures, the incident that follows it, and its newest posts.
+    None when no event is stored under ``key``."""
+    fmt = time_formatter(ctx)
+    say = translator(lang)
+    with ctx.db.read() as conn:
+        row = console_queries.event_by_key(conn, key)
+        if row is None:
+            return None
+        keys = merged_keys(row.summary, row.key)
+        merged = event_repo.merged_events(conn, keys[:MAX_MERGED_LOOKED_UP])
+        posts = console_queries.event_posts(conn, key, MAX_EVENT_POSTS_SHOWN)
+        into = console_queries.merged_into(conn, key) if row.status == "merged" else None
+        into_row = console_queries.event_by_key(conn, into) if into else None
+        following = console_queries.incidents_following(conn, [key]).get(key, [])
+    event = event_shown(row, keys, merged, fmt)
+    shown_posts = []
+    for p in posts:
+        words, was_cut = post_words(p.title, p.text, p.text_length)
+        shown_posts.append(
+            {
+                "seen_at": fmt(p.seen_at),
+                "source": clip(redact_query(p.source), MAX_NAME_SHOWN),
+                "author": clip(p.author, MAX_NAME_SHOWN),
+                "words": words,
+                "cut": was_cut,
+                "url": link_shown(p.url),
+                "sentiment": say(f"sentiment_{p.sentiment}") if p.sentiment in SENTIMENTS else None,
+                "answer": bool(p.repost_of or p.reply_to),
+            }
+        )
+    return {
+        "event": event,
+        "posts": shown_posts,
+        "following": following_shown(following, lang),
+        "merged_into": None
+        if into_row is None
+        else {
+            "title": clip(into_row.title, MAX_TITLE_SHOWN),
+            "href": page_href("events", str(into_row.key), lang),
+        },
+    }
+
+
+def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, Any] | None:
+    """An incident's page: its level and why, its clocks, escalations and timeline, read
+    from the store under the plan it was opened under. None when there is no such one."""
+    fmt = time_formatter(ctx)
+    say = translator(lang)
+    zh = lang == "zh"
+    now = ctx.clock.now()
+    with ctx.db.read() as conn:
+        try:
+            incident, _ = incident_repo.load_incident(conn, incident_id)
+        except NotFound:
+            return None
+        ref = incident.event_ref
+        stored = console_queries.event_keys_stored(conn, [ref] if ref else [])
+    plan, roster = incident.plan, incident.roster
+
+    def person(pid: object) -> str | None:
+        if not isinstance(pid, str) or not pid:
+            return None
+        found = roster.person(pid)
+        return clip(found.name if found is not None else pid, MAX_NAME_SHOWN)
+
+    clock_names = {c.id: (c.name_zh if zh else c.name_en) for c in incident.clocks}
+    latest = incident.proposals[-1] if incident.proposals else None
+    pending = incident.pending_proposal()
+    timeline = list(incident.timeline)[-MAX_TIMELINE_SHOWN:]
+    timeline.reverse()  # the newest first: what a duty officer opens the page for
+    return {
+        "id": clip(incident.id, MAX_CODE_SHOWN),
+        "title": clip(incident.title, MAX_TITLE_SHOWN),
+        "origin": said(say, "origin_", incident.origin),
+        "state": said(say, "incident_state_", incident.state.value),
+        "closed": incident.state.value == "closed",
+        "level": level_shown(
+            incident.level.value if incident.level else None, incident.level_decided, say
+        ),
+        "lead_unit": unit_shown(plan, incident.lead_unit, lang),
+        "concerned_unit": unit_shown(plan, incident.concerned_unit, lang),
+        "place": clip(incident.place, MAX_NAME_SHOWN),
+        "detected_at": fmt(incident.detected_at),
+        "opened_at": fmt(incident.opened_at),
+        "description": shown_text(incident.description, MAX_TEXT_SHOWN)[0]
+        if incident.description
+        else None,
+        "links": [u for u in (link_shown(x) for x in incident.links) if u],
+        "event_href": page_href("events", ref, lang) if ref and ref in stored else None,
+        "reasons": [
+            clip(r.text_zh if zh else r.text_en, MAX_ERROR_SHOWN)
+            for r in (latest.reasons if latest else ())
+        ],
+        "pending": None
+        if pending is None
+        else level_shown(pending.level.value if pending.level else None, True, say)["text"],
+        "decisions": [
+            {
+                "at": fmt(d.at),
+                "level": level_shown(d.decided.value, True, say)["text"],
+                "by": person(d.person_id),
+                "reason": clip(d.reason, MAX_ERROR_SHOWN) if d.reason else None,
+            }
+            for d in incident.decisions
+        ],
+        "clocks": [
+            {
+                "name": clip(c.name_zh if zh else c.name_en, MAX_NAME_SHOWN),
+                "status": said(say, "clock_", c.status.value),
+                "status_code": c.status.value,
+                "started_at": fmt(c.started_at),
+                "due_at": fmt(c.due_at),
+                "completed_at": fmt(c.completed_at),
+                "left": duration_words(c.time_left(now).total_seconds(), say)
+                if c.running and c.time_left(now).total_seconds() > 0
+                else None,
+                "delay": duration_words(c.delay.total_seconds(), say)
+                if c.delay is not None and c.delay.total_seconds() >= 60
+                else None,
+                "responsible": person(c.responsible_person)
+                or unit_shown(plan, c.responsible_unit, lang),
+            }
+            for c in incident.clocks
+        ],
+        "escalations": [
+            {
+                "clock": clip(clock_names.get(e.clock_id or "", ""), MAX_NAME_SHOWN) or None,
+                "status": said(say, "escalation_", e.status.value),
+                "step": e.rung,
+                "notified": [n for n in (person(p) for p in e.notified_people()) if n],
+                "acknowledged_by": person(e.acknowledged_by),
+                "acknowledged_at": fmt(e.acknowledged_at),
+            }
+            for e in incident.escalations
+        ],
+        "timeline": [
+            {
+                "at": fmt(entry.at),
+                "text": clip(entry.text_zh if zh else entry.text, MAX_ERROR_SHOWN),
+            }
+            for entry in timeline
+        ],
+        "timeline_total": len(incident.timeline),
+    }
 
 
 def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -618,11 +949,22 @@ def create_app(
                     MAX_ERROR_SHOWN,
                 )
         bars, top = _bars(data["per_minute"])
+        incidents = incidents_shown(ctx, language, time_formatter(ctx))
+        # Each event's page, and the incidents that follow it (an event raised is taken
+        # into the plan): the row said neither, and its posts could not be seen at all.
+        keys = [e["key"] for e in data["events"] if e["key"]]
+        with ctx.db.read() as conn:
+            following = console_queries.incidents_following(conn, keys)
+        for event in data["events"]:
+            key = event["key"] or ""
+            event["href"] = page_href("events", key, language) if key else None
+            event["following"] = following_shown(following.get(key, []), language)
         return templates.TemplateResponse(
             request,
             "overview.html",
             {
                 **data,
+                **incidents,
                 "per_minute": bars,
                 "per_minute_max": top,
                 "zone": zone_label(data["timezone"], data["utc_offset"], language),
@@ -634,6 +976,45 @@ def create_app(
         )
 
     _get_and_head(app, "/", overview, response_class=HTMLResponse)
+
+    def page_context(language: str) -> dict[str, Any]:
+        """What every page beyond the overview says around its own part."""
+        now = ctx.clock.now()
+        zone = zone_label(ctx.settings.display_timezone, utc_offset(ctx, now), language)
+        return {"lang": language, "_": translator(language), "zone": zone, "demo": demo}
+
+    def event_page(request: Request, key: str, lang: str | None = None) -> HTMLResponse:
+        language = pick_language(lang)
+        data = event_page_data(ctx, key, language) if len(key) <= MAX_ID_IN_PATH else None
+        if data is None:
+            raise HTTPException(404, "no such event")
+        return templates.TemplateResponse(request, "event.html", {**data, **page_context(language)})
+
+    # ":path": a key percent-encoded with a "/" in it is decoded before routing.
+    _get_and_head(app, "/events/{key:path}", event_page, response_class=HTMLResponse)
+
+    def incident_page(request: Request, incident_id: str, lang: str | None = None) -> HTMLResponse:
+        language = pick_language(lang)
+        try:
+            data = (
+                incident_page_data(ctx, incident_id, language)
+                if len(incident_id) <= MAX_ID_IN_PATH
+                else None
+            )
+        except StorageError:
+            raise  # the database's own answer (storage_failed)
+        except YuqingError as exc:
+            # A stored plan or roster this version cannot rebuild: said in the log, a
+            # page in the reader's language rather than a traceback.
+            log.error("incident %r cannot be shown: %s", incident_id[:MAX_ID_IN_PATH], exc)
+            return error_page(request, 500)
+        if data is None:
+            raise HTTPException(404, "no such incident")
+        return templates.TemplateResponse(
+            request, "incident.html", {"incident": data, **page_context(language)}
+        )
+
+    _get_and_head(app, "/incidents/{incident_id:path}", incident_page, response_class=HTMLResponse)
 
     @app.get("/api/v1/stats")
     def stats() -> dict[str, Any]:

@@ -41,7 +41,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "bursting_now": {"zh": "正在突增", "en": "Bursting now"},
     "removed_monitor": {"zh": "（已删除的方案）", "en": "(removed monitor)"},
     "posts_total": {"zh": "已入库信息", "en": "Posts stored"},
-    "stories_total": {"zh": "话题（近似重复聚合）", "en": "Stories (near-duplicate groups)"},
+    # "Story" and "near-duplicate groups" were the engineers' words for it.
+    "stories_total": {"zh": "话题（相同或相近内容）", "en": "Topics (same or similar text)"},
     "sources": {"zh": "信息源", "en": "Sources"},
     "source": {"zh": "信息源", "en": "Source"},
     "category": {"zh": "类别", "en": "Category"},
@@ -51,10 +52,16 @@ _STRINGS: dict[str, dict[str, str]] = {
     "last_success": {"zh": "最近成功", "en": "Last success"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
     "per_minute": {"zh": "每分钟信息量（近60分钟）", "en": "Posts per minute (last 60 min)"},
-    "latest_stories": {"zh": "最新话题", "en": "Latest stories"},
-    "story": {"zh": "话题", "en": "Story"},
+    "latest_stories": {"zh": "最新话题", "en": "Latest topics"},
+    "stories_note": {
+        "zh": "内容相同或相近的信息（含转发、评论）归为一个话题；互动量是转发、评论和点赞数之和。",
+        "en": "Posts with the same or nearly the same text (reposts and replies included) "
+        "make one topic; interactions are its reposts, comments and likes added up.",
+    },
+    "story": {"zh": "话题", "en": "Topic"},
     "posts": {"zh": "条数", "en": "Posts"},
-    "reach": {"zh": "互动量", "en": "Reach"},
+    # Reposts, comments and likes added up, as 互动量 says (not an audience's size).
+    "reach": {"zh": "互动量", "en": "Interactions"},
     "last_seen": {"zh": "最近出现", "en": "Last seen"},
     "monitors": {"zh": "监测方案", "en": "Monitors"},
     "query": {"zh": "检索式", "en": "Query"},
@@ -113,7 +120,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "empty_stories": {
         "zh": "暂无数据：尚无信息入库。内容相同或相近的信息会归为一个话题列在这里。",
         "en": "Nothing yet: no posts stored. Posts with the same or nearly the same "
-        "text are listed here as one story.",
+        "text are listed here as one topic.",
     },
     "empty_monitors": {
         "zh": "暂无数据：尚未设置监测方案。监测方案用检索式筛选信息，相关信息突增时"
@@ -153,7 +160,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "已预警：短时间内相关信息明显增多、来自多个不同话题，达到了预警条件；"
         "“预警时间”是达到条件的时刻。",
         "en": "Raised: related posts rose sharply within a short time, across several "
-        'stories, and met the alert conditions; "Raised at" is when they did.',
+        'topics, and met the alert conditions; "Raised at" is when they did.',
     },
     "legend_forming": {
         "zh": "形成中：系统已把一组相关信息归为同一事件，尚未达到预警条件，仍在跟踪。",
@@ -191,6 +198,159 @@ _STRINGS: dict[str, dict[str, str]] = {
     "kind_public_health": {"zh": "公共卫生", "en": "Public health"},
     "kind_public_safety": {"zh": "社会安全", "en": "Public safety"},
     "kind_none": {"zh": "—", "en": "—"},
+    # -- the plan's incidents (舆情事件), on the overview and on their own pages --------
+    # Detection's events are 检测事件 / 事件（自动发现）; the plan's incidents 舆情事件, as
+    # the command line and the incidents' timelines name them.
+    "incidents": {"zh": "舆情事件（应急处置）", "en": "Incidents (emergency response)"},
+    "incidents_count": {"zh": "未结案 {n} 起", "en": "{n} open"},
+    "incidents_more": {
+        "zh": "另有 {n} 起未结案的舆情事件未列出（只列出最新的）。",
+        "en": "{n} more open incidents are not listed (only the newest are).",
+    },
+    "empty_incidents": {
+        "zh": "暂无数据：没有未结案的舆情事件。检测事件达到预警条件后会按应急预案自动立案或"
+        "建议立案，值班人员也可根据巡查报告立案；立案后在此列出级别、处置状态和各项时限。",
+        "en": "Nothing yet: no open incident. A detected event that meets the alert conditions "
+        "is opened (or suggested) as an incident under the emergency plan, and the duty "
+        "officer can open one from a patrol report; each is listed here with its level, "
+        "state and deadlines.",
+    },
+    "level": {"zh": "级别", "en": "Level"},
+    "incident": {"zh": "舆情事件", "en": "Incident"},
+    "incident_state": {"zh": "处置状态", "en": "State"},
+    "lead_unit": {"zh": "牵头单位", "en": "Lead unit"},
+    "opened_at": {"zh": "立案时间", "en": "Opened"},
+    "deadlines": {"zh": "时限", "en": "Deadlines"},
+    "incident_event_short": {"zh": "对应的检测事件", "en": "its detected event"},
+    "level_none": {"zh": "未定级", "en": "No level"},
+    "level_label": {"zh": "{level}级（{colour}）", "en": "Level {level} ({colour})"},
+    "level_label_plain": {"zh": "{level}级", "en": "Level {level}"},
+    # Proposed by the rules, not yet decided by a person.
+    "level_proposed": {"zh": "{level}，待确认", "en": "{level}, to be confirmed"},
+    "colour_red": {"zh": "红色", "en": "red"},
+    "colour_orange": {"zh": "橙色", "en": "orange"},
+    "colour_yellow": {"zh": "黄色", "en": "yellow"},
+    "colour_blue": {"zh": "蓝色", "en": "blue"},
+    "incident_state_suggested": {"zh": "建议立案，待确认", "en": "Suggested, to be confirmed"},
+    "incident_state_detected": {"zh": "已发现，待定级", "en": "Detected, to be graded"},
+    "incident_state_reported": {"zh": "已上报，待定级", "en": "Reported, to be graded"},
+    "incident_state_graded": {"zh": "已定级", "en": "Graded"},
+    "incident_state_reported_to_leaders": {"zh": "已报告领导", "en": "Reported to leaders"},
+    "incident_state_responding": {"zh": "处置中", "en": "Responding"},
+    "incident_state_monitoring": {"zh": "跟踪观察", "en": "Monitoring"},
+    "incident_state_closed": {"zh": "已结案", "en": "Closed"},
+    "clocks_missed": {"zh": "已超时 {n} 项", "en": "{n} missed"},
+    "clocks_next": {"zh": "下一项：{name}，{at} 截止", "en": "next: {name}, due {at}"},
+    "clocks_all_met": {"zh": "各项时限均已按时完成", "en": "Every deadline met"},
+    "clocks_none": {"zh": "尚未开始计时", "en": "No deadline started"},
+    "list_sep": {"zh": "；", "en": "; "},
+    "names_sep": {"zh": "、", "en": ", "},
+    "colon": {"zh": "：", "en": ": "},
+    "span_days": {"zh": "{d} 天 {h} 小时", "en": "{d} d {h} h"},
+    "span_hours": {"zh": "{h} 小时 {m} 分钟", "en": "{h} h {m} min"},
+    "span_minutes": {"zh": "{m} 分钟", "en": "{m} min"},
+    "origin_event": {"zh": "自动发现", "en": "Detected automatically"},
+    "origin_patrol": {"zh": "巡查报告", "en": "Patrol report"},
+    # Around the content of a page the overview links to.
+    "page_times": {"zh": "时间均为{zone}", "en": "Times are {zone}"},
+    "page_refresh": {"zh": "每 {n} 秒自动刷新", "en": "refreshes every {n} s"},
+    # -- a detected event's page: its figures, its incident, its posts -----------------
+    "event_page": {"zh": "检测事件", "en": "Detected event"},
+    "event_merged": {"zh": "已并入", "en": "Merged"},
+    "event_merged_into": {
+        "zh": "检测发现此事件与另一起说的是同一件事，已并入：",
+        "en": "Detection found this event to be the same happening as another and merged it into: ",
+    },
+    "event_merged_unknown": {
+        "zh": "此事件已并入另一起事件，其信息和预警计入该事件。",
+        "en": "This event was merged into another; its posts and alert count there.",
+    },
+    # Merging moves an event's posts and its incident to the event it went into.
+    "event_merged_posts": {
+        "zh": "此事件的信息已移入合并后的事件，请在该事件的页面查看。",
+        "en": "Its posts were moved to the event it went into: see them on that event's page.",
+    },
+    "event_merged_incident": {
+        "zh": "由此事件立案的舆情事件（如有）已转由合并后的事件跟踪，请在该事件的页面查看。",
+        "en": "An incident opened from this event (if any) now follows the event it went "
+        "into: see that event's page.",
+    },
+    "keywords": {"zh": "关键词", "en": "Keywords"},
+    "event_incidents": {"zh": "立案情况", "en": "Incidents opened from it"},
+    "event_no_incident": {
+        "zh": "尚无由此检测事件立案的舆情事件。舆情事件也可能由监测方案或值班人员根据巡查报告"
+        "立案，请见总览中的“舆情事件（应急处置）”。",
+        "en": "No incident was opened from this event. Incidents are also opened from "
+        "monitors or by the duty officer from a patrol report: see the overview's incidents.",
+    },
+    "event_posts": {"zh": "相关信息", "en": "Its posts"},
+    "event_posts_shown": {"zh": "最新 {n} 条，共 {total} 条", "en": "the newest {n} of {total}"},
+    "event_no_posts": {
+        "zh": "没有可显示的信息：已过保存期限被删除，或尚未记录。",
+        "en": "No posts to show: purged after the retention period, or not recorded yet.",
+    },
+    "post_time": {"zh": "时间", "en": "Time"},
+    "author": {"zh": "作者", "en": "Author"},
+    "post_words": {"zh": "内容", "en": "Post"},
+    "sentiment": {"zh": "情感倾向", "en": "Sentiment"},
+    "sentiment_negative": {"zh": "负面", "en": "Negative"},
+    "sentiment_neutral": {"zh": "中性", "en": "Neutral"},
+    "sentiment_positive": {"zh": "正面", "en": "Positive"},
+    "post_answer": {"zh": "转发/评论", "en": "repost or reply"},
+    "post_link": {"zh": "原文", "en": "original"},
+    # -- an incident's page ---------------------------------------------------------------
+    "incident_id": {"zh": "编号", "en": "Number"},
+    "concerned_unit": {"zh": "事发单位", "en": "Unit concerned"},
+    "incident_origin": {"zh": "来源", "en": "Opened from"},
+    "incident_place": {"zh": "地点", "en": "Place"},
+    "detected_at": {"zh": "发现时间", "en": "Detected"},
+    "incident_event_link": {
+        "zh": "查看对应的检测事件及其相关信息",
+        "en": "See the detected event and its posts",
+    },
+    "incident_why": {"zh": "级别依据", "en": "Why this level"},
+    "incident_pending": {
+        "zh": "规则拟定了新的级别：{level}，待有权限的人员确认。",
+        "en": "The rules propose a new level, {level}, for someone permitted to decide.",
+    },
+    "incident_no_reasons": {
+        "zh": "尚无拟定依据（人工立案，尚未定级）。",
+        "en": "No reasons yet (opened by hand, not graded yet).",
+    },
+    "incident_decisions": {"zh": "定级记录", "en": "Level decisions"},
+    "incident_decided": {"zh": "{by} 定为 {level}", "en": "{by} set {level}"},
+    "incident_clocks": {"zh": "时限", "en": "Deadlines"},
+    "clock_name": {"zh": "事项", "en": "Deadline"},
+    "clock_status": {"zh": "状态", "en": "Status"},
+    "clock_due": {"zh": "截止时间", "en": "Due"},
+    "clock_done": {"zh": "完成时间", "en": "Done"},
+    "clock_responsible": {"zh": "责任人或单位", "en": "Responsible"},
+    "clock_running": {"zh": "计时中", "en": "Running"},
+    "clock_met": {"zh": "按时完成", "en": "Met"},
+    "clock_missed": {"zh": "已超时", "en": "Missed"},
+    "clock_cancelled": {"zh": "已取消", "en": "Cancelled"},
+    "clock_unknown": {"zh": "状态不明", "en": "Unknown"},
+    "clock_left": {"zh": "剩余 {span}", "en": "{span} left"},
+    "clock_delay": {"zh": "延误 {span}", "en": "{span} late"},
+    "incident_no_clocks": {
+        "zh": "尚未开始计时（定级后开始）。",
+        "en": "No deadline started yet (they start once the level is set).",
+    },
+    "incident_escalations": {"zh": "超时升级", "en": "Escalations"},
+    "escalation_running": {"zh": "升级中", "en": "In progress"},
+    "escalation_acknowledged": {"zh": "已确认", "en": "Acknowledged"},
+    "escalation_resolved": {"zh": "已补办", "en": "Done late"},
+    "escalation_exhausted": {"zh": "已逐级通知，无人确认", "en": "Nobody acknowledged"},
+    "escalation_cancelled": {"zh": "已取消", "en": "Cancelled"},
+    "escalation_step": {"zh": "，第 {n} 步", "en": ", step {n}"},
+    "escalation_notified": {"zh": "，已通知 ", "en": ", notified "},
+    "escalation_acked": {"zh": "，由 {by} 于 {at} 确认", "en": ", acknowledged by {by} at {at}"},
+    "incident_timeline": {"zh": "时间线", "en": "Timeline"},
+    "timeline_shown": {
+        "zh": "最新在前，显示 {n} 条，共 {total} 条",
+        "en": "newest first, {n} of {total} shown",
+    },
+    "incident_no_timeline": {"zh": "暂无记录", "en": "Nothing recorded yet"},
     "central_media": {"zh": "中央媒体", "en": "Central media"},
     "local_media": {"zh": "地方媒体", "en": "Local media"},
     "government": {"zh": "政务", "en": "Government"},

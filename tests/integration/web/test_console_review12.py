@@ -286,9 +286,11 @@ def test_hostile_texts_are_text_everywhere_the_page_shows_them(
         assert not [a for _, attrs in tags for a, _ in attrs if a.startswith("on")], path
         assert page.count("<title>") == 1 + page.count("<rect ")  # the page's and the bars'
         assert 'href="javascript' not in page
+        lang = "zh" if path == "/" else "en"
         assert re.findall(r'href="([^"]*)"', page) == [
             "/static/yuqing.css",
             "?lang=en" if path == "/" else "?lang=zh",
+            f"/events/ev-x?lang={lang}",  # the event's own page, its key a plain slug
         ]
 
 
@@ -322,7 +324,7 @@ def test_odd_query_parameters_get_a_page_or_a_clear_4xx(client: TestClient) -> N
 def test_an_empty_database_shows_an_empty_page_in_both_languages(client: TestClient) -> None:
     page = client.get("/").text
     english = client.get("/?lang=en").text
-    assert page.count("暂无数据") == 5 and english.count("Nothing yet") == 5
+    assert page.count("暂无数据") == 6 and english.count("Nothing yet") == 6
     stats = client.get("/api/v1/stats").json()
     assert stats["posts_total"] == 0 and stats["events"] == [] and stats["per_minute"] == []
 

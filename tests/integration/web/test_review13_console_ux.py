@@ -258,15 +258,16 @@ def test_an_events_kind_is_named_as_the_query_language_names_it(ctx: Context) ->
 def test_an_empty_console_says_what_each_section_waits_for(empty: Context) -> None:
     page, english = _pages(empty)
     shown = [_text(p) for p in re.findall(r'<p class="empty">(.*?)</p>', page, flags=re.S)]
-    assert len(shown) == 5 and all(s.startswith("暂无数据：") for s in shown), shown
-    assert shown[0] == "暂无数据：近60分钟没有信息入库。"
-    assert "尚未发现事件" in shown[1] and "“已预警”" in shown[1]
-    assert "话题" in shown[2]
-    assert "尚未设置监测方案" in shown[3] and "系统管理员" in shown[3]
-    assert "尚未接入信息源" in shown[4] and "系统管理员" in shown[4]
+    assert len(shown) == 6 and all(s.startswith("暂无数据：") for s in shown), shown
+    assert "没有未结案的舆情事件" in shown[0]  # the incidents section comes first
+    assert shown[1] == "暂无数据：近60分钟没有信息入库。"
+    assert "尚未发现事件" in shown[2] and "“已预警”" in shown[2]
+    assert "话题" in shown[3]
+    assert "尚未设置监测方案" in shown[4] and "系统管理员" in shown[4]
+    assert "尚未接入信息源" in shown[5] and "系统管理员" in shown[5]
     shown_en = [_text(p) for p in re.findall(r'<p class="empty">(.*?)</p>', english, flags=re.S)]
-    assert len(shown_en) == 5 and all(s.startswith("Nothing yet: ") for s in shown_en)
-    assert "no event detected" in shown_en[1] and "no monitors set up" in shown_en[3]
+    assert len(shown_en) == 6 and all(s.startswith("Nothing yet: ") for s in shown_en)
+    assert "no event detected" in shown_en[2] and "no monitors set up" in shown_en[4]
     # The page's counts say there is nothing, with their unit.
     assert 'id="events-count">已预警 0 起，共 0 起</small>' in page
 

@@ -1,0 +1,137 @@
+"""The web console's own queries: an event's page, its posts, the incidents that follow it.
+
+The overview's figures come from ``repo`` and ``event_repo``; these serve the pages the
+console links to from it (an event and its posts, an incident and its detection event),
+reading only what the pages show, bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.engine import Connection
+
+from yuqing.storage import schema as t
+from yuqing.storage import schema_incidents as ti
+from yuqing.storage.event_repo import _shown_columns
+from yuqing.storage.schema_events import events, occurrences
+
+# The characters of a post's text read for its line on a page: a text may hold 20,000,
+# and an event's page lists tens of posts at every refresh.
+POST_TEXT_READ = 600
+# Merges are rare (a handful a day); the newest are read to find where an event went.
+MERGES_READ = 5000
+# A merged event merged again: the chain followed at most this far.
+MERGE_HOPS = 10
+
+
+def event_by_key(conn: Connection, key: str) -> Row[Any] | None:
+    """The stored event ``key`` (merged ones too), its share read as event_repo shows it."""
+    return conn.execute(select(*_shown_columns()).where(events.c.key == key)).first()
+
+
+def event_keys_stored(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are stored events (an incident's reference may be another kind)."""
+    wanted = sorted({k for k in keys if k})
+    if not wanted:
+        return set()
+    rows = conn.execute(select(events.c.key).where(events.c.key.in_(wanted)))
+    return {str(row.key) for row in rows}
+
+
+def event_posts(conn: Connection, key: str, limit: int = 50) -> list[Row[Any]]:
+    """The newest ``limit`` posts detection put in event ``key`` (those of the events
+    merged into it were moved to it), each text cut to ``POST_TEXT_READ`` characters."""
+    p = t.posts.c
+    return list(
+        conn.execute(
+            select(
+                p.id,
+                p.seen_at,
+                p.published_at,
+                t.sources.c.name.label("source"),
+                p.author,
+                p.author_kind,
+                p.title,
+                func.substr(p.text, 1, POST_TEXT_READ).label("text"),
+                func.length(p.text).label("text_length"),
+                p.url,
+                p.sentiment,
+                p.repost_of,
+                p.reply_to,
+            )
+            .join(t.sources, t.sources.c.id == p.source_id)
+            .where(p.event_key == key)
+            .order_by(p.seen_at.desc(), p.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def merged_into(conn: Connection, key: str) -> str | None:
+    """The event that event ``key`` was merged into, following merges of merges, or None
+    when no stored merge names it (event_repo.add_occurrences stores the merged one's key
+    in a merge's figures)."""
+    rows = conn.execute(
+        select(occurrences.c.event_key, occurrences.c.figures)
+        .where(occurrences.c.kind == "event_merged")
+        .order_by(occurrences.c.at.desc(), occurrences.c.id.desc())
+        .limit(MERGES_READ)
+    )
+    into: dict[str, str] = {}
+    for row in rows:
+        gone = row.figures.get("merged") if isinstance(row.figures, dict) else None
+        if isinstance(gone, str) and isinstance(row.event_key, str):
+            into.setdefault(gone, row.event_key)
+    found, seen = None, {key}
+    current = key
+    for _ in range(MERGE_HOPS):
+        nxt = into.get(current)
+        if nxt is None or nxt in seen:
+            break
+        found, current = nxt, nxt
+        seen.add(nxt)
+    return found
+
+
+def incidents_following(conn: Connection, refs: Sequence[str]) -> dict[str, list[Any]]:
+    """The incidents whose detection event is one of ``refs``, newest first per event."""
+    wanted = sorted({r for r in refs if r})
+    if not wanted:
+        return {}
+    i = ti.incidents.c
+    rows = conn.execute(
+        select(i.id, i.title, i.state, i.level, i.level_decided, i.event_ref, i.opened_at)
+        .where(i.event_ref.in_(wanted))
+        .order_by(i.opened_at.desc(), i.id)
+    )
+    found: dict[str, list[Any]] = {}
+    for row in rows:
+        found.setdefault(str(row.event_ref), []).append(row)
+    return found
+
+
+def clocks_of(conn: Connection, incident_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The clocks of each of ``incident_ids``, in the order they were due."""
+    wanted = sorted(set(incident_ids))
+    if not wanted:
+        return {}
+    c = ti.incident_clocks.c
+    rows = conn.execute(
+        select(c.incident_id, c.name_zh, c.name_en, c.status, c.due_at, c.completed_at, c.missed_at)
+        .where(and_(c.incident_id.in_(wanted)))
+        .order_by(c.due_at, c.id)
+    )
+    found: dict[str, list[Any]] = {}
+    for row in rows:
+        found.setdefault(str(row.incident_id), []).append(row)
+    return found
+
+
+def count_incidents(conn: Connection, states: Sequence[str]) -> int:
+    """How many incidents are in one of ``states`` (the overview lists the newest)."""
+    i = ti.incidents.c
+    query = select(func.count()).select_from(ti.incidents).where(i.state.in_(list(states)))
+    return int(conn.execute(query).scalar_one())
