@@ -1,6 +1,7 @@
 """Measure monitor bursts on the labelled dev streams, through the real ingestion pipeline.
 
     .venv/bin/python scripts/eval_monitor_bursts.py [STREAM ...] [--data DIR] [--json FILE]
+        [--added-after MINUTES]
 
 STREAM is a file name under ``<data>/streams/`` (default: ``zh-hotevents-dev.jsonl`` and
 ``en-crisislex-dev.jsonl``). The data folder defaults to ``../shared/data`` next to the
@@ -23,14 +24,23 @@ with the clock at each batch's time, exactly as ``yuqing eval events`` runs it
 (``yuqing.runtime.evaluate``), and the ``monitor_burst`` occurrences detection stored
 are read back with the posts each monitor matched.
 
+With ``--added-after MINUTES`` each event monitor is added instead MINUTES after its
+event's onset, as a user adds one for what just started: between the posts before that
+moment and those after, and seeded from the stored posts (``Ingestor.refresh_monitors``).
+Its matches are then the posts after it was added; ``delay`` still counts from the onset.
+
 Per event monitor (columns): ``match`` posts matched, ``own`` of them the event's;
 ``burst`` bursts; ``delay`` minutes from the event's onset (its 5th post, as ``score.py``
 defines it; a burst before the onset counts 0) to the monitor's first burst on the event
 (a burst while the event is active: at least ``ACTIVE_POSTS`` of its posts in the
 ``ACTIVE_WINDOW`` before it, the event alert's own bar; or while its posts are most of
 the monitor's matches of that window); ``alert`` the same delay for the
-event alert of the same run, for comparison; ``again`` further bursts on the event (an
-episode or a later wave firing again); ``false`` the other bursts (the event not on),
+event alert of the same run, for comparison; ``again`` further bursts on the event, as
+``W+R``: W second waves (the monitor's busiest two hours in the ``WAVE_AHEAD`` after the
+burst hold at least ``WAVE_RATIO`` times its mean two hours of the day before, at least
+one post: far above the volume it had settled at), R repeats (the story going on at
+about its usual volume, which the staff were told of); ``false`` the other bursts (the
+event not on),
 as ``A+B``: A while another gold event held most of the monitor's matches of the
 ``ACTIVE_WINDOW`` before (the monitor's words met another happening), B on chatter.
 Per standing monitor: bursts, bursts per stream day, how many fell while a gold event
@@ -50,6 +60,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,14 +73,14 @@ from sqlalchemy import select  # noqa: E402
 
 from yuqing.detection.stopwords import STOP_WORDS  # noqa: E402
 from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, stream_line, untimed  # noqa: E402
-from yuqing.runtime.context import open_context  # noqa: E402
+from yuqing.runtime.context import Context, open_context  # noqa: E402
 from yuqing.runtime.evaluate import (  # noqa: E402
     DEFAULT_SOURCE,
     _apart,
     _batches,
     evaluation_settings,
 )
-from yuqing.sources.base import Located, Rejection  # noqa: E402
+from yuqing.sources.base import Item, Located, Rejection  # noqa: E402
 from yuqing.storage import event_repo, repo  # noqa: E402
 from yuqing.storage import schema as t  # noqa: E402
 from yuqing.storage.schema_events import events as event_table  # noqa: E402
@@ -86,6 +97,9 @@ GOOD_DELAY = timedelta(minutes=30)
 ACTIVE_WINDOW = timedelta(hours=2)  # the detector's alert window
 ACTIVE_POSTS = 5  # ... and its alert minimum: the event is happening
 BURST_WINDOW = timedelta(minutes=30)  # the monitor window (3 bins of 10 minutes)
+WAVE_AHEAD = timedelta(hours=4)  # a later burst's wave: its busiest 2 h in the 4 h after it
+WAVE_BEFORE = timedelta(hours=24)  # ... against the monitor's mean 2 h of the day before
+WAVE_RATIO = 4.0
 TEXT_CHUNK = 2000
 
 # Broad standing monitors a county office would keep, by the stream's language.
@@ -111,6 +125,7 @@ class Monitor:
     id: int = 0
     matched: list[tuple[datetime, str | None]] = field(default_factory=list)  # (time, event)
     bursts: list[datetime] = field(default_factory=list)
+    added: datetime | None = None  # when the monitor is added; None: before the stream
 
 
 @dataclass(slots=True)
@@ -203,11 +218,34 @@ class Run:
     seconds: float
 
 
+def _adding(
+    timed: list[Located], clock: FakeClock, monitors: list[Monitor], ctx: Context
+) -> Iterator[list[Item]]:
+    """The stream's batches, each monitor with an ``added`` time added (and seeded from
+    the store) between the posts before that time and those after."""
+    pending = sorted(
+        ((m.added, n, m) for n, m in enumerate(monitors) if m.added is not None),
+        key=lambda entry: (entry[0], entry[1]),
+    )
+    times = [_time(i) for i in timed]
+    start = 0
+    for added, _, monitor in pending:
+        end = bisect.bisect_left(times, added, lo=start)
+        yield from _batches(timed[start:end], clock)
+        start = end
+        clock.set(max(clock.now(), added))
+        with ctx.db.write() as conn:
+            monitor.id = repo.add_monitor(conn, monitor.name, monitor.query, clock.now())
+        ctx.ingestor.refresh_monitors()
+    yield from _batches(timed[start:], clock)
+
+
 def run_pipeline(path: Path, monitors: list[Monitor]) -> Run:
     """Ingest ``path`` in stream time with ``monitors`` in force; their matches and bursts.
 
     The bursts are put into each monitor's ``bursts``; the posts' events are kept too, to
-    set each monitor's delay beside the delay of the event alert of the same run.
+    set each monitor's delay beside the delay of the event alert of the same run. A
+    monitor with an ``added`` time comes into force at that time of the stream.
     """
     started = time.monotonic()
     located: list[tuple[Located, str | int]] = []
@@ -227,9 +265,14 @@ def run_pipeline(path: Path, monitors: list[Monitor]) -> Run:
         try:
             with ctx.db.write() as conn:
                 for monitor in monitors:
-                    monitor.id = repo.add_monitor(conn, monitor.name, monitor.query, clock.now())
+                    if monitor.added is None:
+                        monitor.id = repo.add_monitor(
+                            conn, monitor.name, monitor.query, clock.now()
+                        )
             ctx.ingestor.ingest_batches(
-                _batches(timed, clock), origin=str(path), default_source=DEFAULT_SOURCE
+                _adding(timed, clock, monitors, ctx),
+                origin=str(path),
+                default_source=DEFAULT_SOURCE,
             )
             with ctx.db.read() as conn:
                 rows = conn.execute(
@@ -303,6 +346,21 @@ def _dominant(monitor: Monitor, burst: datetime) -> str | None:
     return top[0][0] if top and top[0][1] * 2 >= len(window) else None
 
 
+def _wave(monitor: Monitor, burst: datetime) -> bool:
+    """Whether a later burst came with a second wave: the monitor's busiest ``ACTIVE_WINDOW``
+    in the ``WAVE_AHEAD`` after it holds ``WAVE_RATIO`` times its mean ``ACTIVE_WINDOW`` of
+    the ``WAVE_BEFORE`` before the burst's own window (at least one post)."""
+    times = [m for m, _ in monitor.matched]
+    peak = 0
+    moment = burst
+    while moment <= burst + WAVE_AHEAD:
+        peak = max(peak, _count_between(times, moment - ACTIVE_WINDOW, moment))
+        moment += timedelta(minutes=10)
+    before = _count_between(times, burst - ACTIVE_WINDOW - WAVE_BEFORE, burst - ACTIVE_WINDOW)
+    settled = before * (ACTIVE_WINDOW / WAVE_BEFORE)
+    return peak >= WAVE_RATIO * max(settled, 1.0)
+
+
 def _event_row(
     monitor: Monitor, times: list[datetime], alert: float | None, days: float
 ) -> dict[str, Any]:
@@ -325,6 +383,7 @@ def _event_row(
         "delay_min": None if first is None else round(max(0.0, _minutes(first - onset)), 1),
         "alert_min": None if alert is None else round(alert, 1),
         "again": max(0, len(on_event) - 1),
+        "again_waves": sum(1 for b in on_event[1:] if _wave(monitor, b)),
         "again_after_h": [round((b - first).total_seconds() / 3600, 1) for b in on_event[1:]]
         if first
         else [],
@@ -351,19 +410,26 @@ def _standing_row(monitor: Monitor, days: float) -> dict[str, Any]:
     }
 
 
-def evaluate(path: Path, events_info: dict[str, Any], lang: str) -> dict[str, Any]:
+def evaluate(
+    path: Path, events_info: dict[str, Any], lang: str, added_after: float | None = None
+) -> dict[str, Any]:
     posts = read_gold(path)
     by_id = {p.id: p for p in posts}
     days = (posts[-1].at - posts[0].at).total_seconds() / 86400
-    queries = derive_queries(posts, events_info)
-    monitors = [Monitor(f"event {event}"[:200], query, event) for event, query in queries.items()]
-    monitors += [Monitor(f"standing {query}", query, None) for query in STANDING[lang]]
-    run = run_pipeline(path, monitors)
-    alerts = alert_delays(posts, run.assigned)
     event_times: dict[str, list[datetime]] = defaultdict(list)
     for post in posts:
         if post.event is not None:
             event_times[post.event].append(post.at)
+    queries = derive_queries(posts, events_info)
+    monitors = [Monitor(f"event {event}"[:200], query, event) for event, query in queries.items()]
+    if added_after is not None:
+        for monitor in monitors:
+            times = event_times[str(monitor.event)]
+            onset = times[min(ONSET_POSTS, len(times)) - 1]
+            monitor.added = onset + timedelta(minutes=added_after)
+    monitors += [Monitor(f"standing {query}", query, None) for query in STANDING[lang]]
+    run = run_pipeline(path, monitors)
+    alerts = alert_delays(posts, run.assigned)
     rows: list[dict[str, Any]] = []
     for monitor in monitors:
         monitor.matched = sorted(
@@ -385,6 +451,7 @@ def evaluate(path: Path, events_info: dict[str, Any], lang: str) -> dict[str, An
         rows.append(row)
     return {
         "stream": path.name,
+        "added_after_min": added_after,
         "days": round(days, 1),
         "seconds": round(run.seconds, 1),
         "rows": rows,
@@ -398,29 +465,34 @@ def _fmt(value: Any) -> str:
 def report(result: dict[str, Any]) -> None:
     rows = result["rows"]
     days = result["days"]
-    print(f"\n== {result['stream']}: {days} stream days, run {result['seconds']} s")
+    added = result.get("added_after_min")
+    when = "" if added is None else f"; event monitors added {added:g} min after the onset"
+    print(f"\n== {result['stream']}: {days} stream days, run {result['seconds']} s{when}")
     print(
         f"{'event monitor (query)':38} {'match':>5} {'own':>5} {'burst':>5} {'delay':>7} "
-        f"{'alert':>7} {'again':>5} {'false':>7}"
+        f"{'alert':>7} {'again':>6} {'false':>7}"
     )
     events = [r for r in rows if "own" in r]
     for r in events:
         false = f"{r['false_other_event']}+{r['false_chatter']}"
+        again = f"{r['again_waves']}+{r['again'] - r['again_waves']}"
         print(
             f"{r['query'][:38]:38} {r['matched']:>5} {r['own']:>5} {r['bursts']:>5} "
-            f"{_fmt(r['delay_min']):>7} {_fmt(r['alert_min']):>7} {r['again']:>5} {false:>7}"
+            f"{_fmt(r['delay_min']):>7} {_fmt(r['alert_min']):>7} {again:>6} {false:>7}"
         )
     delays = sorted(r["delay_min"] for r in events if r["delay_min"] is not None)
     within = sum(1 for d in delays if d <= _minutes(GOOD_DELAY))
     median = delays[(len(delays) - 1) // 2] if delays else None
     again = sum(r["again"] for r in events)
+    waves = sum(r["again_waves"] for r in events)
     other = sum(r["false_other_event"] for r in events)
     chatter = sum(r["false_chatter"] for r in events)
     print(
         f"event monitors: {len(delays)}/{len(events)} burst on their event, {within} within "
         f"{_minutes(GOOD_DELAY):.0f} min of onset, median delay {_fmt(median)} min; "
-        f"again {again}; false {other + chatter} ({other} on another event, {chatter} on "
-        f"chatter; {(other + chatter) / days:.3f} per stream day)"
+        f"again {again} ({waves} second waves, {again - waves} repeats); false "
+        f"{other + chatter} ({other} on another event, {chatter} on chatter; "
+        f"{(other + chatter) / days:.3f} per stream day)"
     )
     print(
         f"{'standing monitor':38} {'match':>5} {'burst':>5} {'/day':>6} {'event':>5} "
@@ -439,6 +511,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("streams", nargs="*", default=list(STREAMS))
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument(
+        "--added-after",
+        type=float,
+        metavar="MINUTES",
+        help="add each event monitor this long after its event's onset (seeded from the store)",
+    )
     args = parser.parse_args(argv)
     folder = args.data / "streams"
     if not (folder / "events.json").is_file():
@@ -452,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: not found or not described in events.json, skipped")
             continue
         lang = "zh" if name.startswith("zh") else "en"
-        result = evaluate(path, events[name]["events"], lang)
+        result = evaluate(path, events[name]["events"], lang, args.added_after)
         report(result)
         results.append(result)
     if args.json:

@@ -388,6 +388,9 @@ def _baseline_state(b: VolumeBaseline) -> dict[str, Any]:
         "current": b._current,
         "previous": list(b._previous),
         "closed": b._closed,
+        "settled": b.settled,
+        "settled_usual": b.settled_usual,
+        "settled_bins": b.settled_bins,
     }
 
 
@@ -439,6 +442,10 @@ def _baseline(data: Any, bin_seconds: float, half_life: float, path: str) -> Vol
         for i, x in enumerate(_arr(data["previous"], f"{path}.previous"))
     ]
     b._closed = _count(data["closed"], f"{path}.closed")
+    if "settled" in data:  # saved before the settled level: it starts afresh
+        b.settled = _amount(data["settled"], f"{path}.settled")
+        b.settled_usual = _amount(data["settled_usual"], f"{path}.settled_usual")
+        b.settled_bins = _count(data["settled_bins"], f"{path}.settled_bins")
     return b
 
 

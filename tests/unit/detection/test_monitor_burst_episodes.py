@@ -64,10 +64,13 @@ def test_a_topic_that_stays_busy_is_one_episode() -> None:
     busy = _every(START, timedelta(seconds=50), 12 * 6 * 14)
     found = _feed(tracker, busy)
     assert [o.at for o in found] == [busy[4]]  # five posts in two hours where none were
-    # Quiet for longer than the cool-down: the episode is over, the next surge is news.
+    # Quiet for longer than the cool-down: the episode is over. The story back at its own
+    # pace is no news (the volume the monitor settled at that day), a later wave is.
     again = START + timedelta(hours=14 + 8)
-    later = _feed(tracker, _every(again, timedelta(seconds=30), 40))
-    assert len(later) == 1 and later[0].at >= again
+    assert _feed(tracker, _every(again, timedelta(seconds=50), 12 * 6)) == []
+    wave = START + timedelta(days=4)
+    later = _feed(tracker, _every(wave, timedelta(seconds=30), 40))
+    assert len(later) == 1 and later[0].at >= wave
 
 
 def test_an_episode_ends_when_its_volume_falls_back() -> None:
