@@ -33,6 +33,7 @@ from yuqing.core.posts import (
 )
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
+from yuqing.incidents.timeline import entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.ingest import IngestSummary
@@ -785,7 +786,9 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
         "timeline": [
             {
                 "at": fmt(entry.at),
-                "text": clip(entry.text_zh if zh else entry.text, MAX_ERROR_SHOWN),
+                # Said from the entry's codes in the reader's language (stored entries
+                # hold codes and mixed-language sentences of their time).
+                "text": clip(entry_sentence(entry, incident, lang, fmt), MAX_ERROR_SHOWN),
             }
             for entry in timeline
         ],

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -531,16 +532,24 @@ _PAGE = Environment(autoescape=True).from_string(
 button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}</style>
 </head><body>
 <h1>{{ heading }}</h1>
+{% if unknown %}
+<p>{{ unknown }}</p>
+{% else %}
 {% if incident_title %}
 <p>{{ '事件：' if zh else 'Incident: ' }}<bdi>{{ incident_title }}</bdi></p>
 {% endif %}
 <p><strong>{{ subject }}</strong></p>
-<div class="box">{{ body }}</div>
+{% if body %}<div class="box">{{ body }}</div>{% endif %}
 {% if done %}
 <p class="{{ 'ok' if first else 'warn' }}">{{ done }}</p>
 {% else %}
 <form method="post" action="?lang={{ 'zh' if zh else 'en' }}">
 <button type="submit">{{ '确认收到' if zh else 'Acknowledge' }}</button></form>
+{% endif %}
+{% if incident_href %}
+<p id="incident-link"><a href="{{ incident_href }}">{{ '查看事件详情（级别、时限、时间线）' if zh
+  else "Open the incident's page (level, deadlines, timeline)" }}</a></p>
+{% endif %}
 {% endif %}
 </body></html>"""
 )
@@ -787,10 +796,18 @@ def build_router(ctx: Context) -> APIRouter:
         # subject): bounded, and nothing a browser obeys (a bidi override in a name made
         # the rest of the line read backwards).
         title = info.incident_title
+        # The incident's page on the console (served by this server too): what the
+        # notice is about, in full, one click away.
+        href = (
+            f"/incidents/{quote(info.incident_id, safe='')}?lang={'zh' if zh else 'en'}"
+            if info.incident_id
+            else None
+        )
         html = _PAGE.render(
             zh=zh,
             heading="确认收到通知" if zh else "Acknowledge a notification",
             incident_title=None if title is None else _line(title, _LINE_SHOWN["title"]),
+            incident_href=href,
             subject=_line(info.subject_in("zh" if zh else "en"), _LINE_SHOWN["subject"]),
             body=_lines(info.body, _TEXT_SHOWN["body"]),
             done=message,
@@ -799,11 +816,15 @@ def build_router(ctx: Context) -> APIRouter:
         return HTMLResponse(html)
 
     def _unknown(zh: bool) -> HTMLResponse:
-        text = "此确认链接无效或已失效。" if zh else "This acknowledgement link is not known."
-        return HTMLResponse(
-            _PAGE.render(zh=zh, heading=text, subject="", body="", done=text, first=False),
-            status_code=404,
+        # Said once, with what to do about it: no empty message box, no button.
+        heading = "链接无效" if zh else "Link not valid"
+        text = (
+            "此确认链接无效或已失效。请打开最新通知中的链接，或直接联系值班室。"
+            if zh
+            else "This acknowledgement link is not known. Open the link in the latest "
+            "notification, or call the duty office."
         )
+        return HTMLResponse(_PAGE.render(zh=zh, heading=heading, unknown=text), status_code=404)
 
     # A person follows these links from a message: whatever the link holds, the answer is
     # a page in their language, never a validation error in JSON. A link cut short (no

@@ -20,6 +20,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -643,19 +644,42 @@ def incidents_show(
 ) -> None:
     """Show an incident: level and reasons, clocks with time left, escalations, timeline."""
     from yuqing.api.incidents import incident_view
+    from yuqing.incidents.timeline import entry_sentence, state_name
 
-    def run(service: IncidentService) -> tuple[dict[str, Any], str]:
+    def run(service: IncidentService) -> tuple[dict[str, Any], str, _Said]:
         incident = service.incident(incident_id)
+        zone = _zone()
         # The view (the API's) names the lead unit in Chinese only.
         lead = incident.lead_unit if isinstance(incident.lead_unit, str) else None
         lead_en = incident.plan.unit_name(lead, "en") if lead else ""
-        return incident_view(incident, service.clock.now(), service), one_line(lead_en, 200)
+        # What a person reads is said as the console's page says it: each timeline entry
+        # from its codes in the run's language, people by their names in the roster.
+        timeline = [
+            one_line(entry_sentence(e, incident, current(), lambda m: _local(m, zone)), 2000)
+            for e in incident.timeline
+        ]
+        clocks = {c.id: say(c.name_zh, c.name_en) for c in incident.clocks}
 
-    view, lead_en = _with_service(run, demo=demo)
+        def name(person_id: str | None) -> str:
+            found = incident.roster.person(person_id) if person_id else None
+            return one_line(found.name if found else person_id or "-", 100)
+
+        escalations = [
+            {
+                "clock": one_line(clocks.get(e.clock_id or "", ""), 200),
+                "notified": [name(p) for p in e.notified_people()],
+                "by": name(e.acknowledged_by) if e.acknowledged_by else None,
+            }
+            for e in incident.escalations
+        ]
+        view = incident_view(incident, service.clock.now(), service)
+        return view, one_line(lead_en, 200), _Said(timeline, escalations, zone)
+
+    view, lead_en, said = _with_service(run, demo=demo)
+    zone = said.zone
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
-    zone = _zone()
 
     def when(text: str | None) -> str:
         return "-" if text is None else _local(datetime.fromisoformat(text), zone)
@@ -663,9 +687,9 @@ def incidents_show(
     typer.echo(f"{view['id']}  {view['title']}")
     typer.echo(
         say(
-            "状态 {state}，级别 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
-            "state {state}, level {level} ({decided}), lead {lead}, plan {plan} {version}",
-            state=view["state"],
+            "状态：{state}，级别 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
+            "state: {state}, level {level} ({decided}), lead {lead}, plan {plan} {version}",
+            state=state_name(view["state"], current()),
             level=view["level"] or "-",
             decided="decided" if view["level_decided"] else "proposed",
             decided_zh="已定级" if view["level_decided"] else "拟定",
@@ -720,23 +744,32 @@ def incidents_show(
                 late=late,
             )
         )
-    for escalation in view["escalations"]:
-        by = escalation["acknowledged_by"]
+    for escalation, shown in zip(view["escalations"], said.escalations, strict=True):
+        by = shown["by"]
         typer.echo(
             say(
-                "升级 {id}：{status_zh}，第 {step} 步，已通知 {notified}",
-                "escalation {id}: {status}, step {step}, notified {notified}",
-                id=escalation["id"],
+                "升级（{clock}）：{status_zh}，第 {step} 步，已通知 {notified}",
+                "escalation ({clock}): {status}, step {step}, notified {notified}",
+                clock=shown["clock"] or "-",
                 status=escalation["status"],
                 status_zh=_ESCALATION_STATUS_ZH.get(escalation["status"], escalation["status"]),
                 step=escalation["step"],
-                notified=say("、", ", ").join(escalation["notified"]) or "-",
+                notified=say("、", ", ").join(shown["notified"]) or "-",
             )
             + (say("，由 {by} 确认", ", acknowledged by {by}", by=by) if by else "")
         )
     typer.echo(say("时间线：", "timeline:"))
-    for entry in view["timeline"]:
-        typer.echo(f"  {when(entry['at'])} {_in_language(entry, 'text_zh', 'text')}")
+    for entry, sentence in zip(view["timeline"], said.timeline, strict=True):
+        typer.echo(f"  {when(entry['at'])} {sentence}")
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What ``incidents show`` says in the run's language beside the API's view."""
+
+    timeline: list[str]
+    escalations: list[dict[str, Any]]
+    zone: ZoneInfo
 
 
 def _in_language(view: dict[str, Any], zh: str, en: str) -> str:

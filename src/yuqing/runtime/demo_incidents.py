@@ -390,7 +390,7 @@ class DemoDesk:
         svc, office = self.service, self.service.plan.office
         duty = self._office_duty(now)
         if step == "accept" and incident.state is State.SUGGESTED and duty:
-            svc.transition(incident.id, "accept", duty, "值班员核实后立案")
+            svc.transition(incident.id, "accept", duty)
         elif step == "grade" and duty and incident.state in (State.DETECTED, State.REPORTED):
             concerned = incident.concerned_unit or concerned_unit_for(incident.title)
             if incident.concerned_unit is None and concerned:
@@ -481,8 +481,10 @@ class DemoDesk:
         progress.done.add("report")
         actor = self._actor(now, incident.lead_unit, "duty_officer") or self._office_duty(now)
         if actor is not None:
-            self.service.report_upward(incident.id, actor, note="已报送（迟报）")
-            self.service.transition(incident.id, "respond", actor, "启动处置")
+            # No note of the desk's own: the timeline says the report and the response
+            # in the reader's language, and that it was late (the clock's entry).
+            self.service.report_upward(incident.id, actor)
+            self.service.transition(incident.id, "respond", actor)
 
     def _report_lead(self, incident: Incident, progress: _Progress, now: datetime) -> None:
         """A lead the office reported by hand is reported upward on time, and handled."""
@@ -495,8 +497,8 @@ class DemoDesk:
         progress.done.add("report")
         actor = self._actor(now, incident.lead_unit, "duty_officer") or self._office_duty(now)
         if actor is not None:
-            self.service.report_upward(incident.id, actor, note="已报送")
-            self.service.transition(incident.id, "respond", actor, "启动处置")
+            self.service.report_upward(incident.id, actor)
+            self.service.transition(incident.id, "respond", actor)
 
 
 def patrol_lead_of(incident: Incident) -> PatrolLead | None:

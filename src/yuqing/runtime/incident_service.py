@@ -61,7 +61,7 @@ from yuqing.incidents.notices import Notice
 from yuqing.incidents.plan import Plan, check_plan, check_roster, default_plan
 from yuqing.incidents.roster import ChannelKind, Gap, Person, Roster, coverage_gaps, on_duty
 from yuqing.incidents.tasks import Task
-from yuqing.incidents.timeline import Actor, EntryKind
+from yuqing.incidents.timeline import CHANNEL_NAMES, NOTICE_NAMES, Actor, EntryKind
 from yuqing.notify.base import Channel
 from yuqing.notify.dispatcher import Dispatcher, DispatchOutcome, DispatchStatus, RetryPolicy
 from yuqing.notify.log import LogStatus
@@ -102,28 +102,11 @@ MAX_ATTEMPTS_PER_UNIT = 5
 #: Delivery outcomes written per transaction.
 OUTCOME_BATCH = 200
 
-SUBJECT_ZH = {
-    "incident_opened": "立案通知",
-    "level_proposed": "级别建议",
-    "clock_warning": "时限提醒",
-    "clock_missed": "时限超时",
-    "escalation": "升级通知",
-    "meeting_convened": "联席会议",
-    "task_assigned": "任务",
-    "test_notification": "通知测试",
-}
+# A notice's subject by its template key, in Chinese (as messages are sent).
+SUBJECT_ZH = {key: zh for key, (zh, _) in NOTICE_NAMES.items()}
 # The same for a reader who asked for English (the acknowledgement page with ?lang=en);
 # messages themselves go out with the Chinese subject.
-SUBJECT_EN = {
-    "incident_opened": "Incident opened",
-    "level_proposed": "Level proposed",
-    "clock_warning": "Deadline approaching",
-    "clock_missed": "Deadline missed",
-    "escalation": "Escalation",
-    "meeting_convened": "Joint meeting",
-    "task_assigned": "Task",
-    "test_notification": "Test notification",
-}
+SUBJECT_EN = {key: en for key, (_, en) in NOTICE_NAMES.items()}
 
 
 def addresses_for(person: Person) -> list[Address]:
@@ -869,6 +852,7 @@ class IncidentService:
                     data={
                         "acknowledged": row.id,
                         "notice": row.notice_key,
+                        "rung": row.rung,
                         "person": who,
                         "escalation_stopped": stopped,
                     },
@@ -1091,7 +1075,9 @@ class IncidentService:
         label = SUBJECT_ZH.get(row.notice_key, row.notice_key)
         if state == "sent":
             text = f"{what} delivered to {row.person_id} via {outcome.channel}"
-            text_zh = f"已通知 {name}（{label}，{outcome.channel}）"
+            slug = outcome.channel or ""
+            channel = CHANNEL_NAMES.get(slug, (slug, ""))[0]
+            text_zh = f"已通过{channel}通知 {name}（{label}）"
         elif state == "undelivered":
             text = f"{what} UNDELIVERED to {row.person_id}: {outcome.detail}"
             text_zh = f"通知 {name} 失败：所有渠道均未送达（{label}）"

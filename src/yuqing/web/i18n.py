@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 
 from yuqing.core.shown import cut
 from yuqing.errors import QueryError
+from yuqing.incidents.timeline import STATE_NAMES
 
 LANGUAGES = ("zh", "en")
 
@@ -231,14 +232,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "colour_orange": {"zh": "橙色", "en": "orange"},
     "colour_yellow": {"zh": "黄色", "en": "yellow"},
     "colour_blue": {"zh": "蓝色", "en": "blue"},
-    "incident_state_suggested": {"zh": "建议立案，待确认", "en": "Suggested, to be confirmed"},
-    "incident_state_detected": {"zh": "已发现，待定级", "en": "Detected, to be graded"},
-    "incident_state_reported": {"zh": "已上报，待定级", "en": "Reported, to be graded"},
-    "incident_state_graded": {"zh": "已定级", "en": "Graded"},
-    "incident_state_reported_to_leaders": {"zh": "已报告领导", "en": "Reported to leaders"},
-    "incident_state_responding": {"zh": "处置中", "en": "Responding"},
-    "incident_state_monitoring": {"zh": "跟踪观察", "en": "Monitoring"},
-    "incident_state_closed": {"zh": "已结案", "en": "Closed"},
+    # The timeline says a change of state with the same words as the page's facts.
+    **{f"incident_state_{state}": {"zh": zh, "en": en} for state, (zh, en) in STATE_NAMES.items()},
     "clocks_missed": {"zh": "已超时 {n} 项", "en": "{n} missed"},
     "clocks_next": {"zh": "下一项：{name}，{at} 截止", "en": "next: {name}, due {at}"},
     "clocks_all_met": {"zh": "各项时限均已按时完成", "en": "Every deadline met"},
