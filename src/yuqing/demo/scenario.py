@@ -74,6 +74,16 @@ DEMO_PLACES: list[tuple[str, str]] = [
     ("云溪河", "local"),
 ]
 
+# The news sites the outlets publish on, one per kind of outlet: (slug, name) by category.
+# A source has one category, and the console and detection read a post's outlet kind from
+# it; one site carrying central, local and overseas outlets alike could only be "other"
+# (其他), and its articles counted as no media pick-up at all.
+NEWS_SITES: dict[str, tuple[str, str]] = {
+    "central_media": ("news_central", "央媒新闻网站"),
+    "local_media": ("news_local", "地方新闻网站"),
+    "overseas_media": ("news_overseas", "境外媒体网站"),
+}
+
 POST_KEYS: tuple[str, ...] = (
     "id",
     "source",
@@ -1482,7 +1492,11 @@ class _Scenario:
             posts.append(
                 {
                     "id": ids[draft.seq],
-                    "source": draft.source,
+                    # A news article goes out on its kind of outlet's site (as a draft
+                    # it is "news": titled, linked, no counters).
+                    "source": NEWS_SITES[draft.category][0]
+                    if draft.source == "news"
+                    else draft.source,
                     "published_at": moment.replace(microsecond=0).isoformat(),
                     "author": draft.author,
                     "author_kind": draft.author_kind,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from yuqing.core.posts import parse_post_record
-from yuqing.demo.scenario import DEMO_PLACES, generate_scenario, prelude_posts
+from yuqing.demo.scenario import DEMO_PLACES, NEWS_SITES, generate_scenario, prelude_posts
 from yuqing.errors import StorageError
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.workers import Workers, replay_into
@@ -49,14 +49,14 @@ DEMO_MONITORS: tuple[tuple[str, str], ...] = (
     ("自来水传言", '自来水 AND (污染 OR 有毒 OR 不能喝 OR 辟谣 OR "谣言")'),
 )
 
-#: The scenario's platforms as the console lists them: (slug, name, category). The news
-#: site carries central, local and overseas outlets alike; each post keeps its own.
+#: The scenario's platforms as the console lists them: (slug, name, category). News
+#: articles go out on one site per kind of outlet (central, local, overseas media).
 DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
     ("weibo", "微博", "social"),
     ("douyin", "抖音", "social"),
     ("wechat", "微信公众号", "social"),
     ("forum", "云溪论坛", "forum"),
-    ("news", "新闻网站（央媒、地方与境外媒体）", "other"),
+    *((slug, name, category) for category, (slug, name) in NEWS_SITES.items()),
 )
 
 

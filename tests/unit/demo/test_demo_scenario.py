@@ -21,6 +21,7 @@ from yuqing.demo.scenario import (
     DEMO_PLACES,
     FIRE,
     FLOOD,
+    NEWS_SITES,
     POST_KEYS,
     RUMOUR,
     SCENARIO_EVENTS,
@@ -33,6 +34,7 @@ from yuqing.demo.scenario import (
 )
 
 Post = dict[str, object]
+NEWS_SLUGS = {slug for slug, _ in NEWS_SITES.values()}
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,7 @@ def test_every_record_is_a_valid_post_with_keys_in_documented_order(posts: list[
         assert record.external_id == post["id"]
         assert record.published_at is not None
         assert str(post["published_at"]).endswith("+08:00")
-        assert post["source"] in {"weibo", "wechat", "news", "forum", "douyin"}
+        assert post["source"] in {"weibo", "wechat", "forum", "douyin", *NEWS_SLUGS}
         assert SourceCategory(str(post["source_category"]))
         assert post["scenario_event"] in (None, *SCENARIO_EVENTS)
         assert post["lang"] in {"zh", "en", "other"}
@@ -124,7 +126,7 @@ def test_posts_are_sorted_by_time_and_ids_number_them_in_order(posts: list[Post]
 
 def test_news_has_urls_and_titles_social_posts_have_counters(posts: list[Post]) -> None:
     for post in posts:
-        if post["source"] == "news":
+        if post["source"] in NEWS_SLUGS:
             assert str(post["url"]).startswith("https://") and ".example/" in str(post["url"])
             assert post["title"]
             assert post["reposts"] is None and post["likes"] is None
