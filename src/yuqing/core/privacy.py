@@ -164,12 +164,21 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 def caseless_platform(source: str | None, url: str | None = None) -> bool:
     """Whether a post's account names ignore case: its source is X/Twitter, or, whatever
     its source is called, its own link is on X (an import named "crisis-tweets")."""
-    if source and source_key(source) in CASELESS_SOURCES:
+    if source and _source_caseless(source):
         return True
     return bool(url) and _on_x(url)
 
 
+@lru_cache(maxsize=1024)
+def _source_caseless(source: str) -> bool:
+    # Asked for every post; a store has a handful of sources (bounded all the same).
+    return source_key(source) in CASELESS_SOURCES
+
+
 def _on_x(url: str | None) -> bool:
+    lowered = (url or "").lower()
+    if "x.com" not in lowered and "twitter.com" not in lowered:
+        return False  # no host of X's anywhere in it: spare parsing most posts' links
     try:
         host = (urlsplit(url or "").hostname or "").lower()
     except ValueError:
@@ -198,12 +207,25 @@ def _folded(key: object) -> str:
 
 def is_name_key(key: object) -> bool:
     """Whether a payload key's value names an account (see ``NAME_KEYS``)."""
+    if isinstance(key, str):
+        known = _NAME_KEYS_SEEN.get(key)
+        if known is not None:
+            return known
     folded = _folded(key)
-    return bool(folded) and (
+    answer = bool(folded) and (
         folded in NAME_KEYS
         or folded.endswith(_NAME_KEY_ENDS)
         or (folded.endswith(_PERSON_KEY_ENDS) and any(w in folded for w in _PERSON_WORDS))
     )
+    # Every post asks of the same few keys; the keys are the senders', so the memory is
+    # bounded (a sender inventing keys fills it once and is then answered uncached).
+    if isinstance(key, str) and len(_NAME_KEYS_SEEN) < _NAME_KEYS_REMEMBERED:
+        _NAME_KEYS_SEEN[key] = answer
+    return answer
+
+
+_NAME_KEYS_SEEN: dict[str, bool] = {}
+_NAME_KEYS_REMEMBERED = 10_000
 
 
 class Pseudonymiser:
