@@ -74,17 +74,23 @@ _MARKERS = re.compile(
 # / 学校食物中毒, each followed by 来源:…客户端,责任编辑:…,版权归原作者所有,如有侵权请联系删除)
 # were mostly footer, and one story; and "我分享了一个视频 点击链接查看" with two different
 # links was nothing but this.
+# The lookahead names the first character of every alternative: the engine skips other
+# positions at once instead of trying each alternative there (it was four times slower
+# than _MARKERS).
 _BOILERPLATE = re.compile(
-    r"(?:本文|图片|视频|文章)?(?:来源|责任编辑|编辑|审核|转自|转载自)\s*[:：]\s*"
+    r"(?=[本图视文来责编审转原版如点网展收阅我分的秒微])"
+    r"(?:(?:本文|图片|视频|文章)?(?:来源|责任编辑|编辑|审核|转自|转载自)\s*[:：]\s*"
     r"[^\s,，.。;；!！?？)）】\]|｜/\ue000]{0,12}"
     r"|原标题\s*[:：]|本文(?:为|系)?转载|转载请注明出处|版权归原作者所有|如有侵权请?联系删除"
     r"|点击(?:链接|下方链接|阅读原文)?查看(?:更多|全文|详情)?|网页链接|展开全文|收起全文|阅读原文"
-    r"|我(?:刚刚)?分享了(?:一个|一篇|一条)?|分享自|的微博视频|(?:秒拍|微博)视频"
+    r"|我(?:刚刚)?分享了(?:一个|一篇|一条)?|分享自|的微博视频|(?:秒拍|微博)视频)"
 )
 # Distinct shingles a text needs to be indexed: 哈哈哈哈哈哈哈哈哈哈, 已阅已阅已阅已阅 and
 # 66666666666666 are long enough but say one thing over and over, and every such post
 # would be a copy of every other (they merged four unrelated events' comments).
 _MIN_DISTINCT_SHINGLES = 6
+# The leading shingles of a text in which that many distinct ones are looked for first.
+_HEAD_SHINGLES = 16
 _SHINGLE = 3
 # Shingles hashed per MinHash step; bounds the (shingles x num_perm) scratch matrix.
 _CHUNK_SHINGLES = 1 << 15
@@ -156,6 +162,17 @@ def _number_masks(cps: _U32, lengths: npt.NDArray[np.int64], max_chars: int) -> 
     bits = np.left_shift(np.uint64(1), _fmix64(value) & np.uint64(63))
     np.bitwise_or.at(masks, owner[at[ends]], bits)
     return masks
+
+
+def _distinct_per_text(
+    owner: npt.NDArray[np.int64], shingles: _U32, n: int
+) -> npt.NDArray[np.int64]:
+    """How many distinct shingles each of ``n`` texts has among those given."""
+    # Sorted and compared with the neighbour: numpy 2's np.unique took 15 times as long.
+    pairs = np.sort((owner.astype(np.uint64) << np.uint64(32)) | shingles)
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return np.bincount((pairs[first] >> np.uint64(32)).astype(np.int64), minlength=n)
 
 
 def dedup_text(text: str) -> str:
@@ -298,8 +315,17 @@ class NearDuplicateIndex:
         x += c[at + 2]
         shingles = (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
         # Texts of too few distinct shingles are left out (see _MIN_DISTINCT_SHINGLES).
-        pairs = np.unique((owner.astype(np.uint64) << np.uint64(32)) | shingles)
-        distinct = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(texts))
+        # Their first shingles tell for nearly all: enough distinct ones there are enough
+        # in all; only the others are counted whole. Sorting every shingle of the batch
+        # cost about a sixth of deduplication.
+        head = offset < _HEAD_SHINGLES
+        distinct = _distinct_per_text(owner[head], shingles[head], len(texts))
+        unsure = usable & (distinct < _MIN_DISTINCT_SHINGLES)
+        if unsure.any():
+            whole = unsure[owner]
+            distinct = np.where(
+                unsure, _distinct_per_text(owner[whole], shingles[whole], len(texts)), distinct
+            )
         repetitive = usable & (distinct < _MIN_DISTINCT_SHINGLES)
         if repetitive.any():
             usable = usable & ~repetitive
