@@ -7,7 +7,11 @@ nothing for two-character words, hence segmented terms rather than trigrams.
 
 A single Chinese character (火, 疫) is rarely a word of its own: the segmenter folds it
 into the words around it (大火, 着火), so as a term it would find only posts where it
-stands alone. It is matched inside the indexed terms instead, as monitors match it.
+stands alone. It is matched inside the indexed terms instead, as monitors match it. On
+SQLite the newest posts are read first, which finds a common character at once; a rare
+one (鑫, held only by 鑫源, 张雨鑫...) is looked up as the indexed words that hold it,
+read from the index's vocabulary (``_Vocabulary``), so that the full-text index finds its
+posts: reading every post's terms for it took 1.3-3 s on a million posts.
 
 An English word is looked up as itself or its stem (flooding: flooding OR flood): posts
 index the stems of their English words, so one form finds the others, and posts stored
@@ -28,13 +32,29 @@ those among its matches, stopping at the limit. Reading and sorting 117,000 matc
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, column, func, literal_column, select, table, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    Text,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -68,6 +88,21 @@ _posts_fts = table("posts_fts", column("rowid"))
 # 0.1 s a million posts. Measured on a million posts (benchmarks/console.py --posts).
 MANY_MATCHES = 2000
 MATCHES_PER_HIT = 10
+
+# A single character (SQLite): the newest posts read first, row by row, before its words
+# are looked up in the vocabulary (then up to four times as many, if it is seen there
+# often enough). Enough for a common character to fill the page (a post costs about
+# 2 us: 10 ms), and a store this small is read whole.
+NEWEST_READ = 5000
+# The most indexed words holding one character that are looked up together: FTS5 steps
+# through every word of an OR at each match, so the lookup slows with their number
+# (measured on a million posts: 100 words 13-25 ms, 500 70-300 ms, 1000 0.1-2 s). A
+# character held by more words is common, and found by reading the posts.
+MOST_WORDS = 200
+# Posts stored since the vocabulary was read, beyond which it is read again (2-5 s on a
+# million posts, as their words are 90,000 or 400,000); until then they are read row by
+# row (some 25 ms for 10,000) besides looking up the words.
+VOCABULARY_LAG = 10_000
 
 
 @dataclass(slots=True, frozen=True)
@@ -135,7 +170,7 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
     limit = max(1, min(limit, MAX_HITS + 1))
     inside = [term for term in unique if len(term) == 1 and _CJK_CHAR.match(term)]
     words = [term for term in unique if term not in inside]
-    query = select(
+    query: Select[Any] = select(
         t.posts.c.id,
         t.sources.c.slug,
         t.posts.c.seen_at,
@@ -144,30 +179,19 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
         t.posts.c.text,
         t.posts.c.url,
     ).join(t.sources, t.sources.c.id == t.posts.c.source_id)
-    for char in inside:
-        # A scan when no word narrows the search first; newest first, it stops at the
-        # limit, so a common character is quick and only a rare one reads far back.
-        query = query.where(t.posts.c.search_terms.contains(char))
-    if words and conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite":
         match = " AND ".join(
             "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term, typed[term])) + ")"
             for term in words
         )
-        matches = literal_column("posts_fts").op("MATCH")(match)
-        matching = select(_posts_fts.c.rowid).where(matches)
-        many = max(MANY_MATCHES, MATCHES_PER_HIT * limit)
-        # With a character to find inside the terms, each match's row is read whichever
-        # way: the walk would read as many rows, and the time index besides.
-        if not inside and _matches_more_than(conn, matching, many):
-            # The posts by time (ix_posts_seen_at), newest first, each kept if its id is
-            # in the list of matches SQLite builds once from the full-text index; the
-            # walk stops at the limit. The id behind a unary + (SQLite's way to keep a
-            # term off an index): on the id itself the planner looked each match up by
-            # its primary key and sorted them all, the slow way this avoids.
-            query = query.where(_no_index(t.posts.c.id).in_(matching.scalar_subquery()))
-        else:
-            query = query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(matches)
-    elif words:
+        if inside:
+            return _with_characters(conn, query, match or None, inside, limit)
+        return _newest(conn, _by_words(conn, query, match, limit), limit)
+    # PostgreSQL: a character is read in the terms of each post, a scan when no word
+    # narrows the search first; newest first, it stops at the limit, so a common
+    # character is quick and only a rare one reads far back.
+    query = _holding(query, inside)
+    if words:
         tsquery = " & ".join(
             "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term, typed[term])) + ")"
             for term in words
@@ -177,10 +201,225 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
                 func.to_tsquery(text("'simple'"), tsquery)
             )
         )
+    return _newest(conn, query, limit)
+
+
+def _newest(conn: Connection, query: Select[Any], limit: int) -> list[SearchHit]:
     # Posts of one time, the later stored first: one order whichever way SQLite found
     # them (its time index holds each post's id after its time), and on PostgreSQL too.
     query = query.order_by(t.posts.c.seen_at.desc(), t.posts.c.id.desc()).limit(limit)
     return [SearchHit(*row) for row in conn.execute(query)]
+
+
+def _many(limit: int) -> int:
+    return max(MANY_MATCHES, MATCHES_PER_HIT * limit)
+
+
+def _matching(match: str) -> Select[Any]:
+    """The ids of the posts the FTS5 query ``match`` finds (SQLite)."""
+    return select(_posts_fts.c.rowid).where(literal_column("posts_fts").op("MATCH")(match))
+
+
+def _by_words(conn: Connection, query: Select[Any], match: str, limit: int) -> Select[Any]:
+    """``query`` narrowed to the posts holding the words of ``match`` (SQLite)."""
+    matching = _matching(match)
+    if _matches_more_than(conn, matching, _many(limit)):
+        # The posts by time (ix_posts_seen_at), newest first, each kept if its id is
+        # in the list of matches SQLite builds once from the full-text index; the
+        # walk stops at the limit. The id behind a unary + (SQLite's way to keep a
+        # term off an index): on the id itself the planner looked each match up by
+        # its primary key and sorted them all, the slow way this avoids.
+        return query.where(_no_index(t.posts.c.id).in_(matching.scalar_subquery()))
+    return _read_matches(query, match)
+
+
+def _read_matches(query: Select[Any], match: str) -> Select[Any]:
+    """Each match of ``match`` read by its id (few matches, sorted afterwards)."""
+    return query.join(_posts_fts, _posts_fts.c.rowid == t.posts.c.id).where(
+        literal_column("posts_fts").op("MATCH")(match)
+    )
+
+
+def _holding(query: Select[Any], chars: Sequence[str]) -> Select[Any]:
+    """``query`` narrowed to the posts whose terms hold each character, read row by row."""
+    for char in chars:
+        query = query.where(t.posts.c.search_terms.contains(char))
+    return query
+
+
+def _with_characters(
+    conn: Connection, query: Select[Any], match: str | None, chars: Sequence[str], limit: int
+) -> list[SearchHit]:
+    """The newest posts holding every character of ``chars`` inside their terms and the
+    words of ``match``, if any (SQLite). The same posts, in the same order, whichever way
+    they are found: the cheapest way is chosen as the store answers."""
+    if match is not None and not _matches_more_than(conn, _matching(match), _many(limit)):
+        # A rare word: its few matches, each read and checked for the characters.
+        return _newest(conn, _holding(_read_matches(query, match), chars), limit)
+    # First the newest posts, read by time, as far as a character seen there promises
+    # to fill the page: the newest NEWEST_READ, then on to four times as many if the
+    # hits so far, four times over, would fill it. Those from the time of the post
+    # after the ones read on come first in the order shown, so their hits are the page's
+    # first. A rare character, or one seen too seldom, is then looked up (_by_vocabulary).
+    hits: list[SearchHit] = []
+    before = None  # the stored time the posts read so far reach back to
+    for reach in (NEWEST_READ, 4 * NEWEST_READ):
+        floor = conn.exec_driver_sql(
+            "SELECT seen_at FROM posts ORDER BY seen_at DESC LIMIT 1 OFFSET ?", (reach,)
+        ).first()
+        window = _walk(query, match, chars)
+        if before is not None:
+            window = window.where(_stored_at(indexed=True) < before)
+        if floor is not None:
+            window = window.where(_stored_at(indexed=True) >= floor[0])
+        hits += _newest(conn, window, limit - len(hits))
+        if len(hits) == limit or floor is None:  # the page is full, or the store read
+            return hits
+        before = floor[0]
+        if 4 * len(hits) < limit:
+            break
+    return hits + _by_vocabulary(conn, query, match, chars, limit - len(hits), before)
+
+
+def _walk(query: Select[Any], match: str | None, chars: Sequence[str]) -> Select[Any]:
+    """``query`` narrowed to the posts holding the characters, read one by one (by time,
+    newest first), and the many posts holding the words, if any (as ``_by_words``)."""
+    query = _holding(query, chars)
+    if match is None:
+        return query
+    return query.where(_no_index(t.posts.c.id).in_(_matching(match).scalar_subquery()))
+
+
+def _stored_at(*, indexed: bool) -> ColumnElement[Any]:
+    """A post's time as stored, typed as text (a time that cannot be read is still a
+    value); behind a unary + unless SQLite may walk its index to compare it."""
+    stored_at = type_coerce(t.posts.c.seen_at, Text)
+    if indexed:
+        return stored_at
+    return UnaryExpression(stored_at, operator=custom_op("+"), type_=Text())
+
+
+def _by_vocabulary(
+    conn: Connection,
+    query: Select[Any],
+    match: str | None,
+    chars: Sequence[str],
+    limit: int,
+    before: Any,
+) -> list[SearchHit]:
+    """As ``_with_characters`` among the posts seen before ``before`` (as stored), the
+    characters looked up as the indexed words holding them, through the full-text index."""
+    # Walking the posts by time, their time index stops at ``before``; reading matches
+    # by id, the time is only checked (the time index would read every older post).
+    walked = _stored_at(indexed=True) < before
+    read = _stored_at(indexed=False) < before
+    vocabulary = _vocabulary(conn)
+    held = {
+        char: vocabulary.holding(char, MOST_WORDS) if _kept_in_words(char) else None
+        for char in chars
+    }
+    looked_up = {char: found for char, found in held.items() if found is not None}
+    if not looked_up:
+        # Common characters only, each read inside the terms of every post, as before.
+        if match is None:
+            return _newest(conn, _walk(query, match, chars).where(walked), limit)
+        return _newest(conn, _holding(_read_matches(query, match), chars).where(read), limit)
+    # Posts stored since the vocabulary was read may hold words it lacks: read them.
+    stored_since = _holding(select(t.posts.c.id), list(looked_up)).where(
+        t.posts.c.id > vocabulary.upto
+    )
+    if match is not None:
+        stored_since = stored_since.where(
+            t.posts.c.id.in_(_matching(match).where(_posts_fts.c.rowid > vocabulary.upto))
+        )
+    parts: list[Select[Any]] = [stored_since]
+    if all(looked_up.values()):  # a character no word holds finds no earlier post
+        groups = [] if match is None else [match]
+        groups += ["(" + " OR ".join(map(_fts5_phrase, w)) + ")" for w in looked_up.values()]
+        earlier = _matching(" AND ".join(groups)).where(_posts_fts.c.rowid <= vocabulary.upto)
+        parts.insert(0, earlier)
+    found = union_all(*parts)
+    query = _holding(query, [char for char in chars if char not in looked_up])
+    # As for words alone (_by_words): many found, the walk by time; few, each read.
+    if _matches_more_than(conn, found, _many(limit)):
+        kept = _no_index(t.posts.c.id).in_(found.scalar_subquery())
+        return _newest(conn, query.where(kept, walked), limit)
+    return _newest(conn, query.where(t.posts.c.id.in_(found.scalar_subquery()), read), limit)
+
+
+def _kept_in_words(char: str) -> bool:
+    """Whether the full-text index keeps ``char`` inside its words, as it is: letters,
+    numbers and unassigned code points (SQLite's unicode61 tokenizer, which folds no
+    CJK character). A few kana marks (゛, ・) separate words there instead, so no word
+    of the vocabulary holds them."""
+    category = unicodedata.category(char)
+    return category[0] in "LN" or category == "Cn"
+
+
+@dataclass(slots=True, frozen=True)
+class _Vocabulary:
+    """The words of the full-text index holding a CJK character, one a line, as read
+    when ``upto`` was the highest post id; ``stamp`` tells that post from any other
+    given its id later (its identity and the time it was stored, as stored)."""
+
+    lines: str
+    upto: int
+    stamp: tuple[Any, ...]
+
+    def holding(self, char: str, most: int) -> list[str] | None:
+        """The words holding ``char``; None if more than ``most`` do."""
+        found: list[str] = []
+        lines = self.lines
+        at = lines.find(char)
+        while at >= 0:
+            end = lines.find("\n", at)
+            end = len(lines) if end < 0 else end
+            found.append(lines[lines.rfind("\n", 0, at) + 1 : end])
+            if len(found) > most:
+                return None
+            at = lines.find(char, end)
+        return found
+
+
+# One vocabulary a store (its engine), read again as VOCABULARY_LAG says.
+_vocabularies: weakref.WeakKeyDictionary[Engine, _Vocabulary] = weakref.WeakKeyDictionary()
+_vocabulary_lock = threading.Lock()
+
+
+def _vocabulary(conn: Connection) -> _Vocabulary:
+    """The vocabulary of the full-text index, as kept if it still holds the words of
+    every post up to its ``upto`` (checked in ``conn``'s own snapshot), else read again.
+
+    FTS5 lists its words (an fts5vocab table) only by reading every word's list of
+    posts, 2-5 s on a million posts, so the list is kept. Words of posts
+    removed since are harmless (they find nothing); posts stored since have ids above
+    ``upto`` and are read row by row. A new post gets an id at or below ``upto`` only
+    if the post ``upto`` was removed first (SQLite's next id is the highest plus one;
+    retention removes the oldest posts, which may be the last stored): then that id
+    is held by no post or by another, stored later, and the list is read again.
+    """
+    top = conn.exec_driver_sql(
+        "SELECT id, identity, fetched_at FROM posts WHERE id = (SELECT max(id) FROM posts)"
+    ).one()
+    engine = conn.engine
+    with _vocabulary_lock:
+        known = _vocabularies.get(engine)
+        if known is not None and known.upto <= top.id < known.upto + VOCABULARY_LAG:
+            then = conn.exec_driver_sql(
+                "SELECT identity, fetched_at FROM posts WHERE id = ?", (known.upto,)
+            ).first()
+            if then is not None and tuple(then) == known.stamp:
+                return known
+        # A table of this connection alone: a store's schema is the migrations' to change.
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.yuqing_posts_vocab "
+            "USING fts5vocab(main, posts_fts, row)"
+        )
+        words = conn.exec_driver_sql("SELECT term FROM temp.yuqing_posts_vocab").scalars()
+        lines = "\n".join(word for word in words if _CJK_CHAR.search(word))
+        fresh = _Vocabulary(lines, int(top.id), (top.identity, top.fetched_at))
+        _vocabularies[engine] = fresh
+        return fresh
 
 
 def _no_index(expression: ColumnElement[int]) -> ColumnElement[int]:
@@ -188,7 +427,9 @@ def _no_index(expression: ColumnElement[int]) -> ColumnElement[int]:
     return UnaryExpression(expression, operator=custom_op("+"), type_=Integer())
 
 
-def _matches_more_than(conn: Connection, matching: Select[Any], many: int) -> bool:
+def _matches_more_than(
+    conn: Connection, matching: Select[Any] | CompoundSelect[Any], many: int
+) -> bool:
     """Whether more than ``many`` posts match: counted in the full-text index alone (a
     fraction of a millisecond), reading no more than ``many`` + 1 of them."""
     counted = select(func.count()).select_from(matching.limit(many + 1).subquery())
