@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from yuqing.detection import EventSummary
 
 BASE_TIME = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -49,3 +52,33 @@ def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
             line = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
             handle.write(line + "\n")
     return path
+
+
+def event_summary(event_id: str, now: datetime, **changes: Any) -> EventSummary:
+    """A raised-or-not fire event as detection summarises it, as of five minutes before ``now``."""
+    base = EventSummary(
+        event_id=event_id,
+        active=True,
+        as_of=now - timedelta(minutes=5),
+        first_post_id="id:weibo:p1",
+        first_seen=now - timedelta(hours=1),
+        last_seen=now - timedelta(minutes=5),
+        alerted_at=None,
+        post_count=12,
+        story_count=4,
+        curve=[(now - timedelta(hours=1), 12)],
+        growth_rate=1.0,
+        reach=480,
+        sources=2,
+        categories={"social": 12},
+        places=[],
+        kind="accident",
+        kind_share=0.8,
+        negative_share=0.4,
+        keywords=["化工", "火情"],
+        representative_post_id="id:weibo:p1",
+        representative_text="云溪县化工园区起火，现场浓烟滚滚，消防已赶到",
+        cues=[],
+        merged_from=[],
+    )
+    return replace(base, **changes)

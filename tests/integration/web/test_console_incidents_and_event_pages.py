@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.factories import post
+from tests.factories import event_summary, post
 
 from yuqing.api.app import create_app
 from yuqing.core.posts import parse_post_record
@@ -42,32 +41,17 @@ EVIL = '<script>alert("x")</script>'
 
 
 def _summary(event_id: str, **changes: Any) -> EventSummary:
-    base = EventSummary(
-        event_id=event_id,
-        active=True,
-        as_of=NOW - timedelta(minutes=5),
-        first_post_id="id:weibo:p1",
-        first_seen=NOW - timedelta(hours=1),
-        last_seen=NOW - timedelta(minutes=5),
-        alerted_at=NOW - timedelta(minutes=40),
-        post_count=4,
-        story_count=3,
-        curve=[(NOW - timedelta(hours=1), 4)],
-        growth_rate=1.0,
-        reach=480,
-        sources=1,
-        categories={"social": 4},
-        places=[],
-        kind="accident",
-        kind_share=0.8,
-        negative_share=0.5,
-        keywords=["化工", "火情"],
-        representative_post_id="id:weibo:p1",
-        representative_text="云溪县化工园区起火，现场浓烟滚滚",
-        cues=[],
-        merged_from=[],
-    )
-    return replace(base, **changes)
+    four_posts: dict[str, Any] = {
+        "alerted_at": NOW - timedelta(minutes=40),
+        "post_count": 4,
+        "story_count": 3,
+        "curve": [(NOW - timedelta(hours=1), 4)],
+        "sources": 1,
+        "categories": {"social": 4},
+        "negative_share": 0.5,
+        "representative_text": "云溪县化工园区起火，现场浓烟滚滚",
+    }
+    return event_summary(event_id, NOW, **(four_posts | changes))
 
 
 @pytest.fixture

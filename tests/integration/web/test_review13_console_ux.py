@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import post
+from tests.factories import event_summary, post
 
 from yuqing.api.app import create_app
 from yuqing.core.posts import parse_post_record
@@ -36,32 +35,7 @@ NOW = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
 
 
 def _summary(event_id: str, **changes: Any) -> EventSummary:
-    base = EventSummary(
-        event_id=event_id,
-        active=True,
-        as_of=NOW - timedelta(minutes=5),
-        first_post_id="id:weibo:p1",
-        first_seen=NOW - timedelta(hours=1),
-        last_seen=NOW - timedelta(minutes=5),
-        alerted_at=None,
-        post_count=12,
-        story_count=4,
-        curve=[(NOW - timedelta(hours=1), 12)],
-        growth_rate=1.0,
-        reach=480,
-        sources=2,
-        categories={"social": 12},
-        places=[],
-        kind="accident",
-        kind_share=0.8,
-        negative_share=0.4,
-        keywords=["化工", "火情"],
-        representative_post_id="id:weibo:p1",
-        representative_text="云溪县化工园区起火，现场浓烟滚滚，消防已赶到",
-        cues=[],
-        merged_from=[],
-    )
-    return replace(base, **changes)
+    return event_summary(event_id, NOW, **changes)
 
 
 @pytest.fixture

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from yuqing.detection import BatchResult, DetectionConfig, DetectionPost, EventDetector, Occurrence
+from yuqing.detection import (
+    BatchResult,
+    DetectionConfig,
+    DetectionPost,
+    EventDetector,
+    MonitorBurstTracker,
+    Occurrence,
+)
 
 T0 = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)
 EVERYDAY = [f"daily{i:03d}" for i in range(600)]
@@ -306,3 +313,19 @@ def reaction_stream(seed: int = 3) -> dict[str, list[DetectionPost]]:
         for i in range(30)
     ]
     return {"background": background, "news": news, "named": named, "unnamed": unnamed}
+
+
+def watched_monitor() -> MonitorBurstTracker:
+    """A burst tracker watching monitor 1 from T0."""
+    tracker = MonitorBurstTracker()
+    tracker.watch(1, T0.timestamp())
+    return tracker
+
+
+def feed_monitor(tracker: MonitorBurstTracker, times: list[datetime]) -> list[Occurrence]:
+    """Monitor 1's posts at ``times``, and the bursts they made."""
+    return [o for t in times if (o := tracker.observe(1, t)) is not None]
+
+
+def every(start: datetime, step: timedelta, count: int) -> list[datetime]:
+    return [start + step * i for i in range(count)]
