@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import replace
@@ -75,6 +76,8 @@ _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent p
 # most this many, the longest idle dropped first.
 RHYTHM_TERMS = 1000
 _DAY = 86_400.0
+# A hashtag as the writer typed it (#bigwet, #RussianMeteor; Weibo's #话题# gives its text).
+_HASHTAG = re.compile(r"(?<!\w)#(\w+)")
 
 
 def _seconds(moment: datetime) -> float:
@@ -258,6 +261,7 @@ class EventDetector:
             postings=cfg.likeness_postings,
         )
         self._second_look_on = cfg.likeness_min < 1.0
+        self._hashtags_on = cfg.hashtag_owner_share < 1.0
         # term -> posts holding it at the last birth attempt
         self._tried: dict[str, tuple[float, float]] = {}
         # term -> (judged until, bursting?, specific?)
@@ -563,7 +567,7 @@ class EventDetector:
             self._count_kind(post.kind, when)
         recent = _Recent(post, when, terms, self._batch, index)
         self._remember(recent, when, result, touched)
-        if event is None and terms and self._second_look_on:
+        if event is None and terms and (self._second_look_on or self._hashtags_on):
             self._second_look(recent, when)
         if event is not None:
             self._join(event, recent, result, touched)
@@ -679,6 +683,19 @@ class EventDetector:
         resemblance to recent posts that joined nothing.
         """
         cfg = self.config
+        if self._hashtags_on and "#" in recent.post.text:
+            # A hashtag is a label its writer chose: one that an active event uses in many of
+            # its posts and that is mostly used in that event names it, however little else
+            # the post says (#bigwet under a flood, with "no power here"). Placed like a
+            # likeness, at the end of the birth window, and before it: resemblance is the
+            # weaker sign (0003, sixteenth session).
+            tagged = self._hashtag_owner(recent.post, recent.terms, when)
+            if tagged is not None:
+                recent.provisional = tagged
+                self.stats["placed_by_hashtag"] += 1
+                return
+        if not self._second_look_on:
+            return
         weights = self._weights(recent.terms)
         # The post's heaviest words carry its likeness; its common ones add little to a
         # cosine and cost the most to look up (long lists of posts holding them).
@@ -701,6 +718,53 @@ class EventDetector:
             recent.provisional = best
         else:
             recent.likeness = self._likeness.add(None, when, weights, recent.post.post_id)
+
+    def _hashtag_owner(
+        self, post: DetectionPost, terms: Sequence[str], when: float
+    ) -> _Event | None:
+        """The active event that owns one of the post's hashtags, if any.
+
+        An event owns a hashtag that is in at least ``hashtag_event_share`` of its posts and
+        whose posts (decayed document frequency, at least ``hashtag_min_df``) are at least
+        ``hashtag_owner_share`` in it. Only hashtags that are one of the post's terms count.
+        The hashtag stands in for the prior, not for the words: the post's words, weighed as
+        in ``_best_owner``, must not speak against the event (log-odds below
+        ``hashtag_min_evidence``). A place's hashtag (#云溪, #bangladesh) is also what its
+        chatter carries while its happening is the place's news.
+        """
+        tags = {tag.lower() for tag in _HASHTAG.findall(post.text)}
+        tags.intersection_update(terms)
+        if not tags:
+            return None
+        cfg = self.config
+        df = self._terms.df
+        best: _Event | None = None
+        best_share = cfg.hashtag_owner_share
+        for tag in sorted(tags):
+            total = df(tag)
+            if total < cfg.hashtag_min_df:
+                continue
+            for event in self._events.values():
+                count = event.counts.get(tag)
+                if count is None or event.mass <= 0.0:
+                    continue
+                if count < cfg.hashtag_event_share * event.mass:
+                    continue
+                # The event's counts are forward-decayed from its landmark; df is as of now.
+                share = count * math.exp((event.landmark - when) / self._tau) / total
+                if share >= best_share:
+                    best, best_share = event, share
+        if best is None:
+            return None
+        documents = self._terms.documents()
+        least = cfg.min_known_df + 1.0
+        keep = 1.0 - cfg.join_smoothing
+        evidence = 0.0
+        for term, frequency in zip(terms, self._terms.df_many(terms), strict=True):
+            if frequency >= least:
+                p = best.counts.get(term, 0.0) / best.mass
+                evidence += math.log(keep * p * documents / frequency + cfg.join_smoothing)
+        return best if evidence >= cfg.hashtag_min_evidence else None
 
     def _best_owner(
         self, terms: Sequence[str], when: float, bursting: Sequence[str]

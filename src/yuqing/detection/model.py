@@ -184,6 +184,15 @@ class DetectionConfig:
     likeness_background: int = 2000
     likeness_postings: int = 200
     likeness_terms: int = 16  # a post is looked up by its this many heaviest words
+    # Before the likeness, a post that joined nothing is placed (the same way) in the event
+    # that owns one of its hashtags: the hashtag is in ``hashtag_event_share`` of the
+    # event's posts and ``hashtag_owner_share`` of the hashtag's posts (decayed, at least
+    # ``hashtag_min_df``) are the event's, if the post's words give log-odds of at least
+    # ``hashtag_min_evidence`` for it. ``hashtag_owner_share`` 1.0 or more: off.
+    hashtag_owner_share: float = 0.5
+    hashtag_event_share: float = 0.2
+    hashtag_min_df: float = 3.0
+    hashtag_min_evidence: float = 0.0
     merge_min_posts: int = 5  # an event is reviewed at 5, 10, 20 ... posts
     review_every: int = 100  # and at least every this many posts
     # Idle time after which an event retires; small events retire sooner (bounded cost).
@@ -247,6 +256,12 @@ class DetectionConfig:
             value = getattr(self, name)
             if not isinstance(value, timedelta) or value <= timedelta(0):
                 raise ConfigError(f"detection.{name}: must be a positive duration")
+        if not self.hashtag_owner_share > 0.0:
+            raise ConfigError("detection.hashtag_owner_share: must be positive")
+        if not 0.0 <= self.hashtag_event_share <= 1.0:
+            raise ConfigError("detection.hashtag_event_share: must be in [0, 1]")
+        if not self.hashtag_min_df >= 0.0:
+            raise ConfigError("detection.hashtag_min_df: must not be negative")
         if not 0.0 < self.join_smoothing < 1.0:
             raise ConfigError("detection.join_smoothing: must be in (0, 1)")
         if not 0.0 < self.merge_threshold <= 1.0:

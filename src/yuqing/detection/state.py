@@ -566,6 +566,7 @@ DETECTOR_FIELDS = frozenset(
         # derived from the config
         "config",
         "_second_look_on",
+        "_hashtags_on",
         "_bin",
         "_tau",
         "_window",
