@@ -249,14 +249,24 @@ def test_a_notice_in_flight_when_the_scheduler_is_killed_goes_out_from_the_next_
         wait_for(lambda: len(receiver.requests) == 1, 20)
         runs.kill()
         runs.start()
-        wait_for(lambda: len(receiver.requests) == 2, 10)  # not the 5 min lease
+        wait_for(lambda: len(_opening_notices(receiver)) >= 2, 10)  # not the 5 min lease
         wait_for(lambda: _message_statuses(db) == {"sent"}, 10)
     finally:
         runs.stop()
-    first, again = received(receiver)
+    # The plan's clocks run in seconds: on a slow machine its next notices (an escalation
+    # step, a deadline's warning) may arrive too, as they should; this test is about the
+    # opening notice alone.
+    first, again = _opening_notices(receiver)
     assert first[1]["dedup_key"] == again[1]["dedup_key"]
-    assert first[1]["dedup_key"].split(":")[2] == "incident_opened"
     db.dispose()
+
+
+def _opening_notices(receiver: HttpReceiver) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (person, body)
+        for person, body in received(receiver)
+        if body["dedup_key"].split(":")[2] == "incident_opened"
+    ]
 
 
 def _message_statuses(db: Database) -> set[str]:
