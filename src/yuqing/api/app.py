@@ -293,25 +293,41 @@ def detection_warmup(
 ) -> dict[str, Any] | None:
     """Whether automatic alerts are still warming up in this process, and until when.
 
-    Events are raised only once the words' baselines rest on some hours of the stream
-    (``EventDetector.alerts_from``): on a fresh deployment the page would look calm for
-    hours whatever happened. None when alerts run, or when this process runs no detection
-    (another process may: it is not known here).
+    The words' baselines count once they rest on some hours of the stream
+    (``EventDetector.alerts_from``); before, from about an hour in, only events that
+    stand out in the stream's volume are raised (``early_alerts_from``): on a fresh
+    deployment the page would otherwise look calm for hours whatever happened.
+    ``strict_from`` is when that stricter rule starts (None while no post is stored, or
+    when the rule is off). None when alerts run fully, or when this process runs no
+    detection (another process may: it is not known here).
     """
     stage = ctx.running_detection
     if stage is None:
         return None
     detector = stage.detector
+    hours = round(detector.warmup_span / 3600)
+    early_span = detector.early_warmup_span
+    strict_on = early_span is not None
     start = detector.alerts_from()
     if start is None:  # no post yet: the warm-up starts with the first
-        return {"until": None, "minutes_left": None, "hours": round(detector.warmup_span / 3600)}
+        return {
+            "until": None,
+            "minutes_left": None,
+            "hours": hours,
+            "strict_from": None,
+            "strict_after_minutes": (None if early_span is None else round(early_span / 60)),
+        }
     left = (utc(start) - utc(now)).total_seconds()
     if left <= 0:
         return None
+    early = detector.early_alerts_from()
+    strict = early if strict_on and early is not None and early < start else None
     return {
         "until": fmt(start),
         "minutes_left": max(1, round(left / 60)),
-        "hours": round(detector.warmup_span / 3600),
+        "hours": hours,
+        "strict_from": fmt(strict) if strict is not None else None,
+        "strict_after_minutes": None,
     }
 
 

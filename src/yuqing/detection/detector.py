@@ -30,6 +30,12 @@ the detector never reads a clock). For each accepted post, in time order:
    event's descriptors are refreshed and it is merged with an active event whose core
    anchors most of its posts hold, or whose descriptors match (``merge_similarity``).
 
+While the words' baselines are short (a new store's first hours, until they rest on
+``alert_warmup`` of history), a short-window model judges bursts instead: a word's posts
+in the last hour against the stream's earlier minutes, under a stricter rule (an
+event needs posts of ``cold_min_stories`` stories, and is raised only while its posts are
+``cold_min_share`` of the stream's; see ``_term_burst`` and ``_maybe_raise``).
+
 Events retire after ``idle_small``/``idle_large`` without posts and leave the indexes, so
 the cost of a post depends on the number of *active* events (only events born from a
 burst exist at all), never on the number of posts seen. Raised events that retire are
@@ -232,6 +238,15 @@ class EventDetector:
         self.config.validate()
         cfg = self.config
         self._terms = TermModel(cfg)
+        # While the baselines are short, the model that judges bursts in their place: the
+        # same counts over short buckets and an hour's recent window, its history from
+        # the stream's first post. None when off, and once the baselines count.
+        self._cold_config = replace(
+            cfg, term_bucket=cfg.cold_bucket, recent_buckets=max(1, cfg.cold_recent_buckets)
+        )
+        self._cold: TermModel | None = (
+            TermModel(self._cold_config) if cfg.cold_recent_buckets > 0 else None
+        )
         self._monitors = MonitorBurstTracker(cfg)
         # term -> its posts per bin with one level per hour of day, for the terms that made
         # an event raised: the same term bursting again at the same hour of a later day,
@@ -430,14 +445,43 @@ class EventDetector:
         return self._clock_dt
 
     def alerts_from(self) -> datetime | None:
-        """When events start to be raised: the end of the warm-up, in stream time.
+        """When the words' baselines count: the end of the warm-up, in stream time.
 
-        Until the words' baselines rest on ``alert_warmup`` of history, no burst is judged
-        and every event stays forming (a stream that opens with its happening is raised
-        hours late): the console says so rather than look calm. None before any post.
+        Until they rest on ``alert_warmup`` of history, bursts are judged by the stricter
+        rule of the first hours (from ``early_alerts_from``; with it off, none is judged
+        and every event stays forming): the console says so rather than look calm. None
+        before any post.
         """
         start = self._terms.warm_from(self._warmup_hours)
         return None if start is None else datetime.fromtimestamp(start, UTC)
+
+    def early_alerts_from(self) -> datetime | None:
+        """When the stricter rule of the warm-up starts to raise events, in stream time.
+
+        About an hour after the first post: the short-window model then has a first
+        bucket of history behind its recent window. ``alerts_from`` when the rule is off or
+        the baselines already count; None before any post.
+        """
+        cold = self._cold
+        start = None
+        if cold is not None:
+            # One bucket of history: the first moment its burst test knows anything.
+            start = cold.warm_from(self.config.cold_bucket.total_seconds() / 3600)
+        if start is None:
+            return self.alerts_from()
+        return datetime.fromtimestamp(start, UTC)
+
+    @property
+    def early_warmup_span(self) -> float | None:
+        """Seconds of stream from the first post's bucket to ``early_alerts_from``.
+
+        The short-window model's recent window and one bucket of history; None when the
+        stricter rule of the warm-up is off.
+        """
+        cfg = self.config
+        if cfg.cold_recent_buckets <= 0:
+            return None
+        return (cfg.cold_recent_buckets + 1) * cfg.cold_bucket.total_seconds()
 
     @property
     def warmup_span(self) -> float:
@@ -539,6 +583,9 @@ class EventDetector:
         said = self._own_words(post, terms) if event is None or post.starts_story else ()
         if said:
             terms_model.observe(said, when)
+            cold = self._cold_model()
+            if cold is not None:
+                cold.observe(said, when)
             if self._rhythm:
                 self._follow_rhythm(said, when)
         if len(terms) > self.config.max_terms_per_post:
@@ -883,6 +930,40 @@ class EventDetector:
 
     # --- births -------------------------------------------------------------------------------
 
+    def _warm(self, when: float) -> bool:
+        """Whether the words' baselines rest on ``alert_warmup`` of history at ``when``."""
+        hours = self._terms.history_hours(when)
+        return hours > 0.0 and hours >= self._warmup_hours
+
+    def _cold_model(self) -> TermModel | None:
+        """The short-window model a post is counted in: only while the baselines are short.
+
+        Dropped once they count (nothing reads it after), made afresh when they start over
+        (after a month without posts the term model's history does, warm-up included).
+        """
+        clock = self._clock
+        if clock is None or self.config.cold_recent_buckets <= 0:
+            return None
+        if self._warm(clock):
+            self._cold = None
+        elif self._cold is None:
+            self._cold = TermModel(self._cold_config)
+        return self._cold
+
+    def _term_burst(self, term: str, when: float, scale: float = 1.0) -> TermBurst:
+        """The term's burst test at ``when``: against its own baseline once that counts.
+
+        Before, against the stream's first hours (the short-window model): a word's posts
+        in the last hour against its rate in the minutes before, with the term model's
+        caution where history is thin (an unseen word is expected about once per history's
+        worth of posts). Unknown while neither can judge.
+        """
+        if self._warm(when):
+            return self._terms.burst(term, when, scale)
+        if self._cold is not None:
+            return self._cold.burst(term, when, scale)
+        return TermBurst(term, 0.0, 0.0, 1.0, 0.0, known=False)
+
     def _is_burst(self, burst: TermBurst) -> bool:
         cfg = self.config
         return (
@@ -912,16 +993,17 @@ class EventDetector:
                 if recent_count(term) < minimum:
                     continue
                 if warm is None:
-                    warm = terms_model.history_hours(when) >= self._warmup_hours
+                    warm = self._warm(when)
                 bursting = specific = False
                 until = when + self._check_every
-                if warm:
-                    burst = terms_model.burst(term, when)
+                if warm or self._cold is not None:
+                    burst = self._term_burst(term, when)
                     bursting = self._is_burst(burst)
                     specific = burst.baseline_share <= cfg.specific_share
-                    if not specific:
+                    if not specific and warm:
                         # An everyday word neither names an event nor is news to one:
-                        # judging it again within the hour would change nothing.
+                        # judging it again within the hour would change nothing. (Its
+                        # share of a short history is not settled: judged again soon.)
                         until = when + 3600.0
                 state = (until, bursting, specific)
                 states[term] = state
@@ -978,7 +1060,11 @@ class EventDetector:
         seeds = [r for r in holding if r.event is None]
         if len(seeds) < cfg.birth_min_posts or len(seeds) * 2 < len(holding):
             return None
-        if len({r.post.story_key for r in seeds}) < cfg.birth_min_stories:
+        warm = self._warm(recent.when)
+        # While the baselines are short, a word new to the stream may be an everyday one
+        # it has not met yet (a meme of the day's chatter): more voices must carry it.
+        voices = cfg.birth_min_stories if warm else max(cfg.birth_min_stories, cfg.cold_min_stories)
+        if len({r.post.story_key for r in seeds}) < voices:
             return None
         # The first posts of a happening say more than one word in common; a word that
         # bursts by chance in unrelated chatter keeps no company.
@@ -986,7 +1072,10 @@ class EventDetector:
         together: Counter[str] = Counter(t for r in seeds for t in r.terms if t != term)
         companion = together.most_common(1)
         alone = not companion or companion[0][1] < cfg.birth_coherence * len(seeds)
-        if alone and self._terms.burst(term, recent.when).surprise < cfg.birth_alone_surprise:
+        # Against a short history, far beyond chance is cheap: then it needs company too.
+        if alone and (
+            not warm or self._terms.burst(term, recent.when).surprise < cfg.birth_alone_surprise
+        ):
             self.stats["births_incoherent"] += 1
             return None
         if holders:
@@ -1007,7 +1096,7 @@ class EventDetector:
                 r.event in self._keys[other] for r in seeds if r.event is not None
             ):
                 continue
-            burst = self._terms.burst(other, when)
+            burst = self._term_burst(other, when)
             if self._is_burst(burst) and burst.baseline_share <= cfg.specific_share:
                 self._add_key(event, other, anchor=True)
         for seed in seeds:
@@ -1195,12 +1284,22 @@ class EventDetector:
             return
         # Term rates are checked at most every two minutes of stream time per event.
         event.next_check_t = when + 120.0
-        if self._terms.history_hours(when) < self._warmup_hours:
-            return
-        # Weighed against the stream's own swell: in the middle of one happening's burst,
-        # side remarks rise with the volume and are not a happening of their own.
-        scale = self._terms.volume_factor(when)
-        bursts = [self._terms.burst(term, when, scale) for term in sorted(event.anchors)]
+        warm = self._warm(when)
+        if warm:
+            # Weighed against the stream's own swell: in the middle of one happening's
+            # burst, side remarks rise with the volume and are not a happening of their own.
+            scale = self._terms.volume_factor(when)
+        else:
+            # The baselines are short: only a cluster of many voices that stands out in
+            # the stream's own volume of these hours is raised (a few posts of a template
+            # phrase, new to a short stream, burst against it as a happening's names do).
+            cold = self._cold
+            if cold is None or stories < max(cfg.alert_min_stories, cfg.cold_min_stories):
+                return
+            if not self._stands_out(recent, when):
+                return
+            scale = cold.volume_factor(when)
+        bursts = [self._term_burst(term, when, scale) for term in sorted(event.anchors)]
         bursting = [b for b in bursts if self._is_burst(b)]
         if not bursting:
             return
@@ -1226,7 +1325,24 @@ class EventDetector:
         # Its anchors and most telling words: the next evening's posts of an evening
         # programme may burst on another of its names.
         self._start_rhythm(sorted(event.anchors | event.descriptors.keys()), when)
-        result.occurrences.append(self._raised(event, len(recent), stories, bursting, at))
+        result.occurrences.append(
+            self._raised(event, len(recent), stories, bursting, at, early=not warm)
+        )
+
+    def _stands_out(self, recent: deque[tuple[float, str]], when: float) -> bool:
+        """Whether an event's posts are ``cold_min_share`` of all the stream's posts.
+
+        Over the alert window (or the birth window, which holds the stream's posts, if
+        shorter): posts against posts, reposts and comments included on both sides.
+        """
+        horizon = when - min(self._window, self._birth_window)
+        mine = sum(1 for moment, _ in recent if moment >= horizon)
+        stream = 0
+        for post in reversed(self._recent):
+            if post.when < horizon:
+                break
+            stream += 1
+        return mine >= self.config.cold_min_share * stream
 
     def _follow_rhythm(self, terms: Sequence[str], when: float) -> None:
         """Count a post in the hour-by-hour volume of each of its followed terms."""
@@ -1289,16 +1405,21 @@ class EventDetector:
         stories: int,
         bursting: list[TermBurst],
         at: datetime,
+        early: bool = False,
     ) -> Occurrence:
         minutes = int(self._window // 60)
         reasons = [f"{posts} posts from {stories} stories in the last {minutes} min"]
+        if early:
+            reasons.append(
+                "the words' baselines are still short: judged against the stream's first hours"
+            )
         for burst in bursting:
             reasons.append(
                 f"'{burst.term}': {burst.recent:.0f} recent posts against "
                 f"{burst.expected:.1f} expected"
             )
         top = max(bursting, key=lambda b: b.surprise)
-        return Occurrence(
+        occurrence = Occurrence(
             kind="event_raised",
             at=at,
             event_id=event.id,
@@ -1314,6 +1435,9 @@ class EventDetector:
             },
             summary=self._summary(event, active=True),
         )
+        if early:
+            occurrence.figures["early"] = 1  # raised by the warm-up's stricter rule
+        return occurrence
 
     def _emit_updates(self, touched: dict[str, _Event], result: BatchResult) -> None:
         every = self.config.update_every.total_seconds()

@@ -208,6 +208,22 @@ class DetectionConfig:
     alert_min_stories: int = 4  # distinct stories (near-duplicate groups) in the window
     alert_warmup: timedelta = timedelta(hours=2)  # history needed before term rates count
     update_every: timedelta = timedelta(hours=1)  # event_updated at most this often
+    # Until the words' baselines rest on ``alert_warmup`` of history (about the first four
+    # hours of a new store: the recent window fills, then the history), a short-window
+    # model judges bursts instead: a word's posts in the last ``cold_recent_buckets`` x
+    # ``cold_bucket`` (an hour) against its rate in the stream's earlier minutes, from
+    # about an hour in. A word new to a short stream may be an everyday one it has not
+    # met yet, so the rule is stricter: an event is born from, and raised with, posts of
+    # ``cold_min_stories`` stories, and raised only while its posts are ``cold_min_share``
+    # of the stream's posts (seven posts of a day's phrase in a busy stream are not).
+    # Streams started an hour before each of 59 happenings of the dev streams and five
+    # demo seeds raised 36 of them in their first four hours, at a median of 36 minutes
+    # from onset, against 23 at 142 minutes when waiting; this rule raised no chatter in
+    # those hours. ``cold_recent_buckets`` 0: off (nothing raised before the baselines).
+    cold_bucket: timedelta = timedelta(minutes=10)
+    cold_recent_buckets: int = 6
+    cold_min_stories: int = 6
+    cold_min_share: float = 0.02
 
     # --- monitors -------------------------------------------------------------------------
     monitor_window_bins: int = 3
@@ -251,6 +267,7 @@ class DetectionConfig:
             "monitor_half_life",
             "likeness_window",
             "likeness_background_window",
+            "cold_bucket",
         )
         for name in positive_times:
             value = getattr(self, name)
@@ -262,6 +279,12 @@ class DetectionConfig:
             raise ConfigError("detection.hashtag_event_share: must be in [0, 1]")
         if not self.hashtag_min_df >= 0.0:
             raise ConfigError("detection.hashtag_min_df: must not be negative")
+        if isinstance(self.cold_recent_buckets, bool) or not (
+            isinstance(self.cold_recent_buckets, int) and self.cold_recent_buckets >= 0
+        ):
+            raise ConfigError("detection.cold_recent_buckets: must be 0 (off) or more")
+        if not 0.0 <= self.cold_min_share <= 1.0:
+            raise ConfigError("detection.cold_min_share: must be in [0, 1]")
         if not 0.0 < self.join_smoothing < 1.0:
             raise ConfigError("detection.join_smoothing: must be in (0, 1)")
         if not 0.0 < self.merge_threshold <= 1.0:
@@ -290,6 +313,7 @@ class DetectionConfig:
             "event_kind_min_posts",
             "story_words_kept",
             "story_words_terms",
+            "cold_min_stories",
         ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"detection.{name}: must be at least 1")

@@ -11,7 +11,10 @@ What is kept, and why (everything that influences later results):
 
 * the term model: every term's record (recent buckets, decayed history), the stream's
   total, its first bucket and the hour-of-day profile (the keep-term cache is a pure
-  function of the token and is rebuilt as posts come);
+  function of the token and is rebuilt as posts come); and, while the baselines are
+  short, the short-window model that judges bursts in their place, the same way (absent
+  from older states, or saved under other ``cold_bucket``/``cold_recent_buckets``: made
+  afresh from the next post, as for a new stream);
 * every event object still reachable: the active ones in their order, and any retired one
   that a recent post or the "hot" list still points to (a post of the window that joined
   an event is never a seed of a new one, even after that event retired);
@@ -561,10 +564,12 @@ DETECTOR_FIELDS = frozenset(
         "_story_event",
         "_story_words",
         "_terms",
+        "_cold",
         "_tried",
         "stats",
         # derived from the config
         "config",
+        "_cold_config",
         "_second_look_on",
         "_hashtags_on",
         "_bin",
@@ -766,6 +771,8 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "batch": d._batch,
         "stats": dict(d.stats),
         "terms": term_model_state(d._terms),
+        # The short-window model of the warm-up: None once the baselines count.
+        "cold": None if d._cold is None else term_model_state(d._cold),
         "monitors": monitors_state(d._monitors),
         # The hour-by-hour volume of the terms that raised events (their daily rhythm).
         "rhythm": [[term, _baseline_state(b)] for term, b in d._rhythm.items()],
@@ -866,6 +873,16 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     d = EventDetector(config)
     _check_layout(state.get("layout"), d.config, "layout")
     d._terms = _term_model(_obj(state["terms"], "terms"), d.config, "terms")
+    # The short-window model of the warm-up, if the state has one and the settings keep
+    # one of its layout; otherwise none until the next post makes one afresh (while the
+    # baselines are still short): it only matters for a new stream's first hours.
+    cold = state.get("cold")
+    d._cold = None
+    if cold is not None:
+        cold = _obj(cold, "cold")
+        layout = _obj(cold.get("layout"), "cold.layout")
+        if d.config.cold_recent_buckets > 0 and layout == _layout(d._cold_config):
+            d._cold = _term_model(cold, d._cold_config, "cold")
     d._monitors = _monitors(_obj(state["monitors"], "monitors"), d.config, "monitors")
     # States saved before the daily rhythm of raising terms was followed have none: it is
     # learned again from the next raised events (until then nothing is held as rhythm).

@@ -95,8 +95,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "暂无数据：近60分钟没有信息入库。",
         "en": "Nothing yet: no posts stored in the last 60 minutes.",
     },
-    # Until detection's baselines rest on a few hours of the stream, no event is raised
-    # (EventDetector.alerts_from): a fresh deployment must not be read as a calm day.
+    # Until detection's baselines rest on a few hours of the stream, events are raised
+    # only under a stricter rule, and in the first hour none at all
+    # (EventDetector.alerts_from, early_alerts_from): a fresh deployment must not be read
+    # as a calm day.
     "warmup_waiting": {
         "zh": "自动预警尚未开始：系统需要先积累约 {hours} 小时的信息作为基线，从首条信息入库时"
         "算起。在此之前请结合监测方案的命中情况和人工巡查。",
@@ -104,12 +106,30 @@ _STRINGS: dict[str, dict[str, str]] = {
         "posts as a baseline, counted from the first post stored. Until then, watch the "
         "monitors' matches and patrol by hand.",
     },
+    "warmup_waiting_strict": {
+        "zh": "自动预警尚未开始：系统需要先积累约 {hours} 小时的信息作为基线，从首条信息入库时"
+        "算起；其中首条信息入库约 {minutes} 分钟后起，声量突出的事件会按更严格的条件预警。"
+        "在此之前请结合监测方案的命中情况和人工巡查。",
+        "en": "Automatic alerts have not started: yuqing first needs about {hours} hours of "
+        "posts as a baseline, counted from the first post stored; from about {minutes} min "
+        "after the first post, events that stand out in the volume are raised under a "
+        "stricter rule. Until then, watch the monitors' matches and patrol by hand.",
+    },
     "warmup_until": {
         "zh": "自动预警预热中：基线信息尚不足，{until} 起（约 {minutes} 分钟后）才会判断突增并"
         "预警，此前的事件都显示为“形成中”。请结合监测方案的命中情况和人工巡查。",
         "en": "Alerts warming up: the baseline is still short, so bursts are judged and "
         "events raised from {until} (in about {minutes} min); until then every event shows "
         "as forming. Watch the monitors' matches and patrol by hand.",
+    },
+    "warmup_strict": {
+        "zh": "自动预警预热中：基线信息尚不足。{strict} 起只对声量突出的事件按更严格的条件预警，"
+        "{until} 起（约 {minutes} 分钟后）按正常条件判断突增并预警；未达条件的事件显示为"
+        "“形成中”。请结合监测方案的命中情况和人工巡查。",
+        "en": "Alerts warming up: the baseline is still short. From {strict} only events "
+        "that stand out in the volume are raised, under a stricter rule; from {until} (in "
+        "about {minutes} min) bursts are judged as usual. Events below the rule show as "
+        "forming. Watch the monitors' matches and patrol by hand.",
     },
     "empty_events": {
         "zh": "暂无数据：尚未发现事件。多条信息在短时间内集中谈论同一件事时，"

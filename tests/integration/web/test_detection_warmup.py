@@ -1,7 +1,8 @@
 """The console says when automatic alerts are still warming up.
 
-Event detection raises nothing until its words' baselines rest on a few hours of the
-stream; on a fresh deployment the page had looked like a calm day for hours, whatever
+Event detection's words' baselines count once they rest on a few hours of the stream;
+before, from about an hour in, only events that stand out in the stream's volume are
+raised. On a fresh deployment the page had looked like a calm day for hours, whatever
 happened.
 """
 
@@ -60,12 +61,17 @@ def test_a_fresh_store_says_alerts_wait_for_a_baseline(ctx: Context) -> None:
     ctx.ingestor  # noqa: B018 - the detection stage is built with the ingestor
     shown = _notice(client)
     assert shown is not None and "约 4 小时" in shown and "首条信息" in shown
+    # The stricter rule of the first hours: a short-window model's hour of recent posts
+    # and one ten-minute bucket of history.
+    assert "约 70 分钟后起" in shown and "更严格" in shown
     english = _notice(client, "en")
-    assert english is not None and "about 4 hours" in english
+    assert english is not None and "about 4 hours" in english and "about 70 min" in english
     assert client.get("/api/v1/stats").json()["detection_warmup"] == {
         "until": None,
         "minutes_left": None,
         "hours": 4,
+        "strict_from": None,
+        "strict_after_minutes": 70,
     }
 
 
@@ -77,12 +83,17 @@ def test_after_the_first_posts_the_page_says_from_when_events_are_raised(
     clock.set(START + timedelta(minutes=20))
     shown = _notice(client)
     # The first post's half hour began at 08:00; four half hours of recent window and
-    # four of history later, the baselines count: 11:30 China time.
+    # four of history later, the baselines count: 11:30 China time. Its ten minutes began
+    # at 08:10; six of recent window later, the stricter rule judges: 09:10.
     assert shown is not None and "2026-07-14 11:30:00" in shown and "180 分钟" in shown
+    assert "2026-07-14 09:10:00 起只对声量突出的事件" in shown
+    assert "形成中" in shown and "都显示为" not in shown
     stats = client.get("/api/v1/stats").json()["detection_warmup"]
     assert stats["until"] == "2026-07-14 11:30:00" and stats["minutes_left"] == 180
+    assert stats["strict_from"] == "2026-07-14 09:10:00"
     english = _notice(client, "en")
     assert english is not None and "2026-07-14 11:30:00" in english and "180 min" in english
+    assert "From 2026-07-14 09:10:00 only events that stand out" in english
 
 
 def test_the_notice_goes_once_the_warm_up_is_over(ctx: Context, clock: FakeClock) -> None:
