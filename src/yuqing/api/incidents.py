@@ -14,10 +14,15 @@ one can have: too long, a control character, bytes that are not UTF-8); 403 when
 person or role may not do it; 409 for a move the lifecycle forbids; 422 for invalid input
 (the message names the field or the problem), control characters in a text included.
 What is read back from the store is shown bounded and without control characters.
+
+An incident's answer says what is meant for a person (each timeline entry's ``sentence``,
+the lead unit's name) in Chinese, or in English with ``?lang=en``, as the console's pages
+choose; the codes and times a program reads are the same in both (``get_incident``).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -51,7 +56,7 @@ from yuqing.incidents.lifecycle import (
     PatrolReport,
     State,
 )
-from yuqing.incidents.timeline import Actor
+from yuqing.incidents.timeline import Actor, TimelineEntry, entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
     TRANSITIONS,
@@ -60,8 +65,10 @@ from yuqing.runtime.incident_service import (
     plan_summary,
 )
 from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
+from yuqing.web.i18n import pick_language
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # A client's one-line value (a title, a place, an id) may hold none of NOT_IN_ONE_LINE,
 # as a monitor's name may not. A line break in a patrol report's title went
@@ -326,6 +333,8 @@ _TEXT_SHOWN = {
     "text": 25_000,
     "text_zh": 25_000,
     "text_en": 25_000,
+    # A timeline entry said for a person: a reason or a note in it keeps its lines.
+    "sentence": 8_000,
 }
 MAX_SHOWN = 2_000
 MAX_NAME_SHOWN = 200
@@ -382,12 +391,58 @@ def _name(service: IncidentService, person_id: object) -> str | None:
     return service.person_name(person_id) if isinstance(person_id, str) and person_id else None
 
 
-def incident_view(incident: Incident, now: datetime, service: IncidentService) -> dict[str, Any]:
-    """An incident as the API shows it: state, level, clocks with time left, timeline."""
-    return _shown_dict(_incident_data(incident, now, service))
+def incident_view(
+    incident: Incident,
+    now: datetime,
+    service: IncidentService,
+    lang: str = "zh",
+    zone: ZoneInfo | None = None,
+) -> dict[str, Any]:
+    """An incident as the API shows it: state, level, clocks with time left, timeline.
+
+    ``lang`` ("zh", else English) is the language of what is said for a person (each
+    timeline entry's ``sentence``, the lead unit's name); times inside a sentence are in
+    ``zone`` (UTC when none is given), to the minute."""
+    return _shown_dict(_incident_data(incident, now, service, lang, zone))
 
 
-def _incident_data(incident: Incident, now: datetime, service: IncidentService) -> dict[str, Any]:
+def _sentence(
+    entry: TimelineEntry, incident: Incident, lang: str, when: Callable[[datetime], str | None]
+) -> str:
+    """``entry`` said in ``lang`` as the console says it; the stored sentence (in that
+    language when it has one) when an odd stored value stops the saying: an incident's
+    answer never fails for one entry."""
+    try:
+        return entry_sentence(entry, incident, lang, when)
+    except Exception:
+        log.warning(
+            "timeline entry %s of %s not said afresh", entry.seq, incident.id, exc_info=True
+        )
+        return (entry.text or entry.text_zh) if lang == "en" else (entry.text_zh or entry.text)
+
+
+def _timeline_entry(
+    entry: TimelineEntry, incident: Incident, lang: str, when: Callable[[datetime], str | None]
+) -> dict[str, Any]:
+    return {**entry.as_dict(), "sentence": _sentence(entry, incident, lang, when)}
+
+
+def _incident_data(
+    incident: Incident,
+    now: datetime,
+    service: IncidentService,
+    lang: str = "zh",
+    zone: ZoneInfo | None = None,
+) -> dict[str, Any]:
+    language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
+    shown_zone = zone or ZoneInfo("UTC")
+
+    def when(moment: datetime) -> str | None:
+        try:
+            return local_minute(moment, shown_zone)
+        except (OverflowError, ValueError):  # a stored time at the calendar's end
+            return None
+
     plan = incident.plan
     try:
         level = plan.level(incident.level) if incident.level else None
@@ -404,7 +459,7 @@ def _incident_data(incident: Incident, now: datetime, service: IncidentService) 
         "colour": level.colour.value if level else None,
         "level_decided": incident.level_decided,
         "lead_unit": incident.lead_unit,
-        "lead_unit_name": plan.unit_name(incident.lead_unit)
+        "lead_unit_name": plan.unit_name(incident.lead_unit, language)
         if isinstance(incident.lead_unit, str)
         else None,
         "concerned_unit": incident.concerned_unit,
@@ -490,7 +545,8 @@ def _incident_data(incident: Incident, now: datetime, service: IncidentService) 
             }
             for m in incident.meetings
         ],
-        "timeline": [entry.as_dict() for entry in incident.timeline],
+        "lang": language,
+        "timeline": [_timeline_entry(e, incident, language, when) for e in incident.timeline],
     }
 
 
@@ -555,6 +611,12 @@ button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c
 )
 
 
+# The language of what an answer says for a person (``?lang=en``; Chinese otherwise).
+LangQuery = Annotated[
+    str | None,
+    Query(description="zh (the default) or en: the language of what is said for a person"),
+]
+
 # Tokens are far shorter; a longer one is not looked up.
 _MAX_TOKEN = 100
 
@@ -589,7 +651,7 @@ def build_router(ctx: Context) -> APIRouter:
         return [_summary(row) for row in rows]
 
     @router.post(api + "/incidents", status_code=201)
-    def open_patrol(body: PatrolIn) -> dict[str, Any]:
+    def open_patrol(body: PatrolIn, lang: LangQuery = None) -> dict[str, Any]:
         report = PatrolReport(
             title=body.title,
             description=body.description,
@@ -600,13 +662,39 @@ def build_router(ctx: Context) -> APIRouter:
         )
         signals = _signals(body.signals) if body.signals is not None else None
         incident_id = call(lambda: service().open_from_patrol(report, body.by.actor(), signals))
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.get(api + "/incidents/{incident_id}")
-    def get_incident(incident_id: str) -> dict[str, Any]:
+    def get_incident(incident_id: str, lang: LangQuery = None) -> dict[str, Any]:
+        """An incident: state, level and why, clocks, escalations, tasks, meetings and
+        its timeline (the routes that change an incident answer the same, and take the
+        same ``lang``).
+
+        ``?lang=en`` says what is meant for a person in English; Chinese otherwise (the
+        default, and for a language it does not speak), as the console's pages do. The
+        answer's ``lang`` names the language used.
+
+        Each entry of ``timeline``, oldest first:
+
+        - ``sentence``: the entry said for a person in ``lang``, as the console's page and
+          ``yuqing incidents show`` say it: people, units, deadlines and milestones by the
+          names the plan and the roster give them, times in the deployment's time zone to
+          the minute; no state, channel or person codes. Show this.
+        - ``kind``: what it records (``opened``, ``transition``, ``decision``,
+          ``milestone``, ``clock_missed``, ``escalation``, ``task``, ``note``, ...;
+          ``unknown`` for a stored kind this version cannot read).
+        - ``data``: the structured record (codes: states, clock, milestone, task, meeting
+          and person ids, channel slugs, ISO 8601 times), for a program to read.
+        - ``at``: when it happened; ``recorded_at``: when it was written down (later when
+          a person records a moment after the fact); ISO 8601 in UTC. ``seq``: its order.
+        - ``actor``: who did it: ``id`` (a person's id, or the part of the system),
+          ``role``, ``unit``, ``kind`` (``person`` or ``system``).
+        - ``text`` / ``text_zh``: the English and Chinese sentences stored when it
+          happened, kept for the record: they may mix languages or hold codes.
+        """
         svc = service()
         incident = call(lambda: svc.incident(incident_id))
-        return incident_view(incident, svc.clock.now(), svc)
+        return incident_view(incident, svc.clock.now(), svc, pick_language(lang), zone)
 
     @router.get(api + "/incidents/{incident_id}/messages")
     def incident_messages(incident_id: str) -> list[dict[str, Any]]:
@@ -656,32 +744,32 @@ def build_router(ctx: Context) -> APIRouter:
         return {"id": incident_id, "state": state.value}
 
     @router.post(api + "/incidents/{incident_id}/report")
-    def report_upward(incident_id: str, body: ReportIn) -> dict[str, Any]:
+    def report_upward(incident_id: str, body: ReportIn, lang: LangQuery = None) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(lambda: service().report_upward(incident_id, body.by.actor(), body.to, body.note, at))
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/milestones")
-    def milestone(incident_id: str, body: MilestoneIn) -> dict[str, Any]:
+    def milestone(incident_id: str, body: MilestoneIn, lang: LangQuery = None) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(
             lambda: service().record_milestone(
                 incident_id, body.milestone, body.by.actor(), at, body.note
             )
         )
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/concerned-unit")
-    def concerned_unit(incident_id: str, body: UnitIn) -> dict[str, Any]:
+    def concerned_unit(incident_id: str, body: UnitIn, lang: LangQuery = None) -> dict[str, Any]:
         call(lambda: service().set_concerned_unit(incident_id, body.unit, body.by.actor()))
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/lead-unit")
-    def lead_unit(incident_id: str, body: UnitIn) -> dict[str, Any]:
+    def lead_unit(incident_id: str, body: UnitIn, lang: LangQuery = None) -> dict[str, Any]:
         call(
             lambda: service().change_lead_unit(incident_id, body.unit, body.by.actor(), body.reason)
         )
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/tasks", status_code=201)
     def add_task(incident_id: str, body: TaskIn) -> dict[str, Any]:
@@ -734,10 +822,12 @@ def build_router(ctx: Context) -> APIRouter:
         return {"meeting_id": meeting_id, "person_id": body.person_id, "present": body.present}
 
     @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/held")
-    def held(incident_id: str, meeting_id: str, body: HeldIn) -> dict[str, Any]:
+    def held(
+        incident_id: str, meeting_id: str, body: HeldIn, lang: LangQuery = None
+    ) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(lambda: service().hold_meeting(incident_id, meeting_id, body.by.actor(), at))
-        return get_incident(incident_id)
+        return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/minutes")
     def minutes(incident_id: str, meeting_id: str, body: MinutesIn) -> dict[str, Any]:

@@ -7,9 +7,10 @@ problem naming where, and a non-zero exit; never a traceback. Commands that read
 incidents take ``--demo`` to read the demo's database (``<data_dir>/demo.db``, written
 by ``yuqing serve --demo``) with the demo's roster.
 
-Words for people are in the run's language (``yuqing.cli.language``); what the plan file
-writes (level, clock and unit names, ids) and the problems a plan check finds (English,
-with their keys) are shown as they are.
+Words for people are in the run's language (``yuqing.cli.language``): durations ("1 小时
+5 分钟" / "1 h 5 min"), states, and the units and roles the plan names in both languages;
+ids, level codes and the problems a plan check finds (English, with their keys) are shown
+as they are. ``--json`` keeps the codes a program reads.
 """
 
 from __future__ import annotations
@@ -196,14 +197,28 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _duration(value: timedelta | None) -> str:
-    if value is None:
+    """A time left, a delay or a gap in words of the run's language ("1 小时 5 分钟",
+    "1 h 5 min"): "24m" and "1h05m" read as codes in a Chinese sentence."""
+    from yuqing.incidents.durations import duration_words
+
+    return "-" if value is None else duration_words(value, current())
+
+
+def _unit_name(plan: Any, unit: str | None) -> str:
+    """A unit by the name the plan gives it in the run's language; an id it does not know
+    (or an odd stored value) as stored, on one line."""
+    if not isinstance(unit, str) or not unit:
         return "-"
-    seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    return f"{sign}{hours}h{minutes:02d}m" if hours else f"{sign}{minutes}m"
+    return one_line(plan.unit_name(unit, "en" if current() == "en" else "zh"), 200)
+
+
+def _role_name(plan: Any, role: str | None) -> str:
+    """A role by the name the plan gives it in the run's language ("duty_officer" is the
+    plan file's key, not a word); one it does not know as written."""
+    spec = plan.spec.roles.get(role) if isinstance(role, str) else None
+    if spec is None:
+        return one_line(str(role or "-"), 200)
+    return one_line(say(spec.name_zh, spec.name_en), 200)
 
 
 def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
@@ -451,9 +466,9 @@ def roster_gaps(
                 say(
                     "空缺 {unit_name}（{unit}）{role}：{start} → {end}（{length}）",
                     "GAP {unit_name} ({unit}) {role}: {start} → {end} ({length})",
-                    unit_name=plan.unit_name(gap.unit),
+                    unit_name=_unit_name(plan, gap.unit),
                     unit=gap.unit,
-                    role=gap.role,
+                    role=_role_name(plan, gap.role),
                     start=_local(gap.start, zone),
                     end=_local(gap.end, zone),
                     length=_duration(gap.length),
@@ -516,7 +531,7 @@ def roster_on_duty(
         person = people.get(shift.person_id)
         name = person.name if person else shift.person_id
         typer.echo(
-            f"{plan.unit_name(shift.unit)}\t{shift.role}\t"
+            f"{_unit_name(plan, shift.unit)}\t{_role_name(plan, shift.role)}\t"
             + say("{name}（{id}）", "{name} ({id})", name=name, id=shift.person_id)
             + "\t"
             + say("至 {end}", "until {end}", end=_local(shift.end, zone))
@@ -590,6 +605,7 @@ def incidents_list(
 ) -> None:
     """List incidents, newest first (open ones unless --all or --state)."""
     from yuqing.incidents.lifecycle import State
+    from yuqing.incidents.timeline import state_name
     from yuqing.storage.incident_repo import OPEN_STATES
 
     known = [s.value for s in State]
@@ -604,7 +620,11 @@ def incidents_list(
                 )
             )
     states = state or (None if closed else list(OPEN_STATES))
-    rows = _with_service(lambda s: s.summaries(states=states, limit=limit), demo=demo)
+
+    def run(service: IncidentService) -> tuple[list[Any], Any]:
+        return service.summaries(states=states, limit=limit), service.plan
+
+    rows, plan = _with_service(run, demo=demo)
     zone = _zone()
     for row in rows:
         if as_json:
@@ -622,10 +642,17 @@ def incidents_list(
                 )
             )
         else:
-            typer.echo(
-                f"{row.id}\t{row.level or '-'}\t{row.state}\t{_local(row.opened_at, zone)}\t"
-                f"{row.lead_unit}\t{row.title}"
+            # The state and the lead unit by their names, as ``show`` and the console say
+            # them (not "reported_to_leaders", "office"); --json keeps the codes.
+            shown = (
+                row.id,
+                row.level or "-",
+                one_line(state_name(row.state, current()), 100),
+                _local(row.opened_at, zone),
+                _unit_name(plan, row.lead_unit),
+                one_line(row.title, 300),
             )
+            typer.echo("\t".join(shown))
     if not rows and not as_json:
         typer.echo(say("没有舆情事件", "no incidents"), err=True)
 
@@ -644,14 +671,21 @@ def incidents_show(
 ) -> None:
     """Show an incident: level and reasons, clocks with time left, escalations, timeline."""
     from yuqing.api.incidents import incident_view
+    from yuqing.errors import NotFound
     from yuqing.incidents.timeline import entry_sentence, state_name
 
-    def run(service: IncidentService) -> tuple[dict[str, Any], str, _Said]:
-        incident = service.incident(incident_id)
+    def run(service: IncidentService) -> tuple[dict[str, Any], _Said]:
+        try:
+            incident = service.incident(incident_id)
+        except NotFound:
+            raise _fail(
+                say(
+                    "没有 id 为 {id} 的舆情事件",
+                    "there is no incident {id}",
+                    id=repr(one_line(incident_id, 100)),
+                )
+            ) from None
         zone = _zone()
-        # The view (the API's) names the lead unit in Chinese only.
-        lead = incident.lead_unit if isinstance(incident.lead_unit, str) else None
-        lead_en = incident.plan.unit_name(lead, "en") if lead else ""
         # What a person reads is said as the console's page says it: each timeline entry
         # from its codes in the run's language, people by their names in the roster.
         timeline = [
@@ -672,10 +706,11 @@ def incidents_show(
             }
             for e in incident.escalations
         ]
-        view = incident_view(incident, service.clock.now(), service)
-        return view, one_line(lead_en, 200), _Said(timeline, escalations, zone)
+        # The API's view, its sentences and the lead unit's name in the run's language.
+        view = incident_view(incident, service.clock.now(), service, current(), zone)
+        return view, _Said(timeline, escalations, zone)
 
-    view, lead_en, said = _with_service(run, demo=demo)
+    view, said = _with_service(run, demo=demo)
     zone = said.zone
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
@@ -693,7 +728,7 @@ def incidents_show(
             level=view["level"] or "-",
             decided="decided" if view["level_decided"] else "proposed",
             decided_zh="已定级" if view["level_decided"] else "拟定",
-            lead=say(view["lead_unit_name"] or "-", lead_en or "-"),
+            lead=view["lead_unit_name"] or "-",
             plan=view["plan"]["id"],
             version=view["plan"]["version"],
         )
@@ -708,13 +743,14 @@ def incidents_show(
     )
     if view["proposals"]:
         latest = view["proposals"][-1]
-        typer.echo(
-            say(
-                "拟定级别 {level}，依据：",
-                "proposed level {level} because:",
-                level=latest["level"] or "-",
-            )
-        )
+        # A proposal with no level and no reasons said "拟定级别 -，依据：" and nothing after.
+        if not latest["level"]:
+            head = say("预案规则暂未拟定级别", "the plan's rules propose no level yet")
+        else:
+            head = say("拟定级别 {level}", "proposed level {level}", level=latest["level"])
+        if latest["reasons"]:
+            head += say("，依据：", " because:")
+        typer.echo(head)
         for reason in latest["reasons"]:
             typer.echo(f"  - {_in_language(reason, 'text_zh', 'text_en')}")
     typer.echo(say("时限：", "clocks:"))
@@ -723,7 +759,7 @@ def incidents_show(
         status = (
             say("剩余 {left}", "{left} left", left=_duration(timedelta(seconds=left)))
             if left is not None and left >= 0
-            else say("已超时 {over}", "overdue {over}", over=_duration(timedelta(seconds=-left)))
+            else say("已超时 {over}", "{over} overdue", over=_duration(timedelta(seconds=-left)))
             if left is not None
             else _clock_status(clock["status"])
         )
@@ -738,7 +774,7 @@ def incidents_show(
                 "  {name}（{level} 级），截止 {due}：{status}{late}",
                 "  {name} [{level}] due {due}: {status}{late}",
                 name=_in_language(clock, "name_zh", "name_en"),
-                level=clock["level"],
+                level=clock["level"] or "-",
                 due=when(clock["due_at"]),
                 status=status,
                 late=late,
@@ -850,17 +886,31 @@ def incidents_ack(
     """Acknowledge a notification by its link's token (stops its escalation)."""
     token = token.rstrip("/").rsplit("/", 1)[-1]
 
-    def run(service: IncidentService) -> tuple[AckResult, str]:
-        result = service.acknowledge(token)
-        return result, _ack_subject(service, token, result) if result.first else ""
+    from yuqing.errors import NotFound
 
-    result, subject = _with_service(run, demo=demo)
+    def run(service: IncidentService) -> tuple[AckResult, str, str]:
+        try:
+            result = service.acknowledge(token)
+        except NotFound:  # its message is English: said here in the run's language
+            raise _fail(
+                say(
+                    "此确认链接无效或已失效，请使用最新通知中的链接",
+                    "this acknowledgement link is not known: use the link in the latest "
+                    "notification",
+                )
+            ) from None
+        subject = _ack_subject(service, token, result) if result.first else ""
+        # Who acknowledged it, by the name the roster gives them (the page says so too).
+        by = one_line(service.person_name(result.acknowledged_by), 100)
+        return result, subject, by
+
+    result, subject, by = _with_service(run, demo=demo)
     if not result.first:
         typer.echo(
             say(
                 "该通知已于 {at} 由 {by} 确认",
                 "already acknowledged by {by} at {at}",
-                by=result.acknowledged_by,
+                by=by,
                 at=_local(result.acknowledged_at, _zone()),
             )
         )
@@ -978,11 +1028,11 @@ def report_clocks(
     to = _moment(end, "--to", zone)
     begin = _moment(start, "--from", zone)
 
-    def run(service: IncidentService) -> Any:
+    def run(service: IncidentService) -> tuple[Any, Any]:
         until = to or service.clock.now()
-        return service.clock_report(begin or until - timedelta(days=7), until)
+        return service.clock_report(begin or until - timedelta(days=7), until), service.plan
 
-    report = _with_service(run, demo=demo)
+    report, plan = _with_service(run, demo=demo)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -1005,13 +1055,14 @@ def report_clocks(
     )
     for line in report.lines:
         name = report.names.get(line.person or "", line.person or "-")
+        # --json keeps the units' ids; a person reads the names the plan gives them.
         typer.echo(
             say(
                 "  {unit}\t{name}\t按时完成 {met}\t超时 {missed}\t计时中 {running}\t"
                 "延误 {delay}（最长 {worst}）",
                 "  {unit}\t{name}\tmet {met}\tmissed {missed}\trunning {running}\t"
                 "delay {delay} (worst {worst})",
-                unit=line.unit or "-",
+                unit=_unit_name(plan, line.unit),
                 name=name,
                 met=line.met,
                 missed=line.missed,
@@ -1031,6 +1082,6 @@ def report_clocks(
             + "\t"
             + say("延误 {delay}", "delay {delay}", delay=_duration(row.delay))
             + f"\t{say(row.clock_name_zh, row.clock_name_en or row.clock_name_zh)}\t"
-            f"{row.level.value if row.level else '-'}\t{row.unit or '-'}\t{name}\t"
+            f"{row.level.value if row.level else '-'}\t{_unit_name(plan, row.unit)}\t{name}\t"
             f"{title} ({row.incident_id})"
         )

@@ -36,3 +36,36 @@ def format_duration(value: timedelta) -> str:
     parts = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
     text = "".join(f"{n}{unit}" for n, unit in parts if n)
     return sign + (text or "0s")
+
+
+# The units of a duration as people read it, in Chinese and English. The console's page
+# says delays the same way (``24 分钟``, ``1 小时 5 分钟``, ``2 天 3 小时``).
+_WORD_UNITS: dict[str, tuple[str, str, str]] = {
+    "zh": ("天", "小时", "分钟"),
+    "en": ("d", "h", "min"),
+}
+
+
+def duration_words(value: timedelta, lang: str) -> str:
+    """``value`` as a person reads it in ``lang`` ("zh", else English), to the minute:
+    ``24 分钟`` / ``24 min``, ``1 小时 5 分钟`` / ``1 h 5 min``, ``2 天 3 小时`` / ``2 d 3 h``.
+
+    Minutes are counted whole (what is left is never said as more than it is); under a
+    minute is said so rather than "0 min", which reads as nothing left. A negative value
+    keeps its sign in front ("-5 分钟"): the caller says what it means where it knows
+    (overdue, early), and a sign is never dropped.
+    """
+    days_word, hours_word, minutes_word = _WORD_UNITS["en" if lang == "en" else "zh"]
+    total = int(value.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    if 0 < total < 60:
+        return sign + ("under 1 min" if lang == "en" else "不到 1 分钟")
+    days, rest = divmod(total // 60, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{n} {word}"
+        for n, word in ((days, days_word), (hours, hours_word), (minutes, minutes_word))
+        if n
+    ]
+    return sign + (" ".join(parts) or f"0 {minutes_word}")

@@ -132,7 +132,7 @@ def test_roster_commands_speak_chinese(
         app, ["roster", "on-duty", "--unit", "office", "--at", "2025-09-29T10:00"], env=ZH
     )
     assert at.exit_code == 0, at.output
-    assert "网信办\tduty_officer\t值班员丙（d3）\t至 2025-09-29 17:30" in at.stdout
+    assert "网信办\t值班员\t值班员丙（d3）\t至 2025-09-29 17:30" in at.stdout
     nobody = cli.invoke(
         app, ["roster", "on-duty", "--unit", "nosuch", "--at", "2025-09-29T10:00"], env=ZH
     )
@@ -151,10 +151,10 @@ def test_roster_commands_speak_chinese(
     monkeypatch.setenv("YUQING_ROSTER_FILE", str(write(tmp_path, "gappy.toml", gappy)))
     gaps = cli.invoke(app, ["roster", "gaps", "--days", "2"], env=ZH)
     assert gaps.exit_code == 1
-    assert "空缺 网信办（office）duty_officer：" in gaps.stdout
+    assert "空缺 网信办（office）值班员：" in gaps.stdout
     assert "未来 2 天内有 " in gaps.stderr and " 处空缺" in gaps.stderr
     english = cli.invoke(app, ["--lang", "en", "roster", "gaps", "--days", "2"], env=ZH)
-    assert "GAP 网信办 (office) duty_officer: " in english.stdout
+    assert "GAP Cyberspace affairs office (office) Duty officer: " in english.stdout
     assert " gaps in the next 2 days" in english.stderr
 
 
@@ -220,9 +220,9 @@ def test_incidents_open_show_ack_speak_chinese(
     assert acked.exit_code == 0, acked.output
     assert acked.stdout.startswith("已确认收到：") and acked.stdout.endswith("（升级已停止）\n")
     twice = cli.invoke(app, ["incidents", "ack", token_of(body["ack_url"])], env=ZH)
-    assert re.fullmatch(r"该通知已于 \S+ \S+ 由 d3 确认\n", twice.stdout), twice.stdout
+    assert re.fullmatch(r"该通知已于 \S+ \S+ 由 值班员丙 确认\n", twice.stdout), twice.stdout
     english = cli.invoke(app, ["--lang", "en", "incidents", "ack", token_of(body["ack_url"])])
-    assert english.stdout.startswith("already acknowledged by d3 at ")
+    assert english.stdout.startswith("already acknowledged by 值班员丙 at ")
 
 
 def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) -> None:
@@ -242,11 +242,11 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     assert lines[0] == "2025-09-29 00:00 → 2025-09-30 00:00 到期的时限"
     assert "按单位和人员统计（按时完成 / 超时 / 计时中，总延误和最长延误）：" in lines
     report = next(line for line in lines if "发现、研判并报告领导" in line)
-    assert "\t已超时\t延误 15m\t" in report and "值班员丙" in report
+    assert "\t已超时\t延误 15 分钟\t" in report and "值班员丙" in report
     staff = next(line for line in lines if "工作人员到岗" in line)
-    assert "\t按时完成\t延误 0m\t" in staff
-    totals = next(line for line in lines if line.strip().startswith("office\t值班员丙"))
-    assert "\t超时 1\t" in totals and "延误 15m（最长 15m）" in totals
+    assert "\t按时完成\t延误 0 分钟\t" in staff
+    totals = next(line for line in lines if line.strip().startswith("网信办\t值班员丙"))
+    assert "\t超时 1\t" in totals and "延误 15 分钟（最长 15 分钟）" in totals
     empty = cli.invoke(
         app, ["report", "clocks", "--from", "2024-01-01", "--to", "2024-01-02"], env=ZH
     )
@@ -254,7 +254,7 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
 
     english = cli.invoke(app, ["--lang", "en", *period], env=ZH)
     assert english.stdout.startswith("clocks due 2025-09-29 00:00 → 2025-09-30 00:00\n")
-    assert "MISSED\tdelay 15m" in english.stdout
+    assert "MISSED\tdelay 15 min" in english.stdout
 
 
 def test_a_huge_mistyped_date_is_shown_cut(cli: Any) -> None:

@@ -179,7 +179,7 @@ def test_roster_gaps_shows_a_gap_before_it_happens(
     monkeypatch.setenv("YUQING_ROSTER_FILE", str(write(tmp_path, "gappy.toml", text)))
     result = runner.invoke(app, ["roster", "gaps", "--days", "2"])
     assert result.exit_code == 1
-    assert "GAP 网信办 (office) duty_officer" in result.output
+    assert "GAP Cyberspace affairs office (office) Duty officer" in result.output
     assert "17:30 → " in result.output
 
 
@@ -243,7 +243,7 @@ def test_incidents_open_list_show_and_ack(service: IncidentService, receiver: Ht
     assert acked.exit_code == 0, acked.output
     assert "acknowledged" in acked.output and "escalation stopped" in acked.output
     twice = runner.invoke(app, ["incidents", "ack", token_of(body["ack_url"])])
-    assert "already acknowledged by d3" in twice.output
+    assert "already acknowledged by 值班员丙" in twice.output
     unknown = runner.invoke(app, ["incidents", "ack", "nope"])
     assert unknown.exit_code == 2 and "not known" in unknown.output
     assert runner.invoke(app, ["incidents", "show", "INC-nope"]).exit_code == 2
@@ -277,11 +277,13 @@ def test_report_clocks_shows_met_and_missed_by_unit_and_person_with_the_delay(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     report = next(line for line in lines if "Discover, grade and report to leaders" in line)
-    assert "MISSED" in report and "delay 15m" in report and "值班员丙" in report
+    assert "MISSED" in report and "delay 15 min" in report and "值班员丙" in report
     staff = next(line for line in lines if "Office staff at their posts" in line)
-    assert "MET" in staff and "delay 0m" in staff
-    totals = next(line for line in lines if line.strip().startswith("office\t值班员丙"))
-    assert "missed 1" in totals and "delay 15m" in totals
+    assert "MET" in staff and "delay 0 min" in staff
+    totals = next(
+        line for line in lines if line.strip().startswith("Cyberspace affairs office\t值班员丙")
+    )
+    assert "missed 1" in totals and "delay 15 min" in totals
     data = json.loads(
         runner.invoke(
             app, ["report", "clocks", "--from", "2025-09-29", "--to", "2025-09-30", "--json"]
