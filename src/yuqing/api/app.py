@@ -33,6 +33,7 @@ from yuqing.core.posts import (
 )
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
+from yuqing.incidents.lifecycle import State
 from yuqing.incidents.timeline import entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import incident_service
@@ -61,17 +62,18 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 # The console's pages load only what it serves itself and run no script; the
-# acknowledgement page keeps its few style rules inline. FastAPI's API docs (/docs,
-# /redoc) load theirs from a CDN and are left without the policy.
+# acknowledgement page keeps its few style rules inline. Every answer carries it: FastAPI's
+# API docs (/docs, /redoc), which loaded their script and styles from a CDN (a blank page
+# on the offline networks the console often runs on), are turned off; the API's
+# description is /openapi.json.
 _POLICY = (
     "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-_DOCS = ("/docs", "/redoc")
 # The largest body the plan engine's routes read (a patrol report, a decision, a note).
 MAX_BODY_BYTES = 256 * 1024
 # Paths whose errors are for programs (JSON); every other path is a page a person opened.
-_MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json", *_DOCS)
+_MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json")
 STORAGE_FAILED = (
     "the database cannot take this request now; try again later (the server log says why)"
 )
@@ -457,8 +459,13 @@ def disk_full_refusal(summary: IngestSummary | None) -> JSONResponse:
 
 # -- the console's pages beyond the overview: incidents, an event and its posts ---------
 
-# The open incidents the overview lists, newest first (the others are counted).
+# The open incidents the overview lists, the most urgent first (the others are counted,
+# and listed on the incidents' page).
 MAX_INCIDENTS_SHOWN = 20
+# The incidents the incidents' page lists: the open ones, then the most recently closed
+# (each list says how many there are in all).
+MAX_INCIDENTS_LISTED = 200
+MAX_CLOSED_LISTED = 50
 # The newest posts an event's page lists.
 MAX_EVENT_POSTS_SHOWN = 50
 # A post's words on an event's page: enough to tell what it says (the store reads
@@ -557,18 +564,13 @@ def unit_shown(plan: Any, unit: object, lang: str) -> str | None:
     return clip(name or unit, MAX_NAME_SHOWN)
 
 
-def incidents_shown(
-    ctx: Context, lang: str, fmt: Callable[[datetime | None], str | None]
-) -> dict[str, Any]:
-    """The open incidents as the overview lists them (newest first), and how many there
-    are: the plan's side of the desk, which the page did not show at all (a duty officer
-    was sent to the command line for it)."""
+def incident_rows(
+    ctx: Context, rows: Sequence[Any], lang: str, fmt: Callable[[datetime | None], str | None]
+) -> list[dict[str, Any]]:
+    """Incidents as the console's lists show them: level in its colour, state, lead
+    unit, deadlines in one line, a link to each and to its detection event."""
     say = translator(lang)
     with ctx.db.read() as conn:
-        rows = incident_repo.list_incidents(
-            conn, states=incident_repo.OPEN_STATES, limit=MAX_INCIDENTS_SHOWN
-        )
-        total = console_queries.count_incidents(conn, incident_repo.OPEN_STATES)
         clocks = console_queries.clocks_of(conn, [str(r.id) for r in rows])
         stored = console_queries.event_keys_stored(
             conn, [r.event_ref for r in rows if isinstance(r.event_ref, str)]
@@ -592,7 +594,50 @@ def incidents_shown(
                 "event_href": page_href("events", ref, lang) if ref in stored else None,
             }
         )
-    return {"incidents": shown, "incidents_open": total}
+    return shown
+
+
+def incidents_shown(
+    ctx: Context, lang: str, fmt: Callable[[datetime | None], str | None]
+) -> dict[str, Any]:
+    """The open incidents as the overview lists them (the most urgent first:
+    ``console_queries.incidents_listed``), and how many there are: the plan's side of
+    the desk, which the page did not show at all (a duty officer was sent to the command
+    line for it)."""
+    with ctx.db.read() as conn:
+        rows = console_queries.incidents_listed(
+            conn, incident_repo.OPEN_STATES, MAX_INCIDENTS_SHOWN, by_urgency=True
+        )
+        total = console_queries.count_incidents(conn, incident_repo.OPEN_STATES)
+        closed = console_queries.count_incidents(conn, [State.CLOSED.value])
+    return {
+        "incidents": incident_rows(ctx, rows, lang, fmt),
+        "incidents_open": total,
+        # Whether the incidents' page has anything to show (the overview links to it).
+        "incidents_closed": closed,
+    }
+
+
+def incidents_index_data(ctx: Context, lang: str) -> dict[str, Any]:
+    """The incidents' own page: every open one, the most urgent first, then the closed
+    ones, the most recently closed first; each list bounded, with its count."""
+    fmt = time_formatter(ctx)
+    closed_states = [State.CLOSED.value]
+    with ctx.db.read() as conn:
+        open_rows = console_queries.incidents_listed(
+            conn, incident_repo.OPEN_STATES, MAX_INCIDENTS_LISTED, by_urgency=True
+        )
+        open_total = console_queries.count_incidents(conn, incident_repo.OPEN_STATES)
+        closed_rows = console_queries.incidents_listed(
+            conn, closed_states, MAX_CLOSED_LISTED, by_urgency=False
+        )
+        closed_total = console_queries.count_incidents(conn, closed_states)
+    return {
+        "open": incident_rows(ctx, open_rows, lang, fmt),
+        "open_total": open_total,
+        "closed": incident_rows(ctx, closed_rows, lang, fmt),
+        "closed_total": closed_total,
+    }
 
 
 def post_words(title: object, text: object, length: object) -> tuple[str, bool]:
@@ -757,6 +802,15 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
             clip(r.text_zh if zh else r.text_en, MAX_ERROR_SHOWN)
             for r in (latest.reasons if latest else ())
         ],
+        # Without the rules' reasons, why not, as the incident's own case is: a level set
+        # by a person (the grading record under it says who, and why), one opened by hand
+        # and not graded yet, or one the rules gave no reasons for. "Opened by hand, not
+        # graded yet" stood above "周敏 定为 IV级（蓝色）".
+        "no_reasons": "incident_no_reasons_decided"
+        if incident.decisions
+        else "incident_no_reasons_patrol"
+        if incident.origin == "patrol"
+        else "incident_no_reasons",
         "pending": None
         if pending is None
         else level_shown(pending.level.value if pending.level else None, True, say)["text"],
@@ -865,7 +919,9 @@ def create_app(
             if callable(stop):
                 stop()
 
-    app = FastAPI(title="yuqing", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from cdn.jsdelivr.net
+    # (no installed package serves them), blank offline. /openapi.json stays.
+    app = FastAPI(title="yuqing", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.disk_full_told = False  # see push_posts
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
@@ -892,8 +948,7 @@ def create_app(
         response: Response = await call_next(request)
         response.headers.update(_HEADERS)
         path = request.url.path
-        if not path.startswith(_DOCS):
-            response.headers["Content-Security-Policy"] = _POLICY
+        response.headers["Content-Security-Policy"] = _POLICY
         if path.startswith("/ack/"):
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -1033,6 +1088,26 @@ def create_app(
             request, "incident.html", {"incident": data, **page_context(language)}
         )
 
+    def incidents_index(request: Request, lang: str | None = None) -> HTMLResponse:
+        language = pick_language(lang)
+        data = incidents_index_data(ctx, language)
+        return templates.TemplateResponse(
+            request, "incidents.html", {**data, **page_context(language)}
+        )
+
+    # The incidents' own page, at /incidents and /incidents/ alike: the first was
+    # redirected to the second, which the route of one incident took for an empty id (a
+    # 404). Registered before that route, which would take "/incidents/" for it again.
+    _get_and_head(app, "/incidents", incidents_index, response_class=HTMLResponse)
+    for method in ("GET", "HEAD"):
+        app.add_api_route(
+            "/incidents/",
+            incidents_index,
+            methods=[method],
+            name=f"incidents_index_slash_{method.lower()}",
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )
     _get_and_head(app, "/incidents/{incident_id:path}", incident_page, response_class=HTMLResponse)
 
     @app.get("/api/v1/stats")

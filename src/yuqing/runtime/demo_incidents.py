@@ -50,6 +50,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import and_, func, select
+
 from yuqing.core.clock import utc
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import propose_level
@@ -59,16 +61,23 @@ from yuqing.incidents.lifecycle import Incident, PatrolReport, State
 from yuqing.incidents.milestones import Milestone
 from yuqing.incidents.plan import Plan, check_roster
 from yuqing.incidents.roster import Person, Roster, on_duty
-from yuqing.incidents.timeline import Actor
+from yuqing.incidents.timeline import Actor, EntryKind
 from yuqing.runtime.incident_service import IncidentService
 from yuqing.runtime.scheduler import start_incident_workers
 from yuqing.settings import Settings
+from yuqing.storage import console_queries
 from yuqing.storage import incident_repo as repo
+from yuqing.storage import schema as store
 from yuqing.storage.incident_repo import OPEN_STATES
+from yuqing.storage.schema_events import events as stored_events
 
 log = logging.getLogger("yuqing.demo.incidents")
 
 FIRE_MONITOR = "化工园区火情"
+#: The fire's reference until detection has raised an event holding its posts
+#: (``detected_fire_event``): then the incident follows that event, so that the incident
+#: says "detected automatically" of an event the console can show, and the event's page
+#: names the incident.
 FIRE_EVENT_REF = "demo:chemical-plant-fire"
 FIRE_TITLE = "云溪化工园区火灾"
 FIRE_PLACE = "云溪县"
@@ -225,6 +234,62 @@ def measure_fire(service: IncidentService, now: datetime) -> Measured | None:
         measured_at=now,
     )
     return Measured(signals, first, len(matched))
+
+
+def detected_fire_event(service: IncidentService) -> str | None:
+    """The key of the event detection raised for the fire: of the raised events not
+    merged into another, the one holding most of the fire monitor's matched posts (at
+    least ``MIN_POSTS``); None before detection has raised one.
+
+    Detection's posts say which event they are in (``posts.event_key``; a merge moves
+    them to the event they went into), so the monitor's posts name the fire's event
+    without guessing from titles.
+    """
+    p, pm, m, e = store.posts.c, store.post_monitors.c, store.monitors.c, stored_events.c
+    count = func.count(p.id)
+    with service.db.read() as conn:
+        row = conn.execute(
+            select(p.event_key, count)
+            .join(store.post_monitors, pm.post_id == p.id)
+            .join(store.monitors, m.id == pm.monitor_id)
+            .join(stored_events, e.key == p.event_key)
+            .where(and_(m.name == FIRE_MONITOR, e.alerted_at.is_not(None), e.status != "merged"))
+            .group_by(p.event_key)
+            .order_by(count.desc(), p.event_key)
+            .limit(1)
+        ).first()
+    return str(row[0]) if row is not None and row[1] >= MIN_POSTS else None
+
+
+def merged_into(service: IncidentService, key: str) -> str | None:
+    """Where detection merged the event ``key`` (following merges of merges), or None
+    while it is not merged."""
+    with service.db.read() as conn:
+        status = conn.execute(
+            select(stored_events.c.status).where(stored_events.c.key == key)
+        ).scalar()
+        return console_queries.merged_into(conn, key) if status == "merged" else None
+
+
+def follow_detected_event(service: IncidentService, incident_id: str, key: str) -> None:
+    """The demo's fire incident, opened under ``FIRE_EVENT_REF`` before detection raised
+    the fire, follows the event detection raised for it (said on its timeline)."""
+
+    def follow(incident: Incident, now: datetime) -> None:
+        before = incident.event_ref
+        if before == key:
+            return
+        incident.event_ref = key
+        incident.timeline.append(
+            at=now,
+            actor=Actor.system("demo"),
+            kind=EntryKind.NOTE,
+            text=f"detection raised the fire as event {key}; the incident follows it",
+            text_zh=f"事件发现已将此火情预警为检测事件 {key}，本舆情事件随之跟踪",
+            data={"linked": key, "from": before},
+        )
+
+    service.change(incident_id, follow)
 
 
 def measure_lead(service: IncidentService, lead: PatrolLead, now: datetime) -> Measured | None:
@@ -532,6 +597,8 @@ class DemoIncidents:
         self.trigger = trigger
         self.desk = DemoDesk(service) if scripted else None
         self.incident_id: str | None = None
+        # The event the fire incident follows: FIRE_EVENT_REF until detection raised it.
+        self.event_ref = FIRE_EVENT_REF
         self._last_level: Level | None = None
         self._lock = threading.Lock()
 
@@ -551,16 +618,31 @@ class DemoIncidents:
         level = propose_level(self.service.plan, measured.signals).level
         if level is None:
             return
+        # The fire's event as detection raised it, once it has (in the scenario it does,
+        # well before the monitor's posts reach a level); the incident is opened under
+        # it, or follows it once raised, and follows it where detection merges it.
         if self.incident_id is None:
+            self.event_ref = detected_fire_event(self.service) or FIRE_EVENT_REF
             self.incident_id = self.service.on_event_raised(
-                FIRE_EVENT_REF, FIRE_TITLE, measured.signals, measured.first_seen, FIRE_PLACE
+                self.event_ref, FIRE_TITLE, measured.signals, measured.first_seen, FIRE_PLACE
             )
             self._last_level = level
             if self.incident_id:
                 log.info("demo: fire raised as incident %s (level %s)", self.incident_id, level)
-        elif level.is_higher_than(self._last_level):
+            return
+        if self.event_ref == FIRE_EVENT_REF:
+            detected = detected_fire_event(self.service)
+            if detected is not None:
+                follow_detected_event(self.service, self.incident_id, detected)
+                self.event_ref = detected
+        else:
+            into = merged_into(self.service, self.event_ref)
+            if into is not None:
+                self.service.on_events_merged(self.event_ref, into)
+                self.event_ref = into
+        if level.is_higher_than(self._last_level):
             self._last_level = level
-            self.service.on_event_updated(FIRE_EVENT_REF, measured.signals, now)
+            self.service.on_event_updated(self.event_ref, measured.signals, now)
 
 
 def start_demo_incidents(
@@ -597,6 +679,7 @@ __all__ = [
     "demo_roster",
     "demo_roster_path",
     "demo_settings",
+    "detected_fire_event",
     "measure_fire",
     "measure_lead",
     "start_demo_incidents",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, case, exists, func, select
 from sqlalchemy.engine import Connection
 
+from yuqing.grading.levels import LEVELS_BY_SEVERITY
 from yuqing.storage import schema as t
 from yuqing.storage import schema_incidents as ti
 from yuqing.storage.event_repo import _shown_columns
@@ -131,7 +132,64 @@ def clocks_of(conn: Connection, incident_ids: Sequence[str]) -> dict[str, list[A
 
 
 def count_incidents(conn: Connection, states: Sequence[str]) -> int:
-    """How many incidents are in one of ``states`` (the overview lists the newest)."""
+    """How many incidents are in one of ``states`` (the pages list a bounded part)."""
     i = ti.incidents.c
     query = select(func.count()).select_from(ti.incidents).where(i.state.in_(list(states)))
     return int(conn.execute(query).scalar_one())
+
+
+def incidents_listed(
+    conn: Connection, states: Sequence[str], limit: int, *, by_urgency: bool
+) -> list[Row[Any]]:
+    """At most ``limit`` incidents in one of ``states``, with the columns
+    ``incident_repo.list_incidents`` reads.
+
+    ``by_urgency``: in the order a duty officer must look at them: the most serious level
+    first (I before IV; a level proposed and not yet confirmed counts as it stands, one
+    this version does not know and none after IV), then those with a missed deadline,
+    then the nearest deadline still running, then the newest. Listed newest first, a
+    level-III fire with a missed deadline sat below three level-IV incidents, and with
+    more open than the page lists it could fall off the page. Otherwise the most
+    recently changed first (closed ones: the most recently closed).
+    """
+    i = ti.incidents.c
+    c = ti.incident_clocks.c
+    query = select(
+        i.id,
+        i.title,
+        i.origin,
+        i.state,
+        i.level,
+        i.level_decided,
+        i.lead_unit,
+        i.concerned_unit,
+        i.place,
+        i.event_ref,
+        i.plan_version,
+        i.detected_at,
+        i.opened_at,
+        i.updated_at,
+        i.next_wakeup_at,
+    ).where(i.state.in_(list(states)))
+    if by_urgency:
+        rank = case(
+            *((i.level == level.value, n) for n, level in enumerate(LEVELS_BY_SEVERITY)),
+            else_=len(LEVELS_BY_SEVERITY),
+        )
+        missed = exists().where(and_(c.incident_id == i.id, c.status == "missed"))
+        next_due = (
+            select(func.min(c.due_at))
+            .where(and_(c.incident_id == i.id, c.status == "running"))
+            .scalar_subquery()
+        )
+        query = query.order_by(
+            rank,
+            case((missed, 0), else_=1),
+            case((next_due.is_(None), 1), else_=0),
+            next_due,
+            i.opened_at.desc(),
+            i.id,
+        )
+    else:
+        query = query.order_by(i.updated_at.desc(), i.opened_at.desc(), i.id)
+    return list(conn.execute(query.limit(limit)))

@@ -225,9 +225,37 @@ _STRINGS: dict[str, dict[str, str]] = {
     "incidents": {"zh": "舆情事件（应急处置）", "en": "Incidents (emergency response)"},
     "incidents_count": {"zh": "未结案 {n} 起", "en": "{n} open"},
     "incidents_more": {
-        "zh": "另有 {n} 起未结案的舆情事件未列出（只列出最新的）。",
-        "en": "{n} more open incidents are not listed (only the newest are).",
+        "zh": "另有 {n} 起未结案的舆情事件未在此列出（此处按级别和时限只列出最紧要的），"
+        "见全部舆情事件。",
+        "en": "{n} more open incidents are not listed here (only the most urgent are, by "
+        "level and deadline): see all incidents.",
     },
+    # The overview's link to the incidents' own page, and that page.
+    "incidents_all": {"zh": "全部舆情事件（含已结案）", "en": "All incidents (closed included)"},
+    "incidents_page": {"zh": "全部舆情事件", "en": "All incidents"},
+    "incidents_open_heading": {"zh": "未结案", "en": "Open"},
+    "incidents_closed_heading": {"zh": "已结案", "en": "Closed"},
+    "incidents_listed": {"zh": "列出 {n} 起，共 {total} 起", "en": "{n} of {total} listed"},
+    "incidents_order": {
+        "zh": "排列顺序：级别高的在前（I级最高），同级的有超时事项的在前，其次截止时间近的在前，"
+        "再次新立案的在前。",
+        "en": "Order: the highest level first (I is the highest); within a level those with "
+        "a missed deadline, then the nearest deadline, then the newest.",
+    },
+    "incidents_closed_order": {"zh": "最近结案的在前。", "en": "The most recently closed first."},
+    "incidents_open_more": {
+        "zh": "另有 {n} 起未结案的舆情事件未列出（只列出最紧要的）；可用命令行 yuqing incidents "
+        "list 查看全部。",
+        "en": "{n} more open incidents are not listed (only the most urgent are); "
+        "`yuqing incidents list` on the command line lists them all.",
+    },
+    "incidents_closed_more": {
+        "zh": "另有 {n} 起更早结案的舆情事件未列出；可用命令行 yuqing incidents list --state "
+        "closed 查看。",
+        "en": "{n} incidents closed earlier are not listed; `yuqing incidents list --state "
+        "closed` on the command line lists them.",
+    },
+    "incidents_none_closed": {"zh": "尚无已结案的舆情事件。", "en": "No incident closed yet."},
     "empty_incidents": {
         "zh": "暂无数据：没有未结案的舆情事件。检测事件达到预警条件后会按应急预案自动立案或"
         "建议立案，值班人员也可根据巡查报告立案；立案后在此列出级别、处置状态和各项时限。",
@@ -328,9 +356,19 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "规则拟定了新的级别：{level}，待有权限的人员确认。",
         "en": "The rules propose a new level, {level}, for someone permitted to decide.",
     },
+    # No reasons from the rules, said as the incident's case is (app.incident_page_data).
     "incident_no_reasons": {
+        "zh": "规则尚未给出拟定依据，尚未定级。",
+        "en": "The rules have given no reasons yet; not graded yet.",
+    },
+    "incident_no_reasons_patrol": {
         "zh": "尚无拟定依据（人工立案，尚未定级）。",
         "en": "No reasons yet (opened by hand, not graded yet).",
+    },
+    "incident_no_reasons_decided": {
+        "zh": "规则未给出拟定依据，级别由人工判定，依据见下方定级记录。",
+        "en": "The rules gave no reasons; the level was set by a person: see the level "
+        "decisions below.",
     },
     "incident_decisions": {"zh": "定级记录", "en": "Level decisions"},
     "incident_decided": {"zh": "{by} 定为 {level}", "en": "{by} set {level}"},

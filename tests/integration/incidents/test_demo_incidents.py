@@ -20,7 +20,7 @@ from yuqing.cli.main import app
 from yuqing.core.clock import utc
 from yuqing.demo.scenario import CST, DEFAULT_START, generate_scenario
 from yuqing.runtime.demo import prepare_demo
-from yuqing.runtime.demo_incidents import FIRE_EVENT_REF, start_demo_incidents
+from yuqing.runtime.demo_incidents import FIRE_TITLE, start_demo_incidents
 from yuqing.runtime.incident_service import IncidentService
 from yuqing.runtime.workers import Workers
 from yuqing.settings import Settings
@@ -36,7 +36,7 @@ def escalation_rows(service: IncidentService, incident_id: str) -> list[Any]:
 def played_out(service: IncidentService) -> str | None:
     """The fire's incident id once its escalation was answered and its report sent."""
     rows = service.summaries()
-    fire = [row for row in rows if row.event_ref == FIRE_EVENT_REF]
+    fire = [row for row in rows if row.title == FIRE_TITLE]
     if not fire:
         return None
     incident = service.incident(fire[0].id)
