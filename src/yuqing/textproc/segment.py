@@ -36,6 +36,8 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
 import rjieba
 import Stemmer
 
@@ -83,7 +85,60 @@ _MARKS = _mark_ranges()
 # marks, Devanagari vowel signs: \w leaves them out, which cut ไฟไหม้ to ไฟไหม), except
 # the joiners jieba keeps inside a word (covid-19, 3.5), which go unless one of them
 # stands between two letters or digits (... and -- never do).
-_JUNK = re.compile(r"[^\w" + _MARKS + r".+\-\ue000]+|_+")
+_JUNK_CHAR = r"[^\w" + _MARKS + r".+\-\ue000]"
+_JUNK = re.compile(_JUNK_CHAR + "+|_+")
+
+
+# Each code point's class for ``_junk_to_spaces`` (0 kept, 1 junk, 2 underscore), filled
+# in a plane (65,536 code points) at a time when a text first holds one of its characters:
+# by running ``_JUNK_CHAR`` itself over the plane, so the table says exactly what the
+# regex says. All 17 planes at once cost 0.3 s; the BMP and the emoji's plane, 0.04 s.
+_JUNK_TABLE = np.zeros(0x110000, dtype=np.uint8)
+_JUNK_PLANES = np.zeros(17, dtype=bool)
+
+
+def _junk_classes(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
+    """The class table, with the planes of ``points`` filled in."""
+    wanted = np.flatnonzero((np.bincount(points >> 16, minlength=17) > 0) & ~_JUNK_PLANES)
+    for plane in wanted.tolist():
+        with _lock:
+            if _JUNK_PLANES[plane]:
+                continue
+            first = plane << 16
+            chars = "".join(map(chr, range(first, first + 0x10000)))
+            for match in re.finditer(_JUNK_CHAR + "+", chars):
+                _JUNK_TABLE[first + match.start() : first + match.end()] = 1
+            if plane == 0:
+                _JUNK_TABLE[ord("_")] = 2
+            _JUNK_PLANES[plane] = True
+    return _JUNK_TABLE
+
+
+# Texts shorter than this (in all) are cleaned by _JUNK itself, without the table.
+_TABLE_FROM_CHARS = 20_000
+
+
+def _junk_to_spaces(text: str) -> str:
+    """``_JUNK.sub(" ", text)``, by a table lookup over the code points.
+
+    The regex tested a class of some 300 ranges at every character, and was the costliest
+    step of segmentation after jieba itself (7 us of a 100-character tweet). Each run of
+    junk, and each run of underscores (``_JUNK``'s two alternatives), becomes one space.
+    """
+    if not text:
+        return text
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _junk_classes(points)[points]
+    # A character stays if it is no junk, or if it starts a run of its class (as a space).
+    keep = classes == 0
+    keep[0] = True
+    keep[1:] |= classes[1:] != classes[:-1]
+    kept = points[keep]
+    kept[classes[keep] != 0] = 32
+    cleaned: str = kept.tobytes().decode("utf-32-le", "surrogatepass")
+    return cleaned
+
+
 # After _JUNK only letters, digits, joiners, spaces and _SEP are left, so "a letter or
 # digit" is [^\W_] (str.isalnum exactly). A run of joiners goes (becomes a space) unless
 # it is one joiner with a letter or digit on both sides: one regex pass, no callback.
@@ -110,13 +165,13 @@ def _accent_table() -> dict[int, str]:
 _ACCENTS = _accent_table()
 _ACCENTED = re.compile("[" + "".join(map(chr, sorted(_ACCENTS))) + "]")
 
-# Sub-words of long tokens, which repeat a lot (names of places, institutions, events).
-# Bounded: cleared when full, as the cost of a miss is small.
-_SUBWORDS: dict[str, tuple[str, ...]] = {}
-_SUBWORDS_MAX = 100_000
+# The extra search terms of each token (``_extras``): its sub-words, then its English stem
+# when stems are asked for; one table without stems, one with. Tokens repeat a lot (names
+# of places, institutions, events; English words): a post's terms are then one lookup a
+# token. Bounded: cleared when full, as the cost of a miss is small.
+_EXTRAS: dict[bool, dict[str, tuple[str, ...]]] = {False: {}, True: {}}
+_EXTRAS_MAX = 100_000
 _lock = threading.Lock()
-# The English stem of each long token seen (None: it has none), cached as sub-words are.
-_STEMS: dict[str, str | None] = {}
 # A PyStemmer stemmer is not to be shared between threads (it keeps a cache of its own).
 _stemmers = threading.local()
 
@@ -153,8 +208,27 @@ def segment_batch(texts: Sequence[str]) -> list[list[str]]:
     """Cut each (normalised) text into lower-cased word tokens, without punctuation."""
     if not texts:
         return []
-    joined = _SEP.join(t.replace(_SEP, " ") for t in texts).lower()
-    joined = _JOINERS.sub(" ", _JUNK.sub(" ", _NOISE.sub(" ", joined)))
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:  # a text holds _SEP itself (not normalised)
+        joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
+    parts = joined.lower().split(_SEP)
+    # _NOISE runs only over the texts that can hold a match: every link has a "/" or
+    # "www.", every handle an @ and every emoticon code a "[" (a third of the demo's posts,
+    # a tenth of Weibo's). No match crosses _SEP, and its look-behind sees _SEP as it sees
+    # the start of a text, so one pass over the texts joined gives what it gave before.
+    noisy = [
+        i
+        for i, part in enumerate(parts)
+        if "/" in part or "@" in part or "[" in part or "＠" in part or "www." in part
+    ]
+    if noisy:
+        cleaned = _NOISE.sub(" ", _SEP.join([parts[i] for i in noisy])).split(_SEP)
+        for i, part in zip(noisy, cleaned, strict=True):
+            parts[i] = part
+    joined = _SEP.join(parts)
+    # A query or a handful of posts keep to the regex: filling the table costs more.
+    big = len(joined) >= _TABLE_FROM_CHARS
+    joined = _JOINERS.sub(" ", _junk_to_spaces(joined) if big else _JUNK.sub(" ", joined))
     # Junk became single spaces, which jieba returns as tokens of their own.
     return [
         _rejoin(rjieba.cut(part))
@@ -199,32 +273,33 @@ def _rejoin(tokens: list[str]) -> list[str]:
     return ["".join(parts)[:MAX_TOKEN_CHARS] for parts in words]
 
 
-def _subwords(token: str) -> tuple[str, ...]:
-    """The extra search terms of one long token: its dictionary sub-words (or parts)."""
-    found: list[str]
+def _subwords(token: str) -> list[str]:
+    """The dictionary sub-words (or Latin parts) of one long token."""
     if _HAN.search(token):
         n = len(token)
         # jieba's search mode: every dictionary 2-gram, then (for 4+ characters) 3-gram.
         found = [token[i : i + 2] for i in range(n - 1) if rjieba.has_word(token[i : i + 2])]
         if n > 3:
             found += [token[i : i + 3] for i in range(n - 2) if rjieba.has_word(token[i : i + 3])]
-    else:
-        found = [p for p in _LATIN_JOINERS.split(token) if p and p != token]
+        return found
+    return [p for p in _LATIN_JOINERS.split(token) if p and p != token]
+
+
+def _extras(token: str, stems: bool) -> tuple[str, ...]:
+    """A long token's extra search terms (three characters or more), remembered: its
+    sub-words, then its English stem if ``stems``."""
+    found = _subwords(token)
+    if stems and token.isascii():
+        stem = english_stem(token)
+        if stem is not None:
+            found.append(stem)
     terms = tuple(found)
     with _lock:
-        if len(_SUBWORDS) >= _SUBWORDS_MAX:
-            _SUBWORDS.clear()
-        _SUBWORDS[token] = terms
+        table = _EXTRAS[stems]
+        if len(table) >= _EXTRAS_MAX:
+            table.clear()
+        table[token] = terms
     return terms
-
-
-def _remember_stem(token: str) -> str | None:
-    stem = english_stem(token) if token.isascii() else None
-    with _lock:
-        if len(_STEMS) >= _SUBWORDS_MAX:
-            _STEMS.clear()
-        _STEMS[token] = stem
-    return stem
 
 
 def expand_search_terms(tokens: Sequence[str], *, stems: bool = False) -> list[str]:
@@ -235,29 +310,25 @@ def expand_search_terms(tokens: Sequence[str], *, stems: bool = False) -> list[s
     form search looks words up in; it is not stemmed (inundación is no English word).
     """
     terms = _expand(tokens, stems)
-    # One search over the post rather than one a term: most posts have no accent.
-    if _ACCENTED.search(" ".join(terms)):
+    # One search over the post rather than one a term: most posts have no accent. The
+    # tokens hold every character of the terms (sub-words are parts of tokens, stems ASCII).
+    if _ACCENTED.search(" ".join(tokens)):
         terms.extend([f for t in terms if (f := fold_accents(t)) != t])
     return terms
 
 
 def _expand(tokens: Sequence[str], stems: bool) -> list[str]:
-    long_tokens = [t for t in tokens if len(t) > 2]
-    if not long_tokens:
-        return list(tokens)
-    subwords = _SUBWORDS
-    stem_of = _STEMS
+    # One lookup a long token (sub-words and stem in one entry, the empty ones too);
+    # short tokens have no extra terms and are not remembered.
+    table = _EXTRAS[stems]
     extra: list[str] = []
-    for t in long_tokens:
-        # Most long tokens have no sub-words: the empty tuple is cached too.
-        found = subwords.get(t)
-        extra.extend(_subwords(t) if found is None else found)
-        if stems:
-            stem = stem_of.get(t, "")
-            if stem == "":
-                stem = _remember_stem(t)
-            if stem is not None:
-                extra.append(stem)
+    for t in tokens:
+        if len(t) > 2:
+            found = table.get(t)
+            if found is None:
+                found = _extras(t, stems)
+            if found:
+                extra += found
     if not extra:
         return list(tokens)
     return [*tokens, *extra]
