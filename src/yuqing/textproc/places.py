@@ -17,7 +17,8 @@ everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer 
 * a city's short form, a county's full name: to be a word of its own in the text
   (jieba's cut: 三明 in 三明治 is not, nor 海城市 in 沿海城市); a city's short form may also
   begin a word that names a thing standing in the city, which jieba keeps whole
-  (广州大学, 南京长江大桥, 成都双流机场: the word ends in one of ``_COMPOUND_TAILS``), but
+  (广州大学, 南京长江大桥, 成都双流机场, 武汉体育中心: the word ends in one of
+  ``_COMPOUND_TAILS``), but
   not other words that begin with it (南京路 is a street of Shanghai, 广州日报 a source);
 * a county's short form: to be a word of its own *and* the text to name its province or
   city too (四川芦山, 雅安芦山), since most county names double as common words, or a
@@ -31,11 +32,13 @@ everyday words (平安, 公安, 比如, 资源, 东方 ...) or pieces of longer 
   word after the name is one of ``_THINGS``), nor a province's short form that begins a
   longer word of jieba's which is not its people's, an authority's, ground's or event's
   (云南白药, 北京烤鸭, 新疆棉, 北京国安, 四川北路 in Shanghai are not Yunnan ... Sichuan;
-  河南人, 湖南省委, 四川盆地, 辽宁沈阳 are: ``_PLACE_WORD_TAILS``);
+  河南人, 湖南省委, 四川盆地, 辽宁沈阳, 上海体育场, 北京马拉松 are: ``_PLACE_WORD_TAILS``);
 * never a name that an airline or a sports team goes by, which jieba cuts in two: the
   word after it (or after one more word, the sponsor's: 广州恒大足球俱乐部) is one of
   ``_TEAMS`` (海南航空, 辽宁男篮, 台湾女队), or, in a sentence about a match, a word in 队
-  (山东泰山队) or a sponsor's word beside the other side (北京国安对上海申鑫的比赛). The
+  (山东泰山队) or a sponsor's word beside the other side (北京国安对上海申鑫的比赛), or
+  right before what only a team has (上海上港客场, 北京首钢主场, 广州恒大球员: ``_TEAM_AFTER``;
+  a common word of jieba's such as 首钢 or 苏宁 is a sponsor's only there). The
   place's teams of service and its fans (湖北医疗队, 消防救援总队, 北京球迷) and a match
   held in a place (比赛在上海举行) still name it.
 
@@ -237,7 +240,11 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # thing standing in that city (广州大学, 南京长江大桥, 成都双流机场, 武汉站, 宁波港): the city
 # is named, though it is no word of its own. Other such words are not its place: 南京路
 # and 北京路 are streets of other cities, 洛阳桥 a bridge in Quanzhou, 广州日报 a source.
-_COMPOUND_TAILS = ("大学", "学院", "交大", "机场", "大桥", "站", "港", "医院")
+# A venue is such a thing: a stampede at 上海体育场 happened in Shanghai.
+_COMPOUND_TAILS = (
+    *("大学", "学院", "交大", "机场", "大桥", "站", "港", "医院"),
+    *("体育场", "体育馆", "体育中心"),
+)
 # Words that make a county's short form a place when the text names neither its province
 # nor its city (汶川地震, 什邡人, 芦山境内, 赶赴汉源): measured on Weibo posts, such bare
 # names were most of the counties missed, while the everyday words that county names
@@ -271,8 +278,10 @@ _PLACE_WORD_TAILS = (
     *("委", "政府", "当局", "厅", "局", "署", "院", "兵团", "公安", "警方", "海关"),
     *("大学", "高校", "学院", "电视台", "卫视", "台", "报", "出版社", "媒体", "频道"),
     *("区", "境内", "省内", "城", "站", "港", "机场", "地铁"),
+    # Venues, which jieba keeps whole with a municipality's name (上海体育场, 上海体育馆).
+    *("体育场", "体育馆", "体育中心", "广场", "博物馆", "图书馆", "大剧院", "会展中心"),
     *("大桥", "盆地", "平原", "高原", "山", "岛", "湾", "滩", "故宫", "园"),
-    *("地震", "疫情", "灾区", "奥运", "奥运会", "亚运会", "世博会", "旅游"),
+    *("地震", "疫情", "灾区", "奥运", "奥运会", "亚运会", "世博会", "旅游", "马拉松"),
 )
 # The word after a place's name when the two name a thing found or sold anywhere, which
 # jieba cuts in two (海南 / 鳽, 兰州 / 拉面, 青岛 / 啤酒, 广州 / 管圆 / 线虫): the kind
@@ -319,12 +328,27 @@ _MATCH = re.compile(
     r"|负于|迎战|首发|主帅|主教练|决赛|季后赛"
 )
 _MATCH_SIDES = ("对", "对阵", "vs", "VS", "Vs", "战胜", "击败", "负于", "迎战", "逼平", "战平")
+# What only a team goes right before (上海上港客场, 广州恒大球员, 北京首钢主场): after a
+# place and one more word, that word is a sponsor's even when jieba knows it as a common
+# word (首钢, 绿地, 华夏, 苏宁), and the sentence is one about a match.
+_TEAM_AFTER = re.compile(
+    r"客场|主场|战胜|击败|负于|迎战|逼平|战平|对阵|主帅|主教练|球员|外援|首发|门将|前锋|后卫"
+)
+# A sponsor's word that jieba does not know may end as a port's or a town's (上港, the
+# Shanghai port group's club): such an unknown word is a name, not the place's ground.
+_NAME_LIKE_GROUND = ("港", "城")
 # jieba's tags of a proper name that is no place (a person's, another proper noun, an
 # organisation's, an abbreviation): what a sponsor's word is tagged when jieba knows it.
 _BRANDS = ("nr", "nz", "nt", "j")
 # How far around a name a word of its match is looked for: a sentence, not the post.
 _MATCH_REACH = 40
-_TEAM_OR_MATCH = re.compile("|".join(sorted(_TEAMS, key=len, reverse=True)) + "|" + _MATCH.pattern)
+_TEAM_OR_MATCH = re.compile(
+    "|".join(sorted(_TEAMS, key=len, reverse=True))
+    + "|"
+    + _MATCH.pattern
+    + "|"
+    + _TEAM_AFTER.pattern
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,9 +582,13 @@ def _maybe_team(text: str, pos: int, end: int) -> bool:
         or text[max(0, pos - 4) : pos].rstrip().endswith(_MATCH_SIDES)
         or any(side in text[end + 2 : end + 8] for side in ("对", "vs", "VS", "Vs"))
         or _MATCH.search(text, end + 2, end + 8) is not None
+        or _TEAM_AFTER.search(text, end + 2, end + 8) is not None
     ):
         return False
-    return _MATCH.search(text, max(0, pos - _MATCH_REACH), end + _MATCH_REACH) is not None
+    return (
+        _MATCH.search(text, max(0, pos - _MATCH_REACH), end + _MATCH_REACH) is not None
+        or _TEAM_AFTER.search(text, end + 2, end + 8) is not None
+    )
 
 
 def _names_a_team(text: str, pos: int, end: int, words: dict[int, int]) -> bool:
@@ -572,11 +600,16 @@ def _names_a_team(text: str, pos: int, end: int, words: dict[int, int]) -> bool:
     if first in _TEAMS:
         return True
     second_end = words.get(first_end)
-    # A sponsor's word: a noun of two to four characters, no place's people or authority.
+    known = rjieba.has_word(first)
+    # A sponsor's word: a noun of two to four characters, no place's people, authority or
+    # ground (but 上港, unknown to jieba, is a name: ``_NAME_LIKE_GROUND``).
     sponsor = (
         2 <= len(first) <= 4
         and _HAN_WORD.fullmatch(first) is not None
-        and not first.endswith(_PLACE_WORD_TAILS)
+        and (
+            not first.endswith(_PLACE_WORD_TAILS)
+            or (not known and first.endswith(_NAME_LIKE_GROUND))
+        )
         and not first.startswith(_PLACE_AFTER_OR_PERSON)
         and _MATCH.search(first) is None
     )
@@ -584,17 +617,25 @@ def _names_a_team(text: str, pos: int, end: int, words: dict[int, int]) -> bool:
         return True
     if not (sponsor or first.endswith("队")):
         return False
-    if _MATCH.search(text, max(0, pos - _MATCH_REACH), first_end + _MATCH_REACH) is None:
+    team_after = sponsor and _TEAM_AFTER.match(text, first_end) is not None
+    if (
+        not team_after
+        and _MATCH.search(text, max(0, pos - _MATCH_REACH), first_end + _MATCH_REACH) is None
+    ):
         return False
     if len(first) >= 3 and first.endswith("队"):
         return True  # 山东 / 泰山队 in a sentence of a match
-    # Beside a side of the match, the word must be a name (申鑫, 恒大, 鲁能: no word of
-    # jieba's, or a proper noun's), not the place's people (对武汉医护人员表示敬意).
-    if not sponsor or (rjieba.has_word(first) and rjieba.tag(first)[0][1] not in _BRANDS):
+    if not sponsor:
         return False
+    if known and rjieba.tag(first)[0][1] not in _BRANDS:
+        # A common word is a sponsor's only as a noun right before what only a team has
+        # (北京首钢主场, 上海绿地客场); beside a side of the match it is rather the place's
+        # people or things (对武汉医护人员表示敬意).
+        return team_after and rjieba.tag(first)[0][1].startswith("n")
     after = text[first_end : first_end + 3].lstrip()
     return (
-        text[max(0, pos - 4) : pos].rstrip().endswith(_MATCH_SIDES)
+        team_after
+        or text[max(0, pos - 4) : pos].rstrip().endswith(_MATCH_SIDES)
         or after.startswith(_MATCH_SIDES)
         or _MATCH.match(text, first_end) is not None
     )

@@ -26,7 +26,11 @@ English, a year-like number without a separator (the toll of 2024 floods) is a y
 a count, unless a word for people follows it (2024 people died).
 A count is left out when it is negated (无一人死亡, no one was killed), imagined (如果,
 可能; if, could), recalled (以来, 1976年..., 去年, 上个月, 上周; since, last year, two
-years ago; but not a date: 去年12月, 上周五) or called a rumour in its sentence
+years ago; but not a date: 去年12月, 上周五; a past disaster named by its year or
+compared with: the 2013 Rana Plaza collapse killed 1,134, worse than the 2004 tsunami,
+which killed ..., 继汶川地震...之后; the toll a sentence opens on before a later count of
+another kind of incident: "After 892 died at the Rana Plaza disaster, 8 more have died in
+a fire" gives 8) or called a rumour in its sentence
 (网传, 谣言, 不实; rumour, hoax), and when it is beyond ``MAX_COUNT``; so is a yearly
 statistic (年度, 全年, 年均 in the sentence, 每年 in the clause), what a shelter holds
 (可安置3000人), the people a rescuer saved (救过32人牺牲), the minutes of a clock time
@@ -697,6 +701,8 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n\x00,，、：:]|\.(?=\s)")
 _HEDGED_CLAUSE_ZH = re.compile(
     r"如果|假如|假设|倘若|若是|万一|可能|或将|恐将|或致|以来|史上|历史上|当年|曾经|曾造成"
     r"|每年|平均每"
+    # 继汶川地震造成近7万人遇难之后: the disaster after which this one came (not 继续, 相继).
+    r"|(?<!相)继(?![续承而任])[^，。,；;]{2,40}?(?:之后|以后|后)"
     r"|[0-9]{4}年(?![0-9]{1,2}月)|(?:去年|前年|往年)(?![0-9一二三四五六七八九十]{1,2}月)"
     r"|上个?月(?![0-9一二三四五六七八九十]{1,3}[日号])|上(?:周|星期)(?![一二三四五六日天末])"
 )
@@ -705,10 +711,31 @@ _HEDGED_CLAUSE_ZH = re.compile(
 # an incident's toll.
 _STATISTIC_SENTENCE_ZH = re.compile(r"年度|全年|年均|历年")
 _RUMOUR_SENTENCE_ZH = re.compile(r"谣言|谣传|辟谣|不实|网传|传言|假消息|虚假|造谣")
+# The nouns a past disaster is named by: the kinds of incident and the general words.
+_PAST_DISASTER_EN = (
+    r"(?:earth)?quakes?|tsunami|floods?|flooding|storms?|typhoon|hurricane|cyclone|tornado"
+    r"|landslides?|mudslides?|fires?|blazes?|wildfires?|bushfires?|collapses?|disasters?"
+    r"|tragedy|catastrophe|attacks?|bombings?|blasts?|explosions?|massacre|shootings?"
+    r"|crash(?:es)?|accidents?|stampede|derailment|outbreak|epidemic|pandemic|spill"
+)
+# A past disaster named by its year (the 2013 rana plaza collapse, haiti's 2010 quake; the
+# year follows a determiner, so a date, april 24, 2013, is none), or the one this incident
+# is compared with (worse than the rana plaza collapse, as in the haiti quake).
+_PAST_NAMED_EN = (
+    r"\b(?:the|its|their|[a-z]+['’]s)\s+(?:1[89]|20)[0-9]{2}\s+(?:[a-z#'’-]+\s+){0,3}?"
+    rf"(?:{_PAST_DISASTER_EN})\b"
+    r"|\b(?:than|like|as\s+in|compared\s+(?:with|to)|similar\s+to|reminiscent\s+of)\s+the\s+"
+    rf"(?:[a-z#'’-]+\s+){{0,3}}?(?:{_PAST_DISASTER_EN})\b"
+)
+# "... than the 2004 tsunami, which killed 230,000": a clause that opens on "which" or
+# "that" tells of what the clause before it names.
+_RELATIVE_EN = re.compile(r"\s*(?:which|that|who)\b")
+_PAST_NAMED_END_EN = re.compile(rf"(?:{_PAST_NAMED_EN})\W*$")
 _HEDGED_CLAUSE_EN = re.compile(
     r"\b(?:if|could|would|might|since|rumou?rs?|rumou?red|hoax|false|fake|debunked)\b"
     r"|\bin (?:1[89]|20)[0-9]{2}\b|\blast (?:year|month|week)\b|\bprevious (?:year|month)\b"
     r"|\b(?:a|one|two|three|four|five|[0-9]{1,2}) (?:years?|months?|weeks?) ago\b"
+    rf"|{_PAST_NAMED_EN}"
 )
 
 
@@ -782,7 +809,13 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
             _RUMOUR_SENTENCE_ZH.search(sentence) is not None
             or _STATISTIC_SENTENCE_ZH.search(sentence) is not None
         )
-    return _HEDGED_CLAUSE_EN.search(clause.lower()) is not None
+    if _HEDGED_CLAUSE_EN.search(clause.lower()):
+        return True
+    left, _right = _bounds(text, start, end, _CLAUSE_END)
+    if left and _RELATIVE_EN.match(text[left:start].lower()):
+        previous = text[max(0, left - 120) : left].lower()
+        return _PAST_NAMED_END_EN.search(previous) is not None
+    return False
 
 
 # --- Round-ups: counts of other incidents ------------------------------------------------
@@ -1065,6 +1098,55 @@ def _elsewhere(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
     return out
 
 
+# A sentence that opens on a past disaster's toll and goes on to this incident's: "After
+# 892 died at the Rana Plaza disaster, 8 more have died in a fire". The toll in the opening
+# part (up to the comma after it) is the disaster the post recalls, when that part names
+# a disaster and a later count of the same kind, in the same sentence, names a kind of
+# incident that the opening part does not ("After a quake killed 48, 3 more died in
+# aftershocks" is one quake, and keeps its 48).
+_AFTER_OPENING_EN = re.compile(
+    r"(?:^|[.!?;\n\x00]\s*)[^a-z0-9.!?;\n\x00]*(?:after|following)\b", re.IGNORECASE
+)
+_DISASTER_NAMED_EN = re.compile(
+    r"\b(?:disasters?|tragedy|tragedies|catastrophe|massacre|accident|incident)\b"
+    r"|\b(?:at|in|of)\s+(?:the\s+)?(?:#\w|[A-Z][a-z])"
+)
+
+
+def _recalled_openings(
+    text: str, spans: Sequence[tuple[int, int]], kinds: Sequence[str]
+) -> list[bool]:
+    """For each count at ``spans`` of ``text`` (of ``kinds``), whether it is the toll of
+    a past disaster that a sentence opens on before giving this incident's."""
+    out = [False] * len(spans)
+    for opening in _AFTER_OPENING_EN.finditer(text):
+        start = opening.end()
+        stop = _SENTENCE_END.search(text, start)
+        sentence_end = stop.start() if stop else len(text)
+        inside = [i for i, (s, _e) in enumerate(spans) if start <= s < sentence_end]
+        if len(inside) < 2:
+            continue
+        first = inside[0]
+        comma = text.find(",", spans[first][1], sentence_end)
+        if comma < 0:
+            continue
+        part = text[start:comma]
+        if not (_incidents(part) or _DISASTER_NAMED_EN.search(part)):
+            continue
+        named = _incidents(part)
+        for i in inside[1:]:
+            if spans[i][0] <= comma or kinds[i] != kinds[first]:
+                continue
+            later = _incidents(text[comma:sentence_end])
+            if later and not later & named:
+                # Every count of the opening part is the past disaster's.
+                for j in inside:
+                    if spans[j][0] < comma:
+                        out[j] = True
+                break
+    return out
+
+
 # Full-width digits (３人死亡) are common in Chinese text that has not been normalised;
 # one for one, so every offset still holds.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -1139,6 +1221,10 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         if cues:
             cues.sort(key=lambda pc: pc[0])
             spans = [(s - starts[doc], s - starts[doc] + len(c.text)) for s, c in cues]
+            if _AFTER_OPENING_EN.search(bounded[doc]):
+                past = _recalled_openings(bounded[doc], spans, [c.kind for _, c in cues])
+                cues = [pc for pc, p in zip(cues, past, strict=True) if not p]
+                spans = [sp for sp, p in zip(spans, past, strict=True) if not p]
             gone = _elsewhere(bounded[doc], spans)
             found[doc] = [pc for pc, g in zip(cues, gone, strict=True) if not g]
     for rx, text in ((_ESCALATION_ZH, joined), (_ESCALATION_EN, lowered)):
