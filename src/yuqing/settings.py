@@ -15,6 +15,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -414,6 +415,30 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownVariable:
+    """A ``YUQING_*`` environment variable yuqing does not read, as a stable ``code``
+    (``setting.unknown``, ``setting.nested``) and what it names: its shown ``name``, the
+    setting it was likely meant to be (``guess``), or for a nested one the variable to
+    set (``head``). ``str()`` is the English warning (logs); the command line says it
+    in its own language."""
+
+    code: str
+    name: str
+    guess: str | None = None
+    head: str | None = None
+
+    def __str__(self) -> str:
+        if self.code == "setting.nested":
+            return (
+                f"{self.name}: no such setting; nested settings are not read from the "
+                f"environment: set {self.head} to the whole value (JSON for a table), or put "
+                "it in the settings file"
+            )
+        hint = f"; did you mean {self.guess}?" if self.guess else ""
+        return f"{self.name}: no such setting{hint}"
+
+
 def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """A warning for each ``YUQING_*`` environment variable that yuqing does not read.
 
@@ -422,11 +447,16 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     share the prefix. The names are matched in any case, as pydantic-settings reads them;
     values are never shown (they may be secrets).
     """
+    return [str(problem) for problem in unknown_variable_problems(environ)]
+
+
+def unknown_variable_problems(environ: Mapping[str, str] | None = None) -> list[UnknownVariable]:
+    """``unknown_variables``, each with its code and names (to be said in any language)."""
     env = os.environ if environ is None else environ
     of_settings = {f"{PREFIX}{name}".upper() for name in Settings.model_fields}
     known = of_settings | OTHER_VARIABLES
     suggested = sorted(known - _NOT_SUGGESTED)
-    warnings = []
+    problems = []
     for name in sorted(env):
         wanted = name.upper()
         if not wanted.startswith(PREFIX) or wanted in known:
@@ -436,18 +466,14 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
         if "__" in wanted and head in of_settings:
             # pydantic-settings would read YUQING_NOTIFY__EMAIL__HOST only with an
             # env_nested_delimiter, which Settings does not set.
-            warnings.append(
-                f"{shown}: no such setting; nested settings are not read from the "
-                f"environment: set {head} to the whole value (JSON for a table), or put "
-                "it in the settings file"
-            )
+            problems.append(UnknownVariable("setting.nested", shown, head=head))
             continue
         close = difflib.get_close_matches(
             wanted.removeprefix(PREFIX), [s.removeprefix(PREFIX) for s in suggested], n=1
         )
-        hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
-        warnings.append(f"{shown}: no such setting{hint}")
-    return warnings
+        guess = f"{PREFIX}{close[0]}" if close else None
+        problems.append(UnknownVariable("setting.unknown", shown, guess=guess))
+    return problems
 
 
 def _shown_variable(name: str) -> str:
@@ -465,6 +491,17 @@ def _warn_of_unknown_variables() -> None:
         if warning not in _warned:
             _warned.add(warning)
             log.warning(warning)
+
+
+def take_unknown_variables() -> list[UnknownVariable]:
+    """The unknown variables not yet warned of in this process, now counted as warned.
+
+    The command line says them itself, in its language, before it loads the settings:
+    the English log line would otherwise follow (or replace) its own.
+    """
+    taken = [p for p in unknown_variable_problems() if str(p) not in _warned]
+    _warned.update(str(p) for p in taken)
+    return taken
 
 
 def _env_name(field: str) -> str | None:

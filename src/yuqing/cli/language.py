@@ -254,6 +254,99 @@ def localise_click() -> None:
     command = click_core.Command
     if not hasattr(command.get_help_option, "yuqing_wrapped"):
         command.get_help_option = _help_option_in_language(command.get_help_option)
+    _plain_metavars()
+
+
+# -- The value a parameter takes, as its help and usage line show it ------------------------
+
+# Typer 0.29 shows a parameter's Python type ("<list[str]>", "<int range> [1<=x<=1000]",
+# and "<bool>" on a flag such as --help); people who are not programmers read a plain
+# word in their language.
+_TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "str": ("文本", "TEXT"),
+    "int": ("整数", "INT"),
+    "float": ("数字", "NUMBER"),
+    "bool": ("是|否", "BOOL"),
+    "Path": ("路径", "PATH"),
+    "File": ("文件", "FILE"),
+    "Directory": ("目录", "DIR"),
+    "datetime": ("时间", "TIME"),
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def value_word(param: Any) -> str | None:
+    """What ``param`` takes, for help: ``<文本>``/``<TEXT>``, a range as ``<1-1000>``;
+    None for a flag (it takes no value). A metavar given in the code is kept."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    if param.metavar is not None:
+        return str(param.metavar)
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None:  # pragma: no cover - a Typer without descriptors
+        return None
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if desc.is_choice:
+        label = param.display_type(None).strip("<>") if param.show_choices else None
+        word = label if label else say(*_TYPE_WORDS["str"])
+    elif desc.is_ranged and low is not None and high is not None:
+        word = f"{_number(low)}-{_number(high)}"
+    elif desc.is_path:
+        word = say(*_TYPE_WORDS.get(desc.path_type, _TYPE_WORDS["Path"]))
+    elif desc.is_datetime:
+        word = say(*_TYPE_WORDS["datetime"])
+    else:
+        annotation = desc.annotation
+        if desc.is_list and (args := getattr(annotation, "__args__", ())):
+            annotation = args[0]
+        name = getattr(annotation, "__name__", str(annotation))
+        pair = _TYPE_WORDS.get(name)
+        word = say(*pair) if pair is not None else name.upper()
+        if desc.is_ranged and low is not None:
+            word += f" ≥{_number(low)}"
+        elif desc.is_ranged and high is not None:
+            word += f" ≤{_number(high)}"
+    shown = f"<{word}>"
+    if getattr(param, "param_type_name", "") == "option" and param.nargs != 1:
+        shown += "..."
+    return shown
+
+
+def _display_type(self: Any, ctx: Any) -> str | None:
+    return value_word(self)
+
+
+def _no_range(self: Any) -> str | None:
+    # The range is in the value's word already (<1-1000>).
+    return None
+
+
+def _usage_name(self: Any) -> str:
+    """An argument on the usage line as Click writes one: ``WORDS...``, ``[FILE]`` (Typer
+    0.29 wrote ``{words}...``)."""
+    name = self.metavar if self.metavar is not None else (self.name or "").upper()
+    if not self.required:
+        name = f"[{name}]"
+    return f"{name}..." if self.nargs != 1 else name
+
+
+def _plain_metavars() -> None:
+    """Put ``value_word`` and ``_usage_name`` in place of Typer's (once; the help pages'
+    tests in tests/unit/cli say if Typer moves them)."""
+    typer_core = importlib.import_module("typer.core")
+    for name in ("TyperArgument", "TyperOption"):
+        cls = getattr(typer_core, name, None)
+        if cls is None or getattr(cls.display_type_rich, "yuqing_plain", False):
+            continue
+        _display_type.yuqing_plain = True  # type: ignore[attr-defined]
+        cls.display_type_rich = _display_type
+        if hasattr(cls, "_get_number_range_help_str"):
+            cls._get_number_range_help_str = _no_range
+        if name == "TyperArgument" and hasattr(cls, "_usage_display_name"):
+            cls._usage_display_name = _usage_name
 
 
 # -- "Usage:" and the refusals of a mistyped command line ----------------------------------

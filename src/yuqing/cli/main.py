@@ -95,6 +95,31 @@ def choose_language(
             language.use(wanted)
     except language.UnknownLanguage as problem:
         raise fail(str(problem)) from None
+    warn_of_unknown_variables()
+
+
+def warn_of_unknown_variables() -> None:
+    """Say each ``YUQING_*`` variable yuqing does not read, in the run's language (the
+    settings would log it in English when loaded)."""
+    from yuqing.settings import take_unknown_variables
+
+    for problem in take_unknown_variables():
+        if language.current() != "zh":
+            # As the log line said it: a script may look for it.
+            typer.echo(str(problem), err=True)
+        elif problem.code == "setting.nested":
+            typer.echo(
+                f"警告：{problem.name}：没有这项设置；嵌套设置不从环境变量读取：请把 "
+                f"{problem.head} 设为完整的值（表格用 JSON 写），或写进设置文件",
+                err=True,
+            )
+        else:
+            guess = f"；是不是要写 {problem.guess}？" if problem.guess else ""
+            typer.echo(
+                f"警告：{problem.name}：没有这项设置，已忽略{guess}（yuqing config show 列出"
+                "全部设置）",
+                err=True,
+            )
 
 
 T = TypeVar("T")
@@ -157,6 +182,27 @@ def query_refusal(exc: QueryError) -> str:
     return query_problem(exc, language.current())
 
 
+def error_text(exc: BaseException) -> str:
+    """One of yuqing's errors in the run's language where it has a code (a refused import
+    file), else its own (English) message."""
+    from yuqing.sources.reasons import refusal_text
+
+    return refusal_text(exc, language.current())
+
+
+def rejection_text(location: str, problem: str) -> str:
+    """``location: problem`` of a refused line, the problem in the run's language (the
+    stored rejection, the log and the API keep the English)."""
+    from yuqing.sources.reasons import reason_text
+
+    return say(
+        "{location}：{problem}",
+        "{location}: {problem}",
+        location=location,
+        problem=reason_text(problem, language.current()),
+    )
+
+
 def feed_text(message: str) -> str:
     """A feed poll's error or note in the run's language (the console's known forms)."""
     from yuqing.web.i18n import feed_error
@@ -174,7 +220,7 @@ def user_errors() -> Iterator[None]:
     except QueryError as exc:
         raise fail(query_refusal(exc)) from None
     except YuqingError as exc:
-        raise fail(str(exc)) from None
+        raise fail(error_text(exc)) from None
     except CommandError as exc:  # an Alembic command other than the upgrade's
         from yuqing.storage.migrate import schema_problem
 
@@ -401,8 +447,9 @@ def _summary_line(summary: IngestSummary) -> str:
 
 def _print_summary(summary: IngestSummary) -> int:
     for rejection in summary.rejections:
-        # The rejection's reason is the reader's, in English (see yuqing.cli.language).
-        typer.echo(say("拒收 {r}", "rejected {r}", r=rejection), err=True)
+        # The reason is said from its code in the run's language (yuqing.sources.reasons).
+        shown = rejection_text(rejection.location, rejection.problem)
+        typer.echo(say("拒收 {r}", "rejected {r}", r=shown), err=True)
     if summary.rejected > len(summary.rejections):
         typer.echo(
             say(
@@ -524,7 +571,7 @@ def ingest(
             try:
                 reader = open_import(path, default_source=source)
             except YuqingError as exc:
-                complain(str(exc))
+                complain(error_text(exc))
                 worst = 2
                 continue
             stage = ctx.ingestor.detection
@@ -779,6 +826,9 @@ def search(
         with ctx.db.read() as conn:
             # One more than shown: whether the limit cut the results, not a guess.
             found = search_posts(conn, terms, limit=limit + 1)
+            # As the console names a post's source: by its name (微博, 境外媒体网站), not
+            # its slug; the JSON lines keep the slug, which a program looks up.
+            names = {} if as_json else source_names(conn)
         hits = found[:limit]
         for hit in hits:
             if as_json:
@@ -802,7 +852,7 @@ def search(
             else:
                 # The source's slug came with the posts too (a file's "source" field).
                 snippet = one_line(hit.title or hit.text, 100)
-                source = one_line(hit.source, 100)
+                source = one_line(names.get(hit.source) or hit.source, 100)
                 when = (
                     local_minute(hit.seen_at, zone)
                     if hit.seen_at
@@ -833,6 +883,14 @@ def search(
         return 0
 
     with_context(run, demo=demo)
+
+
+def source_names(conn: Any) -> dict[str, str]:
+    """Each source's name by its slug (the name the console shows; the slug when the
+    source was never given one)."""
+    from yuqing.storage import repo
+
+    return {source.slug: source.name for source in repo.list_sources(conn) if source.name}
 
 
 def _json_line(value: dict[str, Any]) -> str:
@@ -1074,21 +1132,26 @@ def feeds_list() -> None:
             for feed in feeds:
                 health = repo.source_health(conn, feed.id)
                 per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
-                # The states and the error are words for people; the field names stay.
+                # Words for people in the run's language, Chinese "名称：值"; in English the
+                # fields keep their key=value names, which scripts read (--lang en).
                 state = (
                     say("抓取失败", "FAILING") if health.consecutive_failures else say("正常", "ok")
                 )
                 last_error = feed_text(display_url(health.last_error or "-"))
                 # The free-text error stays the last field: whatever it holds, the
                 # fields before it are read where they are.
-                typer.echo(
-                    f"{feed.slug}\t{state}\t{display_url(feed.url or '')}\t"
-                    f"items/day(7d)={per_day:.1f}\t"
-                    f"last_success={_local_second(health.last_success_at, zone)}\t"
-                    f"next_poll={_local_second(health.next_poll_at, zone)}\t"
-                    f"last_error_at={_local_second(health.last_error_at, zone)}\t"
-                    f"last_error={last_error}"
+                fields = say(
+                    "近 7 天日均：{per_day:.1f} 条\t最近成功：{success}\t下次抓取：{next}\t"
+                    "最近出错：{error_at}\t最近错误：{error}",
+                    "items/day(7d)={per_day:.1f}\tlast_success={success}\tnext_poll={next}\t"
+                    "last_error_at={error_at}\tlast_error={error}",
+                    per_day=per_day,
+                    success=_local_second(health.last_success_at, zone),
+                    next=_local_second(health.next_poll_at, zone),
+                    error_at=_local_second(health.last_error_at, zone),
+                    error=last_error,
                 )
+                typer.echo(f"{feed.slug}\t{state}\t{display_url(feed.url or '')}\t{fields}")
         if not feeds:
             typer.echo(
                 say(
@@ -1300,8 +1363,8 @@ def monitors_list() -> None:
             monitors = repo.list_monitors(conn)
             bursts = event_repo.last_monitor_bursts(conn)
         for m in monitors:
-            # The states and the burst are words for people (as the console names them);
-            # the field names (matched=, last_burst=) stay.
+            # Words for people in the run's language, Chinese "名称：值"; in English the
+            # fields keep their key=value names, which scripts read (--lang en).
             state = say("运行中", "active") if m.active else say("已暂停", "paused")
             # A name stored before names were checked for C1 and bidi controls.
             name = one_line(m.name, MAX_NAME_CHARS)
@@ -1323,7 +1386,7 @@ def monitors_list() -> None:
             burst = bursts.get(m.id)
             last = (
                 say(
-                    "last_burst={at}（{window} 分钟内 {posts} 条，通常约 {expected:.1f} 条）",
+                    "最近突增：{at}（{window} 分钟内 {posts} 条，通常约 {expected:.1f} 条）",
                     "last_burst={at} ({posts} {noun} in {window} min, usually {expected:.1f})",
                     at=burst.at.isoformat() if burst.at else say("未知", "unknown"),
                     posts=burst.posts,
@@ -1332,9 +1395,10 @@ def monitors_list() -> None:
                     expected=burst.expected,
                 )
                 if burst is not None
-                else say("last_burst=无", "last_burst=none")
+                else say("最近突增：无", "last_burst=none")
             )
-            typer.echo(f"{m.id}\t{name}\t{state}\tmatched={counts.get(m.id, 0)}\t{last}\t{m.query}")
+            matched = say("命中：{n} 条", "matched={n}", n=counts.get(m.id, 0))
+            typer.echo(f"{m.id}\t{name}\t{state}\t{matched}\t{last}\t{m.query}")
         if not monitors:
             typer.echo(
                 say(
@@ -1748,12 +1812,27 @@ def serve(
         # in messages point at it unless public_base_url says otherwise.
         listen = {"host": host, "port": port}
         settings = settings.model_copy(update={k: v for k, v in listen.items() if v is not None})
+        # Before anything is announced or prepared (a demo resets its database): uvicorn
+        # told a port in use only after the console's address was printed, in English.
+        if (taken := port_problem(settings.host, settings.port)) is not None:
+            raise fail(taken, code=1)
         if demo:
-            from yuqing.runtime.demo import prepare_demo
+            from yuqing.runtime.demo import DemoAlreadyRunning, prepare_demo
 
             check_speed(speed)
 
-            ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
+            try:
+                ctx, start_demo = prepare_demo(settings, seed=seed, speed=speed)
+            except DemoAlreadyRunning as exc:
+                raise fail(
+                    say(
+                        "数据文件夹 {folder} 上已有一个演示在运行（另一个 yuqing serve --demo）："
+                        "请先停止它，或用环境变量 YUQING_DATA_DIR 为本次演示另配数据文件夹",
+                        "{message}",
+                        folder=exc.data_dir,
+                        message=str(exc),
+                    )
+                ) from None
         else:
             from yuqing.errors import PlanError
             from yuqing.runtime.context import open_context
@@ -1824,6 +1903,70 @@ def serve(
         uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
     finally:
         ctx.close()
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, in the run's language; None when it can.
+
+    Bound and let go at once, with uvicorn's own SO_REUSEADDR (so a port in TIME_WAIT
+    after a restart is not refused); another program may still take it in between,
+    which uvicorn then reports itself.
+    """
+    import errno
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return say(
+            "无法监听 {host}：找不到这个地址（{detail}）；请用 --host 指定本机的地址，如 127.0.0.1",
+            "cannot listen on {host}: no such address ({detail}); give one of this machine's "
+            "with --host, such as 127.0.0.1",
+            host=host,
+            detail=exc,
+        )
+    family, kind, proto, _, address = found[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            if os.name != "nt":  # on Windows the option lets two servers share a port
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return say(
+                "端口 {port} 已被占用（{host}:{port}）：可能另一个 yuqing serve 或其他程序"
+                "正在使用它；请先停止它，或用 --port 选择其他端口（如 --port {other}）",
+                "port {port} is in use ({host}:{port}): another yuqing serve or another "
+                "program listens on it; stop it, or choose another port with --port "
+                "(such as --port {other})",
+                host=host,
+                port=port,
+                other=port + 1 if port < 65535 else port - 1,
+            )
+        if exc.errno == errno.EACCES:
+            return say(
+                "无权监听端口 {port}（{host}:{port}）：1024 以下的端口需要管理员权限；"
+                "请用 --port 选择 1024 以上的端口",
+                "not allowed to listen on port {port} ({host}:{port}): ports below 1024 need "
+                "administrator rights; choose one above 1024 with --port",
+                host=host,
+                port=port,
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return say(
+                "无法监听 {host}：这不是本机的地址；请用 --host 指定本机的地址，如 127.0.0.1",
+                "cannot listen on {host}: it is not an address of this machine; give one "
+                "with --host, such as 127.0.0.1",
+                host=host,
+            )
+        return say(
+            "无法监听 {host}:{port}（{detail}）",
+            "cannot listen on {host}:{port} ({detail})",
+            host=host,
+            port=port,
+            detail=exc.strerror or exc,
+        )
+    return None
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from yuqing.core.posts import parse_post_record
 from yuqing.demo.scenario import DEMO_PLACES, NEWS_SITES, generate_scenario, prelude_posts
@@ -85,6 +87,21 @@ def prelude(seed: int, before: datetime) -> list[Item]:
     ]
 
 
+class DemoAlreadyRunning(StorageError):
+    """Another ``yuqing serve --demo`` runs on the same data folder (``data_dir``); the
+    message is English (logs), the command line says it in its own language."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(
+            f"a demo already runs on {data_dir} (another yuqing serve --demo): "
+            "stop it first, or give this one its own YUQING_DATA_DIR"
+        )
+        self.data_dir = data_dir
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.data_dir,))
+
+
 def prepare_demo(
     settings: Settings, *, seed: int = 7, speed: float = 60.0
 ) -> tuple[Context, Callable[[Workers], None]]:
@@ -96,10 +113,7 @@ def prepare_demo(
     # holds it, and its database must not be deleted under it.
     lease = DetectionLease(Database(demo_url))
     if not lease.acquire():
-        raise StorageError(
-            f"a demo already runs on {settings.data_dir} (another yuqing serve --demo): "
-            "stop it first, or give this one its own YUQING_DATA_DIR"
-        )
+        raise DemoAlreadyRunning(settings.data_dir)
     for suffix in ("", "-wal", "-shm"):
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
     demo_settings = settings.model_copy(update={"database_url": demo_url})

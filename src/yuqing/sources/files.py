@@ -32,8 +32,9 @@ from yuqing.core.posts import (
     parse_time,
     refuse_json_constant,
 )
-from yuqing.errors import InvalidRecord, SourceError
+from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection, Source
+from yuqing.sources.reasons import FileRefused, Reason, reason, record_reason
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -44,31 +45,43 @@ _BOM = b"\xef\xbb\xbf"
 _SKIP_CHUNK = 64 * 1024
 # A JSON escape of a UTF-16 surrogate: only a line holding one can decode to broken text.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_TOO_LARGE = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+# Every reason is a ``Reason``: the English, with a stable code and params from which the
+# command line says it in its own language (yuqing.sources.reasons).
+_TOO_LARGE = reason(
+    "record.too_large", f"record larger than {MAX_RECORD_BYTES:,} bytes", limit=MAX_RECORD_BYTES
+)
 # Old Mac programs ended lines with CR alone: to a reader of lines the file is one line.
 _CR_ADVICE = (
     "if every line ends so (as old Mac programs wrote them), save the file with Windows "
     "(CRLF) or Unix (LF) line ends"
 )
 _LONE_CR_BYTES = re.compile(rb"\r[^\n]")
-_INCOMPLETE = (
+_INCOMPLETE = reason(
+    "record.incomplete",
     "the last line has no line end and the file changed while it was read: it is still "
     "being written; import it again once it is complete (the posts stored now then count "
-    "as duplicates)"
+    "as duplicates)",
 )
-_UNCLOSED_AT_END = 'a quoted cell opened in this row is never closed (unbalanced ")'
-_UNCLOSED_QUOTE = (
+_UNCLOSED_AT_END = reason(
+    "csv.unclosed_at_end", 'a quoted cell opened in this row is never closed (unbalanced ")'
+)
+_UNCLOSED_QUOTE = reason(
+    "csv.unclosed_quote",
     'a quoted cell opened on this line is never closed (unbalanced "); '
-    "the lines after it are read again as rows of their own"
-)
-_QUOTE_CLOSED_LATER = (
-    'a quoted cell opened on this line takes in {lines}, up to the next " (unbalanced "); '
-    "they are read again as rows of their own"
+    "the lines after it are read again as rows of their own",
 )
 
 
-def _line_span(first: int, last: int) -> str:
-    return f"line {first}" if first == last else f"lines {first}-{last}"
+def _quote_closed_later(first: int, last: int) -> Reason:
+    lines = f"line {first}" if first == last else f"lines {first}-{last}"
+    return reason(
+        "csv.quote_closed_later",
+        f'a quoted cell opened on this line takes in {lines}, up to the next " (unbalanced "); '
+        "they are read again as rows of their own",
+        first=first,
+        last=last,
+        lines=lines,
+    )
 
 
 def open_import(path: Path, default_source: str | None = None) -> Source:
@@ -86,8 +99,13 @@ def open_import(path: Path, default_source: str | None = None) -> Source:
         reader = CsvFile(path, default_source)
     else:
         shown = f"'{suffix}'" if suffix else "no extension"
-        raise SourceError(
-            f"{path}: cannot import a file with {shown}; supported formats are {SUPPORTED_FORMATS}"
+        raise FileRefused(
+            path,
+            reason(
+                "file.unsupported_format",
+                f"cannot import a file with {shown}; supported formats are {SUPPORTED_FORMATS}",
+                shown=suffix,
+            ),
         )
     # Refused before a run starts, as a whole: read as lines of UTF-8, such a file gave a
     # rejection a line, each naming another problem (or a CSV "missing column text").
@@ -97,9 +115,9 @@ def open_import(path: Path, default_source: str | None = None) -> Source:
 
 def _check_readable(path: Path) -> None:
     if not path.exists():
-        raise SourceError(f"{path}: no such file")
+        raise FileRefused(path, reason("file.missing", "no such file"))
     if not path.is_file():
-        raise SourceError(f"{path}: not a regular file")
+        raise FileRefused(path, reason("file.not_regular", "not a regular file"))
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -109,14 +127,22 @@ def _open_binary(path: Path) -> IO[bytes]:
         head = stream.read(4)
         stream.seek(0)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot open ({exc.strerror or exc})") from None
+        detail = exc.strerror or str(exc)
+        raise FileRefused(
+            path, reason("file.cannot_open", f"cannot open ({detail})", detail=detail)
+        ) from None
     encoding = _wide_encoding(head)
     if encoding is not None:
         stream.close()
-        raise SourceError(
-            f'{path}: the file is {encoding} text, not UTF-8 (Excel\'s "Unicode Text" and '
-            f'Notepad\'s "Unicode" save so); save it as UTF-8 (in Excel: "CSV UTF-8") and '
-            "import it again"
+        raise FileRefused(
+            path,
+            reason(
+                "file.wide_encoding",
+                f'the file is {encoding} text, not UTF-8 (Excel\'s "Unicode Text" and '
+                'Notepad\'s "Unicode" save so); save it as UTF-8 (in Excel: "CSV UTF-8") and '
+                "import it again",
+                encoding=encoding,
+            ),
         )
     return stream
 
@@ -149,9 +175,13 @@ class _Oversized:
     lone_cr: bool = False
 
     @property
-    def problem(self) -> str:
+    def problem(self) -> Reason:
         if self.lone_cr:
-            return f"{_TOO_LARGE}; its line breaks are CR (\\r) alone: {_CR_ADVICE}"
+            return reason(
+                "record.too_large_cr",
+                f"{_TOO_LARGE}; its line breaks are CR (\\r) alone: {_CR_ADVICE}",
+                limit=MAX_RECORD_BYTES,
+            )
         return _TOO_LARGE
 
     def stand_in(self, inside: bool) -> str:
@@ -233,12 +263,25 @@ def _physical_lines(
                     return
             yield number, line
     except OSError as exc:
-        raise SourceError(f"{path}: read failed after line {number} ({exc})") from None
+        raise FileRefused(
+            path,
+            reason(
+                "file.read_failed",
+                f"read failed after line {number} ({exc})",
+                line=number,
+                detail=str(exc),
+            ),
+        ) from None
 
 
-def _utf8_problem(error: UnicodeDecodeError) -> str:
+def _utf8_problem(error: UnicodeDecodeError) -> Reason:
     bad = error.object[error.start : error.start + 1].hex()
-    return f"not valid UTF-8: byte 0x{bad} at byte offset {error.start} of the line"
+    return reason(
+        "record.not_utf8",
+        f"not valid UTF-8: byte 0x{bad} at byte offset {error.start} of the line",
+        byte=bad,
+        offset=error.start,
+    )
 
 
 class JsonLinesFile:
@@ -278,19 +321,29 @@ class JsonLinesFile:
         except json.JSONDecodeError as exc:
             glue = " " if exc.msg.endswith(" at") else " at "
             problem = f"malformed JSON: {exc.msg}{glue}column {exc.colno}"
+            code = "json.malformed"
             if "\r" in text.rstrip("\r\n"):
                 problem += f"; the line holds a line break (CR, \\r) alone: {_CR_ADVICE}"
-            return Rejection(location, problem)
+                code = "json.malformed_cr"
+            return Rejection(location, reason(code, problem, detail=exc.msg, column=exc.colno))
         except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-            return Rejection(location, f"malformed JSON: {str(exc)[:120]}")
+            detail = str(exc)[:120]
+            constant = re.fullmatch(r"(\S+) is not a number JSON allows", detail)
+            if constant is not None:
+                found = reason("json.not_a_number", f"malformed JSON: {detail}", name=constant[1])
+            else:
+                found = reason("json.malformed_value", f"malformed JSON: {detail}", detail=detail)
+            return Rejection(location, found)
         except RecursionError:
-            return Rejection(location, "malformed JSON: nested too deeply")
+            return Rejection(location, reason("json.too_deep", "malformed JSON: nested too deeply"))
         if _SURROGATE_ESCAPE.search(text) and (where := lone_surrogate_at(obj)) is not None:
-            return Rejection(location, f"{where}: {LONE_SURROGATE}")
+            return Rejection(
+                location, reason("record.lone_surrogate", f"{where}: {LONE_SURROGATE}", field=where)
+            )
         try:
             record = parse_post_record(obj, default_source=self.default_source)
         except InvalidRecord as exc:
-            return Rejection(location, str(exc))
+            return Rejection(location, record_reason(str(exc)))
         return Located(record, location)
 
 
@@ -423,7 +476,7 @@ class _CsvLineFeed:
         # Lines given back: number, text, the byte offset where it ends in the file, and
         # what it was when too long to hold.
         self._returned: deque[tuple[int, str, int, _Oversized | None]] = deque()
-        self.problems: dict[int, str] = {}
+        self.problems: dict[int, Reason] = {}
         self.row_bytes = 0
         self.last_number = 0
         self.row_lines: list[tuple[int, str]] = []
@@ -522,7 +575,12 @@ class _CsvLineFeed:
                 try:
                     self._stream.seek(end)
                 except OSError as exc:
-                    raise SourceError(f"{self._path}: cannot read again ({exc})") from None
+                    raise FileRefused(
+                        self._path,
+                        reason(
+                            "file.read_again_failed", f"cannot read again ({exc})", detail=str(exc)
+                        ),
+                    ) from None
                 self._lines = _physical_lines(
                     self._stream, self._path, number, quotes=True, opened=self._opened
                 )
@@ -535,7 +593,7 @@ class _CsvLineFeed:
         self.start_row()
         return False
 
-    def take_problem(self, first: int, last: int) -> tuple[int, str] | None:
+    def take_problem(self, first: int, last: int) -> tuple[int, Reason] | None:
         """The first problem on lines ``first..last``; forget all problems up to ``last``."""
         found = None
         for number in sorted(n for n in self.problems if n <= last):
@@ -666,7 +724,7 @@ class CsvFile:
             while True:
                 feed.start_row()
                 first_line = last_line + 1
-                problem: str | None = None
+                problem: Reason | None = None
                 try:
                     row: list[str] | None = next(reader)
                 except StopIteration:
@@ -692,9 +750,7 @@ class CsvFile:
                         message = _UNCLOSED_QUOTE
                     else:
                         # A second stray quote closed (or broke) the cell the first opened.
-                        message = _QUOTE_CLOSED_LATER.format(
-                            lines=_line_span(lines[1][0], lines[-1][0])
-                        )
+                        message = _quote_closed_later(lines[1][0], lines[-1][0])
                     yield Rejection(f"{self.path}:{first_line}", message)
                     feed.give_back(lines[1:])
                     last_line = first_line
@@ -720,7 +776,10 @@ class CsvFile:
 
                 if header is None:
                     if problem is not None:
-                        yield Rejection(location, f"header row: {problem}")
+                        yield Rejection(
+                            location,
+                            reason("csv.header_row", f"header row: {problem}", problem=problem),
+                        )
                         return
                     if not row or not any(cell.strip() for cell in row):
                         continue
@@ -736,14 +795,20 @@ class CsvFile:
                         # Name every line the broken row took, as some may have been rows
                         # of their own (consecutive stray quotes), and all of a row too
                         # large: reading goes on after its last line.
-                        problem += f" (the row runs over lines {row_first}-{last_line})"
+                        problem = reason(
+                            "csv.row_span",
+                            f"{problem} (the row runs over lines {row_first}-{last_line})",
+                            problem=problem,
+                            first=row_first,
+                            last=last_line,
+                        )
                     yield Rejection(location, problem)
                 elif row:
                     yield self._parse(header, row, location)
 
     @staticmethod
     def _swallowed(
-        header: list[str], row: list[str] | None, problem: str | None, feed: _CsvLineFeed
+        header: list[str], row: list[str] | None, problem: Reason | None, feed: _CsvLineFeed
     ) -> bool:
         """Whether a quote opened on the row's first line took the rows after it.
 
@@ -776,8 +841,13 @@ class CsvFile:
         if len(row) > len(header):
             return Rejection(
                 location,
-                f"{len(row)} cells but the header has {len(header)} columns "
-                "(unquoted comma in a cell?)",
+                reason(
+                    "csv.too_many_cells",
+                    f"{len(row)} cells but the header has {len(header)} columns "
+                    "(unquoted comma in a cell?)",
+                    cells=len(row),
+                    columns=len(header),
+                ),
             )
         obj = {
             column: (cell if cell != "" else None)
@@ -790,23 +860,24 @@ class CsvFile:
         try:
             record = parse_post_record(obj, default_source=self.default_source)
         except InvalidRecord as exc:
-            return Rejection(location, str(exc))
+            return Rejection(location, record_reason(str(exc)))
         return Located(record, location)
 
 
 # A carriage return alone in an unquoted cell: csv's own words advise Python's
 # "universal-newline mode". Whole files like that were written by old Mac programs.
-_LONE_CR = (
+_LONE_CR = reason(
+    "csv.lone_cr",
     "malformed CSV: a line break (CR, \\r) inside an unquoted cell; if every line ends so "
     "(as old Mac programs wrote them), save the file with Windows (CRLF) or Unix (LF) "
-    "line ends"
+    "line ends",
 )
 
 
-def _csv_problem(error: csv.Error) -> str:
+def _csv_problem(error: csv.Error) -> Reason:
     if "new-line character seen in unquoted field" in str(error):
         return _LONE_CR
-    return f"malformed CSV: {error}"
+    return reason("csv.malformed", f"malformed CSV: {error}", detail=str(error))
 
 
 _COLUMNS = frozenset({*POST_FIELDS, "url"})
@@ -823,12 +894,14 @@ def _column_name(cell: str) -> str:
     return folded if folded in _COLUMNS else name
 
 
-def _header_problem(header: list[str]) -> str | None:
+def _header_problem(header: list[str]) -> Reason | None:
     names = [column for column in header if column]
     missing = [column for column in REQUIRED_FIELDS if column not in names]
     if missing:
-        return f"missing column(s): {', '.join(missing)}"
+        columns = ", ".join(missing)
+        return reason("csv.missing_columns", f"missing column(s): {columns}", columns=columns)
     duplicates = sorted(column for column, count in Counter(names).items() if count > 1)
     if duplicates:
-        return f"duplicate column(s): {', '.join(duplicates)}"
+        columns = ", ".join(duplicates)
+        return reason("csv.duplicate_columns", f"duplicate column(s): {columns}", columns=columns)
     return None

@@ -44,11 +44,11 @@ def test_ingest_and_replay_summaries_are_chinese(cli: CliRunner, tmp_path: Path)
     again = zh(cli, "ingest", str(path))
     assert f"{path}：入库 0 条，重复 20 条，拒收 0 条" in again.stdout
 
-    # The rejection's own reason stays English; its framing is Chinese.
+    # The rejection's reason is said in Chinese too (yuqing.sources.reasons).
     bad = write_jsonl(tmp_path / "bad.jsonl", [post(30), '{"id": "x", "text": ', post(31)])
     rejected = zh(cli, "ingest", str(bad))
     assert rejected.exit_code == 1
-    assert f"拒收 {bad}:2:" in rejected.stderr
+    assert f"拒收 {bad}:2：JSON 格式错误（第 21 列）：此处应有一个值" in rejected.stderr
     assert f"{bad}：入库 2 条，重复 0 条，拒收 1 条" in rejected.stdout
 
     empty = tmp_path / "empty.jsonl"
@@ -76,9 +76,9 @@ def test_monitors_database_search_config_and_demo_speak_chinese(
     assert added.exit_code == 0, added.output
     assert added.stdout.startswith("已添加监测方案 1：火情：")
     assert "提示：还没有代号为 'douyin' 的信息源" in added.stderr
-    assert "火情\t运行中\tmatched=0\tlast_burst=无" in zh(cli, "monitors", "list").stdout
+    assert "火情\t运行中\t命中：0 条\t最近突增：无" in zh(cli, "monitors", "list").stdout
     assert zh(cli, "monitors", "pause", "火情").stdout.strip() == "已暂停监测方案 火情"
-    assert "火情\t已暂停\tmatched=0" in zh(cli, "monitors", "list").stdout
+    assert "火情\t已暂停\t命中：0 条" in zh(cli, "monitors", "list").stdout
     assert zh(cli, "monitors", "resume", "火情").stdout.strip() == "已恢复监测方案 火情"
     assert zh(cli, "monitors", "remove", "火情").stdout.strip() == "已删除监测方案 火情"
     assert "还没有监测方案" in zh(cli, "monitors", "list").stderr

@@ -61,8 +61,22 @@ def shown(moment: datetime | None, zone: ZoneInfo = SHANGHAI) -> str:
     return "-" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# The Chinese listing's field names, as the English one's (key=value) are.
+_FIELDS_ZH = {
+    "最近成功": "last_success",
+    "下次抓取": "next_poll",
+    "最近出错": "last_error_at",
+    "最近错误": "last_error",
+}
+
+
 def fields(line: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in line.split("\t") if "=" in part)
+    found = dict(part.split("=", 1) for part in line.split("\t") if "=" in part)
+    for part in line.split("\t"):
+        name, colon, value = part.partition("：")
+        if colon and name in _FIELDS_ZH:
+            found[_FIELDS_ZH[name]] = value
+    return found
 
 
 def test_feeds_list_shows_its_times_in_the_display_zone_to_the_second(
@@ -78,7 +92,7 @@ def test_feeds_list_shows_its_times_in_the_display_zone_to_the_second(
     good, bad = stored_health(tmp_path, "jz"), stored_health(tmp_path, "dead")
     assert good["last_success"] is not None and bad["last_error_at"] is not None
 
-    for env in ({}, ZH):  # the field names and the times are the same in both languages
+    for env in ({}, ZH):  # the times are the same in both languages (the names are not)
         listing = cli.invoke(app, ["feeds", "list"], env=env)
         assert listing.exit_code == 0, listing.output
         lines = {line.split("\t", 1)[0]: fields(line) for line in listing.stdout.splitlines()}
