@@ -8,9 +8,12 @@ incidents take ``--demo`` to read the demo's database (``<data_dir>/demo.db``, w
 by ``yuqing serve --demo``) with the demo's roster.
 
 Words for people are in the run's language (``yuqing.cli.language``): durations ("1 小时
-5 分钟" / "1 h 5 min"), states, and the units and roles the plan names in both languages;
-ids, level codes and the problems a plan check finds (English, with their keys) are shown
-as they are. ``--json`` keeps the codes a program reads.
+5 分钟" / "1 h 5 min"), states, channels, and the units, roles, milestones and escalation
+chains the plan names in both languages; ids, level codes and the problems a plan check
+finds (English, with their keys) are shown as they are. ``--json`` keeps the codes a
+program reads. Options take what people see as well as the codes: a state, unit or role
+by its name in either language, a person by id or name (``--state 处置中``, ``--unit
+网信办``, ``--by 周敏``), an incident id in any case.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -97,6 +101,13 @@ _ESCALATION_STATUS_ZH = {
     "resolved": "已解除",
     "exhausted": "已用尽（无人确认）",
     "cancelled": "已取消",
+}
+# What became of a test message, in Chinese; the English shows the stored value.
+_SENT_ZH = {
+    "sent": "已发出",
+    "deferred": "稍后重试",
+    "undelivered": "未送达",
+    "duplicate": "已发过",
 }
 
 
@@ -221,6 +232,190 @@ def _role_name(plan: Any, role: str | None) -> str:
     return one_line(say(spec.name_zh, spec.name_en), 200)
 
 
+def _unit_ref_name(plan: Any, ref: str | None) -> str:
+    """A unit as the plan refers to it (``@office``, ``@lead``, ``@concerned`` or an id)
+    by its name: "@lead" means "the incident's lead unit", whichever that will be."""
+    if ref == "@office":
+        return _unit_name(plan, plan.office)
+    if ref == "@lead":
+        return say("牵头单位", "the lead unit")
+    if ref == "@concerned":
+        return say("事发单位", "the unit concerned")
+    return _unit_name(plan, ref)
+
+
+def _milestone_name(plan: Any, milestone: str) -> str:
+    return one_line(plan.milestone_name(milestone, "en" if current() == "en" else "zh"), 200)
+
+
+# -- names typed by people -------------------------------------------------------------------
+#
+# Options took only the codes the plan file and the database use ("responding", "office",
+# "duty_officer"): a person who typed what the command showed them ("处置中", "网信办")
+# was refused. Each option now takes the names people see, in either language, beside
+# the codes; an unknown value is refused with the names it takes.
+
+# At most this many accepted names are listed in a refusal (a directory may hold hundreds).
+_MAX_LISTED = 30
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """One thing an option may name: its code, its name in the run's language, and every
+    other name it is known by."""
+
+    code: str
+    shown: str
+    names: tuple[str, ...] = ()
+
+
+def _folded(text: str) -> str:
+    # Full-width letters and spaces (a Chinese input method's) read as their plain forms.
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def _listed(choices: Sequence[_Choice]) -> str:
+    shown = [
+        say("{name}（{code}）", "{name} ({code})", name=c.shown, code=c.code)
+        if c.shown != c.code
+        else c.code
+        for c in choices[:_MAX_LISTED]
+    ]
+    more = len(choices) - _MAX_LISTED
+    if more > 0:
+        shown.append(say("……另有 {n} 个", "… {n} more", n=more))
+    return say("；", "; ").join(shown)
+
+
+def _matching(typed: str, choices: Sequence[_Choice]) -> list[_Choice]:
+    """The choices ``typed`` names: its code as typed, else any of its codes or names in
+    any case and width."""
+    exact = [c for c in choices if c.code == typed]
+    if exact:
+        return exact
+    key = _folded(typed)
+    if not key:
+        return []
+    return [c for c in choices if key == _folded(c.code) or any(key == _folded(n) for n in c.names)]
+
+
+def _choose(typed: str, choices: Sequence[_Choice], option: str, what: tuple[str, str]) -> str:
+    """The code of the one choice ``typed`` names; else refused, listing the choices."""
+    found = _matching(typed, choices)
+    if len(found) == 1:
+        return found[0].code
+    what_zh, what_en = what
+    if found:
+        raise _fail(
+            say(
+                "{option} {typed} 可指以下多个{what_zh}，请改用 id：{found}",
+                "{option} {typed} names more than one {what_en}; type the id: {found}",
+                option=option,
+                typed=repr(cut(typed, 40)),
+                what_zh=what_zh,
+                what_en=what_en,
+                found=_listed(found),
+            )
+        )
+    raise _fail(
+        say(
+            "{option} {typed} 不是以下{what_zh}之一：{known}",
+            "{option} {typed} is not one of the {what_en}s: {known}",
+            option=option,
+            typed=repr(cut(typed, 40)),
+            what_zh=what_zh,
+            what_en=what_en,
+            known=_listed(choices) or say("（无）", "(none)"),
+        )
+    )
+
+
+def _state_choices() -> list[_Choice]:
+    from yuqing.incidents.lifecycle import State
+    from yuqing.incidents.timeline import STATE_NAMES
+
+    choices = []
+    for state in State:
+        zh, en = STATE_NAMES.get(state.value, (state.value, state.value))
+        # "已上报，待定级": the part before the comma names the state as well.
+        heads = tuple(name.replace("，", ",").split(",")[0] for name in (zh, en))
+        choices.append(_Choice(state.value, say(zh, en), (zh, en, *heads)))
+    return choices
+
+
+def _unit_choices(plan: Any) -> list[_Choice]:
+    return [
+        _Choice(unit_id, one_line(say(u.name_zh, u.name_en), 200), (u.name_zh, u.name_en))
+        for unit_id, u in plan.spec.units.items()
+    ]
+
+
+def _role_choices(plan: Any) -> list[_Choice]:
+    return [
+        _Choice(role_id, one_line(say(r.name_zh, r.name_en), 200), (r.name_zh, r.name_en))
+        for role_id, r in plan.spec.roles.items()
+    ]
+
+
+def _unit_option(plan: Any, typed: str | None, option: str) -> str | None:
+    if typed is None:
+        return None
+    return _choose(typed, _unit_choices(plan), option, ("单位", "unit"))
+
+
+def _role_option(plan: Any, typed: str | None, option: str) -> str | None:
+    if typed is None:
+        return None
+    return _choose(typed, _role_choices(plan), option, ("岗位", "role"))
+
+
+def _person_option(roster: Any, typed: str, option: str, settings: Settings) -> str:
+    """The id of the person in the directory (the duty roster) that ``typed`` names, by id
+    or by name; anyone else is refused, naming who is in it.
+
+    With an empty directory the incident engine takes any id as given (the API
+    authenticates its callers); the command line authenticates nobody, so an id it cannot
+    check would put an action in the record under a name nobody holds.
+    """
+    if not roster.people:
+        raise _fail(
+            say(
+                "无法核对 {option} {typed}：值班表（通讯录）中还没有任何人员。"
+                "请在值班表文件中登记人员，并用环境变量 YUQING_ROSTER_FILE "
+                "或配置文件中的 roster_file 指向它{file}",
+                "{option} {typed} cannot be checked: the directory (duty roster) holds "
+                "nobody. List the people in a roster file and point YUQING_ROSTER_FILE "
+                "(or roster_file in the settings) at it{file}",
+                option=option,
+                typed=repr(cut(typed, 40)),
+                file=say("（现为 {f}）", " (now {f})", f=settings.roster_file)
+                if settings.roster_file
+                else "",
+            )
+        )
+    people = [
+        _Choice(p.id, one_line(p.name, 100), (p.name,))
+        for p in sorted(roster.people, key=lambda p: p.id)
+    ]
+    found = _matching(typed, people)
+    if len(found) == 1:
+        return found[0].code
+    if found:
+        return _choose(typed, people, option, ("人员", "person"))
+    raise _fail(
+        say(
+            "{option} {typed} 不在值班表（通讯录）中；其中的人员（共 {count} 人）：{known}",
+            "{option} {typed} is not in the directory (the duty roster); "
+            "the {count} {people_noun} in it: {known}",
+            option=option,
+            typed=repr(cut(typed, 40)),
+            count=len(people),
+            people_noun=plural(len(people), "person", "people"),
+            known=_listed(people),
+        )
+    )
+
+
 def _moment(text: str | None, option: str, zone: ZoneInfo) -> datetime | None:
     """``2025-10-01`` or ``2025-10-01T09:30`` (local time unless an offset is given)."""
     if text is None:
@@ -331,40 +526,49 @@ def plan_show(as_json: JsonOption = False) -> None:
             level=summary["auto_open_at"],
         )
     )
+    # Units, roles, milestones, chains and durations by their names in the run's
+    # language (they printed as "@office", "leaders", "office_urgent", "opened", "30m");
+    # a clock keeps its id in brackets, and --json keeps every code.
     for level, level_id in zip(summary["levels"], plan.levels, strict=True):
+        spec = plan.level(level_id)
+        chain = plan.spec.escalation.get(spec.escalation)
         typer.echo(
             say(
-                "\n{name}，{colour_zh}，牵头单位 {lead}，报告对象 {reports_to}，升级链 {chain}",
-                "\n{name} [{colour}] lead {lead}, reports to {reports_to}, escalation {chain}",
+                "\n{name}，{colour_zh}，牵头单位：{lead}，报告对象：{reports_to}，升级链：{chain}",
+                "\n{name} [{colour}] lead: {lead}, reports to {reports_to}, escalation: {chain}",
                 name=_in_language(level, "name_zh", "name_en"),
                 colour=level["colour"],
                 colour_zh=Colour(level["colour"]).name_zh,
-                lead=level["lead_unit"],
-                reports_to=level["reports_to"],
-                chain=level["escalation"],
+                lead=_unit_ref_name(plan, spec.lead_unit),
+                reports_to=say("领导", "the leaders")
+                if spec.reports_to == "leaders"
+                else _unit_name(plan, plan.office),
+                chain=one_line(say(chain.name_zh, chain.name_en), 200)
+                if chain
+                else spec.escalation,
             )
         )
-        for clock, spec in zip(level["clocks"], plan.clocks_for(level_id), strict=True):
-            off = clock["off_hours_duration"]
-            role = plan.spec.roles.get(spec.responsible_role)
+        for clock, clock_spec in zip(level["clocks"], plan.clocks_for(level_id), strict=True):
+            off = clock_spec.off_hours_duration
             typer.echo(
                 say(
-                    "  {name}（{id}）：{duration}{off}，自 {starts_on} 起计时{detected}，"
-                    "以 {completed_by} 为完成标志，责任人：{unit} 的{role_zh}",
-                    "  {name} ({id}): {duration}{off} from {starts_on}{detected}, "
-                    "met by {completed_by}, {responsible}",
+                    "  {name}（{id}）：{duration}{off}，自“{starts_on}”起计时{detected}，"
+                    "以“{completed_by}”为完成标志，责任人：{unit}的{role}",
+                    "  {name} ({id}): {duration}{off} from '{starts_on}'{detected}, "
+                    "met by '{completed_by}', responsible: {role} of {unit}",
                     name=_in_language(clock, "name_zh", "name_en"),
                     id=clock["id"],
-                    duration=clock["duration"],
-                    off=say("（非工作时间 {off}）", " / {off} off hours", off=off) if off else "",
-                    starts_on=clock["starts_on"],
-                    detected=say("（从发现时刻起算）", " (counted from detection)")
-                    if clock["counts_from"] == "detected"
+                    duration=_duration(clock_spec.duration),
+                    off=say("（非工作时间 {off}）", " / {off} off hours", off=_duration(off))
+                    if off
                     else "",
-                    completed_by=clock["completed_by"],
-                    responsible=clock["responsible"],
-                    unit=spec.responsible_unit,
-                    role_zh=role.name_zh if role else spec.responsible_role,
+                    starts_on=_milestone_name(plan, clock_spec.starts_on),
+                    detected=say("（从发现时刻起算）", " (counted from detection)")
+                    if clock_spec.counts_from == "detected"
+                    else "",
+                    completed_by=_milestone_name(plan, clock_spec.completed_by),
+                    unit=_unit_ref_name(plan, clock_spec.responsible_unit),
+                    role=_role_name(plan, clock_spec.responsible_role),
                 )
             )
 
@@ -504,8 +708,12 @@ def roster_gaps(
     ),
 )
 def roster_on_duty(
-    unit: Annotated[str | None, typer.Option(help=say("只列此单位", "only this unit"))] = None,
-    role: Annotated[str | None, typer.Option(help=say("只列此岗位", "only this role"))] = None,
+    unit: Annotated[
+        str | None, typer.Option(help=say("只列此单位（名称或 id）", "only this unit (name or id)"))
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(help=say("只列此岗位（名称或 id）", "only this role (name or id)"))
+    ] = None,
     at: Annotated[
         str | None,
         typer.Option(help=say("查看某一本地时间（而非现在）", "at this local time instead of now")),
@@ -517,6 +725,9 @@ def roster_on_duty(
 
     with _user_errors():
         plan, roster, settings = _roster_in_force()
+    # An unknown unit or role listed nobody, as if nobody were on duty.
+    unit = _unit_option(plan, unit, "--unit")
+    role = _role_option(plan, role, "--role")
     zone = _zone(settings)
     moment = _moment(at, "--at", zone) or SystemClock().now()
     shifts = [
@@ -551,26 +762,50 @@ def roster_on_duty(
 )
 def roster_test_notify(
     person: Annotated[
-        str, typer.Argument(help=say("此人在值班表中的 id", "the person's id in the roster"))
+        str,
+        typer.Argument(
+            help=say("此人在值班表中的 id 或姓名", "the person's id or name in the roster")
+        ),
     ],
 ) -> None:
     """Send a test message on each of a person's channels and report each; exit 1 on a failure."""
+    from yuqing.incidents.timeline import CHANNEL_NAMES
+
+    with _user_errors():
+        _, roster, settings = _roster_in_force()
+    person_id = _person_option(roster, person, say("人员", "person"), settings)
 
     def run(service: IncidentService) -> list[Any]:
-        return service.test_notify(person)
+        return service.test_notify(person_id)
 
     results = _with_service(run)
     for result in results:
-        typer.echo(f"{result.channel}\t{result.status}\t{result.target}\t{result.detail}")
+        # The channel and the outcome by their names ("短信", "接口推送"), not the codes.
+        channel = CHANNEL_NAMES.get(result.channel)
+        typer.echo(
+            "\t".join(
+                (
+                    say(channel[0], channel[1]) if channel else one_line(result.channel, 40),
+                    say(_SENT_ZH.get(result.status, result.status), result.status),
+                    one_line(str(result.target), 200),
+                    one_line(str(result.detail or ""), 300),
+                )
+            )
+        )
     failed = [r for r in results if not r.ok]
     typer.echo(
         say(
-            "{person} 的 {total} 个渠道中有 {reached} 个已送达",
+            "{person}的 {total} 个渠道中有 {reached} 个已送达",
             "{reached} of {total} {channels} reached {person}",
             reached=len(results) - len(failed),
             total=len(results),
             channels=plural(len(results), "channel", "channels"),
-            person=person,
+            person=say(
+                "{name}（{id}）",
+                "{name} ({id})",
+                name=one_line(roster.person(person_id).name, 100),
+                id=person_id,
+            ),
         ),
         err=True,
     )
@@ -591,7 +826,10 @@ def incidents_list(
     state: Annotated[
         list[str] | None,
         typer.Option(
-            help=say("只列此状态的舆情事件（可重复）", "only incidents in this state (repeatable)")
+            help=say(
+                "只列此状态的舆情事件，如“处置中”（可重复）",
+                "only incidents in this state, e.g. Responding (repeatable)",
+            )
         ),
     ] = None,
     closed: Annotated[
@@ -604,28 +842,27 @@ def incidents_list(
     as_json: JsonOption = False,
 ) -> None:
     """List incidents, newest first (open ones unless --all or --state)."""
-    from yuqing.incidents.lifecycle import State
     from yuqing.incidents.timeline import state_name
     from yuqing.storage.incident_repo import OPEN_STATES
 
-    known = [s.value for s in State]
-    for name in state or ():
-        if name not in known:
-            raise _fail(
-                say(
-                    "--state {name} 不是以下状态之一：{known}",
-                    "--state {name} is not one of {known}",
-                    name=repr(name[:40]),
-                    known=", ".join(known),
-                )
-            )
-    states = state or (None if closed else list(OPEN_STATES))
+    # A state by the name the list shows ("处置中", "Responding") as well as its code.
+    choices = _state_choices()
+    wanted = [_choose(name, choices, "--state", ("状态", "state")) for name in state or ()]
+    states = wanted or (None if closed else list(OPEN_STATES))
 
     def run(service: IncidentService) -> tuple[list[Any], Any]:
         return service.summaries(states=states, limit=limit), service.plan
 
     rows, plan = _with_service(run, demo=demo)
     zone = _zone()
+    if rows and not as_json:
+        # The columns' names: the rows alone were six unnamed fields.
+        typer.echo(
+            say(
+                "编号\t级别\t状态\t立案时间\t牵头单位\t标题",
+                "ID\tLevel\tState\tOpened\tLead unit\tTitle",
+            )
+        )
     for row in rows:
         if as_json:
             typer.echo(
@@ -671,20 +908,10 @@ def incidents_show(
 ) -> None:
     """Show an incident: level and reasons, clocks with time left, escalations, timeline."""
     from yuqing.api.incidents import incident_view
-    from yuqing.errors import NotFound
     from yuqing.incidents.timeline import entry_sentence, state_name
 
     def run(service: IncidentService) -> tuple[dict[str, Any], _Said]:
-        try:
-            incident = service.incident(incident_id)
-        except NotFound:
-            raise _fail(
-                say(
-                    "没有 id 为 {id} 的舆情事件",
-                    "there is no incident {id}",
-                    id=repr(one_line(incident_id, 100)),
-                )
-            ) from None
+        incident = _find_incident(service, incident_id, demo)
         zone = _zone()
         # What a person reads is said as the console's page says it: each timeline entry
         # from its codes in the run's language, people by their names in the roster.
@@ -799,6 +1026,30 @@ def incidents_show(
         typer.echo(f"  {when(entry['at'])} {sentence}")
 
 
+def _find_incident(service: IncidentService, typed: str, demo: bool) -> Any:
+    """The incident ``typed`` names, in whatever case and width it was typed.
+
+    Ids are made as ``INC-<day>-<HEX>`` in capitals only (``IncidentService._new_id``),
+    so no two differ by case alone: "inc-20250929-a1b2c3" can mean one incident only.
+    """
+    from yuqing.errors import NotFound
+
+    plain = unicodedata.normalize("NFKC", typed).strip()
+    for candidate in dict.fromkeys((typed, plain, plain.upper())):
+        try:
+            return service.incident(candidate)
+        except NotFound:
+            continue
+    raise _fail(
+        say(
+            "没有 id 为 {id} 的舆情事件；用 `{command}` 查看各舆情事件的 id",
+            "there is no incident {id}; `{command}` lists the incidents' ids",
+            id=repr(one_line(typed, 100)),
+            command="yuqing incidents list --all" + (" --demo" if demo else ""),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class _Said:
     """What ``incidents show`` says in the run's language beside the API's view."""
@@ -823,7 +1074,13 @@ def _in_language(view: dict[str, Any], zh: str, en: str) -> str:
 def incidents_open(
     title: Annotated[str, typer.Option(help=say("简要写明发现的情况", "what was seen"))],
     by: Annotated[
-        str, typer.Option(help=say("你在通讯录中的人员 id", "your person id in the directory"))
+        str,
+        typer.Option(
+            help=say(
+                "你在值班表（通讯录）中的 id 或姓名",
+                "your id or name in the directory (the duty roster)",
+            )
+        ),
     ],
     place: Annotated[str | None, typer.Option(help=say("发生地点", "where it happens"))] = None,
     description: Annotated[
@@ -834,15 +1091,20 @@ def incidents_open(
         typer.Option(help=say("相关信息的链接（可重复）", "a link to a post (repeatable)")),
     ] = None,
     role: Annotated[
-        str | None, typer.Option(help=say("你上报时所在的岗位", "the role you report in"))
+        str | None,
+        typer.Option(
+            help=say("你上报时所在的岗位（名称或 id）", "the role you report in (name or id)")
+        ),
     ] = None,
-    unit: Annotated[str | None, typer.Option(help=say("你所在的单位", "your unit"))] = None,
+    unit: Annotated[
+        str | None, typer.Option(help=say("你所在的单位（名称或 id）", "your unit (name or id)"))
+    ] = None,
     concerned_unit: Annotated[
         str | None,
         typer.Option(
             help=say(
-                "事发单位（预案中的单位 id）",
-                "the unit the incident concerns (a plan unit id)",
+                "事发单位（预案中单位的名称或 id）",
+                "the unit the incident concerns (a plan unit's name or id)",
             )
         ),
     ] = None,
@@ -851,16 +1113,19 @@ def incidents_open(
     from yuqing.incidents.lifecycle import PatrolReport
     from yuqing.incidents.timeline import Actor
 
+    with _user_errors():
+        plan, roster, settings = _roster_in_force()
+    # Checked before anything is stored: who reports, in which role and unit, about which.
+    person = _person_option(roster, by, "--by", settings)
     report = PatrolReport(
         title=title,
         description=description,
         links=tuple(link or ()),
         place=place,
-        concerned_unit=concerned_unit,
+        concerned_unit=_unit_option(plan, concerned_unit, "--concerned-unit"),
     )
-    incident_id = _with_service(
-        lambda s: s.open_from_patrol(report, Actor(by, role, unit)),
-    )
+    actor = Actor(person, _role_option(plan, role, "--role"), _unit_option(plan, unit, "--unit"))
+    incident_id = _with_service(lambda s: s.open_from_patrol(report, actor))
     typer.echo(say("已立案 {id}：{title}", "opened {id}: {title}", id=incident_id, title=title))
 
 

@@ -79,21 +79,25 @@ def test_plan_show_frames_the_plans_own_words_in_chinese(cli: CliRunner) -> None
     out = shown.stdout
     assert out.startswith("互联网舆情应急预案（默认）（预案 default，版本 2025.1）\n")
     assert "拟定级别为 III 级及以上的事件立即立案" in out
-    assert "I级（特别重大），红色，牵头单位 @office，报告对象 leaders，升级链 office_urgent" in out
+    # Units, milestones, chains and durations by their names (test_cli_incidents_review).
+    assert "I级（特别重大），红色，牵头单位：网信办，报告对象：领导，升级链：网信办紧急升级" in out
     assert (
-        "  发现、研判并报告领导（report）：30m，自 opened 起计时（从发现时刻起算），"
-        "以 reported_to_leaders 为完成标志，责任人：@office 的值班员"
+        "  发现、研判并报告领导（report）：30 分钟，自“立案”起计时（从发现时刻起算），"
+        "以“已报告领导”为完成标志，责任人：网信办的值班员"
     ) in out
-    assert "工作人员到岗（staff_at_posts）：10m（非工作时间 30m），自 graded 起计时，" in out
+    assert "工作人员到岗（staff_at_posts）：10 分钟（非工作时间 30 分钟），自“定级”起计时，" in out
     # JSON is for machines: the same in both languages.
     as_json = cli.invoke(app, ["plan", "show", "--json"], env=ZH).stdout
     assert json.loads(as_json) == json.loads(
         cli.invoke(app, ["--lang", "en", "plan", "show", "--json"]).stdout
     )
     english = cli.invoke(app, ["--lang", "en", "plan", "show"], env=ZH).stdout
-    assert "Level I (extremely serious) [red] lead @office, reports to leaders" in english
-    assert "Discover, grade and report to leaders (report): 30m" in english
-    assert "10m / 30m off hours from graded" in english
+    assert (
+        "Level I (extremely serious) [red] lead: Cyberspace affairs office, reports to the leaders"
+        in english
+    )
+    assert "Discover, grade and report to leaders (report): 30 min" in english
+    assert "10 min / 30 min off hours from 'level decided'" in english
 
 
 @pytest.fixture
@@ -134,16 +138,20 @@ def test_roster_commands_speak_chinese(
     assert at.exit_code == 0, at.output
     assert "网信办\t值班员\t值班员丙（d3）\t至 2025-09-29 17:30" in at.stdout
     nobody = cli.invoke(
-        app, ["roster", "on-duty", "--unit", "nosuch", "--at", "2025-09-29T10:00"], env=ZH
+        app, ["roster", "on-duty", "--unit", "emergency", "--role", "liaison"], env=ZH
     )
-    assert "2025-09-29 10:00 无人在岗" in nobody.stderr
+    assert " 无人在岗" in nobody.stderr
+    # An unknown unit is refused (it said nobody was on duty), naming the units.
+    unknown = cli.invoke(app, ["roster", "on-duty", "--unit", "nosuch"], env=ZH)
+    assert unknown.exit_code == 2
+    assert unknown.stderr.startswith("错误：--unit 'nosuch' 不是以下单位之一：网信办（office）；")
 
     reached = cli.invoke(app, ["roster", "test-notify", "d1"], env=ZH)
     assert reached.exit_code == 0, reached.output
-    assert "d1 的 2 个渠道中有 2 个已送达" in reached.stderr
+    assert "值班员甲（d1）的 2 个渠道中有 2 个已送达" in reached.stderr
     missing = cli.invoke(app, ["roster", "test-notify", "nobody"], env=ZH)
     assert missing.exit_code == 2 and missing.stderr.startswith("错误：")
-    assert "no person 'nobody'" in missing.stderr
+    assert "人员 'nobody' 不在值班表（通讯录）中" in missing.stderr
 
     gappy = roster_toml(None, prefix="").replace(
         'templates = ["day", "night"]', 'templates = ["day"]', 1
@@ -161,7 +169,7 @@ def test_roster_commands_speak_chinese(
 def test_refusals_are_framed_in_chinese(cli: CliRunner, configured: str) -> None:
     state = cli.invoke(app, ["incidents", "list", "--state", "nosuch"], env=ZH)
     assert state.exit_code == 2
-    assert state.stderr.startswith("错误：--state 'nosuch' 不是以下状态之一：suggested, ")
+    assert state.stderr.startswith("错误：--state 'nosuch' 不是以下状态之一：建议立案，待确认（")
     when = cli.invoke(app, ["report", "clocks", "--from", "yesterday"], env=ZH)
     assert when.exit_code == 2
     assert when.stderr == (

@@ -143,8 +143,8 @@ def test_list_names_the_state_and_the_lead_unit(cli: CliRunner, service: Inciden
     zh = cli.invoke(app, ["incidents", "list"], env=ZH)
     en = cli.invoke(app, [*EN, "incidents", "list"], env=ZH)
     assert zh.exit_code == 0 and en.exit_code == 0, zh.output + en.output
-    (row_zh,) = zh.stdout.splitlines()
-    (row_en,) = en.stdout.splitlines()
+    (_, row_zh) = zh.stdout.splitlines()  # under the columns' names
+    (_, row_en) = en.stdout.splitlines()
     assert row_zh.split("\t")[:3] == [incident_id, "II", "已向上报告"]
     assert row_zh.split("\t")[4:] == ["网信办", TITLE]
     assert row_en.split("\t")[2] == "Reported upward"
@@ -162,7 +162,9 @@ def test_an_unknown_link_or_incident_is_said_in_the_run_s_language(cli: CliRunne
     ):
         zh = cli.invoke(app, args, env=ZH)
         assert zh.exit_code == 2, zh.output
-        assert words in zh.stderr and not re.search(r"[a-z]{4,}", zh.stderr.replace("INC-nope", ""))
+        # The command it names is typed as it is written; the rest is Chinese.
+        said = zh.stderr.replace("INC-nope", "").replace("`yuqing incidents list --all`", "")
+        assert words in zh.stderr and not re.search(r"[a-z]{4,}", said)
     en = cli.invoke(app, [*EN, "incidents", "ack", "Zm9vYmFyYmF6cXV4"], env=ZH)
     assert en.exit_code == 2
     assert "this acknowledgement link is not known" in en.stderr
