@@ -17,6 +17,7 @@ from yuqing.grading.levels import LEVELS_BY_SEVERITY
 from yuqing.storage import schema as t
 from yuqing.storage import schema_incidents as ti
 from yuqing.storage.event_repo import _shown_columns
+from yuqing.storage.incident_repo import listed_columns
 from yuqing.storage.schema_events import events, occurrences
 
 # The characters of a post's text read for its line on a page: a text may hold 20,000,
@@ -154,23 +155,7 @@ def incidents_listed(
     """
     i = ti.incidents.c
     c = ti.incident_clocks.c
-    query = select(
-        i.id,
-        i.title,
-        i.origin,
-        i.state,
-        i.level,
-        i.level_decided,
-        i.lead_unit,
-        i.concerned_unit,
-        i.place,
-        i.event_ref,
-        i.plan_version,
-        i.detected_at,
-        i.opened_at,
-        i.updated_at,
-        i.next_wakeup_at,
-    ).where(i.state.in_(list(states)))
+    query = select(*listed_columns()).where(i.state.in_(list(states)))
     if by_urgency:
         rank = case(
             *((i.level == level.value, n) for n, level in enumerate(LEVELS_BY_SEVERITY)),

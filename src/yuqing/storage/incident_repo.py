@@ -1347,11 +1347,10 @@ def closed_levels_for_event(conn: Connection, event_ref: str) -> list[str | None
     return [row.level for row in rows]
 
 
-def list_incidents(
-    conn: Connection, *, states: Iterable[str] | None = None, limit: int = 100
-) -> list[Row[Any]]:
+def listed_columns() -> tuple[Any, ...]:
+    """The columns of an incident in a list (the CLI's and the console's)."""
     i = t.incidents.c
-    query = select(
+    return (
         i.id,
         i.title,
         i.origin,
@@ -1367,7 +1366,14 @@ def list_incidents(
         i.opened_at,
         i.updated_at,
         i.next_wakeup_at,
-    ).order_by(i.opened_at.desc(), i.id)
+    )
+
+
+def list_incidents(
+    conn: Connection, *, states: Iterable[str] | None = None, limit: int = 100
+) -> list[Row[Any]]:
+    i = t.incidents.c
+    query = select(*listed_columns()).order_by(i.opened_at.desc(), i.id)
     if states is not None:
         query = query.where(i.state.in_(list(states)))
     return list(conn.execute(query.limit(limit)))
