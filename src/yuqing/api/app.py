@@ -33,6 +33,7 @@ from yuqing.core.posts import (
 )
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
+from yuqing.incidents.durations import duration_words
 from yuqing.incidents.lifecycle import State
 from yuqing.incidents.timeline import entry_sentence
 from yuqing.runtime.context import Context
@@ -512,18 +513,6 @@ def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict
     return {"text": text, "colour": colour}
 
 
-def duration_words(seconds: float, say: Callable[[str], str]) -> str:
-    """A delay as people say it: 24 分钟, 1 小时 5 分钟, 2 天 3 小时."""
-    minutes = max(0, round(seconds / 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return say("span_days").format(d=days, h=hours)
-    if hours:
-        return say("span_hours").format(h=hours, m=minutes)
-    return say("span_minutes").format(m=minutes)
-
-
 def clocks_line(
     clocks: Sequence[Any], lang: str, fmt: Callable[[datetime | None], str | None]
 ) -> tuple[str, bool]:
@@ -831,10 +820,12 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
                 "started_at": fmt(c.started_at),
                 "due_at": fmt(c.due_at),
                 "completed_at": fmt(c.completed_at),
-                "left": duration_words(c.time_left(now).total_seconds(), say)
+                # Said as the command line says them (incidents.durations): what is
+                # left never more than it is, "不到 1 分钟" rather than "0 分钟".
+                "left": duration_words(c.time_left(now), lang)
                 if c.running and c.time_left(now).total_seconds() > 0
                 else None,
-                "delay": duration_words(c.delay.total_seconds(), say)
+                "delay": duration_words(c.delay, lang)
                 if c.delay is not None and c.delay.total_seconds() >= 60
                 else None,
                 "responsible": person(c.responsible_person)

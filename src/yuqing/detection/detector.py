@@ -63,6 +63,7 @@ from yuqing.detection.model import (
     EventSummary,
     Occurrence,
 )
+from yuqing.detection.stopwords import KEYWORD_FILLER
 from yuqing.detection.terms import TermBurst, TermModel, has_han
 from yuqing.textproc.keywords import keyword_eligible, keyword_weights
 from yuqing.textproc.kind import kind_of_votes
@@ -1792,7 +1793,7 @@ class EventDetector:
                 ranked = self._top_terms(event, 3 * count)
             else:
                 ranked = sorted(event.descriptors.items(), key=_second, reverse=True)
-            return [t for t, _ in ranked if keyword_eligible(t)][:count]
+            return [t for t, _ in ranked if keyword_eligible(t) and t not in KEYWORD_FILLER][:count]
         terms = [t for t, _ in frequent]
         documents = self._terms.documents()
         scored: list[tuple[float, int, str]] = []
@@ -1800,7 +1801,7 @@ class EventDetector:
             zip(frequent, keyword_weights(terms), self._terms.df_many(terms), strict=True)
         ):
             share = weight / mass
-            if rarity > 0.0 and share * documents > df:
+            if rarity > 0.0 and share * documents > df and term not in KEYWORD_FILLER:
                 scored.append((-share * rarity, i, term))
         scored.sort()
         return [term for _, _, term in scored[:count]]

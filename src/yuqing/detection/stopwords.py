@@ -10,7 +10,7 @@ French as often as in English).
 
 from __future__ import annotations
 
-__all__ = ["STOP_WORDS"]
+__all__ = ["KEYWORD_FILLER", "STOP_WORDS"]
 
 _ZH = """
 的 了 是 我 你 他 她 它 们 我们 你们 他们 她们 它们 咱们 自己 大家 这 那 这个 那个 这些 那些 这样
@@ -46,3 +46,15 @@ cette ces qui que pas plus ne se sa son ses il elle ils nous vous je tu on
 """
 
 STOP_WORDS: frozenset[str] = frozenset((_ZH + _EN + _ES_PT_IT_FR).split())
+
+# Words of news reports and notices that say how a report is told, not what happened
+# (暂无 of 暂无人员伤亡, 目前, 相关, 情况 of 情况通报, 进行, 发生): left out of an event's
+# keywords only (``EventDetector._keywords``). They stay in the words detection weighs,
+# where they are common enough to weigh little and still help to tell posts apart, so
+# that leaving them out of what a reader sees changes no post's event. General filler of
+# Chinese reporting, not the words of any one happening.
+_KEYWORD_FILLER_ZH = """
+暂无 暂未 尚无 尚未 目前 当前 现已 仍在 相关 有关 情况 进行 开展 发生 造成 方面 工作
+部门 此次 本次 近期 此前 随后 其中 据悉 据了解 了解到 获悉 记者 表示 介绍 第一时间 及时 刚刚
+"""
+KEYWORD_FILLER: frozenset[str] = frozenset(_KEYWORD_FILLER_ZH.split())

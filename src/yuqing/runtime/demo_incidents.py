@@ -53,6 +53,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, func, select
 
 from yuqing.core.clock import utc
+from yuqing.core.shown import one_line
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import propose_level
 from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
@@ -271,9 +272,54 @@ def merged_into(service: IncidentService, key: str) -> str | None:
         return console_queries.merged_into(conn, key) if status == "merged" else None
 
 
+# How much of a detected event's title and how many of its keywords a note names it by:
+# enough to recognise it (the console's event page shows the rest).
+EVENT_TITLE_SAID = 60
+EVENT_KEYWORDS_SAID = 5
+
+
+def event_in_words(service: IncidentService, key: str) -> tuple[str | None, list[str]]:
+    """A stored event's title (its representative post, cut) and first keywords, as the
+    console names it; (None, []) when it is not stored."""
+    with service.db.read() as conn:
+        row = conn.execute(
+            select(stored_events.c.title, stored_events.c.summary).where(stored_events.c.key == key)
+        ).first()
+    if row is None:
+        return None, []
+    title = one_line(str(row.title or ""), EVENT_TITLE_SAID) or None
+    summary = row.summary if isinstance(row.summary, dict) else {}
+    keywords = summary.get("keywords")
+    words = [
+        one_line(k, 40)
+        for k in (keywords if isinstance(keywords, list) else [])
+        if isinstance(k, str)
+    ]
+    return title, [w for w in words if w][:EVENT_KEYWORDS_SAID]
+
+
 def follow_detected_event(service: IncidentService, incident_id: str, key: str) -> None:
     """The demo's fire incident, opened under ``FIRE_EVENT_REF`` before detection raised
-    the fire, follows the event detection raised for it (said on its timeline)."""
+    the fire, follows the event detection raised for it (said on its timeline).
+
+    The note names the event as the console does: "对应的检测事件" (the incident page
+    links it under that name), by its title and keywords. Its key is the program's, kept
+    in the entry's data ("linked"), not in the words people read."""
+    title, keywords = event_in_words(service, key)
+    said_zh = f"“{title}”" if title else ""
+    said_en = f'"{title}"' if title else ""
+    if keywords:
+        said_zh += f"（关键词：{'、'.join(keywords)}）"
+        said_en += f"{' ' if title else ''}(keywords: {', '.join(keywords)})"
+    if said_zh:
+        text_zh = f"系统已自动发现此火情，对应的检测事件为{said_zh}，本舆情事件随之跟踪"
+        text = (
+            f"Detection found the fire on its own: its detected event is {said_en}; "
+            "the incident follows it"
+        )
+    else:  # not stored (yet): said without a name rather than by its key
+        text_zh = "系统已自动发现此火情，本舆情事件随之跟踪对应的检测事件"
+        text = "Detection found the fire on its own; the incident follows its detected event"
 
     def follow(incident: Incident, now: datetime) -> None:
         before = incident.event_ref
@@ -284,8 +330,8 @@ def follow_detected_event(service: IncidentService, incident_id: str, key: str) 
             at=now,
             actor=Actor.system("demo"),
             kind=EntryKind.NOTE,
-            text=f"detection raised the fire as event {key}; the incident follows it",
-            text_zh=f"事件发现已将此火情预警为检测事件 {key}，本舆情事件随之跟踪",
+            text=text,
+            text_zh=text_zh,
             data={"linked": key, "from": before},
         )
 
@@ -680,6 +726,7 @@ __all__ = [
     "demo_roster_path",
     "demo_settings",
     "detected_fire_event",
+    "event_in_words",
     "measure_fire",
     "measure_lead",
     "start_demo_incidents",

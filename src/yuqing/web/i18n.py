@@ -19,7 +19,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Live collection, grouping and alerts (demo)",
     },
     "now": {"zh": "当前时间", "en": "Now"},
-    "stream_time": {"zh": "当前时间（流时间）", "en": "Now (stream time)"},
+    # In the demo the page's clock is the replayed scenario's (a day in July 2026),
+    # not the reader's: said so, in plain words ("流时间" was the engineers' word).
+    "demo_time": {"zh": "演示场景时间", "en": "Demo scenario time"},
     # Every time on the page is a wall-clock time in the deployment's zone (the figure
     # beside the clock names it): a reader elsewhere, or the API's, must not guess.
     "time_zone": {"zh": "时区", "en": "Time zone"},
@@ -38,6 +40,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     "burst_at": {"zh": "时间", "en": "At"},
     "burst_posts": {"zh": "窗口内条数", "en": "Posts in window"},
     "burst_expected": {"zh": "通常约（条）", "en": "Usually about (posts)"},
+    # A baseline of nothing (a new topic, a monitor watching a quiet one): "通常约 0.0"
+    # read as a figure of no use; said in words.
+    "burst_none_before": {"zh": "此前几乎没有", "en": "almost none before"},
     "burst_window": {"zh": "窗口（分钟）", "en": "Window (min)"},
     "bursting_now": {"zh": "正在突增", "en": "Bursting now"},
     "removed_monitor": {"zh": "（已删除的方案）", "en": "(removed monitor)"},
@@ -289,9 +294,6 @@ _STRINGS: dict[str, dict[str, str]] = {
     "list_sep": {"zh": "；", "en": "; "},
     "names_sep": {"zh": "、", "en": ", "},
     "colon": {"zh": "：", "en": ": "},
-    "span_days": {"zh": "{d} 天 {h} 小时", "en": "{d} d {h} h"},
-    "span_hours": {"zh": "{h} 小时 {m} 分钟", "en": "{h} h {m} min"},
-    "span_minutes": {"zh": "{m} 分钟", "en": "{m} min"},
     "origin_event": {"zh": "自动发现", "en": "Detected automatically"},
     "origin_patrol": {"zh": "巡查报告", "en": "Patrol report"},
     # Around the content of a page the overview links to.

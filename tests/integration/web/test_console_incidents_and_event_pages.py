@@ -223,7 +223,7 @@ def test_an_incidents_page_shows_its_level_and_why_its_deadlines_and_its_timelin
         patrol = client.get(f"/incidents/{ids['patrol']}").text
     shown = _text(zh)
     assert "III级（黄色）" in shown and "云溪化工园区火灾" in shown
-    assert "受伤人数为 22" in shown  # why this level, as the rules said it
+    assert "受伤 22 人" in shown  # why this level, as the rules said it
     clocks = _rows(zh, "clocks")
     assert clocks and all("计时中" in _text(c) for c in clocks)
     assert any("剩余" in _text(c) for c in clocks)
@@ -231,7 +231,7 @@ def test_an_incidents_page_shows_its_level_and_why_its_deadlines_and_its_timelin
     # Its detection event, linked.
     assert 'href="/events/k-fire?lang=zh"' in zh
     en_shown = _text(en)
-    assert "Level III (yellow)" in en_shown and "injuries is 22" in en_shown
+    assert "Level III (yellow)" in en_shown and "22 injured" in en_shown
     assert all("Running" in _text(c) for c in _rows(en, "clocks"))
     # A hand-reported one: escaped, its origin said.
     assert EVIL not in patrol and "&lt;script&gt;" in patrol

@@ -186,7 +186,7 @@ def test_an_incident_graded_by_a_person_does_not_say_it_is_not_graded(
     # Opened by hand and not graded yet: said so.
     assert "尚无拟定依据（人工立案，尚未定级）" in _text(ungraded)
     # The rules' reasons, where there are some: no sentence about their absence.
-    assert 'id="incident-no-reasons"' not in fire and "受伤人数为 22" in _text(fire)
+    assert 'id="incident-no-reasons"' not in fire and "受伤 22 人" in _text(fire)
 
 
 def test_no_page_loads_anything_from_another_site(

@@ -109,7 +109,9 @@ def test_the_fire_opened_before_detection_raised_it_follows_the_event_once_raise
     assert fire.event_ref == "k-fire"
     # Said on its timeline, in both languages.
     note = fire.timeline.entries[-1]
-    assert "k-fire" in note.text_zh and "k-fire" in note.text
+    # The event named in words (its title), its key kept for programs.
+    assert note.data["linked"] == "k-fire" and "k-fire" not in note.text_zh + note.text
+    assert "云溪县化工园区起火" in note.text_zh and "云溪县化工园区起火" in note.text
     event_page, incident_page = _pages(ctx, "k-fire", fire.id)
     assert f'href="/incidents/{fire.id}?lang=zh"' in event_page
     assert 'href="/events/k-fire?lang=zh"' in incident_page

@@ -61,8 +61,12 @@ def test_highest_matching_level_wins_with_its_reasons() -> None:
         ("II-spread", "volume", 25_000, ">=", 20000, Level.II),
         ("II-spread", "places_outside_home", 4, ">=", 3, Level.II),
     ]
-    assert proposal.reasons[0].text_zh == "信息量为 25000，≥ 20000（规则 II-spread，II级）"
-    assert proposal.reasons[0].text_en == "volume is 25000, ≥ 20000 (rule II-spread, level II)"
+    assert (
+        proposal.reasons[0].text_zh == "信息量 25000 条（II级标准：20000 条及以上；规则 II-spread）"
+    )
+    assert proposal.reasons[0].text_en == (
+        "25,000 posts (level II threshold: 20,000 or more; rule II-spread)"
+    )
 
 
 def test_all_group_needs_every_condition() -> None:
@@ -103,8 +107,8 @@ def test_default_plan_media_and_share_rules_explain_themselves() -> None:
     )
     assert proposal.level is Level.II
     assert [r.text_zh for r in proposal.reasons] == [
-        "中央媒体转载数为 2，≥ 1（规则「中央媒体关注且负面为主」，II级）",
-        "负面占比为 62%，≥ 50%（规则「中央媒体关注且负面为主」，II级）",
+        "2 家中央媒体转载（II级标准：1 家及以上；规则「中央媒体关注且负面为主」）",
+        "负面信息占 62%（II级标准：50%及以上；规则「中央媒体关注且负面为主」）",
     ]
 
 
@@ -139,12 +143,12 @@ def test_kind_and_category_conditions() -> None:
     proposal = propose_level(table, signals)
     assert proposal.level is Level.III
     assert (
-        proposal.reasons[0].text_zh == "事件类别为 公共卫生事件，属于 公共卫生事件、社会安全事件"
-        "（规则 III-health-overseas，III级）"
+        proposal.reasons[0].text_zh == "事件类别为公共卫生事件（III级标准：属于公共卫生事件或"
+        "社会安全事件；规则 III-health-overseas）"
     )
     assert (
         proposal.reasons[2].text_en
-        == "2 source categories seen, ≥ 2 (rule III-health-overseas, level III)"
+        == "2 kinds of source (level III threshold: 2 or more; rule III-health-overseas)"
     )
     assert (
         propose_level(
@@ -210,5 +214,7 @@ def test_every_rule_of_the_default_plan_is_named_in_words_in_its_reasons() -> No
     proposal = propose_level(plan, Signals(injuries=22))
     assert proposal.level is Level.III
     assert proposal.reasons[0].rule_id == "III-casualties"  # traceable to the plan file
-    assert proposal.reasons[0].text_zh == "受伤人数为 22，≥ 10（规则「较大人员伤亡」，III级）"
+    assert (
+        proposal.reasons[0].text_zh == "受伤 22 人（III级标准：10 人及以上；规则「较大人员伤亡」）"
+    )
     assert "III-casualties" not in proposal.reasons[0].text_zh
