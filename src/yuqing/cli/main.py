@@ -204,10 +204,18 @@ def rejection_text(location: str, problem: str) -> str:
 
 
 def feed_text(message: str) -> str:
-    """A feed poll's error or note in the run's language (the console's known forms)."""
-    from yuqing.web.i18n import feed_error
+    """A feed poll's error or note in the run's language: by its code (``feed_reason``),
+    or, read back from the health record, by the form of its English."""
+    from yuqing.sources.reasons import feed_text as said
 
-    return feed_error(message, language.current()) or message
+    return said(message, language.current())
+
+
+def reason_said(problem: str) -> str:
+    """A coded reason (a replay's note ...) in the run's language."""
+    from yuqing.sources.reasons import reason_text
+
+    return reason_text(problem, language.current())
 
 
 @contextmanager
@@ -675,9 +683,9 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
         )
         if replayer.stray_note:
-            note(replayer.stray_note)
+            note(reason_said(replayer.stray_note))
         if replayer.order_note:
-            note(replayer.order_note)
+            note(reason_said(replayer.order_note))
         settings = load_settings()
         if (purging := _purge_note(replayer, settings.retention_days)) is not None:
             note(purging)
@@ -756,8 +764,10 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
 
 @app.command(
     help=say(
-        "全文检索已入库的信息（支持中文和英文）。",
-        "Full-text search over stored posts (Chinese and English).",
+        "全文检索已入库的信息（支持中文和英文）。"
+        "\n\n只读命令：还没有数据库时，说明如何创建，不会创建数据库，退出码为 0。",
+        "Full-text search over stored posts (Chinese and English)."
+        "\n\nRead-only: with no store yet it says how to make one, creates none, and exits 0.",
     )
 )
 def search(
@@ -882,6 +892,8 @@ def search(
             )
         return 0
 
+    if not demo:
+        stop_without_store(say("没有可检索的信息", "nothing to search"))
     with_context(run, demo=demo)
 
 
@@ -1114,8 +1126,10 @@ def _local_second(moment: datetime | None, zone: tzinfo) -> str:
 @feeds_app.command(
     "list",
     help=say(
-        "列出订阅源及其运行状况：最近成功、最近错误、每日条数。",
-        "List feeds with their health: last success, last error, items per day.",
+        "列出订阅源及其运行状况：最近成功、最近错误、每日条数。"
+        "\n\n只读命令：还没有数据库时，说明如何创建，不会创建数据库，退出码为 0。",
+        "List feeds with their health: last success, last error, items per day."
+        "\n\nRead-only: with no store yet it says how to make one, creates none, and exits 0.",
     ),
 )
 def feeds_list() -> None:
@@ -1162,6 +1176,9 @@ def feeds_list() -> None:
             )
         return 0
 
+    stop_without_store(
+        say("还没有订阅源（用 yuqing feeds add URL 添加）", "no feeds yet (yuqing feeds add URL)")
+    )
     with_context(run)
 
 
@@ -1196,9 +1213,11 @@ def feeds_poll(
                 for said in outcome.notes[:20]:
                     note(feed_text(said))
                 if outcome.error:
+                    said = feed_text(outcome.error)
                     # Most feed errors name their URL already (both in display form).
-                    where = "" if outcome.error.startswith(outcome.url) else f"{outcome.url}: "
-                    complain(feed_text(f"{where}{outcome.error}"))
+                    if not outcome.error.startswith(outcome.url):
+                        said = say("{url}：{said}", "{url}: {said}", url=outcome.url, said=said)
+                    complain(said)
                     worst = 1
                 elif outcome.not_modified:
                     typer.echo(say("{slug}：内容未更新", "{slug}: not modified", slug=outcome.slug))
@@ -1348,8 +1367,10 @@ def monitors_add(
 @monitors_app.command(
     "list",
     help=say(
-        "列出监测方案、各自命中的信息条数和最近一次突增。",
-        "List monitors, how many posts each matched, and each one's last burst.",
+        "列出监测方案、各自命中的信息条数和最近一次突增。"
+        "\n\n只读命令：还没有数据库时，说明如何创建，不会创建数据库，退出码为 0。",
+        "List monitors, how many posts each matched, and each one's last burst."
+        "\n\nRead-only: with no store yet it says how to make one, creates none, and exits 0.",
     ),
 )
 def monitors_list() -> None:
@@ -1409,6 +1430,12 @@ def monitors_list() -> None:
             )
         return 0
 
+    stop_without_store(
+        say(
+            "还没有监测方案（用 yuqing monitors add NAME QUERY 添加）",
+            "no monitors yet (yuqing monitors add NAME QUERY)",
+        )
+    )
     with_context(run)
 
 
@@ -1515,6 +1542,56 @@ def db_upgrade() -> None:
     typer.echo(
         say("数据库结构版本：{revision}", "database at revision {revision}", revision=revision)
     )
+
+
+def stop_without_store(nothing: str) -> None:
+    """For a command that only reads: when its SQLite store does not exist, say so, and
+    how to make one, and end the run with 0 (an empty answer, not a failure).
+
+    Opening a context creates the store, and a listing or a search on a fresh data folder
+    (or one mistyped in YUQING_DATA_DIR) left an empty ``yuqing.db`` behind as if it had
+    always been there. A PostgreSQL database exists before yuqing is pointed at it; its
+    tables are made when it is first opened, as before (nothing new is left on disk).
+    """
+    from yuqing.settings import load_settings
+
+    with user_errors():
+        url = load_settings().effective_database_url
+    missing = _missing_sqlite_file(url)
+    if missing is None:
+        return
+    note(
+        say(
+            "还没有 yuqing 数据库（{missing} 不存在）：{nothing}。导入信息（yuqing ingest 文件）"
+            "或运行 yuqing db upgrade 会创建数据库；如果数据库在别处，请检查 data_dir 或 "
+            "database_url 设置（用 yuqing config show 查看）",
+            "no yuqing store yet ({missing} does not exist): {nothing}. Importing posts "
+            "(yuqing ingest FILE) or yuqing db upgrade creates it; if the store is elsewhere, "
+            "check data_dir or database_url (yuqing config show)",
+            missing=missing,
+            nothing=nothing,
+        )
+    )
+    raise typer.Exit(0)
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The SQLite file of ``url`` when it does not exist (None for one that does, an
+    in-memory or server database, or a URL whose problem opening it names)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    # Checked before Database(), which creates the file's folder.
+    file = Path(parsed.database)
+    return None if file.is_file() else str(file)
 
 
 def _missing_store(url: str) -> str | None:

@@ -6,7 +6,9 @@ The format is that of the evaluation sets (``../shared/data/README.md``)::
     repost_of, reply_to, reposts, comments, likes        (+ url; extra fields kept)
 
 ``parse_post_record`` turns one decoded JSON object or CSV row into a ``PostRecord``
-or raises ``InvalidRecord`` naming the field and the problem. Sizes are bounded here,
+or raises ``InvalidRecord`` naming the field and the problem: a ``RecordRefused``, whose
+message is a ``Reason`` with a stable code (``record.missing`` ...) and the values it
+names, from which the command line says it in Chinese. Sizes are bounded here,
 at the door, so nothing downstream ever sees an unbounded string.
 """
 
@@ -24,8 +26,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.clock import EARLIEST, LATEST, checked_utc
+from yuqing.core.reasons import Reason, RecordRefused, reason, refused
 from yuqing.core.shown import cut, one_line
-from yuqing.errors import InvalidRecord
 
 POST_FIELDS: tuple[str, ...] = (
     "id",
@@ -251,18 +253,34 @@ def parse_time_and_zone(
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidRecord(
-                f"{field_name}: {value[:40]!r} is not an ISO-8601 time{_time_hint(text)}"
+            shown, hint = repr(value[:40]), _time_hint(text)
+            raise refused(
+                "record.not_a_time",
+                f"{field_name}: {shown} is not an ISO-8601 time{hint}",
+                field=field_name,
+                value=shown,
+                hint=hint,
             ) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
-            raise InvalidRecord(
-                f"{field_name}: {value!r} is not a valid timestamp{_milliseconds_hint(value)}"
+            shown, hint = repr(value), _milliseconds_hint(value)
+            raise refused(
+                "record.bad_timestamp",
+                f"{field_name}: {shown} is not a valid timestamp{hint}",
+                field=field_name,
+                value=shown,
+                hint=hint,
             ) from None
     else:
-        raise InvalidRecord(f"{field_name}: expected a time, got {type(value).__name__}")
+        kind = type(value).__name__
+        raise refused(
+            "record.expected_time",
+            f"{field_name}: expected a time, got {kind}",
+            field=field_name,
+            type=kind,
+        )
     zoned = moment.tzinfo is not None
     if not zoned:
         moment = moment.replace(tzinfo=UTC)
@@ -271,8 +289,14 @@ def parse_time_and_zone(
     try:
         checked_utc(moment, field_name)
     except ValueError:
-        raise InvalidRecord(
-            f"{field_name}: {str(value)[:40]!r} is outside the years {EARLIEST.year}-{LATEST.year}"
+        shown = repr(str(value)[:40])
+        raise refused(
+            "record.year_range",
+            f"{field_name}: {shown} is outside the years {EARLIEST.year}-{LATEST.year}",
+            field=field_name,
+            value=shown,
+            first=str(EARLIEST.year),
+            last=str(LATEST.year),
         ) from None
     return moment, zoned
 
@@ -285,7 +309,7 @@ _DATE_LIKE = re.compile(
 _UNIX_DIGITS = re.compile(r"-?[0-9]{9,13}")
 
 
-def _time_hint(text: str) -> str:
+def _time_hint(text: str) -> Reason | str:
     """How to write a time that is not ISO-8601 but of a form it is told from, for the
     refusal's message ("" for others: 'soon' says enough).
 
@@ -306,28 +330,37 @@ def _time_hint(text: str) -> str:
                 continue
             if EARLIEST <= moment < LATEST:
                 shown = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-                return f" (if it is a Unix time in {unit}, write it as {shown})"
+                return reason(
+                    f"hint.unix_{unit}",
+                    f" (if it is a Unix time in {unit}, write it as {shown})",
+                    time=shown,
+                )
     found = _DATE_LIKE.fullmatch(text)
     if found is not None:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
         try:
             moment = datetime(year, month, day, hour, minute, second)
         except ValueError:
-            return " (there is no such day or hour)"
-        return f" (write it as {moment:%Y-%m-%dT%H:%M:%S}+08:00 if it is China time)"
+            return reason("hint.no_such_time", " (there is no such day or hour)")
+        shown = f"{moment:%Y-%m-%dT%H:%M:%S}"
+        return reason(
+            "hint.china_time", f" (write it as {shown}+08:00 if it is China time)", time=shown
+        )
     return ""
 
 
-def _milliseconds_hint(value: float) -> str:
+def _milliseconds_hint(value: float) -> Reason | str:
     try:
         moment = datetime.fromtimestamp(float(value) / 1000, UTC)
     except (OverflowError, OSError, ValueError):
         return ""
     if not EARLIEST <= moment < LATEST:
         return ""
-    return (
-        " (Unix times are read in seconds; in milliseconds this is "
-        f"{moment:%Y-%m-%dT%H:%M:%S}Z: divide it by 1000)"
+    shown = f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+    return reason(
+        "hint.milliseconds",
+        f" (Unix times are read in seconds; in milliseconds this is {shown}: divide it by 1000)",
+        time=shown,
     )
 
 
@@ -343,10 +376,12 @@ def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> st
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidRecord(f"{key}: expected a string, got {type(value).__name__}")
+        raise _not_a_string(key, value)
     text = str(value).strip()
     if len(text) > limit:
-        raise InvalidRecord(f"{key}: longer than {limit} characters")
+        raise refused(
+            "record.too_long", f"{key}: longer than {limit} characters", field=key, limit=limit
+        )
     _refuse_nul(key, text)
     return text or None
 
@@ -354,7 +389,16 @@ def _short(obj: Mapping[str, Any], key: str, limit: int = MAX_SHORT_CHARS) -> st
 def _refuse_nul(key: str, value: str) -> None:
     # SQLite keeps a NUL, PostgreSQL's text columns cannot: a file must import alike on both.
     if "\x00" in value:
-        raise InvalidRecord(f"{key}: holds a NUL character (\\u0000), which is not text")
+        raise refused(
+            "record.nul", f"{key}: holds a NUL character (\\u0000), which is not text", field=key
+        )
+
+
+def _not_a_string(key: str, value: object) -> RecordRefused:
+    kind = type(value).__name__
+    return refused(
+        "record.expected_string", f"{key}: expected a string, got {kind}", field=key, type=kind
+    )
 
 
 def _count(obj: Mapping[str, Any], key: str) -> int | None:
@@ -362,7 +406,9 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise InvalidRecord(f"{key}: expected a whole number, got a boolean")
+        raise refused(
+            "record.boolean_count", f"{key}: expected a whole number, got a boolean", field=key
+        )
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
@@ -372,11 +418,20 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
         # gap in it as floats, and 3.0 in JSON was already taken.
         number = int(whole.group(1))
     else:
-        raise InvalidRecord(f"{key}: {str(value)[:40]!r} is not a whole number")
+        shown = repr(str(value)[:40])
+        raise refused(
+            "record.not_whole", f"{key}: {shown} is not a whole number", field=key, value=shown
+        )
     if number < 0:
-        raise InvalidRecord(f"{key}: must not be negative")
+        raise refused("record.negative", f"{key}: must not be negative", field=key)
     if number > _MAX_COUNT:
-        raise InvalidRecord(f"{key}: {str(value)[:40]} is larger than any count can be")
+        shown = str(value)[:40]
+        raise refused(
+            "record.count_too_large",
+            f"{key}: {shown} is larger than any count can be",
+            field=key,
+            value=shown,
+        )
     return number
 
 
@@ -462,9 +517,13 @@ def _field_keys(obj: Mapping[Any, Any]) -> dict[Any, Any]:
             continue
         if name in written:
             first, second = (repr(cut(k, _KEY_SHOWN)) for k in (written[name], key))
-            raise InvalidRecord(
+            raise refused(
+                "record.given_twice",
                 f"{name}: given twice, as {first} and {second} "
-                "(keys that differ only in case name the same field; keep one)"
+                "(keys that differ only in case name the same field; keep one)",
+                field=name,
+                first=first,
+                second=second,
             )
         written[name] = key
         fields[name] = value
@@ -475,7 +534,8 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
     """Validate one decoded item (JSON object or CSV row) as a post; the keys of the post
     fields are read in any case (``_field_keys``), and ``raw`` holds them so."""
     if not isinstance(obj, Mapping):
-        raise InvalidRecord(f"expected a JSON object, got {json_type(obj)}")
+        kind = json_type(obj)
+        raise refused("record.not_object", f"expected a JSON object, got {kind}", type=kind)
     obj = _field_keys(obj)
     text = obj.get("text")
     title_value = obj.get("title")
@@ -486,11 +546,11 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
             # A plain repost or reaction without words of its own still shows spread.
             text = ""
         else:
-            raise InvalidRecord("text: missing or empty")
+            raise refused("record.missing", "text: missing or empty", field="text")
     if not isinstance(text, str):
-        raise InvalidRecord(f"text: expected a string, got {type(text).__name__}")
+        raise _not_a_string("text", text)
     if title_value is not None and not isinstance(title_value, str):
-        raise InvalidRecord(f"title: expected a string, got {type(title_value).__name__}")
+        raise _not_a_string("title", title_value)
     truncated = len(text) > MAX_TEXT_CHARS
     if truncated:
         text = text[:MAX_TEXT_CHARS]
@@ -504,8 +564,13 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
         author_kind = AuthorKind(str(kind_value).strip().lower())
     except ValueError:
         allowed = ", ".join(k.value for k in AuthorKind)
-        raise InvalidRecord(
-            f"author_kind: {str(kind_value)[:40]!r} is not one of {allowed}"
+        shown = repr(str(kind_value)[:40])
+        raise refused(
+            "record.bad_kind",
+            f"author_kind: {shown} is not one of {allowed}",
+            field="author_kind",
+            value=shown,
+            allowed=allowed,
         ) from None
 
     url = _short(obj, "url", MAX_URL_CHARS)
@@ -514,7 +579,12 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
         # (weibo.com/n/<name>) holds the person's name in clear.
         host, slash, _path = url.partition("/")
         shown = host[:60] + ("/…" if slash else "")
-        raise InvalidRecord(f"url: {shown!r} is not an http(s) URL")
+        raise refused(
+            "record.bad_url",
+            f"url: {shown!r} is not an http(s) URL",
+            field="url",
+            value=repr(shown),
+        )
 
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
     published_at, zoned = parse_time_and_zone(obj.get("published_at"))

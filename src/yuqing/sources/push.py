@@ -7,7 +7,9 @@ items, gives a single rejection located at ``body`` and no posts.
 
 The API decodes the JSON and bounds the request size; this module bounds each item to
 ``MAX_RECORD_BYTES`` (as for a line of an import file) and validates it with
-``parse_post_record``.
+``parse_post_record``. Every problem is a ``Reason``: the English the API answers, with
+a stable code (``push.*``, ``record.*``) from which the command line and the console say
+it in Chinese.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from yuqing.core.posts import (
     lone_surrogate_at,
     parse_post_record,
 )
+from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
@@ -41,43 +44,42 @@ def parse_push_batch(
             return [Rejection(BODY, _mapping_problem(payload))]
         if len(named) > 1:
             keys = " and ".join(repr(one_line(str(key), 40)) for key in named[:2])
-            return [Rejection(BODY, f"the posts array is given twice, as {keys}; send one")]
+            said = f"the posts array is given twice, as {keys}; send one"
+            return [Rejection(BODY, reason("push.posts_twice", said, keys=keys))]
         posts = payload[named[0]]
         if not isinstance(posts, list):
-            return [Rejection(BODY, f'"posts" must be an array, got {json_type(posts)}')]
+            kind = json_type(posts)
+            said = f'"posts" must be an array, got {kind}'
+            return [Rejection(BODY, reason("push.posts_not_array", said, type=kind))]
     elif isinstance(payload, list):
         posts = payload
     else:
-        return [
-            Rejection(
-                BODY,
-                'expected a JSON array of posts or an object {"posts": [...]}, '
-                f"got {json_type(payload)}",
-            )
-        ]
+        kind = json_type(payload)
+        said = f'expected a JSON array of posts or an object {{"posts": [...]}}, got {kind}'
+        return [Rejection(BODY, reason("push.not_a_batch", said, type=kind))]
     if len(posts) > max_items:
-        return [
-            Rejection(
-                BODY, f"too many posts: {len(posts):,} in one request; the limit is {max_items:,}"
-            )
-        ]
+        said = f"too many posts: {len(posts):,} in one request; the limit is {max_items:,}"
+        return [Rejection(BODY, reason("push.too_many", said, count=len(posts), limit=max_items))]
     return [_parse_item(index, obj, default_source) for index, obj in enumerate(posts)]
 
 
 def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
     location = f"item {index}"
     if (where := lone_surrogate_at(obj)) is not None:
-        return Rejection(location, f"{where}: {LONE_SURROGATE}")
+        said = f"{where}: {LONE_SURROGATE}"
+        return Rejection(location, reason("record.lone_surrogate", said, field=where))
     try:
         size = len(json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8"))
     except (TypeError, ValueError, RecursionError):
-        return Rejection(location, "not JSON-serialisable")
+        return Rejection(location, reason("push.not_serialisable", "not JSON-serialisable"))
     if size > MAX_RECORD_BYTES:
-        return Rejection(location, f"record larger than {MAX_RECORD_BYTES:,} bytes")
+        said = f"record larger than {MAX_RECORD_BYTES:,} bytes"
+        return Rejection(location, reason("record.too_large", said, limit=MAX_RECORD_BYTES))
     try:
         record = parse_post_record(obj, default_source=default_source)
     except InvalidRecord as exc:
-        return Rejection(location, str(exc))
+        # core.posts' refusals are Reasons already (str() of a RecordRefused).
+        return Rejection(location, getattr(exc, "reason", None) or str(exc))
     return Located(record, location)
 
 
@@ -85,10 +87,15 @@ def _folded(key: object) -> object:
     return key.strip().lower() if isinstance(key, str) else key
 
 
-def _mapping_problem(payload: Mapping[object, object]) -> str:
+def _mapping_problem(payload: Mapping[object, object]) -> Reason:
     if any(_folded(key) in ("text", "title") for key in payload):
-        return 'a single post must be sent as an array [post] or as {"posts": [post]}'
+        said = 'a single post must be sent as an array [post] or as {"posts": [post]}'
+        return reason("push.single_post", said)
     # The client's own keys, shown back and recorded with the run: one line, no controls.
     keys = ", ".join(sorted(one_line(str(key), 40) for key in list(payload)[:10]))
-    shown = f" (keys: {keys})" if keys else " (empty object)"
-    return f'expected an object with a "posts" array{shown}'
+    if not keys:
+        return reason(
+            "push.no_posts_key_empty", 'expected an object with a "posts" array (empty object)'
+        )
+    said = f'expected an object with a "posts" array (keys: {keys})'
+    return reason("push.no_posts_key", said, keys=keys)

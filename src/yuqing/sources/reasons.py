@@ -7,44 +7,40 @@ From them ``reason_text`` says it in Chinese, as the console says a monitor's qu
 refusal (``yuqing.web.i18n.query_reason``): a code without a sentence, or a parameter
 missing, falls back to the English.
 
-A post's own field problems are raised by ``yuqing.core.posts`` as plain English
-(``InvalidRecord``): ``record_reason`` gives them their code by their known forms, so
-the command line can say them too; a form it does not know stays English.
+A post's own field problems are raised by ``yuqing.core.posts`` with their codes
+(``RecordRefused``, whose ``str()`` is the ``Reason``). Text that comes without one (a
+rejection read back from the store, the ingestor's check of dates) is given its code by
+its known form (``record_reason``); a form not known stays English.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import cut
 from yuqing.errors import SourceError
 
+# Reason and reason live in the core (its validation gives codes too); the sources take
+# them from here as well.
+__all__ = [
+    "FileRefused",
+    "Reason",
+    "SourceRefused",
+    "feed_problem",
+    "feed_reason",
+    "feed_text",
+    "reason",
+    "reason_text",
+    "record_reason",
+    "refusal_text",
+]
+
 # The longest text of the file a Chinese sentence repeats (values, JSON's own words).
 _MAX_PART = 120
-
-
-class Reason(str):
-    """An English reason that also carries its stable ``code`` and ``params``.
-
-    Params may be ``Reason``s themselves (a header row's problem, a row spanning lines):
-    they are said in the same language as the sentence around them.
-    """
-
-    code: str
-    params: dict[str, Any]
-
-    def __new__(cls, english: str, code: str, params: Mapping[str, Any] | None = None) -> Reason:
-        reason = super().__new__(cls, english)
-        reason.code = code
-        reason.params = dict(params or {})
-        return reason
-
-    def __getnewargs__(self) -> tuple[str, str, dict[str, Any]]:  # type: ignore[override]
-        # Pickled (a worker process, a queue) it keeps its code and params.
-        return (str(self), self.code, self.params)
 
 
 class FileRefused(SourceError):
@@ -54,17 +50,13 @@ class FileRefused(SourceError):
     command line say it in its own language.
     """
 
-    def __init__(self, path: Path | str, reason: Reason) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: Path | str, said: Reason) -> None:
+        super().__init__(f"{path}: {said}")
         self.path = str(path)
-        self.reason = reason
+        self.reason = said
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.reason))
-
-
-def reason(code: str, english: str, **params: Any) -> Reason:
-    return Reason(english, code, params)
 
 
 # Python's json module's own words (JSONDecodeError.msg), in Chinese.
@@ -158,8 +150,59 @@ _SENTENCES: dict[str, str] = {
     "record.bad_kind": "{field}：{value} 不是可用的值（{allowed}）",
     "record.bad_url": "{field}：{value} 不是 http(s) 网址",
     "record.future": "published_at {time} 比现在晚 {days} 天（请检查文件的日期和时区）",
+    # A replayed stream (yuqing.sources.replay).
+    "replay.no_times": (
+        "信息流中没有一条信息带有效的 published_at（发布时间），因此没有信息流时间；"
+        "如仍要回放，请从现在开始回放（yuqing replay --now）"
+    ),
+    "replay.no_times_rejected": (
+        "信息流中没有一条信息带有效的 published_at（发布时间）（{count} 行被拒收，第一行："
+        "{location}：{problem}），因此没有信息流时间；如仍要回放，请从现在开始回放"
+        "（yuqing replay --now）"
+    ),
+    "replay.too_long": "信息流跨越 {days} 天（{first} 至 {last}）：请检查其中的日期",
+    "replay.too_slow": "以 {speed} 倍速回放 {days} 天的信息流需要 {took} 天：请提高 --speed",
+    "replay.too_slow_for_ever": "以 {speed} 倍速回放 {days} 天的信息流永远无法完成：请提高 --speed",
+    "replay.too_many": "信息流超过 {limit} 条：请拆分文件后分别回放",
+    "replay.too_many_held": "信息流超过 {limit} 条（整个信息流都放在内存中）：请拆分后分别回放",
+    "replay.changed": (
+        "{file}：回放期间文件发生了变化（回放时会重新读取文件）：请回放一份不会被改写的副本"
+    ),
+    "replay.out_of_order": (
+        "{file} 远未按时间排序：一次读完回放需要暂存多达 {lookahead} 条提前读到的信息，"
+        "超过回放可暂存的 {held} 条（max_held）；因此将为这些信息重新读取文件，最多 "
+        "{passes} 次，读取时回放暂停；把文件按 published_at 排序即可一次回放完"
+    ),
+    "replay.more": "及另外 {count} 条",
+    "replay.stray_before": (
+        "{location}{more}：published_at {time} 比信息流中其余信息早 {days} 天；回放会为它"
+        "等待这么久（按倍速缩放）；如非有意，请检查其日期"
+    ),
+    "replay.stray_after": (
+        "{location}{more}：published_at {time} 比信息流中其余信息晚 {days} 天；回放会为它"
+        "等待这么久（按倍速缩放）；如非有意，请检查其日期"
+    ),
+    # A pushed batch (yuqing.sources.push).
+    "push.posts_twice": "posts 数组出现了两次（{keys}）：请只发送一个",
+    "push.posts_not_array": '"posts" 应为数组，实际是 {type}',
+    "push.not_a_batch": '应为由信息组成的 JSON 数组，或对象 {{"posts": [...]}}，实际是 {type}',
+    "push.too_many": "信息过多：一次请求 {count:,} 条，上限为 {limit:,} 条",
+    "push.not_serialisable": "不能转换为 JSON",
+    "push.single_post": '单条信息也须作为数组发送：[post] 或 {{"posts": [post]}}',
+    "push.no_posts_key_empty": '应为含 "posts" 数组的对象，收到的是空对象',
+    "push.no_posts_key": '应为含 "posts" 数组的对象（收到的键：{keys}）',
 }
-# The hints core.posts adds to a refused time, in Chinese.
+# The hints core.posts adds to a refused time (a ``Reason`` with one of these codes), in
+# Chinese.
+_HINTS = {
+    "hint.china_time": "（如果是北京时间，请写成 {time}+08:00）",
+    "hint.unix_seconds": "（如果是以秒计的 Unix 时间，请写成 {time}）",
+    "hint.unix_milliseconds": "（如果是以毫秒计的 Unix 时间，请写成 {time}）",
+    "hint.no_such_time": "（没有这一天或这个钟点）",
+    "hint.milliseconds": "（Unix 时间按秒读取；按毫秒读是 {time}：请除以 1000）",
+}
+_SENTENCES.update(_HINTS)
+# The same hints as plain English (a rejection read back from the store), by their forms.
 _TIME_HINTS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r" \(write it as (\S+)\+08:00 if it is China time\)"),
@@ -186,6 +229,7 @@ _TYPES = {
     "bool": "布尔值",
     "list": "数组",
     "dict": "对象",
+    "an object": "对象",
     "NoneType": "null",
     "an array": "数组",
     "a string": "文本",
@@ -274,18 +318,25 @@ def reason_text(problem: str, lang: str) -> str:
             values[key] = reason_text(value, lang)
         elif isinstance(value, int):
             values[key] = value
+        elif key in _WHOLE_PARAMS:
+            values[key] = str(value)
         else:
             values[key] = cut(str(value), _MAX_PART)
     if "detail" in values:
         words = {**_JSON_WORDS, **_CSV_WORDS}
         values["detail"] = words.get(str(values["detail"]), values["detail"])
-    if "hint" in values:
+    if "hint" in values and not isinstance(found.params["hint"], Reason):
         values["hint"] = _hint(str(found.params["hint"]))
     if "type" in values:
         values["type"] = _TYPES.get(str(values["type"]), values["type"])
     if "lines" in values:
         first, last = found.params.get("first"), found.params.get("last")
         values["lines"] = f"第 {first} 行" if first == last else f"第 {first}-{last} 行"
+    if found.code.startswith("feed.http_status"):
+        meaning = _HTTP_MEANINGS.get(str(found.params.get("status")))
+        values["meaning"] = f"（{meaning}）" if meaning else ""
+    if "first_entry" in values:
+        values["first_entry"] = _first_rejection(str(found.params["first_entry"]), lang)
     if "shown" in values:
         suffix = str(values["shown"])
         values["shown"] = f"扩展名为 {suffix} " if suffix else "没有扩展名"
@@ -306,8 +357,325 @@ def _hint(english: str) -> str:
 
 
 def refusal_text(error: BaseException, lang: str) -> str:
-    """A refused import file's error in ``lang``: ``path：reason`` (the English is the
-    error's own message)."""
+    """A refused import file's, replay's or feed's error in ``lang``: ``path：reason``
+    (the English is the error's own message)."""
     if lang == "zh" and isinstance(error, FileRefused):
         return f"{error.path}：{reason_text(error.reason, lang)}"
+    if lang == "zh" and isinstance(error, SourceRefused):
+        return reason_text(error.reason, lang)
     return str(error)
+
+
+class SourceRefused(SourceError):
+    """A source (a feed, a replay stream) cannot be read, for a coded ``reason``.
+
+    ``str()`` is the ``Reason`` itself, English as before, so its code survives callers
+    that keep only ``str(exc)`` (the feed poller's ``PollResult.error``).
+    """
+
+    def __init__(self, said: Reason) -> None:
+        super().__init__(said)
+        self.reason = said
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason,))
+
+
+# Params said whole: URLs (bounded where they are made), which a cut would make useless.
+_WHOLE_PARAMS = frozenset({"url", "target", "old", "new", "file", "location"})
+
+# -- Feeds ---------------------------------------------------------------------------------
+#
+# Each problem or note of a feed poll: its English form, the one that ``feed_reason``
+# makes (``yuqing.sources.rss``; the last few the feed poller's, in
+# ``yuqing.runtime.feeds``), and its Chinese. Params are text formatted already ("1,024").
+# A feed's health record keeps only the English (``source_health.last_error``): read back,
+# it is given its code by the same form (``feed_problem``), so the two cannot drift apart.
+# More particular forms come before the general ones they would also match.
+_FEED_FORMS: dict[str, tuple[str, str]] = {
+    "feed.not_http": ("{url}: not an http(s) URL", "{url}：不是 http(s) 网址"),
+    "feed.timeout": ("{url}: timed out after {seconds} s", "{url}：{seconds} 秒内没有响应"),
+    "feed.cannot_connect": (
+        "{url}: cannot connect ({detail})",
+        "{url}：无法连接（{detail}）：请检查网址是否正确、网站是否可以访问",
+    ),
+    "feed.too_many_redirects": ("{url}: too many redirects", "{url}：重定向次数过多"),
+    "feed.request_failed": ("{url}: request failed ({detail})", "{url}：请求失败（{detail}）"),
+    "feed.unasked_304": (
+        "{url}: HTTP 304 without a conditional request",
+        "{url}：未发条件请求，服务器却返回 HTTP 304",
+    ),
+    "feed.http_status_retry": (
+        "{url}: HTTP {status}{phrase} (Retry-After {seconds} s)",
+        "{url}：服务器返回 HTTP {status}{phrase}{meaning}，要求 {seconds} 秒后再试",
+    ),
+    "feed.http_status": (
+        "{url}: HTTP {status}{phrase}",
+        "{url}：服务器返回 HTTP {status}{phrase}{meaning}",
+    ),
+    "feed.too_large_declared": (
+        "{url}: feed larger than {mb} MB (Content-Length {length})",
+        "{url}：订阅源超过 {mb} MB（Content-Length {length}）",
+    ),
+    "feed.too_large": ("{url}: feed larger than {mb} MB", "{url}：订阅源超过 {mb} MB"),
+    "feed.redirect_internal": (
+        "{url}: redirected to {target} at {address} ({kind} address): refused, as the feed "
+        "is on a public address and its redirects may not lead to internal ones",
+        "{url}：拒绝重定向至 {target}：其地址 {address} 不是公网地址（{kind}），而订阅源本身"
+        "位于公网地址，其重定向不得指向内网地址",
+    ),
+    "feed.stacked_coding": (
+        "{url}: more than one content coding ({codings}), refused",
+        "{url}：内容编码不止一层（{codings}），拒绝读取",
+    ),
+    "feed.unknown_coding": (
+        "{url}: unsupported content coding {coding}",
+        "{url}：不支持的内容编码 {coding}",
+    ),
+    "feed.corrupt_coding": (
+        "{url}: the {coding} body is corrupt ({detail})",
+        "{url}：{coding} 压缩内容已损坏（{detail}）",
+    ),
+    "feed.cut_coding": (
+        "{url}: the {coding} body ends before its end",
+        "{url}：{coding} 压缩内容不完整",
+    ),
+    "feed.empty": (
+        "{url}: empty response, not an RSS or Atom feed",
+        "{url}：返回内容为空，不是 RSS/Atom 订阅源",
+    ),
+    "feed.doctype_unended": (
+        "{url}: not an RSS or Atom feed (its DOCTYPE declaration never ends)",
+        "{url}：不是 RSS/Atom 订阅源（其 DOCTYPE 声明没有结束）",
+    ),
+    "feed.html": (
+        "{url}: got an HTML page, not an RSS or Atom feed",
+        "{url}：返回的是网页，不是 RSS/Atom 订阅源：请确认网址是订阅源本身（通常以 .xml、"
+        ".rss 或 /feed 结尾），而不是网站的页面",
+    ),
+    "feed.not_a_feed_detail": (
+        "{url}: not an RSS or Atom feed ({detail})",
+        "{url}：不是 RSS/Atom 订阅源（XML 解析器：{detail}）",
+    ),
+    "feed.not_a_feed": ("{url}: not an RSS or Atom feed", "{url}：不是 RSS/Atom 订阅源"),
+    "feed.fetch_failed": (
+        "{url}: could not fetch the feed ({detail})",
+        "{url}：无法抓取订阅源（{detail}）",
+    ),
+    "feed.reader_stopped": (
+        "{url}: could not read the feed (its reader stopped, exit code {exit_code})",
+        "{url}：无法解析订阅源（读取进程意外退出，退出码 {exit_code}）",
+    ),
+    "feed.read_failed": (
+        "{url}: could not read the feed ({detail})",
+        "{url}：无法解析订阅源（{detail}）",
+    ),
+    "feed.reader_not_started": (
+        "{url}: could not start a process to read the feed ({detail})",
+        "{url}：无法启动读取订阅源的进程（{detail}）",
+    ),
+    "feed.read_timeout": (
+        "{url}: reading the feed took longer than {seconds} s ({size} bytes): not read",
+        "{url}：读取订阅源超过 {seconds} 秒（{size} 字节），未读取",
+    ),
+    # Notes of a poll that worked: what was read differently from what the feed said.
+    "feed.bad_byte": (
+        "{url}: 1 byte sequence is not valid {codec} (the first at byte {first}): "
+        "each read as U+FFFD",
+        "{url}：1 处字节序列不是有效的 {codec}（在第 {first} 字节）：已按 U+FFFD 读取",
+    ),
+    "feed.bad_bytes": (
+        "{url}: {count} byte sequences are not valid {codec} (the first at byte {first}): "
+        "each read as U+FFFD",
+        "{url}：{count} 处字节序列不是有效的 {codec}（第一处在第 {first} 字节）：均按 U+FFFD 读取",
+    ),
+    "feed.control": (
+        "{url}: 1 control character that XML does not allow (the first at byte {first}): "
+        "each read as U+FFFD",
+        "{url}：1 个 XML 不允许的控制字符（在第 {first} 字节）：已按 U+FFFD 读取",
+    ),
+    "feed.controls": (
+        "{url}: {count} control characters that XML does not allow (the first at byte "
+        "{first}): each read as U+FFFD",
+        "{url}：{count} 个 XML 不允许的控制字符（第一个在第 {first} 字节）：均按 U+FFFD 读取",
+    ),
+    "feed.dtd_entities": (
+        "{url}: the feed's own DTD (in its DOCTYPE) was ignored: the {count} entities it "
+        "declares ({names}) not expanded, their references kept as written",
+        "{url}：已忽略订阅源自带的 DTD（DOCTYPE 中）：其声明的 {count} 个实体（{names}）未展开，"
+        "引用按原文保留",
+    ),
+    "feed.dtd_ignored": (
+        "{url}: the feed's own DTD (in its DOCTYPE) was ignored",
+        "{url}：已忽略订阅源自带的 DTD（DOCTYPE 中）",
+    ),
+    "feed.too_many_entries": (
+        "{url}: {count} entries, more than the {limit} read at one poll (feed_max_entries): "
+        "the first {limit} read, {left} left out",
+        "{url}：共 {count} 条条目，超过每次抓取的上限 {limit} 条（feed_max_entries）：已读取前 "
+        "{limit} 条，略去 {left} 条",
+    ),
+    "feed.bad_language": (
+        "{url}: declared language {language} is not a language tag: entries kept without it",
+        "{url}：声明的语言 {language} 不是有效的语言标记：条目照常保留，但不带语言",
+    ),
+    "feed.entry_link": (
+        "{url} entry {number}: link {link} is not an http(s) URL: kept without it",
+        "{url} 第 {number} 条：链接 {link} 不是 http(s) 网址：条目照常保留，但不带链接",
+    ),
+    "feed.entry_date": (
+        "{url} entry {number}: date {date} cannot be read: kept without a publication time",
+        "{url} 第 {number} 条：无法读取日期 {date}：条目照常保留，但没有发布时间",
+    ),
+    "feed.entry_language_feed": (
+        "{url} entry {number}: language {language} is not a language tag: kept the feed's",
+        "{url} 第 {number} 条：语言 {language} 不是有效的语言标记：改用订阅源声明的语言",
+    ),
+    "feed.entry_language_none": (
+        "{url} entry {number}: language {language} is not a language tag: kept without it",
+        "{url} 第 {number} 条：语言 {language} 不是有效的语言标记：条目照常保留，但不带语言",
+    ),
+    "feed.moved_unusable": (
+        "{url}: moved permanently (HTTP {status}) to {target}: not kept",
+        "{url}：已永久迁移（HTTP {status}）至 {target}：新网址不可用，未采用",
+    ),
+    "feed.moved_to_http": (
+        "{url}: moved permanently (HTTP {status}) to {target}: not kept, since it leaves "
+        "https for plain http (change the feed's URL by hand if meant)",
+        "{url}：已永久迁移（HTTP {status}）至 {target}：未采用，因为新网址由 https 降为不加密"
+        "的 http（如确有此意，请手动修改订阅源网址）",
+    ),
+    "feed.moved": (
+        "{url}: moved permanently (HTTP {status}) to {target}: the feed's URL is now the new one",
+        "{url}：已永久迁移（HTTP {status}）至 {target}：订阅源网址已改为新网址",
+    ),
+    # The feed poller's own (yuqing.runtime.feeds), read back from the health record.
+    "feed.all_rejected": (
+        "{url}: all {count} entries rejected{first_entry}",
+        "{url}：全部 {count} 条条目被拒收{first_entry}",
+    ),
+    "feed.some_rejected": (
+        "{url}: {count} of {total} entries rejected{first_entry}",
+        "{url}：{total} 条条目中有 {count} 条被拒收{first_entry}",
+    ),
+    "feed.moved_for_good": (
+        "moved from {old} to {new} for good (a permanent redirect): polled at the new URL "
+        "from now on",
+        "订阅源已永久迁移（永久重定向）：由 {old} 迁至 {new}，此后按新网址抓取",
+    ),
+    "feed.not_moved": (
+        "{url}: not moved to {target}: that is feed {slug} already",
+        "{url}：未迁至 {target}：该网址已是订阅源 {slug}",
+    ),
+    "feed.store_failed": ("storing its items failed: {detail}", "保存其条目失败：{detail}"),
+}
+_SENTENCES.update({code: chinese for code, (_english, chinese) in _FEED_FORMS.items()})
+# What an HTTP status a feed answers with most often means, for people who do not know.
+_HTTP_MEANINGS = {
+    "400": "请求无效",
+    "401": "需要登录",
+    "403": "禁止访问",
+    "404": "找不到该网址",
+    "410": "该网址已删除",
+    "429": "请求过于频繁",
+    "500": "服务器内部错误",
+    "502": "网关错误",
+    "503": "服务暂时不可用",
+    "504": "网关超时",
+}
+_FIELD = re.compile(r"\{(\w+)\}")
+# What a field of these names holds (any text, for the others).
+_NUMBER = r"[\d,]+"
+_FIELD_TEXT = {
+    "status": r"\d{3}",
+    "number": r"\d+",
+    "mb": r"\d+",
+    "seconds": r"[\d.e+\-]+",
+    **dict.fromkeys(("count", "total", "left", "limit", "size", "first", "length"), _NUMBER),
+    # The poller's " (first: <where>: <problem>)" after the count of refused entries.
+    "first_entry": r"(?: \(first: .*\))?",
+}
+
+
+def _form_pattern(english: str) -> re.Pattern[str]:
+    """The English form as a pattern: its text literally, each field any text (a field
+    named twice, the same text)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    at = 0
+    for found in _FIELD.finditer(english):
+        parts.append(re.escape(english[at : found.start()]))
+        name = found[1]
+        text = _FIELD_TEXT.get(name, ".*?")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{text})")
+        seen.add(name)
+        at = found.end()
+    parts.append(re.escape(english[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+_FEED_PATTERNS = [(code, _form_pattern(english)) for code, (english, _) in _FEED_FORMS.items()]
+# A health record this long is not matched against the forms (each is linear in it, but
+# a record is at most 1,000 characters anyway).
+_MAX_MATCHED = 4000
+
+
+def feed_reason(code: str, **params: str) -> Reason:
+    """The feed problem or note ``code`` naming ``params``, its English by its form."""
+    return Reason(_FEED_FORMS[code][0].format_map(params), code, params)
+
+
+def feed_problem(message: str) -> Reason:
+    """A feed's problem or note (English) with its code, by its form: a ``Reason``
+    unchanged; ``feed.unknown`` (said in English in every language) for a form not known."""
+    if isinstance(message, Reason):
+        return message
+    if len(message) <= _MAX_MATCHED:
+        for code, pattern in _FEED_PATTERNS:
+            found = pattern.fullmatch(message)
+            if found is not None:
+                return Reason(message, code, found.groupdict())
+    return Reason(message, "feed.unknown")
+
+
+def feed_text(message: str, lang: str) -> str:
+    """A feed's problem or note in ``lang``. A health record may hold several, joined
+    by "; " (a note of the poll, then the poller's); each is said by its form."""
+    if lang != "zh":
+        return str(message)
+    whole = feed_problem(message)
+    if whole.code != "feed.unknown":
+        return reason_text(whole, lang)
+    parts = message.split("; ")
+    said: list[str] = []
+    start = 0
+    while start < len(parts):
+        # The shortest run of parts that is one known form: "; " joins the notes, and
+        # may occur within one's values (an entry's problem).
+        for end in range(start + 1, len(parts) + 1):
+            found = feed_problem("; ".join(parts[start:end]))
+            if found.code != "feed.unknown":
+                said.append(reason_text(found, lang))
+                start = end
+                break
+        else:
+            said.append(parts[start])
+            start += 1
+    return "；".join(said)
+
+
+_FIRST_REJECTION = re.compile(r" \(first: (?P<where>.+? entry \d+): (?P<problem>.*)\)", re.DOTALL)
+
+
+def _first_rejection(detail: str, lang: str) -> str:
+    """ " (first: <url> entry 3: <problem>)" of the poller's note on refused entries."""
+    if not detail:
+        return ""
+    found = _FIRST_REJECTION.fullmatch(detail)
+    if found is None:
+        return detail
+    problem = reason_text(found["problem"], lang)
+    return f"（第一条：{found['where']}：{problem}）"

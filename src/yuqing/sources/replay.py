@@ -52,9 +52,9 @@ import numpy as np
 import numpy.typing as npt
 
 from yuqing.core.clock import Clock, ScaledClock, SystemClock, utc
-from yuqing.errors import SourceError
 from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.files import open_import
+from yuqing.sources.reasons import SourceRefused, reason, record_reason
 
 MAX_REPLAY_ITEMS = 5_000_000
 MAX_BATCH = 10_000
@@ -148,16 +148,7 @@ class Replayer:
             self._shift = timedelta(0)
             stream_start = utc(start_at)
         else:
-            why = ""
-            if timeline.rejected:
-                why = (
-                    f" ({timeline.rejected:,} lines rejected, the first: "
-                    f"{timeline.first_rejection})"
-                )
-            raise SourceError(
-                f"replay stream has no post with a valid published_at{why}, so it has no "
-                "stream time; to replay it anyway, start it now (yuqing replay --now)"
-            )
+            raise _untimed(timeline.rejected, timeline.first_rejection)
         # Said of posts far from all the others (see _stray_posts), for the caller to show.
         self.stray_note: str | None = None
         # Said of a file too far from time order to replay in one pass, likewise.
@@ -167,19 +158,36 @@ class Replayer:
             first, last = _moment(int(times[0])), _moment(int(times[-1]))
             span = last - first
             if span > MAX_SPAN:
-                raise SourceError(
-                    f"replay stream spans {span.days:,} days, from "
-                    f"{first.date()} to {last.date()}: check its dates"
+                days, since, until = f"{span.days:,}", str(first.date()), str(last.date())
+                raise SourceRefused(
+                    reason(
+                        "replay.too_long",
+                        f"replay stream spans {days} days, from {since} to {until}: check its "
+                        "dates",
+                        days=days,
+                        first=since,
+                        last=until,
+                    )
                 )
             self.stray_note = _stray_posts(times, span, timeline.location_at)
             # In float seconds: a tiny speed overflows timedelta arithmetic. The last
             # batch waits one window more than the span.
             wall = (span + batch_window).total_seconds() / speed
             if not wall <= MAX_WALL.total_seconds():
-                took = f"{wall / 86400:,.1f} days" if wall < 1e6 * 86400 else "for ever"
-                raise SourceError(
-                    f"replaying {span.days:,} days of stream at {speed:g}x would take "
-                    f"{took}; raise the speed"
+                said = {"days": f"{span.days:,}", "speed": f"{speed:g}"}
+                if wall < 1e6 * 86400:
+                    took = f"{wall / 86400:,.1f}"
+                    english = f"{took} days"
+                    code, said["took"] = "replay.too_slow", took
+                else:
+                    english, code = "for ever", "replay.too_slow_for_ever"
+                raise SourceRefused(
+                    reason(
+                        code,
+                        f"replaying {said['days']} days of stream at {said['speed']}x would "
+                        f"take {english}; raise the speed",
+                        **said,
+                    )
                 )
             self._stream_end = last + self._shift
         del times
@@ -391,9 +399,38 @@ class _Timeline(Protocol):
         ...
 
 
-def _too_many(max_items: int, why: str) -> SourceError:
-    return SourceError(
-        f"replay stream has more than {max_items:,} items; split it or raise max_items{why}"
+def _too_many(max_items: int, held: bool) -> SourceRefused:
+    limit = f"{max_items:,}"
+    why = " (the whole stream is held in memory)" if held else ""
+    return SourceRefused(
+        reason(
+            "replay.too_many_held" if held else "replay.too_many",
+            f"replay stream has more than {limit} items; split it or raise max_items{why}",
+            limit=limit,
+        )
+    )
+
+
+def _untimed(rejected: int, first: Rejection | None) -> SourceRefused:
+    """The refusal of a stream without a single time to play it by."""
+    tail = "so it has no stream time; to replay it anyway, start it now (yuqing replay --now)"
+    if not rejected or first is None:
+        english = f"replay stream has no post with a valid published_at, {tail}"
+        return SourceRefused(reason("replay.no_times", english))
+    count = f"{rejected:,}"
+    english = (
+        f"replay stream has no post with a valid published_at ({count} lines rejected, the "
+        f"first: {first}), {tail}"
+    )
+    return SourceRefused(
+        reason(
+            "replay.no_times_rejected",
+            english,
+            count=count,
+            location=first.location,
+            # Said in the reader's language too (an import's refusal has its code).
+            problem=record_reason(first.problem),
+        )
     )
 
 
@@ -409,7 +446,7 @@ class _HeldTimeline:
         self.count = 0
         for count, item in enumerate(items, start=1):
             if count > max_items:
-                raise _too_many(max_items, " (the whole stream is held in memory)")
+                raise _too_many(max_items, held=True)
             if isinstance(item, Located) and item.record.published_at is not None:
                 self._timed.append(item)
             else:
@@ -480,7 +517,7 @@ class _FileTimeline:
         with closing(_items_of(source)) as items:
             for count, item in enumerate(items, start=1):
                 if count > max_items:
-                    raise _too_many(max_items, "")
+                    raise _too_many(max_items, held=False)
                 self.count = count
                 if isinstance(item, Located) and item.record.published_at is not None:
                     moment = _micros(item)
@@ -533,12 +570,20 @@ class _FileTimeline:
         if lookahead >= max_held:
             self._window = max_held
             passes = -(-self._timed_count // max_held)
-            self.order_note = (
-                f"{self._path} is far from time order: replaying it in one pass would hold "
-                f"up to {lookahead:,} posts read before their turn, more than the "
-                f"{max_held:,} a replay holds (max_held); it reads the file again for them "
-                f"instead, up to {passes:,} times, pausing the replay while it reads; sort "
-                "the file by published_at to replay it in one pass"
+            said = {
+                "file": str(self._path),
+                "lookahead": f"{lookahead:,}",
+                "held": f"{max_held:,}",
+                "passes": f"{passes:,}",
+            }
+            self.order_note = reason(
+                "replay.out_of_order",
+                f"{said['file']} is far from time order: replaying it in one pass would hold "
+                f"up to {said['lookahead']} posts read before their turn, more than the "
+                f"{said['held']} a replay holds (max_held); it reads the file again for them "
+                f"instead, up to {said['passes']} times, pausing the replay while it reads; "
+                "sort the file by published_at to replay it in one pass",
+                **said,
             )
 
     # -- planning
@@ -654,10 +699,14 @@ class _FileTimeline:
         if self._stat() != self._stamp:
             raise self._changed()
 
-    def _changed(self) -> SourceError:
-        return SourceError(
-            f"{self._path}: the file changed during the replay, which reads it again to "
-            "play it; replay a copy that nothing writes to"
+    def _changed(self) -> SourceRefused:
+        return SourceRefused(
+            reason(
+                "replay.changed",
+                f"{self._path}: the file changed during the replay, which reads it again to "
+                "play it; replay a copy that nothing writes to",
+                file=str(self._path),
+            )
         )
 
 
@@ -705,12 +754,21 @@ def _stray_posts(times: _Times, span: timedelta, location_at: Callable[[int], st
     if count - strays < STRAY_MIN_REST or strays > max(3, count // 100):
         return None
     first = 0 if before else cut
-    more = f" and {strays - 1:,} more" if strays > 1 else ""
+    others = f"{strays - 1:,}"
+    more = reason("replay.more", f" and {others} more", count=others) if strays > 1 else ""
     side = "before" if before else "after"
-    return (
-        f"{location_at(first)}{more}: published_at {_moment(int(times[first])).isoformat()} "
-        f"lies {widest.days:,} days {side} the rest of the stream; the replay waits that "
-        "long (scaled by the speed) for it; check its date if that is not meant"
+    said = {
+        "location": location_at(first),
+        "time": _moment(int(times[first])).isoformat(),
+        "days": f"{widest.days:,}",
+    }
+    return reason(
+        f"replay.stray_{side}",
+        f"{said['location']}{more}: published_at {said['time']} lies {said['days']} days "
+        f"{side} the rest of the stream; the replay waits that long (scaled by the speed) "
+        "for it; check its date if that is not meant",
+        more=more,
+        **said,
     )
 
 

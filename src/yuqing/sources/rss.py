@@ -7,6 +7,10 @@ unreachable, HTTP error, oversized or non-feed body): the problem is in
 poller) stores the state and calls again once ``next_poll_at`` has come.
 
 ``FeedSource`` is the one-off form, used to try a feed out before adding it.
+
+Every problem and note is a ``Reason`` (``feed_reason``): the English that logs and the
+health record keep, with a stable code (``feed.timeout`` ...) and what it names, from
+which the command line says it in Chinese.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from yuqing.core.posts import (
 from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.reasons import Reason, SourceRefused, feed_reason
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 # Conditional GET validators as stored (sources.etag, sources.last_modified); an HTTP date
@@ -218,7 +223,7 @@ def poll_feed(
     except SourceError as exc:
         return failed_poll(state, _finished(clock, now), interval, str(exc))
     except Exception as exc:  # e.g. a URL stored before it was checked: one feed, one failure
-        why = f"{shown}: could not fetch the feed ({_reason(exc)})"
+        why = feed_reason("feed.fetch_failed", url=shown, detail=_reason(exc))
         return failed_poll(state, _finished(clock, now), interval, why)
     done = _finished(clock, now)
     notes: list[str] = []
@@ -243,9 +248,8 @@ def poll_feed(
     except SourceError as exc:
         return failed_poll(state, done, interval, str(exc))
     except Exception as exc:  # a poller of many feeds must survive any one odd feed
-        return failed_poll(
-            state, done, interval, f"{shown}: could not read the feed ({_reason(exc)})"
-        )
+        why = feed_reason("feed.read_failed", url=shown, detail=_reason(exc))
+        return failed_poll(state, done, interval, why)
     items = read.items
     notes.extend(read.notes)
     too_old = 0
@@ -293,21 +297,21 @@ def _moved_to(url: str, target: str | None, status: int, notes: list[str]) -> st
         and not any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in target)
     )
     if not usable:
+        target_shown = one_line(new, 200)
         notes.append(
-            f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 200)}: not kept"
+            feed_reason("feed.moved_unusable", url=shown, status=str(status), target=target_shown)
         )
         return None
     if urlsplit(url).scheme.lower() == "https" and urlsplit(target).scheme.lower() == "http":
         # Kept, every later poll would go in the clear, open to whoever sits on the way;
         # one answer from a hijacked or misconfigured host must not do that for good.
+        target_shown = one_line(new, 200)
         notes.append(
-            f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 200)}: not kept, "
-            "since it leaves https for plain http (change the feed's URL by hand if meant)"
+            feed_reason("feed.moved_to_http", url=shown, status=str(status), target=target_shown)
         )
         return None
     notes.append(
-        f"{shown}: moved permanently (HTTP {status}) to {one_line(new, 300)}: "
-        "the feed's URL is now the new one"
+        feed_reason("feed.moved", url=shown, status=str(status), target=one_line(new, 300))
     )
     return target
 
@@ -338,10 +342,12 @@ def _read_body(
     parsed = _parse_feed(url, body, headers, base=base, notes=notes, kept=kept)
     entries = parsed.entries
     if len(entries) > max_entries:
-        note = (
-            f"{shown}: {len(entries):,} entries, more than the {max_entries:,} read at one "
-            f"poll (feed_max_entries): the first {max_entries:,} read, "
-            f"{len(entries) - max_entries:,} left out"
+        note = feed_reason(
+            "feed.too_many_entries",
+            url=shown,
+            count=f"{len(entries):,}",
+            limit=f"{max_entries:,}",
+            left=f"{len(entries) - max_entries:,}",
         )
         notes.append(note)
         kept.append(note)
@@ -385,22 +391,18 @@ def _read_bounded(
         try:
             worker.start()
         except Exception as exc:
-            raise SourceError(
-                f"{shown}: could not start a process to read the feed ({_reason(exc)})"
-            ) from None
+            raise _refused("feed.reader_not_started", url=shown, detail=_reason(exc)) from None
         sender.close()  # the worker's end: without it, a worker that dies is never seen
         if not receiver.poll(timeout):
-            raise SourceError(
-                f"{shown}: reading the feed took longer than {timeout:g} s "
-                f"({len(body):,} bytes): not read"
+            raise _refused(
+                "feed.read_timeout", url=shown, seconds=f"{timeout:g}", size=f"{len(body):,}"
             )
         try:
             outcome, value = receiver.recv()
         except (EOFError, OSError):
             worker.join(5)
-            raise SourceError(
-                f"{shown}: could not read the feed (its reader stopped, exit code "
-                f"{worker.exitcode})"
+            raise _refused(
+                "feed.reader_stopped", url=shown, exit_code=str(worker.exitcode)
             ) from None
     finally:
         if worker.is_alive():
@@ -412,7 +414,7 @@ def _read_bounded(
     if outcome == "ok":
         assert isinstance(value, _Read)
         return value
-    raise SourceError(str(value))
+    raise SourceRefused(value) if isinstance(value, Reason) else SourceError(str(value))
 
 
 def _read_worker(
@@ -430,9 +432,12 @@ def _read_worker(
         read = _read_body(url, body, headers, base, source_slug, kind, max_entries)
         result: tuple[str, Any] = ("ok", read)
     except SourceError as exc:
-        result = ("error", str(exc))
+        result = ("error", str(exc))  # a Reason, pickled with its code
     except Exception as exc:
-        result = ("error", f"{display_url(url)}: could not read the feed ({_reason(exc)})")
+        result = (
+            "error",
+            feed_reason("feed.read_failed", url=display_url(url), detail=_reason(exc)),
+        )
     sender.send(result)
     sender.close()
 
@@ -486,7 +491,7 @@ def failed_poll(
     wait = backoff_delay(interval, failures)
     if retry_after is not None:
         wait = max(wait, min(retry_after, MAX_RETRY_AFTER))
-    error = display_url(error)
+    error = _displayed(error)
     new_state = replace(
         state,
         consecutive_failures=failures,
@@ -495,6 +500,18 @@ def failed_poll(
         last_error=error,
     )
     return PollResult(items=[], state=new_state, error=error)
+
+
+def _displayed(said: str) -> str:
+    """``display_url`` of a problem, a ``Reason`` keeping its code (its params too)."""
+    if not isinstance(said, Reason):
+        return display_url(said)
+    params = {k: display_url(v) if isinstance(v, str) else v for k, v in said.params.items()}
+    return Reason(display_url(said), said.code, params)
+
+
+def _refused(code: str, **params: str) -> SourceRefused:
+    return SourceRefused(feed_reason(code, **params))
 
 
 def _header_value(value: str | None, limit: int) -> str | None:
@@ -539,12 +556,15 @@ def _sendable(value: str) -> bool:
     return _SENDABLE.fullmatch(value) is not None
 
 
-class _Refused(SourceError):
+class _Refused(SourceRefused):
     """The server answered with an error status, and maybe with a Retry-After."""
 
-    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, said: Reason, retry_after: timedelta | None = None) -> None:
+        super().__init__(said)
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.retry_after))
 
 
 @dataclass(slots=True)
@@ -577,7 +597,7 @@ def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime
     shown = display_url(url)
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise SourceError(f"{shown}: not an http(s) URL")
+        raise _refused("feed.not_http", url=shown)
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": _ACCEPT,
@@ -611,7 +631,7 @@ def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime
     worker.join(timeout)
     if worker.is_alive() or not outcome:
         watchdog.expire()
-        raise SourceError(f"{shown}: timed out after {timeout:g} s")
+        raise _refused("feed.timeout", url=shown, seconds=f"{timeout:g}")
     result = outcome[0]
     if isinstance(result, _Fetched):
         return result
@@ -619,13 +639,13 @@ def _fetch(client: httpx.Client, state: FeedState, timeout: float, now: datetime
     if isinstance(exc, SourceError):
         raise exc
     if isinstance(exc, httpx.TimeoutException):
-        raise SourceError(f"{shown}: timed out after {timeout:g} s") from None
+        raise _refused("feed.timeout", url=shown, seconds=f"{timeout:g}") from None
     if isinstance(exc, httpx.ConnectError):
-        raise SourceError(f"{shown}: cannot connect ({_reason(exc)})") from None
+        raise _refused("feed.cannot_connect", url=shown, detail=_reason(exc)) from None
     if isinstance(exc, httpx.TooManyRedirects):
-        raise SourceError(f"{shown}: too many redirects") from None
+        raise _refused("feed.too_many_redirects", url=shown) from None
     if isinstance(exc, (httpx.HTTPError, httpx.InvalidURL)):
-        raise SourceError(f"{shown}: request failed ({_reason(exc)})") from None
+        raise _refused("feed.request_failed", url=shown, detail=_reason(exc)) from None
     raise exc
 
 
@@ -654,19 +674,30 @@ def _request(
         if status == 304:
             if not conditional:
                 # Taken as "nothing new", it would hide a feed that never answers.
-                raise SourceError(f"{shown}: HTTP 304 without a conditional request")
+                raise _refused("feed.unasked_304", url=shown)
             return _Fetched(None, response.headers, str(response.url), *_permanent(response))
         if status != 200:
-            reason = f"HTTP {status} {response.reason_phrase or ''}".rstrip()
+            phrase = f" {response.reason_phrase or ''}".rstrip()
             retry_after = None
             if status in (429, 503):
                 retry_after = _retry_after(response.headers.get("retry-after"), now)
             if retry_after is not None:
-                reason += f" (Retry-After {retry_after.total_seconds():.0f} s)"
-            raise _Refused(f"{shown}: {reason}", retry_after)
+                seconds = f"{retry_after.total_seconds():.0f}"
+                said = feed_reason(
+                    "feed.http_status_retry",
+                    url=shown,
+                    status=str(status),
+                    phrase=phrase,
+                    seconds=seconds,
+                )
+            else:
+                said = feed_reason("feed.http_status", url=shown, status=str(status), phrase=phrase)
+            raise _Refused(said, retry_after)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
-            raise SourceError(f"{shown}: {_too_large()} (Content-Length {int(declared):,})")
+            raise _refused(
+                "feed.too_large_declared", url=shown, mb=_MAX_MB, length=f"{int(declared):,}"
+            )
         inflater = _Inflater(shown, response.headers.get("content-encoding"))
         pieces: list[bytes] = []
         size = received = 0
@@ -677,14 +708,14 @@ def _request(
         for chunk in response.iter_raw():
             received += len(chunk)
             if received > MAX_FEED_BYTES:
-                raise SourceError(f"{shown}: {_too_large()}")
+                raise _refused("feed.too_large", url=shown, mb=_MAX_MB)
             for piece in inflater.inflate(chunk):
                 size += len(piece)
                 if size > MAX_FEED_BYTES:
-                    raise SourceError(f"{shown}: {_too_large()}")
+                    raise _refused("feed.too_large", url=shown, mb=_MAX_MB)
                 pieces.append(piece)
             if time.monotonic() > deadline:
-                raise SourceError(f"{shown}: timed out after {timeout:g} s")
+                raise _refused("feed.timeout", url=shown, seconds=f"{timeout:g}")
         inflater.check_complete(received)
         return _Fetched(
             b"".join(pieces), response.headers, str(response.url), *_permanent(response)
@@ -882,10 +913,12 @@ class _RedirectGuard:
 
     def _refusal(self, url: httpx.URL, address: str, kind: str) -> SourceError:
         target = one_line(display_url(str(url)), 300)
-        return SourceError(
-            f"{self._shown}: redirected to {target} at {one_line(address, 100)} "
-            f"({kind} address): refused, as the feed is on a public address and its "
-            "redirects may not lead to internal ones"
+        return _refused(
+            "feed.redirect_internal",
+            url=self._shown,
+            target=target,
+            address=one_line(address, 100),
+            kind=kind,
         )
 
 
@@ -968,7 +1001,7 @@ class _Inflater:
         codings = [part for part in codings if part and part != "identity"]
         if len(codings) > 1:
             listed = ", ".join(codings)[:100]
-            raise SourceError(f"{shown}: more than one content coding ({listed}), refused")
+            raise _refused("feed.stacked_coding", url=shown, codings=listed)
         coding = codings[0] if codings else None
         if coding in ("gzip", "x-gzip"):
             self.coding: str | None = "gzip"
@@ -977,7 +1010,7 @@ class _Inflater:
         elif coding is None:
             self.coding = None
         else:
-            raise SourceError(f"{shown}: unsupported content coding {coding[:40]!r}")
+            raise _refused("feed.unknown_coding", url=shown, coding=repr(coding[:40]))
         self._decompressor = self._new(raw=False)
         self._started = False
 
@@ -1007,8 +1040,8 @@ class _Inflater:
                     self._decompressor = self._new(raw=True)
                     self._started = True
                     continue
-                raise SourceError(
-                    f"{self._shown}: the {self.coding} body is corrupt ({exc})"
+                raise _refused(
+                    "feed.corrupt_coding", url=self._shown, coding=self.coding, detail=str(exc)
                 ) from None
             self._started = True
             if piece:
@@ -1027,11 +1060,10 @@ class _Inflater:
 
     def check_complete(self, received: int) -> None:
         if self.coding is not None and received and not self._decompressor.eof:
-            raise SourceError(f"{self._shown}: the {self.coding} body ends before its end")
+            raise _refused("feed.cut_coding", url=self._shown, coding=self.coding)
 
 
-def _too_large() -> str:
-    return f"feed larger than {MAX_FEED_BYTES // (1024 * 1024)} MB"
+_MAX_MB = str(MAX_FEED_BYTES // (1024 * 1024))
 
 
 def _reason(exc: Exception) -> str:
@@ -1056,7 +1088,7 @@ def _parse_feed(
     """
     shown = display_url(url)
     if not body.strip():  # feedparser's result for nothing lacks even a version
-        raise SourceError(f"{shown}: empty response, not an RSS or Atom feed")
+        raise _refused("feed.empty", url=shown)
     content_type = headers.get("content-type", "")
     repaired = _repaired_utf8(body, content_type)
     codec, count, first = "UTF-8", 0, 0
@@ -1067,26 +1099,20 @@ def _parse_feed(
         if chinese is not None:
             body, content_type, codec, count, first = chinese
     if count and notes is not None:
-        sequences = "1 byte sequence is" if count == 1 else f"{count:,} byte sequences are"
+        code = "feed.bad_byte" if count == 1 else "feed.bad_bytes"
         notes.append(
-            f"{shown}: {sequences} not valid {codec} (the first at byte {first:,}): "
-            "each read as U+FFFD"
+            feed_reason(code, url=shown, count=f"{count:,}", codec=codec, first=f"{first:,}")
         )
     controls = _without_controls(body)
     if controls is not None:
         body, count, first = controls
         if notes is not None:
-            characters = "1 control character" if count == 1 else f"{count:,} control characters"
-            notes.append(
-                f"{shown}: {characters} that XML does not allow (the first at byte {first:,}): "
-                "each read as U+FFFD"
-            )
+            code = "feed.control" if count == 1 else "feed.controls"
+            notes.append(feed_reason(code, url=shown, count=f"{count:,}", first=f"{first:,}"))
     try:
         stripped = _without_internal_dtd(body)
     except ValueError:
-        raise SourceError(
-            f"{shown}: not an RSS or Atom feed (its DOCTYPE declaration never ends)"
-        ) from None
+        raise _refused("feed.doctype_unended", url=shown) from None
     if stripped is not None:
         body, names = stripped
         note = _dtd_note(shown, names)
@@ -1113,10 +1139,11 @@ def _parse_feed(
     if mime in ("text/html", "application/xhtml+xml") or head.startswith(
         (b"<!doctype html", b"<html")
     ):
-        raise SourceError(f"{shown}: got an HTML page, not an RSS or Atom feed")
+        raise _refused("feed.html", url=shown)
     problem = parsed.get("bozo_exception")
-    detail = f" ({_reason(problem)})" if isinstance(problem, Exception) else ""
-    raise SourceError(f"{shown}: not an RSS or Atom feed{detail}")
+    if isinstance(problem, Exception):
+        raise _refused("feed.not_a_feed_detail", url=shown, detail=_reason(problem))
+    raise _refused("feed.not_a_feed", url=shown)
 
 
 # A document's own DTD (the internal subset of its DOCTYPE) may declare entities, and
@@ -1224,14 +1251,11 @@ def _without_internal_dtd(body: bytes) -> tuple[bytes, list[str]] | None:
 
 def _dtd_note(shown: str, names: list[str]) -> str:
     if not names:
-        return f"{shown}: the feed's own DTD (in its DOCTYPE) was ignored"
+        return feed_reason("feed.dtd_ignored", url=shown)
     listed = ", ".join(one_line(name, 40) for name in names[:5])
     if len(names) > 5:
         listed += ", …"
-    return (
-        f"{shown}: the feed's own DTD (in its DOCTYPE) was ignored: the {len(names):,} "
-        f"entities it declares ({listed}) not expanded, their references kept as written"
-    )
+    return feed_reason("feed.dtd_entities", url=shown, count=f"{len(names):,}", names=listed)
 
 
 def _read_whole(parsed: Any) -> bool:
@@ -1418,28 +1442,27 @@ def _entries_to_items(
     declared = str(parsed.feed.get("language") or "").strip()
     feed_language = _language_tag(declared)
     if declared and feed_language is None:
-        notes.append(
-            f"{shown}: declared language {declared[:40]!r} is not a language tag: "
-            "entries kept without it"
-        )
+        notes.append(feed_reason("feed.bad_language", url=shown, language=repr(declared[:40])))
     for number, entry in enumerate(entries, start=1):
         location = f"{shown} entry {number}"
-        dropped: list[str] = []
+        dropped: list[tuple[str, dict[str, str]]] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped)
         language = _entry_language(entry, declared, feed_language, dropped)
         if language is not None:
             obj["lang"] = language
-        notes.extend(f"{location}: {problem}" for problem in dropped)
+        notes.extend(
+            feed_reason(code, url=shown, number=str(number), **params) for code, params in dropped
+        )
         try:
             record = parse_post_record(obj)
         except InvalidRecord as exc:
-            yield Rejection(location, str(exc))
+            yield Rejection(location, str(exc))  # a Reason (core.posts' RecordRefused)
             continue
         yield Located(record, location)
 
 
 def _entry_object(
-    entry: Any, source_slug: str, author_kind: AuthorKind, dropped: list[str]
+    entry: Any, source_slug: str, author_kind: AuthorKind, dropped: list[tuple[str, dict[str, str]]]
 ) -> dict[str, Any]:
     """One feed entry in the post format, ready for ``parse_post_record``.
 
@@ -1449,11 +1472,11 @@ def _entry_object(
     raw_link = entry.get("link")
     link = _http_link(raw_link)
     if link is None and isinstance(raw_link, str) and raw_link.strip():
-        dropped.append(f"link {raw_link.strip()[:60]!r} is not an http(s) URL: kept without it")
+        dropped.append(("feed.entry_link", {"link": repr(raw_link.strip()[:60])}))
     published = _entry_time(entry)
     if published is None and (entry.get("published") or entry.get("updated")):
         shown = str(entry.get("published") or entry.get("updated"))[:40]
-        dropped.append(f"date {shown!r} cannot be read: kept without a publication time")
+        dropped.append(("feed.entry_date", {"date": repr(shown)}))
     title_detail = entry.get("title_detail") or {}
     title = _plain_text(str(entry.get("title") or ""), title_detail.get("type", "text/plain"))
     obj: dict[str, Any] = {
@@ -1483,7 +1506,10 @@ def _language_tag(value: str) -> str | None:
 
 
 def _entry_language(
-    entry: Any, declared: str, feed_language: str | None, dropped: list[str]
+    entry: Any,
+    declared: str,
+    feed_language: str | None,
+    dropped: list[tuple[str, dict[str, str]]],
 ) -> str | None:
     """The language the feed declares for an entry: the entry's own (Atom ``xml:lang``
     on the entry or its content, as feedparser gives it in each part's ``language``),
@@ -1500,8 +1526,12 @@ def _entry_language(
             continue  # none, or the feed's own (inherited): told once for the feed
         tag = _language_tag(own)
         if tag is None:
-            instead = "the feed's" if feed_language is not None else "without it"
-            dropped.append(f"language {own[:40]!r} is not a language tag: kept {instead}")
+            code = (
+                "feed.entry_language_feed"
+                if feed_language is not None
+                else "feed.entry_language_none"
+            )
+            dropped.append((code, {"language": repr(own[:40])}))
             break
         return tag
     return feed_language
@@ -1689,6 +1719,7 @@ class FeedSource:
                 )
         self.state = result.state
         if result.error is not None:
-            raise SourceError(result.error)
+            error = result.error
+            raise SourceRefused(error) if isinstance(error, Reason) else SourceError(error)
         self.title = result.feed_title
         yield from result.items

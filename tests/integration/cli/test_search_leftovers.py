@@ -59,7 +59,7 @@ def test_two_adds_racing_for_one_name_get_the_same_clear_message(
     # The name was checked, then inserted: another add in between surfaced the
     # database's "UNIQUE constraint failed" / "duplicate key value" instead.
     monkeypatch.setenv("YUQING_DATABASE_URL", database_url)
-    assert cli.invoke(app, ["monitors", "list"]).exit_code == 0  # the schema, upgraded
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0  # the schema, upgraded
     other = create_engine(database_url)
 
     def the_other_add() -> None:

@@ -1,0 +1,68 @@
+"""Why something is refused: the English sentence, a stable code, and what it names.
+
+A ``Reason`` is the English sentence itself (a ``str``: logs, stored rejections and the
+API's JSON carry it unchanged, and code comparing it with a string still works), with a
+``code`` (``record.missing``, ``feed.timeout`` ...) and the ``params`` it names. The
+command line and the console say it in the reader's language from the code and params
+(``yuqing.sources.reasons.reason_text``), never by matching the English.
+
+It lives in the core because the core's own validation (``yuqing.core.posts``) gives its
+refusals codes, and the core imports no I/O layer; the sources and the command line take
+it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from yuqing.errors import InvalidRecord
+
+
+class Reason(str):
+    """An English reason that also carries its stable ``code`` and ``params``.
+
+    Params may be ``Reason``s themselves (a header row's problem, a time's hint): they
+    are said in the same language as the sentence around them.
+    """
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, english: str, code: str, params: Mapping[str, Any] | None = None) -> Reason:
+        said = super().__new__(cls, english)
+        said.code = code
+        said.params = dict(params or {})
+        return said
+
+    def __getnewargs__(self) -> tuple[str, str, dict[str, Any]]:  # type: ignore[override]
+        # Pickled (a worker process, a queue) it keeps its code and params.
+        return (str(self), self.code, self.params)
+
+
+def reason(code: str, english: str, **params: Any) -> Reason:
+    return Reason(english, code, params)
+
+
+class RecordRefused(InvalidRecord):
+    """An ``InvalidRecord`` whose message is a ``Reason``.
+
+    ``str()`` of it is that ``Reason`` (a ``str`` subclass, so the English is unchanged
+    for every caller that shows or stores it), and so keeps its code through callers
+    that only take ``str(exc)``; ``reason`` is the same.
+    """
+
+    def __init__(self, said: Reason) -> None:
+        super().__init__(said)
+        self.reason = said
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason,))
+
+
+def refused(code: str, english: str, **params: Any) -> RecordRefused:
+    """The refusal of one input item (a line, a row, an entry, a pushed post)."""
+    return RecordRefused(Reason(english, code, params))
