@@ -1407,13 +1407,18 @@ def monitors_list() -> None:
             burst = bursts.get(m.id)
             last = (
                 say(
-                    "最近突增：{at}（{window} 分钟内 {posts} 条，通常约 {expected:.1f} 条）",
-                    "last_burst={at} ({posts} {noun} in {window} min, usually {expected:.1f})",
+                    "最近突增：{at}（{window} 分钟内 {posts} 条，{usual}）",
+                    "last_burst={at} ({posts} {noun} in {window} min, {usual})",
                     at=burst.at.isoformat() if burst.at else say("未知", "unknown"),
                     posts=burst.posts,
                     noun=plural(burst.posts, "post", "posts"),
                     window=burst.window_minutes,
-                    expected=burst.expected,
+                    # "usually about 0.0" is a figure of no use: a new or quiet topic.
+                    usual=(
+                        say("通常约 {n:.1f} 条", "usually {n:.1f}", n=burst.expected)
+                        if burst.expected >= 0.05
+                        else say("此前几乎没有", "almost none before")
+                    ),
                 )
                 if burst is not None
                 else say("最近突增：无", "last_burst=none")
