@@ -103,9 +103,9 @@ def test_a_monitor_burst_is_shown_on_the_console_and_in_the_api(
     table = page.split('id="monitor-bursts"', 1)[1].split("</table>", 1)[0]
     assert "水库" in table and f">{burst['posts']}<" in table
     assert "正在突增" in page and "Bursting now" in english
-    # The console speaks of the demo and its stream time only in the demo.
-    assert "（演示）" not in page and "流时间" not in page
-    assert "（演示）" in demo_page and "流时间" in demo_page
+    # The console speaks of the demo's scenario time only in the demo.
+    assert "演示场景时间" not in page and "当前时间" in page
+    assert "演示场景时间" in demo_page
 
 
 def test_a_monitor_burst_is_not_raised_again_after_a_restart(
