@@ -39,7 +39,7 @@ import os
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -356,6 +356,7 @@ class _Tally:
     labelled: int = 0
     without_text: int = 0
     other_language: int = 0  # sentiment: posts in a language the models do not read
+    bare_reposts: int = 0  # sentiment: reposts with nothing of their own (转发微博)
     # Each id (``str(id)``, as the scorer keys it) -> the location and source of its first line.
     first_of: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     repeated_ids: set[str] = field(default_factory=set)
@@ -445,11 +446,13 @@ def _label_batch(
     out: TextIO,
     tally: _Tally,
     languages: tuple[str, ...] | None = None,
+    unlabelled: Callable[[str], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Label one batch, write its lines in input order; returns the prediction rows.
 
     ``languages``: the languages the model labels, as ingestion asks it (``None``: all);
-    a post in another one gets no label, as a post without words does.
+    a post in another one gets no label, as a post without words does. ``unlabelled``:
+    the posts ingestion gives no label either (sentiment: bare reposts).
     """
     from yuqing.textproc.language import detect_batch
     from yuqing.textproc.normalise import normalise_batch
@@ -461,6 +464,10 @@ def _label_batch(
     if languages is not None:
         read = [n for n, lang in enumerate(langs) if lang in languages]
         tally.other_language += len(worded) - len(read)
+        worded, langs = [worded[n] for n in read], [langs[n] for n in read]
+    if unlabelled is not None:
+        read = [n for n, i in enumerate(worded) if not unlabelled(norm[i])]
+        tally.bare_reposts += len(worded) - len(read)
         worded, langs = [worded[n] for n in read], [langs[n] for n in read]
     predicted = model.predict_batch([norm[i] for i in worded], langs)
     labels: list[str | None] = [None] * len(batch)
@@ -478,6 +485,15 @@ def _task_languages(task: Task) -> tuple[str, ...] | None:
         from yuqing.textproc.sentiment import SENTIMENT_LANGUAGES
 
         return SENTIMENT_LANGUAGES
+    return None
+
+
+def _task_unlabelled(task: Task) -> Callable[[str], bool] | None:
+    """The posts ingestion gives the task's model no label for, whatever their language."""
+    if task is Task.SENTIMENT:
+        from yuqing.textproc.sentiment import is_bare_repost
+
+        return is_bare_repost
     return None
 
 
@@ -572,6 +588,7 @@ def labels(
     tally = _Tally()
     known_labels = _task_labels(task)
     languages = _task_languages(task)
+    unlabelled = _task_unlabelled(task)
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     pred: list[dict[str, Any]] = []
@@ -609,15 +626,15 @@ def labels(
                 gold_at.append(item.location)
                 batch.append((key, _post_text(item.record)))
                 if len(batch) >= batch_size:
-                    pred += _label_batch(model, batch, out, tally, languages)
+                    pred += _label_batch(model, batch, out, tally, languages, unlabelled)
                     batch = []
-            pred += _label_batch(model, batch, out, tally, languages)
+            pred += _label_batch(model, batch, out, tally, languages, unlabelled)
         except YuqingError as exc:
             raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
 
     _show_rejections(tally.rejections, tally.rejected)
-    total = tally.labelled + tally.without_text + tally.other_language
+    total = tally.labelled + tally.without_text + tally.other_language + tally.bare_reposts
     unread = (
         say(
             "，{n} 条的语言模型不支持：标签为 null",
@@ -625,6 +642,15 @@ def labels(
             n=tally.other_language,
         )
         if tally.other_language
+        else ""
+    ) + (
+        say(
+            "，{n} 条是不带评论的转发：标签为 null",
+            ", {n} {reposts} with nothing of their own: label null",
+            n=tally.bare_reposts,
+            reposts=plural(tally.bare_reposts, "bare repost", "bare reposts"),
+        )
+        if tally.bare_reposts
         else ""
     )
     typer.echo(

@@ -539,7 +539,12 @@ class DetectionStage:
         with self._lock:
             self._checkpoint_if_due()
             self._batches_since_checkpoint += 1
-            known = [i for i, lang in enumerate(langs) if lang in SENTIMENT_LANGUAGES]
+            # A bare repost (转发微博) spreads what it reposts: no sentiment of its own.
+            known = [
+                i
+                for i, lang in enumerate(langs)
+                if lang in SENTIMENT_LANGUAGES and not sentiment_model.is_bare_repost(texts[i])
+            ]
             predicted = sentiment_model.default_model().predict_batch(
                 [texts[i] for i in known], [langs[i] for i in known]
             )

@@ -45,6 +45,7 @@ __all__ = [
     "LinearTextModel",
     "SentimentModel",
     "default_model",
+    "is_bare_repost",
     "predict_batch",
 ]
 
@@ -65,6 +66,32 @@ MAX_CHARS = 1000
 # model's biases alone give (an empty string came out positive, 0.76).
 BLANK_SENTIMENT = "neutral"
 _BLANK = (BLANK_SENTIMENT, 1.0 / len(SENTIMENT_LABELS))
+
+# A repost or reply that adds nothing of its writer's own: Weibo's default text of a plain
+# repost (转发微博), the repost chain's markers (//@u_x:, RT @x:), handles and links. The
+# model read 转发微博 as positive (0.95, as the labelled sets had it), so an event's bare
+# reposts counted as approval and diluted its negative share, a grading input. Such a post
+# spreads what it reposts; it has no sentiment of its own. Only a text holding one of
+# these repost words or markers is bare: a text of handles alone (tagging friends) or of
+# punctuation (？？？) is the writer's own, and the model reads it.
+_REPOSTED = re.compile(
+    r"转发微博|轉發微博|转发|轉發|转载|//\s*[@＠]|\brt\s+@|\brepost\b", re.IGNORECASE
+)
+_NOT_OWN = re.compile(
+    r"//\s*[@＠][^\s:：]{1,30}\s*[:：]?|回复\s*[@＠][^\s:：]{1,30}\s*[:：]?"
+    r"|\brt\s+@\w{1,30}\s*:?|[@＠][\w\-]{1,30}|(?:https?://|www\.)[\x21-\x7e]+"
+    r"|转发微博|轉發微博|转发|轉發|转载|\brepost\b",
+    re.IGNORECASE,
+)
+
+
+def is_bare_repost(text: str) -> bool:
+    """True for a repost that says nothing of its own (转发微博, //@u_x:转发): no sentiment."""
+    head = text[:MAX_CHARS]
+    if not _REPOSTED.search(head):
+        return False
+    return not any(c.isalpha() for c in _NOT_OWN.sub("", head))
+
 
 # Lone surrogates (from a JSON "\\ud800" escape or a badly decoded file) are no text; they
 # are read as U+FFFD, as a decoder would, instead of failing the batch.

@@ -1,0 +1,55 @@
+"""A repost that adds nothing of its own has no sentiment: the model read 转发微博 as praise."""
+
+from __future__ import annotations
+
+import pytest
+
+from yuqing.textproc.sentiment import is_bare_repost, predict_batch
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转发微博",
+        "轉發微博。",
+        "//@u_d60cdf683c98:转发微博",
+        "转发！",
+        "转发 http://t.cn/A6xYz9Qk",
+        "RT @bob: ",
+        "Repost",
+        "//@u_1a2b3c4d5e6f: //@u_0f9e8d7c6b5a:",
+    ],
+)
+def test_a_repost_with_nothing_of_its_own_is_bare(text: str) -> None:
+    assert is_bare_repost(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转发这条，太可怕了",  # a repost with a comment of its own
+        "//@u_1a2b3c4d5e6f: 太气人了",
+        "转发微博 [蜡烛]",  # a candle says mourning: the model reads it
+        "@u_c78ad65fb777",  # tagging a friend is no repost
+        "？？？",
+        "[泪]",
+        "",
+        "化工厂爆炸，转发扩散，望周知",
+        "this is a reposted photo",
+    ],
+)
+def test_a_text_with_words_or_signs_of_its_own_is_not_bare(text: str) -> None:
+    assert not is_bare_repost(text)
+
+
+def test_the_model_alone_reads_a_bare_repost_as_praise() -> None:
+    # Why the rule exists: left to the model (trained on sets that labelled 转发微博
+    # positive), a plain repost of an angry post counted as approval.
+    ((label, _),) = predict_batch(["转发微博"], ["zh"])
+    assert label == "positive"
+
+
+def test_only_the_opening_is_read_as_the_model_reads_it() -> None:
+    assert not is_bare_repost("转发" + " " * 900 + "太可怕了")
+    # Beyond the model's MAX_CHARS nothing is read, by the rule or by the model.
+    assert is_bare_repost("转发" + " " * 2000 + "太可怕了")
