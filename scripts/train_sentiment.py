@@ -33,6 +33,7 @@ from yuqing.textproc.sentiment import (
     SENTIMENT_LABELS,
     HashedNgramFeaturizer,
     LinearTextModel,
+    said_text,
     softmax,
 )
 
@@ -136,7 +137,7 @@ def fit_members(
 ) -> LinearTextModel:
     """Fit one SVM per member and join them into one model (columns scaled per member)."""
     labels = list(SENTIMENT_LABELS)
-    texts = [r["text"] for r in rows]
+    texts = [said_text(r["text"]) for r in rows]
     weights, biases, label_of, member_of = [], [], [], []
     for m, (member, scale) in enumerate(zip(MEMBERS, scales, strict=True)):
         part = fit_linear(texts, [member(r) for r in rows], labels, polarity, featurizer)
@@ -160,7 +161,7 @@ def train(rows: list[dict[str, Any]], val: list[dict[str, Any]]) -> LinearTextMo
     labels = list(SENTIMENT_LABELS)
     featurizer = HashedNgramFeaturizer(n_bits=20, words=False)
     model = fit_members(rows, featurizer, [1.0] * len(MEMBERS))
-    val_texts = [r["text"] for r in val]
+    val_texts = [said_text(r["text"]) for r in val]
     # Each member's label scores are divided by their spread on validation, so that
     # neither member dominates the sum just by the size of its margins.
     scales = []

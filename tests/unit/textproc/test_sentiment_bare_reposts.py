@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yuqing.textproc.sentiment import is_bare_repost, predict_batch
+from yuqing.textproc.sentiment import is_bare_repost, predict_batch, said_text
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,34 @@ def test_only_the_opening_is_read_as_the_model_reads_it() -> None:
     assert not is_bare_repost("转发" + " " * 900 + "太可怕了")
     # Beyond the model's MAX_CHARS nothing is read, by the rule or by the model.
     assert is_bare_repost("转发" + " " * 2000 + "太可怕了")
+
+
+def test_the_accounts_a_post_addresses_do_not_sway_its_sentiment() -> None:
+    # The labelled sets called texts of handles alone positive (tagging friends), and a
+    # model reading handles took "@u_7fa5ec330962 真的假的" for praise (positive 0.86).
+    addressed = [
+        "@u_7fa5ec330962 真的假的",
+        "回复@u_45275de48a85:同问，我在溪东街道也听到了！",
+        "注意安全//@u_d5ded31f546d:【#云溪爆炸#已致22人受伤】现场冒出大量黑烟",
+        "转发微博//@u_4ed9409715a9:消防车的声音一直没停，东边肯定出大事了",
+    ]
+    plain = [
+        "真的假的",
+        "同问，我在溪东街道也听到了！",
+        "注意安全 【#云溪爆炸#已致22人受伤】现场冒出大量黑烟",
+        "消防车的声音一直没停，东边肯定出大事了",
+    ]
+    assert [said_text(t) for t in addressed] == [
+        "真的假的",
+        "同问，我在溪东街道也听到了！",
+        "注意安全 【#云溪爆炸#已致22人受伤】现场冒出大量黑烟",
+        "消防车的声音一直没停，东边肯定出大事了",
+    ]
+    assert [label for label, _ in predict_batch(addressed, ["zh"] * 4)] == [
+        label for label, _ in predict_batch(plain, ["zh"] * 4)
+    ]
+
+
+def test_a_text_of_handles_alone_is_read_as_it_is() -> None:
+    assert said_text("@u_c78ad65fb777 @u_a36222ffb97e") == "@u_c78ad65fb777 @u_a36222ffb97e"
+    assert said_text("没有提到任何人") == "没有提到任何人"
