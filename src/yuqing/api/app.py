@@ -193,6 +193,14 @@ def utc_offset(ctx: Context, moment: datetime) -> str:
     return f"{raw[:3]}:{raw[3:]}"
 
 
+def utc_iso(moment: datetime | None) -> str | None:
+    """A moment as every JSON answer gives it: ISO 8601 in UTC, the offset written
+    ``+00:00`` (as the incident, roster and clock-report routes always have). The
+    console-zone fields the overview and search answered before are kept beside these
+    ``*_utc`` ones for the clients that show them as they are."""
+    return None if moment is None else utc(moment).isoformat()
+
+
 def iso_time(moment: datetime | None, zone: tzinfo) -> str | None:
     """``moment`` in ISO 8601 in ``zone``, with its offset: the same instant as in UTC for
     any client that reads the offset, and the wall-clock time the console shows."""
@@ -226,6 +234,7 @@ def merged_shown(
             "title": clip(m.title, MAX_TITLE_SHOWN),
             "burst_term": clip(m.burst_term, MAX_KEYWORD_SHOWN),
             "alerted_at": fmt(m.alerted_at),
+            "alerted_at_utc": utc_iso(m.alerted_at),
         }
         for m in merged[:MAX_MERGED_SHOWN]
     ]
@@ -252,10 +261,12 @@ def sources_with_health(
                 "items_total": (whole_number(health.items_total) if health else 0) or 0,
                 "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
                 "last_success": fmt(health.last_success_at if health else None),
+                "last_success_utc": utc_iso(health.last_success_at if health else None),
                 "last_error": clip(
                     redact_query(health.last_error if health else None), MAX_ERROR_SHOWN
                 ),
                 "last_error_at": fmt(health.last_error_at if health else None),
+                "last_error_at_utc": utc_iso(health.last_error_at if health else None),
                 "failing": bool(health and (whole_number(health.consecutive_failures) or 0) > 0),
             }
         )
@@ -315,10 +326,15 @@ def detection_warmup(
     if start is None:  # no post yet: the warm-up starts with the first
         return {
             "until": None,
+            "until_utc": None,
             "minutes_left": None,
+            "time_left_seconds": None,
             "hours": hours,
+            "warmup_seconds": round(detector.warmup_span),
             "strict_from": None,
+            "strict_from_utc": None,
             "strict_after_minutes": (None if early_span is None else round(early_span / 60)),
+            "strict_after_seconds": None if early_span is None else round(early_span),
         }
     left = (utc(start) - utc(now)).total_seconds()
     if left <= 0:
@@ -327,10 +343,15 @@ def detection_warmup(
     strict = early if strict_on and early is not None and early < start else None
     return {
         "until": fmt(start),
+        "until_utc": utc_iso(start),
         "minutes_left": max(1, round(left / 60)),
+        "time_left_seconds": round(left),
         "hours": hours,
+        "warmup_seconds": round(detector.warmup_span),
         "strict_from": fmt(strict) if strict is not None else None,
+        "strict_from_utc": utc_iso(strict),
         "strict_after_minutes": None,
+        "strict_after_seconds": None,
     }
 
 
@@ -362,21 +383,27 @@ def overview_data(ctx: Context) -> dict[str, Any]:
             "monitor_id": b.monitor_id,
             "monitor": clip(b.monitor_name, MAX_MONITOR_NAME_SHOWN),
             "at": _fmt(b.at),
+            "at_utc": utc_iso(b.at),
             "posts": b.posts,
             "expected": round(b.expected, 1),
             "window_minutes": b.window_minutes,
+            "window_seconds": 60 * b.window_minutes,
             # Within the last hour of stream time: the monitor is bursting now.
             "recent": b.at is not None and utc(now) - utc(b.at) <= timedelta(hours=1),
         }
 
     return {
         "now": _fmt(now),
-        # Every time here is a wall-clock time in this zone, without an offset of its own.
+        "now_utc": utc_iso(now),
+        # Every time named without "_utc" is a wall-clock time in this zone, without an
+        # offset of its own (the page's); its "_utc" twin is the API's one spelling.
         "timezone": ctx.settings.display_timezone,
         "utc_offset": utc_offset(ctx, now),
         "posts_total": posts_total,
         "stories_total": stories_total,
-        "per_minute": [{"minute": _fmt(m), "posts": n} for m, n in per_minute],
+        "per_minute": [
+            {"minute": _fmt(m), "minute_utc": utc_iso(m), "posts": n} for m, n in per_minute
+        ],
         "stories": [
             {
                 "id": s.id,
@@ -384,6 +411,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
                 "post_count": whole_number(s.post_count),
                 "reach": whole_number(s.reach),
                 "last_seen": _fmt(s.last_seen_at),
+                "last_seen_utc": utc_iso(s.last_seen_at),
             }
             for s in stories
         ],
@@ -427,6 +455,7 @@ def hit_shown(hit: SearchHit, zone: tzinfo) -> dict[str, Any]:
         "id": hit.post_id,
         "source": clip(hit.source, MAX_SOURCE_CHARS),
         "seen_at": iso_time(hit.seen_at, zone),
+        "seen_at_utc": utc_iso(hit.seen_at),
         "author": clip(hit.author, MAX_NAME_SHOWN),
         "title": title,
         "title_cut": title_cut,
@@ -668,8 +697,11 @@ def event_shown(
         "kind": clip(e.kind, MAX_CODE_SHOWN),
         "negative_share": None if e.negative_share is None else round(100 * e.negative_share),
         "first_seen": fmt(e.first_seen_at),
+        "first_seen_utc": utc_iso(e.first_seen_at),
         "alerted_at": fmt(e.alerted_at),
+        "alerted_at_utc": utc_iso(e.alerted_at),
         "last_seen": fmt(e.last_seen_at),
+        "last_seen_utc": utc_iso(e.last_seen_at),
         "keywords": event_keywords(e.summary),
         # How many sources: a number, whatever else a stored summary holds there.
         "sources": whole_number(e.summary.get("sources"))

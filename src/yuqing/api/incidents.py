@@ -494,6 +494,11 @@ def _incident_data(
                 "responsible_unit": c.responsible_unit,
                 "responsible_person": c.responsible_person,
                 "responsible_name": _name(service, c.responsible_person),
+                # Who held the duty before (the lead unit changed while it ran), oldest
+                # first: each until ``until``.
+                "handed_over": [
+                    {"unit": h.unit, "person": h.person, "until": _iso(h.at)} for h in c.handovers
+                ],
             }
             for c in incident.clocks
         ],
@@ -572,7 +577,27 @@ def _summary(row: Any) -> dict[str, Any]:
 
 
 def report_view(service: IncidentService, start: datetime, end: datetime) -> dict[str, Any]:
-    return _shown_dict(service.clock_report(start, end).as_dict())
+    # ``as_of`` in UTC like every other moment: the service's clock may give its own zone.
+    as_of = utc(service.clock.now())
+    return _shown_dict(service.clock_report(start, end, as_of=as_of).as_dict())
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def plan_view_data(service: IncidentService) -> dict[str, Any]:
+    """The plan as ``yuqing plan show`` gives it, each clock's durations also in seconds
+    (``duration_seconds`` ...) beside the plan's own words (``30m``)."""
+    plan = service.plan
+    summary = plan_summary(plan)
+    for shown in summary["levels"]:
+        spec = plan.level(Level(shown["level"]))
+        for clock, clock_spec in zip(shown["clocks"], spec.clocks, strict=True):
+            clock["duration_seconds"] = _seconds(clock_spec.duration)
+            clock["off_hours_duration_seconds"] = _seconds(clock_spec.off_hours_duration)
+            clock["warn_before_seconds"] = _seconds(clock_spec.warn_before)
+    return summary
 
 
 # -- the acknowledgement page ---------------------------------------------------------------
@@ -956,8 +981,7 @@ def build_router(ctx: Context) -> APIRouter:
 
     @router.get(api + "/plan")
     def plan_view() -> dict[str, Any]:
-        plan = service().plan
-        return plan_summary(plan)
+        return plan_view_data(service())
 
     @router.get(api + "/roster/on-duty")
     def roster_on_duty(
@@ -1002,6 +1026,7 @@ def build_router(ctx: Context) -> APIRouter:
                     "start": _iso(g.start),
                     "end": _iso(g.end),
                     "hours": round(g.length.total_seconds() / 3600, 2),
+                    "length_seconds": _seconds(g.length),
                 }
                 for g in gaps
             ],

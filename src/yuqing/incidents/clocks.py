@@ -10,12 +10,18 @@ The scheduler (built elsewhere) asks ``due_actions(clocks, now)`` what is due: a
 carries a ``ClockToken`` (clock id + version); applying it bumps the version, so the
 same action applied twice, or an action computed before the clock was met, does
 nothing. ``clock_report`` turns clocks into the accountability rows of M9.
+
+A clock's duty is held by one unit and person at a time. When the incident's lead unit
+changes, a running clock passes to the new holder (``hand_over``), and the report
+names whoever held it when it was met or ran out: a unit is not held to account for a
+deadline another unit had taken over, nor the new lead for one met before it took over
+(a completion recorded after the fact, for a moment before the handover).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -68,6 +74,15 @@ class ClockAction:
     token: ClockToken
 
 
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """The duty of a clock passed on at ``at``; ``unit`` and ``person`` held it before."""
+
+    at: datetime
+    unit: str | None
+    person: str | None
+
+
 @dataclass
 class ResponseClock:
     """One running or finished deadline of one incident."""
@@ -100,6 +115,8 @@ class ResponseClock:
     """When the completing milestone happened (after ``due_at`` for a late completion)."""
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    handovers: list[Handover] = field(default_factory=list)
+    """Who held the duty before ``responsible_unit``/``responsible_person``, oldest first."""
 
     @property
     def token(self) -> ClockToken:
@@ -140,10 +157,36 @@ class ResponseClock:
         self._bump()
         return True
 
+    def holder_at(self, moment: datetime) -> tuple[str | None, str | None]:
+        """The unit and person that held the duty at ``moment``."""
+        moment = utc(moment)
+        for handover in sorted(self.handovers, key=lambda h: h.at):
+            if moment < handover.at:
+                return handover.unit, handover.person
+        return self.responsible_unit, self.responsible_person
+
+    def hand_over(self, unit: str | None, person: str | None, at: datetime) -> bool:
+        """The duty passes to ``unit``/``person`` from ``at``; False (nothing changes) when
+        the clock is not running, its deadline has passed by ``at`` (it ran out under its
+        holder, whatever the scheduler has marked yet) or the holder stays the same."""
+        at = utc(at)
+        if not self.running or at >= self.due_at:
+            return False
+        if (unit, person) == (self.responsible_unit, self.responsible_person):
+            return False
+        self.handovers.append(Handover(at, self.responsible_unit, self.responsible_person))
+        self.responsible_unit, self.responsible_person = unit, person
+        self._bump()
+        return True
+
     def complete(self, at: datetime) -> bool:
         """The completing milestone happened at ``at``: met if in time, else missed-late."""
         at = utc(at)
         if self.status is ClockStatus.RUNNING:
+            # Recorded after the fact for a moment before a handover: it was met (or ran
+            # out) under the holder of that moment, and never passed on after it.
+            self.responsible_unit, self.responsible_person = self.holder_at(min(at, self.due_at))
+            self.handovers = [h for h in self.handovers if h.at <= min(at, self.due_at)]
             self.completed_at = at
             if at <= self.due_at:
                 self.status = ClockStatus.MET

@@ -480,6 +480,39 @@ class Incident:
             f"牵头单位：{self.plan.unit_name(before)} → {self.plan.unit_name(unit)}：{why}",
             {"from": before, "to": unit, "why": why},
         )
+        self._hand_over_clocks(now)
+
+    def _hand_over_clocks(self, now: datetime) -> None:
+        """Pass each running clock of the current level to the unit that holds its duty
+        now (M4/M9): a deadline ``@lead`` follows the lead unit, one ``@concerned`` the
+        unit concerned, to the person on duty there now. Whoever held it before stays on
+        the clock's record for a completion recorded after the fact; a clock whose
+        deadline has passed ran out under its holder and stays theirs."""
+        specs = {spec.id: spec for spec in self.plan.clocks_for(self.level)} if self.level else {}
+        for clock in self.clocks:
+            spec = specs.get(clock.key)
+            if spec is None or not clock.running or clock.level != self.level:
+                continue
+            unit = self.plan.resolve_unit(
+                spec.responsible_unit, lead=self.lead_unit, concerned=self.concerned_unit
+            )
+            if unit is None or unit == clock.responsible_unit:
+                continue
+            _, person = self._responsible(spec, now)
+            before = (clock.responsible_unit, clock.responsible_person)
+            if clock.hand_over(unit, person, now):
+                self._log_clock(
+                    EntryKind.CLOCK_HANDED_OVER,
+                    clock,
+                    now,
+                    f"held by {unit}" + (f" ({person})" if person else ""),
+                    extra={
+                        "unit": unit,
+                        "person": person,
+                        "from_unit": before[0],
+                        "from_person": before[1],
+                    },
+                )
 
     def change_lead_unit(self, unit: str, by: Actor, now: datetime, reason: str) -> None:
         """The office hands the lead to another unit (M2), with a reason."""
@@ -516,6 +549,8 @@ class Incident:
         if not self.lead_set_by_hand:
             lead = self.plan.lead_unit_for(self.level, unit)
             self._set_lead(lead, actor, now, "the unit concerned was named")
+        # A deadline of the unit concerned passes to it even when the lead stays.
+        self._hand_over_clocks(now)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -688,8 +723,9 @@ class Incident:
         at: datetime,
         why: str = "",
         recorded_at: datetime | None = None,
+        extra: dict[str, object] | None = None,
     ) -> None:
-        data = {
+        data: dict[str, object] = {
             "clock_id": clock.id,
             "clock": clock.key,
             "level": clock.level.value if clock.level else None,
@@ -699,6 +735,7 @@ class Incident:
             "variant": clock.variant.value,
             "calendar_fallback": clock.calendar_fallback,
             "why": why,
+            **(extra or {}),
         }
         verb = kind.value.removeprefix("clock_").replace("_", " ")
         self._log(
@@ -1183,6 +1220,7 @@ _VERB_ZH = {
     EntryKind.CLOCK_COMPLETED_LATE: "超时后完成",
     EntryKind.CLOCK_CANCELLED: "已取消",
     EntryKind.CLOCK_SKIPPED: "未启动",
+    EntryKind.CLOCK_HANDED_OVER: "转交",
 }
 
 

@@ -62,6 +62,8 @@ class EntryKind(StrEnum):
     CLOCK_COMPLETED_LATE = "clock_completed_late"
     CLOCK_CANCELLED = "clock_cancelled"
     CLOCK_SKIPPED = "clock_skipped"
+    CLOCK_HANDED_OVER = "clock_handed_over"
+    """A running clock's duty passed to another unit (the lead unit changed)."""
     ESCALATION = "escalation"
     TASK = "task"
     MEETING = "meeting"
@@ -537,6 +539,15 @@ class _Sentences:
             return self.pick(
                 f"时限“{name}”未启动", f'Deadline "{name}" not started'
             ) + self.because(data.get("why"))
+        if kind is EntryKind.CLOCK_HANDED_OVER:
+            unit = self.unit(data["unit"])
+            person = data.get("person")
+            held_zh = unit + (f"（{self.person(person)}）" if person else "")
+            held_en = unit + (f" ({self.person(person)})" if person else "")
+            return self.pick(
+                f"时限“{name}”（截止 {due}）改由{held_zh}负责",
+                f'Deadline "{name}" (due {due}) now held by {held_en}',
+            )
         raise _Unreadable(kind.value)
 
     def escalation(self, entry: TimelineEntry) -> str:

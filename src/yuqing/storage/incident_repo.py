@@ -56,7 +56,7 @@ from yuqing.grading.decision import GradingDecision
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import Proposal, Reason
 from yuqing.grading.signals import IncidentKind, MediaPickup, Signals
-from yuqing.incidents.clocks import ClockStatus, ResponseClock, Variant
+from yuqing.incidents.clocks import ClockStatus, Handover, ResponseClock, Variant
 from yuqing.incidents.escalation import (
     Escalation,
     EscalationPolicy,
@@ -236,6 +236,10 @@ def _encode_clock(c: ResponseClock) -> dict[str, Any]:
     }
     for name in _CLOCK_TIMES:
         data[name] = _iso(getattr(c, name))
+    if c.handovers:
+        data["handovers"] = [
+            {"at": _iso(h.at), "unit": h.unit, "person": h.person} for h in c.handovers
+        ]
     return data
 
 
@@ -265,6 +269,11 @@ def _decode_clock(data: Mapping[str, Any]) -> ResponseClock:
         completed_at=_dt(data["completed_at"]),
         cancelled_at=_dt(data["cancelled_at"]),
         cancel_reason=data["cancel_reason"],
+        # Absent from the clocks an earlier version stored: none was handed over then.
+        handovers=[
+            Handover(_req_dt(h["at"]), h.get("unit"), h.get("person"))
+            for h in data.get("handovers") or []
+        ],
     )
 
 

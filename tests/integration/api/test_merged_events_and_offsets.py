@@ -185,15 +185,29 @@ def test_the_event_a_merged_one_went_into_names_it_most_recently_raised_first(
             "title": '化工园区爆炸<b>"现场"</b>',
             "burst_term": None,
             "alerted_at": "2026-07-14 10:20:00",
+            "alerted_at_utc": "2026-07-14T02:20:00+00:00",
         },
         {
             "key": "run1-ev-3",
             "title": None,
             "burst_term": "爆燃",
             "alerted_at": "2026-07-14 10:10:00",
+            "alerted_at_utc": "2026-07-14T02:10:00+00:00",
         },
-        {"key": "run1-ev-4", "title": "园区周边交通管制", "burst_term": None, "alerted_at": None},
-        {"key": "run1-ev-5", "title": None, "burst_term": None, "alerted_at": None},
+        {
+            "key": "run1-ev-4",
+            "title": "园区周边交通管制",
+            "burst_term": None,
+            "alerted_at": None,
+            "alerted_at_utc": None,
+        },
+        {
+            "key": "run1-ev-5",
+            "title": None,
+            "burst_term": None,
+            "alerted_at": None,
+            "alerted_at_utc": None,
+        },
     ]
     assert (listed["run1-ev-9"]["merged_count"], listed["run1-ev-9"]["merged"]) == (0, [])
 

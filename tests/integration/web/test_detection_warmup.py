@@ -68,10 +68,15 @@ def test_a_fresh_store_says_alerts_wait_for_a_baseline(ctx: Context) -> None:
     assert english is not None and "about 4 hours" in english and "about 70 min" in english
     assert client.get("/api/v1/stats").json()["detection_warmup"] == {
         "until": None,
+        "until_utc": None,
         "minutes_left": None,
+        "time_left_seconds": None,
         "hours": 4,
+        "warmup_seconds": 4 * 3600,
         "strict_from": None,
+        "strict_from_utc": None,
         "strict_after_minutes": 70,
+        "strict_after_seconds": 70 * 60,
     }
 
 
