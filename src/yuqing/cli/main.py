@@ -930,8 +930,13 @@ def _json_escape(ch: str) -> str:
 @feeds_app.command(
     "add",
     help=say(
-        "添加一个订阅源，由 `yuqing serve` 定时抓取。",
-        "Register a feed; it is polled on a schedule by `yuqing serve`.",
+        "添加一个订阅源，由 `yuqing serve` 定时抓取。"
+        "\n\n添加前先试抓一次，报告读到的条数；网址无法访问、不是订阅源或服务器返回错误"
+        "时，说明原因，不添加，退出码为 1（试抓最多等待 10 秒；--no-check 不试抓）。",
+        "Register a feed; it is polled on a schedule by `yuqing serve`."
+        "\n\nThe feed is fetched once first and the number of its items said; when it "
+        "cannot be reached, is not a feed or answers with an error, it says why, adds "
+        "nothing and exits 1 (the fetch waits at most 10 s; --no-check skips it).",
     ),
 )
 def feeds_add(
@@ -975,13 +980,25 @@ def feeds_add(
         float | None,
         typer.Option(help=say("抓取间隔（分钟）", "minutes between polls")),
     ] = None,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            help=say(
+                "不试抓，直接添加\n\n（网站暂时无法访问时）",
+                "add the feed without fetching it first (a site that is down for now)",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Register a feed; it is polled on a schedule by `yuqing serve`."""
     import unicodedata
     from urllib.parse import urlsplit
 
+    from sqlalchemy import Connection
+
     from yuqing.core.posts import AuthorKind, SourceCategory, default_author_kind
-    from yuqing.runtime.feeds import MAX_POLL_MINUTES
+    from yuqing.runtime.feeds import MAX_POLL_MINUTES, FeedCheck, check_feed
     from yuqing.sources.rss import display_url
     from yuqing.storage import repo
 
@@ -1056,28 +1073,97 @@ def feeds_add(
     feed_slug = checked_name(slug if slug is not None else made, what, MAX_SOURCE_CHARS) or made
     name = checked_name(name, "--name", 300)
 
-    def run(ctx: Context) -> int:
-        with ctx.db.write() as conn:
-            if repo.get_source(conn, feed_slug):
+    def tried_line(tried: FeedCheck, minutes: float) -> str:
+        """What the try of a feed that answered found, and when it is polled."""
+        unreadable = ""
+        if tried.unreadable:
+            unreadable = say(
+                "（另有 {n} 条无法读取，抓取时会逐条说明）",
+                " ({n} more cannot be read; polling says which)",
+                n=tried.unreadable,
+            )
+        if tried.readable or tried.unreadable:
+            found = say(
+                "试抓成功：订阅源现有 {n} 条信息{unreadable}",
+                "checked: the feed has {n} {items} now{unreadable}",
+                n=tried.readable,
+                items=plural(tried.readable, "item", "items"),
+                unreadable=unreadable,
+            )
+        else:
+            found = say(
+                "试抓成功：订阅源可以读取，但目前没有条目",
+                "checked: the feed can be read but has no items yet",
+            )
+        return say(
+            "{found}；yuqing serve 每 {minutes:g} 分钟抓取一次并入库（yuqing feeds poll 立即抓取）",
+            "{found}; yuqing serve polls it every {minutes:g} {unit} and stores its items "
+            "(yuqing feeds poll fetches now)",
+            found=found,
+            minutes=minutes,
+            unit=plural(minutes, "minute", "minutes"),
+        )
+
+    def refuse_taken(conn: Connection) -> None:
+        if repo.get_source(conn, feed_slug):
+            raise fail(
+                say(
+                    "已有代号为 {slug!r} 的信息源：请用 --slug 另取一个代号",
+                    "a source called {slug!r} exists already; choose --slug",
+                    slug=feed_slug,
+                )
+            )
+        # The same feed twice would be fetched twice and its entries stored under two
+        # sources.
+        for other in repo.list_sources(conn, kind="rss"):
+            if other.url and _same_url(other.url, url):
                 raise fail(
                     say(
-                        "已有代号为 {slug!r} 的信息源：请用 --slug 另取一个代号",
-                        "a source called {slug!r} exists already; choose --slug",
-                        slug=feed_slug,
+                        "{shown}：已作为订阅源 {slug!r} 添加过",
+                        "{shown}: already added as feed {slug!r}",
+                        shown=shown,
+                        slug=other.slug,
                     )
                 )
-            # The same feed twice would be fetched twice and its entries stored under two
-            # sources.
-            for other in repo.list_sources(conn, kind="rss"):
-                if other.url and _same_url(other.url, url):
-                    raise fail(
-                        say(
-                            "{shown}：已作为订阅源 {slug!r} 添加过",
-                            "{shown}: already added as feed {slug!r}",
-                            shown=shown,
-                            slug=other.slug,
-                        )
+
+    def run(ctx: Context) -> int:
+        tried: FeedCheck | None = None
+        if not no_check:
+            # Refused before the fetch, so that a name taken costs no wait.
+            with ctx.db.read() as conn:
+                refuse_taken(conn)
+            import httpx
+
+            with httpx.Client(follow_redirects=True) as client:
+                tried = check_feed(
+                    ctx, client, url, slug=feed_slug, author_kind=AuthorKind(author_kind)
+                )
+            if tried.problem is not None:
+                # Not added: there is no command to remove a feed, and a mistyped URL kept
+                # would be polled, and failing, for good, its name taken.
+                complain(feed_text(tried.problem))
+                if tried.may_pass:
+                    advice = say(
+                        "未添加订阅源 {slug}。请检查网址；如果网站只是暂时无法访问，可稍后再试，"
+                        "或加上 --no-check 直接添加（之后由 yuqing serve 按计划重试）",
+                        "feed {slug} not added. Check the URL; if the site is only down for "
+                        "now, try again later, or add it without this check (--no-check): "
+                        "yuqing serve then retries it on schedule",
+                        slug=feed_slug,
                     )
+                else:
+                    advice = say(
+                        "未添加订阅源 {slug}。请检查网址后重新添加；如确认网址无误，可加上 "
+                        "--no-check 直接添加（之后由 yuqing serve 按计划重试）",
+                        "feed {slug} not added. Check the URL and add it again; if it is "
+                        "right, add it without this check (--no-check): yuqing serve then "
+                        "retries it on schedule",
+                        slug=feed_slug,
+                    )
+                note(advice)
+                return 1
+        with ctx.db.write() as conn:
+            refuse_taken(conn)
             repo.ensure_source(
                 conn,
                 feed_slug,
@@ -1097,9 +1183,11 @@ def feeds_add(
                 shown=shown,
             )
         )
+        if tried is not None:
+            typer.echo(tried_line(tried, every or ctx.settings.feed_poll_minutes))
         return 0
 
-    with_context(run)
+    raise typer.Exit(with_context(run))
 
 
 def _same_url(one: str, two: str) -> bool:

@@ -21,6 +21,8 @@ from yuqing.core.shown import one_line
 from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
+from yuqing.sources.base import Located, Rejection
+from yuqing.sources.reasons import Reason, feed_reason
 from yuqing.sources.rss import (
     MAX_HEALTH_NOTE_CHARS,
     FeedState,
@@ -39,13 +41,15 @@ class FeedPollOutcome:
     url: str  # as shown (``display_url``): without credentials, query values masked
     summary: IngestSummary | None
     not_modified: bool
+    # The poll's problem and notes: coded reasons (``yuqing.sources.reasons``), said in
+    # the reader's language from their codes; their English is the health record's.
     error: str | None
     notes: list[str]
     # Entries left out as published before the retention period (not stored, not
     # rejected).
     too_old: int = 0
     # What the health record now says of the entries refused, if any were.
-    rejected_note: str | None = None
+    rejected_note: Reason | None = None
 
 
 def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
@@ -67,9 +71,11 @@ log = logging.getLogger(__name__)
 
 # The longest time between two polls of a feed: a week.
 MAX_POLL_MINUTES = 7 * 24 * 60.0
-# Each URL of the note saying where a feed moved from and to (a URL may be 2,000
-# characters; the note is one line of the health record).
+# Each URL of the poller's notes (a URL may be 2,000 characters; a note is one line of
+# the health record, which holds 1,000).
 _MAX_URL_SHOWN = 300
+# The problem of the first refused entry, named in the note on refused entries.
+_MAX_PROBLEM_SHOWN = 250
 
 
 def poll_due_feeds(
@@ -126,7 +132,7 @@ def _poll_one(
         parse_timeout=_configured(ctx, "feed_parse_timeout"),
     )
     summary = None
-    rejected_note = None
+    rejected_note: Reason | None = None
     if result.items:
         try:
             summary = ctx.ingestor.ingest(
@@ -144,7 +150,7 @@ def _poll_one(
                 state,
                 ctx.clock.now(),
                 interval,
-                f"storing its items failed: {str(exc)[:300]}",
+                feed_reason("feed.store_failed", detail=one_line(str(exc), 300)),
             )
         else:
             result, rejected_note = _with_rejections(ctx, state, result, summary, interval, shown)
@@ -175,9 +181,10 @@ def _poll_one(
                 result.notes.append(moved)
                 log.warning("feed %s: %s", source.slug, moved)
                 said_now = result.health_note is not None or rejected_note is not None
+                parts: list[str] = [moved]
                 if said_now and new.last_error:
-                    moved = f"{moved}; {new.last_error}"
-                new.last_error = one_line(moved, MAX_HEALTH_NOTE_CHARS)
+                    parts.append(new.last_error)
+                new.last_error = _health_line(parts)
                 new.last_error_at = new.last_success_at or ctx.clock.now()
         repo.update_source_health(
             conn,
@@ -202,31 +209,129 @@ def _poll_one(
     )
 
 
+# How long `yuqing feeds add` waits for a feed it tries before adding it: someone is
+# waiting at the prompt, and a feed that takes longer than this to answer is one worth
+# hearing about. (The poller gives each feed ``rss.DEFAULT_TIMEOUT``.)
+CHECK_SECONDS = 10.0
+# Problems a feed has while its site is down or overloaded (see ``FeedCheck.may_pass``).
+_PASSING = frozenset(
+    {"feed.timeout", "feed.cannot_connect", "feed.request_failed", "feed.read_timeout"}
+)
+
+
+@dataclass(slots=True)
+class FeedCheck:
+    """What one try of a feed found: its problem (a coded reason), or how many entries it
+    has now (``readable``, and ``unreadable`` refused as posts)."""
+
+    problem: str | None
+    readable: int = 0
+    unreadable: int = 0
+
+    @property
+    def may_pass(self) -> bool:
+        """Whether the problem may be the site's of the moment (no answer, a server
+        error, too many requests), not the URL's (a page, a 404, not a feed)."""
+        problem = self.problem
+        if not isinstance(problem, Reason):
+            return False
+        if problem.code in _PASSING:
+            return True
+        if problem.code in ("feed.http_status", "feed.http_status_retry"):
+            status = str(problem.params.get("status", ""))
+            return status == "429" or status.startswith("5")
+        return False
+
+
+def check_feed(
+    ctx: Context,
+    client: httpx.Client,
+    url: str,
+    *,
+    slug: str,
+    author_kind: AuthorKind,
+    timeout: float | None = None,
+) -> FeedCheck:
+    """Fetch and read the feed at ``url`` once, as a poll would (the same request, the
+    same bounds on its size, redirects and reading), within ``timeout`` seconds
+    (``CHECK_SECONDS``), and store nothing: its entries are the first poll's, and a feed
+    with no health record yet is polled at once."""
+    result = poll_feed(
+        client,
+        FeedState(url=url),
+        ctx.clock.now(),
+        source_slug=slug,
+        author_kind=author_kind,
+        timeout=CHECK_SECONDS if timeout is None else timeout,
+        clock=ctx.clock,
+        max_entries=_configured(ctx, "feed_max_entries"),
+        inline_parse_bytes=_configured(ctx, "feed_inline_parse_bytes"),
+        parse_timeout=_configured(ctx, "feed_parse_timeout"),
+    )
+    if result.error is not None:
+        return FeedCheck(result.error)
+    return FeedCheck(
+        None,
+        readable=sum(isinstance(item, Located) for item in result.items),
+        unreadable=sum(isinstance(item, Rejection) for item in result.items),
+    )
+
+
 def _configured(ctx: Context, name: str) -> Any:
     """The setting ``name`` when it was set (argument, environment or file); ``None``, for
     the feed reader's own default (the same value), when it was not."""
     return getattr(ctx.settings, name) if name in ctx.settings.model_fields_set else None
 
 
-def _move(conn: Connection, source: repo.SourceInfo, url: str, shown: str) -> str | None:
+def _move(conn: Connection, source: repo.SourceInfo, url: str, shown: str) -> Reason | None:
     """Store ``url`` as the feed's URL (it moved there for good); ``None`` when done, else
     why not. Not to the URL of another feed: the two would fetch the same entries and
     store them twice, under two names."""
     for other in repo.list_sources(conn, kind="rss"):
         if other.id != source.id and other.url and _same_url(other.url, url):
-            return f"{shown}: not moved to {display_url(url)}: that is feed {other.slug!r} already"
+            return feed_reason(
+                "feed.not_moved",
+                url=_url_shown(shown),
+                target=_url_shown(url),
+                slug=repr(other.slug),
+            )
     repo.set_source_url(conn, source.id, url)
     return None
 
 
-def _moved_note(old: str, new: str) -> str:
+def _moved_note(old: str, new: str) -> Reason:
     """One line naming both URLs (display form, each cut) of a feed that moved for good."""
-    before = one_line(display_url(old), _MAX_URL_SHOWN)
-    after = one_line(display_url(new), _MAX_URL_SHOWN)
-    return (
-        f"moved from {before} to {after} for good (a permanent redirect): "
-        "polled at the new URL from now on"
-    )
+    return feed_reason("feed.moved_for_good", old=_url_shown(old), new=_url_shown(new))
+
+
+def _url_shown(url: str) -> str:
+    """A URL as the poller's notes name it: display form, on one line, cut."""
+    return one_line(display_url(url), _MAX_URL_SHOWN)
+
+
+def _health_line(parts: list[str]) -> str:
+    """The notes ``parts`` as one line of the health record, joined by "; ".
+
+    A note that does not fit is left out whole rather than cut: read back, each is said
+    in the reader's language by its form (``yuqing.sources.reasons.feed_text``), which a
+    note cut in the middle no longer has. The first is always kept (cut, if it must be).
+    """
+    kept = one_line(display_url(parts[0]), MAX_HEALTH_NOTE_CHARS)
+    for part in parts[1:]:
+        joined = f"{kept}; {display_url(part)}"
+        if len(one_line(joined, len(joined))) > MAX_HEALTH_NOTE_CHARS:
+            break
+        kept = one_line(joined, len(joined))
+    return kept
+
+
+def _first_entry(location: str, problem: str) -> str:
+    """ " (first: <url> entry 3: <problem>)": the first refused entry, bounded, in the
+    form the reader of the health record knows (its URL cut, never its entry number)."""
+    url, sep, number = location.rpartition(" entry ")
+    where = f"{_url_shown(url)} entry {number}" if sep else _url_shown(location)
+    said = one_line(display_url(problem), _MAX_PROBLEM_SHOWN)
+    return f" (first: {where}: {said})"
 
 
 def _same_url(one: str, two: str) -> bool:
@@ -243,7 +348,7 @@ def _with_rejections(
     summary: IngestSummary,
     interval: timedelta,
     shown: str,
-) -> tuple[PollResult, str | None]:
+) -> tuple[PollResult, Reason | None]:
     """The poll's result once the store has refused ``summary.rejected`` entries.
 
     A feed whose entries are all refused stores nothing: it is failing, not quiet, and
@@ -253,18 +358,24 @@ def _with_rejections(
     if not summary.rejected:
         return result, None
     first = summary.rejections[0] if summary.rejections else None
-    detail = f" (first: {first.location}: {first.problem})" if first is not None else ""
-    detail = detail[:400]
+    # Bounded part by part (the URL twice, the problem), never cut as a whole: the
+    # note is read back by its form.
+    detail = _first_entry(first.location, first.problem) if first is not None else ""
+    url = _url_shown(shown)
     if summary.stored + summary.duplicates == 0:
-        note = f"{shown}: all {summary.rejected} entries rejected{detail}"
+        note = feed_reason(
+            "feed.all_rejected", url=url, count=str(summary.rejected), first_entry=detail
+        )
         return failed_poll(state, ctx.clock.now(), interval, note), note
     total = summary.stored + summary.duplicates + summary.rejected
-    note = f"{shown}: {summary.rejected} of {total} entries rejected{detail}"
-    # What the poll itself had to say (its DTD ignored, entries left out) is kept too.
-    kept = note if result.health_note is None else f"{note}; {result.health_note}"
-    new_state = replace(
-        result.state,
-        last_error=one_line(display_url(kept), MAX_HEALTH_NOTE_CHARS),
-        last_error_at=ctx.clock.now(),
+    note = feed_reason(
+        "feed.some_rejected",
+        url=url,
+        count=str(summary.rejected),
+        total=str(total),
+        first_entry=detail,
     )
+    # What the poll itself had to say (its DTD ignored, entries left out) is kept too.
+    parts: list[str] = [note] if result.health_note is None else [note, result.health_note]
+    new_state = replace(result.state, last_error=_health_line(parts), last_error_at=ctx.clock.now())
     return replace(result, state=new_state), note

@@ -35,6 +35,7 @@ from yuqing.core.posts import (
     post_identity,
 )
 from yuqing.core.privacy import PUBLIC_KINDS, Pseudonymiser
+from yuqing.core.reasons import reason
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.detect import (
@@ -547,8 +548,13 @@ class Ingestor:
                 rejections.append(
                     Rejection(
                         item.location,
-                        f"published_at {published.isoformat()} is {days:,.1f} days after now "
-                        "(check the file's dates and time zone)",
+                        reason(
+                            "record.future",
+                            f"published_at {published.isoformat()} is {days:,.1f} days after "
+                            "now (check the file's dates and time zone)",
+                            time=published.isoformat(),
+                            days=f"{days:,.1f}",
+                        ),
                     )
                 )
                 continue

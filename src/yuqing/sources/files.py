@@ -32,6 +32,7 @@ from yuqing.core.posts import (
     parse_time,
     refuse_json_constant,
 )
+from yuqing.core.reasons import RecordRefused
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.reasons import FileRefused, Reason, reason, record_reason
@@ -343,8 +344,17 @@ class JsonLinesFile:
         try:
             record = parse_post_record(obj, default_source=self.default_source)
         except InvalidRecord as exc:
-            return Rejection(location, record_reason(str(exc)))
+            return Rejection(location, _refusal(exc))
         return Located(record, location)
+
+
+def _refusal(exc: InvalidRecord) -> Reason:
+    """Why a post was refused, with its code: the one ``yuqing.core.posts`` gave it
+    (``RecordRefused.reason``), else (an ``InvalidRecord`` raised without one) by the form
+    of its English."""
+    if isinstance(exc, RecordRefused):
+        return exc.reason
+    return record_reason(str(exc))
 
 
 class _RowTooLarge(Exception):
@@ -860,7 +870,7 @@ class CsvFile:
         try:
             record = parse_post_record(obj, default_source=self.default_source)
         except InvalidRecord as exc:
-            return Rejection(location, record_reason(str(exc)))
+            return Rejection(location, _refusal(exc))
         return Located(record, location)
 
 

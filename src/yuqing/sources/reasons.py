@@ -8,9 +8,10 @@ refusal (``yuqing.web.i18n.query_reason``): a code without a sentence, or a para
 missing, falls back to the English.
 
 A post's own field problems are raised by ``yuqing.core.posts`` with their codes
-(``RecordRefused``, whose ``str()`` is the ``Reason``). Text that comes without one (a
-rejection read back from the store, the ingestor's check of dates) is given its code by
-its known form (``record_reason``); a form not known stays English.
+(``RecordRefused``, whose ``str()`` is the ``Reason``), and so is the ingestor's check of
+dates (``record.future``). Text that comes without one (a rejection read back from the
+store) is given its code by its known form (``record_reason``); a form not known stays
+English.
 """
 
 from __future__ import annotations
@@ -393,7 +394,8 @@ _WHOLE_PARAMS = frozenset({"url", "target", "old", "new", "file", "location"})
 # makes (``yuqing.sources.rss``; the last few the feed poller's, in
 # ``yuqing.runtime.feeds``), and its Chinese. Params are text formatted already ("1,024").
 # A feed's health record keeps only the English (``source_health.last_error``): read back,
-# it is given its code by the same form (``feed_problem``), so the two cannot drift apart.
+# it is given its code by the same form (``feed_problem``), so the two cannot drift apart,
+# and `yuqing feeds list` and the console (``yuqing.web.i18n.feed_error``) say it alike.
 # More particular forms come before the general ones they would also match.
 _FEED_FORMS: dict[str, tuple[str, str]] = {
     "feed.not_http": ("{url}: not an http(s) URL", "{url}：不是 http(s) 网址"),
@@ -552,7 +554,8 @@ _FEED_FORMS: dict[str, tuple[str, str]] = {
         "{url}: moved permanently (HTTP {status}) to {target}: the feed's URL is now the new one",
         "{url}：已永久迁移（HTTP {status}）至 {target}：订阅源网址已改为新网址",
     ),
-    # The feed poller's own (yuqing.runtime.feeds), read back from the health record.
+    # The feed poller's own (yuqing.runtime.feeds: each note bounded part by part, so that
+    # the health record holds it whole, in its form).
     "feed.all_rejected": (
         "{url}: all {count} entries rejected{first_entry}",
         "{url}：全部 {count} 条条目被拒收{first_entry}",

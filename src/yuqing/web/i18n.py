@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from yuqing.core.shown import cut
 from yuqing.errors import QueryError
 from yuqing.incidents.timeline import STATE_NAMES
+from yuqing.sources.reasons import feed_text
 
 LANGUAGES = ("zh", "en")
 
@@ -443,76 +443,15 @@ def zone_label(zone: str, offset: str, lang: str) -> str:
     return f"{name}（UTC{offset}）" if lang == "zh" else f"{name} (UTC{offset})"
 
 
-# A feed's last error as the console shows it. The poller's messages (sources/rss.py) are
-# in English, for logs and the command line: each known form, after the URL, is said in
-# Chinese here, its technical detail (an HTTP reason, a network error) kept as it came.
-_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), chinese)
-    for pattern, chinese in (
-        (r"^HTTP 304 without a conditional request$", "未发条件请求，服务器却返回 HTTP 304"),
-        (r"^HTTP (\d+)(.*)$", r"服务器返回 HTTP \1\2"),
-        (r"^cannot connect \((.*)\)$", r"无法连接（\1）"),
-        (r"^timed out after (\S+) s$", r"\1 秒内没有响应"),
-        (r"^too many redirects$", "重定向次数过多"),
-        (r"^request failed \((.*)\)$", r"请求失败（\1）"),
-        (r"^got an HTML page, not an RSS or Atom feed$", "返回的是网页，不是 RSS/Atom 订阅源"),
-        (r"^empty response, not an RSS or Atom feed$", "返回内容为空，不是 RSS/Atom 订阅源"),
-        (r"^not an RSS or Atom feed(.*)$", r"不是 RSS/Atom 订阅源\1"),
-        (r"^feed larger than (\d+) MB(.*)$", r"订阅源超过 \1 MB\2"),
-        (r"^could not read the feed \((.*)\)$", r"无法解析订阅源（\1）"),
-        (r"^could not fetch the feed \((.*)\)$", r"无法抓取订阅源（\1）"),
-        (r"^not an http\(s\) URL$", "不是 http(s) 网址"),
-        (
-            r"^redirected to (.+) at (\S+) \((.+) address\): refused, as the feed is on a "
-            r"public address and its redirects may not lead to internal ones$",
-            r"拒绝重定向至 \1：其地址 \2 不是公网地址（\3），而订阅源本身位于公网地址，"
-            r"其重定向不得指向内网地址",
-        ),
-        (r"^more than one content coding \((.*)\), refused$", r"内容编码不止一层（\1），拒绝读取"),
-        (r"^unsupported content coding (.*)$", r"不支持的内容编码 \1"),
-        (r"^the (\w+) body is corrupt \((.*)\)$", r"\1 压缩内容已损坏（\2）"),
-        (r"^the (\w+) body ends before its end$", r"\1 压缩内容不完整"),
-        (r"^all (\d+) entries rejected(.*)$", r"全部 \1 条条目被拒收\2"),
-        (r"^(\d+) of (\d+) entries rejected(.*)$", r"\2 条条目中有 \1 条被拒收\3"),
-        # Notes of a poll that worked: what was read differently from what the feed said.
-        (
-            r"^the feed's own DTD \(in its DOCTYPE\) was ignored: the ([\d,]+) entities it "
-            r"declares \((.*)\) not expanded, their references kept as written(.*)$",
-            r"已忽略订阅源自带的 DTD（DOCTYPE 中）：其声明的 \1 个实体（\2）未展开，"
-            r"引用按原文保留\3",
-        ),
-        (
-            r"^the feed's own DTD \(in its DOCTYPE\) was ignored(.*)$",
-            r"已忽略订阅源自带的 DTD（DOCTYPE 中）\1",
-        ),
-        (
-            r"^([\d,]+) entries, more than the ([\d,]+) read at one poll \(feed_max_entries\): "
-            r"the first ([\d,]+) read, ([\d,]+) left out(.*)$",
-            r"共 \1 条条目，超过每次抓取的上限 \2 条（feed_max_entries）：已读取前 \3 条，"
-            r"略去 \4 条\5",
-        ),
-        (
-            r"^moved from (\S+) to (\S+) for good \(a permanent redirect\): polled at the new "
-            r"URL from now on(.*)$",
-            r"订阅源已永久迁移（永久重定向）：由 \1 迁至 \2，此后按新网址抓取\3",
-        ),
-    )
-)
-
-
 def feed_error(message: str | None, lang: str) -> str | None:
-    """A feed's error in the reader's language (Chinese: the known forms translated)."""
-    if message is None or lang != "zh":
-        return message
-    rest = message
-    prefix = ""
-    head, sep, tail = message.partition(": ")
-    if sep and head.lower().startswith(("http://", "https://")):
-        prefix, rest = f"{head}：", tail
-    for pattern, chinese in _FEED_ERRORS:
-        if pattern.match(rest):
-            return prefix + pattern.sub(chinese, rest, count=1)
-    return message
+    """A feed's last error (its health record) in the reader's language.
+
+    Said as ``yuqing feeds list`` says it, from the feed reasons' table
+    (``yuqing.sources.reasons``): the poller writes each problem and note in one of its
+    English forms, with a code, and a record read back is given its code by that form.
+    A form not known there stays as it came.
+    """
+    return None if message is None else feed_text(message, lang)
 
 
 # Why a monitor or search query, or a monitor's name, is refused, in Chinese, by the

@@ -226,15 +226,19 @@ def test_untrusted_names_are_isolated_wrapped_and_feed_keys_hidden(client: TestC
 def test_feed_errors_are_said_in_the_pages_language() -> None:
     from yuqing.web.i18n import feed_error
 
+    # As `yuqing feeds list` says them (yuqing.sources.reasons).
     refused = "http://127.0.0.1:9/feed.xml: cannot connect ([Errno 111] Connection refused)"
     assert feed_error(refused, "zh") == (
-        "http://127.0.0.1:9/feed.xml：无法连接（[Errno 111] Connection refused）"
+        "http://127.0.0.1:9/feed.xml：无法连接（[Errno 111] Connection refused）："
+        "请检查网址是否正确、网站是否可以访问"
     )
     assert feed_error(refused, "en") == refused
     page = "https://x.example/f?k=…: got an HTML page, not an RSS or Atom feed"
-    assert feed_error(page, "zh") == "https://x.example/f?k=…：返回的是网页，不是 RSS/Atom 订阅源"
+    assert str(feed_error(page, "zh")).startswith(
+        "https://x.example/f?k=…：返回的是网页，不是 RSS/Atom 订阅源："
+    )
     assert feed_error("https://x.example/f: HTTP 404 Not Found", "zh") == (
-        "https://x.example/f：服务器返回 HTTP 404 Not Found"
+        "https://x.example/f：服务器返回 HTTP 404 Not Found（找不到该网址）"
     )
     assert feed_error("an unknown problem", "zh") == "an unknown problem"
     assert feed_error(None, "zh") is None

@@ -159,7 +159,7 @@ def test_listings_read_in_the_runs_language(cli: CliRunner, tmp_path: Path) -> N
     assert "火情\tactive\tmatched=0\tlast_burst=none" in run(cli, EN, "monitors", "list").stdout
 
     dead = f"http://127.0.0.1:{free_port()}/feed.xml"
-    assert run(cli, ZH, "feeds", "add", dead, "--slug", "dead").exit_code == 0
+    assert run(cli, ZH, "feeds", "add", dead, "--slug", "dead", "--no-check").exit_code == 0
     feeds = run(cli, ZH, "feeds", "list").stdout
     assert "近 7 天日均：0.0 条\t最近成功：-\t下次抓取：" in feeds
     assert not re.search(r"items/day|last_success|next_poll|last_error", feeds)
