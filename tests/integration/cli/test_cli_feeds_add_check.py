@@ -7,14 +7,14 @@ an error is named with its problem, in the reader's language, and not added (exi
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from tests.loopback import QuietHandler, serving
 from typer.testing import CliRunner
 
 from yuqing.cli import language
@@ -87,23 +87,13 @@ def _english_afterwards() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def feeds() -> Iterator[str]:
-    class RequestHandler(BaseHTTPRequestHandler):
+    class RequestHandler(QuietHandler):
         def do_GET(self) -> None:
             REQUESTS.append(self.path)
             ROUTES.get(self.path, _send(404, b"", "text/plain"))(self)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(RequestHandler) as base:
+        yield base
 
 
 def run(cli: CliRunner, env: dict[str, str], *args: str) -> Any:

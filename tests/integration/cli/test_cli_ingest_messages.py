@@ -5,15 +5,15 @@ in Chinese by default and as before with ``--lang en``."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.factories import post, write_jsonl
+from tests.loopback import QuietHandler, serving
 from typer.testing import CliRunner
 
 from yuqing.cli import language
@@ -67,22 +67,13 @@ ROUTES: dict[str, Handler] = {
 def feeds() -> Iterator[str]:
     """The base URL of a feed host on 127.0.0.1 serving ``ROUTES``."""
 
-    class RequestHandler(BaseHTTPRequestHandler):
+    class RequestHandler(QuietHandler):
         def do_GET(self) -> None:
             route = ROUTES.get(self.path, _send(404, b"", "text/plain"))
             route(self)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(RequestHandler) as base:
+        yield base
 
 
 def closed_port() -> int:

@@ -8,16 +8,16 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.loopback import QuietHandler, serving
 from typer.testing import CliRunner
 
 from yuqing.api.app import create_app
@@ -82,22 +82,12 @@ def _english_afterwards() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def feeds() -> Iterator[str]:
-    class RequestHandler(BaseHTTPRequestHandler):
+    class RequestHandler(QuietHandler):
         def do_GET(self) -> None:
             ROUTES.get(self.path, _send(404, b""))(self)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(RequestHandler) as base:
+        yield base
 
 
 def run(cli: CliRunner, env: dict[str, str], *args: str) -> Any:
