@@ -258,6 +258,8 @@ def sources_with_health(
                 "name": clip(redact_query(info.name), MAX_NAME_SHOWN),
                 "kind": clip(info.kind, MAX_CODE_SHOWN),
                 "category": clip(info.category, MAX_CODE_SHOWN),
+                # False for a feed paused with `yuqing feeds pause`: not polled.
+                "active": bool(info.active),
                 "items_total": (whole_number(health.items_total) if health else 0) or 0,
                 "items_day": round(repo.items_per_day(conn, info.id, now - timedelta(days=1), now)),
                 "last_success": fmt(health.last_success_at if health else None),
@@ -267,7 +269,10 @@ def sources_with_health(
                 ),
                 "last_error_at": fmt(health.last_error_at if health else None),
                 "last_error_at_utc": utc_iso(health.last_error_at if health else None),
-                "failing": bool(health and (whole_number(health.consecutive_failures) or 0) > 0),
+                # A paused feed is not polled, so not failing; its last error stays above.
+                "failing": bool(
+                    info.active and health and (whole_number(health.consecutive_failures) or 0) > 0
+                ),
             }
         )
     return rows

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from yuqing.runtime.context import Context
     from yuqing.runtime.ingest import IngestSummary
     from yuqing.sources.replay import Replayer
+    from yuqing.storage.repo import SourceInfo
 
 app = typer.Typer(
     name="yuqing",
@@ -43,7 +44,10 @@ app = typer.Typer(
     cls=language.LocalisedGroup,  # "Usage:" and Click's refusals in the run's language
 )
 feeds_app = typer.Typer(
-    help=say("RSS/Atom 订阅源：添加、列出、抓取。", "RSS/Atom feeds: add, list, poll."),
+    help=say(
+        "RSS/Atom 订阅源：添加、列出、抓取、暂停、恢复、删除。",
+        "RSS/Atom feeds: add, list, poll, pause, resume, remove.",
+    ),
     no_args_is_help=True,
 )
 monitors_app = typer.Typer(
@@ -852,6 +856,8 @@ def search(
                             "seen_at": utc(hit.seen_at).astimezone(zone).isoformat()
                             if hit.seen_at
                             else None,
+                            # As the JSON API gives every moment: also in UTC, +00:00.
+                            "seen_at_utc": utc(hit.seen_at).isoformat() if hit.seen_at else None,
                             "author": hit.author,
                             "title": hit.title,
                             "text": hit.text,
@@ -1139,8 +1145,8 @@ def feeds_add(
                     ctx, client, url, slug=feed_slug, author_kind=AuthorKind(author_kind)
                 )
             if tried.problem is not None:
-                # Not added: there is no command to remove a feed, and a mistyped URL kept
-                # would be polled, and failing, for good, its name taken.
+                # Not added: a mistyped URL kept would be polled, and failing, until
+                # someone found `feeds remove`, its name taken meanwhile.
                 complain(feed_text(tried.problem))
                 if tried.may_pass:
                     advice = say(
@@ -1236,9 +1242,13 @@ def feeds_list() -> None:
                 per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
                 # Words for people in the run's language, Chinese "名称：值"; in English the
                 # fields keep their key=value names, which scripts read (--lang en).
-                state = (
-                    say("抓取失败", "FAILING") if health.consecutive_failures else say("正常", "ok")
-                )
+                if not feed.active:
+                    # Not polled: neither failing nor ok, and no next poll to wait for.
+                    state = say("已暂停", "paused")
+                elif health.consecutive_failures:
+                    state = say("抓取失败", "FAILING")
+                else:
+                    state = say("正常", "ok")
                 last_error = feed_text(display_url(health.last_error or "-"))
                 # The free-text error stays the last field: whatever it holds, the
                 # fields before it are read where they are.
@@ -1249,7 +1259,7 @@ def feeds_list() -> None:
                     "last_error_at={error_at}\tlast_error={error}",
                     per_day=per_day,
                     success=_local_second(health.last_success_at, zone),
-                    next=_local_second(health.next_poll_at, zone),
+                    next=_local_second(health.next_poll_at if feed.active else None, zone),
                     error_at=_local_second(health.last_error_at, zone),
                     error=last_error,
                 )
@@ -1273,8 +1283,10 @@ def feeds_list() -> None:
 @feeds_app.command(
     "poll",
     help=say(
-        "立即抓取订阅源（条件请求），新信息入库。",
-        "Poll feeds now (conditional GET) and store new items.",
+        "立即抓取订阅源（条件请求），新信息入库。"
+        "\n\n已暂停的订阅源（yuqing feeds pause）不抓取，不加 --due-only 时也不抓取。",
+        "Poll feeds now (conditional GET) and store new items."
+        "\n\nPaused feeds (yuqing feeds pause) are not polled, with or without --due-only.",
     ),
 )
 def feeds_poll(
@@ -1290,11 +1302,31 @@ def feeds_poll(
     import httpx
 
     from yuqing.runtime.feeds import poll_due_feeds
+    from yuqing.storage import repo
 
     def run(ctx: Context) -> int:
         take_into_the_plan(ctx)
         worst = 0
         stored = 0
+        with ctx.db.read() as conn:
+            paused = [f.slug for f in repo.list_sources(conn, kind="rss") if not f.active]
+        if paused:
+            # Said first: a poll that fetched nothing then says why.
+            shown = ", ".join(one_line(slug, 100) for slug in paused[:10])
+            more = len(paused) - 10
+            note(
+                say(
+                    "已暂停的订阅源不抓取：{shown}{more}（yuqing feeds resume 代号 恢复）",
+                    "paused {feeds} not polled: {shown}{more} (yuqing feeds resume NAME)",
+                    feeds=plural(len(paused), "feed", "feeds"),
+                    shown=shown,
+                    more=(
+                        say("等 {total} 个", " and {more} more", total=len(paused), more=more)
+                        if more > 0
+                        else ""
+                    ),
+                )
+            )
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
                 stored += outcome.summary.stored if outcome.summary is not None else 0
@@ -1329,6 +1361,165 @@ def feeds_poll(
         if ctx.detection_elsewhere and stored:
             note_detection_elsewhere()
         return worst
+
+    raise typer.Exit(with_context(run))
+
+
+FEED_NAME_HELP = say(
+    "订阅源代号（yuqing feeds list 第一列，不分大小写）或网址",
+    "the feed's name as yuqing feeds list shows it (in any case), or its URL",
+)
+# The kinds of source other than feeds, as a refusal names them.
+_SOURCE_KINDS_ZH = {"import": "导入", "push": "推送", "replay": "回放", "demo": "演示"}
+
+
+def _find_feed(conn: Any, name: str) -> SourceInfo:
+    """The feed ``name`` names: by its slug in any case and width (as posts name their
+    source), else by its URL, else by its display name when one feed alone has it.
+
+    Ends the run, saying why, when none does or when the source named is not a feed: an
+    imported or pushed source is not polled, and pausing it would stop nothing.
+    """
+    from yuqing.core.posts import source_key
+    from yuqing.sources.rss import display_url
+    from yuqing.storage import repo
+
+    found = repo.get_source(conn, name.strip())
+    feeds = repo.list_sources(conn, kind="rss")
+    if found is None:
+        found = next((f for f in feeds if f.url and _same_url(f.url, name.strip())), None)
+    if found is None:
+        key = source_key(name)
+        named = [f for f in feeds if source_key(f.name) == key]
+        found = named[0] if len(named) == 1 else None
+    if found is None:
+        raise fail(
+            say(
+                "没有名为 {name!r} 的订阅源（用 yuqing feeds list 查看现有订阅源）",
+                "there is no feed called {name!r} (yuqing feeds list)",
+                name=one_line(display_url(name), 200),
+            )
+        )
+    if found.kind != "rss":
+        raise fail(
+            say(
+                "{slug!r} 是{kind}信息源，不是订阅源：feeds 命令只能暂停、恢复或删除用 "
+                "yuqing feeds add 添加的订阅源",
+                "{slug!r} is {article} {kind} source, not a feed: yuqing feeds pause, resume "
+                "and remove act on feeds added with yuqing feeds add",
+                slug=one_line(found.slug, 100),
+                kind=(
+                    _SOURCE_KINDS_ZH.get(found.kind, one_line(found.kind, 20))
+                    if language.current() == "zh"
+                    else one_line(found.kind, 20)
+                ),
+                article="an" if found.kind[:1] in ("a", "e", "i", "o", "u") else "a",
+            )
+        )
+    return found
+
+
+def _change_feed(name: str, active: bool) -> None:
+    """Pause (``active`` False) or resume the feed ``name`` names."""
+    from yuqing.storage import repo
+
+    def run(ctx: Context) -> int:
+        with ctx.db.write() as conn:
+            feed = _find_feed(conn, name)
+            was = feed.active
+            if was != active:
+                repo.set_source_active(conn, feed.id, active)
+        slug = one_line(feed.slug, 100)
+        if was == active:
+            typer.echo(
+                say("订阅源 {slug} 已经暂停", "feed {slug} is paused already", slug=slug)
+                if not active
+                else say("订阅源 {slug} 没有暂停，无需恢复", "feed {slug} is not paused", slug=slug)
+            )
+        elif not active:
+            typer.echo(
+                say(
+                    "已暂停订阅源 {slug}：yuqing serve 和 yuqing feeds poll 不再抓取它，已入库的"
+                    "信息保留（yuqing feeds resume {slug} 恢复）",
+                    "paused feed {slug}: yuqing serve and yuqing feeds poll no longer fetch "
+                    "it; its stored posts stay (yuqing feeds resume {slug} resumes it)",
+                    slug=slug,
+                )
+            )
+        else:
+            typer.echo(
+                say(
+                    "已恢复订阅源 {slug}：yuqing serve 下一轮即抓取它，此后按计划抓取"
+                    "（yuqing feeds poll 立即抓取）",
+                    "resumed feed {slug}: yuqing serve polls it on its next round, then on "
+                    "schedule (yuqing feeds poll fetches now)",
+                    slug=slug,
+                )
+            )
+        return 0
+
+    with_context(run)
+
+
+@feeds_app.command(
+    "pause",
+    help=say(
+        "暂停订阅源：yuqing serve 和 yuqing feeds poll 不再抓取它，已入库的信息保留。",
+        "Stop polling a feed: yuqing serve and yuqing feeds poll no longer fetch it; its "
+        "stored posts stay.",
+    ),
+)
+def feeds_pause(name: Annotated[str, typer.Argument(help=FEED_NAME_HELP)]) -> None:
+    """Stop polling a feed; its stored posts stay."""
+    _change_feed(name, False)
+
+
+@feeds_app.command(
+    "resume",
+    help=say(
+        "恢复已暂停的订阅源：yuqing serve 重新按计划抓取它。",
+        "Poll a paused feed again: yuqing serve fetches it on schedule.",
+    ),
+)
+def feeds_resume(name: Annotated[str, typer.Argument(help=FEED_NAME_HELP)]) -> None:
+    """Poll a paused feed again."""
+    _change_feed(name, True)
+
+
+@feeds_app.command(
+    "remove",
+    help=say(
+        "删除尚无信息入库的订阅源（例如网址填错的）及其运行记录。"
+        "\n\n已有信息入库的订阅源不能删除（这些信息注明来自该订阅源），可以暂停。",
+        "Delete a feed from which no post was ever stored (a mistyped URL, say) with its "
+        "health record."
+        "\n\nA feed with stored posts cannot be deleted (they name it as their source); "
+        "pause it instead.",
+    ),
+)
+def feeds_remove(name: Annotated[str, typer.Argument(help=FEED_NAME_HELP)]) -> None:
+    """Delete a feed from which no post was ever stored, with its health record."""
+    from yuqing.storage import repo
+
+    def run(ctx: Context) -> int:
+        with ctx.db.write() as conn:
+            feed = _find_feed(conn, name)
+            removed = repo.remove_source(conn, feed.id)
+        slug = one_line(feed.slug, 100)
+        if not removed:
+            complain(
+                say(
+                    "订阅源 {slug} 已有信息入库，不能删除：这些信息注明来自该订阅源，删除后将"
+                    "无从查证出处。如不再需要抓取，请暂停：yuqing feeds pause {slug}",
+                    "feed {slug} has stored posts and cannot be removed: they name it as "
+                    "their source, and removing it would lose where they came from. To stop "
+                    "polling it, pause it: yuqing feeds pause {slug}",
+                    slug=slug,
+                )
+            )
+            return 1
+        typer.echo(say("已删除订阅源 {slug}", "removed feed {slug}", slug=slug))
+        return 0
 
     raise typer.Exit(with_context(run))
 

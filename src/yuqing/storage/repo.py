@@ -1013,6 +1013,48 @@ def set_source_url(conn: Connection, source_id: int, url: str) -> None:
     conn.execute(update(t.sources).where(t.sources.c.id == source_id).values(url=url))
 
 
+def set_source_active(conn: Connection, source_id: int, active: bool) -> None:
+    """Pause or resume a source: the poller fetches only active feeds; its posts stay.
+
+    A resumed feed is due at once: one paused while backing off would otherwise wait up
+    to six hours for a poll the person resuming it expects now."""
+    conn.execute(update(t.sources).where(t.sources.c.id == source_id).values(active=active))
+    if active:
+        conn.execute(
+            update(t.source_health)
+            .where(t.source_health.c.source_id == source_id)
+            .values(next_poll_at=None)
+        )
+
+
+def source_ever_stored(conn: Connection, source_id: int) -> bool:
+    """Whether a post of the source was ever stored: one kept, its counts per minute
+    (which outlive the purge of raw posts and draw the console's curves), or its health
+    record's running total."""
+    if conn.execute(select(t.posts.c.id).where(t.posts.c.source_id == source_id).limit(1)).first():
+        return True
+    if conn.execute(
+        select(t.post_counts.c.source_id).where(t.post_counts.c.source_id == source_id).limit(1)
+    ).first():
+        return True
+    total = conn.execute(
+        select(t.source_health.c.items_total).where(t.source_health.c.source_id == source_id)
+    ).scalar()
+    return bool(total)
+
+
+def remove_source(conn: Connection, source_id: int) -> bool:
+    """Delete a source from which no post was ever stored, with its health record; False
+    (nothing deleted) for one with posts, which name it as their provenance."""
+    if source_ever_stored(conn, source_id):
+        return False
+    # Explicitly, not only by the foreign keys' cascade: SQLite enforces it only with its
+    # pragma on, and a connection from elsewhere may not have it.
+    conn.execute(delete(t.source_health).where(t.source_health.c.source_id == source_id))
+    conn.execute(delete(t.sources).where(t.sources.c.id == source_id))
+    return True
+
+
 def items_per_day(conn: Connection, source_id: int, since: datetime, until: datetime) -> float:
     """Posts of the source that arrived in [since, until], per day: what its collector
     brought in, by ``fetched_at``.

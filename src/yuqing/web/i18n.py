@@ -56,6 +56,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "items_total": {"zh": "累计条数", "en": "Posts"},
     "items_per_day": {"zh": "近24小时条数", "en": "Posts, last 24 h"},
     "last_success": {"zh": "最近成功", "en": "Last success"},
+    # A feed paused with `yuqing feeds pause`: not polled, neither ok nor failing.
+    "source_paused": {"zh": "已暂停", "en": "paused"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
     "per_minute": {"zh": "每分钟信息量（近60分钟）", "en": "Posts per minute (last 60 min)"},
     "latest_stories": {"zh": "最新话题", "en": "Latest topics"},
