@@ -13,6 +13,11 @@ Errors: 404 for an unknown incident, task, person or link (and for an id in the 
 one can have: too long, a control character, bytes that are not UTF-8); 403 when the
 person or role may not do it; 409 for a move the lifecycle forbids; 422 for invalid input
 (the message names the field or the problem), control characters in a text included.
+``detail`` is the English message, as it always was. A refusal of the plan engine also
+has its stable ``code`` (``person.lacks_role``, ``transition.forbidden``, ``task.unknown``
+...) and the ``params`` it names; and, when the request asks with ``?lang=zh`` or
+``?lang=en`` (any route, as the incident answers take it), ``message``: the refusal said
+in that language for a person (``yuqing.incidents.refusals``).
 What is read back from the store is shown bounded and without control characters.
 
 An incident's answer says what is meant for a person (each timeline entry's ``sentence``,
@@ -32,7 +37,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from jinja2 import Environment
 from pydantic import (
     AfterValidator,
@@ -56,6 +62,7 @@ from yuqing.incidents.lifecycle import (
     PatrolReport,
     State,
 )
+from yuqing.incidents.refusals import Reason, refusal_of, refusal_text
 from yuqing.incidents.timeline import Actor, TimelineEntry, entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
@@ -287,27 +294,77 @@ def _known_ids(request: Request) -> None:
             raise HTTPException(404, f"{name}: there is none with this id (it {problem})")
 
 
+class Refused(HTTPException):
+    """An HTTP refusal whose message has a code (the engine's ``Reason``): answered with
+    ``detail`` as every error is, and its ``code``, ``params`` and, on request, ``message``
+    (``RefusalRoute``). Outside this router it is an ordinary ``HTTPException``."""
+
+    def __init__(self, status_code: int, detail: str, said: Reason) -> None:
+        super().__init__(status_code, detail)
+        self.said = said
+
+
+def _refused(status: int, error: Exception) -> HTTPException:
+    said = refusal_of(error)
+    if said is None:
+        return HTTPException(status, _said(error))
+    return Refused(status, _said(error), said)
+
+
 def call(fn: Callable[[], T]) -> T:
     """Run a service call, turning yuqing's errors into HTTP answers with their message."""
     try:
         return fn()
     except NotFound as error:
-        raise HTTPException(404, _said(error)) from None
+        raise _refused(404, error) from None
     except NotPermitted as error:
-        raise HTTPException(403, _said(error)) from None
+        raise _refused(403, error) from None
     except ForbiddenTransition as error:
-        raise HTTPException(409, _said(error)) from None
+        raise _refused(409, error) from None
     except (IncidentError, PlanError, ConfigError) as error:
-        raise HTTPException(422, _said(error)) from None
+        raise _refused(422, error) from None
     except StorageError:
         raise  # the app's handler logs it and answers 503 without the database's words
     except YuqingError as error:
-        raise HTTPException(422, _said(error)) from None
+        raise _refused(422, error) from None
+
+
+def refusal_answer(refused: Refused, lang: str | None) -> JSONResponse:
+    """The JSON answer to a coded refusal: ``detail`` (English, as before), ``code``,
+    ``params`` and, when the client asks with ``lang``, ``message`` in that language."""
+    params = {k: v for k, v in refused.said.params.items() if not k.endswith("_zh")}
+    content: dict[str, Any] = {"detail": refused.detail, "code": refused.said.code}
+    content["params"] = _shown(params)
+    if lang in ("zh", "en"):
+        content["message"] = _bounded(refusal_text(refused.said, lang))
+    return JSONResponse(content, status_code=refused.status_code, headers=refused.headers)
+
+
+class RefusalRoute(APIRoute):
+    """A route that answers a ``Refused`` with its code and the words of ``?lang``.
+
+    The app's handler of HTTP errors (``yuqing.api.app``) answers ``detail`` alone; the
+    route catches its own refusals before them, knowing the request's ``lang``.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Any:
+            try:
+                return await handler(request)
+            except Refused as refused:
+                return refusal_answer(refused, request.query_params.get("lang"))
+
+        return answer
 
 
 def _said(error: Exception) -> str:
     """An error's message, bounded: it may quote an id or a value a client sent."""
-    text = str(error)
+    return _bounded(str(error))
+
+
+def _bounded(text: str) -> str:
     return text if len(text) <= 1000 else text[:1000] + "…"
 
 
@@ -652,7 +709,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def build_router(ctx: Context) -> APIRouter:
     """The plan engine's routes, bound to a context."""
-    router = APIRouter(dependencies=[Depends(_known_ids)])
+    router = APIRouter(dependencies=[Depends(_known_ids)], route_class=RefusalRoute)
     zone = ctx.settings.display_zone
 
     def service() -> IncidentService:

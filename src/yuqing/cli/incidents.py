@@ -145,7 +145,11 @@ def _user_errors() -> Iterator[None]:
     except PlanError as error:
         raise _problems(error) from None
     except YuqingError as error:
-        raise _fail(str(error)) from None
+        # The engine's refusals carry their code: said in the run's language
+        # (``yuqing.incidents.refusals``); any other message is shown as it is.
+        from yuqing.incidents.refusals import refusal_text
+
+        raise _fail(refusal_text(error, current())) from None
 
 
 def _settings(demo: bool = False) -> Settings:
@@ -770,6 +774,7 @@ def roster_test_notify(
 ) -> None:
     """Send a test message on each of a person's channels and report each; exit 1 on a failure."""
     from yuqing.incidents.timeline import CHANNEL_NAMES
+    from yuqing.notify.details import detail_text
 
     with _user_errors():
         _, roster, settings = _roster_in_force()
@@ -788,7 +793,9 @@ def roster_test_notify(
                     say(channel[0], channel[1]) if channel else one_line(result.channel, 40),
                     say(_SENT_ZH.get(result.status, result.status), result.status),
                     one_line(str(result.target), 200),
-                    one_line(str(result.detail or ""), 300),
+                    # What the channel said of it (delivered to the inbox, HTTP 500, a
+                    # timeout ...) in the run's language; a detail without a code as it is.
+                    one_line(detail_text(result.detail or "", current()), 300),
                 )
             )
         )

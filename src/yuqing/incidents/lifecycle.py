@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from yuqing.core.clock import checked_utc, local_minute, utc
 from yuqing.errors import NotFound, YuqingError
+from yuqing.grading.decision import MAX_REASON_CHARS as MAX_DECISION_REASON_CHARS
 from yuqing.grading.decision import DecisionRefused, GradingDecision, ReasonRequired, decide
 from yuqing.grading.levels import Level
 from yuqing.grading.proposal import Proposal, propose_level
@@ -60,6 +61,7 @@ from yuqing.incidents.meetings import JointMeeting, meeting_members
 from yuqing.incidents.milestones import Milestone
 from yuqing.incidents.notices import Notice
 from yuqing.incidents.plan import Plan
+from yuqing.incidents.refusals import Reason, action, refusal
 from yuqing.incidents.roster import Person, Roster, on_duty, unshown_character
 from yuqing.incidents.spec import ClockSpec
 from yuqing.incidents.tasks import Task, TaskError
@@ -73,7 +75,16 @@ MAX_LINK_CHARS = 2_000
 
 
 class IncidentError(YuqingError):
-    """An incident was asked to do something the plan or its state does not allow."""
+    """An incident was asked to do something the plan or its state does not allow.
+
+    Raised with a ``Reason`` (``yuqing.incidents.refusals``): ``str()`` is its English, as
+    it always read; ``reason`` carries its code and params, from which the command line
+    and the API say it in the reader's language. ``reason`` is None for a plain message.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reason = message if isinstance(message, Reason) else None
 
 
 class ForbiddenTransition(IncidentError):
@@ -95,7 +106,17 @@ MAX_ACTOR_ID_CHARS = 100
 MAX_ACTOR_PART_CHARS = 64
 
 
-def _check_actor(by: Actor, what: str) -> None:
+def _said(error: Exception) -> str:
+    """An error's message as raised: its ``Reason`` (code and params) when it has one."""
+    said = getattr(error, "reason", None)
+    if isinstance(said, Reason):
+        return said
+    if error.args and isinstance(error.args[0], Reason):
+        return error.args[0]
+    return str(error)
+
+
+def _check_actor(by: Actor, what: Reason) -> None:
     for name, value, limit in (
         ("person id", by.id, MAX_ACTOR_ID_CHARS),
         ("role", by.role, MAX_ACTOR_PART_CHARS),
@@ -103,9 +124,30 @@ def _check_actor(by: Actor, what: str) -> None:
     ):
         if value is not None and (not value.strip() or len(value) > limit):
             shown = f"{len(value):,} characters long" if value.strip() else "empty"
-            raise IncidentError(f"{what}: the {name} is {shown}; it is at most {limit}")
+            english = f"{what}: the {name} is {shown}; it is at most {limit}"
+            if value.strip():
+                raise IncidentError(
+                    refusal(
+                        "actor.part_too_long",
+                        english,
+                        what=what,
+                        part=name,
+                        length=len(value),
+                        limit=limit,
+                    )
+                )
+            raise IncidentError(refusal("actor.part_empty", english, what=what, part=name))
         if value is not None and (odd := unshown_character(value)) is not None:
-            raise IncidentError(f"{what}: the {name} {value[:limit]!r} contains {odd}")
+            raise IncidentError(
+                refusal(
+                    "actor.part_unshown",
+                    f"{what}: the {name} {value[:limit]!r} contains {odd}",
+                    what=what,
+                    part=name,
+                    value=value[:limit],
+                    char=odd[odd.rfind("(") + 1 : -1] if odd.endswith(")") else odd,
+                )
+            )
 
 
 class State(StrEnum):
@@ -159,15 +201,22 @@ def _moment(value: datetime, what: str) -> datetime:
     try:
         return checked_utc(value, what)
     except ValueError as exc:
-        raise IncidentError(str(exc)) from None
+        raise IncidentError(refusal("time.invalid", str(exc), detail=str(exc))) from None
 
 
 def _text(value: str, what: str, limit: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise IncidentError(f"{what} is required")
+        raise IncidentError(refusal("text.required", f"{what} is required", field=what))
     if len(value) > limit:
-        raise IncidentError(f"{what} is longer than {limit} characters")
+        raise IncidentError(
+            refusal(
+                "text.too_long",
+                f"{what} is longer than {limit} characters",
+                field=what,
+                limit=limit,
+            )
+        )
     return value
 
 
@@ -186,10 +235,22 @@ class PatrolReport:
     def checked(self) -> PatrolReport:
         """The report with text trimmed and bounded; IncidentError names what is wrong."""
         if len(self.links) > MAX_LINKS:
-            raise IncidentError(f"a report takes at most {MAX_LINKS} links")
+            raise IncidentError(
+                refusal(
+                    "report.too_many_links",
+                    f"a report takes at most {MAX_LINKS} links",
+                    limit=MAX_LINKS,
+                )
+            )
         for link in self.links:
             if len(link) > MAX_LINK_CHARS or not link.startswith(("http://", "https://")):
-                raise IncidentError(f"link {link[:80]!r} is not an http(s) URL")
+                raise IncidentError(
+                    refusal(
+                        "report.link_not_http",
+                        f"link {link[:80]!r} is not an http(s) URL",
+                        link=link[:80],
+                    )
+                )
         return PatrolReport(
             title=_text(self.title, "title", MAX_TITLE_CHARS),
             description=_text(
@@ -275,32 +336,84 @@ class Incident:
             recorded_at=recorded_at,
         )
 
-    def _person(self, by: Actor, what: str) -> Actor:
+    def _role_zh(self, role: str | None) -> str:
+        spec = self.plan.spec.roles.get(role) if role else None
+        return spec.name_zh if spec is not None else ""
+
+    def _unit_zh(self, unit: str | None) -> str:
+        spec = self.plan.spec.units.get(unit) if unit else None
+        return spec.name_zh if spec is not None else ""
+
+    def _refused_state(self, code: str, english: str, **params: Any) -> ForbiddenTransition:
+        """A move the state forbids; the refusal names the incident and its state."""
+        return ForbiddenTransition(
+            refusal(code, english, incident=self.id, state=self.state.value, **params)
+        )
+
+    def _person(self, by: Actor, what: Reason) -> Actor:
         """Check that ``by`` is a person the directory knows in that role and unit.
 
         With an empty directory (a plan without people) the actor's own role and unit
         are taken as given: the API layer authenticates, this checks consistency.
         """
         if not by.is_person:
-            raise NotPermitted(f"{what} must be done by a person, not by {by.id}")
+            raise NotPermitted(
+                refusal(
+                    "actor.not_a_person",
+                    f"{what} must be done by a person, not by {by.id}",
+                    what=what,
+                    actor=by.id,
+                )
+            )
         _check_actor(by, what)
         if not self.roster.people:
             return by
         person = self.roster.person(by.id)
         if person is None:
-            raise NotPermitted(f"{what}: {by.id!r} is not in the directory")
+            raise NotPermitted(
+                refusal(
+                    "person.not_in_directory",
+                    f"{what}: {by.id!r} is not in the directory",
+                    what=what,
+                    person=by.id,
+                )
+            )
         if by.role is not None and not person.has_role(by.role):
-            raise NotPermitted(f"{what}: {person.name} does not hold role {by.role!r}")
+            raise NotPermitted(
+                refusal(
+                    "person.lacks_role",
+                    f"{what}: {person.name} does not hold role {by.role!r}",
+                    what=what,
+                    person=person.id,
+                    name=person.name,
+                    role=by.role,
+                    role_zh=self._role_zh(by.role),
+                )
+            )
         if by.unit is not None and by.unit != person.unit:
-            raise NotPermitted(f"{what}: {person.name} is not in unit {by.unit!r}")
+            raise NotPermitted(
+                refusal(
+                    "person.not_in_unit",
+                    f"{what}: {person.name} is not in unit {by.unit!r}",
+                    what=what,
+                    person=person.id,
+                    name=person.name,
+                    unit=by.unit,
+                    unit_zh=self._unit_zh(by.unit),
+                )
+            )
         return Actor(by.id, by.role, person.unit)
 
     def _transition(self, to: State, by: Actor, now: datetime, why: str) -> None:
         if to not in TRANSITIONS[self.state]:
-            allowed = ", ".join(sorted(s.value for s in TRANSITIONS[self.state])) or "none"
-            raise ForbiddenTransition(
+            moves = sorted(s.value for s in TRANSITIONS[self.state])
+            allowed = ", ".join(moves) or "none"
+            raise self._refused_state(
+                "transition.forbidden",
                 f"incident {self.id} is {self.state.value}; it cannot become {to.value} "
-                f"(allowed: {allowed})"
+                f"(allowed: {allowed})",
+                to=to.value,
+                allowed=moves,
             )
         before = self.state
         self.state = to
@@ -404,13 +517,21 @@ class Incident:
         """A permitted person confirms the proposal or overrides it (with a reason)."""
         now = utc(now)
         if self.state not in _ACTIVE:
-            raise ForbiddenTransition(
+            raise self._refused_state(
+                "incident.not_open",
                 f"incident {self.id} is {self.state.value}; a level can be decided only "
-                "on an open incident"
+                "on an open incident",
             )
         if level not in self.plan.levels:
-            raise IncidentError(f"plan {self.plan.id!r} defines no level {level.value}")
-        actor = self._person(by, "deciding a level")
+            raise IncidentError(
+                refusal(
+                    "level.not_in_plan",
+                    f"plan {self.plan.id!r} defines no level {level.value}",
+                    plan=self.plan.id,
+                    level=level.value,
+                )
+            )
+        actor = self._person(by, action("decide_level", "deciding a level"))
         permitted = self.plan.permitted_roles(
             "grade", unit=actor.unit, lead=self.lead_unit, concerned=self.concerned_unit
         )
@@ -427,9 +548,20 @@ class Incident:
                 previous=self.level,
             )
         except ReasonRequired as refused:
-            raise IncidentError(str(refused)) from None
+            raise IncidentError(
+                _decision_refusal(str(refused), level, latest, self.level, reason)
+            ) from None
         except DecisionRefused as refused:
-            raise NotPermitted(str(refused)) from None
+            raise NotPermitted(
+                refusal(
+                    "decision.role_not_permitted",
+                    str(refused),
+                    role=actor.role or "",
+                    role_zh=self._role_zh(actor.role),
+                    allowed=sorted(permitted),
+                    allowed_zh=[self._role_zh(r) or r for r in sorted(permitted)],
+                )
+            ) from None
         self.decisions.append(decision)
         kind = "override" if decision.is_override else "confirmation"
         self._log(
@@ -519,14 +651,21 @@ class Incident:
         now = utc(now)
         reason = _text(reason, "the reason for changing the lead unit", MAX_REASON_CHARS)
         if unit not in self.plan.spec.units:
-            raise IncidentError(f"unknown unit {unit!r}")
-        actor = self._person(by, "changing the lead unit")
+            raise IncidentError(_unknown_unit(unit))
+        actor = self._person(by, action("change_lead", "changing the lead unit"))
         permitted = self.plan.permitted_roles(
             "change_lead", unit=actor.unit, lead=self.lead_unit, concerned=self.concerned_unit
         )
         if actor.role not in permitted:
             raise NotPermitted(
-                f"role {actor.role!r} in unit {actor.unit!r} may not change the lead unit"
+                refusal(
+                    "lead.role_not_permitted",
+                    f"role {actor.role!r} in unit {actor.unit!r} may not change the lead unit",
+                    role=actor.role,
+                    role_zh=self._role_zh(actor.role),
+                    unit=actor.unit,
+                    unit_zh=self._unit_zh(actor.unit),
+                )
             )
         self.lead_set_by_hand = True
         self._set_lead(unit, actor, now, reason)
@@ -535,8 +674,8 @@ class Incident:
         """Name the unit the incident concerns (levels III/IV are led by it)."""
         now = utc(now)
         if unit not in self.plan.spec.units:
-            raise IncidentError(f"unknown unit {unit!r}")
-        actor = self._person(by, "naming the unit concerned")
+            raise IncidentError(_unknown_unit(unit))
+        actor = self._person(by, action("name_concerned", "naming the unit concerned"))
         self.concerned_unit = unit
         self._log(
             EntryKind.NOTE,
@@ -557,7 +696,7 @@ class Incident:
     def accept(self, by: Actor, now: datetime, why: str = "") -> None:
         """A person takes a suggested incident in: it opens and its clocks start."""
         now = utc(now)
-        actor = self._person(by, "accepting a suggested incident")
+        actor = self._person(by, action("accept", "accepting a suggested incident"))
         self._transition(State.DETECTED, actor, now, why or "suggestion accepted")
         self._record(Milestone.OPENED, actor, now, now)
 
@@ -565,11 +704,12 @@ class Incident:
         """Close an incident that needs no response (a false alarm), with a reason."""
         now = utc(now)
         why = _text(why, "the reason for dismissing", MAX_REASON_CHARS)
-        actor = self._person(by, "dismissing an incident")
+        actor = self._person(by, action("dismiss", "dismissing an incident"))
         if self.state not in (State.SUGGESTED, State.DETECTED, State.REPORTED, State.GRADED):
-            raise ForbiddenTransition(
+            raise self._refused_state(
+                "incident.too_late_to_dismiss",
                 f"incident {self.id} is {self.state.value}; only one not yet reported can be "
-                "dismissed (close it through monitoring)"
+                "dismissed (close it through monitoring)",
             )
         self._transition(State.CLOSED, actor, now, why)
         self._stop_everything(now, f"incident dismissed: {why}")
@@ -584,13 +724,16 @@ class Incident:
     ) -> None:
         """The report to leaders (I/II) or to the office (III/IV) was sent (M4, M5)."""
         now = utc(now)
-        actor = self._person(by, "reporting the incident")
+        actor = self._person(by, action("report", "reporting the incident"))
         if self.state in (State.SUGGESTED, State.DETECTED, State.REPORTED):
-            raise ForbiddenTransition(
-                f"incident {self.id} is {self.state.value}: decide its level before reporting it"
+            raise self._refused_state(
+                "incident.not_graded",
+                f"incident {self.id} is {self.state.value}: decide its level before reporting it",
             )
         if self.state is State.CLOSED:
-            raise ForbiddenTransition(f"incident {self.id} is closed: reopen it first")
+            raise self._refused_state(
+                "incident.closed", f"incident {self.id} is closed: reopen it first"
+            )
         target = to or (self.plan.level(self.level).reports_to if self.level else "leaders")
         milestone = (
             Milestone.REPORTED_TO_LEADERS if target == "leaders" else Milestone.REPORTED_TO_OFFICE
@@ -601,13 +744,13 @@ class Incident:
 
     def respond(self, by: Actor, now: datetime, why: str = "") -> None:
         now = utc(now)
-        actor = self._person(by, "starting the response")
+        actor = self._person(by, action("respond", "starting the response"))
         self._transition(State.RESPONDING, actor, now, why or "response started")
         self._record(Milestone.RESPONDING, actor, now, now)
 
     def monitor(self, by: Actor, now: datetime, why: str = "") -> None:
         now = utc(now)
-        actor = self._person(by, "moving to monitoring")
+        actor = self._person(by, action("monitor", "moving to monitoring"))
         self._transition(State.MONITORING, actor, now, why or "monitoring")
         self._record(Milestone.MONITORING, actor, now, now)
 
@@ -615,11 +758,12 @@ class Incident:
         """Close after monitoring, with a reason; running clocks and escalations stop."""
         now = utc(now)
         why = _text(why, "the reason for closing", MAX_REASON_CHARS)
-        actor = self._person(by, "closing the incident")
+        actor = self._person(by, action("close", "closing the incident"))
         if self.state is not State.MONITORING:
-            raise ForbiddenTransition(
+            raise self._refused_state(
+                "incident.close_before_monitoring",
                 f"incident {self.id} is {self.state.value}; it cannot become closed before "
-                "monitoring (use dismiss for one that needs no response)"
+                "monitoring (use dismiss for one that needs no response)",
             )
         self._transition(State.CLOSED, actor, now, why)
         self._record(Milestone.CLOSED, actor, now, now)
@@ -629,7 +773,7 @@ class Incident:
         """Reopen a closed incident (a rebound, M11) into monitoring."""
         now = utc(now)
         why = _text(why, "the reason for reopening", MAX_REASON_CHARS)
-        actor = self._person(by, "reopening the incident")
+        actor = self._person(by, action("reopen", "reopening the incident"))
         self._transition(State.MONITORING, actor, now, why)
 
     def _stop_everything(self, now: datetime, reason: str) -> None:
@@ -655,14 +799,35 @@ class Incident:
         """Record that staff are at their posts, officers online ... (``at`` defaults to now)."""
         now = utc(now)
         if milestone not in self.plan.milestones:
-            raise IncidentError(f"unknown milestone {milestone!r}")
+            raise IncidentError(
+                refusal(
+                    "milestone.unknown",
+                    f"unknown milestone {milestone!r}",
+                    milestone=milestone[:100],
+                )
+            )
         if milestone in _LIFECYCLE_MILESTONES:
             raise IncidentError(
-                f"milestone {milestone!r} is recorded by its own action (report, meeting, ...)"
+                refusal(
+                    "milestone.own_action",
+                    f"milestone {milestone!r} is recorded by its own action (report, meeting, ...)",
+                    milestone=milestone,
+                    milestone_zh=self.plan.milestone_name(milestone, "zh"),
+                )
             )
         if self.state in (State.SUGGESTED, State.CLOSED):
-            raise ForbiddenTransition(f"incident {self.id} is {self.state.value}")
-        actor = self._person(by, f"recording {milestone}")
+            raise self._refused_state(
+                "incident.not_active", f"incident {self.id} is {self.state.value}"
+            )
+        actor = self._person(
+            by,
+            action(
+                "record_milestone",
+                f"recording {milestone}",
+                milestone=milestone,
+                milestone_zh=self.plan.milestone_name(milestone, "zh"),
+            ),
+        )
         self._record(milestone, actor, _moment(at, "at") if at else now, now, note)
 
     def _record(
@@ -670,12 +835,21 @@ class Incident:
     ) -> None:
         """Keep the first moment of a milestone; meet the clocks it completes; start others."""
         if at > now:
-            raise IncidentError("a milestone cannot be recorded for a moment in the future")
+            raise IncidentError(
+                refusal(
+                    "milestone.in_future",
+                    "a milestone cannot be recorded for a moment in the future",
+                )
+            )
         if at < self.detected_at:
             # Its clocks would count as met before they started (accountability, M9).
             raise IncidentError(
-                "a milestone cannot be recorded for a moment before the incident was detected "
-                f"({self.detected_at.isoformat()})"
+                refusal(
+                    "milestone.before_detected",
+                    "a milestone cannot be recorded for a moment before the incident was "
+                    f"detected ({self.detected_at.isoformat()})",
+                    detected_at=self._local(self.detected_at),
+                )
             )
         first = milestone not in self.milestones
         if first:
@@ -813,7 +987,14 @@ class Incident:
         for clock in self.clocks:
             if clock.id == clock_id:
                 return clock
-        raise NoSuchPart(f"incident {self.id} has no clock {clock_id[:100]!r}")
+        raise NoSuchPart(
+            refusal(
+                "clock.unknown",
+                f"incident {self.id} has no clock {clock_id[:100]!r}",
+                incident=self.id,
+                clock=clock_id[:100],
+            )
+        )
 
     def running_clocks(self) -> list[ResponseClock]:
         return [clock for clock in self.clocks if clock.running]
@@ -864,7 +1045,13 @@ class Incident:
     def _start_escalation(self, clock: ResponseClock, now: datetime) -> Escalation:
         level = clock.level or self.level
         if level is None:
-            raise IncidentError(f"clock {clock.id} has no level to escalate by")
+            raise IncidentError(
+                refusal(
+                    "clock.no_level",
+                    f"clock {clock.id} has no level to escalate by",
+                    clock=clock.id,
+                )
+            )
         policy = EscalationPolicy(self.plan, self.roster, self.lead_unit, self.concerned_unit)
         escalation = Escalation(
             id=f"{clock.id}:escalation",
@@ -935,7 +1122,14 @@ class Incident:
         for escalation in self.escalations:
             if escalation.id == escalation_id:
                 return escalation
-        raise NoSuchPart(f"incident {self.id} has no escalation {escalation_id[:100]!r}")
+        raise NoSuchPart(
+            refusal(
+                "escalation.unknown",
+                f"incident {self.id} has no escalation {escalation_id[:100]!r}",
+                incident=self.id,
+                escalation=escalation_id[:100],
+            )
+        )
 
     def apply_escalation(self, token: EscalationToken, now: datetime) -> list[Step]:
         """Carry out a stored ``Wait``: the next step, or nothing if the token is stale."""
@@ -947,7 +1141,7 @@ class Incident:
     def acknowledge_escalation(self, escalation_id: str, by: Actor, now: datetime) -> bool:
         """Someone answered the escalation: it stops; pending waits become stale."""
         now = utc(now)
-        actor = self._person(by, "acknowledging an escalation")
+        actor = self._person(by, action("acknowledge_escalation", "acknowledging an escalation"))
         escalation = self.escalation(escalation_id)
         if not escalation.acknowledge(actor.id, now):
             return False
@@ -969,8 +1163,8 @@ class Incident:
         """
         now = utc(now)
         before = len(self.outbox)
-        for action in self.due_actions(now):
-            self.apply_clock_action(action, now)
+        for due in self.due_actions(now):
+            self.apply_clock_action(due, now)
         for escalation in self.escalations:
             self._emit(escalation, escalation.on_tick(now))
         return self.outbox[before:]
@@ -990,16 +1184,23 @@ class Incident:
         """Assign a task to a unit or a person, optionally with a deadline."""
         now = utc(now)
         title = _text(title, "task title", MAX_TITLE_CHARS)
-        actor = self._person(by, "assigning a task")
+        actor = self._person(by, action("assign_task", "assigning a task"))
         if (unit is None) == (person is None):
-            raise IncidentError("a task is assigned to a unit or to a person (one of them)")
+            raise IncidentError(
+                refusal(
+                    "task.unit_or_person",
+                    "a task is assigned to a unit or to a person (one of them)",
+                )
+            )
         if unit is not None and unit not in self.plan.spec.units:
-            raise IncidentError(f"unknown unit {unit!r}")
+            raise IncidentError(_unknown_unit(unit))
         people: list[Person] = []
         if person is not None:
             found = self.roster.person(person)
             if found is None:
-                raise IncidentError(f"unknown person {person!r}")
+                raise IncidentError(
+                    refusal("person.unknown", f"unknown person {person!r}", person=person[:100])
+                )
             people = [found]
         else:
             people = on_duty(self.roster, now, unit=unit) or self.roster.directory(
@@ -1045,7 +1246,14 @@ class Incident:
         for task in self.tasks:
             if task.id == task_id:
                 return task
-        raise NoSuchPart(f"incident {self.id} has no task {task_id[:100]!r}")
+        raise NoSuchPart(
+            refusal(
+                "task.unknown",
+                f"incident {self.id} has no task {task_id[:100]!r}",
+                incident=self.id,
+                task=task_id[:100],
+            )
+        )
 
     def _task_change(self, task: Task, actor: Actor, now: datetime, what: str, zh: str) -> None:
         self._log(
@@ -1058,32 +1266,32 @@ class Incident:
         )
 
     def acknowledge_task(self, task_id: str, by: Actor, now: datetime) -> None:
-        actor = self._person(by, "acknowledging a task")
+        actor = self._person(by, action("acknowledge_task", "acknowledging a task"))
         task = self.task(task_id)
         try:
             task.acknowledge(actor.id, now)
         except TaskError as error:
-            raise IncidentError(str(error)) from None
+            raise IncidentError(_said(error)) from None
         self._task_change(task, actor, utc(now), "acknowledged", "已签收")
 
     def complete_task(self, task_id: str, by: Actor, now: datetime, note: str = "") -> None:
-        actor = self._person(by, "completing a task")
+        actor = self._person(by, action("complete_task", "completing a task"))
         task = self.task(task_id)
         try:
             task.complete(actor.id, now, _text(note, "note", MAX_REASON_CHARS, required=False))
         except TaskError as error:
-            raise IncidentError(str(error)) from None
+            raise IncidentError(_said(error)) from None
         self._task_change(task, actor, utc(now), "done", "已完成")
 
     def cancel_task(self, task_id: str, by: Actor, now: datetime, reason: str) -> None:
-        actor = self._person(by, "cancelling a task")
+        actor = self._person(by, action("cancel_task", "cancelling a task"))
         task = self.task(task_id)
         try:
             task.cancel(
                 actor.id, now, _text(reason, "the reason for cancelling a task", MAX_REASON_CHARS)
             )
         except TaskError as error:
-            raise IncidentError(str(error)) from None
+            raise IncidentError(_said(error)) from None
         self._task_change(task, actor, utc(now), f"cancelled: {reason}", f"已取消：{reason}")
 
     # -- joint meeting (M1) --------------------------------------------------------------
@@ -1094,8 +1302,10 @@ class Incident:
         """Call the joint meeting: members from the plan, a clock, a notice to each."""
         now = utc(now)
         if self.state not in _ACTIVE:
-            raise ForbiddenTransition(f"incident {self.id} is {self.state.value}")
-        actor = self._person(by, "convening the joint meeting")
+            raise self._refused_state(
+                "incident.not_active", f"incident {self.id} is {self.state.value}"
+            )
+        actor = self._person(by, action("convene_meeting", "convening the joint meeting"))
         members, empty = meeting_members(
             self.plan, self.roster, lead=self.lead_unit, concerned=self.concerned_unit
         )
@@ -1154,7 +1364,14 @@ class Incident:
         for meeting in self.meetings:
             if meeting.id == meeting_id:
                 return meeting
-        raise NoSuchPart(f"incident {self.id} has no meeting {meeting_id[:100]!r}")
+        raise NoSuchPart(
+            refusal(
+                "meeting.unknown",
+                f"incident {self.id} has no meeting {meeting_id[:100]!r}",
+                incident=self.id,
+                meeting=meeting_id[:100],
+            )
+        )
 
     def record_attendance(
         self, meeting_id: str, person_id: str, present: bool, by: Actor, now: datetime
@@ -1162,17 +1379,23 @@ class Incident:
         """Record who came: a member of the meeting, or someone of the directory who was
         sent in a member's place (the attendance list is part of the accountability record,
         so a name nobody can be traced to has no place in it)."""
-        actor = self._person(by, "recording attendance")
+        recording = action("record_attendance", "recording attendance")
+        actor = self._person(by, recording)
         meeting = self.meeting(meeting_id)
         known = any(m.person_id == person_id for m in meeting.members)
         if not known and self.roster.people and self.roster.person(person_id) is None:
             raise IncidentError(
-                f"recording attendance: {person_id[:MAX_ACTOR_ID_CHARS]!r} is neither a member "
-                f"of meeting {meeting_id} nor in the directory"
+                refusal(
+                    "meeting.attendee_unknown",
+                    f"recording attendance: {person_id[:MAX_ACTOR_ID_CHARS]!r} is neither a "
+                    f"member of meeting {meeting_id} nor in the directory",
+                    person=person_id[:MAX_ACTOR_ID_CHARS],
+                    meeting=meeting_id,
+                )
             )
         # With an empty directory (a plan without people) the id is taken as given, as an
         # actor's is, but no longer than the directory's ids and on one line.
-        _check_actor(Actor(person_id), "recording attendance")
+        _check_actor(Actor(person_id), recording)
         meeting.record_attendance(person_id, present)
         self._log(
             EntryKind.MEETING,
@@ -1188,20 +1411,26 @@ class Incident:
     ) -> None:
         """The members have assembled: the meeting clock is met (or completed late)."""
         now = utc(now)
-        actor = self._person(by, "opening the joint meeting")
+        actor = self._person(by, action("hold_meeting", "opening the joint meeting"))
         meeting = self.meeting(meeting_id)
         if meeting.held_at is not None:
-            raise IncidentError(f"meeting {meeting_id} was already held")
+            raise IncidentError(
+                refusal(
+                    "meeting.already_held",
+                    f"meeting {meeting_id} was already held",
+                    meeting=meeting_id,
+                )
+            )
         meeting.held_at = utc(at) if at else now
         self._record(Milestone.MEETING_HELD, actor, meeting.held_at, now)
 
     def record_minutes(self, meeting_id: str, text: str, by: Actor, now: datetime) -> None:
-        actor = self._person(by, "recording minutes")
+        actor = self._person(by, action("record_minutes", "recording minutes"))
         meeting = self.meeting(meeting_id)
         try:
             meeting.add_minutes(now, actor.id, text)
         except ValueError as error:
-            raise IncidentError(str(error)) from None
+            raise IncidentError(_said(error)) from None
         self._log(
             EntryKind.MEETING,
             utc(now),
@@ -1228,6 +1457,37 @@ def _with_time(proposal: Proposal, now: datetime) -> Proposal:
     return replace(proposal, at=now)
 
 
+def _unknown_unit(unit: str) -> Reason:
+    return refusal("unit.unknown", f"unknown unit {unit!r}", unit=unit[:100])
+
+
+def _decision_refusal(
+    english: str,
+    decided: Level,
+    proposed: Level | None,
+    previous: Level | None,
+    reason: str | None,
+) -> Reason:
+    """The code of a grading decision's refusal for its form (``grading.decision`` checks,
+    in this order, the reason's length, an override without one, a lowering without one)."""
+    text = (reason or "").strip()
+    if len(text) > MAX_DECISION_REASON_CHARS:
+        return refusal("decision.reason_too_long", english, limit=MAX_DECISION_REASON_CHARS)
+    if decided != proposed and not text:
+        return refusal(
+            "decision.override_needs_reason",
+            english,
+            decided=decided.value,
+            proposed=proposed.value if proposed else None,
+        )
+    return refusal(
+        "decision.lowering_needs_reason",
+        english,
+        decided=decided.value,
+        previous=previous.value if previous else "-",
+    )
+
+
 # -- opening ---------------------------------------------------------------------------
 
 
@@ -1249,7 +1509,7 @@ def open_from_event(
     otherwise suggested to the people on duty."""
     now, detected_at = utc(now), utc(detected_at)
     if concerned_unit is not None and concerned_unit not in plan.spec.units:
-        raise IncidentError(f"unknown unit {concerned_unit!r}")
+        raise IncidentError(_unknown_unit(concerned_unit))
     automatic = proposal.level is not None and proposal.level.severity >= plan.auto_open_at.severity
     incident = Incident(
         id=incident_id,
@@ -1312,13 +1572,22 @@ def open_from_patrol(
     now = utc(now)
     report = report.checked()
     if report.concerned_unit is not None and report.concerned_unit not in plan.spec.units:
-        raise IncidentError(f"unknown unit {report.concerned_unit!r}")
+        raise IncidentError(_unknown_unit(report.concerned_unit))
     if report.observed_at is not None and report.observed_at > now:
-        raise IncidentError("the moment the lead was observed is in the future")
+        raise IncidentError(
+            refusal(
+                "report.observed_in_future", "the moment the lead was observed is in the future"
+            )
+        )
     if report.observed_at is not None and report.observed_at < now - MAX_OBSERVED_AGE:
         raise IncidentError(
-            f"the lead was observed more than {MAX_OBSERVED_AGE.days} days ago "
-            f"({report.observed_at.isoformat()}): check observed_at"
+            refusal(
+                "report.observed_too_long_ago",
+                f"the lead was observed more than {MAX_OBSERVED_AGE.days} days ago "
+                f"({report.observed_at.isoformat()}): check observed_at",
+                days=MAX_OBSERVED_AGE.days,
+                observed_at=report.observed_at.isoformat(),
+            )
         )
     incident = Incident(
         id=incident_id,
@@ -1335,7 +1604,7 @@ def open_from_patrol(
         links=report.links,
         place=report.place,
     )
-    actor = incident._person(by, "reporting a lead")
+    actor = incident._person(by, action("report_lead", "reporting a lead"))
     incident._log(
         EntryKind.OPENED,
         now,
@@ -1368,7 +1637,7 @@ def follow_event(
     """
     now = utc(now)
     if not event_ref or len(event_ref) > 300:
-        raise IncidentError("an event reference is 1 to 300 characters")
+        raise IncidentError(refusal("event.bad_ref", "an event reference is 1 to 300 characters"))
     before = incident.event_ref
     if before == event_ref:
         return

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from yuqing.core.clock import utc
 from yuqing.incidents.plan import Plan
+from yuqing.incidents.refusals import refusal
 from yuqing.incidents.roster import Roster
 
 MAX_MINUTES_CHARS = 20_000
@@ -80,9 +81,15 @@ class JointMeeting:
     def add_minutes(self, at: datetime, by: str, text: str) -> None:
         text = text.strip()
         if not text:
-            raise ValueError("minutes are empty")
+            raise ValueError(refusal("minutes.empty", "minutes are empty"))
         if len(text) > MAX_MINUTES_CHARS:
-            raise ValueError(f"minutes are longer than {MAX_MINUTES_CHARS} characters")
+            raise ValueError(
+                refusal(
+                    "minutes.too_long",
+                    f"minutes are longer than {MAX_MINUTES_CHARS} characters",
+                    limit=MAX_MINUTES_CHARS,
+                )
+            )
         self.minutes.append((utc(at), by, text))
 
     @property

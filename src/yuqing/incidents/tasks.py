@@ -8,10 +8,18 @@ from enum import StrEnum
 
 from yuqing.core.clock import utc
 from yuqing.errors import YuqingError
+from yuqing.incidents.refusals import Reason, refusal
 
 
 class TaskError(YuqingError):
-    """A task was asked to do something its status does not allow."""
+    """A task was asked to do something its status does not allow.
+
+    Raised with a ``Reason``: ``str()`` is its English, ``reason`` its code and params
+    (``yuqing.incidents.refusals``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reason = message if isinstance(message, Reason) else None
 
 
 class TaskStatus(StrEnum):
@@ -52,7 +60,15 @@ class Task:
 
     def _move(self, to: TaskStatus) -> None:
         if to not in TASK_TRANSITIONS[self.status]:
-            raise TaskError(f"task {self.id} is {self.status.value}; it cannot become {to.value}")
+            raise TaskError(
+                refusal(
+                    "task.forbidden",
+                    f"task {self.id} is {self.status.value}; it cannot become {to.value}",
+                    task=self.id,
+                    status=self.status.value,
+                    to=to.value,
+                )
+            )
         self.status = to
 
     def acknowledge(self, by: str, now: datetime) -> None:
@@ -66,7 +82,7 @@ class Task:
 
     def cancel(self, by: str, now: datetime, reason: str) -> None:
         if not reason.strip():
-            raise TaskError("cancelling a task needs a reason")
+            raise TaskError(refusal("task.cancel_needs_reason", "cancelling a task needs a reason"))
         self._move(TaskStatus.CANCELLED)
         self.cancelled_by, self.cancelled_at, self.note = by, utc(now), reason.strip()
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from yuqing.core.clock import retry_after
+from yuqing.notify.details import detail
 from yuqing.notify.message import Address, DeliveryResult, Message, failed, rate_limited
 
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -141,7 +142,10 @@ class HttpTransport:
             return transport_failure(address, at, exc)
         except (httpx.InvalidURL, ValueError) as exc:
             where = address.display()
-            return failed(address, at, f"{where}: invalid URL: {exc}", retryable=False)
+            said = detail(
+                "delivery.invalid_url", f"{where}: invalid URL: {exc}", where=where, error=str(exc)
+            )
+            return failed(address, at, said, retryable=False)
 
     def close(self) -> None:
         if self._own:
@@ -156,11 +160,31 @@ class HttpTransport:
 
 def transport_failure(address: Address, at: datetime, exc: httpx.HTTPError) -> DeliveryResult:
     """A timeout, refused connection or broken transfer: worth retrying."""
+    where, kind = address.display(), type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        what = f"timed out ({type(exc).__name__})"
+        said = detail("delivery.timeout", f"{where}: timed out ({kind})", where=where, kind=kind)
     else:
-        what = f"{type(exc).__name__}: {exc}"
-    return failed(address, at, f"{address.display()}: {what}", retryable=True)
+        english = f"{where}: {kind}: {exc}"
+        if isinstance(exc, httpx.ConnectError) and _refused(exc):
+            said = detail("delivery.connection_refused", english, where=where, error=str(exc))
+        elif isinstance(exc, httpx.ConnectError):
+            said = detail("delivery.cannot_connect", english, where=where, error=str(exc))
+        else:
+            said = detail("delivery.transport", english, where=where, kind=kind, error=str(exc))
+    return failed(address, at, said, retryable=True)
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether the connection was refused (nothing listens there), by the OS error under
+    httpx's; its text on a platform that words it so."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "connection refused" in str(exc).lower()
 
 
 def status_failure(address: Address, at: datetime, reply: HttpReply) -> DeliveryResult | None:
@@ -171,8 +195,18 @@ def status_failure(address: Address, at: datetime, reply: HttpReply) -> Delivery
     where = address.display()
     if code == 429:
         wait = parse_retry_after(reply.headers.get("retry-after"), at, default=60.0)
-        return rate_limited(address, at, f"{where}: HTTP 429 Too Many Requests", wait)
-    text = f"{where}: HTTP {code} {reply.snippet(120)}".rstrip()
+        said = detail(
+            "delivery.too_many_requests", f"{where}: HTTP 429 Too Many Requests", where=where
+        )
+        return rate_limited(address, at, said, wait)
+    answer = reply.snippet(120)
+    text = detail(
+        "delivery.http_status",
+        f"{where}: HTTP {code} {answer}".rstrip(),
+        where=where,
+        status=code,
+        answer=answer,
+    )
     # 5xx and 408 are the receiver's trouble and may pass; other 4xx and 3xx mean the
     # request itself or the address is wrong, so the same attempt would fail again.
     retryable = code >= 500 or code == 408

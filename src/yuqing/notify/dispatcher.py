@@ -33,6 +33,7 @@ from typing import Protocol
 from yuqing.core.clock import Clock
 from yuqing.errors import ConfigError
 from yuqing.notify.base import Channel
+from yuqing.notify.details import detail
 from yuqing.notify.log import DeliveryLog, LogEntry, LogStatus
 from yuqing.notify.message import (
     Address,
@@ -229,7 +230,10 @@ class Dispatcher:
             message.id,
             message.dedup_key,
             DispatchStatus.DUPLICATE,
-            detail=f"dedup key {message.dedup_key!r} is already sent or under way",
+            detail=detail(
+                "delivery.duplicate",
+                f"dedup key {message.dedup_key!r} is already sent or under way",
+            ),
         )
 
     def _run(
@@ -244,7 +248,11 @@ class Dispatcher:
                 result = failed(
                     address,
                     self.clock.now(),
-                    f"no {address.kind!r} channel is configured",
+                    detail(
+                        "delivery.no_channel",
+                        f"no {address.kind!r} channel is configured",
+                        kind=address.kind,
+                    ),
                     retryable=False,
                 )
                 self._record(message, result, run)
@@ -273,7 +281,12 @@ class Dispatcher:
                             tuple(run),
                             channel=address.kind,
                             due=due,
-                            detail=f"deferred {wait:.0f}s for {address.display()}",
+                            detail=detail(
+                                "delivery.deferred",
+                                f"deferred {wait:.0f}s for {address.display()}",
+                                wait=f"{wait:.0f}",
+                                where=address.display(),
+                            ),
                         )
                     break
                 if not result.retryable or attempt == policy.max_attempts:
@@ -288,7 +301,13 @@ class Dispatcher:
             return failed(
                 address,
                 self.clock.now(),
-                f"{address.kind} channel crashed: {type(exc).__name__}: {exc}",
+                detail(
+                    "delivery.channel_crashed",
+                    f"{address.kind} channel crashed: {type(exc).__name__}: {exc}",
+                    kind=address.kind,
+                    error_kind=type(exc).__name__,
+                    error=str(exc),
+                ),
                 retryable=False,
             )
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from yuqing.core.clock import Clock, SystemClock
+from yuqing.notify.details import detail
 from yuqing.notify.message import Address, DeliveryResult, Level, Message, failed, sent
 
 
@@ -81,7 +82,11 @@ class InAppChannel:
         try:
             self.inbox.put(item)
         except Exception as exc:  # the inbox is storage: its failure must not lose the alert
-            return failed(
-                address, at, f"in-app inbox refused: {type(exc).__name__}: {exc}", retryable=True
+            said = detail(
+                "inapp.refused",
+                f"in-app inbox refused: {type(exc).__name__}: {exc}",
+                kind=type(exc).__name__,
+                error=str(exc),
             )
-        return sent(address, at, "in inbox")
+            return failed(address, at, said, retryable=True)
+        return sent(address, at, detail("delivery.in_inbox", "in inbox"))

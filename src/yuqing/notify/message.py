@@ -20,6 +20,7 @@ from enum import StrEnum
 from urllib.parse import quote, urlsplit
 
 from yuqing.core.clock import Clock
+from yuqing.core.reasons import Reason
 from yuqing.errors import ConfigError, YuqingError
 
 MAX_SUBJECT_CHARS = 200
@@ -297,5 +298,11 @@ def rate_limited(address: Address, at: datetime, detail: str, retry_after: float
 
 
 def _cut(text: str) -> str:
-    text = _CONTROL.sub(" ", text)
-    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
+    shown = _CONTROL.sub(" ", text)
+    if len(shown) > MAX_DETAIL_CHARS:
+        shown = shown[: MAX_DETAIL_CHARS - 1] + "…"
+    if shown == text:
+        return text  # a coded detail (``yuqing.notify.details``) keeps its code
+    if isinstance(text, Reason):
+        return Reason(shown, text.code, text.params)
+    return shown

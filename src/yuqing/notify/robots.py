@@ -39,6 +39,7 @@ import httpx
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.notify.base import HttpOptions, HttpReply, HttpTransport, status_failure
+from yuqing.notify.details import detail
 from yuqing.notify.message import (
     Address,
     DeliveryResult,
@@ -92,14 +93,19 @@ class _Robot:
     def send(self, message: Message, address: Address) -> DeliveryResult:
         at = self._clock.now()
         if not address.target.startswith(("http://", "https://")):
-            return failed(
-                address, at, f"{self.kind} target is not an http(s) webhook URL", retryable=False
+            said = detail(
+                "robot.not_http",
+                f"{self.kind} target is not an http(s) webhook URL",
+                kind=self.kind,
             )
+            return failed(address, at, said, retryable=False)
         wait = self.limiter.acquire(address.target)
         if wait > 0:
-            return rate_limited(
-                address, at, f"{address.display()}: held back to respect the robot's limit", wait
+            where = address.display()
+            said = detail(
+                "robot.held_back", f"{where}: held back to respect the robot's limit", where=where
             )
+            return rate_limited(address, at, said, wait)
         url, payload = self.request_for(message, address, at)
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -150,23 +156,27 @@ def _errcode_result(
         problem = status_failure(address, at, reply)
         if problem is not None:
             return problem
-        return failed(
-            address,
-            at,
-            f"{where}: answer without an error code: {reply.snippet(120)}",
-            retryable=True,
+        answer = reply.snippet(120)
+        said = detail(
+            "robot.no_errcode",
+            f"{where}: answer without an error code: {answer}",
+            where=where,
+            answer=answer,
         )
+        return failed(address, at, said, retryable=True)
     if code == 0:
-        return sent(address, at, f"{where}: ok")
+        return sent(address, at, detail("robot.ok", f"{where}: ok", where=where))
+    named = {"where": where, "code": code, "text": text}
     if code in too_fast:
-        return rate_limited(
-            address, at, f"{where}: platform says too fast ({code} {text})", PLATFORM_RETRY_AFTER
-        )
+        said = detail("robot.too_fast", f"{where}: platform says too fast ({code} {text})", **named)
+        return rate_limited(address, at, said, PLATFORM_RETRY_AFTER)
     if reply.status >= 500 or code in busy:
-        return failed(address, at, f"{where}: platform busy ({code} {text})", retryable=True)
+        said = detail("robot.busy", f"{where}: platform busy ({code} {text})", **named)
+        return failed(address, at, said, retryable=True)
     # Bad signature, missing keyword, IP not allowed, unknown robot: the same request
     # would be refused again, so go straight to the next channel.
-    return failed(address, at, f"{where}: refused ({code} {text})", retryable=False)
+    said = detail("robot.refused", f"{where}: refused ({code} {text})", **named)
+    return failed(address, at, said, retryable=False)
 
 
 class DingTalkChannel(_Robot):
@@ -190,12 +200,14 @@ class DingTalkChannel(_Robot):
 
     def interpret(self, address: Address, at: datetime, reply: HttpReply) -> DeliveryResult:
         if reply.status in (301, 302, 303, 307):
-            return rate_limited(
-                address,
-                at,
-                f"{address.display()}: robot blocked for sending too fast (HTTP {reply.status})",
-                DINGTALK_BLOCKED_RETRY_AFTER,
+            where = address.display()
+            said = detail(
+                "robot.blocked",
+                f"{where}: robot blocked for sending too fast (HTTP {reply.status})",
+                where=where,
+                status=reply.status,
             )
+            return rate_limited(address, at, said, DINGTALK_BLOCKED_RETRY_AFTER)
         return _errcode_result(
             address,
             at,

@@ -34,6 +34,7 @@ import httpx
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.errors import ConfigError
 from yuqing.notify.base import HttpOptions, HttpTransport, status_failure
+from yuqing.notify.details import detail
 from yuqing.notify.message import Address, DeliveryResult, Message, failed, sent
 from yuqing.notify.render import short_text
 
@@ -186,7 +187,10 @@ class SmsChannel:
         at = self._clock.now()
         phone = normalise_phone(address.target)
         if phone is None:
-            return failed(address, at, f"{address.target!r} is not a phone number", retryable=False)
+            said = detail(
+                "sms.not_phone", f"{address.target!r} is not a phone number", target=address.target
+            )
+            return failed(address, at, said, retryable=False)
         values = {
             "to": phone,
             "text": self.text_for(message),
@@ -203,20 +207,30 @@ class SmsChannel:
             problem = status_failure(address, at, reply)
             if problem is not None:
                 return problem
-            return failed(address, at, f"SMS gateway answered HTTP {reply.status}", retryable=False)
+            said = detail(
+                "sms.http_status", f"SMS gateway answered HTTP {reply.status}", status=reply.status
+            )
+            return failed(address, at, said, retryable=False)
         tpl = self.template
         if tpl.success_field is not None:
             value = _field(reply.json(), tpl.success_field)
             if value is _MISSING or str(value) != tpl.success_value:
                 shown = "missing" if value is _MISSING else repr(value)[:80]
-                return failed(
-                    address,
-                    at,
+                answer = reply.snippet(120)
+                said = detail(
+                    "sms.refused",
                     f"SMS gateway refused: {tpl.success_field} is {shown}, "
-                    f"expected {tpl.success_value!r} ({reply.snippet(120)})",
-                    retryable=False,
+                    f"expected {tpl.success_value!r} ({answer})",
+                    field=tpl.success_field,
+                    shown=shown,
+                    expected=tpl.success_value,
+                    answer=answer,
                 )
-        return sent(address, at, f"SMS gateway accepted (HTTP {reply.status})")
+                return failed(address, at, said, retryable=False)
+        said = detail(
+            "sms.accepted", f"SMS gateway accepted (HTTP {reply.status})", status=reply.status
+        )
+        return sent(address, at, said)
 
     def close(self) -> None:
         self._http.close()

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.errors import ConfigError
+from yuqing.notify.details import detail
 from yuqing.notify.message import Address, DeliveryResult, Message, failed, sent
 from yuqing.notify.render import html_body, level_tag, plain_text
 
@@ -101,9 +102,12 @@ class EmailChannel:
     def send(self, message: Message, address: Address) -> DeliveryResult:
         at = self._clock.now()
         if not _EMAIL.match(address.target):
-            return failed(
-                address, at, f"{address.target!r} is not an email address", retryable=False
+            said = detail(
+                "smtp.not_email",
+                f"{address.target!r} is not an email address",
+                target=address.target,
             )
+            return failed(address, at, said, retryable=False)
         cfg = self.config
         where = f"SMTP {cfg.host}:{cfg.port}"
         try:
@@ -116,27 +120,43 @@ class EmailChannel:
                     smtp.login(cfg.username, cfg.password)
                 smtp.send_message(mail, from_addr=cfg.sender, to_addrs=[address.target])
         except smtplib.SMTPAuthenticationError as exc:
-            return failed(address, at, f"{where} refused the login: {_reply(exc)}", retryable=False)
+            said = detail(
+                "smtp.login_refused",
+                f"{where} refused the login: {_reply(exc)}",
+                where=where,
+                reply=_reply(exc),
+            )
+            return failed(address, at, said, retryable=False)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             temporary = all(400 <= code < 500 for code in codes)
-            return failed(
-                address,
-                at,
+            said = detail(
+                "smtp.recipient_refused",
                 f"{where} refused recipient {address.target}: {codes}",
-                retryable=temporary,
+                where=where,
+                target=address.target,
+                codes=", ".join(str(code) for code in codes),
             )
+            return failed(address, at, said, retryable=temporary)
         except smtplib.SMTPResponseException as exc:
             temporary = 400 <= exc.smtp_code < 500
-            return failed(address, at, f"{where}: {_reply(exc)}", retryable=temporary)
+            said = detail("smtp.reply", f"{where}: {_reply(exc)}", where=where, reply=_reply(exc))
+            return failed(address, at, said, retryable=temporary)
         except smtplib.SMTPNotSupportedError as exc:
-            return failed(address, at, f"{where}: {exc}", retryable=False)
+            said = detail("smtp.not_supported", f"{where}: {exc}", where=where, error=str(exc))
+            return failed(address, at, said, retryable=False)
         except ssl.SSLCertVerificationError as exc:
-            return failed(address, at, f"{where}: certificate refused: {exc}", retryable=False)
+            said = detail(
+                "smtp.certificate",
+                f"{where}: certificate refused: {exc}",
+                where=where,
+                error=str(exc),
+            )
+            return failed(address, at, said, retryable=False)
         except (smtplib.SMTPException, OSError) as exc:
             # Disconnects, timeouts and refused connections may pass on a later try.
-            return failed(address, at, f"{where}: {type(exc).__name__}: {exc}", retryable=True)
-        return sent(address, at, f"accepted by {where}")
+            return failed(address, at, _trouble(where, exc), retryable=True)
+        return sent(address, at, detail("smtp.accepted", f"accepted by {where}", where=where))
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
@@ -151,6 +171,19 @@ class EmailChannel:
 
     def _context(self) -> ssl.SSLContext:
         return self.config.ssl_context or ssl.create_default_context()
+
+
+def _trouble(where: str, exc: Exception) -> str:
+    """A disconnect, timeout or refused connection, said by what it was."""
+    kind = type(exc).__name__
+    english = f"{where}: {kind}: {exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return detail("smtp.connection_refused", english, where=where)
+    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
+        return detail("smtp.timeout", english, where=where)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return detail("smtp.disconnected", english, where=where, error=str(exc))
+    return detail("smtp.transport", english, where=where, kind=kind, error=str(exc))
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

@@ -27,6 +27,7 @@ import httpx
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.notify.base import HttpOptions, HttpTransport, status_failure
+from yuqing.notify.details import detail
 from yuqing.notify.message import Address, DeliveryResult, Message, failed, sent
 from yuqing.notify.render import plain_text
 
@@ -101,7 +102,8 @@ class WebhookChannel:
     def send(self, message: Message, address: Address) -> DeliveryResult:
         at = self._clock.now()
         if not address.target.startswith(("http://", "https://")):
-            return failed(address, at, "webhook target is not an http(s) URL", retryable=False)
+            said = detail("webhook.not_http", "webhook target is not an http(s) URL")
+            return failed(address, at, said, retryable=False)
         body = json.dumps(webhook_payload(message), ensure_ascii=False).encode("utf-8")
         timestamp = str(int(at.timestamp()))
         headers = {
@@ -120,7 +122,9 @@ class WebhookChannel:
         problem = status_failure(address, at, reply)
         if problem is not None:
             return problem
-        return sent(address, at, f"HTTP {reply.status}")
+        return sent(
+            address, at, detail("delivery.http_ok", f"HTTP {reply.status}", status=reply.status)
+        )
 
     def close(self) -> None:
         self._http.close()
