@@ -49,8 +49,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
 
 import typer
 
+from yuqing.cli import language
 from yuqing.cli.language import plural, say
 from yuqing.core.posts import PostRecord, json_type, parse_time, source_key
+from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
 from yuqing.evaluation import (
@@ -60,7 +62,7 @@ from yuqing.evaluation import (
     score_events,
     score_labels,
 )
-from yuqing.evaluation.lines import NO_TIME, EvaluationLines, record_id, stream_line
+from yuqing.evaluation.lines import NO_ID, NO_TIME, EvaluationLines, record_id, stream_line
 from yuqing.evaluation.lines import untimed as untimed_line
 from yuqing.sources.base import Located, Rejection
 
@@ -309,9 +311,80 @@ def _rate(count: int, seconds: float) -> str:
     return "<0.01"
 
 
+# The evaluation's own reasons (``eval.*``, ``yuqing.evaluation.lines`` and the label
+# check here), in Chinese; every other reason is said as ``yuqing ingest`` says it.
+_EVAL_REASONS = {
+    "eval.no_id": "没有 id：无法评分（评分按 id 对应每条信息）",
+    "eval.no_time": "published_at：缺失；评测要按发布时间排列每条信息",
+    "eval.bad_event": "{field}：应为事件 id（文本或整数）或 null，实际是{type}",
+    "eval.empty_event": (
+        "{field}：为空字符串，看不出属于哪个事件：不属于任何事件的信息请写 null"
+        "（或删去该字段），属于某个事件的请写事件 id"
+    ),
+    "eval.unknown_label": "{field}：{label} 不是可用的标签（{known}）",
+}
+# JSON's words for what a value is (``json_type``), in Chinese.
+_JSON_TYPES = {
+    "null": "null",
+    "a boolean": "布尔值",
+    "a number": "数",
+    "a string": "文本",
+    "an object": "对象",
+    "an array": "数组",
+}
+
+
+def problem_text(problem: str) -> str:
+    """A refused line's problem in the run's language, from its code as ``yuqing ingest``
+    says it (``yuqing.sources.reasons``); the English is the problem itself."""
+    from yuqing.sources.reasons import reason_text
+
+    lang = language.current()
+    if lang == "zh" and isinstance(problem, Reason) and problem.code in _EVAL_REASONS:
+        values = {k: str(v) for k, v in problem.params.items()}
+        for key in ("type", "label"):
+            if key in values:
+                values[key] = _JSON_TYPES.get(values[key], values[key])
+        try:
+            return _EVAL_REASONS[problem.code].format_map(values)
+        except (KeyError, IndexError, ValueError):
+            return str(problem)
+    return reason_text(problem, lang)
+
+
+def _rejection_text(location: str, problem: str) -> str:
+    return say(
+        "{location}：{problem}",
+        "{location}: {problem}",
+        location=location,
+        problem=problem_text(problem),
+    )
+
+
+class LineRefused(InvalidRecord):
+    """A line the scorer cannot use, named by ``location``; ``str()`` is the English
+    ``location: problem``, as before."""
+
+    def __init__(self, location: str, problem: str) -> None:
+        super().__init__(f"{location}: {problem}")
+        self.location = location
+        self.problem = problem
+
+
+def _error_text(exc: BaseException) -> str:
+    """One of yuqing's errors in the run's language where it has a code, else its own
+    (English) message."""
+    from yuqing.sources.reasons import refusal_text
+
+    if isinstance(exc, LineRefused):
+        return _rejection_text(exc.location, exc.problem)
+    return refusal_text(exc, language.current())
+
+
 def _show_rejections(rejections: list[Rejection], total: int) -> None:
     for rejection in rejections:
-        typer.echo(say("拒收 {rejection}", "rejected {rejection}", rejection=rejection), err=True)
+        shown = _rejection_text(rejection.location, rejection.problem)
+        typer.echo(say("拒收 {rejection}", "rejected {rejection}", rejection=shown), err=True)
     if total > len(rejections):
         more = total - len(rejections)
         typer.echo(say("……另有 {n} 条拒收", "... and {n} more rejected", n=more), err=True)
@@ -324,11 +397,6 @@ _SOURCE_SHOWN = 40
 def _shown(text: str, limit: int) -> str:
     """Untrusted text from a file, bounded and quoted (``repr`` escapes what does not print)."""
     return repr(cut(text, limit))
-
-
-def _no_id() -> str:
-    """Why a line without an id is rejected, when the line check gives no reason."""
-    return say("没有 id：无法评分", "no id: cannot be scored")
 
 
 def _padded(text: str, width: int) -> str:
@@ -427,10 +495,12 @@ class _Tally:
                 n=more,
                 lines=plural(more, "line", "lines"),
             )
+        # The reference scorer (../shared/tools/score.py) is the project's, not the
+        # user's: the rule is said as the score's own.
         yield say(
-            "  评分程序（score.py）只按 id 区分信息：要每条都参与评分，请给每条信息不同的 id",
-            "  the scorer (score.py) keys posts by id alone: give every post an id of its "
-            "own to score each",
+            "  评分只按 id 区分信息：同一 id 只有最后一行参与评分；要每条都参与评分，"
+            "请给每条信息不同的 id",
+            "  the score keys posts by id alone: give every post an id of its own to score each",
         )
 
 
@@ -555,7 +625,7 @@ def labels(
         str,
         typer.Option(
             "--output",
-            metavar="FILE",
+            metavar=say("<路径>", "<PATH>"),
             help=say(
                 '输出文件：每条信息写一行 {"id", "label"}',
                 'where to write {"id", "label"} per post',
@@ -584,7 +654,7 @@ def labels(
     try:
         model = _load_model(task)
     except YuqingError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_error_text(exc)) from None
     tally = _Tally()
     known_labels = _task_labels(task)
     languages = _task_languages(task)
@@ -601,22 +671,23 @@ def labels(
                     continue
                 key, problem = record_id(item.record.raw)
                 if key is None:
-                    tally.reject(Rejection(item.location, problem or _no_id()))
+                    tally.reject(Rejection(item.location, problem or NO_ID))
                     continue
                 label = item.record.raw.get(gold_key)
                 if label is not None and label not in known_labels:
                     # A label the model never gives would be scored as a class of its own
                     # and pull macro-F1 down without a word.
                     shown = repr(label)[:40] if isinstance(label, str) else json_type(label)
+                    known = ", ".join(known_labels)
                     tally.reject(
                         Rejection(
                             item.location,
-                            say(
-                                "{key}：{shown} 不是 {known} 之一",
-                                "{key}: {shown} is not one of {known}",
-                                key=gold_key,
-                                shown=shown,
-                                known=", ".join(known_labels),
+                            reason(
+                                "eval.unknown_label",
+                                f"{gold_key}: {shown} is not one of {known}",
+                                field=gold_key,
+                                label=shown,
+                                known="、".join(known_labels),
                             ),
                         )
                     )
@@ -630,7 +701,7 @@ def labels(
                     batch = []
             pred += _label_batch(model, batch, out, tally, languages, unlabelled)
         except YuqingError as exc:
-            raise _fail(str(exc)) from None
+            raise _fail(_error_text(exc)) from None
     seconds = time.perf_counter() - started
 
     _show_rejections(tally.rejections, tally.rejected)
@@ -682,7 +753,7 @@ def labels(
             score = score_labels(gold, pred, gold_key)
         except ScoringInputError as exc:
             if exc.side == "gold" and 0 <= exc.index < len(gold_at):
-                raise _fail(f"{gold_at[exc.index]}: {exc.problem}") from None
+                raise _fail(_rejection_text(gold_at[exc.index], exc.problem)) from None
             raise _fail(f"{input_path}: {exc}") from None
         typer.echo(_label_table(score))
         typer.echo(json.dumps(score.as_dict(), ensure_ascii=False))
@@ -912,7 +983,7 @@ def score_event_files(
         # the pipeline): told, and left out of the score.
         key, problem = stream_line(raw, field)
         if key is None:
-            tally.reject(Rejection(item.location, problem or _no_id()))
+            tally.reject(Rejection(item.location, problem or NO_ID))
             continue
         label = raw.get(field)
         if untimed_line(raw):
@@ -943,7 +1014,7 @@ def score_event_files(
         score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)
     except ScoringInputError as exc:
         where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
-        raise InvalidRecord(f"{where}: {exc.problem}") from None
+        raise LineRefused(where, exc.problem) from None
     return EventFileScore(
         score,
         tally.rejections,
@@ -956,8 +1027,90 @@ def score_event_files(
     )
 
 
+# Why event detection left a post out (``yuqing.detection.model.SKIP_REASONS``), or
+# handled it by a default, in words. An evaluation runs in stream time: "now" is the time
+# the stream has reached.
+_SKIPPED = {
+    "no_text": ("没有文字", "no text"),
+    "no_terms": (
+        "没有可供分析的词（只有表情、链接或停用词）",
+        "no words to weigh (only emoji, links or stop words)",
+    ),
+    "no_time": ("没有发布时间", "no publication time"),
+    "future_time": (
+        "发布时间晚于信息流当时的时间（请检查其日期和时区）",
+        "published after the stream's time (check its date and time zone)",
+    ),
+    "too_old": (
+        "发布时间远早于信息流当时的时间（请检查其日期和时区）",
+        "published long before the stream's time (check its date and time zone)",
+    ),
+    "unknown_language": ("无法识别语言", "language unknown"),
+}
+_DEFAULTED = {
+    "unknown_language_processed": (
+        "语言无法识别或文本模型不支持，只按其中的词参与事件发现",
+        "in a language the text models do not know: weighed on its words alone",
+    ),
+    "bare_repost_joined_story": (
+        "不带评论的转发，归入所转发信息的事件",
+        "bare reposts: joined the event of the post they repost",
+    ),
+    "no_time_arrival_used": (
+        "没有发布时间，按到达时间处理",
+        "no publication time: placed at its arrival",
+    ),
+}
+
+
+def _detection_notes(skipped: dict[str, int], defaulted: dict[str, int]) -> Iterator[str]:
+    """What event detection left out or handled by a default, one line per reason.
+
+    The English keeps each reason's key (``no_terms``), as the detection stage and its
+    README name it; a key without words here is shown as it is.
+    """
+    for why, n in sorted(skipped.items()):
+        if n <= 0:
+            continue
+        zh, en = _SKIPPED.get(why, (why, why))
+        yield say(
+            "事件发现跳过了 {n} 条信息：{meaning}",
+            "event detection left out {n} {posts}: {meaning} [{key}]",
+            n=n,
+            posts=plural(n, "post", "posts"),
+            meaning=say(zh, en),
+            key=why,
+        )
+    for why, n in sorted(defaulted.items()):
+        if n <= 0:
+            continue
+        zh, en = _DEFAULTED.get(why, (why, why))
+        yield say(
+            "事件发现按默认方式处理了 {n} 条信息：{meaning}",
+            "event detection handled {n} {posts} by a default: {meaning} [{key}]",
+            n=n,
+            posts=plural(n, "post", "posts"),
+            meaning=say(zh, en),
+            key=why,
+        )
+
+
 RAISED_SHOWN = 40
 _TITLE_SHOWN = 48
+_KIND_SHOWN = 16
+
+
+def _kind_name(kind: str | None) -> str:
+    """An event's kind as the console names it (事故灾难; "—" for none); the English in
+    lower case, as the rest of the table. A kind the console has no name for is shown as
+    it is."""
+    from yuqing.web.i18n import translator
+
+    key = f"kind_{kind or 'none'}"
+    name = translator(language.current())(key)
+    if name == key:
+        return one_line(kind or "", _KIND_SHOWN)
+    return name if language.current() == "zh" else name.lower()
 
 
 def _show_raised(raised: Sequence[RaisedEvent]) -> None:
@@ -971,7 +1124,7 @@ def _show_raised(raised: Sequence[RaisedEvent]) -> None:
         )
     )
     for event in raised[:RAISED_SHOWN]:
-        kind = event.kind or say("未知", "unknown")
+        kind = _kind_name(event.kind)
         typer.echo(
             f"  {event.alerted_at:%Y-%m-%d %H:%M}  {_padded(kind, 16)} "
             f"{event.posts:>6}  {one_line(event.title, _TITLE_SHOWN)}"
@@ -1003,7 +1156,7 @@ def events(
         str,
         typer.Option(
             "--output",
-            metavar="FILE",
+            metavar=say("<路径>", "<PATH>"),
             help=say(
                 '输出文件：每条信息写一行 {"id", "event", "alerted_at"}',
                 'where to write {"id", "event", "alerted_at"} per post',
@@ -1098,20 +1251,8 @@ def events(
             )
         )
         _show_raised(result.raised)
-        headings = (
-            (say("已跳过", "skipped"), result.skipped),
-            (say("取默认值", "defaulted"), result.defaulted),
-        )
-        for heading, counts in headings:
-            if counts:
-                # The reasons are the detection stage's own keys (no_text ...), kept as named.
-                typer.echo(
-                    say("{heading}：", "{heading}: ", heading=heading)
-                    + say("，", ", ").join(
-                        say("{why} {n} 条", "{n} {why}", n=n, why=why)
-                        for why, n in sorted(counts.items())
-                    )
-                )
+        for line in _detection_notes(result.skipped, result.defaulted):
+            typer.echo(line)
         if result.untimed:
             typer.echo(
                 say(
@@ -1133,7 +1274,7 @@ def events(
             input_path, output_path, min_posts, onset_posts, field, reject_untimed=True
         )
     except YuqingError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_error_text(exc)) from None
     _show_rejections(scored.rejections, scored.rejected)
     for line in scored.report():
         typer.echo(line)

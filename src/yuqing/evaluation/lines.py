@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord, json_type, parse_post_record
+from yuqing.core.reasons import Reason, reason
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import JsonLinesFile
@@ -20,25 +21,43 @@ class LabelsOnly(Located):
     """An object kept for its labels alone: no text, so no post (``record.raw`` holds it)."""
 
 
-def record_id(raw: dict[str, Any]) -> tuple[str | int | None, str | None]:
+# The problems below are ``Reason``s: the English sentence, with a code from which the
+# command line says it in the reader's language (a post's own field problems take the
+# codes ingestion gives them, ``record.*``; the evaluation's own are ``eval.*``).
+
+# A line without an id: the scorer keys every post by its id.
+NO_ID = reason("eval.no_id", "no id: cannot be scored")
+
+
+def record_id(raw: dict[str, Any]) -> tuple[str | int | None, Reason | None]:
     """A record's id as given (so the scorer keys it alike), or the problem with it."""
     value = raw.get("id")
     # Blank is no id: the store strips it to nothing, so no line could carry its post.
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        return None, f"id: expected a string, got {type(value).__name__}"
+        got = type(value).__name__
+        return None, reason(
+            "record.expected_string", f"id: expected a string, got {got}", field="id", type=got
+        )
     if len(str(value)) > MAX_SHORT_CHARS:
-        return None, f"id: longer than {MAX_SHORT_CHARS} characters"
+        return None, reason(
+            "record.too_long",
+            f"id: longer than {MAX_SHORT_CHARS} characters",
+            field="id",
+            limit=MAX_SHORT_CHARS,
+        )
     return value, None
 
 
 # An evaluation stream's line without published_at: eval events rejects it (score.py cannot
 # read such a stream at all, and detection could only place it at an arbitrary time).
-NO_TIME = "published_at: missing: an evaluation places each post at its time"
+NO_TIME = reason(
+    "eval.no_time", "published_at: missing: an evaluation places each post at its time"
+)
 
 
-def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, str | None]:
+def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, Reason | None]:
     """A labelled stream line's id as given, or the problem that keeps it out of the score.
 
     The checks of ``yuqing eval events`` on each stream line, the same before detection as
@@ -47,15 +66,26 @@ def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, str 
     """
     key, problem = record_id(raw)
     if key is None:
-        return None, problem or "no id: cannot be scored"
+        return None, problem or NO_ID
     label = raw.get(field)
-    if label is not None and (
-        isinstance(label, bool) or not isinstance(label, str | int) or label == ""
-    ):
-        # true, "", a list or an object would be scored as an event named "True", "" or
-        # "[...]".
-        got = "an empty string" if label == "" else json_type(label)
-        return None, f"{field}: expected an event id or null, got {got}"
+    if label == "":
+        # Most likely "no event", as an export from a spreadsheet writes an empty cell; but
+        # score.py scores it as an event named "" (all such posts one event), so taking it
+        # as null would give figures the reference scorer does not: refused, saying how.
+        return None, reason(
+            "eval.empty_event",
+            f"{field}: expected an event id or null, got an empty string",
+            field=field,
+        )
+    if label is not None and (isinstance(label, bool) or not isinstance(label, str | int)):
+        # true, a list or an object would be scored as an event named "True" or "[...]".
+        got = json_type(label)
+        return None, reason(
+            "eval.bad_event",
+            f"{field}: expected an event id or null, got {got}",
+            field=field,
+            type=got,
+        )
     return key, None
 
 

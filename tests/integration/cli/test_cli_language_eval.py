@@ -144,7 +144,7 @@ def test_labels_rejections_are_told_in_chinese(cli: Any, tmp_path: Path) -> None
     )
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
-        f"拒收 {source}:2: sentiment：'meh' 不是 negative, neutral, positive 之一"
+        f"拒收 {source}:2：sentiment：'meh' 不是可用的标签（negative、neutral、positive）"
     ]
     assert "提示：有 1 个 id 出现不止一次，每个 id 只对最后一行评分" in result.stdout
     assert f"  {source}:3：id 'a' 再次出现（首次在 {source}:1）" in result.stdout
@@ -174,7 +174,7 @@ def test_events_reports_in_chinese_and_scores_as_in_english(cli: Any, tmp_path: 
     assert "提示：有 1 条信息的发布时间晚于今天" in result.stdout
     assert lines[-5].startswith("B-cubed            精确率 P ")
     assert lines[-2].startswith("事件召回率         ")
-    assert result.stderr.startswith(f"拒收 {stream}:92: ")
+    assert result.stderr.startswith(f"拒收 {stream}:92：published_at：缺失")
 
     english = cli.invoke(app, ["--lang", "en", *args], env=ZH)
     assert read_rows(tmp_path / "a.jsonl") == written
