@@ -29,6 +29,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from yuqing.core.reasons import Reason
+from yuqing.core.validation import value_reason
 from yuqing.errors import ConfigError
 
 log = logging.getLogger("yuqing.settings")
@@ -147,7 +149,7 @@ class Settings(BaseSettings):
     def _whole_number(cls, value: Any) -> Any:
         # Lax validation reads true as 1: a retention of one day would purge real posts.
         if isinstance(value, bool):
-            raise ValueError("expected a whole number, not true/false")
+            raise ValueError(Reason("expected a whole number, not true/false", "setting.not_whole"))
         return value
 
     @field_validator("feed_parse_timeout", mode="before")
@@ -155,14 +157,16 @@ class Settings(BaseSettings):
     def _seconds(cls, value: Any) -> Any:
         # Lax validation reads true as 1.0 (seconds).
         if isinstance(value, bool):
-            raise ValueError("expected a number of seconds, not true/false")
+            raise ValueError(
+                Reason("expected a number of seconds, not true/false", "setting.not_seconds")
+            )
         return value
 
     @field_validator("detection", mode="before")
     @classmethod
     def _a_switch(cls, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            raise ValueError("expected true or false")
+            raise ValueError(Reason("expected true or false", "setting.not_switch"))
         return value
 
     @property
@@ -176,7 +180,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(
+                Reason(f"unknown time zone {value!r}", "setting.unknown_zone", {"value": value})
+            ) from None
         return value
 
     @field_validator("keep_author_names", "home_places", mode="before")
@@ -374,10 +380,14 @@ def load_settings(**overrides: Any) -> Settings:
     if chosen is not None and not Path(chosen).is_file():
         # Named on purpose: running on defaults instead would go unnoticed.
         what = "a folder, not a file" if Path(chosen).is_dir() else "no such file"
-        raise ConfigError(f"YUQING_CONFIG={chosen}: {what}")
+        code = "config.chosen_folder" if Path(chosen).is_dir() else "config.chosen_missing"
+        raise ConfigError(Reason(f"YUQING_CONFIG={chosen}: {what}", code, {"file": chosen}))
     if chosen is None and _config_file().exists() and not _config_file().is_file():
         # Skipped silently before: the deployment ran on defaults.
-        raise ConfigError(f"{_config_file().absolute()}: a folder, not a settings file")
+        shown = str(_config_file().absolute())
+        raise ConfigError(
+            Reason(f"{shown}: a folder, not a settings file", "config.folder", {"file": shown})
+        )
     try:
         return Settings(**overrides)
     except SettingsError as exc:
@@ -388,31 +398,83 @@ def load_settings(**overrides: Any) -> Settings:
         if field is None:
             raise ConfigError(f"invalid configuration: {exc}") from None
         where = setting_origins(overrides).get(field[1], "the configuration")
+        params = {"key": field[1], "where": where, "detail": str(exc.__cause__ or "")}
         raise ConfigError(
-            f"{field[1]}: not valid JSON{cause} (from {where})"
+            Reason(f"{field[1]}: not valid JSON{cause} (from {where})", "config.not_json", params)
             if where.startswith("environment")
-            else f"{field[1]}: cannot be read{cause} (from {where})"
+            else Reason(
+                f"{field[1]}: cannot be read{cause} (from {where})", "config.unreadable", params
+            )
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{_config_file()}: not valid TOML ({exc})") from None
+        file = str(_config_file())
+        raise ConfigError(
+            Reason(
+                f"{file}: not valid TOML ({exc})", "config.toml", {"file": file, "detail": str(exc)}
+            )
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{_config_file()}: not UTF-8 (byte {exc.start})") from None
+        file = str(_config_file())
+        raise ConfigError(
+            Reason(
+                f"{file}: not UTF-8 (byte {exc.start})",
+                "config.not_utf8",
+                {"file": file, "byte": exc.start},
+            )
+        ) from None
     except OSError as exc:  # unreadable: permissions, a broken disk
-        raise ConfigError(f"{_config_file()}: cannot be read ({exc.strerror or exc})") from None
+        file = str(_config_file())
+        raise ConfigError(
+            Reason(
+                f"{file}: cannot be read ({exc.strerror or exc})",
+                "config.file_unreadable",
+                {"file": file, "detail": str(exc.strerror or exc)},
+            )
+        ) from None
     except ValidationError as exc:
         origins = setting_origins(overrides)
-        problems = []
+        problems: list[SettingProblem] = []
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
             top = str(err["loc"][0]) if err["loc"] else ""
             # Only a TOML file brings keys that are not settings (the environment's are
             # read by name).
             where = origins.get(top, str(_config_file()))
-            message = err["msg"]
             if err["type"] == "extra_forbidden":
-                message = "not a setting of yuqing (yuqing config show lists them)"
-            problems.append(f"{key}: {message} (from {where})")
-        raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
+                message = Reason(
+                    "not a setting of yuqing (yuqing config show lists them)", "setting.unknown"
+                )
+            else:
+                # The value itself is not repeated: it may be a secret.
+                message = value_reason(err)
+            problems.append(SettingProblem(key, message, where))
+        raise InvalidSettings(problems) from None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """One setting refused: its ``key``, why (a ``Reason``: pydantic's, coded
+    ``value.<type>``, or a validator's ``setting.*``) and where its value came from
+    (``setting_origins``' words: ``environment YUQING_X``, a file's path ...)."""
+
+    key: str
+    reason: Reason
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.reason} (from {self.where})"
+
+
+class InvalidSettings(ConfigError):
+    """Settings that do not pass their checks; ``problems`` names each, to be said in any
+    language (``str()`` is the English, as logged)."""
+
+    def __init__(self, problems: list[SettingProblem]) -> None:
+        self.problems = problems
+        super().__init__(f"invalid configuration: {'; '.join(str(p) for p in problems)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,))
 
 
 @dataclass(frozen=True, slots=True)

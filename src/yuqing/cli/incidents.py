@@ -1,11 +1,12 @@
 """Commands of the plan engine: plan check, duty roster, incidents, accountability reports.
 
 ``yuqing plan check|show``, ``yuqing roster check|gaps|on-duty|test-notify``,
-``yuqing incidents list|show|open|ack|scheduler`` and ``yuqing report clocks``. Bad
-input (a plan or roster with problems, an unknown person or incident) is one line per
-problem naming where, and a non-zero exit; never a traceback. Commands that read
-incidents take ``--demo`` to read the demo's database (``<data_dir>/demo.db``, written
-by ``yuqing serve --demo``) with the demo's roster.
+``yuqing incidents list|show|open|grade|move|report|ack|scheduler`` and
+``yuqing report clocks``. Bad input (a plan or roster with problems, an unknown person
+or incident) is one line per problem naming where, and a non-zero exit; never a
+traceback. Commands that read or change incidents take ``--demo`` to use the demo's
+database (``<data_dir>/demo.db``, written by ``yuqing serve --demo``) with the demo's
+roster.
 
 Words for people are in the run's language (``yuqing.cli.language``): durations ("1 小时
 5 分钟" / "1 h 5 min"), states, channels, and the units, roles, milestones and escalation
@@ -36,7 +37,7 @@ import typer
 from yuqing.cli.language import current, plural, say
 from yuqing.core.clock import checked_utc, local_minute
 from yuqing.core.shown import cut, one_line
-from yuqing.errors import PlanError, YuqingError
+from yuqing.errors import ConfigError, PlanError, YuqingError
 
 if TYPE_CHECKING:
     from yuqing.core.clock import Clock
@@ -60,8 +61,9 @@ roster_app = typer.Typer(
 )
 incidents_app = typer.Typer(
     help=say(
-        "舆情事件：列出、查看、按巡查报告立案、确认通知、运行调度器。",
-        "Incidents: list, show, open from a patrol report, acknowledge, run the scheduler.",
+        "舆情事件：立案、查看、定级、改变状态、向上报告、确认通知等。",
+        "Incidents: list, show, open from a patrol report, grade, move on, record the report "
+        "upward, acknowledge, run the scheduler.",
     ),
     no_args_is_help=True,
 )
@@ -121,10 +123,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _problems(error: PlanError) -> typer.Exit:
-    # The problems stay as the plan checker words them (English, keyed): a plan writer
-    # searches for the key, and the API reports the same text.
+    # Each problem in the run's language from its code (the API reports the English);
+    # the key stays as written in the file: a plan writer searches for it.
+    from yuqing.incidents.plan_problems import problem_text
+
     for key, problem in error.problems:
-        typer.echo(f"{key}: {problem}", err=True)
+        typer.echo(
+            say(
+                "{key}：{problem}",
+                "{key}: {problem}",
+                key=key,
+                problem=problem_text(problem, current()),
+            ),
+            err=True,
+        )
     count = len(error.problems)
     typer.echo(
         say(
@@ -144,6 +156,10 @@ def _user_errors() -> Iterator[None]:
         yield
     except PlanError as error:
         raise _problems(error) from None
+    except ConfigError as error:
+        from yuqing.cli.language import config_error_text
+
+        raise _fail(config_error_text(error)) from None
     except YuqingError as error:
         # The engine's refusals carry their code: said in the run's language
         # (``yuqing.incidents.refusals``); any other message is shown as it is.
@@ -470,16 +486,28 @@ def plan_check(
 
     with _user_errors():
         plan = check_plan(file)
-        people = len(plan.roster.people)
+        # People are the roster's, not the plan's: counted only where there is a roster
+        # (one given with --roster, or a [roster] inside the plan file).
+        people: int | None = len(plan.roster.people) or None
         if roster is not None:
             people = len(check_roster(roster, plan).people)
     clocks = sum(len(plan.clocks_for(level)) for level in plan.levels)
+    roster_part = (
+        ""
+        if people is None
+        else say(
+            "，值班表 {people} 人",
+            ", roster: {people} {people_noun}",
+            people=people,
+            people_noun=plural(people, "person", "people"),
+        )
+    )
     typer.echo(
         say(
             "检查通过：预案 {id}，版本 {version}，{levels} 个级别，{clocks} 项时限，"
-            "{chains} 条升级链，{people} 人（{fingerprint}…）",
+            "{chains} 条升级链{roster}（{fingerprint}…）",
             "ok: plan {id} version {version}: {levels} {levels_noun}, {clocks} {clocks_noun}, "
-            "{chains} {chains_noun}, {people} {people_noun} ({fingerprint}…)",
+            "{chains} {chains_noun}{roster} ({fingerprint}…)",
             id=plan.id,
             version=plan.version,
             levels=len(plan.levels),
@@ -488,8 +516,7 @@ def plan_check(
             clocks_noun=plural(clocks, "clock", "clocks"),
             chains=len(plan.spec.escalation),
             chains_noun=plural(len(plan.spec.escalation), "escalation chain", "escalation chains"),
-            people=people,
-            people_noun=plural(people, "person", "people"),
+            roster=roster_part,
             fingerprint=plan.fingerprint[:19],
         )
     )
@@ -556,9 +583,9 @@ def plan_show(as_json: JsonOption = False) -> None:
             off = clock_spec.off_hours_duration
             typer.echo(
                 say(
-                    "  {name}（{id}）：{duration}{off}，自“{starts_on}”起计时{detected}，"
+                    "  {name}（{id}）：{duration}{off}，{start}，"
                     "以“{completed_by}”为完成标志，责任人：{unit}的{role}",
-                    "  {name} ({id}): {duration}{off} from '{starts_on}'{detected}, "
+                    "  {name} ({id}): {duration}{off} {start}, "
                     "met by '{completed_by}', responsible: {role} of {unit}",
                     name=_in_language(clock, "name_zh", "name_en"),
                     id=clock["id"],
@@ -566,10 +593,20 @@ def plan_show(as_json: JsonOption = False) -> None:
                     off=say("（非工作时间 {off}）", " / {off} off hours", off=_duration(off))
                     if off
                     else "",
-                    starts_on=_milestone_name(plan, clock_spec.starts_on),
-                    detected=say("（从发现时刻起算）", " (counted from detection)")
+                    # A clock counted from detection starts at its milestone but has
+                    # run since the incident was detected: said as one thing, not as
+                    # "from X (from detection)".
+                    start=say(
+                        "“{starts_on}”时开始计时，时限从发现时刻起算",
+                        "started at '{starts_on}', counted from detection",
+                        starts_on=_milestone_name(plan, clock_spec.starts_on),
+                    )
                     if clock_spec.counts_from == "detected"
-                    else "",
+                    else say(
+                        "自“{starts_on}”起计时",
+                        "from '{starts_on}'",
+                        starts_on=_milestone_name(plan, clock_spec.starts_on),
+                    ),
                     completed_by=_milestone_name(plan, clock_spec.completed_by),
                     unit=_unit_ref_name(plan, clock_spec.responsible_unit),
                     role=_role_name(plan, clock_spec.responsible_role),
@@ -651,6 +688,7 @@ def roster_gaps(
 
     with _user_errors():
         plan, roster, settings = _roster_in_force()
+    _no_roster(roster, settings, ("查找值班空缺", "the gaps in coverage"))
     zone = _zone(settings)
     gaps = coverage_gaps(roster, SystemClock().now(), days)
     if as_json:
@@ -729,6 +767,7 @@ def roster_on_duty(
 
     with _user_errors():
         plan, roster, settings = _roster_in_force()
+    _no_roster(roster, settings, ("查看谁在岗", "who is on duty"))
     # An unknown unit or role listed nobody, as if nobody were on duty.
     unit = _unit_option(plan, unit, "--unit")
     role = _role_option(plan, role, "--role")
@@ -909,7 +948,7 @@ def incidents_list(
     ),
 )
 def incidents_show(
-    incident_id: Annotated[str, typer.Argument(help=say("舆情事件的 id", "the incident's id"))],
+    incident_id: IncidentArgument,
     demo: DemoOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -942,7 +981,7 @@ def incidents_show(
         ]
         # The API's view, its sentences and the lead unit's name in the run's language.
         view = incident_view(incident, service.clock.now(), service, current(), zone)
-        return view, _Said(timeline, escalations, zone)
+        return view, _Said(timeline, escalations, zone, _next_steps(incident, demo))
 
     view, said = _with_service(run, demo=demo)
     zone = said.zone
@@ -987,7 +1026,20 @@ def incidents_show(
         typer.echo(head)
         for reason in latest["reasons"]:
             typer.echo(f"  - {_in_language(reason, 'text_zh', 'text_en')}")
-    typer.echo(say("时限：", "clocks:"))
+    # What to do next, as the commands to type: an incident opened by hand said
+    # "已上报，待定级" over an empty list of clocks, and nothing of how to go on.
+    for step in said.next_steps:
+        typer.echo(step)
+    if not view["clocks"]:
+        typer.echo(
+            say(
+                "时限：尚未开始（定级后按级别计时）", "clocks: none yet (they start with the level)"
+            )
+            if not view["level"]
+            else say("时限：无", "clocks: none")
+        )
+    else:
+        typer.echo(say("时限：", "clocks:"))
     for clock in view["clocks"]:
         left = clock["time_left_seconds"]
         status = (
@@ -1064,6 +1116,7 @@ class _Said:
     timeline: list[str]
     escalations: list[dict[str, Any]]
     zone: ZoneInfo
+    next_steps: list[str]
 
 
 def _in_language(view: dict[str, Any], zh: str, en: str) -> str:
@@ -1134,6 +1187,520 @@ def incidents_open(
     actor = Actor(person, _role_option(plan, role, "--role"), _unit_option(plan, unit, "--unit"))
     incident_id = _with_service(lambda s: s.open_from_patrol(report, actor))
     typer.echo(say("已立案 {id}：{title}", "opened {id}: {title}", id=incident_id, title=title))
+
+
+# -- people's actions on an incident -------------------------------------------------------
+#
+# An incident opened by hand stood "已上报，待定级" and nothing on the command line could
+# grade it or move it on: the API's level, transition and report calls, here with the
+# names people see (a state as the list shows it, a person by name, a level as "III" or
+# "黄色"). The engine's refusals are said as it words them (``refusal_text``).
+
+IncidentArgument = Annotated[
+    str,
+    typer.Argument(
+        # Click named a missing argument by its parameter ("缺少参数 'incident_id'").
+        metavar=say("事件编号", "INCIDENT_ID"),
+        help=say(
+            "舆情事件的编号（见 yuqing incidents list）",
+            "the incident's id (see yuqing incidents list)",
+        ),
+        show_default=False,
+    ),
+]
+ByOption = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help=say(
+            "你在值班表（通讯录）中的 id 或姓名",
+            "your id or name in the directory (the duty roster)",
+        ),
+    ),
+]
+RoleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--role",
+        help=say(
+            "你以哪个岗位进行此操作（名称或 id；只担任一个岗位时可省略）",
+            "the role you act in (name or id; may be left out if you hold one)",
+        ),
+    ),
+]
+
+# What a command line says a person types in place of their own values.
+_NAME = ("姓名", "NAME")
+_REASON = ("理由", "REASON")
+
+
+def _no_roster(roster: Any, settings: Settings, what: tuple[str, str]) -> None:
+    """Refuse to answer from a directory with nobody in it: with no roster configured,
+    ``roster gaps`` listed "空缺 网信办（office）值班员：…（14 天）" and ``roster on-duty``
+    "无人在岗", read as real staffing gaps, not as a roster still to be set up."""
+    if roster.people:
+        return
+    raise _fail(
+        say(
+            "尚未配置值班表（通讯录中没有任何人员），无法{what_zh}。请在值班表文件中登记人员及其班次，"
+            "并用环境变量 YUQING_ROSTER_FILE 或配置文件中的 roster_file 指向它{file}",
+            "no duty roster is configured (the directory holds nobody), so {what_en} cannot "
+            "be said. List the people and their shifts in a roster file and point "
+            "YUQING_ROSTER_FILE (or roster_file in the settings) at it{file}",
+            what_zh=what[0],
+            what_en=what[1],
+            file=say("（现为 {f}）", " (now {f})", f=settings.roster_file)
+            if settings.roster_file
+            else "",
+        )
+    )
+
+
+def _level_choices(plan: Any) -> list[_Choice]:
+    """The plan's levels: "III", "III级", "3", the level's name, its colour ("黄色")."""
+    from yuqing.grading import Colour
+
+    choices = []
+    for level in plan.levels:
+        spec = plan.level(level)
+        colour = Colour(str(spec.colour))
+        names = (
+            spec.name_zh,
+            spec.name_en,
+            f"{level.value}级",
+            f"{level.value} 级",
+            str(5 - level.severity),
+            colour.value,
+            colour.name_zh,
+        )
+        choices.append(_Choice(level.value, one_line(say(spec.name_zh, spec.name_en), 200), names))
+    return choices
+
+
+def _acting(incident: Any, by: str, role: str | None, settings: Settings, action: str = "") -> Any:
+    """Who acts on ``incident``: a person of the directory it opened under (the engine
+    checks them against that one), in the role named, else in their only role; holding
+    several, in the one the plan lets them take ``action`` in, when only one does."""
+    from yuqing.incidents.timeline import Actor
+
+    plan, roster = incident.plan, incident.roster
+    person_id = _person_option(roster, by, "--by", settings)
+    role_id = _role_option(plan, role, "--role")
+    person = roster.person(person_id)
+    if role_id is None and person is not None:
+        roles = list(person.roles)
+        if action and len(roles) > 1:
+            permitted = plan.permitted_roles(
+                action,
+                unit=person.unit,
+                lead=incident.lead_unit,
+                concerned=incident.concerned_unit,
+            )
+            roles = [r for r in roles if r in permitted] or roles
+        if len(roles) == 1:
+            role_id = roles[0]
+    return Actor(person_id, role_id, None)
+
+
+def _next_steps(incident: Any, demo: bool) -> list[str]:
+    """What to do next with ``incident``, as the commands to type: a person who opened one
+    by hand read "已上报，待定级" and an empty list of clocks, and no way on."""
+    from yuqing.incidents.lifecycle import State
+
+    ref = incident.id + (" --demo" if demo else "")
+    by = "--by " + say(*_NAME)
+    reason = "--reason " + say(*_REASON)
+    state = incident.state
+    if state is State.SUGGESTED:
+        return [
+            say(
+                "待确认立案：yuqing incidents move {ref} 已发现 {by}",
+                "to be confirmed: yuqing incidents move {ref} detected {by}",
+                ref=ref,
+                by=by,
+            ),
+            say(
+                "无需处置的：yuqing incidents move {ref} 已结案 {by} {reason}",
+                "if it needs no response: yuqing incidents move {ref} closed {by} {reason}",
+                ref=ref,
+                by=by,
+                reason=reason,
+            ),
+        ]
+    if state in (State.DETECTED, State.REPORTED):
+        proposed = incident.proposals[-1].level if incident.proposals else None
+        other = say(
+            "yuqing incidents grade {ref} --level 级别 {by} {reason}",
+            "yuqing incidents grade {ref} --level LEVEL {by} {reason}",
+            ref=ref,
+            by=by,
+            reason=reason,
+        )
+        levels = say("、", ", ").join(level.value for level in incident.plan.levels)
+        if proposed is None:
+            return [
+                say(
+                    "待定级（{levels}）：{other}",
+                    "to be graded ({levels}): {other}",
+                    levels=levels,
+                    other=other,
+                )
+            ]
+        return [
+            say(
+                "待定级：确认拟定的 {level} 级：yuqing incidents grade {ref} {by}",
+                "to be graded: to confirm the proposed level {level}: "
+                "yuqing incidents grade {ref} {by}",
+                level=proposed.value,
+                ref=ref,
+                by=by,
+            ),
+            say(
+                "定为其他级别（{levels}）须写明理由：{other}",
+                "another level ({levels}) needs a reason: {other}",
+                levels=levels,
+                other=other,
+            ),
+        ]
+    if state is State.GRADED:
+        return [
+            say(
+                "待向上报告：报告发出后运行 yuqing incidents report {ref} {by}",
+                "to be reported upward: once the report is sent, "
+                "yuqing incidents report {ref} {by}",
+                ref=ref,
+                by=by,
+            )
+        ]
+    moves = {
+        State.REPORTED_TO_LEADERS: (
+            (say("处置中", "responding"), ""),
+            (say("跟踪观察", "monitoring"), ""),
+        ),
+        State.RESPONDING: ((say("跟踪观察", "monitoring"), ""),),
+        State.MONITORING: ((say("已结案", "closed"), reason), (say("处置中", "responding"), "")),
+    }.get(state, ())
+    if state is State.CLOSED:
+        return [
+            say(
+                "如再起波澜，重新打开：yuqing incidents move {ref} 跟踪观察 {by} {reason}",
+                "should it flare up again: yuqing incidents move {ref} monitoring {by} {reason}",
+                ref=ref,
+                by=by,
+                reason=reason,
+            )
+        ]
+    return [
+        say(
+            "下一步：yuqing incidents move {ref} {to} {by}{reason}",
+            "next: yuqing incidents move {ref} {to} {by}{reason}",
+            ref=ref,
+            to=to,
+            by=by,
+            reason=f" {why}" if why else "",
+        )
+        for to, why in moves
+    ]
+
+
+def _clock_changes(before: dict[str, Any], incident: Any, zone: ZoneInfo) -> list[str]:
+    """The clocks an action started, met or missed, one line each."""
+    from yuqing.incidents.clocks import ClockStatus
+
+    lines = []
+    for clock in incident.clocks:
+        name = one_line(say(clock.name_zh, clock.name_en or clock.name_zh), 200)
+        was = before.get(clock.id)
+        if was is None and clock.status is ClockStatus.RUNNING:
+            lines.append(
+                say(
+                    "  开始计时：{name}，截止 {due}",
+                    "  started: {name}, due {due}",
+                    name=name,
+                    due=_local(clock.due_at, zone),
+                )
+            )
+        elif was is not None and was != clock.status:
+            late = clock.delay
+            lines.append(
+                say(
+                    "  {name}：{status}{late}",
+                    "  {name}: {status}{late}",
+                    name=name,
+                    status=_clock_status(clock.status.value),
+                    late=say("，延误 {d}", ", {d} late", d=_duration(late)) if late else "",
+                )
+            )
+    return lines
+
+
+def _act(
+    incident_id: str,
+    demo: bool,
+    do: Callable[[IncidentService, Any], T],
+) -> tuple[T, Any, dict[str, Any], Any]:
+    """Run ``do(service, incident)`` on the incident ``incident_id`` names; what it gave,
+    the incident before and its clocks' states before, and the incident after."""
+
+    def run(service: IncidentService) -> tuple[T, Any, dict[str, Any], Any]:
+        incident = _find_incident(service, incident_id, demo)
+        before = {clock.id: clock.status for clock in incident.clocks}
+        done = do(service, incident)
+        return done, incident, before, service.incident(incident.id)
+
+    return _with_service(run, demo=demo)
+
+
+def _said_after(incident: Any, before: dict[str, Any], demo: bool) -> None:
+    """The incident's state now, the clocks the action touched and what comes next."""
+    from yuqing.incidents.timeline import state_name
+
+    zone = _zone()
+    typer.echo(
+        say(
+            "状态：{state}，级别 {level}",
+            "state: {state}, level {level}",
+            state=state_name(incident.state.value, current()),
+            level=incident.level.value if incident.level else "-",
+        )
+    )
+    for line in _clock_changes(before, incident, zone):
+        typer.echo(line)
+    for line in _next_steps(incident, demo):
+        typer.echo(line)
+
+
+def _reason_hint(fn: Callable[[], T]) -> T:
+    """A refusal for want of a reason says which option gives one."""
+    from yuqing.incidents.refusals import refusal_of, refusal_text
+
+    try:
+        return fn()
+    except YuqingError as error:
+        found = refusal_of(error)
+        code = found.code if found is not None else ""
+        if code in ("text.required", "decision.override_needs_reason") or code.startswith(
+            "decision.lowering"
+        ):
+            raise _fail(
+                refusal_text(error, current())
+                + say("（加上 --reason 理由）", " (add --reason REASON)")
+            ) from None
+        raise
+
+
+@incidents_app.command(
+    "grade",
+    help=say(
+        "定级：确认预案规则拟定的级别，或定为其他级别（须写明理由）。",
+        "Grade an incident: confirm the level the plan's rules propose, or decide another "
+        "(with a reason).",
+    ),
+)
+def incidents_grade(
+    incident_id: IncidentArgument,
+    by: ByOption,
+    level: Annotated[
+        str | None,
+        typer.Option(
+            help=say(
+                "定为哪一级：I、II、III、IV 或颜色（如 黄色）；不填即确认拟定级别",
+                "the level (I, II, III, IV, or its colour such as yellow); "
+                "left out: the proposed level",
+            )
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help=say(
+                "理由（定为与拟定不同的级别或降级时必填）",
+                "why (needed to decide another level than proposed, or to lower it)",
+            )
+        ),
+    ] = None,
+    role: RoleOption = None,
+    demo: DemoOption = False,
+) -> None:
+    """Grade an incident: confirm the proposed level, or decide another (with a reason)."""
+    from yuqing.grading import Level
+
+    settings = _settings(demo)
+
+    def do(service: IncidentService, incident: Any) -> Any:
+        actor = _acting(incident, by, role, settings, "grade")
+        if level is not None:
+            chosen = Level(
+                _choose(level, _level_choices(incident.plan), "--level", ("级别", "level"))
+            )
+        else:
+            proposed = incident.proposals[-1].level if incident.proposals else None
+            if proposed is None:
+                raise _fail(
+                    say(
+                        "预案规则尚未拟定级别：请用 --level 指定级别（{levels}）"
+                        "并用 --reason 写明理由",
+                        "the plan's rules propose no level yet: give one with --level "
+                        "({levels}) and the reason with --reason",
+                        levels=say("、", ", ").join(lv.value for lv in incident.plan.levels),
+                    )
+                )
+            chosen = proposed
+        return _reason_hint(lambda: service.decide_level(incident.id, chosen, actor, reason))
+
+    decision, _, before, after = _act(incident_id, demo, do)
+    typer.echo(
+        say(
+            "已定级 {id}：{level} 级（{kind_zh}）",
+            "graded {id}: level {level} ({kind})",
+            id=after.id,
+            level=decision.decided.value,
+            kind_zh="调整拟定级别" if decision.is_override else "确认拟定级别",
+            kind="overriding the proposal" if decision.is_override else "the proposal confirmed",
+        )
+    )
+    _said_after(after, before, demo)
+
+
+@incidents_app.command(
+    "move",
+    help=say(
+        "改变舆情事件的状态：确认立案、处置、跟踪观察、结案、重新打开。\n\n"
+        "确认立案：已发现；结案或撤销：已结案（须写明理由）；重新打开：跟踪观察（须写明理由）。"
+        "定级和向上报告另有命令（grade、report）。",
+        "Move an incident on: accept, respond, monitor, close, reopen.\n\n"
+        "Accept: detected; close or dismiss: closed (with a reason); reopen: monitoring "
+        "(with a reason). Grading and reporting upward have commands of their own "
+        "(grade, report).",
+    ),
+)
+def incidents_move(
+    incident_id: IncidentArgument,
+    state: Annotated[
+        str,
+        typer.Argument(
+            metavar=say("状态", "STATE"),
+            help=say(
+                "转为哪个状态，如“处置中”“跟踪观察”“已结案”",
+                "the state to move to, e.g. responding, monitoring, closed",
+            ),
+            show_default=False,
+        ),
+    ],
+    by: ByOption,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help=say(
+                "理由（结案、撤销和重新打开时必填）",
+                "why (needed to close, dismiss or reopen)",
+            )
+        ),
+    ] = "",
+    role: RoleOption = None,
+    demo: DemoOption = False,
+) -> None:
+    """Move an incident on (accept, respond, monitor, close, dismiss, reopen)."""
+    from yuqing.incidents.lifecycle import TRANSITIONS, ForbiddenTransition, State
+    from yuqing.incidents.refusals import refusal
+
+    target = State(_choose(state, _state_choices(), say("状态", "state"), ("状态", "state")))
+    settings = _settings(demo)
+
+    def do(service: IncidentService, incident: Any) -> State:
+        now = incident.state
+        ref = incident.id + (" --demo" if demo else "")
+        if target is State.GRADED and target in TRANSITIONS[now]:
+            raise _fail(
+                say(
+                    "定级请用：yuqing incidents grade {ref} --by 姓名",
+                    "to grade it: yuqing incidents grade {ref} --by NAME",
+                    ref=ref,
+                )
+            )
+        if target is State.REPORTED_TO_LEADERS and target in TRANSITIONS[now]:
+            raise _fail(
+                say(
+                    "报告发出后请用：yuqing incidents report {ref} --by 姓名",
+                    "once the report is sent: yuqing incidents report {ref} --by NAME",
+                    ref=ref,
+                )
+            )
+        early = (State.SUGGESTED, State.DETECTED, State.REPORTED, State.GRADED)
+        action = {
+            State.DETECTED: "accept",
+            State.RESPONDING: "respond",
+            State.MONITORING: "reopen" if now is State.CLOSED else "monitor",
+            State.CLOSED: "dismiss" if now in early else "close",
+        }.get(target)
+        if action is None:  # no action leads there from here: the engine's own words
+            moves = sorted(s.value for s in TRANSITIONS[now])
+            raise ForbiddenTransition(
+                refusal(
+                    "transition.forbidden",
+                    f"incident {incident.id} is {now.value}; it cannot become {target.value} "
+                    f"(allowed: {', '.join(moves) or 'none'})",
+                    incident=incident.id,
+                    state=now.value,
+                    to=target.value,
+                    allowed=moves,
+                )
+            )
+        actor = _acting(incident, by, role, settings, "")
+        return _reason_hint(lambda: service.transition(incident.id, action, actor, reason))
+
+    _, before_incident, before, after = _act(incident_id, demo, do)
+    from yuqing.incidents.timeline import state_name
+
+    typer.echo(
+        say(
+            "{id}：{before} → {after}",
+            "{id}: {before} → {after}",
+            id=after.id,
+            before=state_name(before_incident.state.value, current()),
+            after=state_name(after.state.value, current()),
+        )
+    )
+    _said_after(after, before, demo)
+
+
+@incidents_app.command(
+    "report",
+    help=say(
+        "记录已向上报告：相应时限随即完成。\n\n按预案，I、II 级报领导，III、IV 级报网信办。",
+        "Record that the report upward was sent: its clock is met.\n\n"
+        "By the plan, levels I/II report to the leaders, III/IV to the office.",
+    ),
+)
+def incidents_report(
+    incident_id: IncidentArgument,
+    by: ByOption,
+    note: Annotated[
+        str, typer.Option(help=say("备注，如报告的方式和对象", "a note: how and to whom"))
+    ] = "",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help=say(
+                "报告发出的时刻（默认：现在），如 2025-10-01T09:30",
+                "when it was sent (default: now), e.g. 2025-10-01T09:30",
+            )
+        ),
+    ] = None,
+    role: RoleOption = None,
+    demo: DemoOption = False,
+) -> None:
+    """Record that the report upward was sent: its clock is met."""
+    settings = _settings(demo)
+    sent = _moment(at, "--at", _zone(settings))
+
+    def do(service: IncidentService, incident: Any) -> None:
+        actor = _acting(incident, by, role, settings, "")
+        service.report_upward(incident.id, actor, None, note, sent)
+
+    _, _, before, after = _act(incident_id, demo, do)
+    typer.echo(say("已记录向上报告：{id}", "report upward recorded: {id}", id=after.id))
+    _said_after(after, before, demo)
 
 
 @incidents_app.command(
@@ -1273,8 +1840,10 @@ def incidents_scheduler(
 @report_app.command(
     "clocks",
     help=say(
-        "某期间内到期的各项时限：是否按时完成、延误多久，按单位和人员列出。",
-        "Every clock due in a period, met or missed, by unit and person, with the delay.",
+        "某期间内的各项时限：是否按时完成、延误多久，按单位和人员列出。"
+        "\n\n按时完成的计入完成时所在的期间，其余计入截止时刻所在的期间。",
+        "Every clock of a period, met or missed, by unit and person, with the delay."
+        "\n\nA clock met counts in the period it was met in, any other in the one it is due in.",
     ),
 )
 def report_clocks(
@@ -1295,7 +1864,8 @@ def report_clocks(
     demo: DemoOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Every clock due in a period, met or missed, by unit and person, with the delay."""
+    """Every clock of a period (met: when met; else: when due), met or missed, by unit and
+    person, with the delay."""
     zone = _zone()
     to = _moment(end, "--to", zone)
     begin = _moment(start, "--from", zone)

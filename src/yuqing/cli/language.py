@@ -594,3 +594,69 @@ class LocalisedGroup(TyperGroup):
             if shown is error:
                 raise
             raise shown from None
+
+
+# -- Settings that do not load -------------------------------------------------------------
+
+# Where a setting's value came from, as ``yuqing.settings.setting_origins`` words it.
+_ORIGINS_ZH: tuple[Rule, ...] = (
+    _rule(r"environment (?P<name>.+)", lambda m: f"环境变量 {m['name']}"),
+    _rule(r"default", lambda m: "默认值"),
+    _rule(r"given by the command", lambda m: "由命令行指定"),
+    _rule(r"the configuration", lambda m: "配置"),
+)
+
+# The validators' own refusals of a setting (``setting.*``), and the refusals of the
+# settings file (``config.*``).
+_SETTING_ZH: dict[str, str] = {
+    "setting.not_whole": "应为整数，不能是 true/false",
+    "setting.not_seconds": "应为秒数，不能是 true/false",
+    "setting.not_switch": "应为 true 或 false",
+    "setting.unknown_zone": "未知的时区 {value!r}（如 'Asia/Shanghai'）",
+    "setting.unknown": "不是 yuqing 的配置项（yuqing config show 列出全部配置项）",
+    "config.chosen_missing": "YUQING_CONFIG={file}：没有这个文件",
+    "config.chosen_folder": "YUQING_CONFIG={file}：这是文件夹，不是文件",
+    "config.folder": "{file}：这是文件夹，不是配置文件",
+    "config.not_json": "{key}：不是有效的 JSON（来自 {where}）",
+    "config.unreadable": "{key}：无法读取（来自 {where}）",
+    "config.toml": "{file}：不是有效的 TOML（{detail}）",
+    "config.not_utf8": "{file}：不是 UTF-8 编码（第 {byte} 个字节）",
+    "config.file_unreadable": "{file}：无法读取（{detail}）",
+}
+
+
+def origin_text(origin: str) -> str:
+    """Where a setting came from (``setting_origins``' words) in the run's language."""
+    if _current != "zh":
+        return origin
+    return _translated(origin, _ORIGINS_ZH) or origin  # a settings file's path
+
+
+def config_error_text(error: BaseException) -> str:
+    """Settings that do not load (a ``ConfigError``), in the run's language: each refused
+    setting by its key, why (pydantic's words put as ``yuqing.core.validation`` does for
+    a plan) and where its value came from. A message with no Chinese is shown as it is."""
+    from yuqing.core.reasons import Reason
+    from yuqing.core.validation import inner_zh, value_zh
+    from yuqing.settings import InvalidSettings
+
+    if _current != "zh":
+        return str(error)
+
+    def said(reason: Reason) -> str:
+        if reason.code.startswith("value."):
+            return value_zh(reason, _SETTING_ZH) or str(reason)
+        params = dict(reason.params)
+        if "where" in params:
+            params["where"] = origin_text(str(params["where"]))
+        return inner_zh(Reason(str(reason), reason.code, params), _SETTING_ZH) or str(reason)
+
+    if isinstance(error, InvalidSettings):
+        problems = "；".join(
+            f"{p.key}：{said(p.reason)}（来自 {origin_text(p.where)}）" for p in error.problems
+        )
+        return f"配置无效：{problems}"
+    first = error.args[0] if error.args else None
+    if isinstance(first, Reason):
+        return said(first)
+    return str(error)

@@ -55,7 +55,11 @@ monitors_app = typer.Typer(
     no_args_is_help=True,
 )
 db_app = typer.Typer(
-    help=say("数据库：结构升级。", "The database: schema upgrades."), no_args_is_help=True
+    help=say(
+        "数据库：结构升级、重置事件发现。",
+        "The database: schema upgrades, resetting event detection.",
+    ),
+    no_args_is_help=True,
 )
 config_app = typer.Typer(help=say("配置。", "Configuration."), no_args_is_help=True)
 demo_app = typer.Typer(help=say("演示场景。", "The demo scenario."), no_args_is_help=True)
@@ -86,8 +90,18 @@ def choose_language(
             metavar="zh|en",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help=say("显示 yuqing 的版本并退出。", "Show yuqing's version and exit."),
+            is_eager=True,
+            callback=lambda shown: show_version() if shown else None,
+        ),
+    ] = False,
 ) -> None:
     """Choose the language of this run (help is built before this runs: see ``language``)."""
+    keep_logs_off_the_terminal()
     try:
         if lang is not None:
             language.use(language.language_of(lang, language.OPTION))
@@ -100,6 +114,77 @@ def choose_language(
     except language.UnknownLanguage as problem:
         raise fail(str(problem)) from None
     warn_of_unknown_variables()
+
+
+def show_version() -> None:
+    """Print the installed package's version and end the run (``--version``)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        number = installed("yuqing")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        number = say("未知（未安装）", "unknown (not installed)")
+    typer.echo(f"yuqing {number}")
+    raise typer.Exit(0)
+
+
+# Where a command's log goes: the data folder (what went wrong stays on record).
+LOG_FILE_NAME = "yuqing.log"
+_LOG_FILE_BYTES = 1_000_000
+
+
+class _DataFolderLog(logging.Handler):
+    """The log of a one-shot command (ingest, replay, feeds poll ...): into
+    ``<data_dir>/yuqing.log``, not the terminal.
+
+    With no handler configured, Python wrote every warning of the library to the terminal
+    (``logging.lastResort``), in English, before the command's own sentence saying the
+    same in the reader's language. The file is opened at the first record, where the
+    settings say; a data folder that does not exist yet is not made for it (the record is
+    dropped). ``serve`` and the scheduler configure a log of their own, which this does not
+    replace.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self._file: logging.Handler | None = None
+        self._opened = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self._opened:
+            self._opened = True  # first: loading the settings may log itself
+            self._file = self._open()
+        if self._file is not None:
+            self._file.handle(record)
+
+    @staticmethod
+    def _open() -> logging.Handler | None:
+        from logging.handlers import RotatingFileHandler
+
+        from yuqing.settings import load_settings
+
+        try:
+            folder = load_settings().data_dir
+            if not folder.is_dir():
+                return None
+            handler = RotatingFileHandler(
+                folder / LOG_FILE_NAME,
+                maxBytes=_LOG_FILE_BYTES,
+                backupCount=1,
+                encoding="utf-8",
+                delay=True,
+            )
+        except Exception:  # a log that cannot be kept never stops the command
+            return None
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        return handler
+
+
+def keep_logs_off_the_terminal() -> None:
+    """Send the log of this run to the data folder unless a handler is configured."""
+    if not isinstance(logging.lastResort, _DataFolderLog):
+        logging.lastResort = _DataFolderLog()
 
 
 def warn_of_unknown_variables() -> None:
@@ -296,23 +381,33 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
 
 
 def note_detection_elsewhere() -> None:
+    """Say that the posts just stored are not weighed for events, and never will be.
+
+    Importing them again once that process stopped stored nothing (each post is stored
+    once: they were duplicates), so the note advises only what does weigh posts: pushing
+    them to the running server, whose detector takes them, or importing before it starts.
+    """
     note(
         say(
-            "同一数据库上另有进程（yuqing serve 或另一次导入）在运行事件发现，因此这些信息"
-            "已入库、可检索，但未参与事件发现；如需参与，请停止该进程后重新导入，或推送到"
-            "它的 API（POST /api/v1/posts）",
+            "同一数据库上另有进程（yuqing serve，或另一次导入或回放）在运行事件发现：这些信息"
+            "已入库、可检索，但不参与事件发现，以后重新导入也只会计为重复，不会再参与。需要"
+            "参与事件发现的信息，请在启动 yuqing serve 之前导入，或在它运行时推送到它的 API"
+            "（POST /api/v1/posts，需设置 YUQING_PUSH_TOKEN）",
             "event detection runs in another process on this store (yuqing serve, or another "
-            "import), so these posts are stored and searchable but not weighed for events; to "
-            "have them weighed, stop it and import again, or push them to its API "
-            "(POST /api/v1/posts)",
+            "import or replay): these posts are stored and searchable but not weighed for "
+            "events, and importing them again will not weigh them (they count as "
+            "duplicates). To have posts weighed, import them before starting yuqing serve, "
+            "or, while it runs, push them to its API (POST /api/v1/posts, with "
+            "YUQING_PUSH_TOKEN set)",
         )
     )
 
 
-def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
+def _previous_run_note(summary: IngestSummary, what: str, zone: tzinfo) -> str | None:
     """What became of the last run of the same file, when it did not end well.
 
-    ``what``: the run's kind in the run's language (an import, a replay).
+    ``what``: the run's kind in the run's language (an import, a replay); ``zone``: the
+    deployment's, in which the last run's time is said.
     """
     from yuqing.storage import repo
 
@@ -323,42 +418,37 @@ def _previous_run_note(summary: IngestSummary, what: str) -> str | None:
     seen = last.heartbeat_at or last.started_at
     said = {
         "what": what,
-        "origin": summary.origin,
+        "origin": summary.origin.removeprefix("replay:"),
         "stored": last.stored,
         "posts": plural(last.stored, "post", "posts"),
+        "seen": _local_second(seen, zone),
     }
-    said["run"] = say(
-        "运行记录 {id}（{process}），最后活动于 {seen:%Y-%m-%d %H:%M:%S} UTC",
-        "run {id}, {process}, last heard of at {seen:%Y-%m-%d %H:%M:%S} UTC",
-        id=last.id,
-        process=last.process,
-        seen=seen,
-    )
     said["again"] = say(
-        "本次运行将补存其余信息，已入库的计为重复",
-        "this run stores the rest, and counts the posts stored already as duplicates",
+        "本次运行会补存其余信息：每条信息只入库一次，已入库的计为重复",
+        "this run stores the rest: each post is stored once, and those stored already "
+        "count as duplicates",
     )
     if last.status == repo.INTERRUPTED:
         return say(
-            "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后中断：进程在运行结束前"
-            "终止（被强制结束或机器停机）；{again}",
-            "the previous {what} of {origin} ({run}) was interrupted after storing "
-            "{stored:,} {posts}: its process ended before the run did (killed, or the "
-            "machine stopped); {again}",
+            "{origin} 的上一次{what}（最后活动于 {seen}）入库 {stored:,} 条信息后中断："
+            "在完成前被强制结束或机器停机；{again}",
+            "the previous {what} of {origin} (last active at {seen}) was interrupted after "
+            "storing {stored:,} {posts}: it was stopped by force, or the machine stopped, "
+            "before it finished; {again}",
             **said,
         )
     if last.status == "failed":
         return say(
-            "{origin} 上一次{what}（{run}）入库 {stored:,} 条信息后失败；{again}",
-            "the previous {what} of {origin} ({run}) failed after storing "
+            "{origin} 的上一次{what}（最后活动于 {seen}）入库 {stored:,} 条信息后失败；{again}",
+            "the previous {what} of {origin} (last active at {seen}) failed after storing "
             "{stored:,} {posts}; {again}",
             **said,
         )
     if last.status == repo.RUNNING:
         return say(
-            "{origin} 另有一次{what}正在运行（{run}）：每条信息只会由其中一次入库",
-            "another {what} of {origin} is running ({run}): each post is stored "
-            "once, by one or the other",
+            "{origin} 另有一次{what}正在运行（最后活动于 {seen}）：每条信息只会由其中一次入库",
+            "another {what} of {origin} is running (last active at {seen}): each post is "
+            "stored once, by one or the other",
             **said,
         )
     return None
@@ -371,13 +461,13 @@ def _stop_on_sigterm_during_ingest(_signum: int, _frame: object) -> None:
     raise SystemExit(143)
 
 
-def _started(into: list[IngestSummary], what: str) -> Callable[[IngestSummary], None]:
+def _started(into: list[IngestSummary], what: str, zone: tzinfo) -> Callable[[IngestSummary], None]:
     """An ``on_start`` that keeps the run's summary (for its counts if it is interrupted)
     and tells how the last run of the same file ended, when not well."""
 
     def start(summary: IngestSummary) -> None:
         into.append(summary)
-        if (previous := _previous_run_note(summary, what)) is not None:
+        if (previous := _previous_run_note(summary, what, zone)) is not None:
             note(previous)
 
     return start
@@ -506,10 +596,13 @@ def _print_summary(summary: IngestSummary) -> int:
 _SKIP_REASONS = {
     "too_old": (
         "发布时间远早于现在（已入库，保存期限内可检索，期满后清理删除；要发现历史数据中的"
-        "事件，请用 `yuqing replay` 回放，或用 `yuqing eval events` 评测）",
+        "事件，请用 `yuqing eval events` 评测，或另配数据文件夹（YUQING_DATA_DIR）用 "
+        "`yuqing replay` 回放：在本数据库中再次导入或回放只计为重复）",
         "published long before now (stored and searchable until the retention "
-        "period ends, when the purge removes them; replay a history with `yuqing replay` or "
-        "measure it with `yuqing eval events` to detect its events)",
+        "period ends, when the purge removes them; to detect a history's events, measure it "
+        "with `yuqing eval events`, or replay it with `yuqing replay` in a data folder of "
+        "its own (YUQING_DATA_DIR): imported or replayed again here, they count as "
+        "duplicates)",
     ),
     "future_time": (
         "发布时间晚于现在（请检查文件的时区）",
@@ -526,13 +619,29 @@ _SKIP_REASONS = {
 
 
 def _print_detection_skips(
-    before: dict[str, int], after: dict[str, int], *, replaying: bool = False
+    before: dict[str, int],
+    after: dict[str, int],
+    *,
+    replaying: bool = False,
+    saved_ahead: bool = False,
 ) -> None:
+    """How many posts event detection left out, and why.
+
+    ``saved_ahead``: a replay onto a store whose detector's saved stream time is later
+    than the replayed posts (said before the replay): that, not the speed, is why they
+    came too late.
+    """
     skipped = {reason: after.get(reason, 0) - before.get(reason, 0) for reason in after}
     for reason, count in sorted(skipped.items()):
         if count > 0:
             meaning = say(*_SKIP_REASONS.get(reason, (reason, reason)))
-            if replaying and reason == "too_old":
+            if replaying and reason == "too_old" and saved_ahead:
+                meaning = say(
+                    "早于事件发现已保存的进度（见上方提示），不是回放速度的问题",
+                    "they are earlier than event detection's saved progress (see the note "
+                    "above), not a matter of the speed",
+                )
+            elif replaying and reason == "too_old":
                 meaning = say(
                     "回放的流时间已超前于这些信息（入库速度跟不上 --speed 指定的倍速）；"
                     "请用较低的 --speed 回放",
@@ -594,7 +703,7 @@ def ingest(
                     reader.read(),
                     origin=str(path),
                     default_source=source,
-                    on_start=_started(progress, say("导入", "import")),
+                    on_start=_started(progress, say("导入", "import"), ctx.settings.display_zone),
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
@@ -696,18 +805,34 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
         ctx = open_context(settings, clock=replayer.clock)
         take_into_the_plan(ctx)
         try:
+            zone = settings.display_zone
+            # What is played: the rejected lines are told one by one, and counted, below.
+            played = len(replayer) - replayer.rejected
+            rejected = ""
+            if replayer.rejected:
+                rejected = say(
+                    "（另有 {n:,} 行拒收）",
+                    " ({n:,} {lines} rejected)",
+                    n=replayer.rejected,
+                    lines=plural(replayer.rejected, "line", "lines"),
+                )
             typer.echo(
                 say(
-                    "正在以 {speed:g} 倍速回放 {n} 条信息，起始时间 {start}",
-                    "replaying {n} {items} from {start} at {speed:g}x",
-                    n=len(replayer),
-                    items=plural(len(replayer), "item", "items"),
-                    start=replayer.stream_start.isoformat(),
+                    "正在以 {speed:g} 倍速回放 {n:,} 条信息{rejected}，起始时间 {start}",
+                    "replaying {n:,} {posts}{rejected} from {start} at {speed:g}x",
+                    n=played,
+                    posts=plural(played, "post", "posts"),
+                    rejected=rejected,
+                    start=_local_second(replayer.stream_start, zone),
                     speed=speed,
                 )
             )
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
+            detector = stage.detector if stage is not None else None
+            saved_ahead = _saved_detection_ahead(detector, replayer, zone)
+            if saved_ahead is not None:
+                note(saved_ahead)
             progress: list[IngestSummary] = []
             try:
                 summary = ctx.ingestor.ingest_batches(
@@ -715,7 +840,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                     origin=f"replay:{file}",
                     default_source=source,
                     source_kind="replay",
-                    on_start=_started(progress, say("回放", "replay")),
+                    on_start=_started(progress, say("回放", "replay"), zone),
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
@@ -726,10 +851,44 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             if ctx.detection_elsewhere and summary.stored:
                 note_detection_elsewhere()
             if stage is not None:
-                _print_detection_skips(before, stage.skipped, replaying=True)
+                _print_detection_skips(
+                    before, stage.skipped, replaying=True, saved_ahead=saved_ahead is not None
+                )
         finally:
             ctx.close()
     return code
+
+
+def _saved_detection_ahead(detector: Any, replayer: Replayer, zone: tzinfo) -> str | None:
+    """Why event detection will leave out the replay's earlier posts, when it will because
+    of its saved state: a store that took posts of later times (an import, a server)
+    keeps its detector's stream time, and a post more than ``max_lateness`` before it is
+    too late to weigh, whatever the speed. None when the saved state is not ahead.
+
+    ``detector``: the stage's ``EventDetector`` (None without detection here).
+    """
+    if detector is None or (stream := detector.stream_time) is None:
+        return None
+    cutoff = utc(stream) - detector.config.max_lateness
+    if cutoff <= replayer.stream_start:
+        return None
+    return say(
+        "事件发现已保存的进度停在 {stream}（此数据库此前收到的信息），晚于回放的信息（起始"
+        "时间 {start}）：{cutoff} 之前的信息只入库、可检索，不参与事件发现。要让回放参与"
+        "事件发现，请为它另配数据文件夹（例如 YUQING_DATA_DIR=演练 yuqing replay 文件），"
+        "或先停止 yuqing serve，运行 yuqing db reset-detection 让事件发现从头开始，再回放"
+        "（本次已入库的信息再次回放只计为重复，不会再参与）",
+        "event detection's saved progress is at {stream} (the posts this store took "
+        "before), later than the replayed posts (from {start}): those before {cutoff} are "
+        "stored and searchable but not weighed for events. To have a replay weighed, give "
+        "it its own data folder (YUQING_DATA_DIR=drill yuqing replay FILE), or stop yuqing "
+        "serve, run yuqing db reset-detection so that detection starts afresh, and replay "
+        "then (the posts this run stores count as duplicates when replayed again, and are "
+        "not weighed)",
+        stream=_local_second(stream, zone),
+        start=_local_second(replayer.stream_start, zone),
+        cutoff=_local_second(cutoff, zone),
+    )
 
 
 def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
@@ -755,11 +914,14 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
     )
     return say(
         "{which}发布于 {days:,} 天以前，超过保存期限（retention_days）：下一次清理（yuqing "
-        "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留；如需保留，"
-        "请加 --now 回放",
+        "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留。如需保留，"
+        "请按 Ctrl-C 停止，改加 --now 回放（时间平移到现在）；每条信息只入库一次，已回放入库"
+        "的信息要先运行 yuqing purge 清理，才能用 --now 重新入库",
         "{which} published more than {days:,} {unit} ago (retention_days): the "
-        "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay; "
-        "replay with --now to keep them",
+        "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay. "
+        "To keep them, stop (Ctrl-C) and replay with --now (re-dated to the present); "
+        "a post is stored once: those this replay stores can be replayed with --now only "
+        "after yuqing purge has removed them",
         which=which,
         days=retention_days,
         unit=plural(retention_days, "day", "days"),
@@ -938,11 +1100,15 @@ def _json_escape(ch: str) -> str:
     help=say(
         "添加一个订阅源，由 `yuqing serve` 定时抓取。"
         "\n\n添加前先试抓一次，报告读到的条数；网址无法访问、不是订阅源或服务器返回错误"
-        "时，说明原因，不添加，退出码为 1（试抓最多等待 10 秒；--no-check 不试抓）。",
+        "时，说明原因，不添加，退出码为 1（试抓最多等待 10 秒；--no-check 不试抓）。"
+        "\n\n网址写法无效（不是 http(s) 网址、没有主机名）、--slug 指定的代号已被占用或该网址"
+        "已添加过时，不试抓，不添加，退出码为 2。",
         "Register a feed; it is polled on a schedule by `yuqing serve`."
         "\n\nThe feed is fetched once first and the number of its items said; when it "
         "cannot be reached, is not a feed or answers with an error, it says why, adds "
-        "nothing and exits 1 (the fetch waits at most 10 s; --no-check skips it).",
+        "nothing and exits 1 (the fetch waits at most 10 s; --no-check skips it)."
+        "\n\nA URL written wrong (not http(s), no host), a --slug taken or a URL added "
+        "already is refused before any fetch, and exits 2.",
     ),
 )
 def feeds_add(
@@ -953,7 +1119,10 @@ def feeds_add(
         str | None,
         typer.Option(
             help=say(
-                "信息源代号（简称）；默认由网址的主机名生成", "short name; default from the host"
+                "信息源代号（简称）；默认由网址的主机名生成， 已被占用时再加上网址路径中的"
+                "名称或编号",
+                "short name; default from the host, and when that is taken, with the URL "
+                "path's last name or a number",
             )
         ),
     ] = None,
@@ -1110,8 +1279,16 @@ def feeds_add(
             unit=plural(minutes, "minute", "minutes"),
         )
 
+    made_slug = feed_slug
+
     def refuse_taken(conn: Connection) -> None:
-        if repo.get_source(conn, feed_slug):
+        """Refuse a --slug taken or a feed added already. Without --slug, the first code
+        made from the URL that is free is the feed's: a site's second feed (a news site's
+        channels) needs no code invented for it."""
+        nonlocal feed_slug
+        if slug is None:
+            feed_slug = _free_feed_slug(conn, made_slug, url)
+        elif repo.get_source(conn, feed_slug):
             raise fail(
                 say(
                     "已有代号为 {slug!r} 的信息源：请用 --slug 另取一个代号",
@@ -1170,7 +1347,7 @@ def feeds_add(
                 return 1
         with ctx.db.write() as conn:
             refuse_taken(conn)
-            repo.ensure_source(
+            added = repo.ensure_source(
                 conn,
                 feed_slug,
                 now=ctx.clock.now(),
@@ -1181,6 +1358,10 @@ def feeds_add(
                 url=url,
                 poll_minutes=every,
             )
+            if tried is not None and tried.read_at is not None:
+                # The try read the feed: its last success, as the list says. Its entries
+                # are not stored (no validators kept either), so the first poll stores them.
+                repo.update_source_health(conn, added.id, last_success_at=tried.read_at)
         typer.echo(
             say(
                 "已添加订阅源 {slug}：{shown}",
@@ -1189,11 +1370,56 @@ def feeds_add(
                 shown=shown,
             )
         )
+        if feed_slug != made_slug:
+            note(
+                say(
+                    "代号 {made} 已被占用，这个订阅源的代号定为 {slug}（yuqing feeds pause "
+                    "{slug} 等命令用它指代这个订阅源；添加时可用 --slug 自定代号）",
+                    "{made} is taken: this feed's name is {slug} (yuqing feeds pause {slug} "
+                    "and the like use it; --slug chooses one when adding)",
+                    made=made_slug,
+                    slug=feed_slug,
+                )
+            )
         if tried is not None:
             typer.echo(tried_line(tried, every or ctx.settings.feed_poll_minutes))
         return 0
 
     raise typer.Exit(with_context(run))
+
+
+# The parts of a feed's path that name no channel ("/rss.xml", "/feed/atom").
+_GENERIC_FEED_WORDS = frozenset(
+    {"rss", "rss2", "feed", "feeds", "atom", "xml", "index", "default", "syndication", "export"}
+)
+
+
+def _free_feed_slug(conn: Any, made: str, url: str) -> str:
+    """The first free code for a feed added without --slug: the host's (``made``), else
+    the host's and the last part of the path that names something (``example-org-politics``
+    for ``/channel/politics/rss.xml``), else the host's numbered (``example-org-2``)."""
+    import itertools
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    from yuqing.storage import repo
+
+    suffixes: list[str] = [""]
+    segments = [unquote(part) for part in urlsplit(url).path.split("/") if part]
+    for segment in reversed(segments):
+        # NFKC, as the store keeps a slug: the code said is the code stored.
+        folded = unicodedata.normalize("NFKC", segment).lower()
+        stem = re.sub(r"\.(xml|rss|atom|rdf|php|aspx?|jsp|cgi|html?)$", "", folded)
+        word = "-".join(re.findall(r"[^\W_]+", stem))[:40]
+        if word and word not in _GENERIC_FEED_WORDS:
+            suffixes.append(f"-{word}")
+            break
+    numbered = (f"-{n}" for n in itertools.count(2))
+    for suffix in itertools.chain(suffixes, numbered):
+        candidate = made[: MAX_SOURCE_CHARS - len(suffix)] + suffix
+        if repo.get_source(conn, candidate) is None:
+            return candidate
+    raise AssertionError("unreachable: the numbered codes never run out")
 
 
 def _same_url(one: str, two: str) -> bool:
@@ -1247,16 +1473,21 @@ def feeds_list() -> None:
                     state = say("已暂停", "paused")
                 elif health.consecutive_failures:
                     state = say("抓取失败", "FAILING")
+                elif health.last_success_at is None and health.last_error_at is None:
+                    # Added without the try (--no-check) and not polled since: nothing
+                    # is known of it yet, least of all that it is fine.
+                    state = say("尚未抓取", "not polled yet")
                 else:
                     state = say("正常", "ok")
                 last_error = feed_text(display_url(health.last_error or "-"))
                 # The free-text error stays the last field: whatever it holds, the
                 # fields before it are read where they are.
                 fields = say(
-                    "近 7 天日均：{per_day:.1f} 条\t最近成功：{success}\t下次抓取：{next}\t"
-                    "最近出错：{error_at}\t最近错误：{error}",
-                    "items/day(7d)={per_day:.1f}\tlast_success={success}\tnext_poll={next}\t"
-                    "last_error_at={error_at}\tlast_error={error}",
+                    "名称：{name}\t近 7 天日均：{per_day:.1f} 条\t最近成功：{success}\t"
+                    "下次抓取：{next}\t最近出错：{error_at}\t最近错误：{error}",
+                    "name={name}\titems/day(7d)={per_day:.1f}\tlast_success={success}\t"
+                    "next_poll={next}\tlast_error_at={error_at}\tlast_error={error}",
+                    name=one_line(feed.name or feed.slug, 100),
                     per_day=per_day,
                     success=_local_second(health.last_success_at, zone),
                     next=_local_second(health.next_poll_at if feed.active else None, zone),
@@ -1299,8 +1530,11 @@ def feeds_poll(
     ] = False,
 ) -> None:
     """Poll feeds now (conditional GET) and store new items."""
+    from dataclasses import replace
+
     import httpx
 
+    from yuqing.core.posts import source_key
     from yuqing.runtime.feeds import poll_due_feeds
     from yuqing.storage import repo
 
@@ -1309,7 +1543,19 @@ def feeds_poll(
         worst = 0
         stored = 0
         with ctx.db.read() as conn:
-            paused = [f.slug for f in repo.list_sources(conn, kind="rss") if not f.active]
+            feeds = repo.list_sources(conn, kind="rss")
+        paused = [f.slug for f in feeds if not f.active]
+        names = {f.slug: f.name for f in feeds}
+
+        def called(slug: str) -> str:
+            """The feed as a poll's lines name it, whatever happened: its code, which
+            yuqing feeds pause takes, and its name when it has one of its own."""
+            shown = one_line(slug, 100)
+            name = one_line(names.get(slug) or "", 100)
+            if not name or source_key(name) == source_key(shown):
+                return shown
+            return say("{slug}（{name}）", "{slug} ({name})", slug=shown, name=name)
+
         if paused:
             # Said first: a poll that fetched nothing then says why.
             shown = ", ".join(one_line(slug, 100) for slug in paused[:10])
@@ -1340,19 +1586,25 @@ def feeds_poll(
                     complain(said)
                     worst = 1
                 elif outcome.not_modified:
-                    typer.echo(say("{slug}：内容未更新", "{slug}: not modified", slug=outcome.slug))
+                    typer.echo(
+                        say("{feed}：内容未更新", "{feed}: not modified", feed=called(outcome.slug))
+                    )
                 elif outcome.summary is not None:
-                    worst = max(worst, _print_summary(outcome.summary))
+                    # Named as the other lines name the feed (the run keeps its URL).
+                    shown_summary = replace(outcome.summary, origin=called(outcome.slug))
+                    worst = max(worst, _print_summary(shown_summary))
                 elif not outcome.too_old:
-                    typer.echo(say("{slug}：没有信息", "{slug}: no items", slug=outcome.slug))
+                    typer.echo(
+                        say("{feed}：没有信息", "{feed}: no items", feed=called(outcome.slug))
+                    )
                 if outcome.too_old and not outcome.error:
                     # Not rejected and not stored: the purge would remove them at once.
                     typer.echo(
                         say(
-                            "{url}：{n} 条信息超过保存期限（{days} 天），未入库",
-                            "{url}: older than the retention period ({days} {unit}) {n}, "
+                            "{feed}：{n} 条信息超过保存期限（{days} 天），未入库",
+                            "{feed}: older than the retention period ({days} {unit}) {n}, "
                             "not stored",
-                            url=outcome.url,
+                            feed=called(outcome.slug),
                             days=ctx.settings.retention_days,
                             unit=plural(ctx.settings.retention_days, "day", "days"),
                             n=outcome.too_old,
@@ -1812,19 +2064,161 @@ def monitors_remove(name: Annotated[str, typer.Argument(help=MONITOR_NAME_HELP)]
 )
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the current version."""
+    from yuqing.errors import ConfigError
+    from yuqing.settings import load_settings
+    from yuqing.storage import migrate
+    from yuqing.storage.db import Database
+
+    with user_errors():
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            raise fail(language.config_error_text(exc)) from None
+        db = Database(settings.effective_database_url)
+        try:
+            before = migrate.current_revision(db)
+            revision = migrate.upgrade(db)
+        finally:
+            db.dispose()
+    # What was done, not only where it ended: the same line for a new database and one
+    # already current left the user to guess whether anything happened.
+    if before is None:
+        typer.echo(
+            say(
+                "已创建数据库结构，版本 {revision}",
+                "database schema created at revision {revision}",
+                revision=revision,
+            )
+        )
+    elif before == revision:
+        typer.echo(
+            say(
+                "数据库结构已是最新版本 {revision}，无需升级",
+                "database schema already at the current revision {revision}",
+                revision=revision,
+            )
+        )
+    else:
+        typer.echo(
+            say(
+                "数据库结构已从版本 {before} 升级到 {revision}",
+                "database schema upgraded from revision {before} to {revision}",
+                before=before,
+                revision=revision,
+            )
+        )
+
+
+@db_app.command(
+    "reset-detection",
+    help=say(
+        "清除事件发现已保存的进度，使事件发现从头开始（须先停止 yuqing serve）。"
+        "\n\n已入库的信息、事件和事件单不受影响；新事件的基线从之后收到的信息重新建立。",
+        "Delete event detection's saved progress so that detection starts afresh (stop "
+        "yuqing serve first).\n\nStored posts, events and incidents stay; baselines are "
+        "built again from the posts that come next.",
+    ),
+)
+def db_reset_detection(
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help=say("不再询问，直接清除", "do not ask for confirmation")),
+    ] = False,
+) -> None:
+    """Delete the detector's saved state (the ``ingest`` row of ``detector_state``).
+
+    Its stream time is the latest post time it weighed: once a store took live posts, a
+    replay of an older history was left out of detection as too late, and the only way
+    out was editing a table by hand.
+    """
+    from yuqing.runtime import detect
+    from yuqing.runtime.context import DETECTOR_STATE_NAME
     from yuqing.settings import load_settings
     from yuqing.storage import migrate
     from yuqing.storage.db import Database
 
     with user_errors():
         settings = load_settings()
+        missing = _missing_store(settings.effective_database_url)
+    if missing is not None:
+        raise fail(
+            say(
+                "{missing} 处没有 yuqing 数据库，没有可清除的内容；请检查 data_dir 或 "
+                "database_url 设置（用 yuqing config show 查看）",
+                "no yuqing database at {missing}: nothing to reset; check data_dir or "
+                "database_url (yuqing config show)",
+                missing=missing,
+            )
+        )
+    zone = settings.display_zone
+
+    def confirm(saved: detect.SavedDetection) -> bool:
+        # Its stream time, not when it was saved: a replay saves it in the replay's time.
+        if saved.stream_time is None:
+            what = say(
+                "事件发现已保存的进度（无法读取）",
+                "event detection's saved progress (unreadable)",
+            )
+        else:
+            what = say(
+                "事件发现已保存的进度（已处理到发布时间 {stream} 的信息）",
+                "event detection's saved progress (posts weighed up to {stream})",
+                stream=_local_second(saved.stream_time, zone),
+            )
+        if yes:
+            return True
+        return typer.confirm(
+            say(
+                "清除{what}，让事件发现从头开始？",
+                "Delete {what} and start detection afresh?",
+                what=what,
+            ),
+            default=False,
+        )
+
+    with user_errors():
         db = Database(settings.effective_database_url)
         try:
-            revision = migrate.upgrade(db)
+            if migrate.current_revision(db) != migrate.head_revision():
+                raise fail(
+                    say(
+                        "数据库结构不是最新版本：请先运行 yuqing db upgrade",
+                        "the database schema is not current: run yuqing db upgrade first",
+                    )
+                )
+            done, _ = detect.reset_saved_detection(db, DETECTOR_STATE_NAME, confirm)
         finally:
             db.dispose()
+    if done == detect.RESET_DETECTION_RUNNING:
+        raise fail(
+            say(
+                "另一个进程正在此数据库上运行事件发现（yuqing serve，或正在进行的导入或"
+                "回放）：请先停止它，再运行本命令（它停止时会保存进度，覆盖本次清除）",
+                "another process runs event detection on this store (yuqing serve, or an "
+                "import or replay in progress): stop it first, then run this again (it saves "
+                "its progress when it stops, over the reset)",
+            ),
+            code=1,
+        )
+    if done == detect.RESET_NOTHING_SAVED:
+        typer.echo(
+            say(
+                "事件发现没有已保存的进度，无需清除：下次运行时即从头开始",
+                "event detection has no saved progress: nothing to reset; it starts "
+                "afresh when it next runs",
+            )
+        )
+        return
+    if done == detect.RESET_DECLINED:
+        typer.echo(say("未清除任何内容", "nothing was reset"))
+        raise typer.Exit(1)
     typer.echo(
-        say("数据库结构版本：{revision}", "database at revision {revision}", revision=revision)
+        say(
+            "已清除事件发现的进度：下次导入、回放或启动 yuqing serve 时，事件发现从头开始"
+            "（已入库的信息、事件和事件单保留）",
+            "event detection's saved progress is deleted: it starts afresh at the next "
+            "import, replay or yuqing serve (stored posts, events and incidents stay)",
+        )
     )
 
 
@@ -1996,12 +2390,30 @@ def _origin_shown(origin: str) -> str:
 )
 def config_show() -> None:
     """Print the settings in force, secrets masked, each with where it came from."""
-    from yuqing.settings import load_settings, setting_origins
+    from yuqing.errors import ConfigError
+    from yuqing.settings import MASK, load_settings, setting_origins
 
     with user_errors():
-        settings = load_settings()
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            raise fail(language.config_error_text(exc)) from None
         view = settings.public_view()
     origins = {key: _origin_shown(origin) for key, origin in setting_origins().items()}
+    if settings.secret is None:
+        # Unset, the key is generated once into the data folder: "null" read as no key.
+        kept = settings.data_dir / "secret"
+        if kept.is_file():
+            view["secret"] = MASK
+            origins["secret"] = say(
+                "自动生成，保存在 {path}", "generated, kept in {path}", path=kept
+            )
+        else:
+            origins["secret"] = say(
+                "未设置：首次需要时自动生成并保存在 {path}",
+                "not set: generated when first needed, kept in {path}",
+                path=kept,
+            )
     derived_from = "database_url" if settings.database_url else "data_dir"
     origins["effective_database_url"] = say(
         "取自 {key}，{origin}",
@@ -2225,19 +2637,26 @@ def serve(
                 ) from None
             ctx, start_demo = open_context(settings), None
             ctx.on_occurrences = incident_handler(ctx)
-        ctx.ingestor  # noqa: B018 (built now: it loads the models and takes the lease)
+        if ctx.settings.detection and ctx.lease is None:
+            from yuqing.storage.lease import DetectionLease
+
+            # Asked before the ingestor is built: a second server was refused only after
+            # loading the models, and the log said it first, in English.
+            ctx.lease = DetectionLease(ctx.db)
+            ctx.lease.acquire()
         if ctx.detection_elsewhere:
             ctx.close()
             raise fail(
                 say(
                     "另一个进程正在此数据库上运行事件发现（另一个 yuqing serve，或正在进行的"
-                    "导入）：请先停止它，或为本进程另配数据文件夹或数据库",
+                    "导入或回放）：请先停止它，或为本进程另配数据文件夹或数据库",
                     "another process runs event detection on this store (another yuqing "
                     "serve, or an import in progress): stop it first, or give this one its "
                     "own data folder or database",
                 ),
                 code=1,
             )
+        ctx.ingestor  # noqa: B018 (built now: it loads the models)
     workers = Workers()
 
     def background() -> Callable[[], None]:

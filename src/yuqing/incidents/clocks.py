@@ -325,6 +325,16 @@ class ClockReportRow:
     calendar_fallback: bool
 
 
+def _reported_at(clock: ResponseClock) -> datetime:
+    """The moment that places ``clock`` in a report's period: when it was met, else its
+    deadline (when it ran out, or will)."""
+    if clock.status is ClockStatus.MET:
+        met = clock.met_at or clock.completed_at
+        if met is not None:
+            return min(utc(met), clock.due_at)
+    return clock.due_at
+
+
 def clock_report(
     clocks: Iterable[ResponseClock],
     period: tuple[datetime, datetime],
@@ -332,11 +342,16 @@ def clock_report(
     as_of: datetime | None = None,
     include_cancelled: bool = False,
 ) -> list[ClockReportRow]:
-    """Rows for every clock due within ``[period start, period end)``, by due time."""
+    """Rows for every clock of ``[period start, period end)``, by due time: a clock met is
+    of the period it was met in, any other of the period its deadline falls in.
+
+    Placed by its deadline only, a clock met early stayed out of the report until its
+    deadline had passed ("clocks of the last 7 days: met or missed" left out the one met
+    an hour ago); placed so, each clock is in exactly one of consecutive periods."""
     start, end = utc(period[0]), utc(period[1])
     rows = []
     for clock in clocks:
-        if not start <= clock.due_at < end:
+        if not start <= _reported_at(clock) < end:
             continue
         if clock.status is ClockStatus.CANCELLED and not include_cancelled:
             continue

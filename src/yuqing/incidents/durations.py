@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from yuqing.core.reasons import Reason
+
 _DURATION = re.compile(r"^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$")
 MAX_DURATION = timedelta(days=30)
 
@@ -12,17 +14,23 @@ MAX_DURATION = timedelta(days=30)
 def parse_duration(text: object) -> timedelta:
     """Parse ``1h30m``-style text; raise ValueError saying what is wrong."""
     if not isinstance(text, str):
-        raise ValueError(f"invalid duration {text!r}: write it as text such as '30m' or '1h'")
+        raise _invalid(text, "write it as text such as '30m' or '1h'", "duration.not_text")
     match = _DURATION.match(text.strip())
     if not text.strip() or match is None:
-        raise ValueError(f"invalid duration {text!r}: use forms like '45m', '1h', '1h30m', '2d'")
+        raise _invalid(text, "use forms like '45m', '1h', '1h30m', '2d'", "duration.form")
     days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
     value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if value <= timedelta(0):
-        raise ValueError(f"invalid duration {text!r}: must be longer than zero")
+        raise _invalid(text, "must be longer than zero", "duration.zero")
     if value > MAX_DURATION:
-        raise ValueError(f"invalid duration {text!r}: longer than 30 days")
+        raise _invalid(text, "longer than 30 days", "duration.too_long")
     return value
+
+
+def _invalid(text: object, why: str, code: str) -> ValueError:
+    """The refusal of a duration: its English, coded (said in Chinese by the plan check)."""
+    shown = text if isinstance(text, str | int | float | bool) and len(repr(text)) <= 80 else "…"
+    return ValueError(Reason(f"invalid duration {text!r}: {why}", code, {"value": shown}))
 
 
 def format_duration(value: timedelta) -> str:

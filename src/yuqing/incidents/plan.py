@@ -44,6 +44,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from yuqing.core.clock import utc
+from yuqing.core.reasons import Reason
+from yuqing.core.validation import value_reason
 from yuqing.errors import PlanError
 from yuqing.grading.levels import LEVELS_BY_SEVERITY, Colour, Level
 from yuqing.grading.rules import GradingTable
@@ -80,7 +82,14 @@ PLAN_SNAPSHOT_FORMAT = "yuqing.plan/1"
 OVERLAP_CHECK_DAYS = 35
 
 Problems = list[tuple[str, str]]
+"""``(key, problem)``: each problem a ``Reason`` whose code (``plan.unknown_unit``,
+``value.int_type`` ...) and params let it be said in Chinese (``plan_problems``)."""
 Action = Literal["grade", "change_lead"]
+
+
+def _p(code: str, english: str, /, **params: Any) -> Reason:
+    """A problem of a plan or roster: its English, with its code and what it names."""
+    return Reason(english, f"plan.{code}", params)
 
 
 # -- reading ------------------------------------------------------------------------
@@ -94,18 +103,27 @@ def _read_text(text_or_path: str | Path) -> tuple[str, str]:
             with text_or_path.open("rb") as handle:
                 data = handle.read(MAX_PLAN_BYTES + 1)
         except OSError as error:
-            raise PlanError([(source, f"cannot read the file: {error.strerror}")]) from None
+            why = {
+                FileNotFoundError: "missing",
+                IsADirectoryError: "folder",
+                PermissionError: "denied",
+            }.get(type(error), "other")
+            english = f"cannot read the file: {error.strerror}"
+            raise PlanError([(source, _p("unreadable", english, why=why))]) from None
         if len(data) > MAX_PLAN_BYTES:
-            raise PlanError([(source, f"larger than {MAX_PLAN_BYTES} bytes")])
+            raise PlanError([(source, _too_large())])
         try:
             return source, data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise PlanError(
-                [(source, f"not UTF-8 text (byte {error.start} cannot be decoded)")]
-            ) from None
+            english = f"not UTF-8 text (byte {error.start} cannot be decoded)"
+            raise PlanError([(source, _p("not_utf8", english, byte=error.start))]) from None
     if len(text_or_path.encode("utf-8")) > MAX_PLAN_BYTES:
-        raise PlanError([("<text>", f"larger than {MAX_PLAN_BYTES} bytes")])
+        raise PlanError([("<text>", _too_large())])
     return "<text>", text_or_path
+
+
+def _too_large() -> Reason:
+    return _p("too_large", f"larger than {MAX_PLAN_BYTES} bytes", limit=MAX_PLAN_BYTES)
 
 
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -115,19 +133,26 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except RecursionError:
-        raise PlanError([(source, "TOML nested too deeply to read")]) from None
+        raise PlanError([(source, _p("too_deep", "TOML nested too deeply to read"))]) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = _POSITION.search(message)
         if match is None:
-            raise PlanError([(source, f"TOML syntax error: {message}")]) from None
+            english = f"TOML syntax error: {message}"
+            raise PlanError([(source, _p("toml", english, detail=message))]) from None
         line, column = match.groups()
         what = message[: match.start()]
         raise PlanError(
             [
                 (
                     f"{source}:{line}:{column}",
-                    f"TOML syntax error at line {line}, column {column}: {what}",
+                    _p(
+                        "toml_at",
+                        f"TOML syntax error at line {line}, column {column}: {what}",
+                        line=int(line),
+                        column=int(column),
+                        detail=what,
+                    ),
                 )
             ]
         ) from None
@@ -190,10 +215,13 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+def _unknown_key(key: str, allowed: list[str]) -> Reason:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
     hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
-    return f"unknown key '{key}' ({hint})"
+    english = f"unknown key '{key}' ({hint})"
+    if close:
+        return _p("unknown_key", english, key=key, like=close[0])
+    return _p("unknown_key", english, key=key, allowed=", ".join(allowed))
 
 
 def _problems_from(error: ValidationError, prefix: str, annotation: Any) -> Problems:
@@ -206,20 +234,24 @@ def _problems_from(error: ValidationError, prefix: str, annotation: Any) -> Prob
             allowed = _keys_of(model) if model else []
             problems.append((_join(prefix, loc), _unknown_key(str(loc[-1]), allowed)))
             continue
+        text: Reason
         if kind == "missing":
-            text = "missing required key"
+            text = value_reason(item, "missing required key")
         elif kind == "string_pattern_mismatch":
-            text = (
+            text = _p(
+                "bad_id",
                 f"{item['input']!r} is not a valid id (letters, digits, '_', '-', '.'; "
-                "at most 64 characters)"
+                "at most 64 characters)",
+                value=str(item["input"])[:100],
             )
         elif kind == "value_error":
-            text = str(item["msg"]).removeprefix("Value error, ")
+            text = value_reason(item, str(item["msg"]).removeprefix("Value error, "))
         else:
-            text = str(item["msg"])
+            english = str(item["msg"])
             shown = item.get("input")
             if isinstance(shown, str | int | float | bool) and len(repr(shown)) <= 80:
-                text += f" (got {shown!r})"
+                english += f" (got {shown!r})"
+            text = value_reason(item, english, show_input=True)
         problem = (_join(prefix, loc), text)
         if problem not in problems:
             problems.append(problem)
@@ -285,7 +317,9 @@ def _sections(
         key = info.alias or name
         if key not in raw:
             if info.is_required():
-                problems.append((_join(prefix, [key]), "missing required table"))
+                problems.append(
+                    (_join(prefix, [key]), _p("missing_table", "missing required table"))
+                )
                 declared[name] = None
             else:
                 parts[name] = info.get_default(call_default_factory=True)
@@ -318,30 +352,38 @@ class _Refs:
         allowed = tuple(allow)
         if ref.startswith("@"):
             if ref not in allowed:
-                problems.append((key, f"unknown unit reference {ref!r} (use {', '.join(allowed)})"))
+                english = f"unknown unit reference {ref!r} (use {', '.join(allowed)})"
+                problems.append(
+                    (key, _p("unknown_unit_ref", english, ref=ref, allowed=", ".join(allowed)))
+                )
         elif self.units is not None and ref not in self.units:
-            problems.append((key, f"unknown unit {ref!r}{_suggest(ref, self.units)}"))
+            problems.append((key, _unknown("unit", "unit", ref, self.units)))
 
     def role(self, ref: str, key: str, problems: Problems) -> None:
         if self.roles is not None and ref not in self.roles:
-            problems.append((key, f"unknown role {ref!r}{_suggest(ref, self.roles)}"))
+            problems.append((key, _unknown("role", "role", ref, self.roles)))
 
     def person(self, ref: str, key: str, problems: Problems) -> None:
         if self.people is not None and ref not in self.people:
-            problems.append((key, f"unknown person {ref!r}{_suggest(ref, self.people)}"))
+            problems.append((key, _unknown("person", "person", ref, self.people)))
 
     def chain(self, ref: str, key: str, problems: Problems) -> None:
         if self.chains is not None and ref not in self.chains:
-            problems.append((key, f"unknown escalation chain {ref!r}{_suggest(ref, self.chains)}"))
+            problems.append((key, _unknown("chain", "escalation chain", ref, self.chains)))
 
     def milestone(self, ref: str, key: str, problems: Problems) -> None:
         if ref not in self.milestones:
-            problems.append((key, f"unknown milestone {ref!r}{_suggest(ref, self.milestones)}"))
+            problems.append((key, _unknown("milestone", "milestone", ref, self.milestones)))
 
 
-def _suggest(ref: str, known: Iterable[str]) -> str:
+def _unknown(kind: str, noun: str, ref: str, known: Iterable[str]) -> Reason:
+    """``unknown unit 'x' (did you mean 'y'?)``: a reference to nothing the plan defines."""
     close = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    params: dict[str, Any] = {"ref": ref}
+    if close:
+        params["like"] = close[0]
+    return _p(f"unknown_{kind}", f"unknown {noun} {ref!r}{hint}", **params)
 
 
 def _check_levels(levels: Mapping[Level, LevelSpec], refs: _Refs, problems: Problems) -> None:
@@ -356,7 +398,13 @@ def _check_levels(levels: Mapping[Level, LevelSpec], refs: _Refs, problems: Prob
             problems.append(
                 (
                     f"{key}.colour",
-                    f"colour {spec.colour.value} is already level {colours[spec.colour].value}'s",
+                    _p(
+                        "colour_taken",
+                        f"colour {spec.colour.value} is already level "
+                        f"{colours[spec.colour].value}'s",
+                        colour=spec.colour.value,
+                        level=colours[spec.colour].value,
+                    ),
                 )
             )
         colours.setdefault(spec.colour, level)
@@ -367,7 +415,12 @@ def _check_levels(levels: Mapping[Level, LevelSpec], refs: _Refs, problems: Prob
                 problems.append(
                     (
                         f"{key}.rules[{i}].id",
-                        f"rule id {rule.id!r} is already used at {rule_ids[rule.id]}",
+                        _p(
+                            "rule_id_taken",
+                            f"rule id {rule.id!r} is already used at {rule_ids[rule.id]}",
+                            id=rule.id,
+                            at=rule_ids[rule.id],
+                        ),
                     )
                 )
             rule_ids.setdefault(rule.id, f"{key}.rules[{i}]")
@@ -378,7 +431,12 @@ def _check_levels(levels: Mapping[Level, LevelSpec], refs: _Refs, problems: Prob
                 problems.append(
                     (
                         f"{key}.clocks[{i}].id",
-                        f"clock id {clock.id!r} appears twice in level {level.value}",
+                        _p(
+                            "clock_id_twice",
+                            f"clock id {clock.id!r} appears twice in level {level.value}",
+                            id=clock.id,
+                            level=level.value,
+                        ),
                     )
                 )
             seen.add(clock.id)
@@ -389,7 +447,10 @@ def _check_clock(clock: ClockSpec, key: str, refs: _Refs, problems: Problems) ->
     refs.milestone(clock.completed_by, f"{key}.completed_by", problems)
     if clock.starts_on == clock.completed_by:
         problems.append(
-            (f"{key}.completed_by", "a clock cannot be met by the milestone that starts it")
+            (
+                f"{key}.completed_by",
+                _p("met_by_start", "a clock cannot be met by the milestone that starts it"),
+            )
         )
     refs.role(clock.responsible_role, f"{key}.responsible_role", problems)
     refs.unit(clock.responsible_unit, f"{key}.responsible_unit", problems)
@@ -399,7 +460,10 @@ def _check_clock(clock: ClockSpec, key: str, refs: _Refs, problems: Problems) ->
         shortest = min(clock.duration, clock.off_hours_duration or clock.duration)
         if clock.warn_before >= shortest:
             problems.append(
-                (f"{key}.warn_before", "the warning must come before the clock runs out")
+                (
+                    f"{key}.warn_before",
+                    _p("warn_too_late", "the warning must come before the clock runs out"),
+                )
             )
 
 
@@ -427,7 +491,14 @@ def _check_raw(raw: Mapping[str, Any], problems: Problems) -> None:
     for level, entry in _raw_table(raw, "levels").items():
         if isinstance(entry, dict) and not entry.get("clocks"):
             problems.append(
-                (f"levels.{level}.clocks", f"level {level} has no clock; every level needs one")
+                (
+                    f"levels.{level}.clocks",
+                    _p(
+                        "no_clock",
+                        f"level {level} has no clock; every level needs one",
+                        level=str(level),
+                    ),
+                )
             )
     chains = _raw_table(raw, "escalation")
     links = {
@@ -448,7 +519,10 @@ def _check_raw(raw: Mapping[str, Any], problems: Problems) -> None:
                 reported.add(frozenset(cycle))
                 loop = " -> ".join([*cycle, current])
                 problems.append(
-                    (f"escalation.{cycle[-1]}.then", f"escalation chains form a cycle: {loop}")
+                    (
+                        f"escalation.{cycle[-1]}.then",
+                        _p("chain_cycle", f"escalation chains form a cycle: {loop}", loop=loop),
+                    )
                 )
 
 
@@ -466,17 +540,28 @@ def _cross_check(
     parts: dict[str, Any], declared: dict[str, set[str] | None], refs: _Refs, problems: Problems
 ) -> None:
     units: dict[str, UnitSpec] | None = parts.get("units")
-    if units is not None and declared.get("units") is not None:
+    declared_units = declared.get("units")
+    if units is not None and declared_units is not None:
         offices = [unit_id for unit_id, unit in units.items() if unit.lead_office]
-        if len(offices) != 1:
+        # A unit refused for another problem (its name a number) may be the office: "none
+        # found" would then be untrue, and its own problem is reported already.
+        unchecked = declared_units - set(units)
+        if len(offices) > 1 or (not offices and not unchecked):
             found = ", ".join(offices) or "none"
             problems.append(
-                ("units", f"exactly one unit needs lead_office = true (found: {found})")
+                (
+                    "units",
+                    _p(
+                        "lead_office",
+                        f"exactly one unit needs lead_office = true (found: {found})",
+                        found=", ".join(offices),
+                    ),
+                )
             )
     levels: dict[Level, LevelSpec] | None = parts.get("levels")
     if levels is not None:
         if not declared.get("levels"):
-            problems.append(("levels", "the plan defines no level"))
+            problems.append(("levels", _p("no_level", "the plan defines no level")))
         _check_levels(levels, refs, problems)
     incidents = parts.get("incidents")
     declared_levels = declared.get("levels")
@@ -488,7 +573,11 @@ def _cross_check(
         problems.append(
             (
                 "incidents.auto_open_at",
-                f"level {incidents.auto_open_at.value} is not defined in [levels]",
+                _p(
+                    "auto_open_undefined",
+                    f"level {incidents.auto_open_at.value} is not defined in [levels]",
+                    level=incidents.auto_open_at.value,
+                ),
             )
         )
     if parts.get("escalation") is not None:
@@ -508,14 +597,22 @@ def _cross_check(
     for milestone_id in parts.get("milestones") or {}:
         if milestone_id in MILESTONE_NAMES:
             problems.append(
-                (f"milestones.{milestone_id}", "this milestone is built in; choose another id")
+                (
+                    f"milestones.{milestone_id}",
+                    _p("milestone_built_in", "this milestone is built in; choose another id"),
+                )
             )
     templates = parts.get("templates")
     declared_templates = declared.get("templates")
     if templates is not None and declared_templates is not None:
         for key in REQUIRED_TEMPLATES:
             if key not in declared_templates:
-                problems.append((f"templates.{key}", "missing required message template"))
+                problems.append(
+                    (
+                        f"templates.{key}",
+                        _p("template_missing", "missing required message template"),
+                    )
+                )
         for key, template in templates.items():
             for lang in ("zh", "en"):
                 for problem in template_problems(key, getattr(template, lang)):
@@ -528,13 +625,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
 
-def _address_problem(kind: ChannelKind, address: str) -> str | None:
+def _address_problem(kind: ChannelKind, address: str) -> Reason | None:
     if kind is ChannelKind.EMAIL and not _EMAIL.match(address):
-        return f"{address!r} is not an email address"
+        return _p("not_email", f"{address!r} is not an email address", address=address)
     if kind in (ChannelKind.SMS, ChannelKind.PHONE) and not _PHONE.match(address):
-        return f"{address!r} is not a phone number"
+        return _p("not_phone", f"{address!r} is not a phone number", address=address)
     if kind is ChannelKind.WEBHOOK and not address.startswith(("https://", "http://")):
-        return f"{address!r} is not an http(s) URL"
+        return _p("not_url", f"{address!r} is not an http(s) URL", address=address)
     return None
 
 
@@ -547,7 +644,9 @@ def _check_roster_data(
         return _join(prefix, parts)
 
     if not isinstance(raw, dict):
-        problems.append((prefix or "<roster>", "the roster must be a table"))
+        problems.append(
+            (prefix or "<roster>", _p("roster_not_table", "the roster must be a table"))
+        )
         return None
     parts, declared = _sections(RosterSpec, raw, prefix, problems)
     refs.people = declared.get("people")
@@ -561,7 +660,11 @@ def _check_roster_data(
             problems.append(
                 (
                     join("people", person_id, "channels"),
-                    f"person {person_id!r} has no contact channel; add at least one",
+                    _p(
+                        "no_channel",
+                        f"person {person_id!r} has no contact channel; add at least one",
+                        person=person_id,
+                    ),
                 )
             )
         for i, channel in enumerate(spec.channels):
@@ -588,14 +691,16 @@ def _check_roster_data(
         refs.person(person_id, key, problems)
         person = by_id.get(person_id)
         if person is not None and role not in person.roles:
-            problems.append((key, f"person {person_id!r} does not hold role {role!r}"))
+            english = f"person {person_id!r} does not hold role {role!r}"
+            problems.append((key, _p("lacks_role", english, person=person_id, role=role)))
 
     rotations: list[Rotation] = []
     rotation_ids: set[str] = set()
     for i, spec in enumerate(parts.get("rotations") or []):
         key = join("rotations") + f"[{i}]"
         if spec.id in rotation_ids:
-            problems.append((f"{key}.id", f"rotation id {spec.id!r} is used twice"))
+            english = f"rotation id {spec.id!r} is used twice"
+            problems.append((f"{key}.id", _p("rotation_id_twice", english, id=spec.id)))
         rotation_ids.add(spec.id)
         refs.unit(spec.unit, f"{key}.unit", problems, allow=())
         refs.role(spec.role, f"{key}.role", problems)
@@ -604,7 +709,14 @@ def _check_roster_data(
         for j, template_id in enumerate(spec.templates):
             if declared_templates is not None and template_id not in declared_templates:
                 problems.append(
-                    (f"{key}.templates[{j}]", f"unknown shift template {template_id!r}")
+                    (
+                        f"{key}.templates[{j}]",
+                        _p(
+                            "unknown_shift_template",
+                            f"unknown shift template {template_id!r}",
+                            ref=template_id,
+                        ),
+                    )
                 )
         rotations.append(
             Rotation(
@@ -669,8 +781,15 @@ def _overlap_problems(roster: Roster) -> Problems:
             problems.append(
                 (
                     second.source,
-                    f"person {overlap.person_id!r} has overlapping shifts: {first.label} "
-                    f"({first.source}) and {second.label}",
+                    _p(
+                        "shift_overlap",
+                        f"person {overlap.person_id!r} has overlapping shifts: {first.label} "
+                        f"({first.source}) and {second.label}",
+                        person=overlap.person_id,
+                        first=first.label,
+                        first_source=first.source,
+                        second=second.label,
+                    ),
                 )
             )
     return problems
@@ -685,7 +804,11 @@ _OWNERS = {"people": "person", "units": "unit", "roles": "role", "milestones": "
 
 
 def _shown_text_problems(
-    raw: Any, prefix: str, problems: Problems, depth: int = 0, owner: str = ""
+    raw: Any,
+    prefix: str,
+    problems: Problems,
+    depth: int = 0,
+    owner: tuple[str, str] | None = None,
 ) -> None:
     """Names and addresses with a character no line of a notice can carry (ESC, a line
     break). Refused when a plan or roster is read, not when a stored
@@ -706,13 +829,16 @@ def _shown_text_problems(
             odd = unshown_character(value.strip())
             if odd is not None:
                 what = "address" if key == "address" else "name"
-                whose = f"the {what} of {owner}" if owner else f"this {what}"
-                problems.append(
-                    (path, f"{whose} contains {odd}: it is shown on one line in notices")
-                )
+                whose = f"the {what} of {owner[0]} {owner[1]!r}" if owner else f"this {what}"
+                english = f"{whose} contains {odd}: it is shown on one line in notices"
+                codepoint = f"U+{ord(next(c for c in value.strip() if unshown_character(c))):04X}"
+                params: dict[str, Any] = {"what": what, "char": odd, "codepoint": codepoint}
+                if owner:
+                    params.update(owner_kind=owner[0], owner=owner[1])
+                problems.append((path, _p("unshown_character", english, **params)))
             continue
         kind = _OWNERS.get(table) if isinstance(key, str) else None
-        _shown_text_problems(value, path, problems, depth + 1, f"{kind} {key!r}" if kind else owner)
+        _shown_text_problems(value, path, problems, depth + 1, (kind, str(key)) if kind else owner)
 
 
 def _working_hours(spec: WorkingHoursSpec | None) -> WorkingHours:
@@ -929,8 +1055,12 @@ def check_roster(text_or_path: str | Path, plan: Plan) -> Roster:
                 problems.append(
                     (
                         f"people.{step.person}",
-                        f"the plan's escalation.{chain_id}.steps[{i}] names this person, "
-                        "who is not in the roster",
+                        _p(
+                            "step_person_missing",
+                            f"the plan's escalation.{chain_id}.steps[{i}] names this person, "
+                            "who is not in the roster",
+                            step=f"escalation.{chain_id}.steps[{i}]",
+                        ),
                     )
                 )
     if problems or roster is None:

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from yuqing.core.clock import checked_utc
+from yuqing.core.reasons import Reason
 from yuqing.grading.levels import Colour, Level
 from yuqing.grading.rules import Rule
 from yuqing.incidents.durations import format_duration, parse_duration
@@ -56,11 +57,21 @@ def _parse_clock_time(value: object) -> time:
         except ValueError:
             parsed = None
     if parsed is None:
-        raise ValueError(f"invalid time {value!r}: write it as 'HH:MM'")
+        raise ValueError(
+            Reason(
+                f"invalid time {value!r}: write it as 'HH:MM'", "spec.bad_time", {"value": value}
+            )
+        )
     if parsed.tzinfo is not None:
         # A shift's clock time is in the plan's time zone; an offset here would make it
         # impossible to compare with the others.
-        raise ValueError(f"time {value!r} has a UTC offset: write it as 'HH:MM' (plan time zone)")
+        raise ValueError(
+            Reason(
+                f"time {value!r} has a UTC offset: write it as 'HH:MM' (plan time zone)",
+                "spec.time_offset",
+                {"value": value},
+            )
+        )
     return parsed
 
 
@@ -73,7 +84,13 @@ def _rotation_start(value: date) -> date:
     # The rotation counts its days one by one from here: a start decades back is a typo
     # that would make every duty query slow.
     if not 2000 <= value.year <= 9000:
-        raise ValueError(f"start_date {value.isoformat()} is outside the years 2000-9000")
+        raise ValueError(
+            Reason(
+                f"start_date {value.isoformat()} is outside the years 2000-9000",
+                "spec.start_date_range",
+                {"value": value.isoformat()},
+            )
+        )
     return value
 
 
@@ -120,14 +137,16 @@ class WorkingHoursSpec(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(
+                Reason(f"unknown time zone {value!r}", "spec.unknown_zone", {"value": value})
+            ) from None
         return value
 
     @field_validator("periods")
     @classmethod
     def _valid_periods(cls, value: list[str]) -> list[str]:
         if not value:
-            raise ValueError("at least one working period is needed")
+            raise ValueError(Reason("at least one working period is needed", "spec.no_period"))
         parse_periods(value)
         return value
 
@@ -218,14 +237,25 @@ class StepSpec(Strict):
     def _target_complete(self) -> StepSpec:
         if self.notify == "person":
             if self.person is None:
-                raise ValueError("a 'person' step needs person = '<id>'")
+                raise ValueError(
+                    Reason("a 'person' step needs person = '<id>'", "spec.step_needs_person")
+                )
             if self.role is not None:
-                raise ValueError("a 'person' step takes no role")
+                raise ValueError(Reason("a 'person' step takes no role", "spec.step_no_role"))
         else:
+            notify = {"notify": self.notify}
             if self.role is None:
-                raise ValueError(f"a {self.notify!r} step needs role = '<role id>'")
+                raise ValueError(
+                    Reason(
+                        f"a {self.notify!r} step needs role = '<role id>'",
+                        "spec.step_needs_role",
+                        notify,
+                    )
+                )
             if self.person is not None:
-                raise ValueError(f"a {self.notify!r} step takes no person")
+                raise ValueError(
+                    Reason(f"a {self.notify!r} step takes no person", "spec.step_no_person", notify)
+                )
         return self
 
 
@@ -317,9 +347,14 @@ class ShiftSpec(Strict):
     @model_validator(mode="after")
     def _aware_and_ordered(self) -> ShiftSpec:
         if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("shift times need a UTC offset, e.g. 2025-10-01T08:30:00+08:00")
+            raise ValueError(
+                Reason(
+                    "shift times need a UTC offset, e.g. 2025-10-01T08:30:00+08:00",
+                    "spec.shift_needs_offset",
+                )
+            )
         if self.end <= self.start:
-            raise ValueError("a shift must end after it starts")
+            raise ValueError(Reason("a shift must end after it starts", "spec.shift_backwards"))
         return self
 
 

@@ -23,10 +23,11 @@ import orjson
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet
 from yuqing.detection import DetectionConfig, DetectionPost, EventDetector, EventSummary
 from yuqing.detection import Occurrence as DetectedOccurrence
-from yuqing.errors import ConfigError
+from yuqing.errors import ConfigError, YuqingError
 from yuqing.grading.casualties import CasualtyReports, trusted_source
-from yuqing.storage import repo
+from yuqing.storage import event_repo, repo
 from yuqing.storage.db import Database
+from yuqing.storage.lease import DetectionLease
 from yuqing.textproc import kind as kind_model
 from yuqing.textproc import sentiment as sentiment_model
 from yuqing.textproc.normalise import normalise_batch
@@ -261,6 +262,72 @@ def seed_from_store(
             result.seconds,
         )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class SavedDetection:
+    """A saved detector state as a person is told of it before it is deleted."""
+
+    saved_at: datetime | None  # None: the row is damaged and its time cannot be read
+    stream_time: datetime | None  # the latest post time it had weighed; None if unknown
+
+
+# What ``reset_saved_detection`` did.
+RESET_DONE = "reset"
+RESET_NOTHING_SAVED = "nothing_saved"
+RESET_DECLINED = "declined"
+RESET_DETECTION_RUNNING = "detection_running"
+
+
+def reset_saved_detection(
+    db: Database,
+    name: str,
+    confirm: Callable[[SavedDetection], bool] = lambda _saved: True,
+) -> tuple[str, SavedDetection | None]:
+    """Delete the saved state of detector ``name``, so that the next process to detect
+    on this store starts afresh (new baselines, new run tag: stored events keep their
+    keys); returns what was done (``RESET_*``) and the state deleted or declined.
+
+    Refused (``RESET_DETECTION_RUNNING``) while another process holds the detection lease:
+    it would save its state over the deletion at its next checkpoint or on stop. The lease
+    is held from the check to the deletion, ``confirm`` included, so no process starts
+    detecting in between.
+    """
+    lease = DetectionLease(db)
+    if not lease.acquire():
+        return RESET_DETECTION_RUNNING, None
+    try:
+        saved = _saved_detection(db, name)
+        if saved is None:
+            return RESET_NOTHING_SAVED, None
+        if not confirm(saved):
+            return RESET_DECLINED, saved
+        with db.write() as conn:
+            event_repo.delete_detector_state(conn, name)
+        log.info("the saved event detector state was deleted: detection starts afresh")
+        return RESET_DONE, saved
+    finally:
+        lease.release()
+
+
+def _saved_detection(db: Database, name: str) -> SavedDetection | None:
+    """The saved state of ``name`` as told before deleting it; a damaged one is still
+    deleted (that is what a reset is for), its times then unknown."""
+    with db.read() as conn:
+        exists = event_repo.detector_state_exists(conn, name)
+        if not exists:
+            return None
+        try:
+            saved = event_repo.load_detector_state(conn, name)
+        except YuqingError:
+            return SavedDetection(saved_at=None, stream_time=None)
+    if saved is None:
+        return None
+    try:
+        stream = DetectionStage.from_snapshot(saved.payload).detector.stream_time
+    except (YuqingError, ValueError, TypeError, KeyError):
+        stream = None
+    return SavedDetection(saved_at=saved.saved_at, stream_time=stream)
 
 
 class DetectionStage:
@@ -510,8 +577,8 @@ class DetectionStage:
         log.warning(
             "the event detector's stream time %s (from the saved state) is ahead of the "
             "ingestion clock %s: posts before %s are skipped as too_old until the clock "
-            "catches up; to start detection afresh, stop yuqing and delete the row "
-            "'ingest' of the table detector_state",
+            "catches up; to start detection afresh, stop yuqing and run "
+            "`yuqing db reset-detection`",
             stream.isoformat(),
             now.isoformat(),
             (stream - cfg.max_lateness).isoformat(),

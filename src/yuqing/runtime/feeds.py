@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -227,6 +227,8 @@ class FeedCheck:
     problem: str | None
     readable: int = 0
     unreadable: int = 0
+    # When the feed answered and was read (none for a problem): its health's last success.
+    read_at: datetime | None = None
 
     @property
     def may_pass(self) -> bool:
@@ -274,6 +276,7 @@ def check_feed(
         None,
         readable=sum(isinstance(item, Located) for item in result.items),
         unreadable=sum(isinstance(item, Rejection) for item in result.items),
+        read_at=result.state.last_success_at,
     )
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import cut
@@ -336,6 +338,18 @@ def reason_text(problem: str, lang: str) -> str:
     if found.code.startswith("feed.http_status"):
         meaning = _HTTP_MEANINGS.get(str(found.params.get("status")))
         values["meaning"] = f"（{meaning}）" if meaning else ""
+        if meaning and str(found.params.get("phrase", "")).strip() != _STATUS_NAMES.get(
+            str(found.params.get("status"))
+        ):
+            # A server's own reason phrase ("File not found") is English and says no more
+            # than the meaning does; the status's standard name ("Not Found") is kept, as
+            # browsers show it.
+            values["phrase"] = ""
+    if found.code in _CONNECTION_CODES and "detail" in values:
+        detail = str(values["detail"])
+        values["detail"] = _connection_words(detail, str(found.params.get("url", ""))) or detail
+    if found.code == "feed.not_a_feed_detail" and "detail" in values:
+        values["detail"] = _xml_words(str(values["detail"]))
     if "first_entry" in values:
         values["first_entry"] = _first_rejection(str(found.params["first_entry"]), lang)
     if "shown" in values:
@@ -460,7 +474,7 @@ _FEED_FORMS: dict[str, tuple[str, str]] = {
     ),
     "feed.not_a_feed_detail": (
         "{url}: not an RSS or Atom feed ({detail})",
-        "{url}：不是 RSS/Atom 订阅源（XML 解析器：{detail}）",
+        "{url}：不是 RSS/Atom 订阅源（{detail}）",
     ),
     "feed.not_a_feed": ("{url}: not an RSS or Atom feed", "{url}：不是 RSS/Atom 订阅源"),
     "feed.fetch_failed": (
@@ -589,6 +603,104 @@ _HTTP_MEANINGS = {
     "503": "服务暂时不可用",
     "504": "网关超时",
 }
+# The codes whose "detail" is the network library's (or the OS's) English.
+_CONNECTION_CODES = frozenset({"feed.cannot_connect", "feed.request_failed", "feed.fetch_failed"})
+# The common causes by the words of the OS, OpenSSL and httpx (lower case), in Chinese,
+# the more particular first. A cause not known keeps its English.
+_CONNECTION_WORDS: list[tuple[tuple[str, ...], str]] = [
+    (("connection refused",), "服务器拒绝连接：该地址和端口上没有运行网站服务"),
+    (
+        (
+            "name or service not known",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "no address associated with hostname",
+            "getaddrinfo failed",
+            "name resolution",
+        ),
+        "找不到主机{host}：域名无法解析，请检查网址中的域名拼写，或本机的网络和 DNS 设置",
+    ),
+    (("timed out", "timeout"), "连接超时：网站没有响应"),
+    (("network is unreachable",), "网络不可达：请检查本机的网络连接"),
+    (("no route to host", "host is unreachable"), "无法到达该主机"),
+    (("connection reset",), "连接被服务器中断"),
+    (("certificate has expired",), "网站的 TLS 证书已过期"),
+    (("self-signed certificate", "self signed certificate"), "网站使用自签名的 TLS 证书，无法验证"),
+    (
+        ("hostname mismatch", "not valid for", "doesn't match"),
+        "网站的 TLS 证书与网址中的主机名不符",
+    ),
+    (("certificate verify failed",), "网站的 TLS 证书无法验证"),
+    (
+        ("wrong version number", "wrong_version_number"),
+        "TLS 握手失败：该地址可能只支持 http，请试用 http:// 网址",
+    ),
+    (("[ssl", "ssl:", "tlsv1", "handshake"), "TLS 加密连接失败"),
+    (("server disconnected without sending a response",), "服务器未作应答就断开了连接"),
+    (("without sending complete message body",), "服务器未发完内容就断开了连接"),
+]
+
+
+def _connection_words(detail: str, url: str) -> str | None:
+    """Why a connection failed, in Chinese, when the cause is a common one."""
+    lowered = detail.lower()
+    for marks, said in _CONNECTION_WORDS:
+        if any(mark in lowered for mark in marks):
+            host = ""
+            if "{host}" in said:
+                try:
+                    host = urlsplit(url).hostname or ""
+                except ValueError:
+                    host = ""
+            return said.format(host=f" {cut(host, _MAX_PART)}" if host else "")
+    return None
+
+
+# Expat's words (the XML parser's, through feedparser), in Chinese.
+_XML_WORDS = {
+    "not well-formed (invalid token)": "有不合 XML 规则的字符或标记，例如未转义的 & 或 <",
+    "mismatched tag": "开始标签与结束标签不匹配",
+    "unclosed token": "标记没有结束",
+    "no element found": "内容不完整：文档没有结束",
+    "syntax error": "语法错误：内容不是 XML",
+    "undefined entity": "引用了未定义的实体，例如 HTML 的 &nbsp;",
+    "junk after document element": "根元素结束后还有多余内容",
+    "XML or text declaration not at start of entity": "XML 声明不在文件开头，其前还有内容",
+    "unbound prefix": "使用了未声明的命名空间前缀",
+    "duplicate attribute": "同一属性出现了两次",
+    "reference to invalid character number": "引用了 XML 不允许的字符",
+    "unclosed CDATA section": "CDATA 段没有结束",
+    "encoding specified in XML declaration is incorrect": "XML 声明中的编码不正确",
+    "unknown encoding": "XML 声明中的编码无法识别",
+}
+# "line 2, column 16: mismatched tag" (yuqing.sources.rss), or as a health record of an
+# earlier version holds it, expat's own "<unknown>:2:15: mismatched tag" (its column
+# counted from 0, its line one too far for a document without an XML declaration).
+_XML_AT = re.compile(r"line (?P<line>\d+)(?:, column (?P<column>\d+))?: (?P<words>.*)", re.DOTALL)
+_XML_AT_OLD = re.compile(r"<unknown>:(?P<line>\d+):(?P<column>\d+): (?P<words>.*)", re.DOTALL)
+
+
+def _xml_words(detail: str) -> str:
+    """The XML parser's problem, in Chinese: where (line and column) and what."""
+    found = _XML_AT.fullmatch(detail)
+    where = ""
+    if found is not None:
+        column = f"第 {found['column']} 列" if found["column"] else ""
+        where = f"第 {found['line']} 行{column}"
+    else:
+        found = _XML_AT_OLD.fullmatch(detail)
+        if found is not None:
+            where = f"第 {found['line']} 行附近"
+    if found is None:
+        return f"XML 解析器：{detail}"
+    words = found["words"]
+    said = _XML_WORDS.get(words)
+    if said is None:
+        return f"XML 格式错误，{where}：{words}"
+    return f"XML 格式错误，{where}：{said}"
+
+
+_STATUS_NAMES = {str(status.value): status.phrase for status in HTTPStatus}
 _FIELD = re.compile(r"\{(\w+)\}")
 # What a field of these names holds (any text, for the others).
 _NUMBER = r"[\d,]+"

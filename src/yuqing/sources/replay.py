@@ -225,7 +225,13 @@ class Replayer:
         return self._stream_end
 
     def __len__(self) -> int:
+        """Every item of the stream: its posts and its rejected lines."""
         return self._timeline.count
+
+    @property
+    def rejected(self) -> int:
+        """The stream's lines refused when it was planned (they are not played)."""
+        return self._timeline.rejected
 
     def batches(self) -> Generator[list[Item], None, None]:
         """Release the stream in time order, sleeping (via ``sleep``) between batches.

@@ -543,6 +543,18 @@ def copy_detector_state(conn: Connection, name: str, copy: str) -> bool:
     return True
 
 
+def detector_state_exists(conn: Connection, name: str) -> bool:
+    """Whether detector ``name`` has a saved state (readable or not)."""
+    found = select(detector_state.c.name).where(detector_state.c.name == name)
+    return conn.execute(found).first() is not None
+
+
+def delete_detector_state(conn: Connection, name: str) -> bool:
+    """Delete the saved state of detector ``name``; False when there was none."""
+    done = conn.execute(delete(detector_state).where(detector_state.c.name == name))
+    return bool(done.rowcount)
+
+
 def load_detector_state(conn: Connection, name: str) -> SavedDetectorState | None:
     """The saved state of detector ``name``, or None; ``StorageError`` if it is damaged."""
     try:

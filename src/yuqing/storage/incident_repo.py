@@ -1438,15 +1438,23 @@ _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def clocks_due_between(conn: Connection, start: datetime, end: datetime) -> list[ResponseClock]:
-    """Clocks whose deadline falls in ``[start, end)``: the accountability report's input.
+    """Clocks whose deadline falls in ``[start, end)``, and clocks met in it (whenever their
+    deadline): the accountability report's input.
 
-    Rows whose deadline cannot be read are fetched too and placed by their incident's
-    record (the report's builder keeps those of the period): one was left out unseen."""
+    A clock met ahead of its deadline was left out of every report until the deadline
+    passed, though it was done and shown as met. Rows whose deadline cannot be read are
+    fetched too and placed by their incident's record (the report's builder keeps those
+    of the period): one was left out unseen."""
     c = t.incident_clocks.c
     rows = conn.execute(
         select(t.incident_clocks)
         .where(
-            or_(and_(c.due_at >= start, c.due_at < end), c.due_at < _EARLIEST, c.due_at > _LATEST)
+            or_(
+                and_(c.due_at >= start, c.due_at < end),
+                and_(c.status == ClockStatus.MET.value, c.met_at >= start, c.met_at < end),
+                c.due_at < _EARLIEST,
+                c.due_at > _LATEST,
+            )
         )
         .order_by(c.due_at, c.id)
     )

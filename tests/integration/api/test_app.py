@@ -229,7 +229,7 @@ def test_feed_errors_are_said_in_the_pages_language() -> None:
     # As `yuqing feeds list` says them (yuqing.sources.reasons).
     refused = "http://127.0.0.1:9/feed.xml: cannot connect ([Errno 111] Connection refused)"
     assert feed_error(refused, "zh") == (
-        "http://127.0.0.1:9/feed.xml：无法连接（[Errno 111] Connection refused）："
+        "http://127.0.0.1:9/feed.xml：无法连接（服务器拒绝连接：该地址和端口上没有运行网站服务）："
         "请检查网址是否正确、网站是否可以访问"
     )
     assert feed_error(refused, "en") == refused

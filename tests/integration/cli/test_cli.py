@@ -385,7 +385,7 @@ def test_feed_entries_older_than_the_retention_period_are_counted_not_stored(
     result = cli.invoke(app, ["feeds", "poll"])
     assert result.exit_code == 0, result.output
     assert "stored 1, duplicates 0, rejected 0" in result.stdout
-    expected = f"{feed_server}/old.xml: older than the retention period (90 days) 1, not stored"
+    expected = "old: older than the retention period (90 days) 1, not stored"
     assert expected in result.stdout
 
 

@@ -155,7 +155,7 @@ def test_a_feed_is_named_in_any_case_or_by_its_url(cli: CliRunner, feeds: str) -
         "--no-check",
     )
     ok(cli, EN, "feeds", "pause", "市政府")
-    assert [row[:2] for row in listed(cli)] == [["city", "paused"], ["County", "ok"]]
+    assert [row[:2] for row in listed(cli)] == [["city", "paused"], ["County", "not polled yet"]]
     assert REQUESTS == []
 
 

@@ -59,13 +59,13 @@ def test_plan_check_says_ok_in_chinese_and_frames_problems(cli: CliRunner, tmp_p
     ok = cli.invoke(app, ["plan", "check", str(plan), "--roster", str(roster)], env=ZH)
     assert ok.exit_code == 0, ok.output
     assert "检查通过：预案 default，版本 2025.1，4 个级别，16 项时限，" in ok.stdout
-    assert "8 人（sha256:" in ok.stdout
+    assert "，值班表 8 人（sha256:" in ok.stdout
 
     bad = PLAN.replace("clock_warn_fraction = 0.75", "clock_warn_fraction = 0.75\nauto_close = 1")
     refused = cli.invoke(app, ["plan", "check", str(write(tmp_path, "bad.toml", bad))], env=ZH)
     assert refused.exit_code == 1
-    # The problem keeps the checker's words (a plan writer searches for the key) ...
-    assert "incidents.auto_close: unknown key 'auto_close'" in refused.stderr
+    # The problem keeps its key (a plan writer searches for it), said in Chinese ...
+    assert "incidents.auto_close：未知的键 'auto_close'" in refused.stderr
     # ... and the count is said in Chinese.
     assert refused.stderr.endswith("\n发现 1 处问题\n")
 
@@ -82,7 +82,7 @@ def test_plan_show_frames_the_plans_own_words_in_chinese(cli: CliRunner) -> None
     # Units, milestones, chains and durations by their names (test_cli_incidents_review).
     assert "I级（特别重大），红色，牵头单位：网信办，报告对象：领导，升级链：网信办紧急升级" in out
     assert (
-        "  发现、研判并报告领导（report）：30 分钟，自“立案”起计时（从发现时刻起算），"
+        "  发现、研判并报告领导（report）：30 分钟，“立案”时开始计时，时限从发现时刻起算，"
         "以“已报告领导”为完成标志，责任人：网信办的值班员"
     ) in out
     assert "工作人员到岗（staff_at_posts）：10 分钟（非工作时间 30 分钟），自“定级”起计时，" in out

@@ -70,7 +70,7 @@ def test_monitors_database_search_config_and_demo_speak_chinese(
     cli: CliRunner, tmp_path: Path
 ) -> None:
     upgraded = zh(cli, "db", "upgrade")
-    assert upgraded.stdout.strip() == f"数据库结构版本：{head_revision()}"
+    assert upgraded.stdout.strip() == f"已创建数据库结构，版本 {head_revision()}"
 
     added = zh(cli, "monitors", "add", "火情", "化工 AND 爆炸 source:douyin")
     assert added.exit_code == 0, added.output
