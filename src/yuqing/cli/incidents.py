@@ -10,8 +10,8 @@ roster.
 
 Words for people are in the run's language (``yuqing.cli.language``): durations ("1 小时
 5 分钟" / "1 h 5 min"), states, channels, and the units, roles, milestones and escalation
-chains the plan names in both languages; ids, level codes and the problems a plan check
-finds (English, with their keys) are shown as they are. ``--json`` keeps the codes a
+chains the plan names in both languages, and the problems a plan check finds (by their
+keys); ids and level codes are shown as they are. ``--json`` keeps the codes a
 program reads. Options take what people see as well as the codes: a state, unit or role
 by its name in either language, a person by id or name (``--state 处置中``, ``--unit
 网信办``, ``--by 周敏``), an incident id in any case.

@@ -274,8 +274,15 @@ def query_refusal(exc: QueryError) -> str:
 def error_text(exc: BaseException) -> str:
     """One of yuqing's errors in the run's language where it has a code (a refused import
     file), else its own (English) message."""
+    from yuqing.errors import ConfigError
     from yuqing.sources.reasons import refusal_text
 
+    if isinstance(exc, ConfigError):
+        # Settings that do not load, for every command alike (each refused setting, why,
+        # and where its value came from).
+        said = language.config_error_text(exc)
+        if said != str(exc):
+            return said
     return refusal_text(exc, language.current())
 
 
@@ -2370,17 +2377,6 @@ def purge() -> None:
     with_context(run)
 
 
-def _origin_shown(origin: str) -> str:
-    """Where a setting came from (``setting_origins``' English), in the run's language."""
-    if origin == "default":
-        return say("默认值", "default")
-    if origin == "given by the command":
-        return say("由命令行指定", "given by the command")
-    if origin.startswith("environment "):
-        return say("环境变量 {name}", "environment {name}", name=origin[len("environment ") :])
-    return origin  # the settings file's path
-
-
 @config_app.command(
     "show",
     help=say(
@@ -2399,7 +2395,7 @@ def config_show() -> None:
         except ConfigError as exc:
             raise fail(language.config_error_text(exc)) from None
         view = settings.public_view()
-    origins = {key: _origin_shown(origin) for key, origin in setting_origins().items()}
+    origins = {key: language.origin_text(origin) for key, origin in setting_origins().items()}
     if settings.secret is None:
         # Unset, the key is generated once into the data folder: "null" read as no key.
         kept = settings.data_dir / "secret"

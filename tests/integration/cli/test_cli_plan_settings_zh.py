@@ -200,7 +200,14 @@ def test_settings_problems_are_chinese(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("YUQING_RETENTION_DAYS", "abc")
-    for command in (["config", "show"], ["db", "upgrade"], ["plan", "show"]):
+    # Every command alike, not only those that read the plan or the settings themselves.
+    for command in (
+        ["config", "show"],
+        ["db", "upgrade"],
+        ["plan", "show"],
+        ["monitors", "list"],
+        ["search", "火灾"],
+    ):
         zh = cli.invoke(app, command, env=ZH)
         assert zh.exit_code == 2, (command, zh.output)
         assert zh.stderr.strip() == (
