@@ -14,6 +14,7 @@ may be a secret.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,3 +151,98 @@ def _listed(value: Any) -> Any:
         head, _, last = value.rpartition(" or ")
         return head.replace(", ", "、") + " 或 " + last
     return value
+
+
+# -- TOML syntax errors ------------------------------------------------------------------
+#
+# The plan, the roster and the settings are TOML; ``tomllib``'s messages are English and
+# carry no code. ``toml_reason`` gives its message (without the position, which the
+# caller says) a code ``toml.<kind>`` and what it names; ``toml_zh`` says it in Chinese.
+# A message not known here (a newer Python's) keeps the code ``toml.other`` and is shown
+# as it came.
+
+_AT_END = " (at end of document)"
+_TOML_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.DOTALL))
+    for kind, pattern in (
+        ("expected_equals", r"Expected '=' after a key in a key/value pair"),
+        ("expected_newline", r"Expected newline or end of document after a statement"),
+        ("invalid_statement", r"Invalid statement"),
+        ("table_close", r"Expected ']' at the end of a table declaration"),
+        ("array_table_close", r"Expected '\]\]' at the end of an array declaration"),
+        ("expected", r"Expected (?P<expect>.+)"),
+        ("invalid_character", r"Found invalid character (?P<char>.+)"),
+        ("illegal_character", r"Illegal character (?P<char>.+)"),
+        ("declared_twice", r"Cannot declare (?P<key>.+) twice"),
+        ("overwrite", r"Cannot overwrite a value"),
+        ("immutable", r"Cannot mutate immutable namespace (?P<key>.+)"),
+        ("redefine", r"Cannot redefine namespace (?P<key>.+)"),
+        ("key_start", r"Invalid initial character for a key part"),
+        ("unclosed_array", r"Unclosed array"),
+        ("duplicate_inline_key", r"Duplicate inline table key (?P<key>.+)"),
+        ("unclosed_inline_table", r"Unclosed inline table"),
+        ("unescaped_backslash", r"Unescaped '\\' in a string"),
+        ("invalid_hex", r"Invalid hex value"),
+        ("not_scalar", r"Escaped character is not a Unicode scalar value"),
+        ("unterminated_string", r"Unterminated string"),
+        ("invalid_datetime", r"Invalid date or datetime"),
+        ("invalid_value", r"Invalid value"),
+    )
+)
+# tomllib names a table by the repr of its key's parts: ('units', 'office').
+_KEY_PART = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
+
+_TOML_ZH: dict[str, str] = {
+    "toml.expected_equals": "键的后面应有 '='（写成 键 = 值）",
+    "toml.expected_newline": "一行只能写一项：这一项之后应换行",
+    "toml.invalid_statement": "无法识别的内容：一行应为 [表名]、[[表名]] 或 键 = 值",
+    "toml.table_close": "表名的末尾应有 ']'",
+    "toml.array_table_close": "表数组名的末尾应有 ']]'",
+    "toml.expected": "字符串没有结束：缺少结尾的 {expect}",
+    "toml.invalid_character": "含有不允许的字符 {char}",
+    "toml.illegal_character": "字符串中含有不允许的字符 {char}",
+    "toml.declared_twice": "表 [{key}] 定义了两次",
+    "toml.overwrite": "同一个键写了两次，或与已有的表同名",
+    "toml.immutable": "{key} 已写成行内表或数组，不能再向其中添加键",
+    "toml.redefine": "表 [{key}] 已经定义过，不能再用带点的键添加",
+    "toml.key_start": "键的开头有不允许的字符：键只能用字母、数字、'_'、'-'，或用英文引号括起来",
+    "toml.unclosed_array": "数组没有闭合：缺少 ']'，或两项之间缺少 ','",
+    "toml.duplicate_inline_key": "行内表中的键 {key} 写了两次",
+    "toml.unclosed_inline_table": "行内表没有闭合：缺少 '}}'，或两项之间缺少 ','",
+    "toml.unescaped_backslash": "字符串中的 '\\' 须写成 '\\\\'（或改用单引号）",
+    "toml.invalid_hex": "无效的 Unicode 转义（\\u 后应为 4 位、\\U 后应为 8 位十六进制数）",
+    "toml.not_scalar": "转义的字符不是有效的 Unicode 字符",
+    "toml.unterminated_string": "字符串没有结束：缺少结尾的引号",
+    "toml.invalid_datetime": "无效的日期或日期时间",
+    "toml.invalid_value": '无效的值（文字须用英文引号括起来，如 "网信办"）',
+}
+
+
+def _dotted(key: str) -> str:
+    """``('units', 'office')`` as ``units.office``; any other text as it is."""
+    parts = [single or double for single, double in _KEY_PART.findall(key[: _MAX_SHOWN * 4])]
+    return ".".join(parts) if parts else key
+
+
+def toml_reason(message: str) -> Reason:
+    """A ``tomllib`` message (its ``(at line …, column …)`` removed by the caller; ``(at
+    end of document)`` may stay) as a ``Reason`` coded ``toml.<kind>``, its English as
+    it came."""
+    body = message.removesuffix(_AT_END)
+    params: dict[str, Any] = {"at_end": True} if body != message else {}
+    for kind, pattern in _TOML_KINDS:
+        match = pattern.fullmatch(body)
+        if match is None:
+            continue
+        for name, value in match.groupdict().items():
+            params[name] = _dotted(value) if name == "key" else value
+        return Reason(message, f"toml.{kind}", params)
+    return Reason(message, "toml.other", params)
+
+
+def toml_zh(said: Reason) -> str | None:
+    """A ``toml.*`` reason in Chinese; None when its kind is not known here."""
+    text = inner_zh(said, _TOML_ZH)
+    if text is None:
+        return None
+    return text + "（在文件末尾）" if said.params.get("at_end") else text

@@ -18,13 +18,15 @@ and ``Condition.check`` says whether a condition holds for measured ``Signals``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from yuqing.core.posts import SourceCategory
+from yuqing.core.reasons import Reason, reason
 from yuqing.grading.levels import Level
 from yuqing.grading.signals import SIGNALS, IncidentKind, Signals, SignalType
 
@@ -58,19 +60,41 @@ class Condition(BaseModel):
 
     @model_validator(mode="after")
     def _fits_signal(self) -> Condition:
+        # Each refusal is a ``Reason`` (``rule.*``): the plan check says it in Chinese.
         spec = SIGNALS.get(self.signal)
         if spec is None:
             known = ", ".join(sorted(SIGNALS))
-            raise ValueError(f"unknown signal {self.signal!r} (known signals: {known})")
+            raise ValueError(
+                reason(
+                    "rule.unknown_signal",
+                    f"unknown signal {self.signal!r} (known signals: {known})",
+                    signal=self.signal,
+                    known=known,
+                    **_like(self.signal, SIGNALS),
+                )
+            )
         allowed = OPERATORS_BY_TYPE[spec.type]
         if self.op not in allowed:
             raise ValueError(
-                f"operator {self.op!r} does not apply to {self.signal} "
-                f"(use one of: {', '.join(allowed)})"
+                reason(
+                    "rule.bad_operator",
+                    f"operator {self.op!r} does not apply to {self.signal} "
+                    f"(use one of: {', '.join(allowed)})",
+                    op=self.op,
+                    signal=self.signal,
+                    label=spec.label_zh,
+                    allowed=", ".join(allowed),
+                )
             )
         problem = _value_problem(spec.type, self.op, self.value)
         if problem:
-            raise ValueError(f"{self.signal} {self.op}: {problem}")
+            raise ValueError(
+                Reason(
+                    f"{self.signal} {self.op}: {problem}",
+                    problem.code,
+                    {**problem.params, "signal": self.signal, "op": self.op},
+                )
+            )
         return self
 
     def check(self, signals: Signals) -> tuple[bool | None, object]:
@@ -81,36 +105,68 @@ class Condition(BaseModel):
         return _compare(measured, self.op, self.value), measured
 
 
+def _like(name: str, known: Iterable[str]) -> dict[str, str]:
+    """``{"like": <the closest known name>}``, or nothing when none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return {"like": close[0]} if close else {}
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _value_problem(kind: SignalType, op: str, value: object) -> str | None:
+def _value_problem(kind: SignalType, op: str, value: object) -> Reason | None:
     """Why ``value`` cannot be compared with a signal of type ``kind`` (None if it can)."""
     if kind in (SignalType.NUMBER, SignalType.SHARE):
         if not _is_number(value):
-            return f"value must be a number, not {value!r}"
+            return reason("rule.not_number", f"value must be a number, not {value!r}", value=value)
         if kind is SignalType.SHARE and not 0 <= float(value) <= 1:  # type: ignore[arg-type]
-            return f"value must be a share between 0 and 1, not {value!r}"
+            return reason(
+                "rule.not_share",
+                f"value must be a share between 0 and 1, not {value!r}",
+                value=value,
+            )
         return None
     if kind is SignalType.FLAG:
-        return None if isinstance(value, bool) else f"value must be true or false, not {value!r}"
+        if isinstance(value, bool):
+            return None
+        return reason("rule.not_flag", f"value must be true or false, not {value!r}", value=value)
     if kind is SignalType.KIND:
         names = value if isinstance(value, list) else [value]
         if op in ("in", "not_in") and not isinstance(value, list):
-            return "value must be a list of kinds"
+            return reason("rule.kinds_list", "value must be a list of kinds")
         if op in ("==", "!=") and isinstance(value, list):
-            return "value must be one kind (use 'in' for a list)"
+            return reason("rule.one_kind", "value must be one kind (use 'in' for a list)")
         bad = [n for n in names if n not in _KINDS]
-        return f"unknown kind(s) {bad} (known: {', '.join(sorted(_KINDS))})" if bad else None
+        if not bad:
+            return None
+        known = ", ".join(sorted(_KINDS))
+        return reason(
+            "rule.unknown_kinds",
+            f"unknown kind(s) {bad} (known: {known})",
+            bad=", ".join(repr(n) for n in bad),
+            known=known,
+        )
     # SignalType.SET
     if op == ">=":
-        return None if _is_number(value) else f"value must be a number of categories, not {value!r}"
+        if _is_number(value):
+            return None
+        return reason(
+            "rule.not_count", f"value must be a number of categories, not {value!r}", value=value
+        )
     names = value if isinstance(value, list) else [value]
     if not names or not all(isinstance(n, str) for n in names):
-        return "value must be a category or a list of categories"
+        return reason("rule.categories_needed", "value must be a category or a list of categories")
     bad = [n for n in names if n not in _CATEGORIES]
-    return f"unknown categories {bad} (known: {', '.join(sorted(_CATEGORIES))})" if bad else None
+    if not bad:
+        return None
+    known = ", ".join(sorted(_CATEGORIES))
+    return reason(
+        "rule.unknown_categories",
+        f"unknown categories {bad} (known: {known})",
+        bad=", ".join(repr(n) for n in bad),
+        known=known,
+    )
 
 
 def _compare(measured: object, op: str, threshold: object) -> bool:
@@ -147,9 +203,9 @@ class Rule(BaseModel):
     @model_validator(mode="after")
     def _one_group(self) -> Rule:
         if (self.all_ is None) == (self.any_ is None):
-            raise ValueError("a rule needs exactly one of 'all' or 'any'")
+            raise ValueError(reason("rule.one_group", "a rule needs exactly one of 'all' or 'any'"))
         if not self.conditions:
-            raise ValueError("a rule needs at least one condition")
+            raise ValueError(reason("rule.no_condition", "a rule needs at least one condition"))
         return self
 
     @property

@@ -45,7 +45,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from yuqing.core.clock import utc
 from yuqing.core.reasons import Reason
-from yuqing.core.validation import value_reason
+from yuqing.core.validation import toml_reason, value_reason
 from yuqing.errors import PlanError
 from yuqing.grading.levels import LEVELS_BY_SEVERITY, Colour, Level
 from yuqing.grading.rules import GradingTable
@@ -139,7 +139,7 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         match = _POSITION.search(message)
         if match is None:
             english = f"TOML syntax error: {message}"
-            raise PlanError([(source, _p("toml", english, detail=message))]) from None
+            raise PlanError([(source, _p("toml", english, detail=toml_reason(message)))]) from None
         line, column = match.groups()
         what = message[: match.start()]
         raise PlanError(
@@ -151,7 +151,7 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
                         f"TOML syntax error at line {line}, column {column}: {what}",
                         line=int(line),
                         column=int(column),
-                        detail=what,
+                        detail=toml_reason(what),
                     ),
                 )
             ]

@@ -4,18 +4,21 @@
 ``(key, problem)`` pairs, each problem a ``Reason``: the English sentence (the API and
 logs carry it as it is) with a code and what it names. ``problem_text`` says it in
 Chinese from those: the plan's own checks (``plan.*``), its schema's validators
-(``spec.*``, ``duration.*``) and pydantic's refusals of a value (``value.*``, worded in
-``yuqing.core.validation``). The key stays as written in the file: a plan writer searches
-for it. A problem with no Chinese sentence (a rare pydantic type, a message template's
-problem) is shown in English, as it came.
+(``spec.*``, ``duration.*``, the grading rules' ``rule.*``, the working periods'
+``period.*``), pydantic's refusals of a value (``value.*``, worded in
+``yuqing.core.validation``), a message template's problems (``template.*``) and the detail
+of a TOML syntax error (``toml.*``). The key stays as written in the file: a plan writer
+searches for it. A problem with no Chinese sentence (a rare pydantic type) is shown in
+English, as it came.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from yuqing.core.reasons import Reason
-from yuqing.core.validation import inner_zh, value_zh
+from yuqing.core.validation import inner_zh, toml_zh, value_zh
 
 _KINDS_ZH = {"person": "人员", "unit": "单位", "role": "岗位", "milestone": "节点"}
 _WHY_UNREADABLE = {
@@ -41,6 +44,39 @@ _VALIDATORS_ZH: dict[str, str] = {
     "duration.form": "时长 {value!r} 无效：请写成 '45m'、'1h'、'1h30m'、'2d' 这样的形式",
     "duration.zero": "时长 {value!r} 无效：须大于零",
     "duration.too_long": "时长 {value!r} 无效：超过 30 天",
+    "period.form": "工作时段 {value!r} 无效：请写成 'HH:MM-HH:MM'，如 '09:00-12:00'",
+    "period.backwards": "工作时段 {value!r} 无效：结束时刻须晚于开始时刻",
+    "period.overlap": "工作时段 {first!r} 与 {second!r} 重叠",
+    # ``rule.unknown_signal`` is said by ``_unknown_signal`` (its "did you mean").
+    "rule.bad_operator": "运算符 {op!r} 不适用于指标 {signal}（{label}）：可用 {allowed}",
+    "rule.not_number": "{signal} {op}：值应为数字，不能是 {value!r}",
+    "rule.not_share": "{signal} {op}：值应为 0 到 1 之间的比例（如 0.5 即一半），不能是 {value!r}",
+    "rule.not_flag": "{signal} {op}：值应为 true 或 false，不能是 {value!r}",
+    "rule.kinds_list": '{signal} {op}：值应为事件类型的列表，如 ["accident"]',
+    "rule.one_kind": "{signal} {op}：值应为一个事件类型（多个类型请用 'in'）",
+    "rule.unknown_kinds": "{signal} {op}：未知的事件类型 {bad}（可用：{known}）",
+    "rule.not_count": "{signal} {op}：值应为信息源类别的个数，不能是 {value!r}",
+    "rule.categories_needed": "{signal} {op}：值应为一个信息源类别或类别的列表",
+    "rule.unknown_categories": "{signal} {op}：未知的信息源类别 {bad}（可用：{known}）",
+    "rule.one_group": "每条规则须写 'all' 或 'any'，且只能写其中一个",
+    "rule.no_condition": "规则至少要有一个条件",
+}
+
+# A message template's problems (``template.*``); ``{{`` is a literal brace.
+_TEMPLATES_ZH: dict[str, str] = {
+    "template.invalid": "不是有效的消息模板{why}：要原样显示花括号，请写成 '{{{{' 和 '}}}}'",
+    "template.unnamed": "占位符须有名称，如 {{incident_title}}",
+    "template.dotted": "占位符 {{{name}}} 不能使用 '.' 或 '[]'",
+    "template.unknown_placeholder": "未知的占位符 {{{name}}}{hint}（此消息可用：{allowed}）",
+    "template.format_spec": "占位符 {{{name}}} 不能带格式或转换（如 ':>3'、'!r'），只写 {{{name}}}",
+}
+# Why ``string.Formatter`` refused a template (its English, as Python words it).
+_FORMAT_ERRORS_ZH = {
+    "Single '}' encountered in format string": "有单独的 '}'",
+    "Single '{' encountered in format string": "有单独的 '{'",
+    "expected '}' before end of string": "'{' 没有对应的 '}'",
+    "unexpected '{' in field name": "占位符中又出现了 '{'",
+    "unmatched '{' in format spec": "'{' 没有对应的 '}'",
 }
 
 # The plan's own checks (``plan.*``); ``{like}`` and the like are filled by ``_zh``.
@@ -82,10 +118,42 @@ _PLAN_ZH: dict[str, str] = {
 }
 
 
+def _hint(params: dict[str, Any]) -> str:
+    return f"（是否要写 '{params['like']}'？）" if params.get("like") else ""
+
+
+def _unknown_signal(params: dict[str, Any]) -> str:
+    return (
+        f"未知的指标 {params.get('signal')!r}{_hint(params)}（可用的指标：{params.get('known')}）"
+    )
+
+
+def _template_zh(said: Reason) -> str | None:
+    params: dict[str, Any] = dict(said.params)
+    if said.code == "template.invalid":
+        why = _FORMAT_ERRORS_ZH.get(str(params.get("detail")))
+        params["why"] = f"（{why}）" if why else ""
+    elif said.code == "template.unknown_placeholder":
+        allowed = [name.strip() for name in str(params.get("allowed", "")).split(",")]
+        close = difflib.get_close_matches(str(params.get("name")), allowed, n=1, cutoff=0.75)
+        params["hint"] = f"（是否要写 {{{close[0]}}}？）" if close else ""
+    template = _TEMPLATES_ZH.get(said.code)
+    try:
+        return template.format_map(params) if template is not None else None
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
 def _zh(said: Reason) -> str | None:
     code, params = said.code, said.params
+    if code == "value.value_error":
+        inner = params.get("reason")
+        if isinstance(inner, Reason) and inner.code == "rule.unknown_signal":
+            return _unknown_signal(inner.params)
     if code.startswith("value."):
         return value_zh(said, _VALIDATORS_ZH)
+    if code.startswith("template."):
+        return _template_zh(said)
     if code in _VALIDATORS_ZH:
         return inner_zh(said, _VALIDATORS_ZH)
     values: dict[str, Any] = dict(params)
@@ -109,7 +177,10 @@ def _zh(said: Reason) -> str | None:
         return (
             f"{whose}含有不能在一行内显示的字符（{params.get('codepoint')}）：通知中须在一行内显示"
         )
-    values["hint"] = f"（是否要写 '{params['like']}'？）" if params.get("like") else ""
+    values["hint"] = _hint(params)
+    detail = params.get("detail")
+    if code in ("plan.toml", "plan.toml_at") and isinstance(detail, Reason):
+        values["detail"] = toml_zh(detail) or str(detail)
     template = _PLAN_ZH.get(code)
     if template is None:
         return None

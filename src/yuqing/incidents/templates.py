@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from string import Formatter
 
+from yuqing.core.reasons import Reason, reason
+
 COMMON: frozenset[str] = frozenset(
     {
         "incident_id",
@@ -47,26 +49,52 @@ def allowed_placeholders(key: str) -> frozenset[str]:
     return PLACEHOLDERS.get(key, COMMON)
 
 
-def template_problems(key: str, text: str) -> list[str]:
-    """Every problem with one template text (empty when it is fine)."""
+def template_problems(key: str, text: str) -> list[Reason]:
+    """Every problem with one template text (empty when it is fine), each a ``Reason``
+    (``template.*``) so the plan check can say it in Chinese."""
     try:
         fields = list(Formatter().parse(text))
     except ValueError as error:
-        return [f"not a valid template ({error}); write literal braces as '{{{{' and '}}}}'"]
+        return [
+            reason(
+                "template.invalid",
+                f"not a valid template ({error}); write literal braces as '{{{{' and '}}}}'",
+                detail=str(error),
+            )
+        ]
     allowed = allowed_placeholders(key)
     problems = []
     for _, name, spec, conversion in fields:
         if name is None:
             continue
         if name == "" or name.isdigit():
-            problems.append("placeholders must be named, e.g. {incident_title}")
+            problems.append(
+                reason("template.unnamed", "placeholders must be named, e.g. {incident_title}")
+            )
         elif not name.isidentifier():
-            problems.append(f"placeholder {{{name}}} may not use '.' or '[]'")
+            problems.append(
+                reason(
+                    "template.dotted", f"placeholder {{{name}}} may not use '.' or '[]'", name=name
+                )
+            )
         elif name not in allowed:
             names = ", ".join(sorted(allowed))
-            problems.append(f"unknown placeholder {{{name}}} (this message may use: {names})")
+            problems.append(
+                reason(
+                    "template.unknown_placeholder",
+                    f"unknown placeholder {{{name}}} (this message may use: {names})",
+                    name=name,
+                    allowed=names,
+                )
+            )
         if spec or conversion:
-            problems.append(f"placeholder {{{name}}} may not carry a format spec or conversion")
+            problems.append(
+                reason(
+                    "template.format_spec",
+                    f"placeholder {{{name}}} may not carry a format spec or conversion",
+                    name=name,
+                )
+            )
     return problems
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from yuqing.core.clock import utc
+from yuqing.core.reasons import reason
 
 Calendar = Literal["chinese", "weekdays"]
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -149,19 +150,36 @@ def working_intervals(
 
 
 def parse_periods(texts: list[str]) -> tuple[tuple[time, time], ...]:
-    """Parse ``["09:00-12:00", "13:30-17:30"]``; raise ValueError naming the bad entry."""
-    periods: list[tuple[time, time]] = []
+    """Parse ``["09:00-12:00", "13:30-17:30"]``; raise ValueError naming the bad entry.
+
+    The error's message is a ``Reason`` (``period.*``), so the plan check can say it in
+    Chinese."""
+    periods: list[tuple[time, time, str]] = []
     for text in texts:
         try:
             first, second = (part.strip() for part in text.split("-"))
             start, end = time.fromisoformat(first), time.fromisoformat(second)
         except ValueError:
-            raise ValueError(f"invalid period {text!r}: write it as 'HH:MM-HH:MM'") from None
+            raise ValueError(
+                reason(
+                    "period.form",
+                    f"invalid period {text!r}: write it as 'HH:MM-HH:MM'",
+                    value=text,
+                )
+            ) from None
         if start >= end:
-            raise ValueError(f"invalid period {text!r}: the end must be after the start")
-        periods.append((start, end))
+            raise ValueError(
+                reason(
+                    "period.backwards",
+                    f"invalid period {text!r}: the end must be after the start",
+                    value=text,
+                )
+            )
+        periods.append((start, end, text))
     periods.sort()
-    for (_, end), (start, _) in pairwise(periods):
+    for (_, end, first), (start, _, second) in pairwise(periods):
         if start < end:
-            raise ValueError("working periods overlap")
-    return tuple(periods)
+            raise ValueError(
+                reason("period.overlap", "working periods overlap", first=first, second=second)
+            )
+    return tuple((start, end) for start, end, _ in periods)
