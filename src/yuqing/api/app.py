@@ -252,10 +252,12 @@ def sources_with_health(
             # A source stored without its record (by hand, or another program): never
             # read yet, as far as anyone can tell; not a 500 for the whole page.
             health = None
+        failures = (whole_number(health.consecutive_failures) if health else 0) or 0
         rows.append(
             {
                 "slug": clip(info.slug, MAX_SOURCE_CHARS),
-                "name": clip(redact_query(info.name), MAX_NAME_SHOWN),
+                # As `yuqing feeds list` names it: a name stored empty (by hand) is its code.
+                "name": clip(redact_query(info.name or info.slug), MAX_NAME_SHOWN),
                 "kind": clip(info.kind, MAX_CODE_SHOWN),
                 "category": clip(info.category, MAX_CODE_SHOWN),
                 # False for a feed paused with `yuqing feeds pause`: not polled.
@@ -270,12 +272,30 @@ def sources_with_health(
                 "last_error_at": fmt(health.last_error_at if health else None),
                 "last_error_at_utc": utc_iso(health.last_error_at if health else None),
                 # A paused feed is not polled, so not failing; its last error stays above.
-                "failing": bool(
-                    info.active and health and (whole_number(health.consecutive_failures) or 0) > 0
-                ),
+                "failing": bool(info.active and failures > 0),
+                "state": source_state(info, health, failures),
             }
         )
     return rows
+
+
+def source_state(info: repo.SourceInfo, health: Any, failures: int) -> str:
+    """``ok``, ``failing``, ``not_polled`` or ``paused``, as `yuqing feeds list` says.
+
+    ``not_polled``: a feed added without its trial fetch (``feeds add --no-check``) and
+    not polled since. Nothing is known of it yet, least of all that it is fine; the
+    console showed it as a healthy one. An imported or pushed source is never polled, by
+    design: it is ``ok``.
+    """
+    if not info.active:
+        return "paused"
+    if failures > 0:
+        return "failing"
+    if info.kind == "rss" and (
+        health is None or (health.last_success_at is None and health.last_error_at is None)
+    ):
+        return "not_polled"
+    return "ok"
 
 
 def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, QueryError | None]:

@@ -137,9 +137,9 @@ _SENTENCES: dict[str, str] = {
     "record.missing": "{field}：缺失或为空",
     "record.not_a_time": "{field}：{value} 不是 ISO-8601 时间{hint}",
     "record.bad_timestamp": "{field}：{value} 不是有效的时间戳{hint}",
-    "record.expected_time": "{field}：应为时间，实际是 {type}",
+    "record.expected_time": "{field}：应为时间，实际是{type}",
     "record.year_range": "{field}：{value} 超出了 {first}-{last} 年的范围",
-    "record.expected_string": "{field}：应为文本，实际是 {type}",
+    "record.expected_string": "{field}：应为文本，实际是{type}",
     "record.too_long": "{field}：超过 {limit} 个字符",
     "record.nul": "{field}：含 NUL 字符（\\u0000），不是文字",
     "record.boolean_count": "{field}：应为整数，实际是布尔值",
@@ -149,7 +149,7 @@ _SENTENCES: dict[str, str] = {
     "record.given_twice": (
         "{field}：出现了两次（{first} 和 {second}；只差大小写的键是同一字段，请保留一个）"
     ),
-    "record.not_object": "应为 JSON 对象，实际是 {type}",
+    "record.not_object": "应为 JSON 对象，实际是{type}",
     "record.bad_kind": "{field}：{value} 不是可用的值（{allowed}）",
     "record.bad_url": "{field}：{value} 不是 http(s) 网址",
     "record.future": "published_at {time} 比现在晚 {days} 天（请检查文件的日期和时区）",
@@ -187,8 +187,8 @@ _SENTENCES: dict[str, str] = {
     ),
     # A pushed batch (yuqing.sources.push).
     "push.posts_twice": "posts 数组出现了两次（{keys}）：请只发送一个",
-    "push.posts_not_array": '"posts" 应为数组，实际是 {type}',
-    "push.not_a_batch": '应为由信息组成的 JSON 数组，或对象 {{"posts": [...]}}，实际是 {type}',
+    "push.posts_not_array": '"posts" 应为数组，实际是{type}',
+    "push.not_a_batch": '应为由信息组成的 JSON 数组，或对象 {{"posts": [...]}}，实际是{type}',
     "push.too_many": "信息过多：一次请求 {count:,} 条，上限为 {limit:,} 条",
     "push.not_serialisable": "不能转换为 JSON",
     "push.single_post": '单条信息也须作为数组发送：[post] 或 {{"posts": [post]}}',
@@ -240,6 +240,16 @@ _TYPES = {
     "a boolean": "布尔值",
     "null": "null",
 }
+# Chinese words (a type's name) join the sentence they go into; a Latin word ("null", a
+# Python type without a Chinese name) keeps a space from it, as Chinese text sets it apart.
+_LATIN_START = re.compile(r"[\x21-\x7e]")
+
+
+def _after_chinese(word: str) -> str:
+    """``word`` as it follows a Chinese character: a space before it only if Latin."""
+    return f" {word}" if _LATIN_START.match(word) else word
+
+
 _F = r"(?P<field>[A-Za-z_][\w.\[\]<>]*)"
 # The forms of core.posts' InvalidRecord messages (and the ingestor's date check).
 _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
@@ -331,7 +341,7 @@ def reason_text(problem: str, lang: str) -> str:
     if "hint" in values and not isinstance(found.params["hint"], Reason):
         values["hint"] = _hint(str(found.params["hint"]))
     if "type" in values:
-        values["type"] = _TYPES.get(str(values["type"]), values["type"])
+        values["type"] = _after_chinese(_TYPES.get(str(values["type"]), str(values["type"])))
     if "lines" in values:
         first, last = found.params.get("first"), found.params.get("last")
         values["lines"] = f"第 {first} 行" if first == last else f"第 {first}-{last} 行"

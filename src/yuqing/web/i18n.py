@@ -56,6 +56,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     "items_total": {"zh": "累计条数", "en": "Posts"},
     "items_per_day": {"zh": "近24小时条数", "en": "Posts, last 24 h"},
     "last_success": {"zh": "最近成功", "en": "Last success"},
+    # A source's state, in the words of `yuqing feeds list` (api.app.source_state).
+    "source_ok": {"zh": "正常", "en": "ok"},
+    "source_failing": {"zh": "抓取失败", "en": "failing"},
+    # Added with `feeds add --no-check` and not polled since: nothing known of it yet.
+    "source_not_polled": {"zh": "尚未抓取", "en": "not polled yet"},
     # A feed paused with `yuqing feeds pause`: not polled, neither ok nor failing.
     "source_paused": {"zh": "已暂停", "en": "paused"},
     "last_error": {"zh": "最近错误", "en": "Last error"},

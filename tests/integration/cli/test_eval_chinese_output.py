@@ -65,7 +65,7 @@ def test_labels_rejections_are_said_in_chinese_as_ingest_says_them(
     assert rejected == [
         f"拒收 {source}:2：reposts：不能为负数",
         f"拒收 {source}:3：JSON 格式错误（第 2 列）：此处应有用英文双引号括起的字段名",
-        f"拒收 {source}:4：id：应为文本，实际是 数组",
+        f"拒收 {source}:4：id：应为文本，实际是数组",
         f"拒收 {source}:5：sentiment：'meh' 不是可用的标签（negative、neutral、positive）",
     ]
 

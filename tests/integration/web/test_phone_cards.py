@@ -63,6 +63,7 @@ COLUMNS = {
     "monitor-bursts": ["burst_at", "monitor_name", "burst_posts", "burst_expected", "burst_window"],
     "sources": [
         "source",
+        "state",
         "category",
         "items_total",
         "items_per_day",

@@ -36,7 +36,7 @@ CASES: list[tuple[Any, str, str, str]] = [
         {"text": "a", "published_at": [1]},
         "record.expected_time",
         "published_at: expected a time, got list",
-        "published_at：应为时间，实际是 数组",
+        "published_at：应为时间，实际是数组",
     ),
     (
         {"text": "a", "author": "x" * 301},
@@ -79,7 +79,7 @@ CASES: list[tuple[Any, str, str, str]] = [
         ["a"],
         "record.not_object",
         "expected a JSON object, got an array",
-        "应为 JSON 对象，实际是 数组",
+        "应为 JSON 对象，实际是数组",
     ),
 ]
 
