@@ -1,7 +1,7 @@
 """Commands of the plan engine: plan check, duty roster, incidents, accountability reports.
 
 ``yuqing plan check|show``, ``yuqing roster check|gaps|on-duty|test-notify``,
-``yuqing incidents list|show|open|grade|move|report|ack|scheduler`` and
+``yuqing incidents list|show|open|grade|move|report|milestone|ack|scheduler`` and
 ``yuqing report clocks``. Bad input (a plan or roster with problems, an unknown person
 or incident) is one line per problem naming where, and a non-zero exit; never a
 traceback. Commands that read or change incidents take ``--demo`` to use the demo's
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import threading
 import unicodedata
@@ -63,7 +64,7 @@ incidents_app = typer.Typer(
     help=say(
         "舆情事件：立案、查看、定级、改变状态、向上报告、确认通知等。",
         "Incidents: list, show, open from a patrol report, grade, move on, record the report "
-        "upward, acknowledge, run the scheduler.",
+        "upward and milestones, acknowledge, run the scheduler.",
     ),
     no_args_is_help=True,
 )
@@ -981,7 +982,11 @@ def incidents_show(
         ]
         # The API's view, its sentences and the lead unit's name in the run's language.
         view = incident_view(incident, service.clock.now(), service, current(), zone)
-        return view, _Said(timeline, escalations, zone, _next_steps(incident, demo))
+        steps = _next_steps(incident, demo)
+        # The milestones running clocks wait for (工作人员到岗, 信息员在线): with no word of
+        # them, their clocks ran out with nobody told how to meet them.
+        steps += _awaited_milestones(incident, demo, steps)
+        return view, _Said(timeline, escalations, zone, steps)
 
     view, said = _with_service(run, demo=demo)
     zone = said.zone
@@ -1233,6 +1238,9 @@ RoleOption = Annotated[
 _NAME = ("姓名", "NAME")
 _REASON = ("理由", "REASON")
 
+# An incident's clocks before an action: each one's status and when it was completed.
+_Before = dict[str, tuple[Any, datetime | None]]
+
 
 def _no_roster(roster: Any, settings: Settings, what: tuple[str, str]) -> None:
     """Refuse to answer from a directory with nobody in it: with no roster configured,
@@ -1403,14 +1411,149 @@ def _next_steps(incident: Any, demo: bool) -> list[str]:
     ]
 
 
-def _clock_changes(before: dict[str, Any], incident: Any, zone: ZoneInfo) -> list[str]:
-    """The clocks an action started, met or missed, one line each."""
+# -- milestones ------------------------------------------------------------------------------
+#
+# Clocks such as 工作人员到岗 and 信息员在线 are met by a milestone a person records; the API
+# had a call for it and the command line none, so those clocks could only run out. A
+# milestone is typed by the name the plan gives it (in either language), by the name of a
+# clock it meets, or by its code.
+
+# Milestones the engine records with an action of their own (``Incident.record_milestone``
+# refuses them, "milestone.own_action"), and the command that records each; None where the
+# command line has none (joint meetings are the API's).
+_OWN_COMMANDS: dict[str, tuple[str, str] | None] = {
+    "opened": (
+        "yuqing incidents move {ref} 已发现 {by}",
+        "yuqing incidents move {ref} detected {by}",
+    ),
+    "graded": ("yuqing incidents grade {ref} {by}", "yuqing incidents grade {ref} {by}"),
+    "reported_to_leaders": (
+        "yuqing incidents report {ref} {by}",
+        "yuqing incidents report {ref} {by}",
+    ),
+    "reported_to_office": (
+        "yuqing incidents report {ref} {by}",
+        "yuqing incidents report {ref} {by}",
+    ),
+    "responding": (
+        "yuqing incidents move {ref} 处置中 {by}",
+        "yuqing incidents move {ref} responding {by}",
+    ),
+    "monitoring": (
+        "yuqing incidents move {ref} 跟踪观察 {by}",
+        "yuqing incidents move {ref} monitoring {by}",
+    ),
+    "closed": (
+        "yuqing incidents move {ref} 已结案 {by} {reason}",
+        "yuqing incidents move {ref} closed {by} {reason}",
+    ),
+    "meeting_convened": None,
+    "meeting_held": None,
+}
+# A name typed into a shell as it is: one word, nothing the shell reads itself.
+_PLAIN_WORD = re.compile(r"[^\s'\"`$\\;&|<>()*?!#~{}\[\]]+")
+
+
+def _milestone_choices(plan: Any) -> list[_Choice]:
+    """The plan's milestones, built-in ones first: each by its names and the names of the
+    clocks it meets ("工作人员到岗" is the clock; "人员到岗" its milestone)."""
+    from yuqing.incidents.milestones import MILESTONE_NAMES
+
+    clock_names: dict[str, list[str]] = {}
+    for level in plan.levels:
+        for spec in plan.clocks_for(level):
+            clock_names.setdefault(spec.completed_by, []).extend((spec.name_zh, spec.name_en))
+    known = plan.milestones
+    ordered = [m for m in MILESTONE_NAMES if m in known] + sorted(known - set(MILESTONE_NAMES))
+    return [
+        _Choice(
+            str(code),
+            _milestone_name(plan, code),
+            (
+                plan.milestone_name(code, "zh"),
+                plan.milestone_name(code, "en"),
+                *clock_names.get(code, ()),
+            ),
+        )
+        for code in ordered
+    ]
+
+
+def _milestone_option(plan: Any, typed: str) -> str:
+    """The code of the milestone ``typed`` names; refused with the milestones this command
+    records (one with a command of its own is taken here to be pointed to it)."""
+    choices = _milestone_choices(plan)
+    found = _matching(typed, choices)
+    if len(found) == 1:
+        return found[0].code
+    what = ("节点", "milestone")
+    option = say("节点", "milestone")
+    if found:
+        return _choose(typed, choices, option, what)
+    return _choose(typed, [c for c in choices if c.code not in _OWN_COMMANDS], option, what)
+
+
+def _own_command(milestone: str, ref: str) -> str | None:
+    """The command that records ``milestone``, if it has one of its own."""
+    pair = _OWN_COMMANDS.get(milestone)
+    if pair is None:
+        return None
+    return say(*pair).format(ref=ref, by="--by " + say(*_NAME), reason="--reason " + say(*_REASON))
+
+
+def _milestone_word(plan: Any, milestone: str) -> str:
+    """The milestone as a person types it in a command: its name where the shell takes
+    that as one word ("人员到岗"), else its code ("staff at their posts")."""
+    name = _milestone_name(plan, milestone)
+    return name if _PLAIN_WORD.fullmatch(name) else milestone
+
+
+def _awaited_milestones(incident: Any, demo: bool, said: Sequence[str] = ()) -> list[str]:
+    """The milestones running clocks wait for, with the command that records each (those
+    already said in ``said``, such as the report upward, and those the command line
+    cannot record, left out)."""
+    from yuqing.incidents.clocks import ClockStatus
+
+    ref = incident.id + (" --demo" if demo else "")
+    zone = _zone()
+    waiting: dict[str, list[Any]] = {}
+    for clock in sorted(incident.clocks, key=lambda c: c.due_at):
+        if clock.status is ClockStatus.RUNNING:
+            waiting.setdefault(clock.completed_by, []).append(clock)
+    lines = []
+    for milestone, clocks in waiting.items():
+        names = say("、", ", ").join(
+            one_line(say(c.name_zh, c.name_en or c.name_zh), 200) for c in clocks
+        )
+        if milestone in _OWN_COMMANDS:
+            command = _own_command(milestone, ref)
+            if command is None or any(command in line for line in said):
+                continue
+        else:
+            word = _milestone_word(incident.plan, milestone)
+            command = f"yuqing incidents milestone {ref} {word} --by {say(*_NAME)}"
+        lines.append(
+            say(
+                "待“{milestone}”（{clocks}，截止 {due}）：{command}",
+                "awaiting '{milestone}' ({clocks}, due {due}): {command}",
+                milestone=_milestone_name(incident.plan, milestone),
+                clocks=names,
+                due=_local(clocks[0].due_at, zone),
+                command=command,
+            )
+        )
+    return lines
+
+
+def _clock_changes(before: _Before, incident: Any, zone: ZoneInfo) -> list[str]:
+    """The clocks an action started, met or missed, one line each; ``before`` holds each
+    clock's status and completion moment before it."""
     from yuqing.incidents.clocks import ClockStatus
 
     lines = []
     for clock in incident.clocks:
         name = one_line(say(clock.name_zh, clock.name_en or clock.name_zh), 200)
-        was = before.get(clock.id)
+        was, was_completed = before.get(clock.id, (None, None))
         if was is None and clock.status is ClockStatus.RUNNING:
             lines.append(
                 say(
@@ -1418,6 +1561,22 @@ def _clock_changes(before: dict[str, Any], incident: Any, zone: ZoneInfo) -> lis
                     "  started: {name}, due {due}",
                     name=name,
                     due=_local(clock.due_at, zone),
+                )
+            )
+        elif (
+            was is not None
+            and was_completed is None
+            and clock.completed_at is not None
+            and clock.status is ClockStatus.MISSED
+        ):
+            # Done after its deadline: a clock the scheduler had marked missed kept its
+            # status, and the action that completed it said nothing of it.
+            lines.append(
+                say(
+                    "  {name}：超时完成，延误 {d}",
+                    "  {name}: completed {d} late",
+                    name=name,
+                    d=_duration(clock.delay),
                 )
             )
         elif was is not None and was != clock.status:
@@ -1438,20 +1597,21 @@ def _act(
     incident_id: str,
     demo: bool,
     do: Callable[[IncidentService, Any], T],
-) -> tuple[T, Any, dict[str, Any], Any]:
+) -> tuple[T, Any, _Before, Any]:
     """Run ``do(service, incident)`` on the incident ``incident_id`` names; what it gave,
-    the incident before and its clocks' states before, and the incident after."""
+    the incident before and its clocks' states (status, completed) before, and the
+    incident after."""
 
-    def run(service: IncidentService) -> tuple[T, Any, dict[str, Any], Any]:
+    def run(service: IncidentService) -> tuple[T, Any, _Before, Any]:
         incident = _find_incident(service, incident_id, demo)
-        before = {clock.id: clock.status for clock in incident.clocks}
+        before = {clock.id: (clock.status, clock.completed_at) for clock in incident.clocks}
         done = do(service, incident)
         return done, incident, before, service.incident(incident.id)
 
     return _with_service(run, demo=demo)
 
 
-def _said_after(incident: Any, before: dict[str, Any], demo: bool) -> None:
+def _said_after(incident: Any, before: _Before, demo: bool) -> None:
     """The incident's state now, the clocks the action touched and what comes next."""
     from yuqing.incidents.timeline import state_name
 
@@ -1704,6 +1864,118 @@ def incidents_report(
 
 
 @incidents_app.command(
+    "milestone",
+    help=say(
+        "记录节点（如人员到岗、信息员在线）：等待它的时限随即完成。\n\n"
+        "向上报告、定级和状态变化另有命令（report、grade、move）。\n\n"
+        "节点可写预案中的名称（如“人员到岗”）、它完成的时限的名称（如“工作人员到岗”）"
+        "或代码，如 staff_at_posts",
+        "Record a milestone (staff at their posts, information officers online ...): "
+        "the clocks waiting for it are met.\n\n"
+        "The report upward, grading and states have commands of their own (report, grade, "
+        "move).\n\n"
+        "A milestone is named as the plan names it, by the clock it meets, or by its code, "
+        "e.g. staff_at_posts",
+    ),
+)
+def incidents_milestone(
+    incident_id: IncidentArgument,
+    milestone: Annotated[
+        str,
+        typer.Argument(
+            metavar=say("节点", "MILESTONE"),
+            help=say(
+                "哪个节点，如“人员到岗”“信息员在线”",
+                "the milestone, e.g. staff_at_posts, information_officers_online",
+            ),
+            show_default=False,
+        ),
+    ],
+    by: ByOption,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help=say(
+                "节点达成的时刻（默认：现在），如 2025-10-01T09:30",
+                "when it happened (default: now), e.g. 2025-10-01T09:30",
+            )
+        ),
+    ] = None,
+    note: Annotated[
+        str, typer.Option(help=say("备注，如到岗人员", "a note, e.g. who is at their post"))
+    ] = "",
+    role: RoleOption = None,
+    demo: DemoOption = False,
+) -> None:
+    """Record a milestone: the clocks waiting for it are met."""
+    from yuqing.incidents.refusals import refusal_of, refusal_text
+
+    settings = _settings(demo)
+    happened = _moment(at, "--at", _zone(settings))
+
+    def do(service: IncidentService, incident: Any) -> str:
+        code = _milestone_option(incident.plan, milestone)
+        actor = _acting(incident, by, role, settings, "")
+        try:
+            service.record_milestone(incident.id, code, actor, happened, note)
+        except YuqingError as error:
+            found = refusal_of(error)
+            if found is None or found.code != "milestone.own_action":
+                raise
+            # Recorded by the action it marks: said with the command that takes it.
+            command = _own_command(code, incident.id + (" --demo" if demo else ""))
+            raise _fail(
+                refusal_text(error, current())
+                + (
+                    say("；请用：{command}", "; use: {command}", command=command)
+                    if command
+                    else say(
+                        "；命令行暂不能记录联席会议",
+                        "; the command line cannot record joint meetings yet",
+                    )
+                )
+            ) from None
+        return code
+
+    code, before_incident, before, after = _act(incident_id, demo, do)
+    zone = _zone(settings)
+    name = _milestone_name(after.plan, code)
+    if code in before_incident.milestones:
+        typer.echo(
+            say(
+                "“{name}”已于 {at} 记录过：本次只记入时间线，时限不变（{id}）",
+                "'{name}' was recorded before, at {at}: this is added to the timeline only; "
+                "no clock changes ({id})",
+                name=name,
+                at=_local(before_incident.milestones[code], zone),
+                id=after.id,
+            )
+        )
+        return
+    typer.echo(
+        say(
+            "已记录“{name}”：{id}，{at}",
+            "recorded '{name}': {id} at {at}",
+            name=name,
+            id=after.id,
+            at=_local(after.milestones.get(code), zone),
+        )
+    )
+    changes = _clock_changes(before, after, zone)
+    for line in changes:
+        typer.echo(line)
+    if not changes:
+        typer.echo(
+            say(
+                "  没有正在等待此节点的时限",
+                "  no running clock was waiting for it",
+            )
+        )
+    for line in _awaited_milestones(after, demo):
+        typer.echo(line)
+
+
+@incidents_app.command(
     "ack",
     help=say(
         "凭确认链接中的令牌确认收到通知（相应的升级随即停止）。",
@@ -1878,16 +2150,18 @@ def report_clocks(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
+    # The period's clocks, not "the clocks due" in it: one met counts in the period it was
+    # met in, whenever its deadline (``clock_report``).
     typer.echo(
         say(
-            "{start} → {end} 到期的时限",
-            "clocks due {start} → {end}",
+            "{start} → {end} 的时限",
+            "clocks of {start} → {end}",
             start=_local(report.start, zone),
             end=_local(report.end, zone),
         )
     )
     if not report.rows:
-        typer.echo(say("此期间内没有到期的时限", "no clocks were due in this period"))
+        typer.echo(say("此期间内没有到期或完成的时限", "no clocks were due or met in this period"))
         return
     typer.echo(
         say(

@@ -280,10 +280,15 @@ def _number(value: float) -> str:
 
 def value_word(param: Any) -> str | None:
     """What ``param`` takes, for help: ``<文本>``/``<TEXT>``, a range as ``<1-1000>``;
-    None for a flag (it takes no value). A metavar given in the code is kept."""
+    None for a flag (it takes no value). An option's metavar given in the code is kept.
+
+    An argument's metavar is its name in the help's first column already (Typer writes
+    ``display_name_raw`` there): given as its value word too, the panel said
+    "事件编号  事件编号"; it gets the word of its type, as an argument named by its
+    parameter does ("file  <路径>")."""
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return None
-    if param.metavar is not None:
+    if param.metavar is not None and getattr(param, "param_type_name", "") != "argument":
         return str(param.metavar)
     desc = getattr(param, "type_descriptor", None)
     if desc is None:  # pragma: no cover - a Typer without descriptors

@@ -1505,7 +1505,7 @@ def feeds_list() -> None:
         if not feeds:
             typer.echo(
                 say(
-                    "还没有订阅源：请用 yuqing feeds add URL 添加",
+                    "还没有订阅源：请用 yuqing feeds add 网址 添加",
                     "no feeds yet: yuqing feeds add URL",
                 ),
                 err=True,
@@ -1513,7 +1513,7 @@ def feeds_list() -> None:
         return 0
 
     stop_without_store(
-        say("还没有订阅源（用 yuqing feeds add URL 添加）", "no feeds yet (yuqing feeds add URL)")
+        say("还没有订阅源（用 yuqing feeds add 网址 添加）", "no feeds yet (yuqing feeds add URL)")
     )
     with_context(run)
 
@@ -1966,7 +1966,7 @@ def monitors_list() -> None:
         if not monitors:
             typer.echo(
                 say(
-                    "还没有监测方案：请用 yuqing monitors add NAME QUERY 添加",
+                    "还没有监测方案：请用 yuqing monitors add 名称 检索式 添加",
                     "no monitors yet: yuqing monitors add NAME QUERY",
                 ),
                 err=True,
@@ -1975,7 +1975,7 @@ def monitors_list() -> None:
 
     stop_without_store(
         say(
-            "还没有监测方案（用 yuqing monitors add NAME QUERY 添加）",
+            "还没有监测方案（用 yuqing monitors add 名称 检索式 添加）",
             "no monitors yet (yuqing monitors add NAME QUERY)",
         )
     )

@@ -1189,7 +1189,9 @@ class IncidentService:
     def clock_report(
         self, start: datetime, end: datetime, as_of: datetime | None = None
     ) -> ClockReport:
-        """Every clock due in ``[start, end)``, met or missed, with the delay, and totals."""
+        """Every clock of ``[start, end)`` with the delay, and totals: a clock met is of the
+        period it was met in (whenever its deadline), any other (missed, running) of the
+        period its deadline falls in, so each is in one of consecutive periods."""
         start, end = utc(start), utc(end)
         if end <= start:
             raise ConfigError("the report period must end after it starts")

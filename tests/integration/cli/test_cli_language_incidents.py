@@ -247,7 +247,7 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     result = cli.invoke(app, period, env=ZH)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "2025-09-29 00:00 → 2025-09-30 00:00 到期的时限"
+    assert lines[0] == "2025-09-29 00:00 → 2025-09-30 00:00 的时限"
     assert "按单位和人员统计（按时完成 / 超时 / 计时中，总延误和最长延误）：" in lines
     report = next(line for line in lines if "发现、研判并报告领导" in line)
     assert "\t已超时\t延误 15 分钟\t" in report and "值班员丙" in report
@@ -258,10 +258,10 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     empty = cli.invoke(
         app, ["report", "clocks", "--from", "2024-01-01", "--to", "2024-01-02"], env=ZH
     )
-    assert "此期间内没有到期的时限" in empty.stdout
+    assert "此期间内没有到期或完成的时限" in empty.stdout
 
     english = cli.invoke(app, ["--lang", "en", *period], env=ZH)
-    assert english.stdout.startswith("clocks due 2025-09-29 00:00 → 2025-09-30 00:00\n")
+    assert english.stdout.startswith("clocks of 2025-09-29 00:00 → 2025-09-30 00:00\n")
     assert "MISSED\tdelay 15 min" in english.stdout
 
 
