@@ -164,11 +164,18 @@ class _DataFolderLog(logging.Handler):
 
         from yuqing.settings import load_settings
 
+        class QuietFile(RotatingFileHandler):
+            def handleError(self, record: logging.LogRecord) -> None:
+                # A record that cannot be written (the disk is full: the very thing the
+                # command is saying) is dropped; logging's own report of it put a
+                # traceback on the terminal.
+                pass
+
         try:
             folder = load_settings().data_dir
             if not folder.is_dir():
                 return None
-            handler = RotatingFileHandler(
+            handler = QuietFile(
                 folder / LOG_FILE_NAME,
                 maxBytes=_LOG_FILE_BYTES,
                 backupCount=1,
