@@ -30,7 +30,7 @@ from pydantic_settings import (
 )
 
 from yuqing.core.reasons import Reason
-from yuqing.core.validation import value_reason
+from yuqing.core.validation import toml_position, toml_reason, value_reason
 from yuqing.errors import ConfigError
 
 log = logging.getLogger("yuqing.settings")
@@ -408,11 +408,14 @@ def load_settings(**overrides: Any) -> Settings:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         file = str(_config_file())
-        raise ConfigError(
-            Reason(
-                f"{file}: not valid TOML ({exc})", "config.toml", {"file": file, "detail": str(exc)}
-            )
-        ) from None
+        # The command line says tomllib's English in Chinese from its kind (``detail``,
+        # coded ``toml.*``) and position; the English here stays tomllib's own.
+        what, line, column = toml_position(str(exc))
+        named: dict[str, Any] = {"file": file, "detail": toml_reason(what)}
+        if line is not None:
+            named.update(line=line, column=column)
+        code = "config.toml" if line is None else "config.toml_at"
+        raise ConfigError(Reason(f"{file}: not valid TOML ({exc})", code, named)) from None
     except UnicodeDecodeError as exc:
         file = str(_config_file())
         raise ConfigError(

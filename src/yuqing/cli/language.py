@@ -14,8 +14,9 @@ into Chinese too (``localise_click``), and so is the line of the ``--help`` opti
 itself. "Usage:" and the refusals of a mistyped command line ("No such option", "Missing
 argument") are English literals in the Click that Typer vendors, with no hook: the root
 command's class (``LocalisedGroup``) gives every command of ``yuqing`` a help formatter
-whose usage line is Chinese, and puts a refusal into Chinese as it passes on its way to
-be shown (``click_message``).
+whose usage line is Chinese, its placeholders ("[选项]", "命令 [参数]...") and arguments
+(``ARGUMENT_WORDS``: "网址", as the arguments panel and "缺少参数 '网址'" name it) too,
+and puts a refusal into Chinese as it passes on its way to be shown (``click_message``).
 
 Messages raised by the rest of yuqing (``YuqingError`` and the rejection reasons of an
 import) are English, for logs and the API; the command line frames them in its own
@@ -329,10 +330,45 @@ def _no_range(self: Any) -> str | None:
     return None
 
 
+# An argument's name as the help and the command line's refusals show it, in Chinese: the
+# usage line (用法：yuqing feeds add [选项] 网址), the first column of the arguments panel
+# and "缺少参数 '网址'" say the same word. Keyed by the parameter's name, so that every
+# command's argument of that name reads alike; an argument whose code gives a ``metavar``
+# (``say("事件编号", "INCIDENT_ID")``) shows that instead. In English the parameter's name
+# is shown as Typer shows it (``url``, and ``URL`` on the usage line).
+ARGUMENT_WORDS: dict[str, str] = {
+    "file": "文件",
+    "files": "文件",
+    "words": "检索词",
+    "url": "网址",
+    "name": "名称",
+    "query": "检索式",
+    "person": "人员",
+    "token": "令牌",
+}
+
+
+def argument_word(param: Any) -> str | None:
+    """The Chinese name of an argument with no ``metavar``, in a Chinese run (None: in
+    English, or a name ``ARGUMENT_WORDS`` lacks, which the help tests catch)."""
+    if _current != "zh" or param.metavar is not None:
+        return None
+    return ARGUMENT_WORDS.get(param.name or "")
+
+
+def _argument_name(self: Any) -> str:
+    """``TyperArgument.display_name_raw``: the metavar, else its word in the run's
+    language (Typer's: the parameter's name)."""
+    if self.metavar is not None:
+        return str(self.metavar)
+    return argument_word(self) or str(self.name)
+
+
 def _usage_name(self: Any) -> str:
     """An argument on the usage line as Click writes one: ``WORDS...``, ``[FILE]`` (Typer
-    0.29 wrote ``{words}...``)."""
+    0.29 wrote ``{words}...``); in Chinese its word (``检索词...``)."""
     name = self.metavar if self.metavar is not None else (self.name or "").upper()
+    name = argument_word(self) or name
     if not self.required:
         name = f"[{name}]"
     return f"{name}..." if self.nargs != 1 else name
@@ -352,6 +388,8 @@ def _plain_metavars() -> None:
             cls._get_number_range_help_str = _no_range
         if name == "TyperArgument" and hasattr(cls, "_usage_display_name"):
             cls._usage_display_name = _usage_name
+        if name == "TyperArgument" and hasattr(cls, "display_name_raw"):
+            cls.display_name_raw = property(_argument_name)
 
 
 # -- "Usage:" and the refusals of a mistyped command line ----------------------------------
@@ -553,13 +591,38 @@ def _localised(error: Exception) -> Exception:
     return _Refusal(shown, error.ctx, getattr(error, "exit_code", 2))
 
 
+# Click's and Typer's placeholders on a usage line, as the panels below it name them.
+_USAGE_PIECES: dict[str, tuple[str, str]] = {
+    "[OPTIONS]": ("[选项]", "[OPTIONS]"),
+    "COMMAND [ARGS]...": ("命令 [参数]...", "COMMAND [ARGS]..."),
+}
+
+
+def _usage_pieces(command: Any) -> Callable[[Any], list[str]]:
+    """``command.collect_usage_pieces``, its placeholders in the run's language.
+
+    Click keeps ``options_metavar`` (and Typer ``subcommand_metavar``) as one string per
+    command, fixed when the command is made; the language is known only when the usage
+    line is written (``YUQING_LANG`` is read again by the root command), so the words are
+    put in then."""
+    collect = type(command).collect_usage_pieces
+
+    def pieces(ctx: Any) -> list[str]:
+        shown: list[str] = collect(command, ctx)
+        return [say(*_USAGE_PIECES[piece]) if piece in _USAGE_PIECES else piece for piece in shown]
+
+    return pieces
+
+
 def _adopt(command: Any) -> None:
-    """Every command under ``command`` makes ``_Context``s (the usage line's formatter).
+    """Every command under ``command`` makes ``_Context``s (the usage line's formatter)
+    and words its usage line's placeholders in the run's language.
 
     Each command creates its own context from its ``context_class``; set on these
     instances, Typer's classes and every other Typer program keep theirs.
     """
     command.context_class = _Context
+    command.collect_usage_pieces = _usage_pieces(command)
     for sub in (getattr(command, "commands", None) or {}).values():
         _adopt(sub)
 
@@ -625,6 +688,7 @@ _SETTING_ZH: dict[str, str] = {
     "config.not_json": "{key}：不是有效的 JSON（来自 {where}）",
     "config.unreadable": "{key}：无法读取（来自 {where}）",
     "config.toml": "{file}：不是有效的 TOML（{detail}）",
+    "config.toml_at": "{file}：不是有效的 TOML（第 {line} 行第 {column} 列）：{detail}",
     "config.not_utf8": "{file}：不是 UTF-8 编码（第 {byte} 个字节）",
     "config.file_unreadable": "{file}：无法读取（{detail}）",
 }
@@ -642,7 +706,7 @@ def config_error_text(error: BaseException) -> str:
     setting by its key, why (pydantic's words put as ``yuqing.core.validation`` does for
     a plan) and where its value came from. A message with no Chinese is shown as it is."""
     from yuqing.core.reasons import Reason
-    from yuqing.core.validation import inner_zh, value_zh
+    from yuqing.core.validation import inner_zh, toml_zh, value_zh
     from yuqing.settings import InvalidSettings
 
     if _current != "zh":
@@ -654,6 +718,11 @@ def config_error_text(error: BaseException) -> str:
         params = dict(reason.params)
         if "where" in params:
             params["where"] = origin_text(str(params["where"]))
+        detail = params.get("detail")
+        if isinstance(detail, Reason) and detail.code.startswith("toml."):
+            # A kind of TOML error not known in Chinese is shown in tomllib's English,
+            # its position (the template's) in Chinese all the same.
+            params["detail"] = toml_zh(detail) or str(detail)
         return inner_zh(Reason(str(reason), reason.code, params), _SETTING_ZH) or str(reason)
 
     if isinstance(error, InvalidSettings):

@@ -172,6 +172,8 @@ _TOML_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("array_table_close", r"Expected '\]\]' at the end of an array declaration"),
         ("expected", r"Expected (?P<expect>.+)"),
         ("invalid_character", r"Found invalid character (?P<char>.+)"),
+        # A one-line string left open: tomllib comes upon the end of its line.
+        ("string_at_line_end", r"Illegal character '\\n'"),
         ("illegal_character", r"Illegal character (?P<char>.+)"),
         ("declared_twice", r"Cannot declare (?P<key>.+) twice"),
         ("overwrite", r"Cannot overwrite a value"),
@@ -200,6 +202,9 @@ _TOML_ZH: dict[str, str] = {
     "toml.array_table_close": "表数组名的末尾应有 ']]'",
     "toml.expected": "字符串没有结束：缺少结尾的 {expect}",
     "toml.invalid_character": "含有不允许的字符 {char}",
+    "toml.string_at_line_end": (
+        '字符串到行末还没有结束：缺少结尾的引号（跨行的文字须用三个引号 """ 括起来）'
+    ),
     "toml.illegal_character": "字符串中含有不允许的字符 {char}",
     "toml.declared_twice": "表 [{key}] 定义了两次",
     "toml.overwrite": "同一个键写了两次，或与已有的表同名",
@@ -222,6 +227,21 @@ def _dotted(key: str) -> str:
     """``('units', 'office')`` as ``units.office``; any other text as it is."""
     parts = [single or double for single, double in _KEY_PART.findall(key[: _MAX_SHOWN * 4])]
     return ".".join(parts) if parts else key
+
+
+_POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)\s*$")
+
+
+def toml_position(message: str) -> tuple[str, int | None, int | None]:
+    """A ``tomllib`` message without its ``(at line …, column …)``, and that line and
+    column (None when it names none; ``(at end of document)`` stays in the message).
+
+    The message is the one place Python 3.11 to 3.13 say the position (their
+    ``TOMLDecodeError`` has no ``lineno``/``colno``); 3.14 words it the same."""
+    match = _POSITION.search(message)
+    if match is None:
+        return message, None, None
+    return message[: match.start()], int(match["line"]), int(match["column"])
 
 
 def toml_reason(message: str) -> Reason:

@@ -180,7 +180,7 @@ def test_search_names_sources_as_the_console_does(cli: CliRunner, tmp_path: Path
 
 @pytest.mark.parametrize(
     ("env", "words"),
-    [(ZH, ("<文本>", "<1-1000>", "WORDS...")), (EN, ("<TEXT>", "<1-1000>", "WORDS..."))],
+    [(ZH, ("<文本>", "<1-1000>", "检索词...")), (EN, ("<TEXT>", "<1-1000>", "WORDS..."))],
 )
 def test_help_shows_plain_value_words_not_python_types(
     cli: CliRunner, env: dict[str, str], words: tuple[str, ...]

@@ -42,8 +42,8 @@ def _refused(cli: Any, args: list[str], lang: str) -> str:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--bogus"], ["用法：yuqing [OPTIONS] COMMAND", "没有此选项：--bogus"]),
-        (["ingest"], ["用法：yuqing ingest [OPTIONS]", "缺少参数 'files'。"]),
+        (["--bogus"], ["用法：yuqing [选项] 命令", "没有此选项：--bogus"]),
+        (["ingest"], ["用法：yuqing ingest [选项] 文件...", "缺少参数 '文件'。"]),
         (["ingest", "--nope", "a.jsonl"], ["没有此选项：--nope"]),
         (["bogus"], ["没有此命令：'bogus'。"]),
         (["monitors", "lis"], ["没有此命令：'lis'。是否要用 'list'？"]),
@@ -83,7 +83,7 @@ def test_the_help_pages_usage_line_speaks_the_runs_language(cli: Any, chinese: N
 
     chinese_page = cli.invoke(app, ["feeds", "add", "--help"], env={"YUQING_LANG": "zh"})
     assert chinese_page.exit_code == 0
-    assert "用法：yuqing feeds add [OPTIONS]" in chinese_page.output
+    assert "用法：yuqing feeds add [选项] 网址" in chinese_page.output
     assert "Usage:" not in chinese_page.output
     english_page = cli.invoke(app, ["--lang", "en", "feeds", "add", "--help"])
     assert "Usage: yuqing feeds add [OPTIONS]" in english_page.output
@@ -112,7 +112,7 @@ def test_a_real_run_with_no_language_set_refuses_in_chinese(rich: bool) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and done.stdout == ""
-    assert "用法：yuqing ingest [OPTIONS]" in done.stderr
+    assert "用法：yuqing ingest [选项] 文件..." in done.stderr
     assert "运行 'yuqing ingest --help' 查看帮助。" in done.stderr
     assert "错误" in done.stderr and "没有此选项：--nope" in done.stderr
     assert [word for word in ENGLISH_WORDS if word in done.stderr] == []
