@@ -395,24 +395,26 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
 
 
 def note_detection_elsewhere() -> None:
-    """Say that the posts just stored are not weighed for events, and never will be.
+    """Say that the posts just stored are queued for the process running detection.
 
-    Importing them again once that process stopped stored nothing (each post is stored
-    once: they were duplicates), so the note advises only what does weigh posts: pushing
-    them to the running server, whose detector takes them, or importing before it starts.
+    They are in ``detection_backlog`` (runtime.backlog): ``yuqing serve`` weighs them
+    within seconds, an import or replay holding the lease between its batches and as it
+    ends. A post much older than what that detector has weighed is skipped by it, as a
+    push would be: said, so that an archive imported into a live store is not expected
+    to raise events.
     """
     note(
         say(
             "同一数据库上另有进程（yuqing serve，或另一次导入或回放）在运行事件发现：这些信息"
-            "已入库、可检索，但不参与事件发现，以后重新导入也只会计为重复，不会再参与。需要"
-            "参与事件发现的信息，请在启动 yuqing serve 之前导入，或在它运行时推送到它的 API"
-            "（POST /api/v1/posts，需设置 YUQING_PUSH_TOKEN）",
+            "已入库、可检索，并已排队等待该进程进行事件发现：正在运行的 yuqing serve 会在"
+            "几秒内处理（如是导入或回放，则在其进行中和结束时处理）。比该进程已处理的最新"
+            "信息早两天以上的信息不参与事件发现，与推送给它时相同",
             "event detection runs in another process on this store (yuqing serve, or another "
-            "import or replay): these posts are stored and searchable but not weighed for "
-            "events, and importing them again will not weigh them (they count as "
-            "duplicates). To have posts weighed, import them before starting yuqing serve, "
-            "or, while it runs, push them to its API (POST /api/v1/posts, with "
-            "YUQING_PUSH_TOKEN set)",
+            "import or replay): these posts are stored and searchable, and queued for it to "
+            "weigh for events: a running yuqing serve weighs them within a few seconds (an "
+            "import or replay, between its batches and as it ends). Posts more than two days "
+            "older than the latest it has weighed are left out of events, as they would be "
+            "if pushed to it",
         )
     )
 

@@ -75,6 +75,8 @@ class Context:
                 on_occurrences=self.on_occurrences,
                 reload_detection=self._detection_stage if detect else None,
                 holds_lease=self.lease.confirm if detect and self.lease is not None else None,
+                # Not with detection off by the settings: no process would weigh them.
+                queue_for_detection=self.detection_elsewhere,
             )
         return self._ingestor
 
@@ -88,7 +90,7 @@ class Context:
             return True
         log.warning(
             "event detection runs in another process on this store (yuqing serve, or an "
-            "import): this one stores posts without weighing them for events"
+            "import): this one queues the posts it stores for that process to weigh"
         )
         return False
 

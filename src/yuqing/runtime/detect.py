@@ -80,6 +80,60 @@ def cue_dict(cue: SeverityCue) -> dict[str, Any]:
     }
 
 
+# The post a post reposts, as its sentiment goes: the reposted post's index in the same
+# batch, or the stored post's (sentiment, confidence); None when not known.
+Reposted = int | tuple[str, float | None] | None
+
+
+def inherit_reposted_sentiment(
+    sentiments: list[tuple[str | None, float | None]],
+    texts: Sequence[str],
+    reposted: Sequence[Reposted],
+) -> None:
+    """Give each bare repost (in ``sentiments``) the sentiment of the post it reposts.
+
+    A bare repost (转发微博, a bare //@u_x: chain, or an empty text) says nothing of its
+    own but spreads what it reposts: an angry post reposted 500 times is 500 angry posts
+    in an event's negative share, not one. The reposted post is followed up the chain
+    within the batch (a repost of a bare repost); a stored one already carries what it
+    inherited. A bare repost whose reposted post is not known keeps no sentiment.
+    """
+    bare = {
+        i
+        for i, parent in enumerate(reposted)
+        if parent is not None and (not texts[i].strip() or sentiment_model.is_bare_repost(texts[i]))
+    }
+    if not bare:
+        return
+    resolved: dict[int, tuple[str | None, float | None]] = {}
+    for start in sorted(bare):
+        chain: list[int] = []
+        i = start
+        found: tuple[str | None, float | None] = (None, None)
+        # Up the chain of bare reposts in this batch until a post with a sentiment of its
+        # own, a stored one, or an unknown one; links running in a circle end it.
+        while True:
+            if i in resolved:
+                found = resolved[i]
+                break
+            if i not in bare:
+                found = sentiments[i]
+                break
+            if i in chain:
+                break
+            chain.append(i)
+            parent = reposted[i]
+            if isinstance(parent, tuple):
+                found = parent
+                break
+            if parent is None:
+                break
+            i = parent
+        for j in chain:
+            resolved[j] = found
+            sentiments[j] = found
+
+
 def post_kinds(texts: Sequence[str], langs: Sequence[str]) -> list[str]:
     """Each post's incident kind by the shipped kind model (``none`` for none)."""
     return [label for label, _ in kind_model.default_model().predict_batch(texts, langs)]
@@ -602,11 +656,13 @@ class DetectionStage:
         originals: Sequence[bool] | None = None,  # neither reposts nor replies (titles)
         monitors: Sequence[int] = (),  # the monitors in force, matched or not
         story_starts: Sequence[bool] | None = None,  # first posts of their stories
+        reposted: Sequence[Reposted] | None = None,  # what each post reposts, when known
     ) -> DetectionOutput:
         with self._lock:
             self._checkpoint_if_due()
             self._batches_since_checkpoint += 1
-            # A bare repost (转发微博) spreads what it reposts: no sentiment of its own.
+            # A bare repost (转发微博) spreads what it reposts: no sentiment of its own, but
+            # that of the post it reposts when known (inherit_reposted_sentiment).
             known = [
                 i
                 for i, lang in enumerate(langs)
@@ -618,6 +674,8 @@ class DetectionStage:
             sentiments: list[tuple[str | None, float | None]] = [(None, None)] * len(texts)
             for i, (label, confidence) in zip(known, predicted, strict=True):
                 sentiments[i] = (label, round(confidence, 4))
+            if reposted is not None:
+                inherit_reposted_sentiment(sentiments, texts, reposted)
             if kinds is None:
                 kinds = post_kinds(texts, langs)
             cues = extract_cues_batch(texts)

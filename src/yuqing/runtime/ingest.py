@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
 from sqlalchemy.engine import Connection
@@ -41,18 +41,23 @@ from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.detect import (
     DetectionOutput,
     DetectionStage,
+    PostDetection,
+    Reposted,
     cue_dict,
     post_kinds,
     seed_from_store,
 )
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.storage import event_repo, repo
+from yuqing.storage import backlog_repo, event_repo, repo
 from yuqing.storage import schema as t
 from yuqing.storage.db import Database
 from yuqing.storage.full import told_full
 from yuqing.textproc.dedup import NearDuplicateIndex
 from yuqing.textproc.pipeline import TextFeatures, TextPipeline
+
+if TYPE_CHECKING:
+    from yuqing.runtime.backlog import Drained
 
 MAX_REJECTIONS_SHOWN = 1000
 _CATEGORIES = {c.value for c in SourceCategory}
@@ -159,6 +164,17 @@ def _text_hash(p: _Prepared) -> str:
 def story_key(identity: str) -> str:
     """A short, stable key for the story a post starts."""
     return "s" + xxhash.xxh3_128_hexdigest(identity.encode("utf-8"))
+
+
+def detection_columns(found: Sequence[PostDetection | None]) -> dict[str, list[Any]]:
+    """The posts' columns detection fills, a value per post (None: not weighed)."""
+    return {
+        "sentiment": [d.sentiment if d else None for d in found],
+        "sentiment_score": [d.sentiment_score if d else None for d in found],
+        "kind": [d.kind if d else None for d in found],
+        "cues": [[cue_dict(c) for c in d.cues] if d else None for d in found],
+        "event_key": [d.event_key if d else None for d in found],
+    }
 
 
 _gc_lock = threading.Lock()
@@ -277,8 +293,14 @@ class Ingestor:
         on_occurrences: Callable[[list[DetectedOccurrence], DetectionStage], None] | None = None,
         reload_detection: Callable[[], DetectionStage] | None = None,
         holds_lease: Callable[[], bool] | None = None,
+        queue_for_detection: bool = False,
     ) -> None:
         self.db = db
+        # Another process runs event detection on this store: the posts stored here are
+        # queued for it (runtime.backlog), not left unweighed.
+        self.queue_for_detection = queue_for_detection
+        # When this process last weighed the backlog, monotonic seconds.
+        self._backlog_drained = float("-inf")
         # Whether this process still holds the store's detection lease (storage.lease:
         # a PostgreSQL lock lives as long as its connection, which the server may drop).
         self._holds_lease = holds_lease
@@ -480,6 +502,7 @@ class Ingestor:
         look_back: bool,
     ) -> IngestSummary:
         self.refresh_monitors()
+        self._drain_backlog()
         summary = IngestSummary(origin=origin)
         with self.db.write() as conn:
             summary.run_id = repo.start_run(conn, origin, self.clock.now(), wall=self.wall.now())
@@ -493,11 +516,13 @@ class Ingestor:
                 on_start(summary)
             for chunk in batches:
                 for part in batched(chunk, self.settings.batch_size):
+                    self._drain_backlog(due_only=True)
                     # One batch at a time across threads: the dedup index is not shared-safe.
                     with self._lock, _collector_paused():
                         kept = self._ingest_batch(part, summary, default_source, source_kind, kept)
                 if on_batch is not None:
                     on_batch(summary)
+            self._drain_backlog()
             status = "done" if summary.ok else "done_with_rejections"
         except (KeyboardInterrupt, SystemExit):
             status = repo.INTERRUPTED
@@ -524,11 +549,7 @@ class Ingestor:
         kept: int,
     ) -> int:
         self.stages.start()
-        if self.detection is not None and self.detection.diverged and self._reload_detection:
-            self.detection = self._reload_detection()
-            log.warning(
-                "event detection went back to its last saved state: a batch it saw was not stored"
-            )
+        self._recover_detection()
         rejections: list[Rejection] = []
         prepared: list[_Prepared] = []
         seen_in_batch: dict[str, _Prepared] = {}
@@ -597,7 +618,8 @@ class Ingestor:
             [p.seen_at for p in prepared],
             normalised=True,
         )
-        stories = self._follow_reposts(prepared, stories)
+        linked = self._stored_links(prepared)
+        stories = self._follow_reposts(prepared, stories, linked)
         self.dedup.follow(stories)
         lap("dedup")
         monitors = self.monitors
@@ -611,11 +633,8 @@ class Ingestor:
             lambda i: self._match_doc(prepared[i], features[i], kinds[i] if kinds else None),
         )
         lap("monitors")
-        try:
-            # From here the detection stage may have seen the batch: if it is not stored
-            # (an error, Ctrl-C, SIGTERM at any point), the stage has diverged from the
-            # store and must not be saved (see ``DetectionStage.diverged``).
-            detected = self._detect(prepared, features, stories, matches, now, kinds)
+        with self._seen_until_stored(prepared):
+            detected = self._detect(prepared, features, stories, matches, now, kinds, linked)
             lap("detection")
             with self.db.write() as conn:
                 new_ids = self._store(conn, prepared, features, stories, matches, now, detected)
@@ -628,10 +647,6 @@ class Ingestor:
                     kept_so_far=kept,
                     wall=self.wall.now(),
                 )
-        except BaseException:
-            if prepared and self.detection is not None:
-                self.detection.diverged = True
-            raise
         summary.stored += len(new_ids)
         summary.duplicates += duplicates + len(prepared) - len(new_ids)
         summary.rejected += len(rejections)
@@ -642,35 +657,99 @@ class Ingestor:
         summary.rejections.extend(rejections[: max(0, room)])
         lap("store")
         self.stages.posts += len(chunk)
+        self._tell_occurrences(detected)
+        return kept
+
+    def _recover_detection(self) -> None:
+        """Go back to the detection stage as last saved when a batch it saw was not stored."""
+        if self.detection is not None and self.detection.diverged and self._reload_detection:
+            self.detection = self._reload_detection()
+            log.warning(
+                "event detection went back to its last saved state: a batch it saw was not stored"
+            )
+
+    @contextmanager
+    def _seen_until_stored(self, posts: Sequence[_Prepared]) -> Iterator[None]:
+        """Detection of ``posts`` and the write of its outcome, inside.
+
+        Once the detection stage has seen posts whose outcome is not stored (an error,
+        Ctrl-C, SIGTERM at any point), it has diverged from the store and must not be
+        saved (see ``DetectionStage.diverged``).
+        """
+        try:
+            yield
+        except BaseException:
+            if posts and self.detection is not None:
+                self.detection.diverged = True
+            raise
+
+    def _tell_occurrences(self, detected: DetectionOutput | None) -> None:
+        """Hand what detection emitted to its handler, once it is stored."""
         if detected is not None and detected.occurrences and self._on_occurrences is not None:
             assert self.detection is not None
             self._on_occurrences(detected.occurrences, self.detection)
-        return kept
 
-    def _follow_reposts(self, prepared: Sequence[_Prepared], stories: list[str]) -> list[str]:
+    def drain_detection_backlog(self, *, stop: Callable[[], bool] | None = None) -> Drained | None:
+        """Weigh the posts other processes queued while this one ran detection
+        (``runtime.backlog``); None when this ingestor runs no detection."""
+        from yuqing.runtime.backlog import drain
+
+        return drain(self, stop=stop)
+
+    def _drain_backlog(self, *, due_only: bool = False) -> None:
+        """Drain the backlog before, between (``due_only``: every few seconds) and after
+        a run's batches, so that queued posts are weighed in their place in stream time.
+        A drain that fails is logged: the run goes on, and the posts stay queued."""
+        from yuqing.runtime.backlog import BACKLOG_SECONDS
+
+        if self.detection is None:
+            return
+        if due_only and time.monotonic() - self._backlog_drained < BACKLOG_SECONDS:
+            return
+        self._backlog_drained = time.monotonic()
+        try:
+            self.drain_detection_backlog()
+        except Exception:
+            log.exception("the detection backlog could not be weighed; it is tried again later")
+
+    def _stored_links(self, prepared: Sequence[_Prepared]) -> dict[str, repo.LinkedPost]:
+        """The stored posts that the batch's reposts and replies link to, by identity.
+
+        Read once for the batch (``repo.linked_posts_of``): the stories reposts and
+        replies follow, and the sentiments bare reposts take. A linked post in the batch
+        itself is not read.
+        """
+        # A post with an id is known by it: its identity is post_identity(source, id).
+        in_batch = {p.identity for p in prepared if p.record.external_id}
+        unknown = {
+            identity
+            for p in prepared
+            for link in (p.record.repost_of, p.record.reply_to)
+            if link and (identity := post_identity(p.source.slug, link)) not in in_batch
+        }
+        if not unknown:
+            return {}
+        with self.db.read() as conn:
+            return repo.linked_posts_of(conn, list(unknown))
+
+    def _follow_reposts(
+        self,
+        prepared: Sequence[_Prepared],
+        stories: list[str],
+        linked: dict[str, repo.LinkedPost],
+    ) -> list[str]:
         """A repost or a comment belongs to the story of the post it answers.
 
         Weibo reposts carry their own comment, often with nothing of the original left
         (or nothing at all), and comments rarely repeat what they comment on; the repost
         or reply link says which story they spread or react to. A repost follows the
         original (``repost_of``), else the post it replies to (``reply_to``), when that
-        post is in the batch or stored; otherwise it keeps its own story.
+        post is in the batch or stored (``linked``); otherwise it keeps its own story.
         """
-        # A post with an id is known by it: its identity is post_identity(source, id).
-        parents: dict[str, str] = {}
+        parents: dict[str, str] = {identity: post[0] for identity, post in linked.items()}
         for p, key in zip(prepared, stories, strict=True):
             if p.record.external_id:
                 parents[p.identity] = key
-        wanted = {
-            post_identity(p.source.slug, link)
-            for p in prepared
-            for link in (p.record.repost_of, p.record.reply_to)
-            if link
-        }
-        unknown = [identity for identity in wanted if identity not in parents]
-        if unknown:
-            with self.db.read() as conn:
-                parents.update(repo.story_keys_of(conn, unknown))
         followed = list(stories)
         # Again until nothing moves: a reply to a reply listed before its parent (a feed,
         # newest first; a parent without a date) still reaches the story at the root of
@@ -699,6 +778,7 @@ class Ingestor:
         matches: Sequence[list[int]],
         now: datetime,
         kinds: Sequence[str] | None = None,
+        linked: dict[str, repo.LinkedPost] | None = None,
     ) -> DetectionOutput | None:
         if self.detection is None or not prepared or not self._still_detecting():
             return None
@@ -738,6 +818,7 @@ class Ingestor:
             story_starts=[
                 story == story_key(p.identity) for p, story in zip(prepared, stories, strict=True)
             ],
+            reposted=_reposted(prepared, linked or {}),
         )
 
     def _still_detecting(self) -> bool:
@@ -757,11 +838,12 @@ class Ingestor:
             return True
         log.error(
             "event detection stopped in this process: its detection lease was lost (the "
-            "database dropped its connection) and another process holds it now; posts are "
-            "stored here without being weighed for events (restart to detect here again)"
+            "database dropped its connection) and another process holds it now; posts "
+            "stored here are queued for that process to weigh (restart to detect here again)"
         )
         self.detection = None
         self._reload_detection = None
+        self.queue_for_detection = True
         return False
 
     def _prepare(
@@ -868,11 +950,7 @@ class Ingestor:
             "raw": [r.raw for r in records],
         }
         if found is not None:
-            columns["sentiment"] = [d.sentiment if d else None for d in found]
-            columns["sentiment_score"] = [d.sentiment_score if d else None for d in found]
-            columns["kind"] = [d.kind if d else None for d in found]
-            columns["cues"] = [[cue_dict(c) for c in d.cues] if d else None for d in found]
-            columns["event_key"] = [d.event_key if d else None for d in found]
+            columns.update(detection_columns(found))
         new_ids = repo.insert_posts(conn, columns)
         if len(new_ids) == len(posts):
             ids = [new_ids[identity] for identity in identities]
@@ -907,6 +985,8 @@ class Ingestor:
         repo.bump_source_items(conn, dict(Counter(source_ids)), now)
         if detected is not None:
             self._store_detection(conn, detected, now)
+        elif self.queue_for_detection:
+            backlog_repo.queue_posts(conn, ids, now)
         return ids
 
     @staticmethod
@@ -968,6 +1048,31 @@ class Ingestor:
             event_repo.merge_event_posts(conn, gone_key, keep_key)
         key_of = {o.event_id: stage.key(o.event_id) for o in detected.occurrences if o.event_id}
         event_repo.add_occurrences(conn, detected.occurrences, key_of, now)
+
+
+def _reposted(
+    prepared: Sequence[_Prepared], linked: dict[str, repo.LinkedPost]
+) -> list[Reposted] | None:
+    """What each post reposts (``repost_of``), as a bare repost's sentiment comes from it:
+    the reposted post's place in the batch, or its stored sentiment; None when unknown.
+    None for a batch without reposts."""
+    if not any(p.record.repost_of for p in prepared):
+        return None
+    in_batch = {p.identity: i for i, p in enumerate(prepared) if p.record.external_id}
+    found: list[Reposted] = []
+    for p in prepared:
+        link = p.record.repost_of
+        if not link:
+            found.append(None)
+            continue
+        identity = post_identity(p.source.slug, link)
+        place = in_batch.get(identity)
+        if place is not None:
+            found.append(place)
+            continue
+        stored = linked.get(identity)
+        found.append((stored[1], stored[2]) if stored is not None and stored[1] else None)
+    return found
 
 
 def _inherited_kind(record: PostRecord, source: repo.SourceInfo) -> AuthorKind:

@@ -15,6 +15,7 @@ import httpx
 
 from yuqing.core.shown import one_line
 from yuqing.errors import StorageError
+from yuqing.runtime.backlog import BACKLOG_SECONDS
 from yuqing.runtime.context import Context
 from yuqing.runtime.feeds import poll_due_feeds
 from yuqing.runtime.retention import purge_expired_posts
@@ -121,8 +122,10 @@ class Workers:
 
 
 def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = True) -> None:
-    """Feed polling every 30 s (each feed on its own schedule), hourly retention, and
-    (unless the caller runs its own, as the demo does) the plan engine's scheduler."""
+    """Feed polling every 30 s (each feed on its own schedule), hourly retention, the
+    detection backlog every few seconds (posts other processes stored, weighed here when
+    this process runs detection), and (unless the caller runs its own, as the demo does)
+    the plan engine's scheduler."""
     client = httpx.Client(
         headers={"User-Agent": "yuqing/0.1 (+public-opinion duty desk)"},
         follow_redirects=True,
@@ -131,6 +134,12 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
     # closes a connection still open at its timeout), so a feed that hangs or trickles
     # delays the others by that long at most, and its health and the log say so.
     workers.every("feeds", 30.0, lambda: poll_due_feeds(ctx, client))
+
+    def weigh_backlog() -> None:
+        if ctx.running_detection is not None:  # this process holds the detection lease
+            ctx.ingestor.drain_detection_backlog(stop=workers.stopping.is_set)
+
+    workers.every("detection-backlog", BACKLOG_SECONDS, weigh_backlog)
     if incidents:
         from yuqing.runtime.scheduler import start_incident_workers
 

@@ -192,15 +192,24 @@ def content_hashes_of(conn: Connection, identities: Sequence[str]) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
-def story_keys_of(conn: Connection, identities: Sequence[str]) -> dict[str, str]:
-    """The story key of each stored post, by post identity."""
+# A stored post as a repost or reply of it sees it: (story key, sentiment, confidence).
+LinkedPost = tuple[str, str | None, float | None]
+
+
+def linked_posts_of(conn: Connection, identities: Sequence[str]) -> dict[str, LinkedPost]:
+    """Of each stored post, by post identity: its story key, its sentiment and that
+    sentiment's confidence (None when it has none).
+
+    What a repost or reply takes from the post it links to: its story, and for a bare
+    repost the sentiment too. One query a batch, both read at once.
+    """
     rows = _select_in(
         conn,
-        'SELECT posts.identity, stories."key" FROM posts '
-        "JOIN stories ON stories.id = posts.story_id WHERE posts.identity IN",
+        'SELECT posts.identity, stories."key", posts.sentiment, posts.sentiment_score '
+        "FROM posts JOIN stories ON stories.id = posts.story_id WHERE posts.identity IN",
         identities,
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def story_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:

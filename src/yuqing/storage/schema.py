@@ -341,6 +341,16 @@ post_monitors = Table(
     Index("ix_post_monitors_monitor_id", "monitor_id"),
 )
 
+# Posts stored while another process ran event detection on the store (it held the
+# detection lease): that process weighs them later, oldest first (runtime.backlog). A
+# purged post leaves the queue with it (migration 0011).
+detection_backlog = Table(
+    "detection_backlog",
+    metadata,
+    Column("post_id", Id, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    _ts("queued_at", nullable=False),
+)
+
 # Aggregates survive the purge of raw posts: counts per source per minute of stream time.
 post_counts = Table(
     "post_counts",

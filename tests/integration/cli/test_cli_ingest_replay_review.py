@@ -94,17 +94,28 @@ def test_import_while_detection_runs_elsewhere_advises_what_works(
         lease.release()
     assert told.exit_code == 0, told.output
     assert "入库 5 条" in told.stdout
-    assert "已入库、可检索，但不参与事件发现" in told.stderr
-    assert "以后重新导入也只会计为重复" in told.stderr
-    assert "请在启动 yuqing serve 之前导入" in told.stderr
-    assert "POST /api/v1/posts" in told.stderr
-    # The old advice, which stored nothing once followed:
-    assert "停止该进程后重新导入" not in told.stderr
-    again = run(ZH, "ingest", str(path))
-    assert "入库 0 条，重复 5 条" in again.stdout  # as the note said
+    assert "已入库、可检索，并已排队等待该进程进行事件发现" in told.stderr
+    assert "正在运行的 yuqing serve 会在几秒内处理" in told.stderr
+    # The earlier advice, needed while such posts were never weighed:
+    assert "不参与事件发现，以后重新导入" not in told.stderr
+    assert "请在启动 yuqing serve 之前导入" not in told.stderr
+    assert "queued for it to weigh for events" in english.stderr
+    assert "a running yuqing serve weighs them within a few seconds" in english.stderr
+    assert "importing them again will not weigh them" not in english.stderr
 
-    assert "importing them again will not weigh them" in english.stderr
-    assert "stop it and import again" not in english.stderr
+    # As the note says: the next process to run detection weighs them (here an import,
+    # as after `serve` stopped), and importing them again stays a no-op.
+    again = run(ZH, "ingest", str(path))
+    assert "入库 0 条，重复 5 条" in again.stdout
+    db = Database(f"sqlite:///{data_dir / 'yuqing.db'}")
+    try:
+        with db.read() as conn:
+            kinds = [row[0] for row in conn.exec_driver_sql("SELECT kind FROM posts")]
+            queued = conn.exec_driver_sql("SELECT count(*) FROM detection_backlog").scalar()
+    finally:
+        db.dispose()
+    assert len(kinds) == 10 and None not in kinds
+    assert queued == 0
 
 
 def test_the_purge_note_advice_works(data_dir: Path, tmp_path: Path) -> None:
@@ -215,7 +226,7 @@ def test_one_shot_commands_keep_the_log_off_the_terminal(data_dir: Path, tmp_pat
         lease.release()
     assert imported.returncode == 0, imported.stderr
     assert "event detection runs in another process" not in imported.stderr
-    assert "已入库、可检索，但不参与事件发现" in imported.stderr
+    assert "已入库、可检索，并已排队等待该进程进行事件发现" in imported.stderr
     assert second.returncode == 1
     # Said once, in the reader's language: no log line before it.
     assert second.stderr.count("另一个进程正在此数据库上运行事件发现") == 1, second.stderr

@@ -1,5 +1,6 @@
-"""Bare reposts (转发微博) are stored without a sentiment and leave an event's negative share
-as its posts with words of their own make it; `eval labels` gives them null likewise."""
+"""Bare reposts (转发微博) of a post not known are stored without a sentiment (the model read
+转发微博 as approval); `eval labels`, which knows no reposted posts, gives them null likewise.
+A bare repost of a known post takes its sentiment: test_repost_sentiment.py."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ def test_a_bare_repost_is_stored_without_a_sentiment(
 ) -> None:
     records = [
         {"id": "o", "text": "化工厂爆炸，太可怕了，有关部门到底管不管"},
-        {"id": "bare", "text": "转发微博", "repost_of": "o"},
-        {"id": "chain", "text": "//@u_d60cdf683c98:转发微博", "repost_of": "o"},
+        {"id": "bare", "text": "转发微博", "repost_of": "gone"},
+        {"id": "chain", "text": "//@u_d60cdf683c98:转发微博"},
         {"id": "said", "text": "转发，太气人了，必须严查", "repost_of": "o"},
     ]
     ctx = open_context(make_settings(database_url=database_url), clock=FakeClock(AT))

@@ -227,7 +227,7 @@ def test_a_schema_upgrade_that_fills_the_disk_leaves_the_schema_as_it_was(
 ) -> None:
     posts = write_jsonl(tmp_path / "posts.jsonl", (post(n) for n in range(3000)))
     assert disk.yuqing("ingest", str(posts)).returncode == 0
-    # The last step, 0010, indexes every post: taken back, it has room to fail in.
+    # Step 0010 indexes every post: taken back (with 0011 after it), it has room to fail in.
     downgrade = (
         "import json, sys\n"
         "from alembic import command\n"
@@ -251,7 +251,7 @@ def test_a_schema_upgrade_that_fills_the_disk_leaves_the_schema_as_it_was(
     _stored_once(disk, 3000)
     upgraded = disk.yuqing("db", "upgrade")
     assert upgraded.returncode == 0
-    assert "database schema upgraded from revision 0009 to 0010" in upgraded.stdout
+    assert "database schema upgraded from revision 0009 to 0011" in upgraded.stdout
 
 
 def _free_port() -> int:

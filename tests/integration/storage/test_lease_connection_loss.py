@@ -116,8 +116,10 @@ def test_ingestion_stops_detecting_once_another_process_took_the_lease(
         second = open_context(make_settings(database_url=postgres_url))
         assert second.ingestor.detection is not None  # took the freed lease
         summary = first.ingestor.ingest(_items(5, 100), origin="t")
-        assert summary.stored == 5  # stored, not weighed
+        assert summary.stored == 5  # stored, not weighed here: queued for the new holder
         assert first.ingestor.detection is None and first.detection_elsewhere
+        drained = second.ingestor.drain_detection_backlog()
+        assert drained is not None and drained.weighed == 5
     finally:
         if second is not None:
             second.close()
