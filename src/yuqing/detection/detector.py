@@ -1820,6 +1820,8 @@ class EventDetector:
         before = sum(event.bins.get(last_bin - window_bins - i, 0) for i in range(window_bins))
         kind, kind_count, kinds_total = self._event_kind(event)
         as_of = self._clock_dt or event.last_seen
+        keywords = self._keywords(event, cfg.summary_keywords)
+        title_id, title = _on_topic_title(event, keywords)
         return EventSummary(
             event_id=event.id,
             active=active,
@@ -1849,9 +1851,9 @@ class EventDetector:
                 if event.sentiments >= cfg.min_sentiment_posts
                 else None
             ),
-            keywords=self._keywords(event, cfg.summary_keywords),
-            representative_post_id=event.rep_post_id,
-            representative_text=event.rep_text,
+            keywords=keywords,
+            representative_post_id=title_id,
+            representative_text=title,
             cues=(+event.cues).most_common(5),
             merged_from=list(event.merged_from),
         )
@@ -1890,6 +1892,40 @@ def _represent(event: _Event, post: DetectionPost | None = None) -> None:
         event.rep_post_id = post.post_id
         event.rep_text = text[:_REPRESENTATIVE_CHARS]
         event.rep_text_story = top
+
+
+# How many of an event's keywords a replacement title must name one of (_on_topic_title).
+_TITLE_KEYWORDS = 3
+
+
+def _on_topic_title(event: _Event, keywords: Sequence[str]) -> tuple[str, str]:
+    """The event's title post: its most copied story's (``_represent``), unless that
+    names none of the event's keywords while another remembered story names one of the
+    leading ones.
+
+    An everyday post gone viral that joined an event ("学期末要交的表格好多", copied sixty
+    times) could be its most copied story and so its title, though it says nothing of
+    what happened: the most copied story that names what the event is about titles it
+    instead. Chosen when a summary is made, from the few stories whose first post the
+    event keeps, so the keywords of the moment decide and nothing is stored."""
+    current = (event.rep_post_id, event.rep_text)
+    if not keywords or not event.heads or _names_any(event.rep_text, keywords):
+        return current
+    stories = event.stories
+    leading = keywords[:_TITLE_KEYWORDS]
+    named = [
+        (stories.get(story, 0), head)
+        for story, head in event.heads.items()
+        if _names_any(head[1], leading)
+    ]
+    if not named:
+        return current
+    return max(named, key=lambda found: found[0])[1]
+
+
+def _names_any(text: str, keywords: Sequence[str]) -> bool:
+    lowered = text.lower()  # keywords are lower-cased tokens ("s213" of "S213省道")
+    return any(keyword in lowered for keyword in keywords)
 
 
 _MAX_PLACE_NAMES = 200

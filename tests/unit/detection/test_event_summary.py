@@ -204,11 +204,11 @@ def test_a_story_known_only_by_copies_takes_its_first_original_post_when_one_com
             ("c1", "notice", False, "转发//@县应急局:河堤决口"),
             ("c2", "notice", False, "@县应急局 真的吗"),
             ("o1", "other", True, "雨好大"),
-            ("n1", "notice", True, "县应急局：河堤决口，已转移群众"),
+            ("n1", "notice", True, "县应急局：云溪县河堤决堤，已转移群众"),
             ("c3", "notice", False, "转发微博"),
         ]
     )
-    assert _summary_of(posts) == ("n1", "县应急局：河堤决口，已转移群众")
+    assert _summary_of(posts) == ("n1", "县应急局：云溪县河堤决堤，已转移群众")
 
 
 def test_a_story_tipped_to_the_top_by_bare_reposts_takes_its_original_when_it_comes() -> None:
@@ -220,12 +220,12 @@ def test_a_story_tipped_to_the_top_by_bare_reposts_takes_its_original_when_it_co
             ("c0", "c", True, "雨还在下"),
             ("q0", "notice", False, "@县应急局 真的吗"),
             *[(f"r{i}", "notice", False, "") for i in range(4)],
-            ("n0", "notice", True, "县应急局：河堤决口，已转移群众"),
+            ("n0", "notice", True, "县应急局：云溪县河堤决堤，已转移群众"),
         ]
     )
     for bare in posts[5:9]:  # reposts without a word of their own (r0-r3)
         bare.tokens = []
-    assert _summary_of(posts) == ("n0", "县应急局：河堤决口，已转移群众")
+    assert _summary_of(posts) == ("n0", "县应急局：云溪县河堤决堤，已转移群众")
 
 
 def test_a_top_story_of_comments_alone_leaves_the_title_to_an_original_post() -> None:
@@ -358,3 +358,31 @@ def test_an_english_event_is_named_by_its_own_words_too() -> None:
     summary = run.detector.event(event_id)
     assert summary is not None
     assert set(summary.keywords[:2]) == {"helicopter", "glasgow"}
+
+
+def test_a_viral_everyday_post_that_joined_the_event_does_not_title_it() -> None:
+    # The demo's school poisoning was titled "学期末要交的表格好多" for an hour: an everyday
+    # post copied more often than any of the event's own stories had joined it.
+    posts = _story_posts(
+        [
+            ("n0", "notice", True, "【通报】云溪县河堤决堤，已转移群众两千人"),
+            ("n1", "notice", False, "转发微博"),
+            ("v0", "viral", True, "学期末要交的表格好多"),
+            *[(f"v{i}", "viral", False, f"+{i} 学期末要交的表格好多") for i in range(1, 5)],
+            ("a0", "other", True, "网友拍到河堤渗水"),
+        ]
+    )
+    assert _summary_of(posts) == ("n0", "【通报】云溪县河堤决堤，已转移群众两千人")
+
+
+def test_a_title_naming_the_event_stays_though_a_less_copied_story_names_more() -> None:
+    posts = _story_posts(
+        [
+            ("a0", "a", True, "河堤那边好多人"),
+            ("c0", "c", True, "雨还在下"),
+            ("n0", "notice", True, "云溪县河堤决堤"),
+            *[(f"n{i}", "notice", False, "转发微博") for i in range(1, 4)],
+            ("b0", "b", True, "云溪县洪水决堤，已转移群众"),
+        ]
+    )
+    assert _summary_of(posts) == ("n0", "云溪县河堤决堤")
