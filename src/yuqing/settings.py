@@ -99,7 +99,9 @@ class Settings(BaseSettings):
         description="notification channels by slug, e.g. [notify.email] host = ...",
     )
     display_timezone: str = Field(
-        "Asia/Shanghai", description="time zone in which times are shown to people"
+        "Asia/Shanghai",
+        description="time zone in which times are shown to people, and in which imported "
+        "or pushed times without a zone are read",
     )
     detection: bool = Field(
         True, description="run sentiment, kind, severity cues and event detection on ingest"

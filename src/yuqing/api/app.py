@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote_to_bytes
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection
@@ -31,7 +31,9 @@ from yuqing.core.posts import (
     SourceCategory,
     refuse_json_constant,
 )
+from yuqing.core.reasons import slug_refusal
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
+from yuqing.detection.model import DetectionConfig
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
 from yuqing.incidents.durations import duration_words
 from yuqing.incidents.lifecycle import State
@@ -39,14 +41,23 @@ from yuqing.incidents.timeline import entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.push import parse_push_batch
+from yuqing.sources.push import (
+    BodyRefused,
+    content_coding,
+    inflated,
+    parse_push_batch,
+    source_refused,
+)
+from yuqing.sources.reasons import future_reworded
 from yuqing.sources.rss import display_url
 from yuqing.storage import console_queries, event_repo, incident_repo, repo
 from yuqing.storage.full import DiskFull
 from yuqing.storage.search import MAX_QUERY_CHARS, SearchHit
 from yuqing.web.i18n import (
     LANGUAGES,
+    LEVEL_COLOURS,
     feed_error,
+    level_name,
     pick_language,
     query_reason,
     translator,
@@ -358,6 +369,7 @@ def detection_warmup(
             "warmup_seconds": round(detector.warmup_span),
             "strict_from": None,
             "strict_from_utc": None,
+            "strict_started": False,
             "strict_after_minutes": (None if early_span is None else round(early_span / 60)),
             "strict_after_seconds": None if early_span is None else round(early_span),
         }
@@ -375,22 +387,43 @@ def detection_warmup(
         "warmup_seconds": round(detector.warmup_span),
         "strict_from": fmt(strict) if strict is not None else None,
         "strict_from_utc": utc_iso(strict),
+        # The stricter rule applies already ("from 07:00" at 09:17 read as to come).
+        "strict_started": strict is not None and utc(strict) <= utc(now),
         "strict_after_minutes": None,
         "strict_after_seconds": None,
     }
+
+
+def detection_rules(ctx: Context) -> DetectionConfig:
+    """The rules detection runs under: this process's detector's, else the defaults
+    (another process's detector runs under them too: they are not settings)."""
+    stage = ctx.running_detection
+    return stage.detector.config if stage is not None else DetectionConfig()
+
+
+def quiet_before(ctx: Context, now: datetime) -> datetime:
+    """Events last seen before this have died down: no post for as long as detection
+    follows an event of fewer than ``large_event_posts`` posts (``idle_small``, 6 hours)
+    before it retires it. Detection follows a larger one for ``idle_large`` (2 days) and
+    a post in that time brings it back: the console says it died down as of now, and
+    says so again in the words of its legend. An event detection retired has died down
+    whenever it was last seen."""
+    return utc(now) - detection_rules(ctx).idle_small
 
 
 def overview_data(ctx: Context) -> dict[str, Any]:
     """Figures for the overview page and ``GET /api/v1/stats``."""
     _fmt = time_formatter(ctx)
     now = ctx.clock.now()
+    quiet = quiet_before(ctx, now)
     with ctx.db.read() as conn:
         posts_total = repo.count_posts(conn)
         stories_total = repo.count_stories(conn)
         per_minute = repo.posts_per_minute(conn, now, minutes=60)
-        stories = repo.latest_stories(conn, limit=15)
+        stories = console_queries.stories_listed(conn, limit=15)
         monitors = repo.list_monitors(conn)
-        events = event_repo.latest_events(conn, limit=12)  # raised ones first
+        # In an order that holds from one refresh to the next (raised ones first).
+        events = console_queries.events_listed(conn, 12, quiet)
         events_total, events_raised = event_repo.count_events(conn)
         matched = repo.monitor_post_counts(conn)
         last_bursts = event_repo.last_monitor_bursts(conn)
@@ -409,7 +442,10 @@ def overview_data(ctx: Context) -> dict[str, Any]:
             "monitor": clip(b.monitor_name, MAX_MONITOR_NAME_SHOWN),
             "at": _fmt(b.at),
             "at_utc": utc_iso(b.at),
+            # The posts in its window when it was flagged; the monitor's matches in all
+            # beside them (a burst of 5 of a monitor that has matched 1,053).
             "posts": b.posts,
+            "monitor_matched": matched.get(b.monitor_id) if b.monitor_id is not None else None,
             "expected": round(b.expected, 1),
             "window_minutes": b.window_minutes,
             "window_seconds": 60 * b.window_minutes,
@@ -443,7 +479,7 @@ def overview_data(ctx: Context) -> dict[str, Any]:
         "events_total": events_total,
         "events_raised": events_raised,
         "detection_warmup": detection_warmup(ctx, now, _fmt),
-        "events": [event_shown(e, took_in[e.key], merged, _fmt) for e in events],
+        "events": [event_shown(e, took_in[e.key], merged, _fmt, quiet) for e in events],
         "monitors": [
             {
                 "id": m.id,
@@ -531,8 +567,6 @@ MAX_POST_SHOWN = 280
 MAX_TIMELINE_SHOWN = 300
 # An id in a page's address: incidents' are about 20 characters, events' keys at most 80.
 MAX_ID_IN_PATH = 200
-# The level colours of the plan shipped with yuqing, for a level a plan gives none.
-LEVEL_COLOURS = {"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}
 # The sentiments detection stores on a post; another is not shown.
 SENTIMENTS = frozenset({"negative", "neutral", "positive"})
 
@@ -557,11 +591,7 @@ def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict
     if not isinstance(level, str) or not level:
         return {"text": say("level_none"), "colour": None}
     colour = LEVEL_COLOURS.get(level)
-    text = say("level_label").format(
-        level=clip(level, 8), colour=say(f"colour_{colour}") if colour else ""
-    )
-    if not colour:
-        text = say("level_label_plain").format(level=clip(level, 8))
+    text = level_name(clip(level, 8) or "", say)
     if not decided:
         text = say("level_proposed").format(level=text)
     return {"text": text, "colour": colour}
@@ -570,14 +600,19 @@ def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict
 def clocks_line(
     clocks: Sequence[Any], lang: str, fmt: Callable[[datetime | None], str | None]
 ) -> tuple[str, bool]:
-    """An incident's deadlines in one line: how many were missed, the next one running
-    and when it is due, else that the rest were met; and whether any was missed."""
+    """An incident's deadlines in one line: how many are overdue (missed and not done
+    yet), how many were done late, the next one running and when it is due, else that
+    the rest were met; and whether any is overdue (an item done late is done: it no
+    longer marks the incident in red all day)."""
     say = translator(lang)
     missed = [c for c in clocks if c.status == "missed"]
+    overdue = [c for c in missed if c.completed_at is None]
     running = [c for c in clocks if c.status == "running" and c.due_at is not None]
     parts = []
-    if missed:
-        parts.append(say("clocks_missed").format(n=len(missed)))
+    if overdue:
+        parts.append(say("clocks_missed").format(n=len(overdue)))
+    if len(missed) > len(overdue):
+        parts.append(say("clocks_done_late").format(n=len(missed) - len(overdue)))
     if running:
         due = min(running, key=lambda c: utc(c.due_at))
         name = due.name_zh if lang == "zh" else due.name_en
@@ -587,7 +622,7 @@ def clocks_line(
     if not parts:
         met = any(c.status == "met" for c in clocks)
         parts.append(say("clocks_all_met") if met else say("clocks_none"))
-    return say("list_sep").join(parts), bool(missed)
+    return say("list_sep").join(parts), bool(overdue)
 
 
 def plan_in_force(ctx: Context) -> Any:
@@ -711,12 +746,17 @@ def event_shown(
     keys: Sequence[str],
     merged: Mapping[str, event_repo.MergedEvent],
     fmt: Callable[[datetime | None], str | None],
+    quiet_from: datetime,
 ) -> dict[str, Any]:
-    """A stored event as the console and ``GET /api/v1/stats`` show it."""
+    """A stored event as the console and ``GET /api/v1/stats`` show it. ``quiet_from``:
+    last seen before it, the event has died down (``quiet_before``)."""
     return {
         "key": clip(e.key, MAX_CODE_SHOWN),
         "title": clip(e.title, MAX_TITLE_SHOWN),
         "status": clip(e.status, MAX_CODE_SHOWN),
+        # Died down: retired by detection, or no post for hours (``quiet_before``).
+        "quiet": e.status == "retired"
+        or (e.last_seen_at is not None and utc(e.last_seen_at) < utc(quiet_from)),
         "post_count": whole_number(e.post_count),
         "reach": whole_number(e.reach),
         "kind": clip(e.kind, MAX_CODE_SHOWN),
@@ -769,7 +809,7 @@ def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
         into = console_queries.merged_into(conn, key) if row.status == "merged" else None
         into_row = console_queries.event_by_key(conn, into) if into else None
         following = console_queries.incidents_following(conn, [key]).get(key, [])
-    event = event_shown(row, keys, merged, fmt)
+    event = event_shown(row, keys, merged, fmt, quiet_before(ctx, ctx.clock.now()))
     shown_posts = []
     for p in posts:
         words, was_cut = post_words(p.title, p.text, p.text_length)
@@ -872,8 +912,12 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
         "clocks": [
             {
                 "name": clip(c.name_zh if zh else c.name_en, MAX_NAME_SHOWN),
-                "status": said(say, "clock_", c.status.value),
+                # Missed and done after all is "done late", no longer overdue (in red).
+                "status": say("clock_done_late")
+                if c.status.value == "missed" and c.completed_at is not None
+                else said(say, "clock_", c.status.value),
                 "status_code": c.status.value,
+                "overdue": c.status.value == "missed" and c.completed_at is None,
                 "started_at": fmt(c.started_at),
                 "due_at": fmt(c.due_at),
                 "completed_at": fmt(c.completed_at),
@@ -1001,14 +1045,34 @@ def create_app(
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    def error_page(request: Request, status: int) -> HTMLResponse:
-        language = pick_language(request.query_params.get("lang"))
-        return templates.TemplateResponse(
+    def page_language(request: Request) -> str:
+        """A page's language: ``?lang=`` (EN and en-US too), else the browser's
+        Accept-Language, else Chinese (i18n.pick_language)."""
+        return pick_language(
+            request.query_params.get("lang"), request.headers.get("accept-language")
+        )
+
+    def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        response = templates.TemplateResponse(request, name, context, status_code=status)
+        # Its language may come from Accept-Language: a cache keeps one per language.
+        response.headers["Vary"] = "Accept-Language"
+        return response
+
+    def error_page(request: Request, status: int) -> Response:
+        language = page_language(request)
+        return page(
             request,
             "error.html",
             {"status": status, "lang": language, "_": translator(language)},
-            status_code=status,
+            status,
         )
+
+    def moved(
+        request: Request, path: str, fragment: str = "", *, status: int = 308
+    ) -> RedirectResponse:
+        """A redirect to ``path`` (of this console, percent-encoded), the query kept."""
+        query = request.url.query
+        return RedirectResponse(path + (f"?{query}" if query else "") + fragment, status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -1054,8 +1118,8 @@ def create_app(
 
     _get_and_head(app, "/healthz", healthz)
 
-    def overview(request: Request, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(lang)
+    def overview(request: Request, lang: str | None = None) -> Response:
+        language = page_language(request)
         data = overview_data(ctx)
         for source in data["sources"]:
             source["last_error"] = feed_error(source["last_error"], language)
@@ -1072,6 +1136,18 @@ def create_app(
                 )
         bars, top = _bars(data["per_minute"])
         incidents = incidents_shown(ctx, language, time_formatter(ctx))
+        warmup = data["detection_warmup"]
+        if warmup is not None:
+            # Spans in hours and minutes ("约 3 小时 22 分钟后"; "约 202 分钟后" was a sum).
+            for seconds, words in (
+                ("time_left_seconds", "left_words"),
+                ("strict_after_seconds", "strict_after_words"),
+            ):
+                if warmup[seconds] is not None:
+                    warmup[words] = duration_words(
+                        timedelta(minutes=max(1, round(warmup[seconds] / 60))), language
+                    )
+        rules = detection_rules(ctx)
         # Each event's page, and the incidents that follow it (an event raised is taken
         # into the plan): the row said neither, and its posts could not be seen at all.
         keys = [e["key"] for e in data["events"] if e["key"]]
@@ -1081,7 +1157,7 @@ def create_app(
             key = event["key"] or ""
             event["href"] = page_href("events", key, language) if key else None
             event["following"] = following_shown(following.get(key, []), language)
-        return templates.TemplateResponse(
+        return page(
             request,
             "overview.html",
             {
@@ -1094,6 +1170,11 @@ def create_app(
                 "lang": language,
                 "_": translator(language),
                 "demo": demo,
+                # What the events' legend says of the rules it names.
+                "quiet_words": duration_words(rules.idle_small, language),
+                "kept_words": duration_words(rules.idle_large, language),
+                "large_event_posts": rules.large_event_posts,
+                "min_sentiment_posts": rules.min_sentiment_posts,
             },
         )
 
@@ -1103,20 +1184,41 @@ def create_app(
         """What every page beyond the overview says around its own part."""
         now = ctx.clock.now()
         zone = zone_label(ctx.settings.display_timezone, utc_offset(ctx, now), language)
-        return {"lang": language, "_": translator(language), "zone": zone, "demo": demo}
+        return {
+            "lang": language,
+            "_": translator(language),
+            "zone": zone,
+            "demo": demo,
+            "min_sentiment_posts": detection_rules(ctx).min_sentiment_posts,
+        }
 
-    def event_page(request: Request, key: str, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(lang)
+    def event_page(request: Request, key: str, lang: str | None = None) -> Response:
+        if not key:  # /events/: the events are listed on the overview
+            return events_index(request)
+        language = page_language(request)
         data = event_page_data(ctx, key, language) if len(key) <= MAX_ID_IN_PATH else None
+        if data is None and key.endswith("/") and len(key) <= MAX_ID_IN_PATH:
+            # A link copied with a slash after it: the event without it, if there is one.
+            bare = key.rstrip("/")
+            with ctx.db.read() as conn:
+                known = bool(bare) and bare in console_queries.event_keys_stored(conn, [bare])
+            if known:
+                return moved(request, f"/events/{quote(bare, safe='')}")
         if data is None:
             raise HTTPException(404, "no such event")
-        return templates.TemplateResponse(request, "event.html", {**data, **page_context(language)})
+        return page(request, "event.html", {**data, **page_context(language)})
 
+    def events_index(request: Request) -> Response:
+        # There is no page of the events alone: the overview lists them (a hand-typed
+        # /events was a 404). Not for good: such a page may come.
+        return moved(request, "/", "#events-section", status=307)
+
+    _get_and_head(app, "/events", events_index, include_in_schema=False)
     # ":path": a key percent-encoded with a "/" in it is decoded before routing.
     _get_and_head(app, "/events/{key:path}", event_page, response_class=HTMLResponse)
 
-    def incident_page(request: Request, incident_id: str, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(lang)
+    def incident_page(request: Request, incident_id: str, lang: str | None = None) -> Response:
+        language = page_language(request)
         try:
             data = (
                 incident_page_data(ctx, incident_id, language)
@@ -1130,18 +1232,22 @@ def create_app(
             # page in the reader's language rather than a traceback.
             log.error("incident %r cannot be shown: %s", incident_id[:MAX_ID_IN_PATH], exc)
             return error_page(request, 500)
+        if data is None and incident_id.endswith("/"):
+            # /incidents/<id>/, as a link is often copied: the incident's page.
+            bare = incident_id.rstrip("/")
+            if bare and len(bare) <= MAX_ID_IN_PATH:
+                with ctx.db.read() as conn:
+                    known = console_queries.incident_stored(conn, bare)
+                if known:
+                    return moved(request, f"/incidents/{quote(bare, safe='')}")
         if data is None:
             raise HTTPException(404, "no such incident")
-        return templates.TemplateResponse(
-            request, "incident.html", {"incident": data, **page_context(language)}
-        )
+        return page(request, "incident.html", {"incident": data, **page_context(language)})
 
-    def incidents_index(request: Request, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(lang)
+    def incidents_index(request: Request, lang: str | None = None) -> Response:
+        language = page_language(request)
         data = incidents_index_data(ctx, language)
-        return templates.TemplateResponse(
-            request, "incidents.html", {**data, **page_context(language)}
-        )
+        return page(request, "incidents.html", {**data, **page_context(language)})
 
     # The incidents' own page, at /incidents and /incidents/ alike: the first was
     # redirected to the second, which the route of one incident took for an empty id (a
@@ -1194,7 +1300,10 @@ def create_app(
 
     @app.post("/api/v1/posts")
     async def push_posts(
-        request: Request, source: str = Query("push", max_length=MAX_SOURCE_CHARS)
+        request: Request,
+        # Its length is checked below with the rest, and refused in the push's own answer:
+        # FastAPI's validation answered a long one in a shape of its own.
+        source: str = Query("push", json_schema_extra={"maxLength": MAX_SOURCE_CHARS}),
     ) -> JSONResponse:
         token = ctx.settings.push_token
         # An empty token (YUQING_PUSH_TOKEN= in an environment file, or a variable that a
@@ -1214,7 +1323,15 @@ def create_app(
         try:
             slug = short_name(source, "source", MAX_SOURCE_CHARS)
         except QueryError as exc:
-            raise HTTPException(422, f"query parameter {exc}") from None
+            return JSONResponse(source_refused(str(exc)), status_code=422)
+        # The rule of `feeds add --slug`: "../../x y" named no source anyone could type.
+        refused = slug_refusal(slug, "source")
+        if refused is not None:
+            return JSONResponse(source_refused(refused), status_code=422)
+        try:
+            coding = content_coding(request.headers.get("content-encoding"))
+        except BodyRefused as exc:
+            raise HTTPException(exc.status, exc.detail) from None
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and kind != "application/json" and not kind.endswith("+json"):
             # Most often a form: curl -d sends application/x-www-form-urlencoded.
@@ -1230,6 +1347,12 @@ def create_app(
             body.extend(chunk)
             if len(body) > limit:
                 raise HTTPException(413, f"body larger than {limit} bytes")
+        if coding == "gzip":
+            # Bounded as a plain body is: what it decodes to, by the same limit.
+            try:
+                body = bytearray(inflated(bytes(body), limit))
+            except BodyRefused as exc:
+                raise HTTPException(exc.status, exc.detail) from None
         if body.startswith(b"\xef\xbb\xbf"):  # a BOM, as import files may start with
             del body[:3]
         try:
@@ -1244,7 +1367,7 @@ def create_app(
             raise HTTPException(400, "body is not usable JSON: nested too deeply") from None
         except ValueError as exc:  # e.g. an integer of thousands of digits
             raise HTTPException(400, f"body is not usable JSON: {exc}") from None
-        items = parse_push_batch(payload)
+        items = parse_push_batch(payload, zone=ctx.settings.display_zone)
         started: list[IngestSummary] = []
         try:
             summary = await run_in_threadpool(
@@ -1270,11 +1393,16 @@ def create_app(
             "duplicates": summary.duplicates,
             # Of the duplicates, those whose text differs from the post kept under the id.
             "differing": summary.differing,
-            # Posts whose published_at named no zone, read as UTC (8 hours late if China time).
+            # Posts whose published_at named no zone, read in the deployment's zone.
             "zoneless": summary.zoneless,
             "rejected": summary.rejected,
             "rejections": [
-                {"location": r.location, "problem": r.problem} for r in summary.rejections
+                # A post dated in the future: its advice worded for a push, not a file.
+                {
+                    "location": r.location,
+                    "problem": future_reworded(r.problem, "record.future_push"),
+                }
+                for r in summary.rejections
             ],
         }
         return JSONResponse(content, status_code=200 if summary.ok else 422)

@@ -72,7 +72,7 @@ from yuqing.runtime.incident_service import (
     plan_summary,
 )
 from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
-from yuqing.web.i18n import pick_language
+from yuqing.web.i18n import level_name, pick_language, translator
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -512,7 +512,13 @@ def _incident_data(
         "origin": incident.origin,
         "state": incident.state.value,
         "level": incident.level.value if incident.level else None,
+        # The plan's own name of the level (III级（较大）), as it always was; ``level_name``
+        # is the level as the console names it, in ``lang`` (III级（黄色） / Level III
+        # (yellow)): the two disagreed, and there was no English one.
         "level_name_zh": level.name_zh if level else None,
+        "level_name": level_name(incident.level.value, translator(language))
+        if incident.level
+        else None,
         "colour": level.colour.value if level else None,
         "level_decided": incident.level_decided,
         "lead_unit": incident.lead_unit,
@@ -754,7 +760,9 @@ def build_router(ctx: Context) -> APIRouter:
 
         ``?lang=en`` says what is meant for a person in English; Chinese otherwise (the
         default, and for a language it does not speak), as the console's pages do. The
-        answer's ``lang`` names the language used.
+        answer's ``lang`` names the language used. ``level_name`` is the level as the
+        console names it in that language (III级（黄色）, Level III (yellow));
+        ``level_name_zh`` the plan's own Chinese name of it (III级（较大）).
 
         Each entry of ``timeline``, oldest first:
 
@@ -939,7 +947,7 @@ def build_router(ctx: Context) -> APIRouter:
         )
 
     def page(token: str, lang: str | None, done: bool) -> HTMLResponse:
-        zh = lang != "en"
+        zh = pick_language(lang) == "zh"  # EN, en-US: English too
         svc = service()
         message: str | None = None
         first = False
@@ -1005,7 +1013,7 @@ def build_router(ctx: Context) -> APIRouter:
     @router.get("/ack/{token:path}", response_class=HTMLResponse)
     def ack_page(token: str, lang: str | None = None) -> HTMLResponse:
         if not token or len(token) > _MAX_TOKEN:
-            return _unknown(lang != "en")
+            return _unknown(pick_language(lang) == "zh")
         return page(token, lang, done=False)
 
     # Mail link scanners and chat previews ask with HEAD before (or instead of) a GET: the
@@ -1024,7 +1032,7 @@ def build_router(ctx: Context) -> APIRouter:
     def ack_form(token: str, lang: str | None = None) -> HTMLResponse:
         # The button posts to ?lang=..; no form fields are read (no multipart parser).
         if not token or len(token) > _MAX_TOKEN:
-            return _unknown(lang != "en")
+            return _unknown(pick_language(lang) == "zh")
         return page(token, lang, done=True)
 
     @router.get(api + "/reports/clocks")

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 import time
 import unicodedata
@@ -51,7 +52,7 @@ import typer
 
 from yuqing.cli import language
 from yuqing.cli.language import plural, say
-from yuqing.core.posts import PostRecord, json_type, parse_time, source_key
+from yuqing.core.posts import PostRecord, json_type, parse_time, post_field, source_key
 from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
@@ -62,7 +63,14 @@ from yuqing.evaluation import (
     score_events,
     score_labels,
 )
-from yuqing.evaluation.lines import NO_ID, NO_TIME, EvaluationLines, record_id, stream_line
+from yuqing.evaluation.lines import (
+    NO_ID,
+    NO_TIME,
+    EvaluationLines,
+    label_of,
+    record_id,
+    stream_line,
+)
 from yuqing.evaluation.lines import untimed as untimed_line
 from yuqing.sources.base import Located, Rejection
 
@@ -188,6 +196,8 @@ def _check_paths_exist(source: Path, target: Path) -> None:
         raise _fail(say("{source}：文件不存在", "{source}: no such file", source=source))
     if not source.is_file():
         raise _fail(say("{source}：不是普通文件", "{source}: not a regular file", source=source))
+    if source.suffix.lower() not in INPUT_SUFFIXES:
+        raise _fail(_not_json_lines(source))
     # An empty file scored "nothing to score" and exited 0, as if it were a stream without
     # labels: a wrong path or a failed export would pass unnoticed.
     if _blank(source):
@@ -222,6 +232,32 @@ def _check_paths_exist(source: Path, target: Path) -> None:
                 target=target,
             )
         )
+
+
+# What eval reads: JSON Lines, as the evaluation sets and the reference scorer have them.
+# A CSV file read as JSON Lines gave a "malformed JSON" rejection a line and exit code 0;
+# it is refused before anything runs, as ingest refuses a file of another extension. It
+# is not read as CSV: eval events hands its stream to the run on a fresh store, which
+# reads JSON Lines, and a spreadsheet's cells are all text (an event id 7 would be "7").
+INPUT_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def _not_json_lines(source: Path) -> str:
+    suffix = one_line(source.suffix, 20)
+    shown = (
+        say("扩展名为 {suffix} ", "'{suffix}'", suffix=suffix)
+        if suffix
+        else say("没有扩展名", "no extension")
+    )
+    return say(
+        "{source}：评测只读取 JSON Lines 文件（.jsonl、.ndjson 或 .json：每行一个 JSON 对象），"
+        "不能读取{shown}的文件；请先把它转换为 JSON Lines（评测集就是这种格式）",
+        "{source}: eval reads JSON Lines files (.jsonl, .ndjson or .json: one JSON object "
+        "a line), not a file with {shown}; convert it to JSON Lines, the format of the "
+        "evaluation sets",
+        source=source,
+        shown=shown,
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -321,7 +357,9 @@ _EVAL_REASONS = {
         "{field}：为空字符串，看不出属于哪个事件：不属于任何事件的信息请写 null"
         "（或删去该字段），属于某个事件的请写事件 id"
     ),
-    "eval.unknown_label": "{field}：{label} 不是可用的标签（{known}）",
+    "eval.unknown_label": "{field}：{label} 不是可用的标签（{known_zh}）",
+    "eval.number_label": "{field}：数字 {label} 不是可用的标签（{known_zh}）；标签应写成文字",
+    "eval.label_type": "{field}：{type}不是可用的标签（{known_zh}）",
 }
 # JSON's words for what a value is (``json_type``), in Chinese.
 _JSON_TYPES = {
@@ -577,6 +615,121 @@ def _task_labels(task: Task) -> tuple[str, ...]:
     return KIND_LABELS
 
 
+# The Chinese name of the kind "none": the console shows a dash for it.
+_NO_KIND_ZH = "无"
+
+
+def label_names(task: Task) -> dict[str, str]:
+    """Each label the task's model gives, with its Chinese name as the console shows it
+    (负面, 事故灾难): a gold label may be written either way."""
+    from yuqing.web.i18n import translator
+
+    chinese = translator("zh")
+    prefix = "sentiment_" if task is Task.SENTIMENT else "kind_"
+    names: dict[str, str] = {}
+    for label in _task_labels(task):
+        name = _NO_KIND_ZH if label == "none" else chinese(prefix + label)
+        names[label] = label if name == prefix + label else name
+    return names
+
+
+def gold_label(value: object, names: dict[str, str]) -> str | None:
+    """The label a gold value means: the label itself or its Chinese name (``label_names``),
+    around spaces or not; None when it means none of them.
+
+    Labels are compared as written otherwise (``NEGATIVE`` is not one): the reference
+    scorer takes them so.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text in names:
+        return text
+    return next((label for label, name in names.items() if name == text), None)
+
+
+_LABEL_SHOWN = 40
+
+
+def unknown_label(field: str, value: object, names: dict[str, str]) -> Reason:
+    """Why a gold value is no label, listing the labels and their Chinese names."""
+    known = ", ".join(names)
+    known_zh = "、".join(
+        f"{label} {name}" if name != label else label for label, name in names.items()
+    )
+    chinese = [name for label, name in names.items() if name != label]
+    also = f" (in Chinese: {', '.join(chinese)})" if chinese else ""
+    said = {"field": field, "known": known, "known_zh": known_zh}
+    if isinstance(value, str):
+        shown = repr(cut(value, _LABEL_SHOWN))
+        return reason(
+            "eval.unknown_label",
+            f"{field}: {shown} is not one of {known}{also}",
+            label=shown,
+            **said,
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = cut(repr(value), _LABEL_SHOWN)
+        return reason(
+            "eval.number_label",
+            f"{field}: the number {number} is not one of {known}{also}",
+            label=number,
+            **said,
+        )
+    got = json_type(value)
+    return reason(
+        "eval.label_type", f"{field}: {got} is not one of {known}{also}", type=got, **said
+    )
+
+
+# Fields beside the post's own, noted to name where the labels may be: this many at most.
+_FIELDS_NOTED = 10
+_FIELD_SHOWN = 40
+
+
+@dataclass
+class _Fields:
+    """What the lines carry beside the post's own fields, told when no line has a label:
+    a label's field named otherwise (``label`` for ``sentiment``) is among them."""
+
+    label_field: str
+    others: list[str] = field(default_factory=list)
+    seen: bool = False  # some line has the label's field (null on every one)
+
+    def note(self, raw: dict[str, Any]) -> None:
+        wanted = self.label_field.strip().lower()
+        for key in raw:
+            if not isinstance(key, str) or post_field(key) is not None:
+                continue
+            if key.strip().lower() == wanted:
+                self.seen = True
+            elif len(self.others) < _FIELDS_NOTED and key not in self.others:
+                self.others.append(key)
+
+    def hint(self) -> str:
+        """What follows "nothing to score": what the lines hold, and ``--field``."""
+        key = self.label_field
+        if self.seen:
+            return say("；文件中的 {key!r} 标注都是 null", "; every {key!r} given is null", key=key)
+        if not self.others:
+            return say(
+                "；各行中只有信息本身的字段（id、text 等）：请把标注写在 {key!r} 字段中，"
+                "或用 --field 指明标注所在的字段",
+                "; the lines have only the post's own fields (id, text ...): write the "
+                "labels under {key!r}, or name their field with --field",
+                key=key,
+            )
+        shown = [repr(one_line(name, _FIELD_SHOWN)) for name in self.others]
+        return say(
+            "；各行中除信息本身的字段外还有 {fields}：如果标注在其中某个字段里，"
+            "请用 --field 指明，例如 --field {first}",
+            "; besides the post's own fields the lines have {fields}: if one of them holds "
+            "the labels, name it with --field, e.g. --field {first}",
+            fields=say("、", ", ").join(shown),
+            first=shlex.quote(one_line(self.others[0], _FIELD_SHOWN)),
+        )
+
+
 def _load_model(task: Task) -> _Labeller:
     if task is Task.SENTIMENT:
         from yuqing.textproc import sentiment
@@ -656,7 +809,8 @@ def labels(
     except YuqingError as exc:
         raise _fail(_error_text(exc)) from None
     tally = _Tally()
-    known_labels = _task_labels(task)
+    fields = _Fields(gold_key)
+    names = label_names(task)
     languages = _task_languages(task)
     unlabelled = _task_unlabelled(task)
     gold: list[dict[str, Any]] = []
@@ -669,28 +823,19 @@ def labels(
                 if isinstance(item, Rejection):
                     tally.reject(item)
                     continue
+                fields.note(item.record.raw)
                 key, problem = record_id(item.record.raw)
                 if key is None:
                     tally.reject(Rejection(item.location, problem or NO_ID))
                     continue
-                label = item.record.raw.get(gold_key)
-                if label is not None and label not in known_labels:
+                given, problem = label_of(item.record.raw, gold_key)
+                label = gold_label(given, names)
+                if problem is None and given is not None and label is None:
                     # A label the model never gives would be scored as a class of its own
                     # and pull macro-F1 down without a word.
-                    shown = repr(label)[:40] if isinstance(label, str) else json_type(label)
-                    known = ", ".join(known_labels)
-                    tally.reject(
-                        Rejection(
-                            item.location,
-                            reason(
-                                "eval.unknown_label",
-                                f"{gold_key}: {shown} is not one of {known}",
-                                field=gold_key,
-                                label=shown,
-                                known="、".join(known_labels),
-                            ),
-                        )
-                    )
+                    problem = unknown_label(gold_key, given, names)
+                if problem is not None:
+                    tally.reject(Rejection(item.location, problem))
                     continue
                 tally.note_id(key, item.location)
                 gold.append({"id": key, gold_key: label})
@@ -765,6 +910,7 @@ def labels(
                 key=gold_key,
                 input=input_path,
             )
+            + fields.hint()
         )
     raise typer.Exit(1 if tally.rejected else 0)
 
@@ -851,6 +997,8 @@ class EventFileScore:
     repeat_notes: tuple[str, ...] = ()
     # Posts dated over a day after the run (no collected post can be): the note on them.
     ahead_notes: tuple[str, ...] = ()
+    # Without a score: what the stream's lines hold instead, and --field (``_Fields.hint``).
+    fields_hint: str = ""
 
     def report(self) -> Iterator[str]:
         """Lines for the person running the evaluation."""
@@ -876,10 +1024,13 @@ class EventFileScore:
                     field=self.field,
                 )
             else:
-                yield say(
-                    "信息流中没有事件标注（{field!r}）：无法评分",
-                    "the stream carries no event labels ({field!r}): nothing to score",
-                    field=self.field,
+                yield (
+                    say(
+                        "信息流中没有事件标注（{field!r}）：无法评分",
+                        "the stream carries no event labels ({field!r}): nothing to score",
+                        field=self.field,
+                    )
+                    + self.fields_hint
                 )
             return
         yield _event_table(self.score)
@@ -970,6 +1121,7 @@ def score_event_files(
     """
     tally = _Tally()
     ahead = _Ahead()
+    fields = _Fields(field)
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     untimed = 0
@@ -979,13 +1131,14 @@ def score_event_files(
             tally.reject(item)
             continue
         raw = item.record.raw
+        fields.note(raw)
         # The checks eval events makes before detection (a line it rejects never reached
         # the pipeline): told, and left out of the score.
         key, problem = stream_line(raw, field)
         if key is None:
             tally.reject(Rejection(item.location, problem or NO_ID))
             continue
-        label = raw.get(field)
+        label, _ = label_of(raw, field)
         if untimed_line(raw):
             labelled_untimed = labelled_untimed or label is not None
             if reject_untimed:
@@ -1008,7 +1161,13 @@ def score_event_files(
         pred_at.append(item.location)
     if not labelled:
         return EventFileScore(
-            None, tally.rejections, tally.rejected, untimed, field, labelled_untimed
+            None,
+            tally.rejections,
+            tally.rejected,
+            untimed,
+            field,
+            labelled_untimed,
+            fields_hint=fields.hint(),
         )
     try:
         score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)

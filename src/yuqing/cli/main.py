@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -219,6 +219,7 @@ def warn_of_unknown_variables() -> None:
 
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 # The fastest replay (three centuries of stream a second: "as fast as it can store").
@@ -394,6 +395,14 @@ def with_context(fn: Callable[[Context], T], *, demo: bool = False) -> T:
             ctx.close()
 
 
+def _first_words(words: Mapping[str, V]) -> list[tuple[V, str]]:
+    """Each value with the first of its words (地方媒体 for local_media, not 本地媒体)."""
+    first: dict[V, str] = {}
+    for word, value in words.items():
+        first.setdefault(value, word)
+    return list(first.items())
+
+
 def note_detection_elsewhere() -> None:
     """Say that the posts just stored are queued for the process running detection.
 
@@ -528,8 +537,16 @@ def _print_interrupted(
     typer.echo(told, err=True)
 
 
-def _not_utf8_note(path: Path) -> str:
+def _not_utf8_note(path: Path, *, replaying: bool = False) -> str:
     # Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
+    if replaying:  # a replay refused whole: nothing was stored
+        return say(
+            "{path}：不是 UTF-8 编码的行已拒收；中文 Windows 上用 Excel 另存为“CSV”的文件是 "
+            "GBK 编码，请改存为“CSV UTF-8”后重新回放",
+            '{path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV" '
+            'on Chinese Windows is in GBK: save it as "CSV UTF-8" and replay it again',
+            path=path,
+        )
     return say(
         "{path}：不是 UTF-8 编码的行已拒收；中文 Windows 上用 Excel 另存为“CSV”的文件是 "
         "GBK 编码，请改存为“CSV UTF-8”后重新导入（已入库的行计为重复）",
@@ -563,7 +580,9 @@ def _summary_line(summary: IngestSummary) -> str:
     )
 
 
-def _print_summary(summary: IngestSummary) -> int:
+def _print_summary(summary: IngestSummary, zone: str = "UTC") -> int:
+    """The run's rejections and counts; ``zone``: the one times without a zone were read in
+    (the deployment's, ``display_timezone``, for files and replays)."""
     for rejection in summary.rejections:
         # The reason is said from its code in the run's language (yuqing.sources.reasons).
         shown = rejection_text(rejection.location, rejection.problem)
@@ -593,18 +612,99 @@ def _print_summary(summary: IngestSummary) -> int:
         posts = plural(summary.zoneless, "post gives", "posts give")
         note(
             say(
-                "有 {n:,} 条信息的 published_at 没有时区（第一条在 {first}），已按 UTC 读取："
-                "如果实际是北京时间，入库的发布时间会晚 8 小时；请在这类时间后写明时区偏移，"
-                "例如 2026-07-14T09:00:00+08:00",
-                "{n:,} {posts} published_at without a time zone (the first at {first}), read "
-                "as UTC: if they are China time, these posts are stored 8 hours late; write "
-                "such times with their offset (2026-07-14T09:00:00+08:00)",
+                "有 {n:,} 条信息的 published_at 没有写时区（{first}），已按本系统的"
+                "时区 {zone}（设置项 display_timezone）读取；如果不是这个时区的时间，请在时间"
+                "后写明时区，例如 2026-07-14T09:00:00+08:00（北京时间）或 "
+                "2026-07-14T01:00:00Z（UTC）",
+                "{n:,} {posts} published_at without a time zone ({first}), read "
+                "in this deployment's zone, {zone} (setting display_timezone); if they are in "
+                "another zone, write it with each time: 2026-07-14T09:00:00+08:00 (China "
+                "time) or 2026-07-14T01:00:00Z (UTC)",
                 n=summary.zoneless,
                 posts=posts,
-                first=summary.first_zoneless,
+                first=_first_at(summary.zoneless, summary.first_zoneless),
+                zone=zone,
             )
         )
     return 0 if summary.ok else 1
+
+
+def _first_at(count: int, location: str | None) -> str:
+    """Where the first of ``count`` posts is: "the first at", or "at" for a lone one."""
+    if count == 1:
+        return say("在 {location}", "at {location}", location=location)
+    return say("第一条在 {location}", "the first at {location}", location=location)
+
+
+def _print_defaults(summary: IngestSummary, *, detecting: bool, purge_told: bool = False) -> None:
+    """The posts stored with a documented default, after the run's counts: placed at
+    their arrival, shortened, weighed in a language the models do not know, due for the
+    next purge; each with its count and the first one's location.
+
+    ``detecting``: this process weighed the run's posts for events. ``purge_told``: the
+    run said already what the purge will do (a replay says it before it starts).
+    """
+    from yuqing.core.posts import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+
+    if summary.untimed:
+        placed = (
+            say(
+                "按收到时间入库，并按收到时间计入事件发现",
+                "placed at the time they arrived, where event detection weighs them too",
+            )
+            if detecting
+            else say("按收到时间入库", "placed at the time they arrived")
+        )
+        note(
+            say(
+                "{n:,} 条信息没有发布时间（{first}），{placed}",
+                "{n:,} {posts} no published_at ({first}): {placed}",
+                n=summary.untimed,
+                posts=plural(summary.untimed, "post has", "posts have"),
+                first=_first_at(summary.untimed, summary.first_untimed),
+                placed=placed,
+            )
+        )
+    if summary.shortened:
+        note(
+            say(
+                "{n:,} 条信息过长，已截短后入库（正文最多 {text:,} 字，标题最多 {title:,} 字；"
+                "{first}）",
+                "{n:,} {posts} too long, stored shortened (texts are cut at {text:,} "
+                "characters, titles at {title:,}; {first})",
+                n=summary.shortened,
+                posts=plural(summary.shortened, "post was", "posts were"),
+                text=MAX_TEXT_CHARS,
+                title=MAX_TITLE_CHARS,
+                first=_first_at(summary.shortened, summary.first_shortened),
+            )
+        )
+    if summary.unknown_language:
+        note(
+            say(
+                "{n:,} 条信息的语言无法识别（文本模型只认中文和英文；{first}），"
+                "仍只按其中的词参与事件发现",
+                "{n:,} {posts} in a language the text models do not know (they read Chinese "
+                "and English; {first}): weighed for events on their words alone",
+                n=summary.unknown_language,
+                posts=plural(summary.unknown_language, "post is", "posts are"),
+                first=_first_at(summary.unknown_language, summary.first_unknown_language),
+            )
+        )
+    if summary.expiring and not purge_told:
+        which = say(
+            "{n:,} 条信息（{first}）",
+            "{n:,} {posts} ({first}) {were}",
+            n=summary.expiring,
+            posts=plural(summary.expiring, "post", "posts"),
+            were=plural(summary.expiring, "was", "were"),
+            first=_first_at(summary.expiring, summary.first_expiring),
+        )
+        advice = say(
+            "如需保留，请在下一次清理前调大保存期限（retention_days）",
+            "To keep them, raise retention_days before then",
+        )
+        note(_purged(which, summary.purge_days, advice))
 
 
 # What each reason for leaving a post out of event detection means, for the person
@@ -706,7 +806,7 @@ def ingest(
         worst = 0
         for path in files:
             try:
-                reader = open_import(path, default_source=source)
+                reader = open_import(path, default_source=source, zone=ctx.settings.display_zone)
             except YuqingError as exc:
                 complain(error_text(exc))
                 worst = 2
@@ -731,7 +831,8 @@ def ingest(
                 summary_so_far = progress[0] if progress else None
                 _print_interrupted(summary_so_far, str(path), what, disk_full=True)
                 raise
-            worst = max(worst, _print_summary(summary))
+            worst = max(worst, _print_summary(summary, ctx.settings.display_timezone))
+            _print_defaults(summary, detecting=stage is not None)
             if any("not valid UTF-8" in r.problem for r in summary.rejections):
                 note(_not_utf8_note(path))
             if ctx.detection_elsewhere and summary.stored:
@@ -798,24 +899,38 @@ def replay(
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
+    from yuqing.sources.reasons import SourceRefused
     from yuqing.sources.replay import Replayer
 
     with user_errors():
         if not file.exists():
             raise fail(say("{file}：文件不存在", "{file}: no such file", file=file))
-        replayer = Replayer.from_file(
-            file,
-            speed,
-            default_source=source,
-            to_present=now,
-            # A wall second of stream per batch, and never more than a day of it.
-            batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
-        )
+        settings = load_settings()
+        try:
+            replayer = Replayer.from_file(
+                file,
+                speed,
+                default_source=source,
+                # Times without a zone: the deployment's, as an import reads them.
+                zone=settings.display_zone,
+                to_present=now,
+                # A wall second of stream per batch, and never more than a day of it.
+                batch_window=timedelta(seconds=min(max(1.0, speed), 86400.0)),
+            )
+        except SourceRefused as refused:
+            first = refused.reason.params.get("problem")
+            if (
+                refused.reason.code == "replay.all_rejected"
+                and getattr(first, "code", None) == "record.not_utf8"
+            ):
+                complain(error_text(refused))
+                note(_not_utf8_note(file, replaying=True))
+                raise typer.Exit(2) from None
+            raise
         if replayer.stray_note:
             note(reason_said(replayer.stray_note))
         if replayer.order_note:
             note(reason_said(replayer.order_note))
-        settings = load_settings()
         if (purging := _purge_note(replayer, settings.retention_days)) is not None:
             note(purging)
         ctx = open_context(settings, clock=replayer.clock)
@@ -863,7 +978,8 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                 what = say("回放", "replay")
                 _print_interrupted(progress[0] if progress else None, str(file), what)
                 raise
-            code = _print_summary(summary)
+            code = _print_summary(summary, settings.display_timezone)
+            _print_defaults(summary, detecting=stage is not None, purge_told=True)
             if ctx.detection_elsewhere and summary.stored:
                 note_detection_elsewhere()
             if stage is not None:
@@ -928,19 +1044,29 @@ def _purge_note(replayer: Replayer, retention_days: int) -> str | None:
             cutoff=cutoff,
         )
     )
-    return say(
-        "{which}发布于 {days:,} 天以前，超过保存期限（retention_days）：下一次清理（yuqing "
-        "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留。如需保留，"
-        "请按 Ctrl-C 停止，改加 --now 回放（时间平移到现在）；每条信息只入库一次，已回放入库"
-        "的信息要先运行 yuqing purge 清理，才能用 --now 重新入库",
-        "{which} published more than {days:,} {unit} ago (retention_days): the "
-        "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay. "
+    advice = say(
+        "如需保留，请按 Ctrl-C 停止，改加 --now 回放（时间平移到现在）；每条信息只入库一次，"
+        "已回放入库的信息要先运行 yuqing purge 清理，才能用 --now 重新入库",
         "To keep them, stop (Ctrl-C) and replay with --now (re-dated to the present); "
         "a post is stored once: those this replay stores can be replayed with --now only "
         "after yuqing purge has removed them",
+    )
+    return _purged(which, retention_days, advice)
+
+
+def _purged(which: str, days: int, advice: str) -> str:
+    """That the posts ``which`` names are older than the retention period of ``days`` and
+    go at the next purge, and ``advice`` on keeping them (a replay's, an import's)."""
+    return say(
+        "{which}发布于 {days:,} 天以前，超过保存期限（retention_days）：下一次清理（yuqing "
+        "purge，或 yuqing serve 每小时一次的清理）会删除这些信息，统计数据保留。{advice}",
+        "{which} published more than {days:,} {unit} ago (retention_days): the "
+        "next purge (yuqing purge, or hourly in yuqing serve) deletes them, counts stay. "
+        "{advice}",
         which=which,
-        days=retention_days,
-        unit=plural(retention_days, "day", "days"),
+        days=days,
+        unit=plural(days, "day", "days"),
+        advice=advice,
     )
 
 
@@ -1188,8 +1314,17 @@ def feeds_add(
 
     from sqlalchemy import Connection
 
-    from yuqing.core.posts import AuthorKind, SourceCategory, default_author_kind
+    from yuqing.core.posts import (
+        AUTHOR_KIND_WORDS,
+        SOURCE_CATEGORY_WORDS,
+        AuthorKind,
+        SourceCategory,
+        author_kind_named,
+        default_author_kind,
+        source_category_named,
+    )
     from yuqing.runtime.feeds import MAX_POLL_MINUTES, FeedCheck, check_feed
+    from yuqing.sources.reasons import entry_location_text
     from yuqing.sources.rss import display_url
     from yuqing.storage import repo
 
@@ -1230,26 +1365,38 @@ def feeds_add(
                 most=MAX_POLL_MINUTES,
             )
         )
-    if category not in {c.value for c in SourceCategory}:
+    # The category and kind by their values or their Chinese words (地方媒体, 媒体).
+    named_category = source_category_named(category)
+    if named_category is None:
         raise fail(
             say(
-                "--category {category!r} 不是可用的类别；可用的类别：{allowed}",
+                "--category {category!r} 不是可用的类别；可用的类别：{allowed_zh}",
                 "--category {category!r} is not one of {allowed}",
                 category=category,
                 allowed=", ".join(c.value for c in SourceCategory),
+                allowed_zh="、".join(
+                    f"{word}（{c.value}）" for c, word in _first_words(SOURCE_CATEGORY_WORDS)
+                ),
             )
         )
+    category = named_category.value
     if author_kind is None:
         author_kind = default_author_kind(category).value
-    elif author_kind not in {k.value for k in AuthorKind}:
-        raise fail(
-            say(
-                "--author-kind {kind!r} 不是可用的作者类型；可用的作者类型：{allowed}",
-                "--author-kind {kind!r} is not one of {allowed}",
-                kind=author_kind,
-                allowed=", ".join(k.value for k in AuthorKind),
+    else:
+        named_kind = author_kind_named(author_kind)
+        if named_kind is None:
+            raise fail(
+                say(
+                    "--author-kind {kind!r} 不是可用的作者类型；可用的作者类型：{allowed_zh}",
+                    "--author-kind {kind!r} is not one of {allowed}",
+                    kind=author_kind,
+                    allowed=", ".join(k.value for k in AuthorKind),
+                    allowed_zh="、".join(
+                        f"{word}（{k.value}）" for k, word in _first_words(AUTHOR_KIND_WORDS)
+                    ),
+                )
             )
-        )
+        author_kind = named_kind.value
     if len(url) > MAX_URL_CHARS:
         raise fail(
             say(
@@ -1262,6 +1409,14 @@ def feeds_add(
     made = host.replace(".", "-")
     what = "--slug" if slug is not None else "the host as a slug (give --slug)"
     feed_slug = checked_name(slug if slug is not None else made, what, MAX_SOURCE_CHARS) or made
+    if slug is not None:
+        from yuqing.core.reasons import slug_refusal
+
+        # As the push's ?source=: a code is typed after source: in a monitor's query and
+        # given to `feeds pause`, where a space, "/" or "(" would not be read as part of it.
+        refused = slug_refusal(feed_slug, "--slug")
+        if refused is not None:
+            raise fail(reason_said(refused))
     name = checked_name(name, "--name", 300)
 
     def tried_line(tried: FeedCheck, minutes: float) -> str:
@@ -1273,7 +1428,24 @@ def feeds_add(
                 " ({n} more cannot be read; polling says which)",
                 n=tried.unreadable,
             )
-        if tried.readable or tried.unreadable:
+        if tried.left_out:
+            # Only the first `limit` are read at each poll (usually the newest: feeds list
+            # them first); "has 1000" read as if the feed held no more.
+            total = tried.readable + tried.unreadable + tried.left_out
+            found = say(
+                "试抓成功：订阅源现有 {total:,} 条信息，每次抓取只读取排在最前的 {limit:,} 条"
+                "（通常是最新的；上限由设置 feed_max_entries 决定），其余 {left:,} 条不读取；"
+                "读取的 {limit:,} 条中可用 {n:,} 条{unreadable}",
+                "checked: the feed has {total:,} items now, and each poll reads only the "
+                "first {limit:,} (usually the newest; the setting feed_max_entries sets the "
+                "limit), not the other {left:,}; of those read, {n:,} can be used{unreadable}",
+                total=total,
+                limit=tried.limit,
+                left=tried.left_out,
+                n=tried.readable,
+                unreadable=unreadable,
+            )
+        elif tried.readable or tried.unreadable:
             found = say(
                 "试抓成功：订阅源现有 {n} 条信息{unreadable}",
                 "checked: the feed has {n} {items} now{unreadable}",
@@ -1293,6 +1465,32 @@ def feeds_add(
             found=found,
             minutes=minutes,
             unit=plural(minutes, "minute", "minutes"),
+        )
+
+    def warn_malformed(tried: FeedCheck) -> None:
+        """Say what is wrong with a feed that was read all the same (added as usual: its
+        health record keeps saying it), and what its first entry reads as."""
+        if not tried.warnings:
+            return
+        for warning in tried.warnings:
+            typer.echo(say("警告：{w}", "warning: {w}", w=feed_text(warning)), err=True)
+        first = ""
+        if tried.first_item is not None:
+            first = say(
+                "；读到的第一条：{where}",
+                "; the first item read: {where}",
+                where=entry_location_text(tried.first_item, language.current()),
+            )
+        typer.echo(
+            say(
+                "警告：订阅源的格式有问题，读到的信息可能不完整或是乱码{first}。请联系网站修正；"
+                "订阅源照常添加，问题记在 yuqing feeds list 的“最近错误”中",
+                "warning: the feed is malformed, so what was read may be incomplete or "
+                "garbled{first}. Ask the site to fix it; the feed is added as usual, and "
+                "yuqing feeds list shows the problem as its last error",
+                first=first,
+            ),
+            err=True,
         )
 
     made_slug = feed_slug
@@ -1399,6 +1597,7 @@ def feeds_add(
             )
         if tried is not None:
             typer.echo(tried_line(tried, every or ctx.settings.feed_poll_minutes))
+            warn_malformed(tried)
         return 0
 
     raise typer.Exit(with_context(run))
@@ -1560,6 +1759,15 @@ def feeds_poll(
         stored = 0
         with ctx.db.read() as conn:
             feeds = repo.list_sources(conn, kind="rss")
+        if not feeds:
+            # A poll of nothing said nothing, as if it had polled and found nothing new.
+            note(
+                say(
+                    "还没有订阅源，没有可抓取的：请先用 yuqing feeds add 网址 添加",
+                    "there are no feeds to poll: add one with yuqing feeds add URL",
+                )
+            )
+            return 0
         paused = [f.slug for f in feeds if not f.active]
         names = {f.slug: f.name for f in feeds}
 
@@ -1589,8 +1797,10 @@ def feeds_poll(
                     ),
                 )
             )
+        polled = 0
         with httpx.Client(follow_redirects=True) as client:
             for outcome in poll_due_feeds(ctx, client, force=not due_only):
+                polled += 1
                 stored += outcome.summary.stored if outcome.summary is not None else 0
                 for said in outcome.notes[:20]:
                     note(feed_text(said))
@@ -1606,8 +1816,11 @@ def feeds_poll(
                         say("{feed}：内容未更新", "{feed}: not modified", feed=called(outcome.slug))
                     )
                 elif outcome.summary is not None:
-                    # Named as the other lines name the feed (the run keeps its URL).
-                    shown_summary = replace(outcome.summary, origin=called(outcome.slug))
+                    # Named as the other lines name the feed (the run keeps its URL), its
+                    # entries as the run's language does ("第 3 条", with their titles).
+                    shown_summary = _entries_said(
+                        replace(outcome.summary, origin=called(outcome.slug))
+                    )
                     worst = max(worst, _print_summary(shown_summary))
                 elif not outcome.too_old:
                     typer.echo(
@@ -1626,11 +1839,39 @@ def feeds_poll(
                             n=outcome.too_old,
                         )
                     )
+        if not polled and len(paused) < len(feeds):
+            # Only with --due-only: without it every active feed is polled.
+            note(
+                say(
+                    "没有到抓取时间的订阅源（不加 --due-only 则立即抓取全部订阅源）",
+                    "no feed is due yet (without --due-only every feed is polled now)",
+                )
+            )
         if ctx.detection_elsewhere and stored:
             note_detection_elsewhere()
         return worst
 
     raise typer.Exit(with_context(run))
+
+
+def _entries_said(summary: IngestSummary) -> IngestSummary:
+    """A feed poll's summary with the places of its entries ("<url> entry 3 ("title")")
+    in the run's language, as its lines show them."""
+    from dataclasses import fields, replace
+
+    from yuqing.sources.reasons import entry_location_text
+
+    lang = language.current()
+    changes: dict[str, Any] = {
+        "rejections": [
+            replace(r, location=entry_location_text(r.location, lang)) for r in summary.rejections
+        ]
+    }
+    for each in fields(summary):
+        value = getattr(summary, each.name)
+        if each.name.startswith("first_") and isinstance(value, str):
+            changes[each.name] = entry_location_text(value, lang)
+    return replace(summary, **changes)
 
 
 FEED_NAME_HELP = say(

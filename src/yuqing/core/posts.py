@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -81,6 +81,52 @@ class SourceCategory(StrEnum):
     OTHER = "other"
 
 
+# The words the console and the Chinese help use for each kind (and a few that people
+# write for them in spreadsheets): an export's 作者类型 column says 媒体, not media.
+AUTHOR_KIND_WORDS: dict[str, AuthorKind] = {
+    "个人": AuthorKind.PERSON,
+    "网友": AuthorKind.PERSON,
+    "机构": AuthorKind.ORGANISATION,
+    "组织": AuthorKind.ORGANISATION,
+    "企业": AuthorKind.ORGANISATION,
+    "媒体": AuthorKind.MEDIA,
+    "政务": AuthorKind.GOVERNMENT,
+    "政府": AuthorKind.GOVERNMENT,
+    "未知": AuthorKind.UNKNOWN,
+}
+SOURCE_CATEGORY_WORDS: dict[str, SourceCategory] = {
+    "中央媒体": SourceCategory.CENTRAL_MEDIA,
+    "央媒": SourceCategory.CENTRAL_MEDIA,
+    "地方媒体": SourceCategory.LOCAL_MEDIA,
+    "本地媒体": SourceCategory.LOCAL_MEDIA,
+    "政务": SourceCategory.GOVERNMENT,
+    "政府": SourceCategory.GOVERNMENT,
+    "境外媒体": SourceCategory.OVERSEAS_MEDIA,
+    "论坛社区": SourceCategory.FORUM,
+    "论坛": SourceCategory.FORUM,
+    "社交媒体": SourceCategory.SOCIAL,
+    "其他": SourceCategory.OTHER,
+}
+
+
+def author_kind_named(name: str) -> AuthorKind | None:
+    """The author kind a value or its Chinese word names (any case, spaces trimmed)."""
+    text = name.strip()
+    try:
+        return AuthorKind(text.lower())
+    except ValueError:
+        return AUTHOR_KIND_WORDS.get(text)
+
+
+def source_category_named(name: str) -> SourceCategory | None:
+    """The source category a value or its Chinese word names (any case, trimmed)."""
+    text = name.strip()
+    try:
+        return SourceCategory(text.lower())
+    except ValueError:
+        return SOURCE_CATEGORY_WORDS.get(text)
+
+
 def default_author_kind(category: SourceCategory | str) -> AuthorKind:
     """Who writes on an outlet of this kind, when nobody said: media and government
     outlets publish under their own names; on forums, social platforms and anything else
@@ -117,8 +163,16 @@ class PostRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     truncated: bool = False
-    # ``published_at`` was given without a zone and read as UTC (``parse_time_and_zone``).
+    # The title was longer than MAX_TITLE_CHARS and was cut (``truncated`` is the text's).
+    title_cut: bool = False
+    # ``published_at`` was given without a zone and read in the zone the caller gave
+    # (``parse_time_and_zone``: the deployment's, for files and pushes).
     zoneless_time: bool = False
+
+    @property
+    def shortened(self) -> bool:
+        """Whether its text or title was cut at the size bound."""
+        return self.truncated or self.title_cut
 
     def identity(self, source_slug: str) -> str:
         """The key that makes ingestion idempotent.
@@ -229,18 +283,27 @@ def source_key(name: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).strip()
 
 
-def parse_time(value: object, field_name: str = "published_at") -> datetime | None:
-    """Parse an ISO-8601 time; naive times are taken as UTC. ``None``/"" give ``None``."""
-    return parse_time_and_zone(value, field_name)[0]
+def parse_time(
+    value: object, field_name: str = "published_at", zone: tzinfo = UTC
+) -> datetime | None:
+    """Parse an ISO-8601 time; naive times are taken in ``zone``. ``None``/"" give ``None``."""
+    return parse_time_and_zone(value, field_name, zone)[0]
+
+
+# A Unix time before this is no post's: 12345 in a JSON export is a count or an id in the
+# wrong column, and read as 1970 it was stored, then deleted by the next purge unsaid.
+PLAUSIBLE_UNIX_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def parse_time_and_zone(
-    value: object, field_name: str = "published_at"
+    value: object, field_name: str = "published_at", zone: tzinfo = UTC
 ) -> tuple[datetime | None, bool]:
     """``parse_time``, and whether the value named its zone (an offset, Z, or a Unix time).
 
-    A time without one is read as UTC, as documented; a file exported in China most likely
-    meant China time, 8 hours later, so an import counts such posts and says so.
+    A time without one is read in ``zone``: the edge passes the deployment's
+    (``Settings.display_zone``), since a spreadsheet exported in China writes China time
+    without saying so; the core keeps no settings, and defaults to UTC. Callers count
+    such posts and say which zone was assumed.
     """
     if value is None or value == "":
         return None, True
@@ -253,14 +316,18 @@ def parse_time_and_zone(
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            shown, hint = repr(value[:40]), _time_hint(text)
-            raise refused(
-                "record.not_a_time",
-                f"{field_name}: {shown} is not an ISO-8601 time{hint}",
-                field=field_name,
-                value=shown,
-                hint=hint,
-            ) from None
+            calendar = _calendar_time(text)
+            if calendar is not None:
+                moment = calendar
+            else:
+                shown, hint = repr(value[:40]), _time_hint(text)
+                raise refused(
+                    "record.not_a_time",
+                    f"{field_name}: {shown} is not an ISO-8601 time{hint}",
+                    field=field_name,
+                    value=shown,
+                    hint=hint,
+                ) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(float(value), UTC)
@@ -273,6 +340,19 @@ def parse_time_and_zone(
                 value=shown,
                 hint=hint,
             ) from None
+        if moment < PLAUSIBLE_UNIX_SINCE:
+            # As a CSV cell of digits is refused (not ISO-8601, with a hint), not stored.
+            shown, when = repr(value)[:40], f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+            raise refused(
+                "record.implausible_timestamp",
+                f"{field_name}: {shown} is not a plausible time: read as Unix seconds it is "
+                f"{when}, before {PLAUSIBLE_UNIX_SINCE.year} (write the time as ISO-8601, "
+                "e.g. 2026-07-14T09:00:00+08:00)",
+                field=field_name,
+                value=shown,
+                time=when,
+                year=str(PLAUSIBLE_UNIX_SINCE.year),
+            )
     else:
         kind = type(value).__name__
         raise refused(
@@ -283,7 +363,9 @@ def parse_time_and_zone(
         )
     zoned = moment.tzinfo is not None
     if not zoned:
-        moment = moment.replace(tzinfo=UTC)
+        # The zone object is kept (not converted): the time reads as if its offset had
+        # been written, 2026-07-14T09:00:00+08:00 for China time.
+        moment = moment.replace(tzinfo=zone)
     # Every stored time is UTC: one whose offset takes it past year 1 or year 9999 there
     # cannot be stored, and none that old or that far ahead is a real post's time.
     try:
@@ -307,15 +389,39 @@ _DATE_LIKE = re.compile(
     r"(?:[\sT]*(\d{1,2})\s*[:时時点點]\s*(?:(\d{1,2})\s*(?:[:分]\s*(?:(\d{1,2})\s*秒?)?)?)?)?"
 )
 _UNIX_DIGITS = re.compile(r"-?[0-9]{9,13}")
+# 07/08/2026: the 7th of August in China and Britain, the 8th of July in America.
+_MONTH_OR_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+# An ISO-8601 time's date, for one that names no such day ("2026-02-30T07:00:00+08:00").
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:?\d{2})?$"
+)
+
+
+def _calendar_time(text: str) -> datetime | None:
+    """A year-first date as spreadsheets and Chinese writing give it, without a zone:
+    ``2026/7/14 9:05`` (Excel on Chinese Windows), ``2026年7月14日 9时30分``, ``2026.7.14``.
+
+    Year first, the order is not in doubt (07/08/2026 is, and stays refused), and a time
+    without a zone is read in the deployment's, as an ISO one is: refusing every row of
+    an export for its date format made people rewrite a column by hand. None when the
+    text is not of this form, or names no such day or hour (the refusal says which).
+    """
+    if len(text) > 40:  # as _time_hint: the pattern over a long run of spaces is slow
+        return None
+    found = _DATE_LIKE.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
 
 
 def _time_hint(text: str) -> Reason | str:
     """How to write a time that is not ISO-8601 but of a form it is told from, for the
-    refusal's message ("" for others: 'soon' says enough).
-
-    Times are not guessed: 2026/07/14 could be read, but 07/08/2026 cannot, and a time
-    without an offset is read as UTC, 8 hours off China time; the message shows the form
-    to write instead, with the offset.
+    refusal's message ("" for others: 'soon' says enough). Year-first dates are read
+    (``_calendar_time``); one that names no such day is told so.
     """
     if len(text) > 40:
         # Only 40 characters are shown; and the pattern below, run over a long run of
@@ -335,18 +441,45 @@ def _time_hint(text: str) -> Reason | str:
                     f" (if it is a Unix time in {unit}, write it as {shown})",
                     time=shown,
                 )
-    found = _DATE_LIKE.fullmatch(text)
+    found = _DATE_LIKE.fullmatch(text) or _ISO_DATE.match(text)
     if found is not None:
-        year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
-        try:
-            moment = datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            return reason("hint.no_such_time", " (there is no such day or hour)")
-        shown = f"{moment:%Y-%m-%dT%H:%M:%S}"
+        # Of a readable form, so refused for its numbers: 2026-02-30, 2026/7/14 25:00.
+        return reason("hint.no_such_time", " (there is no such day or hour)")
+    first = _MONTH_OR_DAY_FIRST.match(text)
+    if first is not None:
+        a, b, year = int(first[1]), int(first[2]), first[3]
+        if a > 12 or b > 12:  # 25/12/2026: the day is plain, the year still goes first
+            written = f"{year}/{b:02d}/{a:02d}" if a > 12 else f"{year}/{a:02d}/{b:02d}"
+            return reason("hint.year_first", f" (write the year first, as {written})", time=written)
+        written = f"{year}/{a:02d}/{b:02d}"
         return reason(
-            "hint.china_time", f" (write it as {shown}+08:00 if it is China time)", time=shown
+            "hint.year_first_either",
+            f" (write the year first, as {written}: {a}/{b} could be month {a} day {b} or "
+            f"day {a} month {b})",
+            time=written,
+            pair=f"{a}/{b}",
+            a=str(a),
+            b=str(b),
         )
     return ""
+
+
+# A post published further ahead of the clock than this is refused (ingestion, and a
+# replay's plan against the wall clock): a time zone error moves a post by hours, not by
+# a day.
+MAX_AHEAD = timedelta(days=1)
+
+
+def future_reason(published: datetime, now: datetime) -> Reason:
+    """Why a post dated more than ``MAX_AHEAD`` after ``now`` is refused (``record.future``)."""
+    days = (published - now).total_seconds() / 86400
+    return reason(
+        "record.future",
+        f"published_at {published.isoformat()} is {days:,.1f} days after now "
+        "(check the file's dates and time zone)",
+        time=published.isoformat(),
+        days=f"{days:,.1f}",
+    )
 
 
 def _milliseconds_hint(value: float) -> Reason | str:
@@ -498,29 +631,85 @@ _KNOWN_KEYS = frozenset({*POST_FIELDS, "url"})
 # A key is shown in a message this long at most (repr escapes what does not print).
 _KEY_SHOWN = 40
 
+# The names Chinese spreadsheet exports and crawlers give the post fields, read as the
+# field each means (README, the post format): a file exported with 正文 and 发布时间 was
+# refused whole as having no text. Only names that mean that field and nothing else: a
+# column headed 评论 or 转发 may hold the comments' words, 序号 is a row's number in the
+# sheet (as an id, the rows of the next file would be duplicates), 用户名 and 昵称 come
+# side by side in some exports.
+FIELD_ALIASES: dict[str, str] = {
+    "编号": "id",
+    "来源": "source",
+    "平台": "source",
+    "发布时间": "published_at",
+    "时间": "published_at",
+    "作者": "author",
+    "用户": "author",
+    "作者类型": "author_kind",
+    "标题": "title",
+    "正文": "text",
+    "内容": "text",
+    "文本": "text",
+    "语言": "lang",
+    "转发数": "reposts",
+    "评论数": "comments",
+    "点赞数": "likes",
+    "链接": "url",
+    "网址": "url",
+}
+
+
+def post_field(key: object) -> str | None:
+    """The post field a JSON key or a CSV column names, or None: the field's own name in
+    any case and with surrounding spaces (``Likes`` is ``likes``), or one of
+    ``FIELD_ALIASES`` (``正文`` is ``text``)."""
+    if not isinstance(key, str):
+        return None
+    name = key.strip()
+    folded = name.lower()
+    if folded in _KNOWN_KEYS:
+        return folded
+    return FIELD_ALIASES.get(name)
+
+
+def names_of(field_name: str) -> tuple[str, ...]:
+    """The other names a post field is read under (``FIELD_ALIASES``), for messages."""
+    return tuple(alias for alias, name in FIELD_ALIASES.items() if name == field_name)
+
 
 def _field_keys(obj: Mapping[Any, Any]) -> dict[Any, Any]:
-    """``obj`` with every key that names a post field in any case (and surrounding spaces)
-    as that field: ``Likes`` is ``likes``, as in a CSV header (``files._column_name``).
+    """``obj`` with every key that names a post field (``post_field``: in any case, or by
+    a Chinese name) as that field: ``Likes`` and ``点赞数`` are ``likes``, as in a CSV
+    header (``files._column_name``).
 
     JSON written by people and by scripts of other languages has ``Text`` and ``Likes``:
     ``Likes`` went to ``extra`` and the post was stored without its count, ``Text`` was
     refused as having no text. Other keys are kept as written. Two keys of one field
-    (``text`` and ``Text``) are refused naming both: either could be the one meant.
+    (``text`` and ``Text``, ``text`` and ``正文``) are refused naming both: either could
+    be the one meant.
     """
     fields: dict[Any, Any] = {}
     written: dict[str, str] = {}
     for key, value in obj.items():
-        name = key.strip().lower() if isinstance(key, str) else key
-        if name not in _KNOWN_KEYS:
+        name = post_field(key)
+        if name is None:
             fields[key] = value
             continue
         if name in written:
             first, second = (repr(cut(k, _KEY_SHOWN)) for k in (written[name], key))
+            if written[name].strip().lower() == key.strip().lower():
+                raise refused(
+                    "record.given_twice",
+                    f"{name}: given twice, as {first} and {second} "
+                    "(keys that differ only in case name the same field; keep one)",
+                    field=name,
+                    first=first,
+                    second=second,
+                )
             raise refused(
-                "record.given_twice",
+                "record.named_twice",
                 f"{name}: given twice, as {first} and {second} "
-                "(keys that differ only in case name the same field; keep one)",
+                f"(both name the field {name}; keep one)",
                 field=name,
                 first=first,
                 second=second,
@@ -530,9 +719,12 @@ def _field_keys(obj: Mapping[Any, Any]) -> dict[Any, Any]:
     return fields
 
 
-def parse_post_record(obj: object, *, default_source: str | None = None) -> PostRecord:
+def parse_post_record(
+    obj: object, *, default_source: str | None = None, zone: tzinfo = UTC
+) -> PostRecord:
     """Validate one decoded item (JSON object or CSV row) as a post; the keys of the post
-    fields are read in any case (``_field_keys``), and ``raw`` holds them so."""
+    fields are read in any case (``_field_keys``), and ``raw`` holds them so. A
+    ``published_at`` without a zone is read in ``zone`` (``parse_time_and_zone``)."""
     if not isinstance(obj, Mapping):
         kind = json_type(obj)
         raise refused("record.not_object", f"expected a JSON object, got {kind}", type=kind)
@@ -554,15 +746,19 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
     truncated = len(text) > MAX_TEXT_CHARS
     if truncated:
         text = text[:MAX_TEXT_CHARS]
-    title = title_value.strip()[:MAX_TITLE_CHARS] if isinstance(title_value, str) else None
+    title = title_value.strip() if isinstance(title_value, str) else None
+    title_cut = title is not None and len(title) > MAX_TITLE_CHARS
+    if title is not None and title_cut:
+        title = title[:MAX_TITLE_CHARS]
     _refuse_nul("text", text)
     if title:
         _refuse_nul("title", title)
 
     kind_value = obj.get("author_kind") or "unknown"
-    try:
-        author_kind = AuthorKind(str(kind_value).strip().lower())
-    except ValueError:
+    named_kind = author_kind_named(str(kind_value)[:40])
+    if named_kind is not None:
+        author_kind = named_kind
+    else:
         allowed = ", ".join(k.value for k in AuthorKind)
         shown = repr(str(kind_value)[:40])
         raise refused(
@@ -571,7 +767,7 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
             field="author_kind",
             value=shown,
             allowed=allowed,
-        ) from None
+        )
 
     url = _short(obj, "url", MAX_URL_CHARS)
     if url is not None and not url.lower().startswith(("http://", "https://")):
@@ -587,7 +783,7 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
         )
 
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
-    published_at, zoned = parse_time_and_zone(obj.get("published_at"))
+    published_at, zoned = parse_time_and_zone(obj.get("published_at"), zone=zone)
     return PostRecord(
         text=text,
         source=_short(obj, "source", MAX_SOURCE_CHARS) or default_source,
@@ -607,6 +803,7 @@ def parse_post_record(obj: object, *, default_source: str | None = None) -> Post
         extra=extra,
         raw=dict(obj),
         truncated=truncated,
+        title_cut=title_cut,
     )
 
 

@@ -66,3 +66,32 @@ class RecordRefused(InvalidRecord):
 def refused(code: str, english: str, **params: Any) -> RecordRefused:
     """The refusal of one input item (a line, a row, an entry, a pushed post)."""
     return RecordRefused(Reason(english, code, params))
+
+
+# The characters a source's code (slug) may hold besides letters and digits of any script
+# (Chinese characters are letters): a code is typed after `source:` in a monitor's query,
+# given to `yuqing feeds pause` and sent as `?source=`, where a space ends it, "(" and ")"
+# group, and "/" or ".." read as a path.
+SLUG_PUNCTUATION = "-_."
+
+
+def slug_refusal(value: str, what: str) -> Reason | None:
+    """Why ``value`` (trimmed, and checked for length and control characters already)
+    cannot be a source's code, or ``None`` when it can: letters and digits, ``-``, ``_``
+    and ``.``, starting with a letter or digit. Width forms are read as the store keeps
+    a code (NFKC): a full-width "－" is "-"."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value)
+    for position, char in enumerate(text, start=1):
+        allowed = char.isalnum() or (position > 1 and char in SLUG_PUNCTUATION)
+        if not allowed:
+            shown = "a space" if char.isspace() else repr(char)
+            return Reason(
+                f"{what} may hold only letters, digits (Chinese characters are letters), "
+                f"'-', '_' and '.', starting with a letter or digit: {shown} at character "
+                f"{position} is not allowed",
+                "source.bad_slug",
+                {"what": what, "char": shown, "position": position},
+            )
+    return None

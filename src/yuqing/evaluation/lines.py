@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from yuqing.core.posts import MAX_SHORT_CHARS, PostRecord, json_type, parse_post_record
+from yuqing.core.posts import (
+    MAX_SHORT_CHARS,
+    PostRecord,
+    json_type,
+    parse_post_record,
+    post_field,
+)
 from yuqing.core.reasons import Reason, reason
+from yuqing.core.shown import cut
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import JsonLinesFile
@@ -50,6 +58,40 @@ def record_id(raw: dict[str, Any]) -> tuple[str | int | None, Reason | None]:
     return value, None
 
 
+# A label's key is shown in a message this long at most.
+_KEY_SHOWN = 40
+
+
+def label_keys(raw: Mapping[str, Any], field: str) -> list[str]:
+    """The keys of ``raw`` that are ``field`` in any case and with surrounding spaces."""
+    wanted = field.strip().lower()
+    return [key for key in raw if isinstance(key, str) and key.strip().lower() == wanted]
+
+
+def label_of(raw: Mapping[str, Any], field: str) -> tuple[Any, Reason | None]:
+    """The label under ``field`` in any case (``Sentiment`` is ``sentiment``), as the post
+    fields are read; None when no key names it, or the problem of two keys that do.
+
+    Files labelled by hand or by scripts of other languages write ``Sentiment`` and
+    ``Event``: read only as written, every label was missed and the run said "nothing to
+    score" with exit code 0.
+    """
+    keys = label_keys(raw, field)
+    if not keys:
+        return None, None
+    if len(keys) > 1:
+        first, second = (repr(cut(key, _KEY_SHOWN)) for key in keys[:2])
+        return None, reason(
+            "record.given_twice",
+            f"{field}: given twice, as {first} and {second} "
+            "(keys that differ only in case name the same field; keep one)",
+            field=field,
+            first=first,
+            second=second,
+        )
+    return raw[keys[0]], None
+
+
 # An evaluation stream's line without published_at: eval events rejects it (score.py cannot
 # read such a stream at all, and detection could only place it at an arbitrary time).
 NO_TIME = reason(
@@ -67,7 +109,9 @@ def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, Reas
     key, problem = record_id(raw)
     if key is None:
         return None, problem or NO_ID
-    label = raw.get(field)
+    label, twice = label_of(raw, field)
+    if twice is not None:
+        return None, twice
     if label == "":
         # Most likely "no event", as an export from a spreadsheet writes an empty cell; but
         # score.py scores it as an event named "" (all such posts one event), so taking it
@@ -109,9 +153,10 @@ class EvaluationLines(JsonLinesFile):
         if isinstance(item, Rejection) and item.problem == _NO_TEXT:
             # The line decoded once already, to an object that only lacks text.
             raw = json.loads(text)
-            # Its text key as written ("Text": "" is the text too: keys of post fields are
-            # read in any case), replaced by a stand-in to check the rest.
-            texts = [k for k in raw if isinstance(k, str) and k.strip().lower() == "text"]
+            # Its text key as written ("Text" or "正文": "" is the text too: keys of post
+            # fields are read in any case or by their Chinese names), replaced by a
+            # stand-in to check the rest.
+            texts = [k for k in raw if post_field(k) == "text"]
             others = {k: v for k, v in raw.items() if k not in texts}
             try:
                 record = parse_post_record(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,8 +22,9 @@ from yuqing.errors import YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.base import Located, Rejection
-from yuqing.sources.reasons import Reason, feed_reason
+from yuqing.sources.reasons import Reason, entry_where, feed_reason, future_reworded
 from yuqing.sources.rss import (
+    DEFAULT_MAX_ENTRIES,
     MAX_HEALTH_NOTE_CHARS,
     FeedState,
     PollResult,
@@ -141,6 +142,14 @@ def _poll_one(
                 default_source=source.slug,
                 source_kind="rss",
             )
+            # The ingestor's refusal of a post dated in the future names a file's dates.
+            summary = replace(
+                summary,
+                rejections=[
+                    replace(r, problem=future_reworded(r.problem, "record.future_feed"))
+                    for r in summary.rejections
+                ],
+            )
         except YuqingError as exc:
             # This feed's items could not be stored: its health says so and it backs
             # off with its old validators (so the items come again), and the feeds
@@ -217,6 +226,17 @@ CHECK_SECONDS = 10.0
 _PASSING = frozenset(
     {"feed.timeout", "feed.cannot_connect", "feed.request_failed", "feed.read_timeout"}
 )
+# Notes of a feed that was read, but not as it is meant to be: what `feeds add` warns of.
+_MALFORMED = frozenset(
+    {
+        "feed.not_well_formed",
+        "feed.encoding_differs",
+        "feed.bad_byte",
+        "feed.bad_bytes",
+        "feed.control",
+        "feed.controls",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -229,6 +249,16 @@ class FeedCheck:
     unreadable: int = 0
     # When the feed answered and was read (none for a problem): its health's last success.
     read_at: datetime | None = None
+    # Entries beyond the number one poll reads (``limit``, the setting feed_max_entries):
+    # never read while the feed holds them ahead of the others.
+    left_out: int = 0
+    limit: int = DEFAULT_MAX_ENTRIES
+    # What is wrong with the feed though it was read (not well-formed XML, not in its
+    # declared encoding): coded notes, which its health record keeps too.
+    warnings: list[str] = field(default_factory=list)
+    # Where the first entry read is, named by its title or link ("<url> entry 1 ("...")"):
+    # what a garbled or cut feed reads as.
+    first_item: str | None = None
 
     @property
     def may_pass(self) -> bool:
@@ -258,6 +288,7 @@ def check_feed(
     same bounds on its size, redirects and reading), within ``timeout`` seconds
     (``CHECK_SECONDS``), and store nothing: its entries are the first poll's, and a feed
     with no health record yet is polled at once."""
+    limit = _configured(ctx, "feed_max_entries")
     result = poll_feed(
         client,
         FeedState(url=url),
@@ -266,7 +297,7 @@ def check_feed(
         author_kind=author_kind,
         timeout=CHECK_SECONDS if timeout is None else timeout,
         clock=ctx.clock,
-        max_entries=_configured(ctx, "feed_max_entries"),
+        max_entries=limit,
         inline_parse_bytes=_configured(ctx, "feed_inline_parse_bytes"),
         parse_timeout=_configured(ctx, "feed_parse_timeout"),
     )
@@ -277,6 +308,12 @@ def check_feed(
         readable=sum(isinstance(item, Located) for item in result.items),
         unreadable=sum(isinstance(item, Rejection) for item in result.items),
         read_at=result.state.last_success_at,
+        left_out=result.left_out,
+        limit=DEFAULT_MAX_ENTRIES if limit is None else int(limit),
+        warnings=[
+            note for note in result.notes if isinstance(note, Reason) and note.code in _MALFORMED
+        ],
+        first_item=result.items[0].location if result.items else None,
     )
 
 
@@ -329,10 +366,11 @@ def _health_line(parts: list[str]) -> str:
 
 
 def _first_entry(location: str, problem: str) -> str:
-    """ " (first: <url> entry 3: <problem>)": the first refused entry, bounded, in the
-    form the reader of the health record knows (its URL cut, never its entry number)."""
-    url, sep, number = location.rpartition(" entry ")
-    where = f"{_url_shown(url)} entry {number}" if sep else _url_shown(location)
+    """ " (first: <url> entry 3 ("title"): <problem>)": the first refused entry, bounded,
+    in the form the reader of the health record knows (its URL cut, never its entry
+    number or its title, which ``entry_label`` bounds)."""
+    parts = entry_where(location)
+    where = f"{_url_shown(parts[0])}{parts[1]}" if parts else _url_shown(location)
     said = one_line(display_url(problem), _MAX_PROBLEM_SHOWN)
     return f" (first: {where}: {said})"
 
@@ -369,7 +407,12 @@ def _with_rejections(
         note = feed_reason(
             "feed.all_rejected", url=url, count=str(summary.rejected), first_entry=detail
         )
-        return failed_poll(state, ctx.clock.now(), interval, note), note
+        failed = failed_poll(state, ctx.clock.now(), interval, note)
+        failed.notes = result.notes  # still said by the poll (and its log)
+        if result.health_note is not None:
+            # Why they were refused is often what the poll found (not in its encoding).
+            failed.state.last_error = _health_line([note, result.health_note])
+        return failed, note
     total = summary.stored + summary.duplicates + summary.rejected
     note = feed_reason(
         "feed.some_rejected",

@@ -27,15 +27,16 @@ from sqlalchemy.engine import Connection
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
 from yuqing.core.posts import (
+    MAX_AHEAD,
     AuthorKind,
     PostRecord,
     SourceCategory,
     answers_someone,
     content_hash,
+    future_reason,
     post_identity,
 )
 from yuqing.core.privacy import PUBLIC_KINDS, Pseudonymiser
-from yuqing.core.reasons import reason
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.detect import (
@@ -65,6 +66,11 @@ _CATEGORIES = {c.value for c in SourceCategory}
 log = logging.getLogger(__name__)
 
 
+# The detector's count of posts weighed though of a language the text models do not know
+# (``detection.detector``: the pipeline's "other"), and the languages they do know.
+_UNKNOWN_LANGUAGE = "unknown_language_processed"
+_MODEL_LANGUAGES = frozenset({"zh", "en"})
+
 # Rounds of following repost and reply links within a batch (a chain's depth).
 _MAX_CHAIN_ROUNDS = 16
 
@@ -83,10 +89,25 @@ class IngestSummary:
     # or two posts sharing an id. The first one stays; the first such line is named.
     differing: int = 0
     first_differing: str | None = None
-    # Posts whose published_at named no zone (read as UTC: 8 hours off if they meant China
-    # time, and nothing else would tell), with the first one's location.
+    # Posts whose published_at named no zone (read in the zone the source was given: the
+    # deployment's for files and pushes; nothing else would tell), with the first one's
+    # location.
     zoneless: int = 0
     first_zoneless: str | None = None
+    # Documented defaults, each with the first post's location: posts stored without a
+    # published_at (placed at their arrival), posts whose text or title was cut at the
+    # size bound, posts this process's event detection weighed though their language is
+    # unknown, and posts stored already older than the retention period (``purge_days``),
+    # which the next purge deletes.
+    untimed: int = 0
+    first_untimed: str | None = None
+    shortened: int = 0
+    first_shortened: str | None = None
+    unknown_language: int = 0
+    first_unknown_language: str | None = None
+    expiring: int = 0
+    first_expiring: str | None = None
+    purge_days: int = 0
     # The latest earlier run of the same origin, as it stood when this one started (a run
     # whose process is gone is told as interrupted): see ``Ingestor.ingest_batches``.
     previous: repo.RunInfo | None = None
@@ -123,11 +144,6 @@ class _Prepared:
     identity: str
     seen_at: datetime
     order: int = 0  # place in its batch
-
-
-# A post published further ahead of the clock than this is refused: a time zone error
-# moves a post by hours, not by a day.
-MAX_AHEAD = timedelta(days=1)
 
 
 def _minute(moment: datetime) -> datetime:
@@ -565,19 +581,7 @@ class Ingestor:
             published = item.record.published_at
             if published is not None and published > latest:
                 # Stored, it would never be purged and would hold the dedup window open.
-                days = (published - now).total_seconds() / 86400
-                rejections.append(
-                    Rejection(
-                        item.location,
-                        reason(
-                            "record.future",
-                            f"published_at {published.isoformat()} is {days:,.1f} days after "
-                            "now (check the file's dates and time zone)",
-                            time=published.isoformat(),
-                            days=f"{days:,.1f}",
-                        ),
-                    )
-                )
+                rejections.append(Rejection(item.location, future_reason(published, now)))
                 continue
             if item.record.zoneless_time:
                 zoneless.append(item.location)
@@ -633,6 +637,8 @@ class Ingestor:
             lambda i: self._match_doc(prepared[i], features[i], kinds[i] if kinds else None),
         )
         lap("monitors")
+        stage = self.detection
+        weighed_unknown = stage.defaulted.get(_UNKNOWN_LANGUAGE, 0) if stage is not None else 0
         with self._seen_until_stored(prepared):
             detected = self._detect(prepared, features, stories, matches, now, kinds, linked)
             lap("detection")
@@ -653,12 +659,48 @@ class Ingestor:
         if zoneless:
             summary.zoneless += len(zoneless)
             summary.first_zoneless = summary.first_zoneless or zoneless[0]
+        if detected is not None and stage is not None:
+            weighed_unknown = stage.defaulted.get(_UNKNOWN_LANGUAGE, 0) - weighed_unknown
+            if weighed_unknown > 0:
+                summary.unknown_language += weighed_unknown
+                # The first post of an unknown language: the detector counts them but does
+                # not say which (one of them skipped as too old is named all the same).
+                summary.first_unknown_language = summary.first_unknown_language or next(
+                    (
+                        p.location
+                        for p, f in zip(prepared, features, strict=True)
+                        if f.lang not in _MODEL_LANGUAGES
+                    ),
+                    None,
+                )
+        self._count_defaults(summary, prepared)
         room = MAX_REJECTIONS_SHOWN - len(summary.rejections)
         summary.rejections.extend(rejections[: max(0, room)])
         lap("store")
         self.stages.posts += len(chunk)
         self._tell_occurrences(detected)
         return kept
+
+    def _count_defaults(self, summary: IngestSummary, stored: Sequence[_Prepared]) -> None:
+        """Count, in ``summary``, the stored posts given a documented default: placed at
+        their arrival, shortened, or older than the retention period."""
+        days = self.settings.retention_days
+        summary.purge_days = days
+        try:
+            # The purge measures age on the wall clock (a replay's clock is stream time).
+            cutoff = self.wall.now() - timedelta(days=days)
+        except OverflowError:
+            cutoff = None
+        for p in stored:
+            if p.record.published_at is None:
+                summary.untimed += 1
+                summary.first_untimed = summary.first_untimed or p.location
+            if p.record.shortened:
+                summary.shortened += 1
+                summary.first_shortened = summary.first_shortened or p.location
+            if cutoff is not None and p.seen_at < cutoff:
+                summary.expiring += 1
+                summary.first_expiring = summary.first_expiring or p.location
 
     def _recover_detection(self) -> None:
         """Go back to the detection stage as last saved when a batch it saw was not stored."""

@@ -15,24 +15,27 @@ import json
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO
 
 from yuqing.core.posts import (
     LONE_SURROGATE,
     MAX_RECORD_BYTES,
-    POST_FIELDS,
     REQUIRED_FIELDS,
     AuthorKind,
     lone_surrogate_at,
+    names_of,
     parse_post_record,
     parse_time,
+    post_field,
     refuse_json_constant,
 )
 from yuqing.core.reasons import RecordRefused
+from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.reasons import FileRefused, Reason, reason, record_reason
@@ -85,19 +88,21 @@ def _quote_closed_later(first: int, last: int) -> Reason:
     )
 
 
-def open_import(path: Path, default_source: str | None = None) -> Source:
+def open_import(path: Path, default_source: str | None = None, zone: tzinfo = UTC) -> Source:
     """The reader for an import file, chosen by its extension.
 
-    Raises ``SourceError`` naming the file when it does not exist, is not a regular file
-    or has an extension yuqing cannot read.
+    A ``published_at`` without a zone is read in ``zone``: the command line gives the
+    deployment's (``Settings.display_zone``). Raises ``SourceError`` naming the file when
+    it does not exist, is not a regular file, has an extension yuqing cannot read, or is
+    a CSV file whose header refuses it (``CsvFile.header_refusal``).
     """
     path = Path(path)
     _check_readable(path)
     suffix = path.suffix.lower()
     if suffix in JSON_LINES_SUFFIXES:
-        reader: Source = JsonLinesFile(path, default_source)
+        reader: Source = JsonLinesFile(path, default_source, zone)
     elif suffix in CSV_SUFFIXES:
-        reader = CsvFile(path, default_source)
+        reader = CsvFile(path, default_source, zone)
     else:
         shown = f"'{suffix}'" if suffix else "no extension"
         raise FileRefused(
@@ -111,6 +116,12 @@ def open_import(path: Path, default_source: str | None = None) -> Source:
     # Refused before a run starts, as a whole: read as lines of UTF-8, such a file gave a
     # rejection a line, each naming another problem (or a CSV "missing column text").
     _open_binary(path).close()
+    if isinstance(reader, CsvFile):
+        # A header that refuses the file whole (no text column, one named twice) is told
+        # now, as every other whole-file refusal is (exit code 2), not as a rejected line.
+        refusal = reader.header_refusal()
+        if refusal is not None:
+            raise FileRefused(path, refusal)
     return reader
 
 
@@ -286,11 +297,13 @@ def _utf8_problem(error: UnicodeDecodeError) -> Reason:
 
 
 class JsonLinesFile:
-    """A JSON Lines file: one post object per line; blank lines are skipped."""
+    """A JSON Lines file: one post object per line; blank lines are skipped. Times
+    without a zone are read in ``zone``."""
 
-    def __init__(self, path: Path, default_source: str | None = None) -> None:
+    def __init__(self, path: Path, default_source: str | None = None, zone: tzinfo = UTC) -> None:
         self.path = Path(path)
         self.default_source = default_source
+        self.zone = zone
 
     @property
     def name(self) -> str:
@@ -342,7 +355,7 @@ class JsonLinesFile:
                 location, reason("record.lone_surrogate", f"{where}: {LONE_SURROGATE}", field=where)
             )
         try:
-            record = parse_post_record(obj, default_source=self.default_source)
+            record = parse_post_record(obj, default_source=self.default_source, zone=self.zone)
         except InvalidRecord as exc:
             return Rejection(location, _refusal(exc))
         return Located(record, location)
@@ -711,13 +724,14 @@ class CsvFile:
 
     Columns beyond the post format are kept in ``PostRecord.extra``; empty cells are
     ``None``; columns with an empty header are ignored. A row's location is the line where
-    it starts (quoted cells may span lines). Reading sets the process-wide
-    ``csv.field_size_limit`` to ``MAX_RECORD_BYTES``.
+    it starts (quoted cells may span lines). Times without a zone are read in ``zone``.
+    Reading sets the process-wide ``csv.field_size_limit`` to ``MAX_RECORD_BYTES``.
     """
 
-    def __init__(self, path: Path, default_source: str | None = None) -> None:
+    def __init__(self, path: Path, default_source: str | None = None, zone: tzinfo = UTC) -> None:
         self.path = Path(path)
         self.default_source = default_source
+        self.zone = zone
 
     @property
     def name(self) -> str:
@@ -725,6 +739,19 @@ class CsvFile:
 
     def read(self) -> Iterator[Item]:
         """Every post or rejection of the file, in file order."""
+        return self._items()
+
+    def header_refusal(self) -> Reason | None:
+        """Why the header row refuses the file whole (``_header_problem``: no ``text``
+        column, a field named twice), read before any row; None when it does not."""
+        with closing(self._items(header_only=True)) as items:
+            for item in items:
+                if isinstance(item, Rejection) and item.location == str(self.path):
+                    problem = item.problem
+                    return problem if isinstance(problem, Reason) else reason("csv.header", problem)
+        return None
+
+    def _items(self, *, header_only: bool = False) -> Generator[Item, None, None]:
         csv.field_size_limit(MAX_RECORD_BYTES)
         with _open_binary(self.path) as stream:
             feed = _CsvLineFeed(stream, self.path)
@@ -794,9 +821,11 @@ class CsvFile:
                     if not row or not any(cell.strip() for cell in row):
                         continue
                     header = [_column_name(cell) for cell in row]
-                    file_problem = _header_problem(header)
+                    file_problem = _header_problem(row)
                     if file_problem is not None:
                         yield Rejection(str(self.path), file_problem)
+                        return
+                    if header_only:
                         return
                     continue
 
@@ -868,7 +897,7 @@ class CsvFile:
             if column:
                 obj[column] = None
         try:
-            record = parse_post_record(obj, default_source=self.default_source)
+            record = parse_post_record(obj, default_source=self.default_source, zone=self.zone)
         except InvalidRecord as exc:
             return Rejection(location, _refusal(exc))
         return Located(record, location)
@@ -890,28 +919,114 @@ def _csv_problem(error: csv.Error) -> Reason:
     return reason("csv.malformed", f"malformed CSV: {error}", detail=str(error))
 
 
-_COLUMNS = frozenset({*POST_FIELDS, "url"})
-
-
 def _column_name(cell: str) -> str:
-    """A header cell as a column name: a post field's name in any case is that field.
+    """A header cell as a column name: a post field's name in any case, or a Chinese name
+    of it (``posts.FIELD_ALIASES``: 正文, 发布时间 ...), is that field.
 
-    Headers are typed by people (``Text``, ``Likes``): ``Likes`` went to ``extra`` and
-    the post was stored without its count, ``Text`` refused the file as having no text.
+    Headers are typed by people (``Text``, ``Likes``) and exported by Chinese programs
+    (正文, 点赞数): ``Likes`` went to ``extra`` and the post was stored without its count,
+    ``Text`` and 正文 refused the file as having no text.
     """
-    name = cell.strip()
-    folded = name.lower()
-    return folded if folded in _COLUMNS else name
+    return post_field(cell) or cell.strip()
 
 
-def _header_problem(header: list[str]) -> Reason | None:
+# A header shown in a message: this many columns at most, each cut to this length.
+_COLUMNS_SHOWN = 12
+_COLUMN_SHOWN = 30
+# What else separates the columns of files saved as "CSV": Excel writes semicolons where
+# the decimal mark is a comma, other exports tabs or bars. Only commas are read (the
+# reading of stray quotes is written for them): such a file is refused, saying so.
+_OTHER_SEPARATORS = {
+    ";": ("semicolons", "分号"),
+    "\t": ("tabs", "制表符"),
+    "|": ("vertical bars", "竖线"),
+}
+
+
+def _header_problem(cells: list[str]) -> Reason | None:
+    """Why a header row (its cells as written) refuses its file: a required column
+    missing, told with what the row holds, or one field named by two columns."""
+    header = [_column_name(cell) for cell in cells]
     names = [column for column in header if column]
     missing = [column for column in REQUIRED_FIELDS if column not in names]
     if missing:
-        columns = ", ".join(missing)
-        return reason("csv.missing_columns", f"missing column(s): {columns}", columns=columns)
+        return _missing_columns(cells, missing)
+    given: dict[str, list[str]] = {}
+    for cell, column in zip(cells, header, strict=True):
+        if column:
+            given.setdefault(column, []).append(cell.strip())
+    for column, written in given.items():
+        other = next((n for n in written if n.lower() != written[0].lower()), None)
+        if other is not None:
+            # text and 正文: either could be the column meant.
+            first, second = (repr(one_line(n, _COLUMN_SHOWN)) for n in (written[0], other))
+            return reason(
+                "csv.named_twice",
+                f"columns {first} and {second} both name the field {column}: keep one",
+                field=column,
+                first=first,
+                second=second,
+            )
     duplicates = sorted(column for column, count in Counter(names).items() if count > 1)
     if duplicates:
         columns = ", ".join(duplicates)
         return reason("csv.duplicate_columns", f"duplicate column(s): {columns}", columns=columns)
     return None
+
+
+def _missing_columns(cells: list[str], missing: list[str]) -> Reason:
+    """A required column missing, with what the header row holds and what to name it.
+
+    A row of one column holding semicolons or tabs is a file of another separator; a row
+    that names no field at all is most likely the first row of posts, without a header.
+    """
+    columns = ", ".join(missing)
+    aliases = {m: names_of(m) for m in missing}
+    needed = ", ".join(f"{m} (or {', '.join(aliases[m])})" if aliases[m] else m for m in missing)
+    needed_zh = "、".join(
+        f"{m}（或 {'、'.join(aliases[m])}）" if aliases[m] else m for m in missing
+    )
+    written = [cell for cell in cells if cell.strip()]
+    if len(written) == 1:
+        counts = {sep: written[0].count(sep) for sep in _OTHER_SEPARATORS}
+        separator = max(counts, key=lambda sep: counts[sep])
+        if counts[separator]:
+            name, name_zh = _OTHER_SEPARATORS[separator]
+            return reason(
+                "csv.other_separator",
+                f"missing column(s): {columns}: the header row is one column holding "
+                f"{counts[separator]} {name}; the file seems to separate its columns with "
+                f"{name}, but yuqing reads CSV with commas between columns: save it as "
+                'comma-separated CSV (in Excel: "CSV UTF-8")',
+                columns=columns,
+                count=counts[separator],
+                separator=name,
+                separator_zh=name_zh,
+            )
+    shown = [one_line(cell, _COLUMN_SHOWN) for cell in written]
+    found = ", ".join(shown[:_COLUMNS_SHOWN])
+    found_zh = "、".join(shown[:_COLUMNS_SHOWN])
+    if len(shown) > _COLUMNS_SHOWN:
+        found += f", ... ({len(shown)} columns)"
+        found_zh += f"……（共 {len(shown)} 列）"
+    params = {
+        "columns": columns,
+        "found": found,
+        "found_zh": found_zh,
+        "needed": needed,
+        "needed_zh": needed_zh,
+    }
+    if not any(post_field(cell) for cell in written):
+        return reason(
+            "csv.no_header",
+            f"missing column(s): {columns}: the first line ({found}) names no field of the "
+            "post format; the first line of a CSV file must be the column names, such as "
+            f"id,source,published_at,text, and a column named {needed} is required",
+            **params,
+        )
+    return reason(
+        "csv.missing_columns",
+        f"missing column(s): {columns}: the header row has {found}, and a column named "
+        f"{needed} is required",
+        **params,
+    )

@@ -15,7 +15,9 @@ it in Chinese.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 
 from yuqing.core.posts import (
     LONE_SURROGATE,
@@ -31,12 +33,97 @@ from yuqing.sources.base import Item, Located, Rejection
 
 MAX_PUSH_ITEMS = 1000
 BODY = "body"
+# Where the refusal of the ``?source=`` the posts are to go under is located.
+SOURCE = "source"
+# Most output one decompression step may make (zlib's max_length): what a gzip body
+# decodes to is counted step by step, never more than the limit and one step held.
+_INFLATE_STEP = 64 * 1024
+
+
+class BodyRefused(Exception):
+    """A push body that cannot be read as sent: the HTTP status and why (English)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def content_coding(header: str | None) -> str | None:
+    """The push body's content coding: "gzip", or ``None`` for none (``identity``).
+
+    ``BodyRefused`` (415) for any other, or for more than one: each layer would multiply
+    what a small body turns into, and an unknown one was read as if plain ("body is not
+    UTF-8 (byte 1)")."""
+    codings = [part.strip().lower() for part in (header or "").split(",")]
+    codings = [part for part in codings if part and part != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip"):
+        return "gzip"
+    shown = one_line(", ".join(codings), 60)
+    raise BodyRefused(
+        415,
+        f"Content-Encoding {shown} is not supported: send the body uncompressed, or "
+        "compressed with gzip alone (Content-Encoding: gzip)",
+    )
+
+
+def inflated(body: bytes, limit: int) -> bytes:
+    """A gzip body decompressed, at most ``limit`` bytes of it: ``BodyRefused`` 413 when
+    it decodes to more (a few kilobytes of gzip can make gigabytes), 400 when it is not
+    gzip or ends before its end. Concatenated members (RFC 1952) are read in turn."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pieces: list[bytes] = []
+    size = 0
+    data = body
+    try:
+        while True:
+            piece = decompressor.decompress(data, _INFLATE_STEP)
+            size += len(piece)
+            if size > limit:
+                raise BodyRefused(413, f"body larger than {limit} bytes once decompressed")
+            pieces.append(piece)
+            data = decompressor.unconsumed_tail
+            if decompressor.eof:
+                rest = decompressor.unused_data
+                if not rest.strip(b"\0"):
+                    break  # trailing padding: ignored
+                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                data = rest
+            elif not data and not piece:
+                raise BodyRefused(400, "the gzip body ends before its end (cut off?)")
+    except zlib.error as exc:
+        raise BodyRefused(400, f"body is not valid gzip ({one_line(str(exc), 100)})") from None
+    return b"".join(pieces)
+
+
+def source_refused(problem: str) -> dict[str, object]:
+    """The push's answer (422) when its ``?source=`` cannot name a source: the same
+    fields as any push's, nothing stored, the one rejection located at ``source``; and
+    ``detail``, as the other refusals of a request answer."""
+    return {
+        "detail": f"query parameter {problem}",
+        "stored": 0,
+        "duplicates": 0,
+        "differing": 0,
+        "zoneless": 0,
+        "rejected": 1,
+        "rejections": [{"location": SOURCE, "problem": problem}],
+    }
 
 
 def parse_push_batch(
-    payload: object, *, max_items: int = MAX_PUSH_ITEMS, default_source: str | None = None
+    payload: object,
+    *,
+    max_items: int = MAX_PUSH_ITEMS,
+    default_source: str | None = None,
+    zone: tzinfo = UTC,
 ) -> list[Item]:
-    """Validate a decoded push body; one item (``Located`` or ``Rejection``) per post."""
+    """Validate a decoded push body; one item (``Located`` or ``Rejection``) per post.
+
+    A ``published_at`` without a zone is read in ``zone`` (the API gives the deployment's).
+    """
     if isinstance(payload, Mapping):
         # In any case, as the post fields are (``Posts`` from a script of another language).
         named = [key for key in payload if _folded(key) == "posts"]
@@ -60,10 +147,10 @@ def parse_push_batch(
     if len(posts) > max_items:
         said = f"too many posts: {len(posts):,} in one request; the limit is {max_items:,}"
         return [Rejection(BODY, reason("push.too_many", said, count=len(posts), limit=max_items))]
-    return [_parse_item(index, obj, default_source) for index, obj in enumerate(posts)]
+    return [_parse_item(index, obj, default_source, zone) for index, obj in enumerate(posts)]
 
 
-def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
+def _parse_item(index: int, obj: object, default_source: str | None, zone: tzinfo) -> Item:
     location = f"item {index}"
     if (where := lone_surrogate_at(obj)) is not None:
         said = f"{where}: {LONE_SURROGATE}"
@@ -76,7 +163,7 @@ def _parse_item(index: int, obj: object, default_source: str | None) -> Item:
         said = f"record larger than {MAX_RECORD_BYTES:,} bytes"
         return Rejection(location, reason("record.too_large", said, limit=MAX_RECORD_BYTES))
     try:
-        record = parse_post_record(obj, default_source=default_source)
+        record = parse_post_record(obj, default_source=default_source, zone=zone)
     except InvalidRecord as exc:
         # core.posts' refusals are Reasons already (str() of a RecordRefused).
         return Rejection(location, getattr(exc, "reason", None) or str(exc))

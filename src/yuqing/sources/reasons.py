@@ -16,6 +16,7 @@ English.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -24,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from yuqing.core.reasons import Reason, reason
-from yuqing.core.shown import cut
+from yuqing.core.shown import cut, one_line
 from yuqing.errors import SourceError
 
 # Reason and reason live in the core (its validation gives codes too); the sources take
@@ -33,9 +34,13 @@ __all__ = [
     "FileRefused",
     "Reason",
     "SourceRefused",
+    "entry_label",
+    "entry_location_text",
+    "entry_where",
     "feed_problem",
     "feed_reason",
     "feed_text",
+    "future_reworded",
     "reason",
     "reason_text",
     "record_reason",
@@ -127,7 +132,20 @@ _SENTENCES: dict[str, str] = {
         "独立的行读取"
     ),
     "csv.header_row": "标题行：{problem}",
-    "csv.missing_columns": "缺少列：{columns}",
+    "csv.missing_columns": (
+        "缺少列：{columns}：标题行中的列是 {found_zh}，而必须有一列名为 {needed_zh}"
+    ),
+    "csv.no_header": (
+        "缺少列：{columns}：第一行（{found_zh}）中没有信息格式的字段名；CSV 文件的第一行必须"
+        "是各列的名称，例如 id,source,published_at,text 或 编号,来源,发布时间,正文，"
+        "而且必须有一列名为 {needed_zh}"
+    ),
+    "csv.other_separator": (
+        "缺少列：{columns}：标题行只有一列，其中有 {count} 个{separator_zh}；这个文件似乎用"
+        "{separator_zh}分隔各列，而 yuqing 读取用英文逗号分隔各列的 CSV：请另存为逗号分隔的"
+        " CSV（Excel 中选“CSV UTF-8”）"
+    ),
+    "csv.named_twice": "{first} 和 {second} 两列都是字段 {field}：请只保留一列",
     "csv.duplicate_columns": "列名重复：{columns}",
     "csv.too_many_cells": (
         "本行有 {cells} 个单元格，但标题行只有 {columns} 列（单元格中有未加引号的逗号？）"
@@ -137,6 +155,10 @@ _SENTENCES: dict[str, str] = {
     "record.missing": "{field}：缺失或为空",
     "record.not_a_time": "{field}：{value} 不是 ISO-8601 时间{hint}",
     "record.bad_timestamp": "{field}：{value} 不是有效的时间戳{hint}",
+    "record.implausible_timestamp": (
+        "{field}：{value} 不是可信的时间：按以秒计的 Unix 时间读是 {time}，早于 {year} 年"
+        "（请写成 ISO-8601 时间，例如 2026-07-14T09:00:00+08:00）"
+    ),
     "record.expected_time": "{field}：应为时间，实际是{type}",
     "record.year_range": "{field}：{value} 超出了 {first}-{last} 年的范围",
     "record.expected_string": "{field}：应为文本，实际是{type}",
@@ -149,10 +171,29 @@ _SENTENCES: dict[str, str] = {
     "record.given_twice": (
         "{field}：出现了两次（{first} 和 {second}；只差大小写的键是同一字段，请保留一个）"
     ),
+    "record.named_twice": (
+        "{field}：出现了两次（{first} 和 {second} 都是这一字段的名称；请保留一个）"
+    ),
     "record.not_object": "应为 JSON 对象，实际是{type}",
-    "record.bad_kind": "{field}：{value} 不是可用的值（{allowed}）",
+    "record.bad_kind": (
+        "{field}：{value} 不是可用的值（person 个人、organisation 机构、media 媒体、"
+        "government 政务、unknown 未知）"
+    ),
     "record.bad_url": "{field}：{value} 不是 http(s) 网址",
     "record.future": "published_at {time} 比现在晚 {days} 天（请检查文件的日期和时区）",
+    "record.future_feed": "published_at {time} 比现在晚 {days} 天（请检查订阅源中的日期和时区）",
+    "record.future_push": (
+        "published_at {time} 比现在晚 {days} 天（请检查发送信息的系统的时钟和所写时间的时区）"
+    ),
+    "record.garbled": (
+        "标题和正文大多无法识别：{total} 个字符中有 {count} 个是 U+FFFD（不符合订阅源编码的"
+        "字节）；已拒收，订阅源修正编码后会照常入库"
+    ),
+    # A source's code given on the command line or as the push's ?source= (core.reasons).
+    "source.bad_slug": (
+        "{what} 只能由字母、数字（汉字也算字母）和 -、_、. 组成，且须以字母或数字开头：第 "
+        "{position} 个字符 {char} 不可用"
+    ),
     # A replayed stream (yuqing.sources.replay).
     "replay.no_times": (
         "信息流中没有一条信息带有效的 published_at（发布时间），因此没有信息流时间；"
@@ -163,7 +204,16 @@ _SENTENCES: dict[str, str] = {
         "{location}：{problem}），因此没有信息流时间；如仍要回放，请从现在开始回放"
         "（yuqing replay --now）"
     ),
-    "replay.too_long": "信息流跨越 {days} 天（{first} 至 {last}）：请检查其中的日期",
+    "replay.all_rejected": (
+        "信息流中没有一条信息带有效的 published_at（发布时间）：全部 {count} 行都被拒收，"
+        "第一行：{location}：{problem}"
+    ),
+    "replay.no_posts": "信息流中没有信息",
+    "replay.empty_file": "文件是空的，没有可回放的信息",
+    "replay.no_posts_in_file": "文件中没有可回放的信息（只有标题行或空行）",
+    "replay.too_long": (
+        "信息流跨越 {days} 天（{first}，{first_at} 至 {last}，{last_at}）：请检查这两处的日期"
+    ),
     "replay.too_slow": "以 {speed} 倍速回放 {days} 天的信息流需要 {took} 天：请提高 --speed",
     "replay.too_slow_for_ever": "以 {speed} 倍速回放 {days} 天的信息流永远无法完成：请提高 --speed",
     "replay.too_many": "信息流超过 {limit} 条：请拆分文件后分别回放",
@@ -202,6 +252,10 @@ _HINTS = {
     "hint.unix_seconds": "（如果是以秒计的 Unix 时间，请写成 {time}）",
     "hint.unix_milliseconds": "（如果是以毫秒计的 Unix 时间，请写成 {time}）",
     "hint.no_such_time": "（没有这一天或这个钟点）",
+    "hint.year_first": "（请把年份写在前面，如 {time}）",
+    "hint.year_first_either": (
+        "（请把年份写在前面，如 {time}：{pair} 既可能是 {a} 月 {b} 日，也可能是 {b} 月 {a} 日）"
+    ),
     "hint.milliseconds": "（Unix 时间按秒读取；按毫秒读是 {time}：请除以 1000）",
 }
 _SENTENCES.update(_HINTS)
@@ -218,6 +272,20 @@ _TIME_HINTS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         ),
     ),
     (re.compile(r" \(there is no such day or hour\)"), lambda m: "（没有这一天或这个钟点）"),
+    (
+        re.compile(r" \(write the year first, as (\S+)\)"),
+        lambda m: f"（请把年份写在前面，如 {m[1]}）",
+    ),
+    (
+        re.compile(
+            r" \(write the year first, as (\S+): (\S+) could be month (\d+) day (\d+) or "
+            r"day \d+ month \d+\)"
+        ),
+        lambda m: (
+            f"（请把年份写在前面，如 {m[1]}：{m[2]} 既可能是 {m[3]} 月 {m[4]} 日，"
+            f"也可能是 {m[4]} 月 {m[3]} 日）"
+        ),
+    ),
     (
         re.compile(
             r" \(Unix times are read in seconds; in milliseconds this is (\S+): divide it by 1000\)"
@@ -262,6 +330,14 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
         "record.bad_timestamp",
         re.compile(rf"{_F}: (?P<value>.+?) is not a valid timestamp(?P<hint>( \(.*\))?)", re.S),
     ),
+    (
+        "record.implausible_timestamp",
+        re.compile(
+            rf"{_F}: (?P<value>.+?) is not a plausible time: read as Unix seconds it is "
+            r"(?P<time>\S+), before (?P<year>\d+) \(.*\)",
+            re.S,
+        ),
+    ),
     ("record.expected_time", re.compile(rf"{_F}: expected a time, got (?P<type>\w+)")),
     (
         "record.year_range",
@@ -278,6 +354,14 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"{_F}: (?P<value>.+) is larger than any count can be", re.S),
     ),
     (
+        "record.named_twice",
+        re.compile(
+            rf"{_F}: given twice, as (?P<first>.+) and (?P<second>.+?) "
+            r"\(both name the field \w+; keep one\)",
+            re.S,
+        ),
+    ),
+    (
         "record.given_twice",
         re.compile(rf"{_F}: given twice, as (?P<first>.+) and (?P<second>.+?) \(.*\)", re.S),
     ),
@@ -292,6 +376,28 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"published_at (?P<time>\S+) is (?P<days>[\d,.]+) days after now "
             r"\(check the file's dates and time zone\)"
+        ),
+    ),
+    (
+        "record.future_feed",
+        re.compile(
+            r"published_at (?P<time>\S+) is (?P<days>[\d,.]+) days after now "
+            r"\(check the feed's dates and time zone\)"
+        ),
+    ),
+    (
+        "record.future_push",
+        re.compile(
+            r"published_at (?P<time>\S+) is (?P<days>[\d,.]+) days after now "
+            r"\(check the clock of the system sending the posts, and the time's zone\)"
+        ),
+    ),
+    (
+        "record.garbled",
+        re.compile(
+            r"title and text mostly unreadable: (?P<count>[\d,]+) of (?P<total>[\d,]+) "
+            r"characters are U\+FFFD .*",
+            re.S,
         ),
     ),
 ]
@@ -312,15 +418,36 @@ def record_reason(message: str) -> Reason:
     return Reason(message, "record.invalid")
 
 
+# The advice of a post dated in the future, by where the post came from: the ingestor's
+# own (``record.future``) names a file, which a feed or a push does not have.
+_FUTURE_ADVICE = {
+    "record.future_feed": "check the feed's dates and time zone",
+    "record.future_push": "check the clock of the system sending the posts, and the time's zone",
+}
+
+
+def future_reworded(problem: str, code: str) -> str:
+    """``problem`` worded for a feed (``record.future_feed``) or a push
+    (``record.future_push``) when it is the ingestor's refusal of a post dated in the
+    future (``record.future``); any other problem unchanged."""
+    found = record_reason(problem)
+    if found.code != "record.future":
+        return problem
+    time, days = str(found.params.get("time")), str(found.params.get("days"))
+    said = f"published_at {time} is {days} days after now ({_FUTURE_ADVICE[code]})"
+    return Reason(said, code, {"time": time, "days": days})
+
+
 def _said(value: Any, lang: str) -> str:
     return reason_text(value, lang) if isinstance(value, Reason) else str(value)
 
 
 def reason_text(problem: str, lang: str) -> str:
     """``problem`` in ``lang``: English is the problem itself; Chinese is said from its
-    code and params (a plain string is first given its code by its form)."""
+    code and params (a plain string is first given its code by its form). A feed's
+    connection failure is said plainly in English too (``_plain_english``)."""
     if lang != "zh":
-        return str(problem)
+        return _plain_english(problem) if isinstance(problem, Reason) else str(problem)
     found = problem if isinstance(problem, Reason) else record_reason(problem)
     template = _SENTENCES.get(found.code)
     if template is None:
@@ -358,8 +485,12 @@ def reason_text(problem: str, lang: str) -> str:
     if found.code in _CONNECTION_CODES and "detail" in values:
         detail = str(values["detail"])
         values["detail"] = _connection_words(detail, str(found.params.get("url", ""))) or detail
-    if found.code == "feed.not_a_feed_detail" and "detail" in values:
+    if found.code in ("feed.not_a_feed_detail", "feed.not_well_formed") and "detail" in values:
         values["detail"] = _xml_words(str(values["detail"]))
+    if "label" in values:
+        values["label"] = _label_text(str(found.params["label"]), lang)
+    if found.code == "source.bad_slug" and found.params.get("char") == "a space":
+        values["char"] = "空格"
     if "first_entry" in values:
         values["first_entry"] = _first_rejection(str(found.params["first_entry"]), lang)
     if "shown" in values:
@@ -409,11 +540,65 @@ class SourceRefused(SourceError):
         return (type(self), (self.reason,))
 
 
-# Params said whole: URLs (bounded where they are made), which a cut would make useless.
-_WHOLE_PARAMS = frozenset({"url", "target", "old", "new", "file", "location"})
+# Params said whole: URLs (bounded where they are made), which a cut would make useless;
+# a header row's columns (bounded in files._missing_columns).
+_WHOLE_PARAMS = frozenset(
+    {"url", "target", "old", "new", "file", "location", "first_at", "last_at", "found_zh"}
+)
 
 # -- Feeds ---------------------------------------------------------------------------------
-#
+
+# An entry of a feed is located as "<url> entry 3", and named beyond its number by its
+# title, else its link (``entry_label``): ' ("title")', on one line, bounded, written as a
+# JSON string so that no title can end it early, or pass for what follows it.
+MAX_ENTRY_LABEL_CHARS = 60
+_ENTRY_LABEL = r' \("(?:[^"\\]|\\.)*"\)'
+_ENTRY_LOCATION = re.compile(
+    rf"(?P<url>.*) entry (?P<number>\d+)(?P<label>{_ENTRY_LABEL})?", re.DOTALL
+)
+
+
+def entry_label(title: str | None, link: str | None) -> str:
+    """' ("title")' naming a feed entry after its number: its title, else its link (in
+    its display form), on one line of at most ``MAX_ENTRY_LABEL_CHARS``; "" for neither."""
+    named = one_line(title or "", MAX_ENTRY_LABEL_CHARS) or one_line(
+        link or "", MAX_ENTRY_LABEL_CHARS
+    )
+    return f" ({json.dumps(named, ensure_ascii=False)})" if named else ""
+
+
+def _label_text(label: str, lang: str) -> str:
+    """An ``entry_label`` in ``lang``: Chinese sets the title in its own quotes."""
+    if lang != "zh" or not label:
+        return label
+    try:
+        named = json.loads(label[2:-1])
+    except ValueError:
+        return label
+    return f"（“{named}”）" if isinstance(named, str) else label
+
+
+def entry_location_text(location: str, lang: str) -> str:
+    """Where a feed entry is ("<url> entry 3 ("title")") in ``lang``: 第 3 条 in Chinese.
+    Any other location (a file's line, a pushed item) as it is."""
+    if lang != "zh":
+        return location
+    found = _ENTRY_LOCATION.fullmatch(location)
+    if found is None:
+        return location
+    label = _label_text(found["label"] or "", lang)
+    return f"{found['url']} 第 {found['number']} 条{label}"
+
+
+def entry_where(location: str) -> tuple[str, str] | None:
+    """A feed entry's location as (its feed's URL, the rest: " entry 3 ("title")");
+    ``None`` for another kind of location."""
+    found = _ENTRY_LOCATION.fullmatch(location)
+    if found is None:
+        return None
+    return found["url"], location[found.end("url") :]
+
+
 # Each problem or note of a feed poll: its English form, the one that ``feed_reason``
 # makes (``yuqing.sources.rss``; the last few the feed poller's, in
 # ``yuqing.runtime.feeds``), and its Chinese. Params are text formatted already ("1,024").
@@ -528,6 +713,17 @@ _FEED_FORMS: dict[str, tuple[str, str]] = {
         "{first}): each read as U+FFFD",
         "{url}：{count} 个 XML 不允许的控制字符（第一个在第 {first} 字节）：均按 U+FFFD 读取",
     ),
+    "feed.not_well_formed": (
+        "{url}: not well-formed XML ({detail}): read leniently, and its entries (found: "
+        "{count}) may be cut short or missing",
+        "{url}：不是格式正确的 XML（{detail}）：已按宽松方式读取，读到 {count} 条条目，"
+        "条目可能不完整或有缺失",
+    ),
+    "feed.encoding_differs": (
+        "{url}: not in the encoding it declares ({declared}): read as {used}, so its "
+        "text may be garbled",
+        "{url}：内容不是其声明的编码（{declared}）：已按 {used} 读取，文字可能是乱码",
+    ),
     "feed.dtd_entities": (
         "{url}: the feed's own DTD (in its DOCTYPE) was ignored: the {count} entities it "
         "declares ({names}) not expanded, their references kept as written",
@@ -549,20 +745,20 @@ _FEED_FORMS: dict[str, tuple[str, str]] = {
         "{url}：声明的语言 {language} 不是有效的语言标记：条目照常保留，但不带语言",
     ),
     "feed.entry_link": (
-        "{url} entry {number}: link {link} is not an http(s) URL: kept without it",
-        "{url} 第 {number} 条：链接 {link} 不是 http(s) 网址：条目照常保留，但不带链接",
+        "{url} entry {number}{label}: link {link} is not an http(s) URL: kept without it",
+        "{url} 第 {number} 条{label}：链接 {link} 不是 http(s) 网址：条目照常保留，但不带链接",
     ),
     "feed.entry_date": (
-        "{url} entry {number}: date {date} cannot be read: kept without a publication time",
-        "{url} 第 {number} 条：无法读取日期 {date}：条目照常保留，但没有发布时间",
+        "{url} entry {number}{label}: date {date} cannot be read: kept without a publication time",
+        "{url} 第 {number} 条{label}：无法读取日期 {date}：条目照常保留，但没有发布时间",
     ),
     "feed.entry_language_feed": (
-        "{url} entry {number}: language {language} is not a language tag: kept the feed's",
-        "{url} 第 {number} 条：语言 {language} 不是有效的语言标记：改用订阅源声明的语言",
+        "{url} entry {number}{label}: language {language} is not a language tag: kept the feed's",
+        "{url} 第 {number} 条{label}：语言 {language} 不是有效的语言标记：改用订阅源声明的语言",
     ),
     "feed.entry_language_none": (
-        "{url} entry {number}: language {language} is not a language tag: kept without it",
-        "{url} 第 {number} 条：语言 {language} 不是有效的语言标记：条目照常保留，但不带语言",
+        "{url} entry {number}{label}: language {language} is not a language tag: kept without it",
+        "{url} 第 {number} 条{label}：语言 {language} 不是有效的语言标记：条目照常保留，但不带语言",
     ),
     "feed.moved_unusable": (
         "{url}: moved permanently (HTTP {status}) to {target}: not kept",
@@ -615,10 +811,14 @@ _HTTP_MEANINGS = {
 }
 # The codes whose "detail" is the network library's (or the OS's) English.
 _CONNECTION_CODES = frozenset({"feed.cannot_connect", "feed.request_failed", "feed.fetch_failed"})
-# The common causes by the words of the OS, OpenSSL and httpx (lower case), in Chinese,
-# the more particular first. A cause not known keeps its English.
-_CONNECTION_WORDS: list[tuple[tuple[str, ...], str]] = [
-    (("connection refused",), "服务器拒绝连接：该地址和端口上没有运行网站服务"),
+# The common causes by the words of the OS, OpenSSL and httpx (lower case), in Chinese
+# and in plain English, the more particular first. A cause not known keeps its English.
+_CONNECTION_WORDS: list[tuple[tuple[str, ...], str, str]] = [
+    (
+        ("connection refused",),
+        "服务器拒绝连接：该地址和端口上没有运行网站服务",
+        "the server refused the connection: no website is running at that address and port",
+    ),
     (
         (
             "name or service not known",
@@ -629,33 +829,85 @@ _CONNECTION_WORDS: list[tuple[tuple[str, ...], str]] = [
             "name resolution",
         ),
         "找不到主机{host}：域名无法解析，请检查网址中的域名拼写，或本机的网络和 DNS 设置",
+        "host{host} not found: its name cannot be resolved; check how the URL spells it, or "
+        "this computer's network and DNS settings",
     ),
-    (("timed out", "timeout"), "连接超时：网站没有响应"),
-    (("network is unreachable",), "网络不可达：请检查本机的网络连接"),
-    (("no route to host", "host is unreachable"), "无法到达该主机"),
-    (("connection reset",), "连接被服务器中断"),
-    (("certificate has expired",), "网站的 TLS 证书已过期"),
-    (("self-signed certificate", "self signed certificate"), "网站使用自签名的 TLS 证书，无法验证"),
+    (
+        ("timed out", "timeout"),
+        "连接超时：网站没有响应",
+        "the connection timed out: the website did not answer",
+    ),
+    (
+        ("network is unreachable",),
+        "网络不可达：请检查本机的网络连接",
+        "the network cannot be reached: check this computer's network connection",
+    ),
+    (
+        ("no route to host", "host is unreachable"),
+        "无法到达该主机",
+        "the host cannot be reached",
+    ),
+    (("connection reset",), "连接被服务器中断", "the server broke the connection off"),
+    (
+        ("certificate has expired",),
+        "网站的 TLS 证书已过期",
+        "the website's TLS certificate has expired",
+    ),
+    (
+        ("self-signed certificate", "self signed certificate"),
+        "网站使用自签名的 TLS 证书，无法验证",
+        "the website uses a self-signed TLS certificate, which cannot be verified",
+    ),
     (
         ("hostname mismatch", "not valid for", "doesn't match"),
         "网站的 TLS 证书与网址中的主机名不符",
+        "the website's TLS certificate is not for the host name in the URL",
     ),
-    (("certificate verify failed",), "网站的 TLS 证书无法验证"),
+    (
+        ("certificate verify failed",),
+        "网站的 TLS 证书无法验证",
+        "the website's TLS certificate cannot be verified",
+    ),
     (
         ("wrong version number", "wrong_version_number"),
         "TLS 握手失败：该地址可能只支持 http，请试用 http:// 网址",
+        "the TLS handshake failed: the address may serve plain http only; try its http:// URL",
     ),
-    (("[ssl", "ssl:", "tlsv1", "handshake"), "TLS 加密连接失败"),
-    (("server disconnected without sending a response",), "服务器未作应答就断开了连接"),
-    (("without sending complete message body",), "服务器未发完内容就断开了连接"),
+    (
+        ("[ssl", "ssl:", "tlsv1", "handshake"),
+        "TLS 加密连接失败",
+        "the encrypted (TLS) connection failed",
+    ),
+    (
+        ("server disconnected without sending a response",),
+        "服务器未作应答就断开了连接",
+        "the server closed the connection without answering",
+    ),
+    (
+        ("without sending complete message body",),
+        "服务器未发完内容就断开了连接",
+        "the server closed the connection before it had sent everything",
+    ),
 ]
+# The connection failures as English says them once their cause is put plainly: the
+# health record keeps the form with the network library's words (its key when read back).
+_PLAIN_ENGLISH = {
+    "feed.cannot_connect": (
+        "{url}: cannot connect ({detail}): check that the URL is right and that the "
+        "website can be reached"
+    ),
+    "feed.request_failed": "{url}: request failed ({detail})",
+    "feed.fetch_failed": "{url}: could not fetch the feed ({detail})",
+}
 
 
-def _connection_words(detail: str, url: str) -> str | None:
-    """Why a connection failed, in Chinese, when the cause is a common one."""
+def _connection_words(detail: str, url: str, lang: str = "zh") -> str | None:
+    """Why a connection failed, in ``lang`` (Chinese or plain English), when the cause
+    is a common one."""
     lowered = detail.lower()
-    for marks, said in _CONNECTION_WORDS:
+    for marks, chinese, english in _CONNECTION_WORDS:
         if any(mark in lowered for mark in marks):
+            said = chinese if lang == "zh" else english
             host = ""
             if "{host}" in said:
                 try:
@@ -664,6 +916,21 @@ def _connection_words(detail: str, url: str) -> str | None:
                     host = ""
             return said.format(host=f" {cut(host, _MAX_PART)}" if host else "")
     return None
+
+
+def _plain_english(problem: Reason) -> str:
+    """A feed's connection failure with its cause in plain English, as the Chinese says
+    it (the OS's "[Errno 111] Connection refused" means nothing to most readers); any
+    other problem as it is."""
+    template = _PLAIN_ENGLISH.get(problem.code)
+    detail = problem.params.get("detail")
+    if template is None or not isinstance(detail, str):
+        return str(problem)
+    url = str(problem.params.get("url", ""))
+    plain = _connection_words(detail, url, "en")
+    if plain is None:
+        return str(problem)
+    return template.format(url=url, detail=plain)
 
 
 # Expat's words (the XML parser's, through feedparser), in Chinese.
@@ -722,6 +989,11 @@ _FIELD_TEXT = {
     **dict.fromkeys(("count", "total", "left", "limit", "size", "first", "length"), _NUMBER),
     # The poller's " (first: <where>: <problem>)" after the count of refused entries.
     "first_entry": r"(?: \(first: .*\))?",
+    # An entry's title or link after its number (none in a record of an earlier version).
+    "label": rf"(?:{_ENTRY_LABEL})?",
+    # A feed's URL holds no space (`feeds add` refuses one): a record of several notes
+    # joined by "; " is not read as one note whose URL is all the notes before it.
+    "url": r"\S+",
 }
 
 
@@ -769,9 +1041,9 @@ def feed_problem(message: str) -> Reason:
 def feed_text(message: str, lang: str) -> str:
     """A feed's problem or note in ``lang``. A health record may hold several, joined
     by "; " (a note of the poll, then the poller's); each is said by its form."""
-    if lang != "zh":
-        return str(message)
     whole = feed_problem(message)
+    if lang != "zh":
+        return _plain_english(whole)
     if whole.code != "feed.unknown":
         return reason_text(whole, lang)
     parts = message.split("; ")
@@ -792,7 +1064,9 @@ def feed_text(message: str, lang: str) -> str:
     return "；".join(said)
 
 
-_FIRST_REJECTION = re.compile(r" \(first: (?P<where>.+? entry \d+): (?P<problem>.*)\)", re.DOTALL)
+_FIRST_REJECTION = re.compile(
+    rf" \(first: (?P<where>.+? entry \d+(?:{_ENTRY_LABEL})?): (?P<problem>.*)\)", re.DOTALL
+)
 
 
 def _first_rejection(detail: str, lang: str) -> str:
@@ -803,4 +1077,5 @@ def _first_rejection(detail: str, lang: str) -> str:
     if found is None:
         return detail
     problem = reason_text(found["problem"], lang)
-    return f"（第一条：{found['where']}：{problem}）"
+    where = entry_location_text(found["where"], lang)
+    return f"（第一条：{where}：{problem}）"

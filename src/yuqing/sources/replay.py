@@ -44,7 +44,7 @@ from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,9 +52,11 @@ import numpy as np
 import numpy.typing as npt
 
 from yuqing.core.clock import Clock, ScaledClock, SystemClock, utc
+from yuqing.core.posts import MAX_AHEAD, future_reason
+from yuqing.errors import SourceError
 from yuqing.sources.base import Item, Located, Rejection, Source
 from yuqing.sources.files import open_import
-from yuqing.sources.reasons import SourceRefused, reason, record_reason
+from yuqing.sources.reasons import FileRefused, SourceRefused, reason, record_reason
 
 MAX_REPLAY_ITEMS = 5_000_000
 MAX_BATCH = 10_000
@@ -129,16 +131,20 @@ class Replayer:
         self._sleep = sleep
         self._window = batch_window
         self._max_batch = max_batch
+        wall_now = utc((wall_clock or SystemClock()).now())
         timeline: _Timeline
         if isinstance(items, ReplayFile):
-            timeline = _FileTimeline(items, max_items, max_held)
+            # A recording's posts are all in the past: one dated after the wall clock (a
+            # typo'd year) is refused as an import refuses it, by its line, not left to
+            # stretch the stream over decades and refuse the whole file.
+            timeline = _FileTimeline(items, max_items, max_held, wall_now)
         else:
             timeline = _HeldTimeline(items, max_items)
         self._timeline = timeline
         times = timeline.sorted_times()  # only while planning: a file replay drops them
         present: datetime | None = None
         if to_present:
-            present = utc((wall_clock or SystemClock()).now())
+            present = wall_now
             start_at = present - _lead(times, speed)
         if len(times):
             first = _moment(int(times[0]))
@@ -148,7 +154,7 @@ class Replayer:
             self._shift = timedelta(0)
             stream_start = utc(start_at)
         else:
-            raise _untimed(timeline.rejected, timeline.first_rejection)
+            raise _untimed(timeline)
         # Said of posts far from all the others (see _stray_posts), for the caller to show.
         self.stray_note: str | None = None
         # Said of a file too far from time order to replay in one pass, likewise.
@@ -159,14 +165,20 @@ class Replayer:
             span = last - first
             if span > MAX_SPAN:
                 days, since, until = f"{span.days:,}", str(first.date()), str(last.date())
+                # Named by their lines: one wrong date among thousands is found at once.
+                said = {
+                    "first_at": timeline.location_at(0),
+                    "last_at": timeline.location_at(len(times) - 1),
+                }
                 raise SourceRefused(
                     reason(
                         "replay.too_long",
-                        f"replay stream spans {days} days, from {since} to {until}: check its "
-                        "dates",
+                        f"replay stream spans {days} days, from {since} ({said['first_at']}) "
+                        f"to {until} ({said['last_at']}): check its dates",
                         days=days,
                         first=since,
                         last=until,
+                        **said,
                     )
                 )
             self.stray_note = _stray_posts(times, span, timeline.location_at)
@@ -201,13 +213,21 @@ class Replayer:
 
     @classmethod
     def from_file(
-        cls, path: Path, speed: float, *, default_source: str | None = None, **options: Any
+        cls,
+        path: Path,
+        speed: float,
+        *,
+        default_source: str | None = None,
+        zone: tzinfo = UTC,
+        **options: Any,
     ) -> Replayer:
         """A replayer for a JSON Lines or CSV file; bad lines come out as rejections, first.
 
-        The file is read twice and must not change meanwhile (see the module docstring).
+        Times without a zone are read in ``zone`` (the command line gives the deployment's);
+        a post dated more than ``MAX_AHEAD`` after the wall clock is a rejection too. The
+        file is read twice and must not change meanwhile (see the module docstring).
         """
-        return cls(ReplayFile(Path(path), default_source), speed, **options)
+        return cls(ReplayFile(Path(path), default_source, zone), speed, **options)
 
     @property
     def clock(self) -> ReplayClock:
@@ -373,9 +393,10 @@ class ReplayFile:
 
     path: Path
     default_source: str | None = None
+    zone: tzinfo = UTC
 
     def __iter__(self) -> Iterator[Item]:
-        return iter(open_import(self.path, self.default_source).read())
+        return iter(open_import(self.path, self.default_source, self.zone).read())
 
 
 class _Timeline(Protocol):
@@ -404,6 +425,10 @@ class _Timeline(Protocol):
         """The timed posts in time order, posts of the same time in input order."""
         ...
 
+    def nothing(self) -> SourceError:
+        """The refusal of a stream without a single item."""
+        ...
+
 
 def _too_many(max_items: int, held: bool) -> SourceRefused:
     limit = f"{max_items:,}"
@@ -417,8 +442,30 @@ def _too_many(max_items: int, held: bool) -> SourceRefused:
     )
 
 
-def _untimed(rejected: int, first: Rejection | None) -> SourceRefused:
-    """The refusal of a stream without a single time to play it by."""
+def _untimed(timeline: _Timeline) -> SourceError:
+    """The refusal of a stream without a single time to play it by.
+
+    A stream of nothing, and one whose every line was refused (a GBK file: not UTF-8), is
+    told as such: replaying it with --now would not help.
+    """
+    rejected, first = timeline.rejected, timeline.first_rejection
+    if timeline.count == 0:
+        return timeline.nothing()
+    if first is not None and rejected == timeline.count:
+        count = f"{rejected:,}"
+        if rejected > 1:
+            which = f"all {count} lines were rejected, the first: {first}"
+        else:
+            which = f"its one line was rejected: {first}"
+        return SourceRefused(
+            reason(
+                "replay.all_rejected",
+                f"replay stream has no post with a valid published_at: {which}",
+                count=count,
+                location=first.location,
+                problem=record_reason(first.problem),
+            )
+        )
     tail = "so it has no stream time; to replay it anyway, start it now (yuqing replay --now)"
     if not rejected or first is None:
         english = f"replay stream has no post with a valid published_at, {tail}"
@@ -482,6 +529,9 @@ class _HeldTimeline:
     def timed_items(self) -> Generator[Located, None, None]:
         yield from self._timed
 
+    def nothing(self) -> SourceError:
+        return SourceRefused(reason("replay.no_posts", "replay stream holds no posts"))
+
 
 @dataclass(frozen=True, slots=True)
 class _Stamp:
@@ -502,10 +552,12 @@ class _FileTimeline:
     next one due are held, and the file is read again for the others, as often as needed.
     """
 
-    def __init__(self, file: ReplayFile, max_items: int, max_held: int) -> None:
+    def __init__(self, file: ReplayFile, max_items: int, max_held: int, now: datetime) -> None:
         self._file = file
         self._path = file.path
-        source = open_import(file.path, file.default_source)  # names a bad path or format
+        # The plan's wall clock: every read refuses the same posts as dated in the future.
+        self._now = now
+        source = open_import(file.path, file.default_source, file.zone)  # names a bad path
         self._stamp = self._stat()
         self._max_held = max_held
         self.count = 0
@@ -518,9 +570,10 @@ class _FileTimeline:
         previous = lowest = 0
         # In file order: the widest gap between consecutive posts, and the post after it.
         widest, after_widest = -1, ""
-        first_location = ""
+        first_location = last_location = ""
+        highest = 0
         digest = 0
-        with closing(_items_of(source)) as items:
+        with closing(_items_of(source, now)) as items:
             for count, item in enumerate(items, start=1):
                 if count > max_items:
                     raise _too_many(max_items, held=False)
@@ -529,6 +582,7 @@ class _FileTimeline:
                     moment = _micros(item)
                     if not times:
                         lowest, first_location = moment, item.location
+                        highest, last_location = moment, item.location
                     else:
                         if moment < previous:
                             in_order = False
@@ -536,6 +590,8 @@ class _FileTimeline:
                             widest, after_widest = moment - previous, item.location
                         if moment < lowest:
                             lowest, first_location = moment, item.location
+                        if moment >= highest:  # of equal times, the last in file order
+                            highest, last_location = moment, item.location
                     times.append(moment)
                     previous = moment
                     digest = _digest(digest, moment)
@@ -552,6 +608,7 @@ class _FileTimeline:
         self._digest = digest
         self._timed_count = len(times)
         self._first_location = first_location
+        self._last_location = last_location
         self._after_widest = after_widest if in_order else None
         file_order: _Times = np.frombuffer(times, dtype=np.int64) if times else _empty()
         self._file_order: _Times | None = file_order
@@ -599,6 +656,8 @@ class _FileTimeline:
     def location_at(self, index: int) -> str:
         if index == 0:
             return self._first_location
+        if index == self._timed_count - 1:
+            return self._last_location
         if self._after_widest is not None:
             return self._after_widest  # in file order, the stray is after the widest gap
         # Rare (a stray date in a file out of order): read up to the post.
@@ -684,7 +743,8 @@ class _FileTimeline:
         """The file's items once more, after checking it is the file planned."""
         self._check_unchanged()
         count = 0
-        with closing(_items_of(open_import(self._path, self._file.default_source))) as items:
+        again = open_import(self._path, self._file.default_source, self._file.zone)
+        with closing(_items_of(again, self._now)) as items:
             for item in items:
                 count += 1
                 if count > self.count:
@@ -705,6 +765,16 @@ class _FileTimeline:
         if self._stat() != self._stamp:
             raise self._changed()
 
+    def nothing(self) -> SourceError:
+        if self._stamp.size == 0:
+            said = reason("replay.empty_file", "the file is empty: it holds no posts to replay")
+        else:
+            said = reason(
+                "replay.no_posts_in_file",
+                "the file holds no posts to replay (only a header, or blank lines)",
+            )
+        return FileRefused(self._path, said)
+
     def _changed(self) -> SourceRefused:
         return SourceRefused(
             reason(
@@ -716,9 +786,24 @@ class _FileTimeline:
         )
 
 
-def _items_of(source: Source) -> Generator[Item, None, None]:
-    """The source's items, closing its file when closed (``yield from`` passes it on)."""
-    yield from source.read()
+def _items_of(source: Source, now: datetime) -> Generator[Item, None, None]:
+    """The source's items, closing its file when closed (``yield from`` passes it on);
+    a post dated more than ``MAX_AHEAD`` after ``now`` comes as a rejection, as an import
+    would refuse it."""
+    latest = now + MAX_AHEAD
+    items = source.read()
+    try:
+        for item in items:
+            if isinstance(item, Located):
+                published = item.record.published_at
+                if published is not None and published > latest:
+                    yield Rejection(item.location, future_reason(published, now))
+                    continue
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # the reader's file, at once
 
 
 def _digest(digest: int, moment: int) -> int:

@@ -51,10 +51,11 @@ from yuqing.core.posts import (
     default_author_kind,
     parse_post_record,
 )
+from yuqing.core.reasons import reason
 from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.sources.reasons import Reason, SourceRefused, feed_reason
+from yuqing.sources.reasons import Reason, SourceRefused, entry_label, feed_reason
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 # Conditional GET validators as stored (sources.etag, sources.last_modified); an HTTP date
@@ -164,6 +165,8 @@ class PollResult:
     # What the health record now says of a poll that succeeded with something to tell
     # (its own DTD ignored, entries left out): one line, also in ``state.last_error``.
     health_note: str | None = None
+    # Entries beyond the number read at one poll (``max_entries``), not read.
+    left_out: int = 0
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -282,6 +285,7 @@ def poll_feed(
         notes=notes,
         too_old=too_old,
         health_note=health_note,
+        left_out=read.left_out,
     )
 
 
@@ -326,6 +330,7 @@ class _Read:
     notes: list[str]
     title: str | None
     kept: list[str] = field(default_factory=list)
+    left_out: int = 0
 
 
 def _read_body(
@@ -342,7 +347,8 @@ def _read_body(
     kept: list[str] = []
     parsed = _parse_feed(url, body, headers, base=base, notes=notes, kept=kept)
     entries = parsed.entries
-    if len(entries) > max_entries:
+    left_out = max(len(entries) - max_entries, 0)
+    if left_out:
         note = feed_reason(
             "feed.too_many_entries",
             url=shown,
@@ -355,7 +361,7 @@ def _read_body(
         entries = entries[:max_entries]
     items = list(_entries_to_items(shown, parsed, entries, source_slug, kind, notes))
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
-    return _Read(items, notes, title or None, kept)
+    return _Read(items, notes, title or None, kept, left_out)
 
 
 def _read_bounded(
@@ -1099,11 +1105,14 @@ def _parse_feed(
         chinese = _transcoded_chinese(body, content_type)
         if chinese is not None:
             body, content_type, codec, count, first = chinese
-    if count and notes is not None:
+    if count:
+        # Kept in the health record too: the feed is not in its declared encoding, which
+        # only its site can fix, and a poll that said so once and then looked fine hid it.
         code = "feed.bad_byte" if count == 1 else "feed.bad_bytes"
-        notes.append(
-            feed_reason(code, url=shown, count=f"{count:,}", codec=codec, first=f"{first:,}")
-        )
+        bad = feed_reason(code, url=shown, count=f"{count:,}", codec=codec, first=f"{first:,}")
+        for said in (notes, kept):
+            if said is not None:
+                said.append(bad)
     controls = _without_controls(body)
     if controls is not None:
         body, count, first = controls
@@ -1136,6 +1145,10 @@ def _parse_feed(
         resolve_relative_uris=True,
     )
     if parsed.entries or (parsed.version and _read_whole(parsed)):
+        for note in _read_despite(shown, parsed, body, content_type, lines_removed):
+            for said in (notes, kept):
+                if said is not None:
+                    said.append(note)
         return parsed
     mime = content_type.split(";")[0].strip().lower()
     head = body[:512].lstrip().lower()
@@ -1148,6 +1161,69 @@ def _parse_feed(
         detail = _xml_problem(problem, body, lines_removed)
         raise _refused("feed.not_a_feed_detail", url=shown, detail=detail)
     raise _refused("feed.not_a_feed", url=shown)
+
+
+def _read_despite(
+    shown: str, parsed: Any, body: bytes, content_type: str, lines_removed: int
+) -> list[Reason]:
+    """What is wrong with a feed that was read all the same: an encoding other than the
+    one it declares, or XML that is not well-formed (cut off, a bare "&"), which
+    feedparser's lenient parser reads as best it can. Each a note for the health record:
+    stored silently, a feed cut in the middle of an entry gave a fragment as a post."""
+    said: list[Reason] = []
+    used = str(parsed.get("encoding") or "")
+    declared = _declared_encodings(body, content_type)
+    if used and declared and not any(_same_encoding(label, used) for label in declared):
+        said.append(
+            feed_reason(
+                "feed.encoding_differs",
+                url=shown,
+                declared=one_line(", ".join(dict.fromkeys(declared)), 80),
+                used=one_line(used, 40),
+            )
+        )
+    problem = parsed.get("bozo_exception")
+    if parsed.bozo and isinstance(problem, xml.sax.SAXException):
+        said.append(
+            feed_reason(
+                "feed.not_well_formed",
+                url=shown,
+                detail=_xml_problem(problem, body, lines_removed),
+                count=f"{len(parsed.entries):,}",
+            )
+        )
+    return said
+
+
+def _declared_encodings(body: bytes, content_type: str) -> list[str]:
+    """The encodings a feed names for itself: its content type's charset, its XML
+    declaration's (neither is a default, such as text/xml's US-ASCII)."""
+    charset = _CHARSET.search(content_type)
+    named = _XML_ENCODING.match(body[:512])
+    return [
+        label.strip().lower()
+        for label in (charset and charset.group(1), named and named.group(1).decode("latin-1"))
+        if label and label.strip()
+    ]
+
+
+# Encodings that read a declared one's text alike: UTF-8 reads US-ASCII, Windows-1252
+# ISO-8859-1 (as browsers do), a UTF-16 or UTF-32 byte order its family.
+_READ_ALIKE = {"ascii": "utf_8", "latin_1": "cp1252", "iso8859_1": "cp1252"}
+
+
+def _same_encoding(declared: str, used: str) -> bool:
+    def family(label: str) -> str:
+        try:
+            name = codecs.lookup(label).name.replace("-", "_")
+        except (LookupError, ValueError):
+            return label.lower()
+        for wide in ("utf_16", "utf_32"):
+            if name.startswith(wide):
+                return wide
+        return _READ_ALIKE.get(name, name)
+
+    return family(declared) == family(used)
 
 
 def _xml_problem(problem: Exception, body: bytes, lines_removed: int) -> str:
@@ -1474,21 +1550,50 @@ def _entries_to_items(
     if declared and feed_language is None:
         notes.append(feed_reason("feed.bad_language", url=shown, language=repr(declared[:40])))
     for number, entry in enumerate(entries, start=1):
-        location = f"{shown} entry {number}"
         dropped: list[tuple[str, dict[str, str]]] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped)
+        # Named by its title (or link) too: "entry 3" alone is found only by counting.
+        label = entry_label(obj.get("title"), display_url(str(obj.get("url") or "")))
+        location = f"{shown} entry {number}{label}"
         language = _entry_language(entry, declared, feed_language, dropped)
         if language is not None:
             obj["lang"] = language
         notes.extend(
-            feed_reason(code, url=shown, number=str(number), **params) for code, params in dropped
+            feed_reason(code, url=shown, number=str(number), label=label, **params)
+            for code, params in dropped
         )
+        garbled = _garbled(obj)
+        if garbled is not None:
+            yield Rejection(location, garbled)
+            continue
         try:
             record = parse_post_record(obj)
         except InvalidRecord as exc:
             yield Rejection(location, str(exc))  # a Reason (core.posts' RecordRefused)
             continue
         yield Located(record, location)
+
+
+def _garbled(obj: Mapping[str, Any]) -> Reason | None:
+    """Why an entry whose title and text are mostly U+FFFD is refused; ``None`` for any
+    other. Such text is bytes the feed's encoding could not read (GBK served as UTF-8):
+    it matches no keyword and reads as nothing. Stored, it would also stand for the entry
+    (its id) for good, and the same entry, once the site fixes its encoding, would be a
+    duplicate, never stored readable. A few U+FFFD in readable text are kept."""
+    text = f"{obj.get('title') or ''}{obj.get('text') or ''}"
+    visible = sum(not char.isspace() for char in text)
+    count = text.count("\ufffd")
+    if not count or 2 * count < visible:
+        return None
+    return reason(
+        "record.garbled",
+        f"title and text mostly unreadable: {count:,} of {visible:,} characters are U+FFFD "
+        # No "; " in it: the health record joins its notes with it.
+        "(bytes not in the feed's encoding): refused, so that the entry is stored once the "
+        "feed is fixed",
+        count=f"{count:,}",
+        total=f"{visible:,}",
+    )
 
 
 def _entry_object(

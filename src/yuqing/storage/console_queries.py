@@ -8,9 +8,10 @@ reading only what the pages show, bounded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, exists, func, select
+from sqlalchemy import Row, and_, case, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from yuqing.grading.levels import LEVELS_BY_SEVERITY
@@ -27,6 +28,44 @@ POST_TEXT_READ = 600
 MERGES_READ = 5000
 # A merged event merged again: the chain followed at most this far.
 MERGE_HOPS = 10
+
+
+def events_listed(conn: Connection, limit: int, quiet_before: datetime) -> list[Row[Any]]:
+    """The events the overview lists (merged ones left out, as event_repo.latest_events),
+    in an order that holds from one refresh to the next: those raised first, then the
+    others; in each, those still live before those that died down (retired by
+    detection, or last seen before ``quiet_before``); then the latest raised first (raised
+    ones), the latest found first (the others); ties by key. A row moves only when its
+    event is raised or dies down.
+
+    Ordered by their last post, as before, the rows changed places at every refresh of
+    the page (every post that joined one moved it up), and a duty officer lost the row
+    they were reading.
+    """
+    e = events.c
+    quiet = or_(e.status == "retired", e.last_seen_at < quiet_before)
+    query = (
+        select(*_shown_columns())
+        .where(e.status != "merged")
+        .order_by(
+            e.alerted_at.is_(None),
+            case((quiet, 1), else_=0),
+            e.alerted_at.desc(),
+            e.first_seen_at.desc(),
+            e.key,
+        )
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def stories_listed(conn: Connection, limit: int) -> list[Row[Any]]:
+    """The topics with the latest posts, the latest first (the order the page's "last
+    seen" column shows), ties by the newest topic: equal times came back in any order,
+    and changed places from one refresh to the next."""
+    s = t.stories.c
+    query = select(t.stories).order_by(s.last_seen_at.desc(), s.id.desc()).limit(limit)
+    return list(conn.execute(query))
 
 
 def event_by_key(conn: Connection, key: str) -> Row[Any] | None:
@@ -132,6 +171,12 @@ def clocks_of(conn: Connection, incident_ids: Sequence[str]) -> dict[str, list[A
     return found
 
 
+def incident_stored(conn: Connection, incident_id: str) -> bool:
+    """Whether an incident ``incident_id`` is stored."""
+    i = ti.incidents.c
+    return conn.execute(select(i.id).where(i.id == incident_id)).first() is not None
+
+
 def count_incidents(conn: Connection, states: Sequence[str]) -> int:
     """How many incidents are in one of ``states`` (the pages list a bounded part)."""
     i = ti.incidents.c
@@ -147,10 +192,11 @@ def incidents_listed(
 
     ``by_urgency``: in the order a duty officer must look at them: the most serious level
     first (I before IV; a level proposed and not yet confirmed counts as it stands, one
-    this version does not know and none after IV), then those with a missed deadline,
-    then the nearest deadline still running, then the newest. Listed newest first, a
-    level-III fire with a missed deadline sat below three level-IV incidents, and with
-    more open than the page lists it could fall off the page. Otherwise the most
+    this version does not know and none after IV), then those with an overdue deadline
+    (missed and not done yet), then the nearest deadline still running, then the newest.
+    Listed newest first, a level-III fire with a missed deadline sat below three level-IV
+    incidents, and with more open than the page lists it could fall off the page. One
+    done late is done: it no longer ranks as overdue. Otherwise the most
     recently changed first (closed ones: the most recently closed).
     """
     i = ti.incidents.c
@@ -161,7 +207,10 @@ def incidents_listed(
             *((i.level == level.value, n) for n, level in enumerate(LEVELS_BY_SEVERITY)),
             else_=len(LEVELS_BY_SEVERITY),
         )
-        missed = exists().where(and_(c.incident_id == i.id, c.status == "missed"))
+        # Overdue: missed and not done yet (one done late is done).
+        missed = exists().where(
+            and_(c.incident_id == i.id, c.status == "missed", c.completed_at.is_(None))
+        )
         next_due = (
             select(func.min(c.due_at))
             .where(and_(c.incident_id == i.id, c.status == "running"))

@@ -38,7 +38,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     "last_burst": {"zh": "最近突增", "en": "Last burst"},
     "monitor_bursts": {"zh": "监测方案突增", "en": "Monitor bursts"},
     "burst_at": {"zh": "时间", "en": "At"},
-    "burst_posts": {"zh": "窗口内条数", "en": "Posts in window"},
+    # The posts in the burst's window when it was flagged (the monitor's matches since
+    # are its total, beside): "窗口内条数 5" beside a monitor that had matched 1,053 read
+    # as all it had found.
+    "burst_posts": {"zh": "突增时窗口内条数", "en": "Posts in window when flagged"},
+    "burst_matched": {"zh": "方案累计命中", "en": "Monitor's matches in all"},
     "burst_expected": {"zh": "通常约（条）", "en": "Usually about (posts)"},
     # A baseline of nothing (a new topic, a monitor watching a quiet one): "通常约 0.0"
     # read as a figure of no use; said in words.
@@ -57,19 +61,23 @@ _STRINGS: dict[str, dict[str, str]] = {
     "items_per_day": {"zh": "近24小时条数", "en": "Posts, last 24 h"},
     "last_success": {"zh": "最近成功", "en": "Last success"},
     # A source's state, in the words of `yuqing feeds list` (api.app.source_state).
-    "source_ok": {"zh": "正常", "en": "ok"},
-    "source_failing": {"zh": "抓取失败", "en": "failing"},
+    # Capitalised as the page's other states (Raised, Active): lower-case, "ok" and
+    # "failing" read as the API's codes.
+    "source_ok": {"zh": "正常", "en": "OK"},
+    "source_failing": {"zh": "抓取失败", "en": "Failing"},
     # Added with `feeds add --no-check` and not polled since: nothing known of it yet.
-    "source_not_polled": {"zh": "尚未抓取", "en": "not polled yet"},
+    "source_not_polled": {"zh": "尚未抓取", "en": "Not polled yet"},
     # A feed paused with `yuqing feeds pause`: not polled, neither ok nor failing.
-    "source_paused": {"zh": "已暂停", "en": "paused"},
+    "source_paused": {"zh": "已暂停", "en": "Paused"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
     "per_minute": {"zh": "每分钟信息量（近60分钟）", "en": "Posts per minute (last 60 min)"},
     "latest_stories": {"zh": "最新话题", "en": "Latest topics"},
     "stories_note": {
-        "zh": "内容相同或相近的信息（含转发、评论）归为一个话题；互动量是转发、评论和点赞数之和。",
+        "zh": "内容相同或相近的信息（含转发、评论）归为一个话题；互动量是转发、评论和点赞数之和。"
+        "按最近出现的时间排列，最新的在前：话题有了新信息就会移到前面。",
         "en": "Posts with the same or nearly the same text (reposts and replies included) "
-        "make one topic; interactions are its reposts, comments and likes added up.",
+        "make one topic; interactions are its reposts, comments and likes added up. The "
+        "topic seen last comes first: a topic with a new post moves up.",
     },
     "story": {"zh": "话题", "en": "Topic"},
     "posts": {"zh": "条数", "en": "Posts"},
@@ -118,29 +126,41 @@ _STRINGS: dict[str, dict[str, str]] = {
         "posts as a baseline, counted from the first post stored. Until then, watch the "
         "monitors' matches and patrol by hand.",
     },
+    # {span}, {left}: a time span in hours and minutes (incidents.durations), "约 202
+    # 分钟后" read as a sum to do.
     "warmup_waiting_strict": {
         "zh": "自动预警尚未开始：系统需要先积累约 {hours} 小时的信息作为基线，从首条信息入库时"
-        "算起；其中首条信息入库约 {minutes} 分钟后起，声量突出的事件会按更严格的条件预警。"
+        "算起；其中首条信息入库约 {span}后起，声量突出的事件会按更严格的条件预警。"
         "在此之前请结合监测方案的命中情况和人工巡查。",
         "en": "Automatic alerts have not started: yuqing first needs about {hours} hours of "
-        "posts as a baseline, counted from the first post stored; from about {minutes} min "
+        "posts as a baseline, counted from the first post stored; from about {span} "
         "after the first post, events that stand out in the volume are raised under a "
         "stricter rule. Until then, watch the monitors' matches and patrol by hand.",
     },
     "warmup_until": {
-        "zh": "自动预警预热中：基线信息尚不足，{until} 起（约 {minutes} 分钟后）才会判断突增并"
+        "zh": "自动预警预热中：基线信息尚不足，{until} 起（约 {left}后）才会判断突增并"
         "预警，此前的事件都显示为“形成中”。请结合监测方案的命中情况和人工巡查。",
         "en": "Alerts warming up: the baseline is still short, so bursts are judged and "
-        "events raised from {until} (in about {minutes} min); until then every event shows "
+        "events raised from {until} (in about {left}); until then every event shows "
         "as forming. Watch the monitors' matches and patrol by hand.",
     },
     "warmup_strict": {
         "zh": "自动预警预热中：基线信息尚不足。{strict} 起只对声量突出的事件按更严格的条件预警，"
-        "{until} 起（约 {minutes} 分钟后）按正常条件判断突增并预警；未达条件的事件显示为"
+        "{until} 起（约 {left}后）按正常条件判断突增并预警；未达条件的事件显示为"
         "“形成中”。请结合监测方案的命中情况和人工巡查。",
         "en": "Alerts warming up: the baseline is still short. From {strict} only events "
         "that stand out in the volume are raised, under a stricter rule; from {until} (in "
-        "about {minutes} min) bursts are judged as usual. Events below the rule show as "
+        "about {left}) bursts are judged as usual. Events below the rule show as "
+        "forming. Watch the monitors' matches and patrol by hand.",
+    },
+    # The stricter rule already applies: "07:00 起只对…" at 09:17 read as still to come.
+    "warmup_strict_now": {
+        "zh": "自动预警预热中：基线信息尚不足，现在只对声量突出的事件按更严格的条件预警，"
+        "{until} 起（约 {left}后）按正常条件判断突增并预警；未达条件的事件显示为"
+        "“形成中”。请结合监测方案的命中情况和人工巡查。",
+        "en": "Alerts warming up: the baseline is still short, so for now only events "
+        "that stand out in the volume are raised, under a stricter rule; from {until} (in "
+        "about {left}) bursts are judged as usual. Events below the rule show as "
         "forming. Watch the monitors' matches and patrol by hand.",
     },
     "empty_events": {
@@ -186,8 +206,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     "state": {"zh": "状态", "en": "State"},
     "raised": {"zh": "已预警", "en": "Raised"},
     "forming": {"zh": "形成中", "en": "Forming"},
-    # An event retired by detection (no posts for hours): no longer "forming".
+    # An event retired by detection, or without a post for as long as detection follows
+    # a small one (api.app.quiet_rule): no longer "forming", nor a live alert.
     "faded": {"zh": "已平息", "en": "Died down"},
+    "faded_last": {"zh": "最后一条 {at}", "en": "last post {at}"},
     # What the states mean, under the table: the page names them and did not say.
     "legend_raised": {
         "zh": "已预警：短时间内相关信息明显增多、来自多个不同话题，达到了预警条件；"
@@ -200,9 +222,38 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Forming: related posts grouped as one event that has not met the alert "
         "conditions; still followed.",
     },
+    # {quiet}: detection.idle_small, after which detection stops following an event of
+    # fewer than {posts} posts; {kept}: detection.idle_large, a larger one's.
     "legend_faded": {
-        "zh": "已平息：数小时以上没有新的相关信息，系统已停止跟踪。",
-        "en": "Died down: no related posts for hours; no longer followed.",
+        "zh": "已平息：{quiet}以上没有新的相关信息（注明最后一条的时间）。少于 {posts} 条信息的"
+        "事件此时系统已停止跟踪；较大的事件系统会继续跟踪，直到 {kept}没有新信息，其间如再有"
+        "相关信息，事件恢复原来的状态。",
+        "en": "Died down: no related posts for {quiet} or more (the last one's time is "
+        "given). Detection stops following an event of fewer than {posts} posts then; a "
+        "larger one it follows until {kept} without a post, and a new post before then "
+        "brings it back.",
+    },
+    # The events' order, which does not change from one refresh to the next.
+    "events_order": {
+        "zh": "排列顺序：已预警的在前，其次其他的；各自之中仍有新信息的在前，再按预警（或发现）"
+        "时间从近到远排列。页面刷新时顺序不变，只有事件被预警、或数小时没有新信息时才会移动。",
+        "en": "Order: raised events first, then the others; in each, those still getting "
+        "posts first, then the latest raised (or found) first. A refresh keeps the order: "
+        "an event moves only when it is raised, or gets no post for hours.",
+    },
+    # Why an event has no kind or no negative share yet: the detector's rules
+    # (DetectionConfig.event_kind_*, min_sentiment_posts).
+    "kind_unknown_why": {
+        "zh": "未判定：相关信息中还没有哪一类突发事件（自然灾害、事故灾难、公共卫生、社会安全）"
+        "明显多于平时的一般讨论，暂不判定类型；信息增多后会重新判定。",
+        "en": "Not determined: no kind of emergency (natural disaster, accident, public "
+        "health, public safety) stands out yet among its posts against everyday talk; it "
+        "is judged again as posts come in.",
+    },
+    "negative_unknown_why": {
+        "zh": "负面占比“—”：带情感倾向的信息不足 {n} 条，占比还不可靠，暂不计算。",
+        "en": 'Negative share "—": fewer than {n} of its posts carry a sentiment, too '
+        "few for a share to mean anything; none is given yet.",
     },
     # Events detection merged into a listed one (the same happening) are not listed
     # themselves: the one they went into names them, and the legend says why.
@@ -230,7 +281,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "kind_accident": {"zh": "事故灾难", "en": "Accident"},
     "kind_public_health": {"zh": "公共卫生", "en": "Public health"},
     "kind_public_safety": {"zh": "社会安全", "en": "Public safety"},
-    "kind_none": {"zh": "—", "en": "—"},
+    "kind_none": {"zh": "未判定", "en": "Not determined"},
     # -- the plan's incidents (舆情事件), on the overview and on their own pages --------
     # Detection's events are 检测事件 / 事件（自动发现）; the plan's incidents 舆情事件, as
     # the command line and the incidents' timelines name them.
@@ -249,10 +300,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     "incidents_closed_heading": {"zh": "已结案", "en": "Closed"},
     "incidents_listed": {"zh": "列出 {n} 起，共 {total} 起", "en": "{n} of {total} listed"},
     "incidents_order": {
-        "zh": "排列顺序：级别高的在前（I级最高），同级的有超时事项的在前，其次截止时间近的在前，"
-        "再次新立案的在前。",
+        "zh": "排列顺序：级别高的在前（I级最高），同级的有超时未完成事项的在前，其次截止时间近的"
+        "在前，再次新立案的在前。",
         "en": "Order: the highest level first (I is the highest); within a level those with "
-        "a missed deadline, then the nearest deadline, then the newest.",
+        "an overdue deadline, then the nearest deadline, then the newest.",
     },
     "incidents_closed_order": {"zh": "最近结案的在前。", "en": "The most recently closed first."},
     "incidents_open_more": {
@@ -294,7 +345,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     "colour_blue": {"zh": "蓝色", "en": "blue"},
     # The timeline says a change of state with the same words as the page's facts.
     **{f"incident_state_{state}": {"zh": zh, "en": en} for state, (zh, en) in STATE_NAMES.items()},
+    # Still overdue (red), apart from those done after their deadline: "已超时 1 项" in
+    # red all day for an item done 24 minutes late.
     "clocks_missed": {"zh": "已超时 {n} 项", "en": "{n} missed"},
+    "clocks_done_late": {"zh": "{n} 项超时完成", "en": "{n} done late"},
     "clocks_next": {"zh": "下一项：{name}，{at} 截止", "en": "next: {name}, due {at}"},
     "clocks_all_met": {"zh": "各项时限均已按时完成", "en": "Every deadline met"},
     "clocks_none": {"zh": "尚未开始计时", "en": "No deadline started"},
@@ -390,6 +444,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "clock_running": {"zh": "计时中", "en": "Running"},
     "clock_met": {"zh": "按时完成", "en": "Met"},
     "clock_missed": {"zh": "已超时", "en": "Missed"},
+    "clock_done_late": {"zh": "超时完成", "en": "Done late"},
     "clock_cancelled": {"zh": "已取消", "en": "Cancelled"},
     "clock_unknown": {"zh": "状态不明", "en": "Unknown"},
     "clock_left": {"zh": "剩余 {span}", "en": "{span} left"},
@@ -423,11 +478,50 @@ _STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def pick_language(requested: str | None) -> str:
-    """The explicit choice wins; Chinese is the default whatever the browser says."""
-    if requested in LANGUAGES:
-        return requested
-    return "zh"
+# The longest Accept-Language header read, and the most languages read from it: a browser
+# sends a few; a header of thousands is not parsed whole at every refresh.
+MAX_ACCEPT_CHARS = 500
+MAX_ACCEPT_LANGUAGES = 20
+
+
+def spoken(tag: object) -> str | None:
+    """The language this interface speaks that ``tag`` names, in any case and by its
+    primary subtag ("EN", "en-US", "zh-Hans-CN"), or None."""
+    if not isinstance(tag, str):
+        return None
+    primary = tag.strip().split("-", 1)[0].split("_", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def browser_language(header: str | None) -> str | None:
+    """The language this interface speaks that a browser's Accept-Language prefers most
+    (its q-values weighed, the first listed of equal weight), or None."""
+    if not header:
+        return None
+    best: tuple[float, str] | None = None
+    for part in header[:MAX_ACCEPT_CHARS].split(",")[:MAX_ACCEPT_LANGUAGES]:
+        tag, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        language = spoken(tag)
+        if language is None or not 0.0 < weight <= 1.0:
+            continue
+        if best is None or weight > best[0]:
+            best = (weight, language)
+    return None if best is None else best[1]
+
+
+def pick_language(requested: str | None, accept_language: str | None = None) -> str:
+    """The reader's language: ``?lang=`` when it names one spoken here (``spoken``: EN
+    and en-US are English); else, for a page (``accept_language`` given), the one the
+    browser prefers among those spoken here; else Chinese, the default."""
+    return spoken(requested) or browser_language(accept_language) or "zh"
 
 
 def translator(lang: str) -> Callable[[str], str]:
@@ -438,6 +532,21 @@ def translator(lang: str) -> Callable[[str], str]:
         return entry.get(lang) or entry["zh"]
 
     return translate
+
+
+# The level colours of the plan shipped with yuqing (I red ... IV blue), by which the
+# console names a level, as the plan's warnings do.
+LEVEL_COLOURS = {"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}
+
+
+def level_name(level: str, say: Callable[[str], str]) -> str:
+    """An incident's level as the console names it, in the language of ``say`` (a
+    ``translator``): III级（黄色） / Level III (yellow); a level without a colour here by
+    its code alone (III级). The API gives the same words."""
+    colour = LEVEL_COLOURS.get(level)
+    if colour is None:
+        return say("level_label_plain").format(level=level)
+    return say("level_label").format(level=level, colour=say(f"colour_{colour}"))
 
 
 # The zones whose wall clock is Beijing time, as people in China name it.

@@ -232,7 +232,12 @@ def test_feed_errors_are_said_in_the_pages_language() -> None:
         "http://127.0.0.1:9/feed.xml：无法连接（服务器拒绝连接：该地址和端口上没有运行网站服务）："
         "请检查网址是否正确、网站是否可以访问"
     )
-    assert feed_error(refused, "en") == refused
+    # English says the cause as plainly as Chinese does (the record keeps the OS's words).
+    assert feed_error(refused, "en") == (
+        "http://127.0.0.1:9/feed.xml: cannot connect (the server refused the connection: no "
+        "website is running at that address and port): check that the URL is right and that "
+        "the website can be reached"
+    )
     page = "https://x.example/f?k=…: got an HTML page, not an RSS or Atom feed"
     assert str(feed_error(page, "zh")).startswith(
         "https://x.example/f?k=…：返回的是网页，不是 RSS/Atom 订阅源："

@@ -184,9 +184,10 @@ def test_csv_missing_column_is_named(cli: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "posts.csv"
     path.write_text("id,source,published_at\n1,weibo,2026-03-02T08:00:00+08:00\n", "utf-8")
     result = cli.invoke(app, ["ingest", str(path)])
-    assert result.exit_code == 1
+    # Refused whole, as a file of another format is (README: exit code 2).
+    assert result.exit_code == 2
     assert "missing column" in result.stderr and "text" in result.stderr
-    assert "stored 0" in result.stdout
+    assert "id, source, published_at" in result.stderr
 
 
 def test_csv_rows_are_imported_with_extra_columns(cli: CliRunner, tmp_path: Path) -> None:
@@ -580,8 +581,10 @@ def test_replay_reads_csv_and_names_a_stream_with_no_usable_time(
 ) -> None:
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "a", "text": "x", "published_at": "nope"}])
     result = cli.invoke(app, ["replay", str(bad)])
-    assert result.exit_code == 2 and "1 lines rejected, the first:" in result.stderr
-    assert "yuqing replay --now" in result.stderr
+    assert result.exit_code == 2
+    assert f"its one line was rejected: {bad}:1: published_at: 'nope'" in result.stderr
+    # Every line was refused: re-dating the stream (--now) would play nothing.
+    assert "--now" not in result.stderr
     table = tmp_path / "s.csv"
     table.write_text(
         "id,published_at,text\n"

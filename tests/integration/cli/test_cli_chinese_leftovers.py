@@ -62,7 +62,7 @@ def test_import_refusals_are_said_in_chinese_naming_file_and_line(
     assert f"拒收 {lines}:2：JSON 格式错误（第 2 列）：此处应有用英文双引号括起的字段名" in err
     assert f"拒收 {lines}:3：text：缺失或为空" in err
     assert f"拒收 {lines}:4：published_at：'yesterday' 不是 ISO-8601 时间" in err
-    assert f"拒收 {table}：列名重复：text" in err
+    assert f"错误：{table}：列名重复：text" in err
     for english in ("cannot import", "no such file", "malformed", "missing or empty", "is not"):
         assert english not in err
 
@@ -78,7 +78,7 @@ def test_import_refusals_stay_english_under_lang_en_and_in_the_store(
     assert f"rejected {lines}:2: malformed JSON: Expecting property name" in err
     assert f"rejected {lines}:3: text: missing or empty" in err
     assert f"rejected {lines}:4: published_at: 'yesterday' is not an ISO-8601 time" in err
-    assert f"rejected {table}: duplicate column(s): text" in err
+    assert f"error: {table}: duplicate column(s): text" in err
 
     run(cli, ZH, "ingest", str(lines))
     # What is stored for machines (the API reads it) is the English, in any language.

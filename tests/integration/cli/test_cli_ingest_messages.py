@@ -140,13 +140,14 @@ def test_a_feed_entry_kept_without_its_date_is_noted_in_chinese(cli: CliRunner, 
     polled = run(cli, ZH, "feeds", "poll")
     assert polled.exit_code == 0, polled.output
     assert (
-        f"提示：{feeds}/feed.xml 第 2 条：无法读取日期 '昨天下午'：条目照常保留，但没有发布时间"
-        in polled.stderr
+        f"提示：{feeds}/feed.xml 第 2 条（“第二条通报”）：无法读取日期 '昨天下午'：条目照常保留，"
+        "但没有发布时间" in polled.stderr
     )
     assert "cannot be read" not in polled.stderr
     again = run(cli, EN, "feeds", "poll")
     assert (
-        f"note: {feeds}/feed.xml entry 2: date '昨天下午' cannot be read: kept without a "
+        f"note: {feeds}/feed.xml entry 2 (\"第二条通报\"): date '昨天下午' cannot be read: kept "
+        "without a "
         "publication time" in again.stderr
     )
 

@@ -94,7 +94,10 @@ def test_labels_without_gold_labels_say_so_in_chinese(cli: Any, tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     assert "由事件类型模型标注" in result.stdout
-    assert result.stdout.splitlines()[-1] == f"{source} 中没有 'kind' 标注：无法评分"
+    assert result.stdout.splitlines()[-1] == (
+        f"{source} 中没有 'kind' 标注：无法评分；各行中只有信息本身的字段（id、text 等）："
+        "请把标注写在 'kind' 字段中，或用 --field 指明标注所在的字段"
+    )
 
 
 def test_refusals_are_framed_and_worded_in_chinese(cli: Any, tmp_path: Path) -> None:
@@ -144,7 +147,8 @@ def test_labels_rejections_are_told_in_chinese(cli: Any, tmp_path: Path) -> None
     )
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
-        f"拒收 {source}:2：sentiment：'meh' 不是可用的标签（negative、neutral、positive）"
+        f"拒收 {source}:2：sentiment：'meh' 不是可用的标签"
+        "（negative 负面、neutral 中性、positive 正面）"
     ]
     assert "提示：有 1 个 id 出现不止一次，每个 id 只对最后一行评分" in result.stdout
     assert f"  {source}:3：id 'a' 再次出现（首次在 {source}:1）" in result.stdout
@@ -204,5 +208,6 @@ def test_event_files_without_labels_say_so_in_chinese(tmp_path: Path) -> None:
     stream = write_jsonl(tmp_path / "stream.jsonl", rows)
     pred = write_jsonl(tmp_path / "assign.jsonl", [{"id": "a", "event": None, "alerted_at": None}])
     assert list(score_event_files(stream, pred).report()) == [
-        "信息流中没有事件标注（'event'）：无法评分"
+        "信息流中没有事件标注（'event'）：无法评分；各行中只有信息本身的字段（id、text 等）："
+        "请把标注写在 'event' 字段中，或用 --field 指明标注所在的字段"
     ]

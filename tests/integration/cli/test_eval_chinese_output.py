@@ -66,7 +66,8 @@ def test_labels_rejections_are_said_in_chinese_as_ingest_says_them(
         f"拒收 {source}:2：reposts：不能为负数",
         f"拒收 {source}:3：JSON 格式错误（第 2 列）：此处应有用英文双引号括起的字段名",
         f"拒收 {source}:4：id：应为文本，实际是数组",
-        f"拒收 {source}:5：sentiment：'meh' 不是可用的标签（negative、neutral、positive）",
+        f"拒收 {source}:5：sentiment：'meh' 不是可用的标签"
+        "（negative 负面、neutral 中性、positive 正面）",
     ]
 
 
@@ -80,7 +81,8 @@ def test_labels_rejections_in_english_are_unchanged(cli: Any, tmp_path: Path) ->
         f"rejected {source}:3: malformed JSON: Expecting property name enclosed in double "
         "quotes at column 2",
         f"rejected {source}:4: id: expected a string, got list",
-        f"rejected {source}:5: sentiment: 'meh' is not one of negative, neutral, positive",
+        f"rejected {source}:5: sentiment: 'meh' is not one of negative, neutral, positive "
+        "(in Chinese: 负面, 中性, 正面)",
     ]
 
 

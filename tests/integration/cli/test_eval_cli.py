@@ -276,7 +276,7 @@ def test_gold_labels_the_model_never_gives_are_rejected_by_line(tmp_path: Path) 
         in result.stderr
     )
     assert f"rejected {source}:3: sentiment: '' is not one of" in result.stderr
-    assert f"rejected {source}:4: sentiment: a number is not one of" in result.stderr
+    assert f"rejected {source}:4: sentiment: the number 3 is not one of" in result.stderr
     assert "3 rejected" in result.stdout
     assert json.loads(result.stdout.splitlines()[-1])["n"] == 2  # a and e are scored
 
@@ -358,7 +358,9 @@ def test_event_files_of_an_unlabelled_stream_give_no_score(tmp_path: Path) -> No
     scored = score_event_files(stream, pred)
     assert scored.score is None
     assert list(scored.report()) == [
-        "the stream carries no event labels ('event'): nothing to score"
+        "the stream carries no event labels ('event'): nothing to score; the lines have only "
+        "the post's own fields (id, text ...): write the labels under 'event', or name their "
+        "field with --field"
     ]
 
 

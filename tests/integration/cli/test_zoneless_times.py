@@ -1,7 +1,7 @@
-"""Times without a zone are read as UTC, as documented, and an import says how many.
+"""Times without a zone are counted, and an import says how many.
 
-A file exported in China most likely means China time: read as UTC, its posts are stored
-8 hours late, and nothing told the person importing it.
+The core reads them as UTC unless told a zone; files, replays and pushes are read in the
+deployment's zone (test_ingest_defaults_and_times.py).
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def test_ingest_counts_the_posts_without_a_zone_and_names_the_first(
     assert f"{path}: stored 4, duplicates 0, rejected 0" in result.stdout
     (note,) = [line for line in result.stderr.splitlines() if "without a time zone" in line]
     assert note.startswith("note: 2 posts give published_at without a time zone")
-    assert f"(the first at {path}:2)" in note and "8 hours late" in note and "+08:00" in note
+    # Read in the deployment's zone (display_timezone), which the note names.
+    assert f"(the first at {path}:2)" in note and "Asia/Shanghai" in note and "+08:00" in note
     # A file whose times all name their zone says nothing of it.
     fine = write_jsonl(tmp_path / "fine.jsonl", [post(n) for n in range(5, 8)])
     assert "time zone" not in cli.invoke(app, ["ingest", str(fine)]).stderr

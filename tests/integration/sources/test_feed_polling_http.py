@@ -153,7 +153,11 @@ def test_rss_poll_yields_posts_then_sends_validators_and_gets_304(
     assert not first.not_modified
     assert first.feed_title == "示例市融媒体中心"
     located = [item for item in first.items if isinstance(item, Located)]
-    assert [item.location for item in located] == [f"{url} entry 1", f"{url} entry 2"]
+    # Each named by its title (or its link) too: "entry 2" alone is found only by counting.
+    assert [item.location for item in located] == [
+        f'{url} entry 1 ("城东路段积水 & 交通管制")',
+        f'{url} entry 2 ("{located[1].record.title}")',
+    ]
     one, two = located[0].record, located[1].record
     assert one.external_id == "news-1001"
     assert one.url == "http://news.example.cn/a/1001.html"
@@ -433,8 +437,8 @@ def test_entries_kept_without_an_unusable_link_or_date_say_so(
     url, result = serve_and_poll(server, client, "/odd", feed, "application/rss+xml")
     assert result.error is None and len(result.items) == 2
     assert result.notes == [
-        f"{url} entry 1: link 'javascript:alert(1)' is not an http(s) URL: kept without it",
-        f"{url} entry 1: date 'not a date' cannot be read: kept without a publication time",
+        f"{url} entry 1 (\"a\"): link 'javascript:alert(1)' is not an http(s) URL: kept without it",
+        f"{url} entry 1 (\"a\"): date 'not a date' cannot be read: kept without a publication time",
     ]
 
 
@@ -549,7 +553,10 @@ def test_credentials_and_keys_in_the_url_are_never_in_messages(
     result = poll_feed(client, FeedState(url=url), NOW, source_slug="s")
     assert result.error is None
     assert server.headers_of("/private?token=T0ken")[-1]["Authorization"].startswith("Basic ")
-    assert [item.location for item in result.items] == [f"{shown} entry {n}" for n in (1, 2, 3)]
+    assert [item.location.split(" (")[0] for item in result.items] == [
+        f"{shown} entry {n}" for n in (1, 2, 3)
+    ]
+    assert all("T0ken" not in item.location for item in result.items)
     assert FeedSource(url).name == shown
 
     failing = f"http://alice:S3cretPW@127.0.0.1:{server.port}/gone?key=K3y"
@@ -760,7 +767,8 @@ def test_the_declared_language_of_the_feed_or_entry_becomes_the_posts_lang(
         told = [note for note in result.notes if "language" in note]
         if path == "/lang-atom":
             assert told == [
-                f"{server.url(path)} entry 3: language 'not a tag' is not a language tag: "
+                f"{server.url(path)} entry 3 (\"c\"): language 'not a tag' is not a language "
+                "tag: "
                 "kept the feed's"
             ]
         else:

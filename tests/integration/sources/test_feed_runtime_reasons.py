@@ -161,9 +161,12 @@ def test_the_pollers_notes_are_said_in_chinese_alike_by_the_listing_and_the_cons
     assert f"错误：{feeds}/fine.xml：保存其条目失败：" in polled.stderr
 
     chinese = listed_errors(cli, ZH)
-    first_problem = "published_at {time} 比现在晚 {days} 天（请检查文件的日期和时区）"
+    first_problem = "published_at {time} 比现在晚 {days} 天（请检查订阅源中的日期和时区）"
     pattern = (
-        re.escape(f"{long_url}：全部 2 条条目被拒收（第一条：{long_url} entry 1：{first_problem}）")
+        re.escape(
+            f"{long_url}：全部 2 条条目被拒收（第一条：{long_url} 第 1 条（“通报0”）："
+            f"{first_problem}）"
+        )
         .replace(re.escape("{time}"), r"\S+")
         .replace(re.escape("{days}"), r"[\d.,]+")
     )

@@ -171,7 +171,8 @@ def test_the_sources_table_says_each_feeds_state_as_the_list_does(
     for slug, fields in listed(cli, lang).items():
         # The list writes FAILING in capitals, for a terminal; the words are the same.
         assert words(shown[slug][2]).lower() == fields[1].lower(), slug
-    assert words(shown["weibo"][2]) == ("正常" if lang == "zh" else "ok")
+    # In English as words too, capitalised as the page's other states (review 19).
+    assert words(shown["weibo"][2]) == ("正常" if lang == "zh" else "OK")
     # Only the failing one is marked so; the idle ones (never polled, paused) in grey.
     failing = [slug for slug, (row, *_) in shown.items() if row.startswith('<tr class="failing">')]
     assert failing == ["city"]

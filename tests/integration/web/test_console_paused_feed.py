@@ -62,7 +62,7 @@ def test_the_api_says_which_feeds_are_paused(console: TestClient) -> None:
     assert city["last_error"] and city["last_error_at_utc"]
 
 
-@pytest.mark.parametrize(("lang", "word"), [("zh", "已暂停"), ("en", "paused")])
+@pytest.mark.parametrize(("lang", "word"), [("zh", "已暂停"), ("en", "Paused")])
 def test_the_sources_table_marks_a_paused_feed(console: TestClient, lang: str, word: str) -> None:
     page = console.get("/", params={"lang": lang})
     assert page.status_code == 200

@@ -63,9 +63,9 @@ def test_a_fresh_store_says_alerts_wait_for_a_baseline(ctx: Context) -> None:
     assert shown is not None and "约 4 小时" in shown and "首条信息" in shown
     # The stricter rule of the first hours: a short-window model's hour of recent posts
     # and one ten-minute bucket of history.
-    assert "约 70 分钟后起" in shown and "更严格" in shown
+    assert "约 1 小时 10 分钟后起" in shown and "更严格" in shown
     english = _notice(client, "en")
-    assert english is not None and "about 4 hours" in english and "about 70 min" in english
+    assert english is not None and "about 4 hours" in english and "about 1 h 10 min" in english
     assert client.get("/api/v1/stats").json()["detection_warmup"] == {
         "until": None,
         "until_utc": None,
@@ -75,6 +75,7 @@ def test_a_fresh_store_says_alerts_wait_for_a_baseline(ctx: Context) -> None:
         "warmup_seconds": 4 * 3600,
         "strict_from": None,
         "strict_from_utc": None,
+        "strict_started": False,
         "strict_after_minutes": 70,
         "strict_after_seconds": 70 * 60,
     }
@@ -90,14 +91,14 @@ def test_after_the_first_posts_the_page_says_from_when_events_are_raised(
     # The first post's half hour began at 08:00; four half hours of recent window and
     # four of history later, the baselines count: 11:30 China time. Its ten minutes began
     # at 08:10; six of recent window later, the stricter rule judges: 09:10.
-    assert shown is not None and "2026-07-14 11:30:00" in shown and "180 分钟" in shown
+    assert shown is not None and "2026-07-14 11:30:00" in shown and "约 3 小时后" in shown
     assert "2026-07-14 09:10:00 起只对声量突出的事件" in shown
     assert "形成中" in shown and "都显示为" not in shown
     stats = client.get("/api/v1/stats").json()["detection_warmup"]
     assert stats["until"] == "2026-07-14 11:30:00" and stats["minutes_left"] == 180
     assert stats["strict_from"] == "2026-07-14 09:10:00"
     english = _notice(client, "en")
-    assert english is not None and "2026-07-14 11:30:00" in english and "180 min" in english
+    assert english is not None and "2026-07-14 11:30:00" in english and "about 3 h)" in english
     assert "From 2026-07-14 09:10:00 only events that stand out" in english
 
 

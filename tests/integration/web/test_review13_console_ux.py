@@ -189,17 +189,23 @@ def _states(page: str) -> list[tuple[str, str]]:
 def test_an_event_detection_retired_is_not_shown_as_forming(ctx: Context) -> None:
     page, english = _pages(ctx)
     # The raised ones first (the latest active first), then the rest likewise.
+    # Died down, the time of its last post beside (review 19), 8 and 7 hours ago.
     assert _states(page) == [
         ("raised", "已预警"),
-        ("raised", "已预警<br><small>已平息</small>"),
+        (
+            "raised faded",
+            "已预警<br><small>已平息</small>"
+            '<br><small class="last-post">最后一条 07-14 02:30</small>',
+        ),
         ("forming", "形成中"),
-        ("faded", "已平息"),
+        ("faded", '已平息<br><small class="last-post">最后一条 07-14 03:30</small>'),
     ]
     assert [state for _, state in _states(english)] == [
         "Raised",
-        "Raised<br><small>Died down</small>",
+        "Raised<br><small>Died down</small>"
+        '<br><small class="last-post">last post 07-14 02:30</small>',
         "Forming",
-        "Died down",
+        'Died down<br><small class="last-post">last post 07-14 03:30</small>',
     ]
 
 

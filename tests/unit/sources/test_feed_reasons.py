@@ -41,6 +41,9 @@ SAMPLES = {
     "total": "2,000",
     "slug": "'other'",
     "first_entry": " (first: http://h/f entry 2: likes: must not be negative)",
+    "label": ' ("云溪县化工厂火灾通报")',
+    "declared": "shift_jis",
+    "used": "iso-8859-2",
 }
 CODES = list(reasons._FEED_FORMS)
 
@@ -59,7 +62,10 @@ def test_each_form_is_read_back_from_its_english_and_said_in_chinese(code: str) 
     chinese = feed_text(str(made), "zh")
     assert chinese == reason_text(made, "zh")
     assert "{" not in chinese and chinese != str(made)
-    assert feed_text(str(made), "en") == str(made)
+    if code in reasons._PLAIN_ENGLISH:  # a known cause of a connection failure, said plainly
+        assert "Errno" not in feed_text(str(made), "en")
+    else:
+        assert feed_text(str(made), "en") == str(made)
 
 
 def test_a_status_is_said_with_what_it_means() -> None:
@@ -76,7 +82,7 @@ def test_a_health_record_of_several_notes_is_said_note_by_note() -> None:
         "empty); http://h/f: the feed's own DTD (in its DOCTYPE) was ignored; an odd note"
     )
     assert feed_text(record, "zh") == (
-        "http://h/f：5 条条目中有 2 条被拒收（第一条：http://h/f entry 4：text：缺失或为空）；"
+        "http://h/f：5 条条目中有 2 条被拒收（第一条：http://h/f 第 4 条：text：缺失或为空）；"
         "http://h/f：已忽略订阅源自带的 DTD（DOCTYPE 中）；an odd note"
     )
 

@@ -245,8 +245,12 @@ def test_csv_corpus_rows_become_posts_with_row_locations() -> None:
 def test_csv_without_text_column_is_one_rejection_for_the_file(tmp_path: Path) -> None:
     path = _write(tmp_path / "posts.csv", b"id,title_text,author\n1,hello,bob\n2,again,amy\n")
     items = list(CsvFile(path).read())
-    assert items == [Rejection(str(path), "missing column(s): text")]
-    assert str(items[0]) == f"{path}: missing column(s): text"
+    said = (
+        "missing column(s): text: the header row has id, title_text, author, and a column "
+        "named text (or 正文, 内容, 文本) is required"
+    )
+    assert items == [Rejection(str(path), said)]
+    assert str(items[0]) == f"{path}: {said}"
 
 
 def test_csv_with_duplicate_columns_is_refused(tmp_path: Path) -> None:

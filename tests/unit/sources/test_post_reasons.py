@@ -17,12 +17,11 @@ from yuqing.sources.reasons import reason_text
 CASES: list[tuple[Any, str, str, str]] = [
     ({"id": "1"}, "record.missing", "text: missing or empty", "text：缺失或为空"),
     (
-        {"text": "a", "published_at": "2026/07/14 09:00"},
+        {"text": "a", "published_at": "07/14/2026 09:00"},
         "record.not_a_time",
-        "published_at: '2026/07/14 09:00' is not an ISO-8601 time (write it as "
-        "2026-07-14T09:00:00+08:00 if it is China time)",
-        "published_at：'2026/07/14 09:00' 不是 ISO-8601 时间（如果是北京时间，请写成 "
-        "2026-07-14T09:00:00+08:00）",
+        "published_at: '07/14/2026 09:00' is not an ISO-8601 time (write the year first, as "
+        "2026/07/14)",
+        "published_at：'07/14/2026 09:00' 不是 ISO-8601 时间（请把年份写在前面，如 2026/07/14）",
     ),
     (
         {"text": "a", "published_at": 1784000000000},
@@ -60,7 +59,8 @@ CASES: list[tuple[Any, str, str, str]] = [
         {"text": "a", "author_kind": "robot"},
         "record.bad_kind",
         "author_kind: 'robot' is not one of person, organisation, media, government, unknown",
-        "author_kind：'robot' 不是可用的值（person, organisation, media, government, unknown）",
+        "author_kind：'robot' 不是可用的值（person 个人、organisation 机构、media 媒体、"
+        "government 政务、unknown 未知）",
     ),
     (
         {"text": "a", "url": "weibo.com/n/someone"},

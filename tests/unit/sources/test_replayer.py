@@ -209,7 +209,7 @@ def test_a_stream_over_decades_or_too_slow_to_play_is_refused() -> None:
 
 
 def test_a_stream_whose_every_line_was_rejected_says_why() -> None:
-    with pytest.raises(SourceError, match=r"2 lines rejected, the first: x:1: bad"):
+    with pytest.raises(SourceError, match=r"all 2 lines were rejected, the first: x:1: bad"):
         replayer([Rejection("x:1", "bad"), Rejection("x:2", "worse")], FakeWall())
 
 

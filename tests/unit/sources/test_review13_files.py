@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from yuqing.core.posts import parse_post_record
+from yuqing.core.posts import parse_post_record, parse_time_and_zone
 from yuqing.errors import InvalidRecord, SourceError
 from yuqing.sources.base import Item, Located, Rejection
 from yuqing.sources.files import CsvFile, JsonLinesFile, open_import
@@ -169,10 +171,13 @@ def test_counts_that_are_not_whole_numbers_are_refused_by_name(value: str) -> No
 @pytest.mark.parametrize(
     ("value", "hint"),
     [
-        ("2026/07/14 09:00", "(write it as 2026-07-14T09:00:00+08:00 if it is China time)"),
-        ("2026年7月14日 9时", "(write it as 2026-07-14T09:00:00+08:00 if it is China time)"),
-        ("2026年7月14日 9点30分", "(write it as 2026-07-14T09:30:00+08:00 if it is China time)"),
-        ("2026.7.14", "(write it as 2026-07-14T00:00:00+08:00 if it is China time)"),
+        ("07/14/2026", "(write the year first, as 2026/07/14)"),
+        (
+            "07/08/2026 09:00",
+            "(write the year first, as 2026/07/08: 7/8 could be month 7 day 8 or day 7 month 8)",
+        ),
+        ("2026/2/30 09:00", "(there is no such day or hour)"),
+        ("2026-02-30T07:00:00+08:00", "(there is no such day or hour)"),
         ("1784000000", "(if it is a Unix time in seconds, write it as 2026-07-14T03:33:20Z)"),
         (
             "1784000000000",
@@ -187,11 +192,29 @@ def test_a_time_that_is_not_iso_says_how_to_write_it(value: str, hint: str) -> N
     assert str(caught.value) == f"published_at: {value!r} is not an ISO-8601 time {hint}"
 
 
-@pytest.mark.parametrize("value", ["soon", "2026-07-14 09:00:00 CST", "07/14/2026"])
+@pytest.mark.parametrize("value", ["soon", "2026-07-14 09:00:00 CST", "14 July 2026"])
 def test_a_time_of_no_form_told_is_refused_as_before(value: str) -> None:
     with pytest.raises(InvalidRecord) as caught:
         parse_post_record({"text": "x", "published_at": value})
     assert str(caught.value) == f"published_at: {value!r} is not an ISO-8601 time"
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        ("2026/7/14 9:05", datetime(2026, 7, 14, 9, 5)),  # Excel on Chinese Windows
+        ("2026/07/14 09:00:30", datetime(2026, 7, 14, 9, 0, 30)),
+        ("2026年7月14日 9时", datetime(2026, 7, 14, 9)),
+        ("2026年7月14日 9点30分", datetime(2026, 7, 14, 9, 30)),
+        ("2026.7.14", datetime(2026, 7, 14)),
+    ],
+)
+def test_a_year_first_date_of_a_spreadsheet_or_chinese_text_is_read_in_the_zone_given(
+    value: str, read: datetime
+) -> None:
+    china = ZoneInfo("Asia/Shanghai")
+    moment, zoned = parse_time_and_zone(value, zone=china)
+    assert moment == read.replace(tzinfo=china) and not zoned
 
 
 def test_unix_milliseconds_as_a_number_say_so() -> None:
