@@ -88,7 +88,8 @@ def test_monitors_database_search_config_and_demo_speak_chinese(
     assert feed.stdout.strip() == "已添加订阅源 jz-example：https://jz.example/rss.xml"
 
     found = zh(cli, "search", "化工")
-    assert found.exit_code == 0 and found.stderr.strip() == "共 0 条"
+    assert found.exit_code == 0 and found.stderr.splitlines()[0] == "共 0 条"
+    assert "提示：数据库中还没有信息" in found.stderr
     purged = zh(cli, "purge")
     assert purged.exit_code == 0 and "已清理 0 条超过" in purged.stdout
 
