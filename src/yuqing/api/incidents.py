@@ -63,7 +63,7 @@ from yuqing.incidents.lifecycle import (
     State,
 )
 from yuqing.incidents.refusals import Reason, refusal_of, refusal_text
-from yuqing.incidents.timeline import Actor, TimelineEntry, entry_sentence
+from yuqing.incidents.timeline import Actor, EntryKind, TimelineEntry, entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
     TRANSITIONS,
@@ -71,6 +71,8 @@ from yuqing.runtime.incident_service import (
     incident_service,
     plan_summary,
 )
+from yuqing.runtime.notify_store import AckTokens
+from yuqing.storage import incident_repo
 from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
 from yuqing.web.i18n import level_name, pick_language, translator
 
@@ -673,8 +675,11 @@ _PAGE = Environment(autoescape=True).from_string(
 <title>{{ heading }}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}
 .box{border:1px solid #ccc;border-radius:6px;padding:1rem;white-space:pre-wrap}
-button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}</style>
+button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}
+nav{float:right}.sent{color:#555;margin-bottom:.3rem}</style>
 </head><body>
+{% if switch_href %}<nav><a href="{{ switch_href }}" lang="{{ 'en' if zh else 'zh-CN' }}">{{
+  'EN' if zh else '中文' }}</a></nav>{% endif %}
 <h1>{{ heading }}</h1>
 {% if unknown %}
 <p>{{ unknown }}</p>
@@ -682,8 +687,10 @@ button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c
 {% if incident_title %}
 <p>{{ '事件：' if zh else 'Incident: ' }}<bdi>{{ incident_title }}</bdi></p>
 {% endif %}
+{% if sent_label %}<p class="sent" id="as-sent">{{ sent_label }}</p>{% endif %}
 <p><strong>{{ subject }}</strong></p>
 {% if body %}<div class="box">{{ body }}</div>{% endif %}
+{% if changed %}<p class="warn" id="changed-since">{{ changed }}</p>{% endif %}
 {% if done %}
 <p class="{{ 'ok' if first else 'warn' }}">{{ done }}</p>
 {% else %}
@@ -711,6 +718,52 @@ _MAX_TOKEN = 100
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return "-" if moment is None else local_minute(moment, zone)
+
+
+def _body_in(body: str, zh: bool, zh_template: str | None) -> str:
+    """A notice's text in the reader's language. A notice is sent as its Chinese text, a
+    blank line and its English text (``IncidentService._message_row``): the blank lines
+    of the plan's Chinese template say where the English starts. A body without its
+    English (cut at the length a message may have) is shown whole."""
+    parts = body.replace("\r\n", "\n").split("\n\n")
+    chinese = (zh_template or "").replace("\r\n", "\n").count("\n\n") + 1
+    if len(parts) <= chinese:
+        return body
+    shown = parts[:chinese] if zh else parts[chinese:]
+    return "\n\n".join(shown).strip("\n")
+
+
+def _lead_when_sent(incident: Incident, sent_at: datetime) -> str | None:
+    """The incident's lead unit when a notice was written: the lead now, each change
+    recorded after the notice undone."""
+    lead: str | None = incident.lead_unit
+    for entry in reversed(incident.timeline.entries):
+        if entry.kind is EntryKind.LEAD_UNIT and entry.recorded_at > sent_at:
+            before = entry.data.get("from")
+            lead = before if isinstance(before, str) else None
+    return lead
+
+
+def _changed_since(
+    incident: Incident, sent_level: str | None, sent_at: datetime, zh: bool
+) -> str | None:
+    """What is said of the incident now when its level or lead unit is no longer what
+    the notice said: the notice is kept as sent, so a reader would otherwise act on a
+    lead unit that has since handed over."""
+    level = incident.level.value if incident.level is not None else None
+    lead = incident.lead_unit or None
+    level_changed = level is not None and level != sent_level
+    lead_changed = lead is not None and lead != _lead_when_sent(incident, sent_at)
+    if not (level_changed or lead_changed):
+        return None
+    say = translator("zh" if zh else "en")
+    facts = []
+    if level is not None:
+        facts.append(level_name(level, say))
+    if lead is not None:
+        name = _line(incident.plan.unit_name(lead, "zh" if zh else "en"), MAX_NAME_SHOWN)
+        facts.append(f"牵头单位：{name}" if zh else f"lead unit: {name}")
+    return ("此后已有变化，现为 " if zh else "Changed since: now ") + " / ".join(facts)
 
 
 def build_router(ctx: Context) -> APIRouter:
@@ -946,8 +999,9 @@ def build_router(ctx: Context) -> APIRouter:
             }
         )
 
-    def page(token: str, lang: str | None, done: bool) -> HTMLResponse:
-        zh = pick_language(lang) == "zh"  # EN, en-US: English too
+    def page(token: str, lang: str | None, accept: str | None, done: bool) -> HTMLResponse:
+        # As the console's pages choose (?lang=, EN and en-US too; else the browser's).
+        zh = pick_language(lang, accept) == "zh"
         svc = service()
         message: str | None = None
         first = False
@@ -983,17 +1037,50 @@ def build_router(ctx: Context) -> APIRouter:
             if info.incident_id
             else None
         )
+        sent_at, sent_level = _sent(svc, token)
+        incident = _incident_now(svc, info.incident_id)
+        plan = incident.plan if incident is not None else svc.plan
+        template = plan.spec.templates.get(info.notice_key or "")
+        body = _body_in(info.body, zh, template.zh if template is not None else None)
+        changed = None
+        if incident is not None and sent_at is not None:
+            changed = _changed_since(incident, sent_level, sent_at, zh)
+        when = _local(sent_at, zone)
         html = _PAGE.render(
             zh=zh,
             heading="确认收到通知" if zh else "Acknowledge a notification",
+            switch_href=f"?lang={'en' if zh else 'zh'}",
             incident_title=None if title is None else _line(title, _LINE_SHOWN["title"]),
             incident_href=href,
+            # The notice is kept as it was sent: said so, with when.
+            sent_label=f"通知原文（{when}）" if zh else f"The notification as sent ({when})",
             subject=_line(info.subject_in("zh" if zh else "en"), _LINE_SHOWN["subject"]),
-            body=_lines(info.body, _TEXT_SHOWN["body"]),
+            body=_lines(body, _TEXT_SHOWN["body"]),
+            changed=changed,
             done=message,
             first=first,
         )
-        return HTMLResponse(html)
+        return _vary(HTMLResponse(html))
+
+    def _sent(svc: IncidentService, token: str) -> tuple[datetime | None, str | None]:
+        """When the link's notice was written, and the incident's level then."""
+        with svc.db.read() as conn:
+            row = incident_repo.message_by_token_hash(conn, AckTokens.digest(token))
+        if row is None:
+            return None, None
+        level = row.level if isinstance(row.level, str) else None
+        return (row.created_at if isinstance(row.created_at, datetime) else None), level
+
+    def _incident_now(svc: IncidentService, incident_id: str | None) -> Incident | None:
+        if incident_id is None:
+            return None
+        try:
+            return svc.incident(incident_id)
+        except YuqingError:
+            # The page is for acknowledging: an incident that cannot be read now (a row
+            # this version cannot load) must not keep a person from doing it.
+            log.warning("incident %s not read for its acknowledgement page", incident_id)
+            return None
 
     def _unknown(zh: bool) -> HTMLResponse:
         # Said once, with what to do about it: no empty message box, no button.
@@ -1004,17 +1091,33 @@ def build_router(ctx: Context) -> APIRouter:
             else "This acknowledgement link is not known. Open the link in the latest "
             "notification, or call the duty office."
         )
-        return HTMLResponse(_PAGE.render(zh=zh, heading=heading, unknown=text), status_code=404)
+        return _vary(
+            HTMLResponse(
+                _PAGE.render(
+                    zh=zh,
+                    heading=heading,
+                    unknown=text,
+                    switch_href=f"?lang={'en' if zh else 'zh'}",
+                ),
+                status_code=404,
+            )
+        )
+
+    def _vary(response: HTMLResponse) -> HTMLResponse:
+        # Its language may come from Accept-Language: a cache keeps one per language.
+        response.headers["Vary"] = "Accept-Language"
+        return response
 
     # A person follows these links from a message: whatever the link holds, the answer is
     # a page in their language, never a validation error in JSON. A link cut short (no
     # token) or run into the next word ("/ack/<token>/x") is this page's too, not the
     # console's "page not found".
     @router.get("/ack/{token:path}", response_class=HTMLResponse)
-    def ack_page(token: str, lang: str | None = None) -> HTMLResponse:
+    def ack_page(request: Request, token: str, lang: str | None = None) -> HTMLResponse:
+        accept = request.headers.get("accept-language")
         if not token or len(token) > _MAX_TOKEN:
-            return _unknown(pick_language(lang) == "zh")
-        return page(token, lang, done=False)
+            return _unknown(pick_language(lang, accept) == "zh")
+        return page(token, lang, accept, done=False)
 
     # Mail link scanners and chat previews ask with HEAD before (or instead of) a GET: the
     # page's answer, status and headers, without its body (the server drops it). It is the
@@ -1029,11 +1132,12 @@ def build_router(ctx: Context) -> APIRouter:
     )
 
     @router.post("/ack/{token:path}", response_class=HTMLResponse)
-    def ack_form(token: str, lang: str | None = None) -> HTMLResponse:
+    def ack_form(request: Request, token: str, lang: str | None = None) -> HTMLResponse:
         # The button posts to ?lang=..; no form fields are read (no multipart parser).
+        accept = request.headers.get("accept-language")
         if not token or len(token) > _MAX_TOKEN:
-            return _unknown(pick_language(lang) == "zh")
-        return page(token, lang, done=True)
+            return _unknown(pick_language(lang, accept) == "zh")
+        return page(token, lang, accept, done=True)
 
     @router.get(api + "/reports/clocks")
     def clocks_report(

@@ -347,7 +347,7 @@ class IncidentService:
         self.machine = machine or repo.THIS_MACHINE
         # One group commit for the log and the inbox: parallel deliveries share commits.
         self.group = group or (inbox.group if inbox is not None else GroupCommit(db))
-        self.inbox = inbox or DbInbox(db, self.group)
+        self.inbox = inbox or DbInbox(db, self.group, clock=clock)
         self.fresh = FreshKeys()
         self.log = DbDeliveryLog(db, self.fresh, self.group)
         if channels is None:
@@ -405,7 +405,7 @@ class IncidentService:
             roster = roster or default_roster
         roster = roster if roster is not None else plan.roster
         wall = wall_clock or SystemClock()
-        inbox = DbInbox(db, GroupCommit(db))
+        inbox = DbInbox(db, GroupCommit(db), clock=clock)
         tables: dict[str, Mapping[str, Any]] = dict(settings.notify if notify is None else notify)
         tables.setdefault("inapp", {})
         channels = build_channels(tables, ChannelContext(clock=wall, inbox=inbox))

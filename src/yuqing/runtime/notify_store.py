@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from yuqing.core.clock import Clock
 from yuqing.notify.dispatcher import Deferred
 from yuqing.notify.inapp import InboxItem
 from yuqing.notify.log import LogEntry, LogStatus
@@ -337,13 +338,24 @@ class DbDeferredQueue:
 
 
 class DbInbox:
-    """``InAppInbox`` on the ``inapp_inbox`` table."""
+    """``InAppInbox`` on the ``inapp_inbox`` table.
 
-    def __init__(self, db: Database, group: GroupCommit | None = None) -> None:
+    ``clock`` is the engine's (the context's clock: the scenario's in the demo, a
+    ``FakeClock`` in tests), the clock of the message's ``created_at`` and of every
+    other incident time: an item is stamped delivered by it, so an inbox does not say a
+    notice arrived months after it was written. The channel's own time (the wall
+    clock, which rate limits and the delivery log need) is kept when none is given.
+    """
+
+    def __init__(
+        self, db: Database, group: GroupCommit | None = None, *, clock: Clock | None = None
+    ) -> None:
         self.db = db
         self.group = group or GroupCommit(db)
+        self.clock = clock
 
     def put(self, item: InboxItem) -> None:
+        delivered_at = item.delivered_at if self.clock is None else self.clock.now()
         self.group.run(
             lambda conn: repo.put_inbox(
                 conn,
@@ -356,7 +368,7 @@ class DbInbox:
                     "has_ack": item.ack_url is not None,
                     "incident_id": item.incident_id,
                     "created_at": item.created_at,
-                    "delivered_at": item.delivered_at,
+                    "delivered_at": delivered_at,
                 },
             )
         )
