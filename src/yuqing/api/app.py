@@ -1350,7 +1350,8 @@ def create_app(
         if coding == "gzip":
             # Bounded as a plain body is: what it decodes to, by the same limit.
             try:
-                body = bytearray(inflated(bytes(body), limit))
+                # Off the event loop: up to the limit's worth of inflating.
+                body = bytearray(await run_in_threadpool(inflated, bytes(body), limit))
             except BodyRefused as exc:
                 raise HTTPException(exc.status, exc.detail) from None
         if body.startswith(b"\xef\xbb\xbf"):  # a BOM, as import files may start with
