@@ -50,6 +50,16 @@ class Context:
     # Held while this process runs event detection (storage.lease); None before the
     # ingestor is built or with detection off.
     lease: DetectionLease | None = None
+    # A worker weighs the detection backlog (``yuqing serve``): ingestion runs leave it
+    # to it (``Ingestor.drain_in_runs``).
+    backlog_worker: bool = False
+
+    def hand_backlog_to_worker(self) -> None:
+        """From now on a worker weighs the detection backlog: a push or a feed poll no
+        longer waits for it (an ingestor built already is told too)."""
+        self.backlog_worker = True
+        if self._ingestor is not None:
+            self._ingestor.drain_in_runs = False
 
     @property
     def detection_elsewhere(self) -> bool:
@@ -77,6 +87,7 @@ class Context:
                 holds_lease=self.lease.confirm if detect and self.lease is not None else None,
                 # Not with detection off by the settings: no process would weigh them.
                 queue_for_detection=self.detection_elsewhere,
+                drain_in_runs=not self.backlog_worker,
             )
         return self._ingestor
 

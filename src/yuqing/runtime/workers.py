@@ -135,6 +135,8 @@ def start_standard_workers(ctx: Context, workers: Workers, *, incidents: bool = 
     # delays the others by that long at most, and its health and the log say so.
     workers.every("feeds", 30.0, lambda: poll_due_feeds(ctx, client))
 
+    ctx.hand_backlog_to_worker()
+
     def weigh_backlog() -> None:
         if ctx.running_detection is not None:  # this process holds the detection lease
             ctx.ingestor.drain_detection_backlog(stop=workers.stopping.is_set)

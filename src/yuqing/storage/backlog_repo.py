@@ -20,12 +20,18 @@ from yuqing.storage import schema as t
 _CHUNK = 500
 
 
-def queue_posts(conn: Connection, post_ids: Sequence[int], now: datetime) -> None:
-    """Queue stored posts for the process that runs event detection."""
+def queue_posts(
+    conn: Connection, post_ids: Sequence[int], seen_at: Sequence[datetime], now: datetime
+) -> None:
+    """Queue stored posts for the process that runs event detection; ``seen_at``: each
+    post's time as stored in ``posts.seen_at``, which orders the queue."""
     if post_ids:
         conn.execute(
             insert(t.detection_backlog),
-            [{"post_id": post_id, "queued_at": now} for post_id in post_ids],
+            [
+                {"post_id": post_id, "queued_at": now, "seen_at": at}
+                for post_id, at in zip(post_ids, seen_at, strict=True)
+            ],
         )
 
 
@@ -41,6 +47,11 @@ def oldest_queued(conn: Connection, limit: int) -> list[Row[Any]]:
     """Up to ``limit`` queued posts, earliest post time first: what detection needs of
     each, as ingestion had it."""
     p, b = t.posts, t.detection_backlog
+    # The batch is picked in the backlog's own index, then joined: ordered by posts'
+    # columns, PostgreSQL walked ix_posts_seen_at from the oldest stored post and probed
+    # the backlog for each (100,000 posts read for 2,000 queued, 1.5M stored). The
+    # backlog's seen_at is the post's, so the order is the same.
+    picked = select(b.c.post_id).order_by(b.c.seen_at, b.c.post_id).limit(limit).subquery()
     query = (
         select(
             p.c.id,
@@ -63,10 +74,11 @@ def oldest_queued(conn: Connection, limit: int) -> list[Row[Any]]:
             t.stories.c.key.label("story_key"),
         )
         .select_from(
-            b.join(p, p.c.id == b.c.post_id).outerjoin(t.stories, t.stories.c.id == p.c.story_id)
+            picked.join(p, p.c.id == picked.c.post_id).outerjoin(
+                t.stories, t.stories.c.id == p.c.story_id
+            )
         )
         .order_by(p.c.seen_at, p.c.id)
-        .limit(limit)
     )
     return list(conn.execute(query))
 

@@ -343,12 +343,16 @@ post_monitors = Table(
 
 # Posts stored while another process ran event detection on the store (it held the
 # detection lease): that process weighs them later, oldest first (runtime.backlog). A
-# purged post leaves the queue with it (migration 0011).
+# purged post leaves the queue with it (migration 0011). The post's seen_at is copied here
+# so the earliest queued posts are found in this table's index alone, not by walking
+# ix_posts_seen_at from the oldest stored post.
 detection_backlog = Table(
     "detection_backlog",
     metadata,
     Column("post_id", Id, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     _ts("queued_at", nullable=False),
+    _ts("seen_at", nullable=False),
+    Index("ix_detection_backlog_seen_at", "seen_at", "post_id"),
 )
 
 # Aggregates survive the purge of raw posts: counts per source per minute of stream time.

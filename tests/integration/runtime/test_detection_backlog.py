@@ -360,3 +360,30 @@ def test_a_lease_held_elsewhere_makes_the_context_queue(
         assert importer.ingestor.queue_for_detection and importer.detection_elsewhere
     finally:
         lease.release()
+
+
+def test_in_serve_a_push_does_not_wait_for_the_backlog(
+    tmp_path: Path, opened: Callable[..., Context]
+) -> None:
+    # The backlog is the serve worker's: a push of one post had weighed the whole queue
+    # first (and for as long as an import kept filling it) before it answered.
+    url = f"sqlite:///{(tmp_path / 'yuqing.db').as_posix()}"
+    served = opened(url)
+    served.ingestor  # noqa: B018 (built as `serve` builds it, before its workers)
+    workers = Workers()
+    try:
+        start_standard_workers(served, workers, incidents=False)
+        workers.stop()  # the worker itself is not wanted here: only the hand-over
+        importer = opened(url)
+        records = stream()
+        importer.ingestor.ingest(items(records[:-1]), origin="file")
+        waiting = queued(served)
+        assert waiting == len(records) - 1
+        pushed = served.ingestor.ingest(items(records[-1:]), origin="push")
+        assert pushed.stored == 1
+        assert queued(served) == waiting  # left to the worker
+    finally:
+        workers.stop()
+    # Outside serve (a CLI import holding the lease) a run weighs it first, as before.
+    cli = opened(f"sqlite:///{(tmp_path / 'other.db').as_posix()}")
+    assert cli.ingestor.drain_in_runs
