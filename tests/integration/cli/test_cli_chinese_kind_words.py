@@ -28,13 +28,6 @@ def _english_afterwards() -> Iterator[None]:
     language.use("en")
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "kind-words")
-    return CliRunner()
-
-
 @pytest.mark.parametrize(
     ("word", "kind"),
     [("媒体", AuthorKind.MEDIA), ("政务", AuthorKind.GOVERNMENT), ("个人", AuthorKind.PERSON)],

@@ -31,13 +31,6 @@ def _english_afterwards() -> Iterator[None]:
     language.use("en")
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YUQING_SECRET", "excel-dates")
-    return CliRunner()
-
-
 def stored_times(tmp_path: Path) -> dict[str, datetime]:
     db = Database(f"sqlite:///{(tmp_path / 'var' / 'yuqing.db').as_posix()}")
     try:
