@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from yuqing.core.posts import AuthorKind, canonical_url, default_author_kind
 from yuqing.core.shown import one_line
-from yuqing.errors import YuqingError
+from yuqing.errors import StorageError, YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.base import Located, Rejection
@@ -88,10 +88,22 @@ def poll_due_feeds(
         feeds = [s for s in repo.list_sources(conn, kind="rss") if s.active and s.url]
     outcomes = []
     for source in feeds:
-        state = _state(ctx, source)
-        if not force and not is_due(state, now):
-            continue
-        outcomes.append(_poll_one(ctx, client, source, state))
+        try:
+            state = _state(ctx, source)
+            if not force and not is_due(state, now):
+                continue
+            outcomes.append(_poll_one(ctx, client, source, state))
+        except StorageError:
+            raise  # the store itself is down: no feed can be stored (the worker says so)
+        except Exception as exc:
+            # One feed's odd row or failure (a health record missing) raised out of the
+            # round, every round, in the same order: the feeds after it were never polled
+            # again, silent, each looking like a quiet one.
+            log.exception("feed %s: its poll failed; the other feeds are polled", source.slug)
+            shown = display_url(source.url or "")
+            detail = one_line(str(exc).strip() or type(exc).__name__, 200)
+            why = feed_reason("feed.fetch_failed", url=shown, detail=detail)
+            outcomes.append(FeedPollOutcome(source.slug, shown, None, False, why, []))
     return outcomes
 
 

@@ -33,9 +33,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from html.entities import html5 as _HTML5_ENTITIES
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
 import httpx
@@ -126,6 +127,38 @@ def _parse_china_standard_time(value: str) -> Any:
 
 
 feedparser.registerDateHandler(_parse_china_standard_time)
+
+# An entry's id (RSS guid, Atom id) as the feed writes it. feedparser resolved one that is
+# no absolute URI ("12345") against the URL the body came from: the same entry had
+# another id, and was stored again, each time that URL differed (a temporary redirect
+# to one mirror or another). Ids are resolved here instead, against the feed's own URL
+# (so, when nothing redirects, exactly as before: stored posts keep their identity), in
+# the cases feedparser resolved them (not a guid with isPermaLink="false"), which the
+# entry's ``_ID_IS_URI`` records; a guid that stands for the link is resolved, as a link,
+# against the URL the body came from (``_entry_object``). Should feedparser's internals
+# differ, nothing is changed and it resolves ids as it did.
+_ID_IS_URI = "yuqing_id_is_uri"
+
+
+def _unresolved_ids() -> None:
+    mixin = feedparser.mixin._FeedParserMixin
+    namespace = feedparser.namespaces._base.Namespace
+    relative = set(mixin.can_be_relative_uri)
+    start = namespace._start_guid
+    if "id" not in relative or namespace._start_id is not start:
+        return
+
+    def _start_guid(self: Any, attrs_d: Any) -> None:
+        start(self, attrs_d)
+        if self.inentry and not self.insource:
+            self._get_context()[_ID_IS_URI] = bool(self.guidislink)
+
+    namespace._start_guid = namespace._start_id = _start_guid
+    mixin.can_be_relative_uri = relative - {"id"}
+
+
+with contextlib.suppress(AttributeError, TypeError):
+    _unresolved_ids()
 
 # Character references to what XML cannot hold (NUL and other C0 controls, UTF-16
 # surrogates, U+FFFE/U+FFFF, beyond U+10FFFF). feedparser's fallback parser raises on some
@@ -359,7 +392,8 @@ def _read_body(
         notes.append(note)
         kept.append(note)
         entries = entries[:max_entries]
-    items = list(_entries_to_items(shown, parsed, entries, source_slug, kind, notes))
+    bases = (_USER_INFO.sub(r"\1", url), _USER_INFO.sub(r"\1", base))
+    items = list(_entries_to_items(shown, parsed, entries, source_slug, kind, notes, bases))
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
     return _Read(items, notes, title or None, kept, left_out)
 
@@ -1214,6 +1248,12 @@ _READ_ALIKE = {"ascii": "utf_8", "latin_1": "cp1252", "iso8859_1": "cp1252"}
 
 def _same_encoding(declared: str, used: str) -> bool:
     def family(label: str) -> str:
+        # feedparser reads a feed labelled GB2312 with the GB18030 codec (a superset), as
+        # this module reads GBK: the same family, not "another encoding". Otherwise every
+        # well-served GB2312 feed was said to be "not in the encoding it declares".
+        chinese = _chinese_family(label)
+        if chinese is not None:
+            return "gb18030" if "gb18030" in chinese else "big5"
         try:
             name = codecs.lookup(label).name.replace("-", "_")
         except (LookupError, ValueError):
@@ -1451,12 +1491,23 @@ def _chinese_family(label: str) -> tuple[str, ...] | None:
     return _CHINESE_FAMILIES.get(canonical)
 
 
+def _is_server_default(label: str) -> bool:
+    """Whether ``label`` is a charset servers add to every text type by default."""
+    try:
+        name = codecs.lookup(label.strip()).name
+    except (LookupError, ValueError):
+        return False
+    return name in ("ascii", "latin-1", "iso8859-1", "cp1252")
+
+
 def _transcoded_chinese(body: bytes, content_type: str) -> tuple[bytes, str, str, int, int] | None:
     """``body`` declared in a Chinese legacy encoding but not readable as declared, read as
     a browser would and given in UTF-8 (its XML declaration and the content type's
     charset saying so): the body, the content type, the encoding read, how many byte
     sequences were not valid in it and where the first was. ``None`` when the body is
     not so declared, or reads as declared (or as UTF-8, mislabelled): feedparser's to read.
+    A server's default charset (``_is_server_default``) yields to a Chinese encoding the
+    XML declaration names: such a body is given in UTF-8 even when it reads as declared.
     """
     if body.startswith((codecs.BOM_UTF8, *_OTHER_BOMS)):
         return None
@@ -1470,10 +1521,20 @@ def _transcoded_chinese(body: bytes, content_type: str) -> tuple[bytes, str, str
     families = [family for family in map(_chinese_family, labels) if family]
     if not families:
         return None
+    # A server's default charset (Apache's AddDefaultCharset ISO-8859-1, Tomcat's) on a
+    # feed whose own declaration names a Chinese encoding: the label is the server's, not
+    # the feed's. Every byte reads as ISO-8859-1, so feedparser, taking the header first,
+    # stored every entry as mojibake ("ÖÐÎÄ") without a word of warning.
+    western = charset is not None and _is_server_default(charset.group(1))
+    overridden = western and named is not None and len(labels) == 2 and not body.isascii()
+    if overridden:
+        labels = labels[1:]
     for label in [*labels, "utf-8"]:
         with contextlib.suppress(LookupError, UnicodeDecodeError, ValueError):
             body.decode(label)
-            return None
+            if not (overridden and label != "utf-8"):
+                return None
+            break  # read as its declaration says, in UTF-8 for feedparser
     family = families[0]
     text, count, first = None, 0, 0
     for codec in family:
@@ -1544,14 +1605,17 @@ def _entries_to_items(
     source_slug: str,
     author_kind: AuthorKind,
     notes: list[str],
+    bases: tuple[str, str] = ("", ""),
 ) -> Iterator[Item]:
+    """``bases``: the feed's URL (ids are resolved against it) and the URL its body came
+    from (links are), both without user info."""
     declared = str(parsed.feed.get("language") or "").strip()
     feed_language = _language_tag(declared)
     if declared and feed_language is None:
         notes.append(feed_reason("feed.bad_language", url=shown, language=repr(declared[:40])))
     for number, entry in enumerate(entries, start=1):
         dropped: list[tuple[str, dict[str, str]]] = []
-        obj = _entry_object(entry, source_slug, author_kind, dropped)
+        obj = _entry_object(entry, source_slug, author_kind, dropped, bases)
         # Named by its title (or link) too: "entry 3" alone is found only by counting.
         label = entry_label(obj.get("title"), display_url(str(obj.get("url") or "")))
         location = f"{shown} entry {number}{label}"
@@ -1597,14 +1661,24 @@ def _garbled(obj: Mapping[str, Any]) -> Reason | None:
 
 
 def _entry_object(
-    entry: Any, source_slug: str, author_kind: AuthorKind, dropped: list[tuple[str, dict[str, str]]]
+    entry: Any,
+    source_slug: str,
+    author_kind: AuthorKind,
+    dropped: list[tuple[str, dict[str, str]]],
+    bases: tuple[str, str] = ("", ""),
 ) -> dict[str, Any]:
     """One feed entry in the post format, ready for ``parse_post_record``.
 
     A link that is not http(s) and a date that cannot be read are left out; ``dropped``
-    gets a line saying so for each.
+    gets a line saying so for each. ``bases`` as ``_entries_to_items``'s.
     """
+    feed_base, body_base = bases
     raw_link = entry.get("link")
+    if entry.get("guidislink") and isinstance(raw_link, str) and body_base:
+        raw_link = _resolved(body_base, raw_link)  # the guid as the entry's link
+    raw_id = entry.get("id")
+    if entry.get(_ID_IS_URI) and isinstance(raw_id, str) and raw_id.strip() and feed_base:
+        raw_id = _resolved(feed_base, raw_id.strip())
     link = _http_link(raw_link)
     if link is None and isinstance(raw_link, str) and raw_link.strip():
         dropped.append(("feed.entry_link", {"link": repr(raw_link.strip()[:60])}))
@@ -1615,7 +1689,7 @@ def _entry_object(
     title_detail = entry.get("title_detail") or {}
     title = _plain_text(str(entry.get("title") or ""), title_detail.get("type", "text/plain"))
     obj: dict[str, Any] = {
-        "id": _entry_id(entry.get("id") or link),
+        "id": _entry_id(raw_id or link),
         "source": source_slug,
         "published_at": published,
         "author": _clip(str(entry.get("author") or ""), MAX_SHORT_CHARS),
@@ -1670,6 +1744,17 @@ def _entry_language(
             break
         return tag
     return feed_language
+
+
+def _resolved(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base`` as feedparser resolves a feed's URIs."""
+    join = getattr(getattr(feedparser, "urls", None), "_urljoin", None)
+    if callable(join):
+        return str(join(base, reference))
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return ""
 
 
 def _entry_id(value: object) -> str | None:
@@ -1791,8 +1876,39 @@ def html_to_text(markup: str) -> str:
     return _tidy("".join(extractor.parts))
 
 
+# Markup in a value said to be plain text: a tag of an HTML element, or a character
+# reference. RSS has no way to type a title, and feeds put escaped HTML in it
+# ("&lt;b&gt;", even "&lt;script&gt;") or in CDATA; feedparser gives it as text/plain.
+# Kept as written, "<script>...</script>" and "&amp;amp;" were stored in the post's title
+# (and its text, for Atom type="text"), shown, searched and scored. Plain text with "<"
+# or "&" that is not such markup ("a < b", "AT&T") stays as it is.
+_HTML_ELEMENTS = (
+    _BLOCK_TAGS
+    | _SKIPPED_TAGS
+    | {
+        *("a", "abbr", "b", "big", "center", "cite", "code", "del", "em", "embed", "font"),
+        *("i", "iframe", "img", "ins", "mark", "object", "q", "s", "small", "span"),
+        *("strike", "strong", "sub", "sup", "svg", "u", "body", "html", "head"),
+    }
+)
+_TAG_OR_REFERENCE = re.compile(
+    r"</?([A-Za-z][A-Za-z0-9]{0,15})(?=[\s/>])[^<>]{0,2000}>"
+    r"|&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+
+
+def _looks_like_markup(value: str) -> bool:
+    for found in _TAG_OR_REFERENCE.finditer(value):
+        element, reference = found.group(1), found.group(2)
+        if element is not None and element.lower() in _HTML_ELEMENTS:
+            return True
+        if reference is not None and (reference[0] == "#" or f"{reference};" in _HTML5_ENTITIES):
+            return True
+    return False
+
+
 def _plain_text(value: str, content_type: str) -> str:
-    if "html" in content_type.lower():
+    if "html" in content_type.lower() or _looks_like_markup(value[:_MAX_HTML_CHARS]):
         return html_to_text(value)
     return _tidy(value[:_MAX_HTML_CHARS])
 
