@@ -89,6 +89,9 @@ _MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json")
 STORAGE_FAILED = (
     "the database cannot take this request now; try again later (the server log says why)"
 )
+# The framework's answers for an address or a method no API route has, by the catalogue's
+# words for them.
+_ROUTING_ERRORS = {(404, "Not Found"): "api_no_route", (405, "Method Not Allowed"): "api_no_method"}
 # Seconds a client is asked to wait before sending again to a server whose disk is full.
 DISK_FULL_RETRY_AFTER = 60
 log = logging.getLogger("yuqing.api")
@@ -1058,12 +1061,22 @@ def create_app(
         response.headers["Vary"] = "Accept-Language"
         return response
 
-    def error_page(request: Request, status: int) -> Response:
+    def error_page(
+        request: Request, status: int, why: str | None = None, why_id: str | None = None
+    ) -> Response:
+        """The page of an error in the reader's language; ``why`` (a catalogue key) says
+        what was not found, ``why_id`` the id asked for (bounded, on one line)."""
         language = page_language(request)
         return page(
             request,
             "error.html",
-            {"status": status, "lang": language, "_": translator(language)},
+            {
+                "status": status,
+                "lang": language,
+                "_": translator(language),
+                "why": why,
+                "why_id": clip(why_id, MAX_CODE_SHOWN),
+            },
             status,
         )
 
@@ -1076,6 +1089,16 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = request.query_params.get("lang")
+        said = _ROUTING_ERRORS.get((exc.status_code, str(exc.detail)))
+        if request.url.path.startswith("/api/") and said is not None and lang in LANGUAGES:
+            # An address or method no route has, said as the API's refusals are: the
+            # framework's English as ``detail``, and ``message`` in the language asked for.
+            return JSONResponse(
+                {"detail": exc.detail, "message": translator(lang)(said)},
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
         if request.url.path.startswith(_MACHINE_PATHS):
             return await http_exception_handler(request, exc)
         return error_page(request, exc.status_code)
@@ -1205,7 +1228,8 @@ def create_app(
             if known:
                 return moved(request, f"/events/{quote(bare, safe='')}")
         if data is None:
-            raise HTTPException(404, "no such event")
+            # Said as what it is (no such event), not "page not found".
+            return error_page(request, 404, "error_no_event")
         return page(request, "event.html", {**data, **page_context(language)})
 
     def events_index(request: Request) -> Response:
@@ -1241,7 +1265,8 @@ def create_app(
                 if known:
                     return moved(request, f"/incidents/{quote(bare, safe='')}")
         if data is None:
-            raise HTTPException(404, "no such incident")
+            # Said as what it is, with the id asked for and the way to the list.
+            return error_page(request, 404, "error_no_incident", incident_id)
         return page(request, "incident.html", {"incident": data, **page_context(language)})
 
     def incidents_index(request: Request, lang: str | None = None) -> Response:

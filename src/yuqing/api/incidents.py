@@ -20,9 +20,11 @@ has its stable ``code`` (``person.lacks_role``, ``transition.forbidden``, ``task
 in that language for a person (``yuqing.incidents.refusals``).
 What is read back from the store is shown bounded and without control characters.
 
-An incident's answer says what is meant for a person (each timeline entry's ``sentence``,
-the lead unit's name) in Chinese, or in English with ``?lang=en``, as the console's pages
-choose; the codes and times a program reads are the same in both (``get_incident``).
+An incident's answer, and each incident of the list, says what is meant for a person
+(each timeline entry's ``sentence``, the level's and the lead unit's names) in Chinese, or
+in English with ``?lang=en`` or, without ``?lang``, an Accept-Language preferring it, as
+the console's pages choose (``reader_language``); the codes and times a program reads are
+the same in both (``get_incident``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment
 from pydantic import (
@@ -62,7 +64,7 @@ from yuqing.incidents.lifecycle import (
     PatrolReport,
     State,
 )
-from yuqing.incidents.refusals import Reason, refusal_of, refusal_text
+from yuqing.incidents.refusals import Reason, refusal, refusal_of, refusal_text
 from yuqing.incidents.timeline import Actor, EntryKind, TimelineEntry, entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
@@ -293,7 +295,25 @@ def _known_ids(request: Request) -> None:
         else:
             problem = _control(value, NOT_IN_ONE_LINE)
         if problem:
-            raise HTTPException(404, f"{name}: there is none with this id (it {problem})")
+            detail = f"{name}: there is none with this id (it {problem})"
+            # Coded as the engine's "no such one" is, so that ``?lang`` says it for a
+            # person too (an id copied with a line break in it answered English alone).
+            code, noun = _UNKNOWN_IDS[name]
+            params = {noun: value[:MAX_ID]}
+            if noun != "incident" and noun != "person":
+                params["incident"] = request.path_params.get("incident_id", "")
+            raise Refused(404, detail, refusal(code, detail, **params))
+
+
+# The refusal each id of a path is unknown by (``yuqing.incidents.refusals``), and the
+# name of the id among its params.
+_UNKNOWN_IDS = {
+    "incident_id": ("incident.unknown", "incident"),
+    "task_id": ("task.unknown", "task"),
+    "meeting_id": ("meeting.unknown", "meeting"),
+    "escalation_id": ("escalation.unknown", "escalation"),
+    "person_id": ("person.not_in_roster", "person"),
+}
 
 
 class Refused(HTTPException):
@@ -533,6 +553,8 @@ def _incident_data(
         "place": incident.place,
         "event_ref": incident.event_ref,
         "plan": {"id": plan.id, "version": plan.version, "fingerprint": plan.fingerprint},
+        # As the incidents' list names it: every field of a listed incident is here too.
+        "plan_version": plan.version,
         "detected_at": _iso(incident.detected_at),
         "opened_at": _iso(incident.opened_at),
         "next_wakeup": _iso(incident.next_wakeup()),
@@ -620,7 +642,14 @@ def _incident_data(
     }
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: Any, lang: str, plan: Any) -> dict[str, Any]:
+    """An incident as the list names it: its codes, and what is said for a person
+    (``level_name``, ``lead_unit_name``) in ``lang``, as an incident's own answer says
+    them; the units by the names ``plan`` (the plan in force, None when it cannot be
+    read) gives them."""
+    language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
+    level = row.level if isinstance(row.level, str) and row.level else None
+    lead = row.lead_unit if isinstance(row.lead_unit, str) and row.lead_unit else None
     return _shown_dict(
         {
             "id": row.id,
@@ -628,8 +657,13 @@ def _summary(row: Any) -> dict[str, Any]:
             "origin": row.origin,
             "state": row.state,
             "level": row.level,
+            # III级（黄色） / Level III (yellow), as get_incident and the console name it.
+            "level_name": level_name(_line(level, 8), translator(language)) if level else None,
             "level_decided": row.level_decided,
             "lead_unit": row.lead_unit,
+            "lead_unit_name": (plan.unit_name(lead, language) if plan is not None else lead)
+            if lead
+            else None,
             "concerned_unit": row.concerned_unit,
             "place": row.place,
             "event_ref": row.event_ref,
@@ -637,8 +671,19 @@ def _summary(row: Any) -> dict[str, Any]:
             "detected_at": _iso(row.detected_at),
             "opened_at": _iso(row.opened_at),
             "next_wakeup": _iso(row.next_wakeup_at),
+            "lang": language,
         }
     )
+
+
+def _plan_or_none(service: IncidentService) -> Any:
+    """The plan in force, for its units' names; None when it cannot be read (a list
+    names the units by their ids rather than failing)."""
+    try:
+        return service.plan
+    except YuqingError as exc:
+        log.warning("the plan cannot be read for the incidents' list: %s", exc)
+        return None
 
 
 def report_view(service: IncidentService, start: datetime, end: datetime) -> dict[str, Any]:
@@ -712,6 +757,20 @@ LangQuery = Annotated[
     Query(description="zh (the default) or en: the language of what is said for a person"),
 ]
 
+
+def reader_language(request: Request, response: Response, lang: LangQuery = None) -> str:
+    """The language of what an answer says for a person, as the console's pages choose
+    it: ``?lang=`` (EN and en-US too), else the client's Accept-Language, else Chinese.
+    The answer names it (``Content-Language``), and a cache keeps one per language."""
+    language = pick_language(lang, request.headers.get("accept-language"))
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = "en" if language == "en" else "zh-CN"
+    return language
+
+
+# A route's reader's language ("zh" or "en"), taken from ``?lang`` or Accept-Language.
+Reader = Annotated[str, Depends(reader_language)]
+
 # Tokens are far shorter; a longer one is not looked up.
 _MAX_TOKEN = 100
 
@@ -781,18 +840,26 @@ def build_router(ctx: Context) -> APIRouter:
 
     @router.get(api + "/incidents")
     def list_incidents(
+        lang: Reader,
         state: Annotated[list[str] | None, Query(max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
+        """The incidents, the most recently opened first; ``state`` (repeatable) keeps
+        those in these states. Each says its level (``level_name``) and lead unit
+        (``lead_unit_name``) for a person in the language of ``?lang`` (or the client's
+        Accept-Language; Chinese otherwise), as ``GET /api/v1/incidents/{id}`` does, and
+        names it (``lang``); the codes beside them are the same in both."""
         unknown = sorted(set(state or ()) - {s.value for s in State})
         if unknown:
             known = ", ".join(s.value for s in State)
             raise HTTPException(422, f"unknown state {unknown[0]!r}; expected one of {known}")
-        rows = call(lambda: service().summaries(states=state, limit=limit))
-        return [_summary(row) for row in rows]
+        svc = service()
+        rows = call(lambda: svc.summaries(states=state, limit=limit))
+        plan = _plan_or_none(svc) if rows else None
+        return [_summary(row, lang, plan) for row in rows]
 
     @router.post(api + "/incidents", status_code=201)
-    def open_patrol(body: PatrolIn, lang: LangQuery = None) -> dict[str, Any]:
+    def open_patrol(body: PatrolIn, lang: Reader) -> dict[str, Any]:
         report = PatrolReport(
             title=body.title,
             description=body.description,
@@ -806,7 +873,7 @@ def build_router(ctx: Context) -> APIRouter:
         return get_incident(incident_id, lang)
 
     @router.get(api + "/incidents/{incident_id}")
-    def get_incident(incident_id: str, lang: LangQuery = None) -> dict[str, Any]:
+    def get_incident(incident_id: str, lang: Reader) -> dict[str, Any]:
         """An incident: state, level and why, clocks, escalations, tasks, meetings and
         its timeline (the routes that change an incident answer the same, and take the
         same ``lang``).
@@ -837,7 +904,7 @@ def build_router(ctx: Context) -> APIRouter:
         """
         svc = service()
         incident = call(lambda: svc.incident(incident_id))
-        return incident_view(incident, svc.clock.now(), svc, pick_language(lang), zone)
+        return incident_view(incident, svc.clock.now(), svc, lang, zone)
 
     @router.get(api + "/incidents/{incident_id}/messages")
     def incident_messages(incident_id: str) -> list[dict[str, Any]]:
@@ -887,13 +954,13 @@ def build_router(ctx: Context) -> APIRouter:
         return {"id": incident_id, "state": state.value}
 
     @router.post(api + "/incidents/{incident_id}/report")
-    def report_upward(incident_id: str, body: ReportIn, lang: LangQuery = None) -> dict[str, Any]:
+    def report_upward(incident_id: str, body: ReportIn, lang: Reader) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(lambda: service().report_upward(incident_id, body.by.actor(), body.to, body.note, at))
         return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/milestones")
-    def milestone(incident_id: str, body: MilestoneIn, lang: LangQuery = None) -> dict[str, Any]:
+    def milestone(incident_id: str, body: MilestoneIn, lang: Reader) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(
             lambda: service().record_milestone(
@@ -903,12 +970,12 @@ def build_router(ctx: Context) -> APIRouter:
         return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/concerned-unit")
-    def concerned_unit(incident_id: str, body: UnitIn, lang: LangQuery = None) -> dict[str, Any]:
+    def concerned_unit(incident_id: str, body: UnitIn, lang: Reader) -> dict[str, Any]:
         call(lambda: service().set_concerned_unit(incident_id, body.unit, body.by.actor()))
         return get_incident(incident_id, lang)
 
     @router.post(api + "/incidents/{incident_id}/lead-unit")
-    def lead_unit(incident_id: str, body: UnitIn, lang: LangQuery = None) -> dict[str, Any]:
+    def lead_unit(incident_id: str, body: UnitIn, lang: Reader) -> dict[str, Any]:
         call(
             lambda: service().change_lead_unit(incident_id, body.unit, body.by.actor(), body.reason)
         )
@@ -965,9 +1032,7 @@ def build_router(ctx: Context) -> APIRouter:
         return {"meeting_id": meeting_id, "person_id": body.person_id, "present": body.present}
 
     @router.post(api + "/incidents/{incident_id}/meetings/{meeting_id}/held")
-    def held(
-        incident_id: str, meeting_id: str, body: HeldIn, lang: LangQuery = None
-    ) -> dict[str, Any]:
+    def held(incident_id: str, meeting_id: str, body: HeldIn, lang: Reader) -> dict[str, Any]:
         at = _aware(body.at, "at")
         call(lambda: service().hold_meeting(incident_id, meeting_id, body.by.actor(), at))
         return get_incident(incident_id, lang)
@@ -1228,7 +1293,8 @@ def build_router(ctx: Context) -> APIRouter:
         rows = svc.inbox.items_for(person_id, limit)
         if not rows and svc.roster.person(person_id) is None:
             # An empty list said "nothing for you" to an id that is nobody's (a typo).
-            raise HTTPException(404, f"no person {person_id!r} in the roster")
+            detail = f"no person {person_id!r} in the roster"
+            raise Refused(404, detail, refusal("person.not_in_roster", detail, person=person_id))
         return [
             _shown_dict(
                 {

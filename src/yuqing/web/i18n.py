@@ -107,6 +107,27 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "The database cannot take this request now; try again later",
     },
     "error_other": {"zh": "出错了，请稍后再试", "en": "Something went wrong; try again later"},
+    # The API asked at an address, or with a method, that none of its routes has.
+    "api_no_route": {
+        "zh": "没有这个接口地址：请核对路径（全部接口见 /openapi.json）",
+        "en": "There is no such API address: check the path (every route is in /openapi.json)",
+    },
+    "api_no_method": {
+        "zh": "此接口地址不接受这种请求方法（可用的方法见响应头 Allow）",
+        "en": "This API address does not take this request method (the Allow header "
+        "names those it takes)",
+    },
+    # A page of one incident or event asked by an id no one has (mistyped, cut short).
+    "error_no_incident": {
+        "zh": "没有编号为“{id}”的舆情事件：请核对编号，或在全部舆情事件中查找。",
+        "en": "There is no incident numbered “{id}”: check the number, or look for it "
+        "among all incidents.",
+    },
+    "error_no_event": {
+        "zh": "没有这个检测事件：链接可能不完整，请在总览的检测事件中查找。",
+        "en": "There is no such detected event: the link may be incomplete; look for it "
+        "among the overview's detected events.",
+    },
     "back_to_overview": {"zh": "返回总览", "en": "Back to the overview"},
     "matched": {"zh": "命中条数", "en": "Posts matched"},
     # What an empty section is waiting for: a fresh install, or a quiet hour, showed
@@ -634,8 +655,13 @@ _QUERY_PROBLEMS: dict[str, str] = {
     "query.unsupported_part": "{at}有不支持的检索式成分“{part}”",
     "query.nested_field": "{at}的字段“{field}”位于字段“{outer}”之内：字段不能嵌套",
     "query.unknown_field": (
-        "{at}的字段“{field}”不存在；可用的字段：{known}（也可写中文名：来源、类别、地点、"
-        "语言、作者类型、类型）。如果要检索含冒号的文字，请用英文双引号括起来"
+        "{at}的字段“{field}”不存在{suggested}；可用的字段：{known}（也可写中文名：来源、类别、"
+        "地点、语言、作者类型、类型）。如果要检索含冒号的文字，请用英文双引号括起来"
+    ),
+    "query.list_separator": (
+        "{at}的“{char}”把前后的词连成了一个检索词，信息中很少原样出现：要求同时出现请用空格"
+        "分隔（化工 爆炸），任一出现即可请用 OR（化工 OR 爆炸）；如果要检索原样的文字，"
+        "请用英文双引号括起来"
     ),
     "query.empty_field_value": "{at}的字段“{field}”没有值",
     "query.glued_value": (
@@ -643,7 +669,7 @@ _QUERY_PROBLEMS: dict[str, str] = {
         "检索式的其余部分，请在它前面加空格（{field}:{head} {rest}）；如果整段都是字段值，"
         '请用英文双引号括起来（{field}:"{value}"）'
     ),
-    "query.bad_field_value": "{at}的 {field}:{value} 不是可用的值；可用的值：{allowed}",
+    "query.bad_field_value": "{at}的 {field}:{value} 不是可用的值；可用的值：{allowed}{chinese}",
     "query.wildcard": "{at}的“{term}”含通配符：只支持词尾的“*”",
     # Search (GET /api/v1/search) finds the posts holding every word; it has no operators.
     "search.operator": (
@@ -655,6 +681,10 @@ _QUERY_PROBLEMS: dict[str, str] = {
         "请保存一个含 NOT 的监测方案"
     ),
     "search.no_terms": "检索式“{query}”中没有可检索的词",
+    "search.chinese_operator": (
+        "“{word}”在全文检索中不是运算符（检索查找同时包含所有词的信息）：请去掉它；如果要"
+        '检索这个字词本身，请用英文双引号括起来（"{word}"）；需要 {operator} 时，请保存为监测方案'
+    ),
     # A monitor's name (or a source's, a place's ... : ``what``, said by _NAME_OF).
     "name.not_text": "{what}必须是文本（收到的是 {type}）",
     "name.empty": "{what}为空：请填写一个名称",
@@ -709,6 +739,13 @@ def query_reason(
         values["at"] = "检索式中"
     if "what" in values:
         values["what"] = _NAME_OF.get(values["what"], values["what"])
+    if code == "query.unknown_field":
+        # A suggestion only when a known field is near (core.monitors.nearest_field).
+        suggestion = values.pop("suggestion", "")
+        values["suggested"] = f"（是否想写“{suggestion}:”？）" if suggestion else ""
+    if code == "query.bad_field_value":
+        chinese = values.get("chinese", "")
+        values["chinese"] = f"（也可写中文：{chinese}）" if chinese else ""
     if code == "query.unsupported_feature":
         values["feature"] = _QUERY_FEATURES.get(
             values.get("feature", ""), values.get("feature", "")
