@@ -38,8 +38,11 @@ event needs posts of ``cold_min_stories`` stories, and is raised only while its 
 
 Events retire after ``idle_small``/``idle_large`` without posts and leave the indexes, so
 the cost of a post depends on the number of *active* events (only events born from a
-burst exist at all), never on the number of posts seen. Raised events that retire are
-handed out once more in an ``event_retired`` occurrence with their final summary.
+burst exist at all), never on the number of posts seen. Every event that retires is
+handed out once more in an ``event_retired`` occurrence with its final summary, the
+figure ``raised`` 1 or 0: one never raised (still forming) was dropped without a word,
+and the store kept it active for ever. Only raised ones stay answerable from
+``events(active_only=False)``.
 """
 
 from __future__ import annotations
@@ -494,6 +497,10 @@ class EventDetector:
     def active_count(self) -> int:
         """How many events are compared against (the bound on the cost per post)."""
         return len(self._events)
+
+    def active_ids(self) -> list[str]:
+        """The ids of the active events (raised or forming), without their summaries."""
+        return list(self._events)
 
     @property
     def vocabulary_size(self) -> int:
@@ -1724,18 +1731,21 @@ class EventDetector:
         del self._events[event.id]
         self._held_for_rhythm.discard(event.id)
         self.stats["events_retired"] += 1
-        if event.alerted_at is not None:
-            summary = self._summary(event, active=False)
+        raised = event.alerted_at is not None
+        summary = self._summary(event, active=False)
+        if raised:
             self._retired.append(summary)
-            result.occurrences.append(
-                Occurrence(
-                    kind="event_retired",
-                    at=event.last_seen,
-                    event_id=event.id,
-                    figures={"post_count": event.posts},
-                    summary=summary,
-                )
+        # A forming event's retirement is told too, flagged: the worker stores every event
+        # it touches, and an event dropped silently stayed "active" in the store for ever.
+        result.occurrences.append(
+            Occurrence(
+                kind="event_retired",
+                at=event.last_seen,
+                event_id=event.id,
+                figures={"post_count": event.posts, "raised": int(raised)},
+                summary=summary,
             )
+        )
 
     # --- summaries ----------------------------------------------------------------------------
 

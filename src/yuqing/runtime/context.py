@@ -18,7 +18,7 @@ from datetime import datetime
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.detection import Occurrence
 from yuqing.errors import StorageError, YuqingError
-from yuqing.runtime.detect import SNAPSHOT_VERSION, DetectionStage
+from yuqing.runtime.detect import SNAPSHOT_VERSION, DetectionStage, retire_unfollowed_events
 from yuqing.runtime.ingest import Ingestor
 from yuqing.settings import Settings
 from yuqing.storage import event_repo, migrate
@@ -124,6 +124,7 @@ class Context:
                     checkpoint_seconds=CHECKPOINT_SECONDS,
                 )
                 self._avoid_stored_ids(stage)
+                self._retire_unfollowed(stage)
                 log.info(
                     "event detector restored from the state saved at %s (%d bytes, %.2f s)",
                     saved.saved_at.isoformat(),
@@ -144,7 +145,23 @@ class Context:
             checkpoint=self.save_detection, checkpoint_seconds=CHECKPOINT_SECONDS
         )
         self._avoid_stored_ids(stage)
+        self._retire_unfollowed(stage)
         return stage
+
+    def _retire_unfollowed(self, stage: DetectionStage) -> None:
+        """Mark retired the stored events still active that ``stage`` does not follow.
+
+        Housekeeping: when it fails, detection goes on (a restored state is not thrown
+        away for it) and the next start tries again.
+        """
+        try:
+            retire_unfollowed_events(stage, self.db, self.clock.now())
+        except YuqingError as exc:
+            log.warning(
+                "stored events no longer followed by event detection could not be marked "
+                "retired (tried again at the next start): %s",
+                exc,
+            )
 
     def _keep_unrestorable_state(self) -> str:
         """Keep the saved state this process cannot restore under another name; say where.

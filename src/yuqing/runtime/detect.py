@@ -318,6 +318,40 @@ def seed_from_store(
     return result
 
 
+def retire_unfollowed_events(stage: DetectionStage, db: Database, now: datetime) -> int:
+    """Mark retired every stored event still ``active`` that ``stage``'s detector does not
+    hold active; returns how many. Call it once the stage is restored or built, before its
+    first batch, in the process that holds the detection lease.
+
+    Detection follows exactly its active events, so any other row marked active is over:
+    stored by a version that left a retired event's row active (a raised one, and a
+    forming one that went quiet without any occurrence), of an earlier run whose saved
+    state was reset or could not be restored (a fresh run tag never touches its events),
+    or born after the last save of a run that crashed (new events are numbered after it).
+    The console called such an event "forming" or live until its last post was 6 hours
+    old, and the API and the store said "active" for ever.
+    """
+    started = time.perf_counter()
+    retired = 0
+    after: int | None = 0
+    # Held throughout: no batch can bear an event (and store its row) that the set of
+    # followed keys, taken first, does not hold.
+    with stage._lock:
+        followed = {stage.key(event_id) for event_id in stage.detector.active_ids()}
+        while after is not None:
+            with db.write() as conn:
+                count, after = event_repo.retire_unfollowed_events(conn, followed, now, after)
+            retired += count
+    if retired:
+        log.info(
+            "%d stored event(s) marked retired: no longer followed by event detection (left "
+            "active by an earlier version or run), %.2f s",
+            retired,
+            time.perf_counter() - started,
+        )
+    return retired
+
+
 @dataclass(frozen=True, slots=True)
 class SavedDetection:
     """A saved detector state as a person is told of it before it is deleted."""
@@ -756,9 +790,20 @@ class DetectionStage:
                 for o in result.occurrences
                 if o.kind == "event_raised" and o.event_id and o.summary is not None
             }
+            # An event that retired (raised or still forming) is stored from its final
+            # summary, inactive: the detector no longer answers for it, and its row stayed
+            # "active" for ever. It comes first: one raised and retired in the same batch
+            # (a stream resumed after hours) must not be stored active from its raising.
+            retired = {
+                o.event_id: o.summary
+                for o in result.occurrences
+                if o.kind == "event_retired" and o.event_id and o.summary is not None
+            }
             summaries = []
             for event_id in sorted(touched):
-                summary = self.detector.event(event_id) or raised.get(event_id)
+                summary = (
+                    retired.get(event_id) or self.detector.event(event_id) or raised.get(event_id)
+                )
                 if summary is not None:
                     summaries.append((self.key(event_id), summary))
             return DetectionOutput(

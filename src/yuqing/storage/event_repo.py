@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -461,6 +461,52 @@ def event_keys_starting(conn: Connection, prefix: str) -> list[str]:
         select(events.c.key).where(events.c.key.startswith(prefix, autoescape=True))
     )
     return [row[0] for row in rows]
+
+
+def retire_unfollowed_events(
+    conn: Connection,
+    followed: Collection[str],
+    now: datetime,
+    after: int = 0,
+    limit: int = 1000,
+) -> tuple[int, int | None]:
+    """Mark retired the stored events still ``active`` whose key is not in ``followed``
+    (the keys of the events the detector holds active), at most ``limit`` of those with an
+    id above ``after``; returns (how many were retired, the last id looked at, or None
+    when none is left).
+
+    Their summaries say ``active: false`` as a retirement's does; a summary that cannot
+    be read is left as it is (only the status changes). Merged events are not touched.
+    """
+    rows = conn.execute(
+        select(events.c.id, events.c.key, events.c.summary)
+        .where(events.c.status == "active", events.c.id > after)
+        .order_by(events.c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0, None
+    over = [row for row in rows if row.key not in followed]
+    if over:
+        conn.execute(
+            update(events)
+            .where(events.c.id.in_([row.id for row in over]))
+            .values(status="retired", updated_at=now)
+        )
+        readable = [
+            {"eid": row.id, "new": {**row.summary, "active": False}}
+            for row in over
+            if isinstance(row.summary, Mapping)
+        ]
+        if readable:
+            conn.execute(
+                update(events)
+                .where(events.c.id == bindparam("eid"))
+                .values(summary=bindparam("new", type_=events.c.summary.type)),
+                readable,
+            )
+    last: int = rows[-1].id
+    return len(over), last
 
 
 # --- the detector's saved state --------------------------------------------------------------
