@@ -14,7 +14,11 @@ and the posts it reposts or answers), and the stage runs in stream time as for a
 a post too late for it is skipped with a counted reason, as one pushed late would be.
 Its sentiment, kind, cues and event, the events and occurrences, and its leaving the
 queue are written in one transaction; a write that fails marks the stage diverged, as a
-failed batch of ingestion does.
+failed batch of ingestion does. One that PostgreSQL aborted as deadlocked with a
+retention purge in another process is run again first (``retention.write_retrying``): both
+lock the posts by ascending id, so only the rarer paths (an event merge, a late
+assignment moving posts of earlier batches) can still meet it. A post purged between the
+read and the write is simply not there to update.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.engine import Connection
 
 from yuqing.core.posts import AuthorKind, PostRecord
 from yuqing.runtime.ingest import (
@@ -35,6 +40,7 @@ from yuqing.runtime.ingest import (
     detection_columns,
     story_key,
 )
+from yuqing.runtime.retention import write_retrying
 from yuqing.storage import backlog_repo, repo
 from yuqing.storage.full import told_full
 
@@ -122,10 +128,20 @@ def _drain_batch(ingestor: Ingestor, size: int, drained: Drained) -> int | None:
         detected = ingestor._detect(prepared, features, stories, matches, now, None, linked)
         if detected is None:
             return None
-        with ingestor.db.write() as conn:
-            backlog_repo.write_detection(conn, ids, detection_columns(detected.posts))
+        columns = detection_columns(detected.posts)
+
+        def store(conn: Connection) -> None:
+            # Posts purged since they were read are not there to update nor to unqueue
+            # (their queue rows went with them): what detection made of them stays in
+            # the events, as it would have had the purge come a moment later.
+            backlog_repo.write_detection(conn, ids, columns)
             ingestor._store_detection(conn, detected, now)
             backlog_repo.unqueue(conn, ids)
+
+        # Run again when PostgreSQL aborted it as deadlocked with a retention purge (or an
+        # ingestion) in another process: rolled back whole, it holds the same outcome, and
+        # giving up would throw away what detection saw (the stage diverged, reloaded).
+        write_retrying(ingestor.db, store, "the detection backlog's write")
     drained.weighed += len(rows)
     drained.batches += 1
     for reason, n in detected.skipped.items():

@@ -3,6 +3,9 @@
 A process that stores posts while another one holds the detection lease queues their ids
 here, in the transaction that stores them; the lease holder weighs them and takes them off
 (``runtime.backlog``). Purged posts leave the queue by the foreign key's cascade.
+
+Lock order, against the retention purge on PostgreSQL: a post's row before its queue
+row, posts by ascending id (see ``write_detection``).
 """
 
 from __future__ import annotations
@@ -102,10 +105,17 @@ def matched_monitors(conn: Connection, post_ids: Sequence[int]) -> dict[int, lis
 def write_detection(
     conn: Connection, post_ids: Sequence[int], columns: dict[str, list[Any]]
 ) -> None:
-    """Set detection's columns (``columns``: name -> a value per post) on stored posts."""
+    """Set detection's columns (``columns``: name -> a value per post) on stored posts.
+
+    The posts are updated lowest id first, the order in which the retention purge locks
+    them (``repo.purge_posts_before``): in the queue's order (post time) the two took the
+    same posts' row locks in opposite orders on PostgreSQL and one was aborted as
+    deadlocked. A post purged meanwhile is not there to update, and is left alone.
+    """
     if not post_ids:
         return
     names = list(columns)
+    order = sorted(range(len(post_ids)), key=post_ids.__getitem__)
     statement = (
         update(t.posts)
         .where(t.posts.c.id == bindparam("b_id"))
@@ -113,17 +123,16 @@ def write_detection(
     )
     conn.execute(
         statement,
-        [
-            {"b_id": post_id, **{f"b_{name}": columns[name][i] for name in names}}
-            for i, post_id in enumerate(post_ids)
-        ],
+        [{"b_id": post_ids[i], **{f"b_{name}": columns[name][i] for name in names}} for i in order],
     )
 
 
 def unqueue(conn: Connection, post_ids: Sequence[int]) -> None:
+    """Take these posts off the queue (after ``write_detection`` locked their posts: a
+    purge's cascade can only reach the queue rows of posts it locked first)."""
     if post_ids:
         b = t.detection_backlog
         conn.execute(
             delete(b).where(b.c.post_id == bindparam("b_id")),
-            [{"b_id": post_id} for post_id in post_ids],
+            [{"b_id": post_id} for post_id in sorted(post_ids)],
         )

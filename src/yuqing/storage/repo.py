@@ -1231,10 +1231,35 @@ def purge_posts_before(conn: Connection, cutoff: datetime, limit: int = 5000) ->
         row[0]
         for row in conn.execute(select(t.posts.c.id).where(t.posts.c.seen_at < cutoff).limit(limit))
     ]
+    if ids and conn.dialect.name != "sqlite":
+        ids = _lock_posts_in_id_order(conn, ids, cutoff)
     if ids:
         conn.execute(delete(t.post_monitors).where(t.post_monitors.c.post_id.in_(ids)))
         conn.execute(delete(t.posts).where(t.posts.c.id.in_(ids)))
     return len(ids)
+
+
+def _lock_posts_in_id_order(conn: Connection, ids: list[int], cutoff: datetime) -> list[int]:
+    """Lock these posts, lowest id first, before anything of them is deleted; returns
+    those still there (another purge may have taken some meanwhile).
+
+    PostgreSQL locks the rows of ``DELETE ... WHERE id IN (...)`` in whatever order its
+    plan reads them, and the detection backlog's drain in another process updates the
+    posts it weighs (``backlog_repo.write_detection``): each holding some rows the other
+    wanted, one was aborted as deadlocked (40P01). Both now lock posts by ascending id,
+    before the rows that hang off them (``post_monitors``, ``detection_backlog`` by the
+    cascade). SQLite needs none of it: its one write lock is held already.
+    """
+    p = t.posts
+    return [
+        row[0]
+        for row in conn.execute(
+            select(p.c.id)
+            .where(p.c.id.in_(ids), p.c.seen_at < cutoff)
+            .order_by(p.c.id)
+            .with_for_update()
+        )
+    ]
 
 
 def purge_runs_before(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
