@@ -1296,14 +1296,25 @@ def create_app(
     @app.get("/api/v1/search")
     def search(
         request: Request,
-        q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
+        response: Response,
+        # Its length is checked below, and refused with a code and a reason said in
+        # Chinese too (query.too_long): FastAPI's validation said it in English alone.
+        q: str = Query(..., json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS}),
         limit: int = Query(20, ge=1, le=200),
+        lang: str | None = None,
     ) -> dict[str, Any]:
-        from yuqing.storage.search import check_query, search_posts
+        from yuqing.storage.search import (
+            check_length,
+            check_query,
+            search_posts,
+            why_nothing_found,
+        )
 
         check_utf8_query(request, "q")
+        check_length(q)
         check_query(q)  # a QueryError answers 422 with its code (query_error)
-        terms = ctx.ingestor.pipeline.query_terms(q)
+        query_terms = ctx.ingestor.pipeline.query_terms
+        terms = query_terms(q)
         if not terms:
             # "No hits" would say the archive has none; the query itself asks for nothing.
             raise QueryError(
@@ -1314,14 +1325,26 @@ def create_app(
         with ctx.db.read() as conn:
             # One more than asked for: whether the limit cut the results.
             found = search_posts(conn, terms, limit=limit + 1)
+            # "No hits" alone left the reader guessing, as `yuqing search` says: an
+            # empty store, a monitor's field filter, or words no post holds.
+            hints = [] if found else why_nothing_found(conn, q, query_terms)
         hits = found[:limit]
-        return {
+        shown: dict[str, Any] = {
             "query": q,
             # More posts match than "hits" holds (the newest ``limit``): ask with a
             # larger limit, or narrow the query.
             "truncated": len(found) > limit,
             "hits": [hit_shown(h, ctx.settings.display_zone) for h in hits],
         }
+        if not found:
+            # Each hint's sentence in the reader's language, as a page's (?lang=, else
+            # Accept-Language, else Chinese); the code and params for programs.
+            language = page_language(request)
+            response.headers["Vary"] = "Accept-Language"
+            shown["hints"] = [
+                {"code": h.code, "params": h.params, "message": h.text(language)} for h in hints
+            ]
+        return shown
 
     @app.post("/api/v1/posts")
     async def push_posts(

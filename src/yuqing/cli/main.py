@@ -1140,7 +1140,12 @@ def search(
     ] = False,
 ) -> None:
     """Full-text search over stored posts (Chinese and English)."""
-    from yuqing.storage.search import MAX_QUERY_CHARS, check_query, search_posts
+    from yuqing.storage.search import (
+        MAX_QUERY_CHARS,
+        check_query,
+        search_posts,
+        why_nothing_found,
+    )
     from yuqing.textproc.pipeline import query_terms
 
     query = " ".join(words)
@@ -1182,7 +1187,16 @@ def search(
             names = {} if as_json else source_names(conn)
             # "共 0 条" alone left the reader guessing: an empty store, a filter search
             # does not have, or words no post holds.
-            why_none = [] if found else _why_nothing_found(conn, query, finder)
+            why_none = (
+                []
+                if found
+                else [
+                    hint.text(language.current())
+                    for hint in why_nothing_found(
+                        conn, query, lambda word: query_terms(word, finder)
+                    )
+                ]
+            )
         hits = found[:limit]
         for hit in hits:
             if as_json:
@@ -1243,107 +1257,6 @@ def search(
     if not demo:
         stop_without_store(say("没有可检索的信息", "nothing to search"))
     with_context(run, demo=demo)
-
-
-# A zero-hit search checks at most this many of its words one by one, and lists at most
-# this many stored sources for a `source:` naming none.
-WORDS_CHECKED = 6
-SOURCES_LISTED = 10
-
-
-def _why_nothing_found(conn: Any, query: str, finder: PlaceFinder | None) -> list[str]:
-    """Why a search found nothing, where the store can tell: it holds no posts, the
-    query wrote a monitor's field filter (search has none, and looked for its words),
-    or which words no post holds (each looked up alone, the first ``WORDS_CHECKED``).
-
-    Stop words (的, the) are indexed and found like any word: a query of them alone
-    finds nothing only when no post holds them, which the word check says.
-    """
-    from sqlalchemy import select
-
-    from yuqing.core.monitors import FIELDS
-    from yuqing.storage import repo
-    from yuqing.storage import schema as tables
-    from yuqing.storage.search import search_posts
-    from yuqing.textproc.normalise import normalise
-    from yuqing.textproc.pipeline import query_terms
-
-    if conn.execute(select(tables.posts.c.id).limit(1)).first() is None:
-        return [
-            say(
-                "数据库中还没有信息：先用 yuqing ingest 导入文件，或用 yuqing feeds add 添加订阅源",
-                "the store holds no posts yet: import files with yuqing ingest, or add a "
-                "feed with yuqing feeds add",
-            )
-        ]
-    notes: list[str] = []
-    words = list(dict.fromkeys(normalise(query).split()))
-    for word in words:
-        field, colon, value = word.partition(":")
-        if not colon or field.lower() not in FIELDS:
-            continue
-        shown = one_line(word, 60)
-        notes.append(
-            say(
-                "检索没有字段筛选，“{word}”被当作普通词语查找；字段筛选（source:、place: "
-                "等）属于监测方案（yuqing monitors add 名称 检索式），匹配此后入库的信息",
-                "search has no field filters: {word!r} was looked for as words; field "
-                "filters (source:, place: ...) belong to monitors (yuqing monitors add "
-                "NAME QUERY), which match the posts stored from then on",
-                word=shown,
-            )
-        )
-        value = value.strip("\"'")
-        if field.lower() == "source" and value:
-            slugs = [source.slug for source in repo.list_sources(conn)]
-            if value.lower() not in {slug.lower() for slug in slugs}:
-                listed = say("、", ", ").join(one_line(slug, 40) for slug in slugs[:SOURCES_LISTED])
-                if len(slugs) > SOURCES_LISTED:
-                    listed += say(" 等（共 {n:,} 个）", " ... ({n:,} in all)", n=len(slugs))
-                notes.append(
-                    say(
-                        "没有代号为“{value}”的信息源；已有的信息源代号：{listed}",
-                        "no source is called {value!r}; the stored sources: {listed}",
-                        value=one_line(value, 40),
-                        listed=listed,
-                    )
-                )
-        elif field.lower() == "place" and value and query_terms(value, finder):
-            notes.append(
-                say(
-                    "要找提到某地的信息，直接检索地名：yuqing search {value}",
-                    "to find the posts naming a place, search for its name: yuqing search {value}",
-                    value=one_line(value, 40),
-                )
-            )
-    # Each word alone, as search looks it up (all must occur): which of them no post holds.
-    checked = [(word, terms) for word in words if (terms := query_terms(word, finder))]
-    checked = checked[:WORDS_CHECKED]
-    if len(words) == len(checked) == 1:
-        missing = [checked[0][0]]  # the search just made
-    else:
-        missing = [word for word, terms in checked if not search_posts(conn, terms, limit=1)]
-    if missing:
-        notes.append(
-            say(
-                "没有信息包含{words}",
-                "no stored post holds {words}",
-                words=say("、", ", ").join(
-                    say("“{w}”", "{w!r}", w=one_line(word, 40)) for word in missing
-                ),
-            )
-        )
-    elif len(checked) > 1 and len(checked) == len(words):
-        notes.append(
-            say(
-                "每个词都有信息包含，但没有一条信息同时包含全部 {n} 个词：检索只找同时含有"
-                "所有词的信息，可减少词语再试",
-                "each word is in some post, but no post holds all {n}: search finds the "
-                "posts holding every word; try fewer words",
-                n=len(checked),
-            )
-        )
-    return notes
 
 
 def source_names(conn: Any) -> dict[str, str]:

@@ -68,6 +68,7 @@ store, with the name on one line).
 from __future__ import annotations
 
 import bisect
+import difflib
 import itertools
 import re
 import unicodedata
@@ -101,6 +102,7 @@ from yuqing.core.posts import AuthorKind, SourceCategory
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut
 from yuqing.errors import QueryError
 from yuqing.textproc.normalise import normalise
+from yuqing.textproc.places import short_name as place_short_name
 from yuqing.textproc.segment import english_stem, fold_accents, stems_english
 
 MAX_QUERY_CHARS = 2_000
@@ -121,6 +123,59 @@ FIELD_ALIASES: dict[str, str] = {
     "事件类型": "kind",
 }
 LANGS: tuple[str, ...] = ("zh", "en", "other")
+# Field names people type that are not fields, each with the field (as its Chinese
+# name) an unknown-field refusal suggests: difflib finds typos, not synonyms.
+_FIELD_GUESSES: dict[str, str] = dict.fromkeys(
+    ("省份", "城市", "区县", "地方", "位置", "区域", "地址"), "地点"
+) | dict.fromkeys(("平台", "网站", "渠道", "媒体"), "来源")
+# A field's values in Chinese, as the console and the command line's help name them
+# (web/i18n.py, yuqing feeds add --help), and language tags (zh-CN): ``语言:中文`` was
+# refused while the field's own name could be written in Chinese.
+_VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "lang": {
+        "中文": "zh",
+        "汉语": "zh",
+        "简体中文": "zh",
+        "繁体中文": "zh",
+        "chinese": "zh",
+        "英文": "en",
+        "英语": "en",
+        "english": "en",
+        "其他": "other",
+        "其它": "other",
+        "外文": "other",
+    },
+    "category": {
+        "中央媒体": "central_media",
+        "央媒": "central_media",
+        "地方媒体": "local_media",
+        "政务": "government",
+        "境外媒体": "overseas_media",
+        "论坛社区": "forum",
+        "论坛": "forum",
+        "社交媒体": "social",
+        "其他": "other",
+        "其它": "other",
+    },
+    "author_kind": {
+        "个人": "person",
+        "媒体": "media",
+        "机构": "organisation",
+        "政务": "government",
+        "政府": "government",
+        "未知": "unknown",
+    },
+    "kind": {
+        "自然灾害": "natural_disaster",
+        "事故灾难": "accident",
+        "事故": "accident",
+        "公共卫生": "public_health",
+        "公共卫生事件": "public_health",
+        "社会安全": "public_safety",
+        "社会安全事件": "public_safety",
+        "未判定": "none",
+    },
+}
 _CATEGORIES = frozenset(c.value for c in SourceCategory)
 # A post's kind as the text pipeline's kind model gives it (textproc.kind): one of the
 # plan's four emergencies, or none.
@@ -150,7 +205,34 @@ _JOINERS = re.compile(r"[-.+]+")
 # Chinese and typographic quotes that NFKC leaves alone but users type for phrases.
 _QUOTES = str.maketrans(dict.fromkeys("“”„‟「」『』〝〞", '"'))
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
-_LOWER_OPERATORS = frozenset({"and", "or", "not", "&&", "||"})
+_LOWER_OPERATORS = frozenset({"and", "or", "not", "&&", "||", "&", "|"})
+_SYMBOL_OPERATORS = {"&&": "AND", "||": "OR", "&": "AND", "|": "OR"}
+# Chinese words for the operators, read as them when they stand alone between spaces or
+# parentheses (化工 或 爆炸): alone, none is a word anyone monitors, and taken as a term
+# each narrowed the query to posts holding the character (或 is in 或者, 或许 ...), so
+# that 化工 或 爆炸 selected posts holding all three. Written inside a word (或许, 和平,
+# 非法, 化工或爆炸) they are text: that cannot be told from a word. Not 排除, a word of
+# its own (险情 排除), nor 及 or 并, which stand alone in headlines.
+CHINESE_OPERATORS: dict[str, str] = {
+    "与": "AND",
+    "且": "AND",
+    "和": "AND",
+    "并且": "AND",
+    "以及": "AND",
+    "或": "OR",
+    "或者": "OR",
+    "非": "NOT",
+    "不含": "NOT",
+    "不包含": "NOT",
+}
+_CHINESE_OPERATOR = re.compile(
+    r'\\.|"(?:\\.|[^"\\])*"?'
+    r"|(?<![^\s(])(" + "|".join(sorted(CHINESE_OPERATORS, key=len, reverse=True)) + r")(?![^\s)])"
+)
+# Chinese list punctuation beside a CJK character in an unquoted word (化工、爆炸, 化工，
+# 爆炸 once normalised): the word is one term, the whole text with its comma, which
+# nearly no post holds, where search reads the words apart.
+_LIST_SEPARATOR = re.compile("(?<=" + _CJK.pattern + ")[、,;]|[、,;](?=" + _CJK.pattern + ")")
 # AND/OR/NOT written against a CJK character, or && / || at either end of a word.
 _GLUED_OPERATOR = re.compile(
     r"(?<![0-9A-Za-z])(AND|OR|NOT)(?![0-9A-Za-z])(?=" + _CJK.pattern + r")"
@@ -169,10 +251,14 @@ _DANGLING = re.compile(r"(?:^|(?<=[\s(]))(AND|OR|NOT|-|\+|[^\s()\"]+:)\s*$")
 
 
 def normalise_query(text: str) -> str:
-    """The text pipeline's normalisation (NFKC, t2s, ...), plus Chinese quotes to ``"``."""
+    """The text pipeline's normalisation (NFKC, t2s, ...), plus Chinese quotes to ``"``
+    and the Chinese operators standing alone to theirs (化工 或 爆炸: 化工 OR 爆炸)."""
     # Whitespace collapsed: monitors are listed one a line, and a line break in a query
     # means no more than a space does.
-    return " ".join(normalise(text).translate(_QUOTES).split())
+    spaced = " ".join(normalise(text).translate(_QUOTES).split())
+    return _CHINESE_OPERATOR.sub(
+        lambda m: CHINESE_OPERATORS[m.group(1)] if m.group(1) else m.group(), spaced
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -519,6 +605,18 @@ def compile_query(text: str) -> MonitorQuery:
     )
 
 
+def nearest_field(name: str) -> str | None:
+    """The field (or its Chinese name) that ``name``, not one, was most likely meant to be:
+    ``sorce`` source, ``地址`` 地点; None when none is near."""
+    lowered = name.lower()
+    if lowered in _FIELD_GUESSES:
+        return _FIELD_GUESSES[lowered]
+    # Two Chinese characters, one of them wrong (来原), are half alike.
+    cutoff = 0.5 if _CJK.search(lowered) else 0.6
+    found = difflib.get_close_matches(lowered, (*FIELDS, *FIELD_ALIASES), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
 def _where(query: str, pos: int) -> str:
     """``at character N (near '…')``, counted from 1 as people count."""
     start = max(0, pos - 8)
@@ -621,7 +719,7 @@ def _check_operators(query: str) -> None:
                 **_at(query, match.start()),
             )
         elif not in_quote and word.lower() in _LOWER_OPERATORS and word not in _OPERATORS:
-            upper = {"&&": "AND", "||": "OR"}.get(word, word.upper())
+            upper = _SYMBOL_OPERATORS.get(word, word.upper())
             raise _error(
                 "query.lowercase_operator",
                 f"operator {word!r} {_where(query, match.start())}: write operators in "
@@ -645,6 +743,19 @@ def _check_operators(query: str) -> None:
                 spaced=spaced,
                 word=word,
                 **_at(query, match.start() + glued.start()),
+            )
+        elif not in_quote and (listed := _LIST_SEPARATOR.search(word)):
+            at = match.start() + listed.start()
+            char = listed.group()
+            raise _error(
+                "query.list_separator",
+                f"{char!r} {_where(query, at)} makes one term of the words around it, "
+                "which posts seldom hold as written: separate words with spaces when all "
+                "must occur (化工 爆炸), with OR when any may (化工 OR 爆炸), or put the "
+                "text in double quotes to search for it as written",
+                char=char,
+                word=word,
+                **_at(query, at),
             )
 
 
@@ -918,12 +1029,15 @@ class _Compiler:
                 **self.at(item),
             )
         if name not in FIELDS:
+            suggestion = nearest_field(raw_name)
+            meant = f" (did you mean {suggestion}:?)" if suggestion else ""
             raise _error(
                 "query.unknown_field",
-                f"unknown field {_part(raw_name)!r} {self.where(item)}; known fields: "
-                f"{', '.join(FIELDS)} (to search for a colon, put the text in quotes)",
+                f"unknown field {_part(raw_name)!r} {self.where(item)}{meant}; known "
+                f"fields: {', '.join(FIELDS)} (to search for a colon, put the text in quotes)",
                 field=raw_name,
                 known=", ".join(FIELDS),
+                **({"suggestion": suggestion} if suggestion else {}),
                 **self.at(item),
             )
         self.field_label = raw_name
@@ -939,6 +1053,11 @@ class _Compiler:
                 **self.at(item),
             )
         lowered = value.lower()
+        aliases = _VALUE_ALIASES.get(field)
+        if aliases is not None:
+            # A language tag (zh-CN, en_US) names its language.
+            tag = re.split(r"[-_]", lowered, maxsplit=1)[0] if field == "lang" else lowered
+            lowered = aliases.get(lowered) or aliases.get(tag) or tag
         if field == "source":
             self.sources.append(lowered)
             return _Node(lambda view: view.source == lowered, 0, True)
@@ -989,6 +1108,12 @@ class _Compiler:
 
     def check_value(self, field: str, value: str, allowed: frozenset[str], item: Item) -> None:
         if value not in allowed:
+            # Each value's first Chinese name, which may be written instead, in the
+            # order of the values listed.
+            chinese: dict[str, str] = {}
+            for alias, meant in _VALUE_ALIASES.get(field, {}).items():
+                if _CJK.match(alias):
+                    chinese.setdefault(meant, alias)
             raise _error(
                 "query.bad_field_value",
                 f"{field}: {_part(value)!r} {self.where(item)} is not one of "
@@ -996,6 +1121,7 @@ class _Compiler:
                 field=self.field_label or field,
                 value=value,
                 allowed=", ".join(sorted(allowed)),
+                chinese="、".join(chinese[v] for v in sorted(allowed) if v in chinese),
                 **self.at(item),
             )
 
@@ -1048,6 +1174,20 @@ class _Compiler:
         if _CJK.search(value):
             # A CJK term is found as a substring, whatever the segmenter made of the text;
             # a trailing '*' adds nothing to that.
+            short = place_short_name(value)
+            if short is not None:
+                # 雅安市 in a post that says 雅安 and is placed there: search finds it, as
+                # posts index their places by name (textproc.pipeline.place_terms); the
+                # monitor did not. Not a province or city only inferred (a post naming 雅安
+                # is placed in 四川省 too): search does not index those.
+                return _Node(
+                    lambda view: (
+                        value in view.text or (value in view.places and short in view.text)
+                    ),
+                    2,
+                    True,
+                    _needle(short),
+                )
             return _Node(lambda view: value in view.text, 2, True, _needle(value))
         if prefix:
             return _Node(lambda view: view.has_prefix(value), 4, True, _needle(value))

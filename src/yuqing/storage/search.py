@@ -35,7 +35,7 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from yuqing.core.monitors import CHINESE_OPERATORS, FIELDS
+from yuqing.core.shown import one_line
 from yuqing.errors import QueryError
+from yuqing.storage import repo
 from yuqing.storage import schema as t
 from yuqing.textproc.normalise import normalise
 from yuqing.textproc.segment import english_stem, fold_accents
@@ -145,6 +148,16 @@ def check_query(query: str) -> None:
                 "search.operator",
                 {"word": word[:80]},
             )
+        if word in CHINESE_OPERATORS:
+            # 化工 或 爆炸 found the posts holding all three (或 inside 或者, 或许 ...).
+            raise QueryError(
+                f"{word!r} is not an operator in search, which finds the posts holding "
+                f'every word: leave it out, put it in double quotes ("{word}") to search '
+                "for it, or save a monitor, which reads it as "
+                f"{CHINESE_OPERATORS[word]} (yuqing monitors add NAME QUERY)",
+                "search.chinese_operator",
+                {"word": word, "operator": CHINESE_OPERATORS[word]},
+            )
         rest = word.lstrip("-")
         if rest != word and rest and not rest[0].isdigit():
             raise QueryError(
@@ -153,6 +166,132 @@ def check_query(query: str) -> None:
                 "search.exclusion",
                 {"word": word[:80], "rest": rest[:80]},
             )
+
+
+def check_length(query: str) -> None:
+    """Refuse a query longer than ``MAX_QUERY_CHARS``, saying its length and the limit."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+            "query.too_long",
+            {"length": len(query), "limit": MAX_QUERY_CHARS},
+        )
+
+
+# A zero-hit search checks at most this many of its words one by one, and lists at most
+# this many stored sources for a ``source:`` naming none.
+WORDS_CHECKED = 6
+SOURCES_LISTED = 10
+
+# Each hint's sentence in Chinese and in English (``SearchHint.text``); ``{words}`` and
+# ``{listed}`` are lists, joined as each language writes them.
+_HINTS: dict[str, tuple[str, str]] = {
+    "search.hint.empty_store": (
+        "数据库中还没有信息：先用 yuqing ingest 导入文件，或用 yuqing feeds add 添加订阅源",
+        "the store holds no posts yet: import files with yuqing ingest, or add a feed with "
+        "yuqing feeds add",
+    ),
+    "search.hint.field_filter": (
+        "检索没有字段筛选，“{word}”被当作普通词语查找；字段筛选（source:、place: 等）属于"
+        "监测方案（yuqing monitors add 名称 检索式），匹配此后入库的信息",
+        "search has no field filters: {word!r} was looked for as words; field filters "
+        "(source:, place: ...) belong to monitors (yuqing monitors add NAME QUERY), which "
+        "match the posts stored from then on",
+    ),
+    "search.hint.no_such_source": (
+        "没有代号为“{value}”的信息源；已有的信息源代号：{listed}",
+        "no source is called {value!r}; the stored sources: {listed}",
+    ),
+    "search.hint.place": (
+        "要找提到某地的信息，直接检索地名：{value}",
+        "to find the posts naming a place, search for its name: {value}",
+    ),
+    "search.hint.missing_words": ("没有信息包含{words}", "no stored post holds {words}"),
+    "search.hint.not_together": (
+        "每个词都有信息包含，但没有一条信息同时包含全部 {n} 个词：检索只找同时含有所有词的"
+        "信息，可减少词语再试",
+        "each word is in some post, but no post holds all {n}: search finds the posts "
+        "holding every word; try fewer words",
+    ),
+}
+
+
+@dataclass(slots=True, frozen=True)
+class SearchHint:
+    """Why a search found nothing, as one sentence: a stable ``code`` and the ``params``
+    it names (``words`` and ``sources`` are lists), said in either language by ``text``."""
+
+    code: str
+    params: dict[str, Any]
+
+    def text(self, lang: str) -> str:
+        """The hint in ``lang`` ("zh" or "en"; Chinese for any other)."""
+        zh = lang != "en"
+        values = dict(self.params)
+        if "words" in values:
+            quoted = "“{}”" if zh else "{!r}"
+            values["words"] = ("、" if zh else ", ").join(
+                quoted.format(word) for word in values["words"]
+            )
+        if "sources" in values:
+            listed = ("、" if zh else ", ").join(values.pop("sources"))
+            total = values.get("total", 0)
+            if total > SOURCES_LISTED:
+                listed += f" 等（共 {total:,} 个）" if zh else f" ... ({total:,} in all)"
+            values["listed"] = listed
+        return _HINTS[self.code][0 if zh else 1].format(**values)
+
+
+def why_nothing_found(
+    conn: Connection, query: str, terms_of: Callable[[str], Sequence[str]]
+) -> list[SearchHint]:
+    """Why a search for ``query`` found nothing, where the store can tell: it holds no
+    posts, the query wrote a monitor's field filter (search has none, and looked for its
+    words), or which words no post holds (each looked up alone, the first
+    ``WORDS_CHECKED``). ``terms_of`` gives a word's search terms, with the caller's
+    places (``textproc.pipeline.query_terms``). The command line and the API both say it.
+
+    Stop words (的, the) are indexed and found like any word: a query of them alone
+    finds nothing only when no post holds them, which the word check says.
+    """
+    if conn.execute(select(t.posts.c.id).limit(1)).first() is None:
+        return [SearchHint("search.hint.empty_store", {})]
+    hints: list[SearchHint] = []
+    words = list(dict.fromkeys(normalise(query).split()))
+    for word in words:
+        field, colon, value = word.partition(":")
+        if not colon or field.lower() not in FIELDS:
+            continue
+        hints.append(SearchHint("search.hint.field_filter", {"word": one_line(word, 60)}))
+        value = value.strip("\"'")
+        if field.lower() == "source" and value:
+            slugs = [source.slug for source in repo.list_sources(conn)]
+            if value.lower() not in {slug.lower() for slug in slugs}:
+                hints.append(
+                    SearchHint(
+                        "search.hint.no_such_source",
+                        {
+                            "value": one_line(value, 40),
+                            "sources": [one_line(slug, 40) for slug in slugs[:SOURCES_LISTED]],
+                            "total": len(slugs),
+                        },
+                    )
+                )
+        elif field.lower() == "place" and value and terms_of(value):
+            hints.append(SearchHint("search.hint.place", {"value": one_line(value, 40)}))
+    # Each word alone, as search looks it up (all must occur): which of them no post holds.
+    checked = [(word, terms) for word in words if (terms := terms_of(word))]
+    checked = checked[:WORDS_CHECKED]
+    if len(words) == len(checked) == 1:
+        missing = [checked[0][0]]  # the search just made
+    else:
+        missing = [word for word, terms in checked if not search_posts(conn, terms, limit=1)]
+    if missing:
+        words_shown = [one_line(word, 40) for word in missing]
+        hints.append(SearchHint("search.hint.missing_words", {"words": words_shown}))
+    elif len(checked) > 1 and len(checked) == len(words):
+        hints.append(SearchHint("search.hint.not_together", {"n": len(checked)}))
+    return hints
 
 
 def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:
