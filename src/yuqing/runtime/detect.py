@@ -586,6 +586,19 @@ class DetectionStage:
                 )
             )
 
+    def _forget_retired_casualties(self) -> None:
+        """Drop the casualty reports of events no longer followed.
+
+        A retired event's occurrences were handled after the batch that retired it and
+        it is graded no more; its reports, kept, grew with every event ever followed
+        (and a saved state already leaves them out, see ``snapshot``).
+        """
+        if not self._casualties:
+            return
+        active = {self.key(event_id) for event_id in self.detector.active_ids()}
+        for key in [key for key in self._casualties if key not in active]:
+            del self._casualties[key]
+
     def _reports_of(self, event_key: str) -> CasualtyReports:
         reports = self._casualties.get(event_key)
         if reports is None:
@@ -737,6 +750,7 @@ class DetectionStage:
                 for i in range(len(identities))
             ]
             self._report_stream_ahead(now)
+            self._forget_retired_casualties()
             result = self.detector.process_batch(posts, now=now, monitors=monitors)
             for reason, count in result.skipped.items():
                 self.skipped[reason] = self.skipped.get(reason, 0) + count

@@ -115,3 +115,29 @@ def test_a_confirmed_count_is_graded_at_once_not_at_the_next_hourly_update() -> 
     (update,) = confirmed
     assert update.kind == "event_updated" and update.summary is not None
     assert update.summary.alerted_at is not None and update.at >= update.summary.last_seen
+
+
+def test_a_retired_events_figures_are_forgotten() -> None:
+    stage, figures = _drive(lambda i: REPORT)
+    assert figures == {"deaths": 5, "injuries": 12}
+    (key,) = [k for k, reports in stage._casualties.items() if reports.figures()]
+    # Three quiet days later (an event of 20 posts or more retires after two idle days).
+    later = chatter(T0 + timedelta(days=3), 1, 60, prefix="late")
+    for batch, end in minute_batches(later):
+        stage.run(
+            identities=[p.post_id for p in batch],
+            times=[p.time or end for p in batch],
+            stories=[p.story_key for p in batch],
+            texts=[" ".join(p.tokens) for p in batch],
+            tokens=[p.tokens for p in batch],
+            keywords=[[] for _ in batch],
+            langs=["zh"] * len(batch),
+            sources=[("weibo", "social", "person")] * len(batch),
+            reach=[0] * len(batch),
+            places=[[] for _ in batch],
+            monitor_ids=[[] for _ in batch],
+            now=end,
+        )
+    assert key.removeprefix("t-") not in stage.detector.active_ids()
+    assert stage.casualties(key) == {}
+    assert key not in stage._casualties
