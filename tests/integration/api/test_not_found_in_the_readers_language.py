@@ -13,11 +13,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.integration.incidents.incident_helpers import MONDAY_10, make_plan
+from tests.integration.incidents.incident_helpers import MONDAY_10, context_with_plan, make_plan
 
 from yuqing.api.app import create_app
-from yuqing.runtime.context import open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service
 from yuqing.testing.clock import FakeClock
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
@@ -26,19 +24,12 @@ API = "/api/v1"
 
 @pytest.fixture
 def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestClient]:
-    clock = FakeClock(MONDAY_10)
-    plan = make_plan(None)
-    settings = make_settings(database_url=f"sqlite:///{(tmp_path / 'api.db').as_posix()}")
-    context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    try:
+    url = f"sqlite:///{(tmp_path / 'api.db').as_posix()}"
+    with context_with_plan(url, make_settings, make_plan(None), FakeClock(MONDAY_10)) as (
+        context,
+        _,
+    ):
         yield TestClient(create_app(context), raise_server_exceptions=False)
-    finally:
-        service.close()
-        context.close()
 
 
 def test_a_person_not_in_the_roster_is_said_in_chinese_and_english(client: TestClient) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from tests.integration.runtime.invented_stream import everyday_words, located
 
-from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.workers import Workers, start_standard_workers
 from yuqing.sources.base import Located
@@ -31,7 +31,6 @@ from yuqing.testing.clock import FakeClock
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 HAPPENING = START + timedelta(hours=8)
 NOW = HAPPENING + timedelta(minutes=15)
-SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "pe", "du", "go", "ba"]
 MOODS = [
     "great news, thank you all",
     "terrible, angry and sad about this",
@@ -41,15 +40,7 @@ MOODS = [
 ]
 
 
-def _words(count: int = 300) -> list[str]:
-    rng = random.Random(3)
-    words: set[str] = set()
-    while len(words) < count:
-        words.add("".join(rng.sample(SYLLABLES, 3)))
-    return sorted(words)
-
-
-WORDS = _words()
+WORDS = everyday_words()
 
 
 def _record(n: int, at: datetime, words: list[str], **fields: Any) -> dict[str, Any]:
@@ -94,7 +85,7 @@ def stream() -> list[dict[str, Any]]:
 
 
 def items(records: list[dict[str, Any]]) -> list[Located]:
-    return [Located(parse_post_record(r), f"test:{i}") for i, r in enumerate(records, 1)]
+    return located(records)
 
 
 def detected(ctx: Context) -> dict[str, tuple[Any, ...]]:

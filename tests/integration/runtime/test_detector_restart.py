@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from tests.integration.runtime.invented_stream import everyday_words, located, record
 
-from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import (
     DETECTOR_STATE_NAME,
     UNRESTORABLE_STATE_NAME,
@@ -26,30 +26,7 @@ from yuqing.testing.clock import FakeClock
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 HAPPENING = START + timedelta(hours=8)
-SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "pe", "du", "go", "ba"]
-
-
-def everyday_words(count: int = 300) -> list[str]:
-    rng = random.Random(3)
-    words: set[str] = set()
-    while len(words) < count:
-        words.add("".join(rng.sample(SYLLABLES, 3)))
-    return sorted(words)
-
-
 WORDS = everyday_words()
-
-
-def record(n: int, at: datetime, words: list[str]) -> dict[str, Any]:
-    return {
-        "id": f"p{n}",
-        "source": "weibo" if n % 2 else "daily",
-        "published_at": at.isoformat(),
-        "author": f"user{n % 13}",
-        "author_kind": "person",
-        "text": " ".join(words),
-        "lang": "en",
-    }
 
 
 def chatter(hours: int, per_hour: int) -> list[dict[str, Any]]:
@@ -80,7 +57,7 @@ def meteor(first: int, count: int, start: datetime, seed: int) -> list[dict[str,
 
 
 def items(records: list[dict[str, Any]]) -> list[Located]:
-    return [Located(parse_post_record(r), f"test:{i}") for i, r in enumerate(records, 1)]
+    return located(records)
 
 
 def event_keys(ctx: Context, ids: list[str]) -> list[str | None]:

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
+from tests.integration.runtime.invented_stream import everyday_words, located, record
 
-from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.detect import retire_unfollowed_events
 from yuqing.sources.base import Located
@@ -28,36 +28,13 @@ from yuqing.testing.clock import FakeClock
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=13)
 SWEPT = END + timedelta(minutes=5)
-SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "pe", "du", "go", "ba"]
-
-
-def _everyday_words(count: int = 600) -> list[str]:
-    rng = random.Random(3)
-    words: set[str] = set()
-    while len(words) < count:
-        words.add("".join(rng.sample(SYLLABLES, 3)))
-    return sorted(words)
-
-
-WORDS = _everyday_words()
-
-
-def _record(n: int, at: datetime, words: list[str]) -> dict[str, Any]:
-    return {
-        "id": f"p{n}",
-        "source": "weibo" if n % 2 else "daily",
-        "published_at": at.isoformat(),
-        "author": f"user{n % 13}",
-        "author_kind": "person",
-        "text": " ".join(words),
-        "lang": "en",
-    }
+WORDS = everyday_words(600)
 
 
 def _happening(first: int, start: datetime, count: int, names: list[str]) -> list[dict[str, Any]]:
     rng = random.Random(first)
     return [
-        _record(first + i, start + timedelta(minutes=3 * i), [*names, *rng.sample(WORDS, 5)])
+        record(first + i, start + timedelta(minutes=3 * i), [*names, *rng.sample(WORDS, 5)])
         for i in range(count)
     ]
 
@@ -74,10 +51,10 @@ FLOOD = _happening(300_000, START + timedelta(hours=12), 15, ["flood", "danube"]
 def _stream() -> list[Located]:
     rng = random.Random(5)
     chatter = [
-        _record(i, START + timedelta(seconds=12 * i), rng.sample(WORDS, 7)) for i in range(13 * 300)
+        record(i, START + timedelta(seconds=12 * i), rng.sample(WORDS, 7)) for i in range(13 * 300)
     ]
     records = sorted([*chatter, *METEOR, *STORM, *FLOOD], key=lambda r: str(r["published_at"]))
-    return [Located(parse_post_record(r), f"test:{i}") for i, r in enumerate(records, 1)]
+    return located(records)
 
 
 def _opened(database_url: str, make_settings: Callable[..., Any], now: datetime = END) -> Context:

@@ -22,11 +22,12 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import make_url, select
+from tests.integration.storage.bare_posts import insert_bare_posts
 
 from yuqing.runtime import backlog
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.retention import purge_expired_posts
-from yuqing.storage import backlog_repo, repo
+from yuqing.storage import backlog_repo
 from yuqing.storage import schema as t
 from yuqing.testing.clock import FakeClock
 
@@ -63,52 +64,9 @@ def store_archive(ctx: Context, tag: str, recent: int, expired: int) -> tuple[li
     recent_times = [NOW - timedelta(days=1, minutes=i) for i in range(recent)]
     expired_times = [CUTOFF - timedelta(days=1, minutes=i) for i in range(expired)]
     times = recent_times + expired_times
-    n = len(times)
-    keys = [f"{tag}-{i}" for i in range(n)]
     with ctx.db.write() as conn:
-        source = repo.ensure_source(conn, "archive", now=NOW, kind="import", category="other")
-        story = repo.insert_stories(
-            conn,
-            {
-                "key": [f"story-{tag}"],
-                "title": ["an archived thread"],
-                "post_count": [n],
-                "reach": [0],
-                "first_seen_at": [min(times)],
-                "last_seen_at": [max(times)],
-            },
-        )[f"story-{tag}"]
-        ids = repo.insert_posts(
-            conn,
-            {
-                "identity": keys,
-                "source_id": [source.id] * n,
-                "external_id": keys,
-                "url": [None] * n,
-                "content_hash": [f"h-{key}" for key in keys],
-                "author": [None] * n,
-                "author_kind": ["person"] * n,
-                "title": [None] * n,
-                "text": [f"archived post {i} about the river bridge repairs" for i in range(n)],
-                "lang": ["en"] * n,
-                "published_at": times,
-                "fetched_at": times,
-                "seen_at": times,
-                "repost_of": [None] * n,
-                "reply_to": [None] * n,
-                "reposts": [0] * n,
-                "comments": [0] * n,
-                "likes": [0] * n,
-                "keywords": [[]] * n,
-                "places": [[]] * n,
-                "search_terms": [""] * n,
-                "story_id": [story] * n,
-                "truncated": [False] * n,
-                "extra": [{}] * n,
-                "raw": [{}] * n,
-            },
-        )
-        in_order = [ids[key] for key in keys]
+        texts = [f"archived post {i} about the river bridge repairs" for i in range(len(times))]
+        in_order = insert_bare_posts(conn, tag, times, texts)
         backlog_repo.queue_posts(conn, in_order, times, NOW)
     return in_order[:recent], in_order[recent:]
 

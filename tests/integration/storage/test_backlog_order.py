@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, inspect
+from tests.integration.storage.bare_posts import insert_bare_posts
 
-from yuqing.storage import backlog_repo, migrate, repo
+from yuqing.storage import backlog_repo, migrate
 from yuqing.storage.db import Database
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -35,51 +36,7 @@ def db(database_url: str) -> Iterator[Database]:
 def _store(db: Database, times: list[datetime]) -> list[int]:
     """Posts stored in this order with these times; their ids."""
     with db.write() as conn:
-        source = repo.ensure_source(conn, "s", now=NOW, kind="import", category="other")
-        story = repo.insert_stories(
-            conn,
-            {
-                "key": ["k"],
-                "title": ["t"],
-                "post_count": [len(times)],
-                "reach": [0],
-                "first_seen_at": [NOW],
-                "last_seen_at": [NOW],
-            },
-        )["k"]
-        n = len(times)
-        identities = [f"p{i}" for i in range(n)]
-        ids = repo.insert_posts(
-            conn,
-            {
-                "identity": identities,
-                "source_id": [source.id] * n,
-                "external_id": [str(i) for i in range(n)],
-                "url": [None] * n,
-                "content_hash": [f"h{i}" for i in range(n)],
-                "author": [None] * n,
-                "author_kind": ["person"] * n,
-                "title": [None] * n,
-                "text": [f"post {i}" for i in range(n)],
-                "lang": ["en"] * n,
-                "published_at": times,
-                "fetched_at": times,
-                "seen_at": times,
-                "repost_of": [None] * n,
-                "reply_to": [None] * n,
-                "reposts": [0] * n,
-                "comments": [0] * n,
-                "likes": [0] * n,
-                "keywords": [[]] * n,
-                "places": [[]] * n,
-                "search_terms": [""] * n,
-                "story_id": [story] * n,
-                "truncated": [False] * n,
-                "extra": [{}] * n,
-                "raw": [{}] * n,
-            },
-        )
-    return [ids[identity] for identity in identities]
+        return insert_bare_posts(conn, "s", times, [f"post {i}" for i in range(len(times))])
 
 
 def _queue(db: Database, ids: list[int], times: list[datetime]) -> None:
@@ -116,7 +73,7 @@ def test_the_earliest_posts_come_first_whatever_order_they_were_queued_in(db: Da
         with db.read() as conn:
             rows = backlog_repo.oldest_queued(conn, limit)
         assert [(row.seen_at, row.id) for row in rows] == expected[:limit]
-        assert all(row.story_key == "k" and row.text for row in rows)
+        assert all(row.story_key == "story-s" and row.text for row in rows)
 
 
 def test_the_batch_is_picked_in_the_backlogs_index_not_by_walking_the_posts(
