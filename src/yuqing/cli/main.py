@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -1687,6 +1688,16 @@ def _local_second(moment: datetime | None, zone: tzinfo) -> str:
     return utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# What `feeds list` shows of a feed without a health record: never polled.
+_NO_HEALTH = SimpleNamespace(
+    consecutive_failures=0,
+    last_success_at=None,
+    last_error_at=None,
+    last_error=None,
+    next_poll_at=None,
+)
+
+
 @feeds_app.command(
     "list",
     help=say(
@@ -1698,6 +1709,7 @@ def _local_second(moment: datetime | None, zone: tzinfo) -> str:
 )
 def feeds_list() -> None:
     """List feeds with their health: last success, last error, items per day."""
+    from yuqing.errors import NotFound
     from yuqing.sources.rss import display_url
     from yuqing.storage import repo
 
@@ -1708,7 +1720,13 @@ def feeds_list() -> None:
         with ctx.db.read() as conn:
             feeds = repo.list_sources(conn, kind="rss")
             for feed in feeds:
-                health = repo.source_health(conn, feed.id)
+                try:
+                    health: Any = repo.source_health(conn, feed.id)
+                except NotFound:
+                    # No health record (a source stored by another program, a record
+                    # lost): nothing is known of it until the poller, which makes one,
+                    # has polled it; the other feeds are listed all the same.
+                    health = _NO_HEALTH
                 per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
                 # Words for people in the run's language, Chinese "名称：值"; in English the
                 # fields keep their key=value names, which scripts read (--lang en).

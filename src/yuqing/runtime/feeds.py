@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from yuqing.core.posts import AuthorKind, canonical_url, default_author_kind
 from yuqing.core.shown import one_line
-from yuqing.errors import StorageError, YuqingError
+from yuqing.errors import NotFound, StorageError, YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.base import Located, Rejection
@@ -55,7 +55,19 @@ class FeedPollOutcome:
 
 def _state(ctx: Context, source: repo.SourceInfo) -> FeedState:
     with ctx.db.read() as conn:
-        health = repo.source_health(conn, source.id)
+        try:
+            health = repo.source_health(conn, source.id)
+        except NotFound:
+            health = None
+    if health is None:
+        # A feed stored without its health record (by an import or another program, or
+        # the record deleted): it failed at every round ("no health record"), and was
+        # never polled. It is given one, and polled now as a feed never polled is.
+        with ctx.db.write() as conn:
+            made = repo.ensure_source_health(conn, source.id)
+        if made:
+            log.warning("feed %s: it had no health record; one was made", source.slug)
+        return FeedState(url=source.url or "")
     return FeedState(
         url=source.url or "",
         etag=health.etag,
@@ -146,6 +158,8 @@ def _poll_one(
     )
     summary = None
     rejected_note: Reason | None = None
+    if result.written_ids:
+        _as_written(ctx, source, result)
     if result.items:
         try:
             summary = ctx.ingestor.ingest(
@@ -327,6 +341,28 @@ def check_feed(
         ],
         first_item=result.items[0].location if result.items else None,
     )
+
+
+def _as_written(ctx: Context, source: repo.SourceInfo, result: PollResult) -> None:
+    """Each entry whose id the feed wrote relative given that id as written (so that a
+    move of the feed changes no entry's identity), unless it is stored already under the
+    id resolved against the feed's URL, as earlier versions stored such entries: those
+    keep their identity, and are not stored again (see ``yuqing.sources.rss``)."""
+    found = {
+        place: item
+        for place in result.written_ids
+        if place < len(result.items) and isinstance(item := result.items[place], Located)
+    }
+    resolved = {place: item.record.identity(source.slug) for place, item in found.items()}
+    with ctx.db.read() as conn:
+        stored = repo.content_hashes_of(conn, sorted(set(resolved.values())))
+    for place, item in found.items():
+        if resolved[place] in stored:
+            continue
+        record, written = item.record, result.written_ids[place]
+        record.external_id = written
+        if "id" in record.raw:
+            record.raw["id"] = written
 
 
 def _configured(ctx: Context, name: str) -> Any:

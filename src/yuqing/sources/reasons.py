@@ -614,6 +614,12 @@ _FEED_FORMS: dict[str, tuple[str, str]] = {
         "{url}：无法连接（{detail}）：请检查网址是否正确、网站是否可以访问",
     ),
     "feed.too_many_redirects": ("{url}: too many redirects", "{url}：重定向次数过多"),
+    "feed.redirect_without_location": (
+        "{url}: redirected (HTTP {status}{phrase}) without a Location: the server did not "
+        "say where the feed is",
+        "{url}：服务器要求重定向（HTTP {status}{phrase}），却没有给出新网址（缺少 Location 头）："
+        "请向网站确认订阅源现在的网址",
+    ),
     "feed.request_failed": ("{url}: request failed ({detail})", "{url}：请求失败（{detail}）"),
     "feed.unasked_304": (
         "{url}: HTTP 304 without a conditional request",

@@ -11,6 +11,11 @@ poller) stores the state and calls again once ``next_poll_at`` has come.
 Every problem and note is a ``Reason`` (``feed_reason``): the English that logs and the
 health record keep, with a stable code (``feed.timeout`` ...) and what it names, from
 which the command line says it in Chinese.
+
+An entry is one post, stored once, whatever the feed's URL: the poller stores an entry
+whose id the feed writes relative ("10086") under that id as written
+(``PollResult.written_ids``), not as resolved against a URL that a move of the feed
+changes (see ``_ID_IS_URI``).
 """
 
 from __future__ import annotations
@@ -87,6 +92,12 @@ DEFAULT_MAX_ENTRIES = 1000
 MAX_HEALTH_NOTE_CHARS = 1000
 # Redirects that move a feed for good: its stored URL becomes the new one.
 _PERMANENT_REDIRECTS = (301, 308)
+# Redirects that are followed (httpx's): each must say where to (its Location).
+_REDIRECTS = (301, 302, 303, 307, 308)
+# Answers whose body is the feed: 200, and 203 Non-Authoritative Information, a 200 that
+# a proxy (a company's, a CDN's) has passed on, possibly changed. Taken as an error, a
+# feed behind such a proxy failed at every poll.
+_FEED_STATUSES = (200, 203)
 USER_AGENT = "yuqing/0.1 (public-opinion monitor; RSS/Atom reader)"
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -137,6 +148,16 @@ feedparser.registerDateHandler(_parse_china_standard_time)
 # entry's ``_ID_IS_URI`` records; a guid that stands for the link is resolved, as a link,
 # against the URL the body came from (``_entry_object``). Should feedparser's internals
 # differ, nothing is changed and it resolves ids as it did.
+#
+# A relative id resolved against the feed's URL still changed when the feed moved for
+# good (a 301 or 308, its stored URL replaced; http to https, most often): every entry
+# then in the feed was stored a second time. The id as the feed wrote it ("10086") is the
+# entry's own, wherever the feed is: the poller (``yuqing.runtime.feeds``) stores an
+# entry under it (``PollResult.written_ids``), unless the entry is stored already under
+# its id resolved against the feed's URL, as earlier versions stored every such entry:
+# those keep their identity. So an entry stored by an earlier version and still in the
+# feed when the feed moves is stored once more (its earlier URL is no longer known);
+# every entry stored since is stored once, however often the feed moves.
 _ID_IS_URI = "yuqing_id_is_uri"
 
 
@@ -200,6 +221,11 @@ class PollResult:
     health_note: str | None = None
     # Entries beyond the number read at one poll (``max_entries``), not read.
     left_out: int = 0
+    # The entries (by their place in ``items``) whose id the feed wrote relative ("10086")
+    # and that are given resolved against the feed's URL: each with its id as written,
+    # which no move of the feed changes (see ``_ID_IS_URI``). The poller stores an entry
+    # under that one unless it was stored under the resolved one already.
+    written_ids: dict[int, str] = field(default_factory=dict)
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -288,15 +314,20 @@ def poll_feed(
         why = feed_reason("feed.read_failed", url=shown, detail=_reason(exc))
         return failed_poll(state, done, interval, why)
     items = read.items
+    written = [read.written_ids.get(place) for place in range(len(items))]
     notes.extend(read.notes)
     too_old = 0
     if retain_since is not None:
         # Stored, such an entry would be purged by the next retention run, and then be
         # new again to the duplicate check at the next poll: stored and purged for ever.
         cutoff = utc(retain_since)
-        kept = [item for item in items if not _published_before(item, cutoff)]
+        kept = [
+            (item, own)
+            for item, own in zip(items, written, strict=True)
+            if not _published_before(item, cutoff)
+        ]
         too_old = len(items) - len(kept)
-        items = kept
+        items, written = [item for item, _ in kept], [own for _, own in kept]
     seen = sum(isinstance(item, Located) for item in items)
     new_state = _succeeded(
         state,
@@ -319,6 +350,7 @@ def poll_feed(
         too_old=too_old,
         health_note=health_note,
         left_out=read.left_out,
+        written_ids={place: own for place, own in enumerate(written) if own is not None},
     )
 
 
@@ -364,6 +396,7 @@ class _Read:
     title: str | None
     kept: list[str] = field(default_factory=list)
     left_out: int = 0
+    written_ids: dict[int, str] = field(default_factory=dict)  # as ``PollResult``'s
 
 
 def _read_body(
@@ -393,9 +426,12 @@ def _read_body(
         kept.append(note)
         entries = entries[:max_entries]
     bases = (_USER_INFO.sub(r"\1", url), _USER_INFO.sub(r"\1", base))
-    items = list(_entries_to_items(shown, parsed, entries, source_slug, kind, notes, bases))
+    written: dict[int, str] = {}
+    items = list(
+        _entries_to_items(shown, parsed, entries, source_slug, kind, notes, bases, written)
+    )
     title = _plain_text(str(parsed.feed.get("title") or ""), "text/plain")[:MAX_TITLE_CHARS]
-    return _Read(items, notes, title or None, kept, left_out)
+    return _Read(items, notes, title or None, kept, left_out, written)
 
 
 def _read_bounded(
@@ -710,14 +746,14 @@ def _request(
     request = client.build_request(
         "GET", url, headers=headers, timeout=httpx.Timeout(timeout), extensions={"trace": trace}
     )
-    with _followed(client, request, guard) as response:
+    with _followed(client, request, guard, shown) as response:
         status = response.status_code
         if status == 304:
             if not conditional:
                 # Taken as "nothing new", it would hide a feed that never answers.
                 raise _refused("feed.unasked_304", url=shown)
             return _Fetched(None, response.headers, str(response.url), *_permanent(response))
-        if status != 200:
+        if status not in _FEED_STATUSES:
             phrase = f" {response.reason_phrase or ''}".rstrip()
             retry_after = None
             if status in (429, 503):
@@ -765,15 +801,19 @@ def _request(
 
 @contextlib.contextmanager
 def _followed(
-    client: httpx.Client, request: httpx.Request, guard: _RedirectGuard
+    client: httpx.Client, request: httpx.Request, guard: _RedirectGuard, shown: str
 ) -> Iterator[httpx.Response]:
     """The response to ``request`` (streamed) once its redirects are followed, each by
     httpx's own rules and limit (``client.max_redirects``) but checked by ``guard``
-    before it is sent. A redirect's own body is not read."""
+    before it is sent. A redirect's own body is not read. ``SourceError`` for a redirect
+    that does not say where to (``shown`` names the feed)."""
     history: list[httpx.Response] = []
     response = client.send(request, stream=True, follow_redirects=False)
     try:
-        while response.next_request is not None:
+        while True:
+            _check_location(response, shown)
+            if response.next_request is None:
+                break
             following = response.next_request
             response.close()
             history.append(response)
@@ -787,6 +827,30 @@ def _followed(
         yield response
     finally:
         response.close()
+
+
+# A redirect without a place to go to, said so (its code's Chinese is
+# ``yuqing.sources.reasons``'s, by the same English form). With an empty Location, httpx
+# took the redirect as one to the same URL and asked again until its limit ("too many
+# redirects"); without one, it gave the redirect itself as the answer ("HTTP 302").
+_NO_LOCATION = "feed.redirect_without_location"
+_NO_LOCATION_FORM = (
+    "{url}: redirected (HTTP {status}{phrase}) without a Location: the server did not "
+    "say where the feed is"
+)
+
+
+def _check_location(response: httpx.Response, shown: str) -> None:
+    if response.status_code not in _REDIRECTS:
+        return
+    if response.headers.get("location", "").strip():
+        return
+    params = {
+        "url": shown,
+        "status": str(response.status_code),
+        "phrase": f" {response.reason_phrase or ''}".rstrip(),
+    }
+    raise SourceRefused(Reason(_NO_LOCATION_FORM.format_map(params), _NO_LOCATION, params))
 
 
 # Redirects of a feed on a public address to an internal one (server-side request
@@ -1190,11 +1254,22 @@ def _parse_feed(
         (b"<!doctype html", b"<html")
     ):
         raise _refused("feed.html", url=shown)
+    if mime == "application/json" or mime.endswith("+json") or _starts_as_json(body):
+        # A JSON Feed (jsonfeed.org) or an API's answer: the XML parser's complaint at its
+        # first character ("invalid token", said as an unescaped & or <) sent its reader
+        # looking for a mistake in XML that is not there.
+        raise _refused("feed.not_a_feed", url=shown)
     problem = parsed.get("bozo_exception")
     if isinstance(problem, Exception):
         detail = _xml_problem(problem, body, lines_removed)
         raise _refused("feed.not_a_feed_detail", url=shown, detail=detail)
     raise _refused("feed.not_a_feed", url=shown)
+
+
+def _starts_as_json(body: bytes) -> bool:
+    """Whether ``body`` (UTF-8, maybe with its byte order mark) opens as JSON does."""
+    head = body[:1024].removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")
+    return head[:1] in (b"{", b"[")
 
 
 def _read_despite(
@@ -1606,9 +1681,11 @@ def _entries_to_items(
     author_kind: AuthorKind,
     notes: list[str],
     bases: tuple[str, str] = ("", ""),
+    written: dict[int, str] | None = None,
 ) -> Iterator[Item]:
     """``bases``: the feed's URL (ids are resolved against it) and the URL its body came
-    from (links are), both without user info."""
+    from (links are), both without user info. ``written`` gets the id as the feed wrote
+    it of each entry (by its place among those yielded) whose id was relative."""
     declared = str(parsed.feed.get("language") or "").strip()
     feed_language = _language_tag(declared)
     if declared and feed_language is None:
@@ -1626,6 +1703,10 @@ def _entries_to_items(
             feed_reason(code, url=shown, number=str(number), label=label, **params)
             for code, params in dropped
         )
+        if written is not None:
+            own = _written_id(entry)
+            if own is not None and own != obj.get("id"):
+                written[number - 1] = own
         garbled = _garbled(obj)
         if garbled is not None:
             yield Rejection(location, garbled)
@@ -1705,6 +1786,19 @@ def _entry_object(
 # post format's 20 characters for ``lang``; "_" (zh_CN) is read as "-".
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _MAX_LANGUAGE_CHARS = 20
+
+
+def _written_id(entry: Any) -> str | None:
+    """The entry's id as the feed wrote it, when it is relative (no scheme: "10086",
+    "/news/10086", "?p=12") and so resolved against the feed's URL in ``_entry_object``."""
+    raw_id = entry.get("id")
+    if not entry.get(_ID_IS_URI) or not isinstance(raw_id, str):
+        return None
+    try:
+        relative = not urlsplit(raw_id.strip()).scheme
+    except ValueError:
+        relative = True  # resolved as feedparser could: an id all the same
+    return _entry_id(raw_id) if relative else None
 
 
 def _language_tag(value: str) -> str | None:

@@ -1011,6 +1011,18 @@ def source_health(conn: Connection, source_id: int) -> Row[Any]:
     return row
 
 
+def ensure_source_health(conn: Connection, source_id: int) -> bool:
+    """Give the source an empty health record if it has none (a source stored by another
+    program or by hand, a record deleted): True when one was made. Without one, its
+    health was never written and its items never counted."""
+    made = conn.execute(
+        dialect_insert(conn, t.source_health)
+        .values(source_id=source_id, consecutive_failures=0, items_total=0)
+        .on_conflict_do_nothing(index_elements=["source_id"])
+    )
+    return bool(made.rowcount)
+
+
 def update_source_health(conn: Connection, source_id: int, **values: Any) -> None:
     conn.execute(
         update(t.source_health).where(t.source_health.c.source_id == source_id).values(**values)

@@ -244,3 +244,23 @@ def test_each_command_has_help(command: str, said: str) -> None:
     # In the language the command line was loaded in (its help is built at import).
     shown = CliRunner().invoke(app, ["feeds", command, "--help"])
     assert shown.exit_code == 0 and said in shown.output, shown.output
+
+
+def test_a_feed_without_a_health_record_is_listed_as_not_polled_then_polled(
+    cli: CliRunner, feeds: str, tmp_path: Path
+) -> None:
+    # A feed stored by another program, or its record lost: `feeds list` stopped with
+    # "not found" and listed no feed at all.
+    ok(cli, EN, "feeds", "add", f"{feeds}/county.xml", "--slug", "county", "--no-check")
+    ok(cli, EN, "feeds", "add", f"{feeds}/other.xml", "--slug", "other", "--no-check")
+    with store(tmp_path) as db:
+        db.execute(
+            "DELETE FROM source_health WHERE source_id = "
+            "(SELECT id FROM sources WHERE slug = 'county')"
+        )
+    rows = {row[0]: row for row in listed(cli)}
+    assert rows["county"][1] == "not polled yet" and rows["other"][1] == "not polled yet"
+    assert "last_success=-" in rows["county"]
+    assert {row[0]: row[1] for row in listed(cli, ZH)}["county"] == "尚未抓取"
+    assert "county" in serve_poll()
+    assert {row[0]: row[1] for row in listed(cli)}["county"] == "ok"

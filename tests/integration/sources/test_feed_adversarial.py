@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from tests.loopback import QuietHandler, serving
 
+from yuqing.runtime import feeds
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.feeds import poll_due_feeds
 from yuqing.sources.base import Located
@@ -200,22 +201,47 @@ def test_an_entry_id_does_not_depend_on_the_mirror_a_temporary_redirect_chose(
 
 
 def test_a_feed_that_fails_unexpectedly_does_not_stop_the_others_in_the_round(
-    ctx: Context, client: httpx.Client, base: str, caplog: pytest.LogCaptureFixture
+    ctx: Context,
+    client: httpx.Client,
+    base: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A feed without a health record (a row added by hand, or by a run stopped half-way)
+    # A feed whose poll raised (a health record missing did, before it was made again)
     # raised out of the round, first in every round: no feed after it was polled again.
+    # No stored row makes the poll raise now, so the failure is put in its way.
     ROUTES["/fine"] = (200, {"Content-Type": "text/xml"}, rss(item("urn:x:1", "通报")))
-    broken = add_feed(ctx, "broken", base + "/fine?broken")
+    add_feed(ctx, "broken", base + "/fine?broken")
     fine = add_feed(ctx, "fine", base + "/fine")
-    with ctx.db.write() as conn:
-        conn.execute(text("DELETE FROM source_health WHERE source_id = :id"), {"id": broken.id})
+    poll_one = feeds._poll_one
+
+    def failing(ctx: Context, client: httpx.Client, source: Any, state: Any) -> Any:
+        if source.slug == "broken":
+            raise RuntimeError("an odd row")
+        return poll_one(ctx, client, source, state)
+
+    monkeypatch.setattr(feeds, "_poll_one", failing)
     with caplog.at_level(logging.ERROR, logger="yuqing.runtime.feeds"):
         outcomes = {o.slug: o for o in poll_due_feeds(ctx, client)}
     assert outcomes["fine"].error is None
     assert outcomes["fine"].summary is not None and outcomes["fine"].summary.stored == 1
     assert outcomes["broken"].error is not None
     assert outcomes["broken"].error.code == "feed.fetch_failed"
-    assert "no health record" in outcomes["broken"].error
+    assert "an odd row" in outcomes["broken"].error
     assert "feed broken: its poll failed" in caplog.text
     with ctx.db.read() as conn:
         assert repo.source_health(conn, fine.id).last_success_at == NOW
+
+
+def test_a_feed_without_a_health_record_gets_one_and_is_polled(
+    ctx: Context, client: httpx.Client, base: str
+) -> None:
+    ROUTES["/fine"] = (200, {"Content-Type": "text/xml"}, rss(item("urn:x:1", "通报")))
+    lost = add_feed(ctx, "lost", base + "/fine")
+    with ctx.db.write() as conn:
+        conn.execute(text("DELETE FROM source_health WHERE source_id = :id"), {"id": lost.id})
+    outcomes = {o.slug: o for o in poll_due_feeds(ctx, client)}
+    assert outcomes["lost"].error is None
+    assert outcomes["lost"].summary is not None and outcomes["lost"].summary.stored == 1
+    with ctx.db.read() as conn:
+        assert repo.source_health(conn, lost.id).last_success_at == NOW
