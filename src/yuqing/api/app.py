@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
@@ -22,8 +23,8 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yuqing.api.incidents import build_router
-from yuqing.core.clock import utc
+from yuqing.api.incidents import Said, build_router, given_shown, said_answer
+from yuqing.core.clock import EARLIEST, LATEST, utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import (
     MAX_SOURCE_CHARS,
@@ -31,7 +32,7 @@ from yuqing.core.posts import (
     SourceCategory,
     refuse_json_constant,
 )
-from yuqing.core.reasons import slug_refusal
+from yuqing.core.reasons import Reason, slug_refusal
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.detection.model import DetectionConfig
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
@@ -57,6 +58,7 @@ from yuqing.web.i18n import (
     LANGUAGES,
     LEVEL_COLOURS,
     feed_error,
+    in_languages,
     level_name,
     pick_language,
     query_reason,
@@ -163,6 +165,31 @@ def event_keywords(summary: Any) -> list[str]:
         return []
     words = [str(k) for k in keywords if isinstance(k, str | int | float) and str(k).strip()]
     return [clip(w, MAX_KEYWORD_SHOWN) or "" for w in words[:MAX_KEYWORDS_SHOWN]]
+
+
+def spaced(query: str) -> str:
+    """``query`` with each tab and line break a space: they separate its words, as a
+    space does (``yuqing search`` and a monitor's query read them so: a query pasted from
+    a table, or over two lines), and the answer repeats none of them raw."""
+    return query.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def refuse_controls(query: str) -> None:
+    """Refuse a query holding a control character (NUL, ESC, DEL, a C1 control, a bidi
+    override), naming which and where: the search dropped it unsaid, and the answer
+    repeated it raw in ``query``. Tabs and line breaks are ``spaced`` before."""
+    found = NOT_IN_ONE_LINE.search(query)
+    if found is None:
+        return
+    char, position = f"U+{ord(found.group()):04X}", found.start() + 1
+    raise Said(
+        422,
+        f"the query holds the control character {char} at character {position}, which "
+        "cannot be searched for: remove it",
+        "search.control_character",
+        {"char": char, "position": position},
+        in_languages("api_search_control", char=char, position=position),
+    )
 
 
 def check_utf8_query(request: Request, *names: str) -> None:
@@ -323,6 +350,130 @@ def monitor_state(monitor: repo.MonitorInfo) -> tuple[str, QueryError | None]:
     except QueryError as exc:
         return "not-run", exc
     return ("active" if monitor.active else "paused"), None
+
+
+# The framework's refusals of a request's parameters (pydantic's error types), by the
+# catalogue's words for them (i18n "api_invalid_*") and the bound of the error's ``ctx``
+# they name.
+_INVALID_WORDS: dict[str, tuple[str, str | None]] = {
+    "missing": ("api_invalid_missing", None),
+    "int_parsing": ("api_invalid_integer", None),
+    "int_type": ("api_invalid_integer", None),
+    "int_from_float": ("api_invalid_integer", None),
+    "float_parsing": ("api_invalid_number", None),
+    "float_type": ("api_invalid_number", None),
+    "finite_number": ("api_invalid_number", None),
+    "bool_parsing": ("api_invalid_bool", None),
+    "bool_type": ("api_invalid_bool", None),
+    "greater_than_equal": ("api_invalid_at_least", "ge"),
+    "greater_than": ("api_invalid_more_than", "gt"),
+    "less_than_equal": ("api_invalid_at_most", "le"),
+    "less_than": ("api_invalid_less_than", "lt"),
+    "string_too_short": ("api_invalid_too_short", "min_length"),
+    "string_too_long": ("api_invalid_too_long", "max_length"),
+    "too_short": ("api_invalid_too_few", "min_length"),
+    "too_long": ("api_invalid_too_many", "max_length"),
+    "datetime_parsing": ("api_invalid_datetime", None),
+    "datetime_from_date_parsing": ("api_invalid_datetime", None),
+    "datetime_type": ("api_invalid_datetime", None),
+    "literal_error": ("api_invalid_choice", None),
+    "enum": ("api_invalid_choice", None),
+    "extra_forbidden": ("api_invalid_unknown_field", None),
+    "string_type": ("api_invalid_text", None),
+    "dict_type": ("api_invalid_object", None),
+    "model_type": ("api_invalid_object", None),
+    "model_attributes_type": ("api_invalid_object", None),
+    "list_type": ("api_invalid_list", None),
+    "json_invalid": ("api_invalid_json", None),
+}
+# The longest value a refusal repeats of what the client sent (on one line), and the
+# longest name of a parameter or of a body's field.
+MAX_VALUE_SAID = 40
+MAX_PARAMETER_SAID = 100
+# The framework's own words, when the catalogue has none for a problem.
+MAX_PROBLEM_SAID = 300
+
+
+def _parameter_name(parts: Sequence[object]) -> str:
+    """A parameter or a body's field as a client names it: ``limit``, ``by.role``,
+    ``links[2]``."""
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return clip(name, MAX_PARAMETER_SAID) or ""
+
+
+def invalid_request(errors: Sequence[Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The framework's refusal of a request's parameters or body, as the API's own
+    refusals are said: a stable ``code`` (``request.invalid_parameter``, or
+    ``request.invalid_body``), the ``params`` it names (the parameter, where it is, the
+    problem's type, the bound it breaks, the value given, bounded; how many problems in
+    all) and its message in each language: the first problem, the others counted (the
+    answer's ``detail`` lists each)."""
+    first: Mapping[str, Any] = errors[0] if errors else {}
+    loc = list(first.get("loc", ()))
+    where = str(loc[0]) if loc else "body"
+    kind = str(first.get("type", ""))
+    ctx = first.get("ctx")
+    ctx = ctx if isinstance(ctx, Mapping) else {}
+    # A body that is not JSON is located by the character its parser stopped at.
+    name = "" if kind == "json_invalid" else _parameter_name(loc[1:])
+    given = first.get("input")
+    value = (
+        clip(given, MAX_VALUE_SAID)
+        if isinstance(given, str | int | float) and not isinstance(given, bool)
+        else ("true" if given else "false")
+        if isinstance(given, bool)
+        else None
+    )
+    key, bound = _INVALID_WORDS.get(kind, ("api_invalid_other", None))
+    limit = ctx.get(bound) if bound is not None else None
+    # A value of another kind (an object, a list, null) is named by its kind.
+    kinds = {dict: "{…}", list: "[…]", type(None): "null"}
+    said_value = value if value is not None else kinds.get(type(given), "…")
+    values: dict[str, Any] = {"name": name, "value": said_value, "limit": limit}
+    if kind == "missing" and where == "body" and not name:
+        key = "api_invalid_no_body"
+    elif kind == "string_too_short" and limit == 1:
+        key = "api_invalid_empty"
+    elif kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected) or [expected]
+        values["expected"] = {"zh": "、".join(choices), "en": ", ".join(choices)}
+    elif kind == "value_error":
+        error = ctx.get("error")
+        said = error.args[0] if isinstance(error, ValueError) and error.args else None
+        code = said.code if isinstance(said, Reason) else None
+        if code == "text.control_character":
+            key = "api_invalid_control"
+            values.update(said.params if isinstance(said, Reason) else {})
+        elif code == "time.no_offset":
+            key = "api_invalid_no_offset"
+        elif code == "time.out_of_range":
+            key = "api_invalid_out_of_range"
+            values.update(earliest=EARLIEST.year, latest=LATEST.year)
+    if key == "api_invalid_other":
+        problem = str(first.get("msg", "")).removeprefix("Value error, ")
+        values["reason"] = clip(problem, MAX_PROBLEM_SAID)
+    # Where it is, in each language: "参数“limit”", "the body's field by.role".
+    located = bool(name) and where in ("query", "path", "body", "header", "cookie")
+    subject = {}
+    for lang in LANGUAGES:
+        say = translator(lang)
+        subject[lang] = say(f"api_in_{where}").format(name=name) if located else say("api_the_body")
+    values["subject"] = subject
+    message = in_languages(key, **values)
+    if len(errors) > 1:
+        more = in_languages("api_invalid_more", n=len(errors) - 1)
+        message = {lang: message[lang] + more[lang] for lang in message}
+    params: dict[str, Any] = {"parameter": name or None, "location": where, "problem": kind}
+    if limit is not None:
+        params["limit"] = limit if isinstance(limit, int | float) else clip(limit, 40)
+    if value is not None and kind != "missing":
+        params["value"] = value
+    params["count"] = len(errors)
+    code = "request.invalid_body" if where == "body" else "request.invalid_parameter"
+    return code, params, message
 
 
 def query_refused(exc: QueryError, lang: str | None) -> JSONResponse:
@@ -1113,20 +1264,45 @@ def create_app(
         return error_page(request, 503)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    async def invalid_parameters(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(_MACHINE_PATHS):
+            errors = exc.errors()
             # FastAPI's own answer echoes every bad value whole (a 100,000-item list, a
-            # long id): say where and what, bounded, without the input.
+            # long id): say where and what, bounded, without the input. ``detail`` is
+            # the framework's list as programs read it; the code, params and message
+            # (in the reader's language) as the API's other refusals have them.
             problems = [
                 {
                     "loc": [str(part)[:100] for part in error.get("loc", ())][:10],
                     "msg": str(error.get("msg", ""))[:300],
                     "type": error.get("type"),
                 }
-                for error in exc.errors()[:20]
+                for error in errors[:20]
             ]
-            return JSONResponse({"detail": problems}, status_code=422)
+            code, params, message = invalid_request(errors)
+            language = page_language(request)
+            return JSONResponse(
+                {
+                    "detail": problems,
+                    "code": code,
+                    "params": params,
+                    "message": message[language],
+                },
+                status_code=422,
+                headers={
+                    "Vary": "Accept-Language",
+                    "Content-Language": "en" if language == "en" else "zh-CN",
+                },
+            )
         return error_page(request, 422)
+
+    @app.exception_handler(Said)
+    async def api_refusal(request: Request, exc: Said) -> Response:
+        # The API's own refusals (an unknown state or role, a time, a search's control
+        # character): the code and params for programs, the message for a person.
+        if request.url.path.startswith(_MACHINE_PATHS):
+            return said_answer(exc, page_language(request))
+        return error_page(request, exc.status_code)
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, exc: QueryError) -> Response:
@@ -1289,11 +1465,12 @@ def create_app(
         )
     _get_and_head(app, "/incidents/{incident_id:path}", incident_page, response_class=HTMLResponse)
 
-    @app.get("/api/v1/stats")
     def stats() -> dict[str, Any]:
         return overview_data(ctx)
 
-    @app.get("/api/v1/search")
+    # Every JSON GET answers HEAD too, as /healthz does (monitoring probes send it).
+    _get_and_head(app, "/api/v1/stats", stats)
+
     def search(
         request: Request,
         response: Response,
@@ -1312,16 +1489,20 @@ def create_app(
 
         check_utf8_query(request, "q")
         check_length(q)
+        q = spaced(q)
         check_query(q)  # a QueryError answers 422 with its code (query_error)
         query_terms = ctx.ingestor.pipeline.query_terms
         terms = query_terms(q)
         if not terms:
-            # "No hits" would say the archive has none; the query itself asks for nothing.
+            # "No hits" would say the archive has none; the query itself asks for nothing
+            # (nothing but control characters, maybe: repeated as their code points).
             raise QueryError(
                 f"the query {q[:40]!r} has no words to search for",
                 "search.no_terms",
-                {"query": q[:40]},
+                {"query": given_shown(q[:40], 80)},
             )
+        # Words, and a control character among them: said, rather than dropped.
+        refuse_controls(q)
         with ctx.db.read() as conn:
             # One more than asked for: whether the limit cut the results.
             found = search_posts(conn, terms, limit=limit + 1)
@@ -1345,6 +1526,8 @@ def create_app(
                 {"code": h.code, "params": h.params, "message": h.text(language)} for h in hints
             ]
         return shown
+
+    _get_and_head(app, "/api/v1/search", search)
 
     @app.post("/api/v1/posts")
     async def push_posts(
@@ -1456,9 +1639,10 @@ def create_app(
         }
         return JSONResponse(content, status_code=200 if summary.ok else 422)
 
-    @app.get("/api/v1/sources")
     def sources() -> list[dict[str, Any]]:
         with ctx.db.read() as conn:
             return sources_with_health(conn, ctx.clock.now(), time_formatter(ctx))
+
+    _get_and_head(app, "/api/v1/sources", sources)
 
     return app

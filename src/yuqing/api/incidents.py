@@ -17,11 +17,18 @@ person or role may not do it; 409 for a move the lifecycle forbids; 422 for inva
 has its stable ``code`` (``person.lacks_role``, ``transition.forbidden``, ``task.unknown``
 ...) and the ``params`` it names; and, when the request asks with ``?lang=zh`` or
 ``?lang=en`` (any route, as the incident answers take it), ``message``: the refusal said
-in that language for a person (``yuqing.incidents.refusals``).
-What is read back from the store is shown bounded and without control characters.
+in that language for a person (``yuqing.incidents.refusals``). The API's own refusals
+(``Said``: an unknown state, role or unit; a time without its offset, out of range or
+not ahead; an empty report period) have a ``message`` always, in the reader's language as
+below; so does a parameter or a body the framework refuses (``app.invalid_request``).
+What is read back from the store, and what a refusal repeats of a client's value, is
+shown bounded and without control characters.
+
+Every JSON GET answers HEAD as it does, without the body (monitoring probes).
 
 An incident's answer, and each incident of the list, says what is meant for a person
-(each timeline entry's ``sentence``, the level's and the lead unit's names) in Chinese, or
+(each timeline entry's ``sentence``, the state's, the level's and the lead unit's names:
+``state_name``, ``level_name``, ``lead_unit_name``) in Chinese, or
 in English with ``?lang=en`` or, without ``?lang``, an Accept-Language preferring it, as
 the console's pages choose (``reader_language``); the codes and times a program reads are
 the same in both (``get_incident``).
@@ -51,7 +58,7 @@ from pydantic import (
     field_validator,
 )
 
-from yuqing.core.clock import checked_utc, local_minute, utc
+from yuqing.core.clock import EARLIEST, LATEST, checked_utc, local_minute, utc
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
@@ -65,7 +72,13 @@ from yuqing.incidents.lifecycle import (
     State,
 )
 from yuqing.incidents.refusals import Reason, refusal, refusal_of, refusal_text
-from yuqing.incidents.timeline import Actor, EntryKind, TimelineEntry, entry_sentence
+from yuqing.incidents.timeline import (
+    STATE_NAMES,
+    Actor,
+    EntryKind,
+    TimelineEntry,
+    entry_sentence,
+)
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
     TRANSITIONS,
@@ -76,7 +89,7 @@ from yuqing.runtime.incident_service import (
 from yuqing.runtime.notify_store import AckTokens
 from yuqing.storage import incident_repo
 from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
-from yuqing.web.i18n import level_name, pick_language, translator
+from yuqing.web.i18n import in_languages, level_name, pick_language, translator
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -102,9 +115,18 @@ def _control(text: str, pattern: re.Pattern[str]) -> str | None:
 
 def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
     def check(value: str) -> str:
-        problem = _control(value, pattern)
-        if problem:
-            raise ValueError(f"{problem}; remove it")
+        found = pattern.search(value)
+        if found is not None:
+            char, position = f"U+{ord(found.group()):04X}", found.start() + 1
+            # Coded, so that the answer says it in the reader's language too
+            # (``app.invalid_request``); the English is as it always read.
+            raise ValueError(
+                Reason(
+                    f"holds the control character {char} at character {position}; remove it",
+                    "text.control_character",
+                    {"char": char, "position": position},
+                )
+            )
         return value
 
     return AfterValidator(check)
@@ -156,9 +178,19 @@ class PatrolIn(Body):
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00")
+            raise ValueError(
+                Reason(
+                    "give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00",
+                    "time.no_offset",
+                )
+            )
         if value is not None:
-            checked_utc(value, "observed_at")
+            try:
+                checked_utc(value, "observed_at")
+            except ValueError as exc:
+                raise ValueError(
+                    Reason(str(exc), "time.out_of_range", {"value": value.isoformat()})
+                ) from None
         return value
 
 
@@ -247,13 +279,34 @@ def _signals(data: dict[str, Any]) -> Signals:
 
 
 def _aware(moment: datetime | None, field: str) -> datetime | None:
+    """``moment`` checked as a time the API can take: with its UTC offset (a time without
+    one means a different moment in each zone), within the years 1900-9000."""
     if moment is not None and moment.tzinfo is None:
-        raise HTTPException(422, f"{field}: give a time with its UTC offset")
+        raise Said(
+            422,
+            f"{field}: give a time with its UTC offset",
+            "time.no_offset",
+            {"field": field},
+            in_languages("api_time_no_offset", field=field),
+        )
     if moment is not None:
         try:
             checked_utc(moment, field)
         except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+            value = moment.isoformat()
+            raise Said(
+                422,
+                str(exc),
+                "time.out_of_range",
+                {"field": field, "value": value},
+                in_languages(
+                    "api_time_out_of_range",
+                    field=field,
+                    value=value,
+                    earliest=EARLIEST.year,
+                    latest=LATEST.year,
+                ),
+            ) from None
     return moment
 
 
@@ -268,10 +321,24 @@ def _ahead(moment: datetime | None, field: str, now: datetime) -> datetime | Non
     moment = _aware(moment, field)
     if moment is None:
         return None
+    value = moment.isoformat()
     if moment <= now:
-        raise HTTPException(422, f"{field}: {moment.isoformat()} is not after now ({_iso(now)})")
+        shown_now = _iso(now) or ""
+        raise Said(
+            422,
+            f"{field}: {value} is not after now ({shown_now})",
+            "time.not_ahead",
+            {"field": field, "value": value, "now": shown_now},
+            in_languages("api_time_not_ahead", field=field, value=value, now=shown_now),
+        )
     if moment > now + MAX_AHEAD:
-        raise HTTPException(422, f"{field}: {moment.isoformat()} is more than a year ahead")
+        raise Said(
+            422,
+            f"{field}: {value} is more than a year ahead",
+            "time.too_far_ahead",
+            {"field": field, "value": value},
+            in_languages("api_time_too_far", field=field, value=value),
+        )
     return moment
 
 
@@ -324,6 +391,67 @@ class Refused(HTTPException):
     def __init__(self, status_code: int, detail: str, said: Reason) -> None:
         super().__init__(status_code, detail)
         self.said = said
+
+
+class Said(HTTPException):
+    """A refusal of the API's own (a query parameter, a time, a period), not the engine's:
+    answered with ``detail`` (English) as every error is, its stable ``code``, the
+    ``params`` it names and ``message`` in the reader's language, always: ``?lang``, else
+    Accept-Language, else Chinese (``said_answer``, by the app's handler of it).
+    ``message`` holds its sentence in each language (``i18n.in_languages``)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        code: str,
+        params: Mapping[str, Any],
+        message: Mapping[str, str],
+    ) -> None:
+        super().__init__(status_code, _bounded(detail))
+        self.code = code
+        self.params = dict(params)
+        self.message = dict(message)
+
+
+def said_answer(said: Said, language: str) -> JSONResponse:
+    """The JSON answer to a ``Said`` in ``language`` ("zh" or "en"), which it names."""
+    content = {
+        "detail": said.detail,
+        "code": said.code,
+        "params": _shown(said.params),
+        "message": _bounded(said.message.get(language) or said.message.get("zh", said.detail)),
+    }
+    response = JSONResponse(content, status_code=said.status_code, headers=said.headers)
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Language"] = "en" if language == "en" else "zh-CN"
+    return response
+
+
+def _listed(named: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Codes with their names, as a refusal lists what is allowed, in each language:
+    ``responding（处置中）、closed（已结案）`` / ``responding (Responding), closed (Closed)``."""
+    zh = [f"{code}（{_line(names[0], MAX_NAME_SHOWN)}）" for code, names in named.items()]
+    en = [f"{code} ({_line(names[1], MAX_NAME_SHOWN)})" for code, names in named.items()]
+    return {"zh": "、".join(zh), "en": ", ".join(en)}
+
+
+def given_shown(value: str, limit: int) -> str:
+    """A value a client sent, as a refusal repeats it: each control character written as
+    its code point (U+001B), so that one made of them alone is not repeated as nothing,
+    and bounded."""
+    return cut(NOT_IN_ONE_LINE.sub(lambda m: f"U+{ord(m.group()):04X}", value), limit)
+
+
+def _state_name(state: object, language: str) -> str | None:
+    """An incident's state as a person names it in ``language`` (the console's words); a
+    state this version has no name for as stored (bounded)."""
+    if not isinstance(state, str) or not state:
+        return None
+    names = STATE_NAMES.get(state)
+    if names is None:
+        return _line(state, 80)
+    return names[1] if language == "en" else names[0]
 
 
 def _refused(status: int, error: Exception) -> HTTPException:
@@ -533,6 +661,8 @@ def _incident_data(
         "title": incident.title,
         "origin": incident.origin,
         "state": incident.state.value,
+        # The state as the console names it, in ``lang`` (处置中 / Responding).
+        "state_name": _state_name(incident.state.value, language),
         "level": incident.level.value if incident.level else None,
         # The plan's own name of the level (III级（较大）), as it always was; ``level_name``
         # is the level as the console names it, in ``lang`` (III级（黄色） / Level III
@@ -656,6 +786,8 @@ def _summary(row: Any, lang: str, plan: Any) -> dict[str, Any]:
             "title": row.title,
             "origin": row.origin,
             "state": row.state,
+            # 处置中 / Responding, as get_incident and the console name it.
+            "state_name": _state_name(row.state, language),
             "level": row.level,
             # III级（黄色） / Level III (yellow), as get_incident and the console name it.
             "level_name": level_name(_line(level, 8), translator(language)) if level else None,
@@ -845,14 +977,28 @@ def build_router(ctx: Context) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         """The incidents, the most recently opened first; ``state`` (repeatable) keeps
-        those in these states. Each says its level (``level_name``) and lead unit
-        (``lead_unit_name``) for a person in the language of ``?lang`` (or the client's
-        Accept-Language; Chinese otherwise), as ``GET /api/v1/incidents/{id}`` does, and
-        names it (``lang``); the codes beside them are the same in both."""
-        unknown = sorted(set(state or ()) - {s.value for s in State})
+        those in these states (an unknown one is refused, ``incident.unknown_state``,
+        listing the states with their names). Each says its state (``state_name``), level
+        (``level_name``) and lead unit (``lead_unit_name``) for a person in the language
+        of ``?lang`` (or the client's Accept-Language; Chinese otherwise), as
+        ``GET /api/v1/incidents/{id}`` does, and names it (``lang``); the codes beside
+        them are the same in both."""
+        known = [s.value for s in State]
+        unknown = sorted(set(state or ()) - set(known))
         if unknown:
-            known = ", ".join(s.value for s in State)
-            raise HTTPException(422, f"unknown state {unknown[0]!r}; expected one of {known}")
+            # Said as the console names the states, each with its code to write.
+            value = given_shown(unknown[0], 80)
+            raise Said(
+                422,
+                f"unknown state {value!r}; expected one of {', '.join(known)}",
+                "incident.unknown_state",
+                {"state": value, "allowed": known},
+                in_languages(
+                    "api_unknown_state",
+                    state=value,
+                    allowed=_listed({s: STATE_NAMES.get(s, (s, s)) for s in known}),
+                ),
+            )
         svc = service()
         rows = call(lambda: svc.summaries(states=state, limit=limit))
         plan = _plan_or_none(svc) if rows else None
@@ -880,7 +1026,8 @@ def build_router(ctx: Context) -> APIRouter:
 
         ``?lang=en`` says what is meant for a person in English; Chinese otherwise (the
         default, and for a language it does not speak), as the console's pages do. The
-        answer's ``lang`` names the language used. ``level_name`` is the level as the
+        answer's ``lang`` names the language used. ``state_name`` is the state as the
+        console names it (处置中, Responding). ``level_name`` is the level as the
         console names it in that language (III级（黄色）, Level III (yellow));
         ``level_name_zh`` the plan's own Chinese name of it (III级（较大）).
 
@@ -1211,6 +1358,22 @@ def build_router(ctx: Context) -> APIRouter:
     ) -> dict[str, Any]:
         to = _aware(end, "to") or now()
         begin = _aware(start, "from") or to - timedelta(days=7)
+        if to <= begin:
+            # Each time as the client gave it (its own offset); "now" in the console's zone.
+            shown_start = begin.isoformat()
+            shown_end = to.isoformat() if end is not None else utc(to).astimezone(zone).isoformat()
+            raise Said(
+                422,
+                "the report period must end after it starts",
+                "report.empty_period",
+                {"from": shown_start, "to": shown_end},
+                in_languages(
+                    "api_report_period",
+                    start=shown_start,
+                    end=shown_end,
+                    now={} if end is not None else in_languages("api_report_period_now"),
+                ),
+            )
         return call(lambda: report_view(service(), begin, to))
 
     @router.get(api + "/plan")
@@ -1226,15 +1389,24 @@ def build_router(ctx: Context) -> APIRouter:
         moment = _aware(at, "at") or now()
         svc = service()
         # An unknown unit or role answered "nobody on duty", the answer that starts a
-        # search for a gap in the roster: a misspelt name is said instead.
-        for field, value, known in (
-            ("unit", unit, svc.plan.spec.units),
-            ("role", role, svc.plan.spec.roles),
-        ):
+        # search for a gap in the roster: a misspelt name is said instead, with the
+        # plan's, each by its code and its name.
+        known_units = {k: (u.name_zh, u.name_en) for k, u in svc.plan.spec.units.items()}
+        known_roles = {k: (r.name_zh, r.name_en) for k, r in svc.plan.spec.roles.items()}
+        for field, value, known in (("unit", unit, known_units), ("role", role, known_roles)):
             if value is not None and value not in known:
+                shown = given_shown(value, 80)
                 names = ", ".join(sorted(known))
-                raise HTTPException(
-                    422, f"{field}: the plan has no {field} {value!r}; it has {names}"
+                raise Said(
+                    422,
+                    f"{field}: the plan has no {field} {shown!r}; it has {names}",
+                    f"roster.unknown_{field}",
+                    {field: shown, "allowed": sorted(known)},
+                    in_languages(
+                        f"api_unknown_{field}",
+                        **{field: shown},
+                        allowed=_listed(dict(sorted(known.items()))),
+                    ),
                 )
         people = svc.on_duty(moment, unit=unit, role=role)
         return _shown_dict(
@@ -1309,5 +1481,18 @@ def build_router(ctx: Context) -> APIRouter:
             )
             for row in rows
         ]
+
+    # Monitoring probes and link checkers ask with HEAD: every JSON GET answers it as
+    # the GET does (status and headers, without the body), each a route of its own, so
+    # the OpenAPI ids stay one per operation (as app._get_and_head makes them).
+    for route in list(router.routes):
+        if isinstance(route, APIRoute) and route.methods == {"GET"} and route.path.startswith(api):
+            router.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                name=f"{route.name}_head",
+                response_class=route.response_class,
+            )
 
     return router

@@ -496,6 +496,156 @@ _STRINGS: dict[str, dict[str, str]] = {
     "forum": {"zh": "论坛社区", "en": "Forums"},
     "social": {"zh": "社交媒体", "en": "Social media"},
     "other": {"zh": "其他", "en": "Other"},
+    # -- the JSON API's own refusals (api.app, api.incidents): ``message`` -------------
+    # A parameter the framework refused (a missing or badly typed one): where it is...
+    "api_in_query": {"zh": "参数“{name}”", "en": "the parameter {name}"},
+    "api_in_path": {"zh": "地址中的“{name}”", "en": "{name} in the address"},
+    "api_in_body": {"zh": "请求体字段“{name}”", "en": "the body's field {name}"},
+    "api_in_header": {"zh": "请求头“{name}”", "en": "the header {name}"},
+    "api_in_cookie": {"zh": "Cookie“{name}”", "en": "the cookie {name}"},
+    "api_the_body": {"zh": "请求体", "en": "the body"},
+    # ... and what is wrong with it ({subject}: one of the above).
+    "api_invalid_missing": {"zh": "缺少{subject}：这是必填项", "en": "{subject} is required"},
+    "api_invalid_no_body": {
+        "zh": "缺少请求体：请以 JSON 发送（Content-Type: application/json）",
+        "en": "the request has no body: send it as JSON (Content-Type: application/json)",
+    },
+    "api_invalid_json": {
+        "zh": "请求体不是有效的 JSON：请检查引号、逗号和括号",
+        "en": "the body is not valid JSON: check its quotes, commas and brackets",
+    },
+    "api_invalid_integer": {
+        "zh": "{subject}应为整数，收到的是“{value}”",
+        "en": "{subject} must be a whole number, not “{value}”",
+    },
+    "api_invalid_number": {
+        "zh": "{subject}应为数字，收到的是“{value}”",
+        "en": "{subject} must be a number, not “{value}”",
+    },
+    "api_invalid_bool": {
+        "zh": "{subject}应为 true 或 false，收到的是“{value}”",
+        "en": "{subject} must be true or false, not “{value}”",
+    },
+    "api_invalid_at_least": {
+        "zh": "{subject}不能小于 {limit}（收到的是 {value}）",
+        "en": "{subject} must be at least {limit} (not {value})",
+    },
+    "api_invalid_more_than": {
+        "zh": "{subject}必须大于 {limit}（收到的是 {value}）",
+        "en": "{subject} must be more than {limit} (not {value})",
+    },
+    "api_invalid_at_most": {
+        "zh": "{subject}不能大于 {limit}（收到的是 {value}）",
+        "en": "{subject} must be at most {limit} (not {value})",
+    },
+    "api_invalid_less_than": {
+        "zh": "{subject}必须小于 {limit}（收到的是 {value}）",
+        "en": "{subject} must be less than {limit} (not {value})",
+    },
+    "api_invalid_empty": {"zh": "{subject}不能为空", "en": "{subject} must not be empty"},
+    "api_invalid_too_short": {
+        "zh": "{subject}至少要有 {limit} 个字符",
+        "en": "{subject} must be at least {limit} characters long",
+    },
+    "api_invalid_too_long": {
+        "zh": "{subject}最多 {limit} 个字符",
+        "en": "{subject} must be at most {limit} characters long",
+    },
+    "api_invalid_too_many": {
+        "zh": "{subject}最多只能给 {limit} 个",
+        "en": "{subject} takes at most {limit} values",
+    },
+    "api_invalid_too_few": {
+        "zh": "{subject}至少要给 {limit} 个",
+        "en": "{subject} needs at least {limit} values",
+    },
+    "api_invalid_datetime": {
+        "zh": "{subject}应为带时区偏移的日期时间（ISO 8601），例如 2025-10-01T09:30:00+08:00，"
+        "收到的是“{value}”",
+        "en": "{subject} must be a date and time in ISO 8601 with its UTC offset, e.g. "
+        "2025-10-01T09:30:00+08:00, not “{value}”",
+    },
+    "api_invalid_choice": {
+        "zh": "{subject}应为以下之一：{expected}（收到的是“{value}”）",
+        "en": "{subject} must be one of {expected} (not “{value}”)",
+    },
+    "api_invalid_unknown_field": {
+        "zh": "请求体中有不接受的字段“{name}”：请删去它，或核对拼写",
+        "en": "the body has a field {name} this request does not take: remove it or check "
+        "its spelling",
+    },
+    "api_invalid_text": {"zh": "{subject}应为文本", "en": "{subject} must be text"},
+    "api_invalid_object": {
+        "zh": "{subject}应为 JSON 对象（{{…}}）",
+        "en": "{subject} must be a JSON object ({{…}})",
+    },
+    "api_invalid_list": {"zh": "{subject}应为列表（[…]）", "en": "{subject} must be a list ([…])"},
+    "api_invalid_control": {
+        "zh": "{subject}的第 {position} 个字符是控制字符（{char}）：请删去它",
+        "en": "{subject} holds the control character {char} at character {position}: remove it",
+    },
+    "api_invalid_no_offset": {
+        "zh": "{subject}须带时区偏移，例如 2025-10-01T09:30:00+08:00",
+        "en": "{subject} needs its UTC offset, e.g. 2025-10-01T09:30:00+08:00",
+    },
+    "api_invalid_out_of_range": {
+        "zh": "{subject}的时间 {value} 超出可用范围（{earliest} 年至 {latest} 年）",
+        "en": "{subject} {value} is outside the years {earliest}-{latest}",
+    },
+    # A problem without words of its own here: the framework's English, bounded.
+    "api_invalid_other": {"zh": "{subject}的值不可用（{reason}）", "en": "{subject}: {reason}"},
+    "api_invalid_more": {
+        "zh": "（另有 {n} 处问题，详见 detail）",
+        "en": " (and {n} more: see detail)",
+    },
+    # GET /api/v1/incidents?state=: {allowed} lists each state's code with its name.
+    "api_unknown_state": {
+        "zh": "没有“{state}”这个处置状态。可用的状态：{allowed}",
+        "en": "there is no state “{state}”; the states are {allowed}",
+    },
+    # GET /api/v1/roster/on-duty?role= / ?unit=: the plan's roles and units.
+    "api_unknown_role": {
+        "zh": "预案中没有岗位“{role}”。可用的岗位：{allowed}",
+        "en": "the plan has no role “{role}”; its roles are {allowed}",
+    },
+    "api_unknown_unit": {
+        "zh": "预案中没有单位“{unit}”。可用的单位：{allowed}",
+        "en": "the plan has no unit “{unit}”; its units are {allowed}",
+    },
+    # GET /api/v1/reports/clocks?from=&to=
+    "api_report_period": {
+        "zh": "报告时段的结束时间 to（{end}）必须晚于开始时间 from（{start}）{now}",
+        "en": "the report period must end after it starts: to ({end}) is not after from "
+        "({start}){now}",
+    },
+    "api_report_period_now": {
+        "zh": "；未给出 to 时为当前时间",
+        "en": "; without to, it is now",
+    },
+    # A time given to the API (``from``, ``at``, ``deadline`` ...).
+    "api_time_no_offset": {
+        "zh": "“{field}”的时间须带时区偏移，例如 2025-10-01T09:30:00+08:00",
+        "en": "{field}: give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00",
+    },
+    "api_time_out_of_range": {
+        "zh": "“{field}”的时间 {value} 超出可用范围（{earliest} 年至 {latest} 年）",
+        "en": "{field}: {value} is outside the years {earliest}-{latest}",
+    },
+    "api_time_not_ahead": {
+        "zh": "“{field}”的时间 {value} 不晚于现在（{now}）：请给一个将来的时间",
+        "en": "{field}: {value} is not after now ({now}): give a time still to come",
+    },
+    "api_time_too_far": {
+        "zh": "“{field}”的时间 {value} 距现在超过一年",
+        "en": "{field}: {value} is more than a year ahead",
+    },
+    # GET /api/v1/search?q= holding a control character (NUL, ESC, DEL, a bidi override).
+    "api_search_control": {
+        "zh": "检索式的第 {position} 个字符是控制字符（{char}），无法检索：请删去它（多半是"
+        "复制粘贴时带入的）",
+        "en": "the query holds the control character {char} at character {position}, "
+        "which cannot be searched for: remove it (it most likely came with a copy and paste)",
+    },
 }
 
 
@@ -553,6 +703,19 @@ def translator(lang: str) -> Callable[[str], str]:
         return entry.get(lang) or entry["zh"]
 
     return translate
+
+
+def in_languages(key: str, **values: object) -> dict[str, str]:
+    """The sentence ``key`` in each language spoken here, ``values`` put in: a value
+    given as a mapping of language to text is put in in each language."""
+    said = {}
+    for lang in LANGUAGES:
+        put = {
+            name: value.get(lang, "") if isinstance(value, Mapping) else value
+            for name, value in values.items()
+        }
+        said[lang] = translator(lang)(key).format_map(put)
+    return said
 
 
 # The level colours of the plan shipped with yuqing (I red ... IV blue), by which the
