@@ -1080,6 +1080,13 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
                 "left": duration_words(c.time_left(now), lang)
                 if c.running and c.time_left(now).total_seconds() > 0
                 else None,
+                # Missed and not done yet: how long ago its deadline passed ("已超时"
+                # alone left the reader to work it out from the due time).
+                "overdue_by": duration_words(-c.time_left(now), lang)
+                if c.status.value == "missed"
+                and c.completed_at is None
+                and c.time_left(now).total_seconds() < 0
+                else None,
                 "delay": duration_words(c.delay, lang)
                 if c.delay is not None and c.delay.total_seconds() >= 60
                 else None,

@@ -31,6 +31,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     # A bar's tooltip: its minute and its posts, with their unit ("10:05: 3" said neither).
     "chart_bar": {"zh": "{at}：{n} 条", "en": "{at}: {n} posts"},
     "chart_bar_one": {"zh": "{at}：1 条", "en": "{at}: 1 post"},
+    # Under the chart: its last bar is the minute under way (drawn pale), not a fall.
+    "chart_partial": {
+        "zh": "最右侧浅色的一栏是当前这一分钟，信息仍在入库，条数还会增加。",
+        "en": "The pale last bar is the minute now under way: its posts are still coming in.",
+    },
     # The page reloads itself (a meta refresh; it runs no script): said, so that a duty
     # officer knows the figures are live and why the page redraws.
     "refresh": {"zh": "自动刷新", "en": "Refreshes"},
@@ -428,7 +433,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     # -- an incident's page ---------------------------------------------------------------
     "incident_id": {"zh": "编号", "en": "Number"},
     "concerned_unit": {"zh": "事发单位", "en": "Unit concerned"},
-    "incident_origin": {"zh": "来源", "en": "Opened from"},
+    # Not 来源, which the console uses for the sources posts come from.
+    "incident_origin": {"zh": "立案方式", "en": "Opened from"},
     "incident_place": {"zh": "地点", "en": "Place"},
     "detected_at": {"zh": "发现时间", "en": "Detected"},
     "incident_event_link": {
@@ -470,6 +476,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "clock_unknown": {"zh": "状态不明", "en": "Unknown"},
     "clock_left": {"zh": "剩余 {span}", "en": "{span} left"},
     "clock_delay": {"zh": "延误 {span}", "en": "{span} late"},
+    # A deadline missed and not done yet: how long ago it passed (under "已超时").
+    "clock_overdue_by": {"zh": "已超过截止时间 {span}", "en": "{span} past the deadline"},
     "incident_no_clocks": {
         "zh": "尚未开始计时（定级后开始）。",
         "en": "No deadline started yet (they start once the level is set).",

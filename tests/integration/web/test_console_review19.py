@@ -300,6 +300,12 @@ def test_a_deadline_done_late_is_said_so_and_not_in_red(ctx: Context, late: dict
     assert "Done late" in incident_en
     overdue_rows = _rows(_pages(ctx, f"/incidents/{late['overdue']}")[0], "clocks")
     assert any(r.startswith('<tr class="failing">') and "已超时" in r for r in overdue_rows)
+    # How long ago its deadline passed, not left to be worked out from the due time.
+    overdue_staff = next(r for r in overdue_rows if "到岗" in r)
+    assert "已超过截止时间 30 分钟" in overdue_staff
+    overdue_en = _rows(_pages(ctx, f"/incidents/{late['overdue']}")[1], "clocks")
+    assert any("30 min past the deadline" in r for r in overdue_en)
+    assert "past the deadline" not in staff and "已超过截止时间" not in staff
 
 
 # -- 6. the English sources table in words ---------------------------------------------------

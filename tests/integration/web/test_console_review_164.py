@@ -93,6 +93,7 @@ def test_the_minute_under_way_is_drawn_pale_not_as_a_fall_in_the_volume(
     # The last bar alone, the minute 10:30 now under way, is marked as such.
     assert ['class="partial"' in r for r in rects] == [False] * (len(rects) - 1) + [True]
     assert re.search(r'id="chart-to">10:30</span>', page)
+    assert 'id="chart-partial">最右侧浅色的一栏是当前这一分钟' in page
     with serving(ctx) as base:
         target, session = chromium.open(f"{base}/?lang=zh", 1366, phone=False)
         fills = chromium.evaluate(session, FILLS)
