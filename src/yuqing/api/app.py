@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yuqing.api.incidents import Said, build_router, given_shown, said_answer
+from yuqing.api.incidents import Said, build_router, given_shown, language_headers, said_answer
 from yuqing.core.clock import EARLIEST, LATEST, utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import (
@@ -476,20 +476,17 @@ def invalid_request(errors: Sequence[Any]) -> tuple[str, dict[str, Any], dict[st
     return code, params, message
 
 
-def query_refused(exc: QueryError, lang: str | None) -> JSONResponse:
+def query_refused(exc: QueryError, lang: str) -> JSONResponse:
     """The JSON API's answer to a refused query: 422, the English message as ``detail``
-    (as every other error's), a stable ``code`` and the ``params`` it names; and, when
-    the client asks with ``lang``, the reason in that language as ``message``."""
+    (as every other error's), a stable ``code``, the ``params`` it names, and the reason
+    in the reader's language (``lang``) as ``message``."""
     content: dict[str, Any] = {
         "detail": clip(str(exc), MAX_ERROR_SHOWN),
         "code": exc.code,
         "params": exc.params,
+        "message": clip(query_reason(str(exc), exc.code, exc.params, lang), MAX_ERROR_SHOWN),
     }
-    if lang in LANGUAGES:
-        content["message"] = clip(
-            query_reason(str(exc), exc.code, exc.params, lang), MAX_ERROR_SHOWN
-        )
-    return JSONResponse(content, status_code=422)
+    return JSONResponse(content, status_code=422, headers=language_headers(lang))
 
 
 def detection_warmup(
@@ -1247,15 +1244,15 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        lang = request.query_params.get("lang")
         said = _ROUTING_ERRORS.get((exc.status_code, str(exc.detail)))
-        if request.url.path.startswith("/api/") and said is not None and lang in LANGUAGES:
+        if request.url.path.startswith("/api/") and said is not None:
             # An address or method no route has, said as the API's refusals are: the
-            # framework's English as ``detail``, and ``message`` in the language asked for.
+            # framework's English as ``detail``, and ``message`` in the reader's language.
+            lang = page_language(request)
             return JSONResponse(
                 {"detail": exc.detail, "message": translator(lang)(said)},
                 status_code=exc.status_code,
-                headers=exc.headers,
+                headers={**(exc.headers or {}), **language_headers(lang)},
             )
         if request.url.path.startswith(_MACHINE_PATHS):
             return await http_exception_handler(request, exc)
@@ -1296,10 +1293,7 @@ def create_app(
                     "message": message[language],
                 },
                 status_code=422,
-                headers={
-                    "Vary": "Accept-Language",
-                    "Content-Language": "en" if language == "en" else "zh-CN",
-                },
+                headers=language_headers(language),
             )
         return error_page(request, 422)
 
@@ -1316,7 +1310,7 @@ def create_app(
         # A refused query (search; a route that takes a monitor's): a program reads the
         # code, a person the message; a page gets the page for a bad request.
         if request.url.path.startswith(_MACHINE_PATHS):
-            return query_refused(exc, request.query_params.get("lang"))
+            return query_refused(exc, page_language(request))
         return error_page(request, 422)
 
     def healthz() -> dict[str, str]:

@@ -422,10 +422,8 @@ def said_answer(said: Said, language: str) -> JSONResponse:
         "params": _shown(said.params),
         "message": _bounded(said.message.get(language) or said.message.get("zh", said.detail)),
     }
-    response = JSONResponse(content, status_code=said.status_code, headers=said.headers)
-    response.headers["Vary"] = "Accept-Language"
-    response.headers["Content-Language"] = "en" if language == "en" else "zh-CN"
-    return response
+    headers = {**(said.headers or {}), **language_headers(language)}
+    return JSONResponse(content, status_code=said.status_code, headers=headers)
 
 
 def _listed(named: Mapping[str, tuple[str, str]]) -> dict[str, str]:
@@ -479,15 +477,23 @@ def call(fn: Callable[[], T]) -> T:
         raise _refused(422, error) from None
 
 
-def refusal_answer(refused: Refused, lang: str | None) -> JSONResponse:
+def refusal_answer(refused: Refused, request: Request) -> JSONResponse:
     """The JSON answer to a coded refusal: ``detail`` (English, as before), ``code``,
-    ``params`` and, when the client asks with ``lang``, ``message`` in that language."""
+    ``params`` and ``message`` in the reader's language (``?lang=``, else the
+    Accept-Language header, else Chinese), as every refusal of the API says it."""
+    lang = pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
     params = {k: v for k, v in refused.said.params.items() if not k.endswith("_zh")}
     content: dict[str, Any] = {"detail": refused.detail, "code": refused.said.code}
     content["params"] = _shown(params)
-    if lang in ("zh", "en"):
-        content["message"] = _bounded(refusal_text(refused.said, lang))
-    return JSONResponse(content, status_code=refused.status_code, headers=refused.headers)
+    content["message"] = _bounded(refusal_text(refused.said, lang))
+    headers = {**(refused.headers or {}), **language_headers(lang)}
+    return JSONResponse(content, status_code=refused.status_code, headers=headers)
+
+
+def language_headers(lang: str) -> dict[str, str]:
+    """The headers of an answer said in ``lang``, which the request's Accept-Language may
+    have chosen (a cache keeps one answer per language)."""
+    return {"Vary": "Accept-Language", "Content-Language": "en" if lang == "en" else "zh-CN"}
 
 
 class RefusalRoute(APIRoute):
@@ -504,7 +510,7 @@ class RefusalRoute(APIRoute):
             try:
                 return await handler(request)
             except Refused as refused:
-                return refusal_answer(refused, request.query_params.get("lang"))
+                return refusal_answer(refused, request)
 
         return answer
 
@@ -895,8 +901,7 @@ def reader_language(request: Request, response: Response, lang: LangQuery = None
     it: ``?lang=`` (EN and en-US too), else the client's Accept-Language, else Chinese.
     The answer names it (``Content-Language``), and a cache keeps one per language."""
     language = pick_language(lang, request.headers.get("accept-language"))
-    response.headers["Vary"] = "Accept-Language"
-    response.headers["Content-Language"] = "en" if language == "en" else "zh-CN"
+    response.headers.update(language_headers(language))
     return language
 
 

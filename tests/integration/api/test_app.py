@@ -202,7 +202,8 @@ def test_a_page_that_does_not_exist_is_a_page_in_the_readers_language(client: Te
     assert client.get("/?lang=" + "x" * 50).status_code == 200  # falls back to Chinese
     # Programs still get JSON.
     api = client.get("/api/v1/nope")
-    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert api.status_code == 404 and api.json()["detail"] == "Not Found"
+    assert api.json()["message"].startswith("没有这个接口地址")  # said, in Chinese by default
     assert client.get("/api/v1/search", params={"limit": "many", "q": "x"}).status_code == 422
     assert client.head("/").status_code == 200 and client.head("/healthz").status_code == 200
 

@@ -65,7 +65,12 @@ def test_a_person_without_the_role_in_chinese_and_english(client: TestClient) ->
         "name": "主任",
         "role": "duty_officer",
     }
-    assert "message" not in answer  # said only in the language a client asks for
+    # Said in Chinese when the client names no language (and in its browser's, if any).
+    assert answer["message"] == "上报线索：主任 不担任岗位“值班员”（duty_officer）"
+    english = client.post(
+        f"{API}/incidents", json=body, headers={"Accept-Language": "en-US"}
+    ).json()
+    assert english["message"].startswith("reporting a lead")
 
     zh = client.post(f"{API}/incidents?lang=zh", json=body).json()
     assert zh["detail"] == answer["detail"]
@@ -166,4 +171,5 @@ def test_task_meeting_and_unknown_things(client: TestClient) -> None:
     assert nobody.json()["message"] == "值班表中没有人员 'zz'"
     # Another language than the two is not guessed at: the answer is as without one.
     other = client.get(f"{API}/incidents/INC-NOPE?lang=fr").json()
-    assert "message" not in other and other["detail"] == "no incident 'INC-NOPE'"
+    assert other["message"] == "没有 id 为 'INC-NOPE' 的舆情事件"
+    assert other["detail"] == "no incident 'INC-NOPE'"

@@ -39,7 +39,10 @@ def test_a_person_not_in_the_roster_is_said_in_chinese_and_english(client: TestC
         "detail": "no person 'nobody' in the roster",
         "code": "person.not_in_roster",
         "params": {"person": "nobody"},
+        # Said in Chinese when the client names no language, as every refusal is.
+        "message": "值班表中没有人员 'nobody'",
     }
+    assert plain.headers["content-language"] == "zh-CN"
     zh = client.get(f"{API}/people/nobody/inbox", params={"lang": "zh"}).json()
     assert zh["message"] == "值班表中没有人员 'nobody'"
     en = client.get(f"{API}/people/nobody/inbox", params={"lang": "en"}).json()
@@ -65,9 +68,15 @@ def test_an_id_no_one_can_have_is_coded_as_an_unknown_one(client: TestClient) ->
     assert task.json()["message"].startswith(f"舆情事件 {incident} 没有任务")
 
 
-def test_an_address_or_a_method_no_route_has_is_said_on_request(client: TestClient) -> None:
+def test_an_address_or_a_method_no_route_has_is_said_in_the_readers_language(
+    client: TestClient,
+) -> None:
     plain = client.get(f"{API}/incident")
-    assert plain.status_code == 404 and plain.json() == {"detail": "Not Found"}
+    assert plain.status_code == 404 and plain.json()["detail"] == "Not Found"
+    assert plain.json()["message"].startswith("没有这个接口地址")
+    browser = client.get(f"{API}/incident", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert browser.json()["message"].startswith("There is no such API address")
+    assert browser.headers["vary"] == "Accept-Language"
     zh = client.get(f"{API}/incident", params={"lang": "zh"})
     assert zh.status_code == 404
     assert zh.json()["detail"] == "Not Found"
