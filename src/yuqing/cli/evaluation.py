@@ -22,6 +22,9 @@ commands list the lines that repeat an id (of another source, for ``eval events`
 of its own that detection took in too), and ``eval events`` lists the posts dated after
 the day it runs (a wrong year or time zone stretches the stream and thins its false alarms
 per day). Neither is rejected: the score is still the reference scorer's on the files.
+A stream that gives some times with an offset and some without is told too: score.py
+cannot score it, and the times without one are read where the run placed them
+(``score_event_files``).
 
 The last line printed by either, when there is a score, is the JSON object of the
 reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
@@ -43,7 +46,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TextIO
@@ -52,7 +55,14 @@ import typer
 
 from yuqing.cli import language
 from yuqing.cli.language import plural, say
-from yuqing.core.posts import PostRecord, json_type, parse_time, post_field, source_key
+from yuqing.core.posts import (
+    PostRecord,
+    json_type,
+    parse_time,
+    parse_time_and_zone,
+    post_field,
+    source_key,
+)
 from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import cut, one_line
 from yuqing.errors import InvalidRecord, YuqingError
@@ -997,6 +1007,8 @@ class EventFileScore:
     repeat_notes: tuple[str, ...] = ()
     # Posts dated over a day after the run (no collected post can be): the note on them.
     ahead_notes: tuple[str, ...] = ()
+    # Stream times without an offset beside times with one: the note on them.
+    zone_notes: tuple[str, ...] = ()
     # Without a score: what the stream's lines hold instead, and --field (``_Fields.hint``).
     fields_hint: str = ""
 
@@ -1016,6 +1028,7 @@ class EventFileScore:
         # line's label.
         yield from self.repeat_notes
         yield from self.ahead_notes
+        yield from self.zone_notes
         if self.score is None:
             if self.labelled_untimed:
                 yield say(
@@ -1053,11 +1066,13 @@ class _Ahead:
     latest: datetime = field(default_factory=lambda: datetime.now(UTC) + _AHEAD)
     count: int = 0
     shown: list[str] = field(default_factory=list)
+    # Where a time without an offset is (score_event_files' zone).
+    zone: tzinfo = UTC
 
     def note(self, item: Located, raw: dict[str, Any]) -> None:
         moment = item.record.published_at
         if moment is None:  # an object kept for its labels alone: its time checked, not kept
-            moment = parse_time(raw.get("published_at"))
+            moment = parse_time(raw.get("published_at"), zone=self.zone)
         if moment is None or moment <= self.latest:
             return
         self.count += 1
@@ -1109,6 +1124,7 @@ def score_event_files(
     onset_posts: int = 5,
     field: str = "event",
     reject_untimed: bool = False,
+    zone: tzinfo = UTC,
 ) -> EventFileScore:
     """Score an assignment file (``{"id", "event", "alerted_at"}``) against a labelled stream.
 
@@ -1116,17 +1132,23 @@ def score_event_files(
     ``reject_untimed`` rejected as a bad line, as ``yuqing eval events`` rejects it before
     detection.
 
+    A time without an offset (a stream post's, an alert's) is read in ``zone``, where the
+    run that wrote the assignments placed it: an import reads it in the deployment's. When
+    no time of either file has an offset, they are set side by side as written, as the
+    reference scorer does (``_zoned_where_mixed``).
+
     Raises ``YuqingError`` naming ``file:line`` for a record the scorer cannot use, and
     ``SourceError`` when a file cannot be read.
     """
     tally = _Tally()
-    ahead = _Ahead()
+    ahead = _Ahead(zone=zone)
     fields = _Fields(field)
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
     untimed = 0
     labelled = labelled_untimed = False
-    for item in EvaluationLines(stream).read():
+    mixed = _Offsets(zone)
+    for item in EvaluationLines(stream, zone=zone).read():
         if isinstance(item, Rejection):
             tally.reject(item)
             continue
@@ -1148,6 +1170,7 @@ def score_event_files(
             continue
         tally.note_id(key, item.location, _source_of(raw))
         ahead.note(item, raw)
+        mixed.note(item.location, raw["published_at"])
         labelled = labelled or label is not None
         gold.append({"id": key, "published_at": raw["published_at"], "event": label})
         gold_at.append(item.location)
@@ -1170,7 +1193,9 @@ def score_event_files(
             fields_hint=fields.hint(),
         )
     try:
-        score = score_events(gold, pred, min_posts=min_posts, onset_posts=onset_posts)
+        score = score_events(
+            *_zoned_where_mixed(gold, pred, zone), min_posts=min_posts, onset_posts=onset_posts
+        )
     except ScoringInputError as exc:
         where = (gold_at if exc.side == "gold" else pred_at)[exc.index]
         raise LineRefused(where, exc.problem) from None
@@ -1183,6 +1208,95 @@ def score_event_files(
         repeated=tally.repeated,
         repeat_notes=tuple(tally.repeat_report()),
         ahead_notes=tuple(ahead.report(score)),
+        zone_notes=tuple(mixed.report()),
+    )
+
+
+@dataclass
+class _Offsets:
+    """Stream times without an offset beside times with one.
+
+    score.py cannot score such a stream (it stops on comparing the two kinds), and a
+    wrong zone moves the posts without one by hours: told, with where each kind begins.
+    """
+
+    zone: tzinfo
+    zoneless: int = 0
+    first_zoneless: str | None = None
+    first_zoned: str | None = None
+
+    def note(self, location: str, given: object) -> None:
+        try:
+            _, named = parse_time_and_zone(given, zone=self.zone)
+        except InvalidRecord:
+            return  # refused by the reader, or by the scorer naming its line
+        if named:
+            self.first_zoned = self.first_zoned or location
+        else:
+            self.zoneless += 1
+            self.first_zoneless = self.first_zoneless or location
+
+    def report(self) -> Iterator[str]:
+        if self.first_zoned is None or self.first_zoneless is None:
+            return
+        yield say(
+            "提示：信息流中有 {n} 条信息的 published_at 没有写时区（第一条在 {location}），"
+            "另一些写了时区（第一条在 {zoned}）：没写的按 {zone} 读取；参考评分程序 score.py "
+            "无法为这样的信息流评分（它无法比较这两种时间）；请为每个时间写明时区",
+            plural(
+                self.zoneless,
+                "note: {n} stream post gives published_at without an offset (at {location}) "
+                "beside others with one (the first at {zoned}): read in {zone}; score.py "
+                "cannot score such a stream (it cannot compare the two kinds of time): "
+                "give every time its offset",
+                "note: {n} stream posts give published_at without an offset (the first at "
+                "{location}) beside others with one (the first at {zoned}): read in {zone}; "
+                "score.py cannot score such a stream (it cannot compare the two kinds of "
+                "time): give every time its offset",
+            ),
+            n=self.zoneless,
+            location=self.first_zoneless,
+            zoned=self.first_zoned,
+            zone=str(self.zone),
+        )
+
+
+def _zoned_where_mixed(
+    gold: list[dict[str, Any]], pred: list[dict[str, Any]], zone: tzinfo
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records to score, with each time that has no offset given ``zone``'s when
+    another time of either file has one.
+
+    The scorer reads a time without an offset as UTC, and score.py as a time of the
+    stream's own clock: when no time has an offset, these agree (the delays are
+    differences of times as written), and the records are scored as they are. When some
+    have one, score.py cannot set them side by side (it stops), and the ones without are
+    placed where an import and the run placed them: a post written 09:05 beside one
+    written 09:05+08:00 was 8 hours apart in the score of a stream read in China time.
+    A time the scorer cannot read is left for it to refuse, naming its line.
+    """
+    readings: list[tuple[dict[str, Any], str, datetime]] = []
+    zoned = False
+    for rows, name in ((gold, "published_at"), (pred, "alerted_at")):
+        for row in rows:
+            given = row.get(name)
+            if given is None or given == "":
+                continue
+            try:
+                moment, named = parse_time_and_zone(given, name, zone)
+            except InvalidRecord:
+                continue
+            zoned = zoned or named
+            if not named and moment is not None:
+                readings.append((row, name, moment))
+    if not zoned or not readings:
+        return gold, pred
+    placed = {id(row): {**row} for row, _, _ in readings}
+    for row, name, moment in readings:
+        placed[id(row)][name] = moment.isoformat()
+    return (
+        [placed.get(id(row), row) for row in gold],
+        [placed.get(id(row), row) for row in pred],
     )
 
 
@@ -1383,10 +1497,13 @@ def events(
             )
         )
     from yuqing.runtime.evaluate import run_event_stream
+    from yuqing.settings import load_settings
 
     try:
+        # A time without an offset is the deployment's, as an import reads it.
+        zone = load_settings().display_zone
         with _output(output_path) as out:
-            result = run_event_stream(input_path, out, field)
+            result = run_event_stream(input_path, out, field, zone)
         typer.echo(
             say(
                 "{input}：{posts} 条信息（拒收 {rejected} 行），{written} 条归属结果已写入 "
@@ -1430,7 +1547,7 @@ def events(
         # The stream's lines are checked as the run checked them: the same lines rejected,
         # each told once.
         scored = score_event_files(
-            input_path, output_path, min_posts, onset_posts, field, reject_untimed=True
+            input_path, output_path, min_posts, onset_posts, field, reject_untimed=True, zone=zone
         )
     except YuqingError as exc:
         raise _fail(_error_text(exc)) from None

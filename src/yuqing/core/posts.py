@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -383,10 +383,18 @@ def parse_time_and_zone(
     return moment, zoned
 
 
-# Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时.
+# Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时,
+# with seconds' fractions and an offset as exports from other systems add them
+# (2026/7/14 09:05:00.5+08:00, 2026/7/14 9:05 UTC+8; a trailing Z is +00:00 by then). An
+# hour of one digit takes no minutes: 9:05-9:10 is a span of time, not 9:05 at -09:10.
 _DATE_LIKE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]*(\d{1,2})\s*[:时時点點]\s*(?:(\d{1,2})\s*(?:[:分]\s*(?:(\d{1,2})\s*秒?)?)?)?)?"
+    r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:[\sT]*(?P<hour>\d{1,2})\s*[:时時点點]\s*"
+    r"(?:(?P<minute>\d{1,2})\s*(?:[:分]\s*(?:(?P<second>\d{1,2})(?:[.,](?P<fraction>\d{1,6}))?"
+    r"\s*秒?)?)?)?"
+    r"(?:\s*(?:(?i:UTC|GMT)\s*)?"
+    r"(?P<sign>[+-])(?P<offset_hours>\d{2}|\d(?![:\d]))(?::?(?P<offset_minutes>\d{2}))?"
+    r"|\s*(?P<utc>(?i:UTC|GMT)))?)?"
 )
 _UNIX_DIGITS = re.compile(r"-?[0-9]{9,13}")
 # 07/08/2026: the 7th of August in China and Britain, the 8th of July in America.
@@ -398,22 +406,36 @@ _ISO_DATE = re.compile(
 
 
 def _calendar_time(text: str) -> datetime | None:
-    """A year-first date as spreadsheets and Chinese writing give it, without a zone:
-    ``2026/7/14 9:05`` (Excel on Chinese Windows), ``2026年7月14日 9时30分``, ``2026.7.14``.
+    """A year-first date as spreadsheets and Chinese writing give it: ``2026/7/14 9:05``
+    (Excel on Chinese Windows), ``2026年7月14日 9时30分``, ``2026.7.14``, and with an offset
+    after the time (``2026/7/14 09:05:00+08:00``, ``2026/7/14 9:05 +0800``, ``UTC+8``).
 
     Year first, the order is not in doubt (07/08/2026 is, and stays refused), and a time
     without a zone is read in the deployment's, as an ISO one is: refusing every row of
     an export for its date format made people rewrite a column by hand. None when the
-    text is not of this form, or names no such day or hour (the refusal says which).
+    text is not of this form, or names no such day, hour or offset (the refusal says
+    which).
     """
     if len(text) > 40:  # as _time_hint: the pattern over a long run of spaces is slow
         return None
     found = _DATE_LIKE.fullmatch(text)
     if found is None:
         return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
+    year, month, day, hour, minute, second = (
+        int(found[name] or 0) for name in ("year", "month", "day", "hour", "minute", "second")
+    )
+    micro = int((found["fraction"] or "").ljust(6, "0"))
+    zone: tzinfo | None = UTC if found["utc"] else None
     try:
-        return datetime(year, month, day, hour, minute, second)
+        if found["sign"]:
+            hours, minutes = int(found["offset_hours"]), int(found["offset_minutes"] or 0)
+            if minutes > 59:
+                return None
+            # As ISO-8601 takes them (datetime.fromisoformat): under 24 hours either way
+            # (timezone refuses the rest).
+            offset = timedelta(hours=hours, minutes=minutes)
+            zone = timezone(-offset if found["sign"] == "-" else offset)
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except ValueError:
         return None
 
@@ -634,11 +656,20 @@ _KEY_SHOWN = 40
 # The names Chinese spreadsheet exports and crawlers give the post fields, read as the
 # field each means (README, the post format): a file exported with 正文 and 发布时间 was
 # refused whole as having no text. Only names that mean that field and nothing else: a
-# column headed 评论 or 转发 may hold the comments' words, 序号 is a row's number in the
-# sheet (as an id, the rows of the next file would be duplicates), 用户名 and 昵称 come
-# side by side in some exports.
+# column headed 评论 or 转发 may hold the comments' words, 用户名 and 昵称 come side by
+# side in some exports.
+#
+# An id is the post's own, the same in every export of it, or posts are lost: the store
+# keeps one post per (source, id). 序号 and 编号 are, in monitoring tools' exports, the
+# row's number in the sheet (1, 2, 3 ...): read as ids, the next export's posts were
+# taken for the first one's and dropped as duplicates. They are kept as extra fields,
+# and such a post is known by its URL or its content, as one without an id. 信息ID is
+# the tool's own id of the item the row is. Not read as the id: 微博ID and 帖子ID, in an
+# export of comments or replies, are the id of the post commented on, on every row of
+# it (a Tieba 帖子 is the whole thread); 原文ID may be the reposted original's; mid comes
+# beside id in Weibo's own JSON (two names of one field refuse the post).
 FIELD_ALIASES: dict[str, str] = {
-    "编号": "id",
+    "信息ID": "id",
     "来源": "source",
     "平台": "source",
     "发布时间": "published_at",
@@ -662,14 +693,22 @@ FIELD_ALIASES: dict[str, str] = {
 def post_field(key: object) -> str | None:
     """The post field a JSON key or a CSV column names, or None: the field's own name in
     any case and with surrounding spaces (``Likes`` is ``likes``), or one of
-    ``FIELD_ALIASES`` (``正文`` is ``text``)."""
+    ``FIELD_ALIASES`` (``正文`` is ``text``; their Latin letters in any case and width)."""
     if not isinstance(key, str):
         return None
     name = key.strip()
     folded = name.lower()
     if folded in _KNOWN_KEYS:
         return folded
-    return FIELD_ALIASES.get(name)
+    return FIELD_ALIASES.get(name) or _FOLDED_ALIASES.get(_alias_key(name))
+
+
+def _alias_key(name: str) -> str:
+    # 信息id, 信息Id and 信息ＩＤ (full width, as a Chinese input method types it) are 信息ID.
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+_FOLDED_ALIASES = {_alias_key(alias): name for alias, name in FIELD_ALIASES.items()}
 
 
 def names_of(field_name: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -93,16 +93,6 @@ def _time(item: Located) -> datetime:
     return item.record.published_at
 
 
-def _without_offset(given: object) -> bool:
-    """Whether a stream time is given without an offset (taken as UTC)."""
-    if not isinstance(given, str) or given.strip().endswith(("Z", "z")):
-        return False
-    try:
-        return datetime.fromisoformat(given.strip()).tzinfo is None
-    except ValueError:
-        return False
-
-
 def _store_ids(items: list[tuple[Located, str | int]]) -> dict[str, str]:
     """Store ids for the given ids that the store would take for another's.
 
@@ -157,12 +147,19 @@ def _identity(item: Located, slugs: dict[str, str]) -> str:
     return item.record.identity(slugs.get(name, name))
 
 
-def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> EventRunResult:
+def run_event_stream(
+    input_path: Path, out: TextIO, field: str = "event", zone: tzinfo = UTC
+) -> EventRunResult:
     """Detect events over ``input_path``; write ``{"id", "event", "alerted_at"}`` lines.
 
+    A stream time without an offset is read in ``zone``, as an import reads it (the
+    command line gives the deployment's, ``Settings.display_zone``): a stream that gives
+    some times with an offset and some without places them as ingestion would.
+
     One line per valid input post, the id as the post gives it and the event of that post
-    (known by its source and id, as the store knows it); ``alerted_at`` is in UTC,
-    without an offset when the stream's times have none. A line the scoring would reject
+    (known by its source and id, as the store knows it); ``alerted_at`` is in UTC, or,
+    when none of the stream's times has an offset, in ``zone`` without one: the stream's
+    own clock, in which score.py sets it beside them. A line the scoring would reject
     (no id, an event label under ``field`` that names no event) or that gives no
     ``published_at`` (detection could place it at no time of the stream, and score.py
     cannot read it) is rejected before detection: the run is that of the valid posts.
@@ -176,7 +173,7 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
     rejected = 0
     no_time = 0
     wordless = 0
-    for item in EvaluationLines(input_path).read():
+    for item in EvaluationLines(input_path, zone=zone).read():
         if isinstance(item, Rejection):
             rejected += 1
             continue
@@ -200,7 +197,7 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
     timed = sorted((i for i, _ in located), key=_time)
     first = timed[0].record.published_at if timed else None
     # score.py cannot set an alert time with an offset beside stream times without one.
-    naive = bool(timed) and all(_without_offset(i.record.raw.get("published_at")) for i in timed)
+    naive = bool(timed) and all(i.record.zoneless_time for i in timed)
     clock = FakeClock(first) if first is not None else FakeClock()
     with tempfile.TemporaryDirectory(prefix="yuqing-eval-") as folder:
         ctx = open_context(evaluation_settings(folder), clock=clock)
@@ -243,7 +240,7 @@ def run_event_stream(input_path: Path, out: TextIO, field: str = "event") -> Eve
             assigned.get(_identity(post, slugs), (None, None)) if post is not None else (None, None)
         )
         if alerted is not None and naive:
-            alerted = alerted.astimezone(UTC).replace(tzinfo=None)
+            alerted = alerted.astimezone(zone).replace(tzinfo=None)
         out.write(
             json.dumps(
                 {

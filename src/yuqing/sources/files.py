@@ -18,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import IO
 
@@ -630,8 +630,10 @@ def _row_like(header: list[str], text: str, *, timed: bool = True) -> bool:
     """Whether one physical line reads as a complete row of this file.
 
     It must close every quote it opens and have the header's width; where the header has
-    ``published_at`` and ``timed`` is true, that cell must be a timestamp (prose with
-    commas rarely is).
+    ``published_at`` and ``timed`` is true, that cell must be a time as an import reads
+    it (prose with commas rarely is): ISO-8601, or a year-first date as Excel on Chinese
+    Windows saves it (``2026/7/14 9:05``), whose rows a stray quote otherwise took into
+    its cell unsaid.
     """
     if _ends_in_quotes(text):
         return False
@@ -644,10 +646,9 @@ def _row_like(header: list[str], text: str, *, timed: bool = True) -> bool:
     if not timed or "published_at" not in header:
         return True
     try:
-        datetime.fromisoformat(cells[header.index("published_at")].strip())
-    except ValueError:
+        return parse_time(cells[header.index("published_at")].strip()) is not None
+    except InvalidRecord:
         return False
-    return True
 
 
 _COUNT_COLUMNS = ("reposts", "comments", "likes")

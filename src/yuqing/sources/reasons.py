@@ -137,7 +137,7 @@ _SENTENCES: dict[str, str] = {
     ),
     "csv.no_header": (
         "缺少列：{columns}：第一行（{found_zh}）中没有信息格式的字段名；CSV 文件的第一行必须"
-        "是各列的名称，例如 id,source,published_at,text 或 编号,来源,发布时间,正文，"
+        "是各列的名称，例如 id,source,published_at,text 或 信息ID,来源,发布时间,正文，"
         "而且必须有一列名为 {needed_zh}"
     ),
     "csv.other_separator": (

@@ -51,7 +51,7 @@ def test_excel_and_chinese_dates_are_read_as_china_time(cli: CliRunner, tmp_path
     chinese = f"{local.year}年{local.month}月{local.day}日 {local.hour}时{local.minute}分"
     path = tmp_path / "export.csv"
     path.write_text(
-        f"编号,发布时间,正文\nx1,{excel},化工厂冒烟\nx2,{chinese},消防车到了\n"
+        f"信息ID,发布时间,正文\nx1,{excel},化工厂冒烟\nx2,{chinese},消防车到了\n"
         f"x3,{local:%m/%d/%Y},这一行的日期说不清\n",
         encoding="utf-8",
     )

@@ -187,6 +187,7 @@ SAMPLES: dict[str, object] = {
     "query.exclamation": "化工 !火灾",
     "query.lowercase_operator": "化工 and 火灾",
     "query.glued_operator": "化工AND火灾",
+    "query.list_separator": "化工、爆炸",
     "query.illegal_character": "化工 火灾\\",
     "query.unexpected_symbol": "^火灾",
     "query.operator_needs_terms": "AND 化工",

@@ -31,7 +31,7 @@ def _refusal(path: Path) -> FileRefused:
 def test_a_spreadsheet_with_chinese_column_names_is_imported(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "export.csv",
-        "编号,来源,发布时间,作者,标题,正文,转发数,评论数,点赞数,链接,地区\n"
+        "信息ID,来源,发布时间,作者,标题,正文,转发数,评论数,点赞数,链接,地区\n"
         "z1,weibo,2026-11-30T10:00:00+08:00,张三,通报,化工厂 起火,3,4,5,https://a.cn/1,江州\n",
     )
     (item,) = list(open_import(path).read())
@@ -52,7 +52,7 @@ def test_each_chinese_name_of_text_is_the_text(tmp_path: Path, name: str) -> Non
 
 
 def test_json_keys_take_the_same_chinese_names() -> None:
-    record = parse_post_record({"编号": "j1", "内容": "停水", "点赞数": "7", "语言": "zh"})
+    record = parse_post_record({"信息ID": "j1", "内容": "停水", "点赞数": "7", "语言": "zh"})
     assert (record.external_id, record.text, record.likes, record.lang) == ("j1", "停水", 7, "zh")
     assert record.extra == {}
     # Every Chinese name is one of a documented field.
@@ -134,7 +134,7 @@ def test_a_file_without_a_header_is_told_its_first_line_must_name_the_columns(
     assert "the first line (h1, csv, 2026-11-30T10:00:00+08:00, 化工厂 起火 浓烟, 3)" in english
     assert "the first line of a CSV file must be the column names" in english
     said = reason_text(refused.reason, "zh")
-    assert "CSV 文件的第一行必须是各列的名称" in said and "编号,来源,发布时间,正文" in said
+    assert "CSV 文件的第一行必须是各列的名称" in said and "信息ID,来源,发布时间,正文" in said
 
 
 def test_reading_the_header_first_takes_nothing_from_the_rows(tmp_path: Path) -> None:
