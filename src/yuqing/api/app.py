@@ -748,27 +748,38 @@ def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict
     return {"text": text, "colour": colour}
 
 
+# A deadline's name in an incident's one line of deadlines (the plan's are under 30
+# characters; a plan may write a sentence).
+MAX_CLOCK_NAME_SHOWN = 60
+
+
 def clocks_line(
     clocks: Sequence[Any], lang: str, fmt: Callable[[datetime | None], str | None]
 ) -> tuple[str, bool]:
     """An incident's deadlines in one line: how many are overdue (missed and not done
-    yet), how many were done late, the next one running and when it is due, else that
-    the rest were met; and whether any is overdue (an item done late is done: it no
-    longer marks the incident in red all day)."""
+    yet) and which is the first of them, how many were done late, the next one running
+    and when it is due, else that the rest were met; and whether any is overdue (an item
+    done late is done: it no longer marks the incident in red all day)."""
     say = translator(lang)
     missed = [c for c in clocks if c.status == "missed"]
     overdue = [c for c in missed if c.completed_at is None]
     running = [c for c in clocks if c.status == "running" and c.due_at is not None]
     parts = []
     if overdue:
-        parts.append(say("clocks_missed").format(n=len(overdue)))
+        # The first of them (the clocks come in the order they were due), named.
+        first = overdue[0].name_zh if lang == "zh" else overdue[0].name_en
+        key = "clocks_missed" if len(overdue) == 1 else "clocks_missed_more"
+        name = clip(first, MAX_CLOCK_NAME_SHOWN) or "-"
+        parts.append(say(key).format(n=len(overdue), name=name, more=len(overdue) - 1))
     if len(missed) > len(overdue):
         parts.append(say("clocks_done_late").format(n=len(missed) - len(overdue)))
     if running:
         due = min(running, key=lambda c: utc(c.due_at))
         name = due.name_zh if lang == "zh" else due.name_en
         parts.append(
-            say("clocks_next").format(name=clip(name, 200), at=(fmt(due.due_at) or "")[:16])
+            say("clocks_next").format(
+                name=clip(name, MAX_CLOCK_NAME_SHOWN), at=(fmt(due.due_at) or "")[:16]
+            )
         )
     if not parts:
         met = any(c.status == "met" for c in clocks)
@@ -1149,6 +1160,45 @@ def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **optio
     app.add_api_route(path, endpoint, methods=["HEAD"], name=name, **options)
 
 
+def body_without_length() -> Said:
+    """411: a body sent in chunks, without its length, to a route that reads it whole."""
+    return Said(
+        411,
+        "send the body with a Content-Length",
+        "request.body_without_length",
+        {},
+        in_languages("api_body_without_length"),
+    )
+
+
+def body_too_large(limit: int) -> Said:
+    """413: a body larger than a route of the plan engine reads."""
+    return Said(
+        413,
+        f"body larger than {limit} bytes",
+        "request.body_too_large",
+        {"limit": limit},
+        in_languages("api_body_too_large", limit=f"{limit:,}"),
+    )
+
+
+def push_too_large(limit: int, detail: str | None = None) -> Said:
+    """413: a push larger than ``max_push_bytes``, as sent or (``detail`` given: the
+    push module's words for it) once decompressed."""
+    decompressed = detail is not None
+    return Said(
+        413,
+        detail or f"body larger than {limit} bytes",
+        "request.body_too_large",
+        {"limit": limit, "decompressed": decompressed},
+        in_languages(
+            "api_push_too_large",
+            limit=f"{limit:,}",
+            decompressed=in_languages("api_push_decompressed") if decompressed else "",
+        ),
+    )
+
+
 def create_app(
     ctx: Context,
     *,
@@ -1185,11 +1235,15 @@ def create_app(
         path = request.url.path
         if request.method in ("POST", "PUT", "PATCH") and path != "/api/v1/posts":
             declared = request.headers.get("content-length")
+            refused = None
             if declared is None:
                 if request.headers.get("transfer-encoding"):
-                    return JSONResponse({"detail": "send the body with a Content-Length"}, 411)
+                    refused = body_without_length()
             elif not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-                return JSONResponse({"detail": f"body larger than {MAX_BODY_BYTES} bytes"}, 413)
+                refused = body_too_large(MAX_BODY_BYTES)
+            if refused is not None:
+                # Said as the API's other refusals are: code, params, the reader's words.
+                return said_answer(refused, page_language(request))
         response: Response = await call_next(request)
         return response
 
@@ -1563,28 +1617,42 @@ def create_app(
         try:
             coding = content_coding(request.headers.get("content-encoding"))
         except BodyRefused as exc:
-            raise HTTPException(exc.status, exc.detail) from None
+            shown = given_shown(request.headers.get("content-encoding", ""), 60)
+            raise Said(
+                exc.status,
+                exc.detail,
+                "request.body_encoding_unsupported",
+                {"encoding": shown},
+                in_languages("api_push_encoding", encoding=shown),
+            ) from None
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and kind != "application/json" and not kind.endswith("+json"):
             # Most often a form: curl -d sends application/x-www-form-urlencoded.
-            raise HTTPException(
-                415, f"send the posts as JSON (Content-Type: application/json), not {kind[:60]}"
+            shown = given_shown(kind, 60)
+            raise Said(
+                415,
+                f"send the posts as JSON (Content-Type: application/json), not {kind[:60]}",
+                "request.body_not_json",
+                {"content_type": shown},
+                in_languages("api_push_not_json", content_type=shown),
             )
         limit = ctx.settings.max_push_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise HTTPException(413, f"body larger than {limit} bytes")
+            raise push_too_large(limit)
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
             if len(body) > limit:
-                raise HTTPException(413, f"body larger than {limit} bytes")
+                raise push_too_large(limit)
         if coding == "gzip":
             # Bounded as a plain body is: what it decodes to, by the same limit.
             try:
                 # Off the event loop: up to the limit's worth of inflating.
                 body = bytearray(await run_in_threadpool(inflated, bytes(body), limit))
             except BodyRefused as exc:
+                if exc.status == 413:
+                    raise push_too_large(limit, exc.detail) from None
                 raise HTTPException(exc.status, exc.detail) from None
         if body.startswith(b"\xef\xbb\xbf"):  # a BOM, as import files may start with
             del body[:3]

@@ -19,8 +19,10 @@ has its stable ``code`` (``person.lacks_role``, ``transition.forbidden``, ``task
 ``?lang=en`` (any route, as the incident answers take it), ``message``: the refusal said
 in that language for a person (``yuqing.incidents.refusals``). The API's own refusals
 (``Said``: an unknown state, role or unit; a time without its offset, out of range or
-not ahead; an empty report period) have a ``message`` always, in the reader's language as
-below; so does a parameter or a body the framework refuses (``app.invalid_request``).
+not ahead; an empty report period; a signal unknown, or of a value it cannot take; a body
+too large, sent without its length or not as JSON) have a ``message`` always, in the
+reader's language as below; so does a parameter or a body the framework refuses
+(``app.invalid_request``).
 What is read back from the store, and what a refusal repeats of a client's value, is
 shown bounded and without control characters.
 
@@ -36,6 +38,7 @@ the same in both (``get_incident``).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -62,7 +65,7 @@ from yuqing.core.clock import EARLIEST, LATEST, checked_utc, local_minute, utc
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import ConfigError, NotFound, PlanError, StorageError, YuqingError
 from yuqing.grading.levels import Level
-from yuqing.grading.signals import Signals
+from yuqing.grading.signals import MAX_COUNT, SIGNALS, IncidentKind, MediaPickup, Signals
 from yuqing.incidents.lifecycle import (
     ForbiddenTransition,
     Incident,
@@ -78,6 +81,7 @@ from yuqing.incidents.timeline import (
     EntryKind,
     TimelineEntry,
     entry_sentence,
+    state_named,
 )
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import (
@@ -272,10 +276,123 @@ class SignalsIn(Body):
 
 
 def _signals(data: dict[str, Any]) -> Signals:
+    """The signals of a body; refused (422) naming the signal and what it takes, in the
+    reader's language (``signals.unknown``, ``signals.invalid``)."""
     try:
         return decode_signals(data)
     except (TypeError, ValueError) as error:
-        raise HTTPException(422, f"signals: {error}") from None
+        raise _signals_refused(data, error) from None
+
+
+# The signals' names for a person: the grading rules' (``SIGNALS``), and those of the two
+# fields no rule names by themselves.
+_SIGNAL_NAMES: dict[str, tuple[str, str]] = {
+    "media_pickup": ("媒体转载数", "media pick-up"),
+    "measured_at": ("测量时间", "time measured"),
+    **{name: (spec.label_zh, spec.label_en) for name, spec in SIGNALS.items()},
+}
+_PICKUP_PARTS = tuple(MediaPickup.__dataclass_fields__)
+# What a signal takes, by the catalogue's words for it (``api_signal_takes_*``); a count
+# otherwise (the measured numbers of people and posts).
+_SIGNAL_TAKES = {
+    "growth_rate": "number",
+    "negative_share": "share",
+    "rumour_share": "share",
+    "handed_down_from_above": "flag",
+    "kind": "kind",
+    "source_categories": "list",
+    "media_pickup": "pickup",
+    "measured_at": "time",
+}
+# The kinds as the console names them ("other" by the catalogue's word for it).
+_KIND_NAMES: dict[str, tuple[str, str]] = {
+    kind.value: (translator("zh")(key), translator("en")(key))
+    for kind, key in (
+        (k, "other" if k == IncidentKind.OTHER else f"kind_{k.value}") for k in IncidentKind
+    )
+}
+
+
+def _signal_name(signal: str) -> tuple[str, str]:
+    return _SIGNAL_NAMES.get(signal, (signal, signal))
+
+
+def _value_shown(value: object) -> str:
+    """A client's JSON value as a refusal repeats it: as JSON, bounded, no controls (a
+    text's written as their code points, as ``given_shown`` writes them)."""
+    if isinstance(value, str):
+        return given_shown(f'"{value[:1000]}"', 80)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return given_shown(text[:1000], 80)
+
+
+def _signals_refused(data: Mapping[str, Any], error: Exception) -> Said:
+    """The refusal of ``data`` as signals, naming the first signal that is unknown or
+    whose value cannot be taken (``decode_signals`` said only the English of the last it
+    tripped on)."""
+    fields = tuple(Signals.__dataclass_fields__)
+    for name, value in data.items():
+        pickup = value if name == "media_pickup" and isinstance(value, Mapping) else {}
+        stray = next((str(part) for part in pickup if part not in _PICKUP_PARTS), None)
+        if name not in fields or stray is not None:
+            signal, allowed = name, fields
+            if stray is not None:
+                signal = f"media_pickup.{stray}"
+                allowed = tuple(f"media_pickup.{part}" for part in _PICKUP_PARTS)
+            shown = given_shown(signal, 80)
+            return Said(
+                422,
+                f"signals: unknown signal {shown!r}",
+                "signals.unknown",
+                {"signal": shown, "allowed": list(allowed)},
+                in_languages(
+                    "api_signal_unknown",
+                    signal=shown,
+                    allowed=_listed({a: _signal_name(a) for a in allowed}),
+                ),
+            )
+        try:
+            decode_signals({name: value})
+        except (TypeError, ValueError) as own:
+            for part, count in pickup.items():  # which count of the media pick-up
+                try:
+                    MediaPickup(**{part: count})
+                except (TypeError, ValueError):
+                    return _signal_invalid(f"media_pickup.{part}", count, own)
+            return _signal_invalid(name, value, own)
+    return Said(
+        422,
+        f"signals: {error}",
+        "signals.invalid",
+        {"reason": str(error)},
+        in_languages("api_signals_invalid", reason=given_shown(str(error), 200)),
+    )
+
+
+def _signal_invalid(signal: str, value: object, error: Exception) -> Said:
+    takes = _SIGNAL_TAKES.get(signal, "count")
+    said = in_languages(
+        f"api_signal_takes_{takes}",
+        max=f"{MAX_COUNT:,}",
+        kinds=_listed(_KIND_NAMES),
+    )
+    shown = _value_shown(value)
+    return Said(
+        422,
+        f"signals: {error}",
+        "signals.invalid",
+        {"signal": signal, "value": shown},
+        in_languages(
+            "api_signal_invalid",
+            signal=signal,
+            label={"zh": _signal_name(signal)[0], "en": _signal_name(signal)[1]},
+            takes=said,
+            value=shown,
+        ),
+    )
 
 
 def _aware(moment: datetime | None, field: str) -> datetime | None:
@@ -450,6 +567,20 @@ def _state_name(state: object, language: str) -> str | None:
     if names is None:
         return _line(state, 80)
     return names[1] if language == "en" else names[0]
+
+
+# The longest state a client may name: the longest name is 14 characters; a longer value
+# names none, and is not normalised whole to find that out.
+MAX_STATE_TYPED = 100
+
+
+def _state_named(typed: str) -> str | None:
+    """The code of the state ``typed`` names: its code, or its name as the console shows
+    it in either language (处置中, Responding, 已上报), in any case and width; None for
+    none. The command line reads a state by the same names (``timeline.state_names``)."""
+    if len(typed) > MAX_STATE_TYPED:
+        return None
+    return state_named(typed)
 
 
 def _refused(status: int, error: Exception) -> HTTPException:
@@ -982,14 +1113,17 @@ def build_router(ctx: Context) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         """The incidents, the most recently opened first; ``state`` (repeatable) keeps
-        those in these states (an unknown one is refused, ``incident.unknown_state``,
-        listing the states with their names). Each says its state (``state_name``), level
-        (``level_name``) and lead unit (``lead_unit_name``) for a person in the language
-        of ``?lang`` (or the client's Accept-Language; Chinese otherwise), as
-        ``GET /api/v1/incidents/{id}`` does, and names it (``lang``); the codes beside
-        them are the same in both."""
+        those in these states, each by its code (``responding``) or its name as the
+        console shows it, in Chinese or English and in any case (``处置中``,
+        ``Responding``), as ``yuqing incidents list --state`` takes it; an unknown one is
+        refused (``incident.unknown_state``, listing the states with their names). Each
+        says its state (``state_name``), level (``level_name``) and lead unit
+        (``lead_unit_name``) for a person in the language of ``?lang`` (or the client's
+        Accept-Language; Chinese otherwise), as ``GET /api/v1/incidents/{id}`` does, and
+        names it (``lang``); the codes beside them are the same in both."""
         known = [s.value for s in State]
-        unknown = sorted(set(state or ()) - set(known))
+        codes = [_state_named(value) for value in state or ()]
+        unknown = sorted(v for v, code in zip(state or (), codes, strict=True) if code is None)
         if unknown:
             # Said as the console names the states, each with its code to write.
             value = given_shown(unknown[0], 80)
@@ -1004,8 +1138,9 @@ def build_router(ctx: Context) -> APIRouter:
                     allowed=_listed({s: STATE_NAMES.get(s, (s, s)) for s in known}),
                 ),
             )
+        wanted = list(dict.fromkeys(code for code in codes if code is not None)) or None
         svc = service()
-        rows = call(lambda: svc.summaries(states=state, limit=limit))
+        rows = call(lambda: svc.summaries(states=wanted, limit=limit))
         plan = _plan_or_none(svc) if rows else None
         return [_summary(row, lang, plan) for row in rows]
 

@@ -353,14 +353,12 @@ def _choose(typed: str, choices: Sequence[_Choice], option: str, what: tuple[str
 
 def _state_choices() -> list[_Choice]:
     from yuqing.incidents.lifecycle import State
-    from yuqing.incidents.timeline import STATE_NAMES
+    from yuqing.incidents.timeline import state_names
 
     choices = []
     for state in State:
-        zh, en = STATE_NAMES.get(state.value, (state.value, state.value))
-        # "已上报，待定级": the part before the comma names the state as well.
-        heads = tuple(name.replace("，", ",").split(",")[0] for name in (zh, en))
-        choices.append(_Choice(state.value, say(zh, en), (zh, en, *heads)))
+        names = state_names(state.value)
+        choices.append(_Choice(state.value, say(names[0], names[1]), names))
     return choices
 
 

@@ -1688,6 +1688,35 @@ def _local_second(moment: datetime | None, zone: tzinfo) -> str:
     return utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# The window `feeds list` says a feed's posts a day over: its last 7 days, or, for a
+# younger feed, the time since it was added, though never under a day (a feed added 5
+# minutes ago with 10 posts brought in 10 that day, not 2,880 a day).
+FEED_RATE_WINDOW = timedelta(days=7)
+FEED_RATE_MIN_WINDOW = timedelta(days=1)
+
+
+def _feed_rate_window(conn: Any, source_id: int, now: datetime) -> timedelta:
+    """How long back ``feeds list`` counts a feed's posts, to say how many it brings in a
+    day: ``FEED_RATE_WINDOW``, or the feed's age when less (from when it was added, or
+    its first post brought in if that is earlier: a row added by another program may say
+    a later time), at least ``FEED_RATE_MIN_WINDOW``."""
+    from sqlalchemy import func, select
+
+    from yuqing.storage.schema import posts, sources
+
+    added = conn.execute(
+        select(sources.c.created_at).where(sources.c.id == source_id)
+    ).scalar_one_or_none()
+    first = conn.execute(
+        select(func.min(posts.c.fetched_at)).where(posts.c.source_id == source_id)
+    ).scalar_one_or_none()
+    known = [utc(moment) for moment in (added, first) if isinstance(moment, datetime)]
+    if not known:
+        return FEED_RATE_WINDOW
+    age = now - min(known)
+    return max(FEED_RATE_MIN_WINDOW, min(FEED_RATE_WINDOW, age))
+
+
 # What `feeds list` shows of a feed without a health record: never polled.
 _NO_HEALTH = SimpleNamespace(
     consecutive_failures=0,
@@ -1702,8 +1731,12 @@ _NO_HEALTH = SimpleNamespace(
     "list",
     help=say(
         "列出订阅源及其运行状况：最近成功、最近错误、每日条数。"
+        "\n\n每日条数为近 7 天的日均；添加不足 7 天的订阅源按添加以来的天数计（不足 1 天"
+        "按 1 天计）。"
         "\n\n只读命令：还没有数据库时，说明如何创建，不会创建数据库，退出码为 0。",
         "List feeds with their health: last success, last error, items per day."
+        "\n\nItems per day are the average over the last 7 days; for a feed added less "
+        "than 7 days ago, over the days since it was added (at least one)."
         "\n\nRead-only: with no store yet it says how to make one, creates none, and exits 0.",
     ),
 )
@@ -1727,7 +1760,10 @@ def feeds_list() -> None:
                     # lost): nothing is known of it until the poller, which makes one,
                     # has polled it; the other feeds are listed all the same.
                     health = _NO_HEALTH
-                per_day = repo.items_per_day(conn, feed.id, now - timedelta(days=7), now)
+                # Over the last 7 days, or the days since the feed was added when fewer:
+                # a feed added yesterday, its posts divided by 7, read 7 times quieter.
+                since = now - _feed_rate_window(conn, feed.id, now)
+                per_day = repo.items_per_day(conn, feed.id, since, now)
                 # Words for people in the run's language, Chinese "名称：值"; in English the
                 # fields keep their key=value names, which scripts read (--lang en).
                 if not feed.active:

@@ -11,6 +11,7 @@ after the fact), a machine-readable ``kind`` and ``data``, and a sentence in Eng
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,6 +165,36 @@ STATE_NAMES: dict[str, tuple[str, str]] = {
     "monitoring": ("跟踪观察", "Monitoring"),
     "closed": ("已结案", "Closed"),
 }
+
+
+def state_names(code: str) -> tuple[str, ...]:
+    """Every name the state ``code`` is known by: its Chinese and English names, and each
+    one's part before its comma (已上报，待定级 is 已上报 too)."""
+    zh, en = STATE_NAMES.get(code, (code, code))
+    heads = tuple(name.replace("，", ",").split(",")[0] for name in (zh, en))
+    return (zh, en, *heads)
+
+
+def _folded(text: str) -> str:
+    # Full-width letters and spaces (a Chinese input method's) read as their plain forms.
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def state_named(typed: str) -> str | None:
+    """The code of the one state ``typed`` names: its code, or any of its names
+    (``state_names``), in any case and width; None for none (or more than one)."""
+    if typed in STATE_NAMES:
+        return typed
+    key = _folded(typed)
+    if not key:
+        return None
+    found = [
+        code
+        for code in STATE_NAMES
+        if key == _folded(code) or any(key == _folded(name) for name in state_names(code))
+    ]
+    return found[0] if len(found) == 1 else None
+
 
 #: The notices the plan sends, by their template key (a message's subject says these).
 NOTICE_NAMES: dict[str, tuple[str, str]] = {

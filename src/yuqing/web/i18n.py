@@ -373,7 +373,13 @@ _STRINGS: dict[str, dict[str, str]] = {
     **{f"incident_state_{state}": {"zh": zh, "en": en} for state, (zh, en) in STATE_NAMES.items()},
     # Still overdue (red), apart from those done after their deadline: "已超时 1 项" in
     # red all day for an item done 24 minutes late.
-    "clocks_missed": {"zh": "已超时 {n} 项", "en": "{n} missed"},
+    # Which one, the first missed: "已超时 1 项" sent the duty officer to the incident's page
+    # to learn whether the report upward or the staff at their posts was late.
+    "clocks_missed": {"zh": "已超时 {n} 项：{name}", "en": "{n} missed: {name}"},
+    "clocks_missed_more": {
+        "zh": "已超时 {n} 项：{name}等",
+        "en": "{n} missed: {name} and {more} more",
+    },
     "clocks_done_late": {"zh": "{n} 项超时完成", "en": "{n} done late"},
     "clocks_next": {"zh": "下一项：{name}，{at} 截止", "en": "next: {name}, due {at}"},
     "clocks_all_met": {"zh": "各项时限均已按时完成", "en": "Every deadline met"},
@@ -610,6 +616,69 @@ _STRINGS: dict[str, dict[str, str]] = {
     "api_unknown_state": {
         "zh": "没有“{state}”这个处置状态。可用的状态：{allowed}",
         "en": "there is no state “{state}”; the states are {allowed}",
+    },
+    # An incident's measured signals (POST /api/v1/incidents, PUT .../signals): a name
+    # the grading does not know ({allowed}: each with its name), or a value it cannot take.
+    "api_signal_unknown": {
+        "zh": "没有“{signal}”这个指标（signals）。可用的指标：{allowed}",
+        "en": "there is no signal “{signal}”; the signals are {allowed}",
+    },
+    "api_signal_invalid": {
+        "zh": "指标“{label}”（{signal}）应为{takes}，收到的是 {value}",
+        "en": "the signal {signal} ({label}) must be {takes}, not {value}",
+    },
+    "api_signals_invalid": {
+        "zh": "指标（signals）不可用：{reason}",
+        "en": "the signals cannot be used: {reason}",
+    },
+    "api_signal_takes_count": {
+        "zh": " 0 到 {max} 之间的整数",
+        "en": "a whole number from 0 to {max}",
+    },
+    "api_signal_takes_number": {"zh": "不小于 0 的数", "en": "a number from 0"},
+    "api_signal_takes_share": {
+        "zh": " 0 到 1 之间的数（占比，0.35 即 35%）",
+        "en": "a number from 0 to 1 (a share: 0.35 is 35%)",
+    },
+    "api_signal_takes_flag": {"zh": " true 或 false", "en": "true or false"},
+    "api_signal_takes_kind": {"zh": "以下之一：{kinds}", "en": "one of {kinds}"},
+    "api_signal_takes_list": {
+        "zh": '类别名称的列表，例如 ["central_media"]',
+        "en": 'a list of category names, e.g. ["central_media"]',
+    },
+    "api_signal_takes_pickup": {
+        "zh": '各类媒体转载数组成的对象，例如 {{"central": 2, "local": 5, "overseas": 0}}',
+        "en": 'an object of counts, e.g. {{"central": 2, "local": 5, "overseas": 0}}',
+    },
+    "api_signal_takes_time": {
+        "zh": "带时区偏移的时间，例如 2025-10-01T09:30:00+08:00",
+        "en": "a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00",
+    },
+    # A request's body refused before it is read (every POST, PUT and PATCH; the push).
+    "api_body_without_length": {
+        "zh": "请求体须带 Content-Length 头一次发送（不接受分块传输）",
+        "en": "send the body with a Content-Length (not in chunks)",
+    },
+    "api_body_too_large": {
+        "zh": "请求体超过 {limit} 字节的上限",
+        "en": "the body is larger than {limit} bytes, the most this request takes",
+    },
+    "api_push_too_large": {
+        "zh": "推送的请求体超过 {limit} 字节的上限{decompressed}：请分批推送（上限由 "
+        "YUQING_MAX_PUSH_BYTES 设定）",
+        "en": "the pushed body is larger than {limit} bytes{decompressed}: push the posts in "
+        "smaller batches (YUQING_MAX_PUSH_BYTES sets the limit)",
+    },
+    "api_push_decompressed": {"zh": "（解压后）", "en": " once decompressed"},
+    "api_push_not_json": {
+        "zh": "推送的信息须为 JSON（Content-Type: application/json），收到的是 {content_type}",
+        "en": "send the posts as JSON (Content-Type: application/json), not {content_type}",
+    },
+    "api_push_encoding": {
+        "zh": "不支持 Content-Encoding {encoding}：请不压缩发送，或只用 gzip 压缩"
+        "（Content-Encoding: gzip）",
+        "en": "Content-Encoding {encoding} is not supported: send the body uncompressed, or "
+        "compressed with gzip alone (Content-Encoding: gzip)",
     },
     # GET /api/v1/roster/on-duty?role= / ?unit=: the plan's roles and units.
     "api_unknown_role": {

@@ -179,12 +179,12 @@ def test_a_body_field_is_named_with_its_problem(client: TestClient) -> None:
 
 
 def test_an_unknown_state_lists_the_states_with_their_names(client: TestClient) -> None:
-    answer = client.get(f"{API}/incidents", params={"state": "处置中"})
+    answer = client.get(f"{API}/incidents", params={"state": "处理中"})
     body = refused(answer, 422, "incident.unknown_state")
-    assert "'处置中'" in body["detail"]  # the English as it was, naming it
-    assert body["params"]["state"] == "处置中"
+    assert "'处理中'" in body["detail"]  # the English as it was, naming it
+    assert body["params"]["state"] == "处理中"
     assert "responding" in body["params"]["allowed"]
-    assert body["message"].startswith("没有“处置中”这个处置状态。可用的状态：suggested（建议立案")
+    assert body["message"].startswith("没有“处理中”这个处置状态。可用的状态：suggested（建议立案")
     assert "responding（处置中）" in body["message"]
     english = refused(
         client.get(f"{API}/incidents", params={"state": "open"}, headers=EN),
