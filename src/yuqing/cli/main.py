@@ -1567,7 +1567,10 @@ def feeds_add(
                 )
             if tried.problem is not None:
                 # Not added: a mistyped URL kept would be polled, and failing, until
-                # someone found `feeds remove`, its name taken meanwhile.
+                # someone found `feeds remove`, its name taken meanwhile. What is wrong
+                # with the feed itself (its encoding) is said first: it is often why.
+                for warning in tried.warnings:
+                    typer.echo(say("警告：{w}", "warning: {w}", w=feed_text(warning)), err=True)
                 complain(feed_text(tried.problem))
                 if tried.may_pass:
                     advice = say(

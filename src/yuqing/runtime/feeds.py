@@ -329,16 +329,30 @@ def check_feed(
     )
     if result.error is not None:
         return FeedCheck(result.error)
+    refused = [item for item in result.items if isinstance(item, Rejection)]
+    malformed = [
+        note for note in result.notes if isinstance(note, Reason) and note.code in _MALFORMED
+    ]
+    if refused and len(refused) == len(result.items):
+        # Entries, none of them usable (a feed cut short, entries without text): the
+        # first poll would fail as "all entries rejected", so the try fails so too,
+        # rather than saying it succeeded and adding a feed that fails from then on.
+        first = _first_entry(refused[0].location, refused[0].problem)
+        return FeedCheck(
+            feed_reason(
+                "feed.all_rejected", url=_url_shown(url), count=str(len(refused)), first_entry=first
+            ),
+            unreadable=len(refused),
+            warnings=malformed,
+        )
     return FeedCheck(
         None,
         readable=sum(isinstance(item, Located) for item in result.items),
-        unreadable=sum(isinstance(item, Rejection) for item in result.items),
+        unreadable=len(refused),
         read_at=result.state.last_success_at,
         left_out=result.left_out,
         limit=DEFAULT_MAX_ENTRIES if limit is None else int(limit),
-        warnings=[
-            note for note in result.notes if isinstance(note, Reason) and note.code in _MALFORMED
-        ],
+        warnings=malformed,
         first_item=result.items[0].location if result.items else None,
     )
 

@@ -36,6 +36,8 @@ FEED = f"""<?xml version="1.0" encoding="utf-8"?>
 <pubDate>{RECENT:%a, %d %b %Y %H:%M:%S} +0000</pubDate><description>道路已恢复</description></item>
 </channel></rss>""".encode()
 EMPTY_FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+# Cut short inside its only entry: read, but nothing in it can be stored.
+CUT_FEED = b'<?xml version="1.0"?><rss><channel><title>t</title><item><title>a'
 
 
 def _send(status: int, body: bytes, kind: str) -> Handler:
@@ -69,6 +71,7 @@ def _silent(handler: BaseHTTPRequestHandler) -> None:
 ROUTES: dict[str, Handler] = {
     "/feed.xml": _send(200, FEED, "application/rss+xml"),
     "/empty.xml": _send(200, EMPTY_FEED, "application/rss+xml"),
+    "/cut.xml": _send(200, CUT_FEED, "application/rss+xml"),
     "/page.html": _send(200, b"<!doctype html><html><body>news</body></html>", "text/html"),
     "/missing.xml": _send(404, b"gone", "text/plain"),
     "/busy.xml": _send(503, b"busy", "text/plain"),
@@ -160,6 +163,13 @@ def test_a_feed_that_answers_is_added_with_its_items_counted(cli: CliRunner, fee
             "/huge.xml",
             "{url}：订阅源超过 10 MB\n",
             "{url}: feed larger than 10 MB\n",
+            False,
+        ),
+        # Its try said "checked" and added it, and every poll failed from then on.
+        (
+            "/cut.xml",
+            "{url}：全部 1 条条目被拒收",
+            "{url}: all 1 entries rejected",
             False,
         ),
     ],

@@ -187,14 +187,19 @@ def test_a_gbk_feed_sent_as_utf8_is_warned_of_and_its_mojibake_not_stored(
     cli: CliRunner, site: str, tmp_path: Path
 ) -> None:
     url = f"{site}/gbk.xml"
-    added = run(cli, ZH, "feeds", "add", url, "--slug", "gbk")
-    assert added.exit_code == 0, added.output
-    assert f"警告：{url}：" in added.stderr and "不是有效的 UTF-8" in added.stderr
-    assert "读到的第一条" in added.stderr and "\ufffd" in added.stderr  # what it reads as
+    # No entry of it can be stored: the try fails (a feed added so failed every poll),
+    # saying why, the encoding first.
+    refused = run(cli, ZH, "feeds", "add", url, "--slug", "gbk")
+    assert refused.exit_code == 1, refused.output
+    assert f"警告：{url}：" in refused.stderr and "不是有效的 UTF-8" in refused.stderr
+    assert "全部 2 条条目被拒收" in refused.stderr and "\ufffd" in refused.stderr
+    assert "未添加订阅源 gbk" in refused.stderr and "--no-check" in refused.stderr
     english = run(cli, EN, "feeds", "add", f"{url}?x=1", "--slug", "gbk2")
-    assert "are not valid UTF-8" in english.stderr and "warning: the feed is malformed" in (
-        english.stderr
-    )
+    assert english.exit_code == 1
+    assert "are not valid UTF-8" in english.stderr and "all 2 entries rejected" in english.stderr
+    # Added all the same when asked (the site is to fix its encoding).
+    added = run(cli, ZH, "feeds", "add", url, "--slug", "gbk", "--no-check")
+    assert added.exit_code == 0, added.output
 
     polled = run(cli, ZH, "feeds", "poll")
     assert "标题和正文大多无法识别" in polled.stderr
