@@ -330,7 +330,7 @@ def check_feed(
     if result.error is not None:
         return FeedCheck(result.error)
     refused = [item for item in result.items if isinstance(item, Rejection)]
-    malformed = [
+    malformed: list[str] = [
         note for note in result.notes if isinstance(note, Reason) and note.code in _MALFORMED
     ]
     if refused and len(refused) == len(result.items):
