@@ -246,13 +246,21 @@ def check_speed(speed: float) -> None:
     if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
         raise fail(
             say(
-                "--speed {speed:g}：须在 {low:g} 到 {high:g} 之间",
-                "--speed {speed:g}: must be from {low:g} to {high:g}",
-                speed=speed,
-                low=MIN_SPEED,
-                high=MAX_SPEED,
+                "--speed {speed}：须在 {low} 到 {high} 之间",
+                "--speed {speed}: must be from {low} to {high}",
+                speed=_plain_number(speed),
+                low=_plain_number(MIN_SPEED),
+                high=_plain_number(MAX_SPEED),
             )
         )
+
+
+def _plain_number(value: float) -> str:
+    """A number as people write it: 10,000,000,000 and 0.01, not 1e+10 and 1e-02."""
+    if not math.isfinite(value) or not 1e-9 <= abs(value) < 1e18:
+        return f"{value:g}"
+    written = f"{value:,.9f}".rstrip("0").rstrip(".")
+    return written
 
 
 def complain(message: str) -> None:
@@ -450,11 +458,14 @@ def note_detection_elsewhere() -> None:
     )
 
 
-def _previous_run_note(summary: IngestSummary, what: str, zone: tzinfo) -> str | None:
+def _previous_run_note(
+    summary: IngestSummary, what: str, zone: tzinfo, path: Path | None = None
+) -> str | None:
     """What became of the last run of the same file, when it did not end well.
 
     ``what``: the run's kind in the run's language (an import, a replay); ``zone``: the
-    deployment's, in which the last run's time is said.
+    deployment's, in which the last run's time is said; ``path``: the file, to tell
+    whether it was changed or replaced since (runs are recorded by the file's name).
     """
     from yuqing.storage import repo
 
@@ -463,6 +474,24 @@ def _previous_run_note(summary: IngestSummary, what: str, zone: tzinfo) -> str |
         return None
     # The heartbeat is wall time (a replay's started_at is stream time).
     seen = last.heartbeat_at or last.started_at
+    if last.status in (repo.INTERRUPTED, "failed") and _changed_since(path, last.heartbeat_at):
+        # Another file saved under the name (or this one edited): not the rest of a run.
+        return say(
+            "{origin} 的上一次{what}（最后活动于 {seen}）入库 {stored:,} 条信息后{ended}；此后"
+            "这个文件被修改过，或换成了另一个同名文件，本次按现在的文件完整{what}：每条信息只"
+            "入库一次，已入库的计为重复",
+            "the previous {what} of {origin} (last active at {seen}) {ended_en} after storing "
+            "{stored:,} {posts}; the file has been changed or replaced since, and this run "
+            "takes it whole as it is now: each post is stored once, and those stored already "
+            "count as duplicates",
+            what=what,
+            origin=summary.origin.removeprefix("replay:"),
+            stored=last.stored,
+            posts=plural(last.stored, "post", "posts"),
+            seen=_local_second(seen, zone),
+            ended="中断" if last.status == repo.INTERRUPTED else "失败",
+            ended_en="was interrupted" if last.status == repo.INTERRUPTED else "failed",
+        )
     said = {
         "what": what,
         "origin": summary.origin.removeprefix("replay:"),
@@ -476,12 +505,13 @@ def _previous_run_note(summary: IngestSummary, what: str, zone: tzinfo) -> str |
         "count as duplicates",
     )
     if last.status == repo.INTERRUPTED:
+        # Ctrl-C, SIGTERM, kill -9 and a machine that stopped all end a run so.
         return say(
             "{origin} 的上一次{what}（最后活动于 {seen}）入库 {stored:,} 条信息后中断："
-            "在完成前被强制结束或机器停机；{again}",
+            "在完成前停止了（按了 Ctrl-C、进程被结束或机器停机）；{again}",
             "the previous {what} of {origin} (last active at {seen}) was interrupted after "
-            "storing {stored:,} {posts}: it was stopped by force, or the machine stopped, "
-            "before it finished; {again}",
+            "storing {stored:,} {posts}: it stopped before it finished (Ctrl-C, its process "
+            "was ended, or the machine stopped); {again}",
             **said,
         )
     if last.status == "failed":
@@ -508,13 +538,30 @@ def _stop_on_sigterm_during_ingest(_signum: int, _frame: object) -> None:
     raise SystemExit(143)
 
 
-def _started(into: list[IngestSummary], what: str, zone: tzinfo) -> Callable[[IngestSummary], None]:
+def _changed_since(path: Path | None, moment: datetime | None) -> bool:
+    """Whether the file was written, or put in place, after ``moment`` (wall time).
+
+    Its status-change time counts as well as its modification time: a file unzipped or
+    copied with its old modification time still gets a new one.
+    """
+    if path is None or moment is None:
+        return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return max(stat.st_mtime, stat.st_ctime) > moment.timestamp()
+
+
+def _started(
+    into: list[IngestSummary], what: str, zone: tzinfo, path: Path | None = None
+) -> Callable[[IngestSummary], None]:
     """An ``on_start`` that keeps the run's summary (for its counts if it is interrupted)
-    and tells how the last run of the same file ended, when not well."""
+    and tells how the last run of the same file (``path``) ended, when not well."""
 
     def start(summary: IngestSummary) -> None:
         into.append(summary)
-        if (previous := _previous_run_note(summary, what, zone)) is not None:
+        if (previous := _previous_run_note(summary, what, zone, path)) is not None:
             note(previous)
 
     return start
@@ -560,14 +607,31 @@ def _print_interrupted(
 
 
 def _not_utf8_note(path: Path, *, replaying: bool = False) -> str:
-    # Excel's "CSV" on Chinese Windows is GBK: every line with Chinese in it is refused.
+    # Excel's "CSV" on Chinese Windows is GBK: a file wholly so is read as such
+    # (sources.files.import_encoding); these are damaged lines of a UTF-8 file.
+    from yuqing.sources.files import CSV_SUFFIXES
+    from yuqing.sources.reasons import shown_path
+
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        again = (
+            say("重新回放", "replay it again") if replaying else say("重新导入", "import it again")
+        )
+        return say(
+            "{path}：不是 UTF-8 编码的行已拒收；JSON Lines 文件须为 UTF-8 编码：请检查这些行"
+            "（或生成文件的程序），改正后{again}",
+            "{path}: lines that are not UTF-8 were refused; JSON Lines files are UTF-8: check "
+            "those lines (or the program that wrote the file), and {again} once they are",
+            path=shown_path(path),
+            again=again,
+        )
+    path_shown = shown_path(path)
     if replaying:  # a replay refused whole: nothing was stored
         return say(
             "{path}：不是 UTF-8 编码的行已拒收；中文 Windows 上用 Excel 另存为“CSV”的文件是 "
             "GBK 编码，请改存为“CSV UTF-8”后重新回放",
             '{path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV" '
             'on Chinese Windows is in GBK: save it as "CSV UTF-8" and replay it again',
-            path=path,
+            path=path_shown,
         )
     return say(
         "{path}：不是 UTF-8 编码的行已拒收；中文 Windows 上用 Excel 另存为“CSV”的文件是 "
@@ -575,7 +639,58 @@ def _not_utf8_note(path: Path, *, replaying: bool = False) -> str:
         '{path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV" on '
         'Chinese Windows is in GBK: save it as "CSV UTF-8" and import it again (the lines '
         "stored already count as duplicates)",
-        path=path,
+        path=path_shown,
+    )
+
+
+def _read_as_gb18030_note(path: Path, *, replaying: bool = False) -> str:
+    """That a file not in UTF-8 was read as GBK/GB18030 (``import_encoding``), and what
+    to do if its text comes out garbled."""
+    from yuqing.sources.files import CSV_SUFFIXES
+    from yuqing.sources.reasons import shown_path
+
+    again = say("重新回放", "replay it again") if replaying else say("重新导入", "import it again")
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return say(
+            "{path}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取（中文 Windows 上 Excel "
+            "另存为“CSV”的文件就是这种编码）；如果信息的文字是乱码，请在 Excel 中选择 文件 → "
+            "另存为 → CSV UTF-8（逗号分隔）后{again}",
+            "{path}: the file is not UTF-8; it was read as GBK/GB18030 (as Excel saves "
+            '"CSV" on Chinese Windows); if the posts\' text is garbled, in Excel choose File '
+            '→ Save As → "CSV UTF-8 (Comma delimited)" and {again}',
+            path=shown_path(path),
+            again=again,
+        )
+    return say(
+        "{path}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取；JSON Lines 文件应为 UTF-8 "
+        "编码：如果信息的文字是乱码，请用 UTF-8 重新保存（或让生成它的程序改用 UTF-8）后{again}",
+        "{path}: the file is not UTF-8; it was read as GBK/GB18030; JSON Lines files "
+        "should be UTF-8: if the posts' text is garbled, save it as UTF-8 (or have the "
+        "program that writes it do so) and {again}",
+        path=shown_path(path),
+        again=again,
+    )
+
+
+def _short_rows_note(reader: Any) -> str | None:
+    """Rows with fewer cells than the header, stored with the missing cells empty
+    (``CsvFile.short_rows``): an export that broke or cut rows loses fields unsaid."""
+    count = getattr(reader, "short_rows", 0)
+    first = getattr(reader, "first_short_row", None)
+    if not count or first is None:
+        return None
+    location, cells, columns = first
+    return say(
+        "{n:,} 行的列数少于标题行（{first}：只有 {cells} 列，标题行有 {columns} 列），缺少的"
+        "列已按空值入库；如果这些行是导出时断开或截短的，请检查原文件",
+        "{n:,} {rows} fewer cells than the header has columns ({first}: {cells} cells, the "
+        "header {columns}); stored with the missing cells empty: if the export broke or cut "
+        "these rows, check the file",
+        n=count,
+        rows=plural(count, "row has", "rows have"),
+        first=_first_at(count, location),
+        cells=cells,
+        columns=columns,
     )
 
 
@@ -830,7 +945,8 @@ def ingest(
     source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
-    from yuqing.sources.files import open_import
+    from yuqing.sources.files import GB18030, open_import
+    from yuqing.sources.reasons import shown_path
     from yuqing.storage.full import DiskFull
 
     source = checked_source(source)
@@ -845,28 +961,36 @@ def ingest(
                 complain(error_text(exc))
                 worst = 2
                 continue
+            # The file as it is shown and recorded: a name in GBK bytes (a zip from Chinese
+            # Windows) is not UTF-8, which no database or terminal takes.
+            shown = shown_path(path)
+            if getattr(reader, "encoding", None) == GB18030:
+                note(_read_as_gb18030_note(path))
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
             progress: list[IngestSummary] = []
+            started = _started(progress, say("导入", "import"), ctx.settings.display_zone, path)
             try:
                 summary = ctx.ingestor.ingest(
                     reader.read(),
-                    origin=str(path),
+                    origin=shown,
                     default_source=source,
-                    on_start=_started(progress, say("导入", "import"), ctx.settings.display_zone),
+                    on_start=started,
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
                 what = say("导入", "import")
-                _print_interrupted(progress[0] if progress else None, str(path), what)
+                _print_interrupted(progress[0] if progress else None, shown, what)
                 raise
             except DiskFull:
                 what = say("导入", "import")
                 summary_so_far = progress[0] if progress else None
-                _print_interrupted(summary_so_far, str(path), what, disk_full=True)
+                _print_interrupted(summary_so_far, shown, what, disk_full=True)
                 raise
             worst = max(worst, _print_summary(summary, ctx.settings.display_timezone))
             _print_defaults(summary, detecting=stage is not None)
+            if (short_rows := _short_rows_note(reader)) is not None:
+                note(short_rows)
             if any("not valid UTF-8" in r.problem for r in summary.rejections):
                 note(_not_utf8_note(path))
             if ctx.detection_elsewhere and summary.stored:
@@ -933,12 +1057,14 @@ def replay(
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
-    from yuqing.sources.reasons import SourceRefused
+    from yuqing.sources.files import GB18030, import_encoding
+    from yuqing.sources.reasons import SourceRefused, shown_path
     from yuqing.sources.replay import Replayer
 
+    shown = shown_path(file)
     with user_errors():
         if not file.exists():
-            raise fail(say("{file}：文件不存在", "{file}: no such file", file=file))
+            raise fail(say("{file}：文件不存在", "{file}: no such file", file=shown))
         settings = load_settings()
         try:
             replayer = Replayer.from_file(
@@ -961,6 +1087,8 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                 note(_not_utf8_note(file, replaying=True))
                 raise typer.Exit(2) from None
             raise
+        if import_encoding(file) == GB18030:  # (told when the replayer read it: not again)
+            note(_read_as_gb18030_note(file, replaying=True))
         if replayer.stray_note:
             note(reason_said(replayer.stray_note))
         if replayer.order_note:
@@ -1002,15 +1130,15 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
             try:
                 summary = ctx.ingestor.ingest_batches(
                     replayer.batches(),
-                    origin=f"replay:{file}",
+                    origin=f"replay:{shown}",
                     default_source=source,
                     source_kind="replay",
-                    on_start=_started(progress, say("回放", "replay"), zone),
+                    on_start=_started(progress, say("回放", "replay"), zone, file),
                     look_back=True,
                 )
             except (KeyboardInterrupt, SystemExit):
                 what = say("回放", "replay")
-                _print_interrupted(progress[0] if progress else None, str(file), what)
+                _print_interrupted(progress[0] if progress else None, shown, what)
                 raise
             code = _print_summary(summary, settings.display_timezone)
             _print_defaults(summary, detecting=stage is not None, purge_told=True)

@@ -619,6 +619,48 @@ def refuse_json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class RepeatedKeys(dict[str, Any]):
+    """A decoded JSON object in which a key is given twice (``{"text": "a", "text": "b"}``).
+
+    Python's json keeps the last value without a word; the post format refuses such an
+    object (``parse_post_record``), as it refuses two keys naming one field in two
+    cases. ``repeated`` names the key (``extra.tag`` for a key of an object inside).
+    """
+
+    __slots__ = ("repeated",)
+
+    repeated: str
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for post JSON: the object as a dict, or a ``RepeatedKeys``
+    when a key is given twice in it, or in an object it holds as a value."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                return _repeated(obj, key)
+            seen.add(key)
+    # (Objects inside arrays are not looked into: posts hold none that the format reads.)
+    for key, value in obj.items():
+        if type(value) is RepeatedKeys:
+            return _repeated(obj, f"{key}.{value.repeated}")
+    return obj
+
+
+def _repeated(obj: dict[str, Any], key: str) -> RepeatedKeys:
+    marked = RepeatedKeys(obj)
+    marked.repeated = key
+    return marked
+
+
+# Post JSON as files and pushes give it: NaN and Infinity refused, a repeated key marked
+# (``json_object``). One decoder for all: ``json.loads`` with keywords builds a new one
+# at each call, which cost more than the hook.
+POST_JSON = json.JSONDecoder(parse_constant=refuse_json_constant, object_pairs_hook=json_object)
+
+
 def lone_surrogate_at(obj: object) -> str | None:
     """Where a decoded JSON value holds a lone UTF-16 surrogate ("\\ud800" without its pair).
 
@@ -767,6 +809,14 @@ def parse_post_record(
     if not isinstance(obj, Mapping):
         kind = json_type(obj)
         raise refused("record.not_object", f"expected a JSON object, got {kind}", type=kind)
+    if type(obj) is RepeatedKeys:
+        # Which of the two values was meant cannot be told: the last one was stored.
+        key = repr(cut(obj.repeated, _KEY_SHOWN))
+        raise refused(
+            "record.key_twice",
+            f"key {key} given twice in one object: keep one",
+            key=key,
+        )
     obj = _field_keys(obj)
     text = obj.get("text")
     title_value = obj.get("title")

@@ -5,11 +5,16 @@ line of any length) is read in bounded memory: a line longer than ``MAX_RECORD_B
 refused and skipped without ever being held whole. Every bad line or row becomes a
 ``Rejection`` naming ``path:line`` and the problem; the reader then goes on.
 
-Use ``open_import`` to pick the reader from the file extension.
+Use ``open_import`` to pick the reader from the file extension. It also settles the
+file's encoding (``import_encoding``): UTF-8, or GBK/GB18030 for a file that is not UTF-8
+and reads whole so (Excel's "CSV" on Chinese Windows); a file in neither is refused
+whole, saying how to save it, rather than line by line. Paths are named as
+``shown_path`` shows them (a file name in GBK bytes read as such).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import os
@@ -25,6 +30,7 @@ from typing import IO
 from yuqing.core.posts import (
     LONE_SURROGATE,
     MAX_RECORD_BYTES,
+    POST_JSON,
     REQUIRED_FIELDS,
     AuthorKind,
     lone_surrogate_at,
@@ -32,17 +38,23 @@ from yuqing.core.posts import (
     parse_post_record,
     parse_time,
     post_field,
-    refuse_json_constant,
 )
 from yuqing.core.reasons import RecordRefused
 from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection, Source
-from yuqing.sources.reasons import FileRefused, Reason, reason, record_reason
+from yuqing.sources.reasons import FileRefused, Reason, reason, record_reason, shown_path
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 SUPPORTED_FORMATS = "JSON Lines (.jsonl, .ndjson) or CSV (.csv)"
+# Workbooks of Excel, WPS and LibreOffice: refused saying how to save them as CSV.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ods")
+_SAVE_AS_CSV = 'in Excel choose File → Save As → "CSV UTF-8 (Comma delimited)"'
+
+# A file's encoding as read: UTF-8, or GB18030 (GBK's superset, as feeds are read).
+UTF8 = "utf-8"
+GB18030 = "gb18030"
 
 _BOM = b"\xef\xbb\xbf"
 # Oversized lines are skipped in pieces of this size, so memory stays bounded.
@@ -99,10 +111,21 @@ def open_import(path: Path, default_source: str | None = None, zone: tzinfo = UT
     path = Path(path)
     _check_readable(path)
     suffix = path.suffix.lower()
+    kind: type[JsonLinesFile | CsvFile]
     if suffix in JSON_LINES_SUFFIXES:
-        reader: Source = JsonLinesFile(path, default_source, zone)
+        kind = JsonLinesFile
     elif suffix in CSV_SUFFIXES:
-        reader = CsvFile(path, default_source, zone)
+        kind = CsvFile
+    elif suffix in SPREADSHEET_SUFFIXES:
+        raise FileRefused(
+            path,
+            reason(
+                "file.spreadsheet",
+                f"cannot import a file with '{suffix}' (an Excel workbook); supported formats "
+                f"are {SUPPORTED_FORMATS}: {_SAVE_AS_CSV} and import that file",
+                suffix=suffix,
+            ),
+        )
     else:
         shown = f"'{suffix}'" if suffix else "no extension"
         raise FileRefused(
@@ -113,9 +136,10 @@ def open_import(path: Path, default_source: str | None = None, zone: tzinfo = UT
                 shown=suffix,
             ),
         )
-    # Refused before a run starts, as a whole: read as lines of UTF-8, such a file gave a
-    # rejection a line, each naming another problem (or a CSV "missing column text").
-    _open_binary(path).close()
+    # Refused before a run starts, as a whole: read as lines of UTF-8, a file in UTF-16,
+    # in another encoding or a workbook renamed gave a rejection a line, each naming
+    # another problem (or a CSV "missing column text").
+    reader = kind(path, default_source, zone, encoding=import_encoding(path))
     if isinstance(reader, CsvFile):
         # A header that refuses the file whole (no text column, one named twice) is told
         # now, as every other whole-file refusal is (exit code 2), not as a rejected line.
@@ -128,6 +152,11 @@ def open_import(path: Path, default_source: str | None = None, zone: tzinfo = UT
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise FileRefused(path, reason("file.missing", "no such file"))
+    if path.is_dir():
+        raise FileRefused(
+            path,
+            reason("file.is_folder", "a folder, not a regular file: name the files in it"),
+        )
     if not path.is_file():
         raise FileRefused(path, reason("file.not_regular", "not a regular file"))
 
@@ -143,6 +172,10 @@ def _open_binary(path: Path) -> IO[bytes]:
         raise FileRefused(
             path, reason("file.cannot_open", f"cannot open ({detail})", detail=detail)
         ) from None
+    workbook = _workbook_inside(head)
+    if workbook is not None:
+        stream.close()
+        raise FileRefused(path, workbook)
     encoding = _wide_encoding(head)
     if encoding is not None:
         stream.close()
@@ -157,6 +190,164 @@ def _open_binary(path: Path) -> IO[bytes]:
             ),
         )
     return stream
+
+
+def _workbook_inside(head: bytes) -> Reason | None:
+    """A workbook (or a ZIP archive) given another extension: binary, not text."""
+    if head.startswith(b"PK\x03\x04"):
+        return reason(
+            "file.zip_inside",
+            "the file is a ZIP archive (as an Excel .xlsx workbook is), not text (was only "
+            f"its extension changed?): unzip it if it is an archive; if a workbook, {_SAVE_AS_CSV} "
+            "and import that file",
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return reason(
+            "file.xls_inside",
+            "the file is an old Excel workbook (.xls), not text (was only its extension "
+            f"changed?): {_SAVE_AS_CSV} and import that file",
+        )
+    return None
+
+
+# Encodings are told from the file's bytes in pieces of this size.
+_SCAN_CHUNK = 1 << 20
+# A file with more lines than this that are not UTF-8, and more of them than lines of
+# UTF-8 text, is in another encoding: refused whole. Fewer are damaged lines, each refused.
+_FEW_BAD_LINES = 5
+# Files whose encoding is known: (device, inode, size, modification time) -> encoding. A
+# replay opens its file again to play it, and the command line asks to say the note.
+_ENCODINGS: dict[tuple[int, int, int, int], str] = {}
+_ENCODINGS_KEPT = 64
+
+
+def import_encoding(path: Path) -> str:
+    """The encoding an import file is read in: ``UTF8``, or ``GB18030`` for a file that is
+    not UTF-8 and reads whole as GB18030 (GBK's superset: Excel's "CSV" and Notepad's
+    "ANSI" on Chinese Windows), unless most of its non-ASCII lines are UTF-8 (damaged
+    lines then, each refused).
+
+    Raises ``FileRefused`` (``file.not_utf8_csv``, ``file.not_utf8_jsonl``) for a file in
+    neither: a thousand lines each refused for a byte at an offset helped no one. A file
+    that is UTF-8 costs one read of it (at about a gigabyte a second).
+    """
+    with _open_binary(path) as stream:
+        stat = os.fstat(stream.fileno())
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        known = _ENCODINGS.get(key)
+        if known is not None:
+            return known
+        found = _scan_encoding(stream, path)
+    if len(_ENCODINGS) >= _ENCODINGS_KEPT:
+        _ENCODINGS.clear()
+    _ENCODINGS[key] = found
+    return found
+
+
+def _scan_encoding(stream: IO[bytes], path: Path) -> str:
+    try:
+        stream.seek(0)
+        utf8 = codecs.getincrementaldecoder(UTF8)()
+        try:
+            # Not final: a file cut within a character (still being written) is UTF-8
+            # all the same; its last line is told as the reader meets it.
+            while chunk := stream.read(_SCAN_CHUNK):
+                utf8.decode(chunk)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return UTF8
+        stream.seek(0)
+        tally = _LineTally()
+        while piece := stream.readline(_SCAN_CHUNK):
+            tally.feed(piece)
+        tally.end()
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        raise FileRefused(
+            path, reason("file.cannot_open", f"cannot open ({detail})", detail=detail)
+        ) from None
+    finally:
+        stream.seek(0)
+    if tally.gb18030 and tally.bad >= tally.utf8_text:
+        return GB18030
+    if tally.bad <= tally.utf8_text or tally.bad <= _FEW_BAD_LINES:
+        return UTF8
+    csv_file = path.suffix.lower() in CSV_SUFFIXES
+    advice = (
+        f"{_SAVE_AS_CSV} and import that file"
+        if csv_file
+        else "JSON Lines files are UTF-8: save it as UTF-8 (or have the program that writes "
+        "it do so) and import it again"
+    )
+    raise FileRefused(
+        path,
+        reason(
+            "file.not_utf8_csv" if csv_file else "file.not_utf8_jsonl",
+            f"the file is not UTF-8 text ({tally.bad:,} lines are not, the first line "
+            f"{tally.first_bad}), nor GBK/GB18030; nothing was imported: {advice}",
+            count=tally.bad,
+            line=tally.first_bad,
+        ),
+    )
+
+
+class _LineTally:
+    """Of a file's lines: how many are UTF-8 holding more than ASCII, how many are not
+    UTF-8, the first of those; and whether the whole file reads as GB18030."""
+
+    def __init__(self) -> None:
+        self.utf8_text = 0
+        self.bad = 0
+        self.first_bad = 0
+        self.gb18030 = True
+        self._gb = codecs.getincrementaldecoder(GB18030)()
+        self._utf8 = codecs.getincrementaldecoder(UTF8)()
+        self._number = 1
+        self._broken = False
+        self._wide = False
+        self._start = True
+
+    def feed(self, piece: bytes) -> None:
+        if self._start and piece.startswith(_BOM):
+            piece = piece[len(_BOM) :]
+        self._start = False
+        if self.gb18030:
+            try:
+                self._gb.decode(piece)
+            except UnicodeDecodeError:
+                self.gb18030 = False
+        if not self._broken:
+            try:
+                self._utf8.decode(piece)
+            except UnicodeDecodeError:
+                self._broken = True
+        self._wide = self._wide or not piece.isascii()
+        if piece.endswith(b"\n"):
+            self._line_end()
+
+    def end(self) -> None:
+        if self.gb18030:
+            try:
+                self._gb.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.gb18030 = False
+        if not self._broken:
+            try:
+                self._utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self._broken = True
+        self._line_end()
+
+    def _line_end(self) -> None:
+        if self._broken:
+            self.bad += 1
+            self.first_bad = self.first_bad or self._number
+        elif self._wide:
+            self.utf8_text += 1
+        self._utf8.reset()
+        self._broken = self._wide = False
+        self._number += 1
 
 
 def _wide_encoding(head: bytes) -> str | None:
@@ -286,8 +477,17 @@ def _physical_lines(
         ) from None
 
 
-def _utf8_problem(error: UnicodeDecodeError) -> Reason:
+def _decode_problem(error: UnicodeDecodeError, encoding: str) -> Reason:
     bad = error.object[error.start : error.start + 1].hex()
+    if encoding == GB18030:
+        # The file read whole as GB18030 when its encoding was told: it changed since.
+        return reason(
+            "record.not_gb18030",
+            f"not valid GBK/GB18030 (the file is read so): byte 0x{bad} at byte offset "
+            f"{error.start} of the line",
+            byte=bad,
+            offset=error.start,
+        )
     return reason(
         "record.not_utf8",
         f"not valid UTF-8: byte 0x{bad} at byte offset {error.start} of the line",
@@ -296,24 +496,51 @@ def _utf8_problem(error: UnicodeDecodeError) -> Reason:
     )
 
 
+def _decoded(line: bytes, number: int, encoding: str) -> str:
+    """A physical line as text; raises ``UnicodeDecodeError``. A GB18030 byte order mark
+    (rare, but GB18030 has one) is dropped as the UTF-8 one is (``_physical_lines``)."""
+    text = line.decode(encoding)
+    if number == 1 and encoding == GB18030 and text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _json_value(text: str) -> object:
+    """One line's JSON (``POST_JSON``), refusing a byte order mark as ``json.loads`` does."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return POST_JSON.decode(text)
+
+
 class JsonLinesFile:
     """A JSON Lines file: one post object per line; blank lines are skipped. Times
-    without a zone are read in ``zone``."""
+    without a zone are read in ``zone``; the file in ``encoding`` (``import_encoding``
+    tells it; ``open_import`` gives it)."""
 
-    def __init__(self, path: Path, default_source: str | None = None, zone: tzinfo = UTC) -> None:
+    def __init__(
+        self,
+        path: Path,
+        default_source: str | None = None,
+        zone: tzinfo = UTC,
+        *,
+        encoding: str = UTF8,
+    ) -> None:
         self.path = Path(path)
         self.default_source = default_source
         self.zone = zone
+        self.encoding = encoding
+        self._name = shown_path(self.path)
 
     @property
     def name(self) -> str:
-        return str(self.path)
+        """The path as shown and stored (``shown_path``), before each line's number."""
+        return self._name
 
     def read(self) -> Iterator[Item]:
         """Every post or rejection of the file, in file order."""
         with _open_binary(self.path) as stream:
             for number, line in _physical_lines(stream, self.path):
-                location = f"{self.path}:{number}"
+                location = f"{self._name}:{number}"
                 if isinstance(line, _Oversized):
                     yield Rejection(location, line.problem)
                     continue
@@ -321,9 +548,9 @@ class JsonLinesFile:
                     yield Rejection(location, _INCOMPLETE)
                     continue
                 try:
-                    text = line.decode("utf-8")
+                    text = _decoded(line, number, self.encoding)
                 except UnicodeDecodeError as exc:
-                    yield Rejection(location, _utf8_problem(exc))
+                    yield Rejection(location, _decode_problem(exc, self.encoding))
                     continue
                 if not text.strip():
                     continue
@@ -331,7 +558,7 @@ class JsonLinesFile:
 
     def _parse(self, text: str, location: str) -> Item:
         try:
-            obj = json.loads(text.rstrip("\r\n"), parse_constant=refuse_json_constant)
+            obj = _json_value(text.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             glue = " " if exc.msg.endswith(" at") else " at "
             problem = f"malformed JSON: {exc.msg}{glue}column {exc.colno}"
@@ -491,9 +718,10 @@ class _CsvLineFeed:
     give them back (``give_back``). ``quotes`` follows the row's quoted cells.
     """
 
-    def __init__(self, stream: IO[bytes], path: Path) -> None:
+    def __init__(self, stream: IO[bytes], path: Path, encoding: str = UTF8) -> None:
         self._stream = stream
         self._path = path
+        self._encoding = encoding
         self._opened = os.fstat(stream.fileno())
         self._lines = _physical_lines(stream, path, quotes=True, opened=self._opened)
         # Lines given back: number, text, the byte offset where it ends in the file, and
@@ -549,10 +777,10 @@ class _CsvLineFeed:
             else:
                 size = len(line)
                 try:
-                    text = line.decode("utf-8")
+                    text = _decoded(line, number, self._encoding)
                 except UnicodeDecodeError as exc:
-                    self.problems.setdefault(number, _utf8_problem(exc))
-                    text = line.decode("utf-8", errors="replace")
+                    self.problems.setdefault(number, _decode_problem(exc, self._encoding))
+                    text = line.decode(self._encoding, errors="replace")
         self.last_number = number
         if not self.row_lines:
             self._row_start = (number, end)
@@ -726,17 +954,35 @@ class CsvFile:
     Columns beyond the post format are kept in ``PostRecord.extra``; empty cells are
     ``None``; columns with an empty header are ignored. A row's location is the line where
     it starts (quoted cells may span lines). Times without a zone are read in ``zone``.
-    Reading sets the process-wide ``csv.field_size_limit`` to ``MAX_RECORD_BYTES``.
+    Reading sets the process-wide ``csv.field_size_limit`` to ``MAX_RECORD_BYTES``. The
+    file is read in ``encoding`` (``import_encoding`` tells it; ``open_import`` gives it).
+
+    A row with fewer cells than the header has columns (a row cut short or broken in two
+    by the program that exported it) is stored with the missing cells empty when it has
+    its text, and counted (``short_rows``, ``first_short_row``: its location, cells and
+    columns) for the command line to tell; without its text, it is refused saying so.
     """
 
-    def __init__(self, path: Path, default_source: str | None = None, zone: tzinfo = UTC) -> None:
+    def __init__(
+        self,
+        path: Path,
+        default_source: str | None = None,
+        zone: tzinfo = UTC,
+        *,
+        encoding: str = UTF8,
+    ) -> None:
         self.path = Path(path)
         self.default_source = default_source
         self.zone = zone
+        self.encoding = encoding
+        self._name = shown_path(self.path)
+        self.short_rows = 0
+        self.first_short_row: tuple[str, int, int] | None = None
 
     @property
     def name(self) -> str:
-        return str(self.path)
+        """The path as shown and stored (``shown_path``), before each row's line number."""
+        return self._name
 
     def read(self) -> Iterator[Item]:
         """Every post or rejection of the file, in file order."""
@@ -747,15 +993,24 @@ class CsvFile:
         column, a field named twice), read before any row; None when it does not."""
         with closing(self._items(header_only=True)) as items:
             for item in items:
-                if isinstance(item, Rejection) and item.location == str(self.path):
-                    problem = item.problem
-                    return problem if isinstance(problem, Reason) else reason("csv.header", problem)
+                if not isinstance(item, Rejection):
+                    continue
+                problem = item.problem
+                if not isinstance(problem, Reason):
+                    problem = reason("csv.header", problem)
+                if item.location == self._name:
+                    return problem
+                inner = problem.params.get("problem")
+                if getattr(inner, "code", None) in ("record.not_utf8", "record.not_gb18030"):
+                    # A header that cannot be read: not one rejected line (and "rejected 1"
+                    # with exit code 1), as no row after it is read.
+                    return problem
         return None
 
     def _items(self, *, header_only: bool = False) -> Generator[Item, None, None]:
         csv.field_size_limit(MAX_RECORD_BYTES)
         with _open_binary(self.path) as stream:
-            feed = _CsvLineFeed(stream, self.path)
+            feed = _CsvLineFeed(stream, self.path, self.encoding)
             reader = csv.reader(feed, strict=True)
             header: list[str] | None = None
             last_line = 0
@@ -789,7 +1044,7 @@ class CsvFile:
                     else:
                         # A second stray quote closed (or broke) the cell the first opened.
                         message = _quote_closed_later(lines[1][0], lines[-1][0])
-                    yield Rejection(f"{self.path}:{first_line}", message)
+                    yield Rejection(f"{self._name}:{first_line}", message)
                     feed.give_back(lines[1:])
                     last_line = first_line
                     continue
@@ -810,7 +1065,7 @@ class CsvFile:
                 if problem is None and header is not None and feed.quotes.inside:
                     # The file ended inside a quoted cell: not a row, a broken one.
                     problem = _UNCLOSED_AT_END
-                location = f"{self.path}:{first_line}"
+                location = f"{self._name}:{first_line}"
 
                 if header is None:
                     if problem is not None:
@@ -824,7 +1079,7 @@ class CsvFile:
                     header = [_column_name(cell) for cell in row]
                     file_problem = _header_problem(row)
                     if file_problem is not None:
-                        yield Rejection(str(self.path), file_problem)
+                        yield Rejection(self._name, file_problem)
                         return
                     if header_only:
                         return
@@ -894,13 +1149,30 @@ class CsvFile:
             for column, cell in zip(header, row, strict=False)
             if column
         }
-        for column in header[len(row) :]:
-            if column:
-                obj[column] = None
+        missing = [column for column in header[len(row) :] if column]
+        for column in missing:
+            obj[column] = None
         try:
             record = parse_post_record(obj, default_source=self.default_source, zone=self.zone)
         except InvalidRecord as exc:
-            return Rejection(location, _refusal(exc))
+            refusal = _refusal(exc)
+            if refusal.code == "record.missing" and refusal.params.get("field") in missing:
+                # "text: missing or empty" sent people looking for an empty cell: the row
+                # has none, it ends early.
+                field = refusal.params["field"]
+                refusal = reason(
+                    "csv.short_row",
+                    f"the row has only {len(row)} cells, the header {len(header)} columns: "
+                    f"no {field} (a row broken or cut short in the export?)",
+                    cells=len(row),
+                    columns=len(header),
+                    field=field,
+                )
+            return Rejection(location, refusal)
+        if missing:
+            self.short_rows += 1
+            if self.first_short_row is None:
+                self.first_short_row = (location, len(row), len(header))
         return Located(record, location)
 
 

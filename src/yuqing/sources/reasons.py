@@ -17,6 +17,7 @@ English.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from yuqing.core.reasons import Reason, reason
-from yuqing.core.shown import cut, one_line
+from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import SourceError
 
 # Reason and reason live in the core (its validation gives codes too); the sources take
@@ -45,22 +46,80 @@ __all__ = [
     "reason_text",
     "record_reason",
     "refusal_text",
+    "shown_path",
 ]
 
 # The longest text of the file a Chinese sentence repeats (values, JSON's own words).
 _MAX_PART = 120
 
 
+# Bytes of a file name that are not UTF-8 come to Python as these (surrogateescape).
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
+
+
+def shown_path(path: Path | str | bytes) -> str:
+    """A file's path as it is shown and stored (a run's origin, a rejection's location).
+
+    A zip made on Chinese Windows, unpacked on Linux, gives file names in GBK bytes,
+    which are not UTF-8: Python holds them as lone surrogates, which no database, log or
+    terminal takes (an import of such a file ended in a traceback). A part of the path
+    that is not UTF-8 is read as GB18030 (what Windows showed), else its bytes are
+    written as backslash escapes (``\\xd4``); characters a terminal would obey (controls,
+    bidi marks) are escaped too. The file itself is opened by its real path.
+    """
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        raw = text
+    elif _ESCAPED_BYTES.search(text) is None:
+        return _escape_unshown(text)
+    else:
+        try:
+            raw = os.fsencode(text)
+        except UnicodeError:
+            return _escape_unshown(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    parts = [_name_part(part) for part in raw.split(b"/")]
+    return _escape_unshown("/".join(parts))
+
+
+def _name_part(raw: bytes) -> str:
+    """One part of a path (between slashes): UTF-8, else GB18030, else escaped bytes."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _escape_unshown(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        return text
+    return NOT_IN_ONE_LINE.sub(_escape_char, text)
+
+
+def _escape_char(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _without_escaped_bytes(text: str) -> str:
+    """Text that may hold a path's undecodable bytes (a note naming a file), shown."""
+    if text.isascii() or _ESCAPED_BYTES.search(text) is None:
+        return text
+    return shown_path(text)
+
+
 class FileRefused(SourceError):
     """A whole import file is refused (missing, unreadable, not a format yuqing reads).
 
-    ``str()`` is the English "path: reason", as before; ``path`` and ``reason`` let the
-    command line say it in its own language.
+    ``str()`` is the English "path: reason", as before; ``path`` (as ``shown_path``
+    shows it) and ``reason`` let the command line say it in its own language.
     """
 
     def __init__(self, path: Path | str, said: Reason) -> None:
-        super().__init__(f"{path}: {said}")
-        self.path = str(path)
+        shown = shown_path(path)
+        super().__init__(f"{shown}: {said}")
+        self.path = shown
         self.reason = said
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -93,6 +152,30 @@ _SENTENCES: dict[str, str] = {
     # A whole file.
     "file.missing": "文件不存在",
     "file.not_regular": "不是普通文件",
+    "file.is_folder": "是文件夹，不是文件：请给出其中要导入的文件",
+    "file.spreadsheet": (
+        "不能直接导入 Excel 工作簿（扩展名为 {suffix}）；支持的格式是 JSON Lines（.jsonl、"
+        ".ndjson）和 CSV（.csv）：请在 Excel 中选择 文件 → 另存为 → CSV UTF-8（逗号分隔）后"
+        "再导入"
+    ),
+    "file.zip_inside": (
+        "文件内容是 ZIP 压缩包（Excel 的 .xlsx 工作簿也是），不是文本（只改了扩展名？）：如是"
+        "压缩包，请先解压；如是 Excel 工作簿，请在 Excel 中选择 文件 → 另存为 → CSV UTF-8"
+        "（逗号分隔）后再导入"
+    ),
+    "file.xls_inside": (
+        "文件内容是旧版 Excel 工作簿（.xls），不是文本（只改了扩展名？）：请在 Excel 中选择 "
+        "文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
+    ),
+    "file.not_utf8_csv": (
+        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是 GBK/GB18030 "
+        "编码，未导入任何信息：请在 Excel 中选择 文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
+    ),
+    "file.not_utf8_jsonl": (
+        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是 GBK/GB18030 "
+        "编码，未导入任何信息：JSON Lines 文件须为 UTF-8 编码，请用 UTF-8 重新保存（或让生成"
+        "它的程序改用 UTF-8）后再导入"
+    ),
     "file.unsupported_format": (
         "不能导入{shown}的文件；支持的格式是 JSON Lines（.jsonl、.ndjson）和 CSV（.csv）"
     ),
@@ -111,6 +194,9 @@ _SENTENCES: dict[str, str] = {
         "（届时已入库的信息计为重复）"
     ),
     "record.not_utf8": "不是有效的 UTF-8：本行第 {offset} 字节处为 0x{byte}",
+    "record.not_gb18030": (
+        "不是有效的 GBK/GB18030（文件已按此编码读取）：本行第 {offset} 字节处为 0x{byte}"
+    ),
     "record.lone_surrogate": (
         "{field}：含不成对的 \\uD800-\\uDFFF 转义，不是有效文字（Unicode 损坏）"
     ),
@@ -151,6 +237,9 @@ _SENTENCES: dict[str, str] = {
         "本行有 {cells} 个单元格，但标题行只有 {columns} 列（单元格中有未加引号的逗号？）"
     ),
     "csv.row_span": "{problem}（这一行跨越第 {first}-{last} 行）",
+    "csv.short_row": (
+        "本行只有 {cells} 列，标题行有 {columns} 列，缺少 {field} 列（导出时断开或截短的行？）"
+    ),
     # A post's fields (yuqing.core.posts, by their forms; the ingestor's check of dates).
     "record.missing": "{field}：缺失或为空",
     "record.not_a_time": "{field}：{value} 不是 ISO-8601 时间{hint}",
@@ -175,6 +264,7 @@ _SENTENCES: dict[str, str] = {
         "{field}：出现了两次（{first} 和 {second} 都是这一字段的名称；请保留一个）"
     ),
     "record.not_object": "应为 JSON 对象，实际是{type}",
+    "record.key_twice": "键 {key} 在同一对象中出现了两次（无法判断哪个值是对的）：请只保留一个",
     "record.bad_kind": (
         "{field}：{value} 不是可用的值（person 个人、organisation 机构、media 媒体、"
         "government 政务、unknown 未知）"
@@ -366,6 +456,7 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"{_F}: given twice, as (?P<first>.+) and (?P<second>.+?) \(.*\)", re.S),
     ),
     ("record.not_object", re.compile(r"expected a JSON object, got (?P<type>.+)")),
+    ("record.key_twice", re.compile(r"key (?P<key>.+) given twice in one object: keep one", re.S)),
     (
         "record.bad_kind",
         re.compile(r"(?P<field>author_kind): (?P<value>.+) is not one of (?P<allowed>.+)", re.S),
@@ -447,11 +538,13 @@ def reason_text(problem: str, lang: str) -> str:
     code and params (a plain string is first given its code by its form). A feed's
     connection failure is said plainly in English too (``_plain_english``)."""
     if lang != "zh":
-        return _plain_english(problem) if isinstance(problem, Reason) else str(problem)
+        english = _plain_english(problem) if isinstance(problem, Reason) else str(problem)
+        # A note may name a file by a path whose bytes are not UTF-8 (``shown_path``).
+        return _without_escaped_bytes(english)
     found = problem if isinstance(problem, Reason) else record_reason(problem)
     template = _SENTENCES.get(found.code)
     if template is None:
-        return str(problem)
+        return _without_escaped_bytes(str(problem))
     values: dict[str, Any] = {}
     for key, value in found.params.items():
         if isinstance(value, Reason):
@@ -459,9 +552,9 @@ def reason_text(problem: str, lang: str) -> str:
         elif isinstance(value, int):
             values[key] = value
         elif key in _WHOLE_PARAMS:
-            values[key] = str(value)
+            values[key] = _without_escaped_bytes(str(value))
         else:
-            values[key] = cut(str(value), _MAX_PART)
+            values[key] = cut(_without_escaped_bytes(str(value)), _MAX_PART)
     if "detail" in values:
         words = {**_JSON_WORDS, **_CSV_WORDS}
         values["detail"] = words.get(str(values["detail"]), values["detail"])
@@ -519,7 +612,7 @@ def refusal_text(error: BaseException, lang: str) -> str:
         return f"{error.path}：{reason_text(error.reason, lang)}"
     if lang == "zh" and isinstance(error, SourceRefused):
         return reason_text(error.reason, lang)
-    return str(error)
+    return _without_escaped_bytes(str(error))
 
 
 class SourceRefused(SourceError):

@@ -706,6 +706,19 @@ def _run_info(row: Row[Any]) -> RunInfo:
     )
 
 
+def _storable(text: str) -> str:
+    """Text a database takes: a lone surrogate (how Python holds the bytes of a file name
+    that are not UTF-8) written as a backslash escape. Callers show such a name better
+    (``sources.reasons.shown_path``); this keeps any other from failing the run."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def start_run(
     conn: Connection,
     origin: str,
@@ -724,7 +737,7 @@ def start_run(
     result = conn.execute(
         insert(t.ingest_runs)
         .values(
-            origin=origin[:2000],
+            origin=_storable(origin)[:2000],
             started_at=now,
             stored=0,
             duplicates=0,
@@ -828,7 +841,11 @@ def record_run_progress(
         conn.execute(
             insert(t.rejections),
             [
-                {"run_id": run_id, "location": loc[:2000], "problem": problem[:1000]}
+                {
+                    "run_id": run_id,
+                    "location": _storable(loc)[:2000],
+                    "problem": _storable(problem)[:1000],
+                }
                 for loc, problem in keep
             ],
         )
@@ -861,7 +878,7 @@ def get_run(conn: Connection, run_id: int) -> RunInfo | None:
 def last_run_of(conn: Connection, origin: str, *, before: int | None = None) -> RunInfo | None:
     """The latest run of ``origin`` (as recorded, cut to 2,000 characters), or of those
     started before run ``before``."""
-    query = select(t.ingest_runs).where(t.ingest_runs.c.origin == origin[:2000])
+    query = select(t.ingest_runs).where(t.ingest_runs.c.origin == _storable(origin)[:2000])
     if before is not None:
         query = query.where(t.ingest_runs.c.id < before)
     row = conn.execute(query.order_by(t.ingest_runs.c.id.desc()).limit(1)).first()

@@ -431,12 +431,13 @@ def test_an_import_with_lines_not_in_utf8_says_how_to_save_the_file(
     monkeypatch.setenv("YUQING_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("YUQING_SECRET", "gbk-test")
     path = tmp_path / "excel.csv"
-    path.write_bytes("id,text\n1,ok\n2,你好\n".encode("gbk"))
+    # A UTF-8 file with one line of another encoding (a file wholly in GBK is read so).
+    path.write_bytes("id,text\n1,你好\n2,再见\n".encode() + "3,你好\n".encode("gbk"))
     result = CliRunner().invoke(app, ["ingest", str(path)])
     assert result.exit_code == 1
-    assert f"rejected {path}:3: not valid UTF-8" in result.stderr
+    assert f"rejected {path}:4: not valid UTF-8" in result.stderr
     assert (
         f'note: {path}: lines that are not UTF-8 were refused; a file saved by Excel as "CSV"'
         in (result.stderr)
     )
-    assert "stored 1, duplicates 0, rejected 1" in result.stdout
+    assert "stored 2, duplicates 0, rejected 1" in result.stdout
