@@ -71,7 +71,31 @@ class PlanError(YuqingError):
 
 
 class StorageError(YuqingError):
-    """The database refused an operation."""
+    """The database refused an operation.
+
+    The message is English, for logs and the API's log lines. ``code``
+    (``storage.server_refused``, ``storage.not_a_database`` ...) is stable and ``params``
+    holds what the message names (the file, the server, the driver's own words ...): from
+    them ``yuqing.storage.db.storage_text`` says it in the reader's language. A message
+    that carries its own ``code`` and ``params`` (a ``yuqing.core.reasons.Reason``) gives
+    them when none are passed; ``storage.error`` (said as the message) when neither does.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        found = getattr(message, "code", None)
+        self.code: str = code or (found if isinstance(found, str) else "storage.error")
+        given = params if params is not None else getattr(message, "params", None)
+        self.params: dict[str, Any] = dict(given) if isinstance(given, Mapping) else {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle as ``cls(*args)``: keep the code and params across processes.
+        return (type(self), (str(self), self.code, self.params))
 
 
 class NotFound(YuqingError):

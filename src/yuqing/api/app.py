@@ -29,10 +29,10 @@ from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import (
     MAX_SOURCE_CHARS,
     MAX_URL_CHARS,
+    POST_JSON,
     SourceCategory,
-    refuse_json_constant,
 )
-from yuqing.core.reasons import Reason, slug_refusal
+from yuqing.core.reasons import Reason, reason, slug_refusal
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.detection.model import DetectionConfig
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
@@ -43,13 +43,14 @@ from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.ingest import IngestSummary
 from yuqing.sources.push import (
+    MAX_GZIP_MEMBERS,
     BodyRefused,
     content_coding,
     inflated,
     parse_push_batch,
     source_refused,
 )
-from yuqing.sources.reasons import future_reworded
+from yuqing.sources.reasons import future_reworded, reason_text, record_reason
 from yuqing.sources.rss import display_url
 from yuqing.storage import console_queries, event_repo, incident_repo, repo
 from yuqing.storage.full import DiskFull
@@ -61,6 +62,7 @@ from yuqing.web.i18n import (
     in_languages,
     level_name,
     pick_language,
+    query_problem,
     query_reason,
     translator,
     zone_label,
@@ -677,26 +679,143 @@ def hit_shown(hit: SearchHit, zone: tzinfo) -> dict[str, Any]:
     }
 
 
-def disk_full_refusal(summary: IngestSummary | None) -> JSONResponse:
+def disk_full_refusal(summary: IngestSummary | None, lang: str = "zh") -> JSONResponse:
     """The answer to a push the server's full disk stopped: 503, with how many of its
-    posts were stored before it did (a batch is stored whole or not at all)."""
+    posts were stored before it did (a batch is stored whole or not at all); ``message``
+    in ``lang``, the reader's language."""
     stored = summary.stored if summary is not None else 0
     kept = (
         f"{stored} of these posts were stored before it filled, the rest were not"
         if stored
         else "the posts were not stored"
     )
+    kept_said = (
+        in_languages("api_push_disk_full_some", stored=stored)
+        if stored
+        else in_languages("api_push_disk_full_none")
+    )
     return JSONResponse(
         {
             "detail": f"the server's disk is full: {kept}; send them again once there is "
             "room (the posts stored already count as duplicates)",
+            "code": "push.disk_full",
+            "params": {"stored": stored},
+            "message": in_languages("api_push_disk_full", kept=kept_said)[lang],
             "stored": stored,
             "duplicates": summary.duplicates if summary is not None else 0,
             "rejected": summary.rejected if summary is not None else 0,
         },
         status_code=503,
-        headers={"Retry-After": str(DISK_FULL_RETRY_AFTER)},
+        headers={"Retry-After": str(DISK_FULL_RETRY_AFTER), **language_headers(lang)},
     )
+
+
+def rejection_shown(location: str, problem: str, lang: str) -> dict[str, Any]:
+    """A post a push refused: where, why in English (``problem``, as the store and the log
+    keep it), the reason's stable ``code``, and ``message``, why in ``lang``: the words the
+    command line says for the same reason in a line of an import file."""
+    found = record_reason(problem)
+    return {
+        "location": location,
+        "problem": problem,
+        "code": found.code,
+        "message": reason_text(found, lang),
+    }
+
+
+def bad_source(
+    problem: str,
+    code: str,
+    params: Mapping[str, Any],
+    said: Mapping[str, str],
+    lang: str,
+) -> JSONResponse:
+    """422: a push's ``?source=`` names no source (``problem``: why, in English; ``said``:
+    in each language). The push's own answer, nothing stored, with the code and
+    ``message`` in ``lang`` for the whole and for its one rejection."""
+    content = source_refused(problem)
+    rejections = [
+        {**rejection, "code": code, "message": said[lang]}
+        for rejection in content.get("rejections", [])  # type: ignore[attr-defined]
+    ]
+    content.update(
+        code=code,
+        params=dict(params),
+        message=in_languages("api_push_bad_source", problem=said)[lang],
+        rejections=rejections,
+    )
+    return JSONResponse(content, status_code=422, headers=language_headers(lang))
+
+
+def _each_language(said: Reason) -> dict[str, str]:
+    return {each: reason_text(said, each) for each in LANGUAGES}
+
+
+def unreadable_push(error: Exception) -> Said:
+    """400: a pushed body that is not UTF-8 text, or not JSON yuqing can use (``error``:
+    what decoding it raised). ``detail`` is worded as it was; the code and the reader's
+    words are those of the same problem in a line of an import file (``json.malformed``,
+    ``json.too_deep`` ...), the body's line named."""
+    if isinstance(error, UnicodeDecodeError):
+        byte = f"{error.object[error.start]:02X}"
+        return Said(
+            400,
+            f"body is not UTF-8 (byte {error.start})",
+            "request.body_not_utf8",
+            {"offset": error.start, "byte": byte},
+            in_languages("api_push_not_utf8", offset=error.start, byte=byte),
+        )
+    if isinstance(error, json.JSONDecodeError):
+        glue = " " if error.msg.endswith(" at") else " at "
+        said = reason(
+            "json.malformed",
+            f"malformed JSON: {error.msg}{glue}column {error.colno}",
+            detail=error.msg,
+            column=error.colno,
+        )
+        return Said(
+            400,
+            f"body is not JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+            said.code,
+            {"line": error.lineno, "column": error.colno, "problem": error.msg},
+            in_languages("api_push_bad_json", line=error.lineno, said=_each_language(said)),
+        )
+    if isinstance(error, RecursionError):
+        said = reason("json.too_deep", "malformed JSON: nested too deeply")
+        detail = "body is not usable JSON: nested too deeply"
+    else:  # refuse_json_constant's NaN, an integer beyond Python's digit limit ...
+        text = str(error)[:120]
+        constant = re.fullmatch(r"(\S+) is not a number JSON allows", text)
+        said = (
+            reason("json.not_a_number", f"malformed JSON: {text}", name=constant[1])
+            if constant is not None
+            else reason("json.malformed_value", f"malformed JSON: {text}", detail=text)
+        )
+        detail = f"body is not usable JSON: {error}"
+    return Said(
+        400,
+        detail,
+        said.code,
+        said.params,
+        in_languages("api_push_unusable_json", said=_each_language(said)),
+    )
+
+
+def unreadable_gzip(error: BodyRefused) -> Said:
+    """400: a body sent as gzip that does not decompress (``inflated``'s refusal), with
+    a code and the reader's words for each way it fails."""
+    detail = error.detail
+    params: dict[str, Any] = {}
+    if detail.startswith("the gzip body holds more than"):
+        code, params["limit"] = "request.body_gzip_members", MAX_GZIP_MEMBERS
+        message = in_languages("api_push_gzip_members", limit=MAX_GZIP_MEMBERS)
+    elif detail.startswith("the gzip body ends before its end"):
+        code, message = "request.body_gzip_cut", in_languages("api_push_gzip_cut")
+    else:
+        inner = detail.removeprefix("body is not valid gzip (").removesuffix(")")
+        code, params["problem"] = "request.body_not_gzip", inner
+        message = in_languages("api_push_not_gzip", detail=inner)
+    return Said(error.status, detail, code, params, message)
 
 
 # -- the console's pages beyond the overview: incidents, an event and its posts ---------
@@ -1591,12 +1710,21 @@ def create_app(
         # FastAPI's validation answered a long one in a shape of its own.
         source: str = Query("push", json_schema_extra={"maxLength": MAX_SOURCE_CHARS}),
     ) -> JSONResponse:
+        # Every refusal says its reason in the reader's language too (``message``), by
+        # ?lang, else Accept-Language, else Chinese; ``detail`` stays as programs read it.
+        lang = page_language(request)
         token = ctx.settings.push_token
         # An empty token (YUQING_PUSH_TOKEN= in an environment file, or a variable that a
         # compose file left unset) is no token: "Bearer " alone matched it.
         expected = token.get_secret_value().strip() if token is not None else ""
         if not expected:
-            raise HTTPException(503, "push is disabled: set YUQING_PUSH_TOKEN to enable it")
+            raise Said(
+                503,
+                "push is disabled: set YUQING_PUSH_TOKEN to enable it",
+                "push.disabled",
+                {},
+                in_languages("api_push_disabled"),
+            )
         given = request.headers.get("authorization", "")
         # The header as its bytes (the framework reads them as Latin-1): a token of other
         # characters than ASCII, sent in UTF-8, never matched its own setting. Only ASCII
@@ -1604,16 +1732,33 @@ def create_app(
         if not given.lower().startswith("bearer ") or not hmac.compare_digest(
             given[7:].encode("latin-1").strip(b" \t"), expected.encode()
         ):
-            raise HTTPException(401, "missing or wrong token (Authorization: Bearer <token>)")
-        check_utf8_query(request, "source")
+            raise Said(
+                401,
+                "missing or wrong token (Authorization: Bearer <token>)",
+                "push.unauthorized",
+                {},
+                in_languages("api_push_unauthorized"),
+            )
+        try:
+            check_utf8_query(request, "source")
+        except HTTPException as exc:
+            raise Said(
+                exc.status_code,
+                str(exc.detail),
+                "request.query_not_utf8",
+                {"name": "source"},
+                in_languages("api_push_query_not_utf8", name="source"),
+            ) from None
         try:
             slug = short_name(source, "source", MAX_SOURCE_CHARS)
         except QueryError as exc:
-            return JSONResponse(source_refused(str(exc)), status_code=422)
+            said = {each: query_problem(exc, each) for each in LANGUAGES}
+            return bad_source(str(exc), exc.code, exc.params, said, lang)
         # The rule of `feeds add --slug`: "../../x y" named no source anyone could type.
         refused = slug_refusal(slug, "source")
         if refused is not None:
-            return JSONResponse(source_refused(refused), status_code=422)
+            said = {each: reason_text(refused, each) for each in LANGUAGES}
+            return bad_source(refused, refused.code, refused.params, said, lang)
         try:
             coding = content_coding(request.headers.get("content-encoding"))
         except BodyRefused as exc:
@@ -1653,21 +1798,15 @@ def create_app(
             except BodyRefused as exc:
                 if exc.status == 413:
                     raise push_too_large(limit, exc.detail) from None
-                raise HTTPException(exc.status, exc.detail) from None
+                raise unreadable_gzip(exc) from None
         if body.startswith(b"\xef\xbb\xbf"):  # a BOM, as import files may start with
             del body[:3]
         try:
-            payload = json.loads(body.decode("utf-8"), parse_constant=refuse_json_constant)
-        except UnicodeDecodeError as exc:
-            raise HTTPException(400, f"body is not UTF-8 (byte {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise HTTPException(
-                400, f"body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            ) from None
-        except RecursionError:
-            raise HTTPException(400, "body is not usable JSON: nested too deeply") from None
-        except ValueError as exc:  # e.g. an integer of thousands of digits
-            raise HTTPException(400, f"body is not usable JSON: {exc}") from None
+            # As import files are read: a key given twice in a post refuses that post.
+            payload = POST_JSON.decode(body.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            # Not UTF-8, not JSON, nested too deeply, an integer of thousands of digits ...
+            raise unreadable_push(exc) from None
         items = parse_push_batch(payload, zone=ctx.settings.display_zone)
         started: list[IngestSummary] = []
         try:
@@ -1685,7 +1824,7 @@ def create_app(
             if not app.state.disk_full_told:
                 app.state.disk_full_told = True
                 log.error("POST /api/v1/posts: %s (said once, until a push is stored)", full)
-            return disk_full_refusal(started[0] if started else None)
+            return disk_full_refusal(started[0] if started else None, lang)
         if app.state.disk_full_told:
             app.state.disk_full_told = False
             log.info("pushed posts are stored again: the database's disk has room")
@@ -1699,14 +1838,13 @@ def create_app(
             "rejected": summary.rejected,
             "rejections": [
                 # A post dated in the future: its advice worded for a push, not a file.
-                {
-                    "location": r.location,
-                    "problem": future_reworded(r.problem, "record.future_push"),
-                }
+                rejection_shown(r.location, future_reworded(r.problem, "record.future_push"), lang)
                 for r in summary.rejections
             ],
         }
-        return JSONResponse(content, status_code=200 if summary.ok else 422)
+        return JSONResponse(
+            content, status_code=200 if summary.ok else 422, headers=language_headers(lang)
+        )
 
     def sources() -> list[dict[str, Any]]:
         with ctx.db.read() as conn:

@@ -292,9 +292,14 @@ def query_refusal(exc: QueryError) -> str:
 def error_text(exc: BaseException) -> str:
     """One of yuqing's errors in the run's language where it has a code (a refused import
     file), else its own (English) message."""
-    from yuqing.errors import ConfigError
+    from yuqing.errors import ConfigError, StorageError
     from yuqing.sources.reasons import refusal_text
 
+    if isinstance(exc, StorageError):
+        # The database not reached, not a database, locked, full: said by its code.
+        from yuqing.storage.db import storage_text
+
+        return storage_text(exc, language.current())
     if isinstance(exc, ConfigError):
         # Settings that do not load, for every command alike (each refused setting, why,
         # and where its value came from).

@@ -21,20 +21,165 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 
+from yuqing.core.reasons import Reason
+from yuqing.core.shown import one_line
 from yuqing.errors import ConfigError, StorageError
+from yuqing.storage.full import SAID_ZH as FULL_SAID_ZH
 from yuqing.storage.full import DiskFull, full_server, full_store
 
 # SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
 # byte of an extended code is its primary code.
 _SQLITE_READONLY = sqlite3.SQLITE_READONLY
 _SQLITE_CANTOPEN = sqlite3.SQLITE_CANTOPEN
+_SQLITE_BUSY = sqlite3.SQLITE_BUSY
+_SQLITE_LOCKED = sqlite3.SQLITE_LOCKED
+_SQLITE_CORRUPT = sqlite3.SQLITE_CORRUPT
+_SQLITE_NOTADB = sqlite3.SQLITE_NOTADB
 _WHAT_TO_DO = (
     "give that user write access (chown or chmod), or point data_dir or database_url at "
     "a place it can write"
 )
+_WHAT_TO_DO_ZH = (
+    "请给该用户写权限（chown 或 chmod），或把 data_dir 或 database_url 指向它能写入的位置"
+)
+# The driver's own words, kept after the sentence (English: libpq's, SQLite's), at most
+# this long; a name they hold (a user, a database, a host), at most this.
+_DETAIL_CHARS = 300
+_NAME_CHARS = 100
+# PostgreSQL's SQLSTATE for a write on a server that takes only reads (a standby).
+_PG_READ_ONLY = "25006"
+
+# Why a database cannot be used, in Chinese, by the code of the ``StorageError`` (its
+# English is its message, made where it is raised; ``storage_text`` says it in either).
+# "{doing}" is 读取 or 写入; "{detail}" the driver's words (English), never left out.
+_SAID_ZH: dict[str, str] = {
+    "storage.failed": "数据库{doing}失败（{url}）：{detail}",
+    "storage.cannot_create_folder": (
+        "无法创建数据库所在的文件夹 {folder}（{detail}）：请检查 data_dir 或 database_url 中的"
+        "路径，或给本进程在那里创建文件夹的权限"
+    ),
+    "storage.is_folder": (
+        "无法打开数据库 {file}：这是一个文件夹，不是数据库文件；请把 data_dir 或 "
+        "database_url 指向数据库文件，或把这个文件夹移走"
+    ),
+    "storage.read_only_mount": (
+        "无法写入数据库 {file}：它所在的文件系统以只读方式挂载；请以读写方式重新挂载，或把 "
+        "data_dir 或 database_url 指向本进程能写入的位置"
+    ),
+    "storage.unwritable": (
+        "无法写入数据库 {file}：本进程（用户 {user}）无权写入{blocked}；" + _WHAT_TO_DO_ZH
+    ),
+    "storage.unwritable_either": (
+        "无法写入数据库 {file}：本进程（用户 {user}）无权写入该文件或它所在的文件夹 {folder}；"
+        + _WHAT_TO_DO_ZH
+    ),
+    "storage.not_a_database": (
+        "{file} 不是 SQLite 数据库（里面是别的内容，或文件已损坏、已加密）：请把 data_dir 或 "
+        "database_url 指向 yuqing 的数据库；如要新建一个空数据库，请先把这个文件移走，再运行 "
+        "yuqing db upgrade（SQLite 的原话：{detail}）"
+    ),
+    "storage.damaged": (
+        "数据库 {file} 已损坏：请停止使用它，先复制保留这个文件，再从备份恢复"
+        "（SQLite 的原话：{detail}）"
+    ),
+    "storage.locked": (
+        "数据库 {file} 正被其他程序占用（另一个 yuqing 命令或服务，或打开着它的 sqlite3、"
+        "DB Browser 等工具），等待多时仍未释放；请等它完成或关闭那个程序后重试"
+        "（SQLite 的原话：{detail}）"
+    ),
+    "storage.server_refused": (
+        "无法连接 PostgreSQL 服务器 {server}：那里没有服务在监听（连接被拒绝）；请确认 "
+        "PostgreSQL 已在那里运行并接受连接，且 database_url（{url}）中的主机和端口无误"
+        "（驱动程序的原话：{detail}）"
+    ),
+    "storage.server_silent": (
+        "无法连接 PostgreSQL 服务器 {server}：{seconds} 秒内没有应答；请确认该主机已开机、"
+        "从这里可以访问（防火墙可能丢弃了连接），且 database_url（{url}）中的主机和端口无误"
+        "（驱动程序的原话：{detail}）"
+    ),
+    "storage.unknown_host": (
+        "无法连接 PostgreSQL 服务器：找不到主机名 {host}（域名解析失败）；请检查 "
+        "database_url（{url}）中的主机名（驱动程序的原话：{detail}）"
+    ),
+    "storage.server_unreachable": (
+        "无法连接 PostgreSQL 服务器 {server}；请确认 PostgreSQL 正在那里运行，且 "
+        "database_url（{url}）中的主机和端口无误（驱动程序的原话：{detail}）"
+    ),
+    "storage.auth_failed": (
+        "PostgreSQL 服务器 {server} 拒绝了用户 {user} 的登录：密码错误或没有提供密码；请更正 "
+        "database_url（{url}）中的用户名和密码（驱动程序的原话：{detail}）"
+    ),
+    "storage.no_such_role": (
+        "PostgreSQL 服务器 {server} 上没有用户（角色）{user}：请创建它（CREATE ROLE {user} "
+        "LOGIN PASSWORD '…'），或更正 database_url（{url}）中的用户名（驱动程序的原话：{detail}）"
+    ),
+    "storage.not_allowed": (
+        "PostgreSQL 服务器 {server} 不允许用户 {user} 从这台主机（{client}）连接数据库 "
+        "{database}：请在服务器的 pg_hba.conf 中为它加一行并重新加载配置（驱动程序的原话："
+        "{detail}）"
+    ),
+    "storage.no_database": (
+        "PostgreSQL 服务器 {server} 上没有数据库 {database}：请先创建它（CREATE DATABASE "
+        "{database}），或更正 database_url（{url}）中的数据库名（驱动程序的原话：{detail}）"
+    ),
+    "storage.server_read_only": (
+        "数据库 {url} 只能读取，不能写入（连接到的是只读的备用服务器，或打开了 "
+        "default_transaction_read_only）：请把 database_url 指向接受写入的主服务器"
+        "（驱动程序的原话：{detail}）"
+    ),
+    **FULL_SAID_ZH,
+}
+_DOING_ZH = {"read": "读取", "write": "写入"}
+# The operating system's words for why a folder cannot be made, in Chinese.
+_OS_WORDS_ZH = {
+    "Not a directory": "路径中有一部分是文件，不是文件夹",
+    "File exists": "同名的文件已存在",
+    "Permission denied": "没有权限",
+    "Read-only file system": "文件系统是只读的",
+    "No space left on device": "磁盘已满",
+}
 
 
-def unwritable_store(file: Path, error: BaseException | None) -> str | None:
+def storage_text(error: BaseException, lang: str) -> str:
+    """A ``StorageError`` in ``lang`` ("zh" or "en"): the English is its message, the
+    Chinese is said from its code and params. Another error, a code without a Chinese
+    sentence (``storage.error``: a message raised without one), or a param missing, is
+    said as its English message."""
+    if lang != "zh" or not isinstance(error, StorageError):
+        return str(error)
+    template = _SAID_ZH.get(error.code)
+    if template is None:
+        return str(error)
+    values = dict(error.params)
+    if "doing" in values:
+        values["doing"] = _DOING_ZH.get(str(values["doing"]), str(values["doing"]))
+    if error.code in ("storage.disk_full", "storage.disk_full_shm"):
+        values["free"] = f"，剩余 {values['free']}" if values.get("free") else ""
+    if error.code == "storage.cannot_create_folder":
+        values["detail"] = _OS_WORDS_ZH.get(str(values.get("detail")), values.get("detail"))
+    if error.code == "storage.unwritable":
+        values["blocked"] = _blocked_zh(values)
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError):
+        return str(error)
+
+
+def _blocked_zh(values: dict[str, Any]) -> str:
+    """What ``unwritable_store`` found this process may not write, in Chinese."""
+    blocked = []
+    if values.get("folder_blocked"):
+        made = "在其中创建数据库" if values.get("creates") else "在其中存放 -wal 和 -shm 文件"
+        blocked.append(f"它所在的文件夹 {values['folder']}（SQLite {made}）")
+    if values.get("file_blocked"):
+        blocked.append("数据库文件本身")
+    beside = values.get("beside")
+    if isinstance(beside, list) and beside:
+        blocked.append(f"它旁边的 {' 或 '.join(str(name) for name in beside)}")
+    return "，也无权写入".join(blocked)
+
+
+def unwritable_store(file: Path, error: BaseException | None) -> Reason | None:
     """What to tell the user when SQLite may not open or write the database ``file``.
 
     SQLite says only "unable to open database file" or "attempt to write a readonly
@@ -48,21 +193,33 @@ def unwritable_store(file: Path, error: BaseException | None) -> str | None:
         return None
     file = file.absolute()
     folder = file.parent
+    named = {"file": str(file)}
     if file.is_dir():
-        return f"cannot open the database {file}: it is a folder, not a database file"
+        return Reason(
+            f"cannot open the database {file}: it is a folder, not a database file; point "
+            "data_dir or database_url at the database file, or move the folder away",
+            "storage.is_folder",
+            named,
+        )
     if not folder.is_dir():
         return None  # gone since the store was opened: SQLite's words say enough
     if _read_only_file_system(folder):
-        return (
+        return Reason(
             f"cannot write the database {file}: its file system is mounted read-only; mount "
-            "it read-write, or point data_dir or database_url at a place this process can write"
+            "it read-write, or point data_dir or database_url at a place this process can "
+            "write",
+            "storage.read_only_mount",
+            named,
         )
     blocked = []
+    params: dict[str, Any] = {**named, "folder": str(folder), "user": _user()}
     if not os.access(folder, os.W_OK | os.X_OK):
         made = "keeps its -wal and -shm files" if file.exists() else "creates the database"
         blocked.append(f"its folder {folder} (where SQLite {made})")
+        params.update(folder_blocked=True, creates=not file.exists())
     if file.exists() and not os.access(file, os.R_OK | os.W_OK):
         blocked.append("the file itself")
+        params["file_blocked"] = True
     beside = [
         path.name
         for path in (file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm"))
@@ -70,18 +227,226 @@ def unwritable_store(file: Path, error: BaseException | None) -> str | None:
     ]
     if beside:
         blocked.append(f"{' or '.join(beside)} beside it")
-    who = f"this process (user {_user()})"
+        params["beside"] = beside
+    who = f"this process (user {params['user']})"
     if blocked:
-        return (
+        return Reason(
             f"cannot write the database {file}: {who} may not write {', nor '.join(blocked)}; "
-            f"{_WHAT_TO_DO}"
+            f"{_WHAT_TO_DO}",
+            "storage.unwritable",
+            params,
         )
     if code & 0xFF == _SQLITE_READONLY and file.exists():
-        return (
+        return Reason(
             f"cannot write the database {file}: {who} may not write it or its folder "
-            f"{folder}; {_WHAT_TO_DO}"
+            f"{folder}; {_WHAT_TO_DO}",
+            "storage.unwritable_either",
+            params,
         )
     return None
+
+
+def _sqlite_refusal(file: Path, error: BaseException | None) -> Reason | None:
+    """What to tell the user when the SQLite database ``file`` is not one, is damaged,
+    or stayed locked by another program; None for another ``error``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None
+    file = file.absolute()
+    params = {"file": str(file), "detail": one_line(str(error), _DETAIL_CHARS)}
+    said = f"(SQLite said: {params['detail']})"
+    if code & 0xFF == _SQLITE_NOTADB:
+        return Reason(
+            f"{file} is not a SQLite database (it holds something else, or is damaged or "
+            "encrypted): point data_dir or database_url at yuqing's database; to start a new, "
+            f"empty one, move this file away first, then run yuqing db upgrade {said}",
+            "storage.not_a_database",
+            params,
+        )
+    if code & 0xFF == _SQLITE_CORRUPT:
+        return Reason(
+            f"the database {file} is damaged: stop using it, keep a copy of the file, and "
+            f"restore it from a backup {said}",
+            "storage.damaged",
+            params,
+        )
+    if code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return Reason(
+            f"the database {file} is held by another program (another yuqing command or "
+            "server, or a tool such as sqlite3 or DB Browser keeping it open), which did not "
+            f"let it go however long yuqing waited; try again once it is done, or close it {said}",
+            "storage.locked",
+            params,
+        )
+    return None
+
+
+# libpq's words (psycopg raises them without a SQLSTATE for a connection that failed),
+# the first that matches naming the cause. The server's own (FATAL ...) are English
+# unless its lc_messages says otherwise: a server speaking another language is said in
+# the fallback's words, its own words kept.
+_PG_CAUSES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "storage.auth_failed",
+        re.compile(r'password authentication failed for user "(?P<user>[^"]*)"'),
+    ),
+    ("storage.auth_failed", re.compile(r"no password supplied")),
+    ("storage.no_such_role", re.compile(r'role "(?P<user>[^"]*)" does not exist')),
+    (
+        "storage.not_allowed",
+        re.compile(
+            r'no pg_hba\.conf entry for host "(?P<client>[^"]*)", user "(?P<user>[^"]*)", '
+            r'database "(?P<database>[^"]*)"'
+        ),
+    ),
+    ("storage.no_database", re.compile(r'database "(?P<database>[^"]*)" does not exist')),
+    ("storage.server_silent", re.compile(r"timeout expired")),
+    (
+        "storage.unknown_host",
+        re.compile(
+            r"(?:failed to resolve host|could not translate host name) ['\"](?P<host>[^'\"]*)['\"]"
+        ),
+    ),
+    (
+        "storage.server_refused",
+        re.compile(r'Connection refused|on socket "[^"]*" failed: No such file or directory'),
+    ),
+    ("storage.server_unreachable", re.compile(r"^connection failed: |connection to server ")),
+]
+_PG_SERVER = re.compile(
+    r'connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)|'
+    r'on socket "(?P<socket>[^"]*)")'
+)
+
+
+def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
+    """What to tell the user when the PostgreSQL server of ``url`` cannot be reached,
+    refuses the login, has no such database, or takes only reads; None for another
+    ``error``. The password is shown nowhere (``mask_url_password``)."""
+    from yuqing.settings import mask_url_password
+
+    if error is None:
+        return None
+    parsed = make_url(url)
+    shown = mask_url_password(url)
+    hidden = _secrets(url)
+
+    def clean(text: str, limit: int) -> str:
+        for secret in hidden:
+            text = text.replace(secret, "***")
+        return one_line(text, limit)
+
+    detail = clean(str(error), _DETAIL_CHARS)
+    said = f"(the driver said: {detail})"
+    if getattr(error, "sqlstate", None) == _PG_READ_ONLY:
+        return Reason(
+            f"the database {shown} takes only reads, no writes (its server is a read-only "
+            "standby, or default_transaction_read_only is on): point database_url at the "
+            f"primary server, which takes writes {said}",
+            "storage.server_read_only",
+            {"url": shown, "detail": detail},
+        )
+    words = str(error)
+    cause = next(
+        ((code, found) for code, form in _PG_CAUSES if (found := form.search(words))), None
+    )
+    if cause is None:
+        return None
+    code, found = cause
+    at = _PG_SERVER.search(words)
+    if at is not None and at["socket"]:
+        server = at["socket"]
+    elif at is not None:
+        host = at["host"]
+        server = f"[{host}]:{at['port']}" if ":" in host else f"{host}:{at['port']}"
+    else:
+        host = parsed.host or "localhost"
+        server = (
+            f"[{host}]:{parsed.port or 5432}" if ":" in host else f"{host}:{parsed.port or 5432}"
+        )
+    named = {k: clean(v, _NAME_CHARS) for k, v in found.groupdict().items() if v is not None}
+    user = named.get("user") or clean(parsed.username or "", _NAME_CHARS)
+    params: dict[str, Any] = {
+        "server": clean(server, _DETAIL_CHARS),
+        "url": shown,
+        "detail": detail,
+        **named,
+        "user": user,
+    }
+    server, check = params["server"], f"database_url ({shown})"
+    if code == "storage.auth_failed":
+        english = (
+            f"the PostgreSQL server at {server} refused user {user}: the password is wrong or "
+            f"none was given; correct the user name and password in {check}"
+        )
+    elif code == "storage.no_such_role":
+        english = (
+            f"the PostgreSQL server at {server} has no user (role) {user}: create it "
+            f"(CREATE ROLE {user} LOGIN PASSWORD '...'), or correct the user name in {check}"
+        )
+    elif code == "storage.not_allowed":
+        english = (
+            f"the PostgreSQL server at {server} does not let user {user} connect to the "
+            f"database {params['database']} from this host ({params['client']}): add a line "
+            "for it to the server's pg_hba.conf and reload the server"
+        )
+    elif code == "storage.no_database":
+        english = (
+            f"the PostgreSQL server at {server} has no database {params['database']}: create "
+            f"it (CREATE DATABASE {params['database']}), or correct the database name in "
+            f"{check}"
+        )
+    elif code == "storage.server_silent":
+        seconds = parsed.query.get("connect_timeout") or str(PG_CONNECT_TIMEOUT)
+        params["seconds"] = clean(str(seconds), _NAME_CHARS)
+        english = (
+            f"cannot connect to the PostgreSQL server at {server}: it did not answer within "
+            f"{params['seconds']} {'second' if params['seconds'] == '1' else 'seconds'}; "
+            "check that the host is up and reachable from here "
+            f"(a firewall may drop the connection), and that {check} names the right host "
+            "and port"
+        )
+    elif code == "storage.unknown_host":
+        english = (
+            f"cannot connect to the PostgreSQL server: the host name {params['host']} is not "
+            f"known (it does not resolve to an address); check the host in {check}"
+        )
+    elif code == "storage.server_refused":
+        english = (
+            f"cannot connect to the PostgreSQL server at {server}: nothing listens there "
+            "(connection refused); check that PostgreSQL is running there and accepts "
+            f"connections, and that {check} names the right host and port"
+        )
+    else:
+        english = (
+            f"cannot connect to the PostgreSQL server at {server}; check that PostgreSQL is "
+            f"running there, and that {check} names the right host and port"
+        )
+    return Reason(f"{english} {said}", code, params)
+
+
+def _secrets(url: str) -> list[str]:
+    """The password of ``url`` as it was written and as SQLAlchemy reads it, longest
+    first: none is repeated from the driver's words. SQLAlchemy reads a password holding
+    "@" ("p@ss") only up to it, and the rest as the start of the host ("ss@host"), which
+    the driver then names: that rest is one of them too. One or two characters are left
+    (the text they would blank is more likely anything else)."""
+    rest = url.partition("://")[2]
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    found: set[str] = set()
+    if "@" in authority:
+        written = authority.rpartition("@")[0].partition(":")[2]
+        found.add(written)
+        if "@" in written.strip("@"):
+            found.add(written.partition("@")[2] + "@")
+    try:
+        parsed = make_url(url)
+        found.add(str(parsed.password or ""))
+        found.add(str(parsed.query.get("password") or ""))
+    except (ArgumentError, ValueError):
+        pass
+    kept = (s for s in found if len(s) >= 3 or (len(s) == 2 and s.endswith("@")))
+    return sorted(kept, key=len, reverse=True)
 
 
 def _user() -> str:
@@ -176,8 +541,11 @@ class Database:
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:  # e.g. the data folder's path names a file
+                    why = one_line(str(exc.strerror or exc), _DETAIL_CHARS)
                     raise StorageError(
-                        f"cannot create the database's folder {folder}: {exc.strerror or exc}"
+                        f"cannot create the database's folder {folder}: {why}",
+                        "storage.cannot_create_folder",
+                        {"folder": str(folder), "detail": why},
                     ) from None
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
@@ -220,15 +588,32 @@ class Database:
             raise self._failed("read", exc) from exc
 
     def _failed(self, doing: str, exc: DatabaseError) -> StorageError:
-        unwritable = None
+        """The ``StorageError`` (a ``DiskFull`` for a full disk) of a driver's error: its
+        cause said plainly where it is a common one (a server not reached, a login
+        refused, a file that is not a database ...), with a code, in English, the
+        driver's own words after the sentence; else "database read failed: <the
+        driver's words>"."""
+        said: Reason | None
         if self.sqlite_file is not None:
-            unwritable = unwritable_store(self.sqlite_file, exc.orig)
-            full = full_store(self.sqlite_file, exc.orig) if unwritable is None else None
+            said = unwritable_store(self.sqlite_file, exc.orig)
+            full = full_store(self.sqlite_file, exc.orig) if said is None else None
+            if said is None and full is None:
+                said = _sqlite_refusal(self.sqlite_file, exc.orig)
         else:
             full = full_server(self.url, exc.orig, doing)
+            said = _server_refusal(self.url, exc.orig) if full is None else None
         if full is not None:
             return DiskFull(full)
-        return StorageError(unwritable or f"{self.shown_url}: database {doing} failed: {exc.orig}")
+        if said is not None:
+            return StorageError(said)
+        detail = str(exc.orig)
+        for secret in _secrets(self.url):
+            detail = detail.replace(secret, "***")
+        return StorageError(
+            f"{self.shown_url}: database {doing} failed: {detail}",
+            "storage.failed",
+            {"url": self.shown_url, "doing": doing, "detail": one_line(detail, _DETAIL_CHARS)},
+        )
 
     def dispose(self) -> None:
         self.write_engine.dispose()

@@ -9,7 +9,9 @@ naming a file under the server's data directory but not which server, nor what t
 ``full_store`` (SQLite) and ``full_server`` (PostgreSQL) are the message, for
 ``Database`` to give in its errors as it gives ``unwritable_store``'s; ``disk_full``
 finds a full disk behind an error already raised, and ``told_full`` raises ``DiskFull``
-in its place (an import run, a schema upgrade).
+in its place (an import run, a schema upgrade). The message is English (a ``Reason``:
+its code and params go into the ``DiskFull``), and ``SAID_ZH`` says it in Chinese
+(``yuqing.storage.db.storage_text``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from yuqing.core.reasons import Reason
 from yuqing.core.shown import one_line
 from yuqing.errors import StorageError
 
@@ -49,13 +52,35 @@ _PG_WHAT_TO_DO = (
 # The server's own words are kept (the file names the tablespace), at most this long.
 _PG_SAID_CHARS = 300
 
+_WHAT_TO_DO_ZH = (
+    "请在该磁盘上腾出空间，或把 data_dir 或 database_url 指向更大的磁盘，然后重试"
+    "（已存储的内容不会丢失）"
+)
+# The messages below in Chinese, by their codes ("{doing}" is 读取 or 写入, "{free}" the
+# room left with its words, or nothing).
+SAID_ZH = {
+    "storage.disk_full": (
+        "无法写入数据库 {file}：它所在的磁盘（{disk}）已满{free}；" + _WHAT_TO_DO_ZH
+    ),
+    "storage.disk_full_shm": (
+        "无法使用数据库 {file}：它所在的磁盘（{disk}）已满{free}，而 SQLite 即使只是读取，"
+        "也需要在数据库旁边留出空间（它的 -shm 文件）；" + _WHAT_TO_DO_ZH
+    ),
+    "storage.server_disk_full": (
+        "无法{doing}数据库 {url}：它的 PostgreSQL 服务器的磁盘已满（服务器的原话：{said}）；"
+        "请在数据库服务器的磁盘上（它的数据目录，或所述文件的表空间所在处）腾出空间，或把数据库"
+        "迁到更大的磁盘，然后重试（已存储的内容不会丢失）"
+    ),
+}
+
 
 class DiskFull(StorageError):
     """The disk holding the database is full: nothing more is stored until room is made."""
 
 
-def full_store(file: Path, error: BaseException | None) -> str | None:
-    """What to tell the user when the SQLite database ``file`` has no room on its disk.
+def full_store(file: Path, error: BaseException | None) -> Reason | None:
+    """What to tell the user when the SQLite database ``file`` has no room on its disk
+    (``storage.disk_full``, or ``storage.disk_full_shm`` when it cannot even be read).
 
     None when ``error`` (a driver error) is about something else.
     """
@@ -68,22 +93,31 @@ def full_store(file: Path, error: BaseException | None) -> str | None:
     if code & 0xFF == _SQLITE_IOERR:
         if room is None or room >= _NEARLY_FULL:
             return None  # an I/O error that the room left does not explain
-        return (
+        return Reason(
             f"cannot use the database {file}: the disk holding it ({disk}) is full, "
             f"{_size(room)} free, and SQLite needs room beside the database (its -shm file) "
-            f"even to read it; {_WHAT_TO_DO}"
+            f"even to read it; {_WHAT_TO_DO}",
+            "storage.disk_full_shm",
+            {"file": str(file), "disk": str(disk), "free": _size(room)},
         )
     free = "" if room is None else f", {_size(room)} free"
-    return (
+    params = {"file": str(file), "disk": str(disk)}
+    if room is not None:
+        params["free"] = _size(room)
+    return Reason(
         f"cannot write the database {file}: the disk holding it ({disk}) is full{free}; "
-        f"{_WHAT_TO_DO}"
+        f"{_WHAT_TO_DO}",
+        "storage.disk_full",
+        params,
     )
 
 
-def full_server(database_url: str, error: BaseException | None, doing: str = "write") -> str | None:
+def full_server(
+    database_url: str, error: BaseException | None, doing: str = "write"
+) -> Reason | None:
     """What to tell the user when the PostgreSQL server of ``database_url`` has no room
     on its disk (``doing``: "write" or "read"; a read may need room for a sort's
-    temporary files).
+    temporary files): ``storage.server_disk_full``.
 
     None when ``error`` (a driver error) is about something else.
     """
@@ -92,11 +126,13 @@ def full_server(database_url: str, error: BaseException | None, doing: str = "wr
     from yuqing.settings import mask_url_password  # as ``config show`` masks it
 
     diag = getattr(error, "diag", None)
-    said = getattr(diag, "message_primary", None) or str(error)
-    return (
-        f"cannot {doing} the database {mask_url_password(database_url)}: the disk of its "
-        f"PostgreSQL server is full (the server said: {one_line(said, _PG_SAID_CHARS)}); "
-        f"{_PG_WHAT_TO_DO}"
+    said = one_line(getattr(diag, "message_primary", None) or str(error), _PG_SAID_CHARS)
+    shown = mask_url_password(database_url)
+    return Reason(
+        f"cannot {doing} the database {shown}: the disk of its PostgreSQL server is full "
+        f"(the server said: {said}); {_PG_WHAT_TO_DO}",
+        "storage.server_disk_full",
+        {"url": shown, "doing": doing, "said": said},
     )
 
 

@@ -680,6 +680,60 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Content-Encoding {encoding} is not supported: send the body uncompressed, or "
         "compressed with gzip alone (Content-Encoding: gzip)",
     },
+    # POST /api/v1/posts: its other refusals (the English is each answer's ``detail``).
+    "api_push_disabled": {
+        "zh": "推送接口未启用：请设置 YUQING_PUSH_TOKEN（推送令牌）后重启服务",
+        "en": "push is disabled: set YUQING_PUSH_TOKEN to enable it",
+    },
+    "api_push_unauthorized": {
+        "zh": "缺少推送令牌或令牌不对：请在请求头中发送 Authorization: Bearer <令牌>"
+        "（令牌即服务器上设置的 YUQING_PUSH_TOKEN）",
+        "en": "missing or wrong token (Authorization: Bearer <token>)",
+    },
+    "api_push_query_not_utf8": {
+        "zh": "查询参数 {name} 经百分号解码后不是 UTF-8 文本：请按 UTF-8 编码后再做百分号编码",
+        "en": "query parameter {name} is not UTF-8 text once percent-decoded",
+    },
+    "api_push_bad_source": {
+        "zh": "查询参数 source 不可用：{problem}",
+        "en": "query parameter {problem}",
+    },
+    "api_push_not_gzip": {
+        "zh": "请求体不是有效的 gzip 数据（{detail}）：请用 gzip 压缩后发送，或不压缩发送并去掉 "
+        "Content-Encoding 头",
+        "en": "body is not valid gzip ({detail})",
+    },
+    "api_push_gzip_cut": {
+        "zh": "gzip 压缩的请求体不完整，在结尾之前就中断了（发送时被截断？）：请重新发送",
+        "en": "the gzip body ends before its end (cut off?)",
+    },
+    "api_push_gzip_members": {
+        "zh": "gzip 请求体由超过 {limit} 段压缩数据拼接而成：请整体压缩成一段后发送",
+        "en": "the gzip body holds more than {limit} members: send it compressed as one",
+    },
+    "api_push_not_utf8": {
+        "zh": "推送的请求体不是有效的 UTF-8 文本：第 {offset} 字节处（从 0 数起）为 0x{byte}；"
+        "请以 UTF-8 编码发送",
+        "en": "the body is not UTF-8 text: byte 0x{byte} at byte offset {offset}; send it "
+        "encoded in UTF-8",
+    },
+    # A body that is not JSON: "{said}" is the import's words for the same problem in a
+    # line of a file (sources.reasons, by its json.* code).
+    "api_push_bad_json": {
+        "zh": "推送的请求体第 {line} 行：{said}",
+        "en": "the pushed body, line {line}: {said}",
+    },
+    "api_push_unusable_json": {"zh": "推送的请求体：{said}", "en": "the pushed body: {said}"},
+    "api_push_disk_full": {
+        "zh": "服务器的磁盘已满：{kept}；腾出空间后请重新发送（已存储的信息将计为重复）",
+        "en": "the server's disk is full: {kept}; send them again once there is room (the "
+        "posts stored already count as duplicates)",
+    },
+    "api_push_disk_full_some": {
+        "zh": "本批中有 {stored} 条在磁盘写满之前已存储，其余的没有存储",
+        "en": "{stored} of these posts were stored before it filled, the rest were not",
+    },
+    "api_push_disk_full_none": {"zh": "本批信息没有存储", "en": "the posts were not stored"},
     # GET /api/v1/roster/on-duty?role= / ?unit=: the plan's roles and units.
     "api_unknown_role": {
         "zh": "预案中没有岗位“{role}”。可用的岗位：{allowed}",
