@@ -13,6 +13,26 @@ one (鑫, held only by 鑫源, 张雨鑫...) is looked up as the indexed words t
 read from the index's vocabulary (``_Vocabulary``), so that the full-text index finds its
 posts: reading every post's terms for it took 1.3-3 s on a million posts.
 
+A run of Chinese (or another CJK script) typed in one piece is found inside the posts'
+text, as a monitor finds it (``core.monitors``): 云溪 in "云溪县化工厂" and in
+"沿江路往云溪化工园区方向", which jieba cut 云溪县 and 往云溪, 化工 in "石化工业园区"
+(石化 / 工业园区), and 第1条 only where the text says 第1条, not in "第914条 1" (its
+words apart, ``第 1 条``, are found anywhere in the text). Looked up as the words jieba
+cut it into, a word cut otherwise in the text was not found, while a monitor for it
+selected the post. A post's terms are its words in the order of its text, so joined
+without their spaces they hold every run its text holds (``_containing``; links,
+@-handles and emoticon codes aside, which no post's terms hold): the store
+gives those posts, and each is read as a monitor reads it (``_reading``: normalised,
+lower-cased), leaving out the few where the run crossed a comma. A post that has the run
+as a term (a place it names by its short name: 岳阳市 for 岳阳) is found as before.
+Which posts are read: a run the index holds as a word in many posts walks the newest
+posts; another is looked up as the indexed words around it (``_Vocabulary.around``),
+one holding it whole (往云溪) or, cut between words, one ending with a start of it and
+one beginning with an end of it (白云 / 溪水). PostgreSQL keeps a vocabulary of the
+posts' terms for this (read once a process, 0.5 s a 100,000 posts; the words of posts
+stored since are added). On 100,000 posts a rare or absent run takes 8-15 ms on SQLite
+and 20-30 ms on PostgreSQL, a common one 3-25 ms and 11-50 ms.
+
 An English word is looked up as itself or its stem (flooding: flooding OR flood): posts
 index the stems of their English words, so one form finds the others, and posts stored
 before stems were indexed are still found by the word as typed.
@@ -43,6 +63,7 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Integer,
+    Row,
     Select,
     Text,
     column,
@@ -63,8 +84,14 @@ from yuqing.core.shown import one_line
 from yuqing.errors import QueryError
 from yuqing.storage import repo
 from yuqing.storage import schema as t
-from yuqing.textproc.normalise import normalise
-from yuqing.textproc.segment import english_stem, fold_accents
+from yuqing.textproc.normalise import normalise, normalise_batch
+from yuqing.textproc.segment import (
+    MAX_TOKEN_CHARS,
+    english_stem,
+    fold_accents,
+    segment_batch,
+    text_runs,
+)
 
 # A query is a few words; longer text is a paste gone wrong (CLI, API and console alike).
 MAX_QUERY_CHARS = 500
@@ -213,6 +240,11 @@ _HINTS: dict[str, tuple[str, str]] = {
         "each word is in some post, but no post holds all {n}: search finds the posts "
         "holding every word; try fewer words",
     ),
+    "search.hint.apart": (
+        "“{word}”按原样整体查找；检索“{apart}”（词语间加空格）可找到含有这些词但不相连的信息",
+        "{word!r} is looked for as written, in one piece; search {apart!r} (the words "
+        "apart) to find the posts holding them elsewhere in the text",
+    ),
 }
 
 
@@ -252,7 +284,9 @@ def why_nothing_found(
     places (``textproc.pipeline.query_terms``). The command line and the API both say it.
 
     Stop words (的, the) are indexed and found like any word: a query of them alone
-    finds nothing only when no post holds them, which the word check says.
+    finds nothing only when no post holds them, which the word check says. Chinese
+    typed in one piece that no post holds so (芦山地震) is said to be found apart
+    (芦山 地震), where it is.
     """
     if conn.execute(select(t.posts.c.id).limit(1)).first() is None:
         return [SearchHint("search.hint.empty_store", {})]
@@ -289,26 +323,49 @@ def why_nothing_found(
     if missing:
         words_shown = [one_line(word, 40) for word in missing]
         hints.append(SearchHint("search.hint.missing_words", {"words": words_shown}))
+        # Chinese typed in one piece is found only where the text has it so (芦山地震 is
+        # not in "芦山7.0级地震"): say so where its words apart are found.
+        for word in missing:
+            apart = _apart(word)
+            if apart is not None and search_posts(conn, terms_of(apart), limit=1):
+                shown = {"word": one_line(word, 40), "apart": one_line(apart, 60)}
+                hints.append(SearchHint("search.hint.apart", shown))
     elif len(checked) > 1 and len(checked) == len(words):
         hints.append(SearchHint("search.hint.not_together", {"n": len(checked)}))
     return hints
 
 
+def _apart(word: str) -> str | None:
+    """``word`` with a space between the words segmentation cuts its Chinese into
+    (芦山地震: 芦山 地震); None if it is one word."""
+    pieces = []
+    for run in text_runs(normalise(word)):
+        pieces += segment_batch([run])[0] if _CJK_CHAR.search(run) else [run]
+    cut = " ".join(pieces)
+    return cut if len(pieces) > 1 and cut != " ".join(text_runs(normalise(word))) else None
+
+
 def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> list[SearchHit]:
-    """Posts containing every term, newest first (at most ``MAX_HITS`` + 1)."""
+    """Posts containing every term, newest first (at most ``MAX_HITS`` + 1): a term of
+    CJK script (``textproc.pipeline.query_terms`` gives a run of it as typed) is found
+    inside the post's text, a single character inside its terms, another term as one
+    of its terms (an English word also by its stem)."""
     # A query's terms hold both café and cafe (segment.search_terms): one term, cafe,
     # not stemmed if typed with accents (inundación is no English word), as monitors do.
     typed: dict[str, bool] = {}
     for term in terms:
         if term.strip():
             bare = fold_accents(term)
+            if _CJK_CHAR.search(bare):
+                bare = bare.lower()  # found in the text lower-cased, as monitors read it
             typed[bare] = typed.get(bare, True) and bare == term
     unique = list(typed)
     if not unique:
         return []
     limit = max(1, min(limit, MAX_HITS + 1))
     inside = [term for term in unique if len(term) == 1 and _CJK_CHAR.match(term)]
-    words = [term for term in unique if term not in inside]
+    runs = [term for term in unique if len(term) > 1 and _CJK_CHAR.search(term)]
+    words = [term for term in unique if term not in inside and term not in runs]
     query: Select[Any] = select(
         t.posts.c.id,
         t.sources.c.slug,
@@ -323,24 +380,31 @@ def search_posts(conn: Connection, terms: Sequence[str], limit: int = 20) -> lis
             "(" + " OR ".join(_fts5_phrase(form) for form in _forms(term, typed[term])) + ")"
             for term in words
         )
+        if runs:
+            return _with_runs(conn, query, match, inside, runs, limit)
         if inside:
             return _with_characters(conn, query, match or None, inside, limit)
         return _newest(conn, _by_words(conn, query, match, limit), limit)
+    tsquery = " & ".join(
+        "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term, typed[term])) + ")"
+        for term in words
+    )
+    if runs:
+        return _with_runs(conn, query, tsquery, inside, runs, limit)
     # PostgreSQL: a character is read in the terms of each post, a scan when no word
     # narrows the search first; newest first, it stops at the limit, so a common
     # character is quick and only a rare one reads far back.
     query = _holding(query, inside)
     if words:
-        tsquery = " & ".join(
-            "(" + " | ".join(_tsquery_lexeme(form) for form in _forms(term, typed[term])) + ")"
-            for term in words
-        )
-        query = query.where(
-            func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
-                func.to_tsquery(text("'simple'"), tsquery)
-            )
-        )
+        query = query.where(_tsvector_matches(tsquery))
     return _newest(conn, query, limit)
+
+
+def _tsvector_matches(tsquery: str) -> ColumnElement[bool]:
+    """Whether a post's terms match ``tsquery`` (PostgreSQL)."""
+    return func.to_tsvector(text("'simple'"), t.posts.c.search_terms).op("@@")(
+        func.to_tsquery(text("'simple'"), tsquery)
+    )
 
 
 def _newest(conn: Connection, query: Select[Any], limit: int) -> list[SearchHit]:
@@ -486,6 +550,209 @@ def _by_vocabulary(
     return _newest(conn, query.where(t.posts.c.id.in_(found.scalar_subquery()), read), limit)
 
 
+# Pieces of a run the terms of a post holding it hold too, once their spaces are gone:
+# its terms are its words in the order of its text, so a run cut between words is whole
+# again there. Latin letters are left out: a term keeps its accents (café), and a run
+# is looked for without them.
+_LATIN_LETTERS = re.compile("[a-z]+")
+
+
+def _containing(query: Select[Any], runs: Sequence[str]) -> Select[Any]:
+    """``query`` narrowed to the posts whose terms, run together, hold each run: every
+    post whose text holds it, and some that do not (a run across a comma), which
+    ``_reading`` leaves out."""
+    joined = func.replace(t.posts.c.search_terms, " ", "")
+    for run in runs:
+        for piece in _LATIN_LETTERS.split(run):
+            if piece:
+                query = query.where(joined.contains(piece, autoescape=True))
+    return query
+
+
+def _reading(rows: Sequence[Row[Any]], runs: Sequence[str]) -> list[SearchHit]:
+    """The posts of ``rows`` whose text holds every run, as a monitor reads the text
+    (normalised, lower-cased, spaces collapsed, accents off: ``core.monitors``), or has
+    it as a term: a place the post names by its short name (岳阳市 for 岳阳)."""
+    # The text as stored is read first, and only a post it does not settle normalised
+    # (Traditional or full-width text): normalising is the costly part (5-20 million
+    # characters a second), and a run, normalised itself, found in the text as stored
+    # is found in it normalised.
+    texts = [f"{row.title}\n{row.text}" if row.title else row.text for row in rows]
+    held = [_holds(text, row.search_terms, runs) for text, row in zip(texts, rows, strict=True)]
+    unsure = [i for i, ok in enumerate(held) if not ok]
+    for i, norm in zip(unsure, normalise_batch([texts[i] for i in unsure]), strict=True):
+        held[i] = _holds(norm, rows[i].search_terms, runs)
+    return [
+        SearchHit(row.id, row.slug, row.seen_at, row.author, row.title, row.text, row.url)
+        for row, ok in zip(rows, held, strict=True)
+        if ok
+    ]
+
+
+def _holds(text: str, terms: str, runs: Sequence[str]) -> bool:
+    """Whether ``text``, read as a monitor reads it, or the terms ``terms`` hold every run."""
+    read = fold_accents(" ".join(text.lower().split()))
+    return all(run in read or run in terms.split() for run in runs)
+
+
+def _with_runs(
+    conn: Connection,
+    query: Select[Any],
+    words: str,
+    chars: Sequence[str],
+    runs: Sequence[str],
+    limit: int,
+) -> list[SearchHit]:
+    """The newest posts whose text holds every run (found inside it, as monitors find
+    it), holding the characters of ``chars`` inside their terms and the words of
+    ``words`` (an FTS5 query on SQLite, a tsquery on PostgreSQL; "" for none).
+
+    The store gives the posts whose terms, run together, hold the runs (``_containing``);
+    each is then read as a monitor reads it (``_reading``). The few it leaves out (a run
+    across punctuation) are made up by asking again for twice as many."""
+    query = _containing(_holding(query.add_columns(t.posts.c.search_terms), chars), runs)
+    fetch = limit
+    while True:
+        if conn.dialect.name == "sqlite":
+            rows = _run_candidates(conn, query, words, chars, runs, fetch)
+        else:
+            rows = _run_candidates_pg(conn, query, words, chars, runs, fetch)
+        kept = _reading(rows, runs)
+        if len(kept) >= limit or len(rows) < fetch:
+            return kept[:limit]
+        fetch *= 2
+
+
+def _rows(conn: Connection, query: Select[Any], limit: int) -> Sequence[Row[Any]]:
+    """The newest ``limit`` rows of ``query``, in the order ``_newest`` gives."""
+    query = query.order_by(t.posts.c.seen_at.desc(), t.posts.c.id.desc()).limit(limit)
+    return conn.execute(query).all()
+
+
+def _run_candidates(
+    conn: Connection,
+    query: Select[Any],
+    match: str,
+    chars: Sequence[str],
+    runs: Sequence[str],
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """The newest ``limit`` posts ``query`` finds holding the words of ``match`` (SQLite):
+    ``query`` already holds the characters and the runs' pieces (``_containing``)."""
+    as_terms = " AND ".join([*([match] if match else []), *map(_fts5_phrase, runs)])
+    if _matches_more_than(conn, _matching(as_terms), _many(limit)):
+        # The runs are common words: the posts by time, newest first (as _by_words), the
+        # few holding a run cut otherwise among them; the walk stops at the limit.
+        return _rows(conn, _walk(query, match or None, ()), limit)
+    # A rare run: looked up as the indexed words around it (_Vocabulary.around), and so
+    # the characters, through the full-text index; posts stored since the vocabulary was
+    # read are read row by row.
+    vocabulary = _vocabulary(conn)
+    groups = [match] if match else []
+    nowhere = False  # a character or a run no indexed word can hold: no earlier post
+    for char in chars:
+        held = vocabulary.holding(char, MOST_WORDS) if _kept_in_words(char) else None
+        if held is not None:
+            nowhere = nowhere or not held
+            groups.append("(" + " OR ".join(map(_fts5_phrase, held)) + ")")
+    for run in runs:
+        around = vocabulary.around(run, MOST_WORDS)
+        if around is not None:
+            nowhere = nowhere or around.nowhere
+            groups.append(around.fts5())
+    if not groups:
+        return _rows(conn, query, limit)  # every run common inside words: the walk
+    since = _containing(_holding(select(t.posts.c.id), chars), runs).where(
+        t.posts.c.id > vocabulary.upto
+    )
+    if match:
+        since = since.where(
+            t.posts.c.id.in_(_matching(match).where(_posts_fts.c.rowid > vocabulary.upto))
+        )
+    parts: list[Select[Any]] = [since]
+    if not nowhere:
+        earlier = _matching(" AND ".join(groups)).where(_posts_fts.c.rowid <= vocabulary.upto)
+        parts.insert(0, earlier)
+    found = union_all(*parts)
+    # As for words alone (_by_words): many found, the walk by time; few, each read.
+    if _matches_more_than(conn, found, _many(limit)):
+        return _rows(conn, query.where(_no_index(t.posts.c.id).in_(found.scalar_subquery())), limit)
+    return _rows(conn, query.where(t.posts.c.id.in_(found.scalar_subquery())), limit)
+
+
+def _run_candidates_pg(
+    conn: Connection,
+    query: Select[Any],
+    tsquery: str,
+    chars: Sequence[str],
+    runs: Sequence[str],
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """As ``_run_candidates`` on PostgreSQL, ``tsquery`` the words: a common run read in
+    the newest posts, a rare one looked up through the index of the terms as the words
+    around it, from the vocabulary of the posts' terms (``_pg_vocabulary``)."""
+    if tsquery:
+        query = query.where(_tsvector_matches(tsquery))
+    as_terms = " & ".join([*([tsquery] if tsquery else []), *map(_tsquery_lexeme, runs)])
+    counted = select(t.posts.c.id).where(_tsvector_matches(as_terms))
+    if _matches_more_than(conn, counted, _many(limit)):
+        return _rows(conn, query, limit)
+    vocabulary = _vocabulary(conn)
+    groups: list[str] = []
+    nowhere = False
+    for char in chars:
+        held = vocabulary.holding(char, MOST_WORDS)
+        if held is not None:
+            nowhere = nowhere or not held
+            groups.append("(" + " | ".join(map(_tsquery_lexeme, held)) + ")")
+    for run in runs:
+        around = vocabulary.around(run, MOST_WORDS)
+        if around is not None:
+            nowhere = nowhere or around.nowhere
+            groups.append(around.tsquery())
+    if nowhere:
+        return []
+    if not groups:
+        return _rows(conn, query, limit)
+    # The vocabulary holds the words of every post up to the newest: one stored since
+    # (a moment ago) is as if the search had been made a moment earlier.
+    return _rows(conn, query.where(_tsvector_matches(" & ".join(groups))), limit)
+
+
+@dataclass(slots=True, frozen=True)
+class _Around:
+    """The indexed words a post whose text holds a run holds: one holding the run whole
+    (``holding``: 云溪 in 云溪县, 往云溪), or, the run cut between words, each of the
+    word lists of ``cut``: one ending with a start of the run and one beginning with an
+    end of it (云溪 in 白云 / 溪水; a list left out when it is too long to look up)."""
+
+    holding: tuple[str, ...]
+    cut: tuple[tuple[str, ...], ...]
+
+    @property
+    def nowhere(self) -> bool:
+        """Whether no indexed word can hold the run (nor any pair of them)."""
+        return not self.holding and not self.cut
+
+    @property
+    def size(self) -> int:
+        return len(self.holding) + sum(map(len, self.cut))
+
+    def fts5(self) -> str:
+        return self._render(_fts5_phrase, " OR ", " AND ")
+
+    def tsquery(self) -> str:
+        return self._render(_tsquery_lexeme, " | ", " & ")
+
+    def _render(self, word: Callable[[str], str], any_of: str, all_of: str) -> str:
+        parts = [word(w) for w in self.holding]
+        if self.cut:
+            parts.append(
+                "(" + all_of.join("(" + any_of.join(map(word, c)) + ")" for c in self.cut) + ")"
+            )
+        return "(" + any_of.join(parts) + ")"
+
+
 def _kept_in_words(char: str) -> bool:
     """Whether the full-text index keeps ``char`` inside its words, as it is: letters,
     numbers and unassigned code points (SQLite's unicode61 tokenizer, which folds no
@@ -497,32 +764,94 @@ def _kept_in_words(char: str) -> bool:
 
 @dataclass(slots=True, frozen=True)
 class _Vocabulary:
-    """The words of the full-text index holding a CJK character, one a line, as read
-    when ``upto`` was the highest post id; ``stamp`` tells that post from any other
-    given its id later (its identity and the time it was stored, as stored)."""
+    """The indexed words holding a CJK character, one a line (``lines`` begins and ends
+    with a line break), as read when ``upto`` was the highest post id; ``stamp`` tells
+    that post from any other given its id later (its identity and the time it was
+    stored, as stored). On SQLite the words of the full-text index, on PostgreSQL the
+    posts' terms."""
 
     lines: str
     upto: int
     stamp: tuple[Any, ...]
 
     def holding(self, char: str, most: int) -> list[str] | None:
-        """The words holding ``char``; None if more than ``most`` do."""
-        found: list[str] = []
+        """The words holding ``char`` (or a longer string); None if more than ``most`` do."""
+        return self._words((char,), most)
+
+    def around(self, run: str, most: int) -> _Around | None:
+        """The words a post whose text holds ``run`` holds (``_Around``), for the stretch
+        of the run that gives the fewest; None if each gives more than ``most`` a list.
+
+        A stretch is a run of CJK characters the index keeps inside words (``_needles``):
+        the words covering it in a post hold each of its characters, so the vocabulary
+        lists them. One word holds the stretch whole, or it is cut between words: the
+        first ends with a start of it, the last begins with an end of it (白云 / 溪水 for
+        云溪; 第 / 1 / 条 for 第1条, whose stretches are 第 and 条)."""
+        best: _Around | None = None
+        for needle in _needles(run):
+            found = self._around(needle, most)
+            if found is not None and (best is None or found.size < best.size):
+                best = found
+        return best
+
+    def _around(self, needle: str, most: int) -> _Around | None:
+        holding = self._words((needle,), most)
+        if holding is None:
+            return None
+        if len(needle) == 1:
+            return _Around(tuple(holding), ())
+        # No word is longer than MAX_TOKEN_CHARS (the segmenter cuts a token there).
+        n = len(needle)
+        ending = self._words(
+            [needle[:k] + "\n" for k in range(1, min(n, MAX_TOKEN_CHARS + 1))], most
+        )
+        beginning = self._words(
+            ["\n" + needle[k:] for k in range(max(1, n - MAX_TOKEN_CHARS), n)], most
+        )
+        if ending == [] or beginning == []:
+            cut: tuple[tuple[str, ...], ...] = ()  # no word for one side: never cut
+        elif ending is None and beginning is None:
+            return None
+        else:
+            cut = tuple(tuple(words) for words in (ending, beginning) if words is not None)
+        return _Around(tuple(holding), cut)
+
+    def _words(self, patterns: Sequence[str], most: int) -> list[str] | None:
+        """The words (lines) where any of ``patterns`` is found (a pattern may hold the
+        line breaks around a word: the words beginning or ending so); None if more than
+        ``most`` are."""
+        found: dict[str, None] = {}
         lines = self.lines
-        at = lines.find(char)
-        while at >= 0:
-            end = lines.find("\n", at)
-            end = len(lines) if end < 0 else end
-            found.append(lines[lines.rfind("\n", 0, at) + 1 : end])
-            if len(found) > most:
-                return None
-            at = lines.find(char, end)
-        return found
+        for pattern in patterns:
+            at = lines.find(pattern)
+            while at >= 0:
+                inside = at + 1 if pattern.startswith("\n") else at
+                end = lines.find("\n", inside)
+                found[lines[lines.rfind("\n", 0, inside) + 1 : end]] = None
+                if len(found) > most:
+                    return None
+                at = lines.find(pattern, end)
+        return list(found)
+
+
+def _needles(run: str) -> list[str]:
+    """The stretches of ``run`` made of CJK characters the full-text index keeps inside
+    its words (``_kept_in_words``): the vocabulary lists the words holding them."""
+    needles: list[str] = []
+    current: list[str] = []
+    for char in run + " ":
+        if _CJK_CHAR.match(char) and _kept_in_words(char):
+            current.append(char)
+        elif current:
+            needles.append("".join(current))
+            current = []
+    return needles
 
 
 # One vocabulary a store (its engine), read again as VOCABULARY_LAG says.
 _vocabularies: weakref.WeakKeyDictionary[Engine, _Vocabulary] = weakref.WeakKeyDictionary()
 _vocabulary_lock = threading.Lock()
+_NO_WORDS = _Vocabulary("\n", 0, ())
 
 
 def _vocabulary(conn: Connection) -> _Vocabulary:
@@ -536,10 +865,15 @@ def _vocabulary(conn: Connection) -> _Vocabulary:
     if the post ``upto`` was removed first (SQLite's next id is the highest plus one;
     retention removes the oldest posts, which may be the last stored): then that id
     is held by no post or by another, stored later, and the list is read again.
+    PostgreSQL has its own (``_pg_vocabulary``).
     """
+    if conn.dialect.name != "sqlite":
+        return _pg_vocabulary(conn)
     top = conn.exec_driver_sql(
         "SELECT id, identity, fetched_at FROM posts WHERE id = (SELECT max(id) FROM posts)"
-    ).one()
+    ).first()
+    if top is None:
+        return _NO_WORDS
     engine = conn.engine
     with _vocabulary_lock:
         known = _vocabularies.get(engine)
@@ -556,8 +890,51 @@ def _vocabulary(conn: Connection) -> _Vocabulary:
         )
         words = conn.exec_driver_sql("SELECT term FROM temp.yuqing_posts_vocab").scalars()
         lines = "\n".join(word for word in words if _CJK_CHAR.search(word))
-        fresh = _Vocabulary(lines, int(top.id), (top.identity, top.fetched_at))
+        fresh = _Vocabulary(f"\n{lines}\n", int(top.id), (top.identity, top.fetched_at))
         _vocabularies[engine] = fresh
+        return fresh
+
+
+# PostgreSQL's vocabulary a store, with the set of its words, to add those of the posts
+# stored since.
+_pg_vocabularies: weakref.WeakKeyDictionary[Engine, tuple[_Vocabulary, frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pg_vocabulary(conn: Connection) -> _Vocabulary:
+    """The posts' terms holding a CJK character (PostgreSQL), kept a store: those of
+    the posts stored since are read and added each time (a post's id, from a sequence,
+    is above those of the posts stored before). PostgreSQL lists no words of its index
+    of the terms: the first time, every post's terms are read (0.5 s a 100,000 posts).
+    Read again whole if the post ``upto`` is no longer the one it was (removed)."""
+    p = t.posts.c
+    top = conn.execute(
+        select(p.id, p.identity, p.fetched_at).order_by(p.id.desc()).limit(1)
+    ).first()
+    if top is None:
+        return _NO_WORDS
+    engine = conn.engine
+    with _vocabulary_lock:
+        known = _pg_vocabularies.get(engine)
+        after, held, lines = 0, frozenset[str](), "\n"
+        if known is not None:
+            then = conn.execute(
+                select(p.identity, p.fetched_at).where(p.id == known[0].upto)
+            ).first()
+            if then is not None and tuple(then) == known[0].stamp:
+                if known[0].upto >= top.id:
+                    return known[0]
+                after, held, lines = known[0].upto, known[1], known[0].lines
+        terms = select(p.search_terms).where(p.id > after, p.id <= top.id)
+        seen: set[str] = set()
+        for (stored,) in conn.execute(terms.execution_options(yield_per=10_000)):
+            seen.update(stored.split())
+        added = [word for word in seen - held if _CJK_CHAR.search(word)]
+        if added:
+            lines += "\n".join(added) + "\n"
+        fresh = _Vocabulary(lines, int(top.id), (top.identity, top.fetched_at))
+        _pg_vocabularies[engine] = (fresh, held.union(added))
         return fresh
 
 

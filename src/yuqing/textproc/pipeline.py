@@ -9,6 +9,7 @@ across batches, so the ingest worker owns it and feeds it ``TextFeatures.norm_te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from yuqing.textproc.segment import (
     search_terms,
     segment_batch,
     stems_english,
+    text_runs,
 )
 
 __all__ = ["TextFeatures", "TextPipeline"]
@@ -114,13 +116,29 @@ def query_terms(query: str, finder: PlaceFinder | None = None) -> list[str]:
     """The terms a search query must all match: its words, a place name as one term.
 
     A query word that is a place name or its short form (岳阳, 岳阳市) is one term, as
-    posts index the places they name (``place_terms``); other words are cut as posts are.
+    posts index the places they name (``place_terms``). A run of Chinese (or another CJK
+    script) is one term as typed, lower-cased, which search finds inside the posts'
+    text as monitors do (``storage.search``): 云溪 in "往云溪化工园区方向", which jieba
+    cut 往云溪 / 化工 / 园区, and 第1条 only where the text says 第1条 (cut, 第 / 1 / 条
+    were looked up apart, and found in "第914条 1"). Other words (English, numbers) are
+    cut as posts are. Runs end at spaces and punctuation: 化工、爆炸 is two terms.
     """
     names = (finder or default_finder()).names()
     terms: list[str] = []
     for part in normalise_batch([query])[0].split():
         if part in names:
             terms.append(part)
-        else:
-            terms.extend(search_terms(part))
+            continue
+        for run in text_runs(part):
+            if _CJK.search(run):
+                terms.append(run)
+            else:
+                terms.extend(search_terms(run))
     return list(dict.fromkeys(terms))
+
+
+# A character of a CJK script (ideographs, kana, hangul), as storage.search and
+# core.monitors tell them.
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+)

@@ -53,6 +53,7 @@ __all__ = [
     "search_terms_batch",
     "segment_batch",
     "stems_english",
+    "text_runs",
 ]
 
 # The batch is prepared as one string joined by _SEP, which no pattern may cross.
@@ -342,3 +343,15 @@ def search_terms_batch(texts: Sequence[str]) -> list[list[str]]:
 def search_terms(text: str) -> list[str]:
     """Return the search terms of one text, e.g. a query typed by a user."""
     return search_terms_batch([text])[0]
+
+
+def text_runs(text: str) -> list[str]:
+    """The runs of a normalised text that segmentation cuts into words, lower-cased: the
+    text split at whitespace, punctuation and symbols (``-.+`` kept between letters or
+    digits), without links, @-handles and emoticon codes, as ``segment_batch`` reads it.
+
+    A search query's run of Chinese is looked up as typed, inside the posts' text
+    (``pipeline.query_terms``), however jieba cut the text around it.
+    """
+    cleaned = _NOISE.sub(" ", text.lower())
+    return _JOINERS.sub(" ", _JUNK.sub(" ", cleaned)).split()

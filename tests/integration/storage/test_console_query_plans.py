@@ -97,9 +97,10 @@ def plan(conn: Connection, statement: str, parameters: Any) -> str:
 
 
 def search_plans(ctx: Context, terms: list[str], limit: int) -> list[str]:
+    # Explained on the connection that ran them: SQLite's list of the index's words is a
+    # table of that connection's own.
     with captured(ctx) as seen, ctx.db.read() as conn:
         search_posts(conn, terms, limit=limit)
-    with ctx.db.read() as conn:
         return [plan(conn, statement, parameters) for statement, parameters in seen]
 
 
