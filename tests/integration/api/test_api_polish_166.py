@@ -25,14 +25,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import post
-from tests.integration.incidents.incident_helpers import MONDAY_10, make_plan
+from tests.integration.incidents.incident_helpers import incident_api
 
-from yuqing.api.app import MAX_BODY_BYTES, create_app
+from yuqing.api.app import MAX_BODY_BYTES
 from yuqing.incidents.timeline import STATE_NAMES
-from yuqing.runtime.context import open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service
 from yuqing.storage import repo
-from yuqing.testing.clock import FakeClock
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 API = "/api/v1"
@@ -44,24 +41,9 @@ PUSH_LIMIT = 50_000
 
 @pytest.fixture
 def served(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
-    clock = FakeClock(MONDAY_10)
-    plan = make_plan(None)
-    settings = make_settings(
-        database_url=f"sqlite:///{(tmp_path / 'api.db').as_posix()}",
-        push_token=TOKEN,
-        detection=False,
-        max_push_bytes=PUSH_LIMIT,
-    )
-    context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    try:
-        yield TestClient(create_app(context), raise_server_exceptions=False), context
-    finally:
-        service.close()
-        context.close()
+    given = {"push_token": TOKEN, "detection": False, "max_push_bytes": PUSH_LIMIT}
+    with incident_api(make_settings, tmp_path, **given) as served:
+        yield served
 
 
 @pytest.fixture

@@ -13,12 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.integration.incidents.incident_helpers import MONDAY_10, make_plan
-
-from yuqing.api.app import create_app
-from yuqing.runtime.context import open_context
-from yuqing.runtime.incident_service import IncidentService, attach_service
-from yuqing.testing.clock import FakeClock
+from tests.integration.incidents.incident_helpers import incident_api
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 ANALYST = {"id": "analyst", "role": "analyst", "unit": "office"}
@@ -27,22 +22,8 @@ API = "/api/v1"
 
 @pytest.fixture
 def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestClient]:
-    clock = FakeClock(MONDAY_10)
-    plan = make_plan(None)
-    settings = make_settings(
-        database_url=f"sqlite:///{(tmp_path / 'api.db').as_posix()}",
-        public_base_url="https://yuqing.example.gov.cn",
-    )
-    context = open_context(settings, clock=clock)
-    service = IncidentService.from_settings(
-        settings, context.db, clock, plan=plan, roster=plan.roster
-    )
-    attach_service(context, service)
-    try:
-        yield TestClient(create_app(context), raise_server_exceptions=False)
-    finally:
-        service.close()
-        context.close()
+    with incident_api(make_settings, tmp_path) as (client, _):
+        yield client
 
 
 def opened(client: TestClient) -> str:

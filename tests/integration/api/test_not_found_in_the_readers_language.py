@@ -13,10 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.integration.incidents.incident_helpers import MONDAY_10, context_with_plan, make_plan
-
-from yuqing.api.app import create_app
-from yuqing.testing.clock import FakeClock
+from tests.integration.incidents.incident_helpers import incident_api
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 API = "/api/v1"
@@ -24,12 +21,8 @@ API = "/api/v1"
 
 @pytest.fixture
 def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestClient]:
-    url = f"sqlite:///{(tmp_path / 'api.db').as_posix()}"
-    with context_with_plan(url, make_settings, make_plan(None), FakeClock(MONDAY_10)) as (
-        context,
-        _,
-    ):
-        yield TestClient(create_app(context), raise_server_exceptions=False)
+    with incident_api(make_settings, tmp_path) as (client, _):
+        yield client
 
 
 def test_a_person_not_in_the_roster_is_said_in_chinese_and_english(client: TestClient) -> None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from yuqing.grading import Level, MediaPickup, Signals
 from yuqing.incidents import Actor, Plan, check_plan, default_plan_text
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.incident_service import IncidentService, attach_service
 from yuqing.testing.clock import FakeClock
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -131,15 +135,20 @@ __all__ = ["Level"]
 
 @contextmanager
 def context_with_plan(
-    database_url: str, make_settings: Callable[..., Any], plan: Plan, clock: FakeClock
+    database_url: str,
+    make_settings: Callable[..., Any],
+    plan: Plan,
+    clock: FakeClock,
+    **settings_given: Any,
 ) -> Iterator[tuple[Context, IncidentService]]:
     """A context on ``database_url`` with the plan engine attached, as the server wires
-    it (webhooks time out after 2 s, links name the public address); both are closed
-    when the block ends."""
+    it (webhooks time out after 2 s, links name the public address; ``settings_given``
+    besides); both are closed when the block ends."""
     settings = make_settings(
         database_url=database_url,
         notify={"webhook": {"timeout": 2}},
         public_base_url="https://yuqing.example.gov.cn",
+        **settings_given,
     )
     context = open_context(settings, clock=clock)
     service = IncidentService.from_settings(
@@ -181,3 +190,22 @@ def service_on_cli_store(
     finally:
         made.close()
         db.dispose()
+
+
+@contextmanager
+def incident_api(
+    make_settings: Callable[..., Any], folder: Path, **settings_given: Any
+) -> Iterator[tuple[TestClient, Context]]:
+    """The API on a new SQLite store in ``folder`` with the default plan engine attached,
+    at MONDAY_10; its client answers errors as a server does (no exception raised)."""
+    from fastapi.testclient import TestClient
+
+    from yuqing.api.app import create_app
+
+    url = f"sqlite:///{(folder / 'api.db').as_posix()}"
+    plan = make_plan(None)
+    with context_with_plan(url, make_settings, plan, FakeClock(MONDAY_10), **settings_given) as (
+        context,
+        _,
+    ):
+        yield TestClient(create_app(context), raise_server_exceptions=False), context
