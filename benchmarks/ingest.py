@@ -9,6 +9,8 @@ in the dedup window, the time spent per post in each stage, and the process's pe
 (the dedup index's bytes per post are measured by benchmarks/textproc_bench.py). Posts
 are parsed before the clock starts; parsing files alone is measured by
 benchmarks/sources.py (about 34,000 lines/s).
+The store stage is split step by step (each kind of SQL statement, the commit, the Python
+around them), also in a store that holds many posts already, by benchmarks/ingest_store.py.
 The machine is shared: compare ratios, not absolute figures. ``--cpu`` times everything
 (end to end, segmentation alone, the stages) by the process's CPU time instead of the
 wall clock: on a busy machine the wall clock also counts the time others had the core.

@@ -466,6 +466,9 @@ def _read_only_file_system(folder: Path) -> bool:
         return False
 
 
+# The page size of a SQLite database yuqing creates (see ``_sqlite_engine``).
+PAGE_SIZE = 16384
+
 # Seconds to wait for PostgreSQL to accept a connection, unless the URL says otherwise.
 PG_CONNECT_TIMEOUT = 10
 
@@ -495,7 +498,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # at the same moment may hold, and the driver's own wait is only 5 s (two starts
         # on one new database failed "database is locked" on a loaded machine).
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Before WAL, which writes the new file's header: a database made here gets
+        # 16 KiB pages (a post's row is about 1.5 KB; SQLite's default is 4 KiB). Each
+        # page a batch dirties is written to the WAL at commit and again at the
+        # checkpoint, a system call or two each. Batches of 2,000 posts into a store
+        # holding 200,000 already: the commit cost 17-44 us a post with 4 KiB pages,
+        # 9-28 with 16 KiB, and the whole store stage 51-104 against 40-82; at a million
+        # posts the two sizes are even (benchmarks/ingest_store.py --prefill). A no-op
+        # on an existing database, whose page size WAL keeps as it is.
+        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Durable on commit as far as the application goes: under WAL a committed
+        # transaction survives the process being killed at any point (the WAL is in the
+        # file system). NORMAL fsyncs at checkpoints, not at each commit, so a power cut
+        # or OS crash may lose the last few committed batches (never corrupt the file);
+        # an import run again stores them then (identities are unique). FULL would cost
+        # an fsync per batch, OFF would risk corruption on power loss: not used.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
