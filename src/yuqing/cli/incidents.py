@@ -291,8 +291,9 @@ class _Choice:
 
 
 def _folded(text: str) -> str:
-    # Full-width letters and spaces (a Chinese input method's) read as their plain forms.
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    from yuqing.incidents.timeline import folded
+
+    return folded(text)  # as the API reads a state's name (timeline.state_named)
 
 
 def _listed(choices: Sequence[_Choice]) -> str:

@@ -175,8 +175,9 @@ def state_names(code: str) -> tuple[str, ...]:
     return (zh, en, *heads)
 
 
-def _folded(text: str) -> str:
-    # Full-width letters and spaces (a Chinese input method's) read as their plain forms.
+def folded(text: str) -> str:
+    """A typed name as it is compared: full-width letters and spaces (a Chinese input
+    method's) read as their plain forms, in any case."""
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
@@ -185,13 +186,13 @@ def state_named(typed: str) -> str | None:
     (``state_names``), in any case and width; None for none (or more than one)."""
     if typed in STATE_NAMES:
         return typed
-    key = _folded(typed)
+    key = folded(typed)
     if not key:
         return None
     found = [
         code
         for code in STATE_NAMES
-        if key == _folded(code) or any(key == _folded(name) for name in state_names(code))
+        if key == folded(code) or any(key == folded(name) for name in state_names(code))
     ]
     return found[0] if len(found) == 1 else None
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.integration.incidents.incident_helpers import MONDAY_10, incident_api
+from tests.integration.incidents.incident_helpers import MONDAY_10, incident_api, opened_by_hand
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 API = "/api/v1"
@@ -35,9 +35,7 @@ def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestCl
 
 
 def opened(client: TestClient) -> str:
-    answer = client.post(f"{API}/incidents", json={"title": "化工厂冒烟", "by": HEAD})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    return opened_by_hand(client, HEAD)
 
 
 def refused(answer: Any, status: int, code: str) -> dict[str, Any]:

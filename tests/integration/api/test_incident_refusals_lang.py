@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.integration.incidents.incident_helpers import incident_api
+from tests.integration.incidents.incident_helpers import incident_api, opened_by_hand
 
 HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
 ANALYST = {"id": "analyst", "role": "analyst", "unit": "office"}
@@ -27,9 +27,7 @@ def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestCl
 
 
 def opened(client: TestClient) -> str:
-    answer = client.post(f"{API}/incidents", json={"title": "化工厂冒烟", "by": HEAD})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    return opened_by_hand(client, HEAD)
 
 
 def test_a_person_without_the_role_in_chinese_and_english(client: TestClient) -> None:

@@ -209,3 +209,10 @@ def incident_api(
         _,
     ):
         yield TestClient(create_app(context), raise_server_exceptions=False), context
+
+
+def opened_by_hand(client: TestClient, by: dict[str, str]) -> str:
+    """The id of an incident reported by hand through the API (``化工厂冒烟``) by ``by``."""
+    answer = client.post("/api/v1/incidents", json={"title": "化工厂冒烟", "by": by})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.loopback import QuietHandler, serving
+from tests.loopback import Answer, routed, serving
 
 from yuqing.runtime import feeds
 from yuqing.runtime.context import Context, open_context
@@ -28,26 +28,12 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PUBLISHED = format_datetime(NOW - timedelta(hours=1))
 
 # What each path answers: (status, headers, body); a callable is asked each time.
-Answer = tuple[int, dict[str, str], bytes]
 ROUTES: dict[str, Answer | Callable[[], Answer]] = {}
-
-
-class Handler(QuietHandler):
-    def do_GET(self) -> None:
-        route = ROUTES.get(self.path)
-        answer = route() if callable(route) else route
-        status, headers, body = answer if answer is not None else (404, {}, b"not found")
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    with serving(Handler) as url:
+    with serving(routed(ROUTES)) as url:
         yield url
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.loopback import QuietHandler, serving
+from tests.loopback import Answer, routed, serving
 
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.feeds import poll_due_feeds
@@ -25,30 +25,14 @@ from yuqing.testing.clock import FakeClock
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PUBLISHED = format_datetime(NOW - timedelta(hours=1))
 
-# Each path's answer: (status, headers, body), or a callable giving one. A header whose
-# value is None is sent with no value at all ("Location:"); the requests are counted.
-Answer = tuple[int, dict[str, str | None], bytes]
+# Each path's answer (a callable is asked each time); the requests are counted.
 ROUTES: dict[str, Answer | Callable[[], Answer]] = {}
 ASKED: dict[str, int] = {}
 
 
-class Handler(QuietHandler):
-    def do_GET(self) -> None:
-        ASKED[self.path] = ASKED.get(self.path, 0) + 1
-        route = ROUTES.get(self.path)
-        answer = route() if callable(route) else route
-        status, headers, body = answer if answer is not None else (404, {}, b"not found")
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, "" if value is None else value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    with serving(Handler) as url:
+    with serving(routed(ROUTES, ASKED)) as url:
         yield url
 
 
