@@ -690,7 +690,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "（令牌即服务器上设置的 YUQING_PUSH_TOKEN）",
         "en": "missing or wrong token (Authorization: Bearer <token>)",
     },
-    "api_push_query_not_utf8": {
+    "api_query_not_utf8": {
         "zh": "查询参数 {name} 经百分号解码后不是 UTF-8 文本：请按 UTF-8 编码后再做百分号编码",
         "en": "query parameter {name} is not UTF-8 text once percent-decoded",
     },

@@ -90,3 +90,18 @@ def test_the_migration_indexes_accent_free_forms_of_posts_stored_before(
         assert stored == "café ouvert cafe"
         assert [hit.text for hit in search_posts(conn, ["cafe"])] == ["Café ouvert"]
         assert [hit.text for hit in search_posts(conn, ["ouvert", "café"])] == ["Café ouvert"]
+
+
+def test_a_search_query_that_is_not_utf8_is_refused_in_the_readers_language(
+    client: TestClient,
+) -> None:
+    # The search's refusal said it in English alone, without a code, where the push's
+    # same refusal of its ?source= was coded and said in Chinese.
+    answer = client.get("/api/v1/search?q=%BB%F0%D4%D6")  # 火灾 in GBK bytes
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "request.query_not_utf8" and body["params"] == {"name": "q"}
+    assert body["message"].startswith("查询参数 q 经百分号解码后不是 UTF-8 文本")
+    assert answer.headers["content-language"] == "zh-CN"
+    english = client.get("/api/v1/search?q=%ff&lang=en").json()
+    assert english["message"] == "query parameter q is not UTF-8 text once percent-decoded"
