@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 import weakref
 from collections.abc import Callable, Sequence
@@ -66,9 +67,11 @@ from sqlalchemy import (
     Row,
     Select,
     Text,
+    and_,
     column,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -895,19 +898,39 @@ def _vocabulary(conn: Connection) -> _Vocabulary:
         return fresh
 
 
-# PostgreSQL's vocabulary a store, with the set of its words, to add those of the posts
-# stored since.
-_pg_vocabularies: weakref.WeakKeyDictionary[Engine, tuple[_Vocabulary, frozenset[str]]] = (
-    weakref.WeakKeyDictionary()
-)
+# Ids below a PostgreSQL vocabulary's ``upto`` that no post held when it was read: a
+# sequence gives an id at INSERT and the post is seen only at COMMIT, so a batch stored
+# by another process (an import beside the server's poller) may commit after a post with
+# a higher id was read. Such ids are looked up again at each later read, for
+# PENDING_SECONDS (a batch's transaction lasts seconds; a rolled-back INSERT or a
+# duplicate that lost its race leaves an id no post will ever hold), at most PENDING_IDS
+# of them, among the last PENDING_WINDOW ids of each read (older gaps are posts removed).
+PENDING_SECONDS = 600.0
+PENDING_IDS = 10_000
+PENDING_WINDOW = 10_000
+
+
+@dataclass(slots=True)
+class _PgVocabulary:
+    """PostgreSQL's vocabulary of a store, the set of its words (to add those of the
+    posts stored since) and the ids still pending (each with the monotonic time it was
+    first found missing)."""
+
+    vocabulary: _Vocabulary
+    held: frozenset[str]
+    pending: dict[int, float]
+
+
+_pg_vocabularies: weakref.WeakKeyDictionary[Engine, _PgVocabulary] = weakref.WeakKeyDictionary()
 
 
 def _pg_vocabulary(conn: Connection) -> _Vocabulary:
     """The posts' terms holding a CJK character (PostgreSQL), kept a store: those of
     the posts stored since are read and added each time (a post's id, from a sequence,
-    is above those of the posts stored before). PostgreSQL lists no words of its index
-    of the terms: the first time, every post's terms are read (0.5 s a 100,000 posts).
-    Read again whole if the post ``upto`` is no longer the one it was (removed)."""
+    is above those of the posts stored before, or pending: see PENDING_SECONDS).
+    PostgreSQL lists no words of its index of the terms: the first time, every post's
+    terms are read (0.5 s a 100,000 posts). Read again whole if the post ``upto`` is no
+    longer the one it was (removed)."""
     p = t.posts.c
     top = conn.execute(
         select(p.id, p.identity, p.fetched_at).order_by(p.id.desc()).limit(1)
@@ -915,26 +938,41 @@ def _pg_vocabulary(conn: Connection) -> _Vocabulary:
     if top is None:
         return _NO_WORDS
     engine = conn.engine
+    now = time.monotonic()
     with _vocabulary_lock:
         known = _pg_vocabularies.get(engine)
-        after, held, lines = 0, frozenset[str](), "\n"
+        after, held, lines, pending = 0, frozenset[str](), "\n", dict[int, float]()
         if known is not None:
             then = conn.execute(
-                select(p.identity, p.fetched_at).where(p.id == known[0].upto)
+                select(p.identity, p.fetched_at).where(p.id == known.vocabulary.upto)
             ).first()
-            if then is not None and tuple(then) == known[0].stamp:
-                if known[0].upto >= top.id:
-                    return known[0]
-                after, held, lines = known[0].upto, known[1], known[0].lines
-        terms = select(p.search_terms).where(p.id > after, p.id <= top.id)
+            if then is not None and tuple(then) == known.vocabulary.stamp:
+                pending = {
+                    n: since for n, since in known.pending.items() if now - since < PENDING_SECONDS
+                }
+                if known.vocabulary.upto >= top.id and not pending:
+                    return known.vocabulary
+                after, held, lines = known.vocabulary.upto, known.held, known.vocabulary.lines
+        read = and_(p.id > after, p.id <= top.id)
+        if pending:
+            read = or_(read, p.id.in_(sorted(pending)))
         seen: set[str] = set()
-        for (stored,) in conn.execute(terms.execution_options(yield_per=10_000)):
+        found: set[int] = set()
+        for post_id, stored in conn.execute(
+            select(p.id, p.search_terms).where(read).execution_options(yield_per=10_000)
+        ):
+            found.add(post_id)
             seen.update(stored.split())
+        for n in range(max(after, int(top.id) - PENDING_WINDOW) + 1, int(top.id)):
+            pending.setdefault(n, now)
+        pending = {n: since for n, since in pending.items() if n not in found}
+        if len(pending) > PENDING_IDS:
+            pending = dict(sorted(pending.items())[-PENDING_IDS:])
         added = [word for word in seen - held if _CJK_CHAR.search(word)]
         if added:
             lines += "\n".join(added) + "\n"
         fresh = _Vocabulary(lines, int(top.id), (top.identity, top.fetched_at))
-        _pg_vocabularies[engine] = (fresh, held.union(added))
+        _pg_vocabularies[engine] = _PgVocabulary(fresh, held.union(added), pending)
         return fresh
 
 
