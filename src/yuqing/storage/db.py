@@ -26,6 +26,7 @@ from yuqing.core.shown import one_line
 from yuqing.errors import ConfigError, StorageError
 from yuqing.storage.full import SAID_ZH as FULL_SAID_ZH
 from yuqing.storage.full import DiskFull, full_server, full_store
+from yuqing.storage.unavailable import sqlstate
 
 # SQLite's result codes (sqlite3 exceptions carry them as ``sqlite_errorcode``); the low
 # byte of an extended code is its primary code.
@@ -49,6 +50,21 @@ _NAME_CHARS = 100
 # PostgreSQL's SQLSTATE for a write on a server that takes only reads (a standby).
 _PG_READ_ONLY = "25006"
 
+# What to do about a PostgreSQL server that takes no more connections, a statement it
+# cancelled, a lock it gave up waiting for (in Chinese; the English is said where it is).
+_FREE_SLOTS_ZH = (
+    "请关闭其他程序占着的连接（pg_stat_activity 中可以看到），或减少同时运行的 yuqing 进程，"
+    "或调大服务器 postgresql.conf 中的 max_connections（需重启服务器），然后重试"
+    "（驱动程序的原话：{detail}）"
+)
+_STATEMENT_TIMEOUT_ZH = (
+    "请在服务器不那么繁忙时重试，或为 database_url（{url}）中的用户调大 statement_timeout"
+    "（ALTER ROLE … SET statement_timeout = …）（驱动程序的原话：{detail}）"
+)
+_LOCK_TIMEOUT_ZH = (
+    "请重试；如果反复出现，请找出占着锁的会话（pg_stat_activity、pg_locks），或调大 "
+    "lock_timeout（驱动程序的原话：{detail}）"
+)
 # Why a database cannot be used, in Chinese, by the code of the ``StorageError`` (its
 # English is its message, made where it is raised; ``storage_text`` says it in either).
 # "{doing}" is 读取 or 写入; "{detail}" the driver's words (English), never left out.
@@ -127,9 +143,88 @@ _SAID_ZH: dict[str, str] = {
         "default_transaction_read_only）：请把 database_url 指向接受写入的主服务器"
         "（驱动程序的原话：{detail}）"
     ),
+    "storage.too_many_connections/server": (
+        "PostgreSQL 服务器 {server} 不再接受新的连接：max_connections 规定的连接数已全部占满；"
+        + _FREE_SLOTS_ZH
+    ),
+    "storage.too_many_connections/reserved": (
+        "PostgreSQL 服务器 {server} 不再接受用户 {user} 的连接：剩下的少数连接名额留给超级用户"
+        "（superuser_reserved_connections）；" + _FREE_SLOTS_ZH
+    ),
+    "storage.too_many_connections/role": (
+        "PostgreSQL 服务器 {server} 不再接受用户 {user} 的连接：该用户的连接数已达上限；请关闭"
+        "该用户的其他连接（pg_stat_activity 中可以看到），或调高上限（ALTER ROLE {user} "
+        "CONNECTION LIMIT …），然后重试（驱动程序的原话：{detail}）"
+    ),
+    "storage.too_many_connections/database": (
+        "PostgreSQL 服务器 {server} 不再接受到数据库 {database} 的连接：该数据库的连接数已达"
+        "上限；请关闭到它的其他连接（pg_stat_activity 中可以看到），或调高上限（ALTER "
+        "DATABASE {database} CONNECTION LIMIT …），然后重试（驱动程序的原话：{detail}）"
+    ),
+    "storage.too_many_connections/": (
+        "PostgreSQL 服务器 {server} 不再接受新的连接（客户端过多：已达到服务器的 "
+        "max_connections，或该用户、该数据库的连接数上限）；请关闭其他程序占着的连接"
+        "（pg_stat_activity 中可以看到），或调高上限，然后重试（驱动程序的原话：{detail}）"
+    ),
+    "storage.connection_lost/read": (
+        "读取数据库时，与 PostgreSQL 服务器 {server} 的连接中断了：{why}；请在服务器恢复后"
+        "重试，如果反复出现，请查看服务器的日志（驱动程序的原话：{detail}）"
+    ),
+    "storage.connection_lost/write": (
+        "写入数据库时，与 PostgreSQL 服务器 {server} 的连接中断了：{why}；正在写入的内容没有"
+        "保存，除非连接恰好在最后提交时中断，请先核对再重做；请在服务器恢复后重试，如果反复"
+        "出现，请查看服务器的日志（驱动程序的原话：{detail}）"
+    ),
+    "storage.statement_timeout/read": (
+        "PostgreSQL 服务器 {server} 在读取数据库时取消了一条语句：它的执行时间超过了服务器的 "
+        "statement_timeout，或被管理员取消（pg_cancel_backend）；" + _STATEMENT_TIMEOUT_ZH
+    ),
+    "storage.statement_timeout/write": (
+        "PostgreSQL 服务器 {server} 在写入数据库时取消了一条语句：它的执行时间超过了服务器的 "
+        "statement_timeout，或被管理员取消（pg_cancel_backend）；正在写入的内容没有保存；"
+        + _STATEMENT_TIMEOUT_ZH
+    ),
+    "storage.lock_timeout/read": (
+        "PostgreSQL 服务器 {server} 在读取数据库时放弃了等待锁：另一个会话占着 yuqing 要用的"
+        "表或行，超过了服务器的 lock_timeout；" + _LOCK_TIMEOUT_ZH
+    ),
+    "storage.lock_timeout/write": (
+        "PostgreSQL 服务器 {server} 在写入数据库时放弃了等待锁：另一个会话占着 yuqing 要用的"
+        "表或行，超过了服务器的 lock_timeout；正在写入的内容没有保存；" + _LOCK_TIMEOUT_ZH
+    ),
+    "storage.server_not_ready": (
+        "PostgreSQL 服务器 {server} 正在启动、关闭或恢复，暂不接受连接：请稍等片刻再重试；"
+        "如果一直如此，请查看服务器的日志（驱动程序的原话：{detail}）"
+    ),
+    "storage.login_refused": (
+        "PostgreSQL 服务器 {server} 拒绝了连接（原因见后面服务器的原话）：请检查 "
+        "database_url（{url}）中的用户名、密码和数据库名；服务器的 pg_hba.conf、连接数上限和"
+        "日志可以说明更多（驱动程序的原话：{detail}）"
+    ),
     **FULL_SAID_ZH,
 }
 _DOING_ZH = {"read": "读取", "write": "写入"}
+# The codes said by one of several Chinese sentences ("<code>/<value>"), by the param
+# that chooses it.
+_SAID_ZH_BY = {
+    "storage.too_many_connections": "limit",
+    "storage.connection_lost": "doing",
+    "storage.statement_timeout": "doing",
+    "storage.lock_timeout": "doing",
+}
+# Why a connection to PostgreSQL was lost (``storage.connection_lost``), in Chinese.
+_LOST_WHY_ZH = {
+    "terminated": (
+        "服务器结束了这个会话（管理员用 pg_terminate_backend 结束了它，或服务器正在关闭或"
+        "切换到备用服务器）"
+    ),
+    "crashed": "服务器的某个进程崩溃，服务器随之重启",
+    "idle": (
+        "会话空闲的时间超过了服务器允许的上限（idle_session_timeout 或 "
+        "idle_in_transaction_session_timeout），服务器结束了它"
+    ),
+    "": "服务器停止或重启了，或者本机与服务器之间的网络断开了连接",
+}
 # The operating system's words for why a folder cannot be made, in Chinese.
 _OS_WORDS_ZH = {
     "Not a directory": "路径中有一部分是文件，不是文件夹",
@@ -147,10 +242,14 @@ def storage_text(error: BaseException, lang: str) -> str:
     said as its English message."""
     if lang != "zh" or not isinstance(error, StorageError):
         return str(error)
-    template = _SAID_ZH.get(error.code)
+    values = dict(error.params)
+    chosen_by = _SAID_ZH_BY.get(error.code)
+    key = error.code if chosen_by is None else f"{error.code}/{values.get(chosen_by, '')}"
+    template = _SAID_ZH.get(key)
     if template is None:
         return str(error)
-    values = dict(error.params)
+    if error.code == "storage.connection_lost":
+        values["why"] = _LOST_WHY_ZH.get(str(values.get("why", "")), _LOST_WHY_ZH[""])
     if "doing" in values:
         values["doing"] = _DOING_ZH.get(str(values["doing"]), str(values["doing"]))
     if error.code in ("storage.disk_full", "storage.disk_full_shm"):
@@ -281,47 +380,150 @@ def _sqlite_refusal(file: Path, error: BaseException | None) -> Reason | None:
     return None
 
 
-# libpq's words (psycopg raises them without a SQLSTATE for a connection that failed),
-# the first that matches naming the cause. The server's own (FATAL ...) are English
-# unless its lc_messages says otherwise: a server speaking another language is said in
-# the fallback's words, its own words kept.
-_PG_CAUSES: list[tuple[str, re.Pattern[str]]] = [
+# What PostgreSQL's SQLSTATEs say, for an error the server sent once connected (psycopg
+# gives its code then; ``sqlstate``): read by the code, never by the words, which are in
+# the language of the server's lc_messages.
+_PG_TOO_MANY = "53300"  # too_many_connections
+_PG_NOT_READY = "57P03"  # cannot_connect_now: starting up, shutting down, recovering
+_PG_STATEMENT_TIMEOUT = "57014"  # query_canceled: statement_timeout, pg_cancel_backend
+_PG_LOCK_TIMEOUT = "55P03"  # lock_not_available: lock_timeout (yuqing never asks NOWAIT)
+# The session ended by the server, and why: admin_shutdown (pg_terminate_backend, a
+# shutdown), crash_shutdown, idle_session_timeout, idle_in_transaction_session_timeout;
+# the rest of class 57 (but 57014, 57P03) and class 08 (connection_exception) say only
+# that the connection is gone.
+_PG_ENDED = {"57P01": "terminated", "57P02": "crashed", "57P05": "idle", "25P03": "idle"}
+_PG_LOST_CLASSES = ("08", "57")
+_DOING_EN = {"read": "reading", "write": "writing"}
+
+# libpq's words for a connection that failed: psycopg raises them without a SQLSTATE (libpq
+# keeps only the text of what the server refused while the connection was being made),
+# the first that matches naming the cause. libpq's own are English (it speaks the
+# process's LC_MESSAGES, which Python leaves at "C"); the server's own (FATAL ...) are in
+# its lc_messages: English and Simplified Chinese (PostgreSQL's own translation: a server
+# set up in a Chinese locale) are read here, another language is told by the form libpq
+# gives every refusal of the server ("... failed: <severity>:  <its words>", below) and
+# said as ``storage.login_refused``, its words kept. The third item names the kind of
+# connection limit reached (``storage.too_many_connections``).
+_PG_CAUSES: list[tuple[str, re.Pattern[str], str]] = [
     (
         "storage.auth_failed",
-        re.compile(r'password authentication failed for user "(?P<user>[^"]*)"'),
+        re.compile(
+            r'password authentication failed for user "(?P<user>[^"]*)"'
+            r'|用户 "(?P<user_zh>[^"]*)" 的密码认证失败'
+        ),
+        "",
     ),
-    ("storage.auth_failed", re.compile(r"no password supplied")),
-    ("storage.no_such_role", re.compile(r'role "(?P<user>[^"]*)" does not exist')),
+    ("storage.auth_failed", re.compile(r"no password supplied"), ""),
+    (
+        "storage.too_many_connections",
+        re.compile(
+            r'too many connections for role "(?P<user>[^"]*)"|角色 "(?P<user_zh>[^"]*)" 的连接过多'
+        ),
+        "role",
+    ),
+    (
+        "storage.too_many_connections",
+        re.compile(
+            r'too many connections for database "(?P<database>[^"]*)"'
+            r'|数据库 "(?P<database_zh>[^"]*)" 的连接过多'
+        ),
+        "database",
+    ),
+    (
+        "storage.too_many_connections",
+        re.compile(r"remaining connection slots are reserved|剩余连接槽位保留给"),
+        "reserved",
+    ),
+    (
+        "storage.too_many_connections",
+        re.compile(r"sorry, too many clients already|客户端连接过多"),
+        "server",
+    ),
+    (
+        "storage.no_such_role",
+        re.compile(r'role "(?P<user>[^"]*)" does not exist|角色 "(?P<user_zh>[^"]*)" 不存在'),
+        "",
+    ),
     (
         "storage.not_allowed",
         re.compile(
             r'no pg_hba\.conf entry for host "(?P<client>[^"]*)", user "(?P<user>[^"]*)", '
             r'database "(?P<database>[^"]*)"'
+            r'|没有适用于主机 "(?P<client_zh>[^"]*)", 用户 "(?P<user_zh>[^"]*)", '
+            r'数据库 "(?P<database_zh>[^"]*)"'
         ),
+        "",
     ),
-    ("storage.no_database", re.compile(r'database "(?P<database>[^"]*)" does not exist')),
-    ("storage.server_silent", re.compile(r"timeout expired")),
+    (
+        "storage.no_database",
+        re.compile(
+            r'database "(?P<database>[^"]*)" does not exist|数据库 "(?P<database_zh>[^"]*)" 不存在'
+        ),
+        "",
+    ),
+    (
+        "storage.server_not_ready",
+        re.compile(
+            r"the database system is (?:starting up|shutting down|in recovery mode|not yet "
+            r"accepting connections|not accepting connections)"
+            r"|数据库系统(?:正在启动|正在关闭|在恢复模式中)"
+        ),
+        "",
+    ),
+    # The server refused, in a language not read above.
+    (
+        "storage.login_refused",
+        re.compile(r'(?:port \d+|on socket "[^"]*") failed: [^\s:][^:\n]{0,40}:  \S'),
+        "",
+    ),
+    ("storage.server_silent", re.compile(r"timeout expired"), ""),
     (
         "storage.unknown_host",
         re.compile(
             r"(?:failed to resolve host|could not translate host name) ['\"](?P<host>[^'\"]*)['\"]"
         ),
+        "",
     ),
     (
         "storage.server_refused",
         re.compile(r'Connection refused|on socket "[^"]*" failed: No such file or directory'),
+        "",
     ),
-    ("storage.server_unreachable", re.compile(r"^connection failed: |connection to server ")),
+    ("storage.server_unreachable", re.compile(r"^connection failed: |connection to server "), ""),
 ]
 _PG_SERVER = re.compile(
     r'connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)|'
     r'on socket "(?P<socket>[^"]*)")'
 )
+_PG_FREE_SLOTS = (
+    "close connections that other programs keep open (pg_stat_activity lists them) or run "
+    "fewer yuqing processes at once, or raise max_connections in the server's "
+    "postgresql.conf (it takes a restart), then try again"
+)
+_PG_LOST_WHY = {
+    "terminated": (
+        "the server ended the session (an administrator ended it with pg_terminate_backend, "
+        "or the server is shutting down or failing over)"
+    ),
+    "crashed": "the server restarted after one of its processes crashed",
+    "idle": (
+        "the server ended the session, which had been idle longer than it allows "
+        "(idle_session_timeout or idle_in_transaction_session_timeout)"
+    ),
+    "": (
+        "the server stopped or restarted, or the network between here and the server cut "
+        "the connection"
+    ),
+}
 
 
-def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
+def _server_refusal(
+    url: str, error: BaseException | None, *, doing: str = "read", invalidated: bool = False
+) -> Reason | None:
     """What to tell the user when the PostgreSQL server of ``url`` cannot be reached,
-    refuses the login, has no such database, or takes only reads; None for another
+    refuses the login, takes no more connections, has no such database, takes only
+    reads, lost the connection (``invalidated``: SQLAlchemy found it gone), or cancelled
+    a statement on a timeout, while ``doing`` ("read" or "write"); None for another
     ``error``. The password is shown nowhere (``mask_url_password``)."""
     from yuqing.settings import mask_url_password
 
@@ -336,24 +538,32 @@ def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
             text = text.replace(secret, "***")
         return one_line(text, limit)
 
-    detail = clean(str(error), _DETAIL_CHARS)
-    said = f"(the driver said: {detail})"
-    if getattr(error, "sqlstate", None) == _PG_READ_ONLY:
-        return Reason(
-            f"the database {shown} takes only reads, no writes (its server is a read-only "
-            "standby, or default_transaction_read_only is on): point database_url at the "
-            f"primary server, which takes writes {said}",
-            "storage.server_read_only",
-            {"url": shown, "detail": detail},
+    state = sqlstate(error)
+    if state is not None:
+        # The server's own sentence, without the statement libpq quotes after it.
+        primary = getattr(getattr(error, "diag", None), "message_primary", None)
+        words = primary if isinstance(primary, str) and primary else str(error)
+        cause: tuple[str, dict[str, str], str] | None = _by_sqlstate(state)
+        if cause is None and invalidated:
+            cause = ("storage.connection_lost", {}, "")
+    else:
+        words = str(error)
+        cause = next(
+            (
+                (code, found.groupdict(), kind)
+                for code, form, kind in _PG_CAUSES
+                if (found := form.search(words))
+            ),
+            None,
         )
-    words = str(error)
-    cause = next(
-        ((code, found) for code, form in _PG_CAUSES if (found := form.search(words))), None
-    )
+        if invalidated:  # a connection lost says so in libpq's words, never a refusal's
+            cause = ("storage.connection_lost", {}, "")
     if cause is None:
         return None
-    code, found = cause
-    at = _PG_SERVER.search(words)
+    code, groups, kind = cause
+    detail = clean(words, _DETAIL_CHARS)
+    said = f"(the driver said: {detail})"
+    at = _PG_SERVER.search(words) if state is None else None
     if at is not None and at["socket"]:
         server = at["socket"]
     elif at is not None:
@@ -364,7 +574,10 @@ def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
         server = (
             f"[{host}]:{parsed.port or 5432}" if ":" in host else f"{host}:{parsed.port or 5432}"
         )
-    named = {k: clean(v, _NAME_CHARS) for k, v in found.groupdict().items() if v is not None}
+    named: dict[str, str] = {}
+    for name, value in groups.items():  # "user_zh" is the user named in Chinese
+        if value is not None:
+            named[name.removesuffix("_zh")] = clean(value, _NAME_CHARS)
     user = named.get("user") or clean(parsed.username or "", _NAME_CHARS)
     params: dict[str, Any] = {
         "server": clean(server, _DETAIL_CHARS),
@@ -374,7 +587,93 @@ def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
         "user": user,
     }
     server, check = params["server"], f"database_url ({shown})"
-    if code == "storage.auth_failed":
+    if code in ("storage.connection_lost", "storage.statement_timeout", "storage.lock_timeout"):
+        params["doing"] = doing
+    while_ = f"while yuqing was {_DOING_EN.get(doing, doing)} the database"
+    unstored = "what was being written is not stored; " if doing == "write" else ""
+    if code == "storage.server_read_only":
+        return Reason(
+            f"the database {shown} takes only reads, no writes (its server is a read-only "
+            "standby, or default_transaction_read_only is on): point database_url at the "
+            f"primary server, which takes writes {said}",
+            code,
+            {"url": shown, "detail": detail},
+        )
+    if code == "storage.too_many_connections":
+        params["limit"] = kind
+        if kind == "server":
+            english = (
+                f"the PostgreSQL server at {server} takes no more connections: all of its "
+                f"max_connections are in use; {_PG_FREE_SLOTS}"
+            )
+        elif kind == "reserved":
+            english = (
+                f"the PostgreSQL server at {server} takes no more connections from user "
+                f"{user}: the few slots it has left are kept for superusers "
+                f"(superuser_reserved_connections); {_PG_FREE_SLOTS}"
+            )
+        elif kind == "role":
+            english = (
+                f"the PostgreSQL server at {server} takes no more connections from user "
+                f"{user}: the user's connection limit is reached; close its other connections "
+                f"(pg_stat_activity lists them), or raise its limit (ALTER ROLE {user} "
+                "CONNECTION LIMIT ...), then try again"
+            )
+        elif kind == "database":
+            english = (
+                f"the PostgreSQL server at {server} takes no more connections to the database "
+                f"{params['database']}: the database's connection limit is reached; close "
+                "other connections to it (pg_stat_activity lists them), or raise its limit "
+                f"(ALTER DATABASE {params['database']} CONNECTION LIMIT ...), then try again"
+            )
+        else:
+            english = (
+                f"the PostgreSQL server at {server} takes no more connections (too many "
+                "clients: the server's max_connections, or the connection limit of the user "
+                "or of the database, is reached); close connections that other programs keep "
+                "open (pg_stat_activity lists them), or raise the limit, then try again"
+            )
+    elif code == "storage.connection_lost":
+        params["why"] = kind
+        written = (
+            "; what was being written is not stored, unless the connection was lost during "
+            "its final commit: check before doing it again"
+            if doing == "write"
+            else ""
+        )
+        english = (
+            f"lost the connection to the PostgreSQL server at {server} {while_}: "
+            f"{_PG_LOST_WHY.get(kind, _PG_LOST_WHY[''])}; try again once the server is back "
+            f"(if it keeps happening, see the server's log){written}"
+        )
+    elif code == "storage.statement_timeout":
+        english = (
+            f"the PostgreSQL server at {server} cancelled a statement {while_}: it ran longer "
+            "than the server's statement_timeout allows, or an administrator cancelled it "
+            f"(pg_cancel_backend); {unstored}try again when the server is less busy, or raise "
+            f"statement_timeout for the user in {check} (ALTER ROLE ... SET "
+            "statement_timeout = ...)"
+        )
+    elif code == "storage.lock_timeout":
+        english = (
+            f"the PostgreSQL server at {server} gave up waiting for a lock {while_}: another "
+            "session held a table or rows that yuqing needed longer than the server's "
+            f"lock_timeout allows; {unstored}try again, and if it keeps happening, find the "
+            "session holding the lock (pg_stat_activity, pg_locks) or raise lock_timeout"
+        )
+    elif code == "storage.server_not_ready":
+        english = (
+            f"the PostgreSQL server at {server} is starting up, shutting down or recovering, "
+            "and takes no connections yet: wait a moment and try again; if it lasts, see the "
+            "server's log"
+        )
+    elif code == "storage.login_refused":
+        english = (
+            f"the PostgreSQL server at {server} refused the connection, saying why in its own "
+            f"words (below): check the user name, password and database name in {check}; "
+            "the server's pg_hba.conf, its connection limits and its log say more"
+        )
+    elif code == "storage.auth_failed":
         english = (
             f"the PostgreSQL server at {server} refused user {user}: the password is wrong or "
             f"none was given; correct the user name and password in {check}"
@@ -423,6 +722,23 @@ def _server_refusal(url: str, error: BaseException | None) -> Reason | None:
             f"running there, and that {check} names the right host and port"
         )
     return Reason(f"{english} {said}", code, params)
+
+
+def _by_sqlstate(state: str) -> tuple[str, dict[str, str], str] | None:
+    """The code (and its kind) that a SQLSTATE is said by; None for one not said plainly."""
+    if state == _PG_READ_ONLY:
+        return ("storage.server_read_only", {}, "")
+    if state == _PG_TOO_MANY:
+        return ("storage.too_many_connections", {}, "")
+    if state == _PG_NOT_READY:
+        return ("storage.server_not_ready", {}, "")
+    if state == _PG_STATEMENT_TIMEOUT:
+        return ("storage.statement_timeout", {}, "")
+    if state == _PG_LOCK_TIMEOUT:
+        return ("storage.lock_timeout", {}, "")
+    if state in _PG_ENDED or state[:2] in _PG_LOST_CLASSES:
+        return ("storage.connection_lost", {}, _PG_ENDED.get(state, ""))
+    return None
 
 
 def _secrets(url: str) -> list[str]:
@@ -619,7 +935,13 @@ class Database:
                 said = _sqlite_refusal(self.sqlite_file, exc.orig)
         else:
             full = full_server(self.url, exc.orig, doing)
-            said = _server_refusal(self.url, exc.orig) if full is None else None
+            said = (
+                _server_refusal(
+                    self.url, exc.orig, doing=doing, invalidated=exc.connection_invalidated
+                )
+                if full is None
+                else None
+            )
         if full is not None:
             return DiskFull(full)
         if said is not None:

@@ -49,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from yuqing.core.clock import local_minute, utc
+from yuqing.core.clock import checked_utc, local_minute, utc
 from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, StorageError
 from yuqing.grading.decision import GradingDecision
@@ -123,8 +123,15 @@ def encode_signals(signals: Signals) -> dict[str, Any]:
     return data
 
 
-def decode_signals(data: Mapping[str, Any]) -> Signals:
-    """Signals from ``encode_signals`` output (or from an API body of the same shape)."""
+def decode_signals(data: Mapping[str, Any], *, stored: bool = False) -> Signals:
+    """Signals from an API body, or (``stored``) from ``encode_signals`` output read back.
+
+    A ``measured_at`` without a UTC offset is refused from a body, as the API refuses
+    every time given to it without one (``time.no_offset``: it means a different moment
+    in each zone; the API's catalogue asks for ``measured_at`` with its offset). Read
+    back, one is UTC, as every time the store keeps (``_dt``): an earlier version read
+    such a stored one so, and reading it in another zone now would move it.
+    """
     values: dict[str, Any] = {}
     for name, value in data.items():
         if name not in Signals.__dataclass_fields__:
@@ -142,9 +149,23 @@ def decode_signals(data: Mapping[str, Any]) -> Signals:
         elif name == "kind":
             value = IncidentKind(value)
         elif name == "measured_at":
-            value = _req_dt(value)
+            value = _measured_at(value, stored=stored)
         values[name] = value
     return Signals(**values)
+
+
+def _measured_at(value: object, *, stored: bool) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"measured_at: expected an ISO 8601 time, not {type(value).__name__}")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None and not stored:
+        raise ValueError(
+            f"measured_at: give a time with its UTC offset, e.g. 2025-10-01T09:30:00+08:00, "
+            f"not {value[:40]!r}"
+        )
+    # Given by a person, a time outside 1900-9000 is refused (it does not even convert to
+    # UTC near the ends of the calendar); read back, it is taken as an earlier version was.
+    return utc(moment) if stored else checked_utc(moment, "measured_at")
 
 
 def encode_proposal(proposal: Proposal) -> dict[str, Any]:
@@ -173,7 +194,7 @@ def decode_proposal(data: Mapping[str, Any]) -> Proposal:
         reasons=reasons,
         matched_levels=tuple(Level(v) for v in data["matched_levels"]),
         missing_signals=tuple(data["missing_signals"]),
-        signals=decode_signals(data["signals"]),
+        signals=decode_signals(data["signals"], stored=True),
         plan_fingerprint=data.get("plan_fingerprint"),
         at=_dt(data.get("at")),
     )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from yuqing.errors import StorageError
 from yuqing.storage.full import DiskFull
 
-__all__ = ["store_unavailable"]
+__all__ = ["sqlstate", "store_unavailable"]
 
 # SQLite's primary result codes that say the database could not be used (busy, locked,
 # out of memory, read-only, I/O error, corrupt, full, cannot open, locking protocol, not a
@@ -84,6 +84,15 @@ def store_unavailable(error: BaseException) -> bool:
         current = cause
 
 
+def sqlstate(error: BaseException | None) -> str | None:
+    """PostgreSQL's SQLSTATE of a driver's error (psycopg's ``sqlstate``), or None: an
+    error the server did not send, or one it sent while the connection was being made
+    (libpq keeps only its words then). The code is the same whatever language the server
+    speaks (its lc_messages), its words are not."""
+    state = getattr(error, "sqlstate", None)
+    return state if isinstance(state, str) and state else None
+
+
 def _is_driver_error(error: BaseException) -> bool:
     if isinstance(error, sqlite3.Error):
         return True
@@ -96,8 +105,8 @@ def _driver_unavailable(error: BaseException) -> bool:
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         return isinstance(code, int) and code & 0xFF in _SQLITE_UNAVAILABLE
-    state = getattr(error, "sqlstate", None)
-    if isinstance(state, str) and state:
+    state = sqlstate(error)
+    if state is not None:
         if state in _PG_NOT_UNAVAILABLE:
             return False
         return state[:2] in _PG_UNAVAILABLE_CLASSES or state in _PG_UNAVAILABLE
