@@ -38,6 +38,7 @@ from tests.integration.storage.test_storage_errors_in_chinese import (  # noqa: 
     PASSWORD,
     _read,
     loopback_server,
+    read_startup,
     refusal,
     said_both,
 )
@@ -167,13 +168,7 @@ def _refuse_at_startup(severity: str, code: str, message: str) -> Callable[[sock
     def refuse(conn: socket.socket) -> None:
         with conn:
             try:
-                while True:
-                    length, request = struct.unpack("!ii", _read(conn, 8))
-                    if request in (80877103, 80877104):  # SSLRequest, GSSENCRequest
-                        conn.sendall(b"N")
-                        continue
-                    _read(conn, length - 8)
-                    break
+                read_startup(conn)
                 conn.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
             except (EOFError, OSError):
                 pass

@@ -174,18 +174,23 @@ def _read(conn: socket.socket, size: int) -> bytes:
     return data
 
 
+def read_startup(conn: socket.socket) -> None:
+    """Read a client's startup message as the postmaster does, declining TLS and GSS."""
+    while True:
+        length, code = struct.unpack("!ii", _read(conn, 8))
+        if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest
+            conn.sendall(b"N")
+            continue
+        _read(conn, length - 8)  # the startup message's parameters
+        return
+
+
 def _refuse_login(conn: socket.socket) -> None:
     """PostgreSQL's side of a login with a wrong password: no TLS, ask for the password
     (in clear), read it, and refuse it as the server does (28P01)."""
     with conn:
         try:
-            while True:
-                length, code = struct.unpack("!ii", _read(conn, 8))
-                if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest
-                    conn.sendall(b"N")
-                    continue
-                _read(conn, length - 8)  # the startup message's parameters
-                break
+            read_startup(conn)
             conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
             if conn.recv(1) == b"p":
                 (length,) = struct.unpack("!i", _read(conn, 4))
