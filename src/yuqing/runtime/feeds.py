@@ -14,9 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection
+from sqlalchemy import Connection, or_, select
 
-from yuqing.core.posts import AuthorKind, canonical_url, default_author_kind
+from yuqing.core.posts import (
+    AuthorKind,
+    PostRecord,
+    canonical_url,
+    content_hash,
+    default_author_kind,
+    post_identity,
+)
 from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, StorageError, YuqingError
 from yuqing.runtime.context import Context
@@ -32,8 +39,10 @@ from yuqing.sources.rss import (
     failed_poll,
     is_due,
     poll_feed,
+    resolved_uri,
 )
 from yuqing.storage import repo
+from yuqing.storage import schema as tables
 
 
 @dataclass(slots=True)
@@ -358,25 +367,102 @@ def check_feed(
 
 
 def _as_written(ctx: Context, source: repo.SourceInfo, result: PollResult) -> None:
-    """Each entry whose id the feed wrote relative given that id as written (so that a
-    move of the feed changes no entry's identity), unless it is stored already under the
-    id resolved against the feed's URL, as earlier versions stored such entries: those
-    keep their identity, and are not stored again (see ``yuqing.sources.rss``)."""
+    """Each entry whose id (or, without one, link) the feed wrote relative given that id
+    as written, so that a move of the feed changes no entry's identity, unless it is
+    stored already under an id resolved from it, as earlier versions stored such entries:
+    those keep their identity, and are not stored again (see ``yuqing.sources.rss``).
+
+    Such an entry is found under the id resolved now (against the feed's URL, or for a
+    link the URL the body came from), or else, as once the feed has moved and that URL
+    is another, among the feed's posts by its title or text (``_stored_resolved``)."""
     found = {
         place: item
         for place in result.written_ids
         if place < len(result.items) and isinstance(item := result.items[place], Located)
     }
     resolved = {place: item.record.identity(source.slug) for place, item in found.items()}
+    own = {place: post_identity(source.slug, result.written_ids[place]) for place in found}
     with ctx.db.read() as conn:
-        stored = repo.content_hashes_of(conn, sorted(set(resolved.values())))
+        stored = repo.content_hashes_of(conn, sorted({*resolved.values(), *own.values()}))
+        unknown = {
+            place: item
+            for place, item in found.items()
+            if resolved[place] not in stored and own[place] not in stored
+        }
+        earlier = _stored_resolved(conn, source, unknown, result.written_ids)
     for place, item in found.items():
         if resolved[place] in stored:
             continue
-        record, written = item.record, result.written_ids[place]
-        record.external_id = written
-        if "id" in record.raw:
-            record.raw["id"] = written
+        written = earlier.get(place, result.written_ids[place])
+        _given_id(item.record, written)
+
+
+def _given_id(record: PostRecord, external_id: str) -> None:
+    record.external_id = external_id
+    if "id" in record.raw:
+        record.raw["id"] = external_id
+
+
+# Titles and text digests asked for at once (two per entry: within SQLite's bound on a
+# statement's parameters, whatever its version).
+_LOOKUP_CHUNK = 200
+
+
+def _stored_resolved(
+    conn: Connection,
+    source: repo.SourceInfo,
+    entries: dict[int, Located],
+    written_ids: dict[int, str],
+) -> dict[int, str]:
+    """Of ``entries`` (by place), those an earlier version stored under their id (or
+    link) resolved against another URL than today's, each with that stored id.
+
+    Such an id was resolved against the URL the feed had then: after a permanent move
+    (its stored URL replaced, the old one kept nowhere) it is no longer the one resolved
+    now, and every entry stored before the move was stored once more. It is found among
+    the feed's posts with the entry's title or text, as an absolute URL that the id as
+    written resolves to against some base ("http://old/site/10086" for "10086"): by one
+    of them alone, another entry whose id ends so ("news/10086") could be taken for it,
+    and a new entry never stored. An entry changed in both since is stored once more."""
+    if not entries:
+        return {}
+    titles = sorted({item.record.title for item in entries.values() if item.record.title})
+    hashes = sorted(
+        {content_hash(item.record.title, item.record.text) for item in entries.values()}
+    )
+    posts = tables.posts
+    rows: list[tuple[str, str | None, str]] = []
+    for start in range(0, max(len(titles), len(hashes)), _LOOKUP_CHUNK):
+        some_titles = titles[start : start + _LOOKUP_CHUNK]
+        some_hashes = hashes[start : start + _LOOKUP_CHUNK]
+        query = select(posts.c.external_id, posts.c.title, posts.c.content_hash).where(
+            posts.c.source_id == source.id,
+            posts.c.external_id.is_not(None),
+            or_(posts.c.content_hash.in_(some_hashes), posts.c.title.in_(some_titles)),
+        )
+        rows.extend((row[0], row[1], row[2]) for row in conn.execute(query))
+    found: dict[int, str] = {}
+    for place, item in entries.items():
+        record = item.record
+        digest = content_hash(record.title, record.text)
+        written = written_ids[place]
+        for external_id, title, stored_hash in rows:
+            same = stored_hash == digest or (bool(record.title) and title == record.title)
+            if same and external_id != written and _resolves_to(written, external_id):
+                found[place] = external_id
+                break
+    return found
+
+
+def _resolves_to(written: str, external_id: str) -> bool:
+    """Whether the relative id ``written`` ("10086", "/news/10086", "?p=12") resolved
+    against some http(s) URL is ``external_id``, ending with it as resolving keeps it."""
+    if not external_id.endswith(written) or len(external_id) <= len(written):
+        return False
+    base = external_id[: len(external_id) - len(written)]
+    if not base.lower().startswith(("http:", "https:")):
+        return False
+    return resolved_uri(base, written) == external_id
 
 
 def _configured(ctx: Context, name: str) -> Any:

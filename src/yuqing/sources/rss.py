@@ -13,9 +13,10 @@ health record keep, with a stable code (``feed.timeout`` ...) and what it names,
 which the command line says it in Chinese.
 
 An entry is one post, stored once, whatever the feed's URL: the poller stores an entry
-whose id the feed writes relative ("10086") under that id as written
-(``PollResult.written_ids``), not as resolved against a URL that a move of the feed
-changes (see ``_ID_IS_URI``).
+whose id the feed writes relative ("10086"), or one without an id whose link it writes
+relative ("news/1.html"), under that id or link as written (``PollResult.written_ids``),
+not as resolved against a URL that a move of the feed changes (see ``_ID_IS_URI`` and
+``_LINK_AS_WRITTEN``).
 """
 
 from __future__ import annotations
@@ -154,10 +155,10 @@ feedparser.registerDateHandler(_parse_china_standard_time)
 # then in the feed was stored a second time. The id as the feed wrote it ("10086") is the
 # entry's own, wherever the feed is: the poller (``yuqing.runtime.feeds``) stores an
 # entry under it (``PollResult.written_ids``), unless the entry is stored already under
-# its id resolved against the feed's URL, as earlier versions stored every such entry:
-# those keep their identity. So an entry stored by an earlier version and still in the
-# feed when the feed moves is stored once more (its earlier URL is no longer known);
-# every entry stored since is stored once, however often the feed moves.
+# an id resolved from it, as earlier versions stored every such entry: those keep their
+# identity, also once the feed has moved and the URL they were resolved against is no
+# longer known (the poller finds them by what they resolve from, see
+# ``yuqing.runtime.feeds._as_written``).
 _ID_IS_URI = "yuqing_id_is_uri"
 
 
@@ -180,6 +181,68 @@ def _unresolved_ids() -> None:
 
 with contextlib.suppress(AttributeError, TypeError):
     _unresolved_ids()
+
+# An entry without an id is stored under its link, which feedparser resolves against the
+# URL the body came from ("news/1.html" read at http://a/feed.xml is http://a/news/1.html):
+# a move of the feed made it another link, and the entry was stored again. The link as
+# the feed wrote it, and the base it was resolved against, are recorded in the entry
+# (under this key, as ``(link, base)``); an entry whose link is relative and was resolved
+# against the body's own URL (no xml:base: one that names an absolute URL makes the link
+# the same wherever the feed is) is stored under the link as written, as an entry with a
+# relative id is (``_written_link``). Should feedparser's internals differ, nothing is
+# recorded and such entries are stored under their resolved link, as before.
+_LINK_AS_WRITTEN = "yuqing_link_as_written"
+# What feedparser makes of a query in an RSS <link> after resolving it ("&amp;" read as
+# "&"): done to the written link too, so that it is the link the entry's resolved one is.
+_LINK_REFERENCE = re.compile("&([A-Za-z0-9_]+);")
+
+
+def _written_links() -> None:
+    mixin = feedparser.mixin._FeedParserMixin
+    namespace = feedparser.namespaces._base.Namespace
+    if "link" not in mixin.can_be_relative_uri:
+        return
+    resolve, start, end = mixin.resolve_uri, namespace._start_link, namespace._end_link
+
+    def resolve_uri(self: Any, uri: Any) -> Any:
+        resolved = resolve(self, uri)
+        asked = self.__dict__.get("_yuqing_links")
+        if asked is not None:
+            asked.append((uri, self.baseuri))
+        return resolved
+
+    def recorded(self: Any, call: Any, text: bool) -> None:
+        entry = self.inentry and not self.insource and not self.inimage
+        before = self._get_context().get("link") if entry else None
+        asked: list[tuple[Any, Any]] = []
+        self._yuqing_links = asked
+        try:
+            call()
+        finally:
+            self._yuqing_links = None
+        if not entry or not asked:
+            return
+        context = self._get_context()
+        if context.get("link") in (None, before):
+            return
+        link, base = asked[-1]
+        if isinstance(link, str) and text:
+            link = _LINK_REFERENCE.sub(r"&\1", link.replace("&amp;", "&"))
+        context[_LINK_AS_WRITTEN] = (link, base)
+
+    def _start_link(self: Any, attrs_d: Any) -> None:
+        recorded(self, lambda: start(self, attrs_d), False)
+
+    def _end_link(self: Any) -> None:
+        recorded(self, lambda: end(self), True)
+
+    mixin.resolve_uri = resolve_uri
+    namespace._start_link = _start_link
+    namespace._end_link = _end_link
+
+
+with contextlib.suppress(AttributeError, TypeError):
+    _written_links()
 
 # Character references to what XML cannot hold (NUL and other C0 controls, UTF-16
 # surrogates, U+FFFE/U+FFFF, beyond U+10FFFF). feedparser's fallback parser raises on some
@@ -222,9 +285,11 @@ class PollResult:
     # Entries beyond the number read at one poll (``max_entries``), not read.
     left_out: int = 0
     # The entries (by their place in ``items``) whose id the feed wrote relative ("10086")
-    # and that are given resolved against the feed's URL: each with its id as written,
-    # which no move of the feed changes (see ``_ID_IS_URI``). The poller stores an entry
-    # under that one unless it was stored under the resolved one already.
+    # and that are given resolved against the feed's URL, and those without an id whose
+    # link it wrote relative ("news/1.html"), given under that link resolved against the
+    # URL the body came from: each with its id (or link) as written, which no move of the
+    # feed changes (see ``_ID_IS_URI``, ``_LINK_AS_WRITTEN``). The poller stores an entry
+    # under that one unless it was stored under one resolved from it already.
     written_ids: dict[int, str] = field(default_factory=dict)
 
 
@@ -329,8 +394,12 @@ def poll_feed(
         too_old = len(items) - len(kept)
         items, written = [item for item, _ in kept], [own for _, own in kept]
     seen = sum(isinstance(item, Located) for item in items)
+    # A feed that moved keeps only its new place's validators: the old place's, kept
+    # when the new one sends none, went with every later request to the new place,
+    # where they mean nothing (or, by chance, "not modified").
+    before = state if moved_to is None else replace(state, etag=None, last_modified=None)
     new_state = _succeeded(
-        state,
+        before,
         done,
         interval,
         etag=headers.get("etag"),
@@ -1685,11 +1754,16 @@ def _entries_to_items(
 ) -> Iterator[Item]:
     """``bases``: the feed's URL (ids are resolved against it) and the URL its body came
     from (links are), both without user info. ``written`` gets the id as the feed wrote
-    it of each entry (by its place among those yielded) whose id was relative."""
+    it of each entry (by its place among those yielded) whose id was relative, and the
+    link as written of each entry without an id whose link was (``_written_link``)."""
     declared = str(parsed.feed.get("language") or "").strip()
     feed_language = _language_tag(declared)
     if declared and feed_language is None:
         notes.append(feed_reason("feed.bad_language", url=shown, language=repr(declared[:40])))
+    # feedparser's base for a body without xml:base: its URL, or that URL joined with
+    # itself (the root element's base), which may differ from it ("?" left out).
+    document = bases[1]
+    documents = (document, _resolved(document, document)) if document else ()
     for number, entry in enumerate(entries, start=1):
         dropped: list[tuple[str, dict[str, str]]] = []
         obj = _entry_object(entry, source_slug, author_kind, dropped, bases)
@@ -1704,8 +1778,8 @@ def _entries_to_items(
             for code, params in dropped
         )
         if written is not None:
-            own = _written_id(entry)
-            if own is not None and own != obj.get("id"):
+            own = _written_id(entry) or _written_link(entry, documents)
+            if own is not None and obj.get("id") not in (None, own):
                 written[number - 1] = own
         garbled = _garbled(obj)
         if garbled is not None:
@@ -1801,6 +1875,27 @@ def _written_id(entry: Any) -> str | None:
     return _entry_id(raw_id) if relative else None
 
 
+def _written_link(entry: Any, documents: tuple[str, ...]) -> str | None:
+    """The link of an entry without an id as the feed wrote it, when it is relative and
+    was resolved against one of ``documents``, the URL the body came from (no xml:base on
+    the way), so that its resolved form changes when that URL does (see
+    ``_LINK_AS_WRITTEN``)."""
+    raw_id = entry.get("id")
+    if isinstance(raw_id, str) and raw_id.strip():
+        return None  # the entry is stored under its id, whatever its link
+    recorded = entry.get(_LINK_AS_WRITTEN)
+    if not isinstance(recorded, tuple) or len(recorded) != 2:
+        return None
+    link, base = recorded
+    if not isinstance(link, str) or not link.strip() or base not in documents:
+        return None
+    try:
+        relative = not urlsplit(link.strip()).scheme
+    except ValueError:
+        relative = True
+    return _entry_id(link) if relative else None
+
+
 def _language_tag(value: str) -> str | None:
     tag = value.strip().replace("_", "-")
     if len(tag) > _MAX_LANGUAGE_CHARS or not _LANGUAGE_TAG.fullmatch(tag):
@@ -1838,6 +1933,12 @@ def _entry_language(
             break
         return tag
     return feed_language
+
+
+def resolved_uri(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base`` as the feed reader resolves an entry's id
+    or link ("" when it cannot be)."""
+    return _resolved(base, reference)
 
 
 def _resolved(base: str, reference: str) -> str:

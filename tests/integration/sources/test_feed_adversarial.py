@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from tests.integration.sources.test_feed_runtime import add_feed
 from tests.loopback import Answer, routed, serving
 
 from yuqing.runtime import feeds
@@ -70,20 +71,6 @@ def poll(client: httpx.Client, url: str) -> PollResult:
 
 def located(result: PollResult) -> list[Located]:
     return [i for i in result.items if isinstance(i, Located)]
-
-
-def add_feed(ctx: Context, slug: str, url: str) -> repo.SourceInfo:
-    with ctx.db.write() as conn:
-        return repo.ensure_source(
-            conn,
-            slug,
-            now=ctx.clock.now(),
-            name=slug,
-            kind="rss",
-            category="local_media",
-            author_kind="media",
-            url=url,
-        )
 
 
 # --- encodings ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from tests.integration.sources.test_feed_runtime import add_feed
 from tests.loopback import Answer, routed, serving
 
 from yuqing.runtime.context import Context, open_context
@@ -65,20 +66,6 @@ def item(guid: str, title: str) -> str:
 
 
 FEED = {"Content-Type": "application/rss+xml; charset=utf-8"}
-
-
-def add_feed(ctx: Context, slug: str, url: str) -> repo.SourceInfo:
-    with ctx.db.write() as conn:
-        return repo.ensure_source(
-            conn,
-            slug,
-            now=ctx.clock.now(),
-            name=slug,
-            kind="rss",
-            category="local_media",
-            author_kind="media",
-            url=url,
-        )
 
 
 def poll(client: httpx.Client, url: str) -> PollResult:
