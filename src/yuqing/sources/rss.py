@@ -1835,7 +1835,11 @@ def _entry_object(
     if entry.get(_ID_IS_URI) and isinstance(raw_id, str) and raw_id.strip() and feed_base:
         raw_id = _resolved(feed_base, raw_id.strip())
     link = _http_link(raw_link)
-    if link is None and isinstance(raw_link, str) and raw_link.strip():
+    # A guid taken for the link (RSS says a guid is a permalink unless marked otherwise)
+    # that is no web address (urn:..., tag:...) is an id, not a link the feed gave: said
+    # of it, the note came at every poll of a feed that does nothing wrong.
+    named = not entry.get("guidislink")
+    if link is None and named and isinstance(raw_link, str) and raw_link.strip():
         dropped.append(("feed.entry_link", {"link": repr(raw_link.strip()[:60])}))
     published = _entry_time(entry)
     if published is None and (entry.get("published") or entry.get("updated")):

@@ -799,3 +799,24 @@ def test_a_declared_language_that_is_not_a_tag_is_said_once_not_stored(
         f"{url}: declared language 'Chinese (Simplified, PRC)' is not a "
         "language tag: entries kept without it"
     ]
+
+
+def test_a_guid_that_is_no_web_address_is_not_said_to_be_a_bad_link(
+    server: FeedServer, client: httpx.Client
+) -> None:
+    # RSS takes a guid for a permalink unless marked otherwise: a feed identifying its
+    # entries by urn: or tag: ids, with no <link>, got "link ... is not an http(s) URL"
+    # for every entry at every poll.
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>a</title><guid>urn:county:notice:1</guid><description>x</description>"
+        b"</item><item><title>b</title><guid>tag:county.gov.cn,2026:2</guid>"
+        b"<description>y</description></item></channel></rss>"
+    )
+    _, result = serve_and_poll(server, client, "/ids", feed, "application/rss+xml")
+    assert result.error is None and result.notes == []
+    records = [item.record for item in result.items if isinstance(item, Located)]
+    assert [(r.external_id, r.url) for r in records] == [
+        ("urn:county:notice:1", None),
+        ("tag:county.gov.cn,2026:2", None),
+    ]
