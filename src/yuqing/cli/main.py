@@ -950,7 +950,7 @@ def ingest(
     source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
-    from yuqing.sources.files import GB18030, open_import
+    from yuqing.sources.files import GB18030, open_import, read_as_note
     from yuqing.sources.reasons import shown_path
     from yuqing.storage.full import DiskFull
 
@@ -969,8 +969,11 @@ def ingest(
             # The file as it is shown and recorded: a name in GBK bytes (a zip from Chinese
             # Windows) is not UTF-8, which no database or terminal takes.
             shown = shown_path(path)
-            if getattr(reader, "encoding", None) == GB18030:
+            encoding = getattr(reader, "encoding", "")
+            if encoding == GB18030:
                 note(_read_as_gb18030_note(path))
+            elif (read_as := read_as_note(path, encoding)) is not None:
+                note(reason_said(read_as))
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
             progress: list[IngestSummary] = []
@@ -1062,7 +1065,7 @@ def replay(
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
-    from yuqing.sources.files import GB18030, import_encoding
+    from yuqing.sources.files import GB18030, import_encoding, read_as_note
     from yuqing.sources.reasons import SourceRefused, shown_path
     from yuqing.sources.replay import Replayer
 
@@ -1092,8 +1095,11 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                 note(_not_utf8_note(file, replaying=True))
                 raise typer.Exit(2) from None
             raise
-        if import_encoding(file) == GB18030:  # (told when the replayer read it: not again)
+        encoding = import_encoding(file)  # (told when the replayer read it: not again)
+        if encoding == GB18030:
             note(_read_as_gb18030_note(file, replaying=True))
+        elif (read_as := read_as_note(file, encoding, replaying=True)) is not None:
+            note(reason_said(read_as))
         if replayer.stray_note:
             note(reason_said(replayer.stray_note))
         if replayer.order_note:
@@ -1147,6 +1153,8 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                 raise
             code = _print_summary(summary, settings.display_timezone)
             _print_defaults(summary, detecting=stage is not None, purge_told=True)
+            if (short_rows := _short_rows_note(replayer)) is not None:
+                note(short_rows)
             if ctx.detection_elsewhere and summary.stored:
                 note_detection_elsewhere()
             if stage is not None:

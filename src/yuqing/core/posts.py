@@ -316,7 +316,7 @@ def parse_time_and_zone(
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            calendar = _calendar_time(text)
+            calendar = _calendar_time(text, field_name, value)
             if calendar is not None:
                 moment = calendar
             else:
@@ -328,6 +328,11 @@ def parse_time_and_zone(
                     value=shown,
                     hint=hint,
                 ) from None
+        else:
+            if moment.tzinfo is not None and (written := _ISO_OFFSET.search(text)) is not None:
+                # fromisoformat takes minutes past 59 (+0860 is +09:00) and any offset
+                # under a day: a typo'd offset moved the post by hours, unsaid.
+                _check_offset(written, field_name, value)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(float(value), UTC)
@@ -383,15 +388,24 @@ def parse_time_and_zone(
     return moment, zoned
 
 
+# The words of a 12-hour clock, as Chinese exports write them before the hour (2024年12月3日
+# 下午3:05, 2024/12/3 下午 03:05:00: Windows and Excel in Taiwan and Hong Kong) and English
+# ones after it (3:05 PM), each with the hours it reads and how (see _half_day_hour).
+_MORNING = ("上午", "凌晨", "早上", "早晨")
+_NOON = ("中午",)
+_AFTERNOON = ("下午", "傍晚", "晚上")
+_HALF_DAY_WORDS = "|".join((*_MORNING, *_NOON, *_AFTERNOON))
 # Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时,
 # with seconds' fractions and an offset as exports from other systems add them
-# (2026/7/14 09:05:00.5+08:00, 2026/7/14 9:05 UTC+8; a trailing Z is +00:00 by then). An
-# hour of one digit takes no minutes: 9:05-9:10 is a span of time, not 9:05 at -09:10.
+# (2026/7/14 09:05:00.5+08:00, 2026/7/14 9:05 UTC+8; a trailing Z is +00:00 by then), and
+# on a 12-hour clock (下午3:05, 3:05 PM). An hour of one digit takes no minutes: 9:05-9:10
+# is a span of time, not 9:05 at -09:10.
 _DATE_LIKE = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:[\sT]*(?P<hour>\d{1,2})\s*[:时時点點]\s*"
+    rf"(?:[\sT]*(?:(?P<half>{_HALF_DAY_WORDS})\s*)?(?P<hour>\d{{1,2}})\s*[:时時点點]\s*"
     r"(?:(?P<minute>\d{1,2})\s*(?:[:分]\s*(?:(?P<second>\d{1,2})(?:[.,](?P<fraction>\d{1,6}))?"
     r"\s*秒?)?)?)?"
+    rf"(?:\s*(?P<half_after>(?i:[ap]\.?m\.?)|{_HALF_DAY_WORDS}))?"
     r"(?:\s*(?:(?i:UTC|GMT)\s*)?"
     r"(?P<sign>[+-])(?P<offset_hours>\d{2}|\d(?![:\d]))(?::?(?P<offset_minutes>\d{2}))?"
     r"|\s*(?P<utc>(?i:UTC|GMT)))?)?"
@@ -405,16 +419,19 @@ _ISO_DATE = re.compile(
 )
 
 
-def _calendar_time(text: str) -> datetime | None:
+def _calendar_time(text: str, field_name: str, value: str) -> datetime | None:
     """A year-first date as spreadsheets and Chinese writing give it: ``2026/7/14 9:05``
-    (Excel on Chinese Windows), ``2026年7月14日 9时30分``, ``2026.7.14``, and with an offset
-    after the time (``2026/7/14 09:05:00+08:00``, ``2026/7/14 9:05 +0800``, ``UTC+8``).
+    (Excel on Chinese Windows), ``2026年7月14日 9时30分``, ``2026.7.14``, with an offset
+    after the time (``2026/7/14 09:05:00+08:00``, ``2026/7/14 9:05 +0800``, ``UTC+8``), and
+    on a 12-hour clock (``2024年12月3日 下午3:05``, ``2024-12-03 3:05 PM``).
 
     Year first, the order is not in doubt (07/08/2026 is, and stays refused), and a time
     without a zone is read in the deployment's, as an ISO one is: refusing every row of
     an export for its date format made people rewrite a column by hand. None when the
-    text is not of this form, or names no such day, hour or offset (the refusal says
-    which).
+    text is not of this form, or names no such day or hour (the refusal says which).
+    Raises ``RecordRefused`` naming what is not understood: an offset no zone has
+    (``record.bad_offset``), a 12-hour word that does not tell the hour
+    (``record.half_day``: 上午 13:05, 晚上 12:30).
     """
     if len(text) > 40:  # as _time_hint: the pattern over a long run of spaces is slow
         return None
@@ -426,18 +443,94 @@ def _calendar_time(text: str) -> datetime | None:
     )
     micro = int((found["fraction"] or "").ljust(6, "0"))
     zone: tzinfo | None = UTC if found["utc"] else None
+    if found["sign"]:
+        zone = _check_offset(found, field_name, value)
+    words = [word for word in (found["half"], found["half_after"]) if word is not None]
+    if words:
+        read = {_half_day_hour(word, hour) for word in words}
+        if None in read or len(read) > 1:
+            shown = repr(value[:40])
+            said = " ".join((*words[:1], str(hour), *words[1:]))
+            raise refused(
+                "record.half_day",
+                f"{field_name}: {shown}: cannot tell the hour from '{said}' (the hour does "
+                "not go with the word, or it is a midnight of either day); write the time "
+                "on a 24-hour clock, e.g. 2024-12-03 15:05",
+                field=field_name,
+                value=shown,
+                said=said,
+            )
+        hour = read.pop() or 0
     try:
-        if found["sign"]:
-            hours, minutes = int(found["offset_hours"]), int(found["offset_minutes"] or 0)
-            if minutes > 59:
-                return None
-            # As ISO-8601 takes them (datetime.fromisoformat): under 24 hours either way
-            # (timezone refuses the rest).
-            offset = timedelta(hours=hours, minutes=minutes)
-            zone = timezone(-offset if found["sign"] == "-" else offset)
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except ValueError:
         return None
+
+
+def _half_day_hour(word: str, hour: int) -> int | None:
+    """The hour on a 24-hour clock that a 12-hour clock's ``word`` and ``hour`` say; None
+    when they do not tell it.
+
+    上午, 凌晨, 早上 and AM: 12 is midnight (00:xx). 下午, 傍晚 and PM: 12 is noon, 1-11
+    are 13-23; an hour past 12 (下午 15:05, as some exports write) is read as written.
+    中午: 11 and 12 as written, 1 and 2 as 13 and 14. 晚上: as 下午, but 晚上 12 is a
+    midnight, whether at this day's start or its end is not told.
+    """
+    folded = word.lower().replace(".", "")
+    if folded == "am" or word in _MORNING:
+        return 0 if hour == 12 else hour if hour < 12 else None
+    if word in _NOON:
+        return hour if hour in (11, 12) else hour + 12 if hour in (1, 2) else None
+    if hour == 0 or hour > 23 or (word == "晚上" and hour == 12):
+        return None
+    return hour + 12 if hour < 12 else hour
+
+
+# The offset an ISO-8601 time ends in, as written: datetime.fromisoformat reads it.
+_ISO_OFFSET = re.compile(
+    r"(?<=\d)\s*(?P<sign>[+-])(?P<offset_hours>\d{2})(?::?(?P<offset_minutes>\d{2}))?"
+    r"(?::?(?P<offset_seconds>\d{2})(?:[.,]\d{1,6})?)?$"
+)
+# No time zone is further from UTC than this (UTC+14:00, Kiribati; the most to the west is
+# UTC-12:00, but -14:00 is read, as before, for symmetry's sake).
+_FURTHEST = timedelta(hours=14)
+
+
+def _check_offset(found: re.Match[str], field_name: str, value: str) -> timezone:
+    """The zone of an offset as written (``sign``, ``offset_hours``, ``offset_minutes``,
+    ``offset_seconds`` of ``found``); raises ``RecordRefused`` (``record.bad_offset``)
+    naming it when no time zone has it: minutes or seconds past 59, or beyond
+    14 hours either way (+25:00 and +0860 are typos, and a post read at them is hours off)."""
+    groups = found.groupdict()
+    hours, minutes = int(groups["offset_hours"]), int(groups["offset_minutes"] or 0)
+    seconds = int(groups.get("offset_seconds") or 0)
+    offset = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if found["sign"] == "-":
+        offset = -offset
+    if minutes > 59 or seconds > 59 or abs(offset) > _FURTHEST:
+        shown, written = repr(value[:40]), _offset_written(found)
+        raise refused(
+            "record.bad_offset",
+            f"{field_name}: {shown} has the UTC offset {written}, which no time zone has "
+            "(they are at most 14:00 from UTC, with minutes 00-59)",
+            field=field_name,
+            value=shown,
+            offset=written,
+        )
+    return timezone(offset)
+
+
+def _offset_written(found: re.Match[str]) -> str:
+    """An offset as written (``+0860``, ``+25:00``, ``UTC+25``), for its refusal."""
+    end = max(found.end(name) for name in ("offset_hours", "offset_minutes") if found[name])
+    if found.re is _ISO_OFFSET:
+        return found.string[found.start("sign") : found.end()]
+    start = found.start("sign")
+    # With the UTC or GMT written before its sign.
+    head = found.string[:start].rstrip()
+    if head[-3:].upper() in ("UTC", "GMT"):
+        start = len(head) - 3
+    return found.string[start:end]
 
 
 def _time_hint(text: str) -> Reason | str:

@@ -176,6 +176,13 @@ _SENTENCES: dict[str, str] = {
         "编码，未导入任何信息：JSON Lines 文件须为 UTF-8 编码，请用 UTF-8 重新保存（或让生成"
         "它的程序改用 UTF-8）后再导入"
     ),
+    "file.partly_other": (
+        "文件不是 UTF-8 编码，而是 {encoding_zh}编码，但其中第 {line} 行不是，未导入任何信息："
+        "{advice_zh}"
+    ),
+    "file.read_as_other": (
+        "{file}：文件不是 UTF-8 编码，已按 {encoding_zh}编码读取；如果信息的文字是乱码，{advice_zh}"
+    ),
     "file.unsupported_format": (
         "不能导入{shown}的文件；支持的格式是 JSON Lines（.jsonl、.ndjson）和 CSV（.csv）"
     ),
@@ -196,6 +203,9 @@ _SENTENCES: dict[str, str] = {
     "record.not_utf8": "不是有效的 UTF-8：本行第 {offset} 字节处为 0x{byte}",
     "record.not_gb18030": (
         "不是有效的 GBK/GB18030（文件已按此编码读取）：本行第 {offset} 字节处为 0x{byte}"
+    ),
+    "record.not_other": (
+        "不是有效的 {encoding_zh}（文件已按此编码读取）：本行第 {offset} 字节处为 0x{byte}"
     ),
     "record.lone_surrogate": (
         "{field}：含不成对的 \\uD800-\\uDFFF 转义，不是有效文字（Unicode 损坏）"
@@ -249,6 +259,14 @@ _SENTENCES: dict[str, str] = {
         "（请写成 ISO-8601 时间，例如 2026-07-14T09:00:00+08:00）"
     ),
     "record.expected_time": "{field}：应为时间，实际是{type}",
+    "record.bad_offset": (
+        "{field}：{value} 中的 UTC 偏移 {offset} 不是任何时区的偏移（时区与 UTC 相差最多 "
+        "14:00，分钟为 00-59）"
+    ),
+    "record.half_day": (
+        "{field}：{value} 中的“{said}”无法确定是几点（钟点与上午、下午等字样不相符，或不能"
+        "确定是哪一天的午夜）；请写成 24 小时制时间，例如 2024-12-03 15:05"
+    ),
     "record.year_range": "{field}：{value} 超出了 {first}-{last} 年的范围",
     "record.expected_string": "{field}：应为文本，实际是{type}",
     "record.too_long": "{field}：超过 {limit} 个字符",
@@ -429,6 +447,18 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("record.expected_time", re.compile(rf"{_F}: expected a time, got (?P<type>\w+)")),
+    (
+        "record.bad_offset",
+        re.compile(
+            rf"{_F}: (?P<value>.+) has the UTC offset (?P<offset>\S+), which no time zone has "
+            r"\(.*\)",
+            re.S,
+        ),
+    ),
+    (
+        "record.half_day",
+        re.compile(rf"{_F}: (?P<value>.+): cannot tell the hour from '(?P<said>.+?)' \(.*", re.S),
+    ),
     (
         "record.year_range",
         re.compile(rf"{_F}: (?P<value>.+) is outside the years (?P<first>\d+)-(?P<last>\d+)", re.S),

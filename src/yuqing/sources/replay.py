@@ -253,6 +253,17 @@ class Replayer:
         """The stream's lines refused when it was planned (they are not played)."""
         return self._timeline.rejected
 
+    @property
+    def short_rows(self) -> int:
+        """A CSV file's rows with fewer cells than its header has columns, played with the
+        missing cells empty (``CsvFile.short_rows``): told as an import tells them."""
+        return self._timeline.short_rows
+
+    @property
+    def first_short_row(self) -> tuple[str, int, int] | None:
+        """The first of ``short_rows``: its location, cells and the header's columns."""
+        return self._timeline.first_short_row
+
     def batches(self) -> Generator[list[Item], None, None]:
         """Release the stream in time order, sleeping (via ``sleep``) between batches.
 
@@ -406,6 +417,10 @@ class _Timeline(Protocol):
     rejected: int
     first_rejection: Rejection | None
     order_note: str | None
+    # A CSV file's rows shorter than its header, kept with the missing cells empty
+    # (``CsvFile.short_rows``, ``first_short_row``), as planning read them.
+    short_rows: int
+    first_short_row: tuple[str, int, int] | None
 
     def sorted_times(self) -> _Times:
         """The timed posts' times (µs since 1970) in replay order; for planning only."""
@@ -496,6 +511,8 @@ class _HeldTimeline:
         self.rejected = 0
         self.first_rejection: Rejection | None = None
         self.order_note: str | None = None
+        self.short_rows = 0
+        self.first_short_row: tuple[str, int, int] | None = None
         self.count = 0
         for count, item in enumerate(items, start=1):
             if count > max_items:
@@ -604,6 +621,9 @@ class _FileTimeline:
                     if untimed is not None:
                         untimed.append(item)
         self._check_unchanged()
+        # Counted by the reader once it has read the file through (playing reads it again).
+        self.short_rows: int = getattr(source, "short_rows", 0)
+        self.first_short_row: tuple[str, int, int] | None = getattr(source, "first_short_row", None)
         self._untimed = untimed
         self._digest = digest
         self._timed_count = len(times)
