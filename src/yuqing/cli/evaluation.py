@@ -20,8 +20,9 @@ its own post, a post being known by its source and id as in the store.
 The scorer keys posts by id alone, so of the lines of one id only the last is scored: both
 commands list the lines that repeat an id (of another source, for ``eval events``, a post
 of its own that detection took in too), and ``eval events`` lists the posts dated after
-the day it runs (a wrong year or time zone stretches the stream and thins its false alarms
-per day). Neither is rejected: the score is still the reference scorer's on the files.
+the day it runs, and those a month or more before or after the rest of the stream (a wrong
+year, time zone or a time of 0 stretches the stream and thins its false alarms per day).
+Neither is rejected: the score is still the reference scorer's on the files.
 A stream that gives some times with an offset and some without is told too: score.py
 cannot score it, and the times without one are read where the run placed them
 (``score_event_files``).
@@ -29,7 +30,12 @@ cannot score it, and the times without one are read where the run placed them
 The last line printed by either, when there is a score, is the JSON object of the
 reference scorer (``../shared/tools/score.py``) with the same keys and rounding. Files are
 read as imports are, line by line with each line bounded in size; a bad line is reported
-with its ``file:line`` and skipped, and the command then exits 1. ``eval events`` holds
+with its ``file:line`` and skipped, and the command then exits 1. ``eval labels`` reads
+only a post's id, title, text and language: a problem in another field (a published_at
+that is no time, a negative count) is told in a note, and the post labelled and scored
+without that field, as the reference scorer scores it. A file that is one JSON document
+(an array of posts, or an object over several lines) is refused before anything runs,
+saying how to convert it. ``eval events`` holds
 the whole stream (its posts are sorted into stream time before detection runs) and the
 scoring holds every post's label and assignment: memory grows with the stream, about
 what `yuqing replay` of the same file would hold.
@@ -77,6 +83,7 @@ from yuqing.evaluation.lines import (
     NO_ID,
     NO_TIME,
     EvaluationLines,
+    LabelLines,
     label_of,
     record_id,
     stream_line,
@@ -218,6 +225,8 @@ def _check_paths_exist(source: Path, target: Path) -> None:
                 source=source,
             )
         )
+    if (shape := _whole_json(source)) is not None:
+        raise _fail(shape)
     if target.exists() and (target.resolve() == source.resolve() or _same_file(source, target)):
         raise _fail(
             say(
@@ -242,6 +251,41 @@ def _check_paths_exist(source: Path, target: Path) -> None:
                 target=target,
             )
         )
+
+
+def _whole_json(source: Path) -> str | None:
+    """Why the file is one JSON document rather than JSON Lines, or None.
+
+    A ``.json`` file is read as JSON Lines, and an export that is one array (or one object
+    spread over lines) had each of its lines rejected as malformed, followed by "the lines
+    have only the post's own fields": no word of what the file is or how to convert it.
+    """
+    try:
+        with source.open("rb") as handle:
+            head = handle.read(_CHUNK).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    except OSError:
+        return None  # told by the reading itself, naming the line
+    first = head.split("\n", 1)[0].strip()
+    # "[" alone or "[{": an array of posts (a line of JSON Lines that is an array of
+    # numbers is that line's problem, told as such).
+    if first.startswith("[") and (first == "[" or head[1:].lstrip().startswith("{")):
+        shown = say("一个 JSON 数组（以 [ 开头）", "a JSON array (it begins with '[')")
+        each = "'.[]'"  # jq: one line per element
+    elif first == "{":
+        shown = say("一个跨多行的 JSON 对象", "one JSON object over several lines")
+        each = "."
+    else:
+        return None
+    return say(
+        "{source}：文件是{shown}，不是 JSON Lines；评测每行读取一个 JSON 对象，请先转换，"
+        "例如 jq -c {each} {quoted} > posts.jsonl",
+        "{source}: the file is {shown}, not JSON Lines; eval reads one JSON object a line: "
+        "convert it first, e.g. jq -c {each} {quoted} > posts.jsonl",
+        source=source,
+        shown=shown,
+        each=each,
+        quoted=shlex.quote(str(source)),
+    )
 
 
 # What eval reads: JSON Lines, as the evaluation sets and the reference scorer have them.
@@ -827,9 +871,10 @@ def labels(
     gold_at: list[str] = []
     pred: list[dict[str, Any]] = []
     batch: list[tuple[str | int, str]] = []
+    reader = LabelLines(input_path)
     with _output(output_path) as out:
         try:
-            for item in EvaluationLines(input_path).read():
+            for item in reader.read():
                 if isinstance(item, Rejection):
                     tally.reject(item)
                     continue
@@ -901,6 +946,8 @@ def labels(
             rate=_rate(total, seconds),
         )
     )
+    if reader.first_relaxed is not None:
+        typer.echo(_relaxed_note(reader.relaxed, reader.first_relaxed))
     for line in tally.repeat_report():
         typer.echo(line)
     if any(row[gold_key] is not None for row in gold):
@@ -923,6 +970,24 @@ def labels(
             + fields.hint()
         )
     raise typer.Exit(1 if tally.rejected else 0)
+
+
+def _relaxed_note(count: int, first: Rejection) -> str:
+    """The lines labelled although a field that labelling does not read is wrong."""
+    return say(
+        "提示：{n} 行有打标签用不到的字段出错（第一行：{first}），已忽略这些字段，"
+        "照常打标签并参与评分（打标签只读取 id、title、text 和 lang）",
+        plural(
+            count,
+            "note: {n} line has a problem in a field labelling does not read (at {first}): "
+            "labelled and scored without it (labelling reads only id, title, text and lang)",
+            "note: {n} lines have a problem in a field labelling does not read (the first at "
+            "{first}): labelled and scored without it (labelling reads only id, title, text "
+            "and lang)",
+        ),
+        n=count,
+        first=_rejection_text(first.location, first.problem),
+    )
 
 
 def _label_table(score: LabelScore) -> str:
@@ -1007,6 +1072,8 @@ class EventFileScore:
     repeat_notes: tuple[str, ...] = ()
     # Posts dated over a day after the run (no collected post can be): the note on them.
     ahead_notes: tuple[str, ...] = ()
+    # Posts dated a month or more before or after the rest of the stream: the note on them.
+    apart_notes: tuple[str, ...] = ()
     # Stream times without an offset beside times with one: the note on them.
     zone_notes: tuple[str, ...] = ()
     # Without a score: what the stream's lines hold instead, and --field (``_Fields.hint``).
@@ -1028,6 +1095,7 @@ class EventFileScore:
         # line's label.
         yield from self.repeat_notes
         yield from self.ahead_notes
+        yield from self.apart_notes
         yield from self.zone_notes
         if self.score is None:
             if self.labelled_untimed:
@@ -1117,6 +1185,91 @@ class _Ahead:
             yield say("  ……另有 {n} 条", "  ... and {n} more", n=more)
 
 
+# Posts this long before the next one of the stream are a stream of their own: detection
+# starts its baselines over after a month without posts (``detection.terms.HISTORY_RESTART``).
+_APART = timedelta(days=30)
+
+
+@dataclass
+class _Apart:
+    """Stream posts dated a month or more before, or after, all the others: a wrong year,
+    a time of 0 (1970-01-01) or a zone mistaken, most likely.
+
+    Like a post dated after today, one such post stretches the stream (score.py counts
+    its days from the first post to the last) and thins its false alarms per day to
+    nothing; detection starts over after the gap, so the rest is detected as without it.
+    Told, naming the lines. Only the stream's first and last halves are looked at from
+    their ends: a stream whose larger part lies on one side of a month's gap is two
+    streams, not a stray post. A post dated after today is left to ``_Ahead``'s note.
+    """
+
+    zone: tzinfo = UTC
+    latest: datetime = field(default_factory=lambda: datetime.now(UTC) + _AHEAD)
+    times: list[tuple[datetime, str]] = field(default_factory=list)
+
+    def note(self, item: Located, raw: dict[str, Any]) -> None:
+        moment = item.record.published_at
+        if moment is None:  # an object kept for its labels alone: its time checked, not kept
+            moment = parse_time(raw.get("published_at"), zone=self.zone)
+        if moment is not None:
+            self.times.append((moment, item.location))
+
+    def report(self, score: EventScore | None) -> Iterator[str]:
+        order = sorted(self.times, key=lambda pair: pair[0])
+        half = len(order) // 2
+        head = 0  # the posts before the last month's gap of the first half
+        for index in range(half):
+            if order[index + 1][0] - order[index][0] >= _APART:
+                head = index + 1
+        tail = len(order)  # the posts after the first month's gap of the last half
+        for index in range(len(order) - 1, len(order) - 1 - half, -1):
+            if order[index][0] - order[index - 1][0] >= _APART:
+                tail = index
+        after = [pair for pair in order[tail:] if pair[0] <= self.latest]
+        span = (
+            say(
+                "（信息流跨度 {days:,.1f} 天）",
+                " (the stream spans {days:,.1f} days)",
+                days=score.stream_days,
+            )
+            if score is not None
+            else ""
+        )
+        for posts, side in ((order[:head], "before"), (after, "after")):
+            if not posts:
+                continue
+            yield say(
+                "提示：有 {n} 条信息的发布时间比信息流中其余的信息{side} {apart} 天以上，"
+                "很可能是日期或时区有误；评分按信息流从第一条到最后一条的天数折算日均误报"
+                "{span}，请检查：",
+                plural(
+                    len(posts),
+                    "note: {n} post is dated {apart} days or more {side} the rest of the "
+                    "stream, most likely a wrong date or time zone; false alarms per day are "
+                    "counted over the stream's days from its first post to its last{span}; "
+                    "check:",
+                    "note: {n} posts are dated {apart} days or more {side} the rest of the "
+                    "stream, most likely a wrong date or time zone; false alarms per day are "
+                    "counted over the stream's days from its first post to its last{span}; "
+                    "check:",
+                ),
+                n=len(posts),
+                side=say("早", "before") if side == "before" else say("晚", "after"),
+                apart=_APART.days,
+                span=span,
+            )
+            for moment, location in posts[:MAX_REJECTIONS_SHOWN]:
+                yield say(
+                    "  {location}：published_at 为 {moment}",
+                    "  {location}: published_at {moment}",
+                    location=location,
+                    moment=moment.isoformat(),
+                )
+            if len(posts) > MAX_REJECTIONS_SHOWN:
+                more = len(posts) - MAX_REJECTIONS_SHOWN
+                yield say("  ……另有 {n} 条", "  ... and {n} more", n=more)
+
+
 def score_event_files(
     stream: Path,
     assignments: Path,
@@ -1142,6 +1295,7 @@ def score_event_files(
     """
     tally = _Tally()
     ahead = _Ahead(zone=zone)
+    apart = _Apart(zone=zone, latest=ahead.latest)
     fields = _Fields(field)
     gold: list[dict[str, Any]] = []
     gold_at: list[str] = []
@@ -1170,6 +1324,7 @@ def score_event_files(
             continue
         tally.note_id(key, item.location, _source_of(raw))
         ahead.note(item, raw)
+        apart.note(item, raw)
         mixed.note(item.location, raw["published_at"])
         labelled = labelled or label is not None
         gold.append({"id": key, "published_at": raw["published_at"], "event": label})
@@ -1208,6 +1363,7 @@ def score_event_files(
         repeated=tally.repeated,
         repeat_notes=tuple(tally.repeat_report()),
         ahead_notes=tuple(ahead.report(score)),
+        apart_notes=tuple(apart.report(score)),
         zone_notes=tuple(mixed.report()),
     )
 

@@ -219,6 +219,10 @@ class TermModel:
             # over, warm-up included. Counting from the first bucket ever seen, one stray
             # post dated 1900 made a fresh stream look warmed up from its first hour.
             self._first_bucket = bucket
+            # The hour-of-day shape starts over too: kept, its first day was the stray
+            # post's, and the new stream's first hours were read as a whole day's rhythm
+            # (an hour with posts weighed 2x, the others 0.5x), which moved its births.
+            self.daily = DailyProfile()
         self._add(self._total, bucket)
         self.daily.observe(when)
         records = self._terms

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -446,9 +446,13 @@ def score_events(
     cluster_of, alert_of = _assignments(pred)
 
     members: dict[str, list[str]] = defaultdict(list)  # cluster -> gold posts in it
+    # How many of a cluster's posts each gold event has: counted once, not per post (a
+    # cluster of 10,000 posts took 10^8 steps, half a minute of an evaluation run).
+    overlap: Counter[tuple[str, str | None]] = Counter()
     for key, cluster in cluster_of.items():
         if cluster is not None and key in truth:
             members[cluster].append(key)
+            overlap[cluster, truth[key]] += 1
     event_size: dict[str, int] = defaultdict(int)
     for event in truth.values():
         if event is not None:
@@ -465,7 +469,7 @@ def score_events(
             recalls.append(1.0 / event_size[event])
             continue
         mates = members[cluster]
-        together = sum(1 for other in mates if truth[other] == event)
+        together = overlap[cluster, event]
         precisions.append(together / len(mates))
         recalls.append(together / event_size[event])
 

@@ -214,12 +214,15 @@ def run_event_stream(
                     if stored is not None:
                         slugs[name] = stored.slug
                 events, alerts = event_repo.count_events(conn)
-                # Shown in the offset of the stream's first post, as its posts give times.
-                zone = first.tzinfo if first is not None and first.tzinfo else UTC
+                # Shown in the offset the stream's posts give their times in: its middle
+                # post's. The first post's was taken, and one stray post dated 1970-01-01Z
+                # before a stream in +08:00 moved every alert time shown by eight hours.
+                middle = timed[len(timed) // 2].record.published_at if timed else None
+                shown = middle.tzinfo if middle is not None and middle.tzinfo else UTC
                 raised = [
                     RaisedEvent(
                         row.key,
-                        row.alerted_at.astimezone(zone),
+                        row.alerted_at.astimezone(shown),
                         row.kind,
                         row.post_count,
                         row.title,

@@ -41,7 +41,8 @@ def bad_labels(tmp_path: Path) -> Path:
     path = tmp_path / "labelled.jsonl"
     lines = [
         json.dumps({"id": "a", "text": "外卖送了两个小时，太差劲了", "sentiment": "negative"}),
-        json.dumps({"id": "b", "text": "不错", "sentiment": "positive", "reposts": -1}),
+        # A field the labelling reads: a bad count is labelled all the same (audit 22).
+        json.dumps({"id": "b", "title": ["不错"], "text": "不错", "sentiment": "positive"}),
         "{not json",
         json.dumps({"id": ["c"], "text": "列表不是 id", "sentiment": "neutral"}),
         json.dumps({"id": "d", "text": "标注写错了", "sentiment": "meh"}),
@@ -63,7 +64,7 @@ def test_labels_rejections_are_said_in_chinese_as_ingest_says_them(
     assert result.exit_code == 1, result.output
     rejected = [line for line in result.stderr.splitlines() if line.startswith("拒收")]
     assert rejected == [
-        f"拒收 {source}:2：reposts：不能为负数",
+        f"拒收 {source}:2：title：应为文本，实际是数组",
         f"拒收 {source}:3：JSON 格式错误（第 2 列）：此处应有用英文双引号括起的字段名",
         f"拒收 {source}:4：id：应为文本，实际是数组",
         f"拒收 {source}:5：sentiment：'meh' 不是可用的标签"
@@ -77,7 +78,7 @@ def test_labels_rejections_in_english_are_unchanged(cli: Any, tmp_path: Path) ->
     assert result.exit_code == 1, result.output
     rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected")]
     assert rejected == [
-        f"rejected {source}:2: reposts: must not be negative",
+        f"rejected {source}:2: title: expected a string, got list",
         f"rejected {source}:3: malformed JSON: Expecting property name enclosed in double "
         "quotes at column 2",
         f"rejected {source}:4: id: expected a string, got list",
