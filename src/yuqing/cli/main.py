@@ -470,7 +470,9 @@ def _previous_run_note(
 
     ``what``: the run's kind in the run's language (an import, a replay); ``zone``: the
     deployment's, in which the last run's time is said; ``path``: the file, to tell
-    whether it was changed or replaced since (runs are recorded by the file's name).
+    whether it was changed or replaced since (runs are recorded by the file's resolved
+    path, ``sources.files.run_origin``: the same file however it is named, and never
+    another one of the same name elsewhere).
     """
     from yuqing.storage import repo
 
@@ -950,7 +952,7 @@ def ingest(
     source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
-    from yuqing.sources.files import GB18030, open_import, read_as_note
+    from yuqing.sources.files import GB18030, open_import, read_as_note, run_origin
     from yuqing.sources.reasons import shown_path
     from yuqing.storage.full import DiskFull
 
@@ -985,6 +987,7 @@ def ingest(
                     default_source=source,
                     on_start=started,
                     look_back=True,
+                    recorded_as=run_origin(path),
                 )
             except (KeyboardInterrupt, SystemExit):
                 what = say("导入", "import")
@@ -1065,7 +1068,7 @@ def replay(
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
-    from yuqing.sources.files import GB18030, import_encoding, read_as_note
+    from yuqing.sources.files import GB18030, import_encoding, read_as_note, run_origin
     from yuqing.sources.reasons import SourceRefused, shown_path
     from yuqing.sources.replay import Replayer
 
@@ -1146,6 +1149,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                     source_kind="replay",
                     on_start=_started(progress, say("回放", "replay"), zone, file),
                     look_back=True,
+                    recorded_as=f"replay:{run_origin(file)}",
                 )
             except (KeyboardInterrupt, SystemExit):
                 what = say("回放", "replay")

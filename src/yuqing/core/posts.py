@@ -393,18 +393,22 @@ def parse_time_and_zone(
 # ones after it (3:05 PM), each with the hours it reads and how (see _half_day_hour).
 _MORNING = ("上午", "凌晨", "早上", "早晨")
 _NOON = ("中午",)
-_AFTERNOON = ("下午", "傍晚", "晚上")
-_HALF_DAY_WORDS = "|".join((*_MORNING, *_NOON, *_AFTERNOON))
+_AFTERNOON = ("下午", "傍晚")
+# The evening and the night: 晚上 9:15, 夜里 11:30 (as hand-typed sheets write them).
+_NIGHT = ("晚上", "夜里", "夜裡", "深夜", "半夜")
+_HALF_DAY_WORDS = "|".join((*_MORNING, *_NOON, *_AFTERNOON, *_NIGHT))
 # Dates as people and spreadsheets write them: 2026/07/14 09:00, 2026.7.14, 2026年7月14日 9时,
 # with seconds' fractions and an offset as exports from other systems add them
 # (2026/7/14 09:05:00.5+08:00, 2026/7/14 9:05 UTC+8; a trailing Z is +00:00 by then), and
-# on a 12-hour clock (下午3:05, 3:05 PM). An hour of one digit takes no minutes: 9:05-9:10
-# is a span of time, not 9:05 at -09:10.
+# on a 12-hour clock (下午3:05, 3:05 PM), with the half hour and the full one as written by
+# hand (下午3点半, 3点整, 3点钟). An hour of one digit takes no minutes: 9:05-9:10 is a span
+# of time, not 9:05 at -09:10.
 _DATE_LIKE = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     rf"(?:[\sT]*(?:(?P<half>{_HALF_DAY_WORDS})\s*)?(?P<hour>\d{{1,2}})\s*[:时時点點]\s*"
-    r"(?:(?P<minute>\d{1,2})\s*(?:[:分]\s*(?:(?P<second>\d{1,2})(?:[.,](?P<fraction>\d{1,6}))?"
-    r"\s*秒?)?)?)?"
+    r"(?:(?P<half_past>半)|[整正]"
+    r"|(?P<minute>\d{1,2})\s*(?:[:分]\s*(?:(?P<second>\d{1,2})(?:[.,](?P<fraction>\d{1,6}))?"
+    r"\s*秒?)?)?)?(?:\s*[钟鐘])?"
     rf"(?:\s*(?P<half_after>(?i:[ap]\.?m\.?)|{_HALF_DAY_WORDS}))?"
     r"(?:\s*(?:(?i:UTC|GMT)\s*)?"
     r"(?P<sign>[+-])(?P<offset_hours>\d{2}|\d(?![:\d]))(?::?(?P<offset_minutes>\d{2}))?"
@@ -435,12 +439,15 @@ def _calendar_time(text: str, field_name: str, value: str) -> datetime | None:
     """
     if len(text) > 40:  # as _time_hint: the pattern over a long run of spaces is slow
         return None
-    found = _DATE_LIKE.fullmatch(text)
+    # Typed with a Chinese input method on: 15：05, ２０２４年 (full-width forms).
+    found = _DATE_LIKE.fullmatch(unicodedata.normalize("NFKC", text))
     if found is None:
         return None
     year, month, day, hour, minute, second = (
         int(found[name] or 0) for name in ("year", "month", "day", "hour", "minute", "second")
     )
+    if found["half_past"]:
+        minute = 30
     micro = int((found["fraction"] or "").ljust(6, "0"))
     zone: tzinfo | None = UTC if found["utc"] else None
     if found["sign"]:
@@ -454,8 +461,8 @@ def _calendar_time(text: str, field_name: str, value: str) -> datetime | None:
             raise refused(
                 "record.half_day",
                 f"{field_name}: {shown}: cannot tell the hour from '{said}' (the hour does "
-                "not go with the word, or it is a midnight of either day); write the time "
-                "on a 24-hour clock, e.g. 2024-12-03 15:05",
+                "not go with the word, or it is a midnight or small hours of either day); "
+                "write the time on a 24-hour clock, e.g. 2024-12-03 15:05",
                 field=field_name,
                 value=shown,
                 said=said,
@@ -473,15 +480,19 @@ def _half_day_hour(word: str, hour: int) -> int | None:
 
     上午, 凌晨, 早上 and AM: 12 is midnight (00:xx). 下午, 傍晚 and PM: 12 is noon, 1-11
     are 13-23; an hour past 12 (下午 15:05, as some exports write) is read as written.
-    中午: 11 and 12 as written, 1 and 2 as 13 and 14. 晚上: as 下午, but 晚上 12 is a
-    midnight, whether at this day's start or its end is not told.
+    中午: 11 and 12 as written, 1 and 2 as 13 and 14. 晚上, 夜里, 深夜 and 半夜: 6-11 are
+    18-23, an hour past 12 as written; 12 is a midnight, and 0-5 the small hours, of
+    this day's start or of the night after it, which is not told (2024-12-03 半夜2点 is
+    said of the night of the 3rd to the 4th as often as of the 3rd's early morning).
     """
     folded = word.lower().replace(".", "")
     if folded == "am" or word in _MORNING:
         return 0 if hour == 12 else hour if hour < 12 else None
     if word in _NOON:
         return hour if hour in (11, 12) else hour + 12 if hour in (1, 2) else None
-    if hour == 0 or hour > 23 or (word == "晚上" and hour == 12):
+    if word in _NIGHT and hour <= 12:
+        return hour + 12 if 6 <= hour <= 11 else None
+    if hour == 0 or hour > 23:
         return None
     return hour + 12 if hour < 12 else hour
 

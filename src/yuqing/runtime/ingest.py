@@ -464,6 +464,7 @@ class Ingestor:
         on_start: Callable[[IngestSummary], None] | None = None,
         on_batch: Callable[[IngestSummary], None] | None = None,
         look_back: bool = False,
+        recorded_as: str | None = None,
     ) -> IngestSummary:
         """Store every valid item; count duplicates and rejections. Never raises for items."""
         return self.ingest_batches(
@@ -474,6 +475,7 @@ class Ingestor:
             on_start=on_start,
             on_batch=on_batch,
             look_back=look_back,
+            recorded_as=recorded_as,
         )
 
     def ingest_batches(
@@ -486,6 +488,7 @@ class Ingestor:
         on_start: Callable[[IngestSummary], None] | None = None,
         on_batch: Callable[[IngestSummary], None] | None = None,
         look_back: bool = False,
+        recorded_as: str | None = None,
     ) -> IngestSummary:
         """One ingestion run over batches as they come (a file, a feed poll, a replay).
 
@@ -500,6 +503,10 @@ class Ingestor:
         (``KeyboardInterrupt``, ``SystemExit``), the run is recorded as interrupted; by
         an error, as failed. A disk that fills up raises ``DiskFull``, naming the database
         and its disk, with the run's counts up to there in the summary ``on_start`` got.
+
+        ``origin`` is how the run is shown (``summary.origin``); ``recorded_as``, when
+        given, what it is recorded and looked back under: a file's resolved path
+        (``sources.files.run_origin``), the same however the file was named.
         """
         with told_full(self.db.url):
             return self._run(
@@ -510,6 +517,7 @@ class Ingestor:
                 on_start=on_start,
                 on_batch=on_batch,
                 look_back=look_back,
+                recorded_as=recorded_as or origin,
             )
 
     def _run(
@@ -522,14 +530,17 @@ class Ingestor:
         on_start: Callable[[IngestSummary], None] | None,
         on_batch: Callable[[IngestSummary], None] | None,
         look_back: bool,
+        recorded_as: str,
     ) -> IngestSummary:
         self.refresh_monitors()
         self._drain_backlog()
         summary = IngestSummary(origin=origin)
         with self.db.write() as conn:
-            summary.run_id = repo.start_run(conn, origin, self.clock.now(), wall=self.wall.now())
+            summary.run_id = repo.start_run(
+                conn, recorded_as, self.clock.now(), wall=self.wall.now()
+            )
             if look_back:
-                summary.previous = repo.last_run_of(conn, origin, before=summary.run_id)
+                summary.previous = repo.last_run_of(conn, recorded_as, before=summary.run_id)
         kept = 0
         status = "failed"
         heartbeat = _Heartbeat(self.db, summary.run_id, self.wall, self.heartbeat_seconds)

@@ -234,6 +234,23 @@ _ENCODINGS: dict[tuple[int, int, int, int], str] = {}
 _ENCODINGS_KEPT = 64
 
 
+def run_origin(path: Path) -> str:
+    """What an import or replay of the file at ``path`` is recorded under, for the next
+    run of the same file to tell how the last one ended: its absolute path, links
+    resolved, written as ``shown_path`` writes it.
+
+    The path as given (what was recorded before) named another file from another folder
+    (posts.jsonl here and there) and missed the same file given another way (./posts.jsonl,
+    its absolute path, a link to it). A run recorded so under an absolute path without
+    links is still found; one under a relative path is never taken for another file's.
+    """
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links: absolute, as far as it goes
+        resolved = Path(os.path.abspath(path))
+    return shown_path(resolved)
+
+
 def import_encoding(path: Path) -> str:
     """The encoding an import file is read in: ``UTF8``, or ``GB18030`` for a file that is
     not UTF-8 and reads whole as GB18030 (GBK's superset: Excel's "CSV" and Notepad's
@@ -322,7 +339,8 @@ def _scan_encoding(stream: IO[bytes], path: Path) -> str:
         reason(
             "file.not_utf8_csv" if csv_file else "file.not_utf8_jsonl",
             f"the file is not UTF-8 text ({tally.bad:,} lines are not, the first line "
-            f"{tally.first_bad}), nor GBK/GB18030; nothing was imported: {advice}",
+            f"{tally.first_bad}), nor GBK/GB18030, Big5 (Traditional Chinese) or Shift-JIS "
+            f"(Japanese), which are read too; nothing was imported: {advice}",
             count=tally.bad,
             line=tally.first_bad,
         ),

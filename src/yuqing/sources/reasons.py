@@ -168,13 +168,14 @@ _SENTENCES: dict[str, str] = {
         "文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
     ),
     "file.not_utf8_csv": (
-        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是 GBK/GB18030 "
-        "编码，未导入任何信息：请在 Excel 中选择 文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
+        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是同样能读取的 "
+        "GBK/GB18030、Big5（繁体中文）或 Shift-JIS（日文）编码，未导入任何信息：请在 Excel "
+        "中选择 文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
     ),
     "file.not_utf8_jsonl": (
-        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是 GBK/GB18030 "
-        "编码，未导入任何信息：JSON Lines 文件须为 UTF-8 编码，请用 UTF-8 重新保存（或让生成"
-        "它的程序改用 UTF-8）后再导入"
+        "文件不是 UTF-8 编码（{count:,} 行不是，第一处在第 {line} 行），也不是同样能读取的 "
+        "GBK/GB18030、Big5（繁体中文）或 Shift-JIS（日文）编码，未导入任何信息：JSON Lines "
+        "文件须为 UTF-8 编码，请用 UTF-8 重新保存（或让生成它的程序改用 UTF-8）后再导入"
     ),
     "file.partly_other": (
         "文件不是 UTF-8 编码，而是 {encoding_zh}编码，但其中第 {line} 行不是，未导入任何信息："
@@ -265,7 +266,7 @@ _SENTENCES: dict[str, str] = {
     ),
     "record.half_day": (
         "{field}：{value} 中的“{said}”无法确定是几点（钟点与上午、下午等字样不相符，或不能"
-        "确定是哪一天的午夜）；请写成 24 小时制时间，例如 2024-12-03 15:05"
+        "确定是哪一天的午夜或凌晨）；请写成 24 小时制时间，例如 2024-12-03 15:05"
     ),
     "record.year_range": "{field}：{value} 超出了 {first}-{last} 年的范围",
     "record.expected_string": "{field}：应为文本，实际是{type}",
