@@ -288,9 +288,11 @@ def open_context(
     *,
     upgrade: bool = True,
     pipeline: TextPipeline | None = None,
+    throwaway: bool = False,
 ) -> Context:
-    """Open the database (upgrading its schema unless told not to) and wire the rest."""
-    db = Database(settings.effective_database_url)
+    """Open the database (upgrading its schema unless told not to) and wire the rest;
+    ``throwaway`` for a store deleted after one run (``Database``)."""
+    db = Database(settings.effective_database_url, throwaway=throwaway)
     if upgrade:
         migrate.upgrade(db)
     elif migrate.current_revision(db) != migrate.head_revision():

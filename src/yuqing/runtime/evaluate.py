@@ -200,7 +200,7 @@ def run_event_stream(
     naive = bool(timed) and all(i.record.zoneless_time for i in timed)
     clock = FakeClock(first) if first is not None else FakeClock()
     with tempfile.TemporaryDirectory(prefix="yuqing-eval-") as folder:
-        ctx = open_context(evaluation_settings(folder), clock=clock)
+        ctx = open_context(evaluation_settings(folder), clock=clock, throwaway=True)
         try:
             ingestor = ctx.ingestor
             ingestor.ingest_batches(

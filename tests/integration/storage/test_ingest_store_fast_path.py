@@ -86,3 +86,22 @@ def test_a_new_store_gets_16_kib_pages_and_an_earlier_one_keeps_4_kib(
     assert len(fire_new) == 5  # every eighth post is the chemical-plant fire
     assert all("火灾" in text for _, text in fire_new)
     assert len(school_new) == 5
+
+
+def test_an_evaluations_throwaway_store_is_not_synced_and_others_are(tmp_path: Path) -> None:
+    # An evaluation's store is deleted after its run: syncing its one-minute batches to
+    # disk at every checkpoint wrote 3 GB for a 15 MB stream. Every other store is synced
+    # at checkpoints (NORMAL), so a power cut never corrupts it.
+    from yuqing.storage.db import Database
+
+    def synchronous(db: Database) -> int:
+        with db.write() as conn:
+            return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+    kept = Database(f"sqlite:///{tmp_path}/kept.db")
+    thrown = Database(f"sqlite:///{tmp_path}/thrown.db", throwaway=True)
+    try:
+        assert (synchronous(kept), synchronous(thrown)) == (1, 0)  # NORMAL, OFF
+    finally:
+        kept.dispose()
+        thrown.dispose()
