@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
@@ -98,6 +99,14 @@ STORAGE_FAILED = (
 _ROUTING_ERRORS = {(404, "Not Found"): "api_no_route", (405, "Method Not Allowed"): "api_no_method"}
 # Seconds a client is asked to wait before sending again to a server whose disk is full.
 DISK_FULL_RETRY_AFTER = 60
+# The tab's icon: every browser asks for one, and a 404 for /favicon.ico was the one error
+# in the console of the pages. Served from here, at the address the templates link and at
+# /favicon.ico alike: the package's data files take no .svg (pyproject.toml).
+FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="6" fill="#b42318"/>'
+    '<path fill="#fff" d="M7 20h4v6H7zM14 13h4v13h-4zM21 6h4v20h-4z"/></svg>'
+)
 log = logging.getLogger("yuqing.api")
 
 # The longest texts the console and the API show of what they read from the store: the
@@ -233,6 +242,25 @@ def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
         return None if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
     return fmt
+
+
+def demo_played_out(
+    now: datetime, fmt: Callable[[datetime | None], str | None]
+) -> dict[str, str] | None:
+    """The demo scenario's day, from and to (as the page shows times), once the replay's
+    clock has passed its end; None before.
+
+    The replay's clock runs on after the scenario's last post: the chart emptied, the
+    events died down one by one and the clock went on into the next day, and nothing said
+    that the demo was over rather than broken.
+    """
+    # Imported here: only the demo's console reads it (the scenario's texts are large).
+    from yuqing.demo.scenario import DEFAULT_HOURS, DEFAULT_START
+
+    end = DEFAULT_START + timedelta(hours=DEFAULT_HOURS)
+    if utc(now) < utc(end):
+        return None
+    return {"start": (fmt(DEFAULT_START) or "")[:16], "end": (fmt(end) or "")[:16]}
 
 
 def utc_offset(ctx: Context, moment: datetime) -> str:
@@ -1496,6 +1524,17 @@ def create_app(
 
     _get_and_head(app, "/healthz", healthz)
 
+    def favicon() -> Response:
+        return Response(
+            FAVICON_SVG,
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    # /favicon.ico too: a browser that does not read the page's icon link asks for it.
+    for icon_path in ("/favicon.svg", "/favicon.ico"):
+        _get_and_head(app, icon_path, favicon, include_in_schema=False)
+
     def overview(request: Request, lang: str | None = None) -> Response:
         language = page_language(request)
         data = overview_data(ctx)
@@ -1548,6 +1587,9 @@ def create_app(
                 "lang": language,
                 "_": translator(language),
                 "demo": demo,
+                "demo_ended": demo_played_out(ctx.clock.now(), time_formatter(ctx))
+                if demo
+                else None,
                 # What the events' legend says of the rules it names.
                 "quiet_words": duration_words(rules.idle_small, language),
                 "kept_words": duration_words(rules.idle_large, language),
@@ -1611,14 +1653,20 @@ def create_app(
             # page in the reader's language rather than a traceback.
             log.error("incident %r cannot be shown: %s", incident_id[:MAX_ID_IN_PATH], exc)
             return error_page(request, 500)
-        if data is None and incident_id.endswith("/"):
-            # /incidents/<id>/, as a link is often copied: the incident's page.
+        if data is None:
+            # /incidents/<id>/, as a link is often copied, and an id typed as it was read
+            # out ("inc-20260714-878b44", full-width, spaces around): the incident's page,
+            # as `yuqing incidents show` finds it. Ids are made in capitals only, so the
+            # capitals name one incident at most.
             bare = incident_id.rstrip("/")
-            if bare and len(bare) <= MAX_ID_IN_PATH:
+            written = unicodedata.normalize("NFKC", bare).strip().upper()
+            for candidate in dict.fromkeys((bare, written)):
+                if candidate in ("", incident_id) or len(candidate) > MAX_ID_IN_PATH:
+                    continue
                 with ctx.db.read() as conn:
-                    known = console_queries.incident_stored(conn, bare)
+                    known = console_queries.incident_stored(conn, candidate)
                 if known:
-                    return moved(request, f"/incidents/{quote(bare, safe='')}")
+                    return moved(request, f"/incidents/{quote(candidate, safe='')}")
         if data is None:
             # Said as what it is, with the id asked for and the way to the list.
             return error_page(request, 404, "error_no_incident", incident_id)

@@ -49,6 +49,8 @@ CST = timezone(timedelta(hours=8), "CST")
 # A Tuesday in flood season. The demo replays this day as written (its texts name the
 # date and the times of day), so the console's stream clock agrees with what posts say.
 DEFAULT_START = datetime(2026, 7, 14, 9, 0, tzinfo=CST)
+# The span of the day the demo plays, from DEFAULT_START.
+DEFAULT_HOURS = 24.0
 
 FIRE = "chemical-plant-fire"
 SCHOOL = "school-food-poisoning"
@@ -1612,7 +1614,7 @@ def _first_clause(text: str, limit: int = 24) -> str:
 def generate_scenario(
     seed: int = 7,
     start: datetime | None = None,
-    hours: float = 24.0,
+    hours: float = DEFAULT_HOURS,
     background_per_hour: int = 120,
 ) -> list[dict[str, object]]:
     """The demo stream: posts in yuqing's post format, sorted by time.

@@ -22,6 +22,17 @@ _STRINGS: dict[str, dict[str, str]] = {
     # In the demo the page's clock is the replayed scenario's (a day in July 2026),
     # not the reader's: said so, in plain words ("流时间" was the engineers' word).
     "demo_time": {"zh": "演示场景时间", "en": "Demo scenario time"},
+    # Once the scenario's day is replayed: no post comes in any more, and the page must not
+    # read as broken (demo_played_out).
+    "demo_ended": {
+        "zh": "演示场景已全部回放：场景中一天（{start} 至 {end}）的信息都已入库，此后不会再有新"
+        "信息，图表和事件会渐渐变空。如需从头再看，请停止后重新运行 make run（即 yuqing serve "
+        "--demo），演示数据库会重新生成。",
+        "en": "The demo scenario has played to its end: its day ({start} to {end}) is all "
+        "stored and no more posts come in, so the chart and the events empty out. To watch "
+        "it again from the start, stop the server and run make run (yuqing serve --demo) "
+        "again: the demo database is made afresh.",
+    },
     # Every time on the page is a wall-clock time in the deployment's zone (the figure
     # beside the clock names it): a reader elsewhere, or the API's, must not guess.
     "time_zone": {"zh": "时区", "en": "Time zone"},

@@ -289,6 +289,7 @@ def test_hostile_texts_are_text_everywhere_the_page_shows_them(
         lang = "zh" if path == "/" else "en"
         assert re.findall(r'href="([^"]*)"', page) == [
             "/static/yuqing.css",
+            "/favicon.svg",  # the tab's icon, served by the console
             "?lang=en" if path == "/" else "?lang=zh",
             f"/events/ev-x?lang={lang}",  # the event's own page, its key a plain slug
         ]
