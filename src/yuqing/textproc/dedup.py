@@ -407,6 +407,10 @@ class NearDuplicateIndex:
         candidates: list[list[int]] = [[]] * len(keys)
         keys_of = bucket_keys.tolist()
         window = self._window_s
+        # The slots' times as Python floats, kept up to date in the loop and written back
+        # to the array after it: reading the array slot by slot cost more than the rest
+        # of the loop. The same doubles, so the same comparisons.
+        held_time = self._time.tolist()
         for i, post_keys, ok, insert, stamp in zip(
             range(len(keys)), keys_of, usable.tolist(), kept.tolist(), stamps.tolist(), strict=True
         ):
@@ -415,15 +419,15 @@ class NearDuplicateIndex:
             near = {buckets[k] for k in post_keys if k in buckets}
             # Copies are of the same days: a candidate more than the window away in
             # either direction is not one (a late post, a post dated ahead).
-            near = {slot for slot in near if abs(self._time[slot] - stamp) <= window}
+            near = {slot for slot in near if abs(held_time[slot] - stamp) <= window}
             if near:
                 candidates[i] = sorted(near)
             if insert:
                 if not self._free:
                     self._grow()
+                    held_time.extend([np.inf] * (len(self._story) - len(held_time)))
                 slot = self._free.pop()
                 slot_of[i] = slot
-                held_time = self._time
                 held_time[slot] = stamp
                 # A bucket points at its newest post: a late post taking it from a newer
                 # one would, once evicted, take the bucket with it, and leave the newer
@@ -433,6 +437,7 @@ class NearDuplicateIndex:
                     if held is None or held_time[held] <= stamp:
                         buckets[k] = slot
         slots = slot_of[rows]
+        self._time[slots] = stamps[rows]
         self._sig[slots] = small[rows]
         self._bucket_keys[slots] = bucket_keys[rows]
         self._numbers[slots] = numbers[rows]

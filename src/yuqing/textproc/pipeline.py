@@ -18,7 +18,7 @@ from yuqing.textproc.language import detect_batch
 from yuqing.textproc.normalise import normalise_batch
 from yuqing.textproc.places import Place, PlaceFinder, default_finder, short_name
 from yuqing.textproc.segment import (
-    expand_search_terms,
+    expand_search_terms_batch,
     search_terms,
     segment_batch,
     stems_english,
@@ -77,16 +77,12 @@ class TextPipeline:
         keywords = keywords_batch(tokens, self._keywords)
         finder = self._places if self._places is not None else default_finder()
         places = finder.find_batch(norm)
+        terms = expand_search_terms_batch(tokens, [stems_english(lang) for lang in langs])
         return [
-            TextFeatures(
-                n,
-                lang,
-                toks,
-                _with_places(expand_search_terms(toks, stems=stems_english(lang)), where),
-                kws,
-                where,
+            TextFeatures(n, lang, toks, _with_places(post_terms, where), kws, where)
+            for n, lang, toks, post_terms, kws, where in zip(
+                norm, langs, tokens, terms, keywords, places, strict=True
             )
-            for n, lang, toks, kws, where in zip(norm, langs, tokens, keywords, places, strict=True)
         ]
 
 

@@ -76,6 +76,7 @@ import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,9 @@ def _ethnic_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+# Asked again for each place of each post (its search terms, severity): remembered, as
+# stripping the ethnic names tries each in turn.
+@functools.lru_cache(maxsize=8192)
 def short_name(name: str) -> str | None:
     """The name without its administrative suffix (芦山县 -> 芦山), or None if too short."""
     if name in _SPECIAL_SHORT:
@@ -245,6 +249,9 @@ _COMPOUND_TAILS = (
     *("大学", "学院", "交大", "机场", "大桥", "站", "港", "医院"),
     *("体育场", "体育馆", "体育中心"),
 )
+# Whether a text (or a stretch of it) holds any of them: one regex search, a third of the
+# time of looking for each tail in turn.
+_ANY_COMPOUND_TAIL = re.compile("|".join(map(re.escape, _COMPOUND_TAILS)))
 # Words that make a county's short form a place when the text names neither its province
 # nor its city (汶川地震, 什邡人, 芦山境内, 赶赴汉源): measured on Weibo posts, such bare
 # names were most of the counties missed, while the everyday words that county names
@@ -401,13 +408,21 @@ class PlaceFinder:
         # Every name starts with one of these bigrams; the scan stops only there.
         self._first_chars = np.zeros(0x110000, dtype=bool)
         self._second_chars = np.zeros(0x110000, dtype=bool)
-        self._longest: dict[int, int] = {}
+        # For each bigram, the lengths of the names that start with it, longest first:
+        # a match is looked up at those lengths only, not at every length up to the
+        # longest (most bigrams start one or two names).
+        lengths: dict[int, set[int]] = {}
         for key in self._names:
             self._first_chars[ord(key[0])] = True
             self._second_chars[ord(key[1])] = True
             bigram = (ord(key[0]) << 21) | ord(key[1])
-            self._longest[bigram] = max(self._longest.get(bigram, 0), len(key))
-        self._bigrams = np.array(sorted(self._longest), dtype=np.uint64)
+            lengths.setdefault(bigram, set()).add(len(key))
+        self._lengths = {b: tuple(sorted(ls, reverse=True)) for b, ls in lengths.items()}
+        self._bigrams = np.array(sorted(self._lengths), dtype=np.uint64)
+        # The names that need nothing more of some place they may be (``_scan``).
+        self._free_names = frozenset(
+            key for key, found in self._names.items() if any(c.needs == _FREE for c in found)
+        )
 
     def names(self) -> frozenset[str]:
         """Every name and short form this finder looks for (search queries use them)."""
@@ -454,7 +469,7 @@ class PlaceFinder:
             # text spares a look around each name in the others (most of them).
             teams = _TEAM_OR_MATCH.search(text) is not None
             if mid_word or county or _WORD in needs or _maybe_in_word(text, matches, teams):
-                bounds = _bounds(rjieba.tokenize(text))
+                bounds = _bounds(rjieba.cut(text), text)
             result[owner] = _places_of(text, matches, bounds, self._names, teams)
         return result
 
@@ -475,13 +490,15 @@ class PlaceFinder:
         candidate = self._first_chars[cps[:-1]] & self._second_chars[cps[1:]]
         positions = np.flatnonzero(candidate)
         bigrams = (cps[positions].astype(np.uint64) << np.uint64(21)) | cps[positions + 1]
-        hit = np.isin(bigrams, self._bigrams)
+        # The bigrams are sorted: a binary search each is cheaper than np.isin's sort.
+        at = np.minimum(np.searchsorted(self._bigrams, bigrams), len(self._bigrams) - 1)
+        hit = self._bigrams[at] == bigrams
         positions, bigrams = positions[hit], bigrams[hit]
         if not len(positions):
             return {}
         offsets = np.cumsum([0] + [len(t) + 1 for t in bounded[:-1]])
         owners = np.searchsorted(offsets, positions, side="right") - 1
-        names, longest = self._names, self._longest
+        names, lengths, free_names = self._names, self._lengths, self._free_names
         found: dict[int, tuple[str, list[_Match]]] = {}
         covered = -1
         for pos, bigram, owner in zip(
@@ -489,16 +506,22 @@ class PlaceFinder:
         ):
             if pos < covered:
                 continue
+            tried: Iterable[int] = lengths[bigram]
+            if pos + lengths[bigram][0] > len(joined):
+                # At the batch's end a slice comes out shorter than asked, and a name
+                # there was found once at each length beyond its own: kept, so that the
+                # options stay the same.
+                tried = range(lengths[bigram][0], 1, -1)
             options = [
                 (key, names[key])
-                for length in range(longest[bigram], 1, -1)
+                for length in tried
                 if (key := joined[pos : pos + length]) in names
             ]
             if options:
                 # A name that may yet be refused (江苏 inside 长江, in 长江苏州段) does not
                 # hide the names that start inside it; ``_places_of`` skips them when it
                 # is taken.
-                if any(c.needs == _FREE for c in options[0][1]):
+                if options[0][0] in free_names:
                     covered = pos + len(options[0][0])
                 start = pos - int(offsets[owner])
                 found.setdefault(owner, (bounded[owner], []))[1].append((start, options))
@@ -514,19 +537,30 @@ _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
 _Bounds = tuple[dict[int, int], set[int], dict[int, int], set[int]]
 
 
-def _bounds(words: list[tuple[str, int, int]]) -> _Bounds:
-    """Where jieba's words of a text start and end, and which end in a compound tail."""
+def _bounds(words: list[str], text: str) -> _Bounds:
+    """Where jieba's words of ``text`` (``rjieba.cut``) start and end, and which end in a
+    compound tail.
+
+    The offsets are the words' lengths added up, which is how jieba's ``tokenize`` makes
+    them (its default mode is ``cut`` with offsets): ``tokenize`` cost twice ``cut``, and
+    building the offsets from its tuples cost as much again.
+    """
+    ends = list(accumulate(map(len, words)))
+    begins = [0, *ends[:-1]]
     compounds: dict[int, int] = {}
     tails: set[int] = set()
-    for word, start, end in words:
-        # One test of all tails first: checking each tail of each word cost a third of
-        # the time of finding places.
-        if word.endswith(_COMPOUND_TAILS):
-            tails.add(start)
-            for tail in _COMPOUND_TAILS:
-                if len(word) > len(tail) + 1 and word.endswith(tail):
-                    compounds[start] = end - len(tail)
-    starts = {start: end for _w, start, end in words}
+    # A word can end in a tail only where the text holds one: one search of the text
+    # spares the test of every word in most texts.
+    if _ANY_COMPOUND_TAIL.search(text) is not None:
+        for word, start, end in zip(words, begins, ends, strict=True):
+            # One test of all tails first: checking each tail of each word cost a third
+            # of the time of finding places.
+            if word.endswith(_COMPOUND_TAILS):
+                tails.add(start)
+                for tail in _COMPOUND_TAILS:
+                    if len(word) > len(tail) + 1 and word.endswith(tail):
+                        compounds[start] = end - len(tail)
+    starts = dict(zip(begins, ends, strict=True))
     return starts, set(starts.values()), compounds, tails
 
 
@@ -786,7 +820,8 @@ def _places_of(
             begins = pos in starts or before is not None
             is_word = begins and end in ends
             # Begins inside a word when a word ends within it and none begins at it.
-            inside = not begins and any(pos < e < end for e in ends)
+            # (A name is a few characters long: its inner positions are fewer than the ends.)
+            inside = not begins and any(e in ends for e in range(pos + 1, end))
             # 广州 in 广州大学: a city's short form that begins a word naming a thing of it.
             compound = pos in starts and end <= compounds.get(pos, -1)
             free = tuple(
@@ -881,7 +916,7 @@ def _maybe_beside_place_word(text: str, pos: int, end: int) -> bool:
     return (
         text.startswith(_PLACE_AFTER_OR_PERSON, end)
         or text.endswith(_PLACE_BEFORE, 0, pos)
-        or any(tail in text[end : end + 8] for tail in _COMPOUND_TAILS)
+        or _ANY_COMPOUND_TAIL.search(text, end, end + 8) is not None
     )
 
 

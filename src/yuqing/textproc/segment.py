@@ -35,6 +35,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +49,7 @@ from yuqing.textproc.normalise import normalise_batch
 __all__ = [
     "english_stem",
     "expand_search_terms",
+    "expand_search_terms_batch",
     "fold_accents",
     "search_terms",
     "search_terms_batch",
@@ -61,8 +63,14 @@ _SEP = "\ue000"
 # Links, @-handles (ending where privacy's do: at a space or punctuation, so the news
 # after "@u_0123456789ab【…】" stays) and emoticon codes ([蜡烛], [doge]: markup, whose
 # words became keywords of a quarter of some streams' posts).
-# The batch is lower-cased before these run.
-_NOISE = re.compile(LINK_PATTERN + rf"|[@＠]{HANDLE_CHARS}{{1,30}}" + r"|\[[^\[\]\s\ue000]{1,8}\]")
+# The batch is lower-cased before these run. Every alternative starts with one of the
+# characters of the lookahead, which lets the regex engine skip other positions at once.
+_NOISE = re.compile(
+    r"(?=[-0-9a-z@＠\[])(?:"
+    + LINK_PATTERN
+    + rf"|[@＠]{HANDLE_CHARS}{{1,30}}"
+    + r"|\[[^\[\]\s\ue000]{1,8}\])"
+)
 # Longest token kept: a run of 80,000 kana or accented letters is no word to search for.
 MAX_TOKEN_CHARS = 64
 
@@ -232,18 +240,21 @@ def segment_batch(texts: Sequence[str]) -> list[list[str]]:
     joined = _JOINERS.sub(" ", _junk_to_spaces(joined) if big else _JUNK.sub(" ", joined))
     # Junk became single spaces, which jieba returns as tokens of their own.
     return [
-        _rejoin(rjieba.cut(part))
-        if _FOREIGN.search(part)
-        else _plain(rjieba.cut(part), len(part) > MAX_TOKEN_CHARS)
+        _rejoin(rjieba.cut(part)) if _FOREIGN.search(part) else _plain(rjieba.cut(part), part)
         for part in joined.split(_SEP)
     ]
 
 
-def _plain(tokens: list[str], may_be_long: bool) -> list[str]:
-    if may_be_long:
+def _plain(tokens: list[str], part: str) -> list[str]:
+    """The tokens jieba cut ``part`` into, without the spaces between them."""
+    if len(part) > MAX_TOKEN_CHARS:
         # A run of 50,000 letters is one token: cut to a word's length, as keywords and
         # the search index would otherwise hold it whole.
         return [t[:MAX_TOKEN_CHARS] for t in tokens if t != " "]
+    # Whitespace is only ever spaces here (junk became one), and jieba returns each as a
+    # token of its own: a part without one needs no filtering.
+    if " " not in part:
+        return tokens
     return [t for t in tokens if t != " "]
 
 
@@ -333,6 +344,45 @@ def _expand(tokens: Sequence[str], stems: bool) -> list[str]:
     if not extra:
         return list(tokens)
     return [*tokens, *extra]
+
+
+def expand_search_terms_batch(
+    token_lists: Sequence[Sequence[str]], stems: Sequence[bool]
+) -> list[list[str]]:
+    """``expand_search_terms`` of each post's tokens, with ``stems`` for each post.
+
+    The extra terms of each distinct long token of the batch are looked up once, and
+    the accents are looked for once in the whole batch (few batches have any): post by
+    post, that cost more than the rest of building the terms.
+    """
+    if len(token_lists) != len(stems):
+        raise ValueError(f"got {len(stems)} stems flags for {len(token_lists)} posts")
+    flags = [bool(s) for s in stems]
+    lookups: dict[bool, dict[str, tuple[str, ...]]] = {}
+    for flag in set(flags):
+        table = _EXTRAS[flag]
+        lookup = lookups[flag] = {}
+        words = chain.from_iterable(t for t, s in zip(token_lists, flags, strict=True) if s is flag)
+        for token in set(words):
+            if len(token) > 2:
+                found = table.get(token)
+                if found is None:
+                    found = _extras(token, flag)
+                if found:
+                    lookup[token] = found
+    accents = _ACCENTED.search(" ".join(chain.from_iterable(token_lists))) is not None
+    result: list[list[str]] = []
+    for tokens, flag in zip(token_lists, flags, strict=True):
+        # Only the tokens that have extra terms are in the lookup (a test of membership
+        # costs less than a call for every token).
+        lookup = lookups[flag]
+        extra = [term for token in tokens if token in lookup for term in lookup[token]]
+        terms = [*tokens, *extra] if extra else list(tokens)
+        # As expand_search_terms: the tokens hold every character of the terms.
+        if accents and _ACCENTED.search(" ".join(tokens)):
+            terms.extend([f for t in terms if (f := fold_accents(t)) != t])
+        result.append(terms)
+    return result
 
 
 def search_terms_batch(texts: Sequence[str]) -> list[list[str]]:
