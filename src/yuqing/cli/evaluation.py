@@ -1157,15 +1157,7 @@ class _Ahead:
     def report(self, score: EventScore | None) -> Iterator[str]:
         if not self.count:
             return
-        span = (
-            say(
-                "（信息流跨度 {days:,.1f} 天）",
-                " (the stream spans {days:,.1f} days)",
-                days=score.stream_days,
-            )
-            if score is not None
-            else ""
-        )
+        span = _span_said(score)
         yield say(
             "提示：有 {n} 条信息的发布时间晚于今天，采集到的信息不可能如此；"
             "请检查文件中的日期和时区{span}：",
@@ -1226,15 +1218,7 @@ class _Apart:
             if order[index][0] - order[index - 1][0] >= _APART:
                 tail = index
         after = [pair for pair in order[tail:] if pair[0] <= self.latest]
-        span = (
-            say(
-                "（信息流跨度 {days:,.1f} 天）",
-                " (the stream spans {days:,.1f} days)",
-                days=score.stream_days,
-            )
-            if score is not None
-            else ""
-        )
+        span = _span_said(score)
         for posts, side in ((order[:head], "before"), (after, "after")):
             if not posts:
                 continue
@@ -1711,3 +1695,14 @@ def events(
     for line in scored.report():
         typer.echo(line)
     raise typer.Exit(1 if scored.rejected or result.rejected else 0)
+
+
+def _span_said(score: EventScore | None) -> str:
+    """The stream's span, as a note about its odd times ends: " (the stream spans ...)"."""
+    if score is None:
+        return ""
+    return say(
+        "（信息流跨度 {days:,.1f} 天）",
+        " (the stream spans {days:,.1f} days)",
+        days=score.stream_days,
+    )
