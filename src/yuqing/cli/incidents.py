@@ -90,21 +90,35 @@ DemoOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help=say("以 JSON 格式输出", "print JSON"))]
 
-# How a clock or an escalation stands, in Chinese; the English shows the stored value.
-_CLOCK_STATUS_ZH = {
-    "running": "计时中",
-    "met": "按时完成",
-    "missed": "已超时",
-    "cancelled": "已取消",
-    "unknown": "未知",
-}
-_ESCALATION_STATUS_ZH = {
-    "running": "进行中",
-    "acknowledged": "已确认",
-    "resolved": "已解除",
-    "exhausted": "已用尽（无人确认）",
-    "cancelled": "已取消",
-}
+# How a clock or an escalation stands is said in the console's words (web.i18n), read
+# from its catalogue rather than copied here: the copy had drifted ("已解除" here for
+# the console's "已补办", "已超时" for a deadline the console showed as "超时完成").
+# "done_late" is no stored status: the console's name for one missed and then done.
+_CLOCK_CODES = frozenset({"running", "met", "missed", "done_late", "cancelled", "unknown"})
+_ESCALATION_CODES = frozenset({"running", "acknowledged", "resolved", "exhausted", "cancelled"})
+
+
+def _console_word(prefix: str, code: str, known: frozenset[str]) -> str:
+    from yuqing.web.i18n import translator
+
+    if code not in known:
+        # A status this version has no name for is shown as stored (as the console does).
+        return one_line(code, 100)
+    return translator(current())(prefix + code)
+
+
+def _clock_status(status: str, completed: bool = False) -> str:
+    """A clock's status as the console's page says it: one missed and then completed is
+    "超时完成" / "Done late" (done, no longer overdue), one missed and not done "已超时"."""
+    if status == "missed" and completed:
+        status = "done_late"
+    return _console_word("clock_", status, _CLOCK_CODES)
+
+
+def _escalation_status(status: str) -> str:
+    return _console_word("escalation_", status, _ESCALATION_CODES)
+
+
 # What became of a test message, in Chinese; the English shows the stored value.
 _SENT_ZH = {
     "sent": "已发出",
@@ -112,10 +126,6 @@ _SENT_ZH = {
     "undelivered": "未送达",
     "duplicate": "已发过",
 }
-
-
-def _clock_status(status: str) -> str:
-    return say(_CLOCK_STATUS_ZH.get(status, status), status)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -955,6 +965,7 @@ def incidents_show(
     """Show an incident: level and reasons, clocks with time left, escalations, timeline."""
     from yuqing.api.incidents import incident_view
     from yuqing.incidents.timeline import entry_sentence, state_name
+    from yuqing.web.i18n import translator
 
     def run(service: IncidentService) -> tuple[dict[str, Any], _Said]:
         incident = _find_incident(service, incident_id, demo)
@@ -997,14 +1008,27 @@ def incidents_show(
         return "-" if text is None else _local(datetime.fromisoformat(text), zone)
 
     typer.echo(f"{view['id']}  {view['title']}")
+    # A level the rules proposed is "待确认" / "to be confirmed" and none is "未定级" /
+    # "No level", as the console's page says them (web.i18n level_proposed, level_none):
+    # this line said "拟定", and "级别 -（拟定）" with no level at all.
+    level = (
+        say(
+            "级别 {level}（{decided}）",
+            "level {level} ({decided})",
+            level=view["level"],
+            decided=say("已定级", "decided")
+            if view["level_decided"]
+            else say("待确认", "to be confirmed"),
+        )
+        if view["level"]
+        else translator(current())("level_none").lower()
+    )
     typer.echo(
         say(
-            "状态：{state}，级别 {level}（{decided_zh}），牵头单位 {lead}，预案 {plan} {version}",
-            "state: {state}, level {level} ({decided}), lead {lead}, plan {plan} {version}",
+            "状态：{state}，{level}，牵头单位 {lead}，预案 {plan} {version}",
+            "state: {state}, {level}, lead {lead}, plan {plan} {version}",
             state=state_name(view["state"], current()),
-            level=view["level"] or "-",
-            decided="decided" if view["level_decided"] else "proposed",
-            decided_zh="已定级" if view["level_decided"] else "拟定",
+            level=level,
             lead=view["lead_unit_name"] or "-",
             plan=view["plan"]["id"],
             version=view["plan"]["version"],
@@ -1051,7 +1075,7 @@ def incidents_show(
             if left is not None and left >= 0
             else say("已超时 {over}", "{over} overdue", over=_duration(timedelta(seconds=-left)))
             if left is not None
-            else _clock_status(clock["status"])
+            else _clock_status(clock["status"], clock["completed_at"] is not None)
         )
         delay = clock["delay_seconds"]
         late = (
@@ -1074,11 +1098,10 @@ def incidents_show(
         by = shown["by"]
         typer.echo(
             say(
-                "升级（{clock}）：{status_zh}，第 {step} 步，已通知 {notified}",
+                "升级（{clock}）：{status}，第 {step} 步，已通知 {notified}",
                 "escalation ({clock}): {status}, step {step}, notified {notified}",
                 clock=shown["clock"] or "-",
-                status=escalation["status"],
-                status_zh=_ESCALATION_STATUS_ZH.get(escalation["status"], escalation["status"]),
+                status=_escalation_status(escalation["status"]),
                 step=escalation["step"],
                 notified=say("、", ", ").join(shown["notified"]) or "-",
             )
@@ -1569,12 +1592,14 @@ def _clock_changes(before: _Before, incident: Any, zone: ZoneInfo) -> list[str]:
             and clock.status is ClockStatus.MISSED
         ):
             # Done after its deadline: a clock the scheduler had marked missed kept its
-            # status, and the action that completed it said nothing of it.
+            # status, and the action that completed it said nothing of it. Said as
+            # `show` and the console say it ("超时完成，延误 10 分钟").
             lines.append(
                 say(
-                    "  {name}：超时完成，延误 {d}",
-                    "  {name}: completed {d} late",
+                    "  {name}：{status}，延误 {d}",
+                    "  {name}: {status}, {d} late",
                     name=name,
+                    status=_clock_status(clock.status.value, completed=True),
                     d=_duration(clock.delay),
                 )
             )
@@ -1585,7 +1610,7 @@ def _clock_changes(before: _Before, incident: Any, zone: ZoneInfo) -> list[str]:
                     "  {name}：{status}{late}",
                     "  {name}: {status}{late}",
                     name=name,
-                    status=_clock_status(clock.status.value),
+                    status=_clock_status(clock.status.value, clock.completed_at is not None),
                     late=say("，延误 {d}", ", {d} late", d=_duration(late)) if late else "",
                 )
             )
@@ -2190,10 +2215,12 @@ def report_clocks(
     for row in report.rows:
         name = report.names.get(row.person or "", row.person or "-")
         title = report.titles.get(row.incident_id, row.incident_id)
-        outcome = row.outcome.value
+        # In the console's words (超时完成 for one done after its deadline, 已超时 for
+        # one still not done); --json keeps the outcome's code and its completed_at.
+        outcome = _clock_status(row.outcome.value, row.completed_at is not None)
         typer.echo(
             f"  {_local(row.due_at, zone)}\t"
-            + say(_CLOCK_STATUS_ZH.get(outcome, outcome), outcome.upper())
+            + outcome
             + "\t"
             + say("延误 {delay}", "delay {delay}", delay=_duration(row.delay))
             + f"\t{say(row.clock_name_zh, row.clock_name_en or row.clock_name_zh)}\t"

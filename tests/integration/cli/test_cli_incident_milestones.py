@@ -140,7 +140,7 @@ def test_a_clock_already_missed_is_said_to_be_completed_late(
     assert recorded.exit_code == 0, recorded.output
     assert recorded.stdout.splitlines()[:2] == [
         f"recorded 'information officers online': {graded} at 2025-09-29 11:10",
-        "  Information officers online: completed 10 min late",
+        "  Information officers online: Done late, 10 min late",
     ]
     late = _clock(service, graded, "information_officers")
     assert late.completed_at is not None

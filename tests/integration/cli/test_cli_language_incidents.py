@@ -217,11 +217,11 @@ def test_incidents_open_show_ack_speak_chinese(
     shown = cli.invoke(app, ["incidents", "show", incident_id], env=ZH)
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    assert "，级别 II（拟定），牵头单位 网信办，预案 default 2025.1" in out
+    assert "，级别 II（待确认），牵头单位 网信办，预案 default 2025.1" in out
     assert "拟定级别 II，依据：" in out and "\n时限：\n" in out and "\n时间线：\n" in out
     assert "  发现、研判并报告领导（II 级），截止 2025-09-29 11:00：已超时\n" in out
     # The escalation by the deadline it is about, not by its id.
-    assert "\n升级（发现、研判并报告领导）：进行中，第 1 步，已通知 " in out
+    assert "\n升级（发现、研判并报告领导）：升级中，第 1 步，已通知 " in out
 
     body = next(b for _, b in received(receiver) if ":escalation:" in b["dedup_key"])
     acked = cli.invoke(app, ["incidents", "ack", body["ack_url"]], env=ZH)
@@ -250,7 +250,7 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
     assert lines[0] == "2025-09-29 00:00 → 2025-09-30 00:00 的时限"
     assert "按单位和人员统计（按时完成 / 超时 / 计时中，总延误和最长延误）：" in lines
     report = next(line for line in lines if "发现、研判并报告领导" in line)
-    assert "\t已超时\t延误 15 分钟\t" in report and "值班员丙" in report
+    assert "\t超时完成\t延误 15 分钟\t" in report and "值班员丙" in report
     staff = next(line for line in lines if "工作人员到岗" in line)
     assert "\t按时完成\t延误 0 分钟\t" in staff
     totals = next(line for line in lines if line.strip().startswith("网信办\t值班员丙"))
@@ -262,7 +262,7 @@ def test_report_clocks_speaks_chinese(cli: CliRunner, service: IncidentService) 
 
     english = cli.invoke(app, ["--lang", "en", *period], env=ZH)
     assert english.stdout.startswith("clocks of 2025-09-29 00:00 → 2025-09-30 00:00\n")
-    assert "MISSED\tdelay 15 min" in english.stdout
+    assert "Done late\tdelay 15 min" in english.stdout
 
 
 def test_a_huge_mistyped_date_is_shown_cut(cli: Any) -> None:

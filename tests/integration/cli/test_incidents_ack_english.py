@@ -149,7 +149,7 @@ def test_show_and_list_in_english_name_the_lead_unit_in_english(
     assert not _foreign(listed.output), listed.output
 
     chinese = cli.invoke(app, ["incidents", "show", incident_id], env=ZH)
-    assert "，级别 II（拟定），牵头单位 网信办，预案 default 2025.1\n" in chinese.stdout
+    assert "，级别 II（待确认），牵头单位 网信办，预案 default 2025.1\n" in chinese.stdout
 
 
 def test_the_timeline_of_an_acknowledgement_in_english_is_english(

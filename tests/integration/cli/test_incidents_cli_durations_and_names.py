@@ -113,9 +113,9 @@ def test_a_late_clock_and_the_report_say_the_delay_in_words_and_units_by_name(
 
     zh = cli.invoke(app, ["incidents", "show", incident_id], env=ZH).stdout
     en = cli.invoke(app, [*EN, "incidents", "show", incident_id], env=ZH).stdout
-    assert _clock_line(zh, "发现、研判并报告领导").endswith("：已超时，延误 15 分钟")
+    assert _clock_line(zh, "发现、研判并报告领导").endswith("：超时完成，延误 15 分钟")
     assert _clock_line(en, "Discover, grade and report to leaders").endswith(
-        ": missed, 15 min late"
+        ": Done late, 15 min late"
     )
 
     period = ["report", "clocks", "--from", "2025-09-29", "--to", "2025-09-30"]
@@ -123,12 +123,12 @@ def test_a_late_clock_and_the_report_say_the_delay_in_words_and_units_by_name(
     report_en = cli.invoke(app, [*EN, *period], env=ZH)
     assert report_zh.exit_code == 0 and report_en.exit_code == 0, report_zh.output
     late = _line_with(report_zh.stdout, "2025-09-29 11:00", "发现、研判并报告领导")
-    assert "\t已超时\t延误 15 分钟\t发现、研判并报告领导\tII\t网信办\t" in late
+    assert "\t超时完成\t延误 15 分钟\t发现、研判并报告领导\tII\t网信办\t" in late
     assert "\t按时完成\t延误 0 分钟\t" in _line_with(report_zh.stdout, "工作人员到岗")
     totals = _clock_line(report_zh.stdout, "网信办\t值班员丙")
     assert totals.endswith("延误 15 分钟（最长 15 分钟）")
     late_en = _line_with(report_en.stdout, "Discover, grade and report to leaders")
-    assert "\tMISSED\tdelay 15 min\t" in late_en and "\tCyberspace affairs office\t" in late_en
+    assert "\tDone late\tdelay 15 min\t" in late_en and "\tCyberspace affairs office\t" in late_en
     assert _clock_line(report_en.stdout, "Cyberspace affairs office\t值班员丙").endswith(
         "delay 15 min (worst 15 min)"
     )

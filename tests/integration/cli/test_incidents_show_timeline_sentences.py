@@ -85,4 +85,4 @@ def test_show_in_english_says_the_timeline_in_english(
     text = "\n".join(_timeline(out))
     assert "Notified 值班员丙 by webhook (Escalation, step 1)" in text
     assert out.splitlines()[1].startswith("state: Reported upward, level II (decided)")
-    assert "\nescalation (Discover, grade and report to leaders): acknowledged, step 1" in out
+    assert "\nescalation (Discover, grade and report to leaders): Acknowledged, step 1" in out

@@ -113,7 +113,7 @@ def test_the_demo_plays_the_plan_through_on_the_scenario_fire(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "MISSED" in result.output and "MET" in result.output
+    assert "\tDone late\t" in result.output and "\tMet\t" in result.output
     assert "Discover, grade and report to the office" in result.output
     ctx.close()
 

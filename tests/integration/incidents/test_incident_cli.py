@@ -279,9 +279,9 @@ def test_report_clocks_shows_met_and_missed_by_unit_and_person_with_the_delay(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     report = next(line for line in lines if "Discover, grade and report to leaders" in line)
-    assert "MISSED" in report and "delay 15 min" in report and "值班员丙" in report
+    assert "\tDone late\t" in report and "delay 15 min" in report and "值班员丙" in report
     staff = next(line for line in lines if "Office staff at their posts" in line)
-    assert "MET" in staff and "delay 0 min" in staff
+    assert "\tMet\t" in staff and "delay 0 min" in staff
     totals = next(
         line for line in lines if line.strip().startswith("Cyberspace affairs office\t值班员丙")
     )
