@@ -991,12 +991,13 @@ def incidents_show(
             for e in incident.escalations
         ]
         # The API's view, its sentences and the lead unit's name in the run's language.
-        view = incident_view(incident, service.clock.now(), service, current(), zone)
+        now = service.clock.now()
+        view = incident_view(incident, now, service, current(), zone)
         steps = _next_steps(incident, demo)
         # The milestones running clocks wait for (工作人员到岗, 信息员在线): with no word of
         # them, their clocks ran out with nobody told how to meet them.
         steps += _awaited_milestones(incident, demo, steps)
-        return view, _Said(timeline, escalations, zone, steps)
+        return view, _Said(timeline, escalations, zone, steps, now)
 
     view, said = _with_service(run, demo=demo)
     zone = said.zone
@@ -1070,6 +1071,11 @@ def incidents_show(
         typer.echo(say("时限：", "clocks:"))
     for clock in view["clocks"]:
         left = clock["time_left_seconds"]
+        if left is None and clock["status"] == "missed" and clock["completed_at"] is None:
+            # Missed and not done: how long ago its deadline passed, as the console says
+            # it ("已超时" alone left the reader to work it out from the due time).
+            due = datetime.fromisoformat(clock["due_at"])
+            left = min(-1, int((due - said.now).total_seconds()))
         status = (
             say("剩余 {left}", "{left} left", left=_duration(timedelta(seconds=left)))
             if left is not None and left >= 0
@@ -1144,6 +1150,7 @@ class _Said:
     escalations: list[dict[str, Any]]
     zone: ZoneInfo
     next_steps: list[str]
+    now: datetime
 
 
 def _in_language(view: dict[str, Any], zh: str, en: str) -> str:

@@ -208,3 +208,22 @@ def test_show_json_says_the_timeline_in_the_run_s_language_beside_the_codes(
     first = view["timeline"][0]
     assert first["kind"] == "opened" and "text_zh" in first
     assert first["sentence"].startswith("Opened automatically from monitoring")
+
+
+def test_show_says_how_long_ago_a_missed_clock_not_done_was_due(
+    cli: CliRunner, service: IncidentService, now_is: FakeClock
+) -> None:
+    # Once the scheduler had marked it missed, "已超时" stood alone, where the console
+    # says how long ago the deadline passed and a clock still running past due did too.
+    incident_id = _raised(service)
+    clock: FakeClock = service.clock  # type: ignore[assignment]
+    clock.advance(hours=1, minutes=1)
+    Scheduler(service, deliver=False).tick()
+    now_is.advance(hours=1, minutes=16, seconds=30)
+    zh = cli.invoke(app, ["incidents", "show", incident_id], env=ZH)
+    en = cli.invoke(app, [*EN, "incidents", "show", incident_id], env=ZH)
+    assert zh.exit_code == 0 and en.exit_code == 0, zh.output + en.output
+    assert _clock_line(zh.stdout, "发现、研判并报告领导").endswith("：已超时 16 分钟")
+    assert _clock_line(en.stdout, "Discover, grade and report to leaders").endswith(
+        ": 16 min overdue"
+    )
