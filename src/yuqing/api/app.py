@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -816,7 +817,18 @@ def unreadable_push(error: Exception) -> Said:
     if isinstance(error, RecursionError):
         said = reason("json.too_deep", "malformed JSON: nested too deeply")
         detail = "body is not usable JSON: nested too deeply"
-    else:  # refuse_json_constant's NaN, an integer beyond Python's digit limit ...
+    elif (digits := _too_many_digits(error)) is not None:
+        # Python's own words ("use sys.set_int_max_str_digits() ...") were the message,
+        # in Chinese too, cut at 120 characters: say what is wrong with the body instead.
+        limit = sys.get_int_max_str_digits()
+        return Said(
+            400,
+            f"body is not usable JSON: a number of {digits} digits (at most {limit} are read)",
+            "json.number_too_long",
+            {"digits": digits, "limit": limit},
+            in_languages("api_push_number_too_long", digits=digits, limit=limit),
+        )
+    else:  # refuse_json_constant's NaN ...
         text = str(error)[:120]
         constant = re.fullmatch(r"(\S+) is not a number JSON allows", text)
         said = (
@@ -832,6 +844,14 @@ def unreadable_push(error: Exception) -> Said:
         said.params,
         in_languages("api_push_unusable_json", said=_each_language(said)),
     )
+
+
+def _too_many_digits(error: Exception) -> int | None:
+    """The digits of a JSON integer longer than Python converts, from its ValueError."""
+    if not isinstance(error, ValueError):
+        return None
+    found = re.search(r"integer string conversion: value has (\d+) digits", str(error))
+    return int(found[1]) if found is not None else None
 
 
 def unreadable_gzip(error: BodyRefused) -> Said:

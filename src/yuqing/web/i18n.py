@@ -735,6 +735,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "the pushed body, line {line}: {said}",
     },
     "api_push_unusable_json": {"zh": "推送的请求体：{said}", "en": "the pushed body: {said}"},
+    "api_push_number_too_long": {
+        "zh": "推送的请求体：JSON 中有一个 {digits} 位的数字，超过可读取的 {limit} 位上限：请检查"
+        "发送的数据（数字过长时请作为文本发送）",
+        "en": "the pushed body: a number of {digits} digits in the JSON, more than the "
+        "{limit} digits read: check the data sent (send so long a number as text)",
+    },
     "api_push_disk_full": {
         "zh": "服务器的磁盘已满：{kept}；腾出空间后请重新发送（已存储的信息将计为重复）",
         "en": "the server's disk is full: {kept}; send them again once there is room (the "
