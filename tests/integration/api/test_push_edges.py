@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from yuqing.testing.clock import FakeClock
 
 TOKEN = "push-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -114,3 +116,29 @@ def test_a_token_configured_with_spaces_around_it_still_works(
         assert answer.status_code == 200, answer.text
     finally:
         context.close()
+
+
+def test_a_number_too_long_to_read_is_said_so_not_in_python_s_words(
+    client: TestClient, ctx: Context
+) -> None:
+    # The message was Python's ("Exceeds the limit (4300 digits) for integer string
+    # conversion ... use sys.set_int_max_str_digits() t"), cut mid-word, in Chinese too.
+    limit = sys.get_int_max_str_digits()
+    digits = limit + 700
+    body = '[{"id": "a", "text": "火灾", "likes": ' + "9" * digits + "}]"
+    said = {}
+    for lang in ("zh", "en"):
+        answer = client.post(
+            "/api/v1/posts", params={"lang": lang}, content=body.encode(), headers=JSON_AUTH
+        )
+        assert answer.status_code == 400, answer.text
+        said[lang] = answer.json()
+        assert said[lang]["code"] == "json.number_too_long"
+        assert said[lang]["params"] == {"digits": digits, "limit": limit}
+        for text in (said[lang]["detail"], said[lang]["message"]):
+            assert "set_int_max_str_digits" not in text
+            assert str(digits) in text and str(limit) in text
+    assert "数字" in said["zh"]["message"]
+    assert "number" in said["en"]["message"]
+    with ctx.db.read() as conn:
+        assert repo.count_posts(conn) == 0
