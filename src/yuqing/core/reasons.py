@@ -13,6 +13,7 @@ it from here.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,8 +81,6 @@ def slug_refusal(value: str, what: str) -> Reason | None:
     cannot be a source's code, or ``None`` when it can: letters and digits, ``-``, ``_``
     and ``.``, starting with a letter or digit. Width forms are read as the store keeps
     a code (NFKC): a full-width "－" is "-"."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", value)
     for position, char in enumerate(text, start=1):
         allowed = char.isalnum() or (position > 1 and char in SLUG_PUNCTUATION)
@@ -95,3 +94,40 @@ def slug_refusal(value: str, what: str) -> Reason | None:
                 {"what": what, "char": shown, "position": position},
             )
     return None
+
+
+def slug_from_name(name: str, limit: int) -> str | None:
+    """A source's code made of a name that may not be one (``slug_refusal``), or ``None``
+    when the name holds no letter or digit to make it of.
+
+    A post names its platform as people write it ("Sina Weibo", "人民网（PC端）"): the
+    name is kept for showing and the code, which people type after ``source:`` and give
+    to ``yuqing feeds pause``, is this. Read as the store keeps a code (NFKC); a run of
+    characters a code may not hold becomes one "-" (a run of "-", "_" and "." alone is
+    kept); "-", "_" and "." are trimmed from both ends, and the code is cut to ``limit``
+    characters. So "Sina Weibo" is "Sina-Weibo", "../x y" is "x-y", and "///" none. A
+    valid code is its own (NFKC) form, and one name always gives one code.
+    """
+    text = unicodedata.normalize("NFKC", name).strip()
+    parts: list[str] = []
+    between: list[str] = []
+    for char in text:
+        if char.isalnum():
+            if between:
+                parts.append(_joining(between))
+                between = []
+            parts.append(char)
+        else:
+            between.append(char)
+    code = "".join(parts).strip(SLUG_PUNCTUATION)
+    # Cut after the letters that end it: a cut may leave "-" or "." at its end.
+    code = code[:limit].rstrip(SLUG_PUNCTUATION)
+    return code or None
+
+
+def _joining(between: list[str]) -> str:
+    """What stands in a derived code for the characters between two letters or digits:
+    themselves when a code may hold them all ("a_b", "v1.2"), else one "-"."""
+    if all(char in SLUG_PUNCTUATION for char in between):
+        return "".join(between)
+    return "-"

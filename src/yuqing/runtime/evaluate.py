@@ -21,9 +21,10 @@ from pydantic import SecretStr
 
 from yuqing.evaluation.lines import EvaluationLines, LabelsOnly, stream_line, untimed
 from yuqing.runtime.context import open_context
+from yuqing.runtime.ingest import post_source
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.storage import event_repo, repo
+from yuqing.storage import event_repo
 from yuqing.testing.clock import FakeClock
 
 BATCH_WINDOW = timedelta(minutes=10)
@@ -210,7 +211,7 @@ def run_event_stream(
                 assigned = event_repo.event_assignments(conn)
                 slugs: dict[str, str] = {}
                 for name in {_source_name(item) for item, _ in located}:
-                    stored = repo.get_source(conn, name)
+                    stored = post_source(conn, name)
                     if stored is not None:
                         slugs[name] = stored.slug
                 events, alerts = event_repo.count_events(conn)

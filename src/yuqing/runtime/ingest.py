@@ -28,6 +28,7 @@ from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.monitors import MatchDoc, MonitorQuery, MonitorSet, compile_query
 from yuqing.core.posts import (
     MAX_AHEAD,
+    MAX_SOURCE_CHARS,
     AuthorKind,
     PostRecord,
     SourceCategory,
@@ -37,6 +38,7 @@ from yuqing.core.posts import (
     post_identity,
 )
 from yuqing.core.privacy import PUBLIC_KINDS, Pseudonymiser
+from yuqing.core.reasons import RecordRefused, refused, slug_from_name, slug_refusal
 from yuqing.detection import Occurrence as DetectedOccurrence
 from yuqing.errors import QueryError, StorageError
 from yuqing.runtime.detect import (
@@ -340,6 +342,8 @@ class Ingestor:
         self.dedup = NearDuplicateIndex(window=self.window)
         self.monitors = MonitorSet([])
         self._sources: dict[str, repo.SourceInfo] = {}
+        # Source names that give no code (``_source_for``): their posts are refused.
+        self._nameless: set[str] = set()
         self.detection = detection
         self._on_occurrences = on_occurrences
         # Real time, for the runs' heartbeats (``clock`` may be a replay's stream time).
@@ -417,19 +421,34 @@ class Ingestor:
     ) -> repo.SourceInfo:
         """The stored source of a post: the one its ``source`` (else ``default_source``)
         names in any case or width (``repo.get_source``: "weibo" is the stored "Weibo",
-        one platform, its posts one post each), created under that name if none is."""
-        slug = (record.source or default_source or "").strip() or "import"
-        cached = self._sources.get(slug)
+        one platform, its posts one post each), created under that name if none is.
+
+        A name that is no source's code ("Sina Weibo", "../x y") goes to the source an
+        earlier version stored under it exactly, else to the one of the code made of it
+        (``slug_from_name``: "Sina-Weibo", named "Sina Weibo" on the console). A name
+        that gives no code ("///") refuses the post (``record.bad_source``)."""
+        name = (record.source or default_source or "").strip() or "import"
+        cached = self._sources.get(name)
         if cached is not None:
             return cached
+        if name in self._nameless:
+            raise _nameless_source(name)
         category = str(record.extra.get("source_category") or "other")
         if category not in _CATEGORIES:
             category = SourceCategory.OTHER.value
         with self.db.write() as conn:
-            info = repo.ensure_source(
-                conn, slug, now=self.clock.now(), kind=kind, category=category
-            )
-        self._sources[slug] = info
+            info = post_source(conn, name)
+            code = name if slug_refusal(name, "source") is None else _code_of(name)
+            if info is None and code is not None:
+                info = repo.ensure_source(
+                    conn, code, now=self.clock.now(), name=name, kind=kind, category=category
+                )
+        if info is None:
+            # No source of this name can be made now, nor found later (none is stored so
+            # from now on): said again for each such post without asking the store.
+            self._nameless.add(name)
+            raise _nameless_source(name)
+        self._sources[name] = info
         return info
 
     def forget_detection_texts(
@@ -604,7 +623,12 @@ class Ingestor:
                 continue
             if item.record.zoneless_time:
                 zoneless.append(item.location)
-            prepared_item = self._prepare(item, default_source, source_kind, now)
+            try:
+                prepared_item = self._prepare(item, default_source, source_kind, now)
+            except RecordRefused as exc:
+                # Its source's name gives no code: this post alone is refused.
+                rejections.append(Rejection(item.location, exc.reason))
+                continue
             prepared_item.order = order
             first = seen_in_batch.get(prepared_item.identity)
             if first is not None:
@@ -1109,6 +1133,35 @@ class Ingestor:
             event_repo.merge_event_posts(conn, gone_key, keep_key)
         key_of = {o.event_id: stage.key(o.event_id) for o in detected.occurrences if o.event_id}
         event_repo.add_occurrences(conn, detected.occurrences, key_of, now)
+
+
+def post_source(conn: Connection, name: str) -> repo.SourceInfo | None:
+    """The stored source that posts naming their source ``name`` go to, if there is one
+    yet (``Ingestor._source_for`` creates it when not): the one of that name in any case
+    or width (``repo.get_source``), which for a name that is no code is one an earlier
+    version stored so, else the one of the code made of it (``slug_from_name``).
+
+    Whoever finds the stored posts of a name (``yuqing eval events``) finds them so."""
+    found = repo.get_source(conn, name)
+    if found is not None or slug_refusal(name, "source") is None:
+        return found
+    code = _code_of(name)
+    return repo.get_source(conn, code) if code is not None else None
+
+
+def _code_of(name: str) -> str | None:
+    return slug_from_name(name, MAX_SOURCE_CHARS)
+
+
+def _nameless_source(name: str) -> RecordRefused:
+    shown = repr(name[:40])
+    return refused(
+        "record.bad_source",
+        f"source: {shown} has no letter or digit to name a source by (write the "
+        "platform's name, e.g. weibo)",
+        field="source",
+        value=shown,
+    )
 
 
 def _committed_counts(conn: Connection, summary: IngestSummary) -> None:

@@ -20,11 +20,13 @@ import json
 import os
 import re
 from collections.abc import Callable
+from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from yuqing.core.posts import future_reason
 from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import SourceError
@@ -41,6 +43,7 @@ __all__ = [
     "feed_problem",
     "feed_reason",
     "feed_text",
+    "future_refused",
     "future_reworded",
     "reason",
     "reason_text",
@@ -163,6 +166,14 @@ _SENTENCES: dict[str, str] = {
         "压缩包，请先解压；如是 Excel 工作簿，请在 Excel 中选择 文件 → 另存为 → CSV UTF-8"
         "（逗号分隔）后再导入"
     ),
+    "file.gzip": (
+        "不能直接导入 gzip 压缩文件（扩展名为 {suffix}）：请先解压（用 gunzip，Windows 上可用 "
+        "7-Zip），再导入解压出的文件；支持的格式是 JSON Lines（.jsonl、.ndjson）和 CSV（.csv）"
+    ),
+    "file.gzip_inside": (
+        "文件内容是 gzip 压缩数据，不是文本（只改了扩展名？）：请先解压（用 gunzip，Windows 上"
+        "可用 7-Zip），再导入解压出的文件"
+    ),
     "file.xls_inside": (
         "文件内容是旧版 Excel 工作簿（.xls），不是文本（只改了扩展名？）：请在 Excel 中选择 "
         "文件 → 另存为 → CSV UTF-8（逗号分隔）后再导入"
@@ -183,6 +194,16 @@ _SENTENCES: dict[str, str] = {
     ),
     "file.read_as_other": (
         "{file}：文件不是 UTF-8 编码，已按 {encoding_zh}编码读取；如果信息的文字是乱码，{advice_zh}"
+    ),
+    "file.read_as_gb18030_csv": (
+        "{file}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取（中文 Windows 上 Excel 另存为"
+        "“CSV”的文件就是这种编码）；如果信息的文字是乱码，请在 Excel 中选择 文件 → 另存为 → "
+        "CSV UTF-8（逗号分隔）后{again_zh}"
+    ),
+    "file.read_as_gb18030_jsonl": (
+        "{file}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取；JSON Lines 文件应为 UTF-8 "
+        "编码：如果信息的文字是乱码，请用 UTF-8 重新保存（或让生成它的程序改用 UTF-8）后"
+        "{again_zh}"
     ),
     "file.unsupported_format": (
         "不能导入{shown}的文件；支持的格式是 JSON Lines（.jsonl、.ndjson）和 CSV（.csv）"
@@ -218,6 +239,10 @@ _SENTENCES: dict[str, str] = {
     "json.malformed_value": "JSON 格式错误：{detail}",
     "json.not_a_number": "JSON 格式错误：{name} 不是 JSON 允许的数",
     "json.too_deep": "JSON 格式错误：嵌套层数过多",
+    "json.number_too_long": (
+        "JSON 中有一个 {digits} 位的数字，超过可读取的 {limit} 位上限：请检查这一行"
+        "（数字过长时请加上引号，写成文本）"
+    ),
     "csv.malformed": "CSV 格式错误：{detail}",
     "csv.lone_cr": "CSV 格式错误：未加引号的单元格中有换行符（CR，\\r）；" + _CR_ADVICE_ZH,
     "csv.unclosed_at_end": '本行开始的带引号单元格始终没有结束（引号 " 不成对）',
@@ -289,6 +314,10 @@ _SENTENCES: dict[str, str] = {
         "government 政务、unknown 未知）"
     ),
     "record.bad_url": "{field}：{value} 不是 http(s) 网址",
+    # A post's own source (runtime.ingest): its name holds nothing to make a code of.
+    "record.bad_source": (
+        "{field}：{value} 中没有字母或数字，不能用来命名信息源（请写平台名称，例如 weibo）"
+    ),
     "record.future": "published_at {time} 比现在晚 {days} 天（请检查文件的日期和时区）",
     "record.future_feed": "published_at {time} 比现在晚 {days} 天（请检查订阅源中的日期和时区）",
     "record.future_push": (
@@ -494,6 +523,14 @@ _RECORD_FORMS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("record.bad_url", re.compile(r"(?P<field>url): (?P<value>.+) is not an http\(s\) URL", re.S)),
     (
+        "record.bad_source",
+        re.compile(
+            r"(?P<field>source): (?P<value>.+) has no letter or digit to name a source by "
+            r"\(write the platform's name, e\.g\. weibo\)",
+            re.S,
+        ),
+    ),
+    (
         "record.future",
         re.compile(
             r"published_at (?P<time>\S+) is (?P<days>[\d,.]+) days after now "
@@ -558,6 +595,18 @@ def future_reworded(problem: str, code: str) -> str:
     time, days = str(found.params.get("time")), str(found.params.get("days"))
     said = f"published_at {time} is {days} days after now ({_FUTURE_ADVICE[code]})"
     return Reason(said, code, {"time": time, "days": days})
+
+
+def future_refused(published: datetime, now: datetime, code: str) -> str:
+    """Why a post dated more than ``MAX_AHEAD`` after ``now`` is refused, in the words of
+    where it came from: a push (``record.future_push``) or a feed (``record.future_feed``).
+
+    The ingestor refuses such a post too, but in a file's words ("check the file's dates",
+    ``record.future``), and stores them so in the run's rejections: a push or a feed
+    refuses it first, with the ingestor's rule (``published > now + MAX_AHEAD``) and a
+    reading of the same clock taken before the ingestor's, so the stored copy has its own
+    words, and the same time and days as the ingestor's would have."""
+    return future_reworded(future_reason(published, now), code)
 
 
 def _said(value: Any, lang: str) -> str:

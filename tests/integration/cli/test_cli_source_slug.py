@@ -2,7 +2,8 @@
 
 `feeds add --slug` and the push's ?source= refused "../../x y" (a space ends a code after
 source: in a monitor, "/" reads as a path); an import or a replay stored posts under it.
-Only the option is checked: a file's own "source" fields name stored sources as before.
+The option is refused; a file's own "source" field that is no code is stored under a
+code made of it instead (tests/integration/runtime/test_post_source_slug.py).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def test_the_refusal_is_in_chinese_by_default(cli: CliRunner, tmp_path: Path) ->
 
 def test_good_codes_and_stored_odd_sources_still_work(cli: CliRunner, tmp_path: Path) -> None:
     # A post naming no source takes the option's code (Chinese letters, '-', '.', '_'); a
-    # post naming a source stored under an older, odd code keeps it.
+    # post naming an odd source ("x y/../z") is stored under a code made of it.
     unnamed = post(1, text="江州暴雨")
     del unnamed["source"]
     path = write_jsonl(tmp_path / "p.jsonl", [unnamed, post(2, source="x y/../z")])

@@ -88,12 +88,19 @@ def test_posts_of_one_id_from_two_sources_each_get_their_own_event(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_posts_of_a_source_spelled_two_ways_keep_their_event(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "spellings", [("Weibo", " weibo", "ＷＥＩＢＯ"), ("Sina Weibo", "sina weibo", "Sina/Weibo")]
+)
+def test_posts_of_a_source_spelled_two_ways_keep_their_event(
+    tmp_path: Path, spellings: tuple[str, ...]
+) -> None:
     # Ingestion stores "Weibo" and " weibo" as the source first written ("weibo"); the
-    # assignments were then looked up under "Weibo" and came back null.
+    # assignments were then looked up under "Weibo" and came back null. A name that is no
+    # code ("Sina Weibo") is stored under a code made of it ("Sina-Weibo"), and was looked
+    # up under the name: every post came back null.
     rows = fire_stream()
     for n, row in enumerate(rows):
-        row["source"] = ("Weibo", " weibo", "ＷＥＩＢＯ")[n % 3]
+        row["source"] = spellings[n % 3]
     stream = write_jsonl(tmp_path / "stream.jsonl", rows)
     out = io.StringIO()
     run_event_stream(stream, out)
