@@ -650,35 +650,6 @@ def _not_utf8_note(path: Path, *, replaying: bool = False) -> str:
     )
 
 
-def _read_as_gb18030_note(path: Path, *, replaying: bool = False) -> str:
-    """That a file not in UTF-8 was read as GBK/GB18030 (``import_encoding``), and what
-    to do if its text comes out garbled."""
-    from yuqing.sources.files import CSV_SUFFIXES
-    from yuqing.sources.reasons import shown_path
-
-    again = say("重新回放", "replay it again") if replaying else say("重新导入", "import it again")
-    if path.suffix.lower() in CSV_SUFFIXES:
-        return say(
-            "{path}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取（中文 Windows 上 Excel "
-            "另存为“CSV”的文件就是这种编码）；如果信息的文字是乱码，请在 Excel 中选择 文件 → "
-            "另存为 → CSV UTF-8（逗号分隔）后{again}",
-            "{path}: the file is not UTF-8; it was read as GBK/GB18030 (as Excel saves "
-            '"CSV" on Chinese Windows); if the posts\' text is garbled, in Excel choose File '
-            '→ Save As → "CSV UTF-8 (Comma delimited)" and {again}',
-            path=shown_path(path),
-            again=again,
-        )
-    return say(
-        "{path}：文件不是 UTF-8 编码，已按 GBK/GB18030 编码读取；JSON Lines 文件应为 UTF-8 "
-        "编码：如果信息的文字是乱码，请用 UTF-8 重新保存（或让生成它的程序改用 UTF-8）后{again}",
-        "{path}: the file is not UTF-8; it was read as GBK/GB18030; JSON Lines files "
-        "should be UTF-8: if the posts' text is garbled, save it as UTF-8 (or have the "
-        "program that writes it do so) and {again}",
-        path=shown_path(path),
-        again=again,
-    )
-
-
 def _short_rows_note(reader: Any) -> str | None:
     """Rows with fewer cells than the header, stored with the missing cells empty
     (``CsvFile.short_rows``): an export that broke or cut rows loses fields unsaid."""
@@ -952,7 +923,7 @@ def ingest(
     source: Annotated[str | None, typer.Option(help=SOURCE_HELP)] = None,
 ) -> None:
     """Import posts from files; prints stored, duplicates and rejected for each."""
-    from yuqing.sources.files import GB18030, open_import, read_as_note, run_origin
+    from yuqing.sources.files import open_import, read_as_note, run_origin
     from yuqing.sources.reasons import shown_path
     from yuqing.storage.full import DiskFull
 
@@ -971,10 +942,9 @@ def ingest(
             # The file as it is shown and recorded: a name in GBK bytes (a zip from Chinese
             # Windows) is not UTF-8, which no database or terminal takes.
             shown = shown_path(path)
-            encoding = getattr(reader, "encoding", "")
-            if encoding == GB18030:
-                note(_read_as_gb18030_note(path))
-            elif (read_as := read_as_note(path, encoding)) is not None:
+            # Read as GBK/GB18030, Big5 or Shift-JIS: said once, with what to do if garbled.
+            read_as = read_as_note(path, getattr(reader, "encoding", ""))
+            if read_as is not None:
                 note(reason_said(read_as))
             stage = ctx.ingestor.detection
             before = dict(stage.skipped) if stage is not None else {}
@@ -1068,7 +1038,7 @@ def replay(
 def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
     from yuqing.runtime.context import open_context
     from yuqing.settings import load_settings
-    from yuqing.sources.files import GB18030, import_encoding, read_as_note, run_origin
+    from yuqing.sources.files import import_encoding, read_as_note, run_origin
     from yuqing.sources.reasons import SourceRefused, shown_path
     from yuqing.sources.replay import Replayer
 
@@ -1099,9 +1069,7 @@ def _replay(file: Path, speed: float, source: str | None, now: bool) -> int:
                 raise typer.Exit(2) from None
             raise
         encoding = import_encoding(file)  # (told when the replayer read it: not again)
-        if encoding == GB18030:
-            note(_read_as_gb18030_note(file, replaying=True))
-        elif (read_as := read_as_note(file, encoding, replaying=True)) is not None:
+        if (read_as := read_as_note(file, encoding, replaying=True)) is not None:
             note(reason_said(read_as))
         if replayer.stray_note:
             note(reason_said(replayer.stray_note))

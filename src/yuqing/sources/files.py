@@ -53,6 +53,10 @@ SUPPORTED_FORMATS = "JSON Lines (.jsonl, .ndjson) or CSV (.csv)"
 # Workbooks of Excel, WPS and LibreOffice: refused saying how to save them as CSV.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ods")
 _SAVE_AS_CSV = 'in Excel choose File → Save As → "CSV UTF-8 (Comma delimited)"'
+# Files compressed with gzip (posts.jsonl.gz) are not read: refused saying to unpack them.
+GZIP_SUFFIXES = (".gz", ".gzip")
+_GZIP_MAGIC = b"\x1f\x8b"
+_UNPACK_GZIP = "decompress it first (with gunzip, or 7-Zip on Windows) and import the file inside"
 
 # A file's encoding as read: UTF-8, or GB18030 (GBK's superset, as feeds are read), or
 # Big5 (Taiwan and Hong Kong; HKSCS as browsers read it, else Windows' CP950) or Shift-JIS
@@ -129,6 +133,17 @@ def open_import(path: Path, default_source: str | None = None, zone: tzinfo = UT
         kind = JsonLinesFile
     elif suffix in CSV_SUFFIXES:
         kind = CsvFile
+    elif suffix in GZIP_SUFFIXES:
+        # Said plainly, not as an unknown format: the posts are inside, one step away.
+        raise FileRefused(
+            path,
+            reason(
+                "file.gzip",
+                f"cannot import a file compressed with gzip ('{suffix}'): {_UNPACK_GZIP}; "
+                f"supported formats are {SUPPORTED_FORMATS}",
+                suffix=suffix,
+            ),
+        )
     elif suffix in SPREADSHEET_SUFFIXES:
         raise FileRefused(
             path,
@@ -206,7 +221,15 @@ def _open_binary(path: Path) -> IO[bytes]:
 
 
 def _workbook_inside(head: bytes) -> Reason | None:
-    """A workbook (or a ZIP archive) given another extension: binary, not text."""
+    """A workbook (or a ZIP archive, or a file compressed with gzip) given another
+    extension: binary, not text."""
+    if head.startswith(_GZIP_MAGIC):
+        # Read as text it was "not UTF-8 ... save it as UTF-8": advice that cannot help.
+        return reason(
+            "file.gzip_inside",
+            "the file is compressed with gzip, not text (was only its extension changed?): "
+            f"{_UNPACK_GZIP}",
+        )
     if head.startswith(b"PK\x03\x04"):
         return reason(
             "file.zip_inside",
@@ -357,15 +380,17 @@ def _save_as_utf8_zh(csv_file: bool, again: str) -> str:
 
 
 def read_as_note(path: Path, encoding: str, *, replaying: bool = False) -> Reason | None:
-    """That a file was read as Big5 or Shift-JIS (``import_encoding``), and what to do if
-    its text comes out garbled, for the command line to tell; None for other encodings
-    (the command line says GB18030's itself)."""
-    if encoding not in OTHER_ENCODINGS:
-        return None
-    name, name_zh = OTHER_ENCODINGS[encoding]
+    """That a file was read in another encoding than UTF-8 (``import_encoding``: GBK/
+    GB18030, Big5 or Shift-JIS), and what to do if its text comes out garbled, for the
+    command line to tell; None for UTF-8."""
     again, again_zh = ("replay", "重新回放") if replaying else ("import", "重新导入")
     again += " it again"
     csv_file = path.suffix.lower() in CSV_SUFFIXES
+    if encoding == GB18030:
+        return _read_as_gb18030(path, csv_file, again, again_zh)
+    if encoding not in OTHER_ENCODINGS:
+        return None
+    name, name_zh = OTHER_ENCODINGS[encoding]
     advice = (
         f"{_SAVE_AS_CSV} and {again}"
         if csv_file
@@ -380,6 +405,30 @@ def read_as_note(path: Path, encoding: str, *, replaying: bool = False) -> Reaso
         encoding=name,
         encoding_zh=name_zh,
         advice_zh=_save_as_utf8_zh(csv_file, again_zh),
+    )
+
+
+def _read_as_gb18030(path: Path, csv_file: bool, again: str, again_zh: str) -> Reason:
+    """``read_as_note`` of a file read as GBK/GB18030: for a CSV file, that Excel saves
+    "CSV" so on Chinese Windows (the file is most likely right); for JSON Lines, that it
+    should be UTF-8."""
+    shown = shown_path(path)
+    if csv_file:
+        return reason(
+            "file.read_as_gb18030_csv",
+            f"{shown}: the file is not UTF-8; it was read as GBK/GB18030 (as Excel saves "
+            f'"CSV" on Chinese Windows); if the posts\' text is garbled, {_SAVE_AS_CSV} and '
+            f"{again}",
+            file=shown,
+            again_zh=again_zh,
+        )
+    return reason(
+        "file.read_as_gb18030_jsonl",
+        f"{shown}: the file is not UTF-8; it was read as GBK/GB18030; JSON Lines files "
+        "should be UTF-8: if the posts' text is garbled, save it as UTF-8 (or have the "
+        f"program that writes it do so) and {again}",
+        file=shown,
+        again_zh=again_zh,
     )
 
 
@@ -806,7 +855,10 @@ class JsonLinesFile:
         except ValueError as exc:  # e.g. an integer beyond Python's digit limit
             detail = str(exc)[:120]
             constant = re.fullmatch(r"(\S+) is not a number JSON allows", detail)
-            if constant is not None:
+            too_long = _number_too_long(exc)
+            if too_long is not None:
+                found = too_long
+            elif constant is not None:
                 found = reason("json.not_a_number", f"malformed JSON: {detail}", name=constant[1])
             else:
                 found = reason("json.malformed_value", f"malformed JSON: {detail}", detail=detail)
@@ -822,6 +874,29 @@ class JsonLinesFile:
         except InvalidRecord as exc:
             return Rejection(location, _refusal(exc))
         return Located(record, location)
+
+
+# Python's words for an integer literal longer than it converts (sys.int_max_str_digits).
+_TOO_MANY_DIGITS = re.compile(
+    r"Exceeds the limit \((\d+) digits\) for integer string conversion: value has (\d+) digits"
+)
+
+
+def _number_too_long(error: ValueError) -> Reason | None:
+    """A line holding an integer of more digits than Python reads (4,300 by default),
+    said as the push says it (``json.number_too_long``), not in Python's words ("use
+    sys.set_int_max_str_digits() to increase the limit"); None for another error."""
+    found = _TOO_MANY_DIGITS.search(str(error))
+    if found is None:
+        return None
+    limit, digits = int(found[1]), int(found[2])
+    return reason(
+        "json.number_too_long",
+        f"unusable JSON: a number of {digits} digits, more than the {limit} digits read: "
+        "check the line (write so long a number as text, in quotes)",
+        digits=digits,
+        limit=limit,
+    )
 
 
 def _refusal(exc: InvalidRecord) -> Reason:

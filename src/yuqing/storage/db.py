@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
 from yuqing.core.reasons import Reason
@@ -65,6 +66,20 @@ _LOCK_TIMEOUT_ZH = (
     "请重试；如果反复出现，请找出占着锁的会话（pg_stat_activity、pg_locks），或调大 "
     "lock_timeout（驱动程序的原话：{detail}）"
 )
+# What to do when no pooled connection came free in time (``storage.pool_timeout``). No
+# setting sizes the pool: PostgreSQL's engine keeps SQLAlchemy's (5 connections, 10 more
+# when busy, 30 s of wait); SQLite's open any number at once, so never wait.
+_POOL_WHAT_TO_DO = (
+    "try again in a moment; if it recurs, see what the database is busy with{where}, and "
+    "have fewer clients or yuqing processes use it at once"
+)
+_POOL_WHAT_TO_DO_ZH = (
+    "请稍后重试；如果反复出现，请查看数据库正忙于什么{where}，并减少同时使用它的客户端或 "
+    "yuqing 进程"
+)
+# Where to see it, on PostgreSQL (a SQLite store names no such view).
+_POOL_WHERE = " (pg_stat_activity shows the statements running and the sessions waiting)"
+_POOL_WHERE_ZH = "（pg_stat_activity 中可以看到正在执行的语句和在等待的会话）"
 # Why a database cannot be used, in Chinese, by the code of the ``StorageError`` (its
 # English is its message, made where it is raised; ``storage_text`` says it in either).
 # "{doing}" is 读取 or 写入; "{detail}" the driver's words (English), never left out.
@@ -196,6 +211,17 @@ _SAID_ZH: dict[str, str] = {
         "PostgreSQL 服务器 {server} 正在启动、关闭或恢复，暂不接受连接：请稍等片刻再重试；"
         "如果一直如此，请查看服务器的日志（驱动程序的原话：{detail}）"
     ),
+    # No connection of the engine's pool came free in time (SQLAlchemy's TimeoutError).
+    "storage.pool_timeout/read": (
+        "无法读取数据库 {url}：yuqing 最多同时打开 {connections} 个到它的连接，而这些连接全都"
+        "被占用，等了 {seconds} 秒也没有空出来（请求或语句执行得很慢，或同时来的请求太多）；"
+        + _POOL_WHAT_TO_DO_ZH
+    ),
+    "storage.pool_timeout/write": (
+        "无法写入数据库 {url}：yuqing 最多同时打开 {connections} 个到它的连接，而这些连接全都"
+        "被占用，等了 {seconds} 秒也没有空出来（请求或语句执行得很慢，或同时来的请求太多）；"
+        "这次要写入的内容没有写入（已存储的内容不会丢失）；" + _POOL_WHAT_TO_DO_ZH
+    ),
     "storage.login_refused": (
         "PostgreSQL 服务器 {server} 拒绝了连接（原因见后面服务器的原话）：请检查 "
         "database_url（{url}）中的用户名、密码和数据库名；服务器的 pg_hba.conf、连接数上限和"
@@ -211,6 +237,7 @@ _SAID_ZH_BY = {
     "storage.connection_lost": "doing",
     "storage.statement_timeout": "doing",
     "storage.lock_timeout": "doing",
+    "storage.pool_timeout": "doing",
 }
 # Why a connection to PostgreSQL was lost (``storage.connection_lost``), in Chinese.
 _LOST_WHY_ZH = {
@@ -258,6 +285,8 @@ def storage_text(error: BaseException, lang: str) -> str:
         values["detail"] = _OS_WORDS_ZH.get(str(values.get("detail")), values.get("detail"))
     if error.code == "storage.unwritable":
         values["blocked"] = _blocked_zh(values)
+    if error.code == "storage.pool_timeout":
+        values["where"] = _POOL_WHERE_ZH if values.get("dialect") == "postgresql" else ""
     try:
         return template.format_map(values)
     except (KeyError, IndexError, ValueError):
@@ -917,6 +946,8 @@ class Database:
                     yield conn
             except DatabaseError as exc:  # locked, full, unreachable, not a database ...
                 raise self._failed("write", exc) from exc
+            except PoolTimeout as exc:  # not a DatabaseError: it was a traceback
+                raise self.pool_timeout("write", self.write_engine, exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -926,6 +957,40 @@ class Database:
         except DatabaseError as exc:
             # Reading writes too: SQLite creates the -shm file of a WAL database on open.
             raise self._failed("read", exc) from exc
+        except PoolTimeout as exc:
+            raise self.pool_timeout("read", self.read_engine, exc) from exc
+
+    def pool_timeout(self, doing: str, engine: Engine, exc: PoolTimeout) -> StorageError:
+        """The ``StorageError`` (``storage.pool_timeout``) of SQLAlchemy's "QueuePool limit
+        of size 5 overflow 10 reached, connection timed out": every connection the engine
+        may open was in use and none came back within its wait. Said with how many there
+        are and how long it waited (the pool's own figures), what it means and what to do,
+        not in SQLAlchemy's words (kept in ``detail`` for the log's readers)."""
+        # Only a QueuePool waits; its limits are read from it (no public accessor has them).
+        pool = engine.pool
+        size = pool.size() if isinstance(pool, QueuePool) else 0
+        overflow = getattr(pool, "_max_overflow", 0)
+        waited = getattr(pool, "_timeout", None)
+        connections = size + max(overflow, 0) if isinstance(overflow, int) else size
+        seconds = f"{waited:g}" if isinstance(waited, int | float) else "?"
+        written = "; nothing of it was written (what is stored already is kept)"
+        where = _POOL_WHERE if self.dialect == "postgresql" else ""
+        return StorageError(
+            f"{self.shown_url}: cannot {'write to' if doing == 'write' else 'read from'} the "
+            f"database: every connection yuqing may open to it at once ({connections}) was "
+            f"in use, and none came free within {seconds} s (requests or statements that "
+            f"take long, or too many at once){written if doing == 'write' else ''}; "
+            + _POOL_WHAT_TO_DO.format(where=where),
+            "storage.pool_timeout",
+            {
+                "url": self.shown_url,
+                "doing": doing,
+                "dialect": self.dialect,
+                "connections": connections,
+                "seconds": seconds,
+                "detail": one_line(str(exc), _DETAIL_CHARS),
+            },
+        )
 
     def _failed(self, doing: str, exc: DatabaseError) -> StorageError:
         """The ``StorageError`` (a ``DiskFull`` for a full disk) of a driver's error: its

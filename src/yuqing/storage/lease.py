@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from yuqing.errors import StorageError
 from yuqing.storage.db import Database
@@ -71,9 +72,13 @@ class DetectionLease:
         return True
 
     def _acquire_advisory(self) -> bool:
-        conn: Any = self._db.write_engine.connect().execution_options(
-            isolation_level="AUTOCOMMIT"  # no transaction left open for the process's life
-        )
+        engine = self._db.write_engine
+        try:
+            conn: Any = engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"  # no transaction left open for the process's life
+            )
+        except PoolTimeout as exc:  # the first call of a push or a search: said, not a 500
+            raise self._db.pool_timeout("write", engine, exc) from exc
         try:
             got = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_PG_KEY})").scalar())
         except DBAPIError as exc:

@@ -701,6 +701,17 @@ _STRINGS: dict[str, dict[str, str]] = {
         "（令牌即服务器上设置的 YUQING_PUSH_TOKEN）",
         "en": "missing or wrong token (Authorization: Bearer <token>)",
     },
+    "api_storage_busy": {
+        "zh": "数据库正忙（连接都被占用，或在等锁），这次请求没有执行：请过几秒后重试，"
+        "已存储的内容没有变化",
+        "en": "the database is busy (every connection taken, or waiting on a lock) and did "
+        "not carry out this request: try again in a few seconds; nothing stored changed",
+    },
+    "api_storage_unavailable": {
+        "zh": "数据库现在无法处理这次请求：请稍后重试；原因记录在服务器的日志中",
+        "en": "the database cannot take this request now; try again later (the server log "
+        "says why)",
+    },
     "api_query_not_utf8": {
         "zh": "查询参数 {name} 经百分号解码后不是 UTF-8 文本：请按 UTF-8 编码后再做百分号编码",
         "en": "query parameter {name} is not UTF-8 text once percent-decoded",

@@ -139,7 +139,10 @@ def test_json_errors_name_the_problem(tmp_path: Path) -> None:
     )
     assert problems[1] == f"{path}:2: malformed JSON: Extra data at column 15"
     assert problems[2] == f"{path}:3: malformed JSON: nested too deeply"
-    assert problems[3].startswith(f"{path}:4: malformed JSON: Exceeds the limit")
+    assert problems[3] == (
+        f"{path}:4: unusable JSON: a number of 5000 digits, more than the 4300 digits read: "
+        "check the line (write so long a number as text, in quotes)"
+    )
 
 
 def test_a_lone_surrogate_escape_rejects_its_line_and_a_pair_or_a_literal_does_not(

@@ -110,4 +110,8 @@ def test_the_note_on_a_file_read_as_big5_says_so_in_both_languages(tmp_path: Pat
         f"{path}：文件不是 UTF-8 编码，已按 Big5（繁体中文）编码读取；如果信息的文字是乱码，"
         "请在 Excel 中选择 文件 → 另存为 → CSV UTF-8（逗号分隔）后重新回放"
     )
-    assert files.read_as_note(path, "gb18030") is None
+    # GBK/GB18030 has a note of its own (tests/unit/sources/test_files_plain_words.py);
+    # UTF-8 has none.
+    gbk = files.read_as_note(path, "gb18030")
+    assert gbk is not None and gbk.code == "file.read_as_gb18030_csv"
+    assert files.read_as_note(path, "utf-8") is None
