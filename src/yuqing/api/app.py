@@ -95,6 +95,44 @@ _MACHINE_PATHS = ("/api/", "/static/", "/healthz", "/openapi.json")
 STORAGE_FAILED = (
     "the database cannot take this request now; try again later (the server log says why)"
 )
+# Storage failures that pass by themselves in seconds (every pooled connection busy, the
+# server's connections all taken, a lock or statement timeout, a server still starting,
+# SQLite's lock held by another writer): a client told "busy" with Retry-After retries
+# soon instead of giving the batch up.
+_STORAGE_BUSY = frozenset(
+    {
+        "storage.pool_timeout",
+        "storage.too_many_connections",
+        "storage.lock_timeout",
+        "storage.statement_timeout",
+        "storage.server_not_ready",
+        "storage.locked",
+    }
+)
+_BUSY_RETRY_SECONDS = 5
+
+
+def storage_refused(exc: StorageError, language: str) -> JSONResponse:
+    """The API's 503 for a storage failure: ``storage.busy`` (with Retry-After) when it
+    passes by itself, else ``storage.unavailable``; the failure's own code in ``params``.
+    The database's words (server, schema, values of a row) stay in the log."""
+    busy = exc.code in _STORAGE_BUSY
+    key = "api_storage_busy" if busy else "api_storage_unavailable"
+    headers = language_headers(language)
+    if busy:
+        headers["Retry-After"] = str(_BUSY_RETRY_SECONDS)
+    return JSONResponse(
+        {
+            "detail": STORAGE_FAILED,
+            "code": "storage.busy" if busy else "storage.unavailable",
+            "params": {"cause": exc.code},
+            "message": in_languages(key)[language],
+        },
+        status_code=503,
+        headers=headers,
+    )
+
+
 # The framework's answers for an address or a method no API route has, by the catalogue's
 # words for them.
 _ROUTING_ERRORS = {(404, "Not Found"): "api_no_route", (405, "Method Not Allowed"): "api_no_method"}
@@ -1490,7 +1528,7 @@ def create_app(
         # of a row: it goes to the log, not to the client.
         log.error("%s %s: %s", request.method, request.url.path, exc)
         if request.url.path.startswith(_MACHINE_PATHS):
-            return JSONResponse({"detail": STORAGE_FAILED}, status_code=503)
+            return storage_refused(exc, page_language(request))
         return error_page(request, 503)
 
     @app.exception_handler(RequestValidationError)
@@ -1871,7 +1909,9 @@ def create_app(
         except (ValueError, RecursionError) as exc:
             # Not UTF-8, not JSON, nested too deeply, an integer of thousands of digits ...
             raise unreadable_push(exc) from None
-        items = parse_push_batch(payload, zone=ctx.settings.display_zone)
+        # A post dated in the future is refused before the ingestor sees it, in the push's
+        # words: the ingestor's own refusal speaks of a file, and it is stored as said.
+        items = parse_push_batch(payload, zone=ctx.settings.display_zone, now=ctx.clock.now())
         started: list[IngestSummary] = []
         try:
             summary = await run_in_threadpool(
@@ -1901,7 +1941,9 @@ def create_app(
             "zoneless": summary.zoneless,
             "rejected": summary.rejected,
             "rejections": [
-                # A post dated in the future: its advice worded for a push, not a file.
+                # A post dated in the future is refused in a push's words above; should the
+                # ingestor's clock still read earlier (the system's clock set back), its
+                # refusal, in a file's words, is answered in the push's all the same.
                 rejection_shown(r.location, future_reworded(r.problem, "record.future_push"), lang)
                 for r in summary.rejections
             ],

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import Connection, or_, select
 
 from yuqing.core.posts import (
+    MAX_AHEAD,
     AuthorKind,
     PostRecord,
     canonical_url,
@@ -28,8 +29,14 @@ from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, StorageError, YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.base import Located, Rejection
-from yuqing.sources.reasons import Reason, entry_where, feed_reason, future_reworded
+from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.reasons import (
+    Reason,
+    entry_where,
+    feed_reason,
+    future_refused,
+    future_reworded,
+)
 from yuqing.sources.rss import (
     DEFAULT_MAX_ENTRIES,
     MAX_HEALTH_NOTE_CHARS,
@@ -172,12 +179,14 @@ def _poll_one(
     if result.items:
         try:
             summary = ctx.ingestor.ingest(
-                result.items,
+                _future_refused(result.items, ctx.clock.now()),
                 origin=shown or source.slug,
                 default_source=source.slug,
                 source_kind="rss",
             )
-            # The ingestor's refusal of a post dated in the future names a file's dates.
+            # Should the ingestor's clock still read earlier than the check's (the
+            # system's clock set back), its refusal, in a file's words, is said in the
+            # feed's all the same (stored as the ingestor said it).
             summary = replace(
                 summary,
                 rejections=[
@@ -251,6 +260,27 @@ def _poll_one(
         too_old=result.too_old,
         rejected_note=rejected_note,
     )
+
+
+def _future_refused(items: list[Item], now: datetime) -> list[Item]:
+    """``items`` with each post dated more than ``MAX_AHEAD`` after ``now`` refused in a
+    feed's words (``record.future_feed``: "check the feed's dates and time zone").
+
+    The ingestor refuses such a post too, but in a file's words ("check the file's
+    dates"), and stores them so in the run's rejections (the poll said the feed's, reworded
+    after): refused here, as a push refuses it (``future_refused``), the stored copy is
+    the feed's. ``now`` is read before the ingestor reads its own, so the ingestor finds
+    no post this check let through."""
+    latest = now + MAX_AHEAD
+    checked: list[Item] = []
+    for item in items:
+        published = item.record.published_at if isinstance(item, Located) else None
+        if published is not None and published > latest:
+            why = future_refused(published, now, "record.future_feed")
+            checked.append(Rejection(item.location, why))
+        else:
+            checked.append(item)
+    return checked
 
 
 # How long `yuqing feeds add` waits for a feed it tries before adding it: someone is

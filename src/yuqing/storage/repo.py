@@ -997,7 +997,11 @@ def set_monitor_active(conn: Connection, name: str, active: bool) -> bool:
 
 def remove_monitor(conn: Connection, name: str) -> bool:
     """Delete the monitor called ``name`` (``find_monitor``) with its matches and counts;
-    False if none."""
+    False if none.
+
+    Its bursts (``occurrences`` naming its id) are kept: history, which the console lists
+    as a removed monitor's. Its id is never given to another monitor (``monitors`` is
+    AUTOINCREMENT on SQLite, migration 0012), which would have taken them as its own."""
     found = find_monitor(conn, name)
     if found is None:
         return False
@@ -1010,10 +1014,32 @@ def remove_monitor(conn: Connection, name: str) -> bool:
 
 
 def monitor_post_counts(conn: Connection) -> dict[int, int]:
-    rows = conn.execute(
+    """How many posts each monitor has matched in all, purged ones included (the console's
+    and ``/api/v1/stats``' "matched", ``monitors list``, a burst's ``monitor_matched``).
+
+    Counted from ``monitor_counts``, the aggregate the retention purge keeps: from
+    ``post_monitors`` alone the total fell at each purge. It is the greater of the two per
+    monitor, which is exact when either table holds every match. ``monitor_counts`` does
+    in every store yuqing wrote: it is in the initial schema (migration 0001) and each
+    match has been added to it in the transaction that adds its ``post_monitors`` row,
+    and only the monitor's removal deletes either (both, so a monitor removed and added
+    again under its name starts from 0, its old id's rows gone). ``post_monitors`` does in
+    a store never purged, so one whose aggregates are short (rows loaded by another tool
+    or by hand) still counts what it holds, as it did before. A paused monitor keeps its
+    count: nothing deletes its rows.
+    """
+    aggregated = conn.execute(
+        select(t.monitor_counts.c.monitor_id, func.sum(t.monitor_counts.c.posts)).group_by(
+            t.monitor_counts.c.monitor_id
+        )
+    )
+    counts = {row[0]: int(row[1] or 0) for row in aggregated}
+    held = conn.execute(
         select(t.post_monitors.c.monitor_id, func.count()).group_by(t.post_monitors.c.monitor_id)
     )
-    return {row[0]: row[1] for row in rows}
+    for monitor_id, n in held:
+        counts[monitor_id] = max(counts.get(monitor_id, 0), n)
+    return counts
 
 
 # -- health, counts and pages ----------------------------------------------------------

@@ -331,6 +331,10 @@ monitors = Table(
     Column("topic", String(200)),
     Column("active", Boolean, nullable=False, default=True),
     _ts("created_at", nullable=False),
+    # A removed monitor's id is never given again (migration 0012): its bursts are kept
+    # (``occurrences.monitor_id``, no foreign key) and came back under the next monitor
+    # that took it. PostgreSQL's sequence never gives one twice; SQLite's rowid did.
+    sqlite_autoincrement=True,
 )
 
 post_monitors = Table(
