@@ -634,6 +634,12 @@ class EventDetector:
             self._maybe_raise(event, post, when, result)
             if event.posts >= event.next_review:
                 self._review(event, post, when, result, touched)
+        if post.tokens or post.keywords:
+            # What the window keeps of a post is what a later join reads (as the saved
+            # state keeps it): its tokens are spent once its terms are taken. Kept, a long
+            # post's tokens held ~150 KB each, and the window grew past a gigabyte under a
+            # flood of 3,000-character posts.
+            recent.post = replace(post, tokens=[], keywords=[])
 
     def _remember_story(self, story: str, terms: Sequence[str]) -> None:
         """Keep the words of a story's first post (a post without words keeps none)."""

@@ -132,7 +132,8 @@ class TermModel:
         self._first_bucket: int | None = None
         self._restart_buckets = HISTORY_RESTART.total_seconds() / self._bucket
         self.daily = DailyProfile()
-        self._keep_cache: dict[str, bool] = {}
+        # token -> the string object kept for it when it is a term, else ""
+        self._keep_cache: dict[str, str] = {}
 
     def _fresh(self, bucket: int) -> list[float]:
         record = [0.0] * (self._recent + 3)
@@ -186,26 +187,35 @@ class TermModel:
 
     def keep(self, token: str) -> bool:
         """Say whether ``token`` is a term (cached: tokens repeat a lot)."""
-        kept = self._keep_cache.get(token)
-        if kept is None:
-            kept = keep_term(token, self._min_latin)
+        return bool(self._canonical(token))
+
+    def _canonical(self, token: str) -> str:
+        """The one string object kept for ``token`` when it is a term, else ""."""
+        found = self._keep_cache.get(token)
+        if found is None:
+            found = token if keep_term(token, self._min_latin) else ""
             if len(self._keep_cache) >= 500_000:
                 self._keep_cache.clear()
-            self._keep_cache[token] = kept
-        return kept
+            self._keep_cache[token] = found
+        return found
 
     def terms_of(self, tokens: Sequence[str]) -> list[str]:
-        """Return the distinct kept terms of a token list, in first-seen order."""
+        """Return the distinct kept terms of a token list, in first-seen order.
+
+        Each term is the one string object first seen for it: what a post's terms go on
+        to (the birth window, the stories' first words, events' counts) then shares one
+        copy of a word, not one per post that said it (a long post's own tokens, ~70 bytes
+        each, held its terms alive and ~15 KB a story)."""
         cache = self._keep_cache
         found: list[str] = []
         seen: set[str] = set()
         for token in tokens:
-            kept = cache.get(token)
-            if kept is None:
-                kept = self.keep(token)
-            if kept and token not in seen:
-                seen.add(token)
-                found.append(token)
+            term = cache.get(token)
+            if term is None:
+                term = self._canonical(token)
+            if term and term not in seen:
+                seen.add(term)
+                found.append(term)
         return found
 
     def observe(self, terms: Iterable[str], when: float) -> None:
