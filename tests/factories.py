@@ -82,3 +82,29 @@ def event_summary(event_id: str, now: datetime, **changes: Any) -> EventSummary:
         merged_from=[],
     )
     return replace(base, **changes)
+
+
+def insert_old_source(conn: Any, slug: str, created_at: datetime) -> int:
+    """A source row as an earlier version created it (a code that is no code now, a twin by
+    case), with its health record; its id."""
+    from sqlalchemy import insert
+
+    from yuqing.storage import schema as t
+
+    source_id: int = conn.execute(
+        insert(t.sources)
+        .values(
+            slug=slug,
+            name=slug,
+            kind="import",
+            category="other",
+            author_kind="unknown",
+            active=True,
+            created_at=created_at,
+        )
+        .returning(t.sources.c.id)
+    ).scalar_one()
+    conn.execute(
+        insert(t.source_health).values(source_id=source_id, consecutive_failures=0, items_total=0)
+    )
+    return source_id

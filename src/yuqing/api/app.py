@@ -6,7 +6,6 @@ import hmac
 import json
 import logging
 import re
-import sys
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -44,6 +43,7 @@ from yuqing.incidents.timeline import entry_sentence
 from yuqing.runtime.context import Context
 from yuqing.runtime.incident_service import incident_service
 from yuqing.runtime.ingest import IngestSummary
+from yuqing.sources.files import too_many_digits
 from yuqing.sources.push import (
     MAX_GZIP_MEMBERS,
     BodyRefused,
@@ -855,10 +855,10 @@ def unreadable_push(error: Exception) -> Said:
     if isinstance(error, RecursionError):
         said = reason("json.too_deep", "malformed JSON: nested too deeply")
         detail = "body is not usable JSON: nested too deeply"
-    elif (digits := _too_many_digits(error)) is not None:
+    elif (too_long := too_many_digits(error)) is not None:
         # Python's own words ("use sys.set_int_max_str_digits() ...") were the message,
         # in Chinese too, cut at 120 characters: say what is wrong with the body instead.
-        limit = sys.get_int_max_str_digits()
+        digits, limit = too_long
         return Said(
             400,
             f"body is not usable JSON: a number of {digits} digits (at most {limit} are read)",
@@ -882,14 +882,6 @@ def unreadable_push(error: Exception) -> Said:
         said.params,
         in_languages("api_push_unusable_json", said=_each_language(said)),
     )
-
-
-def _too_many_digits(error: Exception) -> int | None:
-    """The digits of a JSON integer longer than Python converts, from its ValueError."""
-    if not isinstance(error, ValueError):
-        return None
-    found = re.search(r"integer string conversion: value has (\d+) digits", str(error))
-    return int(found[1]) if found is not None else None
 
 
 def unreadable_gzip(error: BodyRefused) -> Said:

@@ -882,14 +882,21 @@ _TOO_MANY_DIGITS = re.compile(
 )
 
 
+def too_many_digits(error: Exception) -> tuple[int, int] | None:
+    """(digits, limit) of a JSON integer longer than Python converts, from its
+    ValueError (a line of a file, a push's body); None for another error."""
+    found = _TOO_MANY_DIGITS.search(str(error)) if isinstance(error, ValueError) else None
+    return (int(found[2]), int(found[1])) if found is not None else None
+
+
 def _number_too_long(error: ValueError) -> Reason | None:
     """A line holding an integer of more digits than Python reads (4,300 by default),
     said as the push says it (``json.number_too_long``), not in Python's words ("use
     sys.set_int_max_str_digits() to increase the limit"); None for another error."""
-    found = _TOO_MANY_DIGITS.search(str(error))
+    found = too_many_digits(error)
     if found is None:
         return None
-    limit, digits = int(found[1]), int(found[2])
+    digits, limit = found
     return reason(
         "json.number_too_long",
         f"unusable JSON: a number of {digits} digits, more than the {limit} digits read: "

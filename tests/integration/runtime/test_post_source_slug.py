@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, select
-from tests.factories import BASE_TIME, post, write_jsonl
+from sqlalchemy import func, select
+from tests.factories import BASE_TIME, insert_old_source, post, write_jsonl
 from tests.integration.api import test_push_edges as push_tests
 from typer.testing import CliRunner
 
@@ -124,25 +124,7 @@ def test_a_fresh_ingestor_makes_the_same_codes(ctx: Context, tmp_path: Path) -> 
 def _legacy_source(ctx: Context, slug: str) -> int:
     """A source as an earlier version created it, under a code no one could type."""
     with ctx.db.write() as conn:
-        source_id: int = conn.execute(
-            insert(t.sources)
-            .values(
-                slug=slug,
-                name=slug,
-                kind="import",
-                category="other",
-                author_kind="unknown",
-                active=True,
-                created_at=BASE_TIME - timedelta(days=30),
-            )
-            .returning(t.sources.c.id)
-        ).scalar_one()
-        conn.execute(
-            insert(t.source_health).values(
-                source_id=source_id, consecutive_failures=0, items_total=0
-            )
-        )
-    return source_id
+        return insert_old_source(conn, slug, BASE_TIME - timedelta(days=30))
 
 
 def test_a_source_stored_under_the_name_itself_keeps_its_posts(

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from tests.factories import insert_old_source
 from tests.integration.live_app import serving
 from typer.testing import CliRunner
 
@@ -145,25 +146,7 @@ def _twins(ctx: Context) -> tuple[int, int]:
     with ctx.db.write() as conn:
         ids = []
         for slug in ("weibo", "Weibo"):
-            source_id = conn.execute(
-                insert(t.sources)
-                .values(
-                    slug=slug,
-                    name=slug,
-                    kind="import",
-                    category="other",
-                    author_kind="unknown",
-                    active=True,
-                    created_at=AT - timedelta(days=30),
-                )
-                .returning(t.sources.c.id)
-            ).scalar_one()
-            conn.execute(
-                insert(t.source_health).values(
-                    source_id=source_id, consecutive_failures=0, items_total=0
-                )
-            )
-            ids.append(source_id)
+            ids.append(insert_old_source(conn, slug, AT - timedelta(days=30)))
     return ids[0], ids[1]
 
 
