@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Connection, or_, select
@@ -453,7 +454,10 @@ def _stored_resolved(
     the feed's posts with the entry's title or text, as an absolute URL that the id as
     written resolves to against some base ("http://old/site/10086" for "10086"): by one
     of them alone, another entry whose id ends so ("news/10086") could be taken for it,
-    and a new entry never stored. An entry changed in both since is stored once more."""
+    and a new entry never stored. A link under a relative xml:base is found so too, and
+    as the previous version stored it when that base was the feed's own URL (as written
+    within it: see ``_written_within``). An entry changed in both since is stored once
+    more."""
     if not entries:
         return {}
     titles = sorted({item.record.title for item in entries.values() if item.record.title})
@@ -478,21 +482,46 @@ def _stored_resolved(
         written = written_ids[place]
         for external_id, title, stored_hash in rows:
             same = stored_hash == digest or (bool(record.title) and title == record.title)
-            if same and external_id != written and _resolves_to(written, external_id):
+            if not same or external_id == written:
+                continue
+            if _resolves_to(written, external_id) or _written_within(written, external_id):
                 found[place] = external_id
                 break
     return found
 
 
 def _resolves_to(written: str, external_id: str) -> bool:
-    """Whether the relative id ``written`` ("10086", "/news/10086", "?p=12") resolved
-    against some http(s) URL is ``external_id``, ending with it as resolving keeps it."""
-    if not external_id.endswith(written) or len(external_id) <= len(written):
+    """Whether the relative id ``written`` ("10086", "/news/10086", "?p=12", or a link
+    with the feed's relative xml:base in it: "../shared/1.html") resolved against some
+    http(s) URL is ``external_id``, ending with it as resolving keeps it once the ".."
+    that climb out of that URL's folder are left out."""
+    rest, climbs = written, 0
+    while rest.startswith("../"):
+        rest, climbs = rest[3:], climbs + 1
+    if not rest or not external_id.endswith(rest) or len(external_id) <= len(rest):
         return False
-    base = external_id[: len(external_id) - len(written)]
+    base = external_id[: len(external_id) - len(rest)]
     if not base.lower().startswith(("http:", "https:")):
         return False
-    return resolved_uri(base, written) == external_id
+    # A folder as deep as the ".." climb out of: resolved, they leave ``base``.
+    return resolved_uri(base + "_/" * climbs, written) == external_id
+
+
+def _written_within(written: str, external_id: str) -> bool:
+    """Whether ``external_id`` is a link as an earlier version stored it, written relative
+    to an xml:base that then resolved to the feed's own URL ("1.html" under <feed
+    xml:base="/rss/"> read at http://a/rss/), that ``written`` (the link with that base
+    in it, which then starts "/" or "../": "/rss/1.html") ends with, whole segments."""
+    try:
+        relative = not urlsplit(external_id).scheme
+    except ValueError:
+        return False
+    return (
+        relative
+        and written.startswith(("/", "../"))
+        and not external_id.startswith(("/", ".", "?", "#"))
+        and written.endswith("/" + external_id)
+    )
 
 
 def _configured(ctx: Context, name: str) -> Any:

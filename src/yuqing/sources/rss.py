@@ -14,9 +14,9 @@ which the command line says it in Chinese.
 
 An entry is one post, stored once, whatever the feed's URL: the poller stores an entry
 whose id the feed writes relative ("10086"), or one without an id whose link it writes
-relative ("news/1.html"), under that id or link as written (``PollResult.written_ids``),
-not as resolved against a URL that a move of the feed changes (see ``_ID_IS_URI`` and
-``_LINK_AS_WRITTEN``).
+relative ("news/1.html", also under a relative xml:base), under that id or link as
+written (``PollResult.written_ids``), not as resolved against a URL that a move of the
+feed changes (see ``_ID_IS_URI`` and ``_LINK_AS_WRITTEN``).
 """
 
 from __future__ import annotations
@@ -160,6 +160,12 @@ feedparser.registerDateHandler(_parse_china_standard_time)
 # longer known (the poller finds them by what they resolve from, see
 # ``yuqing.runtime.feeds._as_written``).
 _ID_IS_URI = "yuqing_id_is_uri"
+# The base in force where the id was written (the feed's URL, or an xml:base around it,
+# itself resolved against the bases around it): a guid that stands for the entry's link
+# is resolved against it, as feedparser resolved it before ids were left unresolved. The
+# URL the body came from alone passed over a channel's xml:base ("/news/"): the stored
+# link was a page that is not there.
+_ID_BASE = "yuqing_id_base"
 
 
 def _unresolved_ids() -> None:
@@ -173,7 +179,9 @@ def _unresolved_ids() -> None:
     def _start_guid(self: Any, attrs_d: Any) -> None:
         start(self, attrs_d)
         if self.inentry and not self.insource:
-            self._get_context()[_ID_IS_URI] = bool(self.guidislink)
+            context = self._get_context()
+            context[_ID_IS_URI] = bool(self.guidislink)
+            context[_ID_BASE] = self.baseuri
 
     namespace._start_guid = namespace._start_id = _start_guid
     mixin.can_be_relative_uri = relative - {"id"}
@@ -185,13 +193,20 @@ with contextlib.suppress(AttributeError, TypeError):
 # An entry without an id is stored under its link, which feedparser resolves against the
 # URL the body came from ("news/1.html" read at http://a/feed.xml is http://a/news/1.html):
 # a move of the feed made it another link, and the entry was stored again. The link as
-# the feed wrote it, and the base it was resolved against, are recorded in the entry
-# (under this key, as ``(link, base)``); an entry whose link is relative and was resolved
-# against the body's own URL (no xml:base: one that names an absolute URL makes the link
-# the same wherever the feed is) is stored under the link as written, as an entry with a
-# relative id is (``_written_link``). Should feedparser's internals differ, nothing is
-# recorded and such entries are stored under their resolved link, as before.
+# the feed wrote it, the base it was resolved against, and that base as the feed wrote it
+# are recorded in the entry (under this key, as ``(link, base, written base)``); an entry
+# whose link is relative is stored under the link as written, as an entry with a relative
+# id is (``_written_link``), unless an xml:base naming an absolute URL is on the way (it
+# makes the link the same wherever the feed is). Should feedparser's internals differ,
+# nothing is recorded and such entries are stored under their resolved link, as before.
 _LINK_AS_WRITTEN = "yuqing_link_as_written"
+# The base in force at each element, as the feed wrote it: relative to the URL the body
+# came from ("" for that URL itself, "/news/" for <feed xml:base="/news/">, "/news/2026/"
+# within it for <entry xml:base="2026/">), or None once an xml:base names an absolute URL
+# (or one is unreadable). It follows feedparser's own stack of resolved bases, element by
+# element: a relative xml:base is resolved against the feed's URL and then the bases
+# around it (XML Base, RFC 3986), so a link under one changed with the feed's URL too.
+_WRITTEN_BASES = "_yuqing_bases"
 # What feedparser makes of a query in an RSS <link> after resolving it ("&amp;" read as
 # "&"): done to the written link too, so that it is the link the entry's resolved one is.
 _LINK_REFERENCE = re.compile("&([A-Za-z0-9_]+);")
@@ -203,18 +218,41 @@ def _written_links() -> None:
     if "link" not in mixin.can_be_relative_uri:
         return
     resolve, start, end = mixin.resolve_uri, namespace._start_link, namespace._end_link
+    start_tag, end_tag = mixin.unknown_starttag, mixin.unknown_endtag
+
+    def unknown_starttag(self: Any, tag: Any, attrs: Any) -> Any:
+        # As feedparser reads an element's base: xml:base (or base), an empty one none.
+        bases = self.__dict__.setdefault(_WRITTEN_BASES, [])
+        outer = bases[-1] if bases else ""
+        try:
+            named = dict(self._normalize_attributes(attr) for attr in attrs)
+            declared = named.get("xml:base", named.get("base"))
+            own = outer if not declared or outer is None else _composed(outer, declared)
+        except Exception:  # whatever the attributes are, the feed is read as before
+            own = None
+        bases.append(own)
+        return start_tag(self, tag, attrs)
+
+    def unknown_endtag(self: Any, tag: Any) -> Any:
+        try:
+            return end_tag(self, tag)
+        finally:
+            bases = self.__dict__.get(_WRITTEN_BASES)
+            if bases:  # after the element's end handler, which resolves an RSS <link>
+                bases.pop()
 
     def resolve_uri(self: Any, uri: Any) -> Any:
         resolved = resolve(self, uri)
         asked = self.__dict__.get("_yuqing_links")
         if asked is not None:
-            asked.append((uri, self.baseuri))
+            bases = self.__dict__.get(_WRITTEN_BASES)
+            asked.append((uri, self.baseuri, bases[-1] if bases else None))
         return resolved
 
     def recorded(self: Any, call: Any, text: bool) -> None:
         entry = self.inentry and not self.insource and not self.inimage
         before = self._get_context().get("link") if entry else None
-        asked: list[tuple[Any, Any]] = []
+        asked: list[tuple[Any, Any, Any]] = []
         self._yuqing_links = asked
         try:
             call()
@@ -225,10 +263,10 @@ def _written_links() -> None:
         context = self._get_context()
         if context.get("link") in (None, before):
             return
-        link, base = asked[-1]
+        link, base, written_base = asked[-1]
         if isinstance(link, str) and text:
             link = _LINK_REFERENCE.sub(r"&\1", link.replace("&amp;", "&"))
-        context[_LINK_AS_WRITTEN] = (link, base)
+        context[_LINK_AS_WRITTEN] = (link, base, written_base)
 
     def _start_link(self: Any, attrs_d: Any) -> None:
         recorded(self, lambda: start(self, attrs_d), False)
@@ -236,6 +274,8 @@ def _written_links() -> None:
     def _end_link(self: Any) -> None:
         recorded(self, lambda: end(self), True)
 
+    mixin.unknown_starttag = unknown_starttag
+    mixin.unknown_endtag = unknown_endtag
     mixin.resolve_uri = resolve_uri
     namespace._start_link = _start_link
     namespace._end_link = _end_link
@@ -287,8 +327,9 @@ class PollResult:
     # The entries (by their place in ``items``) whose id the feed wrote relative ("10086")
     # and that are given resolved against the feed's URL, and those without an id whose
     # link it wrote relative ("news/1.html"), given under that link resolved against the
-    # URL the body came from: each with its id (or link) as written, which no move of the
-    # feed changes (see ``_ID_IS_URI``, ``_LINK_AS_WRITTEN``). The poller stores an entry
+    # URL the body came from: each with its id (or link) as written, with any relative
+    # xml:base on the way ("/news/2026/1.html"), which no move of the feed changes (see
+    # ``_ID_IS_URI``, ``_LINK_AS_WRITTEN``). The poller stores an entry
     # under that one unless it was stored under one resolved from it already.
     written_ids: dict[int, str] = field(default_factory=dict)
 
@@ -1830,7 +1871,12 @@ def _entry_object(
     feed_base, body_base = bases
     raw_link = entry.get("link")
     if entry.get("guidislink") and isinstance(raw_link, str) and body_base:
-        raw_link = _resolved(body_base, raw_link)  # the guid as the entry's link
+        # The guid as the entry's link, against the base where it was written (an
+        # xml:base around it), else the URL the body came from.
+        id_base = entry.get(_ID_BASE)
+        raw_link = _resolved(
+            id_base if isinstance(id_base, str) and id_base else body_base, raw_link
+        )
     raw_id = entry.get("id")
     if entry.get(_ID_IS_URI) and isinstance(raw_id, str) and raw_id.strip() and feed_base:
         raw_id = _resolved(feed_base, raw_id.strip())
@@ -1880,24 +1926,111 @@ def _written_id(entry: Any) -> str | None:
 
 
 def _written_link(entry: Any, documents: tuple[str, ...]) -> str | None:
-    """The link of an entry without an id as the feed wrote it, when it is relative and
-    was resolved against one of ``documents``, the URL the body came from (no xml:base on
-    the way), so that its resolved form changes when that URL does (see
-    ``_LINK_AS_WRITTEN``)."""
+    """The link of an entry without an id as the feed wrote it, when it is relative, so
+    that its resolved form changes when the URL the body came from (one of ``documents``)
+    does (see ``_LINK_AS_WRITTEN``): as written, when it was resolved against that URL (no
+    xml:base on the way, as earlier versions stored it); with each relative xml:base on
+    the way composed in, when there were some ("2026/1.html" under <feed xml:base="/news/">
+    is "/news/2026/1.html"), and only if that resolves against the URL to the entry's link.
+    """
     raw_id = entry.get("id")
     if isinstance(raw_id, str) and raw_id.strip():
         return None  # the entry is stored under its id, whatever its link
     recorded = entry.get(_LINK_AS_WRITTEN)
-    if not isinstance(recorded, tuple) or len(recorded) != 2:
+    if not isinstance(recorded, tuple) or len(recorded) != 3:
         return None
-    link, base = recorded
-    if not isinstance(link, str) or not link.strip() or base not in documents:
+    link, base, written_base = recorded
+    if not isinstance(link, str) or not link.strip():
         return None
     try:
         relative = not urlsplit(link.strip()).scheme
     except ValueError:
         relative = True
-    return _entry_id(link) if relative else None
+    if not relative:
+        return None
+    if isinstance(written_base, str) and written_base:
+        # A relative xml:base: what the feed wrote is the link within it.
+        composed = _composed(written_base, link.strip())
+        resolved = entry.get("link")
+        if composed and any(_resolved(document, composed) == resolved for document in documents):
+            return _entry_id(composed)
+    # Resolved against the body's URL itself: as written (also, as earlier versions had
+    # it, when an xml:base on the way resolved to that very URL).
+    return _entry_id(link) if base in documents else None
+
+
+def _composed(base: str, reference: str) -> str | None:
+    """``reference`` resolved against ``base``, both relative to the same document (an
+    xml:base and a link within it): one reference relative to that document that
+    resolves as the two do one after the other (RFC 3986, section 5.2.2, with "..": the
+    document's own folders are left to climb). ``None`` when either names a scheme (the
+    result is then the same wherever the document is) or cannot be read."""
+    if not isinstance(base, str) or not isinstance(reference, str):
+        return None
+    try:
+        if urlsplit(base).scheme or urlsplit(reference).scheme:
+            return None
+    except ValueError:
+        return None
+    if not reference:
+        return base  # the base itself, its fragment too (as urljoin has it)
+    host, path, query = _reference_parts(reference)
+    fragment = reference.partition("#")[2] if "#" in reference else None
+    if host is None:
+        host, outer_path, outer_query = _reference_parts(base)
+        if not path:
+            path = outer_path
+            query = outer_query if query is None else query
+        elif path.startswith("/"):
+            path = _without_dots(path)
+        else:
+            merged = "/" if host is not None and not outer_path else outer_path
+            segments = (merged[: merged.rfind("/") + 1] + path).split("/")
+            # Empty segments within dropped, as urljoin drops them when it merges.
+            segments[1:-1] = [segment for segment in segments[1:-1] if segment]
+            path = _without_dots("/".join(segments))
+    if host is None and ":" in path.split("/", 1)[0]:
+        path = "./" + path  # "a:b/c.html" would be read as a scheme
+    composed = ("" if host is None else "//" + host) + path
+    composed += "" if query is None else "?" + query
+    return composed + ("" if fragment is None else "#" + fragment)
+
+
+def _reference_parts(reference: str) -> tuple[str | None, str, str | None]:
+    """A relative reference's host (``None`` for none), path and query (``None`` for no
+    "?"), its fragment left out."""
+    rest = reference.partition("#")[0]
+    rest, _, query = rest.partition("?")
+    host = None
+    if rest.startswith("//"):
+        end = rest.find("/", 2)
+        host, rest = (rest[2:], "") if end < 0 else (rest[2:end], rest[end:])
+    return host, rest, query or None  # an empty query is none, as urljoin reads it
+
+
+def _without_dots(path: str) -> str:
+    """``path`` without "." and "x/.." segments (RFC 3986's remove_dot_segments); a
+    relative one keeps the ".." that climb out of it, "../../top/" staying what it is."""
+    rooted = path.startswith("/")
+    segments = path[1:].split("/") if rooted else path.split("/")
+    kept: list[str] = []
+    climbs = 0
+    for place, segment in enumerate(segments):
+        last = place == len(segments) - 1
+        if segment in (".", ".."):
+            if segment == "..":
+                if kept:
+                    kept.pop()
+                elif not rooted:
+                    climbs += 1
+            if last:
+                kept.append("")  # "a/.." is the folder "a" is in, not the document
+            continue
+        kept.append(segment)
+    if rooted:
+        return "/" + "/".join(kept)
+    joined = "../" * climbs + "/".join(kept)
+    return joined or ("./" if path else "")
 
 
 def _language_tag(value: str) -> str | None:
