@@ -139,6 +139,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "There is no incident numbered “{id}”: check the number, or look for it "
         "among all incidents.",
     },
+    # The same, asked with a number of blanks only (a link cut short).
+    "error_no_incident_blank": {
+        "zh": "链接中没有舆情事件编号（可能不完整）：请在全部舆情事件中查找。",
+        "en": "The link names no incident number (it may be incomplete): look for the "
+        "incident among all incidents.",
+    },
     "error_no_event": {
         "zh": "没有这个检测事件：链接可能不完整，请在总览的检测事件中查找。",
         "en": "There is no such detected event: the link may be incomplete; look for it "
