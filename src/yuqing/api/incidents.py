@@ -93,7 +93,7 @@ from yuqing.runtime.incident_service import (
 from yuqing.runtime.notify_store import AckTokens
 from yuqing.storage import incident_repo
 from yuqing.storage.incident_repo import decode_signals, encode_proposal, encode_signals
-from yuqing.web.i18n import in_languages, level_name, pick_language, translator
+from yuqing.web.i18n import in_languages, level_name, pick_language, translator, zone_label
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -986,15 +986,23 @@ _PAGE = Environment(autoescape=True).from_string(
 <html lang="{{ 'zh-CN' if zh else 'en' }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{{ heading }}</title>
+<title>{{ heading }} · {{ _('title') }}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}
 .box{border:1px solid #ccc;border-radius:6px;padding:1rem;white-space:pre-wrap}
 button{font-size:1.1rem;padding:.6rem 1.4rem}.ok{color:#0a7a2f}.warn{color:#b35c00}
-nav{float:right}.sent{color:#555;margin-bottom:.3rem}</style>
+header{display:flex;flex-wrap:wrap;gap:.3rem 1.5rem;justify-content:space-between;
+align-items:baseline;border-bottom:3px solid #b42318;padding-bottom:.4rem}
+.site{font-weight:600;color:inherit;text-decoration:none}
+.sent,.zone{color:#555}.sent{margin-bottom:.3rem}</style>
 </head><body>
+{#- The desk's name and the other language, as the console's pages head theirs (the
+    page's own heading stays its one h1). #}
+<header><a class="site" href="/?lang={{ 'zh' if zh else 'en' }}">{{ _('title') }}</a>
 {% if switch_href %}<nav><a href="{{ switch_href }}" lang="{{ 'en' if zh else 'zh-CN' }}">{{
-  'EN' if zh else '中文' }}</a></nav>{% endif %}
+  _('switch_language') }}</a></nav>{% endif %}</header>
 <h1>{{ heading }}</h1>
+{#- The zone the times below are in, as the console's pages say theirs. #}
+{% if times %}<p class="zone" id="page-times">{{ times }}</p>{% endif %}
 {% if unknown %}
 <p>{{ unknown }}</p>
 {% else %}
@@ -1398,9 +1406,15 @@ def build_router(ctx: Context) -> APIRouter:
         if incident is not None and sent_at is not None:
             changed = _changed_since(incident, sent_level, sent_at, zh)
         when = _local(sent_at, zone)
+        language = "zh" if zh else "en"
         html = _PAGE.render(
             zh=zh,
+            _=translator(language),
             heading="确认收到通知" if zh else "Acknowledge a notification",
+            # Its times are the deployment's zone's (display_timezone), named as the
+            # console names it ("时间均为北京时间（UTC+08:00）"): a bare time was read as
+            # the reader's own clock.
+            times=translator(language)("page_times").format(zone=_zone_named(language)),
             switch_href=f"?lang={'en' if zh else 'zh'}",
             incident_title=None if title is None else _line(title, _LINE_SHOWN["title"]),
             incident_href=href,
@@ -1413,6 +1427,12 @@ def build_router(ctx: Context) -> APIRouter:
             first=first,
         )
         return _vary(HTMLResponse(html))
+
+    def _zone_named(language: str) -> str:
+        # The offset now, as the console's pages say it (app.utc_offset; not imported:
+        # the app imports this module).
+        raw = utc(now()).astimezone(zone).strftime("%z")
+        return zone_label(ctx.settings.display_timezone, f"{raw[:3]}:{raw[3:]}", language)
 
     def _sent(svc: IncidentService, token: str) -> tuple[datetime | None, str | None]:
         """When the link's notice was written, and the incident's level then."""
@@ -1447,6 +1467,7 @@ def build_router(ctx: Context) -> APIRouter:
             HTMLResponse(
                 _PAGE.render(
                     zh=zh,
+                    _=translator("zh" if zh else "en"),
                     heading=heading,
                     unknown=text,
                     switch_href=f"?lang={'en' if zh else 'zh'}",
