@@ -395,21 +395,27 @@ def sources_with_health(
 
 
 def source_state(info: repo.SourceInfo, health: Any, failures: int) -> str:
-    """``ok``, ``failing``, ``not_polled`` or ``paused``, as `yuqing feeds list` says.
+    """``ok``, ``failing``, ``not_polled``, ``no_posts`` or ``paused``, as `yuqing feeds
+    list` says for feeds.
 
-    ``not_polled``: a feed added without its trial fetch (``feeds add --no-check``) and
-    not polled since. Nothing is known of it yet, least of all that it is fine; the
-    console showed it as a healthy one. An imported or pushed source is never polled, by
-    design: it is ``ok``.
+    ``ok`` needs a success on record: silence is not health. ``not_polled``: a feed
+    added without its trial fetch (``feeds add --no-check``) and not polled since.
+    ``no_posts``: an imported, pushed or replayed source is never polled, by design, and
+    its success is a post stored (``repo.bump_source_items``); one that has never
+    delivered a post is not known to work (the demo's news sites at its start were
+    shown as healthy). A feed that answers a poll is ``ok`` even when it has brought
+    nothing yet: the poll is its success, its collector is proven to work, and the
+    table's posts (0) say what it brought; it is not mistaken for a silent one.
     """
     if not info.active:
         return "paused"
     if failures > 0:
         return "failing"
-    if info.kind == "rss" and (
-        health is None or (health.last_success_at is None and health.last_error_at is None)
-    ):
-        return "not_polled"
+    never = health is None or (health.last_success_at is None and health.last_error_at is None)
+    if info.kind == "rss":
+        return "not_polled" if never else "ok"
+    if health is None or health.last_success_at is None:
+        return "no_posts"
     return "ok"
 
 

@@ -83,6 +83,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     "source_failing": {"zh": "抓取失败", "en": "Failing"},
     # Added with `feeds add --no-check` and not polled since: nothing known of it yet.
     "source_not_polled": {"zh": "尚未抓取", "en": "Not polled yet"},
+    # An imported, pushed or replayed source that has never stored a post: nothing shows
+    # it works (api.app.source_state), so not "OK"; a feed never read is "Not polled yet".
+    "source_no_posts": {"zh": "尚无信息", "en": "No posts yet"},
     # A feed paused with `yuqing feeds pause`: not polled, neither ok nor failing.
     "source_paused": {"zh": "已暂停", "en": "Paused"},
     "last_error": {"zh": "最近错误", "en": "Last error"},

@@ -314,7 +314,9 @@ def test_a_deadline_done_late_is_said_so_and_not_in_red(ctx: Context, late: dict
 def test_the_english_sources_table_speaks_words(ctx: Context) -> None:
     with ctx.db.write() as conn:
         repo.ensure_source(conn, "city", now=NOW, category="local_media")
-        repo.ensure_source(conn, "town", now=NOW, category="forum")
+        town = repo.ensure_source(conn, "town", now=NOW, category="forum")
+        # Delivered once: "OK" (a source that never delivered a post is "No posts yet").
+        repo.bump_source_items(conn, {town.id: 1}, NOW)
         conn.execute(
             text(
                 "UPDATE source_health SET consecutive_failures = 2, last_error = :e WHERE "
