@@ -24,7 +24,14 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yuqing.api.incidents import Said, build_router, given_shown, language_headers, said_answer
+from yuqing.api.incidents import (
+    Said,
+    build_router,
+    given_shown,
+    language_headers,
+    said_answer,
+    utc_offset,
+)
 from yuqing.core.clock import EARLIEST, LATEST, utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import (
@@ -52,7 +59,7 @@ from yuqing.sources.push import (
     parse_push_batch,
     source_refused,
 )
-from yuqing.sources.reasons import future_reworded, reason_text, record_reason
+from yuqing.sources.reasons import reason_text, record_reason
 from yuqing.sources.rss import display_url
 from yuqing.storage import console_queries, event_repo, incident_repo, repo
 from yuqing.storage.full import DiskFull
@@ -300,12 +307,6 @@ def demo_played_out(
     if utc(now) < utc(end):
         return None
     return {"start": (fmt(DEFAULT_START) or "")[:16], "end": (fmt(end) or "")[:16]}
-
-
-def utc_offset(ctx: Context, moment: datetime) -> str:
-    """The display zone's offset from UTC at ``moment``, as ``+08:00``."""
-    raw = moment.astimezone(ctx.settings.display_zone).strftime("%z")
-    return f"{raw[:3]}:{raw[3:]}"
 
 
 def utc_iso(moment: datetime | None) -> str | None:
@@ -1907,9 +1908,7 @@ def create_app(
         except (ValueError, RecursionError) as exc:
             # Not UTF-8, not JSON, nested too deeply, an integer of thousands of digits ...
             raise unreadable_push(exc) from None
-        # A post dated in the future is refused before the ingestor sees it, in the push's
-        # words: the ingestor's own refusal speaks of a file, and it is stored as said.
-        items = parse_push_batch(payload, zone=ctx.settings.display_zone, now=ctx.clock.now())
+        items = parse_push_batch(payload, zone=ctx.settings.display_zone)
         started: list[IngestSummary] = []
         try:
             summary = await run_in_threadpool(
@@ -1939,11 +1938,7 @@ def create_app(
             "zoneless": summary.zoneless,
             "rejected": summary.rejected,
             "rejections": [
-                # A post dated in the future is refused in a push's words above; should the
-                # ingestor's clock still read earlier (the system's clock set back), its
-                # refusal, in a file's words, is answered in the push's all the same.
-                rejection_shown(r.location, future_reworded(r.problem, "record.future_push"), lang)
-                for r in summary.rejections
+                rejection_shown(r.location, r.problem, lang) for r in summary.rejections
             ],
         }
         return JSONResponse(

@@ -621,6 +621,12 @@ def refusal_answer(refused: Refused, request: Request) -> JSONResponse:
     return JSONResponse(content, status_code=refused.status_code, headers=headers)
 
 
+def utc_offset(ctx: Context, moment: datetime) -> str:
+    """The display zone's offset from UTC at ``moment``, as ``+08:00``."""
+    raw = moment.astimezone(ctx.settings.display_zone).strftime("%z")
+    return f"{raw[:3]}:{raw[3:]}"
+
+
 def language_headers(lang: str) -> dict[str, str]:
     """The headers of an answer said in ``lang``, which the request's Accept-Language may
     have chosen (a cache keeps one answer per language)."""
@@ -1429,10 +1435,9 @@ def build_router(ctx: Context) -> APIRouter:
         return _vary(HTMLResponse(html))
 
     def _zone_named(language: str) -> str:
-        # The offset now, as the console's pages say it (app.utc_offset; not imported:
-        # the app imports this module).
-        raw = utc(now()).astimezone(zone).strftime("%z")
-        return zone_label(ctx.settings.display_timezone, f"{raw[:3]}:{raw[3:]}", language)
+        # The offset now, as the console's pages say it.
+        offset = utc_offset(ctx, utc(now()))
+        return zone_label(ctx.settings.display_timezone, offset, language)
 
     def _sent(svc: IncidentService, token: str) -> tuple[datetime | None, str | None]:
         """When the link's notice was written, and the incident's level then."""

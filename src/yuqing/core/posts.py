@@ -596,13 +596,27 @@ def _time_hint(text: str) -> Reason | str:
 MAX_AHEAD = timedelta(days=1)
 
 
-def future_reason(published: datetime, now: datetime) -> Reason:
-    """Why a post dated more than ``MAX_AHEAD`` after ``now`` is refused (``record.future``)."""
+# What to check about a post dated in the future, by where it came from (the ingestor's
+# ``source_kind``): a file's dates, a feed's, or the clock of the system pushing it.
+_FUTURE_REFUSALS = {
+    "rss": ("record.future_feed", "check the feed's dates and time zone"),
+    "push": (
+        "record.future_push",
+        "check the clock of the system sending the posts, and the time's zone",
+    ),
+}
+_FUTURE_FROM_A_FILE = ("record.future", "check the file's dates and time zone")
+
+
+def future_reason(published: datetime, now: datetime, source_kind: str = "import") -> Reason:
+    """Why a post dated more than ``MAX_AHEAD`` after ``now`` is refused, in the words of
+    where it came from: ``record.future`` for a file (import, replay),
+    ``record.future_feed`` for a feed, ``record.future_push`` for a push."""
+    code, advice = _FUTURE_REFUSALS.get(source_kind, _FUTURE_FROM_A_FILE)
     days = (published - now).total_seconds() / 86400
     return reason(
-        "record.future",
-        f"published_at {published.isoformat()} is {days:,.1f} days after now "
-        "(check the file's dates and time zone)",
+        code,
+        f"published_at {published.isoformat()} is {days:,.1f} days after now ({advice})",
         time=published.isoformat(),
         days=f"{days:,.1f}",
     )

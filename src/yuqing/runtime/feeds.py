@@ -18,7 +18,6 @@ import httpx
 from sqlalchemy import Connection, or_, select
 
 from yuqing.core.posts import (
-    MAX_AHEAD,
     AuthorKind,
     PostRecord,
     canonical_url,
@@ -30,13 +29,11 @@ from yuqing.core.shown import one_line
 from yuqing.errors import NotFound, StorageError, YuqingError
 from yuqing.runtime.context import Context
 from yuqing.runtime.ingest import IngestSummary
-from yuqing.sources.base import Item, Located, Rejection
+from yuqing.sources.base import Located, Rejection
 from yuqing.sources.reasons import (
     Reason,
     entry_where,
     feed_reason,
-    future_refused,
-    future_reworded,
 )
 from yuqing.sources.rss import (
     DEFAULT_MAX_ENTRIES,
@@ -180,20 +177,10 @@ def _poll_one(
     if result.items:
         try:
             summary = ctx.ingestor.ingest(
-                _future_refused(result.items, ctx.clock.now()),
+                result.items,
                 origin=shown or source.slug,
                 default_source=source.slug,
                 source_kind="rss",
-            )
-            # Should the ingestor's clock still read earlier than the check's (the
-            # system's clock set back), its refusal, in a file's words, is said in the
-            # feed's all the same (stored as the ingestor said it).
-            summary = replace(
-                summary,
-                rejections=[
-                    replace(r, problem=future_reworded(r.problem, "record.future_feed"))
-                    for r in summary.rejections
-                ],
             )
         except YuqingError as exc:
             # This feed's items could not be stored: its health says so and it backs
@@ -261,27 +248,6 @@ def _poll_one(
         too_old=result.too_old,
         rejected_note=rejected_note,
     )
-
-
-def _future_refused(items: list[Item], now: datetime) -> list[Item]:
-    """``items`` with each post dated more than ``MAX_AHEAD`` after ``now`` refused in a
-    feed's words (``record.future_feed``: "check the feed's dates and time zone").
-
-    The ingestor refuses such a post too, but in a file's words ("check the file's
-    dates"), and stores them so in the run's rejections (the poll said the feed's, reworded
-    after): refused here, as a push refuses it (``future_refused``), the stored copy is
-    the feed's. ``now`` is read before the ingestor reads its own, so the ingestor finds
-    no post this check let through."""
-    latest = now + MAX_AHEAD
-    checked: list[Item] = []
-    for item in items:
-        published = item.record.published_at if isinstance(item, Located) else None
-        if published is not None and published > latest:
-            why = future_refused(published, now, "record.future_feed")
-            checked.append(Rejection(item.location, why))
-        else:
-            checked.append(item)
-    return checked
 
 
 # How long `yuqing feeds add` waits for a feed it tries before adding it: someone is

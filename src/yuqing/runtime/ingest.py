@@ -619,7 +619,8 @@ class Ingestor:
             published = item.record.published_at
             if published is not None and published > latest:
                 # Stored, it would never be purged and would hold the dedup window open.
-                rejections.append(Rejection(item.location, future_reason(published, now)))
+                why = future_reason(published, now, source_kind)
+                rejections.append(Rejection(item.location, why))
                 continue
             if item.record.zoneless_time:
                 zoneless.append(item.location)

@@ -17,11 +17,10 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 
 from yuqing.core.posts import (
     LONE_SURROGATE,
-    MAX_AHEAD,
     MAX_RECORD_BYTES,
     json_type,
     lone_surrogate_at,
@@ -31,7 +30,6 @@ from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import one_line
 from yuqing.errors import InvalidRecord
 from yuqing.sources.base import Item, Located, Rejection
-from yuqing.sources.reasons import future_refused
 
 MAX_PUSH_ITEMS = 1000
 BODY = "body"
@@ -135,13 +133,10 @@ def parse_push_batch(
     max_items: int = MAX_PUSH_ITEMS,
     default_source: str | None = None,
     zone: tzinfo = UTC,
-    now: datetime | None = None,
 ) -> list[Item]:
     """Validate a decoded push body; one item (``Located`` or ``Rejection``) per post.
 
     A ``published_at`` without a zone is read in ``zone`` (the API gives the deployment's).
-    With ``now`` (the API gives its clock's), a post dated more than ``MAX_AHEAD`` after
-    it is refused here, in the push's words (``record.future_push``, ``future_refused``).
     """
     if isinstance(payload, Mapping):
         # In any case, as the post fields are (``Posts`` from a script of another language).
@@ -166,12 +161,10 @@ def parse_push_batch(
     if len(posts) > max_items:
         said = f"too many posts: {len(posts):,} in one request; the limit is {max_items:,}"
         return [Rejection(BODY, reason("push.too_many", said, count=len(posts), limit=max_items))]
-    return [_parse_item(index, obj, default_source, zone, now) for index, obj in enumerate(posts)]
+    return [_parse_item(index, obj, default_source, zone) for index, obj in enumerate(posts)]
 
 
-def _parse_item(
-    index: int, obj: object, default_source: str | None, zone: tzinfo, now: datetime | None
-) -> Item:
+def _parse_item(index: int, obj: object, default_source: str | None, zone: tzinfo) -> Item:
     location = f"item {index}"
     if (where := lone_surrogate_at(obj)) is not None:
         said = f"{where}: {LONE_SURROGATE}"
@@ -188,13 +181,6 @@ def _parse_item(
     except InvalidRecord as exc:
         # core.posts' refusals are Reasons already (str() of a RecordRefused).
         return Rejection(location, getattr(exc, "reason", None) or str(exc))
-    published = record.published_at
-    if now is not None and published is not None and published > now + MAX_AHEAD:
-        # The ingestor refuses it too, but in an import's words ("check the file's dates"),
-        # and it stores them so in the run's rejections before the API could reword its
-        # answer: refused here, the stored copy says what the answer says. The ingestor's
-        # own clock reading comes later, so it finds no post this check let through.
-        return Rejection(location, future_refused(published, now, "record.future_push"))
     return Located(record, location)
 
 

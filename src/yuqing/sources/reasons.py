@@ -20,13 +20,11 @@ import json
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from yuqing.core.posts import future_reason
 from yuqing.core.reasons import Reason, reason
 from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
 from yuqing.errors import SourceError
@@ -43,8 +41,6 @@ __all__ = [
     "feed_problem",
     "feed_reason",
     "feed_text",
-    "future_refused",
-    "future_reworded",
     "reason",
     "reason_text",
     "record_reason",
@@ -575,38 +571,6 @@ def record_reason(message: str) -> Reason:
             params = {k: v for k, v in found.groupdict().items() if v is not None}
             return Reason(message, code, params)
     return Reason(message, "record.invalid")
-
-
-# The advice of a post dated in the future, by where the post came from: the ingestor's
-# own (``record.future``) names a file, which a feed or a push does not have.
-_FUTURE_ADVICE = {
-    "record.future_feed": "check the feed's dates and time zone",
-    "record.future_push": "check the clock of the system sending the posts, and the time's zone",
-}
-
-
-def future_reworded(problem: str, code: str) -> str:
-    """``problem`` worded for a feed (``record.future_feed``) or a push
-    (``record.future_push``) when it is the ingestor's refusal of a post dated in the
-    future (``record.future``); any other problem unchanged."""
-    found = record_reason(problem)
-    if found.code != "record.future":
-        return problem
-    time, days = str(found.params.get("time")), str(found.params.get("days"))
-    said = f"published_at {time} is {days} days after now ({_FUTURE_ADVICE[code]})"
-    return Reason(said, code, {"time": time, "days": days})
-
-
-def future_refused(published: datetime, now: datetime, code: str) -> str:
-    """Why a post dated more than ``MAX_AHEAD`` after ``now`` is refused, in the words of
-    where it came from: a push (``record.future_push``) or a feed (``record.future_feed``).
-
-    The ingestor refuses such a post too, but in a file's words ("check the file's dates",
-    ``record.future``), and stores them so in the run's rejections: a push or a feed
-    refuses it first, with the ingestor's rule (``published > now + MAX_AHEAD``) and a
-    reading of the same clock taken before the ingestor's, so the stored copy has its own
-    words, and the same time and days as the ingestor's would have."""
-    return future_reworded(future_reason(published, now), code)
 
 
 def _said(value: Any, lang: str) -> str:

@@ -3,7 +3,7 @@ words, as the poll says them.
 
 The poll said "check the feed's dates and time zone", but the copy kept in the run's
 rejections was the ingestor's, told to "check the file's dates": a feed has no file. The
-entries are refused before the ingestor sees them, as a push's are, and stored so. Through
+ingestor now words the refusal by where the post came from, and stores it so. Through
 the real command, a real SQLite store and the feed server on 127.0.0.1 of
 ``test_cli_feeds_review14``.
 """
