@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from yuqing.api.events import build_events_router
 from yuqing.api.incidents import (
     Said,
     build_router,
@@ -1165,9 +1166,394 @@ def following_shown(rows: Sequence[Any], lang: str) -> list[dict[str, Any]]:
     ]
 
 
+# -- an event's situation on its page: volume, spread, severity cues, main topics ------
+# What the page draws and lists of an event's stored summary (event_repo.summary_json)
+# and of its posts (storage.event_views). Every part reads the summary whatever its shape
+# (an earlier version's lacks ``outlets``; a hand edit may hold anything): a part that
+# cannot be read is left out or says "—", never a 500.
+
+# The bars of an event's volume curve: its 10-minute bins, several to a bar when the
+# event is longer than a day (a two-week curve holds 2,016 of them).
+MAX_CURVE_BARS = 144
+# The points of a stored curve read, the newest (detection keeps 2,016 and prunes past
+# a quarter more).
+MAX_CURVE_POINTS = 2600
+# The source categories and places an event's page lists.
+MAX_CATEGORIES_SHOWN = 12
+MAX_PLACES_SHOWN = 10
+MAX_PLACE_SHOWN = 100
+# The cue kinds listed (the known seven and a few a hand edit may add), and the posts
+# quoted under each, the largest figure first.
+MAX_CUE_KINDS_SHOWN = 10
+MAX_CUE_POSTS_SHOWN = 5
+# A cue's matched words as stored (runtime.detect.cue_dict keeps 60 characters).
+MAX_CUE_TEXT_SHOWN = 60
+# The cues of one post decoded (the detector weighs its first ten).
+MAX_CUES_OF_POST = 20
+
+
+def _summary_mapping(summary: object) -> Mapping[str, Any]:
+    """An event's stored summary as a mapping, or an empty one (not JSON, not an object)."""
+    return summary if isinstance(summary, Mapping) else {}
+
+
+def _count(value: object) -> int | None:
+    """A stored count: a whole number of 0 or more, else None."""
+    n = whole_number(value)
+    return n if n is not None and n >= 0 else None
+
+
+def _moment(value: object) -> datetime | None:
+    """A stored ISO time, aware (a naive one taken as UTC), or None when it is not one or
+    lies outside 1900-9000 (near the calendar's ends a bar's time overflows)."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = utc(datetime.fromisoformat(value))
+    except (ValueError, OverflowError):
+        return None
+    return moment if EARLIEST <= moment <= LATEST else None
+
+
+def _pairs(value: object, limit: int) -> list[tuple[str, int]]:
+    """A stored list of [name, count] pairs (``places``, ``cues``), the well-formed ones,
+    at most ``limit``."""
+    if not isinstance(value, list):
+        return []
+    found = []
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):
+            n = _count(item[1])
+            if n is not None and item[0].strip():
+                found.append((item[0], n))
+                if len(found) >= limit:
+                    break
+    return found
+
+
+def curve_shown(
+    summary: Mapping[str, Any],
+    rules: DetectionConfig,
+    fmt: Callable[[datetime | None], str | None],
+    lang: str,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """An event's posts per time bin as the overview draws its posts per minute, with
+    the span of a bar, the first and last bars' times, the peak, and the growth rate said
+    in words with its window. None when the summary holds no readable curve."""
+    import math
+    from itertools import pairwise
+
+    raw = summary.get("curve")
+    points: list[tuple[datetime, int]] = []
+    if isinstance(raw, list):
+        for item in raw[-MAX_CURVE_POINTS:]:
+            if isinstance(item, list | tuple) and len(item) == 2:
+                at, n = _moment(item[0]), _count(item[1])
+                if at is not None and n is not None:
+                    points.append((at, n))
+    if not points:
+        return None
+    points.sort(key=lambda p: p[0])
+    start, end = points[0][0], points[-1][0]
+    # The bins' width: detection's, or what the stored times are spaced by (a curve made
+    # under other rules), a minute at least.
+    step = max(int(rules.bin_size.total_seconds()), 60)
+    for (a, _), (b, _) in pairwise(points):
+        gap = int((b - a).total_seconds())
+        if gap > 0:
+            step = math.gcd(step, gap)
+    step = max(step, 60)
+    bins = int((end - start).total_seconds()) // step + 1
+    width = step * -(-bins // MAX_CURVE_BARS)
+    counts = [0] * (int((end - start).total_seconds()) // width + 1)
+    for at, n in points:
+        counts[int((at - start).total_seconds()) // width] += n
+    span = timedelta(seconds=width)
+    bars, top = _bars(
+        [{"posts": n, "minute": (fmt(start + i * span) or "")[:16]} for i, n in enumerate(counts)]
+    )
+    say = translator(lang)
+    last_start = start + (len(counts) - 1) * span
+    growth = None
+    rate = summary.get("growth_rate")
+    as_of = _moment(summary.get("as_of"))
+    if (
+        isinstance(rate, int | float)
+        and not isinstance(rate, bool)
+        and math.isfinite(rate)
+        and rate >= 0
+    ):
+        window = duration_words(rules.alert_window, lang)
+        shown = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+        growth = say("curve_growth").format(
+            at=(fmt(as_of) or "")[:16] if as_of else "—", window=window, rate=shown
+        )
+    return {
+        "bars": bars,
+        "peak": top,
+        "bar_span": duration_words(span, lang),
+        "from": (fmt(start) or "")[:16],
+        "to": (fmt(last_start) or "")[:16],
+        # The last bar still filling (an event getting posts now): drawn pale, as the
+        # overview's minute under way, not read as the volume falling off.
+        "partial": utc(now) < utc(last_start + span),
+        "growth": growth,
+    }
+
+
+def spread_shown(summary: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """How far an event has spread: its distinct sources, its posts and distinct outlets
+    per source category (the known ones in their order, then others, most posts first),
+    and the places it names with their counts. ``outlets`` is None when the summary
+    (an earlier version's) does not hold them."""
+    say = translator(lang)
+
+    def per_category(value: object) -> dict[str, int] | None:
+        if not isinstance(value, Mapping):
+            return None
+        return {
+            str(k): n
+            for k, v in value.items()
+            if isinstance(k, str) and (n := _count(v)) is not None
+        }
+
+    posts = per_category(summary.get("categories")) or {}
+    outlets = per_category(summary.get("outlets"))
+    order = [c.value for c in SourceCategory]
+    names = sorted(
+        set(posts) | set(outlets or {}),
+        key=lambda c: (
+            order.index(c) if c in order else len(order),
+            -posts.get(c, 0),
+            c,
+        ),
+    )
+    rows = [
+        {
+            "category": say(c) if c in CATEGORIES else clip(c, MAX_CODE_SHOWN),
+            "posts": posts.get(c),
+            "outlets": None if outlets is None else outlets.get(c),
+        }
+        for c in names[:MAX_CATEGORIES_SHOWN]
+    ]
+    places = [
+        {"name": clip(name, MAX_PLACE_SHOWN), "n": n}
+        for name, n in _pairs(summary.get("places"), MAX_PLACES_SHOWN)
+    ]
+    return {
+        "sources": _count(summary.get("sources")),
+        "categories": rows,
+        "outlets_known": outlets is not None,
+        "places": places,
+    }
+
+
+def _post_cues(stored: object) -> list[Any]:
+    """A post's stored cues (``runtime.detect.cue_dict``) as severity cues: the
+    well-formed ones; none when the text is not JSON or not a list."""
+    from yuqing.textproc.severity import MAX_COUNT, SeverityCue
+
+    try:
+        items = json.loads(stored) if isinstance(stored, str) else stored
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(items, list):
+        return []
+    cues = []
+    for item in items[:MAX_CUES_OF_POST]:
+        if not isinstance(item, Mapping) or not isinstance(item.get("kind"), str):
+            continue
+        value = _count(item.get("value"))
+        text = item.get("text")
+        cues.append(
+            SeverityCue(
+                kind=item["kind"],
+                value=value if value is not None and value <= MAX_COUNT else None,
+                approximate=item.get("approximate") is True,
+                text=text if isinstance(text, str) else "",
+            )
+        )
+    return cues
+
+
+def cues_shown(
+    summary: Mapping[str, Any],
+    rows: Sequence[Any],
+    read_limit: int,
+    lang: str,
+) -> dict[str, Any]:
+    """The event's severity cues: per kind, how often its posts name it (the summary's
+    count), the posts that carry it (the largest figure first, then the newest) with what
+    each says, and for a casualty kind the figure grading takes from them
+    (``grading.casualties``: a trusted source's report, or two independent stories').
+
+    ``rows``: ``event_views.cue_posts``, newest first; ``read_limit``: how many it was
+    allowed to read (the figures are computed from those only, which the page says).
+    """
+    from yuqing.grading.casualties import CasualtyReports, trusted_source
+    from yuqing.textproc.severity import CASUALTY_KINDS, CUE_KINDS, post_figures
+
+    say = translator(lang)
+    counts = dict(_pairs(summary.get("cues"), MAX_CUE_KINDS_SHOWN))
+    reports = CasualtyReports()
+    carried: dict[str, list[dict[str, Any]]] = {}
+    for row in reversed(rows):  # oldest first, as detection added them
+        cues = _post_cues(row.cues_json)
+        if not cues:
+            continue
+        figures = post_figures(cues)
+        category = row.category if isinstance(row.category, str) else ""
+        author_kind = row.author_kind if isinstance(row.author_kind, str) else ""
+        trusted = trusted_source(category, author_kind)
+        # A post of no story is a story of its own (each is one voice).
+        story = f"s{row.story_id}" if row.story_id is not None else f"p{row.id}"
+        if figures:
+            reports.add(figures, story, trusted)
+        for kind in dict.fromkeys(c.kind for c in cues):
+            of_kind = [c for c in cues if c.kind == kind]
+            values = [c.value for c in of_kind if c.value is not None]
+            figure = figures.get(kind) if kind in CASUALTY_KINDS else max(values, default=None)
+            strongest = max(of_kind, key=lambda c: -1 if c.value is None else c.value)
+            carried.setdefault(kind, []).append(
+                {
+                    "row": row,
+                    "figure": figure,
+                    "approximate": any(c.approximate and c.value == figure for c in of_kind),
+                    "text": clip(strongest.text, MAX_CUE_TEXT_SHOWN) if strongest.text else None,
+                    "trusted": trusted,
+                }
+            )
+    confirmed = reports.figures()
+    known = [k for k in CUE_KINDS if k in counts or k in carried]
+    others = [k for k in counts if k not in CUE_KINDS]
+    kinds = []
+    for kind in (known + others)[:MAX_CUE_KINDS_SHOWN]:
+        posts = carried.get(kind, [])
+        # The largest figure first (a count of none last), then the newest; and each
+        # figure said once before any is said again: five reposts of one notice's "22人受
+        # 伤" hid the single post claiming 30.
+        ranked = sorted(
+            posts,
+            key=lambda p: (
+                p["figure"] is None,
+                -(p["figure"] or 0),
+                -utc(p["row"].seen_at).timestamp() if p["row"].seen_at else 0,
+            ),
+        )
+        seen: set[tuple[int | None, str | None]] = set()
+        first: list[dict[str, Any]] = []
+        again: list[dict[str, Any]] = []
+        for p in ranked:
+            claim = (p["figure"], None if p["figure"] is not None else p["text"])
+            (again if claim in seen else first).append(p)
+            seen.add(claim)
+        ranked = first + again
+        name = said(say, "cue_", kind)
+        kinds.append(
+            {
+                "kind": clip(kind, MAX_CODE_SHOWN),
+                "name": name,
+                "count": counts.get(kind),
+                "posts_total": len(posts),
+                "posts": ranked[:MAX_CUE_POSTS_SHOWN],
+                "casualty": kind in CASUALTY_KINDS,
+                "graded": confirmed.get(kind),
+            }
+        )
+    return {"kinds": kinds, "read": len(rows), "read_all": len(rows) < read_limit}
+
+
+def stories_shown(
+    rows: Sequence[Any],
+    quoted: Mapping[int, Any],
+    fmt: Callable[[datetime | None], str | None],
+) -> list[dict[str, Any]]:
+    """The event's biggest stories (``event_views.event_stories``): each by its first
+    post's words (else the story's stored title), its posts in the event, their
+    interactions, and when it was first and last seen."""
+    shown = []
+    for row in rows:
+        first = quoted.get(int(row.first_post)) if row.first_post is not None else None
+        if first is not None:
+            words, was_cut = post_words(first.title, first.text, first.text_length)
+        else:
+            words, was_cut = shown_line(row.title or "", MAX_POST_SHOWN)
+        shown.append(
+            {
+                "words": words,
+                "cut": was_cut,
+                "posts": _count(row.posts),
+                "interactions": _count(int(row.interactions))
+                if row.interactions is not None
+                else None,
+                "first_seen": fmt(row.first_seen_at),
+                "last_seen": fmt(row.last_seen_at),
+            }
+        )
+    return shown
+
+
+def representative_shown(summary: Mapping[str, Any], title: object) -> str | None:
+    """The event's representative post's words when they are not its title already (the
+    title is their first 300 characters on one line: a longer post is shown whole, as is
+    one whose event is titled by its keywords, an earlier version's or a purged one's)."""
+    text = summary.get("representative_text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if " ".join(text.split()) == " ".join(str(title or "").split()):
+        return None
+    return clip(text, MAX_TEXT_SHOWN)
+
+
+def situation_shown(
+    ctx: Context,
+    conn: Connection,
+    row: Any,
+    fmt: Callable[[datetime | None], str | None],
+    lang: str,
+) -> dict[str, Any]:
+    """What an event's page shows of its situation (the parts above), read in ``conn``."""
+    from yuqing.storage import event_views
+
+    summary = _summary_mapping(row.summary)
+    cue_rows = event_views.cue_posts(conn, str(row.key))
+    cues = cues_shown(summary, cue_rows, event_views.CUE_POSTS_READ, lang)
+    story_rows = event_views.event_stories(conn, str(row.key))
+    wanted = [p["row"].id for k in cues["kinds"] for p in k["posts"]]
+    wanted += [r.first_post for r in story_rows if r.first_post is not None]
+    quoted = event_views.posts_quoted(conn, wanted)
+    for kind in cues["kinds"]:
+        for p in kind["posts"]:
+            post_row = p.pop("row")
+            found = quoted.get(int(post_row.id))
+            words, was_cut = (
+                post_words(found.title, found.text, found.text_length) if found else ("", False)
+            )
+            p.update(
+                {
+                    "seen_at": fmt(post_row.seen_at),
+                    "source": clip(redact_query(post_row.source), MAX_NAME_SHOWN),
+                    "words": words,
+                    "cut": was_cut,
+                    "url": link_shown(found.url) if found else None,
+                }
+            )
+    return {
+        "curve": curve_shown(summary, detection_rules(ctx), fmt, lang, ctx.clock.now()),
+        "spread": spread_shown(summary, lang),
+        "cues": cues,
+        "stories": stories_shown(story_rows, quoted, fmt),
+        "story_count": _count(summary.get("story_count")),
+        "representative": representative_shown(summary, row.title),
+    }
+
+
 def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
-    """An event's page: its figures, the incident that follows it, and its newest posts.
-    None when no event is stored under ``key``."""
+    """An event's page: its figures, the incident that follows it, its situation
+    (``situation_shown``: volume curve, spread, severity cues and the posts that carry
+    them, main stories, representative post) and its newest posts. None when no event is
+    stored under ``key``."""
     fmt = time_formatter(ctx)
     say = translator(lang)
     with ctx.db.read() as conn:
@@ -1180,6 +1566,9 @@ def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
         into = console_queries.merged_into(conn, key) if row.status == "merged" else None
         into_row = console_queries.event_by_key(conn, into) if into else None
         following = console_queries.incidents_following(conn, [key]).get(key, [])
+        # A merged event's figures went with its posts to the event it went into: its
+        # page says so rather than show what it was when it was merged.
+        situation = None if row.status == "merged" else situation_shown(ctx, conn, row, fmt, lang)
     event = event_shown(row, keys, merged, fmt, quiet_before(ctx, ctx.clock.now()))
     shown_posts = []
     for p in posts:
@@ -1198,6 +1587,7 @@ def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
         )
     return {
         "event": event,
+        "situation": situation,
         "posts": shown_posts,
         "following": following_shown(following, lang),
         "merged_into": None
@@ -1435,6 +1825,7 @@ def create_app(
     app.state.disk_full_told = False  # see push_posts
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(build_router(ctx))
+    app.include_router(build_events_router(ctx))
     templates = Jinja2Templates(directory=WEB / "templates")
 
     @app.middleware("http")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from yuqing.cli import evaluation as evaluation_commands
+from yuqing.cli import events as event_commands
 from yuqing.cli import incidents as incident_commands
 from yuqing.cli import language
 from yuqing.cli.language import plural, say
@@ -74,6 +75,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(incident_commands.plan_app, name="plan")
 app.add_typer(incident_commands.roster_app, name="roster")
 app.add_typer(incident_commands.incidents_app, name="incidents")
+app.add_typer(event_commands.events_app, name="events")
 app.add_typer(incident_commands.report_app, name="report")
 app.add_typer(evaluation_commands.eval_app, name="eval")
 language.localise_click()

@@ -456,6 +456,122 @@ _STRINGS: dict[str, dict[str, str]] = {
     "sentiment_positive": {"zh": "正面", "en": "Positive"},
     "post_answer": {"zh": "转发/评论", "en": "repost or reply"},
     "post_link": {"zh": "原文", "en": "original"},
+    # -- an event's situation on its page: volume, spread, cues, topics ------------------
+    "representative": {"zh": "代表性信息", "en": "Representative post"},
+    "event_merged_situation": {
+        "zh": "此事件的走势、传播范围、伤亡线索和主要话题已随其信息计入合并后的事件，请在该事件"
+        "的页面查看。",
+        "en": "Its volume curve, spread, casualty cues and topics went with its posts to the "
+        "event it went into: see that event's page.",
+    },
+    "event_situation": {
+        "zh": "走势、传播范围、伤亡线索与主要话题",
+        "en": "Volume, spread, casualty cues and topics",
+    },
+    "event_curve": {"zh": "信息量走势", "en": "Volume over time"},
+    "curve_bar_span": {"zh": "每一栏为 {span}内的信息条数", "en": "Each bar: the posts of {span}"},
+    "curve_peak": {"zh": "峰值：{span}内 {n} 条", "en": "Peak: {n} posts in {span}"},
+    "curve_peak_one": {"zh": "峰值：{span}内 1 条", "en": "Peak: 1 post in {span}"},
+    "curve_partial": {
+        "zh": "最右侧浅色的一栏尚未结束，信息仍在入库，条数还会增加。",
+        "en": "The pale last bar is not over yet: its posts are still coming in.",
+    },
+    # The summary's growth rate: posts of the last alert window over those of the one
+    # before, each plus one (detection.detector).
+    "curve_growth": {
+        "zh": "截至 {at}，最近 {window}的信息量是此前 {window}的 {rate} 倍。",
+        "en": "As of {at}, the last {window} brought {rate} times the posts of the "
+        "{window} before.",
+    },
+    "curve_growth_note": {
+        "zh": "两段各加 1 条后相除，从零起算时不会是无穷大；检测程序按此判断增长。",
+        "en": "Each window is counted plus one, so that a rise from nothing is not infinite; "
+        "detection judges growth so.",
+    },
+    "curve_none": {"zh": "没有可显示的走势数据。", "en": "No volume curve to show."},
+    "event_spread": {"zh": "传播范围", "en": "Spread"},
+    "spread_sources": {"zh": "不同信息源", "en": "Distinct sources"},
+    "spread_outlets": {"zh": "不同信息源数", "en": "Distinct sources"},
+    "spread_outlets_unknown": {
+        "zh": "此事件的汇总由较早的版本生成，没有各类别的信息源数（—）。",
+        "en": "This event's summary was made by an earlier version, which did not count the "
+        "sources per category (—).",
+    },
+    "spread_places": {"zh": "提及的地点（条数）", "en": "Places named (posts)"},
+    "spread_place_n": {"zh": "（{n}）", "en": " ({n})"},
+    "spread_none": {"zh": "尚无传播数据。", "en": "No spread figures yet."},
+    "event_cues": {"zh": "伤亡与事态线索", "en": "Casualty and severity cues"},
+    "cue_deaths": {"zh": "死亡", "en": "Deaths"},
+    "cue_injuries": {"zh": "受伤", "en": "Injuries"},
+    "cue_missing": {"zh": "失踪、失联", "en": "Missing"},
+    "cue_evacuated": {"zh": "疏散、转移", "en": "Evacuated"},
+    "cue_trapped": {"zh": "被困", "en": "Trapped"},
+    "cue_casualties": {"zh": "伤亡（未分死伤）", "en": "Casualties (dead and injured together)"},
+    "cue_escalation": {
+        "zh": "事态升级用语（爆炸、蔓延等）",
+        "en": "Escalation words (explosion, spreading ...)",
+    },
+    # The summary counts each cue a post names (a post naming two counts of deaths: 2).
+    "cue_mentions": {"zh": "信息中提及 {n} 次", "en": "named {n} times in its posts"},
+    "cue_mentions_one": {"zh": "信息中提及 1 次", "en": "named once in its posts"},
+    "cue_graded": {
+        "zh": "定级采用的数字：{n}（可信来源报道、或两个独立话题报道一致的数字中最大的）",
+        "en": "Figure grading takes: {n} (the highest reported by a trusted source or by two "
+        "independent stories)",
+    },
+    "cue_graded_none": {
+        "zh": "定级采用的数字：暂无（既无可信来源报道，也无两个独立话题报道一致的数字）",
+        "en": "Figure grading takes: none yet (no trusted source, and no two independent "
+        "stories, report one)",
+    },
+    "cue_posts_shown": {
+        "zh": "含此线索的信息 {total} 条，以下为数字最大的 {n} 条",
+        "en": "{total} posts carry it; the {n} with the largest figures",
+    },
+    "cue_posts_all": {"zh": "含此线索的信息 {total} 条", "en": "{total} posts carry it"},
+    "cue_posts_none": {
+        "zh": "读取的信息中没有含此线索的（可能已过保存期限被删除）。",
+        "en": "None of the posts read carries it (they may have been purged).",
+    },
+    "cue_said": {"zh": "此条所述", "en": "This post says"},
+    "cue_figure": {"zh": "{n} 人", "en": "{n}"},
+    "cue_figure_approx": {"zh": "约 {n} 人", "en": "about {n}"},
+    "cue_trusted": {"zh": "可信来源", "en": "trusted source"},
+    "cues_legend": {
+        "zh": "每条信息的数字只是该条信息的说法。定级只采用可信来源（中央媒体、地方媒体、政务）"
+        "报道的数字，或两个独立话题报道一致的数字（同一条信息的转发和近似复制算作一个话题），"
+        "取其中最大的。",
+        "en": "A post's figure is only what that post says. Grading takes a figure only when a "
+        "trusted source (central or local media, government) reports it, or two independent "
+        "stories do (reposts and near-copies of one post are one story): the highest such.",
+    },
+    "cues_recomputed": {
+        "zh": "定级采用的数字由本页按定级规则从已保存的信息重新计算（本事件最新 {n} 条含线索的"
+        "信息），与检测程序运行中的数字可能略有不同，例如部分信息已过保存期限被删除时。",
+        "en": "This page recomputes grading's figure by grading's rule from the stored posts (the "
+        "event's newest {n} with cues); the running detection's may differ a little, for one "
+        "when some posts were purged after the retention period.",
+    },
+    "cues_recomputed_all": {
+        "zh": "定级采用的数字由本页按定级规则从已保存的信息重新计算（本事件全部 {n} 条含线索的"
+        "信息），与检测程序运行中的数字可能略有不同，例如部分信息已过保存期限被删除时。",
+        "en": "This page recomputes grading's figure by grading's rule from the stored posts (all "
+        "{n} of the event's posts with cues); the running detection's may differ a little, for "
+        "one when some posts were purged after the retention period.",
+    },
+    "cues_none": {
+        "zh": "此事件的信息中没有发现伤亡或事态升级的线索。",
+        "en": "No casualty or escalation cue was found in this event's posts.",
+    },
+    "event_stories": {"zh": "主要话题", "en": "Main topics"},
+    "stories_shown": {
+        "zh": "信息最多的 {n} 个，共 {total} 个话题",
+        "en": "the {n} with the most posts, of {total} topics",
+    },
+    "stories_shown_some": {"zh": "信息最多的 {n} 个", "en": "the {n} with the most posts"},
+    "story_words": {"zh": "话题（首条信息）", "en": "Topic (its first post)"},
+    "story_posts": {"zh": "本事件中条数", "en": "Posts in this event"},
+    "stories_none": {"zh": "尚无话题数据。", "en": "No topics yet."},
     # -- an incident's page ---------------------------------------------------------------
     "incident_id": {"zh": "编号", "en": "Number"},
     "concerned_unit": {"zh": "事发单位", "en": "Unit concerned"},
