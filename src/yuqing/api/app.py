@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from yuqing.api.event_page import situation_shown
 from yuqing.api.events import build_events_router
 from yuqing.api.incidents import (
     Said,
@@ -33,17 +34,40 @@ from yuqing.api.incidents import (
     said_answer,
     utc_offset,
 )
+from yuqing.api.shown import (
+    CATEGORIES,
+    MAX_CODE_SHOWN,
+    MAX_KEYWORD_SHOWN,
+    MAX_NAME_SHOWN,
+    MAX_TEXT_SHOWN,
+    MAX_TITLE_SHOWN,
+    SENTIMENTS,
+    chart_bars,
+    check_utf8_query,
+    clip,
+    detection_rules,
+    event_keywords,
+    iso_time,
+    link_shown,
+    page_href,
+    post_words,
+    quiet_before,
+    redact_query,
+    said,
+    shown_line,
+    shown_text,
+    utc_iso,
+    whole_number,
+)
 from yuqing.core.clock import EARLIEST, LATEST, utc
 from yuqing.core.monitors import compile_query, short_name
 from yuqing.core.posts import (
     MAX_SOURCE_CHARS,
     MAX_URL_CHARS,
     POST_JSON,
-    SourceCategory,
 )
 from yuqing.core.reasons import Reason, reason, slug_refusal
-from yuqing.core.shown import NOT_IN_ONE_LINE, cut, one_line
-from yuqing.detection.model import DetectionConfig
+from yuqing.core.shown import NOT_IN_ONE_LINE
 from yuqing.errors import NotFound, QueryError, StorageError, YuqingError
 from yuqing.incidents.durations import duration_words
 from yuqing.incidents.lifecycle import State
@@ -61,8 +85,7 @@ from yuqing.sources.push import (
     source_refused,
 )
 from yuqing.sources.reasons import reason_text, record_reason
-from yuqing.sources.rss import display_url
-from yuqing.storage import console_queries, event_repo, incident_repo, repo
+from yuqing.storage import console_queries, event_repo, event_views, incident_repo, repo
 from yuqing.storage.full import DiskFull
 from yuqing.storage.search import MAX_QUERY_CHARS, SearchHit
 from yuqing.web.i18n import (
@@ -156,73 +179,17 @@ FAVICON_SVG = (
 )
 log = logging.getLogger("yuqing.api")
 
-# The longest texts the console and the API show of what they read from the store: the
-# columns' lengths, which SQLite does not enforce (a title stored by hand or by another
-# program was sent whole, at every refresh of the page).
-MAX_TITLE_SHOWN = 300
-MAX_KEYWORD_SHOWN = 100
-MAX_KEYWORDS_SHOWN = 6
-MAX_NAME_SHOWN = 300
+# The longest texts the console shows of what it reads from the store, beside those of
+# ``api.shown``: the columns' lengths, which SQLite does not enforce.
 MAX_MONITOR_NAME_SHOWN = 200
 MAX_QUERY_SHOWN = 2000
 MAX_ERROR_SHOWN = 1000
-# A word of the program's stored as text (an event's key, status or kind; a source's kind
-# or category): the columns hold 80 at most.
-MAX_CODE_SHOWN = 80
-# A post's text in a search hit: enough to tell what it says; 200 hits of stored texts
-# (20,000 characters each) answered 12 MB.
-MAX_TEXT_SHOWN = 1000
 # The events merged into a listed one that the API names with their titles (the most
 # recently raised first): a duty officer looks for the one raised a minute ago. The
 # detector keeps at most 100 (detection.detector.MAX_MERGED_FROM); a stored summary
 # edited by hand may hold more, of which only the first are looked up.
 MAX_MERGED_SHOWN = 20
 MAX_MERGED_LOOKED_UP = 100
-# The source categories the interface has names for; another is shown as stored.
-CATEGORIES = frozenset(category.value for category in SourceCategory)
-
-
-def clip(text: object, limit: int) -> str | None:
-    """``text`` on one line of at most ``limit`` characters, a cut one ending in an
-    ellipsis, and nothing in it a browser or a terminal obeys (escape sequences, bidi
-    overrides that reversed how the rest read: U+202E before "txt.exe" showed "exe.txt")."""
-    return None if text is None else one_line(str(text), limit)
-
-
-def _flat(text: str) -> str:
-    return one_line(text, max(len(text), 1))  # never longer than the text: never cut
-
-
-def shown_line(text: object, limit: int) -> tuple[str, bool]:
-    """``clip`` of ``text``, and whether it was cut (a client must not take it for whole)."""
-    whole = _flat(str(text))
-    return cut(whole, limit), len(whole) > limit
-
-
-def shown_text(text: object, limit: int) -> tuple[str, bool]:
-    """A post's text as shown: its lines (ended by a newline) kept, each on one line as
-    ``clip`` makes it; cut at ``limit`` characters; and whether it was cut."""
-    lines = str(text).replace("\r\n", "\n").split("\n")
-    whole = "\n".join(_flat(line) for line in lines).strip()
-    return cut(whole, limit), len(whole) > limit
-
-
-def whole_number(value: object) -> int | None:
-    """A stored count as a number, or None when it is not one (SQLite keeps text in an
-    integer column written by hand: comparing it with 0 made the page a 500)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def event_keywords(summary: Any) -> list[str]:
-    """An event's first keywords, whatever shape its stored summary has (an earlier
-    version's, a hand edit): a list of words, or one word; nothing else."""
-    keywords = summary.get("keywords") if isinstance(summary, Mapping) else None
-    if isinstance(keywords, str):
-        keywords = [keywords]
-    if not isinstance(keywords, list):
-        return []
-    words = [str(k) for k in keywords if isinstance(k, str | int | float) and str(k).strip()]
-    return [clip(w, MAX_KEYWORD_SHOWN) or "" for w in words[:MAX_KEYWORDS_SHOWN]]
 
 
 def spaced(query: str) -> str:
@@ -248,37 +215,6 @@ def refuse_controls(query: str) -> None:
         {"char": char, "position": position},
         in_languages("api_search_control", char=char, position=position),
     )
-
-
-def check_utf8_query(request: Request, *names: str) -> None:
-    """A coded 400 (``request.query_not_utf8``, said in the reader's language) when one of
-    the query parameters ``names`` is percent-encoded bytes that are not UTF-8: the
-    framework reads them with U+FFFD in their place, so ``q=火灾%ff`` searched for
-    火灾 and ``source=%ff`` stored posts under a source called "\ufffd"."""
-    raw: bytes = request.scope.get("query_string", b"")
-    for part in raw.split(b"&"):
-        key, _, value = part.partition(b"=")
-        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
-        if name not in names:
-            continue
-        try:
-            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            raise Said(
-                400,
-                f"query parameter {name} is not UTF-8 text once percent-decoded",
-                "request.query_not_utf8",
-                {"name": name},
-                in_languages("api_query_not_utf8", name=name),
-            ) from None
-
-
-def redact_query(text: str | None) -> str | None:
-    """A URL (or a message holding one) in display form, user info removed and query
-    values hidden: feed URLs may carry credentials and keys, and the overview page is
-    shown to anyone who can reach the console. Also for errors stored before the poller
-    wrote them in that form."""
-    return None if text is None else display_url(text)
 
 
 def time_formatter(ctx: Context) -> Callable[[datetime | None], str | None]:
@@ -308,20 +244,6 @@ def demo_played_out(
     if utc(now) < utc(end):
         return None
     return {"start": (fmt(DEFAULT_START) or "")[:16], "end": (fmt(end) or "")[:16]}
-
-
-def utc_iso(moment: datetime | None) -> str | None:
-    """A moment as every JSON answer gives it: ISO 8601 in UTC, the offset written
-    ``+00:00`` (as the incident, roster and clock-report routes always have). The
-    console-zone fields the overview and search answered before are kept beside these
-    ``*_utc`` ones for the clients that show them as they are."""
-    return None if moment is None else utc(moment).isoformat()
-
-
-def iso_time(moment: datetime | None, zone: tzinfo) -> str | None:
-    """``moment`` in ISO 8601 in ``zone``, with its offset: the same instant as in UTC for
-    any client that reads the offset, and the wall-clock time the console shows."""
-    return None if moment is None else utc(moment).astimezone(zone).isoformat()
 
 
 def merged_keys(summary: Any, own_key: object) -> list[str]:
@@ -627,23 +549,6 @@ def detection_warmup(
     }
 
 
-def detection_rules(ctx: Context) -> DetectionConfig:
-    """The rules detection runs under: this process's detector's, else the defaults
-    (another process's detector runs under them too: they are not settings)."""
-    stage = ctx.running_detection
-    return stage.detector.config if stage is not None else DetectionConfig()
-
-
-def quiet_before(ctx: Context, now: datetime) -> datetime:
-    """Events last seen before this have died down: no post for as long as detection
-    follows an event of fewer than ``large_event_posts`` posts (``idle_small``, 6 hours)
-    before it retires it. Detection follows a larger one for ``idle_large`` (2 days) and
-    a post in that time brings it back: the console says it died down as of now, and
-    says so again in the words of its legend. An event detection retired has died down
-    whenever it was last seen."""
-    return utc(now) - detection_rules(ctx).idle_small
-
-
 def overview_data(ctx: Context) -> dict[str, Any]:
     """Figures for the overview page and ``GET /api/v1/stats``."""
     _fmt = time_formatter(ctx)
@@ -920,30 +825,11 @@ MAX_INCIDENTS_LISTED = 200
 MAX_CLOSED_LISTED = 50
 # The newest posts an event's page lists.
 MAX_EVENT_POSTS_SHOWN = 50
-# A post's words on an event's page: enough to tell what it says (the store reads
-# console_queries.POST_TEXT_READ characters of it).
-MAX_POST_SHOWN = 280
 # The newest entries of an incident's timeline its page lists: a long incident holds
 # hundreds.
 MAX_TIMELINE_SHOWN = 300
 # An id in a page's address: incidents' are about 20 characters, events' keys at most 80.
 MAX_ID_IN_PATH = 200
-# The sentiments detection stores on a post; another is not shown.
-SENTIMENTS = frozenset({"negative", "neutral", "positive"})
-
-
-def page_href(kind: str, ident: str, lang: str) -> str:
-    """The console's page of ``kind`` ("events", "incidents") for ``ident``, the id
-    percent-encoded whole (a stored key may hold "/", "?" or "#")."""
-    return f"/{kind}/{quote(ident, safe='')}?lang={lang}"
-
-
-def said(say: Callable[[str], str], prefix: str, value: object) -> str:
-    """A stored word of the program (a state, a status) in the reader's language; one
-    this version has no name for as stored, bounded."""
-    key = f"{prefix}{value}"
-    label = say(key)
-    return (clip(value, MAX_CODE_SHOWN) or "") if label == key else label
 
 
 def level_shown(level: object, decided: bool, say: Callable[[str], str]) -> dict[str, Any]:
@@ -1090,29 +976,6 @@ def incidents_index_data(ctx: Context, lang: str) -> dict[str, Any]:
     }
 
 
-def post_words(title: object, text: object, length: object) -> tuple[str, bool]:
-    """A post's title and words on one line, bounded, and whether they were cut (a title
-    that is the text's own start is said once)."""
-    words = one_line(str(text or ""), MAX_TEXT_SHOWN)
-    head = one_line(str(title or ""), MAX_TITLE_SHOWN)
-    if head and not words.startswith(head):
-        words = f"{head} {words}".strip()
-    shown, was_cut = shown_line(words, MAX_POST_SHOWN)
-    read_whole = not isinstance(length, int) or length <= console_queries.POST_TEXT_READ
-    return shown, was_cut or not read_whole
-
-
-def link_shown(url: object) -> str | None:
-    """A post's or an incident's link, when it is a web address (a page must not link a
-    "javascript:" one), bounded."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    if not url.lower().startswith(("http://", "https://")) or len(url) > MAX_URL_CHARS:
-        return None
-    return None if NOT_IN_ONE_LINE.search(url) or " " in url else url
-
-
 def event_shown(
     e: Any,
     keys: Sequence[str],
@@ -1166,392 +1029,9 @@ def following_shown(rows: Sequence[Any], lang: str) -> list[dict[str, Any]]:
     ]
 
 
-# -- an event's situation on its page: volume, spread, severity cues, main topics ------
-# What the page draws and lists of an event's stored summary (event_repo.summary_json)
-# and of its posts (storage.event_views). Every part reads the summary whatever its shape
-# (an earlier version's lacks ``outlets``; a hand edit may hold anything): a part that
-# cannot be read is left out or says "—", never a 500.
-
-# The bars of an event's volume curve: its 10-minute bins, several to a bar when the
-# event is longer than a day (a two-week curve holds 2,016 of them).
-MAX_CURVE_BARS = 144
-# The points of a stored curve read, the newest (detection keeps 2,016 and prunes past
-# a quarter more).
-MAX_CURVE_POINTS = 2600
-# The source categories and places an event's page lists.
-MAX_CATEGORIES_SHOWN = 12
-MAX_PLACES_SHOWN = 10
-MAX_PLACE_SHOWN = 100
-# The cue kinds listed (the known seven and a few a hand edit may add), and the posts
-# quoted under each, the largest figure first.
-MAX_CUE_KINDS_SHOWN = 10
-MAX_CUE_POSTS_SHOWN = 5
-# A cue's matched words as stored (runtime.detect.cue_dict keeps 60 characters).
-MAX_CUE_TEXT_SHOWN = 60
-# The cues of one post decoded (the detector weighs its first ten).
-MAX_CUES_OF_POST = 20
-
-
-def _summary_mapping(summary: object) -> Mapping[str, Any]:
-    """An event's stored summary as a mapping, or an empty one (not JSON, not an object)."""
-    return summary if isinstance(summary, Mapping) else {}
-
-
-def _count(value: object) -> int | None:
-    """A stored count: a whole number of 0 or more, else None."""
-    n = whole_number(value)
-    return n if n is not None and n >= 0 else None
-
-
-def _moment(value: object) -> datetime | None:
-    """A stored ISO time, aware (a naive one taken as UTC), or None when it is not one or
-    lies outside 1900-9000 (near the calendar's ends a bar's time overflows)."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        moment = utc(datetime.fromisoformat(value))
-    except (ValueError, OverflowError):
-        return None
-    return moment if EARLIEST <= moment <= LATEST else None
-
-
-def _pairs(value: object, limit: int) -> list[tuple[str, int]]:
-    """A stored list of [name, count] pairs (``places``, ``cues``), the well-formed ones,
-    at most ``limit``."""
-    if not isinstance(value, list):
-        return []
-    found = []
-    for item in value:
-        if isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str):
-            n = _count(item[1])
-            if n is not None and item[0].strip():
-                found.append((item[0], n))
-                if len(found) >= limit:
-                    break
-    return found
-
-
-def curve_shown(
-    summary: Mapping[str, Any],
-    rules: DetectionConfig,
-    fmt: Callable[[datetime | None], str | None],
-    lang: str,
-    now: datetime,
-) -> dict[str, Any] | None:
-    """An event's posts per time bin as the overview draws its posts per minute, with
-    the span of a bar, the first and last bars' times, the peak, and the growth rate said
-    in words with its window. None when the summary holds no readable curve."""
-    import math
-    from itertools import pairwise
-
-    raw = summary.get("curve")
-    points: list[tuple[datetime, int]] = []
-    if isinstance(raw, list):
-        for item in raw[-MAX_CURVE_POINTS:]:
-            if isinstance(item, list | tuple) and len(item) == 2:
-                at, n = _moment(item[0]), _count(item[1])
-                if at is not None and n is not None:
-                    points.append((at, n))
-    if not points:
-        return None
-    points.sort(key=lambda p: p[0])
-    start, end = points[0][0], points[-1][0]
-    # The bins' width: detection's, or what the stored times are spaced by (a curve made
-    # under other rules), a minute at least.
-    step = max(int(rules.bin_size.total_seconds()), 60)
-    for (a, _), (b, _) in pairwise(points):
-        gap = int((b - a).total_seconds())
-        if gap > 0:
-            step = math.gcd(step, gap)
-    step = max(step, 60)
-    bins = int((end - start).total_seconds()) // step + 1
-    width = step * -(-bins // MAX_CURVE_BARS)
-    counts = [0] * (int((end - start).total_seconds()) // width + 1)
-    for at, n in points:
-        counts[int((at - start).total_seconds()) // width] += n
-    span = timedelta(seconds=width)
-    bars, top = _bars(
-        [{"posts": n, "minute": (fmt(start + i * span) or "")[:16]} for i, n in enumerate(counts)]
-    )
-    say = translator(lang)
-    last_start = start + (len(counts) - 1) * span
-    growth = None
-    rate = summary.get("growth_rate")
-    as_of = _moment(summary.get("as_of"))
-    if (
-        isinstance(rate, int | float)
-        and not isinstance(rate, bool)
-        and math.isfinite(rate)
-        and rate >= 0
-    ):
-        window = duration_words(rules.alert_window, lang)
-        shown = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
-        growth = say("curve_growth").format(
-            at=(fmt(as_of) or "")[:16] if as_of else "—", window=window, rate=shown
-        )
-    return {
-        "bars": bars,
-        "peak": top,
-        "bar_span": duration_words(span, lang),
-        "from": (fmt(start) or "")[:16],
-        "to": (fmt(last_start) or "")[:16],
-        # The last bar still filling (an event getting posts now): drawn pale, as the
-        # overview's minute under way, not read as the volume falling off.
-        "partial": utc(now) < utc(last_start + span),
-        "growth": growth,
-    }
-
-
-def spread_shown(summary: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """How far an event has spread: its distinct sources, its posts and distinct outlets
-    per source category (the known ones in their order, then others, most posts first),
-    and the places it names with their counts. ``outlets`` is None when the summary
-    (an earlier version's) does not hold them."""
-    say = translator(lang)
-
-    def per_category(value: object) -> dict[str, int] | None:
-        if not isinstance(value, Mapping):
-            return None
-        return {
-            str(k): n
-            for k, v in value.items()
-            if isinstance(k, str) and (n := _count(v)) is not None
-        }
-
-    posts = per_category(summary.get("categories")) or {}
-    outlets = per_category(summary.get("outlets"))
-    order = [c.value for c in SourceCategory]
-    names = sorted(
-        set(posts) | set(outlets or {}),
-        key=lambda c: (
-            order.index(c) if c in order else len(order),
-            -posts.get(c, 0),
-            c,
-        ),
-    )
-    rows = [
-        {
-            "category": say(c) if c in CATEGORIES else clip(c, MAX_CODE_SHOWN),
-            "posts": posts.get(c),
-            "outlets": None if outlets is None else outlets.get(c),
-        }
-        for c in names[:MAX_CATEGORIES_SHOWN]
-    ]
-    places = [
-        {"name": clip(name, MAX_PLACE_SHOWN), "n": n}
-        for name, n in _pairs(summary.get("places"), MAX_PLACES_SHOWN)
-    ]
-    return {
-        "sources": _count(summary.get("sources")),
-        "categories": rows,
-        "outlets_known": outlets is not None,
-        "places": places,
-    }
-
-
-def _post_cues(stored: object) -> list[Any]:
-    """A post's stored cues (``runtime.detect.cue_dict``) as severity cues: the
-    well-formed ones; none when the text is not JSON or not a list."""
-    from yuqing.textproc.severity import MAX_COUNT, SeverityCue
-
-    try:
-        items = json.loads(stored) if isinstance(stored, str) else stored
-    except (ValueError, RecursionError):
-        return []
-    if not isinstance(items, list):
-        return []
-    cues = []
-    for item in items[:MAX_CUES_OF_POST]:
-        if not isinstance(item, Mapping) or not isinstance(item.get("kind"), str):
-            continue
-        value = _count(item.get("value"))
-        text = item.get("text")
-        cues.append(
-            SeverityCue(
-                kind=item["kind"],
-                value=value if value is not None and value <= MAX_COUNT else None,
-                approximate=item.get("approximate") is True,
-                text=text if isinstance(text, str) else "",
-            )
-        )
-    return cues
-
-
-def cues_shown(
-    summary: Mapping[str, Any],
-    rows: Sequence[Any],
-    read_limit: int,
-    lang: str,
-) -> dict[str, Any]:
-    """The event's severity cues: per kind, how often its posts name it (the summary's
-    count), the posts that carry it (the largest figure first, then the newest) with what
-    each says, and for a casualty kind the figure grading takes from them
-    (``grading.casualties``: a trusted source's report, or two independent stories').
-
-    ``rows``: ``event_views.cue_posts``, newest first; ``read_limit``: how many it was
-    allowed to read (the figures are computed from those only, which the page says).
-    """
-    from yuqing.grading.casualties import CasualtyReports, trusted_source
-    from yuqing.textproc.severity import CASUALTY_KINDS, CUE_KINDS, post_figures
-
-    say = translator(lang)
-    counts = dict(_pairs(summary.get("cues"), MAX_CUE_KINDS_SHOWN))
-    reports = CasualtyReports()
-    carried: dict[str, list[dict[str, Any]]] = {}
-    for row in reversed(rows):  # oldest first, as detection added them
-        cues = _post_cues(row.cues_json)
-        if not cues:
-            continue
-        figures = post_figures(cues)
-        category = row.category if isinstance(row.category, str) else ""
-        author_kind = row.author_kind if isinstance(row.author_kind, str) else ""
-        trusted = trusted_source(category, author_kind)
-        # A post of no story is a story of its own (each is one voice).
-        story = f"s{row.story_id}" if row.story_id is not None else f"p{row.id}"
-        if figures:
-            reports.add(figures, story, trusted)
-        for kind in dict.fromkeys(c.kind for c in cues):
-            of_kind = [c for c in cues if c.kind == kind]
-            values = [c.value for c in of_kind if c.value is not None]
-            figure = figures.get(kind) if kind in CASUALTY_KINDS else max(values, default=None)
-            strongest = max(of_kind, key=lambda c: -1 if c.value is None else c.value)
-            carried.setdefault(kind, []).append(
-                {
-                    "row": row,
-                    "figure": figure,
-                    "approximate": any(c.approximate and c.value == figure for c in of_kind),
-                    "text": clip(strongest.text, MAX_CUE_TEXT_SHOWN) if strongest.text else None,
-                    "trusted": trusted,
-                }
-            )
-    confirmed = reports.figures()
-    known = [k for k in CUE_KINDS if k in counts or k in carried]
-    others = [k for k in counts if k not in CUE_KINDS]
-    kinds = []
-    for kind in (known + others)[:MAX_CUE_KINDS_SHOWN]:
-        posts = carried.get(kind, [])
-        # The largest figure first (a count of none last), then the newest; and each
-        # figure said once before any is said again: five reposts of one notice's "22人受
-        # 伤" hid the single post claiming 30.
-        ranked = sorted(
-            posts,
-            key=lambda p: (
-                p["figure"] is None,
-                -(p["figure"] or 0),
-                -utc(p["row"].seen_at).timestamp() if p["row"].seen_at else 0,
-            ),
-        )
-        seen: set[tuple[int | None, str | None]] = set()
-        first: list[dict[str, Any]] = []
-        again: list[dict[str, Any]] = []
-        for p in ranked:
-            claim = (p["figure"], None if p["figure"] is not None else p["text"])
-            (again if claim in seen else first).append(p)
-            seen.add(claim)
-        ranked = first + again
-        name = said(say, "cue_", kind)
-        kinds.append(
-            {
-                "kind": clip(kind, MAX_CODE_SHOWN),
-                "name": name,
-                "count": counts.get(kind),
-                "posts_total": len(posts),
-                "posts": ranked[:MAX_CUE_POSTS_SHOWN],
-                "casualty": kind in CASUALTY_KINDS,
-                "graded": confirmed.get(kind),
-            }
-        )
-    return {"kinds": kinds, "read": len(rows), "read_all": len(rows) < read_limit}
-
-
-def stories_shown(
-    rows: Sequence[Any],
-    quoted: Mapping[int, Any],
-    fmt: Callable[[datetime | None], str | None],
-) -> list[dict[str, Any]]:
-    """The event's biggest stories (``event_views.event_stories``): each by its first
-    post's words (else the story's stored title), its posts in the event, their
-    interactions, and when it was first and last seen."""
-    shown = []
-    for row in rows:
-        first = quoted.get(int(row.first_post)) if row.first_post is not None else None
-        if first is not None:
-            words, was_cut = post_words(first.title, first.text, first.text_length)
-        else:
-            words, was_cut = shown_line(row.title or "", MAX_POST_SHOWN)
-        shown.append(
-            {
-                "words": words,
-                "cut": was_cut,
-                "posts": _count(row.posts),
-                "interactions": _count(int(row.interactions))
-                if row.interactions is not None
-                else None,
-                "first_seen": fmt(row.first_seen_at),
-                "last_seen": fmt(row.last_seen_at),
-            }
-        )
-    return shown
-
-
-def representative_shown(summary: Mapping[str, Any], title: object) -> str | None:
-    """The event's representative post's words when they are not its title already (the
-    title is their first 300 characters on one line: a longer post is shown whole, as is
-    one whose event is titled by its keywords, an earlier version's or a purged one's)."""
-    text = summary.get("representative_text")
-    if not isinstance(text, str) or not text.strip():
-        return None
-    if " ".join(text.split()) == " ".join(str(title or "").split()):
-        return None
-    return clip(text, MAX_TEXT_SHOWN)
-
-
-def situation_shown(
-    ctx: Context,
-    conn: Connection,
-    row: Any,
-    fmt: Callable[[datetime | None], str | None],
-    lang: str,
-) -> dict[str, Any]:
-    """What an event's page shows of its situation (the parts above), read in ``conn``."""
-    from yuqing.storage import event_views
-
-    summary = _summary_mapping(row.summary)
-    cue_rows = event_views.cue_posts(conn, str(row.key))
-    cues = cues_shown(summary, cue_rows, event_views.CUE_POSTS_READ, lang)
-    story_rows = event_views.event_stories(conn, str(row.key))
-    wanted = [p["row"].id for k in cues["kinds"] for p in k["posts"]]
-    wanted += [r.first_post for r in story_rows if r.first_post is not None]
-    quoted = event_views.posts_quoted(conn, wanted)
-    for kind in cues["kinds"]:
-        for p in kind["posts"]:
-            post_row = p.pop("row")
-            found = quoted.get(int(post_row.id))
-            words, was_cut = (
-                post_words(found.title, found.text, found.text_length) if found else ("", False)
-            )
-            p.update(
-                {
-                    "seen_at": fmt(post_row.seen_at),
-                    "source": clip(redact_query(post_row.source), MAX_NAME_SHOWN),
-                    "words": words,
-                    "cut": was_cut,
-                    "url": link_shown(found.url) if found else None,
-                }
-            )
-    return {
-        "curve": curve_shown(summary, detection_rules(ctx), fmt, lang, ctx.clock.now()),
-        "spread": spread_shown(summary, lang),
-        "cues": cues,
-        "stories": stories_shown(story_rows, quoted, fmt),
-        "story_count": _count(summary.get("story_count")),
-        "representative": representative_shown(summary, row.title),
-    }
-
-
 def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
     """An event's page: its figures, the incident that follows it, its situation
-    (``situation_shown``: volume curve, spread, severity cues and the posts that carry
+    (``event_page.situation_shown``: volume curve, spread, severity cues and the posts that carry
     them, main stories, representative post) and its newest posts. None when no event is
     stored under ``key``."""
     fmt = time_formatter(ctx)
@@ -1562,7 +1042,7 @@ def event_page_data(ctx: Context, key: str, lang: str) -> dict[str, Any] | None:
             return None
         keys = merged_keys(row.summary, row.key)
         merged = event_repo.merged_events(conn, keys[:MAX_MERGED_LOOKED_UP])
-        posts = console_queries.event_posts(conn, key, MAX_EVENT_POSTS_SHOWN)
+        posts = event_views.event_posts(conn, key, MAX_EVENT_POSTS_SHOWN)
         into = console_queries.merged_into(conn, key) if row.status == "merged" else None
         into_row = console_queries.event_by_key(conn, into) if into else None
         following = console_queries.incidents_following(conn, [key]).get(key, [])
@@ -1724,27 +1204,6 @@ def incident_page_data(ctx: Context, incident_id: str, lang: str) -> dict[str, A
         ],
         "timeline_total": len(incident.timeline),
     }
-
-
-def _bars(per_minute: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    if not per_minute:
-        return [], 0
-    top = max(row["posts"] for row in per_minute) or 1
-    width = 600 / max(len(per_minute), 1)
-    bars = []
-    for i, row in enumerate(per_minute):
-        height = 100 * row["posts"] / top
-        bars.append(
-            {
-                "x": round(i * width, 1),
-                "y": round(100 - height, 1),
-                "w": round(max(width - 1, 1), 1),
-                "h": round(height, 1),
-                "n": row["posts"],
-                "label": row["minute"],
-            }
-        )
-    return bars, top
 
 
 def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
@@ -1999,7 +1458,7 @@ def create_app(
                     ),
                     MAX_ERROR_SHOWN,
                 )
-        bars, top = _bars(data["per_minute"])
+        bars, top = chart_bars(data["per_minute"])
         incidents = incidents_shown(ctx, language, time_formatter(ctx))
         warmup = data["detection_warmup"]
         if warmup is not None:

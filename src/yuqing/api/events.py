@@ -33,27 +33,39 @@ read routes take no credentials, as ``/api/v1/stats``, ``/api/v1/search`` and
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import unicodedata
 from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.routing import APIRoute
-from sqlalchemy import Row, and_, func, or_, select
-from sqlalchemy.engine import Connection
 
 from yuqing.api.incidents import Reader, Said, given_shown, utc_offset
+from yuqing.api.shown import (
+    MAX_CODE_SHOWN,
+    MAX_NAME_SHOWN,
+    MAX_TEXT_SHOWN,
+    MAX_TITLE_SHOWN,
+    SENTIMENTS,
+    check_utf8_query,
+    clip,
+    event_keywords,
+    iso_time,
+    page_href,
+    quiet_before,
+    redact_query,
+    shown_line,
+    shown_text,
+    utc_iso,
+)
 from yuqing.core.clock import utc
 from yuqing.core.posts import MAX_SOURCE_CHARS, MAX_URL_CHARS
-from yuqing.core.shown import NOT_IN_ONE_LINE, one_line
+from yuqing.core.shown import one_line
 from yuqing.incidents.timeline import STATE_NAMES
 from yuqing.runtime.context import Context
-from yuqing.storage import console_queries
-from yuqing.storage import schema as t
-from yuqing.storage.event_repo import MAX_KEY_CHARS, _shown_columns
-from yuqing.storage.schema_events import events, occurrences
+from yuqing.storage import event_summary as stored
+from yuqing.storage.console_queries import merged_into_each
+from yuqing.storage.event_views import EVENT_TEXT_READ, EventRead, events_listed, read_event
 from yuqing.web.i18n import level_name, translator
 
 # The list's bounds: a page of the console lists 12; a program pages on with ``before``.
@@ -63,18 +75,6 @@ MAX_LIMIT = 500
 # characters: 200 of them answer about half a megabyte at most).
 DEFAULT_POSTS = 20
 MAX_POSTS = 200
-# A post's text is read this far: enough for the search API's 1,000 characters shown
-# once runs of white space are made one (a text may hold 20,000).
-POST_TEXT_READ = 2_000
-# The curve's points given: detection keeps at most max_curve_bins (2,016) and lets a
-# quarter more build up before it cuts them; a hand-edited summary may hold more.
-MAX_CURVE_POINTS = 3_000
-# Entries of a summary's maps and lists: detection keeps a few places, five cues, at
-# most 200 place names and 100 merged events; more is a hand edit.
-MAX_ENTRIES = 200
-MAX_KEYWORDS = 50
-# A post's identity may be its canonical URL.
-MAX_IDENTITY_SHOWN = 2_000
 # The text detection copies from its representative post (stored cut at 500).
 MAX_REPRESENTATIVE_SHOWN = 1_000
 # An event's status as a client may name it: the codes, and the console's words for them
@@ -84,16 +84,11 @@ STATUSES: dict[str, tuple[str, str]] = {
     "raised": ("已预警", "Raised"),
     "forming": ("形成中", "Forming"),
 }
-# The fields of an event's stored summary (``event_repo.summary_json``), in its order,
-# by the shape each takes; any other field a stored summary holds is not given.
-SUMMARY_TIMES = ("as_of", "first_seen", "last_seen", "alerted_at")
 
 
 def status_named(typed: str) -> str | None:
     """The status ``typed`` names: its code or the console's word for it in either
     language, in any case and width; None for none."""
-    import unicodedata
-
     folded = unicodedata.normalize("NFKC", typed).strip().casefold()
     for code, (zh, en) in STATUSES.items():
         if folded in (code, zh, en.casefold()):
@@ -101,322 +96,59 @@ def status_named(typed: str) -> str | None:
     return None
 
 
-def _anchor(conn: Connection, key: str) -> Any:
-    """The order of the event ``key`` (its first post, its id); None for no such event."""
-    e = events.c
-    if not _lookable(key):
-        return None
-    return conn.execute(select(e.first_seen_at, e.id).where(e.key == key)).first()
-
-
-def _lookable(key: str) -> bool:
-    """Whether a stored event can have ``key``: the detector's keys are at most 80
-    characters, on one line (PostgreSQL refuses a NUL in a lookup: a 503 for a typo)."""
-    return (
-        0 < len(key) <= MAX_KEY_CHARS
-        and NOT_IN_ONE_LINE.search(key) is None
-        and "\ufffd" not in key
-    )
-
-
-def events_listed(
-    conn: Connection,
-    *,
-    status: str = "all",
-    include_merged: bool = False,
-    limit: int = DEFAULT_LIMIT,
-    before: str | None = None,
-) -> list[Row[Any]] | None:
-    """The stored events, the newest first: by their first post, ties by the event
-    stored last. ``status``: ``all``, ``raised`` or ``forming`` (not raised). ``before``:
-    only those listed after the event of this key; None when no event has it.
-
-    By their first post rather than their last: an event getting posts moved up at
-    each one, and a client paging on with ``before`` met it twice or missed others.
-    """
-    e = events.c
-    query = select(*_shown_columns())
-    if not include_merged:
-        query = query.where(e.status != "merged")
-    if status == "raised":
-        query = query.where(e.alerted_at.is_not(None))
-    elif status == "forming":
-        query = query.where(e.alerted_at.is_(None))
-    if before is not None:
-        anchor = _anchor(conn, before)
-        if anchor is None:
-            return None
-        if anchor.first_seen_at is None:  # a stored time that cannot be read
-            query = query.where(e.id < anchor.id)
-        else:
-            query = query.where(
-                or_(
-                    e.first_seen_at < anchor.first_seen_at,
-                    and_(e.first_seen_at == anchor.first_seen_at, e.id < anchor.id),
-                )
-            )
-    query = query.order_by(e.first_seen_at.desc(), e.id.desc()).limit(limit)
-    return list(conn.execute(query))
-
-
-def merged_into_each(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
-    """The event each of ``keys`` was merged into, following merges of merges, as
-    ``console_queries.merged_into`` finds one (the stored merges read once for all)."""
-    if not keys:
-        return {}
-    rows = conn.execute(
-        select(occurrences.c.event_key, occurrences.c.figures)
-        .where(occurrences.c.kind == "event_merged")
-        .order_by(occurrences.c.at.desc(), occurrences.c.id.desc())
-        .limit(console_queries.MERGES_READ)
-    )
-    into: dict[str, str] = {}
-    for row in rows:
-        gone = row.figures.get("merged") if isinstance(row.figures, Mapping) else None
-        if isinstance(gone, str) and isinstance(row.event_key, str):
-            into.setdefault(gone, row.event_key)
-    found: dict[str, str] = {}
-    for key in keys:
-        current, seen = key, {key}
-        for _ in range(console_queries.MERGE_HOPS):
-            nxt = into.get(current)
-            if nxt is None or nxt in seen:
-                break
-            current = nxt
-            seen.add(nxt)
-        if current != key:
-            found[key] = current
-    return found
-
-
-def event_posts(conn: Connection, key: str, limit: int) -> list[Row[Any]]:
-    """The newest ``limit`` posts of event ``key`` (those of the events merged into it
-    were moved to it), with what the search API shows of a post."""
-    if limit <= 0:
-        return []
-    p = t.posts.c
-    s = t.sources.c
-    return list(
-        conn.execute(
-            select(
-                p.id,
-                p.seen_at,
-                p.published_at,
-                s.slug.label("source"),
-                s.name.label("source_name"),
-                p.author,
-                p.title,
-                func.substr(p.text, 1, POST_TEXT_READ).label("text"),
-                func.length(p.text).label("text_length"),
-                p.url,
-                p.sentiment,
-            )
-            .join(t.sources, s.id == p.source_id)
-            .where(p.event_key == key)
-            .order_by(p.seen_at.desc(), p.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class EventRead:
-    """What one event's answer is made of, read in one transaction."""
-
-    row: Row[Any]
-    merged_into: Row[Any] | None  # the event it went into, when merged
-    following: list[Any]
-    posts: list[Row[Any]]
-
-
-def read_event(conn: Connection, key: str, posts: int = DEFAULT_POSTS) -> EventRead | None:
-    """Event ``key`` with the incidents following it and its newest ``posts`` posts;
-    None when no event is stored under that key."""
-    if not _lookable(key):
-        return None
-    row = console_queries.event_by_key(conn, key)
-    if row is None:
-        return None
-    into = merged_into_each(conn, [key]).get(key) if row.status == "merged" else None
-    return EventRead(
-        row=row,
-        merged_into=console_queries.event_by_key(conn, into) if into else None,
-        following=console_queries.incidents_following(conn, [key]).get(key, []),
-        posts=event_posts(conn, key, posts),
-    )
-
-
 # -- views ------------------------------------------------------------------------------
-
-
-def _time(value: object) -> datetime | None:
-    """A stored moment (a datetime, or ISO text as a summary keeps them) as aware UTC;
-    None for none, or for one that cannot be read."""
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    try:
-        return utc(value)
-    except (OverflowError, ValueError):  # at the calendar's end in its own zone
-        return None
 
 
 def _times(name: str, value: object, zone: tzinfo) -> dict[str, str | None]:
     """``name`` in the zone, with its offset, and ``name_utc``, as the search API gives a
-    post's ``seen_at``."""
-    from yuqing.api import app as console
-
-    moment = _time(value)
-    try:
-        shown = console.iso_time(moment, zone)
-    except (OverflowError, ValueError):
-        shown = None
-    return {name: shown, f"{name}_utc": console.utc_iso(moment)}
-
-
-def _count(value: object) -> int | None:
-    """A stored count, when it is one (not text, not a boolean, not negative)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
-
-
-def _number(value: object) -> float | None:
-    """A stored figure as a finite number; None for none (text, NaN, 1e999, a boolean)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _share(value: object) -> float | None:
-    """A stored share, 0 to 1; None for none or for one outside (a hand edit)."""
-    number = _number(value)
-    return number if number is not None and 0.0 <= number <= 1.0 else None
-
-
-def _code(value: object) -> str | None:
-    """A code of the program's stored as text (a kind, a category), bounded, one line."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return one_line(value, 80)
-
-
-def _counts(value: object) -> dict[str, int] | None:
-    """A stored map of codes to counts (categories, outlets); entries of another shape
-    left out."""
-    if not isinstance(value, Mapping):
-        return None
-    shown: dict[str, int] = {}
-    for name, n in list(value.items())[:MAX_ENTRIES]:
-        code, count = _code(name), _count(n)
-        if code is not None and count is not None:
-            shown[code] = count
-    return shown
-
-
-def _pairs(value: object) -> list[list[Any]] | None:
-    """A stored list of ``[name, count]`` (places, cues); entries of another shape left
-    out."""
-    if not isinstance(value, list):
-        return None
-    shown = []
-    for item in value[:MAX_ENTRIES]:
-        if isinstance(item, list | tuple) and len(item) == 2:
-            name = item[0] if isinstance(item[0], str) and item[0].strip() else None
-            count = _count(item[1])
-            if name is not None and count is not None:
-                shown.append([one_line(name, 200), count])
-    return shown
-
-
-def _words(value: object, limit: int, each: int) -> list[str] | None:
-    """A stored list of words (keywords, place names); a single word as a list of one."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return None
-    return [one_line(w, each) for w in value[:limit] if isinstance(w, str) and w.strip()]
-
-
-def _text(value: object, limit: int) -> str | None:
-    return one_line(value, limit) if isinstance(value, str) else None
-
-
-def _curve(value: object, zone: tzinfo) -> list[list[Any]] | None:
-    """The stored curve, ``[time, posts]`` a point, each time in the zone with its
-    offset; points that cannot be read left out, the latest kept."""
-    from yuqing.api import app as console
-
-    if not isinstance(value, list):
-        return None
-    shown = []
-    for point in value[-MAX_CURVE_POINTS:]:
-        if not (isinstance(point, list | tuple) and len(point) == 2):
-            continue
-        moment, count = _time(point[0]), _count(point[1])
-        if moment is None or count is None:
-            continue
-        try:
-            shown.append([console.iso_time(moment, zone), count])
-        except (OverflowError, ValueError):
-            continue
-    return shown
+    post's ``seen_at``; null for a time that cannot be read (``event_summary.moment``: in
+    the years 1900-9000, where no zone's offset overflows)."""
+    at = stored.moment(value)
+    return {name: iso_time(at, zone), f"{name}_utc": utc_iso(at)}
 
 
 def summary_view(summary: object, zone: tzinfo) -> dict[str, Any]:
-    """An event's stored summary (``event_repo.summary_json``) as the API gives it: each
-    field it has in its shape, times in the zone and in UTC; a field a summary of an
-    earlier version lacks (``outlets``, ``place_names``, ``kind_share`` ...), or holds in
-    a shape this version cannot read, is null. A field this version does not know is not
-    given."""
-    from yuqing.api import app as console
-
-    s: Mapping[str, Any] = summary if isinstance(summary, Mapping) else {}
-    shown: dict[str, Any] = {
-        "event_id": _code(s.get("event_id")),
-        "active": s.get("active") if isinstance(s.get("active"), bool) else None,
-    }
-    for name in SUMMARY_TIMES:
-        shown.update(_times(name, s.get(name), zone))
-    representative = s.get("representative_text")
+    """An event's stored summary (``event_repo.summary_json``, read by
+    ``event_summary.read_summary``) as the API gives it: each field it has in its shape,
+    times in the zone and in UTC; a field a summary of an earlier version lacks
+    (``outlets``, ``place_names``, ``kind_share`` ...), or holds in a shape this version
+    cannot read, is null. A field this version does not know is not given."""
+    s = stored.read_summary(summary)
+    shown: dict[str, Any] = {"event_id": s.event_id, "active": s.active}
+    for name, at in (
+        ("as_of", s.as_of),
+        ("first_seen", s.first_seen),
+        ("last_seen", s.last_seen),
+        ("alerted_at", s.alerted_at),
+    ):
+        shown.update(_times(name, at, zone))
     shown.update(
         {
-            "first_post_id": _text(s.get("first_post_id"), MAX_IDENTITY_SHOWN),
-            "post_count": _count(s.get("post_count")),
-            "story_count": _count(s.get("story_count")),
-            "curve": _curve(s.get("curve"), zone),
-            "growth_rate": _number(s.get("growth_rate")),
-            "reach": _count(s.get("reach")),
-            "sources": _count(s.get("sources")),
-            "categories": _counts(s.get("categories")),
-            "outlets": _counts(s.get("outlets")),
-            "places": _pairs(s.get("places")),
-            "place_names": _words(s.get("place_names"), MAX_ENTRIES, 200),
-            "kind": _code(s.get("kind")),
-            "kind_share": _share(s.get("kind_share")),
-            "negative_share": _share(s.get("negative_share")),
-            "keywords": _words(s.get("keywords"), MAX_KEYWORDS, console.MAX_KEYWORD_SHOWN),
-            "representative_post_id": _text(s.get("representative_post_id"), MAX_IDENTITY_SHOWN),
+            "first_post_id": s.first_post_id,
+            "post_count": s.post_count,
+            "story_count": s.story_count,
+            # ``[time, posts]`` a point, each time in the zone with its offset.
+            "curve": None if s.curve is None else [[iso_time(at, zone), n] for at, n in s.curve],
+            "growth_rate": s.growth_rate,
+            "reach": s.reach,
+            "sources": s.sources,
+            "categories": s.categories,
+            "outlets": s.outlets,
+            "places": None if s.places is None else [list(p) for p in s.places],
+            "place_names": s.place_names,
+            "kind": s.kind,
+            "kind_share": s.kind_share,
+            "negative_share": s.negative_share,
+            "keywords": s.keywords,
+            "representative_post_id": s.representative_post_id,
             # Its lines kept, each on one line (a post's words, as the search API's text).
-            "representative_text": console.shown_text(representative, MAX_REPRESENTATIVE_SHOWN)[0]
-            if isinstance(representative, str)
-            else None,
-            "cues": _pairs(s.get("cues")),
-            "merged_from": console.merged_keys(s, s.get("event_id"))[:MAX_ENTRIES]
-            if isinstance(s.get("merged_from"), list)
-            else None,
+            "representative_text": None
+            if s.representative_text is None
+            else shown_text(s.representative_text, MAX_REPRESENTATIVE_SHOWN)[0],
+            "cues": None if s.cues is None else [list(c) for c in s.cues],
+            "merged_from": s.merged_from,
         }
     )
-    if shown["merged_from"] is not None:
-        shown["merged_from"] = [one_line(k, 80) for k in shown["merged_from"]]
     return shown
 
 
@@ -449,18 +181,16 @@ def event_item(
     merged_into: str | None = None,
 ) -> dict[str, Any]:
     """A stored event as the list gives it. ``quiet_from``: last seen before it, the event
-    has died down (``app.quiet_before``)."""
-    from yuqing.api import app as console
-
+    has died down (``shown.quiet_before``)."""
     key = str(row.key)
-    last = _time(row.last_seen_at)
+    last = stored.moment(row.last_seen_at)
     quiet = row.status == "retired" or (last is not None and last < utc(quiet_from))
-    kind = _code(row.kind)
+    kind = stored.code(row.kind)
     item: dict[str, Any] = {
-        "key": console.clip(key, console.MAX_CODE_SHOWN),
-        "title": console.clip(row.title, console.MAX_TITLE_SHOWN),
+        "key": clip(key, MAX_CODE_SHOWN),
+        "title": clip(row.title, MAX_TITLE_SHOWN),
         # As stored: active, retired (detection stopped following it) or merged.
-        "status": console.clip(row.status, console.MAX_CODE_SHOWN),
+        "status": clip(row.status, MAX_CODE_SHOWN),
         "status_name": status_name(row, quiet, lang),
         "raised": row.alerted_at is not None,
         # Died down: retired by detection, or no post for hours (the console's rule).
@@ -468,18 +198,16 @@ def event_item(
         **_times("alerted_at", row.alerted_at, zone),
         **_times("first_seen", row.first_seen_at, zone),
         **_times("last_seen", row.last_seen_at, zone),
-        "post_count": _count(row.post_count),
+        "post_count": stored.count(row.post_count),
         "kind": kind,
         "kind_name": kind_name(kind, lang),
         # A share of 0 to 1 (the overview's stats give a percentage), null until enough
         # posts carry a sentiment.
-        "negative_share": _share(row.negative_share),
-        "reach": _count(row.reach),
-        "keywords": console.event_keywords(row.summary),
-        "merged_into": console.clip(merged_into, console.MAX_CODE_SHOWN)
-        if row.status == "merged"
-        else None,
-        "href": console.page_href("events", key, lang),
+        "negative_share": stored.share(row.negative_share),
+        "reach": stored.count(row.reach),
+        "keywords": event_keywords(row.summary),
+        "merged_into": clip(merged_into, MAX_CODE_SHOWN) if row.status == "merged" else None,
+        "href": page_href("events", key, lang),
     }
     return item
 
@@ -487,61 +215,51 @@ def event_item(
 def _post_view(p: Any, zone: tzinfo, lang: str) -> dict[str, Any]:
     """A post as the search API gives it (``app.hit_shown``), with its source's name and
     its sentiment beside."""
-    from yuqing.api import app as console
-
-    title, title_cut = (
-        (None, False) if p.title is None else console.shown_line(p.title, console.MAX_TITLE_SHOWN)
-    )
-    text, text_cut = console.shown_text(p.text or "", console.MAX_TEXT_SHOWN)
-    read_whole = not isinstance(p.text_length, int) or p.text_length <= POST_TEXT_READ
+    title, title_cut = (None, False) if p.title is None else shown_line(p.title, MAX_TITLE_SHOWN)
+    text, text_cut = shown_text(p.text or "", MAX_TEXT_SHOWN)
+    read_whole = not isinstance(p.text_length, int) or p.text_length <= EVENT_TEXT_READ
     say = translator(lang)
     return {
         "id": p.id,
-        "source": console.clip(p.source, MAX_SOURCE_CHARS),
-        "source_name": console.clip(console.redact_query(p.source_name), console.MAX_NAME_SHOWN),
+        "source": clip(p.source_slug, MAX_SOURCE_CHARS),
+        "source_name": clip(redact_query(p.source), MAX_NAME_SHOWN),
         **_times("seen_at", p.seen_at, zone),
         **_times("published_at", p.published_at, zone),
-        "author": console.clip(p.author, console.MAX_NAME_SHOWN),
+        "author": clip(p.author, MAX_NAME_SHOWN),
         "title": title,
         "title_cut": title_cut,
         "text": text,
         "text_cut": text_cut or not read_whole,
-        "url": console.clip(p.url, MAX_URL_CHARS),
-        "sentiment": p.sentiment if p.sentiment in console.SENTIMENTS else None,
-        "sentiment_name": say(f"sentiment_{p.sentiment}")
-        if p.sentiment in console.SENTIMENTS
-        else None,
+        "url": clip(p.url, MAX_URL_CHARS),
+        "sentiment": p.sentiment if p.sentiment in SENTIMENTS else None,
+        "sentiment_name": say(f"sentiment_{p.sentiment}") if p.sentiment in SENTIMENTS else None,
     }
 
 
 def _following_view(r: Any, zone: tzinfo, lang: str) -> dict[str, Any]:
     """An incident following the event, as ``GET /api/v1/incidents`` names its fields."""
-    from yuqing.api import app as console
-
     language = "en" if lang == "en" else "zh"
     level = r.level if isinstance(r.level, str) and r.level else None
     state = r.state if isinstance(r.state, str) else None
     names = STATE_NAMES.get(state or "")
     return {
-        "id": console.clip(r.id, console.MAX_CODE_SHOWN),
-        "title": console.clip(r.title, console.MAX_TITLE_SHOWN),
-        "state": console.clip(state, console.MAX_CODE_SHOWN),
+        "id": clip(r.id, MAX_CODE_SHOWN),
+        "title": clip(r.title, MAX_TITLE_SHOWN),
+        "state": clip(state, MAX_CODE_SHOWN),
         "state_name": (names[1] if language == "en" else names[0])
         if names
-        else console.clip(state, console.MAX_CODE_SHOWN),
-        "level": console.clip(level, 8),
+        else clip(state, MAX_CODE_SHOWN),
+        "level": clip(level, 8),
         "level_name": level_name(one_line(level, 8), translator(language)) if level else None,
         "level_decided": bool(r.level_decided),
         **_times("opened_at", r.opened_at, zone),
-        "href": console.page_href("incidents", str(r.id), language),
+        "href": page_href("incidents", str(r.id), language),
     }
 
 
 def event_view(read: EventRead, *, zone: tzinfo, quiet_from: datetime, lang: str) -> dict[str, Any]:
     """One event as ``GET /api/v1/events/{key}`` gives it: the list's fields, its
     stored summary, the incidents following it, its newest posts."""
-    from yuqing.api import app as console
-
     row = read.row
     into = read.merged_into
     shown = event_item(
@@ -553,10 +271,8 @@ def event_view(read: EventRead, *, zone: tzinfo, quiet_from: datetime, lang: str
     )
     shown.update(
         {
-            "merged_into_title": console.clip(into.title, console.MAX_TITLE_SHOWN)
-            if into is not None
-            else None,
-            "merged_into_href": console.page_href("events", str(into.key), lang)
+            "merged_into_title": clip(into.title, MAX_TITLE_SHOWN) if into is not None else None,
+            "merged_into_href": page_href("events", str(into.key), lang)
             if into is not None
             else None,
             **_times("updated_at", row.updated_at, zone),
@@ -632,8 +348,6 @@ def build_events_router(ctx: Context) -> APIRouter:
     api = "/api/v1"
 
     def quiet_from() -> datetime:
-        from yuqing.api.app import quiet_before
-
         return quiet_before(ctx, ctx.clock.now())
 
     @router.get(api + "/events")
@@ -666,8 +380,6 @@ def build_events_router(ctx: Context) -> APIRouter:
         with its state (``status_name`` in the reader's language, ``raised``,
         ``quiet``), times in the deployment's zone and in UTC, its figures and a link to
         its page on the console (``href``)."""
-        from yuqing.api.app import check_utf8_query
-
         check_utf8_query(request, "status", "before")
         code = status_named(status)
         if code is None:

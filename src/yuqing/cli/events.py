@@ -3,8 +3,9 @@
 The events detection groups posts into were shown on the console alone (its overview and
 its ``/events/<key>`` pages); the command line had the plan's incidents and not the events
 they come from. These read what ``GET /api/v1/events`` and ``GET /api/v1/events/{key}``
-give (``yuqing.api.events``): ``--json`` prints the same views (in the run's language for
-the words meant for a person, the codes alike in both).
+read (``storage.event_views``) and show it as they give it (``yuqing.api.events``):
+``--json`` prints the same views (in the run's language for the words meant for a
+person, the codes alike in both).
 
 Read-only, as ``yuqing search``: with no SQLite store yet ``list`` says how to make one
 and exits 0, creating none; a store an earlier yuqing made is upgraded first, as every
@@ -241,9 +242,11 @@ def events_list(
     ] = False,
 ) -> None:
     """List detected events, the newest first."""
-    from yuqing.api.app import quiet_before
-    from yuqing.api.events import event_item, events_listed, merged_into_each
+    from yuqing.api.events import event_item
+    from yuqing.api.shown import quiet_before
     from yuqing.cli.main import _json_line, note
+    from yuqing.storage.console_queries import merged_into_each
+    from yuqing.storage.event_views import events_listed
 
     def run(ctx: Context) -> tuple[list[dict[str, Any]], bool, str | None, ZoneInfo]:
         zone = ctx.settings.display_zone
@@ -317,7 +320,7 @@ def _find(conn: Connection, typed: str, posts: int) -> Any:
     """The event ``typed`` names: as typed, else without spaces around it and in
     half-width (a key copied from a page or a chat), else in lower case (keys are made
     in lower case)."""
-    from yuqing.api.events import read_event
+    from yuqing.storage.event_views import read_event
 
     plain = unicodedata.normalize("NFKC", typed).strip()
     for candidate in dict.fromkeys((typed, plain, plain.lower())):
@@ -357,9 +360,9 @@ def events_show(
     ] = False,
 ) -> None:
     """Show a detected event."""
-    from yuqing.api.app import detection_rules, quiet_before
     from yuqing.api.events import event_view
     from yuqing.api.incidents import utc_offset
+    from yuqing.api.shown import detection_rules, quiet_before
     from yuqing.cli.main import fail
 
     def run(ctx: Context) -> tuple[dict[str, Any] | None, int, ZoneInfo]:

@@ -1,13 +1,15 @@
-"""The web console's own queries: an event's page, its posts, the incidents that follow it.
+"""The web console's own queries: the events it lists, an event and where a merged one
+went, the incidents that follow it.
 
 The overview's figures come from ``repo`` and ``event_repo``; these serve the pages the
-console links to from it (an event and its posts, an incident and its detection event),
-reading only what the pages show, bounded.
+console links to from it (an event, an incident and its detection event), reading only
+what the pages show, bounded. An event's posts, which the JSON API reads too, are
+``event_views``'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlalchemy.engine import Connection
 from yuqing.grading.levels import LEVELS_BY_SEVERITY
 from yuqing.storage import schema as t
 from yuqing.storage import schema_incidents as ti
-from yuqing.storage.event_repo import _shown_columns
+from yuqing.storage.event_repo import shown_columns
 from yuqing.storage.incident_repo import listed_columns
 from yuqing.storage.schema_events import events, occurrences
 
@@ -45,7 +47,7 @@ def events_listed(conn: Connection, limit: int, quiet_before: datetime) -> list[
     e = events.c
     quiet = or_(e.status == "retired", e.last_seen_at < quiet_before)
     query = (
-        select(*_shown_columns())
+        select(*shown_columns())
         .where(e.status != "merged")
         .order_by(
             e.alerted_at.is_(None),
@@ -70,7 +72,7 @@ def stories_listed(conn: Connection, limit: int) -> list[Row[Any]]:
 
 def event_by_key(conn: Connection, key: str) -> Row[Any] | None:
     """The stored event ``key`` (merged ones too), its share read as event_repo shows it."""
-    return conn.execute(select(*_shown_columns()).where(events.c.key == key)).first()
+    return conn.execute(select(*shown_columns()).where(events.c.key == key)).first()
 
 
 def event_keys_stored(conn: Connection, keys: Sequence[str]) -> set[str]:
@@ -82,39 +84,13 @@ def event_keys_stored(conn: Connection, keys: Sequence[str]) -> set[str]:
     return {str(row.key) for row in rows}
 
 
-def event_posts(conn: Connection, key: str, limit: int = 50) -> list[Row[Any]]:
-    """The newest ``limit`` posts detection put in event ``key`` (those of the events
-    merged into it were moved to it), each text cut to ``POST_TEXT_READ`` characters."""
-    p = t.posts.c
-    return list(
-        conn.execute(
-            select(
-                p.id,
-                p.seen_at,
-                p.published_at,
-                t.sources.c.name.label("source"),
-                p.author,
-                p.author_kind,
-                p.title,
-                func.substr(p.text, 1, POST_TEXT_READ).label("text"),
-                func.length(p.text).label("text_length"),
-                p.url,
-                p.sentiment,
-                p.repost_of,
-                p.reply_to,
-            )
-            .join(t.sources, t.sources.c.id == p.source_id)
-            .where(p.event_key == key)
-            .order_by(p.seen_at.desc(), p.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def merged_into(conn: Connection, key: str) -> str | None:
-    """The event that event ``key`` was merged into, following merges of merges, or None
-    when no stored merge names it (event_repo.add_occurrences stores the merged one's key
-    in a merge's figures)."""
+def merged_into_each(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    """The event each of ``keys`` was merged into, following merges of merges (at most
+    ``MERGE_HOPS``); a key no stored merge names is left out. ``event_repo.add_occurrences``
+    stores the merged one's key in a merge's figures: the newest merges are read once for
+    all the keys."""
+    if not keys:
+        return {}
     rows = conn.execute(
         select(occurrences.c.event_key, occurrences.c.figures)
         .where(occurrences.c.kind == "event_merged")
@@ -123,18 +99,27 @@ def merged_into(conn: Connection, key: str) -> str | None:
     )
     into: dict[str, str] = {}
     for row in rows:
-        gone = row.figures.get("merged") if isinstance(row.figures, dict) else None
+        gone = row.figures.get("merged") if isinstance(row.figures, Mapping) else None
         if isinstance(gone, str) and isinstance(row.event_key, str):
             into.setdefault(gone, row.event_key)
-    found, seen = None, {key}
-    current = key
-    for _ in range(MERGE_HOPS):
-        nxt = into.get(current)
-        if nxt is None or nxt in seen:
-            break
-        found, current = nxt, nxt
-        seen.add(nxt)
+    found: dict[str, str] = {}
+    for key in keys:
+        current, seen = key, {key}
+        for _ in range(MERGE_HOPS):
+            nxt = into.get(current)
+            if nxt is None or nxt in seen:
+                break
+            current = nxt
+            seen.add(nxt)
+        if current != key:
+            found[key] = current
     return found
+
+
+def merged_into(conn: Connection, key: str) -> str | None:
+    """The event that event ``key`` was merged into (``merged_into_each``), or None when
+    no stored merge names it."""
+    return merged_into_each(conn, [key]).get(key)
 
 
 def incidents_following(conn: Connection, refs: Sequence[str]) -> dict[str, list[Any]]:

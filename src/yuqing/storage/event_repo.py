@@ -344,7 +344,7 @@ def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) 
     groups still forming nor changes places with them at every refresh of the console.
     """
     query = (
-        select(*_shown_columns())
+        select(*shown_columns())
         # Ties by the newer event first, so that the order is the same at every refresh.
         .order_by(events.c.alerted_at.is_(None), events.c.last_seen_at.desc(), events.c.id.desc())
         .limit(limit)
@@ -354,7 +354,7 @@ def latest_events(conn: Connection, limit: int = 10, raised_only: bool = False) 
     return list(conn.execute(query.where(events.c.status != "merged")))
 
 
-def _shown_columns() -> list[Any]:
+def shown_columns() -> list[Any]:
     """The columns of ``events``, a share outside [0, 1] read as unknown (None).
 
     Detection stores a share of 0 to 1 or none; PostgreSQL's double precision also holds
