@@ -63,6 +63,7 @@ MAX_NAMED = 10
 CUE_WORDS: dict[str, tuple[str, str]] = {
     "deaths": ("死亡", "deaths"),
     "injuries": ("受伤", "injuries"),
+    "ill": ("发病、中毒", "taken ill"),
     "missing": ("失踪", "missing"),
     "evacuated": ("转移疏散", "evacuated"),
     "trapped": ("被困", "trapped"),

@@ -1,11 +1,12 @@
 """An event's casualty figures from the reports of its posts, robust to a single voice.
 
-Grading turns deaths and injuries into a proposed level: a single comment saying
-"死亡10000人", or a rumour, must not propose level I. A figure counts for the event when
-a trusted source reports it (``trusted_source``: an outlet of central or local media or
-of government by its category, or a government account) or when two independent stories
-do (reposts and near-copies of one post are one story); the event's figure is the
-highest such count. A person grading still sees every report on the posts themselves.
+Grading turns deaths, injuries and the people taken ill into a proposed level: a single
+comment saying "死亡10000人" (or "上千人中毒"), or a rumour, must not propose level I. A
+figure counts for the event when a trusted source reports it (``trusted_source``: an
+outlet of central or local media or of government by its category, or a government
+account) or when two independent stories do (reposts and near-copies of one post are one
+story); the event's figure is the highest such count. A person grading still sees every
+report on the posts themselves.
 """
 
 from __future__ import annotations

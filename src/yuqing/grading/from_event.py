@@ -18,10 +18,10 @@ def signals_from_event(
     """What grading needs, from what detection measured.
 
     ``casualties`` holds the event's confirmed count of each casualty kind (deaths,
-    injuries, missing, evacuated; ``grading.casualties``). Media pick-up counts the
-    distinct outlets of each category. Places outside the home jurisdiction are counted
-    only when the deployment names its home places, and only those two posts or more
-    name.
+    injuries, people taken ill, missing, evacuated; ``grading.casualties``). Media
+    pick-up counts the distinct outlets of each category. Places outside the home
+    jurisdiction are counted only when the deployment names its home places, and only
+    those two posts or more name.
     """
     # A count beyond what Signals takes is at least that much (400 posts of a trillion
     # likes each must not stop grading).
@@ -49,6 +49,7 @@ def signals_from_event(
         kind=_KINDS.get(summary.kind or ""),
         deaths=worst.get("deaths"),
         injuries=worst.get("injuries"),
+        ill=worst.get("ill"),
         missing=worst.get("missing"),
         evacuated=worst.get("evacuated"),
         measured_at=summary.as_of,

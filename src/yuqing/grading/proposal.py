@@ -133,6 +133,7 @@ _MEASURED: dict[str, tuple[str, str]] = {
     "rumour_share": ("谣言占 {n}", "{n} of posts rumours"),
     "deaths": ("死亡 {n} 人", "{n} dead"),
     "injuries": ("受伤 {n} 人", "{n} injured"),
+    "ill": ("发病 {n} 人", "{n} taken ill"),
     "missing": ("失踪 {n} 人", "{n} missing"),
     "evacuated": ("转移疏散 {n} 人", "{n} evacuated"),
     "kind": ("事件类别为{n}", "a{article} {n}"),
@@ -150,6 +151,7 @@ _UNIT_ZH: dict[str, str] = {
     "places_outside_home": "个",
     "deaths": "人",
     "injuries": "人",
+    "ill": "人",
     "missing": "人",
     "evacuated": "人",
 }

@@ -88,6 +88,8 @@ class Signals:
     kind: IncidentKind | None = None
     deaths: int | None = None
     injuries: int | None = None
+    ill: int | None = None
+    """People taken ill (poisoned, infected, cases): a public-health incident's measure."""
     missing: int | None = None
     evacuated: int | None = None
     handed_down_from_above: bool | None = None
@@ -104,6 +106,7 @@ class Signals:
             "places_outside_home",
             "deaths",
             "injuries",
+            "ill",
             "missing",
             "evacuated",
         ):
@@ -218,6 +221,7 @@ SIGNALS: dict[str, SignalSpec] = {
         SignalSpec("kind", SignalType.KIND, "事件类别", "incident kind", _field("kind")),
         SignalSpec("deaths", _N, "死亡人数", "deaths", _field("deaths")),
         SignalSpec("injuries", _N, "受伤人数", "injuries", _field("injuries")),
+        SignalSpec("ill", _N, "发病人数", "people taken ill", _field("ill")),
         SignalSpec("missing", _N, "失踪人数", "missing", _field("missing")),
         SignalSpec("evacuated", _N, "转移疏散人数", "evacuated", _field("evacuated")),
         SignalSpec(

@@ -14,6 +14,10 @@
   it as a bound (the toll tops 600: 600, nears 50: 49, approximate); a figure of another
   noun before the verb is not its count when the verb has its own after it
   (确诊440例死亡9例: 9);
+* ``ill``: people taken ill, a public-health incident's measure (28名学生疑似食物中毒,
+  出现呕吐、腹泻等症状, 发病12人, 中毒人数增至45人, 确诊病例5例 where a place is named;
+  45 people fell ill, sickened 30, 12 cases of food poisoning), read after the other
+  kinds (see "People taken ill" below);
 * ``casualties``: dead and injured together (30人伤亡, 死伤), which is neither figure;
 * ``escalation``: the words of ``ESCALATION_ZH`` / ``ESCALATION_EN`` (爆炸, 坍塌, 多人被困,
   持续上升, 升级, 蔓延, 失联 ...; explosion, collapse, spreading ...), value None, when
@@ -70,7 +74,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,7 +94,16 @@ __all__ = [
     "post_figures",
 ]
 
-CUE_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped", "casualties", "escalation")
+CUE_KINDS = (
+    "deaths",
+    "injuries",
+    "ill",
+    "missing",
+    "evacuated",
+    "trapped",
+    "casualties",
+    "escalation",
+)
 
 # The largest count taken as one: reports of more people than live in China are not
 # reports, and a thousand digits must not reach float arithmetic.
@@ -104,7 +117,7 @@ MAX_CHARS = 5000
 class SeverityCue:
     """One severity cue found in a post (the caller keeps which post it came from)."""
 
-    kind: str  # deaths | injuries | missing | evacuated | trapped | casualties | escalation
+    kind: str  # deaths | injuries | ill | missing | evacuated | trapped | casualties | escalation
     value: int | None  # the count (a lower bound when approximate); None if not a count
     approximate: bool
     text: str  # the matched span
@@ -592,7 +605,8 @@ _RESCUED_BEFORE_ZH = re.compile(r"(?<![获抢])(?:救|救出|救起|救下)(?:�
 _NEGATED_EN = re.compile(r"\b(?:no|not|none of(?: the)?|nobody|without)\s*$", re.IGNORECASE)
 
 
-def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
+def _zh_cue(m: re.Match[str], kind: str | None = None) -> SeverityCue | None:
+    """The cue of a match of ``_ZH`` (or of ``_ILL_ZH``, whose ``kind`` is given)."""
     text = m.string
     if m.start() >= 2 and text[m.start() - 1] in ":：" and text[m.start() - 2].isdigit():
         return None  # 22:15抢救无效死亡: the minutes of a clock time
@@ -632,7 +646,10 @@ def _zh_cue(m: re.Match[str]) -> SeverityCue | None:
     if value is not None and pre in _BELOW_ZH:
         value = max(value - 1, 0)
     return SeverityCue(
-        _KIND_OF_VERB_ZH[verb], value, vague or pre is not None or suf is not None, m.group()
+        kind or _KIND_OF_VERB_ZH[verb],
+        value,
+        vague or pre is not None or suf is not None,
+        m.group(),
     )
 
 
@@ -1147,9 +1164,236 @@ def _recalled_openings(
     return out
 
 
+# --- People taken ill --------------------------------------------------------------------
+# A public-health incident is measured by how many people fell ill: poisoned (28名学生疑似
+# 食物中毒, 30余名工人中毒), with symptoms (出现呕吐、腹泻等症状, 感觉身体不适), taken to a
+# doctor when the post names an illness (送医就诊, 到县人民医院就诊), or counted as cases
+# (确诊病例5例, 发病12人, 中毒人数增至45人; 45 people fell ill, sickened 30, 12 cases of food
+# poisoning). The count-first shape lets a few words stand between the count and the word
+# (32名学生疑似食物中毒, 40多名工人被分别送往海淀医院和四季青医院就诊), but no stop, no
+# digit, no negation (另有30多人经检查无明显症状) and no one who only deals with the ill
+# (10名专家赶赴现场调查中毒原因). A count of people in hospital counts only where the post
+# names an illness (a hospital's routine news: 日均就诊3000人次, is none); a tally of cases
+# over a country, the world or many places (全国累计报告病例3万例, 美国确诊病例超过100万例)
+# is a statistic, not an incident's count. The cues of the other kinds are read first: a
+# span they took (3人中毒死亡: deaths) is not read again.
+_ILL_UNIT_ZH = r"(?:个人|人(?!次)|名|位|例)"
+_ILL_GAP_ZH = r"[^，。；！？、,;!?\n\x00：:#0-9]"
+_ILL_WORD_ZH = r"(?:中毒|发病|患病|染病|感染|确诊)(?![率源])"
+_ILL_SYMPTOM_ZH = (
+    r"(?:出现|感到|感觉|有)[^，。；！？,;!?\n\x00：:0-9]{0,16}?(?:症状|不适|迹象|反应|现象)"
+)
+_ILL_ADMITTED_ZH = r"(?:就诊|就医|送医|送院|入院|住院|留院|医院(?:接受)?(?:救治|治疗|抢救|诊治))"
+_ILL_CASE_ZH = r"(?:病例|感染者|患者|病人)"
+_ILL_WHO_ZH = (
+    rf"(?:{_WHO_ZH}|小学生|中学生|初中生|高中生|大学生|幼儿|婴幼儿|职工|食客|客人|宾客|就餐者"
+    r"|顾客|村民|家属|队员|球员|士兵|官兵|技师|女工|男子|女子|孩子|小孩|人)"
+)
+_ILL_ZH = re.compile(
+    rf"(?:(?P<low>{_NUM_ZH}){_SUF_ZH}?{_ILL_UNIT_ZH}?{_TO_ZH})?"
+    rf"(?P<pre>{_PRE_ZH})?(?P<num>{_NUM_ZH})(?P<suf>{_SUF_ZH})?(?P<unit>{_ILL_UNIT_ZH})?"
+    rf"(?P<verb>(?P<gap>{_ILL_GAP_ZH}{{0,8}}?){_ILL_WORD_ZH}"
+    rf"|(?P<gap_s>{_ILL_GAP_ZH}{{0,10}}?){_ILL_SYMPTOM_ZH}"
+    rf"|(?P<gap_a>{_ILL_GAP_ZH}{{0,20}}?){_ILL_ADMITTED_ZH}"
+    rf"|(?P<gap_c>{_ILL_GAP_ZH}{{0,6}}?){_ILL_CASE_ZH})"
+    # word first: 中毒人数增至45人, 发病12人, 累计报告病例30例, 中毒学生已增至18人
+    rf"|(?P<verb2>(?:食物)?中毒|发病|患病|感染|确诊|就诊|住院|入院|送医"
+    r"|(?:确诊|疑似|报告|新增|现有|累计|重症|轻症|本土|输入)*病例)"
+    rf"(?:者|人数|人员|患者|病人|病例|{_ILL_WHO_ZH})?"
+    rf"(?:了|就|都|也|目前|现在|现|仍|还|已经|已|共|累计|分别|总数){{0,3}}"
+    rf"(?:(?:从|由){_NUM_ZH}{_SUF_ZH}?{_ILL_UNIT_ZH}?(?={_RISE_ZH}))?"
+    rf"(?:达到|达|{_RISE_ZH}|为|有|是)?"
+    rf"(?:(?P<low2>{_NUM_ZH}){_SUF_ZH}?{_ILL_UNIT_ZH}?{_TO_ZH})?"
+    rf"(?P<pre2>{_PRE_ZH})?(?P<num2>{_NUM_ZH})(?P<suf2>{_SUF_ZH})?(?P<unit2>{_ILL_UNIT_ZH})"
+)
+_ILL_WHO_AFTER_ZH = re.compile(rf"{_ILL_WHO_ZH}(?![园院所校])")
+# Words between a count and its word that say the people were not ill (无明显症状, 未出现
+# 不适) or are who deals with the ill (调查中毒原因, 医护人员, 救治中毒学生).
+_ILL_GAP_NOT_ZH = re.compile(
+    r"无|没有|没|未出现|未见|未发现|并未|均未|未有|不再"
+    r"|调查|排查|预防|防范|防止|避免|查明|检测|看望|探望|慰问|医生|医护|护士|专家|记者|民警"
+    r"|救治|抢救|治疗|陪护|照顾|接诊|护理|接触|过程|易"
+)
+# What the post must name for a count of people in hospital to be of the ill.
+_ILLNESS_ZH = re.compile(
+    r"中毒|症状|呕吐|腹泻|腹痛|肚子疼|肚子痛|发热|发烧|不适|感染|疫情|病例|肠胃炎|胃肠炎|头晕|恶心"
+    r"|食源性|病毒|传染|上吐下泻"
+)
+# A rate or a routine figure (日均就诊3000人次, 门诊量, 同比): no incident's count.
+_ILL_ROUTINE_ZH = re.compile(r"日均|年均|月均|每|门诊量|人次|同比|环比")
+# A tally over a country, the world or many places: a statistic.
+_ILL_AREA_ZH = re.compile(
+    r"全国|全球|全世界|世界各地|世界范围|各国|各省|多省|各地|多地|全省|境外|海外|国外|国内"
+    r"|境内|省份|省区市|省[（(]区[、,，]\s*市[)）]"
+)
+# Countries, for the cases and infections they tally (美国确诊病例超过100万例); a
+# poisoning abroad (新加坡137人食物中毒) is one incident and keeps its count.
+_ILL_COUNTRY_ZH = re.compile(
+    r"[\u4e00-\u9fff]{1,2}国(?![道企])|日本|印度|意大利|伊朗|巴西|西班牙|俄罗斯|新加坡|澳大利亚"
+    r"|加拿大|墨西哥|印尼|菲律宾|马来西亚|越南|巴基斯坦|土耳其|沙特|以色列|欧洲|非洲|美洲|亚洲"
+)
+# Where cases are counted without a division's name: a place of the post's own.
+_ILL_LOCAL_ZH = re.compile(
+    r"本地|本市|我市|我县|本县|我省|本省|我区|本区|我们这|我们那|这里|这边|学校|医院|幼儿园|单位"
+    r"|公司|工厂|工地|小区|社区|村|镇|乡|邮轮|船上"
+    r"|[\u4e00-\u9fff](?:省|市|县|区|州|旗)(?![场民长委政])"
+)
+# The words of an epidemic's tally of cases, which must name where they were counted.
+_ILL_TALLY_WORD_ZH = re.compile(r"确诊|病例")
+# The clause a place of cases is looked for in: a hashtag is one (#江苏确诊9例新型肺炎病例#
+# beside #新型肺炎确诊440例死亡9例#).
+_ILL_CLAUSE_END = re.compile(r"[。！？!?；;\n\x00,，、：:#《》【】]|\.(?=\s)")
+_ILL_RULED_OUT_ZH = re.compile(r"排除[了]?$|否认[了]?$")
+_ILL_CASE_WORD_ZH = re.compile(r"确诊|病例|感染|发病|患病|患者")
+
+
+def _post_of(text: str, start: int, end: int) -> str:
+    """The post that [start, end) of the joined ``text`` lies in."""
+    left = text.rfind("\x00", 0, start) + 1
+    right = text.find("\x00", end)
+    return text[left : right if right >= 0 else len(text)]
+
+
+def _ill_zh_cue(m: re.Match[str]) -> SeverityCue | None:
+    text = m.string
+    if m.group("num") is not None:
+        gap = m.group("gap") or m.group("gap_s") or m.group("gap_a") or m.group("gap_c") or ""
+        if _ILL_GAP_NOT_ZH.search(gap):
+            return None
+        if m.group("unit") is None and not (
+            (m.group("num")[0].isdigit() or len(m.group("num")) > 1)
+            and _ILL_WHO_AFTER_ZH.match(gap)
+        ):
+            return None  # 32学生中毒 counts; 2021中毒 and 一幼儿园 do not
+        if m.group("gap_c") is not None and m.group("unit") != "例" and "确诊" not in gap:
+            return None  # 5名患者: patients of a hospital; 5例病例, 3名确诊患者: cases
+        admitted = m.group("gap_a") is not None
+        word = m.group("verb")
+    else:
+        word = m.group("verb2")
+        admitted = word in ("就诊", "住院", "入院", "送医")
+    if _ILL_RULED_OUT_ZH.search(text, max(0, m.start() - 6), m.start()):
+        return None  # 排除一例新型冠状病毒感染: ruled out
+    post = _post_of(text, m.start(), m.end())
+    if admitted and not _ILLNESS_ZH.search(post):
+        return None
+    if _ILL_ROUTINE_ZH.search(_span(text, m.start(), m.end(), _CLAUSE_END)):
+        return None
+    sentence = _span(text, m.start(), m.end(), _SENTENCE_END)
+    if _ILL_AREA_ZH.search(sentence):
+        return None
+    if _ILL_CASE_WORD_ZH.search(word):
+        if _ILL_COUNTRY_ZH.search(sentence):
+            return None
+        clause = _span(text, m.start(), m.end(), _ILL_CLAUSE_END)
+        if (
+            _ILL_TALLY_WORD_ZH.search(word)
+            and not _ILL_LOCAL_ZH.search(clause)
+            and not _names_place(clause)
+        ):
+            return None  # 新型肺炎确诊440例: cases of no place named, the country's
+    return _zh_cue(m, "ill")
+
+
+def _names_place(text: str) -> bool:
+    from yuqing.textproc.places import default_finder
+
+    return bool(default_finder().find(text))
+
+
+_ILL_DISEASE_EN = (
+    r"(?:(?:suspected|possible|acute|severe|mild)\s+)?(?:food\s+poisoning|[a-z]+\s+poisoning"
+    r"|poisoning|illness|infections?|cholera|dengue|measles|flu|influenza|covid(?:-19)?"
+    r"|coronavirus|diarrh(?:o)?ea|typhoid|malaria|hepatitis|norovirus|salmonella|e\.?\s?coli"
+    r"|ebola|mers|sars|plague|zika|leptospirosis|meningitis|tuberculosis|[a-z]+\s+virus"
+    r"|[a-z]+\s+fever|disease)"
+)
+_ILL_EN = re.compile(
+    rf"\b(?:(?P<pre>{_PRE_EN})\s+)?(?P<num>{_NUM_EN})(?P<plus>\+)?\s+"
+    rf"(?:{_WHO_EN}\s+)?"
+    r"(?:(?:were|are|have|has|had|was|is|been|reported|feared|now|still|all)\s+)*"
+    r"(?P<verb>(?:fell|fallen|falling|fall|became|become|becoming|got|gotten|taken|are|were"
+    r"|was|is|been|remain|remained)\s+(?:ill|sick)\b(?![-'’])(?!\s+(?:of|with\s+worry)\b)"
+    r"|(?:sickened|poisoned|infected)\b(?![-'’])"
+    rf"|hospitali[sz]ed\s+(?:with|for|after)\s+{_ILL_DISEASE_EN}\b"
+    r"|(?:(?:new|confirmed|suspected|reported|probable|additional|more|local)\s+)+cases?\b"
+    rf"|cases?\s+of\s+{_ILL_DISEASE_EN}\b)"
+    # sickened 30, poisoning 45 people, infected 200 residents
+    rf"|\b(?P<verb3>sickening|sickened|sickens|sicken|poisoning|poisoned|poisons|infecting"
+    rf"|infected|infects)\s+(?:(?P<pre3>{_PRE_EN})\s+)?(?P<num3>{_NUM_EN})\b"
+    rf"(?!\s+{_NOT_PEOPLE_EN}\b)(?P<who3>\s+{_WHO_EN}\b)?"
+    # the number of cases rose to 30, confirmed cases reached 200
+    r"|\b(?:(?:the\s+)?number\s+of\s+(?:(?:new|confirmed|suspected)\s+)?cases|(?:confirmed"
+    r"|suspected)\s+cases|case\s+(?:count|tally)|(?:number\s+of\s+)?(?:people\s+)?sickened)"
+    rf"\s+(?:(?:has|have|had)\s+)?(?:{_RISE_EN}|reached|reaches|hit|hits|stands\s+at"
+    r"|stood\s+at|is\s+now|is|was)\s+(?:to\s+)?"
+    rf"(?:(?P<pre4>{_PRE_EN})\s+)?(?P<num4>{_NUM_EN})\b(?!\s*(?:%|percent))",
+    re.IGNORECASE,
+)
+_ILL_AREA_EN = re.compile(
+    r"\b(?:nationwide|worldwide|globally|countrywide|statewide|across\s+the\s+(?:country|nation"
+    r"|world|globe|state|region|continent)|around\s+the\s+world|this\s+(?:year|season)"
+    r"|so\s+far\s+this|since\s+(?:january|the\s+start))\b",
+    re.IGNORECASE,
+)
+
+
+def _ill_en_cue(m: re.Match[str]) -> SeverityCue | None:
+    if _NEGATED_EN.search(m.string, max(0, m.start() - 16), m.start()):
+        return None
+    if m.group("num") is not None:
+        group, pre = "num", m.group("pre")
+    elif m.group("num3") is not None:
+        group, pre = "num3", m.group("pre3")
+        if not m.group("verb3").lower().startswith("sicken") and m.group("who3") is None:
+            return None  # infected 200 computers: people must be named
+    else:
+        group, pre = "num4", m.group("pre4")
+    num, num_start = m.group(group), m.start(group)
+    if _YEAR_EN.fullmatch(num) and not _PEOPLE_AFTER_EN.match(m.string, m.end(group)):
+        return None
+    before = m.string[max(0, num_start - 24) : num_start]
+    if before.endswith(("-", "/")) or _MONTH_BEFORE_EN.search(before):
+        return None
+    if _ILL_AREA_EN.search(_span(m.string, m.start(), m.end(), _SENTENCE_END)):
+        return None
+    value, vague = _parse_english(num)
+    if pre is None and (low := _RANGE_BEFORE_EN.search(before)) is not None:
+        low_value, _ = _parse_english(low.group("low") or low.group("low2"))
+        if low_value < value:
+            return SeverityCue("ill", low_value, True, m.group())
+    if pre is not None and pre.lower() in ("nearly", "almost"):
+        value = max(value - 1, 0)
+    bound = m.group("plus") is not None
+    return SeverityCue("ill", value, vague or bound or pre is not None, m.group())
+
+
+_TRIGGER_ILL_ZH = re.compile(
+    r"中毒|发病|患病|染病|感染|确诊|病例|症状|不适|迹象|反应|现象|就诊|就医|送医|送院|入院|住院|留院|医院|患者|病人"
+)
+_TRIGGER_ILL_EN = re.compile(r"\bill\b|sick|poison|infect|cases?\b|hospitali")
+
+
 # Full-width digits (３人死亡) are common in Chinese text that has not been normalised;
 # one for one, so every offset still holds.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+_Make = Callable[[re.Match[str]], SeverityCue | None]
+
+
+def _own_counts(
+    text: str, offset: int, cues: list[tuple[int, SeverityCue]]
+) -> list[tuple[int, SeverityCue]]:
+    """The counts of ``cues`` (at ``offset`` + their place in ``text``) that are the
+    post's own: not a past disaster's opening toll, not another incident's."""
+    spans = [(s - offset, s - offset + len(c.text)) for s, c in cues]
+    if _AFTER_OPENING_EN.search(text):
+        past = _recalled_openings(text, spans, [c.kind for _, c in cues])
+        cues = [pc for pc, p in zip(cues, past, strict=True) if not p]
+        spans = [sp for sp, p in zip(spans, past, strict=True) if not p]
+    gone = _elsewhere(text, spans)
+    return [pc for pc, g in zip(cues, gone, strict=True) if not g]
 
 
 def extract_cues(text: str) -> list[SeverityCue]:
@@ -1190,7 +1434,14 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         span_starts[doc].insert(i, start)
         span_ends[doc].insert(i, end)
 
-    for trigger, rx, make in ((_TRIGGER_ZH, _ZH, _zh_cue), (_TRIGGER_EN, _EN, _en_cue)):
+    # The people taken ill last: a span the other kinds took (3人中毒死亡) is theirs.
+    passes: tuple[tuple[re.Pattern[str], re.Pattern[str], _Make, bool], ...] = (
+        (_TRIGGER_ZH, _ZH, _zh_cue, True),
+        (_TRIGGER_EN, _EN, _en_cue, False),
+        (_TRIGGER_ILL_ZH, _ILL_ZH, _ill_zh_cue, True),
+        (_TRIGGER_ILL_EN, _ILL_EN, _ill_en_cue, False),
+    )
+    for trigger, rx, make, chinese in passes:
         docs = sorted({doc_of(m.start()) for m in trigger.finditer(lowered)})
         if not docs:
             continue
@@ -1212,21 +1463,25 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
             if cue is None:
                 continue
             take(doc, start, end)
-            if _hedged(sub, m.start(), m.end(), rx is _ZH):
+            if _hedged(sub, m.start(), m.end(), chinese):
                 continue
-            if cue.kind in _RESOLVABLE and _resolved(sub, m.start(), m.end(), rx is _ZH):
+            if cue.kind in _RESOLVABLE and _resolved(sub, m.start(), m.end(), chinese):
                 continue
             found[doc].append((start, cue))
     for doc, cues in enumerate(found):
         if cues:
             cues.sort(key=lambda pc: pc[0])
-            spans = [(s - starts[doc], s - starts[doc] + len(c.text)) for s, c in cues]
-            if _AFTER_OPENING_EN.search(bounded[doc]):
-                past = _recalled_openings(bounded[doc], spans, [c.kind for _, c in cues])
-                cues = [pc for pc, p in zip(cues, past, strict=True) if not p]
-                spans = [sp for sp, p in zip(spans, past, strict=True) if not p]
-            gone = _elsewhere(bounded[doc], spans)
-            found[doc] = [pc for pc, g in zip(cues, gone, strict=True) if not g]
+            # The other kinds are judged among themselves, as before the ill were read (a
+            # poisoning's clause beside a fire's must not take the fire's toll away); the
+            # ill among all the post's counts.
+            others = [pc for pc in cues if pc[1].kind != "ill"]
+            kept = _own_counts(bounded[doc], starts[doc], others) if others else []
+            if len(others) < len(cues):
+                kept += [
+                    pc for pc in _own_counts(bounded[doc], starts[doc], cues) if pc[1].kind == "ill"
+                ]
+                kept.sort(key=lambda pc: pc[0])
+            found[doc] = kept
     for rx, text in ((_ESCALATION_ZH, joined), (_ESCALATION_EN, lowered)):
         for m in rx.finditer(text):
             doc = doc_of(m.start())
@@ -1250,7 +1505,7 @@ def cues_and_places_batch(
     return list(zip(extract_cues_batch(texts), places, strict=True))
 
 
-CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped")
+CASUALTY_KINDS = ("deaths", "injuries", "missing", "evacuated", "trapped", "ill")
 
 
 def post_figures(cues: Sequence[SeverityCue]) -> dict[str, int]:

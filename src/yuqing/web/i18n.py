@@ -503,6 +503,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "event_cues": {"zh": "伤亡与事态线索", "en": "Casualty and severity cues"},
     "cue_deaths": {"zh": "死亡", "en": "Deaths"},
     "cue_injuries": {"zh": "受伤", "en": "Injuries"},
+    "cue_ill": {"zh": "发病、中毒", "en": "Taken ill"},
     "cue_missing": {"zh": "失踪、失联", "en": "Missing"},
     "cue_evacuated": {"zh": "疏散、转移", "en": "Evacuated"},
     "cue_trapped": {"zh": "被困", "en": "Trapped"},

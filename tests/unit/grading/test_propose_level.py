@@ -210,7 +210,7 @@ def test_proposal_record_is_json_friendly() -> None:
 def test_every_rule_of_the_default_plan_is_named_in_words_in_its_reasons() -> None:
     plan = default_plan()
     rules = [rule for spec in plan.spec.levels.values() for rule in spec.rules]
-    assert len(rules) == 14 and all(rule.note_zh and rule.note_en for rule in rules)
+    assert len(rules) == 18 and all(rule.note_zh and rule.note_en for rule in rules)
     proposal = propose_level(plan, Signals(injuries=22))
     assert proposal.level is Level.III
     assert proposal.reasons[0].rule_id == "III-casualties"  # traceable to the plan file

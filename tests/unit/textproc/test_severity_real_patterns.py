@@ -24,7 +24,7 @@ def counts(text: str) -> list[tuple[str, int | None, bool]]:
     ("text", "expected"),
     [
         ("全省确诊120例死亡3例", [("deaths", 3, False)]),
-        ("#本市累计感染86例死亡2例#", [("deaths", 2, False)]),
+        ("#本市累计感染86例死亡2例#", [("ill", 86, False), ("deaths", 2, False)]),
         ("新增确诊15例死亡病例1例", [("deaths", 1, False)]),
     ],
 )
