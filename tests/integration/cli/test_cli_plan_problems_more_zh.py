@@ -157,10 +157,16 @@ def test_rule_values_for_kinds_and_categories_are_chinese(cli: CliRunner, tmp_pa
         'any = [{ signal = "volume", op = ">=", value = 5000 }]',
         'any = [{ signal = "kind", op = "==", value = "flood" }]',
     )
-    bad = replaced(
-        '{ signal = "deaths", op = ">=", value = 1 }',
-        '{ signal = "source_categories", op = "includes", value = ["blog"] }',
-        bad,
+    # Level IV's casualty rule (level II's public-health rule names one death too).
+    above, iv = bad.split("[levels.IV]", 1)
+    bad = (
+        above
+        + "[levels.IV]"
+        + replaced(
+            '{ signal = "deaths", op = ">=", value = 1 }',
+            '{ signal = "source_categories", op = "includes", value = ["blog"] }',
+            iv,
+        )
     )
     bad = replaced(
         'any = [{ signal = "volume", op = ">=", value = 500 }]',
