@@ -8,6 +8,8 @@ saying how to run them; under ``CI=true`` a missing server fails instead.
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +35,94 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     empty = tmp_path / "empty-yuqing.toml"  # not ./yuqing.toml, whatever the folder holds
     empty.write_text("", encoding="utf-8")
     monkeypatch.setenv("YUQING_CONFIG", str(empty))
+
+
+# A fresh SQLite store's schema upgrade (twelve Alembic revisions) took 0.2-0.4 s, and
+# most integration tests make at least one store: a store's first upgrade to head now
+# starts from a copy of a file that upgrade made once this session, and the real upgrade
+# then runs on the copy (and finds it current). Each test still gets its own file. Tests
+# of the upgrade itself, and of stores that cannot be written (where copying a file would
+# fail differently than the upgrade does), run the migrations on the fresh file: the
+# words and modules below, or the fresh_migrations marker.
+_FRESH_MIGRATIONS_WORDS = ("upgrad", "migrat", "schema")
+_FRESH_MIGRATIONS_MODULES = frozenset(
+    {
+        "test_disk_full.py",
+        "test_read_only_store.py",
+        "test_storage_errors_in_chinese.py",
+        "test_pool_timeout.py",
+        "test_postgres_disk_full.py",
+        "test_postgres_errors_said.py",
+    }
+)
+_template_lock = threading.Lock()
+_template: list[Path] = []  # the session's migrated SQLite file, made on first use
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fresh_migrations: a new SQLite store is migrated from nothing, not copied from the "
+        "session's migrated template",
+    )
+
+
+def _runs_fresh_migrations(item: pytest.Item) -> bool:
+    name = item.name.lower()
+    return (
+        item.get_closest_marker("fresh_migrations") is not None
+        or any(word in name for word in _FRESH_MIGRATIONS_WORDS)
+        or item.path.name in _FRESH_MIGRATIONS_MODULES
+    )
+
+
+def _migrated_template(factory: pytest.TempPathFactory, real_upgrade: Callable[..., Any]) -> Path:
+    """A SQLite file brought to head by the real upgrade, with no WAL beside it."""
+    if not _template:
+        from yuqing.storage.db import Database
+
+        path = factory.mktemp("schema-template") / "template.db"
+        db = Database(f"sqlite:///{path.as_posix()}")
+        real_upgrade(db)
+        db.dispose()
+        # The last connection's close checkpoints the WAL into the file and removes it:
+        # the file alone is then the whole database.
+        for suffix in ("-wal", "-shm", "-journal"):
+            assert not Path(f"{path}{suffix}").exists(), f"{path}{suffix} left beside the template"
+        _template.append(path)
+    return _template[0]
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_store_from_template(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    if _runs_fresh_migrations(request.node):
+        return
+    from yuqing.storage import migrate
+
+    real_upgrade = migrate.upgrade
+
+    def upgrade(db: Any, revision: str = "head") -> str | None:
+        file = db.sqlite_file
+        # A URL with options (a read-only mode, a URI) opens the file its own way: as made.
+        if revision == "head" and file is not None and "?" not in db.url:
+            with _template_lock:
+                # Only a store not made yet: no connection has opened the file (opening
+                # creates it), so nothing holds the file being written here.
+                made = [Path(f"{file}{s}") for s in ("", "-wal", "-shm", "-journal")]
+                if not any(p.exists() for p in made):
+                    template = _migrated_template(tmp_path_factory, real_upgrade)
+                    try:
+                        shutil.copyfile(template, file)
+                    except OSError:
+                        # Let the real upgrade meet the folder as it is and say why.
+                        file.unlink(missing_ok=True)
+        return real_upgrade(db, revision)
+
+    monkeypatch.setattr(migrate, "upgrade", upgrade)
 
 
 def _postgres_available() -> str | None:
