@@ -1,0 +1,119 @@
+"""The first-character guard in front of long patterns: same matches, or the pattern untouched."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from yuqing.textproc import severity
+from yuqing.textproc.first_chars import first_chars_class, guard_first_chars
+
+
+def _matches(rx: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+    return [(m.span(), m.groupdict()) for m in rx.finditer(text)]
+
+
+def test_the_class_holds_what_follows_an_optional_start() -> None:
+    rx = re.compile(r"(?:约|近)?(?P<n>[0-9]+|[一二三])人(?:死亡|受伤)|(?:死者|伤者)[0-9]+人")
+    first = first_chars_class(rx)
+    assert first is not None
+    for char in "约近0579一二三死伤":
+        assert re.fullmatch(first, char), char
+    for char in "人亡a不":
+        assert not re.fullmatch(first, char), char
+
+
+def test_zero_width_starts_are_looked_through() -> None:
+    first = first_chars_class(re.compile(r"\b(?<=\s)(?=x)x[a-c]"))
+    assert first == "[x]"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"a*",  # can match nothing: every position may start a match
+        r".b",
+        r"[^a]b",
+        r"(a)?\1b",  # a back-reference
+        r"(?i:k)b",  # folding switched on inside
+        r"(?:x|)y?",
+    ],
+)
+def test_a_start_that_cannot_be_told_leaves_the_pattern_as_it_is(pattern: str) -> None:
+    rx = re.compile(pattern)
+    assert first_chars_class(rx) is None
+    assert guard_first_chars(rx) is rx
+
+
+def test_inline_global_flags_leave_the_pattern_as_it_is() -> None:
+    # Such flags must open a pattern, so the pattern cannot be put behind a lookahead.
+    rx = re.compile(r"(?i)kelvin")
+    assert first_chars_class(rx) == "[k]"
+    assert guard_first_chars(rx) is rx
+
+
+def test_a_verbose_pattern_ending_in_a_comment_still_compiles() -> None:
+    rx = re.compile("(?:ab|cd)  # a comment at the end", re.VERBOSE)
+    guarded = guard_first_chars(rx)
+    assert guarded is not rx
+    assert _matches(guarded, "xxabyycd") == _matches(rx, "xxabyycd")
+
+
+def test_case_folding_stays_the_patterns_own() -> None:
+    # Under IGNORECASE "k" also matches the Kelvin sign and "s" the long s: the guard is
+    # compiled with the same flags, so it lets them through as the pattern does.
+    rx = re.compile(r"(?:kills?|\d+\s+dead)", re.IGNORECASE)
+    guarded = guard_first_chars(rx)
+    assert guarded is not rx
+    for text in ("KILLS 3", "\u212aills", "3 DEAD", "ｋills", "\u0663 dead", "no"):
+        assert _matches(guarded, text) == _matches(rx, text), text
+
+
+PATTERNS = [
+    r"(?:(?P<low>[0-9一二三]+)[至到])?(?P<pre>约|近)?(?P<num>[0-9一二三十]+)(?P<u>人|名)?(?:死亡|伤|失踪)"
+    r"|(?P<verb2>死亡|受伤)(?:人数)?(?:达|为)?(?P<num2>[0-9一二三十]+)人",
+    r"\b(?:(?P<pre>at least|about)\s+)?(?P<num>\d{1,3}(?:,\d{3})*|one|two)\s+(?:people\s+)?"
+    r"(?:dead|killed|injured)\b",
+    r"(?<=[万亿])[0-9]{1,4}|[千百](?=[余多]?人)",
+    r"(?:a|b)?(?:c|d)?(?:e|f)",
+]
+ALPHABET = "0123456789一二三十约近至到人名死亡受伤失踪数达为万亿千百余多 ,atlesbouypkdinjrwhcf"
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_guarded_patterns_find_the_same_matches_on_random_text(pattern: str) -> None:
+    flags = re.IGNORECASE if "people" in pattern else 0
+    rx = re.compile(pattern, flags)
+    guarded = guard_first_chars(rx)
+    assert guarded is not rx and guarded.pattern.startswith("(?=[")
+    chooser = random.Random(20261203)
+    for _ in range(400):
+        text = "".join(chooser.choice(ALPHABET) for _ in range(chooser.randint(0, 60)))
+        assert _matches(guarded, text) == _matches(rx, text), text
+        for start in (0, len(text) // 2):
+            found = rx.search(text, start)
+            again = guarded.search(text, start)
+            assert (found and found.span()) == (again and again.span()), text
+
+
+def test_the_count_patterns_are_guarded_and_still_read_counts() -> None:
+    for name in ("_ZH", "_EN", "_ILL_ZH", "_ILL_EN"):
+        assert getattr(severity, name).pattern.startswith("(?=["), name
+    cues = severity.extract_cues_batch(
+        [
+            "某化工厂爆炸，已造成３人死亡、约20人受伤，疏散周边群众三千余人",
+            "不知道下午安排什么",
+            "28名学生疑似食物中毒，出现呕吐等症状",
+            "At least 12 people were killed and 30 injured.",
+        ]
+    )
+    assert [(c.kind, c.value) for c in cues[0] if c.value is not None] == [
+        ("deaths", 3),
+        ("injuries", 20),
+        ("evacuated", 3000),
+    ]
+    assert cues[1] == []
+    assert [(c.kind, c.value) for c in cues[2]] == [("ill", 28)]
+    assert [(c.kind, c.value) for c in cues[3]] == [("deaths", 12), ("injuries", 30)]
