@@ -1381,7 +1381,7 @@ def _ill_en_cue(m: re.Match[str]) -> SeverityCue | None:
 _TRIGGER_ILL_ZH = re.compile(
     r"中毒|发病|患病|染病|感染|确诊|病例|症状|不适|迹象|反应|现象|就诊|就医|送医|送院|入院|住院|留院|医院|患者|病人"
 )
-_TRIGGER_ILL_EN = re.compile(r"\bill\b|sick|poison|infect|cases?\b|hospitali")
+_TRIGGER_ILL_EN = guard_first_chars(re.compile(r"\bill\b|sick|poison|infect|cases?\b|hospitali"))
 
 
 # Full-width digits (３人死亡) are common in Chinese text that has not been normalised;
@@ -1420,10 +1420,12 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         return out
     # Few regex passes over the whole batch: texts joined by NUL, which no pattern matches.
     bounded = [t[:MAX_CHARS].replace("\x00", " ") for t in texts]
-    bounded = [
-        t.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(t) else t for t in bounded
-    ]
     joined = "\x00".join(bounded)
+    if _FULL_WIDTH_DIGIT.search(joined):
+        bounded = [
+            t.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(t) else t for t in bounded
+        ]
+        joined = "\x00".join(bounded)
     lowered = joined.lower()
     if len(lowered) != len(joined):  # a letter whose lower case is longer (rare): per text
         lowered = "\x00".join(t.lower() if len(t.lower()) == len(t) else t for t in bounded)
@@ -1456,11 +1458,8 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         (_TRIGGER_ILL_ZH, _ILL_ZH, _ill_zh_cue, True),
         (_TRIGGER_ILL_EN, _ILL_EN, _ill_en_cue, False),
     )
-    # Each text tried on its own: a trigger such as 不 occurs many times in a text, and the
-    # first occurrence is enough.
-    lowered_texts = lowered.split("\x00")
     for trigger, rx, make, chinese in passes:
-        docs = [doc for doc, text in enumerate(lowered_texts) if trigger.search(text)]
+        docs = sorted({doc_of(m.start()) for m in trigger.finditer(lowered)})
         if not docs:
             continue
         # The triggered texts only, joined again; offsets map back through their starts.
