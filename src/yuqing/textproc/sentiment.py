@@ -37,6 +37,7 @@ import xxhash
 
 from yuqing.core.privacy import HANDLE_CHARS
 from yuqing.errors import ConfigError
+from yuqing.textproc.first_chars import guard_first_chars
 
 __all__ = [
     "BLANK_SENTIMENT",
@@ -87,8 +88,8 @@ _ADDRESSING = re.compile(
 # spreads what it reposts; it has no sentiment of its own. Only a text holding one of
 # these repost words or markers is bare: a text of handles alone (tagging friends) or of
 # punctuation (？？？) is the writer's own, and the model reads it.
-_REPOSTED = re.compile(
-    r"转发微博|轉發微博|转发|轉發|转载|//\s*[@＠]|\brt\s+@|\brepost\b", re.IGNORECASE
+_REPOSTED = guard_first_chars(
+    re.compile(r"转发微博|轉發微博|转发|轉發|转载|//\s*[@＠]|\brt\s+@|\brepost\b", re.IGNORECASE)
 )
 # What is not the writer's own: what the model does not read (above), links, and the
 # bare repost words.
