@@ -79,9 +79,9 @@ def run(
             spent = ingestor.stages.seconds.get("detection", 0.0) - before
             per_chunk.append(1e6 * spent / max(1, len(items[start : start + CHUNK])))
         took = clock() - started
-        spent = ingestor.stages.seconds.get("detection", 0.0)
+        detecting = ingestor.stages.seconds.get("detection", 0.0)
         ctx.close()
-    return len(items) / took, per_chunk, spent / max(took - spent, 1e-9)
+    return len(items) / took, per_chunk, detecting / max(took - detecting, 1e-9)
 
 
 def main() -> int:

@@ -96,11 +96,11 @@ def _firsts_of(op: object, av: Any) -> tuple[list[str], bool]:
         if add_flags or del_flags:  # (?i:...) inside: its letters fold where the guard's don't
             raise _Unknown
         return _firsts(inner)
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         low, _high, inner = av
         own, empty = _firsts(inner)
         return own, empty or low == 0
-    if op is getattr(_c, "ATOMIC_GROUP", None):
+    if op is _c.ATOMIC_GROUP:
         return _firsts(av)
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
         # Zero-width: consumes nothing, so the start is what follows (a lookahead only

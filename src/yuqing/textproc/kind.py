@@ -291,13 +291,14 @@ _ENGLISH_RES = {
     )
     for kind, terms in _ENGLISH_TERMS.items()
 }
-_WILDLAND = re.compile(
-    r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
-    r"|incendios? forestal(?:es)?|incêndios? florest(?:al|ais)|incendio boschivo"
-    r"|feux? de forêt)\b",
-    re.IGNORECASE,
+_WILDLAND = guard_first_chars(
+    re.compile(
+        r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
+        r"|incendios? forestal(?:es)?|incêndios? florest(?:al|ais)|incendio boschivo"
+        r"|feux? de forêt)\b",
+        re.IGNORECASE,
+    )
 )
-_WILDLAND = guard_first_chars(_WILDLAND)
 # Exactly the fire words of the accident lists, so that only their own matches are taken back.
 _FIRE = guard_first_chars(
     re.compile(r"\b(?:fire|blaze|incendio|incêndio|incendie)\b", re.IGNORECASE)
