@@ -8,7 +8,7 @@ import re
 import pytest
 
 from yuqing.textproc import severity
-from yuqing.textproc.first_chars import first_chars_class, guard_first_chars
+from yuqing.textproc.first_chars import first_chars_class, guard_first_chars, words_by_first_char
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
@@ -117,3 +117,72 @@ def test_the_count_patterns_are_guarded_and_still_read_counts() -> None:
     assert cues[1] == []
     assert [(c.kind, c.value) for c in cues[2]] == [("ill", 28)]
     assert [(c.kind, c.value) for c in cues[3]] == [("deaths", 12), ("injuries", 30)]
+
+
+def _spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in rx.finditer(text)]
+
+
+# First characters that fold together under IGNORECASE (k, K and the Kelvin sign; s and
+# the long s), words that are prefixes of others in both orders, words with spaces.
+WORDS = [
+    "fire",
+    "fire alarm",
+    "f",
+    "Flood",
+    "flooding",
+    "\u212ailn",
+    "kill",
+    "k",
+    "killed",
+    "\u017ftorm",
+    "storm surge",
+    "Storm",
+    "é",
+    "Évacuer",
+    "a b",
+    "ab",
+    "a",
+]
+WORD_ALPHABET = "firealmodngkilesturgbvcé ÉK\u212a\u017f.-"
+
+
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+def test_words_grouped_by_first_char_match_what_the_plain_alternation_does(flags: int) -> None:
+    chooser = random.Random(1203 + flags)
+    for _ in range(300):
+        words = chooser.sample(WORDS, chooser.randint(1, len(WORDS)))
+        plain = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", flags)
+        grouped = re.compile(r"\b" + words_by_first_char(words, flags) + r"\b", flags)
+        pieces = [*words, *WORD_ALPHABET]
+        for _ in range(20):
+            text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 14)))
+            assert _spans(grouped, text) == _spans(plain, text), (words, text)
+
+
+def test_words_are_grouped_by_a_first_char_the_flags_fold_together() -> None:
+    folded = words_by_first_char(["kill", "Killed", "\u212ailn", "fire"], re.IGNORECASE)
+    assert folded.count("(?:") == 3  # the whole, k's group, f's group
+    exact = words_by_first_char(["kill", "Killed", "\u212ailn", "fire"])
+    assert exact.count("(?:") == 5
+
+
+def test_an_empty_word_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty word"):
+        words_by_first_char(["fire", ""])
+
+
+def test_the_english_kind_lexicon_counts_as_the_plain_alternation_did() -> None:
+    from yuqing.textproc import kind
+
+    chooser = random.Random(20261203)
+    for name, terms in kind._ENGLISH_TERMS.items():
+        words = (*terms, *kind._ROMANCE_TERMS[name])
+        plain = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+        grouped = kind._ENGLISH_RES[name]
+        assert grouped.pattern != plain.pattern
+        vocabulary = [*words, *(w.upper() for w in words), "the", "in", "s", "-", ",", "ing"]
+        for _ in range(300):
+            text = " ".join(chooser.choice(vocabulary) for _ in range(chooser.randint(0, 12)))
+            text = text.replace(" - ", "-") if chooser.random() < 0.3 else text
+            assert _spans(grouped, text) == _spans(plain, text), (name, text)

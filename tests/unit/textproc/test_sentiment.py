@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,6 +94,69 @@ def test_english_posts_use_the_english_lexicon(model: SentimentModel) -> None:
     ]
     labels = [label for label, _ in model.predict_batch(texts, ["en", "en", "en"])]
     assert labels == ["negative", "positive", "neutral"]
+
+
+class _CountingVader:
+    """The real VADER analyser, counting the texts it is asked to score."""
+
+    def __init__(self, vader: Any) -> None:
+        self.lexicon = vader.lexicon
+        self.emojis = vader.emojis
+        self._vader = vader
+        self.scored: list[str] = []
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        self.scored.append(text)
+        return dict(self._vader.polarity_scores(text))
+
+
+# Words VADER scores or uses as rules, words it does not know, emoticons, emojis (one of
+# its multi-character keys among them), and punctuation around words.
+VADER_PIECES = [
+    "hope", "HOPE", "killed", "Killed!", "(sad)", "no", "not", "kind", "of", "but", "very",
+    "least", "at", "the", "flood", "water", "rises", "in", "city", "3", "pm", ":)", ":-(",
+    "<3", "\U0001f600", "\U0001f3f3\ufe0f", "\u2764", "!!!", "?", "...", "#prayfor", "@user",
+    "http://t.co/x", "RT", "\u212aill", "ok.",
+]  # fmt: skip
+
+
+def test_english_texts_vader_finds_nothing_in_are_neutral_without_asking_it(
+    model: SentimentModel,
+) -> None:
+    if not model.has_english_lexicon:
+        pytest.skip("vaderSentiment is not installed")
+    counting = _CountingVader(sentiment._vader())
+    fast = SentimentModel(model.linear, counting)
+    chooser = random.Random(20261203)
+    texts = [
+        "".join(
+            chooser.choice(VADER_PIECES) + chooser.choice(["", " ", "  ", "\n", ","])
+            for _ in range(chooser.randint(0, 9))
+        )
+        for _ in range(3000)
+    ]
+    texts += ["The press conference starts at 3 pm.", "Water level at the bridge: 4.2 m"]
+    got = fast.predict_batch(texts, ["en"] * len(texts))
+    vader = sentiment._vader()
+    for text, result in zip(texts, got, strict=True):
+        if not text.strip():
+            continue
+        # What VADER itself says, through the same cut-offs.
+        compound = vader.polarity_scores(text)["compound"]
+        assert result == SentimentModel(model.linear, _Plain(vader))._english_one(text), text
+        if text not in counting.scored:
+            assert compound == 0, text
+    unasked = [t for t in texts if t.strip() and t not in counting.scored]
+    assert "The press conference starts at 3 pm." in unasked
+    assert "Water level at the bridge: 4.2 m" in unasked
+    assert len(unasked) > 100
+
+
+class _Plain:
+    """VADER without its tables showing: every text is scored."""
+
+    def __init__(self, vader: Any) -> None:
+        self.polarity_scores = vader.polarity_scores
 
 
 def test_langs_must_match_texts(model: SentimentModel) -> None:
