@@ -292,6 +292,26 @@ _ENGLISH_RES = {
     )
     for kind, terms in _ENGLISH_TERMS.items()
 }
+# Any word of any kind: 70% of crisis tweets hold none, and one pass over them tells
+# (a word one kind's pattern finds, this finds at the same place or before), instead of
+# four (about 10 us a tweet saved).
+_ANY_ENGLISH = guard_first_chars(
+    re.compile(
+        r"\b"
+        + words_by_first_char(
+            list(
+                dict.fromkeys(
+                    w
+                    for kind, terms in _ENGLISH_TERMS.items()
+                    for w in (*terms, *_ROMANCE_TERMS[kind])
+                )
+            ),
+            re.IGNORECASE,
+        )
+        + r"\b",
+        re.IGNORECASE,
+    )
+)
 _WILDLAND = guard_first_chars(
     re.compile(
         r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
@@ -387,11 +407,15 @@ def _script(text: str) -> str:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+# A text with no word of the lexicon (or only fires beside a wildfire's words, taken back).
+_NO_HAZARD_WORD = ("none", 0.6)
 
 
 def english_kind(text: str) -> tuple[str, float]:
     """Kind of an English (or Spanish, Portuguese, Italian, French) text by the lexicon."""
     text = text[:MAX_CHARS]
+    if not _ANY_ENGLISH.search(text):
+        return _NO_HAZARD_WORD
     counts = {kind: len(rx.findall(text)) for kind, rx in _ENGLISH_RES.items()}
     if _WILDLAND.search(text):
         # "The fire has burnt 3,000 acres": next to a wildfire, a fire is that wildfire (the
@@ -399,7 +423,7 @@ def english_kind(text: str) -> tuple[str, float]:
         counts["accident"] = max(0, counts["accident"] - len(_FIRE.findall(text)))
     total = sum(counts.values())
     if total == 0:
-        return "none", 0.6
+        return _NO_HAZARD_WORD
     best = max(EMERGENCY_KINDS, key=lambda k: counts[k])
     return best, 0.5 + 0.4 * counts[best] / total
 

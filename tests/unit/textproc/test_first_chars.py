@@ -186,3 +186,6 @@ def test_the_english_kind_lexicon_counts_as_the_plain_alternation_did() -> None:
             text = " ".join(chooser.choice(vocabulary) for _ in range(chooser.randint(0, 12)))
             text = text.replace(" - ", "-") if chooser.random() < 0.3 else text
             assert _spans(grouped, text) == _spans(plain, text), (name, text)
+            # The one pass over every kind's words finds a word exactly when one kind does.
+            found = any(rx.search(text) for rx in kind._ENGLISH_RES.values())
+            assert bool(kind._ANY_ENGLISH.search(text)) == found, text
