@@ -184,6 +184,34 @@ def _check_paths(source: Path, target: Path) -> None:
         ) from None
 
 
+def _gold_key(given: str) -> str:
+    """The ``--field`` given, refused when it names no field or a post's own one.
+
+    An empty key silently scored the task's own field; ``--field text`` rejected every
+    line for its text "not being a label", which says nothing of the mistake.
+    """
+    key = given.strip()
+    if not key:
+        raise _fail(
+            say(
+                "--field：没有给出字段名；请写人工标注所在的字段",
+                "--field: no field named; name the field that holds the gold labels",
+            )
+        )
+    own = post_field(key)
+    if own is not None:
+        raise _fail(
+            say(
+                "--field {key}：这是信息本身的字段（{own}），不是标注；请写人工标注所在的字段",
+                "--field {key}: that is the post's own field ({own}), not a label; name the "
+                "field that holds the gold labels",
+                key=one_line(key, 40),
+                own=own,
+            )
+        )
+    return key
+
+
 def _output_file(given: str) -> Path:
     """The output path as given; a name that ends in a slash, or none, is refused.
 
@@ -405,13 +433,18 @@ def _rate(count: int, seconds: float) -> str:
 # check here), in Chinese; every other reason is said as ``yuqing ingest`` says it.
 _EVAL_REASONS = {
     "eval.no_id": "没有 id：无法评分（评分按 id 对应每条信息）",
-    "eval.no_time": "published_at：缺失；评测要按发布时间排列每条信息",
+    "eval.no_time": "published_at：缺失或为空；评测要按发布时间排列每条信息",
+    "eval.blank_event": (
+        "{field}：只有空白，看不出属于哪个事件：不属于任何事件的信息请写 null"
+        "（或删去该字段），属于某个事件的请写事件 id"
+    ),
     "eval.bad_event": "{field}：应为事件 id（文本或整数）或 null，实际是{type}",
     "eval.empty_event": (
         "{field}：为空字符串，看不出属于哪个事件：不属于任何事件的信息请写 null"
         "（或删去该字段），属于某个事件的请写事件 id"
     ),
     "eval.unknown_label": "{field}：{label} 不是可用的标签（{known_zh}）",
+    "eval.label_case": "{field}：{label} 不是可用的标签（{known_zh}）；标签用小写，应写作 {lower}",
     "eval.number_label": "{field}：数字 {label} 不是可用的标签（{known_zh}）；标签应写成文字",
     "eval.label_type": "{field}：{type}不是可用的标签（{known_zh}）",
 }
@@ -716,6 +749,17 @@ def unknown_label(field: str, value: object, names: dict[str, str]) -> Reason:
     said = {"field": field, "known": known, "known_zh": known_zh}
     if isinstance(value, str):
         shown = repr(cut(value, _LABEL_SHOWN))
+        lower = value.strip().lower()
+        if lower in names:
+            # Compared as written, as the reference scorer compares them: said, not mended.
+            return reason(
+                "eval.label_case",
+                f"{field}: {shown} is not one of {known}{also}: labels are written in lower "
+                f"case, as {lower!r}",
+                label=shown,
+                lower=repr(lower),
+                **said,
+            )
         return reason(
             "eval.unknown_label",
             f"{field}: {shown} is not one of {known}{also}",
@@ -749,8 +793,10 @@ class _Fields:
     label_field: str
     others: list[str] = field(default_factory=list)
     seen: bool = False  # some line has the label's field (null on every one)
+    read: bool = False  # some line was an object at all
 
     def note(self, raw: dict[str, Any]) -> None:
+        self.read = True
         wanted = self.label_field.strip().lower()
         for key in raw:
             if not isinstance(key, str) or post_field(key) is not None:
@@ -763,6 +809,10 @@ class _Fields:
     def hint(self) -> str:
         """What follows "nothing to score": what the lines hold, and ``--field``."""
         key = self.label_field
+        if not self.read:
+            # Every line was refused before its fields were looked at (not an object, bad
+            # JSON): the refusals say why, and there are no fields to speak of.
+            return ""
         if self.seen:
             return say("；文件中的 {key!r} 标注都是 null", "; every {key!r} given is null", key=key)
         if not self.others:
@@ -854,7 +904,7 @@ def labels(
     ] = 2000,
 ) -> None:
     """Label every post of a file with a shipped model and score it against gold labels."""
-    gold_key = gold_field or task.value
+    gold_key = task.value if gold_field is None else _gold_key(gold_field)
     output_path = _output_file(output)
     _check_paths(input_path, output_path)
     started = time.perf_counter()
@@ -1608,6 +1658,7 @@ def events(
     ] = "event",
 ) -> None:
     """Run detection over a stream on a fresh store and score its events and alerts."""
+    field = _gold_key(field)
     output_path = _output_file(output)
     _check_paths(input_path, output_path)
     # The assignments are read back from the output to be scored, which a stream cannot

@@ -2301,7 +2301,7 @@ def monitors_add(
     A field's value ends at a space: `source:weibo 火灾`, not
     `source:weibo火灾`.
     """
-    from yuqing.core.monitors import compile_query, monitor_name, short_name
+    from yuqing.core.monitors import compile_query, monitor_name, place_filter_names, short_name
     from yuqing.storage import repo
 
     with user_errors():
@@ -2348,6 +2348,30 @@ def monitors_add(
                     listed=listed,
                 )
             )
+        if compiled.places:
+            from yuqing.runtime.demo import demo_place_names
+            from yuqing.textproc.places import default_finder
+
+            # Unlike a source, a place cannot come later: the divisions are built in.
+            finder, demo = default_finder(), demo_place_names()
+            nowhere = [
+                value
+                for value in compiled.places
+                if not any(finder.knows(n) or n in demo for n in place_filter_names(value))
+            ]
+            if nowhere:
+                note(
+                    say(
+                        "{named} 不是 yuqing 能从信息中识别的地名（全国行政区划及演示县的地名），"
+                        "地点条件 place: 匹配不到任何信息；地名请写全称或去掉“省、市、县”的简称，"
+                        "如 place:雅安",
+                        "{named} is no place yuqing can tell a post is in (China's "
+                        "administrative divisions and the demo county's), so this place: "
+                        "filter matches no post; write a division's name, whole or without "
+                        "its 省/市/县, e.g. place:雅安",
+                        named=say("、", ", ").join(repr(one_line(v, 40)) for v in nowhere[:5]),
+                    )
+                )
         return 0
 
     with_context(run)

@@ -426,7 +426,7 @@ def _any_needles(parts: list[_Node]) -> frozenset[str] | None:
 class MonitorQuery:
     """A compiled monitor query; ``matches`` runs closures only, never the parser."""
 
-    __slots__ = ("_needles", "_terms", "_test", "sources", "text", "uses_kind")
+    __slots__ = ("_needles", "_terms", "_test", "places", "sources", "text", "uses_kind")
 
     def __init__(
         self,
@@ -436,6 +436,7 @@ class MonitorQuery:
         needles: frozenset[str] | None = None,
         uses_kind: bool = False,
         sources: tuple[str, ...] = (),
+        places: tuple[str, ...] = (),
     ) -> None:
         self.text = text
         self._test = test
@@ -446,6 +447,8 @@ class MonitorQuery:
         self.uses_kind = uses_kind
         # The sources named by ``source:`` (lower-case), to tell of those that do not exist.
         self.sources = sources
+        # The values of ``place:`` as written, to tell of those no post can be placed in.
+        self.places = places
 
     def matches(self, doc: MatchDoc) -> bool:
         """Whether the post ``doc`` is selected by this query."""
@@ -602,7 +605,16 @@ def compile_query(text: str) -> MonitorQuery:
         node.needles,
         uses_kind=compiler.uses_kind,
         sources=tuple(dict.fromkeys(compiler.sources)),
+        places=tuple(dict.fromkeys(compiler.places)),
     )
+
+
+def place_filter_names(value: str) -> frozenset[str]:
+    """The place names ``place:value`` stands for: as written, lower-case, title-case, and
+    with each administrative suffix (``place:云溪`` is 云溪县, 云溪市 ...)."""
+    names = {value, value.lower(), value.title()}
+    names.update(value + suffix for suffix in _PLACE_SUFFIXES)
+    return frozenset(names)
 
 
 def nearest_field(name: str) -> str | None:
@@ -923,6 +935,7 @@ class _Compiler:
         self.query = query
         self.terms: list[str] = []
         self.sources: list[str] = []
+        self.places: list[str] = []
         self.uses_kind = False
         # The field's name as written (来源 or source), for messages about its value.
         self.field_label: str | None = None
@@ -1074,9 +1087,8 @@ class _Compiler:
             self.check_value(field, lowered, _KINDS, item)
             self.uses_kind = True
             return _Node(lambda view: view.kind == lowered, 0, True)
-        names = {value, lowered, value.title()}
-        names.update(value + suffix for suffix in _PLACE_SUFFIXES)
-        candidates = frozenset(names)
+        candidates = place_filter_names(value)
+        self.places.append(value)
         return _Node(lambda view: not candidates.isdisjoint(view.places), 1, True)
 
     def check_glued(self, field: str, item: Word) -> None:

@@ -319,6 +319,10 @@ def parse_time_and_zone(
             calendar = _calendar_time(text, field_name, value)
             if calendar is not None:
                 moment = calendar
+            elif _FAR_YEAR.match(text):
+                # Python reads years 1-9999 only: 99999-07-14 is not "no time" but one
+                # outside the range every other far year is refused by.
+                raise _year_range(field_name, value) from None
             else:
                 shown, hint = repr(value[:40]), _time_hint(text)
                 raise refused(
@@ -376,16 +380,24 @@ def parse_time_and_zone(
     try:
         checked_utc(moment, field_name)
     except ValueError:
-        shown = repr(str(value)[:40])
-        raise refused(
-            "record.year_range",
-            f"{field_name}: {shown} is outside the years {EARLIEST.year}-{LATEST.year}",
-            field=field_name,
-            value=shown,
-            first=str(EARLIEST.year),
-            last=str(LATEST.year),
-        ) from None
+        raise _year_range(field_name, value) from None
     return moment, zoned
+
+
+# A date of an ISO form whose year Python cannot hold: five digits and more, or 0000.
+_FAR_YEAR = re.compile(r"[+-]?(?:\d{5,}|0000)-\d{1,2}-\d{1,2}(?:[T ]|$)")
+
+
+def _year_range(field_name: str, value: object) -> RecordRefused:
+    shown = repr(str(value)[:40])
+    return refused(
+        "record.year_range",
+        f"{field_name}: {shown} is outside the years {EARLIEST.year}-{LATEST.year}",
+        field=field_name,
+        value=shown,
+        first=str(EARLIEST.year),
+        last=str(LATEST.year),
+    )
 
 
 # The words of a 12-hour clock, as Chinese exports write them before the hour (2024年12月3日

@@ -95,7 +95,7 @@ def label_of(raw: Mapping[str, Any], field: str) -> tuple[Any, Reason | None]:
 # An evaluation stream's line without published_at: eval events rejects it (score.py cannot
 # read such a stream at all, and detection could only place it at an arbitrary time).
 NO_TIME = reason(
-    "eval.no_time", "published_at: missing: an evaluation places each post at its time"
+    "eval.no_time", "published_at: missing or empty: an evaluation places each post at its time"
 )
 
 
@@ -119,6 +119,13 @@ def stream_line(raw: dict[str, Any], field: str) -> tuple[str | int | None, Reas
         return None, reason(
             "eval.empty_event",
             f"{field}: expected an event id or null, got an empty string",
+            field=field,
+        )
+    if isinstance(label, str) and not label.strip():
+        # The same, from a cell of spaces: not an event anyone named.
+        return None, reason(
+            "eval.blank_event",
+            f"{field}: expected an event id or null, got only white space",
             field=field,
         )
     if label is not None and (isinstance(label, bool) or not isinstance(label, str | int)):

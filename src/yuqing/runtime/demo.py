@@ -62,13 +62,21 @@ DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def demo_place_finder() -> PlaceFinder:
-    """National divisions plus the fictional county's own gazetteer."""
-    extra = [
+def _demo_places() -> list[Place]:
+    return [
         Place(name=name, adcode=None, level=level, province=None, city="江州市")
         for name, level in DEMO_PLACES
     ]
-    return PlaceFinder(extra=extra)
+
+
+def demo_place_finder() -> PlaceFinder:
+    """National divisions plus the fictional county's own gazetteer."""
+    return PlaceFinder(extra=_demo_places())
+
+
+def demo_place_names() -> frozenset[str]:
+    """The places the demo's posts can be placed in beyond the national divisions."""
+    return frozenset(n for p in _demo_places() for n in (p.name, p.province, p.city) if n)
 
 
 PRELUDE = timedelta(hours=3)

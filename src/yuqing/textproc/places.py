@@ -405,6 +405,7 @@ class PlaceFinder:
             if short:
                 add(short, _Candidate(place, True, _FREE))
         self._names = {key: tuple(found) for key, found in by_key.items()}
+        self._known: frozenset[str] | None = None  # built by ``knows`` when first asked
         # Every name starts with one of these bigrams; the scan stops only there.
         self._first_chars = np.zeros(0x110000, dtype=bool)
         self._second_chars = np.zeros(0x110000, dtype=bool)
@@ -427,6 +428,19 @@ class PlaceFinder:
     def names(self) -> frozenset[str]:
         """Every name and short form this finder looks for (search queries use them)."""
         return frozenset(self._names)
+
+    def knows(self, name: str) -> bool:
+        """Whether a post can be placed in ``name`` by this finder: the full name of a place
+        it finds, or of the province or city of one (what a post's places hold)."""
+        if self._known is None:
+            self._known = frozenset(
+                n
+                for found in self._names.values()
+                for c in found
+                for n in (c.place.name, c.place.province, c.place.city)
+                if n
+            )
+        return name in self._known
 
     def __len__(self) -> int:
         """Number of names (full and short) the finder knows."""

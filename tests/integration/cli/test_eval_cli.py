@@ -390,7 +390,7 @@ def test_event_files_report_bad_lines_and_untimed_posts(tmp_path: Path) -> None:
 def test_event_labels_that_name_no_event_are_rejected_by_line(tmp_path: Path) -> None:
     stream = labelled_stream(tmp_path)
     with stream.open("a", encoding="utf-8") as handle:
-        for n, label in enumerate(["", True, ["fire"], {"id": "fire"}]):
+        for n, label in enumerate(["", True, ["fire"], {"id": "fire"}, " \t"]):
             row = {"id": f"odd{n}", "published_at": T0.isoformat(), "text": "x", "event": label}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     pred = assignments_for(stream, tmp_path / "assign.jsonl")
@@ -401,6 +401,7 @@ def test_event_labels_that_name_no_event_are_rejected_by_line(tmp_path: Path) ->
         "event: expected an event id or null, got a boolean",
         "event: expected an event id or null, got an array",
         "event: expected an event id or null, got an object",
+        "event: expected an event id or null, got only white space",
     ]
     assert scored.score is not None and len(scored.score.outcomes) == 1  # the fire alone
 

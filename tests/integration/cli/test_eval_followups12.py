@@ -188,7 +188,7 @@ def test_events_posts_without_a_time_are_rejected_before_detection(
     result, source, target = run(tmp_path, "untimed", [*rows, *untimed])
     assert result.exit_code == 1, result.output
     for n in range(10):
-        problem = "published_at: missing: an evaluation places each post at its time"
+        problem = "published_at: missing or empty: an evaluation places each post at its time"
         assert f"rejected {source}:{len(rows) + n + 1}: {problem}" in result.stderr
     assert (
         "note: 10 posts have no published_at: rejected, left out of detection and of the score"

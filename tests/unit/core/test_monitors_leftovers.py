@@ -73,3 +73,25 @@ def test_the_precedence_of_not_and_or_is_documented_with_parentheses() -> None:
     assert not matches("alpha NOT beta OR gamma", "alpha beta")
     assert not matches("(alpha NOT beta) OR gamma", "alpha beta")
     assert matches("(alpha NOT beta) OR gamma", "gamma")
+
+
+def test_a_place_filter_stands_for_the_name_and_its_suffixed_forms() -> None:
+    from yuqing.core.monitors import compile_query, place_filter_names
+
+    names = place_filter_names("云溪")
+    assert {"云溪", "云溪县", "云溪市", "云溪镇"} <= names
+    assert "云溪乡镇" not in names
+    query = compile_query("place:云溪 OR (place:雅安 place:云溪) OR 地点:火星")
+    assert query.places == ("云溪", "雅安", "火星")
+
+
+def test_the_place_finder_knows_the_names_posts_are_placed_in() -> None:
+    from yuqing.textproc.places import default_finder
+
+    finder = default_finder()
+    assert finder.knows("雅安市") and finder.knows("四川省") and finder.knows("芦山县")
+    # A post's places are full names: the short form is the filter's business.
+    assert not finder.knows("雅安")
+    assert not finder.knows("火星") and not finder.knows("云溪县")
+    placed = finder.find("四川雅安市芦山县发生地震")
+    assert all(finder.knows(p.name) for p in placed) and placed

@@ -71,6 +71,11 @@ def test_text_falls_back_to_title_for_headline_only_items() -> None:
         ({"text": "x", "comments": "9" * 5000}, "is not a whole number"),
         ({"text": "x", "published_at": "0001-01-01T00:00:00+14:00"}, "outside the years"),
         ({"text": "x", "published_at": "9999-12-31T23:59:59-14:00"}, "outside the years"),
+        # Years Python cannot hold are refused as the other far years are, not as no time.
+        ({"text": "x", "published_at": "99999-07-14T09:00:00+08:00"}, "outside the years"),
+        ({"text": "x", "published_at": "0000-01-01T00:00:00Z"}, "outside the years"),
+        ({"text": "x", "published_at": "+12345-01-01"}, "outside the years"),
+        ({"text": "x", "published_at": "2026-02-30"}, "there is no such day or hour"),
     ],
 )
 def test_invalid_records_name_the_field_and_problem(record: object, problem: str) -> None:
