@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -23,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from yuqing.api.event_page import situation_shown
 from yuqing.api.events import build_events_router
@@ -178,6 +180,9 @@ FAVICON_SVG = (
     '<path fill="#fff" d="M7 20h4v6H7zM14 13h4v13h-4zM21 6h4v20h-4z"/></svg>'
 )
 log = logging.getLogger("yuqing.api")
+# How long a push's body may stop arriving before it is given up (408): a slow link still
+# sends something every few seconds.
+PUSH_BODY_IDLE_SECONDS = 30
 
 # The longest texts the console shows of what it reads from the store, beside those of
 # ``api.shown``: the columns' lengths, which SQLite does not enforce.
@@ -1700,6 +1705,15 @@ def create_app(
                 in_languages("api_push_unauthorized"),
             )
         check_utf8_query(request, "source")
+        given_sources = request.query_params.getlist("source")
+        if len(given_sources) > 1:
+            # The last one was taken without a word (?source=a&source=b stored under b).
+            count = len(given_sources)
+            said = {
+                "zh": f"source 给出了 {count} 次：请只给一次",
+                "en": f"source: given {count} times; give it once",
+            }
+            return bad_source(said["en"], "push.source_twice", {"count": count}, said, lang)
         try:
             slug = short_name(source, "source", MAX_SOURCE_CHARS)
         except QueryError as exc:
@@ -1737,10 +1751,31 @@ def create_app(
         if declared and declared.isdigit() and int(declared) > limit:
             raise push_too_large(limit)
         body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise push_too_large(limit)
+        chunks = request.stream().__aiter__()
+        try:
+            while True:
+                # A client that stops sending mid-body held its connection (and this
+                # handler) open for good: the body must keep coming.
+                try:
+                    chunk = await asyncio.wait_for(anext(chunks), PUSH_BODY_IDLE_SECONDS)
+                except StopAsyncIteration:
+                    break
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise push_too_large(limit)
+        except TimeoutError:
+            raise Said(
+                408,
+                f"the body stopped arriving for {PUSH_BODY_IDLE_SECONDS} s: push again",
+                "request.body_stalled",
+                {"seconds": PUSH_BODY_IDLE_SECONDS},
+                in_languages("api_push_body_stalled", seconds=PUSH_BODY_IDLE_SECONDS),
+            ) from None
+        except ClientDisconnect:
+            # Gone before its body was whole: nothing stored, no one to answer (this was a
+            # 160-line traceback in the log each time).
+            log.info("POST /api/v1/posts: the client went away before its body was whole")
+            return JSONResponse({}, status_code=400)
         if coding == "gzip":
             # Bounded as a plain body is: what it decodes to, by the same limit.
             try:
@@ -1786,6 +1821,13 @@ def create_app(
             "differing": summary.differing,
             # Posts whose published_at named no zone, read in the deployment's zone.
             "zoneless": summary.zoneless,
+            # The documented defaults, as `yuqing ingest` tells them: stored without a
+            # published_at (placed at arrival), cut at the size bound, and stored older
+            # than the retention period (``purge_days``), which the next purge deletes.
+            "untimed": summary.untimed,
+            "shortened": summary.shortened,
+            "expiring": summary.expiring,
+            "purge_days": summary.purge_days,
             "rejected": summary.rejected,
             "rejections": [
                 rejection_shown(r.location, r.problem, lang) for r in summary.rejections

@@ -22,6 +22,7 @@ from datetime import UTC, tzinfo
 from yuqing.core.posts import (
     LONE_SURROGATE,
     MAX_RECORD_BYTES,
+    RepeatedKeys,
     json_type,
     lone_surrogate_at,
     parse_post_record,
@@ -143,10 +144,23 @@ def parse_push_batch(
         named = [key for key in payload if _folded(key) == "posts"]
         if not named:
             return [Rejection(BODY, _mapping_problem(payload))]
+        if isinstance(payload, RepeatedKeys) and _folded(payload.repeated) == "posts":
+            # {"posts": [...], "posts": [...]}: json keeps the last array without a word.
+            named = [named[0], named[0]]
         if len(named) > 1:
             keys = " and ".join(repr(one_line(str(key), 40)) for key in named[:2])
             said = f"the posts array is given twice, as {keys}; send one"
             return [Rejection(BODY, reason("push.posts_twice", said, keys=keys))]
+        others = [key for key in payload if key != named[0]]
+        if others:
+            # {"posts": [...], "source": "x"} stored every post under the default source,
+            # the body's source unread: a post's source goes in it, or ?source= for all.
+            keys = ", ".join(repr(one_line(str(key), 40)) for key in others[:5])
+            said = (
+                f'the body holds {keys} beside "posts", which a push does not read: give a '
+                "post's fields in the post, and the source of them all as ?source="
+            )
+            return [Rejection(BODY, reason("push.keys_beside_posts", said, keys=keys))]
         posts = payload[named[0]]
         if not isinstance(posts, list):
             kind = json_type(posts)

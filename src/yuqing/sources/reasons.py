@@ -371,6 +371,10 @@ _SENTENCES: dict[str, str] = {
     ),
     # A pushed batch (yuqing.sources.push).
     "push.posts_twice": "posts 数组出现了两次（{keys}）：请只发送一个",
+    "push.keys_beside_posts": (
+        '请求体在 "posts" 之外还有 {keys}，推送不读取这些键：每条信息的字段请写在该信息中，'
+        "整批信息的来源请用 ?source= 指定"
+    ),
     "push.posts_not_array": '"posts" 应为数组，实际是{type}',
     "push.not_a_batch": '应为由信息组成的 JSON 数组，或对象 {{"posts": [...]}}，实际是{type}',
     "push.too_many": "信息过多：一次请求 {count:,} 条，上限为 {limit:,} 条",

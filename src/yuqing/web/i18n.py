@@ -806,6 +806,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "the pushed body is larger than {limit} bytes{decompressed}: push the posts in "
         "smaller batches (YUQING_MAX_PUSH_BYTES sets the limit)",
     },
+    "api_push_body_stalled": {
+        "zh": "请求体中断了 {seconds} 秒没有继续传来：本批信息没有存储，请重新推送",
+        "en": "the body stopped arriving for {seconds} s: the posts were not stored; push again",
+    },
     "api_push_decompressed": {"zh": "（解压后）", "en": " once decompressed"},
     "api_push_not_json": {
         "zh": "推送的信息须为 JSON（Content-Type: application/json），收到的是 {content_type}",
