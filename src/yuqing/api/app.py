@@ -168,7 +168,17 @@ def storage_refused(exc: StorageError, language: str) -> JSONResponse:
 
 # The framework's answers for an address or a method no API route has, by the catalogue's
 # words for them.
-_ROUTING_ERRORS = {(404, "Not Found"): "api_no_route", (405, "Method Not Allowed"): "api_no_method"}
+# The framework's own refusals, said as the API's are: (status, its detail) -> (code, the
+# message's key). Starlette answers a body that is not UTF-8, or JSON nested too deeply,
+# with the bare 400 below.
+_ROUTING_ERRORS = {
+    (404, "Not Found"): ("http.no_route", "api_no_route"),
+    (405, "Method Not Allowed"): ("http.no_method", "api_no_method"),
+    (400, "There was an error parsing the body"): (
+        "request.body_unreadable",
+        "api_body_unreadable",
+    ),
+}
 # Seconds a client is asked to wait before sending again to a server whose disk is full.
 DISK_FULL_RETRY_AFTER = 60
 # The tab's icon: every browser asks for one, and a 404 for /favicon.ico was the one error
@@ -1363,12 +1373,19 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         said = _ROUTING_ERRORS.get((exc.status_code, str(exc.detail)))
-        if request.url.path.startswith("/api/") and said is not None:
-            # An address or method no route has, said as the API's refusals are: the
-            # framework's English as ``detail``, and ``message`` in the reader's language.
+        if request.url.path.startswith(_MACHINE_PATHS) and said is not None:
+            # An address or method no route has, a body it cannot read, said as the API's
+            # refusals are: the framework's English as ``detail``, a code, and ``message``
+            # in the reader's language.
             lang = page_language(request)
+            code, key = said
             return JSONResponse(
-                {"detail": exc.detail, "message": translator(lang)(said)},
+                {
+                    "detail": exc.detail,
+                    "code": code,
+                    "params": {},
+                    "message": translator(lang)(key),
+                },
                 status_code=exc.status_code,
                 headers={**(exc.headers or {}), **language_headers(lang)},
             )
@@ -1389,6 +1406,26 @@ def create_app(
     async def invalid_parameters(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(_MACHINE_PATHS):
             errors = exc.errors()
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if (
+                any(tuple(error.get("loc", ())) == ("body",) for error in errors)
+                and kind != "application/json"
+                and not kind.endswith("+json")
+            ):
+                # A JSON object sent as a form, as text, or with no Content-Type is not
+                # read as JSON: "the body must be a JSON object" sent people to a body
+                # that was one.
+                shown = given_shown(kind, 60) if kind else "(no Content-Type)"
+                return said_answer(
+                    Said(
+                        415,
+                        f"send the body as JSON (Content-Type: application/json), not {shown}",
+                        "request.body_not_json",
+                        {"content_type": shown},
+                        in_languages("api_body_not_json", content_type=shown),
+                    ),
+                    page_language(request),
+                )
             # FastAPI's own answer echoes every bad value whole (a 100,000-item list, a
             # long id): say where and what, bounded, without the input. ``detail`` is
             # the framework's list as programs read it; the code, params and message

@@ -131,6 +131,15 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "没有这个接口地址：请核对路径（全部接口见 /openapi.json）",
         "en": "There is no such API address: check the path (every route is in /openapi.json)",
     },
+    "api_body_unreadable": {
+        "zh": "请求体无法读取：不是 UTF-8 文本，或 JSON 嵌套过深：请以 UTF-8 编码的 JSON 发送",
+        "en": "the body cannot be read: it is not UTF-8 text, or its JSON is nested too "
+        "deeply; send UTF-8 JSON",
+    },
+    "api_body_not_json": {
+        "zh": "请求体须为 JSON（Content-Type: application/json），收到的是 {content_type}",
+        "en": "send the body as JSON (Content-Type: application/json), not {content_type}",
+    },
     "api_no_method": {
         "zh": "此接口地址不接受这种请求方法（可用的方法见响应头 Allow）",
         "en": "This API address does not take this request method (the Allow header "

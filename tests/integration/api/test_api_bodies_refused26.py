@@ -1,0 +1,89 @@
+"""The incident routes' bodies that the framework refuses before a route sees them, and
+its routing refusals, said as the API's own are: a code, params and a message in the
+reader's language (a probe found a bare English 400, and a 422 "must be a JSON object"
+for a JSON object sent without its Content-Type).
+
+Real requests against the real app on SQLite, with the plan engine's service attached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.integration.incidents.incident_helpers import incident_api
+
+HEAD = {"id": "head", "role": "unit_head", "unit": "office"}
+API = "/api/v1"
+
+
+@pytest.fixture
+def client(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[TestClient]:
+    with incident_api(make_settings, tmp_path, detection=False) as served:
+        yield served[0]
+
+
+def _coded(answer: Any, status: int, code: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["code"] == code and {"detail", "params", "message"} <= set(body), body
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"title": "\xff\xfe", "by": {"id": "head"}}',  # not UTF-8
+        b"[" * 100_000 + b"]" * 100_000,  # nested beyond what the parser takes
+    ],
+)
+def test_a_body_that_cannot_be_read_is_said_in_the_readers_language(
+    client: TestClient, raw: bytes
+) -> None:
+    json_type = {"Content-Type": "application/json"}
+    zh = client.post(f"{API}/incidents", content=raw, headers=json_type)
+    body = _coded(zh, 400, "request.body_unreadable")
+    assert body["message"].startswith("请求体无法读取")
+    en = client.post(f"{API}/incidents?lang=en", content=raw, headers=json_type)
+    assert _coded(en, 400, "request.body_unreadable")["message"].startswith(
+        "the body cannot be read"
+    )
+    assert client.get(f"{API}/incidents").json() == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "shown"),
+    [
+        ({"Content-Type": "text/plain"}, "text/plain"),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            "application/x-www-form-urlencoded",
+        ),
+        ({}, "(no Content-Type)"),
+    ],
+)
+def test_a_json_object_sent_as_another_type_is_told_its_type(
+    client: TestClient, headers: dict[str, str], shown: str
+) -> None:
+    raw = json.dumps({"title": "化工厂冒烟", "by": HEAD}).encode()
+    answer = client.post(f"{API}/incidents?lang=en", content=raw, headers=headers)
+    body = _coded(answer, 415, "request.body_not_json")
+    assert body["params"] == {"content_type": shown}
+    assert body["message"] == f"send the body as JSON (Content-Type: application/json), not {shown}"
+    assert client.get(f"{API}/incidents").json() == []
+    # The same object as JSON is taken.
+    taken = client.post(
+        f"{API}/incidents", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert taken.status_code == 201, taken.text
+
+
+def test_no_route_and_no_method_carry_a_code(client: TestClient) -> None:
+    missing = _coded(client.get(f"{API}/no-such-thing?lang=en"), 404, "http.no_route")
+    assert missing["message"].startswith("There is no such API address")
+    wrong = _coded(client.post("/healthz"), 405, "http.no_method")
+    assert wrong["message"].startswith("此接口地址不接受这种请求方法")
