@@ -275,13 +275,29 @@ class SignalsIn(Body):
     signals: dict[str, Any]
 
 
-def _signals(data: dict[str, Any]) -> Signals:
+# How far ahead of this server's clock a measurement may be (another machine's clock).
+_MEASURED_AHEAD = timedelta(minutes=5)
+
+
+def _signals(data: dict[str, Any], now: datetime) -> Signals:
     """The signals of a body; refused (422) naming the signal and what it takes, in the
-    reader's language (``signals.unknown``, ``signals.invalid``)."""
+    reader's language (``signals.unknown``, ``signals.invalid``), or a measurement time in
+    the future (``signals.measured_in_future``: a lead's observed_at is refused so)."""
     try:
-        return decode_signals(data)
+        signals = decode_signals(data)
     except (TypeError, ValueError) as error:
         raise _signals_refused(data, error) from None
+    measured = signals.measured_at
+    if measured is not None and utc(measured) > utc(now) + _MEASURED_AHEAD:
+        shown = utc(measured).isoformat()
+        raise Said(
+            422,
+            f"signals: measured_at {shown} is in the future",
+            "signals.measured_in_future",
+            {"measured_at": shown},
+            in_languages("api_signal_measured_in_future", measured_at=shown),
+        )
+    return signals
 
 
 # The signals' names for a person: the grading rules' (``SIGNALS``), and those of the two
@@ -1168,7 +1184,7 @@ def build_router(ctx: Context) -> APIRouter:
             observed_at=body.observed_at,
             concerned_unit=body.concerned_unit,
         )
-        signals = _signals(body.signals) if body.signals is not None else None
+        signals = _signals(body.signals, now()) if body.signals is not None else None
         incident_id = call(lambda: service().open_from_patrol(report, body.by.actor(), signals))
         return get_incident(incident_id, lang)
 
@@ -1239,7 +1255,7 @@ def build_router(ctx: Context) -> APIRouter:
 
     @router.post(api + "/incidents/{incident_id}/signals")
     def update_signals(incident_id: str, body: SignalsIn) -> dict[str, Any]:
-        signals = _signals(body.signals)
+        signals = _signals(body.signals, now())
         proposal = call(lambda: service().regrade(incident_id, signals))
         return {
             "proposal": encode_proposal(proposal) if proposal else None,

@@ -773,6 +773,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "指标“{label}”（{signal}）应为{takes}，收到的是 {value}",
         "en": "the signal {signal} ({label}) must be {takes}, not {value}",
     },
+    "api_signal_measured_in_future": {
+        "zh": "指标的测量时间（measured_at）{measured_at} 在未来：请核对时间和时区",
+        "en": "the signals' measured_at {measured_at} is in the future: check the time and "
+        "its offset",
+    },
     "api_signals_invalid": {
         "zh": "指标（signals）不可用：{reason}",
         "en": "the signals cannot be used: {reason}",

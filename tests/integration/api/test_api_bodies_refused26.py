@@ -87,3 +87,29 @@ def test_no_route_and_no_method_carry_a_code(client: TestClient) -> None:
     assert missing["message"].startswith("There is no such API address")
     wrong = _coded(client.post("/healthz"), 405, "http.no_method")
     assert wrong["message"].startswith("此接口地址不接受这种请求方法")
+
+
+def test_signals_measured_in_the_future_are_refused_as_a_leads_observed_at_is(
+    client: TestClient,
+) -> None:
+    # The service's clock is MONDAY_10 (2025): 2099 is far ahead of it, its own moment not.
+    ahead = {
+        "title": "化工厂冒烟",
+        "by": HEAD,
+        "signals": {"deaths": 1, "measured_at": "2099-01-01T00:00:00Z"},
+    }
+    body = _coded(
+        client.post(f"{API}/incidents?lang=en", json=ahead), 422, "signals.measured_in_future"
+    )
+    assert body["params"] == {"measured_at": "2099-01-01T00:00:00+00:00"}
+    assert "is in the future" in body["message"]
+    assert client.get(f"{API}/incidents").json() == []
+    opened = client.post(f"{API}/incidents", json={"title": "化工厂冒烟", "by": HEAD})
+    incident_id = opened.json()["id"]
+    later = client.post(
+        f"{API}/incidents/{incident_id}/signals",
+        json={"signals": {"deaths": 3, "measured_at": "2099-01-01T00:00:00Z"}},
+    )
+    assert _coded(later, 422, "signals.measured_in_future")["message"].startswith("指标的测量时间")
+    fine = client.post(f"{API}/incidents/{incident_id}/signals", json={"signals": {"deaths": 3}})
+    assert fine.status_code == 200, fine.text
