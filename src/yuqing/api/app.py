@@ -1315,6 +1315,18 @@ def create_app(
                     refused = body_without_length()
             elif not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
                 refused = body_too_large(MAX_BODY_BYTES)
+            coding = request.headers.get("content-encoding", "").strip().lower()
+            if refused is None and coding not in ("", "identity"):
+                # These routes read their small bodies as sent: a gzip body was "cannot be
+                # read", and a plain one labelled gzip was taken as if unlabelled.
+                shown = given_shown(coding, 60)
+                refused = Said(
+                    415,
+                    f"Content-Encoding {shown} is not taken here: send the body uncompressed",
+                    "request.body_encoding_unsupported",
+                    {"encoding": shown},
+                    in_languages("api_body_encoding", encoding=shown),
+                )
             if refused is not None:
                 # Said as the API's other refusals are: code, params, the reader's words.
                 return said_answer(refused, page_language(request))

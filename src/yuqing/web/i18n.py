@@ -136,6 +136,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "the body cannot be read: it is not UTF-8 text, or its JSON is nested too "
         "deeply; send UTF-8 JSON",
     },
+    "api_body_encoding": {
+        "zh": "此接口不接受 Content-Encoding {encoding}：请不压缩发送请求体",
+        "en": "Content-Encoding {encoding} is not taken here: send the body uncompressed",
+    },
     "api_body_not_json": {
         "zh": "请求体须为 JSON（Content-Type: application/json），收到的是 {content_type}",
         "en": "send the body as JSON (Content-Type: application/json), not {content_type}",

@@ -113,3 +113,22 @@ def test_signals_measured_in_the_future_are_refused_as_a_leads_observed_at_is(
     assert _coded(later, 422, "signals.measured_in_future")["message"].startswith("指标的测量时间")
     fine = client.post(f"{API}/incidents/{incident_id}/signals", json={"signals": {"deaths": 3}})
     assert fine.status_code == 200, fine.text
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_compressed_body_is_refused_where_only_plain_ones_are_read(
+    client: TestClient, compress: bool
+) -> None:
+    import gzip
+
+    raw = json.dumps({"title": "化工厂冒烟", "by": HEAD}).encode()
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    answer = client.post(
+        f"{API}/incidents?lang=en", content=gzip.compress(raw) if compress else raw, headers=headers
+    )
+    body = _coded(answer, 415, "request.body_encoding_unsupported")
+    assert body["params"] == {"encoding": "gzip"}
+    assert body["message"] == "Content-Encoding gzip is not taken here: send the body uncompressed"
+    assert client.get(f"{API}/incidents").json() == []
+    plain = {"Content-Type": "application/json", "Content-Encoding": "identity"}
+    assert client.post(f"{API}/incidents", content=raw, headers=plain).status_code == 201
