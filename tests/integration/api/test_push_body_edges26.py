@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import BASE_TIME, post
+from tests.integration.api import test_push_edges
+from tests.integration.api.test_push_edges import AUTH, JSON_AUTH, TOKEN
 from tests.integration.live_app import serving
 
 from yuqing.api import app as api_app
@@ -22,24 +24,9 @@ from yuqing.runtime.context import Context, open_context
 from yuqing.storage import repo
 from yuqing.testing.clock import FakeClock
 
-TOKEN = "push-token-for-tests"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
-
-
-@pytest.fixture
-def ctx(database_url: str, make_settings: Callable[..., Any]) -> Iterator[Context]:
-    context = open_context(
-        make_settings(database_url=database_url, push_token=TOKEN, detection=False),
-        clock=FakeClock(BASE_TIME + timedelta(minutes=30)),
-    )
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def client(ctx: Context) -> TestClient:
-    return TestClient(create_app(ctx))
+# The neighbouring tests' fixtures: a store on both databases with a push token, its app.
+ctx = test_push_edges.ctx
+client = test_push_edges.client
 
 
 def _stored(ctx: Context) -> int:

@@ -5,6 +5,7 @@ refused lines is not said to hold "only the post's own fields"."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.factories import write_jsonl
@@ -13,6 +14,11 @@ from typer.testing import CliRunner
 from yuqing.cli.main import app
 
 T = "2026-07-14T09:00:00+08:00"
+
+
+def _eval(runner: CliRunner, command: list[str], stream: Path, out: Path, *more: str) -> Any:
+    given = ["--input", str(stream), "--output", str(out), *more]
+    return runner.invoke(app, ["--lang", "en", "eval", *command, *given])
 
 
 @pytest.fixture
@@ -41,21 +47,7 @@ def test_a_field_that_holds_no_labels_is_refused_first(
         [{"id": "a", "text": "化工厂火灾", "published_at": T, "kind": "accident"}],
     )
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(
-        app,
-        [
-            "--lang",
-            "en",
-            "eval",
-            *command,
-            "--input",
-            str(stream),
-            "--output",
-            str(out),
-            "--field",
-            field,
-        ],
-    )
+    result = _eval(runner, command, stream, out, "--field", field)
     assert result.exit_code == 2
     assert said in result.stderr
     assert not out.exists()
@@ -88,19 +80,7 @@ def test_lines_that_are_no_objects_are_not_said_to_hold_fields(
 ) -> None:
     stream = tmp_path / "bad.jsonl"
     stream.write_text('42\n"x"\n', encoding="utf-8")
-    result = runner.invoke(
-        app,
-        [
-            "--lang",
-            "en",
-            "eval",
-            *command,
-            "--input",
-            str(stream),
-            "--output",
-            str(tmp_path / "o.jsonl"),
-        ],
-    )
+    result = _eval(runner, command, stream, tmp_path / "o.jsonl")
     assert result.exit_code == 1
     assert "bad.jsonl:1: expected a JSON object, got a number" in result.stderr
     assert "own fields" not in result.output + result.stderr
