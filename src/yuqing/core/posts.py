@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -693,6 +694,16 @@ def _count(obj: Mapping[str, Any], key: str) -> int | None:
     if isinstance(value, bool):
         raise refused(
             "record.boolean_count", f"{key}: expected a whole number, got a boolean", field=key
+        )
+    if isinstance(value, float) and math.isinf(value):
+        # JSON's 1e400 reads as infinity: said as the count too large that it is, not as
+        # "'inf' is not a whole number", which names nothing the file holds.
+        shown = "≥1.8e308"
+        raise refused(
+            "record.count_too_large",
+            f"{key}: {shown} is larger than any count can be",
+            field=key,
+            value=shown,
         )
     if isinstance(value, int):
         number = value

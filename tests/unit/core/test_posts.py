@@ -62,6 +62,8 @@ def test_text_falls_back_to_title_for_headline_only_items() -> None:
         ({"text": "x", "likes": 1e30}, "likes: 1e+30 is larger than any count can be"),
         ({"text": "x", "likes": 10**20}, "larger than any count can be"),
         ({"text": "x", "likes": 10**12 + 1}, "larger than any count can be"),
+        # 1e400 in JSON reads as infinity.
+        ({"text": "x", "likes": float("inf")}, "likes: ≥1.8e308 is larger than any count"),
         ({"text": "x", "source": "s" * 101}, "source: longer than 100 characters"),
         ({"text": "云溪\x00化工厂"}, "text: holds a NUL character"),
         ({"text": "x", "title": "标题\x00"}, "title: holds a NUL character"),
