@@ -1233,6 +1233,31 @@ def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **optio
     app.add_api_route(path, endpoint, methods=["HEAD"], name=name, **options)
 
 
+class _KeyTwice(Exception):
+    pass
+
+
+def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _KeyTwice(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _key_given_twice(body: bytes) -> str | None:
+    """The first key given twice in one object of a JSON body, at any depth; None when
+    there is none, or the body is no JSON (the route itself refuses that)."""
+    try:
+        json.loads(body, object_pairs_hook=_one_of_each)
+    except _KeyTwice as twice:
+        return str(twice.args[0])
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 def body_without_length() -> Said:
     """411: a body sent in chunks, without its length, to a route that reads it whole."""
     return Said(
@@ -1327,6 +1352,21 @@ def create_app(
                     {"encoding": shown},
                     in_languages("api_body_encoding", encoding=shown),
                 )
+            if refused is None and request.headers.get("content-type", "").startswith(
+                "application/json"
+            ):
+                twice = _key_given_twice(await request.body())
+                if twice is not None:
+                    # JSON keeps the last value without a word: {"title": "a", "title":
+                    # "b"} opened an incident titled b.
+                    shown = given_shown(twice, 60)
+                    refused = Said(
+                        422,
+                        f"the key {shown!r} is given twice in one object of the body: keep one",
+                        "request.key_twice",
+                        {"key": shown},
+                        in_languages("api_body_key_twice", name=shown),
+                    )
             if refused is not None:
                 # Said as the API's other refusals are: code, params, the reader's words.
                 return said_answer(refused, page_language(request))

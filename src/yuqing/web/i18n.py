@@ -136,6 +136,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "the body cannot be read: it is not UTF-8 text, or its JSON is nested too "
         "deeply; send UTF-8 JSON",
     },
+    "api_body_key_twice": {
+        "zh": "请求体的同一个对象里，键 {name} 出现了两次：请只保留一个",
+        "en": "the key {name} is given twice in one object of the body: keep one",
+    },
     "api_body_encoding": {
         "zh": "此接口不接受 Content-Encoding {encoding}：请不压缩发送请求体",
         "en": "Content-Encoding {encoding} is not taken here: send the body uncompressed",

@@ -132,3 +132,23 @@ def test_a_compressed_body_is_refused_where_only_plain_ones_are_read(
     assert client.get(f"{API}/incidents").json() == []
     plain = {"Content-Type": "application/json", "Content-Encoding": "identity"}
     assert client.post(f"{API}/incidents", content=raw, headers=plain).status_code == 201
+
+
+def test_a_key_given_twice_is_refused_not_the_last_one_taken(client: TestClient) -> None:
+    json_type = {"Content-Type": "application/json"}
+    by = json.dumps(HEAD)
+    twice = f'{{"title": "化工厂冒烟", "title": "化工厂起火", "by": {by}}}'
+    body = _coded(
+        client.post(f"{API}/incidents?lang=en", content=twice, headers=json_type),
+        422,
+        "request.key_twice",
+    )
+    assert body["params"] == {"key": "title"}
+    assert body["message"] == "the key title is given twice in one object of the body: keep one"
+    inside = '{"title": "化工厂冒烟", "by": {"id": "head", "id": "zhou", "role": "unit_head"}}'
+    zh = client.post(f"{API}/incidents", content=inside, headers=json_type)
+    assert _coded(zh, 422, "request.key_twice")["message"].startswith("请求体的同一个对象里，键 id")
+    assert client.get(f"{API}/incidents").json() == []
+    once = json.dumps({"title": "化工厂冒烟", "by": HEAD})
+    taken = client.post(f"{API}/incidents", content=once, headers=json_type)
+    assert taken.status_code == 201 and taken.json()["title"] == "化工厂冒烟"
