@@ -67,6 +67,7 @@ from yuqing.core.posts import (
     MAX_SOURCE_CHARS,
     MAX_URL_CHARS,
     POST_JSON,
+    RepeatedKeys,
 )
 from yuqing.core.reasons import Reason, reason, slug_refusal
 from yuqing.core.shown import NOT_IN_ONE_LINE
@@ -166,12 +167,10 @@ def storage_refused(exc: StorageError, language: str) -> JSONResponse:
     )
 
 
-# The framework's answers for an address or a method no API route has, by the catalogue's
-# words for them.
-# The framework's own refusals, said as the API's are: (status, its detail) -> (code, the
-# message's key). Starlette answers a body that is not UTF-8, or JSON nested too deeply,
-# with the bare 400 below.
-_ROUTING_ERRORS = {
+# The framework's own refusals (an address or a method no route has; a body that is not
+# UTF-8, or JSON nested too deeply, Starlette's bare 400), said as the API's are:
+# (status, its detail) -> (code, the catalogue's key for its words).
+_FRAMEWORK_ERRORS = {
     (404, "Not Found"): ("http.no_route", "api_no_route"),
     (405, "Method Not Allowed"): ("http.no_method", "api_no_method"),
     (400, "There was an error parsing the body"): (
@@ -1233,29 +1232,54 @@ def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **optio
     app.add_api_route(path, endpoint, methods=["HEAD"], name=name, **options)
 
 
-class _KeyTwice(Exception):
-    pass
-
-
-def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise _KeyTwice(key)
-        seen.add(key)
-    return dict(pairs)
-
-
-def _key_given_twice(body: bytes) -> str | None:
-    """The first key given twice in one object of a JSON body, at any depth; None when
-    there is none, or the body is no JSON (the route itself refuses that)."""
+def key_given_twice(body: bytes) -> str | None:
+    """The key given twice in one object of a JSON body, with the path of objects it is in
+    (``by.id``), as post JSON marks it (``core.posts.json_object``); None when there is
+    none, or the body is no JSON (the route itself refuses that)."""
     try:
-        json.loads(body, object_pairs_hook=_one_of_each)
-    except _KeyTwice as twice:
-        return str(twice.args[0])
+        decoded = POST_JSON.decode(body.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
-    return None
+    return decoded.repeated if isinstance(decoded, RepeatedKeys) else None
+
+
+def body_key_twice(key: str) -> Said:
+    """422: a key given twice in one object (JSON keeps the last value without a word:
+    ``{"title": "a", "title": "b"}`` opened an incident titled b)."""
+    shown = given_shown(key, 60)
+    return Said(
+        422,
+        f"the key {shown!r} is given twice in one object of the body: keep one",
+        "request.key_twice",
+        {"key": shown},
+        in_languages("api_body_key_twice", name=shown),
+    )
+
+
+def body_encoded(coding: str) -> Said:
+    """415: a body compressed for a route that reads plain bodies only (a gzip body was
+    "cannot be read", and a plain one labelled gzip was taken as if unlabelled)."""
+    shown = given_shown(coding, 60)
+    return Said(
+        415,
+        f"Content-Encoding {shown} is not taken here: send the body uncompressed",
+        "request.body_encoding_unsupported",
+        {"encoding": shown},
+        in_languages("api_body_encoding", encoding=shown),
+    )
+
+
+def body_not_json(content_type: str) -> Said:
+    """415: a JSON object sent as a form, as text, or with no Content-Type, which is not
+    read as JSON ("the body must be a JSON object" sent people to a body that was one)."""
+    shown = given_shown(content_type, 60) if content_type else "(no Content-Type)"
+    return Said(
+        415,
+        f"send the body as JSON (Content-Type: application/json), not {shown}",
+        "request.body_not_json",
+        {"content_type": shown},
+        in_languages("api_body_not_json", content_type=shown),
+    )
 
 
 def body_without_length() -> Said:
@@ -1342,31 +1366,14 @@ def create_app(
                 refused = body_too_large(MAX_BODY_BYTES)
             coding = request.headers.get("content-encoding", "").strip().lower()
             if refused is None and coding not in ("", "identity"):
-                # These routes read their small bodies as sent: a gzip body was "cannot be
-                # read", and a plain one labelled gzip was taken as if unlabelled.
-                shown = given_shown(coding, 60)
-                refused = Said(
-                    415,
-                    f"Content-Encoding {shown} is not taken here: send the body uncompressed",
-                    "request.body_encoding_unsupported",
-                    {"encoding": shown},
-                    in_languages("api_body_encoding", encoding=shown),
-                )
+                refused = body_encoded(coding)
             if refused is None and request.headers.get("content-type", "").startswith(
                 "application/json"
             ):
-                twice = _key_given_twice(await request.body())
+                # Read once more by the route: these bodies are small (bounded above).
+                twice = key_given_twice(await request.body())
                 if twice is not None:
-                    # JSON keeps the last value without a word: {"title": "a", "title":
-                    # "b"} opened an incident titled b.
-                    shown = given_shown(twice, 60)
-                    refused = Said(
-                        422,
-                        f"the key {shown!r} is given twice in one object of the body: keep one",
-                        "request.key_twice",
-                        {"key": shown},
-                        in_languages("api_body_key_twice", name=shown),
-                    )
+                    refused = body_key_twice(twice)
             if refused is not None:
                 # Said as the API's other refusals are: code, params, the reader's words.
                 return said_answer(refused, page_language(request))
@@ -1424,7 +1431,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        said = _ROUTING_ERRORS.get((exc.status_code, str(exc.detail)))
+        said = _FRAMEWORK_ERRORS.get((exc.status_code, str(exc.detail)))
         if request.url.path.startswith(_MACHINE_PATHS) and said is not None:
             # An address or method no route has, a body it cannot read, said as the API's
             # refusals are: the framework's English as ``detail``, a code, and ``message``
@@ -1464,20 +1471,7 @@ def create_app(
                 and kind != "application/json"
                 and not kind.endswith("+json")
             ):
-                # A JSON object sent as a form, as text, or with no Content-Type is not
-                # read as JSON: "the body must be a JSON object" sent people to a body
-                # that was one.
-                shown = given_shown(kind, 60) if kind else "(no Content-Type)"
-                return said_answer(
-                    Said(
-                        415,
-                        f"send the body as JSON (Content-Type: application/json), not {shown}",
-                        "request.body_not_json",
-                        {"content_type": shown},
-                        in_languages("api_body_not_json", content_type=shown),
-                    ),
-                    page_language(request),
-                )
+                return said_answer(body_not_json(kind), page_language(request))
             # FastAPI's own answer echoes every bad value whole (a 100,000-item list, a
             # long id): say where and what, bounded, without the input. ``detail`` is
             # the framework's list as programs read it; the code, params and message
@@ -1840,7 +1834,7 @@ def create_app(
         if declared and declared.isdigit() and int(declared) > limit:
             raise push_too_large(limit)
         body = bytearray()
-        chunks = request.stream().__aiter__()
+        chunks = aiter(request.stream())
         try:
             while True:
                 # A client that stops sending mid-body held its connection (and this

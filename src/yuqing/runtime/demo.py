@@ -26,7 +26,7 @@ from yuqing.storage import repo
 from yuqing.storage.db import Database
 from yuqing.storage.lease import DetectionLease
 from yuqing.textproc.pipeline import TextPipeline
-from yuqing.textproc.places import Place, PlaceFinder
+from yuqing.textproc.places import Place, PlaceFinder, names_around
 
 #: The demo's monitors, written as a duty desk would: each names what the incident is
 #: (a fire, not any word with 火 in it; a rainstorm warning, not tomorrow's forecast) and
@@ -76,7 +76,7 @@ def demo_place_finder() -> PlaceFinder:
 
 def demo_place_names() -> frozenset[str]:
     """The places the demo's posts can be placed in beyond the national divisions."""
-    return frozenset(n for p in _demo_places() for n in (p.name, p.province, p.city) if n)
+    return frozenset(names_around(_demo_places()))
 
 
 PRELUDE = timedelta(hours=3)

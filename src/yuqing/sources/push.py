@@ -144,11 +144,10 @@ def parse_push_batch(
         named = [key for key in payload if _folded(key) == "posts"]
         if not named:
             return [Rejection(BODY, _mapping_problem(payload))]
-        if isinstance(payload, RepeatedKeys) and _folded(payload.repeated) == "posts":
-            # {"posts": [...], "posts": [...]}: json keeps the last array without a word.
-            named = [named[0], named[0]]
-        if len(named) > 1:
-            keys = " and ".join(repr(one_line(str(key), 40)) for key in named[:2])
+        # {"posts": [...], "posts": [...]} as well: json keeps the last array unsaid.
+        again = isinstance(payload, RepeatedKeys) and _folded(payload.repeated) == "posts"
+        if len(named) > 1 or again:
+            keys = " and ".join(repr(one_line(str(key), 40)) for key in (named * 2)[:2])
             said = f"the posts array is given twice, as {keys}; send one"
             return [Rejection(BODY, reason("push.posts_twice", said, keys=keys))]
         others = [key for key in payload if key != named[0]]

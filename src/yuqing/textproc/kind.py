@@ -279,38 +279,26 @@ _ROMANCE_TERMS: dict[str, tuple[str, ...]] = {
         "homicidio",
     ),
 }
-# Each behind a first-character guard, its words grouped by first character
-# (textproc.first_chars): a pattern opening with \b before hundreds of words was tried
-# word by word at every position (the English kind cost 168 us a tweet; 81 with the
-# guards, measured in the pipeline; 47 -> 22 alone with the grouping).
-_ENGLISH_RES = {
-    kind: guard_first_chars(
-        re.compile(
-            r"\b" + words_by_first_char((*terms, *_ROMANCE_TERMS[kind]), re.IGNORECASE) + r"\b",
-            re.IGNORECASE,
-        )
+# Each kind's words, English and Romance.
+_KIND_WORDS = {kind: (*terms, *_ROMANCE_TERMS[kind]) for kind, terms in _ENGLISH_TERMS.items()}
+
+
+def _lexicon_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Whole ``words``, any case, behind a first-character guard and grouped by first
+    character (textproc.first_chars): a pattern opening with ``\\b`` before hundreds of words
+    was tried word by word at every position (the English kind cost 168 us a tweet; 81
+    with the guards, measured in the pipeline; 47 -> 22 alone with the grouping)."""
+    return guard_first_chars(
+        re.compile(r"\b" + words_by_first_char(words, re.IGNORECASE) + r"\b", re.IGNORECASE)
     )
-    for kind, terms in _ENGLISH_TERMS.items()
-}
+
+
+_ENGLISH_RES = {kind: _lexicon_pattern(words) for kind, words in _KIND_WORDS.items()}
 # Any word of any kind: 70% of crisis tweets hold none, and one pass over them tells
 # (a word one kind's pattern finds, this finds at the same place or before), instead of
 # four (about 10 us a tweet saved).
-_ANY_ENGLISH = guard_first_chars(
-    re.compile(
-        r"\b"
-        + words_by_first_char(
-            list(
-                dict.fromkeys(
-                    w
-                    for kind, terms in _ENGLISH_TERMS.items()
-                    for w in (*terms, *_ROMANCE_TERMS[kind])
-                )
-            ),
-            re.IGNORECASE,
-        )
-        + r"\b",
-        re.IGNORECASE,
-    )
+_ANY_ENGLISH = _lexicon_pattern(
+    list(dict.fromkeys(word for words in _KIND_WORDS.values() for word in words))
 )
 _WILDLAND = guard_first_chars(
     re.compile(

@@ -89,6 +89,7 @@ __all__ = [
     "builtin_places",
     "default_finder",
     "find_batch",
+    "names_around",
     "short_name",
 ]
 
@@ -434,11 +435,7 @@ class PlaceFinder:
         it finds, or of the province or city of one (what a post's places hold)."""
         if self._known is None:
             self._known = frozenset(
-                n
-                for found in self._names.values()
-                for c in found
-                for n in (c.place.name, c.place.province, c.place.city)
-                if n
+                names_around(c.place for found in self._names.values() for c in found)
             )
         return name in self._known
 
@@ -731,7 +728,7 @@ def _a_year(text: str, start: int, end: int) -> bool:
 
 
 class _Context:
-    """The names the other names of a text bring in (``_names_around``), for each name.
+    """The names the other names of a text bring in (``names_around``), for each name.
 
     Counted once per distinct name: a text that repeats one name thousands of times
     took seconds when each mention rebuilt the context from all the others.
@@ -740,7 +737,7 @@ class _Context:
     def __init__(self, singles: Iterable[tuple[str, Place]]) -> None:
         self._own: dict[str, set[str]] = {}
         for key, place in set(singles):
-            self._own.setdefault(key, set()).update(_names_around((place,)))
+            self._own.setdefault(key, set()).update(names_around((place,)))
         self._keys: dict[str, int] = {}
         for names in self._own.values():
             for name in names:
@@ -762,7 +759,7 @@ class _Without:
         return self.keys.get(name, 0) > (1 if name in self.own else 0)
 
 
-def _names_around(places: Iterable[Place]) -> set[str]:
+def names_around(places: Iterable[Place]) -> set[str]:
     """The names a set of places brings into a text: their own, their province and city."""
     names: set[str] = set()
     for place in places:

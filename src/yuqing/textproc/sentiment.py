@@ -450,8 +450,8 @@ class SentimentModel:
         self._english = english
         # What VADER can score: its lexicon's entries and the emojis it turns into words.
         # A text holding none of them scores 0 (every word's valence is 0, and its rules
-        # only scale valences), so it is not read: 40% of crisis tweets (about 6 us a tweet
-        # saved on average, the test included).
+        # only scale valences), so it is not read: 40% of crisis tweets (37 -> 31 us a
+        # tweet on average, net of this test).
         # Its emoji table has multi-character keys too, but it looks characters up one by
         # one, so only single characters count.
         self._lexicon: frozenset[str] = frozenset(getattr(english, "lexicon", ()))

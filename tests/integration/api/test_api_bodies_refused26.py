@@ -147,7 +147,9 @@ def test_a_key_given_twice_is_refused_not_the_last_one_taken(client: TestClient)
     assert body["message"] == "the key title is given twice in one object of the body: keep one"
     inside = '{"title": "化工厂冒烟", "by": {"id": "head", "id": "zhou", "role": "unit_head"}}'
     zh = client.post(f"{API}/incidents", content=inside, headers=json_type)
-    assert _coded(zh, 422, "request.key_twice")["message"].startswith("请求体的同一个对象里，键 id")
+    assert _coded(zh, 422, "request.key_twice")["message"].startswith(
+        "请求体的同一个对象里，键 by.id"
+    )
     assert client.get(f"{API}/incidents").json() == []
     once = json.dumps({"title": "化工厂冒烟", "by": HEAD})
     taken = client.post(f"{API}/incidents", content=once, headers=json_type)

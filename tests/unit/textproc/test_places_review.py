@@ -42,14 +42,14 @@ def test_a_long_text_repeating_place_names_builds_each_context_once(
     # Each mention rebuilt its context from all the others: 8 s for this one post, and
     # 9,000 context builds of 9,000 names each. Counted, not timed (a shared machine).
     calls = 0
-    original = places._names_around
+    original = places.names_around
 
     def counted(found: Iterable[Place]) -> set[str]:
         nonlocal calls
         calls += 1
         return original(found)
 
-    monkeypatch.setattr(places, "_names_around", counted)
+    monkeypatch.setattr(places, "names_around", counted)
     text = "四川芦山雅安" * 3000  # 18,000 characters, within a post's 20,000
     assert names(text) == ["四川省", "芦山县", "雅安市"]
     assert calls <= 10
