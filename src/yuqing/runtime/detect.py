@@ -89,6 +89,7 @@ def inherit_reposted_sentiment(
     sentiments: list[tuple[str | None, float | None]],
     texts: Sequence[str],
     reposted: Sequence[Reposted],
+    bare_texts: Sequence[bool] | None = None,  # is_bare_repost of each text, when known
 ) -> None:
     """Give each bare repost (in ``sentiments``) the sentiment of the post it reposts.
 
@@ -98,10 +99,12 @@ def inherit_reposted_sentiment(
     within the batch (a repost of a bare repost); a stored one already carries what it
     inherited. A bare repost whose reposted post is not known keeps no sentiment.
     """
+    if bare_texts is None:
+        bare_texts = sentiment_model.bare_reposts(texts)
     bare = {
         i
         for i, parent in enumerate(reposted)
-        if parent is not None and (not texts[i].strip() or sentiment_model.is_bare_repost(texts[i]))
+        if parent is not None and (not texts[i].strip() or bare_texts[i])
     }
     if not bare:
         return
@@ -710,10 +713,9 @@ class DetectionStage:
             self._batches_since_checkpoint += 1
             # A bare repost (转发微博) spreads what it reposts: no sentiment of its own, but
             # that of the post it reposts when known (inherit_reposted_sentiment).
+            bare = sentiment_model.bare_reposts(texts)
             known = [
-                i
-                for i, lang in enumerate(langs)
-                if lang in SENTIMENT_LANGUAGES and not sentiment_model.is_bare_repost(texts[i])
+                i for i, lang in enumerate(langs) if lang in SENTIMENT_LANGUAGES and not bare[i]
             ]
             predicted = sentiment_model.default_model().predict_batch(
                 [texts[i] for i in known], [langs[i] for i in known]
@@ -722,7 +724,7 @@ class DetectionStage:
             for i, (label, confidence) in zip(known, predicted, strict=True):
                 sentiments[i] = (label, round(confidence, 4))
             if reposted is not None:
-                inherit_reposted_sentiment(sentiments, texts, reposted)
+                inherit_reposted_sentiment(sentiments, texts, reposted, bare)
             if kinds is None:
                 kinds = post_kinds(texts, langs)
             cues = extract_cues_batch(texts)

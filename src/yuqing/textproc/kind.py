@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from yuqing.errors import ConfigError
@@ -283,35 +283,56 @@ _ROMANCE_TERMS: dict[str, tuple[str, ...]] = {
 _KIND_WORDS = {kind: (*terms, *_ROMANCE_TERMS[kind]) for kind, terms in _ENGLISH_TERMS.items()}
 
 
-def _lexicon_pattern(words: Sequence[str]) -> re.Pattern[str]:
-    """Whole ``words``, any case, behind a first-character guard and grouped by first
-    character (textproc.first_chars): a pattern opening with ``\\b`` before hundreds of words
-    was tried word by word at every position (the English kind cost 168 us a tweet; 81
-    with the guards, measured in the pipeline; 47 -> 22 alone with the grouping)."""
-    return guard_first_chars(
-        re.compile(r"\b" + words_by_first_char(words, re.IGNORECASE) + r"\b", re.IGNORECASE)
-    )
+def _lexicon_pattern(words: Sequence[str], flags: int) -> re.Pattern[str]:
+    """Whole ``words`` behind a first-character guard and grouped by first character
+    (textproc.first_chars): a pattern opening with ``\\b`` before hundreds of words was
+    tried word by word at every position (the English kind cost 168 us a tweet; 81 with
+    the guards, measured in the pipeline; 47 -> 22 alone with the grouping)."""
+    return guard_first_chars(re.compile(r"\b" + words_by_first_char(words, flags) + r"\b", flags))
 
 
-_ENGLISH_RES = {kind: _lexicon_pattern(words) for kind, words in _KIND_WORDS.items()}
-# Any word of any kind: 70% of crisis tweets hold none, and one pass over them tells
-# (a word one kind's pattern finds, this finds at the same place or before), instead of
-# four (about 10 us a tweet saved).
-_ANY_ENGLISH = _lexicon_pattern(
-    list(dict.fromkeys(word for words in _KIND_WORDS.values() for word in words))
-)
-_WILDLAND = guard_first_chars(
-    re.compile(
-        r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
-        r"|incendios? forestal(?:es)?|incêndios? florest(?:al|ais)|incendio boschivo"
-        r"|feux? de forêt)\b",
-        re.IGNORECASE,
-    )
-)
-# Exactly the fire words of the accident lists, so that only their own matches are taken back.
-_FIRE = guard_first_chars(
-    re.compile(r"\b(?:fire|blaze|incendio|incêndio|incendie)\b", re.IGNORECASE)
-)
+class _Lexicon:
+    """The kind lexicon's patterns, compiled with ``flags``."""
+
+    def __init__(self, flags: int, fold: Callable[[str], str]) -> None:
+        self.kinds = {
+            kind: _lexicon_pattern([fold(w) for w in words], flags)
+            for kind, words in _KIND_WORDS.items()
+        }
+        # Any word of any kind: 70% of crisis tweets hold none, and one pass over them tells
+        # (a word one kind's pattern finds, this finds at the same place or before),
+        # instead of four (about 10 us a tweet saved).
+        self.any = _lexicon_pattern(
+            list(dict.fromkeys(fold(w) for words in _KIND_WORDS.values() for w in words)), flags
+        )
+        # Every place a word of any kind starts at, overlapping ones too: the only places a
+        # kind's word can start at, where each kind's pattern is then tried alone.
+        self.word_starts = re.compile(f"(?={self.any.pattern})", flags)
+        self.wildland = guard_first_chars(
+            re.compile(
+                r"\b(?:wild ?fires?|bush ?fires?|forest fires?|brush ?fires?|grass ?fires?"
+                r"|incendios? forestal(?:es)?|incêndios? florest(?:al|ais)|incendio boschivo"
+                r"|feux? de forêt)\b",
+                flags,
+            )
+        )
+        # Exactly the fire words of the accident lists, so that only their own matches
+        # are taken back.
+        self.fire = guard_first_chars(
+            re.compile(r"\b(?:fire|blaze|incendio|incêndio|incendie)\b", flags)
+        )
+
+
+# Any case, for any text; and the same words in lower case, case-sensitive, for texts
+# read lower-cased. Under re.IGNORECASE every character is folded as it is compared, and
+# the lexicon cost three times as much (14 against 4 us a tweet for its one pass).
+_ANY_CASE = _Lexicon(re.IGNORECASE, str)
+_LOWER_CASE = _Lexicon(0, str.lower)
+# Letters that re.IGNORECASE equates with a letter of the lexicon although their lower
+# case differs (i and ı, s and ſ). A text holding one, or a letter whose lower case is
+# longer (İ), is read with the any-case patterns; a test derives these from every
+# character and checks that both ways find the same.
+_CASE_APART = re.compile("[ıſ]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -402,18 +423,37 @@ _NO_HAZARD_WORD = ("none", 0.6)
 def english_kind(text: str) -> tuple[str, float]:
     """Kind of an English (or Spanish, Portuguese, Italian, French) text by the lexicon."""
     text = text[:MAX_CHARS]
-    if not _ANY_ENGLISH.search(text):
+    lowered = text.lower()
+    if len(lowered) == len(text) and not _CASE_APART.search(text):
+        lexicon, text = _LOWER_CASE, lowered
+    else:
+        lexicon = _ANY_CASE
+    first = lexicon.any.search(text)
+    if first is None:
         return _NO_HAZARD_WORD
-    counts = {kind: len(rx.findall(text)) for kind, rx in _ENGLISH_RES.items()}
-    if _WILDLAND.search(text):
+    starts = [m.start() for m in lexicon.word_starts.finditer(text, first.start())]
+    counts = {kind: _count(rx, text, starts) for kind, rx in lexicon.kinds.items()}
+    if lexicon.wildland.search(text):
         # "The fire has burnt 3,000 acres": next to a wildfire, a fire is that wildfire (the
         # national plan counts forest and grassland fires as natural disasters).
-        counts["accident"] = max(0, counts["accident"] - len(_FIRE.findall(text)))
+        counts["accident"] = max(0, counts["accident"] - len(lexicon.fire.findall(text)))
     total = sum(counts.values())
     if total == 0:
         return _NO_HAZARD_WORD
     best = max(EMERGENCY_KINDS, key=lambda k: counts[k])
     return best, 0.5 + 0.4 * counts[best] / total
+
+
+def _count(rx: re.Pattern[str], text: str, starts: Sequence[int]) -> int:
+    """``len(rx.findall(text))`` when ``starts`` holds, in order, every place a match of
+    ``rx`` can start at: tried there alone, not at every character (four passes over a
+    tweet cost 27 us; a few anchored tries, 3)."""
+    count = end = 0
+    for start in starts:
+        if start >= end and (m := rx.match(text, start)) is not None:
+            count += 1
+            end = m.end()
+    return count
 
 
 def event_kind(

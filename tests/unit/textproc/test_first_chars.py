@@ -179,13 +179,72 @@ def test_the_english_kind_lexicon_counts_as_the_plain_alternation_did() -> None:
     for name, terms in kind._ENGLISH_TERMS.items():
         words = (*terms, *kind._ROMANCE_TERMS[name])
         plain = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
-        grouped = kind._ENGLISH_RES[name]
+        grouped = kind._ANY_CASE.kinds[name]
+        lowered = kind._LOWER_CASE.kinds[name]
         assert grouped.pattern != plain.pattern
+        assert not lowered.flags & re.IGNORECASE
         vocabulary = [*words, *(w.upper() for w in words), "the", "in", "s", "-", ",", "ing"]
+        vocabulary += ["ſ", "ı", "İ", "K", "ß", "É"]
         for _ in range(300):
             text = " ".join(chooser.choice(vocabulary) for _ in range(chooser.randint(0, 12)))
             text = text.replace(" - ", "-") if chooser.random() < 0.3 else text
             assert _spans(grouped, text) == _spans(plain, text), (name, text)
+            if len(text.lower()) == len(text) and not kind._CASE_APART.search(text):
+                # Read lower-cased, case-sensitive: the same words at the same places.
+                assert _spans(lowered, text.lower()) == _spans(plain, text), (name, text)
             # The one pass over every kind's words finds a word exactly when one kind does.
-            found = any(rx.search(text) for rx in kind._ENGLISH_RES.values())
-            assert bool(kind._ANY_ENGLISH.search(text)) == found, text
+            found = any(rx.search(text) for rx in kind._ANY_CASE.kinds.values())
+            assert bool(kind._ANY_CASE.any.search(text)) == found, text
+            found = any(rx.search(text.lower()) for rx in kind._LOWER_CASE.kinds.values())
+            assert bool(kind._LOWER_CASE.any.search(text.lower())) == found, text
+
+
+def test_letters_read_lower_cased_match_the_lexicon_as_any_case_does() -> None:
+    # The lower-cased reading of the kind lexicon (kind._LOWER_CASE) is exact when every
+    # character lower-cases to one character, its word-ness unchanged, and
+    # re.IGNORECASE equates a character with a letter of the lexicon exactly when its
+    # lower case is that letter, but for the characters that kind._CASE_APART sends to
+    # the any-case patterns.
+    from yuqing.textproc import kind
+
+    every = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    single = "".join(c for c in every if len(c.lower()) == 1)
+    lowered = single.lower()
+
+    def wordness(text: str) -> str:
+        return re.sub(r"\W", "n", re.sub(r"\w", "w", text))
+
+    assert wordness(single) == wordness(lowered)
+    apart = set(kind._CASE_APART.pattern.strip("[]"))
+    letters = {c for words in kind._KIND_WORDS.values() for w in words for c in w.lower()}
+    by_lower: dict[str, set[str]] = {letter: set() for letter in letters}
+    for c, low in zip(single, lowered, strict=True):
+        if low in by_lower:
+            by_lower[low].add(c)
+    for letter in sorted(letters):
+        by_case = set(re.findall(re.escape(letter), single, re.IGNORECASE)) - apart
+        assert by_case == by_lower[letter], letter
+    # Each character kept apart is one re.IGNORECASE equates with a letter of the lexicon.
+    for c in apart:
+        assert any(re.fullmatch(re.escape(x), c, re.IGNORECASE) for x in letters if x != c), c
+
+
+def test_the_english_kind_is_the_same_read_either_way() -> None:
+    from yuqing.textproc import kind
+
+    chooser = random.Random(3)
+    words = [w for ws in kind._KIND_WORDS.values() for w in ws]
+    vocabulary = [*words, *(w.upper() for w in words), *(w.title() for w in words)]
+    vocabulary += ["wildfire", "FOREST FIRE", "the", "news", "ſhooting", "İ", "Baı"]
+    for _ in range(2000):
+        text = " ".join(chooser.choice(vocabulary) for _ in range(chooser.randint(0, 10)))
+        counts = {k: len(rx.findall(text)) for k, rx in kind._ANY_CASE.kinds.items()}
+        if kind._ANY_CASE.wildland.search(text):
+            counts["accident"] = max(0, counts["accident"] - len(kind._ANY_CASE.fire.findall(text)))
+        total = sum(counts.values())
+        if total == 0:
+            expected = kind._NO_HAZARD_WORD
+        else:
+            best = max(kind.EMERGENCY_KINDS, key=lambda k: counts[k])
+            expected = (best, 0.5 + 0.4 * counts[best] / total)
+        assert kind.english_kind(text) == expected, text

@@ -146,6 +146,18 @@ def test_english_texts_vader_finds_nothing_in_are_neutral_without_asking_it(
         assert result == SentimentModel(model.linear, _Plain(vader))._english_one(text), text
         if text not in counting.scored:
             assert compound == 0, text
+    # Texts without emojis reach VADER in the form its emoji pass takes in one step.
+    whole = [t for t in counting.scored if isinstance(t, sentiment._NoEmoji)]
+    assert len(whole) > 100
+    assert all(vader.emojis.keys().isdisjoint(t) and t not in vader.emojis for t in whole)
+    # Its multi-character keys (keycaps: none of their characters is a key) are not emojis
+    # to it either: read one character at a time, as before.
+    keycaps = [k for k in vader.emojis if len(k) > 1 and vader.emojis.keys().isdisjoint(k)]
+    assert keycaps
+    plain = SentimentModel(model.linear, _Plain(vader))
+    for key in keycaps:
+        for text in (key, f"hope {key}", f"{key} killed"):
+            assert fast._english_one(text) == plain._english_one(text), text
     unasked = [t for t in texts if t.strip() and t not in counting.scored]
     assert "The press conference starts at 3 pm." in unasked
     assert "Water level at the bridge: 4.2 m" in unasked

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from yuqing.textproc import sentiment
 from yuqing.textproc.sentiment import is_bare_repost, predict_batch, said_text
 
 
@@ -84,3 +87,35 @@ def test_the_accounts_a_post_addresses_do_not_sway_its_sentiment() -> None:
 def test_a_text_of_handles_alone_is_read_as_it_is() -> None:
     assert said_text("@u_c78ad65fb777 @u_a36222ffb97e") == "@u_c78ad65fb777 @u_a36222ffb97e"
     assert said_text("没有提到任何人") == "没有提到任何人"
+
+
+# Repost marks, handles, links, words of one's own, signs and white space, in Chinese and
+# English, for texts put together at random.
+REPOST_PIECES = [
+    "转发微博", "轉發微博", "转发", "转载", "//@u_1a2b3c4d5e6f:", "// ＠u_0f9e8d7c6b5a：",
+    "回复@u_aa11bb22cc33:", "RT @bob:", "rt  @x", "Repost", "reposted", "@u_c78ad65fb777",
+    "http://t.cn/A6xYz9Qk", "www.example.com/a?b=1", "太可怕了", "fire", "[蜡烛]", "？？？",
+    "!", "3", "\u00a0", "\x00", "\n", " ", "ＲＴ ＠ｘ",
+]  # fmt: skip
+
+
+def _bare_by_removal(text: str) -> bool:
+    """The rule as first written: remove what is not the writer's own, look for a letter."""
+    head = text[: sentiment.MAX_CHARS]
+    if not sentiment._REPOSTED.search(head):
+        return False
+    return not any(c.isalpha() for c in sentiment._NOT_OWN.sub("", head))
+
+
+def test_a_batch_is_judged_as_each_text_alone_and_as_the_rule_says() -> None:
+    chooser = random.Random(20261203)
+    texts = [
+        "".join(chooser.choice(REPOST_PIECES) for _ in range(chooser.randint(0, 6)))
+        for _ in range(4000)
+    ]
+    texts += ["转发" + " " * 900 + "太可怕了", "转发" + " " * 2000 + "太可怕了", "转发微博" * 400]
+    expected = [_bare_by_removal(t) for t in texts]
+    assert sentiment.bare_reposts(texts) == expected
+    assert [is_bare_repost(t) for t in texts] == expected
+    assert 200 < sum(expected) < len(texts) - 200  # both answers, many times
+    assert sentiment.bare_reposts([]) == []
