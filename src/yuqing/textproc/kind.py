@@ -27,7 +27,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from yuqing.errors import ConfigError
-from yuqing.textproc.first_chars import guard_first_chars, words_by_first_char
+from yuqing.textproc.first_chars import (
+    guard_first_chars,
+    reads_lower_cased,
+    words_by_first_char,
+)
 from yuqing.textproc.sentiment import MAX_CHARS, MODEL_DIR, LinearTextModel
 
 __all__ = [
@@ -328,11 +332,7 @@ class _Lexicon:
 # the lexicon cost three times as much (14 against 4 us a tweet for its one pass).
 _ANY_CASE = _Lexicon(re.IGNORECASE, str)
 _LOWER_CASE = _Lexicon(0, str.lower)
-# Letters that re.IGNORECASE equates with a letter of the lexicon although their lower
-# case differs (i and ı, s and ſ). A text holding one, or a letter whose lower case is
-# longer (İ), is read with the any-case patterns; a test derives these from every
-# character and checks that both ways find the same.
-_CASE_APART = re.compile("[ıſ]")
+
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -423,9 +423,8 @@ _NO_HAZARD_WORD = ("none", 0.6)
 def english_kind(text: str) -> tuple[str, float]:
     """Kind of an English (or Spanish, Portuguese, Italian, French) text by the lexicon."""
     text = text[:MAX_CHARS]
-    lowered = text.lower()
-    if len(lowered) == len(text) and not _CASE_APART.search(text):
-        lexicon, text = _LOWER_CASE, lowered
+    if reads_lower_cased(text):
+        lexicon, text = _LOWER_CASE, text.lower()
     else:
         lexicon = _ANY_CASE
     first = lexicon.any.search(text)

@@ -8,7 +8,12 @@ import re
 import pytest
 
 from yuqing.textproc import severity
-from yuqing.textproc.first_chars import first_chars_class, guard_first_chars, words_by_first_char
+from yuqing.textproc.first_chars import (
+    first_chars_class,
+    guard_first_chars,
+    reads_lower_cased,
+    words_by_first_char,
+)
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
@@ -189,7 +194,7 @@ def test_the_english_kind_lexicon_counts_as_the_plain_alternation_did() -> None:
             text = " ".join(chooser.choice(vocabulary) for _ in range(chooser.randint(0, 12)))
             text = text.replace(" - ", "-") if chooser.random() < 0.3 else text
             assert _spans(grouped, text) == _spans(plain, text), (name, text)
-            if len(text.lower()) == len(text) and not kind._CASE_APART.search(text):
+            if reads_lower_cased(text):
                 # Read lower-cased, case-sensitive: the same words at the same places.
                 assert _spans(lowered, text.lower()) == _spans(plain, text), (name, text)
             # The one pass over every kind's words finds a word exactly when one kind does.
@@ -199,24 +204,26 @@ def test_the_english_kind_lexicon_counts_as_the_plain_alternation_did() -> None:
             assert bool(kind._LOWER_CASE.any.search(text.lower())) == found, text
 
 
-def test_letters_read_lower_cased_match_the_lexicon_as_any_case_does() -> None:
-    # The lower-cased reading of the kind lexicon (kind._LOWER_CASE) is exact when every
-    # character lower-cases to one character, its word-ness unchanged, and
-    # re.IGNORECASE equates a character with a letter of the lexicon exactly when its
-    # lower case is that letter, but for the characters that kind._CASE_APART sends to
-    # the any-case patterns.
-    from yuqing.textproc import kind
+def test_letters_read_lower_cased_match_as_any_case_does() -> None:
+    # reads_lower_cased is exact when every character lower-cases to one character, its
+    # word-ness unchanged and lower-cased again unchanged, and re.IGNORECASE equates a
+    # character with a Latin letter (a-z, and the kind lexicon's) exactly when its lower
+    # case is that letter, but for the characters kept apart (_CASE_APART).
+    from yuqing.textproc import first_chars, kind
 
     every = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
     single = "".join(c for c in every if len(c.lower()) == 1)
     lowered = single.lower()
+    assert lowered.lower() == lowered
 
     def wordness(text: str) -> str:
         return re.sub(r"\W", "n", re.sub(r"\w", "w", text))
 
     assert wordness(single) == wordness(lowered)
-    apart = set(kind._CASE_APART.pattern.strip("[]"))
+    apart = {c for c in single if first_chars._CASE_APART.match(c)}
+    assert apart == {"\u0131", "\u017f"}
     letters = {c for words in kind._KIND_WORDS.values() for w in words for c in w.lower()}
+    letters |= set("abcdefghijklmnopqrstuvwxyz")
     by_lower: dict[str, set[str]] = {letter: set() for letter in letters}
     for c, low in zip(single, lowered, strict=True):
         if low in by_lower:
@@ -224,9 +231,14 @@ def test_letters_read_lower_cased_match_the_lexicon_as_any_case_does() -> None:
     for letter in sorted(letters):
         by_case = set(re.findall(re.escape(letter), single, re.IGNORECASE)) - apart
         assert by_case == by_lower[letter], letter
-    # Each character kept apart is one re.IGNORECASE equates with a letter of the lexicon.
+    in_class = set(re.findall("[a-z]", single, re.IGNORECASE)) - apart
+    assert in_class == {c for c, low in zip(single, lowered, strict=True) if "a" <= low <= "z"}
+    # Each character kept apart is one re.IGNORECASE equates with another letter.
     for c in apart:
         assert any(re.fullmatch(re.escape(x), c, re.IGNORECASE) for x in letters if x != c), c
+    assert not reads_lower_cased("\u0130stanbul flood")
+    assert not reads_lower_cased("\u017fhooting")
+    assert reads_lower_cased("FLOOD in K\u00f6ln \u212a")
 
 
 def test_the_english_kind_is_the_same_read_either_way() -> None:
