@@ -40,7 +40,7 @@ def test_the_lower_cased_reading_finds_the_same_cues_with_their_text_as_written(
 ) -> None:
     texts = _texts(20261203, 3000)
     fast = extract_cues_batch(texts)
-    monkeypatch.setattr(severity, "_LOWER_CASED", {})
+    monkeypatch.setattr(severity, "_FOLDABLE", ())
     assert extract_cues_batch(texts) == fast
     assert sum(map(len, fast)) > 1000
     shouting = extract_cues_batch(["AT LEAST 12 PEOPLE WERE KILLED"])[0]
@@ -52,8 +52,8 @@ def test_the_lower_cased_reading_finds_the_same_cues_with_their_text_as_written(
 def test_the_english_count_patterns_hold_no_upper_case_letter() -> None:
     # Compiled case-sensitively over lower-cased text, an upper-case letter would never
     # match.
-    for rx in severity._LOWER_CASED:
+    for rx in severity._FOLDABLE:
         letters = re.sub(r"\\.|\(\?P<\w+>", "", rx.pattern)
         assert not [c for c in letters if c.isupper()], rx.pattern[:60]
         assert rx.flags & re.IGNORECASE
-        assert not severity._LOWER_CASED[rx].flags & re.IGNORECASE
+        assert not severity._lower_cased(rx).flags & re.IGNORECASE
