@@ -678,12 +678,25 @@ _MONTH_BEFORE_EN = re.compile(
 )
 
 
+def _entry(table: dict[str, str], word: str) -> str:
+    """``table``'s entry for ``word`` as a pattern under re.IGNORECASE matched it: its
+    lower case, or else the key it equates with (KİLLED lower-cases to ki̇lled, with a
+    combining dot, which no key is; a KeyError there failed the whole batch)."""
+    found = table.get(word.lower())
+    if found is not None:
+        return found
+    for key, value in table.items():
+        if re.fullmatch(re.escape(key), word, re.IGNORECASE):
+            return value
+    raise ValueError(f"not a word of the table: {word[:40]!r}")
+
+
 def _en_cue(m: re.Match[str]) -> SeverityCue | None:
     if _NEGATED_EN.search(m.string, max(0, m.start() - 16), m.start()):
         return None  # no one was killed, none of the 30 passengers were injured
     bound = m.group("plus") is not None or m.group("beyond") is not None
     if m.group("num") is not None:
-        kind, group = _KIND_OF_VERB_EN[m.group("verb").lower()], "num"
+        kind, group = _entry(_KIND_OF_VERB_EN, m.group("verb")), "num"
         pre = m.group("pre")
     elif m.group("num2") is not None:
         kind, group, pre = "deaths", "num2", m.group("pre2")
@@ -694,7 +707,7 @@ def _en_cue(m: re.Match[str]) -> SeverityCue | None:
     elif m.group("num4") is not None:
         kind, group, pre = "deaths", "num4", m.group("pre4")
     else:
-        kind, group = _KIND_OF_EN_GERUND[m.group("verb3").lower()], "num3"
+        kind, group = _entry(_KIND_OF_EN_GERUND, m.group("verb3")), "num3"
         pre = m.group("pre3")
     num, num_start = m.group(group), m.start(group)
     if _YEAR_EN.fullmatch(num) and not _PEOPLE_AFTER_EN.match(m.string, m.end(group)):
@@ -837,7 +850,9 @@ def _hedged(text: str, start: int, end: int, chinese: bool) -> bool:
         return True
     left, _right = _bounds(text, start, end, _CLAUSE_END)
     if left and _RELATIVE_EN.match(text[left:start].lower()):
-        previous = text[max(0, left - 120) : left].lower()
+        # Within the post: in a batch the text before its first clause is another post's.
+        own = text.rfind("\x00", 0, left) + 1
+        previous = text[max(own, left - 120) : left].lower()
         return _PAST_NAMED_END_EN.search(previous) is not None
     return False
 
@@ -1382,10 +1397,7 @@ def _ill_en_cue(m: re.Match[str]) -> SeverityCue | None:
 _TRIGGER_ILL_ZH = re.compile(
     r"中毒|发病|患病|染病|感染|确诊|病例|症状|不适|迹象|反应|现象|就诊|就医|送医|送院|入院|住院|留院|医院|患者|病人"
 )
-# Every English count of the ill holds one of these stems (ill, sick, poison, infect, case,
-# hospitali). Plain stems let in a few texts more (will, still) than the words alone, but
-# a pattern opening with \b has no fast skip and cost three times as much.
-_TRIGGER_ILL_EN = re.compile(r"ill|sick|poison|infect|case|hospitali")
+_TRIGGER_ILL_EN = guard_first_chars(re.compile(r"\bill\b|sick|poison|infect|cases?\b|hospitali"))
 
 
 # Full-width digits (３人死亡) are common in Chinese text that has not been normalised;

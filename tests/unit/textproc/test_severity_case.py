@@ -57,3 +57,34 @@ def test_the_english_count_patterns_hold_no_upper_case_letter() -> None:
         assert not [c for c in letters if c.isupper()], rx.pattern[:60]
         assert rx.flags & re.IGNORECASE
         assert not severity._lower_cased(rx).flags & re.IGNORECASE
+
+
+def test_a_posts_cues_do_not_depend_on_the_posts_beside_it_in_a_batch() -> None:
+    # "..., which killed 7" is told of the disaster the clause before names, when that is
+    # a past one; the text before a post's first clause is another post's, not that.
+    pair = ["We will never forget the 2004 tsunami", "which sickened 30 residents"]
+    assert extract_cues_batch(pair)[1] == extract_cues_batch(pair[1:])[0]
+    assert [c.value for c in extract_cues_batch(pair)[1]] == [30]
+    within = ["Many dead, worse than the 2004 tsunami, which killed 230,000 people"]
+    assert all(c.value != 230_000 for c in extract_cues_batch(within)[0])
+    chooser = random.Random(7)
+    openings = ["which killed 7 people", "that injured 12", "who died, 3 of them"]
+    endings = ["worse than the 2004 tsunami", "like the Rana Plaza collapse", "İzmir"]
+    texts = _texts(11, 400)
+    for i in range(0, len(texts), 3):
+        texts[i] = chooser.choice(openings) + " " + texts[i]
+        texts[i - 1] = texts[i - 1] + " " + chooser.choice(endings)
+    together = extract_cues_batch(texts)
+    alone = [extract_cues_batch([text])[0] for text in texts]
+    assert together == alone
+
+
+def test_a_verb_with_a_dotted_capital_i_is_read_not_fatal_to_the_batch() -> None:
+    # İ lower-cases to two characters (i and a combining dot): the verb's lookup failed
+    # with a KeyError, and the whole batch with it.
+    cues = extract_cues_batch(["3 kİlled, 5 injured", "2 dead"])
+    assert [(c.kind, c.value, c.text) for c in cues[0]] == [
+        ("deaths", 3, "3 kİlled"),
+        ("injuries", 5, "5 injured"),
+    ]
+    assert [c.value for c in cues[1]] == [2]
