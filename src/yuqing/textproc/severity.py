@@ -962,12 +962,15 @@ _BREAKDOWN = re.compile(
 
 # A digest by its heading at the start of a line: 【早读】, 早报|, 12月5日早报：, News
 # roundup:. Not a newspaper's name (北京晚报：3人死亡): the heading comes first.
+# What may come before the head on its line holds no line break: from every line start it
+# had run on to the text's end and back ("\n#" 2,500 times: 2.3 s a post). A head after
+# such lines is found from its own line's start all the same.
 _DIGEST_HEAD = re.compile(
-    r"^[\s#【\[《「(（]*(?:[0-9一二三四五六七八九十]{1,2}[月./-][0-9一二三四五六七八九十]{1,3}[日号]?)?"
+    r"^(?:[^\S\n]|[#【\[《「(（])*(?:[0-9一二三四五六七八九十]{1,2}[月./-][0-9一二三四五六七八九十]{1,3}[日号]?)?"
     r"(?:早读|早报|晚报|午报|夜读|早班车|新闻早班车|新闻速览|要闻速览|今日要闻|一周要闻|要闻回顾"
     r"|新闻简报|新闻汇总|热点速览|热搜榜|新闻联播|年终盘点|年度盘点|年终回顾|(?:[0-9一二三四五六七八九十]+"
     r"分钟)(?:新闻|速览|看天下))(?=[\s】\]》」)）#:：|｜丨,，])"
-    r"|^\W*(?:news\s+(?:round-?up|digest|in\s+brief|briefs?|summary)|(?:morning|evening|daily"
+    r"|^[^\w\n]*(?:news\s+(?:round-?up|digest|in\s+brief|briefs?|summary)|(?:morning|evening|daily"
     r"|weekly)\s+(?:briefing|digest|round-?up|headlines)|top\s+(?:stories|headlines)|headlines"
     r"|round-?up|(?:the\s+)?(?:week|year)\s+in\s+review)\b",
     re.IGNORECASE | re.MULTILINE,
@@ -1437,6 +1440,36 @@ def _own_counts(
     return [pc for pc, g in zip(cues, gone, strict=True) if not g]
 
 
+# A run of numerals far longer than any count (几几几…, 二〇二四二〇二四…) cost the Chinese
+# count patterns a hundred tries at each of its characters (5.6 s for a post of 5,000 几).
+# Its middle is blanked out in what the count patterns read: a count's numeral holds at
+# most about 30 of them, and every count has a word of harm that is no numeral, so no
+# match can reach a character farther than that from both ends of the run. The text keeps
+# its length, so offsets hold; the checks around a count read the text as written.
+_RUN_KEPT = 48
+_LONG_NUMERAL_RUN = re.compile(rf"[{_NUMERAL_ZH}亿]{{{2 * _RUN_KEPT + 1},}}")
+_RUN_FILLER = "\u2060"  # a word joiner: no numeral, no word, no space, no clause's end
+
+
+def _shorten_numeral_runs(text: str) -> str:
+    def blank(m: re.Match[str]) -> str:
+        run = m.group()
+        return run[:_RUN_KEPT] + _RUN_FILLER * (len(run) - 2 * _RUN_KEPT) + run[-_RUN_KEPT:]
+
+    return _LONG_NUMERAL_RUN.sub(blank, text)
+
+
+def _lower_in_place(text: str) -> str:
+    """``text`` lower-cased, each character to one: a letter whose lower case is longer
+    (İ: i and a combining dot) to its first, i, as re.IGNORECASE folds it. The offsets
+    hold, and the words around it are still found ("12 KİLLED İN İSTANBUL" had kept its
+    capitals, and lost its count)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := c.lower()) == 1 else low[0] for c in text)
+
+
 def extract_cues(text: str) -> list[SeverityCue]:
     """The severity cues of one text, in text order."""
     return extract_cues_batch([text])[0]
@@ -1456,8 +1489,8 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         ]
         joined = "\x00".join(bounded)
     lowered = joined.lower()
-    if len(lowered) != len(joined):  # a letter whose lower case is longer (rare): per text
-        lowered = "\x00".join(t.lower() if len(t.lower()) == len(t) else t for t in bounded)
+    if len(lowered) != len(joined):
+        lowered = "\x00".join(map(_lower_in_place, bounded))
     starts = [0]
     for t in bounded[:-1]:
         starts.append(starts[-1] + len(t) + 1)
@@ -1498,7 +1531,10 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
         for doc in docs[:-1]:
             sub_starts.append(sub_starts[-1] + len(bounded[doc]) + 1)
         sub = "\x00".join(bounded[doc] for doc in docs)
-        for m in rx.finditer(sub.lower() if folded else sub):
+        read = sub.lower() if folded else sub
+        if _LONG_NUMERAL_RUN.search(read):
+            read = _shorten_numeral_runs(read)
+        for m in rx.finditer(read):
             k = bisect.bisect_right(sub_starts, m.start()) - 1
             doc, shift = docs[k], starts[docs[k]] - sub_starts[k]
             start, end = m.start() + shift, m.end() + shift
@@ -1510,7 +1546,7 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
                 continue
             if cue is None:
                 continue
-            if folded:
+            if read is not sub:
                 cue = replace(cue, text=sub[m.start() : m.end()])
             take(doc, start, end)
             if _hedged(sub, m.start(), m.end(), chinese):
