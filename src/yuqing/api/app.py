@@ -1232,6 +1232,16 @@ def _get_and_head(app: FastAPI, path: str, endpoint: Callable[..., Any], **optio
     app.add_api_route(path, endpoint, methods=["HEAD"], name=name, **options)
 
 
+def _media_type(request: Request) -> str:
+    """The request's Content-Type without its parameters, lower-cased."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    """Whether FastAPI reads a body of this type as JSON."""
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 def key_given_twice(body: bytes) -> str | None:
     """The key given twice in one object of a JSON body, with the path of objects it is in
     (``by.id``), as post JSON marks it (``core.posts.json_object``); None when there is
@@ -1367,9 +1377,7 @@ def create_app(
             coding = request.headers.get("content-encoding", "").strip().lower()
             if refused is None and coding not in ("", "identity"):
                 refused = body_encoded(coding)
-            if refused is None and request.headers.get("content-type", "").startswith(
-                "application/json"
-            ):
+            if refused is None and _is_json(_media_type(request)):
                 # Read once more by the route: these bodies are small (bounded above).
                 twice = key_given_twice(await request.body())
                 if twice is not None:
@@ -1465,11 +1473,9 @@ def create_app(
     async def invalid_parameters(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(_MACHINE_PATHS):
             errors = exc.errors()
-            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if (
-                any(tuple(error.get("loc", ())) == ("body",) for error in errors)
-                and kind != "application/json"
-                and not kind.endswith("+json")
+            kind = _media_type(request)
+            if not _is_json(kind) and any(
+                tuple(error.get("loc", ())) == ("body",) for error in errors
             ):
                 return said_answer(body_not_json(kind), page_language(request))
             # FastAPI's own answer echoes every bad value whole (a 100,000-item list, a

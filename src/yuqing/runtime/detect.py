@@ -89,7 +89,7 @@ def inherit_reposted_sentiment(
     sentiments: list[tuple[str | None, float | None]],
     texts: Sequence[str],
     reposted: Sequence[Reposted],
-    bare_texts: Sequence[bool] | None = None,  # is_bare_repost of each text, when known
+    bare: Sequence[bool],  # is_bare_repost of each text (sentiment.bare_reposts)
 ) -> None:
     """Give each bare repost (in ``sentiments``) the sentiment of the post it reposts.
 
@@ -99,17 +99,15 @@ def inherit_reposted_sentiment(
     within the batch (a repost of a bare repost); a stored one already carries what it
     inherited. A bare repost whose reposted post is not known keeps no sentiment.
     """
-    if bare_texts is None:
-        bare_texts = sentiment_model.bare_reposts(texts)
-    bare = {
+    spreading = {
         i
         for i, parent in enumerate(reposted)
-        if parent is not None and (not texts[i].strip() or bare_texts[i])
+        if parent is not None and (not texts[i].strip() or bare[i])
     }
-    if not bare:
+    if not spreading:
         return
     resolved: dict[int, tuple[str | None, float | None]] = {}
-    for start in sorted(bare):
+    for start in sorted(spreading):
         chain: list[int] = []
         i = start
         found: tuple[str | None, float | None] = (None, None)
@@ -119,7 +117,7 @@ def inherit_reposted_sentiment(
             if i in resolved:
                 found = resolved[i]
                 break
-            if i not in bare:
+            if i not in spreading:
                 found = sentiments[i]
                 break
             if i in chain:

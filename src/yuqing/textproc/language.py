@@ -41,6 +41,8 @@ import numpy as np
 import numpy.typing as npt
 import pycld2
 
+from yuqing.textproc.normalise import surrogates_replaced
+
 __all__ = ["LANGUAGES", "LINK_PATTERN", "detect_batch"]
 
 LANGUAGES: tuple[str, ...] = ("zh", "en", "other")
@@ -82,9 +84,9 @@ _NOISE = re.compile(
 )
 _WORD = re.compile(r"[a-z']+")
 # Lone surrogates (a JSON "\\udc80" escape) cannot be handed to lingua or CLD2, which take
-# UTF-8: they are read as U+FFFD, which is no letter, instead of failing the batch. CLD2
-# also refuses control characters, which say nothing about the language either.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# UTF-8: they are read as U+FFFD, which is no letter, instead of failing the batch
+# (normalise.surrogates_replaced). CLD2 also refuses control characters, which say nothing
+# about the language either.
 _UNSAFE_FOR_CLD2 = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Words that are frequent in English text and are not words of the other languages the
@@ -370,8 +372,7 @@ def detect_batch(texts: Sequence[str]) -> list[str]:
         if _looks_english(text):
             result[i] = "en"
             continue
-        if not text.isascii():
-            text = _SURROGATE.sub("\ufffd", text)
+        text = surrogates_replaced(text)
         if _lingua().detect_language_of(text[:_LINGUA_CHARS]) == _english():
             result[i] = "en"
     return [str(r) for r in result]

@@ -47,11 +47,24 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MAX_INPUT_CHARS", "normalise", "normalise_batch"]
+__all__ = ["MAX_INPUT_CHARS", "normalise", "normalise_batch", "surrogates_replaced"]
 
 # Posts are bounded to 20,000 characters at the door (yuqing.core.posts); this bound only
 # protects direct callers from pathological input.
 MAX_INPUT_CHARS = 100_000
+
+# Lone surrogates (a JSON "\\ud800" escape, a badly decoded file) are no text, and a
+# library taking UTF-8 (jieba, lingua, CLD2) fails the whole batch on one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogates_replaced(text: str) -> str:
+    """``text`` with each lone surrogate read as U+FFFD, as a decoder would: one character
+    for one, so offsets hold. ``normalise`` drops them; this is for text read as given."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
 
 # Joins a batch into one string. A private-use character: the drop step would remove it
 # from any input, OpenCC leaves it alone, and it is not whitespace.

@@ -82,6 +82,8 @@ from pathlib import Path
 import numpy as np
 import rjieba
 
+from yuqing.textproc.normalise import surrogates_replaced
+
 __all__ = [
     "LEVELS",
     "Place",
@@ -480,10 +482,8 @@ class PlaceFinder:
             # text spares a look around each name in the others (most of them).
             teams = _TEAM_OR_MATCH.search(text) is not None
             if mid_word or county or _WORD in needs or _maybe_in_word(text, matches, teams):
-                # A lone surrogate (textproc's normalisation removes them; a caller
-                # handing raw text may not) would fail jieba's UTF-8 and the batch: cut as
-                # U+FFFD, one character for one, so the offsets hold.
-                bounds = _bounds(rjieba.cut(_SURROGATE.sub("\ufffd", text)), text)
+                # A caller handing raw text may hand a lone surrogate, which jieba fails.
+                bounds = _bounds(rjieba.cut(surrogates_replaced(text)), text)
             result[owner] = _places_of(text, matches, bounds, self._names, teams)
         return result
 
@@ -549,9 +549,6 @@ _Match = tuple[int, list[tuple[str, tuple[_Candidate, ...]]]]
 # ending in one of ``_COMPOUND_TAILS`` (and longer than it by two) where it starts and
 # where its tail starts, and where every word ending in one of them starts.
 _Bounds = tuple[dict[int, int], set[int], dict[int, int], set[int]]
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _bounds(words: list[str], text: str) -> _Bounds:

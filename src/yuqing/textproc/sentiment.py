@@ -40,6 +40,7 @@ import xxhash
 from yuqing.core.privacy import HANDLE_CHARS
 from yuqing.errors import ConfigError
 from yuqing.textproc.first_chars import guard_first_chars
+from yuqing.textproc.normalise import surrogates_replaced
 
 __all__ = [
     "BLANK_SENTIMENT",
@@ -150,10 +151,6 @@ def _nothing_of_its_own(head: str) -> bool:
     return True
 
 
-# Lone surrogates (from a JSON "\\ud800" escape or a badly decoded file) are no text; they
-# are read as U+FFFD, as a decoder would, instead of failing the batch.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
 # Characters featurized at once (see LinearTextModel.scores).
 CHUNK_CHARS = 250_000
 
@@ -193,8 +190,7 @@ class HashedNgramFeaturizer:
         cut = [t[:MAX_CHARS] for t in texts]
         # Docs are joined by NUL, which no n-gram may contain.
         joined = "\x00".join(t.replace("\x00", " ") for t in cut).lower() + "\x00"
-        if not joined.isascii() and _SURROGATE.search(joined):
-            joined = _SURROGATE.sub("\ufffd", joined)
+        joined = surrogates_replaced(joined)
         rows, cols = self._char_ngrams(joined, n)
         if self.words:
             wrows, wcols = self._words(joined, n)
