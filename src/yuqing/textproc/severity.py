@@ -557,7 +557,7 @@ _KIND_OF_EN_GERUND = {
 
 
 def _parse_english(numeral: str) -> tuple[int, bool]:
-    s = " ".join(numeral.lower().replace("-", " ").split())
+    s = " ".join(_as_matched(numeral).replace("-", " ").split())
     if s in _EN_VAGUE:
         return _EN_VAGUE[s], True
     total = current = 0.0
@@ -678,17 +678,26 @@ _MONTH_BEFORE_EN = re.compile(
 )
 
 
+# re.IGNORECASE equates three letters outside ASCII with ASCII ones: ı and İ with i, ſ
+# with s. ı and ſ are made i and s before anything reads a text (one character each, so
+# offsets hold); İ lower-cases to an i with a combining dot.
+_IGNORECASE_SAME_LENGTH = str.maketrans({"ı": "i", "ſ": "s"})
+
+
+def _as_matched(word: str) -> str:
+    """An English word as the IGNORECASE patterns read it: lower case, without the dot
+    that İ leaves (KİLLED -> killed, TWENTY-FİVE -> twenty-five)."""
+    lowered = word.lower()
+    return lowered if lowered.isascii() else lowered.replace("\u0307", "")
+
+
 def _entry(table: dict[str, str], word: str) -> str:
-    """``table``'s entry for ``word`` as a pattern under re.IGNORECASE matched it: its
-    lower case, or else the key it equates with (KİLLED lower-cases to ki̇lled, with a
-    combining dot, which no key is; a KeyError there failed the whole batch)."""
-    found = table.get(word.lower())
-    if found is not None:
-        return found
-    for key, value in table.items():
-        if re.fullmatch(re.escape(key), word, re.IGNORECASE):
-            return value
-    raise ValueError(f"not a word of the table: {word[:40]!r}")
+    """``table``'s entry for ``word`` as a pattern under re.IGNORECASE matched it (a
+    KeyError there failed the whole batch)."""
+    found = table.get(_as_matched(word))
+    if found is None:
+        raise ValueError(f"not a word of the table: {word[:40]!r}")
+    return found
 
 
 def _en_cue(m: re.Match[str]) -> SeverityCue | None:
@@ -1483,6 +1492,11 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
     # Few regex passes over the whole batch: texts joined by NUL, which no pattern matches.
     bounded = [t[:MAX_CHARS].replace("\x00", " ") for t in texts]
     joined = "\x00".join(bounded)
+    if "ı" in joined or "ſ" in joined:
+        # Patterns that read lower-cased text case-sensitively (the triggers, the words of
+        # escalation, what hedges a count) see i and s where IGNORECASE would equate them.
+        bounded = [t.translate(_IGNORECASE_SAME_LENGTH) for t in bounded]
+        joined = "\x00".join(bounded)
     if _FULL_WIDTH_DIGIT.search(joined):
         bounded = [
             t.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(t) else t for t in bounded
