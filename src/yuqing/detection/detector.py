@@ -20,7 +20,9 @@ the detector never reads a clock). For each accepted post, in time order:
    are one voice, not hundreds). A
    bursting term that was rare before (``specific_share``) and that no active event
    explains either becomes an anchor of the event whose core anchors most of its recent
-   posts hold (a new facet of that happening), or names a new event: the unassigned posts
+   posts hold (a new facet of that happening: the unassigned posts of the window holding
+   it join, and those holding none of its other words never become its first post), or
+   names a new event: the unassigned posts
    of the last ``birth_window`` that hold it become the event's first posts (handed back as
    late assignments), and the terms that burst with it become anchors too;
 4. **alerts**: an event not yet raised is raised when, within ``alert_window``, it holds at
@@ -710,8 +712,9 @@ class EventDetector:
         result: BatchResult,
         touched: dict[str, _Event],
         by_likeness: bool = False,
+        may_lead: bool = True,
     ) -> None:
-        self._add(event, recent.post, recent.when, recent.terms)
+        self._add(event, recent.post, recent.when, recent.terms, may_lead)
         recent.event = event
         if self._second_look_on and recent.terms:
             likeness = self._likeness
@@ -1066,9 +1069,16 @@ class EventDetector:
         if owner is not None:
             self._add_key(owner, term, anchor=True)
             self.stats["anchors_learned"] += 1
+            keys = owner.keys
             for r in holding:
                 if r.event is None:
-                    self._join(owner, r, result, touched)
+                    # A post that holds the new word and none of the event's others joins
+                    # it (such posts are mostly the event's comments) but does not become
+                    # its first post: a word a happening's comments make burst (有人, 晚上,
+                    # 点) is also in the chatter of the hours before, and the swept posts
+                    # made that chatter the first post of 13 of zh-hotevents' 20 events.
+                    lead = len(keys.intersection(r.term_set)) >= 2
+                    self._join(owner, r, result, touched, may_lead=lead)
             return owner
         # A burst mostly among posts that already joined events is explained by them.
         seeds = [r for r in holding if r.event is None]
@@ -1190,7 +1200,14 @@ class EventDetector:
 
     # --- event state --------------------------------------------------------------------------
 
-    def _add(self, event: _Event, post: DetectionPost, when: float, terms: Sequence[str]) -> None:
+    def _add(
+        self,
+        event: _Event,
+        post: DetectionPost,
+        when: float,
+        terms: Sequence[str],
+        may_lead: bool = True,
+    ) -> None:
         assert post.time is not None
         cfg = self.config
         exponent = (when - event.landmark) / self._tau
@@ -1209,7 +1226,7 @@ class EventDetector:
         for term in terms:
             counts[term] = counts.get(term, 0.0) + gain
         event.posts += 1
-        if when < event.first_t:
+        if may_lead and when < event.first_t:
             event.first_t, event.first_seen, event.first_post_id = when, post.time, post.post_id
         if when >= event.last_t:
             event.last_t, event.last_seen = when, post.time
