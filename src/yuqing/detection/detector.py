@@ -24,7 +24,8 @@ the detector never reads a clock). For each accepted post, in time order:
    it join, and those holding none of its other words never become its first post), or
    names a new event: the unassigned posts
    of the last ``birth_window`` that hold it become the event's first posts (handed back as
-   late assignments), and the terms that burst with it become anchors too;
+   late assignments), and the terms that burst with it become anchors too (then only the
+   seeds holding two of them may be its first post);
 4. **alerts**: an event not yet raised is raised when, within ``alert_window``, it holds at
    least ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its
    anchors is bursting. Chatter on a recurring topic has a baseline and does not burst;
@@ -1108,10 +1109,8 @@ class EventDetector:
                 old.keys.discard(term)
                 old.anchors.discard(term)
             del self._keys[term]
-        event = self._new_event(seeds[0].post, seeds[0].when)
-        self.stats["events_born"] += 1
-        self._add_key(event, term, anchor=True)
         # Terms that burst together with the birth term, in most of its posts, are anchors.
+        names = [term]
         needed = cfg.birth_cooccurrence * len(seeds)
         for other, count in together.most_common(10):
             if count < needed:
@@ -1122,9 +1121,24 @@ class EventDetector:
                 continue
             burst = self._term_burst(other, when)
             if self._is_burst(burst) and burst.baseline_share <= cfg.specific_share:
-                self._add_key(event, other, anchor=True)
-        for seed in seeds:
-            self._join(event, seed, result, touched)
+                names.append(other)
+        # Born with more names than one, the event is led by the seeds holding two: the
+        # birth word alone (a comment word such as 恐怖) is also in the chatter of the hour
+        # before, which joins with it but is not the event's first post.
+        leads = [len(s.term_set.intersection(names)) >= 2 for s in seeds]
+        if len(names) < 2 or not any(leads):
+            leads = [True] * len(seeds)
+        first = (
+            seeds[0]
+            if leads[0]
+            else min((s for s, lead in zip(seeds, leads, strict=True) if lead), key=_when)
+        )
+        event = self._new_event(first.post, first.when)
+        self.stats["events_born"] += 1
+        for name in names:
+            self._add_key(event, name, anchor=True)
+        for seed, lead in zip(seeds, leads, strict=True):
+            self._join(event, seed, result, touched, may_lead=lead)
         self._describe(event)
         return event
 
@@ -1977,6 +1991,10 @@ def _keep_head(event: _Event, story: str, post: DetectionPost | tuple[str, str])
             key=lambda s: stories.get(s, 0),
         )
         del event.heads[least]
+
+
+def _when(recent: _Recent) -> float:
+    return recent.when
 
 
 def _second(item: tuple[str, float]) -> float:

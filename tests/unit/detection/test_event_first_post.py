@@ -55,3 +55,26 @@ def test_chatter_swept_in_by_a_new_anchor_is_not_the_events_first_post() -> None
     summary = next(s for s in run.detector.events(active_only=False) if s.event_id == event_id)
     assert summary.first_post_id == news[0].post_id
     assert summary.first_seen == news[0].time
+
+
+def test_an_event_born_of_two_names_is_led_by_a_post_holding_both() -> None:
+    # A hotel incident named by 酒店 and 刷开 from its first report; the comment word 恐怖
+    # bursts with them and names the event first, and a horoscope post of the hour before
+    # also said 恐怖.
+    rng = random.Random(5)
+    chat = make_post("horoscope", START - timedelta(minutes=50), ["恐怖", *rng.sample(EVERYDAY, 5)])
+    first = make_post("report-first", START - timedelta(minutes=5), ["酒店", "刷开", "房门"])
+    reports = [
+        make_post(
+            f"report-{i}",
+            START + timedelta(minutes=2 * i),
+            ["恐怖", "酒店", "刷开", *rng.sample(EVERYDAY, 3)],
+        )
+        for i in range(30)
+    ]
+    run = replay([*chatter(T0, 14, 60), chat, first, *reports])
+    event_id, share = majority(run.events_of(reports))
+    assert event_id is not None and share == 1.0
+    assert run.events_of([chat]) == [event_id]  # it joins, as the birth word's posts do
+    summary = next(s for s in run.detector.events(active_only=False) if s.event_id == event_id)
+    assert summary.first_post_id.startswith("report")
