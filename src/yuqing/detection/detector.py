@@ -365,7 +365,8 @@ class EventDetector:
                 result.skipped["too_old"] += 1
                 continue
             lang = (post.lang or "").strip().lower()
-            if lang in _UNKNOWN_LANGUAGES:
+            # A post without text has no language to know: a bare repost, counted as one.
+            if lang in _UNKNOWN_LANGUAGES and post.text.strip():
                 if cfg.unknown_language == "skip":
                     result.skipped["unknown_language"] += 1
                     continue

@@ -713,7 +713,7 @@ class Ingestor:
                     (
                         p.location
                         for p, f in zip(prepared, features, strict=True)
-                        if f.lang not in _MODEL_LANGUAGES
+                        if f.lang not in _MODEL_LANGUAGES and f.norm_text.strip()
                     ),
                     None,
                 )

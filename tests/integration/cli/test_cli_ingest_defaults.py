@@ -90,6 +90,20 @@ def test_posts_without_a_time_and_of_an_unknown_language_are_told(
     )
     assert f"提示：1 条信息的语言无法识别（文本模型只认中文和英文；在 {path}:3）" in told.stderr
 
+    # A repost without text has no language to know: the first post of an unknown one
+    # named is the runes, not the empty repost before it.
+    rows = [
+        post(10, published_at=at(10)),
+        post(11, published_at=at(11), text="", repost_of="10", lang=None),
+        post(12, published_at=at(12), text="ᚠᛇᚻ᛫ᛒᛦᚦ ᚠᚱᚩᚠᚢᚱ", lang=None),
+    ]
+    empty_first = write_jsonl(tmp_path / "empty_first.jsonl", rows)
+    told = run(cli, ZH, "ingest", str(empty_first))
+    assert told.exit_code == 0, told.output
+    assert f"提示：1 条信息的语言无法识别（文本模型只认中文和英文；在 {empty_first}:3）" in (
+        told.stderr
+    )
+
     again = write_jsonl(tmp_path / "again.jsonl", [post(6, published_at=None)])
     english = run(cli, EN, "ingest", str(again))
     assert f"note: 1 post has no published_at (at {again}:1): placed at the time" in (

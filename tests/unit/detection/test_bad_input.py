@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from stream_factories import T0, chatter, make_post
+from stream_factories import T0, chatter, happening, make_post, replay
 
 from yuqing.detection import SKIP_REASONS, DetectionConfig, EventDetector
 from yuqing.errors import ConfigError
@@ -81,6 +82,30 @@ def test_unknown_language_can_be_skipped_instead() -> None:
     result = detector.process_batch(posts, now=NOW)
     assert result.skipped == {"unknown_language": 2}
     assert result.defaulted == {}
+
+
+@pytest.mark.parametrize("mode", ["process", "skip"])
+def test_a_repost_without_text_is_a_bare_repost_not_a_post_of_unknown_language(
+    mode: str,
+) -> None:
+    # The text pipeline calls an empty text "other": counted as a post weighed though of
+    # an unknown language, 5,161 empty reposts of zh-ced-yaan were told to "take part by
+    # their words", which they have none of, besides being counted as bare reposts.
+    detector = EventDetector(DetectionConfig(unknown_language=mode))  # type: ignore[arg-type]
+    fire = happening(NOW, 30, timedelta(minutes=1), ["化工厂", "爆炸"], prefix="fire")
+    run = replay([*chatter(T0, 12, 30), *fire], detector=detector)
+    event = run.event_of[fire[-1].post_id]
+    assert event is not None
+    later = NOW + timedelta(minutes=31)
+    repost = replace(
+        make_post("repost", later, [], story=fire[-1].story_key, text="", lang="other"),
+        starts_story=False,
+        original=False,
+    )
+    result = detector.process_batch([repost], now=later)
+    assert result.defaulted == {"bare_repost_joined_story": 1}
+    assert not result.skipped
+    assert result.assignments == [event]
 
 
 def test_naive_times_are_taken_as_utc() -> None:
