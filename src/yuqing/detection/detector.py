@@ -25,7 +25,7 @@ the detector never reads a clock). For each accepted post, in time order:
    names a new event: the unassigned posts
    of the last ``birth_window`` that hold it become the event's first posts (handed back as
    late assignments), and the terms that burst with it become anchors too (then only the
-   seeds holding two of them may be its first post);
+   seeds holding two of them may be its first post; any seed of an event of one name);
 4. **alerts**: an event not yet raised is raised when, within ``alert_window``, it holds at
    least ``alert_min_posts`` posts from ``alert_min_stories`` stories and one of its
    anchors is bursting. Chatter on a recurring topic has a baseline and does not burst;
@@ -1071,7 +1071,7 @@ class EventDetector:
         if owner is not None:
             self._add_key(owner, term, anchor=True)
             self.stats["anchors_learned"] += 1
-            keys = owner.keys
+            keys = owner.keys  # the new word is one (unless the event holds all it may)
             for r in holding:
                 if r.event is None:
                     # A post that holds the new word and none of the event's others joins
@@ -1079,7 +1079,7 @@ class EventDetector:
                     # its first post: a word a happening's comments make burst (有人, 晚上,
                     # 点) is also in the chatter of the hours before, and the swept posts
                     # made that chatter the first post of 13 of zh-hotevents' 20 events.
-                    lead = len(keys.intersection(r.term_set)) >= 2
+                    lead = not keys.isdisjoint(r.term_set - {term})
                     self._join(owner, r, result, touched, may_lead=lead)
             return owner
         # A burst mostly among posts that already joined events is explained by them.
@@ -1127,7 +1127,7 @@ class EventDetector:
         # birth word alone (a comment word such as 恐怖) is also in the chatter of the hour
         # before, which joins with it but is not the event's first post.
         leads = [len(s.term_set.intersection(names)) >= 2 for s in seeds]
-        if len(names) < 2 or not any(leads):
+        if len(names) < 2 or not any(leads):  # (a name that burst with it is in some seed)
             leads = [True] * len(seeds)
         first = (
             seeds[0]

@@ -678,9 +678,10 @@ _MONTH_BEFORE_EN = re.compile(
 )
 
 
-# re.IGNORECASE equates three letters outside ASCII with ASCII ones: ı and İ with i, ſ
-# with s. ı and ſ are made i and s before anything reads a text (one character each, so
-# offsets hold); İ lower-cases to an i with a combining dot.
+# re.IGNORECASE equates four letters outside ASCII with ASCII ones: ı and İ with i, ſ with
+# s, the Kelvin sign with k. ı and ſ are made i and s before anything reads a text (one
+# character each, so offsets hold; a cue quotes them so); İ lower-cases to an i with a
+# combining dot; the Kelvin sign lower-cases to k.
 _IGNORECASE_SAME_LENGTH = str.maketrans({"ı": "i", "ſ": "s"})
 
 
@@ -1495,7 +1496,9 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
     if "ı" in joined or "ſ" in joined:
         # Patterns that read lower-cased text case-sensitively (the triggers, the words of
         # escalation, what hedges a count) see i and s where IGNORECASE would equate them.
-        bounded = [t.translate(_IGNORECASE_SAME_LENGTH) for t in bounded]
+        bounded = [
+            t.translate(_IGNORECASE_SAME_LENGTH) if "ı" in t or "ſ" in t else t for t in bounded
+        ]
         joined = "\x00".join(bounded)
     if _FULL_WIDTH_DIGIT.search(joined):
         bounded = [
@@ -1540,7 +1543,8 @@ def extract_cues_batch(texts: Sequence[str]) -> list[list[SeverityCue]]:
     ) -> None:
         # The texts ``docs`` only, joined again; offsets map back through their starts.
         # A case-sensitive twin of an English pattern reads them lower-cased (see
-        # _lower_cased); the cue keeps the text as written.
+        # _lower_cased); the cue keeps the text as written (but for ı and ſ, read as i and
+        # s at the door).
         sub_starts = [0]
         for doc in docs[:-1]:
             sub_starts.append(sub_starts[-1] + len(bounded[doc]) + 1)

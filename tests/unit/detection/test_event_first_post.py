@@ -78,3 +78,5 @@ def test_an_event_born_of_two_names_is_led_by_a_post_holding_both() -> None:
     assert run.events_of([chat]) == [event_id]  # it joins, as the birth word's posts do
     summary = next(s for s in run.detector.events(active_only=False) if s.event_id == event_id)
     assert summary.first_post_id.startswith("report")
+    led = next(p for p in [first, *reports] if p.post_id == summary.first_post_id)
+    assert summary.first_seen == led.time
