@@ -145,6 +145,39 @@ class VolumeBaseline:
         hour_alpha = _corrected(self._hour_alpha, self._hour_seen[hour])
         self._hour_level[hour] += hour_alpha * (hour_value - self._hour_level[hour])
 
+    def _fold_quiet(self, first_bin: int, bins: int) -> None:
+        """``_fold(0.0, b)`` for the ``bins`` bins from ``first_bin``, the same arithmetic
+        in one loop over local names (an empty bin is never clipped: its value is 0)."""
+        if bins <= 0:
+            return
+        bin_seconds = self._bin
+        alpha_base, hour_base, settled_base = self._alpha, self._hour_alpha, self._settled_alpha
+        hour_level, hour_seen = self._hour_level, self._hour_seen
+        closed, settled_bins = self._closed, self.settled_bins
+        level, deviation = self.level, self.deviation
+        settled, settled_usual = self.settled, self.settled_usual
+        for bin_index in range(first_bin, first_bin + bins):
+            hour = int(bin_index * bin_seconds // 3600) % 24
+            expected = hour_level[hour] if hour_seen[hour] * bin_seconds >= 3600 else level
+            closed += 1
+            remaining = (1.0 - alpha_base) ** closed
+            alpha = alpha_base / (1.0 - remaining) if remaining < 1.0 else 1.0 / closed
+            deviation += alpha * (abs(0.0 - expected) - deviation)
+            level += alpha * (0.0 - level)
+            settled_bins += 1
+            remaining = (1.0 - settled_base) ** settled_bins
+            alpha = settled_base / (1.0 - remaining) if remaining < 1.0 else 1.0 / settled_bins
+            settled += alpha * (0.0 - settled)
+            settled_usual += alpha * (expected - settled_usual)
+            seen = hour_seen[hour] + 1
+            hour_seen[hour] = seen
+            remaining = (1.0 - hour_base) ** seen
+            alpha = hour_base / (1.0 - remaining) if remaining < 1.0 else 1.0 / seen
+            hour_level[hour] += alpha * (0.0 - hour_level[hour])
+        self._closed, self.settled_bins = closed, settled_bins
+        self.level, self.deviation = level, deviation
+        self.settled, self.settled_usual = settled, settled_usual
+
     def add(self, when: float, window_bins: int, *, hold: bool = False) -> None:
         """Count one post at ``when``; bins before the current one close as time passes."""
         index = int(when // self._bin)
@@ -172,15 +205,27 @@ class VolumeBaseline:
             self._current_bin = index
         if index > self._current_bin:
             gap = min(index - self._current_bin - 1, _MAX_FOLDED_BINS)
-            for step in range(gap + 1):
-                count = self._current if step == 0 else 0
-                self._previous.append(count)
-                if not hold:
-                    self._fold(float(count), self._current_bin + step)
-                elif len(self._previous) > window_bins:
-                    # The bins held are consecutive and end at the one just appended.
-                    oldest = self._current_bin + step - len(self._previous) + 1
-                    self._fold(float(self._previous.pop(0)), oldest)
+            first = self._current_bin
+            # Every bin after the first is empty, and so is every bin a held window lets go
+            # once it holds only those: they go through ``_fold_quiet`` (a followed word
+            # back after days of silence closes hundreds of bins; bin by bin that was half
+            # of detection's cost on a sparse stream).
+            if not hold:
+                self._fold(float(self._current), first)
+                self._fold_quiet(first + 1, gap)
+                self._previous.append(self._current)
+                self._previous.extend([0] * min(gap, window_bins))
+            else:
+                steps = min(gap + 1, window_bins + 1)
+                for step in range(steps):
+                    self._previous.append(self._current if step == 0 else 0)
+                    if len(self._previous) > window_bins:
+                        # The bins held are consecutive and end at the one just appended.
+                        oldest = first + step - len(self._previous) + 1
+                        self._fold(float(self._previous.pop(0)), oldest)
+                # The window now holds empty bins only: each later step appends one and
+                # lets go of the empty bin ``window_bins`` before it.
+                self._fold_quiet(first + steps - window_bins, gap + 1 - steps)
             del self._previous[: max(0, len(self._previous) - window_bins)]
             self._current_bin = index
             self._current = 0

@@ -54,9 +54,10 @@ import heapq
 import math
 import re
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from yuqing.core.posts import without_answer_head
@@ -1998,8 +1999,9 @@ def _when(recent: _Recent) -> float:
     return recent.when
 
 
-def _second(item: tuple[str, float]) -> float:
-    return item[1]
+# A term's weight in (term, weight) pairs: the key of every top-N over an event's words,
+# in C (a Python function here was called 4 million times on one dev stream).
+_second: Callable[[tuple[str, float]], float] = itemgetter(1)
 
 
 def _second_event(item: tuple[_Event, float]) -> float:

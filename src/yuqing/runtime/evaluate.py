@@ -69,8 +69,12 @@ class EventRunResult:
     raised: list[RaisedEvent] = field(default_factory=list)  # by alert time
 
 
-def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
-    """Stream-time batches; the clock stands at each batch's last post when it is handed on."""
+def stream_batches(
+    items: list[Located], clock: FakeClock, window: timedelta | None = BATCH_WINDOW
+) -> Iterator[list[Item]]:
+    """Stream-time batches of at most ``window`` of the stream (None: only ``MAX_BATCH``
+    posts, as a backlog is taken in); the clock stands at each batch's last post when it
+    is handed on."""
     batch: list[Item] = []
     window_end: datetime | None = None
     for item in items:
@@ -80,8 +84,8 @@ def _batches(items: list[Located], clock: FakeClock) -> Iterator[list[Item]]:
         ):
             yield batch
             batch = []
-        if not batch and moment is not None:
-            window_end = moment + BATCH_WINDOW
+        if not batch and moment is not None and window is not None:
+            window_end = moment + window
         if moment is not None and moment > clock.now():
             clock.set(moment)
         batch.append(item)
@@ -205,7 +209,7 @@ def run_event_stream(
         try:
             ingestor = ctx.ingestor
             ingestor.ingest_batches(
-                _batches(timed, clock), origin=str(input_path), default_source=DEFAULT_SOURCE
+                stream_batches(timed, clock), origin=str(input_path), default_source=DEFAULT_SOURCE
             )
             with ctx.db.read() as conn:
                 assigned = event_repo.event_assignments(conn)

@@ -23,7 +23,7 @@ from yuqing.core.posts import parse_post_record
 from yuqing.detection import Occurrence
 from yuqing.runtime.context import Context, open_context
 from yuqing.runtime.detect import DetectionStage
-from yuqing.runtime.evaluate import _batches, run_event_stream
+from yuqing.runtime.evaluate import run_event_stream, stream_batches
 from yuqing.sources.base import Located
 from yuqing.storage import event_repo
 from yuqing.storage import schema as t
@@ -175,7 +175,7 @@ def facets_detected(
     clock = FakeClock(items[0].record.published_at)
     ctx = open_context(make_settings(database_url=database_url, batch_size=2000), clock=clock)
     try:
-        ctx.ingestor.ingest_batches(_batches(items, clock), origin="facets")
+        ctx.ingestor.ingest_batches(stream_batches(items, clock), origin="facets")
         stage = ctx.ingestor.detection
         assert stage is not None
         yield ctx, stage
