@@ -5,10 +5,13 @@
 Runs ingestion on SQLite twice over the same posts (the demo generator, and
 ../shared/data/streams/zh-hotevents-dev.jsonl and en-crisislex-dev.jsonl when present, read
 in place): once without detection, once with sentiment, kind, severity cues and event
-detection. Prints both rates, the share detection adds (target: at most +50%; English
-posts cost more: VADER's sentiment takes about 30-50 us a tweet timed alone), and detection's cost
-per post over the first 10,000 posts against the last 10,000 of 100,000 (it must not grow
-with the number of posts stored: only active events are compared against).
+detection, both in stream time (see ``run``), as a backlog in batches of 2,000 posts and
+in the 10-minute batches of ``yuqing eval events``. Prints both rates, the share detection
+adds (target: at most +50%), and detection's cost per post over the first 10,000 posts
+against the last 10,000 (it must not grow with the number of posts stored: only active
+events are compared against). Figures and where the time goes: decision 0003, "Twenty-ninth
+session".
+
 The machine is shared: ``--cpu`` times by the process's CPU time instead of the wall
 clock (which also counts the time others had the core), and ``--rounds N`` runs the two
 passes N times, alternating, and keeps each one's best.
