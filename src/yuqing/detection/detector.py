@@ -89,6 +89,9 @@ _RESCALE_AT = 30.0  # move an event's forward-decay landmark when the exponent p
 # Terms whose volume is followed hour by hour (the bursting anchors of raised events): at
 # most this many, the longest idle dropped first.
 RHYTHM_TERMS = 1000
+# Posts of a followed term held before they are counted into its baseline (see
+# ``_follow_rhythm``): at most this many a term.
+_RHYTHM_PENDING = 256
 _DAY = 86_400.0
 # A hashtag as the writer typed it (#bigwet, #RussianMeteor; Weibo's #话题# gives its text).
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)")
@@ -260,6 +263,9 @@ class EventDetector:
         # an event raised: the same term bursting again at the same hour of a later day,
         # no more than it did then, is the stream's daily rhythm, not a new happening.
         self._rhythm: dict[str, VolumeBaseline] = {}
+        # The times of a followed term's posts not yet counted into its baseline: counted
+        # when the baseline is read, saved or holds too many (``_fold_rhythm``).
+        self._rhythm_pending: dict[str, list[float]] = {}
         self._rhythm_bins = max(1, math.ceil(cfg.alert_window / cfg.bin_size))
         # Events held back as the daily rhythm, so that ``alerts_held_daily_rhythm`` counts
         # each once, not once per check (every two minutes while the event goes on).
@@ -1392,13 +1398,49 @@ class EventDetector:
         return mine >= self.config.cold_min_share * stream
 
     def _follow_rhythm(self, terms: Sequence[str], when: float) -> None:
-        """Count a post in the hour-by-hour volume of each of its followed terms."""
+        """Count a post in the hour-by-hour volume of each of its followed terms.
+
+        Counted later: the time waits with the term's other uncounted posts (and is saved
+        so, in the state) until its baseline is read (``_usual_at_this_hour``) or
+        ``_RHYTHM_PENDING`` of them wait. Counting a post closes every bin since the
+        term's last one (144 a day); most followed terms are dropped idle without being
+        read, and counted at once their bins were most of detection's cost on a sparse
+        stream (decision 0003, twenty-ninth session). Counted later in the same order, a
+        baseline ends exactly as it would have.
+        """
         rhythm = self._rhythm
-        window = self._rhythm_bins
+        pending = self._rhythm_pending
         for term in terms:
-            baseline = rhythm.get(term)
-            if baseline is not None:
+            if term in rhythm:
+                waiting = pending.get(term)
+                if waiting is None:
+                    pending[term] = [when]
+                else:
+                    waiting.append(when)
+                    if len(waiting) >= _RHYTHM_PENDING:
+                        self._fold_rhythm(term)
+
+    def _fold_rhythm(self, term: str) -> None:
+        """Count a followed term's waiting posts into its baseline, in the order they came."""
+        waiting = self._rhythm_pending.pop(term, None)
+        if waiting:
+            baseline = self._rhythm[term]
+            window = self._rhythm_bins
+            for when in waiting:
                 baseline.add(when, window)
+
+    def fold_rhythm(self) -> None:
+        """Count every followed term's waiting posts now, as reading each baseline would."""
+        for term in list(self._rhythm_pending):
+            self._fold_rhythm(term)
+
+    def _rhythm_last_bin(self, term: str) -> int:
+        """The bin of a followed term's latest post, counted or waiting."""
+        last = self._rhythm[term].last_bin
+        waiting = self._rhythm_pending.get(term)
+        if waiting:
+            last = max(last, int(max(waiting) // self._bin))
+        return last
 
     def _start_rhythm(self, terms: Sequence[str], when: float) -> None:
         """Follow the volume of ``terms`` from now on, starting with their posts of the window.
@@ -1420,8 +1462,9 @@ class EventDetector:
             baseline.advance(when, window)
             rhythm[term] = baseline
         while len(rhythm) > RHYTHM_TERMS:
-            idle = min(rhythm, key=lambda t: rhythm[t].last_bin)
+            idle = min(rhythm, key=self._rhythm_last_bin)
             del rhythm[idle]
+            self._rhythm_pending.pop(idle, None)
 
     def _usual_at_this_hour(self, term: str, when: float) -> bool:
         """Whether ``term``'s posts in the alert window are no more than its hour of day has.
@@ -1433,6 +1476,7 @@ class EventDetector:
         baseline = self._rhythm.get(term)
         if baseline is None:
             return False
+        self._fold_rhythm(term)
         window = self._rhythm_bins
         baseline.advance(when, window)
         if baseline.closed_bins * self._bin < _DAY:

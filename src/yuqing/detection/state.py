@@ -30,8 +30,9 @@ What is kept, and why (everything that influences later results):
 * the burst and birth-attempt caches, the retirement heap as it is laid out, retired
   summaries, the next event id, the batch counter, stats and the stream clock;
 * the monitors' volume baselines and cool-downs, and the hour-by-hour volume of the
-  terms that raised events (their daily rhythm; absent from older states: empty), and
-  the events held back as that rhythm (counted once each; absent: none).
+  terms that raised events (their daily rhythm; absent from older states: empty) with
+  the times of their posts not yet counted into it (absent: none), and the events held
+  back as that rhythm (counted once each; absent: none).
 
 Floats are written as they are (JSON floats round-trip exactly in Python); the few
 "never" times (``-inf``) are written as ``null``. Sets are written sorted (they are only
@@ -560,6 +561,7 @@ DETECTOR_FIELDS = frozenset(
         "_recent",
         "_retired",
         "_rhythm",
+        "_rhythm_pending",
         "_held_for_rhythm",
         "_story_event",
         "_story_words",
@@ -776,6 +778,10 @@ def detector_state(detector: EventDetector) -> dict[str, Any]:
         "monitors": monitors_state(d._monitors),
         # The hour-by-hour volume of the terms that raised events (their daily rhythm).
         "rhythm": [[term, _baseline_state(b)] for term, b in d._rhythm.items()],
+        # The posts of those terms not yet counted into them, in the order they came
+        # (saved as they wait: counting them now would close every bin since each
+        # term's last post); absent from older states: none.
+        "rhythm_pending": [[term, list(times)] for term, times in d._rhythm_pending.items()],
         # Events held back as that rhythm (counted once each); absent from older states.
         "held_for_rhythm": sorted(d._held_for_rhythm),
         "events": [_event_state(e) for e in reachable.values()],
@@ -890,6 +896,12 @@ def _detector(state: dict[str, Any], config: DetectionConfig | None) -> EventDet
     for i, item in enumerate(_arr(state.get("rhythm", []), "rhythm")):
         term, data = _pair(item, f"rhythm[{i}]")
         d._rhythm[_str(term, f"rhythm[{i}]")] = _baseline(data, d._bin, half_life, f"rhythm[{i}]")
+    for i, item in enumerate(_arr(state.get("rhythm_pending", []), "rhythm_pending")):
+        term, times = _pair(item, f"rhythm_pending[{i}]")
+        where = f"rhythm_pending[{i}]"
+        if _str(term, where) not in d._rhythm:
+            _fail(where, "posts waiting for a term that is not followed")
+        d._rhythm_pending[term] = _nums(times, where)
     d._held_for_rhythm = {
         _str(item, f"held_for_rhythm[{i}]")
         for i, item in enumerate(_arr(state.get("held_for_rhythm", []), "held_for_rhythm"))

@@ -203,7 +203,13 @@ def test_a_state_saved_before_the_daily_rhythm_was_kept_restores(
         first.close()
     second = opened(database_url, make_settings, HAPPENING + timedelta(minutes=40))
     try:
-        save_state_then(second, lambda payload: payload["detector"].pop("rhythm"))
+        # A state that old had neither the rhythm nor its waiting posts.
+        save_state_then(
+            second,
+            lambda payload: [
+                payload["detector"].pop(k, None) for k in ("rhythm", "rhythm_pending")
+            ],
+        )
         stage = second.ingestor.detection
         assert stage is not None and stage.detector.stats["posts"] == 8 * 40 + 12
         second.ingestor.ingest(
