@@ -264,7 +264,7 @@ class EventDetector:
         # no more than it did then, is the stream's daily rhythm, not a new happening.
         self._rhythm: dict[str, VolumeBaseline] = {}
         # The times of a followed term's posts not yet counted into its baseline: counted
-        # when the baseline is read, saved or holds too many (``_fold_rhythm``).
+        # when the baseline is read or too many wait (``_follow_rhythm``); saved waiting.
         self._rhythm_pending: dict[str, list[float]] = {}
         self._rhythm_bins = max(1, math.ceil(cfg.alert_window / cfg.bin_size))
         # Events held back as the daily rhythm, so that ``alerts_held_daily_rhythm`` counts
