@@ -33,7 +33,7 @@ from pydantic import SecretStr
 
 from yuqing.core.posts import parse_post_record
 from yuqing.runtime.context import open_context
-from yuqing.runtime.evaluate import BATCH_WINDOW, stream_batches
+from yuqing.runtime.evaluate import BATCH_WINDOW, stream_batches, stream_time
 from yuqing.runtime.ingest import StageTimes
 from yuqing.settings import Settings
 from yuqing.sources.base import Item, Located
@@ -53,13 +53,13 @@ def demo_items(n: int) -> list[Located]:
 
 def file_items(path: Path) -> list[Located]:
     # Detection places every post in stream time: one without a time has no place in it.
-    timed = [
-        (i.record.published_at, n, i)
-        for n, i in enumerate(JsonLinesFile(path).read())
+    items = [
+        i
+        for i in JsonLinesFile(path).read()
         if isinstance(i, Located) and i.record.published_at is not None
     ]
-    timed.sort(key=lambda t: (t[0], t[1]))
-    return [i for _, _, i in timed]
+    items.sort(key=stream_time)  # stable: posts of one second keep the file's order
+    return items
 
 
 def run(
@@ -176,24 +176,18 @@ def measure(
 
 def replayed(items: list[Located]) -> list[Located]:
     """The stream again, a day after its end, under other ids."""
-    first, last = items[0].record.published_at, items[-1].record.published_at
-    assert first is not None and last is not None
-    shift = last - first + timedelta(days=1)
-    copies = []
-    for item in items:
-        record = item.record
-        assert record.published_at is not None
-        copies.append(
-            Located(
-                replace(
-                    record,
-                    published_at=record.published_at + shift,
-                    external_id=f"{record.external_id or ''}#again",
-                ),
-                f"{item.location}#again",
-            )
+    shift = stream_time(items[-1]) - stream_time(items[0]) + timedelta(days=1)
+    return [
+        Located(
+            replace(
+                item.record,
+                published_at=stream_time(item) + shift,
+                external_id=f"{item.record.external_id or ''}#again",
+            ),
+            f"{item.location}#again",
         )
-    return copies
+        for item in items
+    ]
 
 
 def measure_again(items: list[Located], clock: Callable[[], float]) -> None:

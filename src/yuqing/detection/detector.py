@@ -1429,11 +1429,6 @@ class EventDetector:
             for when in waiting:
                 baseline.add(when, window)
 
-    def fold_rhythm(self) -> None:
-        """Count every followed term's waiting posts now, as reading each baseline would."""
-        for term in list(self._rhythm_pending):
-            self._fold_rhythm(term)
-
     def _rhythm_last_bin(self, term: str) -> int:
         """The bin of a followed term's latest post, counted or waiting."""
         last = self._rhythm[term].last_bin

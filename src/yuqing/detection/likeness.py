@@ -163,29 +163,21 @@ class LikenessIndex:
         member_from = now - self._member_window
         background_from = now - self._background_window
         scores: dict[Likeness, float] = {}
-        score_of = scores.get
         index = self._index
-        postings = self._postings
-        # The hot loop of a look (up to likeness_terms x postings additions): names bound
-        # locally, and no slice for a word held by fewer posts than it reads.
         for term, weight in weights.items():
             holders = index.get(term)
             if holders is None:
                 continue
-            held_by = reversed(holders.items())
-            for entry, held in (
-                held_by if len(holders) <= postings else itertools.islice(held_by, postings)
-            ):
-                scores[entry] = score_of(entry, 0.0) + weight * held
+            for entry, held in itertools.islice(reversed(holders.items()), self._postings):
+                scores[entry] = scores.get(entry, 0.0) + weight * held
         by_owner: dict[Hashable | None, list[float]] = {}
-        found_for = by_owner.get
         for entry, score in scores.items():
-            owner = entry.owner
-            if entry.when < (background_from if owner is None else member_from):
+            since = background_from if entry.owner is None else member_from
+            if entry.when < since:
                 continue
-            found = found_for(owner)
+            found = by_owner.get(entry.owner)
             if found is None:
-                by_owner[owner] = [score]
+                by_owner[entry.owner] = [score]
             else:
                 found.append(score)
         background = by_owner.pop(None, [])

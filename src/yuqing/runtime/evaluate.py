@@ -93,7 +93,8 @@ def stream_batches(
         yield batch
 
 
-def _time(item: Located) -> datetime:
+def stream_time(item: Located) -> datetime:
+    """A timed post's place in the stream (the sort key of ``stream_batches``' input)."""
     assert item.record.published_at is not None
     return item.record.published_at
 
@@ -199,7 +200,7 @@ def run_event_stream(
         order.append((key, item))
         located.append((item, key))
     _apart(located)
-    timed = sorted((i for i, _ in located), key=_time)
+    timed = sorted((i for i, _ in located), key=stream_time)
     first = timed[0].record.published_at if timed else None
     # score.py cannot set an alert time with an offset beside stream times without one.
     naive = bool(timed) and all(i.record.zoneless_time for i in timed)
